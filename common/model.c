@@ -1,0 +1,286 @@
+/* model.c - the field tables of every record kind (see model.h). */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs_errno.h"
+
+const char *const fs__grades[] = {"O", "A", "B", "C", "delivered", "lost", NULL};
+const char *const fs__stages[] = {"contact",  "explanation", "demonstration",
+                                  "proposal", "contract",    NULL};
+const char *const fs__visit_methods[] = {"in_person", "phone",    "letter", "email",
+                                         "showroom",  "event",    NULL};
+const char *const fs__attitudes[] = {"enthusiastic", "normal", "cold", NULL};
+const char *const fs__buying_roles[] = {"technical",      "business", "finance",
+                                        "decision_maker", "user",     NULL};
+const char *const fs__stances[] = {"support", "neutral", "oppose", NULL};
+const char *const fs__tiers[] = {"none", "diamond", "gold", "silver", NULL};
+const char *const fs__opp_status[] = {"open", "won", "lost", NULL};
+const char *const fs__answers[] = {"unknown", "yes", "no", NULL};
+const char *const fs__roles[] = {"rep", "manager", "admin", NULL};
+static const char *const sources[] = {"walk_in", "phone", "referral", "event",
+                                      "field",   "other", NULL};
+
+#define T(n, max, fl, lab) {n, FS_FT_TEXT, fl, NULL, 0, max, 0, lab}
+#define I(n, lo, hi, fl, lab) {n, FS_FT_INT, fl, NULL, lo, hi, 0, lab}
+#define B(n, fl, lab) {n, FS_FT_BOOL, fl, NULL, 0, 1, 0, lab}
+#define D(n, fl, lab) {n, FS_FT_DATE, fl, NULL, 0, 0, 0, lab}
+#define DT(n, fl, lab) {n, FS_FT_DATETIME, fl, NULL, 0, 0, 0, lab}
+#define E(n, vals, fl, lab) {n, FS_FT_ENUM, fl, vals, 0, 0, 0, lab}
+#define R(n, k, fl, lab) {n, FS_FT_REF, fl, NULL, 0, 0, k, lab}
+#define S(n, fl, lab) {n, FS_FT_STAFF, fl, NULL, 0, 0, 0, lab}
+
+#define SHORT 200
+#define LONG 4000
+#define MONEY_MAX 1000000000000000LL /* 10^15 minor units */
+
+/* The customer card (客户资料卡): four groups of fields, then the grade,
+ * tier and scoring fields the reports use. */
+static const fs_field customer_fields[] = {
+    /* system-ish, set once */
+    T("archive_no", 40, FS_F_IMMUTABLE | FS_F_SEARCH, "archive number / 客户档案编号"),
+    /* 1. basic data 基础资料 */
+    T("name", SHORT, FS_F_REQUIRED | FS_F_SEARCH, "name / 名称"),
+    T("address", SHORT, 0, "address / 地址"),
+    T("phone", 40, FS_F_SEARCH, "phone / 电话"),
+    T("principal", SHORT, 0, "owner, manager or legal representative / 负责人"),
+    T("principal_traits", LONG, 0,
+      "character, interests, family, education, age / 个人特征"),
+    D("founded", 0, "founding date / 成立日期"),
+    D("trading_since", 0, "trading with us since / 开始交易日期"),
+    T("org_form", SHORT, 0, "organisation form / 组织形式"),
+    T("industry", SHORT, 0, "industry / 行业"),
+    T("assets", SHORT, 0, "assets / 资产"),
+    /* 2. characteristics 客户特征 */
+    T("service_area", SHORT, 0, "service area / 服务区域"),
+    T("sales_capacity", SHORT, 0, "sales capacity / 销售能力"),
+    T("growth_potential", SHORT, 0, "growth potential / 发展潜力"),
+    T("philosophy", LONG, 0, "business philosophy and direction / 经营观念与方向"),
+    T("size", SHORT, 0, "size / 规模"),
+    T("features", LONG, 0, "business features / 经营特点"),
+    /* 3. business status 业务状况 */
+    T("sales_performance", LONG, 0, "sales performance / 销售实绩"),
+    T("staff_quality", LONG, 0, "quality of managers and staff / 管理者与员工素质"),
+    T("competitor_relations", LONG, 0, "relations with competitors / 与竞争者关系"),
+    T("attitude_to_us", LONG, 0, "relationship and cooperation / 与本公司关系"),
+    /* 4. transaction status 交易现状 */
+    T("current_activity", LONG, 0, "current activity / 目前状况"),
+    T("problems", LONG, 0, "problems / 存在问题"),
+    T("strengths", LONG, 0, "strengths / 优势"),
+    T("countermeasures", LONG, 0, "next countermeasures / 未来对策"),
+    T("reputation", LONG, 0, "reputation / 信誉"),
+    T("credit_standing", SHORT, 0, "credit standing / 信用状况"),
+    T("trading_terms", LONG, 0, "trading terms / 交易条件"),
+    T("credit_incidents", LONG, 0, "credit incidents / 信用问题"),
+    /* grade and key-customer fields */
+    E("grade", fs__grades, FS_F_REQUIRED, "grade / 确度等级"),
+    D("grade_date", 0, "date of the last grade change"),
+    D("delivery_date", 0, "delivery date / 交车日期"),
+    E("tier", fs__tiers, 0, "key-account tier / 客户等级"),
+    B("key_account", 0, "key account / 重点客户"),
+    I("revenue", 0, MONEY_MAX, 0, "revenue, minor units / 销售额"),
+    I("margin", 0, MONEY_MAX, 0, "margin, minor units / 毛利"),
+    I("growth", 0, 100, 0, "growth potential score 0-100"),
+    I("payment", 0, 100, 0, "payment record score 0-100"),
+    I("credit", 0, 100, 0, "credit score 0-100"),
+    I("strategic", 0, 100, 0, "strategic value score 0-100"),
+    E("source", sources, 0, "how they came to us / 来源"),
+    D("created", 0, "date the card was opened / 建卡日期"),
+    D("next_contact", 0, "next contact date / 下次联系日期"),
+};
+
+/* Every grade change is kept with its date: an append-only log. */
+static const fs_field grade_change_fields[] = {
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
+    E("grade", fs__grades, FS_F_REQUIRED | FS_F_IMMUTABLE, "new grade"),
+    E("prev_grade", fs__grades, FS_F_IMMUTABLE, "previous grade"),
+    D("date", FS_F_REQUIRED | FS_F_IMMUTABLE, "date of change"),
+    T("note", SHORT, FS_F_IMMUTABLE, "note"),
+};
+
+/* Buying centre member. */
+static const fs_field contact_fields[] = {
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
+    T("name", SHORT, FS_F_REQUIRED, "name / 姓名"),
+    T("rank", SHORT, 0, "administrative rank / 职务"),
+    E("buying_role", fs__buying_roles, 0, "buying role / 采购角色"),
+    E("stance", fs__stances, 0, "attitude towards us / 态度"),
+    T("phone", 40, 0, "phone / 电话"),
+    T("email", SHORT, 0, "e-mail"),
+    T("notes", LONG, 0, "notes / 备注"),
+};
+
+/* Visit record (访问记录): append-only once logged. */
+static const fs_field visit_fields[] = {
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
+    DT("at", FS_F_REQUIRED | FS_F_IMMUTABLE, "date and time / 访问时间"),
+    T("place", SHORT, FS_F_IMMUTABLE, "place / 地点"),
+    T("person_met", SHORT, FS_F_IMMUTABLE, "person met / 面谈人"),
+    I("duration_min", 0, 24 * 60, FS_F_IMMUTABLE, "duration, minutes / 时长"),
+    E("method", fs__visit_methods, FS_F_REQUIRED | FS_F_IMMUTABLE, "method / 方式"),
+    T("points", LONG, FS_F_IMMUTABLE, "main points discussed / 洽谈要点"),
+    T("customer_view", LONG, FS_F_IMMUTABLE, "the customer's view / 客户意见"),
+    E("stage", fs__stages, FS_F_IMMUTABLE, "stage reached / 业务进度"),
+    E("attitude", fs__attitudes, FS_F_IMMUTABLE, "customer attitude / 客户态度"),
+    T("next_step", LONG, FS_F_IMMUTABLE, "next step / 下一步"),
+    D("next_contact", FS_F_IMMUTABLE, "next contact date / 下次联系日期"),
+    B("key_account", FS_F_IMMUTABLE, "key-account visit (follow up within a week)"),
+};
+
+/* Opportunity (销售机会), qualified in four steps. */
+static const fs_field opportunity_fields[] = {
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
+    T("title", SHORT, FS_F_REQUIRED, "title"),
+    E("q_real", fs__answers, 0, "1. is it real? need, budget, time frame"),
+    T("q_real_note", LONG, 0, "evidence for 1"),
+    E("q_compete", fs__answers, 0, "2. can we compete?"),
+    T("q_compete_note", LONG, 0, "evidence for 2"),
+    E("q_win", fs__answers, 0, "3. can we win?"),
+    T("q_win_note", LONG, 0, "evidence for 3"),
+    E("q_worth", fs__answers, 0, "4. is it worth winning?"),
+    T("q_worth_note", LONG, 0, "evidence for 4"),
+    I("amount", 0, MONEY_MAX, 0, "amount, minor units / 金额"),
+    E("stage", fs__stages, 0, "stage / 业务进度"),
+    T("competitors", LONG, 0, "competitors / 竞争对手"),
+    E("status", fs__opp_status, 0, "open, won or lost"),
+    T("lost_reason", LONG, 0, "reason lost / 战败原因"),
+    D("closed", 0, "date won or lost"),
+    D("follow_up", 0, "scheduled follow-up date"),
+};
+
+/* Showroom log entry (展厅客户登记).  customer_id is empty for walk-ins who
+ * left no details. */
+static const fs_field showroom_fields[] = {
+    DT("arrived", FS_F_REQUIRED, "arrival time / 来店时间"),
+    DT("left", 0, "departure time / 离店时间"),
+    E("source", sources, 0, "walk_in or phone"),
+    B("left_details", 0, "left contact details / 留有资料"),
+    R("customer_id", FS_KIND_CUSTOMER, 0, "customer card, if any"),
+    T("visitor", SHORT, 0, "visitor name / 客户姓名"),
+    T("phone", 40, 0, "phone / 电话"),
+    T("model", SHORT, 0, "model of interest / 意向车型"),
+    T("colour", 40, 0, "colour / 颜色"),
+    E("grade", fs__grades, 0, "grade / 确度等级"),
+    S("rep_on_duty", FS_F_REQUIRED, "rep on duty / 接待人"),
+    B("ordered", 0, "converted to an order / 成交"),
+    T("notes", LONG, 0, "notes / 备注"),
+};
+
+/* Lost-sale review: the rep records the loss, the manager confirms it. */
+static const fs_field lost_review_fields[] = {
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
+    D("lost_date", FS_F_REQUIRED, "date lost / 战败日期"),
+    T("reason", LONG, FS_F_REQUIRED, "reason / 战败原因"),
+    T("competitor", SHORT, 0, "competitor who won / 竞争对手"),
+    B("confirmed", 0, "confirmed by the manager / 主管确认"),
+    S("reviewed_by", 0, "manager who reviewed"),
+    D("reviewed_on", 0, "date reviewed"),
+    T("review_note", LONG, 0, "manager's note"),
+};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const fs_kind_def kinds[FS_KIND__COUNT] = {
+    {FS_KIND_CUSTOMER, "customer", "customers", 0, customer_fields,
+     N(customer_fields), -1},
+    {FS_KIND_GRADE_CHANGE, "grade_change", "grade_changes",
+     FS_K_APPEND_ONLY | FS_K_CHILD, grade_change_fields, N(grade_change_fields), 0},
+    {FS_KIND_CONTACT, "contact", "contacts", FS_K_CHILD, contact_fields,
+     N(contact_fields), 0},
+    {FS_KIND_VISIT, "visit", "visits", FS_K_APPEND_ONLY | FS_K_CHILD, visit_fields,
+     N(visit_fields), 0},
+    {FS_KIND_OPPORTUNITY, "opportunity", "opportunities", FS_K_CHILD,
+     opportunity_fields, N(opportunity_fields), 0},
+    /* Showroom entries are owned by the rep on duty; a card link is optional,
+     * so it is not a child for visibility. */
+    {FS_KIND_SHOWROOM, "showroom", "showroom_log", 0, showroom_fields,
+     N(showroom_fields), -1},
+    {FS_KIND_LOST_REVIEW, "lost_review", "lost_reviews", FS_K_CHILD,
+     lost_review_fields, N(lost_review_fields), 0},
+};
+
+const fs_kind_def *fs__kind_def(fs_kind k) {
+  if ((int)k < 0 || k >= FS_KIND__COUNT)
+    return NULL;
+  return &kinds[k];
+}
+
+const fs_kind_def *fs__kind_by_name(const char *name) {
+  for (int k = 0; name && k < FS_KIND__COUNT; k++)
+    if (strcmp(kinds[k].name, name) == 0)
+      return &kinds[k];
+  return NULL;
+}
+
+int fs__field_index(const fs_kind_def *kd, const char *name) {
+  for (int i = 0; kd && name && i < kd->nfields; i++)
+    if (strcmp(kd->fields[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+int fs__enum_index(const char *const *values, const char *s) {
+  for (int i = 0; values && s && values[i]; i++)
+    if (strcmp(values[i], s) == 0)
+      return i;
+  return -1;
+}
+
+void fs__value_free(fs_value *v) {
+  if (v == NULL)
+    return;
+  free(v->s);
+  v->s = NULL;
+  v->len = 0;
+  v->i = 0;
+  v->type = FS_V_NULL;
+}
+
+int fs__value_set_text(fs_value *v, const char *s, size_t len) {
+  char *p = malloc(len + 1);
+  if (p == NULL)
+    return FS_ENOMEM;
+  memcpy(p, s, len);
+  p[len] = '\0';
+  fs__value_free(v);
+  v->type = FS_V_TEXT;
+  v->s = p;
+  v->len = len;
+  return 0;
+}
+
+void fs__value_set_int(fs_value *v, int64_t i) {
+  fs__value_free(v);
+  v->type = FS_V_INT;
+  v->i = i;
+}
+
+int fs__value_copy(fs_value *dst, const fs_value *src) {
+  if (src->type == FS_V_TEXT)
+    return fs__value_set_text(dst, src->s, src->len);
+  fs__value_free(dst);
+  dst->type = src->type;
+  dst->i = src->i;
+  return 0;
+}
+
+int fs__value_equal(const fs_value *a, const fs_value *b) {
+  if (a->type != b->type)
+    return 0;
+  if (a->type == FS_V_INT)
+    return a->i == b->i;
+  if (a->type == FS_V_TEXT)
+    return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+  return 1;
+}
+
+void fs__change_release(fs_change *c) {
+  if (c == NULL)
+    return;
+  for (int i = 0; i < c->nfields; i++)
+    fs__value_free(&c->fields[i].value);
+  free(c->fields);
+  c->fields = NULL;
+  c->nfields = 0;
+}

@@ -1,0 +1,74 @@
+/* store.h - generic record storage and the field-level merge.
+ *
+ * Both the client replica and the daemon's central store keep records with
+ * these functions, so the merge rule exists once:
+ *
+ *   - Each field has its own clock (the row's clk blob).  An incoming field
+ *     write wins if (hlc, device_id) is greater than the stored field's
+ *     (hlc, writer); equal clocks from the same change are idempotent.
+ *     Different fields of one record never overwrite each other.
+ *   - Append-only kinds (visits, grade changes): a record is created once;
+ *     later writes to an existing one are superseded, never merged in.
+ *   - Deletes are tombstones (deleted=1) and win over every edit, earlier or
+ *     later: an edit that meets a tombstone is superseded and reported to the
+ *     conflict callback.  Deterministic on every replica.
+ *   - Each losing value of a same-field conflict (the incoming one that lost,
+ *     or the stored one that was overwritten by a concurrent write) is
+ *     reported to cb so the caller can keep it in its conflict log.
+ *
+ * All functions run inside the caller's transaction and return 0 or an
+ * fs_errno (SQLite errors translated via fs__db_err).
+ */
+#ifndef FS_STORE_H
+#define FS_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "model.h"
+
+typedef struct fs_row {
+  fs_kind kind;
+  char id[33];
+  char owner[17];
+  char author[17];
+  int deleted;
+  uint64_t hlc; /* newest field clock */
+  uint64_t seq; /* daemon's change sequence (0 on clients) */
+  int nfields;
+  fs_value *values; /* nfields */
+  uint64_t *clk;    /* nfields */
+} fs_row;
+
+int fs__row_init(fs_row *r, fs_kind k); /* allocates values/clk; FS_ENOMEM */
+void fs__row_release(fs_row *r);        /* takes NULL */
+
+typedef enum fs_outcome {
+  FS_OUTCOME_APPLIED = 1,    /* every field of the change won */
+  FS_OUTCOME_MERGED = 2,     /* some fields won, some lost */
+  FS_OUTCOME_SUPERSEDED = 3, /* nothing won: stored values are newer */
+  FS_OUTCOME_REJECTED = 4    /* refused (validation, permission) */
+} fs_outcome;
+
+typedef void (*fs_conflict_cb)(void *arg, const fs_change *c, int field,
+                               const fs_value *loser, uint64_t loser_hlc,
+                               const fs_value *winner, uint64_t winner_hlc);
+
+/* Loads one row (also tombstones).  FS_ENOTFOUND if absent. */
+int fs__store_get(sqlite3 *db, fs_kind k, const char *id, fs_row *out);
+/* Merges c into the store, stamping seq on the row if seq != 0.  A create
+ * uses c->owner/c->author; later changes never alter author; owner is only
+ * changed by fs__store_set_owner.  *outcome receives the result. */
+int fs__store_apply(sqlite3 *db, const fs_change *c, uint64_t seq,
+                    fs_conflict_cb cb, void *arg, fs_outcome *outcome);
+/* Replaces a whole row as given (pull on the client). */
+int fs__store_put_row(sqlite3 *db, const fs_row *row);
+/* Removes a row entirely (eviction from a replica).  0 also if absent. */
+int fs__store_remove(sqlite3 *db, fs_kind k, const char *id);
+/* Reads the current row of stmt (a SELECT of fs__store_columns(k)) into r. */
+int fs__store_row_from_stmt(sqlite3_stmt *st, fs_kind k, fs_row *r);
+/* "id, owner, author, deleted, hlc, seq, clk, <fields...>" for kind k
+ * (static string). */
+const char *fs__store_columns(fs_kind k);
+
+#endif
