@@ -50,7 +50,9 @@
   XX(ESTATE, 34, "operation not valid in the current state")                   \
   XX(EOVERFLOW, 35, "a bound was exceeded")                                    \
   XX(EUNKNOWN_FIELD, 36, "unknown field")                                      \
-  XX(EINTERNAL, 37, "internal error")
+  XX(EINTERNAL, 37, "internal error")                                          \
+  XX(EKEYPERM, 38,                                                             \
+     "private key file is readable by group or others; chmod 600 it")
 
 typedef enum fs_errno {
   FS_OK = 0,
