@@ -39,7 +39,9 @@ void fs__hlc_init(fs_hlc *h, uint64_t persisted_last);
 void fs__hlc_set_wallclock(fs_hlc *h, fs_wallclock_fn fn, void *arg);
 void fs__hlc_set_offset(fs_hlc *h, int64_t offset_ms);
 uint64_t fs__hlc_now(fs_hlc *h);
-/* 0 and *out = new local stamp (> remote and > last), or FS_ECLOCK. */
+/* 0 and *out = new local stamp (> remote and > last), or FS_ECLOCK (clock
+ * untouched).  out may be NULL.  h must not be NULL (FS_EINVAL).
+ * Not thread-safe: one owner per fs_hlc serialises all calls. */
 int fs__hlc_recv(fs_hlc *h, uint64_t remote, uint64_t *out);
 uint64_t fs__hlc_last(const fs_hlc *h);
 /* Wall time (with offset) in ms, as the HLC sees it. */

@@ -14,22 +14,35 @@
 
 #include "model.h"
 
+/* These three write no message: 0 or FS_EVALIDATE (also for NULL s). */
 /* "YYYY-MM-DD", a real calendar date (leap years), years 1900..2999. */
 int fs__valid_date(const char *s);
-/* "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS" (also ' ' for 'T'). */
+/* "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS" (also ' ' for 'T'); a real
+ * date as above, 00:00..23:59:59. */
 int fs__valid_datetime(const char *s);
-/* Valid UTF-8 (no overlongs, no surrogates, no NUL) of len bytes. */
+/* Valid UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF, no NUL)
+ * of len bytes.  s may be NULL only if len is 0. */
 int fs__valid_utf8(const char *s, size_t len);
 
 /* One value against its field.  NULL values pass unless the field is
- * required (checked by fs__validate_change on create). */
+ * required (checked by fs__validate_change on create).
+ *   - The value type must match: TEXT, DATE, DATETIME, ENUM, REF and STAFF
+ *     fields take FS_V_TEXT, INT and BOOL fields FS_V_INT.
+ *   - TEXT: valid UTF-8 without NUL, at most f->max bytes (bytes, not
+ *     characters: a Chinese character is 3 bytes).
+ *   - The empty text "" is a valid TEXT value but not a valid DATE,
+ *     DATETIME, ENUM, REF or STAFF value: clear those fields with NULL.
+ * f or v NULL: FS_EINVAL; a field of unknown type: FS_EINTERNAL. */
 int fs__validate_value(const fs_field *f, const fs_value *v, char *err, size_t errlen);
 
-/* A whole change: kind known, id valid, owner/author codes valid, field
- * indexes in range, every value valid; if is_create, every required field
- * present and non-empty; if !is_create, no immutable field changed (pass
- * is_create=0 for updates of existing records).  Append-only kinds accept
- * no update at all. */
+/* A whole change: kind known, id valid, owner/author codes valid, op
+ * UPSERT or DELETE, field indexes in range (else FS_EUNKNOWN_FIELD) and
+ * each at most once, every value valid; if is_create, every required field
+ * present and non-empty (not NULL, not ""); if !is_create, no immutable
+ * field changed (pass is_create=0 for updates of existing records).
+ * Append-only kinds accept no update at all (is_create=0 with UPSERT is
+ * refused whatever the fields).  A DELETE carries no fields; is_create is
+ * ignored for it.  c NULL: FS_EINVAL. */
 int fs__validate_change(const fs_change *c, int is_create, char *err, size_t errlen);
 
 #endif
