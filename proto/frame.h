@@ -64,7 +64,7 @@ void fs__frame_decoder_release(fs_frame_decoder *d);
 int fs__frame_feed(fs_frame_decoder *d, const uint8_t *data, size_t len,
                    size_t *consumed);
 
-/* After fs__frame_feed returned 1: points *p/*n at the body (owned by d,
+/* After fs__frame_feed returned 1: points *p and *n at the body (owned by d,
  * valid until the next feed/reset/release; writable so the channel can
  * decrypt in place).  Returns 0, or FS_ESTATE when no frame is complete. */
 int fs__frame_body(fs_frame_decoder *d, uint8_t **p, size_t *n);
