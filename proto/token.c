@@ -1,0 +1,185 @@
+/* token.c - enrollment token encode / strict parse (layout in token.h). */
+#include "token.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "fs_errno.h"
+#include "keys.h"
+
+#define PREFIX_LEN 4
+#define HASH_DOMAIN "fieldsync token v1"
+
+/* host:port, printable ASCII without spaces, port 1..65535 after the last
+ * ':' with no leading zero. */
+static int addr_valid(const char *a, size_t len) {
+  size_t colon = len, i;
+  unsigned long port = 0;
+  if (len == 0 || len > FS_TOKEN_ADDR_MAX)
+    return 0;
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)a[i];
+    if (c <= 0x20 || c >= 0x7f)
+      return 0;
+    if (c == ':')
+      colon = i;
+  }
+  if (colon == len || colon == 0 || len - colon - 1 < 1 || len - colon - 1 > 5)
+    return 0;
+  if (a[colon + 1] == '0')
+    return 0;
+  for (i = colon + 1; i < len; i++) {
+    if (a[i] < '0' || a[i] > '9')
+      return 0;
+    port = port * 10 + (unsigned long)(a[i] - '0');
+  }
+  return port >= 1 && port <= 65535;
+}
+
+/* [A-Z][A-Z0-9]{1,15} */
+static int staff_valid(const char *s, size_t len) {
+  if (len < 2 || len > FS_TOKEN_STAFF_MAX)
+    return 0;
+  if (s[0] < 'A' || s[0] > 'Z')
+    return 0;
+  for (size_t i = 1; i < len; i++)
+    if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+      return 0;
+  return 1;
+}
+
+void fs__token_wipe(fs_token *t) {
+  if (t)
+    sodium_memzero(t, sizeof(*t));
+}
+
+int fs__token_make(fs_token *t, const char *addr, const char *staff_code,
+                   const uint8_t daemon_pub[FS_TOKEN_KEY_LEN],
+                   uint64_t expires_at) {
+  size_t al, sl;
+  if (!t || !addr || !staff_code || !daemon_pub)
+    return FS_EINVAL;
+  al = strnlen(addr, FS_TOKEN_ADDR_MAX + 1);
+  sl = strnlen(staff_code, FS_TOKEN_STAFF_MAX + 1);
+  if (!addr_valid(addr, al) || !staff_valid(staff_code, sl))
+    return FS_EVALIDATE;
+  if (sodium_init() < 0)
+    return FS_ECRYPTO;
+  memset(t, 0, sizeof(*t));
+  t->version = FS_TOKEN_VERSION;
+  memcpy(t->addr, addr, al);
+  memcpy(t->staff_code, staff_code, sl);
+  memcpy(t->daemon_pub, daemon_pub, FS_TOKEN_KEY_LEN);
+  randombytes_buf(t->secret, FS_TOKEN_SECRET_LEN);
+  t->expires_at = expires_at;
+  return 0;
+}
+
+int fs__token_encode(const fs_token *t, char *out, size_t cap) {
+  uint8_t bin[FS_TOKEN_BIN_MAX];
+  size_t al, sl, pos = 0;
+  int rc;
+  if (!t || !out)
+    return FS_EINVAL;
+  al = strnlen(t->addr, sizeof(t->addr));
+  sl = strnlen(t->staff_code, sizeof(t->staff_code));
+  if (t->version != FS_TOKEN_VERSION || !addr_valid(t->addr, al) ||
+      !staff_valid(t->staff_code, sl))
+    return FS_EVALIDATE;
+  bin[pos++] = t->version;
+  bin[pos++] = (uint8_t)al;
+  memcpy(bin + pos, t->addr, al);
+  pos += al;
+  memcpy(bin + pos, t->daemon_pub, FS_TOKEN_KEY_LEN);
+  pos += FS_TOKEN_KEY_LEN;
+  bin[pos++] = (uint8_t)sl;
+  memcpy(bin + pos, t->staff_code, sl);
+  pos += sl;
+  memcpy(bin + pos, t->secret, FS_TOKEN_SECRET_LEN);
+  pos += FS_TOKEN_SECRET_LEN;
+  for (int i = 7; i >= 0; i--)
+    bin[pos++] = (uint8_t)(t->expires_at >> (8 * i));
+  if (cap < PREFIX_LEN + fs__base64_encoded_len(pos) + 1) {
+    rc = FS_EINVAL;
+    goto out;
+  }
+  memcpy(out, FS_TOKEN_PREFIX, PREFIX_LEN);
+  rc = fs__base64_encode(bin, pos, out + PREFIX_LEN, cap - PREFIX_LEN);
+out:
+  sodium_memzero(bin, sizeof(bin));
+  return rc;
+}
+
+int fs__token_parse(const char *text, size_t len, fs_token *t) {
+  uint8_t bin[FS_TOKEN_BIN_MAX];
+  size_t n = 0, pos = 0, al, sl;
+  int rc = FS_ETOKEN;
+
+  if (!t || (!text && len))
+    return FS_EINVAL;
+  memset(t, 0, sizeof(*t));
+  /* Bounded before decoding anything. */
+  if (len <= PREFIX_LEN || len > FS_TOKEN_TEXT_MAX ||
+      memcmp(text, FS_TOKEN_PREFIX, PREFIX_LEN) != 0)
+    goto out;
+  if (fs__base64_decode(text + PREFIX_LEN, len - PREFIX_LEN, bin, sizeof(bin),
+                        &n) != 0)
+    goto out;
+  if (n < 1)
+    goto out;
+  if (bin[0] != FS_TOKEN_VERSION) {
+    rc = FS_EVERSION;
+    goto out;
+  }
+  pos = 1;
+  if (n < pos + 1)
+    goto out;
+  al = bin[pos++];
+  if (n < pos + al || !addr_valid((const char *)bin + pos, al))
+    goto out;
+  memcpy(t->addr, bin + pos, al);
+  pos += al;
+  if (n < pos + FS_TOKEN_KEY_LEN + 1)
+    goto out;
+  memcpy(t->daemon_pub, bin + pos, FS_TOKEN_KEY_LEN);
+  pos += FS_TOKEN_KEY_LEN;
+  sl = bin[pos++];
+  if (n < pos + sl || !staff_valid((const char *)bin + pos, sl))
+    goto out;
+  memcpy(t->staff_code, bin + pos, sl);
+  pos += sl;
+  /* secret + expiry must end exactly at the last byte: no trailing data */
+  if (n != pos + FS_TOKEN_SECRET_LEN + 8)
+    goto out;
+  memcpy(t->secret, bin + pos, FS_TOKEN_SECRET_LEN);
+  pos += FS_TOKEN_SECRET_LEN;
+  for (int i = 0; i < 8; i++)
+    t->expires_at = (t->expires_at << 8) | bin[pos++];
+  t->version = FS_TOKEN_VERSION;
+  rc = 0;
+out:
+  sodium_memzero(bin, sizeof(bin));
+  if (rc)
+    fs__token_wipe(t);
+  return rc;
+}
+
+int fs__token_secret_hash(const uint8_t secret[FS_TOKEN_SECRET_LEN],
+                          uint8_t out[FS_TOKEN_SECRET_HASH_LEN]) {
+  crypto_generichash_state st;
+  int rc = 0;
+  if (!secret || !out)
+    return FS_EINVAL;
+  if (sodium_init() < 0)
+    return FS_ECRYPTO;
+  /* Domain-separated so the stored hash is useless for anything else. */
+  if (crypto_generichash_init(&st, NULL, 0, FS_TOKEN_SECRET_HASH_LEN) ||
+      crypto_generichash_update(&st, (const uint8_t *)HASH_DOMAIN,
+                                sizeof(HASH_DOMAIN) - 1) ||
+      crypto_generichash_update(&st, secret, FS_TOKEN_SECRET_LEN) ||
+      crypto_generichash_final(&st, out, FS_TOKEN_SECRET_HASH_LEN))
+    rc = FS_ECRYPTO;
+  sodium_memzero(&st, sizeof(st));
+  return rc;
+}
