@@ -1,12 +1,17 @@
 /* db.h - SQLite helpers shared by replica and central store.
  *
  * fs__db_open opens (creating if asked) a database in WAL mode with the
- * pragmas fieldsync relies on (foreign_keys, busy_timeout, synchronous=NORMAL
- * in WAL which is durable across process crashes, cache size) and runs
- * fs__schema_migrate.  fs__db_err translates an SQLite result code into
+ * pragmas fieldsync relies on (busy_timeout 5 s, synchronous=NORMAL in WAL
+ * which is durable across process crashes, 64 MiB cache, temp_store in
+ * memory; no foreign keys: replicated records arrive in any order) and runs
+ * fs__schema_migrate.  A database newer than FS_SCHEMA_VERSION is refused
+ * with FS_ESCHEMA_NEWER before anything is written to it.  On error *out is
+ * NULL.  fs__db_err translates an SQLite result code into
  * fs_errno at this module boundary (SQLITE_FULL -> FS_EFULL, BUSY/LOCKED ->
- * FS_EBUSY, CONSTRAINT -> FS_EVALIDATE, NOTFOUND/CANTOPEN -> FS_EIO, else
- * FS_EDB) and logs sqlite3_errmsg at debug level.
+ * FS_EBUSY, CONSTRAINT -> FS_EVALIDATE, NOTFOUND/CANTOPEN/IOERR/PERM/
+ * READONLY -> FS_EIO, NOMEM -> FS_ENOMEM, TOOBIG -> FS_ETOOBIG, OK/ROW/DONE
+ * -> 0, else (NOTADB, CORRUPT, ...) FS_EDB) and logs sqlite3_errmsg at
+ * debug level.  db may be NULL.
  */
 #ifndef FS_DB_H
 #define FS_DB_H
@@ -28,5 +33,15 @@ int fs__meta_get_int(sqlite3 *db, const char *key, long long *out); /* FS_ENOTFO
 int fs__meta_set_int(sqlite3 *db, const char *key, long long v);
 int fs__meta_get_text(sqlite3 *db, const char *key, char *buf, size_t len);
 int fs__meta_set_text(sqlite3 *db, const char *key, const char *v);
+
+/* Per-connection cache of prepared statements for hot paths.  A slot in
+ * [0, FS_DB_STMT_SLOTS) is always used with the same sql (store.c uses
+ * 0..FS_DB_STMT_STORE_END-1; others take slots above).  *out is reset with
+ * its bindings cleared; the caller must not finalize it (fs__db_close does).
+ * A connection using this must be closed with fs__db_close, and used by one
+ * thread at a time.  0, FS_EINVAL, FS_ENOMEM or a translated SQLite error. */
+#define FS_DB_STMT_SLOTS 64
+#define FS_DB_STMT_STORE_END 32
+int fs__db_stmt(sqlite3 *db, int slot, const char *sql, sqlite3_stmt **out);
 
 #endif

@@ -15,10 +15,36 @@
 #define FS_SCHEMA_H
 
 #include <sqlite3.h>
+#include <stddef.h>
+
+#include "model.h"
 
 typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_schema_role;
 
-int fs__schema_version(void);
+/* History:
+ *   1  record tables, staff, meta; client outbox/conflicts/notices; daemon
+ *      devices, applied, conflicts, audit, tokens, vis_log, covers, loans,
+ *      loan_reads, handovers, quarantine.
+ *   2  customers.source, customers.next_contact (ALTER TABLE ADD COLUMN,
+ *      with their CHECKs) and the index on customers(phone).
+ * A field listed in schema.c's "since" table with since > 1 is left out of
+ * the version-1 CREATE TABLE and added by its step. */
+#define FS_SCHEMA_VERSION 2
+
+int fs__schema_version(void); /* FS_SCHEMA_VERSION */
+/* Brings db to FS_SCHEMA_VERSION: 0, FS_ESCHEMA_NEWER (db untouched),
+ * FS_EBUSY, FS_EDB...  Idempotent.  Must not be called inside a
+ * transaction (it opens its own BEGIN IMMEDIATE). */
 int fs__schema_migrate(sqlite3 *db, fs_schema_role role);
+/* TEST ONLY: as fs__schema_migrate but stops at `version` (1..
+ * FS_SCHEMA_VERSION), to build old databases for upgrade tests. */
+int fs__schema_migrate_to(sqlite3 *db, fs_schema_role role, int version);
+/* TEST ONLY: makes migration step `version` fail with FS_EDB after part of
+ * its work is done (0 disables).  Not thread-safe. */
+void fs__schema_test_fail_step(int version);
+/* The CHECK expression of field f (column f->name), written
+ * into buf ("" if the field has no constraint).  FS_EOVERFLOW if len is too
+ * small.  Exposed for tests and tools. */
+int fs__schema_field_check(const fs_field *f, char *buf, size_t len);
 
 #endif

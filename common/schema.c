@@ -1,0 +1,479 @@
+/* schema.c - the one SQLite schema (replica and central store) and its
+ * migrations.
+ *
+ * Record tables are generated from the model (model.h): system columns,
+ * then one typed column per field with a CHECK made from the field table.
+ * Nothing here is NOT NULL beyond the system columns: a delete of an id we
+ * never saw leaves a tombstone without field values.
+ *
+ * Migration steps are numbered by the version they produce.  A field or
+ * index that appeared after version 1 is listed with its "since" version:
+ * step 1 leaves it out, its step adds it, so an upgraded database and a new
+ * one end up with the same columns.
+ */
+#include "schema.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "fs_errno.h"
+#include "log.h"
+
+/* Fields added after version 1: (kind, field, version that added it). */
+static const struct {
+  fs_kind kind;
+  const char *field;
+  int since;
+} since_fields[] = {
+    {FS_KIND_CUSTOMER, "source", 2},
+    {FS_KIND_CUSTOMER, "next_contact", 2},
+};
+
+/* Indexes beyond the generic ones (seq, owner, customer_id of children). */
+static const struct {
+  fs_kind kind;
+  const char *name; /* suffix: <table>_<name> */
+  const char *cols;
+  int unique;
+  const char *where;
+  int since;
+} extra_indexes[] = {
+    {FS_KIND_VISIT, "customer_at", "customer_id, \"at\"", 0, NULL, 1},
+    {FS_KIND_CUSTOMER, "grade", "grade", 0, NULL, 1},
+    {FS_KIND_CUSTOMER, "archive_no", "archive_no", 1, "archive_no IS NOT NULL", 1},
+    {FS_KIND_CUSTOMER, "name", "name", 0, NULL, 1},
+    {FS_KIND_SHOWROOM, "arrived", "arrived", 0, NULL, 1},
+    {FS_KIND_CUSTOMER, "phone", "phone", 0, NULL, 2},
+};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int fail_step; /* test hook */
+
+void fs__schema_test_fail_step(int version) { fail_step = version; }
+
+int fs__schema_version(void) { return FS_SCHEMA_VERSION; }
+
+static int field_since(fs_kind k, const char *name) {
+  for (int i = 0; i < N(since_fields); i++)
+    if (since_fields[i].kind == k && strcmp(since_fields[i].field, name) == 0)
+      return since_fields[i].since;
+  return 1;
+}
+
+/* ---- a small growable string ------------------------------------------- */
+
+typedef struct sbuf {
+  char *s;
+  size_t len, cap;
+  int err;
+} sbuf;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+  va_list ap;
+  int n;
+
+  if (b->err)
+    return;
+  for (;;) {
+    size_t avail = b->cap - b->len;
+    va_start(ap, fmt);
+    n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? avail : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+      b->err = FS_EINTERNAL;
+      return;
+    }
+    if (b->s && (size_t)n < avail) {
+      b->len += (size_t)n;
+      return;
+    }
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + (size_t)n + 1)
+      cap *= 2;
+    char *p = realloc(b->s, cap);
+    if (p == NULL) {
+      b->err = FS_ENOMEM;
+      return;
+    }
+    b->s = p;
+    b->cap = cap;
+  }
+}
+
+static void sb_reset(sbuf *b) {
+  b->len = 0;
+  if (b->s)
+    b->s[0] = '\0';
+}
+
+/* ---- generated DDL ----------------------------------------------------- */
+
+static const char *col_type(fs_ftype t) {
+  return (t == FS_FT_INT || t == FS_FT_BOOL) ? "INTEGER" : "TEXT";
+}
+
+#define DATE_GLOB "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]"
+#define TIME_GLOB "T[0-2][0-9]:[0-5][0-9]"
+
+static void check_expr(sbuf *b, const fs_field *f) {
+  const char *c = f->name;
+
+  switch (f->type) {
+  case FS_FT_TEXT:
+    sb_printf(b, "\"%s\" IS NULL OR (typeof(\"%s\")='text' AND "
+                 "length(CAST(\"%s\" AS BLOB)) <= %" PRId64 ")",
+              c, c, c, f->max);
+    break;
+  case FS_FT_INT:
+    sb_printf(b, "\"%s\" IS NULL OR (typeof(\"%s\")='integer' AND "
+                 "\"%s\" BETWEEN %" PRId64 " AND %" PRId64 ")",
+              c, c, c, f->min, f->max);
+    break;
+  case FS_FT_BOOL:
+    sb_printf(b, "\"%s\" IS NULL OR (typeof(\"%s\")='integer' AND \"%s\" IN (0,1))",
+              c, c, c);
+    break;
+  case FS_FT_DATE:
+    sb_printf(b, "\"%s\" IS NULL OR (typeof(\"%s\")='text' AND length(\"%s\")=10 "
+                 "AND \"%s\" GLOB '" DATE_GLOB "')",
+              c, c, c, c);
+    break;
+  case FS_FT_DATETIME:
+    sb_printf(b, "\"%s\" IS NULL OR (typeof(\"%s\")='text' AND "
+                 "((length(\"%s\")=16 AND \"%s\" GLOB '" DATE_GLOB TIME_GLOB "') OR "
+                 "(length(\"%s\")=19 AND \"%s\" GLOB '" DATE_GLOB TIME_GLOB
+                 ":[0-5][0-9]')))",
+              c, c, c, c, c, c);
+    break;
+  case FS_FT_ENUM:
+    sb_printf(b, "\"%s\" IS NULL OR \"%s\" IN (", c, c);
+    for (int i = 0; f->enum_values && f->enum_values[i]; i++) {
+      sb_printf(b, "%s'", i ? "," : "");
+      /* Enumeration values are plain ASCII, but quote properly anyway. */
+      for (const char *p = f->enum_values[i]; *p; p++) {
+        if (*p == '\'')
+          sb_printf(b, "''");
+        else
+          sb_printf(b, "%c", *p);
+      }
+      sb_printf(b, "'");
+    }
+    sb_printf(b, ")");
+    break;
+  case FS_FT_REF:
+    sb_printf(b, "\"%s\" IS NULL OR (typeof(\"%s\")='text' AND length(\"%s\")=32 "
+                 "AND \"%s\" NOT GLOB '*[^0-9a-f]*')",
+              c, c, c, c);
+    break;
+  case FS_FT_STAFF:
+    sb_printf(b, "\"%s\" IS NULL OR (typeof(\"%s\")='text' AND \"%s\" GLOB '[A-Z]*' "
+                 "AND length(\"%s\") BETWEEN 2 AND %d AND \"%s\" NOT GLOB '*[^A-Z0-9]*')",
+              c, c, c, c, FS_STAFF_MAX, c);
+    break;
+  default:
+    b->err = FS_EINTERNAL;
+    break;
+  }
+}
+
+int fs__schema_field_check(const fs_field *f, char *buf, size_t len) {
+  sbuf b = {0};
+  int rc;
+
+  if (f == NULL || buf == NULL || len == 0)
+    return FS_EINVAL;
+  check_expr(&b, f);
+  rc = b.err;
+  if (rc == 0 && b.len >= len)
+    rc = FS_EOVERFLOW;
+  if (rc == 0)
+    memcpy(buf, b.s, b.len + 1);
+  free(b.s);
+  return rc;
+}
+
+static void column_def(sbuf *b, const fs_field *f) {
+  sb_printf(b, "\"%s\" %s CHECK(", f->name, col_type(f->type));
+  check_expr(b, f);
+  sb_printf(b, ")");
+}
+
+static int exec_sb(sqlite3 *db, sbuf *b) {
+  int rc = b->err;
+
+  if (rc == 0)
+    rc = fs__db_exec(db, b->s);
+  if (rc)
+    FS_ERROR("schema: %s failed: %s", b->s ? b->s : "(none)", fs_strerror(rc));
+  sb_reset(b);
+  return rc;
+}
+
+/* Record tables and indexes as of version 1. */
+static int record_tables_v1(sqlite3 *db) {
+  sbuf b = {0};
+  int rc = 0;
+
+  for (int k = 0; k < FS_KIND__COUNT && rc == 0; k++) {
+    const fs_kind_def *kd = fs__kind_def((fs_kind)k);
+    sb_printf(&b,
+              "CREATE TABLE \"%s\" (\n"
+              "  id TEXT PRIMARY KEY CHECK(length(id)=32),\n"
+              "  owner TEXT NOT NULL CHECK(length(owner) <= %d),\n"
+              "  author TEXT NOT NULL CHECK(length(author) <= %d),\n"
+              "  hlc INTEGER NOT NULL,\n"
+              "  seq INTEGER NOT NULL DEFAULT 0,\n"
+              "  deleted INTEGER NOT NULL DEFAULT 0 CHECK(deleted IN (0,1)),\n"
+              "  clk BLOB",
+              kd->table, FS_STAFF_MAX, FS_STAFF_MAX);
+    for (int i = 0; i < kd->nfields; i++) {
+      if (field_since(kd->kind, kd->fields[i].name) > 1)
+        continue;
+      sb_printf(&b, ",\n  ");
+      column_def(&b, &kd->fields[i]);
+    }
+    sb_printf(&b, "\n);\n");
+    sb_printf(&b, "CREATE INDEX \"%s_seq\" ON \"%s\"(seq);\n", kd->table, kd->table);
+    sb_printf(&b, "CREATE INDEX \"%s_owner\" ON \"%s\"(owner);\n", kd->table, kd->table);
+    /* Visits get (customer_id, at), which serves customer_id lookups too. */
+    if ((kd->flags & FS_K_CHILD) && kd->kind != FS_KIND_VISIT)
+      sb_printf(&b, "CREATE INDEX \"%s_customer\" ON \"%s\"(customer_id);\n",
+                kd->table, kd->table);
+    rc = exec_sb(db, &b);
+  }
+  free(b.s);
+  return rc;
+}
+
+static int extra_indexes_since(sqlite3 *db, int version) {
+  sbuf b = {0};
+  int rc;
+
+  for (int i = 0; i < N(extra_indexes); i++) {
+    const fs_kind_def *kd = fs__kind_def(extra_indexes[i].kind);
+    if (extra_indexes[i].since != version)
+      continue;
+    sb_printf(&b, "CREATE %sINDEX \"%s_%s\" ON \"%s\"(%s)%s%s;\n",
+              extra_indexes[i].unique ? "UNIQUE " : "", kd->table,
+              extra_indexes[i].name, kd->table, extra_indexes[i].cols,
+              extra_indexes[i].where ? " WHERE " : "",
+              extra_indexes[i].where ? extra_indexes[i].where : "");
+  }
+  rc = b.len ? exec_sb(db, &b) : b.err;
+  free(b.s);
+  return rc;
+}
+
+static const char common_v1[] =
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value);\n"
+    "CREATE TABLE staff (\n"
+    "  code TEXT PRIMARY KEY,\n"
+    "  name TEXT NOT NULL,\n"
+    "  role TEXT NOT NULL CHECK(role IN ('rep','manager','admin')),\n"
+    "  manager TEXT,\n"
+    "  status TEXT NOT NULL DEFAULT 'active' CHECK(status IN ('active','departed')),\n"
+    "  departed_at INTEGER,\n"
+    "  successor TEXT,\n"
+    "  created_at INTEGER\n"
+    ");\n";
+
+static const char client_v1[] =
+    "CREATE TABLE outbox (\n"
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  counter INTEGER NOT NULL UNIQUE,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  record_id TEXT NOT NULL,\n"
+    "  op INTEGER NOT NULL,\n"
+    "  hlc INTEGER NOT NULL,\n"
+    "  payload BLOB NOT NULL, -- encoded fs_change\n"
+    "  status TEXT NOT NULL DEFAULT 'pending' CHECK(status IN ('pending','rejected')),\n"
+    "  code INTEGER,\n"
+    "  reason TEXT,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  attempts INTEGER NOT NULL DEFAULT 0\n"
+    ");\n"
+    "CREATE INDEX outbox_record ON outbox(kind, record_id);\n"
+    "CREATE TABLE conflicts (\n"
+    "  id INTEGER PRIMARY KEY, kind TEXT, record_id TEXT, field TEXT,\n"
+    "  loser TEXT, loser_hlc INTEGER, winner TEXT, winner_hlc INTEGER,\n"
+    "  loser_author TEXT, at INTEGER\n"
+    ");\n"
+    "CREATE TABLE notices (id INTEGER PRIMARY KEY, kind TEXT, at INTEGER, body TEXT);\n";
+
+static const char daemon_v1[] =
+    "CREATE TABLE devices (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  staff TEXT NOT NULL,\n"
+    "  pubkey BLOB NOT NULL UNIQUE,\n"
+    "  slot INTEGER NOT NULL,\n"
+    "  name TEXT,\n"
+    "  status TEXT NOT NULL DEFAULT 'active'\n"
+    "    CHECK(status IN ('active','revoked','wipe','wiped')),\n"
+    "  enrolled_at INTEGER,\n"
+    "  last_seen INTEGER,\n"
+    "  cursor INTEGER DEFAULT 0,\n"
+    "  outbox_depth INTEGER DEFAULT 0,\n"
+    "  oldest_unsynced INTEGER,\n"
+    "  UNIQUE(staff, slot)\n"
+    ");\n"
+    "CREATE TABLE applied (\n"
+    "  device_id INTEGER NOT NULL,\n"
+    "  counter INTEGER NOT NULL,\n"
+    "  outcome INTEGER NOT NULL,\n"
+    "  code INTEGER,\n"
+    "  PRIMARY KEY(device_id, counter)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE conflicts (\n"
+    "  id INTEGER PRIMARY KEY, seq INTEGER, kind TEXT, record_id TEXT, field TEXT,\n"
+    "  loser TEXT, loser_hlc INTEGER, winner TEXT, winner_hlc INTEGER,\n"
+    "  loser_device INTEGER, owner TEXT, at INTEGER\n"
+    ");\n"
+    "CREATE INDEX conflicts_record ON conflicts(kind, record_id);\n"
+    "CREATE TABLE audit (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  at INTEGER NOT NULL,\n"
+    "  actor TEXT NOT NULL,\n"
+    "  action TEXT NOT NULL,\n"
+    "  staff TEXT,\n"
+    "  customer TEXT,\n"
+    "  device INTEGER,\n"
+    "  detail TEXT,\n"
+    "  reason TEXT\n"
+    ");\n"
+    "CREATE TABLE tokens (\n"
+    "  secret_hash BLOB PRIMARY KEY,\n"
+    "  staff TEXT NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL,\n"
+    "  used_at INTEGER,\n"
+    "  device_id INTEGER\n"
+    ");\n"
+    "CREATE TABLE vis_log (seq INTEGER PRIMARY KEY, kind TEXT, record_id TEXT,\n"
+    "  old_owner TEXT, new_owner TEXT, at INTEGER);\n"
+    "CREATE TABLE covers (id INTEGER PRIMARY KEY, absent TEXT, by_staff TEXT,\n"
+    "  from_day TEXT, to_day TEXT);\n"
+    "CREATE TABLE loans (id INTEGER PRIMARY KEY, customer_id TEXT, staff TEXT,\n"
+    "  until INTEGER, created_at INTEGER);\n"
+    "CREATE TABLE loan_reads (loan_id INTEGER, device_id INTEGER, at INTEGER,\n"
+    "  record_count INTEGER);\n"
+    "CREATE TABLE handovers (id INTEGER PRIMARY KEY, at INTEGER, kind TEXT,\n"
+    "  from_staff TEXT, to_staff TEXT, dry_run INTEGER, report TEXT);\n"
+    "CREATE TABLE quarantine (id INTEGER PRIMARY KEY, device_id INTEGER,\n"
+    "  counter INTEGER, payload BLOB, at INTEGER, status TEXT DEFAULT 'pending');\n";
+
+static int step_1(sqlite3 *db, fs_schema_role role) {
+  int rc;
+
+  rc = record_tables_v1(db);
+  if (rc == 0)
+    rc = fs__db_exec(db, common_v1);
+  if (rc == 0)
+    rc = fs__db_exec(db, role == FS_SCHEMA_CLIENT ? client_v1 : daemon_v1);
+  if (rc == 0)
+    rc = extra_indexes_since(db, 1);
+  if (rc == 0)
+    rc = fs__meta_set_text(db, "schema_role",
+                           role == FS_SCHEMA_CLIENT ? "client" : "daemon");
+  return rc;
+}
+
+/* Generic step: the columns and indexes whose "since" is `version`. */
+static int step_columns(sqlite3 *db, int version) {
+  sbuf b = {0};
+  int rc = 0;
+
+  for (int i = 0; i < N(since_fields) && rc == 0; i++) {
+    const fs_kind_def *kd = fs__kind_def(since_fields[i].kind);
+    int f = fs__field_index(kd, since_fields[i].field);
+    if (since_fields[i].since != version)
+      continue;
+    if (f < 0) {
+      rc = FS_EINTERNAL;
+      break;
+    }
+    sb_printf(&b, "ALTER TABLE \"%s\" ADD COLUMN ", kd->table);
+    column_def(&b, &kd->fields[f]);
+    rc = exec_sb(db, &b);
+    if (rc == 0 && fail_step == version) {
+      FS_WARN("schema: test hook fails step %d", version);
+      rc = FS_EDB;
+    }
+  }
+  free(b.s);
+  if (rc == 0)
+    rc = extra_indexes_since(db, version);
+  return rc;
+}
+
+static int read_version(sqlite3 *db, int *v) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    *v = sqlite3_column_int(st, 0);
+    rc = SQLITE_OK;
+  }
+  rc = fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int fs__schema_migrate_to(sqlite3 *db, fs_schema_role role, int version) {
+  char sql[64], have[16];
+  int rc, v = 0;
+
+  if (db == NULL || version < 1 || version > FS_SCHEMA_VERSION ||
+      (role != FS_SCHEMA_CLIENT && role != FS_SCHEMA_DAEMON))
+    return FS_EINVAL;
+  rc = fs__db_begin(db);
+  if (rc)
+    return rc;
+  rc = read_version(db, &v);
+  if (rc)
+    goto out;
+  if (v > FS_SCHEMA_VERSION) {
+    rc = FS_ESCHEMA_NEWER;
+    goto out;
+  }
+  if (v > 0) {
+    /* A replica opened as a central store (or back) would be missing tables. */
+    rc = fs__meta_get_text(db, "schema_role", have, sizeof(have));
+    if (rc == 0 && strcmp(have, role == FS_SCHEMA_CLIENT ? "client" : "daemon") != 0) {
+      FS_ERROR("schema: database is a %s store", have);
+      rc = FS_EINVAL;
+    }
+    if (rc)
+      goto out;
+  }
+  for (int step = v + 1; step <= version && rc == 0; step++) {
+    FS_DEBUG("schema: migrating to version %d", step);
+    rc = step == 1 ? step_1(db, role) : step_columns(db, step);
+    if (rc == 0 && step == 1 && fail_step == 1)
+      rc = FS_EDB;
+  }
+  if (rc)
+    goto out;
+  if (version > v) {
+    snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", version);
+    rc = fs__db_exec(db, sql);
+    if (rc)
+      goto out;
+  }
+  rc = fs__db_commit(db);
+out:
+  if (rc)
+    fs__db_rollback(db);
+  return rc;
+}
+
+int fs__schema_migrate(sqlite3 *db, fs_schema_role role) {
+  return fs__schema_migrate_to(db, role, FS_SCHEMA_VERSION);
+}
