@@ -24,7 +24,8 @@ uint64_t fs__archive_serial(int slot, uint64_t n) {
   return base + n % FS_ARCHIVE_BLOCK + 1;
 }
 
-int fs__archive_format(char *buf, size_t len, const char *rep, int year, uint64_t serial) {
+int fs__archive_format(char *buf, size_t len, const char *rep, int year,
+                       uint64_t serial) {
   int n;
 
   if (buf == NULL || len == 0)

@@ -73,8 +73,9 @@ static int overdue(const char *on_date, int64_t due, int *out) {
   return 0;
 }
 
-int fs__cadence_due(const char *grade, const char *delivery_date, const char *last_contact,
-                    const char *on_date, char due_date[11], int *overdue_days) {
+int fs__cadence_due(const char *grade, const char *delivery_date,
+                    const char *last_contact, const char *on_date, char due_date[11],
+                    int *overdue_days) {
   int64_t last, end = 0, due;
   int known = 0, days, rc;
 

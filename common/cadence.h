@@ -47,8 +47,9 @@ int fs__cadence_days(const char *grade, const char *delivery_date, const char *o
  * last + 90 otherwise: delivered 2026-01-10, last contact 2026-04-01 ->
  * 14-day target 2026-04-15 lies after the window (2026-04-10), so due
  * 2026-06-30. */
-int fs__cadence_due(const char *grade, const char *delivery_date, const char *last_contact,
-                    const char *on_date, char due_date[11], int *overdue_days);
+int fs__cadence_due(const char *grade, const char *delivery_date,
+                    const char *last_contact, const char *on_date, char due_date[11],
+                    int *overdue_days);
 
 /* The 24-hour call-back rule: a showroom visitor who left contact details
  * (showroom.left_details = 1; the caller checks that) must be called back

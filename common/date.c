@@ -102,7 +102,8 @@ static size_t bounded_len(const char *s, size_t max) {
 int fs__date_parse(const char *s, int64_t *days) {
   fs_civil c;
 
-  if (s == NULL || fs__civil_parse(s, bounded_len(s, 19), FS_DATE_EITHER, &c) != FS_DATE_OK)
+  if (s == NULL ||
+      fs__civil_parse(s, bounded_len(s, 19), FS_DATE_EITHER, &c) != FS_DATE_OK)
     return FS_EVALIDATE;
   if (days)
     *days = fs__days_from_civil(c.y, c.m, c.d);
@@ -112,7 +113,8 @@ int fs__date_parse(const char *s, int64_t *days) {
 int fs__datetime_parse(const char *s, int64_t *secs) {
   fs_civil c;
 
-  if (s == NULL || fs__civil_parse(s, bounded_len(s, 19), FS_DATE_EITHER, &c) != FS_DATE_OK)
+  if (s == NULL ||
+      fs__civil_parse(s, bounded_len(s, 19), FS_DATE_EITHER, &c) != FS_DATE_OK)
     return FS_EVALIDATE;
   if (secs)
     *secs = fs__days_from_civil(c.y, c.m, c.d) * 86400 + c.hh * 3600 + c.mi * 60 + c.ss;

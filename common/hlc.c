@@ -79,7 +79,7 @@ static uint64_t advance(fs_hlc *h, uint64_t floor) {
   else if (floor == UINT64_MAX)
     next = UINT64_MAX; /* year 10889 or a corrupt persisted value: saturate */
   else
-    next = floor + 1;   /* counter, carrying into ms on overflow */
+    next = floor + 1; /* counter, carrying into ms on overflow */
   h->last = next;
   return next;
 }
@@ -97,8 +97,7 @@ int fs__hlc_recv(fs_hlc *h, uint64_t remote, uint64_t *out) {
   wall = fs__hlc_wall(h);
   /* A peer whose clock runs far ahead would drag every later stamp of ours
    * into its future; refuse instead and leave our clock alone. */
-  if (h->max_ahead_ms < UINT64_MAX - wall &&
-      fs__hlc_ms(remote) > wall + h->max_ahead_ms)
+  if (h->max_ahead_ms < UINT64_MAX - wall && fs__hlc_ms(remote) > wall + h->max_ahead_ms)
     return FS_ECLOCK;
   stamp = advance(h, remote > h->last ? remote : h->last);
   if (out)

@@ -47,8 +47,12 @@ uint64_t fs__hlc_last(const fs_hlc *h);
 /* Wall time (with offset) in ms, as the HLC sees it. */
 uint64_t fs__hlc_wall(const fs_hlc *h);
 
-static inline uint64_t fs__hlc_ms(uint64_t hlc) { return hlc >> 16; }
-static inline uint64_t fs__hlc_make(uint64_t ms, uint16_t c) { return (ms << 16) | c; }
+static inline uint64_t fs__hlc_ms(uint64_t hlc) {
+  return hlc >> 16;
+}
+static inline uint64_t fs__hlc_make(uint64_t ms, uint16_t c) {
+  return (ms << 16) | c;
+}
 
 /* Plain wall clock in ms (CLOCK_REALTIME). */
 uint64_t fs__now_ms(void);

@@ -40,8 +40,7 @@ static size_t utf8_seq(const unsigned char *s, size_t len) {
       return 0;
     return 3;
   }
-  if (len < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-      (s[3] & 0xc0) != 0x80)
+  if (len < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
     return 0;
   if (c == 0xf0 && s[1] < 0x90) /* overlong 4-byte */
     return 0;
@@ -92,7 +91,8 @@ int fs__valid_datetime(const char *s) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
+static int
+fail(char *err, size_t errlen, const char *fmt, ...) {
   va_list ap;
 
   if (err && errlen) {
@@ -172,9 +172,9 @@ static const char *type_name(fs_ftype t) {
 }
 
 static const char *month_name(int m) {
-  static const char *const names[12] = {"January", "February", "March",     "April",
-                                        "May",     "June",     "July",      "August",
-                                        "September", "October", "November", "December"};
+  static const char *const names[12] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
   return m >= 1 && m <= 12 ? names[m - 1] : "?";
 }
 
@@ -183,15 +183,16 @@ static int date_fail(const fs_field *f, const fs_value *v, char *err, size_t err
   char q[QUOTE_MAX * 4 + 8];
   int want = f->type == FS_FT_DATE ? FS_DATE_ONLY : FS_DATETIME_ONLY;
   const char *shape = f->type == FS_FT_DATE ? "YYYY-MM-DD, e.g. 2026-03-01"
-                                           : "YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, "
-                                             "e.g. 2026-03-01T09:30";
+                                            : "YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, "
+                                              "e.g. 2026-03-01T09:30";
   fs_date_problem why = fs__civil_parse(v->s, v->len, want, NULL);
   int y = 0, m = 0;
 
   quote(q, v->s, v->len);
   if (why == FS_DATE_DAY) {
     /* The shape was right, so the digits are there to name the month. */
-    y = (v->s[0] - '0') * 1000 + (v->s[1] - '0') * 100 + (v->s[2] - '0') * 10 + (v->s[3] - '0');
+    y = (v->s[0] - '0') * 1000 + (v->s[1] - '0') * 100 + (v->s[2] - '0') * 10 +
+        (v->s[3] - '0');
     m = (v->s[5] - '0') * 10 + (v->s[6] - '0');
     return fail(err, errlen, "%s: \"%s\" is not a real date: %s %d has %d days", f->name,
                 q, month_name(m), y, fs__days_in_month(y, m));
@@ -202,7 +203,8 @@ static int date_fail(const fs_field *f, const fs_value *v, char *err, size_t err
   if (why == FS_DATE_MONTH)
     return fail(err, errlen, "%s: \"%s\": the month must be 01 to 12", f->name, q);
   if (why == FS_DATE_TIME)
-    return fail(err, errlen, "%s: \"%s\": the time must be 00:00 to 23:59(:59)", f->name, q);
+    return fail(err, errlen, "%s: \"%s\": the time must be 00:00 to 23:59(:59)", f->name,
+                q);
   if (v->len == 0)
     return fail(err, errlen, "%s: an empty text is not %s; send null to clear the field",
                 f->name, type_name(f->type));
@@ -257,25 +259,28 @@ int fs__validate_value(const fs_field *f, const fs_value *v, char *err, size_t e
     return 0;
   case FS_FT_INT:
     if (v->i < f->min)
-      return fail(err, errlen, "%s: %" PRId64 " is below the minimum %" PRId64, f->name, v->i,
-                  f->min);
+      return fail(err, errlen, "%s: %" PRId64 " is below the minimum %" PRId64, f->name,
+                  v->i, f->min);
     if (v->i > f->max)
-      return fail(err, errlen, "%s: %" PRId64 " is above the maximum %" PRId64, f->name, v->i,
-                  f->max);
+      return fail(err, errlen, "%s: %" PRId64 " is above the maximum %" PRId64, f->name,
+                  v->i, f->max);
     return 0;
   case FS_FT_BOOL:
     if (v->i != 0 && v->i != 1)
-      return fail(err, errlen, "%s: %" PRId64 " is not a boolean; use 0 or 1", f->name, v->i);
+      return fail(err, errlen, "%s: %" PRId64 " is not a boolean; use 0 or 1", f->name,
+                  v->i);
     return 0;
   case FS_FT_DATE:
   case FS_FT_DATETIME:
-    if (fs__civil_parse(v->s, v->len, f->type == FS_FT_DATE ? FS_DATE_ONLY : FS_DATETIME_ONLY,
+    if (fs__civil_parse(v->s, v->len,
+                        f->type == FS_FT_DATE ? FS_DATE_ONLY : FS_DATETIME_ONLY,
                         NULL) != FS_DATE_OK)
       return date_fail(f, v, err, errlen);
     return 0;
   case FS_FT_ENUM:
     /* strlen(v->s) != len catches an embedded NUL ("O\0junk"). */
-    if (v->s == NULL || strlen(v->s) != v->len || fs__enum_index(f->enum_values, v->s) < 0)
+    if (v->s == NULL || strlen(v->s) != v->len ||
+        fs__enum_index(f->enum_values, v->s) < 0)
       return fail(err, errlen, "%s: \"%s\" is not one of %s", f->name,
                   quote(q, v->s, v->len), enum_list(list, sizeof(list), f->enum_values));
     return 0;
@@ -294,7 +299,8 @@ int fs__validate_value(const fs_field *f, const fs_value *v, char *err, size_t e
                   f->name, quote(q, v->s, v->len));
     return 0;
   }
-  fail(err, errlen, "%s: internal: the field has an unknown type %d", f->name, (int)f->type);
+  fail(err, errlen, "%s: internal: the field has an unknown type %d", f->name,
+       (int)f->type);
   return FS_EINTERNAL;
 }
 
@@ -327,7 +333,8 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
     return FS_EINTERNAL;
   }
   if (!terminated(c->id, sizeof(c->id)) || !fs__id_valid(c->id))
-    return fail(err, errlen, "id: \"%s\" is not a record id (32 lowercase hex characters)",
+    return fail(err, errlen,
+                "id: \"%s\" is not a record id (32 lowercase hex characters)",
                 quote(q, c->id, strnlen(c->id, sizeof(c->id))));
   if (!terminated(c->owner, sizeof(c->owner)) || !fs__staff_code_valid(c->owner))
     return fail(err, errlen, "owner: \"%s\" is not a staff code (e.g. A01)",
@@ -342,14 +349,15 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
                 c->nfields);
   if (c->op == FS_OP_DELETE) {
     if (c->nfields != 0)
-      return fail(err, errlen, "%s %s: a delete carries no fields, this one has %d", kd->name,
-                  c->id, c->nfields);
+      return fail(err, errlen, "%s %s: a delete carries no fields, this one has %d",
+                  kd->name, c->id, c->nfields);
     return 0;
   }
   if (!is_create && (kd->flags & FS_K_APPEND_ONLY))
-    return fail(err, errlen,
-                "%s %s: %s records cannot be changed once logged; record a new %s instead",
-                kd->name, c->id, kd->name, kd->name);
+    return fail(
+        err, errlen,
+        "%s %s: %s records cannot be changed once logged; record a new %s instead",
+        kd->name, c->id, kd->name, kd->name);
 
   memset(seen, 0, sizeof(seen));
   for (int i = 0; i < c->nfields; i++) {
@@ -384,8 +392,8 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
         if (c->fields[i].field == j)
           v = &c->fields[i].value;
       if (v == NULL || v->type == FS_V_NULL || (v->type == FS_V_TEXT && v->len == 0))
-        return fail(err, errlen, "%s: required (%s); a new %s needs it", f->name, f->label,
-                    kd->name);
+        return fail(err, errlen, "%s: required (%s); a new %s needs it", f->name,
+                    f->label, kd->name);
     }
   }
   return 0;

@@ -77,7 +77,8 @@ static void test_all_slots(void **state) {
 
 static void test_large_n_near_limit(void **state) {
   uint64_t last_ok = 0, s;
-  uint64_t n = (FS_ARCHIVE_SERIAL_MAX / FS_ARCHIVE_BLOCK / FS_ARCHIVE_SLOTS) * FS_ARCHIVE_BLOCK;
+  uint64_t n =
+      (FS_ARCHIVE_SERIAL_MAX / FS_ARCHIVE_BLOCK / FS_ARCHIVE_SLOTS) * FS_ARCHIVE_BLOCK;
   (void)state;
 
   /* Walk over the top: serials stay below the maximum, then become 0. */
@@ -148,7 +149,8 @@ static void test_format_refuses(void **state) {
   assert_int_equal(fs__archive_format(NULL, 10, "A01", 2026, 1), FS_EINVAL);
   assert_int_equal(fs__archive_format(buf, 0, "A01", 2026, 1), FS_EINVAL);
   /* "A01-2026-0001" is 13 bytes: 13 is one short for the NUL. */
-  assert_int_equal(fs__archive_format(small, sizeof(small), "A01", 2026, 1), FS_EOVERFLOW);
+  assert_int_equal(fs__archive_format(small, sizeof(small), "A01", 2026, 1),
+                   FS_EOVERFLOW);
   assert_string_equal(small, "");
 }
 
@@ -158,10 +160,10 @@ static void test_parse_refuses(void **state) {
       "A01",
       "A01-2026",
       "A01-2026-",
-      "A01-2026-1",      /* fewer than four digits */
+      "A01-2026-1", /* fewer than four digits */
       "A01-2026-001",
-      "A01-2026-00001",  /* non-canonical padding */
-      "A01-2026-0000",   /* serial 0 */
+      "A01-2026-00001", /* non-canonical padding */
+      "A01-2026-0000",  /* serial 0 */
       "A01-26-0001",
       "A01-20266-0001",
       "A01-1899-0001",

@@ -50,8 +50,8 @@ static void test_delivered_window(void **state) {
 }
 
 /* Runs fs__cadence_due and checks due date and overdue days. */
-static void due_is(const char *grade, const char *delivery, const char *last, const char *on,
-                   const char *want_due, int want_overdue) {
+static void due_is(const char *grade, const char *delivery, const char *last,
+                   const char *on, const char *want_due, int want_overdue) {
   char due[11] = "junk";
   int over = -1;
 
@@ -106,7 +106,8 @@ static void test_due_lost_and_errors(void **state) {
   int over = -1;
   (void)state;
 
-  assert_int_equal(fs__cadence_due("lost", NULL, "2026-01-01", "2027-01-01", due, &over), 0);
+  assert_int_equal(fs__cadence_due("lost", NULL, "2026-01-01", "2027-01-01", due, &over),
+                   0);
   assert_string_equal(due, "");
   assert_int_equal(over, 0);
   assert_int_equal(fs__cadence_due("Z", NULL, "2026-01-01", "2026-01-02", due, &over),
@@ -116,8 +117,9 @@ static void test_due_lost_and_errors(void **state) {
                    FS_EINVAL);
   assert_int_equal(fs__cadence_due("A", NULL, NULL, "2026-03-01", due, &over), FS_EINVAL);
   assert_int_equal(fs__cadence_due("A", NULL, "2026-03-01", NULL, due, &over), FS_EINVAL);
-  assert_int_equal(fs__cadence_due("delivered", "x", "2026-03-01", "2026-03-01", due, &over),
-                   FS_EINVAL);
+  assert_int_equal(
+      fs__cadence_due("delivered", "x", "2026-03-01", "2026-03-01", due, &over),
+      FS_EINVAL);
   assert_int_equal(fs__cadence_due("A", NULL, "2026-03-01", "2026-03-01", NULL, &over),
                    FS_EINVAL);
   /* No overdue wanted: on_date may be NULL. */
@@ -137,26 +139,27 @@ static void test_callback_24h(void **state) {
   assert_int_equal(fs__cadence_callback_due("2026-12-31 10:00", NULL, due, NULL), 0);
   assert_string_equal(due, "2027-01-01T10:00:00");
 
-  assert_int_equal(fs__cadence_callback_due("2026-02-28T15:30", "2026-03-01T15:30:00", due,
-                                            &late),
-                   0);
+  assert_int_equal(
+      fs__cadence_callback_due("2026-02-28T15:30", "2026-03-01T15:30:00", due, &late), 0);
   assert_int_equal(late, 0);
-  assert_int_equal(fs__cadence_callback_due("2026-02-28T15:30", "2026-03-01T15:31:59", due,
-                                            &late),
-                   0);
+  assert_int_equal(
+      fs__cadence_callback_due("2026-02-28T15:30", "2026-03-01T15:31:59", due, &late), 0);
   assert_int_equal(late, 1);
-  assert_int_equal(fs__cadence_callback_due("2026-02-28T15:30", "2026-03-02T15:30", due, &late),
-                   0);
+  assert_int_equal(
+      fs__cadence_callback_due("2026-02-28T15:30", "2026-03-02T15:30", due, &late), 0);
   assert_int_equal(late, 1440);
-  assert_int_equal(fs__cadence_callback_due("2026-02-28T15:30", "2026-02-28T16:00", due, &late),
-                   0);
+  assert_int_equal(
+      fs__cadence_callback_due("2026-02-28T15:30", "2026-02-28T16:00", due, &late), 0);
   assert_int_equal(late, 0);
 
-  assert_int_equal(fs__cadence_callback_due("2026-02-29T15:30", NULL, due, NULL), FS_EINVAL);
+  assert_int_equal(fs__cadence_callback_due("2026-02-29T15:30", NULL, due, NULL),
+                   FS_EINVAL);
   assert_string_equal(due, "");
   assert_int_equal(fs__cadence_callback_due(NULL, NULL, due, NULL), FS_EINVAL);
-  assert_int_equal(fs__cadence_callback_due("2026-02-28T15:30", NULL, due, &late), FS_EINVAL);
-  assert_int_equal(fs__cadence_callback_due("2026-02-28T15:30", NULL, NULL, NULL), FS_EINVAL);
+  assert_int_equal(fs__cadence_callback_due("2026-02-28T15:30", NULL, due, &late),
+                   FS_EINVAL);
+  assert_int_equal(fs__cadence_callback_due("2026-02-28T15:30", NULL, NULL, NULL),
+                   FS_EINVAL);
 }
 
 static void test_key_account_followup(void **state) {
@@ -164,18 +167,22 @@ static void test_key_account_followup(void **state) {
   int over = -1;
   (void)state;
 
-  assert_int_equal(fs__cadence_followup_due("2026-12-28T10:00", "2027-01-04", due, &over), 0);
+  assert_int_equal(fs__cadence_followup_due("2026-12-28T10:00", "2027-01-04", due, &over),
+                   0);
   assert_string_equal(due, "2027-01-04");
   assert_int_equal(over, 0);
-  assert_int_equal(fs__cadence_followup_due("2026-12-28T10:00", "2027-01-06", due, &over), 0);
+  assert_int_equal(fs__cadence_followup_due("2026-12-28T10:00", "2027-01-06", due, &over),
+                   0);
   assert_int_equal(over, 2);
   assert_int_equal(fs__cadence_followup_due("2024-02-25", NULL, due, NULL), 0);
   assert_string_equal(due, "2024-03-03");
   assert_int_equal(fs__cadence_followup_due("2026-02-25", NULL, due, NULL), 0);
   assert_string_equal(due, "2026-03-04");
-  assert_int_equal(fs__cadence_followup_due("2026-02-25T25:00", NULL, due, NULL), FS_EINVAL);
+  assert_int_equal(fs__cadence_followup_due("2026-02-25T25:00", NULL, due, NULL),
+                   FS_EINVAL);
   assert_string_equal(due, "");
-  assert_int_equal(fs__cadence_followup_due("2026-02-25", "later", due, &over), FS_EINVAL);
+  assert_int_equal(fs__cadence_followup_due("2026-02-25", "later", due, &over),
+                   FS_EINVAL);
 }
 
 int main(void) {

@@ -101,7 +101,8 @@ static void test_parse_and_format(void **state) {
   assert_int_equal(fs__datetime_format(s + 1, buf), 0);
   assert_string_equal(buf, "2024-03-01T00:00:00");
 
-  assert_int_equal(fs__civil_parse("2026-03-01T09:30:15", 19, FS_DATE_EITHER, &c), FS_DATE_OK);
+  assert_int_equal(fs__civil_parse("2026-03-01T09:30:15", 19, FS_DATE_EITHER, &c),
+                   FS_DATE_OK);
   assert_int_equal(c.y, 2026);
   assert_int_equal(c.m, 3);
   assert_int_equal(c.d, 1);
@@ -109,13 +110,16 @@ static void test_parse_and_format(void **state) {
   assert_int_equal(c.mi, 30);
   assert_int_equal(c.ss, 15);
   assert_int_equal(c.has_time, 1);
-  assert_int_equal(fs__civil_parse("2026-03-01", 10, FS_DATETIME_ONLY, &c), FS_DATE_SYNTAX);
+  assert_int_equal(fs__civil_parse("2026-03-01", 10, FS_DATETIME_ONLY, &c),
+                   FS_DATE_SYNTAX);
   assert_int_equal(fs__civil_parse("2026-03-32", 10, FS_DATE_ONLY, &c), FS_DATE_DAY);
   assert_int_equal(fs__civil_parse("2026-00-01", 10, FS_DATE_ONLY, &c), FS_DATE_MONTH);
   assert_int_equal(fs__civil_parse("3026-01-01", 10, FS_DATE_ONLY, &c), FS_DATE_YEAR);
-  assert_int_equal(fs__civil_parse("2026-01-01T24:00", 16, FS_DATE_EITHER, &c), FS_DATE_TIME);
+  assert_int_equal(fs__civil_parse("2026-01-01T24:00", 16, FS_DATE_EITHER, &c),
+                   FS_DATE_TIME);
   /* len bounds the parse: a date inside a longer buffer. */
-  assert_int_equal(fs__civil_parse("2026-01-01garbage", 10, FS_DATE_ONLY, &c), FS_DATE_OK);
+  assert_int_equal(fs__civil_parse("2026-01-01garbage", 10, FS_DATE_ONLY, &c),
+                   FS_DATE_OK);
   assert_int_equal(fs__civil_parse(NULL, 10, FS_DATE_ONLY, &c), FS_DATE_SYNTAX);
 }
 

@@ -32,7 +32,8 @@ static int check_text(fs_kind k, const char *name, const char *s, size_t len, ch
   return rc;
 }
 
-static int check_str(fs_kind k, const char *name, const char *s, char *err, size_t errlen) {
+static int check_str(fs_kind k, const char *name, const char *s, char *err,
+                     size_t errlen) {
   return check_text(k, name, s, strlen(s), err, errlen);
 }
 
@@ -48,14 +49,33 @@ static int check_int(fs_kind k, const char *name, int64_t i, char *err, size_t e
 /* ---- dates ---------------------------------------------------------------- */
 
 static void test_dates(void **state) {
-  static const char *const good[] = {"2026-01-01", "2024-02-29", "2000-02-29", "1900-01-01",
-                                     "2999-12-31", "2026-12-31", "2026-04-30", "2026-02-28",
-                                     NULL};
-  static const char *const bad[] = {
-      "2023-02-29", "1900-02-29", "2100-02-29", "2026-04-31", "2026-06-31",  "2026-13-01",
-      "2026-00-10", "2026-01-00", "2026-01-32", "1899-12-31", "3000-01-01",  "2026-1-01",
-      "2026/01/01", " 2026-01-01", "2026-01-01 ", "2026-01-01T", "2026-01-01T10:00",
-      "20260101", "", "abcd-ef-gh", "+026-01-01", "2026-01-1a", "2026-01-+1", NULL};
+  static const char *const good[] = {"2026-01-01", "2024-02-29", "2000-02-29",
+                                     "1900-01-01", "2999-12-31", "2026-12-31",
+                                     "2026-04-30", "2026-02-28", NULL};
+  static const char *const bad[] = {"2023-02-29",
+                                    "1900-02-29",
+                                    "2100-02-29",
+                                    "2026-04-31",
+                                    "2026-06-31",
+                                    "2026-13-01",
+                                    "2026-00-10",
+                                    "2026-01-00",
+                                    "2026-01-32",
+                                    "1899-12-31",
+                                    "3000-01-01",
+                                    "2026-1-01",
+                                    "2026/01/01",
+                                    " 2026-01-01",
+                                    "2026-01-01 ",
+                                    "2026-01-01T",
+                                    "2026-01-01T10:00",
+                                    "20260101",
+                                    "",
+                                    "abcd-ef-gh",
+                                    "+026-01-01",
+                                    "2026-01-1a",
+                                    "2026-01-+1",
+                                    NULL};
   (void)state;
 
   for (int i = 0; good[i]; i++)
@@ -68,16 +88,28 @@ static void test_dates(void **state) {
 }
 
 static void test_datetimes(void **state) {
-  static const char *const good[] = {"2026-03-01T09:30",    "2026-03-01 09:30",
-                                     "2026-03-01T09:30:59", "2026-03-01T00:00:00",
-                                     "2026-03-01T23:59",    "2024-02-29T12:00", NULL};
-  static const char *const bad[] = {"2026-03-01",          "2026-03-01T24:00",
-                                    "2026-03-01T23:60",    "2026-03-01T23:59:60",
-                                    "2026-03-01T9:30",     "2026-03-01T09:30:5",
-                                    "2026-03-01X09:30",    "2026-02-29T10:00",
-                                    "2026-03-01T09-30",    "2026-03-01T09:30:00Z",
-                                    "2026-03-01T09:30:00.5", "2026-03-01T",
-                                    "1899-12-31T23:59",    "", NULL};
+  static const char *const good[] = {"2026-03-01T09:30",
+                                     "2026-03-01 09:30",
+                                     "2026-03-01T09:30:59",
+                                     "2026-03-01T00:00:00",
+                                     "2026-03-01T23:59",
+                                     "2024-02-29T12:00",
+                                     NULL};
+  static const char *const bad[] = {"2026-03-01",
+                                    "2026-03-01T24:00",
+                                    "2026-03-01T23:60",
+                                    "2026-03-01T23:59:60",
+                                    "2026-03-01T9:30",
+                                    "2026-03-01T09:30:5",
+                                    "2026-03-01X09:30",
+                                    "2026-02-29T10:00",
+                                    "2026-03-01T09-30",
+                                    "2026-03-01T09:30:00Z",
+                                    "2026-03-01T09:30:00.5",
+                                    "2026-03-01T",
+                                    "1899-12-31T23:59",
+                                    "",
+                                    NULL};
   (void)state;
 
   for (int i = 0; good[i]; i++)
@@ -109,22 +141,22 @@ static void test_utf8(void **state) {
       {"\xe0\xa0\x80", 3, 1},                         /* U+0800 */
       {"\xf0\x90\x80\x80", 4, 1},                     /* U+10000 */
       {"", 0, 1},
-      {"a\0b", 3, 0},                 /* NUL */
-      {"\xc0\x80", 2, 0},             /* overlong NUL */
-      {"\xc1\xbf", 2, 0},             /* overlong */
-      {"\xe0\x80\x80", 3, 0},         /* overlong 3 */
-      {"\xe0\x9f\xbf", 3, 0},         /* overlong 3, top */
-      {"\xf0\x80\x80\x80", 4, 0},     /* overlong 4 */
-      {"\xf0\x8f\xbf\xbf", 4, 0},     /* overlong 4, top */
-      {"\xed\xa0\x80", 3, 0},         /* U+D800 */
-      {"\xed\xbf\xbf", 3, 0},         /* U+DFFF */
-      {"\xf4\x90\x80\x80", 4, 0},     /* U+110000 */
+      {"a\0b", 3, 0},             /* NUL */
+      {"\xc0\x80", 2, 0},         /* overlong NUL */
+      {"\xc1\xbf", 2, 0},         /* overlong */
+      {"\xe0\x80\x80", 3, 0},     /* overlong 3 */
+      {"\xe0\x9f\xbf", 3, 0},     /* overlong 3, top */
+      {"\xf0\x80\x80\x80", 4, 0}, /* overlong 4 */
+      {"\xf0\x8f\xbf\xbf", 4, 0}, /* overlong 4, top */
+      {"\xed\xa0\x80", 3, 0},     /* U+D800 */
+      {"\xed\xbf\xbf", 3, 0},     /* U+DFFF */
+      {"\xf4\x90\x80\x80", 4, 0}, /* U+110000 */
       {"\xf5\x80\x80\x80", 4, 0},
       {"\xff", 1, 0},
-      {"\x80", 1, 0},                 /* lone continuation */
-      {"\xe7\x8e", 2, 0},             /* truncated */
-      {"\xe7\x8e\x8b\xe5", 4, 0},     /* truncated at the end */
-      {"\xe7\x41\x8b", 3, 0},         /* bad continuation */
+      {"\x80", 1, 0},             /* lone continuation */
+      {"\xe7\x8e", 2, 0},         /* truncated */
+      {"\xe7\x8e\x8b\xe5", 4, 0}, /* truncated at the end */
+      {"\xe7\x41\x8b", 3, 0},     /* bad continuation */
       {"\xf0\x9f\x98", 3, 0},
   };
   (void)state;
@@ -185,7 +217,8 @@ static void test_text_chinese_and_limits(void **state) {
   assert_non_null(big);
   memset(big, 'y', 4001);
   assert_int_equal(check_text(C, "philosophy", big, 4000, err, sizeof(err)), 0);
-  assert_int_equal(check_text(C, "philosophy", big, 4001, err, sizeof(err)), FS_EVALIDATE);
+  assert_int_equal(check_text(C, "philosophy", big, 4001, err, sizeof(err)),
+                   FS_EVALIDATE);
   free(big);
 }
 
@@ -197,7 +230,8 @@ static void test_text_bad_utf8(void **state) {
   assert_string_equal(err, "name: is not valid UTF-8 at byte 2; text must be UTF-8");
   assert_int_equal(check_text(C, "name", "ab\0c", 4, err, sizeof(err)), FS_EVALIDATE);
   assert_string_equal(err, "name: contains a NUL byte at byte 2; text must be UTF-8");
-  assert_int_equal(check_text(C, "name", "\xed\xa0\x80", 3, err, sizeof(err)), FS_EVALIDATE);
+  assert_int_equal(check_text(C, "name", "\xed\xa0\x80", 3, err, sizeof(err)),
+                   FS_EVALIDATE);
   assert_int_equal(check_text(C, "name", "\xc0\xaf", 2, err, sizeof(err)), FS_EVALIDATE);
 }
 
@@ -224,10 +258,12 @@ static void test_type_mismatch(void **state) {
   /* NULL passes any field; a broken value type does not. */
   assert_int_equal(fs__validate_value(field(C, "name"), &v, err, sizeof(err)), 0);
   v.type = (fs_vtype)9;
-  assert_int_equal(fs__validate_value(field(C, "name"), &v, err, sizeof(err)), FS_EVALIDATE);
+  assert_int_equal(fs__validate_value(field(C, "name"), &v, err, sizeof(err)),
+                   FS_EVALIDATE);
   assert_string_equal(err, "name: value has an unknown type (9)");
   assert_int_equal(fs__validate_value(NULL, &v, err, sizeof(err)), FS_EINVAL);
-  assert_int_equal(fs__validate_value(field(C, "name"), NULL, err, sizeof(err)), FS_EINVAL);
+  assert_int_equal(fs__validate_value(field(C, "name"), NULL, err, sizeof(err)),
+                   FS_EINVAL);
 }
 
 static void test_int_bounds(void **state) {
@@ -267,13 +303,16 @@ static void test_date_fields(void **state) {
 
   assert_int_equal(check_str(C, "founded", "2024-02-29", err, sizeof(err)), 0);
   assert_int_equal(check_str(C, "founded", "2026-02-29", err, sizeof(err)), FS_EVALIDATE);
-  assert_string_equal(err, "founded: \"2026-02-29\" is not a real date: February 2026 has 28 days");
+  assert_string_equal(
+      err, "founded: \"2026-02-29\" is not a real date: February 2026 has 28 days");
   assert_int_equal(check_str(C, "founded", "2026-04-31", err, sizeof(err)), FS_EVALIDATE);
-  assert_string_equal(err, "founded: \"2026-04-31\" is not a real date: April 2026 has 30 days");
+  assert_string_equal(
+      err, "founded: \"2026-04-31\" is not a real date: April 2026 has 30 days");
   assert_int_equal(check_str(C, "founded", "2026-13-01", err, sizeof(err)), FS_EVALIDATE);
   assert_string_equal(err, "founded: \"2026-13-01\": the month must be 01 to 12");
   assert_int_equal(check_str(C, "founded", "1850-01-01", err, sizeof(err)), FS_EVALIDATE);
-  assert_string_equal(err, "founded: \"1850-01-01\": the year must be between 1900 and 2999");
+  assert_string_equal(err,
+                      "founded: \"1850-01-01\": the year must be between 1900 and 2999");
   assert_int_equal(check_str(C, "founded", "01/03/2026", err, sizeof(err)), FS_EVALIDATE);
   assert_string_equal(err, "founded: \"01/03/2026\" is not a date; expected YYYY-MM-DD, "
                            "e.g. 2026-03-01");
@@ -284,16 +323,19 @@ static void test_date_fields(void **state) {
   assert_int_equal(check_text(C, "founded", "2026-01-01\0", 11, err, sizeof(err)),
                    FS_EVALIDATE);
 
-  assert_int_equal(check_str(FS_KIND_VISIT, "at", "2026-03-01T09:30", err, sizeof(err)), 0);
-  assert_int_equal(check_str(FS_KIND_VISIT, "at", "2026-03-01 09:30:15", err, sizeof(err)),
+  assert_int_equal(check_str(FS_KIND_VISIT, "at", "2026-03-01T09:30", err, sizeof(err)),
                    0);
+  assert_int_equal(
+      check_str(FS_KIND_VISIT, "at", "2026-03-01 09:30:15", err, sizeof(err)), 0);
   assert_int_equal(check_str(FS_KIND_VISIT, "at", "2026-03-01T25:00", err, sizeof(err)),
                    FS_EVALIDATE);
-  assert_string_equal(err, "at: \"2026-03-01T25:00\": the time must be 00:00 to 23:59(:59)");
+  assert_string_equal(err,
+                      "at: \"2026-03-01T25:00\": the time must be 00:00 to 23:59(:59)");
   assert_int_equal(check_str(FS_KIND_VISIT, "at", "2026-03-01", err, sizeof(err)),
                    FS_EVALIDATE);
-  assert_string_equal(err, "at: \"2026-03-01\" is not a date and time; expected "
-                           "YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, e.g. 2026-03-01T09:30");
+  assert_string_equal(err,
+                      "at: \"2026-03-01\" is not a date and time; expected "
+                      "YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, e.g. 2026-03-01T09:30");
 }
 
 static void test_grade_message(void **state) {
@@ -307,8 +349,8 @@ static void test_grade_message(void **state) {
   assert_string_equal(err, "grade: \"\" is not one of O, A, B, C, delivered, lost");
   /* Unprintable bytes are escaped, Chinese is shown as is. */
   assert_int_equal(check_text(C, "grade", "\xff\"\n", 3, err, sizeof(err)), FS_EVALIDATE);
-  assert_string_equal(err,
-                      "grade: \"\\xff\\x22\\x0a\" is not one of O, A, B, C, delivered, lost");
+  assert_string_equal(
+      err, "grade: \"\\xff\\x22\\x0a\" is not one of O, A, B, C, delivered, lost");
   assert_int_equal(check_str(C, "grade", "王", err, sizeof(err)), FS_EVALIDATE);
   assert_string_equal(err, "grade: \"王\" is not one of O, A, B, C, delivered, lost");
   /* An embedded NUL does not sneak "O" through. */
@@ -346,8 +388,8 @@ static void test_every_enum_of_the_model(void **state) {
       assert_non_null(f->enum_values);
       o = (size_t)snprintf(want, sizeof(want), "%s: \"bogus\" is not one of ", f->name);
       for (int j = 0; f->enum_values[j]; j++) {
-        assert_int_equal(fs__value_set_text(&v, f->enum_values[j], strlen(f->enum_values[j])),
-                         0);
+        assert_int_equal(
+            fs__value_set_text(&v, f->enum_values[j], strlen(f->enum_values[j])), 0);
         if (fs__validate_value(f, &v, err, sizeof(err)) != 0)
           fail_msg("%s.%s refused its own value %s: %s", kd->name, f->name,
                    f->enum_values[j], err);
@@ -367,14 +409,17 @@ static void test_enum_lists(void **state) {
   char err[256];
   (void)state;
 
-  assert_int_equal(check_str(FS_KIND_VISIT, "method", "fax", err, sizeof(err)), FS_EVALIDATE);
-  assert_string_equal(err,
-                      "method: \"fax\" is not one of in_person, phone, letter, email, showroom, event");
+  assert_int_equal(check_str(FS_KIND_VISIT, "method", "fax", err, sizeof(err)),
+                   FS_EVALIDATE);
+  assert_string_equal(
+      err,
+      "method: \"fax\" is not one of in_person, phone, letter, email, showroom, event");
   assert_int_equal(check_str(FS_KIND_CONTACT, "stance", "hostile", err, sizeof(err)),
                    FS_EVALIDATE);
   assert_string_equal(err, "stance: \"hostile\" is not one of support, neutral, oppose");
   assert_int_equal(check_str(C, "tier", "platinum", err, sizeof(err)), FS_EVALIDATE);
-  assert_string_equal(err, "tier: \"platinum\" is not one of none, diamond, gold, silver");
+  assert_string_equal(err,
+                      "tier: \"platinum\" is not one of none, diamond, gold, silver");
 }
 
 static void test_ref_and_staff(void **state) {
@@ -382,24 +427,28 @@ static void test_ref_and_staff(void **state) {
   (void)state;
 
   assert_int_equal(check_str(FS_KIND_CONTACT, "customer_id", ID1, err, sizeof(err)), 0);
-  assert_int_equal(check_str(FS_KIND_CONTACT, "customer_id", "019A2B3C4D5E6F708192A3B4C5D6E7F8",
-                             err, sizeof(err)),
+  assert_int_equal(check_str(FS_KIND_CONTACT, "customer_id",
+                             "019A2B3C4D5E6F708192A3B4C5D6E7F8", err, sizeof(err)),
                    FS_EVALIDATE);
-  assert_non_null(strstr(err, "customer_id: \"019A2B3C4D5E6F708192A3B4C5D6E7F8\" is not a "
-                              "record id (32 lowercase hex characters"));
+  assert_non_null(strstr(err,
+                         "customer_id: \"019A2B3C4D5E6F708192A3B4C5D6E7F8\" is not a "
+                         "record id (32 lowercase hex characters"));
   assert_int_equal(check_str(FS_KIND_CONTACT, "customer_id", ID1 "0", err, sizeof(err)),
                    FS_EVALIDATE);
   assert_int_equal(check_text(FS_KIND_CONTACT, "customer_id", ID1, 31, err, sizeof(err)),
                    FS_EVALIDATE);
   assert_int_equal(check_str(FS_KIND_CONTACT, "customer_id", "", err, sizeof(err)),
                    FS_EVALIDATE);
-  assert_int_equal(check_str(FS_KIND_SHOWROOM, "rep_on_duty", "A01", err, sizeof(err)), 0);
+  assert_int_equal(check_str(FS_KIND_SHOWROOM, "rep_on_duty", "A01", err, sizeof(err)),
+                   0);
   assert_int_equal(check_str(FS_KIND_SHOWROOM, "rep_on_duty", "a01", err, sizeof(err)),
                    FS_EVALIDATE);
-  assert_string_equal(err, "rep_on_duty: \"a01\" is not a staff code (a capital letter, then "
-                           "1 to 15 capital letters or digits, e.g. A01)");
-  assert_int_equal(check_text(FS_KIND_SHOWROOM, "rep_on_duty", "A01\0", 4, err, sizeof(err)),
-                   FS_EVALIDATE);
+  assert_string_equal(err,
+                      "rep_on_duty: \"a01\" is not a staff code (a capital letter, then "
+                      "1 to 15 capital letters or digits, e.g. A01)");
+  assert_int_equal(
+      check_text(FS_KIND_SHOWROOM, "rep_on_duty", "A01\0", 4, err, sizeof(err)),
+      FS_EVALIDATE);
   assert_int_equal(check_str(FS_KIND_LOST_REVIEW, "reviewed_by", "ABCDEFGHIJKLMNOPQ", err,
                              sizeof(err)),
                    FS_EVALIDATE);
@@ -563,7 +612,8 @@ static void test_change_header_fields(void **state) {
 
   strcpy(c.id, "XYZ");
   assert_int_equal(fs__validate_change(&c, 0, err, sizeof(err)), FS_EVALIDATE);
-  assert_string_equal(err, "id: \"XYZ\" is not a record id (32 lowercase hex characters)");
+  assert_string_equal(err,
+                      "id: \"XYZ\" is not a record id (32 lowercase hex characters)");
   memset(c.id, 'a', sizeof(c.id)); /* no terminator */
   assert_int_equal(fs__validate_change(&c, 0, err, sizeof(err)), FS_EVALIDATE);
   assert_non_null(strstr(err, "id: "));
@@ -612,7 +662,8 @@ static void test_change_field_indexes(void **state) {
   c.fields[1].field = -1;
   assert_int_equal(fs__validate_change(&c, 0, err, sizeof(err)), FS_EUNKNOWN_FIELD);
   c.fields[1].field = kd->nfields - 1;
-  assert_int_equal(fs__validate_change(&c, 0, err, sizeof(err)), FS_EVALIDATE); /* text in a date */
+  assert_int_equal(fs__validate_change(&c, 0, err, sizeof(err)),
+                   FS_EVALIDATE); /* text in a date */
   assert_non_null(strstr(err, "follow_up: \"fleet of 30\" is not a date"));
   fs__change_release(&c);
 }
