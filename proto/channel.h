@@ -177,8 +177,10 @@ int fs__channel_server_respond(fs_channel *ch, const uint8_t *reply,
  * failed: wrong server key, tampering, garbage), FS_ETRUNC (handshake
  * message too short), FS_EREPLAY (hello ephemeral seen before), the lookup
  * callback's refusal code (the channel is then REFUSED: respond or drop),
- * FS_ESTATE (bytes where none are expected, e.g. after message 1 before
- * respond), FS_ENOMEM. */
+ * FS_EPROTO also for bytes where none are expected (e.g. after message 1
+ * before respond, or to a client before it started), FS_ENOMEM.
+ * FS_EINVAL (NULL ch/consumed, or data NULL with len > 0) leaves the
+ * channel as it was.  consumed is required. */
 int fs__channel_feed(fs_channel *ch, const uint8_t *data, size_t len,
                      size_t *consumed);
 
