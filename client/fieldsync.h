@@ -1,0 +1,168 @@
+/* fieldsync.h - libfieldsync, the offline client library.
+ *
+ * What a mobile app (or the `fieldsync` CLI) includes.  A replica is a
+ * local SQLite database (DIR/replica.db) holding the records this device may
+ * see and an outbox of local changes not yet pushed to the daemon.  Every
+ * write is local, immediate and durable; synchronisation happens later.
+ *
+ * Conventions:
+ *   - Functions return 0 or a negative fs_errno (fs_errno.h); fs_strerror()
+ *     turns it into English.  After a failure of a function that takes an
+ *     fs_replica, fs_replica_last_error() gives a message naming the field
+ *     and, for enumerations, the allowed values.
+ *   - Handles are opaque.  Every *_free / *_close accepts NULL.
+ *   - Strings are UTF-8.  Values are passed as text and parsed per field
+ *     type: INT from decimal, BOOL from yes/no/true/false/1/0, dates as
+ *     YYYY-MM-DD, date-times as YYYY-MM-DDTHH:MM[:SS]; "" clears a field.
+ *   - Kind names: customer, grade_change, contact, visit, opportunity,
+ *     showroom, lost_review.  Field names are those of the model (see
+ *     `fieldsync <kind> add --help`).
+ *   - A replica handle is not thread-safe: use it from one thread at a time.
+ */
+#ifndef FIELDSYNC_H
+#define FIELDSYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs_errno.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fs_replica fs_replica;
+typedef struct fs_record fs_record;
+
+/* ---- replica ------------------------------------------------------------ */
+
+/* Who this device acts for.  Filled by local setup (fs_replica_init) and
+ * later by enrollment. */
+typedef struct fs_identity {
+  char staff[17];     /* staff code, e.g. "A01" */
+  char role[16];      /* "rep", "manager" or "admin" */
+  uint64_t device_id; /* daemon-assigned device number (0: none yet) */
+  int slot;           /* archive slot 1..64 */
+} fs_identity;
+
+/* Opens DIR/replica.db.  FS_ENOTENROLLED if the directory holds no replica
+ * or the replica has no identity yet; FS_ESCHEMA_NEWER, FS_EIO, FS_EDB.
+ * On success *out must be closed with fs_replica_close. */
+int fs_replica_open(const char *dir, fs_replica **out);
+/* Creates DIR (mode 0700) and DIR/replica.db if missing and stores the
+ * identity (validated: staff code, role, slot 1..64).  FS_EEXIST if the
+ * replica already has a different identity (same one: no-op).  out may be
+ * NULL (the replica is then closed again). */
+int fs_replica_init(const char *dir, const fs_identity *id, fs_replica **out);
+void fs_replica_close(fs_replica *r); /* takes NULL */
+/* Message of the last failure on r ("" if none).  Valid until the next
+ * call on r.  r NULL: a static message. */
+const char *fs_replica_last_error(const fs_replica *r);
+/* Copies the identity out. */
+int fs_replica_identity(const fs_replica *r, fs_identity *out);
+
+/* ---- records ------------------------------------------------------------ */
+
+/* A record in memory: a kind, an id (empty until created or loaded) and
+ * field values, each either unset, NULL or a value.  Used to build creates
+ * and updates (only set fields are written) and to return loaded rows. */
+int fs_record_new(const char *kind, fs_record **out); /* FS_EINVAL kind */
+void fs_record_free(fs_record *rec);                  /* takes NULL */
+/* Parses text per the field's type and checks it against the field
+ * (FS_EVALIDATE, FS_EUNKNOWN_FIELD); "" or NULL sets the field to NULL.
+ * On failure the record is unchanged and fs_record_last_error() explains. */
+int fs_record_set(fs_record *rec, const char *field, const char *text);
+/* Text of a field: NULL if the field is unknown, unset or NULL.  INT as
+ * decimal, BOOL as "yes"/"no".  Valid until the record changes or is freed. */
+const char *fs_record_get(fs_record *rec, const char *field);
+/* 1 if the field was set (also to NULL) on this record, else 0. */
+int fs_record_isset(const fs_record *rec, const char *field);
+const char *fs_record_id(const fs_record *rec);     /* "" if new */
+const char *fs_record_kind(const fs_record *rec);   /* "customer" ... */
+const char *fs_record_owner(const fs_record *rec);  /* "" if new */
+const char *fs_record_author(const fs_record *rec); /* "" if new */
+uint64_t fs_record_hlc(const fs_record *rec);       /* newest field clock */
+const char *fs_record_last_error(const fs_record *rec);
+
+/* ---- writes (each one SQLite transaction, with its outbox entries) ------- */
+
+/* Creates rec (fields set on it) as a new record owned by this replica's
+ * staff member (children: by their customer's owner, who must be us).
+ * Customers get their archive number (device slot + per-year counter), the
+ * dates created/grade_date (today if unset) and a first grade_change entry.
+ * id_out (may be NULL) receives the new id; rec's id is set too.
+ * FS_EVALIDATE, FS_EUNKNOWN_FIELD, FS_ENOTFOUND (customer_id), FS_EFORBIDDEN,
+ * FS_EBUSY, FS_EFULL, FS_EDB. */
+int fs_create(fs_replica *r, fs_record *rec, char id_out[33]);
+/* Writes the fields set on rec that differ from the stored record (none:
+ * returns 0 and writes nothing).  FS_ENOTFOUND, FS_EFORBIDDEN, FS_EVALIDATE
+ * (also for immutable fields and append-only kinds). */
+int fs_update(fs_replica *r, const char *kind, const char *id, const fs_record *rec);
+/* Deletes (tombstones) a record.  FS_ENOTFOUND, FS_EFORBIDDEN. */
+int fs_delete(fs_replica *r, const char *kind, const char *id);
+/* Loads a record into *out (free with fs_record_free).  FS_ENOTFOUND for
+ * absent and deleted records. */
+int fs_get(fs_replica *r, const char *kind, const char *id, fs_record **out);
+/* Sets a customer's grade and grade_date (date NULL: today) and appends a
+ * grade_change entry, in one transaction.  Grade "delivered" needs a
+ * delivery date: delivery_date, or one already on the card.
+ * delivery_date may be NULL (keep). */
+int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade,
+                          const char *date, const char *delivery_date);
+/* Resolves what a user typed to a full id of kind: a full id, a unique id
+ * prefix of at least 6 hex chars, or (customers) an archive number.
+ * FS_ENOTFOUND, FS_EINVAL (ambiguous prefix or too short). */
+int fs_resolve_id(fs_replica *r, const char *kind, const char *text, char id_out[33]);
+
+/* ---- queries ------------------------------------------------------------- */
+
+/* Filters; NULL / 0 members are not applied. */
+typedef struct fs_query {
+  const char *owner;       /* staff code */
+  const char *grade;       /* kinds with a grade field */
+  const char *customer_id; /* kinds with a customer_id field */
+  const char *from, *to;   /* date range (inclusive) on the kind's date
+                              field: visit.at, showroom.arrived,
+                              grade_change.date, lost_review.lost_date,
+                              customer.created, opportunity.follow_up */
+  const char *search;      /* substring of name/phone/archive_no (customers)
+                              or of the kind's name-like fields */
+  const char *order;       /* field name, "-field" descending; default:
+                              creation order */
+  int limit;               /* 0: no limit */
+  int offset;
+} fs_query;
+
+/* Calls cb for each live record matching q (q may be NULL).  The record is
+ * valid during the call only.  A non-zero return from cb stops the listing
+ * and is returned.  FS_EINVAL for an unknown kind or order field. */
+typedef int (*fs_record_cb)(void *arg, fs_record *rec);
+int fs_list(fs_replica *r, const char *kind, const fs_query *q, fs_record_cb cb, void *arg);
+
+/* ---- outbox (local changes not yet acknowledged by the daemon) ----------- */
+
+int fs_outbox_count(fs_replica *r, uint64_t *pending, uint64_t *rejected);
+
+typedef struct fs_outbox_entry {
+  uint64_t counter;    /* device-local change number */
+  const char *kind;    /* "customer" ... */
+  const char *id;      /* record id */
+  const char *op;      /* "upsert" or "delete" */
+  uint64_t hlc;
+  const char *status;  /* "pending" or "rejected" */
+  int code;            /* fs_errno of a rejection, else 0 */
+  const char *reason;  /* "" unless rejected */
+  int64_t created_at;  /* ms since the epoch */
+  int attempts;        /* push attempts so far */
+  const char *fields;  /* changed field names, comma-separated */
+} fs_outbox_entry;
+
+typedef int (*fs_outbox_cb)(void *arg, const fs_outbox_entry *e);
+/* Oldest first.  which: 0 all, 1 pending only, 2 rejected only. */
+int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

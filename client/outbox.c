@@ -1,0 +1,344 @@
+/* outbox.c - the queue of local changes (see outbox.h). */
+#include "outbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "fs_errno.h"
+#include "hlc.h"
+#include "msg.h"
+
+static const char *op_name(int op) { return op == FS_OP_DELETE ? "delete" : "upsert"; }
+
+static int step_done(sqlite3 *db, sqlite3_stmt *st) {
+  int rc = sqlite3_step(st);
+  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+}
+
+int fs__outbox_append(fs_replica *r, fs_change *c) {
+  static const char sql[] =
+      "INSERT INTO outbox(counter, kind, record_id, op, hlc, payload, status, code, reason,"
+      " created_at, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, '', ?7, 0)";
+  sqlite3_stmt *st = NULL;
+  long long counter = 0;
+  fs_buf buf;
+  int rc;
+
+  fs__buf_init(&buf, FS_OUTBOX_PAYLOAD_MAX);
+  rc = fs__meta_get_int(r->db, "counter", &counter);
+  if (rc == FS_ENOTFOUND)
+    rc = 0;
+  if (rc)
+    goto out;
+  counter++;
+  rc = fs__meta_set_int(r->db, "counter", counter);
+  if (rc)
+    goto out;
+  c->counter = (uint64_t)counter;
+  rc = fs__change_encode(c, &buf);
+  if (rc)
+    goto out;
+  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(r->db, rc);
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, counter);
+  sqlite3_bind_text(st, 2, fs__kind_def(c->kind)->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, c->id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 4, (int)c->op);
+  sqlite3_bind_int64(st, 5, (sqlite3_int64)c->hlc);
+  sqlite3_bind_blob(st, 6, buf.data, (int)buf.len, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 7, (sqlite3_int64)fs__now_ms());
+  rc = step_done(r->db, st);
+out:
+  sqlite3_finalize(st);
+  fs__buf_release(&buf);
+  if (rc)
+    fs__replica_fail(r, rc, "outbox append failed: %s", fs_strerror(rc));
+  return rc;
+}
+
+/* Decodes the payload column of st into *c. */
+static int decode_payload(fs_replica *r, sqlite3_stmt *st, int col, fs_change *c) {
+  const void *p = sqlite3_column_blob(st, col);
+  int n = sqlite3_column_bytes(st, col);
+  int rc;
+
+  memset(c, 0, sizeof(*c));
+  if (p == NULL || n <= 0)
+    return FS_EINTERNAL;
+  rc = fs__change_decode(p, (size_t)n, c);
+  if (rc == 0)
+    c->device_id = r->id.device_id;
+  return rc;
+}
+
+void fs__outbox_changes_free(fs_change *c, size_t n) {
+  if (c == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    fs__change_release(&c[i]);
+  free(c);
+}
+
+int fs__outbox_pending(fs_replica *r, size_t max, fs_change **out, size_t *n) {
+  static const char sql[] =
+      "SELECT payload FROM outbox WHERE status = 'pending' ORDER BY counter LIMIT ?1";
+  sqlite3_stmt *st = NULL;
+  fs_change *cs = NULL;
+  size_t cnt = 0;
+  int rc;
+
+  if (r == NULL || out == NULL || n == NULL || max > (size_t)INT32_MAX)
+    return FS_EINVAL;
+  *out = NULL;
+  *n = 0;
+  if (max == 0)
+    return 0;
+  cs = calloc(max, sizeof(*cs));
+  if (cs == NULL)
+    return FS_ENOMEM;
+  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(r->db, rc);
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    rc = decode_payload(r, st, 0, &cs[cnt]);
+    if (rc)
+      goto out;
+    cnt++;
+  }
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
+out:
+  sqlite3_finalize(st);
+  if (rc) {
+    fs__outbox_changes_free(cs, cnt);
+    return rc;
+  }
+  *out = cs;
+  *n = cnt;
+  return 0;
+}
+
+int fs__outbox_settle(fs_replica *r, const fs_outbox_result *res, size_t n) {
+  static const char del_sql[] = "DELETE FROM outbox WHERE counter = ?1";
+  static const char rej_sql[] =
+      "UPDATE outbox SET status = 'rejected', code = ?2, reason = ?3 WHERE counter = ?1";
+  sqlite3_stmt *del = NULL, *rej = NULL;
+  int rc;
+
+  if (r == NULL || (n && res == NULL))
+    return FS_EINVAL;
+  rc = fs__db_begin(r->db);
+  if (rc)
+    return rc;
+  rc = sqlite3_prepare_v2(r->db, del_sql, -1, &del, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(r->db, rej_sql, -1, &rej, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(r->db, rc);
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++) {
+    sqlite3_stmt *st = res[i].code ? rej : del;
+    const char *reason = res[i].reason ? res[i].reason : "";
+    size_t rlen = strnlen(reason, FS_OUTBOX_REASON_MAX);
+
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)res[i].counter);
+    if (res[i].code) {
+      sqlite3_bind_int(st, 2, res[i].code);
+      sqlite3_bind_text(st, 3, reason, (int)rlen, SQLITE_STATIC);
+    }
+    rc = step_done(r->db, st);
+    if (rc)
+      goto out;
+  }
+  rc = fs__db_commit(r->db);
+out:
+  sqlite3_finalize(del);
+  sqlite3_finalize(rej);
+  if (rc)
+    fs__db_rollback(r->db);
+  return rc;
+}
+
+int fs__outbox_attempted(fs_replica *r, uint64_t upto) {
+  static const char sql[] =
+      "UPDATE outbox SET attempts = attempts + 1 WHERE status = 'pending' AND counter <= ?1";
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (r == NULL)
+    return FS_EINVAL;
+  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(r->db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)(upto > INT64_MAX ? INT64_MAX : upto));
+  rc = step_done(r->db, st);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int fs__outbox_oldest(fs_replica *r, uint64_t *ms) {
+  static const char sql[] =
+      "SELECT created_at FROM outbox WHERE status = 'pending' ORDER BY counter LIMIT 1";
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (r == NULL || ms == NULL)
+    return FS_EINVAL;
+  *ms = 0;
+  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(r->db, rc);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    *ms = (uint64_t)sqlite3_column_int64(st, 0);
+    rc = 0;
+  } else {
+    rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int fs__outbox_for_record(fs_replica *r, fs_kind k, const char *id, fs_change_cb cb,
+                          void *arg) {
+  static const char sql[] = "SELECT payload FROM outbox WHERE status = 'pending' AND kind = ?1"
+                            " AND record_id = ?2 ORDER BY counter";
+  sqlite3_stmt *st = NULL;
+  fs_change c;
+  int rc;
+
+  if (r == NULL || fs__kind_def(k) == NULL || id == NULL || cb == NULL)
+    return FS_EINVAL;
+  memset(&c, 0, sizeof(c));
+  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(r->db, rc);
+  sqlite3_bind_text(st, 1, fs__kind_def(k)->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    rc = decode_payload(r, st, 0, &c);
+    if (rc == 0)
+      rc = cb(arg, &c);
+    fs__change_release(&c);
+    if (rc)
+      goto out;
+  }
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
+out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* ---- public: counts and display ---------------------------------------------- */
+
+int fs_outbox_count(fs_replica *r, uint64_t *pending, uint64_t *rejected) {
+  static const char sql[] = "SELECT coalesce(sum(status = 'pending'), 0),"
+                            " coalesce(sum(status = 'rejected'), 0) FROM outbox";
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (r == NULL)
+    return FS_EINVAL;
+  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(r->db, rc);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    if (pending)
+      *pending = (uint64_t)sqlite3_column_int64(st, 0);
+    if (rejected)
+      *rejected = (uint64_t)sqlite3_column_int64(st, 1);
+    rc = 0;
+  } else {
+    rc = fs__db_err(r->db, rc);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* "name,grade,grade_date" of a change's fields into a malloc'd string. */
+static char *field_list(const fs_change *c) {
+  const fs_kind_def *kd = fs__kind_def(c->kind);
+  size_t len = 1, at = 0;
+  char *s;
+
+  for (int i = 0; kd && i < c->nfields; i++)
+    len += strlen(kd->fields[c->fields[i].field].name) + 1;
+  s = malloc(len);
+  if (s == NULL)
+    return NULL;
+  s[0] = '\0';
+  for (int i = 0; kd && i < c->nfields; i++) {
+    const char *name = kd->fields[c->fields[i].field].name;
+    size_t n = strlen(name);
+    if (at)
+      s[at++] = ',';
+    memcpy(s + at, name, n);
+    at += n;
+    s[at] = '\0';
+  }
+  return s;
+}
+
+int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg) {
+  static const char sql[] =
+      "SELECT counter, kind, record_id, op, hlc, status, code, reason, created_at, attempts,"
+      " payload FROM outbox WHERE (?1 = 0) OR (?1 = 1 AND status = 'pending')"
+      " OR (?1 = 2 AND status = 'rejected') ORDER BY counter";
+  sqlite3_stmt *st = NULL;
+  fs_outbox_entry e;
+  fs_change c;
+  char *fields;
+  int rc;
+
+  if (r == NULL || cb == NULL || which < 0 || which > 2)
+    return FS_EINVAL;
+  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(r->db, rc);
+  sqlite3_bind_int(st, 1, which);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    memset(&e, 0, sizeof(e));
+    e.counter = (uint64_t)sqlite3_column_int64(st, 0);
+    e.kind = (const char *)sqlite3_column_text(st, 1);
+    e.id = (const char *)sqlite3_column_text(st, 2);
+    e.op = op_name(sqlite3_column_int(st, 3));
+    e.hlc = (uint64_t)sqlite3_column_int64(st, 4);
+    e.status = (const char *)sqlite3_column_text(st, 5);
+    e.code = sqlite3_column_int(st, 6);
+    e.reason = (const char *)sqlite3_column_text(st, 7);
+    e.created_at = sqlite3_column_int64(st, 8);
+    e.attempts = sqlite3_column_int(st, 9);
+    fields = NULL;
+    rc = decode_payload(r, st, 10, &c);
+    if (rc == 0 || rc == FS_EUNKNOWN_FIELD)
+      fields = field_list(&c);
+    fs__change_release(&c);
+    e.fields = fields ? fields : "";
+    if (!e.kind)
+      e.kind = "";
+    if (!e.id)
+      e.id = "";
+    if (!e.status)
+      e.status = "";
+    if (!e.reason)
+      e.reason = "";
+    rc = cb(arg, &e);
+    free(fields);
+    if (rc)
+      goto out;
+  }
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
+out:
+  sqlite3_finalize(st);
+  return rc;
+}

@@ -1,0 +1,58 @@
+/* outbox.h - the replica's queue of local changes not yet acknowledged.
+ *
+ * Table outbox(seq, counter UNIQUE, kind, record_id, op, hlc, payload,
+ * status, code, reason, created_at, attempts).  payload is the change as
+ * encoded by fs__change_encode (proto/msg.h), with every changed field and
+ * its own HLC.  counter is the device-local change number (meta 'counter'),
+ * which with the device id makes the change id the daemon deduplicates on.
+ *
+ * Entry life cycle:
+ *
+ *   append --> pending --push ok------> (deleted)
+ *                 |   --push refused--> rejected (code, reason kept for
+ *                 |                     the user; never pushed again)
+ *                 +-- attempts++ on each push try
+ */
+#ifndef FS_CLIENT_OUTBOX_H
+#define FS_CLIENT_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "replica.h"
+
+#define FS_OUTBOX_PAYLOAD_MAX (1024u * 1024u) /* bytes of one encoded change */
+#define FS_OUTBOX_REASON_MAX 1024             /* bytes of a stored reason */
+
+/* Inside the caller's transaction: takes the next counter (meta
+ * 'counter'), stores it in c->counter and appends c as pending. */
+int fs__outbox_append(fs_replica *r, fs_change *c);
+
+/* Reads up to max pending entries, oldest first, into a new array *out of
+ * *n changes (device_id filled in).  Free with fs__outbox_changes_free. */
+int fs__outbox_pending(fs_replica *r, size_t max, fs_change **out, size_t *n);
+void fs__outbox_changes_free(fs_change *c, size_t n); /* takes NULL */
+
+/* Result of pushing one change.  code 0: acknowledged (entry deleted);
+ * else rejected with code and reason (may be NULL). */
+typedef struct fs_outbox_result {
+  uint64_t counter;
+  int code;
+  const char *reason;
+} fs_outbox_result;
+
+/* Applies n results in one transaction.  Unknown counters are ignored. */
+int fs__outbox_settle(fs_replica *r, const fs_outbox_result *res, size_t n);
+/* Adds 1 to attempts of pending entries with counter <= upto. */
+int fs__outbox_attempted(fs_replica *r, uint64_t upto);
+/* created_at (ms) of the oldest pending entry, 0 if none. */
+int fs__outbox_oldest(fs_replica *r, uint64_t *ms);
+
+/* Calls cb for every pending change of record (k, id), oldest first
+ * (decoded; the change is valid during the call).  Runs in the caller's
+ * transaction. */
+typedef int (*fs_change_cb)(void *arg, const fs_change *c);
+int fs__outbox_for_record(fs_replica *r, fs_kind k, const char *id, fs_change_cb cb,
+                          void *arg);
+
+#endif

@@ -1,0 +1,533 @@
+/* replica.c - opening the replica, identity, the transactional write path
+ * and the primitives the sync engine needs (see replica.h). */
+#include "replica.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "archive.h"
+#include "db.h"
+#include "fs_errno.h"
+#include "id.h"
+#include "log.h"
+#include "outbox.h"
+#include "validate.h"
+
+int fs__replica_fail(fs_replica *r, int rc, const char *fmt, ...) {
+  va_list ap;
+
+  if (r == NULL)
+    return rc;
+  va_start(ap, fmt);
+  vsnprintf(r->err, sizeof(r->err), fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* Sets a generic message for rc unless a more specific one was set since
+ * the error buffer was last cleared. */
+static int fail_default(fs_replica *r, int rc) {
+  if (rc && r->err[0] == '\0')
+    snprintf(r->err, sizeof(r->err), "%s", fs_strerror(rc));
+  return rc;
+}
+
+sqlite3 *fs__replica_db(fs_replica *r) { return r ? r->db : NULL; }
+fs_hlc *fs__replica_hlc(fs_replica *r) { return r ? &r->hlc : NULL; }
+
+void fs__replica_fault(fs_replica *r, fs_fault f) {
+  if (r)
+    r->fault = f;
+}
+
+void fs__replica_fault_hook(fs_replica *r, fs_fault_hook hook, void *arg) {
+  if (r) {
+    r->hook = hook;
+    r->hook_arg = arg;
+  }
+}
+
+const char *fs_replica_last_error(const fs_replica *r) {
+  if (r == NULL)
+    return "no replica";
+  return r->err;
+}
+
+int fs_replica_identity(const fs_replica *r, fs_identity *out) {
+  if (r == NULL || out == NULL)
+    return FS_EINVAL;
+  *out = r->id;
+  return 0;
+}
+
+void fs__replica_today(char out[11]) {
+  time_t t = time(NULL);
+  struct tm tm;
+
+  if (localtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+    snprintf(out, 11, "1970-01-01");
+}
+
+/* ---- permission ----------------------------------------------------------- */
+
+int fs__replica_may_write(fs_replica *r, const char *owner) {
+  fs_access *a;
+  int role, rc;
+
+  role = fs__role_parse(r->id.role);
+  a = malloc(sizeof(*a)); /* ~17 KiB: not on the stack */
+  if (a == NULL)
+    return FS_ENOMEM;
+  rc = fs__access_init(a, r->id.staff, role < 0 ? FS_ROLE_REP : (fs_role)role);
+  if (rc)
+    goto out;
+  /* Covers and loans are not known on the device yet; when they are, they
+   * are added here and nowhere else. */
+  rc = fs__access_check_write(a, owner ? owner : "", NULL);
+  if (rc == FS_EFORBIDDEN)
+    fs__replica_fail(r, rc, "not permitted: the record belongs to %s, not to %s",
+                     owner ? owner : "?", r->id.staff);
+  else if (rc == FS_EREADONLY)
+    fs__replica_fail(r, rc, "record of %s is read-only here (loaned card)", owner ? owner : "?");
+out:
+  free(a);
+  return rc;
+}
+
+/* ---- identity ------------------------------------------------------------- */
+
+static int identity_valid(fs_replica *r, const fs_identity *id) {
+  if (!fs__staff_code_valid(id->staff))
+    return fs__replica_fail(r, FS_EVALIDATE,
+                            "staff: \"%.16s\" is not a staff code (A-Z then 1-15 of A-Z, 0-9)",
+                            id->staff);
+  if (fs__enum_index(fs__roles, id->role) < 0)
+    return fs__replica_fail(r, FS_EVALIDATE, "role: \"%.15s\" is not one of rep, manager, admin",
+                            id->role);
+  if (id->slot < 1 || id->slot > FS_ARCHIVE_SLOTS)
+    return fs__replica_fail(r, FS_EVALIDATE, "slot: %d is not in 1..%d", id->slot,
+                            FS_ARCHIVE_SLOTS);
+  return 0;
+}
+
+static int identity_load(fs_replica *r) {
+  long long v;
+  int rc;
+
+  memset(&r->id, 0, sizeof(r->id));
+  rc = fs__meta_get_text(r->db, "staff", r->id.staff, sizeof(r->id.staff));
+  if (rc == FS_ENOTFOUND || (rc == 0 && r->id.staff[0] == '\0'))
+    return FS_ENOTENROLLED;
+  if (rc)
+    return rc;
+  rc = fs__meta_get_text(r->db, "role", r->id.role, sizeof(r->id.role));
+  if (rc == FS_ENOTFOUND)
+    snprintf(r->id.role, sizeof(r->id.role), "rep");
+  else if (rc)
+    return rc;
+  rc = fs__meta_get_int(r->db, "device_id", &v);
+  if (rc && rc != FS_ENOTFOUND)
+    return rc;
+  r->id.device_id = rc ? 0 : (uint64_t)v;
+  rc = fs__meta_get_int(r->db, "slot", &v);
+  if (rc && rc != FS_ENOTFOUND)
+    return rc;
+  r->id.slot = rc ? 1 : (int)v;
+  return 0;
+}
+
+/* Inside a transaction. */
+static int identity_store(fs_replica *r, const fs_identity *id) {
+  int rc;
+
+  rc = fs__meta_set_text(r->db, "staff", id->staff);
+  if (rc == 0)
+    rc = fs__meta_set_text(r->db, "role", id->role);
+  if (rc == 0)
+    rc = fs__meta_set_int(r->db, "device_id", (long long)id->device_id);
+  if (rc == 0)
+    rc = fs__meta_set_int(r->db, "slot", id->slot);
+  return rc;
+}
+
+int fs__replica_set_identity(fs_replica *r, const fs_identity *id) {
+  int rc;
+
+  if (r == NULL || id == NULL)
+    return FS_EINVAL;
+  rc = identity_valid(r, id);
+  if (rc)
+    return rc;
+  rc = fs__db_begin(r->db);
+  if (rc)
+    return rc;
+  rc = identity_store(r, id);
+  if (rc == 0)
+    rc = fs__db_commit(r->db);
+  if (rc) {
+    fs__db_rollback(r->db);
+    return rc;
+  }
+  r->id = *id;
+  return 0;
+}
+
+/* ---- open / init / close ---------------------------------------------------- */
+
+static int replica_alloc(const char *dir, fs_replica **out) {
+  fs_replica *r;
+  int n;
+
+  if (dir == NULL || *dir == '\0')
+    return FS_EINVAL;
+  r = calloc(1, sizeof(*r));
+  if (r == NULL)
+    return FS_ENOMEM;
+  n = snprintf(r->dir, sizeof(r->dir), "%s", dir);
+  if (n < 0 || (size_t)n >= sizeof(r->dir) - 16) {
+    free(r);
+    return FS_EINVAL;
+  }
+  snprintf(r->path, sizeof(r->path), "%s/replica.db", dir);
+  *out = r;
+  return 0;
+}
+
+static int replica_load_clock(fs_replica *r) {
+  long long v = 0;
+  int rc;
+
+  rc = fs__meta_get_int(r->db, "hlc", &v);
+  if (rc == FS_ENOTFOUND) {
+    v = 0;
+    rc = 0;
+  }
+  if (rc)
+    return rc;
+  fs__hlc_init(&r->hlc, (uint64_t)v);
+  return 0;
+}
+
+int fs_replica_open(const char *dir, fs_replica **out) {
+  fs_replica *r = NULL;
+  struct stat st;
+  int rc;
+
+  if (out == NULL)
+    return FS_EINVAL;
+  *out = NULL;
+  rc = replica_alloc(dir, &r);
+  if (rc)
+    goto out;
+  if (stat(r->path, &st) != 0) {
+    rc = errno == ENOENT ? FS_ENOTENROLLED : FS_EIO;
+    goto out;
+  }
+  rc = fs__db_open(r->path, 0, FS_SCHEMA_CLIENT, &r->db);
+  if (rc)
+    goto out;
+  rc = identity_load(r);
+  if (rc)
+    goto out;
+  rc = replica_load_clock(r);
+out:
+  if (rc) {
+    fs_replica_close(r);
+    return rc;
+  }
+  *out = r;
+  return 0;
+}
+
+int fs_replica_init(const char *dir, const fs_identity *id, fs_replica **out) {
+  fs_replica *r = NULL;
+  int rc;
+
+  if (out)
+    *out = NULL;
+  if (id == NULL)
+    return FS_EINVAL;
+  rc = replica_alloc(dir, &r);
+  if (rc)
+    goto out;
+  rc = identity_valid(r, id);
+  if (rc)
+    goto out;
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    rc = FS_EIO;
+    goto out;
+  }
+  rc = fs__db_open(r->path, 1, FS_SCHEMA_CLIENT, &r->db);
+  if (rc)
+    goto out;
+  rc = identity_load(r);
+  if (rc == 0) {
+    /* Already set up: same identity is fine, another one would mix two
+     * people's data in one replica. */
+    if (strcmp(r->id.staff, id->staff) != 0 || strcmp(r->id.role, id->role) != 0 ||
+        r->id.slot != id->slot || r->id.device_id != id->device_id) {
+      rc = FS_EEXIST;
+      goto out;
+    }
+  } else if (rc == FS_ENOTENROLLED) {
+    rc = fs__replica_set_identity(r, id);
+    if (rc)
+      goto out;
+  } else {
+    goto out;
+  }
+  rc = replica_load_clock(r);
+out:
+  if (rc || out == NULL) {
+    fs_replica_close(r);
+    return rc;
+  }
+  *out = r;
+  return 0;
+}
+
+void fs_replica_close(fs_replica *r) {
+  if (r == NULL)
+    return;
+  fs__db_close(r->db);
+  free(r);
+}
+
+/* ---- the write path ------------------------------------------------------------ */
+
+static int write_one(fs_replica *r, fs_change *c, int is_create) {
+  char verr[FS_REPLICA_ERR_MAX];
+  fs_outcome outcome;
+  uint64_t now;
+  int rc;
+
+  now = fs__hlc_now(&r->hlc);
+  c->hlc = now;
+  c->device_id = r->id.device_id;
+  for (int i = 0; i < c->nfields; i++)
+    c->fields[i].hlc = now;
+  rc = fs__replica_may_write(r, c->owner);
+  if (rc)
+    return rc;
+  verr[0] = '\0';
+  rc = fs__validate_change(c, is_create, verr, sizeof(verr));
+  if (rc)
+    return fs__replica_fail(r, rc, "%s", verr);
+  rc = fs__store_apply(r->db, c, 0, NULL, NULL, &outcome);
+  if (rc)
+    return fs__replica_fail(r, rc, "storing the %s failed: %s", fs__kind_def(c->kind)->name,
+                            fs_strerror(rc));
+  if (r->fault == FS_FAULT_AFTER_ROW) {
+    if (r->hook)
+      r->hook(r->hook_arg);
+    return fs__replica_fail(r, FS_EINTERNAL, "fault injected after the row write");
+  }
+  return fs__outbox_append(r, c);
+}
+
+int fs__replica_write(fs_replica *r, fs_change *changes, const int *creates, int n,
+                      fs_write_pre pre, void *arg) {
+  int rc;
+
+  if (r == NULL || (n > 0 && changes == NULL))
+    return FS_EINVAL;
+  r->err[0] = '\0';
+  rc = fs__db_begin(r->db);
+  if (rc)
+    return fail_default(r, rc);
+  if (pre) {
+    rc = pre(r, arg);
+    if (rc)
+      goto out;
+  }
+  for (int i = 0; i < n; i++) {
+    /* An update that changes nothing writes nothing (no outbox entry). */
+    if (changes[i].op == FS_OP_UPSERT && changes[i].nfields == 0 && !(creates && creates[i]))
+      continue;
+    rc = write_one(r, &changes[i], creates ? creates[i] : 0);
+    if (rc)
+      goto out;
+  }
+  /* The clock is persisted with the writes that used it, so a restart
+   * never hands out a stamp at or below one already in the outbox. */
+  rc = fs__meta_set_int(r->db, "hlc", (long long)fs__hlc_last(&r->hlc));
+  if (rc)
+    goto out;
+  rc = fs__db_commit(r->db);
+out:
+  if (rc)
+    fs__db_rollback(r->db);
+  return fail_default(r, rc);
+}
+
+/* ---- for sync -------------------------------------------------------------------- */
+
+/* Runs fn inside the caller's transaction if one is open, else in its own. */
+static int in_txn(fs_replica *r, int (*fn)(fs_replica *, void *), void *arg) {
+  int own = sqlite3_get_autocommit(r->db) != 0, rc;
+
+  if (own) {
+    rc = fs__db_begin(r->db);
+    if (rc)
+      return rc;
+  }
+  rc = fn(r, arg);
+  if (own) {
+    if (rc == 0)
+      rc = fs__db_commit(r->db);
+    if (rc)
+      fs__db_rollback(r->db);
+  }
+  return rc;
+}
+
+static int reapply_cb(void *arg, const fs_change *c) {
+  fs_replica *r = arg;
+  fs_outcome outcome;
+
+  return fs__store_apply(r->db, c, 0, NULL, NULL, &outcome);
+}
+
+static int apply_row_fn(fs_replica *r, void *arg) {
+  const fs_row *row = arg;
+  int rc;
+
+  rc = fs__store_put_row(r->db, row);
+  if (rc)
+    return rc;
+  /* Local edits still waiting for the daemon go on top again; the merge
+   * keeps whichever field clock is newer. */
+  return fs__outbox_for_record(r, row->kind, row->id, reapply_cb, r);
+}
+
+int fs__replica_apply_row(fs_replica *r, const fs_row *row) {
+  if (r == NULL || row == NULL || fs__kind_def(row->kind) == NULL)
+    return FS_EINVAL;
+  return in_txn(r, apply_row_fn, (void *)row);
+}
+
+typedef struct evict_arg {
+  fs_kind kind;
+  const char *id;
+} evict_arg;
+
+static int evict_fn(fs_replica *r, void *arg) {
+  const evict_arg *e = arg;
+  char sql[256];
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (e->kind == FS_KIND_CUSTOMER) {
+    for (int k = 0; k < FS_KIND__COUNT; k++) {
+      const fs_kind_def *kd = fs__kind_def((fs_kind)k);
+      if (!(kd->flags & FS_K_CHILD))
+        continue;
+      snprintf(sql, sizeof(sql), "DELETE FROM \"%s\" WHERE customer_id = ?1", kd->table);
+      rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+      rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
+      sqlite3_finalize(st);
+      st = NULL;
+      if (rc)
+        return rc;
+    }
+  }
+  return fs__store_remove(r->db, e->kind, e->id);
+}
+
+int fs__replica_evict(fs_replica *r, fs_kind k, const char *id) {
+  evict_arg e = {k, id};
+
+  if (r == NULL || fs__kind_def(k) == NULL || !fs__id_valid(id))
+    return FS_EINVAL;
+  return in_txn(r, evict_fn, &e);
+}
+
+int fs__replica_cursor_get(fs_replica *r, uint64_t *out) {
+  long long v;
+  int rc;
+
+  if (r == NULL || out == NULL)
+    return FS_EINVAL;
+  rc = fs__meta_get_int(r->db, "cursor", &v);
+  if (rc == FS_ENOTFOUND) {
+    *out = 0;
+    return 0;
+  }
+  if (rc == 0)
+    *out = (uint64_t)v;
+  return rc;
+}
+
+int fs__replica_cursor_set(fs_replica *r, uint64_t cursor) {
+  if (r == NULL || cursor > INT64_MAX)
+    return FS_EINVAL;
+  return fs__meta_set_int(r->db, "cursor", (long long)cursor);
+}
+
+static int bind_value(sqlite3_stmt *st, int col, const fs_value *v) {
+  if (v == NULL || v->type == FS_V_NULL)
+    return sqlite3_bind_null(st, col);
+  if (v->type == FS_V_INT)
+    return sqlite3_bind_int64(st, col, v->i);
+  return sqlite3_bind_text(st, col, v->s, (int)v->len, SQLITE_STATIC);
+}
+
+int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
+                             const char *field, const fs_value *loser, uint64_t loser_hlc,
+                             const fs_value *winner, uint64_t winner_hlc,
+                             const char *author, uint64_t at) {
+  static const char sql[] =
+      "INSERT INTO conflicts(kind, record_id, field, loser, loser_hlc, winner, winner_hlc,"
+      " loser_author, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (r == NULL || kind == NULL || id == NULL || field == NULL)
+    return FS_EINVAL;
+  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, field, -1, SQLITE_STATIC);
+    bind_value(st, 4, loser);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)loser_hlc);
+    bind_value(st, 6, winner);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)winner_hlc);
+    sqlite3_bind_text(st, 8, author ? author : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)at);
+    rc = sqlite3_step(st);
+  }
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int fs__replica_wipe(fs_replica *r) {
+  static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+  char path[FS_REPLICA_PATH_MAX + 16];
+  int rc = 0;
+
+  if (r == NULL)
+    return FS_EINVAL;
+  fs__db_close(r->db);
+  r->db = NULL;
+  for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+    snprintf(path, sizeof(path), "%s%s", r->path, suffix[i]);
+    if (unlink(path) != 0 && errno != ENOENT)
+      rc = FS_EIO;
+  }
+  free(r);
+  return rc;
+}

@@ -1,0 +1,113 @@
+/* replica.h - internals of the client replica, for record.c, query.c,
+ * outbox.c and the sync engine (sync.c).
+ *
+ * The write path (fs__replica_write) is the only place that changes records
+ * on behalf of the user:
+ *
+ *   BEGIN IMMEDIATE
+ *     for each change:  stamp HLC -> check permission -> validate
+ *                       -> fs__store_apply (seq 0) -> [fault hook]
+ *                       -> outbox append (new device counter)
+ *     meta 'hlc' := last stamp
+ *   COMMIT                       (any failure: ROLLBACK, nothing written)
+ *
+ * Pulled data goes through fs__replica_apply_row, which never creates
+ * outbox entries.
+ *
+ * meta keys used: staff, role, device_id, slot (identity), hlc, counter,
+ * cursor, archive:<year> (cards made this year on this device).
+ */
+#ifndef FS_CLIENT_REPLICA_H
+#define FS_CLIENT_REPLICA_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "fieldsync.h"
+#include "hlc.h"
+#include "model.h"
+#include "store.h"
+
+#define FS_REPLICA_ERR_MAX 512
+#define FS_REPLICA_PATH_MAX 4096
+
+/* Fault injection points (tests only). */
+typedef enum fs_fault {
+  FS_FAULT_NONE = 0,
+  FS_FAULT_AFTER_ROW = 1 /* after the row write, before the outbox append */
+} fs_fault;
+
+typedef void (*fs_fault_hook)(void *arg);
+
+struct fs_replica {
+  sqlite3 *db;
+  fs_hlc hlc;
+  fs_identity id;
+  char dir[FS_REPLICA_PATH_MAX];
+  char path[FS_REPLICA_PATH_MAX];
+  char err[FS_REPLICA_ERR_MAX];
+  fs_fault fault;      /* armed fault point */
+  fs_fault_hook hook;  /* called at the fault point (may not return) */
+  void *hook_arg;
+};
+
+/* Sets r->err (printf style) and returns rc, for `return fs__replica_fail(...)`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+int fs__replica_fail(fs_replica *r, int rc, const char *fmt, ...);
+
+sqlite3 *fs__replica_db(fs_replica *r);
+fs_hlc *fs__replica_hlc(fs_replica *r);
+
+/* Arms fault point f: when reached, hook (if set) is called, then the write
+ * fails with FS_EINTERNAL and is rolled back.  FS_FAULT_NONE disarms. */
+void fs__replica_fault(fs_replica *r, fs_fault f);
+void fs__replica_fault_hook(fs_replica *r, fs_fault_hook hook, void *arg);
+
+/* The one write-permission rule: 0 if this replica may write a record owned
+ * by `owner`, else FS_EFORBIDDEN (with r->err set).  Today: the owner must
+ * be our staff member.  (Cover and loan rules will extend this.) */
+int fs__replica_may_write(fs_replica *r, const char *owner);
+
+/* Today's local date "YYYY-MM-DD". */
+void fs__replica_today(char out[11]);
+
+/* The write path (see top).  changes[i] are filled except clocks and
+ * device fields: fs__replica_write stamps one new HLC per change on it and
+ * on each of its fields, and sets device_id.  creates[i] says whether
+ * change i creates its record (validation of required fields).  If `pre`
+ * is not NULL it runs first inside the transaction (to read current state,
+ * assign archive numbers...) and may fill or amend the changes.  A
+ * non-create UPSERT left with no fields is skipped. */
+typedef int (*fs_write_pre)(fs_replica *r, void *arg);
+int fs__replica_write(fs_replica *r, fs_change *changes, const int *creates, int n,
+                      fs_write_pre pre, void *arg);
+
+/* ---- for sync ------------------------------------------------------------
+ * These run in their own transaction (one each) unless noted. */
+
+/* Stores a pulled row (fs__store_put_row), then re-applies the still
+ * pending outbox changes of that record on top, so unsynced local edits
+ * are not lost.  Runs inside the caller's transaction if one is open
+ * (sqlite3_get_autocommit() == 0), else in its own. */
+int fs__replica_apply_row(fs_replica *r, const fs_row *row);
+/* Removes a record and, for a customer, all its child records.  Same
+ * transaction rule as fs__replica_apply_row. */
+int fs__replica_evict(fs_replica *r, fs_kind k, const char *id);
+/* Pull cursor in meta 'cursor' (0 if never set). */
+int fs__replica_cursor_get(fs_replica *r, uint64_t *out);
+int fs__replica_cursor_set(fs_replica *r, uint64_t cursor);
+/* Records a conflict reported by the daemon (CONFLICTS message item
+ * fields) in the conflicts table. */
+int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
+                             const char *field, const fs_value *loser, uint64_t loser_hlc,
+                             const fs_value *winner, uint64_t winner_hlc,
+                             const char *author, uint64_t at);
+/* Stores the identity (after enrollment).  Own transaction. */
+int fs__replica_set_identity(fs_replica *r, const fs_identity *id);
+/* Closes r, deletes replica.db and its -wal/-shm files and frees r
+ * (r is invalid afterwards, also on error). */
+int fs__replica_wipe(fs_replica *r);
+
+#endif
