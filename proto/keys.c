@@ -44,6 +44,14 @@ int fs__base64_decode(const char *s, size_t slen, uint8_t *out, size_t cap,
    * so "too small" is distinguishable from "malformed". */
   if ((slen * 3) / 4 > cap)
     return FS_ETOOBIG;
+  /* Check the alphabet ourselves: the libsodium decoder accepted some
+   * bytes >= 0x80 as if they were '_' (found by fuzz_proto_token). */
+  for (size_t i = 0; i < slen; i++) {
+    char c = s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+          (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return FS_EPROTO;
+  }
   if (sodium_base642bin(out, cap, s, slen, NULL, &n, &end, B64_VARIANT) != 0)
     return FS_EPROTO;
   /* Strict: every char consumed, and canonical (re-encoding gives the same

@@ -116,6 +116,11 @@ static void test_base64(void **state) {
   assert_int_equal(fs__base64_decode("-_8A EIM", 8, back, sizeof(back), &n), FS_EPROTO);
   assert_int_equal(fs__base64_decode("-_8AEIN", 7, back, sizeof(back), &n), FS_EPROTO);
   assert_int_equal(fs__base64_decode("A", 1, back, sizeof(back), &n), FS_EPROTO);
+  /* bytes >= 0x80 are not base64url (libsodium took some of them for '_') */
+  assert_int_equal(fs__base64_decode("-\xb7" "8AEIM", 7, back, sizeof(back), &n),
+                   FS_EPROTO);
+  assert_int_equal(fs__base64_decode("-\xdf" "8AEIM", 7, back, sizeof(back), &n),
+                   FS_EPROTO);
   /* buffer too small */
   assert_int_equal(fs__base64_decode(out, strlen(out), back, 2, &n), FS_ETOOBIG);
   assert_int_equal(fs__base64_encode(bin, sizeof(bin), out, 5), FS_EINVAL);
