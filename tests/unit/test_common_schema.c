@@ -1,0 +1,371 @@
+/* test_common_schema.c - the generated schema: both roles get version 2
+ * and their tables, CHECKs refuse bad values written with plain SQL, a
+ * version-1 database upgrades in place keeping its rows byte for byte, a
+ * newer database is refused untouched, and a failing step leaves nothing. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db.h"
+#include "fs_errno.h"
+#include "schema.h"
+
+#define ID1 "0190a1b2c3d4e5f60718293a4b5c6d7e"
+#define CN_NAME "王小明 汽车销售有限公司"
+
+static int count_rows(sqlite3 *db, const char *sql) {
+  sqlite3_stmt *st;
+  int n = -1;
+
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return n;
+}
+
+static int has_table(sqlite3 *db, const char *name) {
+  char sql[200];
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'", name);
+  return count_rows(db, sql);
+}
+
+static int has_index(sqlite3 *db, const char *name) {
+  char sql[200];
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM sqlite_master WHERE type='index' AND name='%s'", name);
+  return count_rows(db, sql);
+}
+
+static int has_column(sqlite3 *db, const char *table, const char *col) {
+  char sql[200];
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s') WHERE name='%s'",
+           table, col);
+  return count_rows(db, sql);
+}
+
+static int version(sqlite3 *db) { return count_rows(db, "PRAGMA user_version"); }
+
+static sqlite3 *raw_open(const char *path) {
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                   NULL),
+                   SQLITE_OK);
+  return db;
+}
+
+static unsigned char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  unsigned char *buf;
+  long n;
+
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 0, SEEK_END), 0);
+  n = ftell(f);
+  assert_true(n > 0);
+  rewind(f);
+  buf = malloc((size_t)n);
+  assert_non_null(buf);
+  assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+static void test_fresh_tables(void **state) {
+  static const char *records[] = {"customers",   "grade_changes", "contacts",
+                                  "visits",      "opportunities", "showroom_log",
+                                  "lost_reviews"};
+  static const char *client_only[] = {"outbox", "notices"};
+  static const char *daemon_only[] = {"devices", "applied",    "audit",    "tokens",
+                                      "vis_log", "covers",     "loans",    "loan_reads",
+                                      "handovers", "quarantine"};
+  char *dir = fs_test_tmpdir();
+  (void)state;
+
+  for (int role = FS_SCHEMA_CLIENT; role <= FS_SCHEMA_DAEMON; role++) {
+    char *p = fs_test_path(dir, role == FS_SCHEMA_CLIENT ? "c.db" : "d.db");
+    sqlite3 *db = NULL;
+
+    assert_int_equal(fs__db_open(p, 1, (fs_schema_role)role, &db), 0);
+    assert_int_equal(version(db), FS_SCHEMA_VERSION);
+    assert_int_equal(fs__schema_version(), 2);
+    for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
+      assert_int_equal(has_table(db, records[i]), 1);
+    assert_int_equal(has_table(db, "meta"), 1);
+    assert_int_equal(has_table(db, "staff"), 1);
+    assert_int_equal(has_table(db, "conflicts"), 1);
+    for (size_t i = 0; i < sizeof(client_only) / sizeof(client_only[0]); i++)
+      assert_int_equal(has_table(db, client_only[i]), role == FS_SCHEMA_CLIENT);
+    for (size_t i = 0; i < sizeof(daemon_only) / sizeof(daemon_only[0]); i++)
+      assert_int_equal(has_table(db, daemon_only[i]), role == FS_SCHEMA_DAEMON);
+    assert_int_equal(has_column(db, "conflicts", "loser_device"), role == FS_SCHEMA_DAEMON);
+    assert_int_equal(has_column(db, "customers", "next_contact"), 1);
+    assert_int_equal(has_column(db, "customers", "source"), 1);
+    assert_int_equal(has_column(db, "showroom_log", "left"), 1);
+    assert_int_equal(has_index(db, "customers_phone"), 1);
+    assert_int_equal(has_index(db, "customers_archive_no"), 1);
+    assert_int_equal(has_index(db, "visits_customer_at"), 1);
+    assert_int_equal(has_index(db, "contacts_customer"), 1);
+    assert_int_equal(has_index(db, "lost_reviews_seq"), 1);
+    assert_int_equal(has_index(db, "showroom_log_arrived"), 1);
+    /* Migrating again is a no-op. */
+    assert_int_equal(fs__schema_migrate(db, (fs_schema_role)role), 0);
+    assert_int_equal(version(db), FS_SCHEMA_VERSION);
+    fs__db_close(db);
+
+    /* The other role cannot open it. */
+    assert_int_equal(fs__db_open(p, 0, role == FS_SCHEMA_CLIENT ? FS_SCHEMA_DAEMON
+                                                                : FS_SCHEMA_CLIENT,
+                                 &db),
+                     FS_EINVAL);
+    assert_null(db);
+    free(p);
+  }
+  fs_test_rmdir(dir);
+}
+
+static int sql_rc(sqlite3 *db, const char *sql) {
+  return fs__db_err(db, sqlite3_exec(db, sql, NULL, NULL, NULL));
+}
+
+#define INS "INSERT INTO customers(id, owner, author, hlc, "
+
+static void test_checks_refuse_bad_values(void **state) {
+  char *dir = fs_test_tmpdir();
+  char *p = fs_test_path(dir, "c.db");
+  char sql[1200], longname[700];
+  sqlite3 *db = NULL;
+  (void)state;
+
+  assert_int_equal(fs__db_open(p, 1, FS_SCHEMA_CLIENT, &db), 0);
+  assert_int_equal(sql_rc(db, INS "name, grade, growth, founded, source) VALUES('" ID1
+                                  "', 'A01', 'A01', 1, '" CN_NAME "', 'O', 100, "
+                                  "'2024-02-29', 'referral')"),
+                   0);
+  /* enumeration */
+  assert_int_equal(sql_rc(db, "UPDATE customers SET grade='Z'"), FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET source='tv'"), FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET grade='delivered'"), 0);
+  /* integer bounds and type */
+  assert_int_equal(sql_rc(db, "UPDATE customers SET growth=101"), FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET growth=-1"), FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET growth='lots'"), FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET key_account=2"), FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET key_account=1"), 0);
+  /* text length counts bytes: 67 three-byte characters are 201 > 200. */
+  longname[0] = '\0';
+  for (int i = 0; i < 67; i++)
+    strcat(longname, "王");
+  snprintf(sql, sizeof(sql), "UPDATE customers SET name='%s'", longname);
+  assert_int_equal(sql_rc(db, sql), FS_EVALIDATE);
+  longname[strlen(longname) - 3] = '\0'; /* 66 chars, 198 bytes */
+  snprintf(sql, sizeof(sql), "UPDATE customers SET name='%s'", longname);
+  assert_int_equal(sql_rc(db, sql), 0);
+  /* dates */
+  assert_int_equal(sql_rc(db, "UPDATE customers SET founded='2024/02/29'"), FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET next_contact='tomorrow'"),
+                   FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE showroom_log SET arrived='x'"), 0); /* no rows */
+  assert_int_equal(sql_rc(db, "INSERT INTO showroom_log(id, owner, author, hlc, arrived, "
+                              "rep_on_duty) VALUES('" ID1 "', 'A01', 'A01', 1, "
+                              "'2026-01-05T09:3', 'A01')"),
+                   FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "INSERT INTO showroom_log(id, owner, author, hlc, arrived, "
+                              "rep_on_duty) VALUES('" ID1 "', 'A01', 'A01', 1, "
+                              "'2026-01-05T09:30', 'a01')"),
+                   FS_EVALIDATE); /* staff codes are upper case */
+  assert_int_equal(sql_rc(db, "INSERT INTO showroom_log(id, owner, author, hlc, arrived, "
+                              "rep_on_duty) VALUES('" ID1 "', 'A01', 'A01', 1, "
+                              "'2026-01-05T09:30:15', 'A01')"),
+                   0);
+  /* references, ids, tombstone flag */
+  assert_int_equal(sql_rc(db, "INSERT INTO contacts(id, owner, author, hlc, customer_id) "
+                              "VALUES('" ID1 "', 'A01', 'A01', 1, 'abc')"),
+                   FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "INSERT INTO contacts(id, owner, author, hlc) "
+                              "VALUES('short', 'A01', 'A01', 1)"),
+                   FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET deleted=2"), FS_EVALIDATE);
+  /* archive numbers are unique */
+  assert_int_equal(sql_rc(db, "UPDATE customers SET archive_no='K-1'"), 0);
+  assert_int_equal(sql_rc(db, INS "archive_no) VALUES('0190a1b2c3d4e5f60718293a4b5c6d70', "
+                                  "'A01', 'A01', 1, 'K-1')"),
+                   FS_EVALIDATE);
+  /* the staff table */
+  assert_int_equal(sql_rc(db, "INSERT INTO staff(code, name, role) VALUES('A01','A','boss')"),
+                   FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "INSERT INTO staff(code, name, role) VALUES('A01','A','rep')"),
+                   0);
+  fs__db_close(db);
+  free(p);
+  fs_test_rmdir(dir);
+}
+
+static void test_upgrade_from_v1(void **state) {
+  char *dir = fs_test_tmpdir();
+  char *p = fs_test_path(dir, "old.db");
+  char *q = fs_test_path(dir, "new.db");
+  sqlite3 *db = raw_open(p), *fresh = NULL;
+  sqlite3_stmt *st;
+  (void)state;
+
+  assert_int_equal(fs__schema_migrate_to(db, FS_SCHEMA_CLIENT, 1), 0);
+  assert_int_equal(version(db), 1);
+  assert_int_equal(has_column(db, "customers", "source"), 0);
+  assert_int_equal(has_column(db, "customers", "next_contact"), 0);
+  assert_int_equal(has_column(db, "customers", "created"), 1);
+  assert_int_equal(has_index(db, "customers_phone"), 0);
+  assert_int_equal(sqlite3_exec(db,
+                                INS "name, grade, phone, clk) VALUES('" ID1 "', 'A01', 'A01', "
+                                    "5, '" CN_NAME "', 'A', '010-1234', x'0500')",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+
+  db = NULL;
+  assert_int_equal(fs__db_open(p, 0, FS_SCHEMA_CLIENT, &db), 0);
+  assert_int_equal(version(db), 2);
+  assert_int_equal(has_index(db, "customers_phone"), 1);
+  assert_int_equal(sqlite3_prepare_v2(db,
+                                      "SELECT CAST(name AS BLOB), grade, phone, source, "
+                                      "next_contact, hlc, clk FROM customers WHERE id=?",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_text(st, 1, ID1, -1, SQLITE_STATIC);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_bytes(st, 0), strlen(CN_NAME));
+  assert_memory_equal(sqlite3_column_blob(st, 0), CN_NAME, strlen(CN_NAME));
+  assert_string_equal((const char *)sqlite3_column_text(st, 1), "A");
+  assert_string_equal((const char *)sqlite3_column_text(st, 2), "010-1234");
+  assert_int_equal(sqlite3_column_type(st, 3), SQLITE_NULL);
+  assert_int_equal(sqlite3_column_type(st, 4), SQLITE_NULL);
+  assert_int_equal(sqlite3_column_int(st, 5), 5);
+  assert_int_equal(sqlite3_column_bytes(st, 6), 2);
+  sqlite3_finalize(st);
+  /* The new columns carry their CHECKs. */
+  assert_int_equal(sql_rc(db, "UPDATE customers SET source='tv'"), FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET next_contact='2026-13'"), FS_EVALIDATE);
+  assert_int_equal(sql_rc(db, "UPDATE customers SET source='event', "
+                              "next_contact='2026-03-01'"),
+                   0);
+
+  /* An upgraded database has the columns of a fresh one. */
+  assert_int_equal(fs__db_open(q, 1, FS_SCHEMA_CLIENT, &fresh), 0);
+  assert_int_equal(count_rows(db, "SELECT count(*) FROM pragma_table_info('customers')"),
+                   count_rows(fresh, "SELECT count(*) FROM pragma_table_info('customers')"));
+  assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master"),
+                   count_rows(fresh, "SELECT count(*) FROM sqlite_master"));
+  fs__db_close(fresh);
+  fs__db_close(db);
+  free(p);
+  free(q);
+  fs_test_rmdir(dir);
+}
+
+static void test_newer_refused_untouched(void **state) {
+  char *dir = fs_test_tmpdir();
+  char *p = fs_test_path(dir, "future.db");
+  char *wal = fs_test_path(dir, "future.db-wal");
+  unsigned char *before, *after;
+  size_t nb, na;
+  struct stat sb;
+  sqlite3 *db = raw_open(p);
+  (void)state;
+
+  assert_int_equal(sqlite3_exec(db, "CREATE TABLE future(x); INSERT INTO future VALUES(1);"
+                                    "PRAGMA user_version=99",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  before = read_file(p, &nb);
+
+  db = (sqlite3 *)1;
+  assert_int_equal(fs__db_open(p, 1, FS_SCHEMA_CLIENT, &db), FS_ESCHEMA_NEWER);
+  assert_null(db);
+  after = read_file(p, &na);
+  assert_int_equal(na, nb);
+  assert_memory_equal(after, before, nb);
+  assert_int_not_equal(stat(wal, &sb), 0); /* not switched to WAL either */
+
+  /* fs__schema_migrate on an open handle refuses too. */
+  db = raw_open(p);
+  assert_int_equal(fs__schema_migrate(db, FS_SCHEMA_DAEMON), FS_ESCHEMA_NEWER);
+  assert_int_equal(version(db), 99);
+  assert_int_equal(has_table(db, "customers"), 0);
+  sqlite3_close(db);
+  free(before);
+  free(after);
+  free(wal);
+  free(p);
+  fs_test_rmdir(dir);
+}
+
+static void test_migration_atomic(void **state) {
+  char *dir = fs_test_tmpdir();
+  char *p = fs_test_path(dir, "m.db");
+  sqlite3 *db = raw_open(p);
+  (void)state;
+
+  assert_int_equal(fs__schema_migrate_to(db, FS_SCHEMA_DAEMON, 1), 0);
+  fs__schema_test_fail_step(2);
+  assert_int_equal(fs__schema_migrate(db, FS_SCHEMA_DAEMON), FS_EDB);
+  fs__schema_test_fail_step(0);
+  assert_int_equal(version(db), 1);
+  assert_int_equal(has_column(db, "customers", "source"), 0); /* added before the fault */
+  assert_int_equal(has_column(db, "customers", "next_contact"), 0);
+  assert_int_equal(has_index(db, "customers_phone"), 0);
+  assert_int_not_equal(sqlite3_get_autocommit(db), 0); /* no transaction left open */
+  assert_int_equal(fs__schema_migrate(db, FS_SCHEMA_DAEMON), 0);
+  assert_int_equal(version(db), 2);
+  assert_int_equal(has_column(db, "customers", "source"), 1);
+  sqlite3_close(db);
+
+  /* A failing first step leaves an empty database at version 0. */
+  free(p);
+  p = fs_test_path(dir, "m2.db");
+  db = raw_open(p);
+  fs__schema_test_fail_step(1);
+  assert_int_equal(fs__schema_migrate(db, FS_SCHEMA_CLIENT), FS_EDB);
+  fs__schema_test_fail_step(0);
+  assert_int_equal(version(db), 0);
+  assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master"), 0);
+  assert_int_equal(fs__schema_migrate_to(db, FS_SCHEMA_CLIENT, 3), FS_EINVAL);
+  sqlite3_close(db);
+  free(p);
+  fs_test_rmdir(dir);
+}
+
+static void test_field_check_text(void **state) {
+  const fs_kind_def *kd = fs__kind_def(FS_KIND_CUSTOMER);
+  char buf[512], tiny[8];
+  (void)state;
+
+  assert_int_equal(fs__schema_field_check(&kd->fields[fs__field_index(kd, "grade")], buf,
+                                          sizeof(buf)),
+                   0);
+  assert_non_null(strstr(buf, "IN ('O','A','B','C','delivered','lost')"));
+  assert_int_equal(fs__schema_field_check(&kd->fields[fs__field_index(kd, "growth")], buf,
+                                          sizeof(buf)),
+                   0);
+  assert_non_null(strstr(buf, "BETWEEN 0 AND 100"));
+  assert_int_equal(fs__schema_field_check(&kd->fields[0], tiny, sizeof(tiny)),
+                   FS_EOVERFLOW);
+  assert_int_equal(fs__schema_field_check(NULL, buf, sizeof(buf)), FS_EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fresh_tables),
+      cmocka_unit_test(test_checks_refuse_bad_values),
+      cmocka_unit_test(test_upgrade_from_v1),
+      cmocka_unit_test(test_newer_refused_untouched),
+      cmocka_unit_test(test_migration_atomic),
+      cmocka_unit_test(test_field_check_text),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
