@@ -426,16 +426,38 @@ static int read_version(sqlite3 *db, int *v) {
   return rc;
 }
 
+/* A replica opened as a central store (or back) would be missing tables. */
+static int check_role(sqlite3 *db, fs_schema_role role) {
+  char have[16];
+  int rc = fs__meta_get_text(db, "schema_role", have, sizeof(have));
+
+  if (rc == 0 && strcmp(have, role == FS_SCHEMA_CLIENT ? "client" : "daemon") != 0) {
+    FS_ERROR("schema: database is a %s store", have);
+    rc = FS_EINVAL;
+  }
+  return rc;
+}
+
 int fs__schema_migrate_to(sqlite3 *db, fs_schema_role role, int version) {
-  char sql[64], have[16];
+  char sql[64];
   int rc, v = 0;
 
   if (db == NULL || version < 1 || version > FS_SCHEMA_VERSION ||
       (role != FS_SCHEMA_CLIENT && role != FS_SCHEMA_DAEMON))
     return FS_EINVAL;
+  /* Up to date (the usual case): no write lock, so opening a second
+   * connection does not wait for a writer. */
+  rc = read_version(db, &v);
+  if (rc)
+    return rc;
+  if (v > FS_SCHEMA_VERSION)
+    return FS_ESCHEMA_NEWER;
+  if (v >= version && v > 0)
+    return check_role(db, role);
   rc = fs__db_begin(db);
   if (rc)
     return rc;
+  /* Read again under the lock: another process may have migrated. */
   rc = read_version(db, &v);
   if (rc)
     goto out;
@@ -444,12 +466,7 @@ int fs__schema_migrate_to(sqlite3 *db, fs_schema_role role, int version) {
     goto out;
   }
   if (v > 0) {
-    /* A replica opened as a central store (or back) would be missing tables. */
-    rc = fs__meta_get_text(db, "schema_role", have, sizeof(have));
-    if (rc == 0 && strcmp(have, role == FS_SCHEMA_CLIENT ? "client" : "daemon") != 0) {
-      FS_ERROR("schema: database is a %s store", have);
-      rc = FS_EINVAL;
-    }
+    rc = check_role(db, role);
     if (rc)
       goto out;
   }
