@@ -4,9 +4,13 @@
  * these functions, so the merge rule exists once:
  *
  *   - Each field has its own clock (the row's clk blob).  An incoming field
- *     write wins if (hlc, device_id) is greater than the stored field's
- *     (hlc, writer); equal clocks from the same change are idempotent.
- *     Different fields of one record never overwrite each other.
+ *     write wins if its hlc is greater than the stored field's; equal clocks
+ *     are broken by the value (NULL < integer < text, then by bytes), so
+ *     every replica decides alike without storing the writer.  Equal clock
+ *     and value is the same write again: idempotent.  Different fields of
+ *     one record never overwrite each other.  A tombstone keeps its field
+ *     values, and edits meeting it still merge into them (hidden), so rows
+ *     converge whatever the order.  Details in store.c.
  *   - Append-only kinds (visits, grade changes): a record is created once;
  *     later writes to an existing one are superseded, never merged in.
  *   - Deletes are tombstones (deleted=1) and win over every edit, earlier or
@@ -14,7 +18,10 @@
  *     conflict callback.  Deterministic on every replica.
  *   - Each losing value of a same-field conflict (the incoming one that lost,
  *     or the stored one that was overwritten by a concurrent write) is
- *     reported to cb so the caller can keep it in its conflict log.
+ *     reported to cb so the caller can keep it in its conflict log.  The
+ *     store has no causal history: any overwrite of a written, different
+ *     value is reported.  loser points into c->fields[] when the incoming
+ *     value lost.  A delete reports stored values newer than itself.
  *
  * All functions run inside the caller's transaction and return 0 or an
  * fs_errno (SQLite errors translated via fs__db_err).
