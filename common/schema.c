@@ -355,8 +355,15 @@ static const char daemon_v1[] =
     "  used_at INTEGER,\n"
     "  device_id INTEGER\n"
     ");\n"
-    "CREATE TABLE vis_log (seq INTEGER PRIMARY KEY, kind TEXT, record_id TEXT,\n"
-    "  old_owner TEXT, new_owner TEXT, at INTEGER);\n"
+    /* The sync journal (daemon/central.h): one entry per record and
+     * audience, replaced with a fresh seq on every change that audience
+     * must hear of; op 1 = send the row, 2 = evict it. */
+    "CREATE TABLE journal (seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL,\n"
+    "  record_id TEXT NOT NULL, audience TEXT NOT NULL,\n"
+    "  op INTEGER NOT NULL CHECK(op IN (1,2)),\n"
+    "  UNIQUE(kind, record_id, audience));\n"
+    "CREATE INDEX journal_audience ON journal(audience, seq);\n"
+    "CREATE INDEX conflicts_seq ON conflicts(seq);\n"
     "CREATE TABLE covers (id INTEGER PRIMARY KEY, absent TEXT, by_staff TEXT,\n"
     "  from_day TEXT, to_day TEXT);\n"
     "CREATE TABLE loans (id INTEGER PRIMARY KEY, customer_id TEXT, staff TEXT,\n"

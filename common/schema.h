@@ -23,7 +23,7 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
 
 /* History:
  *   1  record tables, staff, meta; client outbox/conflicts/notices; daemon
- *      devices, applied, conflicts, audit, tokens, vis_log, covers, loans,
+ *      devices, applied, conflicts, audit, tokens, journal, covers, loans,
  *      loan_reads, handovers, quarantine.
  *   2  customers.source, customers.next_contact (ALTER TABLE ADD COLUMN,
  *      with their CHECKs) and the index on customers(phone).

@@ -812,7 +812,7 @@ static int enc_hello(pk_t *pk, const fs_msg_hello *h) {
     return FS_EINVAL;
   for (int i = 0; want_names[i]; i++)
     nw += (h->want >> i) & 1;
-  rc = pk_envelope(pk, FS_MSG_HELLO, 6);
+  rc = pk_envelope(pk, FS_MSG_HELLO, h->token && h->token[0] ? 7 : 6);
   if (rc == 0)
     rc = pk_key(pk, "sw");
   if (rc == 0)
@@ -840,6 +840,11 @@ static int enc_hello(pk_t *pk, const fs_msg_hello *h) {
   for (int i = 0; rc == 0 && want_names[i]; i++)
     if ((h->want >> i) & 1)
       rc = pk_key(pk, want_names[i]);
+  if (rc == 0 && h->token && h->token[0]) {
+    rc = pk_key(pk, "token");
+    if (rc == 0)
+      rc = pk_str(pk, h->token, FS_MSG_STR_MAX);
+  }
   return rc;
 }
 
@@ -1418,8 +1423,8 @@ static int dec_want(rd *r, unsigned *want) {
 }
 
 static int dec_hello(rd *r, fs_msg_hello *h) {
-  static const char *const keys[] = {"sw",     "time",   "cursor",
-                                     "outbox", "oldest", "want", NULL};
+  static const char *const keys[] = {"sw",     "time",   "cursor", "outbox",
+                                     "oldest", "want",   "token",  NULL};
   uint32_t n, seen = 0;
   int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
 
@@ -1434,10 +1439,12 @@ static int dec_hello(rd *r, fs_msg_hello *h) {
     case 3: rc = rd_uint(r, &h->outbox); break;
     case 4: rc = rd_uint(r, &h->oldest); break;
     case 5: rc = dec_want(r, &h->want); break;
+    case 6: rc = rd_strdup(r, FS_MSG_STR_MAX, &h->token); break;
     default: break;
     }
   }
-  return rc ? rc : keys_complete(keys, seen, 0);
+  /* token is optional: only an enrolling device sends it. */
+  return rc ? rc : keys_complete(keys, seen, 1u << 6);
 }
 
 static int dec_welcome(rd *r, fs_msg_welcome *w) {
@@ -2042,6 +2049,7 @@ void fs__msg_release(fs_msg *m) {
   switch (m->type) {
   case FS_MSG_HELLO:
     free(m->u.hello.sw);
+    free(m->u.hello.token);
     break;
   case FS_MSG_WELCOME:
     free(m->u.welcome.text);

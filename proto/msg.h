@@ -116,6 +116,8 @@ typedef struct fs_msg_hello {
   uint64_t outbox; /* pending changes */
   uint64_t oldest; /* ms of the oldest pending change, 0 if none */
   unsigned want;   /* FS_WANT_* */
+  char *token;     /* optional: enrollment token text ("fs1...."), only
+                      from a device enrolling with a new key; NULL/"" else */
 } fs_msg_hello;
 
 typedef struct fs_msg_welcome {

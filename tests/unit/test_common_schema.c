@@ -82,7 +82,7 @@ static void test_fresh_tables(void **state) {
                                   "lost_reviews"};
   static const char *client_only[] = {"outbox", "notices"};
   static const char *daemon_only[] = {"devices", "applied",    "audit",    "tokens",
-                                      "vis_log", "covers",     "loans",    "loan_reads",
+                                      "journal", "covers",     "loans",    "loan_reads",
                                       "handovers", "quarantine"};
   char *dir = fs_test_tmpdir();
   (void)state;

@@ -1,0 +1,37 @@
+/* strbuf.h - a bounded text builder for human and JSON output.
+ *
+ * Appends never grow the text past max bytes: the first append that would
+ * is dropped and sets overflow, so the caller can report "output too large"
+ * instead of truncating silently.  Text is always NUL-terminated.
+ */
+#ifndef FS_STRBUF_H
+#define FS_STRBUF_H
+
+#include <stddef.h>
+
+typedef struct fs__strbuf {
+  char *s;
+  size_t len, cap, max;
+  int overflow;
+} fs__strbuf;
+
+void fs__strbuf_init(fs__strbuf *b, size_t max);
+void fs__strbuf_release(fs__strbuf *b); /* takes NULL */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int fs__strbuf_printf(fs__strbuf *b, const char *fmt, ...);
+int fs__strbuf_append(fs__strbuf *b, const char *s, size_t n);
+/* Appends s as a JSON string literal (quotes, escapes; UTF-8 kept). NULL ->
+ * null. */
+int fs__strbuf_json_str(fs__strbuf *b, const char *s);
+/* Appends s padded with spaces to `width` display columns (CJK wide
+ * characters count 2); longer text is cut at a character boundary. */
+int fs__strbuf_pad(fs__strbuf *b, const char *s, int width);
+/* Display width of UTF-8 text in terminal columns (East Asian wide and
+ * fullwidth = 2, combining = 0, others 1).  Invalid bytes count 1. */
+int fs__utf8_width(const char *s, size_t n);
+/* Hands the text to the caller (malloc'd; "" if empty) and resets b. */
+char *fs__strbuf_take(fs__strbuf *b);
+
+#endif

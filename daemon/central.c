@@ -1,0 +1,576 @@
+/* central.c - push, pull and journal over the central store (central.h). */
+#include "central.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "fs_errno.h"
+#include "log.h"
+#include "validate.h"
+
+struct fs_central {
+  sqlite3 *db;
+  fs_hlc hlc;
+  uint64_t seq;        /* head, including the open transaction */
+  uint64_t seq_saved;  /* as committed */
+  sqlite3_stmt *st_applied_get;
+  sqlite3_stmt *st_applied_put;
+  sqlite3_stmt *st_journal;
+  sqlite3_stmt *st_conflict;
+};
+
+static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st) {
+  int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+  return rc == SQLITE_OK ? 0 : fs__db_err(db, rc);
+}
+
+int fs__central_open(const char *path, int create, fs_central **out) {
+  fs_central *c;
+  long long v = 0;
+  int rc;
+
+  *out = NULL;
+  c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return FS_ENOMEM;
+  rc = fs__db_open(path, create, FS_SCHEMA_DAEMON, &c->db);
+  if (rc)
+    goto out;
+  if (fs__meta_get_int(c->db, "seq", &v) == 0)
+    c->seq = c->seq_saved = (uint64_t)v;
+  v = 0;
+  fs__meta_get_int(c->db, "hlc", &v);
+  fs__hlc_init(&c->hlc, (uint64_t)v);
+  rc = prep(c->db, "SELECT outcome, code FROM applied WHERE device_id=?1 AND counter=?2",
+            &c->st_applied_get);
+  if (rc == 0)
+    rc = prep(c->db,
+              "INSERT OR REPLACE INTO applied(device_id, counter, outcome, code) "
+              "VALUES(?1,?2,?3,?4)",
+              &c->st_applied_put);
+  if (rc == 0)
+    rc = prep(c->db,
+              "INSERT INTO journal(seq, kind, record_id, audience, op) VALUES(?1,?2,?3,?4,?5) "
+              "ON CONFLICT(kind, record_id, audience) DO UPDATE SET seq=excluded.seq, "
+              "op=excluded.op",
+              &c->st_journal);
+  if (rc == 0)
+    rc = prep(c->db,
+              "INSERT INTO conflicts(seq, kind, record_id, field, loser, loser_hlc, winner, "
+              "winner_hlc, loser_device, owner, at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+              &c->st_conflict);
+out:
+  if (rc) {
+    fs__central_free(c);
+    return rc;
+  }
+  *out = c;
+  return 0;
+}
+
+void fs__central_free(fs_central *c) {
+  if (c == NULL)
+    return;
+  sqlite3_finalize(c->st_applied_get);
+  sqlite3_finalize(c->st_applied_put);
+  sqlite3_finalize(c->st_journal);
+  sqlite3_finalize(c->st_conflict);
+  fs__db_close(c->db);
+  free(c);
+}
+
+sqlite3 *fs__central_db(fs_central *c) { return c->db; }
+fs_hlc *fs__central_hlc(fs_central *c) { return &c->hlc; }
+uint64_t fs__central_seq(const fs_central *c) { return c->seq; }
+uint64_t fs__central_next_seq(fs_central *c) { return ++c->seq; }
+
+int fs__central_begin(fs_central *c) { return fs__db_begin(c->db); }
+
+int fs__central_commit(fs_central *c) {
+  int rc;
+
+  rc = fs__meta_set_int(c->db, "seq", (long long)c->seq);
+  if (rc == 0)
+    rc = fs__meta_set_int(c->db, "hlc", (long long)fs__hlc_last(&c->hlc));
+  if (rc == 0)
+    rc = fs__db_commit(c->db);
+  if (rc) {
+    fs__central_rollback(c);
+    return rc;
+  }
+  c->seq_saved = c->seq;
+  return 0;
+}
+
+void fs__central_rollback(fs_central *c) {
+  fs__db_rollback(c->db);
+  c->seq = c->seq_saved;
+}
+
+int fs__central_journal(fs_central *c, fs_kind k, const char *id, const char *audience,
+                        int op) {
+  sqlite3_stmt *st = c->st_journal;
+  int rc;
+
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__central_next_seq(c));
+  sqlite3_bind_int(st, 2, (int)k);
+  sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, audience, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 5, op);
+  rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+}
+
+/* Storage failures abort the whole push; anything else rejects one change. */
+static int fatal(int rc) {
+  return rc == FS_EFULL || rc == FS_EIO || rc == FS_EDB || rc == FS_EBUSY ||
+         rc == FS_ENOMEM || rc == FS_EINTERNAL;
+}
+
+typedef struct conflict_ctx {
+  fs_central *c;
+  const fs_device *d;
+  const char *owner;
+  uint64_t seq;
+} conflict_ctx;
+
+static void bind_value(sqlite3_stmt *st, int i, const fs_value *v) {
+  if (v == NULL || v->type == FS_V_NULL)
+    sqlite3_bind_null(st, i);
+  else if (v->type == FS_V_INT)
+    sqlite3_bind_int64(st, i, v->i);
+  else
+    sqlite3_bind_text(st, i, v->s, (int)v->len, SQLITE_STATIC);
+}
+
+static void on_conflict(void *arg, const fs_change *ch, int field, const fs_value *loser,
+                        uint64_t loser_hlc, const fs_value *winner, uint64_t winner_hlc) {
+  conflict_ctx *x = arg;
+  sqlite3_stmt *st = x->c->st_conflict;
+  const fs_kind_def *kd = fs__kind_def(ch->kind);
+  int rc;
+
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)x->seq);
+  sqlite3_bind_text(st, 2, kd->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, ch->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, field >= 0 ? kd->fields[field].name : "(deleted)", -1,
+                    SQLITE_STATIC);
+  bind_value(st, 5, loser);
+  sqlite3_bind_int64(st, 6, (sqlite3_int64)loser_hlc);
+  bind_value(st, 7, winner);
+  sqlite3_bind_int64(st, 8, (sqlite3_int64)winner_hlc);
+  sqlite3_bind_int64(st, 9, (sqlite3_int64)x->d->id);
+  sqlite3_bind_text(st, 10, x->owner, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 11, (sqlite3_int64)fs__now_ms());
+  rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  /* The merge itself has happened; a lost log line is reported, not fatal:
+   * the storage error resurfaces at commit if the disk is full. */
+  if (rc != SQLITE_DONE)
+    FS_WARN("cannot log conflict on %s %s: %s", kd->name, ch->id, sqlite3_errmsg(x->c->db));
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int set_reason(fs_push_result *r, int code, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+
+  r->outcome = FS_OUTCOME_REJECTED;
+  r->code = code;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  free(r->reason);
+  r->reason = strdup(buf);
+  return r->reason ? 0 : FS_ENOMEM;
+}
+
+/* The customer a record belongs to, for access checks: its own id for a
+ * customer, its customer_id for a child (from the change on create, from
+ * the stored row otherwise). */
+static const char *customer_of(const fs_kind_def *kd, const fs_change *c,
+                               const fs_row *existing, int found) {
+  int pf = fs__field_index(kd, "customer_id");
+
+  if (kd->kind == FS_KIND_CUSTOMER)
+    return c->id;
+  if (pf < 0)
+    return NULL;
+  if (found)
+    return existing->values[pf].type == FS_V_TEXT ? existing->values[pf].s : NULL;
+  for (int i = 0; i < c->nfields; i++)
+    if (c->fields[i].field == pf && c->fields[i].value.type == FS_V_TEXT)
+      return c->fields[i].value.s;
+  return NULL;
+}
+
+static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs_change *ch,
+                     fs_push_result *res) {
+  const fs_kind_def *kd = fs__kind_def(ch->kind);
+  fs_row existing, parent;
+  char err[300];
+  char owner[FS_STAFF_MAX + 1];
+  const char *cust;
+  uint64_t stamp;
+  int found, rc, prc = FS_ENOTFOUND;
+  fs_outcome outcome = FS_OUTCOME_REJECTED;
+  conflict_ctx cx;
+
+  memset(&existing, 0, sizeof(existing));
+  memset(&parent, 0, sizeof(parent));
+  if (kd == NULL)
+    return set_reason(res, FS_EUNKNOWN_FIELD, "unknown record kind");
+  rc = fs__store_get(c->db, ch->kind, ch->id, &existing);
+  if (rc && rc != FS_ENOTFOUND)
+    goto out;
+  found = rc == 0;
+  rc = 0;
+  if (fs__hlc_recv(&c->hlc, ch->hlc, &stamp) != 0) {
+    rc = set_reason(res, FS_ECLOCK,
+                    "change is stamped too far in the future; fix the device's clock");
+    goto out;
+  }
+  if (fs__validate_change(ch, !found, err, sizeof(err)) != 0) {
+    rc = set_reason(res, FS_EVALIDATE, "%s", err);
+    goto out;
+  }
+  /* Owner: never trusted from the device on an existing record; a child
+   * record always belongs to its customer's owner. */
+  cust = customer_of(kd, ch, &existing, found);
+  if (found) {
+    snprintf(owner, sizeof(owner), "%s", existing.owner);
+  } else if ((kd->flags & FS_K_CHILD) && cust) {
+    prc = fs__store_get(c->db, FS_KIND_CUSTOMER, cust, &parent);
+    if (prc && prc != FS_ENOTFOUND) {
+      rc = prc;
+      goto out;
+    }
+    if (prc == FS_ENOTFOUND || parent.deleted) {
+      rc = set_reason(res, FS_ENOTFOUND, "customer %s does not exist", cust);
+      goto out;
+    }
+    snprintf(owner, sizeof(owner), "%s", parent.owner);
+  } else {
+    snprintf(owner, sizeof(owner), "%s", ch->owner);
+  }
+  rc = fs__access_check_write(acc, owner, cust);
+  if (rc) {
+    int code = rc;
+    if (code == FS_EREADONLY)
+      rc = set_reason(res, code, "record of %s is on loan to %s and read-only", owner,
+                      d->staff);
+    else
+      rc = set_reason(res, code, "record belongs to %s; %s may not change it", owner,
+                      d->staff);
+    goto out;
+  }
+  /* The daemon decides owner and author; the device's claims are ignored. */
+  snprintf(ch->owner, sizeof(ch->owner), "%s", owner);
+  if (!found)
+    snprintf(ch->author, sizeof(ch->author), "%s", d->staff);
+  else
+    snprintf(ch->author, sizeof(ch->author), "%s", existing.author);
+  ch->device_id = d->id;
+  cx.c = c;
+  cx.d = d;
+  cx.owner = owner;
+  cx.seq = fs__central_next_seq(c);
+  rc = fs__store_apply(c->db, ch, cx.seq, on_conflict, &cx, &outcome);
+  if (rc)
+    goto out;
+  res->outcome = (int)outcome;
+  res->code = 0;
+  if (outcome != FS_OUTCOME_SUPERSEDED)
+    rc = fs__central_journal(c, ch->kind, ch->id, owner, FS_JOURNAL_ROW);
+out:
+  fs__row_release(&existing);
+  fs__row_release(&parent);
+  return rc;
+}
+
+static int record_applied(fs_central *c, const fs_device *d, const fs_push_result *r) {
+  sqlite3_stmt *st = c->st_applied_put;
+  int rc;
+
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)r->counter);
+  sqlite3_bind_int(st, 3, r->outcome);
+  sqlite3_bind_int(st, 4, r->code);
+  rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+}
+
+/* 1 and the recorded outcome if (device, counter) was applied before. */
+static int already_applied(fs_central *c, const fs_device *d, uint64_t counter,
+                           fs_push_result *r) {
+  sqlite3_stmt *st = c->st_applied_get;
+  int rc, seen = 0;
+
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)counter);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    seen = 1;
+    r->outcome = sqlite3_column_int(st, 0);
+    r->code = sqlite3_column_int(st, 1);
+  } else if (rc != SQLITE_DONE) {
+    seen = fs__db_err(c->db, rc);
+  }
+  sqlite3_reset(st);
+  return seen;
+}
+
+int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, const int *rcs,
+                     uint32_t n, fs_push_result *results) {
+  fs_access *acc;
+  int rc;
+
+  acc = malloc(sizeof(*acc));
+  if (acc == NULL)
+    return FS_ENOMEM;
+  rc = fs__central_access(c->db, d->staff, (int64_t)fs__now_ms(), acc);
+  if (rc)
+    goto out;
+  for (uint32_t i = 0; i < n; i++) {
+    fs_push_result *r = &results[i];
+    int seen;
+
+    memset(r, 0, sizeof(*r));
+    r->counter = changes[i].counter;
+    seen = already_applied(c, d, r->counter, r);
+    if (seen < 0) {
+      rc = seen;
+      goto out;
+    }
+    if (seen) {
+      if (r->outcome == FS_OUTCOME_REJECTED)
+        set_reason(r, r->code, "%s (rejected before)", fs_strerror(r->code));
+      continue;
+    }
+    rc = fs__db_exec(c->db, "SAVEPOINT ch");
+    if (rc)
+      goto out;
+    if (rcs && rcs[i])
+      rc = set_reason(r, rcs[i], "change names a field this daemon does not know");
+    else
+      rc = apply_one(c, d, acc, &changes[i], r);
+    if (rc == 0 && r->outcome == FS_OUTCOME_REJECTED)
+      rc = fs__db_exec(c->db, "ROLLBACK TO ch");
+    if (rc == 0)
+      rc = record_applied(c, d, r);
+    if (rc) {
+      if (fatal(rc))
+        goto out;
+      /* Unexpected per-change failure: reject that change, keep going. */
+      fs__db_exec(c->db, "ROLLBACK TO ch");
+      set_reason(r, rc, "%s", fs_strerror(rc));
+      rc = record_applied(c, d, r);
+      if (rc)
+        goto out;
+    }
+    rc = fs__db_exec(c->db, "RELEASE ch");
+    if (rc)
+      goto out;
+    if (r->outcome == FS_OUTCOME_REJECTED)
+      FS_INFO("device %llu (%s): change %llu rejected: %s", (unsigned long long)d->id,
+              d->staff, (unsigned long long)r->counter, r->reason ? r->reason : "");
+  }
+out:
+  free(acc);
+  return rc;
+}
+
+int fs__central_access(sqlite3 *db, const char *staff, int64_t now_ms, fs_access *a) {
+  sqlite3_stmt *st = NULL;
+  int rc, role;
+  char today[32];
+  time_t t = (time_t)(now_ms / 1000);
+  struct tm tm;
+
+  rc = sqlite3_prepare_v2(db, "SELECT role FROM staff WHERE code=?1", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    rc = rc == SQLITE_DONE ? FS_ENOTFOUND : fs__db_err(db, rc);
+    goto out;
+  }
+  role = fs__role_parse((const char *)sqlite3_column_text(st, 0));
+  rc = fs__access_init(a, staff, role < 0 ? FS_ROLE_REP : (fs_role)role);
+  if (rc)
+    goto out;
+  sqlite3_finalize(st);
+  st = NULL;
+  /* Team: a manager's reps (and their reps, for a manager of managers). */
+  if (a->role == FS_ROLE_MANAGER) {
+    rc = sqlite3_prepare_v2(db,
+                            "WITH RECURSIVE team(code) AS (SELECT code FROM staff WHERE "
+                            "manager=?1 UNION SELECT s.code FROM staff s JOIN team t ON "
+                            "s.manager=t.code) SELECT code FROM team LIMIT 500",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+      rc = fs__db_err(db, rc);
+      goto out;
+    }
+    sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+      fs__access_add_owner(a, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    st = NULL;
+  }
+  /* Active covers: by_staff stands in for absent within [from_day, to_day]. */
+  gmtime_r(&t, &tm);
+  snprintf(today, sizeof(today), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday);
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT absent FROM covers WHERE by_staff=?1 AND from_day<=?2 "
+                          "AND to_day>=?2 LIMIT 100",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(db, rc);
+    goto out;
+  }
+  sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    fs__access_add_owner(a, (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  st = NULL;
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT customer_id FROM loans WHERE staff=?1 AND until>?2 "
+                          "LIMIT 256",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(db, rc);
+    goto out;
+  }
+  sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, now_ms);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    fs__access_add_loan(a, (const char *)sqlite3_column_text(st, 0));
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t limit,
+                     const fs_pull_sink *sink, uint64_t *next, int *more) {
+  char sql[256 + FS_ACCESS_MAX_CODES * 3];
+  sqlite3_stmt *st = NULL;
+  fs_row row;
+  uint32_t n = 0;
+  size_t len;
+  int rc;
+
+  memset(&row, 0, sizeof(row));
+  *next = cursor;
+  *more = 0;
+  /* The audiences of this device: itself, team and covered owners, and
+   * its own code for loans.  An admin reads every entry. */
+  len = (size_t)snprintf(sql, sizeof(sql),
+                         "SELECT seq, kind, record_id, op FROM journal WHERE seq>?1");
+  if (!a->all) {
+    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND audience IN (");
+    for (int i = 0; i < a->ncodes; i++)
+      len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s?%d", i ? "," : "", i + 3);
+    len += (size_t)snprintf(sql + len, sizeof(sql) - len, ")");
+  }
+  snprintf(sql + len, sizeof(sql) - len, " ORDER BY seq LIMIT ?2");
+  rc = fs__db_exec(db, "BEGIN");
+  if (rc)
+    return rc;
+  rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(db, rc);
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)cursor);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+  for (int i = 0; !a->all && i < a->ncodes; i++)
+    sqlite3_bind_text(st, i + 3, a->codes[i], -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+    fs_kind k = (fs_kind)sqlite3_column_int(st, 1);
+    const char *id = (const char *)sqlite3_column_text(st, 2);
+    const fs_kind_def *kd = fs__kind_def(k);
+    const char *cust = NULL;
+    int pf;
+
+    n++;
+    *next = seq;
+    if (kd == NULL || id == NULL)
+      continue;
+    rc = fs__store_get(db, k, id, &row);
+    if (rc == FS_ENOTFOUND) {
+      rc = sink->evict(sink->arg, k, id);
+      if (rc)
+        goto out;
+      continue;
+    }
+    if (rc)
+      goto out;
+    pf = kd->parent_field;
+    if (k == FS_KIND_CUSTOMER)
+      cust = row.id;
+    else if (pf >= 0 && row.values[pf].type == FS_V_TEXT)
+      cust = row.values[pf].s;
+    /* The journal says who should hear of it; whether it is still visible
+     * is decided now, so a stale entry never leaks a record. */
+    if (fs__access_can_read(a, row.owner, cust))
+      rc = sink->row(sink->arg, &row);
+    else
+      rc = sink->evict(sink->arg, k, id);
+    fs__row_release(&row);
+    if (rc)
+      goto out;
+  }
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  *more = rc == 0 && n == limit;
+out:
+  fs__row_release(&row);
+  sqlite3_finalize(st);
+  fs__db_exec(db, rc ? "ROLLBACK" : "COMMIT");
+  return rc;
+}
+
+int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT d.id, d.staff, s.role, d.slot, d.status, "
+                          "COALESCE(d.name,'') FROM devices d JOIN staff s ON "
+                          "s.code=d.staff WHERE d.pubkey=?1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_blob(st, 1, pub, 32, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    int role = fs__role_parse((const char *)sqlite3_column_text(st, 2));
+    memset(d, 0, sizeof(*d));
+    d->id = (uint64_t)sqlite3_column_int64(st, 0);
+    snprintf(d->staff, sizeof(d->staff), "%s", sqlite3_column_text(st, 1));
+    d->role = role < 0 ? FS_ROLE_REP : (fs_role)role;
+    d->slot = sqlite3_column_int(st, 3);
+    snprintf(d->status, sizeof(d->status), "%s", sqlite3_column_text(st, 4));
+    snprintf(d->name, sizeof(d->name), "%s", sqlite3_column_text(st, 5));
+    rc = 0;
+  } else {
+    rc = rc == SQLITE_DONE ? FS_EUNKNOWN_DEVICE : fs__db_err(db, rc);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}

@@ -1,0 +1,41 @@
+/* config.h - fieldsyncd settings: defaults, the config file, overrides.
+ *
+ * The config file is DATA/fieldsyncd.conf, lines of `key = value`, '#'
+ * comments.  Unknown keys and bad values are refused with the line number
+ * (a typo must not silently fall back to a default).  Command-line flags
+ * override the file.
+ */
+#ifndef FS_CONFIG_H
+#define FS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fs_config {
+  char listen[128];          /* host:port, default 127.0.0.1:7700 */
+  char public_addr[128];     /* put in enrollment tokens; default = listen */
+  size_t frame_max;          /* bytes, default 1 MiB */
+  unsigned max_conns;        /* default 10000 */
+  unsigned handshake_ms;     /* unfinished handshake timeout, default 10000 */
+  unsigned idle_ms;          /* idle connection timeout, default 300000 */
+  size_t write_queue_max;    /* per-connection unsent bytes before reads pause */
+  unsigned pull_page;        /* journal entries per pull page, default 2000 */
+  unsigned writer_queue;     /* max queued writer jobs, default 8192 */
+  unsigned token_hours;      /* enrollment token lifetime, default 72 */
+  unsigned lock_days;        /* replica lock after days unsynced, default 30 */
+  unsigned rekey_interval;   /* messages between rekeys, default 65536 */
+  char log_level[8];         /* error|warn|info|debug */
+} fs_config;
+
+void fs__config_defaults(fs_config *c);
+/* Sets one key from text.  0 or FS_EINVAL with a message in err. */
+int fs__config_set(fs_config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Reads path; FS_ENOTFOUND if it does not exist (defaults stay), FS_EINVAL
+ * with "path:line: ..." in err on a bad line. */
+int fs__config_load(fs_config *c, const char *path, char *err, size_t errlen);
+/* Writes a commented default file (O_EXCL: never overwrites). */
+int fs__config_write_default(const fs_config *c, const char *path);
+/* Splits "host:port"; 0 or FS_EINVAL. */
+int fs__config_split_addr(const char *addr, char *host, size_t hostlen, int *port);
+
+#endif

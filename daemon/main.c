@@ -1,0 +1,503 @@
+/* main.c - the fieldsyncd command line: a table of subcommands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "admin.h"
+#include "central.h"
+#include "config.h"
+#include "db.h"
+#include "frame.h"
+#include "fs_errno.h"
+#include "keys.h"
+#include "log.h"
+#include "msg.h"
+#include "server.h"
+
+#define EXIT_OK 0
+#define EXIT_ERR 1
+#define EXIT_USAGE 2
+
+typedef struct cli {
+  const char *data;
+  int json;
+  fs_config cfg;
+} cli;
+
+typedef struct subcmd {
+  const char *name;
+  int (*fn)(cli *c, int argc, char **argv);
+  const char *usage;
+  const char *summary;
+} subcmd;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int usage_error(const char *usage, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "fieldsyncd: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nusage: fieldsyncd %s\n", usage);
+  return EXIT_USAGE;
+}
+
+static int is_help(const char *a) {
+  return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "help") == 0;
+}
+
+static int load_config(cli *c) {
+  char path[PATH_MAX], err[512];
+  int rc;
+
+  fs__config_defaults(&c->cfg);
+  snprintf(path, sizeof(path), "%s/fieldsyncd.conf", c->data);
+  rc = fs__config_load(&c->cfg, path, err, sizeof(err));
+  if (rc == FS_ENOTFOUND)
+    return 0;
+  if (rc) {
+    fprintf(stderr, "fieldsyncd: %s\n", rc == FS_EINVAL ? err : fs_strerror(rc));
+    return rc;
+  }
+  fs__log_set_level((fs_log_level)fs__log_parse_level(c->cfg.log_level));
+  return 0;
+}
+
+/* ---- init ----------------------------------------------------------- */
+
+static int cmd_init(cli *c, int argc, char **argv) {
+  char path[PATH_MAX];
+  fs_keypair *kp = NULL;
+  fs_central *central = NULL;
+  char pub[FS_KEY_B64_LEN + 1];
+  int rc;
+
+  (void)argc;
+  (void)argv;
+  if (mkdir(c->data, 0700) != 0 && errno != EEXIST) {
+    fprintf(stderr, "fieldsyncd: cannot create %s: %s\n", c->data, strerror(errno));
+    return EXIT_ERR;
+  }
+  snprintf(path, sizeof(path), "%s/daemon.key", c->data);
+  if (access(path, F_OK) == 0) {
+    fprintf(stderr, "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
+                    "overwrite it\n",
+            c->data);
+    return EXIT_ERR;
+  }
+  rc = fs__keypair_generate(&kp);
+  if (rc == 0)
+    rc = fs__keypair_save(kp, path);
+  if (rc) {
+    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path, fs_strerror(rc));
+    goto out;
+  }
+  snprintf(path, sizeof(path), "%s/central.db", c->data);
+  rc = fs__central_open(path, 1, &central);
+  if (rc) {
+    fprintf(stderr, "fieldsyncd: cannot create the central store %s: %s\n", path,
+            fs_strerror(rc));
+    goto out;
+  }
+  snprintf(path, sizeof(path), "%s/fieldsyncd.conf", c->data);
+  fs__config_write_default(&c->cfg, path);
+  fs__key_to_text(kp->pub, pub);
+  printf("initialised %s\n  central store  %s/central.db\n  config         %s\n"
+         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin --data "
+         "%s\n",
+         c->data, c->data, path, pub, c->data);
+out:
+  fs__central_free(central);
+  fs__keypair_free(kp);
+  return rc ? EXIT_ERR : EXIT_OK;
+}
+
+/* ---- serve ---------------------------------------------------------- */
+
+static fs_server *the_server;
+
+static void on_signal(uv_signal_t *h, int signum) {
+  FS_INFO("received %s, stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  fs__server_stop(the_server);
+  uv_close((uv_handle_t *)h, NULL);
+}
+
+static void close_walk(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+static int cmd_serve(cli *c, int argc, char **argv) {
+  uv_loop_t loop;
+  uv_signal_t sigint, sigterm;
+  fs_server *s = NULL;
+  int rc;
+
+  for (int i = 0; i < argc; i++) {
+    char err[256];
+    if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+      if (fs__config_set(&c->cfg, "listen", argv[++i], err, sizeof(err)))
+        return usage_error("serve --data DIR [--listen HOST:PORT]", "%s", err);
+    } else {
+      return usage_error("serve --data DIR [--listen HOST:PORT]", "unknown option %s", argv[i]);
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  uv_loop_init(&loop);
+  rc = fs__server_init(&s, &loop, &c->cfg, c->data);
+  if (rc == 0)
+    rc = fs__server_start(s);
+  if (rc) {
+    fprintf(stderr, "fieldsyncd: cannot serve: %s\n", fs_strerror(rc));
+    if (s) {
+      fs__server_stop(s);
+      uv_walk(&loop, close_walk, NULL);
+      uv_run(&loop, UV_RUN_DEFAULT);
+      fs__server_free(s);
+    }
+    uv_loop_close(&loop);
+    return EXIT_ERR;
+  }
+  the_server = s;
+  uv_signal_init(&loop, &sigint);
+  uv_signal_init(&loop, &sigterm);
+  uv_signal_start(&sigint, on_signal, SIGINT);
+  uv_signal_start(&sigterm, on_signal, SIGTERM);
+  /* Tests and scripts wait for this line. */
+  printf("fieldsyncd listening on port %d\n", fs__server_port(s));
+  fflush(stdout);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_walk(&loop, close_walk, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  fs__server_free(s);
+  uv_loop_close(&loop);
+  FS_INFO("stopped");
+  return EXIT_OK;
+}
+
+/* ---- admin commands: via the running daemon, else directly ----------- */
+
+static int read_full(int fd, uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r <= 0) {
+      if (r < 0 && errno == EINTR)
+        continue;
+      return FS_ECLOSED;
+    }
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+static int write_full(int fd, const uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t r = write(fd, p, n);
+    if (r <= 0) {
+      if (r < 0 && errno == EINTR)
+        continue;
+      return FS_ECLOSED;
+    }
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+/* 1 if no daemon listens on the socket (so run offline), 0 on success,
+ * <0 error. */
+static int admin_remote(cli *c, const fs_msg *req, fs_msg *res) {
+  struct sockaddr_un sa;
+  uint8_t hdr[FS_FRAME_HEADER_LEN];
+  uint8_t *body = NULL;
+  size_t len;
+  fs_buf b;
+  int fd, rc;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sun_family = AF_UNIX;
+  if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/admin.sock", c->data) >=
+      sizeof(sa.sun_path))
+    return 1;
+  fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0)
+    return FS_EIO;
+  if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    close(fd);
+    return 1;
+  }
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  rc = fs__buf_append(&b, "\0\0\0\0", 4);
+  if (rc == 0)
+    rc = fs__msg_encode(req, &b);
+  if (rc == 0) {
+    fs__frame_header(b.data, (uint32_t)(b.len - 4));
+    rc = write_full(fd, b.data, b.len);
+  }
+  fs__buf_release(&b);
+  if (rc == 0)
+    rc = read_full(fd, hdr, sizeof(hdr));
+  if (rc == 0)
+    rc = fs__frame_header_parse(hdr, 64u << 20, &len);
+  if (rc == 0) {
+    body = malloc(len);
+    rc = body ? read_full(fd, body, len) : FS_ENOMEM;
+  }
+  if (rc == 0)
+    rc = fs__msg_decode(body, len, res);
+  if (rc == 0 && res->type == FS_MSG_ERROR) {
+    fprintf(stderr, "fieldsyncd: daemon refused: %s\n", res->u.error.text);
+    rc = res->u.error.code;
+  } else if (rc == 0 && res->type != FS_MSG_ADMIN_RESULT) {
+    rc = FS_EPROTO;
+  }
+  free(body);
+  close(fd);
+  return rc;
+}
+
+static int admin_local(cli *c, const fs_msg *req, fs_msg *res) {
+  char path[PATH_MAX];
+  fs_central *central = NULL;
+  fs_keypair *kp = NULL;
+  fs_admin_ctx ctx;
+  int rc;
+
+  snprintf(path, sizeof(path), "%s/daemon.key", c->data);
+  rc = fs__keypair_load(&kp, path);
+  if (rc) {
+    fprintf(stderr, "fieldsyncd: no daemon in %s (%s); run fieldsyncd init --data %s\n",
+            c->data, fs_strerror(rc), c->data);
+    return rc;
+  }
+  snprintf(path, sizeof(path), "%s/central.db", c->data);
+  rc = fs__central_open(path, 0, &central);
+  if (rc)
+    goto out;
+  ctx.c = central;
+  ctx.cfg = &c->cfg;
+  ctx.daemon_pub = kp->pub;
+  ctx.actor = getenv("USER") ? getenv("USER") : "admin";
+  fs__msg_init(res, FS_MSG_ADMIN_RESULT);
+  rc = fs__central_begin(central);
+  if (rc == 0)
+    rc = fs__admin_exec(&ctx, &req->u.admin, &res->u.admin_result);
+  if (rc == 0)
+    rc = fs__central_commit(central);
+  else
+    fs__central_rollback(central);
+out:
+  fs__central_free(central);
+  fs__keypair_free(kp);
+  return rc;
+}
+
+/* Runs an admin command built from "--key value" options; positional
+ * arguments go to the keys in pos[]. */
+static int run_admin(cli *c, const char *cmd, const char *usage, const char *const *pos,
+                     const char *const *flags, const char *const *bools, int argc,
+                     char **argv) {
+  fs_msg req, res;
+  fs_admin_arg args[FS_MSG_MAX_ARGS];
+  uint32_t nargs = 0;
+  int npos = 0, rc;
+
+  memset(args, 0, sizeof(args));
+  memset(&res, 0, sizeof(res));
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    int matched = 0;
+    if (nargs == FS_MSG_MAX_ARGS)
+      return usage_error(usage, "too many arguments");
+    if (strncmp(a, "--", 2) == 0) {
+      for (int k = 0; bools && bools[k]; k++) {
+        if (strcmp(a + 2, bools[k]) == 0) {
+          args[nargs].key = (char *)bools[k];
+          args[nargs].type = FS_ARG_BOOL;
+          args[nargs++].i = 1;
+          matched = 1;
+        }
+      }
+      for (int k = 0; !matched && flags && flags[k]; k++) {
+        if (strcmp(a + 2, flags[k]) == 0) {
+          if (i + 1 >= argc)
+            return usage_error(usage, "%s needs a value", a);
+          args[nargs].key = (char *)flags[k];
+          args[nargs].type = FS_ARG_STR;
+          args[nargs++].s = argv[++i];
+          matched = 1;
+        }
+      }
+      if (!matched)
+        return usage_error(usage, "unknown option %s", a);
+      continue;
+    }
+    if (pos == NULL || pos[npos] == NULL)
+      return usage_error(usage, "unexpected argument \"%s\"", a);
+    args[nargs].key = (char *)pos[npos++];
+    args[nargs].type = FS_ARG_STR;
+    args[nargs++].s = (char *)a;
+  }
+  if (pos && pos[npos] && pos[npos][0] != '?')
+    return usage_error(usage, "missing %s", pos[npos]);
+  /* Integers where the command wants them. */
+  for (uint32_t i = 0; i < nargs; i++) {
+    if (strcmp(args[i].key, "device") == 0 || strcmp(args[i].key, "hours") == 0 ||
+        strcmp(args[i].key, "days") == 0) {
+      char *end;
+      long long v = strtoll(args[i].s, &end, 10);
+      if (*end || end == args[i].s)
+        return usage_error(usage, "%s must be a number", args[i].key);
+      args[i].type = FS_ARG_INT;
+      args[i].i = v;
+    }
+  }
+  fs__msg_init(&req, FS_MSG_ADMIN);
+  req.u.admin.cmd = (char *)cmd;
+  req.u.admin.args = args;
+  req.u.admin.nargs = nargs;
+  rc = admin_remote(c, &req, &res);
+  if (rc == 1)
+    rc = admin_local(c, &req, &res);
+  if (rc) {
+    fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, fs_strerror(rc));
+    fs__msg_release(&res);
+    return EXIT_ERR;
+  }
+  if (!res.u.admin_result.ok) {
+    fprintf(stderr, "fieldsyncd: %s\n", res.u.admin_result.text);
+    rc = res.u.admin_result.code == FS_EUSAGE ? EXIT_USAGE : EXIT_ERR;
+  } else {
+    fputs(c->json ? res.u.admin_result.json : res.u.admin_result.out, stdout);
+    if (c->json)
+      fputc('\n', stdout);
+  }
+  fs__msg_release(&res);
+  return rc;
+}
+
+static int cmd_staff(cli *c, int argc, char **argv) {
+  static const char *const add_pos[] = {"code", NULL};
+  static const char *const add_flags[] = {"name", "role", "manager", NULL};
+  static const char *const show_pos[] = {"code", NULL};
+  const char *usage = "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | "
+                      "staff list | staff show CODE";
+
+  if (argc < 1)
+    return usage_error(usage, "staff needs a subcommand");
+  if (strcmp(argv[0], "add") == 0)
+    return run_admin(c, "staff.add", usage, add_pos, add_flags, NULL, argc - 1, argv + 1);
+  if (strcmp(argv[0], "list") == 0)
+    return run_admin(c, "staff.list", usage, NULL, NULL, NULL, argc - 1, argv + 1);
+  if (strcmp(argv[0], "show") == 0)
+    return run_admin(c, "staff.show", usage, show_pos, NULL, NULL, argc - 1, argv + 1);
+  return usage_error(usage, "unknown staff subcommand \"%s\"", argv[0]);
+}
+
+static int cmd_enroll(cli *c, int argc, char **argv) {
+  static const char *const pos[] = {"code", NULL};
+  static const char *const flags[] = {"hours", NULL};
+  return run_admin(c, "enroll", "enroll CODE [--hours N]", pos, flags, NULL, argc, argv);
+}
+
+static int cmd_devices(cli *c, int argc, char **argv) {
+  return run_admin(c, "devices", "devices", NULL, NULL, NULL, argc, argv);
+}
+
+static int cmd_revoke(cli *c, int argc, char **argv) {
+  static const char *const pos[] = {"device", NULL};
+  static const char *const flags[] = {"reason", NULL};
+  static const char *const bools[] = {"wipe", NULL};
+  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags, bools,
+                   argc, argv);
+}
+
+static int cmd_audit(cli *c, int argc, char **argv) {
+  static const char *const flags[] = {"staff", "customer", NULL};
+  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL, argc,
+                   argv);
+}
+
+static const subcmd cmds[] = {
+    {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
+    {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
+    {"staff", cmd_staff, "staff add|list|show ...", "manage staff"},
+    {"enroll", cmd_enroll, "enroll CODE [--hours N]", "print a one-time enrollment token"},
+    {"devices", cmd_devices, "devices", "list devices and their sync health"},
+    {"revoke", cmd_revoke, "revoke DEVICE [--wipe]", "revoke a device (lost phone)"},
+    {"audit", cmd_audit, "audit [--staff CODE] [--customer ID]", "show the audit log"},
+};
+
+static void help(FILE *f) {
+  fprintf(f, "usage: fieldsyncd [--data DIR] [--json] COMMAND [ARGS]\n\n"
+             "The fieldsync central daemon.  DIR defaults to $FIELDSYNCD_HOME or "
+             "/var/lib/fieldsyncd.\n"
+             "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
+             "work on the store directly.\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+    fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+  fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options.\n");
+}
+
+int main(int argc, char **argv) {
+  cli c;
+  int i;
+
+  memset(&c, 0, sizeof(c));
+  fs__log_set_tag("fieldsyncd");
+  if (sodium_init() < 0) {
+    fprintf(stderr, "fieldsyncd: libsodium failed to initialise\n");
+    return EXIT_ERR;
+  }
+  c.data = getenv("FIELDSYNCD_HOME") ? getenv("FIELDSYNCD_HOME") : "/var/lib/fieldsyncd";
+  /* Global options may stand anywhere before or after the command. */
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+      c.data = argv[i + 1];
+      memmove(&argv[i], &argv[i + 2], (size_t)(argc - i - 2) * sizeof(char *));
+      argc -= 2;
+      i--;
+    } else if (strcmp(argv[i], "--json") == 0) {
+      c.json = 1;
+      memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) * sizeof(char *));
+      argc -= 1;
+      i--;
+    }
+  }
+  if (argc < 2 || is_help(argv[1])) {
+    help(argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_USAGE : EXIT_OK;
+  }
+  for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+    if (strcmp(cmds[k].name, argv[1]) != 0)
+      continue;
+    if (argc > 2 && is_help(argv[2])) {
+      printf("usage: fieldsyncd %s\n\n%s\n", cmds[k].usage, cmds[k].summary);
+      return EXIT_OK;
+    }
+    if (strcmp(cmds[k].name, "init") != 0 && load_config(&c) != 0)
+      return EXIT_ERR;
+    if (strcmp(cmds[k].name, "init") == 0)
+      fs__config_defaults(&c.cfg);
+    return cmds[k].fn(&c, argc - 2, argv + 2);
+  }
+  fprintf(stderr, "fieldsyncd: unknown command \"%s\"\n", argv[1]);
+  help(stderr);
+  return EXIT_USAGE;
+}

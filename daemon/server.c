@@ -1,0 +1,1355 @@
+/* server.c - connections, handshake, dispatch (server.h). */
+#include "server.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "admin.h"
+#include "central.h"
+#include "channel.h"
+#include "db.h"
+#include "fs_errno.h"
+#include "keys.h"
+#include "log.h"
+#include "msg.h"
+#include "token.h"
+#include "writer.h"
+
+#define READ_BUF 65536
+#define HELLO_MAX_AGE_MS (24LL * 3600 * 1000)
+#define NOTIFY_MAX_AUD 16
+#define RPOOL_MAX 8
+
+enum { ST_HANDSHAKE = 1, ST_ENROLLING, ST_READY, ST_CLOSING };
+
+typedef struct conn conn;
+
+struct fs_server {
+  uv_loop_t *loop;
+  fs_config cfg;
+  char datadir[PATH_MAX];
+  char sockpath[PATH_MAX];
+  fs_keypair *key;
+  fs_replay_cache replay;
+  fs_central *central;
+  fs_writer *writer;
+  sqlite3 *rdb; /* loop thread's read handle */
+  char dbpath[PATH_MAX];
+  uv_mutex_t rpool_mu; /* read handles for the thread pool */
+  sqlite3 *rpool[RPOOL_MAX];
+  int nrpool;
+  uv_tcp_t tcp;
+  uv_pipe_t admin;
+  uv_timer_t sweep;
+  conn *conns;
+  unsigned nconns;
+  int stopping;
+  int port;
+  uint8_t readbuf[READ_BUF];
+  int readbuf_busy;
+};
+
+struct conn {
+  fs_server *s;
+  union {
+    uv_handle_t h;
+    uv_stream_t st;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } u;
+  int is_admin;
+  int state;
+  fs_channel *ch;         /* device connections */
+  fs_frame_decoder fd;    /* admin connections (plaintext frames) */
+  fs_device dev;
+  char staff_name[128];
+  fs_token *enroll;       /* token presented in HELLO (sodium_malloc) */
+  fs_msg hello;
+  fs_access *acc;         /* for NOTIFY filtering; refreshed on pull */
+  int watch;
+  int busy;               /* a job is in flight */
+  int refs;               /* jobs holding this conn */
+  int handle_closed;
+  int reading;
+  uint8_t *pending;       /* unprocessed input while busy */
+  size_t npending;
+  size_t wq_bytes;
+  uint64_t deadline;      /* handshake deadline or idle deadline (ms) */
+  int close_after_write;
+  conn *prev, *next;
+};
+
+typedef struct wreq {
+  uv_write_t req;
+  conn *c;
+  size_t len;
+  uint8_t data[];
+} wreq;
+
+static void conn_close(conn *c, const char *why);
+static void conn_process(conn *c, const uint8_t *data, size_t len);
+static void conn_resume(conn *c);
+
+static uint64_t now_ms(void) { return fs__now_ms(); }
+
+/* ---- read handle pool (thread pool workers) ------------------------- */
+
+static int rpool_get(fs_server *s, sqlite3 **out) {
+  int rc = 0;
+
+  uv_mutex_lock(&s->rpool_mu);
+  if (s->nrpool > 0) {
+    *out = s->rpool[--s->nrpool];
+    uv_mutex_unlock(&s->rpool_mu);
+    return 0;
+  }
+  uv_mutex_unlock(&s->rpool_mu);
+  rc = fs__db_open(s->dbpath, 0, FS_SCHEMA_DAEMON, out);
+  return rc;
+}
+
+static void rpool_put(fs_server *s, sqlite3 *db) {
+  uv_mutex_lock(&s->rpool_mu);
+  if (s->nrpool < RPOOL_MAX) {
+    s->rpool[s->nrpool++] = db;
+    db = NULL;
+  }
+  uv_mutex_unlock(&s->rpool_mu);
+  fs__db_close(db);
+}
+
+/* ---- sending -------------------------------------------------------- */
+
+static void on_write(uv_write_t *req, int status) {
+  wreq *w = (wreq *)req;
+  conn *c = w->c;
+
+  c->wq_bytes -= w->len;
+  c->refs--;
+  free(w);
+  if (status < 0 && c->state != ST_CLOSING) {
+    conn_close(c, uv_strerror(status));
+    return;
+  }
+  if (c->state == ST_CLOSING) {
+    if (c->close_after_write && c->wq_bytes == 0)
+      conn_close(c, NULL);
+    else if (c->refs == 0 && c->handle_closed)
+      conn_close(c, NULL);
+    return;
+  }
+  /* Back-pressure released below half the limit. */
+  if (!c->reading && !c->busy && c->wq_bytes < c->s->cfg.write_queue_max / 2)
+    conn_resume(c);
+}
+
+/* Sends plaintext bytes: sealed in a transport frame for devices, a plain
+ * frame for the admin socket. */
+static int send_plain(conn *c, const uint8_t *p, size_t n) {
+  size_t cap, outlen = 0;
+  wreq *w;
+  uv_buf_t b;
+  int rc;
+
+  if (c->handle_closed)
+    return FS_ECLOSED;
+  cap = c->is_admin ? n + FS_FRAME_HEADER_LEN : fs__channel_sealed_size(n);
+  w = malloc(sizeof(*w) + cap);
+  if (w == NULL)
+    return FS_ENOMEM;
+  if (c->is_admin) {
+    fs__frame_header(w->data, (uint32_t)n);
+    memcpy(w->data + FS_FRAME_HEADER_LEN, p, n);
+    outlen = cap;
+  } else {
+    rc = fs__channel_encrypt(c->ch, p, n, w->data, cap, &outlen);
+    if (rc) {
+      free(w);
+      return rc;
+    }
+  }
+  w->c = c;
+  w->len = outlen;
+  b = uv_buf_init((char *)w->data, (unsigned)outlen);
+  rc = uv_write(&w->req, &c->u.st, &b, 1, on_write);
+  if (rc) {
+    free(w);
+    return FS_ECLOSED;
+  }
+  c->refs++;
+  c->wq_bytes += outlen;
+  if (c->reading && c->wq_bytes > c->s->cfg.write_queue_max) {
+    uv_read_stop(&c->u.st);
+    c->reading = 0;
+  }
+  return 0;
+}
+
+static int send_msg(conn *c, const fs_msg *m) {
+  fs_buf b;
+  int rc;
+
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  rc = fs__msg_encode(m, &b);
+  if (rc == 0)
+    rc = send_plain(c, b.data, b.len);
+  fs__buf_release(&b);
+  if (rc)
+    FS_WARN("cannot send %s: %s", fs__msg_type_name(m->type), fs_strerror(rc));
+  return rc;
+}
+
+/* Sends ERROR{code,text} and closes after it is written. */
+static void send_error_close(conn *c, int code, const char *text) {
+  fs_msg m;
+
+  fs__msg_init(&m, FS_MSG_ERROR);
+  m.u.error.code = code;
+  m.u.error.text = (char *)text;
+  if (code == FS_EVERSION) {
+    m.u.error.nversions = 1;
+    m.u.error.versions[0] = FS_MSG_VERSION;
+  }
+  if (c->ch == NULL || fs__channel_is_open(c->ch) || c->is_admin) {
+    if (send_msg(c, &m) == 0) {
+      c->close_after_write = 1;
+      conn_close(c, text);
+      return;
+    }
+  }
+  conn_close(c, text);
+}
+
+/* ---- connection lifecycle ------------------------------------------- */
+
+static void conn_free(conn *c) {
+  fs_server *s = c->s;
+
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    s->conns = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  s->nconns--;
+  fs__channel_free(c->ch);
+  fs__frame_decoder_release(&c->fd);
+  if (c->enroll) {
+    sodium_memzero(c->enroll, sizeof(*c->enroll));
+    sodium_free(c->enroll);
+  }
+  fs__msg_release(&c->hello);
+  free(c->acc);
+  free(c->pending);
+  free(c);
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+  conn *c = h->data;
+  c->handle_closed = 1;
+  if (c->refs == 0)
+    conn_free(c);
+}
+
+/* Closes a connection; why (if given) is logged.  Safe to call twice.
+ * With close_after_write set, waits for queued writes first. */
+static void conn_close(conn *c, const char *why) {
+  if (why && c->state != ST_CLOSING)
+    FS_INFO("closing connection%s%s%s: %s", c->dev.staff[0] ? " of " : "", c->dev.staff,
+            c->is_admin ? " (admin)" : "", why);
+  c->state = ST_CLOSING;
+  if (c->reading) {
+    uv_read_stop(&c->u.st);
+    c->reading = 0;
+  }
+  if (c->close_after_write && c->wq_bytes > 0)
+    return;
+  if (!uv_is_closing(&c->u.h))
+    uv_close(&c->u.h, on_handle_closed);
+  else if (c->handle_closed && c->refs == 0)
+    conn_free(c);
+}
+
+/* Drops a job's hold on c; frees it if it was closed meanwhile. */
+static int conn_unref(conn *c) {
+  c->refs--;
+  if (c->state == ST_CLOSING) {
+    if (c->handle_closed && c->refs == 0)
+      conn_free(c);
+    else
+      conn_close(c, NULL);
+    return 1;
+  }
+  return 0;
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  conn *c = h->data;
+  (void)hint;
+  /* One shared read buffer: reads are processed synchronously in on_read,
+   * and leftovers are copied out (engineering notes: buffer reuse). */
+  if (c->s->readbuf_busy) {
+    buf->base = NULL;
+    buf->len = 0;
+    return;
+  }
+  c->s->readbuf_busy = 1;
+  buf->base = (char *)c->s->readbuf;
+  buf->len = READ_BUF;
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
+  conn *c = st->data;
+
+  if (buf->base == (char *)c->s->readbuf)
+    c->s->readbuf_busy = 0;
+  if (nread == 0)
+    return;
+  if (nread < 0) {
+    conn_close(c, nread == UV_EOF ? NULL : uv_strerror((int)nread));
+    return;
+  }
+  if (c->state == ST_CLOSING)
+    return;
+  if (c->state == ST_READY)
+    c->deadline = now_ms() + c->s->cfg.idle_ms;
+  conn_process(c, (const uint8_t *)buf->base, (size_t)nread);
+}
+
+static void conn_resume(conn *c) {
+  if (c->state == ST_CLOSING || c->busy)
+    return;
+  if (c->npending) {
+    uint8_t *p = c->pending;
+    size_t n = c->npending;
+    c->pending = NULL;
+    c->npending = 0;
+    conn_process(c, p, n);
+    free(p);
+    if (c->state == ST_CLOSING || c->busy)
+      return;
+  }
+  if (!c->reading && c->wq_bytes <= c->s->cfg.write_queue_max) {
+    if (uv_read_start(&c->u.st, on_alloc, on_read) == 0)
+      c->reading = 1;
+  }
+}
+
+/* ---- notifications -------------------------------------------------- */
+
+static void notify_watchers(fs_server *s, conn *origin, char aud[][FS_STAFF_MAX + 1],
+                            int naud, uint64_t seq) {
+  fs_msg m;
+
+  fs__msg_init(&m, FS_MSG_NOTIFY);
+  m.u.notify.seq = seq;
+  for (conn *c = s->conns; c; c = c->next) {
+    int hit = naud < 0;
+    if (c == origin || !c->watch || c->state != ST_READY || c->acc == NULL)
+      continue;
+    for (int i = 0; !hit && i < naud; i++)
+      hit = fs__access_owner_ok(c->acc, aud[i]);
+    if (hit)
+      send_msg(c, &m);
+  }
+}
+
+/* ---- push ----------------------------------------------------------- */
+
+typedef struct push_job {
+  fs_writer_job job;
+  conn *c;
+  fs_msg msg;
+  fs_push_result *results;
+  char aud[NOTIFY_MAX_AUD][FS_STAFF_MAX + 1];
+  int naud; /* -1: too many, notify everyone */
+  uint64_t seq;
+} push_job;
+
+static int push_run(fs_writer_job *job, fs_central *central) {
+  push_job *pj = (push_job *)job;
+  fs_msg_push *p = &pj->msg.u.push;
+  int rc;
+
+  rc = fs__central_push(central, &pj->c->dev, p->changes, p->rcs, p->n, pj->results);
+  if (rc)
+    return rc;
+  /* Health of the device for `fieldsyncd devices`. */
+  {
+    sqlite3 *db = fs__central_db(central);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "UPDATE devices SET last_seen=?1, outbox_depth=?2, "
+                           "oldest_unsynced=?3 WHERE id=?4",
+                           -1, &st, NULL) == SQLITE_OK) {
+      sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__now_ms());
+      sqlite3_bind_int64(st, 2, (sqlite3_int64)p->outbox);
+      sqlite3_bind_int64(st, 3, (sqlite3_int64)p->oldest);
+      sqlite3_bind_int64(st, 4, (sqlite3_int64)pj->c->dev.id);
+      rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs__db_err(db, sqlite3_errcode(db));
+    }
+    sqlite3_finalize(st);
+  }
+  for (uint32_t i = 0; rc == 0 && i < p->n; i++) {
+    int o = pj->results[i].outcome, dup = 0;
+    if (o != FS_OUTCOME_APPLIED && o != FS_OUTCOME_MERGED)
+      continue;
+    for (int k = 0; pj->naud >= 0 && k < pj->naud; k++)
+      dup |= strcmp(pj->aud[k], p->changes[i].owner) == 0;
+    if (dup || pj->naud < 0)
+      continue;
+    if (pj->naud == NOTIFY_MAX_AUD)
+      pj->naud = -1;
+    else
+      snprintf(pj->aud[pj->naud++], FS_STAFF_MAX + 1, "%s", p->changes[i].owner);
+  }
+  pj->seq = fs__central_seq(central);
+  return rc;
+}
+
+static void push_job_free(push_job *pj) {
+  for (uint32_t i = 0; pj->results && i < pj->msg.u.push.n; i++)
+    free(pj->results[i].reason);
+  free(pj->results);
+  fs__msg_release(&pj->msg);
+  free(pj);
+}
+
+static void push_done(fs_writer_job *job, int rc) {
+  push_job *pj = (push_job *)job;
+  conn *c = pj->c;
+  fs_msg m;
+  int anything = 0;
+
+  if (conn_unref(c)) {
+    push_job_free(pj);
+    return;
+  }
+  c->busy = 0;
+  if (rc) {
+    /* Nothing of this push was committed: tell the device, which keeps
+     * the changes and retries later. */
+    char text[200];
+    snprintf(text, sizeof(text), "push not stored: %s; the device keeps its changes",
+             fs_strerror(rc));
+    fs__msg_init(&m, FS_MSG_ERROR);
+    m.u.error.code = rc;
+    m.u.error.text = text;
+    send_msg(c, &m);
+  } else {
+    fs__msg_init(&m, FS_MSG_PUSH_RESULT);
+    m.u.push_result.results = pj->results;
+    m.u.push_result.n = pj->msg.u.push.n;
+    send_msg(c, &m);
+    anything = pj->naud != 0;
+  }
+  if (anything)
+    notify_watchers(c->s, c, pj->aud, pj->naud, pj->seq);
+  push_job_free(pj);
+  conn_resume(c);
+}
+
+static void handle_push(conn *c, fs_msg *m) {
+  push_job *pj = calloc(1, sizeof(*pj));
+  int rc;
+
+  if (pj == NULL) {
+    send_error_close(c, FS_ENOMEM, "daemon out of memory");
+    fs__msg_release(m);
+    return;
+  }
+  pj->msg = *m;
+  memset(m, 0, sizeof(*m));
+  pj->c = c;
+  pj->results = calloc(pj->msg.u.push.n ? pj->msg.u.push.n : 1, sizeof(fs_push_result));
+  pj->job.run = push_run;
+  pj->job.done = push_done;
+  if (pj->results == NULL) {
+    push_job_free(pj);
+    send_error_close(c, FS_ENOMEM, "daemon out of memory");
+    return;
+  }
+  rc = fs__writer_submit(c->s->writer, &pj->job);
+  if (rc) {
+    fs_msg e;
+    push_job_free(pj);
+    fs__msg_init(&e, FS_MSG_ERROR);
+    e.u.error.code = FS_EBUSY;
+    e.u.error.text = "daemon is busy; retry the push later";
+    send_msg(c, &e);
+    return;
+  }
+  c->refs++;
+  c->busy = 1;
+}
+
+/* ---- pull ----------------------------------------------------------- */
+
+typedef struct outmsg {
+  struct outmsg *next;
+  size_t len;
+  uint8_t data[];
+} outmsg;
+
+typedef struct pull_job {
+  uv_work_t req;
+  conn *c;
+  fs_server *s;
+  uint64_t cursor;
+  uint32_t limit;
+  fs_access *acc;
+  int rc;
+  outmsg *head, *tail;
+  /* encoding state (worker) */
+  fs_buf batch[FS_KIND__COUNT];
+  fs_batch_enc enc[FS_KIND__COUNT];
+  int open[FS_KIND__COUNT];
+  fs_evict_item *ev;
+  uint32_t nev, capev;
+  uint64_t next;
+  int more;
+  uint32_t rows, evicted;
+} pull_job;
+
+static int out_push(pull_job *pj, const uint8_t *p, size_t n) {
+  outmsg *o = malloc(sizeof(*o) + n);
+  if (o == NULL)
+    return FS_ENOMEM;
+  o->next = NULL;
+  o->len = n;
+  memcpy(o->data, p, n);
+  if (pj->tail)
+    pj->tail->next = o;
+  else
+    pj->head = o;
+  pj->tail = o;
+  return 0;
+}
+
+static int batch_flush(pull_job *pj, fs_kind k) {
+  int rc;
+  if (!pj->open[k])
+    return 0;
+  rc = fs__batch_finish(&pj->enc[k]);
+  if (rc == 0)
+    rc = out_push(pj, pj->batch[k].data, pj->batch[k].len);
+  fs__buf_reset(&pj->batch[k]);
+  pj->open[k] = 0;
+  return rc;
+}
+
+static int batch_open(pull_job *pj, fs_kind k) {
+  const fs_kind_def *kd = fs__kind_def(k);
+  int cols[FS_MSG_MAX_FIELDS];
+  for (int i = 0; i < kd->nfields; i++)
+    cols[i] = i;
+  pj->open[k] = 1;
+  /* Leave room under the frame max for the AEAD tag and framing. */
+  return fs__batch_begin(&pj->enc[k], &pj->batch[k], k, cols, kd->nfields,
+                         FS_MSG_MAX_BYTES - 64);
+}
+
+static int sink_row(void *arg, const fs_row *row) {
+  pull_job *pj = arg;
+  int rc;
+
+  if (!pj->open[row->kind] && (rc = batch_open(pj, row->kind)) != 0)
+    return rc;
+  rc = fs__batch_add_row(&pj->enc[row->kind], row);
+  if (rc == FS_ETOOBIG) {
+    rc = batch_flush(pj, row->kind);
+    if (rc == 0)
+      rc = batch_open(pj, row->kind);
+    if (rc == 0)
+      rc = fs__batch_add_row(&pj->enc[row->kind], row);
+  }
+  pj->rows++;
+  return rc;
+}
+
+static int sink_evict(void *arg, fs_kind k, const char *id) {
+  pull_job *pj = arg;
+
+  if (pj->nev == pj->capev) {
+    uint32_t cap = pj->capev ? pj->capev * 2 : 64;
+    fs_evict_item *p;
+    if (cap > FS_MSG_MAX_ITEMS)
+      return FS_EOVERFLOW; /* the page limit keeps us far below this */
+    p = realloc(pj->ev, cap * sizeof(*p));
+    if (p == NULL)
+      return FS_ENOMEM;
+    pj->ev = p;
+    pj->capev = cap;
+  }
+  pj->ev[pj->nev].kind = k;
+  snprintf(pj->ev[pj->nev].id, sizeof(pj->ev[pj->nev].id), "%s", id);
+  pj->nev++;
+  pj->evicted++;
+  return 0;
+}
+
+/* Conflicts logged in (cursor, next] on records this device may see. */
+static int pull_conflicts(pull_job *pj, sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  fs_msg m;
+  fs_conflict_item *items = NULL;
+  uint32_t n = 0;
+  fs_buf b;
+  int rc;
+
+  fs__msg_init(&m, FS_MSG_CONFLICTS);
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT c.kind, c.record_id, c.field, c.loser, c.loser_hlc, "
+                          "c.winner, c.winner_hlc, COALESCE(d.staff,''), c.at, c.owner "
+                          "FROM conflicts c LEFT JOIN devices d ON d.id=c.loser_device "
+                          "WHERE c.seq>?1 AND c.seq<=?2 ORDER BY c.id LIMIT 1000",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)pj->cursor);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)pj->next);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    fs_conflict_item *it;
+    if (!fs__access_owner_ok(pj->acc, (const char *)sqlite3_column_text(st, 9)))
+      continue;
+    it = realloc(items, (n + 1) * sizeof(*items));
+    if (it == NULL) {
+      rc = FS_ENOMEM;
+      break;
+    }
+    items = it;
+    it = &items[n++];
+    memset(it, 0, sizeof(*it));
+    it->kind = strdup((const char *)sqlite3_column_text(st, 0));
+    snprintf(it->id, sizeof(it->id), "%s", sqlite3_column_text(st, 1));
+    it->field = strdup((const char *)sqlite3_column_text(st, 2));
+    for (int v = 0; v < 2; v++) {
+      int col = v ? 5 : 3;
+      fs_value *val = v ? &it->winner : &it->loser;
+      if (sqlite3_column_type(st, col) == SQLITE_INTEGER)
+        fs__value_set_int(val, sqlite3_column_int64(st, col));
+      else if (sqlite3_column_type(st, col) == SQLITE_TEXT)
+        fs__value_set_text(val, (const char *)sqlite3_column_text(st, col),
+                           (size_t)sqlite3_column_bytes(st, col));
+    }
+    it->loser_hlc = (uint64_t)sqlite3_column_int64(st, 4);
+    it->winner_hlc = (uint64_t)sqlite3_column_int64(st, 6);
+    snprintf(it->author, sizeof(it->author), "%s", sqlite3_column_text(st, 7));
+    it->at = (uint64_t)sqlite3_column_int64(st, 8);
+    if (it->kind == NULL || it->field == NULL) {
+      rc = FS_ENOMEM;
+      break;
+    }
+  }
+  sqlite3_finalize(st);
+  if (rc == SQLITE_DONE)
+    rc = 0;
+  else if (rc > 0)
+    rc = fs__db_err(db, rc);
+  if (rc == 0 && n > 0) {
+    m.u.conflicts.items = items;
+    m.u.conflicts.n = n;
+    fs__buf_init(&b, FS_MSG_MAX_BYTES - 64);
+    rc = fs__msg_encode(&m, &b);
+    if (rc == 0)
+      rc = out_push(pj, b.data, b.len);
+    fs__buf_release(&b);
+    items = NULL;
+    n = 0;
+  }
+  /* m owns items when set; otherwise free what was built. */
+  if (m.u.conflicts.items)
+    fs__msg_release(&m);
+  else if (items) {
+    m.u.conflicts.items = items;
+    m.u.conflicts.n = n;
+    fs__msg_release(&m);
+  }
+  return rc;
+}
+
+static void pull_work(uv_work_t *req) {
+  pull_job *pj = req->data;
+  sqlite3 *db = NULL;
+  fs_pull_sink sink = {pj, sink_row, sink_evict};
+  fs_msg m;
+  fs_buf b;
+  int rc;
+
+  fs__buf_init(&b, FS_MSG_MAX_BYTES - 64);
+  rc = rpool_get(pj->s, &db);
+  if (rc)
+    goto out;
+  rc = fs__central_access(db, pj->c->dev.staff, (int64_t)fs__now_ms(), pj->acc);
+  if (rc)
+    goto out;
+  rc = fs__central_pull(db, pj->acc, pj->cursor, pj->limit, &sink, &pj->next, &pj->more);
+  for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++)
+    rc = batch_flush(pj, (fs_kind)k);
+  if (rc == 0 && pj->nev) {
+    fs__msg_init(&m, FS_MSG_EVICT);
+    m.u.evict.items = pj->ev;
+    m.u.evict.n = pj->nev;
+    rc = fs__msg_encode(&m, &b);
+    if (rc == 0)
+      rc = out_push(pj, b.data, b.len);
+    fs__buf_reset(&b);
+  }
+  if (rc == 0 && pj->next > pj->cursor)
+    rc = pull_conflicts(pj, db);
+  if (rc == 0) {
+    fs__msg_init(&m, FS_MSG_CHECKPOINT);
+    m.u.checkpoint.cursor = pj->next;
+    m.u.checkpoint.more = pj->more;
+    rc = fs__msg_encode(&m, &b);
+    if (rc == 0)
+      rc = out_push(pj, b.data, b.len);
+  }
+out:
+  fs__buf_release(&b);
+  if (db)
+    rpool_put(pj->s, db);
+  pj->rc = rc;
+}
+
+static void pull_job_free(pull_job *pj) {
+  outmsg *o, *n;
+  for (o = pj->head; o; o = n) {
+    n = o->next;
+    free(o);
+  }
+  for (int k = 0; k < FS_KIND__COUNT; k++)
+    fs__buf_release(&pj->batch[k]);
+  free(pj->ev);
+  free(pj->acc);
+  free(pj);
+}
+
+static void pull_done(uv_work_t *req, int status) {
+  pull_job *pj = req->data;
+  conn *c = pj->c;
+
+  (void)status;
+  if (conn_unref(c)) {
+    pull_job_free(pj);
+    return;
+  }
+  c->busy = 0;
+  if (pj->rc) {
+    char text[200];
+    snprintf(text, sizeof(text), "pull failed: %s", fs_strerror(pj->rc));
+    FS_WARN("device %llu (%s): %s", (unsigned long long)c->dev.id, c->dev.staff, text);
+    send_error_close(c, pj->rc, text);
+    pull_job_free(pj);
+    return;
+  }
+  /* Keep the fresh access set for NOTIFY filtering. */
+  free(c->acc);
+  c->acc = pj->acc;
+  pj->acc = NULL;
+  for (outmsg *o = pj->head; o; o = o->next)
+    if (send_plain(c, o->data, o->len) != 0)
+      break;
+  FS_DEBUG("device %llu (%s): pull %llu -> %llu, %u rows, %u evicted",
+           (unsigned long long)c->dev.id, c->dev.staff, (unsigned long long)pj->cursor,
+           (unsigned long long)pj->next, pj->rows, pj->evicted);
+  pull_job_free(pj);
+  conn_resume(c);
+}
+
+static void handle_pull(conn *c, const fs_msg_pull *p) {
+  pull_job *pj = calloc(1, sizeof(*pj));
+  int rc;
+
+  if (pj)
+    pj->acc = malloc(sizeof(*pj->acc));
+  if (pj == NULL || pj->acc == NULL) {
+    free(pj);
+    send_error_close(c, FS_ENOMEM, "daemon out of memory");
+    return;
+  }
+  pj->c = c;
+  pj->s = c->s;
+  pj->cursor = p->cursor;
+  pj->limit = (uint32_t)(p->limit && p->limit < c->s->cfg.pull_page ? p->limit
+                                                                     : c->s->cfg.pull_page);
+  for (int k = 0; k < FS_KIND__COUNT; k++)
+    fs__buf_init(&pj->batch[k], FS_MSG_MAX_BYTES - 64);
+  pj->req.data = pj;
+  rc = uv_queue_work(c->s->loop, &pj->req, pull_work, pull_done);
+  if (rc) {
+    pull_job_free(pj);
+    send_error_close(c, FS_EINTERNAL, "cannot schedule pull");
+    return;
+  }
+  c->refs++;
+  c->busy = 1;
+}
+
+/* ---- admin ---------------------------------------------------------- */
+
+typedef struct admin_job {
+  fs_writer_job job;
+  conn *c;
+  fs_msg req;
+  fs_msg res;
+} admin_job;
+
+static int admin_run(fs_writer_job *job, fs_central *central) {
+  admin_job *aj = (admin_job *)job;
+  fs_admin_ctx ctx;
+
+  ctx.c = central;
+  ctx.cfg = &aj->c->s->cfg;
+  ctx.daemon_pub = aj->c->s->key->pub;
+  ctx.actor = "admin";
+  fs__msg_init(&aj->res, FS_MSG_ADMIN_RESULT);
+  return fs__admin_exec(&ctx, &aj->req.u.admin, &aj->res.u.admin_result);
+}
+
+static void admin_done(fs_writer_job *job, int rc) {
+  admin_job *aj = (admin_job *)job;
+  conn *c = aj->c;
+
+  if (!conn_unref(c)) {
+    c->busy = 0;
+    if (rc) {
+      fs__msg_release(&aj->res);
+      fs__msg_init(&aj->res, FS_MSG_ADMIN_RESULT);
+      aj->res.u.admin_result.code = rc;
+      aj->res.u.admin_result.text = strdup(fs_strerror(rc));
+    }
+    send_msg(c, &aj->res);
+    /* Administrative changes (handover, loans...) may concern anyone. */
+    if (rc == 0 && aj->res.u.admin_result.ok)
+      notify_watchers(c->s, NULL, NULL, -1, fs__writer_committed_seq(c->s->writer));
+    conn_resume(c);
+  }
+  fs__msg_release(&aj->req);
+  fs__msg_release(&aj->res);
+  free(aj);
+}
+
+static void handle_admin(conn *c, fs_msg *m) {
+  admin_job *aj = calloc(1, sizeof(*aj));
+
+  if (aj == NULL) {
+    fs__msg_release(m);
+    send_error_close(c, FS_ENOMEM, "daemon out of memory");
+    return;
+  }
+  aj->req = *m;
+  memset(m, 0, sizeof(*m));
+  aj->c = c;
+  aj->job.run = admin_run;
+  aj->job.done = admin_done;
+  if (fs__writer_submit(c->s->writer, &aj->job)) {
+    fs__msg_release(&aj->req);
+    free(aj);
+    send_error_close(c, FS_EBUSY, "daemon is busy; retry");
+    return;
+  }
+  c->refs++;
+  c->busy = 1;
+}
+
+/* ---- handshake ------------------------------------------------------ */
+
+typedef struct enroll_job {
+  fs_writer_job job;
+  conn *c;
+  uint8_t pub[32];
+} enroll_job;
+
+static void send_welcome(conn *c, int code, const char *text) {
+  fs_msg m;
+  fs_buf b;
+  uint8_t *out = NULL;
+  size_t outlen = 0, cap;
+  int rc;
+
+  fs__msg_init(&m, FS_MSG_WELCOME);
+  m.u.welcome.ok = code == 0;
+  m.u.welcome.code = code;
+  m.u.welcome.text = (char *)(text ? text : (code ? fs_strerror(code) : "welcome"));
+  m.u.welcome.time = now_ms();
+  if (code == 0) {
+    m.u.welcome.device = c->dev.id;
+    snprintf(m.u.welcome.staff, sizeof(m.u.welcome.staff), "%s", c->dev.staff);
+    m.u.welcome.role = (char *)fs__role_name(c->dev.role);
+    m.u.welcome.slot = (uint64_t)c->dev.slot;
+    m.u.welcome.name = c->staff_name;
+    m.u.welcome.wipe = strcmp(c->dev.status, "wipe") == 0;
+  }
+  fs__buf_init(&b, FS_CHANNEL_HS_PAYLOAD_MAX);
+  rc = fs__msg_encode(&m, &b);
+  if (rc == 0) {
+    cap = fs__channel_reply_size(b.len);
+    out = malloc(cap);
+    rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen) : FS_ENOMEM;
+  }
+  fs__buf_release(&b);
+  if (rc == 0) {
+    wreq *w = malloc(sizeof(*w) + outlen);
+    if (w) {
+      uv_buf_t ub;
+      memcpy(w->data, out, outlen);
+      w->c = c;
+      w->len = outlen;
+      ub = uv_buf_init((char *)w->data, (unsigned)outlen);
+      if (uv_write(&w->req, &c->u.st, &ub, 1, on_write) == 0) {
+        c->refs++;
+        c->wq_bytes += outlen;
+      } else {
+        free(w);
+      }
+    }
+  }
+  free(out);
+  if (rc || code) {
+    c->close_after_write = 1;
+    conn_close(c, code ? (text ? text : fs_strerror(code)) : fs_strerror(rc));
+    return;
+  }
+  c->state = ST_READY;
+  c->deadline = now_ms() + c->s->cfg.idle_ms;
+  c->watch = (c->hello.u.hello.want & FS_WANT_WATCH) != 0;
+  c->acc = malloc(sizeof(*c->acc));
+  if (c->acc && fs__central_access(c->s->rdb, c->dev.staff, (int64_t)now_ms(), c->acc)) {
+    free(c->acc);
+    c->acc = NULL;
+  }
+  FS_INFO("device %llu (%s) connected%s", (unsigned long long)c->dev.id, c->dev.staff,
+          c->watch ? ", watching" : "");
+}
+
+static int enroll_run(fs_writer_job *job, fs_central *central) {
+  enroll_job *ej = (enroll_job *)job;
+  return fs__enroll_device(central, ej->c->enroll, ej->pub, &ej->c->dev);
+}
+
+static void staff_name(conn *c) {
+  sqlite3_stmt *st = NULL;
+  c->staff_name[0] = '\0';
+  if (sqlite3_prepare_v2(c->s->rdb, "SELECT name FROM staff WHERE code=?1", -1, &st, NULL) ==
+      SQLITE_OK) {
+    sqlite3_bind_text(st, 1, c->dev.staff, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+      snprintf(c->staff_name, sizeof(c->staff_name), "%s", sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+}
+
+static void enroll_done(fs_writer_job *job, int rc) {
+  enroll_job *ej = (enroll_job *)job;
+  conn *c = ej->c;
+
+  free(ej);
+  if (conn_unref(c))
+    return;
+  c->busy = 0;
+  if (rc) {
+    FS_WARN("enrollment refused: %s", fs_strerror(rc));
+    send_welcome(c, rc, NULL);
+    return;
+  }
+  FS_INFO("device %llu enrolled for %s (slot %d)", (unsigned long long)c->dev.id,
+          c->dev.staff, c->dev.slot);
+  staff_name(c);
+  send_welcome(c, 0, "enrolled");
+  conn_resume(c);
+}
+
+/* Channel lookup callback: decides on a device from its key and hello. */
+static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size_t len) {
+  conn *c = ud;
+  fs_msg_hello *h;
+  int rc;
+
+  rc = fs__msg_decode(hello, len, &c->hello);
+  if (rc)
+    return rc;
+  if (c->hello.type != FS_MSG_HELLO)
+    return FS_EPROTO;
+  h = &c->hello.u.hello;
+  /* Replays older than the replay cache can remember are refused by age. */
+  if (h->time + HELLO_MAX_AGE_MS < now_ms())
+    return FS_EREPLAY;
+  rc = fs__central_device_by_key(c->s->rdb, pub, &c->dev);
+  if (rc == FS_EUNKNOWN_DEVICE && h->token && h->token[0]) {
+    c->enroll = sodium_malloc(sizeof(*c->enroll));
+    if (c->enroll == NULL)
+      return FS_ENOMEM;
+    rc = fs__token_parse(h->token, strlen(h->token), c->enroll);
+    if (rc == 0)
+      rc = fs__enroll_check(c->s->rdb, c->enroll);
+    if (rc == 0)
+      c->state = ST_ENROLLING;
+    return rc;
+  }
+  if (rc)
+    return rc;
+  if (strcmp(c->dev.status, "revoked") == 0 || strcmp(c->dev.status, "wiped") == 0)
+    return FS_EREVOKED;
+  return 0;
+}
+
+static void on_hello(conn *c) {
+  if (c->state == ST_ENROLLING) {
+    enroll_job *ej = calloc(1, sizeof(*ej));
+    if (ej == NULL || fs__channel_remote_key(c->ch, ej->pub) != 0) {
+      free(ej);
+      conn_close(c, "out of memory");
+      return;
+    }
+    ej->c = c;
+    ej->job.run = enroll_run;
+    ej->job.done = enroll_done;
+    if (fs__writer_submit(c->s->writer, &ej->job)) {
+      free(ej);
+      send_welcome(c, FS_EBUSY, "daemon busy; try again");
+      return;
+    }
+    c->refs++;
+    c->busy = 1;
+    return;
+  }
+  staff_name(c);
+  send_welcome(c, 0, NULL);
+}
+
+/* ---- input ---------------------------------------------------------- */
+
+static void on_message(conn *c, const uint8_t *p, size_t n) {
+  fs_msg m;
+  int rc;
+
+  rc = fs__msg_decode(p, n, &m);
+  if (rc) {
+    char text[160];
+    snprintf(text, sizeof(text), "malformed message (%s); closing", fs_strerror(rc));
+    send_error_close(c, rc, text);
+    return;
+  }
+  if (c->is_admin) {
+    if (m.type == FS_MSG_ADMIN)
+      handle_admin(c, &m);
+    else
+      send_error_close(c, FS_EPROTO, "the admin socket takes ADMIN messages only");
+    fs__msg_release(&m);
+    return;
+  }
+  switch (m.type) {
+  case FS_MSG_PUSH:
+    handle_push(c, &m);
+    break;
+  case FS_MSG_PULL:
+    handle_pull(c, &m.u.pull);
+    break;
+  case FS_MSG_PING: {
+    fs_msg r;
+    fs__msg_init(&r, FS_MSG_PONG);
+    r.u.ping.n = m.u.ping.n;
+    send_msg(c, &r);
+    break;
+  }
+  case FS_MSG_BYE:
+    conn_close(c, NULL);
+    break;
+  default: {
+    char text[160];
+    snprintf(text, sizeof(text), "unexpected %s from a device; closing",
+             fs__msg_type_name(m.type));
+    send_error_close(c, FS_EPROTO, text);
+    break;
+  }
+  }
+  fs__msg_release(&m);
+}
+
+static void conn_process(conn *c, const uint8_t *data, size_t len) {
+  while (len > 0 && !c->busy && c->state != ST_CLOSING) {
+    size_t used = 0;
+    int ev;
+
+    if (c->is_admin) {
+      uint8_t *p;
+      size_t n;
+      ev = fs__frame_feed(&c->fd, data, len, &used);
+      data += used;
+      len -= used;
+      if (ev < 0) {
+        send_error_close(c, ev, "bad frame on admin socket");
+        return;
+      }
+      if (ev == 1 && fs__frame_body(&c->fd, &p, &n) == 0)
+        on_message(c, p, n);
+      continue;
+    }
+    ev = fs__channel_feed(c->ch, data, len, &used);
+    data += used;
+    len -= used;
+    if (ev < 0) {
+      if (c->state == ST_HANDSHAKE && fs__channel_remote_key(c->ch, (uint8_t[32]){0}) == 0 &&
+          (ev == FS_EUNKNOWN_DEVICE || ev == FS_EREVOKED || ev == FS_ETOKEN ||
+           ev == FS_ETOKEN_USED || ev == FS_ETOKEN_EXPIRED || ev == FS_EDEPARTED ||
+           ev == FS_EVERSION)) {
+        /* The device authenticated itself: tell it why it is refused. */
+        FS_WARN("handshake refused: %s", fs_strerror(ev));
+        send_welcome(c, ev, NULL);
+      } else {
+        conn_close(c, fs_strerror(ev));
+      }
+      return;
+    }
+    if (ev == FS_CHANNEL_EV_HELLO) {
+      on_hello(c);
+    } else if (ev == FS_CHANNEL_EV_MESSAGE) {
+      const uint8_t *p;
+      size_t n;
+      if (fs__channel_message(c->ch, &p, &n) == 0)
+        on_message(c, p, n);
+    }
+  }
+  if (len > 0 && c->state != ST_CLOSING) {
+    /* Busy: keep the rest (at most one read buffer) for later. */
+    uint8_t *p = malloc(len + c->npending);
+    if (p == NULL) {
+      conn_close(c, "out of memory");
+      return;
+    }
+    if (c->npending)
+      memcpy(p, c->pending, c->npending);
+    memcpy(p + c->npending, data, len);
+    free(c->pending);
+    c->pending = p;
+    c->npending += len;
+  }
+  if (c->busy && c->reading) {
+    uv_read_stop(&c->u.st);
+    c->reading = 0;
+  }
+}
+
+/* ---- accept --------------------------------------------------------- */
+
+static conn *conn_new(fs_server *s, int is_admin) {
+  conn *c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return NULL;
+  c->s = s;
+  c->is_admin = is_admin;
+  c->state = is_admin ? ST_READY : ST_HANDSHAKE;
+  c->deadline = now_ms() + (is_admin ? s->cfg.idle_ms : s->cfg.handshake_ms);
+  fs__frame_decoder_init(&c->fd, s->cfg.frame_max);
+  c->next = s->conns;
+  if (s->conns)
+    s->conns->prev = c;
+  s->conns = c;
+  s->nconns++;
+  return c;
+}
+
+static void on_conn(uv_stream_t *server, int status) {
+  fs_server *s = server->data;
+  int is_admin = server == (uv_stream_t *)&s->admin;
+  fs_channel_config cc;
+  conn *c;
+  int rc;
+
+  if (status < 0) {
+    FS_WARN("accept failed: %s", uv_strerror(status));
+    return;
+  }
+  c = conn_new(s, is_admin);
+  if (c == NULL)
+    return;
+  if (is_admin)
+    rc = uv_pipe_init(s->loop, &c->u.pipe, 0);
+  else
+    rc = uv_tcp_init(s->loop, &c->u.tcp);
+  c->u.h.data = c;
+  if (rc) {
+    conn_free(c);
+    return;
+  }
+  if (uv_accept(server, &c->u.st) != 0) {
+    conn_close(c, "accept failed");
+    return;
+  }
+  if (s->stopping || s->nconns > s->cfg.max_conns) {
+    conn_close(c, s->stopping ? "shutting down" : "too many connections");
+    return;
+  }
+  if (!is_admin) {
+    uv_tcp_nodelay(&c->u.tcp, 1);
+    memset(&cc, 0, sizeof(cc));
+    cc.local = s->key;
+    cc.lookup = on_lookup;
+    cc.lookup_ud = c;
+    cc.replay = &s->replay;
+    cc.frame_max = s->cfg.frame_max;
+    cc.rekey_interval = s->cfg.rekey_interval;
+    if (fs__channel_server_new(&c->ch, &cc) != 0) {
+      conn_close(c, "cannot set up channel");
+      return;
+    }
+  }
+  if (uv_read_start(&c->u.st, on_alloc, on_read) == 0)
+    c->reading = 1;
+  else
+    conn_close(c, "cannot read");
+}
+
+static void on_sweep(uv_timer_t *t) {
+  fs_server *s = t->data;
+  uint64_t now = now_ms();
+  conn *c, *next;
+
+  for (c = s->conns; c; c = next) {
+    next = c->next;
+    if (c->state == ST_CLOSING || c->busy || c->deadline > now)
+      continue;
+    conn_close(c, c->state == ST_READY ? "idle timeout" : "handshake timeout");
+  }
+}
+
+/* ---- lifecycle ------------------------------------------------------ */
+
+int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
+                    const char *datadir) {
+  fs_server *s = calloc(1, sizeof(*s));
+  char keypath[PATH_MAX];
+  int rc;
+
+  *out = NULL;
+  if (s == NULL)
+    return FS_ENOMEM;
+  s->loop = loop;
+  s->cfg = *cfg;
+  uv_mutex_init(&s->rpool_mu);
+  snprintf(s->datadir, sizeof(s->datadir), "%s", datadir);
+  snprintf(s->dbpath, sizeof(s->dbpath), "%s/central.db", datadir);
+  snprintf(s->sockpath, sizeof(s->sockpath), "%s/admin.sock", datadir);
+  snprintf(keypath, sizeof(keypath), "%s/daemon.key", datadir);
+  rc = fs__keypair_load(&s->key, keypath);
+  if (rc) {
+    FS_ERROR("cannot load the daemon key %s: %s (run fieldsyncd init --data %s)", keypath,
+             fs_strerror(rc), datadir);
+    goto out;
+  }
+  rc = fs__replay_cache_init(&s->replay, 65536);
+  if (rc)
+    goto out;
+  rc = fs__central_open(s->dbpath, 0, &s->central);
+  if (rc) {
+    FS_ERROR("cannot open the central store %s: %s", s->dbpath, fs_strerror(rc));
+    goto out;
+  }
+  rc = fs__db_open(s->dbpath, 0, FS_SCHEMA_DAEMON, &s->rdb);
+  if (rc)
+    goto out;
+  rc = fs__writer_start(&s->writer, loop, s->central, cfg->writer_queue);
+out:
+  if (rc) {
+    fs__server_free(s);
+    return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+int fs__server_start(fs_server *s) {
+  char host[128];
+  int port, rc;
+  struct sockaddr_storage ss;
+  int namelen = sizeof(ss);
+
+  if (fs__config_split_addr(s->cfg.listen, host, sizeof(host), &port)) {
+    FS_ERROR("listen address \"%s\" is not host:port", s->cfg.listen);
+    return FS_EINVAL;
+  }
+  rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
+  if (rc)
+    rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
+  if (rc) {
+    FS_ERROR("listen address \"%s\": not an IP address", s->cfg.listen);
+    return FS_EINVAL;
+  }
+  uv_tcp_init(s->loop, &s->tcp);
+  s->tcp.data = s;
+  rc = uv_tcp_bind(&s->tcp, (const struct sockaddr *)&ss, 0);
+  if (rc == 0)
+    rc = uv_listen((uv_stream_t *)&s->tcp, 1024, on_conn);
+  if (rc) {
+    FS_ERROR("cannot listen on %s: %s", s->cfg.listen, uv_strerror(rc));
+    return FS_EIO;
+  }
+  uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &namelen);
+  s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+
+  unlink(s->sockpath); /* a stale socket from a killed daemon */
+  uv_pipe_init(s->loop, &s->admin, 0);
+  s->admin.data = s;
+  rc = uv_pipe_bind(&s->admin, s->sockpath);
+  if (rc == 0) {
+    chmod(s->sockpath, 0600);
+    rc = uv_listen((uv_stream_t *)&s->admin, 64, on_conn);
+  }
+  if (rc) {
+    FS_ERROR("cannot listen on %s: %s", s->sockpath, uv_strerror(rc));
+    return FS_EIO;
+  }
+  uv_timer_init(s->loop, &s->sweep);
+  s->sweep.data = s;
+  uv_timer_start(&s->sweep, on_sweep, 250, 250);
+  FS_INFO("serving on %s:%d (admin socket %s)", host, s->port, s->sockpath);
+  return 0;
+}
+
+int fs__server_port(const fs_server *s) { return s->port; }
+
+void fs__server_stop(fs_server *s) {
+  conn *c, *next;
+
+  if (s->stopping)
+    return;
+  s->stopping = 1;
+  FS_INFO("stopping: closing %u connections", s->nconns);
+  if (uv_is_active((uv_handle_t *)&s->tcp) || !uv_is_closing((uv_handle_t *)&s->tcp))
+    uv_close((uv_handle_t *)&s->tcp, NULL);
+  if (!uv_is_closing((uv_handle_t *)&s->admin))
+    uv_close((uv_handle_t *)&s->admin, NULL);
+  if (!uv_is_closing((uv_handle_t *)&s->sweep))
+    uv_close((uv_handle_t *)&s->sweep, NULL);
+  for (c = s->conns; c; c = next) {
+    next = c->next;
+    c->close_after_write = 0;
+    conn_close(c, NULL);
+  }
+  /* Let queued pushes commit and their results be delivered or dropped;
+   * the writer's async handle is closed by fs__writer_stop. */
+  fs__writer_stop(s->writer);
+  s->writer = NULL;
+  unlink(s->sockpath);
+}
+
+void fs__server_free(fs_server *s) {
+  if (s == NULL)
+    return;
+  fs__writer_stop(s->writer);
+  fs__central_free(s->central);
+  fs__db_close(s->rdb);
+  for (int i = 0; i < s->nrpool; i++)
+    fs__db_close(s->rpool[i]);
+  uv_mutex_destroy(&s->rpool_mu);
+  fs__replay_cache_release(&s->replay);
+  fs__keypair_free(s->key);
+  free(s);
+}

@@ -1,0 +1,46 @@
+/* server.h - fieldsyncd's network side: libuv TCP server for devices and a
+ * Unix-socket admin endpoint, with the connection state machine.
+ *
+ * Connection states (one device connection):
+ *
+ *   accept --> HANDSHAKE --msg 1 ok, device known--------> READY
+ *                 |   \--msg 1 with enrollment token --> ENROLLING --> READY
+ *                 |--lookup refuses: WELCOME{ok=false}--> CLOSING
+ *                 |--bad bytes / timeout ---------------> CLOSING
+ *   READY: PUSH -> (writer, group commit) -> PUSH_RESULT
+ *          PULL -> (thread pool, read handle) -> PULL_BATCH* EVICT* CONFLICTS?
+ *                  CHECKPOINT
+ *          PING -> PONG;  BYE -> CLOSING;  idle timeout -> CLOSING
+ *          (watchers also receive NOTIFY after commits they can see)
+ *   CLOSING --all writes and jobs done--> freed
+ *
+ * At most one request per connection is in flight: while it runs, reads
+ * are paused (pending bytes kept, at most one read buffer), so a client
+ * cannot queue unbounded work.  Reads also pause while more than
+ * write_queue_max bytes wait to be sent (back-pressure), and resume below
+ * half of it.  Every buffer is bounded by the frame maximum.
+ */
+#ifndef FS_SERVER_H
+#define FS_SERVER_H
+
+#include <uv.h>
+
+#include "config.h"
+
+typedef struct fs_server fs_server;
+
+/* Opens the store and key in datadir and prepares the listeners (does not
+ * listen yet).  0 or an fs_errno with a logged explanation. */
+int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
+                    const char *datadir);
+/* Binds and listens (TCP and DATA/admin.sock).  0, FS_EIO (address in use...). */
+int fs__server_start(fs_server *s);
+/* Graceful stop: stop accepting, close connections, let the writer finish
+ * and commit; the loop then runs out.  Idempotent. */
+void fs__server_stop(fs_server *s);
+/* Frees everything after the loop has ended.  Takes NULL. */
+void fs__server_free(fs_server *s);
+/* The port actually bound (for listen on port 0 in tests). */
+int fs__server_port(const fs_server *s);
+
+#endif
