@@ -1,0 +1,400 @@
+/* cli.c - `fieldsync`: the command table, dispatch, option parsing and
+ * help.  The commands themselves are in cli_*.c. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs_errno.h"
+#include "log.h"
+
+/* THE command table.  Two-word names are matched before one-word ones. */
+static const cli_cmd commands[] = {
+    {"init", cli_cmd_init, "set up a local replica and its identity",
+     "--staff CODE [--role rep|manager|admin] [--slot N] [--device N]", NULL},
+    {"customer add", cli_cmd_add, "create a customer card", "--name NAME --grade G [--FIELD VALUE...]",
+     "customer"},
+    {"customer edit", cli_cmd_edit, "change fields of a customer card",
+     "ID [--FIELD VALUE...] [--set FIELD=VALUE...]", "customer"},
+    {"customer show", cli_cmd_show, "show a customer card", "ID", "customer"},
+    {"customer list", cli_cmd_list, "list customers",
+     "[--grade G] [--owner CODE] [--search TEXT] [--limit N] [--offset N] [--order FIELD]",
+     "customer"},
+    {"customer grade", cli_cmd_grade, "change a customer's grade (kept in the grade history)",
+     "ID GRADE [--date D] [--delivery-date D]", "customer"},
+    {"customer search", cli_cmd_search, "search customers by name, phone or archive number",
+     "TEXT", "customer"},
+    {"customer delete", cli_cmd_delete, "delete a customer card", "ID", "customer"},
+    {"customer history", cli_cmd_list, "list a customer's grade changes", "--customer ID",
+     "grade_change"},
+    {"contact add", cli_cmd_add, "add a buying-centre contact",
+     "--customer ID --name NAME [--FIELD VALUE...]", "contact"},
+    {"contact edit", cli_cmd_edit, "change a contact", "ID [--FIELD VALUE...]", "contact"},
+    {"contact show", cli_cmd_show, "show a contact", "ID", "contact"},
+    {"contact list", cli_cmd_list, "list contacts", "[--customer ID] [--search TEXT]", "contact"},
+    {"contact delete", cli_cmd_delete, "delete a contact", "ID", "contact"},
+    {"visit log", cli_cmd_add, "log a visit",
+     "--customer ID --at DATETIME --method M [--FIELD VALUE...]", "visit"},
+    {"visit show", cli_cmd_show, "show a visit", "ID", "visit"},
+    {"visit list", cli_cmd_list, "list visits", "[--customer ID] [--from D] [--to D]", "visit"},
+    {"opportunity add", cli_cmd_add, "add a sales opportunity",
+     "--customer ID --title TITLE [--FIELD VALUE...]", "opportunity"},
+    {"opportunity edit", cli_cmd_edit, "change an opportunity", "ID [--FIELD VALUE...]",
+     "opportunity"},
+    {"opportunity show", cli_cmd_show, "show an opportunity", "ID", "opportunity"},
+    {"opportunity list", cli_cmd_list, "list opportunities", "[--customer ID]", "opportunity"},
+    {"opportunity delete", cli_cmd_delete, "delete an opportunity", "ID", "opportunity"},
+    {"showroom log", cli_cmd_add, "log a showroom walk-in or call",
+     "--arrived DATETIME [--FIELD VALUE...]", "showroom"},
+    {"showroom edit", cli_cmd_edit, "change a showroom entry", "ID [--FIELD VALUE...]",
+     "showroom"},
+    {"showroom show", cli_cmd_show, "show a showroom entry", "ID", "showroom"},
+    {"showroom list", cli_cmd_list, "list the showroom log", "[--from D] [--to D]", "showroom"},
+    {"lost add", cli_cmd_add, "record a lost sale for review",
+     "--customer ID --lost-date D --reason TEXT", "lost_review"},
+    {"lost list", cli_cmd_list, "list lost-sale reviews", "[--customer ID]", "lost_review"},
+    {"outbox", cli_cmd_outbox, "list local changes not yet synced", "[--rejected]", NULL},
+    {"help", NULL, "show help for a command", "[COMMAND]", NULL},
+};
+#define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
+
+/* Finds the command named by argv[0] (and argv[1] for two-word names);
+ * *used receives how many words it took. */
+static const cli_cmd *find_cmd(int argc, char **argv, int *used) {
+  char two[128];
+
+  if (argc >= 2) {
+    snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
+    for (int i = 0; i < NCOMMANDS; i++)
+      if (strcmp(commands[i].name, two) == 0) {
+        *used = 2;
+        return &commands[i];
+      }
+  }
+  for (int i = 0; argc >= 1 && i < NCOMMANDS; i++)
+    if (strcmp(commands[i].name, argv[0]) == 0) {
+      *used = 1;
+      return &commands[i];
+    }
+  return NULL;
+}
+
+/* 1 if some command's first word is `word`. */
+static int is_group(const char *word) {
+  size_t n = strlen(word);
+  for (int i = 0; i < NCOMMANDS; i++)
+    if (strncmp(commands[i].name, word, n) == 0 && commands[i].name[n] == ' ')
+      return 1;
+  return 0;
+}
+
+static void help_all(FILE *f, const char *group) {
+  size_t n = group ? strlen(group) : 0;
+
+  fprintf(f, "usage: fieldsync [--data DIR] [--json] COMMAND [ARGS]\n\n");
+  fprintf(f, "The offline field-sales client.  Data lives in --data DIR, $FIELDSYNC_HOME\n"
+             "or ~/.fieldsync.  Every command takes --help.\n\ncommands:\n");
+  for (int i = 0; i < NCOMMANDS; i++) {
+    if (group && (strncmp(commands[i].name, group, n) != 0 || commands[i].name[n] != ' '))
+      continue;
+    fprintf(f, "  %-20s %s\n", commands[i].name, commands[i].summary);
+  }
+  fprintf(f, "\nexit codes: 0 ok, 1 error, 2 usage error\n");
+}
+
+static const char *type_hint(const fs_field *f) {
+  switch (f->type) {
+  case FS_FT_INT: return "N";
+  case FS_FT_BOOL: return "yes|no";
+  case FS_FT_DATE: return "YYYY-MM-DD";
+  case FS_FT_DATETIME: return "YYYY-MM-DDTHH:MM";
+  case FS_FT_ENUM: return "VALUE";
+  case FS_FT_REF: return "ID";
+  case FS_FT_STAFF: return "CODE";
+  default: return "TEXT";
+  }
+}
+
+void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
+  const fs_kind_def *kd = cmd->kind ? fs__kind_by_name(cmd->kind) : NULL;
+  int fields = cmd->fn == cli_cmd_add || cmd->fn == cli_cmd_edit;
+
+  fprintf(f, "usage: fieldsync %s %s\n\n%s.\n", cmd->name, cmd->usage, cmd->summary);
+  if (kd && fields) {
+    fprintf(f, "\nfields of %s (--field-name VALUE, or --set field_name=VALUE;"
+               " an empty VALUE clears):\n", kd->name);
+    for (int i = 0; i < kd->nfields; i++) {
+      const fs_field *fd = &kd->fields[i];
+      char opt[64], *p;
+      if (kd->kind == FS_KIND_CUSTOMER && strcmp(fd->name, "archive_no") == 0)
+        continue; /* assigned by the device */
+      snprintf(opt, sizeof(opt), "--%s %s", fd->name, type_hint(fd));
+      for (p = opt; *p && *p != ' '; p++)
+        if (*p == '_')
+          *p = '-';
+      fprintf(f, "  %-34s %s", opt, fd->label);
+      if (fd->flags & FS_F_REQUIRED)
+        fprintf(f, " (required)");
+      if ((fd->flags & FS_F_IMMUTABLE) && cmd->fn == cli_cmd_edit)
+        fprintf(f, " (cannot change)");
+      fputc('\n', f);
+      if (fd->type == FS_FT_ENUM) {
+        fprintf(f, "  %-34s one of:", "");
+        for (int v = 0; fd->enum_values[v]; v++)
+          fprintf(f, "%s %s", v ? "," : "", fd->enum_values[v]);
+        fputc('\n', f);
+      } else if (fd->type == FS_FT_INT) {
+        fprintf(f, "  %-34s %lld..%lld\n", "", (long long)fd->min, (long long)fd->max);
+      }
+    }
+    if (kd->flags & FS_K_CHILD)
+      fprintf(f, "  %-34s same as --customer-id; full id, prefix of 6+ or archive number\n",
+              "--customer ID");
+  }
+  fprintf(f, "\nglobal options: --data DIR, --json\n");
+}
+
+/* ---- helpers used by the commands ------------------------------------------ */
+
+int cli_open(cli_ctx *c) {
+  int rc;
+
+  if (c->r)
+    return CLI_OK;
+  rc = fs_replica_open(c->data, &c->r);
+  if (rc) {
+    fprintf(stderr, "fieldsync: %s: %s\n", c->data, fs_strerror(rc));
+    return CLI_ERR;
+  }
+  return CLI_OK;
+}
+
+int cli_fail(cli_ctx *c, int rc, const char *what) {
+  const char *msg = c->r ? fs_replica_last_error(c->r) : "";
+
+  fprintf(stderr, "fieldsync: %s: %s\n", what, msg && *msg ? msg : fs_strerror(rc));
+  return CLI_ERR;
+}
+
+int cli_usage_error(cli_ctx *c, const char *msg, const char *arg) {
+  fprintf(stderr, "fieldsync %s: %s%s%s\n", c->cmd->name, msg, arg ? " " : "", arg ? arg : "");
+  fprintf(stderr, "usage: fieldsync %s %s\n(see fieldsync %s --help)\n", c->cmd->name,
+          c->cmd->usage, c->cmd->name);
+  return CLI_USAGE;
+}
+
+/* Sets field `name` of a->rec from text; resolves references. */
+static int set_field(cli_ctx *c, cli_args *a, const char *name, const char *text) {
+  const fs_kind_def *kd = fs__kind_by_name(fs_record_kind(a->rec));
+  int idx = fs__field_index(kd, name), rc;
+  char id[33];
+
+  if (idx < 0)
+    return cli_usage_error(c, "unknown field", name);
+  if (kd->fields[idx].type == FS_FT_REF && text && *text) {
+    rc = fs_resolve_id(c->r, fs__kind_def(kd->fields[idx].ref_kind)->name, text, id);
+    if (rc) {
+      fprintf(stderr, "fieldsync: %s: %s\n", name, fs_replica_last_error(c->r));
+      return CLI_ERR;
+    }
+    text = id;
+  }
+  rc = fs_record_set(a->rec, name, text);
+  if (rc) {
+    fprintf(stderr, "fieldsync: %s\n", fs_record_last_error(a->rec));
+    return CLI_ERR;
+  }
+  return CLI_OK;
+}
+
+int cli_parse(cli_ctx *c, int argc, char **argv, cli_args *a) {
+  char name[72];
+  int i, rc;
+
+  a->npos = 0;
+  for (i = 0; i < argc; i++) {
+    const char *arg = argv[i], *eq, *val;
+    const cli_opt *o = NULL;
+    size_t nlen;
+
+    if (strcmp(arg, "--") == 0) {
+      for (i++; i < argc; i++) {
+        if (a->npos >= a->maxpos)
+          return cli_usage_error(c, "too many arguments:", argv[i]);
+        a->pos[a->npos++] = argv[i];
+      }
+      break;
+    }
+    if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+      if (a->npos >= a->maxpos)
+        return cli_usage_error(c, "unexpected argument:", arg);
+      a->pos[a->npos++] = arg;
+      continue;
+    }
+    eq = strchr(arg, '=');
+    nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+    for (int k = 0; a->opts && a->opts[k].name; k++)
+      if (strlen(a->opts[k].name) == nlen && strncmp(a->opts[k].name, arg, nlen) == 0)
+        o = &a->opts[k];
+    if (o && !o->has_arg) {
+      if (eq)
+        return cli_usage_error(c, "option takes no value:", arg);
+      *o->flag = 1;
+      continue;
+    }
+    /* Everything else takes a value: --opt VALUE or --opt=VALUE. */
+    if (eq) {
+      val = eq + 1;
+    } else {
+      if (i + 1 >= argc)
+        return cli_usage_error(c, "missing value for", arg);
+      val = argv[++i];
+    }
+    if (o) {
+      *o->sval = val;
+      continue;
+    }
+    if (a->rec == NULL || nlen - 2 >= sizeof(name))
+      return cli_usage_error(c, "unknown option", arg);
+    if (nlen == 5 && strncmp(arg, "--set", 5) == 0) {
+      const char *e2 = strchr(val, '=');
+      if (e2 == NULL || (size_t)(e2 - val) >= sizeof(name))
+        return cli_usage_error(c, "--set wants FIELD=VALUE, not", val);
+      memcpy(name, val, (size_t)(e2 - val));
+      name[e2 - val] = '\0';
+      val = e2 + 1;
+    } else {
+      memcpy(name, arg + 2, nlen - 2);
+      name[nlen - 2] = '\0';
+      for (char *p = name; *p; p++)
+        if (*p == '-')
+          *p = '_';
+      if (fs__field_index(fs__kind_by_name(fs_record_kind(a->rec)), name) < 0) {
+        char shown[80];
+        snprintf(shown, sizeof(shown), "%.*s", (int)nlen, arg);
+        return cli_usage_error(c, "unknown option", shown);
+      }
+    }
+    rc = set_field(c, a, name, val);
+    if (rc)
+      return rc;
+  }
+  if (a->npos < a->minpos)
+    return cli_usage_error(c, "missing argument", NULL);
+  return CLI_OK;
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static int wants_help(int argc, char **argv) {
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0)
+      return 0;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return 1;
+  }
+  return 0;
+}
+
+static int cmd_help(int argc, char **argv) {
+  const cli_cmd *cmd;
+  int used = 0;
+
+  if (argc == 0 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+    help_all(stdout, NULL);
+    return CLI_OK;
+  }
+  cmd = find_cmd(argc, argv, &used);
+  if (cmd && !(used == 1 && argc > 1 && is_group(argv[0]))) {
+    cli_help_cmd(cmd, stdout);
+    return CLI_OK;
+  }
+  if (is_group(argv[0])) {
+    help_all(stdout, argv[0]);
+    return CLI_OK;
+  }
+  fprintf(stderr, "fieldsync help: no command \"%s\"\n", argv[0]);
+  return CLI_USAGE;
+}
+
+int main(int argc, char **argv) {
+  static char home[4096];
+  char **args = NULL;
+  const char *data = NULL, *env;
+  const cli_cmd *cmd;
+  cli_ctx c;
+  int n = 0, used = 0, rc, json = 0, stop = 0;
+
+  fs__log_set_tag("fieldsync");
+  if (fs__log_get_level() == FS_LOG_INFO && getenv("FIELDSYNC_LOG") == NULL)
+    fs__log_set_level(FS_LOG_WARN);
+  args = calloc((size_t)argc + 1, sizeof(*args));
+  if (args == NULL)
+    return CLI_ERR;
+  /* Global options may stand anywhere (before "--"). */
+  for (int i = 1; i < argc; i++) {
+    if (!stop && strcmp(argv[i], "--") == 0)
+      stop = 1;
+    if (!stop && strcmp(argv[i], "--json") == 0) {
+      json = 1;
+    } else if (!stop && strcmp(argv[i], "--data") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "fieldsync: --data needs a directory\n");
+        free(args);
+        return CLI_USAGE;
+      }
+      data = argv[++i];
+    } else if (!stop && strncmp(argv[i], "--data=", 7) == 0) {
+      data = argv[i] + 7;
+    } else {
+      args[n++] = argv[i];
+    }
+  }
+  if (data == NULL && (env = getenv("FIELDSYNC_HOME")) != NULL && *env)
+    data = env;
+  if (data == NULL) {
+    env = getenv("HOME");
+    snprintf(home, sizeof(home), "%s/.fieldsync", env && *env ? env : ".");
+    data = home;
+  }
+  if (n == 0) {
+    help_all(stderr, NULL);
+    free(args);
+    return CLI_USAGE;
+  }
+  if (strcmp(args[0], "--help") == 0 || strcmp(args[0], "-h") == 0 ||
+      strcmp(args[0], "help") == 0) {
+    rc = cmd_help(n - 1, args + 1);
+    free(args);
+    return rc;
+  }
+  cmd = find_cmd(n, args, &used);
+  if (cmd == NULL || (used == 1 && is_group(args[0]))) {
+    if (is_group(args[0])) {
+      int help = n > 1 && wants_help(n - 1, args + 1);
+      if (n > 1 && !help)
+        fprintf(stderr, "fieldsync: no command \"%s %s\"\n\n", args[0], args[1]);
+      help_all(help ? stdout : stderr, args[0]);
+      free(args);
+      return help ? CLI_OK : CLI_USAGE;
+    }
+    fprintf(stderr, "fieldsync: no command \"%s\" (see fieldsync --help)\n", args[0]);
+    free(args);
+    return CLI_USAGE;
+  }
+  if (wants_help(n - used, args + used)) {
+    cli_help_cmd(cmd, stdout);
+    free(args);
+    return CLI_OK;
+  }
+  memset(&c, 0, sizeof(c));
+  c.data = data;
+  c.json = json;
+  c.cmd = cmd;
+  rc = cmd->fn(&c, n - used, args + used);
+  fs_replica_close(c.r);
+  free(args);
+  if (fflush(stdout) != 0 && rc == CLI_OK)
+    rc = CLI_ERR;
+  return rc;
+}

@@ -1,0 +1,85 @@
+/* cli.h - internals of the `fieldsync` command line tool.
+ *
+ * Commands live in ONE table (cli.c) of {name, handler, summary, usage,
+ * kind}; names may be two words ("customer add").  Handlers get the
+ * arguments after the command name and return an exit code:
+ *   CLI_OK 0, CLI_ERR 1 (refused or failed; a message was printed),
+ *   CLI_USAGE 2 (bad command line; usage was printed).
+ * Global options, accepted anywhere before "--": --data DIR (else
+ * $FIELDSYNC_HOME, else ~/.fieldsync) and --json.
+ */
+#ifndef FS_CLIENT_CLI_H
+#define FS_CLIENT_CLI_H
+
+#include <stdio.h>
+
+#include "fieldsync.h"
+#include "model.h"
+
+#define CLI_OK 0
+#define CLI_ERR 1
+#define CLI_USAGE 2
+#define CLI_MAX_POS 4
+#define CLI_LIST_MAX_ROWS 1000000 /* rows one human table holds */
+
+struct cli_ctx;
+typedef int (*cli_fn)(struct cli_ctx *c, int argc, char **argv);
+
+typedef struct cli_cmd {
+  const char *name;    /* "customer add" */
+  cli_fn fn;
+  const char *summary; /* one line */
+  const char *usage;   /* argument synopsis after the name */
+  const char *kind;    /* record kind for generic handlers, or NULL */
+} cli_cmd;
+
+typedef struct cli_ctx {
+  const char *data;   /* data directory */
+  int json;           /* --json given */
+  fs_replica *r;      /* opened by cli_open */
+  const cli_cmd *cmd; /* command being run */
+} cli_ctx;
+
+/* Options of one command.  has_arg 0: *flag = 1; else *sval = value. */
+typedef struct cli_opt {
+  const char *name; /* "--grade" */
+  int has_arg;
+  const char **sval;
+  int *flag;
+} cli_opt;
+
+typedef struct cli_args {
+  const cli_opt *opts;    /* NULL-name terminated, may be NULL */
+  fs_record *rec;         /* if set: --field-name VALUE and --set f=V */
+  const char *pos[CLI_MAX_POS];
+  int npos, minpos, maxpos;
+} cli_args;
+
+/* Opens the replica of c->data into c->r; prints why not.  CLI_OK/ERR. */
+int cli_open(cli_ctx *c);
+/* Prints "fieldsync: <what>: <replica's last error or strerror(rc)>" and
+ * returns CLI_ERR. */
+int cli_fail(cli_ctx *c, int rc, const char *what);
+/* Prints "fieldsync <cmd>: <msg>" and the usage line; returns CLI_USAGE. */
+int cli_usage_error(cli_ctx *c, const char *msg, const char *arg);
+/* Parses argv into a; REF field values are resolved to ids (c->r must be
+ * open if a->rec is set).  CLI_OK, CLI_ERR (bad value), CLI_USAGE. */
+int cli_parse(cli_ctx *c, int argc, char **argv, cli_args *a);
+/* Prints help for the command (its fields too, for add/edit). */
+void cli_help_cmd(const cli_cmd *cmd, FILE *f);
+
+/* Printing records (cli_record.c). */
+void cli_json_record(void *json, fs_record *rec);
+
+/* Handlers. */
+int cli_cmd_init(cli_ctx *c, int argc, char **argv);
+int cli_cmd_add(cli_ctx *c, int argc, char **argv);
+int cli_cmd_edit(cli_ctx *c, int argc, char **argv);
+int cli_cmd_show(cli_ctx *c, int argc, char **argv);
+int cli_cmd_list(cli_ctx *c, int argc, char **argv);
+int cli_cmd_delete(cli_ctx *c, int argc, char **argv);
+int cli_cmd_grade(cli_ctx *c, int argc, char **argv);
+int cli_cmd_search(cli_ctx *c, int argc, char **argv);
+int cli_cmd_outbox(cli_ctx *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,99 @@
+/* cli_outbox.c - `fieldsync outbox`: local changes waiting for sync. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "fs_errno.h"
+#include "json.h"
+#include "table.h"
+
+typedef struct ob_out {
+  cli_ctx *c;
+  fs_json j;
+  fs_table *t;
+} ob_out;
+
+static int ob_row(void *arg, const fs_outbox_entry *e) {
+  ob_out *o = arg;
+  char counter[24], when[32], code[48], shortid[9];
+  time_t t = (time_t)(e->created_at / 1000);
+  struct tm tm;
+
+  if (o->c->json) {
+    fs__json_begin_object(&o->j);
+    fs__json_key(&o->j, "counter");
+    fs__json_uint(&o->j, e->counter);
+    fs__json_key(&o->j, "kind");
+    fs__json_string(&o->j, e->kind);
+    fs__json_key(&o->j, "id");
+    fs__json_string(&o->j, e->id);
+    fs__json_key(&o->j, "op");
+    fs__json_string(&o->j, e->op);
+    fs__json_key(&o->j, "hlc");
+    fs__json_uint(&o->j, e->hlc);
+    fs__json_key(&o->j, "status");
+    fs__json_string(&o->j, e->status);
+    fs__json_key(&o->j, "code");
+    fs__json_string(&o->j, e->code ? fs_err_name(e->code) : NULL);
+    fs__json_key(&o->j, "reason");
+    fs__json_string(&o->j, e->reason);
+    fs__json_key(&o->j, "created_at");
+    fs__json_int(&o->j, e->created_at);
+    fs__json_key(&o->j, "attempts");
+    fs__json_int(&o->j, e->attempts);
+    fs__json_key(&o->j, "fields");
+    fs__json_string(&o->j, e->fields);
+    fs__json_end_object(&o->j);
+    return 0;
+  }
+  snprintf(counter, sizeof(counter), "%" PRIu64, e->counter);
+  snprintf(shortid, sizeof(shortid), "%s", e->id);
+  if (localtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+    snprintf(when, sizeof(when), "?");
+  snprintf(code, sizeof(code), "%s", e->code ? fs_err_name(e->code) : "");
+  {
+    const char *cells[] = {counter, when, e->kind, shortid, e->op, e->status,
+                           code,    e->reason, e->fields};
+    return fs__table_add(o->t, cells);
+  }
+}
+
+int cli_cmd_outbox(cli_ctx *c, int argc, char **argv) {
+  static const char *const heads[] = {"#",      "when", "kind",   "id",    "op",
+                                      "status", "code", "reason", "fields"};
+  int rejected = 0, rc;
+  uint64_t p = 0, rj = 0;
+  cli_opt opts[] = {{"--rejected", 0, NULL, &rejected}, {NULL, 0, NULL, NULL}};
+  cli_args a;
+  ob_out o;
+
+  memset(&a, 0, sizeof(a));
+  memset(&o, 0, sizeof(o));
+  a.opts = opts;
+  if (cli_open(c))
+    return CLI_ERR;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  o.c = c;
+  if (c->json) {
+    fs__json_init(&o.j, stdout);
+    fs__json_begin_array(&o.j);
+  } else if ((rc = fs__table_new(9, heads, CLI_LIST_MAX_ROWS, &o.t)) != 0) {
+    return cli_fail(c, rc, "outbox");
+  }
+  rc = fs_outbox_list(c->r, rejected ? 2 : 0, ob_row, &o);
+  if (c->json) {
+    fs__json_end_array(&o.j);
+    if (fs__json_finish(&o.j) && rc == 0)
+      rc = FS_EIO;
+  } else if (rc == 0) {
+    fs__table_print(o.t, stdout);
+    if (fs_outbox_count(c->r, &p, &rj) == 0)
+      printf("(%" PRIu64 " pending, %" PRIu64 " rejected)\n", p, rj);
+  }
+  fs__table_free(o.t);
+  return rc ? cli_fail(c, rc, "outbox") : CLI_OK;
+}

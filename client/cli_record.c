@@ -1,0 +1,432 @@
+/* cli_record.c - the generic record commands (add/log, edit, show, list,
+ * delete) for every kind, plus customer grade and search.  Field options
+ * come from the model tables, so a new field needs no CLI code. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fs_errno.h"
+#include "json.h"
+#include "table.h"
+#include "validate.h"
+
+/* Nonzero if s is neither a date nor a date-time. */
+static int bad_when(const char *s) {
+  return fs__valid_date(s) != 0 && fs__valid_datetime(s) != 0;
+}
+
+static const fs_kind_def *cmd_kind(cli_ctx *c) { return fs__kind_by_name(c->cmd->kind); }
+
+/* ---- output ------------------------------------------------------------------ */
+
+void cli_json_record(void *json, fs_record *rec) {
+  fs_json *j = json;
+  const fs_kind_def *kd = fs__kind_by_name(fs_record_kind(rec));
+
+  fs__json_begin_object(j);
+  fs__json_key(j, "id");
+  fs__json_string(j, fs_record_id(rec));
+  fs__json_key(j, "kind");
+  fs__json_string(j, kd->name);
+  fs__json_key(j, "owner");
+  fs__json_string(j, fs_record_owner(rec));
+  fs__json_key(j, "author");
+  fs__json_string(j, fs_record_author(rec));
+  for (int i = 0; i < kd->nfields; i++) {
+    const fs_field *f = &kd->fields[i];
+    const char *v = fs_record_get(rec, f->name);
+    fs__json_key(j, f->name);
+    if (v == NULL)
+      fs__json_null(j);
+    else if (f->type == FS_FT_BOOL)
+      fs__json_bool(j, strcmp(v, "yes") == 0);
+    else if (f->type == FS_FT_INT)
+      fs__json_int(j, strtoll(v, NULL, 10));
+    else
+      fs__json_string(j, v);
+  }
+  fs__json_end_object(j);
+}
+
+/* Columns of the human list per kind ("id" is the short id). */
+/* Ids start with 12 hex chars of creation time: 16 chars are a usable
+ * unique prefix (fs_resolve_id accepts prefixes). */
+static const char *const *list_columns(fs_kind k) {
+  static const char *const customer[] = {"id", "archive_no", "name", "grade", "phone",
+                                         "next_contact", "owner", NULL};
+  static const char *const grade_change[] = {"id", "date", "grade", "prev_grade", "note", NULL};
+  static const char *const contact[] = {"id", "name", "rank", "buying_role", "stance", "phone",
+                                        NULL};
+  static const char *const visit[] = {"id", "at", "method", "stage", "attitude", "place",
+                                      "next_contact", NULL};
+  static const char *const opportunity[] = {"id", "title", "amount", "stage", "status",
+                                            "follow_up", NULL};
+  static const char *const showroom[] = {"id", "arrived", "visitor", "phone", "model", "grade",
+                                         "rep_on_duty", NULL};
+  static const char *const lost[] = {"id", "lost_date", "reason", "competitor", "confirmed",
+                                     NULL};
+  switch (k) {
+  case FS_KIND_CUSTOMER: return customer;
+  case FS_KIND_GRADE_CHANGE: return grade_change;
+  case FS_KIND_CONTACT: return contact;
+  case FS_KIND_VISIT: return visit;
+  case FS_KIND_OPPORTUNITY: return opportunity;
+  case FS_KIND_SHOWROOM: return showroom;
+  default: return lost;
+  }
+}
+
+typedef struct list_out {
+  cli_ctx *c;
+  fs_json json;
+  fs_table *t;
+  const char *const *cols;
+  int ncols;
+  int count;
+} list_out;
+
+static int list_row(void *arg, fs_record *rec) {
+  list_out *o = arg;
+  const char *cells[FS_TABLE_MAX_COLS];
+  char shortid[17];
+
+  o->count++;
+  if (o->c->json) {
+    cli_json_record(&o->json, rec);
+    return 0;
+  }
+  for (int i = 0; i < o->ncols; i++) {
+    if (strcmp(o->cols[i], "id") == 0) {
+      snprintf(shortid, sizeof(shortid), "%s", fs_record_id(rec));
+      cells[i] = shortid;
+    } else if (strcmp(o->cols[i], "owner") == 0) {
+      cells[i] = fs_record_owner(rec);
+    } else {
+      cells[i] = fs_record_get(rec, o->cols[i]);
+    }
+  }
+  return fs__table_add(o->t, cells);
+}
+
+static int run_list(cli_ctx *c, const fs_kind_def *kd, const fs_query *q) {
+  list_out o;
+  int rc;
+
+  memset(&o, 0, sizeof(o));
+  o.c = c;
+  o.cols = list_columns(kd->kind);
+  while (o.cols[o.ncols])
+    o.ncols++;
+  if (c->json) {
+    fs__json_init(&o.json, stdout);
+    fs__json_begin_array(&o.json);
+  } else {
+    rc = fs__table_new(o.ncols, o.cols, CLI_LIST_MAX_ROWS, &o.t);
+    if (rc)
+      return cli_fail(c, rc, "list");
+  }
+  rc = fs_list(c->r, kd->name, q, list_row, &o);
+  if (rc) {
+    fs__table_free(o.t);
+    if (c->json) {
+      fs__json_end_array(&o.json);
+      fs__json_finish(&o.json);
+    }
+    return cli_fail(c, rc, "list");
+  }
+  if (c->json) {
+    fs__json_end_array(&o.json);
+    rc = fs__json_finish(&o.json);
+  } else {
+    fs__table_print(o.t, stdout);
+    printf("(%d %s)\n", o.count, o.count == 1 ? "record" : "records");
+    fs__table_free(o.t);
+  }
+  return rc ? CLI_ERR : CLI_OK;
+}
+
+/* The card's groups: a heading starts at each of these fields. */
+static const struct {
+  const char *first;
+  const char *title;
+} customer_groups[] = {
+    {"archive_no", "1. Basic data / 基础资料"},
+    {"service_area", "2. Characteristics / 客户特征"},
+    {"sales_performance", "3. Business status / 业务状况"},
+    {"current_activity", "4. Transaction status / 交易现状"},
+    {"grade", "Grade and key account / 确度与重点客户"},
+};
+
+static void show_human(fs_record *rec) {
+  const fs_kind_def *kd = fs__kind_by_name(fs_record_kind(rec));
+  size_t w = 0;
+
+  for (int i = 0; i < kd->nfields; i++) {
+    size_t lw = fs__display_width(kd->fields[i].label);
+    if (lw > w)
+      w = lw;
+  }
+  printf("%s %s  (owner %s, author %s)\n", kd->name, fs_record_id(rec), fs_record_owner(rec),
+         fs_record_author(rec));
+  for (int i = 0; i < kd->nfields; i++) {
+    const fs_field *f = &kd->fields[i];
+    const char *v = fs_record_get(rec, f->name);
+    if (kd->kind == FS_KIND_CUSTOMER) {
+      for (size_t g = 0; g < sizeof(customer_groups) / sizeof(customer_groups[0]); g++)
+        if (strcmp(customer_groups[g].first, f->name) == 0)
+          printf("\n%s\n", customer_groups[g].title);
+    }
+    printf("  ");
+    fs__print_padded(stdout, f->label, w);
+    printf("  %s\n", v ? v : "-");
+  }
+}
+
+/* ---- commands ------------------------------------------------------------------ */
+
+int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
+  const fs_kind_def *kd = cmd_kind(c);
+  const char *customer = NULL;
+  cli_opt opts[] = {{"--customer", 1, &customer, NULL}, {NULL, 0, NULL, NULL}};
+  fs_record *rec = NULL;
+  cli_args a;
+  char id[33];
+  int rc;
+
+  memset(&a, 0, sizeof(a));
+  if (cli_open(c))
+    return CLI_ERR;
+  if (fs_record_new(kd->name, &rec))
+    return cli_fail(c, FS_ENOMEM, "add");
+  a.opts = (kd->flags & FS_K_CHILD) ? opts : NULL;
+  a.rec = rec;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc == CLI_OK && customer) {
+    cli_args b;
+    char *one[2] = {"--customer-id", (char *)customer};
+    memset(&b, 0, sizeof(b));
+    b.rec = rec;
+    rc = cli_parse(c, 2, one, &b);
+  }
+  if (rc)
+    goto out;
+  rc = fs_create(c->r, rec, id);
+  if (rc) {
+    rc = cli_fail(c, rc, kd->name);
+    goto out;
+  }
+  if (c->json) {
+    fs_json j;
+    fs__json_init(&j, stdout);
+    cli_json_record(&j, rec);
+    rc = fs__json_finish(&j) ? CLI_ERR : CLI_OK;
+  } else if (kd->kind == FS_KIND_CUSTOMER) {
+    printf("created customer %s %s\n", fs_record_get(rec, "archive_no"), id);
+  } else {
+    printf("created %s %s\n", kd->name, id);
+  }
+out:
+  fs_record_free(rec);
+  return rc;
+}
+
+int cli_cmd_edit(cli_ctx *c, int argc, char **argv) {
+  const fs_kind_def *kd = cmd_kind(c);
+  fs_record *rec = NULL;
+  cli_args a;
+  char id[33];
+  int rc;
+
+  memset(&a, 0, sizeof(a));
+  if (cli_open(c))
+    return CLI_ERR;
+  if (fs_record_new(kd->name, &rec))
+    return cli_fail(c, FS_ENOMEM, "edit");
+  a.rec = rec;
+  a.minpos = a.maxpos = 1;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    goto out;
+  if (fs_resolve_id(c->r, kd->name, a.pos[0], id)) {
+    rc = cli_fail(c, FS_ENOTFOUND, a.pos[0]);
+    goto out;
+  }
+  rc = fs_update(c->r, kd->name, id, rec);
+  if (rc) {
+    rc = cli_fail(c, rc, kd->name);
+    goto out;
+  }
+  if (!c->json)
+    printf("updated %s %s\n", kd->name, id);
+  else
+    printf("{\"id\":\"%s\",\"updated\":true}\n", id);
+out:
+  fs_record_free(rec);
+  return rc;
+}
+
+int cli_cmd_show(cli_ctx *c, int argc, char **argv) {
+  const fs_kind_def *kd = cmd_kind(c);
+  fs_record *rec = NULL;
+  cli_args a;
+  char id[33];
+  int rc;
+
+  memset(&a, 0, sizeof(a));
+  a.minpos = a.maxpos = 1;
+  if (cli_open(c))
+    return CLI_ERR;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  if (fs_resolve_id(c->r, kd->name, a.pos[0], id))
+    return cli_fail(c, FS_ENOTFOUND, a.pos[0]);
+  rc = fs_get(c->r, kd->name, id, &rec);
+  if (rc)
+    return cli_fail(c, rc, a.pos[0]);
+  if (c->json) {
+    fs_json j;
+    fs__json_init(&j, stdout);
+    cli_json_record(&j, rec);
+    rc = fs__json_finish(&j) ? CLI_ERR : CLI_OK;
+  } else {
+    show_human(rec);
+  }
+  fs_record_free(rec);
+  return rc;
+}
+
+int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
+  const fs_kind_def *kd = cmd_kind(c);
+  const char *grade = NULL, *owner = NULL, *search = NULL, *customer = NULL, *from = NULL,
+             *to = NULL, *limit = NULL, *offset = NULL, *order = NULL;
+  cli_opt opts[12];
+  int n = 0, rc;
+  char cid[33];
+  fs_query q;
+  cli_args a;
+
+  /* Only the filters that apply to this kind are options. */
+  memset(opts, 0, sizeof(opts));
+  if (fs__field_index(kd, "grade") >= 0)
+    opts[n++] = (cli_opt){"--grade", 1, &grade, NULL};
+  if (fs__field_index(kd, "customer_id") >= 0)
+    opts[n++] = (cli_opt){"--customer", 1, &customer, NULL};
+  if (kd->kind == FS_KIND_VISIT || kd->kind == FS_KIND_SHOWROOM ||
+      kd->kind == FS_KIND_GRADE_CHANGE || kd->kind == FS_KIND_LOST_REVIEW) {
+    opts[n++] = (cli_opt){"--from", 1, &from, NULL};
+    opts[n++] = (cli_opt){"--to", 1, &to, NULL};
+  }
+  opts[n++] = (cli_opt){"--owner", 1, &owner, NULL};
+  opts[n++] = (cli_opt){"--search", 1, &search, NULL};
+  opts[n++] = (cli_opt){"--limit", 1, &limit, NULL};
+  opts[n++] = (cli_opt){"--offset", 1, &offset, NULL};
+  opts[n++] = (cli_opt){"--order", 1, &order, NULL};
+  memset(&a, 0, sizeof(a));
+  a.opts = opts;
+  if (cli_open(c))
+    return CLI_ERR;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  memset(&q, 0, sizeof(q));
+  if (grade && fs__enum_index(fs__grades, grade) < 0) {
+    fprintf(stderr, "fieldsync: grade: \"%s\" is not one of O, A, B, C, delivered, lost\n",
+            grade);
+    return CLI_ERR;
+  }
+  if ((from && bad_when(from)) || (to && bad_when(to))) {
+    fprintf(stderr, "fieldsync: %s: \"%s\" is not a date (YYYY-MM-DD)\n",
+            from && bad_when(from) ? "from" : "to",
+            from && bad_when(from) ? from : to);
+    return CLI_ERR;
+  }
+  if (customer) {
+    if (fs_resolve_id(c->r, "customer", customer, cid))
+      return cli_fail(c, FS_ENOTFOUND, "customer");
+    q.customer_id = cid;
+  }
+  if (limit && (q.limit = atoi(limit)) <= 0)
+    return cli_usage_error(c, "--limit wants a positive number, not", limit);
+  if (offset && (q.offset = atoi(offset)) < 0)
+    return cli_usage_error(c, "--offset wants a number, not", offset);
+  q.grade = grade;
+  q.owner = owner;
+  q.search = search;
+  q.from = from;
+  q.to = to;
+  q.order = order;
+  return run_list(c, kd, &q);
+}
+
+int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
+  const fs_kind_def *kd = cmd_kind(c);
+  cli_args a;
+  char id[33];
+  int rc;
+
+  memset(&a, 0, sizeof(a));
+  a.minpos = a.maxpos = 1;
+  if (cli_open(c))
+    return CLI_ERR;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  if (fs_resolve_id(c->r, kd->name, a.pos[0], id))
+    return cli_fail(c, FS_ENOTFOUND, a.pos[0]);
+  rc = fs_delete(c->r, kd->name, id);
+  if (rc)
+    return cli_fail(c, rc, kd->name);
+  if (c->json)
+    printf("{\"id\":\"%s\",\"deleted\":true}\n", id);
+  else
+    printf("deleted %s %s\n", kd->name, id);
+  return CLI_OK;
+}
+
+int cli_cmd_grade(cli_ctx *c, int argc, char **argv) {
+  const char *date = NULL, *delivery = NULL;
+  cli_opt opts[] = {{"--date", 1, &date, NULL},
+                    {"--delivery-date", 1, &delivery, NULL},
+                    {NULL, 0, NULL, NULL}};
+  cli_args a;
+  char id[33];
+  int rc;
+
+  memset(&a, 0, sizeof(a));
+  a.opts = opts;
+  a.minpos = a.maxpos = 2;
+  if (cli_open(c))
+    return CLI_ERR;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  if (fs_resolve_id(c->r, "customer", a.pos[0], id))
+    return cli_fail(c, FS_ENOTFOUND, a.pos[0]);
+  rc = fs_customer_set_grade(c->r, id, a.pos[1], date, delivery);
+  if (rc)
+    return cli_fail(c, rc, "customer grade");
+  if (c->json)
+    printf("{\"id\":\"%s\",\"grade\":\"%s\"}\n", id, a.pos[1]);
+  else
+    printf("customer %s is now grade %s\n", id, a.pos[1]);
+  return CLI_OK;
+}
+
+int cli_cmd_search(cli_ctx *c, int argc, char **argv) {
+  cli_args a;
+  fs_query q;
+  int rc;
+
+  memset(&a, 0, sizeof(a));
+  a.minpos = a.maxpos = 1;
+  if (cli_open(c))
+    return CLI_ERR;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  memset(&q, 0, sizeof(q));
+  q.search = a.pos[0];
+  return run_list(c, fs__kind_def(FS_KIND_CUSTOMER), &q);
+}

@@ -1,0 +1,38 @@
+/* table.h - aligned text tables for human output, with display widths that
+ * count East Asian Wide/Fullwidth characters (Chinese) as two columns.
+ * Independent of the locale: the width table is built in.
+ *
+ * A table is bounded at creation: at most max_rows rows; each cell is cut
+ * to FS_TABLE_CELL_MAX display columns (with "..." marking the cut) and
+ * newlines/tabs in cells print as spaces. */
+#ifndef FS_CLIENT_TABLE_H
+#define FS_CLIENT_TABLE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define FS_TABLE_MAX_COLS 16
+#define FS_TABLE_CELL_MAX 40
+
+typedef struct fs_table fs_table;
+
+/* Display columns of one code point: 0 (controls, combining marks),
+ * 1, or 2 (East Asian Wide and Fullwidth). */
+int fs__cp_width(unsigned cp);
+/* Display columns of a UTF-8 string (invalid bytes count 1 each). */
+size_t fs__display_width(const char *s);
+
+/* ncols 1..FS_TABLE_MAX_COLS headers (copied).  FS_EINVAL, FS_ENOMEM. */
+int fs__table_new(int ncols, const char *const *headers, size_t max_rows, fs_table **out);
+/* Adds a row of ncols cells (NULL prints as ""; copied).  FS_EOVERFLOW
+ * after max_rows rows, FS_ENOMEM. */
+int fs__table_add(fs_table *t, const char *const *cells);
+size_t fs__table_rows(const fs_table *t);
+/* Prints headers and rows, columns separated by two spaces, padded to
+ * display width (no trailing blanks). */
+void fs__table_print(const fs_table *t, FILE *f);
+void fs__table_free(fs_table *t); /* takes NULL */
+/* Prints s padded with spaces to `width` display columns. */
+void fs__print_padded(FILE *f, const char *s, size_t width);
+
+#endif
