@@ -17,7 +17,7 @@ typedef struct ob_out {
 
 static int ob_row(void *arg, const fs_outbox_entry *e) {
   ob_out *o = arg;
-  char counter[24], when[32], code[48], shortid[9];
+  char counter[24], when[32], code[48], shortid[17];
   time_t t = (time_t)(e->created_at / 1000);
   struct tm tm;
 
