@@ -10,8 +10,8 @@
 
 /* THE command table.  Two-word names are matched before one-word ones. */
 static const cli_cmd commands[] = {
-    {"init", cli_cmd_init, "set up a local replica and its identity",
-     "--staff CODE [--role rep|manager|admin] [--slot N] [--device N]", NULL},
+    {"init", cli_cmd_init, "enroll this device with a token, or set up an offline replica",
+     "--token TOKEN | --staff CODE [--role rep|manager|admin] [--slot N] [--device N]", NULL},
     {"customer add", cli_cmd_add, "create a customer card", "--name NAME --grade G [--FIELD VALUE...]",
      "customer"},
     {"customer edit", cli_cmd_edit, "change fields of a customer card",
@@ -54,6 +54,10 @@ static const cli_cmd commands[] = {
      "--customer ID --lost-date D --reason TEXT", "lost_review"},
     {"lost list", cli_cmd_list, "list lost-sale reviews", "[--customer ID]", "lost_review"},
     {"outbox", cli_cmd_outbox, "list local changes not yet synced", "[--rejected]", NULL},
+    {"sync", cli_cmd_sync, "push local changes and pull what changed (--watch: stay live)",
+     "[--watch] [--addr HOST:PORT] [--page N]", NULL},
+    {"conflicts", cli_cmd_conflicts, "list same-field conflicts and the values that lost", "",
+     NULL},
     {"help", NULL, "show help for a command", "[COMMAND]", NULL},
 };
 #define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))

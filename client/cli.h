@@ -81,5 +81,9 @@ int cli_cmd_delete(cli_ctx *c, int argc, char **argv);
 int cli_cmd_grade(cli_ctx *c, int argc, char **argv);
 int cli_cmd_search(cli_ctx *c, int argc, char **argv);
 int cli_cmd_outbox(cli_ctx *c, int argc, char **argv);
+/* Networked commands (cli_sync.c). */
+int cli_enroll(cli_ctx *c, const char *token);
+int cli_cmd_sync(cli_ctx *c, int argc, char **argv);
+int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv);
 
 #endif

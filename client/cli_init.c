@@ -1,5 +1,5 @@
-/* cli_init.c - `fieldsync init`: a local replica and identity without a
- * daemon (enrollment with a token is a separate command). */
+/* cli_init.c - `fieldsync init`: enrollment with a token from the daemon
+ * (--token), or a local replica and identity without a daemon (--staff). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,8 +23,9 @@ static int parse_num(const char *s, long long lo, long long hi, long long *out) 
 }
 
 int cli_cmd_init(cli_ctx *c, int argc, char **argv) {
-  const char *staff = NULL, *role = "rep", *slot = "1", *device = "0";
-  cli_opt opts[] = {{"--staff", 1, &staff, NULL},
+  const char *staff = NULL, *role = "rep", *slot = "1", *device = "0", *token = NULL;
+  cli_opt opts[] = {{"--token", 1, &token, NULL},
+                    {"--staff", 1, &staff, NULL},
                     {"--role", 1, &role, NULL},
                     {"--slot", 1, &slot, NULL},
                     {"--device", 1, &device, NULL},
@@ -40,8 +41,13 @@ int cli_cmd_init(cli_ctx *c, int argc, char **argv) {
   rc = cli_parse(c, argc, argv, &a);
   if (rc)
     return rc;
+  if (token && staff)
+    return cli_usage_error(c, "give either --token (enroll) or --staff (offline setup)", NULL);
+  if (token)
+    return cli_enroll(c, token);
   if (staff == NULL)
-    return cli_usage_error(c, "--staff CODE is required", NULL);
+    return cli_usage_error(c, "--token TOKEN (or --staff CODE for an offline replica) is required",
+                           NULL);
   memset(&id, 0, sizeof(id));
   snprintf(id.staff, sizeof(id.staff), "%s", staff);
   if (strlen(staff) >= sizeof(id.staff)) {

@@ -161,6 +161,56 @@ typedef int (*fs_outbox_cb)(void *arg, const fs_outbox_entry *e);
 /* Oldest first.  which: 0 all, 1 pending only, 2 rejected only. */
 int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg);
 
+/* ---- sync with fieldsyncd ------------------------------------------------ */
+
+/* Counts of one sync, for progress and the summary. */
+typedef struct fs_sync_stats {
+  uint64_t pushed;     /* changes sent */
+  uint64_t applied, merged, superseded, rejected; /* their outcomes */
+  uint64_t pulled;     /* rows received and stored */
+  uint64_t removed;    /* records evicted (no longer visible here) */
+  uint64_t conflicts;  /* conflict log entries received */
+  uint64_t pages;      /* pull pages committed */
+  uint64_t bytes_sent, bytes_received;
+  int wiped;           /* the daemon ordered this replica erased */
+} fs_sync_stats;
+
+typedef void (*fs_progress_fn)(void *arg, const char *phase, const fs_sync_stats *s);
+
+typedef struct fs_sync_options {
+  int timeout_ms;          /* connect and reply timeout; 0: 15 s */
+  uint32_t page;           /* rows per pull page; 0: the daemon's */
+  const char *addr;        /* override the enrolled daemon address, or NULL */
+  fs_progress_fn progress; /* called after each batch (may be NULL) */
+  void *progress_arg;      /* also passed to on_change */
+  int watch;               /* stay connected; live changes within ms */
+  int watch_poll_ms;       /* how often watch checks the outbox; 0: 200 */
+  volatile int *stop;      /* watch ends when *stop becomes non-zero */
+  void (*on_change)(void *arg, const fs_sync_stats *s); /* after live pulls */
+} fs_sync_options;
+
+/* Enrolls a new device in DIR with a one-time token from `fieldsyncd
+ * enroll`: makes the device key (DIR/device.key, mode 0600), registers it
+ * with the daemon named in the token, and creates the replica with the
+ * identity the daemon assigned.  err receives a message for the user.
+ * FS_ETOKEN*, FS_EEXIST (DIR already enrolled), FS_ECONN, FS_ECRYPTO (the
+ * daemon did not prove the key in the token), FS_EDEPARTED. */
+int fs_enroll(const char *dir, const char *token, int timeout_ms, fs_identity *out,
+              char *err, size_t errlen);
+/* Pushes the outbox, then pulls what changed since the last sync (or, for a
+ * fresh replica, a snapshot).  With opt->watch it then stays connected and
+ * pulls whenever the daemon signals a change, pushing local writes as they
+ * come.  stats and opt may be NULL.  Rejected changes stay in the outbox
+ * with their reason (fs_outbox_list).  If the daemon orders a wipe, every
+ * record is erased, stats->wiped is set and FS_EREVOKED returned: close the
+ * replica and delete DIR.  Errors: FS_ECONN, FS_ETIMEDOUT, FS_EREVOKED,
+ * FS_EUNKNOWN_DEVICE, FS_ENOTENROLLED, FS_EBUSY, FS_EFULL (daemon or local
+ * disk full: nothing is lost, retry later). */
+int fs_sync(fs_replica *r, const fs_sync_options *opt, fs_sync_stats *stats, char *err,
+            size_t errlen);
+/* Wall time (ms) of the last completed pull, 0 if never. */
+int fs_replica_last_sync(fs_replica *r, int64_t *ms);
+
 #ifdef __cplusplus
 }
 #endif

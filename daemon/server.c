@@ -389,8 +389,13 @@ static int push_run(fs_writer_job *job, fs_central *central) {
                            "oldest_unsynced=?3 WHERE id=?4",
                            -1, &st, NULL) == SQLITE_OK) {
       sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__now_ms());
-      sqlite3_bind_int64(st, 2, (sqlite3_int64)p->outbox);
-      sqlite3_bind_int64(st, 3, (sqlite3_int64)p->oldest);
+      /* The device reported its depth before this push; what is left is
+       * what this push did not carry. */
+      sqlite3_bind_int64(st, 2, (sqlite3_int64)(p->outbox > p->n ? p->outbox - p->n : 0));
+      if (p->outbox > p->n)
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)p->oldest);
+      else
+        sqlite3_bind_null(st, 3);
       sqlite3_bind_int64(st, 4, (sqlite3_int64)pj->c->dev.id);
       rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs__db_err(db, sqlite3_errcode(db));
     }

@@ -1,0 +1,212 @@
+/* cli_sync.c - the networked commands of the fieldsync CLI: enrollment
+ * (init --token), sync [--watch], conflicts. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "db.h"
+#include "fieldsync.h"
+#include "json.h"
+#include "replica.h"
+#include "strbuf.h"
+
+static volatile int stop_flag;
+
+static void on_stop(int sig) {
+  (void)sig;
+  stop_flag = 1;
+}
+
+int cli_enroll(cli_ctx *c, const char *token) {
+  fs_identity id;
+  char err[512];
+  int rc;
+
+  rc = fs_enroll(c->data, token, 15000, &id, err, sizeof(err));
+  if (rc) {
+    fprintf(stderr, "fieldsync: enrollment failed: %s\n", err);
+    return CLI_ERR;
+  }
+  if (c->json)
+    printf("{\"staff\":\"%s\",\"role\":\"%s\",\"device\":%llu,\"slot\":%d,\"data\":", id.staff,
+           id.role, (unsigned long long)id.device_id, id.slot);
+  if (c->json) {
+    fs__strbuf b;
+    fs__strbuf_init(&b, 8192);
+    fs__strbuf_json_str(&b, c->data);
+    printf("%s}\n", b.s ? b.s : "\"\"");
+    fs__strbuf_release(&b);
+  } else {
+    printf("enrolled device %llu for %s (%s), archive slot %d, data in %s\n"
+           "next: fieldsync sync\n",
+           (unsigned long long)id.device_id, id.staff, id.role, id.slot, c->data);
+  }
+  return CLI_OK;
+}
+
+static void show_progress(void *arg, const char *phase, const fs_sync_stats *s) {
+  (void)arg;
+  if (!isatty(STDERR_FILENO))
+    return;
+  fprintf(stderr, "\r%-5s pushed %llu, pulled %llu, removed %llu, %.1f KiB in, %.1f KiB out   ",
+          phase, (unsigned long long)s->pushed, (unsigned long long)s->pulled,
+          (unsigned long long)s->removed, (double)s->bytes_received / 1024.0,
+          (double)s->bytes_sent / 1024.0);
+  if (strcmp(phase, "done") == 0)
+    fputc('\n', stderr);
+}
+
+static void print_summary(cli_ctx *c, const fs_sync_stats *s, int rc, const char *err) {
+  if (c->json) {
+    printf("{\"ok\":%s,\"pushed\":%llu,\"applied\":%llu,\"merged\":%llu,\"superseded\":%llu,"
+           "\"rejected\":%llu,\"pulled\":%llu,\"removed\":%llu,\"conflicts\":%llu,"
+           "\"bytes_sent\":%llu,\"bytes_received\":%llu,\"wiped\":%s",
+           rc ? "false" : "true", (unsigned long long)s->pushed,
+           (unsigned long long)s->applied, (unsigned long long)s->merged,
+           (unsigned long long)s->superseded, (unsigned long long)s->rejected,
+           (unsigned long long)s->pulled, (unsigned long long)s->removed,
+           (unsigned long long)s->conflicts, (unsigned long long)s->bytes_sent,
+           (unsigned long long)s->bytes_received, s->wiped ? "true" : "false");
+    if (rc) {
+      fs__strbuf b;
+      fs__strbuf_init(&b, 4096);
+      fs__strbuf_json_str(&b, err);
+      printf(",\"error\":%s", b.s ? b.s : "\"\"");
+      fs__strbuf_release(&b);
+    }
+    printf("}\n");
+    fflush(stdout);
+    return;
+  }
+  printf("synced: pushed %llu (applied %llu, merged %llu, superseded %llu, rejected %llu), "
+         "pulled %llu, removed %llu, conflicts %llu\n",
+         (unsigned long long)s->pushed, (unsigned long long)s->applied,
+         (unsigned long long)s->merged, (unsigned long long)s->superseded,
+         (unsigned long long)s->rejected, (unsigned long long)s->pulled,
+         (unsigned long long)s->removed, (unsigned long long)s->conflicts);
+  if (s->rejected)
+    printf("%llu change(s) rejected: see `fieldsync outbox --rejected`\n",
+           (unsigned long long)s->rejected);
+  fflush(stdout);
+}
+
+static void on_live(void *arg, const fs_sync_stats *s) {
+  cli_ctx *c = arg;
+  print_summary(c, s, 0, NULL);
+}
+
+int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
+  fs_sync_options o;
+  fs_sync_stats s;
+  char err[512];
+  const char *addr = NULL, *page = NULL;
+  int watch = 0, rc;
+  cli_opt opts[] = {{"--watch", 0, NULL, &watch},
+                    {"--addr", 1, &addr, NULL},
+                    {"--page", 1, &page, NULL},
+                    {NULL, 0, NULL, NULL}};
+  cli_args a;
+
+  memset(&a, 0, sizeof(a));
+  a.opts = opts;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  if (cli_open(c) != CLI_OK)
+    return CLI_ERR;
+  memset(&o, 0, sizeof(o));
+  o.addr = addr;
+  o.page = page ? (uint32_t)strtoul(page, NULL, 10) : 0;
+  o.progress = show_progress;
+  o.progress_arg = c;
+  o.watch = watch;
+  o.stop = &stop_flag;
+  o.on_change = on_live;
+  if (watch) {
+    signal(SIGINT, on_stop);
+    signal(SIGTERM, on_stop);
+  }
+  rc = fs_sync(c->r, &o, &s, err, sizeof(err));
+  print_summary(c, &s, rc, err);
+  if (s.wiped) {
+    int wrc = fs__replica_wipe(c->r);
+    c->r = NULL;
+    fprintf(stderr, "fieldsync: this device was revoked; its replica has been erased%s\n",
+            wrc ? " (some files could not be removed)" : "");
+    return CLI_ERR;
+  }
+  if (rc) {
+    fprintf(stderr, "fieldsync: sync failed: %s\n", err);
+    return CLI_ERR;
+  }
+  return CLI_OK;
+}
+
+int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
+  sqlite3_stmt *st = NULL;
+  cli_args a;
+  int rc, n = 0;
+  fs__strbuf out;
+
+  memset(&a, 0, sizeof(a));
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  if (cli_open(c) != CLI_OK)
+    return CLI_ERR;
+  rc = sqlite3_prepare_v2(fs__replica_db(c->r),
+                          "SELECT kind, record_id, field, COALESCE(loser,''), loser_hlc, "
+                          "COALESCE(winner,''), winner_hlc, COALESCE(loser_author,''), at "
+                          "FROM conflicts ORDER BY id",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return cli_fail(c, FS_EDB, "conflicts");
+  fs__strbuf_init(&out, 64u << 20);
+  if (c->json)
+    fs__strbuf_printf(&out, "[");
+  else
+    fs__strbuf_printf(&out, "%-12s %-12s %-16s %-24s %-24s %-6s\n", "KIND", "ID", "FIELD",
+                      "KEPT", "LOST", "BY");
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char *kind = (const char *)sqlite3_column_text(st, 0);
+    const char *id = (const char *)sqlite3_column_text(st, 1);
+    const char *field = (const char *)sqlite3_column_text(st, 2);
+    const char *loser = (const char *)sqlite3_column_text(st, 3);
+    const char *winner = (const char *)sqlite3_column_text(st, 5);
+    const char *author = (const char *)sqlite3_column_text(st, 7);
+    if (c->json) {
+      fs__strbuf_printf(&out, "%s{\"kind\":", n ? "," : "");
+      fs__strbuf_json_str(&out, kind);
+      fs__strbuf_printf(&out, ",\"id\":");
+      fs__strbuf_json_str(&out, id);
+      fs__strbuf_printf(&out, ",\"field\":");
+      fs__strbuf_json_str(&out, field);
+      fs__strbuf_printf(&out, ",\"kept\":");
+      fs__strbuf_json_str(&out, winner);
+      fs__strbuf_printf(&out, ",\"lost\":");
+      fs__strbuf_json_str(&out, loser);
+      fs__strbuf_printf(&out, ",\"lost_by\":");
+      fs__strbuf_json_str(&out, author);
+      fs__strbuf_printf(&out, ",\"at\":%lld}", (long long)sqlite3_column_int64(st, 8));
+    } else {
+      fs__strbuf_printf(&out, "%-12s %-12.12s %-16s ", kind, id, field);
+      fs__strbuf_pad(&out, winner, 24);
+      fs__strbuf_printf(&out, " ");
+      fs__strbuf_pad(&out, loser, 24);
+      fs__strbuf_printf(&out, " %-6s\n", author);
+    }
+    n++;
+  }
+  sqlite3_finalize(st);
+  if (c->json)
+    fs__strbuf_printf(&out, "]\n");
+  else if (n == 0)
+    fs__strbuf_printf(&out, "no conflicts\n");
+  fputs(out.s ? out.s : "", stdout);
+  fs__strbuf_release(&out);
+  return CLI_OK;
+}

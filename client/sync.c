@@ -1,0 +1,537 @@
+/* sync.c - the client's sync engine: enrollment, push, pull, watch.
+ *
+ * One sync:
+ *
+ *   connect + handshake (HELLO: cursor, outbox depth; WELCOME: clock)
+ *   PUSH   pending outbox in batches  -> PUSH_RESULT: ack or reject each
+ *   PULL   from cursor                -> PULL_BATCH* EVICT* CONFLICTS?
+ *                                        CHECKPOINT{cursor, more}
+ *          batches are applied inside one replica transaction that also
+ *          stores the new cursor at CHECKPOINT; a cut-off pull rolls back
+ *          and resumes from the old cursor with nothing lost or doubled
+ *   (watch) wait for NOTIFY or local changes; PING when idle
+ *   WIPE   at any point: the replica is erased (after the final upload)
+ *
+ * Pushes go before pulls so the daemon has our edits before we take its
+ * view: the pulled rows then already contain our merged changes.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "db.h"
+#include "fieldsync.h"
+#include "fs_errno.h"
+#include "hlc.h"
+#include "keys.h"
+#include "log.h"
+#include "msg.h"
+#include "net.h"
+#include "outbox.h"
+#include "replica.h"
+#include "token.h"
+
+#define SW_NAME "fieldsync/0.1.0"
+#define PUSH_BATCH_MAX 2000
+#define PING_EVERY_MS 30000
+
+static void progress(const fs_sync_options *o, const char *phase, const fs_sync_stats *s) {
+  if (o && o->progress)
+    o->progress(o->progress_arg, phase, s);
+}
+
+static int set_err(char *err, size_t errlen, int rc, const char *msg) {
+  if (err && errlen)
+    snprintf(err, errlen, "%s", msg && *msg ? msg : fs_strerror(rc));
+  return rc;
+}
+
+/* ---- enrollment ------------------------------------------------------ */
+
+int fs_enroll(const char *dir, const char *token_text, int timeout_ms, fs_identity *out,
+              char *err, size_t errlen) {
+  fs_token *t = NULL;
+  fs_keypair *kp = NULL;
+  fs_replica *r = NULL;
+  fs_identity id;
+  fs_net net;
+  fs_msg hello, welcome;
+  char keypath[4096], pub[FS_KEY_B64_LEN + 1];
+  int rc;
+
+  memset(&welcome, 0, sizeof(welcome));
+  if (sodium_init() < 0)
+    return set_err(err, errlen, FS_ECRYPTO, "libsodium failed to initialise");
+  t = sodium_malloc(sizeof(*t));
+  if (t == NULL)
+    return set_err(err, errlen, FS_ENOMEM, NULL);
+  rc = fs__token_parse(token_text, strlen(token_text), t);
+  if (rc) {
+    set_err(err, errlen, rc, "the enrollment token is malformed; copy it again in full");
+    goto out;
+  }
+  if (t->expires_at <= fs__now_ms() / 1000) {
+    rc = set_err(err, errlen, FS_ETOKEN_EXPIRED,
+                 "the enrollment token has expired; ask for a new one (fieldsyncd enroll)");
+    goto out;
+  }
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    rc = set_err(err, errlen, FS_EIO, "cannot create the data directory");
+    goto out;
+  }
+  snprintf(keypath, sizeof(keypath), "%s/device.key", dir);
+  if (access(keypath, F_OK) == 0) {
+    rc = set_err(err, errlen, FS_EEXIST,
+                 "this directory already holds an enrolled device (device.key exists)");
+    goto out;
+  }
+  rc = fs__keypair_generate(&kp);
+  if (rc == 0)
+    rc = fs__keypair_save(kp, keypath);
+  if (rc) {
+    set_err(err, errlen, rc, "cannot write the device key");
+    goto out;
+  }
+  fs__msg_init(&hello, FS_MSG_HELLO);
+  hello.u.hello.sw = SW_NAME;
+  hello.u.hello.time = fs__now_ms();
+  hello.u.hello.want = FS_WANT_SYNC;
+  hello.u.hello.token = (char *)token_text;
+  rc = fs__net_open(&net, t->addr, kp, t->daemon_pub, &hello, timeout_ms, &welcome);
+  if (rc) {
+    set_err(err, errlen, rc, net.err);
+    /* No identity was made: drop the unused key so a retry can enroll. */
+    unlink(keypath);
+    snprintf(keypath, sizeof(keypath), "%s/device.key.pub", dir);
+    unlink(keypath);
+    goto out;
+  }
+  fs__net_close(&net);
+  memset(&id, 0, sizeof(id));
+  snprintf(id.staff, sizeof(id.staff), "%s", welcome.u.welcome.staff);
+  snprintf(id.role, sizeof(id.role), "%s", welcome.u.welcome.role);
+  id.device_id = welcome.u.welcome.device;
+  id.slot = (int)welcome.u.welcome.slot;
+  rc = fs_replica_init(dir, &id, &r);
+  if (rc) {
+    set_err(err, errlen, rc, "cannot create the replica");
+    goto out;
+  }
+  fs__key_to_text(t->daemon_pub, pub);
+  rc = fs__meta_set_text(fs__replica_db(r), "daemon_addr", t->addr);
+  if (rc == 0)
+    rc = fs__meta_set_text(fs__replica_db(r), "daemon_pub", pub);
+  if (rc == 0)
+    rc = fs__meta_set_int(fs__replica_db(r), "last_sync", (long long)fs__now_ms());
+  if (rc) {
+    set_err(err, errlen, rc, "cannot store the daemon address");
+    goto out;
+  }
+  if (out)
+    *out = id;
+out:
+  fs_replica_close(r);
+  fs__msg_release(&welcome);
+  fs__keypair_free(kp);
+  if (t) {
+    fs__token_wipe(t);
+    sodium_free(t);
+  }
+  return rc;
+}
+
+/* ---- connection ------------------------------------------------------ */
+
+typedef struct session {
+  fs_replica *r;
+  fs_net net;
+  const fs_sync_options *o;
+  fs_sync_stats *st;
+  char *err;
+  size_t errlen;
+  int wiped;
+} session;
+
+static int session_open(session *s, unsigned want) {
+  sqlite3 *db = fs__replica_db(s->r);
+  char addr[256], pubtxt[64], keypath[4200];
+  uint8_t pub[32];
+  fs_keypair *kp = NULL;
+  fs_msg hello, welcome;
+  uint64_t cursor = 0, pending = 0, rejected = 0, oldest = 0;
+  int rc;
+
+  if (fs__meta_get_text(db, "daemon_addr", addr, sizeof(addr)) ||
+      fs__meta_get_text(db, "daemon_pub", pubtxt, sizeof(pubtxt)))
+    return set_err(s->err, s->errlen, FS_ENOTENROLLED,
+                   "this replica was set up offline and has no daemon; enroll it with "
+                   "fieldsync init --token TOKEN");
+  if (s->o && s->o->addr)
+    snprintf(addr, sizeof(addr), "%s", s->o->addr);
+  rc = fs__key_from_text(pubtxt, strlen(pubtxt), pub);
+  if (rc)
+    return set_err(s->err, s->errlen, rc, "the stored daemon key is damaged");
+  snprintf(keypath, sizeof(keypath), "%s/device.key", s->r->dir);
+  rc = fs__keypair_load(&kp, keypath);
+  if (rc)
+    return set_err(s->err, s->errlen, rc, "cannot load the device key (device.key)");
+  fs__replica_cursor_get(s->r, &cursor);
+  fs_outbox_count(s->r, &pending, &rejected);
+  fs__outbox_oldest(s->r, &oldest);
+  fs__msg_init(&hello, FS_MSG_HELLO);
+  hello.u.hello.sw = SW_NAME;
+  hello.u.hello.time = fs__now_ms();
+  hello.u.hello.cursor = cursor;
+  hello.u.hello.outbox = pending;
+  hello.u.hello.oldest = oldest;
+  hello.u.hello.want = want;
+  rc = fs__net_open(&s->net, addr, kp, pub, &hello, s->o ? s->o->timeout_ms : 0, &welcome);
+  fs__keypair_free(kp);
+  if (rc)
+    return set_err(s->err, s->errlen, rc, s->net.err);
+  /* The daemon's clock corrects ours: stamps stay close to real time even
+   * on a device whose clock runs days ahead or behind. */
+  {
+    int64_t off = (int64_t)welcome.u.welcome.time - (int64_t)fs__now_ms();
+    fs__hlc_set_offset(fs__replica_hlc(s->r), off);
+    fs__meta_set_int(db, "clock_offset", (long long)off);
+  }
+  if (welcome.u.welcome.wipe)
+    s->wiped = 1; /* upload first, then erase when WIPE arrives */
+  fs__msg_release(&welcome);
+  return 0;
+}
+
+/* Erases every record and the identity, then the files; used on WIPE. */
+static void wipe_contents(fs_replica *r) {
+  sqlite3 *db = fs__replica_db(r);
+  for (int k = 0; k < FS_KIND__COUNT; k++) {
+    char sql[128];
+    snprintf(sql, sizeof(sql), "DELETE FROM \"%s\"", fs__kind_def((fs_kind)k)->table);
+    fs__db_exec(db, sql);
+  }
+  fs__db_exec(db, "DELETE FROM outbox");
+  fs__db_exec(db, "DELETE FROM conflicts");
+  fs__db_exec(db, "DELETE FROM notices");
+  fs__db_exec(db, "DELETE FROM meta");
+  fs__db_exec(db, "VACUUM");
+}
+
+static int handle_async(session *s, fs_msg *m) {
+  switch (m->type) {
+  case FS_MSG_WIPE:
+    FS_WARN("daemon ordered this replica erased: %s", m->u.wipe.reason);
+    wipe_contents(s->r);
+    s->st->wiped = 1;
+    return set_err(s->err, s->errlen, FS_EREVOKED,
+                   "the daemon ordered this device erased; its replica is wiped");
+  case FS_MSG_ERROR:
+    return set_err(s->err, s->errlen, m->u.error.code ? m->u.error.code : FS_EPROTO,
+                   m->u.error.text);
+  case FS_MSG_NOTIFY:
+  case FS_MSG_PONG:
+    return 1; /* ignorable here */
+  case FS_MSG_NOTICE:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* ---- push ------------------------------------------------------------ */
+
+static int push_all(session *s) {
+  fs_change *ch = NULL;
+  size_t n = 0;
+  int rc = 0;
+
+  for (;;) {
+    fs_msg m, res;
+    fs_push_enc enc;
+    fs_buf b;
+    uint64_t pending = 0, rejected = 0, oldest = 0;
+    size_t sent = 0;
+
+    rc = fs__outbox_pending(s->r, PUSH_BATCH_MAX, &ch, &n);
+    if (rc || n == 0)
+      break;
+    fs_outbox_count(s->r, &pending, &rejected);
+    fs__outbox_oldest(s->r, &oldest);
+    fs__buf_init(&b, FS_MSG_MAX_BYTES);
+    rc = fs__push_begin(&enc, &b, pending, oldest, FS_MSG_MAX_BYTES - 64);
+    for (; rc == 0 && sent < n; sent++) {
+      rc = fs__push_add(&enc, &ch[sent]);
+      if (rc == FS_ETOOBIG && sent > 0) {
+        rc = 0;
+        break;
+      }
+    }
+    if (rc == 0)
+      rc = fs__push_finish(&enc);
+    if (rc == 0)
+      rc = fs__net_send_raw(&s->net, b.data, b.len);
+    fs__buf_release(&b);
+    if (rc == 0)
+      rc = fs__outbox_attempted(s->r, ch[sent - 1].counter);
+    fs__outbox_changes_free(ch, n);
+    ch = NULL;
+    if (rc)
+      break;
+    s->st->pushed += sent;
+    progress(s->o, "push", s->st);
+    /* Wait for the results; the daemon answers only after its commit. */
+    for (;;) {
+      rc = fs__net_recv(&s->net, &res, -1);
+      if (rc)
+        break;
+      if (res.type == FS_MSG_PUSH_RESULT)
+        break;
+      rc = handle_async(s, &res);
+      fs__msg_release(&res);
+      if (rc < 0)
+        break;
+      rc = 0;
+    }
+    if (rc)
+      break;
+    {
+      fs_outbox_result *or = calloc(res.u.push_result.n + 1, sizeof(*or));
+      if (or == NULL) {
+        fs__msg_release(&res);
+        rc = FS_ENOMEM;
+        break;
+      }
+      for (uint32_t i = 0; i < res.u.push_result.n; i++) {
+        fs_push_result *pr = &res.u.push_result.results[i];
+        or[i].counter = pr->counter;
+        or[i].code = pr->outcome == FS_OUTCOME_REJECTED ? (pr->code ? pr->code : FS_EPROTO) : 0;
+        or[i].reason = pr->reason;
+        switch (pr->outcome) {
+        case FS_OUTCOME_APPLIED: s->st->applied++; break;
+        case FS_OUTCOME_MERGED: s->st->merged++; break;
+        case FS_OUTCOME_SUPERSEDED: s->st->superseded++; break;
+        default: s->st->rejected++; break;
+        }
+      }
+      rc = fs__outbox_settle(s->r, or, res.u.push_result.n);
+      free(or);
+      fs__msg_release(&res);
+      memset(&m, 0, sizeof(m));
+    }
+    if (rc)
+      break;
+  }
+  fs__outbox_changes_free(ch, n);
+  return rc;
+}
+
+/* ---- pull ------------------------------------------------------------ */
+
+static int apply_batch(session *s, const fs_msg_pull_batch *b) {
+  for (uint32_t i = 0; i < b->nrows; i++) {
+    int rc;
+    if (b->rcs && b->rcs[i])
+      continue; /* a column this build does not know; the rest still apply */
+    if (b->rows[i].deleted)
+      rc = fs__replica_evict(s->r, b->rows[i].kind, b->rows[i].id);
+    else
+      rc = fs__replica_apply_row(s->r, &b->rows[i]);
+    if (rc)
+      return rc;
+    s->st->pulled++;
+  }
+  return 0;
+}
+
+static int pull_all(session *s) {
+  sqlite3 *db = fs__replica_db(s->r);
+  int rc = 0, more = 1;
+
+  while (more) {
+    fs_msg m;
+    uint64_t cursor = 0;
+    int in_txn = 0;
+
+    fs__replica_cursor_get(s->r, &cursor);
+    fs__msg_init(&m, FS_MSG_PULL);
+    m.u.pull.cursor = cursor;
+    m.u.pull.limit = s->o && s->o->page ? s->o->page : 0;
+    rc = fs__net_send(&s->net, &m);
+    if (rc)
+      break;
+    for (;;) {
+      fs_msg r;
+      rc = fs__net_recv(&s->net, &r, -1);
+      if (rc)
+        break;
+      if (!in_txn && (r.type == FS_MSG_PULL_BATCH || r.type == FS_MSG_EVICT ||
+                      r.type == FS_MSG_CONFLICTS || r.type == FS_MSG_CHECKPOINT)) {
+        rc = fs__db_begin(db);
+        if (rc) {
+          fs__msg_release(&r);
+          break;
+        }
+        in_txn = 1;
+      }
+      switch (r.type) {
+      case FS_MSG_PULL_BATCH:
+        rc = apply_batch(s, &r.u.pull_batch);
+        break;
+      case FS_MSG_EVICT:
+        for (uint32_t i = 0; rc == 0 && i < r.u.evict.n; i++) {
+          rc = fs__replica_evict(s->r, r.u.evict.items[i].kind, r.u.evict.items[i].id);
+          s->st->removed++;
+        }
+        break;
+      case FS_MSG_CONFLICTS:
+        for (uint32_t i = 0; rc == 0 && i < r.u.conflicts.n; i++) {
+          fs_conflict_item *it = &r.u.conflicts.items[i];
+          rc = fs__replica_conflict_add(s->r, it->kind, it->id, it->field, &it->loser,
+                                        it->loser_hlc, &it->winner, it->winner_hlc,
+                                        it->author, it->at);
+          s->st->conflicts++;
+        }
+        break;
+      case FS_MSG_CHECKPOINT:
+        rc = fs__replica_cursor_set(s->r, r.u.checkpoint.cursor);
+        if (rc == 0)
+          rc = fs__meta_set_int(db, "last_sync", (long long)fs__now_ms());
+        if (rc == 0)
+          rc = fs__db_commit(db);
+        if (rc == 0)
+          in_txn = 0;
+        more = r.u.checkpoint.more;
+        s->st->pages++;
+        break;
+      default:
+        rc = handle_async(s, &r);
+        rc = rc > 0 ? 0 : rc ? rc : FS_EPROTO;
+        break;
+      }
+      {
+        int type = r.type;
+        fs__msg_release(&r);
+        if (rc || type == FS_MSG_CHECKPOINT)
+          break;
+      }
+    }
+    if (in_txn)
+      fs__db_rollback(db);
+    s->st->bytes_received = s->net.bytes_in;
+    s->st->bytes_sent = s->net.bytes_out;
+    progress(s->o, "pull", s->st);
+    if (rc)
+      break;
+  }
+  return rc;
+}
+
+/* After a final upload a wiped device gets WIPE; wait briefly for it. */
+static int await_wipe(session *s) {
+  fs_msg m;
+  int rc = fs__net_recv(&s->net, &m, 5000);
+  if (rc == 0) {
+    rc = handle_async(s, &m);
+    fs__msg_release(&m);
+  }
+  return rc < 0 ? rc : 0;
+}
+
+static int run_once(session *s) {
+  int rc = push_all(s);
+  if (rc == 0 && s->wiped)
+    return await_wipe(s);
+  if (rc == 0)
+    rc = pull_all(s);
+  s->st->bytes_received = s->net.bytes_in;
+  s->st->bytes_sent = s->net.bytes_out;
+  return rc;
+}
+
+int fs_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st, char *err,
+            size_t errlen) {
+  session s;
+  fs_sync_stats local;
+  int rc;
+
+  if (st == NULL)
+    st = &local;
+  memset(st, 0, sizeof(*st));
+  memset(&s, 0, sizeof(s));
+  s.r = r;
+  s.o = o;
+  s.st = st;
+  s.err = err;
+  s.errlen = errlen;
+  if (err && errlen)
+    err[0] = '\0';
+  rc = session_open(&s, FS_WANT_SYNC | (o && o->watch ? FS_WANT_WATCH : 0));
+  if (rc)
+    return rc;
+  rc = run_once(&s);
+  progress(o, "done", st);
+  /* Watch: stay connected; a NOTIFY or a local write triggers a sync. */
+  while (rc == 0 && o && o->watch && !(o->stop && *o->stop)) {
+    struct pollfd p = {fs__net_fd(&s.net), POLLIN, 0};
+    uint64_t pending = 0, rejected = 0;
+    int prc = poll(&p, 1, o->watch_poll_ms > 0 ? o->watch_poll_ms : 200);
+
+    if (prc < 0 && errno != EINTR) {
+      rc = FS_EIO;
+      break;
+    }
+    if (prc > 0) {
+      fs_msg m;
+      rc = fs__net_recv(&s.net, &m, -1);
+      if (rc)
+        break;
+      if (m.type == FS_MSG_NOTIFY) {
+        fs__msg_release(&m);
+        rc = pull_all(&s);
+        if (rc == 0 && o->on_change)
+          o->on_change(o->progress_arg, st);
+        continue;
+      }
+      rc = handle_async(&s, &m);
+      fs__msg_release(&m);
+      rc = rc > 0 ? 0 : rc;
+      continue;
+    }
+    if (fs_outbox_count(r, &pending, &rejected) == 0 && pending > 0) {
+      rc = run_once(&s);
+    } else {
+      fs_msg ping;
+      static uint64_t last_ping;
+      uint64_t now = fs__now_ms();
+      if (now - last_ping > PING_EVERY_MS) {
+        last_ping = now;
+        fs__msg_init(&ping, FS_MSG_PING);
+        ping.u.ping.n = now;
+        rc = fs__net_send(&s.net, &ping);
+      }
+    }
+  }
+  if (rc == 0) {
+    fs_msg bye;
+    fs__msg_init(&bye, FS_MSG_BYE);
+    bye.u.bye.reason = "done";
+    fs__net_send(&s.net, &bye);
+  }
+  fs__net_close(&s.net);
+  if (rc && err && errlen && err[0] == '\0')
+    snprintf(err, errlen, "%s", fs_strerror(rc));
+  return rc;
+}
+
+int fs_replica_last_sync(fs_replica *r, int64_t *ms) {
+  long long v = 0;
+  int rc = fs__meta_get_int(fs__replica_db(r), "last_sync", &v);
+  *ms = rc == 0 ? (int64_t)v : 0;
+  return rc == FS_ENOTFOUND ? 0 : rc;
+}
