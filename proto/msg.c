@@ -1981,6 +1981,8 @@ int fs__msg_decode(const uint8_t *p, size_t n, fs_msg *out) {
   if (out == NULL || (p == NULL && n > 0))
     return FS_EINVAL;
   memset(out, 0, sizeof *out);
+  if (n == 0)
+    return FS_ETRUNC; /* also keeps NULL + 0 out of the reader */
   if (n > FS_MSG_MAX_BYTES)
     return FS_ETOOBIG;
   r.p = p;
@@ -2019,6 +2021,8 @@ int fs__change_decode(const uint8_t *p, size_t n, fs_change *c) {
   if (c == NULL || (p == NULL && n > 0))
     return FS_EINVAL;
   memset(c, 0, sizeof *c);
+  if (n == 0)
+    return FS_ETRUNC;
   if (n > FS_MSG_MAX_BYTES)
     return FS_ETOOBIG;
   r.p = p;
