@@ -1283,7 +1283,10 @@ int fs__push_begin(fs_push_enc *e, fs_buf *out, uint64_t outbox,
   msgpack_packer pk;
   int rc;
 
-  if (e == NULL || out == NULL)
+  if (e == NULL)
+    return FS_EINVAL;
+  e->out = NULL; /* unusable until begin succeeds */
+  if (out == NULL)
     return FS_EINVAL;
   e->out = out;
   e->start = out->len;
@@ -1295,18 +1298,23 @@ int fs__push_begin(fs_push_enc *e, fs_buf *out, uint64_t outbox,
     rc = pk_array32_placeholder(out, &e->count_at);
   if (rc == 0 && out->len - e->start > e->max)
     rc = FS_ETOOBIG;
-  if (rc)
+  if (rc) {
     fs__buf_truncate(out, e->start);
+    e->out = NULL;
+  }
   return rc;
 }
 
 int fs__push_add(fs_push_enc *e, const fs_change *c) {
   msgpack_packer pk;
-  size_t mark = e->out->len;
+  size_t mark;
   int rc;
 
+  if (e->out == NULL || c == NULL)
+    return FS_ESTATE;
   if (e->n >= FS_MSG_MAX_CHANGES)
     return FS_ETOOBIG;
+  mark = e->out->len;
   msgpack_packer_init(&pk, e->out, fs__buf_msgpack_write);
   rc = pk_change(&pk, c);
   if (rc == 0 && e->out->len - e->start > e->max)
@@ -1320,6 +1328,9 @@ int fs__push_add(fs_push_enc *e, const fs_change *c) {
 }
 
 int fs__push_finish(fs_push_enc *e) {
+  /* Only after a successful begin (which leaves out NULL on failure). */
+  if (e == NULL || e->out == NULL || e->count_at + 4 > e->out->len)
+    return FS_ESTATE;
   patch_count(e->out, e->count_at, e->n);
   return 0;
 }
@@ -1333,8 +1344,10 @@ int fs__batch_begin(fs_batch_enc *e, fs_buf *out, fs_kind kind,
   msgpack_packer pk;
   int rc;
 
-  if (e == NULL || out == NULL || kd == NULL || ncols < 0 ||
-      (ncols > 0 && cols == NULL))
+  if (e == NULL)
+    return FS_EINVAL;
+  e->out = NULL; /* unusable until begin succeeds */
+  if (out == NULL || kd == NULL || ncols < 0 || (ncols > 0 && cols == NULL))
     return FS_EINVAL;
   if (ncols > FS_MSG_MAX_FIELDS)
     return FS_EOVERFLOW;
@@ -1370,20 +1383,25 @@ int fs__batch_begin(fs_batch_enc *e, fs_buf *out, fs_kind kind,
     rc = pk_array32_placeholder(out, &e->count_at);
   if (rc == 0 && out->len - e->start > e->max)
     rc = FS_ETOOBIG;
-  if (rc)
+  if (rc) {
     fs__buf_truncate(out, e->start);
+    e->out = NULL;
+  }
   return rc;
 }
 
 int fs__batch_add_row(fs_batch_enc *e, const fs_row *r) {
   msgpack_packer pk;
-  size_t mark = e->out->len;
+  size_t mark;
   int rc;
 
+  if (e->out == NULL)
+    return FS_ESTATE;
   if (r == NULL || r->kind != e->kind)
     return FS_EINVAL;
   if (e->n >= FS_MSG_MAX_ROWS)
     return FS_ETOOBIG;
+  mark = e->out->len;
   msgpack_packer_init(&pk, e->out, fs__buf_msgpack_write);
   rc = pk_row(&pk, e->cols, e->ncols, r);
   if (rc == 0 && e->out->len - e->start > e->max)
@@ -1397,6 +1415,9 @@ int fs__batch_add_row(fs_batch_enc *e, const fs_row *r) {
 }
 
 int fs__batch_finish(fs_batch_enc *e) {
+  /* Only after a successful begin (which leaves out NULL on failure). */
+  if (e == NULL || e->out == NULL || e->count_at + 4 > e->out->len)
+    return FS_ESTATE;
   patch_count(e->out, e->count_at, e->n);
   return 0;
 }

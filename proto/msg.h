@@ -315,7 +315,8 @@ int fs__push_encode(const fs_change *changes, size_t n, uint64_t outbox,
  * (or FS_MSG_MAX_CHANGES are already in) and leaves the buffer as it was:
  * finish this message and put the change in the next one.  A single change
  * that cannot fit an empty message also gets FS_ETOOBIG (with count 0).
- * Between begin and finish the buffer holds an incomplete message. */
+ * Between begin and finish the buffer holds an incomplete message.  After
+ * a failed begin, add and finish return FS_ESTATE. */
 typedef struct fs_push_enc {
   fs_buf *out;
   size_t start;   /* out->len at begin */
@@ -336,7 +337,8 @@ int fs__push_finish(fs_push_enc *e);
  * returns FS_ETOOBIG if the row would make the message larger than
  * max_bytes or FS_MSG_MAX_ROWS rows are already in; the buffer is then as
  * before the call (finish and start a new batch).  An empty batch is valid.
- * FS_EINVAL if the row's kind differs or its ids/codes are malformed. */
+ * FS_EINVAL if the row's kind differs or its ids/codes are malformed.
+ * After a failed begin, add_row and finish return FS_ESTATE. */
 typedef struct fs_batch_enc {
   fs_buf *out;
   size_t start;

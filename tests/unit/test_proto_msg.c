@@ -1439,6 +1439,12 @@ static void test_push_cut_by_size(void **state) {
   assert_int_equal(d.u.push.outbox, 100);
   assert_int_equal(d.u.push.changes[added - 1].counter, added);
   fs__msg_release(&d);
+  /* a begin that does not fit */
+  fs__buf_reset(&b);
+  assert_int_equal(fs__push_begin(&e, &b, 0, 0, 5), FS_ETOOBIG);
+  assert_int_equal(b.len, 0);
+  assert_int_equal(fs__push_add(&e, &c), FS_ESTATE);
+  assert_int_equal(fs__push_finish(&e), FS_ESTATE);
   /* an invalid change is refused and leaves the message intact */
   fs__buf_reset(&b);
   assert_int_equal(fs__push_begin(&e, &b, 0, 0, max), 0);
@@ -1498,6 +1504,13 @@ static void test_batch_cut_by_size_and_rows(void **state) {
   cols[1] = 999;
   assert_int_equal(fs__batch_begin(&e, &b, FS_KIND_CUSTOMER, cols, 3, max), FS_EINVAL);
   assert_int_equal(b.len, 0);
+  assert_int_equal(fs__batch_finish(&e), FS_ESTATE);
+  /* a begin that does not fit leaves the encoder unusable, not corrupt */
+  batch_cols(cols);
+  assert_int_equal(fs__batch_begin(&e, &b, FS_KIND_CUSTOMER, cols, 3, 10), FS_ETOOBIG);
+  assert_int_equal(b.len, 0);
+  assert_int_equal(fs__batch_add_row(&e, &row), FS_ESTATE);
+  assert_int_equal(fs__batch_finish(&e), FS_ESTATE);
 
   /* exactly FS_MSG_MAX_ROWS rows fit; the next is refused; a decoder
    * refuses a batch of FS_MSG_MAX_ROWS + 1 */
