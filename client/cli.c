@@ -52,7 +52,12 @@ static const cli_cmd commands[] = {
     {"showroom list", cli_cmd_list, "list the showroom log", "[--from D] [--to D]", "showroom"},
     {"lost add", cli_cmd_add, "record a lost sale for review",
      "--customer ID --lost-date D --reason TEXT", "lost_review"},
-    {"lost list", cli_cmd_list, "list lost-sale reviews", "[--customer ID]", "lost_review"},
+    {"lost list", cli_cmd_list, "list lost-sale reviews (--pending: awaiting the manager)",
+     "[--customer ID] [--pending] [--from D] [--to D]", "lost_review"},
+    {"lost review", cli_cmd_lost_review, "confirm or reject a lost sale (managers)",
+     "ID --confirm|--reject [--note TEXT]", "lost_review"},
+    {"agenda", cli_cmd_agenda, "who to contact today and who is overdue, most urgent first",
+     "[--date YYYY-MM-DD]", NULL},
     {"outbox", cli_cmd_outbox, "list local changes not yet synced", "[--rejected]", NULL},
     {"sync", cli_cmd_sync, "push local changes and pull what changed (--watch: stay live)",
      "[--watch] [--addr HOST:PORT] [--page N]", NULL},
@@ -95,7 +100,7 @@ static int is_group(const char *word) {
 static void help_all(FILE *f, const char *group) {
   size_t n = group ? strlen(group) : 0;
 
-  fprintf(f, "usage: fieldsync [--data DIR] [--json] COMMAND [ARGS]\n\n");
+  fprintf(f, "usage: fieldsync [--data DIR] [--json|--csv] COMMAND [ARGS]\n\n");
   fprintf(f, "The offline field-sales client.  Data lives in --data DIR, $FIELDSYNC_HOME\n"
              "or ~/.fieldsync.  Every command takes --help.\n\ncommands:\n");
   for (int i = 0; i < NCOMMANDS; i++) {
@@ -155,7 +160,7 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
       fprintf(f, "  %-34s same as --customer-id; full id, prefix of 6+ or archive number\n",
               "--customer ID");
   }
-  fprintf(f, "\nglobal options: --data DIR, --json\n");
+  fprintf(f, "\nglobal options: --data DIR, --json, --csv (lists)\n");
 }
 
 /* ---- helpers used by the commands ------------------------------------------ */
@@ -171,6 +176,15 @@ int cli_open(cli_ctx *c) {
     return CLI_ERR;
   }
   return CLI_OK;
+}
+
+int cli_print_table(cli_ctx *c, const fs_table *t) {
+  if (c->csv) {
+    fs__table_print_csv(t, stdout);
+    return 1;
+  }
+  fs__table_print(t, stdout);
+  return 0;
 }
 
 int cli_fail(cli_ctx *c, int rc, const char *what) {
@@ -327,7 +341,7 @@ int main(int argc, char **argv) {
   const char *data = NULL, *env;
   const cli_cmd *cmd;
   cli_ctx c;
-  int n = 0, used = 0, rc, json = 0, stop = 0;
+  int n = 0, used = 0, rc, json = 0, csv = 0, stop = 0;
 
   fs__log_set_tag("fieldsync");
   if (fs__log_get_level() == FS_LOG_INFO && getenv("FIELDSYNC_LOG") == NULL)
@@ -341,6 +355,8 @@ int main(int argc, char **argv) {
       stop = 1;
     if (!stop && strcmp(argv[i], "--json") == 0) {
       json = 1;
+    } else if (!stop && strcmp(argv[i], "--csv") == 0) {
+      csv = 1;
     } else if (!stop && strcmp(argv[i], "--data") == 0) {
       if (i + 1 >= argc) {
         fprintf(stderr, "fieldsync: --data needs a directory\n");
@@ -394,6 +410,7 @@ int main(int argc, char **argv) {
   memset(&c, 0, sizeof(c));
   c.data = data;
   c.json = json;
+  c.csv = csv && !json; /* --json wins: one machine format at a time */
   c.cmd = cmd;
   rc = cmd->fn(&c, n - used, args + used);
   fs_replica_close(c.r);

@@ -6,7 +6,8 @@
  *   CLI_OK 0, CLI_ERR 1 (refused or failed; a message was printed),
  *   CLI_USAGE 2 (bad command line; usage was printed).
  * Global options, accepted anywhere before "--": --data DIR (else
- * $FIELDSYNC_HOME, else ~/.fieldsync) and --json.
+ * $FIELDSYNC_HOME, else ~/.fieldsync), --json, and --csv (list commands:
+ * RFC 4180 CSV instead of the human table; see cli_print_table).
  */
 #ifndef FS_CLIENT_CLI_H
 #define FS_CLIENT_CLI_H
@@ -15,6 +16,7 @@
 
 #include "fieldsync.h"
 #include "model.h"
+#include "table.h"
 
 #define CLI_OK 0
 #define CLI_ERR 1
@@ -36,6 +38,7 @@ typedef struct cli_cmd {
 typedef struct cli_ctx {
   const char *data;   /* data directory */
   int json;           /* --json given */
+  int csv;            /* --csv given (list commands) */
   fs_replica *r;      /* opened by cli_open */
   const cli_cmd *cmd; /* command being run */
 } cli_ctx;
@@ -70,6 +73,10 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f);
 
 /* Printing records (cli_record.c). */
 void cli_json_record(void *json, fs_record *rec);
+/* Prints a list's table: CSV with a header row if c->csv, else the
+ * aligned human table.  Returns 1 if it printed CSV (callers then omit
+ * their human summary line), else 0. */
+int cli_print_table(cli_ctx *c, const fs_table *t);
 
 /* Handlers. */
 int cli_cmd_init(cli_ctx *c, int argc, char **argv);
@@ -85,5 +92,8 @@ int cli_cmd_outbox(cli_ctx *c, int argc, char **argv);
 int cli_enroll(cli_ctx *c, const char *token);
 int cli_cmd_sync(cli_ctx *c, int argc, char **argv);
 int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv);
+/* The rep's agenda and lost-sale reviews (cli_agenda.c, cli_lost.c). */
+int cli_cmd_agenda(cli_ctx *c, int argc, char **argv);
+int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv);
 
 #endif

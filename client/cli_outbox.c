@@ -90,8 +90,7 @@ int cli_cmd_outbox(cli_ctx *c, int argc, char **argv) {
     if (fs__json_finish(&o.j) && rc == 0)
       rc = FS_EIO;
   } else if (rc == 0) {
-    fs__table_print(o.t, stdout);
-    if (fs_outbox_count(c->r, &p, &rj) == 0)
+    if (!cli_print_table(c, o.t) && fs_outbox_count(c->r, &p, &rj) == 0)
       printf("(%" PRIu64 " pending, %" PRIu64 " rejected)\n", p, rj);
   }
   fs__table_free(o.t);

@@ -84,6 +84,7 @@ typedef struct list_out {
   const char *const *cols;
   int ncols;
   int count;
+  int pending; /* lost reviews: only those not reviewed yet */
 } list_out;
 
 static int list_row(void *arg, fs_record *rec) {
@@ -92,6 +93,10 @@ static int list_row(void *arg, fs_record *rec) {
   char shortid[17];
 
   o->count++;
+  if (o->pending && fs_record_get(rec, "reviewed_by") != NULL) {
+    o->count--; /* reviewed already: not awaiting the manager */
+    return 0;
+  }
   if (o->c->json) {
     cli_json_record(&o->json, rec);
     return 0;
@@ -109,12 +114,13 @@ static int list_row(void *arg, fs_record *rec) {
   return fs__table_add(o->t, cells);
 }
 
-static int run_list(cli_ctx *c, const fs_kind_def *kd, const fs_query *q) {
+static int run_list(cli_ctx *c, const fs_kind_def *kd, const fs_query *q, int pending) {
   list_out o;
   int rc;
 
   memset(&o, 0, sizeof(o));
   o.c = c;
+  o.pending = pending;
   o.cols = list_columns(kd->kind);
   while (o.cols[o.ncols])
     o.ncols++;
@@ -139,8 +145,8 @@ static int run_list(cli_ctx *c, const fs_kind_def *kd, const fs_query *q) {
     fs__json_end_array(&o.json);
     rc = fs__json_finish(&o.json);
   } else {
-    fs__table_print(o.t, stdout);
-    printf("(%d %s)\n", o.count, o.count == 1 ? "record" : "records");
+    if (!cli_print_table(c, o.t))
+      printf("(%d %s)\n", o.count, o.count == 1 ? "record" : "records");
     fs__table_free(o.t);
   }
   return rc ? CLI_ERR : CLI_OK;
@@ -302,7 +308,7 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   const char *grade = NULL, *owner = NULL, *search = NULL, *customer = NULL, *from = NULL,
              *to = NULL, *limit = NULL, *offset = NULL, *order = NULL;
   cli_opt opts[12];
-  int n = 0, rc;
+  int n = 0, rc, pending = 0;
   char cid[33];
   fs_query q;
   cli_args a;
@@ -318,6 +324,8 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
     opts[n++] = (cli_opt){"--from", 1, &from, NULL};
     opts[n++] = (cli_opt){"--to", 1, &to, NULL};
   }
+  if (kd->kind == FS_KIND_LOST_REVIEW)
+    opts[n++] = (cli_opt){"--pending", 0, NULL, &pending};
   opts[n++] = (cli_opt){"--owner", 1, &owner, NULL};
   opts[n++] = (cli_opt){"--search", 1, &search, NULL};
   opts[n++] = (cli_opt){"--limit", 1, &limit, NULL};
@@ -357,7 +365,7 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   q.from = from;
   q.to = to;
   q.order = order;
-  return run_list(c, kd, &q);
+  return run_list(c, kd, &q, pending);
 }
 
 int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
@@ -428,5 +436,5 @@ int cli_cmd_search(cli_ctx *c, int argc, char **argv) {
     return rc;
   memset(&q, 0, sizeof(q));
   q.search = a.pos[0];
-  return run_list(c, fs__kind_def(FS_KIND_CUSTOMER), &q);
+  return run_list(c, fs__kind_def(FS_KIND_CUSTOMER), &q, 0);
 }

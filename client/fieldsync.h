@@ -211,6 +211,53 @@ int fs_sync(fs_replica *r, const fs_sync_options *opt, fs_sync_stats *stats, cha
 /* Wall time (ms) of the last completed pull, 0 if never. */
 int fs_replica_last_sync(fs_replica *r, int64_t *ms);
 
+/* ---- agenda (client/agenda.c) ------------------------------------------- */
+
+/* One entry of a rep's agenda: a customer (or showroom visitor) who must be
+ * contacted by `due`.  Strings are valid during the callback only. */
+typedef struct fs_agenda_item {
+  const char *due;          /* "YYYY-MM-DD": last day on which contact is on time */
+  int overdue_days;         /* date - due if positive, else 0 */
+  const char *kind;         /* "cadence", "next_contact", "callback", "followup" */
+  const char *reason;       /* for people: "grade A: every 2 days", "call back
+                               walk-in within 24h (by 10:15)",
+                               "key-account follow-up (visit 2026-03-01)" */
+  const char *customer_id;  /* "" for a showroom visitor with no card */
+  const char *archive_no;   /* "" if none */
+  const char *name;         /* customer name, or the showroom visitor's */
+  const char *phone;        /* "" if none */
+  const char *grade;        /* "" if none */
+  const char *owner;        /* staff code owning the card / rep on duty */
+  const char *source_id;    /* the visit or showroom entry that raised it;
+                               the customer id for cadence items */
+} fs_agenda_item;
+
+typedef int (*fs_agenda_cb)(void *arg, const fs_agenda_item *it);
+
+/* Who must be contacted on `date` ("YYYY-MM-DD"; NULL: today) and who is
+ * overdue, from this replica alone (works offline), most urgent first:
+ * ascending due date (most overdue first), then call-backs, key-account
+ * follow-ups, agreed next contacts and cadence contacts, then archive
+ * number.  Items due after `date` are not listed.  Rules (domain.md):
+ *   - every open customer (grade not "lost", not deleted): the next contact
+ *     by its grade's cadence (common/cadence.h) counted from the last
+ *     contact (its latest visit up to `date`, else the card's created date,
+ *     else its grade date); if the latest visit's next_contact or the card's
+ *     next_contact lies after that last contact and before the cadence due
+ *     date, that agreed date is used instead (kind "next_contact");
+ *   - showroom entries with left_details = 1 and no visit to their card
+ *     after arrival: call back within 24 hours (kind "callback");
+ *   - a key-account visit (visit.key_account = 1) with no later visit to
+ *     that customer: follow up within a week (kind "followup").
+ * Only records visible in the replica count, whoever owns them (a
+ * manager's replica gives the team's agenda).  At most FS_AGENDA_MAX items
+ * are gathered (FS_EOVERFLOW beyond).  A non-zero return of cb stops the
+ * listing and is returned.  FS_EINVAL (bad date), FS_ENOMEM, FS_EDB. */
+#define FS_AGENDA_MAX 1000000
+int fs_agenda(fs_replica *r, const char *date, fs_agenda_cb cb, void *arg);
+
+/* ---- end of agenda ------------------------------------------------------- */
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,6 +78,30 @@ void fs__replica_today(char out[11]) {
 
 /* ---- permission ----------------------------------------------------------- */
 
+/* 1 if some live or deleted record of any kind in the replica is owned by
+ * owner, 0 if none, or a negative fs_errno. */
+static int owner_held(fs_replica *r, const char *owner) {
+  int found = 0, rc = 0;
+
+  for (int k = 0; k < FS_KIND__COUNT && !found && rc == 0; k++) {
+    char sql[128];
+    sqlite3_stmt *st = NULL;
+    snprintf(sql, sizeof(sql), "SELECT 1 FROM \"%s\" WHERE owner = ?1 LIMIT 1",
+             fs__kind_def((fs_kind)k)->table);
+    rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+      rc = fs__db_err(r->db, rc);
+      break;
+    }
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    found = rc == SQLITE_ROW;
+    rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : fs__db_err(r->db, rc);
+    sqlite3_finalize(st);
+  }
+  return rc ? rc : found;
+}
+
 int fs__replica_may_write(fs_replica *r, const char *owner) {
   fs_access *a;
   int role, rc;
@@ -91,6 +115,20 @@ int fs__replica_may_write(fs_replica *r, const char *owner) {
     goto out;
   /* Covers and loans are not known on the device yet; when they are, they
    * are added here and nowhere else. */
+  if (role == FS_ROLE_MANAGER && owner && strcmp(owner, r->id.staff) != 0) {
+    /* A manager's replica holds exactly what the daemon let it pull: its
+     * own and its team's records.  So an owner with records here is a
+     * team member (the daemon re-checks the real team rule on push). */
+    int held = owner_held(r, owner);
+    if (held < 0) {
+      rc = held;
+      goto out;
+    }
+    if (held)
+      rc = fs__access_add_owner(a, owner);
+    if (rc)
+      goto out;
+  }
   rc = fs__access_check_write(a, owner ? owner : "", NULL);
   if (rc == FS_EFORBIDDEN)
     fs__replica_fail(r, rc, "not permitted: the record belongs to %s, not to %s",

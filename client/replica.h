@@ -66,8 +66,11 @@ void fs__replica_fault(fs_replica *r, fs_fault f);
 void fs__replica_fault_hook(fs_replica *r, fs_fault_hook hook, void *arg);
 
 /* The one write-permission rule: 0 if this replica may write a record owned
- * by `owner`, else FS_EFORBIDDEN (with r->err set).  Today: the owner must
- * be our staff member.  (Cover and loan rules will extend this.) */
+ * by `owner`, else FS_EFORBIDDEN (with r->err set).  The owner must be our
+ * staff member; for a manager also any owner of a record already in this
+ * replica (the team: the daemon only lets a manager pull its team's
+ * records, and re-checks on push).  (Cover and loan rules will extend
+ * this.) */
 int fs__replica_may_write(fs_replica *r, const char *owner);
 
 /* Today's local date "YYYY-MM-DD". */

@@ -9,7 +9,8 @@
 struct fs_table {
   int ncols;
   size_t max_rows, nrows, cap;
-  char **cells; /* (nrows + 1) * ncols, row 0 = headers */
+  char **cells; /* (nrows + 1) * ncols, row 0 = headers; as given (CSV
+                   prints them whole), cut to a cell when printed */
   size_t width[FS_TABLE_MAX_COLS];
 };
 
@@ -124,6 +125,18 @@ static char *cell_copy(const char *s) {
   return out;
 }
 
+/* Display width of s as one cell; (size_t)-1 if out of memory. */
+static size_t cell_width(const char *s) {
+  char *cell = cell_copy(s);
+  size_t w;
+
+  if (cell == NULL)
+    return (size_t)-1;
+  w = fs__display_width(cell);
+  free(cell);
+  return w;
+}
+
 int fs__table_new(int ncols, const char *const *headers, size_t max_rows, fs_table **out) {
   fs_table *t;
 
@@ -142,12 +155,11 @@ int fs__table_new(int ncols, const char *const *headers, size_t max_rows, fs_tab
     return FS_ENOMEM;
   }
   for (int c = 0; c < ncols; c++) {
-    t->cells[c] = cell_copy(headers[c]);
-    if (t->cells[c] == NULL) {
+    t->cells[c] = strdup(headers[c] ? headers[c] : "");
+    if (t->cells[c] == NULL || (t->width[c] = cell_width(headers[c])) == (size_t)-1) {
       fs__table_free(t);
       return FS_ENOMEM;
     }
-    t->width[c] = fs__display_width(t->cells[c]);
   }
   *out = t;
   return 0;
@@ -171,8 +183,8 @@ int fs__table_add(fs_table *t, const char *const *cells) {
   }
   row = t->cells + (t->nrows + 1) * (size_t)t->ncols;
   for (int c = 0; c < t->ncols; c++) {
-    size_t w;
-    row[c] = cell_copy(cells[c]);
+    size_t w = cell_width(cells[c]);
+    row[c] = w == (size_t)-1 ? NULL : strdup(cells[c] ? cells[c] : "");
     if (row[c] == NULL) {
       for (int k = 0; k < c; k++) {
         free(row[k]);
@@ -180,7 +192,6 @@ int fs__table_add(fs_table *t, const char *const *cells) {
       }
       return FS_ENOMEM;
     }
-    w = fs__display_width(row[c]);
     if (w > t->width[c])
       t->width[c] = w;
   }
@@ -204,15 +215,50 @@ void fs__table_print(const fs_table *t, FILE *f) {
   for (size_t r = 0; r <= t->nrows; r++) {
     char **row = t->cells + r * (size_t)t->ncols;
     for (int c = 0; c < t->ncols; c++) {
+      char *cell = cell_copy(row[c]);
+      const char *shown = cell ? cell : row[c];
       if (c == t->ncols - 1) {
-        fputs(row[c], f);
+        fputs(shown, f);
       } else {
-        fs__print_padded(f, row[c], t->width[c]);
+        fs__print_padded(f, shown, t->width[c]);
         fputs("  ", f);
       }
+      free(cell);
     }
     fputc('\n', f);
   }
+}
+
+void fs__csv_field(FILE *f, const char *s) {
+  if (s == NULL)
+    s = "";
+  if (strpbrk(s, "\",\r\n") == NULL) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"')
+      fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+void fs__csv_row(FILE *f, int n, const char *const *cells) {
+  for (int c = 0; c < n; c++) {
+    if (c)
+      fputc(',', f);
+    fs__csv_field(f, cells[c]);
+  }
+  fputs("\r\n", f);
+}
+
+void fs__table_print_csv(const fs_table *t, FILE *f) {
+  if (t == NULL)
+    return;
+  for (size_t r = 0; r <= t->nrows; r++)
+    fs__csv_row(f, t->ncols, (const char *const *)(t->cells + r * (size_t)t->ncols));
 }
 
 void fs__table_free(fs_table *t) {

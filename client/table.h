@@ -4,7 +4,8 @@
  *
  * A table is bounded at creation: at most max_rows rows; each cell is cut
  * to FS_TABLE_CELL_MAX display columns (with "..." marking the cut) and
- * newlines/tabs in cells print as spaces. */
+ * newlines/tabs in cells print as spaces - when printed as a table; the
+ * cells are kept whole for fs__table_print_csv. */
 #ifndef FS_CLIENT_TABLE_H
 #define FS_CLIENT_TABLE_H
 
@@ -32,6 +33,14 @@ size_t fs__table_rows(const fs_table *t);
  * display width (no trailing blanks). */
 void fs__table_print(const fs_table *t, FILE *f);
 void fs__table_free(fs_table *t); /* takes NULL */
+
+/* CSV (RFC 4180): fields holding a comma, double quote, CR or LF are put in
+ * double quotes with inner quotes doubled; records end in CRLF.  Cells are
+ * written whole (no cut, newlines kept), UTF-8 as is. */
+void fs__csv_field(FILE *f, const char *s); /* NULL as "" */
+void fs__csv_row(FILE *f, int n, const char *const *cells);
+/* The header row and every row of t as CSV. */
+void fs__table_print_csv(const fs_table *t, FILE *f);
 /* Prints s padded with spaces to `width` display columns. */
 void fs__print_padded(FILE *f, const char *s, size_t width);
 

@@ -1,0 +1,101 @@
+/* cli_agenda.c - `fieldsync agenda`: the rep's day from fs_agenda, as a
+ * table, JSON or CSV. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fs_errno.h"
+#include "json.h"
+#include "table.h"
+#include "validate.h"
+
+typedef struct ag_out {
+  cli_ctx *c;
+  fs_json j;
+  fs_table *t;
+  int count, overdue;
+} ag_out;
+
+static int ag_row(void *arg, const fs_agenda_item *it) {
+  ag_out *o = arg;
+  char late[16];
+
+  o->count++;
+  if (it->overdue_days > 0)
+    o->overdue++;
+  if (o->c->json) {
+    fs__json_begin_object(&o->j);
+    fs__json_key(&o->j, "due");
+    fs__json_string(&o->j, it->due);
+    fs__json_key(&o->j, "overdue_days");
+    fs__json_int(&o->j, it->overdue_days);
+    fs__json_key(&o->j, "kind");
+    fs__json_string(&o->j, it->kind);
+    fs__json_key(&o->j, "reason");
+    fs__json_string(&o->j, it->reason);
+    fs__json_key(&o->j, "customer_id");
+    fs__json_string(&o->j, *it->customer_id ? it->customer_id : NULL);
+    fs__json_key(&o->j, "archive_no");
+    fs__json_string(&o->j, *it->archive_no ? it->archive_no : NULL);
+    fs__json_key(&o->j, "name");
+    fs__json_string(&o->j, it->name);
+    fs__json_key(&o->j, "phone");
+    fs__json_string(&o->j, *it->phone ? it->phone : NULL);
+    fs__json_key(&o->j, "grade");
+    fs__json_string(&o->j, *it->grade ? it->grade : NULL);
+    fs__json_key(&o->j, "owner");
+    fs__json_string(&o->j, it->owner);
+    fs__json_key(&o->j, "source_id");
+    fs__json_string(&o->j, it->source_id);
+    fs__json_end_object(&o->j);
+    return 0;
+  }
+  snprintf(late, sizeof(late), "%d", it->overdue_days);
+  {
+    const char *cells[] = {it->due,   late,        it->archive_no, it->name,
+                           it->grade, it->reason,  it->phone,      it->owner};
+    return fs__table_add(o->t, cells);
+  }
+}
+
+int cli_cmd_agenda(cli_ctx *c, int argc, char **argv) {
+  static const char *const heads[] = {"due",   "overdue", "archive_no", "customer",
+                                      "grade", "reason",  "phone",      "owner"};
+  const char *date = NULL;
+  cli_opt opts[] = {{"--date", 1, &date, NULL}, {NULL, 0, NULL, NULL}};
+  cli_args a;
+  ag_out o;
+  int rc;
+
+  memset(&a, 0, sizeof(a));
+  memset(&o, 0, sizeof(o));
+  a.opts = opts;
+  if (cli_open(c))
+    return CLI_ERR;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  if (date && fs__valid_date(date) != 0) {
+    fprintf(stderr, "fieldsync: date: \"%s\" is not a date (YYYY-MM-DD)\n", date);
+    return CLI_ERR;
+  }
+  o.c = c;
+  if (c->json) {
+    fs__json_init(&o.j, stdout);
+    fs__json_begin_array(&o.j);
+  } else if ((rc = fs__table_new(8, heads, CLI_LIST_MAX_ROWS, &o.t)) != 0) {
+    return cli_fail(c, rc, "agenda");
+  }
+  rc = fs_agenda(c->r, date, ag_row, &o);
+  if (c->json) {
+    fs__json_end_array(&o.j);
+    if (fs__json_finish(&o.j) && rc == 0)
+      rc = FS_EIO;
+  } else if (rc == 0) {
+    if (!cli_print_table(c, o.t))
+      printf("(%d to contact: %d overdue, %d due today)\n", o.count, o.overdue,
+             o.count - o.overdue);
+  }
+  fs__table_free(o.t);
+  return rc ? cli_fail(c, rc, "agenda") : CLI_OK;
+}

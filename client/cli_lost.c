@@ -1,0 +1,76 @@
+/* cli_lost.c - `fieldsync lost review`: the manager confirms or rejects a
+ * lost sale recorded by a rep (domain.md: "a lost customer's card goes to
+ * the manager, who confirms the loss").  `lost list --pending` (the
+ * generic list in cli_record.c) shows those still awaiting review. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fs_errno.h"
+#include "replica.h"
+
+int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
+  const char *note = NULL;
+  int confirm = 0, reject = 0, rc;
+  cli_opt opts[] = {{"--confirm", 0, NULL, &confirm},
+                    {"--reject", 0, NULL, &reject},
+                    {"--note", 1, &note, NULL},
+                    {NULL, 0, NULL, NULL}};
+  fs_record *rec = NULL;
+  fs_identity me;
+  char id[33], today[11];
+  cli_args a;
+
+  memset(&a, 0, sizeof(a));
+  a.opts = opts;
+  a.minpos = a.maxpos = 1;
+  if (cli_open(c))
+    return CLI_ERR;
+  rc = cli_parse(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  if (confirm == reject)
+    return cli_usage_error(c, "give exactly one of --confirm and --reject", NULL);
+  rc = fs_replica_identity(c->r, &me);
+  if (rc)
+    return cli_fail(c, rc, "lost review");
+  /* The device refuses early; the daemon re-checks the team rule. */
+  if (strcmp(me.role, "manager") != 0 && strcmp(me.role, "admin") != 0) {
+    fprintf(stderr,
+            "fieldsync: lost review: only a manager or the central office may review lost "
+            "sales; %s is a %s\n",
+            me.staff, me.role);
+    return CLI_ERR;
+  }
+  if (fs_resolve_id(c->r, "lost_review", a.pos[0], id))
+    return cli_fail(c, FS_ENOTFOUND, a.pos[0]);
+  if (fs_record_new("lost_review", &rec))
+    return cli_fail(c, FS_ENOMEM, "lost review");
+  fs__replica_today(today);
+  rc = fs_record_set(rec, "confirmed", confirm ? "yes" : "no");
+  if (rc == 0)
+    rc = fs_record_set(rec, "reviewed_by", me.staff);
+  if (rc == 0)
+    rc = fs_record_set(rec, "reviewed_on", today);
+  if (rc == 0 && note)
+    rc = fs_record_set(rec, "review_note", note);
+  if (rc) {
+    fprintf(stderr, "fieldsync: lost review: %s\n", fs_record_last_error(rec));
+    rc = CLI_ERR;
+    goto out;
+  }
+  rc = fs_update(c->r, "lost_review", id, rec);
+  if (rc) {
+    rc = cli_fail(c, rc, "lost review");
+    goto out;
+  }
+  if (c->json)
+    printf("{\"id\":\"%s\",\"confirmed\":%s,\"reviewed_by\":\"%s\",\"reviewed_on\":\"%s\"}\n",
+           id, confirm ? "true" : "false", me.staff, today);
+  else
+    printf("lost sale %s %s by %s on %s\n", id, confirm ? "confirmed" : "rejected", me.staff,
+           today);
+out:
+  fs_record_free(rec);
+  return rc;
+}
