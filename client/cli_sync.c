@@ -133,9 +133,18 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   rc = fs_sync(c->r, &o, &s, err, sizeof(err));
   print_summary(c, &s, rc, err);
   if (s.wiped) {
+    /* Nothing of the rep's may stay on the device: records, outbox, the
+     * device key. */
+    char path[4200];
     int wrc = fs__replica_wipe(c->r);
     c->r = NULL;
-    fprintf(stderr, "fieldsync: this device was revoked; its replica has been erased%s\n",
+    snprintf(path, sizeof(path), "%s/device.key", c->data);
+    if (unlink(path) != 0)
+      wrc = -1;
+    snprintf(path, sizeof(path), "%s/device.key.pub", c->data);
+    unlink(path);
+    rmdir(c->data);
+    fprintf(stderr, "fieldsync: %s; the replica and device key have been erased%s\n", err,
             wrc ? " (some files could not be removed)" : "");
     return CLI_ERR;
   }

@@ -171,6 +171,7 @@ typedef struct fs_sync_stats {
   uint64_t removed;    /* records evicted (no longer visible here) */
   uint64_t conflicts;  /* conflict log entries received */
   uint64_t pages;      /* pull pages committed */
+  uint64_t notices;    /* handover reports received */
   uint64_t bytes_sent, bytes_received;
   int wiped;           /* the daemon ordered this replica erased */
 } fs_sync_stats;

@@ -229,16 +229,32 @@ static int handle_async(session *s, fs_msg *m) {
     FS_WARN("daemon ordered this replica erased: %s", m->u.wipe.reason);
     wipe_contents(s->r);
     s->st->wiped = 1;
-    return set_err(s->err, s->errlen, FS_EREVOKED,
-                   "the daemon ordered this device erased; its replica is wiped");
+    return set_err(s->err, s->errlen, FS_EREVOKED, m->u.wipe.reason);
   case FS_MSG_ERROR:
     return set_err(s->err, s->errlen, m->u.error.code ? m->u.error.code : FS_EPROTO,
                    m->u.error.text);
   case FS_MSG_NOTIFY:
   case FS_MSG_PONG:
     return 1; /* ignorable here */
-  case FS_MSG_NOTICE:
+  case FS_MSG_NOTICE: {
+    /* Handover reports for the successor and the manager. */
+    sqlite3_stmt *st = NULL;
+    sqlite3 *db = fs__replica_db(s->r);
+    if (sqlite3_prepare_v2(db, "INSERT INTO notices(kind, at, body) VALUES(?1,?2,?3)", -1, &st,
+                           NULL) == SQLITE_OK) {
+      sqlite3_bind_text(st, 1, m->u.notice.kind, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(st, 2, (sqlite3_int64)m->u.notice.at);
+      sqlite3_bind_text(st, 3, m->u.notice.body, -1, SQLITE_STATIC);
+      if (sqlite3_step(st) != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return set_err(s->err, s->errlen, fs__db_err(db, sqlite3_errcode(db)),
+                       "cannot store a notice from the daemon");
+      }
+      s->st->notices++;
+    }
+    sqlite3_finalize(st);
     return 1;
+  }
   default:
     return 0;
   }

@@ -364,14 +364,25 @@ static const char daemon_v1[] =
     "  UNIQUE(kind, record_id, audience));\n"
     "CREATE INDEX journal_audience ON journal(audience, seq);\n"
     "CREATE INDEX conflicts_seq ON conflicts(seq);\n"
+    /* state: 0 planned, 1 active (records delivered to by_staff), 2 ended
+     * (records evicted again). */
     "CREATE TABLE covers (id INTEGER PRIMARY KEY, absent TEXT, by_staff TEXT,\n"
-    "  from_day TEXT, to_day TEXT);\n"
+    "  from_day TEXT, to_day TEXT, state INTEGER NOT NULL DEFAULT 0,\n"
+    "  created_at INTEGER);\n"
     "CREATE TABLE loans (id INTEGER PRIMARY KEY, customer_id TEXT, staff TEXT,\n"
-    "  until INTEGER, created_at INTEGER);\n"
+    "  until INTEGER, created_at INTEGER, ended INTEGER NOT NULL DEFAULT 0);\n"
+    /* Every owner change of a record, for the handover fence: a change from
+     * a device of old_owner made before that device pulled past seq is
+     * still accepted and lands with new_owner. */
+    "CREATE TABLE ownership_log (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,\n"
+    "  kind INTEGER NOT NULL, record_id TEXT NOT NULL, old_owner TEXT NOT NULL,\n"
+    "  new_owner TEXT NOT NULL, at INTEGER NOT NULL, handover INTEGER);\n"
+    "CREATE INDEX ownership_log_record ON ownership_log(kind, record_id);\n"
     "CREATE TABLE loan_reads (loan_id INTEGER, device_id INTEGER, at INTEGER,\n"
     "  record_count INTEGER);\n"
     "CREATE TABLE handovers (id INTEGER PRIMARY KEY, at INTEGER, kind TEXT,\n"
-    "  from_staff TEXT, to_staff TEXT, dry_run INTEGER, report TEXT);\n"
+    "  from_staff TEXT, to_staff TEXT, dry_run INTEGER, report TEXT,\n"
+    "  seq INTEGER, manager TEXT, reason TEXT);\n"
     "CREATE TABLE quarantine (id INTEGER PRIMARY KEY, device_id INTEGER,\n"
     "  counter INTEGER, payload BLOB, at INTEGER, status TEXT DEFAULT 'pending');\n";
 

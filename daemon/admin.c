@@ -11,6 +11,8 @@
 
 #include "archive.h"
 #include "db.h"
+#include "validate.h"
+#include "handover.h"
 #include "fs_errno.h"
 #include "id.h"
 #include "log.h"
@@ -513,6 +515,218 @@ static int cmd_audit(cmd_ctx *x) {
   return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
 }
 
+/* ---- handover, transfer, cover, loans ------------------------------- */
+
+static int list_arg(const fs_msg_admin *req, const char *key, const char *const **out) {
+  const fs_admin_arg *a = arg_find(req, key);
+  if (a && a->type == FS_ARG_LIST) {
+    *out = (const char *const *)a->list;
+    return (int)a->nlist;
+  }
+  if (a && a->type == FS_ARG_STR && a->s[0]) {
+    *out = (const char *const *)&a->s;
+    return 1;
+  }
+  *out = NULL;
+  return 0;
+}
+
+static int run_handover(cmd_ctx *x, const char *kind, const char *from, const char *to) {
+  fs_handover_req hr;
+  char err[300];
+  int rc;
+
+  memset(&hr, 0, sizeof(hr));
+  hr.kind = kind;
+  hr.from = from;
+  hr.to = to;
+  hr.dry_run = (int)arg_int(x->req, "dry-run", 0);
+  hr.reason = arg_str(x->req, "reason");
+  hr.actor = x->ctx->actor;
+  hr.ncustomers = list_arg(x->req, "customer", &hr.customers);
+  rc = fs__handover_run(x->ctx->c, &hr, &x->out, &x->json, err, sizeof(err));
+  if (rc && err[0])
+    return fail(x, rc, "%s", err);
+  return rc;
+}
+
+static int cmd_depart(cmd_ctx *x) {
+  const char *code = arg_str(x->req, "code");
+  if (code == NULL)
+    return fail(x, FS_EUSAGE, "usage: depart CODE [--successor CODE] [--reason TEXT] [--dry-run]");
+  return run_handover(x, "departure", code, arg_str(x->req, "successor"));
+}
+
+static int cmd_transfer(cmd_ctx *x) {
+  const char *from = arg_str(x->req, "from"), *to = arg_str(x->req, "to");
+  if (from == NULL || to == NULL)
+    return fail(x, FS_EUSAGE,
+                "usage: transfer --from CODE --to CODE [--customer ID ...] [--dry-run]");
+  return run_handover(x, "transfer", from, to);
+}
+
+static int cmd_cover(cmd_ctx *x) {
+  const char *absent = arg_str(x->req, "code"), *by = arg_str(x->req, "by");
+  const char *from = arg_str(x->req, "from"), *to = arg_str(x->req, "to");
+  char s1[16], s2[16];
+  sqlite3 *db = db_of(x);
+  sqlite3_stmt *st = NULL;
+  int rc, changed = 0;
+
+  if (!absent || !by || !from || !to)
+    return fail(x, FS_EUSAGE, "usage: cover CODE --by CODE --from DATE --to DATE");
+  if (fs__valid_date(from) != 0 || fs__valid_date(to) != 0)
+    return fail(x, FS_EVALIDATE, "--from/--to: dates are YYYY-MM-DD (got %s, %s)", from, to);
+  if (strcmp(from, to) > 0)
+    return fail(x, FS_EVALIDATE, "--from %s is after --to %s", from, to);
+  if (strcmp(absent, by) == 0)
+    return fail(x, FS_EVALIDATE, "a rep cannot cover for themselves");
+  for (int i = 0; i < 2; i++) {
+    const char *code = i ? by : absent;
+    rc = staff_exists(db, code, NULL, 0, i ? s2 : s1, 16);
+    if (rc < 0)
+      return rc;
+    if (rc == 0)
+      return fail(x, FS_ENOTFOUND, "no staff member %s", code);
+  }
+  if (strcmp(s1, "active") || strcmp(s2, "active"))
+    return fail(x, FS_EDEPARTED, "both %s and %s must be active staff", absent, by);
+  rc = sqlite3_prepare_v2(db,
+                          "INSERT INTO covers(absent, by_staff, from_day, to_day, state, "
+                          "created_at) VALUES(?1,?2,?3,?4,0,?5)",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, absent, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 5, (sqlite3_int64)fs__now_ms());
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return fs__db_err(db, rc);
+  /* A cover that starts today is delivered right away. */
+  rc = fs__handover_sweep(x->ctx->c, (int64_t)fs__now_ms(), &changed);
+  if (rc)
+    return rc;
+  fs__strbuf_printf(&x->out, "%s covers for %s from %s to %s; it ends by itself\n", by, absent,
+                    from, to);
+  fs__strbuf_printf(&x->json, "{\"absent\":\"%s\",\"by\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}",
+                    absent, by, from, to);
+  {
+    char detail[128];
+    snprintf(detail, sizeof(detail), "covered by %s from %s to %s", by, from, to);
+    return fs__audit(x->ctx->c, x->ctx->actor, "cover", absent, NULL, -1, detail,
+                     arg_str(x->req, "reason"));
+  }
+}
+
+static int cmd_lend(cmd_ctx *x) {
+  const char *cust = arg_str(x->req, "customer"), *to = arg_str(x->req, "to");
+  long long days = arg_int(x->req, "days", 0);
+  char status[16], id[FS_ID_HEX + 1] = "";
+  sqlite3 *db = db_of(x);
+  sqlite3_stmt *st = NULL;
+  int64_t loan = 0, until;
+  int rc;
+
+  if (!cust || !to || days <= 0)
+    return fail(x, FS_EUSAGE, "usage: lend CUSTOMER --to CODE --days N (N >= 1)");
+  if (days > 365)
+    return fail(x, FS_EVALIDATE, "--days: a loan lasts at most 365 days");
+  rc = staff_exists(db, to, NULL, 0, status, sizeof(status));
+  if (rc < 0)
+    return rc;
+  if (rc == 0)
+    return fail(x, FS_ENOTFOUND, "no staff member %s", to);
+  if (strcmp(status, "active"))
+    return fail(x, FS_EDEPARTED, "%s has departed", to);
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT id FROM customers WHERE (id=?1 OR archive_no=?1) AND deleted=0",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, cust, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    snprintf(id, sizeof(id), "%s", sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  if (id[0] == '\0')
+    return fail(x, FS_ENOTFOUND, "no customer %s (give the id or archive number)", cust);
+  until = (int64_t)fs__now_ms() + days * 86400000LL;
+  rc = fs__loan_start(x->ctx->c, id, to, until, &loan);
+  if (rc)
+    return rc;
+  fs__strbuf_printf(&x->out, "customer %s lent to %s for %lld day(s), read-only; loan %lld\n",
+                    cust, to, days, (long long)loan);
+  fs__strbuf_printf(&x->json, "{\"loan\":%lld,\"customer\":\"%s\",\"to\":\"%s\",\"until\":%lld}",
+                    (long long)loan, id, to, (long long)until);
+  {
+    char detail[64];
+    snprintf(detail, sizeof(detail), "lent to %s for %lld days", to, days);
+    return fs__audit(x->ctx->c, x->ctx->actor, "loan", to, id, -1, detail,
+                     arg_str(x->req, "reason"));
+  }
+}
+
+static int cmd_sweep(cmd_ctx *x) {
+  int changed = 0, rc = fs__handover_sweep(x->ctx->c, (int64_t)fs__now_ms(), &changed);
+  if (rc == 0) {
+    fs__strbuf_printf(&x->out, "%d cover/loan change(s)\n", changed);
+    fs__strbuf_printf(&x->json, "{\"changed\":%d}", changed);
+  }
+  return rc;
+}
+
+static int cmd_quarantine(cmd_ctx *x) {
+  sqlite3 *db = db_of(x);
+  sqlite3_stmt *st = NULL;
+  const char *drop = arg_str(x->req, "drop");
+  int rc, n = 0;
+
+  if (drop) {
+    rc = sqlite3_prepare_v2(db, "UPDATE quarantine SET status='dropped' WHERE id=?1 AND "
+                                "status='pending'", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+      return fs__db_err(db, rc);
+    sqlite3_bind_text(st, 1, drop, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+      return fs__db_err(db, rc);
+    if (sqlite3_changes(db) == 0)
+      return fail(x, FS_ENOTFOUND, "no pending quarantined change %s", drop);
+    fs__strbuf_printf(&x->out, "dropped quarantined change %s\n", drop);
+    fs__strbuf_printf(&x->json, "{\"dropped\":%s}", drop);
+    return fs__audit(x->ctx->c, x->ctx->actor, "quarantine.drop", NULL, NULL, -1, drop, NULL);
+  }
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT q.id, q.device_id, COALESCE(d.staff,''), q.counter, q.status, "
+                          "length(q.payload) FROM quarantine q LEFT JOIN devices d ON "
+                          "d.id=q.device_id ORDER BY q.id",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  fs__strbuf_printf(&x->out, "%-6s %-6s %-8s %-8s %-8s\n", "ID", "DEVICE", "STAFF", "CHANGE",
+                    "STATUS");
+  fs__strbuf_printf(&x->json, "[");
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    fs__strbuf_printf(&x->out, "%-6lld %-6lld %-8s %-8lld %-8s\n",
+                      (long long)sqlite3_column_int64(st, 0),
+                      (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2),
+                      (long long)sqlite3_column_int64(st, 3), sqlite3_column_text(st, 4));
+    fs__strbuf_printf(&x->json,
+                      "%s{\"id\":%lld,\"device\":%lld,\"staff\":\"%s\",\"counter\":%lld,"
+                      "\"status\":\"%s\"}",
+                      n++ ? "," : "", (long long)sqlite3_column_int64(st, 0),
+                      (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2),
+                      (long long)sqlite3_column_int64(st, 3), sqlite3_column_text(st, 4));
+  }
+  sqlite3_finalize(st);
+  fs__strbuf_printf(&x->json, "]");
+  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+}
+
 /* ---- table ---------------------------------------------------------- */
 
 typedef struct admin_cmd {
@@ -523,7 +737,9 @@ typedef struct admin_cmd {
 static const admin_cmd cmds[] = {
     {"staff.add", cmd_staff_add}, {"staff.list", cmd_staff_list}, {"staff.show", cmd_staff_list},
     {"enroll", cmd_enroll},       {"devices", cmd_devices},       {"revoke", cmd_revoke},
-    {"audit", cmd_audit},
+    {"audit", cmd_audit},         {"depart", cmd_depart},         {"transfer", cmd_transfer},
+    {"cover", cmd_cover},         {"lend", cmd_lend},             {"sweep", cmd_sweep},
+    {"quarantine", cmd_quarantine},
 };
 
 int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admin_result *res) {

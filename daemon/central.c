@@ -213,6 +213,33 @@ static const char *customer_of(const fs_kind_def *kd, const fs_change *c,
   return NULL;
 }
 
+/* The handover fence: 1 if record (k, id) was taken from this device's
+ * staff member by a handover the device had not yet pulled (its cursor is
+ * before the move), so its change was made in good faith and is accepted;
+ * 0 if not; <0 on error. */
+static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *id) {
+  sqlite3 *db = c->db;
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT seq FROM ownership_log WHERE kind=?1 AND record_id=?2 AND "
+                          "old_owner=?3 ORDER BY id DESC LIMIT 1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int(st, 1, (int)k);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, d->staff, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    rc = d->cursor < (uint64_t)sqlite3_column_int64(st, 0);
+  else
+    rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs_change *ch,
                      fs_push_result *res) {
   const fs_kind_def *kd = fs__kind_def(ch->kind);
@@ -261,8 +288,32 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs
     snprintf(owner, sizeof(owner), "%s", parent.owner);
   } else {
     snprintf(owner, sizeof(owner), "%s", ch->owner);
+    /* A departed rep's final upload: new cards land with the successor. */
+    if (d->departed && d->successor[0] && strcmp(owner, d->staff) == 0)
+      snprintf(owner, sizeof(owner), "%s", d->successor);
   }
   rc = fs__access_check_write(acc, owner, cust);
+  if (rc == FS_EFORBIDDEN) {
+    /* Handed over while the device was offline?  Then the rep's field
+     * work is accepted and lands with the new owner; the rep stays the
+     * author. */
+    int in = found ? fenced_in(c, d, ch->kind, ch->id) : 0;
+    if (in == 0 && cust && ch->kind != FS_KIND_CUSTOMER)
+      in = fenced_in(c, d, FS_KIND_CUSTOMER, cust);
+    if (in == 0 && d->departed && d->successor[0] && strcmp(owner, d->successor) == 0)
+      in = 1;
+    if (in < 0) {
+      rc = in;
+      goto out;
+    }
+    if (in) {
+      FS_INFO("device %llu (%s): change %llu to %s %s accepted through the handover fence; "
+              "it lands with %s",
+              (unsigned long long)d->id, d->staff, (unsigned long long)ch->counter, kd->name,
+              ch->id, owner);
+      rc = 0;
+    }
+  }
   if (rc) {
     int code = rc;
     if (code == FS_EREADONLY)
@@ -330,6 +381,32 @@ static int already_applied(fs_central *c, const fs_device *d, uint64_t counter,
   return seen;
 }
 
+static int quarantine(fs_central *c, const fs_device *d, const fs_change *ch) {
+  sqlite3_stmt *st = NULL;
+  fs_buf b;
+  int rc;
+
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  rc = fs__change_encode(ch, &b);
+  if (rc == 0)
+    rc = sqlite3_prepare_v2(c->db,
+                            "INSERT INTO quarantine(device_id, counter, payload, at, status) "
+                            "VALUES(?1,?2,?3,?4,'pending')",
+                            -1, &st, NULL) == SQLITE_OK
+             ? 0
+             : fs__db_err(c->db, sqlite3_errcode(c->db));
+  if (rc == 0) {
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)ch->counter);
+    sqlite3_bind_blob(st, 3, b.data, (int)b.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)fs__now_ms());
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs__db_err(c->db, sqlite3_errcode(c->db));
+  }
+  sqlite3_finalize(st);
+  fs__buf_release(&b);
+  return rc;
+}
+
 int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, const int *rcs,
                      uint32_t n, fs_push_result *results) {
   fs_access *acc;
@@ -355,6 +432,18 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
     if (seen) {
       if (r->outcome == FS_OUTCOME_REJECTED)
         set_reason(r, r->code, "%s (rejected before)", fs_strerror(r->code));
+      continue;
+    }
+    if (strcmp(d->status, "wipe") == 0) {
+      /* A revoked phone's last upload: kept for an admin, never applied. */
+      rc = quarantine(c, d, &changes[i]);
+      if (rc == 0)
+        rc = set_reason(r, FS_EREVOKED,
+                        "device revoked; change quarantined for an administrator to review");
+      if (rc == 0)
+        rc = record_applied(c, d, r);
+      if (rc)
+        goto out;
       continue;
     }
     rc = fs__db_exec(c->db, "SAVEPOINT ch");
@@ -551,7 +640,8 @@ int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) 
 
   rc = sqlite3_prepare_v2(db,
                           "SELECT d.id, d.staff, s.role, d.slot, d.status, "
-                          "COALESCE(d.name,'') FROM devices d JOIN staff s ON "
+                          "COALESCE(d.name,''), s.status, COALESCE(s.successor,''), "
+                          "COALESCE(d.cursor,0) FROM devices d JOIN staff s ON "
                           "s.code=d.staff WHERE d.pubkey=?1",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
@@ -567,6 +657,9 @@ int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) 
     d->slot = sqlite3_column_int(st, 3);
     snprintf(d->status, sizeof(d->status), "%s", sqlite3_column_text(st, 4));
     snprintf(d->name, sizeof(d->name), "%s", sqlite3_column_text(st, 5));
+    d->departed = strcmp((const char *)sqlite3_column_text(st, 6), "departed") == 0;
+    snprintf(d->successor, sizeof(d->successor), "%s", sqlite3_column_text(st, 7));
+    d->cursor = (uint64_t)sqlite3_column_int64(st, 8);
     rc = 0;
   } else {
     rc = rc == SQLITE_DONE ? FS_EUNKNOWN_DEVICE : fs__db_err(db, rc);

@@ -40,6 +40,9 @@ typedef struct fs_device {
   int slot;
   char status[8]; /* active / revoked / wipe / wiped */
   char name[64];
+  int departed;   /* the staff member has departed (handover fence) */
+  char successor[FS_STAFF_MAX + 1];
+  uint64_t cursor; /* the device's committed pull cursor, as it last said */
 } fs_device;
 
 typedef struct fs_central fs_central;

@@ -17,7 +17,7 @@ void fs__config_defaults(fs_config *c) {
   c->frame_max = 1048576;
   c->max_conns = 10000;
   c->handshake_ms = 10000;
-  c->idle_ms = 300000;
+  c->idle_ms = 90000; /* PROTOCOL.md s.7: clients PING every 30 s */
   c->write_queue_max = 8u << 20;
   c->pull_page = 2000;
   c->writer_queue = 8192;

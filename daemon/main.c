@@ -317,13 +317,15 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
   fs_admin_arg args[FS_MSG_MAX_ARGS];
   uint32_t nargs = 0;
   int npos = 0, rc;
+  char *custs[256];
+  uint32_t ncust = 0;
 
   memset(args, 0, sizeof(args));
   memset(&res, 0, sizeof(res));
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int matched = 0;
-    if (nargs == FS_MSG_MAX_ARGS)
+    if (nargs + 1 >= FS_MSG_MAX_ARGS)
       return usage_error(usage, "too many arguments");
     if (strncmp(a, "--", 2) == 0) {
       for (int k = 0; bools && bools[k]; k++) {
@@ -333,6 +335,15 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
           args[nargs++].i = 1;
           matched = 1;
         }
+      }
+      if (strcmp(a + 2, "customer") == 0 && strcmp(cmd, "transfer") == 0) {
+        /* Repeatable: --customer ID ... becomes one list argument. */
+        if (i + 1 >= argc)
+          return usage_error(usage, "%s needs a value", a);
+        if (ncust == 256)
+          return usage_error(usage, "at most 256 --customer options");
+        custs[ncust++] = argv[++i];
+        continue;
       }
       for (int k = 0; !matched && flags && flags[k]; k++) {
         if (strcmp(a + 2, flags[k]) == 0) {
@@ -360,6 +371,8 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
   for (uint32_t i = 0; i < nargs; i++) {
     if (strcmp(args[i].key, "device") == 0 || strcmp(args[i].key, "hours") == 0 ||
         strcmp(args[i].key, "days") == 0) {
+      if (args[i].type != FS_ARG_STR)
+        continue;
       char *end;
       long long v = strtoll(args[i].s, &end, 10);
       if (*end || end == args[i].s)
@@ -367,6 +380,12 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
       args[i].type = FS_ARG_INT;
       args[i].i = v;
     }
+  }
+  if (ncust) {
+    args[nargs].key = "customer";
+    args[nargs].type = FS_ARG_LIST;
+    args[nargs].list = custs;
+    args[nargs++].nlist = ncust;
   }
   fs__msg_init(&req, FS_MSG_ADMIN);
   req.u.admin.cmd = (char *)cmd;
@@ -434,6 +453,41 @@ static int cmd_audit(cli *c, int argc, char **argv) {
                    argv);
 }
 
+static int cmd_depart(cli *c, int argc, char **argv) {
+  static const char *const pos[] = {"code", NULL};
+  static const char *const flags[] = {"successor", "reason", NULL};
+  static const char *const bools[] = {"dry-run", NULL};
+  return run_admin(c, "depart", "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
+                   pos, flags, bools, argc, argv);
+}
+
+static int cmd_transfer(cli *c, int argc, char **argv) {
+  static const char *const flags[] = {"from", "to", "reason", NULL};
+  static const char *const bools[] = {"dry-run", NULL};
+  return run_admin(c, "transfer",
+                   "transfer --from CODE --to CODE [--customer ID ...] [--reason TEXT] "
+                   "[--dry-run]",
+                   NULL, flags, bools, argc, argv);
+}
+
+static int cmd_cover(cli *c, int argc, char **argv) {
+  static const char *const pos[] = {"code", NULL};
+  static const char *const flags[] = {"by", "from", "to", "reason", NULL};
+  return run_admin(c, "cover", "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD", pos,
+                   flags, NULL, argc, argv);
+}
+
+static int cmd_lend(cli *c, int argc, char **argv) {
+  static const char *const pos[] = {"customer", NULL};
+  static const char *const flags[] = {"to", "days", "reason", NULL};
+  return run_admin(c, "lend", "lend CUSTOMER --to CODE --days N", pos, flags, NULL, argc, argv);
+}
+
+static int cmd_quarantine(cli *c, int argc, char **argv) {
+  static const char *const flags[] = {"drop", NULL};
+  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc, argv);
+}
+
 static const subcmd cmds[] = {
     {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
     {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
@@ -442,6 +496,17 @@ static const subcmd cmds[] = {
     {"devices", cmd_devices, "devices", "list devices and their sync health"},
     {"revoke", cmd_revoke, "revoke DEVICE [--wipe]", "revoke a device (lost phone)"},
     {"audit", cmd_audit, "audit [--staff CODE] [--customer ID]", "show the audit log"},
+    {"depart", cmd_depart, "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
+     "a rep leaves: hand everything they own to a successor"},
+    {"transfer", cmd_transfer,
+     "transfer --from CODE --to CODE [--customer ID ...] [--dry-run]",
+     "move some or all customers between two active reps"},
+    {"cover", cmd_cover, "cover CODE --by CODE --from DATE --to DATE",
+     "let a stand-in read and write an absent rep's records for a period"},
+    {"lend", cmd_lend, "lend CUSTOMER --to CODE --days N",
+     "lend one customer card read-only (借阅)"},
+    {"quarantine", cmd_quarantine, "quarantine [--drop ID]",
+     "changes uploaded by revoked devices, for review"},
 };
 
 static void help(FILE *f) {

@@ -15,6 +15,7 @@
 #include "channel.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "handover.h"
 #include "keys.h"
 #include "log.h"
 #include "msg.h"
@@ -47,6 +48,8 @@ struct fs_server {
   uv_tcp_t tcp;
   uv_pipe_t admin;
   uv_timer_t sweep;
+  uv_timer_t expiry; /* covers and loans start and end by themselves */
+  int expiry_busy;
   conn *conns;
   unsigned nconns;
   int stopping;
@@ -82,6 +85,7 @@ struct conn {
   size_t wq_bytes;
   uint64_t deadline;      /* handshake deadline or idle deadline (ms) */
   int close_after_write;
+  int must_wipe;          /* departed staff or revoked with --wipe */
   conn *prev, *next;
 };
 
@@ -360,6 +364,64 @@ static void notify_watchers(fs_server *s, conn *origin, char aud[][FS_STAFF_MAX 
   }
 }
 
+/* ---- wipe ----------------------------------------------------------- */
+
+typedef struct wipe_job {
+  fs_writer_job job;
+  uint64_t device;
+  int departed;
+  fs_server *s;
+} wipe_job;
+
+static int wipe_run(fs_writer_job *job, fs_central *central) {
+  wipe_job *wj = (wipe_job *)job;
+  sqlite3 *db = fs__central_db(central);
+  char q[128];
+  int rc;
+
+  snprintf(q, sizeof(q), "UPDATE devices SET status='wiped' WHERE id=%llu",
+           (unsigned long long)wj->device);
+  rc = fs__db_exec(db, q);
+  if (rc == 0)
+    rc = fs__audit(central, "fieldsyncd", "device.wiped", NULL, NULL, (long long)wj->device,
+                   wj->departed ? "final upload received after departure; replica erased"
+                                : "revoked device uploaded its outbox; replica erased",
+                   NULL);
+  return rc;
+}
+
+static void wipe_done(fs_writer_job *job, int rc) {
+  if (rc)
+    FS_ERROR("cannot mark device %llu wiped: %s", (unsigned long long)((wipe_job *)job)->device,
+             fs_strerror(rc));
+  free(job);
+}
+
+/* The final word to a departed rep's or revoked phone's device: erase. */
+static void send_wipe(conn *c) {
+  wipe_job *wj = calloc(1, sizeof(*wj));
+  fs_msg m;
+
+  fs__msg_init(&m, FS_MSG_WIPE);
+  m.u.wipe.reason = c->dev.departed
+                        ? "your staff account has been handed over; this replica is erased"
+                        : "this device was revoked; its replica is erased";
+  send_msg(c, &m);
+  FS_INFO("device %llu (%s): final upload done, WIPE sent", (unsigned long long)c->dev.id,
+          c->dev.staff);
+  if (wj) {
+    wj->device = c->dev.id;
+    wj->departed = c->dev.departed;
+    wj->s = c->s;
+    wj->job.run = wipe_run;
+    wj->job.done = wipe_done;
+    if (fs__writer_submit(c->s->writer, &wj->job))
+      free(wj);
+  }
+  c->close_after_write = 1;
+  conn_close(c, NULL);
+}
+
 /* ---- push ----------------------------------------------------------- */
 
 typedef struct push_job {
@@ -386,7 +448,7 @@ static int push_run(fs_writer_job *job, fs_central *central) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db,
                            "UPDATE devices SET last_seen=?1, outbox_depth=?2, "
-                           "oldest_unsynced=?3 WHERE id=?4",
+                           "oldest_unsynced=?3, cursor=?5 WHERE id=?4",
                            -1, &st, NULL) == SQLITE_OK) {
       sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__now_ms());
       /* The device reported its depth before this push; what is left is
@@ -397,6 +459,7 @@ static int push_run(fs_writer_job *job, fs_central *central) {
       else
         sqlite3_bind_null(st, 3);
       sqlite3_bind_int64(st, 4, (sqlite3_int64)pj->c->dev.id);
+      sqlite3_bind_int64(st, 5, (sqlite3_int64)pj->c->dev.cursor);
       rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs__db_err(db, sqlite3_errcode(db));
     }
     sqlite3_finalize(st);
@@ -456,6 +519,11 @@ static void push_done(fs_writer_job *job, int rc) {
   }
   if (anything)
     notify_watchers(c->s, c, pj->aud, pj->naud, pj->seq);
+  if (rc == 0 && c->must_wipe && pj->msg.u.push.outbox <= pj->msg.u.push.n) {
+    push_job_free(pj);
+    send_wipe(c);
+    return;
+  }
   push_job_free(pj);
   conn_resume(c);
 }
@@ -520,6 +588,10 @@ typedef struct pull_job {
   uint64_t next;
   int more;
   uint32_t rows, evicted;
+  /* loaned cards delivered (recorded: who read what) */
+  char loaned[FS_ACCESS_MAX_LOANS][FS_ID_HEX + 1];
+  int loan_rows[FS_ACCESS_MAX_LOANS];
+  int nloaned;
 } pull_job;
 
 static int out_push(pull_job *pj, const uint8_t *p, size_t n) {
@@ -560,9 +632,32 @@ static int batch_open(pull_job *pj, fs_kind k) {
                          FS_MSG_MAX_BYTES - 64);
 }
 
+static void note_loan(pull_job *pj, const fs_row *row) {
+  const fs_kind_def *kd = fs__kind_def(row->kind);
+  const char *cust = row->kind == FS_KIND_CUSTOMER ? row->id
+                     : kd->parent_field >= 0 && row->values[kd->parent_field].type == FS_V_TEXT
+                         ? row->values[kd->parent_field].s
+                         : NULL;
+  int i;
+  if (cust == NULL)
+    return;
+  for (i = 0; i < pj->nloaned; i++)
+    if (strcmp(pj->loaned[i], cust) == 0)
+      break;
+  if (i == pj->nloaned) {
+    if (pj->nloaned == FS_ACCESS_MAX_LOANS)
+      return;
+    snprintf(pj->loaned[pj->nloaned++], FS_ID_HEX + 1, "%s", cust);
+  }
+  pj->loan_rows[i]++;
+}
+
 static int sink_row(void *arg, const fs_row *row) {
   pull_job *pj = arg;
   int rc;
+
+  if (!fs__access_owner_ok(pj->acc, row->owner))
+    note_loan(pj, row);
 
   if (!pj->open[row->kind] && (rc = batch_open(pj, row->kind)) != 0)
     return rc;
@@ -679,6 +774,101 @@ static int pull_conflicts(pull_job *pj, sqlite3 *db) {
   return rc;
 }
 
+/* Handover reports for the successor and the manager, as NOTICEs. */
+static int pull_notices(pull_job *pj, sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  fs_buf b;
+  int rc;
+
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT at, kind, COALESCE(report,'') FROM handovers WHERE seq>?1 "
+                          "AND seq<=?2 AND dry_run=0 AND (to_staff=?3 OR manager=?3) "
+                          "ORDER BY seq LIMIT 100",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)pj->cursor);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)pj->next);
+  sqlite3_bind_text(st, 3, pj->c->dev.staff, -1, SQLITE_STATIC);
+  fs__buf_init(&b, FS_MSG_MAX_BYTES - 64);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    fs_msg m;
+    fs__msg_init(&m, FS_MSG_NOTICE);
+    m.u.notice.kind = "handover";
+    m.u.notice.at = (uint64_t)sqlite3_column_int64(st, 0);
+    m.u.notice.body = (char *)sqlite3_column_text(st, 2);
+    fs__buf_reset(&b);
+    rc = fs__msg_encode(&m, &b);
+    if (rc == 0)
+      rc = out_push(pj, b.data, b.len);
+    if (rc)
+      break;
+    rc = SQLITE_OK;
+  }
+  fs__buf_release(&b);
+  sqlite3_finalize(st);
+  if (rc == SQLITE_DONE || rc == SQLITE_OK)
+    return 0;
+  return rc > 0 ? fs__db_err(db, rc) : rc;
+}
+
+typedef struct loan_job {
+  fs_writer_job job;
+  uint64_t device;
+  char staff[FS_STAFF_MAX + 1];
+  int n;
+  char cust[FS_ACCESS_MAX_LOANS][FS_ID_HEX + 1];
+  int rows[FS_ACCESS_MAX_LOANS];
+} loan_job;
+
+static int loan_run(fs_writer_job *job, fs_central *central) {
+  loan_job *lj = (loan_job *)job;
+  sqlite3 *db = fs__central_db(central);
+  sqlite3_stmt *st = NULL;
+  int rc = 0;
+
+  if (sqlite3_prepare_v2(db,
+                         "INSERT INTO loan_reads(loan_id, device_id, at, record_count) SELECT id, "
+                         "?1, ?2, ?3 FROM loans WHERE staff=?4 AND customer_id=?5 AND ended=0",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fs__db_err(db, sqlite3_errcode(db));
+  for (int i = 0; rc == 0 && i < lj->n; i++) {
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)lj->device);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)fs__now_ms());
+    sqlite3_bind_int(st, 3, lj->rows[i]);
+    sqlite3_bind_text(st, 4, lj->staff, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, lj->cust[i], -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs__db_err(db, sqlite3_errcode(db));
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static void loan_done(fs_writer_job *job, int rc) {
+  if (rc)
+    FS_WARN("cannot record loan reads: %s", fs_strerror(rc));
+  free(job);
+}
+
+static void record_loan_reads(conn *c, pull_job *pj) {
+  loan_job *lj;
+  if (pj->nloaned == 0)
+    return;
+  lj = calloc(1, sizeof(*lj));
+  if (lj == NULL)
+    return;
+  lj->device = c->dev.id;
+  snprintf(lj->staff, sizeof(lj->staff), "%s", c->dev.staff);
+  lj->n = pj->nloaned;
+  memcpy(lj->cust, pj->loaned, sizeof(lj->cust));
+  memcpy(lj->rows, pj->loan_rows, sizeof(lj->rows));
+  lj->job.run = loan_run;
+  lj->job.done = loan_done;
+  if (fs__writer_submit(c->s->writer, &lj->job))
+    free(lj);
+}
+
 static void pull_work(uv_work_t *req) {
   pull_job *pj = req->data;
   sqlite3 *db = NULL;
@@ -708,6 +898,8 @@ static void pull_work(uv_work_t *req) {
   }
   if (rc == 0 && pj->next > pj->cursor)
     rc = pull_conflicts(pj, db);
+  if (rc == 0 && pj->next > pj->cursor)
+    rc = pull_notices(pj, db);
   if (rc == 0) {
     fs__msg_init(&m, FS_MSG_CHECKPOINT);
     m.u.checkpoint.cursor = pj->next;
@@ -761,6 +953,7 @@ static void pull_done(uv_work_t *req, int status) {
   for (outmsg *o = pj->head; o; o = o->next)
     if (send_plain(c, o->data, o->len) != 0)
       break;
+  record_loan_reads(c, pj);
   FS_DEBUG("device %llu (%s): pull %llu -> %llu, %u rows, %u evicted",
            (unsigned long long)c->dev.id, c->dev.staff, (unsigned long long)pj->cursor,
            (unsigned long long)pj->next, pj->rows, pj->evicted);
@@ -782,6 +975,9 @@ static void handle_pull(conn *c, const fs_msg_pull *p) {
   pj->c = c;
   pj->s = c->s;
   pj->cursor = p->cursor;
+  /* What the device asks from is what it has committed: the fence uses it. */
+  if (p->cursor > c->dev.cursor)
+    c->dev.cursor = p->cursor;
   pj->limit = (uint32_t)(p->limit && p->limit < c->s->cfg.pull_page ? p->limit
                                                                      : c->s->cfg.pull_page);
   for (int k = 0; k < FS_KIND__COUNT; k++)
@@ -890,7 +1086,7 @@ static void send_welcome(conn *c, int code, const char *text) {
     m.u.welcome.role = (char *)fs__role_name(c->dev.role);
     m.u.welcome.slot = (uint64_t)c->dev.slot;
     m.u.welcome.name = c->staff_name;
-    m.u.welcome.wipe = strcmp(c->dev.status, "wipe") == 0;
+    m.u.welcome.wipe = c->must_wipe;
   }
   fs__buf_init(&b, FS_CHANNEL_HS_PAYLOAD_MAX);
   rc = fs__msg_encode(&m, &b);
@@ -932,6 +1128,8 @@ static void send_welcome(conn *c, int code, const char *text) {
   }
   FS_INFO("device %llu (%s) connected%s", (unsigned long long)c->dev.id, c->dev.staff,
           c->watch ? ", watching" : "");
+  if (c->must_wipe && c->hello.u.hello.outbox == 0)
+    send_wipe(c);
 }
 
 static int enroll_run(fs_writer_job *job, fs_central *central) {
@@ -1000,8 +1198,13 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   }
   if (rc)
     return rc;
-  if (strcmp(c->dev.status, "revoked") == 0 || strcmp(c->dev.status, "wiped") == 0)
+  if (strcmp(c->dev.status, "wiped") == 0)
+    return c->dev.departed ? FS_EDEPARTED : FS_EREVOKED;
+  if (strcmp(c->dev.status, "revoked") == 0)
     return FS_EREVOKED;
+  if (h->cursor > c->dev.cursor)
+    c->dev.cursor = h->cursor;
+  c->must_wipe = c->dev.departed || strcmp(c->dev.status, "wipe") == 0;
   return 0;
 }
 
@@ -1225,6 +1428,49 @@ static void on_sweep(uv_timer_t *t) {
   }
 }
 
+/* ---- covers and loans end by themselves ----------------------------- */
+
+typedef struct expiry_job {
+  fs_writer_job job;
+  fs_server *s;
+  int changed;
+} expiry_job;
+
+static int expiry_run(fs_writer_job *job, fs_central *central) {
+  expiry_job *ej = (expiry_job *)job;
+  return fs__handover_sweep(central, (int64_t)fs__now_ms(), &ej->changed);
+}
+
+static void expiry_done(fs_writer_job *job, int rc) {
+  expiry_job *ej = (expiry_job *)job;
+  fs_server *s = ej->s;
+
+  s->expiry_busy = 0;
+  if (rc)
+    FS_WARN("cover/loan expiry sweep failed: %s (retried)", fs_strerror(rc));
+  else if (ej->changed && s->writer)
+    notify_watchers(s, NULL, NULL, -1, fs__writer_committed_seq(s->writer));
+  free(ej);
+}
+
+static void on_expiry(uv_timer_t *t) {
+  fs_server *s = t->data;
+  expiry_job *ej;
+
+  if (s->expiry_busy || s->stopping || s->writer == NULL)
+    return;
+  ej = calloc(1, sizeof(*ej));
+  if (ej == NULL)
+    return;
+  ej->s = s;
+  ej->job.run = expiry_run;
+  ej->job.done = expiry_done;
+  if (fs__writer_submit(s->writer, &ej->job) == 0)
+    s->expiry_busy = 1;
+  else
+    free(ej);
+}
+
 /* ---- lifecycle ------------------------------------------------------ */
 
 int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
@@ -1314,6 +1560,9 @@ int fs__server_start(fs_server *s) {
   uv_timer_init(s->loop, &s->sweep);
   s->sweep.data = s;
   uv_timer_start(&s->sweep, on_sweep, 250, 250);
+  uv_timer_init(s->loop, &s->expiry);
+  s->expiry.data = s;
+  uv_timer_start(&s->expiry, on_expiry, 0, 10000);
   FS_INFO("serving on %s:%d (admin socket %s)", host, s->port, s->sockpath);
   return 0;
 }
@@ -1333,6 +1582,8 @@ void fs__server_stop(fs_server *s) {
     uv_close((uv_handle_t *)&s->admin, NULL);
   if (!uv_is_closing((uv_handle_t *)&s->sweep))
     uv_close((uv_handle_t *)&s->sweep, NULL);
+  if (!uv_is_closing((uv_handle_t *)&s->expiry))
+    uv_close((uv_handle_t *)&s->expiry, NULL);
   for (c = s->conns; c; c = next) {
     next = c->next;
     c->close_after_write = 0;

@@ -1,0 +1,55 @@
+/* handover.h - ownership changes: departure handover, territory transfer,
+ * cover and loans, and the sweep that starts and ends covers and loans.
+ *
+ * Every function runs inside the writer's transaction (fs_central begun).
+ *
+ * Moving a record from A to B (one customer card and everything that
+ * hangs off it):
+ *   owner := B on the row (authors never change: closed opportunities and
+ *   completed visits keep their author for credit and history; archive
+ *   numbers never change)
+ *   journal (B, ROW) so B's devices receive it in full at their next sync,
+ *   however old it is;  journal (A, EVICT) so A's devices drop it;
+ *   ownership_log (old A, new B, seq) for the handover fence (central.c).
+ *
+ * Dry runs do all of it inside a savepoint and roll it back, so the preview
+ * is exactly what a real run would move.
+ */
+#ifndef FS_HANDOVER_H
+#define FS_HANDOVER_H
+
+#include "central.h"
+#include "strbuf.h"
+
+typedef struct fs_handover_req {
+  const char *kind;       /* "departure" or "transfer" */
+  const char *from;       /* staff code */
+  const char *to;         /* successor; NULL: from's manager */
+  const char *const *customers; /* transfer of some customers only; NULL: all */
+  int ncustomers;
+  int dry_run;
+  const char *reason;
+  const char *actor;
+} fs_handover_req;
+
+/* Runs a departure or transfer.  Writes the human report to out and JSON
+ * to json.  Returns 0 on success; FS_ENOTFOUND / FS_EVALIDATE / FS_EDEPARTED
+ * with a message in *errmsg (static or in out) for refused requests; or a
+ * storage error. */
+int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
+                     fs__strbuf *json, char *err, size_t errlen);
+
+/* Delivers one customer card (and its children) to staff for reading
+ * until `until_ms`.  0, FS_ENOTFOUND, storage errors. */
+int fs__loan_start(fs_central *c, const char *customer_id, const char *staff,
+                   int64_t until_ms, int64_t *loan_id);
+
+/* Starts covers whose first day has come and ends covers and loans whose
+ * time is over, writing the journal entries that deliver or evict the
+ * records.  *changed (may be NULL) counts what it did. */
+int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed);
+
+/* Journals every record of owner for audience with op (used by covers). */
+int fs__journal_owner(fs_central *c, const char *owner, const char *audience, int op);
+
+#endif
