@@ -44,7 +44,8 @@ struct fs_channel {
   uint8_t hash[FS_NOISE_HASHLEN];
   int has_hash;
   /* Last delivered payload: points into hs_payload (handshake) or into the
-   * frame decoder's buffer (transport, decrypted in place). */
+   * frame decoder's buffer (transport: decrypted there, straight from the
+   * caller's bytes when a whole frame arrived in one feed, else in place). */
   const uint8_t *msg;
   size_t msg_len;
   int has_msg;
@@ -377,13 +378,16 @@ static int on_reply(fs_channel *ch, const uint8_t *body, size_t n) {
   return FS_CHANNEL_EV_OPEN;
 }
 
-static int on_transport(fs_channel *ch, uint8_t *body, size_t n) {
+static int on_transport(fs_channel *ch, const uint8_t *src, uint8_t *body,
+                        size_t n) {
   size_t m = 0;
   int rc;
-  /* Decrypt in place in the frame buffer: no second copy of big messages.
-   * The implicit nonce makes any replay, reordering, truncation or bit flip
-   * an authentication failure. */
-  rc = fs__noise_cipher_decrypt(ch->rx, NULL, 0, body, n, body, n, &m);
+  /* Decrypt from where the ciphertext is (the caller's bytes, or the frame
+   * buffer itself) into the frame buffer: each byte is read once and
+   * written once, no extra copy of big messages.  The implicit nonce makes
+   * any replay, reordering, truncation or bit flip an authentication
+   * failure. */
+  rc = fs__noise_cipher_decrypt(ch->rx, NULL, 0, src, n, body, n, &m);
   if (rc)
     return channel_fail(ch, rc == FS_ECRYPTO ? FS_EREPLAY : rc);
   ch->rx_count++;
@@ -400,6 +404,7 @@ static int on_transport(fs_channel *ch, uint8_t *body, size_t n) {
 
 int fs__channel_feed(fs_channel *ch, const uint8_t *data, size_t len,
                      size_t *consumed) {
+  const uint8_t *src = NULL;
   uint8_t *body = NULL;
   size_t n = 0, used = 0;
   int rc;
@@ -418,7 +423,7 @@ int fs__channel_feed(fs_channel *ch, const uint8_t *data, size_t len,
     /* Bytes where the protocol allows none (e.g. before we responded). */
     return channel_fail(ch, FS_EPROTO);
   }
-  rc = fs__frame_feed(&ch->dec, data, len, &used);
+  rc = fs__frame_feed_ref(&ch->dec, data, len, &used, &src);
   *consumed = used;
   if (rc < 0)
     return channel_fail(ch, rc);
@@ -429,11 +434,11 @@ int fs__channel_feed(fs_channel *ch, const uint8_t *data, size_t len,
     return channel_fail(ch, FS_EINTERNAL);
   switch (ch->state) {
   case ST_WAIT_HELLO:
-    return on_hello(ch, body, n);
+    return on_hello(ch, src, n);
   case ST_WAIT_REPLY:
-    return on_reply(ch, body, n);
+    return on_reply(ch, src, n);
   default:
-    return on_transport(ch, body, n);
+    return on_transport(ch, src, body, n);
   }
 }
 

@@ -152,6 +152,50 @@ out:
   return rc;
 }
 
+int fs__frame_feed_ref(fs_frame_decoder *d, const uint8_t *data, size_t len,
+                       size_t *consumed, const uint8_t **src) {
+  size_t want = 0;
+  int rc;
+
+  if (consumed)
+    *consumed = 0;
+  if (!d || !src || (!data && len > 0))
+    return FS_EINVAL;
+  *src = NULL;
+  if (d->state == ST_DONE)
+    fs__frame_reset(d);
+  /* Fast path: a whole frame at the start of data.  Only the buffer is
+   * prepared; the body is left where it is for the caller to read once. */
+  if (d->state == ST_HEADER && d->hdr_have == 0 &&
+      len >= FS_FRAME_HEADER_LEN) {
+    rc = fs__frame_header_parse(data, d->max, &want);
+    if (rc == 0 && len - FS_FRAME_HEADER_LEN >= want) {
+      memcpy(d->hdr, data, FS_FRAME_HEADER_LEN);
+      d->hdr_have = FS_FRAME_HEADER_LEN;
+      d->want = want;
+      d->have = 0;
+      rc = grow(d, want);
+      if (rc) {
+        /* as fs__frame_feed: the header was consumed, then it failed */
+        if (consumed)
+          *consumed = FS_FRAME_HEADER_LEN;
+        return fail(d, rc);
+      }
+      d->have = want;
+      d->state = ST_DONE;
+      if (consumed)
+        *consumed = FS_FRAME_HEADER_LEN + want;
+      *src = data + FS_FRAME_HEADER_LEN;
+      return 1;
+    }
+    /* Bad header or a partial frame: the ordinary path handles both. */
+  }
+  rc = fs__frame_feed(d, data, len, consumed);
+  if (rc == 1)
+    *src = d->buf;
+  return rc;
+}
+
 int fs__frame_body(fs_frame_decoder *d, uint8_t **p, size_t *n) {
   if (!d || !p || !n)
     return FS_EINVAL;

@@ -64,6 +64,21 @@ void fs__frame_decoder_release(fs_frame_decoder *d);
 int fs__frame_feed(fs_frame_decoder *d, const uint8_t *data, size_t len,
                    size_t *consumed);
 
+/* Zero-copy variant of fs__frame_feed for a caller that transforms the
+ * body anyway (the channel decrypts it).  Same states, limits, codes and
+ * *consumed as fs__frame_feed; in addition, on 1 *src points at the body
+ * bytes (length as given by fs__frame_body):
+ *  - when the decoder was between frames and data held the whole frame,
+ *    *src points into data (nothing copied) and fs__frame_body's buffer
+ *    has room for the body but undefined contents: the caller writes its
+ *    result there;
+ *  - otherwise the frame was assembled as usual and *src is that buffer.
+ * *src is valid as long as both data and the frame are.  src is required
+ * (FS_EINVAL).  The buffer is still sized from bytes that actually
+ * arrived. */
+int fs__frame_feed_ref(fs_frame_decoder *d, const uint8_t *data, size_t len,
+                       size_t *consumed, const uint8_t **src);
+
 /* After fs__frame_feed returned 1: points *p and *n at the body (owned by d,
  * valid until the next feed/reset/release; writable so the channel can
  * decrypt in place).  Returns 0, or FS_ESTATE when no frame is complete. */

@@ -1,11 +1,17 @@
 /* bench_proto_channel.c - throughput of the encrypted channel over loopback
  * TCP against plain framed loopback TCP, measured in the same run.
  *
- * Usage: bench_proto_channel [MiB]   (default 512 MiB in 64 KiB messages)
- * A sender thread writes framed messages to a real 127.0.0.1 socket; the
- * main thread reads and decodes them (frame decoder for plain, channel
- * feed = decrypt for encrypted).  Prints MB/s for both and the ratio
- * (goal >= 70%). */
+ * Usage: bench_proto_channel [MiB [rounds]]
+ *   (default 512 MiB in 64 KiB messages, 3 rounds)
+ * A sender thread writes framed messages to a real 127.0.0.1 socket, one
+ * send per frame from a reusable buffer; the main thread reads into a
+ * 256 KiB buffer and feeds all of it (frame decoder for plain, channel
+ * feed = decrypt for encrypted), as the daemon and client do.  Each round
+ * measures plain then encrypted back to back and prints their ratio; the
+ * machine is shared, so the summary gives the median and best ratio of
+ * the rounds (goal >= 70%).  Then the single-core AEAD rates: through the
+ * channel's CipherState (what the channel uses) and libsodium's
+ * chacha20poly1305_ietf directly, for reference. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -194,6 +200,34 @@ static double cipher_rate(size_t count) {
   return (double)count * MSG_SIZE / dt / 1e6;
 }
 
+/* The same AEAD through libsodium directly (IETF ChaCha20-Poly1305, the
+ * rate the channel had before it could use OpenSSL's implementation). */
+static double sodium_rate(size_t count) {
+  uint8_t key[crypto_aead_chacha20poly1305_ietf_KEYBYTES];
+  uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES] = {0};
+  uint8_t tag[crypto_aead_chacha20poly1305_ietf_ABYTES];
+  uint8_t *buf = malloc(MSG_SIZE);
+  double t0, dt;
+  if (!buf)
+    return -1;
+  randombytes_buf(key, sizeof(key));
+  randombytes_buf(buf, MSG_SIZE);
+  t0 = now_s();
+  for (size_t i = 0; i < count; i++) {
+    nonce[4] = (uint8_t)i;
+    crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+        buf, tag, NULL, buf, MSG_SIZE, NULL, 0, NULL, nonce, key);
+  }
+  dt = now_s() - t0;
+  free(buf);
+  return (double)count * MSG_SIZE / dt / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 static int accept_all(void *ud, const uint8_t pub[32], const uint8_t *h,
                       size_t n) {
   (void)ud;
@@ -223,16 +257,21 @@ static int open_channels(fs_channel **cli, fs_channel **srv, fs_keypair *dev,
   return rc;
 }
 
+#define MAX_ROUNDS 20
+
 int main(int argc, char **argv) {
   size_t mib = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 512;
+  size_t rounds = argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) : 3;
   size_t count;
   fs_keypair *dev = NULL, *daemon = NULL;
   fs_channel *cli = NULL, *srv = NULL;
-  double plain, enc;
+  double ratio[MAX_ROUNDS], best_plain = 0, best_enc = 0, cs, ss;
   int rc = 1;
 
   if (mib == 0)
     mib = 512;
+  if (rounds == 0 || rounds > MAX_ROUNDS)
+    rounds = 3;
   count = mib * 1024 * 1024 / MSG_SIZE;
   if (sodium_init() < 0 || fs__keypair_generate(&dev) ||
       fs__keypair_generate(&daemon) || open_channels(&cli, &srv, dev, daemon)) {
@@ -240,17 +279,33 @@ int main(int argc, char **argv) {
     goto out;
   }
   printf("bench_proto_channel: %zu MiB in %zu messages of %d KiB over "
-         "127.0.0.1 TCP\n", mib, count, MSG_SIZE / 1024);
-  plain = run(count, NULL, NULL);
-  enc = run(count, cli, srv);
-  if (plain <= 0 || enc <= 0)
-    goto out;
-  printf("  plain framed TCP        : %8.1f MB/s\n", plain);
-  printf("  Noise channel           : %8.1f MB/s\n", enc);
-  printf("  ratio encrypted/plain   : %8.1f %% (goal >= 70%%)\n",
-         100.0 * enc / plain);
-  printf("  (ceiling: ChaChaPoly on one core here = %.1f MB/s, %.1f %% of plain)\n",
-         cipher_rate(count / 4 + 1), 100.0 * cipher_rate(count / 4 + 1) / plain);
+         "127.0.0.1 TCP, %zu rounds\n", mib, count, MSG_SIZE / 1024, rounds);
+  for (size_t r = 0; r < rounds; r++) {
+    /* One channel pair for all rounds: nonces keep counting, as on a
+     * long-lived connection. */
+    double plain = run(count, NULL, NULL);
+    double enc = run(count, cli, srv);
+    if (plain <= 0 || enc <= 0)
+      goto out;
+    ratio[r] = enc / plain;
+    if (plain > best_plain)
+      best_plain = plain;
+    if (enc > best_enc)
+      best_enc = enc;
+    printf("  round %zu: plain framed TCP %8.1f MB/s, Noise channel %8.1f "
+           "MB/s, ratio %5.1f %%\n", r + 1, plain, enc, 100.0 * ratio[r]);
+  }
+  qsort(ratio, rounds, sizeof(ratio[0]), cmp_double);
+  printf("  ratio encrypted/plain   : median %5.1f %%, best %5.1f %% "
+         "(goal >= 70%%)\n", 100.0 * ratio[rounds / 2],
+         100.0 * ratio[rounds - 1]);
+  printf("  best rates              : plain %.1f MB/s, channel %.1f MB/s\n",
+         best_plain, best_enc);
+  cs = cipher_rate(count / 4 + 1);
+  ss = sodium_rate(count / 4 + 1);
+  printf("  (ceiling: ChaChaPoly on one core here = %.1f MB/s, %.1f %% of "
+         "best plain;\n   libsodium chacha20poly1305_ietf alone = %.1f "
+         "MB/s)\n", cs, 100.0 * cs / best_plain, ss);
   rc = 0;
 out:
   fs__channel_free(cli);
