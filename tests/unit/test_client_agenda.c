@@ -1,0 +1,384 @@
+/* test_client_agenda.c - fs_agenda against hand-worked dates (cadence per
+ * grade, the delivered window, agreed next contacts, showroom call-backs,
+ * key-account follow-ups, ordering), and the manager write rule of
+ * fs__replica_may_write. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fieldsync.h"
+#include "replica.h"
+
+#define MAXGOT 32
+
+typedef struct got_item {
+  char due[11];
+  int overdue;
+  char kind[16];
+  char name[64];
+  char reason[128];
+  char customer_id[33];
+} got_item;
+
+typedef struct got {
+  int n;
+  got_item it[MAXGOT];
+  int stop_after; /* return 99 after this many items (0: never) */
+} got;
+
+typedef struct fx {
+  char *dir;
+  fs_replica *r;
+} fx;
+
+static int open_as(void **state, const char *staff, const char *role) {
+  fx *f = calloc(1, sizeof(*f));
+  fs_identity id;
+
+  assert_non_null(f);
+  memset(&id, 0, sizeof(id));
+  snprintf(id.staff, sizeof(id.staff), "%s", staff);
+  snprintf(id.role, sizeof(id.role), "%s", role);
+  id.slot = 1;
+  f->dir = fs_test_tmpdir();
+  assert_int_equal(fs_replica_init(f->dir, &id, &f->r), 0);
+  *state = f;
+  return 0;
+}
+
+static int setup(void **state) { return open_as(state, "A01", "rep"); }
+static int setup_manager(void **state) { return open_as(state, "M01", "manager"); }
+
+static int teardown(void **state) {
+  fx *f = *state;
+  fs_replica_close(f->r);
+  fs_test_rmdir(f->dir);
+  free(f);
+  return 0;
+}
+
+static int collect(void *arg, const fs_agenda_item *it) {
+  got *g = arg;
+  got_item *x;
+
+  assert_true(g->n < MAXGOT);
+  x = &g->it[g->n++];
+  snprintf(x->due, sizeof(x->due), "%s", it->due);
+  x->overdue = it->overdue_days;
+  snprintf(x->kind, sizeof(x->kind), "%s", it->kind);
+  snprintf(x->name, sizeof(x->name), "%s", it->name);
+  snprintf(x->reason, sizeof(x->reason), "%s", it->reason);
+  snprintf(x->customer_id, sizeof(x->customer_id), "%s", it->customer_id);
+  if (g->stop_after && g->n >= g->stop_after)
+    return 99;
+  return 0;
+}
+
+static void run(fs_replica *r, const char *date, got *g) {
+  memset(g, 0, sizeof(*g));
+  assert_int_equal(fs_agenda(r, date, collect, g), 0);
+}
+
+/* Creates a record of kind from "field=value" pairs (NULL-terminated);
+ * returns its id in id (may be NULL). */
+static void make(fs_replica *r, const char *kind, char id[33], ...) {
+  fs_record *rec = NULL;
+  const char *pair;
+  char buf[33];
+  va_list ap;
+
+  assert_int_equal(fs_record_new(kind, &rec), 0);
+  va_start(ap, id);
+  while ((pair = va_arg(ap, const char *)) != NULL) {
+    char field[64];
+    const char *eq = strchr(pair, '=');
+    assert_non_null(eq);
+    snprintf(field, sizeof(field), "%.*s", (int)(eq - pair), pair);
+    assert_int_equal(fs_record_set(rec, field, eq + 1), 0);
+  }
+  va_end(ap);
+  assert_int_equal(fs_create(r, rec, id ? id : buf), 0);
+  fs_record_free(rec);
+}
+
+static void expect(const got *g, int i, const char *due, int overdue, const char *kind,
+                   const char *name) {
+  assert_true(i < g->n);
+  assert_string_equal(g->it[i].due, due);
+  assert_int_equal(g->it[i].overdue, overdue);
+  assert_string_equal(g->it[i].kind, kind);
+  assert_string_equal(g->it[i].name, name);
+}
+
+/* A visit to customer cid at `at` ("at=..."), with up to two more
+ * "field=value" pairs. */
+static void visit(fs_replica *r, const char *cid, const char *at, const char *extra1,
+                  const char *extra2) {
+  char cpair[48];
+  snprintf(cpair, sizeof(cpair), "customer_id=%s", cid);
+  if (extra2)
+    make(r, "visit", NULL, cpair, at, "method=in_person", extra1, extra2, NULL);
+  else if (extra1)
+    make(r, "visit", NULL, cpair, at, "method=in_person", extra1, NULL);
+  else
+    make(r, "visit", NULL, cpair, at, "method=in_person", NULL);
+}
+
+/* Cadence per grade on 2026-03-10, worked by hand:
+ *   O  last visit 02-28       + 7  = 03-07  overdue 3
+ *   A  last visit 03-07T09:00 + 2  = 03-09  overdue 1
+ *   B  opened 03-03, no visit + 7  = 03-10  due today
+ *   A2 opened 03-08; its visit of 03-12 is after the day: + 2 = 03-10
+ *   C  opened 03-01           + 14 = 03-15  not yet
+ *   delivered 02-01, visit 02-20: 03-06 is inside the 3-month window,
+ *      so 14 days: 03-06, overdue 4
+ *   delivered 2025-06-01, visit 2026-01-05: past the window, 90 days:
+ *      2026-04-05, not yet
+ *   lost: never. */
+static void test_cadence(void **state) {
+  fx *f = *state;
+  char o[33], a[33], b[33], a2[33], c[33], d1[33], d2[33], l[33];
+  got g;
+
+  make(f->r, "customer", o, "name=Order Co", "grade=O", "created=2026-02-20", NULL);
+  visit(f->r, o, "at=2026-02-28T10:00", NULL, NULL);
+  make(f->r, "customer", a, "name=华为汽车", "grade=A", "created=2026-03-01", NULL);
+  visit(f->r, a, "at=2026-03-05T16:00", NULL, NULL);
+  visit(f->r, a, "at=2026-03-07T09:00", NULL, NULL);
+  make(f->r, "customer", b, "name=Bravo", "grade=B", "created=2026-03-03", NULL);
+  make(f->r, "customer", a2, "name=Alpha Two", "grade=A", "created=2026-03-08", NULL);
+  visit(f->r, a2, "at=2026-03-12T09:00", NULL, NULL);
+  make(f->r, "customer", c, "name=Cold", "grade=C", "created=2026-03-01", NULL);
+  make(f->r, "customer", d1, "name=Delivered New", "grade=delivered",
+       "delivery_date=2026-02-01", "created=2026-01-01", NULL);
+  visit(f->r, d1, "at=2026-02-20T11:00", NULL, NULL);
+  make(f->r, "customer", d2, "name=Delivered Old", "grade=delivered",
+       "delivery_date=2025-06-01", "created=2025-05-01", NULL);
+  visit(f->r, d2, "at=2026-01-05T11:00", NULL, NULL);
+  make(f->r, "customer", l, "name=Lost Ltd", "grade=lost", "created=2025-01-01", NULL);
+
+  run(f->r, "2026-03-10", &g);
+  assert_int_equal(g.n, 5);
+  expect(&g, 0, "2026-03-06", 4, "cadence", "Delivered New");
+  assert_string_equal(g.it[0].reason, "delivered: every 14 days");
+  expect(&g, 1, "2026-03-07", 3, "cadence", "Order Co");
+  assert_string_equal(g.it[1].reason, "grade O: every 7 days");
+  expect(&g, 2, "2026-03-09", 1, "cadence", "华为汽车");
+  assert_string_equal(g.it[2].reason, "grade A: every 2 days");
+  assert_string_equal(g.it[2].customer_id, a);
+  /* Same day: archive number order (Bravo's card was opened first). */
+  expect(&g, 3, "2026-03-10", 0, "cadence", "Bravo");
+  expect(&g, 4, "2026-03-10", 0, "cadence", "Alpha Two");
+
+  /* A day earlier: only what was due by 03-09; the 03-07 visit of A
+   * counts (03-09), the O customer is 2 days late. */
+  run(f->r, "2026-03-09", &g);
+  assert_int_equal(g.n, 3);
+  expect(&g, 1, "2026-03-07", 2, "cadence", "Order Co");
+  expect(&g, 2, "2026-03-09", 0, "cadence", "华为汽车");
+
+  /* 2026-04-06: Delivered Old is one day past its 90 days (04-05). */
+  run(f->r, "2026-04-06", &g);
+  {
+    int found = 0;
+    for (int i = 0; i < g.n; i++)
+      if (strcmp(g.it[i].name, "Delivered Old") == 0) {
+        found = 1;
+        assert_string_equal(g.it[i].due, "2026-04-05");
+        assert_int_equal(g.it[i].overdue, 1);
+        assert_string_equal(g.it[i].reason, "delivered: every 90 days");
+      }
+    assert_int_equal(found, 1);
+    for (int i = 0; i < g.n; i++)
+      assert_string_not_equal(g.it[i].name, "Lost Ltd");
+  }
+}
+
+/* Agreed dates on 2026-03-10:
+ *   C, opened 03-01, visit 03-02 agreed next contact 03-05: 03-05, 5 late
+ *     (cadence alone would be 03-16)
+ *   B, opened 03-05, card next_contact 03-08: 03-08, 2 late (cadence 03-12)
+ *   C, card next_contact 03-01 but visited 03-04: stale, cadence 03-18 */
+static void test_next_contact(void **state) {
+  fx *f = *state;
+  char c1[33], b1[33], c2[33];
+  got g;
+
+  make(f->r, "customer", c1, "name=Agreed Visit", "grade=C", "created=2026-03-01", NULL);
+  visit(f->r, c1, "at=2026-03-02T10:00", "next_contact=2026-03-05", NULL);
+  make(f->r, "customer", b1, "name=Agreed Card", "grade=B", "created=2026-03-05",
+       "next_contact=2026-03-08", NULL);
+  make(f->r, "customer", c2, "name=Stale Card", "grade=C", "created=2026-02-20",
+       "next_contact=2026-03-01", NULL);
+  visit(f->r, c2, "at=2026-03-04T10:00", NULL, NULL);
+
+  run(f->r, "2026-03-10", &g);
+  assert_int_equal(g.n, 2);
+  expect(&g, 0, "2026-03-05", 5, "next_contact", "Agreed Visit");
+  assert_string_equal(g.it[0].reason, "agreed next contact (last contact 2026-03-02)");
+  expect(&g, 1, "2026-03-08", 2, "next_contact", "Agreed Card");
+
+  run(f->r, "2026-03-18", &g);
+  assert_int_equal(g.n, 3);
+  expect(&g, 2, "2026-03-18", 0, "cadence", "Stale Card");
+}
+
+/* Showroom call-backs:
+ *   arrived 03-08T15:30, details, no card: due 03-09 15:30, on 03-10 1 late
+ *   arrived 03-09T10:00, details, card visited 03-09T16:00: called back
+ *   arrived 03-09T11:00, no details: nothing to call
+ *   arrived 03-10T09:00, details: due 03-11, not on 03-10's agenda */
+static void test_callback(void **state) {
+  fx *f = *state;
+  char x[33], xpair[48];
+  got g;
+
+  make(f->r, "showroom", NULL, "arrived=2026-03-08T15:30", "left_details=yes",
+       "visitor=王女士", "phone=13911112222", "rep_on_duty=A01", NULL);
+  make(f->r, "customer", x, "name=Walk In Card", "grade=C", "created=2026-03-09", NULL);
+  snprintf(xpair, sizeof(xpair), "customer_id=%s", x);
+  make(f->r, "showroom", NULL, "arrived=2026-03-09T10:00", "left_details=yes", xpair,
+       "rep_on_duty=A01", NULL);
+  visit(f->r, x, "at=2026-03-09T16:00", NULL, NULL);
+  make(f->r, "showroom", NULL, "arrived=2026-03-09T11:00", "left_details=no",
+       "visitor=Anonymous", "rep_on_duty=A01", NULL);
+  make(f->r, "showroom", NULL, "arrived=2026-03-10T09:00", "left_details=yes",
+       "visitor=Late Visitor", "rep_on_duty=A01", NULL);
+
+  run(f->r, "2026-03-10", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-09", 1, "callback", "王女士");
+  assert_string_equal(g.it[0].reason, "call back walk-in within 24h (by 15:30)");
+  assert_string_equal(g.it[0].customer_id, "");
+
+  run(f->r, "2026-03-11", &g);
+  assert_int_equal(g.n, 2);
+  expect(&g, 0, "2026-03-09", 2, "callback", "王女士");
+  expect(&g, 1, "2026-03-11", 0, "callback", "Late Visitor");
+}
+
+/* Key-account follow-up: visit 03-01 (key) -> due 03-08; cadence C 03-15.
+ * A later ordinary visit (03-09) ends the follow-up. */
+static void test_followup(void **state) {
+  fx *f = *state;
+  char k[33];
+  got g;
+
+  make(f->r, "customer", k, "name=Key Account", "grade=C", "created=2026-02-01", NULL);
+  visit(f->r, k, "at=2026-03-01T10:00", "key_account=yes", NULL);
+  run(f->r, "2026-03-10", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-08", 2, "followup", "Key Account");
+  assert_string_equal(g.it[0].reason, "key-account follow-up (visit 2026-03-01)");
+
+  /* Same due day as a cadence item: the follow-up comes first. */
+  run(f->r, "2026-03-15", &g);
+  assert_int_equal(g.n, 2);
+  expect(&g, 0, "2026-03-08", 7, "followup", "Key Account");
+  expect(&g, 1, "2026-03-15", 0, "cadence", "Key Account");
+
+  visit(f->r, k, "at=2026-03-09T10:00", NULL, NULL);
+  run(f->r, "2026-03-10", &g);
+  assert_int_equal(g.n, 0);
+  /* An agenda of a day before that visit still shows the follow-up. */
+  run(f->r, "2026-03-08", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-08", 0, "followup", "Key Account");
+}
+
+/* Lost customers drop out of every rule; bad dates and a stopping
+ * callback are reported. */
+static void test_lost_and_errors(void **state) {
+  fx *f = *state;
+  char l[33], lpair[48];
+  got g;
+
+  make(f->r, "customer", l, "name=Gone", "grade=B", "created=2026-02-01", NULL);
+  visit(f->r, l, "at=2026-03-01T10:00", "key_account=yes", NULL);
+  snprintf(lpair, sizeof(lpair), "customer_id=%s", l);
+  make(f->r, "showroom", NULL, "arrived=2026-03-02T10:00", "left_details=yes", lpair,
+       "rep_on_duty=A01", NULL);
+  run(f->r, "2026-03-20", &g);
+  /* follow-up 03-08, cadence 03-08, and the call-back of the showroom
+   * visit (no visit to the card after it) 03-03 */
+  assert_int_equal(g.n, 3);
+  expect(&g, 0, "2026-03-03", 17, "callback", "Gone");
+  assert_int_equal(fs_customer_set_grade(f->r, l, "lost", "2026-03-05", NULL), 0);
+  run(f->r, "2026-03-20", &g);
+  assert_int_equal(g.n, 0);
+
+  memset(&g, 0, sizeof(g));
+  assert_int_equal(fs_agenda(f->r, "2026-02-30", collect, &g), FS_EINVAL);
+  assert_int_equal(fs_agenda(f->r, "2026-3-1", collect, &g), FS_EINVAL);
+  assert_int_equal(fs_agenda(NULL, NULL, collect, &g), FS_EINVAL);
+  assert_int_equal(fs_agenda(f->r, NULL, NULL, &g), FS_EINVAL);
+
+  make(f->r, "customer", NULL, "name=One", "grade=A", "created=2026-03-01", NULL);
+  make(f->r, "customer", NULL, "name=Two", "grade=A", "created=2026-03-02", NULL);
+  memset(&g, 0, sizeof(g));
+  g.stop_after = 1;
+  assert_int_equal(fs_agenda(f->r, "2026-03-20", collect, &g), 99);
+  assert_int_equal(g.n, 1);
+  /* Default date is today: both A customers are long overdue. */
+  run(f->r, NULL, &g);
+  assert_int_equal(g.n, 2);
+  assert_true(g.it[0].overdue > 0);
+}
+
+/* Rewrites the owner of a record as a pull would have stored it. */
+static void set_owner(fs_replica *r, const char *table, const char *id, const char *owner) {
+  char sql[160];
+  snprintf(sql, sizeof(sql), "UPDATE %s SET owner='%s' WHERE id='%s'", table, owner, id);
+  assert_int_equal(sqlite3_exec(fs__replica_db(r), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* A manager's replica may write a team member's records it holds; a rep's
+ * replica may not; an owner with nothing in the replica is refused. */
+static void test_manager_may_write(void **state) {
+  fx *f = *state;
+  char cid[33], lid[33], cpair[48];
+  fs_record *rec = NULL;
+
+  make(f->r, "customer", cid, "name=Team Card", "grade=B", NULL);
+  snprintf(cpair, sizeof(cpair), "customer_id=%s", cid);
+  make(f->r, "lost_review", lid, cpair, "lost_date=2026-03-01", "reason=price", NULL);
+  set_owner(f->r, "customers", cid, "A01");
+  set_owner(f->r, "lost_reviews", lid, "A01");
+  assert_int_equal(fs_record_new("lost_review", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "confirmed", "yes"), 0);
+  assert_int_equal(fs_record_set(rec, "reviewed_by", "M01"), 0);
+  assert_int_equal(fs_update(f->r, "lost_review", lid, rec), 0);
+  fs_record_free(rec);
+  assert_int_equal(fs__replica_may_write(f->r, "A01"), 0);
+  assert_int_equal(fs__replica_may_write(f->r, "M01"), 0);
+  assert_int_equal(fs__replica_may_write(f->r, "A02"), FS_EFORBIDDEN);
+}
+
+static void test_rep_may_not_write_others(void **state) {
+  fx *f = *state;
+  char cid[33];
+  fs_record *rec = NULL;
+
+  make(f->r, "customer", cid, "name=Someone Else's", "grade=B", NULL);
+  set_owner(f->r, "customers", cid, "A02");
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "phone", "123"), 0);
+  assert_int_equal(fs_update(f->r, "customer", cid, rec), FS_EFORBIDDEN);
+  fs_record_free(rec);
+  assert_int_equal(fs__replica_may_write(f->r, "A02"), FS_EFORBIDDEN);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_cadence, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_next_contact, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_callback, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_followup, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lost_and_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_manager_may_write, setup_manager, teardown),
+      cmocka_unit_test_setup_teardown(test_rep_may_not_write_others, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
