@@ -1,0 +1,236 @@
+/* report.h - the managers' reports (issue 6, domain.md "What managers
+ * read"), computed by SQL over the record tables.  The same code runs on the
+ * daemon's central store (`fieldsyncd report NAME`) and on a manager's
+ * replica (`fieldsync report NAME`): both hold the same record tables
+ * (schema.c), the replica only the team's records.
+ *
+ * Every report is a list of sections (named tables).  One renderer writes
+ * them in three formats:
+ *   FS_REPORT_TABLE  human text: a title line, then per section its title,
+ *                    a header and aligned rows (CJK wide characters count
+ *                    two columns; numbers right-aligned).
+ *   FS_REPORT_CSV    per section: a header row whose first column is
+ *                    "section", then its rows with the section name first;
+ *                    sections are separated by one empty line.  RFC 4180
+ *                    quoting.
+ *   FS_REPORT_JSON   one object: {"report":NAME,"from":D,"to":D,
+ *                    "owners":[...], SECTION:[{COLUMN:VALUE,...},...],...}
+ *                    Counts are JSON integers, shares and scores numbers
+ *                    (percent 0..100, one or two decimals), absent text null.
+ *
+ * Common rules
+ *   - Deleted rows (deleted = 1) never count.
+ *   - Period: --from and --to are dates "YYYY-MM-DD", both inclusive; a
+ *     date-time field (visit.at, showroom.arrived) belongs to the day of its
+ *     date part.  Defaults: to = today; from = the first day of to's month,
+ *     except for `activity` where from = to (one day).  from > to, or a
+ *     text that is not a date, is FS_EINVAL with a message.
+ *   - "Rep" and the owner filter: a report groups by, and the owner list
+ *     filters on, one staff column per report:
+ *       visits, funnel, ranking   customers.owner (who is responsible now)
+ *       lost, activity            the record's author (who did the work)
+ *       showroom                  showroom_log.rep_on_duty
+ *     An empty owner list means every record in the database.
+ *   - "Open customer": a non-deleted card whose grade is set and not "lost".
+ *
+ * Reports and their definitions
+ *
+ * visits - cadence compliance in the period, per (rep, grade), per rep
+ *   (grade "*") and for the whole scope (rep "*"; section "compliance").
+ *   For each open customer whose card existed by --to (created <= to, or
+ *   created unknown), with its CURRENT grade and delivery date (the grade
+ *   history is not replayed) and the cadence of common/cadence.h:
+ *     contact days   the distinct days with a visit record of any method.
+ *     anchor         the last contact day before --from; else the card's
+ *                    created date; else --from itself.
+ *     deadlines      walk from s = anchor: d = fs__cadence_due(grade,
+ *                    delivery, s).  Stop when d > to.  If d >= from, d is a
+ *                    deadline of the period ("due").  If some contact day
+ *                    lies in (s, d], the deadline is met and s becomes the
+ *                    LAST such day; else it is missed and s = d (in arrears
+ *                    one contact stays due every cadence).
+ *     due     deadlines falling in [from, to]
+ *     met     those met; missed = due - met
+ *     done    visit records logged in [from, to]
+ *     overdue customers whose next due date, counted from their last
+ *             contact day on or before --to (else the anchor), is before
+ *             --to (fs__cadence_due overdue_days > 0 on --to).
+ *     compliance  met / due in percent (100 when nothing was due).
+ *   Columns: rep, grade, customers, due, met, missed, done, overdue,
+ *   compliance.
+ *   Example (C, 14 days, period 2026-03-01..31, last contact 02-20): d =
+ *   03-06, contact 03-04 -> met, s = 03-04; d = 03-18, no contact until
+ *   03-25 -> missed, s = 03-18; d = 04-01 > to: stop.  due 2, met 1; next
+ *   due from 03-25 is 04-08: not overdue.
+ *
+ * funnel - a snapshot and the movement of the period.
+ *   section "grades": per rep (and "*" for the scope) and grade, the count
+ *   of non-deleted customers per stage.  A customer's stage is the most
+ *   advanced stage among its open opportunities (status open or unset, stage
+ *   set); if none, the stage of its latest visit that records a stage;
+ *   else "none".  The snapshot is the records as they are now (the period
+ *   does not apply to it).  Columns: rep, grade, none, contact,
+ *   explanation, demonstration, proposal, contract, total.
+ *   section "movement": grade_changes dated in [from, to] counted per
+ *   (prev_grade, grade); a change without prev_grade counts from "new".
+ *   Columns: from_grade, to_grade, count.
+ *
+ * lost - lost_reviews whose lost_date is in [from, to], counted by
+ *   "reasons" (reason text as written), "competitors" (empty -> "(none)"),
+ *   "reps" (author: lost, confirmed, pending) and "months" (YYYY-MM: lost,
+ *   confirmed, pending).  confirmed = 1 is confirmed; anything else waits
+ *   for the manager.  Section "pending" lists every unconfirmed review with
+ *   lost_date <= to, also older than --from (they still wait), oldest
+ *   first, at most FS_REPORT_LIST_MAX rows: lost_date, rep, archive_no,
+ *   customer, reason, competitor.
+ *
+ * ranking - key customers by a weighted score index.  The set: non-deleted
+ *   cards that are not lost and have revenue > 0 (owner filter applies).
+ *   Components, each 0..100: revenue_n = revenue * 100 / max revenue of the
+ *   set, margin_n likewise (margin unset = 0), growth, payment, credit,
+ *   strategic as stored (unset = 0).  score = sum(w_i * c_i) / sum(w_i).
+ *   Weights: fs_report_weights (defaults below, or a file, see
+ *   fs__report_weights_parse).  Rank: score desc, then revenue desc, then
+ *   id.  Pareto: customers ordered by revenue desc (then id); cum_share is
+ *   the revenue share of the customer and all before it in that order; the
+ *   key accounts are that order's shortest prefix reaching 80% of the
+ *   revenue (the customer that crosses 80% is one).  Tier, among the K key
+ *   accounts ranked by score, position p: diamond if p <= ceil(K * 20%),
+ *   gold if p <= ceil(K * 50%), else silver; others "none".
+ *   Section "summary": customers, revenue total, key accounts, their share,
+ *   diamond, gold, silver counts.  Section "ranking": the first `top` by
+ *   score: rank, archive_no, name, owner, revenue, margin, revenue_n,
+ *   margin_n, growth, payment, credit, strategic, score, share, cum_share,
+ *   key, tier.  The period does not apply.
+ *
+ * showroom - showroom_log entries arrived in [from, to], counted per
+ *   unique customer: the key is customer_id if set, else the phone
+ *   (trimmed) if set, else the entry itself (each anonymous walk-in is its
+ *   own customer).  Per group, a customer "left details" if any of its
+ *   entries there has left_details = 1, is "serious" if any has grade O, A
+ *   or B, "ordered" if any has ordered = 1.
+ *   section "summary": entries, customers, left_details, serious, ordered
+ *     and their shares of customers (details_share, serious_share,
+ *     conversion).
+ *   sections "hours" (00..23) and "weekdays" (0 = Sunday .. 6, with name):
+ *     entries arriving in that slot, and customers whose FIRST arrival in
+ *     the period falls in it.
+ *   sections "models" (model, empty -> "(none)") and "reps" (rep on duty):
+ *     entries, customers, left_details, serious, ordered, conversion, over
+ *     the group's own entries.
+ *
+ * activity - per (date, rep = author) with any activity in [from, to],
+ *   section "days": visits (method in_person, showroom or event), calls
+ *   (phone), other (letter, email), new_prospects (customer cards whose
+ *   created date is that day), grade_changes (dated that day).  Section
+ *   "reps": the same summed per rep over the period, with rep "*" for the
+ *   total.
+ */
+#ifndef FS_REPORT_H
+#define FS_REPORT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "strbuf.h"
+
+#define FS_REPORT_OWNERS_MAX 256 /* staff codes in one filter */
+#define FS_REPORT_LIST_MAX 1000  /* rows of a detail list (lost pending) */
+#define FS_REPORT_TOP_DEFAULT 100
+#define FS_REPORT_ERR_MAX 256
+#define FS_REPORT_WEIGHTS_FILE_MAX 65536 /* bytes of a weights file */
+
+typedef enum fs_report_format {
+  FS_REPORT_TABLE = 0,
+  FS_REPORT_CSV,
+  FS_REPORT_JSON
+} fs_report_format;
+
+/* Score components of the ranking, in this order. */
+typedef enum fs_report_comp {
+  FS_RC_REVENUE = 0,
+  FS_RC_MARGIN,
+  FS_RC_GROWTH,
+  FS_RC_PAYMENT,
+  FS_RC_CREDIT,
+  FS_RC_STRATEGIC,
+  FS_RC__COUNT
+} fs_report_comp;
+
+/* Weights, >= 0, not all 0.  Defaults: revenue 0.30, margin 0.20, growth
+ * 0.15, payment 0.15, credit 0.10, strategic 0.10. */
+typedef struct fs_report_weights {
+  double w[FS_RC__COUNT];
+} fs_report_weights;
+
+typedef struct fs_report_params {
+  const char *name;  /* visits funnel lost ranking showroom activity */
+  const char *from;  /* "YYYY-MM-DD" or NULL: default (see top) */
+  const char *to;    /* "YYYY-MM-DD" or NULL: today */
+  const char *today; /* "YYYY-MM-DD" or NULL: the local date (for defaults) */
+  const char *const *owners; /* staff codes, nowners of them; 0 = all */
+  int nowners;
+  const fs_report_weights *weights; /* NULL: defaults */
+  int top; /* ranking rows; 0: FS_REPORT_TOP_DEFAULT; < 0: all */
+} fs_report_params;
+
+/* Report names, NULL-terminated, and a one-line summary of each. */
+extern const char *const fs__report_names[];
+const char *fs__report_summary(const char *name); /* NULL if unknown */
+
+/* Runs report p->name on db and appends it to out in format fmt.
+ * Reads only; runs in one read transaction (one snapshot) unless the caller
+ * already has one open.  Returns 0; FS_EINVAL with a message in err
+ * (may be NULL; FS_REPORT_ERR_MAX bytes) for an unknown report, a bad date
+ * or period, too many owners or bad weights; FS_EOVERFLOW if out's bound
+ * was reached (out then holds a partial text); FS_ENOMEM; a translated
+ * SQLite error (FS_EBUSY, FS_EDB...) with err set. */
+int fs__report_run(sqlite3 *db, const fs_report_params *p, fs_report_format fmt,
+                   fs__strbuf *out, char *err);
+
+void fs__report_weights_default(fs_report_weights *w);
+/* Parses a weights file's text: lines `name = number` (names revenue,
+ * margin, growth, payment, credit, strategic), '#' comments and blank
+ * lines.  The file replaces the defaults: a name it does not give weighs 0.
+ * 0, or FS_EINVAL with "line N: ..." in err for an unknown name, a
+ * duplicate, a negative or non-numeric value, or all weights 0. */
+int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err);
+/* Reads the file at path (at most FS_REPORT_WEIGHTS_FILE_MAX bytes) and
+ * parses it.  FS_EIO (err says why) if it cannot be read. */
+int fs__report_weights_load(const char *path, fs_report_weights *w, char *err);
+
+/* Appends the staff codes of team `manager` (the manager and every staff
+ * member whose manager it is, from the staff table) to codes (each 17
+ * bytes), from index *n up to max.  0; FS_ENOTFOUND (err set) if the
+ * manager is not in the staff table; FS_EOVERFLOW if more than max. */
+int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max, int *n,
+                    char *err);
+
+/* Command-line arguments shared by both CLIs:
+ *   NAME [--from D] [--to D] [--rep CODE]... [--team CODE] [--csv]
+ *   [--weights FILE] [--top N]
+ * (--json is a global option of both tools and is not parsed here).
+ * Pointers point into argv. */
+typedef struct fs_report_args {
+  const char *name, *from, *to, *team, *weights;
+  const char *reps[FS_REPORT_OWNERS_MAX];
+  int nreps;
+  int csv;
+  int top;
+} fs_report_args;
+
+#define FS_REPORT_USAGE                                                          \
+  "report visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "  \
+  "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] " \
+  "[--top N]"
+
+/* 0, or FS_EUSAGE with a message in err. */
+int fs__report_parse_args(int argc, char **argv, fs_report_args *a, char *err);
+
+/* The CLIs' common body: resolves --team (fs__report_team) and --weights,
+ * runs the report on db and writes it to stdout; messages to stderr with
+ * the prefix `prog` ("fieldsync").  Returns an exit code: 0 ok, 1 error,
+ * 2 usage error. */
+int fs__report_main(sqlite3 *db, const char *prog, int json, int argc, char **argv);
+
+#endif
