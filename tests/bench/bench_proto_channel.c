@@ -39,11 +39,20 @@ typedef struct job {
   size_t count;      /* messages to send */
   fs_channel *ch;    /* NULL = plain */
   int rc;
+  double cpu;        /* sender thread CPU seconds (user + system) */
 } job;
 
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds used by the calling thread, kernel time included: shows
+ * which side of the transfer is the bottleneck. */
+static double thread_cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -82,6 +91,7 @@ static void *sender(void *arg) {
       j->rc = write_all(j->fd, out, n);
   }
   shutdown(j->fd, SHUT_WR);
+  j->cpu = thread_cpu_s();
 out:
   free(pt);
   free(out);
@@ -109,26 +119,33 @@ static int socket_pair(int *a, int *b) {
   return 0;
 }
 
-/* Runs one transfer; returns MB/s or a negative value on error. */
-static double run(size_t count, fs_channel *tx, fs_channel *rx) {
+typedef struct result {
+  double mbs;          /* payload MB/s, or negative on error */
+  double snd, rcv;     /* sender / receiver thread busy share of wall time */
+} result;
+
+/* Runs one transfer. */
+static result run(size_t count, fs_channel *tx, fs_channel *rx) {
+  result res = {-1, 0, 0};
   int a, b;
   pthread_t th;
   job j = {0};
   uint8_t *buf = malloc(READ_BUF);
   fs_frame_decoder dec;
   size_t got = 0, bytes = 0;
-  double t0, dt;
+  double t0, dt, c0;
   int rc = 0;
 
   if (!buf || socket_pair(&a, &b)) {
     free(buf);
-    return -1;
+    return res;
   }
   fs__frame_decoder_init(&dec, 0);
   j.fd = a;
   j.count = count;
   j.ch = tx;
   t0 = now_s();
+  c0 = thread_cpu_s();
   pthread_create(&th, NULL, sender, &j);
   while (rc >= 0) {
     ssize_t r = recv(b, buf, READ_BUF, 0);
@@ -161,6 +178,7 @@ static double run(size_t count, fs_channel *tx, fs_channel *rx) {
       pos += used;
     }
   }
+  res.rcv = thread_cpu_s() - c0;
   pthread_join(th, NULL);
   dt = now_s() - t0;
   close(a);
@@ -170,9 +188,12 @@ static double run(size_t count, fs_channel *tx, fs_channel *rx) {
   if (rc < 0 || j.rc || got != count) {
     fprintf(stderr, "transfer failed: rc=%d sender=%d got=%zu/%zu\n", rc, j.rc,
             got, count);
-    return -1;
+    return res;
   }
-  return (double)bytes / dt / 1e6;
+  res.mbs = (double)bytes / dt / 1e6;
+  res.snd = j.cpu / dt;
+  res.rcv /= dt;
+  return res;
 }
 
 /* Single-core ChaChaPoly rate through the same CipherState: the ceiling
@@ -283,8 +304,9 @@ int main(int argc, char **argv) {
   for (size_t r = 0; r < rounds; r++) {
     /* One channel pair for all rounds: nonces keep counting, as on a
      * long-lived connection. */
-    double plain = run(count, NULL, NULL);
-    double enc = run(count, cli, srv);
+    result pr = run(count, NULL, NULL);
+    result er = run(count, cli, srv);
+    double plain = pr.mbs, enc = er.mbs;
     if (plain <= 0 || enc <= 0)
       goto out;
     ratio[r] = enc / plain;
@@ -292,15 +314,17 @@ int main(int argc, char **argv) {
       best_plain = plain;
     if (enc > best_enc)
       best_enc = enc;
-    printf("  round %zu: plain framed TCP %8.1f MB/s, Noise channel %8.1f "
-           "MB/s, ratio %5.1f %%\n", r + 1, plain, enc, 100.0 * ratio[r]);
+    printf("  round %zu: plain framed TCP %7.1f MB/s (cpu snd %3.0f%% rcv "
+           "%3.0f%%), Noise channel %7.1f MB/s (cpu snd %3.0f%% rcv %3.0f%%), "
+           "ratio %5.1f %%\n", r + 1, plain, 100 * pr.snd, 100 * pr.rcv, enc,
+           100 * er.snd, 100 * er.rcv, 100.0 * ratio[r]);
   }
   qsort(ratio, rounds, sizeof(ratio[0]), cmp_double);
   printf("  ratio encrypted/plain   : median %5.1f %%, best %5.1f %% "
          "(goal >= 70%%)\n", 100.0 * ratio[rounds / 2],
          100.0 * ratio[rounds - 1]);
-  printf("  best rates              : plain %.1f MB/s, channel %.1f MB/s\n",
-         best_plain, best_enc);
+  printf("  best rates              : plain %.1f MB/s, channel %.1f MB/s, "
+         "ratio %.1f %%\n", best_plain, best_enc, 100.0 * best_enc / best_plain);
   cs = cipher_rate(count / 4 + 1);
   ss = sodium_rate(count / 4 + 1);
   printf("  (ceiling: ChaChaPoly on one core here = %.1f MB/s, %.1f %% of "
