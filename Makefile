@@ -7,7 +7,8 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 PKGS = build-essential cmake pkg-config clang libsqlite3-dev libuv1-dev \
-       libmsgpack-dev libsodium-dev libcmocka-dev sqlite3 iproute2 procps valgrind
+       libmsgpack-dev libsodium-dev libssl-dev libcmocka-dev sqlite3 iproute2 \
+       procps valgrind
 
 .PHONY: all deps build demo test test-release test-asan fuzz bench format clean
 
