@@ -1190,7 +1190,7 @@ static int report_showroom(rpt *r) {
   }
   rc = slot_counts(r, own, "substr(arrived, 12, 2)", hent, hcust, 24);
   if (rc == 0)
-    rc = slot_counts(r, own, "strftime('%%w', arrived)", went, wcust, 7);
+    rc = slot_counts(r, own, "strftime('%w', arrived)", went, wcust, 7);
   if (rc)
     return rc;
   s = sec_add(r, "hours", "Arrivals by hour", sr_hour_cols, 3);

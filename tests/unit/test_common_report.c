@@ -1,0 +1,707 @@
+/* test_common_report.c - every number of every report (common/report.h)
+ * against a small data set whose answers were worked out by hand (the
+ * reasoning is in the comments next to the expected texts), on a central
+ * store and on a replica; CSV, JSON and table shapes; owner and team
+ * filters; weights files; default periods; errors. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "fs_errno.h"
+#include "report.h"
+#include "strbuf.h"
+
+#define Z29 "00000000000000000000000000000"
+#define ID(p, n) "'" p Z29 n "'"
+#define C1 ID("c", "01")
+#define C2 ID("c", "02")
+#define C3 ID("c", "03")
+#define C4 ID("c", "04")
+#define C5 ID("c", "05")
+#define C6 ID("c", "06")
+#define C7 ID("c", "07")
+#define C8 ID("c", "08")
+#define C9 ID("c", "09")
+
+/* The data set.  Period of most tests: March 2026 (2026-03-01 is a Sunday).
+ *
+ * customer  owner grade      created     notes
+ * C1 Alpha  A01   C (14d)    2026-01-10  visits 02-20, 03-04, 03-25 (+ deleted 03-18)
+ * C2 Bravo  A01   A (2d)     2026-03-20  visits 03-20, 03-21 x2, 03-26
+ * C3 Charl. A01   O (7d)     2025-12-01  no visits
+ * C4 Delta  A02   B (7d)     2026-01-05  visits 02-27, 03-05, 12, 19, 26 (+ 04-01)
+ * C5 Echo   A02   delivered  2025-10-01  delivered 2026-01-10, visit 02-25
+ * C6 Foxt.  A01   lost       2026-01-01  visit 03-10
+ * C7 Golf   B01   C          2026-04-05  (after the period)
+ * C8 Hotel  B01   A (2d)     2026-02-01  visits 03-15, 03-30
+ * C9 India  A01   A, deleted
+ */
+static const char *const data_sql[] = {
+    "INSERT INTO staff(code, name, role, manager) VALUES ('M01', 'Ma', 'manager', NULL),"
+    " ('A01', 'An', 'rep', 'M01'), ('A02', 'Bo', 'rep', 'M01'),"
+    " ('M02', 'Mo', 'manager', NULL), ('B01', 'Be', 'rep', 'M02')",
+
+    "INSERT INTO customers(id, owner, author, hlc, deleted, archive_no, name, grade, created,"
+    " delivery_date, revenue, margin, growth, payment, credit, strategic) VALUES"
+    " (" C1 ", 'A01', 'A01', 1, 0, 'A01-2026-0001', 'Alpha Motors', 'C', '2026-01-10', NULL,"
+    "  1000, 200, 50, 80, 70, 20),"
+    " (" C2 ", 'A01', 'A01', 1, 0, 'A01-2026-0002', 'Bravo 布拉沃', 'A', '2026-03-20', NULL,"
+    "  3000, 300, 40, 60, 60, 40),"
+    " (" C3 ", 'A01', 'A01', 1, 0, 'A01-2025-0003', 'Charlie 查理车队', 'O', '2025-12-01', NULL,"
+    "  5000, 1000, 90, 90, 90, 90),"
+    " (" C4 ", 'A02', 'A02', 1, 0, 'A02-2026-0001', 'Delta 德尔塔', 'B', '2026-01-05', NULL,"
+    "  500, 100, 10, 10, 10, 10),"
+    " (" C5 ", 'A02', 'A02', 1, 0, 'A02-2025-0001', 'Echo', 'delivered', '2025-10-01',"
+    "  '2026-01-10', 500, NULL, NULL, NULL, NULL, NULL),"
+    " (" C6 ", 'A01', 'A01', 1, 0, 'A01-2026-0003', 'Foxtrot', 'lost', '2026-01-01', NULL,"
+    "  9000, 900, 50, 50, 50, 50),"
+    " (" C7 ", 'B01', 'B01', 1, 0, 'B01-2026-0001', 'Golf', 'C', '2026-04-05', NULL,"
+    "  NULL, NULL, NULL, NULL, NULL, NULL),"
+    " (" C8 ", 'B01', 'B01', 1, 0, 'B01-2026-0002', 'Hotel 酒店', 'A', '2026-02-01', NULL,"
+    "  0, 0, 0, 0, 0, 0),"
+    " (" C9 ", 'A01', 'A01', 1, 1, 'A01-2026-0004', 'India', 'A', '2026-03-21', NULL,"
+    "  99999, 1, 1, 1, 1, 1)",
+
+    "INSERT INTO visits(id, owner, author, hlc, deleted, customer_id, at, method, stage) VALUES"
+    " (" ID("a", "01") ", 'A01', 'A01', 1, 0, " C1 ", '2026-02-20T10:00', 'in_person', NULL),"
+    " (" ID("a", "02") ", 'A01', 'A01', 1, 0, " C1 ", '2026-03-04T10:00', 'in_person', 'explanation'),"
+    " (" ID("a", "03") ", 'A01', 'A01', 1, 0, " C1 ", '2026-03-25T16:30', 'phone', 'contact'),"
+    " (" ID("a", "04") ", 'A01', 'A01', 1, 1, " C1 ", '2026-03-18T09:00', 'in_person', 'contract'),"
+    " (" ID("a", "05") ", 'A01', 'A01', 1, 0, " C2 ", '2026-03-20T10:00', 'phone', NULL),"
+    " (" ID("a", "06") ", 'A01', 'A01', 1, 0, " C2 ", '2026-03-21T09:00', 'in_person', NULL),"
+    " (" ID("a", "07") ", 'A01', 'A01', 1, 0, " C2 ", '2026-03-21T15:00:30', 'showroom', NULL),"
+    " (" ID("a", "08") ", 'A01', 'A01', 1, 0, " C2 ", '2026-03-26T11:00', 'event', 'contact'),"
+    " (" ID("a", "09") ", 'A02', 'A02', 1, 0, " C4 ", '2026-02-27T10:00', 'in_person', NULL),"
+    " (" ID("a", "10") ", 'A02', 'A02', 1, 0, " C4 ", '2026-03-05T10:00', 'phone', NULL),"
+    " (" ID("a", "11") ", 'A02', 'A02', 1, 0, " C4 ", '2026-03-12T10:00', 'in_person', 'proposal'),"
+    " (" ID("a", "12") ", 'A02', 'A01', 1, 0, " C4 ", '2026-03-19T10:00', 'in_person', NULL),"
+    " (" ID("a", "13") ", 'A02', 'A02', 1, 0, " C4 ", '2026-03-26T10:00', 'letter', NULL),"
+    " (" ID("a", "14") ", 'A02', 'A02', 1, 0, " C5 ", '2026-02-25T10:00', 'phone', NULL),"
+    " (" ID("a", "15") ", 'A01', 'A01', 1, 0, " C6 ", '2026-03-10T10:00', 'in_person', 'contract'),"
+    " (" ID("a", "16") ", 'B01', 'B01', 1, 0, " C8 ", '2026-03-15T10:00', 'phone', NULL),"
+    " (" ID("a", "17") ", 'B01', 'B01', 1, 0, " C8 ", '2026-03-30T10:00', 'email', NULL),"
+    " (" ID("a", "18") ", 'A02', 'A02', 1, 0, " C4 ", '2026-04-01T00:00', 'phone', NULL)",
+
+    "INSERT INTO opportunities(id, owner, author, hlc, deleted, customer_id, title, stage,"
+    " status) VALUES"
+    " (" ID("b", "01") ", 'A01', 'A01', 1, 0, " C2 ", 'fleet', 'demonstration', 'open'),"
+    " (" ID("b", "02") ", 'A01', 'A01', 1, 0, " C2 ", 'old', 'contract', 'won'),"
+    " (" ID("b", "03") ", 'A01', 'A01', 1, 0, " C3 ", 'vans', 'proposal', NULL),"
+    " (" ID("b", "04") ", 'A01', 'A01', 1, 1, " C3 ", 'gone', 'contract', 'open')",
+
+    "INSERT INTO grade_changes(id, owner, author, hlc, deleted, customer_id, grade, prev_grade,"
+    " date) VALUES"
+    " (" ID("d", "01") ", 'A01', 'A01', 1, 0, " C1 ", 'A', 'C', '2026-03-01'),"
+    " (" ID("d", "02") ", 'A01', 'A01', 1, 0, " C1 ", 'C', 'A', '2026-03-05'),"
+    " (" ID("d", "03") ", 'A01', 'A01', 1, 0, " C2 ", 'A', NULL, '2026-03-20'),"
+    " (" ID("d", "04") ", 'A01', 'A01', 1, 0, " C6 ", 'lost', 'B', '2026-03-10'),"
+    " (" ID("d", "05") ", 'A01', 'A01', 1, 0, " C3 ", 'O', 'A', '2026-03-15'),"
+    " (" ID("d", "06") ", 'A02', 'A02', 1, 0, " C4 ", 'B', 'C', '2026-03-02'),"
+    " (" ID("d", "07") ", 'B01', 'B01', 1, 0, " C8 ", 'A', 'C', '2026-03-03'),"
+    " (" ID("d", "08") ", 'B01', 'B01', 1, 0, " C7 ", 'C', NULL, '2026-04-05'),"
+    " (" ID("d", "09") ", 'A01', 'A01', 1, 1, " C2 ", 'O', 'A', '2026-03-20')",
+
+    "INSERT INTO lost_reviews(id, owner, author, hlc, deleted, customer_id, lost_date, reason,"
+    " competitor, confirmed) VALUES"
+    " (" ID("e", "01") ", 'A01', 'A01', 1, 0, " C6 ", '2026-03-10', 'price', 'Toyota', 1),"
+    " (" ID("e", "02") ", 'A01', 'A01', 1, 0, " C1 ", '2026-03-12', 'price', NULL, 0),"
+    " (" ID("e", "03") ", 'B01', 'B01', 1, 0, " C8 ", '2026-03-28', 'delivery time 交期',"
+    "  '比亚迪', NULL),"
+    " (" ID("e", "04") ", 'A02', 'A02', 1, 0, " C4 ", '2026-02-15', 'price', 'Toyota', 0),"
+    " (" ID("e", "05") ", 'A02', 'A02', 1, 0, " C5 ", '2026-04-02', 'service', NULL, 0),"
+    " (" ID("e", "06") ", 'A01', 'A01', 1, 1, " C1 ", '2026-03-05', 'deleted one', 'X', 0)",
+
+    "INSERT INTO showroom_log(id, owner, author, hlc, deleted, arrived, customer_id, phone,"
+    " left_details, model, grade, rep_on_duty, ordered) VALUES"
+    " (" ID("f", "01") ", 'A01', 'A01', 1, 0, '2026-03-02T10:15', " C2 ", NULL, 1, '汉 EV', 'A',"
+    "  'A01', 0),"
+    " (" ID("f", "02") ", 'A02', 'A02', 1, 0, '2026-03-09T10:40', " C2 ", NULL, 1, '汉 EV', 'O',"
+    "  'A02', 1),"
+    " (" ID("f", "03") ", 'A01', 'A01', 1, 0, '2026-03-07T14:05', NULL, '138 0000', 1,"
+    "  'Model Y', 'C', 'A01', 0),"
+    " (" ID("f", "04") ", 'A01', 'A01', 1, 0, '2026-03-08T15:30', NULL, ' 138 0000 ', 1,"
+    "  '汉 EV', 'B', 'A01', 0),"
+    " (" ID("f", "05") ", 'A02', 'A02', 1, 0, '2026-03-07T14:20', NULL, NULL, 0, 'Model Y',"
+    "  NULL, 'A02', NULL),"
+    " (" ID("f", "06") ", 'A02', 'A02', 1, 0, '2026-03-07T14:25', NULL, '', 0, NULL, 'C',"
+    "  'A02', 0),"
+    " (" ID("f", "07") ", 'A01', 'A01', 1, 0, '2026-04-01T10:00', NULL, NULL, 0, 'X', 'A',"
+    "  'A01', 0),"
+    " (" ID("f", "08") ", 'A01', 'A01', 1, 1, '2026-03-10T10:00', NULL, NULL, 1, 'X', 'A',"
+    "  'A01', 1)",
+};
+
+typedef struct fixture {
+  char *dir;
+  sqlite3 *db;
+  fs__strbuf out;
+  char err[FS_REPORT_ERR_MAX];
+} fixture;
+
+static void load(sqlite3 *db) {
+  for (size_t i = 0; i < sizeof(data_sql) / sizeof(data_sql[0]); i++)
+    assert_int_equal(fs__db_exec(db, data_sql[i]), 0);
+}
+
+static int setup(void **state) {
+  fixture *fx = calloc(1, sizeof(*fx));
+  char *p;
+
+  assert_non_null(fx);
+  fx->dir = fs_test_tmpdir();
+  p = fs_test_path(fx->dir, "central.db");
+  assert_int_equal(fs__db_open(p, 1, FS_SCHEMA_DAEMON, &fx->db), 0);
+  free(p);
+  load(fx->db);
+  fs__strbuf_init(&fx->out, 1 << 20);
+  *state = fx;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *fx = *state;
+
+  fs__db_close(fx->db);
+  fs__strbuf_release(&fx->out);
+  fs_test_rmdir(fx->dir);
+  free(fx);
+  return 0;
+}
+
+/* Runs a report over March 2026 with owners (NULL-terminated list). */
+static const char *run_fmt(fixture *fx, const char *name, const char *const *owners,
+                           fs_report_format fmt) {
+  fs_report_params p;
+  int n = 0;
+
+  while (owners && owners[n])
+    n++;
+  memset(&p, 0, sizeof(p));
+  p.name = name;
+  p.from = "2026-03-01";
+  p.to = "2026-03-31";
+  p.owners = owners;
+  p.nowners = n;
+  fx->out.len = 0;
+  if (fx->out.s)
+    fx->out.s[0] = '\0';
+  assert_int_equal(fs__report_run(fx->db, &p, fmt, &fx->out, fx->err), 0);
+  assert_string_equal(fx->err, "");
+  return fx->out.s;
+}
+
+static const char *run(fixture *fx, const char *name, const char *const *owners) {
+  return run_fmt(fx, name, owners, FS_REPORT_CSV);
+}
+
+/* ---- visits ----------------------------------------------------------------
+ * C1 (C, 14 d): anchor = last contact before March 02-20; deadline 03-06
+ *   met by 03-04; 03-18 missed (the deleted visit does not count), s = 03-18;
+ *   04-01 > to.  due 2 met 1 done 2; next due 04-08 from 03-25: not overdue.
+ * C2 (A, 2 d): opened 03-20 = anchor; contact days 20, 21, 26.  Walk:
+ *   s=20 d=22 met s=21; d=23 missed s=23; d=25 missed s=25; d=27 met s=26;
+ *   d=28 missed s=28; d=30 missed s=30; d=04-01 stop -> due 6, met 2.
+ *   done 4 records; due from 03-26 is 03-28 < 03-31: overdue.
+ * C3 (O, 7 d): anchor created 2025-12-01, never visited: deadlines 12-08
+ *   + 7k; in March 03-02, 09, 16, 23, 30 -> due 5 met 0; overdue.
+ * C4 (B, 7 d): anchor 02-27; 03-06 met (05), 03-12 met, 03-19 met (by
+ *   A01), 03-26 met; due 4 met 4 done 4 (04-01 is outside); not overdue.
+ * C5 (delivered 2026-01-10, window to 04-10 -> 14 d): anchor 02-25;
+ *   03-11 missed, 03-25 missed, 04-08 > to: due 2 met 0; overdue.
+ * C8 (A, 2 d): anchor created 02-01: deadlines 02-03 + 2k; March: odd days
+ *   1..13 missed (7), 15 met, 17..29 missed (7), 31 met (30) -> due 16,
+ *   met 2, done 2; next due 04-01: not overdue.
+ * C6 lost, C7 created after --to, C9 deleted: not counted. */
+static const char visits_all[] =
+    "section,rep,grade,customers,due,met,missed,done,overdue,compliance\n"
+    "compliance,A01,O,1,5,0,5,0,1,0.0\n"
+    "compliance,A01,A,1,6,2,4,4,1,33.3\n"
+    "compliance,A01,C,1,2,1,1,2,0,50.0\n"
+    "compliance,A01,*,3,13,3,10,6,2,23.1\n"
+    "compliance,A02,B,1,4,4,0,4,0,100.0\n"
+    "compliance,A02,delivered,1,2,0,2,0,1,0.0\n"
+    "compliance,A02,*,2,6,4,2,4,1,66.7\n"
+    "compliance,B01,A,1,16,2,14,2,0,12.5\n"
+    "compliance,B01,*,1,16,2,14,2,0,12.5\n"
+    "compliance,*,O,1,5,0,5,0,1,0.0\n"
+    "compliance,*,A,2,22,4,18,6,1,18.2\n"
+    "compliance,*,B,1,4,4,0,4,0,100.0\n"
+    "compliance,*,C,1,2,1,1,2,0,50.0\n"
+    "compliance,*,delivered,1,2,0,2,0,1,0.0\n"
+    "compliance,*,*,6,35,9,26,12,3,25.7\n";
+
+static void test_visits(void **state) {
+  fixture *fx = *state;
+  static const char *const a02[] = {"A02", NULL};
+
+  assert_string_equal(run(fx, "visits", NULL), visits_all);
+  assert_string_equal(run(fx, "visits", a02),
+                      "section,rep,grade,customers,due,met,missed,done,overdue,compliance\n"
+                      "compliance,A02,B,1,4,4,0,4,0,100.0\n"
+                      "compliance,A02,delivered,1,2,0,2,0,1,0.0\n"
+                      "compliance,A02,*,2,6,4,2,4,1,66.7\n"
+                      "compliance,*,B,1,4,4,0,4,0,100.0\n"
+                      "compliance,*,delivered,1,2,0,2,0,1,0.0\n"
+                      "compliance,*,*,2,6,4,2,4,1,66.7\n");
+}
+
+/* A replica holds the same record tables: same answers. */
+static void test_visits_on_replica(void **state) {
+  fixture *fx = *state;
+  sqlite3 *saved = fx->db, *rdb = NULL;
+  char *p = fs_test_path(fx->dir, "replica.db");
+
+  assert_int_equal(fs__db_open(p, 1, FS_SCHEMA_CLIENT, &rdb), 0);
+  free(p);
+  load(rdb);
+  fx->db = rdb;
+  assert_string_equal(run(fx, "visits", NULL), visits_all);
+  fx->db = saved;
+  fs__db_close(rdb);
+}
+
+/* Team M01 = A01, A02 and M01 itself (no cards): the staff table. */
+static void test_team(void **state) {
+  fixture *fx = *state;
+  char codes[8][17], err[FS_REPORT_ERR_MAX];
+  const char *owners[9] = {0};
+  int n = 0;
+
+  assert_int_equal(fs__report_team(fx->db, "M01", codes, 8, &n, err), 0);
+  assert_int_equal(n, 3);
+  assert_string_equal(codes[0], "A01");
+  assert_string_equal(codes[1], "A02");
+  assert_string_equal(codes[2], "M01");
+  for (int i = 0; i < n; i++)
+    owners[i] = codes[i];
+  /* A01 + A02: 5 customers, due 13 + 6, met 3 + 4, done 6 + 4, overdue 3. */
+  assert_non_null(strstr(run(fx, "visits", owners), "compliance,*,*,5,19,7,12,10,3,36.8\n"));
+  n = 0;
+  assert_int_equal(fs__report_team(fx->db, "Z99", codes, 8, &n, err), FS_ENOTFOUND);
+  assert_non_null(strstr(err, "Z99"));
+  n = 0;
+  assert_int_equal(fs__report_team(fx->db, "M01", codes, 2, &n, err), FS_EOVERFLOW);
+}
+
+/* ---- funnel ----------------------------------------------------------------
+ * Stages: C1 latest visit with a stage 03-25 contact (the deleted 03-18
+ * contract does not count); C2 open opportunity demonstration beats its
+ * visit (contact) and the won one (contract); C3 open (status unset)
+ * proposal, the deleted one ignored; C4 visit 03-12 proposal (later visits
+ * have none); C6 contract; C5, C7, C8 none.  Movement: C->A twice (C1
+ * 03-01, C8 03-03), A->C (C1), new->A (C2), B->lost (C6), A->O (C3), C->B
+ * (C4); C7 (04-05) outside, the deleted change ignored. */
+static void test_funnel(void **state) {
+  fixture *fx = *state;
+  static const char *const b01[] = {"B01", NULL};
+
+  assert_string_equal(
+      run(fx, "funnel", NULL),
+      "section,rep,grade,none,contact,explanation,demonstration,proposal,contract,total\n"
+      "grades,A01,O,0,0,0,0,1,0,1\n"
+      "grades,A01,A,0,0,0,1,0,0,1\n"
+      "grades,A01,C,0,1,0,0,0,0,1\n"
+      "grades,A01,lost,0,0,0,0,0,1,1\n"
+      "grades,A02,B,0,0,0,0,1,0,1\n"
+      "grades,A02,delivered,1,0,0,0,0,0,1\n"
+      "grades,B01,A,1,0,0,0,0,0,1\n"
+      "grades,B01,C,1,0,0,0,0,0,1\n"
+      "grades,*,O,0,0,0,0,1,0,1\n"
+      "grades,*,A,1,0,0,1,0,0,2\n"
+      "grades,*,B,0,0,0,0,1,0,1\n"
+      "grades,*,C,1,1,0,0,0,0,2\n"
+      "grades,*,delivered,1,0,0,0,0,0,1\n"
+      "grades,*,lost,0,0,0,0,0,1,1\n"
+      "\n"
+      "section,from_grade,to_grade,count\n"
+      "movement,new,A,1\n"
+      "movement,A,O,1\n"
+      "movement,A,C,1\n"
+      "movement,B,lost,1\n"
+      "movement,C,A,2\n"
+      "movement,C,B,1\n");
+  assert_string_equal(
+      run(fx, "funnel", b01),
+      "section,rep,grade,none,contact,explanation,demonstration,proposal,contract,total\n"
+      "grades,B01,A,1,0,0,0,0,0,1\n"
+      "grades,B01,C,1,0,0,0,0,0,1\n"
+      "grades,*,A,1,0,0,0,0,0,1\n"
+      "grades,*,C,1,0,0,0,0,0,1\n"
+      "\n"
+      "section,from_grade,to_grade,count\n"
+      "movement,C,A,1\n");
+}
+
+/* ---- lost ------------------------------------------------------------------
+ * In March: L1 price/Toyota confirmed (A01), L2 price/no competitor (A01),
+ * L3 交期/比亚迪 unconfirmed (B01).  Awaiting review up to 03-31: L2, L3
+ * and L4 (02-15, A02); L5 (04-02) is later, L6 deleted. */
+static void test_lost(void **state) {
+  fixture *fx = *state;
+  static const char *const b01[] = {"B01", NULL};
+
+  assert_string_equal(run(fx, "lost", NULL),
+                      "section,lost,confirmed,pending,awaiting_review,listed\n"
+                      "summary,3,1,2,3,3\n"
+                      "\n"
+                      "section,reason,lost,confirmed,pending\n"
+                      "reasons,price,2,1,1\n"
+                      "reasons,delivery time 交期,1,0,1\n"
+                      "\n"
+                      "section,competitor,lost,confirmed,pending\n"
+                      "competitors,(none),1,0,1\n"
+                      "competitors,Toyota,1,1,0\n"
+                      "competitors,比亚迪,1,0,1\n"
+                      "\n"
+                      "section,rep,lost,confirmed,pending\n"
+                      "reps,A01,2,1,1\n"
+                      "reps,B01,1,0,1\n"
+                      "\n"
+                      "section,month,lost,confirmed,pending\n"
+                      "months,2026-03,3,1,2\n"
+                      "\n"
+                      "section,lost_date,rep,archive_no,customer,reason,competitor\n"
+                      "pending,2026-02-15,A02,A02-2026-0001,Delta 德尔塔,price,Toyota\n"
+                      "pending,2026-03-12,A01,A01-2026-0001,Alpha Motors,price,\n"
+                      "pending,2026-03-28,B01,B01-2026-0002,Hotel 酒店,delivery time 交期,"
+                      "比亚迪\n");
+  /* JSON: the whole object, with the owner list. */
+  assert_string_equal(
+      run_fmt(fx, "lost", b01, FS_REPORT_JSON),
+      "{\"report\":\"lost\",\"from\":\"2026-03-01\",\"to\":\"2026-03-31\",\"owners\":[\"B01\"],"
+      "\"summary\":[{\"lost\":1,\"confirmed\":0,\"pending\":1,\"awaiting_review\":1,"
+      "\"listed\":1}],"
+      "\"reasons\":[{\"reason\":\"delivery time 交期\",\"lost\":1,\"confirmed\":0,"
+      "\"pending\":1}],"
+      "\"competitors\":[{\"competitor\":\"比亚迪\",\"lost\":1,\"confirmed\":0,\"pending\":1}],"
+      "\"reps\":[{\"rep\":\"B01\",\"lost\":1,\"confirmed\":0,\"pending\":1}],"
+      "\"months\":[{\"month\":\"2026-03\",\"lost\":1,\"confirmed\":0,\"pending\":1}],"
+      "\"pending\":[{\"lost_date\":\"2026-03-28\",\"rep\":\"B01\",\"archive_no\":"
+      "\"B01-2026-0002\",\"customer\":\"Hotel 酒店\",\"reason\":\"delivery time 交期\","
+      "\"competitor\":\"比亚迪\"}]}\n");
+  /* Absent text is null in JSON. */
+  assert_non_null(strstr(run_fmt(fx, "lost", NULL, FS_REPORT_JSON),
+                         "\"reason\":\"price\",\"competitor\":null}"));
+}
+
+/* ---- ranking ---------------------------------------------------------------
+ * Set: C1..C5 (C6 lost, C7 no revenue, C8 revenue 0, C9 deleted); total
+ * 10000, max revenue 5000, max margin 1000.  Default weights .30 .20 .15
+ * .15 .10 .10:
+ *   C3 30 + 20 + 13.5 + 13.5 + 9 + 9 = 95
+ *   C2 .3*60 + .2*30 + .15*40 + .15*60 + .1*60 + .1*40 = 49
+ *   C1 .3*20 + .2*20 + .15*50 + .15*80 + .1*70 + .1*20 = 38.5
+ *   C4 10, C5 .3*10 = 3
+ * Pareto: C3 50%, C2 80% -> key accounts C3, C2 (80% reached); C1 90, C4
+ * 95 (id before C5), C5 100.  K = 2: diamond ceil(0.4) = 1 (C3), gold up
+ * to ceil(1.0) = 1 (none more), C2 silver. */
+static const char ranking_all[] =
+    "section,customers,revenue,key_accounts,key_share,diamond,gold,silver\n"
+    "summary,5,10000,2,80.00,1,0,1\n"
+    "\n"
+    "section,rank,archive_no,name,owner,revenue,margin,revenue_n,margin_n,growth,payment,"
+    "credit,strategic,score,share,cum_share,key,tier\n"
+    "ranking,1,A01-2025-0003,Charlie 查理车队,A01,5000,1000,100.00,100.00,90,90,90,90,95.00,"
+    "50.00,50.00,yes,diamond\n"
+    "ranking,2,A01-2026-0002,Bravo 布拉沃,A01,3000,300,60.00,30.00,40,60,60,40,49.00,30.00,"
+    "80.00,yes,silver\n"
+    "ranking,3,A01-2026-0001,Alpha Motors,A01,1000,200,20.00,20.00,50,80,70,20,38.50,10.00,"
+    "90.00,no,none\n"
+    "ranking,4,A02-2026-0001,Delta 德尔塔,A02,500,100,10.00,10.00,10,10,10,10,10.00,5.00,"
+    "95.00,no,none\n"
+    "ranking,5,A02-2025-0001,Echo,A02,500,0,10.00,0.00,0,0,0,0,3.00,5.00,100.00,no,none\n";
+
+static void test_ranking(void **state) {
+  fixture *fx = *state;
+  static const char *const a02[] = {"A02", NULL};
+  fs_report_params p;
+  fs_report_weights w;
+  char err[FS_REPORT_ERR_MAX];
+  const char *s;
+
+  assert_string_equal(run(fx, "ranking", NULL), ranking_all);
+  /* A02 alone: max revenue 500, margin 100.  C4 30 + 20 + 1.5 + 1.5 + 1 +
+   * 1 = 55, C5 30; both needed for 80% (50%, 100%): C4 diamond, C5 silver. */
+  s = run(fx, "ranking", a02);
+  assert_non_null(strstr(s, "summary,2,1000,2,100.00,1,0,1\n"));
+  assert_non_null(strstr(s, "ranking,1,A02-2026-0001,Delta 德尔塔,A02,500,100,100.00,100.00,"
+                            "10,10,10,10,55.00,50.00,50.00,yes,diamond\n"));
+  assert_non_null(strstr(s, "ranking,2,A02-2025-0001,Echo,A02,500,0,100.00,0.00,0,0,0,0,"
+                            "30.00,50.00,100.00,yes,silver\n"));
+  /* Weights file text: revenue and margin only, equal: C3 100, C2 45, C1
+   * 20, C4 10, C5 5. */
+  assert_int_equal(
+      fs__report_weights_parse("# ours\n\n revenue = 1  \nmargin=1 # same\n", &w, err), 0);
+  memset(&p, 0, sizeof(p));
+  p.name = "ranking";
+  p.from = "2026-03-01";
+  p.to = "2026-03-31";
+  p.weights = &w;
+  p.top = 3;
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), 0);
+  assert_non_null(strstr(fx->out.s, ",90,90,90,90,100.00,50.00,50.00,yes,diamond\n"));
+  assert_non_null(strstr(fx->out.s, ",40,60,60,40,45.00,30.00,80.00,yes,silver\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,3,A01-2026-0001,Alpha Motors,A01,1000,200,20.00,"
+                                    "20.00,50,80,70,20,20.00,10.00,90.00,no,none\n"));
+  assert_null(strstr(fx->out.s, "ranking,4,")); /* --top 3 */
+}
+
+static void test_weights(void **state) {
+  fs_report_weights w, d;
+  char err[FS_REPORT_ERR_MAX], *path;
+  fixture *fx = *state;
+  FILE *f;
+
+  fs__report_weights_default(&d);
+  assert_true(d.w[FS_RC_REVENUE] == 0.30 && d.w[FS_RC_MARGIN] == 0.20 &&
+              d.w[FS_RC_GROWTH] == 0.15 && d.w[FS_RC_PAYMENT] == 0.15 &&
+              d.w[FS_RC_CREDIT] == 0.10 && d.w[FS_RC_STRATEGIC] == 0.10);
+  w = d;
+  assert_int_equal(fs__report_weights_parse("revenue = 1\nfoo = 2\n", &w, err), FS_EINVAL);
+  assert_non_null(strstr(err, "line 2"));
+  assert_non_null(strstr(err, "foo"));
+  assert_true(w.w[FS_RC_REVENUE] == 0.30); /* untouched on error */
+  assert_int_equal(fs__report_weights_parse("revenue = -1\n", &w, err), FS_EINVAL);
+  assert_int_equal(fs__report_weights_parse("revenue = x\n", &w, err), FS_EINVAL);
+  assert_int_equal(fs__report_weights_parse("revenue 1\n", &w, err), FS_EINVAL);
+  assert_int_equal(fs__report_weights_parse("revenue = 1\nrevenue = 2\n", &w, err), FS_EINVAL);
+  assert_non_null(strstr(err, "twice"));
+  assert_int_equal(fs__report_weights_parse("revenue = 0\n", &w, err), FS_EINVAL);
+  assert_non_null(strstr(err, "all 0"));
+  assert_int_equal(fs__report_weights_parse("credit = 2.5\nstrategic=0.5", &w, err), 0);
+  assert_true(w.w[FS_RC_CREDIT] == 2.5 && w.w[FS_RC_STRATEGIC] == 0.5 &&
+              w.w[FS_RC_REVENUE] == 0.0 && w.w[FS_RC_MARGIN] == 0.0);
+  /* From a file. */
+  path = fs_test_path(fx->dir, "weights.conf");
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("payment = 3\n", f);
+  fclose(f);
+  assert_int_equal(fs__report_weights_load(path, &w, err), 0);
+  assert_true(w.w[FS_RC_PAYMENT] == 3.0 && w.w[FS_RC_REVENUE] == 0.0);
+  free(path);
+  path = fs_test_path(fx->dir, "absent.conf");
+  assert_int_equal(fs__report_weights_load(path, &w, err), FS_EIO);
+  assert_non_null(strstr(err, "absent.conf"));
+  free(path);
+}
+
+/* ---- showroom ------------------------------------------------------------
+ * Unique customers: K1 = card C2 (S1 10:15 Mon, S2 10:40 Mon), K2 = phone
+ * "138 0000" (S3 14:05 Sat, S4 15:30 Sun, trimmed), K3 = S5, K4 = S6
+ * (anonymous, 14:20 and 14:25 Sat).  S7 after --to, S8 deleted.
+ * Details: K1, K2; serious: K1 (A, O), K2 (B); ordered: K1. */
+static void test_showroom(void **state) {
+  fixture *fx = *state;
+  fs__strbuf want;
+  const char *s;
+
+  fs__strbuf_init(&want, 1 << 16);
+  fs__strbuf_printf(&want, "section,entries,customers,left_details,details_share,serious,"
+                           "serious_share,ordered,conversion\n"
+                           "summary,6,4,2,50.0,2,50.0,1,25.0\n\nsection,hour,entries,customers\n");
+  for (int h = 0; h < 24; h++)
+    fs__strbuf_printf(&want, "hours,%02d,%d,%d\n", h, h == 10 ? 2 : h == 14 ? 3 : h == 15,
+                      h == 10 ? 1 : h == 14 ? 3 : 0);
+  fs__strbuf_printf(&want, "\nsection,weekday,day,entries,customers\n"
+                           "weekdays,0,Sun,1,0\nweekdays,1,Mon,2,1\nweekdays,2,Tue,0,0\n"
+                           "weekdays,3,Wed,0,0\nweekdays,4,Thu,0,0\nweekdays,5,Fri,0,0\n"
+                           "weekdays,6,Sat,3,3\n"
+                           /* 汉 EV: S1, S2 (K1), S4 (K2); Model Y: S3 (K2, grade C),
+                            * S5 (K3); (none): S6. */
+                           "\nsection,model,entries,customers,left_details,serious,ordered,"
+                           "conversion\n"
+                           "models,Model Y,2,2,1,0,0,0.0\n"
+                           "models,汉 EV,3,2,2,2,1,50.0\n"
+                           "models,(none),1,1,0,0,0,0.0\n"
+                           /* A01: S1 (K1), S3, S4 (K2); A02: S2 (K1), S5, S6. */
+                           "\nsection,rep,entries,customers,left_details,serious,ordered,"
+                           "conversion\n"
+                           "reps,A01,3,2,2,2,0,0.0\n"
+                           "reps,A02,3,3,1,1,1,33.3\n");
+  assert_int_equal(want.overflow, 0);
+  assert_string_equal(run(fx, "showroom", NULL), want.s);
+  fs__strbuf_release(&want);
+
+  /* Human table: the model column holds CJK text; every line of that
+   * section (header, rule, rows) has the same display width, because the
+   * last column is numeric and right-aligned. */
+  s = run_fmt(fx, "showroom", NULL, FS_REPORT_TABLE);
+  assert_true(strncmp(s, "showroom: ", 10) == 0);
+  assert_non_null(strstr(s, "period 2026-03-01 .. 2026-03-31\n"));
+  s = strstr(s, "Per model of interest\n");
+  assert_non_null(s);
+  s += strlen("Per model of interest\n");
+  {
+    int width = -1, lines = 0;
+    while (*s && *s != '\n') {
+      const char *e = strchr(s, '\n');
+      int w = fs__utf8_width(s, (size_t)(e - s));
+      if (width < 0)
+        width = w;
+      assert_int_equal(w, width);
+      lines++;
+      s = e + 1;
+    }
+    assert_int_equal(lines, 5); /* header, rule, three models */
+  }
+}
+
+/* ---- activity ---------------------------------------------------------------
+ * Per author and day: visits (in_person, showroom, event), calls (phone),
+ * other (letter, email), new cards (C2 03-20; C9 deleted), grade changes.
+ * The 03-19 visit of A02's customer C4 was made by A01. */
+static void test_activity(void **state) {
+  fixture *fx = *state;
+  fs_report_params p;
+
+  assert_string_equal(run(fx, "activity", NULL),
+                      "section,date,rep,visits,calls,other,new_prospects,grade_changes\n"
+                      "days,2026-03-01,A01,0,0,0,0,1\n"
+                      "days,2026-03-02,A02,0,0,0,0,1\n"
+                      "days,2026-03-03,B01,0,0,0,0,1\n"
+                      "days,2026-03-04,A01,1,0,0,0,0\n"
+                      "days,2026-03-05,A01,0,0,0,0,1\n"
+                      "days,2026-03-05,A02,0,1,0,0,0\n"
+                      "days,2026-03-10,A01,1,0,0,0,1\n"
+                      "days,2026-03-12,A02,1,0,0,0,0\n"
+                      "days,2026-03-15,A01,0,0,0,0,1\n"
+                      "days,2026-03-15,B01,0,1,0,0,0\n"
+                      "days,2026-03-19,A01,1,0,0,0,0\n"
+                      "days,2026-03-20,A01,0,1,0,1,1\n"
+                      "days,2026-03-21,A01,2,0,0,0,0\n"
+                      "days,2026-03-25,A01,0,1,0,0,0\n"
+                      "days,2026-03-26,A01,1,0,0,0,0\n"
+                      "days,2026-03-26,A02,0,0,1,0,0\n"
+                      "days,2026-03-30,B01,0,0,1,0,0\n"
+                      "\n"
+                      "section,rep,visits,calls,other,new_prospects,grade_changes\n"
+                      "reps,A01,6,2,0,1,5\n"
+                      "reps,A02,1,1,1,0,1\n"
+                      "reps,B01,0,1,1,0,1\n"
+                      "reps,*,7,4,2,1,7\n");
+  /* Default period of activity: the one day --to. */
+  memset(&p, 0, sizeof(p));
+  p.name = "activity";
+  p.to = "2026-03-21";
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), 0);
+  assert_string_equal(fx->out.s, "section,date,rep,visits,calls,other,new_prospects,grade_changes\n"
+                                 "days,2026-03-21,A01,2,0,0,0,0\n"
+                                 "\n"
+                                 "section,rep,visits,calls,other,new_prospects,grade_changes\n"
+                                 "reps,A01,2,0,0,0,0\n"
+                                 "reps,*,2,0,0,0,0\n");
+}
+
+/* Defaults: to = today, from = the first of its month. */
+static void test_default_period(void **state) {
+  fixture *fx = *state;
+  fs_report_params p;
+
+  memset(&p, 0, sizeof(p));
+  p.name = "visits";
+  p.today = "2026-03-31";
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), 0);
+  assert_string_equal(fx->out.s, visits_all);
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_JSON, &fx->out, fx->err), 0);
+  {
+    static const char head[] =
+        "{\"report\":\"visits\",\"from\":\"2026-03-01\",\"to\":\"2026-03-31\","
+        "\"owners\":[],\"compliance\":[{\"rep\":\"A01\",\"grade\":\"O\","
+        "\"customers\":1,\"due\":5,\"met\":0,\"missed\":5,\"done\":0,"
+        "\"overdue\":1,\"compliance\":0.0},";
+    assert_memory_equal(fx->out.s, head, strlen(head));
+    assert_non_null(strstr(fx->out.s, "{\"rep\":\"*\",\"grade\":\"*\",\"customers\":6,"
+                                      "\"due\":35,\"met\":9,\"missed\":26,\"done\":12,"
+                                      "\"overdue\":3,\"compliance\":25.7}]}\n"));
+  }
+}
+
+static void test_errors(void **state) {
+  fixture *fx = *state;
+  static const char *const bad[] = {"a01", NULL};
+  fs_report_params p;
+  fs__strbuf small;
+
+  memset(&p, 0, sizeof(p));
+  p.name = "nope";
+  p.to = "2026-03-31";
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "unknown report \"nope\""));
+  p.name = "visits";
+  p.from = "2026-02-30";
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "--from 2026-02-30 is not a date"));
+  p.from = "2026-3-1";
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "YYYY-MM-DD"));
+  p.from = "2026-04-01";
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "after --to"));
+  p.from = NULL;
+  p.owners = bad;
+  p.nowners = 1;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "a01"));
+  p.owners = NULL;
+  p.nowners = 0;
+  /* A bounded output reports the overflow, not a truncated success. */
+  fs__strbuf_init(&small, 100);
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_TABLE, &small, fx->err), FS_EOVERFLOW);
+  fs__strbuf_release(&small);
+}
+
+static void test_parse_args(void **state) {
+  char *argv[] = {"visits", "--from", "2026-03-01", "--rep", "A01", "--rep", "A02",
+                  "--team", "M01", "--csv", "--top", "5", "--weights", "w.conf"};
+  char *bad1[] = {"visits", "--bogus", "x"};
+  char *bad2[] = {"visits", "--from"};
+  char *bad3[] = {"visits", "--top", "-1"};
+  fs_report_args a;
+  char err[FS_REPORT_ERR_MAX];
+
+  (void)state;
+  assert_int_equal(fs__report_parse_args(14, argv, &a, err), 0);
+  assert_string_equal(a.name, "visits");
+  assert_string_equal(a.from, "2026-03-01");
+  assert_null(a.to);
+  assert_int_equal(a.nreps, 2);
+  assert_string_equal(a.reps[1], "A02");
+  assert_string_equal(a.team, "M01");
+  assert_string_equal(a.weights, "w.conf");
+  assert_int_equal(a.csv, 1);
+  assert_int_equal(a.top, 5);
+  assert_int_equal(fs__report_parse_args(3, bad1, &a, err), FS_EUSAGE);
+  assert_non_null(strstr(err, "--bogus"));
+  assert_int_equal(fs__report_parse_args(2, bad2, &a, err), FS_EUSAGE);
+  assert_int_equal(fs__report_parse_args(3, bad3, &a, err), FS_EUSAGE);
+  assert_int_equal(fs__report_parse_args(0, argv, &a, err), FS_EUSAGE);
+  assert_non_null(strstr(err, "which report"));
+  assert_non_null(fs__report_summary("ranking"));
+  assert_null(fs__report_summary("x"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_visits, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_visits_on_replica, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_team, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_funnel, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lost, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_weights, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_showroom, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_activity, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_default_period, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+      cmocka_unit_test(test_parse_args),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
