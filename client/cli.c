@@ -7,6 +7,7 @@
 
 #include "fs_errno.h"
 #include "log.h"
+#include "report.h"
 
 /* THE command table.  Two-word names are matched before one-word ones. */
 static const cli_cmd commands[] = {
@@ -58,6 +59,8 @@ static const cli_cmd commands[] = {
      "ID --confirm|--reject [--note TEXT]", "lost_review"},
     {"agenda", cli_cmd_agenda, "who to contact today and who is overdue, most urgent first",
      "[--date YYYY-MM-DD]", NULL},
+    {"report", cli_cmd_report, "managers' reports over this replica's records",
+     FS_REPORT_ARGS_USAGE, NULL},
     {"outbox", cli_cmd_outbox, "list local changes not yet synced", "[--rejected]", NULL},
     {"sync", cli_cmd_sync, "push local changes and pull what changed (--watch: stay live)",
      "[--watch] [--addr HOST:PORT] [--page N]", NULL},

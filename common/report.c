@@ -1686,7 +1686,7 @@ int fs__report_parse_args(int argc, char **argv, fs_report_args *a, char *err) {
 
 #define REPORT_OUT_MAX ((size_t)256 << 20)
 
-int fs__report_main(sqlite3 *db, const char *prog, int json, int argc, char **argv) {
+int fs__report_main(sqlite3 *db, const char *prog, int json, int csv, int argc, char **argv) {
   fs_report_args a;
   fs_report_params p;
   fs_report_weights w;
@@ -1701,6 +1701,7 @@ int fs__report_main(sqlite3 *db, const char *prog, int json, int argc, char **ar
     fprintf(stderr, "%s report: %s\nusage: %s " FS_REPORT_USAGE "\n", prog, err, prog);
     return 2;
   }
+  a.csv |= csv;
   if (a.csv && json) {
     fprintf(stderr, "%s report: --csv and --json exclude each other\n", prog);
     return 2;

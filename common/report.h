@@ -219,18 +219,20 @@ typedef struct fs_report_args {
   int top;
 } fs_report_args;
 
-#define FS_REPORT_USAGE                                                          \
-  "report visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "  \
+#define FS_REPORT_ARGS_USAGE                                                     \
+  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "         \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] " \
   "[--top N]"
+#define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* 0, or FS_EUSAGE with a message in err. */
 int fs__report_parse_args(int argc, char **argv, fs_report_args *a, char *err);
 
 /* The CLIs' common body: resolves --team (fs__report_team) and --weights,
  * runs the report on db and writes it to stdout; messages to stderr with
- * the prefix `prog` ("fieldsync").  Returns an exit code: 0 ok, 1 error,
- * 2 usage error. */
-int fs__report_main(sqlite3 *db, const char *prog, int json, int argc, char **argv);
+ * the prefix `prog` ("fieldsync").  json and csv say that the tool's global
+ * --json or --csv was given (--csv is also accepted after NAME).  Returns
+ * an exit code: 0 ok, 1 error, 2 usage error. */
+int fs__report_main(sqlite3 *db, const char *prog, int json, int csv, int argc, char **argv);
 
 #endif

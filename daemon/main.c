@@ -24,6 +24,7 @@
 #include "keys.h"
 #include "log.h"
 #include "msg.h"
+#include "report_cmd.h"
 #include "seed.h"
 #include "server.h"
 
@@ -493,6 +494,10 @@ static int cmd_seed(cli *c, int argc, char **argv) {
   return fs__seed_main(c->data, argc, argv);
 }
 
+static int cmd_report(cli *c, int argc, char **argv) {
+  return fs__report_cmd(c->data, c->json, argc, argv);
+}
+
 static const subcmd cmds[] = {
     {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
     {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
@@ -501,6 +506,7 @@ static const subcmd cmds[] = {
     {"devices", cmd_devices, "devices", "list devices and their sync health"},
     {"revoke", cmd_revoke, "revoke DEVICE [--wipe]", "revoke a device (lost phone)"},
     {"audit", cmd_audit, "audit [--staff CODE] [--customer ID]", "show the audit log"},
+    {"report", cmd_report, FS_REPORT_CMD_USAGE, "managers' reports from the central store"},
     {"seed", cmd_seed, "seed --reps N --customers M --months K [--seed S] [--end DATE]",
      "write realistic sample data into the store (daemon stopped)"},
     {"depart", cmd_depart, "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
