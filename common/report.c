@@ -36,8 +36,9 @@ static const char *const summaries[] = {
     "each rep's visits, calls, new prospects and grade changes per day",
 };
 
-static const char *const comp_names[FS_RC__COUNT] = {"revenue", "margin", "growth",
-                                                     "payment", "credit", "strategic"};
+/* NULL-terminated for fs__enum_index. */
+static const char *const comp_names[FS_RC__COUNT + 1] = {
+    "revenue", "margin", "growth", "payment", "credit", "strategic", NULL};
 
 /* Open grades in report order; "lost" is last in fs__grades. */
 #define NGRADES 6
@@ -338,6 +339,8 @@ static int render_json(rpt *r, fs__strbuf *out) {
 /* ---- SQL helpers -------------------------------------------------------------- */
 
 #define OWNER_PARAM0 101 /* owners bind as ?101, ?102, ... */
+/* " AND l.author IN (" + FS_REPORT_OWNERS_MAX x "?NNN," fits. */
+#define OWN_MAX 2048
 
 /* " AND col IN (?101,...)" for the owner filter, or "". */
 static void owners_sql(const rpt *r, const char *col, char *buf, size_t len) {
@@ -575,7 +578,7 @@ typedef struct fcusts {
 /* Loads the non-deleted cards with a grade matching `where` and the owner
  * filter, sorted by id. */
 static int custs_load(rpt *r, const char *where, fcusts *cs) {
-  char own[4096], sql[8192];
+  char own[OWN_MAX], sql[8192];
   sqlite3_stmt *st = NULL;
   int rc, src;
 
@@ -808,7 +811,7 @@ static int funnel_row(rsec *s, const char *rep, const char *grade, const int64_t
 }
 
 static int report_funnel(rpt *r) {
-  char own[4096], sql[8192];
+  char own[OWN_MAX], sql[8192];
   sqlite3_stmt *st = NULL;
   raccs accs = {0};
   fcusts cs = {0};
@@ -984,7 +987,7 @@ static int report_lost(rpt *r) {
       {"reps", "Lost sales by rep", "author", lost_rep_cols},
       {"months", "Lost sales by month", "substr(lost_date, 1, 7)", lost_month_cols},
   };
-  char own[4096], sql[8192];
+  char own[OWN_MAX], sql[8192];
   int rc;
   rsec *s;
 
@@ -1062,7 +1065,7 @@ static const rcol rank_cols[] = {
 #define TIER_GOLD 0.50
 
 static int report_ranking(rpt *r) {
-  char own[4096], sql[8192];
+  char own[OWN_MAX], sql[8192];
   sqlite3_stmt *st = NULL;
   rcust *cs = NULL;
   size_t n = 0, cap = 0, nkey = 0, ntier[4] = {0}, top;
@@ -1266,7 +1269,7 @@ static int slot_counts(rpt *r, const char *own, const char *expr, int64_t *ent, 
 
 static int report_showroom(rpt *r) {
   static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  char own[4096], sql[8192], cte[6144];
+  char own[OWN_MAX], sql[8192], cte[6144];
   int64_t hent[24] = {0}, hcust[24] = {0}, went[7] = {0}, wcust[7] = {0};
   int rc;
   rsec *s;
@@ -1360,7 +1363,7 @@ static const rcol act_rep_cols[] = {
     {"other", C_INT},  {"new_prospects", C_INT}, {"grade_changes", C_INT}};
 
 static int report_activity(rpt *r) {
-  char own[4096], sql[16384];
+  char own[OWN_MAX], sql[16384];
   sqlite3_stmt *st = NULL;
   raccs accs = {0};
   int64_t tot[5] = {0};
