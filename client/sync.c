@@ -156,6 +156,7 @@ typedef struct session {
   char *err;
   size_t errlen;
   int wiped;
+  int no_pending; /* inside a pull transaction: the outbox has nothing pending */
 } session;
 
 static int session_open(session *s, unsigned want) {
@@ -356,6 +357,8 @@ static int apply_batch(session *s, const fs_msg_pull_batch *b) {
       continue; /* a column this build does not know; the rest still apply */
     if (b->rows[i].deleted)
       rc = fs__replica_evict(s->r, b->rows[i].kind, b->rows[i].id);
+    else if (s->no_pending) /* nothing local to re-apply on top: skip the lookup */
+      rc = fs__store_put_row(fs__replica_db(s->r), &b->rows[i]);
     else
       rc = fs__replica_apply_row(s->r, &b->rows[i]);
     if (rc)
@@ -388,12 +391,16 @@ static int pull_all(session *s) {
         break;
       if (!in_txn && (r.type == FS_MSG_PULL_BATCH || r.type == FS_MSG_EVICT ||
                       r.type == FS_MSG_CONFLICTS || r.type == FS_MSG_CHECKPOINT)) {
+        uint64_t pending = 1, rejected = 0;
         rc = fs__db_begin(db);
         if (rc) {
           fs__msg_release(&r);
           break;
         }
         in_txn = 1;
+        /* Read inside the write transaction: no other writer can add to the
+         * outbox before the commit. */
+        s->no_pending = fs_outbox_count(s->r, &pending, &rejected) == 0 && pending == 0;
       }
       switch (r.type) {
       case FS_MSG_PULL_BATCH:
