@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "benchutil.h"
 #include "fieldsync.h"
@@ -34,7 +35,7 @@ int main(int argc, char **argv) {
   fs_sync_stats st;
   fs_sync_options opt;
   char token[BU_TOKEN_MAX], err[256];
-  double t0, t_seed = 0, t_pull = 0, t_raw = 0;
+  double t0, t_seed = 0, t_pull = 0, t_raw = 0, cpu_d = 0, cpu_c = 0;
   long hwm = 0;
   int rc;
 
@@ -60,9 +61,13 @@ int main(int argc, char **argv) {
     memset(&opt, 0, sizeof(opt));
     opt.timeout_ms = 60000;
     opt.progress = on_progress;
+    cpu_d = bu_proc_cpu(d.pid);
+    cpu_c = bu_proc_cpu(getpid());
     t0 = bu_now();
     rc = fs_sync(r, &opt, &st, err, sizeof(err));
     t_pull = bu_now() - t0;
+    cpu_d = bu_proc_cpu(d.pid) - cpu_d;
+    cpu_c = bu_proc_cpu(getpid()) - cpu_c;
     if (rc)
       fprintf(stderr, "bench_daemon_pull: sync: %s\n", err);
   }
@@ -85,6 +90,8 @@ int main(int argc, char **argv) {
          "(%llu pages, %.1f MiB received)\n",
          total, t_pull, total / t_pull, (unsigned long long)st.pages,
          st.bytes_received / 1048576.0);
+  printf("  CPU during the pull: client %.2f s, daemon %.2f s (2 cores; wall %.2f s)\n", cpu_c,
+         cpu_d, t_pull);
   printf("raw SQLite INSERT, same rows:   %ld rows in %.3f s = %.0f rows/s\n", total, t_raw,
          total / t_raw);
   printf("ratio pull/raw throughput: %.2f (goal >= 0.50: %s)\n", t_raw / t_pull,

@@ -226,6 +226,27 @@ void bu_daemon_cleanup(bu_daemon *d) {
   d->root[0] = '\0';
 }
 
+double bu_proc_cpu(pid_t pid) {
+  char path[64], buf[1024], *p;
+  unsigned long long ut = 0, stt = 0;
+  size_t n;
+  FILE *f;
+
+  snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+  f = fopen(path, "r");
+  if (f == NULL)
+    return 0;
+  n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  /* fields after "(comm)": state is field 3; utime 14, stime 15 */
+  p = strrchr(buf, ')');
+  if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                          &stt) != 2)
+    return 0;
+  return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
+}
+
 long bu_proc_kb(pid_t pid, const char *field) {
   char path[64], line[256];
   size_t flen = strlen(field);

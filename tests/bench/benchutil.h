@@ -60,6 +60,8 @@ int bu_daemon_serve(bu_daemon *d);
 int bu_daemon_stop(bu_daemon *d);
 /* Stops the daemon if running and removes root.  Takes a zeroed d. */
 void bu_daemon_cleanup(bu_daemon *d);
+/* CPU seconds (user + system) used so far by pid (0 if unreadable). */
+double bu_proc_cpu(pid_t pid);
 /* VmHWM / VmRSS of pid in KiB (0 if unreadable). */
 long bu_proc_kb(pid_t pid, const char *field);
 
