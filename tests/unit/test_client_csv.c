@@ -1,0 +1,79 @@
+/* test_client_csv.c - RFC 4180 output of list tables (table.c): quoting of
+ * commas, quotes and line breaks, CRLF records, whole (uncut) cells. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+
+/* Prints t as CSV into a memory buffer; returns it (malloc'd). */
+static char *csv_of(const fs_table *t) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  assert_non_null(f);
+  fs__table_print_csv(t, f);
+  assert_int_equal(fclose(f), 0);
+  return buf;
+}
+
+static void test_quoting(void **state) {
+  static const char *const heads[] = {"name", "note", "n"};
+  const char *row1[] = {"Acme, \"Fleet\" Ltd", "two\nlines", "1"};
+  const char *row2[] = {"北京宏达物流有限公司", NULL, "cr\rhere"};
+  fs_table *t = NULL;
+  char *out;
+
+  (void)state;
+  assert_int_equal(fs__table_new(3, heads, 10, &t), 0);
+  assert_int_equal(fs__table_add(t, row1), 0);
+  assert_int_equal(fs__table_add(t, row2), 0);
+  out = csv_of(t);
+  assert_string_equal(out, "name,note,n\r\n"
+                           "\"Acme, \"\"Fleet\"\" Ltd\",\"two\nlines\",1\r\n"
+                           "北京宏达物流有限公司,,\"cr\rhere\"\r\n");
+  free(out);
+  fs__table_free(t);
+}
+
+/* The human table cuts long cells; CSV keeps them whole. */
+static void test_whole_cells(void **state) {
+  static const char *const heads[] = {"reason"};
+  char longcell[200];
+  const char *row[1] = {longcell};
+  fs_table *t = NULL;
+  char *out, want[220];
+
+  (void)state;
+  memset(longcell, 'x', 120);
+  longcell[120] = '\0';
+  assert_int_equal(fs__table_new(1, heads, 10, &t), 0);
+  assert_int_equal(fs__table_add(t, row), 0);
+  out = csv_of(t);
+  snprintf(want, sizeof(want), "reason\r\n%s\r\n", longcell);
+  assert_string_equal(out, want);
+  free(out);
+  {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    fs__table_print(t, f);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(strstr(buf, "..."));
+    assert_null(strstr(buf, longcell));
+    free(buf);
+  }
+  fs__table_free(t);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_quoting),
+      cmocka_unit_test(test_whole_cells),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
