@@ -48,7 +48,8 @@ int fs__config_split_addr(const char *addr, char *host, size_t hostlen, int *por
 
   if (colon == NULL || colon == addr || (size_t)(colon - addr) >= hostlen)
     return FS_EINVAL;
-  if (parse_uint(colon + 1, 1, 65535, &p))
+  /* Port 0 lets the kernel pick (tests); the bound port is printed. */
+  if (parse_uint(colon + 1, 0, 65535, &p))
     return FS_EINVAL;
   memcpy(host, addr, (size_t)(colon - addr));
   host[colon - addr] = '\0';

@@ -132,10 +132,17 @@ out:
 
 static fs_server *the_server;
 
+static uv_signal_t sig_int, sig_term;
+
 static void on_signal(uv_signal_t *h, int signum) {
+  (void)h;
   FS_INFO("received %s, stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
   fs__server_stop(the_server);
-  uv_close((uv_handle_t *)h, NULL);
+  /* Both signal handles keep the loop alive: close both. */
+  if (!uv_is_closing((uv_handle_t *)&sig_int))
+    uv_close((uv_handle_t *)&sig_int, NULL);
+  if (!uv_is_closing((uv_handle_t *)&sig_term))
+    uv_close((uv_handle_t *)&sig_term, NULL);
 }
 
 static void close_walk(uv_handle_t *h, void *arg) {
@@ -146,7 +153,6 @@ static void close_walk(uv_handle_t *h, void *arg) {
 
 static int cmd_serve(cli *c, int argc, char **argv) {
   uv_loop_t loop;
-  uv_signal_t sigint, sigterm;
   fs_server *s = NULL;
   int rc;
 
@@ -176,10 +182,10 @@ static int cmd_serve(cli *c, int argc, char **argv) {
     return EXIT_ERR;
   }
   the_server = s;
-  uv_signal_init(&loop, &sigint);
-  uv_signal_init(&loop, &sigterm);
-  uv_signal_start(&sigint, on_signal, SIGINT);
-  uv_signal_start(&sigterm, on_signal, SIGTERM);
+  uv_signal_init(&loop, &sig_int);
+  uv_signal_init(&loop, &sig_term);
+  uv_signal_start(&sig_int, on_signal, SIGINT);
+  uv_signal_start(&sig_term, on_signal, SIGTERM);
   /* Tests and scripts wait for this line. */
   printf("fieldsyncd listening on port %d\n", fs__server_port(s));
   fflush(stdout);

@@ -53,6 +53,7 @@ struct fs_server {
   conn *conns;
   unsigned nconns;
   int stopping;
+  int started; /* handles initialised by fs__server_start */
   int port;
   uint8_t readbuf[READ_BUF];
   int readbuf_busy;
@@ -1534,6 +1535,10 @@ int fs__server_start(fs_server *s) {
     return FS_EINVAL;
   }
   uv_tcp_init(s->loop, &s->tcp);
+  uv_pipe_init(s->loop, &s->admin, 0);
+  uv_timer_init(s->loop, &s->sweep);
+  uv_timer_init(s->loop, &s->expiry);
+  s->started = 1;
   s->tcp.data = s;
   rc = uv_tcp_bind(&s->tcp, (const struct sockaddr *)&ss, 0);
   if (rc == 0)
@@ -1544,9 +1549,11 @@ int fs__server_start(fs_server *s) {
   }
   uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &namelen);
   s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  /* With port 0 the kernel chose: tokens must name the real port. */
+  if (port == 0)
+    snprintf(s->cfg.listen, sizeof(s->cfg.listen), "%.100s:%d", host, s->port);
 
   unlink(s->sockpath); /* a stale socket from a killed daemon */
-  uv_pipe_init(s->loop, &s->admin, 0);
   s->admin.data = s;
   rc = uv_pipe_bind(&s->admin, s->sockpath);
   if (rc == 0) {
@@ -1557,10 +1564,8 @@ int fs__server_start(fs_server *s) {
     FS_ERROR("cannot listen on %s: %s", s->sockpath, uv_strerror(rc));
     return FS_EIO;
   }
-  uv_timer_init(s->loop, &s->sweep);
   s->sweep.data = s;
   uv_timer_start(&s->sweep, on_sweep, 250, 250);
-  uv_timer_init(s->loop, &s->expiry);
   s->expiry.data = s;
   uv_timer_start(&s->expiry, on_expiry, 0, 10000);
   FS_INFO("serving on %s:%d (admin socket %s)", host, s->port, s->sockpath);
@@ -1576,14 +1581,12 @@ void fs__server_stop(fs_server *s) {
     return;
   s->stopping = 1;
   FS_INFO("stopping: closing %u connections", s->nconns);
-  if (uv_is_active((uv_handle_t *)&s->tcp) || !uv_is_closing((uv_handle_t *)&s->tcp))
+  if (s->started) {
     uv_close((uv_handle_t *)&s->tcp, NULL);
-  if (!uv_is_closing((uv_handle_t *)&s->admin))
     uv_close((uv_handle_t *)&s->admin, NULL);
-  if (!uv_is_closing((uv_handle_t *)&s->sweep))
     uv_close((uv_handle_t *)&s->sweep, NULL);
-  if (!uv_is_closing((uv_handle_t *)&s->expiry))
     uv_close((uv_handle_t *)&s->expiry, NULL);
+  }
   for (c = s->conns; c; c = next) {
     next = c->next;
     c->close_after_write = 0;

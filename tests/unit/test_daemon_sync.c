@@ -1,0 +1,482 @@
+/* test_daemon_sync.c - the sync engine end to end: a real fieldsyncd on
+ * 127.0.0.1 in a fresh directory, several real replicas with their own data
+ * directories, driven through the public libfieldsync API.
+ *
+ * Each test prints what it did and what it verified.
+ */
+#include "testutil.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "fieldsync.h"
+#include "msg.h"
+#include "outbox.h"
+#include "replica.h"
+#include "store.h"
+
+typedef struct world {
+  fs_test_daemon d;
+  char *tmp; /* client directories live here */
+} world;
+
+static int setup(void **state) {
+  world *w = calloc(1, sizeof(*w));
+  char *out;
+  assert_non_null(w);
+  fs_test_daemon_start(&w->d);
+  w->tmp = fs_test_tmpdir();
+  out = fs_test_daemon_cmd(&w->d, NULL, "staff add M01 --name '王经理' --role manager");
+  free(out);
+  out = fs_test_daemon_cmd(&w->d, NULL, "staff add A01 --name '李明' --manager M01");
+  free(out);
+  out = fs_test_daemon_cmd(&w->d, NULL, "staff add A02 --name 'Anna Berg' --manager M01");
+  free(out);
+  *state = w;
+  return 0;
+}
+
+static int teardown(void **state) {
+  world *w = *state;
+  fs_test_daemon_stop(&w->d);
+  fs_test_rmdir(w->tmp);
+  free(w);
+  return 0;
+}
+
+/* Enrolls a device for staff in w->tmp/name and opens its replica. */
+static fs_replica *enroll(world *w, const char *staff, const char *name) {
+  char *token = fs_test_daemon_cmd(&w->d, NULL, "enroll %s", staff);
+  char *dir = fs_test_path(w->tmp, name);
+  char err[512];
+  fs_identity id;
+  fs_replica *r = NULL;
+  int rc = fs_enroll(dir, token, 5000, &id, err, sizeof(err));
+  if (rc)
+    fail_msg("enroll %s: %s", staff, err);
+  assert_string_equal(id.staff, staff);
+  assert_int_equal(fs_replica_open(dir, &r), 0);
+  free(token);
+  free(dir);
+  return r;
+}
+
+static void sync_ok(fs_replica *r, fs_sync_stats *st) {
+  char err[512];
+  fs_sync_stats local;
+  int rc = fs_sync(r, NULL, st ? st : &local, err, sizeof(err));
+  if (rc)
+    fail_msg("sync failed: %s (%s)", err, fs_strerror(rc));
+}
+
+static void create_customer(fs_replica *r, const char *name, const char *grade, char id[33]) {
+  fs_record *rec = NULL;
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "name", name), 0);
+  assert_int_equal(fs_record_set(rec, "grade", grade), 0);
+  if (fs_create(r, rec, id) != 0)
+    fail_msg("create: %s", fs_replica_last_error(r));
+  fs_record_free(rec);
+}
+
+static void log_visit(fs_replica *r, const char *cust, const char *at, const char *points) {
+  fs_record *rec = NULL;
+  assert_int_equal(fs_record_new("visit", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "customer_id", cust), 0);
+  assert_int_equal(fs_record_set(rec, "at", at), 0);
+  assert_int_equal(fs_record_set(rec, "method", "in_person"), 0);
+  assert_int_equal(fs_record_set(rec, "points", points), 0);
+  if (fs_create(r, rec, NULL) != 0)
+    fail_msg("visit: %s", fs_replica_last_error(r));
+  fs_record_free(rec);
+}
+
+static void set_field(fs_replica *r, const char *id, const char *field, const char *value) {
+  fs_record *rec = NULL;
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  assert_int_equal(fs_record_set(rec, field, value), 0);
+  if (fs_update(r, "customer", id, rec) != 0)
+    fail_msg("update: %s", fs_replica_last_error(r));
+  fs_record_free(rec);
+}
+
+/* Text of a field of a customer in r, malloc'd ("" if NULL). */
+static char *get_field(fs_replica *r, const char *id, const char *field) {
+  fs_record *rec = NULL;
+  const char *v;
+  char *out;
+  assert_int_equal(fs_get(r, "customer", id, &rec), 0);
+  v = fs_record_get(rec, field);
+  out = strdup(v ? v : "");
+  fs_record_free(rec);
+  return out;
+}
+
+/* Runs sql returning one integer on a database file (read-only). */
+static long long file_int(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  long long v = -1;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+  if (sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+static long long central_int(world *w, const char *sql) {
+  char *p = fs_test_path(w->d.dir, "central.db");
+  long long v = file_int(p, sql);
+  free(p);
+  return v;
+}
+
+static long long replica_int(world *w, const char *name, const char *sql) {
+  char *dir = fs_test_path(w->tmp, name);
+  char *p = fs_test_path(dir, "replica.db");
+  long long v = file_int(p, sql);
+  free(p);
+  free(dir);
+  return v;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_offline_edits_converge(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  fs_replica *m = enroll(w, "M01", "m01");
+  char ids[6][33];
+  fs_sync_stats st;
+
+  /* Both reps work offline. */
+  create_customer(a, "北京汽车贸易有限公司", "A", ids[0]);
+  create_customer(a, "上海物流集团", "B", ids[1]);
+  create_customer(a, "Nordic Fleet AB", "C", ids[2]);
+  log_visit(a, ids[0], "2026-11-20T10:00", "谈了车队采购计划");
+  create_customer(b, "Acme Trucks", "O", ids[3]);
+  create_customer(b, "广州汽车服务", "A", ids[4]);
+  log_visit(b, ids[3], "2026-11-21T09:30", "signed the order");
+  sync_ok(a, &st);
+  assert_int_equal(st.rejected, 0);
+  assert_int_equal(st.applied, st.pushed);
+  sync_ok(b, NULL);
+  sync_ok(m, &st);
+  /* The manager sees the whole team; each rep only their own. */
+  assert_int_equal(replica_int(w, "m01", "SELECT count(*) FROM customers"), 5);
+  assert_int_equal(replica_int(w, "m01", "SELECT count(*) FROM visits"), 2);
+  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM customers"), 3);
+  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM customers WHERE owner<>'A01'"), 0);
+  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers WHERE owner<>'A02'"), 0);
+  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM visits WHERE owner<>'A02'"), 0);
+  /* The daemon's view equals the union; Chinese text intact. */
+  assert_int_equal(central_int(w, "SELECT count(*) FROM customers"), 5);
+  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name="
+                                  "'北京汽车贸易有限公司' AND owner='A01'"),
+                   1);
+  {
+    char *v = get_field(m, ids[0], "name");
+    assert_string_equal(v, "北京汽车贸易有限公司");
+    free(v);
+  }
+  /* Nothing left to push anywhere. */
+  {
+    uint64_t p = 9, rj = 9;
+    assert_int_equal(fs_outbox_count(a, &p, &rj), 0);
+    assert_int_equal(p, 0);
+    assert_int_equal(rj, 0);
+  }
+  printf("converge: 2 reps offline (5 cards, 2 visits) + manager; replicas hold only what "
+         "their owner may see; daemon holds all 5\n");
+  fs_replica_close(a);
+  fs_replica_close(b);
+  fs_replica_close(m);
+}
+
+static void test_fields_merge_and_conflict(void **state) {
+  world *w = *state;
+  fs_replica *r1 = enroll(w, "A01", "a01"), *r2 = enroll(w, "A01", "a01b");
+  char id[33];
+  char *v1, *v2;
+
+  create_customer(r1, "杭州机械厂", "B", id);
+  sync_ok(r1, NULL);
+  sync_ok(r2, NULL);
+  assert_int_equal(replica_int(w, "a01b", "SELECT count(*) FROM customers"), 1);
+  /* Offline on both devices: different fields, and one field on both. */
+  set_field(r1, id, "phone", "0571-88888888");
+  set_field(r2, id, "address", "杭州市西湖区");
+  set_field(r1, id, "industry", "机械制造");
+  usleep(2000); /* r2's write is later: it wins the same-field conflict */
+  set_field(r2, id, "industry", "Machinery");
+  sync_ok(r1, NULL);
+  sync_ok(r2, NULL);
+  sync_ok(r1, NULL);
+  v1 = get_field(r1, id, "phone");
+  v2 = get_field(r2, id, "phone");
+  assert_string_equal(v1, "0571-88888888");
+  assert_string_equal(v2, "0571-88888888");
+  free(v1);
+  free(v2);
+  v1 = get_field(r1, id, "address");
+  v2 = get_field(r2, id, "address");
+  assert_string_equal(v1, "杭州市西湖区");
+  assert_string_equal(v2, "杭州市西湖区");
+  free(v1);
+  free(v2);
+  v1 = get_field(r1, id, "industry");
+  v2 = get_field(r2, id, "industry");
+  assert_string_equal(v1, v2);
+  assert_string_equal(v1, "Machinery");
+  free(v1);
+  free(v2);
+  /* The losing value is in the daemon's conflict log and on the device. */
+  assert_int_equal(central_int(w, "SELECT count(*) FROM conflicts WHERE field='industry' AND "
+                                  "loser='机械制造' AND winner='Machinery'"),
+                   1);
+  assert_true(replica_int(w, "a01", "SELECT count(*) FROM conflicts WHERE loser='机械制造'") >=
+              1);
+  printf("merge: different fields from two devices both survive; same-field conflict -> "
+         "'Machinery' on both replicas, loser '机械制造' in the conflict log\n");
+  fs_replica_close(r1);
+  fs_replica_close(r2);
+}
+
+static void test_forbidden_write_rejected_and_kept(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  char theirs[33];
+  fs_change ch;
+  fs_outcome oc;
+  fs_sync_stats st;
+  uint64_t pending = 0, rejected = 0;
+  sqlite3 *db = fs__replica_db(a);
+
+  create_customer(b, "Someone Else's Customer", "A", theirs);
+  sync_ok(b, NULL);
+  /* A hostile or buggy client: write straight into A01's replica and
+   * outbox a change to A02's card (the library itself refuses this). */
+  memset(&ch, 0, sizeof(ch));
+  ch.kind = FS_KIND_CUSTOMER;
+  snprintf(ch.id, sizeof(ch.id), "%s", theirs);
+  ch.op = FS_OP_UPSERT;
+  snprintf(ch.owner, sizeof(ch.owner), "A01");
+  snprintf(ch.author, sizeof(ch.author), "A01");
+  ch.hlc = fs__hlc_now(fs__replica_hlc(a));
+  ch.nfields = 1;
+  ch.fields = calloc(1, sizeof(*ch.fields));
+  ch.fields[0].field = 1; /* name */
+  ch.fields[0].hlc = ch.hlc;
+  assert_int_equal(fs__value_set_text(&ch.fields[0].value, "hijacked", 8), 0);
+  assert_int_equal(fs__db_begin(db), 0);
+  assert_int_equal(fs__store_apply(db, &ch, 0, NULL, NULL, &oc), 0);
+  assert_int_equal(fs__outbox_append(a, &ch), 0);
+  assert_int_equal(fs__db_commit(db), 0);
+  fs__change_release(&ch);
+
+  sync_ok(a, &st);
+  assert_int_equal(st.rejected, 1);
+  assert_int_equal(fs_outbox_count(a, &pending, &rejected), 0);
+  assert_int_equal(rejected, 1);
+  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM outbox WHERE status='rejected' "
+                                        "AND reason LIKE '%belongs to A02%'"),
+                   1);
+  /* Nothing of it reached the store. */
+  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name='hijacked'"), 0);
+  /* A rejected change is not pushed again. */
+  sync_ok(a, &st);
+  assert_int_equal(st.pushed, 0);
+  printf("forbidden: a change to A02's card from A01's device is rejected with a reason, "
+         "kept in the outbox as rejected, and nothing stored\n");
+  fs_replica_close(a);
+  fs_replica_close(b);
+}
+
+/* Forks a child that runs one sync of dir and is killed after delay_us. */
+static void sync_and_kill(const char *dir, useconds_t delay_us) {
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    fs_replica *r = NULL;
+    char err[256];
+    fs_sync_stats st;
+    if (fs_replica_open(dir, &r) == 0)
+      fs_sync(r, NULL, &st, err, sizeof(err));
+    _exit(0);
+  }
+  usleep(delay_us);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+static void make_batch(fs_replica *r, int n, const char *prefix) {
+  for (int i = 0; i < n; i++) {
+    char name[64], id[33];
+    snprintf(name, sizeof(name), "%s %05d 客户", prefix, i);
+    create_customer(r, name, i % 2 ? "B" : "C", id);
+    if (i % 3 == 0)
+      log_visit(r, id, "2026-11-22T15:00", "follow-up");
+  }
+}
+
+static void test_client_killed_mid_sync(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01");
+  char *dir = fs_test_path(w->tmp, "a01");
+  char *dir2;
+  fs_replica *a2;
+  int n = 1500, kills = 0;
+  long long expect_rows;
+
+  make_batch(a, n, "kill");
+  fs_replica_close(a);
+  /* Kill the client at growing delays while it pushes. */
+  for (int i = 0; i < 8; i++, kills++)
+    sync_and_kill(dir, (useconds_t)(5000 + i * 15000));
+  assert_int_equal(fs_replica_open(dir, &a), 0);
+  sync_ok(a, NULL);
+  expect_rows = n + n + (n + 2) / 3; /* cards, their first grade entries, visits */
+  assert_int_equal(central_int(w, "SELECT count(*) FROM customers"), n);
+  assert_int_equal(central_int(w, "SELECT count(*) FROM visits"), (n + 2) / 3);
+  assert_int_equal(central_int(w, "SELECT count(*) FROM applied WHERE outcome<>4"), expect_rows);
+  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM outbox"), 0);
+  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check<>'ok'"), 0);
+  /* A second device pulls everything while being killed mid-pull. */
+  a2 = enroll(w, "A01", "a01c");
+  fs_replica_close(a2);
+  dir2 = fs_test_path(w->tmp, "a01c");
+  for (int i = 0; i < 6; i++, kills++)
+    sync_and_kill(dir2, (useconds_t)(3000 + i * 10000));
+  assert_int_equal(fs_replica_open(dir2, &a2), 0);
+  sync_ok(a2, NULL);
+  assert_int_equal(replica_int(w, "a01c", "SELECT count(*) FROM customers"), n);
+  assert_int_equal(replica_int(w, "a01c", "SELECT count(DISTINCT id) FROM customers"), n);
+  assert_int_equal(replica_int(w, "a01c", "SELECT count(*) FROM visits"), (n + 2) / 3);
+  printf("client kill -9: %d kills mid-push and mid-pull; %d cards and %d visits stored "
+         "exactly once, outbox empty, fresh device has all of them\n",
+         kills, n, (n + 2) / 3);
+  fs_replica_close(a);
+  fs_replica_close(a2);
+  free(dir);
+  free(dir2);
+}
+
+static void test_daemon_killed_mid_push(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01");
+  char *dir = fs_test_path(w->tmp, "a01");
+  int n = 1500, kills = 0;
+  char err[256];
+  fs_sync_stats st;
+
+  make_batch(a, n, "crash");
+  fs_replica_close(a);
+  for (int i = 0; i < 5; i++, kills++) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+      fs_replica *r = NULL;
+      if (fs_replica_open(dir, &r) == 0)
+        fs_sync(r, NULL, &st, err, sizeof(err));
+      fs_replica_close(r);
+      _exit(0);
+    }
+    usleep((useconds_t)(20000 + i * 20000));
+    fs_test_daemon_kill(&w->d, SIGKILL);
+    waitpid(pid, NULL, 0);
+    fs_test_daemon_serve(&w->d); /* same port */
+  }
+  assert_int_equal(fs_replica_open(dir, &a), 0);
+  sync_ok(a, NULL);
+  sync_ok(a, &st);
+  assert_int_equal(st.pushed, 0);
+  assert_int_equal(central_int(w, "SELECT count(*) FROM customers"), n);
+  assert_int_equal(central_int(w, "SELECT count(*) FROM visits"), (n + 2) / 3);
+  assert_int_equal(central_int(w, "SELECT count(*) FROM grade_changes"), n);
+  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM outbox"), 0);
+  {
+    char *p = fs_test_path(w->d.dir, "central.db");
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    free(p);
+  }
+  printf("daemon kill -9: %d crashes during pushes; afterwards %d cards, %d visits, %d grade "
+         "entries each stored once; integrity_check ok\n",
+         kills, n, (n + 2) / 3, n);
+  fs_replica_close(a);
+  free(dir);
+}
+
+static void test_live_watch(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01"), *m = enroll(w, "M01", "m01");
+  char id[33];
+  pid_t pid;
+  int i;
+
+  sync_ok(m, NULL);
+  fs_replica_close(m);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    /* The manager's device stays connected and watches (until killed). */
+    char *dir = fs_test_path(w->tmp, "m01");
+    fs_replica *r = NULL;
+    fs_sync_options o;
+    fs_sync_stats st;
+    char err[256];
+    memset(&o, 0, sizeof(o));
+    o.watch = 1;
+    o.watch_poll_ms = 20;
+    if (fs_replica_open(dir, &r) != 0)
+      _exit(2);
+    fs_sync(r, &o, &st, err, sizeof(err));
+    _exit(0);
+  }
+  usleep(300000); /* let the watcher connect */
+  create_customer(a, "Live Update GmbH", "A", id);
+  sync_ok(a, NULL);
+  /* No further sync by the manager: the row must arrive by itself. */
+  for (i = 0; i < 250; i++) {
+    if (replica_int(w, "m01", "SELECT count(*) FROM customers WHERE name='Live Update GmbH'") ==
+        1)
+      break;
+    usleep(20000);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  assert_int_equal(
+      replica_int(w, "m01", "SELECT count(*) FROM customers WHERE name='Live Update GmbH'"), 1);
+  printf("live: a watching manager device received a rep's new card within %d ms of the push, "
+         "without syncing itself\n",
+         i * 20);
+  fs_replica_close(a);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_offline_edits_converge, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fields_merge_and_conflict, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_forbidden_write_rejected_and_kept, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_client_killed_mid_sync, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_daemon_killed_mid_push, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_live_watch, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
