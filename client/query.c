@@ -101,6 +101,9 @@ int fs_list(fs_replica *r, const char *kind, const fs_query *q, fs_record_cb cb,
   if (r == NULL || kd == NULL || cb == NULL)
     return r ? fs__replica_fail(r, FS_EINVAL, "unknown kind") : FS_EINVAL;
   r->err[0] = '\0';
+  rc = fs__replica_check_lock(r);
+  if (rc)
+    return rc;
   if (q == NULL)
     q = &none;
   memset(&row, 0, sizeof(row));

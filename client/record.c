@@ -488,6 +488,9 @@ int fs_get(fs_replica *r, const char *kind, const char *id, fs_record **out) {
   if (r == NULL || out == NULL || kd == NULL || id == NULL)
     return FS_EINVAL;
   r->err[0] = '\0';
+  rc = fs__replica_check_lock(r);
+  if (rc)
+    return rc;
   memset(&row, 0, sizeof(row));
   rc = load_live(r, kd, id, &row);
   if (rc)

@@ -371,6 +371,23 @@ static int write_one(fs_replica *r, fs_change *c, int is_create) {
   return fs__outbox_append(r, c);
 }
 
+int fs__replica_check_lock(fs_replica *r) {
+  long long last = 0, days = FS_LOCK_DAYS_DEFAULT;
+
+  /* Only an enrolled replica locks: it has a daemon to sync with. */
+  if (fs__meta_get_int(r->db, "last_sync", &last) != 0 || last <= 0)
+    return 0;
+  fs__meta_get_int(r->db, "lock_days", &days);
+  if (days <= 0)
+    return 0;
+  if ((long long)fs__now_ms() - last > days * 86400000LL)
+    return fs__replica_fail(r, FS_ELOCKED,
+                            "this replica has not synced for more than %lld days and is locked; "
+                            "run fieldsync sync to unlock it",
+                            days);
+  return 0;
+}
+
 int fs__replica_write(fs_replica *r, fs_change *changes, const int *creates, int n,
                       fs_write_pre pre, void *arg) {
   int rc;
@@ -378,6 +395,9 @@ int fs__replica_write(fs_replica *r, fs_change *changes, const int *creates, int
   if (r == NULL || (n > 0 && changes == NULL))
     return FS_EINVAL;
   r->err[0] = '\0';
+  rc = fs__replica_check_lock(r);
+  if (rc)
+    return rc;
   rc = fs__db_begin(r->db);
   if (rc)
     return fail_default(r, rc);

@@ -73,6 +73,12 @@ void fs__replica_fault_hook(fs_replica *r, fs_fault_hook hook, void *arg);
  * this.) */
 int fs__replica_may_write(fs_replica *r, const char *owner);
 
+/* A replica that has not synced for meta 'lock_days' days (default
+ * FS_LOCK_DAYS_DEFAULT) locks: reads and writes return FS_ELOCKED (message in
+ * r->err) until a sync succeeds.  Offline-only replicas never lock. */
+#define FS_LOCK_DAYS_DEFAULT 30
+int fs__replica_check_lock(fs_replica *r);
+
 /* Today's local date "YYYY-MM-DD". */
 void fs__replica_today(char out[11]);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "hlc.h"
 #include "fieldsync.h"
 #include "msg.h"
 #include "outbox.h"
@@ -469,6 +470,45 @@ static void test_live_watch(void **state) {
   fs_replica_close(a);
 }
 
+static void test_replica_locks_after_days(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01");
+  char id[33];
+  char *dir = fs_test_path(w->tmp, "a01");
+  char *path = fs_test_path(dir, "replica.db");
+  sqlite3 *db = NULL;
+  fs_record *rec = NULL;
+  long long stale = (long long)fs__now_ms() - 31LL * 86400000LL;
+  char sql[128];
+
+  create_customer(a, "Lock Test Ltd", "B", id);
+  sync_ok(a, NULL);
+  fs_replica_close(a);
+  /* The device was last in touch 31 days ago. */
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  snprintf(sql, sizeof(sql), "UPDATE meta SET value=%lld WHERE key='last_sync'", stale);
+  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(fs_replica_open(dir, &a), 0);
+  assert_int_equal(fs_get(a, "customer", id, &rec), FS_ELOCKED);
+  assert_non_null(strstr(fs_replica_last_error(a), "fieldsync sync"));
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "name", "x"), 0);
+  assert_int_equal(fs_record_set(rec, "grade", "C"), 0);
+  assert_int_equal(fs_create(a, rec, NULL), FS_ELOCKED);
+  fs_record_free(rec);
+  rec = NULL;
+  /* Syncing unlocks it. */
+  sync_ok(a, NULL);
+  assert_int_equal(fs_get(a, "customer", id, &rec), 0);
+  fs_record_free(rec);
+  printf("lock: a replica unsynced for 31 days refuses reads and writes with a clear message "
+         "until it syncs again\n");
+  fs_replica_close(a);
+  free(path);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_offline_edits_converge, setup, teardown),
@@ -477,6 +517,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_client_killed_mid_sync, setup, teardown),
       cmocka_unit_test_setup_teardown(test_daemon_killed_mid_push, setup, teardown),
       cmocka_unit_test_setup_teardown(test_live_watch, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_replica_locks_after_days, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
