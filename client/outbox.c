@@ -219,9 +219,10 @@ int fs__outbox_for_record(fs_replica *r, fs_kind k, const char *id, fs_change_cb
   if (r == NULL || fs__kind_def(k) == NULL || id == NULL || cb == NULL)
     return FS_EINVAL;
   memset(&c, 0, sizeof(c));
-  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(r->db, rc);
+  /* Runs once per pulled row while the outbox is not empty: cached. */
+  rc = fs__db_stmt(r->db, FS_DB_STMT_OUTBOX_RECORD, sql, &st);
+  if (rc)
+    return rc;
   sqlite3_bind_text(st, 1, fs__kind_def(k)->name, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -234,7 +235,7 @@ int fs__outbox_for_record(fs_replica *r, fs_kind k, const char *id, fs_change_cb
   }
   rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
 out:
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
   return rc;
 }
 
