@@ -251,6 +251,11 @@ static int replica_load_clock(fs_replica *r) {
   if (rc)
     return rc;
   fs__hlc_init(&r->hlc, (uint64_t)v);
+  /* The correction learnt from the daemon at the last sync: a device whose
+   * clock runs ahead or behind keeps stamping near real time offline. */
+  v = 0;
+  if (fs__meta_get_int(r->db, "clock_offset", &v) == 0)
+    fs__hlc_set_offset(&r->hlc, (int64_t)v);
   return 0;
 }
 

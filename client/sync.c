@@ -157,6 +157,8 @@ typedef struct session {
   size_t errlen;
   int wiped;
   int no_pending; /* inside a pull transaction: the outbox has nothing pending */
+  int resync;       /* pulling a full snapshot after FS_ERESYNC */
+  int resync_tried; /* once per session */
 } session;
 
 static int session_open(session *s, unsigned want) {
@@ -350,11 +352,77 @@ static int push_all(session *s) {
 
 /* ---- pull ------------------------------------------------------------ */
 
+/* ---- full resync (the daemon purged tombstones this replica needs) ----
+ * Pull from cursor 0, note every record received in resync_seen, and at the
+ * last checkpoint drop local records the daemon no longer has, except those
+ * with unsynced local changes (pushed at the next sync). */
+
+static int resync_note(session *s, fs_kind k, const char *id) {
+  sqlite3 *db = fs__replica_db(s->r);
+  sqlite3_stmt *st = NULL;
+  int rc = fs__db_stmt(db, FS_DB_STMT_RESYNC_SEEN,
+                       "INSERT OR IGNORE INTO resync_seen(kind, id) VALUES(?1, ?2)", &st);
+  if (rc)
+    return rc;
+  sqlite3_bind_int(st, 1, (int)k);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs__db_err(db, sqlite3_errcode(db));
+  sqlite3_reset(st);
+  return rc;
+}
+
+static int resync_start(session *s) {
+  sqlite3 *db = fs__replica_db(s->r);
+  int rc = fs__db_begin(db);
+  if (rc == 0)
+    rc = fs__db_exec(db, "DELETE FROM resync_seen");
+  if (rc == 0)
+    rc = fs__meta_set_int(db, "resync", 1);
+  if (rc == 0)
+    rc = fs__replica_cursor_set(s->r, 0);
+  if (rc == 0)
+    rc = fs__db_commit(db);
+  else
+    fs__db_rollback(db);
+  if (rc == 0)
+    s->resync = 1;
+  FS_INFO("replica is behind the daemon's history: taking a fresh snapshot (local changes are "
+          "kept)");
+  return rc;
+}
+
+/* Inside the last checkpoint's transaction. */
+static int resync_finish(session *s) {
+  sqlite3 *db = fs__replica_db(s->r);
+  int rc = 0;
+
+  for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++) {
+    const fs_kind_def *kd = fs__kind_def((fs_kind)k);
+    char sql[400];
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM \"%s\" WHERE id NOT IN (SELECT id FROM resync_seen WHERE kind=%d) "
+             "AND id NOT IN (SELECT record_id FROM outbox WHERE status='pending' AND kind='%s')",
+             kd->table, k, kd->name);
+    rc = fs__db_exec(db, sql);
+    if (rc == 0)
+      s->st->removed += (uint64_t)sqlite3_changes(db);
+  }
+  if (rc == 0)
+    rc = fs__db_exec(db, "DELETE FROM resync_seen");
+  if (rc == 0)
+    rc = fs__meta_set_int(db, "resync", 0);
+  if (rc == 0)
+    s->resync = 0;
+  return rc;
+}
+
 static int apply_batch(session *s, const fs_msg_pull_batch *b) {
   for (uint32_t i = 0; i < b->nrows; i++) {
     int rc;
     if (b->rcs && b->rcs[i])
       continue; /* a column this build does not know; the rest still apply */
+    if (s->resync && (rc = resync_note(s, b->rows[i].kind, b->rows[i].id)) != 0)
+      return rc;
     if (b->rows[i].deleted)
       rc = fs__replica_evict(s->r, b->rows[i].kind, b->rows[i].id);
     else if (s->no_pending) /* nothing local to re-apply on top: skip the lookup */
@@ -371,6 +439,11 @@ static int apply_batch(session *s, const fs_msg_pull_batch *b) {
 static int pull_all(session *s) {
   sqlite3 *db = fs__replica_db(s->r);
   int rc = 0, more = 1;
+  long long rs = 0;
+
+  /* A resync cut off earlier goes on where it stopped. */
+  fs__meta_get_int(db, "resync", &rs);
+  s->resync = rs != 0;
 
   while (more) {
     fs_msg m;
@@ -422,7 +495,9 @@ static int pull_all(session *s) {
         }
         break;
       case FS_MSG_CHECKPOINT:
-        rc = fs__replica_cursor_set(s->r, r.u.checkpoint.cursor);
+        rc = s->resync && !r.u.checkpoint.more ? resync_finish(s) : 0;
+        if (rc == 0)
+          rc = fs__replica_cursor_set(s->r, r.u.checkpoint.cursor);
         if (rc == 0)
           rc = fs__meta_set_int(db, "last_sync", (long long)fs__now_ms());
         if (rc == 0)
@@ -431,6 +506,16 @@ static int pull_all(session *s) {
           in_txn = 0;
         more = r.u.checkpoint.more;
         s->st->pages++;
+        break;
+      case FS_MSG_ERROR:
+        if (r.u.error.code == FS_ERESYNC && !in_txn && !s->resync_tried) {
+          s->resync_tried = 1;
+          rc = resync_start(s);
+          more = 1;
+          fs__msg_release(&r);
+          goto next_page;
+        }
+        rc = handle_async(s, &r);
         break;
       default:
         rc = handle_async(s, &r);
@@ -444,6 +529,7 @@ static int pull_all(session *s) {
           break;
       }
     }
+  next_page:
     if (in_txn)
       fs__db_rollback(db);
     s->st->bytes_received = s->net.bytes_in;

@@ -43,6 +43,7 @@ int fs__meta_set_text(sqlite3 *db, const char *key, const char *v);
 #define FS_DB_STMT_SLOTS 64
 #define FS_DB_STMT_STORE_END 32
 #define FS_DB_STMT_OUTBOX_RECORD 48 /* client/outbox.c */
+#define FS_DB_STMT_RESYNC_SEEN 49   /* client/sync.c */
 int fs__db_stmt(sqlite3 *db, int slot, const char *sql, sqlite3_stmt **out);
 
 #endif

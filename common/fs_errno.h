@@ -52,7 +52,9 @@
   XX(EUNKNOWN_FIELD, 36, "unknown field")                                      \
   XX(EINTERNAL, 37, "internal error")                                          \
   XX(EKEYPERM, 38,                                                             \
-     "private key file is readable by group or others; chmod 600 it")
+     "private key file is readable by group or others; chmod 600 it")          \
+  XX(ERESYNC, 39,                                                              \
+     "replica is older than the daemon keeps history for; a full resync is needed")
 
 typedef enum fs_errno {
   FS_OK = 0,

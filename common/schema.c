@@ -306,7 +306,11 @@ static const char client_v1[] =
     "  loser TEXT, loser_hlc INTEGER, winner TEXT, winner_hlc INTEGER,\n"
     "  loser_author TEXT, at INTEGER\n"
     ");\n"
-    "CREATE TABLE notices (id INTEGER PRIMARY KEY, kind TEXT, at INTEGER, body TEXT);\n";
+    "CREATE TABLE notices (id INTEGER PRIMARY KEY, kind TEXT, at INTEGER, body TEXT);\n"
+    /* Records received during a full resync (sync.c): at its end, local
+     * records not in here and without pending changes are dropped. */
+    "CREATE TABLE resync_seen (kind INTEGER NOT NULL, id TEXT NOT NULL,\n"
+    "  PRIMARY KEY(kind, id)) WITHOUT ROWID;\n";
 
 static const char daemon_v1[] =
     "CREATE TABLE devices (\n"

@@ -678,6 +678,23 @@ static int cmd_sweep(cmd_ctx *x) {
   return rc;
 }
 
+static int cmd_gc(cmd_ctx *x) {
+  long long days = arg_int(x->req, "keep-days", (long long)x->ctx->cfg->tombstone_days);
+  uint64_t floor = 0;
+  int removed = 0, rc;
+
+  if (days < 0 || days > 3650)
+    return fail(x, FS_EVALIDATE, "--keep-days: from 0 to 3650");
+  rc = fs__central_gc(x->ctx->c, (int64_t)fs__now_ms(), (int)days, &floor, &removed);
+  if (rc)
+    return rc;
+  fs__strbuf_printf(&x->out, "purged %d tombstone(s); devices behind seq %llu will resync\n",
+                    removed, (unsigned long long)floor);
+  fs__strbuf_printf(&x->json, "{\"removed\":%d,\"floor\":%llu}", removed,
+                    (unsigned long long)floor);
+  return 0;
+}
+
 static int cmd_quarantine(cmd_ctx *x) {
   sqlite3 *db = db_of(x);
   sqlite3_stmt *st = NULL;
@@ -739,7 +756,7 @@ static const admin_cmd cmds[] = {
     {"enroll", cmd_enroll},       {"devices", cmd_devices},       {"revoke", cmd_revoke},
     {"audit", cmd_audit},         {"depart", cmd_depart},         {"transfer", cmd_transfer},
     {"cover", cmd_cover},         {"lend", cmd_lend},             {"sweep", cmd_sweep},
-    {"quarantine", cmd_quarantine},
+    {"quarantine", cmd_quarantine}, {"gc", cmd_gc},
 };
 
 int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admin_result *res) {

@@ -667,3 +667,74 @@ int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) 
   sqlite3_finalize(st);
   return rc;
 }
+
+int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor_out,
+                   int *removed) {
+  sqlite3 *db = c->db;
+  sqlite3_stmt *st = NULL;
+  long long floor = 0;
+  uint64_t h = c->seq;
+  int rc, n = 0;
+
+  /* The horizon: the lowest cursor of the devices that still count (active,
+   * seen within keep_days).  Everything at or below it has been passed by
+   * all of them; a device that comes back later resyncs from scratch. */
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT min(COALESCE(cursor,0)) FROM devices WHERE status='active' "
+                          "AND COALESCE(last_seen,0)>=?1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, now_ms - (int64_t)keep_days * 86400000LL);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+    h = (uint64_t)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  fs__meta_get_int(db, "gc_floor", &floor);
+  if (h <= (uint64_t)floor) {
+    if (floor_out)
+      *floor_out = (uint64_t)floor;
+    if (removed)
+      *removed = 0;
+    return 0;
+  }
+  for (int k = 0; k < FS_KIND__COUNT; k++) {
+    const fs_kind_def *kd = fs__kind_def((fs_kind)k);
+    char sql[512];
+    /* Journal entries of tombstones that every counted device has passed. */
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM journal WHERE kind=%d AND seq<=?1 AND record_id IN (SELECT id FROM "
+             "\"%s\" WHERE deleted=1) AND NOT EXISTS (SELECT 1 FROM journal j2 WHERE "
+             "j2.kind=%d AND j2.record_id=journal.record_id AND j2.seq>?1)",
+             k, kd->table, k);
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+      return fs__db_err(db, rc);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)h);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+      return fs__db_err(db, rc);
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM \"%s\" WHERE deleted=1 AND NOT EXISTS (SELECT 1 FROM journal j "
+             "WHERE j.kind=%d AND j.record_id=\"%s\".id)",
+             kd->table, k, kd->table);
+    rc = fs__db_exec(db, sql);
+    if (rc)
+      return rc;
+    n += sqlite3_changes(db);
+  }
+  rc = sqlite3_prepare_v2(db, "DELETE FROM journal WHERE op=2 AND seq<=?1", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)h);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return fs__db_err(db, rc);
+  rc = fs__meta_set_int(db, "gc_floor", (long long)h);
+  if (floor_out)
+    *floor_out = h;
+  if (removed)
+    *removed = n;
+  return rc;
+}

@@ -99,6 +99,14 @@ typedef struct fs_pull_sink {
 int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t limit,
                      const fs_pull_sink *sink, uint64_t *next, int *more);
 
+/* Collects tombstones (and evictions) that every active device seen within
+ * keep_days has pulled past, and raises meta 'gc_floor' to that horizon.  A
+ * device whose cursor is below the floor is answered FS_ERESYNC and pulls a
+ * fresh snapshot, keeping its unsynced changes (client/sync.c).  Writer
+ * transaction.  *floor_out and *removed (tombstone rows dropped) may be NULL. */
+int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor_out,
+                   int *removed);
+
 /* Looks up a device by public key (any handle).  FS_EUNKNOWN_DEVICE. */
 int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d);
 

@@ -23,6 +23,7 @@ void fs__config_defaults(fs_config *c) {
   c->writer_queue = 8192;
   c->token_hours = 72;
   c->lock_days = 30;
+  c->tombstone_days = 30;
   c->rekey_interval = 65536;
   snprintf(c->log_level, sizeof(c->log_level), "info");
 }
@@ -80,6 +81,8 @@ static const opt opts[] = {
     {"writer_queue", 1, 1, 1000000, OFF(writer_queue), "max queued writer jobs"},
     {"token_hours", 1, 1, 8760, OFF(token_hours), "enrollment token lifetime"},
     {"lock_days", 1, 1, 3650, OFF(lock_days), "replica lock after days unsynced"},
+    {"tombstone_days", 1, 0, 3650, OFF(tombstone_days),
+     "deleted records are purged once every device seen within this many days has them"},
     {"rekey_interval", 1, 16, 1u << 30, OFF(rekey_interval), "messages between rekeys"},
     {"log_level", 0, 0, 0, OFF(log_level), "error, warn, info or debug"},
 };

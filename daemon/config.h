@@ -23,6 +23,7 @@ typedef struct fs_config {
   unsigned writer_queue;     /* max queued writer jobs, default 8192 */
   unsigned token_hours;      /* enrollment token lifetime, default 72 */
   unsigned lock_days;        /* replica lock after days unsynced, default 30 */
+  unsigned tombstone_days;   /* devices unseen longer resync; GC horizon, default 30 */
   unsigned rekey_interval;   /* messages between rekeys, default 65536 */
   char log_level[8];         /* error|warn|info|debug */
 } fs_config;

@@ -378,7 +378,7 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
   /* Integers where the command wants them. */
   for (uint32_t i = 0; i < nargs; i++) {
     if (strcmp(args[i].key, "device") == 0 || strcmp(args[i].key, "hours") == 0 ||
-        strcmp(args[i].key, "days") == 0) {
+        strcmp(args[i].key, "days") == 0 || strcmp(args[i].key, "keep-days") == 0) {
       if (args[i].type != FS_ARG_STR)
         continue;
       char *end;
@@ -504,6 +504,11 @@ static int cmd_report(cli *c, int argc, char **argv) {
   return fs__report_cmd(c->data, c->json, argc, argv);
 }
 
+static int cmd_gc(cli *c, int argc, char **argv) {
+  static const char *const flags[] = {"keep-days", NULL};
+  return run_admin(c, "gc", "gc [--keep-days N]", NULL, flags, NULL, argc, argv);
+}
+
 static const subcmd cmds[] = {
     {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
     {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
@@ -524,6 +529,8 @@ static const subcmd cmds[] = {
      "let a stand-in read and write an absent rep's records for a period"},
     {"lend", cmd_lend, "lend CUSTOMER --to CODE --days N",
      "lend one customer card read-only (借阅)"},
+    {"gc", cmd_gc, "gc [--keep-days N]",
+     "purge tombstones every device has seen (also runs hourly)"},
     {"quarantine", cmd_quarantine, "quarantine [--drop ID]",
      "changes uploaded by revoked devices, for review"},
 };

@@ -50,6 +50,7 @@ struct fs_server {
   uv_timer_t sweep;
   uv_timer_t expiry; /* covers and loans start and end by themselves */
   int expiry_busy;
+  unsigned expiry_runs;
   conn *conns;
   unsigned nconns;
   int stopping;
@@ -885,6 +886,15 @@ static void pull_work(uv_work_t *req) {
   rc = fs__central_access(db, pj->c->dev.staff, (int64_t)fs__now_ms(), pj->acc);
   if (rc)
     goto out;
+  if (pj->cursor > 0) {
+    long long floor = 0;
+    fs__meta_get_int(db, "gc_floor", &floor);
+    if (pj->cursor < (uint64_t)floor) {
+      /* Tombstones it would need are gone: it must take a fresh snapshot. */
+      rc = FS_ERESYNC;
+      goto out;
+    }
+  }
   rc = fs__central_pull(db, pj->acc, pj->cursor, pj->limit, &sink, &pj->next, &pj->more);
   for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++)
     rc = batch_flush(pj, (fs_kind)k);
@@ -939,6 +949,19 @@ static void pull_done(uv_work_t *req, int status) {
     return;
   }
   c->busy = 0;
+  if (pj->rc == FS_ERESYNC) {
+    fs_msg e;
+    fs__msg_init(&e, FS_MSG_ERROR);
+    e.u.error.code = FS_ERESYNC;
+    e.u.error.text = "this replica is older than the daemon's history; pull again from "
+                     "cursor 0 (a full snapshot) and keep unsynced changes";
+    send_msg(c, &e);
+    FS_INFO("device %llu (%s): cursor %llu is behind the tombstone horizon; resync",
+            (unsigned long long)c->dev.id, c->dev.staff, (unsigned long long)pj->cursor);
+    pull_job_free(pj);
+    conn_resume(c);
+    return;
+  }
   if (pj->rc) {
     char text[200];
     snprintf(text, sizeof(text), "pull failed: %s", fs_strerror(pj->rc));
@@ -962,6 +985,45 @@ static void pull_done(uv_work_t *req, int status) {
   conn_resume(c);
 }
 
+/* Device health and the GC horizon need the cursor each device has
+ * committed: record it when it advances (group-committed with pushes). */
+typedef struct seen_job {
+  fs_writer_job job;
+  uint64_t device, cursor;
+} seen_job;
+
+static int seen_run(fs_writer_job *job, fs_central *central) {
+  seen_job *sj = (seen_job *)job;
+  sqlite3 *db = fs__central_db(central);
+  char q[160];
+  snprintf(q, sizeof(q), "UPDATE devices SET last_seen=%llu, cursor=%llu WHERE id=%llu",
+           (unsigned long long)fs__now_ms(), (unsigned long long)sj->cursor,
+           (unsigned long long)sj->device);
+  return fs__db_exec(db, q);
+}
+
+static void seen_done(fs_writer_job *job, int rc) {
+  if (rc)
+    FS_DEBUG("cannot record device cursor: %s", fs_strerror(rc));
+  free(job);
+}
+
+static void note_cursor(conn *c, uint64_t cursor) {
+  seen_job *sj;
+  if (cursor <= c->dev.cursor)
+    return;
+  c->dev.cursor = cursor;
+  sj = calloc(1, sizeof(*sj));
+  if (sj == NULL)
+    return;
+  sj->device = c->dev.id;
+  sj->cursor = cursor;
+  sj->job.run = seen_run;
+  sj->job.done = seen_done;
+  if (fs__writer_submit(c->s->writer, &sj->job))
+    free(sj);
+}
+
 static void handle_pull(conn *c, const fs_msg_pull *p) {
   pull_job *pj = calloc(1, sizeof(*pj));
   int rc;
@@ -977,8 +1039,7 @@ static void handle_pull(conn *c, const fs_msg_pull *p) {
   pj->s = c->s;
   pj->cursor = p->cursor;
   /* What the device asks from is what it has committed: the fence uses it. */
-  if (p->cursor > c->dev.cursor)
-    c->dev.cursor = p->cursor;
+  note_cursor(c, p->cursor);
   pj->limit = (uint32_t)(p->limit && p->limit < c->s->cfg.pull_page ? p->limit
                                                                      : c->s->cfg.pull_page);
   for (int k = 0; k < FS_KIND__COUNT; k++)
@@ -1439,7 +1500,12 @@ typedef struct expiry_job {
 
 static int expiry_run(fs_writer_job *job, fs_central *central) {
   expiry_job *ej = (expiry_job *)job;
-  return fs__handover_sweep(central, (int64_t)fs__now_ms(), &ej->changed);
+  int rc = fs__handover_sweep(central, (int64_t)fs__now_ms(), &ej->changed);
+  /* Tombstone collection hourly (every 360th sweep of 10 s). */
+  if (rc == 0 && ej->s->expiry_runs++ % 360 == 0)
+    rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days, NULL,
+                        NULL);
+  return rc;
 }
 
 static void expiry_done(fs_writer_job *job, int rc) {

@@ -218,7 +218,7 @@ static void test_fields_merge_and_conflict(void **state) {
   set_field(r1, id, "phone", "0571-88888888");
   set_field(r2, id, "address", "杭州市西湖区");
   set_field(r1, id, "industry", "机械制造");
-  usleep(2000); /* r2's write is later: it wins the same-field conflict */
+  usleep(50000); /* r2's write is later: it wins the same-field conflict */
   set_field(r2, id, "industry", "Machinery");
   sync_ok(r1, NULL);
   sync_ok(r2, NULL);
@@ -509,6 +509,56 @@ static void test_replica_locks_after_days(void **state) {
   free(dir);
 }
 
+static void test_tombstone_gc_and_resync(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A01", "a01b");
+  char c1[33], c2[33], c3[33];
+  fs_sync_stats st;
+  char sql[200], *out, *v;
+  fs_record *rec = NULL;
+  uint64_t pending = 9, rejected = 9;
+
+  create_customer(a, "To Be Deleted", "C", c1);
+  create_customer(a, "Stays", "B", c2);
+  create_customer(a, "Edited Offline", "A", c3);
+  sync_ok(a, NULL);
+  sync_ok(b, NULL);
+  assert_int_equal(replica_int(w, "a01b", "SELECT count(*) FROM customers"), 3);
+  /* b goes quiet with an unsynced edit; a deletes a card. */
+  set_field(b, c3, "phone", "010-12345678");
+  assert_int_equal(fs_delete(a, "customer", c1), 0);
+  sync_ok(a, NULL);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1", c1);
+  assert_int_equal(central_int(w, sql), 1);
+  /* Collect tombstones as if every device had been away longer than the
+   * retention: b is now behind the horizon. */
+  out = fs_test_daemon_cmd(&w->d, NULL, "gc --keep-days 0");
+  assert_non_null(strstr(out, "purged 1 tombstone"));
+  free(out);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", c1);
+  assert_int_equal(central_int(w, sql), 0);
+  /* b comes back: fresh snapshot, its offline edit survives and is pushed. */
+  sync_ok(b, &st);
+  assert_int_equal(fs_get(b, "customer", c1, &rec), FS_ENOTFOUND);
+  assert_int_equal(replica_int(w, "a01b", "SELECT count(*) FROM customers"), 2);
+  v = get_field(b, c3, "phone");
+  assert_string_equal(v, "010-12345678");
+  free(v);
+  assert_int_equal(fs_outbox_count(b, &pending, &rejected), 0);
+  assert_int_equal(pending, 0);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s' AND "
+                             "phone='010-12345678'",
+           c3);
+  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(replica_int(w, "a01b", "SELECT count(*) FROM resync_seen"), 0);
+  printf("gc: a tombstone every device had passed was purged; a device behind the horizon "
+         "resynced from a snapshot (deleted card gone, %llu removed) and kept its unsynced "
+         "edit\n",
+         (unsigned long long)st.removed);
+  fs_replica_close(a);
+  fs_replica_close(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_offline_edits_converge, setup, teardown),
@@ -518,6 +568,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_daemon_killed_mid_push, setup, teardown),
       cmocka_unit_test_setup_teardown(test_live_watch, setup, teardown),
       cmocka_unit_test_setup_teardown(test_replica_locks_after_days, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tombstone_gc_and_resync, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
