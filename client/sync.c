@@ -419,8 +419,9 @@ static int resync_finish(session *s) {
 static int apply_batch(session *s, const fs_msg_pull_batch *b) {
   for (uint32_t i = 0; i < b->nrows; i++) {
     int rc;
-    if (b->rcs && b->rcs[i])
-      continue; /* a column this build does not know; the rest still apply */
+    /* b->rcs[i] set: the daemon knows a column this build does not.  The
+     * known fields are still right, so the row is applied (without the
+     * unknown column, which this build could not store anyway). */
     if (s->resync && (rc = resync_note(s, b->rows[i].kind, b->rows[i].id)) != 0)
       return rc;
     if (b->rows[i].deleted)
