@@ -13,17 +13,17 @@
 #     (mount -o remount,size=64m) the next sync succeeds and every card is
 #     in central.db exactly once; integrity_check ok.
 # Client: a second device of A01 whose replica sits on a 4 MiB tmpfs with
-# ~900 KiB free: `customer add` fails
+# ~600 KiB free: `customer add` fails
 # with a clear disk-full error, earlier cards are intact, and after a
 # remount everything created syncs.
 #
-# FS_DISKFULL_BATCH (default 100 cards per batch) sets the pace.
+# FS_DISKFULL_BATCH (default 60 cards per batch) sets the pace.
 set -euo pipefail
 
 bin=${FS_BIN:?FS_BIN must point at the bin directory}
 fs="$bin/fieldsync"
 fsd="$bin/fieldsyncd"
-batch=${FS_DISKFULL_BATCH:-100}
+batch=${FS_DISKFULL_BATCH:-60}
 
 if [ "$(id -u)" != 0 ]; then
   echo "SKIP: fault_diskfull needs root to mount a tmpfs"
@@ -84,9 +84,9 @@ done
 dev="$work/dev"
 "$fs" --data "$dev" init --token "$("$fsd" enroll A01 --data "$central")" >/dev/null
 
-# Leave about 384 KiB free on the daemon's filesystem.
+# Leave about 256 KiB free on the daemon's filesystem.
 avail_kb=$(df -k --output=avail "$central" | tail -1 | tr -d ' ')
-fill_kb=$((avail_kb - 384))
+fill_kb=$((avail_kb - 256))
 [ "$fill_kb" -gt 0 ] && dd if=/dev/zero of="$central/filler" bs=1k count="$fill_kb" status=none 2>/dev/null || true
 echo "daemon tmpfs: 2 MiB, $(df -k --output=avail "$central" | tail -1 | tr -d ' ') KiB free after the filler"
 
@@ -157,7 +157,7 @@ cdev="$cdir/dev"
 "$fs" --data "$cdev" init --token "$("$fsd" enroll A01 --data "$central")" >/dev/null
 "$fs" --data "$cdev" sync >/dev/null 2>"$work/csync.err" || true
 avail_kb=$(df -k --output=avail "$cdir" | tail -1 | tr -d ' ')
-fill_kb=$((avail_kb - 900))
+fill_kb=$((avail_kb - 600))
 [ "$fill_kb" -gt 0 ] && dd if=/dev/zero of="$cdir/filler" bs=1k count="$fill_kb" status=none 2>/dev/null || true
 made=0
 refused=""
@@ -171,7 +171,7 @@ for i in $(seq 1 5000); do
   fi
 done
 [ -n "$refused" ] || fail "the client replica never filled"
-[ "$made" -gt 0 ] || fail "the client could not write a single card with 900 KiB free"
+[ "$made" -gt 0 ] || fail "the client could not write a single card with 600 KiB free"
 echo "$refused" | grep -qi "full" || fail "client write refused without a disk-full message: $refused"
 n=$(q "$cdev/replica.db" "SELECT count(*) FROM customers WHERE name LIKE 'client card %'")
 [ "$n" -eq "$made" ] || fail "client: $made cards made, $n in the replica"
