@@ -113,8 +113,20 @@ int fs__replica_may_write(fs_replica *r, const char *owner) {
   rc = fs__access_init(a, r->id.staff, role < 0 ? FS_ROLE_REP : (fs_role)role);
   if (rc)
     goto out;
-  /* Covers and loans are not known on the device yet; when they are, they
-   * are added here and nowhere else. */
+  /* The daemon tells at every sync whose records this staff may write
+   * besides its own (a manager's team, reps covered now): meta
+   * 'write_owners'.  Loaned cards are not in it: they stay read-only. */
+  if (owner && strcmp(owner, r->id.staff) != 0) {
+    char list[4096];
+    if (fs__meta_get_text(r->db, "write_owners", list, sizeof(list)) == 0) {
+      char *save = NULL;
+      for (char *t = strtok_r(list, ",", &save); t && rc == 0; t = strtok_r(NULL, ",", &save))
+        rc = fs__access_add_owner(a, t);
+      if (rc)
+        goto out;
+      role = -1; /* the daemon's list is authoritative */
+    }
+  }
   if (role == FS_ROLE_MANAGER && owner && strcmp(owner, r->id.staff) != 0) {
     /* A manager's replica holds exactly what the daemon let it pull: its
      * own and its team's records.  So an owner with records here is a

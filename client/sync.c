@@ -207,6 +207,14 @@ static int session_open(session *s, unsigned want) {
   }
   if (welcome.u.welcome.wipe)
     s->wiped = 1; /* upload first, then erase when WIPE arrives */
+  /* Whose records we may write offline until the next sync (team, covers). */
+  rc = fs__meta_set_text(db, "write_owners",
+                         welcome.u.welcome.owners ? welcome.u.welcome.owners : "");
+  if (rc) {
+    fs__msg_release(&welcome);
+    fs__net_close(&s->net);
+    return set_err(s->err, s->errlen, rc, "cannot store the access list");
+  }
   fs__msg_release(&welcome);
   return 0;
 }

@@ -63,6 +63,32 @@ static int move_record(fs_central *c, fs_kind k, const char *id, const char *fro
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
     return fs__db_err(db, rc);
+  /* Anyone else who was sent this record (a stand-in covering the old
+   * owner, a borrower) gets an eviction entry too: their access is decided
+   * again at their next pull, so a record that left the covered rep does
+   * not linger on the stand-in's device. */
+  {
+    char aud[64][FS_STAFF_MAX + 1];
+    int na = 0;
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT audience FROM journal WHERE kind=?1 AND record_id=?2 AND "
+                            "op=1 AND audience<>?3 AND audience<>?4 LIMIT 64",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+      return fs__db_err(db, rc);
+    sqlite3_bind_int(st, 1, (int)k);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW && na < 64)
+      snprintf(aud[na++], FS_STAFF_MAX + 1, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    for (int i = 0; i < na; i++) {
+      rc = fs__central_journal(c, k, id, aud[i], FS_JOURNAL_EVICT);
+      if (rc)
+        return rc;
+    }
+  }
   /* Evict first, then deliver: the old owner's devices drop the record
    * and the new owner's devices get the whole current row. */
   rc = fs__central_journal(c, k, id, from, FS_JOURNAL_EVICT);

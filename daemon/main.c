@@ -504,6 +504,10 @@ static int cmd_report(cli *c, int argc, char **argv) {
   return fs__report_cmd(c->data, c->json, argc, argv);
 }
 
+static int cmd_sweep(cli *c, int argc, char **argv) {
+  return run_admin(c, "sweep", "sweep", NULL, NULL, NULL, argc, argv);
+}
+
 static int cmd_gc(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"keep-days", NULL};
   return run_admin(c, "gc", "gc [--keep-days N]", NULL, flags, NULL, argc, argv);
@@ -529,6 +533,7 @@ static const subcmd cmds[] = {
      "let a stand-in read and write an absent rep's records for a period"},
     {"lend", cmd_lend, "lend CUSTOMER --to CODE --days N",
      "lend one customer card read-only (借阅)"},
+    {"sweep", cmd_sweep, "sweep", "start and end covers and loans now (also every 10 s)"},
     {"gc", cmd_gc, "gc [--keep-days N]",
      "purge tombstones every device has seen (also runs hourly)"},
     {"quarantine", cmd_quarantine, "quarantine [--drop ID]",

@@ -1131,6 +1131,7 @@ typedef struct enroll_job {
 } enroll_job;
 
 static void send_welcome(conn *c, int code, const char *text) {
+  char owners[FS_MSG_STR_MAX] = "";
   fs_msg m;
   fs_buf b;
   uint8_t *out = NULL;
@@ -1143,6 +1144,20 @@ static void send_welcome(conn *c, int code, const char *text) {
   m.u.welcome.text = (char *)(text ? text : (code ? fs_strerror(code) : "welcome"));
   m.u.welcome.time = now_ms();
   if (code == 0) {
+    c->acc = malloc(sizeof(*c->acc));
+    if (c->acc && fs__central_access(c->s->rdb, c->dev.staff, (int64_t)now_ms(), c->acc)) {
+      free(c->acc);
+      c->acc = NULL;
+    }
+    /* Owners this staff may write besides its own, for the device's
+     * offline permission check (team, active covers). */
+    for (int i = 0; c->acc && i < c->acc->ncodes; i++) {
+      size_t len = strlen(owners);
+      if (strcmp(c->acc->codes[i], c->dev.staff) == 0 || len + FS_STAFF_MAX + 2 > sizeof(owners))
+        continue;
+      snprintf(owners + len, sizeof(owners) - len, "%s%s", len ? "," : "", c->acc->codes[i]);
+    }
+    m.u.welcome.owners = owners;
     m.u.welcome.device = c->dev.id;
     snprintf(m.u.welcome.staff, sizeof(m.u.welcome.staff), "%s", c->dev.staff);
     m.u.welcome.role = (char *)fs__role_name(c->dev.role);
@@ -1183,11 +1198,6 @@ static void send_welcome(conn *c, int code, const char *text) {
   c->state = ST_READY;
   c->deadline = now_ms() + c->s->cfg.idle_ms;
   c->watch = (c->hello.u.hello.want & FS_WANT_WATCH) != 0;
-  c->acc = malloc(sizeof(*c->acc));
-  if (c->acc && fs__central_access(c->s->rdb, c->dev.staff, (int64_t)now_ms(), c->acc)) {
-    free(c->acc);
-    c->acc = NULL;
-  }
   FS_INFO("device %llu (%s) connected%s", (unsigned long long)c->dev.id, c->dev.staff,
           c->watch ? ", watching" : "");
   if (c->must_wipe && c->hello.u.hello.outbox == 0)

@@ -849,7 +849,7 @@ static int enc_hello(pk_t *pk, const fs_msg_hello *h) {
 }
 
 static int enc_welcome(pk_t *pk, const fs_msg_welcome *w) {
-  int rc = pk_envelope(pk, FS_MSG_WELCOME, 10);
+  int rc = pk_envelope(pk, FS_MSG_WELCOME, w->owners && w->owners[0] ? 11 : 10);
 
   if (rc == 0)
     rc = pk_key(pk, "ok");
@@ -891,6 +891,11 @@ static int enc_welcome(pk_t *pk, const fs_msg_welcome *w) {
     rc = pk_key(pk, "wipe");
   if (rc == 0)
     rc = pk_bool(pk, w->wipe);
+  if (rc == 0 && w->owners && w->owners[0]) {
+    rc = pk_key(pk, "owners");
+    if (rc == 0)
+      rc = pk_str(pk, w->owners, FS_MSG_STR_MAX);
+  }
   return rc;
 }
 
@@ -1471,7 +1476,7 @@ static int dec_hello(rd *r, fs_msg_hello *h) {
 static int dec_welcome(rd *r, fs_msg_welcome *w) {
   static const char *const keys[] = {"ok",    "code", "text", "time",
                                      "device", "staff", "role", "slot",
-                                     "name",  "wipe", NULL};
+                                     "name",  "wipe", "owners", NULL};
   uint32_t n, seen = 0;
   int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
 
@@ -1490,10 +1495,12 @@ static int dec_welcome(rd *r, fs_msg_welcome *w) {
     case 7: rc = rd_uint(r, &w->slot); break;
     case 8: rc = rd_strdup(r, FS_MSG_STR_MAX, &w->name); break;
     case 9: rc = rd_bool(r, &w->wipe); break;
+    case 10: rc = rd_strdup(r, FS_MSG_STR_MAX, &w->owners); break;
     default: break;
     }
   }
-  return rc ? rc : keys_complete(keys, seen, 0);
+  /* owners is optional (added within version 1). */
+  return rc ? rc : keys_complete(keys, seen, 1u << 10);
 }
 
 static int dec_changes(rd *r, fs_msg_push *m) {
@@ -2080,6 +2087,7 @@ void fs__msg_release(fs_msg *m) {
     free(m->u.welcome.text);
     free(m->u.welcome.role);
     free(m->u.welcome.name);
+    free(m->u.welcome.owners);
     break;
   case FS_MSG_PUSH:
     for (uint32_t i = 0; m->u.push.changes && i < m->u.push.n; i++)

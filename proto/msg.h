@@ -131,6 +131,9 @@ typedef struct fs_msg_welcome {
   uint64_t slot;   /* archive slot */
   char *name;      /* staff name */
   int wipe;        /* device must upload, then erase */
+  char *owners;    /* optional: comma-separated staff codes besides its own
+                      whose records this staff may write now (team for a
+                      manager, reps covered); NULL/"" if none */
 } fs_msg_welcome;
 
 /* PUSH.  changes[i].device_id is not on the wire: decoded as 0, the daemon
