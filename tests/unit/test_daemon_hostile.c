@@ -881,6 +881,11 @@ static void test_restored_replica(void **state) {
            rc ? err : "ok", (unsigned long long)st.pushed, (unsigned long long)st.applied,
            (unsigned long long)st.rejected);
   }
+  {
+    char err[512];
+    int rc2 = fs_sync(a, NULL, &st, err, sizeof(err));
+    printf("  second sync after restore: rc %d (%s)\n", rc2, rc2 ? err : "ok");
+  }
   assert_int_equal(fs_outbox_count(a, &pending, &rejected), 0);
   stored = central_int(w, "SELECT count(*) FROM customers WHERE name='after restore'");
   printf("restored replica: a card created after restoring an older replica copy: stored "
