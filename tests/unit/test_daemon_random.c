@@ -325,7 +325,7 @@ static void check_visible(world *w, int i, const allow *a) {
              TABLES[t], TABLES[t], a->owners, cust, a->loans[0] ? a->loans : "''");
     bad = db_int(db, sql);
     if (bad != 0) {
-      char q[400];
+      char q[1024];
       char *ex;
       snprintf(q, sizeof(q),
                "SELECT c.id||' owner '||c.owner FROM r.\"%s\" x JOIN main.\"%s\" c ON "
