@@ -1,7 +1,9 @@
 /* outbox.c - the queue of local changes (see outbox.h). */
 #include "outbox.h"
+#include "log.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -86,7 +88,7 @@ void fs__outbox_changes_free(fs_change *c, size_t n) {
 
 int fs__outbox_pending(fs_replica *r, size_t max, fs_change **out, size_t *n) {
   static const char sql[] =
-      "SELECT payload FROM outbox WHERE status = 'pending' ORDER BY counter LIMIT ?1";
+      "SELECT payload, counter FROM outbox WHERE status = 'pending' ORDER BY counter LIMIT ?1";
   sqlite3_stmt *st = NULL;
   fs_change *cs = NULL;
   size_t cnt = 0;
@@ -111,6 +113,8 @@ int fs__outbox_pending(fs_replica *r, size_t max, fs_change **out, size_t *n) {
     rc = decode_payload(r, st, 0, &cs[cnt]);
     if (rc)
       goto out;
+    /* The column is authoritative: fs__outbox_renumber may move it. */
+    cs[cnt].counter = (uint64_t)sqlite3_column_int64(st, 1);
     cnt++;
   }
   rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
@@ -341,5 +345,52 @@ int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg) {
   rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
 out:
   sqlite3_finalize(st);
+  return rc;
+}
+
+int fs__outbox_renumber(fs_replica *r, uint64_t seen) {
+  long long counter = 0, minc = 0, shift;
+  sqlite3_stmt *st = NULL;
+  char sql[160];
+  int rc;
+
+  rc = fs__db_begin(r->db);
+  if (rc)
+    return rc;
+  rc = fs__meta_get_int(r->db, "counter", &counter);
+  if (rc == FS_ENOTFOUND)
+    rc = 0;
+  if (rc || (uint64_t)counter >= seen)
+    goto out; /* the normal case: nothing to do */
+  rc = sqlite3_prepare_v2(r->db, "SELECT COALESCE(min(counter), 0) FROM outbox", -1, &st, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(r->db, rc);
+    goto out;
+  }
+  if (sqlite3_step(st) == SQLITE_ROW)
+    minc = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  rc = 0;
+  shift = minc > 0 && (uint64_t)minc <= seen ? (long long)seen - minc + 1 : 0;
+  if (shift > 0) {
+    /* Two steps keep the UNIQUE counter column valid at every row. */
+    snprintf(sql, sizeof(sql), "UPDATE outbox SET counter = -counter");
+    rc = fs__db_exec(r->db, sql);
+    snprintf(sql, sizeof(sql), "UPDATE outbox SET counter = %lld - counter", shift);
+    if (rc == 0)
+      rc = fs__db_exec(r->db, sql);
+  }
+  if (rc == 0)
+    rc = fs__meta_set_int(r->db, "counter",
+                          (long long)seen > counter + shift ? (long long)seen : counter + shift);
+  if (rc == 0)
+    FS_WARN("this replica's change counter was behind the daemon's (restored from a backup?); "
+            "%lld unsynced change(s) renumbered so none is mistaken for an old one",
+            shift > 0 ? counter - minc + 1 : 0LL);
+out:
+  if (rc == 0)
+    rc = fs__db_commit(r->db);
+  else
+    fs__db_rollback(r->db);
   return rc;
 }

@@ -45,6 +45,13 @@ typedef struct fs_outbox_result {
 int fs__outbox_settle(fs_replica *r, const fs_outbox_result *res, size_t n);
 /* Adds 1 to attempts of pending entries with counter <= upto. */
 int fs__outbox_attempted(fs_replica *r, uint64_t upto);
+/* The daemon has seen change counters up to `seen` from this device.  If the
+ * replica's own counter is behind (restored from a backup), its unsynced
+ * entries are renumbered above `seen` and the counter moved past it, so the
+ * daemon never mistakes a new change for an old one it acknowledged.  A
+ * re-sent change that was in fact applied is harmless: the merge is
+ * idempotent for equal clocks and values.  Own transaction. */
+int fs__outbox_renumber(fs_replica *r, uint64_t seen);
 /* created_at (ms) of the oldest pending entry, 0 if none. */
 int fs__outbox_oldest(fs_replica *r, uint64_t *ms);
 

@@ -207,6 +207,14 @@ static int session_open(session *s, unsigned want) {
   }
   if (welcome.u.welcome.wipe)
     s->wiped = 1; /* upload first, then erase when WIPE arrives */
+  if (welcome.u.welcome.counter) {
+    rc = fs__outbox_renumber(s->r, welcome.u.welcome.counter);
+    if (rc) {
+      fs__msg_release(&welcome);
+      fs__net_close(&s->net);
+      return set_err(s->err, s->errlen, rc, "cannot renumber the outbox");
+    }
+  }
   /* Whose records we may write offline until the next sync (team, covers). */
   rc = fs__meta_set_text(db, "write_owners",
                          welcome.u.welcome.owners ? welcome.u.welcome.owners : "");

@@ -253,7 +253,7 @@ static int record_tables_v1(sqlite3 *db) {
   return rc;
 }
 
-static int extra_indexes_since(sqlite3 *db, int version) {
+static int extra_indexes_since(sqlite3 *db, fs_schema_role role, int version) {
   sbuf b = {0};
   int rc;
 
@@ -261,8 +261,11 @@ static int extra_indexes_since(sqlite3 *db, int version) {
     const fs_kind_def *kd = fs__kind_def(extra_indexes[i].kind);
     if (extra_indexes[i].since != version)
       continue;
+    /* Uniqueness is the central store's to enforce: a replica restored
+     * from a backup may hold a reused number until the daemon refuses it,
+     * and must still be able to pull the card that owns it. */
     sb_printf(&b, "CREATE %sINDEX \"%s_%s\" ON \"%s\"(%s)%s%s;\n",
-              extra_indexes[i].unique ? "UNIQUE " : "", kd->table,
+              extra_indexes[i].unique && role == FS_SCHEMA_DAEMON ? "UNIQUE " : "", kd->table,
               extra_indexes[i].name, kd->table, extra_indexes[i].cols,
               extra_indexes[i].where ? " WHERE " : "",
               extra_indexes[i].where ? extra_indexes[i].where : "");
@@ -333,6 +336,9 @@ static const char daemon_v1[] =
     "  counter INTEGER NOT NULL,\n"
     "  outcome INTEGER NOT NULL,\n"
     "  code INTEGER,\n"
+    /* what the change was: a reused counter (replica restored from a
+     * backup) names another change and is not mistaken for a retry */
+    "  kind INTEGER, record_id TEXT, hlc INTEGER,\n"
     "  PRIMARY KEY(device_id, counter)\n"
     ") WITHOUT ROWID;\n"
     "CREATE TABLE conflicts (\n"
@@ -399,7 +405,7 @@ static int step_1(sqlite3 *db, fs_schema_role role) {
   if (rc == 0)
     rc = fs__db_exec(db, role == FS_SCHEMA_CLIENT ? client_v1 : daemon_v1);
   if (rc == 0)
-    rc = extra_indexes_since(db, 1);
+    rc = extra_indexes_since(db, role, 1);
   if (rc == 0)
     rc = fs__meta_set_text(db, "schema_role",
                            role == FS_SCHEMA_CLIENT ? "client" : "daemon");
@@ -407,7 +413,7 @@ static int step_1(sqlite3 *db, fs_schema_role role) {
 }
 
 /* Generic step: the columns and indexes whose "since" is `version`. */
-static int step_columns(sqlite3 *db, int version) {
+static int step_columns(sqlite3 *db, fs_schema_role role, int version) {
   sbuf b = {0};
   int rc = 0;
 
@@ -430,7 +436,7 @@ static int step_columns(sqlite3 *db, int version) {
   }
   free(b.s);
   if (rc == 0)
-    rc = extra_indexes_since(db, version);
+    rc = extra_indexes_since(db, role, version);
   return rc;
 }
 
@@ -494,7 +500,7 @@ int fs__schema_migrate_to(sqlite3 *db, fs_schema_role role, int version) {
   }
   for (int step = v + 1; step <= version && rc == 0; step++) {
     FS_DEBUG("schema: migrating to version %d", step);
-    rc = step == 1 ? step_1(db, role) : step_columns(db, step);
+    rc = step == 1 ? step_1(db, role) : step_columns(db, role, step);
     if (rc == 0 && step == 1 && fail_step == 1)
       rc = FS_EDB;
   }

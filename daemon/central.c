@@ -45,12 +45,14 @@ int fs__central_open(const char *path, int create, fs_central **out) {
   v = 0;
   fs__meta_get_int(c->db, "hlc", &v);
   fs__hlc_init(&c->hlc, (uint64_t)v);
-  rc = prep(c->db, "SELECT outcome, code FROM applied WHERE device_id=?1 AND counter=?2",
+  rc = prep(c->db,
+            "SELECT outcome, code, kind, record_id, hlc FROM applied WHERE device_id=?1 AND "
+            "counter=?2",
             &c->st_applied_get);
   if (rc == 0)
     rc = prep(c->db,
-              "INSERT OR REPLACE INTO applied(device_id, counter, outcome, code) "
-              "VALUES(?1,?2,?3,?4)",
+              "INSERT OR REPLACE INTO applied(device_id, counter, outcome, code, kind, "
+              "record_id, hlc) VALUES(?1,?2,?3,?4,?5,?6,?7)",
               &c->st_applied_put);
   if (rc == 0)
     rc = prep(c->db,
@@ -348,7 +350,8 @@ out:
   return rc;
 }
 
-static int record_applied(fs_central *c, const fs_device *d, const fs_push_result *r) {
+static int record_applied(fs_central *c, const fs_device *d, const fs_change *ch,
+                          const fs_push_result *r) {
   sqlite3_stmt *st = c->st_applied_put;
   int rc;
 
@@ -356,21 +359,34 @@ static int record_applied(fs_central *c, const fs_device *d, const fs_push_resul
   sqlite3_bind_int64(st, 2, (sqlite3_int64)r->counter);
   sqlite3_bind_int(st, 3, r->outcome);
   sqlite3_bind_int(st, 4, r->code);
+  sqlite3_bind_int(st, 5, (int)ch->kind);
+  sqlite3_bind_text(st, 6, ch->id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 7, (sqlite3_int64)ch->hlc);
   rc = sqlite3_step(st);
   sqlite3_reset(st);
   return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
 }
 
-/* 1 and the recorded outcome if (device, counter) was applied before. */
-static int already_applied(fs_central *c, const fs_device *d, uint64_t counter,
+/* 1 and the recorded outcome if this very change (device, counter, and the
+ * same record and clock) was applied before.  The same counter naming
+ * another change means a replica restored from a backup reused it: that
+ * change is new and is applied (0). */
+static int already_applied(fs_central *c, const fs_device *d, const fs_change *ch,
                            fs_push_result *r) {
   sqlite3_stmt *st = c->st_applied_get;
   int rc, seen = 0;
 
   sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)counter);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)ch->counter);
   rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
+  if (rc == SQLITE_ROW && sqlite3_column_type(st, 2) != SQLITE_NULL &&
+      (sqlite3_column_int(st, 2) != (int)ch->kind ||
+       strcmp((const char *)sqlite3_column_text(st, 3), ch->id) != 0 ||
+       (uint64_t)sqlite3_column_int64(st, 4) != ch->hlc)) {
+    FS_WARN("device %llu (%s): change counter %llu reused for another change (replica "
+            "restored from a backup?); applying it as new",
+            (unsigned long long)d->id, d->staff, (unsigned long long)ch->counter);
+  } else if (rc == SQLITE_ROW) {
     seen = 1;
     r->outcome = sqlite3_column_int(st, 0);
     r->code = sqlite3_column_int(st, 1);
@@ -424,7 +440,7 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
 
     memset(r, 0, sizeof(*r));
     r->counter = changes[i].counter;
-    seen = already_applied(c, d, r->counter, r);
+    seen = already_applied(c, d, &changes[i], r);
     if (seen < 0) {
       rc = seen;
       goto out;
@@ -441,7 +457,7 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
         rc = set_reason(r, FS_EREVOKED,
                         "device revoked; change quarantined for an administrator to review");
       if (rc == 0)
-        rc = record_applied(c, d, r);
+        rc = record_applied(c, d, &changes[i], r);
       if (rc)
         goto out;
       continue;
@@ -456,14 +472,14 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
     if (rc == 0 && r->outcome == FS_OUTCOME_REJECTED)
       rc = fs__db_exec(c->db, "ROLLBACK TO ch");
     if (rc == 0)
-      rc = record_applied(c, d, r);
+      rc = record_applied(c, d, &changes[i], r);
     if (rc) {
       if (fatal(rc))
         goto out;
       /* Unexpected per-change failure: reject that change, keep going. */
       fs__db_exec(c->db, "ROLLBACK TO ch");
       set_reason(r, rc, "%s", fs_strerror(rc));
-      rc = record_applied(c, d, r);
+      rc = record_applied(c, d, &changes[i], r);
       if (rc)
         goto out;
     }

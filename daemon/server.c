@@ -1158,6 +1158,18 @@ static void send_welcome(conn *c, int code, const char *text) {
       snprintf(owners + len, sizeof(owners) - len, "%s%s", len ? "," : "", c->acc->codes[i]);
     }
     m.u.welcome.owners = owners;
+    {
+      /* A replica restored from a backup learns it is behind. */
+      sqlite3_stmt *st = NULL;
+      if (sqlite3_prepare_v2(c->s->rdb, "SELECT COALESCE(max(counter),0) FROM applied WHERE "
+                                        "device_id=?1",
+                             -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)c->dev.id);
+        if (sqlite3_step(st) == SQLITE_ROW)
+          m.u.welcome.counter = (uint64_t)sqlite3_column_int64(st, 0);
+      }
+      sqlite3_finalize(st);
+    }
     m.u.welcome.device = c->dev.id;
     snprintf(m.u.welcome.staff, sizeof(m.u.welcome.staff), "%s", c->dev.staff);
     m.u.welcome.role = (char *)fs__role_name(c->dev.role);

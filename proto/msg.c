@@ -849,7 +849,8 @@ static int enc_hello(pk_t *pk, const fs_msg_hello *h) {
 }
 
 static int enc_welcome(pk_t *pk, const fs_msg_welcome *w) {
-  int rc = pk_envelope(pk, FS_MSG_WELCOME, w->owners && w->owners[0] ? 11 : 10);
+  int rc = pk_envelope(pk, FS_MSG_WELCOME,
+                       10 + (w->owners && w->owners[0] ? 1 : 0) + (w->counter ? 1 : 0));
 
   if (rc == 0)
     rc = pk_key(pk, "ok");
@@ -895,6 +896,11 @@ static int enc_welcome(pk_t *pk, const fs_msg_welcome *w) {
     rc = pk_key(pk, "owners");
     if (rc == 0)
       rc = pk_str(pk, w->owners, FS_MSG_STR_MAX);
+  }
+  if (rc == 0 && w->counter) {
+    rc = pk_key(pk, "counter");
+    if (rc == 0)
+      rc = msgpack_pack_uint64(pk, w->counter);
   }
   return rc;
 }
@@ -1476,7 +1482,7 @@ static int dec_hello(rd *r, fs_msg_hello *h) {
 static int dec_welcome(rd *r, fs_msg_welcome *w) {
   static const char *const keys[] = {"ok",    "code", "text", "time",
                                      "device", "staff", "role", "slot",
-                                     "name",  "wipe", "owners", NULL};
+                                     "name",  "wipe", "owners", "counter", NULL};
   uint32_t n, seen = 0;
   int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
 
@@ -1496,11 +1502,12 @@ static int dec_welcome(rd *r, fs_msg_welcome *w) {
     case 8: rc = rd_strdup(r, FS_MSG_STR_MAX, &w->name); break;
     case 9: rc = rd_bool(r, &w->wipe); break;
     case 10: rc = rd_strdup(r, FS_MSG_STR_MAX, &w->owners); break;
+    case 11: rc = rd_uint(r, &w->counter); break;
     default: break;
     }
   }
-  /* owners is optional (added within version 1). */
-  return rc ? rc : keys_complete(keys, seen, 1u << 10);
+  /* owners and counter are optional (added within version 1). */
+  return rc ? rc : keys_complete(keys, seen, (1u << 10) | (1u << 11));
 }
 
 static int dec_changes(rd *r, fs_msg_push *m) {

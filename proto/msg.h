@@ -134,6 +134,8 @@ typedef struct fs_msg_welcome {
   char *owners;    /* optional: comma-separated staff codes besides its own
                       whose records this staff may write now (team for a
                       manager, reps covered); NULL/"" if none */
+  uint64_t counter; /* optional: highest change counter the daemon has
+                       applied from this device (0: none / not sent) */
 } fs_msg_welcome;
 
 /* PUSH.  changes[i].device_id is not on the wire: decoded as 0, the daemon

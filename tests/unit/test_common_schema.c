@@ -191,11 +191,26 @@ static void test_checks_refuse_bad_values(void **state) {
                               "VALUES('short', 'A01', 'A01', 1)"),
                    FS_EVALIDATE);
   assert_int_equal(sql_rc(db, "UPDATE customers SET deleted=2"), FS_EVALIDATE);
-  /* archive numbers are unique */
+  /* archive numbers: unique in the central store only; a replica must be
+   * able to pull a card even while it holds a reused number (restored from
+   * a backup) that the daemon will refuse. */
   assert_int_equal(sql_rc(db, "UPDATE customers SET archive_no='K-1'"), 0);
   assert_int_equal(sql_rc(db, INS "archive_no) VALUES('0190a1b2c3d4e5f60718293a4b5c6d70', "
                                   "'A01', 'A01', 1, 'K-1')"),
-                   FS_EVALIDATE);
+                   0);
+  {
+    char *dp = fs_test_path(dir, "central.db");
+    sqlite3 *cdb = NULL;
+    assert_int_equal(fs__db_open(dp, 1, FS_SCHEMA_DAEMON, &cdb), 0);
+    assert_int_equal(sql_rc(cdb, INS "archive_no) VALUES('0190a1b2c3d4e5f60718293a4b5c6d71', "
+                                     "'A01', 'A01', 1, 'K-1')"),
+                     0);
+    assert_int_equal(sql_rc(cdb, INS "archive_no) VALUES('0190a1b2c3d4e5f60718293a4b5c6d72', "
+                                     "'A01', 'A01', 1, 'K-1')"),
+                     FS_EVALIDATE);
+    fs__db_close(cdb);
+    free(dp);
+  }
   /* the staff table */
   assert_int_equal(sql_rc(db, "INSERT INTO staff(code, name, role) VALUES('A01','A','boss')"),
                    FS_EVALIDATE);

@@ -784,19 +784,13 @@ static void test_replayed_push_and_admin(void **state) {
          o1, o2, o3, why);
   assert_int_equal(o1, FS_OUTCOME_APPLIED);
   assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name='pushed once'"), 1);
+  /* The exact retry is answered with its recorded outcome and stored once;
+   * a counter reused for another change (a replica restored from a backup)
+   * is a new change: applied and stored, never acknowledged and dropped. */
+  assert_int_equal(o2, FS_OUTCOME_APPLIED);
+  assert_int_equal(o3, FS_OUTCOME_APPLIED);
   assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name='counter reused'"),
-                   0);
-  /* NOTE (reported, not asserted): the reused counter is answered with the
-   * outcome recorded for the original change (o3 == 1, "applied") although
-   * nothing of it is stored: the daemon deduplicates on (device, counter)
-   * without checking the record id.  Harmless against an attacker (it only
-   * loses its own change) but a device whose counter went back (replica
-   * restored from a backup) would have new changes acknowledged and
-   * silently dropped. */
-  if (o3 != FS_OUTCOME_REJECTED)
-    printf("  NOTE: a change reusing an acknowledged counter is acknowledged (outcome %d) "
-           "but not stored\n",
-           o3);
+                   1);
   assert_true(still_serving(a));
 
   /* ADMIN over the device socket (admin commands belong to the local admin
@@ -891,16 +885,9 @@ static void test_restored_replica(void **state) {
   printf("restored replica: a card created after restoring an older replica copy: stored "
          "centrally %lld time(s), outbox pending %llu rejected %llu\n",
          stored, (unsigned long long)pending, (unsigned long long)rejected);
-  /* Must hold: stored once, or still in the outbox (pending/rejected). */
-  if (!(stored == 1 || pending + rejected > 0)) {
-    /* BUG: assert_true(stored == 1 || pending + rejected > 0) fails: the
-     * change was acknowledged but not stored.  Skipped so CI stays green. */
-    printf("KNOWN BUG: after a replica restore the change counter repeats; the daemon "
-           "acknowledges the new changes as duplicates of old ones (applied, not stored) "
-           "and the device drops them from its outbox: silent loss\n");
-  } else {
-    assert_true(stored == 1 || pending + rejected > 0);
-  }
+  /* Must hold: stored once, or still in the outbox (pending/rejected),
+   * never acknowledged and dropped. */
+  assert_true(stored == 1 || pending + rejected > 0);
   fs_replica_close(a);
   free(db);
   free(dir);
