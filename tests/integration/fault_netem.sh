@@ -66,6 +66,7 @@ ip -n "$nsB" addr add 192.0.2.2/24 dev "$vB"
 ip -n "$nsA" link set "$vA" up
 ip -n "$nsB" link set "$vB" up
 netem="loss 10% delay 50ms 20ms reorder 5%"
+modprobe sch_netem 2>/dev/null || true # a kernel that has it as a module
 if ! ip netns exec "$nsB" tc qdisc add dev "$vB" root netem $netem 2>"$work/tc.err" ||
   ! ip netns exec "$nsA" tc qdisc add dev "$vA" root netem $netem 2>"$work/tc.err"; then
   # FS_NETEM_NONE=1 runs the link cuts without shaping (kernels without
