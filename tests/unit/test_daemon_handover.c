@@ -6,7 +6,7 @@
  * files are inspected with plain SQL so the checks never trust the code
  * under test.
  */
-#include "testutil.h"
+#include "daemontest.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -55,23 +55,23 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* ---- helpers ----------------------------------------------------------- */
-
+/* Shared helpers (daemontest.c), with this file's world. */
 static fs_replica *enroll(world *w, const char *staff, const char *name) {
-  char *token = fs_test_daemon_cmd(&w->d, NULL, "enroll %s", staff);
-  char *dir = fs_test_path(w->tmp, name);
-  char err[512];
-  fs_identity id;
-  fs_replica *r = NULL;
-  int rc = fs_enroll(dir, token, 5000, &id, err, sizeof(err));
-  if (rc)
-    fail_msg("enroll %s: %s", staff, err);
-  assert_string_equal(id.staff, staff);
-  assert_int_equal(fs_replica_open(dir, &r), 0);
-  free(token);
-  free(dir);
-  return r;
+  return fs_test_enroll(&w->d, w->tmp, staff, name);
 }
+static long long central_int(world *w, const char *sql) {
+  return fs_test_central_int(&w->d, sql);
+}
+static long long replica_int(world *w, const char *name, const char *sql) {
+  return fs_test_replica_int(w->tmp, name, sql);
+}
+#define sync_ok fs_test_sync_ok
+#define create_customer fs_test_create_customer
+#define set_field fs_test_set_field
+#define file_int fs_test_db_int
+#define log_visit fs_test_log_visit
+
+/* ---- helpers ----------------------------------------------------------- */
 
 static fs_replica *reopen(world *w, const char *name) {
   char *dir = fs_test_path(w->tmp, name);
@@ -81,40 +81,9 @@ static fs_replica *reopen(world *w, const char *name) {
   return r;
 }
 
-static void sync_ok(fs_replica *r, fs_sync_stats *st) {
-  char err[512];
-  fs_sync_stats local;
-  int rc = fs_sync(r, NULL, st ? st : &local, err, sizeof(err));
-  if (rc)
-    fail_msg("sync failed: %s (%s)", err, fs_strerror(rc));
-}
-
 /* A sync expected to fail; returns its code and fills err. */
 static int sync_rc(fs_replica *r, fs_sync_stats *st, char *err, size_t errlen) {
   return fs_sync(r, NULL, st, err, errlen);
-}
-
-static void create_customer(fs_replica *r, const char *name, const char *grade, char id[33]) {
-  fs_record *rec = NULL;
-  assert_int_equal(fs_record_new("customer", &rec), 0);
-  assert_int_equal(fs_record_set(rec, "name", name), 0);
-  assert_int_equal(fs_record_set(rec, "grade", grade), 0);
-  if (fs_create(r, rec, id) != 0)
-    fail_msg("create: %s", fs_replica_last_error(r));
-  fs_record_free(rec);
-}
-
-static void log_visit(fs_replica *r, const char *cust, const char *at, const char *points,
-                      char id[33]) {
-  fs_record *rec = NULL;
-  assert_int_equal(fs_record_new("visit", &rec), 0);
-  assert_int_equal(fs_record_set(rec, "customer_id", cust), 0);
-  assert_int_equal(fs_record_set(rec, "at", at), 0);
-  assert_int_equal(fs_record_set(rec, "method", "in_person"), 0);
-  assert_int_equal(fs_record_set(rec, "points", points), 0);
-  if (fs_create(r, rec, id) != 0)
-    fail_msg("visit: %s", fs_replica_last_error(r));
-  fs_record_free(rec);
 }
 
 static void add_opportunity(fs_replica *r, const char *cust, const char *title,
@@ -151,10 +120,6 @@ static int try_set_field(fs_replica *r, const char *id, const char *field, const
   return rc;
 }
 
-static void set_field(fs_replica *r, const char *id, const char *field, const char *value) {
-  if (try_set_field(r, id, field, value) != 0)
-    fail_msg("update: %s", fs_replica_last_error(r));
-}
 
 /* Writes a change to a customer's field straight into r's replica and
  * outbox, bypassing the library's own permission check (a hostile or
@@ -205,13 +170,6 @@ static char *file_text(const char *path, const char *sql) {
   return v;
 }
 
-static long long file_int(const char *path, const char *sql) {
-  char *t = file_text(path, sql);
-  long long v = *t ? atoll(t) : -1;
-  free(t);
-  return v;
-}
-
 static char *central_path(world *w) { return fs_test_path(w->d.dir, "central.db"); }
 
 static char *replica_path(world *w, const char *name) {
@@ -221,23 +179,9 @@ static char *replica_path(world *w, const char *name) {
   return p;
 }
 
-static long long central_int(world *w, const char *sql) {
-  char *p = central_path(w);
-  long long v = file_int(p, sql);
-  free(p);
-  return v;
-}
-
 static char *central_text(world *w, const char *sql) {
   char *p = central_path(w);
   char *v = file_text(p, sql);
-  free(p);
-  return v;
-}
-
-static long long replica_int(world *w, const char *name, const char *sql) {
-  char *p = replica_path(w, name);
-  long long v = file_int(p, sql);
   free(p);
   return v;
 }

@@ -4,7 +4,7 @@
  *
  * Each test prints what it did and what it verified.
  */
-#include "testutil.h"
+#include "daemontest.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -51,62 +51,25 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* Enrolls a device for staff in w->tmp/name and opens its replica. */
+/* Shared helpers (daemontest.c), with this file's world. */
 static fs_replica *enroll(world *w, const char *staff, const char *name) {
-  char *token = fs_test_daemon_cmd(&w->d, NULL, "enroll %s", staff);
-  char *dir = fs_test_path(w->tmp, name);
-  char err[512];
-  fs_identity id;
-  fs_replica *r = NULL;
-  int rc = fs_enroll(dir, token, 5000, &id, err, sizeof(err));
-  if (rc)
-    fail_msg("enroll %s: %s", staff, err);
-  assert_string_equal(id.staff, staff);
-  assert_int_equal(fs_replica_open(dir, &r), 0);
-  free(token);
-  free(dir);
-  return r;
+  return fs_test_enroll(&w->d, w->tmp, staff, name);
 }
-
-static void sync_ok(fs_replica *r, fs_sync_stats *st) {
-  char err[512];
-  fs_sync_stats local;
-  int rc = fs_sync(r, NULL, st ? st : &local, err, sizeof(err));
-  if (rc)
-    fail_msg("sync failed: %s (%s)", err, fs_strerror(rc));
+static long long central_int(world *w, const char *sql) {
+  return fs_test_central_int(&w->d, sql);
 }
-
-static void create_customer(fs_replica *r, const char *name, const char *grade, char id[33]) {
-  fs_record *rec = NULL;
-  assert_int_equal(fs_record_new("customer", &rec), 0);
-  assert_int_equal(fs_record_set(rec, "name", name), 0);
-  assert_int_equal(fs_record_set(rec, "grade", grade), 0);
-  if (fs_create(r, rec, id) != 0)
-    fail_msg("create: %s", fs_replica_last_error(r));
-  fs_record_free(rec);
+static long long replica_int(world *w, const char *name, const char *sql) {
+  return fs_test_replica_int(w->tmp, name, sql);
 }
-
+#define sync_ok fs_test_sync_ok
+#define create_customer fs_test_create_customer
+#define set_field fs_test_set_field
+#define file_int fs_test_db_int
 static void log_visit(fs_replica *r, const char *cust, const char *at, const char *points) {
-  fs_record *rec = NULL;
-  assert_int_equal(fs_record_new("visit", &rec), 0);
-  assert_int_equal(fs_record_set(rec, "customer_id", cust), 0);
-  assert_int_equal(fs_record_set(rec, "at", at), 0);
-  assert_int_equal(fs_record_set(rec, "method", "in_person"), 0);
-  assert_int_equal(fs_record_set(rec, "points", points), 0);
-  if (fs_create(r, rec, NULL) != 0)
-    fail_msg("visit: %s", fs_replica_last_error(r));
-  fs_record_free(rec);
+  fs_test_log_visit(r, cust, at, points, NULL);
 }
 
-static void set_field(fs_replica *r, const char *id, const char *field, const char *value) {
-  fs_record *rec = NULL;
-  assert_int_equal(fs_record_new("customer", &rec), 0);
-  assert_int_equal(fs_record_set(rec, field, value), 0);
-  if (fs_update(r, "customer", id, rec) != 0)
-    fail_msg("update: %s", fs_replica_last_error(r));
-  fs_record_free(rec);
-}
-
+/* Enrolls a device for staff in w->tmp/name and opens its replica. */
 /* Text of a field of a customer in r, malloc'd ("" if NULL). */
 static char *get_field(fs_replica *r, const char *id, const char *field) {
   fs_record *rec = NULL;
@@ -120,37 +83,6 @@ static char *get_field(fs_replica *r, const char *id, const char *field) {
 }
 
 /* Runs sql returning one integer on a database file (read-only). */
-static long long file_int(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  long long v = -1;
-  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-  if (sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
-static long long central_int(world *w, const char *sql) {
-  char *p = fs_test_path(w->d.dir, "central.db");
-  long long v = file_int(p, sql);
-  free(p);
-  return v;
-}
-
-static long long replica_int(world *w, const char *name, const char *sql) {
-  char *dir = fs_test_path(w->tmp, name);
-  char *p = fs_test_path(dir, "replica.db");
-  long long v = file_int(p, sql);
-  free(p);
-  free(dir);
-  return v;
-}
-
 /* ---- tests ------------------------------------------------------------- */
 
 static void test_offline_edits_converge(void **state) {

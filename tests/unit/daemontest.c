@@ -1,0 +1,94 @@
+/* daemontest.c - helpers for the daemon-layer tests (daemontest.h). */
+#include "daemontest.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+fs_replica *fs_test_enroll(fs_test_daemon *d, const char *tmp, const char *staff,
+                           const char *name) {
+  char *token = fs_test_daemon_cmd(d, NULL, "enroll %s", staff);
+  char *dir = fs_test_path(tmp, name);
+  char err[512];
+  fs_identity id;
+  fs_replica *r = NULL;
+  int rc = fs_enroll(dir, token, 5000, &id, err, sizeof(err));
+  if (rc)
+    fail_msg("enroll %s: %s", staff, err);
+  assert_string_equal(id.staff, staff);
+  assert_int_equal(fs_replica_open(dir, &r), 0);
+  free(token);
+  free(dir);
+  return r;
+}
+
+void fs_test_sync_ok(fs_replica *r, fs_sync_stats *st) {
+  char err[512];
+  fs_sync_stats local;
+  int rc = fs_sync(r, NULL, st ? st : &local, err, sizeof(err));
+  if (rc)
+    fail_msg("sync failed: %s (%s)", err, fs_strerror(rc));
+}
+
+void fs_test_create_customer(fs_replica *r, const char *name, const char *grade, char id[33]) {
+  fs_record *rec = NULL;
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "name", name), 0);
+  assert_int_equal(fs_record_set(rec, "grade", grade), 0);
+  if (fs_create(r, rec, id) != 0)
+    fail_msg("create: %s", fs_replica_last_error(r));
+  fs_record_free(rec);
+}
+
+void fs_test_log_visit(fs_replica *r, const char *cust, const char *at, const char *points,
+                       char id[33]) {
+  fs_record *rec = NULL;
+  assert_int_equal(fs_record_new("visit", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "customer_id", cust), 0);
+  assert_int_equal(fs_record_set(rec, "at", at), 0);
+  assert_int_equal(fs_record_set(rec, "method", "in_person"), 0);
+  assert_int_equal(fs_record_set(rec, "points", points), 0);
+  if (fs_create(r, rec, id) != 0)
+    fail_msg("visit: %s", fs_replica_last_error(r));
+  fs_record_free(rec);
+}
+
+void fs_test_set_field(fs_replica *r, const char *id, const char *field, const char *value) {
+  fs_record *rec = NULL;
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  assert_int_equal(fs_record_set(rec, field, value), 0);
+  if (fs_update(r, "customer", id, rec) != 0)
+    fail_msg("update: %s", fs_replica_last_error(r));
+  fs_record_free(rec);
+}
+
+long long fs_test_db_int(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  long long v = -1;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+  if (sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+long long fs_test_central_int(const fs_test_daemon *d, const char *sql) {
+  char *p = fs_test_path(d->dir, "central.db");
+  long long v = fs_test_db_int(p, sql);
+  free(p);
+  return v;
+}
+
+long long fs_test_replica_int(const char *tmp, const char *name, const char *sql) {
+  char *dir = fs_test_path(tmp, name);
+  char *p = fs_test_path(dir, "replica.db");
+  long long v = fs_test_db_int(p, sql);
+  free(p);
+  free(dir);
+  return v;
+}

@@ -1,0 +1,29 @@
+/* daemontest.h - helpers for the daemon-layer tests that drive real
+ * replicas against a real fieldsyncd (linked into test_daemon_*.c only). */
+#ifndef FS_DAEMONTEST_H
+#define FS_DAEMONTEST_H
+
+#include "testutil.h"
+
+#include "fieldsync.h"
+
+/* Enrolls a device for staff in tmp/name (token from `fieldsyncd enroll`)
+ * and opens its replica; fails the test on error. */
+fs_replica *fs_test_enroll(fs_test_daemon *d, const char *tmp, const char *staff,
+                           const char *name);
+/* fs_sync that must succeed; st may be NULL. */
+void fs_test_sync_ok(fs_replica *r, fs_sync_stats *st);
+/* Creates a customer card; id may be NULL. */
+void fs_test_create_customer(fs_replica *r, const char *name, const char *grade, char id[33]);
+/* Logs an in-person visit; id may be NULL. */
+void fs_test_log_visit(fs_replica *r, const char *cust, const char *at, const char *points,
+                       char id[33]);
+/* Sets one field of a customer; fails the test on error. */
+void fs_test_set_field(fs_replica *r, const char *id, const char *field, const char *value);
+/* One integer from sql on a database file opened read-only (-1 if no row). */
+long long fs_test_db_int(const char *path, const char *sql);
+/* The same on the daemon's central.db and on tmp/name/replica.db. */
+long long fs_test_central_int(const fs_test_daemon *d, const char *sql);
+long long fs_test_replica_int(const char *tmp, const char *name, const char *sql);
+
+#endif
