@@ -104,7 +104,8 @@ static int gather_cadence(agenda *a) {
       " (SELECT v.at FROM visits v WHERE v.customer_id = c.id AND v.deleted = 0"
       "   AND substr(v.at, 1, 10) <= ?1 ORDER BY v.at DESC, v.id DESC LIMIT 1),"
       " (SELECT v.next_contact FROM visits v WHERE v.customer_id = c.id AND v.deleted = 0"
-      "   AND substr(v.at, 1, 10) <= ?1 ORDER BY v.at DESC, v.id DESC LIMIT 1)"
+      "   AND substr(v.at, 1, 10) <= ?1 ORDER BY v.at DESC, v.id DESC LIMIT 1),"
+      " CASE WHEN c.grade_date <= ?1 THEN c.grade_date END"
       " FROM customers c WHERE c.deleted = 0 AND c.grade IS NOT NULL AND c.grade <> 'lost'";
   sqlite3_stmt *st = NULL;
   int rc;
@@ -119,7 +120,9 @@ static int gather_cadence(agenda *a) {
     const char *card_next = (const char *)sqlite3_column_text(st, 7);
     const char *last_visit = (const char *)sqlite3_column_text(st, 9);
     const char *visit_next = (const char *)sqlite3_column_text(st, 10);
-    const char *last = last_visit ? last_visit : opened;
+    /* The cadence counts from the last contact or a later re-rating. */
+    const char *graded = (const char *)sqlite3_column_text(st, 11);
+    const char *last = fs__cadence_clock(last_visit ? last_visit : opened, graded);
     const char *agreed = NULL;
     char due[11], last_day[11];
     int late, prio = PRIO_CADENCE, days;

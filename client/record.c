@@ -351,8 +351,9 @@ int fs_create(fs_replica *r, fs_record *rec, char id_out[33]) {
   if (kd->kind == FS_KIND_CUSTOMER) {
     if (!fs_record_isset(rec, "created"))
       rc = fs_record_set(rec, "created", today);
+    /* The card was graded when it was opened (a backdated card too). */
     if (rc == 0 && !fs_record_isset(rec, "grade_date") && fs_record_get(rec, "grade"))
-      rc = fs_record_set(rec, "grade_date", today);
+      rc = fs_record_set(rec, "grade_date", fs_record_get(rec, "created"));
     if (fs_record_get(rec, "grade")) {
       fs__id_new(id);
       change_setup(&c[1], fs__kind_def(FS_KIND_GRADE_CHANGE), id, FS_OP_UPSERT);

@@ -73,6 +73,14 @@ static int overdue(const char *on_date, int64_t due, int *out) {
   return 0;
 }
 
+const char *fs__cadence_clock(const char *last_contact, const char *graded) {
+  if (last_contact == NULL || last_contact[0] == '\0')
+    return graded && graded[0] ? graded : NULL;
+  if (graded == NULL || graded[0] == '\0')
+    return last_contact;
+  return strncmp(graded, last_contact, 10) > 0 ? graded : last_contact;
+}
+
 int fs__cadence_due(const char *grade, const char *delivery_date,
                     const char *last_contact, const char *on_date, char due_date[11],
                     int *overdue_days) {

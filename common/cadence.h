@@ -34,6 +34,17 @@
  * for "lost", or FS_EINVAL. */
 int fs__cadence_days(const char *grade, const char *delivery_date, const char *on_date);
 
+/* The clock: the day from which the next contact is counted, the later of
+ * the last contact and the last grade change.  A re-rating restarts the
+ * clock (the rep judged the prospect afresh that day; a hot prospect is
+ * due two days after it became hot, not two days after a contact made
+ * while it was cold), but it is not a contact: a deadline that falls
+ * before a re-rating is neither met nor missed by it (report.h, visits).
+ * Compares the date parts of two DATE or DATETIME texts; either may be
+ * NULL or "" and then the other is returned (NULL if both are).  Returns
+ * one of its arguments, never allocates. */
+const char *fs__cadence_clock(const char *last_contact, const char *graded);
+
 /* When the next contact is due and how late it is on on_date.
  *   last_contact: the last contact (a visit's date or date-time); callers
  *                 with no contact yet pass the card's grade or open date.

@@ -37,31 +37,47 @@
  *
  * visits - cadence compliance in the period, per (rep, grade), per rep
  *   (grade "*") and for the whole scope (rep "*"; section "compliance").
- *   For each open customer whose card existed by --to (created <= to, or
- *   created unknown), with its CURRENT grade and delivery date (the grade
- *   history is not replayed) and the cadence of common/cadence.h:
+ *   For each card that existed by --to (created <= to, or created unknown)
+ *   and was open (grade set, not "lost") on some day of the period, with
+ *   its delivery date and the cadence of common/cadence.h:
+ *     grade on day x the grade history replayed: the grade of the last
+ *                    grade change dated <= x; before the first change its
+ *                    previous grade (else its own); from the last change on
+ *                    the card's current grade.
  *     contact days   the distinct days with a visit record of any method.
  *     anchor         the last contact day before --from; else the card's
  *                    created date; else --from itself.
- *     deadlines      walk from s = anchor: d = fs__cadence_due(grade,
- *                    delivery, s).  Stop when d > to.  If d >= from, d is a
- *                    deadline of the period ("due").  If some contact day
- *                    lies in (s, d], the deadline is met and s becomes the
- *                    LAST such day; else it is missed and s = d (in arrears
- *                    one contact stays due every cadence).
+ *     deadlines      walk the clock s from the anchor.  With g = grade on
+ *                    s: if g is lost, s jumps to the next change that
+ *                    reopens the card (none: stop).  Else d =
+ *                    fs__cadence_due(g, delivery, s); stop when d > to.
+ *                    Then, with t the first grade change in (s, d]:
+ *                    - a contact day in (s, d] on or before t (if any t):
+ *                      met; s becomes the last contact day up to t (or d);
+ *                    - else a change t: re-rated before the deadline, which
+ *                      lapses (neither met nor missed); s = t (a re-rating
+ *                      restarts the clock, cadence.h);
+ *                    - else missed; s = d (in arrears one contact stays due
+ *                      every cadence).
+ *                    A deadline counts under g, if d >= from.
  *     due     deadlines falling in [from, to]
  *     met     those met; missed = due - met
- *     done    visit records logged in [from, to]
- *     overdue customers whose next due date, counted from their last
- *             contact day on or before --to (else the anchor), is before
- *             --to (fs__cadence_due overdue_days > 0 on --to).
+ *     done    visit records logged in [from, to], under the grade the card
+ *             had as that day began (none while lost)
+ *     overdue customers open on --to whose next due date, counted from the
+ *             later of their last contact day on or before --to (else the
+ *             anchor) and their last grade change on or before --to, is
+ *             before --to; counted under the grade on --to.
+ *     customers  cards per grade they held on some day of [max(from,
+ *             created), to]; in the "*" rows each card once.
  *     compliance  met / due in percent (100 when nothing was due).
  *   Columns: rep, grade, customers, due, met, missed, done, overdue,
  *   compliance.
  *   Example (C, 14 days, period 2026-03-01..31, last contact 02-20): d =
  *   03-06, contact 03-04 -> met, s = 03-04; d = 03-18, no contact until
  *   03-25 -> missed, s = 03-18; d = 04-01 > to: stop.  due 2, met 1; next
- *   due from 03-25 is 04-08: not overdue.
+ *   due from 03-25 is 04-08: not overdue.  Had it been re-rated A on 03-01,
+ *   the 03-06 deadline lapses, s = 03-01 and the A deadline 03-03 is missed.
  *
  * funnel - a snapshot and the movement of the period.
  *   section "grades": per rep (and "*" for the scope) and grade, the count

@@ -288,6 +288,37 @@ static void test_followup(void **state) {
   expect(&g, 0, "2026-03-08", 0, "followup", "Key Account");
 }
 
+/* A re-rating restarts the clock: C opened 03-01, visited 03-02 (due
+ * 03-16), rated A on 03-10 -> due 03-12 (not 03-04, which would make a
+ * prospect overdue the moment it turned hot). */
+static void test_rerating(void **state) {
+  fx *f = *state;
+  char c[33];
+  got g;
+
+  make(f->r, "customer", c, "name=Warming Up", "grade=C", "created=2026-03-01", NULL);
+  visit(f->r, c, "at=2026-03-02T10:00", NULL, NULL);
+  run(f->r, "2026-03-11", &g);
+  assert_int_equal(g.n, 0);
+  assert_int_equal(fs_customer_set_grade(f->r, c, "A", "2026-03-10", NULL), 0);
+  run(f->r, "2026-03-11", &g);
+  assert_int_equal(g.n, 0);
+  run(f->r, "2026-03-14", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-12", 2, "cadence", "Warming Up");
+  assert_string_equal(g.it[0].reason, "grade A: every 2 days");
+  /* An agenda for a day before the re-rating does not count from its
+   * (future) date: from the visit, A's 2 days -> due 03-04. */
+  run(f->r, "2026-03-05", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-04", 1, "cadence", "Warming Up");
+  /* A contact after the re-rating counts from itself. */
+  visit(f->r, c, "at=2026-03-13T09:00", NULL, NULL);
+  run(f->r, "2026-03-16", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-15", 1, "cadence", "Warming Up");
+}
+
 /* Lost customers drop out of every rule; bad dates and a stopping
  * callback are reported. */
 static void test_lost_and_errors(void **state) {
@@ -376,6 +407,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_next_contact, setup, teardown),
       cmocka_unit_test_setup_teardown(test_callback, setup, teardown),
       cmocka_unit_test_setup_teardown(test_followup, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rerating, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost_and_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_manager_may_write, setup_manager, teardown),
       cmocka_unit_test_setup_teardown(test_rep_may_not_write_others, setup, teardown),

@@ -127,6 +127,23 @@ static void test_due_lost_and_errors(void **state) {
   assert_string_equal(due, "2026-03-03");
 }
 
+/* The clock: the later of the last contact and the last re-rating. */
+static void test_clock(void **state) {
+  (void)state;
+  assert_string_equal(fs__cadence_clock("2026-03-02T10:00", "2026-03-10"), "2026-03-10");
+  assert_string_equal(fs__cadence_clock("2026-03-12T10:00", "2026-03-10"),
+                      "2026-03-12T10:00");
+  /* Same day: the contact (it has the time of day). */
+  assert_string_equal(fs__cadence_clock("2026-03-10T08:00", "2026-03-10"),
+                      "2026-03-10T08:00");
+  assert_string_equal(fs__cadence_clock(NULL, "2026-03-10"), "2026-03-10");
+  assert_string_equal(fs__cadence_clock("", "2026-03-10"), "2026-03-10");
+  assert_string_equal(fs__cadence_clock("2026-03-02", NULL), "2026-03-02");
+  assert_string_equal(fs__cadence_clock("2026-03-02", ""), "2026-03-02");
+  assert_null(fs__cadence_clock(NULL, NULL));
+  assert_null(fs__cadence_clock("", ""));
+}
+
 static void test_callback_24h(void **state) {
   char due[20];
   int64_t late = -1;
@@ -192,6 +209,7 @@ int main(void) {
       cmocka_unit_test(test_due_fixed_grades),
       cmocka_unit_test(test_due_delivered),
       cmocka_unit_test(test_due_lost_and_errors),
+      cmocka_unit_test(test_clock),
       cmocka_unit_test(test_callback_24h),
       cmocka_unit_test(test_key_account_followup),
   };

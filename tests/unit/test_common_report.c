@@ -198,40 +198,61 @@ static const char *run(fixture *fx, const char *name, const char *const *owners)
 }
 
 /* ---- visits ----------------------------------------------------------------
- * C1 (C, 14 d): anchor = last contact before March 02-20; deadline 03-06
- *   met by 03-04; 03-18 missed (the deleted visit does not count), s = 03-18;
- *   04-01 > to.  due 2 met 1 done 2; next due 04-08 from 03-25: not overdue.
- * C2 (A, 2 d): opened 03-20 = anchor; contact days 20, 21, 26.  Walk:
- *   s=20 d=22 met s=21; d=23 missed s=23; d=25 missed s=25; d=27 met s=26;
- *   d=28 missed s=28; d=30 missed s=30; d=04-01 stop -> due 6, met 2.
- *   done 4 records; due from 03-26 is 03-28 < 03-31: overdue.
- * C3 (O, 7 d): anchor created 2025-12-01, never visited: deadlines 12-08
- *   + 7k; in March 03-02, 09, 16, 23, 30 -> due 5 met 0; overdue.
- * C4 (B, 7 d): anchor 02-27; 03-06 met (05), 03-12 met, 03-19 met (by
- *   A01), 03-26 met; due 4 met 4 done 4 (04-01 is outside); not overdue.
+ * The grade history is replayed (grade_changes; report.h): a deadline counts
+ * under the grade in force when its clock started, a re-rating restarts the
+ * clock, lost days have no cadence.
+ * C1 (C 14 d; A from 03-01, C again from 03-05): anchor 02-20 (last contact
+ *   before March), d = 03-06 but re-rated 03-01 before the contact of 03-04:
+ *   clock s = 03-01 (A): d = 03-03 missed (A); s = 03-03, d = 03-05: contact
+ *   03-04 before the re-rating of 03-05 -> met (A), s = 03-04; d = 03-06:
+ *   re-rated 03-05 first -> s = 03-05 (C): d = 03-19 missed (the deleted
+ *   03-18 does not count); s = 03-19, d = 04-02 > to.  A: due 2 met 1 done 1
+ *   (03-04); C: due 1 met 0 done 1 (03-25).  Overdue from 03-25 (C): 04-08,
+ *   no.  Held A and C in March.
+ * C2 (A, opened 03-20 = anchor; contacts 20, 21 x2, 26): s=20 d=22 met s=21;
+ *   d=23 missed s=23; d=25 missed s=25; d=27 met s=26; d=28 missed s=28;
+ *   d=30 missed s=30; d=04-01 stop -> due 6 met 2 done 4; overdue (from
+ *   03-26: 03-28).
+ * C3 (A, O from 03-15; created 2025-12-01, never visited): A deadlines
+ *   12-03 + 2k; in March 01, 03, ..., 13 missed (7); d = 03-15 meets the
+ *   re-rating: s = 03-15 (O), d = 03-22 missed, 03-29 missed, 04-05 stop.
+ *   A: due 7; O: due 2; overdue under O (from 03-15: 03-22).
+ * C4 (C, B from 03-02; anchor 02-27): d = 03-13, re-rated 03-02 first ->
+ *   s = 03-02 (B): d = 03-09 met by 03-05, 03-12 met, 03-19 met (by A01),
+ *   03-26 met, 04-02 stop.  B: due 4 met 4 done 4 (04-01 is outside);
+ *   not overdue.  Held C on 03-01: a C row with nothing due.
  * C5 (delivered 2026-01-10, window to 04-10 -> 14 d): anchor 02-25;
  *   03-11 missed, 03-25 missed, 04-08 > to: due 2 met 0; overdue.
- * C8 (A, 2 d): anchor created 02-01: deadlines 02-03 + 2k; March: odd days
- *   1..13 missed (7), 15 met, 17..29 missed (7), 31 met (30) -> due 16,
- *   met 2, done 2; next due 04-01: not overdue.
- * C6 lost, C7 created after --to, C9 deleted: not counted. */
+ * C6 (B, lost from 03-10; created 01-01): B deadlines 01-08 + 7k, 03-05
+ *   missed; d = 03-12: the contact of 03-10 comes before the re-rating that
+ *   day -> met (and done under B); lost from then on: not overdue.
+ * C8 (C, A from 03-03; created 02-01): C: 02-15 missed, 03-01 missed (due
+ *   C 1); d = 03-15, re-rated 03-03 first -> s = 03-03 (A): odd days 05..13
+ *   missed (5), 15 met, 17..29 missed (7), 31 met (30) -> A due 14 met 2,
+ *   done 2; next due 04-01: not overdue.
+ * C7 created after --to, C9 deleted: not counted.
+ * "customers" counts a card under each grade it held in the period, once
+ * in the "*" rows. */
 static const char visits_all[] =
     "section,rep,grade,customers,due,met,missed,done,overdue,compliance\n"
-    "compliance,A01,O,1,5,0,5,0,1,0.0\n"
-    "compliance,A01,A,1,6,2,4,4,1,33.3\n"
-    "compliance,A01,C,1,2,1,1,2,0,50.0\n"
-    "compliance,A01,*,3,13,3,10,6,2,23.1\n"
+    "compliance,A01,O,1,2,0,2,0,1,0.0\n"
+    "compliance,A01,A,3,15,3,12,5,1,20.0\n"
+    "compliance,A01,B,1,2,1,1,1,0,50.0\n"
+    "compliance,A01,C,1,1,0,1,1,0,0.0\n"
+    "compliance,A01,*,4,20,4,16,7,2,20.0\n"
     "compliance,A02,B,1,4,4,0,4,0,100.0\n"
+    "compliance,A02,C,1,0,0,0,0,0,100.0\n"
     "compliance,A02,delivered,1,2,0,2,0,1,0.0\n"
     "compliance,A02,*,2,6,4,2,4,1,66.7\n"
-    "compliance,B01,A,1,16,2,14,2,0,12.5\n"
-    "compliance,B01,*,1,16,2,14,2,0,12.5\n"
-    "compliance,*,O,1,5,0,5,0,1,0.0\n"
-    "compliance,*,A,2,22,4,18,6,1,18.2\n"
-    "compliance,*,B,1,4,4,0,4,0,100.0\n"
-    "compliance,*,C,1,2,1,1,2,0,50.0\n"
+    "compliance,B01,A,1,14,2,12,2,0,14.3\n"
+    "compliance,B01,C,1,1,0,1,0,0,0.0\n"
+    "compliance,B01,*,1,15,2,13,2,0,13.3\n"
+    "compliance,*,O,1,2,0,2,0,1,0.0\n"
+    "compliance,*,A,4,29,5,24,7,1,17.2\n"
+    "compliance,*,B,2,6,5,1,5,0,83.3\n"
+    "compliance,*,C,3,2,0,2,1,0,0.0\n"
     "compliance,*,delivered,1,2,0,2,0,1,0.0\n"
-    "compliance,*,*,6,35,9,26,12,3,25.7\n";
+    "compliance,*,*,7,41,10,31,13,3,24.4\n";
 
 static void test_visits(void **state) {
   fixture *fx = *state;
@@ -241,11 +262,68 @@ static void test_visits(void **state) {
   assert_string_equal(run(fx, "visits", a02),
                       "section,rep,grade,customers,due,met,missed,done,overdue,compliance\n"
                       "compliance,A02,B,1,4,4,0,4,0,100.0\n"
+                      "compliance,A02,C,1,0,0,0,0,0,100.0\n"
                       "compliance,A02,delivered,1,2,0,2,0,1,0.0\n"
                       "compliance,A02,*,2,6,4,2,4,1,66.7\n"
                       "compliance,*,B,1,4,4,0,4,0,100.0\n"
+                      "compliance,*,C,1,0,0,0,0,0,100.0\n"
                       "compliance,*,delivered,1,2,0,2,0,1,0.0\n"
                       "compliance,*,*,2,6,4,2,4,1,66.7\n");
+}
+
+/* Lost and reopened: Z01's R is C from 01-01, lost 02-10, reopened on
+ * 03-16 (two changes that day, lost -> C -> B, in clock order: B holds).
+ * Anchor 01-01 (C): 01-15, 01-29 missed before the period; d = 02-12
+ * lapses at the loss (02-10); no cadence while lost; s = 03-16 (B):
+ * d = 03-23 met by 03-20 (s = 03-20); d = 03-27 missed (03-30 is later);
+ * d = 04-03 > to.  done 2: the visit of 03-16 was made while the card was
+ * still lost as the day began.  Q was lost all through March: not counted,
+ * nor its visit. */
+static void test_visits_reopened(void **state) {
+  fixture *fx = *state;
+  static const char *const z01[] = {"Z01", NULL};
+  static const char *const sql[] = {
+      "INSERT INTO staff(code, name, role, manager) VALUES ('Z01', 'Zed', 'rep', 'M01')",
+      "INSERT INTO customers(id, owner, author, hlc, deleted, archive_no, name, grade,"
+      " created) VALUES"
+      " (" ID("c", "10") ", 'Z01', 'Z01', 1, 0, 'Z01-2026-0001', 'R', 'B', '2026-01-01'),"
+      " (" ID("c", "11") ", 'Z01', 'Z01', 1, 0, 'Z01-2026-0002', 'Q', 'lost', '2026-01-01')",
+      "INSERT INTO grade_changes(id, owner, author, hlc, deleted, customer_id, grade,"
+      " prev_grade, date) VALUES"
+      " (" ID("d", "21") ", 'Z01', 'Z01', 1, 0, " ID("c", "10") ", 'C', NULL, '2026-01-01'),"
+      " (" ID("d", "22") ", 'Z01', 'Z01', 2, 0, " ID("c", "10") ", 'lost', 'C', '2026-02-10'),"
+      " (" ID("d", "24") ", 'Z01', 'Z01', 4, 0, " ID("c", "10") ", 'B', 'C', '2026-03-16'),"
+      " (" ID("d", "23") ", 'Z01', 'Z01', 3, 0, " ID("c", "10") ", 'C', 'lost', '2026-03-16'),"
+      " (" ID("d", "25") ", 'Z01', 'Z01', 1, 0, " ID("c", "11") ", 'lost', 'A', '2026-02-01')",
+      "INSERT INTO visits(id, owner, author, hlc, deleted, customer_id, at, method) VALUES"
+      " (" ID("a", "31") ", 'Z01', 'Z01', 1, 0, " ID("c", "10") ", '2026-03-16T09:00', 'phone'),"
+      " (" ID("a", "32") ", 'Z01', 'Z01', 1, 0, " ID("c", "10") ", '2026-03-20T09:00', 'phone'),"
+      " (" ID("a", "33") ", 'Z01', 'Z01', 1, 0, " ID("c", "10") ", '2026-03-30T09:00', 'phone'),"
+      " (" ID("a", "34") ", 'Z01', 'Z01', 1, 0, " ID("c", "11") ", '2026-03-05T09:00', 'phone')",
+  };
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  assert_string_equal(run(fx, "visits", z01),
+                      "section,rep,grade,customers,due,met,missed,done,overdue,compliance\n"
+                      "compliance,Z01,B,1,2,1,1,2,0,50.0\n"
+                      "compliance,Z01,*,1,2,1,1,2,0,50.0\n"
+                      "compliance,*,B,1,2,1,1,2,0,50.0\n"
+                      "compliance,*,*,1,2,1,1,2,0,50.0\n");
+  /* Up to 03-28: the 03-30 visit is outside, so done 1, and from the
+   * last contact 03-20 B was due 03-27: overdue. */
+  {
+    fs_report_params p;
+    memset(&p, 0, sizeof(p));
+    p.name = "visits";
+    p.from = "2026-03-01";
+    p.to = "2026-03-28";
+    p.owners = z01;
+    p.nowners = 1;
+    fx->out.len = 0;
+    assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), 0);
+    assert_non_null(strstr(fx->out.s, "compliance,Z01,B,1,2,1,1,1,1,50.0\n"));
+  }
 }
 
 /* A replica holds the same record tables: same answers. */
@@ -277,8 +355,8 @@ static void test_team(void **state) {
   assert_string_equal(codes[2], "M01");
   for (int i = 0; i < n; i++)
     owners[i] = codes[i];
-  /* A01 + A02: 5 customers, due 13 + 6, met 3 + 4, done 6 + 4, overdue 3. */
-  assert_non_null(strstr(run(fx, "visits", owners), "compliance,*,*,5,19,7,12,10,3,36.8\n"));
+  /* A01 + A02: 6 customers, due 20 + 6, met 4 + 4, done 7 + 4, overdue 3. */
+  assert_non_null(strstr(run(fx, "visits", owners), "compliance,*,*,6,26,8,18,11,3,30.8\n"));
   n = 0;
   assert_int_equal(fs__report_team(fx->db, "Z99", codes, 8, &n, err), FS_ENOTFOUND);
   assert_non_null(strstr(err, "Z99"));
@@ -615,12 +693,12 @@ static void test_default_period(void **state) {
     static const char head[] =
         "{\"report\":\"visits\",\"from\":\"2026-03-01\",\"to\":\"2026-03-31\","
         "\"owners\":[],\"compliance\":[{\"rep\":\"A01\",\"grade\":\"O\","
-        "\"customers\":1,\"due\":5,\"met\":0,\"missed\":5,\"done\":0,"
+        "\"customers\":1,\"due\":2,\"met\":0,\"missed\":2,\"done\":0,"
         "\"overdue\":1,\"compliance\":0.0},";
     assert_memory_equal(fx->out.s, head, strlen(head));
-    assert_non_null(strstr(fx->out.s, "{\"rep\":\"*\",\"grade\":\"*\",\"customers\":6,"
-                                      "\"due\":35,\"met\":9,\"missed\":26,\"done\":12,"
-                                      "\"overdue\":3,\"compliance\":25.7}]}\n"));
+    assert_non_null(strstr(fx->out.s, "{\"rep\":\"*\",\"grade\":\"*\",\"customers\":7,"
+                                      "\"due\":41,\"met\":10,\"missed\":31,\"done\":13,"
+                                      "\"overdue\":3,\"compliance\":24.4}]}\n"));
   }
 }
 
@@ -691,6 +769,7 @@ static void test_parse_args(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_visits, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_visits_reopened, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_on_replica, setup, teardown),
       cmocka_unit_test_setup_teardown(test_team, setup, teardown),
       cmocka_unit_test_setup_teardown(test_funnel, setup, teardown),
