@@ -7,7 +7,7 @@
  *   CLI_USAGE 2 (bad command line; usage was printed).
  * Global options, accepted anywhere before "--": --data DIR (else
  * $FIELDSYNC_HOME, else ~/.fieldsync), --json, and --csv (list commands:
- * RFC 4180 CSV instead of the human table; see cli_print_table).
+ * RFC 4180 CSV instead of the human table; see cli_list_end).
  */
 #ifndef FS_CLIENT_CLI_H
 #define FS_CLIENT_CLI_H
