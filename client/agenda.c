@@ -47,8 +47,11 @@ static void copy(char *dst, size_t n, const unsigned char *src) {
   snprintf(dst, n, "%s", src ? (const char *)src : "");
 }
 
-/* Appends a zeroed item; NULL with *rc set when full or out of memory. */
-static item *agenda_push(agenda *a, int *rc) {
+/* Appends an item due on `due`, `late` days overdue, of kind prio (the
+ * rest zeroed); NULL with *rc set when full or out of memory. */
+static item *agenda_push(agenda *a, const char *due, int late, int prio, int *rc) {
+  item *it;
+
   if (a->n == a->cap) {
     size_t ncap = a->cap ? a->cap * 2 : 64;
     item *ni;
@@ -66,8 +69,23 @@ static item *agenda_push(agenda *a, int *rc) {
     a->items = ni;
     a->cap = ncap;
   }
-  memset(&a->items[a->n], 0, sizeof(item));
-  return &a->items[a->n++];
+  it = &a->items[a->n++];
+  memset(it, 0, sizeof(*it));
+  snprintf(it->due, sizeof(it->due), "%s", due);
+  it->overdue = late;
+  it->prio = prio;
+  return it;
+}
+
+/* Copies the six customer columns from col of st (id, archive number,
+ * name, phone, grade, owner) into it. */
+static void copy_customer(item *it, sqlite3_stmt *st, int col) {
+  copy(it->customer_id, sizeof(it->customer_id), sqlite3_column_text(st, col));
+  copy(it->archive_no, sizeof(it->archive_no), sqlite3_column_text(st, col + 1));
+  copy(it->name, sizeof(it->name), sqlite3_column_text(st, col + 2));
+  copy(it->phone, sizeof(it->phone), sqlite3_column_text(st, col + 3));
+  copy(it->grade, sizeof(it->grade), sqlite3_column_text(st, col + 4));
+  copy(it->owner, sizeof(it->owner), sqlite3_column_text(st, col + 5));
 }
 
 /* Overdue days of due on the agenda's day (0 if not late); -1 if due lies
@@ -91,6 +109,17 @@ static int prepare(agenda *a, const char *sql, sqlite3_stmt **st) {
                             sqlite3_errmsg(db));
   sqlite3_bind_text(*st, 1, a->date, -1, SQLITE_STATIC);
   return 0;
+}
+
+/* Ends a query begun by prepare: rc is the last sqlite3_step result or an
+ * FS_E* code from the loop; returns 0 or an FS_E* code.  Finalizes st. */
+static int query_end(agenda *a, sqlite3_stmt *st, int rc) {
+  if (rc == SQLITE_DONE)
+    rc = 0;
+  else if (rc > 0)
+    rc = fs__db_err(fs__replica_db(a->r), rc);
+  sqlite3_finalize(st);
+  return rc;
 }
 
 /* ---- 1. cadence and agreed next contacts ---------------------------------- */
@@ -145,12 +174,9 @@ static int gather_cadence(agenda *a) {
     late = late_days(a, due);
     if (late < 0)
       continue;
-    it = agenda_push(a, &rc);
+    it = agenda_push(a, due, late, prio, &rc);
     if (it == NULL)
       break;
-    snprintf(it->due, sizeof(it->due), "%s", due);
-    it->overdue = late;
-    it->prio = prio;
     copy(it->customer_id, sizeof(it->customer_id), sqlite3_column_text(st, 0));
     copy(it->source_id, sizeof(it->source_id), sqlite3_column_text(st, 0));
     copy(it->archive_no, sizeof(it->archive_no), sqlite3_column_text(st, 1));
@@ -167,12 +193,7 @@ static int gather_cadence(agenda *a) {
     else
       snprintf(it->reason, sizeof(it->reason), "grade %s: every %d days", grade, days);
   }
-  if (rc == SQLITE_DONE)
-    rc = 0;
-  else if (rc > 0)
-    rc = fs__db_err(fs__replica_db(a->r), rc);
-  sqlite3_finalize(st);
-  return rc;
+  return query_end(a, st, rc);
 }
 
 /* ---- 2. showroom call-backs -------------------------------------------------- */
@@ -208,29 +229,16 @@ static int gather_callbacks(agenda *a) {
     late = late_days(a, due);
     if (late < 0)
       continue;
-    it = agenda_push(a, &rc);
+    it = agenda_push(a, due, late, PRIO_CALLBACK, &rc);
     if (it == NULL)
       break;
-    snprintf(it->due, sizeof(it->due), "%s", due);
-    it->overdue = late;
-    it->prio = PRIO_CALLBACK;
     copy(it->source_id, sizeof(it->source_id), sqlite3_column_text(st, 0));
-    copy(it->customer_id, sizeof(it->customer_id), sqlite3_column_text(st, 2));
-    copy(it->archive_no, sizeof(it->archive_no), sqlite3_column_text(st, 3));
-    copy(it->name, sizeof(it->name), sqlite3_column_text(st, 4));
-    copy(it->phone, sizeof(it->phone), sqlite3_column_text(st, 5));
-    copy(it->grade, sizeof(it->grade), sqlite3_column_text(st, 6));
-    copy(it->owner, sizeof(it->owner), sqlite3_column_text(st, 7));
+    copy_customer(it, st, 2);
     /* The due column shows the day; the hour matters for a 24 h rule. */
     snprintf(it->reason, sizeof(it->reason), "call back walk-in within 24h (by %.5s)",
              due_at + 11);
   }
-  if (rc == SQLITE_DONE)
-    rc = 0;
-  else if (rc > 0)
-    rc = fs__db_err(fs__replica_db(a->r), rc);
-  sqlite3_finalize(st);
-  return rc;
+  return query_end(a, st, rc);
 }
 
 /* ---- 3. key-account follow-ups -------------------------------------------------- */
@@ -261,27 +269,14 @@ static int gather_followups(agenda *a) {
     late = late_days(a, due);
     if (late < 0)
       continue;
-    it = agenda_push(a, &rc);
+    it = agenda_push(a, due, late, PRIO_FOLLOWUP, &rc);
     if (it == NULL)
       break;
-    snprintf(it->due, sizeof(it->due), "%s", due);
-    it->overdue = late;
-    it->prio = PRIO_FOLLOWUP;
     copy(it->source_id, sizeof(it->source_id), sqlite3_column_text(st, 0));
-    copy(it->customer_id, sizeof(it->customer_id), sqlite3_column_text(st, 2));
-    copy(it->archive_no, sizeof(it->archive_no), sqlite3_column_text(st, 3));
-    copy(it->name, sizeof(it->name), sqlite3_column_text(st, 4));
-    copy(it->phone, sizeof(it->phone), sqlite3_column_text(st, 5));
-    copy(it->grade, sizeof(it->grade), sqlite3_column_text(st, 6));
-    copy(it->owner, sizeof(it->owner), sqlite3_column_text(st, 7));
+    copy_customer(it, st, 2);
     snprintf(it->reason, sizeof(it->reason), "key-account follow-up (visit %.10s)", at);
   }
-  if (rc == SQLITE_DONE)
-    rc = 0;
-  else if (rc > 0)
-    rc = fs__db_err(fs__replica_db(a->r), rc);
-  sqlite3_finalize(st);
-  return rc;
+  return query_end(a, st, rc);
 }
 
 /* Most urgent first: earliest due, then kind, then archive number, name

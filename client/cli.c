@@ -70,25 +70,30 @@ static const cli_cmd commands[] = {
 };
 #define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
 
+/* The command named exactly name, or NULL. */
+static const cli_cmd *cmd_named(const char *name) {
+  for (int i = 0; i < NCOMMANDS; i++)
+    if (strcmp(commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
 /* Finds the command named by argv[0] (and argv[1] for two-word names);
- * *used receives how many words it took. */
+ * *used receives how many words it took (left alone if none matched). */
 static const cli_cmd *find_cmd(int argc, char **argv, int *used) {
+  const cli_cmd *cmd = NULL;
   char two[128];
 
   if (argc >= 2) {
     snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
-    for (int i = 0; i < NCOMMANDS; i++)
-      if (strcmp(commands[i].name, two) == 0) {
-        *used = 2;
-        return &commands[i];
-      }
-  }
-  for (int i = 0; argc >= 1 && i < NCOMMANDS; i++)
-    if (strcmp(commands[i].name, argv[0]) == 0) {
-      *used = 1;
-      return &commands[i];
+    if ((cmd = cmd_named(two)) != NULL) {
+      *used = 2;
+      return cmd;
     }
-  return NULL;
+  }
+  if (argc >= 1 && (cmd = cmd_named(argv[0])) != NULL)
+    *used = 1;
+  return cmd;
 }
 
 /* 1 if some command's first word is `word`. */
@@ -181,13 +186,45 @@ int cli_open(cli_ctx *c) {
   return CLI_OK;
 }
 
-int cli_print_table(cli_ctx *c, const fs_table *t) {
-  if (c->csv) {
-    fs__table_print_csv(t, stdout);
-    return 1;
-  }
-  fs__table_print(t, stdout);
+int cli_start(cli_ctx *c, int argc, char **argv, cli_args *a) {
+  if (cli_open(c))
+    return CLI_ERR;
+  return cli_parse(c, argc, argv, a);
+}
+
+int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[33]) {
+  if (fs_resolve_id(c->r, kind, text, id))
+    return cli_fail(c, FS_ENOTFOUND, text);
+  return CLI_OK;
+}
+
+int cli_list_begin(cli_list *l, cli_ctx *c, int ncols, const char *const *heads) {
+  memset(l, 0, sizeof(*l));
+  l->c = c;
+  if (!c->json)
+    return fs__table_new(ncols, heads, CLI_LIST_MAX_ROWS, &l->t);
+  fs__json_init(&l->j, stdout);
+  fs__json_begin_array(&l->j);
   return 0;
+}
+
+int cli_list_end(cli_list *l, int rc, int *summary) {
+  if (summary)
+    *summary = 0;
+  if (l->c->json) {
+    fs__json_end_array(&l->j);
+    if (fs__json_finish(&l->j) && rc == 0)
+      rc = FS_EIO;
+  } else if (rc == 0 && l->c->csv) {
+    fs__table_print_csv(l->t, stdout);
+  } else if (rc == 0) {
+    fs__table_print(l->t, stdout);
+    if (summary)
+      *summary = 1;
+  }
+  fs__table_free(l->t);
+  l->t = NULL;
+  return rc;
 }
 
 int cli_fail(cli_ctx *c, int rc, const char *what) {

@@ -7,7 +7,7 @@
  *   CLI_USAGE 2 (bad command line; usage was printed).
  * Global options, accepted anywhere before "--": --data DIR (else
  * $FIELDSYNC_HOME, else ~/.fieldsync), --json, and --csv (list commands:
- * RFC 4180 CSV instead of the human table; see cli_print_table).
+ * RFC 4180 CSV instead of the human table; see cli_list_end).
  */
 #ifndef FS_CLIENT_CLI_H
 #define FS_CLIENT_CLI_H
@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "fieldsync.h"
+#include "json.h"
 #include "model.h"
 #include "table.h"
 
@@ -60,6 +61,12 @@ typedef struct cli_args {
 
 /* Opens the replica of c->data into c->r; prints why not.  CLI_OK/ERR. */
 int cli_open(cli_ctx *c);
+/* cli_open, then cli_parse of argv into *a (set up by the caller: opts,
+ * rec, minpos, maxpos).  CLI_OK, or CLI_ERR/CLI_USAGE (message printed). */
+int cli_start(cli_ctx *c, int argc, char **argv, cli_args *a);
+/* Resolves text (full id, prefix or archive number) of kind to the full
+ * id in id[33]; prints "fieldsync: <text>: ..." if none.  CLI_OK/ERR. */
+int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[33]);
 /* Prints "fieldsync: <what>: <replica's last error or strerror(rc)>" and
  * returns CLI_ERR. */
 int cli_fail(cli_ctx *c, int rc, const char *what);
@@ -73,10 +80,25 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f);
 
 /* Printing records (cli_record.c). */
 void cli_json_record(void *json, fs_record *rec);
-/* Prints a list's table: CSV with a header row if c->csv, else the
- * aligned human table.  Returns 1 if it printed CSV (callers then omit
- * their human summary line), else 0. */
-int cli_print_table(cli_ctx *c, const fs_table *t);
+
+/* The output of a list command: a JSON array of objects with --json, else
+ * a table printed at the end as CSV (--csv) or aligned for humans.  Row
+ * callbacks write l->j when l->c->json, else add cells to l->t. */
+typedef struct cli_list {
+  cli_ctx *c;
+  fs_json j;
+  fs_table *t;
+} cli_list;
+/* Starts the output: opens the JSON array, or makes the table of ncols
+ * heads.  0, or FS_ENOMEM/FS_EINVAL (nothing to end then). */
+int cli_list_begin(cli_list *l, cli_ctx *c, int ncols, const char *const *heads);
+/* Ends the output after the rows were produced with result rc (0 or an
+ * FS_E* code) and frees the table.  JSON: closes the array and the
+ * document.  Table: printed only if rc is 0.  Returns rc, or FS_EIO if rc
+ * was 0 but the JSON could not be written.  *summary (may be NULL) is set
+ * to 1 if the human table was printed, the caller then prints its summary
+ * line ("(3 records)"), else 0. */
+int cli_list_end(cli_list *l, int rc, int *summary);
 
 /* Handlers. */
 int cli_cmd_init(cli_ctx *c, int argc, char **argv);

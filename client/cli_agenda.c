@@ -5,24 +5,21 @@
 
 #include "cli.h"
 #include "fs_errno.h"
-#include "json.h"
-#include "table.h"
 #include "validate.h"
 
 typedef struct ag_out {
-  cli_ctx *c;
-  fs_json j;
-  fs_table *t;
+  cli_list l;
   int count, overdue;
 } ag_out;
 
 static int ag_row(void *arg, const fs_agenda_item *it) {
-  ag_out *o = arg;
+  ag_out *ag = arg;
+  cli_list *o = &ag->l;
   char late[16];
 
-  o->count++;
+  ag->count++;
   if (it->overdue_days > 0)
-    o->overdue++;
+    ag->overdue++;
   if (o->c->json) {
     fs__json_begin_object(&o->j);
     fs__json_key(&o->j, "due");
@@ -63,39 +60,25 @@ int cli_cmd_agenda(cli_ctx *c, int argc, char **argv) {
                                       "grade", "reason",  "phone",      "owner"};
   const char *date = NULL;
   cli_opt opts[] = {{"--date", 1, &date, NULL}, {NULL, 0, NULL, NULL}};
-  cli_args a;
+  cli_args a = {.opts = opts};
   ag_out o;
-  int rc;
+  int rc, summary;
 
-  memset(&a, 0, sizeof(a));
   memset(&o, 0, sizeof(o));
-  a.opts = opts;
-  if (cli_open(c))
-    return CLI_ERR;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = cli_start(c, argc, argv, &a);
   if (rc)
     return rc;
   if (date && fs__valid_date(date) != 0) {
     fprintf(stderr, "fieldsync: date: \"%s\" is not a date (YYYY-MM-DD)\n", date);
     return CLI_ERR;
   }
-  o.c = c;
-  if (c->json) {
-    fs__json_init(&o.j, stdout);
-    fs__json_begin_array(&o.j);
-  } else if ((rc = fs__table_new(8, heads, CLI_LIST_MAX_ROWS, &o.t)) != 0) {
+  rc = cli_list_begin(&o.l, c, 8, heads);
+  if (rc == 0)
+    rc = cli_list_end(&o.l, fs_agenda(c->r, date, ag_row, &o), &summary);
+  if (rc)
     return cli_fail(c, rc, "agenda");
-  }
-  rc = fs_agenda(c->r, date, ag_row, &o);
-  if (c->json) {
-    fs__json_end_array(&o.j);
-    if (fs__json_finish(&o.j) && rc == 0)
-      rc = FS_EIO;
-  } else if (rc == 0) {
-    if (!cli_print_table(c, o.t))
-      printf("(%d to contact: %d overdue, %d due today)\n", o.count, o.overdue,
-             o.count - o.overdue);
-  }
-  fs__table_free(o.t);
-  return rc ? cli_fail(c, rc, "agenda") : CLI_OK;
+  if (summary)
+    printf("(%d to contact: %d overdue, %d due today)\n", o.count, o.overdue,
+           o.count - o.overdue);
+  return CLI_OK;
 }

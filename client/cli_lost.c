@@ -19,14 +19,9 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
   fs_record *rec = NULL;
   fs_identity me;
   char id[33], today[11];
-  cli_args a;
+  cli_args a = {.opts = opts, .minpos = 1, .maxpos = 1};
 
-  memset(&a, 0, sizeof(a));
-  a.opts = opts;
-  a.minpos = a.maxpos = 1;
-  if (cli_open(c))
-    return CLI_ERR;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = cli_start(c, argc, argv, &a);
   if (rc)
     return rc;
   if (confirm == reject)
@@ -42,8 +37,8 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
             me.staff, me.role);
     return CLI_ERR;
   }
-  if (fs_resolve_id(c->r, "lost_review", a.pos[0], id))
-    return cli_fail(c, FS_ENOTFOUND, a.pos[0]);
+  if (cli_resolve(c, "lost_review", a.pos[0], id))
+    return CLI_ERR;
   if (fs_record_new("lost_review", &rec))
     return cli_fail(c, FS_ENOMEM, "lost review");
   fs__replica_today(today);

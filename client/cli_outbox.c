@@ -6,17 +6,9 @@
 
 #include "cli.h"
 #include "fs_errno.h"
-#include "json.h"
-#include "table.h"
-
-typedef struct ob_out {
-  cli_ctx *c;
-  fs_json j;
-  fs_table *t;
-} ob_out;
 
 static int ob_row(void *arg, const fs_outbox_entry *e) {
-  ob_out *o = arg;
+  cli_list *o = arg;
   char counter[24], when[32], code[48], shortid[17];
   time_t t = (time_t)(e->created_at / 1000);
   struct tm tm;
@@ -63,36 +55,21 @@ static int ob_row(void *arg, const fs_outbox_entry *e) {
 int cli_cmd_outbox(cli_ctx *c, int argc, char **argv) {
   static const char *const heads[] = {"#",      "when", "kind",   "id",    "op",
                                       "status", "code", "reason", "fields"};
-  int rejected = 0, rc;
+  int rejected = 0, rc, summary;
   uint64_t p = 0, rj = 0;
   cli_opt opts[] = {{"--rejected", 0, NULL, &rejected}, {NULL, 0, NULL, NULL}};
-  cli_args a;
-  ob_out o;
+  cli_args a = {.opts = opts};
+  cli_list o;
 
-  memset(&a, 0, sizeof(a));
-  memset(&o, 0, sizeof(o));
-  a.opts = opts;
-  if (cli_open(c))
-    return CLI_ERR;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = cli_start(c, argc, argv, &a);
   if (rc)
     return rc;
-  o.c = c;
-  if (c->json) {
-    fs__json_init(&o.j, stdout);
-    fs__json_begin_array(&o.j);
-  } else if ((rc = fs__table_new(9, heads, CLI_LIST_MAX_ROWS, &o.t)) != 0) {
+  rc = cli_list_begin(&o, c, 9, heads);
+  if (rc == 0)
+    rc = cli_list_end(&o, fs_outbox_list(c->r, rejected ? 2 : 0, ob_row, &o), &summary);
+  if (rc)
     return cli_fail(c, rc, "outbox");
-  }
-  rc = fs_outbox_list(c->r, rejected ? 2 : 0, ob_row, &o);
-  if (c->json) {
-    fs__json_end_array(&o.j);
-    if (fs__json_finish(&o.j) && rc == 0)
-      rc = FS_EIO;
-  } else if (rc == 0) {
-    if (!cli_print_table(c, o.t) && fs_outbox_count(c->r, &p, &rj) == 0)
-      printf("(%" PRIu64 " pending, %" PRIu64 " rejected)\n", p, rj);
-  }
-  fs__table_free(o.t);
-  return rc ? cli_fail(c, rc, "outbox") : CLI_OK;
+  if (summary && fs_outbox_count(c->r, &p, &rj) == 0)
+    printf("(%" PRIu64 " pending, %" PRIu64 " rejected)\n", p, rj);
+  return CLI_OK;
 }

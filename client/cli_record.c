@@ -49,6 +49,15 @@ void cli_json_record(void *json, fs_record *rec) {
   fs__json_end_object(j);
 }
 
+/* Prints rec as one JSON document.  CLI_OK, or CLI_ERR if stdout failed. */
+static int print_json_record(fs_record *rec) {
+  fs_json j;
+
+  fs__json_init(&j, stdout);
+  cli_json_record(&j, rec);
+  return fs__json_finish(&j) ? CLI_ERR : CLI_OK;
+}
+
 /* Columns of the human list per kind ("id" is the short id). */
 /* Ids start with 12 hex chars of creation time: 16 chars are a usable
  * unique prefix (fs_resolve_id accepts prefixes). */
@@ -78,9 +87,7 @@ static const char *const *list_columns(fs_kind k) {
 }
 
 typedef struct list_out {
-  cli_ctx *c;
-  fs_json json;
-  fs_table *t;
+  cli_list l;
   const char *const *cols;
   int ncols;
   int count;
@@ -97,8 +104,8 @@ static int list_row(void *arg, fs_record *rec) {
     o->count--; /* reviewed already: not awaiting the manager */
     return 0;
   }
-  if (o->c->json) {
-    cli_json_record(&o->json, rec);
+  if (o->l.c->json) {
+    cli_json_record(&o->l.j, rec);
     return 0;
   }
   for (int i = 0; i < o->ncols; i++) {
@@ -111,45 +118,31 @@ static int list_row(void *arg, fs_record *rec) {
       cells[i] = fs_record_get(rec, o->cols[i]);
     }
   }
-  return fs__table_add(o->t, cells);
+  return fs__table_add(o->l.t, cells);
 }
 
 static int run_list(cli_ctx *c, const fs_kind_def *kd, const fs_query *q, int pending) {
   list_out o;
-  int rc;
+  int rc, summary;
 
   memset(&o, 0, sizeof(o));
-  o.c = c;
   o.pending = pending;
   o.cols = list_columns(kd->kind);
   while (o.cols[o.ncols])
     o.ncols++;
-  if (c->json) {
-    fs__json_init(&o.json, stdout);
-    fs__json_begin_array(&o.json);
-  } else {
-    rc = fs__table_new(o.ncols, o.cols, CLI_LIST_MAX_ROWS, &o.t);
-    if (rc)
-      return cli_fail(c, rc, "list");
-  }
+  rc = cli_list_begin(&o.l, c, o.ncols, o.cols);
+  if (rc)
+    return cli_fail(c, rc, "list");
   rc = fs_list(c->r, kd->name, q, list_row, &o);
   if (rc) {
-    fs__table_free(o.t);
-    if (c->json) {
-      fs__json_end_array(&o.json);
-      fs__json_finish(&o.json);
-    }
+    cli_list_end(&o.l, rc, NULL);
     return cli_fail(c, rc, "list");
   }
-  if (c->json) {
-    fs__json_end_array(&o.json);
-    rc = fs__json_finish(&o.json);
-  } else {
-    if (!cli_print_table(c, o.t))
-      printf("(%d %s)\n", o.count, o.count == 1 ? "record" : "records");
-    fs__table_free(o.t);
-  }
-  return rc ? CLI_ERR : CLI_OK;
+  if (cli_list_end(&o.l, 0, &summary))
+    return CLI_ERR; /* stdout failed: nothing more to say there */
+  if (summary)
+    printf("(%d %s)\n", o.count, o.count == 1 ? "record" : "records");
+  return CLI_OK;
 }
 
 /* The card's groups: a heading starts at each of these fields. */
@@ -191,28 +184,41 @@ static void show_human(fs_record *rec) {
 
 /* ---- commands ------------------------------------------------------------------ */
 
+/* cli_start with a new record of the command's kind as a->rec, so that
+ * --field-name VALUE options fill it.  a->rec is the caller's to free
+ * (NULL if the replica did not open).  CLI_OK/ERR/USAGE; `what` names a
+ * failed allocation ("add"). */
+static int start_with_record(cli_ctx *c, int argc, char **argv, cli_args *a,
+                             const char *what) {
+  if (cli_open(c))
+    return CLI_ERR;
+  if (fs_record_new(cmd_kind(c)->name, &a->rec))
+    return cli_fail(c, FS_ENOMEM, what);
+  return cli_parse(c, argc, argv, a);
+}
+
+/* cli_start, then resolves the first positional argument (a->minpos >= 1)
+ * as a record of kind into id.  CLI_OK/ERR/USAGE (message printed). */
+static int start_with_id(cli_ctx *c, int argc, char **argv, cli_args *a, const char *kind,
+                         char id[33]) {
+  int rc = cli_start(c, argc, argv, a);
+  return rc ? rc : cli_resolve(c, kind, a->pos[0], id);
+}
+
 int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
   const fs_kind_def *kd = cmd_kind(c);
   const char *customer = NULL;
   cli_opt opts[] = {{"--customer", 1, &customer, NULL}, {NULL, 0, NULL, NULL}};
-  fs_record *rec = NULL;
-  cli_args a;
+  cli_args a = {.opts = (kd->flags & FS_K_CHILD) ? opts : NULL};
+  fs_record *rec;
   char id[33];
   int rc;
 
-  memset(&a, 0, sizeof(a));
-  if (cli_open(c))
-    return CLI_ERR;
-  if (fs_record_new(kd->name, &rec))
-    return cli_fail(c, FS_ENOMEM, "add");
-  a.opts = (kd->flags & FS_K_CHILD) ? opts : NULL;
-  a.rec = rec;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = start_with_record(c, argc, argv, &a, "add");
+  rec = a.rec;
   if (rc == CLI_OK && customer) {
-    cli_args b;
+    cli_args b = {.rec = rec};
     char *one[2] = {"--customer-id", (char *)customer};
-    memset(&b, 0, sizeof(b));
-    b.rec = rec;
     rc = cli_parse(c, 2, one, &b);
   }
   if (rc)
@@ -222,16 +228,12 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
     rc = cli_fail(c, rc, kd->name);
     goto out;
   }
-  if (c->json) {
-    fs_json j;
-    fs__json_init(&j, stdout);
-    cli_json_record(&j, rec);
-    rc = fs__json_finish(&j) ? CLI_ERR : CLI_OK;
-  } else if (kd->kind == FS_KIND_CUSTOMER) {
+  if (c->json)
+    rc = print_json_record(rec);
+  else if (kd->kind == FS_KIND_CUSTOMER)
     printf("created customer %s %s\n", fs_record_get(rec, "archive_no"), id);
-  } else {
+  else
     printf("created %s %s\n", kd->name, id);
-  }
 out:
   fs_record_free(rec);
   return rc;
@@ -239,26 +241,16 @@ out:
 
 int cli_cmd_edit(cli_ctx *c, int argc, char **argv) {
   const fs_kind_def *kd = cmd_kind(c);
-  fs_record *rec = NULL;
-  cli_args a;
+  cli_args a = {.minpos = 1, .maxpos = 1};
   char id[33];
   int rc;
 
-  memset(&a, 0, sizeof(a));
-  if (cli_open(c))
-    return CLI_ERR;
-  if (fs_record_new(kd->name, &rec))
-    return cli_fail(c, FS_ENOMEM, "edit");
-  a.rec = rec;
-  a.minpos = a.maxpos = 1;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = start_with_record(c, argc, argv, &a, "edit");
+  if (rc == CLI_OK)
+    rc = cli_resolve(c, kd->name, a.pos[0], id);
   if (rc)
     goto out;
-  if (fs_resolve_id(c->r, kd->name, a.pos[0], id)) {
-    rc = cli_fail(c, FS_ENOTFOUND, a.pos[0]);
-    goto out;
-  }
-  rc = fs_update(c->r, kd->name, id, rec);
+  rc = fs_update(c->r, kd->name, id, a.rec);
   if (rc) {
     rc = cli_fail(c, rc, kd->name);
     goto out;
@@ -268,37 +260,27 @@ int cli_cmd_edit(cli_ctx *c, int argc, char **argv) {
   else
     printf("{\"id\":\"%s\",\"updated\":true}\n", id);
 out:
-  fs_record_free(rec);
+  fs_record_free(a.rec);
   return rc;
 }
 
 int cli_cmd_show(cli_ctx *c, int argc, char **argv) {
   const fs_kind_def *kd = cmd_kind(c);
   fs_record *rec = NULL;
-  cli_args a;
+  cli_args a = {.minpos = 1, .maxpos = 1};
   char id[33];
   int rc;
 
-  memset(&a, 0, sizeof(a));
-  a.minpos = a.maxpos = 1;
-  if (cli_open(c))
-    return CLI_ERR;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = start_with_id(c, argc, argv, &a, kd->name, id);
   if (rc)
     return rc;
-  if (fs_resolve_id(c->r, kd->name, a.pos[0], id))
-    return cli_fail(c, FS_ENOTFOUND, a.pos[0]);
   rc = fs_get(c->r, kd->name, id, &rec);
   if (rc)
     return cli_fail(c, rc, a.pos[0]);
-  if (c->json) {
-    fs_json j;
-    fs__json_init(&j, stdout);
-    cli_json_record(&j, rec);
-    rc = fs__json_finish(&j) ? CLI_ERR : CLI_OK;
-  } else {
+  if (c->json)
+    rc = print_json_record(rec);
+  else
     show_human(rec);
-  }
   fs_record_free(rec);
   return rc;
 }
@@ -311,7 +293,7 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   int n = 0, rc, pending = 0;
   char cid[33];
   fs_query q;
-  cli_args a;
+  cli_args a = {.opts = opts};
 
   /* Only the filters that apply to this kind are options. */
   memset(opts, 0, sizeof(opts));
@@ -331,11 +313,7 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   opts[n++] = (cli_opt){"--limit", 1, &limit, NULL};
   opts[n++] = (cli_opt){"--offset", 1, &offset, NULL};
   opts[n++] = (cli_opt){"--order", 1, &order, NULL};
-  memset(&a, 0, sizeof(a));
-  a.opts = opts;
-  if (cli_open(c))
-    return CLI_ERR;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = cli_start(c, argc, argv, &a);
   if (rc)
     return rc;
   memset(&q, 0, sizeof(q));
@@ -352,7 +330,7 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   }
   if (customer) {
     if (fs_resolve_id(c->r, "customer", customer, cid))
-      return cli_fail(c, FS_ENOTFOUND, "customer");
+      return cli_fail(c, FS_ENOTFOUND, "customer"); /* names the option */
     q.customer_id = cid;
   }
   if (limit && (q.limit = atoi(limit)) <= 0)
@@ -370,19 +348,13 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
 
 int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
   const fs_kind_def *kd = cmd_kind(c);
-  cli_args a;
+  cli_args a = {.minpos = 1, .maxpos = 1};
   char id[33];
   int rc;
 
-  memset(&a, 0, sizeof(a));
-  a.minpos = a.maxpos = 1;
-  if (cli_open(c))
-    return CLI_ERR;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = start_with_id(c, argc, argv, &a, kd->name, id);
   if (rc)
     return rc;
-  if (fs_resolve_id(c->r, kd->name, a.pos[0], id))
-    return cli_fail(c, FS_ENOTFOUND, a.pos[0]);
   rc = fs_delete(c->r, kd->name, id);
   if (rc)
     return cli_fail(c, rc, kd->name);
@@ -398,20 +370,13 @@ int cli_cmd_grade(cli_ctx *c, int argc, char **argv) {
   cli_opt opts[] = {{"--date", 1, &date, NULL},
                     {"--delivery-date", 1, &delivery, NULL},
                     {NULL, 0, NULL, NULL}};
-  cli_args a;
+  cli_args a = {.opts = opts, .minpos = 2, .maxpos = 2};
   char id[33];
   int rc;
 
-  memset(&a, 0, sizeof(a));
-  a.opts = opts;
-  a.minpos = a.maxpos = 2;
-  if (cli_open(c))
-    return CLI_ERR;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = start_with_id(c, argc, argv, &a, "customer", id);
   if (rc)
     return rc;
-  if (fs_resolve_id(c->r, "customer", a.pos[0], id))
-    return cli_fail(c, FS_ENOTFOUND, a.pos[0]);
   rc = fs_customer_set_grade(c->r, id, a.pos[1], date, delivery);
   if (rc)
     return cli_fail(c, rc, "customer grade");
@@ -423,15 +388,11 @@ int cli_cmd_grade(cli_ctx *c, int argc, char **argv) {
 }
 
 int cli_cmd_search(cli_ctx *c, int argc, char **argv) {
-  cli_args a;
+  cli_args a = {.minpos = 1, .maxpos = 1};
   fs_query q;
   int rc;
 
-  memset(&a, 0, sizeof(a));
-  a.minpos = a.maxpos = 1;
-  if (cli_open(c))
-    return CLI_ERR;
-  rc = cli_parse(c, argc, argv, &a);
+  rc = cli_start(c, argc, argv, &a);
   if (rc)
     return rc;
   memset(&q, 0, sizeof(q));

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include "fs_errno.h"
+#include "strbuf.h"
 
 void fs__json_init(fs_json *j, FILE *f) {
   j->f = f;
@@ -43,30 +44,28 @@ static void end(fs_json *j, int ch) {
   fputc(ch, j->f);
 }
 
-void fs__json_begin_object(fs_json *j) { begin(j, '{'); }
-void fs__json_end_object(fs_json *j) { end(j, '}'); }
-void fs__json_begin_array(fs_json *j) { begin(j, '['); }
-void fs__json_end_array(fs_json *j) { end(j, ']'); }
+void fs__json_begin_object(fs_json *j) {
+  begin(j, '{');
+}
+void fs__json_end_object(fs_json *j) {
+  end(j, '}');
+}
+void fs__json_begin_array(fs_json *j) {
+  begin(j, '[');
+}
+void fs__json_end_array(fs_json *j) {
+  end(j, ']');
+}
 
 static void put_string(fs_json *j, const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
+  char esc[FS_JSON_ESC_MAX];
 
   fputc('"', j->f);
-  for (; *p; p++) {
-    switch (*p) {
-    case '"': fputs("\\\"", j->f); break;
-    case '\\': fputs("\\\\", j->f); break;
-    case '\n': fputs("\\n", j->f); break;
-    case '\r': fputs("\\r", j->f); break;
-    case '\t': fputs("\\t", j->f); break;
-    case '\b': fputs("\\b", j->f); break;
-    case '\f': fputs("\\f", j->f); break;
-    default:
-      if (*p < 0x20)
-        fprintf(j->f, "\\u%04x", (unsigned)*p);
-      else
-        fputc(*p, j->f); /* UTF-8 passes through */
-    }
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (fs__json_escape(*p, FS_JSON_ESC_BF, esc))
+      fputs(esc, j->f);
+    else
+      fputc(*p, j->f); /* UTF-8 passes through */
   }
   fputc('"', j->f);
 }

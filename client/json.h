@@ -1,7 +1,8 @@
 /* json.h - a small streaming JSON writer for --json output.
  *
- * Strings are escaped per RFC 8259 (quote, backslash, control characters
- * as \n \t ... or \u00XX); UTF-8 passes through unchanged.  Commas are
+ * Strings are escaped per RFC 8259 by common/strbuf.h's fs__json_escape
+ * (quote, backslash, control characters as \n \t \b \f ... or \u00XX);
+ * UTF-8 passes through unchanged.  Commas are
  * inserted automatically.  Nesting is bounded by FS_JSON_MAX_DEPTH; deeper
  * begins are ignored and set the error flag. */
 #ifndef FS_CLIENT_JSON_H

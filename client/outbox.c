@@ -14,6 +14,12 @@
 
 static const char *op_name(int op) { return op == FS_OP_DELETE ? "delete" : "upsert"; }
 
+/* Prepares sql on the replica's database into *st: 0 or an FS_E* code. */
+static int prepare(fs_replica *r, const char *sql, sqlite3_stmt **st) {
+  int rc = sqlite3_prepare_v2(r->db, sql, -1, st, NULL);
+  return rc == SQLITE_OK ? 0 : fs__db_err(r->db, rc);
+}
+
 static int step_done(sqlite3 *db, sqlite3_stmt *st) {
   int rc = sqlite3_step(st);
   return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
@@ -42,11 +48,9 @@ int fs__outbox_append(fs_replica *r, fs_change *c) {
   rc = fs__change_encode(c, &buf);
   if (rc)
     goto out;
-  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK) {
-    rc = fs__db_err(r->db, rc);
+  rc = prepare(r, sql, &st);
+  if (rc)
     goto out;
-  }
   sqlite3_bind_int64(st, 1, counter);
   sqlite3_bind_text(st, 2, fs__kind_def(c->kind)->name, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, c->id, -1, SQLITE_STATIC);
@@ -103,11 +107,9 @@ int fs__outbox_pending(fs_replica *r, size_t max, fs_change **out, size_t *n) {
   cs = calloc(max, sizeof(*cs));
   if (cs == NULL)
     return FS_ENOMEM;
-  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK) {
-    rc = fs__db_err(r->db, rc);
+  rc = prepare(r, sql, &st);
+  if (rc)
     goto out;
-  }
   sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     rc = decode_payload(r, st, 0, &cs[cnt]);
@@ -180,9 +182,9 @@ int fs__outbox_attempted(fs_replica *r, uint64_t upto) {
 
   if (r == NULL)
     return FS_EINVAL;
-  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(r->db, rc);
+  rc = prepare(r, sql, &st);
+  if (rc)
+    return rc;
   sqlite3_bind_int64(st, 1, (sqlite3_int64)(upto > INT64_MAX ? INT64_MAX : upto));
   rc = step_done(r->db, st);
   sqlite3_finalize(st);
@@ -198,9 +200,9 @@ int fs__outbox_oldest(fs_replica *r, uint64_t *ms) {
   if (r == NULL || ms == NULL)
     return FS_EINVAL;
   *ms = 0;
-  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(r->db, rc);
+  rc = prepare(r, sql, &st);
+  if (rc)
+    return rc;
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
     *ms = (uint64_t)sqlite3_column_int64(st, 0);
@@ -253,9 +255,9 @@ int fs_outbox_count(fs_replica *r, uint64_t *pending, uint64_t *rejected) {
 
   if (r == NULL)
     return FS_EINVAL;
-  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(r->db, rc);
+  rc = prepare(r, sql, &st);
+  if (rc)
+    return rc;
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
     if (pending)
@@ -307,9 +309,9 @@ int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg) {
 
   if (r == NULL || cb == NULL || which < 0 || which > 2)
     return FS_EINVAL;
-  rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(r->db, rc);
+  rc = prepare(r, sql, &st);
+  if (rc)
+    return rc;
   sqlite3_bind_int(st, 1, which);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     memset(&e, 0, sizeof(e));
@@ -362,11 +364,9 @@ int fs__outbox_renumber(fs_replica *r, uint64_t seen) {
     rc = 0;
   if (rc || (uint64_t)counter >= seen)
     goto out; /* the normal case: nothing to do */
-  rc = sqlite3_prepare_v2(r->db, "SELECT COALESCE(min(counter), 0) FROM outbox", -1, &st, NULL);
-  if (rc != SQLITE_OK) {
-    rc = fs__db_err(r->db, rc);
+  rc = prepare(r, "SELECT COALESCE(min(counter), 0) FROM outbox", &st);
+  if (rc)
     goto out;
-  }
   if (sqlite3_step(st) == SQLITE_ROW)
     minc = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);

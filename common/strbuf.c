@@ -75,35 +75,56 @@ int fs__strbuf_printf(fs__strbuf *b, const char *fmt, ...) {
   return 0;
 }
 
+size_t fs__json_escape(unsigned char c, int flags, char esc[FS_JSON_ESC_MAX]) {
+  char two = 0;
+
+  switch (c) {
+  case '"':
+    two = '"';
+    break;
+  case '\\':
+    two = '\\';
+    break;
+  case '\n':
+    two = 'n';
+    break;
+  case '\r':
+    two = 'r';
+    break;
+  case '\t':
+    two = 't';
+    break;
+  case '\b':
+    two = (flags & FS_JSON_ESC_BF) ? 'b' : 0;
+    break;
+  case '\f':
+    two = (flags & FS_JSON_ESC_BF) ? 'f' : 0;
+    break;
+  default:
+    break;
+  }
+  if (two) {
+    esc[0] = '\\';
+    esc[1] = two;
+    esc[2] = '\0';
+    return 2;
+  }
+  if (c < 0x20)
+    return (size_t)snprintf(esc, FS_JSON_ESC_MAX, "\\u%04x", (unsigned)c);
+  return 0;
+}
+
 int fs__strbuf_json_str(fs__strbuf *b, const char *s) {
+  char esc[FS_JSON_ESC_MAX];
+  size_t n;
   int rc = 0;
 
   if (s == NULL)
     return fs__strbuf_append(b, "null", 4);
   rc = fs__strbuf_append(b, "\"", 1);
   for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
-    switch (*p) {
-    case '"':
-      rc = fs__strbuf_append(b, "\\\"", 2);
-      break;
-    case '\\':
-      rc = fs__strbuf_append(b, "\\\\", 2);
-      break;
-    case '\n':
-      rc = fs__strbuf_append(b, "\\n", 2);
-      break;
-    case '\r':
-      rc = fs__strbuf_append(b, "\\r", 2);
-      break;
-    case '\t':
-      rc = fs__strbuf_append(b, "\\t", 2);
-      break;
-    default:
-      if (*p < 0x20)
-        rc = fs__strbuf_printf(b, "\\u%04x", *p);
-      else
-        rc = fs__strbuf_append(b, (const char *)p, 1);
-    }
+    n = fs__json_escape(*p, 0, esc);
+    rc = n ? fs__strbuf_append(b, esc, n) : fs__strbuf_append(b, (const char *)p, 1);
   }
   if (rc == 0)
     rc = fs__strbuf_append(b, "\"", 1);
@@ -121,7 +142,8 @@ static size_t utf8_next(const unsigned char *p, size_t n, uint32_t *cp) {
     return 2;
   }
   if ((p[0] & 0xF0) == 0xE0 && n >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
-    *cp = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    *cp =
+        ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
     return 3;
   }
   if ((p[0] & 0xF8) == 0xF0 && n >= 4 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
