@@ -62,7 +62,7 @@ static void put_string(fs_json *j, const char *s) {
 
   fputc('"', j->f);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (fs__json_escape(*p, FS_JSON_ESC_BF, esc))
+    if (fs__json_escape(*p, esc))
       fputs(esc, j->f);
     else
       fputc(*p, j->f); /* UTF-8 passes through */

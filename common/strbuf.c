@@ -75,7 +75,7 @@ int fs__strbuf_printf(fs__strbuf *b, const char *fmt, ...) {
   return 0;
 }
 
-size_t fs__json_escape(unsigned char c, int flags, char esc[FS_JSON_ESC_MAX]) {
+size_t fs__json_escape(unsigned char c, char esc[FS_JSON_ESC_MAX]) {
   char two = 0;
 
   switch (c) {
@@ -95,10 +95,10 @@ size_t fs__json_escape(unsigned char c, int flags, char esc[FS_JSON_ESC_MAX]) {
     two = 't';
     break;
   case '\b':
-    two = (flags & FS_JSON_ESC_BF) ? 'b' : 0;
+    two = 'b';
     break;
   case '\f':
-    two = (flags & FS_JSON_ESC_BF) ? 'f' : 0;
+    two = 'f';
     break;
   default:
     break;
@@ -123,7 +123,7 @@ int fs__strbuf_json_str(fs__strbuf *b, const char *s) {
     return fs__strbuf_append(b, "null", 4);
   rc = fs__strbuf_append(b, "\"", 1);
   for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
-    n = fs__json_escape(*p, 0, esc);
+    n = fs__json_escape(*p, esc);
     rc = n ? fs__strbuf_append(b, esc, n) : fs__strbuf_append(b, (const char *)p, 1);
   }
   if (rc == 0)

@@ -25,14 +25,12 @@ int fs__strbuf_append(fs__strbuf *b, const char *s, size_t n);
 /* THE JSON string escaper (RFC 8259), shared by every JSON writer.  Writes
  * the escape of byte c into esc (NUL-terminated) and returns its length
  * (2..6), or returns 0 if c stands for itself (UTF-8 bytes and DEL do).
- * Quote, backslash, \n \r \t get two-character escapes, other controls
- * \u00XX; with FS_JSON_ESC_BF \b and \f get \b \f instead of \u0008
- * \u000c (client/json.h writes those; this builder does not). */
+ * Quote, backslash, \b \f \n \r \t get two-character escapes, other
+ * controls \u00XX. */
 #define FS_JSON_ESC_MAX 7 /* bytes of esc */
-#define FS_JSON_ESC_BF 1  /* flag: short escapes for \b and \f */
-size_t fs__json_escape(unsigned char c, int flags, char esc[FS_JSON_ESC_MAX]);
-/* Appends s as a JSON string literal (quotes, fs__json_escape with no
- * flags; UTF-8 kept). NULL -> null. */
+size_t fs__json_escape(unsigned char c, char esc[FS_JSON_ESC_MAX]);
+/* Appends s as a JSON string literal (quotes, fs__json_escape; UTF-8
+ * kept). NULL -> null. */
 int fs__strbuf_json_str(fs__strbuf *b, const char *s);
 /* Appends s padded with spaces to `width` display columns (CJK wide
  * characters count 2); longer text is cut at a character boundary. */
