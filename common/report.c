@@ -649,6 +649,12 @@ static const rcol visits_cols[] = {
     {"met", C_INT},   {"missed", C_INT}, {"done", C_INT},      {"overdue", C_INT},
     {"compliance", C_PCT}};
 
+/* The same columns, grouped by team. */
+static const rcol teams_cols[] = {
+    {"team", C_TEXT}, {"grade", C_TEXT}, {"customers", C_INT}, {"due", C_INT},
+    {"met", C_INT},   {"missed", C_INT}, {"done", C_INT},      {"overdue", C_INT},
+    {"compliance", C_PCT}};
+
 static int visits_row(rsec *s, const char *rep, const char *grade, const int64_t *n) {
   rcell *row = sec_row(s);
   int rc;
@@ -796,6 +802,79 @@ static int vday_cmp(const void *a, const void *b) {
   return x->day < y->day ? -1 : x->day > y->day;
 }
 
+/* Adds every counter of b to a. */
+static void acc_add(racc *a, const racc *b) {
+  for (int j = 0; j < NCOUNT; j++)
+    a->n[j] += b->n[j];
+}
+
+/* The rows of one rep, team or the whole scope (code "*"): one per grade
+ * it had customers in, then its "*" row with each customer once (V_UNIQ);
+ * the scope's "*" row is written even with no customers. */
+static int visits_group(rsec *s, const char *code, const int64_t *n) {
+  int64_t sum[V_N] = {0};
+  int rc = 0;
+  for (int g = 0; g < LOST_G && rc == 0; g++) {
+    const int64_t *ng = &n[g * V_N];
+    if (ng[V_CUST] == 0)
+      continue;
+    for (int j = 0; j < V_N; j++)
+      sum[j] += ng[j];
+    rc = visits_row(s, code, fs__grades[g], ng);
+  }
+  sum[V_CUST] = n[V_UNIQ];
+  if (rc == 0 && (sum[V_CUST] || strcmp(code, "*") == 0))
+    rc = visits_row(s, code, "*", sum);
+  return rc;
+}
+
+/* Section "teams": the reps' counters summed per team, a team being a
+ * manager and the staff whose manager they are (fs__report_team).  A card
+ * has one owner, so the reps' "*" customers add up.  Staff the store does
+ * not know, or with no manager who are not managers, belong to no team;
+ * no section if nobody has one. */
+static int visits_teams(rpt *r, const raccs *reps) {
+  sqlite3_stmt *st = NULL;
+  raccs teams = {0};
+  int rc, src;
+  rsec *s;
+
+  rc = prep(r, "SELECT code, role, manager FROM staff", &st);
+  if (rc)
+    return rc;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *code = col_text(st, 0), *role = col_text(st, 1), *mgr = col_text(st, 2);
+    racc key, *rep, *t;
+    if (code == NULL)
+      continue;
+    snprintf(key.code, sizeof(key.code), "%s", code);
+    rep = reps->n ? bsearch(&key, reps->a, (size_t)reps->n, sizeof(*reps->a), acc_cmp) : NULL;
+    if (rep == NULL)
+      continue;
+    if (mgr == NULL || mgr[0] == '\0')
+      mgr = role && strcmp(role, "manager") == 0 ? code : NULL;
+    if (mgr == NULL)
+      continue;
+    t = accs_get(&teams, mgr);
+    if (t == NULL) {
+      src = SQLITE_NOMEM;
+      break;
+    }
+    acc_add(t, rep);
+  }
+  rc = src == SQLITE_NOMEM ? FS_ENOMEM : step_end(r, src);
+  sqlite3_finalize(st);
+  if (rc == 0 && teams.n) {
+    accs_sort(&teams);
+    s = sec_add(r, "teams", "Cadence compliance per team (a manager and their staff)",
+                teams_cols, 9);
+    for (int i = 0; i < teams.n && rc == 0; i++)
+      rc = visits_group(s, teams.a[i].code, teams.a[i].n);
+  }
+  free(teams.a);
+  return rc;
+}
+
 static int gchg_cmp(const void *a, const void *b) {
   const gchg *x = a, *y = b;
   if (x->c != y->c)
@@ -860,11 +939,11 @@ static int report_visits(rpt *r) {
   vday *vd = NULL;
   gchg *gc = NULL;
   size_t nvd = 0, capvd = 0, ngc = 0, k = 0, kg = 0;
-  int64_t tot[NGRADES][V_N], uniq = 0, *days = NULL;
+  racc all;
+  int64_t *days = NULL;
   int cad[NGRADES], src, rc;
   rsec *s;
 
-  memset(tot, 0, sizeof(tot));
   /* Grades whose cadence does not depend on the date (all but delivered,
    * whose window is calendar months after the delivery). */
   for (int g = 0; g < NGRADES; g++)
@@ -945,7 +1024,6 @@ static int report_visits(rpt *r) {
       goto out;
     }
     a->n[V_UNIQ]++;
-    uniq++;
     for (int g = 0; g < LOST_G; g++)
       if (held & (1u << g))
         a->n[g * V_N + V_CUST]++;
@@ -966,35 +1044,15 @@ static int report_visits(rpt *r) {
   }
   accs_sort(&accs);
   s = sec_add(r, "compliance", "Cadence compliance per rep and grade", visits_cols, 9);
+  memset(&all, 0, sizeof(all));
   for (int i = 0; i < accs.n && rc == 0; i++) {
-    int64_t sum[V_N] = {0};
-    for (int g = 0; g < LOST_G && rc == 0; g++) {
-      int64_t *n = &accs.a[i].n[g * V_N];
-      if (n[V_CUST] == 0)
-        continue;
-      for (int j = 0; j < V_N; j++) {
-        sum[j] += n[j];
-        tot[g][j] += n[j];
-      }
-      rc = visits_row(s, accs.a[i].code, fs__grades[g], n);
-    }
-    sum[V_CUST] = accs.a[i].n[V_UNIQ];
-    if (rc == 0 && sum[V_CUST])
-      rc = visits_row(s, accs.a[i].code, "*", sum);
+    rc = visits_group(s, accs.a[i].code, accs.a[i].n);
+    acc_add(&all, &accs.a[i]);
   }
-  {
-    int64_t all[V_N] = {0};
-    for (int g = 0; g < LOST_G && rc == 0; g++) {
-      if (tot[g][V_CUST] == 0)
-        continue;
-      for (int j = 0; j < V_N; j++)
-        all[j] += tot[g][j];
-      rc = visits_row(s, "*", fs__grades[g], tot[g]);
-    }
-    all[V_CUST] = uniq;
-    if (rc == 0)
-      rc = visits_row(s, "*", "*", all);
-  }
+  if (rc == 0)
+    rc = visits_group(s, "*", all.n);
+  if (rc == 0)
+    rc = visits_teams(r, &accs);
 out:
   sqlite3_finalize(st);
   free(days);

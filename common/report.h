@@ -73,6 +73,11 @@
  *     compliance  met / due in percent (100 when nothing was due).
  *   Columns: rep, grade, customers, due, met, missed, done, overdue,
  *   compliance.
+ *   Section "teams": the same counts summed per team (team, grade, ...): a
+ *   team is a manager and the staff whose manager they are (the staff
+ *   table; fs__report_team), within the owner filter.  Cards of staff with
+ *   no team (no manager, not a manager, or unknown to this store) appear
+ *   only under "compliance"; no section if no rep has a team.
  *   Example (C, 14 days, period 2026-03-01..31, last contact 02-20): d =
  *   03-06, contact 03-04 -> met, s = 03-04; d = 03-18, no contact until
  *   03-25 -> missed, s = 03-18; d = 04-01 > to: stop.  due 2, met 1; next

@@ -232,7 +232,7 @@ static const char *run(fixture *fx, const char *name, const char *const *owners)
  *   done 2; next due 04-01: not overdue.
  * C7 created after --to, C9 deleted: not counted.
  * "customers" counts a card under each grade it held in the period, once
- * in the "*" rows. */
+ * in the "*" rows.  Section "teams": M01 = A01 + A02, M02 = B01. */
 static const char visits_all[] =
     "section,rep,grade,customers,due,met,missed,done,overdue,compliance\n"
     "compliance,A01,O,1,2,0,2,0,1,0.0\n"
@@ -252,7 +252,18 @@ static const char visits_all[] =
     "compliance,*,B,2,6,5,1,5,0,83.3\n"
     "compliance,*,C,3,2,0,2,1,0,0.0\n"
     "compliance,*,delivered,1,2,0,2,0,1,0.0\n"
-    "compliance,*,*,7,41,10,31,13,3,24.4\n";
+    "compliance,*,*,7,41,10,31,13,3,24.4\n"
+    "\n"
+    "section,team,grade,customers,due,met,missed,done,overdue,compliance\n"
+    "teams,M01,O,1,2,0,2,0,1,0.0\n"
+    "teams,M01,A,3,15,3,12,5,1,20.0\n"
+    "teams,M01,B,2,6,5,1,5,0,83.3\n"
+    "teams,M01,C,2,1,0,1,1,0,0.0\n"
+    "teams,M01,delivered,1,2,0,2,0,1,0.0\n"
+    "teams,M01,*,6,26,8,18,11,3,30.8\n"
+    "teams,M02,A,1,14,2,12,2,0,14.3\n"
+    "teams,M02,C,1,1,0,1,0,0,0.0\n"
+    "teams,M02,*,1,15,2,13,2,0,13.3\n";
 
 static void test_visits(void **state) {
   fixture *fx = *state;
@@ -268,7 +279,13 @@ static void test_visits(void **state) {
                       "compliance,*,B,1,4,4,0,4,0,100.0\n"
                       "compliance,*,C,1,0,0,0,0,0,100.0\n"
                       "compliance,*,delivered,1,2,0,2,0,1,0.0\n"
-                      "compliance,*,*,2,6,4,2,4,1,66.7\n");
+                      "compliance,*,*,2,6,4,2,4,1,66.7\n"
+                      "\n"
+                      "section,team,grade,customers,due,met,missed,done,overdue,compliance\n"
+                      "teams,M01,B,1,4,4,0,4,0,100.0\n"
+                      "teams,M01,C,1,0,0,0,0,0,100.0\n"
+                      "teams,M01,delivered,1,2,0,2,0,1,0.0\n"
+                      "teams,M01,*,2,6,4,2,4,1,66.7\n");
 }
 
 /* Lost and reopened: Z01's R is C from 01-01, lost 02-10, reopened on
@@ -309,7 +326,11 @@ static void test_visits_reopened(void **state) {
                       "compliance,Z01,B,1,2,1,1,2,0,50.0\n"
                       "compliance,Z01,*,1,2,1,1,2,0,50.0\n"
                       "compliance,*,B,1,2,1,1,2,0,50.0\n"
-                      "compliance,*,*,1,2,1,1,2,0,50.0\n");
+                      "compliance,*,*,1,2,1,1,2,0,50.0\n"
+                      "\n"
+                      "section,team,grade,customers,due,met,missed,done,overdue,compliance\n"
+                      "teams,M01,B,1,2,1,1,2,0,50.0\n"
+                      "teams,M01,*,1,2,1,1,2,0,50.0\n");
   /* Up to 03-28: the 03-30 visit is outside, so done 1, and from the
    * last contact 03-20 B was due 03-27: overdue. */
   {
@@ -698,7 +719,11 @@ static void test_default_period(void **state) {
     assert_memory_equal(fx->out.s, head, strlen(head));
     assert_non_null(strstr(fx->out.s, "{\"rep\":\"*\",\"grade\":\"*\",\"customers\":7,"
                                       "\"due\":41,\"met\":10,\"missed\":31,\"done\":13,"
-                                      "\"overdue\":3,\"compliance\":24.4}]}\n"));
+                                      "\"overdue\":3,\"compliance\":24.4}],"));
+    assert_non_null(strstr(fx->out.s, "\"teams\":[{\"team\":\"M01\",\"grade\":\"O\","));
+    assert_non_null(strstr(fx->out.s, "{\"team\":\"M02\",\"grade\":\"*\",\"customers\":1,"
+                                      "\"due\":15,\"met\":2,\"missed\":13,\"done\":2,"
+                                      "\"overdue\":0,\"compliance\":13.3}]}\n"));
   }
 }
 
