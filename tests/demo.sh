@@ -198,7 +198,7 @@ else
 fi
 section "6c. Central reports from the daemon's store"
 if have "$fsd" report; then
-  for r in ranking showroom; do
+  for r in visits ranking showroom; do
     run "$fsd" report "$r" --data "$central" || echo "(report $r failed)"
   done
 else
