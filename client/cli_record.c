@@ -166,6 +166,7 @@ static void show_human(fs_record *rec) {
     if (lw > w)
       w = lw;
   }
+  /* id, owner and author are checked ids and staff codes: safe as they are. */
   printf("%s %s  (owner %s, author %s)\n", kd->name, fs_record_id(rec), fs_record_owner(rec),
          fs_record_author(rec));
   for (int i = 0; i < kd->nfields; i++) {
@@ -178,7 +179,9 @@ static void show_human(fs_record *rec) {
     }
     printf("  ");
     fs__print_padded(stdout, f->label, w);
-    printf("  %s\n", v ? v : "-");
+    printf("  ");
+    fs__print_text(stdout, v ? v : "-", (int)w + 4);
+    printf("\n");
   }
 }
 

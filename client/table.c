@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fs_errno.h"
+#include "utf8.h"
 
 struct fs_table {
   int ncols;
@@ -14,85 +15,6 @@ struct fs_table {
   size_t width[FS_TABLE_MAX_COLS];
 };
 
-/* East Asian Wide (W) and Fullwidth (F) ranges, from Unicode's
- * EastAsianWidth.txt, coarsened to blocks; sorted. */
-static const struct {
-  unsigned lo, hi;
-} wide[] = {
-    {0x1100, 0x115f},   {0x231a, 0x231b},   {0x2329, 0x232a},   {0x23e9, 0x23ec},
-    {0x2e80, 0x303e},   {0x3041, 0x33ff},   {0x3400, 0x4dbf},   {0x4e00, 0x9fff},
-    {0xa000, 0xa4cf},   {0xa960, 0xa97f},   {0xac00, 0xd7a3},   {0xf900, 0xfaff},
-    {0xfe10, 0xfe19},   {0xfe30, 0xfe6f},   {0xff00, 0xff60},   {0xffe0, 0xffe6},
-    {0x16fe0, 0x18cff}, {0x1b000, 0x1b2ff}, {0x1f004, 0x1f004}, {0x1f0cf, 0x1f0cf},
-    {0x1f18e, 0x1f18e}, {0x1f191, 0x1f19a}, {0x1f200, 0x1f251}, {0x1f300, 0x1f64f},
-    {0x1f680, 0x1f6ff}, {0x1f900, 0x1f9ff}, {0x1fa70, 0x1faff}, {0x20000, 0x2fffd},
-    {0x30000, 0x3fffd},
-};
-
-int fs__cp_width(unsigned cp) {
-  size_t lo = 0, hi = sizeof(wide) / sizeof(wide[0]);
-
-  if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-    return 0;
-  /* Combining marks and zero-width characters. */
-  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) ||
-      (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0x20d0 && cp <= 0x20ff))
-    return 0;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (cp < wide[mid].lo)
-      hi = mid;
-    else if (cp > wide[mid].hi)
-      lo = mid + 1;
-    else
-      return 2;
-  }
-  return 1;
-}
-
-/* Decodes one UTF-8 sequence at s; returns its length (1 for a bad byte,
- * with *cp = 0xfffd). */
-static size_t utf8_next(const unsigned char *s, unsigned *cp) {
-  unsigned c = s[0];
-  size_t n;
-
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  if (c >= 0xc2 && c < 0xe0)
-    n = 2, c &= 0x1f;
-  else if (c >= 0xe0 && c < 0xf0)
-    n = 3, c &= 0x0f;
-  else if (c >= 0xf0 && c < 0xf5)
-    n = 4, c &= 0x07;
-  else {
-    *cp = 0xfffd;
-    return 1;
-  }
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xc0) != 0x80) {
-      *cp = 0xfffd;
-      return 1;
-    }
-    c = (c << 6) | (s[i] & 0x3f);
-  }
-  *cp = c;
-  return n;
-}
-
-size_t fs__display_width(const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t w = 0;
-  unsigned cp;
-
-  while (p && *p) {
-    p += utf8_next(p, &cp);
-    w += (size_t)fs__cp_width(cp);
-  }
-  return w;
-}
-
 /* Copy of s fit for one cell: whitespace controls become spaces, cut to
  * FS_TABLE_CELL_MAX columns. */
 static char *cell_copy(const char *s) {
@@ -100,26 +22,29 @@ static char *cell_copy(const char *s) {
   size_t len = strlen((const char *)p), w = 0, j = 0;
   int cut = fs__display_width((const char *)p) > FS_TABLE_CELL_MAX;
   char *out = malloc(len + 4);
-  unsigned cp;
+  uint32_t cp;
 
   if (out == NULL)
     return NULL;
-  while (*p) {
-    size_t n = utf8_next(p, &cp);
-    int cw = cp < 0x20 ? 1 : fs__cp_width(cp);
+  while (len > 0) {
+    size_t n = fs__utf8_next(p, len, &cp);
+    int ctl = fs__cp_is_control(cp), bad = cp == 0xfffd && n == 1;
+    int cw = ctl || bad ? 1 : fs__cp_width(cp);
     if (cut && w + (size_t)cw > FS_TABLE_CELL_MAX - 3) {
       memcpy(out + j, "...", 3);
       j += 3;
       break;
     }
-    if (cp < 0x20) {
-      out[j++] = ' ';
+    /* utf8.h: never a control character (nor a stray byte) on a terminal. */
+    if (ctl || bad) {
+      out[j++] = ctl ? ' ' : '?';
     } else {
       memcpy(out + j, p, n);
       j += n;
     }
     w += (size_t)cw;
     p += n;
+    len -= n;
   }
   out[j] = '\0';
   return out;
@@ -207,6 +132,26 @@ void fs__print_padded(FILE *f, const char *s, size_t width) {
   fputs(s, f);
   for (; w < width; w++)
     fputc(' ', f);
+}
+
+void fs__print_text(FILE *f, const char *s, int indent) {
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  size_t len = strlen((const char *)p);
+  uint32_t cp;
+
+  while (len > 0) {
+    size_t n = fs__utf8_next(p, len, &cp);
+    if (cp == '\n' && indent >= 0)
+      fprintf(f, "\n%*s", indent, "");
+    else if (fs__cp_is_control(cp))
+      fputc(' ', f);
+    else if (cp == 0xfffd && n == 1)
+      fputc('?', f);
+    else
+      fwrite(p, 1, n, f);
+    p += n;
+    len -= n;
+  }
 }
 
 void fs__table_print(const fs_table *t, FILE *f) {

@@ -12,16 +12,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "utf8.h" /* fs__display_width for callers that align by hand */
+
 #define FS_TABLE_MAX_COLS 16
 #define FS_TABLE_CELL_MAX 40
 
 typedef struct fs_table fs_table;
 
-/* Display columns of one code point: 0 (controls, combining marks),
- * 1, or 2 (East Asian Wide and Fullwidth). */
-int fs__cp_width(unsigned cp);
-/* Display columns of a UTF-8 string (invalid bytes count 1 each). */
-size_t fs__display_width(const char *s);
 
 /* ncols 1..FS_TABLE_MAX_COLS headers (copied).  FS_EINVAL, FS_ENOMEM. */
 int fs__table_new(int ncols, const char *const *headers, size_t max_rows, fs_table **out);
@@ -33,6 +30,11 @@ size_t fs__table_rows(const fs_table *t);
  * display width (no trailing blanks). */
 void fs__table_print(const fs_table *t, FILE *f);
 void fs__table_free(fs_table *t); /* takes NULL */
+
+/* Prints text for a terminal (common/utf8.h): control characters as
+ * spaces, stray bytes as '?'; with indent >= 0 a newline is kept and the
+ * next line indented by that many spaces (multi-line notes in a card). */
+void fs__print_text(FILE *f, const char *s, int indent);
 
 /* CSV (RFC 4180): fields holding a comma, double quote, CR or LF are put in
  * double quotes with inner quotes doubled; records end in CRLF.  Cells are

@@ -24,6 +24,7 @@
 #include "fs_errno.h"
 #include "id.h"
 #include "model.h"
+#include "utf8.h"
 
 const char *const fs__report_names[] = {"visits",   "funnel",   "lost", "ranking",
                                         "showroom", "activity", NULL};
@@ -197,11 +198,11 @@ static int render_table(rpt *r, fs__strbuf *out) {
     if (w == NULL)
       return FS_ENOMEM;
     for (int j = 0; j < s->ncols; j++)
-      w[j] = fs__utf8_width(s->cols[j].name, strlen(s->cols[j].name));
+      w[j] = (int)fs__display_width(s->cols[j].name);
     for (size_t i = 0; i < s->nrows; i++)
       for (int j = 0; j < s->ncols; j++) {
         const char *t = cell_str(&s->cols[j], &s->cells[i * (size_t)s->ncols + j], buf);
-        int tw = fs__utf8_width(t, strlen(t));
+        int tw = (int)fs__display_width(t);
         if (tw > w[j])
           w[j] = tw;
       }
@@ -211,7 +212,7 @@ static int render_table(rpt *r, fs__strbuf *out) {
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
       for (int j = 0; j < s->ncols && rc == 0; j++) {
         const char *t = s->cols[j].name;
-        int tw = fs__utf8_width(t, strlen(t)), last = j == s->ncols - 1;
+        int tw = (int)fs__display_width(t), last = j == s->ncols - 1;
         if (j)
           rc = fs__strbuf_append(out, "  ", 2);
         if (pass == 1) {
@@ -220,7 +221,7 @@ static int render_table(rpt *r, fs__strbuf *out) {
         } else if (s->cols[j].type != C_TEXT) {
           rc = fs__strbuf_printf(out, "%*s%s", w[j] - tw, "", t);
         } else {
-          rc = last ? fs__strbuf_append(out, t, strlen(t)) : fs__strbuf_pad(out, t, w[j]);
+          rc = fs__strbuf_pad(out, t, last ? -1 : w[j]);
         }
       }
       if (rc == 0)
@@ -238,7 +239,7 @@ static int render_table(rpt *r, fs__strbuf *out) {
         if (col->type != C_TEXT)
           rc = fs__strbuf_printf(out, "%*s", w[j], t);
         else
-          rc = last ? fs__strbuf_append(out, t, strlen(t)) : fs__strbuf_pad(out, t, w[j]);
+          rc = fs__strbuf_pad(out, t, last ? -1 : w[j]);
       }
       if (rc == 0)
         rc = fs__strbuf_append(out, "\n", 1);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fs_errno.h"
+#include "utf8.h"
 
 void fs__strbuf_init(fs__strbuf *b, size_t max) {
   memset(b, 0, sizeof(*b));
@@ -131,78 +132,27 @@ int fs__strbuf_json_str(fs__strbuf *b, const char *s) {
   return rc;
 }
 
-/* Decodes one UTF-8 sequence; returns its length (1 for invalid bytes). */
-static size_t utf8_next(const unsigned char *p, size_t n, uint32_t *cp) {
-  if (p[0] < 0x80) {
-    *cp = p[0];
-    return 1;
-  }
-  if ((p[0] & 0xE0) == 0xC0 && n >= 2 && (p[1] & 0xC0) == 0x80) {
-    *cp = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
-    return 2;
-  }
-  if ((p[0] & 0xF0) == 0xE0 && n >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
-    *cp =
-        ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-    return 3;
-  }
-  if ((p[0] & 0xF8) == 0xF0 && n >= 4 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
-      (p[3] & 0xC0) == 0x80) {
-    *cp = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
-          ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
-    return 4;
-  }
-  *cp = 0xFFFD;
-  return 1;
-}
-
-static int cp_width(uint32_t c) {
-  if (c == 0)
-    return 0;
-  if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) ||
-      (c >= 0xFE00 && c <= 0xFE0F))
-    return 0;
-  /* East Asian Wide (W) and Fullwidth (F) blocks. */
-  if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
-      (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
-      (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
-      (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
-      (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
-      (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
-      (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD))
-    return 2;
-  return 1;
-}
-
-int fs__utf8_width(const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
-  int w = 0;
-  while (n > 0) {
-    uint32_t cp;
-    size_t k = utf8_next(p, n, &cp);
-    w += cp_width(cp);
-    p += k;
-    n -= k;
-  }
-  return w;
-}
-
 int fs__strbuf_pad(fs__strbuf *b, const char *s, int width) {
   const unsigned char *p = (const unsigned char *)(s ? s : "");
   size_t n = strlen((const char *)p), used = 0;
-  int w = 0, rc;
+  int w = 0, rc = 0;
 
-  /* Take whole characters while they fit. */
-  while (used < n) {
+  /* Whole characters while they fit, each shown as utf8.h says. */
+  while (used < n && rc == 0) {
     uint32_t cp;
-    size_t k = utf8_next(p + used, n - used, &cp);
-    int cw = cp_width(cp);
-    if (w + cw > width)
+    size_t k = fs__utf8_next(p + used, n - used, &cp);
+    int ctl = fs__cp_is_control(cp), cw = ctl ? 1 : fs__cp_width(cp);
+    if (width >= 0 && w + cw > width)
       break;
+    if (ctl)
+      rc = fs__strbuf_append(b, " ", 1);
+    else if (cp == 0xfffd && k == 1)
+      rc = fs__strbuf_append(b, "?", 1);
+    else
+      rc = fs__strbuf_append(b, (const char *)p + used, k);
     w += cw;
     used += k;
   }
-  rc = fs__strbuf_append(b, (const char *)p, used);
   while (rc == 0 && w < width) {
     rc = fs__strbuf_append(b, " ", 1);
     w++;

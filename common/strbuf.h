@@ -32,12 +32,11 @@ size_t fs__json_escape(unsigned char c, char esc[FS_JSON_ESC_MAX]);
 /* Appends s as a JSON string literal (quotes, fs__json_escape; UTF-8
  * kept). NULL -> null. */
 int fs__strbuf_json_str(fs__strbuf *b, const char *s);
-/* Appends s padded with spaces to `width` display columns (CJK wide
- * characters count 2); longer text is cut at a character boundary. */
+/* Appends s for a terminal (common/utf8.h: control characters as spaces,
+ * stray bytes as '?') padded with spaces to `width` display columns
+ * (CJK wide characters count 2; fs__display_width); longer text is cut at
+ * a character boundary.  width < 0: the whole text, unpadded. */
 int fs__strbuf_pad(fs__strbuf *b, const char *s, int width);
-/* Display width of UTF-8 text in terminal columns (East Asian wide and
- * fullwidth = 2, combining = 0, others 1).  Invalid bytes count 1. */
-int fs__utf8_width(const char *s, size_t n);
 /* Hands the text to the caller (malloc'd; "" if empty) and resets b. */
 char *fs__strbuf_take(fs__strbuf *b);
 

@@ -55,7 +55,7 @@ id() {
 }
 
 "$bin" init --staff A01 --slot 1 --device 3 >/dev/null
-ctl=$(printf 'Ctl\b\f\001\037\t\n"q\\ 中文, x')
+ctl=$(printf 'Ctl\b\f\001\037\t\n"q\\ 中文, x\033[31m\177\302\233')
 c1=$(id customer add --name "$ctl" --grade B --phone "1,2" --address '"上海" \path')
 c2=$(id customer add --name "北京宏达物流有限公司" --grade A --phone 010-1234)
 id customer add --name "Plain Co" --grade C >/dev/null

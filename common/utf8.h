@@ -1,0 +1,35 @@
+/* utf8.h - decoding and terminal display of UTF-8 text, for every human
+ * output (the CLI's tables and cards, the reports, the daemon's admin
+ * listings).  Independent of the locale: the width table is built in.
+ *
+ * Text in records is any valid UTF-8 (common/validate.c), control
+ * characters included, and it may come from another person's device.
+ * Human output therefore never writes a control character (C0, DEL, C1)
+ * as it is: an escape sequence in a customer's name must not drive the
+ * manager's terminal.  It shows a control character as a space and a byte
+ * that is not UTF-8 as '?', one column each.  --json and --csv keep text
+ * whole (escaped/quoted).
+ * Nothing here allocates. */
+#ifndef FS_UTF8_H
+#define FS_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes one UTF-8 sequence at s (n > 0 bytes available); returns its
+ * length.  An invalid or truncated sequence (overlong lead bytes C0/C1,
+ * leads above F4, a missing continuation) is one byte with *cp = U+FFFD. */
+size_t fs__utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* 1 for a control character: C0 (below U+0020), DEL, C1 (U+0080..U+009F). */
+int fs__cp_is_control(uint32_t cp);
+
+/* Display columns of one code point: 0 (controls, combining marks,
+ * zero-width characters), 1, or 2 (East Asian Wide and Fullwidth). */
+int fs__cp_width(uint32_t cp);
+
+/* Display columns of a NUL-terminated UTF-8 string as human output shows
+ * it (a control character or a stray byte: 1); NULL is 0. */
+size_t fs__display_width(const char *s);
+
+#endif
