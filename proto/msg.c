@@ -296,20 +296,22 @@ static int rd_bin(rd *r, size_t max, const uint8_t **p, size_t *len) {
   return 0;
 }
 
-/* An array header of at most max elements; each element needs at least
- * min_elem bytes, so a count the input cannot hold is refused before the
- * caller allocates for it. */
-static int rd_array(rd *r, uint32_t *n, uint32_t max, size_t min_elem) {
+/* A container header: fix .. fix + 15 (count in the low nibble), or tag16
+ * / tag16 + 1 followed by a 16 / 32-bit count.  At most max entries; each
+ * needs at least min_elem bytes, so a count the input cannot hold is
+ * refused before the caller allocates for it. */
+static int rd_container(rd *r, uint8_t fix, uint8_t tag16, uint32_t *n, uint32_t max,
+                        size_t min_elem) {
   uint8_t b;
   uint64_t x;
   int rc = rd_byte(r, &b);
 
   if (rc)
     return rc;
-  if (b >= 0x90 && b <= 0x9f)
+  if (b >= fix && b <= fix + 0x0f)
     x = b & 0x0f;
-  else if (b == 0xdc || b == 0xdd)
-    rc = rd_be(r, b == 0xdc ? 2 : 4, &x);
+  else if (b == tag16 || b == tag16 + 1)
+    rc = rd_be(r, b == tag16 ? 2 : 4, &x);
   else
     return FS_EPROTO;
   if (rc)
@@ -322,6 +324,11 @@ static int rd_array(rd *r, uint32_t *n, uint32_t max, size_t min_elem) {
   return 0;
 }
 
+/* An array header of at most max elements of at least min_elem bytes. */
+static int rd_array(rd *r, uint32_t *n, uint32_t max, size_t min_elem) {
+  return rd_container(r, 0x90, 0xdc, n, max, min_elem);
+}
+
 /* An array that must have exactly n elements (positional records). */
 static int rd_tuple(rd *r, uint32_t n) {
   uint32_t got;
@@ -332,27 +339,9 @@ static int rd_tuple(rd *r, uint32_t n) {
   return rc;
 }
 
+/* A map header of at most max pairs (a pair is at least 2 bytes). */
 static int rd_map(rd *r, uint32_t *n, uint32_t max) {
-  uint8_t b;
-  uint64_t x;
-  int rc = rd_byte(r, &b);
-
-  if (rc)
-    return rc;
-  if (b >= 0x80 && b <= 0x8f)
-    x = b & 0x0f;
-  else if (b == 0xde || b == 0xdf)
-    rc = rd_be(r, b == 0xde ? 2 : 4, &x);
-  else
-    return FS_EPROTO;
-  if (rc)
-    return rc;
-  if (x > max)
-    return FS_EOVERFLOW;
-  if (x * 2 > rd_left(r))
-    return FS_ETRUNC;
-  *n = (uint32_t)x;
-  return 0;
+  return rd_container(r, 0x80, 0xde, n, max, 2);
 }
 
 static int rd_advance(rd *r, uint64_t n) {
