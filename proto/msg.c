@@ -23,9 +23,9 @@ _Static_assert(FS_MSG_MAX_BYTES + 16u <= FS_FRAME_MAX_DEFAULT,
                "a message plus its AEAD tag must fit one frame");
 
 static const char *const type_names[FS_MSG_TYPE_MAX + 1] = {
-    NULL,         "HELLO",  "WELCOME", "PUSH",   "PUSH_RESULT",  "PULL",
-    "PULL_BATCH", "CHECKPOINT", "NOTIFY", "EVICT", "WIPE", "ERROR", "ADMIN",
-    "ADMIN_RESULT", "CONFLICTS", "NOTICE", "PING", "PONG", "BYE"};
+    NULL,         "HELLO",  "WELCOME", "PUSH", "PUSH_RESULT", "PULL",  "PULL_BATCH",
+    "CHECKPOINT", "NOTIFY", "EVICT",   "WIPE", "ERROR",       "ADMIN", "ADMIN_RESULT",
+    "CONFLICTS",  "NOTICE", "PING",    "PONG", "BYE"};
 
 const char *fs__msg_type_name(int type) {
   if (type < 1 || type > FS_MSG_TYPE_MAX)
@@ -93,7 +93,9 @@ typedef struct rd {
   const uint8_t *end;
 } rd;
 
-static size_t rd_left(const rd *r) { return (size_t)(r->end - r->p); }
+static size_t rd_left(const rd *r) {
+  return (size_t)(r->end - r->p);
+}
 
 /* Reads an n-byte big-endian number (n <= 8). */
 static int rd_be(rd *r, size_t n, uint64_t *v) {
@@ -135,9 +137,15 @@ static int rd_intraw(rd *r, uint64_t *u, int *neg) {
     return 0;
   }
   switch (b) {
-  case 0xcc: case 0xcd: case 0xce: case 0xcf:
+  case 0xcc:
+  case 0xcd:
+  case 0xce:
+  case 0xcf:
     return rd_be(r, (size_t)1 << (b - 0xcc), u);
-  case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+  case 0xd0:
+  case 0xd1:
+  case 0xd2:
+  case 0xd3: {
     size_t n = (size_t)1 << (b - 0xd0);
     rc = rd_be(r, n, &x);
     if (rc)
@@ -374,31 +382,49 @@ static int rd_skip(rd *r, int depth) {
     goto elems;
   }
   switch (b) {
-  case 0xc4: case 0xc5: case 0xc6: /* bin */
+  case 0xc4:
+  case 0xc5:
+  case 0xc6: /* bin */
     rc = rd_be(r, (size_t)1 << (b - 0xc4), &n);
     return rc ? rc : rd_advance(r, n);
-  case 0xc7: case 0xc8: case 0xc9: /* ext: length, type byte, data */
+  case 0xc7:
+  case 0xc8:
+  case 0xc9: /* ext: length, type byte, data */
     rc = rd_be(r, (size_t)1 << (b - 0xc7), &n);
     return rc ? rc : rd_advance(r, n + 1);
   case 0xca:
     return rd_advance(r, 4);
   case 0xcb:
     return rd_advance(r, 8);
-  case 0xcc: case 0xcd: case 0xce: case 0xcf:
+  case 0xcc:
+  case 0xcd:
+  case 0xce:
+  case 0xcf:
     return rd_advance(r, (uint64_t)1 << (b - 0xcc));
-  case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+  case 0xd0:
+  case 0xd1:
+  case 0xd2:
+  case 0xd3:
     return rd_advance(r, (uint64_t)1 << (b - 0xd0));
-  case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: /* fixext */
+  case 0xd4:
+  case 0xd5:
+  case 0xd6:
+  case 0xd7:
+  case 0xd8: /* fixext */
     return rd_advance(r, ((uint64_t)1 << (b - 0xd4)) + 1);
-  case 0xd9: case 0xda: case 0xdb: /* str */
+  case 0xd9:
+  case 0xda:
+  case 0xdb: /* str */
     rc = rd_be(r, (size_t)1 << (b - 0xd9), &n);
     return rc ? rc : rd_advance(r, n);
-  case 0xdc: case 0xdd:
+  case 0xdc:
+  case 0xdd:
     rc = rd_be(r, b == 0xdc ? 2 : 4, &n);
     if (rc)
       return rc;
     goto elems;
-  case 0xde: case 0xdf:
+  case 0xde:
+  case 0xdf:
     rc = rd_be(r, b == 0xde ? 2 : 4, &n);
     if (rc)
       return rc;
@@ -507,8 +533,8 @@ static int pk_change(pk_t *pk, const fs_change *c) {
   unsigned char seen[FS_MSG_MAX_FIELDS] = {0};
   int rc;
 
-  if (kd == NULL || (c->op != FS_OP_UPSERT && c->op != FS_OP_DELETE) ||
-      c->nfields < 0 || (c->nfields > 0 && c->fields == NULL))
+  if (kd == NULL || (c->op != FS_OP_UPSERT && c->op != FS_OP_DELETE) || c->nfields < 0 ||
+      (c->nfields > 0 && c->fields == NULL))
     return FS_EINVAL;
   if (c->nfields > FS_MSG_MAX_FIELDS)
     return FS_EOVERFLOW;
@@ -532,8 +558,8 @@ static int pk_change(pk_t *pk, const fs_change *c) {
   for (int i = 0; rc == 0 && i < c->nfields; i++) {
     const fs_field_change *f = &c->fields[i];
     /* The decoder refuses unknown and repeated fields; so do we. */
-    if (f->field < 0 || f->field >= kd->nfields ||
-        f->field >= FS_MSG_MAX_FIELDS || seen[f->field])
+    if (f->field < 0 || f->field >= kd->nfields || f->field >= FS_MSG_MAX_FIELDS ||
+        seen[f->field])
       return FS_EINVAL;
     seen[f->field] = 1;
     rc = msgpack_pack_array(pk, 3);
@@ -676,8 +702,7 @@ static int pk_row(pk_t *pk, const int *cols, int ncols, const fs_row *row) {
 
 /* Decodes one row of a batch with the given columns into *row, which
  * fs__row_init has prepared for the batch's kind. */
-static int rd_row(rd *r, const int *cols, int ncols, fs_row *row,
-                  int *unknown) {
+static int rd_row(rd *r, const int *cols, int ncols, fs_row *row, int *unknown) {
   const uint8_t *clk;
   size_t nclk;
   fs_value junk = {0};
@@ -768,7 +793,7 @@ struct field {
   const list_ops *ops; /* F_LIST only */
 };
 
-#define FIELD(type, member, key, kind, flags, max, ops)                               \
+#define FIELD(type, member, key, kind, flags, max, ops)                                  \
   { key, kind, flags, max, offsetof(type, member), ops }
 
 #define NFIELDS(t) ((int)(sizeof(t) / sizeof((t)[0])))
@@ -853,8 +878,8 @@ static int enc_map(pk_t *pk, const field *f, int nf, const void *body, int open_
 }
 
 /* Checks body, then writes the envelope [version, type, body map]. */
-static int enc_msg(pk_t *pk, fs_msg_type type, const field *f, int nf,
-                   const void *body, int open_last) {
+static int enc_msg(pk_t *pk, fs_msg_type type, const field *f, int nf, const void *body,
+                   int open_last) {
   int rc = fields_check(f, nf, body);
 
   if (rc == 0)
@@ -1601,7 +1626,8 @@ typedef struct body_desc {
   int n;
 } body_desc;
 
-#define BODY(t) {t, NFIELDS(t)}
+#define BODY(t)                                                                          \
+  { t, NFIELDS(t) }
 
 /* Every body struct is a member of the union fs_msg.u, so &m->u is it. */
 static const body_desc bodies[FS_MSG_TYPE_MAX + 1] = {
@@ -1683,8 +1709,8 @@ int fs__msg_encode(const fs_msg *m, fs_buf *out) {
   return enc_end(out, start, start, FS_MSG_MAX_BYTES, rc);
 }
 
-int fs__push_encode(const fs_change *changes, size_t n, uint64_t outbox,
-                    uint64_t oldest, fs_buf *out) {
+int fs__push_encode(const fs_change *changes, size_t n, uint64_t outbox, uint64_t oldest,
+                    fs_buf *out) {
   fs_msg m;
 
   if (out == NULL)
@@ -1718,8 +1744,7 @@ int fs__change_encode(const fs_change *c, fs_buf *out) {
  * list) at out->len, at most max_bytes long.  On error out is as on entry
  * and *eout NULL. */
 static int incr_begin(fs_buf **eout, size_t *start, size_t *max, size_t *count_at,
-                      fs_buf *out, size_t max_bytes, fs_msg_type type,
-                      const void *body) {
+                      fs_buf *out, size_t max_bytes, fs_msg_type type, const void *body) {
   const body_desc *bd = body_of(type);
   static const uint8_t hdr[5] = {0xdd, 0, 0, 0, 0};
   msgpack_packer pk;
