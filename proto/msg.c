@@ -23,9 +23,9 @@ _Static_assert(FS_MSG_MAX_BYTES + 16u <= FS_FRAME_MAX_DEFAULT,
                "a message plus its AEAD tag must fit one frame");
 
 static const char *const type_names[FS_MSG_TYPE_MAX + 1] = {
-    NULL,         "HELLO",  "WELCOME", "PUSH",   "PUSH_RESULT",  "PULL",
-    "PULL_BATCH", "CHECKPOINT", "NOTIFY", "EVICT", "WIPE", "ERROR", "ADMIN",
-    "ADMIN_RESULT", "CONFLICTS", "NOTICE", "PING", "PONG", "BYE"};
+    NULL,         "HELLO",  "WELCOME", "PUSH", "PUSH_RESULT", "PULL",  "PULL_BATCH",
+    "CHECKPOINT", "NOTIFY", "EVICT",   "WIPE", "ERROR",       "ADMIN", "ADMIN_RESULT",
+    "CONFLICTS",  "NOTICE", "PING",    "PONG", "BYE"};
 
 const char *fs__msg_type_name(int type) {
   if (type < 1 || type > FS_MSG_TYPE_MAX)
@@ -93,7 +93,9 @@ typedef struct rd {
   const uint8_t *end;
 } rd;
 
-static size_t rd_left(const rd *r) { return (size_t)(r->end - r->p); }
+static size_t rd_left(const rd *r) {
+  return (size_t)(r->end - r->p);
+}
 
 /* Reads an n-byte big-endian number (n <= 8). */
 static int rd_be(rd *r, size_t n, uint64_t *v) {
@@ -135,9 +137,15 @@ static int rd_intraw(rd *r, uint64_t *u, int *neg) {
     return 0;
   }
   switch (b) {
-  case 0xcc: case 0xcd: case 0xce: case 0xcf:
+  case 0xcc:
+  case 0xcd:
+  case 0xce:
+  case 0xcf:
     return rd_be(r, (size_t)1 << (b - 0xcc), u);
-  case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+  case 0xd0:
+  case 0xd1:
+  case 0xd2:
+  case 0xd3: {
     size_t n = (size_t)1 << (b - 0xd0);
     rc = rd_be(r, n, &x);
     if (rc)
@@ -296,20 +304,22 @@ static int rd_bin(rd *r, size_t max, const uint8_t **p, size_t *len) {
   return 0;
 }
 
-/* An array header of at most max elements; each element needs at least
- * min_elem bytes, so a count the input cannot hold is refused before the
- * caller allocates for it. */
-static int rd_array(rd *r, uint32_t *n, uint32_t max, size_t min_elem) {
+/* A container header: fix .. fix + 15 (count in the low nibble), or tag16
+ * / tag16 + 1 followed by a 16 / 32-bit count.  At most max entries; each
+ * needs at least min_elem bytes, so a count the input cannot hold is
+ * refused before the caller allocates for it. */
+static int rd_container(rd *r, uint8_t fix, uint8_t tag16, uint32_t *n, uint32_t max,
+                        size_t min_elem) {
   uint8_t b;
   uint64_t x;
   int rc = rd_byte(r, &b);
 
   if (rc)
     return rc;
-  if (b >= 0x90 && b <= 0x9f)
+  if (b >= fix && b <= fix + 0x0f)
     x = b & 0x0f;
-  else if (b == 0xdc || b == 0xdd)
-    rc = rd_be(r, b == 0xdc ? 2 : 4, &x);
+  else if (b == tag16 || b == tag16 + 1)
+    rc = rd_be(r, b == tag16 ? 2 : 4, &x);
   else
     return FS_EPROTO;
   if (rc)
@@ -322,6 +332,11 @@ static int rd_array(rd *r, uint32_t *n, uint32_t max, size_t min_elem) {
   return 0;
 }
 
+/* An array header of at most max elements of at least min_elem bytes. */
+static int rd_array(rd *r, uint32_t *n, uint32_t max, size_t min_elem) {
+  return rd_container(r, 0x90, 0xdc, n, max, min_elem);
+}
+
 /* An array that must have exactly n elements (positional records). */
 static int rd_tuple(rd *r, uint32_t n) {
   uint32_t got;
@@ -332,27 +347,9 @@ static int rd_tuple(rd *r, uint32_t n) {
   return rc;
 }
 
+/* A map header of at most max pairs (a pair is at least 2 bytes). */
 static int rd_map(rd *r, uint32_t *n, uint32_t max) {
-  uint8_t b;
-  uint64_t x;
-  int rc = rd_byte(r, &b);
-
-  if (rc)
-    return rc;
-  if (b >= 0x80 && b <= 0x8f)
-    x = b & 0x0f;
-  else if (b == 0xde || b == 0xdf)
-    rc = rd_be(r, b == 0xde ? 2 : 4, &x);
-  else
-    return FS_EPROTO;
-  if (rc)
-    return rc;
-  if (x > max)
-    return FS_EOVERFLOW;
-  if (x * 2 > rd_left(r))
-    return FS_ETRUNC;
-  *n = (uint32_t)x;
-  return 0;
+  return rd_container(r, 0x80, 0xde, n, max, 2);
 }
 
 static int rd_advance(rd *r, uint64_t n) {
@@ -385,31 +382,49 @@ static int rd_skip(rd *r, int depth) {
     goto elems;
   }
   switch (b) {
-  case 0xc4: case 0xc5: case 0xc6: /* bin */
+  case 0xc4:
+  case 0xc5:
+  case 0xc6: /* bin */
     rc = rd_be(r, (size_t)1 << (b - 0xc4), &n);
     return rc ? rc : rd_advance(r, n);
-  case 0xc7: case 0xc8: case 0xc9: /* ext: length, type byte, data */
+  case 0xc7:
+  case 0xc8:
+  case 0xc9: /* ext: length, type byte, data */
     rc = rd_be(r, (size_t)1 << (b - 0xc7), &n);
     return rc ? rc : rd_advance(r, n + 1);
   case 0xca:
     return rd_advance(r, 4);
   case 0xcb:
     return rd_advance(r, 8);
-  case 0xcc: case 0xcd: case 0xce: case 0xcf:
+  case 0xcc:
+  case 0xcd:
+  case 0xce:
+  case 0xcf:
     return rd_advance(r, (uint64_t)1 << (b - 0xcc));
-  case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+  case 0xd0:
+  case 0xd1:
+  case 0xd2:
+  case 0xd3:
     return rd_advance(r, (uint64_t)1 << (b - 0xd0));
-  case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: /* fixext */
+  case 0xd4:
+  case 0xd5:
+  case 0xd6:
+  case 0xd7:
+  case 0xd8: /* fixext */
     return rd_advance(r, ((uint64_t)1 << (b - 0xd4)) + 1);
-  case 0xd9: case 0xda: case 0xdb: /* str */
+  case 0xd9:
+  case 0xda:
+  case 0xdb: /* str */
     rc = rd_be(r, (size_t)1 << (b - 0xd9), &n);
     return rc ? rc : rd_advance(r, n);
-  case 0xdc: case 0xdd:
+  case 0xdc:
+  case 0xdd:
     rc = rd_be(r, b == 0xdc ? 2 : 4, &n);
     if (rc)
       return rc;
     goto elems;
-  case 0xde: case 0xdf:
+  case 0xde:
+  case 0xdf:
     rc = rd_be(r, b == 0xde ? 2 : 4, &n);
     if (rc)
       return rc;
@@ -427,39 +442,6 @@ elems:
       return rc;
   }
   return 0;
-}
-
-/* Reads one body-map key.  Known keys (index into the NULL-terminated
- * keys[], at most 32) set *idx and are refused if repeated; an unknown key
- * has its value skipped and sets *idx = -1. */
-static int rd_key(rd *r, const char *const *keys, uint32_t *seen, int *idx) {
-  const uint8_t *s;
-  size_t n;
-  int rc = rd_str(r, FS_MSG_NAME_MAX, &s, &n);
-
-  if (rc)
-    return rc;
-  for (int i = 0; keys[i]; i++) {
-    if (strlen(keys[i]) == n && memcmp(keys[i], s, n) == 0) {
-      if (*seen & (1u << i))
-        return FS_EPROTO;
-      *seen |= 1u << i;
-      *idx = i;
-      return 0;
-    }
-  }
-  *idx = -1;
-  return rd_skip(r, 1);
-}
-
-/* All keys of keys[] are required except those in optional_mask. */
-static int keys_complete(const char *const *keys, uint32_t seen,
-                         uint32_t optional_mask) {
-  uint32_t all = 0;
-
-  for (int i = 0; keys[i]; i++)
-    all |= 1u << i;
-  return ((seen | optional_mask) & all) == all ? 0 : FS_EPROTO;
 }
 
 static int rd_value(rd *r, fs_value *v) {
@@ -541,37 +523,6 @@ static int pk_value(pk_t *pk, const fs_value *v) {
   }
 }
 
-/* Writes the envelope [version, type, {map of nkeys...}]. */
-static int pk_envelope(pk_t *pk, fs_msg_type type, size_t nkeys) {
-  int rc = msgpack_pack_array(pk, 3);
-
-  if (rc == 0)
-    rc = msgpack_pack_uint32(pk, FS_MSG_VERSION);
-  if (rc == 0)
-    rc = msgpack_pack_uint32(pk, (uint32_t)type);
-  if (rc == 0)
-    rc = msgpack_pack_map(pk, nkeys);
-  return rc;
-}
-
-/* Writes an array32 header with count 0 and returns the offset of the
- * count, patched later by patch_count (counts unknown up front). */
-static int pk_array32_placeholder(fs_buf *b, size_t *at) {
-  static const uint8_t hdr[5] = {0xdd, 0, 0, 0, 0};
-  int rc = fs__buf_append(b, hdr, sizeof hdr);
-
-  if (rc == 0)
-    *at = b->len - 4;
-  return rc;
-}
-
-static void patch_count(fs_buf *b, size_t at, uint32_t n) {
-  b->data[at] = (uint8_t)(n >> 24);
-  b->data[at + 1] = (uint8_t)(n >> 16);
-  b->data[at + 2] = (uint8_t)(n >> 8);
-  b->data[at + 3] = (uint8_t)n;
-}
-
 /* ======================================================================
  * Changes (PUSH and the outbox payload)
  * ====================================================================== */
@@ -582,8 +533,8 @@ static int pk_change(pk_t *pk, const fs_change *c) {
   unsigned char seen[FS_MSG_MAX_FIELDS] = {0};
   int rc;
 
-  if (kd == NULL || (c->op != FS_OP_UPSERT && c->op != FS_OP_DELETE) ||
-      c->nfields < 0 || (c->nfields > 0 && c->fields == NULL))
+  if (kd == NULL || (c->op != FS_OP_UPSERT && c->op != FS_OP_DELETE) || c->nfields < 0 ||
+      (c->nfields > 0 && c->fields == NULL))
     return FS_EINVAL;
   if (c->nfields > FS_MSG_MAX_FIELDS)
     return FS_EOVERFLOW;
@@ -607,8 +558,8 @@ static int pk_change(pk_t *pk, const fs_change *c) {
   for (int i = 0; rc == 0 && i < c->nfields; i++) {
     const fs_field_change *f = &c->fields[i];
     /* The decoder refuses unknown and repeated fields; so do we. */
-    if (f->field < 0 || f->field >= kd->nfields ||
-        f->field >= FS_MSG_MAX_FIELDS || seen[f->field])
+    if (f->field < 0 || f->field >= kd->nfields || f->field >= FS_MSG_MAX_FIELDS ||
+        seen[f->field])
       return FS_EINVAL;
     seen[f->field] = 1;
     rc = msgpack_pack_array(pk, 3);
@@ -626,8 +577,6 @@ static int pk_change(pk_t *pk, const fs_change *c) {
  * the kind or a field name is unknown here. */
 static int rd_change(rd *r, fs_change *c, int *unknown) {
   const fs_kind_def *kd;
-  const uint8_t *s;
-  size_t n;
   char name[FS_MSG_NAME_MAX + 1];
   uint64_t op;
   uint32_t nf;
@@ -640,11 +589,9 @@ static int rd_change(rd *r, fs_change *c, int *unknown) {
   if (rc == 0)
     rc = rd_uint(r, &c->counter);
   if (rc == 0)
-    rc = rd_str(r, FS_MSG_NAME_MAX, &s, &n);
+    rc = rd_strcpy(r, name, sizeof name);
   if (rc)
     return rc;
-  memcpy(name, s, n);
-  name[n] = '\0';
   kd = fs__kind_by_name(name);
   c->kind = kd ? kd->kind : FS_KIND__COUNT;
   if (kd == NULL)
@@ -680,11 +627,9 @@ static int rd_change(rd *r, fs_change *c, int *unknown) {
 
     rc = rd_tuple(r, 3);
     if (rc == 0)
-      rc = rd_str(r, FS_MSG_NAME_MAX, &s, &n);
+      rc = rd_strcpy(r, name, sizeof name);
     if (rc)
       break;
-    memcpy(name, s, n);
-    name[n] = '\0';
     idx = kd ? fs__field_index(kd, name) : -1;
     /* Every kind has at most FS_MSG_MAX_FIELDS fields (checked by the unit
      * test), so the index fits seen[]. */
@@ -757,8 +702,7 @@ static int pk_row(pk_t *pk, const int *cols, int ncols, const fs_row *row) {
 
 /* Decodes one row of a batch with the given columns into *row, which
  * fs__row_init has prepared for the batch's kind. */
-static int rd_row(rd *r, const int *cols, int ncols, fs_row *row,
-                  int *unknown) {
+static int rd_row(rd *r, const int *cols, int ncols, fs_row *row, int *unknown) {
   const uint8_t *clk;
   size_t nclk;
   fs_value junk = {0};
@@ -800,154 +744,397 @@ static int rd_row(rd *r, const int *cols, int ncols, fs_row *row,
 }
 
 /* ======================================================================
- * Body encoders
+ * Body maps: one description per message type
+ *
+ * Every body (and every CONFLICTS item) is a map with string keys,
+ * described by a table of fields: key, kind, bound and offset in the C
+ * struct.  One encoder, one decoder and one release walk these tables, so
+ * the schema of each message is written once (PROTOCOL.md sections 6-8).
+ * Key order on the wire is table order.
  * ====================================================================== */
+
+typedef enum fkind {
+  F_UINT,  /* uint64_t, msgpack uint */
+  F_BOOL,  /* int 0/1, msgpack bool */
+  F_INT,   /* int (error codes), msgpack int in the range of C int */
+  F_STR,   /* char * (heap), str of at most max bytes */
+  F_STAFF, /* char[FS_STAFF_MAX + 1], a staff code or "" */
+  F_ID,    /* char[FS_ID_HEX + 1], a record id */
+  F_VALUE, /* fs_value: nil, int or text */
+  F_LIST   /* anything else: read and written by ops */
+} fkind;
+
+/* An optional key: the decoder accepts its absence and the encoder leaves
+ * it out when its member is empty (0, NULL or ""; for F_LIST, the int
+ * count at off is 0). */
+#define F_OPT 1u
+
+typedef struct field field;
+
+/* Codec of one F_LIST value.  body is the whole struct the table describes.
+ * check runs before anything of the message is written (so its error wins
+ * over any later one, as the bounds come first); enc writes the value
+ * after its key; dec reads it, seen holding the keys read so far, this one
+ * included; release frees what dec (or a caller) put in body.  Any of them
+ * may be NULL when there is nothing to do. */
+typedef struct list_ops {
+  int (*check)(const field *f, const void *body);
+  int (*enc)(pk_t *pk, const void *body);
+  int (*dec)(rd *r, void *body, uint32_t seen);
+  void (*release)(void *body);
+} list_ops;
+
+struct field {
+  const char *key;
+  unsigned char kind;  /* fkind */
+  unsigned char flags; /* F_OPT */
+  uint32_t max;        /* F_STR: bytes; F_LIST with check_count: elements */
+  size_t off;          /* the member; F_LIST: its count (see check_count) */
+  const list_ops *ops; /* F_LIST only */
+};
+
+#define FIELD(type, member, key, kind, flags, max, ops)                                  \
+  { key, kind, flags, max, offsetof(type, member), ops }
+
+#define NFIELDS(t) ((int)(sizeof(t) / sizeof((t)[0])))
+
+static void *member(void *body, const field *f) {
+  return (char *)body + f->off;
+}
+
+static const void *cmember(const void *body, const field *f) {
+  return (const char *)body + f->off;
+}
+
+/* Whether f goes on the wire (see F_OPT). */
+static int field_present(const field *f, const void *body) {
+  const void *p = cmember(body, f);
+
+  if (!(f->flags & F_OPT))
+    return 1;
+  switch (f->kind) {
+  case F_UINT:
+    return *(const uint64_t *)p != 0;
+  case F_STR: {
+    const char *s = *(char *const *)p;
+    return s && s[0];
+  }
+  default:
+    return *(const int *)p != 0;
+  }
+}
+
+/* Runs the checks of every F_LIST field of the table: 0 or its error. */
+static int fields_check(const field *f, int nf, const void *body) {
+  int rc = 0;
+
+  for (int i = 0; rc == 0 && i < nf; i++)
+    if (f[i].kind == F_LIST && f[i].ops->check)
+      rc = f[i].ops->check(&f[i], body);
+  return rc;
+}
+
+static int enc_field(pk_t *pk, const field *f, const void *body) {
+  const void *p = cmember(body, f);
+
+  switch (f->kind) {
+  case F_UINT:
+    return msgpack_pack_uint64(pk, *(const uint64_t *)p);
+  case F_BOOL:
+    return pk_bool(pk, *(const int *)p);
+  case F_INT:
+    return msgpack_pack_int(pk, *(const int *)p);
+  case F_STR:
+    return pk_str(pk, *(char *const *)p, f->max);
+  case F_STAFF:
+    return pk_staff(pk, p, 1);
+  case F_ID:
+    return pk_id(pk, p);
+  case F_VALUE:
+    return pk_value(pk, p);
+  default:
+    return f->ops->enc(pk, body);
+  }
+}
+
+/* Writes the map of the present fields of body, in table order.  With
+ * open_last the last field's key is written but not its value: the caller
+ * appends it (incremental encoders).  Does not run the checks. */
+static int enc_map(pk_t *pk, const field *f, int nf, const void *body, int open_last) {
+  size_t n = 0;
+  int rc;
+
+  for (int i = 0; i < nf; i++)
+    n += (size_t)field_present(&f[i], body);
+  rc = msgpack_pack_map(pk, n);
+  for (int i = 0; rc == 0 && i < nf; i++) {
+    if (!field_present(&f[i], body))
+      continue;
+    rc = pk_key(pk, f[i].key);
+    if (rc == 0 && !(open_last && i == nf - 1))
+      rc = enc_field(pk, &f[i], body);
+  }
+  return rc;
+}
+
+/* Checks body, then writes the envelope [version, type, body map]. */
+static int enc_msg(pk_t *pk, fs_msg_type type, const field *f, int nf, const void *body,
+                   int open_last) {
+  int rc = fields_check(f, nf, body);
+
+  if (rc == 0)
+    rc = msgpack_pack_array(pk, 3);
+  if (rc == 0)
+    rc = msgpack_pack_uint32(pk, FS_MSG_VERSION);
+  if (rc == 0)
+    rc = msgpack_pack_uint32(pk, (uint32_t)type);
+  if (rc == 0)
+    rc = enc_map(pk, f, nf, body, open_last);
+  return rc;
+}
+
+static int dec_field(rd *r, const field *f, void *body, uint32_t seen) {
+  void *p = member(body, f);
+
+  switch (f->kind) {
+  case F_UINT:
+    return rd_uint(r, p);
+  case F_BOOL:
+    return rd_bool(r, p);
+  case F_INT:
+    return rd_cint(r, p);
+  case F_STR:
+    return rd_strdup(r, f->max, p);
+  case F_STAFF:
+    return rd_staff(r, p, 1);
+  case F_ID:
+    return rd_id(r, p);
+  case F_VALUE:
+    return rd_value(r, p);
+  default:
+    return f->ops->dec(r, body, seen);
+  }
+}
+
+/* Reads one map key.  A key of the table (at most 32 fields) sets *idx and
+ * is refused if repeated; an unknown key has its value skipped and sets
+ * *idx = -1. */
+static int rd_key(rd *r, const field *f, int nf, uint32_t *seen, int *idx) {
+  const uint8_t *s;
+  size_t n;
+  int rc = rd_str(r, FS_MSG_NAME_MAX, &s, &n);
+
+  if (rc)
+    return rc;
+  for (int i = 0; i < nf; i++) {
+    if (strlen(f[i].key) == n && memcmp(f[i].key, s, n) == 0) {
+      if (*seen & (1u << i))
+        return FS_EPROTO;
+      *seen |= 1u << i;
+      *idx = i;
+      return 0;
+    }
+  }
+  *idx = -1;
+  return rd_skip(r, 1);
+}
+
+/* Reads a map of at most FS_MSG_MAX_KEYS keys into body: known keys once
+ * each, unknown ones skipped, and every key without F_OPT present. */
+static int dec_map(rd *r, const field *f, int nf, void *body) {
+  uint32_t n, seen = 0, need = 0;
+  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
+
+  for (uint32_t i = 0; rc == 0 && i < n; i++) {
+    rc = rd_key(r, f, nf, &seen, &k);
+    if (rc == 0 && k >= 0)
+      rc = dec_field(r, &f[k], body, seen);
+  }
+  if (rc)
+    return rc;
+  for (int i = 0; i < nf; i++)
+    if (!(f[i].flags & F_OPT))
+      need |= 1u << i;
+  return (seen & need) == need ? 0 : FS_EPROTO;
+}
+
+/* Frees what the fields of body own.  Takes members that are NULL. */
+static void release_map(const field *f, int nf, void *body) {
+  for (int i = 0; i < nf; i++) {
+    void *p = member(body, &f[i]);
+    if (f[i].kind == F_STR)
+      free(*(char **)p);
+    else if (f[i].kind == F_VALUE)
+      fs__value_free(p);
+    else if (f[i].kind == F_LIST && f[i].ops->release)
+      f[i].ops->release(body);
+  }
+}
+
+/* check of a list whose uint32_t count at f->off is bounded by f->max. */
+static int check_count(const field *f, const void *body) {
+  return *(const uint32_t *)cmember(body, f) > f->max ? FS_EOVERFLOW : 0;
+}
+
+/* Reads an array header of at most max elements of at least min_elem
+ * bytes and allocates *n zeroed elements of size bytes into *items (NULL
+ * for an empty array or on error). */
+static int rd_list(rd *r, uint32_t max, size_t min_elem, size_t size, void **items,
+                   uint32_t *n) {
+  int rc = rd_array(r, n, max, min_elem);
+
+  *items = NULL;
+  if (rc || *n == 0)
+    return rc;
+  *items = calloc(*n, size);
+  return *items ? 0 : FS_ENOMEM;
+}
+
+/* ---- HELLO ------------------------------------------------------------- */
 
 static const char *const want_names[] = {"sync", "watch", "admin", NULL};
 
-static int enc_hello(pk_t *pk, const fs_msg_hello *h) {
+static int want_check(const field *f, const void *body) {
+  const fs_msg_hello *h = body;
+
+  (void)f;
+  return h->want & ~(FS_WANT_SYNC | FS_WANT_WATCH | FS_WANT_ADMIN) ? FS_EINVAL : 0;
+}
+
+static int want_enc(pk_t *pk, const void *body) {
+  const fs_msg_hello *h = body;
   int nw = 0, rc;
 
-  if (h->want & ~(FS_WANT_SYNC | FS_WANT_WATCH | FS_WANT_ADMIN))
-    return FS_EINVAL;
   for (int i = 0; want_names[i]; i++)
     nw += (h->want >> i) & 1;
-  rc = pk_envelope(pk, FS_MSG_HELLO, h->token && h->token[0] ? 7 : 6);
-  if (rc == 0)
-    rc = pk_key(pk, "sw");
-  if (rc == 0)
-    rc = pk_str(pk, h->sw, FS_MSG_STR_MAX);
-  if (rc == 0)
-    rc = pk_key(pk, "time");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, h->time);
-  if (rc == 0)
-    rc = pk_key(pk, "cursor");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, h->cursor);
-  if (rc == 0)
-    rc = pk_key(pk, "outbox");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, h->outbox);
-  if (rc == 0)
-    rc = pk_key(pk, "oldest");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, h->oldest);
-  if (rc == 0)
-    rc = pk_key(pk, "want");
-  if (rc == 0)
-    rc = msgpack_pack_array(pk, (size_t)nw);
+  rc = msgpack_pack_array(pk, (size_t)nw);
   for (int i = 0; rc == 0 && want_names[i]; i++)
     if ((h->want >> i) & 1)
       rc = pk_key(pk, want_names[i]);
-  if (rc == 0 && h->token && h->token[0]) {
-    rc = pk_key(pk, "token");
-    if (rc == 0)
-      rc = pk_str(pk, h->token, FS_MSG_STR_MAX);
+  return rc;
+}
+
+static int want_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_hello *h = body;
+  uint32_t n;
+  const uint8_t *s;
+  size_t len;
+  int rc = rd_array(r, &n, FS_MSG_MAX_WANT, 1);
+
+  (void)seen;
+  h->want = 0;
+  for (uint32_t i = 0; rc == 0 && i < n; i++) {
+    rc = rd_str(r, FS_MSG_NAME_MAX, &s, &len);
+    for (int k = 0; rc == 0 && want_names[k]; k++)
+      if (strlen(want_names[k]) == len && memcmp(want_names[k], s, len) == 0)
+        h->want |= 1u << k;
+    /* other strings: asked by a newer client, ignored */
   }
   return rc;
 }
 
-static int enc_welcome(pk_t *pk, const fs_msg_welcome *w) {
-  int rc = pk_envelope(pk, FS_MSG_WELCOME,
-                       10 + (w->owners && w->owners[0] ? 1 : 0) + (w->counter ? 1 : 0));
+static const list_ops want_ops = {want_check, want_enc, want_dec, NULL};
 
-  if (rc == 0)
-    rc = pk_key(pk, "ok");
-  if (rc == 0)
-    rc = pk_bool(pk, w->ok);
-  if (rc == 0)
-    rc = pk_key(pk, "code");
-  if (rc == 0)
-    rc = msgpack_pack_int(pk, w->code);
-  if (rc == 0)
-    rc = pk_key(pk, "text");
-  if (rc == 0)
-    rc = pk_str(pk, w->text, FS_MSG_STR_MAX);
-  if (rc == 0)
-    rc = pk_key(pk, "time");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, w->time);
-  if (rc == 0)
-    rc = pk_key(pk, "device");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, w->device);
-  if (rc == 0)
-    rc = pk_key(pk, "staff");
-  if (rc == 0)
-    rc = pk_staff(pk, w->staff, 1);
-  if (rc == 0)
-    rc = pk_key(pk, "role");
-  if (rc == 0)
-    rc = pk_str(pk, w->role, FS_MSG_NAME_MAX);
-  if (rc == 0)
-    rc = pk_key(pk, "slot");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, w->slot);
-  if (rc == 0)
-    rc = pk_key(pk, "name");
-  if (rc == 0)
-    rc = pk_str(pk, w->name, FS_MSG_STR_MAX);
-  if (rc == 0)
-    rc = pk_key(pk, "wipe");
-  if (rc == 0)
-    rc = pk_bool(pk, w->wipe);
-  if (rc == 0 && w->owners && w->owners[0]) {
-    rc = pk_key(pk, "owners");
-    if (rc == 0)
-      rc = pk_str(pk, w->owners, FS_MSG_STR_MAX);
+static const field hello_fields[] = {
+    FIELD(fs_msg_hello, sw, "sw", F_STR, 0, FS_MSG_STR_MAX, NULL),
+    FIELD(fs_msg_hello, time, "time", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_hello, cursor, "cursor", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_hello, outbox, "outbox", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_hello, oldest, "oldest", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_hello, want, "want", F_LIST, 0, 0, &want_ops),
+    /* only an enrolling device sends a token */
+    FIELD(fs_msg_hello, token, "token", F_STR, F_OPT, FS_MSG_STR_MAX, NULL),
+};
+
+/* ---- WELCOME ----------------------------------------------------------- */
+
+static const field welcome_fields[] = {
+    FIELD(fs_msg_welcome, ok, "ok", F_BOOL, 0, 0, NULL),
+    FIELD(fs_msg_welcome, code, "code", F_INT, 0, 0, NULL),
+    FIELD(fs_msg_welcome, text, "text", F_STR, 0, FS_MSG_STR_MAX, NULL),
+    FIELD(fs_msg_welcome, time, "time", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_welcome, device, "device", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_welcome, staff, "staff", F_STAFF, 0, 0, NULL),
+    FIELD(fs_msg_welcome, role, "role", F_STR, 0, FS_MSG_NAME_MAX, NULL),
+    FIELD(fs_msg_welcome, slot, "slot", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_welcome, name, "name", F_STR, 0, FS_MSG_STR_MAX, NULL),
+    FIELD(fs_msg_welcome, wipe, "wipe", F_BOOL, 0, 0, NULL),
+    /* owners and counter were added within version 1 */
+    FIELD(fs_msg_welcome, owners, "owners", F_STR, F_OPT, FS_MSG_STR_MAX, NULL),
+    FIELD(fs_msg_welcome, counter, "counter", F_UINT, F_OPT, 0, NULL),
+};
+
+/* ---- PUSH -------------------------------------------------------------- */
+
+static int changes_check(const field *f, const void *body) {
+  const fs_msg_push *m = body;
+  int rc = check_count(f, body);
+
+  if (rc == 0 && m->n > 0 && m->changes == NULL)
+    rc = FS_EINVAL;
+  return rc;
+}
+
+static int changes_enc(pk_t *pk, const void *body) {
+  const fs_msg_push *m = body;
+  int rc = msgpack_pack_array(pk, m->n);
+
+  for (uint32_t i = 0; rc == 0 && i < m->n; i++)
+    rc = pk_change(pk, &m->changes[i]);
+  return rc;
+}
+
+static int changes_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_push *m = body;
+  uint32_t n;
+  void *items;
+  /* The smallest change: fixarray + 7 one-byte-ish items + a 34-byte id +
+   * two 3-byte staff codes; 40 is a safe lower bound. */
+  int rc = rd_list(r, FS_MSG_MAX_CHANGES, 40, sizeof *m->changes, &items, &n);
+
+  (void)seen;
+  m->changes = items;
+  if (rc || n == 0)
+    return rc;
+  m->rcs = calloc(n, sizeof *m->rcs);
+  if (m->rcs == NULL)
+    return FS_ENOMEM;
+  m->n = n; /* zeroed entries are safe to release */
+  for (uint32_t i = 0; i < n; i++) {
+    int unknown;
+    rc = rd_change(r, &m->changes[i], &unknown);
+    if (rc)
+      return rc;
+    m->rcs[i] = unknown ? FS_EUNKNOWN_FIELD : 0;
   }
-  if (rc == 0 && w->counter) {
-    rc = pk_key(pk, "counter");
-    if (rc == 0)
-      rc = msgpack_pack_uint64(pk, w->counter);
-  }
-  return rc;
+  return 0;
 }
 
-/* The PUSH header up to the changes array header (written by the caller). */
-static int enc_push_head(pk_t *pk, uint64_t outbox, uint64_t oldest) {
-  int rc = pk_envelope(pk, FS_MSG_PUSH, 3);
+static void changes_release(void *body) {
+  fs_msg_push *m = body;
 
-  if (rc == 0)
-    rc = pk_key(pk, "outbox");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, outbox);
-  if (rc == 0)
-    rc = pk_key(pk, "oldest");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, oldest);
-  if (rc == 0)
-    rc = pk_key(pk, "changes");
-  return rc;
+  for (uint32_t i = 0; m->changes && i < m->n; i++)
+    fs__change_release(&m->changes[i]);
+  free(m->changes);
+  free(m->rcs);
 }
 
-static int enc_push(pk_t *pk, const fs_change *changes, size_t n,
-                    uint64_t outbox, uint64_t oldest) {
-  int rc;
+static const list_ops changes_ops = {changes_check, changes_enc, changes_dec,
+                                     changes_release};
 
-  if (n > FS_MSG_MAX_CHANGES)
-    return FS_EOVERFLOW;
-  if (n > 0 && changes == NULL)
-    return FS_EINVAL;
-  rc = enc_push_head(pk, outbox, oldest);
-  if (rc == 0)
-    rc = msgpack_pack_array(pk, n);
-  for (size_t i = 0; rc == 0 && i < n; i++)
-    rc = pk_change(pk, &changes[i]);
-  return rc;
-}
+/* "changes" last: the incremental encoder appends them. */
+static const field push_fields[] = {
+    FIELD(fs_msg_push, outbox, "outbox", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_push, oldest, "oldest", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_push, n, "changes", F_LIST, 0, FS_MSG_MAX_CHANGES, &changes_ops),
+};
 
-static int enc_push_result(pk_t *pk, const fs_msg_push_result *m) {
-  int rc;
+/* ---- PUSH_RESULT ------------------------------------------------------- */
 
-  if (m->n > FS_MSG_MAX_ITEMS)
-    return FS_EOVERFLOW;
-  rc = pk_envelope(pk, FS_MSG_PUSH_RESULT, 1);
-  if (rc == 0)
-    rc = pk_key(pk, "results");
-  if (rc == 0)
-    rc = msgpack_pack_array(pk, m->n);
+static int results_enc(pk_t *pk, const void *body) {
+  const fs_msg_push_result *m = body;
+  int rc = msgpack_pack_array(pk, m->n);
+
   for (uint32_t i = 0; rc == 0 && i < m->n; i++) {
     const fs_push_result *x = &m->results[i];
     if (x->outcome < FS_OUTCOME_APPLIED || x->outcome > FS_OUTCOME_REJECTED)
@@ -965,32 +1152,190 @@ static int enc_push_result(pk_t *pk, const fs_msg_push_result *m) {
   return rc;
 }
 
-static int enc_u64_body(pk_t *pk, fs_msg_type t, const char *k1, uint64_t v1,
-                        const char *k2, uint64_t v2, int v2_is_bool) {
-  int rc = pk_envelope(pk, t, k2 ? 2 : 1);
+static int results_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_push_result *m = body;
+  void *items;
+  int rc = rd_list(r, FS_MSG_MAX_ITEMS, 5, sizeof *m->results, &items, &m->n);
 
-  if (rc == 0)
-    rc = pk_key(pk, k1);
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, v1);
-  if (rc == 0 && k2) {
-    rc = pk_key(pk, k2);
+  (void)seen;
+  m->results = items;
+  for (uint32_t i = 0; rc == 0 && i < m->n; i++) {
+    fs_push_result *x = &m->results[i];
+    uint64_t outcome;
+    rc = rd_tuple(r, 4);
     if (rc == 0)
-      rc = v2_is_bool ? pk_bool(pk, v2 != 0) : msgpack_pack_uint64(pk, v2);
+      rc = rd_uint(r, &x->counter);
+    if (rc == 0)
+      rc = rd_uint(r, &outcome);
+    if (rc == 0 && (outcome < FS_OUTCOME_APPLIED || outcome > FS_OUTCOME_REJECTED))
+      rc = FS_EPROTO;
+    if (rc == 0) {
+      x->outcome = (int)outcome;
+      rc = rd_cint(r, &x->code);
+    }
+    if (rc == 0)
+      rc = rd_strdup(r, FS_MSG_STR_MAX, &x->reason);
   }
   return rc;
 }
 
-static int enc_evict(pk_t *pk, const fs_msg_evict *m) {
-  int rc;
+static void results_release(void *body) {
+  fs_msg_push_result *m = body;
 
-  if (m->n > FS_MSG_MAX_ITEMS)
-    return FS_EOVERFLOW;
-  rc = pk_envelope(pk, FS_MSG_EVICT, 1);
+  for (uint32_t i = 0; m->results && i < m->n; i++)
+    free(m->results[i].reason);
+  free(m->results);
+}
+
+static const list_ops results_ops = {check_count, results_enc, results_dec,
+                                     results_release};
+
+static const field push_result_fields[] = {
+    FIELD(fs_msg_push_result, n, "results", F_LIST, 0, FS_MSG_MAX_ITEMS, &results_ops),
+};
+
+/* ---- PULL, CHECKPOINT, NOTIFY, PING, PONG ------------------------------ */
+
+static const field pull_fields[] = {
+    FIELD(fs_msg_pull, cursor, "cursor", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_pull, limit, "limit", F_UINT, 0, 0, NULL),
+};
+
+static const field checkpoint_fields[] = {
+    FIELD(fs_msg_checkpoint, cursor, "cursor", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_checkpoint, more, "more", F_BOOL, 0, 0, NULL),
+};
+
+static const field notify_fields[] = {
+    FIELD(fs_msg_notify, seq, "seq", F_UINT, 0, 0, NULL),
+};
+
+static const field ping_fields[] = {
+    FIELD(fs_msg_ping, n, "n", F_UINT, 0, 0, NULL),
+};
+
+/* ---- PULL_BATCH (rows are written by fs__batch_add_row) ---------------- */
+
+static int kind_enc(pk_t *pk, const void *body) {
+  const fs_msg_pull_batch *m = body;
+
+  return pk_key(pk, fs__kind_def(m->kind)->name); /* checked by the caller */
+}
+
+static int kind_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_pull_batch *m = body;
+  const fs_kind_def *kd;
+  char name[FS_MSG_NAME_MAX + 1];
+  int rc = rd_strcpy(r, name, sizeof name);
+
+  (void)seen;
+  if (rc)
+    return rc;
+  kd = fs__kind_by_name(name);
+  if (kd == NULL)
+    return FS_EUNKNOWN_FIELD; /* no row of it can be stored here */
+  m->kind = kd->kind;
+  return 0;
+}
+
+static int cols_enc(pk_t *pk, const void *body) {
+  const fs_msg_pull_batch *m = body;
+  const fs_kind_def *kd = fs__kind_def(m->kind);
+  int rc = msgpack_pack_array(pk, (size_t)m->ncols);
+
+  for (int c = 0; rc == 0 && c < m->ncols; c++)
+    rc = pk_key(pk, kd->fields[m->cols[c]].name);
+  return rc;
+}
+
+/* Columns are names of kind's fields: kind must come first. */
+static int cols_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_pull_batch *m = body;
+  const fs_kind_def *kd = fs__kind_def(m->kind);
+  uint32_t n;
+  char name[FS_MSG_NAME_MAX + 1];
+  unsigned char used[FS_MSG_MAX_FIELDS] = {0};
+  int rc = (seen & 1u) ? rd_array(r, &n, FS_MSG_MAX_FIELDS, 1) : FS_EPROTO;
+
+  for (uint32_t c = 0; rc == 0 && c < n; c++) {
+    int idx;
+    rc = rd_strcpy(r, name, sizeof name);
+    if (rc)
+      break;
+    idx = fs__field_index(kd, name);
+    if (idx >= FS_MSG_MAX_FIELDS)
+      idx = -1;
+    if (idx >= 0 && used[idx])
+      rc = FS_EPROTO;
+    else if (idx >= 0)
+      used[idx] = 1;
+    m->cols[c] = idx;
+  }
   if (rc == 0)
-    rc = pk_key(pk, "items");
-  if (rc == 0)
-    rc = msgpack_pack_array(pk, m->n);
+    m->ncols = (int)n;
+  return rc;
+}
+
+/* Rows need kind and fields first. */
+static int rows_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_pull_batch *m = body;
+  uint32_t n;
+  void *items;
+  int unknown_col = 0, rc;
+
+  if ((seen & 3u) != 3u)
+    return FS_EPROTO;
+  /* A row is at least fixarray + 34-byte id + 2 x 3-byte staff codes +
+   * bool, hlc, seq, bin header, one byte per column. */
+  rc = rd_list(r, FS_MSG_MAX_ROWS, 45 + (size_t)m->ncols, sizeof *m->rows, &items, &n);
+  m->rows = items;
+  if (rc || n == 0)
+    return rc;
+  for (int c = 0; c < m->ncols; c++)
+    unknown_col |= m->cols[c] < 0;
+  m->rcs = calloc(n, sizeof *m->rcs);
+  if (m->rcs == NULL)
+    return FS_ENOMEM;
+  for (uint32_t i = 0; i < n; i++) {
+    int unknown;
+    rc = fs__row_init(&m->rows[i], m->kind);
+    if (rc)
+      return rc;
+    m->nrows = i + 1; /* only initialised rows are released */
+    rc = rd_row(r, m->cols, m->ncols, &m->rows[i], &unknown);
+    if (rc)
+      return rc;
+    m->rcs[i] = (unknown || unknown_col) ? FS_EUNKNOWN_FIELD : 0;
+  }
+  return 0;
+}
+
+static void rows_release(void *body) {
+  fs_msg_pull_batch *m = body;
+
+  for (uint32_t i = 0; m->rows && i < m->nrows; i++)
+    fs__row_release(&m->rows[i]);
+  free(m->rows);
+  free(m->rcs);
+}
+
+static const list_ops kind_ops = {NULL, kind_enc, kind_dec, NULL};
+static const list_ops cols_ops = {NULL, cols_enc, cols_dec, NULL};
+static const list_ops rows_ops = {NULL, NULL, rows_dec, rows_release};
+
+/* "rows" last: a decoder needs kind and fields first. */
+static const field pull_batch_fields[] = {
+    FIELD(fs_msg_pull_batch, kind, "kind", F_LIST, 0, 0, &kind_ops),
+    FIELD(fs_msg_pull_batch, ncols, "fields", F_LIST, 0, 0, &cols_ops),
+    FIELD(fs_msg_pull_batch, nrows, "rows", F_LIST, 0, 0, &rows_ops),
+};
+
+/* ---- EVICT ------------------------------------------------------------- */
+
+static int evict_enc(pk_t *pk, const void *body) {
+  const fs_msg_evict *m = body;
+  int rc = msgpack_pack_array(pk, m->n);
+
   for (uint32_t i = 0; rc == 0 && i < m->n; i++) {
     const fs_kind_def *kd = fs__kind_def(m->items[i].kind);
     if (kd == NULL)
@@ -1004,54 +1349,101 @@ static int enc_evict(pk_t *pk, const fs_msg_evict *m) {
   return rc;
 }
 
-static int enc_reason(pk_t *pk, fs_msg_type t, const fs_msg_reason *m) {
-  int rc = pk_envelope(pk, t, 1);
+static int evict_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_evict *m = body;
+  uint32_t cnt;
+  char name[FS_MSG_NAME_MAX + 1];
+  void *items;
+  int rc = rd_list(r, FS_MSG_MAX_ITEMS, 36, sizeof *m->items, &items, &cnt);
 
-  if (rc == 0)
-    rc = pk_key(pk, "reason");
-  if (rc == 0)
-    rc = pk_str(pk, m->reason, FS_MSG_STR_MAX);
-  return rc;
-}
-
-static int enc_error(pk_t *pk, const fs_msg_error *m) {
-  int rc;
-
-  if (m->nversions < 0 || m->nversions > FS_MSG_MAX_VERSIONS)
-    return FS_EOVERFLOW;
-  rc = pk_envelope(pk, FS_MSG_ERROR, m->nversions ? 3 : 2);
-  if (rc == 0)
-    rc = pk_key(pk, "code");
-  if (rc == 0)
-    rc = msgpack_pack_int(pk, m->code);
-  if (rc == 0)
-    rc = pk_key(pk, "text");
-  if (rc == 0)
-    rc = pk_str(pk, m->text, FS_MSG_STR_MAX);
-  if (rc == 0 && m->nversions) {
-    rc = pk_key(pk, "versions");
+  (void)seen;
+  m->items = items;
+  for (uint32_t j = 0; rc == 0 && j < cnt; j++) {
+    const fs_kind_def *kd;
+    fs_evict_item *x = &m->items[m->n];
+    rc = rd_tuple(r, 2);
     if (rc == 0)
-      rc = msgpack_pack_array(pk, (size_t)m->nversions);
-    for (int i = 0; rc == 0 && i < m->nversions; i++)
-      rc = msgpack_pack_uint32(pk, m->versions[i]);
+      rc = rd_strcpy(r, name, sizeof name);
+    if (rc)
+      break;
+    kd = fs__kind_by_name(name);
+    rc = rd_id(r, x->id);
+    if (rc == 0 && kd) { /* unknown kinds: nothing to erase here */
+      x->kind = kd->kind;
+      m->n++;
+    }
   }
   return rc;
 }
 
-static int enc_admin(pk_t *pk, const fs_msg_admin *m) {
-  int rc;
+static void evict_release(void *body) {
+  free(((fs_msg_evict *)body)->items);
+}
 
-  if (m->nargs > FS_MSG_MAX_ARGS)
-    return FS_EOVERFLOW;
-  rc = pk_envelope(pk, FS_MSG_ADMIN, 2);
+static const list_ops evict_ops = {check_count, evict_enc, evict_dec, evict_release};
+
+static const field evict_fields[] = {
+    FIELD(fs_msg_evict, n, "items", F_LIST, 0, FS_MSG_MAX_ITEMS, &evict_ops),
+};
+
+/* ---- WIPE, BYE --------------------------------------------------------- */
+
+static const field reason_fields[] = {
+    FIELD(fs_msg_reason, reason, "reason", F_STR, 0, FS_MSG_STR_MAX, NULL),
+};
+
+/* ---- ERROR ------------------------------------------------------------- */
+
+static int versions_check(const field *f, const void *body) {
+  const fs_msg_error *m = body;
+
+  (void)f;
+  return m->nversions < 0 || m->nversions > FS_MSG_MAX_VERSIONS ? FS_EOVERFLOW : 0;
+}
+
+static int versions_enc(pk_t *pk, const void *body) {
+  const fs_msg_error *m = body;
+  int rc = msgpack_pack_array(pk, (size_t)m->nversions);
+
+  for (int i = 0; rc == 0 && i < m->nversions; i++)
+    rc = msgpack_pack_uint32(pk, m->versions[i]);
+  return rc;
+}
+
+static int versions_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_error *m = body;
+  uint32_t cnt;
+  int rc = rd_array(r, &cnt, FS_MSG_MAX_VERSIONS, 1);
+
+  (void)seen;
+  for (uint32_t j = 0; rc == 0 && j < cnt; j++) {
+    uint64_t v;
+    rc = rd_uint(r, &v);
+    if (rc == 0 && v > UINT32_MAX)
+      rc = FS_EPROTO;
+    if (rc == 0)
+      m->versions[j] = (uint32_t)v;
+  }
   if (rc == 0)
-    rc = pk_key(pk, "cmd");
-  if (rc == 0)
-    rc = pk_str(pk, m->cmd, FS_MSG_NAME_MAX);
-  if (rc == 0)
-    rc = pk_key(pk, "args");
-  if (rc == 0)
-    rc = msgpack_pack_map(pk, m->nargs);
+    m->nversions = (int)cnt;
+  return rc;
+}
+
+static const list_ops versions_ops = {versions_check, versions_enc, versions_dec, NULL};
+
+static const field error_fields[] = {
+    FIELD(fs_msg_error, code, "code", F_INT, 0, 0, NULL),
+    FIELD(fs_msg_error, text, "text", F_STR, 0, FS_MSG_STR_MAX, NULL),
+    /* sent with FS_EVERSION */
+    FIELD(fs_msg_error, nversions, "versions", F_LIST, F_OPT, 0, &versions_ops),
+};
+
+/* ---- ADMIN ------------------------------------------------------------- */
+
+static int args_enc(pk_t *pk, const void *body) {
+  const fs_msg_admin *m = body;
+  int rc = msgpack_pack_map(pk, m->nargs);
+
   for (uint32_t i = 0; rc == 0 && i < m->nargs; i++) {
     const fs_admin_arg *a = &m->args[i];
     for (uint32_t j = 0; j < i; j++)
@@ -1084,100 +1476,200 @@ static int enc_admin(pk_t *pk, const fs_msg_admin *m) {
   return rc;
 }
 
-static int enc_admin_result(pk_t *pk, const fs_msg_admin_result *m) {
-  int rc = pk_envelope(pk, FS_MSG_ADMIN_RESULT, 5);
-
-  if (rc == 0)
-    rc = pk_key(pk, "ok");
-  if (rc == 0)
-    rc = pk_bool(pk, m->ok);
-  if (rc == 0)
-    rc = pk_key(pk, "code");
-  if (rc == 0)
-    rc = msgpack_pack_int(pk, m->code);
-  if (rc == 0)
-    rc = pk_key(pk, "text");
-  if (rc == 0)
-    rc = pk_str(pk, m->text, FS_MSG_STR_MAX);
-  if (rc == 0)
-    rc = pk_key(pk, "out");
-  if (rc == 0)
-    rc = pk_str(pk, m->out, FS_MSG_BLOB_MAX);
-  if (rc == 0)
-    rc = pk_key(pk, "json");
-  if (rc == 0)
-    rc = pk_str(pk, m->json, FS_MSG_BLOB_MAX);
-  return rc;
-}
-
-static int enc_conflicts(pk_t *pk, const fs_msg_conflicts *m) {
+static int dec_arg(rd *r, fs_admin_arg *a) {
+  uint8_t b;
   int rc;
 
-  if (m->n > FS_MSG_MAX_ITEMS)
-    return FS_EOVERFLOW;
-  rc = pk_envelope(pk, FS_MSG_CONFLICTS, 1);
-  if (rc == 0)
-    rc = pk_key(pk, "items");
-  if (rc == 0)
-    rc = msgpack_pack_array(pk, m->n);
-  for (uint32_t i = 0; rc == 0 && i < m->n; i++) {
-    const fs_conflict_item *x = &m->items[i];
-    rc = msgpack_pack_map(pk, 9);
+  if (r->p >= r->end)
+    return FS_ETRUNC;
+  b = *r->p;
+  if ((b >= 0xa0 && b <= 0xbf) || (b >= 0xd9 && b <= 0xdb)) {
+    a->type = FS_ARG_STR;
+    return rd_strdup(r, FS_MSG_STR_MAX, &a->s);
+  }
+  if (b == 0xc2 || b == 0xc3) {
+    int v = 0;
+    a->type = FS_ARG_BOOL;
+    rc = rd_bool(r, &v);
+    a->i = v;
+    return rc;
+  }
+  if ((b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd) {
+    void *items;
+    a->type = FS_ARG_LIST;
+    rc = rd_list(r, FS_MSG_MAX_LIST, 1, sizeof *a->list, &items, &a->nlist);
+    a->list = items;
+    for (uint32_t i = 0; rc == 0 && i < a->nlist; i++)
+      rc = rd_strdup(r, FS_MSG_STR_MAX, &a->list[i]);
+    return rc;
+  }
+  a->type = FS_ARG_INT;
+  return rd_int(r, &a->i); /* anything else is refused here */
+}
+
+static int args_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_admin *m = body;
+  uint32_t n;
+  int rc = rd_map(r, &n, FS_MSG_MAX_ARGS);
+
+  (void)seen;
+  if (rc || n == 0)
+    return rc;
+  m->args = calloc(n, sizeof *m->args);
+  if (m->args == NULL)
+    return FS_ENOMEM;
+  m->nargs = n;
+  for (uint32_t i = 0; rc == 0 && i < n; i++) {
+    rc = rd_strdup(r, FS_MSG_NAME_MAX, &m->args[i].key);
+    for (uint32_t j = 0; rc == 0 && j < i; j++)
+      if (strcmp(m->args[j].key, m->args[i].key) == 0)
+        rc = FS_EPROTO;
     if (rc == 0)
-      rc = pk_key(pk, "kind");
-    if (rc == 0)
-      rc = pk_str(pk, x->kind, FS_MSG_NAME_MAX);
-    if (rc == 0)
-      rc = pk_key(pk, "id");
-    if (rc == 0)
-      rc = pk_id(pk, x->id);
-    if (rc == 0)
-      rc = pk_key(pk, "field");
-    if (rc == 0)
-      rc = pk_str(pk, x->field, FS_MSG_NAME_MAX);
-    if (rc == 0)
-      rc = pk_key(pk, "loser");
-    if (rc == 0)
-      rc = pk_value(pk, &x->loser);
-    if (rc == 0)
-      rc = pk_key(pk, "loser_hlc");
-    if (rc == 0)
-      rc = msgpack_pack_uint64(pk, x->loser_hlc);
-    if (rc == 0)
-      rc = pk_key(pk, "winner");
-    if (rc == 0)
-      rc = pk_value(pk, &x->winner);
-    if (rc == 0)
-      rc = pk_key(pk, "winner_hlc");
-    if (rc == 0)
-      rc = msgpack_pack_uint64(pk, x->winner_hlc);
-    if (rc == 0)
-      rc = pk_key(pk, "author");
-    if (rc == 0)
-      rc = pk_staff(pk, x->author, 1);
-    if (rc == 0)
-      rc = pk_key(pk, "at");
-    if (rc == 0)
-      rc = msgpack_pack_uint64(pk, x->at);
+      rc = dec_arg(r, &m->args[i]);
   }
   return rc;
 }
 
-static int enc_notice(pk_t *pk, const fs_msg_notice *m) {
-  int rc = pk_envelope(pk, FS_MSG_NOTICE, 3);
+static void args_release(void *body) {
+  fs_msg_admin *m = body;
 
-  if (rc == 0)
-    rc = pk_key(pk, "kind");
-  if (rc == 0)
-    rc = pk_str(pk, m->kind, FS_MSG_NAME_MAX);
-  if (rc == 0)
-    rc = pk_key(pk, "at");
-  if (rc == 0)
-    rc = msgpack_pack_uint64(pk, m->at);
-  if (rc == 0)
-    rc = pk_key(pk, "body");
-  if (rc == 0)
-    rc = pk_str(pk, m->body, FS_MSG_TEXT_MAX);
+  for (uint32_t i = 0; m->args && i < m->nargs; i++) {
+    fs_admin_arg *a = &m->args[i];
+    free(a->key);
+    free(a->s);
+    for (uint32_t j = 0; a->list && j < a->nlist; j++)
+      free(a->list[j]);
+    free(a->list);
+  }
+  free(m->args);
+}
+
+static const list_ops args_ops = {check_count, args_enc, args_dec, args_release};
+
+static const field admin_fields[] = {
+    FIELD(fs_msg_admin, cmd, "cmd", F_STR, 0, FS_MSG_NAME_MAX, NULL),
+    FIELD(fs_msg_admin, nargs, "args", F_LIST, 0, FS_MSG_MAX_ARGS, &args_ops),
+};
+
+/* ---- ADMIN_RESULT ------------------------------------------------------ */
+
+static const field admin_result_fields[] = {
+    FIELD(fs_msg_admin_result, ok, "ok", F_BOOL, 0, 0, NULL),
+    FIELD(fs_msg_admin_result, code, "code", F_INT, 0, 0, NULL),
+    FIELD(fs_msg_admin_result, text, "text", F_STR, 0, FS_MSG_STR_MAX, NULL),
+    FIELD(fs_msg_admin_result, out, "out", F_STR, 0, FS_MSG_BLOB_MAX, NULL),
+    FIELD(fs_msg_admin_result, json, "json", F_STR, 0, FS_MSG_BLOB_MAX, NULL),
+};
+
+/* ---- CONFLICTS: a list of maps ----------------------------------------- */
+
+static const field conflict_fields[] = {
+    FIELD(fs_conflict_item, kind, "kind", F_STR, 0, FS_MSG_NAME_MAX, NULL),
+    FIELD(fs_conflict_item, id, "id", F_ID, 0, 0, NULL),
+    FIELD(fs_conflict_item, field, "field", F_STR, 0, FS_MSG_NAME_MAX, NULL),
+    FIELD(fs_conflict_item, loser, "loser", F_VALUE, 0, 0, NULL),
+    FIELD(fs_conflict_item, loser_hlc, "loser_hlc", F_UINT, 0, 0, NULL),
+    FIELD(fs_conflict_item, winner, "winner", F_VALUE, 0, 0, NULL),
+    FIELD(fs_conflict_item, winner_hlc, "winner_hlc", F_UINT, 0, 0, NULL),
+    FIELD(fs_conflict_item, author, "author", F_STAFF, 0, 0, NULL),
+    FIELD(fs_conflict_item, at, "at", F_UINT, 0, 0, NULL),
+};
+
+static int conflicts_enc(pk_t *pk, const void *body) {
+  const fs_msg_conflicts *m = body;
+  int rc = msgpack_pack_array(pk, m->n);
+
+  for (uint32_t i = 0; rc == 0 && i < m->n; i++)
+    rc = enc_map(pk, conflict_fields, NFIELDS(conflict_fields), &m->items[i], 0);
+  return rc;
+}
+
+static int conflicts_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_conflicts *m = body;
+  void *items;
+  int rc = rd_list(r, FS_MSG_MAX_ITEMS, 60, sizeof *m->items, &items, &m->n);
+
+  (void)seen;
+  m->items = items;
+  for (uint32_t j = 0; rc == 0 && j < m->n; j++)
+    rc = dec_map(r, conflict_fields, NFIELDS(conflict_fields), &m->items[j]);
+  return rc;
+}
+
+static void conflicts_release(void *body) {
+  fs_msg_conflicts *m = body;
+
+  for (uint32_t i = 0; m->items && i < m->n; i++)
+    release_map(conflict_fields, NFIELDS(conflict_fields), &m->items[i]);
+  free(m->items);
+}
+
+static const list_ops conflicts_ops = {check_count, conflicts_enc, conflicts_dec,
+                                       conflicts_release};
+
+static const field conflicts_fields[] = {
+    FIELD(fs_msg_conflicts, n, "items", F_LIST, 0, FS_MSG_MAX_ITEMS, &conflicts_ops),
+};
+
+/* ---- NOTICE ------------------------------------------------------------ */
+
+static const field notice_fields[] = {
+    FIELD(fs_msg_notice, kind, "kind", F_STR, 0, FS_MSG_NAME_MAX, NULL),
+    FIELD(fs_msg_notice, at, "at", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_notice, body, "body", F_STR, 0, FS_MSG_TEXT_MAX, NULL),
+};
+
+/* ---- all bodies -------------------------------------------------------- */
+
+typedef struct body_desc {
+  const field *f;
+  int n;
+} body_desc;
+
+#define BODY(t)                                                                          \
+  { t, NFIELDS(t) }
+
+/* Every body struct is a member of the union fs_msg.u, so &m->u is it. */
+static const body_desc bodies[FS_MSG_TYPE_MAX + 1] = {
+    [FS_MSG_HELLO] = BODY(hello_fields),
+    [FS_MSG_WELCOME] = BODY(welcome_fields),
+    [FS_MSG_PUSH] = BODY(push_fields),
+    [FS_MSG_PUSH_RESULT] = BODY(push_result_fields),
+    [FS_MSG_PULL] = BODY(pull_fields),
+    [FS_MSG_PULL_BATCH] = BODY(pull_batch_fields),
+    [FS_MSG_CHECKPOINT] = BODY(checkpoint_fields),
+    [FS_MSG_NOTIFY] = BODY(notify_fields),
+    [FS_MSG_EVICT] = BODY(evict_fields),
+    [FS_MSG_WIPE] = BODY(reason_fields),
+    [FS_MSG_ERROR] = BODY(error_fields),
+    [FS_MSG_ADMIN] = BODY(admin_fields),
+    [FS_MSG_ADMIN_RESULT] = BODY(admin_result_fields),
+    [FS_MSG_CONFLICTS] = BODY(conflicts_fields),
+    [FS_MSG_NOTICE] = BODY(notice_fields),
+    [FS_MSG_PING] = BODY(ping_fields),
+    [FS_MSG_PONG] = BODY(ping_fields),
+    [FS_MSG_BYE] = BODY(reason_fields),
+};
+
+/* The body of a valid type, NULL for any other. */
+static const body_desc *body_of(int type) {
+  if (type < 1 || type > FS_MSG_TYPE_MAX)
+    return NULL;
+  return &bodies[type];
+}
+
+/* ======================================================================
+ * Encoding entry points
+ * ====================================================================== */
+
+/* Ends an encoding step that started at out->len == mark of a message that
+ * started at start: one over max bytes is FS_ETOOBIG, and on any error the
+ * buffer goes back to mark. */
+static int enc_end(fs_buf *out, size_t mark, size_t start, size_t max, int rc) {
+  if (rc == 0 && out->len - start > max)
+    rc = FS_ETOOBIG;
+  if (rc)
+    fs__buf_truncate(out, mark);
   return rc;
 }
 
@@ -1197,83 +1689,40 @@ static int enc_pull_batch(fs_buf *out, const fs_msg_pull_batch *m) {
   return rc;
 }
 
-static int enc_body(pk_t *pk, fs_buf *out, const fs_msg *m) {
-  switch (m->type) {
-  case FS_MSG_HELLO:
-    return enc_hello(pk, &m->u.hello);
-  case FS_MSG_WELCOME:
-    return enc_welcome(pk, &m->u.welcome);
-  case FS_MSG_PUSH:
-    return enc_push(pk, m->u.push.changes, m->u.push.n, m->u.push.outbox,
-                    m->u.push.oldest);
-  case FS_MSG_PUSH_RESULT:
-    return enc_push_result(pk, &m->u.push_result);
-  case FS_MSG_PULL:
-    return enc_u64_body(pk, FS_MSG_PULL, "cursor", m->u.pull.cursor, "limit",
-                        m->u.pull.limit, 0);
-  case FS_MSG_PULL_BATCH:
-    return enc_pull_batch(out, &m->u.pull_batch);
-  case FS_MSG_CHECKPOINT:
-    return enc_u64_body(pk, FS_MSG_CHECKPOINT, "cursor",
-                        m->u.checkpoint.cursor, "more",
-                        (uint64_t)(m->u.checkpoint.more != 0), 1);
-  case FS_MSG_NOTIFY:
-    return enc_u64_body(pk, FS_MSG_NOTIFY, "seq", m->u.notify.seq, NULL, 0, 0);
-  case FS_MSG_EVICT:
-    return enc_evict(pk, &m->u.evict);
-  case FS_MSG_WIPE:
-    return enc_reason(pk, FS_MSG_WIPE, &m->u.wipe);
-  case FS_MSG_ERROR:
-    return enc_error(pk, &m->u.error);
-  case FS_MSG_ADMIN:
-    return enc_admin(pk, &m->u.admin);
-  case FS_MSG_ADMIN_RESULT:
-    return enc_admin_result(pk, &m->u.admin_result);
-  case FS_MSG_CONFLICTS:
-    return enc_conflicts(pk, &m->u.conflicts);
-  case FS_MSG_NOTICE:
-    return enc_notice(pk, &m->u.notice);
-  case FS_MSG_PING:
-  case FS_MSG_PONG:
-    return enc_u64_body(pk, m->type, "n", m->u.ping.n, NULL, 0, 0);
-  case FS_MSG_BYE:
-    return enc_reason(pk, FS_MSG_BYE, &m->u.bye);
-  default:
-    return FS_EINVAL;
-  }
-}
-
-/* Runs an encoder and enforces the rules every encoder shares: roll back on
- * error, and never produce more than FS_MSG_MAX_BYTES. */
-static int enc_finish(fs_buf *out, size_t start, int rc) {
-  if (rc == 0 && out->len - start > FS_MSG_MAX_BYTES)
-    rc = FS_ETOOBIG;
-  if (rc)
-    fs__buf_truncate(out, start);
-  return rc;
-}
-
 int fs__msg_encode(const fs_msg *m, fs_buf *out) {
   msgpack_packer pk;
+  const body_desc *bd;
   size_t start;
+  int rc;
 
   if (m == NULL || out == NULL)
     return FS_EINVAL;
-  start = out->len;
-  msgpack_packer_init(&pk, out, fs__buf_msgpack_write);
-  return enc_finish(out, start, enc_body(&pk, out, m));
-}
-
-int fs__push_encode(const fs_change *changes, size_t n, uint64_t outbox,
-                    uint64_t oldest, fs_buf *out) {
-  msgpack_packer pk;
-  size_t start;
-
-  if (out == NULL)
+  bd = body_of(m->type);
+  if (bd == NULL)
     return FS_EINVAL;
   start = out->len;
   msgpack_packer_init(&pk, out, fs__buf_msgpack_write);
-  return enc_finish(out, start, enc_push(&pk, changes, n, outbox, oldest));
+  if (m->type == FS_MSG_PULL_BATCH)
+    rc = enc_pull_batch(out, &m->u.pull_batch);
+  else
+    rc = enc_msg(&pk, m->type, bd->f, bd->n, &m->u, 0);
+  return enc_end(out, start, start, FS_MSG_MAX_BYTES, rc);
+}
+
+int fs__push_encode(const fs_change *changes, size_t n, uint64_t outbox, uint64_t oldest,
+                    fs_buf *out) {
+  fs_msg m;
+
+  if (out == NULL)
+    return FS_EINVAL;
+  if (n > FS_MSG_MAX_CHANGES)
+    return FS_EOVERFLOW;
+  fs__msg_init(&m, FS_MSG_PUSH);
+  m.u.push.changes = (fs_change *)(uintptr_t)changes; /* only read */
+  m.u.push.n = (uint32_t)n;
+  m.u.push.outbox = outbox;
+  m.u.push.oldest = oldest;
+  return fs__msg_encode(&m, out);
 }
 
 int fs__change_encode(const fs_change *c, fs_buf *out) {
@@ -1284,36 +1733,62 @@ int fs__change_encode(const fs_change *c, fs_buf *out) {
     return FS_EINVAL;
   start = out->len;
   msgpack_packer_init(&pk, out, fs__buf_msgpack_write);
-  return enc_finish(out, start, pk_change(&pk, c));
+  return enc_end(out, start, start, FS_MSG_MAX_BYTES, pk_change(&pk, c));
 }
 
-/* ---- incremental PUSH -------------------------------------------------- */
+/* ---- incremental PUSH and PULL_BATCH -----------------------------------
+ * Both write the message up to its last key, then an array32 header whose
+ * count is patched by finish, then one element per add. */
 
-int fs__push_begin(fs_push_enc *e, fs_buf *out, uint64_t outbox,
-                   uint64_t oldest, size_t max_bytes) {
+/* Starts an incremental message of type (body: its fields but the last
+ * list) at out->len, at most max_bytes long.  On error out is as on entry
+ * and *eout NULL. */
+static int incr_begin(fs_buf **eout, size_t *start, size_t *max, size_t *count_at,
+                      fs_buf *out, size_t max_bytes, fs_msg_type type, const void *body) {
+  const body_desc *bd = body_of(type);
+  static const uint8_t hdr[5] = {0xdd, 0, 0, 0, 0};
   msgpack_packer pk;
   int rc;
+
+  *start = out->len;
+  *max = max_bytes < FS_MSG_MAX_BYTES ? max_bytes : FS_MSG_MAX_BYTES;
+  msgpack_packer_init(&pk, out, fs__buf_msgpack_write);
+  rc = enc_msg(&pk, type, bd->f, bd->n, body, 1);
+  if (rc == 0)
+    rc = fs__buf_append(out, hdr, sizeof hdr);
+  if (rc == 0)
+    *count_at = out->len - 4;
+  rc = enc_end(out, *start, *start, *max, rc);
+  *eout = rc ? NULL : out;
+  return rc;
+}
+
+/* Ends an incremental message holding n elements. */
+static int incr_finish(fs_buf *out, size_t count_at, uint32_t n) {
+  /* Only after a successful begin (which leaves out NULL on failure). */
+  if (out == NULL || count_at + 4 > out->len)
+    return FS_ESTATE;
+  out->data[count_at] = (uint8_t)(n >> 24);
+  out->data[count_at + 1] = (uint8_t)(n >> 16);
+  out->data[count_at + 2] = (uint8_t)(n >> 8);
+  out->data[count_at + 3] = (uint8_t)n;
+  return 0;
+}
+
+int fs__push_begin(fs_push_enc *e, fs_buf *out, uint64_t outbox, uint64_t oldest,
+                   size_t max_bytes) {
+  fs_msg_push head = {0};
 
   if (e == NULL)
     return FS_EINVAL;
   e->out = NULL; /* unusable until begin succeeds */
   if (out == NULL)
     return FS_EINVAL;
-  e->out = out;
-  e->start = out->len;
-  e->max = max_bytes < FS_MSG_MAX_BYTES ? max_bytes : FS_MSG_MAX_BYTES;
   e->n = 0;
-  msgpack_packer_init(&pk, out, fs__buf_msgpack_write);
-  rc = enc_push_head(&pk, outbox, oldest);
-  if (rc == 0)
-    rc = pk_array32_placeholder(out, &e->count_at);
-  if (rc == 0 && out->len - e->start > e->max)
-    rc = FS_ETOOBIG;
-  if (rc) {
-    fs__buf_truncate(out, e->start);
-    e->out = NULL;
-  }
-  return rc;
+  head.outbox = outbox;
+  head.oldest = oldest;
+  return incr_begin(&e->out, &e->start, &e->max, &e->count_at, out, max_bytes,
+                    FS_MSG_PUSH, &head);
 }
 
 int fs__push_add(fs_push_enc *e, const fs_change *c) {
@@ -1327,33 +1802,21 @@ int fs__push_add(fs_push_enc *e, const fs_change *c) {
     return FS_ETOOBIG;
   mark = e->out->len;
   msgpack_packer_init(&pk, e->out, fs__buf_msgpack_write);
-  rc = pk_change(&pk, c);
-  if (rc == 0 && e->out->len - e->start > e->max)
-    rc = FS_ETOOBIG;
-  if (rc) {
-    fs__buf_truncate(e->out, mark);
-    return rc;
-  }
-  e->n++;
-  return 0;
+  rc = enc_end(e->out, mark, e->start, e->max, pk_change(&pk, c));
+  if (rc == 0)
+    e->n++;
+  return rc;
 }
 
 int fs__push_finish(fs_push_enc *e) {
-  /* Only after a successful begin (which leaves out NULL on failure). */
-  if (e == NULL || e->out == NULL || e->count_at + 4 > e->out->len)
-    return FS_ESTATE;
-  patch_count(e->out, e->count_at, e->n);
-  return 0;
+  return e ? incr_finish(e->out, e->count_at, e->n) : FS_ESTATE;
 }
 
-/* ---- incremental PULL_BATCH -------------------------------------------- */
-
-int fs__batch_begin(fs_batch_enc *e, fs_buf *out, fs_kind kind,
-                    const int *cols, int ncols, size_t max_bytes) {
+int fs__batch_begin(fs_batch_enc *e, fs_buf *out, fs_kind kind, const int *cols,
+                    int ncols, size_t max_bytes) {
   const fs_kind_def *kd = fs__kind_def(kind);
   unsigned char seen[FS_MSG_MAX_FIELDS] = {0};
-  msgpack_packer pk;
-  int rc;
+  fs_msg_pull_batch head = {0};
 
   if (e == NULL)
     return FS_EINVAL;
@@ -1368,37 +1831,15 @@ int fs__batch_begin(fs_batch_enc *e, fs_buf *out, fs_kind kind,
       return FS_EINVAL;
     seen[cols[c]] = 1;
     e->cols[c] = cols[c];
+    head.cols[c] = cols[c];
   }
-  e->out = out;
-  e->start = out->len;
-  e->max = max_bytes < FS_MSG_MAX_BYTES ? max_bytes : FS_MSG_MAX_BYTES;
   e->kind = kind;
   e->ncols = ncols;
   e->n = 0;
-  msgpack_packer_init(&pk, out, fs__buf_msgpack_write);
-  /* "rows" must come last: a decoder needs kind and fields first. */
-  rc = pk_envelope(&pk, FS_MSG_PULL_BATCH, 3);
-  if (rc == 0)
-    rc = pk_key(&pk, "kind");
-  if (rc == 0)
-    rc = pk_key(&pk, kd->name);
-  if (rc == 0)
-    rc = pk_key(&pk, "fields");
-  if (rc == 0)
-    rc = msgpack_pack_array(&pk, (size_t)ncols);
-  for (int c = 0; rc == 0 && c < ncols; c++)
-    rc = pk_key(&pk, kd->fields[cols[c]].name);
-  if (rc == 0)
-    rc = pk_key(&pk, "rows");
-  if (rc == 0)
-    rc = pk_array32_placeholder(out, &e->count_at);
-  if (rc == 0 && out->len - e->start > e->max)
-    rc = FS_ETOOBIG;
-  if (rc) {
-    fs__buf_truncate(out, e->start);
-    e->out = NULL;
-  }
-  return rc;
+  head.kind = kind;
+  head.ncols = ncols;
+  return incr_begin(&e->out, &e->start, &e->max, &e->count_at, out, max_bytes,
+                    FS_MSG_PULL_BATCH, &head);
 }
 
 int fs__batch_add_row(fs_batch_enc *e, const fs_row *r) {
@@ -1414,614 +1855,45 @@ int fs__batch_add_row(fs_batch_enc *e, const fs_row *r) {
     return FS_ETOOBIG;
   mark = e->out->len;
   msgpack_packer_init(&pk, e->out, fs__buf_msgpack_write);
-  rc = pk_row(&pk, e->cols, e->ncols, r);
-  if (rc == 0 && e->out->len - e->start > e->max)
-    rc = FS_ETOOBIG;
-  if (rc) {
-    fs__buf_truncate(e->out, mark);
-    return rc;
-  }
-  e->n++;
-  return 0;
+  rc = enc_end(e->out, mark, e->start, e->max, pk_row(&pk, e->cols, e->ncols, r));
+  if (rc == 0)
+    e->n++;
+  return rc;
 }
 
 int fs__batch_finish(fs_batch_enc *e) {
-  /* Only after a successful begin (which leaves out NULL on failure). */
-  if (e == NULL || e->out == NULL || e->count_at + 4 > e->out->len)
-    return FS_ESTATE;
-  patch_count(e->out, e->count_at, e->n);
-  return 0;
+  return e ? incr_finish(e->out, e->count_at, e->n) : FS_ESTATE;
 }
 
 /* ======================================================================
- * Body decoders
+ * Decoding entry points
  * ====================================================================== */
 
-static int dec_want(rd *r, unsigned *want) {
-  uint32_t n;
-  const uint8_t *s;
-  size_t len;
-  int rc = rd_array(r, &n, FS_MSG_MAX_WANT, 1);
-
-  *want = 0;
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_str(r, FS_MSG_NAME_MAX, &s, &len);
-    for (int k = 0; rc == 0 && want_names[k]; k++)
-      if (strlen(want_names[k]) == len && memcmp(want_names[k], s, len) == 0)
-        *want |= 1u << k;
-    /* other strings: asked by a newer client, ignored */
-  }
-  return rc;
-}
-
-static int dec_hello(rd *r, fs_msg_hello *h) {
-  static const char *const keys[] = {"sw",     "time",   "cursor", "outbox",
-                                     "oldest", "want",   "token",  NULL};
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc)
-      break;
-    switch (k) {
-    case 0: rc = rd_strdup(r, FS_MSG_STR_MAX, &h->sw); break;
-    case 1: rc = rd_uint(r, &h->time); break;
-    case 2: rc = rd_uint(r, &h->cursor); break;
-    case 3: rc = rd_uint(r, &h->outbox); break;
-    case 4: rc = rd_uint(r, &h->oldest); break;
-    case 5: rc = dec_want(r, &h->want); break;
-    case 6: rc = rd_strdup(r, FS_MSG_STR_MAX, &h->token); break;
-    default: break;
-    }
-  }
-  /* token is optional: only an enrolling device sends it. */
-  return rc ? rc : keys_complete(keys, seen, 1u << 6);
-}
-
-static int dec_welcome(rd *r, fs_msg_welcome *w) {
-  static const char *const keys[] = {"ok",    "code", "text", "time",
-                                     "device", "staff", "role", "slot",
-                                     "name",  "wipe", "owners", "counter", NULL};
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc)
-      break;
-    switch (k) {
-    case 0: rc = rd_bool(r, &w->ok); break;
-    case 1: rc = rd_cint(r, &w->code); break;
-    case 2: rc = rd_strdup(r, FS_MSG_STR_MAX, &w->text); break;
-    case 3: rc = rd_uint(r, &w->time); break;
-    case 4: rc = rd_uint(r, &w->device); break;
-    case 5: rc = rd_staff(r, w->staff, 1); break;
-    case 6: rc = rd_strdup(r, FS_MSG_NAME_MAX, &w->role); break;
-    case 7: rc = rd_uint(r, &w->slot); break;
-    case 8: rc = rd_strdup(r, FS_MSG_STR_MAX, &w->name); break;
-    case 9: rc = rd_bool(r, &w->wipe); break;
-    case 10: rc = rd_strdup(r, FS_MSG_STR_MAX, &w->owners); break;
-    case 11: rc = rd_uint(r, &w->counter); break;
-    default: break;
-    }
-  }
-  /* owners and counter are optional (added within version 1). */
-  return rc ? rc : keys_complete(keys, seen, (1u << 10) | (1u << 11));
-}
-
-static int dec_changes(rd *r, fs_msg_push *m) {
-  uint32_t n;
-  /* The smallest change: fixarray + 7 one-byte-ish items + a 34-byte id +
-   * two 3-byte staff codes; 40 is a safe lower bound. */
-  int rc = rd_array(r, &n, FS_MSG_MAX_CHANGES, 40);
-
-  if (rc || n == 0)
-    return rc;
-  m->changes = calloc(n, sizeof *m->changes);
-  m->rcs = calloc(n, sizeof *m->rcs);
-  if (m->changes == NULL || m->rcs == NULL)
-    return FS_ENOMEM;
-  m->n = n; /* zeroed entries are safe to release */
-  for (uint32_t i = 0; i < n; i++) {
-    int unknown;
-    rc = rd_change(r, &m->changes[i], &unknown);
-    if (rc)
-      return rc;
-    m->rcs[i] = unknown ? FS_EUNKNOWN_FIELD : 0;
-  }
-  return 0;
-}
-
-static int dec_push(rd *r, fs_msg_push *m) {
-  static const char *const keys[] = {"changes", "outbox", "oldest", NULL};
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc)
-      break;
-    switch (k) {
-    case 0: rc = dec_changes(r, m); break;
-    case 1: rc = rd_uint(r, &m->outbox); break;
-    case 2: rc = rd_uint(r, &m->oldest); break;
-    default: break;
-    }
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_results(rd *r, fs_msg_push_result *m) {
-  uint32_t n;
-  int rc = rd_array(r, &n, FS_MSG_MAX_ITEMS, 5);
-
-  if (rc || n == 0)
-    return rc;
-  m->results = calloc(n, sizeof *m->results);
-  if (m->results == NULL)
-    return FS_ENOMEM;
-  m->n = n;
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    fs_push_result *x = &m->results[i];
-    uint64_t outcome;
-    rc = rd_tuple(r, 4);
-    if (rc == 0)
-      rc = rd_uint(r, &x->counter);
-    if (rc == 0)
-      rc = rd_uint(r, &outcome);
-    if (rc == 0 &&
-        (outcome < FS_OUTCOME_APPLIED || outcome > FS_OUTCOME_REJECTED))
-      rc = FS_EPROTO;
-    if (rc == 0) {
-      x->outcome = (int)outcome;
-      rc = rd_cint(r, &x->code);
-    }
-    if (rc == 0)
-      rc = rd_strdup(r, FS_MSG_STR_MAX, &x->reason);
-  }
-  return rc;
-}
-
-static int dec_push_result(rd *r, fs_msg_push_result *m) {
-  static const char *const keys[] = {"results", NULL};
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc == 0 && k == 0)
-      rc = dec_results(r, m);
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-/* Bodies of one or two uint/bool keys: PULL, CHECKPOINT, NOTIFY, PING, PONG.
- * b2 non-NULL means the second key is a bool. */
-static int dec_scalars(rd *r, const char *const *keys, uint64_t *u1,
-                       uint64_t *u2, int *b2) {
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc == 0 && k == 0)
-      rc = rd_uint(r, u1);
-    else if (rc == 0 && k == 1)
-      rc = b2 ? rd_bool(r, b2) : rd_uint(r, u2);
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_cols(rd *r, const fs_kind_def *kd, fs_msg_pull_batch *m) {
-  uint32_t n;
-  const uint8_t *s;
-  size_t len;
-  char name[FS_MSG_NAME_MAX + 1];
-  unsigned char seen[FS_MSG_MAX_FIELDS] = {0};
-  int rc = rd_array(r, &n, FS_MSG_MAX_FIELDS, 1);
-
-  for (uint32_t c = 0; rc == 0 && c < n; c++) {
-    int idx;
-    rc = rd_str(r, FS_MSG_NAME_MAX, &s, &len);
-    if (rc)
-      break;
-    memcpy(name, s, len);
-    name[len] = '\0';
-    idx = fs__field_index(kd, name);
-    if (idx >= FS_MSG_MAX_FIELDS)
-      idx = -1;
-    if (idx >= 0 && seen[idx])
-      rc = FS_EPROTO;
-    else if (idx >= 0)
-      seen[idx] = 1;
-    m->cols[c] = idx;
-  }
-  if (rc == 0)
-    m->ncols = (int)n;
-  return rc;
-}
-
-static int dec_rows(rd *r, fs_msg_pull_batch *m) {
-  uint32_t n;
-  int unknown_col = 0;
-  /* A row is at least fixarray + 34-byte id + 2 x 3-byte staff codes +
-   * bool, hlc, seq, bin header, one byte per column. */
-  int rc = rd_array(r, &n, FS_MSG_MAX_ROWS, 45 + (size_t)m->ncols);
-
-  if (rc || n == 0)
-    return rc;
-  for (int c = 0; c < m->ncols; c++)
-    unknown_col |= m->cols[c] < 0;
-  m->rows = calloc(n, sizeof *m->rows);
-  m->rcs = calloc(n, sizeof *m->rcs);
-  if (m->rows == NULL || m->rcs == NULL)
-    return FS_ENOMEM;
-  for (uint32_t i = 0; i < n; i++) {
-    int unknown;
-    rc = fs__row_init(&m->rows[i], m->kind);
-    if (rc)
-      return rc;
-    m->nrows = i + 1; /* only initialised rows are released */
-    rc = rd_row(r, m->cols, m->ncols, &m->rows[i], &unknown);
-    if (rc)
-      return rc;
-    m->rcs[i] = (unknown || unknown_col) ? FS_EUNKNOWN_FIELD : 0;
-  }
-  return 0;
-}
-
-static int dec_pull_batch(rd *r, fs_msg_pull_batch *m) {
-  static const char *const keys[] = {"kind", "fields", "rows", NULL};
-  const fs_kind_def *kd = NULL;
-  uint32_t n, seen = 0;
-  const uint8_t *s;
-  size_t len;
-  char name[FS_MSG_NAME_MAX + 1];
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc)
-      break;
-    switch (k) {
-    case 0:
-      rc = rd_str(r, FS_MSG_NAME_MAX, &s, &len);
-      if (rc)
-        break;
-      memcpy(name, s, len);
-      name[len] = '\0';
-      kd = fs__kind_by_name(name);
-      if (kd == NULL)
-        rc = FS_EUNKNOWN_FIELD; /* no row of it can be stored here */
-      else
-        m->kind = kd->kind;
-      break;
-    case 1:
-      /* Columns are names of kind's fields: kind must come first. */
-      rc = kd ? dec_cols(r, kd, m) : FS_EPROTO;
-      break;
-    case 2:
-      rc = (seen & 3u) == 3u ? dec_rows(r, m) : FS_EPROTO;
-      break;
-    default:
-      break;
-    }
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_evict(rd *r, fs_msg_evict *m) {
-  static const char *const keys[] = {"items", NULL};
-  uint32_t n, cnt, seen = 0;
-  const uint8_t *s;
-  size_t len;
-  char name[FS_MSG_NAME_MAX + 1];
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc || k != 0)
-      continue;
-    rc = rd_array(r, &cnt, FS_MSG_MAX_ITEMS, 36);
-    if (rc || cnt == 0)
-      continue;
-    m->items = calloc(cnt, sizeof *m->items);
-    if (m->items == NULL) {
-      rc = FS_ENOMEM;
-      break;
-    }
-    for (uint32_t j = 0; rc == 0 && j < cnt; j++) {
-      const fs_kind_def *kd;
-      fs_evict_item *x = &m->items[m->n];
-      rc = rd_tuple(r, 2);
-      if (rc == 0)
-        rc = rd_str(r, FS_MSG_NAME_MAX, &s, &len);
-      if (rc)
-        break;
-      memcpy(name, s, len);
-      name[len] = '\0';
-      kd = fs__kind_by_name(name);
-      rc = rd_id(r, x->id);
-      if (rc == 0 && kd) { /* unknown kinds: nothing to erase here */
-        x->kind = kd->kind;
-        m->n++;
-      }
-    }
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_reason(rd *r, fs_msg_reason *m) {
-  static const char *const keys[] = {"reason", NULL};
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc == 0 && k == 0)
-      rc = rd_strdup(r, FS_MSG_STR_MAX, &m->reason);
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_error(rd *r, fs_msg_error *m) {
-  static const char *const keys[] = {"code", "text", "versions", NULL};
-  uint32_t n, cnt, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc)
-      break;
-    switch (k) {
-    case 0: rc = rd_cint(r, &m->code); break;
-    case 1: rc = rd_strdup(r, FS_MSG_STR_MAX, &m->text); break;
-    case 2:
-      rc = rd_array(r, &cnt, FS_MSG_MAX_VERSIONS, 1);
-      for (uint32_t j = 0; rc == 0 && j < cnt; j++) {
-        uint64_t v;
-        rc = rd_uint(r, &v);
-        if (rc == 0 && v > UINT32_MAX)
-          rc = FS_EPROTO;
-        if (rc == 0)
-          m->versions[j] = (uint32_t)v;
-      }
-      if (rc == 0)
-        m->nversions = (int)cnt;
-      break;
-    default: break;
-    }
-  }
-  return rc ? rc : keys_complete(keys, seen, 1u << 2);
-}
-
-static int dec_arg(rd *r, fs_admin_arg *a) {
-  uint8_t b;
-  uint32_t n;
-  int rc;
-
-  if (r->p >= r->end)
+/* Points r at the n input bytes: FS_ETRUNC for none (which also keeps
+ * NULL + 0 out of the reader), FS_ETOOBIG for more than a message. */
+static int rd_open(rd *r, const uint8_t *p, size_t n) {
+  if (n == 0)
     return FS_ETRUNC;
-  b = *r->p;
-  if ((b >= 0xa0 && b <= 0xbf) || (b >= 0xd9 && b <= 0xdb)) {
-    a->type = FS_ARG_STR;
-    return rd_strdup(r, FS_MSG_STR_MAX, &a->s);
-  }
-  if (b == 0xc2 || b == 0xc3) {
-    int v = 0;
-    a->type = FS_ARG_BOOL;
-    rc = rd_bool(r, &v);
-    a->i = v;
-    return rc;
-  }
-  if ((b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd) {
-    a->type = FS_ARG_LIST;
-    rc = rd_array(r, &n, FS_MSG_MAX_LIST, 1);
-    if (rc || n == 0)
-      return rc;
-    a->list = calloc(n, sizeof *a->list);
-    if (a->list == NULL)
-      return FS_ENOMEM;
-    a->nlist = n;
-    for (uint32_t i = 0; rc == 0 && i < n; i++)
-      rc = rd_strdup(r, FS_MSG_STR_MAX, &a->list[i]);
-    return rc;
-  }
-  a->type = FS_ARG_INT;
-  return rd_int(r, &a->i); /* anything else is refused here */
-}
-
-static int dec_args(rd *r, fs_msg_admin *m) {
-  uint32_t n;
-  int rc = rd_map(r, &n, FS_MSG_MAX_ARGS);
-
-  if (rc || n == 0)
-    return rc;
-  m->args = calloc(n, sizeof *m->args);
-  if (m->args == NULL)
-    return FS_ENOMEM;
-  m->nargs = n;
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_strdup(r, FS_MSG_NAME_MAX, &m->args[i].key);
-    for (uint32_t j = 0; rc == 0 && j < i; j++)
-      if (strcmp(m->args[j].key, m->args[i].key) == 0)
-        rc = FS_EPROTO;
-    if (rc == 0)
-      rc = dec_arg(r, &m->args[i]);
-  }
-  return rc;
-}
-
-static int dec_admin(rd *r, fs_msg_admin *m) {
-  static const char *const keys[] = {"cmd", "args", NULL};
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc == 0 && k == 0)
-      rc = rd_strdup(r, FS_MSG_NAME_MAX, &m->cmd);
-    else if (rc == 0 && k == 1)
-      rc = dec_args(r, m);
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_admin_result(rd *r, fs_msg_admin_result *m) {
-  static const char *const keys[] = {"ok", "code", "text", "out", "json", NULL};
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc)
-      break;
-    switch (k) {
-    case 0: rc = rd_bool(r, &m->ok); break;
-    case 1: rc = rd_cint(r, &m->code); break;
-    case 2: rc = rd_strdup(r, FS_MSG_STR_MAX, &m->text); break;
-    case 3: rc = rd_strdup(r, FS_MSG_BLOB_MAX, &m->out); break;
-    case 4: rc = rd_strdup(r, FS_MSG_BLOB_MAX, &m->json); break;
-    default: break;
-    }
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_conflict(rd *r, fs_conflict_item *x) {
-  static const char *const keys[] = {"kind",   "id",         "field",
-                                     "loser",  "loser_hlc",  "winner",
-                                     "winner_hlc", "author", "at", NULL};
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc)
-      break;
-    switch (k) {
-    case 0: rc = rd_strdup(r, FS_MSG_NAME_MAX, &x->kind); break;
-    case 1: rc = rd_id(r, x->id); break;
-    case 2: rc = rd_strdup(r, FS_MSG_NAME_MAX, &x->field); break;
-    case 3: rc = rd_value(r, &x->loser); break;
-    case 4: rc = rd_uint(r, &x->loser_hlc); break;
-    case 5: rc = rd_value(r, &x->winner); break;
-    case 6: rc = rd_uint(r, &x->winner_hlc); break;
-    case 7: rc = rd_staff(r, x->author, 1); break;
-    case 8: rc = rd_uint(r, &x->at); break;
-    default: break;
-    }
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_conflicts(rd *r, fs_msg_conflicts *m) {
-  static const char *const keys[] = {"items", NULL};
-  uint32_t n, cnt, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc || k != 0)
-      continue;
-    rc = rd_array(r, &cnt, FS_MSG_MAX_ITEMS, 60);
-    if (rc || cnt == 0)
-      continue;
-    m->items = calloc(cnt, sizeof *m->items);
-    if (m->items == NULL) {
-      rc = FS_ENOMEM;
-      break;
-    }
-    m->n = cnt;
-    for (uint32_t j = 0; rc == 0 && j < cnt; j++)
-      rc = dec_conflict(r, &m->items[j]);
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_notice(rd *r, fs_msg_notice *m) {
-  static const char *const keys[] = {"kind", "at", "body", NULL};
-  uint32_t n, seen = 0;
-  int k, rc = rd_map(r, &n, FS_MSG_MAX_KEYS);
-
-  for (uint32_t i = 0; rc == 0 && i < n; i++) {
-    rc = rd_key(r, keys, &seen, &k);
-    if (rc)
-      break;
-    switch (k) {
-    case 0: rc = rd_strdup(r, FS_MSG_NAME_MAX, &m->kind); break;
-    case 1: rc = rd_uint(r, &m->at); break;
-    case 2: rc = rd_strdup(r, FS_MSG_TEXT_MAX, &m->body); break;
-    default: break;
-    }
-  }
-  return rc ? rc : keys_complete(keys, seen, 0);
-}
-
-static int dec_body(rd *r, fs_msg *m) {
-  static const char *const pull_keys[] = {"cursor", "limit", NULL};
-  static const char *const ckpt_keys[] = {"cursor", "more", NULL};
-  static const char *const notify_keys[] = {"seq", NULL};
-  static const char *const ping_keys[] = {"n", NULL};
-
-  switch (m->type) {
-  case FS_MSG_HELLO:
-    return dec_hello(r, &m->u.hello);
-  case FS_MSG_WELCOME:
-    return dec_welcome(r, &m->u.welcome);
-  case FS_MSG_PUSH:
-    return dec_push(r, &m->u.push);
-  case FS_MSG_PUSH_RESULT:
-    return dec_push_result(r, &m->u.push_result);
-  case FS_MSG_PULL:
-    return dec_scalars(r, pull_keys, &m->u.pull.cursor, &m->u.pull.limit, NULL);
-  case FS_MSG_PULL_BATCH:
-    return dec_pull_batch(r, &m->u.pull_batch);
-  case FS_MSG_CHECKPOINT:
-    return dec_scalars(r, ckpt_keys, &m->u.checkpoint.cursor, NULL,
-                       &m->u.checkpoint.more);
-  case FS_MSG_NOTIFY:
-    return dec_scalars(r, notify_keys, &m->u.notify.seq, NULL, NULL);
-  case FS_MSG_EVICT:
-    return dec_evict(r, &m->u.evict);
-  case FS_MSG_WIPE:
-    return dec_reason(r, &m->u.wipe);
-  case FS_MSG_ERROR:
-    return dec_error(r, &m->u.error);
-  case FS_MSG_ADMIN:
-    return dec_admin(r, &m->u.admin);
-  case FS_MSG_ADMIN_RESULT:
-    return dec_admin_result(r, &m->u.admin_result);
-  case FS_MSG_CONFLICTS:
-    return dec_conflicts(r, &m->u.conflicts);
-  case FS_MSG_NOTICE:
-    return dec_notice(r, &m->u.notice);
-  case FS_MSG_PING:
-  case FS_MSG_PONG:
-    return dec_scalars(r, ping_keys, &m->u.ping.n, NULL, NULL);
-  case FS_MSG_BYE:
-    return dec_reason(r, &m->u.bye);
-  default:
-    return FS_EPROTO;
-  }
+  if (n > FS_MSG_MAX_BYTES)
+    return FS_ETOOBIG;
+  r->p = p;
+  r->end = p + n;
+  return 0;
 }
 
 int fs__msg_decode(const uint8_t *p, size_t n, fs_msg *out) {
   rd r;
   uint32_t cnt;
   uint64_t version, type;
+  const body_desc *bd;
   int rc;
 
   if (out == NULL || (p == NULL && n > 0))
     return FS_EINVAL;
   memset(out, 0, sizeof *out);
-  if (n == 0)
-    return FS_ETRUNC; /* also keeps NULL + 0 out of the reader */
-  if (n > FS_MSG_MAX_BYTES)
-    return FS_ETOOBIG;
-  r.p = p;
-  r.end = p + n;
+  rc = rd_open(&r, p, n);
+  if (rc)
+    return rc;
   /* The version is read before anything else is judged, so a peer of
    * another version gets FS_EVERSION even if the rest differs. */
   rc = rd_array(&r, &cnt, UINT32_MAX, 1);
@@ -2035,15 +1907,16 @@ int fs__msg_decode(const uint8_t *p, size_t n, fs_msg *out) {
     rc = FS_EPROTO;
   if (rc == 0)
     rc = rd_uint(&r, &type);
-  if (rc == 0 && (type < 1 || type > FS_MSG_TYPE_MAX))
+  bd = rc == 0 && type <= FS_MSG_TYPE_MAX ? body_of((int)type) : NULL;
+  if (rc == 0 && bd == NULL)
     rc = FS_EPROTO;
   if (rc)
-    goto done;
+    goto out;
   out->type = (fs_msg_type)type;
-  rc = dec_body(&r, out);
+  rc = dec_map(&r, bd->f, bd->n, &out->u);
   if (rc == 0 && r.p != r.end)
     rc = FS_EPROTO; /* trailing bytes */
-done:
+out:
   if (rc)
     fs__msg_release(out);
   return rc;
@@ -2056,12 +1929,9 @@ int fs__change_decode(const uint8_t *p, size_t n, fs_change *c) {
   if (c == NULL || (p == NULL && n > 0))
     return FS_EINVAL;
   memset(c, 0, sizeof *c);
-  if (n == 0)
-    return FS_ETRUNC;
-  if (n > FS_MSG_MAX_BYTES)
-    return FS_ETOOBIG;
-  r.p = p;
-  r.end = p + n;
+  rc = rd_open(&r, p, n);
+  if (rc)
+    return rc;
   rc = rd_change(&r, c, &unknown);
   if (rc == 0 && r.p != r.end)
     rc = FS_EPROTO;
@@ -2083,81 +1953,12 @@ void fs__msg_init(fs_msg *m, fs_msg_type type) {
 }
 
 void fs__msg_release(fs_msg *m) {
+  const body_desc *bd;
+
   if (m == NULL)
     return;
-  switch (m->type) {
-  case FS_MSG_HELLO:
-    free(m->u.hello.sw);
-    free(m->u.hello.token);
-    break;
-  case FS_MSG_WELCOME:
-    free(m->u.welcome.text);
-    free(m->u.welcome.role);
-    free(m->u.welcome.name);
-    free(m->u.welcome.owners);
-    break;
-  case FS_MSG_PUSH:
-    for (uint32_t i = 0; m->u.push.changes && i < m->u.push.n; i++)
-      fs__change_release(&m->u.push.changes[i]);
-    free(m->u.push.changes);
-    free(m->u.push.rcs);
-    break;
-  case FS_MSG_PUSH_RESULT:
-    for (uint32_t i = 0; m->u.push_result.results && i < m->u.push_result.n; i++)
-      free(m->u.push_result.results[i].reason);
-    free(m->u.push_result.results);
-    break;
-  case FS_MSG_PULL_BATCH:
-    for (uint32_t i = 0; m->u.pull_batch.rows && i < m->u.pull_batch.nrows; i++)
-      fs__row_release(&m->u.pull_batch.rows[i]);
-    free(m->u.pull_batch.rows);
-    free(m->u.pull_batch.rcs);
-    break;
-  case FS_MSG_EVICT:
-    free(m->u.evict.items);
-    break;
-  case FS_MSG_WIPE:
-    free(m->u.wipe.reason);
-    break;
-  case FS_MSG_BYE:
-    free(m->u.bye.reason);
-    break;
-  case FS_MSG_ERROR:
-    free(m->u.error.text);
-    break;
-  case FS_MSG_ADMIN:
-    free(m->u.admin.cmd);
-    for (uint32_t i = 0; m->u.admin.args && i < m->u.admin.nargs; i++) {
-      fs_admin_arg *a = &m->u.admin.args[i];
-      free(a->key);
-      free(a->s);
-      for (uint32_t j = 0; a->list && j < a->nlist; j++)
-        free(a->list[j]);
-      free(a->list);
-    }
-    free(m->u.admin.args);
-    break;
-  case FS_MSG_ADMIN_RESULT:
-    free(m->u.admin_result.text);
-    free(m->u.admin_result.out);
-    free(m->u.admin_result.json);
-    break;
-  case FS_MSG_CONFLICTS:
-    for (uint32_t i = 0; m->u.conflicts.items && i < m->u.conflicts.n; i++) {
-      fs_conflict_item *x = &m->u.conflicts.items[i];
-      free(x->kind);
-      free(x->field);
-      fs__value_free(&x->loser);
-      fs__value_free(&x->winner);
-    }
-    free(m->u.conflicts.items);
-    break;
-  case FS_MSG_NOTICE:
-    free(m->u.notice.kind);
-    free(m->u.notice.body);
-    break;
-  default: /* PULL, CHECKPOINT, NOTIFY, PING, PONG own nothing */
-    break;
-  }
+  bd = body_of(m->type);
+  if (bd)
+    release_map(bd->f, bd->n, &m->u);
   memset(m, 0, sizeof *m);
 }

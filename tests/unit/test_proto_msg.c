@@ -1591,6 +1591,835 @@ static void test_corpus_seeds(void **state) {
   }
 }
 
+/* ---- golden bytes ------------------------------------------------------------
+ * The exact encoding of every message type, captured from the codec and
+ * pasted here, so a change to the codec cannot change the wire unnoticed.
+ * Each golden is also decoded back and compared field by field, and its
+ * decoder behaviour is pinned by a sweep: the exact return code of every
+ * prefix and of three one-byte mutations at every position. */
+
+/* One letter per return code, for the sweeps. */
+static char rc_letter(int rc) {
+  switch (rc) {
+  case 0:
+    return '.';
+  case FS_ETRUNC:
+    return 'T';
+  case FS_EPROTO:
+    return 'P';
+  case FS_EOVERFLOW:
+    return 'O';
+  case FS_EVERSION:
+    return 'V';
+  case FS_EUNKNOWN_FIELD:
+    return 'U';
+  case FS_ETOOBIG:
+    return 'B';
+  case FS_ENOMEM:
+    return 'M';
+  default:
+    return '?';
+  }
+}
+
+static char *to_hex(const uint8_t *p, size_t n) {
+  static const char digits[] = "0123456789abcdef";
+  char *h = malloc(2 * n + 1);
+
+  assert_non_null(h);
+  for (size_t i = 0; i < n; i++) {
+    h[2 * i] = digits[p[i] >> 4];
+    h[2 * i + 1] = digits[p[i] & 15];
+  }
+  h[2 * n] = '\0';
+  return h;
+}
+
+static uint8_t *from_hex(const char *h, size_t *n) {
+  size_t len = strlen(h);
+  uint8_t *p = malloc(len / 2 + 1);
+
+  assert_int_equal(len % 2, 0);
+  assert_non_null(p);
+  for (size_t i = 0; i < len / 2; i++) {
+    unsigned v;
+    assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+    p[i] = (uint8_t)v;
+  }
+  *n = len / 2;
+  return p;
+}
+
+/* Run-length coded letters: "T12P" is twelve T then one P. */
+typedef struct rle {
+  char s[8192];
+  size_t len;
+  char last;
+  unsigned run;
+} rle;
+
+static void rle_flush(rle *e) {
+  int w;
+
+  if (e->run == 0)
+    return;
+  w = e->run > 1 ? snprintf(e->s + e->len, sizeof e->s - e->len, "%c%u", e->last, e->run)
+                 : snprintf(e->s + e->len, sizeof e->s - e->len, "%c", e->last);
+  assert_true(w > 0 && (size_t)w < sizeof e->s - e->len);
+  e->len += (size_t)w;
+  e->run = 0;
+}
+
+static void rle_put(rle *e, char c) {
+  if (e->run && c != e->last)
+    rle_flush(e);
+  e->last = c;
+  e->run++;
+}
+
+/* Decodes as a message (is_change 0) or as a bare change; returns the rc
+ * and frees whatever was decoded. */
+static int decode_rc(const uint8_t *p, size_t n, int is_change) {
+  uint8_t *copy = malloc(n ? n : 1); /* exactly n bytes, for ASan */
+  int rc;
+
+  assert_non_null(copy);
+  if (n)
+    memcpy(copy, p, n);
+  if (is_change) {
+    fs_change c;
+    rc = fs__change_decode(copy, n, &c);
+    fs__change_release(&c);
+  } else {
+    fs_msg m;
+    rc = fs__msg_decode(copy, n, &m);
+    fs__msg_release(&m);
+  }
+  free(copy);
+  return rc;
+}
+
+/* The sweep of one golden: every prefix, then '|', then for every byte the
+ * codes with it replaced by 0xc1 (never used), 0xc0 (nil) and itself + 1. */
+static void sweep(const uint8_t *p, size_t n, int is_change, rle *e) {
+  uint8_t *m = malloc(n);
+
+  assert_non_null(m);
+  memset(e, 0, sizeof *e);
+  for (size_t k = 0; k < n; k++)
+    rle_put(e, rc_letter(decode_rc(p, k, is_change)));
+  rle_flush(e);
+  rle_put(e, '|');
+  for (size_t i = 0; i < n; i++) {
+    const uint8_t subst[3] = {0xc1, 0xc0, (uint8_t)(p[i] + 1)};
+    for (int s = 0; s < 3; s++) {
+      memcpy(m, p, n);
+      m[i] = subst[s];
+      rle_put(e, rc_letter(decode_rc(m, n, is_change)));
+    }
+  }
+  rle_flush(e);
+  free(m);
+}
+
+static void assert_str_same(const char *a, const char *b) {
+  assert_string_equal(a ? a : "", b ? b : "");
+}
+
+static void assert_value_same(const fs_value *a, const fs_value *b) {
+  assert_int_equal(a->type, b->type);
+  if (a->type == FS_V_INT)
+    assert_int_equal(a->i, b->i);
+  if (a->type == FS_V_TEXT) {
+    assert_int_equal(a->len, b->len);
+    assert_memory_equal(a->s, b->s, a->len);
+  }
+}
+
+static void assert_change_same(const fs_change *a, const fs_change *b) {
+  assert_int_equal(a->kind, b->kind);
+  assert_string_equal(a->id, b->id);
+  assert_int_equal(a->op, b->op);
+  assert_string_equal(a->owner, b->owner);
+  assert_string_equal(a->author, b->author);
+  assert_int_equal(a->counter, b->counter);
+  assert_int_equal(a->hlc, b->hlc);
+  assert_int_equal(a->nfields, b->nfields);
+  for (int i = 0; i < a->nfields; i++) {
+    assert_int_equal(a->fields[i].field, b->fields[i].field);
+    assert_int_equal(a->fields[i].hlc, b->fields[i].hlc);
+    assert_value_same(&a->fields[i].value, &b->fields[i].value);
+  }
+}
+
+/* Field-by-field equality of a built message and its decoded golden. */
+static void assert_msg_same(const fs_msg *a, const fs_msg *b) {
+  assert_int_equal(a->type, b->type);
+  switch (a->type) {
+  case FS_MSG_HELLO:
+    assert_str_same(a->u.hello.sw, b->u.hello.sw);
+    assert_int_equal(a->u.hello.time, b->u.hello.time);
+    assert_int_equal(a->u.hello.cursor, b->u.hello.cursor);
+    assert_int_equal(a->u.hello.outbox, b->u.hello.outbox);
+    assert_int_equal(a->u.hello.oldest, b->u.hello.oldest);
+    assert_int_equal(a->u.hello.want, b->u.hello.want);
+    assert_str_same(a->u.hello.token, b->u.hello.token);
+    break;
+  case FS_MSG_WELCOME:
+    assert_int_equal(a->u.welcome.ok, b->u.welcome.ok);
+    assert_int_equal(a->u.welcome.code, b->u.welcome.code);
+    assert_str_same(a->u.welcome.text, b->u.welcome.text);
+    assert_int_equal(a->u.welcome.time, b->u.welcome.time);
+    assert_int_equal(a->u.welcome.device, b->u.welcome.device);
+    assert_string_equal(a->u.welcome.staff, b->u.welcome.staff);
+    assert_str_same(a->u.welcome.role, b->u.welcome.role);
+    assert_int_equal(a->u.welcome.slot, b->u.welcome.slot);
+    assert_str_same(a->u.welcome.name, b->u.welcome.name);
+    assert_int_equal(a->u.welcome.wipe, b->u.welcome.wipe);
+    assert_str_same(a->u.welcome.owners, b->u.welcome.owners);
+    assert_int_equal(a->u.welcome.counter, b->u.welcome.counter);
+    break;
+  case FS_MSG_PUSH:
+    assert_int_equal(a->u.push.n, b->u.push.n);
+    assert_int_equal(a->u.push.outbox, b->u.push.outbox);
+    assert_int_equal(a->u.push.oldest, b->u.push.oldest);
+    for (uint32_t i = 0; i < a->u.push.n; i++) {
+      assert_change_same(&a->u.push.changes[i], &b->u.push.changes[i]);
+      assert_int_equal(b->u.push.rcs[i], 0);
+    }
+    break;
+  case FS_MSG_PUSH_RESULT:
+    assert_int_equal(a->u.push_result.n, b->u.push_result.n);
+    for (uint32_t i = 0; i < a->u.push_result.n; i++) {
+      const fs_push_result *x = &a->u.push_result.results[i];
+      const fs_push_result *y = &b->u.push_result.results[i];
+      assert_int_equal(x->counter, y->counter);
+      assert_int_equal(x->outcome, y->outcome);
+      assert_int_equal(x->code, y->code);
+      assert_str_same(x->reason, y->reason);
+    }
+    break;
+  case FS_MSG_PULL:
+    assert_int_equal(a->u.pull.cursor, b->u.pull.cursor);
+    assert_int_equal(a->u.pull.limit, b->u.pull.limit);
+    break;
+  case FS_MSG_PULL_BATCH:
+    assert_int_equal(a->u.pull_batch.kind, b->u.pull_batch.kind);
+    assert_int_equal(a->u.pull_batch.ncols, b->u.pull_batch.ncols);
+    assert_int_equal(a->u.pull_batch.nrows, b->u.pull_batch.nrows);
+    for (int c = 0; c < a->u.pull_batch.ncols; c++)
+      assert_int_equal(a->u.pull_batch.cols[c], b->u.pull_batch.cols[c]);
+    for (uint32_t i = 0; i < a->u.pull_batch.nrows; i++) {
+      const fs_row *x = &a->u.pull_batch.rows[i];
+      const fs_row *y = &b->u.pull_batch.rows[i];
+      assert_int_equal(b->u.pull_batch.rcs[i], 0);
+      assert_string_equal(x->id, y->id);
+      assert_string_equal(x->owner, y->owner);
+      assert_string_equal(x->author, y->author);
+      assert_int_equal(x->deleted, y->deleted);
+      assert_int_equal(x->hlc, y->hlc);
+      assert_int_equal(x->seq, y->seq);
+      for (int c = 0; c < a->u.pull_batch.ncols; c++) {
+        int f = a->u.pull_batch.cols[c];
+        assert_int_equal(x->clk[f], y->clk[f]);
+        assert_value_same(&x->values[f], &y->values[f]);
+      }
+    }
+    break;
+  case FS_MSG_CHECKPOINT:
+    assert_int_equal(a->u.checkpoint.cursor, b->u.checkpoint.cursor);
+    assert_int_equal(a->u.checkpoint.more, b->u.checkpoint.more);
+    break;
+  case FS_MSG_NOTIFY:
+    assert_int_equal(a->u.notify.seq, b->u.notify.seq);
+    break;
+  case FS_MSG_EVICT:
+    assert_int_equal(a->u.evict.n, b->u.evict.n);
+    for (uint32_t i = 0; i < a->u.evict.n; i++) {
+      assert_int_equal(a->u.evict.items[i].kind, b->u.evict.items[i].kind);
+      assert_string_equal(a->u.evict.items[i].id, b->u.evict.items[i].id);
+    }
+    break;
+  case FS_MSG_WIPE:
+    assert_str_same(a->u.wipe.reason, b->u.wipe.reason);
+    break;
+  case FS_MSG_ERROR:
+    assert_int_equal(a->u.error.code, b->u.error.code);
+    assert_str_same(a->u.error.text, b->u.error.text);
+    assert_int_equal(a->u.error.nversions, b->u.error.nversions);
+    for (int i = 0; i < a->u.error.nversions; i++)
+      assert_int_equal(a->u.error.versions[i], b->u.error.versions[i]);
+    break;
+  case FS_MSG_ADMIN:
+    assert_str_same(a->u.admin.cmd, b->u.admin.cmd);
+    assert_int_equal(a->u.admin.nargs, b->u.admin.nargs);
+    for (uint32_t i = 0; i < a->u.admin.nargs; i++) {
+      const fs_admin_arg *x = &a->u.admin.args[i];
+      const fs_admin_arg *y = &b->u.admin.args[i];
+      assert_str_same(x->key, y->key);
+      assert_int_equal(x->type, y->type);
+      if (x->type == FS_ARG_STR)
+        assert_str_same(x->s, y->s);
+      if (x->type == FS_ARG_INT || x->type == FS_ARG_BOOL)
+        assert_int_equal(x->i, y->i);
+      assert_int_equal(x->nlist, y->nlist);
+      for (uint32_t j = 0; j < x->nlist; j++)
+        assert_str_same(x->list[j], y->list[j]);
+    }
+    break;
+  case FS_MSG_ADMIN_RESULT:
+    assert_int_equal(a->u.admin_result.ok, b->u.admin_result.ok);
+    assert_int_equal(a->u.admin_result.code, b->u.admin_result.code);
+    assert_str_same(a->u.admin_result.text, b->u.admin_result.text);
+    assert_str_same(a->u.admin_result.out, b->u.admin_result.out);
+    assert_str_same(a->u.admin_result.json, b->u.admin_result.json);
+    break;
+  case FS_MSG_CONFLICTS:
+    assert_int_equal(a->u.conflicts.n, b->u.conflicts.n);
+    for (uint32_t i = 0; i < a->u.conflicts.n; i++) {
+      const fs_conflict_item *x = &a->u.conflicts.items[i];
+      const fs_conflict_item *y = &b->u.conflicts.items[i];
+      assert_str_same(x->kind, y->kind);
+      assert_string_equal(x->id, y->id);
+      assert_str_same(x->field, y->field);
+      assert_value_same(&x->loser, &y->loser);
+      assert_int_equal(x->loser_hlc, y->loser_hlc);
+      assert_value_same(&x->winner, &y->winner);
+      assert_int_equal(x->winner_hlc, y->winner_hlc);
+      assert_string_equal(x->author, y->author);
+      assert_int_equal(x->at, y->at);
+    }
+    break;
+  case FS_MSG_NOTICE:
+    assert_str_same(a->u.notice.kind, b->u.notice.kind);
+    assert_int_equal(a->u.notice.at, b->u.notice.at);
+    assert_str_same(a->u.notice.body, b->u.notice.body);
+    break;
+  case FS_MSG_PING:
+  case FS_MSG_PONG:
+    assert_int_equal(a->u.ping.n, b->u.ping.n);
+    break;
+  case FS_MSG_BYE:
+    assert_str_same(a->u.bye.reason, b->u.bye.reason);
+    break;
+  }
+}
+
+/* Every optional field set, on top of sample(). */
+static void sample_full(fs_msg_type t, fs_msg *m) {
+  sample(t, m);
+  switch (t) {
+  case FS_MSG_HELLO:
+    m->u.hello.want = FS_WANT_SYNC | FS_WANT_WATCH | FS_WANT_ADMIN;
+    m->u.hello.token = dup("fs1.AbCdEf0123456789");
+    break;
+  case FS_MSG_WELCOME:
+    m->u.welcome.wipe = 1;
+    m->u.welcome.owners = dup("B02,C03");
+    m->u.welcome.counter = 4242;
+    break;
+  case FS_MSG_CONFLICTS: {
+    /* a second item: nil loser, big winner, author unknown ("") */
+    fs_conflict_item *x = realloc(m->u.conflicts.items, 2 * sizeof *x);
+    assert_non_null(x);
+    m->u.conflicts.items = x;
+    memset(&x[1], 0, sizeof x[1]);
+    x[1].kind = dup("visit");
+    strcpy(x[1].id, ID2);
+    x[1].field = dup("note");
+    fs__value_set_int(&x[1].winner, INT64_MIN);
+    x[1].winner_hlc = 0x0190a1b2c3d40001ull;
+    x[1].at = 70000;
+    m->u.conflicts.n = 2;
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+/* Optional fields absent and every other value zero or empty (the least a
+ * valid message of type t holds). */
+static void sample_min(fs_msg_type t, fs_msg *m) {
+  fs__msg_init(m, t);
+  if (t == FS_MSG_PULL_BATCH)
+    m->u.pull_batch.kind = FS_KIND_VISIT;
+}
+
+/* Checks one golden: enc (the codec's output now) must be hex, the golden
+ * decodes (as a message, or as a change if is_change) to something equal
+ * to want (a message, or a change), and its sweep is exactly sw. */
+static void check_golden(const char *what, const fs_buf *enc, const char *hex,
+                         const char *sw, int is_change, const void *want) {
+  char *got = to_hex(enc->data, enc->len);
+  size_t n;
+  uint8_t *p = from_hex(hex, &n);
+  rle e;
+
+  print_message("golden %s\n", what);
+  if (strcmp(got, hex) != 0)
+    print_message("  got   %s\n", got);
+  assert_string_equal(got, hex);
+  if (is_change) {
+    fs_change c;
+    assert_int_equal(fs__change_decode(p, n, &c), 0);
+    assert_change_same(want, &c);
+    fs__change_release(&c);
+  } else {
+    fs_msg d;
+    assert_int_equal(fs__msg_decode(p, n, &d), 0);
+    assert_msg_same(want, &d);
+    fs__msg_release(&d);
+  }
+  sweep(p, n, is_change, &e);
+  if (strcmp(e.s, sw) != 0)
+    print_message("  sweep %s\n", e.s);
+  assert_string_equal(e.s, sw);
+  free(p);
+  free(got);
+}
+
+typedef struct golden {
+  const char *hex;
+  const char *sweep;
+} golden;
+
+/* [type][0] with every optional field, [type][1] with none. */
+static const golden golden_msgs[FS_MSG_TYPE_MAX + 1][2] = {
+    [FS_MSG_HELLO] =
+        {{"93010187a27377af6669656c6473796e632f302e312e30a474696d65cf0000019000c79c"
+          "7ba6637572736f72ce3ade68b1a66f7574626f780ca66f6c64657374cf0000018fc52cd2"
+          "00a477616e7493a473796e63a57761746368a561646d696ea5746f6b656eb46673312e41"
+          "624364456630313233343536373839",
+          "T123|P5VP5TP14.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P18.24P24.12P23"
+          ".P24.24P17TP5.P2.P2.P2.P5.P2.P2.P2.P2.P5.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2TP"
+          "2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."},
+         {"93010186a27377a0a474696d6500a6637572736f7200a66f7574626f7800a66f6c646573"
+          "7400a477616e7490",
+          "T44|P5VP5TP29.P23.P23.P23.P17T"}},
+    [FS_MSG_WELCOME] =
+        {{"9301028ca26f6bc3a4636f646500a474657874a777656c636f6d65a474696d65cf000001"
+          "9000c79fe7a664657669636507a57374616666a3413031a4726f6c65a76d616e61676572"
+          "a4736c6f7403a46e616d65a9e78e8be5b08fe6988ea477697065c3a66f776e657273a742"
+          "30322c433033a7636f756e746572cd1092",
+          "T125|P5VP5TP29.P20.P2.P2.P2.P2.P2.P2.P18.24P23.P23.P2.P2.P20.P2.P2.P2.P2"
+          ".P2.P2.P17.P20.P2.P2.P2.P2.P2.P2.P2.P2.P23.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2"
+          ".P2.P2.P5.P2.P2.P2.P2.P2.P2.P2T.6"},
+         {"9301028aa26f6bc2a4636f646500a474657874a0a474696d6500a664657669636500a573"
+          "74616666a0a4726f6c65a0a4736c6f7400a46e616d65a0a477697065c2",
+          "T65|P5VP5TP11.P17.P35.P23.P56.P35."}},
+    [FS_MSG_PUSH] =
+        {{"93010383a66f7574626f7828a66f6c64657374cf0000018fc52cd200a76368616e676573"
+          "929801a8637573746f6d6572d92030313930613162326333643465356636303731383239"
+          "3361346235633664376501a3413031a3423032cf0190a1b2c3d400019393a46e616d65cf"
+          "0190a1b2c3d40001d930e5aea2e688b7e8b584e69699e58da1efbc9ae5bca0e4b889efbc"
+          "8ce4b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cba93a7726576656e7565cf0190a1b2"
+          "c3d40000cf00007048860ddf7993a570686f6e6507c09802a8637573746f6d6572d92030"
+          "3139306131623263336434653566363037313832393361346235633664376502a3413031"
+          "a3423032cf0190a1b2c3d400019393a46e616d65cf0190a1b2c3d40001a441636d6593a7"
+          "726576656e7565cf0190a1b2c3d40000cf00007048860ddf7993a570686f6e6507c0",
+          "T322|P5VP5TP23.P24.24P26TP5.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2.P2"
+          ".P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5"
+          ".P2.P2.P5.P2.P2.P3.24P11.P2.P2.P2.P3.24P2TP5.P2.P2.P2.P2.P2.P2.P2.P2.P2."
+          "P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."
+          "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P3.24P5.22P8.P2"
+          ".P2.P2.P2.P2.P.P6.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2.P2.P2.P2.P2."
+          "P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P5.P2."
+          "P2.P3.24P2TP8.P2.P2.P2.P3.24P5.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P3.24P5.22P"
+          "8.P2.P2.P2.P2.P2.P.P"},
+         {"93010383a66f7574626f7800a66f6c6465737400a76368616e67657390",
+          "T29|P5VP5TP23.P23.P26T"}},
+    [FS_MSG_PUSH_RESULT] =
+        {{"93010481a7726573756c74739294010200a0940204d1f048b2e4b88de698afe4bda0e79a"
+          "84e5aea2e688b7",
+          "T43|P5VP5TP26TP5.P2.P2.P8.P5T.6P2TP2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2"
+          ".P2.P2.P2.P2.P2."},
+         {"93010481a7726573756c747390", "T13|P5VP5TP26T"}},
+    [FS_MSG_PULL] = {{"93010582a6637572736f72cd1388a56c696d6974cd07d0",
+                      "T23|P5VP5TP24.6P20T.6"},
+                     {"93010582a6637572736f7200a56c696d697400", "T19|P5VP5TP23.P20."}},
+    [FS_MSG_PULL_BATCH] =
+        {{"93010683a46b696e64a8637573746f6d6572a66669656c647393a46e616d65a667726f77"
+          "7468a570686f6e65a4726f7773dd000000029ad920303139306131623263336434653566"
+          "3630373138323933613462356336643765a3413031a3413031c2632ac418630000000000"
+          "000008070605040302010000000000000000d930e5aea2e688b7e8b584e69699e58da1ef"
+          "bc9ae5bca0e4b889efbc8ce4b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cba37c09ad9"
+          "203031393061316232633364346535663630373138323933613462356336643766a34130"
+          "31a3413031c3632ac418630000000000000008070605040302010000000000000000a441"
+          "636d6537c0",
+          "T257|P5VP5TP20UP2UP2UP2UP2UP2UP2UP2UP29.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2"
+          ".P2.P2.P2.P18O8T4P11.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2."
+          "P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P5.P2.P2.P2.P2.P2.P2OT2P.72P2T"
+          "3P3.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P5"
+          ".P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P.2P."
+          "P12.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2"
+          ".P2.P2.P2.P2.P8.P2.P2.P5.P2.P2.P5.P2.P2OT2P.72P2TP2.P2.P2.P2.P.2P.P"},
+         {"93010683a46b696e64a57669736974a66669656c647390a4726f7773dd00000000",
+          "T33|P5VP5TP20UP2UP2UP2UP2UP42O8T4"}},
+    [FS_MSG_CHECKPOINT] = {{"93010782a6637572736f72ce0001e240a46d6f7265c3",
+                            "T22|P5VP5TP24.12P18"},
+                           {"93010782a6637572736f7200a46d6f7265c2",
+                            "T18|P5VP5TP23.P17."}},
+    [FS_MSG_NOTIFY] = {{"93010881a37365714d", "T9|P5VP5TP2TP11."},
+                       {"93010881a373657100", "T9|P5VP5TP14."}},
+    [FS_MSG_EVICT] =
+        {{"93010981a56974656d739292a57669736974d92030313930613162326333643465356636"
+          "3037313832393361346235633664376592a8637573746f6d6572d9203031393061316232"
+          "633364346535663630373138323933613462356336643766",
+          "T96|P5VP5TP20TP8.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P"
+          "2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P2.P8.P"
+          "2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P"
+          "2.P2.P2.P3"},
+         {"93010981a56974656d7390", "T11|P5VP5TP20T"}},
+    [FS_MSG_WIPE] =
+        {{"93010a81a6726561736f6eba7374616666206465706172746564202f20e5b7b2e7a6bbe8"
+          "818c",
+          "T38|P5VP5TP23TP2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P"
+          "2.P2.P2.P2.P2.P2.P2."},
+         {"93010a81a6726561736f6ea0", "T12|P5VP5TP23T"}},
+    [FS_MSG_ERROR] =
+        {{"93010b83a4636f6465d1f051a474657874bc756e737570706f727465642070726f746f63"
+          "6f6c2076657273696f6ea876657273696f6e739101",
+          "T57|P5VP5TP18.6P20.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2"
+          ".P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2TP2."},
+         {"93010b82a4636f646500a474657874a0", "T16|P5VP5TP17.P17T"}},
+    [FS_MSG_ADMIN] =
+        {{"93010c82a3636d64a868616e646f766572a46172677384a466726f6da3413031a4646179"
+          "73e2a5666f726365c3a2746f92a3423032a3433033",
+          "T57|P5VP5TP17.P2.P2.P2.P2.P2.P2.P2.P17TP5.P2.P2.P2.P5.P2.P2.P5.P2.P2.P2."
+          "P2.P5.P2.P2.P2.P2.P8.P2.P2TP5.P2.P2.P2TP2.P2.P2."},
+         {"93010c82a3636d64a0a46172677380", "T15|P5VP5TP32T"}},
+    [FS_MSG_ADMIN_RESULT] =
+        {{"93010d85a26f6bc3a4636f646500a474657874a4646f6e65a36f7574ae33206361726473"
+          "206d6f7665640aa46a736f6eab7b226d6f766564223a337d",
+          "T60|P5VP5TP29.P20.P2.P2.P2.P17.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P1"
+          "7TP2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."},
+         {"93010d85a26f6bc2a4636f646500a474657874a0a36f7574a0a46a736f6ea0",
+          "T31|P5VP5TP11.P17.P50T"}},
+    [FS_MSG_CONFLICTS] =
+        {{"93010e81a56974656d739289a46b696e64a8637573746f6d6572a26964d9203031393061"
+          "316232633364346535663630373138323933613462356336643765a56669656c64a57068"
+          "6f6e65a56c6f736572ab3133383030303030303030a96c6f7365725f686c630aa677696e"
+          "6e6572fbaa77696e6e65725f686c630ba6617574686f72a3423032a26174cf0000019000"
+          "c79c0089a46b696e64a57669736974a26964d92030313930613162326333643465356636"
+          "30373138323933613462356336643766a56669656c64a46e6f7465a56c6f736572c0a96c"
+          "6f7365725f686c6300a677696e6e6572d38000000000000000aa77696e6e65725f686c63"
+          "cf0190a1b2c3d40001a6617574686f72a0a26174ce00011170",
+          "T277|P5VP5TP20TP23.P2.P2.P2.P2.P2.P2.P2.P17.P2.P5.P2.P2.P2.P2.P2.P2.P2.P"
+          "2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P23.P2.P2.P2.P2."
+          "P23.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P32.P22.2P35.P26.P2.P2.P12.24P2TP20.P2"
+          ".P2.P2.P2.P17.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P"
+          "2.P2.P2.P2.P2.P2.P2.P2.P26.P2.P2.P2.P19.P33.P24.24P36.24P35T.12"},
+         {"93010e81a56974656d7390", "T11|P5VP5TP20T"}},
+    [FS_MSG_NOTICE] =
+        {{"93010f83a46b696e64a868616e646f766572a26174cf0000019000c79c00a4626f6479be"
+          "3320e5bca0e5aea2e688b7e58da1e5b7b2e7a7bbe4baa4e7bb9920423032",
+          "T66|P5VP5TP20.P2.P2.P2.P2.P2.P2.P2.P12.24P17TP2.P2.P2.P2.P2.P2.P2.P2.P2."
+          "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."},
+         {"93010f83a46b696e64a0a2617400a4626f6479a0", "T20|P5VP5TP29.P17T"}},
+    [FS_MSG_PING] = {{"93011081a16ecfffffffffffffffff", "T15|P5VP2.P2TP9.24"},
+                     {"93011081a16e00", "T7|P5VP2.P2TP8."}},
+    [FS_MSG_PONG] = {{"93011181a16ecfffffffffffffffff", "T15|P5VP5TP9.24"},
+                     {"93011181a16e00", "T7|P5VP5TP8."}},
+    [FS_MSG_BYE] = {{"93011281a6726561736f6ea469646c65", "T16|P5VP5TP23TP2.P2.P2.P2."},
+                    {"93011281a6726561736f6ea0", "T12|P5VP5TP23T"}},
+};
+
+static void test_golden_every_type(void **state) {
+  (void)state;
+  for (int t = 1; t <= FS_MSG_TYPE_MAX; t++) {
+    for (int v = 0; v < 2; v++) {
+      fs_msg m;
+      fs_buf b;
+      char what[64];
+      if (v == 0)
+        sample_full((fs_msg_type)t, &m);
+      else
+        sample_min((fs_msg_type)t, &m);
+      fs__buf_init(&b, FS_MSG_MAX_BYTES);
+      assert_int_equal(fs__msg_encode(&m, &b), 0);
+      snprintf(what, sizeof what, "%s %s", fs__msg_type_name(t), v ? "min" : "full");
+      check_golden(what, &b, golden_msgs[t][v].hex, golden_msgs[t][v].sweep, 0, &m);
+      fs__msg_release(&m);
+      fs__buf_release(&b);
+    }
+  }
+}
+
+static const golden golden_push_incr = {
+    "93010383a66f7574626f7828a66f6c64657374cf0000018fc52cd200a76368616e676573"
+    "dd000000029801a8637573746f6d6572d920303139306131623263336434653566363037"
+    "313832393361346235633664376501a3413031a3423032cf0190a1b2c3d400019393a46e"
+    "616d65cf0190a1b2c3d40001d930e5aea2e688b7e8b584e69699e58da1efbc9ae5bca0e4"
+    "b889efbc8ce4b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cba93a7726576656e7565cf"
+    "0190a1b2c3d40000cf00007048860ddf7993a570686f6e6507c09802a8637573746f6d65"
+    "72d920303139306131623263336434653566363037313832393361346235633664376502"
+    "a3413031a3423032cf0190a1b2c3d400019393a46e616d65cf0190a1b2c3d40001a44163"
+    "6d6593a7726576656e7565cf0190a1b2c3d40000cf00007048860ddf7993a570686f6e65"
+    "07c0",
+    "T326|P5VP5TP23.P24.24P27O8T4P5.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2"
+    ".P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2"
+    ".P5.P2.P2.P5.P2.P2.P3.24P11.P2.P2.P2.P3.24P2TP5.P2.P2.P2.P2.P2.P2.P2.P2."
+    "P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2."
+    "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P3.24P5.22P8"
+    ".P2.P2.P2.P2.P2.P.P6.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2.P2.P2.P2."
+    "P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P5."
+    "P2.P2.P3.24P2TP8.P2.P2.P2.P3.24P5.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P3.24P5."
+    "22P8.P2.P2.P2.P2.P2.P.P"};
+static const golden golden_push_incr_empty = {
+    "93010383a66f7574626f7800a66f6c6465737400a76368616e676573dd00000000",
+    "T33|P5VP5TP23.P23.P27O8T4"};
+static const golden golden_batch_incr_empty = {
+    "93010683a46b696e64ab6f70706f7274756e697479a66669656c647390a4726f7773dd00"
+    "000000",
+    "T39|P5VP5TP20UP2UP2UP2UP2UP2UP2UP2UP2UP2UP2UP42O8T4"};
+static const golden golden_change_upsert = {
+    "98cf0000000123456789a8637573746f6d6572d920303139306131623263336434653566"
+    "363037313832393361346235633664376501a3413031a3423032cf0190a1b2c3d4000193"
+    "93a46e616d65cf0190a1b2c3d40001d930e5aea2e688b7e8b584e69699e58da1efbc9ae5"
+    "bca0e4b889efbc8ce4b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cba93a7726576656e"
+    "7565cf0190a1b2c3d40000cf00007048860ddf7993a570686f6e6507c0",
+    "T173|P6.24P5UP2UP2UP2UP2UP2UP2UP2UP8.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2"
+    ".P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P5.P2.P2.P3"
+    ".24P2TP8UP2UP2UP2UP3.24P2T3P3.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."
+    "P5.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."
+    "P2.P2.P2.P2.P2.P2.P2.P8UP2UP2UP2UP2UP2UP2UP3.24P5.22P8UP2UP2UP2UP2UP2.P."
+    "P"};
+static const golden golden_change_delete = {
+    "9800ab6c6f73745f726576696577d9203031393061316232633364346535663630373138"
+    "32393361346235633664376602a35a3939a34130310090",
+    "T59|P5.P5UP2UP2UP2UP2UP2UP2UP2UP2UP2UP2UP8.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2"
+    ".P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P23.P2.P2.P2.P2T"};
+
+/* The fast paths: fs__push_encode, the incremental PUSH and PULL_BATCH
+ * builders (array32 counts), and the outbox change codec. */
+static void test_golden_fast_paths(void **state) {
+  fs_msg m, empty;
+  fs_buf b;
+  fs_push_enc pe;
+  fs_batch_enc be;
+  fs_change c;
+
+  (void)state;
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  sample_full(FS_MSG_PUSH, &m);
+  assert_int_equal(
+      fs__push_encode(m.u.push.changes, m.u.push.n, m.u.push.outbox, m.u.push.oldest, &b),
+      0);
+  /* the same bytes as fs__msg_encode */
+  check_golden("push_encode", &b, golden_msgs[FS_MSG_PUSH][0].hex,
+               golden_msgs[FS_MSG_PUSH][0].sweep, 0, &m);
+  fs__buf_reset(&b);
+  assert_int_equal(fs__push_begin(&pe, &b, m.u.push.outbox, m.u.push.oldest, 4096), 0);
+  for (uint32_t i = 0; i < m.u.push.n; i++)
+    assert_int_equal(fs__push_add(&pe, &m.u.push.changes[i]), 0);
+  assert_int_equal(fs__push_finish(&pe), 0);
+  check_golden("push incremental", &b, golden_push_incr.hex, golden_push_incr.sweep, 0,
+               &m);
+  fs__buf_reset(&b);
+  fs__msg_init(&empty, FS_MSG_PUSH);
+  assert_int_equal(fs__push_begin(&pe, &b, 0, 0, FS_MSG_MAX_BYTES), 0);
+  assert_int_equal(fs__push_finish(&pe), 0);
+  check_golden("push incremental empty", &b, golden_push_incr_empty.hex,
+               golden_push_incr_empty.sweep, 0, &empty);
+
+  /* the sample batch goes through the same builder as fs__msg_encode */
+  fs__buf_reset(&b);
+  fs__msg_init(&empty, FS_MSG_PULL_BATCH);
+  empty.u.pull_batch.kind = FS_KIND_OPPORTUNITY;
+  assert_int_equal(fs__batch_begin(&be, &b, FS_KIND_OPPORTUNITY, NULL, 0, 100), 0);
+  assert_int_equal(fs__batch_finish(&be), 0);
+  check_golden("batch incremental empty", &b, golden_batch_incr_empty.hex,
+               golden_batch_incr_empty.sweep, 0, &empty);
+  fs__msg_release(&m);
+  sample_full(FS_MSG_PULL_BATCH, &m);
+  fs__buf_reset(&b);
+  assert_int_equal(fs__batch_begin(&be, &b, m.u.pull_batch.kind, m.u.pull_batch.cols,
+                                   m.u.pull_batch.ncols, 4096),
+                   0);
+  for (uint32_t i = 0; i < m.u.pull_batch.nrows; i++)
+    assert_int_equal(fs__batch_add_row(&be, &m.u.pull_batch.rows[i]), 0);
+  assert_int_equal(fs__batch_finish(&be), 0);
+  check_golden("batch incremental", &b, golden_msgs[FS_MSG_PULL_BATCH][0].hex,
+               golden_msgs[FS_MSG_PULL_BATCH][0].sweep, 0, &m);
+  fs__msg_release(&m);
+
+  fs__buf_reset(&b);
+  make_change(&c, 0x123456789ull, ZH);
+  assert_int_equal(fs__change_encode(&c, &b), 0);
+  check_golden("change upsert", &b, golden_change_upsert.hex, golden_change_upsert.sweep,
+               1, &c);
+  fs__change_release(&c);
+  memset(&c, 0, sizeof c);
+  c.kind = FS_KIND_LOST_REVIEW;
+  strcpy(c.id, ID2);
+  c.op = FS_OP_DELETE;
+  strcpy(c.owner, "Z99");
+  strcpy(c.author, "A01");
+  fs__buf_reset(&b);
+  assert_int_equal(fs__change_encode(&c, &b), 0);
+  check_golden("change delete", &b, golden_change_delete.hex, golden_change_delete.sweep,
+               1, &c);
+  fs__buf_release(&b);
+}
+
+/* Writes a message described in a tiny notation, tokens split by spaces:
+ *   E<type>:<nkeys>  envelope [1, type, map of nkeys]
+ *   M<n> A<n>        map / array header       u<n> i<n>  uint / int64
+ *   s:<text>         str (no spaces)          k<n>       str of n 'k'
+ *   S<n>             str header of n bytes, no body
+ *   n T F d          nil, true, false, double 0.5
+ *   x:<hex>          raw bytes */
+static void raw_notation(raw *r, const char *spec) {
+  const char *p = spec;
+
+  while (*p) {
+    char tok[128];
+    size_t n = strcspn(p, " ");
+    unsigned long long v;
+    assert_true(n > 0 && n < sizeof tok);
+    memcpy(tok, p, n);
+    tok[n] = '\0';
+    p += n + (p[n] == ' ');
+    v = strtoull(tok + 1, NULL, 10);
+    switch (tok[0]) {
+    case 'E':
+      raw_env(r, 1, v, strtoull(strchr(tok, ':') + 1, NULL, 10));
+      break;
+    case 'M':
+      assert_int_equal(msgpack_pack_map(&r->pk, v), 0);
+      break;
+    case 'A':
+      assert_int_equal(msgpack_pack_array(&r->pk, v), 0);
+      break;
+    case 'u':
+      assert_int_equal(msgpack_pack_uint64(&r->pk, v), 0);
+      break;
+    case 'i':
+      assert_int_equal(msgpack_pack_int64(&r->pk, strtoll(tok + 1, NULL, 10)), 0);
+      break;
+    case 's':
+      raw_str(r, tok + 2);
+      break;
+    case 'S':
+      assert_int_equal(msgpack_pack_str(&r->pk, v), 0);
+      break;
+    case 'k':
+      assert_int_equal(msgpack_pack_str(&r->pk, v), 0);
+      for (unsigned long long i = 0; i < v; i++)
+        assert_int_equal(fs__buf_append(&r->b, "k", 1), 0);
+      break;
+    case 'n':
+      assert_int_equal(msgpack_pack_nil(&r->pk), 0);
+      break;
+    case 'T':
+      assert_int_equal(msgpack_pack_true(&r->pk), 0);
+      break;
+    case 'F':
+      assert_int_equal(msgpack_pack_false(&r->pk), 0);
+      break;
+    case 'd':
+      assert_int_equal(msgpack_pack_double(&r->pk, 0.5), 0);
+      break;
+    case 'x': {
+      size_t len;
+      uint8_t *b = from_hex(tok + 2, &len);
+      assert_int_equal(fs__buf_append(&r->b, b, len), 0);
+      free(b);
+      break;
+    }
+    default:
+      fail_msg("bad token %s", tok);
+    }
+  }
+}
+
+typedef struct bad_case {
+  const char *what;
+  const char *spec;
+  int rc;
+} bad_case;
+
+#define CHANGE_HEAD "A8 u5 s:customer s:" ID1 " u1 s:A01 s:A01 u10"
+
+static const bad_case bad_cases[] = {
+    /* duplicate keys: known ones refused, unknown ones skipped */
+    {"dup known key", "E2:2 s:ok T s:ok T", FS_EPROTO},
+    {"dup unknown key", "E8:3 s:zz n s:seq u9 s:zz T", 0},
+    {"dup key in item", "E14:1 s:items A1 M2 s:id s:" ID1 " s:id s:" ID1 " k60",
+     FS_EPROTO},
+    {"dup admin arg", "E12:2 s:cmd s:x s:args M2 s:a i1 s:a s:s", FS_EPROTO},
+    /* an unknown key's value must still be well formed and complete */
+    {"unknown value cut", "E5:3 s:limit u1 s:cursor u2 s:x S5", FS_ETRUNC},
+    {"unknown value bad", "E5:3 s:x x:c1 s:limit u1 s:cursor u2", FS_EPROTO},
+    {"unknown key in item", "E14:1 s:items A1 M1 s:zz k70", FS_EPROTO},
+    /* over-long strings */
+    {"long key", "E8:2 k65 n s:seq u1", FS_EOVERFLOW},
+    {"key at max", "E8:2 k64 n s:seq u1", 0},
+    {"long name value", "E15:3 s:kind k65 s:at u1 s:body s:b", FS_EOVERFLOW},
+    {"long staff", "E2:1 s:staff s:A0123456789012345", FS_EPROTO},
+    {"long id", "E9:1 s:items A1 A2 s:visit s:" ID1 "0", FS_EPROTO},
+    {"short id",
+     "E9:1 s:items A1 A2 s:visit s:0190a1b2c3d4e5f60718293a4b5c6d7"
+     " x:0000",
+     FS_EPROTO},
+    /* counts the rest of the input cannot hold */
+    {"map count", "E8:10 s:seq u1", FS_ETRUNC},
+    {"changes count", "E3:3 s:outbox u0 s:oldest u0 s:changes A3 " CHANGE_HEAD " A0",
+     FS_ETRUNC},
+    {"fields count", "E3:3 s:outbox u0 s:oldest u0 s:changes A1 " CHANGE_HEAD " A30",
+     FS_ETRUNC},
+    {"items count", "E14:1 s:items A2 M0 k100", FS_ETRUNC},
+    {"list count", "E12:2 s:cmd s:x s:args M1 s:l A200 s:s", FS_ETRUNC},
+    {"rows count", "E6:3 s:kind s:customer s:fields A0 s:rows A2 k60", FS_ETRUNC},
+    {"results count", "E4:1 s:results A3 A4 u1 u1 i0 s:", FS_ETRUNC},
+    /* wrong types and out-of-range numbers */
+    {"str for uint", "E1:1 s:time s:1", FS_EPROTO},
+    {"uint for bool", "E2:1 s:ok u1", FS_EPROTO},
+    {"code past int", "E11:2 s:code u2147483648 s:text s:", FS_EPROTO},
+    {"version past u32", "E11:3 s:code i-1 s:text s: s:versions A1 u4294967296",
+     FS_EPROTO},
+    {"bad outcome", "E4:1 s:results A1 A4 u1 u5 i0 s:", FS_EPROTO},
+    {"float arg", "E12:2 s:cmd s:x s:args M1 s:f d", FS_EPROTO},
+    {"negative uint", "E15:1 s:at i-2", FS_EPROTO},
+    {"bool value", "E14:1 s:items A1 M1 s:loser T k60", FS_EPROTO},
+    {"bad op",
+     "E3:3 s:outbox u0 s:oldest u0 s:changes A1 A8 u5 s:customer s:" ID1
+     " u3 s:A01 s:A01 u10 A0",
+     FS_EPROTO},
+    {"row arity",
+     "E6:3 s:kind s:customer s:fields A0 s:rows A1 A8 s:" ID1
+     " s:A01 s:A01 F u1 u1 x:c400 n",
+     FS_EPROTO},
+    /* required and optional keys */
+    {"hello all", "E1:6 s:sw s:x s:time u1 s:cursor u1 s:outbox u1 s:oldest u1 s:want A0",
+     0},
+    {"hello no sw", "E1:5 s:time u1 s:cursor u1 s:outbox u1 s:oldest u1 s:want A0",
+     FS_EPROTO},
+    {"hello no want", "E1:5 s:sw s:x s:time u1 s:cursor u1 s:outbox u1 s:oldest u1",
+     FS_EPROTO},
+    {"error no text", "E11:1 s:code i1", FS_EPROTO},
+    {"admin no cmd", "E12:1 s:args M0", FS_EPROTO},
+    {"batch no rows", "E6:2 s:kind s:customer s:fields A0", FS_EPROTO},
+    {"batch fields first", "E6:3 s:fields A0 s:kind s:customer s:rows A0", FS_EPROTO},
+};
+
+/* Exact codes for malformed bodies: duplicate keys, unknown keys, over-long
+ * strings, counts beyond the input, wrong types and missing keys. */
+static void test_malformed_exact_codes(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+    raw r;
+    fs_msg d;
+    raw_init(&r);
+    raw_notation(&r, bad_cases[i].spec);
+    print_message("%s\n", bad_cases[i].what);
+    assert_int_equal(raw_decode(&r, &d), bad_cases[i].rc);
+    fs__msg_release(&d);
+    fs__buf_release(&r.b);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_buf_bounded),
@@ -1619,6 +2448,9 @@ int main(void) {
       cmocka_unit_test(test_push_cut_by_size),
       cmocka_unit_test(test_batch_cut_by_size_and_rows),
       cmocka_unit_test(test_corpus_seeds),
+      cmocka_unit_test(test_golden_every_type),
+      cmocka_unit_test(test_golden_fast_paths),
+      cmocka_unit_test(test_malformed_exact_codes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
