@@ -746,7 +746,10 @@ static void test_slow_peers_dropped(void **state) {
   assert_int_equal(dropped_silent, SILENT);
   assert_int_equal(dropped_drib, DRIBBLE);
   assert_int_equal(idle_dropped, 1);
-  assert_true(t_sync < 2000);
+  /* Not a speed target: a daemon that served one handshake at a time would
+   * wait out 25 slow peers x 500 ms = 12.5 s before these syncs; 5 s leaves
+   * room for a loaded CI machine (ASan, two cores). */
+  assert_true(t_sync < 5000);
   fs__net_close(&idle);
   fs__keypair_free(h.kp);
   fs_replica_close(a);
