@@ -88,8 +88,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
   char pub[FS_KEY_B64_LEN + 1];
   int rc;
 
-  (void)argc;
-  (void)argv;
+  if (argc > 0)
+    return usage_error("init --data DIR", "unexpected argument \"%s\"", argv[0]);
   if (mkdir(c->data, 0700) != 0 && errno != EEXIST) {
     fprintf(stderr, "fieldsyncd: cannot create %s: %s\n", c->data, strerror(errno));
     return EXIT_ERR;
