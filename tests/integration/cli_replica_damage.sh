@@ -23,20 +23,9 @@ trap cleanup EXIT
 unset FIELDSYNC_LOG FIELDSYNC_HOME
 home="$work/home"
 
-checks=0
-ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-# expect CODE CMD...: runs CMD, checks its exit code, keeps stdout/stderr.
-expect() {
-  local want=$1; shift
-  local got=0
-  "$@" >"$work/out" 2>"$work/err" || got=$?
-  if [ "$got" != "$want" ]; then
-    echo "--- stdout"; cat "$work/out"; echo "--- stderr"; cat "$work/err"
-    fail "exit $got, wanted $want: $*"
-  fi
-}
 # says WORD...: stderr of the last command contains each word.
 says() {
   for w in "$@"; do

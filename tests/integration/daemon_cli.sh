@@ -9,18 +9,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/fs-daemon-cli.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 unset FIELDSYNCD_HOME FIELDSYNC_LOG
 
-checks=0
-ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-  local want=$1; shift
-  local got=0
-  "$@" >"$work/out" 2>"$work/err" || got=$?
-  if [ "$got" != "$want" ]; then
-    echo "--- stdout"; cat "$work/out"; echo "--- stderr"; cat "$work/err"
-    fail "exit $got, wanted $want: $*"
-  fi
-}
+# shellcheck source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
 expect 0 "$bin" --help
 for c in init serve staff enroll devices revoke audit report seed depart transfer cover lend \

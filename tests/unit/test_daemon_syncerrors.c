@@ -31,12 +31,9 @@ typedef struct world {
 
 static int setup(void **state) {
   world *w = calloc(1, sizeof(*w));
-  char *out;
   assert_non_null(w);
-  fs_test_daemon_start(&w->d);
-  w->tmp = fs_test_tmpdir();
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add A01 --name 'Li Ming' --role rep");
-  free(out);
+  fs_test_world_start(&w->d, &w->tmp, "staff add A01 --name 'Li Ming' --role rep",
+                      (const char *)NULL);
   w->r = fs_test_enroll(&w->d, w->tmp, "A01", "dev");
   fs_test_create_customer(w->r, "Unpushed", "A", NULL); /* card + grade entry */
   *state = w;
@@ -46,8 +43,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   world *w = *state;
   fs_replica_close(w->r);
-  fs_test_daemon_stop(&w->d);
-  fs_test_rmdir(w->tmp);
+  fs_test_world_stop(&w->d, w->tmp);
   free(w);
   return 0;
 }
