@@ -76,8 +76,11 @@ static int connect_addr(fs_net *n, const char *addr, int timeout_ms) {
   }
   freeaddrinfo(res);
   if (fd < 0) {
-    snprintf(n->err, sizeof(n->err), "cannot connect to %.200s: %s", addr,
-             rc == FS_ETIMEDOUT ? "timed out" : "connection refused or unreachable");
+    snprintf(
+        n->err, sizeof(n->err),
+        "cannot connect to %.200s: %s; check that fieldsyncd runs there and that the "
+        "network is up, then retry (local changes stay in the outbox)",
+        addr, rc == FS_ETIMEDOUT ? "timed out" : "connection refused or unreachable");
     return rc == FS_ETIMEDOUT ? FS_ETIMEDOUT : FS_ECONN;
   }
   n->fd = fd;
@@ -143,6 +146,32 @@ static int next_event(fs_net *n, int timeout_ms) {
   }
 }
 
+/* What a failed handshake means for the user, in n->err. */
+static void handshake_error(fs_net *n, const char *addr, int rc) {
+  if (rc == FS_ECRYPTO || rc == FS_ECLOSED)
+    snprintf(
+        n->err, sizeof(n->err),
+        "the daemon at %.100s %s: it is not the daemon this device was enrolled with "
+        "(or it was set up anew), or it refuses connections; check the address, and "
+        "if it was set up anew enroll again (fieldsyncd enroll, fieldsync init --token)",
+        addr,
+        rc == FS_ECRYPTO ? "did not prove its key"
+                         : "closed the connection in the handshake");
+  else if (rc == FS_ETIMEDOUT)
+    snprintf(
+        n->err, sizeof(n->err),
+        "no answer from %.100s within %d s in the handshake: it is not a fieldsyncd or "
+        "the network drops the traffic; check the address (fieldsync sync --addr) and "
+        "retry (local changes stay in the outbox)",
+        addr, (n->timeout_ms + 999) / 1000);
+  else if (rc != FS_ENOMEM)
+    snprintf(
+        n->err, sizeof(n->err),
+        "%.100s does not answer like a fieldsyncd (%s); check the address (fieldsync "
+        "sync --addr)",
+        addr, fs_strerror(rc));
+}
+
 int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
                  const uint8_t server_pub[32], const fs_msg *hello, int timeout_ms,
                  fs_msg *welcome) {
@@ -177,6 +206,10 @@ int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
   rc = m1 ? fs__channel_client_start(n->ch, n->out.data, n->out.len, m1,
                                      fs__channel_hello_size(n->out.len), &m1len)
           : FS_ENOMEM;
+  if (rc == FS_ECRYPTO)
+    snprintf(n->err, sizeof(n->err),
+             "the daemon key stored at enrollment is unusable; enroll this device again "
+             "(fieldsyncd enroll, then fieldsync init --token)");
   if (rc == 0)
     rc = write_all(n, m1, m1len);
   if (rc)
@@ -184,13 +217,7 @@ int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
   ev = next_event(n, n->timeout_ms);
   if (ev < 0) {
     rc = ev;
-    if (rc == FS_ECRYPTO)
-      snprintf(n->err, sizeof(n->err),
-               "the daemon at %.200s did not prove the pinned key: wrong daemon or key", addr);
-    else if (rc == FS_ECLOSED)
-      snprintf(n->err, sizeof(n->err),
-               "the daemon closed the connection during the handshake (device unknown to "
-               "it, or garbage)");
+    handshake_error(n, addr, rc);
     goto out;
   }
   if (ev != FS_CHANNEL_EV_OPEN) {

@@ -35,7 +35,11 @@ int fs__replica_fail(fs_replica *r, int rc, const char *fmt, ...) {
 /* Sets a generic message for rc unless a more specific one was set since
  * the error buffer was last cleared. */
 static int fail_default(fs_replica *r, int rc) {
-  if (rc && r->err[0] == '\0')
+  if (rc == FS_EBUSY && r->err[0] == '\0')
+    snprintf(r->err, sizeof(r->err),
+             "the replica is busy: another program (a second fieldsync?) kept it locked; "
+             "nothing was written, retry in a moment");
+  else if (rc && r->err[0] == '\0')
     snprintf(r->err, sizeof(r->err), "%s", fs_strerror(rc));
   return rc;
 }
@@ -284,6 +288,10 @@ int fs_replica_open(const char *dir, fs_replica **out) {
     goto out;
   if (stat(r->path, &st) != 0) {
     rc = errno == ENOENT ? FS_ENOTENROLLED : FS_EIO;
+    if (rc == FS_EIO)
+      FS_ERROR("cannot reach the replica %s: %s; check the data directory (--data, "
+               "FIELDSYNC_HOME)",
+               r->path, strerror(errno));
     goto out;
   }
   rc = fs__db_open(r->path, 0, FS_SCHEMA_CLIENT, &r->db);
@@ -317,6 +325,10 @@ int fs_replica_init(const char *dir, const fs_identity *id, fs_replica **out) {
   if (rc)
     goto out;
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    FS_ERROR(
+        "cannot create the data directory %s: %s; create its parent or choose another "
+        "directory (--data, FIELDSYNC_HOME)",
+        dir, strerror(errno));
     rc = FS_EIO;
     goto out;
   }

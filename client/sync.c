@@ -182,8 +182,21 @@ static int session_open(session *s, unsigned want) {
     return set_err(s->err, s->errlen, rc, "the stored daemon key is damaged");
   snprintf(keypath, sizeof(keypath), "%s/device.key", s->r->dir);
   rc = fs__keypair_load(&kp, keypath);
-  if (rc)
-    return set_err(s->err, s->errlen, rc, "cannot load the device key (device.key)");
+  if (rc) {
+    char msg[4400];
+    if (rc == FS_EKEYPERM)
+      snprintf(msg, sizeof(msg), "the device key %s is readable by others; chmod 600 it",
+               keypath);
+    else
+      snprintf(msg, sizeof(msg),
+               "cannot load the device key %s (%s); restore it from a backup, or enroll "
+               "this device again (fieldsyncd enroll, then fieldsync init --token)",
+               keypath,
+               rc == FS_ENOTFOUND ? "missing"
+               : rc == FS_EIO     ? "unreadable"
+                                  : "damaged");
+    return set_err(s->err, s->errlen, rc, msg);
+  }
   fs__replica_cursor_get(s->r, &cursor);
   fs_outbox_count(s->r, &pending, &rejected);
   fs__outbox_oldest(s->r, &oldest);

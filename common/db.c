@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fs_errno.h"
 #include "log.h"
@@ -140,6 +141,33 @@ static int user_version(sqlite3 *db, int *out) {
   return rc;
 }
 
+/* Says why path did not open and what to do: the caller's message only
+ * has the fs_errno (e.g. "database error" for a file that is not one). */
+static void log_open_failure(sqlite3 *db, const char *path, int create, int rc) {
+  int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
+  const char *why = db ? sqlite3_errmsg(db) : "out of memory";
+
+  if (code == SQLITE_CANTOPEN && !create && access(path, F_OK) != 0)
+    return; /* absent: the caller knows what that means (not enrolled...) */
+  if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+    FS_ERROR(
+        "%s is not a fieldsync database or is damaged (%s); restore it from a backup, "
+        "or move it aside and set the device up again",
+        path, why);
+  else if (code == SQLITE_READONLY || code == SQLITE_PERM ||
+           (code == SQLITE_CANTOPEN && access(path, F_OK) == 0))
+    FS_ERROR(
+        "%s cannot be opened for writing (%s); this user needs write access to the file "
+        "and to its directory",
+        path, why);
+  else if (rc == FS_EBUSY)
+    FS_ERROR("%s is locked by another program (%s); retry when it is done", path, why);
+  else if (rc == FS_EFULL)
+    FS_ERROR("%s: the disk is full; free some space and retry", path);
+  else
+    FS_ERROR("cannot open %s: %s", path, why);
+}
+
 int fs__db_open(const char *path, int create, fs_schema_role role, sqlite3 **out) {
   sqlite3 *db = NULL;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -186,6 +214,8 @@ int fs__db_open(const char *path, int create, fs_schema_role role, sqlite3 **out
   *out = db;
   db = NULL;
 out:
+  if (rc && rc != FS_ESCHEMA_NEWER)
+    log_open_failure(db, path, create, rc);
   fs__db_close(db);
   return rc;
 }

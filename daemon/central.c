@@ -1,11 +1,16 @@
 /* central.c - push, pull and journal over the central store (central.h). */
 #include "central.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "fs_errno.h"
@@ -21,6 +26,7 @@ struct fs_central {
   sqlite3_stmt *st_applied_put;
   sqlite3_stmt *st_journal;
   sqlite3_stmt *st_conflict;
+  int lock_fd; /* flock of path.lock: the single-writer claim */
 };
 
 static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st) {
@@ -28,20 +34,105 @@ static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st) {
   return rc == SQLITE_OK ? 0 : fs__db_err(db, rc);
 }
 
+/* Claims the store at path for this handle: an exclusive flock of
+ * path.lock holding our pid.  FS_EBUSY if another handle has it. */
+static int claim(fs_central *c, const char *path) {
+  char lock[PATH_MAX], pid[32];
+  int n, rc = 0;
+
+  if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >= sizeof(lock))
+    return FS_EINVAL;
+  c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (c->lock_fd < 0) {
+    FS_ERROR("cannot open %s: %s", lock, strerror(errno));
+    return FS_EIO;
+  }
+  if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    rc = errno == EWOULDBLOCK ? FS_EBUSY : FS_EIO;
+    if (rc == FS_EIO)
+      FS_ERROR("cannot lock %s: %s", lock, strerror(errno));
+    goto out;
+  }
+  n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+  if (ftruncate(c->lock_fd, 0) != 0 || pwrite(c->lock_fd, pid, (size_t)n, 0) != n)
+    FS_WARN("cannot write the pid to %s: %s", lock, strerror(errno));
+out:
+  if (rc) {
+    close(c->lock_fd);
+    c->lock_fd = -1;
+  }
+  return rc;
+}
+
+long fs__central_holder(const char *path) {
+  char lock[PATH_MAX], buf[32];
+  ssize_t n;
+  long pid = 0;
+  int fd;
+
+  if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >= sizeof(lock))
+    return 0;
+  fd = open(lock, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n > 0) {
+    buf[n] = '\0';
+    pid = strtol(buf, NULL, 10);
+  }
+  return pid > 0 ? pid : 0;
+}
+
+/* The highest seq the store holds anywhere.  Normally the committed meta
+ * 'seq'; more if a second writer once committed seqs this counter did not
+ * see, and reusing those would collide in the journal or sort below the
+ * cursors of devices that pulled them. */
+static int seq_floor(sqlite3 *db, uint64_t *out) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT max(coalesce((SELECT max(seq) FROM journal), 0), "
+                          "coalesce((SELECT max(seq) FROM conflicts), 0), "
+                          "coalesce((SELECT max(seq) FROM ownership_log), 0))",
+                          -1, &st, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    *out = (uint64_t)sqlite3_column_int64(st, 0);
+    rc = SQLITE_OK;
+  }
+  rc = fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int fs__central_open(const char *path, int create, fs_central **out) {
   fs_central *c;
   long long v = 0;
+  uint64_t top = 0;
   int rc;
 
   *out = NULL;
   c = calloc(1, sizeof(*c));
   if (c == NULL)
     return FS_ENOMEM;
+  c->lock_fd = -1;
+  rc = claim(c, path);
+  if (rc)
+    goto out;
   rc = fs__db_open(path, create, FS_SCHEMA_DAEMON, &c->db);
   if (rc)
     goto out;
   if (fs__meta_get_int(c->db, "seq", &v) == 0)
     c->seq = c->seq_saved = (uint64_t)v;
+  rc = seq_floor(c->db, &top);
+  if (rc)
+    goto out;
+  if (top > c->seq) {
+    FS_WARN("%s: committed seq %llu lags the journal (%llu); continuing after it", path,
+            (unsigned long long)c->seq, (unsigned long long)top);
+    c->seq = c->seq_saved = top;
+  }
   v = 0;
   fs__meta_get_int(c->db, "hlc", &v);
   fs__hlc_init(&c->hlc, (uint64_t)v);
@@ -82,6 +173,8 @@ void fs__central_free(fs_central *c) {
   sqlite3_finalize(c->st_journal);
   sqlite3_finalize(c->st_conflict);
   fs__db_close(c->db);
+  if (c->lock_fd >= 0)
+    close(c->lock_fd); /* releases the claim */
   free(c);
 }
 

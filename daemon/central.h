@@ -47,10 +47,16 @@ typedef struct fs_device {
 
 typedef struct fs_central fs_central;
 
-/* Opens (creating if create) the central store at path.  0, FS_EIO, FS_EDB,
- * FS_ESCHEMA_NEWER, FS_ENOMEM. */
+/* Opens (creating if create) the central store at path.  The handle is the
+ * store's one writer: it holds an exclusive claim (flock of path.lock,
+ * released by fs__central_free or when the process dies), and a second
+ * open, in this or another process, fails with FS_EBUSY.  A committed seq
+ * that lags the journal (a store once written by two processes) is moved
+ * past it.  0, FS_EBUSY, FS_EIO, FS_EDB, FS_ESCHEMA_NEWER, FS_ENOMEM. */
 int fs__central_open(const char *path, int create, fs_central **out);
 void fs__central_free(fs_central *c); /* takes NULL */
+/* The pid that holds the claim on the store at path, 0 if unknown. */
+long fs__central_holder(const char *path);
 sqlite3 *fs__central_db(fs_central *c);
 fs_hlc *fs__central_hlc(fs_central *c);
 

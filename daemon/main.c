@@ -88,8 +88,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
   char pub[FS_KEY_B64_LEN + 1];
   int rc;
 
-  (void)argc;
-  (void)argv;
+  if (argc > 0)
+    return usage_error("init --data DIR", "unexpected argument \"%s\"", argv[0]);
   if (mkdir(c->data, 0700) != 0 && errno != EEXIST) {
     fprintf(stderr, "fieldsyncd: cannot create %s: %s\n", c->data, strerror(errno));
     return EXIT_ERR;
@@ -171,7 +171,9 @@ static int cmd_serve(cli *c, int argc, char **argv) {
   if (rc == 0)
     rc = fs__server_start(s);
   if (rc) {
-    fprintf(stderr, "fieldsyncd: cannot serve: %s\n", fs_strerror(rc));
+    fprintf(stderr, "fieldsyncd: cannot serve: %s\n",
+            rc == FS_EBUSY ? "the data directory is in use by another fieldsyncd"
+                           : fs_strerror(rc));
     if (s) {
       fs__server_stop(s);
       uv_walk(&loop, close_walk, NULL);
@@ -296,6 +298,12 @@ static int admin_local(cli *c, const fs_msg *req, fs_msg *res) {
   }
   snprintf(path, sizeof(path), "%s/central.db", c->data);
   rc = fs__central_open(path, 0, &central);
+  if (rc == FS_EBUSY)
+    fprintf(
+        stderr,
+        "fieldsyncd: a fieldsyncd (pid %ld) serves %s but its admin socket %s/admin.sock "
+        "does not answer; restart that daemon (it makes a new socket) and retry\n",
+        fs__central_holder(path), c->data, c->data);
   if (rc)
     goto out;
   ctx.c = central;

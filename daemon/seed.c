@@ -980,6 +980,14 @@ int fs__seed_main(const char *data_dir, int argc, char **argv) {
   }
   snprintf(path, sizeof(path), "%s/central.db", data_dir);
   rc = fs__central_open(path, 0, &c);
+  if (rc == FS_EBUSY) {
+    fprintf(
+        stderr,
+        "fieldsyncd seed: %s is in use by a running fieldsyncd (pid %ld); stop it first, "
+        "seed writes the store directly\n",
+        data_dir, fs__central_holder(path));
+    return 1;
+  }
   if (rc) {
     fprintf(stderr, "fieldsyncd seed: cannot open %s: %s (run fieldsyncd init first)\n", path,
             fs_strerror(rc));

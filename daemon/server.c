@@ -1588,6 +1588,13 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
   if (rc)
     goto out;
   rc = fs__central_open(s->dbpath, 0, &s->central);
+  if (rc == FS_EBUSY) {
+    FS_ERROR(
+        "%s is in use by another fieldsyncd (pid %ld): one daemon per data directory; "
+        "stop that one first",
+        datadir, fs__central_holder(s->dbpath));
+    goto out;
+  }
   if (rc) {
     FS_ERROR("cannot open the central store %s: %s", s->dbpath, fs_strerror(rc));
     goto out;

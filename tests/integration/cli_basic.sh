@@ -10,20 +10,8 @@ trap 'rm -rf "$work"' EXIT
 export FIELDSYNC_HOME="$work/home"
 unset FIELDSYNC_LOG
 
-checks=0
-ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect CODE CMD...: runs CMD, checks its exit code, keeps stdout/stderr.
-expect() {
-  local want=$1; shift
-  local got=0
-  "$@" >"$work/out" 2>"$work/err" || got=$?
-  if [ "$got" != "$want" ]; then
-    echo "--- stdout"; cat "$work/out"; echo "--- stderr"; cat "$work/err"
-    fail "exit $got, wanted $want: $*"
-  fi
-}
+# shellcheck source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
 have_python=0
 if command -v python3 >/dev/null 2>&1; then have_python=1; fi

@@ -2,8 +2,26 @@
 #include "daemontest.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+void fs_test_world_start(fs_test_daemon *d, char **tmp, ...) {
+  const char *cmd;
+  va_list ap;
+
+  fs_test_daemon_start(d);
+  *tmp = fs_test_tmpdir();
+  va_start(ap, tmp);
+  while ((cmd = va_arg(ap, const char *)) != NULL)
+    free(fs_test_daemon_cmd(d, NULL, "%s", cmd));
+  va_end(ap);
+}
+
+void fs_test_world_stop(fs_test_daemon *d, char *tmp) {
+  fs_test_daemon_stop(d);
+  fs_test_rmdir(tmp);
+}
 
 fs_replica *fs_test_enroll(fs_test_daemon *d, const char *tmp, const char *staff,
                            const char *name) {

@@ -7,6 +7,12 @@
 
 #include "fieldsync.h"
 
+/* fs_test_daemon_start, a fresh temporary directory for replicas in *tmp,
+ * then each `fieldsyncd` command of the NULL-terminated list (each must
+ * succeed), e.g. "staff add A01 --name X --role rep". */
+void fs_test_world_start(fs_test_daemon *d, char **tmp, ...);
+/* Stops the daemon, removes both directories. */
+void fs_test_world_stop(fs_test_daemon *d, char *tmp);
 /* Enrolls a device for staff in tmp/name (token from `fieldsyncd enroll`)
  * and opens its replica; fails the test on error. */
 fs_replica *fs_test_enroll(fs_test_daemon *d, const char *tmp, const char *staff,
