@@ -335,6 +335,42 @@ static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *i
   return rc;
 }
 
+/* The cover fence: 1 if this device's staff member stood in for another
+ * rep (a cover, now ended) and the device has not yet pulled the eviction
+ * of customer `cust` that the cover's end wrote (its cursor is before it):
+ * field work done with the right to write is accepted, as through the
+ * handover fence, and lands with the owner.  The cover must have been of
+ * the card's owner now, or of an owner the card has since left.  Loans
+ * grant no writes and never pass.  0 if not; <0 on error. */
+static int cover_fenced_in(fs_central *c, const fs_device *d, const char *cust,
+                           const char *owner) {
+  sqlite3 *db = c->db;
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (cust == NULL)
+    return 0;
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT 1 FROM covers cv WHERE cv.by_staff=?1 AND cv.state=2 AND (cv.absent=?2 OR "
+      "EXISTS (SELECT 1 FROM ownership_log o WHERE o.kind=?3 AND o.record_id=?4 AND "
+      "o.old_owner=cv.absent)) AND EXISTS (SELECT 1 FROM journal j WHERE j.kind=?3 AND "
+      "j.record_id=?4 AND j.audience=?1 AND j.op=?5 AND j.seq>?6) LIMIT 1",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, d->staff, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 3, (int)FS_KIND_CUSTOMER);
+  sqlite3_bind_text(st, 4, cust, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 5, FS_JOURNAL_EVICT);
+  sqlite3_bind_int64(st, 6, (sqlite3_int64)d->cursor);
+  rc = sqlite3_step(st);
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs_change *ch,
                      fs_push_result *res) {
   const fs_kind_def *kd = fs__kind_def(ch->kind);
@@ -397,6 +433,8 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs
       in = fenced_in(c, d, FS_KIND_CUSTOMER, cust);
     if (in == 0 && d->departed && d->successor[0] && strcmp(owner, d->successor) == 0)
       in = 1;
+    if (in == 0)
+      in = cover_fenced_in(c, d, ch->kind == FS_KIND_CUSTOMER ? ch->id : cust, owner);
     if (in < 0) {
       rc = in;
       goto out;

@@ -567,6 +567,85 @@ static void test_cover(void **state) {
   assert_int_equal(rc, 0);
 }
 
+/* Field work a stand-in did offline while the cover was on, uploaded after
+ * the cover ended: accepted through the cover fence (the device had not
+ * pulled the cover's end) and kept with the absent rep as owner, the
+ * stand-in as author.  A change made after the device pulled the end is
+ * refused.  And if the stand-in leaves before uploading, the final upload
+ * still keeps that work (the random test found such visits erased with the
+ * departed rep's phone). */
+static void test_cover_work_after_end(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  char c[2][33], v1[33], v2[33], today[16], yesterday[16], sql[400], err[512];
+  char *out;
+  fs_sync_stats st;
+  int rc;
+
+  create_customer(a, "Absent Rep Card", "A", c[0]);
+  create_customer(a, "Absent Rep Card Two", "B", c[1]);
+  sync_ok(a, NULL);
+  today_str(today, sizeof(today), 0);
+  today_str(yesterday, sizeof(yesterday), -1);
+  out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today);
+  free(out);
+  sweep_until(w, "SELECT count(*) FROM covers WHERE state=1", 1);
+  sync_ok(b, NULL);
+  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+                   2);
+  /* Offline at the customer's: a visit and a phone number. */
+  log_visit(b, c[0], "2026-11-22T15:00", "visited for the absent rep", v1);
+  assert_int_equal(try_set_field(b, c[1], "phone", "0755-1234"), 0);
+  /* The cover ends before A02's phone is back online. */
+  snprintf(sql, sizeof(sql), "UPDATE covers SET to_day='%s', from_day='%s'", yesterday,
+           yesterday);
+  central_exec(w, sql);
+  sweep_until(w, "SELECT count(*) FROM covers WHERE state=2", 1);
+  sync_ok(b, &st);
+  assert_int_equal(st.rejected, 0);
+  assert_int_equal(st.pushed, 2);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM visits WHERE id='%s' AND owner='A01' AND author='A02'", v1);
+  assert_int_equal(central_int(w, sql), 1);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s' AND owner='A01' "
+                             "AND phone='0755-1234'", c[1]);
+  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(all_kinds(replica_int, w, "a02", "owner='A01'"), 0);
+  /* Now the device knows the cover is over: a late change is refused. */
+  inject_field(b, c[0], "A01", "A02", "written after the cover");
+  memset(&st, 0, sizeof(st));
+  assert_int_equal(sync_rc(b, &st, err, sizeof(err)), 0);
+  assert_int_equal(st.rejected, 1);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE name='written after the "
+                             "cover'");
+  assert_int_equal(central_int(w, sql), 0);
+
+  /* Again, and this time A02 leaves before the phone uploads. */
+  out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today);
+  free(out);
+  sweep_until(w, "SELECT count(*) FROM covers WHERE state=1", 1);
+  sync_ok(b, NULL);
+  log_visit(b, c[0], "2026-11-23T09:30", "last visit as stand-in", v2);
+  snprintf(sql, sizeof(sql), "UPDATE covers SET to_day='%s', from_day='%s' WHERE state=1",
+           yesterday, yesterday);
+  central_exec(w, sql);
+  sweep_until(w, "SELECT count(*) FROM covers WHERE state=2", 2);
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart A02 --successor M01 --reason 'left'");
+  free(out);
+  memset(&st, 0, sizeof(st));
+  rc = sync_rc(b, &st, err, sizeof(err));
+  assert_int_equal(rc, FS_EREVOKED);
+  assert_int_equal(st.wiped, 1);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM visits WHERE id='%s' AND owner='A01' AND author='A02'", v2);
+  assert_int_equal(central_int(w, sql), 1);
+  printf("cover fence: a visit and an edit A02 made offline as A01's stand-in, uploaded after "
+         "the cover ended, are kept (owner A01, author A02); a change made after A02 pulled the "
+         "end is refused; a stand-in's visit uploaded in a departed rep's final upload is kept\n");
+  fs_replica_close(a);
+  fs_replica_close(b);
+}
+
 /* A record delivered to a stand-in through a cover, then moved from the
  * absent rep to someone else while the stand-in is offline: after the
  * cover ends, the stand-in must not keep it. */
@@ -827,6 +906,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cover, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cover_then_transfer, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cover_work_after_end, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lend, setup, teardown),
       cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visibility, setup, teardown),

@@ -146,6 +146,10 @@ void fs_test_daemon_kill(fs_test_daemon *d, int sig) {
 
 void fs_test_daemon_stop(fs_test_daemon *d) {
   fs_test_daemon_kill(d, SIGTERM);
-  fs_test_rmdir(d->dir);
+  /* FS_TEST_KEEP=1 keeps the daemon's directory (store, log) to look at. */
+  if (getenv("FS_TEST_KEEP") && d->dir)
+    fprintf(stderr, "kept daemon directory %s\n", d->dir);
+  else
+    fs_test_rmdir(d->dir);
   d->dir = NULL;
 }
