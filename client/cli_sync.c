@@ -11,6 +11,7 @@
 #include "db.h"
 #include "fieldsync.h"
 #include "json.h"
+#include "msg.h"
 #include "replica.h"
 #include "strbuf.h"
 
@@ -82,9 +83,13 @@ static void print_summary(cli_ctx *c, const fs_sync_stats *s, int rc, const char
     fflush(stdout);
     return;
   }
-  printf("synced: pushed %llu (applied %llu, merged %llu, superseded %llu, rejected %llu), "
+  /* After a failure the error says it all, unless some work got through
+   * first: then say how far the sync came. */
+  if (rc && s->pushed == 0 && s->pulled == 0 && s->removed == 0)
+    return;
+  printf("%s: pushed %llu (applied %llu, merged %llu, superseded %llu, rejected %llu), "
          "pulled %llu, removed %llu, conflicts %llu\n",
-         (unsigned long long)s->pushed, (unsigned long long)s->applied,
+         rc ? "sync stopped after" : "synced", (unsigned long long)s->pushed, (unsigned long long)s->applied,
          (unsigned long long)s->merged, (unsigned long long)s->superseded,
          (unsigned long long)s->rejected, (unsigned long long)s->pulled,
          (unsigned long long)s->removed, (unsigned long long)s->conflicts);
@@ -100,6 +105,7 @@ static void on_live(void *arg, const fs_sync_stats *s) {
 }
 
 int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
+  uint32_t o_page = 0;
   fs_sync_options o;
   fs_sync_stats s;
   char err[512];
@@ -116,11 +122,21 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   rc = cli_parse(c, argc, argv, &a);
   if (rc)
     return rc;
+  if (page) {
+    char *end = NULL;
+    unsigned long v = (page[0] >= '0' && page[0] <= '9') ? strtoul(page, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || v < 1 || v > FS_MSG_MAX_ROWS) {
+      char msg[80];
+      snprintf(msg, sizeof(msg), "--page takes a number of rows from 1 to %d, not", FS_MSG_MAX_ROWS);
+      return cli_usage_error(c, msg, page);
+    }
+    o_page = (uint32_t)v;
+  }
   if (cli_open(c) != CLI_OK)
     return CLI_ERR;
   memset(&o, 0, sizeof(o));
   o.addr = addr;
-  o.page = page ? (uint32_t)strtoul(page, NULL, 10) : 0;
+  o.page = o_page;
   o.progress = show_progress;
   o.progress_arg = c;
   o.watch = watch;

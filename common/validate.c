@@ -313,6 +313,26 @@ static int terminated(const char *s, size_t size) {
 
 #define MAX_KIND_FIELDS 256
 
+
+/* 1 if v holds nothing a person could read: NULL, or text of spaces only
+ * (ASCII blanks and the ideographic space U+3000 a Chinese keyboard types). */
+static int blank(const fs_value *v) {
+  size_t i = 0;
+  if (v->type == FS_V_NULL)
+    return 1;
+  if (v->type != FS_V_TEXT)
+    return 0;
+  while (i < v->len) {
+    const unsigned char *u = (const unsigned char *)v->s + i;
+    if (*u == ' ' || *u == '\t' || *u == '\n' || *u == '\r')
+      i++;
+    else if (v->len - i >= 3 && u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80)
+      i += 3;
+    else
+      return 0;
+  }
+  return 1;
+}
 int fs__validate_change(const fs_change *c, int is_create, char *err, size_t errlen) {
   const fs_kind_def *kd;
   unsigned char seen[MAX_KIND_FIELDS];
@@ -379,6 +399,8 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
     rc = fs__validate_value(f, &fc->value, err, errlen);
     if (rc)
       return rc;
+    if (!is_create && (f->flags & FS_F_REQUIRED) && blank(&fc->value))
+      return fail(err, errlen, "%s: required (%s); it cannot be emptied", f->name, f->label);
   }
 
   if (is_create) {
@@ -391,7 +413,7 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
       for (int i = 0; i < c->nfields; i++)
         if (c->fields[i].field == j)
           v = &c->fields[i].value;
-      if (v == NULL || v->type == FS_V_NULL || (v->type == FS_V_TEXT && v->len == 0))
+      if (v == NULL || blank(v))
         return fail(err, errlen, "%s: required (%s); a new %s needs it", f->name,
                     f->label, kd->name);
     }

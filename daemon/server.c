@@ -1580,8 +1580,15 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
   snprintf(keypath, sizeof(keypath), "%s/daemon.key", datadir);
   rc = fs__keypair_load(&s->key, keypath);
   if (rc) {
-    FS_ERROR("cannot load the daemon key %s: %s (run fieldsyncd init --data %s)", keypath,
-             fs_strerror(rc), datadir);
+    /* A missing key means an unfinished setup; a damaged one must come back
+     * from a backup: a new key would orphan every enrolled device. */
+    if (access(keypath, F_OK) != 0)
+      FS_ERROR("cannot load the daemon key %s: %s (run fieldsyncd init --data %s)", keypath,
+               fs_strerror(rc), datadir);
+    else
+      FS_ERROR("cannot load the daemon key %s: %s; restore it from a backup (mode 0600): "
+               "devices are enrolled against this key, a new one would lock them all out",
+               keypath, fs_strerror(rc));
     goto out;
   }
   rc = fs__replay_cache_init(&s->replay, 65536);

@@ -519,7 +519,20 @@ static void test_change_customer_create(void **state) {
   fs__value_free(&c.fields[0].value);
   assert_int_equal(fs__validate_change(&c, 1, err, sizeof(err)), FS_EVALIDATE);
   assert_non_null(strstr(err, "name: required"));
-  /* The same change as an update is fine: required is for creates. */
+  /* As an update it is refused too: a required field cannot be emptied. */
+  assert_int_equal(fs__validate_change(&c, 0, err, sizeof(err)), FS_EVALIDATE);
+  assert_string_equal(err, "name: required (name / 名称); it cannot be emptied");
+  /* Blanks only, ASCII or the ideographic space U+3000, are empty too. */
+  fs__value_set_text(&c.fields[0].value, "  \t", 3);
+  assert_int_equal(fs__validate_change(&c, 1, err, sizeof(err)), FS_EVALIDATE);
+  assert_string_equal(err, "name: required (name / 名称); a new customer needs it");
+  fs__value_free(&c.fields[0].value);
+  fs__value_set_text(&c.fields[0].value, "\xe3\x80\x80 ", 4);
+  assert_int_equal(fs__validate_change(&c, 0, err, sizeof(err)), FS_EVALIDATE);
+  assert_string_equal(err, "name: required (name / 名称); it cannot be emptied");
+  /* A name with a blank around it is a name. */
+  fs__value_free(&c.fields[0].value);
+  fs__value_set_text(&c.fields[0].value, "\xe3\x80\x80王 ", 7);
   assert_int_equal(fs__validate_change(&c, 0, err, sizeof(err)), 0);
   fs__change_release(&c);
 }
