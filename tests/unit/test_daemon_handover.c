@@ -560,10 +560,8 @@ static void test_cover(void **state) {
          "holds only its own card\n");
   fs_replica_close(a);
   fs_replica_close(b);
-  /* BUG: a stand-in rep may write the absent rep's records (issue 5), but
-   * fs__replica_may_write (client/replica.c) does not know covers and
-   * refuses fs_update with FS_EFORBIDDEN; the daemon accepts the same
-   * change (checked above with an injected change). */
+  /* A stand-in may write the absent rep's records offline: the replica
+   * learns whose records it may write from WELCOME (covers included). */
   assert_int_equal(rc, 0);
 }
 
@@ -683,11 +681,9 @@ static void test_cover_then_transfer(void **state) {
          held ? "STILL HOLDS" : "no longer holds");
   fs_replica_close(a);
   fs_replica_close(b);
-  /* BUG: the transfer journals the eviction for audience A01 only
-   * (handover.c move_record), the cover's end evicts only what A01 still
-   * owns (fs__handover_sweep -> fs__journal_owner), and a pull after the
-   * cover no longer reads audience A01: the moved card stays on the
-   * stand-in's device for good. */
+  /* A move evicts the card from every audience that could read it (the
+   * stand-in's too, handover.c), not only from the old owner's: it must
+   * not stay on the stand-in's device once the cover is over. */
   assert_int_equal(held, 0);
 }
 

@@ -421,16 +421,6 @@ static void admin_event(world *w) {
   b = a ? active_rep(w, a) : NULL;
   if (a == NULL || b == NULL)
     return;
-  /* BUG (see test_daemon_handover.c test_cover_then_transfer): records of
-   * an absent rep moved away while a cover of that rep is not yet ended
-   * are never evicted from the stand-in's replica.  Unless
-   * FS_TEST_RANDOM_ALL is set, no transfer or departure is made then, so
-   * the run can check everything else. */
-  if ((ev <= 2 || ev == 8) && !getenv("FS_TEST_RANDOM_ALL")) {
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM covers WHERE absent='%s' AND state<2", a);
-    if (central_int(w, sql) != 0)
-      return;
-  }
   if (ev <= 2) {
     /* Transfer one or two of a's customers to b. */
     snprintf(sql, sizeof(sql),
