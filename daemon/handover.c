@@ -66,13 +66,18 @@ static int move_record(fs_central *c, fs_kind k, const char *id, const char *fro
   /* Anyone else who was sent this record (a stand-in covering the old
    * owner, a borrower) gets an eviction entry too: their access is decided
    * again at their next pull, so a record that left the covered rep does
-   * not linger on the stand-in's device. */
+   * not linger on the stand-in's device.  A stand-in may have it without
+   * an entry of its own (a record the covered rep made during the cover
+   * reaches the stand-in through the rep's audience, which the stand-in
+   * stops reading when the cover ends): every active stand-in of the old
+   * owner is told too. */
   {
     char aud[64][FS_STAFF_MAX + 1];
     int na = 0;
     rc = sqlite3_prepare_v2(db,
                             "SELECT audience FROM journal WHERE kind=?1 AND record_id=?2 AND "
-                            "op=1 AND audience<>?3 AND audience<>?4 LIMIT 64",
+                            "op=1 AND audience<>?3 AND audience<>?4 UNION SELECT by_staff "
+                            "FROM covers WHERE absent=?3 AND state=1 AND by_staff<>?4 LIMIT 64",
                             -1, &st, NULL);
     if (rc != SQLITE_OK)
       return fs__db_err(db, rc);

@@ -650,7 +650,7 @@ static void test_cover_work_after_end(void **state) {
 static void test_cover_then_transfer(void **state) {
   world *w = *state;
   fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
-  char x[33], y[33], today[16], yesterday[16], sql[300];
+  char x[33], y[33], z[33], today[16], yesterday[16], sql[300];
   char *out;
   long long held;
 
@@ -664,6 +664,15 @@ static void test_cover_then_transfer(void **state) {
   sync_ok(b, NULL);
   assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
                    2);
+  /* During the cover A01 opens a card Z: A02 gets it through A01's
+   * audience (no journal entry of A02's own). */
+  create_customer(a, "Opened During Cover", "C", z);
+  sync_ok(a, NULL);
+  sync_ok(b, NULL);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", z);
+  assert_int_equal(replica_int(w, "a02", sql), 1);
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to B01 --customer %s", z);
+  free(out);
   /* A02 is offline; X goes to B01 (another team); the cover ends. */
   out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to B01 --customer %s", x);
   free(out);
@@ -673,6 +682,8 @@ static void test_cover_then_transfer(void **state) {
   sweep_until(w, "SELECT count(*) FROM covers WHERE state=2", 1);
   sync_ok(b, NULL);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", y);
+  assert_int_equal(replica_int(w, "a02", sql), 0);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", z);
   assert_int_equal(replica_int(w, "a02", sql), 0);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", x);
   held = replica_int(w, "a02", sql);
