@@ -815,12 +815,28 @@ int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) 
   return rc;
 }
 
+/* Runs a DELETE ... RETURNING seq with ?1 = h; raises *max to the largest
+ * seq deleted. */
+static int purge(sqlite3 *db, const char *sql, uint64_t h, uint64_t *max) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)h);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    if ((uint64_t)sqlite3_column_int64(st, 0) > *max)
+      *max = (uint64_t)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+}
+
 int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor_out,
                    int *removed) {
   sqlite3 *db = c->db;
   sqlite3_stmt *st = NULL;
   long long floor = 0;
-  uint64_t h = c->seq;
+  uint64_t h = c->seq, purged = 0;
   int rc, n = 0;
 
   /* The horizon: the lowest cursor of the devices that still count (active,
@@ -851,16 +867,11 @@ int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor
     snprintf(sql, sizeof(sql),
              "DELETE FROM journal WHERE kind=%d AND seq<=?1 AND record_id IN (SELECT id FROM "
              "\"%s\" WHERE deleted=1) AND NOT EXISTS (SELECT 1 FROM journal j2 WHERE "
-             "j2.kind=%d AND j2.record_id=journal.record_id AND j2.seq>?1)",
+             "j2.kind=%d AND j2.record_id=journal.record_id AND j2.seq>?1) RETURNING seq",
              k, kd->table, k);
-    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-      return fs__db_err(db, rc);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)h);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-      return fs__db_err(db, rc);
+    rc = purge(db, sql, h, &purged);
+    if (rc)
+      return rc;
     snprintf(sql, sizeof(sql),
              "DELETE FROM \"%s\" WHERE deleted=1 AND NOT EXISTS (SELECT 1 FROM journal j "
              "WHERE j.kind=%d AND j.record_id=\"%s\".id)",
@@ -870,17 +881,18 @@ int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor
       return rc;
     n += sqlite3_changes(db);
   }
-  rc = sqlite3_prepare_v2(db, "DELETE FROM journal WHERE op=2 AND seq<=?1", -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)h);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return fs__db_err(db, rc);
-  rc = fs__meta_set_int(db, "gc_floor", (long long)h);
+  rc = purge(db, "DELETE FROM journal WHERE op=2 AND seq<=?1 RETURNING seq", h, &purged);
+  if (rc)
+    return rc;
+  /* The floor is the newest entry actually purged, not the horizon: a
+   * device whose cursor is at or past it missed nothing, and a store with
+   * nothing to purge (or no device to wait for) sends nobody back to a
+   * snapshot. */
+  if (purged > (uint64_t)floor)
+    floor = (long long)purged;
+  rc = fs__meta_set_int(db, "gc_floor", floor);
   if (floor_out)
-    *floor_out = h;
+    *floor_out = (uint64_t)floor;
   if (removed)
     *removed = n;
   return rc;

@@ -88,6 +88,10 @@ struct conn {
   uint64_t deadline;      /* handshake deadline or idle deadline (ms) */
   int close_after_write;
   int must_wipe;          /* departed staff or revoked with --wipe */
+  /* gc_floor when this connection pulled from cursor 0, plus one (0: no
+   * snapshot here): pages of that snapshot may sit below a floor that has
+   * not moved since, they lost nothing to the GC. */
+  uint64_t snap_floor1;
   conn *prev, *next;
 };
 
@@ -578,6 +582,7 @@ typedef struct pull_job {
   fs_server *s;
   uint64_t cursor;
   uint32_t limit;
+  uint64_t snap_floor1; /* in: the connection's; out: after this pull */
   fs_access *acc;
   int rc;
   outmsg *head, *tail;
@@ -886,11 +891,15 @@ static void pull_work(uv_work_t *req) {
   rc = fs__central_access(db, pj->c->dev.staff, (int64_t)fs__now_ms(), pj->acc);
   if (rc)
     goto out;
-  if (pj->cursor > 0) {
+  {
     long long floor = 0;
     fs__meta_get_int(db, "gc_floor", &floor);
-    if (pj->cursor < (uint64_t)floor) {
-      /* Tombstones it would need are gone: it must take a fresh snapshot. */
+    if (pj->cursor == 0) {
+      pj->snap_floor1 = (uint64_t)floor + 1;
+    } else if (pj->cursor < (uint64_t)floor && pj->snap_floor1 != (uint64_t)floor + 1) {
+      /* Tombstones it would need are gone: it must take a fresh snapshot.
+       * (Not a device in the middle of a snapshot begun on this
+       * connection since the last purge: it never held those records.) */
       rc = FS_ERESYNC;
       goto out;
     }
@@ -949,6 +958,7 @@ static void pull_done(uv_work_t *req, int status) {
     return;
   }
   c->busy = 0;
+  c->snap_floor1 = pj->snap_floor1;
   if (pj->rc == FS_ERESYNC) {
     fs_msg e;
     fs__msg_init(&e, FS_MSG_ERROR);
@@ -1038,6 +1048,7 @@ static void handle_pull(conn *c, const fs_msg_pull *p) {
   pj->c = c;
   pj->s = c->s;
   pj->cursor = p->cursor;
+  pj->snap_floor1 = c->snap_floor1;
   /* What the device asks from is what it has committed: the fence uses it. */
   note_cursor(c, p->cursor);
   pj->limit = (uint32_t)(p->limit && p->limit < c->s->cfg.pull_page ? p->limit

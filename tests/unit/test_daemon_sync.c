@@ -487,6 +487,27 @@ static void test_tombstone_gc_and_resync(void **state) {
          "resynced from a snapshot (deleted card gone, %llu removed) and kept its unsynced "
          "edit\n",
          (unsigned long long)st.removed);
+  /* A device enrolled after the purge takes its first snapshot one row per
+   * page: every page lies below the GC floor, none may be refused (the
+   * floor is the newest purged entry, and this snapshot began after it). */
+  {
+    fs_replica *n = enroll(w, "A01", "a01n");
+    fs_sync_options o;
+    char err[512];
+    out = fs_test_daemon_cmd(&w->d, NULL, "gc --keep-days 0");
+    free(out);
+    memset(&o, 0, sizeof(o));
+    o.page = 1;
+    memset(&st, 0, sizeof(st));
+    assert_int_equal(fs_sync(n, &o, &st, err, sizeof(err)), 0);
+    assert_true(st.pages > 2);
+    assert_int_equal(replica_int(w, "a01n", "SELECT count(*) FROM customers"), 2);
+    assert_int_equal(replica_int(w, "a01n", "SELECT count(*) FROM resync_seen"), 0);
+    printf("gc: a device enrolled after the purge pulled its snapshot in %llu one-row pages "
+           "without being sent back to cursor 0\n",
+           (unsigned long long)st.pages);
+    fs_replica_close(n);
+  }
   fs_replica_close(a);
   fs_replica_close(b);
 }
