@@ -15,7 +15,7 @@
  * Short by default (20 rounds each); FS_CRASH_ROUNDS=200 for the long run,
  * FS_CRASH_SEED to replay a run (the seed is printed).
  */
-#include "testutil.h"
+#include "daemontest.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -52,30 +52,18 @@ static int env_int(const char *name, int def) {
 
 static int setup(void **state) {
   world *w = calloc(1, sizeof(*w));
-  char *out;
   static const char *staff[NDEV] = {"A01", "A01", "A02", "M01"};
   static const char *names[NDEV] = {"a01", "a01b", "a02", "m01"};
 
   assert_non_null(w);
-  fs_test_daemon_start(&w->d);
-  w->tmp = fs_test_tmpdir();
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add M01 --name 'Manager' --role manager");
-  free(out);
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add A01 --name '李明' --manager M01");
-  free(out);
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add A02 --name 'Anna' --manager M01");
-  free(out);
+  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
+                      "staff add A01 --name '李明' --manager M01",
+                      "staff add A02 --name 'Anna' --manager M01", NULL);
   for (int i = 0; i < NDEV; i++) {
-    char *token = fs_test_daemon_cmd(&w->d, NULL, "enroll %s", staff[i]);
-    char *dir = fs_test_path(w->tmp, names[i]);
-    char err[512];
-    fs_identity id;
-    if (fs_enroll(dir, token, 5000, &id, err, sizeof(err)))
-      fail_msg("enroll %s: %s", staff[i], err);
+    /* Enrolled here, opened by each (forked) round. */
+    fs_replica_close(fs_test_enroll(&w->d, w->tmp, staff[i], names[i]));
     w->devs[i].staff = staff[i];
     w->devs[i].name = names[i];
-    free(token);
-    free(dir);
   }
   w->seed = (unsigned)env_int("FS_CRASH_SEED", (int)(time(NULL) ^ getpid()));
   w->rounds = env_int("FS_CRASH_ROUNDS", 20);
@@ -86,8 +74,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   world *w = *state;
-  fs_test_daemon_stop(&w->d);
-  fs_test_rmdir(w->tmp);
+  fs_test_world_stop(&w->d, w->tmp);
   free(w);
   return 0;
 }

@@ -28,29 +28,21 @@ typedef struct world {
   char *tmp; /* client directories live here */
 } world;
 
-static void admin(world *w, const char *args) {
-  char *out = fs_test_daemon_cmd(&w->d, NULL, "%s", args);
-  free(out);
-}
-
 static int setup(void **state) {
   world *w = calloc(1, sizeof(*w));
   assert_non_null(w);
-  fs_test_daemon_start(&w->d);
-  w->tmp = fs_test_tmpdir();
-  admin(w, "staff add M01 --name '王经理' --role manager");
-  admin(w, "staff add A01 --name '李明' --manager M01");
-  admin(w, "staff add A02 --name 'Anna Berg' --manager M01");
-  admin(w, "staff add M02 --name 'Other Manager' --role manager");
-  admin(w, "staff add B01 --name '赵强' --manager M02");
+  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name '王经理' --role manager",
+                      "staff add A01 --name '李明' --manager M01",
+                      "staff add A02 --name 'Anna Berg' --manager M01",
+                      "staff add M02 --name 'Other Manager' --role manager",
+                      "staff add B01 --name '赵强' --manager M02", NULL);
   *state = w;
   return 0;
 }
 
 static int teardown(void **state) {
   world *w = *state;
-  fs_test_daemon_stop(&w->d);
-  fs_test_rmdir(w->tmp);
+  fs_test_world_stop(&w->d, w->tmp);
   free(w);
   return 0;
 }

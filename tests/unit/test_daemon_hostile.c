@@ -11,7 +11,7 @@
  * frames (daemon RSS measured), silent and one-byte-a-second connections.
  * After each attack a legitimate device still syncs.
  */
-#include "testutil.h"
+#include "daemontest.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,10 +53,12 @@ static int64_t now_ms(void) {
 
 static int setup(void **state) {
   world *w = calloc(1, sizeof(*w));
-  char *out, *conf;
+  char *conf;
   FILE *f;
   assert_non_null(w);
-  fs_test_daemon_start(&w->d);
+  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
+                      "staff add A01 --name '李明' --manager M01",
+                      "staff add A02 --name 'Anna' --manager M01", NULL);
   /* Short timeouts so the slow-peer tests run in seconds. */
   fs_test_daemon_kill(&w->d, SIGTERM);
   conf = fs_test_path(w->d.dir, "fieldsyncd.conf");
@@ -66,72 +68,27 @@ static int setup(void **state) {
   fclose(f);
   free(conf);
   fs_test_daemon_serve(&w->d);
-  w->tmp = fs_test_tmpdir();
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add M01 --name 'Manager' --role manager");
-  free(out);
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add A01 --name '李明' --manager M01");
-  free(out);
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add A02 --name 'Anna' --manager M01");
-  free(out);
   *state = w;
   return 0;
 }
 
 static int teardown(void **state) {
   world *w = *state;
-  fs_test_daemon_stop(&w->d);
-  fs_test_rmdir(w->tmp);
+  fs_test_world_stop(&w->d, w->tmp);
   free(w);
   return 0;
 }
 
+/* Shared helpers (daemontest.c), with this file's world. */
 static fs_replica *enroll(world *w, const char *staff, const char *name) {
-  char *token = fs_test_daemon_cmd(&w->d, NULL, "enroll %s", staff);
-  char *dir = fs_test_path(w->tmp, name);
-  char err[512];
-  fs_identity id;
-  fs_replica *r = NULL;
-  if (fs_enroll(dir, token, 5000, &id, err, sizeof(err)))
-    fail_msg("enroll %s: %s", staff, err);
-  assert_int_equal(fs_replica_open(dir, &r), 0);
-  free(token);
-  free(dir);
-  return r;
+  return fs_test_enroll(&w->d, w->tmp, staff, name);
 }
-
-static void sync_ok(fs_replica *r, fs_sync_stats *st) {
-  char err[512];
-  fs_sync_stats local;
-  int rc = fs_sync(r, NULL, st ? st : &local, err, sizeof(err));
-  if (rc)
-    fail_msg("sync failed: %s (%s)", err, fs_strerror(rc));
-}
-
-static void create_customer(fs_replica *r, const char *name, char id[33]) {
-  fs_record *rec = NULL;
-  assert_int_equal(fs_record_new("customer", &rec), 0);
-  assert_int_equal(fs_record_set(rec, "name", name), 0);
-  assert_int_equal(fs_record_set(rec, "grade", "A"), 0);
-  if (fs_create(r, rec, id) != 0)
-    fail_msg("create: %s", fs_replica_last_error(r));
-  fs_record_free(rec);
-}
-
 static long long central_int(world *w, const char *sql) {
-  char *p = fs_test_path(w->d.dir, "central.db");
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  long long v = -1;
-  assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-  if (sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  free(p);
-  return v;
+  return fs_test_central_int(&w->d, sql);
+}
+#define sync_ok fs_test_sync_ok
+static void create_customer(fs_replica *r, const char *name, char id[33]) {
+  fs_test_create_customer(r, name, "A", id);
 }
 
 /* The daemon still serves: a legitimate device pushes a card and pulls. */

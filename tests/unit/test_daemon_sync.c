@@ -29,24 +29,17 @@ typedef struct world {
 
 static int setup(void **state) {
   world *w = calloc(1, sizeof(*w));
-  char *out;
   assert_non_null(w);
-  fs_test_daemon_start(&w->d);
-  w->tmp = fs_test_tmpdir();
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add M01 --name '王经理' --role manager");
-  free(out);
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add A01 --name '李明' --manager M01");
-  free(out);
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add A02 --name 'Anna Berg' --manager M01");
-  free(out);
+  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name '王经理' --role manager",
+                      "staff add A01 --name '李明' --manager M01",
+                      "staff add A02 --name 'Anna Berg' --manager M01", NULL);
   *state = w;
   return 0;
 }
 
 static int teardown(void **state) {
   world *w = *state;
-  fs_test_daemon_stop(&w->d);
-  fs_test_rmdir(w->tmp);
+  fs_test_world_stop(&w->d, w->tmp);
   free(w);
   return 0;
 }
