@@ -50,6 +50,32 @@ static const struct {
     {FS_KIND_CUSTOMER, "phone", "phone", 0, NULL, 2},
 };
 
+/* Other tables' changes after version 1: SQL run by the step of `since`
+ * for one role.  New databases run step 1 and then these, so an upgraded
+ * database and a new one end up alike. */
+static const struct {
+  fs_schema_role role;
+  int since;
+  const char *sql;
+} since_sql[] = {
+    /* wipe_at: when the device's wipe order (revoke --wipe, or its staff
+     * member's departure) took effect; its final upload and the handover
+     * fence end at wipe_at + wipe_deadline_days.  last_hlc: the highest
+     * change clock acknowledged from the device: a device's clocks rise
+     * with its counters, so nothing new may be stamped at or below it. */
+    {FS_SCHEMA_DAEMON, 3,
+     "ALTER TABLE devices ADD COLUMN wipe_at INTEGER;\n"
+     "ALTER TABLE devices ADD COLUMN last_hlc INTEGER NOT NULL DEFAULT 0;\n"
+     /* fenced: the staff code whose device sent this change through a
+      * handover fence; it was not applied and is an item for the owner to
+      * accept or dismiss (NULL: an ordinary conflict). */
+     "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"},
+    {FS_SCHEMA_CLIENT, 3,
+     "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
+     /* NULL while open; 'accepted' or 'dismissed' once the user acted. */
+     "ALTER TABLE conflicts ADD COLUMN resolved TEXT;\n"},
+};
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static int fail_step; /* test hook */
@@ -435,6 +461,9 @@ static int step_columns(sqlite3 *db, fs_schema_role role, int version) {
     }
   }
   free(b.s);
+  for (int i = 0; i < N(since_sql) && rc == 0; i++)
+    if (since_sql[i].since == version && since_sql[i].role == role)
+      rc = fs__db_exec(db, since_sql[i].sql);
   if (rc == 0)
     rc = extra_indexes_since(db, role, version);
   return rc;

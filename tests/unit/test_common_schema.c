@@ -1,4 +1,4 @@
-/* test_common_schema.c - the generated schema: both roles get version 2
+/* test_common_schema.c - the generated schema: both roles get version 3
  * and their tables, CHECKs refuse bad values written with plain SQL, a
  * version-1 database upgrades in place keeping its rows byte for byte, a
  * newer database is refused untouched, and a failing step leaves nothing. */
@@ -93,7 +93,7 @@ static void test_fresh_tables(void **state) {
 
     assert_int_equal(fs__db_open(p, 1, (fs_schema_role)role, &db), 0);
     assert_int_equal(version(db), FS_SCHEMA_VERSION);
-    assert_int_equal(fs__schema_version(), 2);
+    assert_int_equal(fs__schema_version(), 3);
     for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
       assert_int_equal(has_table(db, records[i]), 1);
     assert_int_equal(has_table(db, "meta"), 1);
@@ -244,8 +244,10 @@ static void test_upgrade_from_v1(void **state) {
 
   db = NULL;
   assert_int_equal(fs__db_open(p, 0, FS_SCHEMA_CLIENT, &db), 0);
-  assert_int_equal(version(db), 2);
+  assert_int_equal(version(db), 3);
   assert_int_equal(has_index(db, "customers_phone"), 1);
+  assert_int_equal(has_column(db, "conflicts", "fenced"), 1);
+  assert_int_equal(has_column(db, "conflicts", "resolved"), 1);
   assert_int_equal(sqlite3_prepare_v2(db,
                                       "SELECT CAST(name AS BLOB), grade, phone, source, "
                                       "next_contact, hlc, clk FROM customers WHERE id=?",
@@ -336,8 +338,11 @@ static void test_migration_atomic(void **state) {
   assert_int_equal(has_index(db, "customers_phone"), 0);
   assert_int_not_equal(sqlite3_get_autocommit(db), 0); /* no transaction left open */
   assert_int_equal(fs__schema_migrate(db, FS_SCHEMA_DAEMON), 0);
-  assert_int_equal(version(db), 2);
+  assert_int_equal(version(db), 3);
   assert_int_equal(has_column(db, "customers", "source"), 1);
+  assert_int_equal(has_column(db, "devices", "wipe_at"), 1);
+  assert_int_equal(has_column(db, "devices", "last_hlc"), 1);
+  assert_int_equal(has_column(db, "conflicts", "fenced"), 1);
   sqlite3_close(db);
 
   /* A failing first step leaves an empty database at version 0. */
@@ -349,7 +354,7 @@ static void test_migration_atomic(void **state) {
   fs__schema_test_fail_step(0);
   assert_int_equal(version(db), 0);
   assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master"), 0);
-  assert_int_equal(fs__schema_migrate_to(db, FS_SCHEMA_CLIENT, 3), FS_EINVAL);
+  assert_int_equal(fs__schema_migrate_to(db, FS_SCHEMA_CLIENT, FS_SCHEMA_VERSION + 1), FS_EINVAL);
   sqlite3_close(db);
   free(p);
   fs_test_rmdir(dir);
