@@ -27,6 +27,7 @@ struct fs_central {
   sqlite3_stmt *st_journal;
   sqlite3_stmt *st_conflict;
   int lock_fd; /* flock of path.lock: the single-writer claim */
+  int64_t wipe_deadline_ms;
 };
 
 static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st) {
@@ -117,6 +118,7 @@ int fs__central_open(const char *path, int create, fs_central **out) {
   if (c == NULL)
     return FS_ENOMEM;
   c->lock_fd = -1;
+  c->wipe_deadline_ms = 14LL * 86400000;
   rc = claim(c, path);
   if (rc)
     goto out;
@@ -179,6 +181,8 @@ void fs__central_free(fs_central *c) {
 }
 
 sqlite3 *fs__central_db(fs_central *c) { return c->db; }
+void fs__central_set_wipe_deadline(fs_central *c, int64_t ms) { c->wipe_deadline_ms = ms; }
+int64_t fs__central_wipe_deadline(const fs_central *c) { return c->wipe_deadline_ms; }
 fs_hlc *fs__central_hlc(fs_central *c) { return &c->hlc; }
 uint64_t fs__central_seq(const fs_central *c) { return c->seq; }
 uint64_t fs__central_next_seq(fs_central *c) { return ++c->seq; }
@@ -788,7 +792,8 @@ int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) 
   rc = sqlite3_prepare_v2(db,
                           "SELECT d.id, d.staff, s.role, d.slot, d.status, "
                           "COALESCE(d.name,''), s.status, COALESCE(s.successor,''), "
-                          "COALESCE(d.cursor,0) FROM devices d JOIN staff s ON "
+                          "COALESCE(d.cursor,0), COALESCE(d.wipe_at,0), d.last_hlc "
+                          "FROM devices d JOIN staff s ON "
                           "s.code=d.staff WHERE d.pubkey=?1",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
@@ -807,6 +812,8 @@ int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) 
     d->departed = strcmp((const char *)sqlite3_column_text(st, 6), "departed") == 0;
     snprintf(d->successor, sizeof(d->successor), "%s", sqlite3_column_text(st, 7));
     d->cursor = (uint64_t)sqlite3_column_int64(st, 8);
+    d->wipe_at = sqlite3_column_int64(st, 9);
+    d->last_hlc = (uint64_t)sqlite3_column_int64(st, 10);
     rc = 0;
   } else {
     rc = rc == SQLITE_DONE ? FS_EUNKNOWN_DEVICE : fs__db_err(db, rc);

@@ -43,6 +43,9 @@ typedef struct fs_device {
   int departed;   /* the staff member has departed (handover fence) */
   char successor[FS_STAFF_MAX + 1];
   uint64_t cursor; /* the device's committed pull cursor, as it last said */
+  int64_t wipe_at;   /* ms the wipe order (revoke --wipe, departure) took
+                        effect; 0 if none */
+  uint64_t last_hlc; /* highest change clock acknowledged from it */
 } fs_device;
 
 typedef struct fs_central fs_central;
@@ -58,6 +61,11 @@ void fs__central_free(fs_central *c); /* takes NULL */
 /* The pid that holds the claim on the store at path, 0 if unknown. */
 long fs__central_holder(const char *path);
 sqlite3 *fs__central_db(fs_central *c);
+/* The config's wipe_deadline_days, in ms (default 14 days): how long after
+ * a wipe order or an ownership move the final upload and the handover
+ * fence stay open. */
+void fs__central_set_wipe_deadline(fs_central *c, int64_t ms);
+int64_t fs__central_wipe_deadline(const fs_central *c);
 fs_hlc *fs__central_hlc(fs_central *c);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK of the writer transaction; commit

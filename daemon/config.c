@@ -25,6 +25,7 @@ void fs__config_defaults(fs_config *c) {
   c->lock_days = 30;
   c->tombstone_days = 30;
   c->rekey_interval = 65536;
+  c->wipe_deadline_days = 14;
   snprintf(c->log_level, sizeof(c->log_level), "info");
 }
 
@@ -84,6 +85,9 @@ static const opt opts[] = {
     {"tombstone_days", 1, 0, 3650, OFF(tombstone_days),
      "deleted records are purged once every device seen within this many days has them"},
     {"rekey_interval", 1, 16, 1u << 30, OFF(rekey_interval), "messages between rekeys"},
+    {"wipe_deadline_days", 1, 0, 3650, OFF(wipe_deadline_days),
+     "days after a revoke --wipe, departure or transfer during which the device's final "
+     "upload and handover-fenced changes are still taken"},
     {"log_level", 0, 0, 0, OFF(log_level), "error, warn, info or debug"},
 };
 

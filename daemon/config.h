@@ -25,6 +25,9 @@ typedef struct fs_config {
   unsigned lock_days;        /* replica lock after days unsynced, default 30 */
   unsigned tombstone_days;   /* devices unseen longer resync; GC horizon, default 30 */
   unsigned rekey_interval;   /* messages between rekeys, default 65536 */
+  unsigned wipe_deadline_days; /* a wiped or departed device's final upload, and
+                                  the handover fence, close this long after the
+                                  order (revoke --wipe, depart, transfer); 14 */
   char log_level[8];         /* error|warn|info|debug */
 } fs_config;
 

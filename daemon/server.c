@@ -1617,6 +1617,7 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     FS_ERROR("cannot open the central store %s: %s", s->dbpath, fs_strerror(rc));
     goto out;
   }
+  fs__central_set_wipe_deadline(s->central, (int64_t)cfg->wipe_deadline_days * 86400000LL);
   rc = fs__db_open(s->dbpath, 0, FS_SCHEMA_DAEMON, &s->rdb);
   if (rc)
     goto out;
