@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fs_errno.h"
 #include "log.h"
@@ -383,6 +384,10 @@ int main(int argc, char **argv) {
   cli_ctx c;
   int n = 0, used = 0, rc, json = 0, csv = 0, stop = 0;
 
+  /* Everything this program writes (replica, keys, exports redirected by
+   * the shell are the shell's) is for this user only; the library makes
+   * its own files 0600 anyway (privdir.h). */
+  umask(077);
   fs__log_set_tag("fieldsync");
   if (fs__log_get_level() == FS_LOG_INFO && getenv("FIELDSYNC_LOG") == NULL)
     fs__log_set_level(FS_LOG_WARN);

@@ -19,6 +19,7 @@
 #include "id.h"
 #include "log.h"
 #include "outbox.h"
+#include "privdir.h"
 #include "validate.h"
 
 int fs__replica_fail(fs_replica *r, int rc, const char *fmt, ...) {
@@ -294,6 +295,11 @@ int fs_replica_open(const char *dir, fs_replica **out) {
                r->path, strerror(errno));
     goto out;
   }
+  /* An existing directory that others may read is tightened (or refused
+   * if it is another user's) before anything is read from it. */
+  rc = fs__privdir_check(dir, 0);
+  if (rc)
+    goto out;
   rc = fs__db_open(r->path, 0, FS_SCHEMA_CLIENT, &r->db);
   if (rc)
     goto out;
@@ -324,14 +330,9 @@ int fs_replica_init(const char *dir, const fs_identity *id, fs_replica **out) {
   rc = identity_valid(r, id);
   if (rc)
     goto out;
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    FS_ERROR(
-        "cannot create the data directory %s: %s; create its parent or choose another "
-        "directory (--data, FIELDSYNC_HOME)",
-        dir, strerror(errno));
-    rc = FS_EIO;
+  rc = fs__privdir_check(dir, 1);
+  if (rc)
     goto out;
-  }
   rc = fs__db_open(r->path, 1, FS_SCHEMA_CLIENT, &r->db);
   if (rc)
     goto out;

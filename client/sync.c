@@ -34,6 +34,7 @@
 #include "msg.h"
 #include "net.h"
 #include "outbox.h"
+#include "privdir.h"
 #include "replica.h"
 #include "token.h"
 
@@ -81,8 +82,10 @@ int fs_enroll(const char *dir, const char *token_text, int timeout_ms, fs_identi
                  "the enrollment token has expired; ask for a new one (fieldsyncd enroll)");
     goto out;
   }
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    rc = set_err(err, errlen, FS_EIO, "cannot create the data directory");
+  if (fs__privdir_check(dir, 1) != 0) {
+    rc = set_err(err, errlen, FS_EIO,
+                 "cannot use the data directory (see the message above); choose another "
+                 "directory (--data, FIELDSYNC_HOME)");
     goto out;
   }
   snprintf(keypath, sizeof(keypath), "%s/device.key", dir);

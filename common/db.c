@@ -10,6 +10,7 @@
 
 #include "fs_errno.h"
 #include "log.h"
+#include "privdir.h"
 
 int fs__db_err(sqlite3 *db, int sqlite_rc) {
   int rc;
@@ -168,6 +169,50 @@ static void log_open_failure(sqlite3 *db, const char *path, int create, int rc) 
     FS_ERROR("cannot open %s: %s", path, why);
 }
 
+/* The database and its -wal/-shm/-journal are made 0600 before SQLite
+ * opens them: SQLite creates a WAL, shared-memory or journal file with the
+ * mode of the database file (unix VFS, also in 3.40), so making the main
+ * file ourselves is what keeps the caller's umask (an app linking the
+ * library) out of it.  Files left 0644 by an older fieldsync are tightened
+ * with a warning. */
+static int db_files_private(const char *path, int create) {
+  static const char *const suffix[] = {"-wal", "-shm", "-journal"};
+  char side[4096];
+  int rc;
+
+  if (*path == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+    return 0;
+  rc = fs__privfile_fix(path, create);
+  for (size_t i = 0; rc == 0 && i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+    if ((size_t)snprintf(side, sizeof(side), "%s%s", path, suffix[i]) >= sizeof(side))
+      return FS_EINVAL;
+    rc = fs__privfile_fix(side, 0);
+  }
+  return rc;
+}
+
+/* secure_delete=ON on a replica: a deleted or evicted record's bytes are
+ * overwritten, not left in free pages (the build default varies, so it is
+ * set and checked on every connection). */
+static int secure_delete_on(sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  int rc, on = 0;
+
+  rc = sqlite3_prepare_v2(db, "PRAGMA secure_delete=ON", -1, &st, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    on = sqlite3_column_int(st, 0);
+    rc = SQLITE_OK;
+  }
+  rc = fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  if (rc == 0 && on != 1) {
+    FS_ERROR("this SQLite build refuses PRAGMA secure_delete; fieldsync needs it to erase "
+             "records for good");
+    rc = FS_EDB;
+  }
+  return rc;
+}
+
 int fs__db_open(const char *path, int create, fs_schema_role role, sqlite3 **out) {
   sqlite3 *db = NULL;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -183,6 +228,9 @@ int fs__db_open(const char *path, int create, fs_schema_role role, sqlite3 **out
     return FS_ECRYPTO;
   if (create)
     flags |= SQLITE_OPEN_CREATE;
+  rc = db_files_private(path, create);
+  if (rc)
+    return rc;
   rc = sqlite3_open_v2(path, &db, flags, NULL);
   if (rc) {
     rc = fs__db_err(db, rc);
@@ -190,6 +238,8 @@ int fs__db_open(const char *path, int create, fs_schema_role role, sqlite3 **out
   }
   sqlite3_extended_result_codes(db, 1);
   rc = fs__db_exec(db, "PRAGMA busy_timeout=5000");
+  if (rc == 0 && role == FS_SCHEMA_CLIENT)
+    rc = secure_delete_on(db);
   if (rc)
     goto out;
   /* Refuse a newer database before anything (even journal_mode=WAL, which

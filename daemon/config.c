@@ -169,7 +169,8 @@ int fs__config_load(fs_config *c, const char *path, char *err, size_t errlen) {
 }
 
 int fs__config_write_default(const fs_config *c, const char *path) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  /* 0600 like every file of the data directory (privdir.h). */
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   FILE *f;
 
   if (fd < 0)

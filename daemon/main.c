@@ -24,6 +24,7 @@
 #include "keys.h"
 #include "log.h"
 #include "msg.h"
+#include "privdir.h"
 #include "report_cmd.h"
 #include "seed.h"
 #include "server.h"
@@ -62,6 +63,25 @@ static int is_help(const char *a) {
   return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "help") == 0;
 }
 
+/* The data directory (it also holds admin.sock) and the files an older
+ * fieldsyncd made 0644 are made private before any command reads them;
+ * central.db and its -wal/-shm are checked when opened (db.c).  A missing
+ * directory is left to the command, which says what to run. */
+static int data_dir_private(const char *dir) {
+  static const char *const files[] = {"fieldsyncd.conf", "daemon.key.pub", "central.db.lock"};
+  char path[PATH_MAX];
+  int rc;
+
+  rc = fs__privdir_check(dir, 0);
+  if (rc == FS_ENOTFOUND)
+    return 0;
+  for (size_t i = 0; rc == 0 && i < sizeof(files) / sizeof(files[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+    rc = fs__privfile_fix(path, 0);
+  }
+  return rc;
+}
+
 static int load_config(cli *c) {
   char path[PATH_MAX], err[512];
   int rc;
@@ -90,10 +110,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
 
   if (argc > 0)
     return usage_error("init --data DIR", "unexpected argument \"%s\"", argv[0]);
-  if (mkdir(c->data, 0700) != 0 && errno != EEXIST) {
-    fprintf(stderr, "fieldsyncd: cannot create %s: %s\n", c->data, strerror(errno));
-    return EXIT_ERR;
-  }
+  if (fs__privdir_check(c->data, 1) != 0)
+    return EXIT_ERR; /* the message says why */
   snprintf(path, sizeof(path), "%s/daemon.key", c->data);
   if (access(path, F_OK) == 0) {
     fprintf(stderr, "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
@@ -564,6 +582,9 @@ int main(int argc, char **argv) {
   int i;
 
   memset(&c, 0, sizeof(c));
+  /* Every file the daemon makes (central.db and its -wal/-shm, config,
+   * keys, admin.sock, locks) is for its user only (privdir.h). */
+  umask(077);
   fs__log_set_tag("fieldsyncd");
   if (sodium_init() < 0) {
     fprintf(stderr, "fieldsyncd: libsodium failed to initialise\n");
@@ -595,6 +616,8 @@ int main(int argc, char **argv) {
       printf("usage: fieldsyncd %s\n\n%s\n", cmds[k].usage, cmds[k].summary);
       return EXIT_OK;
     }
+    if (strcmp(cmds[k].name, "init") != 0 && data_dir_private(c.data) != 0)
+      return EXIT_ERR;
     if (strcmp(cmds[k].name, "init") != 0 && load_config(&c) != 0)
       return EXIT_ERR;
     if (strcmp(cmds[k].name, "init") == 0)

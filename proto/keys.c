@@ -216,7 +216,9 @@ int fs__keypair_save(const fs_keypair *kp, const char *priv_path) {
   if (rc)
     goto out;
   pubtext[FS_KEY_B64_LEN] = '\n';
-  rc = write_new_file(pub_path, 0644, pubtext, FS_KEY_B64_LEN + 1);
+  /* Public, but the data directory's files are all 0600 (privdir.h): one
+   * rule, checked by a simple stat of every file. */
+  rc = write_new_file(pub_path, 0600, pubtext, FS_KEY_B64_LEN + 1);
 out:
   if (rc && wrote_priv)
     unlink(priv_path);

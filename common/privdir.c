@@ -1,0 +1,92 @@
+/* privdir.c - private data directories and files (privdir.h). */
+#include "privdir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs_errno.h"
+#include "log.h"
+
+int fs__privdir_check(const char *dir, int create) {
+  struct stat st;
+
+  if (dir == NULL || *dir == '\0')
+    return FS_EINVAL;
+  if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    FS_ERROR("cannot create the data directory %s: %s; create its parent or choose another "
+             "directory",
+             dir, strerror(errno));
+    return FS_EIO;
+  }
+  if (stat(dir, &st) != 0) {
+    if (errno == ENOENT && !create)
+      return FS_ENOTFOUND;
+    FS_ERROR("cannot reach the data directory %s: %s", dir, strerror(errno));
+    return FS_EIO;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    FS_ERROR("the data directory %s is not a directory; choose another path", dir);
+    return FS_EIO;
+  }
+  if (st.st_uid != geteuid() && geteuid() != 0) {
+    FS_ERROR("the data directory %s belongs to another user (uid %ld), who can read "
+             "everything stored in it; refusing to use it: run as that user, or choose a "
+             "directory of your own (it is created with mode 0700)",
+             dir, (long)st.st_uid);
+    return FS_EIO;
+  }
+  if (st.st_mode & 077) {
+    /* mkdir above applies the umask only: a directory made under 0 or one
+     * made by hand (0755) is tightened here too. */
+    if (chmod(dir, 0700) != 0) {
+      FS_ERROR("the data directory %s is open to other users (mode %04o) and cannot be made "
+               "private: %s; run chmod 700 %s",
+               dir, (unsigned)(st.st_mode & 07777), strerror(errno), dir);
+      return FS_EIO;
+    }
+    FS_WARN("the data directory %s was open to other users (mode %04o); changed it to 0700",
+            dir, (unsigned)(st.st_mode & 07777));
+  }
+  return 0;
+}
+
+int fs__privfile_fix(const char *path, int create) {
+  struct stat st;
+  int fd;
+
+  if (path == NULL || *path == '\0')
+    return FS_EINVAL;
+  if (create) {
+    /* A new file gets exactly 0600 whatever the umask (the mode of open is
+     * reduced by it); an existing one is kept and checked below. */
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) {
+      if (fchmod(fd, 0600) != 0)
+        FS_WARN("cannot set the mode of %s to 0600: %s", path, strerror(errno));
+      close(fd);
+    } else if (errno != EEXIST) {
+      FS_ERROR("cannot create %s: %s", path, strerror(errno));
+      return FS_EIO;
+    }
+  }
+  if (lstat(path, &st) != 0) {
+    if (errno == ENOENT)
+      return 0;
+    FS_ERROR("cannot reach %s: %s", path, strerror(errno));
+    return FS_EIO;
+  }
+  if (!S_ISREG(st.st_mode) || !(st.st_mode & 077))
+    return 0;
+  if (chmod(path, 0600) != 0) {
+    FS_ERROR("%s is readable by other users (mode %04o) and cannot be made private: %s; run "
+             "chmod 600 %s",
+             path, (unsigned)(st.st_mode & 07777), strerror(errno), path);
+    return FS_EIO;
+  }
+  FS_WARN("%s was readable by other users (mode %04o); changed it to 0600", path,
+          (unsigned)(st.st_mode & 07777));
+  return 0;
+}
