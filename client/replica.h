@@ -49,6 +49,7 @@ struct fs_replica {
   fs_fault fault;      /* armed fault point */
   fs_fault_hook hook;  /* called at the fault point (may not return) */
   void *hook_arg;
+  int evicted; /* a record was evicted since the last fs__replica_scrub */
 };
 
 /* Sets r->err (printf style) and returns rc, for `return fs__replica_fail(...)`. */
@@ -101,9 +102,20 @@ int fs__replica_write(fs_replica *r, fs_change *changes, const int *creates, int
  * are not lost.  Runs inside the caller's transaction if one is open
  * (sqlite3_get_autocommit() == 0), else in its own. */
 int fs__replica_apply_row(fs_replica *r, const fs_row *row);
-/* Removes a record and, for a customer, all its child records.  Same
- * transaction rule as fs__replica_apply_row. */
+/* Removes a record and everything derived from it (issue 11, hole 7): for
+ * a customer all its child records; of each of them, conflict-log rows,
+ * outbox entries the daemon rejected and resync_seen rows (pending outbox
+ * entries are unsynced work and stay: they are pushed, and the daemon
+ * decides); for a customer also every line of a notice naming its archive
+ * number or name (replaced by a placeholder).  secure_delete (db.c)
+ * overwrites the freed bytes.  Same transaction rule as
+ * fs__replica_apply_row.  Call fs__replica_scrub after the transaction. */
 int fs__replica_evict(fs_replica *r, fs_kind k, const char *id);
+/* After evictions (outside a transaction): checkpoints the WAL
+ * (TRUNCATE), so no older page image of an evicted record stays in
+ * replica.db-wal.  No-op if nothing was evicted.  If another connection
+ * holds the WAL, warns and returns 0 (retried at the next scrub). */
+int fs__replica_scrub(fs_replica *r);
 /* Pull cursor in meta 'cursor' (0 if never set). */
 int fs__replica_cursor_get(fs_replica *r, uint64_t *out);
 int fs__replica_cursor_set(fs_replica *r, uint64_t cursor);

@@ -571,6 +571,13 @@ static int pull_all(session *s) {
     if (rc)
       break;
   }
+  /* Evicted records must leave no bytes behind (also after a failed
+   * page: what committed before it is scrubbed). */
+  {
+    int src = fs__replica_scrub(s->r);
+    if (rc == 0)
+      rc = src;
+  }
   return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -623,6 +624,43 @@ static void test_wipe(void **state) {
   free(p);
 }
 
+/* The library alone (an app that links it, umask 022, a data directory
+ * it made 0755): replica.db and the -wal/-shm SQLite makes next to it are
+ * 0600 and the directory is tightened to 0700 (issue 11, hole 5). */
+static void test_files_private_whatever_the_umask(void **state) {
+  fx *f = *state;
+  fs_identity id = ident("A02", 2);
+  fs_replica *r = NULL;
+  char *dir = fs_test_path(f->dir, "app"), *p;
+  static const char *const names[] = {"replica.db", "replica.db-wal", "replica.db-shm"};
+  struct stat st;
+  mode_t old = umask(022);
+  char cid[33];
+
+  assert_int_equal(mkdir(dir, 0755), 0);
+  assert_int_equal(fs_replica_init(dir, &id, &r), 0);
+  add_customer(r, "Umask Test", "B", cid); /* the WAL holds a frame now */
+  assert_int_equal(stat(dir, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0700);
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    p = fs_test_path(dir, names[i]);
+    assert_int_equal(stat(p, &st), 0); /* exists while the replica is open */
+    assert_int_equal(st.st_mode & 0777, 0600);
+    free(p);
+  }
+  fs_replica_close(r);
+  /* An old replica left 0644 is fixed on open. */
+  p = fs_test_path(dir, "replica.db");
+  assert_int_equal(chmod(p, 0644), 0);
+  assert_int_equal(fs_replica_open(dir, &r), 0);
+  assert_int_equal(stat(p, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  fs_replica_close(r);
+  umask(old);
+  free(p);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_open_requires_identity, setup, teardown),
@@ -639,6 +677,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_reopen_monotonic, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sync_internals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wipe, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_files_private_whatever_the_umask, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
