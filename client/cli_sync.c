@@ -104,6 +104,12 @@ static void on_live(void *arg, const fs_sync_stats *s) {
   print_summary(c, s, 0, NULL);
 }
 
+/* Names one path a wipe left behind. */
+static void on_leftover(void *arg, const char *path, const char *why) {
+  (*(int *)arg)++;
+  fprintf(stderr, "fieldsync: not erased: %s (%s)\n", path, why);
+}
+
 int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   uint32_t o_page = 0;
   fs_sync_options o;
@@ -149,19 +155,20 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   rc = fs_sync(c->r, &o, &s, err, sizeof(err));
   print_summary(c, &s, rc, err);
   if (s.wiped) {
-    /* Nothing of the rep's may stay on the device: records, outbox, the
-     * device key. */
-    char path[4200];
-    int wrc = fs__replica_wipe(c->r);
+    /* Nothing of the rep's may stay on the device: the whole data
+     * directory goes (fs_replica_erase says what "fieldsync's" means);
+     * what cannot go is named, and then the device is not "erased". */
+    int left = 0, wrc = fs_replica_erase(c->r, on_leftover, &left);
     c->r = NULL;
-    snprintf(path, sizeof(path), "%s/device.key", c->data);
-    if (unlink(path) != 0)
-      wrc = -1;
-    snprintf(path, sizeof(path), "%s/device.key.pub", c->data);
-    unlink(path);
-    rmdir(c->data);
-    fprintf(stderr, "fieldsync: %s; the replica and device key have been erased%s\n", err,
-            wrc ? " (some files could not be removed)" : "");
+    if (wrc == 0)
+      fprintf(stderr, "fieldsync: %s; this device's data directory %s has been erased\n", err,
+              c->data);
+    else
+      fprintf(stderr,
+              "fieldsync: %s; the replica and the device key were removed, but %d path(s) "
+              "listed above remain in %s: they may hold customer data, check and remove them "
+              "by hand\n",
+              err, left, c->data);
     return CLI_ERR;
   }
   if (rc) {

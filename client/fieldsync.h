@@ -203,12 +203,26 @@ int fs_enroll(const char *dir, const char *token, int timeout_ms, fs_identity *o
  * pulls whenever the daemon signals a change, pushing local writes as they
  * come.  stats and opt may be NULL.  Rejected changes stay in the outbox
  * with their reason (fs_outbox_list).  If the daemon orders a wipe, every
- * record is erased, stats->wiped is set and FS_EREVOKED returned: close the
- * replica and delete DIR.  Errors: FS_ECONN, FS_ETIMEDOUT, FS_EREVOKED,
+ * record is erased, stats->wiped is set and FS_EREVOKED returned: then call
+ * fs_replica_erase to remove DIR.  Errors: FS_ECONN, FS_ETIMEDOUT, FS_EREVOKED,
  * FS_EUNKNOWN_DEVICE, FS_ENOTENROLLED, FS_EBUSY, FS_EFULL (daemon or local
  * disk full: nothing is lost, retry later). */
 int fs_sync(fs_replica *r, const fs_sync_options *opt, fs_sync_stats *stats, char *err,
             size_t errlen);
+/* After a wipe order (fs_sync returned FS_EREVOKED with stats->wiped set):
+ * erases the data directory DIR of r and closes r (invalid afterwards, also
+ * on error).  DIR is fieldsync's because it holds r's replica.db; removed
+ * from it, at any depth: every file fieldsync writes and every copy of one
+ * (a name beginning with "replica.db" or "device.key", e.g. replica.db.bak;
+ * any other SQLite file that is a fieldsync replica), the directories that
+ * held only those, then DIR.  Anything else is not fieldsync's to judge: it
+ * is left alone.  Every path that remains (not fieldsync's, or that could
+ * not be removed) is passed to cb (may be NULL) with why; the strings are
+ * valid during the call.  0: DIR is gone.  FS_EIO: something remains (each
+ * path was named to cb): do not tell the user the device is erased.
+ * FS_EINVAL. */
+typedef void (*fs_leftover_fn)(void *arg, const char *path, const char *why);
+int fs_replica_erase(fs_replica *r, fs_leftover_fn cb, void *arg);
 /* Wall time (ms) of the last completed pull, 0 if never. */
 int fs_replica_last_sync(fs_replica *r, int64_t *ms);
 

@@ -127,8 +127,7 @@ int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
                              const char *author, uint64_t at);
 /* Stores the identity (after enrollment).  Own transaction. */
 int fs__replica_set_identity(fs_replica *r, const fs_identity *id);
-/* Closes r, deletes replica.db and its -wal/-shm files and frees r
- * (r is invalid afterwards, also on error). */
+/* fs_replica_erase(r, NULL, NULL): leftovers are only logged. */
 int fs__replica_wipe(fs_replica *r);
 
 #endif

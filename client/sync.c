@@ -243,26 +243,40 @@ static int session_open(session *s, unsigned want) {
   return 0;
 }
 
-/* Erases every record and the identity, then the files; used on WIPE. */
-static void wipe_contents(fs_replica *r) {
+/* Erases every record and the identity inside the file (used on WIPE;
+ * fs_replica_erase then removes the files): with secure_delete the bytes
+ * are overwritten, so even a file that cannot be removed loses them.
+ * Every statement is checked; the first failure is logged and returned. */
+static int wipe_contents(fs_replica *r) {
+  static const char *const tables[] = {"outbox", "conflicts", "notices", "resync_seen", "staff",
+                                       "meta"};
   sqlite3 *db = fs__replica_db(r);
-  for (int k = 0; k < FS_KIND__COUNT; k++) {
-    char sql[128];
+  char sql[128];
+  int rc = 0;
+
+  for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++) {
     snprintf(sql, sizeof(sql), "DELETE FROM \"%s\"", fs__kind_def((fs_kind)k)->table);
-    fs__db_exec(db, sql);
+    rc = fs__db_exec(db, sql);
   }
-  fs__db_exec(db, "DELETE FROM outbox");
-  fs__db_exec(db, "DELETE FROM conflicts");
-  fs__db_exec(db, "DELETE FROM notices");
-  fs__db_exec(db, "DELETE FROM meta");
-  fs__db_exec(db, "VACUUM");
+  for (size_t i = 0; rc == 0 && i < sizeof(tables) / sizeof(tables[0]); i++) {
+    snprintf(sql, sizeof(sql), "DELETE FROM \"%s\"", tables[i]);
+    rc = fs__db_exec(db, sql);
+  }
+  if (rc == 0)
+    rc = fs__db_exec(db, "VACUUM");
+  if (rc == 0)
+    rc = fs__db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+  if (rc)
+    FS_ERROR("wipe: clearing the records inside %s failed (%s); its files are removed next",
+             r->path, fs_strerror(rc));
+  return rc;
 }
 
 static int handle_async(session *s, fs_msg *m) {
   switch (m->type) {
   case FS_MSG_WIPE:
     FS_WARN("daemon ordered this replica erased: %s", m->u.wipe.reason);
-    wipe_contents(s->r);
+    (void)wipe_contents(s->r); /* logged; the files go anyway (fs_replica_erase) */
     s->st->wiped = 1;
     return set_err(s->err, s->errlen, FS_EREVOKED, m->u.wipe.reason);
   case FS_MSG_ERROR:

@@ -1,10 +1,13 @@
 /* daemontest.c - helpers for the daemon-layer tests (daemontest.h). */
 #include "daemontest.h"
 
+#include <dirent.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void fs_test_world_start(fs_test_daemon *d, char **tmp, ...) {
   const char *cmd;
@@ -109,4 +112,59 @@ long long fs_test_replica_int(const char *tmp, const char *name, const char *sql
   free(p);
   free(dir);
   return v;
+}
+
+/* Whole file into a malloc'd buffer (*len bytes). */
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  long n;
+
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 0, SEEK_END), 0);
+  n = ftell(f);
+  assert_true(n >= 0);
+  rewind(f);
+  buf = malloc((size_t)n + 1);
+  assert_non_null(buf);
+  assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+/* (daemontest.h) */
+int fs_test_traces_in(const char *dir, const char *const *needles) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int hits = 0;
+
+  assert_non_null(d);
+  while ((e = readdir(d)) != NULL) {
+    struct stat st;
+    char *p;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    p = fs_test_path(dir, e->d_name);
+    assert_int_equal(lstat(p, &st), 0);
+    if (S_ISDIR(st.st_mode)) {
+      hits += fs_test_traces_in(p, needles);
+    } else if (S_ISREG(st.st_mode)) {
+      size_t len;
+      char *buf = slurp(p, &len);
+      for (int i = 0; needles[i]; i++) {
+        size_t nl = strlen(needles[i]);
+        for (size_t off = 0; off + nl <= len; off++)
+          if (memcmp(buf + off, needles[i], nl) == 0) {
+            printf("  trace of \"%s\" in %s at byte %zu\n", needles[i], p, off);
+            hits++;
+            break;
+          }
+      }
+      free(buf);
+    }
+    free(p);
+  }
+  closedir(d);
+  return hits;
 }

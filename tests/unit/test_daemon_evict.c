@@ -13,12 +13,10 @@
  */
 #include "daemontest.h"
 
-#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fieldsync.h"
@@ -44,62 +42,6 @@ static int teardown(void **state) {
   fs_test_world_stop(&w->d, w->tmp);
   free(w);
   return 0;
-}
-
-/* Whole file into a malloc'd buffer (*len bytes). */
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  long n;
-
-  assert_non_null(f);
-  assert_int_equal(fseek(f, 0, SEEK_END), 0);
-  n = ftell(f);
-  assert_true(n >= 0);
-  rewind(f);
-  buf = malloc((size_t)n + 1);
-  assert_non_null(buf);
-  assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
-/* How many of the needles occur in any file under dir (recursively); each
- * hit is printed with its file. */
-static int traces_in(const char *dir, const char *const *needles) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  int hits = 0;
-
-  assert_non_null(d);
-  while ((e = readdir(d)) != NULL) {
-    struct stat st;
-    char *p;
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-      continue;
-    p = fs_test_path(dir, e->d_name);
-    assert_int_equal(lstat(p, &st), 0);
-    if (S_ISDIR(st.st_mode)) {
-      hits += traces_in(p, needles);
-    } else if (S_ISREG(st.st_mode)) {
-      size_t len;
-      char *buf = slurp(p, &len);
-      for (int i = 0; needles[i]; i++) {
-        size_t nl = strlen(needles[i]);
-        for (size_t off = 0; off + nl <= len; off++)
-          if (memcmp(buf + off, needles[i], nl) == 0) {
-            printf("  trace of \"%s\" in %s at byte %zu\n", needles[i], p, off);
-            hits++;
-            break;
-          }
-      }
-      free(buf);
-    }
-    free(p);
-  }
-  closedir(d);
-  return hits;
 }
 
 static char *get_field(fs_replica *r, const char *id, const char *field) {
@@ -184,7 +126,7 @@ static void test_evicted_card_leaves_no_trace(void **state) {
   needles[6] = NULL;
   dir = fs_test_path(w->tmp, "a01");
   /* While the replica is still open (an app keeps it open)... */
-  assert_int_equal(traces_in(dir, needles), 0);
+  assert_int_equal(fs_test_traces_in(dir, needles), 0);
   /* ...what is not the card's stays: the kept card, the notice's counts. */
   assert_int_equal(fs_test_replica_int(w->tmp, "a01",
                                        "SELECT count(*) FROM customers WHERE "
@@ -196,7 +138,7 @@ static void test_evicted_card_leaves_no_trace(void **state) {
                    1);
   fs_replica_close(r1);
   /* ...and after it is closed. */
-  assert_int_equal(traces_in(dir, needles), 0);
+  assert_int_equal(fs_test_traces_in(dir, needles), 0);
   printf("evict: after the transfer and one sync, no byte of the card's name, phone, "
          "conflict values, contact or archive number remains in %s\n",
          dir);
