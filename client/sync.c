@@ -437,21 +437,46 @@ static int resync_start(session *s) {
   return rc;
 }
 
-/* Inside the last checkpoint's transaction. */
+/* Inside the last checkpoint's transaction.  Dropped records go through
+ * fs__replica_evict, so what was derived from them goes too. */
 static int resync_finish(session *s) {
   sqlite3 *db = fs__replica_db(s->r);
   int rc = 0;
 
   for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++) {
     const fs_kind_def *kd = fs__kind_def((fs_kind)k);
-    char sql[400];
+    sqlite3_stmt *st = NULL;
+    char sql[400], (*ids)[FS_ID_HEX + 1] = NULL;
+    size_t n = 0, cap = 0;
+    int step = SQLITE_DONE;
+
     snprintf(sql, sizeof(sql),
-             "DELETE FROM \"%s\" WHERE id NOT IN (SELECT id FROM resync_seen WHERE kind=%d) "
+             "SELECT id FROM \"%s\" WHERE id NOT IN (SELECT id FROM resync_seen WHERE kind=%d) "
              "AND id NOT IN (SELECT record_id FROM outbox WHERE status='pending' AND kind='%s')",
              kd->table, k, kd->name);
-    rc = fs__db_exec(db, sql);
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    rc = rc == SQLITE_OK ? 0 : fs__db_err(db, rc);
+    /* Collected first: evicting while the SELECT runs would change what it reads. */
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+      const char *id = (const char *)sqlite3_column_text(st, 0);
+      if (n == cap) {
+        void *g = realloc(ids, (cap = cap ? cap * 2 : 64) * sizeof(*ids));
+        if (g == NULL) {
+          rc = FS_ENOMEM;
+          break;
+        }
+        ids = g;
+      }
+      snprintf(ids[n++], sizeof(ids[0]), "%s", id ? id : "");
+    }
     if (rc == 0)
-      s->st->removed += (uint64_t)sqlite3_changes(db);
+      rc = fs__db_err(db, step);
+    sqlite3_finalize(st);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+      rc = fs__replica_evict(s->r, (fs_kind)k, ids[i]);
+      s->st->removed++;
+    }
+    free(ids);
   }
   if (rc == 0)
     rc = fs__db_exec(db, "DELETE FROM resync_seen");
