@@ -47,9 +47,14 @@ typedef struct fs_identity {
 
 /* Opens DIR/replica.db.  FS_ENOTENROLLED if the directory holds no replica
  * or the replica has no identity yet; FS_ESCHEMA_NEWER, FS_EIO, FS_EDB.
+ * DIR and its files are made private first: a DIR group or others can
+ * access is changed to 0700, files to 0600, each with a warning on the log;
+ * a DIR owned by another user is refused (FS_EIO, the log says why).  The
+ * library creates every file 0600 whatever the process umask.
  * On success *out must be closed with fs_replica_close. */
 int fs_replica_open(const char *dir, fs_replica **out);
-/* Creates DIR (mode 0700) and DIR/replica.db if missing and stores the
+/* Creates DIR (mode 0700; an existing one is checked as by
+ * fs_replica_open) and DIR/replica.db (0600) if missing and stores the
  * identity (validated: staff code, role, slot 1..64).  FS_EEXIST if the
  * replica already has a different identity (same one: no-op).  out may be
  * NULL (the replica is then closed again). */

@@ -4,7 +4,11 @@
  * pragmas fieldsync relies on (busy_timeout 5 s, synchronous=NORMAL in WAL
  * which is durable across process crashes, 64 MiB cache, temp_store in
  * memory; no foreign keys: replicated records arrive in any order) and runs
- * fs__schema_migrate.  A database newer than FS_SCHEMA_VERSION is refused
+ * fs__schema_migrate.  The file (created 0600 before SQLite opens it, so
+ * its -wal/-shm get 0600 too, whatever the umask) and existing -wal/-shm/
+ * -journal that others may read are made 0600 with a warning
+ * (privdir.h).  A client-role connection runs with secure_delete=ON
+ * (checked: FS_EDB if this SQLite refuses it).  A database newer than FS_SCHEMA_VERSION is refused
  * with FS_ESCHEMA_NEWER before anything is written to it.  On error *out is
  * NULL.  fs__db_err translates an SQLite result code into
  * fs_errno at this module boundary (SQLITE_FULL -> FS_EFULL, BUSY/LOCKED ->
