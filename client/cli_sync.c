@@ -161,14 +161,15 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
     int left = 0, wrc = fs_replica_erase(c->r, on_leftover, &left);
     c->r = NULL;
     if (wrc == 0)
-      fprintf(stderr, "fieldsync: %s; this device's data directory %s has been erased\n", err,
-              c->data);
+      fprintf(stderr, "fieldsync: %s; this device's data directory %s has been erased\n",
+              err, c->data);
     else
-      fprintf(stderr,
-              "fieldsync: %s; the replica and the device key were removed, but %d path(s) "
-              "listed above remain in %s: they may hold customer data, check and remove them "
-              "by hand\n",
-              err, left, c->data);
+      fprintf(
+          stderr,
+          "fieldsync: %s; the replica and the device key were removed, but %d path(s) "
+          "listed above remain in %s: they may hold customer data, check and remove them "
+          "by hand\n",
+          err, left, c->data);
     return CLI_ERR;
   }
   if (rc) {

@@ -541,9 +541,10 @@ static int evict_derived(fs_replica *r, fs_kind k, const char *where, const char
            where);
   rc = exec_id(r, sql, id, kd->name);
   if (rc == 0) {
-    snprintf(sql, sizeof(sql),
-             "DELETE FROM outbox WHERE status='rejected' AND kind=?2 AND record_id IN (%s)",
-             where);
+    snprintf(
+        sql, sizeof(sql),
+        "DELETE FROM outbox WHERE status='rejected' AND kind=?2 AND record_id IN (%s)",
+        where);
     rc = exec_id(r, sql, id, kd->name);
   }
   if (rc == 0) {
@@ -564,12 +565,14 @@ static int evict_notices(fs_replica *r, const char *archive, const char *name) {
   sqlite3_stmt *sel = NULL, *upd = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(r->db,
-                          "SELECT id, body FROM notices WHERE (?1 <> '' AND instr(body, ?1) > 0)"
-                          " OR (?2 <> '' AND instr(body, ?2) > 0)",
-                          -1, &sel, NULL);
+  rc = sqlite3_prepare_v2(
+      r->db,
+      "SELECT id, body FROM notices WHERE (?1 <> '' AND instr(body, ?1) > 0)"
+      " OR (?2 <> '' AND instr(body, ?2) > 0)",
+      -1, &sel, NULL);
   if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2(r->db, "UPDATE notices SET body=?1 WHERE id=?2", -1, &upd, NULL);
+    rc = sqlite3_prepare_v2(r->db, "UPDATE notices SET body=?1 WHERE id=?2", -1, &upd,
+                            NULL);
   if (rc != SQLITE_OK) {
     rc = fs__db_err(r->db, rc);
     goto out;
@@ -654,14 +657,16 @@ static int evict_fn(fs_replica *r, void *arg) {
 
   if (e->kind == FS_KIND_CUSTOMER) {
     /* Read what notices may name before the card is gone. */
-    rc = sqlite3_prepare_v2(r->db,
-                            "SELECT COALESCE(archive_no,''), COALESCE(name,'') FROM customers "
-                            "WHERE id=?1",
-                            -1, &st, NULL);
+    rc = sqlite3_prepare_v2(
+        r->db,
+        "SELECT COALESCE(archive_no,''), COALESCE(name,'') FROM customers "
+        "WHERE id=?1",
+        -1, &st, NULL);
     if (rc == SQLITE_OK) {
       sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
       if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        snprintf(archive, sizeof(archive), "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(archive, sizeof(archive), "%s",
+                 (const char *)sqlite3_column_text(st, 0));
         snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(st, 1));
       }
     }
@@ -674,7 +679,8 @@ static int evict_fn(fs_replica *r, void *arg) {
       const fs_kind_def *kd = fs__kind_def((fs_kind)k);
       if (!(kd->flags & FS_K_CHILD))
         continue;
-      snprintf(sql, sizeof(sql), "SELECT id FROM \"%s\" WHERE customer_id = ?1", kd->table);
+      snprintf(sql, sizeof(sql), "SELECT id FROM \"%s\" WHERE customer_id = ?1",
+               kd->table);
       rc = evict_derived(r, (fs_kind)k, sql, e->id);
       if (rc)
         break;
@@ -721,9 +727,10 @@ int fs__replica_scrub(fs_replica *r) {
   if (rc == 0 && busy) {
     /* Another connection reads the replica: the WAL stays until the next
      * scrub (r->evicted stays set) or the last connection closes. */
-    FS_WARN("%s: another program holds the replica open; records removed from this device "
-            "stay in its write-ahead log until it closes",
-            r->path);
+    FS_WARN(
+        "%s: another program holds the replica open; records removed from this device "
+        "stay in its write-ahead log until it closes",
+        r->path);
     return 0;
   }
   if (rc == 0)
@@ -844,8 +851,8 @@ static int is_replica_copy(const char *path) {
   for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
     if ((size_t)(u - uri) + 4 >= sizeof(uri) - 16)
       return 0;
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-        strchr("/-._~", *p)) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+        (*p >= '0' && *p <= '9') || strchr("/-._~", *p)) {
       *u++ = (char)*p;
     } else {
       *u++ = '%';
@@ -854,9 +861,10 @@ static int is_replica_copy(const char *path) {
     }
   }
   snprintf(u, sizeof(uri) - (size_t)(u - uri), "?immutable=1");
-  if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
-      sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema_role'", -1, &st, NULL) ==
+  if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) ==
           SQLITE_OK &&
+      sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='schema_role'", -1, &st,
+                         NULL) == SQLITE_OK &&
       sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
       strcmp((const char *)sqlite3_column_text(st, 0), "client") == 0)
     yes = 1;
@@ -915,12 +923,14 @@ static void erase_dir(erase_ctx *e, const char *dir, int depth) {
         snprintf(why, sizeof(why), "cannot remove the directory: %s", strerror(errno));
         leftover(e, path, why);
       }
-    } else if (S_ISREG(st.st_mode) && (is_ours_by_name(de->d_name) || is_replica_copy(path))) {
+    } else if (S_ISREG(st.st_mode) &&
+               (is_ours_by_name(de->d_name) || is_replica_copy(path))) {
       erase_file(e, path);
     } else if (S_ISLNK(st.st_mode) && is_ours_by_name(de->d_name)) {
       erase_file(e, path); /* unlink removes the link, not its target */
     } else {
-      leftover(e, path, "not a fieldsync file: left alone, check it and remove it yourself");
+      leftover(e, path,
+               "not a fieldsync file: left alone, check it and remove it yourself");
     }
     errno = 0;
   }
@@ -954,4 +964,6 @@ int fs_replica_erase(fs_replica *r, fs_leftover_fn cb, void *arg) {
   return rc;
 }
 
-int fs__replica_wipe(fs_replica *r) { return fs_replica_erase(r, NULL, NULL); }
+int fs__replica_wipe(fs_replica *r) {
+  return fs_replica_erase(r, NULL, NULL);
+}

@@ -248,8 +248,8 @@ static int session_open(session *s, unsigned want) {
  * are overwritten, so even a file that cannot be removed loses them.
  * Every statement is checked; the first failure is logged and returned. */
 static int wipe_contents(fs_replica *r) {
-  static const char *const tables[] = {"outbox", "conflicts", "notices", "resync_seen", "staff",
-                                       "meta"};
+  static const char *const tables[] = {"outbox",      "conflicts", "notices",
+                                       "resync_seen", "staff",     "meta"};
   sqlite3 *db = fs__replica_db(r);
   char sql[128];
   int rc = 0;
@@ -267,8 +267,9 @@ static int wipe_contents(fs_replica *r) {
   if (rc == 0)
     rc = fs__db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
   if (rc)
-    FS_ERROR("wipe: clearing the records inside %s failed (%s); its files are removed next",
-             r->path, fs_strerror(rc));
+    FS_ERROR(
+        "wipe: clearing the records inside %s failed (%s); its files are removed next",
+        r->path, fs_strerror(rc));
   return rc;
 }
 
@@ -451,8 +452,10 @@ static int resync_finish(session *s) {
     int step = SQLITE_DONE;
 
     snprintf(sql, sizeof(sql),
-             "SELECT id FROM \"%s\" WHERE id NOT IN (SELECT id FROM resync_seen WHERE kind=%d) "
-             "AND id NOT IN (SELECT record_id FROM outbox WHERE status='pending' AND kind='%s')",
+             "SELECT id FROM \"%s\" WHERE id NOT IN (SELECT id FROM resync_seen WHERE "
+             "kind=%d) "
+             "AND id NOT IN (SELECT record_id FROM outbox WHERE status='pending' AND "
+             "kind='%s')",
              kd->table, k, kd->name);
     rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     rc = rc == SQLITE_OK ? 0 : fs__db_err(db, rc);

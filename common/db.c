@@ -206,8 +206,9 @@ static int secure_delete_on(sqlite3 *db) {
   rc = fs__db_err(db, rc);
   sqlite3_finalize(st);
   if (rc == 0 && on != 1) {
-    FS_ERROR("this SQLite build refuses PRAGMA secure_delete; fieldsync needs it to erase "
-             "records for good");
+    FS_ERROR(
+        "this SQLite build refuses PRAGMA secure_delete; fieldsync needs it to erase "
+        "records for good");
     rc = FS_EDB;
   }
   return rc;

@@ -8,8 +8,8 @@
  * its -wal/-shm get 0600 too, whatever the umask) and existing -wal/-shm/
  * -journal that others may read are made 0600 with a warning
  * (privdir.h).  A client-role connection runs with secure_delete=ON
- * (checked: FS_EDB if this SQLite refuses it).  A database newer than FS_SCHEMA_VERSION is refused
- * with FS_ESCHEMA_NEWER before anything is written to it.  On error *out is
+ * (checked: FS_EDB if this SQLite refuses it).  A database newer than FS_SCHEMA_VERSION
+ * is refused with FS_ESCHEMA_NEWER before anything is written to it.  On error *out is
  * NULL.  fs__db_err translates an SQLite result code into
  * fs_errno at this module boundary (SQLITE_FULL -> FS_EFULL, BUSY/LOCKED ->
  * FS_EBUSY, CONSTRAINT -> FS_EVALIDATE, NOTFOUND/CANTOPEN/IOERR/PERM/

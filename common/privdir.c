@@ -16,9 +16,10 @@ int fs__privdir_check(const char *dir, int create) {
   if (dir == NULL || *dir == '\0')
     return FS_EINVAL;
   if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    FS_ERROR("cannot create the data directory %s: %s; create its parent or choose another "
-             "directory",
-             dir, strerror(errno));
+    FS_ERROR(
+        "cannot create the data directory %s: %s; create its parent or choose another "
+        "directory",
+        dir, strerror(errno));
     return FS_EIO;
   }
   if (stat(dir, &st) != 0) {
@@ -42,13 +43,15 @@ int fs__privdir_check(const char *dir, int create) {
     /* mkdir above applies the umask only: a directory made under 0 or one
      * made by hand (0755) is tightened here too. */
     if (chmod(dir, 0700) != 0) {
-      FS_ERROR("the data directory %s is open to other users (mode %04o) and cannot be made "
-               "private: %s; run chmod 700 %s",
-               dir, (unsigned)(st.st_mode & 07777), strerror(errno), dir);
+      FS_ERROR(
+          "the data directory %s is open to other users (mode %04o) and cannot be made "
+          "private: %s; run chmod 700 %s",
+          dir, (unsigned)(st.st_mode & 07777), strerror(errno), dir);
       return FS_EIO;
     }
-    FS_WARN("the data directory %s was open to other users (mode %04o); changed it to 0700",
-            dir, (unsigned)(st.st_mode & 07777));
+    FS_WARN(
+        "the data directory %s was open to other users (mode %04o); changed it to 0700",
+        dir, (unsigned)(st.st_mode & 07777));
   }
   return 0;
 }
@@ -81,9 +84,10 @@ int fs__privfile_fix(const char *path, int create) {
   if (!S_ISREG(st.st_mode) || !(st.st_mode & 077))
     return 0;
   if (chmod(path, 0600) != 0) {
-    FS_ERROR("%s is readable by other users (mode %04o) and cannot be made private: %s; run "
-             "chmod 600 %s",
-             path, (unsigned)(st.st_mode & 07777), strerror(errno), path);
+    FS_ERROR(
+        "%s is readable by other users (mode %04o) and cannot be made private: %s; run "
+        "chmod 600 %s",
+        path, (unsigned)(st.st_mode & 07777), strerror(errno), path);
     return FS_EIO;
   }
   FS_WARN("%s was readable by other users (mode %04o); changed it to 0600", path,

@@ -68,7 +68,8 @@ static int is_help(const char *a) {
  * central.db and its -wal/-shm are checked when opened (db.c).  A missing
  * directory is left to the command, which says what to run. */
 static int data_dir_private(const char *dir) {
-  static const char *const files[] = {"fieldsyncd.conf", "daemon.key.pub", "central.db.lock"};
+  static const char *const files[] = {"fieldsyncd.conf", "daemon.key.pub",
+                                      "central.db.lock"};
   char path[PATH_MAX];
   int rc;
 

@@ -677,7 +677,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_reopen_monotonic, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sync_internals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wipe, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_files_private_whatever_the_umask, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_files_private_whatever_the_umask, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

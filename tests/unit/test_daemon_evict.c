@@ -90,8 +90,8 @@ static void test_evicted_card_leaves_no_trace(void **state) {
   fs_test_sync_ok(r1, NULL);
   fs_test_sync_ok(r1b, NULL);
   fs_test_sync_ok(r1, NULL);
-  n = fs_test_replica_int(w->tmp, "a01",
-                          "SELECT count(*) FROM conflicts WHERE loser='Loserindustry Nine'");
+  n = fs_test_replica_int(
+      w->tmp, "a01", "SELECT count(*) FROM conflicts WHERE loser='Loserindustry Nine'");
   assert_true(n >= 1);
   /* (The report arrives with a pull past its seq: the syncs above.) */
   assert_int_equal(fs_test_replica_int(w->tmp, "a01",

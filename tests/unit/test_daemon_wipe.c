@@ -96,7 +96,8 @@ static void test_wipe_removes_copies_and_names_leftovers(void **state) {
   free(p);
   p = fs_test_path(dir, "old");
   assert_int_equal(mkdir(p, 0700), 0);
-  copy_file(db, (q = fs_test_path(p, "backup-2026.sqlite"))); /* a copy known by content */
+  copy_file(db,
+            (q = fs_test_path(p, "backup-2026.sqlite"))); /* a copy known by content */
   free(q);
   free(p);
   write_file((p = fs_test_path(dir, "notes.txt")), "the user's own notes\n");
@@ -110,7 +111,8 @@ static void test_wipe_removes_copies_and_names_leftovers(void **state) {
 
   free(fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02 --reason 'left'"));
   out = fs_test_path(w->tmp, "wipe.out");
-  snprintf(cmd, sizeof(cmd), "'%s/fieldsync' --data '%s' sync >'%s' 2>&1", FS_BIN, dir, out);
+  snprintf(cmd, sizeof(cmd), "'%s/fieldsync' --data '%s' sync >'%s' 2>&1", FS_BIN, dir,
+           out);
   rc = system(cmd);
   err = read_text(out);
   printf("--- fieldsync sync after the departure:\n%s---\n", err);
@@ -134,7 +136,8 @@ static void test_wipe_removes_copies_and_names_leftovers(void **state) {
   assert_null(strstr(err, "has been erased"));
   assert_null(strstr(err, "have been erased"));
   assert_non_null(strstr(err, "remain"));
-  printf("wipe: replica.db.bak and old/backup-2026.sqlite removed, no byte of the card left; "
+  printf("wipe: replica.db.bak and old/backup-2026.sqlite removed, no byte of the card "
+         "left; "
          "notes.txt and photos/a.jpg named, no claim of \"erased\"\n");
   free(err);
   free(out);
@@ -180,7 +183,8 @@ static void test_wipe_clean_directory_is_gone(void **state) {
     assert_int_equal(chmod(ro, 0700), 0); /* so the teardown can remove it */
     free(ro);
   }
-  printf("wipe: a clean data directory is removed entirely (fs_replica_erase returns 0)\n");
+  printf(
+      "wipe: a clean data directory is removed entirely (fs_replica_erase returns 0)\n");
   free(dir);
 }
 
