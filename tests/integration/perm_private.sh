@@ -46,23 +46,7 @@ all_private "$central"
 ok "fieldsyncd init: directory 0700 with a warning, files 0600"
 
 expect 0 "$fsd" --data "$central" staff add A01 --name "Secret Name" --role rep
-out=$work/daemon.out
-port=""
-for attempt in $(seq 1 20); do
-  try=$((20000 + (RANDOM * 7 + attempt * 131 + $$) % 40000))
-  "$fsd" serve --data "$central" --listen "127.0.0.1:$try" >"$out" 2>"$work/daemon.err" &
-  daemon_pid=$!
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/^fieldsyncd listening on port \([0-9]*\)$/\1/p' "$out")
-    [ -n "$port" ] && break
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$port" ] && break
-  wait "$daemon_pid" 2>/dev/null || true
-  daemon_pid=""
-done
-[ -n "$port" ] || { cat "$work/daemon.err"; fail "the daemon did not start"; }
+start_daemon "$fsd" "$central"
 [ -S "$central/admin.sock" ] || fail "no admin.sock in $central"
 
 token=$("$fsd" --data "$central" enroll A01)

@@ -17,3 +17,28 @@ expect() {
     fail "exit $got, wanted $want: $*"
   fi
 }
+
+# start_daemon FSD DATA: runs `FSD serve --data DATA` on a free 127.0.0.1
+# port (tries others if the one picked is taken); sets $daemon_pid and
+# $port, fails the test if it does not start.  The caller kills it.
+start_daemon() {
+  local fsd=$1 data=$2 try attempt
+  port=""
+  daemon_pid=""
+  for attempt in $(seq 1 20); do
+    try=$((20000 + (RANDOM * 7 + attempt * 131 + $$) % 40000))
+    "$fsd" serve --data "$data" --listen "127.0.0.1:$try" >"$work/daemon.out" \
+      2>"$work/daemon.err" &
+    daemon_pid=$!
+    for _ in $(seq 1 100); do
+      port=$(sed -n 's/^fieldsyncd listening on port \([0-9]*\)$/\1/p' "$work/daemon.out")
+      [ -n "$port" ] && return 0
+      kill -0 "$daemon_pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    wait "$daemon_pid" 2>/dev/null || true
+    daemon_pid=""
+  done
+  cat "$work/daemon.err" >&2
+  fail "the daemon did not start"
+}
