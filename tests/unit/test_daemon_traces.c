@@ -231,6 +231,8 @@ static void test_wipe_removes_copies_and_names_leftovers(void **state) {
   assert_true(fs_test_traces_in(dir, needles) > 0);
 
   free(fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02 --reason 'left'"));
+  snprintf(cmd, sizeof(cmd), "%s/fieldsync", FS_BIN);
+  assert_int_equal(access(cmd, X_OK), 0); /* the CLI is built (target fieldsync_cli) */
   out = fs_test_path(w->tmp, "wipe.out");
   snprintf(cmd, sizeof(cmd), "'%s/fieldsync' --data '%s' sync >'%s' 2>&1", FS_BIN, dir,
            out);
