@@ -41,17 +41,19 @@ int fs__privdir_check(const char *dir, int create) {
   }
   if (st.st_mode & 077) {
     /* mkdir above applies the umask only: a directory made under 0 or one
-     * made by hand (0755) is tightened here too. */
-    if (chmod(dir, 0700) != 0) {
+     * made by hand (0755) is tightened here too.  Only group and other
+     * bits go: the owner's own choice (e.g. a read-only 0555) stays. */
+    mode_t to = st.st_mode & 0700;
+    if (chmod(dir, to) != 0) {
       FS_ERROR(
           "the data directory %s is open to other users (mode %04o) and cannot be made "
-          "private: %s; run chmod 700 %s",
+          "private: %s; run chmod go= %s",
           dir, (unsigned)(st.st_mode & 07777), strerror(errno), dir);
       return FS_EIO;
     }
     FS_WARN(
-        "the data directory %s was open to other users (mode %04o); changed it to 0700",
-        dir, (unsigned)(st.st_mode & 07777));
+        "the data directory %s was open to other users (mode %04o); changed it to %04o",
+        dir, (unsigned)(st.st_mode & 07777), (unsigned)to);
   }
   return 0;
 }
@@ -83,14 +85,15 @@ int fs__privfile_fix(const char *path, int create) {
   }
   if (!S_ISREG(st.st_mode) || !(st.st_mode & 077))
     return 0;
-  if (chmod(path, 0600) != 0) {
+  /* 0644 -> 0600, a read-only 0444 -> 0400: only group and other bits go. */
+  if (chmod(path, st.st_mode & 0700) != 0) {
     FS_ERROR(
         "%s is readable by other users (mode %04o) and cannot be made private: %s; run "
-        "chmod 600 %s",
+        "chmod go= %s",
         path, (unsigned)(st.st_mode & 07777), strerror(errno), path);
     return FS_EIO;
   }
-  FS_WARN("%s was readable by other users (mode %04o); changed it to 0600", path,
-          (unsigned)(st.st_mode & 07777));
+  FS_WARN("%s was readable by other users (mode %04o); changed it to %04o", path,
+          (unsigned)(st.st_mode & 07777), (unsigned)(st.st_mode & 0700));
   return 0;
 }

@@ -6,7 +6,8 @@
  * directory the way OpenSSH's StrictModes treats ~/.ssh:
  *
  *   - a directory (or file) that group or others may access is tightened
- *     (chmod 0700 / 0600) with a warning naming it;
+ *     with a warning naming it: their bits are cleared (0755 -> 0700,
+ *     0644 -> 0600; the owner's bits stay, so a read-only 0444 -> 0400);
  *   - a directory owned by another user is refused (FS_EIO, with a message
  *     saying whose it is and what to do): chmod cannot make it private, its
  *     owner can read everything written into it.  root may use any
@@ -25,7 +26,8 @@ int fs__privdir_check(const char *dir, int create);
 
 /* Makes path private.  create: create it (0600, not following a symlink)
  * if missing.  An existing regular file that group or others may access is
- * chmod 0600 with a warning.  Missing and !create: 0.  FS_EIO (logged) if
+ * tightened (group/other bits cleared) with a warning.  Missing and
+ * !create: 0.  FS_EIO (logged) if
  * it cannot be created or tightened. */
 int fs__privfile_fix(const char *path, int create);
 

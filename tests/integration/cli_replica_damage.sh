@@ -72,8 +72,19 @@ rm -f "$home"/replica.db-wal "$home"/replica.db-shm
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
   chmod 755 "$work" "$home"
   chmod 644 "$home/replica.db"
+  # The directory is root's: another user's data directory is refused
+  # (issue 11, hole 5) before the replica is even opened.
+  expect 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" --data "$home" customer list
+  says "$home" "belongs to another user"
+  ok "another user's replica: refused, naming the directory"
+  # Its own read-only directory and replica: says it needs write access.
+  chown 65534 "$home" "$home/replica.db"
+  chmod 555 "$home"
+  chmod 444 "$home/replica.db"
   expect 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" --data "$home" customer list
   says "$home/replica.db" "write access"
+  chown 0 "$home" "$home/replica.db"
+  chmod 644 "$home/replica.db"
   ok "read-only replica: says it needs write access"
 elif [ "$(id -u)" != 0 ]; then
   chmod 555 "$home"
