@@ -254,6 +254,9 @@ static int wipe_contents(fs_replica *r) {
   char sql[128];
   int rc = 0;
 
+  /* A WIPE in the middle of a pull page: that page is dropped anyway, and
+   * the erase must not be rolled back with it (nor VACUUM refused). */
+  fs__db_rollback(db);
   for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++) {
     snprintf(sql, sizeof(sql), "DELETE FROM \"%s\"", fs__kind_def((fs_kind)k)->table);
     rc = fs__db_exec(db, sql);
