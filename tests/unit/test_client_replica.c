@@ -612,6 +612,97 @@ static void test_sync_internals(void **state) {
   }
 }
 
+/* Eviction removes what was derived from the card and its children
+ * (issue 11, hole 7): conflict rows, rejected outbox entries, resync rows,
+ * notice lines naming it; pending outbox entries (unsynced work) and other
+ * cards' traces stay. */
+static void test_evict_removes_derived(void **state) {
+  fx *f = *state;
+  fs_value lv = {FS_V_TEXT, 0, "old", 3}, wv = {FS_V_TEXT, 0, "new", 3};
+  fs_record *rec = NULL;
+  char id[33], other[33], vid[33], sql[1024], *archive;
+  sqlite3 *db = fs__replica_db(f->r);
+
+  add_customer(f->r, "Evicted Name Co", "lost", id);
+  add_customer(f->r, "Other Co", "B", other);
+  assert_int_equal(fs_record_new("visit", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "customer_id", id), 0);
+  assert_int_equal(fs_record_set(rec, "at", "2026-03-02T10:00"), 0);
+  assert_int_equal(fs_record_set(rec, "method", "phone"), 0);
+  assert_int_equal(fs_create(f->r, rec, vid), 0);
+  fs_record_free(rec);
+  assert_int_equal(fs_get(f->r, "customer", id, &rec), 0);
+  archive = strdup(fs_record_get(rec, "archive_no"));
+  fs_record_free(rec);
+  /* Everything the outbox holds now is pending; one entry of each card and
+   * of the visit becomes rejected. */
+  assert_int_equal(fs__db_exec(db, "UPDATE outbox SET status='rejected' WHERE seq IN "
+                                   "(SELECT min(seq) FROM outbox GROUP BY record_id)"),
+                   0);
+  /* A later edit of the card: pending, not yet sent. */
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "phone", "0100"), 0);
+  assert_int_equal(fs_update(f->r, "customer", id, rec), 0);
+  fs_record_free(rec);
+  assert_int_equal(
+      fs__replica_conflict_add(f->r, "customer", id, "phone", &lv, 1, &wv, 2, "B07", 5),
+      0);
+  assert_int_equal(
+      fs__replica_conflict_add(f->r, "visit", vid, "points", &lv, 1, &wv, 2, "B07", 5),
+      0);
+  assert_int_equal(fs__replica_conflict_add(f->r, "customer", other, "phone", &lv, 1, &wv,
+                                            2, "B07", 5),
+                   0);
+  snprintf(
+      sql, sizeof(sql),
+      "INSERT INTO notices(kind, at, body) VALUES('handover', 1, 'Handover of A09 to "
+      "A01\n  customer cards        2\n  lost customers for M01 to review: 1\n    %s  "
+      "Evicted Name Co\n    A09-2026-0007  Other Co\n')",
+      archive);
+  assert_int_equal(fs__db_exec(db, sql), 0);
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO resync_seen(kind, id) VALUES(%d, '%s'), (%d, '%s'), (%d, '%s')",
+           (int)FS_KIND_CUSTOMER, id, (int)FS_KIND_VISIT, vid, (int)FS_KIND_CUSTOMER,
+           other);
+  assert_int_equal(fs__db_exec(db, sql), 0);
+
+  assert_int_equal(fs__replica_evict(f->r, FS_KIND_CUSTOMER, id), 0);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM conflicts WHERE record_id IN ('%s', '%s')", id, vid);
+  assert_int_equal(count_sql(f->r, sql), 0);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT count(*) FROM outbox WHERE status='rejected' AND record_id IN ('%s', '%s')",
+      id, vid);
+  assert_int_equal(count_sql(f->r, sql), 0);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM outbox WHERE status='pending' AND record_id='%s'", id);
+  assert_int_equal(count_sql(f->r, sql), 1); /* the rep's unsynced work stays */
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM resync_seen WHERE id IN ('%s', '%s')",
+           id, vid);
+  assert_int_equal(count_sql(f->r, sql), 0);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT count(*) FROM notices WHERE instr(body, '%s') OR instr(body, 'Evicted')",
+      archive);
+  assert_int_equal(count_sql(f->r, sql), 0);
+  /* The rest of the notice and the other card's traces stay. */
+  assert_int_equal(count_sql(f->r, "SELECT count(*) FROM notices WHERE instr(body, "
+                                   "'A09-2026-0007  Other Co') AND instr(body, "
+                                   "'(a card no longer on this device)') AND instr(body, "
+                                   "'customer cards        2')"),
+                   1);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM conflicts WHERE record_id='%s'",
+           other);
+  assert_int_equal(count_sql(f->r, sql), 1);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE record_id='%s'", other);
+  assert_true(count_sql(f->r, sql) > 0);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM resync_seen WHERE id='%s'", other);
+  assert_int_equal(count_sql(f->r, sql), 1);
+  assert_int_equal(fs__replica_scrub(f->r), 0);
+  free(archive);
+}
+
 static void test_wipe(void **state) {
   fx *f = *state;
   fs_replica *r = NULL;
@@ -676,6 +767,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_archive_numbers, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reopen_monotonic, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sync_internals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_evict_removes_derived, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wipe, setup, teardown),
       cmocka_unit_test_setup_teardown(test_files_private_whatever_the_umask, setup,
                                       teardown),
