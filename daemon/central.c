@@ -761,6 +761,14 @@ int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t 
     }
     if (rc)
       goto out;
+    if (cursor == 0 && row.deleted) {
+      /* A snapshot: a device pulling from cursor 0 holds no record, so a
+       * tombstone tells it nothing; deleted records are left out (the
+       * cursor still moves past their entries).  Incremental pulls carry
+       * them, to the devices that may hold the record. */
+      fs__row_release(&row);
+      continue;
+    }
     pf = kd->parent_field;
     if (k == FS_KIND_CUSTOMER)
       cust = row.id;
