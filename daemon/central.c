@@ -705,10 +705,26 @@ out:
   return rc;
 }
 
+/* 1 if card cust is deleted or unknown (a snapshot leaves its child
+ * records out), 0 if live, <0 on error.  *st is prepared on first use. */
+static int snapshot_parent_gone(sqlite3 *db, sqlite3_stmt **st, const char *cust) {
+  int rc;
+
+  if (*st == NULL && (rc = sqlite3_prepare_v2(db, "SELECT deleted FROM customers WHERE id=?1",
+                                              -1, st, NULL)) != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(*st, 1, cust, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step(*st);
+  rc = rc == SQLITE_ROW ? sqlite3_column_int(*st, 0) != 0 : rc == SQLITE_DONE ? 1
+                                                                             : fs__db_err(db, rc);
+  sqlite3_reset(*st);
+  return rc;
+}
+
 int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t limit,
                      const fs_pull_sink *sink, uint64_t *next, int *more) {
   char sql[256 + FS_ACCESS_MAX_CODES * 3];
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st = NULL, *parent_st = NULL;
   fs_row row;
   uint32_t n = 0;
   size_t len;
@@ -761,19 +777,30 @@ int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t 
     }
     if (rc)
       goto out;
-    if (cursor == 0 && row.deleted) {
-      /* A snapshot: a device pulling from cursor 0 holds no record, so a
-       * tombstone tells it nothing; deleted records are left out (the
-       * cursor still moves past their entries).  Incremental pulls carry
-       * them, to the devices that may hold the record. */
-      fs__row_release(&row);
-      continue;
-    }
     pf = kd->parent_field;
     if (k == FS_KIND_CUSTOMER)
       cust = row.id;
     else if (pf >= 0 && row.values[pf].type == FS_V_TEXT)
       cust = row.values[pf].s;
+    if (cursor == 0) {
+      /* A snapshot: a device pulling from cursor 0 holds no record, so a
+       * tombstone tells it nothing, and the child records of a deleted
+       * card (which stay, reports count them) belong to no card it may
+       * hold: both are left out, the cursor still moves past their
+       * entries.  Incremental pulls carry tombstones to the devices that
+       * may hold the record. */
+      int gone = row.deleted;
+      if (!gone && k != FS_KIND_CUSTOMER && cust)
+        gone = snapshot_parent_gone(db, &parent_st, cust);
+      if (gone < 0) {
+        rc = gone;
+        goto out;
+      }
+      if (gone) {
+        fs__row_release(&row);
+        continue;
+      }
+    }
     /* The journal says who should hear of it; whether it is still visible
      * is decided now, so a stale entry never leaks a record. */
     if (fs__access_can_read(a, row.owner, cust))
@@ -789,6 +816,7 @@ int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t 
 out:
   fs__row_release(&row);
   sqlite3_finalize(st);
+  sqlite3_finalize(parent_st);
   fs__db_exec(db, rc ? "ROLLBACK" : "COMMIT");
   return rc;
 }

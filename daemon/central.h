@@ -110,8 +110,8 @@ typedef struct fs_pull_sink {
  * meant for a (its audiences), within one read transaction on db, and feeds
  * rows / evictions to sink in seq order.  *next is the new cursor, *more 1
  * if entries may remain.  A snapshot (cursor 0) feeds no deleted record at
- * all; tombstones (which carry no content, store.h) go to incremental
- * pulls.  0 or a translated error. */
+ * all, nor the child records of a deleted card; tombstones (which carry no
+ * content, store.h) go to incremental pulls.  0 or a translated error. */
 int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t limit,
                      const fs_pull_sink *sink, uint64_t *next, int *more);
 
