@@ -39,12 +39,14 @@ static const char *const sources[] = {"walk_in", "phone", "referral", "event",
  * tier and scoring fields the reports use. */
 static const fs_field customer_fields[] = {
     /* system-ish, set once */
-    T("archive_no", 40, FS_F_IMMUTABLE | FS_F_SEARCH | FS_F_KEY, "archive number / 客户档案编号"),
+    T("archive_no", 40, FS_F_IMMUTABLE | FS_F_SEARCH | FS_F_KEY,
+      "archive number / 客户档案编号"),
     /* 1. basic data 基础资料 */
     T("name", SHORT, FS_F_REQUIRED | FS_F_SEARCH | FS_F_PERSONAL, "name / 名称"),
     T("address", SHORT, FS_F_PERSONAL, "address / 地址"),
     T("phone", 40, FS_F_SEARCH | FS_F_PERSONAL, "phone / 电话"),
-    T("principal", SHORT, FS_F_PERSONAL, "owner, manager or legal representative / 负责人"),
+    T("principal", SHORT, FS_F_PERSONAL,
+      "owner, manager or legal representative / 负责人"),
     T("principal_traits", LONG, FS_F_PERSONAL,
       "character, interests, family, education, age / 个人特征"),
     D("founded", 0, "founding date / 成立日期"),
@@ -92,7 +94,8 @@ static const fs_field customer_fields[] = {
 
 /* Every grade change is kept with its date: an append-only log. */
 static const fs_field grade_change_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY, "customer"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
     E("grade", fs__grades, FS_F_REQUIRED | FS_F_IMMUTABLE, "new grade"),
     E("prev_grade", fs__grades, FS_F_IMMUTABLE, "previous grade"),
     D("date", FS_F_REQUIRED | FS_F_IMMUTABLE, "date of change"),
@@ -101,7 +104,8 @@ static const fs_field grade_change_fields[] = {
 
 /* Buying centre member. */
 static const fs_field contact_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY, "customer"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
     T("name", SHORT, FS_F_REQUIRED | FS_F_PERSONAL, "name / 姓名"),
     T("rank", SHORT, FS_F_PERSONAL, "administrative rank / 职务"),
     E("buying_role", fs__buying_roles, 0, "buying role / 采购角色"),
@@ -113,14 +117,16 @@ static const fs_field contact_fields[] = {
 
 /* Visit record (访问记录): append-only once logged. */
 static const fs_field visit_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY, "customer"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
     DT("at", FS_F_REQUIRED | FS_F_IMMUTABLE, "date and time / 访问时间"),
     T("place", SHORT, FS_F_IMMUTABLE | FS_F_PERSONAL, "place / 地点"),
     T("person_met", SHORT, FS_F_IMMUTABLE | FS_F_PERSONAL, "person met / 面谈人"),
     I("duration_min", 0, 24 * 60, FS_F_IMMUTABLE, "duration, minutes / 时长"),
     E("method", fs__visit_methods, FS_F_REQUIRED | FS_F_IMMUTABLE, "method / 方式"),
     T("points", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL, "main points discussed / 洽谈要点"),
-    T("customer_view", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL, "the customer's view / 客户意见"),
+    T("customer_view", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL,
+      "the customer's view / 客户意见"),
     E("stage", fs__stages, FS_F_IMMUTABLE, "stage reached / 业务进度"),
     E("attitude", fs__attitudes, FS_F_IMMUTABLE, "customer attitude / 客户态度"),
     T("next_step", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL, "next step / 下一步"),
@@ -130,7 +136,8 @@ static const fs_field visit_fields[] = {
 
 /* Opportunity (销售机会), qualified in four steps. */
 static const fs_field opportunity_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY, "customer"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
     T("title", SHORT, FS_F_REQUIRED, "title"),
     E("q_real", fs__answers, 0, "1. is it real? need, budget, time frame"),
     T("q_real_note", LONG, FS_F_PERSONAL, "evidence for 1"),
@@ -169,7 +176,8 @@ static const fs_field showroom_fields[] = {
 
 /* Lost-sale review: the rep records the loss, the manager confirms it. */
 static const fs_field lost_review_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY, "customer"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
     D("lost_date", FS_F_REQUIRED, "date lost / 战败日期"),
     T("reason", LONG, FS_F_REQUIRED | FS_F_PERSONAL, "reason / 战败原因"),
     T("competitor", SHORT, 0, "competitor who won / 竞争对手"),

@@ -304,7 +304,8 @@ static int clear_tombstones(sqlite3 *db, fs_schema_role role) {
     int n = 0;
     sb_printf(&b, "UPDATE \"%s\" SET ", kd->table);
     for (int i = 0; i < kd->nfields; i++) {
-      if (fs__field_kept_on_tombstone(kd, i) || field_since(kd->kind, kd->fields[i].name) > 3)
+      if (fs__field_kept_on_tombstone(kd, i) ||
+          field_since(kd->kind, kd->fields[i].name) > 3)
         continue;
       sb_printf(&b, "%s\"%s\"=NULL", n++ ? ", " : "", kd->fields[i].name);
     }

@@ -710,13 +710,15 @@ out:
 static int snapshot_parent_gone(sqlite3 *db, sqlite3_stmt **st, const char *cust) {
   int rc;
 
-  if (*st == NULL && (rc = sqlite3_prepare_v2(db, "SELECT deleted FROM customers WHERE id=?1",
-                                              -1, st, NULL)) != SQLITE_OK)
+  if (*st == NULL &&
+      (rc = sqlite3_prepare_v2(db, "SELECT deleted FROM customers WHERE id=?1", -1, st,
+                               NULL)) != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(*st, 1, cust, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step(*st);
-  rc = rc == SQLITE_ROW ? sqlite3_column_int(*st, 0) != 0 : rc == SQLITE_DONE ? 1
-                                                                             : fs__db_err(db, rc);
+  rc = rc == SQLITE_ROW    ? sqlite3_column_int(*st, 0) != 0
+       : rc == SQLITE_DONE ? 1
+                           : fs__db_err(db, rc);
   sqlite3_reset(*st);
   return rc;
 }

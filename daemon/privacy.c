@@ -133,7 +133,8 @@ static int select_into(sqlite3 *db, plan *p, const char *sql, fs_kind k, int who
 /* Finds the card (and contact) and lists the records, children first and
  * the card last, the order in which erase journals them (a replica that
  * evicts the card evicts its children with it). */
-static int plan_make(sqlite3 *db, const fs_person_req *r, plan *p, char *err, size_t errlen) {
+static int plan_make(sqlite3 *db, const fs_person_req *r, plan *p, char *err,
+                     size_t errlen) {
   sqlite3_stmt *st = NULL;
   char sql[256];
   int rc;
@@ -143,8 +144,8 @@ static int plan_make(sqlite3 *db, const fs_person_req *r, plan *p, char *err, si
     snprintf(err, errlen, "name the customer: --customer ARCHIVE_NO|ID");
     return FS_EUSAGE;
   }
-  rc = sqlite3_prepare_v2(db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1 LIMIT 1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1 LIMIT 1", -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, r->customer, -1, SQLITE_STATIC);
@@ -155,13 +156,14 @@ static int plan_make(sqlite3 *db, const fs_person_req *r, plan *p, char *err, si
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return fs__db_err(db, rc);
   if (p->cust[0] == '\0') {
-    snprintf(err, errlen, "no customer %s (give the card id or archive number)", r->customer);
+    snprintf(err, errlen, "no customer %s (give the card id or archive number)",
+             r->customer);
     return FS_ENOTFOUND;
   }
   if (r->contact) {
     p->contact_only = 1;
-    rc = sqlite3_prepare_v2(db, "SELECT id FROM contacts WHERE id=?1 AND customer_id=?2", -1,
-                            &st, NULL);
+    rc = sqlite3_prepare_v2(db, "SELECT id FROM contacts WHERE id=?1 AND customer_id=?2",
+                            -1, &st, NULL);
     if (rc != SQLITE_OK)
       return fs__db_err(db, rc);
     sqlite3_bind_text(st, 1, r->contact, -1, SQLITE_STATIC);
@@ -178,7 +180,8 @@ static int plan_make(sqlite3 *db, const fs_person_req *r, plan *p, char *err, si
   }
   for (int k = 0; k < FS_KIND__COUNT; k++) {
     const fs_kind_def *kd = fs__kind_def((fs_kind)k);
-    if (k == FS_KIND_CUSTOMER || k == FS_KIND_CONTACT || fs__field_index(kd, "customer_id") < 0)
+    if (k == FS_KIND_CUSTOMER || k == FS_KIND_CONTACT ||
+        fs__field_index(kd, "customer_id") < 0)
       continue;
     /* Child records and linked showroom entries stay (reports count them);
      * their personal text goes. */
@@ -210,7 +213,8 @@ static void field_filter(const target *t, const fs_kind_def *kd, char *buf, size
   at += (size_t)snprintf(buf, len, " AND field IN (");
   for (int f = 0; f < kd->nfields && at < len; f++)
     if (kd->fields[f].flags & FS_F_PERSONAL)
-      at += (size_t)snprintf(buf + at, len - at, "%s'%s'", n++ ? "," : "", kd->fields[f].name);
+      at += (size_t)snprintf(buf + at, len - at, "%s'%s'", n++ ? "," : "",
+                             kd->fields[f].name);
   if (n == 0)
     snprintf(buf, len, " AND 0");
   else if (at < len)
@@ -230,10 +234,11 @@ static int conflicts_each(sqlite3 *db, const target *t, conflict_fn fn, void *ar
   int rc;
 
   field_filter(t, kd, filter, sizeof(filter));
-  snprintf(sql, sizeof(sql),
-           "SELECT field, loser, winner, at FROM conflicts WHERE kind=?1 AND record_id=?2 AND "
-           "(loser IS NOT NULL OR winner IS NOT NULL)%s ORDER BY id",
-           filter);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT field, loser, winner, at FROM conflicts WHERE kind=?1 AND record_id=?2 AND "
+      "(loser IS NOT NULL OR winner IS NOT NULL)%s ORDER BY id",
+      filter);
   rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
@@ -254,10 +259,11 @@ static int conflicts_clear(sqlite3 *db, const target *t, int *n) {
   int rc;
 
   field_filter(t, kd, filter, sizeof(filter));
-  snprintf(sql, sizeof(sql),
-           "UPDATE conflicts SET loser=NULL, winner=NULL WHERE kind=?1 AND record_id=?2 AND "
-           "(loser IS NOT NULL OR winner IS NOT NULL)%s",
-           filter);
+  snprintf(
+      sql, sizeof(sql),
+      "UPDATE conflicts SET loser=NULL, winner=NULL WHERE kind=?1 AND record_id=?2 AND "
+      "(loser IS NOT NULL OR winner IS NOT NULL)%s",
+      filter);
   rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
@@ -271,7 +277,8 @@ static int conflicts_clear(sqlite3 *db, const target *t, int *n) {
   return 0;
 }
 
-typedef int (*quarantine_fn)(void *arg, long long qid, const target *t, const fs_change *ch);
+typedef int (*quarantine_fn)(void *arg, long long qid, const target *t,
+                             const fs_change *ch);
 
 /* Calls fn for every quarantined upload that touches the plan: a change to
  * one of its records, or (whole card) one naming the card as customer_id.
@@ -280,8 +287,9 @@ static int quarantine_each(sqlite3 *db, const plan *p, quarantine_fn fn, void *a
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(db, "SELECT id, payload FROM quarantine WHERE payload IS NOT NULL "
-                              "ORDER BY id",
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT id, payload FROM quarantine WHERE payload IS NOT NULL "
+                          "ORDER BY id",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
@@ -350,7 +358,8 @@ typedef struct export_ctx {
 static int export_conflict(void *arg, const target *t, sqlite3_stmt *st) {
   export_ctx *x = arg;
 
-  fs__strbuf_printf(x->j, "%s{\"kind\":\"%s\",\"id\":\"%s\",\"field\":", x->n++ ? "," : "",
+  fs__strbuf_printf(x->j,
+                    "%s{\"kind\":\"%s\",\"id\":\"%s\",\"field\":", x->n++ ? "," : "",
                     fs__kind_def(t->kind)->name, t->id);
   fs__strbuf_json_str(x->j, (const char *)sqlite3_column_text(st, 0));
   fs__strbuf_printf(x->j, ",\"lost\":");
@@ -361,12 +370,14 @@ static int export_conflict(void *arg, const target *t, sqlite3_stmt *st) {
   return 0;
 }
 
-static int export_quarantined(void *arg, long long qid, const target *t, const fs_change *ch) {
+static int export_quarantined(void *arg, long long qid, const target *t,
+                              const fs_change *ch) {
   export_ctx *x = arg;
   const fs_kind_def *kd = fs__kind_def(ch->kind);
   int n = 0;
 
-  fs__strbuf_printf(x->j, "%s{\"quarantine\":%lld,\"kind\":\"%s\",\"id\":\"%s\",\"fields\":{",
+  fs__strbuf_printf(x->j,
+                    "%s{\"quarantine\":%lld,\"kind\":\"%s\",\"id\":\"%s\",\"fields\":{",
                     x->n++ ? "," : "", qid, kd->name, ch->id);
   for (int i = 0; i < ch->nfields; i++) {
     int f = ch->fields[i].field;
@@ -384,8 +395,9 @@ static void export_row(fs__strbuf *j, const target *t, const fs_row *row) {
   const fs_kind_def *kd = fs__kind_def(row->kind);
   int n = 0;
 
-  fs__strbuf_printf(j, "{\"kind\":\"%s\",\"id\":\"%s\",\"owner\":\"%s\",\"deleted\":%s,"
-                       "\"fields\":{",
+  fs__strbuf_printf(j,
+                    "{\"kind\":\"%s\",\"id\":\"%s\",\"owner\":\"%s\",\"deleted\":%s,"
+                    "\"fields\":{",
                     kd->name, row->id, row->owner, row->deleted ? "true" : "false");
   for (int f = 0; f < row->nfields; f++) {
     if (!covered(t, kd, f) || row->values[f].type == FS_V_NULL)
@@ -495,7 +507,8 @@ typedef struct qlist {
   int n, cap;
 } qlist;
 
-static int erase_quarantined(void *arg, long long qid, const target *t, const fs_change *ch) {
+static int erase_quarantined(void *arg, long long qid, const target *t,
+                             const fs_change *ch) {
   qlist *q = arg;
   const fs_kind_def *kd = fs__kind_def(ch->kind);
   int rc = 0;
@@ -529,10 +542,11 @@ static int journal_all(fs_central *c, fs_kind k, const char *id, const char *own
   sqlite3_stmt *st = NULL;
   int rc, n = 0;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT DISTINCT audience FROM journal WHERE kind=?1 AND record_id=?2 "
-                          "AND op=?3 AND audience<>?4 LIMIT ?5",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT DISTINCT audience FROM journal WHERE kind=?1 AND record_id=?2 "
+      "AND op=?3 AND audience<>?4 LIMIT ?5",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int(st, 1, (int)k);
@@ -618,9 +632,11 @@ static int cmp_len_desc(const void *a, const void *b) {
 
 static int scrub_texts(sqlite3 *db, plan *p, int *n) {
   static const char *const sql[] = {
-      "UPDATE audit SET detail=replace(detail, ?1, '" ERASED_MARK "'), reason=replace(reason, "
+      "UPDATE audit SET detail=replace(detail, ?1, '" ERASED_MARK
+      "'), reason=replace(reason, "
       "?1, '" ERASED_MARK "') WHERE instr(detail, ?1)>0 OR instr(reason, ?1)>0",
-      "UPDATE handovers SET report=replace(report, ?1, '" ERASED_MARK "'), reason=replace("
+      "UPDATE handovers SET report=replace(report, ?1, '" ERASED_MARK
+      "'), reason=replace("
       "reason, ?1, '" ERASED_MARK "') WHERE instr(report, ?1)>0 OR instr(reason, ?1)>0",
   };
   int rc = 0;
@@ -642,8 +658,8 @@ static int scrub_texts(sqlite3 *db, plan *p, int *n) {
   return rc;
 }
 
-int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out, fs__strbuf *json,
-                     char *err, size_t errlen) {
+int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
+                     fs__strbuf *json, char *err, size_t errlen) {
   sqlite3 *db = fs__central_db(c);
   erase_counts n;
   qlist q;
@@ -678,7 +694,8 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out, fs_
   for (int i = 0; i < q.n && rc == 0; i++) {
     char sql[128];
     snprintf(sql, sizeof(sql),
-             "UPDATE quarantine SET payload=NULL, status='erased' WHERE id=%lld", q.ids[i]);
+             "UPDATE quarantine SET payload=NULL, status='erased' WHERE id=%lld",
+             q.ids[i]);
     rc = fs__db_exec(db, sql);
     n.quarantined++;
   }
@@ -686,33 +703,36 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out, fs_
     goto out;
   /* The audit row names the record and counts, never a value; its reason
    * is scrubbed with the rest in case it quotes the person. */
-  snprintf(detail, sizeof(detail),
-           "%s%s%s: %d record(s) deleted, %d cleared; %d conflict value(s), %d quarantined "
-           "upload(s) erased",
-           p.contact_only ? "contact " : "customer card",
-           p.contact_only ? r->contact : "", p.contact_only ? " of the card" : "", n.deleted,
-           n.cleared, n.conflicts, n.quarantined);
+  snprintf(
+      detail, sizeof(detail),
+      "%s%s%s: %d record(s) deleted, %d cleared; %d conflict value(s), %d quarantined "
+      "upload(s) erased",
+      p.contact_only ? "contact " : "customer card", p.contact_only ? r->contact : "",
+      p.contact_only ? " of the card" : "", n.deleted, n.cleared, n.conflicts,
+      n.quarantined);
   rc = fs__audit(c, r->actor, "person.erase", NULL, p.cust, -1, detail, r->reason);
   if (rc == 0)
     rc = scrub_texts(db, &p, &n.texts);
   if (rc)
     goto out;
-  fs__strbuf_printf(out,
-                    "%s%s %s: %d record(s) deleted, %d record(s) cleared of personal fields, %d "
-                    "conflict-log value(s) and %d quarantined upload(s) erased, %d audit/report "
-                    "text(s) scrubbed%s\n",
-                    r->dry_run ? "dry run, nothing changed: would erase " : "erased ",
-                    p.contact_only ? "contact" : "customer", p.contact_only ? r->contact : p.cust,
-                    n.deleted, n.cleared, n.conflicts, n.quarantined, n.texts,
-                    r->dry_run ? ""
-                               : "; every replica clears them at its next sync; reports keep "
-                                 "the counts");
-  fs__strbuf_printf(json,
-                    "{\"customer\":\"%s\",\"contact\":%s%s%s,\"dry_run\":%s,\"deleted\":%d,"
-                    "\"cleared\":%d,\"conflicts\":%d,\"quarantined\":%d,\"texts\":%d}",
-                    p.cust, p.contact_only ? "\"" : "", p.contact_only ? r->contact : "null",
-                    p.contact_only ? "\"" : "", r->dry_run ? "true" : "false", n.deleted,
-                    n.cleared, n.conflicts, n.quarantined, n.texts);
+  fs__strbuf_printf(
+      out,
+      "%s%s %s: %d record(s) deleted, %d record(s) cleared of personal fields, %d "
+      "conflict-log value(s) and %d quarantined upload(s) erased, %d audit/report "
+      "text(s) scrubbed%s\n",
+      r->dry_run ? "dry run, nothing changed: would erase " : "erased ",
+      p.contact_only ? "contact" : "customer", p.contact_only ? r->contact : p.cust,
+      n.deleted, n.cleared, n.conflicts, n.quarantined, n.texts,
+      r->dry_run ? ""
+                 : "; every replica clears them at its next sync; reports keep "
+                   "the counts");
+  fs__strbuf_printf(
+      json,
+      "{\"customer\":\"%s\",\"contact\":%s%s%s,\"dry_run\":%s,\"deleted\":%d,"
+      "\"cleared\":%d,\"conflicts\":%d,\"quarantined\":%d,\"texts\":%d}",
+      p.cust, p.contact_only ? "\"" : "", p.contact_only ? r->contact : "null",
+      p.contact_only ? "\"" : "", r->dry_run ? "true" : "false", n.deleted, n.cleared,
+      n.conflicts, n.quarantined, n.texts);
 out:
   if (in_sp) {
     if (rc || r->dry_run)

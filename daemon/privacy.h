@@ -50,8 +50,8 @@ int fs__person_export(sqlite3 *db, const fs_person_req *r, fs__strbuf *json, cha
  * reports.  Writes one audit row (actor, customer id, counts; never a
  * value).  A dry run counts and rolls back.  Human text into out, JSON into
  * json. */
-int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out, fs__strbuf *json,
-                     char *err, size_t errlen);
+int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
+                     fs__strbuf *json, char *err, size_t errlen);
 
 /* Purges the change history older than days before now_ms: conflict-log
  * rows, quarantined uploads, and the text of handover reports (the

@@ -49,7 +49,9 @@ static int teardown(void **state) {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char *central_path(world *w) { return fs_test_path(w->d.dir, "central.db"); }
+static char *central_path(world *w) {
+  return fs_test_path(w->d.dir, "central.db");
+}
 
 static char *replica_path(world *w, const char *name) {
   char *dir = fs_test_path(w->tmp, name), *p = fs_test_path(dir, "replica.db");
@@ -77,7 +79,8 @@ static void db_text(const char *path, const char *sql, const char *arg, char *ou
 
 /* Rows, over every column of every table of the database file, whose bytes
  * contain needle (text and blobs alike).  Names the first hit in *where. */
-static long long count_bytes(const char *path, const char *needle, char *where, size_t wlen) {
+static long long count_bytes(const char *path, const char *needle, char *where,
+                             size_t wlen) {
   sqlite3 *db = NULL;
   sqlite3_stmt *tabs = NULL;
   long long total = 0;
@@ -86,11 +89,12 @@ static long long count_bytes(const char *path, const char *needle, char *where, 
     where[0] = '\0';
   assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
   sqlite3_busy_timeout(db, 5000);
-  assert_int_equal(sqlite3_prepare_v2(db,
-                                      "SELECT name FROM sqlite_master WHERE type='table' AND "
-                                      "name NOT LIKE 'sqlite_%'",
-                                      -1, &tabs, NULL),
-                   SQLITE_OK);
+  assert_int_equal(
+      sqlite3_prepare_v2(db,
+                         "SELECT name FROM sqlite_master WHERE type='table' AND "
+                         "name NOT LIKE 'sqlite_%'",
+                         -1, &tabs, NULL),
+      SQLITE_OK);
   while (sqlite3_step(tabs) == SQLITE_ROW) {
     char table[128], sql[512];
     sqlite3_stmt *cols = NULL;
@@ -128,7 +132,8 @@ static void assert_nowhere(const char *path, const char *const *needles) {
     char where[300];
     long long n = count_bytes(path, needles[i], where, sizeof(where));
     if (n)
-      fail_msg("%s: \"%s\" still in %lld row(s), first in %s", path, needles[i], n, where);
+      fail_msg("%s: \"%s\" still in %lld row(s), first in %s", path, needles[i], n,
+               where);
   }
 }
 
@@ -154,8 +159,8 @@ static void assert_central_tombstone(world *w, fs_kind k, const char *id) {
   free(p);
 }
 
-static void create_contact(fs_replica *r, const char *cust, const char *name, const char *phone,
-                           const char *notes, char id[33]) {
+static void create_contact(fs_replica *r, const char *cust, const char *name,
+                           const char *phone, const char *notes, char id[33]) {
   fs_record *rec = NULL;
   assert_int_equal(fs_record_new("contact", &rec), 0);
   assert_int_equal(fs_record_set(rec, "customer_id", cust), 0);
@@ -176,12 +181,13 @@ static long long live_rows_of(world *w, const char *owner) {
   size_t at = (size_t)snprintf(sql, sizeof(sql), "SELECT 0");
   for (int k = 0; k < FS_KIND__COUNT; k++) {
     const fs_kind_def *kd = fs__kind_def((fs_kind)k);
-    at += (size_t)snprintf(sql + at, sizeof(sql) - at,
-                           " + (SELECT count(*) FROM \"%s\" WHERE deleted=0 AND owner='%s'%s)",
-                           kd->table, owner,
-                           (kd->flags & FS_K_CHILD) ? " AND customer_id IN (SELECT id FROM "
-                                                      "customers WHERE deleted=0)"
-                                                    : "");
+    at += (size_t)snprintf(
+        sql + at, sizeof(sql) - at,
+        " + (SELECT count(*) FROM \"%s\" WHERE deleted=0 AND owner='%s'%s)", kd->table,
+        owner,
+        (kd->flags & FS_K_CHILD) ? " AND customer_id IN (SELECT id FROM "
+                                   "customers WHERE deleted=0)"
+                                 : "");
   }
   return fs_test_central_int(&w->d, sql);
 }
@@ -208,8 +214,8 @@ static void test_delete_clears_content(void **state) {
   fs_test_create_customer(a, "Stays Ltd", "B", other);
   fs_test_sync_ok(a, NULL);
   fs_test_sync_ok(b, NULL);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s' AND phone='%s'", id,
-           TOMB_PHONE);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM customers WHERE id='%s' AND phone='%s'", id, TOMB_PHONE);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01b", sql), 1);
   rp = replica_path(w, "a01b");
   db_text(rp, "SELECT value FROM meta WHERE key='cursor'", NULL, cursor, sizeof(cursor));
@@ -223,14 +229,16 @@ static void test_delete_clears_content(void **state) {
   /* central.db: tombstones, no content (archive number and parent kept). */
   assert_central_tombstone(w, FS_KIND_CUSTOMER, id);
   assert_central_tombstone(w, FS_KIND_CONTACT, cid);
-  snprintf(sql, sizeof(sql),
-           "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1 AND name IS NULL AND "
-           "phone IS NULL AND principal_traits IS NULL AND grade IS NULL AND archive_no IS NOT "
-           "NULL",
-           id);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1 AND name IS NULL AND "
+      "phone IS NULL AND principal_traits IS NULL AND grade IS NULL AND archive_no IS "
+      "NOT "
+      "NULL",
+      id);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM contacts WHERE id='%s' AND customer_id='%s'",
-           cid, id);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM contacts WHERE id='%s' AND customer_id='%s'", cid, id);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
 
   /* b held the card: an incremental pull from its cursor still carries
@@ -244,12 +252,13 @@ static void test_delete_clears_content(void **state) {
   fs_wire_free(&h);
   /* ... and once b syncs, it holds none of the card's content. */
   fs_test_sync_ok(b, NULL);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s' AND name IS NOT NULL",
-           id);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM customers WHERE id='%s' AND name IS NOT NULL", id);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01b", sql), 0);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01b",
-                                       "SELECT count(*) FROM customers WHERE name='Stays Ltd'"),
-                   1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a01b",
+                          "SELECT count(*) FROM customers WHERE name='Stays Ltd'"),
+      1);
   {
     /* No table of the central store holds a byte of it. */
     char *p = central_path(w);
@@ -262,8 +271,9 @@ static void test_delete_clears_content(void **state) {
     assert_nowhere(rp, needles);
     free(rp);
   }
-  printf("delete: central.db keeps a tombstone without content; both devices hold no byte "
-         "of the card\n");
+  printf(
+      "delete: central.db keeps a tombstone without content; both devices hold no byte "
+      "of the card\n");
   fs_replica_close(a);
   fs_replica_close(b);
 }
@@ -319,8 +329,10 @@ static void test_snapshot_has_no_tombstones(void **state) {
   fs_test_sync_ok(n, NULL);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", id);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01n", sql), 0);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01n", "SELECT count(*) FROM customers"), 1);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM grade_changes WHERE customer_id='%s'", id);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01n", "SELECT count(*) FROM customers"),
+                   1);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM grade_changes WHERE customer_id='%s'",
+           id);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01n", sql), 0);
   printf("snapshot: a device enrolled after the delete got %u rows (the live ones), no "
          "tombstone, cursor %llu\n",
@@ -391,8 +403,9 @@ static fs_replica *make_person(world *w, person *p) {
   assert_int_equal(oc[0], FS_OUTCOME_SUPERSEDED);
   fs_wire_change_release(&ch);
   fs_wire_free(&h);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                             "(instr(loser, 'PIPLTEST') OR instr(loser, '1390000777'))",
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
+           "(instr(loser, 'PIPLTEST') OR instr(loser, '1390000777'))",
            p->cust);
   assert_true(fs_test_central_int(&w->d, sql) >= 2);
 
@@ -400,8 +413,9 @@ static fs_replica *make_person(world *w, person *p) {
           sizeof(p->archive));
   assert_true(p->archive[0] != '\0');
   /* An admin quotes the person in a reason. */
-  out = fs_test_daemon_cmd(&w->d, NULL, "lend %s --to A02 --days 1 --reason 'asked by %s'",
-                           p->archive, P_NAME "-B");
+  out =
+      fs_test_daemon_cmd(&w->d, NULL, "lend %s --to A02 --days 1 --reason 'asked by %s'",
+                         p->archive, P_NAME "-B");
   free(out);
 
   /* A quarantined upload (a revoked phone's last changes) of a contact's
@@ -416,11 +430,12 @@ static fs_replica *make_person(world *w, person *p) {
     fs__buf_init(&buf, FS_MSG_MAX_BYTES);
     assert_int_equal(fs__change_encode(&ch, &buf), 0);
     assert_int_equal(sqlite3_open(cp, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "INSERT INTO quarantine(device_id, counter, payload, "
-                                        "at, status) VALUES(1, 7, ?1, ?2, 'pending')",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO quarantine(device_id, counter, payload, "
+                           "at, status) VALUES(1, 7, ?1, ?2, 'pending')",
+                           -1, &st, NULL),
+        SQLITE_OK);
     sqlite3_bind_blob(st, 1, buf.data, (int)buf.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)fs_wire_now_ms());
     assert_int_equal(sqlite3_step(st), SQLITE_DONE);
@@ -470,16 +485,17 @@ static void test_person_export(void **state) {
     assert_int_not_equal(status, 0);
     free(out);
   }
-  printf("export: the card, its contacts, the visit's notes and the values in history and "
-         "quarantine printed as JSON\n");
+  printf(
+      "export: the card, its contacts, the visit's notes and the values in history and "
+      "quarantine printed as JSON\n");
   fs_replica_close(a);
 }
 
 static void test_person_erase_everywhere(void **state) {
   world *w = *state;
-  static const char *const needles[] = {"PIPLTEST", "张三丰", P_PHONE,   P_PHONE_B,
-                                        P_PHONE_C,  P_PHONE_Q, "13900006661", "plays golf",
-                                        "wife Mei", NULL};
+  static const char *const needles[] = {
+      "PIPLTEST", "张三丰",      P_PHONE,      P_PHONE_B,  P_PHONE_C,
+      P_PHONE_Q,  "13900006661", "plays golf", "wife Mei", NULL};
   person p;
   fs_replica *a = make_person(w, &p);
   char *cp = central_path(w), *rp = replica_path(w, "a01"), *out, sql[256];
@@ -488,13 +504,14 @@ static void test_person_erase_everywhere(void **state) {
 
   assert_true(before > 0);
   /* A dry run changes nothing. */
-  out = fs_test_daemon_cmd(&w->d, NULL, "person erase --customer %s --dry-run", p.archive);
+  out =
+      fs_test_daemon_cmd(&w->d, NULL, "person erase --customer %s --dry-run", p.archive);
   assert_non_null(strstr(out, "dry run"));
   free(out);
   assert_int_equal(count_bytes(cp, "PIPLTEST", NULL, 0), before);
 
-  out = fs_test_daemon_cmd(&w->d, NULL, "person erase --customer %s --reason 'PIPL request 42'",
-                           p.archive);
+  out = fs_test_daemon_cmd(
+      &w->d, NULL, "person erase --customer %s --reason 'PIPL request 42'", p.archive);
   assert_non_null(strstr(out, "erased customer"));
   free(out);
   /* Not one byte of the person in any table of central.db. */
@@ -504,16 +521,19 @@ static void test_person_erase_everywhere(void **state) {
   assert_central_tombstone(w, FS_KIND_CUSTOMER, p.cust);
   assert_central_tombstone(w, FS_KIND_CONTACT, p.c1);
   assert_central_tombstone(w, FS_KIND_CONTACT, p.c2);
-  snprintf(sql, sizeof(sql),
-           "SELECT count(*) FROM visits WHERE id='%s' AND deleted=0 AND points IS NULL AND "
-           "method='in_person' AND \"at\"='2026-01-05T10:00'",
-           p.visit);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT count(*) FROM visits WHERE id='%s' AND deleted=0 AND points IS NULL AND "
+      "method='in_person' AND \"at\"='2026-01-05T10:00'",
+      p.visit);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   snprintf(sql, sizeof(sql),
-           "SELECT count(*) FROM visits WHERE id='%s' AND points='fleet of six'", p.other_visit);
+           "SELECT count(*) FROM visits WHERE id='%s' AND points='fleet of six'",
+           p.other_visit);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   /* History rows stay as counts, without values. */
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM conflicts WHERE record_id='%s'", p.cust);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM conflicts WHERE record_id='%s'",
+           p.cust);
   assert_true(fs_test_central_int(&w->d, sql) >= 2);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM quarantine WHERE "
                                               "status='erased' AND payload IS NULL"),
@@ -529,10 +549,12 @@ static void test_person_erase_everywhere(void **state) {
   /* The device that held the card clears it at its next sync. */
   fs_test_sync_ok(a, &st);
   assert_nowhere(rp, needles);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM customers"), 1);
-  printf("erase: no byte of the person in any table of central.db or of the replica after "
-         "its sync (%llu pulled); the visit still counts\n",
-         (unsigned long long)st.pulled);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM customers"),
+                   1);
+  printf(
+      "erase: no byte of the person in any table of central.db or of the replica after "
+      "its sync (%llu pulled); the visit still counts\n",
+      (unsigned long long)st.pulled);
   free(cp);
   free(rp);
   fs_replica_close(a);
@@ -558,7 +580,8 @@ static void test_history_purge(void **state) {
            "INSERT INTO conflicts(seq, kind, record_id, field, loser, winner, at, owner) "
            "VALUES(1, 'customer', 'x', 'name', 'OLDVALUE', 'NEW', %lld, 'A01'), "
            "(2, 'customer', 'y', 'name', 'FRESHVALUE', 'NEW', %lld, 'A01');"
-           "INSERT INTO quarantine(device_id, counter, payload, at) VALUES(1, 1, x'00', %lld), "
+           "INSERT INTO quarantine(device_id, counter, payload, at) VALUES(1, 1, x'00', "
+           "%lld), "
            "(1, 2, x'01', %lld);"
            "INSERT INTO handovers(at, kind, report, dry_run) VALUES(%lld, 'transfer', "
            "'OLDREPORT', 0), (%lld, 'transfer', 'FRESHREPORT', 0);",
@@ -567,8 +590,9 @@ static void test_history_purge(void **state) {
   sqlite3_close(db);
   /* The hourly GC runs once when the daemon starts. */
   fs_test_daemon_serve(&w->d);
-  for (int i = 0; i < 200 && fs_test_central_int(&w->d, "SELECT count(*) FROM conflicts WHERE "
-                                                        "loser='OLDVALUE'") != 0;
+  for (int i = 0;
+       i < 200 && fs_test_central_int(&w->d, "SELECT count(*) FROM conflicts WHERE "
+                                             "loser='OLDVALUE'") != 0;
        i++)
     usleep(50 * 1000);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM conflicts WHERE "
@@ -578,18 +602,19 @@ static void test_history_purge(void **state) {
                                               "loser='FRESHVALUE'"),
                    1);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM quarantine"), 1);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM quarantine WHERE counter=2"),
-                   1);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM quarantine WHERE counter=2"), 1);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM handovers WHERE "
                                               "report IS NULL"),
                    1);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM handovers WHERE "
                                               "report='FRESHREPORT'"),
                    1);
-  assert_int_equal(count_bytes(cp, "OLDVALUE", NULL, 0) + count_bytes(cp, "OLDREPORT", NULL, 0),
-                   0);
-  printf("retention: history older than history_days (conflict values, quarantined uploads, "
-         "handover report texts) purged by the hourly GC; newer history kept\n");
+  assert_int_equal(
+      count_bytes(cp, "OLDVALUE", NULL, 0) + count_bytes(cp, "OLDREPORT", NULL, 0), 0);
+  printf(
+      "retention: history older than history_days (conflict values, quarantined uploads, "
+      "handover report texts) purged by the hourly GC; newer history kept\n");
   free(conf);
   free(cp);
 }
