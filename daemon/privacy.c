@@ -225,25 +225,37 @@ static void field_filter(const target *t, const fs_kind_def *kd, char *buf, size
 
 typedef int (*conflict_fn)(void *arg, const target *t, sqlite3_stmt *st);
 
-/* Calls fn for each conflict-log row of t's covered fields that still holds
- * a value; st columns: field, loser, winner, at. */
-static int conflicts_each(sqlite3 *db, const target *t, conflict_fn fn, void *arg) {
+/* Prepares "<verb> conflicts <set> WHERE <the rows of t's covered fields
+ * that still hold a value> <tail>", bound and ready to step. */
+static int conflicts_stmt(sqlite3 *db, const target *t, const char *verb, const char *set,
+                          const char *tail, sqlite3_stmt **st) {
   const fs_kind_def *kd = fs__kind_def(t->kind);
-  char filter[2048], sql[2400];
-  sqlite3_stmt *st = NULL;
+  char filter[2048], sql[2600];
   int rc;
 
   field_filter(t, kd, filter, sizeof(filter));
   snprintf(
       sql, sizeof(sql),
-      "SELECT field, loser, winner, at FROM conflicts WHERE kind=?1 AND record_id=?2 AND "
-      "(loser IS NOT NULL OR winner IS NOT NULL)%s ORDER BY id",
-      filter);
-  rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+      "%s conflicts%s WHERE kind=?1 AND record_id=?2 AND (loser IS NOT NULL OR winner IS "
+      "NOT NULL)%s%s",
+      verb, set, filter, tail);
+  rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
-  sqlite3_bind_text(st, 1, kd->name, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, t->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(*st, 1, kd->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(*st, 2, t->id, -1, SQLITE_STATIC);
+  return 0;
+}
+
+/* Calls fn for each conflict-log row of t's covered fields that still holds
+ * a value; st columns: field, loser, winner, at. */
+static int conflicts_each(sqlite3 *db, const target *t, conflict_fn fn, void *arg) {
+  sqlite3_stmt *st = NULL;
+  int rc = conflicts_stmt(db, t, "SELECT field, loser, winner, at FROM", "",
+                          " ORDER BY id", &st);
+
+  if (rc)
+    return rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     if ((rc = fn(arg, t, st)) != 0)
       break;
@@ -251,24 +263,14 @@ static int conflicts_each(sqlite3 *db, const target *t, conflict_fn fn, void *ar
   return rc == SQLITE_DONE ? 0 : rc > 0 ? fs__db_err(db, rc) : rc;
 }
 
-/* Clears the values of t's covered fields from the conflict log. */
+/* Clears the values of t's covered fields from the conflict log; counts
+ * the rows into *n. */
 static int conflicts_clear(sqlite3 *db, const target *t, int *n) {
-  const fs_kind_def *kd = fs__kind_def(t->kind);
-  char filter[2048], sql[2400];
   sqlite3_stmt *st = NULL;
-  int rc;
+  int rc = conflicts_stmt(db, t, "UPDATE", " SET loser=NULL, winner=NULL", "", &st);
 
-  field_filter(t, kd, filter, sizeof(filter));
-  snprintf(
-      sql, sizeof(sql),
-      "UPDATE conflicts SET loser=NULL, winner=NULL WHERE kind=?1 AND record_id=?2 AND "
-      "(loser IS NOT NULL OR winner IS NOT NULL)%s",
-      filter);
-  rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_text(st, 1, kd->name, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, t->id, -1, SQLITE_STATIC);
+  if (rc)
+    return rc;
   rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
