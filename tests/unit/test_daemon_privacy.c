@@ -355,6 +355,26 @@ typedef struct person {
   char archive[48];
 } person;
 
+/* Device tmp/name pushes, on the wire, one edit of the card's name and
+ * phone stamped hlc; returns the outcome (the push must be answered). */
+static int push_edit(world *w, const char *name, const char *cust, uint64_t hlc,
+                     const char *n, const char *phone) {
+  fs_wire_dev h;
+  fs_change ch;
+  int oc[1] = {0}, codes[1] = {0};
+
+  fs_wire_load(&h, w->tmp, name);
+  assert_int_equal(fs_wire_open(&h, NULL), 0);
+  fs_wire_change_init(&ch, FS_KIND_CUSTOMER, cust, "A01", 1, hlc);
+  fs_wire_change_set(&ch, "name", n);
+  fs_wire_change_set(&ch, "phone", phone);
+  assert_int_equal(fs_wire_push(&h, &ch, 1, 0, oc, codes, NULL), 0);
+  assert_int_equal(codes[0], 0);
+  fs_wire_change_release(&ch);
+  fs_wire_free(&h);
+  return oc[0];
+}
+
 /* The card with two contacts and a visit, a same-field conflict logged by
  * two of A01's devices (wire), a loan whose audit reason quotes the name,
  * and a quarantined upload of a contact's notes.  a01 holds the records
@@ -365,9 +385,7 @@ static fs_replica *make_person(world *w, person *p) {
   fs_replica *c = fs_test_enroll(&w->d, w->tmp, "A01", "a01c");
   char *cp = central_path(w), *out, sql[256];
   uint64_t hlc = (fs_wire_now_ms() + 1000) << 16;
-  fs_wire_dev h;
   fs_change ch;
-  int oc[1], codes[1];
 
   fs_replica_close(b);
   fs_replica_close(c);
@@ -385,24 +403,10 @@ static fs_replica *make_person(world *w, person *p) {
 
   /* Two devices edit name and phone concurrently: b's later clock wins,
    * c's value loses; both old and new values land in the conflict log. */
-  fs_wire_load(&h, w->tmp, "a01b");
-  assert_int_equal(fs_wire_open(&h, NULL), 0);
-  fs_wire_change_init(&ch, FS_KIND_CUSTOMER, p->cust, "A01", 1, hlc + 2);
-  fs_wire_change_set(&ch, "name", P_NAME "-B");
-  fs_wire_change_set(&ch, "phone", P_PHONE_B);
-  assert_int_equal(fs_wire_push(&h, &ch, 1, 0, oc, codes, NULL), 0);
-  assert_int_equal(codes[0], 0);
-  fs_wire_change_release(&ch);
-  fs_wire_free(&h);
-  fs_wire_load(&h, w->tmp, "a01c");
-  assert_int_equal(fs_wire_open(&h, NULL), 0);
-  fs_wire_change_init(&ch, FS_KIND_CUSTOMER, p->cust, "A01", 1, hlc + 1);
-  fs_wire_change_set(&ch, "name", P_NAME "-C");
-  fs_wire_change_set(&ch, "phone", P_PHONE_C);
-  assert_int_equal(fs_wire_push(&h, &ch, 1, 0, oc, codes, NULL), 0);
-  assert_int_equal(oc[0], FS_OUTCOME_SUPERSEDED);
-  fs_wire_change_release(&ch);
-  fs_wire_free(&h);
+  assert_int_equal(push_edit(w, "a01b", p->cust, hlc + 2, P_NAME "-B", P_PHONE_B),
+                   FS_OUTCOME_APPLIED);
+  assert_int_equal(push_edit(w, "a01c", p->cust, hlc + 1, P_NAME "-C", P_PHONE_C),
+                   FS_OUTCOME_SUPERSEDED);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
            "(instr(loser, 'PIPLTEST') OR instr(loser, '1390000777'))",
