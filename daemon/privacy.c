@@ -178,7 +178,8 @@ static int plan_make(sqlite3 *db, const fs_person_req *r, plan *p, char *err,
       return fs__db_err(db, rc);
     return plan_add(p, FS_KIND_CONTACT, r->contact, 1);
   }
-  for (int k = 0; k < FS_KIND__COUNT; k++) {
+  rc = 0;
+  for (int k = 0; k < FS_KIND__COUNT && rc == 0; k++) {
     const fs_kind_def *kd = fs__kind_def((fs_kind)k);
     if (k == FS_KIND_CUSTOMER || k == FS_KIND_CONTACT ||
         fs__field_index(kd, "customer_id") < 0)
@@ -188,11 +189,10 @@ static int plan_make(sqlite3 *db, const fs_person_req *r, plan *p, char *err,
     snprintf(sql, sizeof(sql), "SELECT id FROM \"%s\" WHERE customer_id=?1 ORDER BY id",
              kd->table);
     rc = select_into(db, p, sql, (fs_kind)k, 0);
-    if (rc)
-      return rc;
   }
-  rc = select_into(db, p, "SELECT id FROM contacts WHERE customer_id=?1 ORDER BY id",
-                   FS_KIND_CONTACT, 1);
+  if (rc == 0)
+    rc = select_into(db, p, "SELECT id FROM contacts WHERE customer_id=?1 ORDER BY id",
+                     FS_KIND_CONTACT, 1);
   if (rc == 0)
     rc = plan_add(p, FS_KIND_CUSTOMER, p->cust, 1);
   if (rc == FS_EOVERFLOW)
@@ -284,7 +284,7 @@ typedef int (*quarantine_fn)(void *arg, long long qid, const target *t,
 
 /* Calls fn for every quarantined upload that touches the plan: a change to
  * one of its records, or (whole card) one naming the card as customer_id.
- * t is the record's target, or a synthetic non-whole one. */
+ * t is the record's target, or a synthetic one (whole for a contact). */
 static int quarantine_each(sqlite3 *db, const plan *p, quarantine_fn fn, void *arg) {
   sqlite3_stmt *st = NULL;
   int rc;
@@ -319,7 +319,7 @@ static int quarantine_each(sqlite3 *db, const plan *p, quarantine_fn fn, void *a
           /* A record of the card this store never got (not applied). */
           other.kind = ch.kind;
           snprintf(other.id, sizeof(other.id), "%s", ch.id);
-          other.whole = 0;
+          other.whole = ch.kind == FS_KIND_CONTACT;
           t = &other;
         }
     }
