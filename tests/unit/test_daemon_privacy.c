@@ -192,6 +192,26 @@ static long long live_rows_of(world *w, const char *owner) {
   return fs_test_central_int(&w->d, sql);
 }
 
+/* Device tmp/name pushes, on the wire, one edit of the card's name and
+ * phone stamped hlc; returns the outcome (the push must be answered). */
+static int push_edit(world *w, const char *name, const char *cust, uint64_t hlc,
+                     const char *n, const char *phone) {
+  fs_wire_dev h;
+  fs_change ch;
+  int oc[1] = {0}, codes[1] = {0};
+
+  fs_wire_load(&h, w->tmp, name);
+  assert_int_equal(fs_wire_open(&h, NULL), 0);
+  fs_wire_change_init(&ch, FS_KIND_CUSTOMER, cust, "A01", 1, hlc);
+  fs_wire_change_set(&ch, "name", n);
+  fs_wire_change_set(&ch, "phone", phone);
+  assert_int_equal(fs_wire_push(&h, &ch, 1, 0, oc, codes, NULL), 0);
+  assert_int_equal(codes[0], 0);
+  fs_wire_change_release(&ch);
+  fs_wire_free(&h);
+  return oc[0];
+}
+
 /* ---- 1. a delete clears the content, in the store and on the devices ---- */
 
 #define TOMB_NAME "张三丰 TOMBTEST"
@@ -201,7 +221,7 @@ static void test_delete_clears_content(void **state) {
   world *w = *state;
   fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
   fs_replica *b = fs_test_enroll(&w->d, w->tmp, "A01", "a01b");
-  static const char *const needles[] = {"TOMBTEST", TOMB_PHONE, NULL};
+  static const char *const needles[] = {"TOMBTEST", TOMB_PHONE, "13900001234", NULL};
   char id[33], other[33], cid[33], sql[256], cursor[32], *rp;
   fs_wire_dev h;
   fs_wire_page page;
@@ -221,9 +241,16 @@ static void test_delete_clears_content(void **state) {
   db_text(rp, "SELECT value FROM meta WHERE key='cursor'", NULL, cursor, sizeof(cursor));
   free(rp);
 
-  /* a deletes the card and its contact. */
+  /* a deletes the card and its contact: its own replica clears the
+   * content at once (the same merge as the daemon's). */
   assert_int_equal(fs_delete(a, "contact", cid), 0);
   assert_int_equal(fs_delete(a, "customer", id), 0);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1 AND name IS NULL AND "
+      "phone IS NULL AND principal_traits IS NULL",
+      id);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", sql), 1);
   fs_test_sync_ok(a, NULL);
 
   /* central.db: tombstones, no content (archive number and parent kept). */
@@ -249,6 +276,18 @@ static void test_delete_clears_content(void **state) {
   for (uint32_t i = 0; i < page.ncust; i++)
     seen |= strcmp(page.cust[i], id) == 0;
   assert_true(seen);
+  /* A late edit from b (which has not seen the delete), stamped after it,
+   * loses and brings nothing back: not into the row, not into the
+   * conflict log. */
+  assert_int_equal(push_edit(w, "a01b", id, (fs_wire_now_ms() + 1000) << 16,
+                             "RESURRECT TOMBTEST", "13900001234"),
+                   FS_OUTCOME_SUPERSEDED);
+  assert_central_tombstone(w, FS_KIND_CUSTOMER, id);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM conflicts WHERE record_id='%s' AND field='name' AND "
+           "loser IS NULL",
+           id);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   fs_wire_free(&h);
   /* ... and once b syncs, it holds none of the card's content. */
   fs_test_sync_ok(b, NULL);
@@ -354,26 +393,6 @@ typedef struct person {
   char cust[33], c1[33], c2[33], visit[33], other[33], other_visit[33];
   char archive[48];
 } person;
-
-/* Device tmp/name pushes, on the wire, one edit of the card's name and
- * phone stamped hlc; returns the outcome (the push must be answered). */
-static int push_edit(world *w, const char *name, const char *cust, uint64_t hlc,
-                     const char *n, const char *phone) {
-  fs_wire_dev h;
-  fs_change ch;
-  int oc[1] = {0}, codes[1] = {0};
-
-  fs_wire_load(&h, w->tmp, name);
-  assert_int_equal(fs_wire_open(&h, NULL), 0);
-  fs_wire_change_init(&ch, FS_KIND_CUSTOMER, cust, "A01", 1, hlc);
-  fs_wire_change_set(&ch, "name", n);
-  fs_wire_change_set(&ch, "phone", phone);
-  assert_int_equal(fs_wire_push(&h, &ch, 1, 0, oc, codes, NULL), 0);
-  assert_int_equal(codes[0], 0);
-  fs_wire_change_release(&ch);
-  fs_wire_free(&h);
-  return oc[0];
-}
 
 /* The card with two contacts and a visit, a same-field conflict logged by
  * two of A01's devices (wire), a loan whose audit reason quotes the name,
