@@ -377,6 +377,36 @@ static void test_snapshot_has_no_tombstones(void **state) {
          "tombstone, cursor %llu\n",
          page.rows, (unsigned long long)page.cursor);
   fs_replica_close(n);
+
+  /* Incremental pulls never send a deleted card's child records as rows:
+   * a cover delivers all of A01's records to A02, the orphaned grade log
+   * of the deleted card goes out as an eviction. */
+  {
+    fs_replica *q = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+    char today[16], *out;
+    time_t t = time(NULL);
+    struct tm tm;
+    fs_test_create_customer(q, "Anna's own", "C", NULL);
+    fs_test_sync_ok(q, NULL);
+    gmtime_r(&t, &tm);
+    strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+    out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today,
+                             today);
+    free(out);
+    fs_test_sync_ok(q, NULL);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", other);
+    assert_int_equal(fs_test_replica_int(w->tmp, "a02", sql), 1);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM grade_changes WHERE customer_id='%s'", other);
+    assert_true(fs_test_replica_int(w->tmp, "a02", sql) > 0);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM grade_changes WHERE customer_id='%s'", id);
+    assert_int_equal(fs_test_replica_int(w->tmp, "a02", sql), 0);
+    fs_replica_close(q);
+  }
+  printf(
+      "cover: the stand-in's incremental pull got the live card's records, none of the "
+      "deleted card's\n");
   fs_replica_close(a);
 }
 
