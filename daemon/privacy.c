@@ -52,18 +52,30 @@ static void plan_free(plan *p) {
   memset(p, 0, sizeof(*p));
 }
 
+/* Makes room for element n of the array *a (capacity *cap, elements of
+ * size bytes, at most max): 0, FS_EOVERFLOW or FS_ENOMEM. */
+static int grow(void **a, int *cap, int n, size_t size, int max) {
+  void *p;
+  int c;
+
+  if (n < *cap)
+    return 0;
+  if (n >= max)
+    return FS_EOVERFLOW;
+  c = *cap ? *cap * 2 : 32;
+  p = realloc(*a, (size_t)c * size);
+  if (p == NULL)
+    return FS_ENOMEM;
+  *a = p;
+  *cap = c;
+  return 0;
+}
+
 static int plan_add(plan *p, fs_kind k, const char *id, int whole) {
-  if (p->n == p->cap) {
-    int cap = p->cap ? p->cap * 2 : 32;
-    target *t;
-    if (p->n >= MAX_TARGETS)
-      return FS_EOVERFLOW;
-    t = realloc(p->t, (size_t)cap * sizeof(*t));
-    if (t == NULL)
-      return FS_ENOMEM;
-    p->t = t;
-    p->cap = cap;
-  }
+  int rc = grow((void **)&p->t, &p->cap, p->n, sizeof(*p->t), MAX_TARGETS);
+
+  if (rc)
+    return rc;
   p->t[p->n].kind = k;
   snprintf(p->t[p->n].id, sizeof(p->t[p->n].id), "%s", id);
   p->t[p->n].whole = whole;
@@ -81,23 +93,16 @@ static const target *plan_find(const plan *p, fs_kind k, const char *id) {
 /* Notes a personal value to look for in free text (audit, reports). */
 static int scrub_add(plan *p, const char *s, size_t len) {
   char *v;
+  int rc;
 
   if (s == NULL || len < SCRUB_MIN)
     return 0;
   for (int i = 0; i < p->nscrub; i++)
     if (strlen(p->scrub[i]) == len && memcmp(p->scrub[i], s, len) == 0)
       return 0;
-  if (p->nscrub == p->capscrub) {
-    int cap = p->capscrub ? p->capscrub * 2 : 32;
-    char **a;
-    if (p->nscrub >= MAX_SCRUB)
-      return FS_EOVERFLOW;
-    a = realloc(p->scrub, (size_t)cap * sizeof(*a));
-    if (a == NULL)
-      return FS_ENOMEM;
-    p->scrub = a;
-    p->capscrub = cap;
-  }
+  rc = grow((void **)&p->scrub, &p->capscrub, p->nscrub, sizeof(*p->scrub), MAX_SCRUB);
+  if (rc)
+    return rc;
   v = malloc(len + 1);
   if (v == NULL)
     return FS_ENOMEM;
@@ -521,17 +526,9 @@ static int erase_quarantined(void *arg, long long qid, const target *t,
       rc = scrub_add(q->p, ch->fields[i].value.s, ch->fields[i].value.len);
   if (rc)
     return rc;
-  if (q->n == q->cap) {
-    int cap = q->cap ? q->cap * 2 : 16;
-    long long *a;
-    if (q->n >= MAX_TARGETS)
-      return FS_EOVERFLOW;
-    a = realloc(q->ids, (size_t)cap * sizeof(*a));
-    if (a == NULL)
-      return FS_ENOMEM;
-    q->ids = a;
-    q->cap = cap;
-  }
+  rc = grow((void **)&q->ids, &q->cap, q->n, sizeof(*q->ids), MAX_TARGETS);
+  if (rc)
+    return rc;
   q->ids[q->n++] = qid;
   return 0;
 }
