@@ -253,7 +253,12 @@ int fs__db_open(const char *path, int create, fs_schema_role role, sqlite3 **out
     rc = FS_ESCHEMA_NEWER;
     goto out;
   }
-  rc = fs__db_exec(db, "PRAGMA journal_mode=WAL;"
+  /* secure_delete: pages freed by a delete, an erase or a cleared
+   * tombstone are overwritten with zeros, so no deleted content lingers in
+   * the file's free pages (docs/RETENTION.md); set explicitly, whatever the
+   * system SQLite was built with. */
+  rc = fs__db_exec(db, "PRAGMA secure_delete=ON;"
+                       "PRAGMA journal_mode=WAL;"
                        "PRAGMA synchronous=NORMAL;"
                        "PRAGMA cache_size=-65536;"
                        "PRAGMA temp_store=MEMORY;");

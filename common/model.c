@@ -39,13 +39,15 @@ static const char *const sources[] = {"walk_in", "phone", "referral", "event",
  * tier and scoring fields the reports use. */
 static const fs_field customer_fields[] = {
     /* system-ish, set once */
-    T("archive_no", 40, FS_F_IMMUTABLE | FS_F_SEARCH, "archive number / 客户档案编号"),
+    T("archive_no", 40, FS_F_IMMUTABLE | FS_F_SEARCH | FS_F_KEY,
+      "archive number / 客户档案编号"),
     /* 1. basic data 基础资料 */
-    T("name", SHORT, FS_F_REQUIRED | FS_F_SEARCH, "name / 名称"),
-    T("address", SHORT, 0, "address / 地址"),
-    T("phone", 40, FS_F_SEARCH, "phone / 电话"),
-    T("principal", SHORT, 0, "owner, manager or legal representative / 负责人"),
-    T("principal_traits", LONG, 0,
+    T("name", SHORT, FS_F_REQUIRED | FS_F_SEARCH | FS_F_PERSONAL, "name / 名称"),
+    T("address", SHORT, FS_F_PERSONAL, "address / 地址"),
+    T("phone", 40, FS_F_SEARCH | FS_F_PERSONAL, "phone / 电话"),
+    T("principal", SHORT, FS_F_PERSONAL,
+      "owner, manager or legal representative / 负责人"),
+    T("principal_traits", LONG, FS_F_PERSONAL,
       "character, interests, family, education, age / 个人特征"),
     D("founded", 0, "founding date / 成立日期"),
     D("trading_since", 0, "trading with us since / 开始交易日期"),
@@ -92,59 +94,64 @@ static const fs_field customer_fields[] = {
 
 /* Every grade change is kept with its date: an append-only log. */
 static const fs_field grade_change_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
     E("grade", fs__grades, FS_F_REQUIRED | FS_F_IMMUTABLE, "new grade"),
     E("prev_grade", fs__grades, FS_F_IMMUTABLE, "previous grade"),
     D("date", FS_F_REQUIRED | FS_F_IMMUTABLE, "date of change"),
-    T("note", SHORT, FS_F_IMMUTABLE, "note"),
+    T("note", SHORT, FS_F_IMMUTABLE | FS_F_PERSONAL, "note"),
 };
 
 /* Buying centre member. */
 static const fs_field contact_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
-    T("name", SHORT, FS_F_REQUIRED, "name / 姓名"),
-    T("rank", SHORT, 0, "administrative rank / 职务"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
+    T("name", SHORT, FS_F_REQUIRED | FS_F_PERSONAL, "name / 姓名"),
+    T("rank", SHORT, FS_F_PERSONAL, "administrative rank / 职务"),
     E("buying_role", fs__buying_roles, 0, "buying role / 采购角色"),
     E("stance", fs__stances, 0, "attitude towards us / 态度"),
-    T("phone", 40, 0, "phone / 电话"),
-    T("email", SHORT, 0, "e-mail"),
-    T("notes", LONG, 0, "notes / 备注"),
+    T("phone", 40, FS_F_PERSONAL, "phone / 电话"),
+    T("email", SHORT, FS_F_PERSONAL, "e-mail"),
+    T("notes", LONG, FS_F_PERSONAL, "notes / 备注"),
 };
 
 /* Visit record (访问记录): append-only once logged. */
 static const fs_field visit_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
     DT("at", FS_F_REQUIRED | FS_F_IMMUTABLE, "date and time / 访问时间"),
-    T("place", SHORT, FS_F_IMMUTABLE, "place / 地点"),
-    T("person_met", SHORT, FS_F_IMMUTABLE, "person met / 面谈人"),
+    T("place", SHORT, FS_F_IMMUTABLE | FS_F_PERSONAL, "place / 地点"),
+    T("person_met", SHORT, FS_F_IMMUTABLE | FS_F_PERSONAL, "person met / 面谈人"),
     I("duration_min", 0, 24 * 60, FS_F_IMMUTABLE, "duration, minutes / 时长"),
     E("method", fs__visit_methods, FS_F_REQUIRED | FS_F_IMMUTABLE, "method / 方式"),
-    T("points", LONG, FS_F_IMMUTABLE, "main points discussed / 洽谈要点"),
-    T("customer_view", LONG, FS_F_IMMUTABLE, "the customer's view / 客户意见"),
+    T("points", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL, "main points discussed / 洽谈要点"),
+    T("customer_view", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL,
+      "the customer's view / 客户意见"),
     E("stage", fs__stages, FS_F_IMMUTABLE, "stage reached / 业务进度"),
     E("attitude", fs__attitudes, FS_F_IMMUTABLE, "customer attitude / 客户态度"),
-    T("next_step", LONG, FS_F_IMMUTABLE, "next step / 下一步"),
+    T("next_step", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL, "next step / 下一步"),
     D("next_contact", FS_F_IMMUTABLE, "next contact date / 下次联系日期"),
     B("key_account", FS_F_IMMUTABLE, "key-account visit (follow up within a week)"),
 };
 
 /* Opportunity (销售机会), qualified in four steps. */
 static const fs_field opportunity_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
     T("title", SHORT, FS_F_REQUIRED, "title"),
     E("q_real", fs__answers, 0, "1. is it real? need, budget, time frame"),
-    T("q_real_note", LONG, 0, "evidence for 1"),
+    T("q_real_note", LONG, FS_F_PERSONAL, "evidence for 1"),
     E("q_compete", fs__answers, 0, "2. can we compete?"),
-    T("q_compete_note", LONG, 0, "evidence for 2"),
+    T("q_compete_note", LONG, FS_F_PERSONAL, "evidence for 2"),
     E("q_win", fs__answers, 0, "3. can we win?"),
-    T("q_win_note", LONG, 0, "evidence for 3"),
+    T("q_win_note", LONG, FS_F_PERSONAL, "evidence for 3"),
     E("q_worth", fs__answers, 0, "4. is it worth winning?"),
-    T("q_worth_note", LONG, 0, "evidence for 4"),
+    T("q_worth_note", LONG, FS_F_PERSONAL, "evidence for 4"),
     I("amount", 0, MONEY_MAX, 0, "amount, minor units / 金额"),
     E("stage", fs__stages, 0, "stage / 业务进度"),
     T("competitors", LONG, 0, "competitors / 竞争对手"),
     E("status", fs__opp_status, 0, "open, won or lost"),
-    T("lost_reason", LONG, 0, "reason lost / 战败原因"),
+    T("lost_reason", LONG, FS_F_PERSONAL, "reason lost / 战败原因"),
     D("closed", 0, "date won or lost"),
     D("follow_up", 0, "scheduled follow-up date"),
 };
@@ -157,26 +164,27 @@ static const fs_field showroom_fields[] = {
     E("source", sources, 0, "walk_in or phone"),
     B("left_details", 0, "left contact details / 留有资料"),
     R("customer_id", FS_KIND_CUSTOMER, 0, "customer card, if any"),
-    T("visitor", SHORT, 0, "visitor name / 客户姓名"),
-    T("phone", 40, 0, "phone / 电话"),
+    T("visitor", SHORT, FS_F_PERSONAL, "visitor name / 客户姓名"),
+    T("phone", 40, FS_F_PERSONAL, "phone / 电话"),
     T("model", SHORT, 0, "model of interest / 意向车型"),
     T("colour", 40, 0, "colour / 颜色"),
     E("grade", fs__grades, 0, "grade / 确度等级"),
     S("rep_on_duty", FS_F_REQUIRED, "rep on duty / 接待人"),
     B("ordered", 0, "converted to an order / 成交"),
-    T("notes", LONG, 0, "notes / 备注"),
+    T("notes", LONG, FS_F_PERSONAL, "notes / 备注"),
 };
 
 /* Lost-sale review: the rep records the loss, the manager confirms it. */
 static const fs_field lost_review_fields[] = {
-    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE, "customer"),
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
     D("lost_date", FS_F_REQUIRED, "date lost / 战败日期"),
-    T("reason", LONG, FS_F_REQUIRED, "reason / 战败原因"),
+    T("reason", LONG, FS_F_REQUIRED | FS_F_PERSONAL, "reason / 战败原因"),
     T("competitor", SHORT, 0, "competitor who won / 竞争对手"),
     B("confirmed", 0, "confirmed by the manager / 主管确认"),
     S("reviewed_by", 0, "manager who reviewed"),
     D("reviewed_on", 0, "date reviewed"),
-    T("review_note", LONG, 0, "manager's note"),
+    T("review_note", LONG, FS_F_PERSONAL, "manager's note"),
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -218,6 +226,10 @@ int fs__field_index(const fs_kind_def *kd, const char *name) {
     if (strcmp(kd->fields[i].name, name) == 0)
       return i;
   return -1;
+}
+
+int fs__field_kept_on_tombstone(const fs_kind_def *kd, int f) {
+  return kd && f >= 0 && f < kd->nfields && (kd->fields[f].flags & FS_F_KEY) != 0;
 }
 
 int fs__enum_index(const char *const *values, const char *s) {

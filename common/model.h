@@ -54,6 +54,16 @@ typedef enum fs_ftype {
 #define FS_F_REQUIRED 0x01  /* must be present and non-empty on create */
 #define FS_F_IMMUTABLE 0x02 /* may be set on create only */
 #define FS_F_SEARCH 0x04    /* part of customer search */
+#define FS_F_KEY                                                                         \
+  0x08 /* names the record (archive number) or its parent                                \
+          (customer_id of a child), not its content: kept                                \
+          on a tombstone, where every other field is                                     \
+          cleared (store.c) */
+#define FS_F_PERSONAL                                                                    \
+  0x10 /* personal data of a natural person (the customer,                               \
+          its principal, a contact, a visitor): printed by                               \
+          `fieldsyncd person export`, cleared by `person                                 \
+          erase` (daemon/privacy.c, docs/RETENTION.md) */
 
 typedef struct fs_field {
   const char *name;         /* column and wire name, snake_case ASCII */
@@ -99,6 +109,9 @@ const fs_kind_def *fs__kind_def(fs_kind k);
 const fs_kind_def *fs__kind_by_name(const char *name);
 /* fs__field_index returns the index of field `name` in kd, or -1. */
 int fs__field_index(const fs_kind_def *kd, const char *name);
+/* 1 if field f of kd survives a delete (FS_F_KEY): a tombstone keeps its
+ * id, owner, author, clocks and these, nothing else. */
+int fs__field_kept_on_tombstone(const fs_kind_def *kd, int f);
 /* fs__enum_index returns the position of s in the NULL-terminated list, or
  * -1 if s is not one of the values. */
 int fs__enum_index(const char *const *values, const char *s);

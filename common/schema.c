@@ -78,6 +78,19 @@ static const struct {
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+static int clear_tombstones(sqlite3 *db, fs_schema_role role);
+
+/* Steps whose SQL is made from the model, run after since_sql's entries of
+ * the same version, for both roles. */
+static const struct {
+  int since;
+  int (*run)(sqlite3 *db, fs_schema_role role);
+} since_gen[] = {
+    /* Tombstones keep only what sync needs (store.c): the content that
+     * deletes left in earlier versions is cleared once. */
+    {3, clear_tombstones},
+};
+
 static int fail_step; /* test hook */
 
 void fs__schema_test_fail_step(int version) { fail_step = version; }
@@ -279,6 +292,31 @@ static int record_tables_v1(sqlite3 *db) {
   return rc;
 }
 
+/* UPDATE <table> SET <content columns>=NULL WHERE deleted=1 for every
+ * kind; a column added by a later step is not there yet and is skipped. */
+static int clear_tombstones(sqlite3 *db, fs_schema_role role) {
+  sbuf b = {0};
+  int rc = 0;
+
+  (void)role;
+  for (int k = 0; k < FS_KIND__COUNT && rc == 0; k++) {
+    const fs_kind_def *kd = fs__kind_def((fs_kind)k);
+    int n = 0;
+    sb_printf(&b, "UPDATE \"%s\" SET ", kd->table);
+    for (int i = 0; i < kd->nfields; i++) {
+      if (fs__field_kept_on_tombstone(kd, i) ||
+          field_since(kd->kind, kd->fields[i].name) > 3)
+        continue;
+      sb_printf(&b, "%s\"%s\"=NULL", n++ ? ", " : "", kd->fields[i].name);
+    }
+    sb_printf(&b, " WHERE deleted=1;");
+    rc = n ? exec_sb(db, &b) : b.err;
+    sb_reset(&b);
+  }
+  free(b.s);
+  return rc;
+}
+
 static int extra_indexes_since(sqlite3 *db, fs_schema_role role, int version) {
   sbuf b = {0};
   int rc;
@@ -464,6 +502,9 @@ static int step_columns(sqlite3 *db, fs_schema_role role, int version) {
   for (int i = 0; i < N(since_sql) && rc == 0; i++)
     if (since_sql[i].since == version && since_sql[i].role == role)
       rc = fs__db_exec(db, since_sql[i].sql);
+  for (int i = 0; i < N(since_gen) && rc == 0; i++)
+    if (since_gen[i].since == version)
+      rc = since_gen[i].run(db, role);
   if (rc == 0)
     rc = extra_indexes_since(db, role, version);
   return rc;

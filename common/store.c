@@ -17,14 +17,21 @@
  *   other is SUPERSEDED and each differing value is reported.
  *
  *   Tombstones.  A delete sets deleted=1 (a delete of an unknown id inserts
- *   a tombstone row with the change's owner and author) and keeps the field
- *   values.  An upsert that meets a tombstone is SUPERSEDED and every field
- *   it carries is reported as a loser (winner NULL, winner_hlc the row's
- *   hlc); its values are still merged into the hidden fields by the rule
- *   above (for append-only kinds: only fields never written), so a replica
- *   that saw "edit, delete" and one that saw "delete, edit" hold the same
- *   row.  A delete meeting a live row reports the stored values whose clock
- *   is newer than the delete (edits the deleter cannot have seen).
+ *   a tombstone row with the change's owner and author) and clears every
+ *   content field: a tombstone keeps only what sync needs, its id, owner,
+ *   author, clocks and the FS_F_KEY fields (archive number, a child's
+ *   customer_id; model.h).  An upsert that meets a tombstone is SUPERSEDED
+ *   and every field it carries is reported as a loser without its value
+ *   (loser NULL, winner NULL, winner_hlc the row's hlc): the content of a
+ *   deleted record goes into no conflict log.  It still raises the field
+ *   clocks and the row clock (max), and a key field merges by the rule
+ *   above (append-only kinds: only if never written), so a replica that saw
+ *   "edit, delete" and one that saw "delete, edit" hold the same row, and
+ *   no later edit, whatever its clock, brings content back.  A delete
+ *   meeting a live row reports the fields whose clock is newer than the
+ *   delete (edits the deleter cannot have seen), also without their values.
+ *   fs__store_put_row never writes content into a tombstone either, so no
+ *   path stores a deleted record's content (clear_content below).
  *
  *   Reported conflicts ("concurrent").  The store keeps no causal history,
  *   so it reports every same-field decision between two different values
@@ -320,7 +327,9 @@ int fs__store_put_row(sqlite3 *db, const fs_row *row) {
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_blob(st, 7, clk, kd->nfields * 8, SQLITE_STATIC);
   for (int i = 0; i < kd->nfields && rc == SQLITE_OK; i++)
-    rc = bind_value(st, SYS_COLS + 1 + i, &row->values[i]);
+    rc = row->deleted && !fs__field_kept_on_tombstone(kd, i)
+             ? sqlite3_bind_null(st, SYS_COLS + 1 + i) /* a tombstone holds no content */
+             : bind_value(st, SYS_COLS + 1 + i, &row->values[i]);
   if (rc == SQLITE_OK)
     rc = sqlite3_step(st);
   rc = fs__db_err(db, rc);
@@ -385,6 +394,36 @@ static void report(fs_conflict_cb cb, void *arg, const fs_change *c, int f,
     cb(arg, c, f, loser, lh, winner, wh);
 }
 
+/* Clears every content field of r (a tombstone keeps its FS_F_KEY fields
+ * and all clocks).  1 if a value was cleared. */
+static int clear_content(const fs_kind_def *kd, fs_row *r) {
+  int cleared = 0;
+
+  for (int f = 0; f < r->nfields; f++) {
+    if (fs__field_kept_on_tombstone(kd, f) || r->values[f].type == FS_V_NULL)
+      continue;
+    fs__value_free(&r->values[f]);
+    cleared = 1;
+  }
+  return cleared;
+}
+
+/* Raises field f's clock (and the row clock) to hlc without a value: what a
+ * write that meets a tombstone leaves.  1 if anything rose. */
+static int raise_clock(fs_row *r, int f, uint64_t hlc) {
+  int changed = 0;
+
+  if (hlc > r->clk[f]) {
+    r->clk[f] = hlc;
+    changed = 1;
+  }
+  if (hlc > r->hlc) {
+    r->hlc = hlc;
+    changed = 1;
+  }
+  return changed;
+}
+
 /* Writes fc into row field f. */
 static int set_field(fs_row *r, const fs_field_change *fc) {
   int rc = fs__value_copy(&r->values[fc->field], &fc->value);
@@ -424,10 +463,17 @@ static int merge_upsert(const fs_kind_def *kd, fs_row *r, const fs_change *c,
     int wins;
 
     if (r->deleted) {
-      /* The tombstone wins; the value still merges into the hidden fields so
-       * every replica ends with the same row whatever the order. */
+      /* The tombstone wins and its content stays cleared: the write only
+       * raises the clocks (and a key field merges), so every replica ends
+       * with the same row whatever the order, and its value is reported
+       * as lost without the value itself. */
       (*lost)++;
-      report(cb, arg, c, f, &fc->value, fc->hlc, &null_value, r->hlc);
+      report(cb, arg, c, f, &null_value, fc->hlc, &null_value, r->hlc);
+      if (!fs__field_kept_on_tombstone(kd, f)) {
+        if (raise_clock(r, f, fc->hlc))
+          *changed = 1;
+        continue;
+      }
       wins = append ? (sh == 0 && !equal) : lww_wins(fc->hlc, &fc->value, sh, sv);
       if (wins) {
         rc = set_field(r, fc);
@@ -500,10 +546,13 @@ int fs__store_apply(sqlite3 *db, const fs_change *c, uint64_t seq, fs_conflict_c
     if (!r.deleted) {
       for (int f = 0; f < r.nfields; f++)
         if (r.clk[f] > c->hlc)
-          report(cb, arg, c, f, &r.values[f], r.clk[f], &null_value, c->hlc);
+          report(cb, arg, c, f, &null_value, r.clk[f], &null_value, c->hlc);
       r.deleted = 1;
       changed = 1;
     }
+    /* Also a tombstone written before content was cleared on delete. */
+    if (clear_content(kd, &r))
+      changed = 1;
     if (c->hlc > r.hlc) {
       r.hlc = c->hlc;
       changed = 1;

@@ -8,20 +8,24 @@
  *     are broken by the value (NULL < integer < text, then by bytes), so
  *     every replica decides alike without storing the writer.  Equal clock
  *     and value is the same write again: idempotent.  Different fields of
- *     one record never overwrite each other.  A tombstone keeps its field
- *     values, and edits meeting it still merge into them (hidden), so rows
- *     converge whatever the order.  Details in store.c.
+ *     one record never overwrite each other.  A tombstone keeps only what
+ *     sync needs (id, owner, author, clocks, FS_F_KEY fields): a delete
+ *     clears every content field, and edits meeting a tombstone only raise
+ *     its clocks, so rows converge whatever the order and no edit brings
+ *     content back.  Details in store.c.
  *   - Append-only kinds (visits, grade changes): a record is created once;
  *     later writes to an existing one are superseded, never merged in.
  *   - Deletes are tombstones (deleted=1) and win over every edit, earlier or
  *     later: an edit that meets a tombstone is superseded and reported to the
- *     conflict callback.  Deterministic on every replica.
+ *     conflict callback, without its value (loser NULL): a deleted record's
+ *     content reaches no conflict log.  Deterministic on every replica.
  *   - Each losing value of a same-field conflict (the incoming one that lost,
  *     or the stored one that was overwritten by a concurrent write) is
  *     reported to cb so the caller can keep it in its conflict log.  The
  *     store has no causal history: any overwrite of a written, different
  *     value is reported.  loser points into c->fields[] when the incoming
- *     value lost.  A delete reports stored values newer than itself.
+ *     value lost.  A delete reports the fields written after its clock
+ *     (again without values).
  *
  * All functions run inside the caller's transaction and return 0 or an
  * fs_errno (SQLite errors translated via fs__db_err).
@@ -68,7 +72,8 @@ int fs__store_get(sqlite3 *db, fs_kind k, const char *id, fs_row *out);
  * changed by fs__store_set_owner.  *outcome receives the result. */
 int fs__store_apply(sqlite3 *db, const fs_change *c, uint64_t seq,
                     fs_conflict_cb cb, void *arg, fs_outcome *outcome);
-/* Replaces a whole row as given (pull on the client). */
+/* Replaces a whole row as given (pull on the client).  A row with deleted
+ * set is written without its content fields (NULL), whatever it holds. */
 int fs__store_put_row(sqlite3 *db, const fs_row *row);
 /* Removes a row entirely (eviction from a replica).  0 also if absent. */
 int fs__store_remove(sqlite3 *db, fs_kind k, const char *id);

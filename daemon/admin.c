@@ -14,6 +14,7 @@
 #include "validate.h"
 #include "handover.h"
 #include "fs_errno.h"
+#include "privacy.h"
 #include "id.h"
 #include "log.h"
 #include "strbuf.h"
@@ -681,18 +682,67 @@ static int cmd_sweep(cmd_ctx *x) {
 static int cmd_gc(cmd_ctx *x) {
   long long days = arg_int(x->req, "keep-days", (long long)x->ctx->cfg->tombstone_days);
   uint64_t floor = 0;
-  int removed = 0, rc;
+  int removed = 0, hc = 0, hq = 0, hr = 0, rc;
 
   if (days < 0 || days > 3650)
     return fail(x, FS_EVALIDATE, "--keep-days: from 0 to 3650");
   rc = fs__central_gc(x->ctx->c, (int64_t)fs__now_ms(), (int)days, &floor, &removed);
+  if (rc == 0)
+    rc = fs__history_purge(x->ctx->c, (int64_t)fs__now_ms(), (int)x->ctx->cfg->history_days,
+                           &hc, &hq, &hr);
   if (rc)
     return rc;
   fs__strbuf_printf(&x->out, "purged %d tombstone(s); devices behind seq %llu will resync\n",
                     removed, (unsigned long long)floor);
-  fs__strbuf_printf(&x->json, "{\"removed\":%d,\"floor\":%llu}", removed,
-                    (unsigned long long)floor);
+  fs__strbuf_printf(&x->out,
+                    "history older than %u day(s): %d conflict-log row(s), %d quarantined "
+                    "upload(s), %d handover report text(s) purged\n",
+                    x->ctx->cfg->history_days, hc, hq, hr);
+  fs__strbuf_printf(&x->json,
+                    "{\"removed\":%d,\"floor\":%llu,\"history_days\":%u,\"conflicts\":%d,"
+                    "\"quarantined\":%d,\"reports\":%d}",
+                    removed, (unsigned long long)floor, x->ctx->cfg->history_days, hc, hq, hr);
   return 0;
+}
+
+/* ---- personal data (privacy.c) ----------------------------------------- */
+
+static void person_req(cmd_ctx *x, fs_person_req *r) {
+  memset(r, 0, sizeof(*r));
+  r->customer = arg_str(x->req, "customer");
+  r->contact = arg_str(x->req, "contact");
+  r->reason = arg_str(x->req, "reason");
+  r->actor = x->ctx->actor;
+  r->dry_run = (int)arg_int(x->req, "dry-run", 0);
+}
+
+static int cmd_person_export(cmd_ctx *x) {
+  fs_person_req r;
+  char err[300];
+  int rc;
+
+  person_req(x, &r);
+  rc = fs__person_export(db_of(x), &r, &x->json, err, sizeof(err));
+  if (rc && err[0])
+    return fail(x, rc, "%s", err);
+  if (rc == 0) {
+    /* The export is JSON either way. */
+    fs__strbuf_append(&x->out, x->json.s ? x->json.s : "", x->json.len);
+    fs__strbuf_printf(&x->out, "\n");
+  }
+  return rc;
+}
+
+static int cmd_person_erase(cmd_ctx *x) {
+  fs_person_req r;
+  char err[300];
+  int rc;
+
+  person_req(x, &r);
+  rc = fs__person_erase(x->ctx->c, &r, &x->out, &x->json, err, sizeof(err));
+  if (rc && err[0])
+    return fail(x, rc, "%s", err);
+  return rc;
 }
 
 static int cmd_quarantine(cmd_ctx *x) {
@@ -757,6 +807,7 @@ static const admin_cmd cmds[] = {
     {"audit", cmd_audit},         {"depart", cmd_depart},         {"transfer", cmd_transfer},
     {"cover", cmd_cover},         {"lend", cmd_lend},             {"sweep", cmd_sweep},
     {"quarantine", cmd_quarantine}, {"gc", cmd_gc},
+    {"person.export", cmd_person_export}, {"person.erase", cmd_person_erase},
 };
 
 int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admin_result *res) {

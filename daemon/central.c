@@ -705,10 +705,28 @@ out:
   return rc;
 }
 
+/* 1 if card cust is deleted or unknown (its child records are not sent),
+ * 0 if live, <0 on error.  *st is prepared on first use. */
+static int parent_gone(sqlite3 *db, sqlite3_stmt **st, const char *cust) {
+  int rc;
+
+  if (*st == NULL &&
+      (rc = sqlite3_prepare_v2(db, "SELECT deleted FROM customers WHERE id=?1", -1, st,
+                               NULL)) != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(*st, 1, cust, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step(*st);
+  rc = rc == SQLITE_ROW    ? sqlite3_column_int(*st, 0) != 0
+       : rc == SQLITE_DONE ? 1
+                           : fs__db_err(db, rc);
+  sqlite3_reset(*st);
+  return rc;
+}
+
 int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t limit,
                      const fs_pull_sink *sink, uint64_t *next, int *more) {
   char sql[256 + FS_ACCESS_MAX_CODES * 3];
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st = NULL, *parent_st = NULL;
   fs_row row;
   uint32_t n = 0;
   size_t len;
@@ -746,7 +764,7 @@ int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t 
     const char *id = (const char *)sqlite3_column_text(st, 2);
     const fs_kind_def *kd = fs__kind_def(k);
     const char *cust = NULL;
-    int pf;
+    int pf, orphan;
 
     n++;
     *next = seq;
@@ -766,9 +784,27 @@ int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t 
       cust = row.id;
     else if (pf >= 0 && row.values[pf].type == FS_V_TEXT)
       cust = row.values[pf].s;
+    /* The child records of a deleted card stay in the store (reports count
+     * them) but belong to no card a device may hold: a device that held
+     * them dropped them with the card's tombstone, so they go out as
+     * evictions, never as rows (no orphans, none of their content). */
+    orphan = 0;
+    if (!row.deleted && k != FS_KIND_CUSTOMER && cust &&
+        (orphan = parent_gone(db, &parent_st, cust)) < 0) {
+      rc = orphan;
+      goto out;
+    }
+    if (cursor == 0 && (row.deleted || orphan)) {
+      /* A snapshot: the device holds no record, so a tombstone or an
+       * eviction tells it nothing; deleted records are left out, the
+       * cursor still moves past their entries.  Incremental pulls carry
+       * tombstones to the devices that may hold the record. */
+      fs__row_release(&row);
+      continue;
+    }
     /* The journal says who should hear of it; whether it is still visible
      * is decided now, so a stale entry never leaks a record. */
-    if (fs__access_can_read(a, row.owner, cust))
+    if (!orphan && fs__access_can_read(a, row.owner, cust))
       rc = sink->row(sink->arg, &row);
     else
       rc = sink->evict(sink->arg, k, id);
@@ -781,6 +817,7 @@ int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t 
 out:
   fs__row_release(&row);
   sqlite3_finalize(st);
+  sqlite3_finalize(parent_st);
   fs__db_exec(db, rc ? "ROLLBACK" : "COMMIT");
   return rc;
 }

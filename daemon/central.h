@@ -109,7 +109,10 @@ typedef struct fs_pull_sink {
 /* Reads one page of at most limit journal entries after cursor that are
  * meant for a (its audiences), within one read transaction on db, and feeds
  * rows / evictions to sink in seq order.  *next is the new cursor, *more 1
- * if entries may remain.  0 or a translated error. */
+ * if entries may remain.  The child records of a deleted card are fed as
+ * evictions, never as rows.  A snapshot (cursor 0) feeds no deleted record
+ * at all, nor those children; tombstones (which carry no content, store.h)
+ * go to incremental pulls.  0 or a translated error. */
 int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t limit,
                      const fs_pull_sink *sink, uint64_t *next, int *more);
 

@@ -26,6 +26,7 @@ void fs__config_defaults(fs_config *c) {
   c->tombstone_days = 30;
   c->rekey_interval = 65536;
   c->wipe_deadline_days = 14;
+  c->history_days = 90;
   snprintf(c->log_level, sizeof(c->log_level), "info");
 }
 
@@ -88,6 +89,9 @@ static const opt opts[] = {
     {"wipe_deadline_days", 1, 0, 3650, OFF(wipe_deadline_days),
      "days after a revoke --wipe, departure or transfer during which the device's final "
      "upload and handover-fenced changes are still taken"},
+    {"history_days", 1, 1, 3650, OFF(history_days),
+     "days the change history (conflict log values, quarantined uploads, handover report "
+     "texts) is kept; older entries are purged hourly (docs/RETENTION.md)"},
     {"log_level", 0, 0, 0, OFF(log_level), "error, warn, info or debug"},
 };
 

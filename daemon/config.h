@@ -28,6 +28,10 @@ typedef struct fs_config {
   unsigned wipe_deadline_days; /* a wiped or departed device's final upload, and
                                   the handover fence, close this long after the
                                   order (revoke --wipe, depart, transfer); 14 */
+  unsigned history_days;       /* the change history (conflict log values,
+                                  quarantined uploads, handover report texts)
+                                  is purged after this many days; default 90
+                                  (docs/RETENTION.md) */
   char log_level[8];         /* error|warn|info|debug */
 } fs_config;
 

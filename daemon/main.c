@@ -523,6 +523,22 @@ static int cmd_quarantine(cli *c, int argc, char **argv) {
   return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc, argv);
 }
 
+static int cmd_person(cli *c, int argc, char **argv) {
+  static const char *const flags[] = {"customer", "contact", "reason", NULL};
+  static const char *const bools[] = {"dry-run", NULL};
+  const char *usage = "person export --customer ARCHIVE_NO|ID [--contact ID] | "
+                      "person erase --customer ARCHIVE_NO|ID [--contact ID] [--reason TEXT] "
+                      "[--dry-run]";
+
+  if (argc < 1)
+    return usage_error(usage, "person needs a subcommand");
+  if (strcmp(argv[0], "export") == 0)
+    return run_admin(c, "person.export", usage, NULL, flags, NULL, argc - 1, argv + 1);
+  if (strcmp(argv[0], "erase") == 0)
+    return run_admin(c, "person.erase", usage, NULL, flags, bools, argc - 1, argv + 1);
+  return usage_error(usage, "unknown person subcommand \"%s\"", argv[0]);
+}
+
 static int cmd_seed(cli *c, int argc, char **argv) {
   return fs__seed_main(c->data, argc, argv);
 }
@@ -562,9 +578,15 @@ static const subcmd cmds[] = {
      "lend one customer card read-only (借阅)"},
     {"sweep", cmd_sweep, "sweep", "start and end covers and loans now (also every 10 s)"},
     {"gc", cmd_gc, "gc [--keep-days N]",
-     "purge tombstones every device has seen (also runs hourly)"},
+     "purge tombstones every device has seen and history older than history_days (also "
+     "hourly)"},
     {"quarantine", cmd_quarantine, "quarantine [--drop ID]",
      "changes uploaded by revoked devices, for review"},
+    {"person", cmd_person,
+     "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "
+     "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]",
+     "print (JSON) or erase a customer's or contact's personal data everywhere "
+     "(docs/RETENTION.md)"},
 };
 
 static void help(FILE *f) {

@@ -19,6 +19,7 @@
 #include "keys.h"
 #include "log.h"
 #include "msg.h"
+#include "privacy.h"
 #include "token.h"
 #include "writer.h"
 
@@ -1535,9 +1536,15 @@ static int expiry_run(fs_writer_job *job, fs_central *central) {
   expiry_job *ej = (expiry_job *)job;
   int rc = fs__handover_sweep(central, (int64_t)fs__now_ms(), &ej->changed);
   /* Tombstone collection hourly (every 360th sweep of 10 s). */
-  if (rc == 0 && ej->s->expiry_runs++ % 360 == 0)
+  if (rc == 0 && ej->s->expiry_runs++ % 360 == 0) {
     rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days, NULL,
                         NULL);
+    /* Retention (docs/RETENTION.md): the change history is kept
+     * history_days, then purged. */
+    if (rc == 0)
+      rc = fs__history_purge(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.history_days,
+                             NULL, NULL, NULL);
+  }
   return rc;
 }
 

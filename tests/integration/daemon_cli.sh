@@ -14,7 +14,7 @@ unset FIELDSYNCD_HOME FIELDSYNC_LOG
 
 expect 0 "$bin" --help
 for c in init serve staff enroll devices revoke audit report seed depart transfer cover lend \
-  sweep gc quarantine; do
+  sweep gc quarantine person; do
   expect 0 "$bin" "$c" --help
   grep -q "usage: fieldsyncd $c" "$work/out" || fail "$c --help shows no usage"
 done

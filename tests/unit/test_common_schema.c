@@ -284,6 +284,56 @@ static void test_upgrade_from_v1(void **state) {
   fs_test_rmdir(dir);
 }
 
+/* A tombstone written by version 2 (which kept a deleted record's content)
+ * loses its content when the store is opened by version 3, daemon and
+ * replica alike; its key fields, clocks and the live rows stay. */
+static void test_upgrade_clears_tombstones(void **state) {
+  static const fs_schema_role roles[] = {FS_SCHEMA_CLIENT, FS_SCHEMA_DAEMON};
+  (void)state;
+
+  for (int i = 0; i < 2; i++) {
+    char *dir = fs_test_tmpdir();
+    char *p = fs_test_path(dir, "v2.db");
+    sqlite3 *db = raw_open(p);
+
+    assert_int_equal(fs__schema_migrate_to(db, roles[i], 2), 0);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     INS "deleted, archive_no, name, grade, phone, clk) VALUES('" ID1
+                         "', 'A01', 'A01', 5, 1, 'A01-2026-0001', '" CN_NAME
+                         "', 'A', '010-1234', x'0500');" INS
+                         "name, grade, phone) VALUES('"
+                         "0190a1b2c3d4e5f60718293a4b5c6d7f', 'A01', 'A01', 6, "
+                         "'Live Ltd', 'B', '020-5678');"
+                         "INSERT INTO contacts(id, owner, author, hlc, deleted, "
+                         "customer_id, name, notes) VALUES('"
+                         "0290a1b2c3d4e5f60718293a4b5c6d7e', 'A01', 'A01', 7, 1, '" ID1
+                         "', 'Li Wei', 'likes golf')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    db = NULL;
+    assert_int_equal(fs__db_open(p, 0, roles[i], &db), 0);
+    assert_int_equal(version(db), 3);
+    assert_int_equal(count_rows(db,
+                                "SELECT count(*) FROM customers WHERE id='" ID1
+                                "' AND deleted=1 AND name IS NULL AND phone IS NULL AND "
+                                "grade IS NULL AND archive_no='A01-2026-0001' AND hlc=5 "
+                                "AND length(clk)=2"),
+                     1);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM contacts WHERE deleted=1 AND "
+                                    "name IS NULL AND notes IS NULL AND customer_id='" ID1
+                                    "'"),
+                     1);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM customers WHERE deleted=0 AND "
+                                    "name='Live Ltd' AND phone='020-5678'"),
+                     1);
+    fs__db_close(db);
+    free(p);
+    fs_test_rmdir(dir);
+  }
+}
+
 static void test_newer_refused_untouched(void **state) {
   char *dir = fs_test_tmpdir();
   char *p = fs_test_path(dir, "future.db");
@@ -383,6 +433,7 @@ int main(void) {
       cmocka_unit_test(test_fresh_tables),
       cmocka_unit_test(test_checks_refuse_bad_values),
       cmocka_unit_test(test_upgrade_from_v1),
+      cmocka_unit_test(test_upgrade_clears_tombstones),
       cmocka_unit_test(test_newer_refused_untouched),
       cmocka_unit_test(test_migration_atomic),
       cmocka_unit_test(test_field_check_text),

@@ -399,13 +399,33 @@ static void test_delete_vs_edit_deterministic(void **state) {
   assert_int_equal(oa[1], FS_OUTCOME_APPLIED);
   assert_int_equal(ob[0], FS_OUTCOME_APPLIED);
   assert_int_equal(ob[1], FS_OUTCOME_SUPERSEDED); /* edit meets tombstone */
-  /* The edit is reported as the loser in both orders. */
+  /* The edit is reported as the loser in both orders, without its value:
+   * a deleted record's content goes into no conflict log. */
   assert_int_equal(ca.n, 1);
   assert_int_equal(cb.n, 1);
-  assert_string_equal(ca.loser[0], "late payment");
-  assert_string_equal(cb.loser[0], "late payment");
+  assert_string_equal(ca.loser[0], "");
+  assert_string_equal(cb.loser[0], "");
   assert_int_equal(ca.field[0], fidx(FS_KIND_CUSTOMER, "problems"));
-  assert_int_equal(cb.incoming_lost[0], 1);
+  assert_int_equal(cb.field[0], fidx(FS_KIND_CUSTOMER, "problems"));
+  assert_int_equal(ca.loser_hlc[0], H(30));
+  assert_int_equal(cb.loser_hlc[0], H(30));
+  /* The tombstone keeps only what sync needs: every content field is
+   * cleared in both orders (the rows are equal, see both_orders), the
+   * clocks stay. */
+  for (int f = 0; f < ra.nfields; f++)
+    assert_int_equal(ra.values[f].type, FS_V_NULL);
+  assert_int_equal(ra.clk[fidx(FS_KIND_CUSTOMER, "name")], H(1));
+  assert_int_equal(ra.clk[fidx(FS_KIND_CUSTOMER, "problems")], H(30));
+  /* A later edit with a far newer clock still loses and brings nothing
+   * back. */
+  fs__change_release(&e);
+  change_init(&e, FS_KIND_CUSTOMER, ID1, FS_OP_UPSERT, 1, 3);
+  add_text(&e, "name", H(900), "Resurrected Ltd");
+  assert_int_equal(apply(fx->a, &e, 0, &ca), FS_OUTCOME_SUPERSEDED);
+  assert_int_equal(fs__store_get(fx->a, FS_KIND_CUSTOMER, ID1, &ra), 0);
+  assert_int_equal(ra.deleted, 1);
+  assert_int_equal(ra.values[fidx(FS_KIND_CUSTOMER, "name")].type, FS_V_NULL);
+  assert_int_equal(ra.clk[fidx(FS_KIND_CUSTOMER, "name")], H(900));
 
   /* A delete of an id never seen leaves a tombstone; a later create of it
    * is superseded. */
@@ -424,6 +444,14 @@ static void test_delete_vs_edit_deterministic(void **state) {
   assert_int_equal(apply(fx->a, &e, 6, &ca), FS_OUTCOME_SUPERSEDED);
   assert_int_equal(fs__store_get(fx->a, FS_KIND_CONTACT, ID2, &ra), 0);
   assert_int_equal(ra.deleted, 1);
+  /* The other order (create, then delete) ends with the same row: the
+   * parent key stays, the name is cleared. */
+  assert_int_equal(apply(fx->b, &e, 6, &cb), FS_OUTCOME_APPLIED);
+  assert_int_equal(apply(fx->b, &d, 5, &cb), FS_OUTCOME_APPLIED);
+  assert_int_equal(fs__store_get(fx->b, FS_KIND_CONTACT, ID2, &rb), 0);
+  assert_rows_equal(&ra, &rb);
+  assert_text(&ra, FS_KIND_CONTACT, "customer_id", ID1);
+  assert_int_equal(ra.values[fidx(FS_KIND_CONTACT, "name")].type, FS_V_NULL);
   fs__row_release(&ra);
   fs__row_release(&rb);
   fs__change_release(&e);
@@ -517,6 +545,15 @@ static void test_put_remove_columns_invalid(void **state) {
   /* A value the CHECKs refuse. */
   assert_int_equal(fs__value_set_text(&r.values[0], "yesterday", 9), 0);
   assert_int_equal(fs__store_put_row(fx->a, &r), FS_EVALIDATE);
+  /* A tombstone is written without content, whatever the row holds. */
+  assert_int_equal(fs__value_set_text(&r.values[0], "2026-01-05T09:00", 16), 0);
+  r.deleted = 1;
+  assert_int_equal(fs__store_put_row(fx->a, &r), 0);
+  assert_int_equal(fs__store_get(fx->a, FS_KIND_SHOWROOM, ID1, &r2), 0);
+  assert_int_equal(r2.deleted, 1);
+  assert_int_equal(r2.values[0].type, FS_V_NULL);
+  assert_int_equal(r2.clk[0], H(3));
+  r.deleted = 0;
   assert_int_equal(fs__store_remove(fx->a, FS_KIND_SHOWROOM, ID1), 0);
   assert_int_equal(fs__store_get(fx->a, FS_KIND_SHOWROOM, ID1, &r2), FS_ENOTFOUND);
   assert_int_equal(fs__store_remove(fx->a, FS_KIND_SHOWROOM, ID1), 0);
