@@ -61,9 +61,7 @@ static int fail(cmd_ctx *x, int code, const char *fmt, ...) {
   return 0;
 }
 
-static sqlite3 *db_of(cmd_ctx *x) {
-  return fs__central_db(x->ctx->c);
-}
+static sqlite3 *db_of(cmd_ctx *x) { return fs__central_db(x->ctx->c); }
 
 /* Appends stored text to the human output through the one sanitiser
  * (common/utf8.h: a control character as a space), then spaces up to
@@ -100,8 +98,7 @@ static int args_check(cmd_ctx *x) {
 }
 
 int fs__audit(fs_central *c, const char *actor, const char *action, const char *staff,
-              const char *customer, long long device, const char *detail,
-              const char *reason) {
+              const char *customer, long long device, const char *detail, const char *reason) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
   int rc;
@@ -133,8 +130,7 @@ static int staff_exists(sqlite3 *db, const char *code, char *role, size_t rlen,
   sqlite3_stmt *st = NULL;
   int rc, found = 0;
 
-  rc = sqlite3_prepare_v2(db, "SELECT role, status FROM staff WHERE code=?1", -1, &st,
-                          NULL);
+  rc = sqlite3_prepare_v2(db, "SELECT role, status FROM staff WHERE code=?1", -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -185,11 +181,10 @@ static int cmd_staff_add(cmd_ctx *x) {
     return rc;
   if (rc)
     return fail(x, FS_EEXIST, "staff member %s already exists", code);
-  rc = sqlite3_prepare_v2(
-      db,
-      "INSERT INTO staff(code, name, role, manager, status, created_at) "
-      "VALUES(?1,?2,?3,?4,'active',?5)",
-      -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "INSERT INTO staff(code, name, role, manager, status, created_at) "
+                          "VALUES(?1,?2,?3,?4,'active',?5)",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -216,19 +211,18 @@ static int cmd_staff_list(cmd_ctx *x) {
   const char *one = arg_str(x->req, "code");
   int rc, n = 0;
 
-  rc = sqlite3_prepare_v2(
-      db,
-      "SELECT s.code, s.name, s.role, COALESCE(s.manager,''), s.status, "
-      "COALESCE(s.successor,''), (SELECT count(*) FROM devices d WHERE "
-      "d.staff=s.code AND d.status='active'), (SELECT count(*) FROM "
-      "customers c WHERE c.owner=s.code AND c.deleted=0) FROM staff s "
-      "WHERE ?1 IS NULL OR s.code=?1 ORDER BY s.code",
-      -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT s.code, s.name, s.role, COALESCE(s.manager,''), s.status, "
+                          "COALESCE(s.successor,''), (SELECT count(*) FROM devices d WHERE "
+                          "d.staff=s.code AND d.status='active'), (SELECT count(*) FROM "
+                          "customers c WHERE c.owner=s.code AND c.deleted=0) FROM staff s "
+                          "WHERE ?1 IS NULL OR s.code=?1 ORDER BY s.code",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, one, -1, SQLITE_STATIC);
-  fs__strbuf_printf(&x->out, "%-8s %-20s %-8s %-8s %-9s %7s %9s\n", "CODE", "NAME",
-                    "ROLE", "MANAGER", "STATUS", "DEVICES", "CUSTOMERS");
+  fs__strbuf_printf(&x->out, "%-8s %-20s %-8s %-8s %-9s %7s %9s\n", "CODE", "NAME", "ROLE",
+                    "MANAGER", "STATUS", "DEVICES", "CUSTOMERS");
   fs__strbuf_printf(&x->json, "[");
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *c0 = (const char *)sqlite3_column_text(st, 0);
@@ -255,8 +249,8 @@ static int cmd_staff_list(cmd_ctx *x) {
     fs__strbuf_json_str(&x->json, c3);
     fs__strbuf_printf(&x->json, ",\"status\":\"%s\",\"successor\":", c4);
     fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 5));
-    fs__strbuf_printf(&x->json, ",\"devices\":%d,\"customers\":%d}",
-                      sqlite3_column_int(st, 6), sqlite3_column_int(st, 7));
+    fs__strbuf_printf(&x->json, ",\"devices\":%d,\"customers\":%d}", sqlite3_column_int(st, 6),
+                      sqlite3_column_int(st, 7));
   }
   sqlite3_finalize(st);
   fs__strbuf_printf(&x->json, "]");
@@ -271,8 +265,8 @@ static int cmd_staff_list(cmd_ctx *x) {
 
 static int cmd_enroll(cmd_ctx *x) {
   const char *code = arg_str(x->req, "code");
-  const char *addr =
-      x->ctx->cfg->public_addr[0] ? x->ctx->cfg->public_addr : x->ctx->cfg->listen;
+  const char *addr = x->ctx->cfg->public_addr[0] ? x->ctx->cfg->public_addr
+                                                  : x->ctx->cfg->listen;
   long long hours = arg_int(x->req, "hours", (long long)x->ctx->cfg->token_hours);
   char status[16], text[FS_TOKEN_TEXT_MAX + 1];
   uint8_t hash[FS_TOKEN_SECRET_HASH_LEN];
@@ -288,8 +282,8 @@ static int cmd_enroll(cmd_ctx *x) {
   if (rc < 0)
     return rc;
   if (rc == 0)
-    return fail(x, FS_ENOTFOUND,
-                "no staff member %s; add them with `fieldsyncd staff add`", code);
+    return fail(x, FS_ENOTFOUND, "no staff member %s; add them with `fieldsyncd staff add`",
+                code);
   if (strcmp(status, "active") != 0)
     return fail(x, FS_EDEPARTED, "%s has departed; no new devices", code);
   if (hours < 1 || hours > 8760)
@@ -308,9 +302,8 @@ static int cmd_enroll(cmd_ctx *x) {
     rc = 0;
     goto out;
   }
-  rc = sqlite3_prepare_v2(
-      db, "INSERT INTO tokens(secret_hash, staff, expires_at) VALUES(?1,?2,?3)", -1, &st,
-      NULL);
+  rc = sqlite3_prepare_v2(db, "INSERT INTO tokens(secret_hash, staff, expires_at) VALUES(?1,?2,?3)",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK) {
     rc = fs__db_err(db, rc);
     goto out;
@@ -345,9 +338,8 @@ static int token_state(sqlite3 *db, const fs_token *t, int64_t *used_out) {
 
   if (fs__token_secret_hash(t->secret, hash))
     return FS_ECRYPTO;
-  rc = sqlite3_prepare_v2(
-      db, "SELECT staff, expires_at, used_at FROM tokens WHERE secret_hash=?1", -1, &st,
-      NULL);
+  rc = sqlite3_prepare_v2(db, "SELECT staff, expires_at, used_at FROM tokens WHERE secret_hash=?1",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
@@ -383,8 +375,7 @@ int fs__enroll_check(sqlite3 *db, const fs_token *t) {
   return strcmp(status, "active") == 0 ? 0 : FS_EDEPARTED;
 }
 
-int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32],
-                      fs_device *d) {
+int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], fs_device *d) {
   sqlite3 *db = fs__central_db(c);
   uint8_t hash[FS_TOKEN_SECRET_HASH_LEN];
   sqlite3_stmt *st = NULL;
@@ -394,8 +385,8 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32],
   rc = fs__enroll_check(db, t);
   if (rc)
     return rc;
-  rc = sqlite3_prepare_v2(
-      db, "SELECT COALESCE(max(slot),0)+1 FROM devices WHERE staff=?1", -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db, "SELECT COALESCE(max(slot),0)+1 FROM devices WHERE staff=?1", -1,
+                          &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, t->staff_code, -1, SQLITE_STATIC);
@@ -422,9 +413,8 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32],
     return rc == SQLITE_CONSTRAINT ? FS_EEXIST : fs__db_err(db, rc);
   if (fs__token_secret_hash(t->secret, hash))
     return FS_ECRYPTO;
-  rc = sqlite3_prepare_v2(
-      db, "UPDATE tokens SET used_at=?1, device_id=?2 WHERE secret_hash=?3", -1, &st,
-      NULL);
+  rc = sqlite3_prepare_v2(db, "UPDATE tokens SET used_at=?1, device_id=?2 WHERE secret_hash=?3",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__now_ms());
@@ -437,10 +427,10 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32],
   rc = fs__central_device_by_key(db, pub, d);
   if (rc)
     return rc;
-  snprintf(detail, sizeof(detail), "device %llu enrolled, slot %d",
-           (unsigned long long)d->id, slot);
-  return fs__audit(c, t->staff_code, "device.enroll", t->staff_code, NULL,
-                   (long long)d->id, detail, NULL);
+  snprintf(detail, sizeof(detail), "device %llu enrolled, slot %d", (unsigned long long)d->id,
+           slot);
+  return fs__audit(c, t->staff_code, "device.enroll", t->staff_code, NULL, (long long)d->id,
+                   detail, NULL);
 }
 
 /* ---- devices -------------------------------------------------------- */
@@ -468,8 +458,8 @@ static int cmd_devices(cmd_ctx *x) {
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
-  fs__strbuf_printf(&x->out, "%-6s %-8s %-4s %-8s %-17s %-7s %-17s\n", "DEVICE", "STAFF",
-                    "SLOT", "STATUS", "LAST SEEN (UTC)", "OUTBOX", "OLDEST UNSYNCED");
+  fs__strbuf_printf(&x->out, "%-6s %-8s %-4s %-8s %-17s %-7s %-17s\n", "DEVICE", "STAFF", "SLOT",
+                    "STATUS", "LAST SEEN (UTC)", "OUTBOX", "OLDEST UNSYNCED");
   fs__strbuf_printf(&x->json, "[");
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     char seen[32], oldest[32];
@@ -505,8 +495,8 @@ static int cmd_revoke(cmd_ctx *x) {
 
   if (dev < 0)
     return fail(x, FS_EUSAGE, "usage: revoke DEVICE [--wipe]");
-  rc = sqlite3_prepare_v2(
-      db, "UPDATE devices SET status=?1 WHERE id=?2 AND status<>'wiped'", -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db, "UPDATE devices SET status=?1 WHERE id=?2 AND status<>'wiped'",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, wipe ? "wipe" : "revoked", -1, SQLITE_STATIC);
@@ -520,11 +510,9 @@ static int cmd_revoke(cmd_ctx *x) {
   fs__strbuf_printf(&x->out, "device %lld revoked%s\n", dev,
                     wipe ? "; it will upload its outbox once more, then erase its replica"
                          : "");
-  fs__strbuf_printf(&x->json, "{\"device\":%lld,\"wipe\":%s}", dev,
-                    wipe ? "true" : "false");
-  return fs__audit(x->ctx->c, x->ctx->actor,
-                   wipe ? "device.revoke.wipe" : "device.revoke", NULL, NULL, dev, NULL,
-                   reason);
+  fs__strbuf_printf(&x->json, "{\"device\":%lld,\"wipe\":%s}", dev, wipe ? "true" : "false");
+  return fs__audit(x->ctx->c, x->ctx->actor, wipe ? "device.revoke.wipe" : "device.revoke",
+                   NULL, NULL, dev, NULL, reason);
 }
 
 static int cmd_audit(cmd_ctx *x) {
@@ -533,13 +521,12 @@ static int cmd_audit(cmd_ctx *x) {
   sqlite3_stmt *st = NULL;
   int rc, n = 0;
 
-  rc = sqlite3_prepare_v2(
-      db,
-      "SELECT at, actor, action, COALESCE(staff,''), COALESCE(customer,''), "
-      "COALESCE(device,''), COALESCE(detail,''), COALESCE(reason,'') "
-      "FROM audit WHERE (?1 IS NULL OR staff=?1) AND (?2 IS NULL OR "
-      "customer=?2) ORDER BY id LIMIT 10000",
-      -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT at, actor, action, COALESCE(staff,''), COALESCE(customer,''), "
+                          "COALESCE(device,''), COALESCE(detail,''), COALESCE(reason,'') "
+                          "FROM audit WHERE (?1 IS NULL OR staff=?1) AND (?2 IS NULL OR "
+                          "customer=?2) ORDER BY id LIMIT 10000",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
@@ -624,8 +611,7 @@ static int run_handover(cmd_ctx *x, const char *kind, const char *from, const ch
 static int cmd_depart(cmd_ctx *x) {
   const char *code = arg_str(x->req, "code");
   if (code == NULL)
-    return fail(x, FS_EUSAGE,
-                "usage: depart CODE [--successor CODE] [--reason TEXT] [--dry-run]");
+    return fail(x, FS_EUSAGE, "usage: depart CODE [--successor CODE] [--reason TEXT] [--dry-run]");
   return run_handover(x, "departure", code, arg_str(x->req, "successor"));
 }
 
@@ -648,8 +634,7 @@ static int cmd_cover(cmd_ctx *x) {
   if (!absent || !by || !from || !to)
     return fail(x, FS_EUSAGE, "usage: cover CODE --by CODE --from DATE --to DATE");
   if (fs__valid_date(from) != 0 || fs__valid_date(to) != 0)
-    return fail(x, FS_EVALIDATE, "--from/--to: dates are YYYY-MM-DD (got %s, %s)", from,
-                to);
+    return fail(x, FS_EVALIDATE, "--from/--to: dates are YYYY-MM-DD (got %s, %s)", from, to);
   if (strcmp(from, to) > 0)
     return fail(x, FS_EVALIDATE, "--from %s is after --to %s", from, to);
   if (strcmp(absent, by) == 0)
@@ -683,10 +668,9 @@ static int cmd_cover(cmd_ctx *x) {
   rc = fs__handover_sweep(x->ctx->c, (int64_t)fs__now_ms(), &changed);
   if (rc)
     return rc;
-  fs__strbuf_printf(&x->out, "%s covers for %s from %s to %s; it ends by itself\n", by,
-                    absent, from, to);
-  fs__strbuf_printf(&x->json,
-                    "{\"absent\":\"%s\",\"by\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}",
+  fs__strbuf_printf(&x->out, "%s covers for %s from %s to %s; it ends by itself\n", by, absent,
+                    from, to);
+  fs__strbuf_printf(&x->json, "{\"absent\":\"%s\",\"by\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}",
                     absent, by, from, to);
   {
     char detail[128];
@@ -716,9 +700,9 @@ static int cmd_lend(cmd_ctx *x) {
     return fail(x, FS_ENOTFOUND, "no staff member %s", to);
   if (strcmp(status, "active"))
     return fail(x, FS_EDEPARTED, "%s has departed", to);
-  rc = sqlite3_prepare_v2(
-      db, "SELECT id FROM customers WHERE (id=?1 OR archive_no=?1) AND deleted=0", -1,
-      &st, NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT id FROM customers WHERE (id=?1 OR archive_no=?1) AND deleted=0",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, cust, -1, SQLITE_STATIC);
@@ -731,11 +715,9 @@ static int cmd_lend(cmd_ctx *x) {
   rc = fs__loan_start(x->ctx->c, id, to, until, &loan);
   if (rc)
     return rc;
-  fs__strbuf_printf(&x->out,
-                    "customer %s lent to %s for %lld day(s), read-only; loan %lld\n",
+  fs__strbuf_printf(&x->out, "customer %s lent to %s for %lld day(s), read-only; loan %lld\n",
                     cust, to, days, (long long)loan);
-  fs__strbuf_printf(&x->json,
-                    "{\"loan\":%lld,\"customer\":\"%s\",\"to\":\"%s\",\"until\":%lld}",
+  fs__strbuf_printf(&x->json, "{\"loan\":%lld,\"customer\":\"%s\",\"to\":\"%s\",\"until\":%lld}",
                     (long long)loan, id, to, (long long)until);
   {
     char detail[64];
@@ -764,8 +746,7 @@ static int cmd_gc(cmd_ctx *x) {
   rc = fs__central_gc(x->ctx->c, (int64_t)fs__now_ms(), (int)days, &floor, &removed);
   if (rc)
     return rc;
-  fs__strbuf_printf(&x->out,
-                    "purged %d tombstone(s); devices behind seq %llu will resync\n",
+  fs__strbuf_printf(&x->out, "purged %d tombstone(s); devices behind seq %llu will resync\n",
                     removed, (unsigned long long)floor);
   fs__strbuf_printf(&x->json, "{\"removed\":%d,\"floor\":%llu}", removed,
                     (unsigned long long)floor);
@@ -779,10 +760,8 @@ static int cmd_quarantine(cmd_ctx *x) {
   int rc, n = 0;
 
   if (drop) {
-    rc = sqlite3_prepare_v2(db,
-                            "UPDATE quarantine SET status='dropped' WHERE id=?1 AND "
-                            "status='pending'",
-                            -1, &st, NULL);
+    rc = sqlite3_prepare_v2(db, "UPDATE quarantine SET status='dropped' WHERE id=?1 AND "
+                                "status='pending'", -1, &st, NULL);
     if (rc != SQLITE_OK)
       return fs__db_err(db, rc);
     sqlite3_bind_text(st, 1, drop, -1, SQLITE_STATIC);
@@ -794,19 +773,17 @@ static int cmd_quarantine(cmd_ctx *x) {
       return fail(x, FS_ENOTFOUND, "no pending quarantined change %s", drop);
     fs__strbuf_printf(&x->out, "dropped quarantined change %s\n", drop);
     fs__strbuf_printf(&x->json, "{\"dropped\":%s}", drop);
-    return fs__audit(x->ctx->c, x->ctx->actor, "quarantine.drop", NULL, NULL, -1, drop,
-                     NULL);
+    return fs__audit(x->ctx->c, x->ctx->actor, "quarantine.drop", NULL, NULL, -1, drop, NULL);
   }
-  rc = sqlite3_prepare_v2(
-      db,
-      "SELECT q.id, q.device_id, COALESCE(d.staff,''), q.counter, q.status, "
-      "length(q.payload) FROM quarantine q LEFT JOIN devices d ON "
-      "d.id=q.device_id ORDER BY q.id",
-      -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT q.id, q.device_id, COALESCE(d.staff,''), q.counter, q.status, "
+                          "length(q.payload) FROM quarantine q LEFT JOIN devices d ON "
+                          "d.id=q.device_id ORDER BY q.id",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
-  fs__strbuf_printf(&x->out, "%-6s %-6s %-8s %-8s %-8s\n", "ID", "DEVICE", "STAFF",
-                    "CHANGE", "STATUS");
+  fs__strbuf_printf(&x->out, "%-6s %-6s %-8s %-8s %-8s\n", "ID", "DEVICE", "STAFF", "CHANGE",
+                    "STATUS");
   fs__strbuf_printf(&x->json, "[");
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     fs__strbuf_printf(&x->out, "%-6lld %-6lld ", (long long)sqlite3_column_int64(st, 0),
@@ -835,24 +812,14 @@ typedef struct admin_cmd {
 } admin_cmd;
 
 static const admin_cmd cmds[] = {
-    {"staff.add", cmd_staff_add},
-    {"staff.list", cmd_staff_list},
-    {"staff.show", cmd_staff_list},
-    {"enroll", cmd_enroll},
-    {"devices", cmd_devices},
-    {"revoke", cmd_revoke},
-    {"audit", cmd_audit},
-    {"depart", cmd_depart},
-    {"transfer", cmd_transfer},
-    {"cover", cmd_cover},
-    {"lend", cmd_lend},
-    {"sweep", cmd_sweep},
-    {"quarantine", cmd_quarantine},
-    {"gc", cmd_gc},
+    {"staff.add", cmd_staff_add}, {"staff.list", cmd_staff_list}, {"staff.show", cmd_staff_list},
+    {"enroll", cmd_enroll},       {"devices", cmd_devices},       {"revoke", cmd_revoke},
+    {"audit", cmd_audit},         {"depart", cmd_depart},         {"transfer", cmd_transfer},
+    {"cover", cmd_cover},         {"lend", cmd_lend},             {"sweep", cmd_sweep},
+    {"quarantine", cmd_quarantine}, {"gc", cmd_gc},
 };
 
-int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req,
-                   fs_msg_admin_result *res) {
+int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admin_result *res) {
   cmd_ctx x;
   int rc = 0, found = 0;
 
