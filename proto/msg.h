@@ -60,17 +60,17 @@
 #define FS_MSG_MAX_CHANGES 10000         /* changes in one PUSH */
 #define FS_MSG_MAX_FIELDS 100            /* fields per change, columns/batch */
 #define FS_MSG_MAX_ROWS 10000            /* rows in one PULL_BATCH */
-#define FS_MSG_MAX_ITEMS 10000           /* PUSH_RESULT results, EVICT/CONFLICTS items */
-#define FS_MSG_TEXT_MAX 65536            /* bytes of one text field value */
-#define FS_MSG_STR_MAX 4096              /* sw, text, reason, role, name, body, args */
-#define FS_MSG_NAME_MAX 64               /* kind/field names, want, cmd, arg keys */
+#define FS_MSG_MAX_ITEMS 10000 /* PUSH_RESULT results, EVICT/CONFLICTS items */
+#define FS_MSG_TEXT_MAX 65536  /* bytes of one text field value */
+#define FS_MSG_STR_MAX 4096    /* sw, text, reason, role, name, body, args */
+#define FS_MSG_NAME_MAX 64     /* kind/field names, want, cmd, arg keys */
 #define FS_MSG_BLOB_MAX FS_MSG_MAX_BYTES /* ADMIN_RESULT out and json */
-#define FS_MSG_MAX_WANT 8                /* HELLO want entries */
-#define FS_MSG_MAX_ARGS 32               /* ADMIN args */
-#define FS_MSG_MAX_LIST 256              /* strings in one ADMIN list argument */
-#define FS_MSG_MAX_VERSIONS 16           /* ERROR versions */
-#define FS_MSG_MAX_KEYS 64               /* keys in any body map (incl. unknown ones) */
-#define FS_MSG_MAX_DEPTH 16              /* nesting of skipped unknown values */
+#define FS_MSG_MAX_WANT 8      /* HELLO want entries */
+#define FS_MSG_MAX_ARGS 32     /* ADMIN args */
+#define FS_MSG_MAX_LIST 256    /* strings in one ADMIN list argument */
+#define FS_MSG_MAX_VERSIONS 16 /* ERROR versions */
+#define FS_MSG_MAX_KEYS 64     /* keys in any body map (incl. unknown ones) */
+#define FS_MSG_MAX_DEPTH 16    /* nesting of skipped unknown values */
 
 /* Integer ranges (PROTOCOL.md 5.1 and 5.3).  Every uint on the wire is at
  * most FS_MSG_UINT_MAX = 2^63-1, so it is an SQLite INTEGER wherever it is
@@ -132,18 +132,18 @@ typedef struct fs_msg_hello {
 
 typedef struct fs_msg_welcome {
   int ok;
-  int code; /* fs_errno, 0 if ok */
+  int code;        /* fs_errno, 0 if ok */
   char *text;
   uint64_t time;   /* daemon clock, ms */
   uint64_t device; /* device id */
   char staff[FS_STAFF_MAX + 1];
-  char *role;       /* "rep" / "manager" / "admin" */
-  uint64_t slot;    /* archive slot */
-  char *name;       /* staff name */
-  int wipe;         /* device must upload, then erase */
-  char *owners;     /* optional: comma-separated staff codes besides its own
-                       whose records this staff may write now (team for a
-                       manager, reps covered); NULL/"" if none */
+  char *role;      /* "rep" / "manager" / "admin" */
+  uint64_t slot;   /* archive slot */
+  char *name;      /* staff name */
+  int wipe;        /* device must upload, then erase */
+  char *owners;    /* optional: comma-separated staff codes besides its own
+                      whose records this staff may write now (team for a
+                      manager, reps covered); NULL/"" if none */
   uint64_t counter; /* optional: highest change counter the daemon has
                        applied from this device (0: none / not sent) */
 } fs_msg_welcome;
@@ -233,9 +233,9 @@ typedef enum fs_arg_type {
 typedef struct fs_admin_arg {
   char *key;
   fs_arg_type type;
-  char *s;     /* FS_ARG_STR */
-  int64_t i;   /* FS_ARG_INT, FS_ARG_BOOL */
-  char **list; /* FS_ARG_LIST, nlist strings */
+  char *s;      /* FS_ARG_STR */
+  int64_t i;    /* FS_ARG_INT, FS_ARG_BOOL */
+  char **list;  /* FS_ARG_LIST, nlist strings */
   uint32_t nlist;
 } fs_admin_arg;
 
@@ -321,8 +321,8 @@ int fs__msg_decode(const uint8_t *p, size_t n, fs_msg *out);
 /* ---- PUSH fast path ---------------------------------------------------- */
 
 /* Encodes PUSH{changes, outbox, oldest} straight from outbox changes. */
-int fs__push_encode(const fs_change *changes, size_t n, uint64_t outbox, uint64_t oldest,
-                    fs_buf *out);
+int fs__push_encode(const fs_change *changes, size_t n, uint64_t outbox,
+                    uint64_t oldest, fs_buf *out);
 
 /* Incremental PUSH builder, so the caller can cut by size:
  *   fs__push_begin -> fs__push_add* -> fs__push_finish.
@@ -334,14 +334,14 @@ int fs__push_encode(const fs_change *changes, size_t n, uint64_t outbox, uint64_
  * a failed begin, add and finish return FS_ESTATE. */
 typedef struct fs_push_enc {
   fs_buf *out;
-  size_t start;    /* out->len at begin */
+  size_t start;   /* out->len at begin */
   size_t count_at; /* offset of the array32 count to patch */
-  size_t max;      /* max bytes of this message */
+  size_t max;     /* max bytes of this message */
   uint32_t n;
 } fs_push_enc;
 
-int fs__push_begin(fs_push_enc *e, fs_buf *out, uint64_t outbox, uint64_t oldest,
-                   size_t max_bytes);
+int fs__push_begin(fs_push_enc *e, fs_buf *out, uint64_t outbox,
+                   uint64_t oldest, size_t max_bytes);
 int fs__push_add(fs_push_enc *e, const fs_change *c);
 int fs__push_finish(fs_push_enc *e);
 
@@ -365,8 +365,8 @@ typedef struct fs_batch_enc {
   uint32_t n;
 } fs_batch_enc;
 
-int fs__batch_begin(fs_batch_enc *e, fs_buf *out, fs_kind kind, const int *cols,
-                    int ncols, size_t max_bytes);
+int fs__batch_begin(fs_batch_enc *e, fs_buf *out, fs_kind kind,
+                    const int *cols, int ncols, size_t max_bytes);
 int fs__batch_add_row(fs_batch_enc *e, const fs_row *r);
 int fs__batch_finish(fs_batch_enc *e);
 

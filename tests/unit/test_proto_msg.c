@@ -2430,10 +2430,12 @@ static void test_malformed_exact_codes(void **state) {
 #define U_OVER "9223372036854775808" /* 2^63 */
 #define MS_MAX "140737488355327"     /* 2^47-1: every ms */
 #define MS_OVER "140737488355328"
-#define ROW_HEAD "E6:3 s:kind s:customer s:fields A1 s:name s:rows A1 A8 s:" ID1 " s:A01 s:A01 F "
-#define CONFLICT_ITEM                                                                      \
+#define ROW_HEAD                                                                         \
+  "E6:3 s:kind s:customer s:fields A1 s:name s:rows A1 A8 s:" ID1 " s:A01 s:A01 F "
+#define CONFLICT_ITEM                                                                    \
   "E14:1 s:items A1 M9 s:kind s:customer s:id s:" ID1 " s:field s:name s:loser n "
-#define WELCOME_HEAD "E2:10 s:ok T s:code i0 s:text s: s:staff s: s:role s: s:name s: s:wipe F "
+#define WELCOME_HEAD                                                                     \
+  "E2:10 s:ok T s:code i0 s:text s: s:staff s: s:role s: s:name s: s:wipe F "
 
 typedef struct range_case {
   const char *what;
@@ -2442,14 +2444,18 @@ typedef struct range_case {
 } range_case;
 
 static const range_case range_cases[] = {
-    {"hello time", "E1:6 s:sw s:x s:time u%s s:cursor u1 s:outbox u1 s:oldest u1 s:want A0",
-     MS_MAX, MS_OVER},
-    {"hello cursor", "E1:6 s:sw s:x s:time u1 s:cursor u%s s:outbox u1 s:oldest u1 s:want A0",
-     U_MAX, U_OVER},
-    {"hello outbox", "E1:6 s:sw s:x s:time u1 s:cursor u1 s:outbox u%s s:oldest u1 s:want A0",
-     U_MAX, U_OVER},
-    {"hello oldest", "E1:6 s:sw s:x s:time u1 s:cursor u1 s:outbox u1 s:oldest u%s s:want A0",
-     MS_MAX, MS_OVER},
+    {"hello time",
+     "E1:6 s:sw s:x s:time u%s s:cursor u1 s:outbox u1 s:oldest u1 s:want A0", MS_MAX,
+     MS_OVER},
+    {"hello cursor",
+     "E1:6 s:sw s:x s:time u1 s:cursor u%s s:outbox u1 s:oldest u1 s:want A0", U_MAX,
+     U_OVER},
+    {"hello outbox",
+     "E1:6 s:sw s:x s:time u1 s:cursor u1 s:outbox u%s s:oldest u1 s:want A0", U_MAX,
+     U_OVER},
+    {"hello oldest",
+     "E1:6 s:sw s:x s:time u1 s:cursor u1 s:outbox u1 s:oldest u%s s:want A0", MS_MAX,
+     MS_OVER},
     {"welcome time", WELCOME_HEAD "s:time u%s s:device u1 s:slot u1", MS_MAX, MS_OVER},
     {"welcome device", WELCOME_HEAD "s:time u1 s:device u%s s:slot u1", U_MAX, U_OVER},
     {"welcome slot", WELCOME_HEAD "s:time u1 s:device u1 s:slot u%s", "64", "65"},
@@ -2480,14 +2486,14 @@ static const range_case range_cases[] = {
     {"checkpoint cursor", "E7:2 s:cursor u%s s:more F", U_MAX, U_OVER},
     {"notify seq", "E8:1 s:seq u%s", U_MAX, U_OVER},
     {"conflict loser_hlc",
-     CONFLICT_ITEM "s:loser_hlc u%s s:winner n s:winner_hlc u1 s:author s: s:at u1", U_MAX,
-     U_OVER},
+     CONFLICT_ITEM "s:loser_hlc u%s s:winner n s:winner_hlc u1 s:author s: s:at u1",
+     U_MAX, U_OVER},
     {"conflict winner_hlc",
-     CONFLICT_ITEM "s:loser_hlc u1 s:winner n s:winner_hlc u%s s:author s: s:at u1", U_MAX,
-     U_OVER},
+     CONFLICT_ITEM "s:loser_hlc u1 s:winner n s:winner_hlc u%s s:author s: s:at u1",
+     U_MAX, U_OVER},
     {"conflict at",
-     CONFLICT_ITEM "s:loser_hlc u1 s:winner n s:winner_hlc u1 s:author s: s:at u%s", MS_MAX,
-     MS_OVER},
+     CONFLICT_ITEM "s:loser_hlc u1 s:winner n s:winner_hlc u1 s:author s: s:at u%s",
+     MS_MAX, MS_OVER},
     {"notice at", "E15:3 s:kind s:handover s:at u%s s:body s:b", MS_MAX, MS_OVER},
     {"ping n", "E16:1 s:n u%s", U_MAX, U_OVER},
     {"pong n", "E17:1 s:n u%s", U_MAX, U_OVER},
@@ -2570,7 +2576,8 @@ static void test_integer_ranges_encode(void **state) {
   make_row(&row, ID1, "Acme");
   batch_cols(cols);
   row.clk[cols[0]] = FS_MSG_UINT_MAX + 1;
-  assert_int_equal(fs__batch_begin(&be, &b, FS_KIND_CUSTOMER, cols, 3, FS_MSG_MAX_BYTES), 0);
+  assert_int_equal(fs__batch_begin(&be, &b, FS_KIND_CUSTOMER, cols, 3, FS_MSG_MAX_BYTES),
+                   0);
   assert_int_equal(fs__batch_add_row(&be, &row), FS_EINVAL);
   row.clk[cols[0]] = FS_MSG_UINT_MAX;
   assert_int_equal(fs__batch_add_row(&be, &row), 0);
