@@ -134,3 +134,19 @@ void fs__print_text(FILE *f, const char *s, int indent) {
     n -= k;
   }
 }
+
+size_t fs__shown_line(char *s) {
+  size_t n = strlen(s), i = 0, j = 0;
+
+  while (i < n) {
+    const char *shown;
+    size_t len, k;
+    int cols;
+    k = fs__shown_next((const unsigned char *)s + i, n - i, 0, &shown, &len, &cols);
+    memmove(s + j, shown, len); /* len <= k and j <= i: never overtakes the input */
+    i += k;
+    j += len;
+  }
+  s[j] = '\0';
+  return j;
+}

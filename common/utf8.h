@@ -52,4 +52,9 @@ size_t fs__shown_next(const unsigned char *s, size_t n, int keep_newline,
  * too.  NULL prints nothing. */
 void fs__print_text(FILE *f, const char *s, int indent);
 
+/* Rewrites the NUL-terminated s in place as one line of human output
+ * (fs__shown_next without newlines: never longer); returns its new length.
+ * For writers that must emit a line in one call (the log). */
+size_t fs__shown_line(char *s);
+
 #endif

@@ -129,12 +129,22 @@ static void test_print_text(void **state) {
   printed_is(NULL, 0, "");
 }
 
+/* One log line: the same rule, in place, newlines too. */
+static void test_shown_line(void **state) {
+  char line[] = "device 3 (A01): name \x1b[2J\n\xc2\x9b\x9b 李";
+  (void)state;
+
+  assert_int_equal(fs__shown_line(line), strlen("device 3 (A01): name  [2J  ? 李"));
+  assert_string_equal(line, "device 3 (A01): name  [2J  ? 李");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decode),
       cmocka_unit_test(test_widths),
       cmocka_unit_test(test_pad),
       cmocka_unit_test(test_print_text),
+      cmocka_unit_test(test_shown_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
