@@ -140,10 +140,8 @@ static void test_shown_line(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_decode),
-      cmocka_unit_test(test_widths),
-      cmocka_unit_test(test_pad),
-      cmocka_unit_test(test_print_text),
+      cmocka_unit_test(test_decode),     cmocka_unit_test(test_widths),
+      cmocka_unit_test(test_pad),        cmocka_unit_test(test_print_text),
       cmocka_unit_test(test_shown_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
