@@ -22,7 +22,8 @@
  *   FS_EVERSION     envelope version is not FS_MSG_VERSION (answer with
  *                   ERROR{code FS_EVERSION, versions [1]} and close)
  *   FS_EPROTO       malformed: unknown type, wrong msgpack type, missing or
- *                   duplicate key, bad id/UTF-8, trailing bytes, ...
+ *                   duplicate key, bad id/UTF-8, an integer out of its
+ *                   range (FS_MSG_UINT_MAX below), trailing bytes, ...
  *   FS_ETRUNC       input ends inside a value (or a count promises more
  *                   elements than bytes are left)
  *   FS_EOVERFLOW    a count or length is over one of the limits below
