@@ -54,10 +54,9 @@ typedef enum fs_ftype {
 #define FS_F_REQUIRED 0x01  /* must be present and non-empty on create */
 #define FS_F_IMMUTABLE 0x02 /* may be set on create only */
 #define FS_F_SEARCH 0x04    /* part of customer search */
-#define FS_F_MULTILINE 0x08 /* TEXT that may hold line breaks and tabs (notes,
-                               points, reasons); every other text is single-
-                               line: no control character at all
-                               (common/validate.h) */
+/* TEXT that may hold line breaks and tabs (notes, points, reasons); every
+ * other text is single-line: no control character at all (validate.h). */
+#define FS_F_MULTILINE 0x08
 
 typedef struct fs_field {
   const char *name;         /* column and wire name, snake_case ASCII */

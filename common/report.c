@@ -273,7 +273,8 @@ static int render_csv(rpt *r, fs__strbuf *out) {
       for (int j = 0; j < s->ncols && rc == 0; j++) {
         rc = fs__strbuf_append(out, ",", 1);
         if (rc == 0)
-          rc = fs__strbuf_csv_cell(out, cell_str(&s->cols[j], &s->cells[i * (size_t)s->ncols + j], buf));
+          rc = fs__strbuf_csv_cell(
+              out, cell_str(&s->cols[j], &s->cells[i * (size_t)s->ncols + j], buf));
       }
       if (rc == 0)
         rc = fs__strbuf_append(out, "\n", 1);

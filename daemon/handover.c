@@ -175,8 +175,8 @@ static int move_customer(fs_central *c, const char *cid, const char *from, const
   if (sqlite3_step(st) == SQLITE_ROW) {
     const char *grade = (const char *)sqlite3_column_text(st, 2);
     if (grade && strcmp(grade, "lost") == 0) {
-      if ((*nlost)++ < MAX_LOST_LISTED)
-      { /* stored text, shown through the sanitiser (common/utf8.h) */
+      /* Stored text, shown through the sanitiser (common/utf8.h). */
+      if ((*nlost)++ < MAX_LOST_LISTED) {
         fs__strbuf_append(lost, "    ", 4);
         fs__strbuf_pad(lost, (const char *)sqlite3_column_text(st, 0), -1);
         fs__strbuf_append(lost, "  ", 2);

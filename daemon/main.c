@@ -391,7 +391,8 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
    * argument is single-line text without control characters. */
   for (uint32_t i = 0; i < nargs; i++) {
     char err[300];
-    if (args[i].type == FS_ARG_STR && fs__validate_line(args[i].key, args[i].s, err, sizeof(err))) {
+    if (args[i].type == FS_ARG_STR &&
+        fs__validate_line(args[i].key, args[i].s, err, sizeof(err))) {
       fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
       return EXIT_ERR;
     }
