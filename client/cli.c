@@ -217,7 +217,7 @@ int cli_list_end(cli_list *l, int rc, int *summary) {
     if (fs__json_finish(&l->j) && rc == 0)
       rc = FS_EIO;
   } else if (rc == 0 && l->c->csv) {
-    fs__table_print_csv(l->t, stdout);
+    rc = fs__table_print_csv(l->t, stdout);
   } else if (rc == 0) {
     fs__table_print(l->t, stdout);
     if (summary)

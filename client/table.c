@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fs_errno.h"
+#include "strbuf.h"
 #include "utf8.h"
 
 struct fs_table {
@@ -15,33 +16,28 @@ struct fs_table {
   size_t width[FS_TABLE_MAX_COLS];
 };
 
-/* Copy of s fit for one cell: whitespace controls become spaces, cut to
- * FS_TABLE_CELL_MAX columns. */
+/* Copy of s fit for one cell: shown as utf8.h says (a newline or tab as a
+ * space), cut to FS_TABLE_CELL_MAX columns. */
 static char *cell_copy(const char *s) {
   const unsigned char *p = (const unsigned char *)(s ? s : "");
   size_t len = strlen((const char *)p), w = 0, j = 0;
   int cut = fs__display_width((const char *)p) > FS_TABLE_CELL_MAX;
   char *out = malloc(len + 4);
-  uint32_t cp;
 
   if (out == NULL)
     return NULL;
   while (len > 0) {
-    size_t n = fs__utf8_next(p, len, &cp);
-    int ctl = fs__cp_is_control(cp), bad = cp == 0xfffd && n == 1;
-    int cw = ctl || bad ? 1 : fs__cp_width(cp);
+    const char *shown;
+    size_t sl, n;
+    int cw;
+    n = fs__shown_next(p, len, 0, &shown, &sl, &cw);
     if (cut && w + (size_t)cw > FS_TABLE_CELL_MAX - 3) {
       memcpy(out + j, "...", 3);
       j += 3;
       break;
     }
-    /* utf8.h: never a control character (nor a stray byte) on a terminal. */
-    if (ctl || bad) {
-      out[j++] = ctl ? ' ' : '?';
-    } else {
-      memcpy(out + j, p, n);
-      j += n;
-    }
+    memcpy(out + j, shown, sl); /* sl <= n: never longer than the input */
+    j += sl;
     w += (size_t)cw;
     p += n;
     len -= n;
@@ -62,7 +58,8 @@ static size_t cell_width(const char *s) {
   return w;
 }
 
-int fs__table_new(int ncols, const char *const *headers, size_t max_rows, fs_table **out) {
+int fs__table_new(int ncols, const char *const *headers, size_t max_rows,
+                  fs_table **out) {
   fs_table *t;
 
   if (out == NULL || ncols < 1 || ncols > FS_TABLE_MAX_COLS || headers == NULL)
@@ -102,7 +99,8 @@ int fs__table_add(fs_table *t, const char *const *cells) {
     char **nc = realloc(t->cells, ncap * (size_t)t->ncols * sizeof(char *));
     if (nc == NULL)
       return FS_ENOMEM;
-    memset(nc + t->cap * (size_t)t->ncols, 0, (ncap - t->cap) * (size_t)t->ncols * sizeof(char *));
+    memset(nc + t->cap * (size_t)t->ncols, 0,
+           (ncap - t->cap) * (size_t)t->ncols * sizeof(char *));
     t->cells = nc;
     t->cap = ncap;
   }
@@ -124,7 +122,9 @@ int fs__table_add(fs_table *t, const char *const *cells) {
   return 0;
 }
 
-size_t fs__table_rows(const fs_table *t) { return t ? t->nrows : 0; }
+size_t fs__table_rows(const fs_table *t) {
+  return t ? t->nrows : 0;
+}
 
 void fs__print_padded(FILE *f, const char *s, size_t width) {
   size_t w = fs__display_width(s);
@@ -132,26 +132,6 @@ void fs__print_padded(FILE *f, const char *s, size_t width) {
   fputs(s, f);
   for (; w < width; w++)
     fputc(' ', f);
-}
-
-void fs__print_text(FILE *f, const char *s, int indent) {
-  const unsigned char *p = (const unsigned char *)(s ? s : "");
-  size_t len = strlen((const char *)p);
-  uint32_t cp;
-
-  while (len > 0) {
-    size_t n = fs__utf8_next(p, len, &cp);
-    if (cp == '\n' && indent >= 0)
-      fprintf(f, "\n%*s", indent, "");
-    else if (fs__cp_is_control(cp))
-      fputc(' ', f);
-    else if (cp == 0xfffd && n == 1)
-      fputc('?', f);
-    else
-      fwrite(p, 1, n, f);
-    p += n;
-    len -= n;
-  }
 }
 
 void fs__table_print(const fs_table *t, FILE *f) {
@@ -174,36 +154,27 @@ void fs__table_print(const fs_table *t, FILE *f) {
   }
 }
 
-void fs__csv_field(FILE *f, const char *s) {
-  if (s == NULL)
-    s = "";
-  if (strpbrk(s, "\",\r\n") == NULL) {
-    fputs(s, f);
-    return;
-  }
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"')
-      fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
+int fs__csv_row(FILE *f, int n, const char *const *cells) {
+  fs__strbuf b;
+  int rc;
+
+  /* Cells are bounded by the caller (record text, FS_TABLE_MAX_COLS). */
+  fs__strbuf_init(&b, (size_t)64 << 20);
+  rc = fs__strbuf_csv_row(&b, n, cells, "\r\n");
+  if (rc == 0 && fwrite(b.s, 1, b.len, f) != b.len)
+    rc = FS_EIO;
+  fs__strbuf_release(&b);
+  return rc;
 }
 
-void fs__csv_row(FILE *f, int n, const char *const *cells) {
-  for (int c = 0; c < n; c++) {
-    if (c)
-      fputc(',', f);
-    fs__csv_field(f, cells[c]);
-  }
-  fputs("\r\n", f);
-}
+int fs__table_print_csv(const fs_table *t, FILE *f) {
+  int rc = 0;
 
-void fs__table_print_csv(const fs_table *t, FILE *f) {
   if (t == NULL)
-    return;
-  for (size_t r = 0; r <= t->nrows; r++)
-    fs__csv_row(f, t->ncols, (const char *const *)(t->cells + r * (size_t)t->ncols));
+    return FS_EINVAL;
+  for (size_t r = 0; rc == 0 && r <= t->nrows; r++)
+    rc = fs__csv_row(f, t->ncols, (const char *const *)(t->cells + r * (size_t)t->ncols));
+  return rc;
 }
 
 void fs__table_free(fs_table *t) {

@@ -19,7 +19,6 @@
 
 typedef struct fs_table fs_table;
 
-
 /* ncols 1..FS_TABLE_MAX_COLS headers (copied).  FS_EINVAL, FS_ENOMEM. */
 int fs__table_new(int ncols, const char *const *headers, size_t max_rows, fs_table **out);
 /* Adds a row of ncols cells (NULL prints as ""; copied).  FS_EOVERFLOW
@@ -31,18 +30,15 @@ size_t fs__table_rows(const fs_table *t);
 void fs__table_print(const fs_table *t, FILE *f);
 void fs__table_free(fs_table *t); /* takes NULL */
 
-/* Prints text for a terminal (common/utf8.h): control characters as
- * spaces, stray bytes as '?'; with indent >= 0 a newline is kept and the
- * next line indented by that many spaces (multi-line notes in a card). */
-void fs__print_text(FILE *f, const char *s, int indent);
+/* fs__print_text (terminal text, multi-line notes) is in common/utf8.h. */
 
-/* CSV (RFC 4180): fields holding a comma, double quote, CR or LF are put in
- * double quotes with inner quotes doubled; records end in CRLF.  Cells are
- * written whole (no cut, newlines kept), UTF-8 as is. */
-void fs__csv_field(FILE *f, const char *s); /* NULL as "" */
-void fs__csv_row(FILE *f, int n, const char *const *cells);
+/* CSV (RFC 4180) through common/strbuf.h's writer (fs__strbuf_csv_cell:
+ * quoting, and a leading ' before a cell that a spreadsheet would run as a
+ * formula); records end in CRLF.  Cells are written whole (no cut,
+ * newlines kept), UTF-8 as is.  0, FS_ENOMEM, FS_EIO. */
+int fs__csv_row(FILE *f, int n, const char *const *cells);
 /* The header row and every row of t as CSV. */
-void fs__table_print_csv(const fs_table *t, FILE *f);
+int fs__table_print_csv(const fs_table *t, FILE *f);
 /* Prints s padded with spaces to `width` display columns. */
 void fs__print_padded(FILE *f, const char *s, size_t width);
 

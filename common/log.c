@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 static int level = -1;
 static const char *tag = "fieldsync";
 
@@ -49,6 +51,9 @@ void fs__log(fs_log_level lvl, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
   va_end(ap);
+  /* Names and messages may come from devices: the log is human output
+   * too, through the one sanitiser (utf8.h), one line per call. */
+  fs__shown_line(line);
   /* One fputs per line so concurrent writers do not interleave mid-line. */
   fprintf(stderr, "%s\n", line);
 }

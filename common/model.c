@@ -9,8 +9,8 @@
 const char *const fs__grades[] = {"O", "A", "B", "C", "delivered", "lost", NULL};
 const char *const fs__stages[] = {"contact",  "explanation", "demonstration",
                                   "proposal", "contract",    NULL};
-const char *const fs__visit_methods[] = {"in_person", "phone",    "letter", "email",
-                                         "showroom",  "event",    NULL};
+const char *const fs__visit_methods[] = {"in_person", "phone", "letter", "email",
+                                         "showroom",  "event", NULL};
 const char *const fs__attitudes[] = {"enthusiastic", "normal", "cold", NULL};
 const char *const fs__buying_roles[] = {"technical",      "business", "finance",
                                         "decision_maker", "user",     NULL};
@@ -22,14 +22,25 @@ const char *const fs__roles[] = {"rep", "manager", "admin", NULL};
 static const char *const sources[] = {"walk_in", "phone", "referral", "event",
                                       "field",   "other", NULL};
 
-#define T(n, max, fl, lab) {n, FS_FT_TEXT, fl, NULL, 0, max, 0, lab}
-#define I(n, lo, hi, fl, lab) {n, FS_FT_INT, fl, NULL, lo, hi, 0, lab}
-#define B(n, fl, lab) {n, FS_FT_BOOL, fl, NULL, 0, 1, 0, lab}
-#define D(n, fl, lab) {n, FS_FT_DATE, fl, NULL, 0, 0, 0, lab}
-#define DT(n, fl, lab) {n, FS_FT_DATETIME, fl, NULL, 0, 0, 0, lab}
-#define E(n, vals, fl, lab) {n, FS_FT_ENUM, fl, vals, 0, 0, 0, lab}
-#define R(n, k, fl, lab) {n, FS_FT_REF, fl, NULL, 0, 0, k, lab}
-#define S(n, fl, lab) {n, FS_FT_STAFF, fl, NULL, 0, 0, 0, lab}
+#define T(n, max, fl, lab)                                                               \
+  { n, FS_FT_TEXT, fl, NULL, 0, max, 0, lab }
+/* Long texts are the multi-line ones (notes, points, reasons). */
+#define TL(n, fl, lab)                                                                   \
+  { n, FS_FT_TEXT, (fl) | FS_F_MULTILINE, NULL, 0, LONG, 0, lab }
+#define I(n, lo, hi, fl, lab)                                                            \
+  { n, FS_FT_INT, fl, NULL, lo, hi, 0, lab }
+#define B(n, fl, lab)                                                                    \
+  { n, FS_FT_BOOL, fl, NULL, 0, 1, 0, lab }
+#define D(n, fl, lab)                                                                    \
+  { n, FS_FT_DATE, fl, NULL, 0, 0, 0, lab }
+#define DT(n, fl, lab)                                                                   \
+  { n, FS_FT_DATETIME, fl, NULL, 0, 0, 0, lab }
+#define E(n, vals, fl, lab)                                                              \
+  { n, FS_FT_ENUM, fl, vals, 0, 0, 0, lab }
+#define R(n, k, fl, lab)                                                                 \
+  { n, FS_FT_REF, fl, NULL, 0, 0, k, lab }
+#define S(n, fl, lab)                                                                    \
+  { n, FS_FT_STAFF, fl, NULL, 0, 0, 0, lab }
 
 #define SHORT 200
 #define LONG 4000
@@ -47,8 +58,8 @@ static const fs_field customer_fields[] = {
     T("phone", 40, FS_F_SEARCH | FS_F_PERSONAL, "phone / 电话"),
     T("principal", SHORT, FS_F_PERSONAL,
       "owner, manager or legal representative / 负责人"),
-    T("principal_traits", LONG, FS_F_PERSONAL,
-      "character, interests, family, education, age / 个人特征"),
+    TL("principal_traits", FS_F_PERSONAL,
+       "character, interests, family, education, age / 个人特征"),
     D("founded", 0, "founding date / 成立日期"),
     D("trading_since", 0, "trading with us since / 开始交易日期"),
     T("org_form", SHORT, 0, "organisation form / 组织形式"),
@@ -58,23 +69,23 @@ static const fs_field customer_fields[] = {
     T("service_area", SHORT, 0, "service area / 服务区域"),
     T("sales_capacity", SHORT, 0, "sales capacity / 销售能力"),
     T("growth_potential", SHORT, 0, "growth potential / 发展潜力"),
-    T("philosophy", LONG, 0, "business philosophy and direction / 经营观念与方向"),
+    TL("philosophy", 0, "business philosophy and direction / 经营观念与方向"),
     T("size", SHORT, 0, "size / 规模"),
-    T("features", LONG, 0, "business features / 经营特点"),
+    TL("features", 0, "business features / 经营特点"),
     /* 3. business status 业务状况 */
-    T("sales_performance", LONG, 0, "sales performance / 销售实绩"),
-    T("staff_quality", LONG, 0, "quality of managers and staff / 管理者与员工素质"),
-    T("competitor_relations", LONG, 0, "relations with competitors / 与竞争者关系"),
-    T("attitude_to_us", LONG, 0, "relationship and cooperation / 与本公司关系"),
+    TL("sales_performance", 0, "sales performance / 销售实绩"),
+    TL("staff_quality", 0, "quality of managers and staff / 管理者与员工素质"),
+    TL("competitor_relations", 0, "relations with competitors / 与竞争者关系"),
+    TL("attitude_to_us", 0, "relationship and cooperation / 与本公司关系"),
     /* 4. transaction status 交易现状 */
-    T("current_activity", LONG, 0, "current activity / 目前状况"),
-    T("problems", LONG, 0, "problems / 存在问题"),
-    T("strengths", LONG, 0, "strengths / 优势"),
-    T("countermeasures", LONG, 0, "next countermeasures / 未来对策"),
-    T("reputation", LONG, 0, "reputation / 信誉"),
+    TL("current_activity", 0, "current activity / 目前状况"),
+    TL("problems", 0, "problems / 存在问题"),
+    TL("strengths", 0, "strengths / 优势"),
+    TL("countermeasures", 0, "next countermeasures / 未来对策"),
+    TL("reputation", 0, "reputation / 信誉"),
     T("credit_standing", SHORT, 0, "credit standing / 信用状况"),
-    T("trading_terms", LONG, 0, "trading terms / 交易条件"),
-    T("credit_incidents", LONG, 0, "credit incidents / 信用问题"),
+    TL("trading_terms", 0, "trading terms / 交易条件"),
+    TL("credit_incidents", 0, "credit incidents / 信用问题"),
     /* grade and key-customer fields */
     E("grade", fs__grades, FS_F_REQUIRED, "grade / 确度等级"),
     D("grade_date", 0, "date of the last grade change"),
@@ -112,7 +123,7 @@ static const fs_field contact_fields[] = {
     E("stance", fs__stances, 0, "attitude towards us / 态度"),
     T("phone", 40, FS_F_PERSONAL, "phone / 电话"),
     T("email", SHORT, FS_F_PERSONAL, "e-mail"),
-    T("notes", LONG, FS_F_PERSONAL, "notes / 备注"),
+    TL("notes", FS_F_PERSONAL, "notes / 备注"),
 };
 
 /* Visit record (访问记录): append-only once logged. */
@@ -124,12 +135,11 @@ static const fs_field visit_fields[] = {
     T("person_met", SHORT, FS_F_IMMUTABLE | FS_F_PERSONAL, "person met / 面谈人"),
     I("duration_min", 0, 24 * 60, FS_F_IMMUTABLE, "duration, minutes / 时长"),
     E("method", fs__visit_methods, FS_F_REQUIRED | FS_F_IMMUTABLE, "method / 方式"),
-    T("points", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL, "main points discussed / 洽谈要点"),
-    T("customer_view", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL,
-      "the customer's view / 客户意见"),
+    TL("points", FS_F_IMMUTABLE | FS_F_PERSONAL, "main points discussed / 洽谈要点"),
+    TL("customer_view", FS_F_IMMUTABLE | FS_F_PERSONAL, "the customer's view / 客户意见"),
     E("stage", fs__stages, FS_F_IMMUTABLE, "stage reached / 业务进度"),
     E("attitude", fs__attitudes, FS_F_IMMUTABLE, "customer attitude / 客户态度"),
-    T("next_step", LONG, FS_F_IMMUTABLE | FS_F_PERSONAL, "next step / 下一步"),
+    TL("next_step", FS_F_IMMUTABLE | FS_F_PERSONAL, "next step / 下一步"),
     D("next_contact", FS_F_IMMUTABLE, "next contact date / 下次联系日期"),
     B("key_account", FS_F_IMMUTABLE, "key-account visit (follow up within a week)"),
 };
@@ -140,18 +150,18 @@ static const fs_field opportunity_fields[] = {
       "customer"),
     T("title", SHORT, FS_F_REQUIRED, "title"),
     E("q_real", fs__answers, 0, "1. is it real? need, budget, time frame"),
-    T("q_real_note", LONG, FS_F_PERSONAL, "evidence for 1"),
+    TL("q_real_note", FS_F_PERSONAL, "evidence for 1"),
     E("q_compete", fs__answers, 0, "2. can we compete?"),
-    T("q_compete_note", LONG, FS_F_PERSONAL, "evidence for 2"),
+    TL("q_compete_note", FS_F_PERSONAL, "evidence for 2"),
     E("q_win", fs__answers, 0, "3. can we win?"),
-    T("q_win_note", LONG, FS_F_PERSONAL, "evidence for 3"),
+    TL("q_win_note", FS_F_PERSONAL, "evidence for 3"),
     E("q_worth", fs__answers, 0, "4. is it worth winning?"),
-    T("q_worth_note", LONG, FS_F_PERSONAL, "evidence for 4"),
+    TL("q_worth_note", FS_F_PERSONAL, "evidence for 4"),
     I("amount", 0, MONEY_MAX, 0, "amount, minor units / 金额"),
     E("stage", fs__stages, 0, "stage / 业务进度"),
-    T("competitors", LONG, 0, "competitors / 竞争对手"),
+    TL("competitors", 0, "competitors / 竞争对手"),
     E("status", fs__opp_status, 0, "open, won or lost"),
-    T("lost_reason", LONG, FS_F_PERSONAL, "reason lost / 战败原因"),
+    TL("lost_reason", FS_F_PERSONAL, "reason lost / 战败原因"),
     D("closed", 0, "date won or lost"),
     D("follow_up", 0, "scheduled follow-up date"),
 };
@@ -171,7 +181,7 @@ static const fs_field showroom_fields[] = {
     E("grade", fs__grades, 0, "grade / 确度等级"),
     S("rep_on_duty", FS_F_REQUIRED, "rep on duty / 接待人"),
     B("ordered", 0, "converted to an order / 成交"),
-    T("notes", LONG, FS_F_PERSONAL, "notes / 备注"),
+    TL("notes", FS_F_PERSONAL, "notes / 备注"),
 };
 
 /* Lost-sale review: the rep records the loss, the manager confirms it. */
@@ -179,33 +189,33 @@ static const fs_field lost_review_fields[] = {
     R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
       "customer"),
     D("lost_date", FS_F_REQUIRED, "date lost / 战败日期"),
-    T("reason", LONG, FS_F_REQUIRED | FS_F_PERSONAL, "reason / 战败原因"),
+    TL("reason", FS_F_REQUIRED | FS_F_PERSONAL, "reason / 战败原因"),
     T("competitor", SHORT, 0, "competitor who won / 竞争对手"),
     B("confirmed", 0, "confirmed by the manager / 主管确认"),
     S("reviewed_by", 0, "manager who reviewed"),
     D("reviewed_on", 0, "date reviewed"),
-    T("review_note", LONG, FS_F_PERSONAL, "manager's note"),
+    TL("review_note", FS_F_PERSONAL, "manager's note"),
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const fs_kind_def kinds[FS_KIND__COUNT] = {
-    {FS_KIND_CUSTOMER, "customer", "customers", 0, customer_fields,
-     N(customer_fields), -1},
-    {FS_KIND_GRADE_CHANGE, "grade_change", "grade_changes",
-     FS_K_APPEND_ONLY | FS_K_CHILD, grade_change_fields, N(grade_change_fields), 0},
+    {FS_KIND_CUSTOMER, "customer", "customers", 0, customer_fields, N(customer_fields),
+     -1},
+    {FS_KIND_GRADE_CHANGE, "grade_change", "grade_changes", FS_K_APPEND_ONLY | FS_K_CHILD,
+     grade_change_fields, N(grade_change_fields), 0},
     {FS_KIND_CONTACT, "contact", "contacts", FS_K_CHILD, contact_fields,
      N(contact_fields), 0},
     {FS_KIND_VISIT, "visit", "visits", FS_K_APPEND_ONLY | FS_K_CHILD, visit_fields,
      N(visit_fields), 0},
-    {FS_KIND_OPPORTUNITY, "opportunity", "opportunities", FS_K_CHILD,
-     opportunity_fields, N(opportunity_fields), 0},
+    {FS_KIND_OPPORTUNITY, "opportunity", "opportunities", FS_K_CHILD, opportunity_fields,
+     N(opportunity_fields), 0},
     /* Showroom entries are owned by the rep on duty; a card link is optional,
      * so it is not a child for visibility. */
-    {FS_KIND_SHOWROOM, "showroom", "showroom_log", 0, showroom_fields,
-     N(showroom_fields), -1},
-    {FS_KIND_LOST_REVIEW, "lost_review", "lost_reviews", FS_K_CHILD,
-     lost_review_fields, N(lost_review_fields), 0},
+    {FS_KIND_SHOWROOM, "showroom", "showroom_log", 0, showroom_fields, N(showroom_fields),
+     -1},
+    {FS_KIND_LOST_REVIEW, "lost_review", "lost_reviews", FS_K_CHILD, lost_review_fields,
+     N(lost_review_fields), 0},
 };
 
 const fs_kind_def *fs__kind_def(fs_kind k) {

@@ -54,16 +54,17 @@ typedef enum fs_ftype {
 #define FS_F_REQUIRED 0x01  /* must be present and non-empty on create */
 #define FS_F_IMMUTABLE 0x02 /* may be set on create only */
 #define FS_F_SEARCH 0x04    /* part of customer search */
-#define FS_F_KEY                                                                         \
-  0x08 /* names the record (archive number) or its parent                                \
-          (customer_id of a child), not its content: kept                                \
-          on a tombstone, where every other field is                                     \
-          cleared (store.c) */
-#define FS_F_PERSONAL                                                                    \
-  0x10 /* personal data of a natural person (the customer,                               \
-          its principal, a contact, a visitor): printed by                               \
-          `fieldsyncd person export`, cleared by `person                                 \
-          erase` (daemon/privacy.c, docs/RETENTION.md) */
+/* TEXT that may hold line breaks and tabs (notes, points, reasons); every
+ * other text is single-line: no control character at all (validate.h). */
+#define FS_F_MULTILINE 0x08
+/* Names the record (archive number) or its parent (customer_id of a
+ * child), not its content: kept on a tombstone, where every other field is
+ * cleared (store.c). */
+#define FS_F_KEY 0x10
+/* Personal data of a natural person (the customer, its principal, a
+ * contact, a visitor): printed by `fieldsyncd person export`, cleared by
+ * `person erase` (daemon/privacy.c, docs/RETENTION.md). */
+#define FS_F_PERSONAL 0x20
 
 typedef struct fs_field {
   const char *name;         /* column and wire name, snake_case ASCII */

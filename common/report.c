@@ -251,18 +251,6 @@ static int render_table(rpt *r, fs__strbuf *out) {
   return rc;
 }
 
-static int csv_field(fs__strbuf *out, const char *t) {
-  int rc;
-  if (strpbrk(t, ",\"\r\n") == NULL)
-    return fs__strbuf_append(out, t, strlen(t));
-  rc = fs__strbuf_append(out, "\"", 1);
-  for (const char *p = t; rc == 0 && *p; p++)
-    rc = *p == '"' ? fs__strbuf_append(out, "\"\"", 2) : fs__strbuf_append(out, p, 1);
-  if (rc == 0)
-    rc = fs__strbuf_append(out, "\"", 1);
-  return rc;
-}
-
 static int render_csv(rpt *r, fs__strbuf *out) {
   char buf[64];
   int rc = 0;
@@ -276,16 +264,17 @@ static int render_csv(rpt *r, fs__strbuf *out) {
     for (int j = 0; j < s->ncols && rc == 0; j++) {
       rc = fs__strbuf_append(out, ",", 1);
       if (rc == 0)
-        rc = csv_field(out, s->cols[j].name);
+        rc = fs__strbuf_csv_cell(out, s->cols[j].name);
     }
     if (rc == 0)
       rc = fs__strbuf_append(out, "\n", 1);
     for (size_t i = 0; i < s->nrows && rc == 0; i++) {
-      rc = csv_field(out, s->name);
+      rc = fs__strbuf_csv_cell(out, s->name);
       for (int j = 0; j < s->ncols && rc == 0; j++) {
         rc = fs__strbuf_append(out, ",", 1);
         if (rc == 0)
-          rc = csv_field(out, cell_str(&s->cols[j], &s->cells[i * (size_t)s->ncols + j], buf));
+          rc = fs__strbuf_csv_cell(
+              out, cell_str(&s->cols[j], &s->cells[i * (size_t)s->ncols + j], buf));
       }
       if (rc == 0)
         rc = fs__strbuf_append(out, "\n", 1);

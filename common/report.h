@@ -12,7 +12,8 @@
  *   FS_REPORT_CSV    per section: a header row whose first column is
  *                    "section", then its rows with the section name first;
  *                    sections are separated by one empty line.  RFC 4180
- *                    quoting.
+ *                    quoting and formula neutralising by the one CSV
+ *                    writer, fs__strbuf_csv_cell (common/strbuf.h).
  *   FS_REPORT_JSON   one object: {"report":NAME,"from":D,"to":D,
  *                    "owners":[...], SECTION:[{COLUMN:VALUE,...},...],...}
  *                    Counts are JSON integers, shares and scores numbers

@@ -2,7 +2,6 @@
 #include "strbuf.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,17 +138,13 @@ int fs__strbuf_pad(fs__strbuf *b, const char *s, int width) {
 
   /* Whole characters while they fit, each shown as utf8.h says. */
   while (used < n && rc == 0) {
-    uint32_t cp;
-    size_t k = fs__utf8_next(p + used, n - used, &cp);
-    int ctl = fs__cp_is_control(cp), cw = ctl ? 1 : fs__cp_width(cp);
+    const char *shown;
+    size_t len, k;
+    int cw;
+    k = fs__shown_next(p + used, n - used, 0, &shown, &len, &cw);
     if (width >= 0 && w + cw > width)
       break;
-    if (ctl)
-      rc = fs__strbuf_append(b, " ", 1);
-    else if (cp == 0xfffd && k == 1)
-      rc = fs__strbuf_append(b, "?", 1);
-    else
-      rc = fs__strbuf_append(b, (const char *)p + used, k);
+    rc = fs__strbuf_append(b, shown, len);
     w += cw;
     used += k;
   }
@@ -158,6 +153,58 @@ int fs__strbuf_pad(fs__strbuf *b, const char *s, int width) {
     w++;
   }
   return rc;
+}
+
+/* 1 if s is a plain decimal number a program wrote: -?[0-9]+(.[0-9]+)? */
+static int csv_number(const char *s) {
+  size_t i = s[0] == '-', d = 0;
+
+  while (s[i] >= '0' && s[i] <= '9')
+    i++, d++;
+  if (d == 0)
+    return 0;
+  if (s[i] == '.') {
+    d = 0;
+    for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+      d++;
+    if (d == 0)
+      return 0;
+  }
+  return s[i] == '\0';
+}
+
+int fs__strbuf_csv_cell(fs__strbuf *b, const char *s) {
+  int neutralise, rc = 0;
+
+  if (s == NULL)
+    s = "";
+  /* OWASP "CSV Injection": a spreadsheet runs a cell that starts with one
+   * of these as a formula (=cmd|' /C calc'!A0).  A leading apostrophe makes
+   * it text.  A whole number cannot be a formula and stays a number. */
+  neutralise = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0' && !csv_number(s);
+  if (strpbrk(s, ",\"\r\n") == NULL) {
+    if (neutralise)
+      rc = fs__strbuf_append(b, "'", 1);
+    return rc ? rc : fs__strbuf_append(b, s, strlen(s));
+  }
+  rc = fs__strbuf_append(b, neutralise ? "\"'" : "\"", neutralise ? 2 : 1);
+  for (const char *p = s; rc == 0 && *p; p++)
+    rc = *p == '"' ? fs__strbuf_append(b, "\"\"", 2) : fs__strbuf_append(b, p, 1);
+  if (rc == 0)
+    rc = fs__strbuf_append(b, "\"", 1);
+  return rc;
+}
+
+int fs__strbuf_csv_row(fs__strbuf *b, int n, const char *const *cells, const char *eol) {
+  int rc = 0;
+
+  for (int c = 0; rc == 0 && c < n; c++) {
+    if (c)
+      rc = fs__strbuf_append(b, ",", 1);
+    if (rc == 0)
+      rc = fs__strbuf_csv_cell(b, cells[c]);
+  }
+  return rc ? rc : fs__strbuf_append(b, eol, strlen(eol));
 }
 
 char *fs__strbuf_take(fs__strbuf *b) {

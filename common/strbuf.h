@@ -37,6 +37,17 @@ int fs__strbuf_json_str(fs__strbuf *b, const char *s);
  * (CJK wide characters count 2; fs__display_width); longer text is cut at
  * a character boundary.  width < 0: the whole text, unpadded. */
 int fs__strbuf_pad(fs__strbuf *b, const char *s, int width);
+/* THE CSV writer (RFC 4180), shared by every CSV the product writes (the
+ * CLI's lists, the reports of fieldsync and fieldsyncd).  One cell: a cell
+ * holding a comma, double quote, CR or LF is put in double quotes with
+ * inner quotes doubled; UTF-8 and line breaks are kept whole.  Formula
+ * injection (OWASP): a cell that begins with '=', '+', '-', '@', TAB or CR
+ * gets a leading "'" so a spreadsheet shows it as text instead of running
+ * it, unless the whole cell is a plain decimal number (-?[0-9]+(.[0-9]+)?):
+ * numbers, negative ones included, stay numbers.  NULL is "". */
+int fs__strbuf_csv_cell(fs__strbuf *b, const char *s);
+/* n cells separated by commas, then eol ("\r\n" for RFC 4180 records). */
+int fs__strbuf_csv_row(fs__strbuf *b, int n, const char *const *cells, const char *eol);
 /* Hands the text to the caller (malloc'd; "" if empty) and resets b. */
 char *fs__strbuf_take(fs__strbuf *b);
 

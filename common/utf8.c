@@ -1,6 +1,8 @@
 /* utf8.c - UTF-8 decoding and display widths (utf8.h). */
 #include "utf8.h"
 
+#include <string.h>
+
 /* East Asian Wide (W) and Fullwidth (F) ranges, from Unicode's
  * EastAsianWidth.txt, coarsened to blocks; sorted. */
 static const struct {
@@ -47,7 +49,9 @@ size_t fs__utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
   return len;
 }
 
-int fs__cp_is_control(uint32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp < 0xa0); }
+int fs__cp_is_control(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
+}
 
 int fs__cp_width(uint32_t cp) {
   size_t lo = 0, hi = sizeof(wide) / sizeof(wide[0]);
@@ -70,18 +74,79 @@ int fs__cp_width(uint32_t cp) {
   return 1;
 }
 
+size_t fs__shown_next(const unsigned char *s, size_t n, int keep_newline,
+                      const char **shown, size_t *shown_len, int *cols) {
+  uint32_t cp;
+  size_t k = fs__utf8_next(s, n, &cp);
+
+  if (cp == '\n' && keep_newline) {
+    *shown = "\n";
+    *shown_len = 1;
+    *cols = 0;
+  } else if (fs__cp_is_control(cp)) {
+    /* An escape sequence in a customer's name must not drive a terminal. */
+    *shown = " ";
+    *shown_len = 1;
+    *cols = 1;
+  } else if (cp == 0xfffd && k == 1) {
+    *shown = "?";
+    *shown_len = 1;
+    *cols = 1;
+  } else {
+    *shown = (const char *)s;
+    *shown_len = k;
+    *cols = fs__cp_width(cp);
+  }
+  return k;
+}
+
 size_t fs__display_width(const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   size_t n = 0, w = 0;
-  uint32_t cp;
 
   while (p && p[n])
     n++;
   while (n > 0) {
-    size_t k = fs__utf8_next(p, n, &cp);
-    w += fs__cp_is_control(cp) ? 1 : (size_t)fs__cp_width(cp);
+    const char *shown;
+    size_t len, k;
+    int cols;
+    k = fs__shown_next(p, n, 0, &shown, &len, &cols);
+    w += (size_t)cols;
     p += k;
     n -= k;
   }
   return w;
+}
+
+void fs__print_text(FILE *f, const char *s, int indent) {
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  size_t n = strlen((const char *)p);
+
+  while (n > 0) {
+    const char *shown;
+    size_t len, k;
+    int cols;
+    k = fs__shown_next(p, n, indent >= 0, &shown, &len, &cols);
+    fwrite(shown, 1, len, f);
+    if (*shown == '\n' && indent > 0)
+      fprintf(f, "%*s", indent, "");
+    p += k;
+    n -= k;
+  }
+}
+
+size_t fs__shown_line(char *s) {
+  size_t n = strlen(s), i = 0, j = 0;
+
+  while (i < n) {
+    const char *shown;
+    size_t len, k;
+    int cols;
+    k = fs__shown_next((const unsigned char *)s + i, n - i, 0, &shown, &len, &cols);
+    memmove(s + j, shown, len); /* len <= k and j <= i: never overtakes the input */
+    i += k;
+    j += len;
+  }
+  s[j] = '\0';
+  return j;
 }

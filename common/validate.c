@@ -14,6 +14,7 @@
 #include "date.h"
 #include "fs_errno.h"
 #include "id.h"
+#include "utf8.h"
 
 /* ---- text checks --------------------------------------------------------- */
 
@@ -57,6 +58,22 @@ static size_t utf8_bad_at(const char *s, size_t len) {
   while (i < len) {
     n = utf8_seq(u + i, len - i);
     if (n == 0)
+      return i;
+    i += n;
+  }
+  return len;
+}
+
+/* Offset of the first control character (C0, DEL, C1: utf8.h) in valid
+ * UTF-8 s, or len if none; with multiline, '\n' and '\t' are not counted.
+ * *cp gets the character. */
+static size_t control_at(const char *s, size_t len, int multiline, uint32_t *cp) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0;
+
+  while (i < len) {
+    size_t n = fs__utf8_next(u + i, len - i, cp);
+    if (fs__cp_is_control(*cp) && !(multiline && (*cp == '\n' || *cp == '\t')))
       return i;
     i += n;
   }
@@ -116,6 +133,8 @@ static const char *quote(char *out, const char *s, size_t len) {
     n = utf8_seq(u + i, len - i);
     if (n == 1 && (u[i] < 0x20 || u[i] == 0x7f || u[i] == '"' || u[i] == '\\'))
       n = 0; /* escape controls and the quoting characters themselves */
+    if (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)
+      n = 0; /* C1 controls (U+0080..U+009F) too: a message reaches a terminal */
     if (n == 0 || i + n > QUOTE_MAX) {
       if (n != 0)
         break; /* do not split a character at the cut */
@@ -212,6 +231,51 @@ static int date_fail(const fs_field *f, const fs_value *v, char *err, size_t err
               f->type == FS_FT_DATE ? "a date" : "a date and time", shape);
 }
 
+/* The message for text that is valid UTF-8 but holds a control
+ * character: which one, where, and what the field accepts. */
+static int text_fail(const char *name, const char *s, size_t len, int multiline,
+                     char *err, size_t errlen) {
+  uint32_t cp = 0;
+  size_t at = control_at(s, len, multiline, &cp);
+  const char *what = cp == '\n'   ? "a line break"
+                     : cp == '\r' ? "a carriage return"
+                     : cp == '\t' ? "a tab"
+                     : cp == 0x1b ? "an escape character"
+                                  : "a control character";
+
+  if (multiline)
+    return fail(
+        err, errlen,
+        "%s: contains %s (U+%04X) at byte %zu; text may hold line breaks and tabs "
+        "but no other control character",
+        name, what, (unsigned)cp, at);
+  return fail(err, errlen,
+              "%s: contains %s (U+%04X) at byte %zu; this is single-line text: no line "
+              "breaks, tabs or other control characters",
+              name, what, (unsigned)cp, at);
+}
+
+static int line_check(const char *name, const char *s, size_t len, int multiline,
+                      char *err, size_t errlen) {
+  uint32_t cp;
+  size_t bad = utf8_bad_at(s, len);
+
+  if (bad < len)
+    return fail(err, errlen, "%s: %s at byte %zu; text must be UTF-8", name,
+                s[bad] == '\0' ? "contains a NUL byte" : "is not valid UTF-8", bad);
+  if (control_at(s, len, multiline, &cp) < len)
+    return text_fail(name, s, len, multiline, err, errlen);
+  return 0;
+}
+
+int fs__validate_line(const char *name, const char *s, char *err, size_t errlen) {
+  if (err && errlen)
+    err[0] = '\0';
+  if (s == NULL)
+    return 0;
+  return line_check(name ? name : "text", s, strlen(s), 0, err, errlen);
+}
+
 /* ---- values -------------------------------------------------------------- */
 
 static int text_family(fs_ftype t) {
@@ -222,7 +286,6 @@ static int text_family(fs_ftype t) {
 int fs__validate_value(const fs_field *f, const fs_value *v, char *err, size_t errlen) {
   char q[QUOTE_MAX * 4 + 8];
   char list[512];
-  size_t bad;
 
   if (err && errlen)
     err[0] = '\0';
@@ -252,11 +315,10 @@ int fs__validate_value(const fs_field *f, const fs_value *v, char *err, size_t e
                   "%s: %zu bytes is too long; at most %" PRId64
                   " bytes are allowed (a Chinese character takes 3 bytes)",
                   f->name, v->len, f->max);
-    bad = utf8_bad_at(v->s, v->len);
-    if (bad < v->len)
-      return fail(err, errlen, "%s: %s at byte %zu; text must be UTF-8", f->name,
-                  v->s[bad] == '\0' ? "contains a NUL byte" : "is not valid UTF-8", bad);
-    return 0;
+    /* Single-line text holds no control character at all: an escape or a
+     * line break in a name would drive a terminal or forge a line. */
+    return line_check(f->name, v->s, v->len, (f->flags & FS_F_MULTILINE) != 0, err,
+                      errlen);
   case FS_FT_INT:
     if (v->i < f->min)
       return fail(err, errlen, "%s: %" PRId64 " is below the minimum %" PRId64, f->name,
@@ -312,7 +374,6 @@ static int terminated(const char *s, size_t size) {
 }
 
 #define MAX_KIND_FIELDS 256
-
 
 /* 1 if v holds nothing a person could read: NULL, or text of spaces only
  * (ASCII blanks and the ideographic space U+3000 a Chinese keyboard types). */
@@ -400,7 +461,8 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
     if (rc)
       return rc;
     if (!is_create && (f->flags & FS_F_REQUIRED) && blank(&fc->value))
-      return fail(err, errlen, "%s: required (%s); it cannot be emptied", f->name, f->label);
+      return fail(err, errlen, "%s: required (%s); it cannot be emptied", f->name,
+                  f->label);
   }
 
   if (is_create) {

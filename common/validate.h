@@ -24,12 +24,24 @@ int fs__valid_datetime(const char *s);
  * of len bytes.  s may be NULL only if len is 0. */
 int fs__valid_utf8(const char *s, size_t len);
 
+/* Single-line text from anywhere (staff names, reasons, every admin string
+ * argument the daemon stores or prints): valid UTF-8 without NUL and no
+ * control character (C0 including '\n' and '\t', DEL, C1).  name names the
+ * argument in the message, e.g.
+ *   name: contains an escape character (U+001B) at byte 1; this is single-line
+ *   text: no line breaks, tabs or other control characters
+ * NULL s passes.  0 or FS_EVALIDATE. */
+int fs__validate_line(const char *name, const char *s, char *err, size_t errlen);
+
 /* One value against its field.  NULL values pass unless the field is
  * required (checked by fs__validate_change on create).
  *   - The value type must match: TEXT, DATE, DATETIME, ENUM, REF and STAFF
  *     fields take FS_V_TEXT, INT and BOOL fields FS_V_INT.
  *   - TEXT: valid UTF-8 without NUL, at most f->max bytes (bytes, not
- *     characters: a Chinese character is 3 bytes).
+ *     characters: a Chinese character is 3 bytes), and no control
+ *     character (C0, DEL, C1: common/utf8.h): fields marked FS_F_MULTILINE
+ *     (notes, points, reasons) may hold '\n' and '\t', no other control;
+ *     every other text is single-line and holds none at all.
  *   - The empty text "" is a valid TEXT value but not a valid DATE,
  *     DATETIME, ENUM, REF or STAFF value: clear those fields with NULL.
  * f or v NULL: FS_EINVAL; a field of unknown type: FS_EINTERNAL. */

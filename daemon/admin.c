@@ -18,6 +18,7 @@
 #include "id.h"
 #include "log.h"
 #include "strbuf.h"
+#include "utf8.h"
 
 /* ---- args ----------------------------------------------------------- */
 
@@ -62,6 +63,40 @@ static int fail(cmd_ctx *x, int code, const char *fmt, ...) {
 }
 
 static sqlite3 *db_of(cmd_ctx *x) { return fs__central_db(x->ctx->c); }
+
+/* Appends stored text to the human output through the one sanitiser
+ * (common/utf8.h: a control character as a space), then spaces up to
+ * width display columns (never cut).  Rows written before control
+ * characters were refused must not drive the admin's terminal or forge a
+ * line of the listing. */
+static void out_text(cmd_ctx *x, const char *s, int width) {
+  size_t w = fs__display_width(s ? s : "");
+
+  fs__strbuf_pad(&x->out, s ? s : "", -1);
+  for (; w < (size_t)(width > 0 ? width : 0); w++)
+    fs__strbuf_append(&x->out, " ", 1);
+}
+
+/* Every string argument (and list item) is single-line text: no control
+ * character, whatever the command (common/validate.h).  0, or fails x with
+ * FS_EVALIDATE naming the argument. */
+static int args_check(cmd_ctx *x) {
+  char err[300];
+
+  for (uint32_t i = 0; i < x->req->nargs; i++) {
+    const fs_admin_arg *a = &x->req->args[i];
+    int rc = 0;
+    if (a->type == FS_ARG_STR)
+      rc = fs__validate_line(a->key, a->s, err, sizeof(err));
+    for (uint32_t j = 0; rc == 0 && a->type == FS_ARG_LIST && j < a->nlist; j++)
+      rc = fs__validate_line(a->key, a->list[j], err, sizeof(err));
+    if (rc) {
+      fail(x, FS_EVALIDATE, "%s", err);
+      return rc;
+    }
+  }
+  return 0;
+}
 
 int fs__audit(fs_central *c, const char *actor, const char *action, const char *staff,
               const char *customer, long long device, const char *detail, const char *reason) {
@@ -162,8 +197,9 @@ static int cmd_staff_add(cmd_ctx *x) {
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
     return fs__db_err(db, rc);
-  fs__strbuf_printf(&x->out, "added %s %s (%s%s%s)\n", role, code, name, mgr ? ", manager " : "",
-                    mgr ? mgr : "");
+  fs__strbuf_printf(&x->out, "added %s %s (", role, code);
+  out_text(x, name, 0);
+  fs__strbuf_printf(&x->out, "%s%s)\n", mgr ? ", manager " : "", mgr ? mgr : "");
   fs__strbuf_printf(&x->json, "{\"code\":");
   fs__strbuf_json_str(&x->json, code);
   fs__strbuf_printf(&x->json, "}");
@@ -195,10 +231,17 @@ static int cmd_staff_list(cmd_ctx *x) {
     const char *c2 = (const char *)sqlite3_column_text(st, 2);
     const char *c3 = (const char *)sqlite3_column_text(st, 3);
     const char *c4 = (const char *)sqlite3_column_text(st, 4);
-    fs__strbuf_printf(&x->out, "%-8s ", c0);
+    out_text(x, c0, 8);
+    fs__strbuf_append(&x->out, " ", 1);
     fs__strbuf_pad(&x->out, c1, 20);
-    fs__strbuf_printf(&x->out, " %-8s %-8s %-9s %7d %9d\n", c2, c3, c4,
-                      sqlite3_column_int(st, 6), sqlite3_column_int(st, 7));
+    fs__strbuf_append(&x->out, " ", 1);
+    out_text(x, c2, 8);
+    fs__strbuf_append(&x->out, " ", 1);
+    out_text(x, c3, 8);
+    fs__strbuf_append(&x->out, " ", 1);
+    out_text(x, c4, 9);
+    fs__strbuf_printf(&x->out, " %7d %9d\n", sqlite3_column_int(st, 6),
+                      sqlite3_column_int(st, 7));
     fs__strbuf_printf(&x->json, "%s{\"code\":", n++ ? "," : "");
     fs__strbuf_json_str(&x->json, c0);
     fs__strbuf_printf(&x->json, ",\"name\":");
@@ -423,9 +466,11 @@ static int cmd_devices(cmd_ctx *x) {
     char seen[32], oldest[32];
     fmt_time(seen, sizeof(seen), sqlite3_column_int64(st, 4));
     fmt_time(oldest, sizeof(oldest), sqlite3_column_int64(st, 6));
-    fs__strbuf_printf(&x->out, "%-6lld %-8s %-4d %-8s %-17s %-7lld %-17s\n",
-                      (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
-                      sqlite3_column_int(st, 2), sqlite3_column_text(st, 3), seen,
+    fs__strbuf_printf(&x->out, "%-6lld ", (long long)sqlite3_column_int64(st, 0));
+    out_text(x, (const char *)sqlite3_column_text(st, 1), 8);
+    fs__strbuf_printf(&x->out, " %-4d ", sqlite3_column_int(st, 2));
+    out_text(x, (const char *)sqlite3_column_text(st, 3), 8);
+    fs__strbuf_printf(&x->out, " %-17s %-7lld %-17s\n", seen,
                       (long long)sqlite3_column_int64(st, 5), oldest);
     fs__strbuf_printf(&x->json,
                       "%s{\"device\":%lld,\"staff\":\"%s\",\"slot\":%d,\"status\":\"%s\","
@@ -491,11 +536,24 @@ static int cmd_audit(cmd_ctx *x) {
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     char when[32];
     fmt_time(when, sizeof(when), sqlite3_column_int64(st, 0));
-    fs__strbuf_printf(&x->out, "%s  %-8s %-20s staff=%s customer=%s device=%s  %s%s%s\n", when,
-                      sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
-                      sqlite3_column_text(st, 3), sqlite3_column_text(st, 4),
-                      sqlite3_column_text(st, 5), sqlite3_column_text(st, 6),
-                      sqlite3_column_bytes(st, 7) ? "  why: " : "", sqlite3_column_text(st, 7));
+    /* Every stored text through the sanitiser: one audit row, one line. */
+    fs__strbuf_printf(&x->out, "%s  ", when);
+    out_text(x, (const char *)sqlite3_column_text(st, 1), 8);
+    fs__strbuf_append(&x->out, " ", 1);
+    out_text(x, (const char *)sqlite3_column_text(st, 2), 20);
+    fs__strbuf_append(&x->out, " staff=", 7);
+    out_text(x, (const char *)sqlite3_column_text(st, 3), 0);
+    fs__strbuf_append(&x->out, " customer=", 10);
+    out_text(x, (const char *)sqlite3_column_text(st, 4), 0);
+    fs__strbuf_append(&x->out, " device=", 8);
+    out_text(x, (const char *)sqlite3_column_text(st, 5), 0);
+    fs__strbuf_append(&x->out, "  ", 2);
+    out_text(x, (const char *)sqlite3_column_text(st, 6), 0);
+    if (sqlite3_column_bytes(st, 7)) {
+      fs__strbuf_append(&x->out, "  why: ", 7);
+      out_text(x, (const char *)sqlite3_column_text(st, 7), 0);
+    }
+    fs__strbuf_append(&x->out, "\n", 1);
     fs__strbuf_printf(&x->json, "%s{\"at\":%lld,\"actor\":", n++ ? "," : "",
                       (long long)sqlite3_column_int64(st, 0));
     fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 1));
@@ -778,10 +836,12 @@ static int cmd_quarantine(cmd_ctx *x) {
                     "STATUS");
   fs__strbuf_printf(&x->json, "[");
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    fs__strbuf_printf(&x->out, "%-6lld %-6lld %-8s %-8lld %-8s\n",
-                      (long long)sqlite3_column_int64(st, 0),
-                      (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2),
-                      (long long)sqlite3_column_int64(st, 3), sqlite3_column_text(st, 4));
+    fs__strbuf_printf(&x->out, "%-6lld %-6lld ", (long long)sqlite3_column_int64(st, 0),
+                      (long long)sqlite3_column_int64(st, 1));
+    out_text(x, (const char *)sqlite3_column_text(st, 2), 8);
+    fs__strbuf_printf(&x->out, " %-8lld ", (long long)sqlite3_column_int64(st, 3));
+    out_text(x, (const char *)sqlite3_column_text(st, 4), 8);
+    fs__strbuf_append(&x->out, "\n", 1);
     fs__strbuf_printf(&x->json,
                       "%s{\"id\":%lld,\"device\":%lld,\"staff\":\"%s\",\"counter\":%lld,"
                       "\"status\":\"%s\"}",
@@ -826,6 +886,8 @@ int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admi
     if (strcmp(cmds[i].name, req->cmd) != 0)
       continue;
     found = 1;
+    if (args_check(&x))
+      break; /* refused before anything is stored (res says why) */
     rc = fs__db_exec(fs__central_db(ctx->c), "SAVEPOINT admin");
     if (rc)
       break;

@@ -175,9 +175,14 @@ static int move_customer(fs_central *c, const char *cid, const char *from, const
   if (sqlite3_step(st) == SQLITE_ROW) {
     const char *grade = (const char *)sqlite3_column_text(st, 2);
     if (grade && strcmp(grade, "lost") == 0) {
-      if ((*nlost)++ < MAX_LOST_LISTED)
-        fs__strbuf_printf(lost, "    %s  %s\n", sqlite3_column_text(st, 0),
-                          sqlite3_column_text(st, 1));
+      /* Stored text, shown through the sanitiser (common/utf8.h). */
+      if ((*nlost)++ < MAX_LOST_LISTED) {
+        fs__strbuf_append(lost, "    ", 4);
+        fs__strbuf_pad(lost, (const char *)sqlite3_column_text(st, 0), -1);
+        fs__strbuf_append(lost, "  ", 2);
+        fs__strbuf_pad(lost, (const char *)sqlite3_column_text(st, 1), -1);
+        fs__strbuf_append(lost, "\n", 1);
+      }
     }
     if (sqlite3_column_bytes(st, 3) && strcmp((const char *)sqlite3_column_text(st, 3), today) >= 0)
       cnt->followups++;

@@ -28,6 +28,8 @@
 #include "report_cmd.h"
 #include "seed.h"
 #include "server.h"
+#include "utf8.h"
+#include "validate.h"
 
 #define EXIT_OK 0
 #define EXIT_ERR 1
@@ -291,7 +293,9 @@ static int admin_remote(cli *c, const fs_msg *req, fs_msg *res) {
   if (rc == 0)
     rc = fs__msg_decode(body, len, res);
   if (rc == 0 && res->type == FS_MSG_ERROR) {
-    fprintf(stderr, "fieldsyncd: daemon refused: %s\n", res->u.error.text);
+    fprintf(stderr, "fieldsyncd: daemon refused: ");
+    fs__print_text(stderr, res->u.error.text, -1);
+    fputc('\n', stderr);
     rc = res->u.error.code;
   } else if (rc == 0 && res->type != FS_MSG_ADMIN_RESULT) {
     rc = FS_EPROTO;
@@ -402,6 +406,23 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
   }
   if (pos && pos[npos] && pos[npos][0] != '?')
     return usage_error(usage, "missing %s", pos[npos]);
+  /* Refused here already, as the daemon would (admin.c): every string
+   * argument is single-line text without control characters. */
+  for (uint32_t i = 0; i < nargs; i++) {
+    char err[300];
+    if (args[i].type == FS_ARG_STR &&
+        fs__validate_line(args[i].key, args[i].s, err, sizeof(err))) {
+      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
+      return EXIT_ERR;
+    }
+  }
+  for (uint32_t i = 0; i < ncust; i++) {
+    char err[300];
+    if (fs__validate_line("customer", custs[i], err, sizeof(err))) {
+      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
+      return EXIT_ERR;
+    }
+  }
   /* Integers where the command wants them. */
   for (uint32_t i = 0; i < nargs; i++) {
     if (strcmp(args[i].key, "device") == 0 || strcmp(args[i].key, "hours") == 0 ||
@@ -434,13 +455,18 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
     fs__msg_release(&res);
     return EXIT_ERR;
   }
+  /* Human text reaches the terminal through the one sanitiser
+   * (common/utf8.h), whatever the daemon (maybe an older one) sent. */
   if (!res.u.admin_result.ok) {
-    fprintf(stderr, "fieldsyncd: %s\n", res.u.admin_result.text);
+    fprintf(stderr, "fieldsyncd: ");
+    fs__print_text(stderr, res.u.admin_result.text, -1);
+    fputc('\n', stderr);
     rc = res.u.admin_result.code == FS_EUSAGE ? EXIT_USAGE : EXIT_ERR;
+  } else if (c->json) {
+    fputs(res.u.admin_result.json, stdout); /* JSON escapes every control */
+    fputc('\n', stdout);
   } else {
-    fputs(c->json ? res.u.admin_result.json : res.u.admin_result.out, stdout);
-    if (c->json)
-      fputc('\n', stdout);
+    fs__print_text(stdout, res.u.admin_result.out, 0);
   }
   fs__msg_release(&res);
   return rc;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "frame.h"
 #include "fs_errno.h"
 #include "id.h"
@@ -166,6 +167,16 @@ static int rd_uint(rd *r, uint64_t *v) {
   int neg, rc = rd_intraw(r, v, &neg);
 
   if (rc == 0 && neg)
+    rc = FS_EPROTO;
+  return rc;
+}
+
+/* A uint of at most max (the field's range, msg.h): above it FS_EPROTO,
+ * before anything is stored. */
+static int rd_umax(rd *r, uint64_t *v, uint64_t max) {
+  int rc = rd_uint(r, v);
+
+  if (rc == 0 && *v > max)
     rc = FS_EPROTO;
   return rc;
 }
@@ -506,6 +517,13 @@ static int pk_staff(pk_t *pk, const char *s, int allow_empty) {
   return msgpack_pack_str_with_body(pk, s, strlen(s));
 }
 
+/* A uint within its range (msg.h); the decoder would refuse any other. */
+static int pk_umax(pk_t *pk, uint64_t v, uint64_t max) {
+  if (v > max)
+    return FS_EINVAL;
+  return msgpack_pack_uint64(pk, v);
+}
+
 static int pk_bool(pk_t *pk, int v) {
   return v ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 }
@@ -540,7 +558,7 @@ static int pk_change(pk_t *pk, const fs_change *c) {
     return FS_EOVERFLOW;
   rc = msgpack_pack_array(pk, 8);
   if (rc == 0)
-    rc = msgpack_pack_uint64(pk, c->counter);
+    rc = pk_umax(pk, c->counter, FS_MSG_UINT_MAX);
   if (rc == 0)
     rc = pk_key(pk, kd->name);
   if (rc == 0)
@@ -552,7 +570,7 @@ static int pk_change(pk_t *pk, const fs_change *c) {
   if (rc == 0)
     rc = pk_staff(pk, c->author, 0);
   if (rc == 0)
-    rc = msgpack_pack_uint64(pk, c->hlc);
+    rc = pk_umax(pk, c->hlc, FS_MSG_UINT_MAX);
   if (rc == 0)
     rc = msgpack_pack_array(pk, (size_t)c->nfields);
   for (int i = 0; rc == 0 && i < c->nfields; i++) {
@@ -566,7 +584,7 @@ static int pk_change(pk_t *pk, const fs_change *c) {
     if (rc == 0)
       rc = pk_key(pk, kd->fields[f->field].name);
     if (rc == 0)
-      rc = msgpack_pack_uint64(pk, f->hlc);
+      rc = pk_umax(pk, f->hlc, FS_MSG_UINT_MAX);
     if (rc == 0)
       rc = pk_value(pk, &f->value);
   }
@@ -587,7 +605,7 @@ static int rd_change(rd *r, fs_change *c, int *unknown) {
   *unknown = 0;
   rc = rd_tuple(r, 8);
   if (rc == 0)
-    rc = rd_uint(r, &c->counter);
+    rc = rd_umax(r, &c->counter, FS_MSG_UINT_MAX);
   if (rc == 0)
     rc = rd_strcpy(r, name, sizeof name);
   if (rc)
@@ -608,7 +626,7 @@ static int rd_change(rd *r, fs_change *c, int *unknown) {
   if (rc == 0)
     rc = rd_staff(r, c->author, 0);
   if (rc == 0)
-    rc = rd_uint(r, &c->hlc);
+    rc = rd_umax(r, &c->hlc, FS_MSG_UINT_MAX);
   /* A field entry is at least 4 bytes: fixarray, fixstr, fixint, nil. */
   if (rc == 0)
     rc = rd_array(r, &nf, FS_MSG_MAX_FIELDS, 4);
@@ -635,7 +653,7 @@ static int rd_change(rd *r, fs_change *c, int *unknown) {
      * test), so the index fits seen[]. */
     if (idx >= FS_MSG_MAX_FIELDS)
       idx = -1;
-    rc = rd_uint(r, &hlc);
+    rc = rd_umax(r, &hlc, FS_MSG_UINT_MAX);
     if (rc)
       break;
     if (idx < 0) {
@@ -677,6 +695,8 @@ static int pk_row(pk_t *pk, const int *cols, int ncols, const fs_row *row) {
     if (cols[c] >= row->nfields)
       return FS_EINVAL;
     h = row->clk[cols[c]];
+    if (h > FS_MSG_UINT_MAX)
+      return FS_EINVAL; /* a clock is an hlc: in range like every uint */
     for (int k = 0; k < 8; k++)
       clk[8 * c + k] = (uint8_t)(h >> (8 * k)); /* little-endian */
   }
@@ -690,9 +710,9 @@ static int pk_row(pk_t *pk, const int *cols, int ncols, const fs_row *row) {
   if (rc == 0)
     rc = pk_bool(pk, row->deleted);
   if (rc == 0)
-    rc = msgpack_pack_uint64(pk, row->hlc);
+    rc = pk_umax(pk, row->hlc, FS_MSG_UINT_MAX);
   if (rc == 0)
-    rc = msgpack_pack_uint64(pk, row->seq);
+    rc = pk_umax(pk, row->seq, FS_MSG_UINT_MAX);
   if (rc == 0)
     rc = msgpack_pack_bin_with_body(pk, clk, 8 * (size_t)ncols);
   for (int c = 0; rc == 0 && c < ncols; c++)
@@ -719,9 +739,9 @@ static int rd_row(rd *r, const int *cols, int ncols, fs_row *row, int *unknown) 
   if (rc == 0)
     rc = rd_bool(r, &row->deleted);
   if (rc == 0)
-    rc = rd_uint(r, &row->hlc);
+    rc = rd_umax(r, &row->hlc, FS_MSG_UINT_MAX);
   if (rc == 0)
-    rc = rd_uint(r, &row->seq);
+    rc = rd_umax(r, &row->seq, FS_MSG_UINT_MAX);
   if (rc == 0)
     rc = rd_bin(r, 8 * (size_t)FS_MSG_MAX_FIELDS, &clk, &nclk);
   if (rc == 0 && nclk != 8 * (size_t)ncols)
@@ -737,6 +757,10 @@ static int rd_row(rd *r, const int *cols, int ncols, fs_row *row, int *unknown) 
     uint64_t h = 0;
     for (int k = 7; k >= 0; k--)
       h = (h << 8) | clk[8 * c + k];
+    if (h > FS_MSG_UINT_MAX) {
+      rc = FS_EPROTO; /* each clock is an hlc, in range like a uint */
+      break;
+    }
     row->clk[f] = h;
     rc = rd_value(r, &row->values[f]);
   }
@@ -788,7 +812,8 @@ struct field {
   const char *key;
   unsigned char kind;  /* fkind */
   unsigned char flags; /* F_OPT */
-  uint32_t max;        /* F_STR: bytes; F_LIST with check_count: elements */
+  uint64_t max;        /* F_STR: bytes; F_UINT: the largest value (msg.h);
+                          F_LIST with check_count: elements */
   size_t off;          /* the member; F_LIST: its count (see check_count) */
   const list_ops *ops; /* F_LIST only */
 };
@@ -797,6 +822,12 @@ struct field {
   { key, kind, flags, max, offsetof(type, member), ops }
 
 #define NFIELDS(t) ((int)(sizeof(t) / sizeof((t)[0])))
+
+/* Ranges of F_UINT fields (msg.h, PROTOCOL.md 5.3): counters, cursors,
+ * sequences, device ids, limits and clocks; wall times; archive slots. */
+#define U_ANY FS_MSG_UINT_MAX
+#define U_MS FS_MSG_MS_MAX
+#define U_SLOT ((uint64_t)FS_ARCHIVE_SLOTS)
 
 static void *member(void *body, const field *f) {
   return (char *)body + f->off;
@@ -839,7 +870,7 @@ static int enc_field(pk_t *pk, const field *f, const void *body) {
 
   switch (f->kind) {
   case F_UINT:
-    return msgpack_pack_uint64(pk, *(const uint64_t *)p);
+    return pk_umax(pk, *(const uint64_t *)p, f->max);
   case F_BOOL:
     return pk_bool(pk, *(const int *)p);
   case F_INT:
@@ -898,7 +929,7 @@ static int dec_field(rd *r, const field *f, void *body, uint32_t seen) {
 
   switch (f->kind) {
   case F_UINT:
-    return rd_uint(r, p);
+    return rd_umax(r, p, f->max);
   case F_BOOL:
     return rd_bool(r, p);
   case F_INT:
@@ -1037,10 +1068,10 @@ static const list_ops want_ops = {want_check, want_enc, want_dec, NULL};
 
 static const field hello_fields[] = {
     FIELD(fs_msg_hello, sw, "sw", F_STR, 0, FS_MSG_STR_MAX, NULL),
-    FIELD(fs_msg_hello, time, "time", F_UINT, 0, 0, NULL),
-    FIELD(fs_msg_hello, cursor, "cursor", F_UINT, 0, 0, NULL),
-    FIELD(fs_msg_hello, outbox, "outbox", F_UINT, 0, 0, NULL),
-    FIELD(fs_msg_hello, oldest, "oldest", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_hello, time, "time", F_UINT, 0, U_MS, NULL),
+    FIELD(fs_msg_hello, cursor, "cursor", F_UINT, 0, U_ANY, NULL),
+    FIELD(fs_msg_hello, outbox, "outbox", F_UINT, 0, U_ANY, NULL),
+    FIELD(fs_msg_hello, oldest, "oldest", F_UINT, 0, U_MS, NULL),
     FIELD(fs_msg_hello, want, "want", F_LIST, 0, 0, &want_ops),
     /* only an enrolling device sends a token */
     FIELD(fs_msg_hello, token, "token", F_STR, F_OPT, FS_MSG_STR_MAX, NULL),
@@ -1052,16 +1083,16 @@ static const field welcome_fields[] = {
     FIELD(fs_msg_welcome, ok, "ok", F_BOOL, 0, 0, NULL),
     FIELD(fs_msg_welcome, code, "code", F_INT, 0, 0, NULL),
     FIELD(fs_msg_welcome, text, "text", F_STR, 0, FS_MSG_STR_MAX, NULL),
-    FIELD(fs_msg_welcome, time, "time", F_UINT, 0, 0, NULL),
-    FIELD(fs_msg_welcome, device, "device", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_welcome, time, "time", F_UINT, 0, U_MS, NULL),
+    FIELD(fs_msg_welcome, device, "device", F_UINT, 0, U_ANY, NULL),
     FIELD(fs_msg_welcome, staff, "staff", F_STAFF, 0, 0, NULL),
     FIELD(fs_msg_welcome, role, "role", F_STR, 0, FS_MSG_NAME_MAX, NULL),
-    FIELD(fs_msg_welcome, slot, "slot", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_welcome, slot, "slot", F_UINT, 0, U_SLOT, NULL),
     FIELD(fs_msg_welcome, name, "name", F_STR, 0, FS_MSG_STR_MAX, NULL),
     FIELD(fs_msg_welcome, wipe, "wipe", F_BOOL, 0, 0, NULL),
     /* owners and counter were added within version 1 */
     FIELD(fs_msg_welcome, owners, "owners", F_STR, F_OPT, FS_MSG_STR_MAX, NULL),
-    FIELD(fs_msg_welcome, counter, "counter", F_UINT, F_OPT, 0, NULL),
+    FIELD(fs_msg_welcome, counter, "counter", F_UINT, F_OPT, U_ANY, NULL),
 };
 
 /* ---- PUSH -------------------------------------------------------------- */
@@ -1124,8 +1155,8 @@ static const list_ops changes_ops = {changes_check, changes_enc, changes_dec,
 
 /* "changes" last: the incremental encoder appends them. */
 static const field push_fields[] = {
-    FIELD(fs_msg_push, outbox, "outbox", F_UINT, 0, 0, NULL),
-    FIELD(fs_msg_push, oldest, "oldest", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_push, outbox, "outbox", F_UINT, 0, U_ANY, NULL),
+    FIELD(fs_msg_push, oldest, "oldest", F_UINT, 0, U_MS, NULL),
     FIELD(fs_msg_push, n, "changes", F_LIST, 0, FS_MSG_MAX_CHANGES, &changes_ops),
 };
 
@@ -1141,7 +1172,7 @@ static int results_enc(pk_t *pk, const void *body) {
       return FS_EINVAL;
     rc = msgpack_pack_array(pk, 4);
     if (rc == 0)
-      rc = msgpack_pack_uint64(pk, x->counter);
+      rc = pk_umax(pk, x->counter, FS_MSG_UINT_MAX);
     if (rc == 0)
       rc = msgpack_pack_uint32(pk, (uint32_t)x->outcome);
     if (rc == 0)
@@ -1164,7 +1195,7 @@ static int results_dec(rd *r, void *body, uint32_t seen) {
     uint64_t outcome;
     rc = rd_tuple(r, 4);
     if (rc == 0)
-      rc = rd_uint(r, &x->counter);
+      rc = rd_umax(r, &x->counter, FS_MSG_UINT_MAX);
     if (rc == 0)
       rc = rd_uint(r, &outcome);
     if (rc == 0 && (outcome < FS_OUTCOME_APPLIED || outcome > FS_OUTCOME_REJECTED))
@@ -1197,21 +1228,21 @@ static const field push_result_fields[] = {
 /* ---- PULL, CHECKPOINT, NOTIFY, PING, PONG ------------------------------ */
 
 static const field pull_fields[] = {
-    FIELD(fs_msg_pull, cursor, "cursor", F_UINT, 0, 0, NULL),
-    FIELD(fs_msg_pull, limit, "limit", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_pull, cursor, "cursor", F_UINT, 0, U_ANY, NULL),
+    FIELD(fs_msg_pull, limit, "limit", F_UINT, 0, U_ANY, NULL),
 };
 
 static const field checkpoint_fields[] = {
-    FIELD(fs_msg_checkpoint, cursor, "cursor", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_checkpoint, cursor, "cursor", F_UINT, 0, U_ANY, NULL),
     FIELD(fs_msg_checkpoint, more, "more", F_BOOL, 0, 0, NULL),
 };
 
 static const field notify_fields[] = {
-    FIELD(fs_msg_notify, seq, "seq", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_notify, seq, "seq", F_UINT, 0, U_ANY, NULL),
 };
 
 static const field ping_fields[] = {
-    FIELD(fs_msg_ping, n, "n", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_ping, n, "n", F_UINT, 0, U_ANY, NULL),
 };
 
 /* ---- PULL_BATCH (rows are written by fs__batch_add_row) ---------------- */
@@ -1568,11 +1599,11 @@ static const field conflict_fields[] = {
     FIELD(fs_conflict_item, id, "id", F_ID, 0, 0, NULL),
     FIELD(fs_conflict_item, field, "field", F_STR, 0, FS_MSG_NAME_MAX, NULL),
     FIELD(fs_conflict_item, loser, "loser", F_VALUE, 0, 0, NULL),
-    FIELD(fs_conflict_item, loser_hlc, "loser_hlc", F_UINT, 0, 0, NULL),
+    FIELD(fs_conflict_item, loser_hlc, "loser_hlc", F_UINT, 0, U_ANY, NULL),
     FIELD(fs_conflict_item, winner, "winner", F_VALUE, 0, 0, NULL),
-    FIELD(fs_conflict_item, winner_hlc, "winner_hlc", F_UINT, 0, 0, NULL),
+    FIELD(fs_conflict_item, winner_hlc, "winner_hlc", F_UINT, 0, U_ANY, NULL),
     FIELD(fs_conflict_item, author, "author", F_STAFF, 0, 0, NULL),
-    FIELD(fs_conflict_item, at, "at", F_UINT, 0, 0, NULL),
+    FIELD(fs_conflict_item, at, "at", F_UINT, 0, U_MS, NULL),
 };
 
 static int conflicts_enc(pk_t *pk, const void *body) {
@@ -1615,7 +1646,7 @@ static const field conflicts_fields[] = {
 
 static const field notice_fields[] = {
     FIELD(fs_msg_notice, kind, "kind", F_STR, 0, FS_MSG_NAME_MAX, NULL),
-    FIELD(fs_msg_notice, at, "at", F_UINT, 0, 0, NULL),
+    FIELD(fs_msg_notice, at, "at", F_UINT, 0, U_MS, NULL),
     FIELD(fs_msg_notice, body, "body", F_STR, 0, FS_MSG_TEXT_MAX, NULL),
 };
 

@@ -22,7 +22,8 @@
  *   FS_EVERSION     envelope version is not FS_MSG_VERSION (answer with
  *                   ERROR{code FS_EVERSION, versions [1]} and close)
  *   FS_EPROTO       malformed: unknown type, wrong msgpack type, missing or
- *                   duplicate key, bad id/UTF-8, trailing bytes, ...
+ *                   duplicate key, bad id/UTF-8, an integer out of its
+ *                   range (FS_MSG_UINT_MAX below), trailing bytes, ...
  *   FS_ETRUNC       input ends inside a value (or a count promises more
  *                   elements than bytes are left)
  *   FS_EOVERFLOW    a count or length is over one of the limits below
@@ -71,6 +72,16 @@
 #define FS_MSG_MAX_VERSIONS 16 /* ERROR versions */
 #define FS_MSG_MAX_KEYS 64     /* keys in any body map (incl. unknown ones) */
 #define FS_MSG_MAX_DEPTH 16    /* nesting of skipped unknown values */
+
+/* Integer ranges (PROTOCOL.md 5.1 and 5.3).  Every uint on the wire is at
+ * most FS_MSG_UINT_MAX = 2^63-1, so it is an SQLite INTEGER wherever it is
+ * stored (2^64-1 would become a REAL); ms at most FS_MSG_MS_MAX, the ms a
+ * clock (hlc, 48-bit ms << 16 | counter) can carry within that bound;
+ * WELCOME slot at most FS_ARCHIVE_SLOTS; codes fit a 32-bit int.  A value
+ * out of its range is FS_EPROTO for the decoder, FS_EINVAL for the
+ * encoders. */
+#define FS_MSG_UINT_MAX ((uint64_t)INT64_MAX)
+#define FS_MSG_MS_MAX (FS_MSG_UINT_MAX >> 16)
 
 typedef enum fs_msg_type {
   FS_MSG_HELLO = 1,

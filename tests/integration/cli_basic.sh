@@ -175,6 +175,22 @@ expect 0 "$bin" outbox --rejected --json
 [ "$(cat "$work/out")" = "[]" ] || fail "no rejected entries"
 ok "outbox lists pending changes"
 
+# --- issue 11: formula cells in --csv, control characters in names -----------------------------
+expect 0 "$bin" customer add --name "=cmd|' /C calc'!A0" --grade C
+formula=$(awk '{print $4}' "$work/out")
+expect 0 "$bin" --csv customer list --grade C
+grep -q "^[0-9a-f]*,A01-$year-[0-9]*,'=cmd|' /C calc'!A0,C," "$work/out" ||
+  fail "--csv writes a formula name as text (leading ')"
+if grep -q ",=cmd" "$work/out"; then fail "--csv wrote a live formula"; fi
+ok "--csv neutralises a formula cell"
+expect 1 "$bin" customer add --name "$(printf 'A\033[31mB')" --grade C
+grep -q "name: contains an escape character (U+001B) at byte 1" "$work/err" ||
+  fail "ESC in a name is refused, naming the field"
+expect 1 "$bin" customer edit "$formula" --name "$(printf 'two\nlines')"
+grep -q "name: contains a line break" "$work/err" || fail "newline in a name is refused"
+expect 0 "$bin" customer edit "$formula" --principal-traits "$(printf 'golf\n\tand tea')"
+ok "single-line text refuses control characters; multi-line keeps line breaks"
+
 expect 0 "$bin" customer delete "$acme"
 expect 1 "$bin" customer show "$acme"
 ok "customer delete"

@@ -487,6 +487,25 @@ static void test_lost(void **state) {
                          "\"reason\":\"price\",\"competitor\":null}"));
 }
 
+/* Issue 11, hole 9: report CSV goes through the one CSV writer: text that
+ * a spreadsheet would run as a formula gets a leading ', counts stay. */
+static void test_csv_formula_cells(void **state) {
+  fixture *fx = *state;
+  const char *out;
+
+  assert_int_equal(
+      sqlite3_exec(fx->db,
+                   "UPDATE lost_reviews SET reason='-2+3', competitor="
+                   "'=HYPERLINK(\"http://evil\",\"x\")' WHERE id=" ID("e", "01"),
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  out = run(fx, "lost", NULL);
+  assert_non_null(strstr(out, "\nreasons,'-2+3,1,1,0\n"));
+  assert_non_null(strstr(
+      out, "\ncompetitors,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",1,1,0\n"));
+  assert_null(strstr(out, ",=HYPERLINK"));
+}
+
 /* ---- ranking ---------------------------------------------------------------
  * Set: C1..C5 (C6 lost, C7 no revenue, C8 revenue 0, C9 deleted); total
  * 10000, max revenue 5000, max margin 1000.  Default weights .30 .20 .15
@@ -805,6 +824,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_team, setup, teardown),
       cmocka_unit_test_setup_teardown(test_funnel, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_csv_formula_cells, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
       cmocka_unit_test_setup_teardown(test_weights, setup, teardown),
       cmocka_unit_test_setup_teardown(test_showroom, setup, teardown),

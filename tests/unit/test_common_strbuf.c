@@ -1,6 +1,7 @@
 /* test_common_strbuf.c - the exact bytes of fs__strbuf_json_str (quotes,
  * backslashes, every control character, UTF-8 passed through, NULL as
- * null) and the overflow bound of the builder. */
+ * null), the overflow bound of the builder, and the one CSV writer
+ * (RFC 4180 quoting, formula neutralising). */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -78,11 +79,73 @@ static void test_json_str_bound(void **state) {
   fs__strbuf_release(&b);
 }
 
+/* fs__strbuf_csv_cell of s as a malloc'd string. */
+static void csv_is(const char *in, const char *want) {
+  fs__strbuf b;
+  char *got;
+
+  fs__strbuf_init(&b, 1 << 16);
+  assert_int_equal(fs__strbuf_csv_cell(&b, in), 0);
+  got = fs__strbuf_take(&b);
+  assert_string_equal(got, want);
+  free(got);
+}
+
+/* Issue 11, hole 9: the one CSV writer quotes as RFC 4180 says and
+ * neutralises a cell a spreadsheet would run as a formula (OWASP): a
+ * leading apostrophe before =, +, -, @, TAB or CR; whole numbers stay. */
+static void test_csv_cell(void **state) {
+  (void)state;
+  csv_is(NULL, "");
+  csv_is("", "");
+  csv_is("plain", "plain");
+  csv_is("北京宏达", "北京宏达");
+  csv_is("a,b", "\"a,b\"");
+  csv_is("say \"hi\"", "\"say \"\"hi\"\"\"");
+  csv_is("two\nlines", "\"two\nlines\"");
+  /* The attack of the issue, and every trigger. */
+  csv_is("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0");
+  csv_is("=1+2", "'=1+2");
+  csv_is("+86 138", "'+86 138");
+  csv_is("+1", "'+1");
+  csv_is("-2+3", "'-2+3");
+  csv_is("-", "'-");
+  csv_is("@SUM(A1:A9)", "'@SUM(A1:A9)");
+  csv_is("\t=1", "'\t=1");
+  csv_is("\r=1", "\"'\r=1\"");
+  /* Neutralised and quoted: the apostrophe goes inside the quotes. */
+  csv_is("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+  /* Numbers, negative ones included, stay numbers. */
+  csv_is("-12", "-12");
+  csv_is("-0.5", "-0.5");
+  csv_is("3600000", "3600000");
+  csv_is("50.0", "50.0");
+  csv_is("-1e5", "'-1e5");
+  csv_is("-.5", "'-.5");
+  csv_is("-5.", "'-5.");
+  /* Only the first character counts. */
+  csv_is("a=b", "a=b");
+  csv_is(" =1", " =1");
+}
+
+static void test_csv_row(void **state) {
+  static const char *const cells[] = {"id", "=x", NULL, "-3"};
+  fs__strbuf b;
+  (void)state;
+
+  fs__strbuf_init(&b, 1 << 10);
+  assert_int_equal(fs__strbuf_csv_row(&b, 4, cells, "\r\n"), 0);
+  assert_string_equal(b.s, "id,'=x,,-3\r\n");
+  fs__strbuf_release(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_json_str_escapes),
       cmocka_unit_test(test_json_str_every_control),
       cmocka_unit_test(test_json_str_bound),
+      cmocka_unit_test(test_csv_cell),
+      cmocka_unit_test(test_csv_row),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,11 +79,70 @@ static void test_pad(void **state) {
   pad_is("l1\nl2\t", -1, "l1 l2 ");
 }
 
+/* fs__print_text of s with indent into a malloc'd string. */
+static char *printed(const char *s, int indent) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  assert_non_null(f);
+  fs__print_text(f, s, indent);
+  assert_int_equal(fclose(f), 0);
+  return buf;
+}
+
+static void printed_is(const char *s, int indent, const char *want) {
+  char *got = printed(s, indent);
+  assert_string_equal(got, want);
+  free(got);
+}
+
+/* The one sanitiser behind every human writer: the daemon prints admin
+ * listings with indent 0 (lines kept), one-line messages with -1. */
+static void test_print_text(void **state) {
+  const char *shown;
+  size_t len;
+  int cols;
+  (void)state;
+
+  assert_int_equal(
+      fs__shown_next((const unsigned char *)"\x1b[", 2, 1, &shown, &len, &cols), 1);
+  assert_memory_equal(shown, " ", 1);
+  assert_int_equal(cols, 1);
+  assert_int_equal(fs__shown_next((const unsigned char *)"\n", 1, 1, &shown, &len, &cols),
+                   1);
+  assert_memory_equal(shown, "\n", 1);
+  assert_int_equal(cols, 0);
+  assert_int_equal(fs__shown_next((const unsigned char *)"\n", 1, 0, &shown, &len, &cols),
+                   1);
+  assert_memory_equal(shown, " ", 1);
+  assert_int_equal(fs__shown_next((const unsigned char *)"中", 3, 0, &shown, &len, &cols),
+                   3);
+  assert_int_equal(len, 3);
+  assert_int_equal(cols, 2);
+
+  printed_is("a\x1b[31mb\x07\n\x1b]0;t\x07"
+             "c",
+             0, "a [31mb \n ]0;t c");
+  printed_is("a\nb", 4, "a\n    b");
+  printed_is("a\nb\r\xc2\x9b\x9b", -1, "a b  ?");
+  printed_is(NULL, 0, "");
+}
+
+/* One log line: the same rule, in place, newlines too. */
+static void test_shown_line(void **state) {
+  char line[] = "device 3 (A01): name \x1b[2J\n\xc2\x9b\x9b 李";
+  (void)state;
+
+  assert_int_equal(fs__shown_line(line), strlen("device 3 (A01): name  [2J  ? 李"));
+  assert_string_equal(line, "device 3 (A01): name  [2J  ? 李");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_decode),
-      cmocka_unit_test(test_widths),
-      cmocka_unit_test(test_pad),
+      cmocka_unit_test(test_decode),     cmocka_unit_test(test_widths),
+      cmocka_unit_test(test_pad),        cmocka_unit_test(test_print_text),
+      cmocka_unit_test(test_shown_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -522,8 +522,9 @@ static void test_change_customer_create(void **state) {
   /* As an update it is refused too: a required field cannot be emptied. */
   assert_int_equal(fs__validate_change(&c, 0, err, sizeof(err)), FS_EVALIDATE);
   assert_string_equal(err, "name: required (name / 名称); it cannot be emptied");
-  /* Blanks only, ASCII or the ideographic space U+3000, are empty too. */
-  fs__value_set_text(&c.fields[0].value, "  \t", 3);
+  /* Blanks only, ASCII or the ideographic space U+3000, are empty too
+   * (a tab is refused first: the name is single-line text). */
+  fs__value_set_text(&c.fields[0].value, "   ", 3);
   assert_int_equal(fs__validate_change(&c, 1, err, sizeof(err)), FS_EVALIDATE);
   assert_string_equal(err, "name: required (name / 名称); a new customer needs it");
   fs__value_free(&c.fields[0].value);
@@ -750,6 +751,96 @@ static void test_every_kind_required_fields(void **state) {
   assert_true(nreq >= 15);
 }
 
+/* Issue 11, hole 10: single-line text (names, phones, titles...) holds no
+ * control character at all; multi-line text (notes, points, reasons) may
+ * hold line breaks and tabs, nothing else; the message names the field, the
+ * character and where it is. */
+static void test_text_controls(void **state) {
+  static const char *const bad[] = {"A\x1b[31mB",
+                                    "A\nB",
+                                    "A\tB",
+                                    "A\rB",
+                                    "A\aB",
+                                    "A\x7f",
+                                    "A\xc2\x9b"
+                                    "31m",
+                                    "A\xc2\x85"};
+  char err[300];
+  (void)state;
+
+  assert_int_equal(check_str(C, "name", "A\x1b[31mB", err, sizeof(err)), FS_EVALIDATE);
+  assert_string_equal(err,
+                      "name: contains an escape character (U+001B) at byte 1; this is "
+                      "single-line text: no line breaks, tabs or other control "
+                      "characters");
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    assert_int_equal(check_str(C, "name", bad[i], err, sizeof(err)), FS_EVALIDATE);
+    assert_non_null(strstr(err, "name: contains "));
+    assert_int_equal(check_str(FS_KIND_CONTACT, "phone", bad[i], err, sizeof(err)),
+                     FS_EVALIDATE);
+    assert_int_equal(check_str(FS_KIND_GRADE_CHANGE, "note", bad[i], err, sizeof(err)),
+                     FS_EVALIDATE);
+  }
+  assert_int_equal(check_str(C, "name", "A\nB", err, sizeof(err)), FS_EVALIDATE);
+  assert_non_null(strstr(err, "contains a line break (U+000A) at byte 1"));
+  /* Printable text, Chinese and U+00A0 (not C1) included, passes. */
+  assert_int_equal(check_str(C, "name", "北京宏达 \xc2\xa0\"Co\", x=1", err, sizeof(err)),
+                   0);
+
+  /* Multi-line fields: line breaks and tabs, nothing else. */
+  assert_int_equal(
+      check_str(FS_KIND_CONTACT, "notes", "line 1\n\tline 2\n", err, sizeof(err)), 0);
+  assert_int_equal(check_str(FS_KIND_VISIT, "points", "价格\n交车", err, sizeof(err)), 0);
+  assert_int_equal(
+      check_str(FS_KIND_CONTACT, "notes", "ok\nthen \x1b[2J", err, sizeof(err)),
+      FS_EVALIDATE);
+  assert_string_equal(err,
+                      "notes: contains an escape character (U+001B) at byte 8; text may "
+                      "hold line breaks and tabs but no other control character");
+  assert_int_equal(check_str(FS_KIND_CONTACT, "notes", "a\r\nb", err, sizeof(err)),
+                   FS_EVALIDATE);
+  assert_non_null(strstr(err, "a carriage return"));
+  assert_int_equal(
+      check_str(FS_KIND_LOST_REVIEW, "reason", "x\xc2\x9b", err, sizeof(err)),
+      FS_EVALIDATE);
+
+  /* The same rule for any single-line text (admin arguments). */
+  assert_int_equal(fs__validate_line("reason", "x\ny", err, sizeof(err)), FS_EVALIDATE);
+  assert_string_equal(err, "reason: contains a line break (U+000A) at byte 1; this is "
+                           "single-line text: no line breaks, tabs or other control "
+                           "characters");
+  assert_int_equal(fs__validate_line("name", "A\x1b[31mB", err, sizeof(err)),
+                   FS_EVALIDATE);
+  assert_non_null(strstr(err, "name: contains an escape character"));
+  assert_int_equal(fs__validate_line("name", "\xff", err, sizeof(err)), FS_EVALIDATE);
+  assert_non_null(strstr(err, "not valid UTF-8"));
+  assert_int_equal(fs__validate_line("name", "李明", err, sizeof(err)), 0);
+  assert_string_equal(err, "");
+  assert_int_equal(fs__validate_line("name", NULL, err, sizeof(err)), 0);
+}
+
+/* Every multi-line field is text; names and phones are single-line. */
+static void test_multiline_marks(void **state) {
+  int nmulti = 0;
+  (void)state;
+
+  for (int k = 0; k < FS_KIND__COUNT; k++) {
+    const fs_kind_def *kd = fs__kind_def((fs_kind)k);
+    for (int i = 0; i < kd->nfields; i++) {
+      if (!(kd->fields[i].flags & FS_F_MULTILINE))
+        continue;
+      assert_int_equal(kd->fields[i].type, FS_FT_TEXT);
+      nmulti++;
+    }
+  }
+  assert_true(nmulti > 0);
+  assert_false(field(C, "name")->flags & FS_F_MULTILINE);
+  assert_false(field(C, "phone")->flags & FS_F_MULTILINE);
+  assert_false(field(FS_KIND_CONTACT, "name")->flags & FS_F_MULTILINE);
+  assert_true(field(FS_KIND_CONTACT, "notes")->flags & FS_F_MULTILINE);
+  assert_true(field(FS_KIND_LOST_REVIEW, "reason")->flags & FS_F_MULTILINE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dates),
@@ -772,6 +863,8 @@ int main(void) {
       cmocka_unit_test(test_change_header_fields),
       cmocka_unit_test(test_change_field_indexes),
       cmocka_unit_test(test_every_kind_required_fields),
+      cmocka_unit_test(test_text_controls),
+      cmocka_unit_test(test_multiline_marks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -251,7 +251,7 @@ static void sample(fs_msg_type t, fs_msg *m) {
     break;
   case FS_MSG_PING:
   case FS_MSG_PONG:
-    m->u.ping.n = 0xffffffffffffffffull;
+    m->u.ping.n = 0x7fffffffffffffffull; /* the largest uint (5.1) */
     break;
   case FS_MSG_BYE:
     m->u.bye.reason = dup("idle");
@@ -485,7 +485,7 @@ static void test_round_trip_results_batch_misc(void **state) {
   sample(FS_MSG_PONG, &m);
   round_trip(&m, &d);
   assert_int_equal(d.type, FS_MSG_PONG);
-  assert_int_equal(d.u.ping.n, 0xffffffffffffffffull);
+  assert_int_equal(d.u.ping.n, 0x7fffffffffffffffull);
 
   sample(FS_MSG_EVICT, &m);
   round_trip(&m, &d);
@@ -1991,8 +1991,8 @@ static const golden golden_msgs[FS_MSG_TYPE_MAX + 1][2] = {
           "7ba6637572736f72ce3ade68b1a66f7574626f780ca66f6c64657374cf0000018fc52cd2"
           "00a477616e7493a473796e63a57761746368a561646d696ea5746f6b656eb46673312e41"
           "624364456630313233343536373839",
-          "T123|P5VP5TP14.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P18.24P24.12P23"
-          ".P24.24P17TP5.P2.P2.P2.P5.P2.P2.P2.P2.P5.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2TP"
+          "T123|P5VP5TP14.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P26.16P24.12P23"
+          ".P32.16P17TP5.P2.P2.P2.P5.P2.P2.P2.P2.P5.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2TP"
           "2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."},
          {"93010186a27377a0a474696d6500a6637572736f7200a66f7574626f7800a66f6c646573"
           "7400a477616e7490",
@@ -2002,7 +2002,7 @@ static const golden golden_msgs[FS_MSG_TYPE_MAX + 1][2] = {
           "9000c79fe7a664657669636507a57374616666a3413031a4726f6c65a76d616e61676572"
           "a4736c6f7403a46e616d65a9e78e8be5b08fe6988ea477697065c3a66f776e657273a742"
           "30322c433033a7636f756e746572cd1092",
-          "T125|P5VP5TP29.P20.P2.P2.P2.P2.P2.P2.P18.24P23.P23.P2.P2.P20.P2.P2.P2.P2"
+          "T125|P5VP5TP29.P20.P2.P2.P2.P2.P2.P2.P26.16P23.P23.P2.P2.P20.P2.P2.P2.P2"
           ".P2.P2.P17.P20.P2.P2.P2.P2.P2.P2.P2.P2.P23.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2"
           ".P2.P2.P5.P2.P2.P2.P2.P2.P2.P2T.6"},
          {"9301028aa26f6bc2a4636f646500a474657874a0a474696d6500a664657669636500a573"
@@ -2018,14 +2018,14 @@ static const golden golden_msgs[FS_MSG_TYPE_MAX + 1][2] = {
           "3139306131623263336434653566363037313832393361346235633664376502a3413031"
           "a3423032cf0190a1b2c3d400019393a46e616d65cf0190a1b2c3d40001a441636d6593a7"
           "726576656e7565cf0190a1b2c3d40000cf00007048860ddf7993a570686f6e6507c0",
-          "T322|P5VP5TP23.P24.24P26TP5.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2.P2"
+          "T322|P5VP5TP23.P32.16P26TP5.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2.P2"
           ".P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5"
-          ".P2.P2.P5.P2.P2.P3.24P11.P2.P2.P2.P3.24P2TP5.P2.P2.P2.P2.P2.P2.P2.P2.P2."
+          ".P2.P2.P5.P2.P2.P5.22P11.P2.P2.P2.P5.22P2TP5.P2.P2.P2.P2.P2.P2.P2.P2.P2."
           "P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."
-          "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P3.24P5.22P8.P2"
+          "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P5.22P5.22P8.P2"
           ".P2.P2.P2.P2.P.P6.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2.P2.P2.P2.P2."
           "P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P5.P2."
-          "P2.P3.24P2TP8.P2.P2.P2.P3.24P5.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P3.24P5.22P"
+          "P2.P5.22P2TP8.P2.P2.P2.P5.22P5.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P5.22P5.22P"
           "8.P2.P2.P2.P2.P2.P.P"},
          {"93010383a66f7574626f7800a66f6c6465737400a76368616e67657390",
           "T29|P5VP5TP23.P23.P26T"}},
@@ -2049,11 +2049,12 @@ static const golden golden_msgs[FS_MSG_TYPE_MAX + 1][2] = {
           "636d6537c0",
           "T257|P5VP5TP20UP2UP2UP2UP2UP2UP2UP2UP29.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2"
           ".P2.P2.P2.P18O8T4P11.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2."
-          "P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P5.P2.P2.P2.P2.P2.P2OT2P.72P2T"
-          "3P3.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P5"
-          ".P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P.2P."
-          "P12.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2"
-          ".P2.P2.P2.P2.P8.P2.P2.P5.P2.P2.P5.P2.P2OT2P.72P2TP2.P2.P2.P2.P.2P.P"},
+          "P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P5.P2.P2.P2.P2.P2.P2OT2P.21P2."
+          "22P2.22P2.P2T3P3.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P"
+          "2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P"
+          "2.P2.P2.P.2P.P12.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P"
+          "5.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P5.P2.P2.P5.P2.P2OT2P.21P2.22P2.22P2."
+          "P2TP2.P2.P2.P2.P.2P.P"},
          {"93010683a46b696e64a57669736974a66669656c647390a4726f7773dd00000000",
           "T33|P5VP5TP20UP2UP2UP2UP2UP42O8T4"}},
     [FS_MSG_CHECKPOINT] = {{"93010782a6637572736f72ce0001e240a46d6f7265c3",
@@ -2107,19 +2108,19 @@ static const golden golden_msgs[FS_MSG_TYPE_MAX + 1][2] = {
           "cf0190a1b2c3d40001a6617574686f72a0a26174ce00011170",
           "T277|P5VP5TP20TP23.P2.P2.P2.P2.P2.P2.P2.P17.P2.P5.P2.P2.P2.P2.P2.P2.P2.P"
           "2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P23.P2.P2.P2.P2."
-          "P23.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P32.P22.2P35.P26.P2.P2.P12.24P2TP20.P2"
+          "P23.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P32.P22.2P35.P26.P2.P2.P20.16P2TP20.P2"
           ".P2.P2.P2.P17.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P"
-          "2.P2.P2.P2.P2.P2.P2.P2.P26.P2.P2.P2.P19.P33.P24.24P36.24P35T.12"},
+          "2.P2.P2.P2.P2.P2.P2.P2.P26.P2.P2.P2.P19.P33.P24.24P38.22P35T.12"},
          {"93010e81a56974656d7390", "T11|P5VP5TP20T"}},
     [FS_MSG_NOTICE] =
         {{"93010f83a46b696e64a868616e646f766572a26174cf0000019000c79c00a4626f6479be"
           "3320e5bca0e5aea2e688b7e58da1e5b7b2e7a7bbe4baa4e7bb9920423032",
-          "T66|P5VP5TP20.P2.P2.P2.P2.P2.P2.P2.P12.24P17TP2.P2.P2.P2.P2.P2.P2.P2.P2."
+          "T66|P5VP5TP20.P2.P2.P2.P2.P2.P2.P2.P20.16P17TP2.P2.P2.P2.P2.P2.P2.P2.P2."
           "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."},
          {"93010f83a46b696e64a0a2617400a4626f6479a0", "T20|P5VP5TP29.P17T"}},
-    [FS_MSG_PING] = {{"93011081a16ecfffffffffffffffff", "T15|P5VP2.P2TP9.24"},
+    [FS_MSG_PING] = {{"93011081a16ecf7fffffffffffffff", "T15|P5VP2.P2TP12.21"},
                      {"93011081a16e00", "T7|P5VP2.P2TP8."}},
-    [FS_MSG_PONG] = {{"93011181a16ecfffffffffffffffff", "T15|P5VP5TP9.24"},
+    [FS_MSG_PONG] = {{"93011181a16ecf7fffffffffffffff", "T15|P5VP5TP12.21"},
                      {"93011181a16e00", "T7|P5VP5TP8."}},
     [FS_MSG_BYE] = {{"93011281a6726561736f6ea469646c65", "T16|P5VP5TP23TP2.P2.P2.P2."},
                     {"93011281a6726561736f6ea0", "T12|P5VP5TP23T"}},
@@ -2157,14 +2158,14 @@ static const golden golden_push_incr = {
     "a3413031a3423032cf0190a1b2c3d400019393a46e616d65cf0190a1b2c3d40001a44163"
     "6d6593a7726576656e7565cf0190a1b2c3d40000cf00007048860ddf7993a570686f6e65"
     "07c0",
-    "T326|P5VP5TP23.P24.24P27O8T4P5.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2"
+    "T326|P5VP5TP23.P32.16P27O8T4P5.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2"
     ".P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2"
-    ".P5.P2.P2.P5.P2.P2.P3.24P11.P2.P2.P2.P3.24P2TP5.P2.P2.P2.P2.P2.P2.P2.P2."
+    ".P5.P2.P2.P5.P2.P2.P5.22P11.P2.P2.P2.P5.22P2TP5.P2.P2.P2.P2.P2.P2.P2.P2."
     "P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2."
-    "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P3.24P5.22P8"
+    "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P5.22P5.22P8"
     ".P2.P2.P2.P2.P2.P.P6.P5.P2.P2.P2.P2.P2.P2.P2.P8.P2.P5.P2.P2.P2.P2.P2.P2."
     "P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P8.P2.P2.P5."
-    "P2.P2.P3.24P2TP8.P2.P2.P2.P3.24P5.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P3.24P5."
+    "P2.P2.P5.22P2TP8.P2.P2.P2.P5.22P5.P2.P2.P2.P8.P2.P2.P2.P2.P2.P2.P5.22P5."
     "22P8.P2.P2.P2.P2.P2.P.P"};
 static const golden golden_push_incr_empty = {
     "93010383a66f7574626f7800a66f6c6465737400a76368616e676573dd00000000",
@@ -2179,11 +2180,11 @@ static const golden golden_change_upsert = {
     "93a46e616d65cf0190a1b2c3d40001d930e5aea2e688b7e8b584e69699e58da1efbc9ae5"
     "bca0e4b889efbc8ce4b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cba93a7726576656e"
     "7565cf0190a1b2c3d40000cf00007048860ddf7993a570686f6e6507c0",
-    "T173|P6.24P5UP2UP2UP2UP2UP2UP2UP2UP8.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2"
-    ".P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P5.P2.P2.P3"
-    ".24P2TP8UP2UP2UP2UP3.24P2T3P3.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."
+    "T173|P8.22P5UP2UP2UP2UP2UP2UP2UP2UP8.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2"
+    ".P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P5.P2.P2.P5"
+    ".22P2TP8UP2UP2UP2UP5.22P2T3P3.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."
     "P5.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."
-    "P2.P2.P2.P2.P2.P2.P2.P8UP2UP2UP2UP2UP2UP2UP3.24P5.22P8UP2UP2UP2UP2UP2.P."
+    "P2.P2.P2.P2.P2.P2.P2.P8UP2UP2UP2UP2UP2UP2UP5.22P5.22P8UP2UP2UP2UP2UP2.P."
     "P"};
 static const golden golden_change_delete = {
     "9800ab6c6f73745f726576696577d9203031393061316232633364346535663630373138"
@@ -2420,6 +2421,170 @@ static void test_malformed_exact_codes(void **state) {
   }
 }
 
+/* ---- integer ranges (issue 11, hole 11; PROTOCOL.md 5.1, 5.3) -------------
+ * Every bounded integer field, at its largest value (decodes) and one above
+ * (FS_EPROTO): nothing out of range reaches the daemon's store.  "%s" in a
+ * spec is replaced by the number. */
+
+#define U_MAX "9223372036854775807"  /* 2^63-1: every uint */
+#define U_OVER "9223372036854775808" /* 2^63 */
+#define MS_MAX "140737488355327"     /* 2^47-1: every ms */
+#define MS_OVER "140737488355328"
+#define ROW_HEAD                                                                         \
+  "E6:3 s:kind s:customer s:fields A1 s:name s:rows A1 A8 s:" ID1 " s:A01 s:A01 F "
+#define CONFLICT_ITEM                                                                    \
+  "E14:1 s:items A1 M9 s:kind s:customer s:id s:" ID1 " s:field s:name s:loser n "
+#define WELCOME_HEAD                                                                     \
+  "E2:10 s:ok T s:code i0 s:text s: s:staff s: s:role s: s:name s: s:wipe F "
+
+typedef struct range_case {
+  const char *what;
+  const char *spec; /* with one %s */
+  const char *max, *over;
+} range_case;
+
+static const range_case range_cases[] = {
+    {"hello time",
+     "E1:6 s:sw s:x s:time u%s s:cursor u1 s:outbox u1 s:oldest u1 s:want A0", MS_MAX,
+     MS_OVER},
+    {"hello cursor",
+     "E1:6 s:sw s:x s:time u1 s:cursor u%s s:outbox u1 s:oldest u1 s:want A0", U_MAX,
+     U_OVER},
+    {"hello outbox",
+     "E1:6 s:sw s:x s:time u1 s:cursor u1 s:outbox u%s s:oldest u1 s:want A0", U_MAX,
+     U_OVER},
+    {"hello oldest",
+     "E1:6 s:sw s:x s:time u1 s:cursor u1 s:outbox u1 s:oldest u%s s:want A0", MS_MAX,
+     MS_OVER},
+    {"welcome time", WELCOME_HEAD "s:time u%s s:device u1 s:slot u1", MS_MAX, MS_OVER},
+    {"welcome device", WELCOME_HEAD "s:time u1 s:device u%s s:slot u1", U_MAX, U_OVER},
+    {"welcome slot", WELCOME_HEAD "s:time u1 s:device u1 s:slot u%s", "64", "65"},
+    {"welcome counter",
+     "E2:11 s:ok T s:code i0 s:text s: s:staff s: s:role s: s:name s: s:wipe F s:time u1 "
+     "s:device u1 s:slot u1 s:counter u%s",
+     U_MAX, U_OVER},
+    {"push outbox", "E3:3 s:outbox u%s s:oldest u0 s:changes A0", U_MAX, U_OVER},
+    {"push oldest", "E3:3 s:outbox u0 s:oldest u%s s:changes A0", MS_MAX, MS_OVER},
+    {"change counter",
+     "E3:3 s:outbox u0 s:oldest u0 s:changes A1 A8 u%s s:customer s:" ID1
+     " u1 s:A01 s:A01 u10 A0",
+     U_MAX, U_OVER},
+    {"change hlc",
+     "E3:3 s:outbox u0 s:oldest u0 s:changes A1 A8 u1 s:customer s:" ID1
+     " u1 s:A01 s:A01 u%s A0",
+     U_MAX, U_OVER},
+    {"field hlc",
+     "E3:3 s:outbox u0 s:oldest u0 s:changes A1 A8 u1 s:customer s:" ID1
+     " u1 s:A01 s:A01 u10 A1 A3 s:name u%s s:x",
+     U_MAX, U_OVER},
+    {"result counter", "E4:1 s:results A1 A4 u%s u1 i0 s:", U_MAX, U_OVER},
+    {"pull cursor", "E5:2 s:cursor u%s s:limit u0", U_MAX, U_OVER},
+    {"pull limit", "E5:2 s:cursor u0 s:limit u%s", U_MAX, U_OVER},
+    {"row hlc", ROW_HEAD "u%s u1 x:c4080000000000000000 n", U_MAX, U_OVER},
+    {"row seq", ROW_HEAD "u1 u%s x:c4080000000000000000 n", U_MAX, U_OVER},
+    {"row clock", ROW_HEAD "u1 u1 x:c408%s n", "ffffffffffffff7f", "0000000000000080"},
+    {"checkpoint cursor", "E7:2 s:cursor u%s s:more F", U_MAX, U_OVER},
+    {"notify seq", "E8:1 s:seq u%s", U_MAX, U_OVER},
+    {"conflict loser_hlc",
+     CONFLICT_ITEM "s:loser_hlc u%s s:winner n s:winner_hlc u1 s:author s: s:at u1",
+     U_MAX, U_OVER},
+    {"conflict winner_hlc",
+     CONFLICT_ITEM "s:loser_hlc u1 s:winner n s:winner_hlc u%s s:author s: s:at u1",
+     U_MAX, U_OVER},
+    {"conflict at",
+     CONFLICT_ITEM "s:loser_hlc u1 s:winner n s:winner_hlc u1 s:author s: s:at u%s",
+     MS_MAX, MS_OVER},
+    {"notice at", "E15:3 s:kind s:handover s:at u%s s:body s:b", MS_MAX, MS_OVER},
+    {"ping n", "E16:1 s:n u%s", U_MAX, U_OVER},
+    {"pong n", "E17:1 s:n u%s", U_MAX, U_OVER},
+    {"error code high", "E11:2 s:code i%s s:text s:", "2147483647", "2147483648"},
+    {"error code low", "E11:2 s:code i%s s:text s:", "-2147483648", "-2147483649"},
+    {"result code", "E4:1 s:results A1 A4 u1 u4 i%s s:", "-2147483648", "-2147483649"},
+};
+
+static int range_decode(const char *spec, const char *num) {
+  char buf[512];
+  raw r;
+  fs_msg d;
+  int rc;
+
+  const char *at = strstr(spec, "%s");
+
+  assert_non_null(at);
+  assert_true(strlen(spec) + strlen(num) < sizeof buf);
+  memcpy(buf, spec, (size_t)(at - spec));
+  strcpy(buf + (at - spec), num);
+  strcat(buf, at + 2);
+  raw_init(&r);
+  raw_notation(&r, buf);
+  rc = raw_decode(&r, &d);
+  fs__msg_release(&d);
+  fs__buf_release(&r.b);
+  return rc;
+}
+
+static void test_integer_ranges(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof range_cases / sizeof range_cases[0]; i++) {
+    print_message("%s\n", range_cases[i].what);
+    assert_int_equal(range_decode(range_cases[i].spec, range_cases[i].max), 0);
+    assert_int_equal(range_decode(range_cases[i].spec, range_cases[i].over), FS_EPROTO);
+  }
+  /* The attack of the issue: PULL from cursor 2^64-1. */
+  assert_int_equal(range_decode("E5:2 s:cursor u%s s:limit u0", "18446744073709551615"),
+                   FS_EPROTO);
+}
+
+/* The encoders refuse what the decoder would: a peer never gets it. */
+static void test_integer_ranges_encode(void **state) {
+  fs_msg m;
+  fs_buf b;
+  fs_change c;
+  fs_row row;
+  fs_batch_enc be;
+  int cols[3];
+  (void)state;
+
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  fs__msg_init(&m, FS_MSG_PULL);
+  m.u.pull.cursor = UINT64_MAX;
+  assert_int_equal(fs__msg_encode(&m, &b), FS_EINVAL);
+  m.u.pull.cursor = FS_MSG_UINT_MAX;
+  assert_int_equal(fs__msg_encode(&m, &b), 0);
+  b.len = 0;
+  sample(FS_MSG_HELLO, &m);
+  m.u.hello.time = FS_MSG_MS_MAX + 1;
+  assert_int_equal(fs__msg_encode(&m, &b), FS_EINVAL);
+  assert_int_equal(b.len, 0);
+  fs__msg_release(&m);
+  sample(FS_MSG_WELCOME, &m);
+  m.u.welcome.slot = 65;
+  assert_int_equal(fs__msg_encode(&m, &b), FS_EINVAL);
+  m.u.welcome.slot = 64;
+  assert_int_equal(fs__msg_encode(&m, &b), 0);
+  b.len = 0;
+  fs__msg_release(&m);
+
+  memset(&c, 0, sizeof c);
+  make_change(&c, FS_MSG_UINT_MAX + 1, "Acme");
+  assert_int_equal(fs__change_encode(&c, &b), FS_EINVAL);
+  c.counter = 1;
+  c.fields[0].hlc = FS_MSG_UINT_MAX + 1;
+  assert_int_equal(fs__change_encode(&c, &b), FS_EINVAL);
+  fs__change_release(&c);
+
+  make_row(&row, ID1, "Acme");
+  batch_cols(cols);
+  row.clk[cols[0]] = FS_MSG_UINT_MAX + 1;
+  assert_int_equal(fs__batch_begin(&be, &b, FS_KIND_CUSTOMER, cols, 3, FS_MSG_MAX_BYTES),
+                   0);
+  assert_int_equal(fs__batch_add_row(&be, &row), FS_EINVAL);
+  row.clk[cols[0]] = FS_MSG_UINT_MAX;
+  assert_int_equal(fs__batch_add_row(&be, &row), 0);
+  fs__row_release(&row);
+  fs__buf_release(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_buf_bounded),
@@ -2451,6 +2616,8 @@ int main(void) {
       cmocka_unit_test(test_golden_every_type),
       cmocka_unit_test(test_golden_fast_paths),
       cmocka_unit_test(test_malformed_exact_codes),
+      cmocka_unit_test(test_integer_ranges),
+      cmocka_unit_test(test_integer_ranges_encode),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
