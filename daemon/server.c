@@ -1,10 +1,13 @@
 /* server.c - connections, handshake, dispatch (server.h). */
 #include "server.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +29,13 @@
 #define HELLO_MAX_AGE_MS (24LL * 3600 * 1000)
 #define NOTIFY_MAX_AUD 16
 #define RPOOL_MAX 8
+/* An unauthenticated connection younger than this is never shed in favour
+ * of a newcomer: a real client's message 1 arrives within a round trip. */
+#define STARTUP_GRACE_MS 1000
+/* Handshake notes: a frame whose body is one byte, shorter than any Noise
+ * message 2 (PROTOCOL.md s.3.2). */
+#define NOTE_BUSY 1
+#define NOTE_UNREADABLE 2
 
 enum { ST_HANDSHAKE = 1, ST_ENROLLING, ST_READY, ST_CLOSING };
 
@@ -53,6 +63,11 @@ struct fs_server {
   unsigned expiry_runs;
   conn *conns;
   unsigned nconns;
+  /* Unauthenticated device connections (HANDSHAKE, ENROLLING), oldest
+   * first: their own budget (max_startups, per source address). */
+  conn *startups, *startups_tail;
+  unsigned nstartups;
+  uint64_t evict_seen; /* journal seq up to which evictions were checked */
   int stopping;
   int started; /* handles initialised by fs__server_start */
   int port;
@@ -88,6 +103,11 @@ struct conn {
   uint64_t deadline;      /* handshake deadline or idle deadline (ms) */
   int close_after_write;
   int must_wipe;          /* departed staff or revoked with --wipe */
+  char why[160];          /* refusal text for WELCOME */
+  uint64_t accepted_ms;
+  int in_startups;        /* on s->startups */
+  conn *sprev, *snext;
+  uint8_t src[16];        /* source address (IPv6: its /64), for the budget */
   /* gc_floor when this connection pulled from cursor 0, plus one (0: no
    * snapshot here): pages of that snapshot may sit below a floor that has
    * not moved since, they lost nothing to the GC. */
@@ -238,9 +258,28 @@ static void send_error_close(conn *c, int code, const char *text) {
 
 /* ---- connection lifecycle ------------------------------------------- */
 
+static void startups_remove(conn *c) {
+  fs_server *s = c->s;
+
+  if (!c->in_startups)
+    return;
+  if (c->sprev)
+    c->sprev->snext = c->snext;
+  else
+    s->startups = c->snext;
+  if (c->snext)
+    c->snext->sprev = c->sprev;
+  else
+    s->startups_tail = c->sprev;
+  c->sprev = c->snext = NULL;
+  c->in_startups = 0;
+  s->nstartups--;
+}
+
 static void conn_free(conn *c) {
   fs_server *s = c->s;
 
+  startups_remove(c);
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -361,7 +400,7 @@ static void notify_watchers(fs_server *s, conn *origin, char aud[][FS_STAFF_MAX 
   m.u.notify.seq = seq;
   for (conn *c = s->conns; c; c = c->next) {
     int hit = naud < 0;
-    if (c == origin || !c->watch || c->state != ST_READY || c->acc == NULL)
+    if (c == origin || !c->watch || c->must_wipe || c->state != ST_READY || c->acc == NULL)
       continue;
     for (int i = 0; !hit && i < naud; i++)
       hit = fs__access_owner_ok(c->acc, aud[i]);
@@ -370,30 +409,85 @@ static void notify_watchers(fs_server *s, conn *origin, char aud[][FS_STAFF_MAX 
   }
 }
 
+/* ---- standing: may this device go on? ------------------------------ */
+
+static int64_t wipe_deadline_ms(const fs_server *s) {
+  return (int64_t)s->cfg.wipe_deadline_days * 86400000LL;
+}
+
+/* A wipe order's final upload is over once wipe_at + the deadline has
+ * come.  wipe_at 0 (an order from before the column existed, not yet
+ * backfilled by the sweep) counts as given now. */
+static int wipe_expired(const fs_device *d, int64_t deadline_ms, uint64_t now) {
+  return d->wipe_at > 0 && (int64_t)now >= d->wipe_at + deadline_ms;
+}
+
+/* Whether device d, as the store says now, may go on with a session opened
+ * with must_wipe (1: a final-upload session).  0, or FS_EREVOKED /
+ * FS_EDEPARTED with the reason in why.  Runs on any thread: it only reads
+ * its arguments. */
+static int standing(const fs_device *d, int must_wipe, int64_t deadline_ms, uint64_t now,
+                    char *why, size_t len) {
+  int code = d->departed ? FS_EDEPARTED : FS_EREVOKED;
+  int wipe_now = d->departed || strcmp(d->status, "wipe") == 0;
+
+  if (strcmp(d->status, "revoked") == 0) {
+    snprintf(why, len, "this device has been revoked; it may not sync any more");
+    return FS_EREVOKED;
+  }
+  if (strcmp(d->status, "wiped") == 0) {
+    snprintf(why, len, "this device's replica was ordered erased and its final upload is "
+                       "over; it may not sync any more");
+    return code;
+  }
+  if (!wipe_now && strcmp(d->status, "active") != 0) {
+    snprintf(why, len, "this device's status is \"%s\"; it may not sync", d->status);
+    return FS_EREVOKED;
+  }
+  if (wipe_now && wipe_expired(d, deadline_ms, now)) {
+    snprintf(why, len, "the final upload of this device was due within %lld day(s) of the %s; "
+                       "that time is over and it may not sync any more",
+             (long long)(deadline_ms / 86400000LL),
+             d->departed ? "staff member's departure" : "wipe order");
+    return code;
+  }
+  if (wipe_now != must_wipe) {
+    snprintf(why, len, "%s; connect again to upload the outbox once more, then the replica is "
+                       "erased",
+             d->departed ? "the staff member of this device has departed"
+                         : "this device was revoked with --wipe");
+    return code;
+  }
+  return 0;
+}
+
+/* Re-reads device id on db and judges it (see standing). */
+static int standing_now(sqlite3 *db, fs_device *now, uint64_t id, int must_wipe,
+                        int64_t deadline_ms, char *why, size_t len) {
+  int rc = fs__central_device_by_id(db, id, now);
+  if (rc == FS_EUNKNOWN_DEVICE) {
+    snprintf(why, len, "this device is no longer registered; it may not sync");
+    return FS_EREVOKED;
+  }
+  if (rc) {
+    snprintf(why, len, "cannot check this device's standing: %s; retry later",
+             fs_strerror(rc));
+    return rc;
+  }
+  return standing(now, must_wipe, deadline_ms, fs__now_ms(), why, len);
+}
+
 /* ---- wipe ----------------------------------------------------------- */
 
 typedef struct wipe_job {
   fs_writer_job job;
   uint64_t device;
-  int departed;
-  fs_server *s;
+  char detail[160];
 } wipe_job;
 
 static int wipe_run(fs_writer_job *job, fs_central *central) {
   wipe_job *wj = (wipe_job *)job;
-  sqlite3 *db = fs__central_db(central);
-  char q[128];
-  int rc;
-
-  snprintf(q, sizeof(q), "UPDATE devices SET status='wiped' WHERE id=%llu",
-           (unsigned long long)wj->device);
-  rc = fs__db_exec(db, q);
-  if (rc == 0)
-    rc = fs__audit(central, "fieldsyncd", "device.wiped", NULL, NULL, (long long)wj->device,
-                   wj->departed ? "final upload received after departure; replica erased"
-                                : "revoked device uploaded its outbox; replica erased",
-                   NULL);
-  return rc;
+  return fs__wipe_mark(central, (int64_t)wj->device, wj->detail);
 }
 
 static void wipe_done(fs_writer_job *job, int rc) {
@@ -403,9 +497,23 @@ static void wipe_done(fs_writer_job *job, int rc) {
   free(job);
 }
 
+/* Marks a device wiped in the store (writer job; best effort: the periodic
+ * sweep marks it too if this one cannot be queued). */
+static void mark_wiped(fs_server *s, uint64_t device, const char *detail) {
+  wipe_job *wj = calloc(1, sizeof(*wj));
+
+  if (wj == NULL)
+    return;
+  wj->device = device;
+  snprintf(wj->detail, sizeof(wj->detail), "%s", detail);
+  wj->job.run = wipe_run;
+  wj->job.done = wipe_done;
+  if (fs__writer_submit(s->writer, &wj->job))
+    free(wj);
+}
+
 /* The final word to a departed rep's or revoked phone's device: erase. */
 static void send_wipe(conn *c) {
-  wipe_job *wj = calloc(1, sizeof(*wj));
   fs_msg m;
 
   fs__msg_init(&m, FS_MSG_WIPE);
@@ -415,15 +523,9 @@ static void send_wipe(conn *c) {
   send_msg(c, &m);
   FS_INFO("device %llu (%s): final upload done, WIPE sent", (unsigned long long)c->dev.id,
           c->dev.staff);
-  if (wj) {
-    wj->device = c->dev.id;
-    wj->departed = c->dev.departed;
-    wj->s = c->s;
-    wj->job.run = wipe_run;
-    wj->job.done = wipe_done;
-    if (fs__writer_submit(c->s->writer, &wj->job))
-      free(wj);
-  }
+  mark_wiped(c->s, c->dev.id,
+             c->dev.departed ? "final upload received after departure; replica erased"
+                             : "revoked device uploaded its outbox; replica erased");
   c->close_after_write = 1;
   conn_close(c, NULL);
 }
@@ -433,6 +535,10 @@ static void send_wipe(conn *c) {
 typedef struct push_job {
   fs_writer_job job;
   conn *c;
+  fs_device dev;   /* the device as the store says inside the transaction */
+  int must_wipe;   /* the session's */
+  int refused;     /* FS_EREVOKED / FS_EDEPARTED: nothing applied, close */
+  char why[160];
   fs_msg msg;
   fs_push_result *results;
   char aud[NOTIFY_MAX_AUD][FS_STAFF_MAX + 1];
@@ -443,9 +549,26 @@ typedef struct push_job {
 static int push_run(fs_writer_job *job, fs_central *central) {
   push_job *pj = (push_job *)job;
   fs_msg_push *p = &pj->msg.u.push;
+  fs_device now;
   int rc;
 
-  rc = fs__central_push(central, &pj->c->dev, p->changes, p->rcs, p->n, pj->results);
+  /* The device's standing is read again here, inside the transaction that
+   * would apply the push: a revoke, wipe order or departure committed
+   * before it is seen, whatever the session was told at its handshake. */
+  rc = standing_now(fs__central_db(central), &now, pj->dev.id, pj->must_wipe,
+                    fs__central_wipe_deadline(central), pj->why, sizeof(pj->why));
+  if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
+    pj->refused = rc;
+    return 0;
+  }
+  if (rc)
+    return rc;
+  /* The cursor is the session's (raised by HELLO and PULL), the rest the
+   * store's. */
+  if (now.cursor < pj->dev.cursor)
+    now.cursor = pj->dev.cursor;
+  pj->dev = now;
+  rc = fs__central_push(central, &pj->dev, p->changes, p->rcs, p->n, pj->results);
   if (rc)
     return rc;
   /* Health of the device for `fieldsyncd devices`. */
@@ -464,8 +587,8 @@ static int push_run(fs_writer_job *job, fs_central *central) {
         sqlite3_bind_int64(st, 3, (sqlite3_int64)p->oldest);
       else
         sqlite3_bind_null(st, 3);
-      sqlite3_bind_int64(st, 4, (sqlite3_int64)pj->c->dev.id);
-      sqlite3_bind_int64(st, 5, (sqlite3_int64)pj->c->dev.cursor);
+      sqlite3_bind_int64(st, 4, (sqlite3_int64)pj->dev.id);
+      sqlite3_bind_int64(st, 5, (sqlite3_int64)pj->dev.cursor);
       rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs__db_err(db, sqlite3_errcode(db));
     }
     sqlite3_finalize(st);
@@ -506,6 +629,15 @@ static void push_done(fs_writer_job *job, int rc) {
     return;
   }
   c->busy = 0;
+  if (rc == 0 && pj->refused) {
+    FS_WARN("device %llu (%s): push refused: %s", (unsigned long long)c->dev.id, c->dev.staff,
+            pj->why);
+    send_error_close(c, pj->refused, pj->why);
+    push_job_free(pj);
+    return;
+  }
+  if (rc == 0)
+    c->dev = pj->dev;
   if (rc) {
     /* Nothing of this push was committed: tell the device, which keeps
      * the changes and retries later. */
@@ -546,6 +678,8 @@ static void handle_push(conn *c, fs_msg *m) {
   pj->msg = *m;
   memset(m, 0, sizeof(*m));
   pj->c = c;
+  pj->dev = c->dev;
+  pj->must_wipe = c->must_wipe;
   pj->results = calloc(pj->msg.u.push.n ? pj->msg.u.push.n : 1, sizeof(fs_push_result));
   pj->job.run = push_run;
   pj->job.done = push_done;
@@ -580,6 +714,8 @@ typedef struct pull_job {
   uv_work_t req;
   conn *c;
   fs_server *s;
+  fs_device dev; /* copied at submit; the worker reads no conn state */
+  char why[160];
   uint64_t cursor;
   uint32_t limit;
   uint64_t snap_floor1; /* in: the connection's; out: after this pull */
@@ -796,7 +932,7 @@ static int pull_notices(pull_job *pj, sqlite3 *db) {
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)pj->cursor);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)pj->next);
-  sqlite3_bind_text(st, 3, pj->c->dev.staff, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, pj->dev.staff, -1, SQLITE_STATIC);
   fs__buf_init(&b, FS_MSG_MAX_BYTES - 64);
   while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     fs_msg m;
@@ -888,7 +1024,16 @@ static void pull_work(uv_work_t *req) {
   rc = rpool_get(pj->s, &db);
   if (rc)
     goto out;
-  rc = fs__central_access(db, pj->c->dev.staff, (int64_t)fs__now_ms(), pj->acc);
+  {
+    /* Standing and rights as the store says now, not as at the handshake.
+     * (A wipe session never gets here: it may not PULL.) */
+    fs_device now;
+    rc = standing_now(db, &now, pj->dev.id, 0, wipe_deadline_ms(pj->s), pj->why,
+                      sizeof(pj->why));
+    if (rc)
+      goto out;
+  }
+  rc = fs__central_access(db, pj->dev.staff, (int64_t)fs__now_ms(), pj->acc);
   if (rc)
     goto out;
   {
@@ -972,6 +1117,13 @@ static void pull_done(uv_work_t *req, int status) {
     conn_resume(c);
     return;
   }
+  if (pj->rc == FS_EREVOKED || pj->rc == FS_EDEPARTED) {
+    FS_WARN("device %llu (%s): pull refused: %s", (unsigned long long)c->dev.id, c->dev.staff,
+            pj->why);
+    send_error_close(c, pj->rc, pj->why);
+    pull_job_free(pj);
+    return;
+  }
   if (pj->rc) {
     char text[200];
     snprintf(text, sizeof(text), "pull failed: %s", fs_strerror(pj->rc));
@@ -1047,6 +1199,7 @@ static void handle_pull(conn *c, const fs_msg_pull *p) {
   }
   pj->c = c;
   pj->s = c->s;
+  pj->dev = c->dev;
   pj->cursor = p->cursor;
   pj->snap_floor1 = c->snap_floor1;
   /* What the device asks from is what it has committed: the fence uses it. */
@@ -1064,6 +1217,127 @@ static void handle_pull(conn *c, const fs_msg_pull *p) {
   }
   c->refs++;
   c->busy = 1;
+}
+
+/* ---- sessions re-checked after rights changed ------------------------ */
+
+/* 1 if b lacks an owner or loaned card that a had. */
+static int access_shrank(const fs_access *a, const fs_access *b) {
+  if (a->all && !b->all)
+    return 1;
+  for (int i = 0; i < a->ncodes; i++)
+    if (!fs__access_owner_ok(b, a->codes[i]))
+      return 1;
+  for (int i = 0; i < a->nloans; i++) {
+    int found = b->all;
+    for (int k = 0; !found && k < b->nloans; k++)
+      found = strcmp(a->loans[i], b->loans[k]) == 0;
+    if (!found)
+      return 1;
+  }
+  return 0;
+}
+
+/* Audiences that lost records (eviction entries) after seq: malloc'd array
+ * of *n codes, NULL if none.  0 or an error. */
+static int evicted_audiences(sqlite3 *db, uint64_t seq, char (**out)[FS_STAFF_MAX + 1], int *n) {
+  sqlite3_stmt *st = NULL;
+  char(*list)[FS_STAFF_MAX + 1] = NULL;
+  int rc, cnt = 0;
+
+  *out = NULL;
+  *n = 0;
+  rc = sqlite3_prepare_v2(db, "SELECT DISTINCT audience FROM journal WHERE seq>?1 AND op=?2",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+  sqlite3_bind_int(st, 2, FS_JOURNAL_EVICT);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    char(*p)[FS_STAFF_MAX + 1] = realloc(list, (size_t)(cnt + 1) * sizeof(*list));
+    if (p == NULL) {
+      rc = FS_ENOMEM;
+      break;
+    }
+    list = p;
+    snprintf(list[cnt++], FS_STAFF_MAX + 1, "%s", sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc : fs__db_err(db, rc);
+  if (rc) {
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *n = cnt;
+  return 0;
+}
+
+/* After an administrative change (revoke, departure, transfer, cover or
+ * loan end, wipe deadline) every open device session is judged again from
+ * the store, on the loop thread: a device that may no longer sync, or may
+ * now only upload, is sent ERROR and closed; so is one whose rights shrank
+ * (an owner or loaned card left its access set, or records it could see
+ * were evicted from an audience it reads).  It reconnects under the new
+ * rules.  Sessions whose rights only grew get the new access set for
+ * NOTIFY. */
+static void sessions_recheck(fs_server *s) {
+  char(*aud)[FS_STAFF_MAX + 1] = NULL;
+  uint64_t head = s->writer ? fs__writer_committed_seq(s->writer) : s->evict_seen;
+  int naud = 0, rc, closed = 0;
+  conn *c, *next;
+
+  rc = evicted_audiences(s->rdb, s->evict_seen, &aud, &naud);
+  if (rc) {
+    FS_WARN("cannot re-check open sessions: %s", fs_strerror(rc));
+    return;
+  }
+  s->evict_seen = head;
+  for (c = s->conns; c; c = next) {
+    fs_device now;
+    fs_access *a;
+    char why[160];
+    int shrank = 0;
+
+    next = c->next;
+    if (c->is_admin || c->state != ST_READY)
+      continue;
+    rc = standing_now(s->rdb, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(s), why,
+                      sizeof(why));
+    if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
+      FS_INFO("device %llu (%s): session closed: %s", (unsigned long long)c->dev.id,
+              c->dev.staff, why);
+      send_error_close(c, rc, why);
+      closed++;
+      continue;
+    }
+    if (rc || c->must_wipe)
+      continue; /* a wipe session reads nothing */
+    a = malloc(sizeof(*a));
+    if (a == NULL || fs__central_access(s->rdb, now.staff, (int64_t)now_ms(), a) != 0) {
+      free(a);
+      continue;
+    }
+    if (c->acc)
+      shrank = access_shrank(c->acc, a);
+    for (int i = 0; !shrank && i < naud; i++)
+      shrank = c->acc ? fs__access_owner_ok(c->acc, aud[i]) : fs__access_owner_ok(a, aud[i]);
+    if (shrank) {
+      free(a);
+      FS_INFO("device %llu (%s): session closed: its access rights shrank",
+              (unsigned long long)c->dev.id, c->dev.staff);
+      send_error_close(c, FS_EFORBIDDEN,
+                       "the records this device may see or write changed (handover, transfer, "
+                       "cover or loan end); sync again to receive the change");
+      closed++;
+      continue;
+    }
+    free(c->acc);
+    c->acc = a;
+  }
+  free(aud);
+  if (closed)
+    FS_INFO("%d session(s) closed after a change of rights", closed);
 }
 
 /* ---- admin ---------------------------------------------------------- */
@@ -1100,9 +1374,12 @@ static void admin_done(fs_writer_job *job, int rc) {
       aj->res.u.admin_result.text = strdup(fs_strerror(rc));
     }
     send_msg(c, &aj->res);
-    /* Administrative changes (handover, loans...) may concern anyone. */
-    if (rc == 0 && aj->res.u.admin_result.ok)
+    /* Administrative changes (handover, loans...) may concern anyone:
+     * sessions whose rights shrank are closed first, the others told. */
+    if (rc == 0 && aj->res.u.admin_result.ok) {
+      sessions_recheck(c->s);
       notify_watchers(c->s, NULL, NULL, -1, fs__writer_committed_seq(c->s->writer));
+    }
     conn_resume(c);
   }
   fs__msg_release(&aj->req);
@@ -1219,8 +1496,11 @@ static void send_welcome(conn *c, int code, const char *text) {
     return;
   }
   c->state = ST_READY;
+  startups_remove(c);
   c->deadline = now_ms() + c->s->cfg.idle_ms;
-  c->watch = (c->hello.u.hello.want & FS_WANT_WATCH) != 0;
+  /* A final-upload session is never sent anything unasked, whatever HELLO
+   * wants. */
+  c->watch = (c->hello.u.hello.want & FS_WANT_WATCH) != 0 && !c->must_wipe;
   FS_INFO("device %llu (%s) connected%s", (unsigned long long)c->dev.id, c->dev.staff,
           c->watch ? ", watching" : "");
   if (c->must_wipe && c->hello.u.hello.outbox == 0)
@@ -1293,13 +1573,20 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   }
   if (rc)
     return rc;
-  if (strcmp(c->dev.status, "wiped") == 0)
-    return c->dev.departed ? FS_EDEPARTED : FS_EREVOKED;
-  if (strcmp(c->dev.status, "revoked") == 0)
-    return FS_EREVOKED;
+  c->must_wipe = c->dev.departed || strcmp(c->dev.status, "wipe") == 0;
+  rc = standing(&c->dev, c->must_wipe, wipe_deadline_ms(c->s), now_ms(), c->why,
+                sizeof(c->why));
+  if (rc) {
+    /* The final upload's time is over: from now on the device is wiped
+     * (the periodic sweep would mark it too). */
+    if (c->must_wipe && wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()) &&
+        (strcmp(c->dev.status, "active") == 0 || strcmp(c->dev.status, "wipe") == 0))
+      mark_wiped(c->s, c->dev.id,
+                 "the final upload's deadline passed; the device is refused from now on");
+    return rc;
+  }
   if (h->cursor > c->dev.cursor)
     c->dev.cursor = h->cursor;
-  c->must_wipe = c->dev.departed || strcmp(c->dev.status, "wipe") == 0;
   return 0;
 }
 
@@ -1348,6 +1635,18 @@ static void on_message(conn *c, const uint8_t *p, size_t n) {
     fs__msg_release(&m);
     return;
   }
+  if (c->must_wipe && m.type != FS_MSG_PUSH && m.type != FS_MSG_PING && m.type != FS_MSG_BYE) {
+    /* Under a wipe order a device uploads and leaves; it is sent nothing. */
+    char text[160];
+    snprintf(text, sizeof(text),
+             "%s from a device under a wipe order: it may only upload its outbox (PUSH), "
+             "PING and leave (BYE); closing",
+             fs__msg_type_name(m.type));
+    FS_WARN("device %llu (%s): %s", (unsigned long long)c->dev.id, c->dev.staff, text);
+    send_error_close(c, c->dev.departed ? FS_EDEPARTED : FS_EREVOKED, text);
+    fs__msg_release(&m);
+    return;
+  }
   switch (m.type) {
   case FS_MSG_PUSH:
     handle_push(c, &m);
@@ -1357,6 +1656,15 @@ static void on_message(conn *c, const uint8_t *p, size_t n) {
     break;
   case FS_MSG_PING: {
     fs_msg r;
+    fs_device now;
+    char why[160];
+    /* Every request is judged on the store's word of now. */
+    rc = standing_now(c->s->rdb, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(c->s), why,
+                      sizeof(why));
+    if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
+      send_error_close(c, rc, why);
+      break;
+    }
     fs__msg_init(&r, FS_MSG_PONG);
     r.u.ping.n = m.u.ping.n;
     send_msg(c, &r);
@@ -1404,8 +1712,8 @@ static void conn_process(conn *c, const uint8_t *data, size_t len) {
            ev == FS_ETOKEN_USED || ev == FS_ETOKEN_EXPIRED || ev == FS_EDEPARTED ||
            ev == FS_EVERSION)) {
         /* The device authenticated itself: tell it why it is refused. */
-        FS_WARN("handshake refused: %s", fs_strerror(ev));
-        send_welcome(c, ev, NULL);
+        FS_WARN("handshake refused: %s%s%s", fs_strerror(ev), c->why[0] ? ": " : "", c->why);
+        send_welcome(c, ev, c->why[0] ? c->why : NULL);
       } else {
         conn_close(c, fs_strerror(ev));
       }
@@ -1533,7 +1841,11 @@ typedef struct expiry_job {
 
 static int expiry_run(fs_writer_job *job, fs_central *central) {
   expiry_job *ej = (expiry_job *)job;
+  int wiped = 0;
   int rc = fs__handover_sweep(central, (int64_t)fs__now_ms(), &ej->changed);
+  if (rc == 0)
+    rc = fs__wipe_sweep(central, (int64_t)fs__now_ms(), &wiped);
+  ej->changed += wiped;
   /* Tombstone collection hourly (every 360th sweep of 10 s). */
   if (rc == 0 && ej->s->expiry_runs++ % 360 == 0)
     rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days, NULL,
@@ -1548,8 +1860,10 @@ static void expiry_done(fs_writer_job *job, int rc) {
   s->expiry_busy = 0;
   if (rc)
     FS_WARN("cover/loan expiry sweep failed: %s (retried)", fs_strerror(rc));
-  else if (ej->changed && s->writer)
+  else if (ej->changed && s->writer) {
+    sessions_recheck(s);
     notify_watchers(s, NULL, NULL, -1, fs__writer_committed_seq(s->writer));
+  }
   free(ej);
 }
 
