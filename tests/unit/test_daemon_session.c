@@ -172,8 +172,6 @@ static void test_wipe_session_reads_nothing(void **state) {
   fs_replica_close(a);
   out = fs_test_daemon_cmd(&w->d, NULL, "revoke %lld --wipe", id);
   free(out);
-  snprintf(sql, sizeof(sql), "SELECT wipe_at IS NOT NULL FROM devices WHERE id=%lld", id);
-  assert_int_equal(central_int(w, sql), 1);
   /* A card made by the rep's other phone after the revoke. */
   fs_test_create_customer(b, "After the revoke", "B", c2);
   fs_test_sync_ok(b, NULL);
@@ -190,6 +188,9 @@ static void test_wipe_session_reads_nothing(void **state) {
   assert_int_equal(page.rows, 0);
   assert_int_equal(rc, FS_EREVOKED);
   assert_int_equal(session_fate(&h, 2000, NULL), FS_ECLOSED);
+  /* The order's time is recorded: the upload window runs from it. */
+  snprintf(sql, sizeof(sql), "SELECT wipe_at IS NOT NULL FROM devices WHERE id=%lld", id);
+  assert_int_equal(central_int(w, sql), 1);
 
   /* Watching: no NOTIFY, even for its rep's cards; a PULL from a later
    * cursor is refused too. */
@@ -249,9 +250,6 @@ static void test_departed_session_reads_nothing(void **state) {
   fs_replica_close(r);
   out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01 --reason left");
   free(out);
-  /* The departure is the wipe order of each of the rep's devices. */
-  snprintf(sql, sizeof(sql), "SELECT wipe_at IS NOT NULL FROM devices WHERE id=%lld", id);
-  assert_int_equal(central_int(w, sql), 1);
   fs_wire_load(&h, w->tmp, "a03");
   rc = open_claiming(&h, FS_WANT_SYNC | FS_WANT_WATCH);
   assert_int_equal(rc, 0);
@@ -261,6 +259,9 @@ static void test_departed_session_reads_nothing(void **state) {
          fs_strerror(rc), page.rows);
   assert_int_equal(page.rows, 0);
   assert_int_equal(rc, FS_EDEPARTED);
+  /* The departure is the wipe order of each of the rep's devices. */
+  snprintf(sql, sizeof(sql), "SELECT wipe_at IS NOT NULL FROM devices WHERE id=%lld", id);
+  assert_int_equal(central_int(w, sql), 1);
   /* Anything but PUSH, PING, BYE is refused the same way. */
   rc = open_claiming(&h, FS_WANT_SYNC);
   assert_int_equal(rc, 0);
