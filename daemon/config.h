@@ -28,6 +28,14 @@ typedef struct fs_config {
   unsigned wipe_deadline_days; /* a wiped or departed device's final upload, and
                                   the handover fence, close this long after the
                                   order (revoke --wipe, depart, transfer); 14 */
+  /* Unauthenticated connections (handshake not finished): OpenSSH
+   * MaxStartups start:rate:full, default 100:30:1000: from `start` of them
+   * on, a new one sheds one with probability rate% rising linearly to 100%
+   * at `full` (server.c: the oldest one past its grace, else the newcomer
+   * is refused); per_source caps them per source address (IPv6: per /64),
+   * default 256 (many reps share one carrier NAT address). */
+  unsigned max_startups[3];
+  unsigned max_startups_per_source;
   char log_level[8];         /* error|warn|info|debug */
 } fs_config;
 

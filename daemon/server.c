@@ -32,10 +32,6 @@
 /* An unauthenticated connection younger than this is never shed in favour
  * of a newcomer: a real client's message 1 arrives within a round trip. */
 #define STARTUP_GRACE_MS 1000
-/* Handshake notes: a frame whose body is one byte, shorter than any Noise
- * message 2 (PROTOCOL.md s.3.2). */
-#define NOTE_BUSY 1
-#define NOTE_UNREADABLE 2
 
 enum { ST_HANDSHAKE = 1, ST_ENROLLING, ST_READY, ST_CLOSING };
 
@@ -123,6 +119,7 @@ typedef struct wreq {
 } wreq;
 
 static void conn_close(conn *c, const char *why);
+static void send_note_close(conn *c, uint8_t note, const char *why);
 static void conn_process(conn *c, const uint8_t *data, size_t len);
 static void conn_resume(conn *c);
 
@@ -221,6 +218,29 @@ static int send_plain(conn *c, const uint8_t *p, size_t n) {
   return 0;
 }
 
+/* Queues bytes as they are (handshake message 2, handshake notes). */
+static int write_raw(conn *c, const uint8_t *p, size_t n) {
+  wreq *w;
+  uv_buf_t b;
+
+  if (c->handle_closed)
+    return FS_ECLOSED;
+  w = malloc(sizeof(*w) + n);
+  if (w == NULL)
+    return FS_ENOMEM;
+  memcpy(w->data, p, n);
+  w->c = c;
+  w->len = n;
+  b = uv_buf_init((char *)w->data, (unsigned)n);
+  if (uv_write(&w->req, &c->u.st, &b, 1, on_write) != 0) {
+    free(w);
+    return FS_ECLOSED;
+  }
+  c->refs++;
+  c->wq_bytes += n;
+  return 0;
+}
+
 static int send_msg(conn *c, const fs_msg *m) {
   fs_buf b;
   int rc;
@@ -313,6 +333,7 @@ static void conn_close(conn *c, const char *why) {
     FS_INFO("closing connection%s%s%s: %s", c->dev.staff[0] ? " of " : "", c->dev.staff,
             c->is_admin ? " (admin)" : "", why);
   c->state = ST_CLOSING;
+  startups_remove(c);
   if (c->reading) {
     uv_read_stop(&c->u.st);
     c->reading = 0;
@@ -1473,22 +1494,8 @@ static void send_welcome(conn *c, int code, const char *text) {
     rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen) : FS_ENOMEM;
   }
   fs__buf_release(&b);
-  if (rc == 0) {
-    wreq *w = malloc(sizeof(*w) + outlen);
-    if (w) {
-      uv_buf_t ub;
-      memcpy(w->data, out, outlen);
-      w->c = c;
-      w->len = outlen;
-      ub = uv_buf_init((char *)w->data, (unsigned)outlen);
-      if (uv_write(&w->req, &c->u.st, &ub, 1, on_write) == 0) {
-        c->refs++;
-        c->wq_bytes += outlen;
-      } else {
-        free(w);
-      }
-    }
-  }
+  if (rc == 0)
+    write_raw(c, out, outlen);
   free(out);
   if (rc || code) {
     c->close_after_write = 1;
@@ -1714,6 +1721,11 @@ static void conn_process(conn *c, const uint8_t *data, size_t len) {
         /* The device authenticated itself: tell it why it is refused. */
         FS_WARN("handshake refused: %s%s%s", fs_strerror(ev), c->why[0] ? ": " : "", c->why);
         send_welcome(c, ev, c->why[0] ? c->why : NULL);
+      } else if (c->state == ST_HANDSHAKE && ev == FS_ECRYPTO) {
+        /* Message 1 could not be decrypted with our key: say so, so that a
+         * device enrolled with another daemon's key is told (and not an
+         * overloaded daemon's silent close). */
+        send_note_close(c, FS_CHANNEL_NOTE_UNREADABLE, fs_strerror(ev));
       } else {
         conn_close(c, fs_strerror(ev));
       }
@@ -1746,6 +1758,100 @@ static void conn_process(conn *c, const uint8_t *data, size_t len) {
     uv_read_stop(&c->u.st);
     c->reading = 0;
   }
+}
+
+/* ---- unauthenticated connections: their own budget ------------------- */
+
+/* A handshake note (PROTOCOL.md s.3.2) instead of message 2, then close.
+ * Input still unread is dropped first so the close is a FIN, not a reset
+ * that could destroy the note before the client reads it. */
+static void send_note_close(conn *c, uint8_t note, const char *why) {
+  uint8_t frame[FS_FRAME_HEADER_LEN + 1];
+  uv_os_fd_t fd;
+
+  if (uv_fileno(&c->u.h, &fd) == 0) {
+    uint8_t junk[4096];
+    for (int i = 0; i < 16 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+      ;
+  }
+  fs__frame_header(frame, 1);
+  frame[FS_FRAME_HEADER_LEN] = note;
+  if (write_raw(c, frame, sizeof(frame)) == 0)
+    c->close_after_write = 1;
+  conn_close(c, why);
+}
+
+/* The source of c for the per-address budget: IPv4 as a v4-mapped IPv6
+ * address, IPv6 by its /64 (one subscriber's prefix). */
+static void conn_source(conn *c) {
+  struct sockaddr_storage ss;
+  int len = sizeof(ss);
+
+  memset(c->src, 0, sizeof(c->src));
+  if (uv_tcp_getpeername(&c->u.tcp, (struct sockaddr *)&ss, &len) != 0)
+    return;
+  if (ss.ss_family == AF_INET) {
+    c->src[10] = c->src[11] = 0xff;
+    memcpy(c->src + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+  } else if (ss.ss_family == AF_INET6) {
+    const uint8_t *a = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
+    memcpy(c->src, a, IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&ss)->sin6_addr) ? 16 : 8);
+  }
+}
+
+/* Admits the new device connection c into the unauthenticated budget
+ * (OpenSSH MaxStartups start:rate:full, plus a per-address cap).  When
+ * something must give, the oldest unauthenticated connection past
+ * STARTUP_GRACE_MS that is still waiting for its message 1 is shed (of the
+ * same address, for the per-address cap): a real client sends message 1 at
+ * once and is through within a round trip, so what waits is a flood.
+ * Only when there is none is the newcomer refused.  1: keep c; 0: refuse
+ * it.  Authenticated sessions are outside this budget. */
+static int startups_admit(fs_server *s, conn *c) {
+  const unsigned start = s->cfg.max_startups[0], rate = s->cfg.max_startups[1];
+  const unsigned full = s->cfg.max_startups[2];
+  conn *o, *oldest = NULL, *oldest_same = NULL;
+  unsigned same = 0, n = s->nstartups;
+
+  for (o = s->startups; o; o = o->snext) {
+    int stale = o->state == ST_HANDSHAKE && !o->busy &&
+                o->accepted_ms + STARTUP_GRACE_MS <= c->accepted_ms;
+    int mine = memcmp(o->src, c->src, sizeof(c->src)) == 0;
+    same += (unsigned)mine;
+    if (stale && oldest == NULL)
+      oldest = o;
+    if (stale && mine && oldest_same == NULL)
+      oldest_same = o;
+  }
+  if (same >= s->cfg.max_startups_per_source) {
+    if (oldest_same == NULL)
+      return 0;
+    send_note_close(oldest_same, FS_CHANNEL_NOTE_BUSY, "shed: too many unfinished handshakes from its "
+                                            "address");
+    return 1;
+  }
+  if (n < start)
+    return 1;
+  if (n < full && randombytes_uniform(100) >= rate + (100 - rate) * (n - start) / (full - start))
+    return 1;
+  if (oldest == NULL)
+    return 0;
+  send_note_close(oldest, FS_CHANNEL_NOTE_BUSY, "shed: too many unfinished handshakes");
+  return 1;
+}
+
+static void startups_add(conn *c) {
+  fs_server *s = c->s;
+
+  c->sprev = s->startups_tail;
+  c->snext = NULL;
+  if (s->startups_tail)
+    s->startups_tail->snext = c;
+  else
+    s->startups = c;
+  s->startups_tail = c;
+  c->in_startups = 1;
+  s->nstartups++;
 }
 
 /* ---- accept --------------------------------------------------------- */
@@ -1794,11 +1900,26 @@ static void on_conn(uv_stream_t *server, int status) {
     conn_close(c, "accept failed");
     return;
   }
-  if (s->stopping || s->nconns > s->cfg.max_conns) {
-    conn_close(c, s->stopping ? "shutting down" : "too many connections");
+  if (is_admin && s->nconns > s->cfg.max_conns) {
+    conn_close(c, "too many connections");
+    return;
+  }
+  if (s->stopping) {
+    conn_close(c, "shutting down");
     return;
   }
   if (!is_admin) {
+    c->accepted_ms = now_ms();
+    conn_source(c);
+    if (s->nconns > s->cfg.max_conns) {
+      send_note_close(c, FS_CHANNEL_NOTE_BUSY, "too many connections");
+      return;
+    }
+    if (!startups_admit(s, c)) {
+      send_note_close(c, FS_CHANNEL_NOTE_BUSY, NULL);
+      return;
+    }
+    startups_add(c);
     uv_tcp_nodelay(&c->u.tcp, 1);
     memset(&cc, 0, sizeof(cc));
     cc.local = s->key;
@@ -1898,6 +2019,16 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     return FS_ENOMEM;
   s->loop = loop;
   s->cfg = *cfg;
+  /* Unauthenticated connections must never be able to take every slot. */
+  if (s->cfg.max_startups[2] >= s->cfg.max_conns) {
+    unsigned full = s->cfg.max_conns / 2 ? s->cfg.max_conns / 2 : 1;
+    FS_WARN("max_startups full (%u) is not below max_conns (%u): using %u so that "
+            "authenticated devices keep slots",
+            s->cfg.max_startups[2], s->cfg.max_conns, full);
+    s->cfg.max_startups[2] = full;
+    if (s->cfg.max_startups[0] > full)
+      s->cfg.max_startups[0] = full;
+  }
   uv_mutex_init(&s->rpool_mu);
   snprintf(s->datadir, sizeof(s->datadir), "%s", datadir);
   snprintf(s->dbpath, sizeof(s->dbpath), "%s/central.db", datadir);
@@ -1955,6 +2086,25 @@ int fs__server_start(fs_server *s) {
     FS_ERROR("listen address \"%s\" is not host:port", s->cfg.listen);
     return FS_EINVAL;
   }
+  {
+    /* Every connection is a descriptor: take all the system allows. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+          FS_INFO("open file limit raised from %llu to %llu", (unsigned long long)was,
+                  (unsigned long long)rl.rlim_cur);
+        else
+          rl.rlim_cur = was;
+      }
+      if (rl.rlim_cur < (rlim_t)s->cfg.max_conns + 64)
+        FS_WARN("open file limit %llu is below max_conns %u + 64: raise it (ulimit -n, "
+                "LimitNOFILE=) or lower max_conns",
+                (unsigned long long)rl.rlim_cur, s->cfg.max_conns);
+    }
+  }
   rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
   if (rc)
     rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
@@ -1977,6 +2127,7 @@ int fs__server_start(fs_server *s) {
   }
   uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &namelen);
   s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  s->evict_seen = fs__central_seq(s->central);
   /* With port 0 the kernel chose: tokens must name the real port. */
   if (port == 0)
     snprintf(s->cfg.listen, sizeof(s->cfg.listen), "%.100s:%d", host, s->port);
