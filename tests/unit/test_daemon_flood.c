@@ -45,13 +45,8 @@ static int setup(void **state) {
   char *conf;
   FILE *f;
 
-  /* The test's own descriptors: 2,300 sockets and the rest. */
   assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-  if (rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
-  }
-  if (rl.rlim_cur < FLOOD + 600)
+  if (rl.rlim_max < FLOOD + 600)
     fail_msg("RLIMIT_NOFILE hard limit %llu: this test needs %d descriptors",
              (unsigned long long)rl.rlim_max, FLOOD + 600);
   w = calloc(1, sizeof(*w));
@@ -64,7 +59,29 @@ static int setup(void **state) {
   fprintf(f, "\nmax_conns = 1500\nhandshake_ms = 30000\n");
   fclose(f);
   free(conf);
+  /* Started with the common default soft limit (1024): the daemon must
+   * raise its own to the hard limit. */
+  rl.rlim_cur = 1024;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
   fs_test_daemon_serve(&w->d);
+  {
+    char path[64], line[256];
+    unsigned long long soft = 0, hard = 0;
+    FILE *lf;
+    snprintf(path, sizeof(path), "/proc/%d/limits", w->d.pid);
+    lf = fopen(path, "r");
+    assert_non_null(lf);
+    while (fgets(line, sizeof(line), lf))
+      if (sscanf(line, "Max open files %llu %llu", &soft, &hard) == 2)
+        break;
+    fclose(lf);
+    printf("daemon started with an open file limit of 1024: now %llu (hard %llu)\n", soft,
+           hard);
+    assert_int_equal(soft, (unsigned long long)rl.rlim_max);
+  }
+  /* The test's own descriptors: 2,300 sockets and the rest. */
+  rl.rlim_cur = rl.rlim_max;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
   *state = w;
   return 0;
 }
