@@ -165,17 +165,18 @@ static void handshake_error(fs_net *n, const char *addr, int rc) {
              "handshake); try again later (local changes stay in the outbox)",
              addr);
   else if (rc == FS_ECLOSED)
-    snprintf(n->err, sizeof(n->err),
-             "the daemon at %.100s closed the connection before the handshake finished; it "
-             "may be overloaded - try again later (local changes stay in the outbox); if "
-             "this keeps happening, check the address and this device's date and time",
-             addr);
+    snprintf(
+        n->err, sizeof(n->err),
+        "the daemon at %.100s closed the connection before the handshake finished; it "
+        "may be overloaded - try again later (local changes stay in the outbox); if "
+        "this keeps happening, check the address and this device's date and time",
+        addr);
   else if (rc == FS_ETIMEDOUT)
     snprintf(
         n->err, sizeof(n->err),
-        "no answer from %.100s within %d s in the handshake: it is not a fieldsyncd, it is "
-        "overloaded, or the network drops the traffic; check the address (fieldsync sync "
-        "--addr) and retry (local changes stay in the outbox)",
+        "no answer from %.100s within %d s in the handshake: it is not a fieldsyncd, "
+        "it is overloaded, or the network drops the traffic; check the address "
+        "(fieldsync sync --addr) and retry (local changes stay in the outbox)",
         addr, (n->timeout_ms + 999) / 1000);
   else if (rc != FS_ENOMEM)
     snprintf(

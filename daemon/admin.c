@@ -677,11 +677,13 @@ static int cmd_lend(cmd_ctx *x) {
 }
 
 static int cmd_sweep(cmd_ctx *x) {
-  int changed = 0, wiped = 0, rc = fs__handover_sweep(x->ctx->c, (int64_t)fs__now_ms(), &changed);
+  int changed = 0, wiped = 0,
+      rc = fs__handover_sweep(x->ctx->c, (int64_t)fs__now_ms(), &changed);
   if (rc == 0)
     rc = fs__wipe_sweep(x->ctx->c, (int64_t)fs__now_ms(), &wiped);
   if (rc == 0) {
-    fs__strbuf_printf(&x->out, "%d cover/loan change(s); %d device(s) past their wipe deadline\n",
+    fs__strbuf_printf(&x->out,
+                      "%d cover/loan change(s); %d device(s) past their wipe deadline\n",
                       changed, wiped);
     fs__strbuf_printf(&x->json, "{\"changed\":%d,\"wiped\":%d}", changed, wiped);
   }

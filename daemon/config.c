@@ -213,7 +213,8 @@ int fs__config_write_default(const fs_config *c, const char *path) {
       fprintf(f, "%s = %u\n", o->key, *(const unsigned *)(const void *)p);
     else if (o->kind == 3)
       fprintf(f, "%s = %u:%u:%u\n", o->key, ((const unsigned *)(const void *)p)[0],
-              ((const unsigned *)(const void *)p)[1], ((const unsigned *)(const void *)p)[2]);
+              ((const unsigned *)(const void *)p)[1],
+              ((const unsigned *)(const void *)p)[2]);
     else
       fprintf(f, "%s = %zu\n", o->key, *(const size_t *)(const void *)p);
   }

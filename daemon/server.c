@@ -101,9 +101,9 @@ struct conn {
   int must_wipe;          /* departed staff or revoked with --wipe */
   char why[160];          /* refusal text for WELCOME */
   uint64_t accepted_ms;
-  int in_startups;        /* on s->startups */
+  int in_startups; /* on s->startups */
   conn *sprev, *snext;
-  uint8_t src[16];        /* source address (IPv6: its /64), for the budget */
+  uint8_t src[16]; /* source address (IPv6: its /64), for the budget */
   /* gc_floor when this connection pulled from cursor 0, plus one (0: no
    * snapshot here): pages of that snapshot may sit below a floor that has
    * not moved since, they lost nothing to the GC. */
@@ -421,7 +421,8 @@ static void notify_watchers(fs_server *s, conn *origin, char aud[][FS_STAFF_MAX 
   m.u.notify.seq = seq;
   for (conn *c = s->conns; c; c = c->next) {
     int hit = naud < 0;
-    if (c == origin || !c->watch || c->must_wipe || c->state != ST_READY || c->acc == NULL)
+    if (c == origin || !c->watch || c->must_wipe || c->state != ST_READY ||
+        c->acc == NULL)
       continue;
     for (int i = 0; !hit && i < naud; i++)
       hit = fs__access_owner_ok(c->acc, aud[i]);
@@ -457,8 +458,9 @@ static int standing(const fs_device *d, int must_wipe, int64_t deadline_ms, uint
     return FS_EREVOKED;
   }
   if (strcmp(d->status, "wiped") == 0) {
-    snprintf(why, len, "this device's replica was ordered erased and its final upload is "
-                       "over; it may not sync any more");
+    snprintf(why, len,
+             "this device's replica was ordered erased and its final upload is "
+             "over; it may not sync any more");
     return code;
   }
   if (!wipe_now && strcmp(d->status, "active") != 0) {
@@ -466,15 +468,17 @@ static int standing(const fs_device *d, int must_wipe, int64_t deadline_ms, uint
     return FS_EREVOKED;
   }
   if (wipe_now && wipe_expired(d, deadline_ms, now)) {
-    snprintf(why, len, "the final upload of this device was due within %lld day(s) of the %s; "
-                       "that time is over and it may not sync any more",
+    snprintf(why, len,
+             "the final upload of this device was due within %lld day(s) of the %s; "
+             "that time is over and it may not sync any more",
              (long long)(deadline_ms / 86400000LL),
              d->departed ? "staff member's departure" : "wipe order");
     return code;
   }
   if (wipe_now != must_wipe) {
-    snprintf(why, len, "%s; connect again to upload the outbox once more, then the replica is "
-                       "erased",
+    snprintf(why, len,
+             "%s; connect again to upload the outbox once more, then the replica is "
+             "erased",
              d->departed ? "the staff member of this device has departed"
                          : "this device was revoked with --wipe");
     return code;
@@ -556,9 +560,9 @@ static void send_wipe(conn *c) {
 typedef struct push_job {
   fs_writer_job job;
   conn *c;
-  fs_device dev;   /* the device as the store says inside the transaction */
-  int must_wipe;   /* the session's */
-  int refused;     /* FS_EREVOKED / FS_EDEPARTED: nothing applied, close */
+  fs_device dev; /* the device as the store says inside the transaction */
+  int must_wipe; /* the session's */
+  int refused;   /* FS_EREVOKED / FS_EDEPARTED: nothing applied, close */
   char why[160];
   fs_msg msg;
   fs_push_result *results;
@@ -651,8 +655,8 @@ static void push_done(fs_writer_job *job, int rc) {
   }
   c->busy = 0;
   if (rc == 0 && pj->refused) {
-    FS_WARN("device %llu (%s): push refused: %s", (unsigned long long)c->dev.id, c->dev.staff,
-            pj->why);
+    FS_WARN("device %llu (%s): push refused: %s", (unsigned long long)c->dev.id,
+            c->dev.staff, pj->why);
     send_error_close(c, pj->refused, pj->why);
     push_job_free(pj);
     return;
@@ -1139,8 +1143,8 @@ static void pull_done(uv_work_t *req, int status) {
     return;
   }
   if (pj->rc == FS_EREVOKED || pj->rc == FS_EDEPARTED) {
-    FS_WARN("device %llu (%s): pull refused: %s", (unsigned long long)c->dev.id, c->dev.staff,
-            pj->why);
+    FS_WARN("device %llu (%s): pull refused: %s", (unsigned long long)c->dev.id,
+            c->dev.staff, pj->why);
     send_error_close(c, pj->rc, pj->why);
     pull_job_free(pj);
     return;
@@ -1261,15 +1265,16 @@ static int access_shrank(const fs_access *a, const fs_access *b) {
 
 /* Audiences that lost records (eviction entries) after seq: malloc'd array
  * of *n codes, NULL if none.  0 or an error. */
-static int evicted_audiences(sqlite3 *db, uint64_t seq, char (**out)[FS_STAFF_MAX + 1], int *n) {
+static int evicted_audiences(sqlite3 *db, uint64_t seq, char (**out)[FS_STAFF_MAX + 1],
+                             int *n) {
   sqlite3_stmt *st = NULL;
   char(*list)[FS_STAFF_MAX + 1] = NULL;
   int rc, cnt = 0;
 
   *out = NULL;
   *n = 0;
-  rc = sqlite3_prepare_v2(db, "SELECT DISTINCT audience FROM journal WHERE seq>?1 AND op=?2",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db, "SELECT DISTINCT audience FROM journal WHERE seq>?1 AND op=?2", -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
@@ -1342,14 +1347,16 @@ static void sessions_recheck(fs_server *s) {
     if (c->acc)
       shrank = access_shrank(c->acc, a);
     for (int i = 0; !shrank && i < naud; i++)
-      shrank = c->acc ? fs__access_owner_ok(c->acc, aud[i]) : fs__access_owner_ok(a, aud[i]);
+      shrank =
+          c->acc ? fs__access_owner_ok(c->acc, aud[i]) : fs__access_owner_ok(a, aud[i]);
     if (shrank) {
       free(a);
       FS_INFO("device %llu (%s): session closed: its access rights shrank",
               (unsigned long long)c->dev.id, c->dev.staff);
-      send_error_close(c, FS_EFORBIDDEN,
-                       "the records this device may see or write changed (handover, transfer, "
-                       "cover or loan end); sync again to receive the change");
+      send_error_close(
+          c, FS_EFORBIDDEN,
+          "the records this device may see or write changed (handover, transfer, "
+          "cover or loan end); sync again to receive the change");
       closed++;
       continue;
     }
@@ -1642,7 +1649,8 @@ static void on_message(conn *c, const uint8_t *p, size_t n) {
     fs__msg_release(&m);
     return;
   }
-  if (c->must_wipe && m.type != FS_MSG_PUSH && m.type != FS_MSG_PING && m.type != FS_MSG_BYE) {
+  if (c->must_wipe && m.type != FS_MSG_PUSH && m.type != FS_MSG_PING &&
+      m.type != FS_MSG_BYE) {
     /* Under a wipe order a device uploads and leaves; it is sent nothing. */
     char text[160];
     snprintf(text, sizeof(text),
@@ -1666,8 +1674,8 @@ static void on_message(conn *c, const uint8_t *p, size_t n) {
     fs_device now;
     char why[160];
     /* Every request is judged on the store's word of now. */
-    rc = standing_now(c->s->rdb, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(c->s), why,
-                      sizeof(why));
+    rc = standing_now(c->s->rdb, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(c->s),
+                      why, sizeof(why));
     if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
       send_error_close(c, rc, why);
       break;
@@ -1719,7 +1727,8 @@ static void conn_process(conn *c, const uint8_t *data, size_t len) {
            ev == FS_ETOKEN_USED || ev == FS_ETOKEN_EXPIRED || ev == FS_EDEPARTED ||
            ev == FS_EVERSION)) {
         /* The device authenticated itself: tell it why it is refused. */
-        FS_WARN("handshake refused: %s%s%s", fs_strerror(ev), c->why[0] ? ": " : "", c->why);
+        FS_WARN("handshake refused: %s%s%s", fs_strerror(ev), c->why[0] ? ": " : "",
+                c->why);
         send_welcome(c, ev, c->why[0] ? c->why : NULL);
       } else if (c->state == ST_HANDSHAKE && ev == FS_ECRYPTO) {
         /* Message 1 could not be decrypted with our key: say so, so that a
@@ -1795,7 +1804,8 @@ static void conn_source(conn *c) {
     memcpy(c->src + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
   } else if (ss.ss_family == AF_INET6) {
     const uint8_t *a = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
-    memcpy(c->src, a, IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&ss)->sin6_addr) ? 16 : 8);
+    memcpy(c->src, a,
+           IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&ss)->sin6_addr) ? 16 : 8);
   }
 }
 
@@ -1826,13 +1836,15 @@ static int startups_admit(fs_server *s, conn *c) {
   if (same >= s->cfg.max_startups_per_source) {
     if (oldest_same == NULL)
       return 0;
-    send_note_close(oldest_same, FS_CHANNEL_NOTE_BUSY, "shed: too many unfinished handshakes from its "
-                                            "address");
+    send_note_close(oldest_same, FS_CHANNEL_NOTE_BUSY,
+                    "shed: too many unfinished handshakes from its "
+                    "address");
     return 1;
   }
   if (n < start)
     return 1;
-  if (n < full && randombytes_uniform(100) >= rate + (100 - rate) * (n - start) / (full - start))
+  if (n < full &&
+      randombytes_uniform(100) >= rate + (100 - rate) * (n - start) / (full - start))
     return 1;
   if (oldest == NULL)
     return 0;

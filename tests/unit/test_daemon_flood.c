@@ -214,14 +214,16 @@ static void test_flood(void **state) {
     }
   }
   held2 = settle(fds, FLOOD);
-  printf("flood: %d half-open connections from 127.0.0.2 and up; the daemon holds %d of them "
+  printf("flood: %d half-open connections from 127.0.0.2 and up; the daemon holds %d of "
+         "them "
          "(%d after reconnecting the %d it dropped)\n",
          opened, held, held2, refreshed);
   assert_int_equal(opened, FLOOD);
   during = sync_ms(r, "during the flood");
   ping_ok(&h);
   bound = before * 3 > 1000 ? before * 3 : 1000;
-  printf("flood: a real device's median sync took %lld ms before and %lld ms during the flood "
+  printf("flood: a real device's median sync took %lld ms before and %lld ms during the "
+         "flood "
          "(bound %lld ms); a session authenticated before it is still served\n",
          before, during, bound);
   assert_true(during <= bound);

@@ -144,7 +144,8 @@ static int session_fate(fs_wire_dev *h, int ms, int *notifies) {
 /* Pushes an edit of customer id's name from h; 0 and the outcome, or the
  * refusal. */
 static int push_name(fs_wire_dev *h, const char *id, const char *owner, uint64_t counter,
-                     const char *name, uint64_t outbox, int *outcome, int *code, int *wiped) {
+                     const char *name, uint64_t outbox, int *outcome, int *code,
+                     int *wiped) {
   fs_change c;
   int rc;
   fs_wire_change_init(&c, FS_KIND_CUSTOMER, id, owner, counter, 0);
@@ -182,9 +183,10 @@ static void test_wipe_session_reads_nothing(void **state) {
   assert_int_equal(rc, 0);
   assert_true(h.welcome.u.welcome.wipe);
   rc = fs_wire_pull(&h, 0, &page);
-  printf("wipe session: PULL from cursor 0 after HELLO outbox=1000 -> rc %d (%s), %u rows, "
-         "%u customers\n",
-         rc, fs_strerror(rc), page.rows, page.ncust);
+  printf(
+      "wipe session: PULL from cursor 0 after HELLO outbox=1000 -> rc %d (%s), %u rows, "
+      "%u customers\n",
+      rc, fs_strerror(rc), page.rows, page.ncust);
   assert_int_equal(page.rows, 0);
   assert_int_equal(rc, FS_EREVOKED);
   assert_int_equal(session_fate(&h, 2000, NULL), FS_ECLOSED);
@@ -225,11 +227,13 @@ static void test_wipe_session_reads_nothing(void **state) {
   assert_int_equal(outcome, FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EREVOKED);
   assert_int_equal(wiped, 1);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'", id);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'", id);
   assert_int_equal(wait_central(w, sql, 1), 1);
   assert_int_equal(central_int(w, "SELECT count(*) FROM quarantine"), 1);
   assert_int_equal(open_claiming(&h, FS_WANT_SYNC), FS_EREVOKED);
-  printf("wipe session: PING answered, the final PUSH quarantined and answered with WIPE; the "
+  printf("wipe session: PING answered, the final PUSH quarantined and answered with "
+         "WIPE; the "
          "device is wiped and refused\n");
   fs_wire_free(&h);
   fs_replica_close(b);
@@ -255,8 +259,8 @@ static void test_departed_session_reads_nothing(void **state) {
   assert_int_equal(rc, 0);
   assert_true(h.welcome.u.welcome.wipe);
   rc = fs_wire_pull(&h, 0, &page);
-  printf("departed rep's device: PULL after HELLO outbox=1000 -> rc %d (%s), %u rows\n", rc,
-         fs_strerror(rc), page.rows);
+  printf("departed rep's device: PULL after HELLO outbox=1000 -> rc %d (%s), %u rows\n",
+         rc, fs_strerror(rc), page.rows);
   assert_int_equal(page.rows, 0);
   assert_int_equal(rc, FS_EDEPARTED);
   /* The departure is the wipe order of each of the rep's devices. */
@@ -310,11 +314,13 @@ static void test_wipe_deadline(void **state) {
   fs_test_daemon_serve(&w->d);
   /* The periodic sweep (it runs at start) marks a1 wiped without any
    * connection; a2's window starts now. */
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'",
-           id1);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'", id1);
   assert_int_equal(wait_central(w, sql, 1), 1);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM devices WHERE id=%lld AND status='wipe' AND "
-                             "wipe_at IS NOT NULL", id2);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM devices WHERE id=%lld AND status='wipe' AND "
+           "wipe_at IS NOT NULL",
+           id2);
   assert_int_equal(wait_central(w, sql, 1), 1);
   fs_wire_load(&h, w->tmp, "a01");
   rc = open_claiming(&h, FS_WANT_SYNC);
@@ -339,8 +345,8 @@ static void test_wipe_deadline(void **state) {
   printf("wipe deadline 0: departed rep's device at the handshake -> %d (%s)\n", rc,
          fs_strerror(rc));
   assert_int_equal(rc, FS_EDEPARTED);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'",
-           id3);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'", id3);
   assert_int_equal(wait_central(w, sql, 1), 1);
   assert_true(central_int(w, "SELECT count(*) FROM audit WHERE action='device.wiped' AND "
                              "detail LIKE '%deadline%'") >= 2);
@@ -353,15 +359,17 @@ static void test_wipe_deadline(void **state) {
  * the store and `cmd` (a fieldsyncd command) runs; the session must be
  * closed at once with ERROR `want`, get no NOTIFY after, and its push be
  * refused. */
-static void session_closed_by(world *w, const char *name, const char *owner, const char *pre_sql,
-                              const char *cmd, int want, fs_replica *other, const char *card) {
+static void session_closed_by(world *w, const char *name, const char *owner,
+                              const char *pre_sql, const char *cmd, int want,
+                              fs_replica *other, const char *card) {
   fs_wire_dev h;
   int rc, fate, notifies = 0, outcome = 0;
   char *out, sql[256];
   uint64_t t0;
 
   fs_wire_load(&h, w->tmp, name);
-  assert_int_equal(fs_wire_open(&h, &(fs_wire_hello){.want = FS_WANT_SYNC | FS_WANT_WATCH}), 0);
+  assert_int_equal(
+      fs_wire_open(&h, &(fs_wire_hello){.want = FS_WANT_SYNC | FS_WANT_WATCH}), 0);
   /* The session works: a change by another device is notified. */
   fs_test_set_field(other, card, "phone", "1");
   fs_test_sync_ok(other, NULL);
@@ -379,9 +387,11 @@ static void session_closed_by(world *w, const char *name, const char *owner, con
   assert_int_equal(fate, want);
   assert_int_equal(notifies, 0);
   /* Its push is not applied (refused or dropped). */
-  rc = push_name(&h, card, owner, 4242, "pushed on a stale session", 1, &outcome, NULL, NULL);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE name='pushed on a stale "
-                             "session'");
+  rc = push_name(&h, card, owner, 4242, "pushed on a stale session", 1, &outcome, NULL,
+                 NULL);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM customers WHERE name='pushed on a stale "
+           "session'");
   assert_int_not_equal(rc, 0);
   assert_int_equal(central_int(w, sql), 0);
   fs_wire_free(&h);
@@ -416,7 +426,8 @@ static void test_depart_closes_session(void **state) {
   fs_test_sync_ok(a, NULL);
   fs_test_sync_ok(m, NULL);
   fs_replica_close(a);
-  session_closed_by(w, "a03", "A03", NULL, "depart A03 --successor A01", FS_EDEPARTED, m, card);
+  session_closed_by(w, "a03", "A03", NULL, "depart A03 --successor A01", FS_EDEPARTED, m,
+                    card);
   fs_replica_close(m);
 }
 
@@ -445,12 +456,13 @@ static void test_transfer_and_cover_end_close_sessions(void **state) {
   /* A02 stands in for A01 today; its session opened during the cover is
    * closed when the cover ends. */
   today_str(today, sizeof(today));
-  free(fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today));
+  free(fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today,
+                          today));
   assert_int_equal(wait_central(w, "SELECT count(*) FROM covers WHERE state=1", 1), 1);
   fs_test_sync_ok(b, NULL);
   session_closed_by(w, "a02", "A01",
-                    "UPDATE covers SET from_day='2000-01-01', to_day='2000-01-02'", "sweep",
-                    FS_EFORBIDDEN, m, other);
+                    "UPDATE covers SET from_day='2000-01-01', to_day='2000-01-02'",
+                    "sweep", FS_EFORBIDDEN, m, other);
   assert_int_equal(central_int(w, "SELECT count(*) FROM covers WHERE state=2"), 1);
   fs_wire_free(&hb);
   fs_replica_close(b);
@@ -482,15 +494,17 @@ static void test_every_request_checked(void **state) {
   snprintf(sql, sizeof(sql), "UPDATE devices SET status='revoked' WHERE id=%lld", id);
   central_exec(w, sql);
   rc = fs_wire_pull(&h1, 0, &page);
-  printf("store says revoked, session open: PULL -> %d (%s), %u rows\n", rc, fs_strerror(rc),
-         page.rows);
+  printf("store says revoked, session open: PULL -> %d (%s), %u rows\n", rc,
+         fs_strerror(rc), page.rows);
   assert_int_equal(page.rows, 0);
   assert_int_equal(rc, FS_EREVOKED);
   rc = push_name(&h2, card, "A01", 77, "pushed after the revoke", 0, NULL, NULL, NULL);
   printf("store says revoked, session open: PUSH -> %d (%s)\n", rc, fs_strerror(rc));
   assert_int_equal(rc, FS_EREVOKED);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE name='pushed after the revoke'"), 0);
+      central_int(w,
+                  "SELECT count(*) FROM customers WHERE name='pushed after the revoke'"),
+      0);
   fs_wire_free(&h1);
   fs_wire_free(&h2);
 }
@@ -498,7 +512,8 @@ static void test_every_request_checked(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_wipe_session_reads_nothing, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_departed_session_reads_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_departed_session_reads_nothing, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_wipe_deadline, setup, teardown),
       cmocka_unit_test_setup_teardown(test_revoke_closes_session, setup, teardown),
       cmocka_unit_test_setup_teardown(test_depart_closes_session, setup, teardown),
