@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -469,6 +470,68 @@ static void test_transfer_and_cover_end_close_sessions(void **state) {
   fs_replica_close(m);
 }
 
+/* A watching device whose session is closed because its rights changed
+ * (here: a manager, when a card moves between two reps of the team)
+ * connects again by itself and goes on receiving changes. */
+static void test_watcher_reconnects(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01", NULL), *b = enroll(w, "A02", "a02", NULL);
+  fs_replica *m = enroll(w, "M01", "m01", NULL);
+  char card[33], id[33], sql[160];
+  long long got = 0;
+  pid_t pid;
+
+  fs_test_create_customer(a, "Moves within the team", "A", card);
+  fs_test_sync_ok(a, NULL);
+  fs_test_sync_ok(m, NULL);
+  fs_replica_close(m);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    char *dir = fs_test_path(w->tmp, "m01");
+    fs_replica *r = NULL;
+    fs_sync_options o;
+    fs_sync_stats st;
+    char err[512];
+    memset(&o, 0, sizeof(o));
+    o.watch = 1;
+    o.watch_poll_ms = 20;
+    if (fs_replica_open(dir, &r) != 0)
+      _exit(2);
+    fs_sync(r, &o, &st, err, sizeof(err));
+    _exit(3); /* the watch ended: the test fails below */
+  }
+  usleep(300000);
+  free(fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s",
+                          card));
+  fs_test_create_customer(b, "Made after the transfer", "B", id);
+  fs_test_sync_ok(b, NULL);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", id);
+  for (int i = 0; i < 250 && got != 1; i++) {
+    got = fs_test_replica_int(w->tmp, "m01", sql);
+    if (got != 1)
+      usleep(20000);
+  }
+  {
+    int st = 0;
+    int exited = waitpid(pid, &st, WNOHANG) == pid;
+    kill(pid, SIGKILL);
+    if (!exited)
+      waitpid(pid, NULL, 0);
+    printf(
+        "watcher: manager's watch after a transfer in its team: %s, new card received: "
+        "%lld\n",
+        exited ? "ended" : "still running", got);
+    assert_false(exited);
+  }
+  assert_int_equal(got, 1);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM customers WHERE id='%s' AND owner='A02'", card);
+  assert_int_equal(fs_test_replica_int(w->tmp, "m01", sql), 1);
+  fs_replica_close(a);
+  fs_replica_close(b);
+}
+
 /* Standing is read for every request: a revoke written to the store behind
  * the daemon's back (no admin command, no session re-check) still stops
  * the next PULL and PUSH of a session opened before it. */
@@ -520,6 +583,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_transfer_and_cover_end_close_sessions, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_every_request_checked, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_watcher_reconnects, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
