@@ -146,23 +146,37 @@ static int next_event(fs_net *n, int timeout_ms) {
   }
 }
 
-/* What a failed handshake means for the user, in n->err. */
+/* What a failed handshake means for the user, in n->err.  Only a daemon
+ * that could not read our message 1 (handshake note) or whose message 2
+ * fails to decrypt has another key: then, and only then, enrolling again
+ * may be the cure.  A connection closed without a word is most often an
+ * overloaded daemon shedding handshakes. */
 static void handshake_error(fs_net *n, const char *addr, int rc) {
-  if (rc == FS_ECRYPTO || rc == FS_ECLOSED)
+  if (rc == FS_ECRYPTO)
     snprintf(
         n->err, sizeof(n->err),
-        "the daemon at %.100s %s: it is not the daemon this device was enrolled with "
-        "(or it was set up anew), or it refuses connections; check the address, and "
-        "if it was set up anew enroll again (fieldsyncd enroll, fieldsync init --token)",
-        addr,
-        rc == FS_ECRYPTO ? "did not prove its key"
-                         : "closed the connection in the handshake");
+        "the daemon at %.100s does not hold the key this device was enrolled with: it is "
+        "another fieldsyncd, or it was set up anew; check the address, and if it was set "
+        "up anew enroll again (fieldsyncd enroll, fieldsync init --token)",
+        addr);
+  else if (rc == FS_EBUSY)
+    snprintf(n->err, sizeof(n->err),
+             "the daemon at %.100s is busy (too many connections are waiting for their "
+             "handshake); try again later (local changes stay in the outbox)",
+             addr);
+  else if (rc == FS_ECLOSED)
+    snprintf(
+        n->err, sizeof(n->err),
+        "the daemon at %.100s closed the connection before the handshake finished; it "
+        "may be overloaded - try again later (local changes stay in the outbox); if "
+        "this keeps happening, check the address and this device's date and time",
+        addr);
   else if (rc == FS_ETIMEDOUT)
     snprintf(
         n->err, sizeof(n->err),
-        "no answer from %.100s within %d s in the handshake: it is not a fieldsyncd or "
-        "the network drops the traffic; check the address (fieldsync sync --addr) and "
-        "retry (local changes stay in the outbox)",
+        "no answer from %.100s within %d s in the handshake: it is not a fieldsyncd, "
+        "it is overloaded, or the network drops the traffic; check the address "
+        "(fieldsync sync --addr) and retry (local changes stay in the outbox)",
         addr, (n->timeout_ms + 999) / 1000);
   else if (rc != FS_ENOMEM)
     snprintf(
@@ -210,8 +224,11 @@ int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
     snprintf(n->err, sizeof(n->err),
              "the daemon key stored at enrollment is unusable; enroll this device again "
              "(fieldsyncd enroll, then fieldsync init --token)");
-  if (rc == 0)
+  if (rc == 0) {
     rc = write_all(n, m1, m1len);
+    if (rc)
+      handshake_error(n, addr, rc);
+  }
   if (rc)
     goto out;
   ev = next_event(n, n->timeout_ms);

@@ -41,6 +41,10 @@
 #define SW_NAME "fieldsync/0.1.0"
 #define PUSH_BATCH_MAX 2000
 #define PING_EVERY_MS 30000
+/* A watcher reconnects after the daemon closed its session because the
+ * device's rights changed, at most this many times in a row without a
+ * successful round in between. */
+#define RIGHTS_RECONNECTS 5
 
 static void progress(const fs_sync_options *o, const char *phase, const fs_sync_stats *s) {
   if (o && o->progress)
@@ -162,6 +166,7 @@ typedef struct session {
   int no_pending; /* inside a pull transaction: the outbox has nothing pending */
   int resync;       /* pulling a full snapshot after FS_ERESYNC */
   int resync_tried; /* once per session */
+  int rights_changed; /* the daemon closed the session: rights changed */
 } session;
 
 static int session_open(session *s, unsigned want) {
@@ -284,6 +289,9 @@ static int handle_async(session *s, fs_msg *m) {
     s->st->wiped = 1;
     return set_err(s->err, s->errlen, FS_EREVOKED, m->u.wipe.reason);
   case FS_MSG_ERROR:
+    /* FS_EFORBIDDEN for the whole session (not one change): the daemon
+     * closed it because this device's rights shrank (PROTOCOL.md s.7.1). */
+    s->rights_changed = m->u.error.code == FS_EFORBIDDEN;
     return set_err(s->err, s->errlen, m->u.error.code ? m->u.error.code : FS_EPROTO,
                    m->u.error.text);
   case FS_MSG_NOTIFY:
@@ -648,6 +656,55 @@ static int run_once(session *s) {
   return rc;
 }
 
+/* Watch: stay connected; a NOTIFY or a local write triggers a sync.  rc is
+ * the result of the round before; returns how the session ended (0 when
+ * not watching or stopped). */
+static int watch_loop(session *s, int rc) {
+  const fs_sync_options *o = s->o;
+
+  while (rc == 0 && o && o->watch && !(o->stop && *o->stop)) {
+    struct pollfd p = {fs__net_fd(&s->net), POLLIN, 0};
+    uint64_t pending = 0, rejected = 0;
+    int prc = poll(&p, 1, o->watch_poll_ms > 0 ? o->watch_poll_ms : 200);
+
+    if (prc < 0 && errno != EINTR) {
+      rc = FS_EIO;
+      break;
+    }
+    if (prc > 0) {
+      fs_msg m;
+      rc = fs__net_recv(&s->net, &m, -1);
+      if (rc)
+        break;
+      if (m.type == FS_MSG_NOTIFY) {
+        fs__msg_release(&m);
+        rc = pull_all(s);
+        if (rc == 0 && o->on_change)
+          o->on_change(o->progress_arg, s->st);
+        continue;
+      }
+      rc = handle_async(s, &m);
+      fs__msg_release(&m);
+      rc = rc > 0 ? 0 : rc;
+      continue;
+    }
+    if (fs_outbox_count(s->r, &pending, &rejected) == 0 && pending > 0) {
+      rc = run_once(s);
+    } else {
+      fs_msg ping;
+      static uint64_t last_ping;
+      uint64_t now = fs__now_ms();
+      if (now - last_ping > PING_EVERY_MS) {
+        last_ping = now;
+        fs__msg_init(&ping, FS_MSG_PING);
+        ping.u.ping.n = now;
+        rc = fs__net_send(&s->net, &ping);
+      }
+    }
+  }
+  return rc;
+}
+
 int fs_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st, char *err,
             size_t errlen) {
   session s;
@@ -670,46 +727,24 @@ int fs_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st, char *er
     return rc;
   rc = run_once(&s);
   progress(o, "done", st);
-  /* Watch: stay connected; a NOTIFY or a local write triggers a sync. */
-  while (rc == 0 && o && o->watch && !(o->stop && *o->stop)) {
-    struct pollfd p = {fs__net_fd(&s.net), POLLIN, 0};
-    uint64_t pending = 0, rejected = 0;
-    int prc = poll(&p, 1, o->watch_poll_ms > 0 ? o->watch_poll_ms : 200);
-
-    if (prc < 0 && errno != EINTR) {
-      rc = FS_EIO;
+  for (int reconnects = 0;; reconnects++) {
+    rc = watch_loop(&s, rc);
+    /* A handover, transfer or cover end closed the session: a watcher
+     * connects again and goes on under the new rules. */
+    if (!s.rights_changed || !o || !o->watch || (o->stop && *o->stop) ||
+        reconnects >= RIGHTS_RECONNECTS)
       break;
-    }
-    if (prc > 0) {
-      fs_msg m;
-      rc = fs__net_recv(&s.net, &m, -1);
-      if (rc)
-        break;
-      if (m.type == FS_MSG_NOTIFY) {
-        fs__msg_release(&m);
-        rc = pull_all(&s);
-        if (rc == 0 && o->on_change)
-          o->on_change(o->progress_arg, st);
-        continue;
-      }
-      rc = handle_async(&s, &m);
-      fs__msg_release(&m);
-      rc = rc > 0 ? 0 : rc;
-      continue;
-    }
-    if (fs_outbox_count(r, &pending, &rejected) == 0 && pending > 0) {
-      rc = run_once(&s);
-    } else {
-      fs_msg ping;
-      static uint64_t last_ping;
-      uint64_t now = fs__now_ms();
-      if (now - last_ping > PING_EVERY_MS) {
-        last_ping = now;
-        fs__msg_init(&ping, FS_MSG_PING);
-        ping.u.ping.n = now;
-        rc = fs__net_send(&s.net, &ping);
-      }
-    }
+    FS_INFO("the daemon closed this session (%s); connecting again", err ? err : "");
+    fs__net_close(&s.net);
+    s.rights_changed = 0;
+    if (err && errlen)
+      err[0] = '\0';
+    rc = session_open(&s, FS_WANT_SYNC | FS_WANT_WATCH);
+    if (rc)
+      return rc;
+    rc = run_once(&s);
+    if (rc == 0)
+      reconnects = -1; /* a good round: the count starts again */
   }
   if (rc == 0) {
     fs_msg bye;

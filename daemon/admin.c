@@ -496,12 +496,19 @@ static int cmd_revoke(cmd_ctx *x) {
 
   if (dev < 0)
     return fail(x, FS_EUSAGE, "usage: revoke DEVICE [--wipe]");
-  rc = sqlite3_prepare_v2(db, "UPDATE devices SET status=?1 WHERE id=?2 AND status<>'wiped'",
+  /* wipe_at: the wipe order's time; the final upload closes
+   * wipe_deadline_days later (an earlier order keeps its time). */
+  rc = sqlite3_prepare_v2(db,
+                          "UPDATE devices SET status=?1, wipe_at=CASE WHEN ?3 THEN "
+                          "COALESCE(wipe_at, ?4) ELSE wipe_at END WHERE id=?2 AND "
+                          "status<>'wiped'",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, wipe ? "wipe" : "revoked", -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 2, dev);
+  sqlite3_bind_int(st, 3, wipe);
+  sqlite3_bind_int64(st, 4, (sqlite3_int64)fs__now_ms());
   rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
@@ -729,10 +736,15 @@ static int cmd_lend(cmd_ctx *x) {
 }
 
 static int cmd_sweep(cmd_ctx *x) {
-  int changed = 0, rc = fs__handover_sweep(x->ctx->c, (int64_t)fs__now_ms(), &changed);
+  int changed = 0, wiped = 0,
+      rc = fs__handover_sweep(x->ctx->c, (int64_t)fs__now_ms(), &changed);
+  if (rc == 0)
+    rc = fs__wipe_sweep(x->ctx->c, (int64_t)fs__now_ms(), &wiped);
   if (rc == 0) {
-    fs__strbuf_printf(&x->out, "%d cover/loan change(s)\n", changed);
-    fs__strbuf_printf(&x->json, "{\"changed\":%d}", changed);
+    fs__strbuf_printf(&x->out,
+                      "%d cover/loan change(s); %d device(s) past their wipe deadline\n",
+                      changed, wiped);
+    fs__strbuf_printf(&x->json, "{\"changed\":%d,\"wiped\":%d}", changed, wiped);
   }
   return rc;
 }

@@ -822,20 +822,25 @@ out:
   return rc;
 }
 
-int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) {
+/* One device row with its staff member's status, by key or by id. */
+static int device_load(sqlite3 *db, const uint8_t *pub, uint64_t id, fs_device *d) {
   sqlite3_stmt *st = NULL;
+  char sql[512];
   int rc;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT d.id, d.staff, s.role, d.slot, d.status, "
-                          "COALESCE(d.name,''), s.status, COALESCE(s.successor,''), "
-                          "COALESCE(d.cursor,0), COALESCE(d.wipe_at,0), d.last_hlc "
-                          "FROM devices d JOIN staff s ON "
-                          "s.code=d.staff WHERE d.pubkey=?1",
-                          -1, &st, NULL);
+  snprintf(sql, sizeof(sql),
+           "SELECT d.id, d.staff, s.role, d.slot, d.status, "
+           "COALESCE(d.name,''), s.status, COALESCE(s.successor,''), "
+           "COALESCE(d.cursor,0), COALESCE(d.wipe_at,0), d.last_hlc "
+           "FROM devices d JOIN staff s ON s.code=d.staff WHERE %s",
+           pub ? "d.pubkey=?1" : "d.id=?1");
+  rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
-  sqlite3_bind_blob(st, 1, pub, 32, SQLITE_STATIC);
+  if (pub)
+    sqlite3_bind_blob(st, 1, pub, 32, SQLITE_STATIC);
+  else
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
     int role = fs__role_parse((const char *)sqlite3_column_text(st, 2));
@@ -857,6 +862,14 @@ int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) 
   }
   sqlite3_finalize(st);
   return rc;
+}
+
+int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) {
+  return device_load(db, pub, 0, d);
+}
+
+int fs__central_device_by_id(sqlite3 *db, uint64_t id, fs_device *d) {
+  return device_load(db, NULL, id, d);
 }
 
 /* Runs a DELETE ... RETURNING seq with ?1 = h; raises *max to the largest

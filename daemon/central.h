@@ -126,5 +126,8 @@ int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor
 
 /* Looks up a device by public key (any handle).  FS_EUNKNOWN_DEVICE. */
 int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d);
+/* The same by device id, to re-read a connected device's standing (status,
+ * staff status, wipe order) before each of its requests.  FS_EUNKNOWN_DEVICE. */
+int fs__central_device_by_id(sqlite3 *db, uint64_t id, fs_device *d);
 
 #endif

@@ -27,6 +27,10 @@ void fs__config_defaults(fs_config *c) {
   c->rekey_interval = 65536;
   c->wipe_deadline_days = 14;
   c->history_days = 90;
+  c->max_startups[0] = 100;
+  c->max_startups[1] = 30;
+  c->max_startups[2] = 1000;
+  c->max_startups_per_source = 256;
   snprintf(c->log_level, sizeof(c->log_level), "info");
 }
 
@@ -63,7 +67,7 @@ int fs__config_split_addr(const char *addr, char *host, size_t hostlen, int *por
 /* One table: key, kind, bounds, where. */
 typedef struct opt {
   const char *key;
-  int kind; /* 0 text, 1 uint, 2 size */
+  int kind; /* 0 text, 1 uint, 2 size, 3 start:rate:full (3 uint) */
   unsigned long long lo, hi;
   size_t off, size;
   const char *help;
@@ -92,6 +96,11 @@ static const opt opts[] = {
     {"history_days", 1, 1, 3650, OFF(history_days),
      "days the change history (conflict log values, quarantined uploads, handover report "
      "texts) is kept; older entries are purged hourly (docs/RETENTION.md)"},
+    {"max_startups", 3, 1, 1000000, OFF(max_startups),
+     "unauthenticated connections, start:rate:full: from start on, new ones are shed at "
+     "random (rate% rising to 100% at full)"},
+    {"max_startups_per_source", 1, 1, 1000000, OFF(max_startups_per_source),
+     "unauthenticated connections from one address (IPv6: one /64)"},
     {"log_level", 0, 0, 0, OFF(log_level), "error, warn, info or debug"},
 };
 
@@ -115,6 +124,20 @@ int fs__config_set(fs_config *c, const char *key, const char *value, char *err,
         return FS_EINVAL;
       }
       snprintf(dst, o->size, "%s", value);
+      return 0;
+    }
+    if (o->kind == 3) {
+      unsigned v[3];
+      char tail;
+      if (sscanf(value, "%u:%u:%u%c", &v[0], &v[1], &v[2], &tail) != 3 || v[0] < o->lo ||
+          v[1] > 100 || v[2] < v[0] || v[2] > o->hi) {
+        snprintf(err, errlen,
+                 "%s: \"%s\" is not start:rate:full (1 <= start <= full <= %llu, rate a "
+                 "percentage)",
+                 key, value, o->hi);
+        return FS_EINVAL;
+      }
+      memcpy(dst, v, sizeof(v));
       return 0;
     }
     if (parse_uint(value, o->lo, o->hi, &x)) {
@@ -193,6 +216,10 @@ int fs__config_write_default(const fs_config *c, const char *path) {
       fprintf(f, "%s%s = %s\n", *p ? "" : "# ", o->key, p);
     else if (o->kind == 1)
       fprintf(f, "%s = %u\n", o->key, *(const unsigned *)(const void *)p);
+    else if (o->kind == 3)
+      fprintf(f, "%s = %u:%u:%u\n", o->key, ((const unsigned *)(const void *)p)[0],
+              ((const unsigned *)(const void *)p)[1],
+              ((const unsigned *)(const void *)p)[2]);
     else
       fprintf(f, "%s = %zu\n", o->key, *(const size_t *)(const void *)p);
   }

@@ -357,21 +357,30 @@ int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
   if (rc)
     goto out;
   if (departure) {
-    rc = sqlite3_prepare_v2(db,
-                            "UPDATE staff SET status='departed', departed_at=?2, successor=?3 "
-                            "WHERE code=?1",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-      rc = fs__db_err(db, rc);
-      goto out;
+    /* The rep departs; and this is the wipe order of each of the rep's
+     * devices: their final upload (and the handover fence) close
+     * wipe_deadline_days after it.  An earlier order (revoke --wipe) keeps
+     * its own, earlier, time.  ?1 from, ?2 now, ?3 successor. */
+    static const char *const sql[] = {
+        "UPDATE staff SET status='departed', departed_at=?2, successor=?3 WHERE code=?1",
+        "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND status IN "
+        "('active','wipe')"};
+    int64_t now = (int64_t)fs__now_ms();
+    for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
+      rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
+      if (rc != SQLITE_OK) {
+        rc = fs__db_err(db, rc);
+        break;
+      }
+      sqlite3_bind_text(st, 1, req->from, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+      if (sqlite3_bind_parameter_count(st) >= 3)
+        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+      rc = sqlite3_step(st);
+      sqlite3_finalize(st);
+      st = NULL;
+      rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
     }
-    sqlite3_bind_text(st, 1, req->from, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)fs__now_ms());
-    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    st = NULL;
-    rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
     if (rc)
       goto out;
   }
@@ -609,4 +618,81 @@ int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed) {
   if (changed)
     *changed = n;
   return 0;
+}
+
+int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
+  sqlite3 *db = fs__central_db(c);
+  sqlite3_stmt *st = NULL;
+  int rc, n = 0;
+  int64_t *ids = NULL;
+  int nids = 0;
+
+  if (changed)
+    *changed = 0;
+  /* A store upgraded from before wipe_at may hold devices under a wipe
+   * order without its time: their window starts now, at first sight. */
+  rc = sqlite3_prepare_v2(
+      db,
+      "UPDATE devices SET wipe_at=?1 WHERE wipe_at IS NULL AND "
+      "(status='wipe' OR (status='active' AND staff IN (SELECT code FROM "
+      "staff WHERE status='departed')))",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, now_ms);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return fs__db_err(db, rc);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT d.id FROM devices d JOIN staff s ON "
+      "s.code=d.staff WHERE (d.status='wipe' OR (d.status='active' AND "
+      "s.status='departed')) AND d.wipe_at IS NOT NULL AND d.wipe_at+?2<=?1 "
+      "LIMIT 1000",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, now_ms);
+  sqlite3_bind_int64(st, 2, fs__central_wipe_deadline(c));
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int64_t *p = realloc(ids, (size_t)(nids + 1) * sizeof(*ids));
+    if (p == NULL)
+      break;
+    ids = p;
+    ids[nids++] = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
+  for (int i = 0; rc == 0 && i < nids; i++) {
+    rc = fs__wipe_mark(
+        c, ids[i],
+        "the final upload's deadline passed; the device is refused from now on");
+    n++;
+  }
+  free(ids);
+  if (rc == 0 && changed)
+    *changed = n;
+  return rc;
+}
+
+int fs__wipe_mark(fs_central *c, int64_t device, const char *detail) {
+  sqlite3 *db = fs__central_db(c);
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(
+      db, "UPDATE devices SET status='wiped' WHERE id=?1 AND status<>'wiped'", -1, &st,
+      NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, device);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return fs__db_err(db, rc);
+  if (sqlite3_changes(db) == 0)
+    return 0;
+  return fs__audit(c, "fieldsyncd", "device.wiped", NULL, NULL, (long long)device, detail,
+                   NULL);
 }

@@ -49,6 +49,17 @@ int fs__loan_start(fs_central *c, const char *customer_id, const char *staff,
  * records.  *changed (may be NULL) counts what it did. */
 int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed);
 
+/* Wipe orders (revoke --wipe, departure) end by themselves: a device whose
+ * final upload has not finished wipe_deadline_days (fs__central_wipe_deadline)
+ * after devices.wipe_at is marked 'wiped' (audited) and refused from then on.
+ * A device under a wipe order with no wipe_at (a store upgraded from schema
+ * v2) gets wipe_at = now_ms: its window starts at first sight.  *changed
+ * (may be NULL) counts the devices marked.  0 or a storage error. */
+int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed);
+/* Marks device wiped (unless it is already) and audits detail.  0 or a
+ * storage error. */
+int fs__wipe_mark(fs_central *c, int64_t device, const char *detail);
+
 /* Journals every record of owner for audience with op (used by covers). */
 int fs__journal_owner(fs_central *c, const char *owner, const char *audience, int op);
 

@@ -329,6 +329,8 @@ static int admin_local(cli *c, const fs_msg *req, fs_msg *res) {
         fs__central_holder(path), c->data, c->data);
   if (rc)
     goto out;
+  /* `sweep` run without a daemon ends wipe orders by the same deadline. */
+  fs__central_set_wipe_deadline(central, (int64_t)c->cfg.wipe_deadline_days * 86400000LL);
   ctx.c = central;
   ctx.cfg = &c->cfg;
   ctx.daemon_pub = kp->pub;

@@ -1,10 +1,13 @@
 /* server.c - connections, handshake, dispatch (server.h). */
 #include "server.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +30,9 @@
 #define HELLO_MAX_AGE_MS (24LL * 3600 * 1000)
 #define NOTIFY_MAX_AUD 16
 #define RPOOL_MAX 8
+/* An unauthenticated connection younger than this is never shed in favour
+ * of a newcomer: a real client's message 1 arrives within a round trip. */
+#define STARTUP_GRACE_MS 1000
 
 enum { ST_HANDSHAKE = 1, ST_ENROLLING, ST_READY, ST_CLOSING };
 
@@ -54,6 +60,11 @@ struct fs_server {
   unsigned expiry_runs;
   conn *conns;
   unsigned nconns;
+  /* Unauthenticated device connections (HANDSHAKE, ENROLLING), oldest
+   * first: their own budget (max_startups, per source address). */
+  conn *startups, *startups_tail;
+  unsigned nstartups;
+  uint64_t evict_seen; /* journal seq up to which evictions were checked */
   int stopping;
   int started; /* handles initialised by fs__server_start */
   int port;
@@ -89,6 +100,11 @@ struct conn {
   uint64_t deadline;      /* handshake deadline or idle deadline (ms) */
   int close_after_write;
   int must_wipe;          /* departed staff or revoked with --wipe */
+  char why[160];          /* refusal text for WELCOME */
+  uint64_t accepted_ms;
+  int in_startups; /* on s->startups */
+  conn *sprev, *snext;
+  uint8_t src[16]; /* source address (IPv6: its /64), for the budget */
   /* gc_floor when this connection pulled from cursor 0, plus one (0: no
    * snapshot here): pages of that snapshot may sit below a floor that has
    * not moved since, they lost nothing to the GC. */
@@ -104,6 +120,7 @@ typedef struct wreq {
 } wreq;
 
 static void conn_close(conn *c, const char *why);
+static void send_note_close(conn *c, uint8_t note, const char *why);
 static void conn_process(conn *c, const uint8_t *data, size_t len);
 static void conn_resume(conn *c);
 
@@ -202,6 +219,29 @@ static int send_plain(conn *c, const uint8_t *p, size_t n) {
   return 0;
 }
 
+/* Queues bytes as they are (handshake message 2, handshake notes). */
+static int write_raw(conn *c, const uint8_t *p, size_t n) {
+  wreq *w;
+  uv_buf_t b;
+
+  if (c->handle_closed)
+    return FS_ECLOSED;
+  w = malloc(sizeof(*w) + n);
+  if (w == NULL)
+    return FS_ENOMEM;
+  memcpy(w->data, p, n);
+  w->c = c;
+  w->len = n;
+  b = uv_buf_init((char *)w->data, (unsigned)n);
+  if (uv_write(&w->req, &c->u.st, &b, 1, on_write) != 0) {
+    free(w);
+    return FS_ECLOSED;
+  }
+  c->refs++;
+  c->wq_bytes += n;
+  return 0;
+}
+
 static int send_msg(conn *c, const fs_msg *m) {
   fs_buf b;
   int rc;
@@ -239,9 +279,28 @@ static void send_error_close(conn *c, int code, const char *text) {
 
 /* ---- connection lifecycle ------------------------------------------- */
 
+static void startups_remove(conn *c) {
+  fs_server *s = c->s;
+
+  if (!c->in_startups)
+    return;
+  if (c->sprev)
+    c->sprev->snext = c->snext;
+  else
+    s->startups = c->snext;
+  if (c->snext)
+    c->snext->sprev = c->sprev;
+  else
+    s->startups_tail = c->sprev;
+  c->sprev = c->snext = NULL;
+  c->in_startups = 0;
+  s->nstartups--;
+}
+
 static void conn_free(conn *c) {
   fs_server *s = c->s;
 
+  startups_remove(c);
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -275,6 +334,7 @@ static void conn_close(conn *c, const char *why) {
     FS_INFO("closing connection%s%s%s: %s", c->dev.staff[0] ? " of " : "", c->dev.staff,
             c->is_admin ? " (admin)" : "", why);
   c->state = ST_CLOSING;
+  startups_remove(c);
   if (c->reading) {
     uv_read_stop(&c->u.st);
     c->reading = 0;
@@ -362,7 +422,8 @@ static void notify_watchers(fs_server *s, conn *origin, char aud[][FS_STAFF_MAX 
   m.u.notify.seq = seq;
   for (conn *c = s->conns; c; c = c->next) {
     int hit = naud < 0;
-    if (c == origin || !c->watch || c->state != ST_READY || c->acc == NULL)
+    if (c == origin || !c->watch || c->must_wipe || c->state != ST_READY ||
+        c->acc == NULL)
       continue;
     for (int i = 0; !hit && i < naud; i++)
       hit = fs__access_owner_ok(c->acc, aud[i]);
@@ -371,30 +432,88 @@ static void notify_watchers(fs_server *s, conn *origin, char aud[][FS_STAFF_MAX 
   }
 }
 
+/* ---- standing: may this device go on? ------------------------------ */
+
+static int64_t wipe_deadline_ms(const fs_server *s) {
+  return (int64_t)s->cfg.wipe_deadline_days * 86400000LL;
+}
+
+/* A wipe order's final upload is over once wipe_at + the deadline has
+ * come.  wipe_at 0 (an order from before the column existed, not yet
+ * backfilled by the sweep) counts as given now. */
+static int wipe_expired(const fs_device *d, int64_t deadline_ms, uint64_t now) {
+  return d->wipe_at > 0 && (int64_t)now >= d->wipe_at + deadline_ms;
+}
+
+/* Whether device d, as the store says now, may go on with a session opened
+ * with must_wipe (1: a final-upload session).  0, or FS_EREVOKED /
+ * FS_EDEPARTED with the reason in why.  Runs on any thread: it only reads
+ * its arguments. */
+static int standing(const fs_device *d, int must_wipe, int64_t deadline_ms, uint64_t now,
+                    char *why, size_t len) {
+  int code = d->departed ? FS_EDEPARTED : FS_EREVOKED;
+  int wipe_now = d->departed || strcmp(d->status, "wipe") == 0;
+
+  if (strcmp(d->status, "revoked") == 0) {
+    snprintf(why, len, "this device has been revoked; it may not sync any more");
+    return FS_EREVOKED;
+  }
+  if (strcmp(d->status, "wiped") == 0) {
+    snprintf(why, len,
+             "this device's replica was ordered erased and its final upload is "
+             "over; it may not sync any more");
+    return code;
+  }
+  if (!wipe_now && strcmp(d->status, "active") != 0) {
+    snprintf(why, len, "this device's status is \"%s\"; it may not sync", d->status);
+    return FS_EREVOKED;
+  }
+  if (wipe_now && wipe_expired(d, deadline_ms, now)) {
+    snprintf(why, len,
+             "the final upload of this device was due within %lld day(s) of the %s; "
+             "that time is over and it may not sync any more",
+             (long long)(deadline_ms / 86400000LL),
+             d->departed ? "staff member's departure" : "wipe order");
+    return code;
+  }
+  if (wipe_now != must_wipe) {
+    snprintf(why, len,
+             "%s; connect again to upload the outbox once more, then the replica is "
+             "erased",
+             d->departed ? "the staff member of this device has departed"
+                         : "this device was revoked with --wipe");
+    return code;
+  }
+  return 0;
+}
+
+/* Re-reads device id on db and judges it (see standing). */
+static int standing_now(sqlite3 *db, fs_device *now, uint64_t id, int must_wipe,
+                        int64_t deadline_ms, char *why, size_t len) {
+  int rc = fs__central_device_by_id(db, id, now);
+  if (rc == FS_EUNKNOWN_DEVICE) {
+    snprintf(why, len, "this device is no longer registered; it may not sync");
+    return FS_EREVOKED;
+  }
+  if (rc) {
+    snprintf(why, len, "cannot check this device's standing: %s; retry later",
+             fs_strerror(rc));
+    return rc;
+  }
+  return standing(now, must_wipe, deadline_ms, fs__now_ms(), why, len);
+}
+
 /* ---- wipe ----------------------------------------------------------- */
 
 typedef struct wipe_job {
   fs_writer_job job;
   uint64_t device;
-  int departed;
-  fs_server *s;
+  char detail[160];
 } wipe_job;
 
 static int wipe_run(fs_writer_job *job, fs_central *central) {
   wipe_job *wj = (wipe_job *)job;
-  sqlite3 *db = fs__central_db(central);
-  char q[128];
-  int rc;
-
-  snprintf(q, sizeof(q), "UPDATE devices SET status='wiped' WHERE id=%llu",
-           (unsigned long long)wj->device);
-  rc = fs__db_exec(db, q);
-  if (rc == 0)
-    rc = fs__audit(central, "fieldsyncd", "device.wiped", NULL, NULL, (long long)wj->device,
-                   wj->departed ? "final upload received after departure; replica erased"
-                                : "revoked device uploaded its outbox; replica erased",
-                   NULL);
-  return rc;
+  return fs__wipe_mark(central, (int64_t)wj->device, wj->detail);
 }
 
 static void wipe_done(fs_writer_job *job, int rc) {
@@ -404,9 +523,23 @@ static void wipe_done(fs_writer_job *job, int rc) {
   free(job);
 }
 
+/* Marks a device wiped in the store (writer job; best effort: the periodic
+ * sweep marks it too if this one cannot be queued). */
+static void mark_wiped(fs_server *s, uint64_t device, const char *detail) {
+  wipe_job *wj = calloc(1, sizeof(*wj));
+
+  if (wj == NULL)
+    return;
+  wj->device = device;
+  snprintf(wj->detail, sizeof(wj->detail), "%s", detail);
+  wj->job.run = wipe_run;
+  wj->job.done = wipe_done;
+  if (fs__writer_submit(s->writer, &wj->job))
+    free(wj);
+}
+
 /* The final word to a departed rep's or revoked phone's device: erase. */
 static void send_wipe(conn *c) {
-  wipe_job *wj = calloc(1, sizeof(*wj));
   fs_msg m;
 
   fs__msg_init(&m, FS_MSG_WIPE);
@@ -416,15 +549,9 @@ static void send_wipe(conn *c) {
   send_msg(c, &m);
   FS_INFO("device %llu (%s): final upload done, WIPE sent", (unsigned long long)c->dev.id,
           c->dev.staff);
-  if (wj) {
-    wj->device = c->dev.id;
-    wj->departed = c->dev.departed;
-    wj->s = c->s;
-    wj->job.run = wipe_run;
-    wj->job.done = wipe_done;
-    if (fs__writer_submit(c->s->writer, &wj->job))
-      free(wj);
-  }
+  mark_wiped(c->s, c->dev.id,
+             c->dev.departed ? "final upload received after departure; replica erased"
+                             : "revoked device uploaded its outbox; replica erased");
   c->close_after_write = 1;
   conn_close(c, NULL);
 }
@@ -434,6 +561,10 @@ static void send_wipe(conn *c) {
 typedef struct push_job {
   fs_writer_job job;
   conn *c;
+  fs_device dev; /* the device as the store says inside the transaction */
+  int must_wipe; /* the session's */
+  int refused;   /* FS_EREVOKED / FS_EDEPARTED: nothing applied, close */
+  char why[160];
   fs_msg msg;
   fs_push_result *results;
   char aud[NOTIFY_MAX_AUD][FS_STAFF_MAX + 1];
@@ -444,9 +575,26 @@ typedef struct push_job {
 static int push_run(fs_writer_job *job, fs_central *central) {
   push_job *pj = (push_job *)job;
   fs_msg_push *p = &pj->msg.u.push;
+  fs_device now;
   int rc;
 
-  rc = fs__central_push(central, &pj->c->dev, p->changes, p->rcs, p->n, pj->results);
+  /* The device's standing is read again here, inside the transaction that
+   * would apply the push: a revoke, wipe order or departure committed
+   * before it is seen, whatever the session was told at its handshake. */
+  rc = standing_now(fs__central_db(central), &now, pj->dev.id, pj->must_wipe,
+                    fs__central_wipe_deadline(central), pj->why, sizeof(pj->why));
+  if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
+    pj->refused = rc;
+    return 0;
+  }
+  if (rc)
+    return rc;
+  /* The cursor is the session's (raised by HELLO and PULL), the rest the
+   * store's. */
+  if (now.cursor < pj->dev.cursor)
+    now.cursor = pj->dev.cursor;
+  pj->dev = now;
+  rc = fs__central_push(central, &pj->dev, p->changes, p->rcs, p->n, pj->results);
   if (rc)
     return rc;
   /* Health of the device for `fieldsyncd devices`. */
@@ -465,8 +613,8 @@ static int push_run(fs_writer_job *job, fs_central *central) {
         sqlite3_bind_int64(st, 3, (sqlite3_int64)p->oldest);
       else
         sqlite3_bind_null(st, 3);
-      sqlite3_bind_int64(st, 4, (sqlite3_int64)pj->c->dev.id);
-      sqlite3_bind_int64(st, 5, (sqlite3_int64)pj->c->dev.cursor);
+      sqlite3_bind_int64(st, 4, (sqlite3_int64)pj->dev.id);
+      sqlite3_bind_int64(st, 5, (sqlite3_int64)pj->dev.cursor);
       rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs__db_err(db, sqlite3_errcode(db));
     }
     sqlite3_finalize(st);
@@ -507,6 +655,15 @@ static void push_done(fs_writer_job *job, int rc) {
     return;
   }
   c->busy = 0;
+  if (rc == 0 && pj->refused) {
+    FS_WARN("device %llu (%s): push refused: %s", (unsigned long long)c->dev.id,
+            c->dev.staff, pj->why);
+    send_error_close(c, pj->refused, pj->why);
+    push_job_free(pj);
+    return;
+  }
+  if (rc == 0)
+    c->dev = pj->dev;
   if (rc) {
     /* Nothing of this push was committed: tell the device, which keeps
      * the changes and retries later. */
@@ -547,6 +704,8 @@ static void handle_push(conn *c, fs_msg *m) {
   pj->msg = *m;
   memset(m, 0, sizeof(*m));
   pj->c = c;
+  pj->dev = c->dev;
+  pj->must_wipe = c->must_wipe;
   pj->results = calloc(pj->msg.u.push.n ? pj->msg.u.push.n : 1, sizeof(fs_push_result));
   pj->job.run = push_run;
   pj->job.done = push_done;
@@ -581,6 +740,8 @@ typedef struct pull_job {
   uv_work_t req;
   conn *c;
   fs_server *s;
+  fs_device dev; /* copied at submit; the worker reads no conn state */
+  char why[160];
   uint64_t cursor;
   uint32_t limit;
   uint64_t snap_floor1; /* in: the connection's; out: after this pull */
@@ -797,7 +958,7 @@ static int pull_notices(pull_job *pj, sqlite3 *db) {
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)pj->cursor);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)pj->next);
-  sqlite3_bind_text(st, 3, pj->c->dev.staff, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, pj->dev.staff, -1, SQLITE_STATIC);
   fs__buf_init(&b, FS_MSG_MAX_BYTES - 64);
   while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     fs_msg m;
@@ -889,7 +1050,16 @@ static void pull_work(uv_work_t *req) {
   rc = rpool_get(pj->s, &db);
   if (rc)
     goto out;
-  rc = fs__central_access(db, pj->c->dev.staff, (int64_t)fs__now_ms(), pj->acc);
+  {
+    /* Standing and rights as the store says now, not as at the handshake.
+     * (A wipe session never gets here: it may not PULL.) */
+    fs_device now;
+    rc = standing_now(db, &now, pj->dev.id, 0, wipe_deadline_ms(pj->s), pj->why,
+                      sizeof(pj->why));
+    if (rc)
+      goto out;
+  }
+  rc = fs__central_access(db, pj->dev.staff, (int64_t)fs__now_ms(), pj->acc);
   if (rc)
     goto out;
   {
@@ -973,6 +1143,13 @@ static void pull_done(uv_work_t *req, int status) {
     conn_resume(c);
     return;
   }
+  if (pj->rc == FS_EREVOKED || pj->rc == FS_EDEPARTED) {
+    FS_WARN("device %llu (%s): pull refused: %s", (unsigned long long)c->dev.id,
+            c->dev.staff, pj->why);
+    send_error_close(c, pj->rc, pj->why);
+    pull_job_free(pj);
+    return;
+  }
   if (pj->rc) {
     char text[200];
     snprintf(text, sizeof(text), "pull failed: %s", fs_strerror(pj->rc));
@@ -1048,6 +1225,7 @@ static void handle_pull(conn *c, const fs_msg_pull *p) {
   }
   pj->c = c;
   pj->s = c->s;
+  pj->dev = c->dev;
   pj->cursor = p->cursor;
   pj->snap_floor1 = c->snap_floor1;
   /* What the device asks from is what it has committed: the fence uses it. */
@@ -1065,6 +1243,130 @@ static void handle_pull(conn *c, const fs_msg_pull *p) {
   }
   c->refs++;
   c->busy = 1;
+}
+
+/* ---- sessions re-checked after rights changed ------------------------ */
+
+/* 1 if b lacks an owner or loaned card that a had. */
+static int access_shrank(const fs_access *a, const fs_access *b) {
+  if (a->all && !b->all)
+    return 1;
+  for (int i = 0; i < a->ncodes; i++)
+    if (!fs__access_owner_ok(b, a->codes[i]))
+      return 1;
+  for (int i = 0; i < a->nloans; i++) {
+    int found = b->all;
+    for (int k = 0; !found && k < b->nloans; k++)
+      found = strcmp(a->loans[i], b->loans[k]) == 0;
+    if (!found)
+      return 1;
+  }
+  return 0;
+}
+
+/* Audiences that lost records (eviction entries) after seq: malloc'd array
+ * of *n codes, NULL if none.  0 or an error. */
+static int evicted_audiences(sqlite3 *db, uint64_t seq, char (**out)[FS_STAFF_MAX + 1],
+                             int *n) {
+  sqlite3_stmt *st = NULL;
+  char(*list)[FS_STAFF_MAX + 1] = NULL;
+  int rc, cnt = 0;
+
+  *out = NULL;
+  *n = 0;
+  rc = sqlite3_prepare_v2(
+      db, "SELECT DISTINCT audience FROM journal WHERE seq>?1 AND op=?2", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+  sqlite3_bind_int(st, 2, FS_JOURNAL_EVICT);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    char(*p)[FS_STAFF_MAX + 1] = realloc(list, (size_t)(cnt + 1) * sizeof(*list));
+    if (p == NULL) {
+      rc = FS_ENOMEM;
+      break;
+    }
+    list = p;
+    snprintf(list[cnt++], FS_STAFF_MAX + 1, "%s", sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc : fs__db_err(db, rc);
+  if (rc) {
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *n = cnt;
+  return 0;
+}
+
+/* After an administrative change (revoke, departure, transfer, cover or
+ * loan end, wipe deadline) every open device session is judged again from
+ * the store, on the loop thread: a device that may no longer sync, or may
+ * now only upload, is sent ERROR and closed; so is one whose rights shrank
+ * (an owner or loaned card left its access set, or records it could see
+ * were evicted from an audience it reads).  It reconnects under the new
+ * rules.  Sessions whose rights only grew get the new access set for
+ * NOTIFY. */
+static void sessions_recheck(fs_server *s) {
+  char(*aud)[FS_STAFF_MAX + 1] = NULL;
+  uint64_t head = s->writer ? fs__writer_committed_seq(s->writer) : s->evict_seen;
+  int naud = 0, rc, closed = 0;
+  conn *c, *next;
+
+  rc = evicted_audiences(s->rdb, s->evict_seen, &aud, &naud);
+  if (rc) {
+    FS_WARN("cannot re-check open sessions: %s", fs_strerror(rc));
+    return;
+  }
+  s->evict_seen = head;
+  for (c = s->conns; c; c = next) {
+    fs_device now;
+    fs_access *a;
+    char why[160];
+    int shrank = 0;
+
+    next = c->next;
+    if (c->is_admin || c->state != ST_READY)
+      continue;
+    rc = standing_now(s->rdb, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(s), why,
+                      sizeof(why));
+    if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
+      FS_INFO("device %llu (%s): session closed: %s", (unsigned long long)c->dev.id,
+              c->dev.staff, why);
+      send_error_close(c, rc, why);
+      closed++;
+      continue;
+    }
+    if (rc || c->must_wipe)
+      continue; /* a wipe session reads nothing */
+    a = malloc(sizeof(*a));
+    if (a == NULL || fs__central_access(s->rdb, now.staff, (int64_t)now_ms(), a) != 0) {
+      free(a);
+      continue;
+    }
+    if (c->acc)
+      shrank = access_shrank(c->acc, a);
+    for (int i = 0; !shrank && i < naud; i++)
+      shrank =
+          c->acc ? fs__access_owner_ok(c->acc, aud[i]) : fs__access_owner_ok(a, aud[i]);
+    if (shrank) {
+      free(a);
+      FS_INFO("device %llu (%s): session closed: its access rights shrank",
+              (unsigned long long)c->dev.id, c->dev.staff);
+      send_error_close(
+          c, FS_EFORBIDDEN,
+          "the records this device may see or write changed (handover, transfer, "
+          "cover or loan end); sync again to receive the change");
+      closed++;
+      continue;
+    }
+    free(c->acc);
+    c->acc = a;
+  }
+  free(aud);
+  if (closed)
+    FS_INFO("%d session(s) closed after a change of rights", closed);
 }
 
 /* ---- admin ---------------------------------------------------------- */
@@ -1101,9 +1403,12 @@ static void admin_done(fs_writer_job *job, int rc) {
       aj->res.u.admin_result.text = strdup(fs_strerror(rc));
     }
     send_msg(c, &aj->res);
-    /* Administrative changes (handover, loans...) may concern anyone. */
-    if (rc == 0 && aj->res.u.admin_result.ok)
+    /* Administrative changes (handover, loans...) may concern anyone:
+     * sessions whose rights shrank are closed first, the others told. */
+    if (rc == 0 && aj->res.u.admin_result.ok) {
+      sessions_recheck(c->s);
       notify_watchers(c->s, NULL, NULL, -1, fs__writer_committed_seq(c->s->writer));
+    }
     conn_resume(c);
   }
   fs__msg_release(&aj->req);
@@ -1197,22 +1502,8 @@ static void send_welcome(conn *c, int code, const char *text) {
     rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen) : FS_ENOMEM;
   }
   fs__buf_release(&b);
-  if (rc == 0) {
-    wreq *w = malloc(sizeof(*w) + outlen);
-    if (w) {
-      uv_buf_t ub;
-      memcpy(w->data, out, outlen);
-      w->c = c;
-      w->len = outlen;
-      ub = uv_buf_init((char *)w->data, (unsigned)outlen);
-      if (uv_write(&w->req, &c->u.st, &ub, 1, on_write) == 0) {
-        c->refs++;
-        c->wq_bytes += outlen;
-      } else {
-        free(w);
-      }
-    }
-  }
+  if (rc == 0)
+    write_raw(c, out, outlen);
   free(out);
   if (rc || code) {
     c->close_after_write = 1;
@@ -1220,8 +1511,11 @@ static void send_welcome(conn *c, int code, const char *text) {
     return;
   }
   c->state = ST_READY;
+  startups_remove(c);
   c->deadline = now_ms() + c->s->cfg.idle_ms;
-  c->watch = (c->hello.u.hello.want & FS_WANT_WATCH) != 0;
+  /* A final-upload session is never sent anything unasked, whatever HELLO
+   * wants. */
+  c->watch = (c->hello.u.hello.want & FS_WANT_WATCH) != 0 && !c->must_wipe;
   FS_INFO("device %llu (%s) connected%s", (unsigned long long)c->dev.id, c->dev.staff,
           c->watch ? ", watching" : "");
   if (c->must_wipe && c->hello.u.hello.outbox == 0)
@@ -1294,13 +1588,20 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   }
   if (rc)
     return rc;
-  if (strcmp(c->dev.status, "wiped") == 0)
-    return c->dev.departed ? FS_EDEPARTED : FS_EREVOKED;
-  if (strcmp(c->dev.status, "revoked") == 0)
-    return FS_EREVOKED;
+  c->must_wipe = c->dev.departed || strcmp(c->dev.status, "wipe") == 0;
+  rc = standing(&c->dev, c->must_wipe, wipe_deadline_ms(c->s), now_ms(), c->why,
+                sizeof(c->why));
+  if (rc) {
+    /* The final upload's time is over: from now on the device is wiped
+     * (the periodic sweep would mark it too). */
+    if (c->must_wipe && wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()) &&
+        (strcmp(c->dev.status, "active") == 0 || strcmp(c->dev.status, "wipe") == 0))
+      mark_wiped(c->s, c->dev.id,
+                 "the final upload's deadline passed; the device is refused from now on");
+    return rc;
+  }
   if (h->cursor > c->dev.cursor)
     c->dev.cursor = h->cursor;
-  c->must_wipe = c->dev.departed || strcmp(c->dev.status, "wipe") == 0;
   return 0;
 }
 
@@ -1349,6 +1650,19 @@ static void on_message(conn *c, const uint8_t *p, size_t n) {
     fs__msg_release(&m);
     return;
   }
+  if (c->must_wipe && m.type != FS_MSG_PUSH && m.type != FS_MSG_PING &&
+      m.type != FS_MSG_BYE) {
+    /* Under a wipe order a device uploads and leaves; it is sent nothing. */
+    char text[160];
+    snprintf(text, sizeof(text),
+             "%s from a device under a wipe order: it may only upload its outbox (PUSH), "
+             "PING and leave (BYE); closing",
+             fs__msg_type_name(m.type));
+    FS_WARN("device %llu (%s): %s", (unsigned long long)c->dev.id, c->dev.staff, text);
+    send_error_close(c, c->dev.departed ? FS_EDEPARTED : FS_EREVOKED, text);
+    fs__msg_release(&m);
+    return;
+  }
   switch (m.type) {
   case FS_MSG_PUSH:
     handle_push(c, &m);
@@ -1358,6 +1672,15 @@ static void on_message(conn *c, const uint8_t *p, size_t n) {
     break;
   case FS_MSG_PING: {
     fs_msg r;
+    fs_device now;
+    char why[160];
+    /* Every request is judged on the store's word of now. */
+    rc = standing_now(c->s->rdb, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(c->s),
+                      why, sizeof(why));
+    if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
+      send_error_close(c, rc, why);
+      break;
+    }
     fs__msg_init(&r, FS_MSG_PONG);
     r.u.ping.n = m.u.ping.n;
     send_msg(c, &r);
@@ -1405,8 +1728,14 @@ static void conn_process(conn *c, const uint8_t *data, size_t len) {
            ev == FS_ETOKEN_USED || ev == FS_ETOKEN_EXPIRED || ev == FS_EDEPARTED ||
            ev == FS_EVERSION)) {
         /* The device authenticated itself: tell it why it is refused. */
-        FS_WARN("handshake refused: %s", fs_strerror(ev));
-        send_welcome(c, ev, NULL);
+        FS_WARN("handshake refused: %s%s%s", fs_strerror(ev), c->why[0] ? ": " : "",
+                c->why);
+        send_welcome(c, ev, c->why[0] ? c->why : NULL);
+      } else if (c->state == ST_HANDSHAKE && ev == FS_ECRYPTO) {
+        /* Message 1 could not be decrypted with our key: say so, so that a
+         * device enrolled with another daemon's key is told (and not an
+         * overloaded daemon's silent close). */
+        send_note_close(c, FS_CHANNEL_NOTE_UNREADABLE, fs_strerror(ev));
       } else {
         conn_close(c, fs_strerror(ev));
       }
@@ -1439,6 +1768,103 @@ static void conn_process(conn *c, const uint8_t *data, size_t len) {
     uv_read_stop(&c->u.st);
     c->reading = 0;
   }
+}
+
+/* ---- unauthenticated connections: their own budget ------------------- */
+
+/* A handshake note (PROTOCOL.md s.3.2) instead of message 2, then close.
+ * Input still unread is dropped first so the close is a FIN, not a reset
+ * that could destroy the note before the client reads it. */
+static void send_note_close(conn *c, uint8_t note, const char *why) {
+  uint8_t frame[FS_FRAME_HEADER_LEN + 1];
+  uv_os_fd_t fd;
+
+  if (uv_fileno(&c->u.h, &fd) == 0) {
+    uint8_t junk[4096];
+    for (int i = 0; i < 16 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+      ;
+  }
+  fs__frame_header(frame, 1);
+  frame[FS_FRAME_HEADER_LEN] = note;
+  if (write_raw(c, frame, sizeof(frame)) == 0)
+    c->close_after_write = 1;
+  conn_close(c, why);
+}
+
+/* The source of c for the per-address budget: IPv4 as a v4-mapped IPv6
+ * address, IPv6 by its /64 (one subscriber's prefix). */
+static void conn_source(conn *c) {
+  struct sockaddr_storage ss;
+  int len = sizeof(ss);
+
+  memset(c->src, 0, sizeof(c->src));
+  if (uv_tcp_getpeername(&c->u.tcp, (struct sockaddr *)&ss, &len) != 0)
+    return;
+  if (ss.ss_family == AF_INET) {
+    c->src[10] = c->src[11] = 0xff;
+    memcpy(c->src + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+  } else if (ss.ss_family == AF_INET6) {
+    const uint8_t *a = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
+    memcpy(c->src, a,
+           IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&ss)->sin6_addr) ? 16 : 8);
+  }
+}
+
+/* Admits the new device connection c into the unauthenticated budget
+ * (OpenSSH MaxStartups start:rate:full, plus a per-address cap).  When
+ * something must give, the oldest unauthenticated connection past
+ * STARTUP_GRACE_MS that is still waiting for its message 1 is shed (of the
+ * same address, for the per-address cap): a real client sends message 1 at
+ * once and is through within a round trip, so what waits is a flood.
+ * Only when there is none is the newcomer refused.  1: keep c; 0: refuse
+ * it.  Authenticated sessions are outside this budget. */
+static int startups_admit(fs_server *s, conn *c) {
+  const unsigned start = s->cfg.max_startups[0], rate = s->cfg.max_startups[1];
+  const unsigned full = s->cfg.max_startups[2];
+  conn *o, *oldest = NULL, *oldest_same = NULL;
+  unsigned same = 0, n = s->nstartups;
+
+  for (o = s->startups; o; o = o->snext) {
+    int stale = o->state == ST_HANDSHAKE && !o->busy &&
+                o->accepted_ms + STARTUP_GRACE_MS <= c->accepted_ms;
+    int mine = memcmp(o->src, c->src, sizeof(c->src)) == 0;
+    same += (unsigned)mine;
+    if (stale && oldest == NULL)
+      oldest = o;
+    if (stale && mine && oldest_same == NULL)
+      oldest_same = o;
+  }
+  if (same >= s->cfg.max_startups_per_source) {
+    if (oldest_same == NULL)
+      return 0;
+    send_note_close(oldest_same, FS_CHANNEL_NOTE_BUSY,
+                    "shed: too many unfinished handshakes from its "
+                    "address");
+    return 1;
+  }
+  if (n < start)
+    return 1;
+  if (n < full &&
+      randombytes_uniform(100) >= rate + (100 - rate) * (n - start) / (full - start))
+    return 1;
+  if (oldest == NULL)
+    return 0;
+  send_note_close(oldest, FS_CHANNEL_NOTE_BUSY, "shed: too many unfinished handshakes");
+  return 1;
+}
+
+static void startups_add(conn *c) {
+  fs_server *s = c->s;
+
+  c->sprev = s->startups_tail;
+  c->snext = NULL;
+  if (s->startups_tail)
+    s->startups_tail->snext = c;
+  else
+    s->startups = c;
+  s->startups_tail = c;
+  c->in_startups = 1;
+  s->nstartups++;
 }
 
 /* ---- accept --------------------------------------------------------- */
@@ -1487,11 +1913,26 @@ static void on_conn(uv_stream_t *server, int status) {
     conn_close(c, "accept failed");
     return;
   }
-  if (s->stopping || s->nconns > s->cfg.max_conns) {
-    conn_close(c, s->stopping ? "shutting down" : "too many connections");
+  if (is_admin && s->nconns > s->cfg.max_conns) {
+    conn_close(c, "too many connections");
+    return;
+  }
+  if (s->stopping) {
+    conn_close(c, "shutting down");
     return;
   }
   if (!is_admin) {
+    c->accepted_ms = now_ms();
+    conn_source(c);
+    if (s->nconns > s->cfg.max_conns) {
+      send_note_close(c, FS_CHANNEL_NOTE_BUSY, "too many connections");
+      return;
+    }
+    if (!startups_admit(s, c)) {
+      send_note_close(c, FS_CHANNEL_NOTE_BUSY, NULL);
+      return;
+    }
+    startups_add(c);
     uv_tcp_nodelay(&c->u.tcp, 1);
     memset(&cc, 0, sizeof(cc));
     cc.local = s->key;
@@ -1534,7 +1975,11 @@ typedef struct expiry_job {
 
 static int expiry_run(fs_writer_job *job, fs_central *central) {
   expiry_job *ej = (expiry_job *)job;
+  int wiped = 0;
   int rc = fs__handover_sweep(central, (int64_t)fs__now_ms(), &ej->changed);
+  if (rc == 0)
+    rc = fs__wipe_sweep(central, (int64_t)fs__now_ms(), &wiped);
+  ej->changed += wiped;
   /* Tombstone collection hourly (every 360th sweep of 10 s). */
   if (rc == 0 && ej->s->expiry_runs++ % 360 == 0) {
     rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days, NULL,
@@ -1555,8 +2000,10 @@ static void expiry_done(fs_writer_job *job, int rc) {
   s->expiry_busy = 0;
   if (rc)
     FS_WARN("cover/loan expiry sweep failed: %s (retried)", fs_strerror(rc));
-  else if (ej->changed && s->writer)
+  else if (ej->changed && s->writer) {
+    sessions_recheck(s);
     notify_watchers(s, NULL, NULL, -1, fs__writer_committed_seq(s->writer));
+  }
   free(ej);
 }
 
@@ -1591,6 +2038,16 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     return FS_ENOMEM;
   s->loop = loop;
   s->cfg = *cfg;
+  /* Unauthenticated connections must never be able to take every slot. */
+  if (s->cfg.max_startups[2] >= s->cfg.max_conns) {
+    unsigned full = s->cfg.max_conns / 2 ? s->cfg.max_conns / 2 : 1;
+    FS_WARN("max_startups full (%u) is not below max_conns (%u): using %u so that "
+            "authenticated devices keep slots",
+            s->cfg.max_startups[2], s->cfg.max_conns, full);
+    s->cfg.max_startups[2] = full;
+    if (s->cfg.max_startups[0] > full)
+      s->cfg.max_startups[0] = full;
+  }
   uv_mutex_init(&s->rpool_mu);
   snprintf(s->datadir, sizeof(s->datadir), "%s", datadir);
   snprintf(s->dbpath, sizeof(s->dbpath), "%s/central.db", datadir);
@@ -1648,6 +2105,25 @@ int fs__server_start(fs_server *s) {
     FS_ERROR("listen address \"%s\" is not host:port", s->cfg.listen);
     return FS_EINVAL;
   }
+  {
+    /* Every connection is a descriptor: take all the system allows. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+          FS_INFO("open file limit raised from %llu to %llu", (unsigned long long)was,
+                  (unsigned long long)rl.rlim_cur);
+        else
+          rl.rlim_cur = was;
+      }
+      if (rl.rlim_cur < (rlim_t)s->cfg.max_conns + 64)
+        FS_WARN("open file limit %llu is below max_conns %u + 64: raise it (ulimit -n, "
+                "LimitNOFILE=) or lower max_conns",
+                (unsigned long long)rl.rlim_cur, s->cfg.max_conns);
+    }
+  }
   rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
   if (rc)
     rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
@@ -1670,6 +2146,7 @@ int fs__server_start(fs_server *s) {
   }
   uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &namelen);
   s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  s->evict_seen = fs__central_seq(s->central);
   /* With port 0 the kernel chose: tokens must name the real port. */
   if (port == 0)
     snprintf(s->cfg.listen, sizeof(s->cfg.listen), "%.100s:%d", host, s->port);

@@ -14,6 +14,19 @@
  *          (watchers also receive NOTIFY after commits they can see)
  *   CLOSING --all writes and jobs done--> freed
  *
+ * Unauthenticated connections (HANDSHAKE, ENROLLING) have their own budget
+ * (max_startups start:rate:full, max_startups_per_source; PROTOCOL.md s.3.2):
+ * over it, the oldest one still waiting for message 1 past a 1 s grace is
+ * shed, else the newcomer is refused, each with the BUSY handshake note.
+ *
+ * A device's standing (device and staff status, wipe order and its
+ * deadline) is read from the store for every request, not only at the
+ * handshake: PUSH inside the writer transaction, PULL in its pool job, PING
+ * on the loop.  A session under a wipe order may only PUSH, PING and BYE and
+ * is never sent NOTIFY.  After every successful admin command and every
+ * sweep that changed something, all READY sessions are judged again and
+ * those that lost standing or rights are sent ERROR and closed.
+ *
  * At most one request per connection is in flight: while it runs, reads
  * are paused (pending bytes kept, at most one read buffer), so a client
  * cannot queue unbounded work.  Reads also pause while more than

@@ -370,7 +370,13 @@ static int on_hello(fs_channel *ch, const uint8_t *body, size_t n) {
 }
 
 static int on_reply(fs_channel *ch, const uint8_t *body, size_t n) {
-  int rc = read_hs(ch, body, n);
+  int rc;
+  /* A one-byte body cannot be a message 2 (at least 48 bytes): it is the
+   * daemon's handshake note (PROTOCOL.md s.3.2).  Unauthenticated, like a
+   * closed connection: it only chooses what the user is told. */
+  if (n == 1)
+    return channel_fail(ch, body[0] == FS_CHANNEL_NOTE_BUSY ? FS_EBUSY : FS_ECRYPTO);
+  rc = read_hs(ch, body, n);
   if (rc == 0)
     rc = finish_handshake(ch);
   if (rc)

@@ -73,6 +73,13 @@
 /* Default replay cache capacity (initiator ephemeral keys remembered). */
 #define FS_REPLAY_CACHE_DEFAULT 4096u
 
+/* Handshake notes: a daemon may answer message 1 with a frame whose body
+ * is this one byte instead of message 2, then close (PROTOCOL.md s.3.2):
+ * BUSY, too many unauthenticated connections (retry later); UNREADABLE,
+ * message 1 did not decrypt with the daemon's key. */
+#define FS_CHANNEL_NOTE_BUSY 1
+#define FS_CHANNEL_NOTE_UNREADABLE 2
+
 /* Events returned (positive) by fs__channel_feed. */
 typedef enum fs_channel_event {
   FS_CHANNEL_EV_NONE = 0,    /* all bytes consumed, need more */
@@ -178,7 +185,8 @@ int fs__channel_server_respond(fs_channel *ch, const uint8_t *reply,
  * message too short), FS_EREPLAY (hello ephemeral seen before), the lookup
  * callback's refusal code (the channel is then REFUSED: respond or drop),
  * FS_EPROTO also for bytes where none are expected (e.g. after message 1
- * before respond, or to a client before it started), FS_ENOMEM.
+ * before respond, or to a client before it started), FS_ENOMEM; a client
+ * given a handshake note: FS_EBUSY (busy) or FS_ECRYPTO (unreadable).
  * FS_EINVAL (NULL ch/consumed, or data NULL with len > 0) leaves the
  * channel as it was.  consumed is required. */
 int fs__channel_feed(fs_channel *ch, const uint8_t *data, size_t len,

@@ -5,9 +5,11 @@
  * work.  The device syncs against: a closed port; a listener that never
  * answers; a listener that answers garbage (an HTTP server, say); the real
  * daemon with a different pinned daemon key (another daemon at that
- * address, or one set up anew); and without its device key.  Each sync
- * fails with a message naming the cause and the remedy; the outbox keeps
- * everything, and a normal sync afterwards pushes it all.
+ * address, or one set up anew); without its device key; and a daemon that
+ * drops the handshake or answers it busy (overloaded).  Each sync fails
+ * with a message naming the cause and the remedy - "enroll again" only
+ * where the key really is wrong; the outbox keeps everything, and a normal
+ * sync afterwards pushes it all.
  */
 #include "daemontest.h"
 
@@ -185,6 +187,72 @@ static void test_wrong_daemon_key(void **state) {
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers"), 1);
 }
 
+/* fs_sync against addr that must fail: its message in err. */
+static void sync_err(world *w, const char *addr, char *err, size_t len) {
+  fs_sync_options o;
+  fs_sync_stats st;
+  uint64_t pending = 0, rejected = 0;
+
+  memset(&o, 0, sizeof(o));
+  o.addr = addr;
+  o.timeout_ms = 3000;
+  err[0] = '\0';
+  assert_int_not_equal(fs_sync(w->r, &o, &st, err, len), 0);
+  assert_int_equal(fs_outbox_count(w->r, &pending, &rejected), 0);
+  assert_int_equal(pending, 2);
+}
+
+/* A daemon stand-in that takes one connection, reads message 1 and then
+ * closes it (reply NULL) or answers reply (n bytes) first. */
+static pid_t one_shot(int fd, const uint8_t *reply, size_t n) {
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int c = accept(fd, NULL, NULL);
+    char buf[4096];
+    if (c >= 0 && read(c, buf, sizeof(buf)) > 0 && reply)
+      if (write(c, reply, n) != (ssize_t)n)
+        _exit(1);
+    if (c >= 0)
+      close(c);
+    _exit(0);
+  }
+  return pid;
+}
+
+/* An overloaded daemon drops the handshake, or answers it busy: the rep is
+ * told so, and is not told to enroll again (issue 11, hole 6).  Only a
+ * daemon that really holds another key gets that advice (see
+ * test_wrong_daemon_key). */
+static void test_dropped_handshake(void **state) {
+  world *w = *state;
+  static const uint8_t busy[5] = {0, 0, 0, 1, 1};
+  char addr[64], err[512];
+  int port, fd = listener(&port), st;
+  pid_t pid;
+
+  snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+  pid = one_shot(fd, NULL, 0);
+  sync_err(w, addr, err, sizeof(err));
+  waitpid(pid, &st, 0);
+  printf("handshake dropped: %s\n", err);
+  assert_non_null(strstr(err, "closed the connection before the handshake finished"));
+  assert_non_null(strstr(err, "overloaded"));
+  assert_non_null(strstr(err, "try again later"));
+  assert_non_null(strstr(err, addr));
+  assert_null(strstr(err, "enroll"));
+
+  pid = one_shot(fd, busy, sizeof(busy));
+  sync_err(w, addr, err, sizeof(err));
+  waitpid(pid, &st, 0);
+  printf("handshake answered busy: %s\n", err);
+  assert_non_null(strstr(err, "busy"));
+  assert_non_null(strstr(err, "try again later"));
+  assert_null(strstr(err, "enroll"));
+  close(fd);
+  fs_test_sync_ok(w->r, NULL);
+}
+
 static void test_device_key_missing(void **state) {
   world *w = *state;
   char *key = fs_test_path(w->tmp, "dev/device.key");
@@ -204,6 +272,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_not_a_daemon, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wrong_daemon_key, setup, teardown),
       cmocka_unit_test_setup_teardown(test_device_key_missing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dropped_handshake, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
