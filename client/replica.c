@@ -373,9 +373,11 @@ void fs_replica_close(fs_replica *r) {
 static int write_one(fs_replica *r, fs_change *c, int is_create) {
   char verr[FS_REPLICA_ERR_MAX];
   fs_outcome outcome;
-  uint64_t now;
+  uint64_t now, prev, wall;
   int rc;
 
+  prev = fs__hlc_last(&r->hlc);
+  wall = fs__hlc_wall(&r->hlc);
   now = fs__hlc_now(&r->hlc);
   c->hlc = now;
   c->device_id = r->id.device_id;
@@ -386,6 +388,13 @@ static int write_one(fs_replica *r, fs_change *c, int is_create) {
     return rc;
   verr[0] = '\0';
   rc = fs__validate_change(c, is_create, verr, sizeof(verr));
+  /* The daemon's clock rule (validate.h), so no change it would refuse is
+   * stored.  "Now" is the corrected wall clock, or the clock's own last
+   * stamp if the wall clock went backwards: the HLC keeps counting on from
+   * there by design, and the daemon judges that against its own time. */
+  if (rc == 0)
+    rc = fs__validate_clocks(c, wall > fs__hlc_ms(prev) + 1 ? wall : fs__hlc_ms(prev) + 1,
+                             FS_HLC_DEFAULT_MAX_AHEAD_MS, verr, sizeof(verr));
   if (rc)
     return fs__replica_fail(r, rc, "%s", verr);
   rc = fs__store_apply(r->db, c, 0, NULL, NULL, &outcome);
