@@ -583,10 +583,10 @@ static int bind_value(sqlite3_stmt *st, int col, const fs_value *v) {
 int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
                              const char *field, const fs_value *loser, uint64_t loser_hlc,
                              const fs_value *winner, uint64_t winner_hlc,
-                             const char *author, uint64_t at) {
+                             const char *author, uint64_t at, const char *fenced) {
   static const char sql[] =
       "INSERT INTO conflicts(kind, record_id, field, loser, loser_hlc, winner, winner_hlc,"
-      " loser_author, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+      " loser_author, at, fenced) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
   sqlite3_stmt *st = NULL;
   int rc;
 
@@ -603,6 +603,8 @@ int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
     sqlite3_bind_int64(st, 7, (sqlite3_int64)winner_hlc);
     sqlite3_bind_text(st, 8, author ? author : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, (sqlite3_int64)at);
+    if (fenced && fenced[0])
+      sqlite3_bind_text(st, 10, fenced, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
   }
   rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);

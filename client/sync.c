@@ -520,7 +520,7 @@ static int pull_all(session *s) {
           fs_conflict_item *it = &r.u.conflicts.items[i];
           rc = fs__replica_conflict_add(s->r, it->kind, it->id, it->field, &it->loser,
                                         it->loser_hlc, &it->winner, it->winner_hlc,
-                                        it->author, it->at);
+                                        it->author, it->at, it->fenced);
           s->st->conflicts++;
         }
         break;

@@ -819,6 +819,8 @@ static int field_present(const field *f, const void *body) {
     const char *s = *(char *const *)p;
     return s && s[0];
   }
+  case F_STAFF:
+    return ((const char *)p)[0] != '\0';
   default:
     return *(const int *)p != 0;
   }
@@ -1573,6 +1575,7 @@ static const field conflict_fields[] = {
     FIELD(fs_conflict_item, winner_hlc, "winner_hlc", F_UINT, 0, 0, NULL),
     FIELD(fs_conflict_item, author, "author", F_STAFF, 0, 0, NULL),
     FIELD(fs_conflict_item, at, "at", F_UINT, 0, 0, NULL),
+    FIELD(fs_conflict_item, fenced, "fenced", F_STAFF, F_OPT, 0, NULL),
 };
 
 static int conflicts_enc(pk_t *pk, const void *body) {
