@@ -183,20 +183,21 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
     return rc;
   if (cli_open(c) != CLI_OK)
     return CLI_ERR;
-  rc = sqlite3_prepare_v2(fs__replica_db(c->r),
-                          "SELECT kind, record_id, field, COALESCE(loser,''), loser_hlc, "
-                          "COALESCE(winner,''), winner_hlc, COALESCE(loser_author,''), at, "
-                          "id, COALESCE(fenced,''), COALESCE(resolved,'') "
-                          "FROM conflicts ORDER BY id",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      fs__replica_db(c->r),
+      "SELECT kind, record_id, field, COALESCE(loser,''), loser_hlc, "
+      "COALESCE(winner,''), winner_hlc, COALESCE(loser_author,''), at, "
+      "id, COALESCE(fenced,''), COALESCE(resolved,'') "
+      "FROM conflicts ORDER BY id",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return cli_fail(c, FS_EDB, "conflicts");
   fs__strbuf_init(&out, 64u << 20);
   if (c->json)
     fs__strbuf_printf(&out, "[");
   else
-    fs__strbuf_printf(&out, "%-5s %-12s %-12s %-16s %-24s %-24s %-6s\n", "N", "KIND", "ID",
-                      "FIELD", "KEPT", "LOST", "BY");
+    fs__strbuf_printf(&out, "%-5s %-12s %-12s %-16s %-24s %-24s %-6s\n", "N", "KIND",
+                      "ID", "FIELD", "KEPT", "LOST", "BY");
   while (sqlite3_step(st) == SQLITE_ROW) {
     const char *kind = (const char *)sqlite3_column_text(st, 0);
     const char *id = (const char *)sqlite3_column_text(st, 1);
@@ -233,10 +234,9 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
       fs__strbuf_printf(&out, " %-6s\n", author);
       /* A fenced item: not applied; the owner decides. */
       if (fenced[0])
-        fs__strbuf_printf(&out, "      arrived after the handover from %s's device: %s\n",
-                          fenced,
-                          resolved[0] ? resolved
-                                      : "not applied; fieldsync conflicts accept|dismiss N");
+        fs__strbuf_printf(
+            &out, "      arrived after the handover from %s's device: %s\n", fenced,
+            resolved[0] ? resolved : "not applied; fieldsync conflicts accept|dismiss N");
     }
     n++;
   }

@@ -57,9 +57,9 @@ static int item_resolve(fs_replica *r, int64_t n, const char *how) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(fs__replica_db(r),
-                          "UPDATE conflicts SET resolved=?2 WHERE id=?1 AND resolved IS NULL",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      fs__replica_db(r),
+      "UPDATE conflicts SET resolved=?2 WHERE id=?1 AND resolved IS NULL", -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(fs__replica_db(r), rc);
   sqlite3_bind_int64(st, 1, n);

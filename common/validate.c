@@ -422,8 +422,8 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
   return 0;
 }
 
-int fs__validate_clocks(const fs_change *c, uint64_t now_ms, uint64_t max_ahead_ms, char *err,
-                        size_t errlen) {
+int fs__validate_clocks(const fs_change *c, uint64_t now_ms, uint64_t max_ahead_ms,
+                        char *err, size_t errlen) {
   const fs_kind_def *kd;
   uint64_t limit;
 
@@ -443,8 +443,8 @@ int fs__validate_clocks(const fs_change *c, uint64_t now_ms, uint64_t max_ahead_
   }
   if (fs__hlc_ms(c->hlc) > limit) {
     fail(err, errlen,
-         "clock: the change is stamped %" PRIu64 " ms ahead of this clock (at most %" PRIu64
-         " allowed); fix the device's clock",
+         "clock: the change is stamped %" PRIu64
+         " ms ahead of this clock (at most %" PRIu64 " allowed); fix the device's clock",
          fs__hlc_ms(c->hlc) - now_ms, max_ahead_ms);
     return FS_ECLOCK;
   }

@@ -56,7 +56,7 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
  * The client runs it before storing a change, the daemon on every pushed
  * change.  0 or FS_ECLOCK with a message naming the clock; c NULL:
  * FS_EINVAL. */
-int fs__validate_clocks(const fs_change *c, uint64_t now_ms, uint64_t max_ahead_ms, char *err,
-                        size_t errlen);
+int fs__validate_clocks(const fs_change *c, uint64_t now_ms, uint64_t max_ahead_ms,
+                        char *err, size_t errlen);
 
 #endif

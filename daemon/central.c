@@ -156,11 +156,12 @@ int fs__central_open(const char *path, int create, fs_central **out) {
               "op=excluded.op",
               &c->st_journal);
   if (rc == 0)
-    rc = prep(c->db,
-              "INSERT INTO conflicts(seq, kind, record_id, field, loser, loser_hlc, winner, "
-              "winner_hlc, loser_device, owner, at, fenced) "
-              "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-              &c->st_conflict);
+    rc = prep(
+        c->db,
+        "INSERT INTO conflicts(seq, kind, record_id, field, loser, loser_hlc, winner, "
+        "winner_hlc, loser_device, owner, at, fenced) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+        &c->st_conflict);
 out:
   if (rc) {
     fs__central_free(c);
@@ -253,9 +254,9 @@ static void bind_value(sqlite3_stmt *st, int i, const fs_value *v) {
 
 /* Logs one conflict row (fenced: the staff code of a fenced item, or
  * NULL for an ordinary conflict).  0 or a translated error. */
-static int log_conflict(conflict_ctx *x, const fs_change *ch, int field, const fs_value *loser,
-                        uint64_t loser_hlc, const fs_value *winner, uint64_t winner_hlc,
-                        const char *fenced) {
+static int log_conflict(conflict_ctx *x, const fs_change *ch, int field,
+                        const fs_value *loser, uint64_t loser_hlc, const fs_value *winner,
+                        uint64_t winner_hlc, const char *fenced) {
   sqlite3_stmt *st = x->c->st_conflict;
   const fs_kind_def *kd = fs__kind_def(ch->kind);
   int rc;
@@ -377,13 +378,14 @@ static int push_ctx_load(fs_central *c, const fs_device *d, push_ctx *p) {
 
   memset(p, 0, sizeof(*p));
   p->now = fs__hlc_wall(&c->hlc);
-  rc = sqlite3_prepare_v2(c->db,
-                          "SELECT d.last_hlc, COALESCE(d.wipe_at,0), "
-                          "CASE WHEN s.status='departed' THEN COALESCE(s.departed_at,0) ELSE 0 "
-                          "END, COALESCE((SELECT max(h.id) FROM handovers h WHERE "
-                          "h.from_staff=d.staff AND h.kind='departure' AND h.dry_run=0),0) "
-                          "FROM devices d JOIN staff s ON s.code=d.staff WHERE d.id=?1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      c->db,
+      "SELECT d.last_hlc, COALESCE(d.wipe_at,0), "
+      "CASE WHEN s.status='departed' THEN COALESCE(s.departed_at,0) ELSE 0 "
+      "END, COALESCE((SELECT max(h.id) FROM handovers h WHERE "
+      "h.from_staff=d.staff AND h.kind='departure' AND h.dry_run=0),0) "
+      "FROM devices d JOIN staff s ON s.code=d.staff WHERE d.id=?1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(c->db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
@@ -408,8 +410,8 @@ static int push_ctx_save(fs_central *c, const fs_device *d, const push_ctx *p) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(c->db, "UPDATE devices SET last_hlc=?2 WHERE id=?1 AND last_hlc<?2",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      c->db, "UPDATE devices SET last_hlc=?2 WHERE id=?1 AND last_hlc<?2", -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(c->db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
@@ -431,10 +433,11 @@ static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *i
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT old_owner, at, seq, COALESCE(handover,0) FROM ownership_log "
-                          "WHERE kind=?1 AND record_id=?2 AND at>=?3 ORDER BY id LIMIT 1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT old_owner, at, seq, COALESCE(handover,0) FROM ownership_log "
+      "WHERE kind=?1 AND record_id=?2 AND at>=?3 ORDER BY id LIMIT 1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int(st, 1, (int)k);
@@ -458,10 +461,11 @@ static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *i
     return rc;
   /* Not fenced in: did it leave the staff before the change was made?
    * Then the reason can say so. */
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT at, new_owner FROM ownership_log WHERE kind=?1 AND "
-                          "record_id=?2 AND old_owner=?3 AND at<?4 ORDER BY id DESC LIMIT 1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT at, new_owner FROM ownership_log WHERE kind=?1 AND "
+      "record_id=?2 AND old_owner=?3 AND at<?4 ORDER BY id DESC LIMIT 1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int(st, 1, (int)k);
@@ -488,7 +492,8 @@ static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *i
  * no writes and never pass.  0 if not; <0 on error. */
 static int cover_fenced_in(fs_central *c, const fs_device *d, const char *cust,
                            const char *owner, uint64_t t_ms, fence *f) {
-#define COVER_END "COALESCE(cv.ended_at, CAST(strftime('%s', cv.to_day, '+1 day') AS INTEGER)*1000)"
+#define COVER_END                                                                        \
+  "COALESCE(cv.ended_at, CAST(strftime('%s', cv.to_day, '+1 day') AS INTEGER)*1000)"
   sqlite3 *db = c->db;
   sqlite3_stmt *st = NULL;
   char day[16];
@@ -563,11 +568,12 @@ static int report_arrival(fs_central *c, int64_t hid, const char *line) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(c->db,
-                          "UPDATE handovers SET report=CASE WHEN length(COALESCE(report,''))+"
-                          "length(?2)<=?4 THEN COALESCE(report,'')||?2 WHEN substr(report,"
-                          "-length(?5))=?5 THEN report ELSE report||?5 END, seq=?3 WHERE id=?1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      c->db,
+      "UPDATE handovers SET report=CASE WHEN length(COALESCE(report,''))+"
+      "length(?2)<=?4 THEN COALESCE(report,'')||?2 WHEN substr(report,"
+      "-length(?5))=?5 THEN report ELSE report||?5 END, seq=?3 WHERE id=?1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(c->db, rc);
   sqlite3_bind_int64(st, 1, hid);
@@ -588,7 +594,8 @@ static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
                         const fs_row *existing, int found, const char *cust,
                         const fence *f, conflict_ctx *cx, fs_outcome *outcome) {
   const fs_kind_def *kd = fs__kind_def(ch->kind);
-  uint64_t moved = fs__hlc_make((uint64_t)f->at, 0xffff); /* last stamp of the move's ms */
+  uint64_t moved =
+      fs__hlc_make((uint64_t)f->at, 0xffff); /* last stamp of the move's ms */
   fs__strbuf items, landed, line;
   fs_change sub;
   int rc = 0, nitems = 0;
@@ -622,7 +629,8 @@ static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
        * until the owner takes this one. */
       if (found && !existing->deleted && existing->clk[fc->field] > moved) {
         rc = log_conflict(cx, ch, fc->field, &fc->value, fc->hlc,
-                          &existing->values[fc->field], existing->clk[fc->field], d->staff);
+                          &existing->values[fc->field], existing->clk[fc->field],
+                          d->staff);
         fs__strbuf_printf(&items, "%s%s", nitems++ ? "," : "", name);
       } else {
         sub.fields[sub.nfields++] = *fc;
@@ -645,15 +653,17 @@ static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
   fs__strbuf_printf(&line, "%s %s%s%s: ", kd->name, ch->id, found ? "" : " (new)",
                     ch->op == FS_OP_DELETE ? " delete" : "");
   if (ch->op == FS_OP_DELETE)
-    fs__strbuf_printf(&line, nitems ? "not applied; an item for %s to accept or dismiss"
-                                    : "not applied (already deleted)",
+    fs__strbuf_printf(&line,
+                      nitems ? "not applied; an item for %s to accept or dismiss"
+                             : "not applied (already deleted)",
                       cx->owner);
   else if (landed.len)
     fs__strbuf_printf(&line, "%s %s", landed.s,
                       *outcome == FS_OUTCOME_SUPERSEDED ? "superseded by newer values"
                                                         : "applied");
   if (ch->op != FS_OP_DELETE && nitems)
-    fs__strbuf_printf(&line, "%s%s changed since the move: an item for %s to accept or dismiss",
+    fs__strbuf_printf(&line,
+                      "%s%s changed since the move: an item for %s to accept or dismiss",
                       landed.len ? "; " : "", items.s, cx->owner);
   else if (ch->op != FS_OP_DELETE && landed.len == 0)
     fs__strbuf_printf(&line, "no fields");
@@ -661,14 +671,15 @@ static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
     char detail[1200];
     snprintf(detail, sizeof(detail), "device %llu (%s%s), owner %s: %s",
              (unsigned long long)d->id, d->staff,
-             f->kind == FENCE_COVER ? ", ended cover" : "", cx->owner, line.s ? line.s : "");
-    rc = fs__audit(c, "fieldsyncd", "fence.arrived", d->staff, cust, (long long)d->id, detail,
-                   NULL);
+             f->kind == FENCE_COVER ? ", ended cover" : "", cx->owner,
+             line.s ? line.s : "");
+    rc = fs__audit(c, "fieldsyncd", "fence.arrived", d->staff, cust, (long long)d->id,
+                   detail, NULL);
   }
   if (rc == 0 && f->handover) {
     char text[1400];
-    snprintf(text, sizeof(text), "arrived after the handover from %s's device: %s\n", d->staff,
-             line.s ? line.s : "");
+    snprintf(text, sizeof(text), "arrived after the handover from %s's device: %s\n",
+             d->staff, line.s ? line.s : "");
     rc = report_arrival(c, f->handover, text);
   }
   /* A fresh journal entry for the owner, after the items and the report,
@@ -714,10 +725,11 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
     goto out;
   }
   if (ch->hlc <= p->last_hlc) {
-    rc = set_reason(res, FS_ECLOCK,
-                    "change is stamped at or before a change this device already sent "
-                    "(clock %llu <= %llu); a device's changes must be stamped later and later",
-                    (unsigned long long)ch->hlc, (unsigned long long)p->last_hlc);
+    rc = set_reason(
+        res, FS_ECLOCK,
+        "change is stamped at or before a change this device already sent "
+        "(clock %llu <= %llu); a device's changes must be stamped later and later",
+        (unsigned long long)ch->hlc, (unsigned long long)p->last_hlc);
     goto out;
   }
   if (fs__hlc_recv(&c->hlc, ch->hlc, &stamp) != 0) {
@@ -763,7 +775,8 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
     /* The departed rep's own work that has no move of its own: new cards
      * (landing with the successor) and records it authored, made before
      * the departure. */
-    if (in == 0 && p->departed_at > 0 && d->successor[0] && strcmp(owner, d->successor) == 0 &&
+    if (in == 0 && p->departed_at > 0 && d->successor[0] &&
+        strcmp(owner, d->successor) == 0 &&
         (found ? strcmp(existing.author, d->staff) == 0
                : !(kd->flags & FS_K_CHILD) || strcmp(parent.author, d->staff) == 0)) {
       f.kind = FENCE_DEPARTED;
@@ -772,8 +785,8 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
       in = 1;
     }
     if (in == 0)
-      in = cover_fenced_in(c, d, ch->kind == FS_KIND_CUSTOMER ? ch->id : cust, owner, t_ms,
-                           &f);
+      in = cover_fenced_in(c, d, ch->kind == FS_KIND_CUSTOMER ? ch->id : cust, owner,
+                           t_ms, &f);
     if (in < 0) {
       rc = in;
       goto out;
@@ -782,18 +795,20 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
       char when[40];
       fmt_ms(when, sizeof(when), fence_closes(c, p, &f));
       if ((int64_t)p->now > fence_closes(c, p, &f)) {
-        rc = set_reason(res, FS_EFORBIDDEN,
-                        "record now belongs to %s; the handover fence for %s's device closed "
-                        "at %s (wipe_deadline_days after the move)",
-                        owner, d->staff, when);
+        rc = set_reason(
+            res, FS_EFORBIDDEN,
+            "record now belongs to %s; the handover fence for %s's device closed "
+            "at %s (wipe_deadline_days after the move)",
+            owner, d->staff, when);
         goto out;
       }
       if ((int64_t)t_ms > f.at) {
         fmt_ms(when, sizeof(when), f.at);
-        rc = set_reason(res, FS_EFORBIDDEN,
-                        "change was made after %s lost the right to write this record (%s); "
-                        "it belongs to %s",
-                        d->staff, when, owner);
+        rc = set_reason(
+            res, FS_EFORBIDDEN,
+            "change was made after %s lost the right to write this record (%s); "
+            "it belongs to %s",
+            d->staff, when, owner);
         goto out;
       }
       FS_INFO("device %llu (%s): change %llu to %s %s accepted through the handover fence; "
@@ -811,10 +826,11 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
                       d->staff);
     } else if (f.late_at) {
       fmt_ms(when, sizeof(when), f.late_at);
-      rc = set_reason(res, code,
-                      "change was made after the record was handed over from %s to %s (%s); "
-                      "only work made before the move is accepted",
-                      d->staff, f.late_to, when);
+      rc = set_reason(
+          res, code,
+          "change was made after the record was handed over from %s to %s (%s); "
+          "only work made before the move is accepted",
+          d->staff, f.late_to, when);
     } else {
       rc = set_reason(res, code, "record belongs to %s; %s may not change it", owner,
                       d->staff);
@@ -904,10 +920,11 @@ static int already_applied(fs_central *c, const fs_device *d, const push_ctx *p,
   sqlite3_reset(st);
   if (rc == SQLITE_DONE && ch->hlc <= p->last_hlc) {
     st = NULL;
-    rc = sqlite3_prepare_v2(c->db,
-                            "SELECT outcome, code FROM applied WHERE device_id=?1 AND hlc=?2 "
-                            "AND kind=?3 AND record_id=?4 LIMIT 1",
-                            -1, &st, NULL);
+    rc = sqlite3_prepare_v2(
+        c->db,
+        "SELECT outcome, code FROM applied WHERE device_id=?1 AND hlc=?2 "
+        "AND kind=?3 AND record_id=?4 LIMIT 1",
+        -1, &st, NULL);
     if (rc != SQLITE_OK)
       return fs__db_err(c->db, rc);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);

@@ -47,7 +47,8 @@ static int teardown(void **state) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static long long central_int(world *w, const char *fmt, ...) {
+static long long
+central_int(world *w, const char *fmt, ...) {
   char sql[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -59,7 +60,8 @@ static long long central_int(world *w, const char *fmt, ...) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static long long replica_int(world *w, const char *name, const char *fmt, ...) {
+static long long
+replica_int(world *w, const char *name, const char *fmt, ...) {
   char sql[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -165,20 +167,23 @@ static void test_departed_writes_after_move(void **state) {
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_REJECTED);
 
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                  "name='Leaver Card One' AND owner='A01'",
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM customers WHERE id='%s' AND "
+                               "name='Leaver Card One' AND owner='A01'",
                                c1),
                    1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0",
-                               c2),
-                   1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='fence.arrived'"),
-                   0);
+  assert_int_equal(
+      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      1);
+  assert_int_equal(
+      central_int(w, "SELECT count(*) FROM audit WHERE action='fence.arrived'"), 0);
   fs_test_sync_ok(a1, NULL);
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM customers WHERE deleted=0"),
-                   2);
-  printf("fence: a departed rep's device pushed an edit and a delete of handed-over cards "
-         "stamped after the move, in two sessions: both refused, both cards intact at A01\n");
+  assert_int_equal(
+      replica_int(w, "a01", "SELECT count(*) FROM customers WHERE deleted=0"), 2);
+  printf(
+      "fence: a departed rep's device pushed an edit and a delete of handed-over cards "
+      "stamped after the move, in two sessions: both refused, both cards intact at "
+      "A01\n");
   fs_replica_close(a3);
   fs_replica_close(a1);
 }
@@ -200,9 +205,10 @@ static void test_backdated_clocks(void **state) {
   fs_test_create_customer(a3, "Written Later", "B", NULL);
   fs_test_sync_ok(a3, NULL);
   /* The newest clock the daemon has from this device (its records). */
-  sent = fs_test_central_int(&w->d, "SELECT max(hlc) FROM (SELECT hlc FROM customers WHERE "
-                                    "author='A03' UNION ALL SELECT hlc FROM grade_changes "
-                                    "WHERE author='A03')");
+  sent =
+      fs_test_central_int(&w->d, "SELECT max(hlc) FROM (SELECT hlc FROM customers WHERE "
+                                 "author='A03' UNION ALL SELECT hlc FROM grade_changes "
+                                 "WHERE author='A03')");
   assert_true(sent > 0);
   out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01");
   free(out);
@@ -217,12 +223,12 @@ static void test_backdated_clocks(void **state) {
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_ECLOCK);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s' AND phone IS NULL",
-           c1);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM customers WHERE id='%s' AND phone IS NULL", c1);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   /* last_hlc is kept by the daemon itself. */
-  assert_true(fs_test_central_int(&w->d, "SELECT last_hlc FROM devices WHERE staff='A03'") >=
-              sent);
+  assert_true(fs_test_central_int(
+                  &w->d, "SELECT last_hlc FROM devices WHERE staff='A03'") >= sent);
   printf("fence: edits stamped before the move but at or below the device's last clock "
          "(%lld) refused with FS_ECLOCK; the card unchanged\n",
          sent);
@@ -258,70 +264,88 @@ static void test_fenced_items(void **state) {
   final_upload(a3, &st);
   assert_int_equal(st.rejected, 0);
   assert_true(st.pushed >= 2);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                  "name='Item Card (renamed offline)' AND "
-                                  "phone='222-successor' AND owner='A01'",
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM customers WHERE id='%s' AND "
+                               "name='Item Card (renamed offline)' AND "
+                               "phone='222-successor' AND owner='A01'",
                                c1),
                    1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0",
+  assert_int_equal(
+      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      1);
+  assert_int_equal(
+      central_int(w,
+                  "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
+                  "record_id='%s' AND field='phone' AND loser='111-offline' AND "
+                  "winner='222-successor'",
+                  c1),
+      1);
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
+                               "record_id='%s' AND field='(deleted)'",
                                c2),
                    1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
-                                  "record_id='%s' AND field='phone' AND loser='111-offline' AND "
-                                  "winner='222-successor'",
-                               c1),
-                   1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
-                                  "record_id='%s' AND field='(deleted)'",
-                               c2),
-                   1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
-                                  "detail LIKE '%%%s%%'",
-                               c1),
-                   1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
-                                  "detail LIKE '%%%s%%'",
-                               c2),
-                   1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM handovers WHERE from_staff='A03' AND "
-                                  "report LIKE '%%arrived after the handover from A03''s "
-                                  "device: customer %s%%'",
-                               c1),
-                   1);
+  assert_int_equal(
+      central_int(w,
+                  "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
+                  "detail LIKE '%%%s%%'",
+                  c1),
+      1);
+  assert_int_equal(
+      central_int(w,
+                  "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
+                  "detail LIKE '%%%s%%'",
+                  c2),
+      1);
+  assert_int_equal(
+      central_int(w,
+                  "SELECT count(*) FROM handovers WHERE from_staff='A03' AND "
+                  "report LIKE '%%arrived after the handover from A03''s "
+                  "device: customer %s%%'",
+                  c1),
+      1);
   /* The successor gets the items and the updated report. */
   fs_test_sync_ok(a1, &st);
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM conflicts WHERE fenced='A03'"),
-                   2);
-  assert_true(replica_int(w, "a01", "SELECT count(*) FROM notices WHERE body LIKE "
-                                    "'%%arrived after the handover from A03''s device%%'") >= 1);
-  phone_item = replica_int(w, "a01", "SELECT id FROM conflicts WHERE fenced='A03' AND "
-                                     "field='phone' AND record_id='%s'",
+  assert_int_equal(
+      replica_int(w, "a01", "SELECT count(*) FROM conflicts WHERE fenced='A03'"), 2);
+  assert_true(replica_int(w, "a01",
+                          "SELECT count(*) FROM notices WHERE body LIKE "
+                          "'%%arrived after the handover from A03''s device%%'") >= 1);
+  phone_item = replica_int(w, "a01",
+                           "SELECT id FROM conflicts WHERE fenced='A03' AND "
+                           "field='phone' AND record_id='%s'",
                            c1);
-  delete_item = replica_int(w, "a01", "SELECT id FROM conflicts WHERE fenced='A03' AND "
-                                      "field='(deleted)' AND record_id='%s'",
+  delete_item = replica_int(w, "a01",
+                            "SELECT id FROM conflicts WHERE fenced='A03' AND "
+                            "field='(deleted)' AND record_id='%s'",
                             c2);
   assert_true(phone_item > 0 && delete_item > 0);
   assert_int_equal(fs_conflict_accept(a1, phone_item), 0);
   assert_int_equal(fs_conflict_accept(a1, phone_item), FS_EEXIST);
   assert_int_equal(fs_conflict_dismiss(a1, delete_item), 0);
   fs_test_sync_ok(a1, NULL);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                  "phone='111-offline'",
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM customers WHERE id='%s' AND "
+                               "phone='111-offline'",
                                c1),
                    1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0",
-                               c2),
-                   1);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM conflicts WHERE resolved='accepted' AND "
-                             "id=%lld",
+  assert_int_equal(
+      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      1);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM conflicts WHERE resolved='accepted' AND "
+           "id=%lld",
            phone_item);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01", sql), 1);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM conflicts WHERE resolved='dismissed' AND "
-                             "id=%lld",
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM conflicts WHERE resolved='dismissed' AND "
+           "id=%lld",
            delete_item);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01", sql), 1);
-  printf("fence: A03's offline rename landed; its phone (changed by A01 since) and its delete "
-         "became items at A01 (audit, handover report and notice list them); A01 accepted the "
+  printf("fence: A03's offline rename landed; its phone (changed by A01 since) and its "
+         "delete "
+         "became items at A01 (audit, handover report and notice list them); A01 "
+         "accepted the "
          "phone (now stored centrally) and dismissed the delete (card kept)\n");
   fs_replica_close(a3);
   fs_replica_close(a1);
@@ -347,8 +371,9 @@ static void test_transfer_fence(void **state) {
   fs_test_sync_ok(a3, NULL);
   assert_int_equal(fs_delete(a3, "customer", c1), 0);
   set_fields(a3, c2, "phone", "333-before-transfer", NULL, NULL);
-  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A03 --to A02 --customer %s "
-                                        "--customer %s",
+  out = fs_test_daemon_cmd(&w->d, NULL,
+                           "transfer --from A03 --to A02 --customer %s "
+                           "--customer %s",
                            c1, c2);
   free(out);
   fs_test_sync_ok(a2, NULL);
@@ -356,16 +381,18 @@ static void test_transfer_fence(void **state) {
   fs_test_sync_ok(a2, NULL);
   fs_test_sync_ok(a3, &st);
   assert_int_equal(st.rejected, 0);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                  "phone='444-new-owner'",
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM customers WHERE id='%s' AND "
+                               "phone='444-new-owner'",
                                c2),
                    1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0",
-                               c1),
-                   1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM handovers WHERE kind='transfer' AND "
-                                  "report LIKE '%%arrived after the handover from A03''s "
-                                  "device: customer %s%%'",
+  assert_int_equal(
+      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c1),
+      1);
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM handovers WHERE kind='transfer' AND "
+                               "report LIKE '%%arrived after the handover from A03''s "
+                               "device: customer %s%%'",
                                c1),
                    1);
   /* Now the device knows; anything newer to the moved cards is refused. */
@@ -378,30 +405,34 @@ static void test_transfer_fence(void **state) {
   oc = wire_push1(w, "a03", &ch, &code);
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_REJECTED);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                  "name='Transfer Phone' AND deleted=0",
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM customers WHERE id='%s' AND "
+                               "name='Transfer Phone' AND deleted=0",
                                c2),
                    1);
   /* The new owner accepts the delete item: the card goes. */
   fs_test_sync_ok(a2, NULL);
-  item = replica_int(w, "a02", "SELECT id FROM conflicts WHERE fenced='A03' AND "
-                               "field='(deleted)' AND record_id='%s'",
+  item = replica_int(w, "a02",
+                     "SELECT id FROM conflicts WHERE fenced='A03' AND "
+                     "field='(deleted)' AND record_id='%s'",
                      c1);
   assert_true(item > 0);
   assert_int_equal(fs_conflict_accept(a2, item), 0);
   fs_test_sync_ok(a2, NULL);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1",
-                               c1),
-                   1);
+  assert_int_equal(
+      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1", c1),
+      1);
   /* A03's own card is untouched by all of it and still writable. */
   set_fields(a3, c3, "phone", "555-own-card", NULL, NULL);
   fs_test_sync_ok(a3, &st);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                  "phone='555-own-card' AND owner='A03'",
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM customers WHERE id='%s' AND "
+                               "phone='555-own-card' AND owner='A03'",
                                c3),
                    1);
   printf("fence (transfer): A03's pre-transfer delete became an item A02 accepted (card "
-         "deleted); its pre-transfer phone lost to A02's later edit as an item; A03's edit and "
+         "deleted); its pre-transfer phone lost to A02's later edit as an item; A03's "
+         "edit and "
          "delete after the transfer refused; A03's own card still writable\n");
   fs_replica_close(a3);
   fs_replica_close(a2);
@@ -422,13 +453,14 @@ static void test_fence_deadline(void **state) {
   fs_test_create_customer(a3, "Old Move", "A", c1);
   fs_test_create_customer(a3, "Recent Move", "B", c2);
   fs_test_sync_ok(a3, NULL);
-  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A03 --to A01 --customer %s "
-                                        "--customer %s",
+  out = fs_test_daemon_cmd(&w->d, NULL,
+                           "transfer --from A03 --to A01 --customer %s "
+                           "--customer %s",
                            c1, c2);
   free(out);
   /* c1's move happened 20 days ago (wipe_deadline_days is 14). */
-  snprintf(sql, sizeof(sql), "UPDATE ownership_log SET at=at-20*86400000 WHERE record_id='%s'",
-           c1);
+  snprintf(sql, sizeof(sql),
+           "UPDATE ownership_log SET at=at-20*86400000 WHERE record_id='%s'", c1);
   central_exec(w, sql);
   /* A second phone of A03 (it never sent anything) with work from 21 days
    * ago: before either move. */
@@ -442,16 +474,20 @@ static void test_fence_deadline(void **state) {
   oc = wire_push1(w, "a03b", &ch, &code);
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_APPLIED);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
-                                  "NULL",
-                               c1),
-                   1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                  "phone='from-21-days-ago'",
+  assert_int_equal(
+      central_int(w,
+                  "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
+                  "NULL",
+                  c1),
+      1);
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM customers WHERE id='%s' AND "
+                               "phone='from-21-days-ago'",
                                c2),
                    1);
-  printf("fence deadline: a change made before a move 20 days ago is refused (fence closed "
-         "after 14 days); the same change to a card moved today lands\n");
+  printf(
+      "fence deadline: a change made before a move 20 days ago is refused (fence closed "
+      "after 14 days); the same change to a card moved today lands\n");
   fs_replica_close(a3);
   fs_replica_close(spare);
 }
@@ -463,9 +499,9 @@ static void test_field_clock_bounds(void **state) {
   char c1[33];
   fs_change ch;
   uint64_t now = fs_wire_now_ms() << 16;
-  static const char *const what[] = {"field clock 10 years ahead", "field clock 2^48-1 ms",
-                                     "field clock 0", "field clock above the change clock",
-                                     "change clock 0"};
+  static const char *const what[] = {
+      "field clock 10 years ahead", "field clock 2^48-1 ms", "field clock 0",
+      "field clock above the change clock", "change clock 0"};
   int oc, code;
 
   fs_test_create_customer(a1, "Clock Card", "A", c1);
@@ -498,10 +534,12 @@ static void test_field_clock_bounds(void **state) {
     assert_int_equal(oc, FS_OUTCOME_REJECTED);
     assert_int_equal(code, FS_ECLOCK);
   }
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
-                                  "NULL",
-                               c1),
-                   1);
+  assert_int_equal(
+      central_int(w,
+                  "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
+                  "NULL",
+                  c1),
+      1);
   /* A later genuine edit is applied, not "superseded". */
   set_fields(a1, c1, "phone", "010-genuine", NULL, NULL);
   {
@@ -509,8 +547,9 @@ static void test_field_clock_bounds(void **state) {
     fs_test_sync_ok(a1, &st);
     assert_int_equal(st.rejected, 0);
   }
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                  "phone='010-genuine'",
+  assert_int_equal(central_int(w,
+                               "SELECT count(*) FROM customers WHERE id='%s' AND "
+                               "phone='010-genuine'",
                                c1),
                    1);
   printf("field clocks: 10 years ahead, 2^48-1 ms, 0, above the change clock, and a zero "

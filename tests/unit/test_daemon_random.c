@@ -61,7 +61,7 @@ typedef struct dev {
 /* A hostile device of a rep (see the file comment). */
 typedef struct adv {
   char staff[8];
-  char name[24];      /* replica directory holding its key */
+  char name[24]; /* replica directory holding its key */
   uint64_t device_id;
   int64_t revoked_ms; /* the test's clock just before `revoke`; 0 if not */
   uint64_t counter;   /* its next change counter */
@@ -578,13 +578,15 @@ static void adversary_try(world *w) {
   uint64_t hlc;
   fs_change ch;
 
-  snprintf(sql, sizeof(sql),
-           "SELECT c.id||' '||(SELECT max(o.at) FROM ownership_log o WHERE o.kind=%d AND "
-           "o.record_id=c.id AND o.old_owner='%s') FROM customers c WHERE c.deleted=0 AND "
-           "c.owner<>'%s' AND EXISTS (SELECT 1 FROM ownership_log o WHERE o.kind=%d AND "
-           "o.record_id=c.id AND o.old_owner='%s') AND NOT EXISTS (SELECT 1 FROM covers v "
-           "WHERE v.by_staff='%s' AND v.absent=c.owner AND v.state<2) ORDER BY random() LIMIT 1",
-           (int)FS_KIND_CUSTOMER, S, S, (int)FS_KIND_CUSTOMER, S, S);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT c.id||' '||(SELECT max(o.at) FROM ownership_log o WHERE o.kind=%d AND "
+      "o.record_id=c.id AND o.old_owner='%s') FROM customers c WHERE c.deleted=0 AND "
+      "c.owner<>'%s' AND EXISTS (SELECT 1 FROM ownership_log o WHERE o.kind=%d AND "
+      "o.record_id=c.id AND o.old_owner='%s') AND NOT EXISTS (SELECT 1 FROM covers v "
+      "WHERE v.by_staff='%s' AND v.absent=c.owner AND v.state<2) ORDER BY random() LIMIT "
+      "1",
+      (int)FS_KIND_CUSTOMER, S, S, (int)FS_KIND_CUSTOMER, S, S);
   row = central_text(w, sql);
   if (strlen(row) < 34) {
     free(row);
@@ -608,9 +610,10 @@ static void adversary_try(world *w) {
     w->n_adv_landed++;
   /* Stamped after the move: never accepted.  A delete: never applied. */
   if (fresh && (int64_t)fs__hlc_ms(hlc) > moved && oc != FS_OUTCOME_REJECTED)
-    fail_msg("adversary %s (%s): a change to %s stamped after its move (at %lld) got outcome "
-             "%d",
-             a->name, S, id, moved, oc);
+    fail_msg(
+        "adversary %s (%s): a change to %s stamped after its move (at %lld) got outcome "
+        "%d",
+        a->name, S, id, moved, oc);
   if (op >= 2 && (oc == FS_OUTCOME_APPLIED || oc == FS_OUTCOME_MERGED))
     fail_msg("adversary %s (%s): a delete of handed-over %s was applied", a->name, S, id);
 }
@@ -649,20 +652,22 @@ static void check_adversaries(world *w) {
       if (dep > 0 && (lost == 0 || dep < lost))
         lost = dep;
     }
-    snprintf(sql, sizeof(sql),
-             "WITH x AS (SELECT a.hlc>>16 AS t, COALESCE((SELECT o.old_owner FROM "
-             "ownership_log o WHERE o.kind=a.kind AND o.record_id=a.record_id AND "
-             "o.at>=(a.hlc>>16) ORDER BY o.id LIMIT 1), (SELECT c.owner FROM customers c "
-             "WHERE c.id=a.record_id)) AS who FROM applied a WHERE a.device_id=%llu AND "
-             "a.outcome IN (1,2)) SELECT count(*) FROM x WHERE t>%lld OR (who<>'%s' AND NOT "
-             "EXISTS (SELECT 1 FROM covers v WHERE v.by_staff='%s' AND v.absent=x.who))",
-             (unsigned long long)a->device_id, lost ? lost : 9000000000000000LL, a->staff,
-             a->staff);
+    snprintf(
+        sql, sizeof(sql),
+        "WITH x AS (SELECT a.hlc>>16 AS t, COALESCE((SELECT o.old_owner FROM "
+        "ownership_log o WHERE o.kind=a.kind AND o.record_id=a.record_id AND "
+        "o.at>=(a.hlc>>16) ORDER BY o.id LIMIT 1), (SELECT c.owner FROM customers c "
+        "WHERE c.id=a.record_id)) AS who FROM applied a WHERE a.device_id=%llu AND "
+        "a.outcome IN (1,2)) SELECT count(*) FROM x WHERE t>%lld OR (who<>'%s' AND NOT "
+        "EXISTS (SELECT 1 FROM covers v WHERE v.by_staff='%s' AND v.absent=x.who))",
+        (unsigned long long)a->device_id, lost ? lost : 9000000000000000LL, a->staff,
+        a->staff);
     bad = central_int(w, sql);
     if (bad != 0)
-      fail_msg("adversary %s (%s): %lld change(s) written after the device lost the right to "
-               "write (revoked %lld, lost %lld)",
-               a->name, a->staff, bad, (long long)a->revoked_ms, lost);
+      fail_msg(
+          "adversary %s (%s): %lld change(s) written after the device lost the right to "
+          "write (revoked %lld, lost %lld)",
+          a->name, a->staff, bad, (long long)a->revoked_ms, lost);
   }
 }
 
@@ -672,13 +677,14 @@ static void check_adversaries(world *w) {
  * staff had ended. */
 static int lost_right(world *w, const char *staff, const char *cust, int64_t at) {
   char sql[800];
-  snprintf(sql, sizeof(sql),
-           "SELECT (SELECT count(*) FROM ownership_log WHERE kind=%d AND record_id='%s' AND "
-           "old_owner='%s' AND at<=%lld) + (SELECT count(*) FROM staff WHERE code='%s' AND "
-           "status='departed' AND departed_at<=%lld) + (SELECT count(*) FROM covers WHERE "
-           "by_staff='%s' AND state=2 AND COALESCE(ended_at,0)<=%lld)",
-           (int)FS_KIND_CUSTOMER, cust, staff, (long long)at, staff, (long long)at, staff,
-           (long long)at);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT (SELECT count(*) FROM ownership_log WHERE kind=%d AND record_id='%s' AND "
+      "old_owner='%s' AND at<=%lld) + (SELECT count(*) FROM staff WHERE code='%s' AND "
+      "status='departed' AND departed_at<=%lld) + (SELECT count(*) FROM covers WHERE "
+      "by_staff='%s' AND state=2 AND COALESCE(ended_at,0)<=%lld)",
+      (int)FS_KIND_CUSTOMER, cust, staff, (long long)at, staff, (long long)at, staff,
+      (long long)at);
   return central_int(w, sql) > 0;
 }
 
