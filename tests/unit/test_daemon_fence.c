@@ -70,20 +70,6 @@ replica_int(world *w, const char *name, const char *fmt, ...) {
   return fs_test_replica_int(w->tmp, name, sql);
 }
 
-/* Runs sql on central.db while the daemon runs (it holds the writer). */
-static void central_exec(world *w, const char *sql) {
-  char *p = fs_test_path(w->d.dir, "central.db");
-  sqlite3 *db = NULL;
-  char *msg = NULL;
-  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    fail_msg("%s: %s", sql, msg ? msg : "?");
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  free(p);
-}
-
 /* One PUSH of one change in its own session, from the device of replica
  * `name`, claiming a big outbox.  Returns the outcome; a refusal at any
  * step (handshake, ERROR, dropped connection) counts as REJECTED with its
@@ -343,10 +329,9 @@ static void test_fenced_items(void **state) {
            delete_item);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01", sql), 1);
   printf("fence: A03's offline rename landed; its phone (changed by A01 since) and its "
-         "delete "
-         "became items at A01 (audit, handover report and notice list them); A01 "
-         "accepted the "
-         "phone (now stored centrally) and dismissed the delete (card kept)\n");
+         "delete became items at A01 (audit, handover report and notice list them); A01 "
+         "accepted the phone (now stored centrally) and dismissed the delete (card "
+         "kept)\n");
   fs_replica_close(a3);
   fs_replica_close(a1);
 }
@@ -432,8 +417,7 @@ static void test_transfer_fence(void **state) {
                    1);
   printf("fence (transfer): A03's pre-transfer delete became an item A02 accepted (card "
          "deleted); its pre-transfer phone lost to A02's later edit as an item; A03's "
-         "edit and "
-         "delete after the transfer refused; A03's own card still writable\n");
+         "edit and delete after the transfer refused; A03's own card still writable\n");
   fs_replica_close(a3);
   fs_replica_close(a2);
 }
@@ -461,7 +445,7 @@ static void test_fence_deadline(void **state) {
   /* c1's move happened 20 days ago (wipe_deadline_days is 14). */
   snprintf(sql, sizeof(sql),
            "UPDATE ownership_log SET at=at-20*86400000 WHERE record_id='%s'", c1);
-  central_exec(w, sql);
+  fs_test_central_exec(&w->d, sql);
   /* A second phone of A03 (it never sent anything) with work from 21 days
    * ago: before either move. */
   old = (fs_wire_now_ms() - 21ULL * 86400000ULL) << 16;

@@ -584,8 +584,8 @@ static void adversary_try(world *w) {
       "o.record_id=c.id AND o.old_owner='%s') FROM customers c WHERE c.deleted=0 AND "
       "c.owner<>'%s' AND EXISTS (SELECT 1 FROM ownership_log o WHERE o.kind=%d AND "
       "o.record_id=c.id AND o.old_owner='%s') AND NOT EXISTS (SELECT 1 FROM covers v "
-      "WHERE v.by_staff='%s' AND v.absent=c.owner AND v.state<2) ORDER BY random() LIMIT "
-      "1",
+      "WHERE v.by_staff='%s' AND v.absent=c.owner AND v.state<2) "
+      "ORDER BY random() LIMIT 1",
       (int)FS_KIND_CUSTOMER, S, S, (int)FS_KIND_CUSTOMER, S, S);
   row = central_text(w, sql);
   if (strlen(row) < 34) {
@@ -610,10 +610,9 @@ static void adversary_try(world *w) {
     w->n_adv_landed++;
   /* Stamped after the move: never accepted.  A delete: never applied. */
   if (fresh && (int64_t)fs__hlc_ms(hlc) > moved && oc != FS_OUTCOME_REJECTED)
-    fail_msg(
-        "adversary %s (%s): a change to %s stamped after its move (at %lld) got outcome "
-        "%d",
-        a->name, S, id, moved, oc);
+    fail_msg("adversary %s (%s): a change to %s stamped after its move (at %lld) got "
+             "outcome %d",
+             a->name, S, id, moved, oc);
   if (op >= 2 && (oc == FS_OUTCOME_APPLIED || oc == FS_OUTCOME_MERGED))
     fail_msg("adversary %s (%s): a delete of handed-over %s was applied", a->name, S, id);
 }
