@@ -421,6 +421,65 @@ static int push_ctx_save(fs_central *c, const fs_device *d, const push_ctx *p) {
   return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
 }
 
+/* The first ownership move of record (k, id) at or after t_ms: 1 with m
+ * filled (m->old_owner owned the record at t_ms), 0 if none (the current
+ * owner owned it), <0 on error. */
+typedef struct move {
+  char old_owner[FS_STAFF_MAX + 1];
+  char new_owner[FS_STAFF_MAX + 1];
+  int64_t at;
+  uint64_t seq;
+  int64_t handover;
+} move;
+
+static int first_move_after(fs_central *c, fs_kind k, const char *id, uint64_t t_ms,
+                            move *m) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(c->db,
+                          "SELECT old_owner, new_owner, at, seq, COALESCE(handover,0) FROM "
+                          "ownership_log WHERE kind=?1 AND record_id=?2 AND at>=?3 ORDER BY id "
+                          "LIMIT 1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(c->db, rc);
+  sqlite3_bind_int(st, 1, (int)k);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)t_ms);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    snprintf(m->old_owner, sizeof(m->old_owner), "%s", sqlite3_column_text(st, 0));
+    snprintf(m->new_owner, sizeof(m->new_owner), "%s", sqlite3_column_text(st, 1));
+    m->at = sqlite3_column_int64(st, 2);
+    m->seq = (uint64_t)sqlite3_column_int64(st, 3);
+    m->handover = sqlite3_column_int64(st, 4);
+    rc = 1;
+  } else {
+    rc = rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* 1 if staff ever stood in for absent (a cover in any state), 0 if not,
+ * <0 on error. */
+static int covered(fs_central *c, const char *staff, const char *absent) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM covers WHERE by_staff=?1 AND absent=?2 LIMIT 1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(c->db, rc);
+  sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, absent, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 /* The handover fence through ownership_log: who owned record (k, id) at
  * t_ms is the old owner of the first move at or after t_ms (the current
  * owner if none).  1 with f filled if that was this device's staff member
@@ -431,34 +490,18 @@ static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *i
                      uint64_t t_ms, fence *f) {
   sqlite3 *db = c->db;
   sqlite3_stmt *st = NULL;
+  move m;
   int rc;
 
-  rc = sqlite3_prepare_v2(
-      db,
-      "SELECT old_owner, at, seq, COALESCE(handover,0) FROM ownership_log "
-      "WHERE kind=?1 AND record_id=?2 AND at>=?3 ORDER BY id LIMIT 1",
-      -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_int(st, 1, (int)k);
-  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 3, (sqlite3_int64)t_ms);
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    rc = strcmp((const char *)sqlite3_column_text(st, 0), d->staff) == 0 &&
-         d->cursor < (uint64_t)sqlite3_column_int64(st, 2);
-    if (rc) {
-      f->kind = FENCE_MOVE;
-      f->at = sqlite3_column_int64(st, 1);
-      f->handover = sqlite3_column_int64(st, 3);
-    }
-  } else {
-    rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  if (rc != 0)
+  rc = first_move_after(c, k, id, t_ms, &m);
+  if (rc < 0)
     return rc;
+  if (rc == 1 && strcmp(m.old_owner, d->staff) == 0 && d->cursor < m.seq) {
+    f->kind = FENCE_MOVE;
+    f->at = m.at;
+    f->handover = m.handover;
+    return 1;
+  }
   /* Not fenced in: did it leave the staff before the change was made?
    * Then the reason can say so. */
   rc = sqlite3_prepare_v2(
@@ -816,6 +859,34 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
               (unsigned long long)d->id, d->staff, (unsigned long long)ch->counter, kd->name,
               ch->id, owner);
       rc = 0;
+    }
+  }
+  if (rc == 0 && f.kind == FENCE_NONE && d->role == FS_ROLE_REP &&
+      strcmp(owner, d->staff) == 0 && (found || ((kd->flags & FS_K_CHILD) && cust))) {
+    /* A rep's own record now, but was it when the change was made?  A
+     * card that went away and came back was someone else's in between
+     * (unless the rep stood in for that owner: a cover). */
+    move m;
+    int mv = first_move_after(c, found ? ch->kind : FS_KIND_CUSTOMER, found ? ch->id : cust,
+                              t_ms, &m);
+    if (mv == 1 && strcmp(m.old_owner, d->staff) != 0) {
+      int cv = covered(c, d->staff, m.old_owner);
+      mv = cv < 0 ? cv : !cv;
+    } else if (mv == 1) {
+      mv = 0;
+    }
+    if (mv < 0) {
+      rc = mv;
+      goto out;
+    }
+    if (mv == 1) {
+      char when[40];
+      fmt_ms(when, sizeof(when), m.at);
+      rc = set_reason(res, FS_EFORBIDDEN,
+                      "change was made while the record belonged to %s (it came to %s at %s); "
+                      "%s may not change it for that time",
+                      m.old_owner, m.new_owner, when, d->staff);
+      goto out;
     }
   }
   if (rc) {

@@ -476,6 +476,56 @@ static void test_fence_deadline(void **state) {
   fs_replica_close(spare);
 }
 
+/* Rights at the change's time: a card that went to A01 and came back to
+ * A03 was A01's in between; an edit A03's device stamped in that time is
+ * refused although A03 owns the card now.  Stamped after it came back, it
+ * lands. */
+static void test_rights_at_change_time(void **state) {
+  world *w = *state;
+  fs_replica *a3 = fs_test_enroll(&w->d, w->tmp, "A03", "a03");
+  fs_replica *spare = fs_test_enroll(&w->d, w->tmp, "A03", "a03b");
+  char c1[33], sql[300];
+  char *out;
+  fs_change ch;
+  long long away, back;
+  int oc, code;
+
+  fs_test_create_customer(a3, "Boomerang Card", "A", c1);
+  fs_test_sync_ok(a3, NULL);
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A03 --to A01 --customer %s", c1);
+  free(out);
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A03 --customer %s", c1);
+  free(out);
+  /* Spread the two moves 10 s apart, so "in between" is a clear time. */
+  snprintf(sql, sizeof(sql),
+           "UPDATE ownership_log SET at=at-10000 WHERE record_id='%s' AND old_owner='A03'", c1);
+  fs_test_central_exec(&w->d, sql);
+  snprintf(sql, sizeof(sql),
+           "SELECT at FROM ownership_log WHERE record_id='%s' AND old_owner='A03'", c1);
+  away = fs_test_central_int(&w->d, sql);
+  snprintf(sql, sizeof(sql),
+           "SELECT at FROM ownership_log WHERE record_id='%s' AND old_owner='A01'", c1);
+  back = fs_test_central_int(&w->d, sql);
+  assert_true(away > 0 && back > away + 5000);
+  edit_change(&ch, c1, 6001, (uint64_t)(away + 2000) << 16, "phone", "while it was A01's");
+  oc = wire_push1(w, "a03b", &ch, &code);
+  fs_wire_change_release(&ch);
+  assert_int_equal(oc, FS_OUTCOME_REJECTED);
+  assert_int_equal(code, FS_EFORBIDDEN);
+  edit_change(&ch, c1, 6002, 0, "phone", "after it came back");
+  oc = wire_push1(w, "a03b", &ch, &code);
+  fs_wire_change_release(&ch);
+  assert_int_equal(oc, FS_OUTCOME_APPLIED);
+  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
+                                  "phone='after it came back'",
+                               c1),
+                   1);
+  printf("rights at the change's time: an edit stamped while the card was A01's refused "
+         "though A03 owns it again; one stamped after it came back applied\n");
+  fs_replica_close(a3);
+  fs_replica_close(spare);
+}
+
 /* Hole 4: field clocks are bounded like the change clock. */
 static void test_field_clock_bounds(void **state) {
   world *w = *state;
@@ -548,6 +598,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fenced_items, setup, teardown),
       cmocka_unit_test_setup_teardown(test_transfer_fence, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fence_deadline, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rights_at_change_time, setup, teardown),
       cmocka_unit_test_setup_teardown(test_field_clock_bounds, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
