@@ -583,7 +583,16 @@ static int bind_value(sqlite3_stmt *st, int col, const fs_value *v) {
 int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
                              const char *field, const fs_value *loser, uint64_t loser_hlc,
                              const fs_value *winner, uint64_t winner_hlc,
-                             const char *author, uint64_t at, const char *fenced) {
+                             const char *author, uint64_t at) {
+  return fs__replica_conflict_add_fenced(r, kind, id, field, loser, loser_hlc, winner,
+                                         winner_hlc, author, at, NULL);
+}
+
+int fs__replica_conflict_add_fenced(fs_replica *r, const char *kind, const char *id,
+                                    const char *field, const fs_value *loser,
+                                    uint64_t loser_hlc, const fs_value *winner,
+                                    uint64_t winner_hlc, const char *author, uint64_t at,
+                                    const char *fenced) {
   static const char sql[] =
       "INSERT INTO conflicts(kind, record_id, field, loser, loser_hlc, winner, winner_hlc,"
       " loser_author, at, fenced) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";

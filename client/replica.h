@@ -108,13 +108,20 @@ int fs__replica_evict(fs_replica *r, fs_kind k, const char *id);
 int fs__replica_cursor_get(fs_replica *r, uint64_t *out);
 int fs__replica_cursor_set(fs_replica *r, uint64_t cursor);
 /* Records a conflict reported by the daemon (CONFLICTS message item
- * fields) in the conflicts table.  fenced: the staff code of a fenced item
- * (a change that arrived after a handover, for the owner to accept or
- * dismiss), NULL or "" for an ordinary conflict. */
+ * fields) in the conflicts table. */
 int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
                              const char *field, const fs_value *loser, uint64_t loser_hlc,
                              const fs_value *winner, uint64_t winner_hlc,
-                             const char *author, uint64_t at, const char *fenced);
+                             const char *author, uint64_t at);
+/* The same for an item with the CONFLICTS key `fenced`: the staff code
+ * whose device sent a change that arrived after a handover and was not
+ * applied, for the owner to accept or dismiss (NULL or "": an ordinary
+ * conflict). */
+int fs__replica_conflict_add_fenced(fs_replica *r, const char *kind, const char *id,
+                                    const char *field, const fs_value *loser,
+                                    uint64_t loser_hlc, const fs_value *winner,
+                                    uint64_t winner_hlc, const char *author, uint64_t at,
+                                    const char *fenced);
 /* Stores the identity (after enrollment).  Own transaction. */
 int fs__replica_set_identity(fs_replica *r, const fs_identity *id);
 /* Closes r, deletes replica.db and its -wal/-shm files and frees r

@@ -605,7 +605,7 @@ static void test_sync_internals(void **state) {
   {
     fs_value lv = {FS_V_TEXT, 0, "a", 1}, wv = {FS_V_TEXT, 0, "b", 1};
     assert_int_equal(fs__replica_conflict_add(f->r, "customer", id, "phone", &lv, 1, &wv, 2,
-                                              "B07", 5, NULL),
+                                              "B07", 5),
                      0);
     assert_int_equal(count_sql(f->r, "SELECT count(*) FROM conflicts"), 1);
   }
