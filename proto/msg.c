@@ -1566,6 +1566,8 @@ static const field admin_result_fields[] = {
 /* ---- CONFLICTS: a list of maps ----------------------------------------- */
 
 static const field conflict_fields[] = {
+    /* optional, first: a fenced item (msg.h) */
+    FIELD(fs_conflict_item, fenced, "fenced", F_STAFF, F_OPT, 0, NULL),
     FIELD(fs_conflict_item, kind, "kind", F_STR, 0, FS_MSG_NAME_MAX, NULL),
     FIELD(fs_conflict_item, id, "id", F_ID, 0, 0, NULL),
     FIELD(fs_conflict_item, field, "field", F_STR, 0, FS_MSG_NAME_MAX, NULL),
@@ -1575,7 +1577,6 @@ static const field conflict_fields[] = {
     FIELD(fs_conflict_item, winner_hlc, "winner_hlc", F_UINT, 0, 0, NULL),
     FIELD(fs_conflict_item, author, "author", F_STAFF, 0, 0, NULL),
     FIELD(fs_conflict_item, at, "at", F_UINT, 0, 0, NULL),
-    FIELD(fs_conflict_item, fenced, "fenced", F_STAFF, F_OPT, 0, NULL),
 };
 
 static int conflicts_enc(pk_t *pk, const void *body) {

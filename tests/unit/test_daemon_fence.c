@@ -566,7 +566,9 @@ static void test_field_clock_bounds(void **state) {
     fs_wire_change_release(&ch);
     printf("  %s: outcome %d code %d\n", what[i], oc, code);
     assert_int_equal(oc, FS_OUTCOME_REJECTED);
-    assert_int_equal(code, FS_ECLOCK);
+    /* 2^48-1 ms is beyond the wire's hlc range once the reader checks
+     * integer ranges (hole 11): the whole PUSH is then FS_EPROTO. */
+    assert_true(code == FS_ECLOCK || (i == 1 && code == FS_EPROTO));
   }
   assert_int_equal(
       central_int(w,
