@@ -65,7 +65,13 @@ static const cli_cmd commands[] = {
     {"outbox", cli_cmd_outbox, "list local changes not yet synced", "[--rejected]", NULL},
     {"sync", cli_cmd_sync, "push local changes and pull what changed (--watch: stay live)",
      "[--watch] [--addr HOST:PORT] [--page N]", NULL},
-    {"conflicts", cli_cmd_conflicts, "list same-field conflicts and the values that lost", "",
+    {"conflicts", cli_cmd_conflicts,
+     "list same-field conflicts, the values that lost, and changes that arrived after a "
+     "handover",
+     "", NULL},
+    {"conflicts accept", cli_cmd_conflict_accept,
+     "apply item N's value as your own edit (a deletion item deletes the card)", "N", NULL},
+    {"conflicts dismiss", cli_cmd_conflict_dismiss, "keep the card as it is; close item N", "N",
      NULL},
     {"help", NULL, "show help for a command", "[COMMAND]", NULL},
 };

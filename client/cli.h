@@ -114,6 +114,8 @@ int cli_cmd_outbox(cli_ctx *c, int argc, char **argv);
 int cli_enroll(cli_ctx *c, const char *token);
 int cli_cmd_sync(cli_ctx *c, int argc, char **argv);
 int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv);
+int cli_cmd_conflict_accept(cli_ctx *c, int argc, char **argv);
+int cli_cmd_conflict_dismiss(cli_ctx *c, int argc, char **argv);
 /* The rep's agenda and lost-sale reviews (cli_agenda.c, cli_lost.c). */
 int cli_cmd_agenda(cli_ctx *c, int argc, char **argv);
 int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv);

@@ -191,19 +191,21 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
     return rc;
   if (cli_open(c) != CLI_OK)
     return CLI_ERR;
-  rc = sqlite3_prepare_v2(fs__replica_db(c->r),
-                          "SELECT kind, record_id, field, COALESCE(loser,''), loser_hlc, "
-                          "COALESCE(winner,''), winner_hlc, COALESCE(loser_author,''), at "
-                          "FROM conflicts ORDER BY id",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      fs__replica_db(c->r),
+      "SELECT kind, record_id, field, COALESCE(loser,''), loser_hlc, "
+      "COALESCE(winner,''), winner_hlc, COALESCE(loser_author,''), at, "
+      "id, COALESCE(fenced,''), COALESCE(resolved,'') "
+      "FROM conflicts ORDER BY id",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return cli_fail(c, FS_EDB, "conflicts");
   fs__strbuf_init(&out, 64u << 20);
   if (c->json)
     fs__strbuf_printf(&out, "[");
   else
-    fs__strbuf_printf(&out, "%-12s %-12s %-16s %-24s %-24s %-6s\n", "KIND", "ID", "FIELD",
-                      "KEPT", "LOST", "BY");
+    fs__strbuf_printf(&out, "%-5s %-12s %-12s %-16s %-24s %-24s %-6s\n", "N", "KIND",
+                      "ID", "FIELD", "KEPT", "LOST", "BY");
   while (sqlite3_step(st) == SQLITE_ROW) {
     const char *kind = (const char *)sqlite3_column_text(st, 0);
     const char *id = (const char *)sqlite3_column_text(st, 1);
@@ -211,8 +213,11 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
     const char *loser = (const char *)sqlite3_column_text(st, 3);
     const char *winner = (const char *)sqlite3_column_text(st, 5);
     const char *author = (const char *)sqlite3_column_text(st, 7);
+    long long num = sqlite3_column_int64(st, 9);
+    const char *fenced = (const char *)sqlite3_column_text(st, 10);
+    const char *resolved = (const char *)sqlite3_column_text(st, 11);
     if (c->json) {
-      fs__strbuf_printf(&out, "%s{\"kind\":", n ? "," : "");
+      fs__strbuf_printf(&out, "%s{\"n\":%lld,\"kind\":", n ? "," : "", num);
       fs__strbuf_json_str(&out, kind);
       fs__strbuf_printf(&out, ",\"id\":");
       fs__strbuf_json_str(&out, id);
@@ -224,13 +229,22 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
       fs__strbuf_json_str(&out, loser);
       fs__strbuf_printf(&out, ",\"lost_by\":");
       fs__strbuf_json_str(&out, author);
+      fs__strbuf_printf(&out, ",\"fenced\":");
+      fs__strbuf_json_str(&out, fenced[0] ? fenced : NULL);
+      fs__strbuf_printf(&out, ",\"resolved\":");
+      fs__strbuf_json_str(&out, resolved[0] ? resolved : NULL);
       fs__strbuf_printf(&out, ",\"at\":%lld}", (long long)sqlite3_column_int64(st, 8));
     } else {
-      fs__strbuf_printf(&out, "%-12s %-12.12s %-16s ", kind, id, field);
+      fs__strbuf_printf(&out, "%-5lld %-12s %-12.12s %-16s ", num, kind, id, field);
       fs__strbuf_pad(&out, winner, 24);
       fs__strbuf_printf(&out, " ");
       fs__strbuf_pad(&out, loser, 24);
       fs__strbuf_printf(&out, " %-6s\n", author);
+      /* A fenced item: not applied; the owner decides. */
+      if (fenced[0])
+        fs__strbuf_printf(
+            &out, "      arrived after the handover from %s's device: %s\n", fenced,
+            resolved[0] ? resolved : "not applied; fieldsync conflicts accept|dismiss N");
     }
     n++;
   }
@@ -242,4 +256,38 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
   fputs(out.s ? out.s : "", stdout);
   fs__strbuf_release(&out);
   return CLI_OK;
+}
+
+/* conflicts accept|dismiss N */
+static int conflict_act(cli_ctx *c, int argc, char **argv, int accept) {
+  cli_args a;
+  char *end = NULL;
+  long long num;
+  int rc;
+
+  memset(&a, 0, sizeof(a));
+  a.minpos = a.maxpos = 1;
+  rc = cli_start(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  num = strtoll(a.pos[0], &end, 10);
+  if (end == a.pos[0] || *end != '\0' || num <= 0)
+    return cli_usage_error(c, "not an item number (see fieldsync conflicts)", a.pos[0]);
+  rc = accept ? fs_conflict_accept(c->r, num) : fs_conflict_dismiss(c->r, num);
+  if (rc)
+    return cli_fail(c, rc, accept ? "conflicts accept" : "conflicts dismiss");
+  if (c->json)
+    printf("{\"n\":%lld,\"resolved\":\"%s\"}\n", num, accept ? "accepted" : "dismissed");
+  else
+    printf("item %lld %s%s\n", num, accept ? "accepted" : "dismissed",
+           accept ? "; it goes to the daemon at the next sync" : "");
+  return CLI_OK;
+}
+
+int cli_cmd_conflict_accept(cli_ctx *c, int argc, char **argv) {
+  return conflict_act(c, argc, argv, 1);
+}
+
+int cli_cmd_conflict_dismiss(cli_ctx *c, int argc, char **argv) {
+  return conflict_act(c, argc, argv, 0);
 }

@@ -105,6 +105,16 @@ int fs_create(fs_replica *r, fs_record *rec, char id_out[33]);
 int fs_update(fs_replica *r, const char *kind, const char *id, const fs_record *rec);
 /* Deletes (tombstones) a record.  FS_ENOTFOUND, FS_EFORBIDDEN. */
 int fs_delete(fs_replica *r, const char *kind, const char *id);
+/* Items of the conflict log (`fieldsync conflicts`), by their number n
+ * (conflicts.id): a value that lost, or a change that arrived after a
+ * handover from the old owner's device and was not applied (fenced).
+ * Accept applies the item's value as an ordinary local edit (an item for
+ * field "(deleted)" deletes the record); dismiss keeps the record as it
+ * is.  Both mark the item resolved ('accepted'/'dismissed').
+ * FS_ENOTFOUND (no item n, or its record is gone), FS_EEXIST (already
+ * resolved), and the errors of fs_update / fs_delete. */
+int fs_conflict_accept(fs_replica *r, int64_t n);
+int fs_conflict_dismiss(fs_replica *r, int64_t n);
 /* Loads a record into *out (free with fs_record_free).  FS_ENOTFOUND for
  * absent and deleted records. */
 int fs_get(fs_replica *r, const char *kind, const char *id, fs_record **out);

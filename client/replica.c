@@ -378,9 +378,11 @@ void fs_replica_close(fs_replica *r) {
 static int write_one(fs_replica *r, fs_change *c, int is_create) {
   char verr[FS_REPLICA_ERR_MAX];
   fs_outcome outcome;
-  uint64_t now;
+  uint64_t now, prev, wall;
   int rc;
 
+  prev = fs__hlc_last(&r->hlc);
+  wall = fs__hlc_wall(&r->hlc);
   now = fs__hlc_now(&r->hlc);
   c->hlc = now;
   c->device_id = r->id.device_id;
@@ -391,6 +393,13 @@ static int write_one(fs_replica *r, fs_change *c, int is_create) {
     return rc;
   verr[0] = '\0';
   rc = fs__validate_change(c, is_create, verr, sizeof(verr));
+  /* The daemon's clock rule (validate.h), so no change it would refuse is
+   * stored.  "Now" is the corrected wall clock, or the clock's own last
+   * stamp if the wall clock went backwards: the HLC keeps counting on from
+   * there by design, and the daemon judges that against its own time. */
+  if (rc == 0)
+    rc = fs__validate_clocks(c, wall > fs__hlc_ms(prev) + 1 ? wall : fs__hlc_ms(prev) + 1,
+                             FS_HLC_DEFAULT_MAX_AHEAD_MS, verr, sizeof(verr));
   if (rc)
     return fs__replica_fail(r, rc, "%s", verr);
   rc = fs__store_apply(r->db, c, 0, NULL, NULL, &outcome);
@@ -772,9 +781,18 @@ int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
                              const char *field, const fs_value *loser, uint64_t loser_hlc,
                              const fs_value *winner, uint64_t winner_hlc,
                              const char *author, uint64_t at) {
+  return fs__replica_conflict_add_fenced(r, kind, id, field, loser, loser_hlc, winner,
+                                         winner_hlc, author, at, NULL);
+}
+
+int fs__replica_conflict_add_fenced(fs_replica *r, const char *kind, const char *id,
+                                    const char *field, const fs_value *loser,
+                                    uint64_t loser_hlc, const fs_value *winner,
+                                    uint64_t winner_hlc, const char *author, uint64_t at,
+                                    const char *fenced) {
   static const char sql[] =
       "INSERT INTO conflicts(kind, record_id, field, loser, loser_hlc, winner, winner_hlc,"
-      " loser_author, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+      " loser_author, at, fenced) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
   sqlite3_stmt *st = NULL;
   int rc;
 
@@ -791,6 +809,8 @@ int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
     sqlite3_bind_int64(st, 7, (sqlite3_int64)winner_hlc);
     sqlite3_bind_text(st, 8, author ? author : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, (sqlite3_int64)at);
+    if (fenced && fenced[0])
+      sqlite3_bind_text(st, 10, fenced, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
   }
   rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);

@@ -125,6 +125,15 @@ int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
                              const char *field, const fs_value *loser, uint64_t loser_hlc,
                              const fs_value *winner, uint64_t winner_hlc,
                              const char *author, uint64_t at);
+/* The same for an item with the CONFLICTS key `fenced`: the staff code
+ * whose device sent a change that arrived after a handover and was not
+ * applied, for the owner to accept or dismiss (NULL or "": an ordinary
+ * conflict). */
+int fs__replica_conflict_add_fenced(fs_replica *r, const char *kind, const char *id,
+                                    const char *field, const fs_value *loser,
+                                    uint64_t loser_hlc, const fs_value *winner,
+                                    uint64_t winner_hlc, const char *author, uint64_t at,
+                                    const char *fenced);
 /* Stores the identity (after enrollment).  Own transaction. */
 int fs__replica_set_identity(fs_replica *r, const fs_identity *id);
 /* fs_replica_erase(r, NULL, NULL): leftovers are only logged. */

@@ -69,7 +69,14 @@ static const struct {
      /* fenced: the staff code whose device sent this change through a
       * handover fence; it was not applied and is an item for the owner to
       * accept or dismiss (NULL: an ordinary conflict). */
-     "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"},
+     "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
+     /* ended_at: ms the sweep ended the cover; the cover fence admits the
+      * stand-in's work stamped up to then (NULL: the end of to_day). */
+     "ALTER TABLE covers ADD COLUMN ended_at INTEGER;\n"
+     /* A change re-sent under another counter (a replica restored from a
+      * backup renumbers its outbox) is found by its clock: a device's
+      * clocks are unique and rising. */
+     "CREATE INDEX applied_clock ON applied(device_id, hlc);\n"},
     {FS_SCHEMA_CLIENT, 3,
      "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
      /* NULL while open; 'accepted' or 'dismissed' once the user acted. */

@@ -13,6 +13,7 @@
 
 #include "date.h"
 #include "fs_errno.h"
+#include "hlc.h"
 #include "id.h"
 #include "utf8.h"
 
@@ -478,6 +479,54 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
       if (v == NULL || blank(v))
         return fail(err, errlen, "%s: required (%s); a new %s needs it", f->name,
                     f->label, kd->name);
+    }
+  }
+  return 0;
+}
+
+int fs__validate_clocks(const fs_change *c, uint64_t now_ms, uint64_t max_ahead_ms,
+                        char *err, size_t errlen) {
+  const fs_kind_def *kd;
+  uint64_t limit;
+
+  if (err && errlen)
+    err[0] = '\0';
+  if (c == NULL) {
+    fail(err, errlen, "internal: validate_clocks called without a change");
+    return FS_EINVAL;
+  }
+  kd = fs__kind_def(c->kind);
+  /* Saturating: a bound past the 48-bit millisecond range bounds nothing
+   * more than the range itself. */
+  limit = max_ahead_ms > UINT64_MAX - now_ms ? UINT64_MAX : now_ms + max_ahead_ms;
+  if (c->hlc == 0) {
+    fail(err, errlen, "clock: the change has no clock (0); the device's clock is broken");
+    return FS_ECLOCK;
+  }
+  if (fs__hlc_ms(c->hlc) > limit) {
+    fail(err, errlen,
+         "clock: the change is stamped %" PRIu64
+         " ms ahead of this clock (at most %" PRIu64 " allowed); fix the device's clock",
+         fs__hlc_ms(c->hlc) - now_ms, max_ahead_ms);
+    return FS_ECLOCK;
+  }
+  for (int i = 0; i < c->nfields && c->fields; i++) {
+    const fs_field_change *fc = &c->fields[i];
+    const char *name = kd && fc->field >= 0 && fc->field < kd->nfields
+                           ? kd->fields[fc->field].name
+                           : "(unknown field)";
+    if (fc->hlc == 0) {
+      fail(err, errlen, "%s: the field write has no clock (0)", name);
+      return FS_ECLOCK;
+    }
+    /* A field clock above its change's would outlive every later edit
+     * (each would be "superseded") while the change clock looks sane. */
+    if (fc->hlc > c->hlc) {
+      fail(err, errlen,
+           "%s: the field is stamped after its change (field clock %" PRIu64
+           " > change clock %" PRIu64 ")",
+           name, fc->hlc, c->hlc);
+      return FS_ECLOCK;
     }
   }
   return 0;

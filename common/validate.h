@@ -11,6 +11,7 @@
 #define FS_VALIDATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model.h"
 
@@ -56,5 +57,18 @@ int fs__validate_value(const fs_field *f, const fs_value *v, char *err, size_t e
  * refused whatever the fields).  A DELETE carries no fields; is_create is
  * ignored for it.  c NULL: FS_EINVAL. */
 int fs__validate_change(const fs_change *c, int is_create, char *err, size_t errlen);
+
+/* The clocks of a change (HLCs, hlc.h), against the checker's own wall
+ * clock now_ms (ms since the epoch) and skew bound max_ahead_ms (the
+ * daemon uses FS_HLC_DEFAULT_MAX_AHEAD_MS, the bound of fs__hlc_recv):
+ *   - the change clock is not zero and its milliseconds are at most
+ *     now_ms + max_ahead_ms;
+ *   - every field clock is not zero and not above the change clock (so it
+ *     is bounded like it).
+ * The client runs it before storing a change, the daemon on every pushed
+ * change.  0 or FS_ECLOCK with a message naming the clock; c NULL:
+ * FS_EINVAL. */
+int fs__validate_clocks(const fs_change *c, uint64_t now_ms, uint64_t max_ahead_ms,
+                        char *err, size_t errlen);
 
 #endif

@@ -12,9 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "db.h"
 #include "fs_errno.h"
 #include "log.h"
+#include "strbuf.h"
 #include "validate.h"
 
 struct fs_central {
@@ -154,10 +156,12 @@ int fs__central_open(const char *path, int create, fs_central **out) {
               "op=excluded.op",
               &c->st_journal);
   if (rc == 0)
-    rc = prep(c->db,
-              "INSERT INTO conflicts(seq, kind, record_id, field, loser, loser_hlc, winner, "
-              "winner_hlc, loser_device, owner, at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-              &c->st_conflict);
+    rc = prep(
+        c->db,
+        "INSERT INTO conflicts(seq, kind, record_id, field, loser, loser_hlc, winner, "
+        "winner_hlc, loser_device, owner, at, fenced) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+        &c->st_conflict);
 out:
   if (rc) {
     fs__central_free(c);
@@ -248,9 +252,11 @@ static void bind_value(sqlite3_stmt *st, int i, const fs_value *v) {
     sqlite3_bind_text(st, i, v->s, (int)v->len, SQLITE_STATIC);
 }
 
-static void on_conflict(void *arg, const fs_change *ch, int field, const fs_value *loser,
-                        uint64_t loser_hlc, const fs_value *winner, uint64_t winner_hlc) {
-  conflict_ctx *x = arg;
+/* Logs one conflict row (fenced: the staff code of a fenced item, or
+ * NULL for an ordinary conflict).  0 or a translated error. */
+static int log_conflict(conflict_ctx *x, const fs_change *ch, int field,
+                        const fs_value *loser, uint64_t loser_hlc, const fs_value *winner,
+                        uint64_t winner_hlc, const char *fenced) {
   sqlite3_stmt *st = x->c->st_conflict;
   const fs_kind_def *kd = fs__kind_def(ch->kind);
   int rc;
@@ -267,13 +273,25 @@ static void on_conflict(void *arg, const fs_change *ch, int field, const fs_valu
   sqlite3_bind_int64(st, 9, (sqlite3_int64)x->d->id);
   sqlite3_bind_text(st, 10, x->owner, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 11, (sqlite3_int64)fs__now_ms());
+  if (fenced)
+    sqlite3_bind_text(st, 12, fenced, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 12);
   rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
+  return rc == SQLITE_DONE ? 0 : fs__db_err(x->c->db, rc);
+}
+
+static void on_conflict(void *arg, const fs_change *ch, int field, const fs_value *loser,
+                        uint64_t loser_hlc, const fs_value *winner, uint64_t winner_hlc) {
+  conflict_ctx *x = arg;
+
   /* The merge itself has happened; a lost log line is reported, not fatal:
    * the storage error resurfaces at commit if the disk is full. */
-  if (rc != SQLITE_DONE)
-    FS_WARN("cannot log conflict on %s %s: %s", kd->name, ch->id, sqlite3_errmsg(x->c->db));
+  if (log_conflict(x, ch, field, loser, loser_hlc, winner, winner_hlc, NULL) != 0)
+    FS_WARN("cannot log conflict on %s %s: %s", fs__kind_def(ch->kind)->name, ch->id,
+            sqlite3_errmsg(x->c->db));
 }
 
 #if defined(__GNUC__)
@@ -312,55 +330,233 @@ static const char *customer_of(const fs_kind_def *kd, const fs_change *c,
   return NULL;
 }
 
-/* The handover fence: 1 if record (k, id) was taken from this device's
- * staff member by a handover the device had not yet pulled (its cursor is
- * before the move), so its change was made in good faith and is accepted;
- * 0 if not; <0 on error. */
-static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *id) {
-  sqlite3 *db = c->db;
+/* ---- the handover fence ------------------------------------------------
+ *
+ * A device whose staff member lost the right to write a record (a
+ * departure or transfer moved it, a cover ended) may still upload work
+ * done before it heard of the move.  Such a change is "fenced": it is
+ * admitted only if it was made while the right was in force (every clock
+ * at or before the move: the change clock bounds its field clocks,
+ * fs__validate_clocks), the device had not pulled the move (its cursor is
+ * before it) and the fence is still open (move time, or an earlier wipe
+ * order or departure of the device's staff, + wipe_deadline_days).  On a
+ * record that now belongs to someone else it applies only to fields
+ * nobody has written since the move; the other fields, and every fenced
+ * delete, become items for the owner (conflicts.fenced).  Every change
+ * that lands through a fence is audited ("fence.arrived") and listed in
+ * the handover report of its move. */
+
+typedef enum fence_kind {
+  FENCE_NONE = 0,
+  FENCE_MOVE,     /* ownership_log: moved away from the staff after the change */
+  FENCE_DEPARTED, /* a departed rep's own new work, landing with the successor */
+  FENCE_COVER     /* a stand-in's work during a cover that has ended */
+} fence_kind;
+
+typedef struct fence {
+  fence_kind kind;
+  int64_t at;       /* ms the device's staff member lost the right to write */
+  int64_t handover; /* handovers.id whose report lists the arrival; 0 none */
+  int64_t late_at;  /* FENCE_NONE: the record left the staff at this ms,
+                       before the change's clock (0: it never did) */
+  char late_to[FS_STAFF_MAX + 1];
+} fence;
+
+/* What the daemon itself knows of the pushing device, read in the writer
+ * transaction (not the handshake's copy: a push may follow a revoke). */
+typedef struct push_ctx {
+  uint64_t last_hlc;   /* devices.last_hlc, raised as changes are recorded */
+  int64_t wipe_at;     /* devices.wipe_at, 0 if none */
+  int64_t departed_at; /* staff.departed_at, 0 if active */
+  int64_t departure;   /* handovers.id of the staff's departure, 0 if none */
+  uint64_t now;        /* daemon wall clock, ms */
+} push_ctx;
+
+static int push_ctx_load(fs_central *c, const fs_device *d, push_ctx *p) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT seq FROM ownership_log WHERE kind=?1 AND record_id=?2 AND "
-                          "old_owner=?3 ORDER BY id DESC LIMIT 1",
+  memset(p, 0, sizeof(*p));
+  p->now = fs__hlc_wall(&c->hlc);
+  rc = sqlite3_prepare_v2(
+      c->db,
+      "SELECT d.last_hlc, COALESCE(d.wipe_at,0), "
+      "CASE WHEN s.status='departed' THEN COALESCE(s.departed_at,0) ELSE 0 "
+      "END, COALESCE((SELECT max(h.id) FROM handovers h WHERE "
+      "h.from_staff=d.staff AND h.kind='departure' AND h.dry_run=0),0) "
+      "FROM devices d JOIN staff s ON s.code=d.staff WHERE d.id=?1",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(c->db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    p->last_hlc = (uint64_t)sqlite3_column_int64(st, 0);
+    p->wipe_at = sqlite3_column_int64(st, 1);
+    p->departed_at = sqlite3_column_int64(st, 2);
+    p->departure = sqlite3_column_int64(st, 3);
+    rc = 0;
+  } else {
+    /* Unknown here (removed since the handshake): the handshake's view. */
+    p->last_hlc = d->last_hlc;
+    p->wipe_at = d->wipe_at;
+    rc = rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int push_ctx_save(fs_central *c, const fs_device *d, const push_ctx *p) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(
+      c->db, "UPDATE devices SET last_hlc=?2 WHERE id=?1 AND last_hlc<?2", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(c->db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)p->last_hlc);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+}
+
+/* The first ownership move of record (k, id) at or after t_ms: 1 with m
+ * filled (m->old_owner owned the record at t_ms), 0 if none (the current
+ * owner owned it), <0 on error. */
+typedef struct move {
+  char old_owner[FS_STAFF_MAX + 1];
+  char new_owner[FS_STAFF_MAX + 1];
+  int64_t at;
+  uint64_t seq;
+  int64_t handover;
+} move;
+
+static int first_move_after(fs_central *c, fs_kind k, const char *id, uint64_t t_ms,
+                            move *m) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(c->db,
+                          "SELECT old_owner, new_owner, at, seq, COALESCE(handover,0) FROM "
+                          "ownership_log WHERE kind=?1 AND record_id=?2 AND at>=?3 ORDER BY id "
+                          "LIMIT 1",
                           -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(c->db, rc);
+  sqlite3_bind_int(st, 1, (int)k);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)t_ms);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    snprintf(m->old_owner, sizeof(m->old_owner), "%s", sqlite3_column_text(st, 0));
+    snprintf(m->new_owner, sizeof(m->new_owner), "%s", sqlite3_column_text(st, 1));
+    m->at = sqlite3_column_int64(st, 2);
+    m->seq = (uint64_t)sqlite3_column_int64(st, 3);
+    m->handover = sqlite3_column_int64(st, 4);
+    rc = 1;
+  } else {
+    rc = rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* 1 if staff ever stood in for absent (a cover in any state), 0 if not,
+ * <0 on error. */
+static int covered(fs_central *c, const char *staff, const char *absent) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM covers WHERE by_staff=?1 AND absent=?2 LIMIT 1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(c->db, rc);
+  sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, absent, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* The handover fence through ownership_log: who owned record (k, id) at
+ * t_ms is the old owner of the first move at or after t_ms (the current
+ * owner if none).  1 with f filled if that was this device's staff member
+ * and the device had not pulled that move (its cursor is before it); 0 if
+ * not (f->late_at set if the record left the staff before t_ms); <0 on
+ * error. */
+static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *id,
+                     uint64_t t_ms, fence *f) {
+  sqlite3 *db = c->db;
+  sqlite3_stmt *st = NULL;
+  move m;
+  int rc;
+
+  rc = first_move_after(c, k, id, t_ms, &m);
+  if (rc < 0)
+    return rc;
+  if (rc == 1 && strcmp(m.old_owner, d->staff) == 0 && d->cursor < m.seq) {
+    f->kind = FENCE_MOVE;
+    f->at = m.at;
+    f->handover = m.handover;
+    return 1;
+  }
+  /* Not fenced in: did it leave the staff before the change was made?
+   * Then the reason can say so. */
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT at, new_owner FROM ownership_log WHERE kind=?1 AND "
+      "record_id=?2 AND old_owner=?3 AND at<?4 ORDER BY id DESC LIMIT 1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int(st, 1, (int)k);
   sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, d->staff, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, (sqlite3_int64)t_ms);
   rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW)
-    rc = d->cursor < (uint64_t)sqlite3_column_int64(st, 0);
-  else
-    rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  if (rc == SQLITE_ROW && f->late_at == 0) {
+    f->late_at = sqlite3_column_int64(st, 0);
+    snprintf(f->late_to, sizeof(f->late_to), "%s", sqlite3_column_text(st, 1));
+  }
+  rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
   sqlite3_finalize(st);
   return rc;
 }
 
 /* The cover fence: 1 if this device's staff member stood in for another
- * rep (a cover, now ended) and the device has not yet pulled the eviction
- * of customer `cust` that the cover's end wrote (its cursor is before it):
- * field work done with the right to write is accepted, as through the
- * handover fence, and lands with the owner.  The cover must have been of
- * the card's owner now, or of an owner the card has since left.  Loans
- * grant no writes and never pass.  0 if not; <0 on error. */
+ * rep (a cover, now ended) on the day of t_ms, t_ms is not after the
+ * cover's end, and the device has not yet pulled the eviction of customer
+ * `cust` that the cover's end wrote (its cursor is before it): field work
+ * done with the right to write is accepted, as through the handover
+ * fence, and lands with the owner.  The cover must have been of the
+ * card's owner now, or of an owner the card has since left.  Loans grant
+ * no writes and never pass.  0 if not; <0 on error. */
 static int cover_fenced_in(fs_central *c, const fs_device *d, const char *cust,
-                           const char *owner) {
+                           const char *owner, uint64_t t_ms, fence *f) {
+#define COVER_END                                                                        \
+  "COALESCE(cv.ended_at, CAST(strftime('%s', cv.to_day, '+1 day') AS INTEGER)*1000)"
   sqlite3 *db = c->db;
   sqlite3_stmt *st = NULL;
+  char day[16];
+  time_t t = (time_t)(t_ms / 1000);
+  struct tm tm;
   int rc;
 
   if (cust == NULL)
     return 0;
+  gmtime_r(&t, &tm);
+  strftime(day, sizeof(day), "%Y-%m-%d", &tm);
   rc = sqlite3_prepare_v2(
       db,
-      "SELECT 1 FROM covers cv WHERE cv.by_staff=?1 AND cv.state=2 AND (cv.absent=?2 OR "
+      "SELECT " COVER_END " FROM covers cv WHERE cv.by_staff=?1 AND cv.state=2 AND "
+      "cv.from_day<=?7 AND " COVER_END ">=?8 AND (cv.absent=?2 OR "
       "EXISTS (SELECT 1 FROM ownership_log o WHERE o.kind=?3 AND o.record_id=?4 AND "
       "o.old_owner=cv.absent)) AND EXISTS (SELECT 1 FROM journal j WHERE j.kind=?3 AND "
-      "j.record_id=?4 AND j.audience=?1 AND j.op=?5 AND j.seq>?6) LIMIT 1",
+      "j.record_id=?4 AND j.audience=?1 AND j.op=?5 AND j.seq>?6) ORDER BY 1 LIMIT 1",
       -1, &st, NULL);
+#undef COVER_END
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, d->staff, -1, SQLITE_STATIC);
@@ -369,26 +565,194 @@ static int cover_fenced_in(fs_central *c, const fs_device *d, const char *cust,
   sqlite3_bind_text(st, 4, cust, -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 5, FS_JOURNAL_EVICT);
   sqlite3_bind_int64(st, 6, (sqlite3_int64)d->cursor);
+  sqlite3_bind_text(st, 7, day, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 8, (sqlite3_int64)t_ms);
   rc = sqlite3_step(st);
-  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  if (rc == SQLITE_ROW) {
+    f->kind = FENCE_COVER;
+    f->at = sqlite3_column_int64(st, 0);
+    rc = 1;
+  } else {
+    rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  }
   sqlite3_finalize(st);
   return rc;
 }
 
-static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs_change *ch,
-                     fs_push_result *res) {
+/* ms -> "YYYY-MM-DD HH:MM:SS UTC" */
+static void fmt_ms(char *buf, size_t len, int64_t ms) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+
+  gmtime_r(&t, &tm);
+  strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* When the fence closes: the move, or an earlier wipe order or departure
+ * of the device's staff member, + wipe_deadline_days. */
+static int64_t fence_closes(const fs_central *c, const push_ctx *p, const fence *f) {
+  int64_t base = f->at;
+
+  if (p->wipe_at > 0 && p->wipe_at < base)
+    base = p->wipe_at;
+  if (p->departed_at > 0 && p->departed_at < base)
+    base = p->departed_at;
+  return base + c->wipe_deadline_ms;
+}
+
+#define REPORT_MAX (48 * 1024) /* bytes of a handover report with its arrivals */
+#define REPORT_MORE "  ... more arrived; see fieldsyncd audit (action fence.arrived)\n"
+
+/* Appends a line to the stored report of handover hid and gives it a fresh
+ * seq, so the new owner and the manager get it again as a NOTICE at their
+ * next sync (server.c pull_notices).  Bounded: past REPORT_MAX one
+ * "more" line points to the audit. */
+static int report_arrival(fs_central *c, int64_t hid, const char *line) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(
+      c->db,
+      "UPDATE handovers SET report=CASE WHEN length(COALESCE(report,''))+"
+      "length(?2)<=?4 THEN COALESCE(report,'')||?2 WHEN substr(report,"
+      "-length(?5))=?5 THEN report ELSE report||?5 END, seq=?3 WHERE id=?1",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(c->db, rc);
+  sqlite3_bind_int64(st, 1, hid);
+  sqlite3_bind_text(st, 2, line, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)fs__central_next_seq(c));
+  sqlite3_bind_int(st, 4, REPORT_MAX);
+  sqlite3_bind_text(st, 5, REPORT_MORE, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+}
+
+/* Applies a fenced change ch (already authorised through f) to the record
+ * of owner: fields written by anyone since the move, and a delete, become
+ * items for the owner instead; the rest merges as usual.  Audits the
+ * arrival and lists it in the handover report.  *outcome is set. */
+static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
+                        const fs_row *existing, int found, const char *cust,
+                        const fence *f, conflict_ctx *cx, fs_outcome *outcome) {
+  const fs_kind_def *kd = fs__kind_def(ch->kind);
+  uint64_t moved =
+      fs__hlc_make((uint64_t)f->at, 0xffff); /* last stamp of the move's ms */
+  fs__strbuf items, landed, line;
+  fs_change sub;
+  int rc = 0, nitems = 0;
+
+  fs__strbuf_init(&items, 4096);
+  fs__strbuf_init(&landed, 4096);
+  fs__strbuf_init(&line, 8192);
+  memset(&sub, 0, sizeof(sub));
+  if (ch->op == FS_OP_DELETE) {
+    /* Never applied: the card stays, the owner decides. */
+    *outcome = FS_OUTCOME_SUPERSEDED;
+    if (found && !existing->deleted) {
+      cx->seq = fs__central_next_seq(c);
+      rc = log_conflict(cx, ch, -1, NULL, ch->hlc, NULL, existing->hlc, d->staff);
+      nitems = 1;
+      fs__strbuf_printf(&items, "delete");
+    }
+  } else {
+    sub = *ch;
+    sub.nfields = 0;
+    sub.fields = ch->nfields ? malloc((size_t)ch->nfields * sizeof(*sub.fields)) : NULL;
+    if (ch->nfields && sub.fields == NULL) {
+      rc = FS_ENOMEM;
+      goto out;
+    }
+    cx->seq = fs__central_next_seq(c);
+    for (int i = 0; rc == 0 && i < ch->nfields; i++) {
+      const fs_field_change *fc = &ch->fields[i];
+      const char *name = kd->fields[fc->field].name;
+      /* Written by someone since the move: the owner's value stands
+       * until the owner takes this one. */
+      if (found && !existing->deleted && existing->clk[fc->field] > moved) {
+        rc = log_conflict(cx, ch, fc->field, &fc->value, fc->hlc,
+                          &existing->values[fc->field], existing->clk[fc->field],
+                          d->staff);
+        fs__strbuf_printf(&items, "%s%s", nitems++ ? "," : "", name);
+      } else {
+        sub.fields[sub.nfields++] = *fc;
+        fs__strbuf_printf(&landed, "%s%s", sub.nfields > 1 ? "," : "", name);
+      }
+    }
+    if (rc)
+      goto out;
+    *outcome = FS_OUTCOME_SUPERSEDED;
+    if (sub.nfields > 0 || !found)
+      rc = fs__store_apply(c->db, &sub, cx->seq, on_conflict, cx, outcome);
+    if (rc)
+      goto out;
+    if (nitems && *outcome == FS_OUTCOME_APPLIED)
+      *outcome = FS_OUTCOME_MERGED;
+  }
+  if (rc)
+    goto out;
+  /* The record: "customer <id>", its fields, what became of them. */
+  fs__strbuf_printf(&line, "%s %s%s%s: ", kd->name, ch->id, found ? "" : " (new)",
+                    ch->op == FS_OP_DELETE ? " delete" : "");
+  if (ch->op == FS_OP_DELETE)
+    fs__strbuf_printf(&line,
+                      nitems ? "not applied; an item for %s to accept or dismiss"
+                             : "not applied (already deleted)",
+                      cx->owner);
+  else if (landed.len)
+    fs__strbuf_printf(&line, "%s %s", landed.s,
+                      *outcome == FS_OUTCOME_SUPERSEDED ? "superseded by newer values"
+                                                        : "applied");
+  if (ch->op != FS_OP_DELETE && nitems)
+    fs__strbuf_printf(&line,
+                      "%s%s changed since the move: an item for %s to accept or dismiss",
+                      landed.len ? "; " : "", items.s, cx->owner);
+  else if (ch->op != FS_OP_DELETE && landed.len == 0)
+    fs__strbuf_printf(&line, "no fields");
+  {
+    char detail[1200];
+    snprintf(detail, sizeof(detail), "device %llu (%s%s), owner %s: %s",
+             (unsigned long long)d->id, d->staff,
+             f->kind == FENCE_COVER ? ", ended cover" : "", cx->owner,
+             line.s ? line.s : "");
+    rc = fs__audit(c, "fieldsyncd", "fence.arrived", d->staff, cust, (long long)d->id,
+                   detail, NULL);
+  }
+  if (rc == 0 && f->handover) {
+    char text[1400];
+    snprintf(text, sizeof(text), "arrived after the handover from %s's device: %s\n",
+             d->staff, line.s ? line.s : "");
+    rc = report_arrival(c, f->handover, text);
+  }
+  /* A fresh journal entry for the owner, after the items and the report,
+   * so the owner's next pull reaches their seqs (server.c). */
+  if (rc == 0)
+    rc = fs__central_journal(c, ch->kind, ch->id, cx->owner, FS_JOURNAL_ROW);
+out:
+  free(sub.fields);
+  fs__strbuf_release(&items);
+  fs__strbuf_release(&landed);
+  fs__strbuf_release(&line);
+  return rc;
+}
+
+static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, push_ctx *p,
+                     fs_change *ch, fs_push_result *res) {
   const fs_kind_def *kd = fs__kind_def(ch->kind);
   fs_row existing, parent;
   char err[300];
   char owner[FS_STAFF_MAX + 1];
   const char *cust;
-  uint64_t stamp;
+  uint64_t stamp, t_ms;
   int found, rc, prc = FS_ENOTFOUND;
   fs_outcome outcome = FS_OUTCOME_REJECTED;
   conflict_ctx cx;
+  fence f;
 
   memset(&existing, 0, sizeof(existing));
   memset(&parent, 0, sizeof(parent));
+  memset(&f, 0, sizeof(f));
   if (kd == NULL)
     return set_reason(res, FS_EUNKNOWN_FIELD, "unknown record kind");
   rc = fs__store_get(c->db, ch->kind, ch->id, &existing);
@@ -396,11 +760,27 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs
     goto out;
   found = rc == 0;
   rc = 0;
+  /* Clocks first: every clock bounded (validate.h), and rising per device:
+   * a new change at or below a clock already acknowledged from this device
+   * is refused, so nothing can be slipped in under work already sent. */
+  if (fs__validate_clocks(ch, p->now, c->hlc.max_ahead_ms, err, sizeof(err)) != 0) {
+    rc = set_reason(res, FS_ECLOCK, "%s", err);
+    goto out;
+  }
+  if (ch->hlc <= p->last_hlc) {
+    rc = set_reason(
+        res, FS_ECLOCK,
+        "change is stamped at or before a change this device already sent "
+        "(clock %llu <= %llu); a device's changes must be stamped later and later",
+        (unsigned long long)ch->hlc, (unsigned long long)p->last_hlc);
+    goto out;
+  }
   if (fs__hlc_recv(&c->hlc, ch->hlc, &stamp) != 0) {
     rc = set_reason(res, FS_ECLOCK,
                     "change is stamped too far in the future; fix the device's clock");
     goto out;
   }
+  t_ms = fs__hlc_ms(ch->hlc);
   if (fs__validate_change(ch, !found, err, sizeof(err)) != 0) {
     rc = set_reason(res, FS_EVALIDATE, "%s", err);
     goto out;
@@ -430,20 +810,50 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs
   rc = fs__access_check_write(acc, owner, cust);
   if (rc == FS_EFORBIDDEN) {
     /* Handed over while the device was offline?  Then the rep's field
-     * work is accepted and lands with the new owner; the rep stays the
-     * author. */
-    int in = found ? fenced_in(c, d, ch->kind, ch->id) : 0;
+     * work made before the move is accepted and lands with the new owner;
+     * the rep stays the author. */
+    int in = found ? fenced_in(c, d, ch->kind, ch->id, t_ms, &f) : 0;
     if (in == 0 && cust && ch->kind != FS_KIND_CUSTOMER)
-      in = fenced_in(c, d, FS_KIND_CUSTOMER, cust);
-    if (in == 0 && d->departed && d->successor[0] && strcmp(owner, d->successor) == 0)
+      in = fenced_in(c, d, FS_KIND_CUSTOMER, cust, t_ms, &f);
+    /* The departed rep's own work that has no move of its own: new cards
+     * (landing with the successor) and records it authored, made before
+     * the departure. */
+    if (in == 0 && p->departed_at > 0 && d->successor[0] &&
+        strcmp(owner, d->successor) == 0 &&
+        (found ? strcmp(existing.author, d->staff) == 0
+               : !(kd->flags & FS_K_CHILD) || strcmp(parent.author, d->staff) == 0)) {
+      f.kind = FENCE_DEPARTED;
+      f.at = p->departed_at;
+      f.handover = p->departure;
       in = 1;
+    }
     if (in == 0)
-      in = cover_fenced_in(c, d, ch->kind == FS_KIND_CUSTOMER ? ch->id : cust, owner);
+      in = cover_fenced_in(c, d, ch->kind == FS_KIND_CUSTOMER ? ch->id : cust, owner,
+                           t_ms, &f);
     if (in < 0) {
       rc = in;
       goto out;
     }
     if (in) {
+      char when[40];
+      fmt_ms(when, sizeof(when), fence_closes(c, p, &f));
+      if ((int64_t)p->now > fence_closes(c, p, &f)) {
+        rc = set_reason(
+            res, FS_EFORBIDDEN,
+            "record now belongs to %s; the handover fence for %s's device closed "
+            "at %s (wipe_deadline_days after the move)",
+            owner, d->staff, when);
+        goto out;
+      }
+      if ((int64_t)t_ms > f.at) {
+        fmt_ms(when, sizeof(when), f.at);
+        rc = set_reason(
+            res, FS_EFORBIDDEN,
+            "change was made after %s lost the right to write this record (%s); "
+            "it belongs to %s",
+            d->staff, when, owner);
+        goto out;
+      }
       FS_INFO("device %llu (%s): change %llu to %s %s accepted through the handover fence; "
               "it lands with %s",
               (unsigned long long)d->id, d->staff, (unsigned long long)ch->counter, kd->name,
@@ -451,14 +861,51 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs
       rc = 0;
     }
   }
+  if (rc == 0 && f.kind == FENCE_NONE && d->role == FS_ROLE_REP &&
+      strcmp(owner, d->staff) == 0 && (found || ((kd->flags & FS_K_CHILD) && cust))) {
+    /* A rep's own record now, but was it when the change was made?  A
+     * card that went away and came back was someone else's in between
+     * (unless the rep stood in for that owner: a cover). */
+    move m;
+    int mv = first_move_after(c, found ? ch->kind : FS_KIND_CUSTOMER, found ? ch->id : cust,
+                              t_ms, &m);
+    if (mv == 1 && strcmp(m.old_owner, d->staff) != 0) {
+      int cv = covered(c, d->staff, m.old_owner);
+      mv = cv < 0 ? cv : !cv;
+    } else if (mv == 1) {
+      mv = 0;
+    }
+    if (mv < 0) {
+      rc = mv;
+      goto out;
+    }
+    if (mv == 1) {
+      char when[40];
+      fmt_ms(when, sizeof(when), m.at);
+      rc = set_reason(res, FS_EFORBIDDEN,
+                      "change was made while the record belonged to %s (it came to %s at %s); "
+                      "%s may not change it for that time",
+                      m.old_owner, m.new_owner, when, d->staff);
+      goto out;
+    }
+  }
   if (rc) {
     int code = rc;
-    if (code == FS_EREADONLY)
+    char when[40];
+    if (code == FS_EREADONLY) {
       rc = set_reason(res, code, "record of %s is on loan to %s and read-only", owner,
                       d->staff);
-    else
+    } else if (f.late_at) {
+      fmt_ms(when, sizeof(when), f.late_at);
+      rc = set_reason(
+          res, code,
+          "change was made after the record was handed over from %s to %s (%s); "
+          "only work made before the move is accepted",
+          d->staff, f.late_to, when);
+    } else {
       rc = set_reason(res, code, "record belongs to %s; %s may not change it", owner,
                       d->staff);
+    }
     goto out;
   }
   /* The daemon decides owner and author; the device's claims are ignored. */
@@ -471,6 +918,14 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, fs
   cx.c = c;
   cx.d = d;
   cx.owner = owner;
+  if (f.kind != FENCE_NONE) {
+    rc = apply_fenced(c, d, ch, &existing, found, cust, &f, &cx, &outcome);
+    if (rc == 0) {
+      res->outcome = (int)outcome;
+      res->code = 0;
+    }
+    goto out;
+  }
   cx.seq = fs__central_next_seq(c);
   rc = fs__store_apply(c->db, ch, cx.seq, on_conflict, &cx, &outcome);
   if (rc)
@@ -505,9 +960,13 @@ static int record_applied(fs_central *c, const fs_device *d, const fs_change *ch
 /* 1 and the recorded outcome if this very change (device, counter, and the
  * same record and clock) was applied before.  The same counter naming
  * another change means a replica restored from a backup reused it: that
- * change is new and is applied (0). */
-static int already_applied(fs_central *c, const fs_device *d, const fs_change *ch,
-                           fs_push_result *r) {
+ * change is new and is applied (0) - unless its clock, at or below the
+ * device's last_hlc, names a change already recorded under another counter
+ * (a restored replica renumbers its unsynced entries, fs__outbox_renumber,
+ * and re-sends some the daemon already has): a device's clocks are unique,
+ * so that is the same change again. */
+static int already_applied(fs_central *c, const fs_device *d, const push_ctx *p,
+                           const fs_change *ch, fs_push_result *r) {
   sqlite3_stmt *st = c->st_applied_get;
   int rc, seen = 0;
 
@@ -521,6 +980,7 @@ static int already_applied(fs_central *c, const fs_device *d, const fs_change *c
     FS_WARN("device %llu (%s): change counter %llu reused for another change (replica "
             "restored from a backup?); applying it as new",
             (unsigned long long)d->id, d->staff, (unsigned long long)ch->counter);
+    rc = SQLITE_DONE;
   } else if (rc == SQLITE_ROW) {
     seen = 1;
     r->outcome = sqlite3_column_int(st, 0);
@@ -529,6 +989,29 @@ static int already_applied(fs_central *c, const fs_device *d, const fs_change *c
     seen = fs__db_err(c->db, rc);
   }
   sqlite3_reset(st);
+  if (rc == SQLITE_DONE && ch->hlc <= p->last_hlc) {
+    st = NULL;
+    rc = sqlite3_prepare_v2(
+        c->db,
+        "SELECT outcome, code FROM applied WHERE device_id=?1 AND hlc=?2 "
+        "AND kind=?3 AND record_id=?4 LIMIT 1",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK)
+      return fs__db_err(c->db, rc);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)ch->hlc);
+    sqlite3_bind_int(st, 3, (int)ch->kind);
+    sqlite3_bind_text(st, 4, ch->id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      seen = 1;
+      r->outcome = sqlite3_column_int(st, 0);
+      r->code = sqlite3_column_int(st, 1);
+    } else if (rc != SQLITE_DONE) {
+      seen = fs__db_err(c->db, rc);
+    }
+    sqlite3_finalize(st);
+  }
   return seen;
 }
 
@@ -561,12 +1044,15 @@ static int quarantine(fs_central *c, const fs_device *d, const fs_change *ch) {
 int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, const int *rcs,
                      uint32_t n, fs_push_result *results) {
   fs_access *acc;
+  push_ctx p;
   int rc;
 
   acc = malloc(sizeof(*acc));
   if (acc == NULL)
     return FS_ENOMEM;
   rc = fs__central_access(c->db, d->staff, (int64_t)fs__now_ms(), acc);
+  if (rc == 0)
+    rc = push_ctx_load(c, d, &p);
   if (rc)
     goto out;
   for (uint32_t i = 0; i < n; i++) {
@@ -575,7 +1061,7 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
 
     memset(r, 0, sizeof(*r));
     r->counter = changes[i].counter;
-    seen = already_applied(c, d, &changes[i], r);
+    seen = already_applied(c, d, &p, &changes[i], r);
     if (seen < 0) {
       rc = seen;
       goto out;
@@ -603,7 +1089,7 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
     if (rcs && rcs[i])
       rc = set_reason(r, rcs[i], "change names a field this daemon does not know");
     else
-      rc = apply_one(c, d, acc, &changes[i], r);
+      rc = apply_one(c, d, acc, &p, &changes[i], r);
     if (rc == 0 && r->outcome == FS_OUTCOME_REJECTED)
       rc = fs__db_exec(c->db, "ROLLBACK TO ch");
     if (rc == 0)
@@ -621,10 +1107,16 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
     rc = fs__db_exec(c->db, "RELEASE ch");
     if (rc)
       goto out;
+    /* Recorded (applied or refused) with a clock inside the bound: the
+     * device's clocks must rise above it from now on. */
+    if (changes[i].hlc > p.last_hlc &&
+        fs__hlc_ms(changes[i].hlc) <= p.now + c->hlc.max_ahead_ms)
+      p.last_hlc = changes[i].hlc;
     if (r->outcome == FS_OUTCOME_REJECTED)
       FS_INFO("device %llu (%s): change %llu rejected: %s", (unsigned long long)d->id,
               d->staff, (unsigned long long)r->counter, r->reason ? r->reason : "");
   }
+  rc = push_ctx_save(c, d, &p);
 out:
   free(acc);
   return rc;

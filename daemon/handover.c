@@ -557,11 +557,16 @@ int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed) {
     sqlite3_finalize(st);
     rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
     for (int i = 0; rc == 0 && i < nl; i++) {
-      char q[96];
+      char q[128];
       rc = fs__journal_owner(c, list[i].absent, list[i].by,
                              pass == 0 ? FS_JOURNAL_ROW : FS_JOURNAL_EVICT);
-      snprintf(q, sizeof(q), "UPDATE covers SET state=%d WHERE id=%lld", pass == 0 ? 1 : 2,
-               (long long)list[i].id);
+      /* ended_at bounds the cover fence (central.c). */
+      if (pass == 0)
+        snprintf(q, sizeof(q), "UPDATE covers SET state=1 WHERE id=%lld",
+                 (long long)list[i].id);
+      else
+        snprintf(q, sizeof(q), "UPDATE covers SET state=2, ended_at=%lld WHERE id=%lld",
+                 (long long)now_ms, (long long)list[i].id);
       if (rc == 0)
         rc = fs__db_exec(db, q);
       if (rc == 0)

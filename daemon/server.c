@@ -875,7 +875,8 @@ static int pull_conflicts(pull_job *pj, sqlite3 *db) {
   fs__msg_init(&m, FS_MSG_CONFLICTS);
   rc = sqlite3_prepare_v2(db,
                           "SELECT c.kind, c.record_id, c.field, c.loser, c.loser_hlc, "
-                          "c.winner, c.winner_hlc, COALESCE(d.staff,''), c.at, c.owner "
+                          "c.winner, c.winner_hlc, COALESCE(d.staff,''), c.at, c.owner, "
+                          "COALESCE(c.fenced,'') "
                           "FROM conflicts c LEFT JOIN devices d ON d.id=c.loser_device "
                           "WHERE c.seq>?1 AND c.seq<=?2 ORDER BY c.id LIMIT 1000",
                           -1, &st, NULL);
@@ -911,6 +912,8 @@ static int pull_conflicts(pull_job *pj, sqlite3 *db) {
     it->winner_hlc = (uint64_t)sqlite3_column_int64(st, 6);
     snprintf(it->author, sizeof(it->author), "%s", sqlite3_column_text(st, 7));
     it->at = (uint64_t)sqlite3_column_int64(st, 8);
+    /* A fenced item (central.c apply_fenced): the staff whose device sent it. */
+    snprintf(it->fenced, sizeof(it->fenced), "%s", sqlite3_column_text(st, 10));
     if (it->kind == NULL || it->field == NULL) {
       rc = FS_ENOMEM;
       break;

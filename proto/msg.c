@@ -850,6 +850,8 @@ static int field_present(const field *f, const void *body) {
     const char *s = *(char *const *)p;
     return s && s[0];
   }
+  case F_STAFF:
+    return ((const char *)p)[0] != '\0';
   default:
     return *(const int *)p != 0;
   }
@@ -1595,6 +1597,8 @@ static const field admin_result_fields[] = {
 /* ---- CONFLICTS: a list of maps ----------------------------------------- */
 
 static const field conflict_fields[] = {
+    /* optional, first: a fenced item (msg.h) */
+    FIELD(fs_conflict_item, fenced, "fenced", F_STAFF, F_OPT, 0, NULL),
     FIELD(fs_conflict_item, kind, "kind", F_STR, 0, FS_MSG_NAME_MAX, NULL),
     FIELD(fs_conflict_item, id, "id", F_ID, 0, 0, NULL),
     FIELD(fs_conflict_item, field, "field", F_STR, 0, FS_MSG_NAME_MAX, NULL),

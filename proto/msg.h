@@ -265,6 +265,10 @@ typedef struct fs_conflict_item {
   uint64_t winner_hlc;
   char author[FS_STAFF_MAX + 1]; /* author of the losing write */
   uint64_t at;                   /* ms when it was detected */
+  /* Optional key "fenced": the staff code whose device sent this change
+   * through a handover fence; the change was not applied and is an item
+   * for the owner to accept or dismiss ("" for an ordinary conflict). */
+  char fenced[FS_STAFF_MAX + 1];
 } fs_conflict_item;
 
 typedef struct fs_msg_conflicts {

@@ -98,6 +98,19 @@ long long fs_test_db_int(const char *path, const char *sql) {
   return v;
 }
 
+void fs_test_central_exec(const fs_test_daemon *d, const char *sql) {
+  char *p = fs_test_path(d->dir, "central.db");
+  sqlite3 *db = NULL;
+  char *msg = NULL;
+  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    fail_msg("%s: %s", sql, msg ? msg : "?");
+  sqlite3_free(msg);
+  sqlite3_close(db);
+  free(p);
+}
+
 long long fs_test_central_int(const fs_test_daemon *d, const char *sql) {
   char *p = fs_test_path(d->dir, "central.db");
   long long v = fs_test_db_int(p, sql);

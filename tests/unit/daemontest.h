@@ -26,6 +26,9 @@ void fs_test_log_visit(fs_replica *r, const char *cust, const char *at, const ch
                        char id[33]);
 /* Sets one field of a customer; fails the test on error. */
 void fs_test_set_field(fs_replica *r, const char *id, const char *field, const char *value);
+/* Runs sql on the daemon's central.db while it runs (busy timeout 5 s);
+ * fails the test on error. */
+void fs_test_central_exec(const fs_test_daemon *d, const char *sql);
 /* One integer from sql on a database file opened read-only (-1 if no row). */
 long long fs_test_db_int(const char *path, const char *sql);
 /* The same on the daemon's central.db and on tmp/name/replica.db. */

@@ -596,6 +596,57 @@ static void test_change_append_only(void **state) {
   fs__change_release(&c);
 }
 
+/* Clock bounds (issue 11 hole 4): the change clock not 0 and at most
+ * now + the skew bound ahead; every field clock not 0 and not above the
+ * change clock. */
+static void test_change_clocks(void **state) {
+  const uint64_t now = 1796000000000ULL, skew = 5 * 60 * 1000;
+  const uint64_t h = now << 16;
+  fs_field_change fc[2];
+  fs_change c;
+  char err[256];
+
+  (void)state;
+  memset(&c, 0, sizeof(c));
+  memset(fc, 0, sizeof(fc));
+  c.kind = FS_KIND_CUSTOMER;
+  c.op = FS_OP_UPSERT;
+  c.hlc = h + 7;
+  c.fields = fc;
+  c.nfields = 2;
+  fc[0].field = fs__field_index(fs__kind_def(FS_KIND_CUSTOMER), "name");
+  fc[0].hlc = h + 7;
+  fc[1].field = fs__field_index(fs__kind_def(FS_KIND_CUSTOMER), "phone");
+  fc[1].hlc = h + 3;
+  assert_int_equal(fs__validate_clocks(&c, now, skew, err, sizeof(err)), 0);
+  /* the change clock: as far ahead as the bound, not one ms more; not 0 */
+  c.hlc = fc[0].hlc = (now + skew) << 16 | 0xffff;
+  assert_int_equal(fs__validate_clocks(&c, now, skew, err, sizeof(err)), 0);
+  c.hlc = fc[0].hlc = (now + skew + 1) << 16;
+  assert_int_equal(fs__validate_clocks(&c, now, skew, err, sizeof(err)), FS_ECLOCK);
+  assert_non_null(strstr(err, "ahead"));
+  c.hlc = 0;
+  fc[0].hlc = fc[1].hlc = 0;
+  assert_int_equal(fs__validate_clocks(&c, now, skew, err, sizeof(err)), FS_ECLOCK);
+  /* field clocks: 10 years ahead, 2^48-1 ms, above the change, 0 */
+  c.hlc = h + 7;
+  fc[0].hlc = h + 7;
+  fc[1].hlc = (now + 3650ULL * 86400000ULL) << 16;
+  assert_int_equal(fs__validate_clocks(&c, now, skew, err, sizeof(err)), FS_ECLOCK);
+  assert_non_null(strstr(err, "phone"));
+  fc[1].hlc = ((1ULL << 48) - 1) << 16;
+  assert_int_equal(fs__validate_clocks(&c, now, skew, err, sizeof(err)), FS_ECLOCK);
+  fc[1].hlc = h + 8;
+  assert_int_equal(fs__validate_clocks(&c, now, skew, err, sizeof(err)), FS_ECLOCK);
+  fc[1].hlc = 0;
+  assert_int_equal(fs__validate_clocks(&c, now, skew, err, sizeof(err)), FS_ECLOCK);
+  /* a delete has no fields; a saturating bound never wraps */
+  c.nfields = 0;
+  c.op = FS_OP_DELETE;
+  assert_int_equal(fs__validate_clocks(&c, now, UINT64_MAX, err, sizeof(err)), 0);
+  assert_int_equal(fs__validate_clocks(NULL, now, skew, err, sizeof(err)), FS_EINVAL);
+}
+
 static void test_change_delete(void **state) {
   fs_change c;
   char err[256];
@@ -860,6 +911,7 @@ int main(void) {
       cmocka_unit_test(test_change_update_rules),
       cmocka_unit_test(test_change_append_only),
       cmocka_unit_test(test_change_delete),
+      cmocka_unit_test(test_change_clocks),
       cmocka_unit_test(test_change_header_fields),
       cmocka_unit_test(test_change_field_indexes),
       cmocka_unit_test(test_every_kind_required_fields),

@@ -13,10 +13,24 @@
  *     device created is in the central store (no accepted change lost);
  *     the audit log names every handover, transfer, cover and loan.
  *
+ * Adversaries (issue 11): every rep also has a hostile device (its own
+ * enrolled key, driven through the wire client of wiretest.h, never by
+ * libfieldsync).  Now and then it pushes edits and deletes of cards that
+ * were handed over away from its rep, with fresh or backdated clocks, in
+ * sessions of its own; some adversaries are revoked and keep trying, the
+ * departed rep's keeps trying.  After every round, on the central store:
+ * nothing any adversary wrote is stamped after its device lost the right
+ * to write it (the owner of the record at the change's clock was the
+ * adversary's rep, and a revoked or departed device wrote nothing stamped
+ * after the revoke or departure); no adversary delete was ever applied; no
+ * change stamped after the move was accepted.  A refusal at any step
+ * (handshake, ERROR, closed connection) is a refusal.
+ *
  * The seed is printed; FS_TEST_SEED=N repeats a run.  The rounds stop after
  * FS_TEST_SECONDS (default 40) seconds.
  */
 #include "testutil.h"
+#include "wiretest.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -26,8 +40,11 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "fs_errno.h"
+#include "hlc.h"
 #include "fieldsync.h"
 #include "replica.h"
+#include "store.h"
 
 #define MAX_DEV 24
 #define MAX_STAFF 12
@@ -41,6 +58,15 @@ typedef struct dev {
   uint64_t rejected; /* changes the daemon rejected, over all syncs */
 } dev;
 
+/* A hostile device of a rep (see the file comment). */
+typedef struct adv {
+  char staff[8];
+  char name[24]; /* replica directory holding its key */
+  uint64_t device_id;
+  int64_t revoked_ms; /* the test's clock just before `revoke`; 0 if not */
+  uint64_t counter;   /* its next change counter */
+} adv;
+
 typedef struct world {
   fs_test_daemon d;
   char *tmp;
@@ -52,8 +78,13 @@ typedef struct world {
   int nreps;
   struct {
     char id[33];
+    char cust[33];
     int dev;
+    int64_t at; /* ms it was made */
   } visits[MAX_VISITS];
+  adv advs[MAX_STAFF];
+  int nadv;
+  int n_adv_push, n_adv_refused, n_adv_landed, n_revoked;
   int nvisits;
   int n_transfer, n_depart, n_cover, n_loan, n_syncs, n_checks, n_edits;
   char departed_code[8];
@@ -173,6 +204,32 @@ static void add_device(world *w, const char *staff) {
   w->ndev++;
 }
 
+/* Enrolls the hostile device of staff (not in the library's rotation). */
+static void add_adversary(world *w, const char *staff) {
+  char *token = fs_test_daemon_cmd(&w->d, NULL, "enroll %s", staff);
+  adv *a = &w->advs[w->nadv];
+  char *dir, err[512];
+  fs_identity id;
+  fs_replica *r = NULL;
+  int rc;
+
+  assert_true(w->nadv < MAX_STAFF);
+  memset(a, 0, sizeof(*a));
+  snprintf(a->staff, sizeof(a->staff), "%s", staff);
+  snprintf(a->name, sizeof(a->name), "adv%02d_%s", w->nadv, staff);
+  dir = fs_test_path(w->tmp, a->name);
+  rc = fs_enroll(dir, token, 5000, &id, err, sizeof(err));
+  if (rc)
+    fail_msg("enroll adversary %s: %s", staff, err);
+  a->device_id = id.device_id;
+  a->counter = 1;
+  assert_int_equal(fs_replica_open(dir, &r), 0);
+  fs_replica_close(r); /* only its key is used, through the wire */
+  free(dir);
+  free(token);
+  w->nadv++;
+}
+
 static void hire(world *w, const char *code) {
   char *out = fs_test_daemon_cmd(&w->d, NULL, "staff add %s --name 'Rep %s' --manager M01",
                                  code, code);
@@ -183,6 +240,7 @@ static void hire(world *w, const char *code) {
   w->departed[w->nreps++] = 0;
   for (int i = 0; i < ndev; i++)
     add_device(w, code);
+  add_adversary(w, code);
 }
 
 static int setup(void **state) {
@@ -267,6 +325,8 @@ static void edit_offline(world *w, int di) {
     assert_int_equal(fs_record_set(rec, "points", "random visit"), 0);
     if (fs_create(d->r, rec, id) == 0 && w->nvisits < MAX_VISITS) {
       snprintf(w->visits[w->nvisits].id, 33, "%s", id);
+      snprintf(w->visits[w->nvisits].cust, 33, "%s", cust);
+      w->visits[w->nvisits].at = (int64_t)fs_wire_now_ms();
       w->visits[w->nvisits++].dev = di;
     }
   }
@@ -408,6 +468,8 @@ static const char *active_rep(world *w, const char *not) {
   return NULL;
 }
 
+static void adversary_revoke(world *w);
+
 static void admin_event(world *w) {
   int ev = pick(w, 10);
   char sql[300], today[16], yesterday[16];
@@ -462,6 +524,8 @@ static void admin_event(world *w) {
                     "ORDER BY random() LIMIT 1)");
     out = fs_test_daemon_cmd(&w->d, &status, "sweep"); /* if the CLI has it */
     free(out);
+  } else if (ev == 9) {
+    adversary_revoke(w);
   } else if (ev == 8 && w->n_depart == 0) {
     char code[16];
     int succ = pick(w, 2);
@@ -476,6 +540,151 @@ static void admin_event(world *w) {
     snprintf(code, sizeof(code), "A%02d", (w->nreps + 1) % 100);
     hire(w, code);
   }
+}
+
+/* ---- adversaries ------------------------------------------------------- */
+
+/* One PUSH of ch in a session of its own from adversary a.  The outcome,
+ * or REJECTED if refused at any step (handshake, ERROR, closed). */
+static int adv_push(world *w, adv *a, fs_change *ch) {
+  fs_wire_dev h;
+  fs_wire_hello hello;
+  int oc = FS_OUTCOME_REJECTED, code = 0, rc;
+
+  memset(&hello, 0, sizeof(hello));
+  hello.outbox = 1000; /* "a big outbox": stay for more */
+  fs_wire_load(&h, w->tmp, a->name);
+  rc = fs_wire_open(&h, &hello);
+  if (rc == 0)
+    rc = fs_wire_push(&h, ch, 1, 1000, &oc, &code, NULL);
+  fs_wire_free(&h);
+  w->n_adv_push++;
+  if (rc || oc == FS_OUTCOME_REJECTED) {
+    w->n_adv_refused++;
+    return FS_OUTCOME_REJECTED;
+  }
+  return oc;
+}
+
+/* An adversary tries once: an edit or a delete of a card handed over away
+ * from its rep, stamped now or backdated to before the move. */
+static void adversary_try(world *w) {
+  adv *a = &w->advs[pick(w, w->nadv)];
+  const char *S = a->staff;
+  char sql[1200], id[33];
+  char *row;
+  long long moved;
+  int op = pick(w, 4), fresh = op == 0 || op == 2, oc;
+  uint64_t hlc;
+  fs_change ch;
+
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT c.id||' '||(SELECT max(o.at) FROM ownership_log o WHERE o.kind=%d AND "
+      "o.record_id=c.id AND o.old_owner='%s') FROM customers c WHERE c.deleted=0 AND "
+      "c.owner<>'%s' AND EXISTS (SELECT 1 FROM ownership_log o WHERE o.kind=%d AND "
+      "o.record_id=c.id AND o.old_owner='%s') AND NOT EXISTS (SELECT 1 FROM covers v "
+      "WHERE v.by_staff='%s' AND v.absent=c.owner AND v.state<2) "
+      "ORDER BY random() LIMIT 1",
+      (int)FS_KIND_CUSTOMER, S, S, (int)FS_KIND_CUSTOMER, S, S);
+  row = central_text(w, sql);
+  if (strlen(row) < 34) {
+    free(row);
+    return;
+  }
+  snprintf(id, sizeof(id), "%.32s", row);
+  moved = atoll(row + 33);
+  free(row);
+  if (fresh)
+    hlc = (fs_wire_now_ms() << 16) | (uint64_t)pick(w, 1000);
+  else
+    hlc = ((uint64_t)(moved - 1 - pick(w, 600000)) << 16) | (uint64_t)pick(w, 1000);
+  fs_wire_change_init(&ch, FS_KIND_CUSTOMER, id, S, a->counter++, hlc);
+  if (op >= 2)
+    ch.op = FS_OP_DELETE;
+  else
+    fs_wire_change_set(&ch, pick(w, 2) ? "phone" : "name", "written by a hostile device");
+  oc = adv_push(w, a, &ch);
+  fs_wire_change_release(&ch);
+  if (oc == FS_OUTCOME_APPLIED || oc == FS_OUTCOME_MERGED)
+    w->n_adv_landed++;
+  /* Stamped after the move: never accepted.  A delete: never applied. */
+  if (fresh && (int64_t)fs__hlc_ms(hlc) > moved && oc != FS_OUTCOME_REJECTED)
+    fail_msg("adversary %s (%s): a change to %s stamped after its move (at %lld) got "
+             "outcome %d",
+             a->name, S, id, moved, oc);
+  if (op >= 2 && (oc == FS_OUTCOME_APPLIED || oc == FS_OUTCOME_MERGED))
+    fail_msg("adversary %s (%s): a delete of handed-over %s was applied", a->name, S, id);
+}
+
+/* Revokes a random adversary (sometimes with --wipe); it keeps trying. */
+static void adversary_revoke(world *w) {
+  adv *a = &w->advs[pick(w, w->nadv)];
+  int wipe = pick(w, 2);
+  char *out;
+
+  if (a->revoked_ms)
+    return;
+  a->revoked_ms = (int64_t)fs_wire_now_ms();
+  out = fs_test_daemon_cmd(&w->d, NULL, "revoke %llu%s", (unsigned long long)a->device_id,
+                           wipe ? " --wipe" : "");
+  free(out);
+  w->n_revoked++;
+}
+
+/* The invariant on the central store: for every change an adversary got
+ * applied (applied/merged), its rep owned the record at the change's
+ * clock (the old owner of the first move at or after it, else the owner
+ * now) or stood in for that owner, and nothing is stamped after the
+ * device was revoked or its rep departed. */
+static void check_adversaries(world *w) {
+  for (int i = 0; i < w->nadv; i++) {
+    adv *a = &w->advs[i];
+    char sql[2000];
+    long long bad, lost = a->revoked_ms;
+    snprintf(sql, sizeof(sql),
+             "SELECT COALESCE(departed_at, 0) FROM staff WHERE code='%s' AND "
+             "status='departed'",
+             a->staff);
+    {
+      long long dep = central_int(w, sql);
+      if (dep > 0 && (lost == 0 || dep < lost))
+        lost = dep;
+    }
+    snprintf(
+        sql, sizeof(sql),
+        "WITH x AS (SELECT a.hlc>>16 AS t, COALESCE((SELECT o.old_owner FROM "
+        "ownership_log o WHERE o.kind=a.kind AND o.record_id=a.record_id AND "
+        "o.at>=(a.hlc>>16) ORDER BY o.id LIMIT 1), (SELECT c.owner FROM customers c "
+        "WHERE c.id=a.record_id)) AS who FROM applied a WHERE a.device_id=%llu AND "
+        "a.outcome IN (1,2)) SELECT count(*) FROM x WHERE t>%lld OR (who<>'%s' AND NOT "
+        "EXISTS (SELECT 1 FROM covers v WHERE v.by_staff='%s' AND v.absent=x.who))",
+        (unsigned long long)a->device_id, lost ? lost : 9000000000000000LL, a->staff,
+        a->staff);
+    bad = central_int(w, sql);
+    if (bad != 0)
+      fail_msg(
+          "adversary %s (%s): %lld change(s) written after the device lost the right to "
+          "write (revoked %lld, lost %lld)",
+          a->name, a->staff, bad, (long long)a->revoked_ms, lost);
+  }
+}
+
+/* 1 if the daemon may rightly refuse a change staff made at ms `at` to
+ * customer cust (issue 11: a fence admits only work made before the move):
+ * the card had left the staff, the staff had departed, or a cover by the
+ * staff had ended. */
+static int lost_right(world *w, const char *staff, const char *cust, int64_t at) {
+  char sql[800];
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT (SELECT count(*) FROM ownership_log WHERE kind=%d AND record_id='%s' AND "
+      "old_owner='%s' AND at<=%lld) + (SELECT count(*) FROM staff WHERE code='%s' AND "
+      "status='departed' AND departed_at<=%lld) + (SELECT count(*) FROM covers WHERE "
+      "by_staff='%s' AND state=2 AND COALESCE(ended_at,0)<=%lld)",
+      (int)FS_KIND_CUSTOMER, cust, staff, (long long)at, staff, (long long)at, staff,
+      (long long)at);
+  return central_int(w, sql) > 0;
 }
 
 /* ---- final checks ------------------------------------------------------ */
@@ -543,6 +752,9 @@ static void test_random(void **state) {
       sync_dev(w, pick(w, w->ndev));
     if (pick(w, 100) < 20)
       admin_event(w);
+    for (int k = pick(w, 3); k > 0; k--)
+      adversary_try(w);
+    check_adversaries(w);
   }
   /* End every cover and loan, then everyone syncs twice. */
   today_str(yesterday, sizeof(yesterday), -1);
@@ -573,6 +785,10 @@ static void test_random(void **state) {
       if (db_int(fs__replica_db(d->r), sql) == 1)
         continue;
     }
+    /* Made after the device lost the right to write the card: refused
+     * (and gone with the wipe, or with the card's eviction). */
+    if (lost_right(w, d->staff, w->visits[v].cust, w->visits[v].at))
+      continue;
     lost++;
     printf("random: visit %s from %s (%s) is not in the store\n", w->visits[v].id, d->name,
            d->staff);
@@ -608,6 +824,10 @@ static void test_random(void **state) {
            rounds, w->ndev, w->n_edits, w->nvisits, w->n_syncs, w->n_checks, w->n_transfer,
            w->n_cover, w->n_loan, w->n_depart, w->n_depart ? w->departed_code : "-",
            (unsigned long long)rej);
+    printf("random: adversaries: %d devices (%d revoked) pushed %d hostile changes, %d "
+           "refused, %d landed through an open fence (stamped before the move); nothing "
+           "written after a device lost the right to write\n",
+           w->nadv, w->n_revoked, w->n_adv_push, w->n_adv_refused, w->n_adv_landed);
   }
 }
 

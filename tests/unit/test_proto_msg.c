@@ -1888,6 +1888,7 @@ static void assert_msg_same(const fs_msg *a, const fs_msg *b) {
       assert_int_equal(x->winner_hlc, y->winner_hlc);
       assert_string_equal(x->author, y->author);
       assert_int_equal(x->at, y->at);
+      assert_string_equal(x->fenced, y->fenced);
     }
     break;
   case FS_MSG_NOTICE:
@@ -1930,6 +1931,7 @@ static void sample_full(fs_msg_type t, fs_msg *m) {
     fs__value_set_int(&x[1].winner, INT64_MIN);
     x[1].winner_hlc = 0x0190a1b2c3d40001ull;
     x[1].at = 70000;
+    strcpy(x[1].fenced, "A03"); /* a fenced item (optional key) */
     m->u.conflicts.n = 2;
     break;
   }
@@ -2102,15 +2104,16 @@ static const golden golden_msgs[FS_MSG_TYPE_MAX + 1][2] = {
           "316232633364346535663630373138323933613462356336643765a56669656c64a57068"
           "6f6e65a56c6f736572ab3133383030303030303030a96c6f7365725f686c630aa677696e"
           "6e6572fbaa77696e6e65725f686c630ba6617574686f72a3423032a26174cf0000019000"
-          "c79c0089a46b696e64a57669736974a26964d92030313930613162326333643465356636"
-          "30373138323933613462356336643766a56669656c64a46e6f7465a56c6f736572c0a96c"
-          "6f7365725f686c6300a677696e6e6572d38000000000000000aa77696e6e65725f686c63"
-          "cf0190a1b2c3d40001a6617574686f72a0a26174ce00011170",
-          "T277|P5VP5TP20TP23.P2.P2.P2.P2.P2.P2.P2.P17.P2.P5.P2.P2.P2.P2.P2.P2.P2.P"
+          "c79c008aa666656e636564a3413033a46b696e64a57669736974a26964d9203031393061"
+          "316232633364346535663630373138323933613462356336643766a56669656c64a46e6f"
+          "7465a56c6f736572c0a96c6f7365725f686c6300a677696e6e6572d38000000000000000"
+          "aa77696e6e65725f686c63cf0190a1b2c3d40001a6617574686f72a0a26174ce00011170",
+          "T288|P5VP5TP20TP23.P2.P2.P2.P2.P2.P2.P2.P17.P2.P5.P2.P2.P2.P2.P2.P2.P2.P"
           "2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P23.P2.P2.P2.P2."
-          "P23.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P32.P22.2P35.P26.P2.P2.P20.16P2TP20.P2"
-          ".P2.P2.P2.P17.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P5.P"
-          "2.P2.P2.P2.P2.P2.P2.P2.P26.P2.P2.P2.P19.P33.P24.24P38.22P35T.12"},
+          "P23.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P32.P22.2P35.P26.P2.P2.P20.16P2TP5.P2."
+          "P2.P2.P2.P2.P5.P2.P2.P20.P2.P2.P2.P2.P17.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P"
+          "2.P2.P5.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2.P2.P26.P2.P2.P2.P19.P33.P"
+          "24.24P38.22P35T.12"},
          {"93010e81a56974656d7390", "T11|P5VP5TP20T"}},
     [FS_MSG_NOTICE] =
         {{"93010f83a46b696e64a868616e646f766572a26174cf0000019000c79c00a4626f6479be"

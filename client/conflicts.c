@@ -1,0 +1,113 @@
+/* conflicts.c - acting on items of the conflict log: accept or dismiss
+ * (fieldsync.h fs_conflict_accept / fs_conflict_dismiss). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "fieldsync.h"
+#include "fs_errno.h"
+#include "replica.h"
+
+/* The open item n: its kind, record id, field and lost value (text). */
+typedef struct item {
+  char kind[32];
+  char id[33];
+  char field[64];
+  char *value; /* NULL: the lost value was empty */
+} item;
+
+static int item_load(fs_replica *r, int64_t n, item *it) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  memset(it, 0, sizeof(*it));
+  rc = sqlite3_prepare_v2(fs__replica_db(r),
+                          "SELECT kind, record_id, field, loser, resolved FROM conflicts "
+                          "WHERE id=?1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(fs__replica_db(r), rc);
+  sqlite3_bind_int64(st, 1, n);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW && sqlite3_column_type(st, 4) != SQLITE_NULL) {
+    rc = fs__replica_fail(r, FS_EEXIST, "item %lld was already %s", (long long)n,
+                          sqlite3_column_text(st, 4));
+  } else if (rc == SQLITE_ROW) {
+    snprintf(it->kind, sizeof(it->kind), "%s", sqlite3_column_text(st, 0));
+    snprintf(it->id, sizeof(it->id), "%s", sqlite3_column_text(st, 1));
+    snprintf(it->field, sizeof(it->field), "%s", sqlite3_column_text(st, 2));
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+      it->value = strdup((const char *)sqlite3_column_text(st, 3));
+      rc = it->value ? 0 : FS_ENOMEM;
+    } else {
+      rc = 0;
+    }
+  } else if (rc == SQLITE_DONE) {
+    rc = fs__replica_fail(r, FS_ENOTFOUND, "no item %lld; see fieldsync conflicts",
+                          (long long)n);
+  } else {
+    rc = fs__db_err(fs__replica_db(r), rc);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int item_resolve(fs_replica *r, int64_t n, const char *how) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(
+      fs__replica_db(r),
+      "UPDATE conflicts SET resolved=?2 WHERE id=?1 AND resolved IS NULL", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(fs__replica_db(r), rc);
+  sqlite3_bind_int64(st, 1, n);
+  sqlite3_bind_text(st, 2, how, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(fs__replica_db(r), rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int fs_conflict_accept(fs_replica *r, int64_t n) {
+  fs_record *rec = NULL;
+  item it;
+  int rc;
+
+  if (r == NULL)
+    return FS_EINVAL;
+  rc = item_load(r, n, &it);
+  if (rc)
+    goto out;
+  /* An ordinary local edit by this replica's user (the owner): it goes
+   * through the outbox and the daemon's rules like any other. */
+  if (strcmp(it.field, "(deleted)") == 0) {
+    rc = fs_delete(r, it.kind, it.id);
+  } else {
+    rc = fs_record_new(it.kind, &rec);
+    if (rc == 0 && (rc = fs_record_set(rec, it.field, it.value)) != 0)
+      rc = fs__replica_fail(r, rc, "%s", fs_record_last_error(rec));
+    if (rc == 0)
+      rc = fs_update(r, it.kind, it.id, rec);
+  }
+  if (rc == 0)
+    rc = item_resolve(r, n, "accepted");
+out:
+  fs_record_free(rec);
+  free(it.value);
+  return rc;
+}
+
+int fs_conflict_dismiss(fs_replica *r, int64_t n) {
+  item it;
+  int rc;
+
+  if (r == NULL)
+    return FS_EINVAL;
+  rc = item_load(r, n, &it);
+  if (rc == 0)
+    rc = item_resolve(r, n, "dismissed");
+  free(it.value);
+  return rc;
+}
