@@ -350,7 +350,8 @@ typedef enum fence_kind {
   FENCE_NONE = 0,
   FENCE_MOVE,     /* ownership_log: moved away from the staff after the change */
   FENCE_DEPARTED, /* a departed rep's own new work, landing with the successor */
-  FENCE_COVER     /* a stand-in's work during a cover that has ended */
+  FENCE_COVER     /* a stand-in's work during a cover that has ended, or on a
+                     card that left the covered rep while the cover ran */
 } fence_kind;
 
 typedef struct fence {
@@ -480,12 +481,42 @@ static int covered(fs_central *c, const char *staff, const char *absent) {
   return rc;
 }
 
+/* 1 if staff stood in for absent at t_ms (a cover that had been set up by
+ * then, whose days include t_ms's UTC day and that had not ended before
+ * t_ms), 0 if not, <0 on error. */
+static int covering_at(fs_central *c, const char *staff, const char *absent, uint64_t t_ms) {
+  sqlite3_stmt *st = NULL;
+  char day[16];
+  time_t t = (time_t)(t_ms / 1000);
+  struct tm tm;
+  int rc;
+
+  gmtime_r(&t, &tm);
+  strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+  rc = sqlite3_prepare_v2(c->db,
+                          "SELECT 1 FROM covers WHERE by_staff=?1 AND absent=?2 AND "
+                          "from_day<=?3 AND to_day>=?3 AND COALESCE(created_at,0)<=?4 AND "
+                          "(ended_at IS NULL OR ended_at>=?4) LIMIT 1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(c->db, rc);
+  sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, absent, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, day, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 4, (sqlite3_int64)t_ms);
+  rc = sqlite3_step(st);
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 /* The handover fence through ownership_log: who owned record (k, id) at
  * t_ms is the old owner of the first move at or after t_ms (the current
- * owner if none).  1 with f filled if that was this device's staff member
- * and the device had not pulled that move (its cursor is before it); 0 if
- * not (f->late_at set if the record left the staff before t_ms); <0 on
- * error. */
+ * owner if none).  1 with f filled if that was this device's staff member,
+ * or a rep it stood in for at t_ms (the card left the covered rep while
+ * the cover ran), and the device had not pulled that move (its cursor is
+ * before it); 0 if not (f->late_at set if the record left the staff
+ * before t_ms); <0 on error. */
 static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *id,
                      uint64_t t_ms, fence *f) {
   sqlite3 *db = c->db;
@@ -496,11 +527,19 @@ static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *i
   rc = first_move_after(c, k, id, t_ms, &m);
   if (rc < 0)
     return rc;
-  if (rc == 1 && strcmp(m.old_owner, d->staff) == 0 && d->cursor < m.seq) {
-    f->kind = FENCE_MOVE;
-    f->at = m.at;
-    f->handover = m.handover;
-    return 1;
+  if (rc == 1 && d->cursor < m.seq) {
+    int own = strcmp(m.old_owner, d->staff) == 0;
+    if (!own) {
+      rc = covering_at(c, d->staff, m.old_owner, t_ms);
+      if (rc < 0)
+        return rc;
+    }
+    if (own || rc == 1) {
+      f->kind = own ? FENCE_MOVE : FENCE_COVER;
+      f->at = m.at;
+      f->handover = m.handover;
+      return 1;
+    }
   }
   /* Not fenced in: did it leave the staff before the change was made?
    * Then the reason can say so. */
@@ -714,7 +753,7 @@ static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
     char detail[1200];
     snprintf(detail, sizeof(detail), "device %llu (%s%s), owner %s: %s",
              (unsigned long long)d->id, d->staff,
-             f->kind == FENCE_COVER ? ", ended cover" : "", cx->owner,
+             f->kind == FENCE_COVER ? ", stand-in" : "", cx->owner,
              line.s ? line.s : "");
     rc = fs__audit(c, "fieldsyncd", "fence.arrived", d->staff, cust, (long long)d->id,
                    detail, NULL);

@@ -636,6 +636,46 @@ static void test_cover_work_after_end(void **state) {
   fs_replica_close(b);
 }
 
+/* A stand-in's offline work on a covered rep's card, when the card leaves
+ * the covered rep while the cover still runs (the covered rep departs):
+ * made before the move, by someone who had the right to write it then, it
+ * is admitted through the fence and lands with the successor (the random
+ * test found such visits refused, then gone with the card's eviction). */
+static void test_cover_card_moved_during_cover(void **state) {
+  world *w = *state;
+  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  char c[33], v[33], today[16], sql[400];
+  char *out;
+  fs_sync_stats st;
+
+  create_customer(a, "Covered Card", "A", c);
+  sync_ok(a, NULL);
+  today_str(today, sizeof(today), 0);
+  out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today);
+  free(out);
+  sweep_until(w, "SELECT count(*) FROM covers WHERE state=1", 1);
+  sync_ok(b, NULL);
+  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+                   1);
+  /* Offline at the customer's, then A01 leaves while the cover runs. */
+  log_visit(b, c, "2026-11-24T10:00", "visit as stand-in before the departure", v);
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor M01 --reason 'left'");
+  free(out);
+  memset(&st, 0, sizeof(st));
+  sync_ok(b, &st);
+  assert_int_equal(st.rejected, 0);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM visits WHERE id='%s' AND owner='M01' AND author='A02'", v);
+  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='fence.arrived' "
+                                  "AND staff='A02'"),
+                   1);
+  /* The card has left the stand-in's phone. */
+  assert_int_equal(all_kinds(replica_int, w, "a02", "owner IN ('A01','M01')"), 0);
+  fs_replica_close(a);
+  fs_replica_close(b);
+}
+
 /* A record delivered to a stand-in through a cover, then moved from the
  * absent rep to someone else while the stand-in is offline: after the
  * cover ends, the stand-in must not keep it. */
@@ -906,6 +946,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_cover, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cover_then_transfer, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cover_work_after_end, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cover_card_moved_during_cover, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lend, setup, teardown),
       cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visibility, setup, teardown),

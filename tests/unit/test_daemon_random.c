@@ -672,17 +672,18 @@ static void check_adversaries(world *w) {
 
 /* 1 if the daemon may rightly refuse a change staff made at ms `at` to
  * customer cust (issue 11: a fence admits only work made before the move):
- * the card had left the staff, the staff had departed, or a cover by the
- * staff had ended. */
+ * the card had left the staff, or left a rep the staff stood in for, the
+ * staff had departed, or a cover by the staff had ended. */
 static int lost_right(world *w, const char *staff, const char *cust, int64_t at) {
-  char sql[800];
+  char sql[1000];
   snprintf(
       sql, sizeof(sql),
       "SELECT (SELECT count(*) FROM ownership_log WHERE kind=%d AND record_id='%s' AND "
-      "old_owner='%s' AND at<=%lld) + (SELECT count(*) FROM staff WHERE code='%s' AND "
+      "(old_owner='%s' OR old_owner IN (SELECT absent FROM covers WHERE by_staff='%s')) "
+      "AND at<=%lld) + (SELECT count(*) FROM staff WHERE code='%s' AND "
       "status='departed' AND departed_at<=%lld) + (SELECT count(*) FROM covers WHERE "
       "by_staff='%s' AND state=2 AND COALESCE(ended_at,0)<=%lld)",
-      (int)FS_KIND_CUSTOMER, cust, staff, (long long)at, staff, (long long)at, staff,
+      (int)FS_KIND_CUSTOMER, cust, staff, staff, (long long)at, staff, (long long)at, staff,
       (long long)at);
   return central_int(w, sql) > 0;
 }
@@ -790,8 +791,9 @@ static void test_random(void **state) {
     if (lost_right(w, d->staff, w->visits[v].cust, w->visits[v].at))
       continue;
     lost++;
-    printf("random: visit %s from %s (%s) is not in the store\n", w->visits[v].id, d->name,
-           d->staff);
+    printf("random: visit %s (customer %s, made at %lld ms) from %s (%s) is not in the "
+           "store\n",
+           w->visits[v].id, w->visits[v].cust, (long long)w->visits[v].at, d->name, d->staff);
   }
   assert_int_equal(lost, 0);
   /* The audit log names every handover, transfer, cover and loan. */
