@@ -12,6 +12,7 @@
  * After each attack a legitimate device still syncs.
  */
 #include "daemontest.h"
+#include "wiretest.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -105,26 +106,12 @@ static int still_serving(fs_replica *good) {
 
 /* ---- hostile client with a genuine device key --------------------------- */
 
-typedef struct hostile {
-  char addr[256];
-  uint8_t pub[32];
-  fs_keypair *kp;
-} hostile;
+/* The hostile device is wiretest.h's: a real device key, hand-made
+ * messages. */
+typedef fs_wire_dev hostile;
 
 static void hostile_load(world *w, const char *name, hostile *h) {
-  char *dir = fs_test_path(w->tmp, name), *p = fs_test_path(dir, "replica.db");
-  char *kpath = fs_test_path(dir, "device.key");
-  char pubtxt[64];
-  sqlite3 *db = NULL;
-  assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  assert_int_equal(fs__meta_get_text(db, "daemon_addr", h->addr, sizeof(h->addr)), 0);
-  assert_int_equal(fs__meta_get_text(db, "daemon_pub", pubtxt, sizeof(pubtxt)), 0);
-  sqlite3_close(db);
-  assert_int_equal(fs__key_from_text(pubtxt, strlen(pubtxt), h->pub), 0);
-  assert_int_equal(fs__keypair_load(&h->kp, kpath), 0);
-  free(kpath);
-  free(p);
-  free(dir);
+  fs_wire_load(h, w->tmp, name);
 }
 
 static void hello_init(fs_msg *m, uint64_t time_ms) {
@@ -139,38 +126,18 @@ static void hostile_open(hostile *h, fs_net *n) {
   int rc;
   memset(n, 0, sizeof(*n));
   hello_init(&hello, (uint64_t)now_ms());
-  rc = fs__net_open(n, h->addr, h->kp, h->pub, &hello, 5000, &welcome);
+  rc = fs__net_open(n, h->addr, h->kp, h->daemon_pub, &hello, 5000, &welcome);
   if (rc)
     fail_msg("hostile open: %s (%s)", n->err, fs_strerror(rc));
   fs__msg_release(&welcome);
 }
 
-/* A change of one field value (text) on kind/id claiming owner. */
+/* A change on kind/id claiming owner, stamped now (wiretest.h). */
 static void change_init(fs_change *c, fs_kind kind, const char *id, const char *owner,
                         uint64_t counter) {
-  memset(c, 0, sizeof(*c));
-  c->kind = kind;
-  snprintf(c->id, sizeof(c->id), "%s", id);
-  c->op = FS_OP_UPSERT;
-  snprintf(c->owner, sizeof(c->owner), "%s", owner);
-  snprintf(c->author, sizeof(c->author), "%s", owner);
-  c->counter = counter;
-  c->hlc = ((uint64_t)now_ms() << 16) + counter;
+  fs_wire_change_init(c, kind, id, owner, counter, 0);
 }
-
-static void change_set(fs_change *c, const char *field, const char *text) {
-  const fs_kind_def *kd = fs__kind_def(c->kind);
-  int fi = fs__field_index(kd, field);
-  fs_field_change *f;
-  assert_true(fi >= 0);
-  c->fields = realloc(c->fields, sizeof(*c->fields) * (size_t)(c->nfields + 1));
-  assert_non_null(c->fields);
-  f = &c->fields[c->nfields++];
-  memset(f, 0, sizeof(*f));
-  f->field = fi;
-  f->hlc = c->hlc;
-  assert_int_equal(fs__value_set_text(&f->value, text, strlen(text)), 0);
-}
+#define change_set fs_wire_change_set
 
 /* Pushes one change (optionally patching the encoded bytes: every `from`
  * string becomes `to`, same length).  Returns the outcome (4 = rejected)
@@ -367,7 +334,7 @@ static void test_forged_changes(void **state) {
            refused, logged, served);
     assert_true(logged >= refused);
   }
-  fs__keypair_free(h.kp);
+  fs_wire_free(&h);
   fs_replica_close(a);
   fs_replica_close(b);
   fs_replica_close(evil);
@@ -463,7 +430,7 @@ static fs_channel *craft_msg1(hostile *h, const uint8_t e[32], uint64_t t, uint8
   fs_buf b;
   memset(&cfg, 0, sizeof(cfg));
   cfg.local = h->kp;
-  cfg.server_pub = h->pub;
+  cfg.server_pub = h->daemon_pub;
   cfg.e_priv = e;
   assert_int_equal(fs__channel_client_new(&ch, &cfg), 0);
   hello_init(&hello, t);
@@ -549,7 +516,7 @@ static void test_replayed_handshake(void **state) {
   fs__channel_free(ch1);
   fs__channel_free(ch2);
   fs__channel_free(ch3);
-  fs__keypair_free(h.kp);
+  fs_wire_free(&h);
   fs_replica_close(a);
 }
 
@@ -649,7 +616,7 @@ static void test_garbage_frames(void **state) {
    * looser - a leak per frame (10,000 x >= 16 bytes + redzones) still
    * shows there. */
   assert_true(rss1 - rss0 < RSS_BOUND_KB);
-  fs__keypair_free(h.kp);
+  fs_wire_free(&h);
   fs_replica_close(a);
   fs_replica_close(b);
 }
@@ -708,7 +675,7 @@ static void test_slow_peers_dropped(void **state) {
    * room for a loaded CI machine (ASan, two cores). */
   assert_true(t_sync < 5000);
   fs__net_close(&idle);
-  fs__keypair_free(h.kp);
+  fs_wire_free(&h);
   fs_replica_close(a);
 }
 
@@ -792,7 +759,7 @@ static void test_replayed_push_and_admin(void **state) {
   printf("replayed push: a PUSH sent twice stored once, a reused change counter stored "
          "nothing; an ADMIN request from a device refused, no staff added; daemon still "
          "serving\n");
-  fs__keypair_free(h.kp);
+  fs_wire_free(&h);
   fs_replica_close(a);
   fs_replica_close(evil);
 }
