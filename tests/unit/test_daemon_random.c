@@ -713,14 +713,20 @@ static void check_equal_view(world *w, int i) {
     char *mine, *theirs;
     const char *cols = t == 0 ? "id||'|'||name||'|'||COALESCE(phone,'')||'|'||grade||'|'||owner"
                               : "id||'|'||owner||'|'||author";
+    /* A record with a rejected change keeps the device's value locally
+     * (the rep sees it under `outbox --rejected`), e.g. a visit made on a
+     * card that was away from the rep at the time and has come back:
+     * compare everything else. */
     snprintf(sql, sizeof(sql),
              "SELECT count(*)||':'||COALESCE(group_concat(x, ';'),'') FROM (SELECT %s AS x "
-             "FROM main.\"%s\" WHERE deleted=0 AND owner IN (%s) ORDER BY id)",
+             "FROM main.\"%s\" WHERE deleted=0 AND owner IN (%s) AND id NOT IN (SELECT "
+             "record_id FROM r.outbox WHERE status='rejected') ORDER BY id)",
              cols, TABLES[t], owners);
     theirs = db_text(db, sql);
     snprintf(sql, sizeof(sql),
              "SELECT count(*)||':'||COALESCE(group_concat(x, ';'),'') FROM (SELECT %s AS x "
-             "FROM r.\"%s\" WHERE deleted=0 ORDER BY id)",
+             "FROM r.\"%s\" WHERE deleted=0 AND id NOT IN (SELECT record_id FROM r.outbox "
+             "WHERE status='rejected') ORDER BY id)",
              cols, TABLES[t]);
     mine = db_text(db, sql);
     if (strcmp(mine, theirs) != 0)
