@@ -412,7 +412,8 @@ static int write_one(fs_replica *r, fs_change *c, int is_create) {
   if (!is_create && outcome == FS_OUTCOME_SUPERSEDED &&
       (fs__kind_def(c->kind)->flags & FS_K_APPEND_ONLY))
     return fs__replica_fail(
-        r, FS_EVALIDATE, "%s %s: %s records cannot be changed once logged; record a new %s instead",
+        r, FS_EVALIDATE,
+        "%s %s: %s records cannot be changed once logged; record a new %s instead",
         fs__kind_def(c->kind)->name, c->id, fs__kind_def(c->kind)->name,
         fs__kind_def(c->kind)->name);
   if (r->fault == FS_FAULT_AFTER_ROW) {
