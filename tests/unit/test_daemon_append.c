@@ -64,6 +64,21 @@ static uint64_t first_clock(world *w) {
   return last > 0 && (uint64_t)last >= now ? (uint64_t)last + 1 : now;
 }
 
+/* A customer card of the replica a1 (synced), a fresh id for the record
+ * under test, and a wire session of a1's device: the first clock to use. */
+static uint64_t start(world *w, fs_replica *a1, const char *name, char cust[33],
+                      char id[33], fs_wire_dev *h) {
+  uint64_t base;
+
+  fs_test_create_customer(a1, name, "A", cust);
+  fs_test_sync_ok(a1, NULL);
+  base = first_clock(w);
+  fs__id_new(id);
+  fs_wire_load(h, w->tmp, "a01");
+  assert_int_equal(fs_wire_open(h, NULL), 0);
+  return base;
+}
+
 /* A visit of customer cust with the given method and points. */
 static void visit_change(fs_change *ch, const char *id, const char *cust,
                          uint64_t counter, uint64_t hlc, const char *method,
@@ -96,12 +111,7 @@ static void test_visit_resent(void **state) {
   fs_change ch;
   int code = 0;
 
-  fs_test_create_customer(a1, "Append Only Ltd", "A", cust);
-  fs_test_sync_ok(a1, NULL);
-  base = first_clock(w);
-  fs__id_new(visit);
-  fs_wire_load(&h, w->tmp, "a01");
-  assert_int_equal(fs_wire_open(&h, NULL), 0);
+  base = start(w, a1, "Append Only Ltd", cust, visit, &h);
 
   /* The visit is logged. */
   visit_change(&ch, visit, cust, 1001, base + 1, "in_person", "price of the 7-seater");
@@ -190,12 +200,7 @@ static void test_grade_change_resent(void **state) {
   fs_change ch;
   int code = 0;
 
-  fs_test_create_customer(a1, "Graded Ltd", "B", cust);
-  fs_test_sync_ok(a1, NULL);
-  base = first_clock(w);
-  fs__id_new(gc);
-  fs_wire_load(&h, w->tmp, "a01");
-  assert_int_equal(fs_wire_open(&h, NULL), 0);
+  base = start(w, a1, "Graded Ltd", cust, gc, &h);
   for (int i = 0; i < 3; i++) {
     fs_wire_change_init(&ch, FS_KIND_GRADE_CHANGE, gc, "A01", 2001 + (uint64_t)i,
                         base + 1 + (uint64_t)i);
