@@ -406,6 +406,16 @@ static int write_one(fs_replica *r, fs_change *c, int is_create) {
   if (rc)
     return fs__replica_fail(r, rc, "storing the %s failed: %s", fs__kind_def(c->kind)->name,
                             fs_strerror(rc));
+  /* The merge superseded a local edit of a logged visit or grade change
+   * (store.h): it would change nothing anywhere, so the rep is told now,
+   * not by a conflict after the next sync.  The caller rolls back. */
+  if (!is_create && outcome == FS_OUTCOME_SUPERSEDED &&
+      (fs__kind_def(c->kind)->flags & FS_K_APPEND_ONLY))
+    return fs__replica_fail(
+        r, FS_EVALIDATE,
+        "%s %s: %s records cannot be changed once logged; record a new %s instead",
+        fs__kind_def(c->kind)->name, c->id, fs__kind_def(c->kind)->name,
+        fs__kind_def(c->kind)->name);
   if (r->fault == FS_FAULT_AFTER_ROW) {
     if (r->hook)
       r->hook(r->hook_arg);

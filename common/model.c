@@ -50,7 +50,7 @@ static const char *const sources[] = {"walk_in", "phone", "referral", "event",
  * tier and scoring fields the reports use. */
 static const fs_field customer_fields[] = {
     /* system-ish, set once */
-    T("archive_no", 40, FS_F_IMMUTABLE | FS_F_SEARCH | FS_F_KEY,
+    T("archive_no", 40, FS_F_IMMUTABLE | FS_F_UNIQUE | FS_F_SEARCH | FS_F_KEY,
       "archive number / 客户档案编号"),
     /* 1. basic data 基础资料 */
     T("name", SHORT, FS_F_REQUIRED | FS_F_SEARCH | FS_F_PERSONAL, "name / 名称"),

@@ -65,6 +65,10 @@ typedef enum fs_ftype {
  * contact, a visitor): printed by `fieldsyncd person export`, cleared by
  * `person erase` (daemon/privacy.c, docs/RETENTION.md). */
 #define FS_F_PERSONAL 0x20
+/* No two records of the kind share a value (nil excepted) in the central
+ * store: a unique index there (common/schema.c, checked against this flag
+ * by test_common_modeldoc); a create that would break it is rejected. */
+#define FS_F_UNIQUE 0x40
 
 typedef struct fs_field {
   const char *name;         /* column and wire name, snake_case ASCII */

@@ -12,9 +12,14 @@
  *   A clock missing from a short clk blob (a row written before its column
  *   existed) counts as 0.
  *
- *   Append-only kinds.  Once a row exists, no field is ever overwritten: an
- *   upsert whose values all equal the stored ones is a retry (APPLIED), any
- *   other is SUPERSEDED and each differing value is reported.
+ *   Append-only kinds.  Once a row exists, no field is ever overwritten,
+ *   whatever the clocks: an upsert whose values all equal the stored ones
+ *   (every field it carries; a field never written counts as nil) is a
+ *   duplicate, a retry of the create under any counter or clock: APPLIED,
+ *   nothing written.  Any other is SUPERSEDED as a whole (also when some
+ *   of its values are equal) and each differing value is reported (loser
+ *   the incoming value, winner the stored one).  validate.h lets such
+ *   upserts through so that this rule decides them.
  *
  *   Tombstones.  A delete sets deleted=1 (a delete of an unknown id inserts
  *   a tombstone row with the change's owner and author) and clears every
@@ -562,7 +567,10 @@ int fs__store_apply(sqlite3 *db, const fs_change *c, uint64_t seq, fs_conflict_c
     rc = merge_upsert(kd, &r, c, cb, arg, &changed, &won, &lost);
     if (rc)
       goto out;
-    if (tomb || (lost > 0 && won == 0))
+    /* An append-only record takes nothing after its create: a write that
+     * differs anywhere is superseded as a whole, even where some of its
+     * values equal the stored ones. */
+    if (tomb || (lost > 0 && (won == 0 || (kd->flags & FS_K_APPEND_ONLY))))
       oc = FS_OUTCOME_SUPERSEDED;
     else if (lost > 0)
       oc = FS_OUTCOME_MERGED;

@@ -13,8 +13,10 @@
  *     clears every content field, and edits meeting a tombstone only raise
  *     its clocks, so rows converge whatever the order and no edit brings
  *     content back.  Details in store.c.
- *   - Append-only kinds (visits, grade changes): a record is created once;
- *     later writes to an existing one are superseded, never merged in.
+ *   - Append-only kinds (visits, grade changes): a record is created once.
+ *     A later upsert whose values all equal the stored ones is a duplicate
+ *     (APPLIED, nothing changes); any other is SUPERSEDED as a whole and
+ *     its differing values are reported to the conflict callback.
  *   - Deletes are tombstones (deleted=1) and win over every edit, earlier or
  *     later: an edit that meets a tombstone is superseded and reported to the
  *     conflict callback, without its value (loser NULL): a deleted record's

@@ -399,7 +399,7 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
   const fs_kind_def *kd;
   unsigned char seen[MAX_KIND_FIELDS];
   char q[QUOTE_MAX * 4 + 8];
-  int rc = 0;
+  int rc = 0, append;
 
   if (err && errlen)
     err[0] = '\0';
@@ -435,12 +435,12 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
                   kd->name, c->id, c->nfields);
     return 0;
   }
-  if (!is_create && (kd->flags & FS_K_APPEND_ONLY))
-    return fail(
-        err, errlen,
-        "%s %s: %s records cannot be changed once logged; record a new %s instead",
-        kd->name, c->id, kd->name, kd->name);
-
+  /* A later write to an existing record of an append-only kind (visit,
+   * grade change) is not an error here: the merge decides it (store.h),
+   * a duplicate of what is stored is applied, anything else superseded
+   * and logged as a conflict.  So only its values are checked; whether a
+   * field may change is the merge's rule, not a refusal. */
+  append = !is_create && (kd->flags & FS_K_APPEND_ONLY);
   memset(seen, 0, sizeof(seen));
   for (int i = 0; i < c->nfields; i++) {
     const fs_field_change *fc = &c->fields[i];
@@ -455,13 +455,13 @@ int fs__validate_change(const fs_change *c, int is_create, char *err, size_t err
     if (seen[fc->field])
       return fail(err, errlen, "%s: set twice in one change", f->name);
     seen[fc->field] = 1;
-    if (!is_create && (f->flags & FS_F_IMMUTABLE))
+    if (!is_create && !append && (f->flags & FS_F_IMMUTABLE))
       return fail(err, errlen, "%s: cannot be changed after the %s is created", f->name,
                   kd->name);
     rc = fs__validate_value(f, &fc->value, err, errlen);
     if (rc)
       return rc;
-    if (!is_create && (f->flags & FS_F_REQUIRED) && blank(&fc->value))
+    if (!is_create && !append && (f->flags & FS_F_REQUIRED) && blank(&fc->value))
       return fail(err, errlen, "%s: required (%s); it cannot be emptied", f->name,
                   f->label);
   }

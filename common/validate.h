@@ -52,10 +52,14 @@ int fs__validate_value(const fs_field *f, const fs_value *v, char *err, size_t e
  * UPSERT or DELETE, field indexes in range (else FS_EUNKNOWN_FIELD) and
  * each at most once, every value valid; if is_create, every required field
  * present and non-empty (not NULL, not ""); if !is_create, no immutable
- * field changed (pass is_create=0 for updates of existing records).
- * Append-only kinds accept no update at all (is_create=0 with UPSERT is
- * refused whatever the fields).  A DELETE carries no fields; is_create is
- * ignored for it.  c NULL: FS_EINVAL. */
+ * field changed and no required field emptied (pass is_create=0 for
+ * updates of existing records).  Append-only kinds (FS_K_APPEND_ONLY) are
+ * the exception: a later upsert of an existing record passes whatever
+ * fields it carries, if their values are valid, because the merge decides
+ * it (store.h: identical to what is stored = a duplicate, applied; else
+ * superseded and logged as a conflict), the same on device and daemon.
+ * A DELETE carries no fields; is_create is ignored for it.  c NULL:
+ * FS_EINVAL. */
 int fs__validate_change(const fs_change *c, int is_create, char *err, size_t errlen);
 
 /* The clocks of a change (HLCs, hlc.h), against the checker's own wall

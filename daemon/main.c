@@ -23,6 +23,7 @@
 #include "fs_errno.h"
 #include "keys.h"
 #include "log.h"
+#include "modeldoc.h"
 #include "msg.h"
 #include "privdir.h"
 #include "report_cmd.h"
@@ -584,6 +585,35 @@ static int cmd_gc(cli *c, int argc, char **argv) {
   return run_admin(c, "gc", "gc [--keep-days N]", NULL, flags, NULL, argc, argv);
 }
 
+/* ---- schema ---------------------------------------------------------- */
+
+#define SCHEMA_USAGE "schema [--markdown | --json]"
+
+/* Prints the data model (common/modeldoc.h): the model section of
+ * PROTOCOL.md, or with --json the same table for client generators.
+ * Needs no store. */
+static int cmd_schema(cli *c, int argc, char **argv) {
+  fs__strbuf b;
+  int json = c->json, rc;
+
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--markdown") == 0)
+      json = 0;
+    else
+      return usage_error(SCHEMA_USAGE, "unknown option %s", argv[i]);
+  }
+  fs__strbuf_init(&b, FS_MODELDOC_MAX);
+  rc = json ? fs__modeldoc_json(&b) : fs__modeldoc_markdown(&b);
+  if (rc == 0 && fwrite(b.s, 1, b.len, stdout) != b.len)
+    rc = FS_EIO;
+  if (rc == 0 && fflush(stdout) != 0)
+    rc = FS_EIO;
+  if (rc)
+    fprintf(stderr, "fieldsyncd: cannot print the schema: %s\n", fs_strerror(rc));
+  fs__strbuf_release(&b);
+  return rc ? EXIT_ERR : EXIT_OK;
+}
+
 static const subcmd cmds[] = {
     {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
     {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
@@ -615,6 +645,10 @@ static const subcmd cmds[] = {
      "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]",
      "print (JSON) or erase a customer's or contact's personal data everywhere "
      "(docs/RETENTION.md)"},
+    {"schema", cmd_schema, SCHEMA_USAGE,
+     "print the data model: every kind and field with its type, limits and rules; "
+     "Markdown (the model section of proto/PROTOCOL.md) or, with --json, JSON for "
+     "client generators; needs no store"},
 };
 
 static void help(FILE *f) {

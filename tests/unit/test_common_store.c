@@ -374,6 +374,33 @@ static void test_append_only_never_overwritten(void **state) {
   /* A retry of the create is not a conflict. */
   assert_int_equal(apply(fx->a, &v, 3, &cr), FS_OUTCOME_APPLIED);
   assert_int_equal(cr.n, 2);
+  fs__change_release(&w);
+
+  /* Nor is the same visit re-sent under a later clock: a duplicate,
+   * applied, the row untouched. */
+  change_init(&w, FS_KIND_VISIT, ID2, FS_OP_UPSERT, 1, 4);
+  add_text(&w, "customer_id", H(5), ID1);
+  add_text(&w, "at", H(5), "2026-01-05T10:30");
+  add_text(&w, "method", H(5), "in_person");
+  add_text(&w, "points", H(5), "price of the 7-seater");
+  assert_int_equal(apply(fx->a, &w, 4, &cr), FS_OUTCOME_APPLIED);
+  assert_int_equal(cr.n, 2);
+  fs__change_release(&w);
+  /* The whole visit again with one value changed is superseded as a
+   * whole (never "merged"), the changed value logged. */
+  change_init(&w, FS_KIND_VISIT, ID2, FS_OP_UPSERT, 1, 5);
+  add_text(&w, "customer_id", H(6), ID1);
+  add_text(&w, "at", H(6), "2026-01-05T10:30");
+  add_text(&w, "method", H(6), "phone");
+  add_text(&w, "points", H(6), "price of the 7-seater");
+  assert_int_equal(apply(fx->a, &w, 5, &cr), FS_OUTCOME_SUPERSEDED);
+  assert_int_equal(cr.n, 3);
+  assert_string_equal(cr.loser[2], "phone");
+  fs__row_release(&r);
+  assert_int_equal(fs__store_get(fx->a, FS_KIND_VISIT, ID2, &r), 0);
+  assert_text(&r, FS_KIND_VISIT, "method", "in_person");
+  assert_int_equal(r.seq, 1);
+  assert_int_equal(r.hlc, H(1));
   fs__row_release(&r);
   fs__change_release(&v);
   fs__change_release(&w);
