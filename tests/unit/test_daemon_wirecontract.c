@@ -92,7 +92,8 @@ static void push_one(fs_wire_dev *h, fs_change *c, result *out) {
   out->outcome = res.u.push_result.results[0].outcome;
   out->code = res.u.push_result.results[0].code;
   snprintf(out->reason, sizeof(out->reason), "%s",
-           res.u.push_result.results[0].reason ? res.u.push_result.results[0].reason : "");
+           res.u.push_result.results[0].reason ? res.u.push_result.results[0].reason
+                                               : "");
   fs__msg_release(&res);
 }
 
@@ -138,8 +139,9 @@ static void test_resend_keeps_reason(void **state) {
   fs_wire_free(&h);
 
   /* Stored with the outcome; nothing of the card was applied. */
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM applied WHERE counter=7 "
-                                              "AND outcome=4 AND instr(reason, 'name') > 0"),
+  assert_int_equal(fs_test_central_int(&w->d,
+                                       "SELECT count(*) FROM applied WHERE counter=7 "
+                                       "AND outcome=4 AND instr(reason, 'name') > 0"),
                    1);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers"), 0);
 }
@@ -168,8 +170,9 @@ static void test_registered_key_with_token(void **state) {
   assert_string_equal(h.welcome.u.welcome.text, "welcome");
   fs_wire_free(&h);
   /* The token was neither used nor refused: it still enrolls a new key. */
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM tokens WHERE used_at IS "
-                                              "NULL"),
+  assert_int_equal(fs_test_central_int(&w->d,
+                                       "SELECT count(*) FROM tokens WHERE used_at IS "
+                                       "NULL"),
                    1);
   if (fs_enroll(dir, token, 5000, &id, err, sizeof(err)) != 0)
     fail_msg("enroll with the token a registered key carried: %s", err);
@@ -184,7 +187,8 @@ static void test_registered_key_with_token(void **state) {
 /* Connects to the daemon over plain TCP, sends n bytes, and reads what the
  * daemon sends until it closes (at most cap bytes, 5 s).  Returns the
  * count; fails the test if the daemon does not close. */
-static size_t raw_exchange(world *w, const uint8_t *p, size_t n, uint8_t *out, size_t cap) {
+static size_t raw_exchange(world *w, const uint8_t *p, size_t n, uint8_t *out,
+                           size_t cap) {
   struct sockaddr_in sa;
   struct timeval tv = {5, 0};
   size_t got = 0;
