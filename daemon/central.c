@@ -1015,14 +1015,15 @@ static int recorded_result(sqlite3_stmt *st, int reason_col, fs_push_result *r) 
   return reason && r->reason == NULL ? FS_ENOMEM : 0;
 }
 
-/* 1 and the recorded outcome, code and reason if this very change (device,
- * counter, and the same record and clock) was applied before.  The same counter naming
- * another change means a replica restored from a backup reused it: that
- * change is new and is applied (0) - unless its clock, at or below the
- * device's last_hlc, names a change already recorded under another counter
- * (a restored replica renumbers its unsynced entries, fs__outbox_renumber,
- * and re-sends some the daemon already has): a device's clocks are unique,
- * so that is the same change again. */
+/* 1 and the recorded outcome, code and reason if this very change
+ * (device, counter, and the same record and clock) was applied before.
+ * The same counter naming another change means a replica restored from a
+ * backup reused it: that change is new and is applied (0) - unless its
+ * clock, at or below the device's last_hlc, names a change already
+ * recorded under another counter (a restored replica renumbers its
+ * unsynced entries, fs__outbox_renumber, and re-sends some the daemon
+ * already has): a device's clocks are unique, so that is the same change
+ * again. */
 static int already_applied(fs_central *c, const fs_device *d, const push_ctx *p,
                            const fs_change *ch, fs_push_result *r) {
   sqlite3_stmt *st = c->st_applied_get;
