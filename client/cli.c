@@ -126,6 +126,35 @@ static void help_all(FILE *f, const char *group) {
   fprintf(f, "\nexit codes: 0 ok, 1 error, 2 usage error\n");
 }
 
+/* Longer help of some commands, printed by cli_help_cmd after the summary. */
+static const struct {
+  const char *name;
+  const char *text;
+} details[] = {
+    {"init",
+     "Sets up the data directory once, in one of two ways:\n"
+     "\n"
+     "  --token TOKEN   enroll this device with the daemon.  An administrator prints\n"
+     "                  the one-time TOKEN with `fieldsyncd enroll CODE`; the daemon\n"
+     "                  assigns the staff code, role, archive slot and device number,\n"
+     "                  and `fieldsync sync` then pushes and pulls.\n"
+     "  --staff CODE    an offline replica without a daemon (trying fieldsync out,\n"
+     "                  demos, tests): records are kept here only and never synced.\n"
+     "                  CODE is a staff code (A-Z, then 1-15 of A-Z, 0-9).\n"
+     "\n"
+     "Only with --staff (an enrolled device gets these from the daemon):\n"
+     "  --role R        rep (default), manager or admin: the role the local\n"
+     "                  permission checks apply.\n"
+     "  --slot N        archive slot 1..64 (default 1): archive numbers made here are\n"
+     "                  CODE-YEAR-SERIAL from serial blocks owned by the slot, so two\n"
+     "                  replicas of one staff member need different slots.\n"
+     "  --device N      the device number kept in this replica's identity\n"
+     "                  (default 0: none).\n"
+     "\n"
+     "--token and --staff exclude each other.  Running init again with the same\n"
+     "identity is harmless; another identity is refused.\n"},
+};
+
 static const char *type_hint(const fs_field *f) {
   switch (f->type) {
   case FS_FT_INT: return "N";
@@ -144,6 +173,17 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
   int fields = cmd->fn == cli_cmd_add || cmd->fn == cli_cmd_edit;
 
   fprintf(f, "usage: fieldsync %s %s\n\n%s.\n", cmd->name, cmd->usage, cmd->summary);
+  for (size_t i = 0; i < sizeof(details) / sizeof(details[0]); i++)
+    if (strcmp(details[i].name, cmd->name) == 0)
+      fprintf(f, "\n%s", details[i].text);
+  /* A command that also heads a group ("conflicts") names its subcommands. */
+  if (is_group(cmd->name)) {
+    size_t n = strlen(cmd->name);
+    fprintf(f, "\nsee also:\n");
+    for (int i = 0; i < NCOMMANDS; i++)
+      if (strncmp(commands[i].name, cmd->name, n) == 0 && commands[i].name[n] == ' ')
+        fprintf(f, "  fieldsync %s %s\n", commands[i].name, commands[i].usage);
+  }
   if (kd && fields) {
     fprintf(f, "\nfields of %s (--field-name VALUE, or --set field_name=VALUE;"
                " an empty VALUE clears):\n", kd->name);
@@ -186,6 +226,17 @@ int cli_open(cli_ctx *c) {
   if (c->r)
     return CLI_OK;
   rc = fs_replica_open(c->data, &c->r);
+  if (rc == FS_ENOTENROLLED) {
+    /* A fresh data directory: say both ways to set it up. */
+    fprintf(stderr,
+            "fieldsync: %s: this replica is not enrolled; set it up first, either\n"
+            "  fieldsync init --token TOKEN   to enroll with the daemon (an administrator "
+            "prints TOKEN with fieldsyncd enroll CODE), or\n"
+            "  fieldsync init --staff CODE    for an offline replica without a daemon\n"
+            "(fieldsync init --help explains both)\n",
+            c->data);
+    return CLI_ERR;
+  }
   if (rc) {
     fprintf(stderr, "fieldsync: %s: %s\n", c->data, fs_strerror(rc));
     return CLI_ERR;
@@ -433,14 +484,21 @@ int main(int argc, char **argv) {
     free(args);
     return CLI_USAGE;
   }
+  if (strcmp(args[0], "help") == 0 && n > 1 && wants_help(n - 1, args + 1)) {
+    cli_help_cmd(cmd_named("help"), stdout); /* `help --help` */
+    free(args);
+    return CLI_OK;
+  }
   if (strcmp(args[0], "--help") == 0 || strcmp(args[0], "-h") == 0 ||
       strcmp(args[0], "help") == 0) {
     rc = cmd_help(n - 1, args + 1);
     free(args);
     return rc;
   }
+  /* A word that is a command and also heads a group ("conflicts") is that
+   * command; find_cmd has already matched its two-word subcommands. */
   cmd = find_cmd(n, args, &used);
-  if (cmd == NULL || (used == 1 && is_group(args[0]))) {
+  if (cmd == NULL) {
     if (is_group(args[0])) {
       int help = n > 1 && wants_help(n - 1, args + 1);
       if (n > 1 && !help)

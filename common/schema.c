@@ -76,7 +76,10 @@ static const struct {
      /* A change re-sent under another counter (a replica restored from a
       * backup renumbers its outbox) is found by its clock: a device's
       * clocks are unique and rising. */
-     "CREATE INDEX applied_clock ON applied(device_id, hlc);\n"},
+     "CREATE INDEX applied_clock ON applied(device_id, hlc);\n"
+     /* reason: the reason sent with the outcome (rejections), sent again
+      * when the same change is re-sent. */
+     "ALTER TABLE applied ADD COLUMN reason TEXT;\n"},
     {FS_SCHEMA_CLIENT, 3,
      "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
      /* NULL while open; 'accepted' or 'dismissed' once the user acted. */

@@ -141,13 +141,13 @@ int fs__central_open(const char *path, int create, fs_central **out) {
   fs__meta_get_int(c->db, "hlc", &v);
   fs__hlc_init(&c->hlc, (uint64_t)v);
   rc = prep(c->db,
-            "SELECT outcome, code, kind, record_id, hlc FROM applied WHERE device_id=?1 AND "
-            "counter=?2",
+            "SELECT outcome, code, kind, record_id, hlc, reason FROM applied WHERE "
+            "device_id=?1 AND counter=?2",
             &c->st_applied_get);
   if (rc == 0)
     rc = prep(c->db,
               "INSERT OR REPLACE INTO applied(device_id, counter, outcome, code, kind, "
-              "record_id, hlc) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+              "record_id, hlc, reason) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
               &c->st_applied_put);
   if (rc == 0)
     rc = prep(c->db,
@@ -991,19 +991,39 @@ static int record_applied(fs_central *c, const fs_device *d, const fs_change *ch
   sqlite3_bind_int(st, 5, (int)ch->kind);
   sqlite3_bind_text(st, 6, ch->id, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 7, (sqlite3_int64)ch->hlc);
+  /* The reason as sent, so that a re-send is answered with it again. */
+  if (r->reason)
+    sqlite3_bind_text(st, 8, r->reason, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 8);
   rc = sqlite3_step(st);
+  sqlite3_clear_bindings(st);
   sqlite3_reset(st);
   return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
 }
 
-/* 1 and the recorded outcome if this very change (device, counter, and the
- * same record and clock) was applied before.  The same counter naming
- * another change means a replica restored from a backup reused it: that
- * change is new and is applied (0) - unless its clock, at or below the
- * device's last_hlc, names a change already recorded under another counter
- * (a restored replica renumbers its unsynced entries, fs__outbox_renumber,
- * and re-sends some the daemon already has): a device's clocks are unique,
- * so that is the same change again. */
+/* Copies a recorded outcome and code (columns 0 and 1 of st) and reason
+ * (column reason_col; NULL in rows an older daemon wrote) into r.  0 or
+ * FS_ENOMEM. */
+static int recorded_result(sqlite3_stmt *st, int reason_col, fs_push_result *r) {
+  const char *reason = (const char *)sqlite3_column_text(st, reason_col);
+
+  r->outcome = sqlite3_column_int(st, 0);
+  r->code = sqlite3_column_int(st, 1);
+  free(r->reason);
+  r->reason = reason ? strdup(reason) : NULL;
+  return reason && r->reason == NULL ? FS_ENOMEM : 0;
+}
+
+/* 1 and the recorded outcome, code and reason if this very change
+ * (device, counter, and the same record and clock) was applied before.
+ * The same counter naming another change means a replica restored from a
+ * backup reused it: that change is new and is applied (0) - unless its
+ * clock, at or below the device's last_hlc, names a change already
+ * recorded under another counter (a restored replica renumbers its
+ * unsynced entries, fs__outbox_renumber, and re-sends some the daemon
+ * already has): a device's clocks are unique, so that is the same change
+ * again. */
 static int already_applied(fs_central *c, const fs_device *d, const push_ctx *p,
                            const fs_change *ch, fs_push_result *r) {
   sqlite3_stmt *st = c->st_applied_get;
@@ -1021,9 +1041,9 @@ static int already_applied(fs_central *c, const fs_device *d, const push_ctx *p,
             (unsigned long long)d->id, d->staff, (unsigned long long)ch->counter);
     rc = SQLITE_DONE;
   } else if (rc == SQLITE_ROW) {
-    seen = 1;
-    r->outcome = sqlite3_column_int(st, 0);
-    r->code = sqlite3_column_int(st, 1);
+    seen = recorded_result(st, 5, r);
+    if (seen == 0)
+      seen = 1;
   } else if (rc != SQLITE_DONE) {
     seen = fs__db_err(c->db, rc);
   }
@@ -1032,7 +1052,7 @@ static int already_applied(fs_central *c, const fs_device *d, const push_ctx *p,
     st = NULL;
     rc = sqlite3_prepare_v2(
         c->db,
-        "SELECT outcome, code FROM applied WHERE device_id=?1 AND hlc=?2 "
+        "SELECT outcome, code, reason FROM applied WHERE device_id=?1 AND hlc=?2 "
         "AND kind=?3 AND record_id=?4 LIMIT 1",
         -1, &st, NULL);
     if (rc != SQLITE_OK)
@@ -1043,9 +1063,9 @@ static int already_applied(fs_central *c, const fs_device *d, const push_ctx *p,
     sqlite3_bind_text(st, 4, ch->id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-      seen = 1;
-      r->outcome = sqlite3_column_int(st, 0);
-      r->code = sqlite3_column_int(st, 1);
+      seen = recorded_result(st, 2, r);
+      if (seen == 0)
+        seen = 1;
     } else if (rc != SQLITE_DONE) {
       seen = fs__db_err(c->db, rc);
     }
@@ -1106,7 +1126,9 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
       goto out;
     }
     if (seen) {
-      if (r->outcome == FS_OUTCOME_REJECTED)
+      /* Answered as the first time, reason included; a rejection an older
+       * daemon recorded without its reason gets the code's message. */
+      if (r->outcome == FS_OUTCOME_REJECTED && r->reason == NULL)
         set_reason(r, r->code, "%s (rejected before)", fs_strerror(r->code));
       continue;
     }

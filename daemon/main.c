@@ -42,6 +42,14 @@ typedef struct cli {
   fs_config cfg;
 } cli;
 
+/* Synopses shared by the command table (help) and the usage errors. */
+#define STAFF_USAGE                                                                       \
+  "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | staff list | " \
+  "staff show CODE"
+#define PERSON_USAGE                                                                       \
+  "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "     \
+  "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]"
+
 typedef struct subcmd {
   const char *name;
   int (*fn)(cli *c, int argc, char **argv);
@@ -64,6 +72,19 @@ static int usage_error(const char *usage, const char *fmt, ...) {
 
 static int is_help(const char *a) {
   return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "help") == 0;
+}
+
+/* 1 if the arguments after a command ask for its help: --help anywhere
+ * (`report visits --help`, `staff add --help`), or -h / help right after
+ * the command.  Asked before anything else: no store, no data directory,
+ * no configuration is needed to read a command's usage. */
+static int wants_help(int argc, char **argv) {
+  if (argc > 0 && is_help(argv[0]))
+    return 1;
+  for (int i = 0; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0)
+      return 1;
+  return 0;
 }
 
 /* The data directory (it also holds admin.sock) and the files an older
@@ -479,8 +500,7 @@ static int cmd_staff(cli *c, int argc, char **argv) {
   static const char *const add_pos[] = {"code", NULL};
   static const char *const add_flags[] = {"name", "role", "manager", NULL};
   static const char *const show_pos[] = {"code", NULL};
-  const char *usage = "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | "
-                      "staff list | staff show CODE";
+  const char *usage = STAFF_USAGE;
 
   if (argc < 1)
     return usage_error(usage, "staff needs a subcommand");
@@ -555,9 +575,7 @@ static int cmd_quarantine(cli *c, int argc, char **argv) {
 static int cmd_person(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"customer", "contact", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  const char *usage = "person export --customer ARCHIVE_NO|ID [--contact ID] | "
-                      "person erase --customer ARCHIVE_NO|ID [--contact ID] [--reason TEXT] "
-                      "[--dry-run]";
+  const char *usage = PERSON_USAGE;
 
   if (argc < 1)
     return usage_error(usage, "person needs a subcommand");
@@ -617,7 +635,7 @@ static int cmd_schema(cli *c, int argc, char **argv) {
 static const subcmd cmds[] = {
     {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
     {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
-    {"staff", cmd_staff, "staff add|list|show ...", "manage staff"},
+    {"staff", cmd_staff, STAFF_USAGE, "manage staff"},
     {"enroll", cmd_enroll, "enroll CODE [--hours N]", "print a one-time enrollment token"},
     {"devices", cmd_devices, "devices", "list devices and their sync health"},
     {"revoke", cmd_revoke, "revoke DEVICE [--wipe]", "revoke a device (lost phone)"},
@@ -640,9 +658,7 @@ static const subcmd cmds[] = {
      "hourly)"},
     {"quarantine", cmd_quarantine, "quarantine [--drop ID]",
      "changes uploaded by revoked devices, for review"},
-    {"person", cmd_person,
-     "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "
-     "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]",
+    {"person", cmd_person, PERSON_USAGE,
      "print (JSON) or erase a customer's or contact's personal data everywhere "
      "(docs/RETENTION.md)"},
     {"schema", cmd_schema, SCHEMA_USAGE,
@@ -658,11 +674,26 @@ static void help(FILE *f) {
              "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
              "work on the store directly.\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-    fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+    fprintf(f, "  %-11s %s\n", cmds[i].name, cmds[i].summary); /* 2+ blanks */
   fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options.\n");
 }
 
+/* One command's help, on stdout. */
+static void help_cmd(const subcmd *cmd) {
+  printf("usage: fieldsyncd %s\n\n%s\n\nglobal options: --data DIR (default $FIELDSYNCD_HOME "
+         "or /var/lib/fieldsyncd), --json\n",
+         cmd->usage, cmd->summary);
+}
+
+static const subcmd *cmd_named(const char *name) {
+  for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+    if (strcmp(cmds[k].name, name) == 0)
+      return &cmds[k];
+  return NULL;
+}
+
 int main(int argc, char **argv) {
+  const subcmd *cmd;
   cli c;
   int i;
 
@@ -690,26 +721,39 @@ int main(int argc, char **argv) {
       i--;
     }
   }
-  if (argc < 2 || is_help(argv[1])) {
-    help(argc < 2 ? stderr : stdout);
-    return argc < 2 ? EXIT_USAGE : EXIT_OK;
+  if (argc < 2) {
+    help(stderr);
+    return EXIT_USAGE;
   }
-  for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
-    if (strcmp(cmds[k].name, argv[1]) != 0)
-      continue;
-    if (argc > 2 && is_help(argv[2])) {
-      printf("usage: fieldsyncd %s\n\n%s\n", cmds[k].usage, cmds[k].summary);
+  /* `fieldsyncd help [COMMAND]`, `fieldsyncd --help [COMMAND]`. */
+  if (is_help(argv[1])) {
+    if (argc < 3) {
+      help(stdout);
       return EXIT_OK;
     }
-    if (strcmp(cmds[k].name, "init") != 0 && data_dir_private(c.data) != 0)
-      return EXIT_ERR;
-    if (strcmp(cmds[k].name, "init") != 0 && load_config(&c) != 0)
-      return EXIT_ERR;
-    if (strcmp(cmds[k].name, "init") == 0)
-      fs__config_defaults(&c.cfg);
-    return cmds[k].fn(&c, argc - 2, argv + 2);
+    cmd = cmd_named(argv[2]);
+    if (cmd == NULL) {
+      fprintf(stderr, "fieldsyncd help: no command \"%s\" (see fieldsyncd --help)\n", argv[2]);
+      return EXIT_USAGE;
+    }
+    help_cmd(cmd);
+    return EXIT_OK;
   }
-  fprintf(stderr, "fieldsyncd: unknown command \"%s\"\n", argv[1]);
-  help(stderr);
-  return EXIT_USAGE;
+  cmd = cmd_named(argv[1]);
+  if (cmd == NULL) {
+    fprintf(stderr, "fieldsyncd: unknown command \"%s\"\n", argv[1]);
+    help(stderr);
+    return EXIT_USAGE;
+  }
+  if (wants_help(argc - 2, argv + 2)) {
+    help_cmd(cmd);
+    return EXIT_OK;
+  }
+  if (strcmp(cmd->name, "init") != 0 && data_dir_private(c.data) != 0)
+    return EXIT_ERR;
+  if (strcmp(cmd->name, "init") != 0 && load_config(&c) != 0)
+    return EXIT_ERR;
+  if (strcmp(cmd->name, "init") == 0)
+    fs__config_defaults(&c.cfg);
+  return cmd->fn(&c, argc - 2, argv + 2);
 }

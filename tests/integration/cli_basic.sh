@@ -41,6 +41,20 @@ ok "usage errors exit 2"
 # --- init -------------------------------------------------------------------------
 expect 1 "$bin" customer list
 grep -q "not enrolled" "$work/err" || fail "no replica message"
+# Issue 12: a fresh data directory names both ways to set it up.
+grep -q "fieldsync init --token TOKEN .*enroll with the daemon" "$work/err" ||
+  fail "no-replica message names init --token"
+grep -q "fieldsyncd enroll CODE" "$work/err" || fail "no-replica message says where TOKEN comes from"
+grep -q "fieldsync init --staff CODE .*offline replica" "$work/err" ||
+  fail "no-replica message names init --staff"
+expect 1 "$bin" conflicts
+grep -q "not enrolled" "$work/err" || fail "conflicts runs (it also heads a group)"
+expect 0 "$bin" init --help
+for opt in "--token TOKEN" "--staff CODE" "--role R" "--slot N" "--device N" "fieldsyncd enroll"; do
+  grep -q -- "$opt" "$work/out" || fail "init --help does not explain $opt"
+done
+grep -q "offline replica" "$work/out" || fail "init --help explains the offline replica"
+ok "fresh directory: both ways to set it up named; init --help explains them"
 expect 2 "$bin" init
 expect 1 "$bin" init --staff a01
 grep -q "staff" "$work/err" || fail "bad staff code named"

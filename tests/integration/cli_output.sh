@@ -119,6 +119,12 @@ run --json customer delete "$c2"
 run --csv customer list --grade C --order name
 run customer list --grade C --order name
 
+# Issue 12: a fresh data directory names both ways to set it up, and
+# init --help explains them.
+cd "$work"
+run --data fresh-dir customer list
+run init --help
+
 if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
   cp "$work/got" "$golden"
   echo "cli_output: golden updated ($golden)"
