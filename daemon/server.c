@@ -1379,6 +1379,7 @@ typedef struct admin_job {
   conn *c;
   fs_msg req;
   fs_msg res;
+  int wrote; /* the command changed rows: rights and views may have moved */
 } admin_job;
 
 static int admin_run(fs_writer_job *job, fs_central *central) {
@@ -1390,7 +1391,15 @@ static int admin_run(fs_writer_job *job, fs_central *central) {
   ctx.daemon_pub = aj->c->s->key->pub;
   ctx.actor = "admin";
   fs__msg_init(&aj->res, FS_MSG_ADMIN_RESULT);
-  return fs__admin_exec(&ctx, &aj->req.u.admin, &aj->res.u.admin_result);
+  {
+    sqlite3 *db = fs__central_db(central);
+    sqlite3_int64 before = sqlite3_total_changes64(db);
+    int rc = fs__admin_exec(&ctx, &aj->req.u.admin, &aj->res.u.admin_result);
+    /* Decided from what the store did, not from the command's name: a
+     * listing writes nothing and needs no session re-check or NOTIFY. */
+    aj->wrote = sqlite3_total_changes64(db) != before;
+    return rc;
+  }
 }
 
 static void admin_done(fs_writer_job *job, int rc) {
@@ -1408,7 +1417,7 @@ static void admin_done(fs_writer_job *job, int rc) {
     send_msg(c, &aj->res);
     /* Administrative changes (handover, loans...) may concern anyone:
      * sessions whose rights shrank are closed first, the others told. */
-    if (rc == 0 && aj->res.u.admin_result.ok) {
+    if (rc == 0 && aj->res.u.admin_result.ok && aj->wrote) {
       sessions_recheck(c->s);
       notify_watchers(c->s, NULL, NULL, -1, fs__writer_committed_seq(c->s->writer));
     }

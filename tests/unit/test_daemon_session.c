@@ -375,6 +375,10 @@ static void session_closed_by(world *w, const char *name, const char *owner,
   fs_test_set_field(other, card, "phone", "1");
   fs_test_sync_ok(other, NULL);
   assert_int_equal(fs_wire_wait_notify(&h, 3000), 1);
+  /* A listing changes nothing: no re-check, no NOTIFY. */
+  out = fs_test_daemon_cmd(&w->d, NULL, "devices");
+  free(out);
+  assert_int_equal(fs_wire_wait_notify(&h, 500), 0);
   if (pre_sql)
     central_exec(w, pre_sql);
   t0 = fs_wire_now_ms();
