@@ -310,13 +310,9 @@ int fs__db_exec(sqlite3 *db, const char *sql) {
   return fs__db_err(db, rc);
 }
 
-int fs__db_begin(sqlite3 *db) {
-  return fs__db_exec(db, "BEGIN IMMEDIATE");
-}
+int fs__db_begin(sqlite3 *db) { return fs__db_exec(db, "BEGIN IMMEDIATE"); }
 
-int fs__db_commit(sqlite3 *db) {
-  return fs__db_exec(db, "COMMIT");
-}
+int fs__db_commit(sqlite3 *db) { return fs__db_exec(db, "COMMIT"); }
 
 void fs__db_rollback(sqlite3 *db) {
   if (db && !sqlite3_get_autocommit(db))
