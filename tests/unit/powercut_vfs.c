@@ -374,3 +374,15 @@ int fs_powercut_restore(void) {
 unsigned long fs_powercut_syncs(void) {
   return pc_syncs;
 }
+
+int fs_powercut_count_written(sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  int n = -1;
+
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM meta WHERE key LIKE 'powercut.%'", -1,
+                         &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return n;
+}

@@ -17,10 +17,15 @@
 #ifndef FS_POWERCUT_VFS_H
 #define FS_POWERCUT_VFS_H
 
+#include <sqlite3.h>
+
 int fs_powercut_register(int make_default);
 void fs_powercut_unregister(void); /* restores the previous default; frees shadows */
 void fs_powercut_cut(void);
 int fs_powercut_restore(void); /* 0, or -1 if a file could not be rewritten */
+/* Rows of meta whose key starts with "powercut." (what the tests write):
+ * the count, or -1 on an SQLite error. */
+int fs_powercut_count_written(sqlite3 *db);
 /* Number of xSync calls seen since registration (the test checks FULL syncs). */
 unsigned long fs_powercut_syncs(void);
 

@@ -20,20 +20,6 @@
 
 #define NCOMMITS 20
 
-static int count_written(sqlite3 *db) {
-  sqlite3_stmt *st;
-  int n = -1;
-
-  assert_int_equal(
-      sqlite3_prepare_v2(db, "SELECT count(*) FROM meta WHERE key LIKE 'powercut.%'", -1,
-                         &st, NULL),
-      SQLITE_OK);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  return n;
-}
-
 /* Commits NCOMMITS writes (one transaction each, as a local write or a
  * writer group does), cuts the power, reopens: returns how many survived;
  * *nsync is the number of syncs the commits made. */
@@ -65,7 +51,7 @@ static int survivors(fs_schema_role role, int normal, unsigned long *nsync) {
   assert_int_equal(fs_powercut_restore(), 0);
   db = NULL;
   assert_int_equal(fs__db_open(path, 0, role, &db), 0);
-  n = count_written(db);
+  n = fs_powercut_count_written(db);
   fs__db_close(db);
   fs_powercut_unregister();
   free(path);

@@ -20,20 +20,6 @@
 #define NGROUPS 10
 #define GROUP 5
 
-static int count_written(sqlite3 *db) {
-  sqlite3_stmt *st;
-  int n = -1;
-
-  assert_int_equal(
-      sqlite3_prepare_v2(db, "SELECT count(*) FROM meta WHERE key LIKE 'powercut.%'", -1,
-                         &st, NULL),
-      SQLITE_OK);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  return n;
-}
-
 static void test_acknowledged_groups_survive(void **state) {
   char *dir = fs_test_tmpdir();
   char *path = fs_test_path(dir, "central.db");
@@ -59,7 +45,7 @@ static void test_acknowledged_groups_survive(void **state) {
   c = NULL;
   assert_int_equal(fs_powercut_restore(), 0);
   assert_int_equal(fs__central_open(path, 0, &c), 0);
-  assert_int_equal(count_written(fs__central_db(c)), NGROUPS * GROUP);
+  assert_int_equal(fs_powercut_count_written(fs__central_db(c)), NGROUPS * GROUP);
   fs__central_free(c);
   fs_powercut_unregister();
   free(path);
