@@ -214,6 +214,25 @@ static int secure_delete_on(sqlite3 *db) {
   return rc;
 }
 
+int fs__db_pragmas(sqlite3 *db) {
+  /* secure_delete: pages freed by a delete, an erase or a cleared
+   * tombstone are overwritten with zeros, so no deleted content lingers in
+   * the file's free pages (docs/RETENTION.md); set explicitly, whatever the
+   * system SQLite was built with.
+   * synchronous=FULL: in WAL mode every COMMIT fsyncs the WAL before it
+   * returns, so a commit that returned is on stable storage and survives a
+   * power cut or a kernel crash, not only a process crash (NORMAL syncs
+   * only at checkpoints and can lose the last commits).  The daemon
+   * acknowledges a change only after its commit, and its writer's group
+   * commit pays one sync for many changes; a replica's local write
+   * survives the phone's battery dying (PROTOCOL.md 7.2). */
+  return fs__db_exec(db, "PRAGMA secure_delete=ON;"
+                         "PRAGMA journal_mode=WAL;"
+                         "PRAGMA synchronous=FULL;"
+                         "PRAGMA cache_size=-65536;"
+                         "PRAGMA temp_store=MEMORY;");
+}
+
 int fs__db_open(const char *path, int create, fs_schema_role role, sqlite3 **out) {
   sqlite3 *db = NULL;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -253,15 +272,7 @@ int fs__db_open(const char *path, int create, fs_schema_role role, sqlite3 **out
     rc = FS_ESCHEMA_NEWER;
     goto out;
   }
-  /* secure_delete: pages freed by a delete, an erase or a cleared
-   * tombstone are overwritten with zeros, so no deleted content lingers in
-   * the file's free pages (docs/RETENTION.md); set explicitly, whatever the
-   * system SQLite was built with. */
-  rc = fs__db_exec(db, "PRAGMA secure_delete=ON;"
-                       "PRAGMA journal_mode=WAL;"
-                       "PRAGMA synchronous=NORMAL;"
-                       "PRAGMA cache_size=-65536;"
-                       "PRAGMA temp_store=MEMORY;");
+  rc = fs__db_pragmas(db);
   if (rc)
     goto out;
   rc = fs__schema_migrate(db, role);

@@ -1,9 +1,8 @@
 /* db.h - SQLite helpers shared by replica and central store.
  *
  * fs__db_open opens (creating if asked) a database in WAL mode with the
- * pragmas fieldsync relies on (busy_timeout 5 s, synchronous=NORMAL in WAL
- * which is durable across process crashes, 64 MiB cache, temp_store in
- * memory; no foreign keys: replicated records arrive in any order) and runs
+ * pragmas fieldsync relies on (busy_timeout 5 s, then fs__db_pragmas; no
+ * foreign keys: replicated records arrive in any order) and runs
  * fs__schema_migrate.  The file (created 0600 before SQLite opens it, so
  * its -wal/-shm get 0600 too, whatever the umask) and existing -wal/-shm/
  * -journal that others may read are made 0600 with a warning
@@ -26,10 +25,16 @@
 
 int fs__db_open(const char *path, int create, fs_schema_role role, sqlite3 **out);
 void fs__db_close(sqlite3 *db); /* takes NULL */
+/* The storage pragmas of every fieldsync database (central store and
+ * replica), run by fs__db_open: secure_delete=ON, journal_mode=WAL,
+ * synchronous=FULL (each COMMIT syncs the WAL before returning: a commit
+ * that returned survives a power cut, see PROTOCOL.md 7.2), 64 MiB cache,
+ * temp_store in memory.  0 or a translated SQLite error. */
+int fs__db_pragmas(sqlite3 *db);
 int fs__db_err(sqlite3 *db, int sqlite_rc);
 /* Runs sql (no results) and translates errors. */
 int fs__db_exec(sqlite3 *db, const char *sql);
-int fs__db_begin(sqlite3 *db);    /* BEGIN IMMEDIATE */
+int fs__db_begin(sqlite3 *db); /* BEGIN IMMEDIATE */
 int fs__db_commit(sqlite3 *db);
 void fs__db_rollback(sqlite3 *db); /* safe if no transaction is open */
 /* meta(key TEXT PRIMARY KEY, value) helpers */

@@ -101,7 +101,7 @@ static void test_pragmas(void **state) {
   assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
   sqlite3_finalize(st);
   assert_int_equal(pragma_int(fx->db, "PRAGMA busy_timeout"), 5000);
-  assert_int_equal(pragma_int(fx->db, "PRAGMA synchronous"), 1); /* NORMAL */
+  assert_int_equal(pragma_int(fx->db, "PRAGMA synchronous"), 2); /* FULL */
   assert_int_equal(pragma_int(fx->db, "PRAGMA cache_size"), -65536);
   assert_int_equal(pragma_int(fx->db, "PRAGMA temp_store"), 2); /* MEMORY */
 }
