@@ -778,6 +778,18 @@ static void test_push_bases(void **state) {
   m.u.push.n = 2;
   m.u.push.outbox = 2;
   round_trip(&m, &d);
+  if (getenv("FS_MSG_CORPUS_DIR")) { /* a fuzz seed with bases, as test_corpus_seeds */
+    char path[512];
+    FILE *f;
+    fs__buf_init(&b, FS_MSG_MAX_BYTES);
+    assert_int_equal(fs__msg_encode(&m, &b), 0);
+    snprintf(path, sizeof path, "%s/03_PUSH_bases.msgpack", getenv("FS_MSG_CORPUS_DIR"));
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b.data, 1, b.len, f), b.len);
+    assert_int_equal(fclose(f), 0);
+    fs__buf_release(&b);
+  }
   assert_int_equal(d.u.push.changes[0].fields[0].base, 0x0190a1b2c3d40000ull);
   assert_int_equal(d.u.push.changes[0].fields[1].base, 0);
   assert_int_equal(d.u.push.changes[0].fields[2].base, FS_MSG_UINT_MAX);
