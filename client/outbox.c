@@ -41,8 +41,8 @@ static int bases_blob(const fs_change *c, unsigned char *out) {
 
 int fs__outbox_append(fs_replica *r, fs_change *c) {
   static const char sql[] =
-      "INSERT INTO outbox(counter, kind, record_id, op, hlc, payload, status, code, reason,"
-      " created_at, attempts, bases)"
+      "INSERT INTO outbox(counter, kind, record_id, op, hlc, payload, status, code,"
+      " reason, created_at, attempts, bases)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, '', ?7, 0, ?8)";
   unsigned char bases[8 * FS_MSG_MAX_FIELDS];
   sqlite3_stmt *st = NULL;
@@ -130,9 +130,8 @@ void fs__outbox_changes_free(fs_change *c, size_t n) {
 }
 
 int fs__outbox_pending(fs_replica *r, size_t max, fs_change **out, size_t *n) {
-  static const char sql[] =
-      "SELECT payload, counter, bases FROM outbox WHERE status = 'pending' ORDER BY counter"
-      " LIMIT ?1";
+  static const char sql[] = "SELECT payload, counter, bases FROM outbox"
+                            " WHERE status = 'pending' ORDER BY counter LIMIT ?1";
   sqlite3_stmt *st = NULL;
   fs_change *cs = NULL;
   size_t cnt = 0;

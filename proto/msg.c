@@ -1511,7 +1511,8 @@ static void evict_release(void *body) {
   free(((fs_msg_evict *)body)->items);
 }
 
-static const list_ops evict_ops = {check_count, evict_enc, evict_dec, evict_release, NULL};
+static const list_ops evict_ops = {check_count, evict_enc, evict_dec, evict_release,
+                                   NULL};
 
 static const field evict_fields[] = {
     FIELD(fs_msg_evict, n, "items", F_LIST, 0, FS_MSG_MAX_ITEMS, &evict_ops),
@@ -1560,7 +1561,8 @@ static int versions_dec(rd *r, void *body, uint32_t seen) {
   return rc;
 }
 
-static const list_ops versions_ops = {versions_check, versions_enc, versions_dec, NULL, NULL};
+static const list_ops versions_ops = {versions_check, versions_enc, versions_dec, NULL,
+                                      NULL};
 
 static const field error_fields[] = {
     FIELD(fs_msg_error, code, "code", F_INT, 0, 0, NULL),

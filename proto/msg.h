@@ -348,11 +348,11 @@ typedef struct fs_push_enc {
   fs_buf *out;
   size_t start;   /* out->len at begin */
   size_t count_at; /* offset of the array32 count to patch */
-  size_t map_at;  /* offset of the body's fixmap header */
+  size_t map_at;   /* offset of the body's fixmap header */
   size_t max;     /* max bytes of this message */
   uint32_t n;
-  fs_buf bases;   /* the "bases" entries of the changes added */
-  int any_base;   /* some change has a base: finish writes "bases" */
+  fs_buf bases; /* the "bases" entries of the changes added */
+  int any_base; /* some change has a base: finish writes "bases" */
 } fs_push_enc;
 
 int fs__push_begin(fs_push_enc *e, fs_buf *out, uint64_t outbox,

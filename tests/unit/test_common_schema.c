@@ -394,9 +394,10 @@ static void test_upgrade_keeps_outbox(void **state) {
   db = NULL;
   assert_int_equal(fs__db_open(p, 0, FS_SCHEMA_CLIENT, &db), 0);
   assert_int_equal(version(db), FS_SCHEMA_VERSION);
-  assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox WHERE counter=7 AND "
-                                  "status='pending' AND payload=x'98070102' AND bases IS NULL"),
-                   1);
+  assert_int_equal(
+      count_rows(db, "SELECT count(*) FROM outbox WHERE counter=7 AND "
+                     "status='pending' AND payload=x'98070102' AND bases IS NULL"),
+      1);
   assert_int_equal(sql_rc(db, "UPDATE outbox SET bases=x'0500000000000000'"), 0);
   fs__db_close(db);
   free(p);

@@ -127,8 +127,9 @@ static long long conflicts_on(world *w, const char *id) {
 
 /* 1 if the stored name of id is value with clock hlc. */
 static long long stored(world *w, const char *id, const char *value, uint64_t hlc) {
-  return central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND name='%s' AND hlc=%llu",
-                     id, value, (unsigned long long)hlc);
+  return central_int(
+      w, "SELECT count(*) FROM customers WHERE id='%s' AND name='%s' AND hlc=%llu", id,
+      value, (unsigned long long)hlc);
 }
 
 /* CONFLICTS items a full PULL of h brings. */
@@ -152,7 +153,8 @@ static void test_sequential_edits_no_conflict(void **state) {
   assert_true(page.ncust >= 1);
   assert_int_equal(edit(w, &w->h2, id, t + 1, "Sequential Two", t0), FS_OUTCOME_APPLIED);
   assert_int_equal(fs_wire_pull(&w->h1, 0, &page), 0);
-  assert_int_equal(edit(w, &w->h1, id, t + 2, "Sequential One", t + 1), FS_OUTCOME_APPLIED);
+  assert_int_equal(edit(w, &w->h1, id, t + 2, "Sequential One", t + 1),
+                   FS_OUTCOME_APPLIED);
   assert_int_equal(stored(w, id, "Sequential One", t + 2), 1);
   assert_int_equal(conflicts_on(w, id), 0);
   assert_int_equal(pulled_conflicts(&w->h1), 0);
@@ -173,24 +175,26 @@ static void test_concurrent_edits_one_conflict(void **state) {
   assert_int_equal(edit(w, &w->h2, x, t + 2, "From Two", tx), FS_OUTCOME_APPLIED);
   assert_int_equal(stored(w, x, "From Two", t + 2), 1);
   assert_int_equal(conflicts_on(w, x), 1);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                               "loser='From One' AND loser_hlc=%llu AND winner='From Two' "
-                               "AND winner_hlc=%llu",
-                               x, (unsigned long long)(t + 1), (unsigned long long)(t + 2)),
-                   1);
+  assert_int_equal(
+      central_int(w,
+                  "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
+                  "loser='From One' AND loser_hlc=%llu AND winner='From Two' "
+                  "AND winner_hlc=%llu",
+                  x, (unsigned long long)(t + 1), (unsigned long long)(t + 2)),
+      1);
 
   /* Y: the later clock arrives first; the earlier one loses. */
   assert_int_equal(edit(w, &w->h2, y, t + 4, "From Two", ty), FS_OUTCOME_APPLIED);
   assert_int_equal(edit(w, &w->h1, y, t + 3, "From One", ty), FS_OUTCOME_SUPERSEDED);
   assert_int_equal(stored(w, y, "From Two", t + 4), 1);
   assert_int_equal(conflicts_on(w, y), 1);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                               "loser='From One' AND loser_hlc=%llu AND winner='From Two' "
-                               "AND winner_hlc=%llu",
-                               y, (unsigned long long)(t + 3), (unsigned long long)(t + 4)),
-                   1);
+  assert_int_equal(
+      central_int(w,
+                  "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
+                  "loser='From One' AND loser_hlc=%llu AND winner='From Two' "
+                  "AND winner_hlc=%llu",
+                  y, (unsigned long long)(t + 3), (unsigned long long)(t + 4)),
+      1);
   /* Every device that reads the cards gets the same two items. */
   assert_int_equal(pulled_conflicts(&w->h1), 2);
   assert_int_equal(pulled_conflicts(&w->h2), 2);
@@ -233,7 +237,8 @@ static void test_lying_base_only_hides_a_log_line(void **state) {
   assert_int_equal(edit(w, &w->h1, id, t + 10, "One Again", t + 2), FS_OUTCOME_APPLIED);
   /* An older clock claiming the stored value as its base still loses, and
    * its value is logged: a base cannot win a write. */
-  assert_int_equal(edit(w, &w->h2, id, t + 3, "Liar Again", t + 10), FS_OUTCOME_SUPERSEDED);
+  assert_int_equal(edit(w, &w->h2, id, t + 3, "Liar Again", t + 10),
+                   FS_OUTCOME_SUPERSEDED);
   assert_int_equal(stored(w, id, "One Again", t + 10), 1);
   assert_int_equal(conflicts_on(w, id), 1);
   assert_int_equal(central_int(w,
@@ -301,8 +306,9 @@ static void test_two_replicas_same_log(void **state) {
   assert_int_equal(n2, 1);
   assert_int_equal(s1, sc);
   assert_int_equal(s2, sc);
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                         "name IN ('Alpha', 'Beta')",
+  assert_int_equal(replica_int(w, "a01",
+                               "SELECT count(*) FROM customers WHERE id='%s' AND "
+                               "name IN ('Alpha', 'Beta')",
                                id),
                    1);
 
@@ -323,7 +329,8 @@ static void test_two_replicas_same_log(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sequential_edits_no_conflict, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_concurrent_edits_one_conflict, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_concurrent_edits_one_conflict, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_missing_base_logged, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lying_base_only_hides_a_log_line, setup,
                                       teardown),
