@@ -363,21 +363,23 @@ static void test_base_decides_only_the_report(void **state) {
   fs__change_release(&x);
   fs__change_release(&y);
 
-  /* Concurrent from one base (both saw the create): the later clock wins,
-   * the overwritten or losing value is reported once in each order. */
+  /* Concurrent from one base (both had seen "seen x" at H(6)): one report
+   * in either order - the overwritten value in one, the lost write in the
+   * other - and the later clock wins. */
   memset(&ca, 0, sizeof(ca));
   memset(&cb, 0, sizeof(cb));
   change_init(&x, FS_KIND_CUSTOMER, ID1, FS_OP_UPSERT, 1, 3);
-  add_text(&x, "address", H(7), "north");
+  add_text(&x, "name", H(10), "x from H6");
+  x.fields[0].base = H(6);
   change_init(&y, FS_KIND_CUSTOMER, ID1, FS_OP_UPSERT, 2, 2);
-  add_text(&y, "address", H(8), "south");
-  /* address was never written: base 0 is right, the first is no conflict */
+  add_text(&y, "name", H(11), "y from H6");
+  y.fields[0].base = H(6);
   both_orders(fx, &x, &y, &ra, &rb, &ca, &cb, oa, ob);
-  assert_text(&ra, FS_KIND_CUSTOMER, "address", "south");
-  assert_int_equal(ca.n, 1);
-  assert_int_equal(cb.n, 1);
-  assert_string_equal(ca.loser[0], "north");
-  assert_string_equal(cb.loser[0], "north");
+  assert_text(&rb, FS_KIND_CUSTOMER, "name", "y from H6");
+  assert_true(ca.n == 1 && cb.n == 1);
+  assert_string_equal(ca.loser[0], "x from H6");
+  assert_string_equal(cb.loser[0], "x from H6");
+  assert_int_equal(ca.incoming_lost[0] + cb.incoming_lost[0], 1);
   fs__change_release(&x);
   fs__change_release(&y);
 

@@ -16,7 +16,6 @@
 #include "wiretest.h"
 
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,45 +56,20 @@ static int teardown(void **state) {
   return 0;
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static long long
-central_int(world *w, const char *fmt, ...) {
-  char sql[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return fs_test_central_int(&w->d, sql);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static long long
-replica_int(world *w, const char *name, const char *fmt, ...) {
-  char sql[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return fs_test_replica_int(w->tmp, name, sql);
-}
-
 /* A customer card created on r1 and synced: its id, and the clock of its
  * fields (every field of a create has the change's clock, the row hlc). */
 static uint64_t card(world *w, const char *name, char id[33]) {
   fs_test_create_customer(w->r1, name, "A", id);
   fs_test_sync_ok(w->r1, NULL);
-  return (uint64_t)central_int(w, "SELECT hlc FROM customers WHERE id='%s'", id);
+  return (uint64_t)fs_test_central_intf(&w->d, "SELECT hlc FROM customers WHERE id='%s'",
+                                        id);
 }
 
 /* Opens both wire sessions; the first clock to use: above every clock the
  * daemon has from the devices (a device's clocks rise, 5.5.3), near now. */
 static uint64_t open_wire(world *w) {
   uint64_t now = fs__hlc_make(fs_wire_now_ms(), 0);
-  long long last = central_int(w, "SELECT max(last_hlc) FROM devices");
+  long long last = fs_test_central_intf(&w->d, "SELECT max(last_hlc) FROM devices");
 
   fs_wire_load(&w->h1, w->tmp, "a01");
   fs_wire_load(&w->h2, w->tmp, "a01b");
@@ -122,14 +96,26 @@ static int edit(world *w, fs_wire_dev *h, const char *id, uint64_t hlc, const ch
 }
 
 static long long conflicts_on(world *w, const char *id) {
-  return central_int(w, "SELECT count(*) FROM conflicts WHERE record_id='%s'", id);
+  return fs_test_central_intf(&w->d,
+                              "SELECT count(*) FROM conflicts WHERE record_id='%s'", id);
 }
 
 /* 1 if the stored name of id is value with clock hlc. */
 static long long stored(world *w, const char *id, const char *value, uint64_t hlc) {
-  return central_int(
-      w, "SELECT count(*) FROM customers WHERE id='%s' AND name='%s' AND hlc=%llu", id,
-      value, (unsigned long long)hlc);
+  return fs_test_central_intf(
+      &w->d, "SELECT count(*) FROM customers WHERE id='%s' AND name='%s' AND hlc=%llu",
+      id, value, (unsigned long long)hlc);
+}
+
+/* Conflicts logged on id with this loser and winner and their clocks. */
+static long long logged(world *w, const char *id, const char *loser, uint64_t lh,
+                        const char *winner, uint64_t wh) {
+  return fs_test_central_intf(&w->d,
+                              "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
+                              "loser='%s' AND loser_hlc=%llu AND winner='%s' AND "
+                              "winner_hlc=%llu",
+                              id, loser, (unsigned long long)lh, winner,
+                              (unsigned long long)wh);
 }
 
 /* CONFLICTS items a full PULL of h brings. */
@@ -175,26 +161,14 @@ static void test_concurrent_edits_one_conflict(void **state) {
   assert_int_equal(edit(w, &w->h2, x, t + 2, "From Two", tx), FS_OUTCOME_APPLIED);
   assert_int_equal(stored(w, x, "From Two", t + 2), 1);
   assert_int_equal(conflicts_on(w, x), 1);
-  assert_int_equal(
-      central_int(w,
-                  "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                  "loser='From One' AND loser_hlc=%llu AND winner='From Two' "
-                  "AND winner_hlc=%llu",
-                  x, (unsigned long long)(t + 1), (unsigned long long)(t + 2)),
-      1);
+  assert_int_equal(logged(w, x, "From One", t + 1, "From Two", t + 2), 1);
 
   /* Y: the later clock arrives first; the earlier one loses. */
   assert_int_equal(edit(w, &w->h2, y, t + 4, "From Two", ty), FS_OUTCOME_APPLIED);
   assert_int_equal(edit(w, &w->h1, y, t + 3, "From One", ty), FS_OUTCOME_SUPERSEDED);
   assert_int_equal(stored(w, y, "From Two", t + 4), 1);
   assert_int_equal(conflicts_on(w, y), 1);
-  assert_int_equal(
-      central_int(w,
-                  "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                  "loser='From One' AND loser_hlc=%llu AND winner='From Two' "
-                  "AND winner_hlc=%llu",
-                  y, (unsigned long long)(t + 3), (unsigned long long)(t + 4)),
-      1);
+  assert_int_equal(logged(w, y, "From One", t + 3, "From Two", t + 4), 1);
   /* Every device that reads the cards gets the same two items. */
   assert_int_equal(pulled_conflicts(&w->h1), 2);
   assert_int_equal(pulled_conflicts(&w->h2), 2);
@@ -210,12 +184,7 @@ static void test_missing_base_logged(void **state) {
   assert_int_equal(edit(w, &w->h2, id, t + 1, "Without Base", 0), FS_OUTCOME_APPLIED);
   assert_int_equal(stored(w, id, "Without Base", t + 1), 1);
   assert_int_equal(conflicts_on(w, id), 1);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                               "loser='No Base Ltd' AND loser_hlc=%llu AND "
-                               "winner='Without Base'",
-                               id, (unsigned long long)t0),
-                   1);
+  assert_int_equal(logged(w, id, "No Base Ltd", t0, "Without Base", t + 1), 1);
   /* Device 1 never pulled "Without Base" and sends no base either. */
   assert_int_equal(edit(w, &w->h1, id, t + 2, "Zero Base", 0), FS_OUTCOME_APPLIED);
   assert_int_equal(conflicts_on(w, id), 2);
@@ -241,11 +210,7 @@ static void test_lying_base_only_hides_a_log_line(void **state) {
                    FS_OUTCOME_SUPERSEDED);
   assert_int_equal(stored(w, id, "One Again", t + 10), 1);
   assert_int_equal(conflicts_on(w, id), 1);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                               "loser='Liar Again' AND winner='One Again'",
-                               id),
-                   1);
+  assert_int_equal(logged(w, id, "Liar Again", t + 3, "One Again", t + 10), 1);
   /* A base that names no value ever stored changes nothing either. */
   assert_int_equal(edit(w, &w->h2, id, t + 11, "Wild Base", 12345), FS_OUTCOME_APPLIED);
   assert_int_equal(stored(w, id, "Wild Base", t + 11), 1);
@@ -256,12 +221,14 @@ static void test_lying_base_only_hides_a_log_line(void **state) {
  * values and clocks. */
 static void replica_log(world *w, const char *name, const char *id, long long *n,
                         long long *sum) {
-  *n = replica_int(w, name, "SELECT count(*) FROM conflicts WHERE record_id='%s'", id);
-  *sum = replica_int(w, name,
-                     "SELECT coalesce(sum(loser_hlc + 3 * winner_hlc + "
-                     "(loser='Alpha') + 2 * (winner='Beta')), 0) FROM conflicts WHERE "
-                     "record_id='%s'",
-                     id);
+  *n = fs_test_replica_intf(w->tmp, name,
+                            "SELECT count(*) FROM conflicts WHERE record_id='%s'", id);
+  *sum = fs_test_replica_intf(
+      w->tmp, name,
+      "SELECT coalesce(sum(loser_hlc + 3 * winner_hlc + "
+      "(loser='Alpha') + 2 * (winner='Beta')), 0) FROM conflicts WHERE "
+      "record_id='%s'",
+      id);
 }
 
 /* Two real replicas: their own bases reach the daemon, sequential edits
@@ -286,8 +253,10 @@ static void test_two_replicas_same_log(void **state) {
   fs_test_sync_ok(w->r1, NULL);
   fs_test_sync_ok(w->r2, NULL);
   assert_int_equal(conflicts_on(w, id), 0);
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM conflicts"), 0);
-  assert_int_equal(replica_int(w, "a01b", "SELECT count(*) FROM conflicts"), 0);
+  assert_int_equal(fs_test_replica_intf(w->tmp, "a01", "SELECT count(*) FROM conflicts"),
+                   0);
+  assert_int_equal(fs_test_replica_intf(w->tmp, "a01b", "SELECT count(*) FROM conflicts"),
+                   0);
 
   /* Concurrent: both edit the name they both hold. */
   fs_test_set_field(w->r1, id, "name", "Alpha");
@@ -298,19 +267,21 @@ static void test_two_replicas_same_log(void **state) {
   assert_int_equal(conflicts_on(w, id), 1);
   replica_log(w, "a01", id, &n1, &s1);
   replica_log(w, "a01b", id, &n2, &s2);
-  sc = central_int(w,
-                   "SELECT coalesce(sum(loser_hlc + 3 * winner_hlc + (loser='Alpha') + "
-                   "2 * (winner='Beta')), 0) FROM conflicts WHERE record_id='%s'",
-                   id);
+  sc = fs_test_central_intf(
+      &w->d,
+      "SELECT coalesce(sum(loser_hlc + 3 * winner_hlc + (loser='Alpha') + "
+      "2 * (winner='Beta')), 0) FROM conflicts WHERE record_id='%s'",
+      id);
   assert_int_equal(n1, 1);
   assert_int_equal(n2, 1);
   assert_int_equal(s1, sc);
   assert_int_equal(s2, sc);
-  assert_int_equal(replica_int(w, "a01",
-                               "SELECT count(*) FROM customers WHERE id='%s' AND "
-                               "name IN ('Alpha', 'Beta')",
-                               id),
-                   1);
+  assert_int_equal(
+      fs_test_replica_intf(w->tmp, "a01",
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "name IN ('Alpha', 'Beta')",
+                           id),
+      1);
 
   /* A change queued by the previous release (its outbox row has no bases)
    * after the replica's upgrade: pushed without a base, logged as before. */
@@ -322,8 +293,10 @@ static void test_two_replicas_same_log(void **state) {
   fs_test_sync_ok(w->r2, NULL);
   assert_int_equal(conflicts_on(w, id), 2);
   fs_test_sync_ok(w->r1, NULL);
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM conflicts"), 2);
-  assert_int_equal(replica_int(w, "a01b", "SELECT count(*) FROM conflicts"), 2);
+  assert_int_equal(fs_test_replica_intf(w->tmp, "a01", "SELECT count(*) FROM conflicts"),
+                   2);
+  assert_int_equal(fs_test_replica_intf(w->tmp, "a01b", "SELECT count(*) FROM conflicts"),
+                   2);
 }
 
 int main(void) {

@@ -737,14 +737,24 @@ static void raw_change_bytes(raw *r, const fs_change *c) {
   fs__buf_release(&b);
 }
 
-/* The envelope of a PUSH of nkeys keys and its outbox and oldest keys; the
+/* The envelope of a PUSH of 4 keys and its outbox and oldest keys; the
  * caller writes "changes" and "bases". */
-static void raw_push_head(raw *r, int nkeys) {
-  raw_env(r, 1, FS_MSG_PUSH, (size_t)nkeys);
+static void raw_push_head(raw *r) {
+  raw_env(r, 1, FS_MSG_PUSH, 4);
   raw_str(r, "outbox");
   msgpack_pack_uint64(&r->pk, 1);
   raw_str(r, "oldest");
   msgpack_pack_uint64(&r->pk, 0);
+}
+
+/* A fresh PUSH in r up to the value of "bases" (after changes: [c]). */
+static void raw_push_bases(raw *r, const fs_change *c) {
+  fs__buf_reset(&r->b);
+  raw_push_head(r);
+  raw_str(r, "changes");
+  msgpack_pack_array(&r->pk, 1);
+  raw_change_bytes(r, c);
+  raw_str(r, "bases");
 }
 
 /* 1 if the n bytes at p hold the string s. */
@@ -853,44 +863,20 @@ static void test_push_bases(void **state) {
 
   /* Hand-made: a nil entry is a change without bases. */
   raw_init(&r);
-  raw_push_head(&r, 4);
-  raw_str(&r, "changes");
-  msgpack_pack_array(&r.pk, 1);
-  raw_change_bytes(&r, &cs[0]);
-  raw_str(&r, "bases");
+  raw_push_bases(&r, &cs[0]);
   msgpack_pack_array(&r.pk, 1);
   msgpack_pack_nil(&r.pk);
   assert_int_equal(raw_decode(&r, &d), 0);
   assert_int_equal(d.u.push.changes[0].fields[1].base, 0);
   fs__msg_release(&d);
-  /* "bases" before "changes" */
-  fs__buf_reset(&r.b);
-  raw_push_head(&r, 4);
-  raw_str(&r, "bases");
-  msgpack_pack_array(&r.pk, 1);
-  msgpack_pack_nil(&r.pk);
-  raw_str(&r, "changes");
-  msgpack_pack_array(&r.pk, 1);
-  raw_change_bytes(&r, &cs[0]);
-  assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
   /* one entry per change */
-  fs__buf_reset(&r.b);
-  raw_push_head(&r, 4);
-  raw_str(&r, "changes");
-  msgpack_pack_array(&r.pk, 1);
-  raw_change_bytes(&r, &cs[0]);
-  raw_str(&r, "bases");
+  raw_push_bases(&r, &cs[0]);
   msgpack_pack_array(&r.pk, 2);
   msgpack_pack_nil(&r.pk);
   msgpack_pack_nil(&r.pk);
   assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
   /* one base per field write (the change has 3) */
-  fs__buf_reset(&r.b);
-  raw_push_head(&r, 4);
-  raw_str(&r, "changes");
-  msgpack_pack_array(&r.pk, 1);
-  raw_change_bytes(&r, &cs[0]);
-  raw_str(&r, "bases");
+  raw_push_bases(&r, &cs[0]);
   msgpack_pack_array(&r.pk, 1);
   msgpack_pack_array(&r.pk, 2);
   msgpack_pack_uint64(&r.pk, 1);
@@ -898,12 +884,7 @@ static void test_push_bases(void **state) {
   assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
   /* a base is an hlc: at most 2^63-1, never negative or text */
   for (int bad = 0; bad < 3; bad++) {
-    fs__buf_reset(&r.b);
-    raw_push_head(&r, 4);
-    raw_str(&r, "changes");
-    msgpack_pack_array(&r.pk, 1);
-    raw_change_bytes(&r, &cs[0]);
-    raw_str(&r, "bases");
+    raw_push_bases(&r, &cs[0]);
     msgpack_pack_array(&r.pk, 1);
     msgpack_pack_array(&r.pk, 3);
     msgpack_pack_uint64(&r.pk, 1);
@@ -917,13 +898,18 @@ static void test_push_bases(void **state) {
     assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
   }
   /* not an array */
+  raw_push_bases(&r, &cs[0]);
+  msgpack_pack_nil(&r.pk);
+  assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
+  /* "bases" before "changes" */
   fs__buf_reset(&r.b);
-  raw_push_head(&r, 4);
+  raw_push_head(&r);
+  raw_str(&r, "bases");
+  msgpack_pack_array(&r.pk, 1);
+  msgpack_pack_nil(&r.pk);
   raw_str(&r, "changes");
   msgpack_pack_array(&r.pk, 1);
   raw_change_bytes(&r, &cs[0]);
-  raw_str(&r, "bases");
-  msgpack_pack_nil(&r.pk);
   assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
   fs__buf_release(&r.b);
   fs__change_release(&cs[0]);
