@@ -381,7 +381,11 @@ void fs_replica_close(fs_replica *r) {
  * ordinary edit, not a conflict (store.h fs__write_saw). */
 static int record_bases(fs_replica *r, fs_change *c) {
   fs_row row = {0};
-  int rc = fs__store_get(r->db, c->kind, c->id, &row);
+  int rc;
+
+  if (c->nfields == 0)
+    return 0; /* a delete: nothing to base */
+  rc = fs__store_get(r->db, c->kind, c->id, &row);
 
   if (rc == FS_ENOTFOUND)
     rc = 0;
