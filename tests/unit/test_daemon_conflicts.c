@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "fs_errno.h"
 #include "hlc.h"
 #include "msg.h"
@@ -217,6 +218,45 @@ static void test_lying_base_only_hides_a_log_line(void **state) {
   assert_int_equal(conflicts_on(w, id), 2);
 }
 
+/* A malformed "bases" is a malformed message (PROTOCOL.md 5.5.3, 5.1):
+ * ERROR FS_EPROTO, nothing of the PUSH applied. */
+static void test_bad_bases_refused(void **state) {
+  world *w = *state;
+  static const uint8_t max[9] = {0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  char id[33];
+  uint64_t t0 = card(w, "Bad Bases Ltd", id), t = open_wire(w);
+  fs_change ch;
+  fs_msg m, res;
+  fs_buf b;
+  int patched = 0;
+
+  fs_wire_change_init(&ch, FS_KIND_CUSTOMER, id, "A01", ++w->counter, t + 1);
+  fs_wire_change_set(&ch, "name", "Never Stored");
+  fs_wire_change_set_base(&ch, "name", FS_MSG_UINT_MAX);
+  fs__msg_init(&m, FS_MSG_PUSH);
+  m.u.push.changes = &ch;
+  m.u.push.n = 1;
+  m.u.push.outbox = 1;
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  assert_int_equal(fs__msg_encode(&m, &b), 0);
+  /* The base 2^63-1 becomes 2^63 + ...: outside the hlc range. */
+  for (size_t i = 0; i + sizeof(max) <= b.len; i++)
+    if (memcmp(b.data + i, max, sizeof(max)) == 0) {
+      b.data[i + 1] = 0x80;
+      patched++;
+    }
+  assert_int_equal(patched, 1);
+  assert_int_equal(fs__net_send_raw(&w->h1.net, b.data, b.len), 0);
+  assert_int_equal(fs_wire_recv(&w->h1, &res, 5000), 0);
+  assert_int_equal(res.type, FS_MSG_ERROR);
+  assert_int_equal(res.u.error.code, FS_EPROTO);
+  fs__msg_release(&res);
+  fs__buf_release(&b);
+  fs_wire_change_release(&ch);
+  assert_int_equal(stored(w, id, "Bad Bases Ltd", t0), 1);
+  assert_int_equal(conflicts_on(w, id), 0);
+}
+
 /* The conflict log of replica name: rows, and a fingerprint of their
  * values and clocks. */
 static void replica_log(world *w, const char *name, const char *id, long long *n,
@@ -307,6 +347,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_missing_base_logged, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lying_base_only_hides_a_log_line, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_bad_bases_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_two_replicas_same_log, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
