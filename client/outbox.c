@@ -25,14 +25,30 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st) {
   return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
 }
 
+/* The bases column of c (schema v4): each field write's base as uint64
+ * little-endian, in c->fields order, into out (8 * FS_MSG_MAX_FIELDS
+ * bytes).  Returns the length, 0 when every base is 0 (stored as NULL). */
+static int bases_blob(const fs_change *c, unsigned char *out) {
+  int any = 0;
+
+  for (int i = 0; i < c->nfields && i < FS_MSG_MAX_FIELDS; i++) {
+    for (int b = 0; b < 8; b++)
+      out[i * 8 + b] = (unsigned char)(c->fields[i].base >> (8 * b));
+    any |= c->fields[i].base != 0;
+  }
+  return any ? c->nfields * 8 : 0;
+}
+
 int fs__outbox_append(fs_replica *r, fs_change *c) {
   static const char sql[] =
-      "INSERT INTO outbox(counter, kind, record_id, op, hlc, payload, status, code, reason,"
-      " created_at, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, '', ?7, 0)";
+      "INSERT INTO outbox(counter, kind, record_id, op, hlc, payload, status, code,"
+      " reason, created_at, attempts, bases)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, '', ?7, 0, ?8)";
+  unsigned char bases[8 * FS_MSG_MAX_FIELDS];
   sqlite3_stmt *st = NULL;
   long long counter = 0;
   fs_buf buf;
-  int rc;
+  int rc, nb;
 
   fs__buf_init(&buf, FS_OUTBOX_PAYLOAD_MAX);
   rc = fs__meta_get_int(r->db, "counter", &counter);
@@ -58,6 +74,12 @@ int fs__outbox_append(fs_replica *r, fs_change *c) {
   sqlite3_bind_int64(st, 5, (sqlite3_int64)c->hlc);
   sqlite3_bind_blob(st, 6, buf.data, (int)buf.len, SQLITE_STATIC);
   sqlite3_bind_int64(st, 7, (sqlite3_int64)fs__now_ms());
+  /* fs__change_encode refused more than FS_MSG_MAX_FIELDS writes. */
+  nb = bases_blob(c, bases);
+  if (nb)
+    sqlite3_bind_blob(st, 8, bases, nb, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 8);
   rc = step_done(r->db, st);
 out:
   sqlite3_finalize(st);
@@ -82,6 +104,23 @@ static int decode_payload(fs_replica *r, sqlite3_stmt *st, int col, fs_change *c
   return rc;
 }
 
+/* Sets the bases of c from the bases column col of st (bases_blob).  NULL
+ * (a change queued before schema v4) leaves them 0: pushed without a base,
+ * so the daemon logs its overwrites as it always did. */
+static void decode_bases(sqlite3_stmt *st, int col, fs_change *c) {
+  const unsigned char *p = sqlite3_column_blob(st, col);
+  int n = sqlite3_column_bytes(st, col);
+
+  if (p == NULL || n != c->nfields * 8)
+    return; /* none, or not of this change: no base rather than a wrong one */
+  for (int i = 0; i < c->nfields; i++) {
+    uint64_t v = 0;
+    for (int b = 7; b >= 0; b--)
+      v = (v << 8) | p[i * 8 + b];
+    c->fields[i].base = v;
+  }
+}
+
 void fs__outbox_changes_free(fs_change *c, size_t n) {
   if (c == NULL)
     return;
@@ -91,8 +130,8 @@ void fs__outbox_changes_free(fs_change *c, size_t n) {
 }
 
 int fs__outbox_pending(fs_replica *r, size_t max, fs_change **out, size_t *n) {
-  static const char sql[] =
-      "SELECT payload, counter FROM outbox WHERE status = 'pending' ORDER BY counter LIMIT ?1";
+  static const char sql[] = "SELECT payload, counter, bases FROM outbox"
+                            " WHERE status = 'pending' ORDER BY counter LIMIT ?1";
   sqlite3_stmt *st = NULL;
   fs_change *cs = NULL;
   size_t cnt = 0;
@@ -117,6 +156,7 @@ int fs__outbox_pending(fs_replica *r, size_t max, fs_change **out, size_t *n) {
       goto out;
     /* The column is authoritative: fs__outbox_renumber may move it. */
     cs[cnt].counter = (uint64_t)sqlite3_column_int64(st, 1);
+    decode_bases(st, 2, &cs[cnt]);
     cnt++;
   }
   rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);
@@ -216,8 +256,8 @@ int fs__outbox_oldest(fs_replica *r, uint64_t *ms) {
 
 int fs__outbox_for_record(fs_replica *r, fs_kind k, const char *id, fs_change_cb cb,
                           void *arg) {
-  static const char sql[] = "SELECT payload FROM outbox WHERE status = 'pending' AND kind = ?1"
-                            " AND record_id = ?2 ORDER BY counter";
+  static const char sql[] = "SELECT payload, bases FROM outbox WHERE status = 'pending'"
+                            " AND kind = ?1 AND record_id = ?2 ORDER BY counter";
   sqlite3_stmt *st = NULL;
   fs_change c;
   int rc;
@@ -233,8 +273,10 @@ int fs__outbox_for_record(fs_replica *r, fs_kind k, const char *id, fs_change_cb
   sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     rc = decode_payload(r, st, 0, &c);
-    if (rc == 0)
+    if (rc == 0) {
+      decode_bases(st, 1, &c);
       rc = cb(arg, &c);
+    }
     fs__change_release(&c);
     if (rc)
       goto out;

@@ -375,6 +375,27 @@ void fs_replica_close(fs_replica *r) {
 
 /* ---- the write path ------------------------------------------------------------ */
 
+/* Sets the base of each field write of c: the field clock this replica holds
+ * for it now, before the write (0 for a field never written or a new
+ * record).  The daemon logs the overwrite of exactly that value as an
+ * ordinary edit, not a conflict (store.h fs__write_saw). */
+static int record_bases(fs_replica *r, fs_change *c) {
+  fs_row row = {0};
+  int rc;
+
+  if (c->nfields == 0)
+    return 0; /* a delete: nothing to base */
+  rc = fs__store_get(r->db, c->kind, c->id, &row);
+
+  if (rc == FS_ENOTFOUND)
+    rc = 0;
+  else if (rc == 0)
+    for (int i = 0; i < c->nfields; i++)
+      c->fields[i].base = row.clk[c->fields[i].field];
+  fs__row_release(&row);
+  return rc;
+}
+
 static int write_one(fs_replica *r, fs_change *c, int is_create) {
   char verr[FS_REPLICA_ERR_MAX];
   fs_outcome outcome;
@@ -402,7 +423,9 @@ static int write_one(fs_replica *r, fs_change *c, int is_create) {
                              FS_HLC_DEFAULT_MAX_AHEAD_MS, verr, sizeof(verr));
   if (rc)
     return fs__replica_fail(r, rc, "%s", verr);
-  rc = fs__store_apply(r->db, c, 0, NULL, NULL, &outcome);
+  rc = record_bases(r, c);
+  if (rc == 0)
+    rc = fs__store_apply(r->db, c, 0, NULL, NULL, &outcome);
   if (rc)
     return fs__replica_fail(r, rc, "storing the %s failed: %s", fs__kind_def(c->kind)->name,
                             fs_strerror(rc));

@@ -349,8 +349,12 @@ static int push_all(session *s) {
         break;
       }
     }
-    if (rc == 0)
-      rc = fs__push_finish(&enc);
+    {
+      /* Also after a failed add: finish frees what the encoder holds. */
+      int frc = fs__push_finish(&enc);
+      if (rc == 0)
+        rc = frc;
+    }
     if (rc == 0)
       rc = fs__net_send_raw(&s->net, b.data, b.len);
     fs__buf_release(&b);

@@ -145,6 +145,11 @@ typedef struct fs_field_change {
   int field;    /* index into the kind's fields */
   uint64_t hlc; /* clock of this write */
   fs_value value;
+  /* The field clock the writer's replica held when the write was made (the
+   * clock of the value it replaced; 0: none, or not known).  Decides only
+   * whether overwriting a stored value is logged as a conflict
+   * (fs__write_saw, store.h), never which write wins. */
+  uint64_t base;
 } fs_field_change;
 
 typedef enum fs_op { FS_OP_UPSERT = 1, FS_OP_DELETE = 2 } fs_op;

@@ -84,6 +84,12 @@ static const struct {
      "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
      /* NULL while open; 'accepted' or 'dismissed' once the user acted. */
      "ALTER TABLE conflicts ADD COLUMN resolved TEXT;\n"},
+    /* Conflict bases (issue 12, "conflicts mean concurrent writes"): the
+     * field clock the replica held for each field write of the change when
+     * it was made, uint64 little-endian in the payload's field order, sent
+     * as PUSH "bases" (PROTOCOL.md 5.5.3).  NULL: none (rows queued before
+     * version 4, pushed as changes without a base). */
+    {FS_SCHEMA_CLIENT, 4, "ALTER TABLE outbox ADD COLUMN bases BLOB;\n"},
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))

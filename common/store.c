@@ -38,14 +38,22 @@
  *   fs__store_put_row never writes content into a tombstone either, so no
  *   path stores a deleted record's content (clear_content below).
  *
- *   Reported conflicts ("concurrent").  The store keeps no causal history,
- *   so it reports every same-field decision between two different values
- *   where both had been written (stored clock != 0): the incoming value
- *   that lost, or the stored value that was overwritten.  This includes a
- *   device overwriting a value it had already seen; callers that know more
- *   (e.g. the device's sync cursor) may filter.  In the callback, loser
- *   points into c->fields[] when the incoming value lost, else at the stored
- *   value.
+ *   Reported conflicts ("concurrent").  Each field write carries its base:
+ *   the field clock its writer's replica held when the write was made (the
+ *   clock of the value it replaced; 0 if none or not sent).  Of the
+ *   same-field decisions between two different values where the stored one
+ *   had been written (stored clock != 0), the store reports:
+ *     - a stored value overwritten by an incoming one, unless the incoming
+ *       write had seen it (fs__write_saw: base == stored clock): that is an
+ *       ordinary sequential edit.  A base of 0 has seen nothing, so a write
+ *       without a base is reported as it always was;
+ *     - every incoming value that lost, whatever its base: either the two
+ *       writes were concurrent, or the writer had seen the stored value
+ *       but its clock was behind (it loses by LWW all the same, and the
+ *       value the user typed would otherwise vanish unlogged).
+ *   The base never changes which write wins, so a wrong base can only
+ *   leave an overwrite out of the log.  In the callback, loser points into
+ *   c->fields[] when the incoming value lost, else at the stored value.
  *
  *   Row clock.  hlc = max over every field clock written and every delete
  *   clock applied (a new row also takes c->hlc).  seq is stamped on the row
@@ -364,6 +372,14 @@ int fs__store_remove(sqlite3 *db, fs_kind k, const char *id) {
 
 /* ---- merge ------------------------------------------------------------- */
 
+int fs__write_saw(const fs_field_change *fc, uint64_t stored_clk) {
+  /* The base is the clock the writer's replica held for the field: equal
+   * to the stored clock, it replaced exactly the stored value.  0 (never
+   * written, or no base sent) has seen nothing, so every overwrite of a
+   * written value by such a write is reported, as before bases existed. */
+  return fc != NULL && stored_clk != 0 && fc->base == stored_clk;
+}
+
 /* The total order used to break clock ties: NULL < int < text. */
 static int value_cmp(const fs_value *a, const fs_value *b) {
   size_t n;
@@ -500,7 +516,8 @@ static int merge_upsert(const fs_kind_def *kd, fs_row *r, const fs_change *c,
       continue;
     }
     if (lww_wins(fc->hlc, &fc->value, sh, sv)) {
-      if (sh != 0 && !equal)
+      /* Overwriting the value its writer had seen is an ordinary edit. */
+      if (sh != 0 && !equal && !fs__write_saw(fc, sh))
         report(cb, arg, c, f, sv, sh, &fc->value, fc->hlc);
       rc = set_field(r, fc);
       *changed = 1;

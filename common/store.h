@@ -23,11 +23,16 @@
  *     content reaches no conflict log.  Deterministic on every replica.
  *   - Each losing value of a same-field conflict (the incoming one that lost,
  *     or the stored one that was overwritten by a concurrent write) is
- *     reported to cb so the caller can keep it in its conflict log.  The
- *     store has no causal history: any overwrite of a written, different
- *     value is reported.  loser points into c->fields[] when the incoming
- *     value lost.  A delete reports the fields written after its clock
- *     (again without values).
+ *     reported to cb so the caller can keep it in its conflict log.  An
+ *     overwrite is concurrent unless the write had seen the stored value:
+ *     its base (fs_field_change.base, the field clock its writer's replica
+ *     held) equals the stored field clock (fs__write_saw).  A write without
+ *     a base (0) has seen nothing: any overwrite of a written, different
+ *     value by it is reported.  An incoming value that lost is always
+ *     reported.  The base decides only what is reported, never which write
+ *     wins.  loser points into c->fields[] when the incoming value lost.  A
+ *     delete reports the fields written after its clock (again without
+ *     values).
  *
  * All functions run inside the caller's transaction and return 0 or an
  * fs_errno (SQLite errors translated via fs__db_err).
@@ -66,6 +71,13 @@ typedef enum fs_outcome {
 typedef void (*fs_conflict_cb)(void *arg, const fs_change *c, int field,
                                const fs_value *loser, uint64_t loser_hlc,
                                const fs_value *winner, uint64_t winner_hlc);
+
+/* The conflict rule, one place for daemon and replica: 1 if the write fc,
+ * overwriting a stored field whose clock is stored_clk, had seen that value
+ * (fc->base == stored_clk != 0), so the overwrite is an ordinary edit and
+ * not a conflict; 0 if it had not (also for base 0: no base).  Takes NULL
+ * (0). */
+int fs__write_saw(const fs_field_change *fc, uint64_t stored_clk);
 
 /* Loads one row (also tombstones).  FS_ENOTFOUND if absent. */
 int fs__store_get(sqlite3 *db, fs_kind k, const char *id, fs_row *out);

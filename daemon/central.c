@@ -241,6 +241,7 @@ typedef struct conflict_ctx {
   const fs_device *d;
   const char *owner;
   uint64_t seq;
+  int logged; /* conflicts logged by on_conflict */
 } conflict_ctx;
 
 static void bind_value(sqlite3_stmt *st, int i, const fs_value *v) {
@@ -292,6 +293,8 @@ static void on_conflict(void *arg, const fs_change *ch, int field, const fs_valu
   if (log_conflict(x, ch, field, loser, loser_hlc, winner, winner_hlc, NULL) != 0)
     FS_WARN("cannot log conflict on %s %s: %s", fs__kind_def(ch->kind)->name, ch->id,
             sqlite3_errmsg(x->c->db));
+  else
+    x->logged++;
 }
 
 #if defined(__GNUC__)
@@ -957,6 +960,7 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
   cx.c = c;
   cx.d = d;
   cx.owner = owner;
+  cx.logged = 0;
   if (f.kind != FENCE_NONE) {
     rc = apply_fenced(c, d, ch, &existing, found, cust, &f, &cx, &outcome);
     if (rc == 0) {
@@ -971,7 +975,11 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
     goto out;
   res->outcome = (int)outcome;
   res->code = 0;
-  if (outcome != FS_OUTCOME_SUPERSEDED)
+  /* A superseded change changed nothing, but the conflict it logged has a
+   * seq only a later journal entry lets a PULL reach (server.c): without
+   * one the readers of the record would hear of it only after its next
+   * change.  The row goes out again, unchanged. */
+  if (outcome != FS_OUTCOME_SUPERSEDED || cx.logged > 0)
     rc = fs__central_journal(c, ch->kind, ch->id, owner, FS_JOURNAL_ROW);
 out:
   fs__row_release(&existing);

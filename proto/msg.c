@@ -592,8 +592,10 @@ static int pk_change(pk_t *pk, const fs_change *c) {
 }
 
 /* Decodes one change into *c (zeroed by the caller).  *unknown is set when
- * the kind or a field name is unknown here. */
-static int rd_change(rd *r, fs_change *c, int *unknown) {
+ * the kind or a field name is unknown here; *nwire (may be NULL) receives
+ * the number of field writes on the wire (c->nfields leaves unknown ones
+ * out). */
+static int rd_change(rd *r, fs_change *c, int *unknown, uint32_t *nwire) {
   const fs_kind_def *kd;
   char name[FS_MSG_NAME_MAX + 1];
   uint64_t op;
@@ -632,6 +634,8 @@ static int rd_change(rd *r, fs_change *c, int *unknown) {
     rc = rd_array(r, &nf, FS_MSG_MAX_FIELDS, 4);
   if (rc)
     return rc;
+  if (nwire)
+    *nwire = nf;
   if (nf > 0) {
     c->fields = calloc(nf, sizeof *c->fields);
     if (c->fields == NULL)
@@ -806,6 +810,9 @@ typedef struct list_ops {
   int (*enc)(pk_t *pk, const void *body);
   int (*dec)(rd *r, void *body, uint32_t seen);
   void (*release)(void *body);
+  /* F_OPT lists only: whether the value goes on the wire (NULL: its int
+   * count at off is not 0). */
+  int (*present)(const void *body);
 } list_ops;
 
 struct field {
@@ -852,6 +859,10 @@ static int field_present(const field *f, const void *body) {
   }
   case F_STAFF:
     return ((const char *)p)[0] != '\0';
+  case F_LIST:
+    if (f->ops->present)
+      return f->ops->present(body);
+    return *(const int *)p != 0;
   default:
     return *(const int *)p != 0;
   }
@@ -891,20 +902,23 @@ static int enc_field(pk_t *pk, const field *f, const void *body) {
 }
 
 /* Writes the map of the present fields of body, in table order.  With
- * open_last the last field's key is written but not its value: the caller
- * appends it (incremental encoders).  Does not run the checks. */
+ * open_last the last present field's key is written but not its value: the
+ * caller appends it (incremental encoders).  Does not run the checks. */
 static int enc_map(pk_t *pk, const field *f, int nf, const void *body, int open_last) {
   size_t n = 0;
-  int rc;
+  int rc, last = -1;
 
   for (int i = 0; i < nf; i++)
-    n += (size_t)field_present(&f[i], body);
+    if (field_present(&f[i], body)) {
+      n++;
+      last = i;
+    }
   rc = msgpack_pack_map(pk, n);
   for (int i = 0; rc == 0 && i < nf; i++) {
     if (!field_present(&f[i], body))
       continue;
     rc = pk_key(pk, f[i].key);
-    if (rc == 0 && !(open_last && i == nf - 1))
+    if (rc == 0 && !(open_last && i == last))
       rc = enc_field(pk, &f[i], body);
   }
   return rc;
@@ -1066,7 +1080,7 @@ static int want_dec(rd *r, void *body, uint32_t seen) {
   return rc;
 }
 
-static const list_ops want_ops = {want_check, want_enc, want_dec, NULL};
+static const list_ops want_ops = {want_check, want_enc, want_dec, NULL, NULL};
 
 static const field hello_fields[] = {
     FIELD(fs_msg_hello, sw, "sw", F_STR, 0, FS_MSG_STR_MAX, NULL),
@@ -1130,12 +1144,13 @@ static int changes_dec(rd *r, void *body, uint32_t seen) {
   if (rc || n == 0)
     return rc;
   m->rcs = calloc(n, sizeof *m->rcs);
-  if (m->rcs == NULL)
+  m->nwire = calloc(n, sizeof *m->nwire);
+  if (m->rcs == NULL || m->nwire == NULL)
     return FS_ENOMEM;
   m->n = n; /* zeroed entries are safe to release */
   for (uint32_t i = 0; i < n; i++) {
     int unknown;
-    rc = rd_change(r, &m->changes[i], &unknown);
+    rc = rd_change(r, &m->changes[i], &unknown, &m->nwire[i]);
     if (rc)
       return rc;
     m->rcs[i] = unknown ? FS_EUNKNOWN_FIELD : 0;
@@ -1150,17 +1165,100 @@ static void changes_release(void *body) {
     fs__change_release(&m->changes[i]);
   free(m->changes);
   free(m->rcs);
+  free(m->nwire);
 }
 
 static const list_ops changes_ops = {changes_check, changes_enc, changes_dec,
-                                     changes_release};
+                                     changes_release, NULL};
 
-/* "changes" last: the incremental encoder appends them. */
+/* ---- PUSH bases (optional, PROTOCOL.md 5.5.3) ---------------------------
+ * One entry per change, in order: nil when every base of the change is 0
+ * (none sent), else one hlc per field write of the change, in its order. */
+
+static int change_has_base(const fs_change *c) {
+  for (int i = 0; i < c->nfields; i++)
+    if (c->fields[i].base != 0)
+      return 1;
+  return 0;
+}
+
+/* The bases entry of one change. */
+static int pk_change_bases(pk_t *pk, const fs_change *c) {
+  int rc;
+
+  if (!change_has_base(c))
+    return msgpack_pack_nil(pk);
+  rc = msgpack_pack_array(pk, (size_t)c->nfields);
+  for (int i = 0; rc == 0 && i < c->nfields; i++)
+    rc = pk_umax(pk, c->fields[i].base, FS_MSG_UINT_MAX);
+  return rc;
+}
+
+/* Sent only when some change has a base: without one a PUSH is exactly
+ * what older clients send. */
+static int bases_present(const void *body) {
+  const fs_msg_push *m = body;
+
+  for (uint32_t i = 0; m->changes && i < m->n; i++)
+    if (change_has_base(&m->changes[i]))
+      return 1;
+  return 0;
+}
+
+static int bases_enc(pk_t *pk, const void *body) {
+  const fs_msg_push *m = body;
+  int rc = msgpack_pack_array(pk, m->n);
+
+  for (uint32_t i = 0; rc == 0 && i < m->n; i++)
+    rc = pk_change_bases(pk, &m->changes[i]);
+  return rc;
+}
+
+#define PUSH_KEY_CHANGES 2 /* index in push_fields */
+
+/* Reads the bases into the decoded changes: after "changes" (FS_EPROTO
+ * before it), one entry per change, each nil or as many hlc as the change
+ * has field writes on the wire (also for a change with an unknown kind or
+ * field, whose bases are then dropped with it). */
+static int bases_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_push *m = body;
+  uint32_t n, nf;
+  int rc;
+
+  if (!(seen & (1u << PUSH_KEY_CHANGES)))
+    return FS_EPROTO;
+  rc = rd_array(r, &n, FS_MSG_MAX_CHANGES, 1);
+  if (rc == 0 && n != m->n)
+    rc = FS_EPROTO;
+  for (uint32_t i = 0; rc == 0 && i < n; i++) {
+    if (r->p < r->end && *r->p == 0xc0) {
+      r->p++; /* nil: this change carries no base */
+      continue;
+    }
+    rc = rd_array(r, &nf, FS_MSG_MAX_FIELDS, 1);
+    if (rc == 0 && nf != m->nwire[i])
+      rc = FS_EPROTO;
+    for (uint32_t j = 0; rc == 0 && j < nf; j++) {
+      uint64_t b;
+      rc = rd_umax(r, &b, FS_MSG_UINT_MAX);
+      if (rc == 0 && m->rcs[i] == 0 && (int)j < m->changes[i].nfields)
+        m->changes[i].fields[j].base = b;
+    }
+  }
+  return rc;
+}
+
+static const list_ops bases_ops = {NULL, bases_enc, bases_dec, NULL, bases_present};
+
+/* "changes" is the last key the incremental encoder opens (it appends the
+ * changes); it writes "bases" after them at finish. */
 static const field push_fields[] = {
     FIELD(fs_msg_push, outbox, "outbox", F_UINT, 0, U_ANY, NULL),
     FIELD(fs_msg_push, oldest, "oldest", F_UINT, 0, U_MS, NULL),
     FIELD(fs_msg_push, n, "changes", F_LIST, 0, FS_MSG_MAX_CHANGES, &changes_ops),
+    FIELD(fs_msg_push, n, "bases", F_LIST, F_OPT, FS_MSG_MAX_CHANGES, &bases_ops),
 };
+_Static_assert(PUSH_KEY_CHANGES == 2, "push_fields order");
 
 /* ---- PUSH_RESULT ------------------------------------------------------- */
 
@@ -1221,7 +1319,7 @@ static void results_release(void *body) {
 }
 
 static const list_ops results_ops = {check_count, results_enc, results_dec,
-                                     results_release};
+                                     results_release, NULL};
 
 static const field push_result_fields[] = {
     FIELD(fs_msg_push_result, n, "results", F_LIST, 0, FS_MSG_MAX_ITEMS, &results_ops),
@@ -1352,9 +1450,9 @@ static void rows_release(void *body) {
   free(m->rcs);
 }
 
-static const list_ops kind_ops = {NULL, kind_enc, kind_dec, NULL};
-static const list_ops cols_ops = {NULL, cols_enc, cols_dec, NULL};
-static const list_ops rows_ops = {NULL, NULL, rows_dec, rows_release};
+static const list_ops kind_ops = {NULL, kind_enc, kind_dec, NULL, NULL};
+static const list_ops cols_ops = {NULL, cols_enc, cols_dec, NULL, NULL};
+static const list_ops rows_ops = {NULL, NULL, rows_dec, rows_release, NULL};
 
 /* "rows" last: a decoder needs kind and fields first. */
 static const field pull_batch_fields[] = {
@@ -1413,7 +1511,8 @@ static void evict_release(void *body) {
   free(((fs_msg_evict *)body)->items);
 }
 
-static const list_ops evict_ops = {check_count, evict_enc, evict_dec, evict_release};
+static const list_ops evict_ops = {check_count, evict_enc, evict_dec, evict_release,
+                                   NULL};
 
 static const field evict_fields[] = {
     FIELD(fs_msg_evict, n, "items", F_LIST, 0, FS_MSG_MAX_ITEMS, &evict_ops),
@@ -1462,7 +1561,8 @@ static int versions_dec(rd *r, void *body, uint32_t seen) {
   return rc;
 }
 
-static const list_ops versions_ops = {versions_check, versions_enc, versions_dec, NULL};
+static const list_ops versions_ops = {versions_check, versions_enc, versions_dec, NULL,
+                                      NULL};
 
 static const field error_fields[] = {
     FIELD(fs_msg_error, code, "code", F_INT, 0, 0, NULL),
@@ -1577,7 +1677,7 @@ static void args_release(void *body) {
   free(m->args);
 }
 
-static const list_ops args_ops = {check_count, args_enc, args_dec, args_release};
+static const list_ops args_ops = {check_count, args_enc, args_dec, args_release, NULL};
 
 static const field admin_fields[] = {
     FIELD(fs_msg_admin, cmd, "cmd", F_STR, 0, FS_MSG_NAME_MAX, NULL),
@@ -1640,7 +1740,7 @@ static void conflicts_release(void *body) {
 }
 
 static const list_ops conflicts_ops = {check_count, conflicts_enc, conflicts_dec,
-                                       conflicts_release};
+                                       conflicts_release, NULL};
 
 static const field conflicts_fields[] = {
     FIELD(fs_msg_conflicts, n, "items", F_LIST, 0, FS_MSG_MAX_ITEMS, &conflicts_ops),
@@ -1810,25 +1910,41 @@ static int incr_finish(fs_buf *out, size_t count_at, uint32_t n) {
   return 0;
 }
 
+/* What finish adds before the bases entries: the key (fixstr "bases", 6
+ * bytes) and an array header (at most 5 bytes). */
+#define PUSH_BASES_HEAD 11u
+
 int fs__push_begin(fs_push_enc *e, fs_buf *out, uint64_t outbox, uint64_t oldest,
                    size_t max_bytes) {
   fs_msg_push head = {0};
+  int rc;
 
   if (e == NULL)
     return FS_EINVAL;
   e->out = NULL; /* unusable until begin succeeds */
+  fs__buf_init(&e->bases, FS_MSG_MAX_BYTES);
+  e->any_base = 0;
   if (out == NULL)
     return FS_EINVAL;
   e->n = 0;
   head.outbox = outbox;
   head.oldest = oldest;
-  return incr_begin(&e->out, &e->start, &e->max, &e->count_at, out, max_bytes,
-                    FS_MSG_PUSH, &head);
+  rc = incr_begin(&e->out, &e->start, &e->max, &e->count_at, out, max_bytes, FS_MSG_PUSH,
+                  &head);
+  /* [version, type, {...}]: fixarray and two fixints, then the body map,
+   * a fixmap of the 3 keys without "bases" (finish may make it 4). */
+  e->map_at = e->start + 3;
+  if (rc == 0 && out->data[e->map_at] != 0x83) {
+    fs__buf_truncate(out, e->start);
+    e->out = NULL;
+    rc = FS_EINTERNAL;
+  }
+  return rc;
 }
 
 int fs__push_add(fs_push_enc *e, const fs_change *c) {
-  msgpack_packer pk;
-  size_t mark;
+  msgpack_packer pk, bk;
+  size_t mark, bmark;
   int rc;
 
   if (e->out == NULL || c == NULL)
@@ -1836,15 +1952,48 @@ int fs__push_add(fs_push_enc *e, const fs_change *c) {
   if (e->n >= FS_MSG_MAX_CHANGES)
     return FS_ETOOBIG;
   mark = e->out->len;
+  bmark = e->bases.len;
   msgpack_packer_init(&pk, e->out, fs__buf_msgpack_write);
-  rc = enc_end(e->out, mark, e->start, e->max, pk_change(&pk, c));
+  msgpack_packer_init(&bk, &e->bases, fs__buf_msgpack_write);
+  rc = pk_change(&pk, c);
   if (rc == 0)
-    e->n++;
-  return rc;
+    rc = pk_change_bases(&bk, c);
+  /* The bases finish may append count now, so the message never outgrows
+   * max whatever the later changes carry. */
+  if (rc == 0 && e->out->len - e->start + PUSH_BASES_HEAD + e->bases.len > e->max)
+    rc = FS_ETOOBIG;
+  if (rc) {
+    fs__buf_truncate(e->out, mark);
+    fs__buf_truncate(&e->bases, bmark);
+    return rc;
+  }
+  e->any_base |= change_has_base(c);
+  e->n++;
+  return 0;
 }
 
 int fs__push_finish(fs_push_enc *e) {
-  return e ? incr_finish(e->out, e->count_at, e->n) : FS_ESTATE;
+  msgpack_packer pk;
+  int rc;
+
+  if (e == NULL)
+    return FS_ESTATE;
+  rc = incr_finish(e->out, e->count_at, e->n);
+  if (rc == 0 && e->any_base) {
+    size_t mark = e->out->len;
+    msgpack_packer_init(&pk, e->out, fs__buf_msgpack_write);
+    rc = pk_key(&pk, "bases");
+    if (rc == 0)
+      rc = msgpack_pack_array(&pk, e->n);
+    if (rc == 0)
+      rc = fs__buf_append(e->out, e->bases.data, e->bases.len);
+    if (rc == 0)
+      e->out->data[e->map_at] = 0x84;
+    else
+      fs__buf_truncate(e->out, mark);
+  }
+  fs__buf_release(&e->bases);
+  return rc;
 }
 
 int fs__batch_begin(fs_batch_enc *e, fs_buf *out, fs_kind kind, const int *cols,
@@ -1967,7 +2116,7 @@ int fs__change_decode(const uint8_t *p, size_t n, fs_change *c) {
   rc = rd_open(&r, p, n);
   if (rc)
     return rc;
-  rc = rd_change(&r, c, &unknown);
+  rc = rd_change(&r, c, &unknown, NULL);
   if (rc == 0 && r.p != r.end)
     rc = FS_EPROTO;
   if (rc) {

@@ -149,14 +149,17 @@ typedef struct fs_msg_welcome {
                        applied from this device (0: none / not sent) */
 } fs_msg_welcome;
 
-/* PUSH.  changes[i].device_id is not on the wire: decoded as 0, the daemon
+/* PUSH.  The optional "bases" key is written when some field write has a
+ * base != 0 and decoded into changes[i].fields[j].base (0 when absent).
+ * changes[i].device_id is not on the wire: decoded as 0, the daemon
  * fills it from the authenticated session.  rcs[i] is 0, or
  * FS_EUNKNOWN_FIELD if change i names a kind or field this build does not
  * know (its known fields are still decoded; with an unknown kind, kind is
  * FS_KIND__COUNT and no fields).  rcs is NULL when encoding is fine. */
 typedef struct fs_msg_push {
-  fs_change *changes;
+  fs_change *changes; /* with their bases (fs_field_change.base) */
   int *rcs;
+  uint32_t *nwire; /* decoded: field writes of change i on the wire */
   uint32_t n;
   uint64_t outbox;
   uint64_t oldest;
@@ -336,13 +339,20 @@ int fs__push_encode(const fs_change *changes, size_t n, uint64_t outbox,
  * finish this message and put the change in the next one.  A single change
  * that cannot fit an empty message also gets FS_ETOOBIG (with count 0).
  * Between begin and finish the buffer holds an incomplete message.  After
- * a failed begin, add and finish return FS_ESTATE. */
+ * a failed begin, add and finish return FS_ESTATE.  The bases of the changes
+ * are kept aside and written by finish (as "bases", after "changes") when
+ * one of them has a base; add counts their bytes against max_bytes.  After
+ * a successful begin the caller must call finish (also when it abandons the
+ * message): it frees what the encoder holds. */
 typedef struct fs_push_enc {
   fs_buf *out;
   size_t start;   /* out->len at begin */
   size_t count_at; /* offset of the array32 count to patch */
+  size_t map_at;   /* offset of the body's fixmap header */
   size_t max;     /* max bytes of this message */
   uint32_t n;
+  fs_buf bases; /* the "bases" entries of the changes added */
+  int any_base; /* some change has a base: finish writes "bases" */
 } fs_push_enc;
 
 int fs__push_begin(fs_push_enc *e, fs_buf *out, uint64_t outbox,

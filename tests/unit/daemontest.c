@@ -127,6 +127,32 @@ long long fs_test_replica_int(const char *tmp, const char *name, const char *sql
   return v;
 }
 
+/* fmt and ap into sql[1024]; fails the test if it does not fit. */
+static void sql_vformat(char sql[1024], const char *fmt, va_list ap) {
+  int n = vsnprintf(sql, 1024, fmt, ap);
+  assert_true(n >= 0 && n < 1024);
+}
+
+long long fs_test_central_intf(const fs_test_daemon *d, const char *fmt, ...) {
+  char sql[1024];
+  va_list ap;
+
+  va_start(ap, fmt);
+  sql_vformat(sql, fmt, ap);
+  va_end(ap);
+  return fs_test_central_int(d, sql);
+}
+
+long long fs_test_replica_intf(const char *tmp, const char *name, const char *fmt, ...) {
+  char sql[1024];
+  va_list ap;
+
+  va_start(ap, fmt);
+  sql_vformat(sql, fmt, ap);
+  va_end(ap);
+  return fs_test_replica_int(tmp, name, sql);
+}
+
 /* Whole file into a malloc'd buffer (*len bytes). */
 static char *slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");

@@ -34,6 +34,17 @@ long long fs_test_db_int(const char *path, const char *sql);
 /* The same on the daemon's central.db and on tmp/name/replica.db. */
 long long fs_test_central_int(const fs_test_daemon *d, const char *sql);
 long long fs_test_replica_int(const char *tmp, const char *name, const char *sql);
+/* The same with the SQL made by printf (at most 1023 bytes). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+long long
+fs_test_central_intf(const fs_test_daemon *d, const char *fmt, ...);
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+long long
+fs_test_replica_intf(const char *tmp, const char *name, const char *fmt, ...);
 /* How many of the NULL-terminated needles occur, as raw bytes, in the
  * regular files under dir (recursively, symlinks not followed); each hit is
  * printed with its file and offset.  For "no byte of X remains" checks. */

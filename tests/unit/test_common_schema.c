@@ -93,7 +93,7 @@ static void test_fresh_tables(void **state) {
 
     assert_int_equal(fs__db_open(p, 1, (fs_schema_role)role, &db), 0);
     assert_int_equal(version(db), FS_SCHEMA_VERSION);
-    assert_int_equal(fs__schema_version(), 3);
+    assert_int_equal(fs__schema_version(), 4);
     for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
       assert_int_equal(has_table(db, records[i]), 1);
     assert_int_equal(has_table(db, "meta"), 1);
@@ -244,10 +244,11 @@ static void test_upgrade_from_v1(void **state) {
 
   db = NULL;
   assert_int_equal(fs__db_open(p, 0, FS_SCHEMA_CLIENT, &db), 0);
-  assert_int_equal(version(db), 3);
+  assert_int_equal(version(db), FS_SCHEMA_VERSION);
   assert_int_equal(has_index(db, "customers_phone"), 1);
   assert_int_equal(has_column(db, "conflicts", "fenced"), 1);
   assert_int_equal(has_column(db, "conflicts", "resolved"), 1);
+  assert_int_equal(has_column(db, "outbox", "bases"), 1);
   assert_int_equal(sqlite3_prepare_v2(db,
                                       "SELECT CAST(name AS BLOB), grade, phone, source, "
                                       "next_contact, hlc, clk FROM customers WHERE id=?",
@@ -314,7 +315,7 @@ static void test_upgrade_clears_tombstones(void **state) {
     sqlite3_close(db);
     db = NULL;
     assert_int_equal(fs__db_open(p, 0, roles[i], &db), 0);
-    assert_int_equal(version(db), 3);
+    assert_int_equal(version(db), FS_SCHEMA_VERSION);
     assert_int_equal(count_rows(db,
                                 "SELECT count(*) FROM customers WHERE id='" ID1
                                 "' AND deleted=1 AND name IS NULL AND phone IS NULL AND "
@@ -372,6 +373,37 @@ static void test_newer_refused_untouched(void **state) {
   fs_test_rmdir(dir);
 }
 
+/* A replica upgraded from version 3 keeps its outbox: a queued change keeps
+ * its payload and gets no bases (NULL: pushed without a base, PROTOCOL.md
+ * 5.5.3); the column then takes the bases of new changes. */
+static void test_upgrade_keeps_outbox(void **state) {
+  char *dir = fs_test_tmpdir();
+  char *p = fs_test_path(dir, "v3.db");
+  sqlite3 *db = raw_open(p);
+  (void)state;
+
+  assert_int_equal(fs__schema_migrate_to(db, FS_SCHEMA_CLIENT, 3), 0);
+  assert_int_equal(has_column(db, "outbox", "bases"), 0);
+  assert_int_equal(sqlite3_exec(db,
+                                "INSERT INTO outbox(counter, kind, record_id, op, hlc, "
+                                "payload, created_at) VALUES(7, 'customer', '" ID1
+                                "', 1, 5, x'98070102', 1)",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  db = NULL;
+  assert_int_equal(fs__db_open(p, 0, FS_SCHEMA_CLIENT, &db), 0);
+  assert_int_equal(version(db), FS_SCHEMA_VERSION);
+  assert_int_equal(
+      count_rows(db, "SELECT count(*) FROM outbox WHERE counter=7 AND "
+                     "status='pending' AND payload=x'98070102' AND bases IS NULL"),
+      1);
+  assert_int_equal(sql_rc(db, "UPDATE outbox SET bases=x'0500000000000000'"), 0);
+  fs__db_close(db);
+  free(p);
+  fs_test_rmdir(dir);
+}
+
 static void test_migration_atomic(void **state) {
   char *dir = fs_test_tmpdir();
   char *p = fs_test_path(dir, "m.db");
@@ -388,7 +420,7 @@ static void test_migration_atomic(void **state) {
   assert_int_equal(has_index(db, "customers_phone"), 0);
   assert_int_not_equal(sqlite3_get_autocommit(db), 0); /* no transaction left open */
   assert_int_equal(fs__schema_migrate(db, FS_SCHEMA_DAEMON), 0);
-  assert_int_equal(version(db), 3);
+  assert_int_equal(version(db), FS_SCHEMA_VERSION);
   assert_int_equal(has_column(db, "customers", "source"), 1);
   assert_int_equal(has_column(db, "devices", "wipe_at"), 1);
   assert_int_equal(has_column(db, "devices", "last_hlc"), 1);
@@ -434,6 +466,7 @@ int main(void) {
       cmocka_unit_test(test_checks_refuse_bad_values),
       cmocka_unit_test(test_upgrade_from_v1),
       cmocka_unit_test(test_upgrade_clears_tombstones),
+      cmocka_unit_test(test_upgrade_keeps_outbox),
       cmocka_unit_test(test_newer_refused_untouched),
       cmocka_unit_test(test_migration_atomic),
       cmocka_unit_test(test_field_check_text),

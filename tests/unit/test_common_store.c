@@ -321,6 +321,92 @@ static void test_same_field_conflict_deterministic(void **state) {
   fs__row_release(&rb);
 }
 
+/* Bases (store.h fs__write_saw): an overwrite of the value its writer had
+ * seen (base == stored field clock) is not reported; an overwrite from any
+ * other base, or none, is; an incoming value that loses is reported
+ * whatever its base.  The base never changes the row: both orders of two
+ * writes end with the same row with or without bases. */
+static void test_base_decides_only_the_report(void **state) {
+  fixture *fx = *state;
+  fs_change x, y;
+  fs_row ra = {0}, rb = {0}, rn = {0};
+  rec ca = {0}, cb = {0};
+  fs_outcome oa[2], ob[2];
+
+  assert_false(fs__write_saw(NULL, H(1)));
+  create_customer(fx->a, ID1, H(1));
+  create_customer(fx->b, ID1, H(1));
+  create_customer(fx->a, ID2, H(1));
+  /* Sequential: x had seen the create, y had seen x. */
+  change_init(&x, FS_KIND_CUSTOMER, ID1, FS_OP_UPSERT, 1, 2);
+  add_text(&x, "name", H(5), "seen create");
+  x.fields[0].base = H(1);
+  assert_true(fs__write_saw(&x.fields[0], H(1)));
+  assert_false(fs__write_saw(&x.fields[0], H(2)));
+  change_init(&y, FS_KIND_CUSTOMER, ID1, FS_OP_UPSERT, 2, 1);
+  add_text(&y, "name", H(6), "seen x");
+  y.fields[0].base = H(5);
+  assert_int_equal(apply(fx->a, &x, 0, &ca), FS_OUTCOME_APPLIED);
+  assert_int_equal(apply(fx->a, &y, 0, &ca), FS_OUTCOME_APPLIED);
+  assert_int_equal(ca.n, 0);
+  /* The same writes in the other order: y (newer) first, then x loses and
+   * is reported although its base is right: it did not win. */
+  assert_int_equal(apply(fx->b, &y, 0, &cb), FS_OUTCOME_APPLIED);
+  assert_int_equal(cb.n, 1); /* y had not seen "Acme" at H(1) */
+  assert_int_equal(apply(fx->b, &x, 0, &cb), FS_OUTCOME_SUPERSEDED);
+  assert_int_equal(cb.n, 2);
+  assert_string_equal(cb.loser[1], "seen create");
+  assert_int_equal(cb.incoming_lost[1], 1);
+  assert_int_equal(fs__store_get(fx->a, FS_KIND_CUSTOMER, ID1, &ra), 0);
+  assert_int_equal(fs__store_get(fx->b, FS_KIND_CUSTOMER, ID1, &rb), 0);
+  assert_rows_equal(&ra, &rb);
+  fs__change_release(&x);
+  fs__change_release(&y);
+
+  /* Concurrent from one base (both had seen "seen x" at H(6)): one report
+   * in either order - the overwritten value in one, the lost write in the
+   * other - and the later clock wins. */
+  memset(&ca, 0, sizeof(ca));
+  memset(&cb, 0, sizeof(cb));
+  change_init(&x, FS_KIND_CUSTOMER, ID1, FS_OP_UPSERT, 1, 3);
+  add_text(&x, "name", H(10), "x from H6");
+  x.fields[0].base = H(6);
+  change_init(&y, FS_KIND_CUSTOMER, ID1, FS_OP_UPSERT, 2, 2);
+  add_text(&y, "name", H(11), "y from H6");
+  y.fields[0].base = H(6);
+  both_orders(fx, &x, &y, &ra, &rb, &ca, &cb, oa, ob);
+  assert_text(&rb, FS_KIND_CUSTOMER, "name", "y from H6");
+  assert_true(ca.n == 1 && cb.n == 1);
+  assert_string_equal(ca.loser[0], "x from H6");
+  assert_string_equal(cb.loser[0], "x from H6");
+  assert_int_equal(ca.incoming_lost[0] + cb.incoming_lost[0], 1);
+  fs__change_release(&x);
+  fs__change_release(&y);
+
+  /* A lying base cannot win: an older write claiming the stored clock as
+   * its base loses (and is reported) exactly like one without a base. */
+  memset(&ca, 0, sizeof(ca));
+  change_init(&x, FS_KIND_CUSTOMER, ID2, FS_OP_UPSERT, 1, 5);
+  add_text(&x, "name", H(9), "newer");
+  assert_int_equal(apply(fx->a, &x, 0, &ca), FS_OUTCOME_APPLIED);
+  assert_int_equal(ca.n, 1); /* no base: "Acme" overwritten, reported */
+  fs__change_release(&x);
+  change_init(&x, FS_KIND_CUSTOMER, ID2, FS_OP_UPSERT, 2, 5);
+  add_text(&x, "name", H(3), "older liar");
+  x.fields[0].base = H(9);
+  assert_int_equal(apply(fx->a, &x, 0, &ca), FS_OUTCOME_SUPERSEDED);
+  assert_int_equal(ca.n, 2);
+  assert_string_equal(ca.loser[1], "older liar");
+  assert_int_equal(fs__store_get(fx->a, FS_KIND_CUSTOMER, ID2, &rn), 0);
+  assert_text(&rn, FS_KIND_CUSTOMER, "name", "newer");
+  assert_int_equal(rn.clk[fidx(FS_KIND_CUSTOMER, "name")], H(9));
+  fs__change_release(&x);
+
+  fs__row_release(&ra);
+  fs__row_release(&rb);
+  fs__row_release(&rn);
+}
+
 static void test_retry_idempotent(void **state) {
   fixture *fx = *state;
   fs_change x;
@@ -602,6 +688,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_create_get_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_different_fields_both_survive, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_base_decides_only_the_report, setup, teardown),
       cmocka_unit_test_setup_teardown(test_same_field_conflict_deterministic, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_retry_idempotent, setup, teardown),

@@ -727,6 +727,195 @@ static void test_version_and_type(void **state) {
   fs__buf_release(&b);
 }
 
+/* Appends change c as encoded by fs__change_encode (the PUSH element). */
+static void raw_change_bytes(raw *r, const fs_change *c) {
+  fs_buf b;
+
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  assert_int_equal(fs__change_encode(c, &b), 0);
+  assert_int_equal(fs__buf_append(&r->b, b.data, b.len), 0);
+  fs__buf_release(&b);
+}
+
+/* The envelope of a PUSH of 4 keys and its outbox and oldest keys; the
+ * caller writes "changes" and "bases". */
+static void raw_push_head(raw *r) {
+  raw_env(r, 1, FS_MSG_PUSH, 4);
+  raw_str(r, "outbox");
+  msgpack_pack_uint64(&r->pk, 1);
+  raw_str(r, "oldest");
+  msgpack_pack_uint64(&r->pk, 0);
+}
+
+/* A fresh PUSH in r up to the value of "bases" (after changes: [c]). */
+static void raw_push_bases(raw *r, const fs_change *c) {
+  fs__buf_reset(&r->b);
+  raw_push_head(r);
+  raw_str(r, "changes");
+  msgpack_pack_array(&r->pk, 1);
+  raw_change_bytes(r, c);
+  raw_str(r, "bases");
+}
+
+/* 1 if the n bytes at p hold the string s. */
+static int has_bytes(const uint8_t *p, size_t n, const char *s) {
+  size_t k = strlen(s);
+
+  for (size_t i = 0; i + k <= n; i++)
+    if (memcmp(p + i, s, k) == 0)
+      return 1;
+  return 0;
+}
+
+/* PUSH "bases" (PROTOCOL.md 5.5.3): optional, after "changes", one entry
+ * per change, nil or one hlc per field write. */
+static void test_push_bases(void **state) {
+  fs_msg m, d;
+  fs_change cs[2];
+  fs_buf b;
+  fs_push_enc e;
+  raw r;
+  const size_t max = 3000;
+  uint32_t added = 0;
+
+  (void)state;
+  make_change(&cs[0], 1, "first");
+  make_change(&cs[1], 2, "second");
+  cs[0].fields[0].base = 0x0190a1b2c3d40000ull;
+  cs[0].fields[2].base = FS_MSG_UINT_MAX;
+  fs__msg_init(&m, FS_MSG_PUSH);
+  m.u.push.changes = cs;
+  m.u.push.n = 2;
+  m.u.push.outbox = 2;
+  round_trip(&m, &d);
+  if (getenv("FS_MSG_CORPUS_DIR")) { /* a fuzz seed with bases, as test_corpus_seeds */
+    char path[512];
+    FILE *f;
+    fs__buf_init(&b, FS_MSG_MAX_BYTES);
+    assert_int_equal(fs__msg_encode(&m, &b), 0);
+    snprintf(path, sizeof path, "%s/03_PUSH_bases.msgpack", getenv("FS_MSG_CORPUS_DIR"));
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b.data, 1, b.len, f), b.len);
+    assert_int_equal(fclose(f), 0);
+    fs__buf_release(&b);
+  }
+  assert_int_equal(d.u.push.changes[0].fields[0].base, 0x0190a1b2c3d40000ull);
+  assert_int_equal(d.u.push.changes[0].fields[1].base, 0);
+  assert_int_equal(d.u.push.changes[0].fields[2].base, FS_MSG_UINT_MAX);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(d.u.push.changes[1].fields[i].base, 0);
+  fs__msg_release(&d);
+
+  /* The incremental encoder writes the same bases after the changes. */
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  assert_int_equal(fs__push_begin(&e, &b, 2, 0, FS_MSG_MAX_BYTES), 0);
+  assert_int_equal(fs__push_add(&e, &cs[0]), 0);
+  assert_int_equal(fs__push_add(&e, &cs[1]), 0);
+  assert_int_equal(fs__push_finish(&e), 0);
+  assert_int_equal(fs__msg_decode(b.data, b.len, &d), 0);
+  assert_int_equal(d.u.push.n, 2);
+  assert_int_equal(d.u.push.changes[0].fields[0].base, 0x0190a1b2c3d40000ull);
+  assert_int_equal(d.u.push.changes[0].fields[2].base, FS_MSG_UINT_MAX);
+  assert_int_equal(d.u.push.changes[1].fields[0].base, 0);
+  fs__msg_release(&d);
+
+  /* Without a base the PUSH is what the previous release sends: no key. */
+  fs__buf_reset(&b);
+  cs[0].fields[0].base = cs[0].fields[2].base = 0;
+  assert_int_equal(fs__push_begin(&e, &b, 2, 0, FS_MSG_MAX_BYTES), 0);
+  assert_int_equal(fs__push_add(&e, &cs[0]), 0);
+  assert_int_equal(fs__push_finish(&e), 0);
+  assert_false(has_bytes(b.data, b.len, "bases"));
+  fs__buf_reset(&b);
+  assert_int_equal(fs__msg_encode(&m, &b), 0);
+  assert_false(has_bytes(b.data, b.len, "bases"));
+
+  /* The incremental encoder counts the bases against its maximum. */
+  cs[0].fields[1].base = 77;
+  fs__buf_reset(&b);
+  assert_int_equal(fs__push_begin(&e, &b, 100, 0, max), 0);
+  for (;;) {
+    int rc;
+    cs[0].counter = added + 1;
+    rc = fs__push_add(&e, &cs[0]);
+    if (rc == FS_ETOOBIG)
+      break;
+    assert_int_equal(rc, 0);
+    added++;
+  }
+  assert_int_equal(fs__push_finish(&e), 0);
+  assert_true(added > 5);
+  assert_true(b.len <= max);
+  assert_int_equal(fs__msg_decode(b.data, b.len, &d), 0);
+  assert_int_equal(d.u.push.n, added);
+  assert_int_equal(d.u.push.changes[added - 1].fields[1].base, 77);
+  fs__msg_release(&d);
+  /* An abandoned message: finish frees the bases kept aside (ASan). */
+  fs__buf_reset(&b);
+  assert_int_equal(fs__push_begin(&e, &b, 1, 0, max), 0);
+  assert_int_equal(fs__push_add(&e, &cs[0]), 0);
+  cs[1].op = 7;
+  assert_int_equal(fs__push_add(&e, &cs[1]), FS_EINVAL);
+  cs[1].op = FS_OP_UPSERT;
+  assert_int_equal(fs__push_finish(&e), 0);
+  fs__buf_release(&b);
+
+  /* Hand-made: a nil entry is a change without bases. */
+  raw_init(&r);
+  raw_push_bases(&r, &cs[0]);
+  msgpack_pack_array(&r.pk, 1);
+  msgpack_pack_nil(&r.pk);
+  assert_int_equal(raw_decode(&r, &d), 0);
+  assert_int_equal(d.u.push.changes[0].fields[1].base, 0);
+  fs__msg_release(&d);
+  /* one entry per change */
+  raw_push_bases(&r, &cs[0]);
+  msgpack_pack_array(&r.pk, 2);
+  msgpack_pack_nil(&r.pk);
+  msgpack_pack_nil(&r.pk);
+  assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
+  /* one base per field write (the change has 3) */
+  raw_push_bases(&r, &cs[0]);
+  msgpack_pack_array(&r.pk, 1);
+  msgpack_pack_array(&r.pk, 2);
+  msgpack_pack_uint64(&r.pk, 1);
+  msgpack_pack_uint64(&r.pk, 2);
+  assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
+  /* a base is an hlc: at most 2^63-1, never negative or text */
+  for (int bad = 0; bad < 3; bad++) {
+    raw_push_bases(&r, &cs[0]);
+    msgpack_pack_array(&r.pk, 1);
+    msgpack_pack_array(&r.pk, 3);
+    msgpack_pack_uint64(&r.pk, 1);
+    msgpack_pack_uint64(&r.pk, 2);
+    if (bad == 0)
+      msgpack_pack_uint64(&r.pk, FS_MSG_UINT_MAX + 1);
+    else if (bad == 1)
+      msgpack_pack_int64(&r.pk, -1);
+    else
+      raw_str(&r, "3");
+    assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
+  }
+  /* not an array */
+  raw_push_bases(&r, &cs[0]);
+  msgpack_pack_nil(&r.pk);
+  assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
+  /* "bases" before "changes" */
+  fs__buf_reset(&r.b);
+  raw_push_head(&r);
+  raw_str(&r, "bases");
+  msgpack_pack_array(&r.pk, 1);
+  msgpack_pack_nil(&r.pk);
+  raw_str(&r, "changes");
+  msgpack_pack_array(&r.pk, 1);
+  raw_change_bytes(&r, &cs[0]);
+  assert_int_equal(raw_decode(&r, &d), FS_EPROTO);
+  fs__buf_release(&r.b);
+  fs__change_release(&cs[0]);
+  fs__change_release(&cs[1]);
+}
+
 static void test_wrong_types(void **state) {
   raw r;
   fs_msg d;
@@ -2595,6 +2784,7 @@ int main(void) {
       cmocka_unit_test(test_kinds_fit_limits),
       cmocka_unit_test(test_round_trip_every_type),
       cmocka_unit_test(test_round_trip_hello_welcome),
+      cmocka_unit_test(test_push_bases),
       cmocka_unit_test(test_round_trip_push),
       cmocka_unit_test(test_round_trip_results_batch_misc),
       cmocka_unit_test(test_chinese_byte_for_byte),

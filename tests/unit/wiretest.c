@@ -230,4 +230,15 @@ void fs_wire_change_set(fs_change *c, const char *field, const char *text) {
   assert_int_equal(fs__value_set_text(&f->value, text, strlen(text)), 0);
 }
 
+void fs_wire_change_set_base(fs_change *c, const char *field, uint64_t base) {
+  int fi = fs__field_index(fs__kind_def(c->kind), field);
+
+  for (int i = 0; i < c->nfields; i++)
+    if (c->fields[i].field == fi) {
+      c->fields[i].base = base;
+      return;
+    }
+  fail_msg("no write of %s in the change", field);
+}
+
 void fs_wire_change_release(fs_change *c) { fs__change_release(c); }
