@@ -15,7 +15,8 @@
  * The table cannot drift from the document: test_doc_matches renders the
  * entries as Markdown and compares them with what PROTOCOL.md holds between
  * <!-- statetable:begin --> and <!-- statetable:end -->.  Run this test with
- * FS_STATETABLE_WRITE=1 to rewrite that block after changing the table.
+ * FS_STATETABLE_WRITE=1 to rewrite that block after changing the table;
+ * FS_STATETABLE_ONLY=ID[,ID...] runs only the entries named.
  *
  * One daemon for all entries (group setup); its configuration shortens the
  * timeouts (handshake_ms 500, idle_ms 2000), lowers the unauthenticated
@@ -58,6 +59,12 @@ typedef struct world {
   char *tmp;
   uint64_t clock;   /* last change clock handed out (all devices) */
   uint64_t counter; /* last change counter handed out (all devices) */
+  /* Opened at setup and left silent, for the idle entries: by the time
+   * they run, idle_ms has long passed. */
+  uint8_t daemon_pub[FS_KEY_LEN];
+  fs_wire_dev idle_dev;
+  int idle_fd;
+  uint64_t idle_since;
 } world;
 
 static world *W;
@@ -66,13 +73,26 @@ static world *W;
 #define HANDSHAKE_MS 500
 #define PER_SOURCE 16
 
-/* Every device of the world: replica directory name and staff. */
-static const char *const devices[][2] = {
-    {"a01", "A01"},  {"a01b", "A01"}, {"a02", "A02"},  {"rv", "A01"},   {"rw", "A01"},
-    {"rw0", "A01"},  {"rwx", "A01"},  {"wp", "A01"},   {"st", "A01"},   {"ev", "A01"},
-    {"evw", "A01"},  {"wd", "A01"},   {"d01", "D01"},  {"d01x", "D01"}, {"d01w", "D01"},
-    {"e01", "E01"},  {"f01", "F01"},
+/* Every device of the world: its name here, its staff member, its key and
+ * the daemon's id for it.  The devices are registered in the store at
+ * setup, as an enrollment would (enrollment itself is the subject of the
+ * hs.token-* and en.* entries). */
+typedef struct wdev {
+  const char *name, *staff;
+  fs_keypair *kp;
+  long long id;
+} wdev;
+
+static wdev devices[] = {
+    {"a01", "A01", NULL, 0},  {"a01b", "A01", NULL, 0}, {"a02", "A02", NULL, 0},
+    {"rv", "A01", NULL, 0},   {"rw", "A01", NULL, 0},   {"rw0", "A01", NULL, 0},
+    {"rwx", "A01", NULL, 0},  {"wp", "A01", NULL, 0},   {"st", "A01", NULL, 0},
+    {"ev", "A01", NULL, 0},   {"evw", "A01", NULL, 0},  {"wd", "A01", NULL, 0},
+    {"d01", "D01", NULL, 0},  {"d01x", "D01", NULL, 0}, {"d01w", "D01", NULL, 0},
+    {"e01", "E01", NULL, 0},  {"f01", "F01", NULL, 0},
 };
+
+#define NDEVICES (sizeof(devices) / sizeof(devices[0]))
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
@@ -113,15 +133,50 @@ admin(const char *fmt, ...) {
   free(fs_test_daemon_cmd(&W->d, NULL, "%s", args));
 }
 
-/* The daemon's id of replica name's device. */
-static long long dev_id(const char *name) {
-  return fs_test_replica_int(W->tmp, name, "SELECT value FROM meta WHERE key='device_id'");
+static wdev *dev_find(const char *name) {
+  for (size_t i = 0; i < NDEVICES; i++)
+    if (strcmp(devices[i].name, name) == 0)
+      return &devices[i];
+  fail_msg("no device %s", name);
+  return NULL;
+}
+
+/* The daemon's id of device name. */
+static long long dev_id(const char *name) { return dev_find(name)->id; }
+
+/* A wire device with the key of device name (free with fs_wire_free). */
+static void dev_load(fs_wire_dev *h, const char *name) {
+  memset(h, 0, sizeof(*h));
+  snprintf(h->addr, sizeof(h->addr), "%s", W->d.addr);
+  memcpy(h->daemon_pub, W->daemon_pub, sizeof(h->daemon_pub));
+  assert_int_equal(fs__keypair_from_private(&h->kp, dev_find(name)->kp->priv), 0);
+}
+
+/* Registers every device: a fresh key, the next slot of its staff member,
+ * status active. */
+static void devices_register(void) {
+  for (size_t i = 0; i < NDEVICES; i++) {
+    wdev *d = &devices[i];
+    char hex[2 * FS_KEY_LEN + 1];
+    assert_int_equal(fs__keypair_generate(&d->kp), 0);
+    sodium_bin2hex(hex, sizeof(hex), d->kp->pub, FS_KEY_LEN);
+    central_exec("INSERT INTO devices(staff, pubkey, slot, status, enrolled_at, last_seen) "
+                 "SELECT '%s', X'%s', COALESCE(max(slot), 0) + 1, 'active', %llu, %llu FROM "
+                 "devices WHERE staff='%s'",
+                 d->staff, hex, (unsigned long long)fs_wire_now_ms(),
+                 (unsigned long long)fs_wire_now_ms(), d->staff);
+    d->id = central_int("SELECT id FROM devices WHERE pubkey=X'%s'", hex);
+    assert_true(d->id > 0);
+  }
 }
 
 /* A fresh enrollment token for staff (malloc'd). */
 static char *token_for(const char *staff) {
   return fs_test_daemon_cmd(&W->d, NULL, "enroll %s", staff);
 }
+
+static int admin_connect(void);
+static void open_ok(fs_wire_dev *h, const char *name, const fs_wire_hello *hello);
 
 static int group_setup(void **state) {
   char *conf;
@@ -146,8 +201,13 @@ static int group_setup(void **state) {
   fclose(f);
   free(conf);
   fs_test_daemon_serve(&W->d);
-  for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
-    fs_replica_close(fs_test_enroll(&W->d, W->tmp, devices[i][1], devices[i][0]));
+  conf = fs_test_path(W->d.dir, "daemon.key.pub");
+  assert_int_equal(fs__pubkey_load(conf, W->daemon_pub), 0);
+  free(conf);
+  devices_register();
+  W->idle_fd = admin_connect();
+  open_ok(&W->idle_dev, "a01", NULL);
+  W->idle_since = fs_wire_now_ms();
   /* No group state: each test's state is its entry (initial_state). */
   *state = NULL;
   return 0;
@@ -155,7 +215,13 @@ static int group_setup(void **state) {
 
 static int group_teardown(void **state) {
   (void)state;
+  fs_wire_free(&W->idle_dev);
+  close(W->idle_fd);
   fs_test_world_stop(&W->d, W->tmp);
+  for (size_t i = 0; i < NDEVICES; i++) {
+    fs__keypair_free(devices[i].kp);
+    devices[i].kp = NULL;
+  }
   free(W);
   W = NULL;
   return 0;
@@ -175,7 +241,7 @@ static uint64_t tick(void) {
  * fails the test unless WELCOME is ok. */
 static void open_ok(fs_wire_dev *h, const char *name, const fs_wire_hello *hello) {
   int rc;
-  fs_wire_load(h, W->tmp, name);
+  dev_load(h, name);
   rc = fs_wire_open(h, hello);
   if (rc)
     fail_msg("%s: handshake refused: %s", name, fs_strerror(rc));
@@ -185,7 +251,7 @@ static void open_ok(fs_wire_dev *h, const char *name, const fs_wire_hello *hello
 static int open_code(const char *name, const fs_wire_hello *hello) {
   fs_wire_dev h;
   int rc;
-  fs_wire_load(&h, W->tmp, name);
+  dev_load(&h, name);
   rc = fs_wire_open(&h, hello);
   fs_wire_free(&h);
   return rc;
@@ -535,7 +601,7 @@ static void hs_unreadable(const entry *e) {
   (void)e;
   /* A genuine HELLO of a registered device, sealed for another daemon key
    * (a device enrolled with a daemon that was set up anew). */
-  fs_wire_load(&h, W->tmp, "a01");
+  dev_load(&h, "a01");
   randombytes_buf(h.daemon_pub, sizeof(h.daemon_pub));
   fs_wire_hello_msg(NULL, &m);
   p = fs_wire_encode(&m, &n);
@@ -548,15 +614,23 @@ static void hs_unreadable(const entry *e) {
   fs_wire_free(&h);
 }
 
-/* Message 1 carrying payload p under device name's key: the answer. */
-static void hs_payload(const char *name, const fs_keypair *kp, const void *p, size_t n,
-                       const uint8_t *e_priv, fs_wire_answer *a) {
+/* Message 1 carrying payload p under device name's key (kp: another
+ * key): the answer, read until the daemon closes, or until WELCOME with
+ * stop set. */
+static void hs_exchange(const char *name, const fs_keypair *kp, const void *p, size_t n,
+                        const uint8_t *e_priv, int stop, fs_wire_answer *a) {
   fs_wire_dev h;
   fs_wire_raw r;
-  fs_wire_load(&h, W->tmp, name);
+  dev_load(&h, name);
   fs_wire_raw_start(&r, &h, kp, p, n, NULL, 0, e_priv);
-  fs_wire_raw_finish(&r, 0, 5000, a);
+  fs_wire_raw_finish(&r, stop, 5000, a);
   fs_wire_free(&h);
+}
+
+/* The same, read until the daemon closes. */
+static void hs_payload(const char *name, const fs_keypair *kp, const void *p, size_t n,
+                       const uint8_t *e_priv, fs_wire_answer *a) {
+  hs_exchange(name, kp, p, n, e_priv, 0, a);
 }
 
 /* The answer is a close without a byte. */
@@ -588,7 +662,7 @@ static void hs_replay(const entry *e) {
   randombytes_buf(e_priv, sizeof(e_priv));
   fs_wire_hello_msg(NULL, &m);
   p = fs_wire_encode(&m, &n);
-  hs_payload("a01", NULL, p, n, e_priv, &a);
+  hs_exchange("a01", NULL, p, n, e_priv, 1, &a);
   assert_true(a.welcome);
   assert_true(a.msg.u.welcome.ok);
   fs__msg_release(&a.msg);
@@ -651,8 +725,6 @@ static void hs_malformed(const entry *e) {
 
 static void hs_unknown_key(const entry *e) {
   static const uint8_t extra[] = {0xa7, 'x', '-', 'f', 'u', 't', 'u', 'r', 0x92, 0x01, 0xc0};
-  fs_wire_dev h;
-  fs_wire_raw r;
   fs_wire_answer a;
   fs_msg m;
   uint8_t *p, *q;
@@ -667,10 +739,7 @@ static void hs_unknown_key(const entry *e) {
   memcpy(q, p, n);
   q[3]++;
   memcpy(q + n, extra, sizeof(extra));
-  fs_wire_load(&h, W->tmp, "a01");
-  fs_wire_raw_start(&r, &h, NULL, q, n + sizeof(extra), NULL, 0, NULL);
-  fs_wire_raw_finish(&r, 1, 5000, &a);
-  fs_wire_free(&h);
+  hs_exchange("a01", NULL, q, n + sizeof(extra), NULL, 1, &a);
   assert_true(a.welcome);
   assert_true(a.msg.u.welcome.ok);
   assert_false(a.closed);
@@ -731,8 +800,9 @@ static void hs_registered_token(const entry *e) {
   free(token);
 }
 
-/* Message 1 with a HELLO (hello NULL: defaults) under a fresh key. */
-static void hs_new_key(const fs_wire_hello *hello, fs_wire_answer *a) {
+/* Message 1 with a HELLO (hello NULL: defaults) under a fresh key: the
+ * answer (until WELCOME with stop set, else until the close). */
+static void hs_new_key(const fs_wire_hello *hello, int stop, fs_wire_answer *a) {
   fs_keypair *kp = NULL;
   fs_msg m;
   uint8_t *p;
@@ -740,7 +810,7 @@ static void hs_new_key(const fs_wire_hello *hello, fs_wire_answer *a) {
   assert_int_equal(fs__keypair_generate(&kp), 0);
   fs_wire_hello_msg(hello, &m);
   p = fs_wire_encode(&m, &n);
-  hs_payload("a01", kp, p, n, NULL, a);
+  hs_exchange("a01", kp, p, n, NULL, stop, a);
   free(p);
   fs__keypair_free(kp);
 }
@@ -748,7 +818,7 @@ static void hs_new_key(const fs_wire_hello *hello, fs_wire_answer *a) {
 static void hs_unknown_device(const entry *e) {
   fs_wire_answer a;
   (void)e;
-  hs_new_key(NULL, &a);
+  hs_new_key(NULL, 0, &a);
   expect_hs_refused(&a, FS_EUNKNOWN_DEVICE);
 }
 
@@ -878,7 +948,7 @@ static void hs_wipe_now(const entry *e) {
 static void enroll_with(const char *token, fs_wire_answer *a) {
   fs_wire_hello hello = {0};
   hello.token = token;
-  hs_new_key(&hello, a);
+  hs_new_key(&hello, 0, a);
 }
 
 static void enroll_bad_token(const entry *e) {
@@ -910,24 +980,11 @@ static void enroll_unknown_token(const entry *e) {
   free(good);
 }
 
+/* An enrollment HELLO of a fresh key with token, read until WELCOME. */
 static void enroll_ok_with(const char *token, fs_wire_answer *a) {
-  fs_keypair *kp = NULL;
   fs_wire_hello hello = {0};
-  fs_wire_dev h;
-  fs_wire_raw r;
-  fs_msg m;
-  uint8_t *p;
-  size_t n;
-  assert_int_equal(fs__keypair_generate(&kp), 0);
   hello.token = token;
-  fs_wire_hello_msg(&hello, &m);
-  p = fs_wire_encode(&m, &n);
-  fs_wire_load(&h, W->tmp, "a01");
-  fs_wire_raw_start(&r, &h, kp, p, n, NULL, 0, NULL);
-  fs_wire_raw_finish(&r, 1, 5000, a);
-  fs_wire_free(&h);
-  free(p);
-  fs__keypair_free(kp);
+  hs_new_key(&hello, 1, a);
 }
 
 static void enroll_used(const entry *e) {
@@ -1006,7 +1063,7 @@ static void hs_early_bytes(const entry *e) {
   randombytes_buf(after + FS_FRAME_HEADER_LEN, 40);
   fs_wire_hello_msg(NULL, &m);
   p = fs_wire_encode(&m, &n);
-  fs_wire_load(&h, W->tmp, "a01");
+  dev_load(&h, "a01");
   fs_wire_raw_start(&r, &h, NULL, p, n, after, sizeof(after), NULL);
   fs_wire_raw_finish(&r, 0, 5000, &a);
   assert_true(a.welcome);
@@ -1065,7 +1122,7 @@ static void enroll_exist(const entry *e) {
    * waits for the store, both lookups find the key unknown; the first
    * enrollment registers it, the second finds it taken. */
   assert_int_equal(fs__keypair_generate(&kp), 0);
-  fs_wire_load(&h, W->tmp, "a01");
+  dev_load(&h, "a01");
   hello.token = t1;
   fs_wire_hello_msg(&hello, &m);
   p1 = fs_wire_encode(&m, &n1);
@@ -1491,15 +1548,17 @@ static void push_bad_op(const entry *e) {
   free(p);
 }
 
+/* Waits until idle_ms has passed since the idle connections were opened
+ * at setup (long passed, normally). */
+static void idle_wait(void) {
+  while (fs_wire_now_ms() < W->idle_since + IDLE_MS + 500)
+    usleep(50000);
+}
+
 static void idle_device(const entry *e) {
-  fs_wire_dev h;
-  uint64_t t0;
   (void)e;
-  open_ok(&h, "a01", NULL);
-  t0 = fs_wire_now_ms();
-  expect_silent_close(&h);
-  assert_true(fs_wire_now_ms() - t0 >= IDLE_MS - 100);
-  fs_wire_free(&h);
+  idle_wait();
+  expect_silent_close(&W->idle_dev);
 }
 
 static void closing_ignores(const entry *e) {
@@ -2237,13 +2296,10 @@ static void admin_undecodable(const entry *e) {
 }
 
 static void admin_idle(const entry *e) {
-  int fd = admin_connect();
-  uint64_t t0 = fs_wire_now_ms();
   fs_msg m;
   (void)e;
-  assert_int_equal(admin_recv(fd, &m), FS_ECLOSED);
-  assert_true(fs_wire_now_ms() - t0 >= IDLE_MS - 100);
-  close(fd);
+  idle_wait();
+  assert_int_equal(admin_recv(W->idle_fd, &m), FS_ECLOSED);
 }
 
 /* ---- the entries ------------------------------------------------------ */
@@ -2630,6 +2686,19 @@ static void run_entry(void **state) {
   e->check(e);
 }
 
+/* FS_STATETABLE_ONLY=ID[,ID...] runs only those entries (each entry
+ * stands alone on the world of group_setup). */
+static int wanted(const char *id) {
+  const char *only = getenv("FS_STATETABLE_ONLY"), *p;
+  size_t n = strlen(id);
+  if (only == NULL || only[0] == '\0')
+    return 1;
+  for (p = only; (p = strstr(p, id)) != NULL; p += n)
+    if ((p == only || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+      return 1;
+  return 0;
+}
+
 int main(void) {
   struct CMUnitTest tests[NENTRIES + 2];
   char names[NENTRIES][128];
@@ -2639,7 +2708,7 @@ int main(void) {
   tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_doc_matches);
   tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_entries_unique);
   for (size_t i = 0; i < NENTRIES; i++) {
-    if (entries[i].check == NULL)
+    if (entries[i].check == NULL || !wanted(entries[i].id))
       continue;
     snprintf(names[i], sizeof(names[i]), "%s (%s)", entries[i].id, entries[i].check_name);
     tests[n].name = names[i];
