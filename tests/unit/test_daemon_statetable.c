@@ -1076,6 +1076,40 @@ static void hs_early_bytes(const entry *e) {
 
 /* ---- ENROLLING and a full writer queue -------------------------------- */
 
+static void enroll_early_bytes(const entry *e) {
+  char *token = token_for("A02");
+  uint8_t after[FS_FRAME_HEADER_LEN + 40];
+  fs_keypair *kp = NULL;
+  fs_wire_hello hello = {0};
+  fs_wire_dev h;
+  fs_wire_raw r;
+  fs_wire_answer a;
+  fs_msg m;
+  uint8_t *p;
+  size_t n;
+  (void)e;
+  /* An enrolling device cannot seal anything before WELCOME: a frame sent
+   * while it is enrolled is kept, then fails authentication. */
+  fs__frame_header(after, 40);
+  randombytes_buf(after + FS_FRAME_HEADER_LEN, 40);
+  assert_int_equal(fs__keypair_generate(&kp), 0);
+  hello.token = token;
+  fs_wire_hello_msg(&hello, &m);
+  p = fs_wire_encode(&m, &n);
+  dev_load(&h, "a01");
+  fs_wire_raw_start(&r, &h, kp, p, n, after, sizeof(after), NULL);
+  fs_wire_raw_finish(&r, 0, 5000, &a);
+  assert_true(a.welcome);
+  assert_true(a.msg.u.welcome.ok);
+  assert_string_equal(a.msg.u.welcome.text, "enrolled");
+  assert_true(a.closed);
+  fs__msg_release(&a.msg);
+  fs_wire_free(&h);
+  fs__keypair_free(kp);
+  free(p);
+  free(token);
+}
+
 /* Holds the central store's write lock (BEGIN IMMEDIATE) until released:
  * the daemon's writer waits (its busy timeout is 5 s). */
 static sqlite3 *lock_store(void) {
@@ -2104,7 +2138,8 @@ static void wipe_deadline_event(const entry *e) {
 
 /* ---- READY, standing changed since the handshake --------------------- */
 
-static void stale(const entry *e) {
+/* Message type t on a session of "st" revoked since its handshake. */
+static void stale_one(int t) {
   fs_wire_dev h;
   long long st = dev_id("st");
   fs_msg m;
@@ -2112,7 +2147,7 @@ static void stale(const entry *e) {
   /* Revoked behind the daemon's back (no admin command re-judged the
    * session): the next request reads the store. */
   central_exec("UPDATE devices SET status='revoked' WHERE id=%lld", st);
-  if (e->arg == FS_MSG_PUSH) {
+  if (t == FS_MSG_PUSH) {
     fs_change c;
     char id[33];
     fs__id_new(id);
@@ -2126,17 +2161,25 @@ static void stale(const entry *e) {
     expect_error_close(&h, FS_EREVOKED);
     assert_int_equal(central_int("SELECT count(*) FROM customers WHERE id='%s'", id), 0);
   } else {
-    sample((fs_msg_type)e->arg, &m);
+    sample((fs_msg_type)t, &m);
     assert_int_equal(fs_wire_send(&h, &m), 0);
-    if (e->arg == FS_MSG_BYE)
+    if (t == FS_MSG_BYE)
       expect_silent_close(&h);
-    else if (e->arg == FS_MSG_PULL || e->arg == FS_MSG_PING)
+    else if (t == FS_MSG_PULL || t == FS_MSG_PING)
       expect_error_close(&h, FS_EREVOKED);
     else
       expect_error_close(&h, FS_EPROTO);
   }
   central_exec("UPDATE devices SET status='active' WHERE id=%lld", st);
   fs_wire_free(&h);
+}
+
+/* The entry's type, or (0) every type that is not a request nor BYE. */
+static void stale(const entry *e) {
+  for (int t = 1; t <= FS_MSG_TYPE_MAX; t++)
+    if (e->arg ? t == e->arg
+               : t != FS_MSG_PUSH && t != FS_MSG_PULL && t != FS_MSG_PING && t != FS_MSG_BYE)
+      stale_one(t);
 }
 
 /* ---- READY: events ----------------------------------------------------- */
@@ -2382,13 +2425,17 @@ static const entry entries[] = {
       NOT_TCP "needs a failing store"),
     E("hs.timeout", HS, "no complete handshake within `handshake_ms`", "nothing", CLOSED,
       hs_timeout, 0),
-    E("hs.early-bytes", HS "/" EN, "bytes sent after message 1, before WELCOME arrived",
+    E("hs.early-bytes", HS, "bytes sent after message 1, before WELCOME arrived",
       "WELCOME; the bytes then fail authentication: nothing more (`FS_EREPLAY`)", CLOSED,
       hs_early_bytes, 0),
 
     /* ENROLLING: the enrollment transaction (3.1 step 3). */
     E("en.overflow", EN, "the staff member has used every archive slot (64)",
       "WELCOME `FS_EOVERFLOW`", CLOSED, enroll_overflow, 0),
+    E("en.early-bytes", EN, "any bytes (the device holds no transport keys yet)",
+      "not read until WELCOME ok `enrolled` is sent; then they fail authentication: "
+      "nothing more (`FS_EREPLAY`)",
+      CLOSED, enroll_early_bytes, 0),
     E("en.exist", EN,
       "the same new key enrolled on two connections at once with two tokens: the later",
       "WELCOME `FS_EEXIST` (its token stays unused)", CLOSED, enroll_exist, 0),
@@ -2544,8 +2591,8 @@ static const entry entries[] = {
     E("rs.ping", RS, "PING", "ERROR `FS_EREVOKED` / `FS_EDEPARTED`", CLOSED, stale,
       FS_MSG_PING),
     E("rs.bye", RS, "BYE", "nothing", CLOSED, stale, FS_MSG_BYE),
-    E("rs.other", RS, "any other message type (e.g. NOTIFY)",
-      "ERROR `FS_EPROTO` (standing is read for requests only)", CLOSED, stale, FS_MSG_NOTIFY),
+    E("rs.other", RS, "any other message type (1, 2, 4, 6-15, 17)",
+      "ERROR `FS_EPROTO` (standing is read for requests only)", CLOSED, stale, 0),
 
     /* READY: events from elsewhere (7.1 "Sessions follow rights changes"). */
     E("ev.revoke", RD, "admin `revoke` of this device", "ERROR `FS_EREVOKED`", CLOSED,
