@@ -84,12 +84,12 @@ typedef struct wdev {
 } wdev;
 
 static wdev devices[] = {
-    {"a01", "A01", NULL, 0},  {"a01b", "A01", NULL, 0}, {"a02", "A02", NULL, 0},
-    {"rv", "A01", NULL, 0},   {"rw", "A01", NULL, 0},   {"rw0", "A01", NULL, 0},
-    {"rwx", "A01", NULL, 0},  {"wp", "A01", NULL, 0},   {"st", "A01", NULL, 0},
-    {"ev", "A01", NULL, 0},   {"evw", "A01", NULL, 0},  {"wd", "A01", NULL, 0},
-    {"d01", "D01", NULL, 0},  {"d01x", "D01", NULL, 0}, {"d01w", "D01", NULL, 0},
-    {"e01", "E01", NULL, 0},  {"f01", "F01", NULL, 0},
+    {"a01", "A01", NULL, 0}, {"a01b", "A01", NULL, 0}, {"a02", "A02", NULL, 0},
+    {"rv", "A01", NULL, 0},  {"rw", "A01", NULL, 0},   {"rw0", "A01", NULL, 0},
+    {"rwx", "A01", NULL, 0}, {"wp", "A01", NULL, 0},   {"st", "A01", NULL, 0},
+    {"ev", "A01", NULL, 0},  {"evw", "A01", NULL, 0},  {"wd", "A01", NULL, 0},
+    {"d01", "D01", NULL, 0}, {"d01x", "D01", NULL, 0}, {"d01w", "D01", NULL, 0},
+    {"e01", "E01", NULL, 0}, {"f01", "F01", NULL, 0},
 };
 
 #define NDEVICES (sizeof(devices) / sizeof(devices[0]))
@@ -142,7 +142,9 @@ static wdev *dev_find(const char *name) {
 }
 
 /* The daemon's id of device name. */
-static long long dev_id(const char *name) { return dev_find(name)->id; }
+static long long dev_id(const char *name) {
+  return dev_find(name)->id;
+}
 
 /* A wire device with the key of device name (free with fs_wire_free). */
 static void dev_load(fs_wire_dev *h, const char *name) {
@@ -160,11 +162,12 @@ static void devices_register(void) {
     char hex[2 * FS_KEY_LEN + 1];
     assert_int_equal(fs__keypair_generate(&d->kp), 0);
     sodium_bin2hex(hex, sizeof(hex), d->kp->pub, FS_KEY_LEN);
-    central_exec("INSERT INTO devices(staff, pubkey, slot, status, enrolled_at, last_seen) "
-                 "SELECT '%s', X'%s', COALESCE(max(slot), 0) + 1, 'active', %llu, %llu FROM "
-                 "devices WHERE staff='%s'",
-                 d->staff, hex, (unsigned long long)fs_wire_now_ms(),
-                 (unsigned long long)fs_wire_now_ms(), d->staff);
+    central_exec(
+        "INSERT INTO devices(staff, pubkey, slot, status, enrolled_at, last_seen) "
+        "SELECT '%s', X'%s', COALESCE(max(slot), 0) + 1, 'active', %llu, %llu FROM "
+        "devices WHERE staff='%s'",
+        d->staff, hex, (unsigned long long)fs_wire_now_ms(),
+        (unsigned long long)fs_wire_now_ms(), d->staff);
     d->id = central_int("SELECT id FROM devices WHERE pubkey=X'%s'", hex);
     assert_true(d->id > 0);
   }
@@ -188,8 +191,8 @@ static int group_setup(void **state) {
                       "staff add A01 --name 'Rep' --manager M01",
                       "staff add A02 --name 'Anna' --manager M01",
                       "staff add D01 --name 'Departs'", "staff add E01 --name 'Leaves'",
-                      "staff add F01 --name 'Hands over'", "staff add O01 --name 'Full'", "staff add G01 --name 'Gone'",
-                      NULL);
+                      "staff add F01 --name 'Hands over'", "staff add O01 --name 'Full'",
+                      "staff add G01 --name 'Gone'", NULL);
   fs_test_daemon_kill(&W->d, SIGTERM);
   conf = fs_test_path(W->d.dir, "fieldsyncd.conf");
   f = fopen(conf, "a");
@@ -512,12 +515,14 @@ struct entry {
   const char *then;   /* the state after it */
   check_fn check;     /* NULL: cannot be produced over TCP, see why */
   const char *check_name;
-  int arg;            /* the check's parameter (a message type, ...) */
-  const char *why;    /* why no check */
+  int arg;         /* the check's parameter (a message type, ...) */
+  const char *why; /* why no check */
 };
 
-#define E(id, st, in, ans, then, fn, arg) {id, st, in, ans, then, fn, #fn, arg, NULL}
-#define X(id, st, in, ans, then, why) {id, st, in, ans, then, NULL, NULL, 0, why}
+#define E(id, st, in, ans, then, fn, arg)                                                \
+  { id, st, in, ans, then, fn, #fn, arg, NULL }
+#define X(id, st, in, ans, then, why)                                                    \
+  { id, st, in, ans, then, NULL, NULL, 0, why }
 
 /* ---- HANDSHAKE -------------------------------------------------------- */
 
@@ -724,7 +729,8 @@ static void hs_malformed(const entry *e) {
 }
 
 static void hs_unknown_key(const entry *e) {
-  static const uint8_t extra[] = {0xa7, 'x', '-', 'f', 'u', 't', 'u', 'r', 0x92, 0x01, 0xc0};
+  static const uint8_t extra[] = {0xa7, 'x', '-',  'f',  'u', 't',
+                                  'u',  'r', 0x92, 0x01, 0xc0};
   fs_wire_answer a;
   fs_msg m;
   uint8_t *p, *q;
@@ -879,7 +885,8 @@ static void hs_wiped(const entry *e) {
 
 /* D01 departs (once): its devices come under a wipe order. */
 static void depart_once(void) {
-  if (central_int("SELECT count(*) FROM staff WHERE code='D01' AND status='departed'") == 0)
+  if (central_int("SELECT count(*) FROM staff WHERE code='D01' AND status='departed'") ==
+      0)
     admin("depart D01 --successor A01");
 }
 
@@ -901,14 +908,15 @@ static void hs_wipe_expired(const entry *e) {
   (void)e;
   depart_once();
   admin("revoke %lld --wipe", rwx);
-  central_exec("UPDATE devices SET wipe_at=%lld WHERE id IN (%lld, %lld)", old, rwx, d01x);
+  central_exec("UPDATE devices SET wipe_at=%lld WHERE id IN (%lld, %lld)", old, rwx,
+               d01x);
   hs_device("rwx", 1, &a);
   expect_hs_refused(&a, FS_EREVOKED);
   hs_device("d01x", 1, &a);
   expect_hs_refused(&a, FS_EDEPARTED);
   /* Marked wiped by the handshake (or the sweep). */
-  wait_for("SELECT count(*)=2 FROM devices WHERE status='wiped' AND id IN (%lld, %lld)", rwx,
-           d01x);
+  wait_for("SELECT count(*)=2 FROM devices WHERE status='wiped' AND id IN (%lld, %lld)",
+           rwx, d01x);
 }
 
 static void hs_wipe_session(const entry *e) {
@@ -941,7 +949,8 @@ static void hs_wipe_now(const entry *e) {
   fs__msg_release(&m);
   expect_silent_close(&h);
   fs_wire_free(&h);
-  wait_for("SELECT count(*) FROM devices WHERE status='wiped' AND id=%lld", dev_id("rw0"));
+  wait_for("SELECT count(*) FROM devices WHERE status='wiped' AND id=%lld",
+           dev_id("rw0"));
 }
 
 /* An enrollment HELLO of a fresh key carrying token: the answer. */
@@ -1411,7 +1420,8 @@ static void plain_error(const plain *list, size_t n, int code) {
   }
 }
 
-#define P(a) {a, sizeof(a)}
+#define P(a)                                                                             \
+  { a, sizeof(a) }
 
 static void dec_empty(const entry *e) {
   static const uint8_t one[1] = {0};
@@ -1431,7 +1441,8 @@ static void dec_malformed(const entry *e) {
   static const uint8_t two[] = {0x92, 0x01, 0x10};
   static const uint8_t str_n[] = {0x93, 0x01, 0x10, 0x81, 0xa1, 'n', 0xa1, 'x'};
   static const uint8_t neg_n[] = {0x93, 0x01, 0x10, 0x81, 0xa1, 'n', 0xff};
-  static const uint8_t twice[] = {0x93, 0x01, 0x10, 0x82, 0xa1, 'n', 0x01, 0xa1, 'n', 0x02};
+  static const uint8_t twice[] = {0x93, 0x01, 0x10, 0x82, 0xa1,
+                                  'n',  0x01, 0xa1, 'n',  0x02};
   static const uint8_t trail[] = {0x93, 0x01, 0x10, 0x81, 0xa1, 'n', 0x01, 0xc0};
   static const uint8_t flt[] = {0x93, 0x01, 0x10, 0x81, 0xa1, 'n', 0xca, 0, 0, 0, 0};
   plain list[] = {P(nil), P(two), P(str_n), P(neg_n), P(twice), P(trail), P(flt)};
@@ -1463,14 +1474,15 @@ static void dec_type(const entry *e) {
 
 static void dec_missing(const entry *e) {
   static const uint8_t ping[] = {0x93, 0x01, 0x10, 0x80};
-  static const uint8_t pull[] = {0x93, 0x01, 0x05, 0x81, 0xa6, 'c', 'u', 'r', 's', 'o', 'r', 0};
+  static const uint8_t pull[] = {0x93, 0x01, 0x05, 0x81, 0xa6, 'c',
+                                 'u',  'r',  's',  'o',  'r',  0};
   plain list[] = {P(ping), P(pull)};
   plain_error(list, 2, e->arg);
 }
 
 static void dec_unknown_key(const entry *e) {
   /* PING {n: 7, zz: [nil, {}]}: the unknown key is skipped. */
-  static const uint8_t ping[] = {0x93, 0x01, 0x10, 0x82, 0xa1, 'n',  0x07,
+  static const uint8_t ping[] = {0x93, 0x01, 0x10, 0x82, 0xa1, 'n', 0x07,
                                  0xa2, 'z',  'z',  0x92, 0xc0, 0x80};
   fs_wire_dev h;
   fs_msg m;
@@ -1615,7 +1627,8 @@ static void closing_ignores(const entry *e) {
   fs__buf_reset(&b);
   sample(FS_MSG_PING, &m);
   assert_int_equal(fs__msg_encode(&m, &b), 0);
-  assert_int_equal(fs__channel_encrypt(h.net.ch, b.data, b.len, both + n1, need - n1, &n2), 0);
+  assert_int_equal(
+      fs__channel_encrypt(h.net.ch, b.data, b.len, both + n1, need - n1, &n2), 0);
   raw_send(&h, both, n1 + n2);
   expect_error_close(&h, FS_EPROTO);
   fs__buf_release(&b);
@@ -1717,7 +1730,8 @@ static void push_tombstone(const entry *e) {
   r = push1(&h, &c);
   assert_int_equal(r.outcome, FS_OUTCOME_SUPERSEDED);
   assert_int_equal(
-      central_int("SELECT count(*) FROM customers WHERE id='%s' AND phone IS NULL", id), 1);
+      central_int("SELECT count(*) FROM customers WHERE id='%s' AND phone IS NULL", id),
+      1);
   fs_wire_free(&h);
 }
 
@@ -1792,7 +1806,8 @@ static void push_append_differs(const entry *e) {
   assert_int_equal(r.outcome, FS_OUTCOME_SUPERSEDED);
   assert_int_equal(r.code, 0);
   assert_int_equal(
-      central_int("SELECT count(*) FROM visits WHERE id='%s' AND points='first words'", id),
+      central_int("SELECT count(*) FROM visits WHERE id='%s' AND points='first words'",
+                  id),
       1);
   fs_wire_free(&h);
 }
@@ -2008,9 +2023,9 @@ static void wipe_push_departed(const entry *e) {
   assert_int_equal(r[0].outcome, FS_OUTCOME_APPLIED);
   assert_int_equal(r[1].outcome, FS_OUTCOME_APPLIED);
   /* The new customers land with the successor. */
-  assert_int_equal(central_int("SELECT count(*) FROM customers WHERE id='%s' AND owner='A01'",
-                               id[0]),
-                   1);
+  assert_int_equal(
+      central_int("SELECT count(*) FROM customers WHERE id='%s' AND owner='A01'", id[0]),
+      1);
   expect_open(&h);
   fs_wire_free(&h);
   for (int i = 0; i < 2; i++)
@@ -2066,7 +2081,8 @@ static void wipe_last(const entry *e) {
   assert_int_equal(fs_wire_recv(&h, &m, 5000), FS_ECLOSED);
   fs_wire_change_release(&c);
   fs_wire_free(&h);
-  wait_for("SELECT count(*) FROM devices WHERE status='wiped' AND id=%lld", dev_id("d01"));
+  wait_for("SELECT count(*) FROM devices WHERE status='wiped' AND id=%lld",
+           dev_id("d01"));
   assert_int_equal(open_code("d01", NULL), FS_EDEPARTED);
 }
 
@@ -2177,8 +2193,9 @@ static void stale_one(int t) {
 /* The entry's type, or (0) every type that is not a request nor BYE. */
 static void stale(const entry *e) {
   for (int t = 1; t <= FS_MSG_TYPE_MAX; t++)
-    if (e->arg ? t == e->arg
-               : t != FS_MSG_PUSH && t != FS_MSG_PULL && t != FS_MSG_PING && t != FS_MSG_BYE)
+    if (e->arg
+            ? t == e->arg
+            : t != FS_MSG_PUSH && t != FS_MSG_PULL && t != FS_MSG_PING && t != FS_MSG_BYE)
       stale_one(t);
 }
 
@@ -2201,7 +2218,8 @@ static void event_wipe_order(const entry *e) {
   expect_error_close(&h, FS_EREVOKED);
   fs_wire_free(&h);
   /* The staff member departs while its device is connected. */
-  if (central_int("SELECT count(*) FROM staff WHERE code='E01' AND status='departed'") == 0) {
+  if (central_int("SELECT count(*) FROM staff WHERE code='E01' AND status='departed'") ==
+      0) {
     open_ok(&g, "e01", NULL);
     admin("depart E01 --successor A01");
     expect_error_close(&g, FS_EDEPARTED);
@@ -2366,8 +2384,8 @@ static const entry entries[] = {
       hs_zero_frame, 0),
     E("hs.frame-big", HS, "frame length above 65535, decided on the 4 header bytes",
       "nothing (`FS_ETOOBIG`)", CLOSED, hs_big_frame, 0),
-    E("hs.short", HS, "message 1 under 96 bytes", "nothing (`FS_ETRUNC`)", CLOSED, hs_short,
-      0),
+    E("hs.short", HS, "message 1 under 96 bytes", "nothing (`FS_ETRUNC`)", CLOSED,
+      hs_short, 0),
     E("hs.unreadable", HS, "message 1 that does not decrypt with the daemon's key",
       "UNREADABLE note", CLOSED, hs_unreadable, 0),
     E("hs.replay", HS, "message 1 whose ephemeral key was seen before (a replay)",
@@ -2380,8 +2398,8 @@ static const entry entries[] = {
       CLOSED, hs_unknown_type, 0),
     E("hs.version", HS, "payload of protocol version 2", "WELCOME `FS_EVERSION`", CLOSED,
       hs_version, 0),
-    E("hs.malformed", HS, "HELLO without its required keys", "nothing (`FS_EPROTO`)", CLOSED,
-      hs_malformed, 0),
+    E("hs.malformed", HS, "HELLO without its required keys", "nothing (`FS_EPROTO`)",
+      CLOSED, hs_malformed, 0),
     E("hs.unknown-key", HS, "HELLO with a key the daemon does not know",
       "the key is ignored: as without it", RD, hs_unknown_key, 0),
     E("hs.old", HS, "HELLO `time` more than 24 h before the daemon's clock",
@@ -2389,8 +2407,8 @@ static const entry entries[] = {
     E("hs.active", HS, "HELLO, key of an `active` device of an active staff member",
       "WELCOME ok, `text` `welcome`, `wipe` false", RD, hs_active, 0),
     E("hs.registered-token", HS, "HELLO with `token`, key already registered",
-      "the token is ignored (not used up): WELCOME ok, `welcome`", RD, hs_registered_token,
-      0),
+      "the token is ignored (not used up): WELCOME ok, `welcome`", RD,
+      hs_registered_token, 0),
     E("hs.unknown-device", HS, "HELLO without `token`, key unknown",
       "WELCOME `FS_EUNKNOWN_DEVICE`", CLOSED, hs_unknown_device, 0),
     E("hs.revoked", HS, "HELLO, device `revoked`", "WELCOME `FS_EREVOKED`", CLOSED,
@@ -2406,8 +2424,8 @@ static const entry entries[] = {
       "HELLO `outbox` > 0, device revoked with `--wipe` or of a departed staff member",
       "WELCOME ok, `wipe` true", RW, hs_wipe_session, 0),
     E("hs.wipe-now", HS, "HELLO `outbox` 0, device under a wipe order",
-      "WELCOME ok, `wipe` true, then WIPE; the device is marked `wiped`", CLOSED, hs_wipe_now,
-      0),
+      "WELCOME ok, `wipe` true, then WIPE; the device is marked `wiped`", CLOSED,
+      hs_wipe_now, 0),
     E("hs.token-bad", HS, "HELLO, key unknown, `token` that does not parse",
       "WELCOME `FS_ETOKEN`", CLOSED, enroll_bad_token, 0),
     E("hs.token-unknown", HS,
@@ -2417,12 +2435,14 @@ static const entry entries[] = {
       "WELCOME `FS_ETOKEN_USED`", CLOSED, enroll_used, 0),
     E("hs.token-expired", HS, "HELLO, key unknown, `token` expired",
       "WELCOME `FS_ETOKEN_EXPIRED`", CLOSED, enroll_expired, 0),
-    E("hs.token-departed", HS, "HELLO, key unknown, `token` of a staff member who departed",
+    E("hs.token-departed", HS,
+      "HELLO, key unknown, `token` of a staff member who departed",
       "WELCOME `FS_EDEPARTED`", CLOSED, enroll_departed, 0),
     E("hs.enroll", HS, "HELLO, key unknown, valid `token`",
-      "(ENROLLING, below) WELCOME ok, `text` `enrolled`, the next slot", RD, enroll_ok, 0),
-    X("hs.store-error", HS, "store error or no memory during the lookup", "nothing", CLOSED,
-      NOT_TCP "needs a failing store"),
+      "(ENROLLING, below) WELCOME ok, `text` `enrolled`, the next slot", RD, enroll_ok,
+      0),
+    X("hs.store-error", HS, "store error or no memory during the lookup", "nothing",
+      CLOSED, NOT_TCP "needs a failing store"),
     E("hs.timeout", HS, "no complete handshake within `handshake_ms`", "nothing", CLOSED,
       hs_timeout, 0),
     E("hs.early-bytes", HS, "bytes sent after message 1, before WELCOME arrived",
@@ -2478,11 +2498,13 @@ static const entry entries[] = {
       "nothing (`FS_ETOOBIG`; never sent as ERROR)", CLOSED, frame_big, 0),
     E("rd.frame-short", RD, "frame under 16 bytes", "nothing (`FS_EREPLAY`)", CLOSED,
       frame_short, 0),
-    E("rd.frame-auth", RD, "frame that fails authentication (tampered, replayed, injected)",
+    E("rd.frame-auth", RD,
+      "frame that fails authentication (tampered, replayed, injected)",
       "nothing (`FS_EREPLAY`)", CLOSED, frame_forged, 0),
     X("rd.nonce-end", RD, "a frame after 2^64-1 messages in one direction",
       "nothing (`FS_EOVERFLOW`)", CLOSED, NOT_TCP "2^64 messages"),
-    E("rd.empty", RD, "empty plaintext", "ERROR `FS_ETRUNC`", CLOSED, dec_empty, FS_ETRUNC),
+    E("rd.empty", RD, "empty plaintext", "ERROR `FS_ETRUNC`", CLOSED, dec_empty,
+      FS_ETRUNC),
     E("rd.cut", RD,
       "plaintext cut short, or a count promising more elements than bytes remain",
       "ERROR `FS_ETRUNC`", CLOSED, dec_cut, FS_ETRUNC),
@@ -2490,15 +2512,16 @@ static const entry entries[] = {
       "malformed message: not an array of 3, wrong msgpack type, float, integer out of "
       "range, repeated key, trailing bytes",
       "ERROR `FS_EPROTO`", CLOSED, dec_malformed, FS_EPROTO),
-    E("rd.version", RD, "message of protocol version 2", "ERROR `FS_EVERSION`, `versions` [1]",
-      CLOSED, dec_version, 0),
+    E("rd.version", RD, "message of protocol version 2",
+      "ERROR `FS_EVERSION`, `versions` [1]", CLOSED, dec_version, 0),
     E("rd.unknown-type", RD, "unknown message type (0, 19)", "ERROR `FS_EPROTO`", CLOSED,
       dec_type, FS_EPROTO),
     E("rd.missing-key", RD, "a required key missing", "ERROR `FS_EPROTO`", CLOSED,
       dec_missing, FS_EPROTO),
     E("rd.unknown-key", RD, "a key the daemon does not know, any value",
       "ignored: answered as without it", RD, dec_unknown_key, 0),
-    E("rd.overflow", RD, "more than 64 keys in a body map, or nesting over 16 (a 5.2 limit)",
+    E("rd.overflow", RD,
+      "more than 64 keys in a body map, or nesting over 16 (a 5.2 limit)",
       "ERROR `FS_EOVERFLOW`", CLOSED, dec_overflow, FS_EOVERFLOW),
     E("rd.unknown-kind", RD, "PULL_BATCH of a kind the daemon does not know",
       "ERROR `FS_EUNKNOWN_FIELD`", CLOSED, dec_unknown_kind_batch, FS_EUNKNOWN_FIELD),
@@ -2511,7 +2534,8 @@ static const entry entries[] = {
     E("rd.idle", RD, "nothing received for `idle_ms`", "nothing", CLOSED, idle_device, 0),
 
     /* READY: the outcome of each change of a PUSH (5.5.4, 7.2). */
-    E("rd.push.applied", RD, "PUSH of a new record", "outcome 1, code 0", RD, ready_push, 0),
+    E("rd.push.applied", RD, "PUSH of a new record", "outcome 1, code 0", RD, ready_push,
+      0),
     E("rd.push.merged", RD, "PUSH whose fields partly lose to newer stored ones",
       "outcome 2, code 0", RD, push_merged, 0),
     E("rd.push.conflict", RD,
@@ -2524,7 +2548,8 @@ static const entry entries[] = {
     E("rd.push.resend", RD, "PUSH of a change already recorded (same device and counter)",
       "its recorded outcome again; nothing applied twice", RD, push_resend, 0),
     E("rd.push.append-same", RD,
-      "PUSH of a visit or grade change identical to the stored one, any counter and clock",
+      "PUSH of a visit or grade change identical to the stored one, any counter and "
+      "clock",
       "outcome 1 (a duplicate), the row unchanged", RD, push_append_same, 0),
     E("rd.push.append-differs", RD,
       "PUSH of a visit or grade change that differs from the stored one",
@@ -2534,7 +2559,8 @@ static const entry entries[] = {
       "clock)",
       "outcome 4 with the original code and reason", RD, push_rejected_resend, 0),
     E("rd.push.invalid", RD, "PUSH of a change the validator refuses",
-      "outcome 4 `FS_EVALIDATE`, `reason` names the field", RD, push_invalid, FS_EVALIDATE),
+      "outcome 4 `FS_EVALIDATE`, `reason` names the field", RD, push_invalid,
+      FS_EVALIDATE),
     E("rd.push.forbidden", RD, "PUSH to another owner's record, outside every fence",
       "outcome 4 `FS_EFORBIDDEN`", RD, push_forbidden, FS_EFORBIDDEN),
     E("rd.push.readonly", RD, "PUSH to a card lent to this staff member",
@@ -2554,8 +2580,8 @@ static const entry entries[] = {
     X("rd.push.store-error", RD, "PUSH whose transaction fails in the store",
       "ERROR with that code (`FS_EDB`, `FS_EFULL`, `FS_EIO`; nothing committed)", RD,
       NOT_TCP "needs a failing store (tests/integration/fault_diskfull.sh)"),
-    E("rd.pull.resync", RD, "PULL with 0 < `cursor` < the GC floor",
-      "ERROR `FS_ERESYNC`", RD, pull_resync, 0),
+    E("rd.pull.resync", RD, "PULL with 0 < `cursor` < the GC floor", "ERROR `FS_ERESYNC`",
+      RD, pull_resync, 0),
     X("rd.pull.store-error", RD, "PULL whose page cannot be read",
       "ERROR with that code (`FS_EDB`, `FS_ENOMEM`, `FS_EINTERNAL`)", CLOSED,
       NOT_TCP "needs a failing store"),
@@ -2571,12 +2597,14 @@ static const entry entries[] = {
       "PUSH_RESULT, then WIPE; the device is marked `wiped`", CLOSED, wipe_last, 0),
     E("rw.ping", RW, "PING", "PONG", RW, wipe_ping, 0),
     E("rw.bye", RW, "BYE", "nothing", CLOSED, wipe_bye, 0),
-    E("rw.pull", RW, "PULL", "ERROR `FS_EREVOKED` (`FS_EDEPARTED` for a departed rep's device)",
-      CLOSED, wipe_type, FS_MSG_PULL),
+    E("rw.pull", RW, "PULL",
+      "ERROR `FS_EREVOKED` (`FS_EDEPARTED` for a departed rep's device)", CLOSED,
+      wipe_type, FS_MSG_PULL),
     E("rw.other", RW, "any other message type (1, 2, 4, 6-15, 17)",
       "ERROR `FS_EREVOKED` / `FS_EDEPARTED`", CLOSED, wipe_type, 0),
     E("rw.undecodable", RW, "frames and plaintexts that do not decode",
-      "as in READY (e.g. empty plaintext: ERROR `FS_ETRUNC`)", CLOSED, wipe_undecodable, 0),
+      "as in READY (e.g. empty plaintext: ERROR `FS_ETRUNC`)", CLOSED, wipe_undecodable,
+      0),
     E("rw.deadline", RW, "the final upload's deadline passes (periodic or admin `sweep`)",
       "ERROR `FS_EREVOKED` / `FS_EDEPARTED`; the device is marked `wiped`", CLOSED,
       wipe_deadline_event, 0),
@@ -2584,8 +2612,8 @@ static const entry entries[] = {
     /* READY, standing changed in the store since the handshake, not yet
      * re-judged by an admin command or sweep (7.1 "Standing on every
      * request"). */
-    E("rs.push", RS, "PUSH", "ERROR `FS_EREVOKED` / `FS_EDEPARTED`; nothing applied", CLOSED,
-      stale, FS_MSG_PUSH),
+    E("rs.push", RS, "PUSH", "ERROR `FS_EREVOKED` / `FS_EDEPARTED`; nothing applied",
+      CLOSED, stale, FS_MSG_PUSH),
     E("rs.pull", RS, "PULL", "ERROR `FS_EREVOKED` / `FS_EDEPARTED`; nothing sent", CLOSED,
       stale, FS_MSG_PULL),
     E("rs.ping", RS, "PING", "ERROR `FS_EREVOKED` / `FS_EDEPARTED`", CLOSED, stale,
@@ -2597,14 +2625,16 @@ static const entry entries[] = {
     /* READY: events from elsewhere (7.1 "Sessions follow rights changes"). */
     E("ev.revoke", RD, "admin `revoke` of this device", "ERROR `FS_EREVOKED`", CLOSED,
       event_revoke, 0),
-    E("ev.wipe-order", RD, "admin `revoke --wipe` of this device, or `depart` of its staff",
+    E("ev.wipe-order", RD,
+      "admin `revoke --wipe` of this device, or `depart` of its staff",
       "ERROR `FS_EREVOKED` / `FS_EDEPARTED` (connect again for the final upload)", CLOSED,
       event_wipe_order, 0),
     E("ev.shrink", RD,
       "an admin command or a cover/loan end takes records or owners out of what it reads",
       "ERROR `FS_EFORBIDDEN` (sync again)", CLOSED, event_shrink, 0),
     E("ev.notify", RD,
-      "another connection commits a change this device may read; HELLO `want` had `watch`",
+      "another connection commits a change this device may read; HELLO `want` had "
+      "`watch`",
       "NOTIFY", RD, event_notify, 0),
     E("ev.no-watch", RD, "the same without `watch`", "nothing", RD, event_no_watch, 0),
 
@@ -2614,8 +2644,8 @@ static const entry entries[] = {
 
     /* The admin socket (9.1): plain frames, no handshake. */
     E("ad.12", AD, "ADMIN (12)", "ADMIN_RESULT", AD, admin_ok, 0),
-    E("ad.usage", AD, "ADMIN with an unknown `cmd`", "ADMIN_RESULT `ok` false `FS_EUSAGE`", AD,
-      admin_refused, FS_EUSAGE),
+    E("ad.usage", AD, "ADMIN with an unknown `cmd`",
+      "ADMIN_RESULT `ok` false `FS_EUSAGE`", AD, admin_refused, FS_EUSAGE),
     E("ad.invalid", AD, "ADMIN with a string argument holding a control character",
       "ADMIN_RESULT `ok` false `FS_EVALIDATE`", AD, admin_refused, FS_EVALIDATE),
     E("ad.other", AD, "any other message type (1-11, 13-18)", "ERROR `FS_EPROTO`", CLOSED,
@@ -2710,9 +2740,10 @@ static void test_doc_matches(void **state) {
       print_message("rewrote the state table of %s\n", DOC);
     } else {
       print_message("expected between the markers:\n%s", table);
-      fail_msg("the state table of %s differs from this test's entries: run this test with "
-               "FS_STATETABLE_WRITE=1 to rewrite it",
-               DOC);
+      fail_msg(
+          "the state table of %s differs from this test's entries: run this test with "
+          "FS_STATETABLE_WRITE=1 to rewrite it",
+          DOC);
     }
   }
   free(table);

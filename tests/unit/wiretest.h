@@ -115,11 +115,11 @@ typedef struct fs_wire_raw {
 
 /* What came back on a raw connection. */
 typedef struct fs_wire_answer {
-  size_t bytes;   /* bytes received in all */
-  int note;       /* handshake note byte (FS_CHANNEL_NOTE_*), 0 if none */
-  int welcome;    /* 1: message 2 arrived and decoded; see msg */
-  fs_msg msg;     /* the WELCOME (release with fs__msg_release) */
-  int closed;     /* 1: the daemon closed the connection */
+  size_t bytes; /* bytes received in all */
+  int note;     /* handshake note byte (FS_CHANNEL_NOTE_*), 0 if none */
+  int welcome;  /* 1: message 2 arrived and decoded; see msg */
+  fs_msg msg;   /* the WELCOME (release with fs__msg_release) */
+  int closed;   /* 1: the daemon closed the connection */
 } fs_wire_answer;
 
 /* A plain TCP connection to 127.0.0.1:port (fails the test if refused). */
