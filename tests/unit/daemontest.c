@@ -127,8 +127,8 @@ long long fs_test_replica_int(const char *tmp, const char *name, const char *sql
   return v;
 }
 
-/* Whole file into a malloc'd buffer (*len bytes). */
-static char *slurp(const char *path, size_t *len) {
+/* (daemontest.h) */
+char *fs_test_slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   char *buf = NULL;
   long n;
@@ -141,6 +141,7 @@ static char *slurp(const char *path, size_t *len) {
   buf = malloc((size_t)n + 1);
   assert_non_null(buf);
   assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+  buf[n] = '\0';
   fclose(f);
   *len = (size_t)n;
   return buf;
@@ -164,7 +165,7 @@ int fs_test_traces_in(const char *dir, const char *const *needles) {
       hits += fs_test_traces_in(p, needles);
     } else if (S_ISREG(st.st_mode)) {
       size_t len;
-      char *buf = slurp(p, &len);
+      char *buf = fs_test_slurp(p, &len);
       for (int i = 0; needles[i]; i++) {
         size_t nl = strlen(needles[i]);
         for (size_t off = 0; off + nl <= len; off++)

@@ -34,6 +34,9 @@ long long fs_test_db_int(const char *path, const char *sql);
 /* The same on the daemon's central.db and on tmp/name/replica.db. */
 long long fs_test_central_int(const fs_test_daemon *d, const char *sql);
 long long fs_test_replica_int(const char *tmp, const char *name, const char *sql);
+/* The whole file at path in a malloc'd, NUL-terminated buffer (*len bytes
+ * before the NUL); fails the test if it cannot be read. */
+char *fs_test_slurp(const char *path, size_t *len);
 /* How many of the NULL-terminated needles occur, as raw bytes, in the
  * regular files under dir (recursively, symlinks not followed); each hit is
  * printed with its file and offset.  For "no byte of X remains" checks. */
