@@ -232,7 +232,7 @@ static int group_teardown(void **state) {
 /* ---- sessions and answers -------------------------------------------- */
 
 /* A clock above every one handed out before (so above every device's
- * last_hlc, 5.5.3), near now; and a fresh counter. */
+ * last_hlc, 5.5.3), near now. */
 static uint64_t tick(void) {
   uint64_t now = fs__hlc_make(fs_wire_now_ms(), 0);
   W->clock = now > W->clock ? now : W->clock + 1;
