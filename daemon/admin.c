@@ -411,7 +411,10 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], f
   rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
-    return rc == SQLITE_CONSTRAINT ? FS_EEXIST : fs__db_err(db, rc);
+    /* Extended result codes are on (fs__db_open): the key's UNIQUE
+     * constraint is SQLITE_CONSTRAINT_UNIQUE, so compare the primary code.
+     * Another enrollment of this key committed first (3.1). */
+    return (rc & 0xff) == SQLITE_CONSTRAINT ? FS_EEXIST : fs__db_err(db, rc);
   if (fs__token_secret_hash(t->secret, hash))
     return FS_ECRYPTO;
   rc = sqlite3_prepare_v2(db, "UPDATE tokens SET used_at=?1, device_id=?2 WHERE secret_hash=?3",

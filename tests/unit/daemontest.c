@@ -153,8 +153,8 @@ long long fs_test_replica_intf(const char *tmp, const char *name, const char *fm
   return fs_test_replica_int(tmp, name, sql);
 }
 
-/* Whole file into a malloc'd buffer (*len bytes). */
-static char *slurp(const char *path, size_t *len) {
+/* (daemontest.h) */
+char *fs_test_slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   char *buf = NULL;
   long n;
@@ -167,6 +167,7 @@ static char *slurp(const char *path, size_t *len) {
   buf = malloc((size_t)n + 1);
   assert_non_null(buf);
   assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+  buf[n] = '\0';
   fclose(f);
   *len = (size_t)n;
   return buf;
@@ -190,7 +191,7 @@ int fs_test_traces_in(const char *dir, const char *const *needles) {
       hits += fs_test_traces_in(p, needles);
     } else if (S_ISREG(st.st_mode)) {
       size_t len;
-      char *buf = slurp(p, &len);
+      char *buf = fs_test_slurp(p, &len);
       for (int i = 0; needles[i]; i++) {
         size_t nl = strlen(needles[i]);
         for (size_t off = 0; off + nl <= len; off++)

@@ -45,6 +45,9 @@ __attribute__((format(printf, 3, 4)))
 #endif
 long long
 fs_test_replica_intf(const char *tmp, const char *name, const char *fmt, ...);
+/* The whole file at path in a malloc'd, NUL-terminated buffer (*len bytes
+ * before the NUL); fails the test if it cannot be read. */
+char *fs_test_slurp(const char *path, size_t *len);
 /* How many of the NULL-terminated needles occur, as raw bytes, in the
  * regular files under dir (recursively, symlinks not followed); each hit is
  * printed with its file and offset.  For "no byte of X remains" checks. */

@@ -9,7 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "db.h"
 #include "fs_errno.h"
 
@@ -45,22 +51,27 @@ void fs_wire_free(fs_wire_dev *h) {
   h->kp = NULL;
 }
 
-int fs_wire_open(fs_wire_dev *h, const fs_wire_hello *hello) {
+void fs_wire_hello_msg(const fs_wire_hello *hello, fs_msg *m) {
   fs_wire_hello dflt = {0};
+
+  if (hello == NULL)
+    hello = &dflt;
+  fs__msg_init(m, FS_MSG_HELLO);
+  m->u.hello.sw = "fieldsync-wiretest/1";
+  m->u.hello.time = hello->time ? hello->time : fs_wire_now_ms();
+  m->u.hello.cursor = hello->cursor;
+  m->u.hello.outbox = hello->outbox;
+  m->u.hello.oldest = hello->oldest;
+  m->u.hello.want = hello->want ? hello->want : FS_WANT_SYNC;
+  m->u.hello.token = (char *)hello->token;
+}
+
+int fs_wire_open(fs_wire_dev *h, const fs_wire_hello *hello) {
   fs_msg m;
   int rc;
 
   fs_wire_close(h);
-  if (hello == NULL)
-    hello = &dflt;
-  fs__msg_init(&m, FS_MSG_HELLO);
-  m.u.hello.sw = "fieldsync-wiretest/1";
-  m.u.hello.time = hello->time ? hello->time : fs_wire_now_ms();
-  m.u.hello.cursor = hello->cursor;
-  m.u.hello.outbox = hello->outbox;
-  m.u.hello.oldest = hello->oldest;
-  m.u.hello.want = hello->want ? hello->want : FS_WANT_SYNC;
-  m.u.hello.token = (char *)hello->token;
+  fs_wire_hello_msg(hello, &m);
   memset(&h->net, 0, sizeof(h->net));
   rc = fs__net_open(&h->net, h->addr, h->kp, h->daemon_pub, &m, 5000, &h->welcome);
   if (rc == 0)
@@ -242,3 +253,104 @@ void fs_wire_change_set_base(fs_change *c, const char *field, uint64_t base) {
 }
 
 void fs_wire_change_release(fs_change *c) { fs__change_release(c); }
+
+/* ---- raw handshakes --------------------------------------------------- */
+
+int fs_wire_tcp(int port) {
+  struct sockaddr_in sa;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  assert_true(fd >= 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons((uint16_t)port);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  return fd;
+}
+
+void fs_wire_raw_start(fs_wire_raw *r, const fs_wire_dev *h, const fs_keypair *kp,
+                       const uint8_t *payload, size_t len, const uint8_t *after,
+                       size_t nafter, const uint8_t *e_priv) {
+  const char *colon = strrchr(h->addr, ':');
+  fs_channel_config cc;
+  size_t cap = fs__channel_hello_size(len) + nafter, n = 0;
+  uint8_t *m1 = malloc(cap);
+
+  assert_non_null(colon);
+  assert_non_null(m1);
+  memset(r, 0, sizeof(*r));
+  memset(&cc, 0, sizeof(cc));
+  cc.local = kp ? kp : h->kp;
+  cc.server_pub = h->daemon_pub;
+  cc.e_priv = e_priv;
+  assert_int_equal(fs__channel_client_new(&r->ch, &cc), 0);
+  assert_int_equal(fs__channel_client_start(r->ch, payload, len, m1, cap, &n), 0);
+  if (nafter)
+    memcpy(m1 + n, after, nafter);
+  r->fd = fs_wire_tcp(atoi(colon + 1));
+  assert_int_equal(write(r->fd, m1, n + nafter), (ssize_t)(n + nafter));
+  free(m1);
+}
+
+void fs_wire_raw_finish(fs_wire_raw *r, int stop_at_welcome, int timeout_ms,
+                        fs_wire_answer *a) {
+  uint8_t buf[4096];
+  uint64_t end = fs_wire_now_ms() + (uint64_t)timeout_ms;
+
+  memset(a, 0, sizeof(*a));
+  while (!a->closed && !(stop_at_welcome && a->welcome)) {
+    struct pollfd pfd = {r->fd, POLLIN, 0};
+    uint64_t now = fs_wire_now_ms();
+    ssize_t got;
+    size_t off = 0;
+
+    if (now >= end || poll(&pfd, 1, (int)(end - now)) <= 0)
+      break;
+    got = read(r->fd, buf, sizeof(buf));
+    if (got <= 0) {
+      a->closed = 1; /* EOF, or a reset: either way the daemon closed */
+      break;
+    }
+    /* A one-byte frame is a handshake note (3.2); anything else is fed to
+     * the channel as message 2. */
+    if (a->bytes == 0 && got == FS_FRAME_HEADER_LEN + 1 && buf[0] == 0 && buf[1] == 0 &&
+        buf[2] == 0 && buf[3] == 1) {
+      a->note = buf[FS_FRAME_HEADER_LEN];
+      a->bytes += (size_t)got;
+      continue;
+    }
+    a->bytes += (size_t)got;
+    while (off < (size_t)got && !a->welcome) {
+      size_t used = 0;
+      int ev = fs__channel_feed(r->ch, buf + off, (size_t)got - off, &used);
+      const uint8_t *p;
+      size_t plen;
+      off += used;
+      if (ev < 0)
+        break;
+      if (ev == FS_CHANNEL_EV_OPEN && fs__channel_message(r->ch, &p, &plen) == 0 &&
+          fs__msg_decode(p, plen, &a->msg) == 0)
+        a->welcome = 1;
+      if (used == 0)
+        break;
+    }
+  }
+  close(r->fd);
+  fs__channel_free(r->ch);
+  memset(r, 0, sizeof(*r));
+}
+
+uint8_t *fs_wire_encode(const fs_msg *m, size_t *len) {
+  fs_buf b;
+  uint8_t *p;
+
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  assert_int_equal(fs__msg_encode(m, &b), 0);
+  p = malloc(b.len ? b.len : 1);
+  assert_non_null(p);
+  memcpy(p, b.data, b.len);
+  *len = b.len;
+  fs__buf_release(&b);
+  return p;
+}

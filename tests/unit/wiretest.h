@@ -27,6 +27,7 @@
 
 #include "keys.h"
 #include "msg.h"
+#include "channel.h"
 #include "net.h"
 
 typedef struct fs_wire_dev {
@@ -105,5 +106,42 @@ void fs_wire_change_release(fs_change *c);
 
 /* Wall clock in ms. */
 uint64_t fs_wire_now_ms(void);
+
+/* ---- raw handshakes (PROTOCOL.md 3, 6.1) --------------------------------
+ * A connection that sends a handshake message 1 built from any payload
+ * bytes (not only a well-formed HELLO), then reads whatever the daemon
+ * answers until it closes: nothing, a handshake note, or message 2 (its
+ * WELCOME decoded). */
+typedef struct fs_wire_raw {
+  int fd;
+  fs_channel *ch;
+} fs_wire_raw;
+
+/* What came back on a raw connection. */
+typedef struct fs_wire_answer {
+  size_t bytes; /* bytes received in all */
+  int note;     /* handshake note byte (FS_CHANNEL_NOTE_*), 0 if none */
+  int welcome;  /* 1: message 2 arrived and decoded; see msg */
+  fs_msg msg;   /* the WELCOME (release with fs__msg_release) */
+  int closed;   /* 1: the daemon closed the connection */
+} fs_wire_answer;
+
+/* A plain TCP connection to 127.0.0.1:port (fails the test if refused). */
+int fs_wire_tcp(int port);
+/* Connects to h's daemon and sends message 1 carrying payload (len bytes,
+ * any content) under key kp (NULL: h's key), followed by the nafter bytes
+ * of after (may be NULL).  e_priv (may be NULL): a fixed ephemeral private
+ * key, for replays.  Fails the test on local errors. */
+void fs_wire_raw_start(fs_wire_raw *r, const fs_wire_dev *h, const fs_keypair *kp,
+                       const uint8_t *payload, size_t len, const uint8_t *after,
+                       size_t nafter, const uint8_t *e_priv);
+/* Reads the daemon's answer on r until it closes (or stop_at_welcome and
+ * message 2 arrived, or timeout_ms passed), then closes r. */
+void fs_wire_raw_finish(fs_wire_raw *r, int stop_at_welcome, int timeout_ms,
+                        fs_wire_answer *a);
+/* fs__msg_encode of m into a malloc'd buffer (*len bytes). */
+uint8_t *fs_wire_encode(const fs_msg *m, size_t *len);
+/* A HELLO as fs_wire_open sends it (hello NULL: defaults). */
+void fs_wire_hello_msg(const fs_wire_hello *hello, fs_msg *m);
 
 #endif
