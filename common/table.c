@@ -240,7 +240,9 @@ static int text_line(const fs_table *t, const fs_table_style *st, char *const *s
 
   for (int c = 0; c < t->ncols && rc == 0; c++) {
     size_t sw = fs__display_width(shown[c]);
-    int text = t->cols[c].type == FS_COL_TEXT, lastc = c == t->ncols - 1;
+    /* Times read as text: left-aligned like it. */
+    int text = t->cols[c].type == FS_COL_TEXT || t->cols[c].type == FS_COL_TIME;
+    int lastc = c == t->ncols - 1;
     if (c)
       rc = fs__strbuf_append(out, st->sep, strlen(st->sep));
     for (size_t k = sw; rc == 0 && !text && k < w[c]; k++)

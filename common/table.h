@@ -5,8 +5,8 @@
  *   text  aligned columns whose widths count East Asian Wide/Fullwidth
  *         characters (Chinese) as two columns, independent of the locale;
  *         every cell shown through utf8.h's sanitiser (a control character
- *         as a space, a stray byte as '?'); text left-aligned, numbers
- *         right-aligned; no trailing blanks after a last text column;
+ *         as a space, a stray byte as '?'); text and times left-aligned,
+ *         numbers right-aligned; no padding after a last text column;
  *   CSV   RFC 4180 through strbuf.h's one CSV writer (quoting, formula
  *         neutralising); cells whole (no cut, line breaks kept);
  *   JSON  through json.h's one writer: an array of objects keyed by column
