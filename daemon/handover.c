@@ -10,6 +10,7 @@
 #include "db.h"
 #include "fs_errno.h"
 #include "id.h"
+#include "json.h"
 #include "log.h"
 
 #define MAX_LOST_LISTED 200
@@ -226,6 +227,65 @@ static int move_customer(fs_central *c, const char *cid, const char *from, const
   return rc;
 }
 
+static void member(fs_json *j, const char *key, int v) {
+  fs__json_key(j, key);
+  fs__json_int(j, v);
+}
+
+/* The handover's summary: the report text (stored, printed and delivered
+ * as a NOTICE) into report, and the same counts as a JSON object through
+ * the one JSON writer into json. */
+static void summary(const fs_handover_req *req, const char *to, const char *manager,
+                    const counts *cnt, const fs__strbuf *lost, int nlost, fs__strbuf *report,
+                    fs__strbuf *json) {
+  int departure = strcmp(req->kind, "departure") == 0;
+  fs_json j;
+
+  fs__strbuf_printf(report,
+                    "%s%s of %s to %s%s%s\n"
+                    "  customer cards        %d\n"
+                    "  contacts              %d\n"
+                    "  visits (authors kept) %d\n"
+                    "  opportunities         %d open, %d closed (authors kept)\n"
+                    "  grade history entries %d\n"
+                    "  lost-sale reviews     %d\n"
+                    "  showroom entries      %d\n"
+                    "  scheduled follow-ups  %d\n"
+                    "  lost customers for %s to review: %d\n%s",
+                    req->dry_run ? "DRY RUN - nothing changed. " : "",
+                    departure ? "Handover" : "Transfer", req->from, to,
+                    req->reason ? ": " : "", req->reason ? req->reason : "",
+                    cnt->n[FS_KIND_CUSTOMER], cnt->n[FS_KIND_CONTACT], cnt->n[FS_KIND_VISIT],
+                    cnt->opp_open, cnt->opp_closed, cnt->n[FS_KIND_GRADE_CHANGE],
+                    cnt->n[FS_KIND_LOST_REVIEW], cnt->n[FS_KIND_SHOWROOM], cnt->followups,
+                    manager, nlost, lost->s ? lost->s : "");
+  if (nlost > MAX_LOST_LISTED)
+    fs__strbuf_printf(report, "    ... and %d more\n", nlost - MAX_LOST_LISTED);
+  fs__json_init_buf(&j, json);
+  fs__json_begin_object(&j);
+  fs__json_key(&j, "kind");
+  fs__json_string(&j, req->kind);
+  fs__json_key(&j, "from");
+  fs__json_string(&j, req->from);
+  fs__json_key(&j, "to");
+  fs__json_string(&j, to);
+  fs__json_key(&j, "manager");
+  fs__json_string(&j, manager);
+  fs__json_key(&j, "dry_run");
+  fs__json_bool(&j, req->dry_run);
+  member(&j, "customers", cnt->n[FS_KIND_CUSTOMER]);
+  member(&j, "contacts", cnt->n[FS_KIND_CONTACT]);
+  member(&j, "visits", cnt->n[FS_KIND_VISIT]);
+  member(&j, "opportunities_open", cnt->opp_open);
+  member(&j, "opportunities_closed", cnt->opp_closed);
+  member(&j, "grade_changes", cnt->n[FS_KIND_GRADE_CHANGE]);
+  member(&j, "lost_reviews", cnt->n[FS_KIND_LOST_REVIEW]);
+  member(&j, "showroom", cnt->n[FS_KIND_SHOWROOM]);
+  member(&j, "followups", cnt->followups);
+  member(&j, "lost_to_review", nlost);
+  fs__json_end_object(&j);
+}
+
 int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
                      fs__strbuf *json, char *err, size_t errlen) {
   sqlite3 *db = fs__central_db(c);
@@ -386,37 +446,8 @@ int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
   }
   /* The report: printed now, stored, and delivered to the successor's and
    * the manager's devices as a NOTICE at their next sync. */
-  fs__strbuf_printf(&report,
-                    "%s%s of %s to %s%s%s\n"
-                    "  customer cards        %d\n"
-                    "  contacts              %d\n"
-                    "  visits (authors kept) %d\n"
-                    "  opportunities         %d open, %d closed (authors kept)\n"
-                    "  grade history entries %d\n"
-                    "  lost-sale reviews     %d\n"
-                    "  showroom entries      %d\n"
-                    "  scheduled follow-ups  %d\n"
-                    "  lost customers for %s to review: %d\n%s",
-                    req->dry_run ? "DRY RUN - nothing changed. " : "",
-                    departure ? "Handover" : "Transfer", req->from, to,
-                    req->reason ? ": " : "", req->reason ? req->reason : "",
-                    cnt.n[FS_KIND_CUSTOMER], cnt.n[FS_KIND_CONTACT], cnt.n[FS_KIND_VISIT],
-                    cnt.opp_open, cnt.opp_closed, cnt.n[FS_KIND_GRADE_CHANGE],
-                    cnt.n[FS_KIND_LOST_REVIEW], cnt.n[FS_KIND_SHOWROOM], cnt.followups, manager,
-                    nlost, lost.s ? lost.s : "");
-  if (nlost > MAX_LOST_LISTED)
-    fs__strbuf_printf(&report, "    ... and %d more\n", nlost - MAX_LOST_LISTED);
+  summary(req, to, manager, &cnt, &lost, nlost, &report, json);
   fs__strbuf_append(out, report.s ? report.s : "", report.len);
-  fs__strbuf_printf(json,
-                    "{\"kind\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"manager\":\"%s\","
-                    "\"dry_run\":%s,\"customers\":%d,\"contacts\":%d,\"visits\":%d,"
-                    "\"opportunities_open\":%d,\"opportunities_closed\":%d,"
-                    "\"grade_changes\":%d,\"lost_reviews\":%d,\"showroom\":%d,"
-                    "\"followups\":%d,\"lost_to_review\":%d}",
-                    req->kind, req->from, to, manager, req->dry_run ? "true" : "false",
-                    cnt.n[FS_KIND_CUSTOMER], cnt.n[FS_KIND_CONTACT], cnt.n[FS_KIND_VISIT],
-                    cnt.opp_open, cnt.opp_closed, cnt.n[FS_KIND_GRADE_CHANGE],
-                    cnt.n[FS_KIND_LOST_REVIEW], cnt.n[FS_KIND_SHOWROOM], cnt.followups, nlost);
   if (req->dry_run)
     goto out; /* rolled back below */
   rc = sqlite3_prepare_v2(db, "UPDATE handovers SET report=?1, seq=?2 WHERE id=?3", -1, &st,
