@@ -17,8 +17,13 @@ void fs__json_init_buf(fs_json *j, fs__strbuf *b) {
   j->b = b;
 }
 
-void fs__json_indent(fs_json *j, int n) {
-  j->indent = n > 0 && n <= 8 ? n : 0;
+void fs__json_spaced(fs_json *j, int on) {
+  j->spaced = on != 0;
+}
+
+void fs__json_break(fs_json *j, int indent) {
+  j->brk = indent < 0 ? 0 : indent > 32 ? 32 : indent;
+  j->brk_set = 1;
 }
 
 static void put(fs_json *j, const char *s, size_t n) {
@@ -34,26 +39,21 @@ static void puts_(fs_json *j, const char *s) {
   put(j, s, strlen(s));
 }
 
-/* A line break and the indent of the current level (pretty layout). */
-static void newline(fs_json *j) {
-  static const char spaces[] = "                                ";
-  int n = j->depth * j->indent;
-
-  put(j, "\n", 1);
-  for (; n > 0; n -= (int)sizeof(spaces) - 1)
-    put(j, spaces, (size_t)(n < (int)sizeof(spaces) - 1 ? n : (int)sizeof(spaces) - 1));
-}
-
-/* Separator before a value or key at the current level. */
+/* Separator before a value or key at the current level, and the line
+ * break asked for by fs__json_break. */
 static void sep(fs_json *j) {
+  static const char spaces[] = "                                "; /* 32 */
   if (j->after_key) {
     j->after_key = 0;
     return;
   }
   if (j->count[j->depth]++ > 0)
-    put(j, ",", 1);
-  if (j->indent && j->depth > 0)
-    newline(j);
+    put(j, j->spaced && !j->brk_set ? ", " : ",", j->spaced && !j->brk_set ? 2 : 1);
+  if (j->brk_set) {
+    put(j, "\n", 1);
+    put(j, spaces, (size_t)j->brk);
+    j->brk_set = 0;
+  }
 }
 
 static void begin(fs_json *j, const char *ch) {
@@ -73,8 +73,6 @@ static void end(fs_json *j, const char *ch) {
     return;
   }
   j->depth--;
-  if (j->indent && j->count[j->depth + 1] > 0)
-    newline(j);
   puts_(j, ch);
 }
 
@@ -112,7 +110,7 @@ static void put_string(fs_json *j, const char *s) {
 void fs__json_key(fs_json *j, const char *key) {
   sep(j);
   put_string(j, key ? key : "");
-  puts_(j, j->indent ? ": " : ":");
+  puts_(j, j->spaced ? ": " : ":");
   j->after_key = 1;
 }
 

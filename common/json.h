@@ -7,8 +7,9 @@
  * fs__json_escape (quote, backslash, control characters as \n \t \b \f ...
  * or \u00XX); UTF-8 passes through unchanged.  Commas are inserted
  * automatically.  Nesting is bounded by FS_JSON_MAX_DEPTH; deeper begins
- * are ignored and set the error flag.  Compact by default; fs__json_indent
- * turns on a pretty layout.  Not thread-safe: one writer per thread. */
+ * are ignored and set the error flag.  Compact by default; a document
+ * meant for people too (`schema --json`) can ask for spaces and line
+ * breaks.  Not thread-safe: one writer per thread. */
 #ifndef FS_JSON_H
 #define FS_JSON_H
 
@@ -25,7 +26,9 @@ typedef struct fs_json {
   int depth;
   int count[FS_JSON_MAX_DEPTH + 1]; /* items written at each level */
   int after_key;
-  int indent; /* spaces per level, 0: compact */
+  int spaced;  /* ", " and ": " */
+  int brk_set; /* the next item starts a line */
+  int brk;     /* indented by this many spaces */
   int err;
 } fs_json;
 
@@ -33,9 +36,11 @@ typedef struct fs_json {
 void fs__json_init(fs_json *j, FILE *f);
 /* Appends to b (which the caller owns and releases). */
 void fs__json_init_buf(fs_json *j, fs__strbuf *b);
-/* Pretty layout from here on: every item of an object or array on its own
- * line, indented by n spaces per level, ": " after keys.  n = 0: compact. */
-void fs__json_indent(fs_json *j, int n);
+/* With on: a space after each comma and colon (", ", ": "). */
+void fs__json_spaced(fs_json *j, int on);
+/* The next key or value starts a new line indented by `indent` (0..32)
+ * spaces (after its comma, if any). */
+void fs__json_break(fs_json *j, int indent);
 void fs__json_begin_object(fs_json *j);
 void fs__json_end_object(fs_json *j);
 void fs__json_begin_array(fs_json *j);
