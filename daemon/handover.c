@@ -286,11 +286,130 @@ static void summary(const fs_handover_req *req, const char *to, const char *mana
   fs__json_end_object(&j);
 }
 
+/* The successor (to: --successor, else the departing rep's manager) and the
+ * manager who reviews the lost cards, both checked: active staff, someone
+ * else.  0, or an error with err set (or a database error). */
+static int parties(sqlite3 *db, const fs_handover_req *req, char to[FS_STAFF_MAX + 1],
+                   char manager[FS_STAFF_MAX + 1], char *err, size_t errlen) {
+  char frole[16], fstatus[16], fmgr[FS_STAFF_MAX + 1];
+  char trole[16], tstatus[16], tmgr[FS_STAFF_MAX + 1];
+  int rc;
+
+  rc = staff_get(db, req->from, frole, fstatus, fmgr);
+  if (rc == FS_ENOTFOUND) {
+    snprintf(err, errlen, "no staff member %s", req->from);
+    return rc;
+  }
+  if (rc)
+    return rc;
+  if (strcmp(fstatus, "active") != 0) {
+    snprintf(err, errlen, "%s has already departed", req->from);
+    return FS_EDEPARTED;
+  }
+  snprintf(to, FS_STAFF_MAX + 1, "%s", req->to ? req->to : fmgr);
+  if (to[0] == '\0') {
+    snprintf(err, errlen, "%s has no manager; name a successor with --successor CODE",
+             req->from);
+    return FS_EVALIDATE;
+  }
+  if (strcmp(to, req->from) == 0) {
+    snprintf(err, errlen, "successor must be someone other than %s", req->from);
+    return FS_EVALIDATE;
+  }
+  rc = staff_get(db, to, trole, tstatus, tmgr);
+  if (rc == FS_ENOTFOUND) {
+    snprintf(err, errlen, "successor %s is not a staff member", to);
+    return rc;
+  }
+  if (rc)
+    return rc;
+  if (strcmp(tstatus, "active") != 0) {
+    snprintf(err, errlen, "successor %s has departed; choose an active colleague", to);
+    return FS_EDEPARTED;
+  }
+  /* The manager who reviews the lost cards: the successor's, or the
+   * departing rep's, or the successor if they are the manager. */
+  snprintf(manager, FS_STAFF_MAX + 1, "%s", tmgr[0] ? tmgr : fmgr[0] ? fmgr : to);
+  return 0;
+}
+
+/* What moves: the customers named (each must be req->from's), else all of
+ * req->from's customers and showroom entries.  0, FS_ENOTFOUND with err
+ * set, or a database error. */
+static int targets(sqlite3 *db, const fs_handover_req *req, idlist *cust, idlist *show,
+                   char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int rc = 0;
+
+  if (req->customers && req->ncustomers > 0) {
+    for (int i = 0; i < req->ncustomers; i++) {
+      char owner[FS_STAFF_MAX + 1] = "";
+      rc = sqlite3_prepare_v2(db,
+                              "SELECT owner FROM customers WHERE (id=?1 OR archive_no=?1) "
+                              "AND deleted=0",
+                              -1, &st, NULL);
+      if (rc != SQLITE_OK)
+        return fs__db_err(db, rc);
+      sqlite3_bind_text(st, 1, req->customers[i], -1, SQLITE_STATIC);
+      if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(owner, sizeof(owner), "%s", sqlite3_column_text(st, 0));
+      sqlite3_finalize(st);
+      if (strcmp(owner, req->from) != 0) {
+        snprintf(err, errlen, owner[0] ? "customer %s belongs to %s, not %s"
+                                       : "no customer %s%s%s",
+                 req->customers[i], owner, owner[0] ? req->from : "");
+        return FS_ENOTFOUND;
+      }
+      rc = select_ids(db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1",
+                      req->customers[i], cust);
+      if (rc)
+        return rc;
+    }
+  } else {
+    rc = select_ids(db, "SELECT id FROM customers WHERE owner=?1 ORDER BY archive_no",
+                    req->from, cust);
+    if (rc == 0)
+      rc = select_ids(db, "SELECT id FROM showroom_log WHERE owner=?1", req->from, show);
+  }
+  return rc;
+}
+
+/* Marks `from` departed (successor `to`) and orders the wipe of their
+ * devices.  0 or a database error. */
+static int depart(sqlite3 *db, const char *from, const char *to) {
+  sqlite3_stmt *st = NULL;
+  int rc = 0;
+
+  /* The rep departs; and this is the wipe order of each of the rep's
+   * devices: their final upload (and the handover fence) close
+   * wipe_deadline_days after it.  An earlier order (revoke --wipe) keeps
+   * its own, earlier, time.  ?1 from, ?2 now, ?3 successor. */
+  static const char *const sql[] = {
+      "UPDATE staff SET status='departed', departed_at=?2, successor=?3 WHERE code=?1",
+      "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND status IN "
+      "('active','wipe')"};
+  int64_t now = (int64_t)fs__now_ms();
+  for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
+    rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+      rc = fs__db_err(db, rc);
+      break;
+    }
+    sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    if (sqlite3_bind_parameter_count(st) >= 3)
+      sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  }
+  return rc;
+}
+
 int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
                      fs__strbuf *json, char *err, size_t errlen) {
   sqlite3 *db = fs__central_db(c);
-  char frole[16], fstatus[16], fmgr[FS_STAFF_MAX + 1];
-  char trole[16], tstatus[16], tmgr[FS_STAFF_MAX + 1];
   char to[FS_STAFF_MAX + 1], manager[FS_STAFF_MAX + 1];
   int departure = strcmp(req->kind, "departure") == 0;
   idlist cust = {0}, show = {0};
@@ -304,85 +423,16 @@ int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
   fs__strbuf_init(&lost, 1 << 20);
   fs__strbuf_init(&report, 1 << 20);
   err[0] = '\0';
-  rc = staff_get(db, req->from, frole, fstatus, fmgr);
-  if (rc == FS_ENOTFOUND) {
-    snprintf(err, errlen, "no staff member %s", req->from);
-    goto out;
-  }
+  rc = parties(db, req, to, manager, err, errlen);
   if (rc)
     goto out;
-  if (strcmp(fstatus, "active") != 0) {
-    snprintf(err, errlen, "%s has already departed", req->from);
-    rc = FS_EDEPARTED;
-    goto out;
-  }
-  snprintf(to, sizeof(to), "%s", req->to ? req->to : fmgr);
-  if (to[0] == '\0') {
-    snprintf(err, errlen, "%s has no manager; name a successor with --successor CODE",
-             req->from);
-    rc = FS_EVALIDATE;
-    goto out;
-  }
-  if (strcmp(to, req->from) == 0) {
-    snprintf(err, errlen, "successor must be someone other than %s", req->from);
-    rc = FS_EVALIDATE;
-    goto out;
-  }
-  rc = staff_get(db, to, trole, tstatus, tmgr);
-  if (rc == FS_ENOTFOUND) {
-    snprintf(err, errlen, "successor %s is not a staff member", to);
-    goto out;
-  }
-  if (rc)
-    goto out;
-  if (strcmp(tstatus, "active") != 0) {
-    snprintf(err, errlen, "successor %s has departed; choose an active colleague", to);
-    rc = FS_EDEPARTED;
-    goto out;
-  }
-  /* The manager who reviews the lost cards: the successor's, or the
-   * departing rep's, or the successor if they are the manager. */
-  snprintf(manager, sizeof(manager), "%s", tmgr[0] ? tmgr : fmgr[0] ? fmgr : to);
   rc = fs__db_exec(db, "SAVEPOINT handover");
   if (rc)
     goto out;
   sp = 1;
-  if (req->customers && req->ncustomers > 0) {
-    for (int i = 0; i < req->ncustomers; i++) {
-      char owner[FS_STAFF_MAX + 1] = "";
-      rc = sqlite3_prepare_v2(db,
-                              "SELECT owner FROM customers WHERE (id=?1 OR archive_no=?1) "
-                              "AND deleted=0",
-                              -1, &st, NULL);
-      if (rc != SQLITE_OK) {
-        rc = fs__db_err(db, rc);
-        goto out;
-      }
-      sqlite3_bind_text(st, 1, req->customers[i], -1, SQLITE_STATIC);
-      if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(owner, sizeof(owner), "%s", sqlite3_column_text(st, 0));
-      sqlite3_finalize(st);
-      st = NULL;
-      if (strcmp(owner, req->from) != 0) {
-        snprintf(err, errlen, owner[0] ? "customer %s belongs to %s, not %s"
-                                       : "no customer %s%s%s",
-                 req->customers[i], owner, owner[0] ? req->from : "");
-        rc = FS_ENOTFOUND;
-        goto out;
-      }
-      rc = select_ids(db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1",
-                      req->customers[i], &cust);
-      if (rc)
-        goto out;
-    }
-  } else {
-    rc = select_ids(db, "SELECT id FROM customers WHERE owner=?1 ORDER BY archive_no",
-                    req->from, &cust);
-    if (rc == 0)
-      rc = select_ids(db, "SELECT id FROM showroom_log WHERE owner=?1", req->from, &show);
-    if (rc)
-      goto out;
-  }
+  rc = targets(db, req, &cust, &show, err, errlen);
+  if (rc)
+    goto out;
   /* The handover row first, so every moved record can point to it. */
   rc = sqlite3_prepare_v2(db,
                           "INSERT INTO handovers(at, kind, from_staff, to_staff, dry_run, "
@@ -417,30 +467,7 @@ int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
   if (rc)
     goto out;
   if (departure) {
-    /* The rep departs; and this is the wipe order of each of the rep's
-     * devices: their final upload (and the handover fence) close
-     * wipe_deadline_days after it.  An earlier order (revoke --wipe) keeps
-     * its own, earlier, time.  ?1 from, ?2 now, ?3 successor. */
-    static const char *const sql[] = {
-        "UPDATE staff SET status='departed', departed_at=?2, successor=?3 WHERE code=?1",
-        "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND status IN "
-        "('active','wipe')"};
-    int64_t now = (int64_t)fs__now_ms();
-    for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
-      rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
-      if (rc != SQLITE_OK) {
-        rc = fs__db_err(db, rc);
-        break;
-      }
-      sqlite3_bind_text(st, 1, req->from, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-      if (sqlite3_bind_parameter_count(st) >= 3)
-        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-      rc = sqlite3_step(st);
-      sqlite3_finalize(st);
-      st = NULL;
-      rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
-    }
+    rc = depart(db, req->from, to);
     if (rc)
       goto out;
   }

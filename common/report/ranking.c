@@ -47,15 +47,66 @@ static const fs_col rank_cols[] = {
 #define TIER_DIAMOND 0.20
 #define TIER_GOLD 0.50
 
+/* The summary section and the first `top` customers by score (cs in score
+ * order; n of them, revenue total, nkey key accounts holding keyrev, ntier
+ * per tier). */
+static int sections(rpt *r, const rcust *cs, size_t n, double total, double keyrev,
+                    size_t nkey, const size_t *ntier) {
+  size_t top;
+  int rc = 0;
+  rsec *s;
+
+  s = fs__rpt_row(
+      fs__rpt_sec(r, "summary", "Key customers (80% of revenue)", rank_summary_cols, 7));
+  if (s == NULL)
+    return FS_ENOMEM;
+  fs__rpt_int(s, 0, (int64_t)n);
+  fs__rpt_int(s, 1, (int64_t)total);
+  fs__rpt_int(s, 2, (int64_t)nkey);
+  fs__rpt_num(s, 3, total > 0 ? 100.0 * keyrev / total : 0.0);
+  fs__rpt_int(s, 4, (int64_t)ntier[1]);
+  fs__rpt_int(s, 5, (int64_t)ntier[2]);
+  fs__rpt_int(s, 6, (int64_t)ntier[3]);
+  s = fs__rpt_sec(r, "ranking", "Ranking by weighted score", rank_cols, 17);
+  top = r->p->top < 0 ? n : (size_t)(r->p->top ? r->p->top : FS_REPORT_TOP_DEFAULT);
+  for (size_t i = 0; i < n && i < top && rc == 0; i++) {
+    const rcust *c = &cs[i];
+    rsec *row = fs__rpt_row(s);
+    if (row == NULL) {
+      rc = FS_ENOMEM;
+      break;
+    }
+    fs__rpt_int(row, 0, (int64_t)i + 1);
+    rc = fs__rpt_text(row, 1, c->archive_no);
+    if (rc == 0)
+      rc = fs__rpt_text(row, 2, c->name);
+    if (rc == 0)
+      rc = fs__rpt_text(row, 3, c->owner);
+    fs__rpt_int(row, 4, c->v[FS_RC_REVENUE]);
+    fs__rpt_int(row, 5, c->v[FS_RC_MARGIN]);
+    fs__rpt_num(row, 6, c->comp[FS_RC_REVENUE]);
+    fs__rpt_num(row, 7, c->comp[FS_RC_MARGIN]);
+    for (int k = FS_RC_GROWTH; k < FS_RC__COUNT; k++)
+      fs__rpt_int(row, 8 + k - FS_RC_GROWTH, c->v[k]);
+    fs__rpt_num(row, 12, c->score);
+    fs__rpt_num(row, 13, c->share);
+    fs__rpt_num(row, 14, c->cum);
+    if (rc == 0)
+      rc = fs__rpt_text(row, 15, c->key ? "yes" : "no");
+    if (rc == 0)
+      rc = fs__rpt_text(row, 16, fs__tiers[c->tier]);
+  }
+  return rc;
+}
+
 int fs__rpt_ranking(rpt *r) {
   char own[OWN_MAX], sql[8192];
   sqlite3_stmt *st = NULL;
   rcust *cs = NULL;
-  size_t n = 0, cap = 0, nkey = 0, ntier[4] = {0}, top;
+  size_t n = 0, cap = 0, nkey = 0, ntier[4] = {0};
   int64_t max[2] = {0, 0};
   double total = 0, wsum = 0, cum = 0, keyrev = 0;
   int src, rc;
-  rsec *s;
 
   for (int i = 0; i < FS_RC__COUNT; i++)
     wsum += r->w.w[i];
@@ -142,50 +193,7 @@ int fs__rpt_ranking(rpt *r) {
       ntier[cs[i].tier]++;
     }
   }
-  s = fs__rpt_sec(r, "summary", "Key customers (80% of revenue)", rank_summary_cols, 7);
-  {
-    rsec *row = fs__rpt_row(s);
-    if (row == NULL) {
-      rc = FS_ENOMEM;
-      goto out;
-    }
-    fs__rpt_int(row, 0, (int64_t)n);
-    fs__rpt_int(row, 1, (int64_t)total);
-    fs__rpt_int(row, 2, (int64_t)nkey);
-    fs__rpt_num(row, 3, total > 0 ? 100.0 * keyrev / total : 0.0);
-    fs__rpt_int(row, 4, (int64_t)ntier[1]);
-    fs__rpt_int(row, 5, (int64_t)ntier[2]);
-    fs__rpt_int(row, 6, (int64_t)ntier[3]);
-  }
-  s = fs__rpt_sec(r, "ranking", "Ranking by weighted score", rank_cols, 17);
-  top = r->p->top < 0 ? n : (size_t)(r->p->top ? r->p->top : FS_REPORT_TOP_DEFAULT);
-  for (size_t i = 0; i < n && i < top && rc == 0; i++) {
-    rcust *c = &cs[i];
-    rsec *row = fs__rpt_row(s);
-    if (row == NULL) {
-      rc = FS_ENOMEM;
-      break;
-    }
-    fs__rpt_int(row, 0, (int64_t)i + 1);
-    rc = fs__rpt_text(row, 1, c->archive_no);
-    if (rc == 0)
-      rc = fs__rpt_text(row, 2, c->name);
-    if (rc == 0)
-      rc = fs__rpt_text(row, 3, c->owner);
-    fs__rpt_int(row, 4, c->v[FS_RC_REVENUE]);
-    fs__rpt_int(row, 5, c->v[FS_RC_MARGIN]);
-    fs__rpt_num(row, 6, c->comp[FS_RC_REVENUE]);
-    fs__rpt_num(row, 7, c->comp[FS_RC_MARGIN]);
-    for (int k = FS_RC_GROWTH; k < FS_RC__COUNT; k++)
-      fs__rpt_int(row, 8 + k - FS_RC_GROWTH, c->v[k]);
-    fs__rpt_num(row, 12, c->score);
-    fs__rpt_num(row, 13, c->share);
-    fs__rpt_num(row, 14, c->cum);
-    if (rc == 0)
-      rc = fs__rpt_text(row, 15, c->key ? "yes" : "no");
-    if (rc == 0)
-      rc = fs__rpt_text(row, 16, fs__tiers[c->tier]);
-  }
+  rc = sections(r, cs, n, total, keyrev, nkey, ntier);
 out:
   sqlite3_finalize(st);
   for (size_t i = 0; i < n; i++) {

@@ -356,36 +356,20 @@ out:
   return rc;
 }
 
-int fs__rpt_visits(rpt *r) {
+/* One pass over the visits up to --to: each loaded card's last contact day
+ * before --from (c->before), and the (card, day) pairs of the period into
+ * *out (malloc'd, *nout of them, unsorted). */
+static int visit_days(rpt *r, fcusts *cs, vday **out, size_t *nout) {
   sqlite3_stmt *st = NULL;
-  raccs accs = {0};
-  fcusts cs = {0};
   vday *vd = NULL;
-  gchg *gc = NULL;
-  size_t nvd = 0, capvd = 0, ngc = 0, k = 0, kg = 0;
-  racc all;
-  int64_t *days = NULL;
-  int cad[NGRADES], src, rc;
-  rsec *s;
+  size_t nvd = 0, capvd = 0;
+  int rc, src;
 
-  /* Grades whose cadence does not depend on the date (all but delivered,
-   * whose window is calendar months after the delivery). */
-  for (int g = 0; g < NGRADES; g++)
-    cad[g] = strcmp(fs__grades[g], "delivered") == 0
-                 ? 0
-                 : fs__cadence_days(fs__grades[g], NULL, NULL);
-  /* Lost cards too: they may have been open during the period. */
-  rc = fs__rpt_custs_load(r, " AND (created IS NULL OR created <= :to)", &cs);
-  if (rc == 0)
-    rc = changes_load(r, &cs, &gc, &ngc);
-  if (rc)
-    goto out;
-  /* One pass over the visits up to --to. */
   rc = fs__rpt_prep(r, "SELECT customer_id, at FROM visits WHERE deleted = 0 AND at < :to1", &st);
   if (rc)
-    goto out;
+    return rc;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    fcust *c = fs__rpt_custs_find(&cs, col_text(st, 0));
+    fcust *c = fs__rpt_custs_find(cs, col_text(st, 0));
     const char *at = col_text(st, 1);
     int64_t d;
     if (c == NULL || at == NULL || strlen(at) < 10)
@@ -401,13 +385,42 @@ int fs__rpt_visits(rpt *r) {
       continue;
     rc = fs__rpt_grow(&vd, &capvd, nvd, sizeof(*vd), 4096);
     if (rc)
-      goto out;
-    vd[nvd].c = (size_t)(c - cs.a);
+      break;
+    vd[nvd].c = (size_t)(c - cs->a);
     vd[nvd++].day = d;
   }
-  rc = fs__rpt_step_end(r, src);
+  if (rc == 0)
+    rc = fs__rpt_step_end(r, src);
   sqlite3_finalize(st);
-  st = NULL;
+  *out = vd;
+  *nout = nvd;
+  return rc;
+}
+
+int fs__rpt_visits(rpt *r) {
+  raccs accs = {0};
+  fcusts cs = {0};
+  vday *vd = NULL;
+  gchg *gc = NULL;
+  size_t nvd = 0, ngc = 0, k = 0, kg = 0;
+  racc all;
+  int64_t *days = NULL;
+  int cad[NGRADES], rc;
+  rsec *s;
+
+  /* Grades whose cadence does not depend on the date (all but delivered,
+   * whose window is calendar months after the delivery). */
+  for (int g = 0; g < NGRADES; g++)
+    cad[g] = strcmp(fs__grades[g], "delivered") == 0
+                 ? 0
+                 : fs__cadence_days(fs__grades[g], NULL, NULL);
+  /* Lost cards too: they may have been open during the period. */
+  rc = fs__rpt_custs_load(r, " AND (created IS NULL OR created <= :to)", &cs);
+  if (rc == 0)
+    rc = changes_load(r, &cs, &gc, &ngc);
+  if (rc)
+    goto out;
+  rc = visit_days(r, &cs, &vd, &nvd);
   if (rc)
     goto out;
   if (nvd > 1)
@@ -478,7 +491,6 @@ int fs__rpt_visits(rpt *r) {
   if (rc == 0)
     rc = visits_teams(r, &accs);
 out:
-  sqlite3_finalize(st);
   free(days);
   free(vd);
   free(gc);
