@@ -321,8 +321,13 @@ int fs__table_csv(const fs_table *t, const char *lead_head, const char *lead, co
   rc = fs__strbuf_csv_row(out, k + t->ncols, cells, eol);
   for (size_t r = 0; rc == 0 && r < t->nrows; r++) {
     cells[0] = lead;
-    for (int c = 0; c < t->ncols; c++)
-      cells[k + c] = fs__table_cell(t, r, c, bufs[c]);
+    for (int c = 0; c < t->ncols; c++) {
+      const cell *x = &t->cells[r * (size_t)t->ncols + (size_t)c];
+      /* A time that never was is empty, not the text's "-". */
+      cells[k + c] = t->cols[c].type == FS_COL_TIME && x->set && x->i <= 0
+                         ? ""
+                         : fs__table_cell(t, r, c, bufs[c]);
+    }
     rc = fs__strbuf_csv_row(out, k + t->ncols, cells, eol);
   }
   return rc;

@@ -34,7 +34,7 @@ typedef enum fs_col_type {
   FS_COL_PCT,      /* right-aligned, one decimal (a share in percent) */
   FS_COL_NUM,      /* right-aligned, two decimals */
   FS_COL_TIME      /* ms since 1970: text and CSV "YYYY-MM-DD HH:MM" (UTC),
-                      "-" if <= 0; JSON the integer */
+                      if <= 0 "-" in text and "" in CSV; JSON the integer */
 } fs_col_type;
 
 typedef struct fs_col {
