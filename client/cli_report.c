@@ -35,8 +35,8 @@ static int parse(cli_ctx *c, int argc, char **argv, fs_report_request *q) {
       return cli_usage_error(c, err, NULL);
   }
   if (q->name == NULL)
-    return cli_usage_error(c, "which report? visits, funnel, lost, ranking, showroom or activity",
-                           NULL);
+    return cli_usage_error(
+        c, "which report? visits, funnel, lost, ranking, showroom or activity", NULL);
   if (q->csv && c->json)
     return cli_usage_error(c, "--csv and --json exclude each other", NULL);
   return CLI_OK;

@@ -73,10 +73,10 @@ static void print_summary(cli_ctx *c, const fs_sync_stats *s, int rc, const char
     const struct {
       const char *key;
       uint64_t v;
-    } n[] = {{"pushed", s->pushed},       {"applied", s->applied},
-             {"merged", s->merged},       {"superseded", s->superseded},
-             {"rejected", s->rejected},   {"pulled", s->pulled},
-             {"removed", s->removed},     {"conflicts", s->conflicts},
+    } n[] = {{"pushed", s->pushed},         {"applied", s->applied},
+             {"merged", s->merged},         {"superseded", s->superseded},
+             {"rejected", s->rejected},     {"pulled", s->pulled},
+             {"removed", s->removed},       {"conflicts", s->conflicts},
              {"bytes_sent", s->bytes_sent}, {"bytes_received", s->bytes_received}};
     fs_json j;
     fs__json_init(&j, stdout);
@@ -234,10 +234,14 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
     const char *fenced = (const char *)sqlite3_column_text(st, 10);
     const char *resolved = (const char *)sqlite3_column_text(st, 11);
     if (c->json) {
-      const char *const texts[][2] = {
-          {"kind", kind},     {"id", id},           {"field", field},
-          {"kept", winner},   {"lost", loser},      {"lost_by", author},
-          {"fenced", fenced[0] ? fenced : NULL}, {"resolved", resolved[0] ? resolved : NULL}};
+      const char *const texts[][2] = {{"kind", kind},
+                                      {"id", id},
+                                      {"field", field},
+                                      {"kept", winner},
+                                      {"lost", loser},
+                                      {"lost_by", author},
+                                      {"fenced", fenced[0] ? fenced : NULL},
+                                      {"resolved", resolved[0] ? resolved : NULL}};
       fs__json_begin_object(&j);
       fs__json_key(&j, "n");
       fs__json_int(&j, num);

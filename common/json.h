@@ -21,8 +21,8 @@
 #define FS_JSON_MAX_DEPTH 16
 
 typedef struct fs_json {
-  FILE *f;        /* the sink: a stream, or */
-  fs__strbuf *b;  /* a text buffer (its bound overflows as FS_EOVERFLOW) */
+  FILE *f;       /* the sink: a stream, or */
+  fs__strbuf *b; /* a text buffer (its bound overflows as FS_EOVERFLOW) */
   int depth;
   int count[FS_JSON_MAX_DEPTH + 1]; /* items written at each level */
   int after_key;

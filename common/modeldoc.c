@@ -327,7 +327,8 @@ static void js_kind(fs_json *j, const fs_kind_def *kd) {
   js_str(j, "table", kd->table);
   js_bool(j, "append_only", (kd->flags & FS_K_APPEND_ONLY) != 0);
   js_bool(j, "child", (kd->flags & FS_K_CHILD) != 0);
-  js_str(j, "parent_field", kd->parent_field >= 0 ? kd->fields[kd->parent_field].name : NULL);
+  js_str(j, "parent_field",
+         kd->parent_field >= 0 ? kd->fields[kd->parent_field].name : NULL);
   fs__json_break(j, 3);
   fs__json_key(j, "fields");
   fs__json_begin_array(j);

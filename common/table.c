@@ -52,7 +52,8 @@ int fs__table_new_typed(const fs_col *cols, int ncols, size_t max_rows, fs_table
   return 0;
 }
 
-int fs__table_new(int ncols, const char *const *headers, size_t max_rows, fs_table **out) {
+int fs__table_new(int ncols, const char *const *headers, size_t max_rows,
+                  fs_table **out) {
   fs_col cols[FS_TABLE_MAX_COLS];
 
   if (headers == NULL || ncols < 1 || ncols > FS_TABLE_MAX_COLS)
@@ -307,8 +308,8 @@ out:
 
 /* ---- CSV and JSON -------------------------------------------------------------- */
 
-int fs__table_csv(const fs_table *t, const char *lead_head, const char *lead, const char *eol,
-                  fs__strbuf *out) {
+int fs__table_csv(const fs_table *t, const char *lead_head, const char *lead,
+                  const char *eol, fs__strbuf *out) {
   const char *cells[FS_TABLE_MAX_COLS + 1];
   char bufs[FS_TABLE_MAX_COLS][64];
   int k = lead_head ? 1 : 0, rc;

@@ -90,8 +90,8 @@ int fs__table_text(const fs_table *t, const fs_table_style *style, fs__strbuf *o
 /* Appends t as CSV, each record ending in eol ("\r\n" for RFC 4180); with
  * lead_head non-NULL every record starts with one more cell: lead_head in
  * the header, lead in the rows (a report's section name). */
-int fs__table_csv(const fs_table *t, const char *lead_head, const char *lead, const char *eol,
-                  fs__strbuf *out);
+int fs__table_csv(const fs_table *t, const char *lead_head, const char *lead,
+                  const char *eol, fs__strbuf *out);
 /* Writes t as a JSON array of objects; fs__json_end's codes. */
 int fs__table_json(const fs_table *t, fs_json *j);
 /* Writes row `row` of t as one JSON object. */

@@ -284,10 +284,10 @@ static int cmd_staff_add(cmd_ctx *x) {
 }
 
 static const fs_col staff_cols[] = {
-    {"code", FS_COL_TEXT, "CODE"},       {"name", FS_COL_TEXT, "NAME"},
-    {"role", FS_COL_TEXT, "ROLE"},       {"manager", FS_COL_TEXT, "MANAGER"},
-    {"status", FS_COL_TEXT, "STATUS"},   {"successor", FS_COL_TEXT, "SUCCESSOR"},
-    {"devices", FS_COL_INT, "DEVICES"},  {"customers", FS_COL_INT, "CUSTOMERS"}};
+    {"code", FS_COL_TEXT, "CODE"},      {"name", FS_COL_TEXT, "NAME"},
+    {"role", FS_COL_TEXT, "ROLE"},      {"manager", FS_COL_TEXT, "MANAGER"},
+    {"status", FS_COL_TEXT, "STATUS"},  {"successor", FS_COL_TEXT, "SUCCESSOR"},
+    {"devices", FS_COL_INT, "DEVICES"}, {"customers", FS_COL_INT, "CUSTOMERS"}};
 
 static int cmd_staff_list(cmd_ctx *x) {
   sqlite3 *db = db_of(x);
@@ -488,14 +488,13 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], f
 
 /* ---- devices -------------------------------------------------------- */
 
-static const fs_col device_cols[] = {
-    {"device", FS_COL_INT, "DEVICE"},
-    {"staff", FS_COL_TEXT, "STAFF"},
-    {"slot", FS_COL_INT, "SLOT"},
-    {"status", FS_COL_TEXT, "STATUS"},
-    {"last_seen", FS_COL_TIME, "LAST SEEN (UTC)"},
-    {"outbox", FS_COL_INT, "OUTBOX"},
-    {"oldest_unsynced", FS_COL_TIME, "OLDEST UNSYNCED"}};
+static const fs_col device_cols[] = {{"device", FS_COL_INT, "DEVICE"},
+                                     {"staff", FS_COL_TEXT, "STAFF"},
+                                     {"slot", FS_COL_INT, "SLOT"},
+                                     {"status", FS_COL_TEXT, "STATUS"},
+                                     {"last_seen", FS_COL_TIME, "LAST SEEN (UTC)"},
+                                     {"outbox", FS_COL_INT, "OUTBOX"},
+                                     {"oldest_unsynced", FS_COL_TIME, "OLDEST UNSYNCED"}};
 
 static int cmd_devices(cmd_ctx *x) {
   sqlite3 *db = db_of(x);
@@ -563,7 +562,8 @@ static const fs_col audit_cols[] = {
  * every stored text through the sanitiser (out_text), so one audit row is
  * one line. */
 static int audit_lines(cmd_ctx *x, const fs_table *t) {
-  static const char *const label[] = {"", "  ", " ", " staff=", " customer=", " device=", "  "};
+  static const char *const label[] = {
+      "", "  ", " ", " staff=", " customer=", " device=", "  "};
   static const int width[] = {0, 8, 20, 0, 0, 0, 0};
   char buf[64];
 
@@ -588,12 +588,13 @@ static int cmd_audit(cmd_ctx *x) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT at, actor, action, COALESCE(staff,''), COALESCE(customer,''), "
-                          "device, COALESCE(detail,''), COALESCE(reason,'') "
-                          "FROM audit WHERE (?1 IS NULL OR staff=?1) AND (?2 IS NULL OR "
-                          "customer=?2) ORDER BY id LIMIT 10000",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT at, actor, action, COALESCE(staff,''), COALESCE(customer,''), "
+      "device, COALESCE(detail,''), COALESCE(reason,'') "
+      "FROM audit WHERE (?1 IS NULL OR staff=?1) AND (?2 IS NULL OR "
+      "customer=?2) ORDER BY id LIMIT 10000",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
@@ -852,10 +853,10 @@ static int cmd_person_erase(cmd_ctx *x) {
 }
 
 static const fs_col quarantine_cols[] = {{"id", FS_COL_INT, "ID"},
-                                          {"device", FS_COL_INT, "DEVICE"},
-                                          {"staff", FS_COL_TEXT, "STAFF"},
-                                          {"counter", FS_COL_INT, "CHANGE"},
-                                          {"status", FS_COL_TEXT, "STATUS"}};
+                                         {"device", FS_COL_INT, "DEVICE"},
+                                         {"staff", FS_COL_TEXT, "STAFF"},
+                                         {"counter", FS_COL_INT, "CHANGE"},
+                                         {"status", FS_COL_TEXT, "STATUS"}};
 
 static int cmd_quarantine(cmd_ctx *x) {
   sqlite3 *db = db_of(x);
@@ -881,10 +882,11 @@ static int cmd_quarantine(cmd_ctx *x) {
     fs__json_end_object(&x->j);
     return fs__audit(x->ctx->c, x->ctx->actor, "quarantine.drop", NULL, NULL, -1, drop, NULL);
   }
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT q.id, q.device_id, COALESCE(d.staff,''), q.counter, q.status "
-                          "FROM quarantine q LEFT JOIN devices d ON d.id=q.device_id ORDER BY q.id",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT q.id, q.device_id, COALESCE(d.staff,''), q.counter, q.status "
+      "FROM quarantine q LEFT JOIN devices d ON d.id=q.device_id ORDER BY q.id",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   return list_run(x, st, quarantine_cols, 5, NULL, NULL);

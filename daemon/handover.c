@@ -236,29 +236,29 @@ static void member(fs_json *j, const char *key, int v) {
  * as a NOTICE) into report, and the same counts as a JSON object through
  * the one JSON writer into json. */
 static void summary(const fs_handover_req *req, const char *to, const char *manager,
-                    const counts *cnt, const fs__strbuf *lost, int nlost, fs__strbuf *report,
-                    fs__strbuf *json) {
+                    const counts *cnt, const fs__strbuf *lost, int nlost,
+                    fs__strbuf *report, fs__strbuf *json) {
   int departure = strcmp(req->kind, "departure") == 0;
   fs_json j;
 
-  fs__strbuf_printf(report,
-                    "%s%s of %s to %s%s%s\n"
-                    "  customer cards        %d\n"
-                    "  contacts              %d\n"
-                    "  visits (authors kept) %d\n"
-                    "  opportunities         %d open, %d closed (authors kept)\n"
-                    "  grade history entries %d\n"
-                    "  lost-sale reviews     %d\n"
-                    "  showroom entries      %d\n"
-                    "  scheduled follow-ups  %d\n"
-                    "  lost customers for %s to review: %d\n%s",
-                    req->dry_run ? "DRY RUN - nothing changed. " : "",
-                    departure ? "Handover" : "Transfer", req->from, to,
-                    req->reason ? ": " : "", req->reason ? req->reason : "",
-                    cnt->n[FS_KIND_CUSTOMER], cnt->n[FS_KIND_CONTACT], cnt->n[FS_KIND_VISIT],
-                    cnt->opp_open, cnt->opp_closed, cnt->n[FS_KIND_GRADE_CHANGE],
-                    cnt->n[FS_KIND_LOST_REVIEW], cnt->n[FS_KIND_SHOWROOM], cnt->followups,
-                    manager, nlost, lost->s ? lost->s : "");
+  fs__strbuf_printf(
+      report,
+      "%s%s of %s to %s%s%s\n"
+      "  customer cards        %d\n"
+      "  contacts              %d\n"
+      "  visits (authors kept) %d\n"
+      "  opportunities         %d open, %d closed (authors kept)\n"
+      "  grade history entries %d\n"
+      "  lost-sale reviews     %d\n"
+      "  showroom entries      %d\n"
+      "  scheduled follow-ups  %d\n"
+      "  lost customers for %s to review: %d\n%s",
+      req->dry_run ? "DRY RUN - nothing changed. " : "",
+      departure ? "Handover" : "Transfer", req->from, to, req->reason ? ": " : "",
+      req->reason ? req->reason : "", cnt->n[FS_KIND_CUSTOMER], cnt->n[FS_KIND_CONTACT],
+      cnt->n[FS_KIND_VISIT], cnt->opp_open, cnt->opp_closed, cnt->n[FS_KIND_GRADE_CHANGE],
+      cnt->n[FS_KIND_LOST_REVIEW], cnt->n[FS_KIND_SHOWROOM], cnt->followups, manager,
+      nlost, lost->s ? lost->s : "");
   if (nlost > MAX_LOST_LISTED)
     fs__strbuf_printf(report, "    ... and %d more\n", nlost - MAX_LOST_LISTED);
   fs__json_init_buf(&j, json);

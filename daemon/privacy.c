@@ -747,8 +747,10 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
     const struct {
       const char *key;
       int v;
-    } counts[] = {{"deleted", n.deleted},         {"cleared", n.cleared},
-                  {"conflicts", n.conflicts},     {"quarantined", n.quarantined},
+    } counts[] = {{"deleted", n.deleted},
+                  {"cleared", n.cleared},
+                  {"conflicts", n.conflicts},
+                  {"quarantined", n.quarantined},
                   {"texts", n.texts}};
     fs_json j;
     fs__json_init_buf(&j, json);

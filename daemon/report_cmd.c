@@ -19,7 +19,8 @@
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
 #endif
-static int usage(const char *fmt, ...) {
+static int
+usage(const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "fieldsyncd report: ");
   va_start(ap, fmt);
@@ -80,7 +81,10 @@ int fs__report_cmd(const char *data, int json, int argc, char **argv) {
     return 1;
   }
   fs__strbuf_init(&out, REPORT_OUT_MAX);
-  rc = fs__report_request_run(db, &q, json ? FS_REPORT_JSON : q.csv ? FS_REPORT_CSV : FS_REPORT_TABLE,
+  rc = fs__report_request_run(db, &q,
+                              json    ? FS_REPORT_JSON
+                              : q.csv ? FS_REPORT_CSV
+                                      : FS_REPORT_TABLE,
                               &out, err);
   if (rc == 0 && out.len && fwrite(out.s, 1, out.len, stdout) != out.len)
     rc = FS_EIO;

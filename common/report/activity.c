@@ -8,11 +8,14 @@
 #include "fs_errno.h"
 
 static const fs_col act_day_cols[] = {
-    {"date", FS_COL_TEXT, NULL},          {"rep", FS_COL_TEXT, NULL},          {"visits", FS_COL_INT, NULL}, {"calls", FS_COL_INT, NULL},
-    {"other", FS_COL_INT, NULL},          {"new_prospects", FS_COL_INT, NULL}, {"grade_changes", FS_COL_INT, NULL}};
+    {"date", FS_COL_TEXT, NULL},        {"rep", FS_COL_TEXT, NULL},
+    {"visits", FS_COL_INT, NULL},       {"calls", FS_COL_INT, NULL},
+    {"other", FS_COL_INT, NULL},        {"new_prospects", FS_COL_INT, NULL},
+    {"grade_changes", FS_COL_INT, NULL}};
 static const fs_col act_rep_cols[] = {
-    {"rep", FS_COL_TEXT, NULL},   {"visits", FS_COL_INT, NULL},        {"calls", FS_COL_INT, NULL},
-    {"other", FS_COL_INT, NULL},  {"new_prospects", FS_COL_INT, NULL}, {"grade_changes", FS_COL_INT, NULL}};
+    {"rep", FS_COL_TEXT, NULL},          {"visits", FS_COL_INT, NULL},
+    {"calls", FS_COL_INT, NULL},         {"other", FS_COL_INT, NULL},
+    {"new_prospects", FS_COL_INT, NULL}, {"grade_changes", FS_COL_INT, NULL}};
 
 int fs__rpt_activity(rpt *r) {
   char own[OWN_MAX], sql[16384];
@@ -78,4 +81,3 @@ out:
   free(accs.a);
   return rc;
 }
-

@@ -179,8 +179,6 @@ void fs__rpt_accs_sort(raccs *s) {
   s->last = 0;
 }
 
-
-
 /* Runs sql and appends each row to s: text columns as text, others int. */
 int fs__rpt_fill(rpt *r, rsec *s, const char *sql) {
   sqlite3_stmt *st = NULL;
@@ -310,4 +308,3 @@ fcust *fs__rpt_custs_find(const fcusts *cs, const char *id) {
   }
   return NULL;
 }
-

@@ -8,19 +8,22 @@
 
 #include "fs_errno.h"
 
-#define STAGE_CASE(col)                                                                 \
-  "CASE " col " WHEN 'contact' THEN 1 WHEN 'explanation' THEN 2 WHEN 'demonstration' " \
+#define STAGE_CASE(col)                                                                  \
+  "CASE " col " WHEN 'contact' THEN 1 WHEN 'explanation' THEN 2 WHEN 'demonstration' "   \
   "THEN 3 WHEN 'proposal' THEN 4 WHEN 'contract' THEN 5 END"
 #define GRADE_ORDER(col)                                                                 \
-  "CASE " col " WHEN 'new' THEN 0 WHEN 'O' THEN 1 WHEN 'A' THEN 2 WHEN 'B' THEN 3 "     \
+  "CASE " col " WHEN 'new' THEN 0 WHEN 'O' THEN 1 WHEN 'A' THEN 2 WHEN 'B' THEN 3 "      \
   "WHEN 'C' THEN 4 WHEN 'delivered' THEN 5 WHEN 'lost' THEN 6 ELSE 7 END"
 
 static const fs_col funnel_cols[] = {
-    {"rep", FS_COL_TEXT, NULL},         {"grade", FS_COL_TEXT, NULL},   {"none", FS_COL_INT, NULL},
-    {"contact", FS_COL_INT, NULL},      {"explanation", FS_COL_INT, NULL}, {"demonstration", FS_COL_INT, NULL},
-    {"proposal", FS_COL_INT, NULL},     {"contract", FS_COL_INT, NULL}, {"total", FS_COL_INT, NULL}};
-static const fs_col movement_cols[] = {
-    {"from_grade", FS_COL_TEXT, NULL}, {"to_grade", FS_COL_TEXT, NULL}, {"count", FS_COL_INT, NULL}};
+    {"rep", FS_COL_TEXT, NULL},        {"grade", FS_COL_TEXT, NULL},
+    {"none", FS_COL_INT, NULL},        {"contact", FS_COL_INT, NULL},
+    {"explanation", FS_COL_INT, NULL}, {"demonstration", FS_COL_INT, NULL},
+    {"proposal", FS_COL_INT, NULL},    {"contract", FS_COL_INT, NULL},
+    {"total", FS_COL_INT, NULL}};
+static const fs_col movement_cols[] = {{"from_grade", FS_COL_TEXT, NULL},
+                                       {"to_grade", FS_COL_TEXT, NULL},
+                                       {"count", FS_COL_INT, NULL}};
 
 static int funnel_row(rsec *s, const char *rep, const char *grade, const int64_t *n) {
   rsec *row = fs__rpt_row(s);
@@ -54,9 +57,11 @@ int fs__rpt_funnel(rpt *r) {
     goto out;
   /* Open opportunities: the most advanced stage per customer. */
   rc = fs__rpt_prep(r,
-            "SELECT customer_id, " STAGE_CASE("stage") " FROM opportunities"
-            " WHERE deleted = 0 AND stage IS NOT NULL AND coalesce(status, 'open') = 'open'",
-            &st);
+                    "SELECT customer_id, " STAGE_CASE(
+                        "stage") " FROM opportunities"
+                                 " WHERE deleted = 0 AND stage IS NOT NULL AND "
+                                 "coalesce(status, 'open') = 'open'",
+                    &st);
   if (rc)
     goto out;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -73,9 +78,10 @@ int fs__rpt_funnel(rpt *r) {
   /* Visits recording a stage: the latest per customer (ties: the first
    * read keeps it). */
   rc = fs__rpt_prep(r,
-            "SELECT customer_id, at, " STAGE_CASE("stage") " FROM visits"
-            " WHERE deleted = 0 AND stage IS NOT NULL",
-            &st);
+                    "SELECT customer_id, at, " STAGE_CASE(
+                        "stage") " FROM visits"
+                                 " WHERE deleted = 0 AND stage IS NOT NULL",
+                    &st);
   if (rc)
     goto out;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -125,15 +131,17 @@ int fs__rpt_funnel(rpt *r) {
     goto out;
 
   fs__rpt_owners(r, "owner", own, sizeof(own));
-  snprintf(sql, sizeof(sql),
-           "SELECT coalesce(prev_grade, 'new') AS f, grade AS t, count(*) FROM grade_changes"
-           " WHERE deleted = 0 AND grade IS NOT NULL AND date >= :from AND date <= :to%s"
-           " GROUP BY f, t ORDER BY " GRADE_ORDER("f") ", " GRADE_ORDER("t"),
-           own);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT coalesce(prev_grade, 'new') AS f, grade AS t, count(*) FROM grade_changes"
+      " WHERE deleted = 0 AND grade IS NOT NULL AND date >= :from AND date <= :to%s"
+      " GROUP BY f, t ORDER BY " GRADE_ORDER("f") ", " GRADE_ORDER("t"),
+      own);
   rc = fs__rpt_prep(r, sql, &st);
   if (rc)
     goto out;
-  s = fs__rpt_sec(r, "movement", "Grade changes in the period (from -> to)", movement_cols, 3);
+  s = fs__rpt_sec(r, "movement", "Grade changes in the period (from -> to)",
+                  movement_cols, 3);
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     rsec *row = fs__rpt_row(s);
     if (row == NULL) {
@@ -154,4 +162,3 @@ out:
   free(accs.a);
   return rc;
 }
-

@@ -193,14 +193,14 @@ typedef struct fs_report_weights {
 } fs_report_weights;
 
 typedef struct fs_report_params {
-  const char *name;  /* visits funnel lost ranking showroom activity */
-  const char *from;  /* "YYYY-MM-DD" or NULL: default (see top) */
-  const char *to;    /* "YYYY-MM-DD" or NULL: today */
-  const char *today; /* "YYYY-MM-DD" or NULL: the local date (for defaults) */
+  const char *name;          /* visits funnel lost ranking showroom activity */
+  const char *from;          /* "YYYY-MM-DD" or NULL: default (see top) */
+  const char *to;            /* "YYYY-MM-DD" or NULL: today */
+  const char *today;         /* "YYYY-MM-DD" or NULL: the local date (for defaults) */
   const char *const *owners; /* staff codes, nowners of them; 0 = all */
   int nowners;
   const fs_report_weights *weights; /* NULL: defaults */
-  int top; /* ranking rows; 0: FS_REPORT_TOP_DEFAULT; < 0: all */
+  int top;                          /* ranking rows; 0: FS_REPORT_TOP_DEFAULT; < 0: all */
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -263,9 +263,9 @@ extern const fs_report_opt fs__report_opts[];
 /* The option named arg exactly ("--from"), or NULL. */
 const fs_report_opt *fs__report_opt_find(const char *arg);
 
-#define FS_REPORT_ARGS_USAGE                                                     \
-  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "         \
-  "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] " \
+#define FS_REPORT_ARGS_USAGE                                                             \
+  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
+  "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
   "[--top N]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
@@ -282,8 +282,8 @@ typedef struct fs_report_request {
 /* Applies option o with its value (NULL for a flag) to q, which starts
  * zeroed.  0, or FS_EUSAGE with a message in err (FS_REPORT_ERR_MAX
  * bytes): a missing value, too many --rep, a --top that is not a count. */
-int fs__report_request_set(fs_report_request *q, const fs_report_opt *o, const char *value,
-                           char *err);
+int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
+                           const char *value, char *err);
 /* Runs q on db into out in format fmt: resolves --team (fs__report_team)
  * and --weights (fs__report_weights_load), then fs__report_run.  Its codes,
  * and FS_ENOTFOUND/FS_EOVERFLOW for the team, FS_EIO for a weights file

@@ -54,7 +54,8 @@ int fs__rpt_fail(rpt *r, int rc, const char *fmt, ...);
 
 /* Appends a section of ncols columns; NULL if out of memory (then
  * fs__rpt_row on it fails with FS_ENOMEM, and so does the rendering). */
-rsec *fs__rpt_sec(rpt *r, const char *name, const char *title, const fs_col *cols, int ncols);
+rsec *fs__rpt_sec(rpt *r, const char *name, const char *title, const fs_col *cols,
+                  int ncols);
 /* Starts a row of unset cells in s: s, or NULL if out of memory. */
 rsec *fs__rpt_row(rsec *s);
 /* Cell col of s's last row.  text: 0 or FS_ENOMEM (NULL stays unset). */

@@ -12,11 +12,14 @@
 #include "db.h"
 #include "fs_errno.h"
 
-const fs_report_opt fs__report_opts[] = {
-    {"--from", FS_ROPT_FROM, "YYYY-MM-DD"}, {"--to", FS_ROPT_TO, "YYYY-MM-DD"},
-    {"--rep", FS_ROPT_REP, "CODE"},         {"--team", FS_ROPT_TEAM, "MANAGER"},
-    {"--csv", FS_ROPT_CSV, NULL},           {"--weights", FS_ROPT_WEIGHTS, "FILE"},
-    {"--top", FS_ROPT_TOP, "N"},            {NULL, FS_ROPT_FROM, NULL}};
+const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
+                                         {"--to", FS_ROPT_TO, "YYYY-MM-DD"},
+                                         {"--rep", FS_ROPT_REP, "CODE"},
+                                         {"--team", FS_ROPT_TEAM, "MANAGER"},
+                                         {"--csv", FS_ROPT_CSV, NULL},
+                                         {"--weights", FS_ROPT_WEIGHTS, "FILE"},
+                                         {"--top", FS_ROPT_TOP, "N"},
+                                         {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
   for (const fs_report_opt *o = fs__report_opts; arg && o->name; o++)
@@ -28,7 +31,8 @@ const fs_report_opt *fs__report_opt_find(const char *arg) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int usage(char *err, const char *fmt, ...) {
+static int
+usage(char *err, const char *fmt, ...) {
   va_list ap;
   if (err) {
     va_start(ap, fmt);
@@ -38,8 +42,8 @@ static int usage(char *err, const char *fmt, ...) {
   return FS_EUSAGE;
 }
 
-int fs__report_request_set(fs_report_request *q, const fs_report_opt *o, const char *value,
-                           char *err) {
+int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
+                           const char *value, char *err) {
   char *end;
   long v;
 
@@ -50,11 +54,21 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o, const c
   if (o->value && value == NULL)
     return usage(err, "missing value for %s", o->name);
   switch (o->id) {
-  case FS_ROPT_FROM: q->from = value; break;
-  case FS_ROPT_TO: q->to = value; break;
-  case FS_ROPT_TEAM: q->team = value; break;
-  case FS_ROPT_WEIGHTS: q->weights = value; break;
-  case FS_ROPT_CSV: q->csv = 1; break;
+  case FS_ROPT_FROM:
+    q->from = value;
+    break;
+  case FS_ROPT_TO:
+    q->to = value;
+    break;
+  case FS_ROPT_TEAM:
+    q->team = value;
+    break;
+  case FS_ROPT_WEIGHTS:
+    q->weights = value;
+    break;
+  case FS_ROPT_CSV:
+    q->csv = 1;
+    break;
   case FS_ROPT_REP:
     if (q->nreps >= FS_REPORT_OWNERS_MAX)
       return usage(err, "at most %d --rep", FS_REPORT_OWNERS_MAX);
@@ -80,10 +94,11 @@ int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max
     err[0] = '\0';
   if (db == NULL || manager == NULL || codes == NULL || n == NULL)
     return FS_EINVAL;
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT code, code = ?1 FROM staff WHERE code = ?1 OR manager = ?1"
-                          " ORDER BY code",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT code, code = ?1 FROM staff WHERE code = ?1 OR manager = ?1"
+      " ORDER BY code",
+      -1, &st, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_text(st, 1, manager, -1, SQLITE_STATIC);
   if (rc != SQLITE_OK) {
@@ -117,7 +132,6 @@ out:
   return rc;
 }
 
-
 int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_format fmt,
                            fs__strbuf *out, char *err) {
   fs_report_params p;
@@ -129,7 +143,8 @@ int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_fo
   if (err)
     err[0] = '\0';
   if (q == NULL || q->name == NULL)
-    return usage(err, "which report? visits, funnel, lost, ranking, showroom or activity");
+    return usage(err,
+                 "which report? visits, funnel, lost, ranking, showroom or activity");
   codes = calloc(FS_REPORT_OWNERS_MAX, sizeof(*codes));
   owners = calloc(FS_REPORT_OWNERS_MAX, sizeof(*owners));
   if (codes == NULL || owners == NULL) {

@@ -23,8 +23,9 @@ static const char *const summaries[] = {
     "each rep's visits, calls, new prospects and grade changes per day",
 };
 /* In the order of fs__report_names. */
-static int (*const reports[])(rpt *r) = {fs__rpt_visits,  fs__rpt_funnel,   fs__rpt_lost,
-                                         fs__rpt_ranking, fs__rpt_showroom, fs__rpt_activity};
+static int (*const reports[])(rpt *r) = {fs__rpt_visits,   fs__rpt_funnel,
+                                         fs__rpt_lost,     fs__rpt_ranking,
+                                         fs__rpt_showroom, fs__rpt_activity};
 
 const char *fs__report_summary(const char *name) {
   int i = fs__enum_index(fs__report_names, name);
@@ -37,8 +38,8 @@ const char *fs__report_summary(const char *name) {
  * title and table. */
 static int render_text(rpt *r, int idx, fs__strbuf *out) {
   const fs_report_params *p = r->p;
-  int rc = fs__strbuf_printf(out, "%s: %s\nperiod %s .. %s", p->name, summaries[idx], r->from,
-                             r->to);
+  int rc = fs__strbuf_printf(out, "%s: %s\nperiod %s .. %s", p->name, summaries[idx],
+                             r->from, r->to);
   for (int i = 0; rc == 0 && i < p->nowners; i++)
     rc = fs__strbuf_printf(out, "%s%s", i ? ", " : "; staff ", p->owners[i]);
   if (rc == 0)
@@ -110,11 +111,11 @@ static void local_today(char out[11]) {
 static int bad_date(rpt *r, const char *opt, const char *v) {
   fs_date_problem pr = fs__civil_parse(v, strlen(v), FS_DATE_ONLY, NULL);
   return fs__rpt_fail(r, FS_EINVAL, "%s %s is not a date (%s); use YYYY-MM-DD", opt, v,
-              pr == FS_DATE_SYNTAX  ? "not the YYYY-MM-DD form"
-              : pr == FS_DATE_YEAR  ? "year outside 1900..2999"
-              : pr == FS_DATE_MONTH ? "no such month"
-              : pr == FS_DATE_DAY   ? "no such day in that month"
-                                    : "bad value");
+                      pr == FS_DATE_SYNTAX  ? "not the YYYY-MM-DD form"
+                      : pr == FS_DATE_YEAR  ? "year outside 1900..2999"
+                      : pr == FS_DATE_MONTH ? "no such month"
+                      : pr == FS_DATE_DAY   ? "no such day in that month"
+                                            : "bad value");
 }
 
 static int period(rpt *r) {
@@ -187,16 +188,19 @@ int fs__report_run(sqlite3 *db, const fs_report_params *p, fs_report_format fmt,
     return fs__rpt_fail(&r, FS_EINVAL, "report: missing argument");
   idx = p->name ? fs__enum_index(fs__report_names, p->name) : -1;
   if (idx < 0)
-    return fs__rpt_fail(&r, FS_EINVAL,
-                "unknown report \"%s\" (visits, funnel, lost, ranking, showroom, activity)",
-                p->name ? p->name : "");
+    return fs__rpt_fail(
+        &r, FS_EINVAL,
+        "unknown report \"%s\" (visits, funnel, lost, ranking, showroom, activity)",
+        p->name ? p->name : "");
   if (fmt != FS_REPORT_TABLE && fmt != FS_REPORT_CSV && fmt != FS_REPORT_JSON)
     return fs__rpt_fail(&r, FS_EINVAL, "unknown output format");
   if (p->nowners < 0 || p->nowners > FS_REPORT_OWNERS_MAX || (p->nowners && !p->owners))
-    return fs__rpt_fail(&r, FS_EINVAL, "at most %d staff codes in a filter", FS_REPORT_OWNERS_MAX);
+    return fs__rpt_fail(&r, FS_EINVAL, "at most %d staff codes in a filter",
+                        FS_REPORT_OWNERS_MAX);
   for (int i = 0; i < p->nowners; i++)
     if (!fs__staff_code_valid(p->owners[i]))
-      return fs__rpt_fail(&r, FS_EINVAL, "\"%s\" is not a staff code", p->owners[i] ? p->owners[i] : "");
+      return fs__rpt_fail(&r, FS_EINVAL, "\"%s\" is not a staff code",
+                          p->owners[i] ? p->owners[i] : "");
   rc = period(&r);
   if (rc)
     return rc;
@@ -236,4 +240,3 @@ out:
   fs__rpt_release(&r);
   return rc;
 }
-

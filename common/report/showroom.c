@@ -7,30 +7,40 @@
 #include "fs_errno.h"
 
 static const fs_col sr_summary_cols[] = {
-    {"entries", FS_COL_INT, NULL},       {"customers", FS_COL_INT, NULL},     {"left_details", FS_COL_INT, NULL},
-    {"details_share", FS_COL_PCT, NULL}, {"serious", FS_COL_INT, NULL},       {"serious_share", FS_COL_PCT, NULL},
-    {"ordered", FS_COL_INT, NULL},       {"conversion", FS_COL_PCT, NULL}};
-static const fs_col sr_hour_cols[] = {{"hour", FS_COL_TEXT, NULL}, {"entries", FS_COL_INT, NULL}, {"customers", FS_COL_INT, NULL}};
-static const fs_col sr_wday_cols[] = {
-    {"weekday", FS_COL_INT, NULL}, {"day", FS_COL_TEXT, NULL}, {"entries", FS_COL_INT, NULL}, {"customers", FS_COL_INT, NULL}};
+    {"entries", FS_COL_INT, NULL},      {"customers", FS_COL_INT, NULL},
+    {"left_details", FS_COL_INT, NULL}, {"details_share", FS_COL_PCT, NULL},
+    {"serious", FS_COL_INT, NULL},      {"serious_share", FS_COL_PCT, NULL},
+    {"ordered", FS_COL_INT, NULL},      {"conversion", FS_COL_PCT, NULL}};
+static const fs_col sr_hour_cols[] = {{"hour", FS_COL_TEXT, NULL},
+                                      {"entries", FS_COL_INT, NULL},
+                                      {"customers", FS_COL_INT, NULL}};
+static const fs_col sr_wday_cols[] = {{"weekday", FS_COL_INT, NULL},
+                                      {"day", FS_COL_TEXT, NULL},
+                                      {"entries", FS_COL_INT, NULL},
+                                      {"customers", FS_COL_INT, NULL}};
 static const fs_col sr_model_cols[] = {
-    {"model", FS_COL_TEXT, NULL},   {"entries", FS_COL_INT, NULL}, {"customers", FS_COL_INT, NULL}, {"left_details", FS_COL_INT, NULL},
-    {"serious", FS_COL_INT, NULL},  {"ordered", FS_COL_INT, NULL}, {"conversion", FS_COL_PCT, NULL}};
+    {"model", FS_COL_TEXT, NULL},    {"entries", FS_COL_INT, NULL},
+    {"customers", FS_COL_INT, NULL}, {"left_details", FS_COL_INT, NULL},
+    {"serious", FS_COL_INT, NULL},   {"ordered", FS_COL_INT, NULL},
+    {"conversion", FS_COL_PCT, NULL}};
 static const fs_col sr_rep_cols[] = {
-    {"rep", FS_COL_TEXT, NULL},     {"entries", FS_COL_INT, NULL}, {"customers", FS_COL_INT, NULL}, {"left_details", FS_COL_INT, NULL},
-    {"serious", FS_COL_INT, NULL},  {"ordered", FS_COL_INT, NULL}, {"conversion", FS_COL_PCT, NULL}};
+    {"rep", FS_COL_TEXT, NULL},      {"entries", FS_COL_INT, NULL},
+    {"customers", FS_COL_INT, NULL}, {"left_details", FS_COL_INT, NULL},
+    {"serious", FS_COL_INT, NULL},   {"ordered", FS_COL_INT, NULL},
+    {"conversion", FS_COL_PCT, NULL}};
 
 /* The entries of the period with their unique-customer key k. */
 #define SR_CTE                                                                           \
-  "WITH e AS (SELECT id, CASE WHEN customer_id IS NOT NULL AND customer_id <> ''"      \
-  " THEN 'c' || customer_id WHEN trim(coalesce(phone, '')) <> '' THEN 'p' || trim(phone)" \
-  " ELSE 'w' || id END AS k, arrived, coalesce(left_details, 0) = 1 AS ld,"             \
-  " coalesce(grade IN ('O', 'A', 'B'), 0) AS se, coalesce(ordered, 0) = 1 AS od,"       \
-  " coalesce(nullif(trim(model), ''), '(none)') AS model, rep_on_duty AS rep"           \
+  "WITH e AS (SELECT id, CASE WHEN customer_id IS NOT NULL AND customer_id <> ''"        \
+  " THEN 'c' || customer_id WHEN trim(coalesce(phone, '')) <> '' THEN 'p' || "           \
+  "trim(phone)"                                                                          \
+  " ELSE 'w' || id END AS k, arrived, coalesce(left_details, 0) = 1 AS ld,"              \
+  " coalesce(grade IN ('O', 'A', 'B'), 0) AS se, coalesce(ordered, 0) = 1 AS od,"        \
+  " coalesce(nullif(trim(model), ''), '(none)') AS model, rep_on_duty AS rep"            \
   " FROM showroom_log WHERE deleted = 0 AND arrived >= :from AND arrived < :to1%s) "
 
-static int slot_counts(rpt *r, const char *own, const char *expr, int64_t *ent, int64_t *cust,
-                       int nslots) {
+static int slot_counts(rpt *r, const char *own, const char *expr, int64_t *ent,
+                       int64_t *cust, int nslots) {
   char sql[8192], cte[6144];
   sqlite3_stmt *st = NULL;
   int rc = 0, src;
@@ -67,7 +77,8 @@ int fs__rpt_showroom(rpt *r) {
 
   fs__rpt_owners(r, "rep_on_duty", own, sizeof(own));
   snprintf(cte, sizeof(cte), SR_CTE, own);
-  s = fs__rpt_sec(r, "summary", "Showroom traffic (per unique customer)", sr_summary_cols, 8);
+  s = fs__rpt_sec(r, "summary", "Showroom traffic (per unique customer)", sr_summary_cols,
+                  8);
   snprintf(sql, sizeof(sql),
            "%sSELECT coalesce(sum(n), 0), count(*), coalesce(sum(ld), 0),"
            " coalesce(sum(se), 0), coalesce(sum(od), 0) FROM"
@@ -131,8 +142,8 @@ int fs__rpt_showroom(rpt *r) {
   for (int g = 0; g < 2 && rc == 0; g++) {
     const char *dim = g == 0 ? "model" : "rep";
     s = fs__rpt_sec(r, g == 0 ? "models" : "reps",
-                g == 0 ? "Per model of interest" : "Per rep on duty",
-                g == 0 ? sr_model_cols : sr_rep_cols, 7);
+                    g == 0 ? "Per model of interest" : "Per rep on duty",
+                    g == 0 ? sr_model_cols : sr_rep_cols, 7);
     snprintf(sql, sizeof(sql),
              "%sSELECT %s, sum(n), count(*), sum(ld), sum(se), sum(od),"
              " 100.0 * sum(od) / count(*) FROM"
@@ -143,4 +154,3 @@ int fs__rpt_showroom(rpt *r) {
   }
   return rc;
 }
-

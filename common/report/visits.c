@@ -77,7 +77,8 @@ typedef struct vcust {
 
 /* The deadline of grade g counted from day s (fs__cadence_due on day
  * numbers); *overdue (may be NULL) is its lateness on --to. */
-static int due_from(rpt *r, const vcust *c, int g, int64_t s, int64_t *due, int *overdue) {
+static int due_from(rpt *r, const vcust *c, int g, int64_t s, int64_t *due,
+                    int *overdue) {
   char ls[11], ds[11];
   int rc;
 
@@ -88,12 +89,13 @@ static int due_from(rpt *r, const vcust *c, int g, int64_t s, int64_t *due, int 
   }
   if (fs__date_format(s, ls) != 0)
     return fs__rpt_fail(r, FS_EINVAL, "date out of range");
-  rc = fs__cadence_due(fs__grades[g], c->delivery, ls, overdue ? r->to : NULL, ds, overdue);
+  rc = fs__cadence_due(fs__grades[g], c->delivery, ls, overdue ? r->to : NULL, ds,
+                       overdue);
   if (rc == 0)
     rc = fs__date_parse(ds, due);
   if (rc)
-    return fs__rpt_fail(r, FS_EINVAL, "cadence: bad grade or delivery date (%s, %s)", fs__grades[g],
-                c->delivery ? c->delivery : "-");
+    return fs__rpt_fail(r, FS_EINVAL, "cadence: bad grade or delivery date (%s, %s)",
+                        fs__grades[g], c->delivery ? c->delivery : "-");
   return 0;
 }
 
@@ -162,7 +164,8 @@ static int visits_walk(rpt *r, const vcust *c, int64_t *n) {
   if (g >= LOST_G)
     return 0;
   last = c->ndays ? c->days[c->ndays - 1] : c->anchor;
-  for (t = gline_next(&c->gl, last, r->dto); t != NO_DAY; t = gline_next(&c->gl, t, r->dto))
+  for (t = gline_next(&c->gl, last, r->dto); t != NO_DAY;
+       t = gline_next(&c->gl, t, r->dto))
     last = t;
   rc = due_from(r, c, g, last, &d, &od);
   if (rc)
@@ -185,14 +188,18 @@ static unsigned grades_held(const rpt *r, const gline *l, int64_t lo) {
 }
 
 static const fs_col visits_cols[] = {
-    {"rep", FS_COL_TEXT, NULL},  {"grade", FS_COL_TEXT, NULL}, {"customers", FS_COL_INT, NULL}, {"due", FS_COL_INT, NULL},
-    {"met", FS_COL_INT, NULL},   {"missed", FS_COL_INT, NULL}, {"done", FS_COL_INT, NULL},      {"overdue", FS_COL_INT, NULL},
+    {"rep", FS_COL_TEXT, NULL},      {"grade", FS_COL_TEXT, NULL},
+    {"customers", FS_COL_INT, NULL}, {"due", FS_COL_INT, NULL},
+    {"met", FS_COL_INT, NULL},       {"missed", FS_COL_INT, NULL},
+    {"done", FS_COL_INT, NULL},      {"overdue", FS_COL_INT, NULL},
     {"compliance", FS_COL_PCT, NULL}};
 
 /* The same columns, grouped by team. */
 static const fs_col teams_cols[] = {
-    {"team", FS_COL_TEXT, NULL}, {"grade", FS_COL_TEXT, NULL}, {"customers", FS_COL_INT, NULL}, {"due", FS_COL_INT, NULL},
-    {"met", FS_COL_INT, NULL},   {"missed", FS_COL_INT, NULL}, {"done", FS_COL_INT, NULL},      {"overdue", FS_COL_INT, NULL},
+    {"team", FS_COL_TEXT, NULL},     {"grade", FS_COL_TEXT, NULL},
+    {"customers", FS_COL_INT, NULL}, {"due", FS_COL_INT, NULL},
+    {"met", FS_COL_INT, NULL},       {"missed", FS_COL_INT, NULL},
+    {"done", FS_COL_INT, NULL},      {"overdue", FS_COL_INT, NULL},
     {"compliance", FS_COL_PCT, NULL}};
 
 static int visits_row(rsec *s, const char *rep, const char *grade, const int64_t *n) {
@@ -272,7 +279,9 @@ static int visits_teams(rpt *r, const raccs *reps) {
     if (code == NULL)
       continue;
     snprintf(key.code, sizeof(key.code), "%s", code);
-    rep = reps->n ? bsearch(&key, reps->a, (size_t)reps->n, sizeof(*reps->a), fs__rpt_acc_cmp) : NULL;
+    rep = reps->n
+              ? bsearch(&key, reps->a, (size_t)reps->n, sizeof(*reps->a), fs__rpt_acc_cmp)
+              : NULL;
     if (rep == NULL)
       continue;
     if (mgr == NULL || mgr[0] == '\0')
@@ -291,7 +300,7 @@ static int visits_teams(rpt *r, const raccs *reps) {
   if (rc == 0 && teams.n) {
     fs__rpt_accs_sort(&teams);
     s = fs__rpt_sec(r, "teams", "Cadence compliance per team (a manager and their staff)",
-                teams_cols, 9);
+                    teams_cols, 9);
     for (int i = 0; i < teams.n && rc == 0; i++)
       rc = visits_group(s, teams.a[i].code, teams.a[i].n);
   }
@@ -319,9 +328,9 @@ static int changes_load(rpt *r, const fcusts *cs, gchg **out, size_t *nout) {
   int src, rc;
 
   rc = fs__rpt_prep(r,
-            "SELECT customer_id, date, grade, prev_grade, hlc FROM grade_changes"
-            " WHERE deleted = 0 AND date IS NOT NULL",
-            &st);
+                    "SELECT customer_id, date, grade, prev_grade, hlc FROM grade_changes"
+                    " WHERE deleted = 0 AND date IS NOT NULL",
+                    &st);
   if (rc)
     return rc;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -365,7 +374,8 @@ static int visit_days(rpt *r, fcusts *cs, vday **out, size_t *nout) {
   size_t nvd = 0, capvd = 0;
   int rc, src;
 
-  rc = fs__rpt_prep(r, "SELECT customer_id, at FROM visits WHERE deleted = 0 AND at < :to1", &st);
+  rc = fs__rpt_prep(
+      r, "SELECT customer_id, at FROM visits WHERE deleted = 0 AND at < :to1", &st);
   if (rc)
     return rc;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -447,9 +457,9 @@ int fs__rpt_visits(rpt *r) {
     /* anchor: last contact before the period, else created, else from. */
     if (fc->before[0] == '\0' || fs__date_parse(fc->before, &c.anchor) != 0)
       c.anchor = fc->anchor != INT64_MIN ? fc->anchor : r->dfrom;
-    held = grades_held(r, &c.gl, fc->anchor != INT64_MIN && fc->anchor > r->dfrom
-                                     ? fc->anchor
-                                     : r->dfrom);
+    held = grades_held(r, &c.gl,
+                       fc->anchor != INT64_MIN && fc->anchor > r->dfrom ? fc->anchor
+                                                                        : r->dfrom);
     if (held == 0) {
       for (; k < nvd && vd[k].c == i; k++)
         ;
@@ -480,7 +490,8 @@ int fs__rpt_visits(rpt *r) {
       goto out;
   }
   fs__rpt_accs_sort(&accs);
-  s = fs__rpt_sec(r, "compliance", "Cadence compliance per rep and grade", visits_cols, 9);
+  s = fs__rpt_sec(r, "compliance", "Cadence compliance per rep and grade", visits_cols,
+                  9);
   memset(&all, 0, sizeof(all));
   for (int i = 0; i < accs.n && rc == 0; i++) {
     rc = visits_group(s, accs.a[i].code, accs.a[i].n);
@@ -498,4 +509,3 @@ out:
   free(accs.a);
   return rc;
 }
-

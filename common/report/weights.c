@@ -36,7 +36,8 @@ void fs__report_weights_default(fs_report_weights *w) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int werr(char *err, const char *fmt, ...) {
+static int
+werr(char *err, const char *fmt, ...) {
   va_list ap;
   if (err) {
     va_start(ap, fmt);
@@ -84,10 +85,12 @@ int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err) 
     for (e = eq; e > s && isspace((unsigned char)e[-1]); e--)
       ;
     *e = '\0';
-    k = fs__enum_index(comp_names, s) ;
+    k = fs__enum_index(comp_names, s);
     if (k < 0 || k >= FS_RC__COUNT)
-      return werr(err, "line %d: unknown weight \"%s\" (revenue, margin, growth, payment, "
-                       "credit, strategic)", line, s);
+      return werr(err,
+                  "line %d: unknown weight \"%s\" (revenue, margin, growth, payment, "
+                  "credit, strategic)",
+                  line, s);
     if (seen[k])
       return werr(err, "line %d: %s given twice", line, s);
     seen[k] = 1;
@@ -96,7 +99,8 @@ int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err) 
     errno = 0;
     v = strtod(s, &end);
     if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < 0)
-      return werr(err, "line %d: %s wants a number >= 0, not \"%s\"", line, comp_names[k], s);
+      return werr(err, "line %d: %s wants a number >= 0, not \"%s\"", line, comp_names[k],
+                  s);
     nw.w[k] = v;
     sum += v;
   }
@@ -151,4 +155,3 @@ out:
     fclose(f);
   return rc;
 }
-

@@ -109,7 +109,8 @@ static void test_fixed_and_layout(void **state) {
   fs__json_end_array(&j);
   fs__json_end_object(&j);
   assert_int_equal(fs__json_finish(&j), 0);
-  assert_string_equal(b.s, "{\"pct\": 12.3, \"num\": -0.50, \"nan\": null,\n \"list\": [\n  1,\n  2]}\n");
+  assert_string_equal(
+      b.s, "{\"pct\": 12.3, \"num\": -0.50, \"nan\": null,\n \"list\": [\n  1,\n  2]}\n");
   fs__strbuf_release(&b);
 }
 
@@ -165,10 +166,8 @@ static void test_finish_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_string_escapes),
-      cmocka_unit_test(test_string_like_strbuf),
-      cmocka_unit_test(test_fixed_and_layout),
-      cmocka_unit_test(test_document),
+      cmocka_unit_test(test_string_escapes),   cmocka_unit_test(test_string_like_strbuf),
+      cmocka_unit_test(test_fixed_and_layout), cmocka_unit_test(test_document),
       cmocka_unit_test(test_finish_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

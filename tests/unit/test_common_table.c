@@ -14,12 +14,9 @@
 #include "json.h"
 #include "table.h"
 
-static const fs_col cols[] = {{"rep", FS_COL_TEXT, NULL},
-                              {"n", FS_COL_INT, "COUNT"},
-                              {"share", FS_COL_PCT, NULL},
-                              {"score", FS_COL_NUM, NULL},
-                              {"seen", FS_COL_TIME, NULL},
-                              {"note", FS_COL_TEXT, NULL}};
+static const fs_col cols[] = {{"rep", FS_COL_TEXT, NULL},  {"n", FS_COL_INT, "COUNT"},
+                              {"share", FS_COL_PCT, NULL}, {"score", FS_COL_NUM, NULL},
+                              {"seen", FS_COL_TIME, NULL}, {"note", FS_COL_TEXT, NULL}};
 
 /* Two rows: Chinese text, a control character, an unset cell. */
 static fs_table *sample(void) {
@@ -79,7 +76,8 @@ static void test_text_empty_and_cut(void **state) {
   free(got);
   /* A list cuts a cell to FS_TABLE_CELL_MAX columns, "..." marking it. */
   assert_int_equal(fs__table_row(t), 0);
-  assert_int_equal(fs__table_set_text(t, 0, "一二三四五六七八九十一二三四五六七八九十X"), 0);
+  assert_int_equal(fs__table_set_text(t, 0, "一二三四五六七八九十一二三四五六七八九十X"),
+                   0);
   fs__table_set_int(t, 1, 3);
   got = text_of(t, &fs__table_list);
   assert_string_equal(got, "name                                     n\n"
