@@ -21,6 +21,16 @@ int fs__rpt_fail(rpt *r, int rc, const char *fmt, ...) {
   return rc;
 }
 
+int fs__rpt_errf(char *err, int rc, const char *fmt, ...) {
+  va_list ap;
+  if (err) {
+    va_start(ap, fmt);
+    vsnprintf(err, FS_REPORT_ERR_MAX, fmt, ap);
+    va_end(ap);
+  }
+  return rc;
+}
+
 /* ---- sections: typed tables ---------------------------------------------- */
 
 /* A section has at most this many rows: the longest lists (per rep and

@@ -50,6 +50,13 @@ __attribute__((format(printf, 3, 4)))
 #endif
 int fs__rpt_fail(rpt *r, int rc, const char *fmt, ...);
 
+/* Writes a message into err (may be NULL; FS_REPORT_ERR_MAX bytes) and
+ * returns rc: the errors of the calls that report into a caller's buffer. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+int fs__rpt_errf(char *err, int rc, const char *fmt, ...);
+
 /* ---- sections ---- */
 
 /* Appends a section of ncols columns; NULL if out of memory (then

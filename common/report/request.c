@@ -4,7 +4,6 @@
 #include "report_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,20 +27,6 @@ const fs_report_opt *fs__report_opt_find(const char *arg) {
   return NULL;
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static int
-usage(char *err, const char *fmt, ...) {
-  va_list ap;
-  if (err) {
-    va_start(ap, fmt);
-    vsnprintf(err, FS_REPORT_ERR_MAX, fmt, ap);
-    va_end(ap);
-  }
-  return FS_EUSAGE;
-}
-
 int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
                            const char *value, char *err) {
   char *end;
@@ -50,9 +35,9 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
   if (err)
     err[0] = '\0';
   if (q == NULL || o == NULL)
-    return usage(err, "no option");
+    return fs__rpt_errf(err, FS_EUSAGE, "no option");
   if (o->value && value == NULL)
-    return usage(err, "missing value for %s", o->name);
+    return fs__rpt_errf(err, FS_EUSAGE, "missing value for %s", o->name);
   switch (o->id) {
   case FS_ROPT_FROM:
     q->from = value;
@@ -71,14 +56,14 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
     break;
   case FS_ROPT_REP:
     if (q->nreps >= FS_REPORT_OWNERS_MAX)
-      return usage(err, "at most %d --rep", FS_REPORT_OWNERS_MAX);
+      return fs__rpt_errf(err, FS_EUSAGE, "at most %d --rep", FS_REPORT_OWNERS_MAX);
     q->reps[q->nreps++] = value;
     break;
   case FS_ROPT_TOP:
     errno = 0;
     v = strtol(value, &end, 10);
     if (*value == '\0' || *end || errno || v < 0 || v > 100000000)
-      return usage(err, "--top wants a count (0 = all), not %s", value);
+      return fs__rpt_errf(err, FS_EUSAGE, "--top wants a count (0 = all), not %s", value);
     q->top = v == 0 ? -1 : (int)v;
     break;
   }
@@ -143,8 +128,7 @@ int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_fo
   if (err)
     err[0] = '\0';
   if (q == NULL || q->name == NULL)
-    return usage(err,
-                 "which report? visits, funnel, lost, ranking, showroom or activity");
+    return fs__rpt_errf(err, FS_EUSAGE, "which report? visits, funnel, lost, ranking, showroom or activity");
   codes = calloc(FS_REPORT_OWNERS_MAX, sizeof(*codes));
   owners = calloc(FS_REPORT_OWNERS_MAX, sizeof(*owners));
   if (codes == NULL || owners == NULL) {

@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,20 +32,6 @@ void fs__report_weights_default(fs_report_weights *w) {
   memcpy(w->w, def, sizeof(def));
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static int
-werr(char *err, const char *fmt, ...) {
-  va_list ap;
-  if (err) {
-    va_start(ap, fmt);
-    vsnprintf(err, FS_REPORT_ERR_MAX, fmt, ap);
-    va_end(ap);
-  }
-  return FS_EINVAL;
-}
-
 int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err) {
   fs_report_weights nw;
   int seen[FS_RC__COUNT] = {0}, line = 0;
@@ -56,7 +41,7 @@ int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err) 
   if (err)
     err[0] = '\0';
   if (text == NULL || w == NULL)
-    return werr(err, "no weights");
+    return fs__rpt_errf(err, FS_EINVAL, "no weights");
   memset(&nw, 0, sizeof(nw));
   while (*p) {
     char buf[256], *s, *e, *eq, *end;
@@ -66,7 +51,7 @@ int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err) 
 
     line++;
     if (n >= sizeof(buf))
-      return werr(err, "line %d: too long", line);
+      return fs__rpt_errf(err, FS_EINVAL, "line %d: too long", line);
     memcpy(buf, p, n);
     buf[n] = '\0';
     p += n + (p[n] == '\n');
@@ -81,31 +66,30 @@ int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err) 
       continue;
     eq = strchr(s, '=');
     if (eq == NULL)
-      return werr(err, "line %d: expected `name = number`", line);
+      return fs__rpt_errf(err, FS_EINVAL, "line %d: expected `name = number`", line);
     for (e = eq; e > s && isspace((unsigned char)e[-1]); e--)
       ;
     *e = '\0';
     k = fs__enum_index(comp_names, s);
     if (k < 0 || k >= FS_RC__COUNT)
-      return werr(err,
-                  "line %d: unknown weight \"%s\" (revenue, margin, growth, payment, "
+      return fs__rpt_errf(err, FS_EINVAL, "line %d: unknown weight \"%s\" (revenue, margin, growth, payment, "
                   "credit, strategic)",
                   line, s);
     if (seen[k])
-      return werr(err, "line %d: %s given twice", line, s);
+      return fs__rpt_errf(err, FS_EINVAL, "line %d: %s given twice", line, s);
     seen[k] = 1;
     for (s = eq + 1; isspace((unsigned char)*s); s++)
       ;
     errno = 0;
     v = strtod(s, &end);
     if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < 0)
-      return werr(err, "line %d: %s wants a number >= 0, not \"%s\"", line, comp_names[k],
+      return fs__rpt_errf(err, FS_EINVAL, "line %d: %s wants a number >= 0, not \"%s\"", line, comp_names[k],
                   s);
     nw.w[k] = v;
     sum += v;
   }
   if (!(sum > 0))
-    return werr(err, "the weights are all 0");
+    return fs__rpt_errf(err, FS_EINVAL, "the weights are all 0");
   *w = nw;
   return 0;
 }
@@ -119,7 +103,7 @@ int fs__report_weights_load(const char *path, fs_report_weights *w, char *err) {
   if (err)
     err[0] = '\0';
   if (path == NULL)
-    return werr(err, "no weights file");
+    return fs__rpt_errf(err, FS_EINVAL, "no weights file");
   f = fopen(path, "rb");
   if (f == NULL) {
     if (err)
@@ -139,7 +123,7 @@ int fs__report_weights_load(const char *path, fs_report_weights *w, char *err) {
     goto out;
   }
   if (n > FS_REPORT_WEIGHTS_FILE_MAX) {
-    rc = werr(err, "%s: larger than %d bytes", path, FS_REPORT_WEIGHTS_FILE_MAX);
+    rc = fs__rpt_errf(err, FS_EINVAL, "%s: larger than %d bytes", path, FS_REPORT_WEIGHTS_FILE_MAX);
     goto out;
   }
   text[n] = '\0';
