@@ -128,7 +128,9 @@ int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_fo
   if (err)
     err[0] = '\0';
   if (q == NULL || q->name == NULL)
-    return fs__rpt_errf(err, FS_EUSAGE, "which report? visits, funnel, lost, ranking, showroom or activity");
+    return fs__rpt_errf(
+        err, FS_EUSAGE,
+        "which report? visits, funnel, lost, ranking, showroom or activity");
   codes = calloc(FS_REPORT_OWNERS_MAX, sizeof(*codes));
   owners = calloc(FS_REPORT_OWNERS_MAX, sizeof(*owners));
   if (codes == NULL || owners == NULL) {

@@ -72,9 +72,11 @@ int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err) 
     *e = '\0';
     k = fs__enum_index(comp_names, s);
     if (k < 0 || k >= FS_RC__COUNT)
-      return fs__rpt_errf(err, FS_EINVAL, "line %d: unknown weight \"%s\" (revenue, margin, growth, payment, "
-                  "credit, strategic)",
-                  line, s);
+      return fs__rpt_errf(
+          err, FS_EINVAL,
+          "line %d: unknown weight \"%s\" (revenue, margin, growth, payment, "
+          "credit, strategic)",
+          line, s);
     if (seen[k])
       return fs__rpt_errf(err, FS_EINVAL, "line %d: %s given twice", line, s);
     seen[k] = 1;
@@ -83,8 +85,8 @@ int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err) 
     errno = 0;
     v = strtod(s, &end);
     if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < 0)
-      return fs__rpt_errf(err, FS_EINVAL, "line %d: %s wants a number >= 0, not \"%s\"", line, comp_names[k],
-                  s);
+      return fs__rpt_errf(err, FS_EINVAL, "line %d: %s wants a number >= 0, not \"%s\"",
+                          line, comp_names[k], s);
     nw.w[k] = v;
     sum += v;
   }
@@ -123,7 +125,8 @@ int fs__report_weights_load(const char *path, fs_report_weights *w, char *err) {
     goto out;
   }
   if (n > FS_REPORT_WEIGHTS_FILE_MAX) {
-    rc = fs__rpt_errf(err, FS_EINVAL, "%s: larger than %d bytes", path, FS_REPORT_WEIGHTS_FILE_MAX);
+    rc = fs__rpt_errf(err, FS_EINVAL, "%s: larger than %d bytes", path,
+                      FS_REPORT_WEIGHTS_FILE_MAX);
     goto out;
   }
   text[n] = '\0';
