@@ -140,6 +140,8 @@ static int list_run(cmd_ctx *x, sqlite3_stmt *st, const fs_col *cols, int ncols,
   if (rc == 0)
     return list_emit(x, t, lines == NULL);
   fs__table_free(t);
+  if (rc == FS_EOVERFLOW) /* more than LIST_ROWS_MAX rows */
+    return fail(x, rc, "output too large; narrow the request");
   return rc;
 }
 
