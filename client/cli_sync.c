@@ -32,15 +32,22 @@ int cli_enroll(cli_ctx *c, const char *token) {
     fprintf(stderr, "fieldsync: enrollment failed: %s\n", err);
     return CLI_ERR;
   }
-  if (c->json)
-    printf("{\"staff\":\"%s\",\"role\":\"%s\",\"device\":%llu,\"slot\":%d,\"data\":", id.staff,
-           id.role, (unsigned long long)id.device_id, id.slot);
   if (c->json) {
-    fs__strbuf b;
-    fs__strbuf_init(&b, 8192);
-    fs__strbuf_json_str(&b, c->data);
-    printf("%s}\n", b.s ? b.s : "\"\"");
-    fs__strbuf_release(&b);
+    fs_json j;
+    fs__json_init(&j, stdout);
+    fs__json_begin_object(&j);
+    fs__json_key(&j, "staff");
+    fs__json_string(&j, id.staff);
+    fs__json_key(&j, "role");
+    fs__json_string(&j, id.role);
+    fs__json_key(&j, "device");
+    fs__json_uint(&j, id.device_id);
+    fs__json_key(&j, "slot");
+    fs__json_int(&j, id.slot);
+    fs__json_key(&j, "data");
+    fs__json_string(&j, c->data);
+    fs__json_end_object(&j);
+    fs__json_finish(&j);
   } else {
     printf("enrolled device %llu for %s (%s), archive slot %d, data in %s\n"
            "next: fieldsync sync\n",
@@ -63,23 +70,31 @@ static void show_progress(void *arg, const char *phase, const fs_sync_stats *s) 
 
 static void print_summary(cli_ctx *c, const fs_sync_stats *s, int rc, const char *err) {
   if (c->json) {
-    printf("{\"ok\":%s,\"pushed\":%llu,\"applied\":%llu,\"merged\":%llu,\"superseded\":%llu,"
-           "\"rejected\":%llu,\"pulled\":%llu,\"removed\":%llu,\"conflicts\":%llu,"
-           "\"bytes_sent\":%llu,\"bytes_received\":%llu,\"wiped\":%s",
-           rc ? "false" : "true", (unsigned long long)s->pushed,
-           (unsigned long long)s->applied, (unsigned long long)s->merged,
-           (unsigned long long)s->superseded, (unsigned long long)s->rejected,
-           (unsigned long long)s->pulled, (unsigned long long)s->removed,
-           (unsigned long long)s->conflicts, (unsigned long long)s->bytes_sent,
-           (unsigned long long)s->bytes_received, s->wiped ? "true" : "false");
-    if (rc) {
-      fs__strbuf b;
-      fs__strbuf_init(&b, 4096);
-      fs__strbuf_json_str(&b, err);
-      printf(",\"error\":%s", b.s ? b.s : "\"\"");
-      fs__strbuf_release(&b);
+    const struct {
+      const char *key;
+      uint64_t v;
+    } n[] = {{"pushed", s->pushed},         {"applied", s->applied},
+             {"merged", s->merged},         {"superseded", s->superseded},
+             {"rejected", s->rejected},     {"pulled", s->pulled},
+             {"removed", s->removed},       {"conflicts", s->conflicts},
+             {"bytes_sent", s->bytes_sent}, {"bytes_received", s->bytes_received}};
+    fs_json j;
+    fs__json_init(&j, stdout);
+    fs__json_begin_object(&j);
+    fs__json_key(&j, "ok");
+    fs__json_bool(&j, rc == 0);
+    for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
+      fs__json_key(&j, n[i].key);
+      fs__json_uint(&j, n[i].v);
     }
-    printf("}\n");
+    fs__json_key(&j, "wiped");
+    fs__json_bool(&j, s->wiped);
+    if (rc) {
+      fs__json_key(&j, "error");
+      fs__json_string(&j, err);
+    }
+    fs__json_end_object(&j);
+    fs__json_finish(&j);
     fflush(stdout);
     return;
   }
@@ -184,6 +199,7 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
   cli_args a;
   int rc, n = 0;
   fs__strbuf out;
+  fs_json j;
 
   memset(&a, 0, sizeof(a));
   rc = cli_parse(c, argc, argv, &a);
@@ -201,8 +217,9 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
   if (rc != SQLITE_OK)
     return cli_fail(c, FS_EDB, "conflicts");
   fs__strbuf_init(&out, 64u << 20);
+  fs__json_init_buf(&j, &out);
   if (c->json)
-    fs__strbuf_printf(&out, "[");
+    fs__json_begin_array(&j);
   else
     fs__strbuf_printf(&out, "%-5s %-12s %-12s %-16s %-24s %-24s %-6s\n", "N", "KIND",
                       "ID", "FIELD", "KEPT", "LOST", "BY");
@@ -217,23 +234,24 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
     const char *fenced = (const char *)sqlite3_column_text(st, 10);
     const char *resolved = (const char *)sqlite3_column_text(st, 11);
     if (c->json) {
-      fs__strbuf_printf(&out, "%s{\"n\":%lld,\"kind\":", n ? "," : "", num);
-      fs__strbuf_json_str(&out, kind);
-      fs__strbuf_printf(&out, ",\"id\":");
-      fs__strbuf_json_str(&out, id);
-      fs__strbuf_printf(&out, ",\"field\":");
-      fs__strbuf_json_str(&out, field);
-      fs__strbuf_printf(&out, ",\"kept\":");
-      fs__strbuf_json_str(&out, winner);
-      fs__strbuf_printf(&out, ",\"lost\":");
-      fs__strbuf_json_str(&out, loser);
-      fs__strbuf_printf(&out, ",\"lost_by\":");
-      fs__strbuf_json_str(&out, author);
-      fs__strbuf_printf(&out, ",\"fenced\":");
-      fs__strbuf_json_str(&out, fenced[0] ? fenced : NULL);
-      fs__strbuf_printf(&out, ",\"resolved\":");
-      fs__strbuf_json_str(&out, resolved[0] ? resolved : NULL);
-      fs__strbuf_printf(&out, ",\"at\":%lld}", (long long)sqlite3_column_int64(st, 8));
+      const char *const texts[][2] = {{"kind", kind},
+                                      {"id", id},
+                                      {"field", field},
+                                      {"kept", winner},
+                                      {"lost", loser},
+                                      {"lost_by", author},
+                                      {"fenced", fenced[0] ? fenced : NULL},
+                                      {"resolved", resolved[0] ? resolved : NULL}};
+      fs__json_begin_object(&j);
+      fs__json_key(&j, "n");
+      fs__json_int(&j, num);
+      for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+        fs__json_key(&j, texts[k][0]);
+        fs__json_string(&j, texts[k][1]);
+      }
+      fs__json_key(&j, "at");
+      fs__json_int(&j, sqlite3_column_int64(st, 8));
+      fs__json_end_object(&j);
     } else {
       fs__strbuf_printf(&out, "%-5lld %-12s %-12.12s %-16s ", num, kind, id, field);
       fs__strbuf_pad(&out, winner, 24);
@@ -249,9 +267,10 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
     n++;
   }
   sqlite3_finalize(st);
-  if (c->json)
-    fs__strbuf_printf(&out, "]\n");
-  else if (n == 0)
+  if (c->json) {
+    fs__json_end_array(&j);
+    fs__json_finish(&j);
+  } else if (n == 0)
     fs__strbuf_printf(&out, "no conflicts\n");
   fputs(out.s ? out.s : "", stdout);
   fs__strbuf_release(&out);

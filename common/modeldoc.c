@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fs_errno.h"
+#include "json.h"
 #include "model.h"
 
 /* ---- shared descriptions --------------------------------------------- */
@@ -261,91 +262,125 @@ int fs__modeldoc_markdown(fs__strbuf *b) {
 
 /* ---- JSON -------------------------------------------------------------- */
 
-static void js_bool(fs__strbuf *b, const char *key, int v) {
-  fs__strbuf_printf(b, ", \"%s\": %s", key, v ? "true" : "false");
+/* Through the one JSON writer (json.h), laid out for people too: ", " and
+ * ": ", one line per type, system field, kind and field. */
+
+static void js_str(fs_json *j, const char *key, const char *v) {
+  fs__json_key(j, key);
+  fs__json_string(j, v);
 }
 
-static void js_field(fs__strbuf *b, const fs_field *f) {
-  fs__strbuf_printf(b, "{\"name\": ");
-  fs__strbuf_json_str(b, f->name);
-  fs__strbuf_printf(b, ", \"type\": \"%s\", \"msgpack\": \"%s\"", type_name(f->type),
-                    type_msgpack(f->type));
+static void js_int(fs_json *j, const char *key, int64_t v) {
+  fs__json_key(j, key);
+  fs__json_int(j, v);
+}
+
+static void js_bool(fs_json *j, const char *key, int v) {
+  fs__json_key(j, key);
+  fs__json_bool(j, v);
+}
+
+static void js_field(fs_json *j, const fs_field *f) {
+  fs__json_begin_object(j);
+  js_str(j, "name", f->name);
+  js_str(j, "type", type_name(f->type));
+  js_str(j, "msgpack", type_msgpack(f->type));
   switch (f->type) {
   case FS_FT_TEXT:
-    fs__strbuf_printf(b, ", \"max_bytes\": %" PRId64, f->max);
+    js_int(j, "max_bytes", f->max);
     break;
   case FS_FT_INT:
   case FS_FT_BOOL:
-    fs__strbuf_printf(b, ", \"min\": %" PRId64 ", \"max\": %" PRId64, f->min, f->max);
+    js_int(j, "min", f->min);
+    js_int(j, "max", f->max);
     break;
   case FS_FT_DATE:
-    fs__strbuf_printf(b, ", \"format\": \"YYYY-MM-DD\"");
+    js_str(j, "format", "YYYY-MM-DD");
     break;
   case FS_FT_DATETIME:
-    fs__strbuf_printf(b, ", \"format\": \"YYYY-MM-DDTHH:MM[:SS]\"");
+    js_str(j, "format", "YYYY-MM-DDTHH:MM[:SS]");
     break;
   case FS_FT_ENUM:
-    fs__strbuf_printf(b, ", \"values\": [");
-    for (int i = 0; f->enum_values && f->enum_values[i]; i++) {
-      fs__strbuf_printf(b, "%s", i ? ", " : "");
-      fs__strbuf_json_str(b, f->enum_values[i]);
-    }
-    fs__strbuf_printf(b, "]");
+    fs__json_key(j, "values");
+    fs__json_begin_array(j);
+    for (int i = 0; f->enum_values && f->enum_values[i]; i++)
+      fs__json_string(j, f->enum_values[i]);
+    fs__json_end_array(j);
     break;
   case FS_FT_REF:
-    fs__strbuf_printf(b, ", \"ref_kind\": ");
-    fs__strbuf_json_str(b, fs__kind_def(f->ref_kind)->name);
+    js_str(j, "ref_kind", fs__kind_def(f->ref_kind)->name);
     break;
   case FS_FT_STAFF:
-    fs__strbuf_printf(b, ", \"pattern\": \"[A-Z][A-Z0-9]{1,15}\"");
+    js_str(j, "pattern", "[A-Z][A-Z0-9]{1,15}");
     break;
   }
-  js_bool(b, "multiline", (f->flags & FS_F_MULTILINE) != 0);
+  js_bool(j, "multiline", (f->flags & FS_F_MULTILINE) != 0);
   for (int i = 0; i < NFLAGS; i++)
-    js_bool(b, field_flags[i].name, (f->flags & field_flags[i].flag) != 0);
-  fs__strbuf_printf(b, ", \"label\": ");
-  fs__strbuf_json_str(b, f->label);
-  fs__strbuf_printf(b, "}");
+    js_bool(j, field_flags[i].name, (f->flags & field_flags[i].flag) != 0);
+  js_str(j, "label", f->label);
+  fs__json_end_object(j);
+}
+
+static void js_kind(fs_json *j, const fs_kind_def *kd) {
+  fs__json_begin_object(j);
+  js_str(j, "name", kd->name);
+  js_str(j, "table", kd->table);
+  js_bool(j, "append_only", (kd->flags & FS_K_APPEND_ONLY) != 0);
+  js_bool(j, "child", (kd->flags & FS_K_CHILD) != 0);
+  js_str(j, "parent_field",
+         kd->parent_field >= 0 ? kd->fields[kd->parent_field].name : NULL);
+  fs__json_break(j, 3);
+  fs__json_key(j, "fields");
+  fs__json_begin_array(j);
+  for (int i = 0; i < kd->nfields; i++) {
+    fs__json_break(j, 4);
+    js_field(j, &kd->fields[i]);
+  }
+  fs__json_end_array(j);
+  fs__json_end_object(j);
 }
 
 int fs__modeldoc_json(fs__strbuf *b) {
+  fs_json j;
+
   if (b == NULL)
     return FS_EINVAL;
-  fs__strbuf_printf(b, "{\"format\": 1, \"source\": \"common/model.c\",\n \"types\": [");
+  fs__json_init_buf(&j, b);
+  fs__json_spaced(&j, 1);
+  fs__json_begin_object(&j);
+  js_int(&j, "format", 1);
+  js_str(&j, "source", "common/model.c");
+  fs__json_break(&j, 1);
+  fs__json_key(&j, "types");
+  fs__json_begin_array(&j);
   for (int i = 0; i < NTYPES; i++) {
-    fs__strbuf_printf(
-        b, "%s\n  {\"name\": \"%s\", \"msgpack\": \"%s\", \"rule\": ", i ? "," : "",
-        type_name(type_rules[i].type), type_msgpack(type_rules[i].type));
-    fs__strbuf_json_str(b, type_rules[i].rule);
-    fs__strbuf_printf(b, "}");
+    fs__json_break(&j, 2);
+    fs__json_begin_object(&j);
+    js_str(&j, "name", type_name(type_rules[i].type));
+    js_str(&j, "msgpack", type_msgpack(type_rules[i].type));
+    js_str(&j, "rule", type_rules[i].rule);
+    fs__json_end_object(&j);
   }
-  fs__strbuf_printf(b, "],\n \"system_fields\": [");
+  fs__json_end_array(&j);
+  fs__json_break(&j, 1);
+  fs__json_key(&j, "system_fields");
+  fs__json_begin_array(&j);
   for (int i = 0; i < NSYS; i++) {
-    fs__strbuf_printf(b, "%s\n  {\"name\": ", i ? "," : "");
-    fs__strbuf_json_str(b, system_fields[i].name);
-    fs__strbuf_printf(b, ", \"meaning\": ");
-    fs__strbuf_json_str(b, system_fields[i].meaning);
-    fs__strbuf_printf(b, "}");
+    fs__json_break(&j, 2);
+    fs__json_begin_object(&j);
+    js_str(&j, "name", system_fields[i].name);
+    js_str(&j, "meaning", system_fields[i].meaning);
+    fs__json_end_object(&j);
   }
-  fs__strbuf_printf(b, "],\n \"kinds\": [");
+  fs__json_end_array(&j);
+  fs__json_break(&j, 1);
+  fs__json_key(&j, "kinds");
+  fs__json_begin_array(&j);
   for (int k = 0; k < FS_KIND__COUNT; k++) {
-    const fs_kind_def *kd = fs__kind_def((fs_kind)k);
-    fs__strbuf_printf(b, "%s\n  {\"name\": ", k ? "," : "");
-    fs__strbuf_json_str(b, kd->name);
-    fs__strbuf_printf(b, ", \"table\": ");
-    fs__strbuf_json_str(b, kd->table);
-    js_bool(b, "append_only", (kd->flags & FS_K_APPEND_ONLY) != 0);
-    js_bool(b, "child", (kd->flags & FS_K_CHILD) != 0);
-    fs__strbuf_printf(b, ", \"parent_field\": ");
-    fs__strbuf_json_str(b,
-                        kd->parent_field >= 0 ? kd->fields[kd->parent_field].name : NULL);
-    fs__strbuf_printf(b, ",\n   \"fields\": [");
-    for (int i = 0; i < kd->nfields; i++) {
-      fs__strbuf_printf(b, "%s\n    ", i ? "," : "");
-      js_field(b, &kd->fields[i]);
-    }
-    fs__strbuf_printf(b, "]}");
+    fs__json_break(&j, 2);
+    js_kind(&j, fs__kind_def((fs_kind)k));
   }
-  fs__strbuf_printf(b, "]}\n");
-  return b->overflow ? FS_EOVERFLOW : 0;
+  fs__json_end_array(&j);
+  fs__json_end_object(&j);
+  return fs__json_finish(&j);
 }

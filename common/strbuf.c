@@ -114,23 +114,6 @@ size_t fs__json_escape(unsigned char c, char esc[FS_JSON_ESC_MAX]) {
   return 0;
 }
 
-int fs__strbuf_json_str(fs__strbuf *b, const char *s) {
-  char esc[FS_JSON_ESC_MAX];
-  size_t n;
-  int rc = 0;
-
-  if (s == NULL)
-    return fs__strbuf_append(b, "null", 4);
-  rc = fs__strbuf_append(b, "\"", 1);
-  for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
-    n = fs__json_escape(*p, esc);
-    rc = n ? fs__strbuf_append(b, esc, n) : fs__strbuf_append(b, (const char *)p, 1);
-  }
-  if (rc == 0)
-    rc = fs__strbuf_append(b, "\"", 1);
-  return rc;
-}
-
 int fs__strbuf_pad(fs__strbuf *b, const char *s, int width) {
   const unsigned char *p = (const unsigned char *)(s ? s : "");
   size_t n = strlen((const char *)p), used = 0;

@@ -22,16 +22,13 @@ __attribute__((format(printf, 2, 3)))
 #endif
 int fs__strbuf_printf(fs__strbuf *b, const char *fmt, ...);
 int fs__strbuf_append(fs__strbuf *b, const char *s, size_t n);
-/* THE JSON string escaper (RFC 8259), shared by every JSON writer.  Writes
+/* THE JSON string escaper (RFC 8259) of the one JSON writer (json.h).  Writes
  * the escape of byte c into esc (NUL-terminated) and returns its length
  * (2..6), or returns 0 if c stands for itself (UTF-8 bytes and DEL do).
  * Quote, backslash, \b \f \n \r \t get two-character escapes, other
  * controls \u00XX. */
 #define FS_JSON_ESC_MAX 7 /* bytes of esc */
 size_t fs__json_escape(unsigned char c, char esc[FS_JSON_ESC_MAX]);
-/* Appends s as a JSON string literal (quotes, fs__json_escape; UTF-8
- * kept). NULL -> null. */
-int fs__strbuf_json_str(fs__strbuf *b, const char *s);
 /* Appends s for a terminal (common/utf8.h: control characters as spaces,
  * stray bytes as '?') padded with spaces to `width` display columns
  * (CJK wide characters count 2; fs__display_width); longer text is cut at

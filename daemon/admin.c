@@ -16,8 +16,10 @@
 #include "fs_errno.h"
 #include "privacy.h"
 #include "id.h"
+#include "json.h"
 #include "log.h"
 #include "strbuf.h"
+#include "table.h"
 #include "utf8.h"
 
 /* ---- args ----------------------------------------------------------- */
@@ -41,12 +43,17 @@ static long long arg_int(const fs_msg_admin *req, const char *key, long long def
 
 /* ---- results -------------------------------------------------------- */
 
+/* A command's result is typed once: a listing is a table (table.h) that
+ * the one renderer writes as the text listing and as the JSON array; a
+ * single result is a JSON object from the one writer (json.h) next to a
+ * sentence for humans.  Both texts travel in the ADMIN_RESULT. */
 typedef struct cmd_ctx {
   const fs_admin_ctx *ctx;
   const fs_msg_admin *req;
   fs_msg_admin_result *res;
   fs__strbuf out;  /* human text */
   fs__strbuf json; /* JSON */
+  fs_json j;       /* the writer over json */
 } cmd_ctx;
 
 static int fail(cmd_ctx *x, int code, const char *fmt, ...) {
@@ -75,6 +82,78 @@ static void out_text(cmd_ctx *x, const char *s, int width) {
   fs__strbuf_pad(&x->out, s ? s : "", -1);
   for (; w < (size_t)(width > 0 ? width : 0); w++)
     fs__strbuf_append(&x->out, " ", 1);
+}
+
+/* Rows an admin listing holds (audit's LIMIT is below). */
+#define LIST_ROWS_MAX 100000
+
+/* A listing of ncols typed columns, or NULL (out of memory). */
+static fs_table *list_new(const fs_col *cols, int ncols) {
+  fs_table *t = NULL;
+  return fs__table_new_typed(cols, ncols, LIST_ROWS_MAX, &t) == 0 ? t : NULL;
+}
+
+/* The result of a listing: the JSON array, and unless the command writes
+ * its own lines, the text table; frees t.  0 or FS_ENOMEM (an output over
+ * its bound is reported by fs__admin_exec). */
+static int list_emit(cmd_ctx *x, fs_table *t, int text) {
+  int rc = fs__table_json(t, &x->j);
+  if (text && (rc == 0 || rc == FS_EOVERFLOW))
+    rc = fs__table_text(t, &fs__table_list, &x->out);
+  fs__table_free(t);
+  return rc == FS_EOVERFLOW ? 0 : rc;
+}
+
+/* Appends the columns of st as typed by t's columns: text or integers
+ * (times are integers).  0 or FS_ENOMEM. */
+static int row_from(fs_table *t, const fs_col *cols, sqlite3_stmt *st) {
+  int rc = fs__table_row(t);
+  for (int c = 0; rc == 0 && c < fs__table_cols(t); c++) {
+    if (sqlite3_column_type(st, c) == SQLITE_NULL)
+      continue; /* unset: JSON null */
+    if (cols[c].type == FS_COL_TEXT)
+      rc = fs__table_set_text(t, c, (const char *)sqlite3_column_text(st, c));
+    else
+      fs__table_set_int(t, c, sqlite3_column_int64(st, c));
+  }
+  return rc;
+}
+
+/* Runs st (bound) into a listing of cols and emits it: the JSON array,
+ * and as text the table, or what lines() writes from the rows.  *nrows
+ * (may be NULL) is the number of rows.  Finalizes st. */
+static int list_run(cmd_ctx *x, sqlite3_stmt *st, const fs_col *cols, int ncols,
+                    int (*lines)(cmd_ctx *x, const fs_table *t), size_t *nrows) {
+  sqlite3 *db = db_of(x);
+  fs_table *t = list_new(cols, ncols);
+  int rc = t ? 0 : FS_ENOMEM, src = SQLITE_DONE;
+
+  while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW)
+    rc = row_from(t, cols, st);
+  sqlite3_finalize(st);
+  if (rc == 0 && src != SQLITE_DONE)
+    rc = fs__db_err(db, src);
+  if (nrows)
+    *nrows = fs__table_rows(t);
+  if (rc == 0 && lines)
+    rc = lines(x, t);
+  if (rc == 0)
+    return list_emit(x, t, lines == NULL);
+  fs__table_free(t);
+  if (rc == FS_EOVERFLOW) /* more than LIST_ROWS_MAX rows */
+    return fail(x, rc, "output too large; narrow the request");
+  return rc;
+}
+
+/* Members of a single result's JSON object (x->j). */
+static void obj_str(cmd_ctx *x, const char *key, const char *v) {
+  fs__json_key(&x->j, key);
+  fs__json_string(&x->j, v);
+}
+
+static void obj_int(cmd_ctx *x, const char *key, int64_t v) {
+  fs__json_key(&x->j, key);
+  fs__json_int(&x->j, v);
 }
 
 /* Every string argument (and list item) is single-line text: no control
@@ -200,17 +279,24 @@ static int cmd_staff_add(cmd_ctx *x) {
   fs__strbuf_printf(&x->out, "added %s %s (", role, code);
   out_text(x, name, 0);
   fs__strbuf_printf(&x->out, "%s%s)\n", mgr ? ", manager " : "", mgr ? mgr : "");
-  fs__strbuf_printf(&x->json, "{\"code\":");
-  fs__strbuf_json_str(&x->json, code);
-  fs__strbuf_printf(&x->json, "}");
+  fs__json_begin_object(&x->j);
+  obj_str(x, "code", code);
+  fs__json_end_object(&x->j);
   return fs__audit(x->ctx->c, x->ctx->actor, "staff.add", code, NULL, -1, name, NULL);
 }
+
+static const fs_col staff_cols[] = {
+    {"code", FS_COL_TEXT, "CODE"},      {"name", FS_COL_TEXT, "NAME"},
+    {"role", FS_COL_TEXT, "ROLE"},      {"manager", FS_COL_TEXT, "MANAGER"},
+    {"status", FS_COL_TEXT, "STATUS"},  {"successor", FS_COL_TEXT, "SUCCESSOR"},
+    {"devices", FS_COL_INT, "DEVICES"}, {"customers", FS_COL_INT, "CUSTOMERS"}};
 
 static int cmd_staff_list(cmd_ctx *x) {
   sqlite3 *db = db_of(x);
   sqlite3_stmt *st = NULL;
   const char *one = arg_str(x->req, "code");
-  int rc, n = 0;
+  size_t n = 0;
+  int rc;
 
   rc = sqlite3_prepare_v2(db,
                           "SELECT s.code, s.name, s.role, COALESCE(s.manager,''), s.status, "
@@ -222,44 +308,10 @@ static int cmd_staff_list(cmd_ctx *x) {
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, one, -1, SQLITE_STATIC);
-  fs__strbuf_printf(&x->out, "%-8s %-20s %-8s %-8s %-9s %7s %9s\n", "CODE", "NAME", "ROLE",
-                    "MANAGER", "STATUS", "DEVICES", "CUSTOMERS");
-  fs__strbuf_printf(&x->json, "[");
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *c0 = (const char *)sqlite3_column_text(st, 0);
-    const char *c1 = (const char *)sqlite3_column_text(st, 1);
-    const char *c2 = (const char *)sqlite3_column_text(st, 2);
-    const char *c3 = (const char *)sqlite3_column_text(st, 3);
-    const char *c4 = (const char *)sqlite3_column_text(st, 4);
-    out_text(x, c0, 8);
-    fs__strbuf_append(&x->out, " ", 1);
-    fs__strbuf_pad(&x->out, c1, 20);
-    fs__strbuf_append(&x->out, " ", 1);
-    out_text(x, c2, 8);
-    fs__strbuf_append(&x->out, " ", 1);
-    out_text(x, c3, 8);
-    fs__strbuf_append(&x->out, " ", 1);
-    out_text(x, c4, 9);
-    fs__strbuf_printf(&x->out, " %7d %9d\n", sqlite3_column_int(st, 6),
-                      sqlite3_column_int(st, 7));
-    fs__strbuf_printf(&x->json, "%s{\"code\":", n++ ? "," : "");
-    fs__strbuf_json_str(&x->json, c0);
-    fs__strbuf_printf(&x->json, ",\"name\":");
-    fs__strbuf_json_str(&x->json, c1);
-    fs__strbuf_printf(&x->json, ",\"role\":\"%s\",\"manager\":", c2);
-    fs__strbuf_json_str(&x->json, c3);
-    fs__strbuf_printf(&x->json, ",\"status\":\"%s\",\"successor\":", c4);
-    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 5));
-    fs__strbuf_printf(&x->json, ",\"devices\":%d,\"customers\":%d}", sqlite3_column_int(st, 6),
-                      sqlite3_column_int(st, 7));
-  }
-  sqlite3_finalize(st);
-  fs__strbuf_printf(&x->json, "]");
-  if (rc != SQLITE_DONE)
-    return fs__db_err(db, rc);
-  if (one && n == 0)
+  rc = list_run(x, st, staff_cols, 8, NULL, &n);
+  if (rc == 0 && one && n == 0)
     return fail(x, FS_ENOTFOUND, "no staff member %s", one);
-  return 0;
+  return rc;
 }
 
 /* ---- enrollment ----------------------------------------------------- */
@@ -317,8 +369,10 @@ static int cmd_enroll(cmd_ctx *x) {
   if (rc)
     goto out;
   fs__strbuf_printf(&x->out, "%s\n", text);
-  fs__strbuf_printf(&x->json, "{\"token\":\"%s\",\"expires\":%llu}", text,
-                    (unsigned long long)expires);
+  fs__json_begin_object(&x->j);
+  obj_str(x, "token", text);
+  obj_int(x, "expires", (int64_t)expires);
+  fs__json_end_object(&x->j);
   rc = fs__audit(x->ctx->c, x->ctx->actor, "enroll.token", code, NULL, -1,
                  "one-time enrollment token issued", NULL);
 out:
@@ -439,54 +493,27 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], f
 
 /* ---- devices -------------------------------------------------------- */
 
-static void fmt_time(char *buf, size_t len, long long ms) {
-  time_t t = (time_t)(ms / 1000);
-  struct tm tm;
-  if (ms <= 0) {
-    snprintf(buf, len, "-");
-    return;
-  }
-  gmtime_r(&t, &tm);
-  strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
-}
+static const fs_col device_cols[] = {{"device", FS_COL_INT, "DEVICE"},
+                                     {"staff", FS_COL_TEXT, "STAFF"},
+                                     {"slot", FS_COL_INT, "SLOT"},
+                                     {"status", FS_COL_TEXT, "STATUS"},
+                                     {"last_seen", FS_COL_TIME, "LAST SEEN (UTC)"},
+                                     {"outbox", FS_COL_INT, "OUTBOX"},
+                                     {"oldest_unsynced", FS_COL_TIME, "OLDEST UNSYNCED"}};
 
 static int cmd_devices(cmd_ctx *x) {
   sqlite3 *db = db_of(x);
   sqlite3_stmt *st = NULL;
-  int rc, n = 0;
+  int rc;
 
   rc = sqlite3_prepare_v2(db,
                           "SELECT id, staff, slot, status, COALESCE(last_seen,0), "
-                          "COALESCE(outbox_depth,0), COALESCE(oldest_unsynced,0), "
-                          "COALESCE(cursor,0) FROM devices ORDER BY id",
+                          "COALESCE(outbox_depth,0), COALESCE(oldest_unsynced,0) "
+                          "FROM devices ORDER BY id",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
-  fs__strbuf_printf(&x->out, "%-6s %-8s %-4s %-8s %-17s %-7s %-17s\n", "DEVICE", "STAFF", "SLOT",
-                    "STATUS", "LAST SEEN (UTC)", "OUTBOX", "OLDEST UNSYNCED");
-  fs__strbuf_printf(&x->json, "[");
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    char seen[32], oldest[32];
-    fmt_time(seen, sizeof(seen), sqlite3_column_int64(st, 4));
-    fmt_time(oldest, sizeof(oldest), sqlite3_column_int64(st, 6));
-    fs__strbuf_printf(&x->out, "%-6lld ", (long long)sqlite3_column_int64(st, 0));
-    out_text(x, (const char *)sqlite3_column_text(st, 1), 8);
-    fs__strbuf_printf(&x->out, " %-4d ", sqlite3_column_int(st, 2));
-    out_text(x, (const char *)sqlite3_column_text(st, 3), 8);
-    fs__strbuf_printf(&x->out, " %-17s %-7lld %-17s\n", seen,
-                      (long long)sqlite3_column_int64(st, 5), oldest);
-    fs__strbuf_printf(&x->json,
-                      "%s{\"device\":%lld,\"staff\":\"%s\",\"slot\":%d,\"status\":\"%s\","
-                      "\"last_seen\":%lld,\"outbox\":%lld,\"oldest_unsynced\":%lld}",
-                      n++ ? "," : "", (long long)sqlite3_column_int64(st, 0),
-                      sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
-                      sqlite3_column_text(st, 3), (long long)sqlite3_column_int64(st, 4),
-                      (long long)sqlite3_column_int64(st, 5),
-                      (long long)sqlite3_column_int64(st, 6));
-  }
-  sqlite3_finalize(st);
-  fs__strbuf_printf(&x->json, "]");
-  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  return list_run(x, st, device_cols, 7, NULL, NULL);
 }
 
 static int cmd_revoke(cmd_ctx *x) {
@@ -521,67 +548,63 @@ static int cmd_revoke(cmd_ctx *x) {
   fs__strbuf_printf(&x->out, "device %lld revoked%s\n", dev,
                     wipe ? "; it will upload its outbox once more, then erase its replica"
                          : "");
-  fs__strbuf_printf(&x->json, "{\"device\":%lld,\"wipe\":%s}", dev, wipe ? "true" : "false");
+  fs__json_begin_object(&x->j);
+  obj_int(x, "device", dev);
+  fs__json_key(&x->j, "wipe");
+  fs__json_bool(&x->j, wipe);
+  fs__json_end_object(&x->j);
   return fs__audit(x->ctx->c, x->ctx->actor, wipe ? "device.revoke.wipe" : "device.revoke",
                    NULL, NULL, dev, NULL, reason);
+}
+
+static const fs_col audit_cols[] = {
+    {"at", FS_COL_TIME, NULL},       {"actor", FS_COL_TEXT, NULL},
+    {"action", FS_COL_TEXT, NULL},   {"staff", FS_COL_TEXT, NULL},
+    {"customer", FS_COL_TEXT, NULL}, {"device", FS_COL_INT, NULL},
+    {"detail", FS_COL_TEXT, NULL},   {"reason", FS_COL_TEXT, NULL}};
+
+/* The audit log's own layout, a line per row from the same typed rows:
+ * every stored text through the sanitiser (out_text), so one audit row is
+ * one line. */
+static int audit_lines(cmd_ctx *x, const fs_table *t) {
+  static const char *const label[] = {
+      "", "  ", " ", " staff=", " customer=", " device=", "  "};
+  static const int width[] = {0, 8, 20, 0, 0, 0, 0};
+  char buf[64];
+
+  for (size_t r = 0; r < fs__table_rows(t); r++) {
+    const char *why = fs__table_cell(t, r, 7, buf);
+    for (int c = 0; c < 7; c++) {
+      fs__strbuf_append(&x->out, label[c], strlen(label[c]));
+      out_text(x, fs__table_cell(t, r, c, buf), width[c]);
+    }
+    if (why[0]) {
+      fs__strbuf_append(&x->out, "  why: ", 7);
+      out_text(x, why, 0);
+    }
+    fs__strbuf_append(&x->out, "\n", 1);
+  }
+  return 0;
 }
 
 static int cmd_audit(cmd_ctx *x) {
   const char *staff = arg_str(x->req, "staff"), *cust = arg_str(x->req, "customer");
   sqlite3 *db = db_of(x);
   sqlite3_stmt *st = NULL;
-  int rc, n = 0;
+  int rc;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT at, actor, action, COALESCE(staff,''), COALESCE(customer,''), "
-                          "COALESCE(device,''), COALESCE(detail,''), COALESCE(reason,'') "
-                          "FROM audit WHERE (?1 IS NULL OR staff=?1) AND (?2 IS NULL OR "
-                          "customer=?2) ORDER BY id LIMIT 10000",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT at, actor, action, COALESCE(staff,''), COALESCE(customer,''), "
+      "device, COALESCE(detail,''), COALESCE(reason,'') "
+      "FROM audit WHERE (?1 IS NULL OR staff=?1) AND (?2 IS NULL OR "
+      "customer=?2) ORDER BY id LIMIT 10000",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, cust, -1, SQLITE_STATIC);
-  fs__strbuf_printf(&x->json, "[");
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    char when[32];
-    fmt_time(when, sizeof(when), sqlite3_column_int64(st, 0));
-    /* Every stored text through the sanitiser: one audit row, one line. */
-    fs__strbuf_printf(&x->out, "%s  ", when);
-    out_text(x, (const char *)sqlite3_column_text(st, 1), 8);
-    fs__strbuf_append(&x->out, " ", 1);
-    out_text(x, (const char *)sqlite3_column_text(st, 2), 20);
-    fs__strbuf_append(&x->out, " staff=", 7);
-    out_text(x, (const char *)sqlite3_column_text(st, 3), 0);
-    fs__strbuf_append(&x->out, " customer=", 10);
-    out_text(x, (const char *)sqlite3_column_text(st, 4), 0);
-    fs__strbuf_append(&x->out, " device=", 8);
-    out_text(x, (const char *)sqlite3_column_text(st, 5), 0);
-    fs__strbuf_append(&x->out, "  ", 2);
-    out_text(x, (const char *)sqlite3_column_text(st, 6), 0);
-    if (sqlite3_column_bytes(st, 7)) {
-      fs__strbuf_append(&x->out, "  why: ", 7);
-      out_text(x, (const char *)sqlite3_column_text(st, 7), 0);
-    }
-    fs__strbuf_append(&x->out, "\n", 1);
-    fs__strbuf_printf(&x->json, "%s{\"at\":%lld,\"actor\":", n++ ? "," : "",
-                      (long long)sqlite3_column_int64(st, 0));
-    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 1));
-    fs__strbuf_printf(&x->json, ",\"action\":");
-    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 2));
-    fs__strbuf_printf(&x->json, ",\"staff\":");
-    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 3));
-    fs__strbuf_printf(&x->json, ",\"customer\":");
-    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 4));
-    fs__strbuf_printf(&x->json, ",\"detail\":");
-    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 6));
-    fs__strbuf_printf(&x->json, ",\"reason\":");
-    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 7));
-    fs__strbuf_printf(&x->json, "}");
-  }
-  sqlite3_finalize(st);
-  fs__strbuf_printf(&x->json, "]");
-  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  return list_run(x, st, audit_cols, 8, audit_lines, NULL);
 }
 
 /* ---- handover, transfer, cover, loans ------------------------------- */
@@ -681,8 +704,12 @@ static int cmd_cover(cmd_ctx *x) {
     return rc;
   fs__strbuf_printf(&x->out, "%s covers for %s from %s to %s; it ends by itself\n", by, absent,
                     from, to);
-  fs__strbuf_printf(&x->json, "{\"absent\":\"%s\",\"by\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}",
-                    absent, by, from, to);
+  fs__json_begin_object(&x->j);
+  obj_str(x, "absent", absent);
+  obj_str(x, "by", by);
+  obj_str(x, "from", from);
+  obj_str(x, "to", to);
+  fs__json_end_object(&x->j);
   {
     char detail[128];
     snprintf(detail, sizeof(detail), "covered by %s from %s to %s", by, from, to);
@@ -728,8 +755,12 @@ static int cmd_lend(cmd_ctx *x) {
     return rc;
   fs__strbuf_printf(&x->out, "customer %s lent to %s for %lld day(s), read-only; loan %lld\n",
                     cust, to, days, (long long)loan);
-  fs__strbuf_printf(&x->json, "{\"loan\":%lld,\"customer\":\"%s\",\"to\":\"%s\",\"until\":%lld}",
-                    (long long)loan, id, to, (long long)until);
+  fs__json_begin_object(&x->j);
+  obj_int(x, "loan", loan);
+  obj_str(x, "customer", id);
+  obj_str(x, "to", to);
+  obj_int(x, "until", until);
+  fs__json_end_object(&x->j);
   {
     char detail[64];
     snprintf(detail, sizeof(detail), "lent to %s for %lld days", to, days);
@@ -747,7 +778,10 @@ static int cmd_sweep(cmd_ctx *x) {
     fs__strbuf_printf(&x->out,
                       "%d cover/loan change(s); %d device(s) past their wipe deadline\n",
                       changed, wiped);
-    fs__strbuf_printf(&x->json, "{\"changed\":%d,\"wiped\":%d}", changed, wiped);
+    fs__json_begin_object(&x->j);
+    obj_int(x, "changed", changed);
+    obj_int(x, "wiped", wiped);
+    fs__json_end_object(&x->j);
   }
   return rc;
 }
@@ -771,10 +805,15 @@ static int cmd_gc(cmd_ctx *x) {
                     "history older than %u day(s): %d conflict-log row(s), %d quarantined "
                     "upload(s), %d handover report text(s) purged\n",
                     x->ctx->cfg->history_days, hc, hq, hr);
-  fs__strbuf_printf(&x->json,
-                    "{\"removed\":%d,\"floor\":%llu,\"history_days\":%u,\"conflicts\":%d,"
-                    "\"quarantined\":%d,\"reports\":%d}",
-                    removed, (unsigned long long)floor, x->ctx->cfg->history_days, hc, hq, hr);
+  fs__json_begin_object(&x->j);
+  obj_int(x, "removed", removed);
+  fs__json_key(&x->j, "floor");
+  fs__json_uint(&x->j, floor);
+  obj_int(x, "history_days", x->ctx->cfg->history_days);
+  obj_int(x, "conflicts", hc);
+  obj_int(x, "quarantined", hq);
+  obj_int(x, "reports", hr);
+  fs__json_end_object(&x->j);
   return 0;
 }
 
@@ -818,11 +857,17 @@ static int cmd_person_erase(cmd_ctx *x) {
   return rc;
 }
 
+static const fs_col quarantine_cols[] = {{"id", FS_COL_INT, "ID"},
+                                         {"device", FS_COL_INT, "DEVICE"},
+                                         {"staff", FS_COL_TEXT, "STAFF"},
+                                         {"counter", FS_COL_INT, "CHANGE"},
+                                         {"status", FS_COL_TEXT, "STATUS"}};
+
 static int cmd_quarantine(cmd_ctx *x) {
   sqlite3 *db = db_of(x);
   sqlite3_stmt *st = NULL;
   const char *drop = arg_str(x->req, "drop");
-  int rc, n = 0;
+  int rc;
 
   if (drop) {
     rc = sqlite3_prepare_v2(db, "UPDATE quarantine SET status='dropped' WHERE id=?1 AND "
@@ -837,36 +882,19 @@ static int cmd_quarantine(cmd_ctx *x) {
     if (sqlite3_changes(db) == 0)
       return fail(x, FS_ENOTFOUND, "no pending quarantined change %s", drop);
     fs__strbuf_printf(&x->out, "dropped quarantined change %s\n", drop);
-    fs__strbuf_printf(&x->json, "{\"dropped\":%s}", drop);
+    fs__json_begin_object(&x->j);
+    obj_int(x, "dropped", strtoll(drop, NULL, 10)); /* the id it matched */
+    fs__json_end_object(&x->j);
     return fs__audit(x->ctx->c, x->ctx->actor, "quarantine.drop", NULL, NULL, -1, drop, NULL);
   }
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT q.id, q.device_id, COALESCE(d.staff,''), q.counter, q.status, "
-                          "length(q.payload) FROM quarantine q LEFT JOIN devices d ON "
-                          "d.id=q.device_id ORDER BY q.id",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT q.id, q.device_id, COALESCE(d.staff,''), q.counter, q.status "
+      "FROM quarantine q LEFT JOIN devices d ON d.id=q.device_id ORDER BY q.id",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
-  fs__strbuf_printf(&x->out, "%-6s %-6s %-8s %-8s %-8s\n", "ID", "DEVICE", "STAFF", "CHANGE",
-                    "STATUS");
-  fs__strbuf_printf(&x->json, "[");
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    fs__strbuf_printf(&x->out, "%-6lld %-6lld ", (long long)sqlite3_column_int64(st, 0),
-                      (long long)sqlite3_column_int64(st, 1));
-    out_text(x, (const char *)sqlite3_column_text(st, 2), 8);
-    fs__strbuf_printf(&x->out, " %-8lld ", (long long)sqlite3_column_int64(st, 3));
-    out_text(x, (const char *)sqlite3_column_text(st, 4), 8);
-    fs__strbuf_append(&x->out, "\n", 1);
-    fs__strbuf_printf(&x->json,
-                      "%s{\"id\":%lld,\"device\":%lld,\"staff\":\"%s\",\"counter\":%lld,"
-                      "\"status\":\"%s\"}",
-                      n++ ? "," : "", (long long)sqlite3_column_int64(st, 0),
-                      (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2),
-                      (long long)sqlite3_column_int64(st, 3), sqlite3_column_text(st, 4));
-  }
-  sqlite3_finalize(st);
-  fs__strbuf_printf(&x->json, "]");
-  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  return list_run(x, st, quarantine_cols, 5, NULL, NULL);
 }
 
 /* ---- table ---------------------------------------------------------- */
@@ -895,6 +923,7 @@ int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admi
   x.res = res;
   fs__strbuf_init(&x.out, FS_MSG_STR_MAX * 64);
   fs__strbuf_init(&x.json, FS_MSG_STR_MAX * 64);
+  fs__json_init_buf(&x.j, &x.json);
   res->ok = 1;
   res->code = 0;
   for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "fs_errno.h"
 #include "id.h"
+#include "json.h"
 #include "log.h"
 
 #define MAX_LOST_LISTED 200
@@ -226,11 +227,189 @@ static int move_customer(fs_central *c, const char *cid, const char *from, const
   return rc;
 }
 
+static void member(fs_json *j, const char *key, int v) {
+  fs__json_key(j, key);
+  fs__json_int(j, v);
+}
+
+/* The handover's summary: the report text (stored, printed and delivered
+ * as a NOTICE) into report, and the same counts as a JSON object through
+ * the one JSON writer into json. */
+static void summary(const fs_handover_req *req, const char *to, const char *manager,
+                    const counts *cnt, const fs__strbuf *lost, int nlost,
+                    fs__strbuf *report, fs__strbuf *json) {
+  int departure = strcmp(req->kind, "departure") == 0;
+  fs_json j;
+
+  fs__strbuf_printf(
+      report,
+      "%s%s of %s to %s%s%s\n"
+      "  customer cards        %d\n"
+      "  contacts              %d\n"
+      "  visits (authors kept) %d\n"
+      "  opportunities         %d open, %d closed (authors kept)\n"
+      "  grade history entries %d\n"
+      "  lost-sale reviews     %d\n"
+      "  showroom entries      %d\n"
+      "  scheduled follow-ups  %d\n"
+      "  lost customers for %s to review: %d\n%s",
+      req->dry_run ? "DRY RUN - nothing changed. " : "",
+      departure ? "Handover" : "Transfer", req->from, to, req->reason ? ": " : "",
+      req->reason ? req->reason : "", cnt->n[FS_KIND_CUSTOMER], cnt->n[FS_KIND_CONTACT],
+      cnt->n[FS_KIND_VISIT], cnt->opp_open, cnt->opp_closed, cnt->n[FS_KIND_GRADE_CHANGE],
+      cnt->n[FS_KIND_LOST_REVIEW], cnt->n[FS_KIND_SHOWROOM], cnt->followups, manager,
+      nlost, lost->s ? lost->s : "");
+  if (nlost > MAX_LOST_LISTED)
+    fs__strbuf_printf(report, "    ... and %d more\n", nlost - MAX_LOST_LISTED);
+  fs__json_init_buf(&j, json);
+  fs__json_begin_object(&j);
+  fs__json_key(&j, "kind");
+  fs__json_string(&j, req->kind);
+  fs__json_key(&j, "from");
+  fs__json_string(&j, req->from);
+  fs__json_key(&j, "to");
+  fs__json_string(&j, to);
+  fs__json_key(&j, "manager");
+  fs__json_string(&j, manager);
+  fs__json_key(&j, "dry_run");
+  fs__json_bool(&j, req->dry_run);
+  member(&j, "customers", cnt->n[FS_KIND_CUSTOMER]);
+  member(&j, "contacts", cnt->n[FS_KIND_CONTACT]);
+  member(&j, "visits", cnt->n[FS_KIND_VISIT]);
+  member(&j, "opportunities_open", cnt->opp_open);
+  member(&j, "opportunities_closed", cnt->opp_closed);
+  member(&j, "grade_changes", cnt->n[FS_KIND_GRADE_CHANGE]);
+  member(&j, "lost_reviews", cnt->n[FS_KIND_LOST_REVIEW]);
+  member(&j, "showroom", cnt->n[FS_KIND_SHOWROOM]);
+  member(&j, "followups", cnt->followups);
+  member(&j, "lost_to_review", nlost);
+  fs__json_end_object(&j);
+}
+
+/* The successor (to: --successor, else the departing rep's manager) and the
+ * manager who reviews the lost cards, both checked: active staff, someone
+ * else.  0, or an error with err set (or a database error). */
+static int parties(sqlite3 *db, const fs_handover_req *req, char to[FS_STAFF_MAX + 1],
+                   char manager[FS_STAFF_MAX + 1], char *err, size_t errlen) {
+  char frole[16], fstatus[16], fmgr[FS_STAFF_MAX + 1];
+  char trole[16], tstatus[16], tmgr[FS_STAFF_MAX + 1];
+  int rc;
+
+  rc = staff_get(db, req->from, frole, fstatus, fmgr);
+  if (rc == FS_ENOTFOUND) {
+    snprintf(err, errlen, "no staff member %s", req->from);
+    return rc;
+  }
+  if (rc)
+    return rc;
+  if (strcmp(fstatus, "active") != 0) {
+    snprintf(err, errlen, "%s has already departed", req->from);
+    return FS_EDEPARTED;
+  }
+  snprintf(to, FS_STAFF_MAX + 1, "%s", req->to ? req->to : fmgr);
+  if (to[0] == '\0') {
+    snprintf(err, errlen, "%s has no manager; name a successor with --successor CODE",
+             req->from);
+    return FS_EVALIDATE;
+  }
+  if (strcmp(to, req->from) == 0) {
+    snprintf(err, errlen, "successor must be someone other than %s", req->from);
+    return FS_EVALIDATE;
+  }
+  rc = staff_get(db, to, trole, tstatus, tmgr);
+  if (rc == FS_ENOTFOUND) {
+    snprintf(err, errlen, "successor %s is not a staff member", to);
+    return rc;
+  }
+  if (rc)
+    return rc;
+  if (strcmp(tstatus, "active") != 0) {
+    snprintf(err, errlen, "successor %s has departed; choose an active colleague", to);
+    return FS_EDEPARTED;
+  }
+  /* The manager who reviews the lost cards: the successor's, or the
+   * departing rep's, or the successor if they are the manager. */
+  snprintf(manager, FS_STAFF_MAX + 1, "%s", tmgr[0] ? tmgr : fmgr[0] ? fmgr : to);
+  return 0;
+}
+
+/* What moves: the customers named (each must be req->from's), else all of
+ * req->from's customers and showroom entries.  0, FS_ENOTFOUND with err
+ * set, or a database error. */
+static int targets(sqlite3 *db, const fs_handover_req *req, idlist *cust, idlist *show,
+                   char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int rc = 0;
+
+  if (req->customers && req->ncustomers > 0) {
+    for (int i = 0; i < req->ncustomers; i++) {
+      char owner[FS_STAFF_MAX + 1] = "";
+      rc = sqlite3_prepare_v2(db,
+                              "SELECT owner FROM customers WHERE (id=?1 OR archive_no=?1) "
+                              "AND deleted=0",
+                              -1, &st, NULL);
+      if (rc != SQLITE_OK)
+        return fs__db_err(db, rc);
+      sqlite3_bind_text(st, 1, req->customers[i], -1, SQLITE_STATIC);
+      if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(owner, sizeof(owner), "%s", sqlite3_column_text(st, 0));
+      sqlite3_finalize(st);
+      if (strcmp(owner, req->from) != 0) {
+        snprintf(err, errlen, owner[0] ? "customer %s belongs to %s, not %s"
+                                       : "no customer %s%s%s",
+                 req->customers[i], owner, owner[0] ? req->from : "");
+        return FS_ENOTFOUND;
+      }
+      rc = select_ids(db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1",
+                      req->customers[i], cust);
+      if (rc)
+        return rc;
+    }
+  } else {
+    rc = select_ids(db, "SELECT id FROM customers WHERE owner=?1 ORDER BY archive_no",
+                    req->from, cust);
+    if (rc == 0)
+      rc = select_ids(db, "SELECT id FROM showroom_log WHERE owner=?1", req->from, show);
+  }
+  return rc;
+}
+
+/* Marks `from` departed (successor `to`) and orders the wipe of their
+ * devices.  0 or a database error. */
+static int depart(sqlite3 *db, const char *from, const char *to) {
+  sqlite3_stmt *st = NULL;
+  int rc = 0;
+
+  /* The rep departs; and this is the wipe order of each of the rep's
+   * devices: their final upload (and the handover fence) close
+   * wipe_deadline_days after it.  An earlier order (revoke --wipe) keeps
+   * its own, earlier, time.  ?1 from, ?2 now, ?3 successor. */
+  static const char *const sql[] = {
+      "UPDATE staff SET status='departed', departed_at=?2, successor=?3 WHERE code=?1",
+      "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND status IN "
+      "('active','wipe')"};
+  int64_t now = (int64_t)fs__now_ms();
+  for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
+    rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+      rc = fs__db_err(db, rc);
+      break;
+    }
+    sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    if (sqlite3_bind_parameter_count(st) >= 3)
+      sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  }
+  return rc;
+}
+
 int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
                      fs__strbuf *json, char *err, size_t errlen) {
   sqlite3 *db = fs__central_db(c);
-  char frole[16], fstatus[16], fmgr[FS_STAFF_MAX + 1];
-  char trole[16], tstatus[16], tmgr[FS_STAFF_MAX + 1];
   char to[FS_STAFF_MAX + 1], manager[FS_STAFF_MAX + 1];
   int departure = strcmp(req->kind, "departure") == 0;
   idlist cust = {0}, show = {0};
@@ -244,85 +423,16 @@ int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
   fs__strbuf_init(&lost, 1 << 20);
   fs__strbuf_init(&report, 1 << 20);
   err[0] = '\0';
-  rc = staff_get(db, req->from, frole, fstatus, fmgr);
-  if (rc == FS_ENOTFOUND) {
-    snprintf(err, errlen, "no staff member %s", req->from);
-    goto out;
-  }
+  rc = parties(db, req, to, manager, err, errlen);
   if (rc)
     goto out;
-  if (strcmp(fstatus, "active") != 0) {
-    snprintf(err, errlen, "%s has already departed", req->from);
-    rc = FS_EDEPARTED;
-    goto out;
-  }
-  snprintf(to, sizeof(to), "%s", req->to ? req->to : fmgr);
-  if (to[0] == '\0') {
-    snprintf(err, errlen, "%s has no manager; name a successor with --successor CODE",
-             req->from);
-    rc = FS_EVALIDATE;
-    goto out;
-  }
-  if (strcmp(to, req->from) == 0) {
-    snprintf(err, errlen, "successor must be someone other than %s", req->from);
-    rc = FS_EVALIDATE;
-    goto out;
-  }
-  rc = staff_get(db, to, trole, tstatus, tmgr);
-  if (rc == FS_ENOTFOUND) {
-    snprintf(err, errlen, "successor %s is not a staff member", to);
-    goto out;
-  }
-  if (rc)
-    goto out;
-  if (strcmp(tstatus, "active") != 0) {
-    snprintf(err, errlen, "successor %s has departed; choose an active colleague", to);
-    rc = FS_EDEPARTED;
-    goto out;
-  }
-  /* The manager who reviews the lost cards: the successor's, or the
-   * departing rep's, or the successor if they are the manager. */
-  snprintf(manager, sizeof(manager), "%s", tmgr[0] ? tmgr : fmgr[0] ? fmgr : to);
   rc = fs__db_exec(db, "SAVEPOINT handover");
   if (rc)
     goto out;
   sp = 1;
-  if (req->customers && req->ncustomers > 0) {
-    for (int i = 0; i < req->ncustomers; i++) {
-      char owner[FS_STAFF_MAX + 1] = "";
-      rc = sqlite3_prepare_v2(db,
-                              "SELECT owner FROM customers WHERE (id=?1 OR archive_no=?1) "
-                              "AND deleted=0",
-                              -1, &st, NULL);
-      if (rc != SQLITE_OK) {
-        rc = fs__db_err(db, rc);
-        goto out;
-      }
-      sqlite3_bind_text(st, 1, req->customers[i], -1, SQLITE_STATIC);
-      if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(owner, sizeof(owner), "%s", sqlite3_column_text(st, 0));
-      sqlite3_finalize(st);
-      st = NULL;
-      if (strcmp(owner, req->from) != 0) {
-        snprintf(err, errlen, owner[0] ? "customer %s belongs to %s, not %s"
-                                       : "no customer %s%s%s",
-                 req->customers[i], owner, owner[0] ? req->from : "");
-        rc = FS_ENOTFOUND;
-        goto out;
-      }
-      rc = select_ids(db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1",
-                      req->customers[i], &cust);
-      if (rc)
-        goto out;
-    }
-  } else {
-    rc = select_ids(db, "SELECT id FROM customers WHERE owner=?1 ORDER BY archive_no",
-                    req->from, &cust);
-    if (rc == 0)
-      rc = select_ids(db, "SELECT id FROM showroom_log WHERE owner=?1", req->from, &show);
-    if (rc)
-      goto out;
-  }
+  rc = targets(db, req, &cust, &show, err, errlen);
+  if (rc)
+    goto out;
   /* The handover row first, so every moved record can point to it. */
   rc = sqlite3_prepare_v2(db,
                           "INSERT INTO handovers(at, kind, from_staff, to_staff, dry_run, "
@@ -357,66 +467,14 @@ int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
   if (rc)
     goto out;
   if (departure) {
-    /* The rep departs; and this is the wipe order of each of the rep's
-     * devices: their final upload (and the handover fence) close
-     * wipe_deadline_days after it.  An earlier order (revoke --wipe) keeps
-     * its own, earlier, time.  ?1 from, ?2 now, ?3 successor. */
-    static const char *const sql[] = {
-        "UPDATE staff SET status='departed', departed_at=?2, successor=?3 WHERE code=?1",
-        "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND status IN "
-        "('active','wipe')"};
-    int64_t now = (int64_t)fs__now_ms();
-    for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
-      rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
-      if (rc != SQLITE_OK) {
-        rc = fs__db_err(db, rc);
-        break;
-      }
-      sqlite3_bind_text(st, 1, req->from, -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-      if (sqlite3_bind_parameter_count(st) >= 3)
-        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-      rc = sqlite3_step(st);
-      sqlite3_finalize(st);
-      st = NULL;
-      rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
-    }
+    rc = depart(db, req->from, to);
     if (rc)
       goto out;
   }
   /* The report: printed now, stored, and delivered to the successor's and
    * the manager's devices as a NOTICE at their next sync. */
-  fs__strbuf_printf(&report,
-                    "%s%s of %s to %s%s%s\n"
-                    "  customer cards        %d\n"
-                    "  contacts              %d\n"
-                    "  visits (authors kept) %d\n"
-                    "  opportunities         %d open, %d closed (authors kept)\n"
-                    "  grade history entries %d\n"
-                    "  lost-sale reviews     %d\n"
-                    "  showroom entries      %d\n"
-                    "  scheduled follow-ups  %d\n"
-                    "  lost customers for %s to review: %d\n%s",
-                    req->dry_run ? "DRY RUN - nothing changed. " : "",
-                    departure ? "Handover" : "Transfer", req->from, to,
-                    req->reason ? ": " : "", req->reason ? req->reason : "",
-                    cnt.n[FS_KIND_CUSTOMER], cnt.n[FS_KIND_CONTACT], cnt.n[FS_KIND_VISIT],
-                    cnt.opp_open, cnt.opp_closed, cnt.n[FS_KIND_GRADE_CHANGE],
-                    cnt.n[FS_KIND_LOST_REVIEW], cnt.n[FS_KIND_SHOWROOM], cnt.followups, manager,
-                    nlost, lost.s ? lost.s : "");
-  if (nlost > MAX_LOST_LISTED)
-    fs__strbuf_printf(&report, "    ... and %d more\n", nlost - MAX_LOST_LISTED);
+  summary(req, to, manager, &cnt, &lost, nlost, &report, json);
   fs__strbuf_append(out, report.s ? report.s : "", report.len);
-  fs__strbuf_printf(json,
-                    "{\"kind\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"manager\":\"%s\","
-                    "\"dry_run\":%s,\"customers\":%d,\"contacts\":%d,\"visits\":%d,"
-                    "\"opportunities_open\":%d,\"opportunities_closed\":%d,"
-                    "\"grade_changes\":%d,\"lost_reviews\":%d,\"showroom\":%d,"
-                    "\"followups\":%d,\"lost_to_review\":%d}",
-                    req->kind, req->from, to, manager, req->dry_run ? "true" : "false",
-                    cnt.n[FS_KIND_CUSTOMER], cnt.n[FS_KIND_CONTACT], cnt.n[FS_KIND_VISIT],
-                    cnt.opp_open, cnt.opp_closed, cnt.n[FS_KIND_GRADE_CHANGE],
-                    cnt.n[FS_KIND_LOST_REVIEW], cnt.n[FS_KIND_SHOWROOM], cnt.followups, nlost);
   if (req->dry_run)
     goto out; /* rolled back below */
   rc = sqlite3_prepare_v2(db, "UPDATE handovers SET report=?1, seq=?2 WHERE id=?3", -1, &st,

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "json.h"
 #include "log.h"
 #include "msg.h"
 #include "store.h"
@@ -339,132 +340,149 @@ static int quarantine_each(sqlite3 *db, const plan *p, quarantine_fn fn, void *a
 
 /* ---- export ------------------------------------------------------------ */
 
-static void json_value(fs__strbuf *j, const fs_value *v) {
+/* Everything the export writes goes through the one JSON writer (json.h). */
+static void json_value(fs_json *j, const fs_value *v) {
   if (v->type == FS_V_INT)
-    fs__strbuf_printf(j, "%lld", (long long)v->i);
+    fs__json_int(j, v->i);
   else if (v->type == FS_V_TEXT)
-    fs__strbuf_json_str(j, v->s);
+    fs__json_string(j, v->s);
   else
-    fs__strbuf_printf(j, "null");
+    fs__json_null(j);
 }
 
-static void json_col(fs__strbuf *j, sqlite3_stmt *st, int col) {
+static void json_col(fs_json *j, sqlite3_stmt *st, int col) {
   if (sqlite3_column_type(st, col) == SQLITE_INTEGER)
-    fs__strbuf_printf(j, "%lld", (long long)sqlite3_column_int64(st, col));
+    fs__json_int(j, sqlite3_column_int64(st, col));
   else if (sqlite3_column_type(st, col) == SQLITE_NULL)
-    fs__strbuf_printf(j, "null");
+    fs__json_null(j);
   else
-    fs__strbuf_json_str(j, (const char *)sqlite3_column_text(st, col));
+    fs__json_string(j, (const char *)sqlite3_column_text(st, col));
 }
 
-typedef struct export_ctx {
-  fs__strbuf *j;
-  int n;
-} export_ctx;
+static void json_str(fs_json *j, const char *key, const char *v) {
+  fs__json_key(j, key);
+  fs__json_string(j, v);
+}
 
 static int export_conflict(void *arg, const target *t, sqlite3_stmt *st) {
-  export_ctx *x = arg;
+  fs_json *j = arg;
 
-  fs__strbuf_printf(x->j,
-                    "%s{\"kind\":\"%s\",\"id\":\"%s\",\"field\":", x->n++ ? "," : "",
-                    fs__kind_def(t->kind)->name, t->id);
-  fs__strbuf_json_str(x->j, (const char *)sqlite3_column_text(st, 0));
-  fs__strbuf_printf(x->j, ",\"lost\":");
-  json_col(x->j, st, 1);
-  fs__strbuf_printf(x->j, ",\"kept\":");
-  json_col(x->j, st, 2);
-  fs__strbuf_printf(x->j, ",\"at\":%lld}", (long long)sqlite3_column_int64(st, 3));
+  fs__json_begin_object(j);
+  json_str(j, "kind", fs__kind_def(t->kind)->name);
+  json_str(j, "id", t->id);
+  json_str(j, "field", (const char *)sqlite3_column_text(st, 0));
+  fs__json_key(j, "lost");
+  json_col(j, st, 1);
+  fs__json_key(j, "kept");
+  json_col(j, st, 2);
+  fs__json_key(j, "at");
+  fs__json_int(j, sqlite3_column_int64(st, 3));
+  fs__json_end_object(j);
   return 0;
 }
 
 static int export_quarantined(void *arg, long long qid, const target *t,
                               const fs_change *ch) {
-  export_ctx *x = arg;
+  fs_json *j = arg;
   const fs_kind_def *kd = fs__kind_def(ch->kind);
-  int n = 0;
 
-  fs__strbuf_printf(x->j,
-                    "%s{\"quarantine\":%lld,\"kind\":\"%s\",\"id\":\"%s\",\"fields\":{",
-                    x->n++ ? "," : "", qid, kd->name, ch->id);
+  fs__json_begin_object(j);
+  fs__json_key(j, "quarantine");
+  fs__json_int(j, qid);
+  json_str(j, "kind", kd->name);
+  json_str(j, "id", ch->id);
+  fs__json_key(j, "fields");
+  fs__json_begin_object(j);
   for (int i = 0; i < ch->nfields; i++) {
     int f = ch->fields[i].field;
     if (!covered(t, kd, f) || ch->fields[i].value.type == FS_V_NULL)
       continue;
-    fs__strbuf_printf(x->j, "%s\"%s\":", n++ ? "," : "", kd->fields[f].name);
-    json_value(x->j, &ch->fields[i].value);
+    fs__json_key(j, kd->fields[f].name);
+    json_value(j, &ch->fields[i].value);
   }
-  fs__strbuf_printf(x->j, "}}");
+  fs__json_end_object(j);
+  fs__json_end_object(j);
   return 0;
 }
 
 /* {"kind","id","owner","deleted","fields":{covered, non-NULL}} */
-static void export_row(fs__strbuf *j, const target *t, const fs_row *row) {
+static void export_row(fs_json *j, const target *t, const fs_row *row) {
   const fs_kind_def *kd = fs__kind_def(row->kind);
-  int n = 0;
 
-  fs__strbuf_printf(j,
-                    "{\"kind\":\"%s\",\"id\":\"%s\",\"owner\":\"%s\",\"deleted\":%s,"
-                    "\"fields\":{",
-                    kd->name, row->id, row->owner, row->deleted ? "true" : "false");
+  fs__json_begin_object(j);
+  json_str(j, "kind", kd->name);
+  json_str(j, "id", row->id);
+  json_str(j, "owner", row->owner);
+  fs__json_key(j, "deleted");
+  fs__json_bool(j, row->deleted);
+  fs__json_key(j, "fields");
+  fs__json_begin_object(j);
   for (int f = 0; f < row->nfields; f++) {
     if (!covered(t, kd, f) || row->values[f].type == FS_V_NULL)
       continue;
-    fs__strbuf_printf(j, "%s\"%s\":", n++ ? "," : "", kd->fields[f].name);
+    fs__json_key(j, kd->fields[f].name);
     json_value(j, &row->values[f]);
   }
-  fs__strbuf_printf(j, "}}");
+  fs__json_end_object(j);
+  fs__json_end_object(j);
 }
 
 int fs__person_export(sqlite3 *db, const fs_person_req *r, fs__strbuf *json, char *err,
                       size_t errlen) {
   static const char *const sections[] = {"customer", "contacts", "records"};
-  export_ctx x = {json, 0};
+  fs_json j;
   fs_row row;
   plan p;
   int rc;
 
   memset(&row, 0, sizeof(row));
   err[0] = '\0';
+  fs__json_init_buf(&j, json);
   rc = plan_make(db, r, &p, err, errlen);
   if (rc)
     goto out;
-  fs__strbuf_printf(json, "{\"customer_id\":\"%s\"", p.cust);
-  /* The card, its contacts, the other records: one section each. */
+  fs__json_begin_object(&j);
+  json_str(&j, "customer_id", p.cust);
+  /* The card (an object, or null), its contacts, the other records (arrays). */
   for (int s = 0; s < 3; s++) {
     int n = 0;
     if (s == 0 && p.contact_only)
       continue;
-    fs__strbuf_printf(json, ",\"%s\":%s", sections[s], s ? "[" : "");
+    fs__json_key(&j, sections[s]);
+    if (s)
+      fs__json_begin_array(&j);
     for (int i = 0; i < p.n; i++) {
       const target *t = &p.t[i];
       int sec = t->kind == FS_KIND_CUSTOMER ? 0 : t->kind == FS_KIND_CONTACT ? 1 : 2;
-      if (sec != s)
+      if (sec != s || (s == 0 && n))
         continue;
       rc = fs__store_get(db, t->kind, t->id, &row);
       if (rc == FS_ENOTFOUND)
         continue;
       if (rc)
         goto out;
-      if (n++)
-        fs__strbuf_printf(json, ",");
-      export_row(json, t, &row);
+      n++;
+      export_row(&j, t, &row);
     }
     if (s)
-      fs__strbuf_printf(json, "]");
+      fs__json_end_array(&j);
     else if (n == 0)
-      fs__strbuf_printf(json, "null");
+      fs__json_null(&j);
   }
-  fs__strbuf_printf(json, ",\"history\":[");
+  fs__json_key(&j, "history");
+  fs__json_begin_array(&j);
   for (int i = 0; i < p.n && rc == 0; i++)
-    rc = conflicts_each(db, &p.t[i], export_conflict, &x);
+    rc = conflicts_each(db, &p.t[i], export_conflict, &j);
   if (rc)
     goto out;
-  fs__strbuf_printf(json, "],\"quarantined\":[");
-  x.n = 0;
-  rc = quarantine_each(db, &p, export_quarantined, &x);
+  fs__json_end_array(&j);
+  fs__json_key(&j, "quarantined");
+  fs__json_begin_array(&j);
+  rc = quarantine_each(db, &p, export_quarantined, &j);
   if (rc)
     goto out;
-  fs__strbuf_printf(json, "]}");
+  fs__json_end_array(&j);
+  fs__json_end_object(&j);
 out:
   fs__row_release(&row);
   plan_free(&p);
@@ -725,13 +743,28 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
       r->dry_run ? ""
                  : "; every replica clears them at its next sync; reports keep "
                    "the counts");
-  fs__strbuf_printf(
-      json,
-      "{\"customer\":\"%s\",\"contact\":%s%s%s,\"dry_run\":%s,\"deleted\":%d,"
-      "\"cleared\":%d,\"conflicts\":%d,\"quarantined\":%d,\"texts\":%d}",
-      p.cust, p.contact_only ? "\"" : "", p.contact_only ? r->contact : "null",
-      p.contact_only ? "\"" : "", r->dry_run ? "true" : "false", n.deleted, n.cleared,
-      n.conflicts, n.quarantined, n.texts);
+  {
+    const struct {
+      const char *key;
+      int v;
+    } counts[] = {{"deleted", n.deleted},
+                  {"cleared", n.cleared},
+                  {"conflicts", n.conflicts},
+                  {"quarantined", n.quarantined},
+                  {"texts", n.texts}};
+    fs_json j;
+    fs__json_init_buf(&j, json);
+    fs__json_begin_object(&j);
+    json_str(&j, "customer", p.cust);
+    json_str(&j, "contact", p.contact_only ? r->contact : NULL);
+    fs__json_key(&j, "dry_run");
+    fs__json_bool(&j, r->dry_run);
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+      fs__json_key(&j, counts[i].key);
+      fs__json_int(&j, counts[i].v);
+    }
+    fs__json_end_object(&j);
+  }
 out:
   if (in_sp) {
     if (rc || r->dry_run)

@@ -1,5 +1,5 @@
 /* report_cmd.h - `fieldsyncd report NAME ...`: the managers' reports
- * (common/report.h) straight from the central store.
+ * (common/report/report.h) straight from the central store.
  *
  * The store is opened read-only in spirit: a second connection in WAL mode
  * reads one snapshot while a running daemon keeps writing; nothing is

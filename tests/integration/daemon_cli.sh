@@ -69,6 +69,28 @@ if command -v sqlite3 >/dev/null 2>&1; then
   grep -q "Mallory  forged line  why: why ]0;x" "$work/out" || fail "legacy audit row on one line"
   [ "$(grep -c . "$work/out")" = 2 ] || fail "two audit rows, two lines"
   ok "audit prints a legacy row without its control characters"
+
+  # Issue 13: every JSON result goes through the one writer, so text that
+  # needs escaping (a legacy staff code holding a quote and a backslash,
+  # stored before codes were checked) still makes valid JSON in listings
+  # (devices, quarantine: once an unescaped printf) and the handover
+  # summary.
+  if command -v python3 >/dev/null 2>&1; then
+    sqlite3 "$work/d/central.db" "INSERT INTO staff(code, name, role, manager, created_at)
+      VALUES('Q\"\\1', 'Legacy \"quoted\"', 'rep', 'A01', 0);
+      INSERT INTO devices(staff, pubkey, slot, status, enrolled_at)
+      VALUES('Q\"\\1', randomblob(32), 1, 'active', 0);
+      INSERT INTO quarantine(device_id, counter, status, payload)
+      VALUES(last_insert_rowid(), 7, 'pending', x'00')"
+    for args in "staff list" devices quarantine "depart Q\"\\1 --successor A01 --dry-run"; do
+      # shellcheck disable=SC2086 # word splitting wanted; the code has no blank
+      expect 0 "$bin" --data "$work/d" --json $args
+      python3 -c 'import json, sys; json.load(sys.stdin)' <"$work/out" ||
+        fail "--json $args is not valid JSON: $(cat "$work/out")"
+      grep -qF 'Q\"\\1' "$work/out" || fail "--json $args lacks the escaped code"
+    done
+    ok "--json results escape what they print (listings, handover summary)"
+  fi
 else
   echo "skip: sqlite3 missing, legacy audit row not checked"
 fi

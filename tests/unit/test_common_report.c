@@ -786,32 +786,52 @@ static void test_errors(void **state) {
   fs__strbuf_release(&small);
 }
 
-static void test_parse_args(void **state) {
-  char *argv[] = {"visits", "--from", "2026-03-01", "--rep", "A01", "--rep", "A02",
-                  "--team", "M01", "--csv", "--top", "5", "--weights", "w.conf"};
-  char *bad1[] = {"visits", "--bogus", "x"};
-  char *bad2[] = {"visits", "--from"};
-  char *bad3[] = {"visits", "--top", "-1"};
-  fs_report_args a;
+/* The options both command lines share (fs__report_opts): data each
+ * program parses its argv with; fs__report_request_set checks the values. */
+static void set(fs_report_request *q, const char *opt, const char *value, int want) {
   char err[FS_REPORT_ERR_MAX];
+  const fs_report_opt *o = fs__report_opt_find(opt);
+
+  assert_non_null(o);
+  assert_int_equal(fs__report_request_set(q, o, value, err), want);
+  if (want)
+    assert_true(err[0] != '\0');
+}
+
+static void test_request(void **state) {
+  fs_report_request q;
+  int nflags = 0;
 
   (void)state;
-  assert_int_equal(fs__report_parse_args(14, argv, &a, err), 0);
-  assert_string_equal(a.name, "visits");
-  assert_string_equal(a.from, "2026-03-01");
-  assert_null(a.to);
-  assert_int_equal(a.nreps, 2);
-  assert_string_equal(a.reps[1], "A02");
-  assert_string_equal(a.team, "M01");
-  assert_string_equal(a.weights, "w.conf");
-  assert_int_equal(a.csv, 1);
-  assert_int_equal(a.top, 5);
-  assert_int_equal(fs__report_parse_args(3, bad1, &a, err), FS_EUSAGE);
-  assert_non_null(strstr(err, "--bogus"));
-  assert_int_equal(fs__report_parse_args(2, bad2, &a, err), FS_EUSAGE);
-  assert_int_equal(fs__report_parse_args(3, bad3, &a, err), FS_EUSAGE);
-  assert_int_equal(fs__report_parse_args(0, argv, &a, err), FS_EUSAGE);
-  assert_non_null(strstr(err, "which report"));
+  memset(&q, 0, sizeof(q));
+  set(&q, "--from", "2026-03-01", 0);
+  set(&q, "--rep", "A01", 0);
+  set(&q, "--rep", "A02", 0);
+  set(&q, "--team", "M01", 0);
+  set(&q, "--csv", NULL, 0);
+  set(&q, "--top", "5", 0);
+  set(&q, "--weights", "w.conf", 0);
+  assert_string_equal(q.from, "2026-03-01");
+  assert_null(q.to);
+  assert_int_equal(q.nreps, 2);
+  assert_string_equal(q.reps[1], "A02");
+  assert_string_equal(q.team, "M01");
+  assert_string_equal(q.weights, "w.conf");
+  assert_int_equal(q.csv, 1);
+  assert_int_equal(q.top, 5);
+  set(&q, "--top", "0", 0);
+  assert_int_equal(q.top, -1); /* 0 = all */
+  set(&q, "--from", NULL, FS_EUSAGE);
+  set(&q, "--top", "-1", FS_EUSAGE);
+  set(&q, "--top", "5x", FS_EUSAGE);
+  assert_null(fs__report_opt_find("--bogus"));
+  assert_null(fs__report_opt_find("visits"));
+  /* Every option is in the usage line both programs print. */
+  for (const fs_report_opt *o = fs__report_opts; o->name; o++) {
+    assert_non_null(strstr(FS_REPORT_USAGE, o->name));
+    nflags += o->value == NULL;
+  }
+  assert_int_equal(nflags, 1); /* --csv */
   assert_non_null(fs__report_summary("ranking"));
   assert_null(fs__report_summary("x"));
 }
@@ -831,7 +851,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_activity, setup, teardown),
       cmocka_unit_test_setup_teardown(test_default_period, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-      cmocka_unit_test(test_parse_args),
+      cmocka_unit_test(test_request),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
-/* test_common_strbuf.c - the exact bytes of fs__strbuf_json_str (quotes,
- * backslashes, every control character, UTF-8 passed through, NULL as
- * null), the overflow bound of the builder, and the one CSV writer
+/* test_common_strbuf.c - the exact bytes of a JSON string written into a
+ * text buffer (json.h over strbuf.h, the escapes of fs__json_escape:
+ * quotes, backslashes, every control character, UTF-8 passed through, NULL
+ * as null), the overflow bound of the builder, and the one CSV writer
  * (RFC 4180 quoting, formula neutralising). */
 #include "testutil.h"
 
@@ -9,14 +10,24 @@
 #include <string.h>
 
 #include "fs_errno.h"
+#include "json.h"
 #include "strbuf.h"
 
-/* fs__strbuf_json_str of s as a malloc'd string. */
+/* Appends s as one JSON string (or null) to b; fs__json_end's code. */
+static int json_str(fs__strbuf *b, const char *s) {
+  fs_json j;
+
+  fs__json_init_buf(&j, b);
+  fs__json_string(&j, s);
+  return fs__json_end(&j);
+}
+
+/* The JSON string literal of s as a malloc'd string. */
 static char *json_of(const char *s) {
   fs__strbuf b;
 
   fs__strbuf_init(&b, 1 << 16);
-  assert_int_equal(fs__strbuf_json_str(&b, s), 0);
+  assert_int_equal(json_str(&b, s), 0);
   return fs__strbuf_take(&b);
 }
 
@@ -65,15 +76,16 @@ static void test_json_str_every_control(void **state) {
   }
 }
 
-/* An escape that would pass max is refused whole and sets overflow. */
+/* Text that would pass max is refused and sets overflow; the writer says
+ * so. */
 static void test_json_str_bound(void **state) {
   fs__strbuf b;
   (void)state;
 
   fs__strbuf_init(&b, 4);
-  assert_int_equal(fs__strbuf_json_str(&b, "ab"), 0);
+  assert_int_equal(json_str(&b, "ab"), 0);
   assert_string_equal(b.s, "\"ab\"");
-  assert_int_equal(fs__strbuf_json_str(&b, "x"), FS_EOVERFLOW);
+  assert_int_equal(json_str(&b, "x"), FS_EOVERFLOW);
   assert_int_equal(b.overflow, 1);
   assert_string_equal(b.s, "\"ab\"");
   fs__strbuf_release(&b);

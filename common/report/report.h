@@ -4,8 +4,15 @@
  * replica (`fieldsync report NAME`): both hold the same record tables
  * (schema.c), the replica only the team's records.
  *
- * Every report is a list of sections (named tables).  One renderer writes
- * them in three formats:
+ * Layout of the module (common/report/): one file per report computes its
+ * sections (visits.c, funnel.c, lost.c, ranking.c, showroom.c,
+ * activity.c); run.c runs one; weights.c, request.c (the options both
+ * command lines share); report_int.h what they share.  The programs parse
+ * their own argv (client/cli_report.c, daemon/report_cmd.c).
+ *
+ * Every report is a list of sections (named typed tables, common/table.h).
+ * The one renderer (table.h) and JSON writer (json.h) write them in three
+ * formats:
  *   FS_REPORT_TABLE  human text: a title line, then per section its title,
  *                    a header and aligned rows (CJK wide characters count
  *                    two columns; numbers right-aligned).
@@ -186,14 +193,14 @@ typedef struct fs_report_weights {
 } fs_report_weights;
 
 typedef struct fs_report_params {
-  const char *name;  /* visits funnel lost ranking showroom activity */
-  const char *from;  /* "YYYY-MM-DD" or NULL: default (see top) */
-  const char *to;    /* "YYYY-MM-DD" or NULL: today */
-  const char *today; /* "YYYY-MM-DD" or NULL: the local date (for defaults) */
+  const char *name;          /* visits funnel lost ranking showroom activity */
+  const char *from;          /* "YYYY-MM-DD" or NULL: default (see top) */
+  const char *to;            /* "YYYY-MM-DD" or NULL: today */
+  const char *today;         /* "YYYY-MM-DD" or NULL: the local date (for defaults) */
   const char *const *owners; /* staff codes, nowners of them; 0 = all */
   int nowners;
   const fs_report_weights *weights; /* NULL: defaults */
-  int top; /* ranking rows; 0: FS_REPORT_TOP_DEFAULT; < 0: all */
+  int top;                          /* ranking rows; 0: FS_REPORT_TOP_DEFAULT; < 0: all */
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -228,33 +235,60 @@ int fs__report_weights_load(const char *path, fs_report_weights *w, char *err);
 int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max, int *n,
                     char *err);
 
-/* Command-line arguments shared by both CLIs:
+/* ---- the options of `report NAME`, shared by both command lines ----
+ * Data, not parsing: each program (client/cli_report.c, daemon/
+ * report_cmd.c) parses its argv its own way and hands each option and its
+ * value to fs__report_request_set, so the two CLIs cannot drift:
  *   NAME [--from D] [--to D] [--rep CODE]... [--team CODE] [--csv]
  *   [--weights FILE] [--top N]
- * (--json is a global option of both tools and is not parsed here).
- * Pointers point into argv. */
-typedef struct fs_report_args {
-  const char *name, *from, *to, *team, *weights;
-  const char *reps[FS_REPORT_OWNERS_MAX];
-  int nreps;
-  int csv;
-  int top;
-} fs_report_args;
+ * (--json is a global option of both tools). */
+typedef enum fs_report_opt_id {
+  FS_ROPT_FROM = 0,
+  FS_ROPT_TO,
+  FS_ROPT_REP,
+  FS_ROPT_TEAM,
+  FS_ROPT_CSV,
+  FS_ROPT_WEIGHTS,
+  FS_ROPT_TOP
+} fs_report_opt_id;
 
-#define FS_REPORT_ARGS_USAGE                                                     \
-  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "         \
-  "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] " \
+typedef struct fs_report_opt {
+  const char *name; /* "--from" */
+  fs_report_opt_id id;
+  const char *value; /* what its value is ("YYYY-MM-DD"); NULL: a flag */
+} fs_report_opt;
+
+/* Every option, in usage order; ends with a NULL name. */
+extern const fs_report_opt fs__report_opts[];
+/* The option named arg exactly ("--from"), or NULL. */
+const fs_report_opt *fs__report_opt_find(const char *arg);
+
+#define FS_REPORT_ARGS_USAGE                                                             \
+  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
+  "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
   "[--top N]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
-/* 0, or FS_EUSAGE with a message in err. */
-int fs__report_parse_args(int argc, char **argv, fs_report_args *a, char *err);
+/* What one command line asks for.  Pointers point into the caller's argv
+ * (they must outlive the request). */
+typedef struct fs_report_request {
+  const char *name, *from, *to, *team, *weights;
+  const char *reps[FS_REPORT_OWNERS_MAX];
+  int nreps;
+  int csv; /* --csv */
+  int top; /* as fs_report_params.top */
+} fs_report_request;
 
-/* The CLIs' common body: resolves --team (fs__report_team) and --weights,
- * runs the report on db and writes it to stdout; messages to stderr with
- * the prefix `prog` ("fieldsync").  json and csv say that the tool's global
- * --json or --csv was given (--csv is also accepted after NAME).  Returns
- * an exit code: 0 ok, 1 error, 2 usage error. */
-int fs__report_main(sqlite3 *db, const char *prog, int json, int csv, int argc, char **argv);
+/* Applies option o with its value (NULL for a flag) to q, which starts
+ * zeroed.  0, or FS_EUSAGE with a message in err (FS_REPORT_ERR_MAX
+ * bytes): a missing value, too many --rep, a --top that is not a count. */
+int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
+                           const char *value, char *err);
+/* Runs q on db into out in format fmt: resolves --team (fs__report_team)
+ * and --weights (fs__report_weights_load), then fs__report_run.  Its codes,
+ * and FS_ENOTFOUND/FS_EOVERFLOW for the team, FS_EIO for a weights file
+ * that cannot be read, FS_EUSAGE without a report name; err says why. */
+int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_format fmt,
+                           fs__strbuf *out, char *err);
 
 #endif

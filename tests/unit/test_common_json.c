@@ -1,7 +1,9 @@
-/* test_client_json.c - the exact bytes of the --json writer (json.h):
+/* test_common_json.c - the exact bytes of the one JSON writer (json.h):
  * string escapes (quotes, backslashes, control characters: those of
- * fs__strbuf_json_str; UTF-8 passed through), commas
- * between items and keys, null/bool/ints, and fs__json_finish's errors. */
+ * fs__json_escape; UTF-8 passed through), the same bytes into a stream and
+ * into a text buffer, commas between items and keys, null/bool/ints/fixed
+ * numbers, the spaced layout with line breaks, and fs__json_finish's
+ * errors. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -58,22 +60,58 @@ static void test_string_escapes(void **state) {
   }
 }
 
-/* Every ASCII byte is escaped as fs__strbuf_json_str escapes it (pinned
- * in test_common_strbuf.c): one escaper for every JSON the system writes. */
+/* Every byte is written alike into a stream and into a text buffer (the
+ * buffer's bytes are pinned in test_common_strbuf.c): one writer for every
+ * JSON the system writes. */
 static void test_string_like_strbuf(void **state) {
   (void)state;
-  for (int c = 1; c < 0x80; c++) {
-    char in[2] = {(char)c, '\0'};
+  for (int c = 1; c < 0x100; c++) {
+    char in[4] = {'a', (char)c, 'z', '\0'};
     char *got = string_of(in), *want;
     fs__strbuf b;
+    fs_json j;
 
     fs__strbuf_init(&b, 64);
-    assert_int_equal(fs__strbuf_json_str(&b, in), 0);
+    fs__json_init_buf(&j, &b);
+    fs__json_string(&j, in);
+    assert_int_equal(fs__json_end(&j), 0);
     want = fs__strbuf_take(&b);
     assert_string_equal(got, want);
     free(got);
     free(want);
   }
+}
+
+/* Fixed-point numbers, and the spaced layout with line breaks that
+ * `fieldsyncd schema --json` uses. */
+static void test_fixed_and_layout(void **state) {
+  fs__strbuf b;
+  fs_json j;
+  (void)state;
+
+  fs__strbuf_init(&b, 1024);
+  fs__json_init_buf(&j, &b);
+  fs__json_spaced(&j, 1);
+  fs__json_begin_object(&j);
+  fs__json_key(&j, "pct");
+  fs__json_fixed(&j, 12.345, 1);
+  fs__json_key(&j, "num");
+  fs__json_fixed(&j, -0.5, 2);
+  fs__json_key(&j, "nan");
+  fs__json_fixed(&j, 0.0 / 0.0, 2);
+  fs__json_break(&j, 1);
+  fs__json_key(&j, "list");
+  fs__json_begin_array(&j);
+  fs__json_break(&j, 2);
+  fs__json_int(&j, 1);
+  fs__json_break(&j, 2);
+  fs__json_int(&j, 2);
+  fs__json_end_array(&j);
+  fs__json_end_object(&j);
+  assert_int_equal(fs__json_finish(&j), 0);
+  assert_string_equal(
+      b.s, "{\"pct\": 12.3, \"num\": -0.50, \"nan\": null,\n \"list\": [\n  1,\n  2]}\n");
+  fs__strbuf_release(&b);
 }
 
 static void test_document(void **state) {
@@ -128,9 +166,8 @@ static void test_finish_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_string_escapes),
-      cmocka_unit_test(test_string_like_strbuf),
-      cmocka_unit_test(test_document),
+      cmocka_unit_test(test_string_escapes),   cmocka_unit_test(test_string_like_strbuf),
+      cmocka_unit_test(test_fixed_and_layout), cmocka_unit_test(test_document),
       cmocka_unit_test(test_finish_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

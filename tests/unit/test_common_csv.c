@@ -1,4 +1,4 @@
-/* test_client_csv.c - RFC 4180 output of list tables (table.c): quoting of
+/* test_common_csv.c - RFC 4180 output of list tables (common/table.c): quoting of
  * commas, quotes and line breaks, CRLF records, whole (uncut) cells, and
  * formula cells neutralised. */
 #include "testutil.h"

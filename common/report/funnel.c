@@ -1,0 +1,164 @@
+/* funnel.c - the funnel report: prospects per grade and stage now, and
+ * the grade movement of the period (report.h "funnel"). */
+#include "report_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs_errno.h"
+
+#define STAGE_CASE(col)                                                                  \
+  "CASE " col " WHEN 'contact' THEN 1 WHEN 'explanation' THEN 2 WHEN 'demonstration' "   \
+  "THEN 3 WHEN 'proposal' THEN 4 WHEN 'contract' THEN 5 END"
+#define GRADE_ORDER(col)                                                                 \
+  "CASE " col " WHEN 'new' THEN 0 WHEN 'O' THEN 1 WHEN 'A' THEN 2 WHEN 'B' THEN 3 "      \
+  "WHEN 'C' THEN 4 WHEN 'delivered' THEN 5 WHEN 'lost' THEN 6 ELSE 7 END"
+
+static const fs_col funnel_cols[] = {
+    {"rep", FS_COL_TEXT, NULL},        {"grade", FS_COL_TEXT, NULL},
+    {"none", FS_COL_INT, NULL},        {"contact", FS_COL_INT, NULL},
+    {"explanation", FS_COL_INT, NULL}, {"demonstration", FS_COL_INT, NULL},
+    {"proposal", FS_COL_INT, NULL},    {"contract", FS_COL_INT, NULL},
+    {"total", FS_COL_INT, NULL}};
+static const fs_col movement_cols[] = {{"from_grade", FS_COL_TEXT, NULL},
+                                       {"to_grade", FS_COL_TEXT, NULL},
+                                       {"count", FS_COL_INT, NULL}};
+
+static int funnel_row(rsec *s, const char *rep, const char *grade, const int64_t *n) {
+  rsec *row = fs__rpt_row(s);
+  int64_t total = 0;
+  int rc;
+  if (row == NULL)
+    return FS_ENOMEM;
+  rc = fs__rpt_text(row, 0, rep);
+  if (rc == 0)
+    rc = fs__rpt_text(row, 1, grade);
+  for (int i = 0; i <= NSTAGES; i++) {
+    fs__rpt_int(row, 2 + i, n[i]);
+    total += n[i];
+  }
+  fs__rpt_int(row, 8, total);
+  return rc;
+}
+
+int fs__rpt_funnel(rpt *r) {
+  char own[OWN_MAX], sql[8192];
+  sqlite3_stmt *st = NULL;
+  raccs accs = {0};
+  fcusts cs = {0};
+  int64_t tot[NGRADES][NSTAGES + 1];
+  int src, rc;
+  rsec *s;
+
+  memset(tot, 0, sizeof(tot));
+  rc = fs__rpt_custs_load(r, "", &cs);
+  if (rc)
+    goto out;
+  /* Open opportunities: the most advanced stage per customer. */
+  rc = fs__rpt_prep(r,
+                    "SELECT customer_id, " STAGE_CASE(
+                        "stage") " FROM opportunities"
+                                 " WHERE deleted = 0 AND stage IS NOT NULL AND "
+                                 "coalesce(status, 'open') = 'open'",
+                    &st);
+  if (rc)
+    goto out;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    fcust *c = fs__rpt_custs_find(&cs, col_text(st, 0));
+    int stg = sqlite3_column_int(st, 1);
+    if (c && stg > c->ostage)
+      c->ostage = stg;
+  }
+  rc = fs__rpt_step_end(r, src);
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rc)
+    goto out;
+  /* Visits recording a stage: the latest per customer (ties: the first
+   * read keeps it). */
+  rc = fs__rpt_prep(r,
+                    "SELECT customer_id, at, " STAGE_CASE(
+                        "stage") " FROM visits"
+                                 " WHERE deleted = 0 AND stage IS NOT NULL",
+                    &st);
+  if (rc)
+    goto out;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    fcust *c = fs__rpt_custs_find(&cs, col_text(st, 0));
+    const char *at = col_text(st, 1);
+    if (c == NULL || at == NULL || (c->vat[0] && strcmp(at, c->vat) <= 0))
+      continue;
+    snprintf(c->vat, sizeof(c->vat), "%s", at);
+    c->vstage = sqlite3_column_int(st, 2);
+  }
+  rc = fs__rpt_step_end(r, src);
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rc)
+    goto out;
+  for (size_t i = 0; i < cs.n; i++) {
+    fcust *c = &cs.a[i];
+    racc *a = fs__rpt_acc(&accs, c->owner);
+    int stg = c->ostage ? c->ostage : c->vstage;
+    if (a == NULL) {
+      rc = FS_ENOMEM;
+      goto out;
+    }
+    if (stg < 0 || stg > NSTAGES)
+      stg = 0;
+    a->n[c->g * (NSTAGES + 1) + stg]++;
+    tot[c->g][stg]++;
+  }
+  fs__rpt_accs_sort(&accs);
+  s = fs__rpt_sec(r, "grades", "Prospects per grade and stage (now)", funnel_cols, 9);
+  for (int i = 0; i < accs.n && rc == 0; i++)
+    for (int g = 0; g < NGRADES && rc == 0; g++) {
+      int64_t *n = &accs.a[i].n[g * (NSTAGES + 1)], any = 0;
+      for (int k = 0; k <= NSTAGES; k++)
+        any += n[k];
+      if (any)
+        rc = funnel_row(s, accs.a[i].code, fs__grades[g], n);
+    }
+  for (int g = 0; g < NGRADES && rc == 0; g++) {
+    int64_t any = 0;
+    for (int k = 0; k <= NSTAGES; k++)
+      any += tot[g][k];
+    if (any)
+      rc = funnel_row(s, "*", fs__grades[g], tot[g]);
+  }
+  if (rc)
+    goto out;
+
+  fs__rpt_owners(r, "owner", own, sizeof(own));
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT coalesce(prev_grade, 'new') AS f, grade AS t, count(*) FROM grade_changes"
+      " WHERE deleted = 0 AND grade IS NOT NULL AND date >= :from AND date <= :to%s"
+      " GROUP BY f, t ORDER BY " GRADE_ORDER("f") ", " GRADE_ORDER("t"),
+      own);
+  rc = fs__rpt_prep(r, sql, &st);
+  if (rc)
+    goto out;
+  s = fs__rpt_sec(r, "movement", "Grade changes in the period (from -> to)",
+                  movement_cols, 3);
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    rsec *row = fs__rpt_row(s);
+    if (row == NULL) {
+      rc = FS_ENOMEM;
+      goto out;
+    }
+    rc = fs__rpt_text(row, 0, col_text(st, 0));
+    if (rc == 0)
+      rc = fs__rpt_text(row, 1, col_text(st, 1));
+    if (rc)
+      goto out;
+    fs__rpt_int(row, 2, sqlite3_column_int64(st, 2));
+  }
+  rc = fs__rpt_step_end(r, src);
+out:
+  sqlite3_finalize(st);
+  fs__rpt_custs_release(&cs);
+  free(accs.a);
+  return rc;
+}

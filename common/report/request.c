@@ -1,0 +1,169 @@
+/* request.c - the options of `report NAME` both command lines share, and
+ * running what they ask for (report.h).  No argv here: the programs parse
+ * their own command lines. */
+#include "report_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "fs_errno.h"
+
+const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
+                                         {"--to", FS_ROPT_TO, "YYYY-MM-DD"},
+                                         {"--rep", FS_ROPT_REP, "CODE"},
+                                         {"--team", FS_ROPT_TEAM, "MANAGER"},
+                                         {"--csv", FS_ROPT_CSV, NULL},
+                                         {"--weights", FS_ROPT_WEIGHTS, "FILE"},
+                                         {"--top", FS_ROPT_TOP, "N"},
+                                         {NULL, FS_ROPT_FROM, NULL}};
+
+const fs_report_opt *fs__report_opt_find(const char *arg) {
+  for (const fs_report_opt *o = fs__report_opts; arg && o->name; o++)
+    if (strcmp(o->name, arg) == 0)
+      return o;
+  return NULL;
+}
+
+int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
+                           const char *value, char *err) {
+  char *end;
+  long v;
+
+  if (err)
+    err[0] = '\0';
+  if (q == NULL || o == NULL)
+    return fs__rpt_errf(err, FS_EUSAGE, "no option");
+  if (o->value && value == NULL)
+    return fs__rpt_errf(err, FS_EUSAGE, "missing value for %s", o->name);
+  switch (o->id) {
+  case FS_ROPT_FROM:
+    q->from = value;
+    break;
+  case FS_ROPT_TO:
+    q->to = value;
+    break;
+  case FS_ROPT_TEAM:
+    q->team = value;
+    break;
+  case FS_ROPT_WEIGHTS:
+    q->weights = value;
+    break;
+  case FS_ROPT_CSV:
+    q->csv = 1;
+    break;
+  case FS_ROPT_REP:
+    if (q->nreps >= FS_REPORT_OWNERS_MAX)
+      return fs__rpt_errf(err, FS_EUSAGE, "at most %d --rep", FS_REPORT_OWNERS_MAX);
+    q->reps[q->nreps++] = value;
+    break;
+  case FS_ROPT_TOP:
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (*value == '\0' || *end || errno || v < 0 || v > 100000000)
+      return fs__rpt_errf(err, FS_EUSAGE, "--top wants a count (0 = all), not %s", value);
+    q->top = v == 0 ? -1 : (int)v;
+    break;
+  }
+  return 0;
+}
+
+int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max, int *n,
+                    char *err) {
+  sqlite3_stmt *st = NULL;
+  int rc, src, found = 0;
+
+  if (err)
+    err[0] = '\0';
+  if (db == NULL || manager == NULL || codes == NULL || n == NULL)
+    return FS_EINVAL;
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT code, code = ?1 FROM staff WHERE code = ?1 OR manager = ?1"
+      " ORDER BY code",
+      -1, &st, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text(st, 1, manager, -1, SQLITE_STATIC);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(db, rc);
+    goto out;
+  }
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *code = col_text(st, 0);
+    int dup = 0;
+    found |= sqlite3_column_int(st, 1);
+    for (int i = 0; i < *n; i++)
+      dup |= strcmp(codes[i], code) == 0;
+    if (dup)
+      continue;
+    if (*n >= max) {
+      if (err)
+        snprintf(err, FS_REPORT_ERR_MAX, "more than %d staff codes", max);
+      rc = FS_EOVERFLOW;
+      goto out;
+    }
+    snprintf(codes[(*n)++], 17, "%s", code);
+  }
+  rc = fs__db_err(db, src);
+  if (rc == 0 && !found) {
+    if (err)
+      snprintf(err, FS_REPORT_ERR_MAX, "no staff member %s here", manager);
+    rc = FS_ENOTFOUND;
+  }
+out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_format fmt,
+                           fs__strbuf *out, char *err) {
+  fs_report_params p;
+  fs_report_weights w;
+  char(*codes)[17] = NULL;
+  const char **owners = NULL;
+  int n = 0, rc;
+
+  if (err)
+    err[0] = '\0';
+  if (q == NULL || q->name == NULL)
+    return fs__rpt_errf(
+        err, FS_EUSAGE,
+        "which report? visits, funnel, lost, ranking, showroom or activity");
+  codes = calloc(FS_REPORT_OWNERS_MAX, sizeof(*codes));
+  owners = calloc(FS_REPORT_OWNERS_MAX, sizeof(*owners));
+  if (codes == NULL || owners == NULL) {
+    rc = FS_ENOMEM;
+    if (err)
+      snprintf(err, FS_REPORT_ERR_MAX, "out of memory");
+    goto out;
+  }
+  for (int i = 0; i < q->nreps; i++)
+    snprintf(codes[n++], 17, "%s", q->reps[i]);
+  if (q->team) {
+    rc = fs__report_team(db, q->team, codes, FS_REPORT_OWNERS_MAX, &n, err);
+    if (rc)
+      goto out;
+  }
+  for (int i = 0; i < n; i++)
+    owners[i] = codes[i];
+  memset(&p, 0, sizeof(p));
+  p.name = q->name;
+  p.from = q->from;
+  p.to = q->to;
+  p.owners = owners;
+  p.nowners = n;
+  p.top = q->top;
+  if (q->weights) {
+    rc = fs__report_weights_load(q->weights, &w, err);
+    if (rc)
+      goto out;
+    p.weights = &w;
+  }
+  rc = fs__report_run(db, &p, fmt, out, err);
+out:
+  free(codes);
+  free(owners);
+  return rc;
+}

@@ -1,0 +1,242 @@
+/* run.c - fs__report_run: checks the parameters, reads one snapshot, runs
+ * the named report (one file each) and renders its sections through the
+ * one table renderer (table.h) and JSON writer (json.h). */
+#include "report_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "date.h"
+#include "db.h"
+#include "fs_errno.h"
+#include "json.h"
+
+const char *const fs__report_names[] = {"visits",   "funnel",   "lost", "ranking",
+                                        "showroom", "activity", NULL};
+static const char *const summaries[] = {
+    "cadence compliance per rep and grade: due, met, missed, done, overdue",
+    "prospects per grade and stage; grade movement in the period",
+    "lost sales by reason, competitor, rep and month; reviews awaiting the manager",
+    "key customers by weighted score; Pareto share; diamond/gold/silver tier",
+    "showroom traffic by hour and weekday; details, serious, orders per model and rep",
+    "each rep's visits, calls, new prospects and grade changes per day",
+};
+/* In the order of fs__report_names. */
+static int (*const reports[])(rpt *r) = {fs__rpt_visits,   fs__rpt_funnel,
+                                         fs__rpt_lost,     fs__rpt_ranking,
+                                         fs__rpt_showroom, fs__rpt_activity};
+
+const char *fs__report_summary(const char *name) {
+  int i = fs__enum_index(fs__report_names, name);
+  return i < 0 ? NULL : summaries[i];
+}
+
+/* ---- rendering ------------------------------------------------------------ */
+
+/* The human text: a title, the period and staff, then each section's
+ * title and table. */
+static int render_text(rpt *r, int idx, fs__strbuf *out) {
+  const fs_report_params *p = r->p;
+  int rc = fs__strbuf_printf(out, "%s: %s\nperiod %s .. %s", p->name, summaries[idx],
+                             r->from, r->to);
+  for (int i = 0; rc == 0 && i < p->nowners; i++)
+    rc = fs__strbuf_printf(out, "%s%s", i ? ", " : "; staff ", p->owners[i]);
+  if (rc == 0)
+    rc = fs__strbuf_append(out, "\n", 1);
+  for (int k = 0; k < r->nsecs && rc == 0; k++) {
+    rc = fs__strbuf_printf(out, "\n%s\n", r->secs[k].title);
+    if (rc == 0)
+      rc = fs__table_text(r->secs[k].t, &fs__table_report, out);
+  }
+  return rc;
+}
+
+/* CSV: per section a header row whose first column is "section", its rows
+ * with the section name first; an empty line between sections. */
+static int render_csv(rpt *r, fs__strbuf *out) {
+  int rc = 0;
+  for (int k = 0; k < r->nsecs && rc == 0; k++) {
+    if (k)
+      rc = fs__strbuf_append(out, "\n", 1);
+    if (rc == 0)
+      rc = fs__table_csv(r->secs[k].t, "section", r->secs[k].name, "\n", out);
+  }
+  return rc;
+}
+
+/* JSON: {"report":NAME,"from":D,"to":D,"owners":[...],SECTION:[...],...} */
+static int render_json(rpt *r, fs__strbuf *out) {
+  fs_json j;
+
+  fs__json_init_buf(&j, out);
+  fs__json_begin_object(&j);
+  fs__json_key(&j, "report");
+  fs__json_string(&j, r->p->name);
+  fs__json_key(&j, "from");
+  fs__json_string(&j, r->from);
+  fs__json_key(&j, "to");
+  fs__json_string(&j, r->to);
+  fs__json_key(&j, "owners");
+  fs__json_begin_array(&j);
+  for (int i = 0; i < r->p->nowners; i++)
+    fs__json_string(&j, r->p->owners[i]);
+  fs__json_end_array(&j);
+  for (int k = 0; k < r->nsecs; k++) {
+    fs__json_key(&j, r->secs[k].name);
+    fs__table_json(r->secs[k].t, &j);
+  }
+  fs__json_end_object(&j);
+  return fs__json_finish(&j);
+}
+
+static int render(rpt *r, int idx, fs_report_format fmt, fs__strbuf *out) {
+  if (r->sec_failed)
+    return FS_ENOMEM; /* a section could not be made: the output would lack it */
+  return fmt == FS_REPORT_TABLE ? render_text(r, idx, out)
+         : fmt == FS_REPORT_CSV ? render_csv(r, out)
+                                : render_json(r, out);
+}
+
+/* ---- entry point ------------------------------------------------------------ */
+
+static void local_today(char out[11]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  if (strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+    out[0] = '\0';
+}
+
+static int bad_date(rpt *r, const char *opt, const char *v) {
+  fs_date_problem pr = fs__civil_parse(v, strlen(v), FS_DATE_ONLY, NULL);
+  return fs__rpt_fail(r, FS_EINVAL, "%s %s is not a date (%s); use YYYY-MM-DD", opt, v,
+                      pr == FS_DATE_SYNTAX  ? "not the YYYY-MM-DD form"
+                      : pr == FS_DATE_YEAR  ? "year outside 1900..2999"
+                      : pr == FS_DATE_MONTH ? "no such month"
+                      : pr == FS_DATE_DAY   ? "no such day in that month"
+                                            : "bad value");
+}
+
+static int period(rpt *r) {
+  const fs_report_params *p = r->p;
+  char today[11];
+  int y, m, d;
+
+  if (p->today)
+    snprintf(today, sizeof(today), "%s", p->today);
+  else
+    local_today(today);
+  if (p->to) {
+    if (fs__civil_parse(p->to, strlen(p->to), FS_DATE_ONLY, NULL) != FS_DATE_OK ||
+        fs__date_parse(p->to, &r->dto) != 0)
+      return bad_date(r, "--to", p->to);
+  } else if (fs__date_parse(today, &r->dto) != 0) {
+    return bad_date(r, "today", today);
+  }
+  if (p->from) {
+    if (fs__civil_parse(p->from, strlen(p->from), FS_DATE_ONLY, NULL) != FS_DATE_OK ||
+        fs__date_parse(p->from, &r->dfrom) != 0)
+      return bad_date(r, "--from", p->from);
+  } else if (strcmp(p->name, "activity") == 0) {
+    r->dfrom = r->dto;
+  } else {
+    fs__civil_from_days(r->dto, &y, &m, &d);
+    r->dfrom = fs__days_from_civil(y, m, 1);
+  }
+  if (fs__date_format(r->dfrom, r->from) || fs__date_format(r->dto, r->to) ||
+      fs__date_format(r->dto + 1, r->to1))
+    return fs__rpt_fail(r, FS_EINVAL, "period out of range");
+  if (r->dfrom > r->dto)
+    return fs__rpt_fail(r, FS_EINVAL, "--from %s is after --to %s", r->from, r->to);
+  return 0;
+}
+
+#define REPORT_MMAP (256LL << 20)
+
+/* The connection's mmap_size, or -1 if it cannot be read. */
+static long long mmap_get(sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  long long v = -1;
+  if (sqlite3_prepare_v2(db, "PRAGMA mmap_size", -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* Best effort: a report runs the same without it, only slower. */
+static void mmap_set(sqlite3 *db, long long v) {
+  char sql[48];
+  snprintf(sql, sizeof(sql), "PRAGMA mmap_size=%lld", v);
+  fs__db_exec(db, sql);
+}
+
+int fs__report_run(sqlite3 *db, const fs_report_params *p, fs_report_format fmt,
+                   fs__strbuf *out, char *err) {
+  rpt r;
+  int rc, began = 0, idx;
+  long long mmap_was = -1;
+
+  if (err)
+    err[0] = '\0';
+  memset(&r, 0, sizeof(r));
+  r.err = err;
+  r.db = db;
+  r.p = p;
+  if (db == NULL || p == NULL || out == NULL)
+    return fs__rpt_fail(&r, FS_EINVAL, "report: missing argument");
+  idx = p->name ? fs__enum_index(fs__report_names, p->name) : -1;
+  if (idx < 0)
+    return fs__rpt_fail(
+        &r, FS_EINVAL,
+        "unknown report \"%s\" (visits, funnel, lost, ranking, showroom, activity)",
+        p->name ? p->name : "");
+  if (fmt != FS_REPORT_TABLE && fmt != FS_REPORT_CSV && fmt != FS_REPORT_JSON)
+    return fs__rpt_fail(&r, FS_EINVAL, "unknown output format");
+  if (p->nowners < 0 || p->nowners > FS_REPORT_OWNERS_MAX || (p->nowners && !p->owners))
+    return fs__rpt_fail(&r, FS_EINVAL, "at most %d staff codes in a filter",
+                        FS_REPORT_OWNERS_MAX);
+  for (int i = 0; i < p->nowners; i++)
+    if (!fs__staff_code_valid(p->owners[i]))
+      return fs__rpt_fail(&r, FS_EINVAL, "\"%s\" is not a staff code",
+                          p->owners[i] ? p->owners[i] : "");
+  rc = period(&r);
+  if (rc)
+    return rc;
+  if (p->weights)
+    r.w = *p->weights;
+  else
+    fs__report_weights_default(&r.w);
+  rc = fs__rpt_weights_check(&r, &r.w);
+  if (rc)
+    return rc;
+  /* Reports scan whole tables: memory-mapped reads save a read() call per
+   * page (on a VM, about half the scan), for this report only. */
+  mmap_was = mmap_get(db);
+  if (mmap_was >= 0 && mmap_was < REPORT_MMAP)
+    mmap_set(db, REPORT_MMAP);
+  /* One snapshot for all the queries of the report. */
+  if (sqlite3_get_autocommit(db)) {
+    rc = fs__db_exec(db, "BEGIN");
+    if (rc) {
+      fs__rpt_fail(&r, rc, "cannot read the database: %s", fs_strerror(rc));
+      goto out;
+    }
+    began = 1;
+  }
+  rc = reports[idx](&r);
+  if (began)
+    fs__db_exec(db, "COMMIT"); /* read only: nothing to lose */
+  if (rc == 0)
+    rc = render(&r, idx, fmt, out);
+  if (rc == FS_EOVERFLOW)
+    fs__rpt_fail(&r, rc, "report output exceeds %zu bytes", out->max);
+  else if (rc == FS_ENOMEM)
+    fs__rpt_fail(&r, rc, "out of memory");
+out:
+  if (mmap_was >= 0 && mmap_was < REPORT_MMAP)
+    mmap_set(db, mmap_was);
+  fs__rpt_release(&r);
+  return rc;
+}

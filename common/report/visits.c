@@ -1,0 +1,511 @@
+/* visits.c - the visits report: cadence compliance per rep, grade and team
+ * (report.h "visits" says what is counted). */
+#include "report_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cadence.h"
+#include "date.h"
+#include "fs_errno.h"
+
+/* Counter layout per grade g: base g*V_N + {customers, due, met, done,
+ * overdue}; V_UNIQ (after the last grade's block) counts each customer of
+ * the rep once, for the rep's "*" row. */
+enum { V_CUST = 0, V_DUE, V_MET, V_DONE, V_OVER, V_N = 6 };
+#define V_UNIQ (NGRADES * V_N)
+#define LOST_G (NGRADES - 1)
+#define NO_DAY INT64_MAX
+
+/* One dated grade change of a customer. */
+typedef struct gchg {
+  size_t c;    /* customer index in fcusts */
+  int64_t day; /* its date */
+  int g, prev; /* grade index; previous grade index or -1 */
+  int64_t hlc; /* same-day changes take effect in clock order */
+  size_t ord;  /* then in load order */
+} gchg;
+
+/* A customer's grades over time: the changes sorted by day.  Before the
+ * first change the grade is that change's previous grade (else its own: the
+ * card was opened with it); from the last change on it is the card's
+ * current grade, which is the truth for "now" even if a change record is
+ * missing. */
+typedef struct gline {
+  const gchg *ch;
+  int n;
+  int card; /* current grade index of the card */
+} gline;
+
+static int gline_at(const gline *l, int64_t day) {
+  int i = l->n;
+  while (i > 0 && l->ch[i - 1].day > day)
+    i--;
+  if (l->n == 0 || i == l->n)
+    return l->card;
+  if (i == 0)
+    return l->ch[0].prev >= 0 ? l->ch[0].prev : l->ch[0].g;
+  return l->ch[i - 1].g;
+}
+
+/* The first change day in (after, upto], else NO_DAY. */
+static int64_t gline_next(const gline *l, int64_t after, int64_t upto) {
+  for (int i = 0; i < l->n; i++)
+    if (l->ch[i].day > after)
+      return l->ch[i].day <= upto ? l->ch[i].day : NO_DAY;
+  return NO_DAY;
+}
+
+/* The first day after `after` on which the customer is open again (a
+ * change to an open grade), else NO_DAY. */
+static int64_t gline_reopen(const gline *l, int64_t after) {
+  for (int64_t d = gline_next(l, after, NO_DAY - 1); d != NO_DAY;
+       d = gline_next(l, d, NO_DAY - 1))
+    if (gline_at(l, d) < LOST_G)
+      return d;
+  return NO_DAY;
+}
+
+typedef struct vcust {
+  gline gl;
+  const int *cad; /* fixed cadence days per grade; 0: ask fs__cadence_due */
+  const char *delivery;
+  int64_t anchor;
+  const int64_t *days; /* distinct contact days in the period, ascending */
+  int ndays;
+} vcust;
+
+/* The deadline of grade g counted from day s (fs__cadence_due on day
+ * numbers); *overdue (may be NULL) is its lateness on --to. */
+static int due_from(rpt *r, const vcust *c, int g, int64_t s, int64_t *due,
+                    int *overdue) {
+  char ls[11], ds[11];
+  int rc;
+
+  if (overdue == NULL && c->cad[g] > 0) {
+    /* A fixed cadence needs no calendar: the walk's hot path. */
+    *due = s + c->cad[g];
+    return 0;
+  }
+  if (fs__date_format(s, ls) != 0)
+    return fs__rpt_fail(r, FS_EINVAL, "date out of range");
+  rc = fs__cadence_due(fs__grades[g], c->delivery, ls, overdue ? r->to : NULL, ds,
+                       overdue);
+  if (rc == 0)
+    rc = fs__date_parse(ds, due);
+  if (rc)
+    return fs__rpt_fail(r, FS_EINVAL, "cadence: bad grade or delivery date (%s, %s)",
+                        fs__grades[g], c->delivery ? c->delivery : "-");
+  return 0;
+}
+
+/* Index of the first contact day > s, from k on. */
+static int day_after(const vcust *c, int k, int64_t s) {
+  while (k < c->ndays && c->days[k] <= s)
+    k++;
+  return k;
+}
+
+/* Walks the deadlines of one customer (report.h) into the rep's counters
+ * n (grade blocks of V_N). */
+static int visits_walk(rpt *r, const vcust *c, int64_t *n) {
+  int64_t s = c->anchor, d, t, last;
+  int k = 0, od = 0, g, rc;
+
+  for (;;) {
+    g = gline_at(&c->gl, s);
+    if (g >= LOST_G) {
+      /* Lost: no cadence until the card is reopened, counting from then. */
+      s = gline_reopen(&c->gl, s);
+      if (s == NO_DAY || s > r->dto)
+        break;
+      continue;
+    }
+    rc = due_from(r, c, g, s, &d, NULL);
+    if (rc)
+      return rc;
+    if (d > r->dto)
+      break;
+    t = gline_next(&c->gl, s, d);
+    k = day_after(c, k, s);
+    if (k < c->ndays && c->days[k] <= d && (t == NO_DAY || c->days[k] <= t)) {
+      /* Met (a contact on the day of a re-rating comes first); the clock
+       * moves to the last contact before the deadline and any re-rating. */
+      int64_t lim = t == NO_DAY ? d : t;
+      while (k + 1 < c->ndays && c->days[k + 1] <= lim)
+        k++;
+      if (d >= r->dfrom) {
+        n[g * V_N + V_DUE]++;
+        n[g * V_N + V_MET]++;
+      }
+      s = c->days[k];
+    } else if (t != NO_DAY) {
+      s = t; /* re-rated before the deadline: the clock restarts */
+    } else if (d < r->dfrom && strcmp(fs__grades[g], "delivered") != 0) {
+      /* Missed before the period, where there are no contact days: a fixed
+       * cadence steps evenly, so jump to the last deadline before --from
+       * (and before the next re-rating) instead of walking from an old
+       * anchor. */
+      int64_t step = d - s, lim = r->dfrom - 1, nx = gline_next(&c->gl, d, NO_DAY - 1);
+      if (nx != NO_DAY && nx - 1 < lim)
+        lim = nx - 1;
+      if (step > 0 && lim > d)
+        d += ((lim - d) / step) * step;
+      s = d;
+    } else {
+      if (d >= r->dfrom)
+        n[g * V_N + V_DUE]++;
+      s = d; /* missed: in arrears one contact stays due every cadence */
+    }
+  }
+  /* Overdue on --to: counted from the later of the last contact and the
+   * last re-rating (common/cadence.h, "the clock"). */
+  g = gline_at(&c->gl, r->dto);
+  if (g >= LOST_G)
+    return 0;
+  last = c->ndays ? c->days[c->ndays - 1] : c->anchor;
+  for (t = gline_next(&c->gl, last, r->dto); t != NO_DAY;
+       t = gline_next(&c->gl, t, r->dto))
+    last = t;
+  rc = due_from(r, c, g, last, &d, &od);
+  if (rc)
+    return rc;
+  if (od > 0)
+    n[g * V_N + V_OVER]++;
+  return 0;
+}
+
+/* Which open grades the customer held on some day of [lo, to]: a bit per
+ * grade index; 0 if lost all along. */
+static unsigned grades_held(const rpt *r, const gline *l, int64_t lo) {
+  unsigned m = 0;
+  for (int64_t d = lo; d != NO_DAY; d = gline_next(l, d, r->dto)) {
+    int g = gline_at(l, d);
+    if (g < LOST_G)
+      m |= 1u << g;
+  }
+  return m;
+}
+
+static const fs_col visits_cols[] = {
+    {"rep", FS_COL_TEXT, NULL},      {"grade", FS_COL_TEXT, NULL},
+    {"customers", FS_COL_INT, NULL}, {"due", FS_COL_INT, NULL},
+    {"met", FS_COL_INT, NULL},       {"missed", FS_COL_INT, NULL},
+    {"done", FS_COL_INT, NULL},      {"overdue", FS_COL_INT, NULL},
+    {"compliance", FS_COL_PCT, NULL}};
+
+/* The same columns, grouped by team. */
+static const fs_col teams_cols[] = {
+    {"team", FS_COL_TEXT, NULL},     {"grade", FS_COL_TEXT, NULL},
+    {"customers", FS_COL_INT, NULL}, {"due", FS_COL_INT, NULL},
+    {"met", FS_COL_INT, NULL},       {"missed", FS_COL_INT, NULL},
+    {"done", FS_COL_INT, NULL},      {"overdue", FS_COL_INT, NULL},
+    {"compliance", FS_COL_PCT, NULL}};
+
+static int visits_row(rsec *s, const char *rep, const char *grade, const int64_t *n) {
+  rsec *row = fs__rpt_row(s);
+  int rc;
+  if (row == NULL)
+    return FS_ENOMEM;
+  rc = fs__rpt_text(row, 0, rep);
+  if (rc == 0)
+    rc = fs__rpt_text(row, 1, grade);
+  fs__rpt_int(row, 2, n[V_CUST]);
+  fs__rpt_int(row, 3, n[V_DUE]);
+  fs__rpt_int(row, 4, n[V_MET]);
+  fs__rpt_int(row, 5, n[V_DUE] - n[V_MET]);
+  fs__rpt_int(row, 6, n[V_DONE]);
+  fs__rpt_int(row, 7, n[V_OVER]);
+  fs__rpt_num(row, 8, n[V_DUE] ? pct(n[V_MET], n[V_DUE]) : 100.0);
+  return rc;
+}
+
+/* (customer, contact day) of a visit in the period. */
+typedef struct vday {
+  size_t c;
+  int64_t day;
+} vday;
+
+static int vday_cmp(const void *a, const void *b) {
+  const vday *x = a, *y = b;
+  if (x->c != y->c)
+    return x->c < y->c ? -1 : 1;
+  return x->day < y->day ? -1 : x->day > y->day;
+}
+
+/* Adds every counter of b to a. */
+static void acc_add(racc *a, const racc *b) {
+  for (int j = 0; j < NCOUNT; j++)
+    a->n[j] += b->n[j];
+}
+
+/* The rows of one rep, team or the whole scope (code "*"): one per grade
+ * it had customers in, then its "*" row with each customer once (V_UNIQ);
+ * the scope's "*" row is written even with no customers. */
+static int visits_group(rsec *s, const char *code, const int64_t *n) {
+  int64_t sum[V_N] = {0};
+  int rc = 0;
+  for (int g = 0; g < LOST_G && rc == 0; g++) {
+    const int64_t *ng = &n[g * V_N];
+    if (ng[V_CUST] == 0)
+      continue;
+    for (int j = 0; j < V_N; j++)
+      sum[j] += ng[j];
+    rc = visits_row(s, code, fs__grades[g], ng);
+  }
+  sum[V_CUST] = n[V_UNIQ];
+  if (rc == 0 && (sum[V_CUST] || strcmp(code, "*") == 0))
+    rc = visits_row(s, code, "*", sum);
+  return rc;
+}
+
+/* Section "teams": the reps' counters summed per team, a team being a
+ * manager and the staff whose manager they are (fs__report_team).  A card
+ * has one owner, so the reps' "*" customers add up.  Staff the store does
+ * not know, or with no manager who are not managers, belong to no team;
+ * no section if nobody has one. */
+static int visits_teams(rpt *r, const raccs *reps) {
+  sqlite3_stmt *st = NULL;
+  raccs teams = {0};
+  int rc, src;
+  rsec *s;
+
+  rc = fs__rpt_prep(r, "SELECT code, role, manager FROM staff", &st);
+  if (rc)
+    return rc;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *code = col_text(st, 0), *role = col_text(st, 1), *mgr = col_text(st, 2);
+    racc key, *rep, *t;
+    if (code == NULL)
+      continue;
+    snprintf(key.code, sizeof(key.code), "%s", code);
+    rep = reps->n
+              ? bsearch(&key, reps->a, (size_t)reps->n, sizeof(*reps->a), fs__rpt_acc_cmp)
+              : NULL;
+    if (rep == NULL)
+      continue;
+    if (mgr == NULL || mgr[0] == '\0')
+      mgr = role && strcmp(role, "manager") == 0 ? code : NULL;
+    if (mgr == NULL)
+      continue;
+    t = fs__rpt_acc(&teams, mgr);
+    if (t == NULL) {
+      src = SQLITE_NOMEM;
+      break;
+    }
+    acc_add(t, rep);
+  }
+  rc = src == SQLITE_NOMEM ? FS_ENOMEM : fs__rpt_step_end(r, src);
+  sqlite3_finalize(st);
+  if (rc == 0 && teams.n) {
+    fs__rpt_accs_sort(&teams);
+    s = fs__rpt_sec(r, "teams", "Cadence compliance per team (a manager and their staff)",
+                    teams_cols, 9);
+    for (int i = 0; i < teams.n && rc == 0; i++)
+      rc = visits_group(s, teams.a[i].code, teams.a[i].n);
+  }
+  free(teams.a);
+  return rc;
+}
+
+static int gchg_cmp(const void *a, const void *b) {
+  const gchg *x = a, *y = b;
+  if (x->c != y->c)
+    return x->c < y->c ? -1 : 1;
+  if (x->day != y->day)
+    return x->day < y->day ? -1 : 1;
+  if (x->hlc != y->hlc)
+    return x->hlc < y->hlc ? -1 : 1;
+  return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* The dated grade changes of the loaded customers, sorted by (customer,
+ * day, hlc, load order). */
+static int changes_load(rpt *r, const fcusts *cs, gchg **out, size_t *nout) {
+  sqlite3_stmt *st = NULL;
+  gchg *a = NULL;
+  size_t n = 0, cap = 0;
+  int src, rc;
+
+  rc = fs__rpt_prep(r,
+                    "SELECT customer_id, date, grade, prev_grade, hlc FROM grade_changes"
+                    " WHERE deleted = 0 AND date IS NOT NULL",
+                    &st);
+  if (rc)
+    return rc;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    fcust *c = fs__rpt_custs_find(cs, col_text(st, 0));
+    int g = grade_idx(col_text(st, 2));
+    int64_t day;
+    if (c == NULL || g < 0 || fs__date_parse(col_text(st, 1), &day) != 0)
+      continue;
+    rc = fs__rpt_grow(&a, &cap, n, sizeof(*a), 1024);
+    if (rc)
+      goto out;
+    a[n].c = (size_t)(c - cs->a);
+    a[n].day = day;
+    a[n].g = g;
+    a[n].prev = col_text(st, 3) ? grade_idx(col_text(st, 3)) : -1;
+    a[n].hlc = sqlite3_column_int64(st, 4);
+    a[n].ord = n;
+    n++;
+  }
+  rc = fs__rpt_step_end(r, src);
+  if (rc == 0 && n > 1)
+    qsort(a, n, sizeof(*a), gchg_cmp);
+out:
+  sqlite3_finalize(st);
+  if (rc) {
+    free(a);
+    a = NULL;
+    n = 0;
+  }
+  *out = a;
+  *nout = n;
+  return rc;
+}
+
+/* One pass over the visits up to --to: each loaded card's last contact day
+ * before --from (c->before), and the (card, day) pairs of the period into
+ * *out (malloc'd, *nout of them, unsorted). */
+static int visit_days(rpt *r, fcusts *cs, vday **out, size_t *nout) {
+  sqlite3_stmt *st = NULL;
+  vday *vd = NULL;
+  size_t nvd = 0, capvd = 0;
+  int rc, src;
+
+  rc = fs__rpt_prep(
+      r, "SELECT customer_id, at FROM visits WHERE deleted = 0 AND at < :to1", &st);
+  if (rc)
+    return rc;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    fcust *c = fs__rpt_custs_find(cs, col_text(st, 0));
+    const char *at = col_text(st, 1);
+    int64_t d;
+    if (c == NULL || at == NULL || strlen(at) < 10)
+      continue;
+    /* Before the period only the latest day matters: compare the date
+     * texts (they sort as dates) and parse once at the end. */
+    if (memcmp(at, r->from, 10) < 0) {
+      if (memcmp(at, c->before, 10) > 0 || c->before[0] == '\0')
+        memcpy(c->before, at, 10);
+      continue;
+    }
+    if (fs__date_parse(at, &d) != 0)
+      continue;
+    rc = fs__rpt_grow(&vd, &capvd, nvd, sizeof(*vd), 4096);
+    if (rc)
+      break;
+    vd[nvd].c = (size_t)(c - cs->a);
+    vd[nvd++].day = d;
+  }
+  if (rc == 0)
+    rc = fs__rpt_step_end(r, src);
+  sqlite3_finalize(st);
+  *out = vd;
+  *nout = nvd;
+  return rc;
+}
+
+int fs__rpt_visits(rpt *r) {
+  raccs accs = {0};
+  fcusts cs = {0};
+  vday *vd = NULL;
+  gchg *gc = NULL;
+  size_t nvd = 0, ngc = 0, k = 0, kg = 0;
+  racc all;
+  int64_t *days = NULL;
+  int cad[NGRADES], rc;
+  rsec *s;
+
+  /* Grades whose cadence does not depend on the date (all but delivered,
+   * whose window is calendar months after the delivery). */
+  for (int g = 0; g < NGRADES; g++)
+    cad[g] = strcmp(fs__grades[g], "delivered") == 0
+                 ? 0
+                 : fs__cadence_days(fs__grades[g], NULL, NULL);
+  /* Lost cards too: they may have been open during the period. */
+  rc = fs__rpt_custs_load(r, " AND (created IS NULL OR created <= :to)", &cs);
+  if (rc == 0)
+    rc = changes_load(r, &cs, &gc, &ngc);
+  if (rc)
+    goto out;
+  rc = visit_days(r, &cs, &vd, &nvd);
+  if (rc)
+    goto out;
+  if (nvd > 1)
+    qsort(vd, nvd, sizeof(*vd), vday_cmp);
+  days = malloc((nvd ? nvd : 1) * sizeof(*days));
+  if (days == NULL) {
+    rc = FS_ENOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < cs.n; i++) {
+    fcust *fc = &cs.a[i];
+    racc *a;
+    vcust c;
+    unsigned held;
+    int nd = 0;
+
+    memset(&c, 0, sizeof(c));
+    c.cad = cad;
+    c.gl.ch = gc + kg;
+    for (; kg < ngc && gc[kg].c == i; kg++)
+      c.gl.n++;
+    c.gl.card = fc->g;
+    c.delivery = fc->delivery;
+    /* anchor: last contact before the period, else created, else from. */
+    if (fc->before[0] == '\0' || fs__date_parse(fc->before, &c.anchor) != 0)
+      c.anchor = fc->anchor != INT64_MIN ? fc->anchor : r->dfrom;
+    held = grades_held(r, &c.gl,
+                       fc->anchor != INT64_MIN && fc->anchor > r->dfrom ? fc->anchor
+                                                                        : r->dfrom);
+    if (held == 0) {
+      for (; k < nvd && vd[k].c == i; k++)
+        ;
+      continue; /* lost all through the period */
+    }
+    a = fs__rpt_acc(&accs, fc->owner);
+    if (a == NULL) {
+      rc = FS_ENOMEM;
+      goto out;
+    }
+    a->n[V_UNIQ]++;
+    for (int g = 0; g < LOST_G; g++)
+      if (held & (1u << g))
+        a->n[g * V_N + V_CUST]++;
+    /* done: each record under the grade the customer had as the day began
+     * (a contact on the day of a re-rating comes first). */
+    for (; k < nvd && vd[k].c == i; k++) {
+      int g = gline_at(&c.gl, vd[k].day - 1);
+      if (g < LOST_G)
+        a->n[g * V_N + V_DONE]++;
+      if (nd == 0 || days[nd - 1] != vd[k].day)
+        days[nd++] = vd[k].day;
+    }
+    c.days = days;
+    c.ndays = nd;
+    rc = visits_walk(r, &c, a->n);
+    if (rc)
+      goto out;
+  }
+  fs__rpt_accs_sort(&accs);
+  s = fs__rpt_sec(r, "compliance", "Cadence compliance per rep and grade", visits_cols,
+                  9);
+  memset(&all, 0, sizeof(all));
+  for (int i = 0; i < accs.n && rc == 0; i++) {
+    rc = visits_group(s, accs.a[i].code, accs.a[i].n);
+    acc_add(&all, &accs.a[i]);
+  }
+  if (rc == 0)
+    rc = visits_group(s, "*", all.n);
+  if (rc == 0)
+    rc = visits_teams(r, &accs);
+out:
+  free(days);
+  free(vd);
+  free(gc);
+  fs__rpt_custs_release(&cs);
+  free(accs.a);
+  return rc;
+}

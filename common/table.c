@@ -1,0 +1,396 @@
+/* table.c - the typed table and its renderer (see table.h). */
+#include "table.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fs_errno.h"
+
+typedef struct cell {
+  int set;
+  int64_t i;
+  double d;
+  char *s; /* owned, FS_COL_TEXT */
+} cell;
+
+struct fs_table {
+  int ncols;
+  fs_col cols[FS_TABLE_MAX_COLS]; /* names and heads owned */
+  size_t max_rows, nrows, cap;
+  cell *cells; /* nrows * ncols */
+};
+
+const fs_table_style fs__table_list = {"  ", 0, FS_TABLE_CELL_MAX, NULL};
+const fs_table_style fs__table_report = {"  ", 1, 0, "(none)"};
+
+/* Output too large for one list: a bound that only a runaway would hit. */
+#define PRINT_MAX ((size_t)256 << 20)
+
+int fs__table_new_typed(const fs_col *cols, int ncols, size_t max_rows, fs_table **out) {
+  fs_table *t;
+
+  if (out == NULL || cols == NULL || ncols < 1 || ncols > FS_TABLE_MAX_COLS)
+    return FS_EINVAL;
+  *out = NULL;
+  t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    return FS_ENOMEM;
+  t->ncols = ncols;
+  t->max_rows = max_rows;
+  for (int c = 0; c < ncols; c++) {
+    t->cols[c].type = cols[c].type;
+    t->cols[c].name = strdup(cols[c].name ? cols[c].name : "");
+    t->cols[c].head = cols[c].head ? strdup(cols[c].head) : NULL;
+    if (t->cols[c].name == NULL || (cols[c].head && t->cols[c].head == NULL)) {
+      fs__table_free(t);
+      return FS_ENOMEM;
+    }
+  }
+  *out = t;
+  return 0;
+}
+
+int fs__table_new(int ncols, const char *const *headers, size_t max_rows,
+                  fs_table **out) {
+  fs_col cols[FS_TABLE_MAX_COLS];
+
+  if (headers == NULL || ncols < 1 || ncols > FS_TABLE_MAX_COLS)
+    return FS_EINVAL;
+  for (int c = 0; c < ncols; c++) {
+    cols[c].name = headers[c];
+    cols[c].type = FS_COL_TEXT;
+    cols[c].head = NULL;
+  }
+  return fs__table_new_typed(cols, ncols, max_rows, out);
+}
+
+void fs__table_free(fs_table *t) {
+  if (t == NULL)
+    return;
+  for (size_t i = 0; t->cells && i < t->nrows * (size_t)t->ncols; i++)
+    free(t->cells[i].s);
+  for (int c = 0; c < t->ncols; c++) {
+    free((char *)t->cols[c].name);
+    free((char *)t->cols[c].head);
+  }
+  free(t->cells);
+  free(t);
+}
+
+int fs__table_row(fs_table *t) {
+  if (t == NULL)
+    return FS_EINVAL;
+  if (t->nrows >= t->max_rows)
+    return FS_EOVERFLOW;
+  if (t->nrows == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 16;
+    cell *c = realloc(t->cells, cap * (size_t)t->ncols * sizeof(*c));
+    if (c == NULL)
+      return FS_ENOMEM;
+    t->cells = c;
+    t->cap = cap;
+  }
+  memset(&t->cells[t->nrows * (size_t)t->ncols], 0, (size_t)t->ncols * sizeof(cell));
+  t->nrows++;
+  return 0;
+}
+
+/* Cell col of the last row. */
+static cell *last(fs_table *t, int col) {
+  if (t == NULL || t->nrows == 0 || col < 0 || col >= t->ncols)
+    return NULL;
+  return &t->cells[(t->nrows - 1) * (size_t)t->ncols + (size_t)col];
+}
+
+int fs__table_set_text(fs_table *t, int col, const char *s) {
+  cell *c = last(t, col);
+  char *copy;
+
+  if (c == NULL)
+    return FS_EINVAL;
+  if (s == NULL)
+    return 0; /* stays unset */
+  copy = strdup(s);
+  if (copy == NULL)
+    return FS_ENOMEM;
+  free(c->s);
+  c->s = copy;
+  c->set = 1;
+  return 0;
+}
+
+void fs__table_set_int(fs_table *t, int col, int64_t v) {
+  cell *c = last(t, col);
+  if (c) {
+    c->set = 1;
+    c->i = v;
+  }
+}
+
+void fs__table_set_num(fs_table *t, int col, double v) {
+  cell *c = last(t, col);
+  if (c) {
+    c->set = 1;
+    c->d = v;
+  }
+}
+
+int fs__table_add(fs_table *t, const char *const *cells) {
+  int rc;
+
+  if (t == NULL || cells == NULL)
+    return FS_EINVAL;
+  rc = fs__table_row(t);
+  if (rc)
+    return rc;
+  for (int c = 0; rc == 0 && c < t->ncols; c++)
+    rc = fs__table_set_text(t, c, cells[c]);
+  if (rc) {
+    /* All or nothing: a half-filled row does not stay. */
+    for (int c = 0; c < t->ncols; c++)
+      free(t->cells[(t->nrows - 1) * (size_t)t->ncols + (size_t)c].s);
+    t->nrows--;
+  }
+  return rc;
+}
+
+size_t fs__table_rows(const fs_table *t) {
+  return t ? t->nrows : 0;
+}
+
+int fs__table_cols(const fs_table *t) {
+  return t ? t->ncols : 0;
+}
+
+static const char *cell_str(const fs_col *col, const cell *c, char buf[64]) {
+  if (!c->set)
+    return "";
+  switch (col->type) {
+  case FS_COL_INT:
+    snprintf(buf, 64, "%" PRId64, c->i);
+    return buf;
+  case FS_COL_PCT:
+    snprintf(buf, 64, "%.1f", c->d);
+    return buf;
+  case FS_COL_NUM:
+    snprintf(buf, 64, "%.2f", c->d);
+    return buf;
+  case FS_COL_TIME: {
+    time_t s = (time_t)(c->i / 1000);
+    struct tm tm;
+    if (c->i <= 0 || gmtime_r(&s, &tm) == NULL ||
+        strftime(buf, 64, "%Y-%m-%d %H:%M", &tm) == 0)
+      snprintf(buf, 64, "-");
+    return buf;
+  }
+  default:
+    return c->s;
+  }
+}
+
+const char *fs__table_cell(const fs_table *t, size_t row, int col, char buf[64]) {
+  if (t == NULL || row >= t->nrows || col < 0 || col >= t->ncols)
+    return "";
+  return cell_str(&t->cols[col], &t->cells[row * (size_t)t->ncols + (size_t)col], buf);
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+/* s as shown in one cell (utf8.h's sanitiser: a newline or tab as a
+ * space), cut to `cut` display columns with "..." marking it (cut 0:
+ * whole).  malloc'd, or NULL. */
+static char *shown_copy(const char *s, int cut) {
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  size_t len = strlen((const char *)p), w = 0, j = 0;
+  int cutting = cut > 0 && fs__display_width((const char *)p) > (size_t)cut;
+  char *out = malloc(len * 3 + 4); /* a stray byte may show as "?", a
+                                      control as " ": never longer */
+
+  if (out == NULL)
+    return NULL;
+  while (len > 0) {
+    const char *shown;
+    size_t sl, n;
+    int cw;
+    n = fs__shown_next(p, len, 0, &shown, &sl, &cw);
+    if (cutting && w + (size_t)cw > (size_t)cut - 3) {
+      memcpy(out + j, "...", 3);
+      j += 3;
+      break;
+    }
+    memcpy(out + j, shown, sl);
+    j += sl;
+    w += (size_t)cw;
+    p += n;
+    len -= n;
+  }
+  out[j] = '\0';
+  return out;
+}
+
+static const char *head_of(const fs_col *col) {
+  return col->head ? col->head : col->name;
+}
+
+/* One line: cells[] shown, each padded to w[] (right-aligned numbers). */
+static int text_line(const fs_table *t, const fs_table_style *st, char *const *shown,
+                     const size_t *w, fs__strbuf *out) {
+  int rc = 0;
+
+  for (int c = 0; c < t->ncols && rc == 0; c++) {
+    size_t sw = fs__display_width(shown[c]);
+    /* Times read as text: left-aligned like it. */
+    int text = t->cols[c].type == FS_COL_TEXT || t->cols[c].type == FS_COL_TIME;
+    int lastc = c == t->ncols - 1;
+    if (c)
+      rc = fs__strbuf_append(out, st->sep, strlen(st->sep));
+    for (size_t k = sw; rc == 0 && !text && k < w[c]; k++)
+      rc = fs__strbuf_append(out, " ", 1);
+    if (rc == 0)
+      rc = fs__strbuf_append(out, shown[c], strlen(shown[c]));
+    for (size_t k = sw; rc == 0 && text && !lastc && k < w[c]; k++)
+      rc = fs__strbuf_append(out, " ", 1);
+  }
+  return rc ? rc : fs__strbuf_append(out, "\n", 1);
+}
+
+static void shown_free(char **shown, size_t n) {
+  for (size_t i = 0; shown && i < n; i++)
+    free(shown[i]);
+  free(shown);
+}
+
+int fs__table_text(const fs_table *t, const fs_table_style *st, fs__strbuf *out) {
+  size_t w[FS_TABLE_MAX_COLS] = {0}, n;
+  char **shown = NULL, buf[64];
+  int rc = 0;
+
+  if (t == NULL || st == NULL || out == NULL)
+    return FS_EINVAL;
+  /* Every cell shown once, header first: widths, then the lines. */
+  n = (t->nrows + 1) * (size_t)t->ncols;
+  shown = calloc(n, sizeof(*shown));
+  if (shown == NULL)
+    return FS_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    size_t r = i / (size_t)t->ncols;
+    int c = (int)(i % (size_t)t->ncols);
+    const char *s = r == 0 ? head_of(&t->cols[c]) : fs__table_cell(t, r - 1, c, buf);
+    size_t sw;
+    shown[i] = shown_copy(s, st->cut);
+    if (shown[i] == NULL) {
+      rc = FS_ENOMEM;
+      goto out;
+    }
+    sw = fs__display_width(shown[i]);
+    if (sw > w[c])
+      w[c] = sw;
+  }
+  rc = text_line(t, st, shown, w, out);
+  for (int c = 0; rc == 0 && st->rule && c < t->ncols; c++) {
+    if (c)
+      rc = fs__strbuf_append(out, st->sep, strlen(st->sep));
+    for (size_t k = 0; rc == 0 && k < w[c]; k++)
+      rc = fs__strbuf_append(out, "-", 1);
+    if (rc == 0 && c == t->ncols - 1)
+      rc = fs__strbuf_append(out, "\n", 1);
+  }
+  for (size_t r = 1; rc == 0 && r <= t->nrows; r++)
+    rc = text_line(t, st, shown + r * (size_t)t->ncols, w, out);
+  if (rc == 0 && t->nrows == 0 && st->none)
+    rc = fs__strbuf_printf(out, "%s\n", st->none);
+out:
+  shown_free(shown, n);
+  return rc;
+}
+
+/* ---- CSV and JSON -------------------------------------------------------------- */
+
+int fs__table_csv(const fs_table *t, const char *lead_head, const char *lead,
+                  const char *eol, fs__strbuf *out) {
+  const char *cells[FS_TABLE_MAX_COLS + 1];
+  char bufs[FS_TABLE_MAX_COLS][64];
+  int k = lead_head ? 1 : 0, rc;
+
+  if (t == NULL || out == NULL || eol == NULL)
+    return FS_EINVAL;
+  cells[0] = lead_head;
+  for (int c = 0; c < t->ncols; c++)
+    cells[k + c] = t->cols[c].name;
+  rc = fs__strbuf_csv_row(out, k + t->ncols, cells, eol);
+  for (size_t r = 0; rc == 0 && r < t->nrows; r++) {
+    cells[0] = lead;
+    for (int c = 0; c < t->ncols; c++) {
+      const cell *x = &t->cells[r * (size_t)t->ncols + (size_t)c];
+      /* A time that never was is empty, not the text's "-". */
+      cells[k + c] = t->cols[c].type == FS_COL_TIME && x->set && x->i <= 0
+                         ? ""
+                         : fs__table_cell(t, r, c, bufs[c]);
+    }
+    rc = fs__strbuf_csv_row(out, k + t->ncols, cells, eol);
+  }
+  return rc;
+}
+
+void fs__table_json_row(const fs_table *t, size_t row, fs_json *j) {
+  fs__json_begin_object(j);
+  for (int c = 0; t && row < t->nrows && c < t->ncols; c++) {
+    const fs_col *col = &t->cols[c];
+    const cell *x = &t->cells[row * (size_t)t->ncols + (size_t)c];
+    fs__json_key(j, col->name);
+    if (!x->set)
+      fs__json_null(j);
+    else if (col->type == FS_COL_TEXT)
+      fs__json_string(j, x->s);
+    else if (col->type == FS_COL_PCT || col->type == FS_COL_NUM)
+      fs__json_fixed(j, x->d, col->type == FS_COL_PCT ? 1 : 2);
+    else
+      fs__json_int(j, x->i);
+  }
+  fs__json_end_object(j);
+}
+
+int fs__table_json(const fs_table *t, fs_json *j) {
+  fs__json_begin_array(j);
+  for (size_t r = 0; t && r < t->nrows; r++)
+    fs__table_json_row(t, r, j);
+  fs__json_end_array(j);
+  return j->err;
+}
+
+/* ---- streams ------------------------------------------------------------------- */
+
+static int write_buf(fs__strbuf *b, int rc, FILE *f) {
+  if (rc == 0 && b->len && fwrite(b->s, 1, b->len, f) != b->len)
+    rc = FS_EIO;
+  fs__strbuf_release(b);
+  return rc;
+}
+
+int fs__table_print(const fs_table *t, FILE *f) {
+  fs__strbuf b;
+  fs__strbuf_init(&b, PRINT_MAX);
+  return write_buf(&b, fs__table_text(t, &fs__table_list, &b), f);
+}
+
+int fs__table_print_csv(const fs_table *t, FILE *f) {
+  fs__strbuf b;
+  fs__strbuf_init(&b, PRINT_MAX);
+  return write_buf(&b, fs__table_csv(t, NULL, NULL, "\r\n", &b), f);
+}
+
+int fs__csv_row(FILE *f, int n, const char *const *cells) {
+  fs__strbuf b;
+  fs__strbuf_init(&b, PRINT_MAX);
+  return write_buf(&b, fs__strbuf_csv_row(&b, n, cells, "\r\n"), f);
+}
+
+void fs__print_padded(FILE *f, const char *s, size_t width) {
+  size_t w = fs__display_width(s);
+
+  fputs(s, f);
+  for (; w < width; w++)
+    fputc(' ', f);
+}

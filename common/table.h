@@ -1,0 +1,110 @@
+/* table.h - THE typed table and its renderer, shared by both programs:
+ * the CLI's lists (fieldsync), the daemon's admin listings (fieldsyncd) and
+ * the managers' reports of both (common/report/).  A command builds its
+ * rows once, as typed cells; the renderer writes them as
+ *   text  aligned columns whose widths count East Asian Wide/Fullwidth
+ *         characters (Chinese) as two columns, independent of the locale;
+ *         every cell shown through utf8.h's sanitiser (a control character
+ *         as a space, a stray byte as '?'); text and times left-aligned,
+ *         numbers right-aligned; no padding after a last text column;
+ *   CSV   RFC 4180 through strbuf.h's one CSV writer (quoting, formula
+ *         neutralising); cells whole (no cut, line breaks kept);
+ *   JSON  through json.h's one writer: an array of objects keyed by column
+ *         name, numbers as JSON numbers, an unset cell as null.
+ *
+ * A table is bounded at creation: at most max_rows rows.  The column
+ * descriptions are copied.  Not thread-safe: one table per thread. */
+#ifndef FS_TABLE_H
+#define FS_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "strbuf.h"
+#include "utf8.h" /* fs__display_width for callers that align by hand */
+
+#define FS_TABLE_MAX_COLS 32
+#define FS_TABLE_CELL_MAX 40 /* display columns of a cell in a list */
+
+typedef enum fs_col_type {
+  FS_COL_TEXT = 0, /* left-aligned; JSON string */
+  FS_COL_INT,      /* right-aligned; JSON integer */
+  FS_COL_PCT,      /* right-aligned, one decimal (a share in percent) */
+  FS_COL_NUM,      /* right-aligned, two decimals */
+  FS_COL_TIME      /* ms since 1970: text and CSV "YYYY-MM-DD HH:MM" (UTC),
+                      if <= 0 "-" in text and "" in CSV; JSON the integer */
+} fs_col_type;
+
+typedef struct fs_col {
+  const char *name; /* JSON key; the header in CSV and in text unless head */
+  fs_col_type type;
+  const char *head; /* the text header when it differs from name, or NULL */
+} fs_col;
+
+typedef struct fs_table fs_table;
+
+/* A table of ncols (1..FS_TABLE_MAX_COLS) typed columns.  0, FS_EINVAL,
+ * FS_ENOMEM. */
+int fs__table_new_typed(const fs_col *cols, int ncols, size_t max_rows, fs_table **out);
+/* A table of ncols text columns named by headers (copied). */
+int fs__table_new(int ncols, const char *const *headers, size_t max_rows, fs_table **out);
+void fs__table_free(fs_table *t); /* takes NULL */
+
+/* Appends a row of unset cells (text "" , JSON null); the setters below
+ * fill the last row.  0, FS_EOVERFLOW after max_rows rows, FS_ENOMEM. */
+int fs__table_row(fs_table *t);
+/* Cell col of the last row.  set_text copies s (NULL leaves the cell
+ * unset): 0 or FS_ENOMEM.  The number setters take any numeric column. */
+int fs__table_set_text(fs_table *t, int col, const char *s);
+void fs__table_set_int(fs_table *t, int col, int64_t v);
+void fs__table_set_num(fs_table *t, int col, double v);
+/* Adds a row of ncols text cells (NULL is unset).  fs__table_row's codes. */
+int fs__table_add(fs_table *t, const char *const *cells);
+
+size_t fs__table_rows(const fs_table *t);
+int fs__table_cols(const fs_table *t);
+/* The text of cell (row, col) as CSV shows it ("" if unset); numbers are
+ * formatted into buf.  For writers with a layout of their own. */
+const char *fs__table_cell(const fs_table *t, size_t row, int col, char buf[64]);
+
+/* The text layouts. */
+typedef struct fs_table_style {
+  const char *sep;  /* between columns */
+  int rule;         /* a line of '-' under the header */
+  int cut;          /* display columns a shown cell is cut to, "..." marking
+                       the cut; 0: whole */
+  const char *none; /* a line printed after the header when there are no
+                       rows, or NULL */
+} fs_table_style;
+
+/* Lists (CLI and admin): two spaces, cells cut to FS_TABLE_CELL_MAX. */
+extern const fs_table_style fs__table_list;
+/* Report sections: two spaces, a rule, whole cells, "(none)". */
+extern const fs_table_style fs__table_report;
+
+/* Appends t as text: the header line, the rule if any, a line per row.
+ * 0, FS_EOVERFLOW (out's bound), FS_ENOMEM. */
+int fs__table_text(const fs_table *t, const fs_table_style *style, fs__strbuf *out);
+/* Appends t as CSV, each record ending in eol ("\r\n" for RFC 4180); with
+ * lead_head non-NULL every record starts with one more cell: lead_head in
+ * the header, lead in the rows (a report's section name). */
+int fs__table_csv(const fs_table *t, const char *lead_head, const char *lead,
+                  const char *eol, fs__strbuf *out);
+/* Writes t as a JSON array of objects; fs__json_end's codes. */
+int fs__table_json(const fs_table *t, fs_json *j);
+/* Writes row `row` of t as one JSON object. */
+void fs__table_json_row(const fs_table *t, size_t row, fs_json *j);
+
+/* Stream conveniences for the CLI.  Print t in the list layout;
+ * 0, FS_ENOMEM, FS_EIO. */
+int fs__table_print(const fs_table *t, FILE *f);
+/* The header row and every row of t as RFC 4180 CSV (CRLF). */
+int fs__table_print_csv(const fs_table *t, FILE *f);
+/* One CSV record of n cells (CRLF).  0, FS_ENOMEM, FS_EIO. */
+int fs__csv_row(FILE *f, int n, const char *const *cells);
+/* Prints s padded with spaces to `width` display columns. */
+void fs__print_padded(FILE *f, const char *s, size_t width);
+
+#endif

@@ -1,0 +1,160 @@
+/* test_common_table.c - the one typed table renderer (table.h) that the
+ * CLI's lists, the daemon's admin listings and the reports share: exact
+ * bytes of the text layouts (CJK widths, numbers right-aligned, times,
+ * the rule and "(none)", cut cells, sanitised control characters), of CSV
+ * with a leading section column, and of JSON (typed values, null for an
+ * unset cell, escapes); the row bound. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs_errno.h"
+#include "json.h"
+#include "table.h"
+
+static const fs_col cols[] = {{"rep", FS_COL_TEXT, NULL},  {"n", FS_COL_INT, "COUNT"},
+                              {"share", FS_COL_PCT, NULL}, {"score", FS_COL_NUM, NULL},
+                              {"seen", FS_COL_TIME, NULL}, {"note", FS_COL_TEXT, NULL}};
+
+/* Two rows: Chinese text, a control character, an unset cell. */
+static fs_table *sample(void) {
+  fs_table *t = NULL;
+
+  assert_int_equal(fs__table_new_typed(cols, 6, 10, &t), 0);
+  assert_int_equal(fs__table_row(t), 0);
+  assert_int_equal(fs__table_set_text(t, 0, "张三"), 0);
+  fs__table_set_int(t, 1, 7);
+  fs__table_set_num(t, 2, 12.345);
+  fs__table_set_num(t, 3, 0.5);
+  fs__table_set_int(t, 4, 1700000000000LL); /* 2023-11-14 22:13 UTC */
+  assert_int_equal(fs__table_set_text(t, 5, "a\"b\\c\nd"), 0);
+  assert_int_equal(fs__table_row(t), 0);
+  assert_int_equal(fs__table_set_text(t, 0, "A01"), 0);
+  fs__table_set_int(t, 1, 1234);
+  fs__table_set_num(t, 2, 100);
+  fs__table_set_num(t, 3, -2);
+  fs__table_set_int(t, 4, 0); /* never: "-" */
+  return t;                   /* note unset */
+}
+
+static char *text_of(const fs_table *t, const fs_table_style *st) {
+  fs__strbuf b;
+  fs__strbuf_init(&b, 1 << 16);
+  assert_int_equal(fs__table_text(t, st, &b), 0);
+  return fs__strbuf_take(&b);
+}
+
+static void test_text_report(void **state) {
+  fs_table *t = sample();
+  char *got = text_of(t, &fs__table_report);
+  (void)state;
+
+  /* 张三 is four columns wide; numbers and their headers right-aligned;
+   * the newline in the last cell shows as a space; no padding after it. */
+  assert_string_equal(got, "rep   COUNT  share  score  seen              note\n"
+                           "----  -----  -----  -----  ----------------  -------\n"
+                           "张三      7   12.3   0.50  2023-11-14 22:13  a\"b\\c d\n"
+                           "A01    1234  100.0  -2.00  -                 \n");
+  free(got);
+  fs__table_free(t);
+}
+
+static void test_text_empty_and_cut(void **state) {
+  static const fs_col one[] = {{"name", FS_COL_TEXT, NULL}, {"n", FS_COL_INT, NULL}};
+  fs_table *t = NULL;
+  char *got;
+  (void)state;
+
+  assert_int_equal(fs__table_new_typed(one, 2, 10, &t), 0);
+  got = text_of(t, &fs__table_report);
+  assert_string_equal(got, "name  n\n----  -\n(none)\n");
+  free(got);
+  got = text_of(t, &fs__table_list); /* a list prints its header only */
+  assert_string_equal(got, "name  n\n");
+  free(got);
+  /* A list cuts a cell to FS_TABLE_CELL_MAX columns, "..." marking it. */
+  assert_int_equal(fs__table_row(t), 0);
+  assert_int_equal(fs__table_set_text(t, 0, "一二三四五六七八九十一二三四五六七八九十X"),
+                   0);
+  fs__table_set_int(t, 1, 3);
+  got = text_of(t, &fs__table_list);
+  assert_string_equal(got, "name                                     n\n"
+                           "一二三四五六七八九十一二三四五六七八...  3\n");
+  free(got);
+  fs__table_free(t);
+}
+
+static void test_csv(void **state) {
+  fs_table *t = sample();
+  fs__strbuf b;
+  (void)state;
+
+  fs__strbuf_init(&b, 1 << 16);
+  assert_int_equal(fs__table_csv(t, "section", "s1", "\n", &b), 0);
+  assert_string_equal(b.s, "section,rep,n,share,score,seen,note\n"
+                           "s1,张三,7,12.3,0.50,2023-11-14 22:13,\"a\"\"b\\c\nd\"\n"
+                           "s1,A01,1234,100.0,-2.00,,\n");
+  fs__strbuf_release(&b);
+  fs__strbuf_init(&b, 1 << 16);
+  assert_int_equal(fs__table_csv(t, NULL, NULL, "\r\n", &b), 0);
+  {
+    const char *want = "rep,n,share,score,seen,note\r\n张三,7,";
+    assert_int_equal(strncmp(b.s, want, strlen(want)), 0);
+    assert_non_null(strstr(b.s, "\r\nA01,1234,100.0,-2.00,,\r\n"));
+  }
+  fs__strbuf_release(&b);
+  fs__table_free(t);
+}
+
+static void test_json(void **state) {
+  fs_table *t = sample();
+  fs__strbuf b;
+  fs_json j;
+  (void)state;
+
+  fs__strbuf_init(&b, 1 << 16);
+  fs__json_init_buf(&j, &b);
+  assert_int_equal(fs__table_json(t, &j), 0);
+  assert_int_equal(fs__json_end(&j), 0);
+  /* Typed: integers, fixed decimals, the time as its integer, null for the
+   * unset cell, escapes by the one writer. */
+  assert_string_equal(b.s, "[{\"rep\":\"张三\",\"n\":7,\"share\":12.3,\"score\":0.50,"
+                           "\"seen\":1700000000000,\"note\":\"a\\\"b\\\\c\\nd\"},"
+                           "{\"rep\":\"A01\",\"n\":1234,\"share\":100.0,\"score\":-2.00,"
+                           "\"seen\":0,\"note\":null}]");
+  fs__strbuf_release(&b);
+  fs__table_free(t);
+}
+
+static void test_bounds(void **state) {
+  const char *heads[] = {"a", "b"}, *row[] = {"1", NULL};
+  fs_table *t = NULL;
+  char buf[64];
+  (void)state;
+
+  assert_int_equal(fs__table_new(2, heads, 2, &t), 0);
+  assert_int_equal(fs__table_add(t, row), 0);
+  assert_int_equal(fs__table_add(t, row), 0);
+  assert_int_equal(fs__table_add(t, row), FS_EOVERFLOW);
+  assert_int_equal(fs__table_row(t), FS_EOVERFLOW);
+  assert_int_equal(fs__table_rows(t), 2);
+  assert_string_equal(fs__table_cell(t, 1, 0, buf), "1");
+  assert_string_equal(fs__table_cell(t, 1, 1, buf), "");
+  assert_string_equal(fs__table_cell(t, 5, 0, buf), "");
+  assert_int_equal(fs__table_set_text(t, 9, "x"), FS_EINVAL);
+  fs__table_free(t);
+  assert_int_equal(fs__table_new(0, heads, 2, &t), FS_EINVAL);
+  assert_int_equal(fs__table_new_typed(cols, FS_TABLE_MAX_COLS + 1, 2, &t), FS_EINVAL);
+  fs__table_free(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_text_report), cmocka_unit_test(test_text_empty_and_cut),
+      cmocka_unit_test(test_csv),         cmocka_unit_test(test_json),
+      cmocka_unit_test(test_bounds),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
