@@ -610,7 +610,7 @@ static int cmd_history(cmd_ctx *x) {
   int rc, n = 0;
 
   if (rec == NULL)
-    return fail(x, FS_EINVAL, "history needs ARCHIVE_NO or a record id");
+    return fail(x, FS_EUSAGE, "history needs ARCHIVE_NO or a record id");
   rc = sqlite3_prepare_v2(
       db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1 LIMIT 1", -1, &st, NULL);
   if (rc != SQLITE_OK)
