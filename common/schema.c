@@ -88,7 +88,7 @@ static const struct {
      "NULL, device INTEGER NOT NULL, hlc INTEGER NOT NULL, field TEXT NOT NULL, old, "
      "new, "
      "result TEXT NOT NULL, outcome INTEGER NOT NULL);\n"
-     "CREATE INDEX history_record ON history(record_id);\n"
+     /* customer: the record's customer, or the record itself. */
      "CREATE INDEX history_customer ON history(customer);\n"},
     {FS_SCHEMA_CLIENT, 3,
      "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"

@@ -89,7 +89,7 @@ static void test_history_lists_changes(void **state) {
   world *w = *state;
   fs_replica *r1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
              *r2 = fs_test_enroll(&w->d, w->tmp, "A01", "a01b");
-  char id[33], dev1[32], dev2[32], *arch, *out;
+  char id[33], vid[33], dev1[32], dev2[32], *arch, *out;
   int status = 0;
 
   snprintf(dev1, sizeof(dev1), "device=%lld",
@@ -113,7 +113,7 @@ static void test_history_lists_changes(void **state) {
   fs_test_sync_ok(r1, NULL);
   fs_test_sync_ok(r2, NULL);
   /* A child record appears in its customer's history. */
-  fs_test_log_visit(r1, id, "2026-01-05T10:00", "talked fleet", NULL);
+  fs_test_log_visit(r1, id, "2026-01-05T10:00", "talked fleet", vid);
   fs_test_sync_ok(r1, NULL);
 
   arch = archive_of(w, id);
@@ -139,6 +139,11 @@ static void test_history_lists_changes(void **state) {
                               "\"OlderValue\",\"result\":\"superseded\",\"outcome\":"
                               "\"superseded\""));
   assert_non_null(strstr(out, "\"staff\":\"A01\""));
+  free(out);
+  /* A child record by its own id: only its rows. */
+  out = fs_test_daemon_cmd(&w->d, NULL, "history %s", vid);
+  assert_int_equal(lines_with(out, "visit", "points: - -> talked fleet", NULL), 1);
+  assert_int_equal(lines_with(out, "phone", NULL), 0);
   free(out);
   /* An unknown record says so and exits 1. */
   out = fs_test_daemon_cmd(&w->d, &status, "history A01-2099-9999");
