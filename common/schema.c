@@ -79,7 +79,17 @@ static const struct {
      "CREATE INDEX applied_clock ON applied(device_id, hlc);\n"
      /* reason: the reason sent with the outcome (rejections), sent again
       * when the same change is re-sent. */
-     "ALTER TABLE applied ADD COLUMN reason TEXT;\n"},
+     "ALTER TABLE applied ADD COLUMN reason TEXT;\n"
+     /* history: each applied device change per changed field (old -> new,
+      * 'applied' or 'superseded'; outcome is the change's fs_outcome), kept
+      * history_days like the conflict log; person erase clears old/new. */
+     "CREATE TABLE history(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, seq INTEGER NOT "
+     "NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, customer TEXT, staff TEXT NOT "
+     "NULL, device INTEGER NOT NULL, hlc INTEGER NOT NULL, field TEXT NOT NULL, old, "
+     "new, "
+     "result TEXT NOT NULL, outcome INTEGER NOT NULL);\n"
+     /* customer: the record's customer, or the record itself. */
+     "CREATE INDEX history_customer ON history(customer);\n"},
     {FS_SCHEMA_CLIENT, 3,
      "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
      /* NULL while open; 'accepted' or 'dismissed' once the user acted. */

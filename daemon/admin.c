@@ -581,6 +581,113 @@ static int cmd_audit(cmd_ctx *x) {
   return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
 }
 
+/* Appends a stored value (NULL: "-") to the human output. */
+static void out_value(cmd_ctx *x, sqlite3_stmt *st, int col) {
+  if (sqlite3_column_type(st, col) == SQLITE_NULL)
+    fs__strbuf_append(&x->out, "-", 1);
+  else
+    out_text(x, (const char *)sqlite3_column_text(st, col), 0);
+}
+
+static void json_value(cmd_ctx *x, sqlite3_stmt *st, int col) {
+  if (sqlite3_column_type(st, col) == SQLITE_NULL)
+    fs__strbuf_printf(&x->json, "null");
+  else if (sqlite3_column_type(st, col) == SQLITE_INTEGER)
+    fs__strbuf_printf(&x->json, "%lld", (long long)sqlite3_column_int64(st, col));
+  else
+    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, col));
+}
+
+/* history ARCHIVE_NO|ID: every applied device change of one record (a
+ * customer: also of its child records), per field, oldest first. */
+static int cmd_history(cmd_ctx *x) {
+  static const char *const outcomes[] = {"", "applied", "merged", "superseded",
+                                         "rejected"};
+  const char *rec = arg_str(x->req, "record");
+  sqlite3 *db = db_of(x);
+  sqlite3_stmt *st = NULL;
+  char cust[FS_ID_HEX + 1] = "";
+  int rc, n = 0;
+
+  if (rec == NULL)
+    return fail(x, FS_EUSAGE, "history needs ARCHIVE_NO or a record id");
+  rc = sqlite3_prepare_v2(
+      db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1 LIMIT 1", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, rec, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    snprintf(cust, sizeof(cust), "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return fs__db_err(db, rc);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT at, staff, device, kind, record_id, field, old, new, result, "
+      "outcome FROM history WHERE CASE WHEN ?1 <> '' THEN customer=?1 ELSE "
+      "record_id=?2 END ORDER BY id LIMIT 10000",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, cust, -1, SQLITE_STATIC);
+  /* A customer (and its records) through the index on customer; any other
+   * record by id is a scan of the history kept (rare, admin only). */
+  sqlite3_bind_text(st, 2, rec, -1, SQLITE_STATIC);
+  fs__strbuf_printf(&x->json, "[");
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    char when[32];
+    int oc = sqlite3_column_int(st, 9);
+    const char *outcome = oc > 0 && oc < 5 ? outcomes[oc] : "?";
+    fmt_time(when, sizeof(when), sqlite3_column_int64(st, 0));
+    /* Every stored text through the sanitiser: one change, one line. */
+    fs__strbuf_printf(&x->out, "%s  ", when);
+    out_text(x, (const char *)sqlite3_column_text(st, 1), 8);
+    fs__strbuf_printf(&x->out, " device=%lld  ", (long long)sqlite3_column_int64(st, 2));
+    out_text(x, (const char *)sqlite3_column_text(st, 3), 0);
+    fs__strbuf_append(&x->out, " ", 1);
+    out_text(x, (const char *)sqlite3_column_text(st, 4), 0);
+    fs__strbuf_append(&x->out, "  ", 2);
+    out_text(x, (const char *)sqlite3_column_text(st, 5), 0);
+    fs__strbuf_append(&x->out, ": ", 2);
+    out_value(x, st, 6);
+    fs__strbuf_append(&x->out, " -> ", 4);
+    out_value(x, st, 7);
+    fs__strbuf_append(&x->out, "  ", 2);
+    out_text(x, (const char *)sqlite3_column_text(st, 8), 0);
+    if (oc == FS_OUTCOME_MERGED)
+      fs__strbuf_printf(&x->out, " (change merged)");
+    fs__strbuf_append(&x->out, "\n", 1);
+    fs__strbuf_printf(&x->json, "%s{\"at\":%lld,\"staff\":", n++ ? "," : "",
+                      (long long)sqlite3_column_int64(st, 0));
+    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 1));
+    fs__strbuf_printf(
+        &x->json, ",\"device\":%lld,\"kind\":", (long long)sqlite3_column_int64(st, 2));
+    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 3));
+    fs__strbuf_printf(&x->json, ",\"id\":");
+    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 4));
+    fs__strbuf_printf(&x->json, ",\"field\":");
+    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 5));
+    fs__strbuf_printf(&x->json, ",\"old\":");
+    json_value(x, st, 6);
+    fs__strbuf_printf(&x->json, ",\"new\":");
+    json_value(x, st, 7);
+    fs__strbuf_printf(&x->json, ",\"result\":");
+    fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 8));
+    fs__strbuf_printf(&x->json, ",\"outcome\":\"%s\"}", outcome);
+  }
+  sqlite3_finalize(st);
+  fs__strbuf_printf(&x->json, "]");
+  if (rc != SQLITE_DONE)
+    return fs__db_err(db, rc);
+  if (n == 0 && cust[0] == '\0')
+    return fail(x, FS_ENOTFOUND,
+                "no record %s with a history (give an archive number or a record id)",
+                rec);
+  if (n == 0)
+    fs__strbuf_printf(&x->out, "no changes from devices kept for %s\n", rec);
+  return 0;
+}
+
 /* ---- handover, transfer, cover, loans ------------------------------- */
 
 static int list_arg(const fs_msg_admin *req, const char *key, const char *const **out) {
@@ -876,7 +983,7 @@ typedef struct admin_cmd {
 static const admin_cmd cmds[] = {
     {"staff.add", cmd_staff_add}, {"staff.list", cmd_staff_list}, {"staff.show", cmd_staff_list},
     {"enroll", cmd_enroll},       {"devices", cmd_devices},       {"revoke", cmd_revoke},
-    {"audit", cmd_audit},         {"depart", cmd_depart},         {"transfer", cmd_transfer},
+    {"audit", cmd_audit},         {"history", cmd_history},       {"depart", cmd_depart},         {"transfer", cmd_transfer},
     {"cover", cmd_cover},         {"lend", cmd_lend},             {"sweep", cmd_sweep},
     {"quarantine", cmd_quarantine}, {"gc", cmd_gc},
     {"person.export", cmd_person_export}, {"person.erase", cmd_person_erase},

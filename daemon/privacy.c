@@ -268,10 +268,12 @@ static int conflicts_each(sqlite3 *db, const target *t, conflict_fn fn, void *ar
   return rc == SQLITE_DONE ? 0 : rc > 0 ? fs__db_err(db, rc) : rc;
 }
 
-/* Clears the values of t's covered fields from the conflict log; counts
- * the rows into *n. */
+/* Clears the values of t's covered fields from the conflict log and the
+ * per-record history; counts the conflict-log rows into *n. */
 static int conflicts_clear(sqlite3 *db, const target *t, int *n) {
+  const fs_kind_def *kd = fs__kind_def(t->kind);
   sqlite3_stmt *st = NULL;
+  char filter[2048], sql[2600];
   int rc = conflicts_stmt(db, t, "UPDATE", " SET loser=NULL, winner=NULL", "", &st);
 
   if (rc)
@@ -281,7 +283,20 @@ static int conflicts_clear(sqlite3 *db, const target *t, int *n) {
   if (rc != SQLITE_DONE)
     return fs__db_err(db, rc);
   *n += sqlite3_changes(db);
-  return 0;
+  field_filter(t, kd, filter, sizeof(filter));
+  snprintf(
+      sql, sizeof(sql),
+      "UPDATE history SET old=NULL, new=NULL WHERE kind=?1 AND record_id=?2 AND (old IS "
+      "NOT NULL OR new IS NOT NULL)%s",
+      filter);
+  rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, kd->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, t->id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
 }
 
 typedef int (*quarantine_fn)(void *arg, long long qid, const target *t,
@@ -751,13 +766,14 @@ int fs__history_purge(fs_central *c, int64_t now_ms, int days, int *conflicts,
       "DELETE FROM conflicts WHERE at<?1",
       "DELETE FROM quarantine WHERE at<?1",
       "UPDATE handovers SET report=NULL WHERE at<?1 AND report IS NOT NULL",
+      "DELETE FROM history WHERE at<?1",
   };
-  int *counts[] = {conflicts, quarantined, reports};
+  int *counts[] = {conflicts, quarantined, reports, NULL};
   sqlite3 *db = fs__central_db(c);
   int64_t cutoff = now_ms - (int64_t)days * 86400000LL;
   int rc = 0;
 
-  for (int i = 0; i < 3 && rc == 0; i++) {
+  for (int i = 0; i < 4 && rc == 0; i++) {
     sqlite3_stmt *st = NULL;
     rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
     if (rc != SQLITE_OK)
