@@ -15,6 +15,7 @@
 #include "admin.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "history.h"
 #include "log.h"
 #include "strbuf.h"
 #include "validate.h"
@@ -29,6 +30,7 @@ struct fs_central {
   sqlite3_stmt *st_journal;
   sqlite3_stmt *st_conflict;
   sqlite3_stmt *st_history;
+  fs_buf hist; /* history_record's fields blob, reused */
   int lock_fd; /* flock of path.lock: the single-writer claim */
   int64_t wipe_deadline_ms;
 };
@@ -121,6 +123,7 @@ int fs__central_open(const char *path, int create, fs_central **out) {
   if (c == NULL)
     return FS_ENOMEM;
   c->lock_fd = -1;
+  fs__buf_init(&c->hist, FS_HISTORY_BLOB_MAX);
   c->wipe_deadline_ms = 14LL * 86400000;
   rc = claim(c, path);
   if (rc)
@@ -165,9 +168,8 @@ int fs__central_open(const char *path, int create, fs_central **out) {
         &c->st_conflict);
   if (rc == 0)
     rc = prep(c->db,
-              "INSERT INTO history(at, seq, kind, record_id, customer, staff, device, hlc, "
-              "field, old, new, result, outcome) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-              "?12,?13)",
+              "INSERT INTO history(at, customer, kind, record_id, staff, device, outcome, "
+              "fields) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
               &c->st_history);
 out:
   if (rc) {
@@ -186,6 +188,7 @@ void fs__central_free(fs_central *c) {
   sqlite3_finalize(c->st_journal);
   sqlite3_finalize(c->st_conflict);
   sqlite3_finalize(c->st_history);
+  fs__buf_release(&c->hist);
   fs__db_close(c->db);
   if (c->lock_fd >= 0)
     close(c->lock_fd); /* releases the claim */
@@ -676,105 +679,45 @@ static int report_arrival(fs_central *c, int64_t hid, const char *line) {
   return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
 }
 
-/* Writes one history row. */
-static int history_put(fs_central *c, const fs_device *d, const fs_change *ch,
-                       const char *cust, uint64_t seq, const char *field,
-                       const fs_value *old, const fs_value *nv, int won,
-                       fs_outcome outcome, int64_t now) {
+/* Records the merged change ch in the per-record history (history.h):
+ * one row with its fields encoded from the row as it was before (existing,
+ * found) and the outcome (an append-only create: none, they are the
+ * record's); nothing if it changed no value.  A delete that
+ * took effect also clears the record's content values from its history. */
+static int history_record(fs_central *c, const fs_device *d, const fs_change *ch,
+                          const char *cust, const fs_row *existing, int found,
+                          fs_outcome outcome) {
   sqlite3_stmt *st = c->st_history;
-  int rc;
+  int rc, due = 0;
 
-  sqlite3_bind_int64(st, 1, now);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-  sqlite3_bind_text(st, 3, fs__kind_def(ch->kind)->name, -1, SQLITE_STATIC);
+  if (ch->op == FS_OP_DELETE) {
+    fs__buf_reset(&c->hist);
+  } else {
+    rc = fs__history_encode(&c->hist, ch, found ? existing : NULL, outcome, &due);
+    if (rc || !due)
+      return rc;
+  }
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__now_ms());
+  /* Filed under the customer (the one index), a record without one under
+   * itself. */
+  sqlite3_bind_text(st, 2, cust ? cust : ch->id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 3, (int)ch->kind);
   sqlite3_bind_text(st, 4, ch->id, -1, SQLITE_STATIC);
-  /* The one index is on customer (a record without one is its own): one
-   * more random-key index on record_id cost a third of push throughput. */
-  sqlite3_bind_text(st, 5, cust ? cust : ch->id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 6, d->staff, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 7, (sqlite3_int64)d->id);
-  sqlite3_bind_int64(st, 8, (sqlite3_int64)ch->hlc);
-  sqlite3_bind_text(st, 9, field, -1, SQLITE_STATIC);
-  bind_value(st, 10, old);
-  bind_value(st, 11, nv);
-  sqlite3_bind_text(st, 12, won ? "applied" : "superseded", -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 13, (int)outcome);
+  sqlite3_bind_text(st, 5, d->staff, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 6, (sqlite3_int64)d->id);
+  sqlite3_bind_int(st, 7, (int)outcome);
+  if (ch->op == FS_OP_DELETE)
+    sqlite3_bind_null(st, 8);
+  else
+    sqlite3_bind_blob(st, 8, c->hist.len ? (const void *)c->hist.data : "", (int)c->hist.len,
+                      SQLITE_STATIC);
   rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
-  return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
-}
-
-/* A deleted record keeps no content, in its history neither: clears the
- * values of every field a tombstone does not keep.  Deletes are rare, so
- * the statement is made here. */
-static int history_forget(fs_central *c, const fs_kind_def *kd, const char *id) {
-  char sql[1024];
-  size_t at;
-  sqlite3_stmt *st = NULL;
-  int rc;
-
-  at = (size_t)snprintf(sql, sizeof(sql),
-                        "UPDATE history SET old=NULL, new=NULL WHERE record_id=?1 AND "
-                        "kind=?2 AND field NOT IN ('(deleted)'");
-  for (int f = 0; f < kd->nfields && at < sizeof(sql); f++)
-    if (fs__field_kept_on_tombstone(kd, f))
-      at += (size_t)snprintf(sql + at, sizeof(sql) - at, ",'%s'", kd->fields[f].name);
-  if (at + 2 >= sizeof(sql))
-    return FS_EINTERNAL;
-  snprintf(sql + at, sizeof(sql) - at, ")");
-  rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(c->db, rc);
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, kd->name, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
-}
-
-/* Records the merged change ch in the per-record history: one row per field
- * whose value it changes or tried to change (old is the stored value before
- * the merge), one "(deleted)" row for a delete.  Which fields won is clear
- * from outcome except for a merge, where the row is read back (rare). */
-static int history_record(fs_central *c, const fs_device *d, const fs_change *ch,
-                          const char *cust, const fs_row *existing, int found,
-                          uint64_t seq, fs_outcome outcome) {
-  const fs_kind_def *kd = fs__kind_def(ch->kind);
-  int64_t now = (int64_t)fs__now_ms();
-  fs_row after;
-  int rc = 0, have_after = 0;
-
-  memset(&after, 0, sizeof(after));
-  if (ch->op == FS_OP_DELETE) {
-    rc = history_put(c, d, ch, cust, seq, "(deleted)", NULL, NULL,
-                     outcome != FS_OUTCOME_SUPERSEDED, outcome, now);
-    if (rc == 0 && outcome != FS_OUTCOME_SUPERSEDED)
-      rc = history_forget(c, kd, ch->id);
-    return rc;
-  }
-  if (outcome == FS_OUTCOME_MERGED) {
-    rc = fs__store_get(c->db, ch->kind, ch->id, &after);
-    if (rc)
-      return rc;
-    have_after = 1;
-  }
-  for (int i = 0; rc == 0 && i < ch->nfields; i++) {
-    const fs_field_change *fc = &ch->fields[i];
-    const fs_value *old =
-        found && !existing->deleted ? &existing->values[fc->field] : NULL;
-    /* A write that meets a tombstone leaves no content (common/store.c). */
-    const fs_value *nv = found && existing->deleted ? NULL : &fc->value;
-    int won = outcome == FS_OUTCOME_APPLIED ||
-              (have_after && after.clk[fc->field] == fc->hlc &&
-               fs__value_equal(&after.values[fc->field], &fc->value));
-    /* An unchanged value written again is no change. */
-    if (won && old && fs__value_equal(old, &fc->value))
-      continue;
-    rc = history_put(c, d, ch, cust, seq, kd->fields[fc->field].name, old, nv, won,
-                     outcome, now);
-  }
-  fs__row_release(&after);
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+  /* A deleted record keeps no content, in its history neither. */
+  if (rc == 0 && ch->op == FS_OP_DELETE && outcome != FS_OUTCOME_SUPERSEDED)
+    rc = fs__history_clear(c->db, cust, ch->kind, ch->id, FS_HISTORY_DELETED);
   return rc;
 }
 
@@ -836,7 +779,7 @@ static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
       rc = fs__store_apply(c->db, &sub, cx->seq, on_conflict, cx, outcome);
     /* The history shows what landed; the held fields are owner's items. */
     if (rc == 0 && (sub.nfields > 0 || !found))
-      rc = history_record(c, d, &sub, cust, existing, found, cx->seq, *outcome);
+      rc = history_record(c, d, &sub, cust, existing, found, *outcome);
     if (rc)
       goto out;
     if (nitems && *outcome == FS_OUTCOME_APPLIED)
@@ -1081,7 +1024,7 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
   cx.seq = fs__central_next_seq(c);
   rc = fs__store_apply(c->db, ch, cx.seq, on_conflict, &cx, &outcome);
   if (rc == 0)
-    rc = history_record(c, d, ch, cust, &existing, found, cx.seq, outcome);
+    rc = history_record(c, d, ch, cust, &existing, found, outcome);
   if (rc)
     goto out;
   res->outcome = (int)outcome;

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "history.h"
 #include "log.h"
 #include "msg.h"
 #include "store.h"
@@ -268,12 +269,10 @@ static int conflicts_each(sqlite3 *db, const target *t, conflict_fn fn, void *ar
   return rc == SQLITE_DONE ? 0 : rc > 0 ? fs__db_err(db, rc) : rc;
 }
 
-/* Clears the values of t's covered fields from the conflict log and the
- * per-record history; counts the conflict-log rows into *n. */
+/* Clears the values of t's covered fields from the conflict log; counts
+ * the rows into *n. */
 static int conflicts_clear(sqlite3 *db, const target *t, int *n) {
-  const fs_kind_def *kd = fs__kind_def(t->kind);
   sqlite3_stmt *st = NULL;
-  char filter[2048], sql[2600];
   int rc = conflicts_stmt(db, t, "UPDATE", " SET loser=NULL, winner=NULL", "", &st);
 
   if (rc)
@@ -283,20 +282,7 @@ static int conflicts_clear(sqlite3 *db, const target *t, int *n) {
   if (rc != SQLITE_DONE)
     return fs__db_err(db, rc);
   *n += sqlite3_changes(db);
-  field_filter(t, kd, filter, sizeof(filter));
-  snprintf(
-      sql, sizeof(sql),
-      "UPDATE history SET old=NULL, new=NULL WHERE kind=?1 AND record_id=?2 AND (old IS "
-      "NOT NULL OR new IS NOT NULL)%s",
-      filter);
-  rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_text(st, 1, kd->name, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, t->id, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  return 0;
 }
 
 typedef int (*quarantine_fn)(void *arg, long long qid, const target *t,
@@ -705,6 +691,10 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
     rc = erase_record(c, &p.t[i], &n);
   for (int i = 0; i < p.n && rc == 0; i++)
     rc = conflicts_clear(db, &p.t[i], &n.conflicts);
+  /* The per-record history keeps its rows (who changed what, when). */
+  for (int i = 0; i < p.n && rc == 0; i++)
+    rc = fs__history_clear(db, p.cust, p.t[i].kind, p.t[i].id,
+                           p.t[i].whole ? FS_HISTORY_ALL : FS_HISTORY_PERSONAL);
   for (int i = 0; i < q.n && rc == 0; i++) {
     char sql[128];
     snprintf(sql, sizeof(sql),

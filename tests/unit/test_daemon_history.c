@@ -58,6 +58,9 @@ static char *archive_of(world *w, const char *id) {
   return p;
 }
 
+/* SQL counting the history rows whose fields blob holds the bytes of s. */
+#define HAS(s) "SELECT count(*) FROM history WHERE instr(fields, CAST('" s "' AS BLOB)) > 0"
+
 /* Number of lines of text that contain every one of the NULL-terminated
  * needles. */
 static int lines_with(const char *text, ...) {
@@ -89,7 +92,7 @@ static void test_history_lists_changes(void **state) {
   world *w = *state;
   fs_replica *r1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
              *r2 = fs_test_enroll(&w->d, w->tmp, "A01", "a01b");
-  char id[33], vid[33], dev1[32], dev2[32], *arch, *out;
+  char id[33], vid[33], dev1[32], dev2[32], sql[200], *arch, *out;
   int status = 0;
 
   snprintf(dev1, sizeof(dev1), "device=%lld",
@@ -112,9 +115,30 @@ static void test_history_lists_changes(void **state) {
   fs_test_set_field(r1, id, "industry", "NewerValue");
   fs_test_sync_ok(r1, NULL);
   fs_test_sync_ok(r2, NULL);
+  /* A change that partly loses (merged): r2 writes revenue (an integer) and industry
+   * in one change, older than r1's industry. */
+  {
+    fs_record *rec = NULL;
+    assert_int_equal(fs_record_new("customer", &rec), 0);
+    assert_int_equal(fs_record_set(rec, "revenue", "1200"), 0);
+    assert_int_equal(fs_record_set(rec, "industry", "MergedLoser"), 0);
+    assert_int_equal(fs_update(r2, "customer", id, rec), 0);
+    fs_record_free(rec);
+  }
+  usleep(20000);
+  fs_test_set_field(r1, id, "industry", "MergedWinner");
+  fs_test_sync_ok(r1, NULL);
+  fs_test_sync_ok(r2, NULL);
   /* A child record appears in its customer's history. */
   fs_test_log_visit(r1, id, "2026-01-05T10:00", "talked fleet", vid);
   fs_test_sync_ok(r1, NULL);
+  /* One row per change, whatever its number of fields: the create, two
+   * phone edits, three industry edits and the merged change. */
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM history WHERE record_id='%s'", id);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 7);
+  /* A logged visit (append-only) keeps its values in the record only. */
+  snprintf(sql, sizeof(sql), "SELECT length(fields) FROM history WHERE record_id='%s'", vid);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 0);
 
   arch = archive_of(w, id);
   out = fs_test_daemon_cmd(&w->d, NULL, "history %s", arch);
@@ -131,6 +155,12 @@ static void test_history_lists_changes(void **state) {
   assert_int_equal(
       lines_with(out, dev2, "industry: NewerValue -> OlderValue", "superseded", NULL), 1);
   assert_int_equal(lines_with(out, dev1, "visit", "points: - -> talked fleet", NULL), 1);
+  assert_int_equal(lines_with(out, dev2, "revenue: - -> 1200", "applied",
+                              "(change merged)", NULL),
+                   1);
+  assert_int_equal(lines_with(out, dev2, "industry: MergedWinner -> MergedLoser",
+                              "superseded", "(change merged)", NULL),
+                   1);
   free(out);
   /* The same by id, and as JSON. */
   out = fs_test_daemon_cmd(&w->d, NULL, "--json history %s", id);
@@ -172,8 +202,7 @@ static void test_history_purged_and_erased(void **state) {
   fs_test_set_field(r, id, "phone", "13900001234");
   fs_test_sync_ok(r, NULL);
   arch = archive_of(w, id);
-  assert_true(fs_test_central_int(&w->d, "SELECT count(*) FROM history WHERE "
-                                         "new='13900001234'") >= 1);
+  assert_true(fs_test_central_int(&w->d, HAS("13900001234")) >= 1);
   /* Retention: a row older than history_days goes with the hourly GC. */
   fs_test_daemon_kill(&w->d, SIGTERM);
   f = fopen(conf, "a");
@@ -182,36 +211,32 @@ static void test_history_purged_and_erased(void **state) {
   fclose(f);
   cp = fs_test_path(w->d.dir, "central.db");
   assert_int_equal(sqlite3_open(cp, &db), SQLITE_OK);
-  snprintf(
-      sql, sizeof(sql),
-      "INSERT INTO history(at, seq, kind, record_id, customer, staff, device, hlc, "
-      "field, old, new, result, outcome) VALUES(%lld, 1, 'customer', '%s', '%s', 'A01', "
-      "1, 1, 'grade', 'C', 'OLDHISTORY', 'applied', 1)",
-      old, id, id);
+  /* fields [["grade", "OLDHISTORY"]] in msgpack (history.h). */
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO history(at, customer, kind, record_id, staff, device, outcome, "
+           "fields) VALUES(%lld, '%s', 0, '%s', 'A01', 1, 1, x'9192a5%sAA%s')",
+           old, id, id, "6772616465", "4f4c44484953544f5259");
   assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
+  assert_int_equal(fs_test_db_int(cp, HAS("OLDHISTORY")), 1);
   fs_test_daemon_serve(&w->d);
-  for (int i = 0;
-       i < 200 && fs_test_central_int(&w->d, "SELECT count(*) FROM history WHERE "
-                                             "new='OLDHISTORY'") != 0;
-       i++)
+  for (int i = 0; i < 200 && fs_test_central_int(&w->d, HAS("OLDHISTORY")) != 0; i++)
     usleep(50 * 1000);
-  assert_int_equal(
-      fs_test_central_int(&w->d, "SELECT count(*) FROM history WHERE new='OLDHISTORY'"),
-      0);
-  assert_true(fs_test_central_int(&w->d, "SELECT count(*) FROM history WHERE "
-                                         "new='13900001234'") >= 1);
+  assert_int_equal(fs_test_central_int(&w->d, HAS("OLDHISTORY")), 0);
+  assert_true(fs_test_central_int(&w->d, HAS("13900001234")) >= 1);
   /* Erase: the rows stay (who changed what, when), the values go. */
+  out = fs_test_daemon_cmd(&w->d, NULL, "history %s", id);
+  assert_non_null(strstr(out, "phone: - -> 13900001234"));
+  free(out);
   out = fs_test_daemon_cmd(&w->d, NULL, "person erase --customer %s", arch);
   free(out);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM history WHERE "
-                                              "new='13900001234' OR old='13900001234' OR "
-                                              "new='Erase Me Ltd'"),
-                   0);
+  assert_int_equal(fs_test_central_int(&w->d, HAS("13900001234")), 0);
+  assert_int_equal(fs_test_central_int(&w->d, HAS("Erase Me Ltd")), 0);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM history WHERE record_id='%s'", id);
   assert_true(fs_test_central_int(&w->d, sql) >= 2);
   out = fs_test_daemon_cmd(&w->d, NULL, "history %s", id);
   assert_non_null(strstr(out, "phone: - -> -"));
+  assert_null(strstr(out, "13900001234"));
   free(out);
   printf(
       "history: rows older than history_days purged; person erase clears the values\n");
@@ -221,10 +246,53 @@ static void test_history_purged_and_erased(void **state) {
   fs_replica_close(r);
 }
 
+/* A delete clears the record's content values from its history (the
+ * fields a tombstone keeps stay); the rows stay, with a "(deleted)" row. */
+static void test_history_delete_clears(void **state) {
+  world *w = *state;
+  fs_replica *r = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
+  fs_record *rec = NULL;
+  char id[33], cid[33], sql[200], *out;
+
+  fs_test_create_customer(r, "Delete Co", "B", id);
+  assert_int_equal(fs_record_new("contact", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "customer_id", id), 0);
+  assert_int_equal(fs_record_set(rec, "name", "Li Delete"), 0);
+  assert_int_equal(fs_record_set(rec, "phone", "13700007777"), 0);
+  assert_int_equal(fs_create(r, rec, cid), 0);
+  fs_record_free(rec);
+  fs_test_sync_ok(r, NULL);
+  out = fs_test_daemon_cmd(&w->d, NULL, "history %s", cid);
+  assert_int_equal(lines_with(out, "contact", "phone: - -> 13700007777", "applied", NULL),
+                   1);
+  free(out);
+  assert_int_equal(fs_delete(r, "contact", cid), 0);
+  fs_test_sync_ok(r, NULL);
+  out = fs_test_daemon_cmd(&w->d, NULL, "history %s", cid);
+  printf("%s\n", out);
+  assert_null(strstr(out, "13700007777"));
+  assert_null(strstr(out, "Li Delete"));
+  assert_int_equal(lines_with(out, "contact", "phone: - -> -", NULL), 1);
+  assert_int_equal(lines_with(out, "contact", "(deleted): - -> -", "applied", NULL), 1);
+  /* The customer link is kept on a tombstone, and in the history. */
+  assert_int_equal(lines_with(out, "customer_id: - -> ", id, NULL), 1);
+  free(out);
+  assert_int_equal(fs_test_central_int(&w->d, HAS("13700007777")), 0);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM history WHERE record_id='%s'", cid);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 2);
+  /* The customer's own history is untouched. */
+  out = fs_test_daemon_cmd(&w->d, NULL, "history %s", id);
+  assert_int_equal(lines_with(out, "customer", "name: - -> Delete Co", NULL), 1);
+  free(out);
+  printf("history: a delete clears the record's values, keeps its rows and the link\n");
+  fs_replica_close(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_history_lists_changes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_history_purged_and_erased, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_history_delete_clears, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
