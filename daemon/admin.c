@@ -758,8 +758,8 @@ static int cmd_history(cmd_ctx *x) {
         break;
       continue;
     }
-    rc = fs__history_decode(sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6),
-                            &f, &nf);
+    rc = fs__history_decode(sqlite3_column_blob(st, 6),
+                            (size_t)sqlite3_column_bytes(st, 6), &f, &nf);
     if (rc) {
       sqlite3_finalize(st);
       return fail(x, rc, "history of %s: a stored entry cannot be read (%s)", rec,
@@ -1079,9 +1079,9 @@ typedef struct admin_cmd {
 static const admin_cmd cmds[] = {
     {"staff.add", cmd_staff_add}, {"staff.list", cmd_staff_list}, {"staff.show", cmd_staff_list},
     {"enroll", cmd_enroll},       {"devices", cmd_devices},       {"revoke", cmd_revoke},
-    {"audit", cmd_audit},         {"history", cmd_history},       {"depart", cmd_depart},         {"transfer", cmd_transfer},
+    {"audit", cmd_audit},         {"depart", cmd_depart},         {"transfer", cmd_transfer},
     {"cover", cmd_cover},         {"lend", cmd_lend},             {"sweep", cmd_sweep},
-    {"quarantine", cmd_quarantine}, {"gc", cmd_gc},
+    {"quarantine", cmd_quarantine}, {"gc", cmd_gc},               {"history", cmd_history},
     {"person.export", cmd_person_export}, {"person.erase", cmd_person_erase},
 };
 

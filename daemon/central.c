@@ -167,10 +167,11 @@ int fs__central_open(const char *path, int create, fs_central **out) {
         "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
         &c->st_conflict);
   if (rc == 0)
-    rc = prep(c->db,
-              "INSERT INTO history(at, customer, kind, record_id, staff, device, outcome, "
-              "fields) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-              &c->st_history);
+    rc =
+        prep(c->db,
+             "INSERT INTO history(at, customer, kind, record_id, staff, device, outcome, "
+             "fields) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+             &c->st_history);
 out:
   if (rc) {
     fs__central_free(c);
@@ -709,8 +710,8 @@ static int history_record(fs_central *c, const fs_device *d, const fs_change *ch
   if (ch->op == FS_OP_DELETE)
     sqlite3_bind_null(st, 8);
   else
-    sqlite3_bind_blob(st, 8, c->hist.len ? (const void *)c->hist.data : "", (int)c->hist.len,
-                      SQLITE_STATIC);
+    sqlite3_bind_blob(st, 8, c->hist.len ? (const void *)c->hist.data : "",
+                      (int)c->hist.len, SQLITE_STATIC);
   rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);

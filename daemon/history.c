@@ -17,7 +17,9 @@ static int pack_value(msgpack_packer *pk, const fs_value *v) {
   return msgpack_pack_str_with_body(pk, v->s ? v->s : "", v->s ? v->len : 0);
 }
 
-static int is_nil(const fs_value *v) { return v == NULL || v->type == FS_V_NULL; }
+static int is_nil(const fs_value *v) {
+  return v == NULL || v->type == FS_V_NULL;
+}
 
 /* One entry: the short form when nothing was there before and it won. */
 static int pack_entry(msgpack_packer *pk, const char *name, const fs_value *old,
@@ -38,8 +40,9 @@ static int pack_entry(msgpack_packer *pk, const char *name, const fs_value *old,
 
 /* What field i of ch did: its old and new value and whether it won; 0 if
  * it changed nothing (the value it already had, written again). */
-static int entry_of(const fs_change *ch, int i, const fs_row *existing, fs_outcome outcome,
-                    const fs_value **old, const fs_value **nv, int *won) {
+static int entry_of(const fs_change *ch, int i, const fs_row *existing,
+                    fs_outcome outcome, const fs_value **old, const fs_value **nv,
+                    int *won) {
   const fs_field_change *fc = &ch->fields[i];
   int live = existing && !existing->deleted;
 
@@ -67,7 +70,8 @@ int fs__history_encode(fs_buf *b, const fs_change *ch, const fs_row *existing,
   *due = 0;
   fs__buf_reset(b);
   /* The bulk of field work: its values stay the record's own. */
-  if (existing == NULL && (kd->flags & FS_K_APPEND_ONLY) && outcome == FS_OUTCOME_APPLIED) {
+  if (existing == NULL && (kd->flags & FS_K_APPEND_ONLY) &&
+      outcome == FS_OUTCOME_APPLIED) {
     *due = 1;
     return 0;
   }
@@ -219,7 +223,8 @@ int fs__history_clear(sqlite3 *db, const char *cust, fs_kind kind, const char *i
                           "kind=?2 AND record_id=?3 AND length(fields) > 0",
                           -1, &sel, NULL);
   if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2(db, "UPDATE history SET fields=?2 WHERE id=?1", -1, &upd, NULL);
+    rc = sqlite3_prepare_v2(db, "UPDATE history SET fields=?2 WHERE id=?1", -1, &upd,
+                            NULL);
   if (rc != SQLITE_OK) {
     rc = fs__db_err(db, rc);
     goto out;

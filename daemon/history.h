@@ -38,7 +38,7 @@
 #define FS_HISTORY_NAME_MAX 63 /* bytes of a field name in an entry */
 /* A blob holds at most a change's new values (one message) and the old
  * values of as many fields: the limit of the buffers that encode one. */
-#define FS_HISTORY_BLOB_MAX \
+#define FS_HISTORY_BLOB_MAX                                                              \
   ((size_t)FS_MSG_MAX_BYTES + (size_t)FS_MSG_MAX_FIELDS * (FS_MSG_TEXT_MAX + 64))
 
 /* One decoded entry.  old and nv own their text. */

@@ -82,8 +82,8 @@ static void test_fresh_tables(void **state) {
                                   "visits",      "opportunities", "showroom_log",
                                   "lost_reviews"};
   static const char *client_only[] = {"outbox", "notices"};
-  static const char *daemon_only[] = {"devices", "applied",    "audit",    "tokens",
-                                      "journal", "covers",     "loans",    "loan_reads",
+  static const char *daemon_only[] = {"devices",   "applied",    "audit",  "tokens",
+                                      "journal",   "covers",     "loans",  "loan_reads",
                                       "handovers", "quarantine", "history"};
   char *dir = fs_test_tmpdir();
   (void)state;
@@ -349,9 +349,10 @@ static void test_upgrade_from_v3(void **state) {
   assert_int_equal(has_table(db, "history"), 0);
   assert_int_equal(
       sqlite3_exec(db,
-                   INS "name, grade) VALUES('" ID1 "', 'A01', 'A01', 5, '" CN_NAME "', 'B');"
-                       "INSERT INTO applied(device_id, counter, outcome, code, kind, "
-                       "record_id, hlc, reason) VALUES(1, 7, 1, 0, 0, '" ID1 "', 5, NULL)",
+                   INS
+                   "name, grade) VALUES('" ID1 "', 'A01', 'A01', 5, '" CN_NAME "', 'B');"
+                   "INSERT INTO applied(device_id, counter, outcome, code, kind, "
+                   "record_id, hlc, reason) VALUES(1, 7, 1, 0, 0, '" ID1 "', 5, NULL)",
                    NULL, NULL, NULL),
       SQLITE_OK);
   sqlite3_close(db);
@@ -368,8 +369,9 @@ static void test_upgrade_from_v3(void **state) {
   assert_int_equal(fs__db_open(q, 1, FS_SCHEMA_DAEMON, &fresh), 0);
   assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master"),
                    count_rows(fresh, "SELECT count(*) FROM sqlite_master"));
-  assert_int_equal(count_rows(db, "SELECT count(*) FROM pragma_table_info('history')"),
-                   count_rows(fresh, "SELECT count(*) FROM pragma_table_info('history')"));
+  assert_int_equal(
+      count_rows(db, "SELECT count(*) FROM pragma_table_info('history')"),
+      count_rows(fresh, "SELECT count(*) FROM pragma_table_info('history')"));
   fs__db_close(fresh);
   fs__db_close(db);
   /* A replica of v0.1.0 moves to version 4 too, with nothing to add. */

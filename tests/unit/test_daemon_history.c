@@ -59,7 +59,8 @@ static char *archive_of(world *w, const char *id) {
 }
 
 /* SQL counting the history rows whose fields blob holds the bytes of s. */
-#define HAS(s) "SELECT count(*) FROM history WHERE instr(fields, CAST('" s "' AS BLOB)) > 0"
+#define HAS(s)                                                                           \
+  "SELECT count(*) FROM history WHERE instr(fields, CAST('" s "' AS BLOB)) > 0"
 
 /* Number of lines of text that contain every one of the NULL-terminated
  * needles. */
@@ -137,7 +138,8 @@ static void test_history_lists_changes(void **state) {
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM history WHERE record_id='%s'", id);
   assert_int_equal(fs_test_central_int(&w->d, sql), 7);
   /* A logged visit (append-only) keeps its values in the record only. */
-  snprintf(sql, sizeof(sql), "SELECT length(fields) FROM history WHERE record_id='%s'", vid);
+  snprintf(sql, sizeof(sql), "SELECT length(fields) FROM history WHERE record_id='%s'",
+           vid);
   assert_int_equal(fs_test_central_int(&w->d, sql), 0);
 
   arch = archive_of(w, id);
@@ -155,9 +157,8 @@ static void test_history_lists_changes(void **state) {
   assert_int_equal(
       lines_with(out, dev2, "industry: NewerValue -> OlderValue", "superseded", NULL), 1);
   assert_int_equal(lines_with(out, dev1, "visit", "points: - -> talked fleet", NULL), 1);
-  assert_int_equal(lines_with(out, dev2, "revenue: - -> 1200", "applied",
-                              "(change merged)", NULL),
-                   1);
+  assert_int_equal(
+      lines_with(out, dev2, "revenue: - -> 1200", "applied", "(change merged)", NULL), 1);
   assert_int_equal(lines_with(out, dev2, "industry: MergedWinner -> MergedLoser",
                               "superseded", "(change merged)", NULL),
                    1);
