@@ -645,30 +645,96 @@ static void history_field(cmd_ctx *x, sqlite3_stmt *st, const char *field,
   fs__strbuf_printf(&x->json, ",\"result\":\"%s\",\"outcome\":\"%s\"}", result, outcome);
 }
 
-/* Prints the create of an append-only record (history row st): its
- * values are the record's own (history.h); a record deleted or erased
- * since shows what its tombstone keeps, one purged since nothing. */
-static int history_created(cmd_ctx *x, sqlite3 *db, sqlite3_stmt *st, int *n) {
-  static const fs_value nil = {FS_V_NULL, 0, NULL, 0};
-  fs_kind kind = (fs_kind)sqlite3_column_int(st, 3);
-  const fs_kind_def *kd = fs__kind_def(kind);
+/* The values the create in history row st (columns 3, 4, 7, 8: kind,
+ * record_id, id, customer) gave the record, into val (kd->nfields, caller
+ * releases): what the first later change of each field found there (its
+ * old value), else the record's value now.  0 or a translated error. */
+static int created_values(sqlite3 *db, sqlite3_stmt *st, const fs_kind_def *kd,
+                          fs_value *val) {
+  const char *id = (const char *)sqlite3_column_text(st, 4);
+  unsigned char *seen = calloc((size_t)kd->nfields, 1);
+  sqlite3_stmt *later = NULL;
   fs_row row;
-  int rc, shown = 0;
+  int rc;
 
   memset(&row, 0, sizeof(row));
-  rc = kd ? fs__store_get(db, kind, (const char *)sqlite3_column_text(st, 4), &row)
-          : FS_ENOTFOUND;
-  for (int f = 0; rc == 0 && f < row.nfields; f++)
-    if (row.values[f].type != FS_V_NULL) {
-      history_field(x, st, kd->fields[f].name, &nil, &row.values[f], 1, n);
+  if (seen == NULL)
+    return FS_ENOMEM;
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT fields FROM history WHERE customer IN (?1, ?2) AND "
+                          "record_id=?2 AND kind=?3 AND id>?4 AND length(fields)>0 ORDER "
+                          "BY id",
+                          -1, &later, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(db, rc);
+    goto out;
+  }
+  sqlite3_bind_text(later, 1, (const char *)sqlite3_column_text(st, 8), -1, SQLITE_STATIC);
+  sqlite3_bind_text(later, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(later, 3, sqlite3_column_int(st, 3));
+  sqlite3_bind_int64(later, 4, sqlite3_column_int64(st, 7));
+  while ((rc = sqlite3_step(later)) == SQLITE_ROW) {
+    fs_history_field *f = NULL;
+    int nf = 0;
+    rc = fs__history_decode(sqlite3_column_blob(later, 0),
+                            (size_t)sqlite3_column_bytes(later, 0), &f, &nf);
+    for (int i = 0; rc == 0 && i < nf; i++) {
+      int fi = fs__field_index(kd, f[i].name);
+      if (fi >= 0 && !seen[fi]) {
+        seen[fi] = 1;
+        rc = fs__value_copy(&val[fi], &f[i].old);
+      }
+    }
+    fs__history_fields_free(f, nf);
+    if (rc)
+      goto out;
+  }
+  if (rc != SQLITE_DONE) {
+    rc = fs__db_err(db, rc);
+    goto out;
+  }
+  /* Fields no later change touched hold what the create wrote (a delete
+   * or an erase has cleared it there and in the history alike). */
+  rc = fs__store_get(db, kd->kind, id, &row);
+  for (int f = 0; rc == 0 && f < kd->nfields; f++)
+    if (!seen[f])
+      rc = fs__value_copy(&val[f], &row.values[f]);
+  if (rc == FS_ENOTFOUND) /* its tombstone purged: nothing is left */
+    rc = 0;
+out:
+  sqlite3_finalize(later);
+  fs__row_release(&row);
+  free(seen);
+  return rc;
+}
+
+/* Prints the create in history row st, which set the fields idx[0..nidx):
+ * its values are not copied (history.h) but found again by
+ * created_values. */
+static int history_created(cmd_ctx *x, sqlite3 *db, sqlite3_stmt *st,
+                           const unsigned char *idx, size_t nidx, int *n) {
+  static const fs_value nil = {FS_V_NULL, 0, NULL, 0};
+  const fs_kind_def *kd = fs__kind_def((fs_kind)sqlite3_column_int(st, 3));
+  fs_value *val;
+  int rc, shown = 0;
+
+  if (kd == NULL)
+    return FS_EINTERNAL;
+  val = calloc((size_t)kd->nfields, sizeof(*val));
+  if (val == NULL)
+    return FS_ENOMEM;
+  rc = created_values(db, st, kd, val);
+  for (size_t i = 0; rc == 0 && i < nidx; i++)
+    if (idx[i] < kd->nfields) {
+      history_field(x, st, kd->fields[idx[i]].name, &nil, &val[idx[i]], 1, n);
       shown++;
     }
-  fs__row_release(&row);
-  if (rc && rc != FS_ENOTFOUND)
-    return rc;
-  if (shown == 0)
+  if (rc == 0 && shown == 0)
     history_field(x, st, "(created)", &nil, &nil, 1, n);
-  return 0;
+  for (int f = 0; f < kd->nfields; f++)
+    fs__value_free(&val[f]);
+  free(val);
+  return rc;
 }
 
 /* Where the history of record rec is filed: cust receives the customer
@@ -719,11 +785,14 @@ static int cmd_history(cmd_ctx *x) {
   /* Through the index on customer; a record the store no longer has
    * (tombstone purged) is a scan of the history kept (rare, admin only). */
   static const char *const sql[] = {
-      "SELECT at, staff, device, kind, record_id, outcome, fields FROM history WHERE "
+      "SELECT at, staff, device, kind, record_id, outcome, fields, id, customer FROM "
+      "history WHERE "
       "record_id=?2 ORDER BY id LIMIT 10000",
-      "SELECT at, staff, device, kind, record_id, outcome, fields FROM history WHERE "
+      "SELECT at, staff, device, kind, record_id, outcome, fields, id, customer FROM "
+      "history WHERE "
       "customer=?1 ORDER BY id LIMIT 10000",
-      "SELECT at, staff, device, kind, record_id, outcome, fields FROM history WHERE "
+      "SELECT at, staff, device, kind, record_id, outcome, fields, id, customer FROM "
+      "history WHERE "
       "customer IN (?1, ?2) AND record_id=?2 ORDER BY id LIMIT 10000",
   };
   const char *rec = arg_str(x->req, "record");
@@ -746,14 +815,17 @@ static int cmd_history(cmd_ctx *x) {
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     static const fs_value nil = {FS_V_NULL, 0, NULL, 0};
     fs_history_field *f = NULL;
+    const unsigned char *idx;
+    size_t nidx;
     int nf = 0;
     if (sqlite3_column_type(st, 6) == SQLITE_NULL) { /* a delete */
       history_field(x, st, "(deleted)", &nil, &nil,
                     sqlite3_column_int(st, 5) != FS_OUTCOME_SUPERSEDED, &n);
       continue;
     }
-    if (sqlite3_column_bytes(st, 6) == 0) { /* an append-only create */
-      rc = history_created(x, db, st, &n);
+    if (fs__history_created(sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6),
+                            &idx, &nidx)) {
+      rc = history_created(x, db, st, idx, nidx, &n);
       if (rc)
         break;
       continue;

@@ -682,9 +682,9 @@ static int report_arrival(fs_central *c, int64_t hid, const char *line) {
 
 /* Records the merged change ch in the per-record history (history.h):
  * one row with its fields encoded from the row as it was before (existing,
- * found) and the outcome (an append-only create: none, they are the
- * record's); nothing if it changed no value.  A delete that
- * took effect also clears the record's content values from its history. */
+ * found) and the outcome (a create: none, history.h); nothing if it
+ * changed no value.  A delete that took effect also clears the record's
+ * content values from its history. */
 static int history_record(fs_central *c, const fs_device *d, const fs_change *ch,
                           const char *cust, const fs_row *existing, int found,
                           fs_outcome outcome) {

@@ -69,11 +69,20 @@ int fs__history_encode(fs_buf *b, const fs_change *ch, const fs_row *existing,
     return FS_EINVAL;
   *due = 0;
   fs__buf_reset(b);
-  /* The bulk of field work: its values stay the record's own. */
-  if (existing == NULL && (kd->flags & FS_K_APPEND_ONLY) &&
-      outcome == FS_OUTCOME_APPLIED) {
-    *due = 1;
-    return 0;
+  /* A create (the bulk of field work: logged visits, new cards) is not
+   * copied: what it wrote is found again when printed (history.h). */
+  if (existing == NULL && outcome == FS_OUTCOME_APPLIED) {
+    unsigned char idx[FS_MSG_MAX_FIELDS];
+    if (ch->nfields > FS_MSG_MAX_FIELDS)
+      return FS_EINVAL;
+    for (int i = 0; i < ch->nfields; i++)
+      idx[i] = (unsigned char)ch->fields[i].field;
+    msgpack_packer_init(&pk, b, fs__buf_msgpack_write);
+    rc = msgpack_pack_bin(&pk, (size_t)ch->nfields);
+    if (rc == 0)
+      rc = msgpack_pack_bin_body(&pk, idx, (size_t)ch->nfields);
+    *due = rc == 0;
+    return rc;
   }
   /* Counted first: msgpack writes the length before the elements. */
   for (int i = 0; i < ch->nfields; i++)
@@ -88,6 +97,17 @@ int fs__history_encode(fs_buf *b, const fs_change *ch, const fs_row *existing,
   if (rc == 0)
     *due = 1;
   return rc;
+}
+
+int fs__history_created(const void *p, size_t len, const unsigned char **idx, size_t *n) {
+  const unsigned char *b = p;
+
+  /* bin 8: 0xc4, length, bytes (at most FS_MSG_MAX_FIELDS of them). */
+  if (b == NULL || len < 2 || b[0] != 0xc4 || (size_t)b[1] + 2 != len)
+    return 0;
+  *idx = b + 2;
+  *n = b[1];
+  return 1;
 }
 
 static int unpack_value(const msgpack_object *o, fs_value *v) {
@@ -217,7 +237,7 @@ int fs__history_clear(sqlite3 *db, const char *cust, fs_kind kind, const char *i
   fs__buf_init(&b, FS_HISTORY_BLOB_MAX);
   /* Through the index on customer: the record's rows are filed under its
    * customer, or under itself.  A delete (NULL) has no values, an
-   * append-only create (empty) none of its own. */
+   * create none of its own. */
   rc = sqlite3_prepare_v2(db,
                           "SELECT id, fields FROM history WHERE customer IN (?1, ?3) AND "
                           "kind=?2 AND record_id=?3 AND length(fields) > 0",
@@ -236,7 +256,12 @@ int fs__history_clear(sqlite3 *db, const char *cust, fs_kind kind, const char *i
    * column, so the scan is not disturbed. */
   while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
     fs_history_field *f = NULL;
+    const unsigned char *idx;
+    size_t ni;
     int n = 0, changed = 0;
+    if (fs__history_created(sqlite3_column_blob(sel, 1), (size_t)sqlite3_column_bytes(sel, 1),
+                            &idx, &ni))
+      continue; /* no values of its own */
     rc = fs__history_decode(sqlite3_column_blob(sel, 1),
                             (size_t)sqlite3_column_bytes(sel, 1), &f, &n);
     if (rc == 0)

@@ -8,21 +8,27 @@
  * the change's outcome, and in fields what it wrote:
  *
  *   NULL             a delete
- *   zero-length blob the create of an append-only record (a visit, a
- *                    grade change): its values are the record's own, which
- *                    takes no other write (common/store.c), so they are
- *                    read from the record when printed, not copied
+ *   msgpack bin      a create (of a record the store did not have): the
+ *                    indexes of the fields it set, one byte each (a kind's
+ *                    fields are only ever appended, common/model.h); their
+ *                    values are not copied but found again when printed:
+ *                    for each field, the old value of the record's first
+ *                    later row that names it, else the record's value now.
+ *                    Every device write to a record's fields has a row,
+ *                    and what clears values (a delete, person erase)
+ *                    clears the record and its history alike, so that is
+ *                    what the create wrote, or what is left of it.
  *   msgpack array    any other upsert: [[name, new] | [name, old, new, won], ...]
  *
- * The short entry is a field that had no value before and won (every
- * field of a create).  won is true if the write is the stored value now,
+ * The short entry is a field that had no value before and won (a field
+ * set for the first time).  won is true if the write is the stored value now,
  * false if it was superseded.  A field written with the value it already
  * had is left out; a change that changed nothing writes no row.
  *
  * The row is written in the push's transaction for every change, so it is
  * kept cheap: one append to a rowid table plus one index entry (customer),
- * values encoded once (never for the bulk of field work, logged visits)
- * and decoded only when `fieldsyncd history` prints.
+ * values encoded once (a create's not at all) and decoded only when
+ * `fieldsyncd history` prints.
  */
 #ifndef FS_HISTORY_H
 #define FS_HISTORY_H
@@ -50,13 +56,17 @@ typedef struct fs_history_field {
 
 /* Encodes into b (emptied first) the fields of upsert ch as merged with
  * outcome into existing (NULL: the record was new).  *due is 1 if a row is
- * due, with b as its fields (empty: an append-only create), 0 if the
+ * due, with b as its fields, 0 if the
  * change changed nothing.  0, FS_EINVAL, FS_ENOMEM, FS_ETOOBIG (b's
  * limit). */
 int fs__history_encode(fs_buf *b, const fs_change *ch, const fs_row *existing,
                        fs_outcome outcome, int *due);
 
-/* Decodes a fields blob into *out (n entries; free with
+/* 1 if fields blob p is a create's, with *idx and *n set to its field
+ * indexes (pointing into p), else 0. */
+int fs__history_created(const void *p, size_t len, const unsigned char **idx, size_t *n);
+
+/* Decodes a fields blob (not a create's) into *out (n entries; free with
  * fs__history_fields_free).  0, FS_EPROTO (not a fields blob), FS_ENOMEM. */
 int fs__history_decode(const void *p, size_t len, fs_history_field **out, int *n);
 void fs__history_fields_free(fs_history_field *f, int n); /* takes NULL */
