@@ -80,6 +80,16 @@ static const struct {
      /* reason: the reason sent with the outcome (rejections), sent again
       * when the same change is re-sent. */
      "ALTER TABLE applied ADD COLUMN reason TEXT;\n"},
+    /* Issue 12, per-record history (daemon/history.h): one row per merged
+     * device change, its fields (old -> new, won) in one msgpack blob,
+     * NULL for a delete; kept history_days.  customer: the record's
+     * customer, or the record itself; the one index, so a push adds one
+     * append and one index entry per change. */
+    {FS_SCHEMA_DAEMON, 4,
+     "CREATE TABLE history(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, customer TEXT "
+     "NOT NULL, kind INTEGER NOT NULL, record_id TEXT NOT NULL, staff TEXT NOT NULL, "
+     "device INTEGER NOT NULL, outcome INTEGER NOT NULL, fields BLOB);\n"
+     "CREATE INDEX history_customer ON history(customer);\n"},
     {FS_SCHEMA_CLIENT, 3,
      "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
      /* NULL while open; 'accepted' or 'dismissed' once the user acted. */

@@ -27,7 +27,8 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
  *      loan_reads, handovers, quarantine.
  *   2  customers.source, customers.next_contact (ALTER TABLE ADD COLUMN,
  *      with their CHECKs) and the index on customers(phone).
- *   4  client outbox.bases (conflict bases of queued changes).
+ *   4  client outbox.bases (conflict bases of queued changes);
+ *      daemon history (per-record history, daemon/history.h).
  * A field listed in schema.c's "since" table with since > 1 is left out of
  * the version-1 CREATE TABLE and added by its step. */
 #define FS_SCHEMA_VERSION 4

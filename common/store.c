@@ -468,6 +468,14 @@ static int check_change(const fs_change *c, const fs_kind_def **kd) {
   return 0;
 }
 
+int fs__store_field_wins(const fs_row *r, const fs_field_change *fc) {
+  const fs_value *sv = &r->values[fc->field];
+  uint64_t sh = r->clk[fc->field];
+
+  return (fc->hlc == sh && fs__value_equal(&fc->value, sv)) ||
+         lww_wins(fc->hlc, &fc->value, sh, sv);
+}
+
 /* Upsert into an existing row r.  *changed, *won, *lost are updated. */
 static int merge_upsert(const fs_kind_def *kd, fs_row *r, const fs_change *c,
                         fs_conflict_cb cb, void *arg, int *changed, int *won,

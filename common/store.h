@@ -86,6 +86,10 @@ int fs__store_get(sqlite3 *db, fs_kind k, const char *id, fs_row *out);
  * changed by fs__store_set_owner.  *outcome receives the result. */
 int fs__store_apply(sqlite3 *db, const fs_change *c, uint64_t seq,
                     fs_conflict_cb cb, void *arg, fs_outcome *outcome);
+/* 1 if fc, merged into the live row r of an ordinary (not append-only)
+ * kind, is the field's value afterwards: the same write again, or the
+ * newer one (fs__store_apply's rule). */
+int fs__store_field_wins(const fs_row *r, const fs_field_change *fc);
 /* Replaces a whole row as given (pull on the client).  A row with deleted
  * set is written without its content fields (NULL), whatever it holds. */
 int fs__store_put_row(sqlite3 *db, const fs_row *row);

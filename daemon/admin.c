@@ -13,11 +13,13 @@
 #include "db.h"
 #include "validate.h"
 #include "handover.h"
+#include "history.h"
 #include "fs_errno.h"
 #include "privacy.h"
 #include "id.h"
 #include "json.h"
 #include "log.h"
+#include "store.h"
 #include "strbuf.h"
 #include "table.h"
 #include "utf8.h"
@@ -607,6 +609,279 @@ static int cmd_audit(cmd_ctx *x) {
   return list_run(x, st, audit_cols, 8, audit_lines, NULL);
 }
 
+/* Appends a history value (nil: "-") to the human output. */
+static void out_value(cmd_ctx *x, const fs_value *v) {
+  if (v->type == FS_V_NULL)
+    fs__strbuf_append(&x->out, "-", 1);
+  else if (v->type == FS_V_INT)
+    fs__strbuf_printf(&x->out, "%lld", (long long)v->i);
+  else
+    out_text(x, v->s, 0);
+}
+
+static void json_value(cmd_ctx *x, const fs_value *v) {
+  if (v->type == FS_V_NULL)
+    fs__strbuf_printf(&x->json, "null");
+  else if (v->type == FS_V_INT)
+    fs__strbuf_printf(&x->json, "%lld", (long long)v->i);
+  else
+    fs__strbuf_json_str(&x->json, v->s);
+}
+
+/* Prints one field of the history row st (at, staff, device, kind,
+ * record_id, outcome): a line, and an object of the JSON array. */
+static void history_field(cmd_ctx *x, sqlite3_stmt *st, const char *field,
+                          const fs_value *old, const fs_value *nv, int won, int *n) {
+  static const char *const outcomes[] = {"", "applied", "merged", "superseded",
+                                         "rejected"};
+  const fs_kind_def *kd = fs__kind_def((fs_kind)sqlite3_column_int(st, 3));
+  const char *kind = kd ? kd->name : "?";
+  int oc = sqlite3_column_int(st, 5);
+  const char *outcome = oc > 0 && oc < 5 ? outcomes[oc] : "?";
+  const char *result = won ? "applied" : "superseded";
+  char when[32];
+
+  fmt_time(when, sizeof(when), sqlite3_column_int64(st, 0));
+  /* Every stored text through the sanitiser: one field, one line. */
+  fs__strbuf_printf(&x->out, "%s  ", when);
+  out_text(x, (const char *)sqlite3_column_text(st, 1), 8);
+  fs__strbuf_printf(&x->out, " device=%lld  %s ", (long long)sqlite3_column_int64(st, 2),
+                    kind);
+  out_text(x, (const char *)sqlite3_column_text(st, 4), 0);
+  fs__strbuf_append(&x->out, "  ", 2);
+  out_text(x, field, 0);
+  fs__strbuf_append(&x->out, ": ", 2);
+  out_value(x, old);
+  fs__strbuf_append(&x->out, " -> ", 4);
+  out_value(x, nv);
+  fs__strbuf_printf(&x->out, "  %s%s\n", result,
+                    oc == FS_OUTCOME_MERGED ? " (change merged)" : "");
+  fs__strbuf_printf(&x->json, "%s{\"at\":%lld,\"staff\":", (*n)++ ? "," : "",
+                    (long long)sqlite3_column_int64(st, 0));
+  fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 1));
+  fs__strbuf_printf(&x->json, ",\"device\":%lld,\"kind\":\"%s\",\"id\":",
+                    (long long)sqlite3_column_int64(st, 2), kind);
+  fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 4));
+  fs__strbuf_printf(&x->json, ",\"field\":");
+  fs__strbuf_json_str(&x->json, field);
+  fs__strbuf_printf(&x->json, ",\"old\":");
+  json_value(x, old);
+  fs__strbuf_printf(&x->json, ",\"new\":");
+  json_value(x, nv);
+  fs__strbuf_printf(&x->json, ",\"result\":\"%s\",\"outcome\":\"%s\"}", result, outcome);
+}
+
+/* The values the create in history row st (columns 3, 4, 7, 8: kind,
+ * record_id, id, customer) gave the record, into val (kd->nfields, caller
+ * releases): what the first later change of each field found there (its
+ * old value), else the record's value now.  0 or a translated error. */
+static int created_values(sqlite3 *db, sqlite3_stmt *st, const fs_kind_def *kd,
+                          fs_value *val) {
+  const char *id = (const char *)sqlite3_column_text(st, 4);
+  unsigned char *seen = calloc((size_t)kd->nfields, 1);
+  sqlite3_stmt *later = NULL;
+  fs_row row;
+  int rc;
+
+  memset(&row, 0, sizeof(row));
+  if (seen == NULL)
+    return FS_ENOMEM;
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT fields FROM history WHERE customer IN (?1, ?2) AND "
+                          "record_id=?2 AND kind=?3 AND id>?4 AND length(fields)>0 ORDER "
+                          "BY id",
+                          -1, &later, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__db_err(db, rc);
+    goto out;
+  }
+  sqlite3_bind_text(later, 1, (const char *)sqlite3_column_text(st, 8), -1, SQLITE_STATIC);
+  sqlite3_bind_text(later, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(later, 3, sqlite3_column_int(st, 3));
+  sqlite3_bind_int64(later, 4, sqlite3_column_int64(st, 7));
+  while ((rc = sqlite3_step(later)) == SQLITE_ROW) {
+    fs_history_field *f = NULL;
+    int nf = 0;
+    rc = fs__history_decode(sqlite3_column_blob(later, 0),
+                            (size_t)sqlite3_column_bytes(later, 0), &f, &nf);
+    for (int i = 0; rc == 0 && i < nf; i++) {
+      int fi = fs__field_index(kd, f[i].name);
+      if (fi >= 0 && !seen[fi]) {
+        seen[fi] = 1;
+        rc = fs__value_copy(&val[fi], &f[i].old);
+      }
+    }
+    fs__history_fields_free(f, nf);
+    if (rc)
+      goto out;
+  }
+  if (rc != SQLITE_DONE) {
+    rc = fs__db_err(db, rc);
+    goto out;
+  }
+  /* Fields no later change touched hold what the create wrote (a delete
+   * or an erase has cleared it there and in the history alike). */
+  rc = fs__store_get(db, kd->kind, id, &row);
+  for (int f = 0; rc == 0 && f < kd->nfields; f++)
+    if (!seen[f])
+      rc = fs__value_copy(&val[f], &row.values[f]);
+  if (rc == FS_ENOTFOUND) /* its tombstone purged: nothing is left */
+    rc = 0;
+out:
+  sqlite3_finalize(later);
+  fs__row_release(&row);
+  free(seen);
+  return rc;
+}
+
+/* Prints the create in history row st, which set the fields idx[0..nidx):
+ * its values are not copied (history.h) but found again by
+ * created_values. */
+static int history_created(cmd_ctx *x, sqlite3 *db, sqlite3_stmt *st,
+                           const unsigned char *idx, size_t nidx, int *n) {
+  static const fs_value nil = {FS_V_NULL, 0, NULL, 0};
+  const fs_kind_def *kd = fs__kind_def((fs_kind)sqlite3_column_int(st, 3));
+  fs_value *val;
+  int rc, shown = 0;
+
+  if (kd == NULL)
+    return FS_EINTERNAL;
+  val = calloc((size_t)kd->nfields, sizeof(*val));
+  if (val == NULL)
+    return FS_ENOMEM;
+  rc = created_values(db, st, kd, val);
+  for (size_t i = 0; rc == 0 && i < nidx; i++)
+    if (idx[i] < kd->nfields) {
+      history_field(x, st, kd->fields[idx[i]].name, &nil, &val[idx[i]], 1, n);
+      shown++;
+    }
+  if (rc == 0 && shown == 0)
+    history_field(x, st, "(created)", &nil, &nil, 1, n);
+  for (int f = 0; f < kd->nfields; f++)
+    fs__value_free(&val[f]);
+  free(val);
+  return rc;
+}
+
+/* Where the history of record rec is filed: cust receives the customer
+ * (rec itself, by id or archive number; another record's customer, or the
+ * record itself if it has none).  1 if rec is a customer, 2 another
+ * stored record, 0 neither (no such record, or its tombstone was purged),
+ * or a translated SQLite error. */
+static int history_filed(sqlite3 *db, const char *rec, char *cust, size_t len) {
+  sqlite3_stmt *st = NULL;
+  int rc, found = 0;
+
+  cust[0] = '\0';
+  rc = sqlite3_prepare_v2(
+      db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1 LIMIT 1", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, rec, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    snprintf(cust, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    found = 1;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return fs__db_err(db, rc);
+  for (int k = 0; !found && k < FS_KIND__COUNT; k++) {
+    const fs_kind_def *kd = fs__kind_def((fs_kind)k);
+    int pf = fs__field_index(kd, "customer_id");
+    fs_row row;
+    memset(&row, 0, sizeof(row));
+    if (k == FS_KIND_CUSTOMER || !fs__id_valid(rec))
+      continue;
+    rc = fs__store_get(db, (fs_kind)k, rec, &row);
+    if (rc == 0) {
+      int linked = pf >= 0 && row.values[pf].type == FS_V_TEXT;
+      snprintf(cust, len, "%s", linked ? row.values[pf].s : rec);
+      found = 2;
+    }
+    fs__row_release(&row);
+    if (rc && rc != FS_ENOTFOUND)
+      return rc;
+  }
+  return found;
+}
+
+/* history ARCHIVE_NO|ID: every applied device change of one record (a
+ * customer: also of its child records), per field, oldest first. */
+static int cmd_history(cmd_ctx *x) {
+  /* Through the index on customer; a record the store no longer has
+   * (tombstone purged) is a scan of the history kept (rare, admin only). */
+  static const char *const sql[] = {
+      "SELECT at, staff, device, kind, record_id, outcome, fields, id, customer FROM "
+      "history WHERE "
+      "record_id=?2 ORDER BY id LIMIT 10000",
+      "SELECT at, staff, device, kind, record_id, outcome, fields, id, customer FROM "
+      "history WHERE "
+      "customer=?1 ORDER BY id LIMIT 10000",
+      "SELECT at, staff, device, kind, record_id, outcome, fields, id, customer FROM "
+      "history WHERE "
+      "customer IN (?1, ?2) AND record_id=?2 ORDER BY id LIMIT 10000",
+  };
+  const char *rec = arg_str(x->req, "record");
+  sqlite3 *db = db_of(x);
+  sqlite3_stmt *st = NULL;
+  char cust[FS_ID_HEX + 1];
+  int rc, filed, n = 0;
+
+  if (rec == NULL)
+    return fail(x, FS_EUSAGE, "history needs ARCHIVE_NO or a record id");
+  filed = history_filed(db, rec, cust, sizeof(cust));
+  if (filed < 0)
+    return filed;
+  rc = sqlite3_prepare_v2(db, sql[filed], -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, cust, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, rec, -1, SQLITE_STATIC);
+  fs__strbuf_printf(&x->json, "[");
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    static const fs_value nil = {FS_V_NULL, 0, NULL, 0};
+    fs_history_field *f = NULL;
+    const unsigned char *idx;
+    size_t nidx;
+    int nf = 0;
+    if (sqlite3_column_type(st, 6) == SQLITE_NULL) { /* a delete */
+      history_field(x, st, "(deleted)", &nil, &nil,
+                    sqlite3_column_int(st, 5) != FS_OUTCOME_SUPERSEDED, &n);
+      continue;
+    }
+    if (fs__history_created(sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6),
+                            &idx, &nidx)) {
+      rc = history_created(x, db, st, idx, nidx, &n);
+      if (rc)
+        break;
+      continue;
+    }
+    rc = fs__history_decode(sqlite3_column_blob(st, 6),
+                            (size_t)sqlite3_column_bytes(st, 6), &f, &nf);
+    if (rc) {
+      sqlite3_finalize(st);
+      return fail(x, rc, "history of %s: a stored entry cannot be read (%s)", rec,
+                  fs_strerror(rc));
+    }
+    for (int i = 0; i < nf; i++)
+      history_field(x, st, f[i].name, &f[i].old, &f[i].nv, f[i].won, &n);
+    fs__history_fields_free(f, nf);
+  }
+  sqlite3_finalize(st);
+  fs__strbuf_printf(&x->json, "]");
+  if (rc < 0)
+    return rc;
+  if (rc != SQLITE_DONE)
+    return fs__db_err(db, rc);
+  if (n == 0 && filed != 1)
+    return fail(x, FS_ENOTFOUND,
+                "no record %s with a history (give an archive number or a record id)",
+                rec);
+  if (n == 0)
+    fs__strbuf_printf(&x->out, "no changes from devices kept for %s\n", rec);
+  return 0;
+}
+
 /* ---- handover, transfer, cover, loans ------------------------------- */
 
 static int list_arg(const fs_msg_admin *req, const char *key, const char *const **out) {
@@ -909,7 +1184,7 @@ static const admin_cmd cmds[] = {
     {"enroll", cmd_enroll},       {"devices", cmd_devices},       {"revoke", cmd_revoke},
     {"audit", cmd_audit},         {"depart", cmd_depart},         {"transfer", cmd_transfer},
     {"cover", cmd_cover},         {"lend", cmd_lend},             {"sweep", cmd_sweep},
-    {"quarantine", cmd_quarantine}, {"gc", cmd_gc},
+    {"quarantine", cmd_quarantine}, {"gc", cmd_gc},               {"history", cmd_history},
     {"person.export", cmd_person_export}, {"person.erase", cmd_person_erase},
 };
 

@@ -15,6 +15,7 @@
 #include "admin.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "history.h"
 #include "log.h"
 #include "strbuf.h"
 #include "validate.h"
@@ -28,6 +29,8 @@ struct fs_central {
   sqlite3_stmt *st_applied_put;
   sqlite3_stmt *st_journal;
   sqlite3_stmt *st_conflict;
+  sqlite3_stmt *st_history;
+  fs_buf hist; /* history_record's fields blob, reused */
   int lock_fd; /* flock of path.lock: the single-writer claim */
   int64_t wipe_deadline_ms;
 };
@@ -120,6 +123,7 @@ int fs__central_open(const char *path, int create, fs_central **out) {
   if (c == NULL)
     return FS_ENOMEM;
   c->lock_fd = -1;
+  fs__buf_init(&c->hist, FS_HISTORY_BLOB_MAX);
   c->wipe_deadline_ms = 14LL * 86400000;
   rc = claim(c, path);
   if (rc)
@@ -162,6 +166,12 @@ int fs__central_open(const char *path, int create, fs_central **out) {
         "winner_hlc, loser_device, owner, at, fenced) "
         "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
         &c->st_conflict);
+  if (rc == 0)
+    rc =
+        prep(c->db,
+             "INSERT INTO history(at, customer, kind, record_id, staff, device, outcome, "
+             "fields) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+             &c->st_history);
 out:
   if (rc) {
     fs__central_free(c);
@@ -178,6 +188,8 @@ void fs__central_free(fs_central *c) {
   sqlite3_finalize(c->st_applied_put);
   sqlite3_finalize(c->st_journal);
   sqlite3_finalize(c->st_conflict);
+  sqlite3_finalize(c->st_history);
+  fs__buf_release(&c->hist);
   fs__db_close(c->db);
   if (c->lock_fd >= 0)
     close(c->lock_fd); /* releases the claim */
@@ -671,6 +683,48 @@ static int report_arrival(fs_central *c, int64_t hid, const char *line) {
   return rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
 }
 
+/* Records the merged change ch in the per-record history (history.h):
+ * one row with its fields encoded from the row as it was before (existing,
+ * found) and the outcome (a create: none, history.h); nothing if it
+ * changed no value.  A delete that took effect also clears the record's
+ * content values from its history. */
+static int history_record(fs_central *c, const fs_device *d, const fs_change *ch,
+                          const char *cust, const fs_row *existing, int found,
+                          fs_outcome outcome) {
+  sqlite3_stmt *st = c->st_history;
+  int rc, due = 0;
+
+  if (ch->op == FS_OP_DELETE) {
+    fs__buf_reset(&c->hist);
+  } else {
+    rc = fs__history_encode(&c->hist, ch, found ? existing : NULL, outcome, &due);
+    if (rc || !due)
+      return rc;
+  }
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__now_ms());
+  /* Filed under the customer (the one index), a record without one under
+   * itself. */
+  sqlite3_bind_text(st, 2, cust ? cust : ch->id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 3, (int)ch->kind);
+  sqlite3_bind_text(st, 4, ch->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, d->staff, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 6, (sqlite3_int64)d->id);
+  sqlite3_bind_int(st, 7, (int)outcome);
+  if (ch->op == FS_OP_DELETE)
+    sqlite3_bind_null(st, 8);
+  else
+    sqlite3_bind_blob(st, 8, c->hist.len ? (const void *)c->hist.data : "",
+                      (int)c->hist.len, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(c->db, rc);
+  /* A deleted record keeps no content, in its history neither. */
+  if (rc == 0 && ch->op == FS_OP_DELETE && outcome != FS_OUTCOME_SUPERSEDED)
+    rc = fs__history_clear(c->db, cust, ch->kind, ch->id, FS_HISTORY_DELETED);
+  return rc;
+}
+
 /* Applies a fenced change ch (already authorised through f) to the record
  * of owner: fields written by anyone since the move, and a delete, become
  * items for the owner instead; the rest merges as usual.  Audits the
@@ -727,6 +781,9 @@ static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
     *outcome = FS_OUTCOME_SUPERSEDED;
     if (sub.nfields > 0 || !found)
       rc = fs__store_apply(c->db, &sub, cx->seq, on_conflict, cx, outcome);
+    /* The history shows what landed; the held fields are owner's items. */
+    if (rc == 0 && (sub.nfields > 0 || !found))
+      rc = history_record(c, d, &sub, cust, existing, found, *outcome);
     if (rc)
       goto out;
     if (nitems && *outcome == FS_OUTCOME_APPLIED)
@@ -971,6 +1028,8 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
   }
   cx.seq = fs__central_next_seq(c);
   rc = fs__store_apply(c->db, ch, cx.seq, on_conflict, &cx, &outcome);
+  if (rc == 0)
+    rc = history_record(c, d, ch, cust, &existing, found, outcome);
   if (rc)
     goto out;
   res->outcome = (int)outcome;

@@ -537,6 +537,11 @@ static int cmd_audit(cli *c, int argc, char **argv) {
                    argv);
 }
 
+static int cmd_history(cli *c, int argc, char **argv) {
+  static const char *const pos[] = {"record", NULL};
+  return run_admin(c, "history", "history ARCHIVE_NO|ID", pos, NULL, NULL, argc, argv);
+}
+
 static int cmd_depart(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"successor", "reason", NULL};
@@ -640,6 +645,8 @@ static const subcmd cmds[] = {
     {"devices", cmd_devices, "devices", "list devices and their sync health"},
     {"revoke", cmd_revoke, "revoke DEVICE [--wipe]", "revoke a device (lost phone)"},
     {"audit", cmd_audit, "audit [--staff CODE] [--customer ID]", "show the audit log"},
+    {"history", cmd_history, "history ARCHIVE_NO|ID",
+     "each device change of a record (a customer: and its records), old -> new"},
     {"report", cmd_report, FS_REPORT_CMD_USAGE, "managers' reports from the central store"},
     {"seed", cmd_seed, "seed --reps N --customers M --months K [--seed S] [--end DATE]",
      "write realistic sample data into the store (daemon stopped)"},

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "history.h"
 #include "json.h"
 #include "log.h"
 #include "msg.h"
@@ -708,6 +709,10 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
     rc = erase_record(c, &p.t[i], &n);
   for (int i = 0; i < p.n && rc == 0; i++)
     rc = conflicts_clear(db, &p.t[i], &n.conflicts);
+  /* The per-record history keeps its rows (who changed what, when). */
+  for (int i = 0; i < p.n && rc == 0; i++)
+    rc = fs__history_clear(db, p.cust, p.t[i].kind, p.t[i].id,
+                           p.t[i].whole ? FS_HISTORY_ALL : FS_HISTORY_PERSONAL);
   for (int i = 0; i < q.n && rc == 0; i++) {
     char sql[128];
     snprintf(sql, sizeof(sql),
@@ -784,13 +789,14 @@ int fs__history_purge(fs_central *c, int64_t now_ms, int days, int *conflicts,
       "DELETE FROM conflicts WHERE at<?1",
       "DELETE FROM quarantine WHERE at<?1",
       "UPDATE handovers SET report=NULL WHERE at<?1 AND report IS NOT NULL",
+      "DELETE FROM history WHERE at<?1",
   };
-  int *counts[] = {conflicts, quarantined, reports};
+  int *counts[] = {conflicts, quarantined, reports, NULL};
   sqlite3 *db = fs__central_db(c);
   int64_t cutoff = now_ms - (int64_t)days * 86400000LL;
   int rc = 0;
 
-  for (int i = 0; i < 3 && rc == 0; i++) {
+  for (int i = 0; i < 4 && rc == 0; i++) {
     sqlite3_stmt *st = NULL;
     rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
     if (rc != SQLITE_OK)

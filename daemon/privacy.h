@@ -54,10 +54,10 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
                      fs__strbuf *json, char *err, size_t errlen);
 
 /* Purges the change history older than days before now_ms: conflict-log
- * rows, quarantined uploads, and the text of handover reports (the
- * handover row stays).  Counts into *conflicts, *quarantined, *reports
- * (each may be NULL).  Runs hourly with the GC (server.c) and with
- * `fieldsyncd gc`. */
+ * rows, quarantined uploads, per-record history rows, and the text of
+ * handover reports (the handover row stays).  Counts into *conflicts, *quarantined,
+ * *reports (each may be NULL).  Runs hourly with the GC (server.c) and with `fieldsyncd
+ * gc`. */
 int fs__history_purge(fs_central *c, int64_t now_ms, int days, int *conflicts,
                       int *quarantined, int *reports);
 

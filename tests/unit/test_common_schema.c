@@ -1,7 +1,8 @@
-/* test_common_schema.c - the generated schema: both roles get version 3
+/* test_common_schema.c - the generated schema: both roles get version 4
  * and their tables, CHECKs refuse bad values written with plain SQL, a
- * version-1 database upgrades in place keeping its rows byte for byte, a
- * newer database is refused untouched, and a failing step leaves nothing. */
+ * version-1 database and a version-3 one (v0.1.0) upgrade in place keeping
+ * their rows byte for byte, a newer database is refused untouched, and a
+ * failing step leaves nothing. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -81,9 +82,9 @@ static void test_fresh_tables(void **state) {
                                   "visits",      "opportunities", "showroom_log",
                                   "lost_reviews"};
   static const char *client_only[] = {"outbox", "notices"};
-  static const char *daemon_only[] = {"devices", "applied",    "audit",    "tokens",
-                                      "journal", "covers",     "loans",    "loan_reads",
-                                      "handovers", "quarantine"};
+  static const char *daemon_only[] = {"devices",   "applied",    "audit",  "tokens",
+                                      "journal",   "covers",     "loans",  "loan_reads",
+                                      "handovers", "quarantine", "history"};
   char *dir = fs_test_tmpdir();
   (void)state;
 
@@ -335,6 +336,61 @@ static void test_upgrade_clears_tombstones(void **state) {
   }
 }
 
+/* A central store of v0.1.0 (version 3) gets the per-record history
+ * (version 4) in place; its rows stay, and it ends up like a fresh one. */
+static void test_upgrade_from_v3(void **state) {
+  char *dir = fs_test_tmpdir();
+  char *p = fs_test_path(dir, "v3.db");
+  char *q = fs_test_path(dir, "fresh.db");
+  sqlite3 *db = raw_open(p), *fresh = NULL;
+  (void)state;
+
+  assert_int_equal(fs__schema_migrate_to(db, FS_SCHEMA_DAEMON, 3), 0);
+  assert_int_equal(version(db), 3);
+  assert_int_equal(has_table(db, "history"), 0);
+  assert_int_equal(
+      sqlite3_exec(db,
+                   INS
+                   "name, grade) VALUES('" ID1 "', 'A01', 'A01', 5, '" CN_NAME "', 'B');"
+                   "INSERT INTO applied(device_id, counter, outcome, code, kind, "
+                   "record_id, hlc, reason) VALUES(1, 7, 1, 0, 0, '" ID1 "', 5, NULL)",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  db = NULL;
+  assert_int_equal(fs__db_open(p, 0, FS_SCHEMA_DAEMON, &db), 0);
+  assert_int_equal(version(db), 4);
+  assert_int_equal(has_table(db, "history"), 1);
+  assert_int_equal(has_index(db, "history_customer"), 1);
+  assert_int_equal(count_rows(db, "SELECT count(*) FROM history"), 0);
+  assert_int_equal(count_rows(db, "SELECT count(*) FROM customers WHERE id='" ID1
+                                  "' AND name='" CN_NAME "' AND hlc=5"),
+                   1);
+  assert_int_equal(count_rows(db, "SELECT count(*) FROM applied WHERE counter=7"), 1);
+  assert_int_equal(fs__db_open(q, 1, FS_SCHEMA_DAEMON, &fresh), 0);
+  assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master"),
+                   count_rows(fresh, "SELECT count(*) FROM sqlite_master"));
+  assert_int_equal(
+      count_rows(db, "SELECT count(*) FROM pragma_table_info('history')"),
+      count_rows(fresh, "SELECT count(*) FROM pragma_table_info('history')"));
+  fs__db_close(fresh);
+  fs__db_close(db);
+  /* A replica of v0.1.0 moves to version 4 too, with nothing to add. */
+  free(p);
+  p = fs_test_path(dir, "replica3.db");
+  db = raw_open(p);
+  assert_int_equal(fs__schema_migrate_to(db, FS_SCHEMA_CLIENT, 3), 0);
+  sqlite3_close(db);
+  db = NULL;
+  assert_int_equal(fs__db_open(p, 0, FS_SCHEMA_CLIENT, &db), 0);
+  assert_int_equal(version(db), 4);
+  assert_int_equal(has_table(db, "history"), 0);
+  fs__db_close(db);
+  free(p);
+  free(q);
+  fs_test_rmdir(dir);
+}
+
 static void test_newer_refused_untouched(void **state) {
   char *dir = fs_test_tmpdir();
   char *p = fs_test_path(dir, "future.db");
@@ -467,6 +523,7 @@ int main(void) {
       cmocka_unit_test(test_upgrade_from_v1),
       cmocka_unit_test(test_upgrade_clears_tombstones),
       cmocka_unit_test(test_upgrade_keeps_outbox),
+      cmocka_unit_test(test_upgrade_from_v3),
       cmocka_unit_test(test_newer_refused_untouched),
       cmocka_unit_test(test_migration_atomic),
       cmocka_unit_test(test_field_check_text),
