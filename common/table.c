@@ -177,17 +177,20 @@ static const char *cell_str(const fs_col *col, const cell *c, char buf[64]) {
   case FS_COL_NUM:
     snprintf(buf, 64, "%.2f", c->d);
     return buf;
-  case FS_COL_TIME: {
-    time_t s = (time_t)(c->i / 1000);
-    struct tm tm;
-    if (c->i <= 0 || gmtime_r(&s, &tm) == NULL ||
-        strftime(buf, 64, "%Y-%m-%d %H:%M", &tm) == 0)
-      snprintf(buf, 64, "-");
-    return buf;
-  }
+  case FS_COL_TIME:
+    return fs__time_text(buf, c->i);
   default:
     return c->s;
   }
+}
+
+const char *fs__time_text(char buf[64], int64_t ms) {
+  time_t s = (time_t)(ms / 1000);
+  struct tm tm;
+  if (ms <= 0 || gmtime_r(&s, &tm) == NULL ||
+      strftime(buf, 64, "%Y-%m-%d %H:%M", &tm) == 0)
+    snprintf(buf, 64, "-");
+  return buf;
 }
 
 const char *fs__table_cell(const fs_table *t, size_t row, int col, char buf[64]) {

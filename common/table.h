@@ -67,6 +67,9 @@ size_t fs__table_rows(const fs_table *t);
 int fs__table_cols(const fs_table *t);
 /* The text of cell (row, col) as CSV shows it ("" if unset); numbers are
  * formatted into buf.  For writers with a layout of their own. */
+/* ms since 1970 as the tables show an FS_COL_TIME cell (UTC
+ * "YYYY-MM-DD HH:MM", "-" for 0 or less) in buf; returns buf. */
+const char *fs__time_text(char buf[64], int64_t ms);
 const char *fs__table_cell(const fs_table *t, size_t row, int col, char buf[64]);
 
 /* The text layouts. */

@@ -621,11 +621,11 @@ static void out_value(cmd_ctx *x, const fs_value *v) {
 
 static void json_value(cmd_ctx *x, const fs_value *v) {
   if (v->type == FS_V_NULL)
-    fs__strbuf_printf(&x->json, "null");
+    fs__json_null(&x->j);
   else if (v->type == FS_V_INT)
-    fs__strbuf_printf(&x->json, "%lld", (long long)v->i);
+    fs__json_int(&x->j, v->i);
   else
-    fs__strbuf_json_str(&x->json, v->s);
+    fs__json_string(&x->j, v->s);
 }
 
 /* Prints one field of the history row st (at, staff, device, kind,
@@ -639,9 +639,9 @@ static void history_field(cmd_ctx *x, sqlite3_stmt *st, const char *field,
   int oc = sqlite3_column_int(st, 5);
   const char *outcome = oc > 0 && oc < 5 ? outcomes[oc] : "?";
   const char *result = won ? "applied" : "superseded";
-  char when[32];
+  char when[64];
 
-  fmt_time(when, sizeof(when), sqlite3_column_int64(st, 0));
+  fs__time_text(when, sqlite3_column_int64(st, 0));
   /* Every stored text through the sanitiser: one field, one line. */
   fs__strbuf_printf(&x->out, "%s  ", when);
   out_text(x, (const char *)sqlite3_column_text(st, 1), 8);
@@ -656,19 +656,21 @@ static void history_field(cmd_ctx *x, sqlite3_stmt *st, const char *field,
   out_value(x, nv);
   fs__strbuf_printf(&x->out, "  %s%s\n", result,
                     oc == FS_OUTCOME_MERGED ? " (change merged)" : "");
-  fs__strbuf_printf(&x->json, "%s{\"at\":%lld,\"staff\":", (*n)++ ? "," : "",
-                    (long long)sqlite3_column_int64(st, 0));
-  fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 1));
-  fs__strbuf_printf(&x->json, ",\"device\":%lld,\"kind\":\"%s\",\"id\":",
-                    (long long)sqlite3_column_int64(st, 2), kind);
-  fs__strbuf_json_str(&x->json, (const char *)sqlite3_column_text(st, 4));
-  fs__strbuf_printf(&x->json, ",\"field\":");
-  fs__strbuf_json_str(&x->json, field);
-  fs__strbuf_printf(&x->json, ",\"old\":");
+  (*n)++;
+  fs__json_begin_object(&x->j);
+  obj_int(x, "at", sqlite3_column_int64(st, 0));
+  obj_str(x, "staff", (const char *)sqlite3_column_text(st, 1));
+  obj_int(x, "device", sqlite3_column_int64(st, 2));
+  obj_str(x, "kind", kind);
+  obj_str(x, "id", (const char *)sqlite3_column_text(st, 4));
+  obj_str(x, "field", field);
+  fs__json_key(&x->j, "old");
   json_value(x, old);
-  fs__strbuf_printf(&x->json, ",\"new\":");
+  fs__json_key(&x->j, "new");
   json_value(x, nv);
-  fs__strbuf_printf(&x->json, ",\"result\":\"%s\",\"outcome\":\"%s\"}", result, outcome);
+  obj_str(x, "result", result);
+  obj_str(x, "outcome", outcome);
+  fs__json_end_object(&x->j);
 }
 
 /* The values the create in history row st (columns 3, 4, 7, 8: kind,
@@ -837,7 +839,7 @@ static int cmd_history(cmd_ctx *x) {
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, cust, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, rec, -1, SQLITE_STATIC);
-  fs__strbuf_printf(&x->json, "[");
+  fs__json_begin_array(&x->j);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     static const fs_value nil = {FS_V_NULL, 0, NULL, 0};
     fs_history_field *f = NULL;
@@ -868,7 +870,7 @@ static int cmd_history(cmd_ctx *x) {
     fs__history_fields_free(f, nf);
   }
   sqlite3_finalize(st);
-  fs__strbuf_printf(&x->json, "]");
+  fs__json_end_array(&x->j);
   if (rc < 0)
     return rc;
   if (rc != SQLITE_DONE)
