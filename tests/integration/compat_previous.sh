@@ -74,6 +74,21 @@ expect 0 "$fsd" --version
 [ "$newver" != "$oldver" ] || fail "this tree still says $newver, the version of the snapshot"
 ok "fieldsync/fieldsyncd --version print $newver; the previous release is $oldver"
 
+# With the tags at hand (a full clone), the snapshot must be the newest
+# release before this tree's version, byte for byte what its tag gives.
+# A shallow clone without tags skips this; the snapshot is used as is.
+if git -C "$src" rev-parse -q --verify "refs/tags/v$oldver" >/dev/null 2>&1; then
+  prev=$(git -C "$src" tag --list 'v[0-9]*' | sed 's/^v//' | grep -E '^[0-9]+\.[0-9]+\.[0-9]+$' |
+    { cat; echo "$newver"; } | sort -uV | grep -B1 -x -F "$newver" | head -n 1)
+  [ "$prev" = "$oldver" ] ||
+    fail "the newest release before $newver is $prev, the snapshot is $oldver: run tests/compat/snapshot.sh v$prev (docs/RELEASING.md)"
+  bash "$src/tests/compat/snapshot.sh" --check "v$oldver" >/dev/null ||
+    fail "tests/compat/fieldsync-$oldver.tar.xz is not what tag v$oldver gives"
+  ok "the snapshot is release v$oldver as tagged, the newest before $newver"
+else
+  echo "skip: no tag v$oldver in this clone; the committed snapshot is used unchecked"
+fi
+
 # --- helpers --------------------------------------------------------------------
 # q SQL: one sqlite3 answer (in-memory; readfile() reads the JSON files).
 q() { sqlite3 -batch -noheader :memory: "$1"; }
