@@ -255,6 +255,9 @@ converge "$old" "$od" "$fs" "$nd" "concurrent edits"
 [ "$(field "$fs" "$nd" customer "$c2" margin)" = 12 ] || fail "old's margin lost"
 phone=$(field "$fs" "$nd" customer "$c1" phone)
 [ "$phone" = 111 ] || [ "$phone" = 222 ] || fail "same-field edit: phone is $phone"
+# Both still read their conflict logs (the old one knows no field bases).
+expect 0 "$old" --data "$od" --json conflicts
+expect 0 "$fs" --data "$nd" --json conflicts
 ok "concurrent offline edits converge (same field: one value on both; other fields: both kept)"
 
 # --- 5. live: the old client watches, the new client edits --------------------------

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "fs_errno.h"
 #include "msg.h"
 #include "wiretest.h"
@@ -117,8 +118,37 @@ static void test_version_refused_outbox_kept(void **state) {
                    (long long)before);
 }
 
+/* fs__msg_peek_version reads the envelope version of any version's message
+ * and nothing else. */
+static void test_peek_version(void **state) {
+  const uint8_t v7[] = {0x93, 0x07, 0x01, 0x80}, v300[] = {0x92, 0xcd, 0x01, 0x2c};
+  const uint8_t empty[] = {0x90}, notarray[] = {0x07}, neg[] = {0x93, 0xff};
+  uint64_t v = 0;
+  fs_buf b;
+  fs_msg m;
+
+  (void)state;
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  fs__msg_init(&m, FS_MSG_PING);
+  assert_int_equal(fs__msg_encode(&m, &b), 0);
+  assert_int_equal(fs__msg_peek_version(b.data, b.len, &v), 0);
+  assert_int_equal(v, FS_MSG_VERSION);
+  fs__buf_release(&b);
+  assert_int_equal(fs__msg_peek_version(v7, sizeof(v7), &v), 0);
+  assert_int_equal(v, 7);
+  assert_int_equal(fs__msg_peek_version(v300, sizeof(v300), &v), 0);
+  assert_int_equal(v, 300);
+  assert_int_equal(fs__msg_peek_version(empty, sizeof(empty), &v), FS_EPROTO);
+  assert_int_not_equal(fs__msg_peek_version(notarray, sizeof(notarray), &v), 0);
+  assert_int_not_equal(fs__msg_peek_version(neg, sizeof(neg), &v), 0);
+  assert_int_equal(fs__msg_peek_version(v7, 1, &v), FS_ETRUNC);
+  assert_int_equal(fs__msg_peek_version(NULL, 0, &v), FS_ETRUNC);
+  assert_int_equal(fs__msg_peek_version(v7, sizeof(v7), NULL), FS_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_peek_version),
       cmocka_unit_test_setup_teardown(test_version_refused_outbox_kept, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
