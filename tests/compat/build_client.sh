@@ -3,8 +3,9 @@
 # release from its source snapshot (tests/compat/fieldsync-X.Y.Z.tar.xz,
 # made by snapshot.sh) and leaves the binary at OUTDIR/fieldsync.
 #
-# Cached: OUTDIR/stamp holds the snapshot's sha256; when it matches and the
-# binary is there, nothing is rebuilt (one build per suite build directory).
+# Cached: OUTDIR/stamp holds the sha256 of the snapshot and of this script;
+# when it matches and the binary is there, nothing is rebuilt (one build
+# per suite build directory).
 # The tree is unpacked and built in a temporary directory, removed after:
 # only the `fieldsync_cli` target (with fs_common, fs_proto and the
 # library), -O0 and no -Werror (an old tree need not be warning-free with a
@@ -15,7 +16,7 @@ set -euo pipefail
 snap=${1:?usage: build_client.sh SNAPSHOT OUTDIR}
 outdir=${2:?usage: build_client.sh SNAPSHOT OUTDIR}
 [ -f "$snap" ] || { echo "build_client.sh: no snapshot $snap (run tests/compat/snapshot.sh)" >&2; exit 1; }
-sum=$(sha256sum "$snap" | cut -d' ' -f1)
+sum=$(cat "$snap" "$0" | sha256sum | cut -d' ' -f1) # a new snapshot or new flags: rebuild
 if [ -x "$outdir/fieldsync" ] && [ "$(cat "$outdir/stamp" 2>/dev/null)" = "$sum" ]; then
   exit 0
 fi
