@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 PKGS = build-essential cmake pkg-config clang libsqlite3-dev libuv1-dev \
        libmsgpack-dev libsodium-dev libssl-dev libcmocka-dev sqlite3 iproute2 \
-       procps valgrind
+       procps valgrind xz-utils
 
 .PHONY: all deps build demo test test-release test-asan fuzz bench format clean compat-snapshot
 

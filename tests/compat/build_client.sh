@@ -16,6 +16,8 @@ set -euo pipefail
 snap=${1:?usage: build_client.sh SNAPSHOT OUTDIR}
 outdir=${2:?usage: build_client.sh SNAPSHOT OUTDIR}
 [ -f "$snap" ] || { echo "build_client.sh: no snapshot $snap (run tests/compat/snapshot.sh)" >&2; exit 1; }
+command -v xz >/dev/null 2>&1 ||
+  { echo "build_client.sh: xz is needed to unpack $snap (make deps installs xz-utils)" >&2; exit 1; }
 sum=$(cat "$snap" "$0" | sha256sum | cut -d' ' -f1) # a new snapshot or new flags: rebuild
 if [ -x "$outdir/fieldsync" ] && [ "$(cat "$outdir/stamp" 2>/dev/null)" = "$sum" ]; then
   exit 0
