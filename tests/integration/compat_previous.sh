@@ -151,6 +151,18 @@ converge() {
   done
 }
 
+# wait_for CMD: runs CMD until it succeeds (0) or 60 s have passed (1);
+# fails the test at once if the watcher ($watch_pid) has stopped.
+wait_for() {
+  local end=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$end" ]; do
+    "$@" && return 0
+    kill -0 "$watch_pid" 2>/dev/null || fail "the watcher stopped: $(cat "$work/watch.err")"
+    sleep 0.05
+  done
+  "$@"
+}
+
 # count FILE: entries of a JSON list.
 count() { q "SELECT json_array_length(readfile('$1'))"; }
 
@@ -267,22 +279,14 @@ watch_pid=$!
 # started; from then on only a NOTIFY brings news.
 expect 0 "$fs" --data "$nd" customer edit "$c3" --phone 13700137002
 expect 0 "$fs" --data "$nd" sync
-for _ in $(seq 1 200); do
-  [ "$(field "$old" "$od" customer "$c3" phone)" = 13700137002 ] && break
-  kill -0 "$watch_pid" 2>/dev/null || fail "the watcher stopped: $(cat "$work/watch.err")"
-  sleep 0.05
-done
-[ "$(field "$old" "$od" customer "$c3" phone)" = 13700137002 ] || fail "the watcher never synced"
+watcher_has_c3() { [ "$(field "$old" "$od" customer "$c3" phone)" = 13700137002 ]; }
+wait_for watcher_has_c3 || fail "the watcher never synced"
 lines=$(grep -c "^synced:" "$work/watch.out" || true)
 expect 0 "$fs" --data "$nd" visit log --customer "$c3" --at 2026-03-10T09:00 --method phone \
   --points "live"
 expect 0 "$fs" --data "$nd" sync
-for _ in $(seq 1 200); do
-  [ "$(grep -c "^synced:" "$work/watch.out" || true)" -gt "$lines" ] && break
-  kill -0 "$watch_pid" 2>/dev/null || fail "the watcher stopped: $(cat "$work/watch.err")"
-  sleep 0.05
-done
-[ "$(grep -c "^synced:" "$work/watch.out" || true)" -gt "$lines" ] ||
+watcher_notified() { [ "$(grep -c "^synced:" "$work/watch.out" || true)" -gt "$lines" ]; }
+wait_for watcher_notified ||
   fail "no NOTIFY reached the watching $oldver client: $(cat "$work/watch.out")"
 kill -TERM "$watch_pid"
 wait "$watch_pid" || fail "the watcher did not stop cleanly: $(cat "$work/watch.err")"
