@@ -116,8 +116,11 @@ dump() {
 }
 
 # same A B WHAT: the record lists A and B hold the same records (by id),
-# every field A shows has the same value and type in B, and every field only
-# B shows (a field A's release does not know) is null.
+# every field both show has the same value and type, and every field only B
+# shows (a field A's release does not know) is null.  (PROTOCOL.md 5.5.6
+# lets an old client drop a column it does not know; nothing in this test
+# sets such a field, so a value there means the daemon or the new client
+# made one up that the old client cannot hold: look before relaxing this.)
 same() {
   local a=$1 b=$2 what=$3 diff
   diff=$(q "
@@ -130,8 +133,9 @@ same() {
     SELECT a.id || ' ' || k.key || ': ' || quote(k.atom) || ' vs ' ||
            quote(json_extract(b.v, k.fullkey))
       FROM a JOIN b USING (id), json_each(a.v) k
-     WHERE json_type(b.v, k.fullkey) IS NOT k.type
-        OR json_extract(b.v, k.fullkey) IS NOT k.atom
+     WHERE json_type(b.v, k.fullkey) IS NOT NULL
+       AND (json_type(b.v, k.fullkey) IS NOT k.type
+            OR json_extract(b.v, k.fullkey) IS NOT k.atom)
     UNION ALL
     SELECT b.id || ' ' || k.key || ' (unknown to the first): ' || quote(k.atom)
       FROM a JOIN b USING (id), json_each(b.v) k
