@@ -1571,7 +1571,6 @@ static void enroll_done(fs_writer_job *job, int rc) {
   conn_resume(c);
 }
 
-/* Channel lookup callback: decides on a device from its key and hello. */
 /* The WELCOME text refusing a HELLO of another protocol version: which
  * side must be updated, and that the device keeps what it has not synced
  * (PROTOCOL.md section 8).  Both old and new clients show it as is. */
@@ -1594,6 +1593,7 @@ static void version_refusal(const uint8_t *hello, size_t len, char *why, size_t 
         (unsigned long long)v, FS_MSG_VERSION);
 }
 
+/* Channel lookup callback: decides on a device from its key and hello. */
 static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size_t len) {
   conn *c = ud;
   fs_msg_hello *h;
