@@ -62,7 +62,7 @@ int fs_wire_open(fs_wire_dev *h, const fs_wire_hello *hello) {
   m.u.hello.want = hello->want ? hello->want : FS_WANT_SYNC;
   m.u.hello.token = (char *)hello->token;
   memset(&h->net, 0, sizeof(h->net));
-  if (hello->version) {
+  if (hello && hello->version) { /* hello may be NULL (defaults) */
     /* Another version: the envelope's first element is rewritten in place
      * (a positive fixint, so versions 0..127). */
     fs_buf b;
