@@ -2,15 +2,17 @@
 #   make demo   installs what is missing, builds, runs the loopback demo
 #   make test   installs what is missing, builds twice (-O2 -Werror and
 #               ASan+UBSan), runs the whole suite on both, fuzzes briefly
-# Other targets: build, bench, fuzz (FUZZ_SECONDS=N), format, clean.
+# Other targets: build, bench, fuzz (FUZZ_SECONDS=N), format, clean,
+#   compat-snapshot [TAG=vX.Y.Z]  refreshes tests/compat/ from a release tag
+#   (default: the newest v* tag); see docs/RELEASING.md.
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 PKGS = build-essential cmake pkg-config clang libsqlite3-dev libuv1-dev \
        libmsgpack-dev libsodium-dev libssl-dev libcmocka-dev sqlite3 iproute2 \
-       procps valgrind
+       procps valgrind xz-utils
 
-.PHONY: all deps build demo test test-release test-asan fuzz bench format clean
+.PHONY: all deps build demo test test-release test-asan fuzz bench format clean compat-snapshot
 
 all: build
 
@@ -55,6 +57,9 @@ bench: build
 
 test: test-release test-asan fuzz
 	@echo "all test stages passed"
+
+compat-snapshot:
+	bash tests/compat/snapshot.sh $(TAG)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -123,7 +123,8 @@ static void help_all(FILE *f, const char *group) {
       continue;
     fprintf(f, "  %-20s %s\n", commands[i].name, commands[i].summary);
   }
-  fprintf(f, "\nexit codes: 0 ok, 1 error, 2 usage error\n");
+  fprintf(f, "\nexit codes: 0 ok, 1 error, 2 usage error; fieldsync --version prints the "
+             "release\n");
 }
 
 /* Longer help of some commands, printed by cli_help_cmd after the summary. */
@@ -483,6 +484,18 @@ int main(int argc, char **argv) {
     help_all(stderr, NULL);
     free(args);
     return CLI_USAGE;
+  }
+  if (strcmp(args[0], "--version") == 0) {
+    /* The release (compat promise: PROTOCOL.md section 8). */
+    rc = CLI_OK;
+    if (n > 1) {
+      fprintf(stderr, "fieldsync: --version takes no arguments\n");
+      rc = CLI_USAGE;
+    } else {
+      printf("fieldsync %s\n", fs_version());
+    }
+    free(args);
+    return rc;
   }
   if (strcmp(args[0], "help") == 0 && n > 1 && wants_help(n - 1, args + 1)) {
     cli_help_cmd(cmd_named("help"), stdout); /* `help --help` */

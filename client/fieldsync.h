@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "fs_errno.h"
+#include "fs_version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,6 +34,10 @@ extern "C" {
 
 typedef struct fs_replica fs_replica;
 typedef struct fs_record fs_record;
+
+/* The release of the library linked in ("0.2.0"); FIELDSYNC_VERSION
+ * (fs_version.h) is the one the app was compiled against.  Static string. */
+const char *fs_version(void);
 
 /* ---- replica ------------------------------------------------------------ */
 

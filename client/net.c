@@ -186,9 +186,10 @@ static void handshake_error(fs_net *n, const char *addr, int rc) {
         addr, fs_strerror(rc));
 }
 
-int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
-                 const uint8_t server_pub[32], const fs_msg *hello, int timeout_ms,
-                 fs_msg *welcome) {
+/* fs__net_open with HELLO given either as a message or already encoded. */
+static int net_open(fs_net *n, const char *addr, const fs_keypair *local,
+                    const uint8_t server_pub[32], const fs_msg *hello, const uint8_t *raw,
+                    size_t rawlen, int timeout_ms, fs_msg *welcome) {
   fs_channel_config cc;
   uint8_t *m1 = NULL;
   size_t m1len = 0;
@@ -213,7 +214,7 @@ int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
   rc = fs__channel_client_new(&n->ch, &cc);
   if (rc)
     goto out;
-  rc = fs__msg_encode(hello, &n->out);
+  rc = hello ? fs__msg_encode(hello, &n->out) : fs__buf_append(&n->out, raw, rawlen);
   if (rc)
     goto out;
   m1 = malloc(fs__channel_hello_size(n->out.len));
@@ -248,7 +249,10 @@ int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
     rc = FS_EPROTO;
   if (rc == 0 && !welcome->u.welcome.ok) {
     rc = welcome->u.welcome.code ? welcome->u.welcome.code : FS_EAUTH;
-    snprintf(n->err, sizeof(n->err), "daemon refused this device: %s",
+    /* A version refusal is about the app, not the device: the daemon's
+     * text says which side must be updated (PROTOCOL.md section 8). */
+    snprintf(n->err, sizeof(n->err), "daemon refused this %s: %s",
+             rc == FS_EVERSION ? "app's protocol version" : "device",
              welcome->u.welcome.text ? welcome->u.welcome.text : fs_strerror(rc));
   }
 out:
@@ -261,6 +265,18 @@ out:
     fs__net_close(n);
   }
   return rc;
+}
+
+int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
+                 const uint8_t server_pub[32], const fs_msg *hello, int timeout_ms,
+                 fs_msg *welcome) {
+  return net_open(n, addr, local, server_pub, hello, NULL, 0, timeout_ms, welcome);
+}
+
+int fs__net_open_raw(fs_net *n, const char *addr, const fs_keypair *local,
+                     const uint8_t server_pub[32], const uint8_t *hello, size_t len,
+                     int timeout_ms, fs_msg *welcome) {
+  return net_open(n, addr, local, server_pub, NULL, hello, len, timeout_ms, welcome);
 }
 
 int fs__net_send_raw(fs_net *n, const uint8_t *p, size_t len) {

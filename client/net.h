@@ -37,11 +37,18 @@ typedef struct fs_net {
  * against the daemon key server_pub, sending hello; fills *welcome (release
  * with fs__msg_release).  Returns 0; FS_ECONN (cannot connect), FS_ETIMEDOUT,
  * FS_ECRYPTO (wrong daemon key), the daemon's refusal code from WELCOME
- * (FS_EUNKNOWN_DEVICE, FS_EREVOKED, FS_ETOKEN*...), FS_EPROTO.  On error
- * n->err explains and the connection is closed. */
+ * (FS_EUNKNOWN_DEVICE, FS_EREVOKED, FS_ETOKEN*..., FS_EVERSION), FS_EPROTO.
+ * On error n->err explains (a refusal: "daemon refused this device: " or,
+ * for FS_EVERSION, "daemon refused this app's protocol version: ", then
+ * the daemon's text) and the connection is closed. */
 int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
                  const uint8_t server_pub[32], const fs_msg *hello, int timeout_ms,
                  fs_msg *welcome);
+/* fs__net_open with HELLO already encoded (hello, len bytes, sent as is):
+ * for tests that speak another protocol version. */
+int fs__net_open_raw(fs_net *n, const char *addr, const fs_keypair *local,
+                     const uint8_t server_pub[32], const uint8_t *hello, size_t len,
+                     int timeout_ms, fs_msg *welcome);
 /* Sends one message.  0, FS_ECLOSED, FS_ETIMEDOUT, encode errors. */
 int fs__net_send(fs_net *n, const fs_msg *m);
 /* Sends raw plaintext (an already encoded message). */

@@ -38,7 +38,13 @@
 #include "replica.h"
 #include "token.h"
 
-#define SW_NAME "fieldsync/0.1.0"
+/* HELLO `sw`: this library's name and release. */
+#define SW_NAME "fieldsync/" FIELDSYNC_VERSION
+
+const char *fs_version(void) {
+  return FIELDSYNC_VERSION;
+}
+
 #define PUSH_BATCH_MAX 2000
 #define PING_EVERY_MS 30000
 /* A watcher reconnects after the daemon closed its session because the

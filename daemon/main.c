@@ -21,6 +21,7 @@
 #include "db.h"
 #include "frame.h"
 #include "fs_errno.h"
+#include "fs_version.h"
 #include "keys.h"
 #include "log.h"
 #include "modeldoc.h"
@@ -682,7 +683,8 @@ static void help(FILE *f) {
              "work on the store directly.\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
     fprintf(f, "  %-11s %s\n", cmds[i].name, cmds[i].summary); /* 2+ blanks */
-  fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options.\n");
+  fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options, "
+             "`fieldsyncd --version` for the release.\n");
 }
 
 /* One command's help, on stdout. */
@@ -731,6 +733,14 @@ int main(int argc, char **argv) {
   if (argc < 2) {
     help(stderr);
     return EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    if (argc > 2) {
+      fprintf(stderr, "fieldsyncd: --version takes no arguments\n");
+      return EXIT_USAGE;
+    }
+    printf("fieldsyncd %s\n", FIELDSYNC_VERSION);
+    return EXIT_OK;
   }
   /* `fieldsyncd help [COMMAND]`, `fieldsyncd --help [COMMAND]`. */
   if (is_help(argv[1])) {

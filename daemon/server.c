@@ -100,7 +100,7 @@ struct conn {
   uint64_t deadline;      /* handshake deadline or idle deadline (ms) */
   int close_after_write;
   int must_wipe;          /* departed staff or revoked with --wipe */
-  char why[160];          /* refusal text for WELCOME */
+  char why[256];          /* refusal text for WELCOME */
   uint64_t accepted_ms;
   int in_startups; /* on s->startups */
   conn *sprev, *snext;
@@ -1571,6 +1571,28 @@ static void enroll_done(fs_writer_job *job, int rc) {
   conn_resume(c);
 }
 
+/* The WELCOME text refusing a HELLO of another protocol version: which
+ * side must be updated, and that the device keeps what it has not synced
+ * (PROTOCOL.md section 8).  Both old and new clients show it as is. */
+static void version_refusal(const uint8_t *hello, size_t len, char *why, size_t cap) {
+  uint64_t v = 0;
+
+  if (fs__msg_peek_version(hello, len, &v) != 0 || v == FS_MSG_VERSION)
+    return; /* fs_strerror's text */
+  if (v < FS_MSG_VERSION)
+    snprintf(
+        why, cap,
+        "this app is too old (protocol version %llu, the daemon speaks %d): update the "
+        "fieldsync app; its unsynced changes stay on the device",
+        (unsigned long long)v, FS_MSG_VERSION);
+  else
+    snprintf(
+        why, cap,
+        "this app is newer than the daemon (protocol version %llu, the daemon speaks "
+        "%d): the daemon must be updated first; unsynced changes stay on the device",
+        (unsigned long long)v, FS_MSG_VERSION);
+}
+
 /* Channel lookup callback: decides on a device from its key and hello. */
 static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size_t len) {
   conn *c = ud;
@@ -1578,6 +1600,8 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   int rc;
 
   rc = fs__msg_decode(hello, len, &c->hello);
+  if (rc == FS_EVERSION)
+    version_refusal(hello, len, c->why, sizeof(c->why));
   if (rc)
     return rc;
   if (c->hello.type != FS_MSG_HELLO)

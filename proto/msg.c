@@ -2065,6 +2065,30 @@ static int rd_open(rd *r, const uint8_t *p, size_t n) {
   return 0;
 }
 
+/* Reads the envelope's array header and its first element, the version
+ * (frozen forever: PROTOCOL.md section 8). */
+static int rd_version(rd *r, uint32_t *cnt, uint64_t *version) {
+  int rc = rd_array(r, cnt, UINT32_MAX, 1);
+  if (rc == 0 && *cnt < 1)
+    rc = FS_EPROTO;
+  if (rc == 0)
+    rc = rd_uint(r, version);
+  return rc;
+}
+
+int fs__msg_peek_version(const uint8_t *p, size_t n, uint64_t *version) {
+  rd r;
+  uint32_t cnt;
+  int rc;
+
+  if (version == NULL || (p == NULL && n > 0))
+    return FS_EINVAL;
+  rc = rd_open(&r, p, n);
+  if (rc == 0)
+    rc = rd_version(&r, &cnt, version);
+  return rc;
+}
+
 int fs__msg_decode(const uint8_t *p, size_t n, fs_msg *out) {
   rd r;
   uint32_t cnt;
@@ -2080,11 +2104,7 @@ int fs__msg_decode(const uint8_t *p, size_t n, fs_msg *out) {
     return rc;
   /* The version is read before anything else is judged, so a peer of
    * another version gets FS_EVERSION even if the rest differs. */
-  rc = rd_array(&r, &cnt, UINT32_MAX, 1);
-  if (rc == 0 && cnt < 1)
-    rc = FS_EPROTO;
-  if (rc == 0)
-    rc = rd_uint(&r, &version);
+  rc = rd_version(&r, &cnt, &version);
   if (rc == 0 && version != FS_MSG_VERSION)
     rc = FS_EVERSION;
   if (rc == 0 && cnt != 3)

@@ -325,6 +325,11 @@ void fs__msg_release(fs_msg *m);
 int fs__msg_encode(const fs_msg *m, fs_buf *out);
 /* Decodes exactly one message filling all n bytes.  See the top comment. */
 int fs__msg_decode(const uint8_t *p, size_t n, fs_msg *out);
+/* The envelope version of an encoded message of any version (its first
+ * element), without judging the rest: to say which side must be updated
+ * after fs__msg_decode returned FS_EVERSION.  0, FS_EPROTO, FS_ETRUNC,
+ * FS_ETOOBIG, FS_EINVAL. */
+int fs__msg_peek_version(const uint8_t *p, size_t n, uint64_t *version);
 
 /* ---- PUSH fast path ---------------------------------------------------- */
 

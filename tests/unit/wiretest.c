@@ -73,7 +73,22 @@ int fs_wire_open(fs_wire_dev *h, const fs_wire_hello *hello) {
   fs_wire_close(h);
   fs_wire_hello_msg(hello, &m);
   memset(&h->net, 0, sizeof(h->net));
-  rc = fs__net_open(&h->net, h->addr, h->kp, h->daemon_pub, &m, 5000, &h->welcome);
+  if (hello && hello->version) { /* hello may be NULL (defaults) */
+    /* Another version: the envelope's first element is rewritten in place
+     * (a positive fixint, so versions 0..127). */
+    fs_buf b;
+    assert_true(*hello->version < 128);
+    fs__buf_init(&b, FS_MSG_MAX_BYTES);
+    assert_int_equal(fs__msg_encode(&m, &b), 0);
+    assert_int_equal(b.data[0], 0x93);
+    assert_int_equal(b.data[1], FS_MSG_VERSION);
+    b.data[1] = (uint8_t)*hello->version;
+    rc = fs__net_open_raw(&h->net, h->addr, h->kp, h->daemon_pub, b.data, b.len, 5000,
+                          &h->welcome);
+    fs__buf_release(&b);
+  } else {
+    rc = fs__net_open(&h->net, h->addr, h->kp, h->daemon_pub, &m, 5000, &h->welcome);
+  }
   if (rc == 0)
     h->open = 1;
   else

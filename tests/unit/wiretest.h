@@ -46,6 +46,9 @@ typedef struct fs_wire_hello {
   uint64_t oldest;
   unsigned want;   /* FS_WANT_*; 0 means FS_WANT_SYNC */
   const char *token;
+  const uint64_t *version; /* NULL: FS_MSG_VERSION; else the envelope version
+                              written into the encoded HELLO (which is
+                              otherwise a version-1 HELLO) */
 } fs_wire_hello;
 
 /* What one PULL brought back, until CHECKPOINT (or an ERROR). */
