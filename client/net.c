@@ -149,15 +149,19 @@ static int next_event(fs_net *n, int timeout_ms) {
 /* What a failed handshake means for the user, in n->err.  Only a daemon
  * that could not read our message 1 (handshake note) or whose message 2
  * fails to decrypt has another key: then, and only then, enrolling again
- * may be the cure.  A connection closed without a word is most often an
- * overloaded daemon shedding handshakes. */
+ * may be the cure.  But a message damaged on the way fails the same check
+ * and looks exactly alike, so the message says to retry first.  A
+ * connection closed without a word is most often an overloaded daemon
+ * shedding handshakes, or a network that dropped the connection. */
 static void handshake_error(fs_net *n, const char *addr, int rc) {
   if (rc == FS_ECRYPTO)
     snprintf(
         n->err, sizeof(n->err),
-        "the daemon at %.100s does not hold the key this device was enrolled with: it is "
-        "another fieldsyncd, or it was set up anew; check the address, and if it was set "
-        "up anew enroll again (fieldsyncd enroll, fieldsync init --token)",
+        "the handshake with %.100s failed its cryptographic check: a message was damaged "
+        "on the way (retry), or that daemon does not hold the key this device was "
+        "enrolled with (another fieldsyncd, or one set up anew); if retrying fails again, "
+        "check the address, and if the daemon was set up anew enroll again (fieldsyncd "
+        "enroll, fieldsync init --token)",
         addr);
   else if (rc == FS_EBUSY)
     snprintf(n->err, sizeof(n->err),
@@ -167,9 +171,10 @@ static void handshake_error(fs_net *n, const char *addr, int rc) {
   else if (rc == FS_ECLOSED)
     snprintf(
         n->err, sizeof(n->err),
-        "the daemon at %.100s closed the connection before the handshake finished; it "
-        "may be overloaded - try again later (local changes stay in the outbox); if "
-        "this keeps happening, check the address and this device's date and time",
+        "the connection to %.100s was closed before the handshake finished: the "
+        "network dropped it or the daemon is overloaded - try again later (local "
+        "changes stay in the outbox); if this keeps happening, check the address and "
+        "this device's date and time",
         addr);
   else if (rc == FS_ETIMEDOUT)
     snprintf(
