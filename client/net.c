@@ -253,6 +253,7 @@ int fs__net_open(fs_net *n, const char *addr, const fs_keypair *local,
     rc = FS_EPROTO;
   if (rc == 0 && !welcome->u.welcome.ok) {
     rc = welcome->u.welcome.code ? welcome->u.welcome.code : FS_EAUTH;
+    n->refused_wipe = welcome->u.welcome.wipe;
     snprintf(n->err, sizeof(n->err), "daemon refused this device: %s",
              welcome->u.welcome.text ? welcome->u.welcome.text : fs_strerror(rc));
   }

@@ -211,6 +211,8 @@ static void net_error(session *s, int rc) {
            then, s->o && s->o->watch ? " --watch" : "");
 }
 
+static int wipe_contents(fs_replica *r);
+
 static int session_open(session *s, unsigned want) {
   sqlite3 *db = fs__replica_db(s->r);
   char addr[256], pubtxt[64], keypath[4200];
@@ -260,6 +262,13 @@ static int session_open(session *s, unsigned want) {
   hello.u.hello.want = want;
   rc = fs__net_open(&s->net, addr, kp, pub, &hello, s->o ? s->o->timeout_ms : 0, &welcome);
   fs__keypair_free(kp);
+  if (rc && s->net.refused_wipe) {
+    /* Refused under a wipe order whose final upload is over (e.g. its WIPE
+     * was lost on the way): erased now, as on WIPE (PROTOCOL.md 7.3). */
+    FS_WARN("daemon refused this device and ordered it erased: %s", s->net.err);
+    (void)wipe_contents(s->r); /* logged; the files go anyway (fs_replica_erase) */
+    s->st->wiped = 1;
+  }
   if (rc)
     return set_err(s->err, s->errlen, rc, s->net.err);
   /* The daemon's clock corrects ours: stamps stay close to real time even
