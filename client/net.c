@@ -159,7 +159,7 @@ static void handshake_error(fs_net *n, const char *addr, int rc) {
         n->err, sizeof(n->err),
         "the handshake with %.100s failed its cryptographic check: a message was damaged "
         "on the way (retry), or that daemon does not hold the key this device was "
-        "enrolled with (another fieldsyncd, or one set up anew); if retrying fails again, "
+        "enrolled with (another fieldsyncd, or one set up anew); if a retry fails too, "
         "check the address, and if the daemon was set up anew enroll again (fieldsyncd "
         "enroll, fieldsync init --token)",
         addr);

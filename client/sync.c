@@ -189,17 +189,19 @@ static void net_error(session *s, int rc) {
     snprintf(what, sizeof(what), "no answer from %.200s for %d s", s->addr,
              (s->net.timeout_ms + 999) / 1000);
   else if (rc == FS_EREPLAY || rc == FS_ECRYPTO)
-    snprintf(what, sizeof(what),
-             "a message from %.200s failed its integrity check (damaged or altered on the "
-             "way; nothing of it was used, the connection was dropped)",
-             s->addr);
+    snprintf(
+        what, sizeof(what),
+        "a message from %.200s failed its integrity check (damaged or altered on the "
+        "way; nothing of it was used, the connection was dropped)",
+        s->addr);
   else
     return;
   if (s->unacked) {
     snprintf(doing, sizeof(doing), "waiting for the daemon to confirm %llu change(s)",
              (unsigned long long)s->unacked);
-    then = "they stay in the outbox and are sent again at the next sync, which the daemon "
-           "stores once";
+    then =
+        "they stay in the outbox and are sent again at the next sync, which the daemon "
+        "stores once";
   } else {
     snprintf(doing, sizeof(doing), "%s", s->doing ? s->doing : "syncing");
     then = s->doing && strcmp(s->doing, "pushing changes") == 0

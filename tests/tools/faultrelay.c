@@ -185,8 +185,10 @@ static void parse_fault(const char *spec) {
       f.kind = k;
   f.dir = strcmp(parts[1], "up") == 0 ? 0 : strcmp(parts[1], "down") == 0 ? 1 : -1;
   if (f.kind < 0 || f.dir < 0 || (f.kind == F_STALL) != (n == 5)) {
-    fprintf(stderr, "faultrelay: fault \"%s\": KIND is one of cut reset halfclose corrupt "
-                    "stall (only stall takes :MS), DIR up or down\n", spec);
+    fprintf(stderr,
+            "faultrelay: fault \"%s\": KIND is one of cut reset halfclose corrupt "
+            "stall (only stall takes :MS), DIR up or down\n",
+            spec);
     exit(2);
   }
   f.frame = num_arg(parts[2], "fault frame");
@@ -196,7 +198,9 @@ static void parse_fault(const char *spec) {
   cfg.faults[cfg.nfaults++] = f;
 }
 
-static int set_nonblock(int fd) { return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+static int set_nonblock(int fd) {
+  return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 static int connect_daemon(void) {
   char host[256];
@@ -240,10 +244,12 @@ static void conn_close(conn *c, int reset) {
           (unsigned long long)c->d[1].frames, (unsigned long long)c->d[1].sent);
   for (size_t i = 0; i < c->na; i++)
     if (!c->a[i].fired)
-      fprintf(stderr, "faultrelay: conn %d: %s %s %llu+%llu did not fire (the stream ended "
-                      "before it)\n",
+      fprintf(stderr,
+              "faultrelay: conn %d: %s %s %llu+%llu did not fire (the stream ended "
+              "before it)\n",
               c->num, kind_names[c->a[i].f->kind], dir_names[c->a[i].f->dir],
-              (unsigned long long)c->a[i].f->frame, (unsigned long long)c->a[i].f->offset);
+              (unsigned long long)c->a[i].f->frame,
+              (unsigned long long)c->a[i].f->offset);
   close(c->client);
   close(c->daemon);
   free(c->d[0].buf);
@@ -262,7 +268,8 @@ static void accept_one(int lfd) {
     if (!conns[i].used)
       c = &conns[i];
   if (c == NULL) {
-    fprintf(stderr, "faultrelay: conn %d refused: %d connections open\n", accepted, MAX_CONNS);
+    fprintf(stderr, "faultrelay: conn %d refused: %d connections open\n", accepted,
+            MAX_CONNS);
     close(fd);
     return;
   }
@@ -300,7 +307,8 @@ static void accept_one(int lfd) {
       c->na++;
     }
   if (cfg.verbose)
-    fprintf(stderr, "faultrelay: conn %d opened%s\n", c->num, c->na ? " (with faults)" : "");
+    fprintf(stderr, "faultrelay: conn %d opened%s\n", c->num,
+            c->na ? " (with faults)" : "");
 }
 
 static void log_fired(conn *c, armed *a) {
@@ -374,8 +382,9 @@ static int read_dir(conn *c, int k) {
   d->len += (size_t)r;
   d->rcvd += (uint64_t)r;
   {
-    int64_t due = now_ms() + cfg.latency +
-                  (cfg.jitter > 0 ? (int64_t)(rng_next(&c->rng) % (uint64_t)(cfg.jitter + 1)) : 0);
+    int64_t due =
+        now_ms() + cfg.latency +
+        (cfg.jitter > 0 ? (int64_t)(rng_next(&c->rng) % (uint64_t)(cfg.jitter + 1)) : 0);
     if (due < d->last_due)
       due = d->last_due;
     d->last_due = due;
@@ -553,9 +562,10 @@ int main(int argc, char **argv) {
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   sa.sin_port = htons((uint16_t)cfg.port);
-  if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 64) != 0 ||
-      getsockname(lfd, (struct sockaddr *)&sa, &sl) != 0) {
-    fprintf(stderr, "faultrelay: cannot listen on %s: %s\n", listen_addr, strerror(errno));
+  if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+      listen(lfd, 64) != 0 || getsockname(lfd, (struct sockaddr *)&sa, &sl) != 0) {
+    fprintf(stderr, "faultrelay: cannot listen on %s: %s\n", listen_addr,
+            strerror(errno));
     return 1;
   }
   set_nonblock(lfd);
