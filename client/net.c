@@ -186,8 +186,9 @@ static void handshake_error(fs_net *n, const char *addr, int rc) {
   else if (rc != FS_ENOMEM)
     snprintf(
         n->err, sizeof(n->err),
-        "%.100s does not answer like a fieldsyncd (%s); check the address (fieldsync "
-        "sync --addr)",
+        "%.100s does not answer like a fieldsyncd (%s): it is another service, or its "
+        "reply was damaged on the way; retry, and if it fails again check the address "
+        "(fieldsync sync --addr)",
         addr, fs_strerror(rc));
 }
 

@@ -188,7 +188,9 @@ static void net_error(session *s, int rc) {
   else if (rc == FS_ETIMEDOUT)
     snprintf(what, sizeof(what), "no answer from %.200s for %d s", s->addr,
              (s->net.timeout_ms + 999) / 1000);
-  else if (rc == FS_EREPLAY || rc == FS_ECRYPTO)
+  else if (rc == FS_EREPLAY || rc == FS_ECRYPTO || rc == FS_ETOOBIG)
+    /* FS_ETOOBIG: a frame length over the maximum; after the handshake
+     * only the (unauthenticated) length header can be damaged that way. */
     snprintf(
         what, sizeof(what),
         "a message from %.200s failed its integrity check (damaged or altered on the "

@@ -20,25 +20,15 @@
 # CI: a representative matrix (~20 s).  FS_RELAY_LONG=1: more positions.
 set -euo pipefail
 
-bin=${FS_BIN:?FS_BIN must point at the bin directory}
-fs="$bin/fieldsync"
-fsd="$bin/fieldsyncd"
-command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 CLI not installed"; exit 77; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/fs-relay-live.XXXXXX")
-here=$(dirname "$0")
-. "$here/lib/testlib.sh"
-. "$here/lib/relaylib.sh"
-watch_pid=""
-trap '[ -n "$watch_pid" ] && kill -TERM "$watch_pid" 2>/dev/null; relay_cleanup; rm -rf "$work"' EXIT
-unset FIELDSYNC_HOME FIELDSYNCD_HOME FIELDSYNC_LOG
-t_start=$(date +%s%N)
+relay_name=live
+. "$(dirname "$0")/lib/testlib.sh"
+. "$(dirname "$0")/lib/relaylib.sh"
 
-central="$work/central"
 "$fsd" init --data "$central" >/dev/null
 "$fsd" staff add A01 --name "Live Rep" --data "$central" >/dev/null
 start_daemon "$fsd" "$central"
-"$fs" --data "$work/w" init --token "$("$fsd" enroll A01 --data "$central")" >/dev/null
-"$fs" --data "$work/x" init --token "$("$fsd" enroll A01 --data "$central")" >/dev/null
+enroll A01 "$work/w"
+enroll A01 "$work/x"
 "$fs" --data "$work/w" sync >/dev/null
 
 # wait_for SECONDS CMD...: polls CMD every 50 ms; 1 if it never held.
@@ -134,7 +124,7 @@ else
   for f in cut:down:4:0 cut:down:4:10 cut:down:5:3 cut:down:6:20 reset:down:5:40 \
     corrupt:down:4:10 corrupt:down:5:8 corrupt:down:6:30 halfclose:down:4:0 \
     halfclose:down:5:10 cut:up:4:5 corrupt:up:4:10 halfclose:up:4:0 corrupt:up:5:20; do
-    run_case "$f" "was cut|integrity check|no answer" --rate $((30000 + RANDOM * 5)) \
+    run_case "$f" "$net_cause" --rate $((30000 + RANDOM * 5)) \
       --latency $((RANDOM % 300)) --jitter $((RANDOM % 100)) --fault "$f"
   done
 fi

@@ -1,15 +1,26 @@
 # relaylib.sh - helpers for the fault_relay_*.sh tests (issue 16): devices
 # sync through tests/tools/faultrelay (FS_BIN/faultrelay) on 127.0.0.1.
-# Sourced after testlib.sh; the sourcing script sets $work, $fs, $fsd and
-# starts the daemon ($port).  Not a test (the ctest glob takes
-# tests/integration/*.sh only).
+# Not a test (the ctest glob takes tests/integration/*.sh only).  Sourced
+# after testlib.sh, with $relay_name set: makes $work, sets $fs, $fsd,
+# $central, the cleanup trap (the relay, the daemon, $watch_pid if set, then
+# $work), and skips (77) without the sqlite3 CLI.
 #
 # Seeds: FS_RELAY_SEED (default: from the date) seeds bash's RANDOM and every
 # relay; it is printed, so a failing run is replayed with FS_RELAY_SEED=N.
 # Timeouts: every sync runs with --timeout $sync_timeout; each attempt must
 # end within $attempt_bound seconds (wall time), or the test fails.
 
-relay=${FS_BIN:?}/faultrelay
+bin=${FS_BIN:?FS_BIN must point at the bin directory}
+fs="$bin/fieldsync"
+fsd="$bin/fieldsyncd"
+relay="$bin/faultrelay"
+command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 CLI not installed"; exit 77; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/fs-relay-$relay_name.XXXXXX")
+central="$work/central"
+watch_pid=""
+trap 'relay_cleanup; rm -rf "$work"' EXIT
+unset FIELDSYNC_HOME FIELDSYNCD_HOME FIELDSYNC_LOG
+t_start=$(date +%s%N)
 seed=${FS_RELAY_SEED:-$(($(date +%s) % 100000))}
 RANDOM=$seed
 sync_timeout=${FS_RELAY_TIMEOUT:-3}
@@ -21,6 +32,11 @@ relay_log=""
 faults_fired=0
 echo "relay seed $seed (replay: FS_RELAY_SEED=$seed)"
 
+# enroll CODE DIR: a device of CODE in DIR, enrolled directly.
+enroll() {
+  "$fs" --data "$2" init --token "$("$fsd" enroll "$1" --data "$central")" >/dev/null
+}
+
 # relay_start ARGS...: a faultrelay to the daemon with ARGS (--fault, --rate,
 # ...), seeded; sets $relay_pid, $relay_port, $relay_log.
 relay_start() {
@@ -29,13 +45,10 @@ relay_start() {
   "$relay" --to "127.0.0.1:$port" --seed "$((seed + relay_n))" "$@" \
     >"$work/relay.out" 2>"$relay_log" &
   relay_pid=$!
-  relay_port=""
-  for _ in $(seq 1 100); do
-    relay_port=$(sed -n 's/^faultrelay listening on port \([0-9]*\)$/\1/p' "$work/relay.out")
-    [ -n "$relay_port" ] && return 0
-    kill -0 "$relay_pid" 2>/dev/null || break
-    sleep 0.02
-  done
+  if wait_listening "$work/relay.out" faultrelay "$relay_pid"; then
+    relay_port=$listen_port
+    return 0
+  fi
   cat "$relay_log" >&2
   fail "faultrelay did not start: $*"
 }
@@ -51,6 +64,23 @@ relay_stop() {
 
 # relay_fired: 0 when the current relay's log shows a fault fired.
 relay_fired() { grep -q ' fired at byte ' "$relay_log"; }
+
+# What a sync failed by the network must say (one of).
+net_cause="was cut|integrity check|no answer|handshake|damaged on the way"
+
+# check_first WHO EXPECT: judges the first sync of a fault case: EXPECT "ok"
+# (it must pass), "any" (it may fail, saying a network cause) or a regex its
+# failure message must match.
+check_first() {
+  case $2 in
+  ok) [ "$sync_rc" = 0 ] || fail "$1: sync should pass: $(cat "$work/sync.err")" ;;
+  any) [ "$sync_rc" = 0 ] || expect_msg "$net_cause" ;;
+  *)
+    [ "$sync_rc" != 0 ] || fail "$1: sync passed, the fault should have broken it"
+    expect_msg "$2"
+    ;;
+  esac
+}
 
 # timed_sync DIR [ARGS...]: one `fieldsync sync` through the relay; exit code
 # in $sync_rc, wall time (ms) in $sync_ms, stderr in $work/sync.err; fails
@@ -137,6 +167,10 @@ check_once() {
 }
 
 relay_cleanup() {
+  if [ -n "$watch_pid" ]; then
+    kill -TERM "$watch_pid" 2>/dev/null || true
+    wait "$watch_pid" 2>/dev/null || true
+  fi
   relay_stop
   if [ -n "${daemon_pid:-}" ]; then
     kill -TERM "$daemon_pid" 2>/dev/null || true
