@@ -15,7 +15,7 @@
 # Frame layout of rk's final session: up 1 msg 1, 2 PUSH; down 1 msg 2,
 # 2 PUSH_RESULT, 3 WIPE.  b's: down 1 msg 2, 2.. PULL_BATCH, CHECKPOINT.
 #
-# CI: a representative matrix (~15 s).  FS_RELAY_LONG=1: more positions.
+# CI: a representative matrix (4 cases, ~20-60 s).  FS_RELAY_LONG=1: 10 cases.
 set -euo pipefail
 
 relay_name=handover

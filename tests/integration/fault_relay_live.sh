@@ -17,18 +17,14 @@
 # The test waits for down frame 3 (the PONG) before the changes, so frame 4
 # is the NOTIFY.
 #
-# CI: a representative matrix (~20 s).  FS_RELAY_LONG=1: more positions.
+# CI: a representative matrix (6 cases, ~20-50 s).  FS_RELAY_LONG=1: 14 cases.
 set -euo pipefail
 
 relay_name=live
 . "$(dirname "$0")/lib/testlib.sh"
 . "$(dirname "$0")/lib/relaylib.sh"
 
-"$fsd" init --data "$central" >/dev/null
-"$fsd" staff add A01 --name "Live Rep" --data "$central" >/dev/null
-start_daemon "$fsd" "$central"
-enroll A01 "$work/w"
-enroll A01 "$work/x"
+rep_world "$work/w" "$work/x"
 "$fs" --data "$work/w" sync >/dev/null
 
 # wait_for SECONDS CMD...: polls CMD every 50 ms; 1 if it never held.

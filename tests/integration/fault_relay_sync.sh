@@ -27,11 +27,7 @@ relay_name=sync
 . "$(dirname "$0")/lib/testlib.sh"
 . "$(dirname "$0")/lib/relaylib.sh"
 
-"$fsd" init --data "$central" >/dev/null
-"$fsd" staff add A01 --name "Relay Rep" --data "$central" >/dev/null
-start_daemon "$fsd" "$central"
-enroll A01 "$work/a"
-enroll A01 "$work/a2"
+rep_world "$work/a" "$work/a2"
 
 made=0
 ncase=0

@@ -32,6 +32,18 @@ relay_log=""
 faults_fired=0
 echo "relay seed $seed (replay: FS_RELAY_SEED=$seed)"
 
+# rep_world DIR...: a store with one rep, A01, the daemon, and a device of
+# A01 enrolled (directly) in each DIR.
+rep_world() {
+  local dir
+  "$fsd" init --data "$central" >/dev/null
+  "$fsd" staff add A01 --name "Relay Rep" --data "$central" >/dev/null
+  start_daemon "$fsd" "$central"
+  for dir in "$@"; do
+    enroll A01 "$dir"
+  done
+}
+
 # enroll CODE DIR: a device of CODE in DIR, enrolled directly.
 enroll() {
   "$fs" --data "$2" init --token "$("$fsd" enroll "$1" --data "$central")" >/dev/null
