@@ -2,6 +2,8 @@
 #   make demo   installs what is missing, builds, runs the loopback demo
 #   make test   installs what is missing, builds twice (-O2 -Werror and
 #               ASan+UBSan), runs the whole suite on both, fuzzes briefly
+#   make check-long  the long versions of the fault tests (not in `make test`):
+#               the full fault-relay matrices (FS_RELAY_LONG=1)
 # Other targets: build, bench, fuzz (FUZZ_SECONDS=N), format, clean,
 #   compat-snapshot [TAG=vX.Y.Z]  refreshes tests/compat/ from a release tag
 #   (default: the newest v* tag); see docs/RELEASING.md.
@@ -12,7 +14,7 @@ PKGS = build-essential cmake pkg-config clang libsqlite3-dev libuv1-dev \
        libmsgpack-dev libsodium-dev libssl-dev libcmocka-dev sqlite3 iproute2 \
        procps valgrind xz-utils
 
-.PHONY: all deps build demo test test-release test-asan fuzz bench format clean compat-snapshot
+.PHONY: all deps build demo test test-release test-asan fuzz bench format clean compat-snapshot check-long
 
 all: build
 
@@ -60,6 +62,17 @@ test: test-release test-asan fuzz
 
 compat-snapshot:
 	bash tests/compat/snapshot.sh $(TAG)
+
+# Each relay suite with its full matrix (every fault kind x direction x
+# frame x offset under random 2G/3G shaping); FS_RELAY_SEED=N replays a run.
+RELAY_SUITES = sync live handover
+check-long: build
+	@for t in $(RELAY_SUITES); do \
+	  echo "== fault_relay_$$t (FS_RELAY_LONG=1)"; \
+	  FS_BIN=$(CURDIR)/build/release/bin FS_RELAY_LONG=1 \
+	    bash tests/integration/fault_relay_$$t.sh || exit 1; \
+	done
+	@echo "all long checks passed"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -64,7 +64,7 @@ static const cli_cmd commands[] = {
      FS_REPORT_ARGS_USAGE, NULL},
     {"outbox", cli_cmd_outbox, "list local changes not yet synced", "[--rejected]", NULL},
     {"sync", cli_cmd_sync, "push local changes and pull what changed (--watch: stay live)",
-     "[--watch] [--addr HOST:PORT] [--page N]", NULL},
+     "[--watch] [--addr HOST:PORT] [--page N] [--timeout SECONDS]", NULL},
     {"conflicts", cli_cmd_conflicts,
      "list same-field conflicts, the values that lost, and changes that arrived after a "
      "handover",

@@ -130,11 +130,12 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   fs_sync_options o;
   fs_sync_stats s;
   char err[512];
-  const char *addr = NULL, *page = NULL;
-  int watch = 0, rc;
+  const char *addr = NULL, *page = NULL, *timeout = NULL;
+  int watch = 0, rc, o_timeout = 0;
   cli_opt opts[] = {{"--watch", 0, NULL, &watch},
                     {"--addr", 1, &addr, NULL},
                     {"--page", 1, &page, NULL},
+                    {"--timeout", 1, &timeout, NULL},
                     {NULL, 0, NULL, NULL}};
   cli_args a;
 
@@ -153,10 +154,21 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
     }
     o_page = (uint32_t)v;
   }
+  if (timeout) {
+    /* Seconds to wait for the daemon at each step (connect, each answer). */
+    char *end = NULL;
+    unsigned long v =
+        (timeout[0] >= '0' && timeout[0] <= '9') ? strtoul(timeout, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || v < 1 || v > 3600)
+      return cli_usage_error(c, "--timeout takes a number of seconds from 1 to 3600, not",
+                             timeout);
+    o_timeout = (int)v * 1000;
+  }
   if (cli_open(c) != CLI_OK)
     return CLI_ERR;
   memset(&o, 0, sizeof(o));
   o.addr = addr;
+  o.timeout_ms = o_timeout;
   o.page = o_page;
   o.progress = show_progress;
   o.progress_arg = c;

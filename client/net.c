@@ -149,15 +149,19 @@ static int next_event(fs_net *n, int timeout_ms) {
 /* What a failed handshake means for the user, in n->err.  Only a daemon
  * that could not read our message 1 (handshake note) or whose message 2
  * fails to decrypt has another key: then, and only then, enrolling again
- * may be the cure.  A connection closed without a word is most often an
- * overloaded daemon shedding handshakes. */
+ * may be the cure.  But a message damaged on the way fails the same check
+ * and looks exactly alike, so the message says to retry first.  A
+ * connection closed without a word is most often an overloaded daemon
+ * shedding handshakes, or a network that dropped the connection. */
 static void handshake_error(fs_net *n, const char *addr, int rc) {
   if (rc == FS_ECRYPTO)
     snprintf(
         n->err, sizeof(n->err),
-        "the daemon at %.100s does not hold the key this device was enrolled with: it is "
-        "another fieldsyncd, or it was set up anew; check the address, and if it was set "
-        "up anew enroll again (fieldsyncd enroll, fieldsync init --token)",
+        "the handshake with %.100s failed its cryptographic check: a message was damaged "
+        "on the way (retry), or that daemon does not hold the key this device was "
+        "enrolled with (another fieldsyncd, or one set up anew); if a retry fails too, "
+        "check the address, and if the daemon was set up anew enroll again (fieldsyncd "
+        "enroll, fieldsync init --token)",
         addr);
   else if (rc == FS_EBUSY)
     snprintf(n->err, sizeof(n->err),
@@ -167,9 +171,10 @@ static void handshake_error(fs_net *n, const char *addr, int rc) {
   else if (rc == FS_ECLOSED)
     snprintf(
         n->err, sizeof(n->err),
-        "the daemon at %.100s closed the connection before the handshake finished; it "
-        "may be overloaded - try again later (local changes stay in the outbox); if "
-        "this keeps happening, check the address and this device's date and time",
+        "the connection to %.100s was closed before the handshake finished: the "
+        "network dropped it or the daemon is overloaded - try again later (local "
+        "changes stay in the outbox); if this keeps happening, check the address and "
+        "this device's date and time",
         addr);
   else if (rc == FS_ETIMEDOUT)
     snprintf(
@@ -181,8 +186,9 @@ static void handshake_error(fs_net *n, const char *addr, int rc) {
   else if (rc != FS_ENOMEM)
     snprintf(
         n->err, sizeof(n->err),
-        "%.100s does not answer like a fieldsyncd (%s); check the address (fieldsync "
-        "sync --addr)",
+        "%.100s does not answer like a fieldsyncd (%s): it is another service, or its "
+        "reply was damaged on the way; retry, and if it fails again check the address "
+        "(fieldsync sync --addr)",
         addr, fs_strerror(rc));
 }
 
@@ -249,6 +255,7 @@ static int net_open(fs_net *n, const char *addr, const fs_keypair *local,
     rc = FS_EPROTO;
   if (rc == 0 && !welcome->u.welcome.ok) {
     rc = welcome->u.welcome.code ? welcome->u.welcome.code : FS_EAUTH;
+    n->refused_wipe = welcome->u.welcome.wipe;
     /* A version refusal is about the app, not the device: the daemon's
      * text says which side must be updated (PROTOCOL.md section 8). */
     snprintf(n->err, sizeof(n->err), "daemon refused this %s: %s",

@@ -31,6 +31,7 @@ typedef struct fs_net {
   size_t sealed_cap;
   uint64_t bytes_in, bytes_out;
   char err[512];
+  int refused_wipe; /* refused with WELCOME wipe true: erase the replica */
 } fs_net;
 
 /* Connects to addr ("host:port"), runs the handshake with keypair `local`

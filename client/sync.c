@@ -173,7 +173,55 @@ typedef struct session {
   int resync;       /* pulling a full snapshot after FS_ERESYNC */
   int resync_tried; /* once per session */
   int rights_changed; /* the daemon closed the session: rights changed */
+  char addr[256];     /* the daemon address in use, for messages */
+  const char *doing;  /* what the session was doing, for a network error */
+  uint64_t unacked;   /* changes sent whose PUSH_RESULT has not arrived */
 } session;
+
+/* A connection lost after the handshake (FS_ECLOSED, FS_ETIMEDOUT) or a
+ * frame that failed its authentication (FS_EREPLAY, FS_ECRYPTO: damaged on
+ * the way, PROTOCOL.md 4) gets a message saying what happened, while doing
+ * what, and what became of the data; other errors keep theirs.  No-op when
+ * err already holds a message. */
+static void net_error(session *s, int rc) {
+  char what[512], doing[160];
+  const char *then;
+
+  if (s->err == NULL || s->errlen == 0 || s->err[0] != '\0')
+    return;
+  if (rc == FS_ECLOSED)
+    snprintf(what, sizeof(what), "the connection to %.200s was cut", s->addr);
+  else if (rc == FS_ETIMEDOUT)
+    snprintf(what, sizeof(what), "no answer from %.200s for %d s", s->addr,
+             (s->net.timeout_ms + 999) / 1000);
+  else if (rc == FS_EREPLAY || rc == FS_ECRYPTO || rc == FS_ETOOBIG)
+    /* FS_ETOOBIG: a frame length over the maximum; after the handshake
+     * only the (unauthenticated) length header can be damaged that way. */
+    snprintf(
+        what, sizeof(what),
+        "a message from %.200s failed its integrity check (damaged or altered on the "
+        "way; nothing of it was used, the connection was dropped)",
+        s->addr);
+  else
+    return;
+  if (s->unacked) {
+    snprintf(doing, sizeof(doing), "waiting for the daemon to confirm %llu change(s)",
+             (unsigned long long)s->unacked);
+    then =
+        "they stay in the outbox and are sent again at the next sync, which the daemon "
+        "stores once";
+  } else {
+    snprintf(doing, sizeof(doing), "%s", s->doing ? s->doing : "syncing");
+    then = s->doing && strcmp(s->doing, "pushing changes") == 0
+               ? "unconfirmed changes stay in the outbox"
+               : "what was confirmed or fully received is kept and the next sync goes on "
+                 "from there";
+  }
+  snprintf(s->err, s->errlen, "%s while %s: %s; run fieldsync sync%s again", what, doing,
+           then, s->o && s->o->watch ? " --watch" : "");
+}
+
+static int wipe_contents(fs_replica *r);
 
 static int session_open(session *s, unsigned want) {
   sqlite3 *db = fs__replica_db(s->r);
@@ -191,6 +239,7 @@ static int session_open(session *s, unsigned want) {
                    "fieldsync init --token TOKEN");
   if (s->o && s->o->addr)
     snprintf(addr, sizeof(addr), "%s", s->o->addr);
+  snprintf(s->addr, sizeof(s->addr), "%s", addr);
   rc = fs__key_from_text(pubtxt, strlen(pubtxt), pub);
   if (rc)
     return set_err(s->err, s->errlen, rc, "the stored daemon key is damaged");
@@ -223,6 +272,13 @@ static int session_open(session *s, unsigned want) {
   hello.u.hello.want = want;
   rc = fs__net_open(&s->net, addr, kp, pub, &hello, s->o ? s->o->timeout_ms : 0, &welcome);
   fs__keypair_free(kp);
+  if (rc && s->net.refused_wipe) {
+    /* Refused under a wipe order whose final upload is over (e.g. its WIPE
+     * was lost on the way): erased now, as on WIPE (PROTOCOL.md 7.3). */
+    FS_WARN("daemon refused this device and ordered it erased: %s", s->net.err);
+    (void)wipe_contents(s->r); /* logged; the files go anyway (fs_replica_erase) */
+    s->st->wiped = 1;
+  }
   if (rc)
     return set_err(s->err, s->errlen, rc, s->net.err);
   /* The daemon's clock corrects ours: stamps stay close to real time even
@@ -361,6 +417,7 @@ static int push_all(session *s) {
       if (rc == 0)
         rc = frc;
     }
+    s->doing = "pushing changes";
     if (rc == 0)
       rc = fs__net_send_raw(&s->net, b.data, b.len);
     fs__buf_release(&b);
@@ -371,6 +428,7 @@ static int push_all(session *s) {
     if (rc)
       break;
     s->st->pushed += sent;
+    s->unacked = sent;
     progress(s->o, "push", s->st);
     /* Wait for the results; the daemon answers only after its commit. */
     for (;;) {
@@ -407,6 +465,8 @@ static int push_all(session *s) {
         }
       }
       rc = fs__outbox_settle(s->r, or, res.u.push_result.n);
+      if (rc == 0)
+        s->unacked = 0;
       free(or);
       fs__msg_release(&res);
       memset(&m, 0, sizeof(m));
@@ -547,6 +607,7 @@ static int pull_all(session *s) {
     int in_txn = 0;
 
     fs__replica_cursor_get(s->r, &cursor);
+    s->doing = "receiving updates";
     fs__msg_init(&m, FS_MSG_PULL);
     m.u.pull.cursor = cursor;
     m.u.pull.limit = s->o && s->o->page ? s->o->page : 0;
@@ -675,6 +736,7 @@ static int watch_loop(session *s, int rc) {
   while (rc == 0 && o && o->watch && !(o->stop && *o->stop)) {
     struct pollfd p = {fs__net_fd(&s->net), POLLIN, 0};
     uint64_t pending = 0, rejected = 0;
+    s->doing = "watching for changes";
     int prc = poll(&p, 1, o->watch_poll_ms > 0 ? o->watch_poll_ms : 200);
 
     if (prc < 0 && errno != EINTR) {
@@ -762,6 +824,8 @@ int fs_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st, char *er
     bye.u.bye.reason = "done";
     fs__net_send(&s.net, &bye);
   }
+  if (rc)
+    net_error(&s, rc);
   fs__net_close(&s.net);
   if (rc && err && errlen && err[0] == '\0')
     snprintf(err, errlen, "%s", fs_strerror(rc));

@@ -100,6 +100,7 @@ struct conn {
   uint64_t deadline;      /* handshake deadline or idle deadline (ms) */
   int close_after_write;
   int must_wipe;          /* departed staff or revoked with --wipe */
+  int refuse_wipe;        /* refused: its wipe order's final upload is over */
   char why[256];          /* refusal text for WELCOME */
   uint64_t accepted_ms;
   int in_startups; /* on s->startups */
@@ -1505,6 +1506,8 @@ static void send_welcome(conn *c, int code, const char *text) {
     m.u.welcome.slot = (uint64_t)c->dev.slot;
     m.u.welcome.name = c->staff_name;
     m.u.welcome.wipe = c->must_wipe;
+  } else {
+    m.u.welcome.wipe = c->refuse_wipe;
   }
   fs__buf_init(&b, FS_CHANNEL_HS_PAYLOAD_MAX);
   rc = fs__msg_encode(&m, &b);
@@ -1628,6 +1631,13 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   rc = standing(&c->dev, c->must_wipe, wipe_deadline_ms(c->s), now_ms(), c->why,
                 sizeof(c->why));
   if (rc) {
+    /* Under a wipe order whose final upload is over: the refusal tells the
+     * device to erase itself (WELCOME wipe true, PROTOCOL.md 3 and 7.3), so
+     * one whose WIPE was lost on the way (connection cut after the last
+     * PUSH_RESULT) does not keep the records. */
+    c->refuse_wipe =
+        strcmp(c->dev.status, "wiped") == 0 ||
+        (c->must_wipe && wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()));
     /* The final upload's time is over: from now on the device is wiped
      * (the periodic sweep would mark it too). */
     if (c->must_wipe && wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()) &&

@@ -368,6 +368,10 @@ static void test_depart(void **state) {
   gone = reopen(w, "a01_backup");
   rc = sync_rc(gone, &st, err, sizeof(err));
   assert_int_equal(rc, FS_EDEPARTED);
+  /* ... and told to erase itself, as a phone whose WIPE was lost on the
+   * way would be (PROTOCOL.md 7.3): its copy of the records goes. */
+  assert_int_equal(st.wiped, 1);
+  assert_int_equal(all_kinds(replica_int, w, "a01_backup", "1"), 0);
   assert_int_equal(central_int(w, "SELECT count(*) FROM devices WHERE staff='A01' AND "
                                   "status='wiped'"),
                    1);

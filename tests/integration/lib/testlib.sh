@@ -18,6 +18,21 @@ expect() {
   fi
 }
 
+# wait_listening OUT PROGRAM PID: waits (up to 5 s) until the file OUT holds
+# "PROGRAM listening on port N"; sets $listen_port.  1 if PID exits first or
+# the time runs out.
+wait_listening() {
+  local out=$1 prog=$2 pid=$3
+  listen_port=""
+  for _ in $(seq 1 100); do
+    listen_port=$(sed -n "s/^$prog listening on port \([0-9]*\)\$/\1/p" "$out")
+    [ -n "$listen_port" ] && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
 # start_daemon FSD DATA: runs `FSD serve --data DATA` on a free 127.0.0.1
 # port (tries others if the one picked is taken); sets $daemon_pid and
 # $port, fails the test if it does not start.  The caller kills it.
@@ -30,12 +45,11 @@ start_daemon() {
     "$fsd" serve --data "$data" --listen "127.0.0.1:$try" >"$work/daemon.out" \
       2>"$work/daemon.err" &
     daemon_pid=$!
-    for _ in $(seq 1 100); do
-      port=$(sed -n 's/^fieldsyncd listening on port \([0-9]*\)$/\1/p' "$work/daemon.out")
-      [ -n "$port" ] && return 0
-      kill -0 "$daemon_pid" 2>/dev/null || break
-      sleep 0.05
-    done
+    if wait_listening "$work/daemon.out" fieldsyncd "$daemon_pid"; then
+      port=$listen_port
+      return 0
+    fi
+    kill -TERM "$daemon_pid" 2>/dev/null || true
     wait "$daemon_pid" 2>/dev/null || true
     daemon_pid=""
   done
