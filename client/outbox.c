@@ -1,5 +1,6 @@
 /* outbox.c - the queue of local changes (see outbox.h). */
 #include "outbox.h"
+#include "replica_handle.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -62,8 +63,6 @@ int fs__outbox_append(fs_replica *r, fs_change *c) {
 out:
   sqlite3_finalize(st);
   fs__buf_release(&buf);
-  if (rc)
-    fs__replica_fail(r, rc, "outbox append failed: %s", fs_strerror(rc));
   return rc;
 }
 

@@ -421,7 +421,10 @@ static int write_one(fs_replica *r, fs_change *c, int is_create) {
       r->hook(r->hook_arg);
     return fs__replica_fail(r, FS_EINTERNAL, "fault injected after the row write");
   }
-  return fs__outbox_append(r, c);
+  rc = fs__outbox_append(r, c);
+  if (rc)
+    fs__replica_fail(r, rc, "outbox append failed: %s", fs_strerror(rc));
+  return rc;
 }
 
 int fs__replica_check_lock(fs_replica *r) {

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "admin.h"
 #include "db.h"
 #include "fs_errno.h"
 #include "log.h"

@@ -130,4 +130,13 @@ int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d);
  * staff status, wipe order) before each of its requests.  FS_EUNKNOWN_DEVICE. */
 int fs__central_device_by_id(sqlite3 *db, uint64_t id, fs_device *d);
 
+/* Writes one audit row (who, when, what, why) inside the caller's
+ * transaction: every layer that changes state (admin commands, handover,
+ * privacy, the push path's fence) audits here, so none includes another's
+ * header for it.  actor NULL means "admin"; staff, customer, detail, reason
+ * may be NULL; device < 0 means none.  0 or a translated storage error.
+ * (daemon/audit.c) */
+int fs__audit(fs_central *c, const char *actor, const char *action, const char *staff,
+              const char *customer, long long device, const char *detail, const char *reason);
+
 #endif

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "admin.h"
 #include "db.h"
 #include "fs_errno.h"
 #include "id.h"

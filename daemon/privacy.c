@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin.h"
 #include "buf.h"
 #include "db.h"
 #include "fs_errno.h"
