@@ -301,19 +301,21 @@ static int handle_async(session *s, fs_msg *m) {
     /* Handover reports for the successor and the manager. */
     sqlite3_stmt *st = NULL;
     sqlite3 *db = fs__replica_db(s->r);
-    if (sqlite3_prepare_v2(db, "INSERT INTO notices(kind, at, body) VALUES(?1,?2,?3)", -1, &st,
-                           NULL) == SQLITE_OK) {
+    int rc = sqlite3_prepare_v2(db, "INSERT INTO notices(kind, at, body) VALUES(?1,?2,?3)", -1,
+                                &st, NULL);
+    /* A notice that cannot be stored fails the page (rolled back, pulled
+     * again): it is never dropped while the cursor moves past it. */
+    if (rc == SQLITE_OK) {
       sqlite3_bind_text(st, 1, m->u.notice.kind, -1, SQLITE_STATIC);
       sqlite3_bind_int64(st, 2, (sqlite3_int64)m->u.notice.at);
       sqlite3_bind_text(st, 3, m->u.notice.body, -1, SQLITE_STATIC);
-      if (sqlite3_step(st) != SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return set_err(s->err, s->errlen, fs__db_err(db, sqlite3_errcode(db)),
-                       "cannot store a notice from the daemon");
-      }
-      s->st->notices++;
+      rc = sqlite3_step(st);
     }
     sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+      return set_err(s->err, s->errlen, fs__db_err(db, rc),
+                     "cannot store a notice from the daemon");
+    s->st->notices++;
     return 1;
   }
   default:
@@ -549,7 +551,8 @@ static int pull_all(session *s) {
       if (rc)
         break;
       if (!in_txn && (r.type == FS_MSG_PULL_BATCH || r.type == FS_MSG_EVICT ||
-                      r.type == FS_MSG_CONFLICTS || r.type == FS_MSG_CHECKPOINT)) {
+                      r.type == FS_MSG_CONFLICTS || r.type == FS_MSG_NOTICE ||
+                      r.type == FS_MSG_CHECKPOINT)) {
         uint64_t pending = 1, rejected = 0;
         rc = fs__db_begin(db);
         if (rc) {

@@ -1366,6 +1366,19 @@ int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t 
   }
   rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
   *more = rc == 0 && n == limit;
+  if (rc == 0 && !*more) {
+    /* No entry left for this device: the page covers every seq committed so
+     * far (read in this transaction, so nothing committed later is below
+     * it), and the conflicts and handover reports logged at seqs with no
+     * journal entry of its own (a change that lost, a handover's report)
+     * reach it now, not at its next unrelated change. */
+    long long top = 0;
+    rc = fs__meta_get_int(db, "seq", &top);
+    if (rc == FS_ENOTFOUND)
+      rc = 0;
+    if (rc == 0 && top > 0 && (uint64_t)top > *next)
+      *next = (uint64_t)top;
+  }
 out:
   fs__row_release(&row);
   sqlite3_finalize(st);

@@ -109,7 +109,8 @@ typedef struct fs_pull_sink {
 /* Reads one page of at most limit journal entries after cursor that are
  * meant for a (its audiences), within one read transaction on db, and feeds
  * rows / evictions to sink in seq order.  *next is the new cursor, *more 1
- * if entries may remain.  The child records of a deleted card are fed as
+ * if entries may remain; when none remain, *next is the store's committed
+ * seq (meta 'seq'), so the page also covers seqs with no entry for a.  The child records of a deleted card are fed as
  * evictions, never as rows.  A snapshot (cursor 0) feeds no deleted record
  * at all, nor those children; tombstones (which carry no content, store.h)
  * go to incremental pulls.  0 or a translated error. */
