@@ -497,6 +497,9 @@ static int cmd_revoke(cmd_ctx *x) {
                    NULL, NULL, dev, NULL, reason);
 }
 
+/* Audit entries one `audit` command lists (the oldest first). */
+#define AUDIT_LIST_MAX 10000
+
 static int cmd_audit(cmd_ctx *x) {
   const char *staff = arg_str(x->req, "staff"), *cust = arg_str(x->req, "customer");
   sqlite3 *db = db_of(x);
@@ -507,15 +510,24 @@ static int cmd_audit(cmd_ctx *x) {
                           "SELECT at, actor, action, COALESCE(staff,''), COALESCE(customer,''), "
                           "COALESCE(device,''), COALESCE(detail,''), COALESCE(reason,'') "
                           "FROM audit WHERE (?1 IS NULL OR staff=?1) AND (?2 IS NULL OR "
-                          "customer=?2) ORDER BY id LIMIT 10000",
+                          "customer=?2) ORDER BY id LIMIT ?3",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, cust, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 3, AUDIT_LIST_MAX + 1); /* one more: is the list cut? */
   fs__strbuf_printf(&x->json, "[");
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     char when[32];
+    if (n == AUDIT_LIST_MAX) {
+      fs__strbuf_printf(&x->out,
+                        "(only the first %d entries are shown; narrow the list with "
+                        "--staff or --customer)\n",
+                        AUDIT_LIST_MAX);
+      rc = SQLITE_DONE;
+      break;
+    }
     fmt_time(when, sizeof(when), sqlite3_column_int64(st, 0));
     /* Every stored text through the sanitiser: one audit row, one line. */
     fs__strbuf_printf(&x->out, "%s  ", when);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "fs_assert.h"
 #include "fs_errno.h"
 #include "id.h"
 #include "log.h"
@@ -40,6 +41,10 @@ static int staff_get(sqlite3 *db, const char *code, char *role, char *status, ch
   return rc;
 }
 
+/* Audiences told to evict a moved record, read per query (handover.c
+ * move_record loops until all are told). */
+#define HANDOVER_AUDIENCE_BATCH 64
+
 /* Moves one record's ownership (see handover.h). */
 static int move_record(fs_central *c, fs_kind k, const char *id, const char *from,
                        const char *to, int64_t handover_id) {
@@ -70,13 +75,18 @@ static int move_record(fs_central *c, fs_kind k, const char *id, const char *fro
    * reaches the stand-in through the rep's audience, which the stand-in
    * stops reading when the cover ends): every active stand-in of the old
    * owner is told too. */
-  {
-    char aud[64][FS_STAFF_MAX + 1];
+  /* In batches of HANDOVER_AUDIENCE_BATCH: an audience once journaled
+   * EVICT matches neither half of the query again, so the loop ends when a
+   * batch comes back short and no audience is ever left out. */
+  for (;;) {
+    char aud[HANDOVER_AUDIENCE_BATCH][FS_STAFF_MAX + 1];
     int na = 0;
     rc = sqlite3_prepare_v2(db,
                             "SELECT audience FROM journal WHERE kind=?1 AND record_id=?2 AND "
-                            "op=1 AND audience<>?3 AND audience<>?4 UNION SELECT by_staff "
-                            "FROM covers WHERE absent=?3 AND state=1 AND by_staff<>?4 LIMIT 64",
+                            "op=?5 AND audience<>?3 AND audience<>?4 UNION SELECT by_staff "
+                            "FROM covers WHERE absent=?3 AND state=1 AND by_staff<>?4 AND "
+                            "by_staff NOT IN (SELECT audience FROM journal WHERE kind=?1 AND "
+                            "record_id=?2 AND op=?6) LIMIT ?7",
                             -1, &st, NULL);
     if (rc != SQLITE_OK)
       return fs__db_err(db, rc);
@@ -84,14 +94,23 @@ static int move_record(fs_central *c, fs_kind k, const char *id, const char *fro
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW && na < 64)
+    sqlite3_bind_int(st, 5, FS_JOURNAL_ROW);
+    sqlite3_bind_int(st, 6, FS_JOURNAL_EVICT);
+    sqlite3_bind_int(st, 7, HANDOVER_AUDIENCE_BATCH);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      FS_ASSERT(na < HANDOVER_AUDIENCE_BATCH); /* the LIMIT */
       snprintf(aud[na++], FS_STAFF_MAX + 1, "%s", sqlite3_column_text(st, 0));
+    }
     sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+      return fs__db_err(db, rc);
     for (int i = 0; i < na; i++) {
       rc = fs__central_journal(c, k, id, aud[i], FS_JOURNAL_EVICT);
       if (rc)
         return rc;
     }
+    if (na < HANDOVER_AUDIENCE_BATCH)
+      break;
   }
   /* Evict first, then deliver: the old owner's devices drop the record
    * and the new owner's devices get the whole current row. */
@@ -624,6 +643,9 @@ int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed) {
   return 0;
 }
 
+/* Devices read per query by fs__wipe_sweep (it loops until all are marked). */
+#define WIPE_SWEEP_BATCH 1000
+
 int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
@@ -648,32 +670,40 @@ int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
     return fs__db_err(db, rc);
-  rc = sqlite3_prepare_v2(
-      db,
-      "SELECT d.id FROM devices d JOIN staff s ON "
-      "s.code=d.staff WHERE (d.status='wipe' OR (d.status='active' AND "
-      "s.status='departed')) AND d.wipe_at IS NOT NULL AND d.wipe_at+?2<=?1 "
-      "LIMIT 1000",
-      -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_int64(st, 1, now_ms);
-  sqlite3_bind_int64(st, 2, fs__central_wipe_deadline(c));
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t *p = realloc(ids, (size_t)(nids + 1) * sizeof(*ids));
-    if (p == NULL)
+  /* In batches of WIPE_SWEEP_BATCH: a marked device no longer matches, so
+   * the loop ends with a short batch and none is left for the next sweep. */
+  do {
+    nids = 0;
+    rc = sqlite3_prepare_v2(
+        db,
+        "SELECT d.id FROM devices d JOIN staff s ON "
+        "s.code=d.staff WHERE (d.status='wipe' OR (d.status='active' AND "
+        "s.status='departed')) AND d.wipe_at IS NOT NULL AND d.wipe_at+?2<=?1 "
+        "LIMIT ?3",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+      rc = fs__db_err(db, rc);
       break;
-    ids = p;
-    ids[nids++] = sqlite3_column_int64(st, 0);
-  }
-  sqlite3_finalize(st);
-  rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
-  for (int i = 0; rc == 0 && i < nids; i++) {
-    rc = fs__wipe_mark(
-        c, ids[i],
-        "the final upload's deadline passed; the device is refused from now on");
-    n++;
-  }
+    }
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, fs__central_wipe_deadline(c));
+    sqlite3_bind_int(st, 3, WIPE_SWEEP_BATCH);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      int64_t *p = realloc(ids, (size_t)(nids + 1) * sizeof(*ids));
+      if (p == NULL)
+        break;
+      ids = p;
+      ids[nids++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
+    for (int i = 0; rc == 0 && i < nids; i++) {
+      rc = fs__wipe_mark(
+          c, ids[i],
+          "the final upload's deadline passed; the device is refused from now on");
+      n++;
+    }
+  } while (rc == 0 && nids == WIPE_SWEEP_BATCH);
   free(ids);
   if (rc == 0 && changed)
     *changed = n;
