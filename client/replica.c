@@ -77,14 +77,6 @@ int fs_replica_identity(const fs_replica *r, fs_identity *out) {
   return 0;
 }
 
-void fs__replica_today(char out[11]) {
-  time_t t = time(NULL);
-  struct tm tm;
-
-  if (localtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
-    snprintf(out, 11, "1970-01-01");
-}
-
 /* ---- permission ----------------------------------------------------------- */
 
 /* 1 if some live or deleted record of any kind in the replica is owned by

@@ -57,9 +57,6 @@ int fs__replica_may_write(fs_replica *r, const char *owner);
 #define FS_LOCK_DAYS_DEFAULT 30
 int fs__replica_check_lock(fs_replica *r);
 
-/* Today's local date "YYYY-MM-DD". */
-void fs__replica_today(char out[11]);
-
 /* The write path (see top).  changes[i] are filled except clocks and
  * device fields: fs__replica_write stamps one new HLC per change on it and
  * on each of its fields, and sets device_id.  creates[i] says whether

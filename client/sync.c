@@ -284,10 +284,23 @@ static int wipe_contents(fs_replica *r) {
 static int handle_async(session *s, fs_msg *m) {
   switch (m->type) {
   case FS_MSG_WIPE:
+  {
+    /* The code stays FS_EREVOKED (the caller must erase the files now,
+     * fs_replica_erase); a failure to clear the records first is reported
+     * in the message, not swallowed. */
+    char msg[512];
+    int wrc;
     FS_WARN("daemon ordered this replica erased: %s", m->u.wipe.reason);
-    (void)wipe_contents(s->r); /* logged; the files go anyway (fs_replica_erase) */
+    wrc = wipe_contents(s->r);
     s->st->wiped = 1;
-    return set_err(s->err, s->errlen, FS_EREVOKED, m->u.wipe.reason);
+    if (wrc == 0)
+      return set_err(s->err, s->errlen, FS_EREVOKED, m->u.wipe.reason);
+    snprintf(msg, sizeof(msg),
+             "%s; clearing the records inside the replica failed (%s): erase its files now "
+             "(fs_replica_erase) and check what it reports left behind",
+             m->u.wipe.reason ? m->u.wipe.reason : "wipe ordered", fs_strerror(wrc));
+    return set_err(s->err, s->errlen, FS_EREVOKED, msg);
+  }
   case FS_MSG_ERROR:
     /* FS_EFORBIDDEN for the whole session (not one change): the daemon
      * closed it because this device's rights shrank (PROTOCOL.md s.7.1). */

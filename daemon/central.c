@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "date.h"
 #include "fs_errno.h"
 #include "log.h"
 #include "strbuf.h"
@@ -481,17 +482,14 @@ static int covered(fs_central *c, const char *staff, const char *absent) {
 }
 
 /* 1 if staff stood in for absent at t_ms (a cover that had been set up by
- * then, whose days include t_ms's UTC day and that had not ended before
- * t_ms), 0 if not, <0 on error. */
+ * then, whose days include t_ms's day in the daemon's zone (date.h) and
+ * that had not ended before t_ms), 0 if not, <0 on error. */
 static int covering_at(fs_central *c, const char *staff, const char *absent, uint64_t t_ms) {
   sqlite3_stmt *st = NULL;
-  char day[16];
-  time_t t = (time_t)(t_ms / 1000);
-  struct tm tm;
+  char day[11];
   int rc;
 
-  gmtime_r(&t, &tm);
-  strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+  fs__day_of_ms((int64_t)t_ms, day);
   rc = sqlite3_prepare_v2(c->db,
                           "SELECT 1 FROM covers WHERE by_staff=?1 AND absent=?2 AND "
                           "from_day<=?3 AND to_day>=?3 AND COALESCE(created_at,0)<=?4 AND "
@@ -574,18 +572,15 @@ static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *i
 static int cover_fenced_in(fs_central *c, const fs_device *d, const char *cust,
                            const char *owner, uint64_t t_ms, fence *f) {
 #define COVER_END                                                                        \
-  "COALESCE(cv.ended_at, CAST(strftime('%s', cv.to_day, '+1 day') AS INTEGER)*1000)"
+  "COALESCE(cv.ended_at, CAST(strftime('%s', cv.to_day, '+1 day', 'utc') AS INTEGER)*1000)"
   sqlite3 *db = c->db;
   sqlite3_stmt *st = NULL;
-  char day[16];
-  time_t t = (time_t)(t_ms / 1000);
-  struct tm tm;
+  char day[11];
   int rc;
 
   if (cust == NULL)
     return 0;
-  gmtime_r(&t, &tm);
-  strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+  fs__day_of_ms((int64_t)t_ms, day);
   rc = sqlite3_prepare_v2(
       db,
       "SELECT " COVER_END " FROM covers cv WHERE cv.by_staff=?1 AND cv.state=2 AND "
@@ -1211,9 +1206,7 @@ static int access_add_rows(sqlite3 *db, sqlite3_stmt *st, fs_access *a,
 int fs__central_access(sqlite3 *db, const char *staff, int64_t now_ms, fs_access *a) {
   sqlite3_stmt *st = NULL;
   int rc, role;
-  char today[32];
-  time_t t = (time_t)(now_ms / 1000);
-  struct tm tm;
+  char today[11];
 
   rc = sqlite3_prepare_v2(db, "SELECT role FROM staff WHERE code=?1", -1, &st, NULL);
   if (rc != SQLITE_OK)
@@ -1253,9 +1246,7 @@ int fs__central_access(sqlite3 *db, const char *staff, int64_t now_ms, fs_access
       goto out;
   }
   /* Active covers: by_staff stands in for absent within [from_day, to_day]. */
-  gmtime_r(&t, &tm);
-  snprintf(today, sizeof(today), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday);
+  fs__day_of_ms(now_ms, today);
   rc = sqlite3_prepare_v2(db,
                           "SELECT absent FROM covers WHERE by_staff=?1 AND from_day<=?2 "
                           "AND to_day>=?2 LIMIT ?3",

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "fs_assert.h"
+#include "date.h"
 #include "fs_errno.h"
 #include "id.h"
 #include "log.h"
@@ -176,13 +177,10 @@ static int move_customer(fs_central *c, const char *cid, const char *from, const
                          int64_t hid, counts *cnt, fs__strbuf *lost, int *nlost) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
-  char today[16];
-  time_t t = time(NULL);
-  struct tm tm;
+  char today[11];
   int rc;
 
-  gmtime_r(&t, &tm);
-  strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+  fs__today(today);
   rc = sqlite3_prepare_v2(db,
                           "SELECT COALESCE(archive_no,''), name, grade, "
                           "COALESCE(next_contact,'') FROM customers WHERE id=?1",
@@ -538,13 +536,10 @@ int fs__loan_start(fs_central *c, const char *customer_id, const char *staff,
 int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
-  char today[16];
-  time_t t = (time_t)(now_ms / 1000);
-  struct tm tm;
+  char today[11];
   int rc, n = 0;
 
-  gmtime_r(&t, &tm);
-  strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+  fs__day_of_ms(now_ms, today);
   /* Covers: start (state 0 -> 1) and end (-> 2). */
   for (int pass = 0; pass < 2; pass++) {
     const char *sql =

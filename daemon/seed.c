@@ -835,10 +835,8 @@ int fs__seed_run(fs_central *c, const fs_seed_opts *o, fs_seed_stats *stats) {
       goto out;
     }
   } else {
-    time_t t = time(NULL);
-    struct tm tm;
-    if (localtime_r(&t, &tm) == NULL || strftime(today, sizeof(today), "%Y-%m-%d", &tm) != 10 ||
-        fs__date_parse(today, &s->end_day) != 0)
+    fs__today(today);
+    if (fs__date_parse(today, &s->end_day) != 0)
       s->end_day = now_day;
   }
   s->start_day = fs__date_add_months(s->end_day, -o->months) + 1;
