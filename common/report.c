@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "cadence.h"
 #include "date.h"
 #include "db.h"
@@ -842,7 +843,7 @@ static int visits_teams(rpt *r, const raccs *reps) {
     if (rep == NULL)
       continue;
     if (mgr == NULL || mgr[0] == '\0')
-      mgr = role && strcmp(role, "manager") == 0 ? code : NULL;
+      mgr = fs__role_parse(role) == FS_ROLE_MANAGER ? code : NULL;
     if (mgr == NULL)
       continue;
     t = accs_get(&teams, mgr);

@@ -17,6 +17,7 @@
 #include "privacy.h"
 #include "id.h"
 #include "log.h"
+#include "status.h"
 #include "strbuf.h"
 #include "utf8.h"
 
@@ -148,7 +149,7 @@ static int cmd_staff_add(cmd_ctx *x) {
       return rc;
     if (rc == 0)
       return fail(x, FS_ENOTFOUND, "manager: no staff member %s; add them first", mgr);
-    if (strcmp(mrole, "rep") == 0)
+    if (fs__role_parse(mrole) == FS_ROLE_REP)
       return fail(x, FS_EVALIDATE, "manager: %s is a rep, not a manager", mgr);
   }
   rc = staff_exists(db, code, NULL, 0, NULL, 0);
@@ -259,7 +260,7 @@ static int cmd_enroll(cmd_ctx *x) {
   if (rc == 0)
     return fail(x, FS_ENOTFOUND, "no staff member %s; add them with `fieldsyncd staff add`",
                 code);
-  if (strcmp(status, "active") != 0)
+  if (fs__staff_status_parse(status) != FS_STAFF_ACTIVE)
     return fail(x, FS_EDEPARTED, "%s has departed; no new devices", code);
   if (hours < 1 || hours > 8760)
     return fail(x, FS_EVALIDATE, "hours: must be from 1 to 8760");
@@ -347,7 +348,7 @@ int fs__enroll_check(sqlite3 *db, const fs_token *t) {
     return rc;
   if (rc == 0)
     return FS_ETOKEN;
-  return strcmp(status, "active") == 0 ? 0 : FS_EDEPARTED;
+  return fs__staff_status_parse(status) == FS_STAFF_ACTIVE ? 0 : FS_EDEPARTED;
 }
 
 int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], fs_device *d) {
@@ -641,7 +642,8 @@ static int cmd_cover(cmd_ctx *x) {
     if (rc == 0)
       return fail(x, FS_ENOTFOUND, "no staff member %s", code);
   }
-  if (strcmp(s1, "active") || strcmp(s2, "active"))
+  if (fs__staff_status_parse(s1) != FS_STAFF_ACTIVE ||
+      fs__staff_status_parse(s2) != FS_STAFF_ACTIVE)
     return fail(x, FS_EDEPARTED, "both %s and %s must be active staff", absent, by);
   rc = sqlite3_prepare_v2(db,
                           "INSERT INTO covers(absent, by_staff, from_day, to_day, state, "
@@ -692,7 +694,7 @@ static int cmd_lend(cmd_ctx *x) {
     return rc;
   if (rc == 0)
     return fail(x, FS_ENOTFOUND, "no staff member %s", to);
-  if (strcmp(status, "active"))
+  if (fs__staff_status_parse(status) != FS_STAFF_ACTIVE)
     return fail(x, FS_EDEPARTED, "%s has departed", to);
   rc = sqlite3_prepare_v2(db,
                           "SELECT id FROM customers WHERE (id=?1 OR archive_no=?1) AND deleted=0",

@@ -1126,7 +1126,7 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
         set_reason(r, r->code, "%s (rejected before)", fs_strerror(r->code));
       continue;
     }
-    if (strcmp(d->status, "wipe") == 0) {
+    if (d->status == FS_DEVICE_WIPE) {
       /* A revoked phone's last upload: kept for an admin, never applied. */
       rc = quarantine(c, d, &changes[i]);
       if (rc == 0)
@@ -1437,9 +1437,17 @@ static int device_load(sqlite3 *db, const uint8_t *pub, uint64_t id, fs_device *
     snprintf(d->staff, sizeof(d->staff), "%s", sqlite3_column_text(st, 1));
     d->role = role < 0 ? FS_ROLE_REP : (fs_role)role;
     d->slot = sqlite3_column_int(st, 3);
-    snprintf(d->status, sizeof(d->status), "%s", sqlite3_column_text(st, 4));
+    {
+      const char *ds = (const char *)sqlite3_column_text(st, 4);
+      int v = fs__device_status_parse(ds);
+      if (v < 0)
+        FS_WARN("device %llu: unknown status \"%s\" in the store; treated as revoked",
+                (unsigned long long)d->id, ds ? ds : "");
+      d->status = v < 0 ? FS_DEVICE_REVOKED : (fs_device_status)v;
+    }
     snprintf(d->name, sizeof(d->name), "%s", sqlite3_column_text(st, 5));
-    d->departed = strcmp((const char *)sqlite3_column_text(st, 6), "departed") == 0;
+    d->departed = fs__staff_status_parse((const char *)sqlite3_column_text(st, 6)) ==
+                  FS_STAFF_DEPARTED;
     snprintf(d->successor, sizeof(d->successor), "%s", sqlite3_column_text(st, 7));
     d->cursor = (uint64_t)sqlite3_column_int64(st, 8);
     d->wipe_at = sqlite3_column_int64(st, 9);

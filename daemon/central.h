@@ -27,6 +27,7 @@
 #include "hlc.h"
 #include "model.h"
 #include "msg.h"
+#include "status.h"
 #include "store.h"
 
 #define FS_JOURNAL_ROW 1
@@ -38,7 +39,7 @@ typedef struct fs_device {
   char staff[FS_STAFF_MAX + 1];
   fs_role role;
   int slot;
-  char status[8]; /* active / revoked / wipe / wiped */
+  fs_device_status status; /* status.h (an unknown stored value: revoked) */
   char name[64];
   int departed;   /* the staff member has departed (handover fence) */
   char successor[FS_STAFF_MAX + 1];

@@ -12,6 +12,7 @@
 #include "fs_errno.h"
 #include "id.h"
 #include "log.h"
+#include "status.h"
 
 #define MAX_LOST_LISTED 200
 
@@ -267,7 +268,7 @@ int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
   }
   if (rc)
     goto out;
-  if (strcmp(fstatus, "active") != 0) {
+  if (fs__staff_status_parse(fstatus) != FS_STAFF_ACTIVE) {
     snprintf(err, errlen, "%s has already departed", req->from);
     rc = FS_EDEPARTED;
     goto out;
@@ -291,7 +292,7 @@ int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
   }
   if (rc)
     goto out;
-  if (strcmp(tstatus, "active") != 0) {
+  if (fs__staff_status_parse(tstatus) != FS_STAFF_ACTIVE) {
     snprintf(err, errlen, "successor %s has departed; choose an active colleague", to);
     rc = FS_EDEPARTED;
     goto out;

@@ -453,20 +453,21 @@ static int wipe_expired(const fs_device *d, int64_t deadline_ms, uint64_t now) {
 static int standing(const fs_device *d, int must_wipe, int64_t deadline_ms, uint64_t now,
                     char *why, size_t len) {
   int code = d->departed ? FS_EDEPARTED : FS_EREVOKED;
-  int wipe_now = d->departed || strcmp(d->status, "wipe") == 0;
+  int wipe_now = d->departed || d->status == FS_DEVICE_WIPE;
 
-  if (strcmp(d->status, "revoked") == 0) {
+  if (d->status == FS_DEVICE_REVOKED) {
     snprintf(why, len, "this device has been revoked; it may not sync any more");
     return FS_EREVOKED;
   }
-  if (strcmp(d->status, "wiped") == 0) {
+  if (d->status == FS_DEVICE_WIPED) {
     snprintf(why, len,
              "this device's replica was ordered erased and its final upload is "
              "over; it may not sync any more");
     return code;
   }
-  if (!wipe_now && strcmp(d->status, "active") != 0) {
-    snprintf(why, len, "this device's status is \"%s\"; it may not sync", d->status);
+  if (!wipe_now && d->status != FS_DEVICE_ACTIVE) {
+    snprintf(why, len, "this device's status is \"%s\"; it may not sync",
+             fs__device_status_name(d->status));
     return FS_EREVOKED;
   }
   if (wipe_now && wipe_expired(d, deadline_ms, now)) {
@@ -1717,14 +1718,14 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   }
   if (rc)
     return rc;
-  c->must_wipe = c->dev.departed || strcmp(c->dev.status, "wipe") == 0;
+  c->must_wipe = c->dev.departed || c->dev.status == FS_DEVICE_WIPE;
   rc = standing(&c->dev, c->must_wipe, wipe_deadline_ms(c->s), now_ms(), c->why,
                 sizeof(c->why));
   if (rc) {
     /* The final upload's time is over: from now on the device is wiped
      * (the periodic sweep would mark it too). */
     if (c->must_wipe && wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()) &&
-        (strcmp(c->dev.status, "active") == 0 || strcmp(c->dev.status, "wipe") == 0))
+        (c->dev.status == FS_DEVICE_ACTIVE || c->dev.status == FS_DEVICE_WIPE))
       mark_wiped(c->s, c->dev.id,
                  "the final upload's deadline passed; the device is refused from now on");
     return rc;
