@@ -22,6 +22,7 @@
 #include "fs_errno.h"
 #include "id.h"
 #include "log.h"
+#include "status.h"
 #include "outbox.h"
 #include "privdir.h"
 #include "validate.h"
@@ -555,10 +556,10 @@ static int evict_derived(fs_replica *r, fs_kind k, const char *where, const char
            where);
   rc = exec_id(r, sql, id, kd->name);
   if (rc == 0) {
-    snprintf(
-        sql, sizeof(sql),
-        "DELETE FROM outbox WHERE status='rejected' AND kind=?2 AND record_id IN (%s)",
-        where);
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM outbox WHERE status='" FS_OUTBOX_REJECTED_S
+             "' AND kind=?2 AND record_id IN (%s)",
+             where);
     rc = exec_id(r, sql, id, kd->name);
   }
   if (rc == 0) {

@@ -31,6 +31,7 @@
 #include "hlc.h"
 #include "keys.h"
 #include "log.h"
+#include "status.h"
 #include "msg.h"
 #include "net.h"
 #include "outbox.h"
@@ -477,12 +478,14 @@ static int resync_finish(session *s) {
     size_t n = 0, cap = 0;
     int step = SQLITE_DONE;
 
-    snprintf(sql, sizeof(sql),
-             "SELECT id FROM \"%s\" WHERE id NOT IN (SELECT id FROM resync_seen WHERE "
-             "kind=%d) "
-             "AND id NOT IN (SELECT record_id FROM outbox WHERE status='pending' AND "
-             "kind='%s')",
-             kd->table, k, kd->name);
+    snprintf(
+        sql, sizeof(sql),
+        "SELECT id FROM \"%s\" WHERE id NOT IN (SELECT id FROM resync_seen WHERE "
+        "kind=%d) "
+        "AND id NOT IN (SELECT record_id FROM outbox WHERE status='" FS_OUTBOX_PENDING_S
+        "' AND "
+        "kind='%s')",
+        kd->table, k, kd->name);
     rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     rc = rc == SQLITE_OK ? 0 : fs__db_err(db, rc);
     /* Collected first: evicting while the SELECT runs would change what it reads. */

@@ -157,10 +157,11 @@ static int cmd_staff_add(cmd_ctx *x) {
     return rc;
   if (rc)
     return fail(x, FS_EEXIST, "staff member %s already exists", code);
-  rc = sqlite3_prepare_v2(db,
-                          "INSERT INTO staff(code, name, role, manager, status, created_at) "
-                          "VALUES(?1,?2,?3,?4,'active',?5)",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "INSERT INTO staff(code, name, role, manager, status, created_at) "
+      "VALUES(?1,?2,?3,?4,'" FS_STAFF_ACTIVE_S "',?5)",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -187,13 +188,14 @@ static int cmd_staff_list(cmd_ctx *x) {
   const char *one = arg_str(x->req, "code");
   int rc, n = 0;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT s.code, s.name, s.role, COALESCE(s.manager,''), s.status, "
-                          "COALESCE(s.successor,''), (SELECT count(*) FROM devices d WHERE "
-                          "d.staff=s.code AND d.status='active'), (SELECT count(*) FROM "
-                          "customers c WHERE c.owner=s.code AND c.deleted=0) FROM staff s "
-                          "WHERE ?1 IS NULL OR s.code=?1 ORDER BY s.code",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT s.code, s.name, s.role, COALESCE(s.manager,''), s.status, "
+      "COALESCE(s.successor,''), (SELECT count(*) FROM devices d WHERE "
+      "d.staff=s.code AND d.status='" FS_DEVICE_ACTIVE_S "'), (SELECT count(*) FROM "
+      "customers c WHERE c.owner=s.code AND c.deleted=0) FROM staff s "
+      "WHERE ?1 IS NULL OR s.code=?1 ORDER BY s.code",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, one, -1, SQLITE_STATIC);
@@ -375,7 +377,7 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], f
     return FS_EOVERFLOW;
   rc = sqlite3_prepare_v2(db,
                           "INSERT INTO devices(staff, pubkey, slot, status, enrolled_at, "
-                          "last_seen) VALUES(?1,?2,?3,'active',?4,?4)",
+                          "last_seen) VALUES(?1,?2,?3,'" FS_DEVICE_ACTIVE_S "',?4,?4)",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
@@ -476,7 +478,7 @@ static int cmd_revoke(cmd_ctx *x) {
   rc = sqlite3_prepare_v2(db,
                           "UPDATE devices SET status=?1, wipe_at=CASE WHEN ?3 THEN "
                           "COALESCE(wipe_at, ?4) ELSE wipe_at END WHERE id=?2 AND "
-                          "status<>'wiped'",
+                          "status<>'" FS_DEVICE_WIPED_S "'",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
@@ -810,8 +812,11 @@ static int cmd_quarantine(cmd_ctx *x) {
   int rc, n = 0;
 
   if (drop) {
-    rc = sqlite3_prepare_v2(db, "UPDATE quarantine SET status='dropped' WHERE id=?1 AND "
-                                "status='pending'", -1, &st, NULL);
+    rc = sqlite3_prepare_v2(db,
+                            "UPDATE quarantine SET status='" FS_QUARANTINE_DROPPED_S
+                            "' WHERE id=?1 AND "
+                            "status='" FS_QUARANTINE_PENDING_S "'",
+                            -1, &st, NULL);
     if (rc != SQLITE_OK)
       return fs__db_err(db, rc);
     sqlite3_bind_text(st, 1, drop, -1, SQLITE_STATIC);

@@ -16,6 +16,7 @@
 #include "date.h"
 #include "fs_errno.h"
 #include "log.h"
+#include "status.h"
 #include "strbuf.h"
 #include "validate.h"
 
@@ -382,7 +383,8 @@ static int push_ctx_load(fs_central *c, const fs_device *d, push_ctx *p) {
   rc = sqlite3_prepare_v2(
       c->db,
       "SELECT d.last_hlc, COALESCE(d.wipe_at,0), "
-      "CASE WHEN s.status='departed' THEN COALESCE(s.departed_at,0) ELSE 0 "
+      "CASE WHEN s.status='" FS_STAFF_DEPARTED_S
+      "' THEN COALESCE(s.departed_at,0) ELSE 0 "
       "END, COALESCE((SELECT max(h.id) FROM handovers h WHERE "
       "h.from_staff=d.staff AND h.kind='departure' AND h.dry_run=0),0) "
       "FROM devices d JOIN staff s ON s.code=d.staff WHERE d.id=?1",
@@ -1076,10 +1078,11 @@ static int quarantine(fs_central *c, const fs_device *d, const fs_change *ch) {
   fs__buf_init(&b, FS_MSG_MAX_BYTES);
   rc = fs__change_encode(ch, &b);
   if (rc == 0)
-    rc = sqlite3_prepare_v2(c->db,
-                            "INSERT INTO quarantine(device_id, counter, payload, at, status) "
-                            "VALUES(?1,?2,?3,?4,'pending')",
-                            -1, &st, NULL) == SQLITE_OK
+    rc = sqlite3_prepare_v2(
+             c->db,
+             "INSERT INTO quarantine(device_id, counter, payload, at, status) "
+             "VALUES(?1,?2,?3,?4,'" FS_QUARANTINE_PENDING_S "')",
+             -1, &st, NULL) == SQLITE_OK
              ? 0
              : fs__db_err(c->db, sqlite3_errcode(c->db));
   if (rc == 0) {
@@ -1495,10 +1498,11 @@ int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor
   /* The horizon: the lowest cursor of the devices that still count (active,
    * seen within keep_days).  Everything at or below it has been passed by
    * all of them; a device that comes back later resyncs from scratch. */
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT min(COALESCE(cursor,0)) FROM devices WHERE status='active' "
-                          "AND COALESCE(last_seen,0)>=?1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT min(COALESCE(cursor,0)) FROM devices WHERE status='" FS_DEVICE_ACTIVE_S "' "
+      "AND COALESCE(last_seen,0)>=?1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, now_ms - (int64_t)keep_days * 86400000LL);

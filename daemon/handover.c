@@ -379,9 +379,10 @@ int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
      * wipe_deadline_days after it.  An earlier order (revoke --wipe) keeps
      * its own, earlier, time.  ?1 from, ?2 now, ?3 successor. */
     static const char *const sql[] = {
-        "UPDATE staff SET status='departed', departed_at=?2, successor=?3 WHERE code=?1",
+        "UPDATE staff SET status='" FS_STAFF_DEPARTED_S
+        "', departed_at=?2, successor=?3 WHERE code=?1",
         "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND status IN "
-        "('active','wipe')"};
+        "('" FS_DEVICE_ACTIVE_S "','" FS_DEVICE_WIPE_S "')"};
     int64_t now = (int64_t)fs__now_ms();
     for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
       rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
@@ -653,12 +654,12 @@ int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
     *changed = 0;
   /* A store upgraded from before wipe_at may hold devices under a wipe
    * order without its time: their window starts now, at first sight. */
-  rc = sqlite3_prepare_v2(
-      db,
-      "UPDATE devices SET wipe_at=?1 WHERE wipe_at IS NULL AND "
-      "(status='wipe' OR (status='active' AND staff IN (SELECT code FROM "
-      "staff WHERE status='departed')))",
-      -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "UPDATE devices SET wipe_at=?1 WHERE wipe_at IS NULL AND "
+                          "(status='" FS_DEVICE_WIPE_S "' OR (status='" FS_DEVICE_ACTIVE_S
+                          "' AND staff IN (SELECT code FROM "
+                          "staff WHERE status='" FS_STAFF_DEPARTED_S "')))",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, now_ms);
@@ -670,13 +671,14 @@ int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
    * the loop ends with a short batch and none is left for the next sweep. */
   do {
     nids = 0;
-    rc = sqlite3_prepare_v2(
-        db,
-        "SELECT d.id FROM devices d JOIN staff s ON "
-        "s.code=d.staff WHERE (d.status='wipe' OR (d.status='active' AND "
-        "s.status='departed')) AND d.wipe_at IS NOT NULL AND d.wipe_at+?2<=?1 "
-        "LIMIT ?3",
-        -1, &st, NULL);
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT d.id FROM devices d JOIN staff s ON "
+                            "s.code=d.staff WHERE (d.status='" FS_DEVICE_WIPE_S
+                            "' OR (d.status='" FS_DEVICE_ACTIVE_S "' AND "
+                            "s.status='" FS_STAFF_DEPARTED_S
+                            "')) AND d.wipe_at IS NOT NULL AND d.wipe_at+?2<=?1 "
+                            "LIMIT ?3",
+                            -1, &st, NULL);
     if (rc != SQLITE_OK) {
       rc = fs__db_err(db, rc);
       break;
@@ -711,9 +713,10 @@ int fs__wipe_mark(fs_central *c, int64_t device, const char *detail) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(
-      db, "UPDATE devices SET status='wiped' WHERE id=?1 AND status<>'wiped'", -1, &st,
-      NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "UPDATE devices SET status='" FS_DEVICE_WIPED_S
+                          "' WHERE id=?1 AND status<>'" FS_DEVICE_WIPED_S "'",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, device);

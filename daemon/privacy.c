@@ -19,6 +19,7 @@
 #include "db.h"
 #include "fs_errno.h"
 #include "log.h"
+#include "status.h"
 #include "msg.h"
 #include "store.h"
 
@@ -692,7 +693,8 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
   for (int i = 0; i < q.n && rc == 0; i++) {
     char sql[128];
     snprintf(sql, sizeof(sql),
-             "UPDATE quarantine SET payload=NULL, status='erased' WHERE id=%lld",
+             "UPDATE quarantine SET payload=NULL, status='" FS_QUARANTINE_ERASED_S
+             "' WHERE id=%lld",
              q.ids[i]);
     rc = fs__db_exec(db, sql);
     n.quarantined++;

@@ -25,6 +25,7 @@
 #include "date.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "status.h"
 #include "hlc.h"
 #include "store.h"
 #include "validate.h"
@@ -281,10 +282,11 @@ static int staff_put(seeder *s, const char *code, const char *name, const char *
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(s->db,
-                          "INSERT OR IGNORE INTO staff(code, name, role, manager, status, "
-                          "created_at) VALUES(?1,?2,?3,?4,'active',?5)",
-                          -1, &st, NULL);
+  rc =
+      sqlite3_prepare_v2(s->db,
+                         "INSERT OR IGNORE INTO staff(code, name, role, manager, status, "
+                         "created_at) VALUES(?1,?2,?3,?4,'" FS_STAFF_ACTIVE_S "',?5)",
+                         -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(s->db, rc);
   sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
