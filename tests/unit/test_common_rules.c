@@ -21,14 +21,18 @@
 static void test_status_tables_round_trip(void **state) {
   (void)state;
   for (int v = FS_DEVICE_ACTIVE; v <= FS_DEVICE_WIPED; v++)
-    assert_int_equal(fs__device_status_parse(fs__device_status_name((fs_device_status)v)), v);
+    assert_int_equal(fs__device_status_parse(fs__device_status_name((fs_device_status)v)),
+                     v);
   for (int v = FS_STAFF_ACTIVE; v <= FS_STAFF_DEPARTED; v++)
-    assert_int_equal(fs__staff_status_parse(fs__staff_status_name((fs_staff_status)v)), v);
+    assert_int_equal(fs__staff_status_parse(fs__staff_status_name((fs_staff_status)v)),
+                     v);
   for (int v = FS_OUTBOX_PENDING; v <= FS_OUTBOX_REJECTED; v++)
-    assert_int_equal(fs__outbox_status_parse(fs__outbox_status_name((fs_outbox_status)v)), v);
+    assert_int_equal(fs__outbox_status_parse(fs__outbox_status_name((fs_outbox_status)v)),
+                     v);
   for (int v = FS_QUARANTINE_PENDING; v <= FS_QUARANTINE_ERASED; v++)
     assert_int_equal(
-        fs__quarantine_status_parse(fs__quarantine_status_name((fs_quarantine_status)v)), v);
+        fs__quarantine_status_parse(fs__quarantine_status_name((fs_quarantine_status)v)),
+        v);
   /* The stored strings are the ones the schema and old stores hold. */
   assert_string_equal(fs__device_status_name(FS_DEVICE_WIPE), "wipe");
   assert_string_equal(fs__staff_status_name(FS_STAFF_DEPARTED), "departed");

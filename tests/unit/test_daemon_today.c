@@ -127,9 +127,69 @@ static void test_rep_near_midnight_utc8(void **state) {
   fs_replica_close(a);
 }
 
+/* The daemon's days are those of its own zone: a cover for "today" in
+ * fieldsyncd's TZ runs now, even where that day is not the UTC day.  The
+ * zone is picked from the current UTC hour so the local day differs from
+ * the UTC day (east of UTC from noon, west before), for this process and
+ * the daemon it starts. */
+static int setup_off_utc_day(void **state) {
+  world *w = calloc(1, sizeof(*w));
+  time_t t = time(NULL);
+  struct tm tm;
+  char tz[32];
+  assert_non_null(w);
+  gmtime_r(&t, &tm);
+  if (tm.tm_hour >= 12)
+    snprintf(tz, sizeof(tz), "EAST-%d", 24 - tm.tm_hour); /* local: next day 00:mm */
+  else
+    snprintf(tz, sizeof(tz), "WEST+%d", tm.tm_hour + 1); /* local: previous day 23:mm */
+  setenv("TZ", tz, 1);
+  tzset();
+  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
+                      "staff add A01 --name 'Li' --manager M01",
+                      "staff add A02 --name 'Bo' --manager M01", NULL);
+  *state = w;
+  return 0;
+}
+
+static void test_daemon_cover_day_is_its_local_day(void **state) {
+  world *w = *state;
+  fs_replica *a, *b;
+  char local[11], utc[11], *out;
+  time_t t = time(NULL);
+  struct tm tm;
+  int status = -1;
+
+  fs__today(local);
+  gmtime_r(&t, &tm);
+  strftime(utc, sizeof(utc), "%Y-%m-%d", &tm);
+  printf("TZ=%s: local day %s, UTC day %s\n", getenv("TZ"), local, utc);
+  assert_string_not_equal(local, utc);
+
+  a = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
+  b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_test_create_customer(a, "Covered card", "A", NULL);
+  fs_test_sync_ok(a, NULL);
+  out = fs_test_daemon_cmd(&w->d, &status, "cover A01 --by A02 --from %s --to %s", local,
+                           local);
+  assert_int_equal(status, 0);
+  free(out);
+  /* Running now: A02 receives A01's card at once. */
+  fs_test_sync_ok(b, NULL);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02",
+                                       "SELECT count(*) FROM customers WHERE "
+                                       "owner='A01'"),
+                   1);
+  assert_int_equal(fs_test_central_int(&w->d, "SELECT state FROM covers"), 1);
+  fs_replica_close(a);
+  fs_replica_close(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_rep_near_midnight_utc8, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_daemon_cover_day_is_its_local_day,
+                                      setup_off_utc_day, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,7 +41,8 @@ static int teardown(void **state) {
 
 static void test_failed_clear_is_reported(void **state) {
   world *w = *state;
-  char *dir = fs_test_path(w->tmp, "a01"), *db = fs_test_path(dir, "replica.db"), err[512];
+  char *dir = fs_test_path(w->tmp, "a01"), *db = fs_test_path(dir, "replica.db"),
+       err[512];
   fs_replica *r = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
   fs_sync_stats st;
   struct stat sb;
@@ -54,9 +55,9 @@ static void test_failed_clear_is_reported(void **state) {
   free(fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02"));
 
   assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(h, "ALTER TABLE resync_seen RENAME TO resync_gone", NULL, NULL,
-                                NULL),
-                   SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(h, "ALTER TABLE resync_seen RENAME TO resync_gone", NULL, NULL, NULL),
+      SQLITE_OK);
   sqlite3_close(h);
 
   assert_int_equal(fs_replica_open(dir, &r), 0);
