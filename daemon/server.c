@@ -350,6 +350,7 @@ static void conn_close(conn *c, const char *why) {
 
 /* Drops a job's hold on c; frees it if it was closed meanwhile. */
 static int conn_unref(conn *c) {
+  FS_ASSERT(c->refs > 0); /* every job that unrefs took a ref */
   c->refs--;
   if (c->state == ST_CLOSING) {
     if (c->handle_closed && c->refs == 0)
