@@ -1,21 +1,24 @@
-/* test_daemon_pullpage.c - issue 13: a PULL page that cannot hold all its
- * CONFLICTS items or NOTICEs ends early; none is skipped.
+/* test_daemon_dropped.c - issue 13: nothing is dropped in silence.
  *
- * The page bounds are FS_PULL_CONFLICTS_MAX and FS_PULL_NOTICES_MAX
- * (daemon/server.h).  The central store gets one and a half pages of each,
- * spread over the seqs of the rep's journal entries (as many changes'
- * conflicts and as many handovers would be), then:
- *   - a hostile device (wiretest.h) pulls page by page from cursor 0 and
- *     must receive every item exactly once, in more than one page, with a
- *     cursor that always advances;
- *   - a real replica enrolled afterwards must store every item.
- * Before the fix the daemon sent the first 1000 conflicts and 100 notices
- * of a page and moved the cursor past the rest.
- *
- * And a NOTICE the replica cannot store fails the page (and comes again)
- * instead of being dropped; a handover's report, logged at a seq above its
- * moved records' journal entries, reaches the successor at the sync right
- * after it, not at some later change.
+ * 1. A PULL page that cannot hold all its CONFLICTS items or NOTICEs ends
+ *    early; none is skipped.  The page bounds are FS_PULL_CONFLICTS_MAX and
+ *    FS_PULL_NOTICES_MAX (daemon/server.h).  The central store gets one and
+ *    a half pages of each, spread over the seqs of the rep's journal entries
+ *    (as many changes' conflicts and as many handovers would be), then a
+ *    hostile device (wiretest.h) pulls page by page from cursor 0 and must
+ *    receive every item exactly once, in more than one page, with a cursor
+ *    that always advances; and a real replica enrolled afterwards must
+ *    store every item.  Before the fix the daemon sent the first 1000
+ *    conflicts and 100 notices of a page and moved the cursor past the rest.
+ * 2. A NOTICE the replica cannot store fails the page (and comes again)
+ *    instead of being dropped; a handover's report, logged at a seq above
+ *    its moved records' journal entries, reaches the successor at the sync
+ *    right after it, not at some later change.
+ * 3. A departed rep's phone is told to WIPE and clearing the records inside
+ *    the replica fails (a table it empties is missing): fs_sync still
+ *    returns FS_EREVOKED with stats->wiped (the caller must erase the
+ *    files), and its message says the clear failed and what to do.  Before,
+ *    the failure was only logged.
  */
 #include "daemontest.h"
 #include "wiretest.h"
@@ -24,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "fs_errno.h"
 #include "server.h"
 
 #define N_CONFLICTS (FS_PULL_CONFLICTS_MAX * 3 / 2)
@@ -189,11 +194,48 @@ static void test_notice_store_failure_not_dropped(void **state) {
   fs_replica_close(b);
 }
 
+static void test_failed_clear_is_reported(void **state) {
+  world *w = *state;
+  char *dir = fs_test_path(w->tmp, "a01"), *db = fs_test_path(dir, "replica.db"),
+       err[512];
+  fs_replica *r = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
+  fs_sync_stats st;
+  struct stat sb;
+  sqlite3 *h = NULL;
+  int rc;
+
+  fs_test_create_customer(r, "Before the departure", "A", NULL);
+  fs_test_sync_ok(r, NULL);
+  fs_replica_close(r);
+  free(fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02"));
+
+  assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(h, "ALTER TABLE resync_seen RENAME TO resync_gone", NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(h);
+
+  assert_int_equal(fs_replica_open(dir, &r), 0);
+  memset(&st, 0, sizeof(st));
+  rc = fs_sync(r, NULL, &st, err, sizeof(err));
+  printf("sync after departure, clear failing: %d (%s): %s\n", rc, fs_strerror(rc), err);
+  assert_int_equal(rc, FS_EREVOKED);
+  assert_true(st.wiped);
+  assert_non_null(strstr(err, "clearing the records inside the replica failed"));
+  assert_non_null(strstr(err, "fs_replica_erase"));
+  /* The files still go. */
+  assert_int_equal(fs_replica_erase(r, NULL, NULL), 0);
+  assert_int_not_equal(stat(dir, &sb), 0);
+  free(db);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_pull_pages_skip_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_notice_store_failure_not_dropped, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_failed_clear_is_reported, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
