@@ -530,15 +530,21 @@ static void wipe_done(fs_writer_job *job, int rc) {
  * sweep marks it too if this one cannot be queued). */
 static void mark_wiped(fs_server *s, uint64_t device, const char *detail) {
   wipe_job *wj = calloc(1, sizeof(*wj));
+  int rc = FS_ENOMEM;
 
-  if (wj == NULL)
-    return;
-  wj->device = device;
-  snprintf(wj->detail, sizeof(wj->detail), "%s", detail);
-  wj->job.run = wipe_run;
-  wj->job.done = wipe_done;
-  if (fs__writer_submit(s->writer, &wj->job))
+  if (wj != NULL) {
+    wj->device = device;
+    snprintf(wj->detail, sizeof(wj->detail), "%s", detail);
+    wj->job.run = wipe_run;
+    wj->job.done = wipe_done;
+    rc = fs__writer_submit(s->writer, &wj->job);
+  }
+  if (rc) {
+    /* Not lost: the periodic sweep marks it; say so rather than drop it. */
+    FS_WARN("device %llu: cannot queue marking it wiped (%s); the next sweep will",
+            (unsigned long long)device, fs_strerror(rc));
     free(wj);
+  }
 }
 
 /* The final word to a departed rep's or revoked phone's device: erase. */
@@ -1140,8 +1146,11 @@ static void record_loan_reads(conn *c, pull_job *pj) {
   if (pj->nloaned == 0)
     return;
   lj = calloc(1, sizeof(*lj));
-  if (lj == NULL)
+  if (lj == NULL) {
+    FS_WARN("device %llu (%s): cannot record %d loaned card read(s): out of memory",
+            (unsigned long long)c->dev.id, c->dev.staff, pj->nloaned);
     return;
+  }
   lj->device = c->dev.id;
   snprintf(lj->staff, sizeof(lj->staff), "%s", c->dev.staff);
   lj->n = pj->nloaned;
@@ -1149,8 +1158,11 @@ static void record_loan_reads(conn *c, pull_job *pj) {
   memcpy(lj->rows, pj->loan_rows, sizeof(lj->rows));
   lj->job.run = loan_run;
   lj->job.done = loan_done;
-  if (fs__writer_submit(c->s->writer, &lj->job))
+  if (fs__writer_submit(c->s->writer, &lj->job)) {
+    FS_WARN("device %llu (%s): cannot record %d loaned card read(s): the writer is busy",
+            (unsigned long long)c->dev.id, c->dev.staff, pj->nloaned);
     free(lj);
+  }
 }
 
 static void pull_work(uv_work_t *req) {
