@@ -823,6 +823,9 @@ static void note_loan(pull_job *pj, const fs_row *row) {
     if (strcmp(pj->loaned[i], cust) == 0)
       break;
   if (i == pj->nloaned) {
+    /* Only loaned cards get here, and the access set holds at most
+     * FS_ACCESS_MAX_LOANS of them. */
+    FS_ASSERT(pj->nloaned < FS_ACCESS_MAX_LOANS);
     if (pj->nloaned == FS_ACCESS_MAX_LOANS)
       return;
     snprintf(pj->loaned[pj->nloaned++], FS_ID_HEX + 1, "%s", cust);
