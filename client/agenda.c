@@ -306,7 +306,7 @@ int fs_agenda(fs_replica *r, const char *date, fs_agenda_cb cb, void *arg) {
   a.r = r;
   r->err[0] = '\0';
   if (date == NULL)
-    fs__replica_today(a.date);
+    fs__today(a.date);
   else if (strlen(date) != 10 || fs__date_parse(date, &a.day) != 0)
     return fs__replica_fail(r, FS_EINVAL, "date: \"%s\" is not a date (YYYY-MM-DD)", date);
   else

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "date.h"
 #include "fs_errno.h"
 #include "replica.h"
 
@@ -41,7 +42,7 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
     return CLI_ERR;
   if (fs_record_new("lost_review", &rec))
     return cli_fail(c, FS_ENOMEM, "lost review");
-  fs__replica_today(today);
+  fs__today(today);
   rc = fs_record_set(rec, "confirmed", confirm ? "yes" : "no");
   if (rc == 0)
     rc = fs_record_set(rec, "reviewed_by", me.staff);

@@ -1,6 +1,8 @@
 /* outbox.c - the queue of local changes (see outbox.h). */
 #include "outbox.h"
+#include "replica_handle.h"
 #include "log.h"
+#include "status.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -43,7 +45,7 @@ int fs__outbox_append(fs_replica *r, fs_change *c) {
   static const char sql[] =
       "INSERT INTO outbox(counter, kind, record_id, op, hlc, payload, status, code,"
       " reason, created_at, attempts, bases)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, '', ?7, 0, ?8)";
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, '" FS_OUTBOX_PENDING_S "', 0, '', ?7, 0, ?8)";
   unsigned char bases[8 * FS_MSG_MAX_FIELDS];
   sqlite3_stmt *st = NULL;
   long long counter = 0;
@@ -84,8 +86,6 @@ int fs__outbox_append(fs_replica *r, fs_change *c) {
 out:
   sqlite3_finalize(st);
   fs__buf_release(&buf);
-  if (rc)
-    fs__replica_fail(r, rc, "outbox append failed: %s", fs_strerror(rc));
   return rc;
 }
 
@@ -131,7 +131,7 @@ void fs__outbox_changes_free(fs_change *c, size_t n) {
 
 int fs__outbox_pending(fs_replica *r, size_t max, fs_change **out, size_t *n) {
   static const char sql[] = "SELECT payload, counter, bases FROM outbox"
-                            " WHERE status = 'pending' ORDER BY counter LIMIT ?1";
+                            " WHERE status = '" FS_OUTBOX_PENDING_S "' ORDER BY counter LIMIT ?1";
   sqlite3_stmt *st = NULL;
   fs_change *cs = NULL;
   size_t cnt = 0;
@@ -173,8 +173,8 @@ out:
 
 int fs__outbox_settle(fs_replica *r, const fs_outbox_result *res, size_t n) {
   static const char del_sql[] = "DELETE FROM outbox WHERE counter = ?1";
-  static const char rej_sql[] =
-      "UPDATE outbox SET status = 'rejected', code = ?2, reason = ?3 WHERE counter = ?1";
+  static const char rej_sql[] = "UPDATE outbox SET status = '" FS_OUTBOX_REJECTED_S
+                                "', code = ?2, reason = ?3 WHERE counter = ?1";
   sqlite3_stmt *del = NULL, *rej = NULL;
   int rc;
 
@@ -216,7 +216,8 @@ out:
 
 int fs__outbox_attempted(fs_replica *r, uint64_t upto) {
   static const char sql[] =
-      "UPDATE outbox SET attempts = attempts + 1 WHERE status = 'pending' AND counter <= ?1";
+      "UPDATE outbox SET attempts = attempts + 1 WHERE status = '" FS_OUTBOX_PENDING_S
+      "' AND counter <= ?1";
   sqlite3_stmt *st = NULL;
   int rc;
 
@@ -233,7 +234,8 @@ int fs__outbox_attempted(fs_replica *r, uint64_t upto) {
 
 int fs__outbox_oldest(fs_replica *r, uint64_t *ms) {
   static const char sql[] =
-      "SELECT created_at FROM outbox WHERE status = 'pending' ORDER BY counter LIMIT 1";
+      "SELECT created_at FROM outbox WHERE status = '" FS_OUTBOX_PENDING_S
+      "' ORDER BY counter LIMIT 1";
   sqlite3_stmt *st = NULL;
   int rc;
 
@@ -256,7 +258,7 @@ int fs__outbox_oldest(fs_replica *r, uint64_t *ms) {
 
 int fs__outbox_for_record(fs_replica *r, fs_kind k, const char *id, fs_change_cb cb,
                           void *arg) {
-  static const char sql[] = "SELECT payload, bases FROM outbox WHERE status = 'pending'"
+  static const char sql[] = "SELECT payload, bases FROM outbox WHERE status = '" FS_OUTBOX_PENDING_S "'"
                             " AND kind = ?1 AND record_id = ?2 ORDER BY counter";
   sqlite3_stmt *st = NULL;
   fs_change c;
@@ -290,8 +292,9 @@ out:
 /* ---- public: counts and display ---------------------------------------------- */
 
 int fs_outbox_count(fs_replica *r, uint64_t *pending, uint64_t *rejected) {
-  static const char sql[] = "SELECT coalesce(sum(status = 'pending'), 0),"
-                            " coalesce(sum(status = 'rejected'), 0) FROM outbox";
+  static const char sql[] =
+      "SELECT coalesce(sum(status = '" FS_OUTBOX_PENDING_S "'), 0),"
+      " coalesce(sum(status = '" FS_OUTBOX_REJECTED_S "'), 0) FROM outbox";
   sqlite3_stmt *st = NULL;
   int rc;
 
@@ -340,9 +343,11 @@ static char *field_list(const fs_change *c) {
 
 int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg) {
   static const char sql[] =
-      "SELECT counter, kind, record_id, op, hlc, status, code, reason, created_at, attempts,"
-      " payload FROM outbox WHERE (?1 = 0) OR (?1 = 1 AND status = 'pending')"
-      " OR (?1 = 2 AND status = 'rejected') ORDER BY counter";
+      "SELECT counter, kind, record_id, op, hlc, status, code, reason, created_at, "
+      "attempts,"
+      " payload FROM outbox WHERE (?1 = 0) OR (?1 = 1 AND status = '" FS_OUTBOX_PENDING_S
+      "')"
+      " OR (?1 = 2 AND status = '" FS_OUTBOX_REJECTED_S "') ORDER BY counter";
   sqlite3_stmt *st = NULL;
   fs_outbox_entry e;
   fs_change c;

@@ -19,7 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replica.h"
+#include "fieldsync.h"
+#include "model.h"
 
 #define FS_OUTBOX_PAYLOAD_MAX (1024u * 1024u) /* bytes of one encoded change */
 #define FS_OUTBOX_REASON_MAX 1024             /* bytes of a stored reason */

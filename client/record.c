@@ -12,6 +12,7 @@
 
 #include "archive.h"
 #include "db.h"
+#include "date.h"
 #include "fs_errno.h"
 #include "id.h"
 #include "replica.h"
@@ -287,7 +288,7 @@ static int create_pre(fs_replica *r, void *arg) {
   int rc = 0;
 
   memset(&parent, 0, sizeof(parent));
-  fs__replica_today(today);
+  fs__today(today);
   if (kd->flags & FS_K_CHILD) {
     /* A child belongs to its customer's owner, who must be us (checked by
      * the write path); the customer must exist here. */
@@ -347,7 +348,7 @@ int fs_create(fs_replica *r, fs_record *rec, char id_out[33]) {
   fs__id_new(id);
   change_setup(&c[0], kd, id, FS_OP_UPSERT);
   /* Defaults that the forms fill in on paper. */
-  fs__replica_today(today);
+  fs__today(today);
   if (kd->kind == FS_KIND_CUSTOMER) {
     if (!fs_record_isset(rec, "created"))
       rc = fs_record_set(rec, "created", today);
@@ -583,7 +584,7 @@ int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade, cons
   if (delivery_date && fs__valid_date(delivery_date))
     return fs__replica_fail(r, FS_EVALIDATE,
                             "delivery_date: \"%.40s\" is not a date (YYYY-MM-DD)", delivery_date);
-  fs__replica_today(today);
+  fs__today(today);
   fs__id_new(gid);
   change_setup(&c[0], fs__kind_def(FS_KIND_CUSTOMER), id, FS_OP_UPSERT);
   change_setup(&c[1], fs__kind_def(FS_KIND_GRADE_CHANGE), gid, FS_OP_UPSERT);

@@ -22,6 +22,7 @@
 #include "fs_errno.h"
 #include "id.h"
 #include "log.h"
+#include "status.h"
 #include "outbox.h"
 #include "privdir.h"
 #include "validate.h"
@@ -75,14 +76,6 @@ int fs_replica_identity(const fs_replica *r, fs_identity *out) {
     return FS_EINVAL;
   *out = r->id;
   return 0;
-}
-
-void fs__replica_today(char out[11]) {
-  time_t t = time(NULL);
-  struct tm tm;
-
-  if (localtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
-    snprintf(out, 11, "1970-01-01");
 }
 
 /* ---- permission ----------------------------------------------------------- */
@@ -444,7 +437,10 @@ static int write_one(fs_replica *r, fs_change *c, int is_create) {
       r->hook(r->hook_arg);
     return fs__replica_fail(r, FS_EINTERNAL, "fault injected after the row write");
   }
-  return fs__outbox_append(r, c);
+  rc = fs__outbox_append(r, c);
+  if (rc)
+    fs__replica_fail(r, rc, "outbox append failed: %s", fs_strerror(rc));
+  return rc;
 }
 
 int fs__replica_check_lock(fs_replica *r) {
@@ -583,10 +579,10 @@ static int evict_derived(fs_replica *r, fs_kind k, const char *where, const char
            where);
   rc = exec_id(r, sql, id, kd->name);
   if (rc == 0) {
-    snprintf(
-        sql, sizeof(sql),
-        "DELETE FROM outbox WHERE status='rejected' AND kind=?2 AND record_id IN (%s)",
-        where);
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM outbox WHERE status='" FS_OUTBOX_REJECTED_S
+             "' AND kind=?2 AND record_id IN (%s)",
+             where);
     rc = exec_id(r, sql, id, kd->name);
   }
   if (rc == 0) {

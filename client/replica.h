@@ -26,31 +26,8 @@
 #include "fieldsync.h"
 #include "hlc.h"
 #include "model.h"
+#include "replica_handle.h"
 #include "store.h"
-
-#define FS_REPLICA_ERR_MAX 512
-#define FS_REPLICA_PATH_MAX 4096
-
-/* Fault injection points (tests only). */
-typedef enum fs_fault {
-  FS_FAULT_NONE = 0,
-  FS_FAULT_AFTER_ROW = 1 /* after the row write, before the outbox append */
-} fs_fault;
-
-typedef void (*fs_fault_hook)(void *arg);
-
-struct fs_replica {
-  sqlite3 *db;
-  fs_hlc hlc;
-  fs_identity id;
-  char dir[FS_REPLICA_PATH_MAX];
-  char path[FS_REPLICA_PATH_MAX];
-  char err[FS_REPLICA_ERR_MAX];
-  fs_fault fault;      /* armed fault point */
-  fs_fault_hook hook;  /* called at the fault point (may not return) */
-  void *hook_arg;
-  int evicted; /* a record was evicted since the last fs__replica_scrub */
-};
 
 /* Sets r->err (printf style) and returns rc, for `return fs__replica_fail(...)`. */
 #if defined(__GNUC__)
@@ -79,9 +56,6 @@ int fs__replica_may_write(fs_replica *r, const char *owner);
  * r->err) until a sync succeeds.  Offline-only replicas never lock. */
 #define FS_LOCK_DAYS_DEFAULT 30
 int fs__replica_check_lock(fs_replica *r);
-
-/* Today's local date "YYYY-MM-DD". */
-void fs__replica_today(char out[11]);
 
 /* The write path (see top).  changes[i] are filled except clocks and
  * device fields: fs__replica_write stamps one new HLC per change on it and

@@ -31,6 +31,7 @@
 #include "hlc.h"
 #include "keys.h"
 #include "log.h"
+#include "status.h"
 #include "msg.h"
 #include "net.h"
 #include "outbox.h"
@@ -346,10 +347,23 @@ static int wipe_contents(fs_replica *r) {
 static int handle_async(session *s, fs_msg *m) {
   switch (m->type) {
   case FS_MSG_WIPE:
+  {
+    /* The code stays FS_EREVOKED (the caller must erase the files now,
+     * fs_replica_erase); a failure to clear the records first is reported
+     * in the message, not swallowed. */
+    char msg[512];
+    int wrc;
     FS_WARN("daemon ordered this replica erased: %s", m->u.wipe.reason);
-    (void)wipe_contents(s->r); /* logged; the files go anyway (fs_replica_erase) */
+    wrc = wipe_contents(s->r);
     s->st->wiped = 1;
-    return set_err(s->err, s->errlen, FS_EREVOKED, m->u.wipe.reason);
+    if (wrc == 0)
+      return set_err(s->err, s->errlen, FS_EREVOKED, m->u.wipe.reason);
+    snprintf(msg, sizeof(msg),
+             "%s; clearing the records inside the replica failed (%s): erase its files now "
+             "(fs_replica_erase) and check what it reports left behind",
+             m->u.wipe.reason ? m->u.wipe.reason : "wipe ordered", fs_strerror(wrc));
+    return set_err(s->err, s->errlen, FS_EREVOKED, msg);
+  }
   case FS_MSG_ERROR:
     /* FS_EFORBIDDEN for the whole session (not one change): the daemon
      * closed it because this device's rights shrank (PROTOCOL.md s.7.1). */
@@ -363,19 +377,21 @@ static int handle_async(session *s, fs_msg *m) {
     /* Handover reports for the successor and the manager. */
     sqlite3_stmt *st = NULL;
     sqlite3 *db = fs__replica_db(s->r);
-    if (sqlite3_prepare_v2(db, "INSERT INTO notices(kind, at, body) VALUES(?1,?2,?3)", -1, &st,
-                           NULL) == SQLITE_OK) {
+    int rc = sqlite3_prepare_v2(db, "INSERT INTO notices(kind, at, body) VALUES(?1,?2,?3)", -1,
+                                &st, NULL);
+    /* A notice that cannot be stored fails the page (rolled back, pulled
+     * again): it is never dropped while the cursor moves past it. */
+    if (rc == SQLITE_OK) {
       sqlite3_bind_text(st, 1, m->u.notice.kind, -1, SQLITE_STATIC);
       sqlite3_bind_int64(st, 2, (sqlite3_int64)m->u.notice.at);
       sqlite3_bind_text(st, 3, m->u.notice.body, -1, SQLITE_STATIC);
-      if (sqlite3_step(st) != SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return set_err(s->err, s->errlen, fs__db_err(db, sqlite3_errcode(db)),
-                       "cannot store a notice from the daemon");
-      }
-      s->st->notices++;
+      rc = sqlite3_step(st);
     }
     sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+      return set_err(s->err, s->errlen, fs__db_err(db, rc),
+                     "cannot store a notice from the daemon");
+    s->st->notices++;
     return 1;
   }
   default:
@@ -532,12 +548,14 @@ static int resync_finish(session *s) {
     size_t n = 0, cap = 0;
     int step = SQLITE_DONE;
 
-    snprintf(sql, sizeof(sql),
-             "SELECT id FROM \"%s\" WHERE id NOT IN (SELECT id FROM resync_seen WHERE "
-             "kind=%d) "
-             "AND id NOT IN (SELECT record_id FROM outbox WHERE status='pending' AND "
-             "kind='%s')",
-             kd->table, k, kd->name);
+    snprintf(
+        sql, sizeof(sql),
+        "SELECT id FROM \"%s\" WHERE id NOT IN (SELECT id FROM resync_seen WHERE "
+        "kind=%d) "
+        "AND id NOT IN (SELECT record_id FROM outbox WHERE status='" FS_OUTBOX_PENDING_S
+        "' AND "
+        "kind='%s')",
+        kd->table, k, kd->name);
     rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     rc = rc == SQLITE_OK ? 0 : fs__db_err(db, rc);
     /* Collected first: evicting while the SELECT runs would change what it reads. */
@@ -620,7 +638,8 @@ static int pull_all(session *s) {
       if (rc)
         break;
       if (!in_txn && (r.type == FS_MSG_PULL_BATCH || r.type == FS_MSG_EVICT ||
-                      r.type == FS_MSG_CONFLICTS || r.type == FS_MSG_CHECKPOINT)) {
+                      r.type == FS_MSG_CONFLICTS || r.type == FS_MSG_NOTICE ||
+                      r.type == FS_MSG_CHECKPOINT)) {
         uint64_t pending = 1, rejected = 0;
         rc = fs__db_begin(db);
         if (rc) {

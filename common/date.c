@@ -1,7 +1,11 @@
 /* date.c - civil calendar arithmetic (see date.h). */
 #include "date.h"
 
+#include <stdio.h>
+#include <time.h>
+
 #include "fs_errno.h"
+#include "hlc.h"
 
 int fs__is_leap(int y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -188,4 +192,27 @@ int fs__date_months_between(int64_t a, int64_t b) {
   if (n > 0 && fs__date_add_months(a, n) > b)
     n--;
   return n;
+}
+
+/* ---- today ---------------------------------------------------------------- */
+
+static fs_clock_ms_fn today_clock;
+
+void fs__today_set_clock(fs_clock_ms_fn fn) { today_clock = fn; }
+
+int fs__day_of_ms(int64_t ms, char out[11]) {
+  /* Floor division: an instant before the epoch is in the second before. */
+  time_t t = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+  struct tm tm;
+
+  if (localtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10) {
+    snprintf(out, 11, "1970-01-01");
+    return FS_EOVERFLOW;
+  }
+  return 0;
+}
+
+void fs__today(char out[11]) {
+  uint64_t now = today_clock ? today_clock() : fs__now_ms();
+  (void)fs__day_of_ms((int64_t)now, out);
 }

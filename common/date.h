@@ -71,4 +71,35 @@ int64_t fs__date_add_months(int64_t days, int n);
  * is minus the months from b to a. */
 int fs__date_months_between(int64_t a, int64_t b);
 
+/* ---- today: the one rule -------------------------------------------------
+ *
+ * A date (a DATE field, a cover's days, "today") is a calendar day in the
+ * local time zone of the process that reads the clock (TZ; the system's
+ * zone if TZ is unset):
+ *   - on a device, the rep's local calendar day: the defaults a form fills
+ *     in (created, grade date, review date), the archive year, the agenda's
+ *     and cadence's "today", report defaults;
+ *   - in the daemon, the local day of fieldsyncd's zone, which the operator
+ *     sets to the office's (TZ=Asia/Shanghai in its service file): cover
+ *     days, the cover/loan sweep, the handover report's "due" counts, the
+ *     seed's end day.
+ * A date stored in a record is a naive calendar day and is never converted:
+ * the daemon stores and compares a device's dates as text and never shifts
+ * them by its own zone.  Instants (ms since the epoch, HLCs, audit `at`)
+ * are UTC and are shown as UTC.  Every "today" and "day of an instant" in
+ * the code comes from these two calls. */
+
+/* Clock for fs__today: ms since the epoch. */
+typedef uint64_t (*fs_clock_ms_fn)(void);
+
+/* The local calendar day of instant ms (ms since the epoch, UTC) as
+ * "YYYY-MM-DD": 0, or FS_EOVERFLOW (out = "1970-01-01") if the system
+ * cannot convert it. */
+int fs__day_of_ms(int64_t ms, char out[11]);
+/* Today's local calendar day: fs__day_of_ms of the clock (fs__now_ms). */
+void fs__today(char out[11]);
+/* TEST ONLY: the clock fs__today reads (NULL: fs__now_ms).  Not
+ * thread-safe: set it before the code under test runs. */
+void fs__today_set_clock(fs_clock_ms_fn fn);
+
 #endif

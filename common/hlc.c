@@ -15,6 +15,7 @@
 
 #include <time.h>
 
+#include "fs_assert.h"
 #include "fs_errno.h"
 
 /* The physical part has 48 bits; clamp the wall clock into it so a broken
@@ -80,6 +81,8 @@ static uint64_t advance(fs_hlc *h, uint64_t floor) {
     next = UINT64_MAX; /* year 10889 or a corrupt persisted value: saturate */
   else
     next = floor + 1; /* counter, carrying into ms on overflow */
+  /* Monotonic: a stamp is above every one issued or received before. */
+  FS_ASSERT(next > floor || floor == UINT64_MAX);
   h->last = next;
   return next;
 }

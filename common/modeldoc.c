@@ -164,6 +164,16 @@ static const char md_dates[] =
     "a valid `text` value but not a valid `date`, `datetime`, `enum`, `ref` or\n"
     "`staff` value: clear those with nil.\n"
     "\n"
+    "\"Today\" is one rule (common/date.h `fs__today`): the calendar day in the\n"
+    "local time zone of the program that reads the clock.  On a device that is\n"
+    "the rep's local day (the dates a form fills in, the archive year, the\n"
+    "agenda's and cadence's today); in the daemon it is the day in\n"
+    "fieldsyncd's time zone (set TZ to the office's): cover days, the\n"
+    "cover/loan sweep, the handover report's follow-up counts.  The daemon\n"
+    "never shifts a device's dates: a rep in UTC+8 who logs a visit at 00:30\n"
+    "local time on 03-11 stores 03-11, and the daemon keeps 03-11 whatever its\n"
+    "own zone.\n"
+    "\n"
     "Every record also has these system columns, which are not field writes:\n"
     "\n";
 

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "dbutil.h"
 #include "fs_errno.h"
 #include "log.h"
 

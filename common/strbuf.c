@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs_assert.h"
 #include "fs_errno.h"
 #include "utf8.h"
 
@@ -53,6 +54,7 @@ int fs__strbuf_append(fs__strbuf *b, const char *s, size_t n) {
   memcpy(b->s + b->len, s, n);
   b->len += n;
   b->s[b->len] = '\0';
+  FS_ASSERT(b->len < b->cap); /* reserve kept room for the NUL */
   return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "store.h"
+#include "status.h"
 #include "strbuf.h"
 #include "table.h"
 #include "utf8.h"
@@ -179,32 +180,6 @@ static int args_check(cmd_ctx *x) {
   return 0;
 }
 
-int fs__audit(fs_central *c, const char *actor, const char *action, const char *staff,
-              const char *customer, long long device, const char *detail, const char *reason) {
-  sqlite3 *db = fs__central_db(c);
-  sqlite3_stmt *st = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2(db,
-                          "INSERT INTO audit(at, actor, action, staff, customer, device, "
-                          "detail, reason) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__now_ms());
-  sqlite3_bind_text(st, 2, actor ? actor : "admin", -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, staff, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 5, customer, -1, SQLITE_STATIC);
-  if (device >= 0)
-    sqlite3_bind_int64(st, 6, device);
-  sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 8, reason, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
-}
-
 /* ---- staff ---------------------------------------------------------- */
 
 static int staff_exists(sqlite3 *db, const char *code, char *role, size_t rlen,
@@ -255,7 +230,7 @@ static int cmd_staff_add(cmd_ctx *x) {
       return rc;
     if (rc == 0)
       return fail(x, FS_ENOTFOUND, "manager: no staff member %s; add them first", mgr);
-    if (strcmp(mrole, "rep") == 0)
+    if (fs__role_parse(mrole) == FS_ROLE_REP)
       return fail(x, FS_EVALIDATE, "manager: %s is a rep, not a manager", mgr);
   }
   rc = staff_exists(db, code, NULL, 0, NULL, 0);
@@ -263,10 +238,11 @@ static int cmd_staff_add(cmd_ctx *x) {
     return rc;
   if (rc)
     return fail(x, FS_EEXIST, "staff member %s already exists", code);
-  rc = sqlite3_prepare_v2(db,
-                          "INSERT INTO staff(code, name, role, manager, status, created_at) "
-                          "VALUES(?1,?2,?3,?4,'active',?5)",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "INSERT INTO staff(code, name, role, manager, status, created_at) "
+      "VALUES(?1,?2,?3,?4,'" FS_STAFF_ACTIVE_S "',?5)",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -300,13 +276,14 @@ static int cmd_staff_list(cmd_ctx *x) {
   size_t n = 0;
   int rc;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT s.code, s.name, s.role, COALESCE(s.manager,''), s.status, "
-                          "COALESCE(s.successor,''), (SELECT count(*) FROM devices d WHERE "
-                          "d.staff=s.code AND d.status='active'), (SELECT count(*) FROM "
-                          "customers c WHERE c.owner=s.code AND c.deleted=0) FROM staff s "
-                          "WHERE ?1 IS NULL OR s.code=?1 ORDER BY s.code",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT s.code, s.name, s.role, COALESCE(s.manager,''), s.status, "
+      "COALESCE(s.successor,''), (SELECT count(*) FROM devices d WHERE "
+      "d.staff=s.code AND d.status='" FS_DEVICE_ACTIVE_S "'), (SELECT count(*) FROM "
+      "customers c WHERE c.owner=s.code AND c.deleted=0) FROM staff s "
+      "WHERE ?1 IS NULL OR s.code=?1 ORDER BY s.code",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, one, -1, SQLITE_STATIC);
@@ -339,7 +316,7 @@ static int cmd_enroll(cmd_ctx *x) {
   if (rc == 0)
     return fail(x, FS_ENOTFOUND, "no staff member %s; add them with `fieldsyncd staff add`",
                 code);
-  if (strcmp(status, "active") != 0)
+  if (fs__staff_status_parse(status) != FS_STAFF_ACTIVE)
     return fail(x, FS_EDEPARTED, "%s has departed; no new devices", code);
   if (hours < 1 || hours > 8760)
     return fail(x, FS_EVALIDATE, "hours: must be from 1 to 8760");
@@ -429,7 +406,7 @@ int fs__enroll_check(sqlite3 *db, const fs_token *t) {
     return rc;
   if (rc == 0)
     return FS_ETOKEN;
-  return strcmp(status, "active") == 0 ? 0 : FS_EDEPARTED;
+  return fs__staff_status_parse(status) == FS_STAFF_ACTIVE ? 0 : FS_EDEPARTED;
 }
 
 int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], fs_device *d) {
@@ -456,7 +433,7 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], f
     return FS_EOVERFLOW;
   rc = sqlite3_prepare_v2(db,
                           "INSERT INTO devices(staff, pubkey, slot, status, enrolled_at, "
-                          "last_seen) VALUES(?1,?2,?3,'active',?4,?4)",
+                          "last_seen) VALUES(?1,?2,?3,'" FS_DEVICE_ACTIVE_S "',?4,?4)",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
@@ -533,7 +510,7 @@ static int cmd_revoke(cmd_ctx *x) {
   rc = sqlite3_prepare_v2(db,
                           "UPDATE devices SET status=?1, wipe_at=CASE WHEN ?3 THEN "
                           "COALESCE(wipe_at, ?4) ELSE wipe_at END WHERE id=?2 AND "
-                          "status<>'wiped'",
+                          "status<>'" FS_DEVICE_WIPED_S "'",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
@@ -558,6 +535,9 @@ static int cmd_revoke(cmd_ctx *x) {
   return fs__audit(x->ctx->c, x->ctx->actor, wipe ? "device.revoke.wipe" : "device.revoke",
                    NULL, NULL, dev, NULL, reason);
 }
+
+/* Audit entries one `audit` command lists (the oldest first). */
+#define AUDIT_LIST_MAX 10000
 
 static const fs_col audit_cols[] = {
     {"at", FS_COL_TIME, NULL},       {"actor", FS_COL_TEXT, NULL},
@@ -593,6 +573,7 @@ static int cmd_audit(cmd_ctx *x) {
   const char *staff = arg_str(x->req, "staff"), *cust = arg_str(x->req, "customer");
   sqlite3 *db = db_of(x);
   sqlite3_stmt *st = NULL;
+  size_t n = 0;
   int rc;
 
   rc = sqlite3_prepare_v2(
@@ -600,13 +581,20 @@ static int cmd_audit(cmd_ctx *x) {
       "SELECT at, actor, action, COALESCE(staff,''), COALESCE(customer,''), "
       "device, COALESCE(detail,''), COALESCE(reason,'') "
       "FROM audit WHERE (?1 IS NULL OR staff=?1) AND (?2 IS NULL OR "
-      "customer=?2) ORDER BY id LIMIT 10000",
+      "customer=?2) ORDER BY id LIMIT ?3",
       -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, cust, -1, SQLITE_STATIC);
-  return list_run(x, st, audit_cols, 8, audit_lines, NULL);
+  sqlite3_bind_int(st, 3, AUDIT_LIST_MAX);
+  rc = list_run(x, st, audit_cols, 8, audit_lines, &n);
+  if (rc == 0 && x->res->ok && n == AUDIT_LIST_MAX)
+    fs__strbuf_printf(&x->out,
+                      "(at most the first %d entries are shown; narrow the list with "
+                      "--staff or --customer)\n",
+                      AUDIT_LIST_MAX);
+  return rc;
 }
 
 /* Appends a history value (nil: "-") to the human output. */
@@ -958,7 +946,8 @@ static int cmd_cover(cmd_ctx *x) {
     if (rc == 0)
       return fail(x, FS_ENOTFOUND, "no staff member %s", code);
   }
-  if (strcmp(s1, "active") || strcmp(s2, "active"))
+  if (fs__staff_status_parse(s1) != FS_STAFF_ACTIVE ||
+      fs__staff_status_parse(s2) != FS_STAFF_ACTIVE)
     return fail(x, FS_EDEPARTED, "both %s and %s must be active staff", absent, by);
   rc = sqlite3_prepare_v2(db,
                           "INSERT INTO covers(absent, by_staff, from_day, to_day, state, "
@@ -1013,7 +1002,7 @@ static int cmd_lend(cmd_ctx *x) {
     return rc;
   if (rc == 0)
     return fail(x, FS_ENOTFOUND, "no staff member %s", to);
-  if (strcmp(status, "active"))
+  if (fs__staff_status_parse(status) != FS_STAFF_ACTIVE)
     return fail(x, FS_EDEPARTED, "%s has departed", to);
   rc = sqlite3_prepare_v2(db,
                           "SELECT id FROM customers WHERE (id=?1 OR archive_no=?1) AND deleted=0",
@@ -1147,8 +1136,11 @@ static int cmd_quarantine(cmd_ctx *x) {
   int rc;
 
   if (drop) {
-    rc = sqlite3_prepare_v2(db, "UPDATE quarantine SET status='dropped' WHERE id=?1 AND "
-                                "status='pending'", -1, &st, NULL);
+    rc = sqlite3_prepare_v2(db,
+                            "UPDATE quarantine SET status='" FS_QUARANTINE_DROPPED_S
+                            "' WHERE id=?1 AND "
+                            "status='" FS_QUARANTINE_PENDING_S "'",
+                            -1, &st, NULL);
     if (rc != SQLITE_OK)
       return fs__db_err(db, rc);
     sqlite3_bind_text(st, 1, drop, -1, SQLITE_STATIC);

@@ -28,10 +28,6 @@ typedef struct fs_admin_ctx {
  * error that must fail the transaction. */
 int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admin_result *res);
 
-/* Writes an audit row. */
-int fs__audit(fs_central *c, const char *actor, const char *action, const char *staff,
-              const char *customer, long long device, const char *detail, const char *reason);
-
 /* Enrollment, read side (loop thread, any handle): is this token valid now?
  * 0, FS_ETOKEN (unknown or staff mismatch), FS_ETOKEN_USED,
  * FS_ETOKEN_EXPIRED, FS_EDEPARTED. */

@@ -12,11 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "admin.h"
 #include "db.h"
+#include "date.h"
 #include "fs_errno.h"
 #include "history.h"
 #include "log.h"
+#include "status.h"
 #include "strbuf.h"
 #include "validate.h"
 
@@ -397,7 +398,8 @@ static int push_ctx_load(fs_central *c, const fs_device *d, push_ctx *p) {
   rc = sqlite3_prepare_v2(
       c->db,
       "SELECT d.last_hlc, COALESCE(d.wipe_at,0), "
-      "CASE WHEN s.status='departed' THEN COALESCE(s.departed_at,0) ELSE 0 "
+      "CASE WHEN s.status='" FS_STAFF_DEPARTED_S
+      "' THEN COALESCE(s.departed_at,0) ELSE 0 "
       "END, COALESCE((SELECT max(h.id) FROM handovers h WHERE "
       "h.from_staff=d.staff AND h.kind='departure' AND h.dry_run=0),0) "
       "FROM devices d JOIN staff s ON s.code=d.staff WHERE d.id=?1",
@@ -497,17 +499,14 @@ static int covered(fs_central *c, const char *staff, const char *absent) {
 }
 
 /* 1 if staff stood in for absent at t_ms (a cover that had been set up by
- * then, whose days include t_ms's UTC day and that had not ended before
- * t_ms), 0 if not, <0 on error. */
+ * then, whose days include t_ms's day in the daemon's zone (date.h) and
+ * that had not ended before t_ms), 0 if not, <0 on error. */
 static int covering_at(fs_central *c, const char *staff, const char *absent, uint64_t t_ms) {
   sqlite3_stmt *st = NULL;
-  char day[16];
-  time_t t = (time_t)(t_ms / 1000);
-  struct tm tm;
+  char day[11];
   int rc;
 
-  gmtime_r(&t, &tm);
-  strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+  fs__day_of_ms((int64_t)t_ms, day);
   rc = sqlite3_prepare_v2(c->db,
                           "SELECT 1 FROM covers WHERE by_staff=?1 AND absent=?2 AND "
                           "from_day<=?3 AND to_day>=?3 AND COALESCE(created_at,0)<=?4 AND "
@@ -590,18 +589,15 @@ static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *i
 static int cover_fenced_in(fs_central *c, const fs_device *d, const char *cust,
                            const char *owner, uint64_t t_ms, fence *f) {
 #define COVER_END                                                                        \
-  "COALESCE(cv.ended_at, CAST(strftime('%s', cv.to_day, '+1 day') AS INTEGER)*1000)"
+  "COALESCE(cv.ended_at, CAST(strftime('%s', cv.to_day, '+1 day', 'utc') AS INTEGER)*1000)"
   sqlite3 *db = c->db;
   sqlite3_stmt *st = NULL;
-  char day[16];
-  time_t t = (time_t)(t_ms / 1000);
-  struct tm tm;
+  char day[11];
   int rc;
 
   if (cust == NULL)
     return 0;
-  gmtime_r(&t, &tm);
-  strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+  fs__day_of_ms((int64_t)t_ms, day);
   rc = sqlite3_prepare_v2(
       db,
       "SELECT " COVER_END " FROM covers cv WHERE cv.by_staff=?1 AND cv.state=2 AND "
@@ -1149,10 +1145,11 @@ static int quarantine(fs_central *c, const fs_device *d, const fs_change *ch) {
   fs__buf_init(&b, FS_MSG_MAX_BYTES);
   rc = fs__change_encode(ch, &b);
   if (rc == 0)
-    rc = sqlite3_prepare_v2(c->db,
-                            "INSERT INTO quarantine(device_id, counter, payload, at, status) "
-                            "VALUES(?1,?2,?3,?4,'pending')",
-                            -1, &st, NULL) == SQLITE_OK
+    rc = sqlite3_prepare_v2(
+             c->db,
+             "INSERT INTO quarantine(device_id, counter, payload, at, status) "
+             "VALUES(?1,?2,?3,?4,'" FS_QUARANTINE_PENDING_S "')",
+             -1, &st, NULL) == SQLITE_OK
              ? 0
              : fs__db_err(c->db, sqlite3_errcode(c->db));
   if (rc == 0) {
@@ -1199,7 +1196,7 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
         set_reason(r, r->code, "%s (rejected before)", fs_strerror(r->code));
       continue;
     }
-    if (strcmp(d->status, "wipe") == 0) {
+    if (d->status == FS_DEVICE_WIPE) {
       /* A revoked phone's last upload: kept for an admin, never applied. */
       rc = quarantine(c, d, &changes[i]);
       if (rc == 0)
@@ -1250,12 +1247,36 @@ out:
   return rc;
 }
 
+/* Adds column 0 of every row of st to a with add (a malformed value is
+ * logged and skipped); stops at the first other error.  FS_EOVERFLOW
+ * (logged, naming what) when a cannot hold them all. */
+static int access_add_rows(sqlite3 *db, sqlite3_stmt *st, fs_access *a,
+                           int (*add)(fs_access *, const char *), const char *what) {
+  int rc;
+
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *v = (const char *)sqlite3_column_text(st, 0);
+    rc = add(a, v ? v : "");
+    if (rc == FS_EINVAL) {
+      /* A malformed stored code grants nothing; the rest still counts. */
+      FS_WARN("access set of %s: ignoring malformed %s entry '%s'", a->staff, what,
+              v ? v : "");
+      continue;
+    }
+    if (rc == FS_EOVERFLOW)
+      FS_ERROR("access set of %s: more %s than it can hold (%d codes, %d loans); "
+               "split the team or end covers/loans",
+               a->staff, what, FS_ACCESS_MAX_CODES, FS_ACCESS_MAX_LOANS);
+    if (rc)
+      return rc;
+  }
+  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+}
+
 int fs__central_access(sqlite3 *db, const char *staff, int64_t now_ms, fs_access *a) {
   sqlite3_stmt *st = NULL;
   int rc, role;
-  char today[32];
-  time_t t = (time_t)(now_ms / 1000);
-  struct tm tm;
+  char today[11];
 
   rc = sqlite3_prepare_v2(db, "SELECT role FROM staff WHERE code=?1", -1, &st, NULL);
   if (rc != SQLITE_OK)
@@ -1277,25 +1298,28 @@ int fs__central_access(sqlite3 *db, const char *staff, int64_t now_ms, fs_access
     rc = sqlite3_prepare_v2(db,
                             "WITH RECURSIVE team(code) AS (SELECT code FROM staff WHERE "
                             "manager=?1 UNION SELECT s.code FROM staff s JOIN team t ON "
-                            "s.manager=t.code) SELECT code FROM team LIMIT 500",
+                            "s.manager=t.code) SELECT code FROM team LIMIT ?2",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) {
       rc = fs__db_err(db, rc);
       goto out;
     }
     sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-      fs__access_add_owner(a, (const char *)sqlite3_column_text(st, 0));
+    /* One more than fits, so a team too big for an access set is an
+     * error (FS_EOVERFLOW from fs__access_add_owner), never a team cut
+     * short in silence. */
+    sqlite3_bind_int(st, 2, FS_ACCESS_MAX_CODES + 1);
+    rc = access_add_rows(db, st, a, fs__access_add_owner, "team members");
     sqlite3_finalize(st);
     st = NULL;
+    if (rc)
+      goto out;
   }
   /* Active covers: by_staff stands in for absent within [from_day, to_day]. */
-  gmtime_r(&t, &tm);
-  snprintf(today, sizeof(today), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday);
+  fs__day_of_ms(now_ms, today);
   rc = sqlite3_prepare_v2(db,
                           "SELECT absent FROM covers WHERE by_staff=?1 AND from_day<=?2 "
-                          "AND to_day>=?2 LIMIT 100",
+                          "AND to_day>=?2 LIMIT ?3",
                           -1, &st, NULL);
   if (rc != SQLITE_OK) {
     rc = fs__db_err(db, rc);
@@ -1303,13 +1327,15 @@ int fs__central_access(sqlite3 *db, const char *staff, int64_t now_ms, fs_access
   }
   sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    fs__access_add_owner(a, (const char *)sqlite3_column_text(st, 0));
+  sqlite3_bind_int(st, 3, FS_ACCESS_MAX_CODES + 1);
+  rc = access_add_rows(db, st, a, fs__access_add_owner, "covered staff");
   sqlite3_finalize(st);
   st = NULL;
+  if (rc)
+    goto out;
   rc = sqlite3_prepare_v2(db,
                           "SELECT customer_id FROM loans WHERE staff=?1 AND until>?2 "
-                          "LIMIT 256",
+                          "LIMIT ?3",
                           -1, &st, NULL);
   if (rc != SQLITE_OK) {
     rc = fs__db_err(db, rc);
@@ -1317,9 +1343,8 @@ int fs__central_access(sqlite3 *db, const char *staff, int64_t now_ms, fs_access
   }
   sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 2, now_ms);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    fs__access_add_loan(a, (const char *)sqlite3_column_text(st, 0));
-  rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  sqlite3_bind_int(st, 3, FS_ACCESS_MAX_LOANS + 1);
+  rc = access_add_rows(db, st, a, fs__access_add_loan, "loaned cards");
 out:
   sqlite3_finalize(st);
   return rc;
@@ -1434,6 +1459,19 @@ int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t 
   }
   rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
   *more = rc == 0 && n == limit;
+  if (rc == 0 && !*more) {
+    /* No entry left for this device: the page covers every seq committed so
+     * far (read in this transaction, so nothing committed later is below
+     * it), and the conflicts and handover reports logged at seqs with no
+     * journal entry of its own (a change that lost, a handover's report)
+     * reach it now, not at its next unrelated change. */
+    long long top = 0;
+    rc = fs__meta_get_int(db, "seq", &top);
+    if (rc == FS_ENOTFOUND)
+      rc = 0;
+    if (rc == 0 && top > 0 && (uint64_t)top > *next)
+      *next = (uint64_t)top;
+  }
 out:
   fs__row_release(&row);
   sqlite3_finalize(st);
@@ -1469,9 +1507,17 @@ static int device_load(sqlite3 *db, const uint8_t *pub, uint64_t id, fs_device *
     snprintf(d->staff, sizeof(d->staff), "%s", sqlite3_column_text(st, 1));
     d->role = role < 0 ? FS_ROLE_REP : (fs_role)role;
     d->slot = sqlite3_column_int(st, 3);
-    snprintf(d->status, sizeof(d->status), "%s", sqlite3_column_text(st, 4));
+    {
+      const char *ds = (const char *)sqlite3_column_text(st, 4);
+      int v = fs__device_status_parse(ds);
+      if (v < 0)
+        FS_WARN("device %llu: unknown status \"%s\" in the store; treated as revoked",
+                (unsigned long long)d->id, ds ? ds : "");
+      d->status = v < 0 ? FS_DEVICE_REVOKED : (fs_device_status)v;
+    }
     snprintf(d->name, sizeof(d->name), "%s", sqlite3_column_text(st, 5));
-    d->departed = strcmp((const char *)sqlite3_column_text(st, 6), "departed") == 0;
+    d->departed = fs__staff_status_parse((const char *)sqlite3_column_text(st, 6)) ==
+                  FS_STAFF_DEPARTED;
     snprintf(d->successor, sizeof(d->successor), "%s", sqlite3_column_text(st, 7));
     d->cursor = (uint64_t)sqlite3_column_int64(st, 8);
     d->wipe_at = sqlite3_column_int64(st, 9);
@@ -1519,10 +1565,11 @@ int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor
   /* The horizon: the lowest cursor of the devices that still count (active,
    * seen within keep_days).  Everything at or below it has been passed by
    * all of them; a device that comes back later resyncs from scratch. */
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT min(COALESCE(cursor,0)) FROM devices WHERE status='active' "
-                          "AND COALESCE(last_seen,0)>=?1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT min(COALESCE(cursor,0)) FROM devices WHERE status='" FS_DEVICE_ACTIVE_S "' "
+      "AND COALESCE(last_seen,0)>=?1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, now_ms - (int64_t)keep_days * 86400000LL);

@@ -27,6 +27,7 @@
 #include "hlc.h"
 #include "model.h"
 #include "msg.h"
+#include "status.h"
 #include "store.h"
 
 #define FS_JOURNAL_ROW 1
@@ -38,7 +39,7 @@ typedef struct fs_device {
   char staff[FS_STAFF_MAX + 1];
   fs_role role;
   int slot;
-  char status[8]; /* active / revoked / wipe / wiped */
+  fs_device_status status; /* status.h (an unknown stored value: revoked) */
   char name[64];
   int departed;   /* the staff member has departed (handover fence) */
   char successor[FS_STAFF_MAX + 1];
@@ -109,7 +110,8 @@ typedef struct fs_pull_sink {
 /* Reads one page of at most limit journal entries after cursor that are
  * meant for a (its audiences), within one read transaction on db, and feeds
  * rows / evictions to sink in seq order.  *next is the new cursor, *more 1
- * if entries may remain.  The child records of a deleted card are fed as
+ * if entries may remain; when none remain, *next is the store's committed
+ * seq (meta 'seq'), so the page also covers seqs with no entry for a.  The child records of a deleted card are fed as
  * evictions, never as rows.  A snapshot (cursor 0) feeds no deleted record
  * at all, nor those children; tombstones (which carry no content, store.h)
  * go to incremental pulls.  0 or a translated error. */
@@ -129,5 +131,14 @@ int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d);
 /* The same by device id, to re-read a connected device's standing (status,
  * staff status, wipe order) before each of its requests.  FS_EUNKNOWN_DEVICE. */
 int fs__central_device_by_id(sqlite3 *db, uint64_t id, fs_device *d);
+
+/* Writes one audit row (who, when, what, why) inside the caller's
+ * transaction: every layer that changes state (admin commands, handover,
+ * privacy, the push path's fence) audits here, so none includes another's
+ * header for it.  actor NULL means "admin"; staff, customer, detail, reason
+ * may be NULL; device < 0 means none.  0 or a translated storage error.
+ * (daemon/audit.c) */
+int fs__audit(fs_central *c, const char *actor, const char *action, const char *staff,
+              const char *customer, long long device, const char *detail, const char *reason);
 
 #endif

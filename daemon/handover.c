@@ -6,12 +6,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "admin.h"
 #include "db.h"
+#include "fs_assert.h"
+#include "date.h"
 #include "fs_errno.h"
 #include "id.h"
 #include "json.h"
 #include "log.h"
+#include "status.h"
 
 #define MAX_LOST_LISTED 200
 
@@ -41,6 +43,10 @@ static int staff_get(sqlite3 *db, const char *code, char *role, char *status, ch
   sqlite3_finalize(st);
   return rc;
 }
+
+/* Audiences told to evict a moved record, read per query (handover.c
+ * move_record loops until all are told). */
+#define HANDOVER_AUDIENCE_BATCH 64
 
 /* Moves one record's ownership (see handover.h). */
 static int move_record(fs_central *c, fs_kind k, const char *id, const char *from,
@@ -72,13 +78,18 @@ static int move_record(fs_central *c, fs_kind k, const char *id, const char *fro
    * reaches the stand-in through the rep's audience, which the stand-in
    * stops reading when the cover ends): every active stand-in of the old
    * owner is told too. */
-  {
-    char aud[64][FS_STAFF_MAX + 1];
+  /* In batches of HANDOVER_AUDIENCE_BATCH: an audience once journaled
+   * EVICT matches neither half of the query again, so the loop ends when a
+   * batch comes back short and no audience is ever left out. */
+  for (;;) {
+    char aud[HANDOVER_AUDIENCE_BATCH][FS_STAFF_MAX + 1];
     int na = 0;
     rc = sqlite3_prepare_v2(db,
                             "SELECT audience FROM journal WHERE kind=?1 AND record_id=?2 AND "
-                            "op=1 AND audience<>?3 AND audience<>?4 UNION SELECT by_staff "
-                            "FROM covers WHERE absent=?3 AND state=1 AND by_staff<>?4 LIMIT 64",
+                            "op=?5 AND audience<>?3 AND audience<>?4 UNION SELECT by_staff "
+                            "FROM covers WHERE absent=?3 AND state=1 AND by_staff<>?4 AND "
+                            "by_staff NOT IN (SELECT audience FROM journal WHERE kind=?1 AND "
+                            "record_id=?2 AND op=?6) LIMIT ?7",
                             -1, &st, NULL);
     if (rc != SQLITE_OK)
       return fs__db_err(db, rc);
@@ -86,14 +97,23 @@ static int move_record(fs_central *c, fs_kind k, const char *id, const char *fro
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW && na < 64)
+    sqlite3_bind_int(st, 5, FS_JOURNAL_ROW);
+    sqlite3_bind_int(st, 6, FS_JOURNAL_EVICT);
+    sqlite3_bind_int(st, 7, HANDOVER_AUDIENCE_BATCH);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      FS_ASSERT(na < HANDOVER_AUDIENCE_BATCH); /* the LIMIT */
       snprintf(aud[na++], FS_STAFF_MAX + 1, "%s", sqlite3_column_text(st, 0));
+    }
     sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+      return fs__db_err(db, rc);
     for (int i = 0; i < na; i++) {
       rc = fs__central_journal(c, k, id, aud[i], FS_JOURNAL_EVICT);
       if (rc)
         return rc;
     }
+    if (na < HANDOVER_AUDIENCE_BATCH)
+      break;
   }
   /* Evict first, then deliver: the old owner's devices drop the record
    * and the new owner's devices get the whole current row. */
@@ -159,13 +179,10 @@ static int move_customer(fs_central *c, const char *cid, const char *from, const
                          int64_t hid, counts *cnt, fs__strbuf *lost, int *nlost) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
-  char today[16];
-  time_t t = time(NULL);
-  struct tm tm;
+  char today[11];
   int rc;
 
-  gmtime_r(&t, &tm);
-  strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+  fs__today(today);
   rc = sqlite3_prepare_v2(db,
                           "SELECT COALESCE(archive_no,''), name, grade, "
                           "COALESCE(next_contact,'') FROM customers WHERE id=?1",
@@ -302,7 +319,7 @@ static int parties(sqlite3 *db, const fs_handover_req *req, char to[FS_STAFF_MAX
   }
   if (rc)
     return rc;
-  if (strcmp(fstatus, "active") != 0) {
+  if (fs__staff_status_parse(fstatus) != FS_STAFF_ACTIVE) {
     snprintf(err, errlen, "%s has already departed", req->from);
     return FS_EDEPARTED;
   }
@@ -323,7 +340,7 @@ static int parties(sqlite3 *db, const fs_handover_req *req, char to[FS_STAFF_MAX
   }
   if (rc)
     return rc;
-  if (strcmp(tstatus, "active") != 0) {
+  if (fs__staff_status_parse(tstatus) != FS_STAFF_ACTIVE) {
     snprintf(err, errlen, "successor %s has departed; choose an active colleague", to);
     return FS_EDEPARTED;
   }
@@ -385,9 +402,10 @@ static int depart(sqlite3 *db, const char *from, const char *to) {
    * wipe_deadline_days after it.  An earlier order (revoke --wipe) keeps
    * its own, earlier, time.  ?1 from, ?2 now, ?3 successor. */
   static const char *const sql[] = {
-      "UPDATE staff SET status='departed', departed_at=?2, successor=?3 WHERE code=?1",
+      "UPDATE staff SET status='" FS_STAFF_DEPARTED_S
+      "', departed_at=?2, successor=?3 WHERE code=?1",
       "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND status IN "
-      "('active','wipe')"};
+      "('" FS_DEVICE_ACTIVE_S "','" FS_DEVICE_WIPE_S "')"};
   int64_t now = (int64_t)fs__now_ms();
   for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
     rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
@@ -578,13 +596,10 @@ int fs__loan_start(fs_central *c, const char *customer_id, const char *staff,
 int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
-  char today[16];
-  time_t t = (time_t)(now_ms / 1000);
-  struct tm tm;
+  char today[11];
   int rc, n = 0;
 
-  gmtime_r(&t, &tm);
-  strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+  fs__day_of_ms(now_ms, today);
   /* Covers: start (state 0 -> 1) and end (-> 2). */
   for (int pass = 0; pass < 2; pass++) {
     const char *sql =
@@ -683,6 +698,9 @@ int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed) {
   return 0;
 }
 
+/* Devices read per query by fs__wipe_sweep (it loops until all are marked). */
+#define WIPE_SWEEP_BATCH 1000
+
 int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
@@ -694,12 +712,12 @@ int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
     *changed = 0;
   /* A store upgraded from before wipe_at may hold devices under a wipe
    * order without its time: their window starts now, at first sight. */
-  rc = sqlite3_prepare_v2(
-      db,
-      "UPDATE devices SET wipe_at=?1 WHERE wipe_at IS NULL AND "
-      "(status='wipe' OR (status='active' AND staff IN (SELECT code FROM "
-      "staff WHERE status='departed')))",
-      -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "UPDATE devices SET wipe_at=?1 WHERE wipe_at IS NULL AND "
+                          "(status='" FS_DEVICE_WIPE_S "' OR (status='" FS_DEVICE_ACTIVE_S
+                          "' AND staff IN (SELECT code FROM "
+                          "staff WHERE status='" FS_STAFF_DEPARTED_S "')))",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, now_ms);
@@ -707,32 +725,41 @@ int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
     return fs__db_err(db, rc);
-  rc = sqlite3_prepare_v2(
-      db,
-      "SELECT d.id FROM devices d JOIN staff s ON "
-      "s.code=d.staff WHERE (d.status='wipe' OR (d.status='active' AND "
-      "s.status='departed')) AND d.wipe_at IS NOT NULL AND d.wipe_at+?2<=?1 "
-      "LIMIT 1000",
-      -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_int64(st, 1, now_ms);
-  sqlite3_bind_int64(st, 2, fs__central_wipe_deadline(c));
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t *p = realloc(ids, (size_t)(nids + 1) * sizeof(*ids));
-    if (p == NULL)
+  /* In batches of WIPE_SWEEP_BATCH: a marked device no longer matches, so
+   * the loop ends with a short batch and none is left for the next sweep. */
+  do {
+    nids = 0;
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT d.id FROM devices d JOIN staff s ON "
+                            "s.code=d.staff WHERE (d.status='" FS_DEVICE_WIPE_S
+                            "' OR (d.status='" FS_DEVICE_ACTIVE_S "' AND "
+                            "s.status='" FS_STAFF_DEPARTED_S
+                            "')) AND d.wipe_at IS NOT NULL AND d.wipe_at+?2<=?1 "
+                            "LIMIT ?3",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+      rc = fs__db_err(db, rc);
       break;
-    ids = p;
-    ids[nids++] = sqlite3_column_int64(st, 0);
-  }
-  sqlite3_finalize(st);
-  rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
-  for (int i = 0; rc == 0 && i < nids; i++) {
-    rc = fs__wipe_mark(
-        c, ids[i],
-        "the final upload's deadline passed; the device is refused from now on");
-    n++;
-  }
+    }
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, fs__central_wipe_deadline(c));
+    sqlite3_bind_int(st, 3, WIPE_SWEEP_BATCH);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      int64_t *p = realloc(ids, (size_t)(nids + 1) * sizeof(*ids));
+      if (p == NULL)
+        break;
+      ids = p;
+      ids[nids++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
+    for (int i = 0; rc == 0 && i < nids; i++) {
+      rc = fs__wipe_mark(
+          c, ids[i],
+          "the final upload's deadline passed; the device is refused from now on");
+      n++;
+    }
+  } while (rc == 0 && nids == WIPE_SWEEP_BATCH);
   free(ids);
   if (rc == 0 && changed)
     *changed = n;
@@ -744,9 +771,10 @@ int fs__wipe_mark(fs_central *c, int64_t device, const char *detail) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(
-      db, "UPDATE devices SET status='wiped' WHERE id=?1 AND status<>'wiped'", -1, &st,
-      NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "UPDATE devices SET status='" FS_DEVICE_WIPED_S
+                          "' WHERE id=?1 AND status<>'" FS_DEVICE_WIPED_S "'",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, device);

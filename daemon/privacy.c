@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin.h"
 #include "buf.h"
 #include "db.h"
 #include "fs_errno.h"
 #include "history.h"
 #include "json.h"
 #include "log.h"
+#include "status.h"
 #include "msg.h"
 #include "store.h"
 
@@ -716,7 +716,8 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
   for (int i = 0; i < q.n && rc == 0; i++) {
     char sql[128];
     snprintf(sql, sizeof(sql),
-             "UPDATE quarantine SET payload=NULL, status='erased' WHERE id=%lld",
+             "UPDATE quarantine SET payload=NULL, status='" FS_QUARANTINE_ERASED_S
+             "' WHERE id=%lld",
              q.ids[i]);
     rc = fs__db_exec(db, sql);
     n.quarantined++;

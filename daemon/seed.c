@@ -25,6 +25,7 @@
 #include "date.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "status.h"
 #include "hlc.h"
 #include "store.h"
 #include "validate.h"
@@ -281,10 +282,11 @@ static int staff_put(seeder *s, const char *code, const char *name, const char *
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(s->db,
-                          "INSERT OR IGNORE INTO staff(code, name, role, manager, status, "
-                          "created_at) VALUES(?1,?2,?3,?4,'active',?5)",
-                          -1, &st, NULL);
+  rc =
+      sqlite3_prepare_v2(s->db,
+                         "INSERT OR IGNORE INTO staff(code, name, role, manager, status, "
+                         "created_at) VALUES(?1,?2,?3,?4,'" FS_STAFF_ACTIVE_S "',?5)",
+                         -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(s->db, rc);
   sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -835,10 +837,8 @@ int fs__seed_run(fs_central *c, const fs_seed_opts *o, fs_seed_stats *stats) {
       goto out;
     }
   } else {
-    time_t t = time(NULL);
-    struct tm tm;
-    if (localtime_r(&t, &tm) == NULL || strftime(today, sizeof(today), "%Y-%m-%d", &tm) != 10 ||
-        fs__date_parse(today, &s->end_day) != 0)
+    fs__today(today);
+    if (fs__date_parse(today, &s->end_day) != 0)
       s->end_day = now_day;
   }
   s->start_day = fs__date_add_months(s->end_day, -o->months) + 1;

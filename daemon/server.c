@@ -17,6 +17,7 @@
 #include "central.h"
 #include "channel.h"
 #include "db.h"
+#include "fs_assert.h"
 #include "fs_errno.h"
 #include "handover.h"
 #include "keys.h"
@@ -350,6 +351,7 @@ static void conn_close(conn *c, const char *why) {
 
 /* Drops a job's hold on c; frees it if it was closed meanwhile. */
 static int conn_unref(conn *c) {
+  FS_ASSERT(c->refs > 0); /* every job that unrefs took a ref */
   c->refs--;
   if (c->state == ST_CLOSING) {
     if (c->handle_closed && c->refs == 0)
@@ -453,20 +455,21 @@ static int wipe_expired(const fs_device *d, int64_t deadline_ms, uint64_t now) {
 static int standing(const fs_device *d, int must_wipe, int64_t deadline_ms, uint64_t now,
                     char *why, size_t len) {
   int code = d->departed ? FS_EDEPARTED : FS_EREVOKED;
-  int wipe_now = d->departed || strcmp(d->status, "wipe") == 0;
+  int wipe_now = d->departed || d->status == FS_DEVICE_WIPE;
 
-  if (strcmp(d->status, "revoked") == 0) {
+  if (d->status == FS_DEVICE_REVOKED) {
     snprintf(why, len, "this device has been revoked; it may not sync any more");
     return FS_EREVOKED;
   }
-  if (strcmp(d->status, "wiped") == 0) {
+  if (d->status == FS_DEVICE_WIPED) {
     snprintf(why, len,
              "this device's replica was ordered erased and its final upload is "
              "over; it may not sync any more");
     return code;
   }
-  if (!wipe_now && strcmp(d->status, "active") != 0) {
-    snprintf(why, len, "this device's status is \"%s\"; it may not sync", d->status);
+  if (!wipe_now && d->status != FS_DEVICE_ACTIVE) {
+    snprintf(why, len, "this device's status is \"%s\"; it may not sync",
+             fs__device_status_name(d->status));
     return FS_EREVOKED;
   }
   if (wipe_now && wipe_expired(d, deadline_ms, now)) {
@@ -528,15 +531,21 @@ static void wipe_done(fs_writer_job *job, int rc) {
  * sweep marks it too if this one cannot be queued). */
 static void mark_wiped(fs_server *s, uint64_t device, const char *detail) {
   wipe_job *wj = calloc(1, sizeof(*wj));
+  int rc = FS_ENOMEM;
 
-  if (wj == NULL)
-    return;
-  wj->device = device;
-  snprintf(wj->detail, sizeof(wj->detail), "%s", detail);
-  wj->job.run = wipe_run;
-  wj->job.done = wipe_done;
-  if (fs__writer_submit(s->writer, &wj->job))
+  if (wj != NULL) {
+    wj->device = device;
+    snprintf(wj->detail, sizeof(wj->detail), "%s", detail);
+    wj->job.run = wipe_run;
+    wj->job.done = wipe_done;
+    rc = fs__writer_submit(s->writer, &wj->job);
+  }
+  if (rc) {
+    /* Not lost: the periodic sweep marks it; say so rather than drop it. */
+    FS_WARN("device %llu: cannot queue marking it wiped (%s); the next sweep will",
+            (unsigned long long)device, fs_strerror(rc));
     free(wj);
+  }
 }
 
 /* The final word to a departed rep's or revoked phone's device: erase. */
@@ -815,6 +824,9 @@ static void note_loan(pull_job *pj, const fs_row *row) {
     if (strcmp(pj->loaned[i], cust) == 0)
       break;
   if (i == pj->nloaned) {
+    /* Only loaned cards get here, and the access set holds at most
+     * FS_ACCESS_MAX_LOANS of them. */
+    FS_ASSERT(pj->nloaned < FS_ACCESS_MAX_LOANS);
     if (pj->nloaned == FS_ACCESS_MAX_LOANS)
       return;
     snprintf(pj->loaned[pj->nloaned++], FS_ID_HEX + 1, "%s", cust);
@@ -864,37 +876,98 @@ static int sink_evict(void *arg, fs_kind k, const char *id) {
   return 0;
 }
 
-/* Conflicts logged in (cursor, next] on records this device may see. */
-static int pull_conflicts(pull_job *pj, sqlite3 *db) {
-  sqlite3_stmt *st = NULL;
+/* The side messages of a page (CONFLICTS, NOTICE) are bounded per page
+ * (server.h).  A page that cannot hold the next item ends before it: the
+ * CHECKPOINT cursor is lowered to just below that item's seq and `more`
+ * set, so the cursor never passes an item that was not sent.  The items of
+ * one seq (one change's conflicts, one handover's report) are never split
+ * across pages, and the first seq of a page always goes in whole, so every
+ * page advances the cursor.  Rows of the page above the lowered cursor
+ * come again with the next page; rows are whole and keyed by id, so a
+ * client applies them twice harmlessly (PROTOCOL.md 7.2). */
+static int page_full(uint32_t n, uint32_t max, uint64_t last_seq, uint64_t seq) {
+  return n >= max && seq != last_seq;
+}
+
+static void page_end_before(pull_job *pj, uint64_t seq) {
+  /* The first seq of a page is always taken whole, so seq is above it. */
+  FS_ASSERT(seq > pj->cursor + 1 && seq - 1 < pj->next);
+  pj->next = seq - 1;
+  pj->more = 1;
+}
+
+static void conflict_items_free(fs_conflict_item *items, uint32_t n) {
   fs_msg m;
-  fs_conflict_item *items = NULL;
-  uint32_t n = 0;
+  fs__msg_init(&m, FS_MSG_CONFLICTS);
+  m.u.conflicts.items = items;
+  m.u.conflicts.n = n;
+  fs__msg_release(&m);
+}
+
+/* Queues items as CONFLICTS messages, as many as needed: a run that does
+ * not fit one frame is halved (one item always fits: values are bounded). */
+static int conflicts_send(pull_job *pj, fs_conflict_item *items, uint32_t n) {
+  fs_msg m;
   fs_buf b;
   int rc;
 
   fs__msg_init(&m, FS_MSG_CONFLICTS);
+  m.u.conflicts.items = items;
+  m.u.conflicts.n = n;
+  fs__buf_init(&b, FS_MSG_MAX_BYTES - 64);
+  rc = n > FS_MSG_MAX_ITEMS ? FS_ETOOBIG : fs__msg_encode(&m, &b);
+  if (rc == 0)
+    rc = out_push(pj, b.data, b.len);
+  fs__buf_release(&b);
+  if (rc == FS_ETOOBIG && n > 1) {
+    rc = conflicts_send(pj, items, n / 2);
+    if (rc == 0)
+      rc = conflicts_send(pj, items + n / 2, n - n / 2);
+  }
+  return rc;
+}
+
+/* Conflicts logged in (cursor, next] on records this device may see, at
+ * most FS_PULL_CONFLICTS_MAX (plus the rest of one change's) per page. */
+static int pull_conflicts(pull_job *pj, sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  fs_conflict_item *items = NULL;
+  uint32_t n = 0, cap = 0;
+  uint64_t last = 0;
+  int rc;
+
   rc = sqlite3_prepare_v2(db,
                           "SELECT c.kind, c.record_id, c.field, c.loser, c.loser_hlc, "
                           "c.winner, c.winner_hlc, COALESCE(d.staff,''), c.at, c.owner, "
-                          "COALESCE(c.fenced,'') "
+                          "COALESCE(c.fenced,''), c.seq "
                           "FROM conflicts c LEFT JOIN devices d ON d.id=c.loser_device "
-                          "WHERE c.seq>?1 AND c.seq<=?2 ORDER BY c.id LIMIT 1000",
+                          "WHERE c.seq>?1 AND c.seq<=?2 ORDER BY c.seq, c.id",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)pj->cursor);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)pj->next);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    uint64_t seq = (uint64_t)sqlite3_column_int64(st, 11);
     fs_conflict_item *it;
     if (!fs__access_owner_ok(pj->acc, (const char *)sqlite3_column_text(st, 9)))
       continue;
-    it = realloc(items, (n + 1) * sizeof(*items));
-    if (it == NULL) {
-      rc = FS_ENOMEM;
+    if (page_full(n, FS_PULL_CONFLICTS_MAX, last, seq)) {
+      page_end_before(pj, seq);
+      rc = SQLITE_DONE;
       break;
     }
-    items = it;
+    last = seq;
+    if (n == cap) {
+      uint32_t ncap = cap ? cap * 2 : 64;
+      it = realloc(items, ncap * sizeof(*items));
+      if (it == NULL) {
+        rc = FS_ENOMEM;
+        break;
+      }
+      items = it;
+      cap = ncap;
+    }
     it = &items[n++];
     memset(it, 0, sizeof(*it));
     it->kind = strdup((const char *)sqlite3_column_text(st, 0));
@@ -925,64 +998,111 @@ static int pull_conflicts(pull_job *pj, sqlite3 *db) {
     rc = 0;
   else if (rc > 0)
     rc = fs__db_err(db, rc);
-  if (rc == 0 && n > 0) {
-    m.u.conflicts.items = items;
-    m.u.conflicts.n = n;
-    fs__buf_init(&b, FS_MSG_MAX_BYTES - 64);
-    rc = fs__msg_encode(&m, &b);
-    if (rc == 0)
-      rc = out_push(pj, b.data, b.len);
-    fs__buf_release(&b);
-    items = NULL;
-    n = 0;
-  }
-  /* m owns items when set; otherwise free what was built. */
-  if (m.u.conflicts.items)
-    fs__msg_release(&m);
-  else if (items) {
-    m.u.conflicts.items = items;
-    m.u.conflicts.n = n;
-    fs__msg_release(&m);
-  }
+  if (rc == 0 && n > 0)
+    rc = conflicts_send(pj, items, n);
+  conflict_items_free(items, n);
   return rc;
 }
 
-/* Handover reports for the successor and the manager, as NOTICEs. */
-static int pull_notices(pull_job *pj, sqlite3 *db) {
+/* One encoded NOTICE waiting for the page's final cursor. */
+typedef struct notice_out {
+  uint64_t seq;
+  outmsg *msg;
+} notice_out;
+
+typedef struct notice_list {
+  notice_out *v;
+  uint32_t n, cap;
+} notice_list;
+
+static void notice_list_free(notice_list *l) {
+  for (uint32_t i = 0; i < l->n; i++)
+    free(l->v[i].msg);
+  free(l->v);
+  memset(l, 0, sizeof(*l));
+}
+
+/* Handover reports for the successor and the manager, as NOTICEs: at most
+ * FS_PULL_NOTICES_MAX per page.  Encoded into l and queued by notices_queue
+ * once the page's cursor is final (pull_conflicts may still lower it). */
+static int pull_notices(pull_job *pj, sqlite3 *db, notice_list *l) {
   sqlite3_stmt *st = NULL;
+  uint64_t last = 0;
   fs_buf b;
   int rc;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT at, kind, COALESCE(report,'') FROM handovers WHERE seq>?1 "
-                          "AND seq<=?2 AND dry_run=0 AND (to_staff=?3 OR manager=?3) "
-                          "ORDER BY seq LIMIT 100",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT at, kind, COALESCE(report,''), seq FROM handovers WHERE "
+      "seq>?1 AND seq<=?2 AND dry_run=0 AND (to_staff=?3 OR manager=?3) "
+      "ORDER BY seq, id",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)pj->cursor);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)pj->next);
   sqlite3_bind_text(st, 3, pj->dev.staff, -1, SQLITE_STATIC);
   fs__buf_init(&b, FS_MSG_MAX_BYTES - 64);
-  while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    uint64_t seq = (uint64_t)sqlite3_column_int64(st, 3);
     fs_msg m;
+    outmsg *o;
+    if (page_full(l->n, FS_PULL_NOTICES_MAX, last, seq)) {
+      page_end_before(pj, seq);
+      rc = SQLITE_DONE;
+      break;
+    }
+    last = seq;
     fs__msg_init(&m, FS_MSG_NOTICE);
     m.u.notice.kind = "handover";
     m.u.notice.at = (uint64_t)sqlite3_column_int64(st, 0);
     m.u.notice.body = (char *)sqlite3_column_text(st, 2);
     fs__buf_reset(&b);
     rc = fs__msg_encode(&m, &b);
-    if (rc == 0)
-      rc = out_push(pj, b.data, b.len);
     if (rc)
       break;
-    rc = SQLITE_OK;
+    if (l->n == l->cap) {
+      uint32_t ncap = l->cap ? l->cap * 2 : 16;
+      notice_out *v = realloc(l->v, ncap * sizeof(*v));
+      if (v == NULL) {
+        rc = FS_ENOMEM;
+        break;
+      }
+      l->v = v;
+      l->cap = ncap;
+    }
+    o = malloc(sizeof(*o) + b.len);
+    if (o == NULL) {
+      rc = FS_ENOMEM;
+      break;
+    }
+    o->next = NULL;
+    o->len = b.len;
+    memcpy(o->data, b.data, b.len);
+    l->v[l->n].seq = seq;
+    l->v[l->n++].msg = o;
   }
   fs__buf_release(&b);
   sqlite3_finalize(st);
-  if (rc == SQLITE_DONE || rc == SQLITE_OK)
+  if (rc == SQLITE_DONE)
     return 0;
   return rc > 0 ? fs__db_err(db, rc) : rc;
+}
+
+/* Queues the notices at or below the page's final cursor (the others come
+ * with the next page) and empties l. */
+static void notices_queue(pull_job *pj, notice_list *l) {
+  for (uint32_t i = 0; i < l->n; i++) {
+    if (l->v[i].seq > pj->next)
+      continue;
+    if (pj->tail)
+      pj->tail->next = l->v[i].msg;
+    else
+      pj->head = l->v[i].msg;
+    pj->tail = l->v[i].msg;
+    l->v[i].msg = NULL;
+  }
+  notice_list_free(l);
 }
 
 typedef struct loan_job {
@@ -1000,10 +1120,11 @@ static int loan_run(fs_writer_job *job, fs_central *central) {
   sqlite3_stmt *st = NULL;
   int rc = 0;
 
-  if (sqlite3_prepare_v2(db,
-                         "INSERT INTO loan_reads(loan_id, device_id, at, record_count) SELECT id, "
-                         "?1, ?2, ?3 FROM loans WHERE staff=?4 AND customer_id=?5 AND ended=0",
-                         -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(
+          db,
+          "INSERT INTO loan_reads(loan_id, device_id, at, record_count) SELECT id, "
+          "?1, ?2, ?3 FROM loans WHERE staff=?4 AND customer_id=?5 AND ended=0",
+          -1, &st, NULL) != SQLITE_OK)
     return fs__db_err(db, sqlite3_errcode(db));
   for (int i = 0; rc == 0 && i < lj->n; i++) {
     sqlite3_bind_int64(st, 1, (sqlite3_int64)lj->device);
@@ -1029,8 +1150,11 @@ static void record_loan_reads(conn *c, pull_job *pj) {
   if (pj->nloaned == 0)
     return;
   lj = calloc(1, sizeof(*lj));
-  if (lj == NULL)
+  if (lj == NULL) {
+    FS_WARN("device %llu (%s): cannot record %d loaned card read(s): out of memory",
+            (unsigned long long)c->dev.id, c->dev.staff, pj->nloaned);
     return;
+  }
   lj->device = c->dev.id;
   snprintf(lj->staff, sizeof(lj->staff), "%s", c->dev.staff);
   lj->n = pj->nloaned;
@@ -1038,14 +1162,18 @@ static void record_loan_reads(conn *c, pull_job *pj) {
   memcpy(lj->rows, pj->loan_rows, sizeof(lj->rows));
   lj->job.run = loan_run;
   lj->job.done = loan_done;
-  if (fs__writer_submit(c->s->writer, &lj->job))
+  if (fs__writer_submit(c->s->writer, &lj->job)) {
+    FS_WARN("device %llu (%s): cannot record %d loaned card read(s): the writer is busy",
+            (unsigned long long)c->dev.id, c->dev.staff, pj->nloaned);
     free(lj);
+  }
 }
 
 static void pull_work(uv_work_t *req) {
   pull_job *pj = req->data;
   sqlite3 *db = NULL;
   fs_pull_sink sink = {pj, sink_row, sink_evict};
+  notice_list notices = {NULL, 0, 0};
   fs_msg m;
   fs_buf b;
   int rc;
@@ -1091,10 +1219,15 @@ static void pull_work(uv_work_t *req) {
       rc = out_push(pj, b.data, b.len);
     fs__buf_reset(&b);
   }
+  /* Notices first: a full page of them lowers the cursor the conflicts are
+   * read up to; conflicts may lower it again, so the notices are queued
+   * (after CONFLICTS, PROTOCOL.md 7.1) only once it is final. */
+  if (rc == 0 && pj->next > pj->cursor)
+    rc = pull_notices(pj, db, &notices);
   if (rc == 0 && pj->next > pj->cursor)
     rc = pull_conflicts(pj, db);
-  if (rc == 0 && pj->next > pj->cursor)
-    rc = pull_notices(pj, db);
+  if (rc == 0)
+    notices_queue(pj, &notices);
   if (rc == 0) {
     fs__msg_init(&m, FS_MSG_CHECKPOINT);
     m.u.checkpoint.cursor = pj->next;
@@ -1104,6 +1237,7 @@ static void pull_work(uv_work_t *req) {
       rc = out_push(pj, b.data, b.len);
   }
 out:
+  notice_list_free(&notices);
   fs__buf_release(&b);
   if (db)
     rpool_put(pj->s, db);
@@ -1627,7 +1761,7 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   }
   if (rc)
     return rc;
-  c->must_wipe = c->dev.departed || strcmp(c->dev.status, "wipe") == 0;
+  c->must_wipe = c->dev.departed || c->dev.status == FS_DEVICE_WIPE;
   rc = standing(&c->dev, c->must_wipe, wipe_deadline_ms(c->s), now_ms(), c->why,
                 sizeof(c->why));
   if (rc) {
@@ -1641,7 +1775,7 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
     /* The final upload's time is over: from now on the device is wiped
      * (the periodic sweep would mark it too). */
     if (c->must_wipe && wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()) &&
-        (strcmp(c->dev.status, "active") == 0 || strcmp(c->dev.status, "wipe") == 0))
+        (c->dev.status == FS_DEVICE_ACTIVE || c->dev.status == FS_DEVICE_WIPE))
       mark_wiped(c->s, c->dev.id,
                  "the final upload's deadline passed; the device is refused from now on");
     return rc;

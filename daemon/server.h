@@ -8,8 +8,8 @@
  *                 |--lookup refuses: WELCOME{ok=false}--> CLOSING
  *                 |--bad bytes / timeout ---------------> CLOSING
  *   READY: PUSH -> (writer, group commit) -> PUSH_RESULT
- *          PULL -> (thread pool, read handle) -> PULL_BATCH* EVICT* CONFLICTS?
- *                  CHECKPOINT
+ *          PULL -> (thread pool, read handle) -> PULL_BATCH* EVICT? CONFLICTS*
+ *                  NOTICE* CHECKPOINT
  *          PING -> PONG;  BYE -> CLOSING;  idle timeout -> CLOSING
  *          (watchers also receive NOTIFY after commits they can see)
  *   CLOSING --all writes and jobs done--> freed
@@ -39,6 +39,13 @@
 #include <uv.h>
 
 #include "config.h"
+
+/* Per PULL answer, at most this many CONFLICTS items and NOTICEs.  A page
+ * that has more ends early (CHECKPOINT cursor lowered, `more` set); the
+ * items of one seq are never split, so a page may exceed the bound by the
+ * rest of one change's conflicts (PROTOCOL.md 5.5.14, 5.5.15). */
+#define FS_PULL_CONFLICTS_MAX 1000
+#define FS_PULL_NOTICES_MAX 100
 
 typedef struct fs_server fs_server;
 

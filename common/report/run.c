@@ -100,14 +100,6 @@ static int render(rpt *r, int idx, fs_report_format fmt, fs__strbuf *out) {
 
 /* ---- entry point ------------------------------------------------------------ */
 
-static void local_today(char out[11]) {
-  time_t t = time(NULL);
-  struct tm tm;
-  localtime_r(&t, &tm);
-  if (strftime(out, 11, "%Y-%m-%d", &tm) != 10)
-    out[0] = '\0';
-}
-
 static int bad_date(rpt *r, const char *opt, const char *v) {
   fs_date_problem pr = fs__civil_parse(v, strlen(v), FS_DATE_ONLY, NULL);
   return fs__rpt_fail(r, FS_EINVAL, "%s %s is not a date (%s); use YYYY-MM-DD", opt, v,
@@ -126,7 +118,7 @@ static int period(rpt *r) {
   if (p->today)
     snprintf(today, sizeof(today), "%s", p->today);
   else
-    local_today(today);
+    fs__today(today);
   if (p->to) {
     if (fs__civil_parse(p->to, strlen(p->to), FS_DATE_ONLY, NULL) != FS_DATE_OK ||
         fs__date_parse(p->to, &r->dto) != 0)

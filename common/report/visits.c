@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "cadence.h"
 #include "date.h"
 #include "fs_errno.h"
@@ -285,7 +286,7 @@ static int visits_teams(rpt *r, const raccs *reps) {
     if (rep == NULL)
       continue;
     if (mgr == NULL || mgr[0] == '\0')
-      mgr = role && strcmp(role, "manager") == 0 ? code : NULL;
+      mgr = fs__role_parse(role) == FS_ROLE_MANAGER ? code : NULL;
     if (mgr == NULL)
       continue;
     t = fs__rpt_acc(&teams, mgr);

@@ -235,10 +235,11 @@ static void copy_dir(world *w, const char *from, const char *to) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* A day in the daemon's zone (this process's TZ: common/date.h). */
 static void today_str(char *buf, size_t len, int offset_days) {
   time_t t = time(NULL) + (time_t)offset_days * 86400;
   struct tm tm;
-  gmtime_r(&t, &tm);
+  localtime_r(&t, &tm);
   strftime(buf, len, "%Y-%m-%d", &tm);
 }
 

@@ -1,0 +1,40 @@
+/* replica_handle.h - the fields of struct fs_replica, and nothing else.
+ *
+ * For the modules below the replica (outbox.c) that work on a replica's
+ * database and identity but must not call back into replica.c: replica.c
+ * calls them, so they include this header, never replica.h (no include
+ * circle).  Only replica.c changes these fields after fs_replica_open.
+ */
+#ifndef FS_CLIENT_REPLICA_HANDLE_H
+#define FS_CLIENT_REPLICA_HANDLE_H
+
+#include <sqlite3.h>
+
+#include "fieldsync.h"
+#include "hlc.h"
+
+#define FS_REPLICA_ERR_MAX 512
+#define FS_REPLICA_PATH_MAX 4096
+
+/* Fault injection points (tests only). */
+typedef enum fs_fault {
+  FS_FAULT_NONE = 0,
+  FS_FAULT_AFTER_ROW = 1 /* after the row write, before the outbox append */
+} fs_fault;
+
+typedef void (*fs_fault_hook)(void *arg);
+
+struct fs_replica {
+  sqlite3 *db;
+  fs_hlc hlc;
+  fs_identity id;
+  char dir[FS_REPLICA_PATH_MAX];
+  char path[FS_REPLICA_PATH_MAX];
+  char err[FS_REPLICA_ERR_MAX];
+  fs_fault fault;     /* armed fault point */
+  fs_fault_hook hook; /* called at the fault point (may not return) */
+  void *hook_arg;
+  int evicted; /* a record was evicted since the last fs__replica_scrub */
+};
+
+#endif
