@@ -1770,7 +1770,7 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
      * one whose WIPE was lost on the way (connection cut after the last
      * PUSH_RESULT) does not keep the records. */
     c->refuse_wipe =
-        strcmp(c->dev.status, "wiped") == 0 ||
+        c->dev.status == FS_DEVICE_WIPED ||
         (c->must_wipe && wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()));
     /* The final upload's time is over: from now on the device is wiped
      * (the periodic sweep would mark it too). */
