@@ -1667,7 +1667,13 @@ static void send_welcome(conn *c, int code, const char *text) {
   c->watch = (c->hello.u.hello.want & FS_WANT_WATCH) != 0 && !c->must_wipe;
   FS_INFO("device %llu (%s) connected%s", (unsigned long long)c->dev.id, c->dev.staff,
           c->watch ? ", watching" : "");
-  if (c->must_wipe && c->hello.u.hello.outbox == 0)
+  /* "Nothing left" ends the final upload only from a HELLO made after the
+   * wipe order: message 1 can be replayed (for up to 24 h, and the replay
+   * cache lives in memory), and an old HELLO's outbox 0 from before the
+   * rep worked offline must not erase that work.  An earlier HELLO keeps
+   * the session a final upload like any other (PROTOCOL.md 7.3). */
+  if (c->must_wipe && c->hello.u.hello.outbox == 0 &&
+      (int64_t)c->hello.u.hello.time >= c->dev.wipe_at)
     send_wipe(c);
 }
 
@@ -1771,7 +1777,8 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
      * PUSH_RESULT) does not keep the records. */
     c->refuse_wipe =
         c->dev.status == FS_DEVICE_WIPED ||
-        (c->must_wipe && wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()));
+        (c->must_wipe && c->dev.status != FS_DEVICE_REVOKED &&
+         wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()));
     /* The final upload's time is over: from now on the device is wiped
      * (the periodic sweep would mark it too). */
     if (c->must_wipe && wipe_expired(&c->dev, wipe_deadline_ms(c->s), now_ms()) &&

@@ -110,7 +110,10 @@ if [ "${FS_RELAY_LONG:-0}" != 1 ]; then
   run_case "3G link" ok --rate 200000 --latency 80 --jitter 40
   run_case "2G link" ok --rate 30000 --latency 300 --jitter 150
   run_case "cut mid-NOTIFY" "was cut while watching for changes.*$again" --fault cut:down:4:2
-  run_case "corrupt live page" "integrity check.*while receiving updates.*$again" \
+  # Frame 5 down is the live page or, when the watcher's own card goes up
+  # first, its PUSH_RESULT: either way the message says what was lost.
+  run_case "corrupt live page" \
+    "integrity check.*(while receiving updates|to confirm .* change).*$again" \
     --latency 50 --jitter 30 --fault corrupt:down:5:30
   run_case "half-close up before the live PULL" "was cut while receiving updates.*$again" \
     --fault halfclose:up:4:0

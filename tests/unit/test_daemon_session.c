@@ -287,6 +287,60 @@ static void test_departed_session_reads_nothing(void **state) {
   fs_wire_free(&h);
 }
 
+/* Waits up to ms for a WIPE: 1 if it came, 0 if not (session still open
+ * or closed without one). */
+static int got_wipe(fs_wire_dev *h, int ms) {
+  uint64_t end = fs_wire_now_ms() + (uint64_t)ms;
+  while (fs_wire_now_ms() < end) {
+    fs_msg m;
+    int wipe;
+    if (fs_wire_recv(h, &m, (int)(end - fs_wire_now_ms()) + 1))
+      return 0;
+    wipe = m.type == FS_MSG_WIPE;
+    fs__msg_release(&m);
+    if (wipe)
+      return 1;
+  }
+  return 0;
+}
+
+/* A HELLO made before the wipe order (a replayed message 1 of the
+ * morning, outbox 0) does not end the final upload: the rep's offline
+ * work since then must not be erased.  A HELLO made after it does. */
+static void test_old_hello_keeps_final_upload(void **state) {
+  world *w = *state;
+  long long id;
+  fs_replica *r = enroll(w, "A03", "a03", &id);
+  fs_wire_hello hello = {0};
+  fs_wire_dev h;
+  char c1[33];
+  uint64_t morning;
+  char *out;
+
+  fs_test_create_customer(r, "Zhao's card", "B", c1);
+  fs_test_sync_ok(r, NULL);
+  fs_replica_close(r);
+  morning = fs_wire_now_ms() - 1000;
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01 --reason left");
+  free(out);
+  fs_wire_load(&h, w->tmp, "a03");
+  hello.time = morning; /* outbox 0, but from before the order */
+  assert_int_equal(fs_wire_open(&h, &hello), 0);
+  assert_true(h.welcome.u.welcome.wipe);
+  assert_int_equal(got_wipe(&h, 1500), 0);
+  assert_int_equal(fs_test_central_intf(&w->d,
+                                        "SELECT count(*) FROM devices WHERE id=%lld AND "
+                                        "status='wiped'",
+                                        id),
+                   0);
+  hello.time = 0; /* now: after the order */
+  assert_int_equal(fs_wire_open(&h, &hello), 0);
+  assert_int_equal(got_wipe(&h, 5000), 1);
+  printf("final upload: a HELLO from before the wipe order (outbox 0) got no WIPE, one "
+         "from after it did\n");
+  fs_wire_free(&h);
+}
+
 static void test_wipe_deadline(void **state) {
   world *w = *state;
   long long id1, id2, id3;
@@ -581,6 +635,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_wipe_session_reads_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_departed_session_reads_nothing, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_old_hello_keeps_final_upload, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wipe_deadline, setup, teardown),
       cmocka_unit_test_setup_teardown(test_revoke_closes_session, setup, teardown),
       cmocka_unit_test_setup_teardown(test_depart_closes_session, setup, teardown),

@@ -975,6 +975,27 @@ static void hs_wipe_now(const entry *e) {
            dev_id("rw0"));
 }
 
+/* A HELLO stamped before the wipe order (a replayed message 1): its
+ * outbox 0 does not end the final upload. */
+static void hs_wipe_old_hello(const entry *e) {
+  fs_wire_hello hello = {0};
+  fs_wire_dev h;
+  long long at;
+  (void)e;
+  depart_once();
+  at = central_int("SELECT wipe_at FROM devices WHERE id=%lld", dev_id("d01"));
+  assert_true(at > 1000);
+  hello.time = (uint64_t)(at - 1000); /* outbox 0 */
+  open_ok(&h, "d01", &hello);
+  assert_true(h.welcome.u.welcome.wipe);
+  expect_open(&h);
+  fs_wire_free(&h);
+  assert_int_equal(
+      central_int("SELECT count(*) FROM devices WHERE status='wiped' AND id=%lld",
+                  dev_id("d01")),
+      0);
+}
+
 /* An enrollment HELLO of a fresh key carrying token: the answer. */
 static void enroll_with(const char *token, fs_wire_answer *a) {
   fs_wire_hello hello = {0};
@@ -2374,9 +2395,14 @@ static const entry entries[] = {
     E("hs.wipe-session", HS,
       "HELLO `outbox` > 0, device revoked with `--wipe` or of a departed staff member",
       "WELCOME ok, `wipe` true", RW, hs_wipe_session, 0),
-    E("hs.wipe-now", HS, "HELLO `outbox` 0, device under a wipe order",
+    E("hs.wipe-now", HS,
+      "HELLO `outbox` 0 stamped at or after the wipe order, device under a wipe order",
       "WELCOME ok, `wipe` true, then WIPE; the device is marked `wiped`", CLOSED,
       hs_wipe_now, 0),
+    E("hs.wipe-old-hello", HS,
+      "HELLO `outbox` 0 stamped before the wipe order (a replay), device under one",
+      "WELCOME ok, `wipe` true; no WIPE: a final upload as with `outbox` > 0", RW,
+      hs_wipe_old_hello, 0),
     E("hs.token-bad", HS, "HELLO, key unknown, `token` that does not parse",
       "WELCOME `FS_ETOKEN`", CLOSED, enroll_bad_token, 0),
     E("hs.token-unknown", HS,
