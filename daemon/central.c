@@ -777,13 +777,14 @@ static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
     *outcome = FS_OUTCOME_SUPERSEDED;
     if (sub.nfields > 0 || !found)
       rc = fs__store_apply(c->db, &sub, cx->seq, on_conflict, cx, outcome);
-    /* The history shows what landed; the held fields are owner's items. */
+    if (rc == 0 && nitems && *outcome == FS_OUTCOME_APPLIED)
+      *outcome = FS_OUTCOME_MERGED;
+    /* The history shows what landed, with the outcome the PUSH_RESULT
+     * says; the held fields are owner's items. */
     if (rc == 0 && (sub.nfields > 0 || !found))
       rc = history_record(c, d, &sub, cust, existing, found, *outcome);
     if (rc)
       goto out;
-    if (nitems && *outcome == FS_OUTCOME_APPLIED)
-      *outcome = FS_OUTCOME_MERGED;
   }
   if (rc)
     goto out;
