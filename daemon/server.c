@@ -36,7 +36,8 @@
 
 enum { ST_HANDSHAKE = 1, ST_ENROLLING, ST_READY, ST_CLOSING };
 
-typedef struct conn conn;
+/* A connection; fs__session (server.h) to the fuzzing seam. */
+typedef struct fs__session conn;
 
 struct fs_server {
   uv_loop_t *loop;
@@ -72,7 +73,7 @@ struct fs_server {
   int readbuf_busy;
 };
 
-struct conn {
+struct fs__session {
   fs_server *s;
   union {
     uv_handle_t h;
@@ -82,25 +83,25 @@ struct conn {
   } u;
   int is_admin;
   int state;
-  fs_channel *ch;         /* device connections */
-  fs_frame_decoder fd;    /* admin connections (plaintext frames) */
+  fs_channel *ch;      /* device connections */
+  fs_frame_decoder fd; /* admin connections (plaintext frames) */
   fs_device dev;
   char staff_name[128];
-  fs_token *enroll;       /* token presented in HELLO (sodium_malloc) */
+  fs_token *enroll; /* token presented in HELLO (sodium_malloc) */
   fs_msg hello;
-  fs_access *acc;         /* for NOTIFY filtering; refreshed on pull */
+  fs_access *acc; /* for NOTIFY filtering; refreshed on pull */
   int watch;
-  int busy;               /* a job is in flight */
-  int refs;               /* jobs holding this conn */
+  int busy; /* a job is in flight */
+  int refs; /* jobs holding this conn */
   int handle_closed;
   int reading;
-  uint8_t *pending;       /* unprocessed input while busy */
+  uint8_t *pending; /* unprocessed input while busy */
   size_t npending;
   size_t wq_bytes;
-  uint64_t deadline;      /* handshake deadline or idle deadline (ms) */
+  uint64_t deadline; /* handshake deadline or idle deadline (ms) */
   int close_after_write;
-  int must_wipe;          /* departed staff or revoked with --wipe */
-  char why[160];          /* refusal text for WELCOME */
+  int must_wipe; /* departed staff or revoked with --wipe */
+  char why[160]; /* refusal text for WELCOME */
   uint64_t accepted_ms;
   int in_startups; /* on s->startups */
   conn *sprev, *snext;
@@ -109,6 +110,7 @@ struct conn {
    * snapshot here): pages of that snapshot may sit below a floor that has
    * not moved since, they lost nothing to the GC. */
   uint64_t snap_floor1;
+  fs__session_tap tap; /* tap.msg set: a session without socket or channel */
   conn *prev, *next;
 };
 
@@ -120,11 +122,14 @@ typedef struct wreq {
 } wreq;
 
 static void conn_close(conn *c, const char *why);
+static int session_admit(conn *c);
 static void send_note_close(conn *c, uint8_t note, const char *why);
 static void conn_process(conn *c, const uint8_t *data, size_t len);
 static void conn_resume(conn *c);
 
-static uint64_t now_ms(void) { return fs__now_ms(); }
+static uint64_t now_ms(void) {
+  return fs__now_ms();
+}
 
 /* ---- read handle pool (thread pool workers) ------------------------- */
 
@@ -187,6 +192,10 @@ static int send_plain(conn *c, const uint8_t *p, size_t n) {
 
   if (c->handle_closed)
     return FS_ECLOSED;
+  if (c->tap.msg) {
+    c->tap.msg(c->tap.ud, p, n);
+    return 0;
+  }
   cap = c->is_admin ? n + FS_FRAME_HEADER_LEN : fs__channel_sealed_size(n);
   w = malloc(sizeof(*w) + cap);
   if (w == NULL)
@@ -317,6 +326,8 @@ static void conn_free(conn *c) {
   fs__msg_release(&c->hello);
   free(c->acc);
   free(c->pending);
+  if (c->tap.freed)
+    c->tap.freed(c->tap.ud);
   free(c);
 }
 
@@ -518,8 +529,8 @@ static int wipe_run(fs_writer_job *job, fs_central *central) {
 
 static void wipe_done(fs_writer_job *job, int rc) {
   if (rc)
-    FS_ERROR("cannot mark device %llu wiped: %s", (unsigned long long)((wipe_job *)job)->device,
-             fs_strerror(rc));
+    FS_ERROR("cannot mark device %llu wiped: %s",
+             (unsigned long long)((wipe_job *)job)->device, fs_strerror(rc));
   free(job);
 }
 
@@ -543,9 +554,9 @@ static void send_wipe(conn *c) {
   fs_msg m;
 
   fs__msg_init(&m, FS_MSG_WIPE);
-  m.u.wipe.reason = c->dev.departed
-                        ? "your staff account has been handed over; this replica is erased"
-                        : "this device was revoked; its replica is erased";
+  m.u.wipe.reason =
+      c->dev.departed ? "your staff account has been handed over; this replica is erased"
+                      : "this device was revoked; its replica is erased";
   send_msg(c, &m);
   FS_INFO("device %llu (%s): final upload done, WIPE sent", (unsigned long long)c->dev.id,
           c->dev.staff);
@@ -803,10 +814,11 @@ static int batch_open(pull_job *pj, fs_kind k) {
 
 static void note_loan(pull_job *pj, const fs_row *row) {
   const fs_kind_def *kd = fs__kind_def(row->kind);
-  const char *cust = row->kind == FS_KIND_CUSTOMER ? row->id
-                     : kd->parent_field >= 0 && row->values[kd->parent_field].type == FS_V_TEXT
-                         ? row->values[kd->parent_field].s
-                         : NULL;
+  const char *cust =
+      row->kind == FS_KIND_CUSTOMER ? row->id
+      : kd->parent_field >= 0 && row->values[kd->parent_field].type == FS_V_TEXT
+          ? row->values[kd->parent_field].s
+          : NULL;
   int i;
   if (cust == NULL)
     return;
@@ -952,11 +964,12 @@ static int pull_notices(pull_job *pj, sqlite3 *db) {
   fs_buf b;
   int rc;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT at, kind, COALESCE(report,'') FROM handovers WHERE seq>?1 "
-                          "AND seq<=?2 AND dry_run=0 AND (to_staff=?3 OR manager=?3) "
-                          "ORDER BY seq LIMIT 100",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT at, kind, COALESCE(report,'') FROM handovers WHERE seq>?1 "
+      "AND seq<=?2 AND dry_run=0 AND (to_staff=?3 OR manager=?3) "
+      "ORDER BY seq LIMIT 100",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)pj->cursor);
@@ -999,10 +1012,11 @@ static int loan_run(fs_writer_job *job, fs_central *central) {
   sqlite3_stmt *st = NULL;
   int rc = 0;
 
-  if (sqlite3_prepare_v2(db,
-                         "INSERT INTO loan_reads(loan_id, device_id, at, record_count) SELECT id, "
-                         "?1, ?2, ?3 FROM loans WHERE staff=?4 AND customer_id=?5 AND ended=0",
-                         -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(
+          db,
+          "INSERT INTO loan_reads(loan_id, device_id, at, record_count) SELECT id, "
+          "?1, ?2, ?3 FROM loans WHERE staff=?4 AND customer_id=?5 AND ended=0",
+          -1, &st, NULL) != SQLITE_OK)
     return fs__db_err(db, sqlite3_errcode(db));
   for (int i = 0; rc == 0 && i < lj->n; i++) {
     sqlite3_bind_int64(st, 1, (sqlite3_int64)lj->device);
@@ -1233,8 +1247,9 @@ static void handle_pull(conn *c, const fs_msg_pull *p) {
   pj->snap_floor1 = c->snap_floor1;
   /* What the device asks from is what it has committed: the fence uses it. */
   note_cursor(c, p->cursor);
-  pj->limit = (uint32_t)(p->limit && p->limit < c->s->cfg.pull_page ? p->limit
-                                                                     : c->s->cfg.pull_page);
+  pj->limit =
+      (uint32_t)(p->limit && p->limit < c->s->cfg.pull_page ? p->limit
+                                                            : c->s->cfg.pull_page);
   for (int k = 0; k < FS_KIND__COUNT; k++)
     fs__buf_init(&pj->batch[k], FS_MSG_MAX_BYTES - 64);
   pj->req.data = pj;
@@ -1459,22 +1474,20 @@ typedef struct enroll_job {
   uint8_t pub[32];
 } enroll_job;
 
-static void send_welcome(conn *c, int code, const char *text) {
-  char owners[FS_MSG_STR_MAX] = "";
-  fs_msg m;
-  fs_buf b;
-  uint8_t *out = NULL;
-  size_t outlen = 0, cap;
-  int rc;
-
-  fs__msg_init(&m, FS_MSG_WELCOME);
-  m.u.welcome.ok = code == 0;
-  m.u.welcome.code = code;
-  m.u.welcome.text = (char *)(text ? text : (code ? fs_strerror(code) : "welcome"));
-  m.u.welcome.time = now_ms();
+/* Fills the WELCOME for c (code 0: admitted, and c->acc is loaded for
+ * NOTIFY filtering).  m points into owners and c: use it before either goes. */
+static void welcome_fill(conn *c, int code, const char *text, fs_msg *m,
+                         char owners[FS_MSG_STR_MAX]) {
+  owners[0] = '\0';
+  fs__msg_init(m, FS_MSG_WELCOME);
+  m->u.welcome.ok = code == 0;
+  m->u.welcome.code = code;
+  m->u.welcome.text = (char *)(text ? text : (code ? fs_strerror(code) : "welcome"));
+  m->u.welcome.time = now_ms();
   if (code == 0) {
     c->acc = malloc(sizeof(*c->acc));
-    if (c->acc && fs__central_access(c->s->rdb, c->dev.staff, (int64_t)now_ms(), c->acc)) {
+    if (c->acc &&
+        fs__central_access(c->s->rdb, c->dev.staff, (int64_t)now_ms(), c->acc)) {
       free(c->acc);
       c->acc = NULL;
     }
@@ -1482,46 +1495,37 @@ static void send_welcome(conn *c, int code, const char *text) {
      * offline permission check (team, active covers). */
     for (int i = 0; c->acc && i < c->acc->ncodes; i++) {
       size_t len = strlen(owners);
-      if (strcmp(c->acc->codes[i], c->dev.staff) == 0 || len + FS_STAFF_MAX + 2 > sizeof(owners))
+      if (strcmp(c->acc->codes[i], c->dev.staff) == 0 ||
+          len + FS_STAFF_MAX + 2 > FS_MSG_STR_MAX)
         continue;
-      snprintf(owners + len, sizeof(owners) - len, "%s%s", len ? "," : "", c->acc->codes[i]);
+      snprintf(owners + len, FS_MSG_STR_MAX - len, "%s%s", len ? "," : "",
+               c->acc->codes[i]);
     }
-    m.u.welcome.owners = owners;
+    m->u.welcome.owners = owners;
     {
       /* A replica restored from a backup learns it is behind. */
       sqlite3_stmt *st = NULL;
-      if (sqlite3_prepare_v2(c->s->rdb, "SELECT COALESCE(max(counter),0) FROM applied WHERE "
-                                        "device_id=?1",
+      if (sqlite3_prepare_v2(c->s->rdb,
+                             "SELECT COALESCE(max(counter),0) FROM applied WHERE "
+                             "device_id=?1",
                              -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)c->dev.id);
         if (sqlite3_step(st) == SQLITE_ROW)
-          m.u.welcome.counter = (uint64_t)sqlite3_column_int64(st, 0);
+          m->u.welcome.counter = (uint64_t)sqlite3_column_int64(st, 0);
       }
       sqlite3_finalize(st);
     }
-    m.u.welcome.device = c->dev.id;
-    snprintf(m.u.welcome.staff, sizeof(m.u.welcome.staff), "%s", c->dev.staff);
-    m.u.welcome.role = (char *)fs__role_name(c->dev.role);
-    m.u.welcome.slot = (uint64_t)c->dev.slot;
-    m.u.welcome.name = c->staff_name;
-    m.u.welcome.wipe = c->must_wipe;
+    m->u.welcome.device = c->dev.id;
+    snprintf(m->u.welcome.staff, sizeof(m->u.welcome.staff), "%s", c->dev.staff);
+    m->u.welcome.role = (char *)fs__role_name(c->dev.role);
+    m->u.welcome.slot = (uint64_t)c->dev.slot;
+    m->u.welcome.name = c->staff_name;
+    m->u.welcome.wipe = c->must_wipe;
   }
-  fs__buf_init(&b, FS_CHANNEL_HS_PAYLOAD_MAX);
-  rc = fs__msg_encode(&m, &b);
-  if (rc == 0) {
-    cap = fs__channel_reply_size(b.len);
-    out = malloc(cap);
-    rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen) : FS_ENOMEM;
-  }
-  fs__buf_release(&b);
-  if (rc == 0)
-    write_raw(c, out, outlen);
-  free(out);
-  if (rc || code) {
-    c->close_after_write = 1;
-    conn_close(c, code ? (text ? text : fs_strerror(code)) : fs_strerror(rc));
-    return;
-  }
+}
+
+/* The session is admitted: READY, under the idle deadline. */
+static void session_ready(conn *c) {
   c->state = ST_READY;
   startups_remove(c);
   c->deadline = now_ms() + c->s->cfg.idle_ms;
@@ -1534,6 +1538,35 @@ static void send_welcome(conn *c, int code, const char *text) {
     send_wipe(c);
 }
 
+static void send_welcome(conn *c, int code, const char *text) {
+  char owners[FS_MSG_STR_MAX];
+  fs_msg m;
+  fs_buf b;
+  uint8_t *out = NULL;
+  size_t outlen = 0, cap;
+  int rc;
+
+  welcome_fill(c, code, text, &m, owners);
+  fs__buf_init(&b, FS_CHANNEL_HS_PAYLOAD_MAX);
+  rc = fs__msg_encode(&m, &b);
+  if (rc == 0) {
+    cap = fs__channel_reply_size(b.len);
+    out = malloc(cap);
+    rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen)
+             : FS_ENOMEM;
+  }
+  fs__buf_release(&b);
+  if (rc == 0)
+    write_raw(c, out, outlen);
+  free(out);
+  if (rc || code) {
+    c->close_after_write = 1;
+    conn_close(c, code ? (text ? text : fs_strerror(code)) : fs_strerror(rc));
+    return;
+  }
+  session_ready(c);
+}
+
 static int enroll_run(fs_writer_job *job, fs_central *central) {
   enroll_job *ej = (enroll_job *)job;
   return fs__enroll_device(central, ej->c->enroll, ej->pub, &ej->c->dev);
@@ -1542,8 +1575,8 @@ static int enroll_run(fs_writer_job *job, fs_central *central) {
 static void staff_name(conn *c) {
   sqlite3_stmt *st = NULL;
   c->staff_name[0] = '\0';
-  if (sqlite3_prepare_v2(c->s->rdb, "SELECT name FROM staff WHERE code=?1", -1, &st, NULL) ==
-      SQLITE_OK) {
+  if (sqlite3_prepare_v2(c->s->rdb, "SELECT name FROM staff WHERE code=?1", -1, &st,
+                         NULL) == SQLITE_OK) {
     sqlite3_bind_text(st, 1, c->dev.staff, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
       snprintf(c->staff_name, sizeof(c->staff_name), "%s", sqlite3_column_text(st, 0));
@@ -1600,6 +1633,15 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   }
   if (rc)
     return rc;
+  return session_admit(c);
+}
+
+/* Judges the known device c->dev (read from the store) for a new session,
+ * as HELLO asks (c->hello): 0, or FS_EREVOKED / FS_EDEPARTED with c->why. */
+static int session_admit(conn *c) {
+  fs_msg_hello *h = &c->hello.u.hello;
+  int rc;
+
   c->must_wipe = c->dev.departed || strcmp(c->dev.status, "wipe") == 0;
   rc = standing(&c->dev, c->must_wipe, wipe_deadline_ms(c->s), now_ms(), c->why,
                 sizeof(c->why));
@@ -1735,7 +1777,8 @@ static void conn_process(conn *c, const uint8_t *data, size_t len) {
     data += used;
     len -= used;
     if (ev < 0) {
-      if (c->state == ST_HANDSHAKE && fs__channel_remote_key(c->ch, (uint8_t[32]){0}) == 0 &&
+      if (c->state == ST_HANDSHAKE &&
+          fs__channel_remote_key(c->ch, (uint8_t[32]){0}) == 0 &&
           (ev == FS_EUNKNOWN_DEVICE || ev == FS_EREVOKED || ev == FS_ETOKEN ||
            ev == FS_ETOKEN_USED || ev == FS_ETOKEN_EXPIRED || ev == FS_EDEPARTED ||
            ev == FS_EVERSION)) {
@@ -1994,8 +2037,8 @@ static int expiry_run(fs_writer_job *job, fs_central *central) {
   ej->changed += wiped;
   /* Tombstone collection hourly (every 360th sweep of 10 s). */
   if (rc == 0 && ej->s->expiry_runs++ % 360 == 0) {
-    rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days, NULL,
-                        NULL);
+    rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days,
+                        NULL, NULL);
     /* Retention (docs/RETENTION.md): the change history is kept
      * history_days, then purged. */
     if (rc == 0)
@@ -2070,8 +2113,8 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     /* A missing key means an unfinished setup; a damaged one must come back
      * from a backup: a new key would orphan every enrolled device. */
     if (access(keypath, F_OK) != 0)
-      FS_ERROR("cannot load the daemon key %s: %s (run fieldsyncd init --data %s)", keypath,
-               fs_strerror(rc), datadir);
+      FS_ERROR("cannot load the daemon key %s: %s (run fieldsyncd init --data %s)",
+               keypath, fs_strerror(rc), datadir);
     else
       FS_ERROR("cannot load the daemon key %s: %s; restore it from a backup (mode 0600): "
                "devices are enrolled against this key, a new one would lock them all out",
@@ -2093,7 +2136,8 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     FS_ERROR("cannot open the central store %s: %s", s->dbpath, fs_strerror(rc));
     goto out;
   }
-  fs__central_set_wipe_deadline(s->central, (int64_t)cfg->wipe_deadline_days * 86400000LL);
+  fs__central_set_wipe_deadline(s->central,
+                                (int64_t)cfg->wipe_deadline_days * 86400000LL);
   rc = fs__db_open(s->dbpath, 0, FS_SCHEMA_DAEMON, &s->rdb);
   if (rc)
     goto out;
@@ -2182,7 +2226,66 @@ int fs__server_start(fs_server *s) {
   return 0;
 }
 
-int fs__server_port(const fs_server *s) { return s->port; }
+int fs__server_port(const fs_server *s) {
+  return s->port;
+}
+
+/* ---- sessions without socket or channel (server.h) ------------------- */
+
+int fs__server_session_open(fs_server *s, uint64_t device_id, const fs_msg_hello *hello,
+                            const fs__session_tap *tap, fs__session **out) {
+  char owners[FS_MSG_STR_MAX];
+  fs_msg m;
+  conn *c;
+  int rc;
+
+  *out = NULL;
+  c = conn_new(s, device_id == 0);
+  if (c == NULL)
+    return FS_ENOMEM;
+  /* A handle that is never connected: reads cannot start, close works. */
+  uv_tcp_init(s->loop, &c->u.tcp);
+  c->u.h.data = c;
+  if (device_id == 0) {
+    c->tap = *tap;
+    *out = c;
+    return 0;
+  }
+  fs__msg_init(&c->hello, FS_MSG_HELLO);
+  c->hello.u.hello.want = hello->want;
+  c->hello.u.hello.cursor = hello->cursor;
+  c->hello.u.hello.outbox = hello->outbox;
+  rc = fs__central_device_by_id(s->rdb, device_id, &c->dev);
+  if (rc == 0)
+    rc = session_admit(c);
+  if (rc) {
+    conn_close(c, NULL);
+    return rc;
+  }
+  c->tap = *tap;
+  staff_name(c);
+  welcome_fill(c, 0, NULL, &m, owners);
+  send_msg(c, &m);
+  session_ready(c);
+  *out = c;
+  return 0;
+}
+
+int fs__server_session_feed(fs__session *c, const uint8_t *p, size_t n) {
+  if (c->state == ST_CLOSING)
+    return FS_ECLOSED;
+  if (c->busy)
+    return FS_EBUSY;
+  on_message(c, p, n);
+  return 0;
+}
+
+int fs__server_idle(const fs_server *s) {
+  for (const conn *c = s->conns; c; c = c->next)
+    if (c->busy)
+      return 0;
+  return s->writer == NULL || fs__writer_depth(s->writer) == 0;
+}
 
 void fs__server_stop(fs_server *s) {
   conn *c, *next;
