@@ -83,25 +83,25 @@ struct fs__session {
   } u;
   int is_admin;
   int state;
-  fs_channel *ch;      /* device connections */
-  fs_frame_decoder fd; /* admin connections (plaintext frames) */
+  fs_channel *ch;         /* device connections */
+  fs_frame_decoder fd;    /* admin connections (plaintext frames) */
   fs_device dev;
   char staff_name[128];
-  fs_token *enroll; /* token presented in HELLO (sodium_malloc) */
+  fs_token *enroll;       /* token presented in HELLO (sodium_malloc) */
   fs_msg hello;
-  fs_access *acc; /* for NOTIFY filtering; refreshed on pull */
+  fs_access *acc;         /* for NOTIFY filtering; refreshed on pull */
   int watch;
-  int busy; /* a job is in flight */
-  int refs; /* jobs holding this conn */
+  int busy;               /* a job is in flight */
+  int refs;               /* jobs holding this conn */
   int handle_closed;
   int reading;
-  uint8_t *pending; /* unprocessed input while busy */
+  uint8_t *pending;       /* unprocessed input while busy */
   size_t npending;
   size_t wq_bytes;
-  uint64_t deadline; /* handshake deadline or idle deadline (ms) */
+  uint64_t deadline;      /* handshake deadline or idle deadline (ms) */
   int close_after_write;
-  int must_wipe; /* departed staff or revoked with --wipe */
-  char why[160]; /* refusal text for WELCOME */
+  int must_wipe;          /* departed staff or revoked with --wipe */
+  char why[160];          /* refusal text for WELCOME */
   uint64_t accepted_ms;
   int in_startups; /* on s->startups */
   conn *sprev, *snext;
@@ -127,9 +127,7 @@ static void send_note_close(conn *c, uint8_t note, const char *why);
 static void conn_process(conn *c, const uint8_t *data, size_t len);
 static void conn_resume(conn *c);
 
-static uint64_t now_ms(void) {
-  return fs__now_ms();
-}
+static uint64_t now_ms(void) { return fs__now_ms(); }
 
 /* ---- read handle pool (thread pool workers) ------------------------- */
 
@@ -529,8 +527,8 @@ static int wipe_run(fs_writer_job *job, fs_central *central) {
 
 static void wipe_done(fs_writer_job *job, int rc) {
   if (rc)
-    FS_ERROR("cannot mark device %llu wiped: %s",
-             (unsigned long long)((wipe_job *)job)->device, fs_strerror(rc));
+    FS_ERROR("cannot mark device %llu wiped: %s", (unsigned long long)((wipe_job *)job)->device,
+             fs_strerror(rc));
   free(job);
 }
 
@@ -554,9 +552,9 @@ static void send_wipe(conn *c) {
   fs_msg m;
 
   fs__msg_init(&m, FS_MSG_WIPE);
-  m.u.wipe.reason =
-      c->dev.departed ? "your staff account has been handed over; this replica is erased"
-                      : "this device was revoked; its replica is erased";
+  m.u.wipe.reason = c->dev.departed
+                        ? "your staff account has been handed over; this replica is erased"
+                        : "this device was revoked; its replica is erased";
   send_msg(c, &m);
   FS_INFO("device %llu (%s): final upload done, WIPE sent", (unsigned long long)c->dev.id,
           c->dev.staff);
@@ -814,11 +812,10 @@ static int batch_open(pull_job *pj, fs_kind k) {
 
 static void note_loan(pull_job *pj, const fs_row *row) {
   const fs_kind_def *kd = fs__kind_def(row->kind);
-  const char *cust =
-      row->kind == FS_KIND_CUSTOMER ? row->id
-      : kd->parent_field >= 0 && row->values[kd->parent_field].type == FS_V_TEXT
-          ? row->values[kd->parent_field].s
-          : NULL;
+  const char *cust = row->kind == FS_KIND_CUSTOMER ? row->id
+                     : kd->parent_field >= 0 && row->values[kd->parent_field].type == FS_V_TEXT
+                         ? row->values[kd->parent_field].s
+                         : NULL;
   int i;
   if (cust == NULL)
     return;
@@ -964,12 +961,11 @@ static int pull_notices(pull_job *pj, sqlite3 *db) {
   fs_buf b;
   int rc;
 
-  rc = sqlite3_prepare_v2(
-      db,
-      "SELECT at, kind, COALESCE(report,'') FROM handovers WHERE seq>?1 "
-      "AND seq<=?2 AND dry_run=0 AND (to_staff=?3 OR manager=?3) "
-      "ORDER BY seq LIMIT 100",
-      -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT at, kind, COALESCE(report,'') FROM handovers WHERE seq>?1 "
+                          "AND seq<=?2 AND dry_run=0 AND (to_staff=?3 OR manager=?3) "
+                          "ORDER BY seq LIMIT 100",
+                          -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)pj->cursor);
@@ -1012,11 +1008,10 @@ static int loan_run(fs_writer_job *job, fs_central *central) {
   sqlite3_stmt *st = NULL;
   int rc = 0;
 
-  if (sqlite3_prepare_v2(
-          db,
-          "INSERT INTO loan_reads(loan_id, device_id, at, record_count) SELECT id, "
-          "?1, ?2, ?3 FROM loans WHERE staff=?4 AND customer_id=?5 AND ended=0",
-          -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db,
+                         "INSERT INTO loan_reads(loan_id, device_id, at, record_count) SELECT id, "
+                         "?1, ?2, ?3 FROM loans WHERE staff=?4 AND customer_id=?5 AND ended=0",
+                         -1, &st, NULL) != SQLITE_OK)
     return fs__db_err(db, sqlite3_errcode(db));
   for (int i = 0; rc == 0 && i < lj->n; i++) {
     sqlite3_bind_int64(st, 1, (sqlite3_int64)lj->device);
@@ -1247,9 +1242,8 @@ static void handle_pull(conn *c, const fs_msg_pull *p) {
   pj->snap_floor1 = c->snap_floor1;
   /* What the device asks from is what it has committed: the fence uses it. */
   note_cursor(c, p->cursor);
-  pj->limit =
-      (uint32_t)(p->limit && p->limit < c->s->cfg.pull_page ? p->limit
-                                                            : c->s->cfg.pull_page);
+  pj->limit = (uint32_t)(p->limit && p->limit < c->s->cfg.pull_page ? p->limit
+                                                                     : c->s->cfg.pull_page);
   for (int k = 0; k < FS_KIND__COUNT; k++)
     fs__buf_init(&pj->batch[k], FS_MSG_MAX_BYTES - 64);
   pj->req.data = pj;
@@ -1486,8 +1480,7 @@ static void welcome_fill(conn *c, int code, const char *text, fs_msg *m,
   m->u.welcome.time = now_ms();
   if (code == 0) {
     c->acc = malloc(sizeof(*c->acc));
-    if (c->acc &&
-        fs__central_access(c->s->rdb, c->dev.staff, (int64_t)now_ms(), c->acc)) {
+    if (c->acc && fs__central_access(c->s->rdb, c->dev.staff, (int64_t)now_ms(), c->acc)) {
       free(c->acc);
       c->acc = NULL;
     }
@@ -1505,9 +1498,8 @@ static void welcome_fill(conn *c, int code, const char *text, fs_msg *m,
     {
       /* A replica restored from a backup learns it is behind. */
       sqlite3_stmt *st = NULL;
-      if (sqlite3_prepare_v2(c->s->rdb,
-                             "SELECT COALESCE(max(counter),0) FROM applied WHERE "
-                             "device_id=?1",
+      if (sqlite3_prepare_v2(c->s->rdb, "SELECT COALESCE(max(counter),0) FROM applied WHERE "
+                                        "device_id=?1",
                              -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)c->dev.id);
         if (sqlite3_step(st) == SQLITE_ROW)
@@ -1552,8 +1544,7 @@ static void send_welcome(conn *c, int code, const char *text) {
   if (rc == 0) {
     cap = fs__channel_reply_size(b.len);
     out = malloc(cap);
-    rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen)
-             : FS_ENOMEM;
+    rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen) : FS_ENOMEM;
   }
   fs__buf_release(&b);
   if (rc == 0)
@@ -1575,8 +1566,8 @@ static int enroll_run(fs_writer_job *job, fs_central *central) {
 static void staff_name(conn *c) {
   sqlite3_stmt *st = NULL;
   c->staff_name[0] = '\0';
-  if (sqlite3_prepare_v2(c->s->rdb, "SELECT name FROM staff WHERE code=?1", -1, &st,
-                         NULL) == SQLITE_OK) {
+  if (sqlite3_prepare_v2(c->s->rdb, "SELECT name FROM staff WHERE code=?1", -1, &st, NULL) ==
+      SQLITE_OK) {
     sqlite3_bind_text(st, 1, c->dev.staff, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
       snprintf(c->staff_name, sizeof(c->staff_name), "%s", sqlite3_column_text(st, 0));
@@ -1777,8 +1768,7 @@ static void conn_process(conn *c, const uint8_t *data, size_t len) {
     data += used;
     len -= used;
     if (ev < 0) {
-      if (c->state == ST_HANDSHAKE &&
-          fs__channel_remote_key(c->ch, (uint8_t[32]){0}) == 0 &&
+      if (c->state == ST_HANDSHAKE && fs__channel_remote_key(c->ch, (uint8_t[32]){0}) == 0 &&
           (ev == FS_EUNKNOWN_DEVICE || ev == FS_EREVOKED || ev == FS_ETOKEN ||
            ev == FS_ETOKEN_USED || ev == FS_ETOKEN_EXPIRED || ev == FS_EDEPARTED ||
            ev == FS_EVERSION)) {
@@ -2037,8 +2027,8 @@ static int expiry_run(fs_writer_job *job, fs_central *central) {
   ej->changed += wiped;
   /* Tombstone collection hourly (every 360th sweep of 10 s). */
   if (rc == 0 && ej->s->expiry_runs++ % 360 == 0) {
-    rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days,
-                        NULL, NULL);
+    rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days, NULL,
+                        NULL);
     /* Retention (docs/RETENTION.md): the change history is kept
      * history_days, then purged. */
     if (rc == 0)
@@ -2113,8 +2103,8 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     /* A missing key means an unfinished setup; a damaged one must come back
      * from a backup: a new key would orphan every enrolled device. */
     if (access(keypath, F_OK) != 0)
-      FS_ERROR("cannot load the daemon key %s: %s (run fieldsyncd init --data %s)",
-               keypath, fs_strerror(rc), datadir);
+      FS_ERROR("cannot load the daemon key %s: %s (run fieldsyncd init --data %s)", keypath,
+               fs_strerror(rc), datadir);
     else
       FS_ERROR("cannot load the daemon key %s: %s; restore it from a backup (mode 0600): "
                "devices are enrolled against this key, a new one would lock them all out",
@@ -2136,8 +2126,7 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     FS_ERROR("cannot open the central store %s: %s", s->dbpath, fs_strerror(rc));
     goto out;
   }
-  fs__central_set_wipe_deadline(s->central,
-                                (int64_t)cfg->wipe_deadline_days * 86400000LL);
+  fs__central_set_wipe_deadline(s->central, (int64_t)cfg->wipe_deadline_days * 86400000LL);
   rc = fs__db_open(s->dbpath, 0, FS_SCHEMA_DAEMON, &s->rdb);
   if (rc)
     goto out;
@@ -2226,9 +2215,7 @@ int fs__server_start(fs_server *s) {
   return 0;
 }
 
-int fs__server_port(const fs_server *s) {
-  return s->port;
-}
+int fs__server_port(const fs_server *s) { return s->port; }
 
 /* ---- sessions without socket or channel (server.h) ------------------- */
 
