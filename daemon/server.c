@@ -126,6 +126,7 @@ static int session_admit(conn *c);
 static void send_note_close(conn *c, uint8_t note, const char *why);
 static void conn_process(conn *c, const uint8_t *data, size_t len);
 static void conn_resume(conn *c);
+static void sessions_recheck(fs_server *s);
 
 static uint64_t now_ms(void) { return fs__now_ms(); }
 
@@ -516,6 +517,7 @@ static int standing_now(sqlite3 *db, fs_device *now, uint64_t id, int must_wipe,
 
 typedef struct wipe_job {
   fs_writer_job job;
+  fs_server *s;
   uint64_t device;
   char detail[160];
 } wipe_job;
@@ -526,10 +528,15 @@ static int wipe_run(fs_writer_job *job, fs_central *central) {
 }
 
 static void wipe_done(fs_writer_job *job, int rc) {
+  fs_server *s = ((wipe_job *)job)->s;
   if (rc)
     FS_ERROR("cannot mark device %llu wiped: %s", (unsigned long long)((wipe_job *)job)->device,
              fs_strerror(rc));
   free(job);
+  /* Another session of the same device (opened before the final upload
+   * ended) may not stay open: it is judged again and closed. */
+  if (rc == 0 && !s->stopping)
+    sessions_recheck(s);
 }
 
 /* Marks a device wiped in the store (writer job; best effort: the periodic
@@ -539,6 +546,7 @@ static void mark_wiped(fs_server *s, uint64_t device, const char *detail) {
 
   if (wj == NULL)
     return;
+  wj->s = s;
   wj->device = device;
   snprintf(wj->detail, sizeof(wj->detail), "%s", detail);
   wj->job.run = wipe_run;

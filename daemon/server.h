@@ -24,8 +24,9 @@
  * handshake: PUSH inside the writer transaction, PULL in its pool job, PING
  * on the loop.  A session under a wipe order may only PUSH, PING and BYE and
  * is never sent NOTIFY.  After every successful admin command and every
- * sweep that changed something, all READY sessions are judged again and
- * those that lost standing or rights are sent ERROR and closed.
+ * sweep that changed something, and after a device was marked wiped (a
+ * sibling session's final upload ended), all READY sessions are judged
+ * again and those that lost standing or rights are sent ERROR and closed.
  *
  * At most one request per connection is in flight: while it runs, reads
  * are paused (pending bytes kept, at most one read buffer), so a client

@@ -29,6 +29,7 @@
  * else /dev/shm, else $TMPDIR or /tmp.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -883,7 +884,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     snprintf(p, sizeof(p), "%s%s", db_path, suf);
     unlink(p);
   }
-  f = fopen(db_path, "wb");
+  {
+    /* 0600 like the daemon's own (it would warn and fix the mode). */
+    int fd = open(db_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  }
   if (f == NULL || fwrite(tmpl_db, 1, tmpl_db_len, f) != tmpl_db_len)
     die("store copy", FS_EIO);
   fclose(f);
