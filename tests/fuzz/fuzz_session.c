@@ -19,6 +19,7 @@
  *  - a device is never sent a row its staff may not read (checked against
  *    the store's access rules when no admin command ran in the window); a
  *    snapshot (cursor 0) carries no deleted record;
+ *  - NOTIFY goes only to sessions that asked to watch;
  *  - a session under a wipe order is sent nothing but WELCOME, PUSH_RESULT,
  *    PONG, ERROR and WIPE, and nothing after WIPE;
  *  - one answer per request: PUSH_RESULT has one result per change in
@@ -441,7 +442,7 @@ typedef struct ack {
 } ack;
 
 typedef struct slot {
-  int used, gone, is_admin, wipe, wiped, di;
+  int used, gone, is_admin, wipe, wiped, watch, di;
   fs__session *sess;
   uint64_t device;
   char staff[FS_STAFF_MAX + 1];
@@ -553,6 +554,8 @@ static void on_msg(void *ud, const uint8_t *p, size_t n) {
     sl->req = REQ_NONE;
     break;
   case FS_MSG_NOTIFY:
+    CHECK(sl->watch, "NOTIFY sent to a session that did not ask to watch");
+    break;
   case FS_MSG_WELCOME:
     break;
   default:
@@ -675,6 +678,7 @@ static void op_open(reader *r, int admin) {
     CHECK(strcmp(before, "revoked") != 0 && strcmp(before, "wiped") != 0,
           "device %llu admitted while %s", (unsigned long long)sl->device, before);
     sl->wipe = strcmp(before, "wipe") == 0 || strcmp(before, "departed") == 0;
+    sl->watch = (fl & 1) && !sl->wipe;
   }
 }
 
