@@ -48,11 +48,12 @@ test-asan: deps build/asan/Makefile
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# ThreadSanitizer: only what the TSan tests run is built (tests/tsan/run.sh).
+# ThreadSanitizer: only what the TSan tests run is built (tests/tsan/run.sh);
+# FS_TSAN_TESTS=daemon (a ctest -R pattern) builds everything and runs those.
 TSAN_TARGETS = fieldsyncd fieldsync_cli test_daemon_session test_daemon_handover test_daemon_load
 test-tsan: deps build/tsan/Makefile
-	cmake --build build/tsan -j $(JOBS) --target $(TSAN_TARGETS)
-	JOBS=$(JOBS) bash tests/tsan/run.sh build/tsan
+	cmake --build build/tsan -j $(JOBS) $(if $(FS_TSAN_TESTS),,--target $(TSAN_TARGETS))
+	JOBS=$(JOBS) FS_TSAN_TESTS='$(FS_TSAN_TESTS)' bash tests/tsan/run.sh build/tsan
 
 fuzz: deps
 	cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \

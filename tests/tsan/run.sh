@@ -11,7 +11,8 @@ build=$(cd "$build" && pwd)
 # The writer thread, pull jobs on the thread pool, the admin socket and the
 # re-check of sessions after admin commands; 20 devices pushing and pulling
 # at once (test_daemon_load, with fewer idle connections than the default).
-pattern=${FS_TSAN_TESTS:-'^(test_daemon_session|test_daemon_handover|test_daemon_load|int_daemon_cli)$'}
+pattern=${FS_TSAN_TESTS:-}
+[ -n "$pattern" ] || pattern='^(test_daemon_session|test_daemon_handover|test_daemon_load|int_daemon_cli)$'
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 start=$(date +%s)
