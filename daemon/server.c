@@ -1476,16 +1476,19 @@ typedef struct enroll_job {
   uint8_t pub[32];
 } enroll_job;
 
-/* Fills the WELCOME for c (code 0: admitted, and c->acc is loaded for
- * NOTIFY filtering).  m points into owners and c: use it before either goes. */
-static void welcome_fill(conn *c, int code, const char *text, fs_msg *m,
-                         char owners[FS_MSG_STR_MAX]) {
-  owners[0] = '\0';
-  fs__msg_init(m, FS_MSG_WELCOME);
-  m->u.welcome.ok = code == 0;
-  m->u.welcome.code = code;
-  m->u.welcome.text = (char *)(text ? text : (code ? fs_strerror(code) : "welcome"));
-  m->u.welcome.time = now_ms();
+static void send_welcome(conn *c, int code, const char *text) {
+  char owners[FS_MSG_STR_MAX] = "";
+  fs_msg m;
+  fs_buf b;
+  uint8_t *out = NULL;
+  size_t outlen = 0, cap;
+  int rc;
+
+  fs__msg_init(&m, FS_MSG_WELCOME);
+  m.u.welcome.ok = code == 0;
+  m.u.welcome.code = code;
+  m.u.welcome.text = (char *)(text ? text : (code ? fs_strerror(code) : "welcome"));
+  m.u.welcome.time = now_ms();
   if (code == 0) {
     c->acc = malloc(sizeof(*c->acc));
     if (c->acc && fs__central_access(c->s->rdb, c->dev.staff, (int64_t)now_ms(), c->acc)) {
@@ -1496,13 +1499,11 @@ static void welcome_fill(conn *c, int code, const char *text, fs_msg *m,
      * offline permission check (team, active covers). */
     for (int i = 0; c->acc && i < c->acc->ncodes; i++) {
       size_t len = strlen(owners);
-      if (strcmp(c->acc->codes[i], c->dev.staff) == 0 ||
-          len + FS_STAFF_MAX + 2 > FS_MSG_STR_MAX)
+      if (strcmp(c->acc->codes[i], c->dev.staff) == 0 || len + FS_STAFF_MAX + 2 > sizeof(owners))
         continue;
-      snprintf(owners + len, FS_MSG_STR_MAX - len, "%s%s", len ? "," : "",
-               c->acc->codes[i]);
+      snprintf(owners + len, sizeof(owners) - len, "%s%s", len ? "," : "", c->acc->codes[i]);
     }
-    m->u.welcome.owners = owners;
+    m.u.welcome.owners = owners;
     {
       /* A replica restored from a backup learns it is behind. */
       sqlite3_stmt *st = NULL;
@@ -1511,21 +1512,36 @@ static void welcome_fill(conn *c, int code, const char *text, fs_msg *m,
                              -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)c->dev.id);
         if (sqlite3_step(st) == SQLITE_ROW)
-          m->u.welcome.counter = (uint64_t)sqlite3_column_int64(st, 0);
+          m.u.welcome.counter = (uint64_t)sqlite3_column_int64(st, 0);
       }
       sqlite3_finalize(st);
     }
-    m->u.welcome.device = c->dev.id;
-    snprintf(m->u.welcome.staff, sizeof(m->u.welcome.staff), "%s", c->dev.staff);
-    m->u.welcome.role = (char *)fs__role_name(c->dev.role);
-    m->u.welcome.slot = (uint64_t)c->dev.slot;
-    m->u.welcome.name = c->staff_name;
-    m->u.welcome.wipe = c->must_wipe;
+    m.u.welcome.device = c->dev.id;
+    snprintf(m.u.welcome.staff, sizeof(m.u.welcome.staff), "%s", c->dev.staff);
+    m.u.welcome.role = (char *)fs__role_name(c->dev.role);
+    m.u.welcome.slot = (uint64_t)c->dev.slot;
+    m.u.welcome.name = c->staff_name;
+    m.u.welcome.wipe = c->must_wipe;
   }
-}
-
-/* The session is admitted: READY, under the idle deadline. */
-static void session_ready(conn *c) {
+  fs__buf_init(&b, FS_CHANNEL_HS_PAYLOAD_MAX);
+  rc = fs__msg_encode(&m, &b);
+  if (rc == 0 && c->tap.msg) {
+    /* A session without a channel (server.h): WELCOME as a message. */
+    c->tap.msg(c->tap.ud, b.data, b.len);
+  } else if (rc == 0) {
+    cap = fs__channel_reply_size(b.len);
+    out = malloc(cap);
+    rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen) : FS_ENOMEM;
+  }
+  fs__buf_release(&b);
+  if (rc == 0 && out)
+    write_raw(c, out, outlen);
+  free(out);
+  if (rc || code) {
+    c->close_after_write = 1;
+    conn_close(c, code ? (text ? text : fs_strerror(code)) : fs_strerror(rc));
+    return;
+  }
   c->state = ST_READY;
   startups_remove(c);
   c->deadline = now_ms() + c->s->cfg.idle_ms;
@@ -1536,34 +1552,6 @@ static void session_ready(conn *c) {
           c->watch ? ", watching" : "");
   if (c->must_wipe && c->hello.u.hello.outbox == 0)
     send_wipe(c);
-}
-
-static void send_welcome(conn *c, int code, const char *text) {
-  char owners[FS_MSG_STR_MAX];
-  fs_msg m;
-  fs_buf b;
-  uint8_t *out = NULL;
-  size_t outlen = 0, cap;
-  int rc;
-
-  welcome_fill(c, code, text, &m, owners);
-  fs__buf_init(&b, FS_CHANNEL_HS_PAYLOAD_MAX);
-  rc = fs__msg_encode(&m, &b);
-  if (rc == 0) {
-    cap = fs__channel_reply_size(b.len);
-    out = malloc(cap);
-    rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen) : FS_ENOMEM;
-  }
-  fs__buf_release(&b);
-  if (rc == 0)
-    write_raw(c, out, outlen);
-  free(out);
-  if (rc || code) {
-    c->close_after_write = 1;
-    conn_close(c, code ? (text ? text : fs_strerror(code)) : fs_strerror(rc));
-    return;
-  }
-  session_ready(c);
 }
 
 static int enroll_run(fs_writer_job *job, fs_central *central) {
@@ -2229,8 +2217,6 @@ int fs__server_port(const fs_server *s) { return s->port; }
 
 int fs__server_session_open(fs_server *s, uint64_t device_id, const fs_msg_hello *hello,
                             const fs__session_tap *tap, fs__session **out) {
-  char owners[FS_MSG_STR_MAX];
-  fs_msg m;
   conn *c;
   int rc;
 
@@ -2259,9 +2245,7 @@ int fs__server_session_open(fs_server *s, uint64_t device_id, const fs_msg_hello
   }
   c->tap = *tap;
   staff_name(c);
-  welcome_fill(c, 0, NULL, &m, owners);
-  send_msg(c, &m);
-  session_ready(c);
+  send_welcome(c, 0, NULL);
   *out = c;
   return 0;
 }
