@@ -741,9 +741,9 @@ static void op_other(reader *r, int type) {
     sl->ping_n = m.u.ping.n;
     sl->req = REQ_PING;
   }
-  feed(sl, &m);
   if (type != FS_MSG_PING)
-    sl->req = REQ_NONE;
+    sl->req = REQ_ANY; /* PULL, PUSH, ADMIN... with defaults: any answer */
+  feed(sl, &m);
 }
 
 static void op_raw(reader *r) {
