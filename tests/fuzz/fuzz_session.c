@@ -293,17 +293,17 @@ static void cleanup(void) {
 static void seed_cards(fs_central *c) {
   /* One customer card and one visit for A01, A02 and B01 from their first
    * devices: pulls have something to filter from the first message on. */
-  static const int who[] = {0, 2, 4};
+  static const int who[] = {0, 2, 4};       /* devices (dev_staff) */
+  static const uint8_t owner[] = {2, 3, 4}; /* A01 A02 B01 (staff_pool) */
   for (int i = 0; i < 3; i++) {
     fs_device d;
     fs_change ch[2];
     fs_push_result res[2];
-    uint8_t in[8] = {FS_KIND_CUSTOMER, (uint8_t)(2 + i / 2 * 2), 0, (uint8_t)i};
+    /* gen_change's input: kind, owner (and author), clock flags, id. */
+    uint8_t in[4] = {FS_KIND_CUSTOMER, owner[i], 0, (uint8_t)i};
     reader r = {in, 4};
     int rc;
 
-    if (i == 1)
-      in[1] = 3;
     rc = fs__central_device_by_id(fs__central_db(c), dev_id[who[i]], &d);
     if (rc)
       die("template device", rc);
