@@ -4,7 +4,7 @@
 # report, from the test programs or from the fieldsyncd/fieldsync they start.
 # Usage: tests/tsan/run.sh BUILD_DIR   (configured with -DFS_TSAN=ON)
 # FS_TSAN_TESTS overrides the ctest -R pattern: 'test_daemon|int_' runs every
-# daemon and shell test (about 25 min on 2 busy cores, too long for make test;
+# daemon and shell test (about 30 min on 2 busy cores, too long for make test;
 # test_daemon_sync's kill -9 round can time out when the machine is loaded).
 set -euo pipefail
 build=${1:?usage: run.sh BUILD_DIR}
