@@ -1,7 +1,8 @@
 # The two README commands live here:
 #   make demo   installs what is missing, builds, runs the loopback demo
 #   make test   installs what is missing, builds twice (-O2 -Werror and
-#               ASan+UBSan), runs the whole suite on both, fuzzes briefly
+#               ASan+UBSan), runs the whole suite on both, the daemon's
+#               threaded tests under ThreadSanitizer, fuzzes briefly
 #   make check-long  the long versions of the fault tests (not in `make test`):
 #               the full fault-relay matrices (FS_RELAY_LONG=1)
 # Other targets: build, bench, fuzz (FUZZ_SECONDS=N), format, clean,
@@ -14,7 +15,7 @@ PKGS = build-essential cmake pkg-config clang libsqlite3-dev libuv1-dev \
        libmsgpack-dev libsodium-dev libssl-dev libcmocka-dev sqlite3 iproute2 \
        procps valgrind xz-utils
 
-.PHONY: all deps build demo test test-release test-asan fuzz bench format clean compat-snapshot check-long
+.PHONY: all deps build demo test test-release test-asan test-tsan fuzz bench format clean compat-snapshot check-long
 
 all: build
 
@@ -33,6 +34,9 @@ build/release/Makefile:
 build/asan/Makefile:
 	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DFS_WERROR=ON -DFS_SANITIZE=ON -DFS_BENCH=OFF >/dev/null
 
+build/tsan/Makefile:
+	cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DFS_WERROR=ON -DFS_TSAN=ON -DFS_BENCH=OFF >/dev/null
+
 build: deps build/release/Makefile
 	cmake --build build/release -j $(JOBS)
 
@@ -48,6 +52,13 @@ test-asan: deps build/asan/Makefile
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer: only what the TSan tests run is built (tests/tsan/run.sh);
+# FS_TSAN_TESTS=daemon (a ctest -R pattern) builds everything and runs those.
+TSAN_TARGETS = fieldsyncd fieldsync_cli test_daemon_session test_daemon_handover test_daemon_load
+test-tsan: deps build/tsan/Makefile
+	cmake --build build/tsan -j $(JOBS) $(if $(FS_TSAN_TESTS),,--target $(TSAN_TARGETS))
+	JOBS=$(JOBS) FS_TSAN_TESTS='$(FS_TSAN_TESTS)' bash tests/tsan/run.sh build/tsan
+
 fuzz: deps
 	cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 	  -DFS_SANITIZE=ON -DFS_FUZZ=ON -DFS_BENCH=OFF >/dev/null
@@ -57,7 +68,7 @@ fuzz: deps
 bench: build
 	bash tests/bench/run.sh build/release/bench
 
-test: test-release test-asan fuzz
+test: test-release test-asan test-tsan fuzz
 	@echo "all test stages passed"
 
 compat-snapshot:

@@ -659,7 +659,9 @@ static int scrub_texts(sqlite3 *db, plan *p, int *n) {
   };
   int rc = 0;
 
-  qsort(p->scrub, (size_t)p->nscrub, sizeof(*p->scrub), cmp_len_desc);
+  /* Nothing to scrub: p->scrub may be NULL, which qsort may not take. */
+  if (p->nscrub > 1)
+    qsort(p->scrub, (size_t)p->nscrub, sizeof(*p->scrub), cmp_len_desc);
   for (int s = 0; s < 2 && rc == 0; s++) {
     sqlite3_stmt *st = NULL;
     rc = sqlite3_prepare_v2(db, sql[s], -1, &st, NULL);

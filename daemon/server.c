@@ -37,7 +37,8 @@
 
 enum { ST_HANDSHAKE = 1, ST_ENROLLING, ST_READY, ST_CLOSING };
 
-typedef struct conn conn;
+/* A connection; fs__session (server.h) to the fuzzing seam. */
+typedef struct fs__session conn;
 
 struct fs_server {
   uv_loop_t *loop;
@@ -73,7 +74,7 @@ struct fs_server {
   int readbuf_busy;
 };
 
-struct conn {
+struct fs__session {
   fs_server *s;
   union {
     uv_handle_t h;
@@ -111,6 +112,7 @@ struct conn {
    * snapshot here): pages of that snapshot may sit below a floor that has
    * not moved since, they lost nothing to the GC. */
   uint64_t snap_floor1;
+  fs__session_tap tap; /* tap.msg set: a session without socket or channel */
   conn *prev, *next;
 };
 
@@ -122,9 +124,11 @@ typedef struct wreq {
 } wreq;
 
 static void conn_close(conn *c, const char *why);
+static int session_admit(conn *c);
 static void send_note_close(conn *c, uint8_t note, const char *why);
 static void conn_process(conn *c, const uint8_t *data, size_t len);
 static void conn_resume(conn *c);
+static void sessions_recheck(fs_server *s);
 
 static uint64_t now_ms(void) { return fs__now_ms(); }
 
@@ -189,6 +193,10 @@ static int send_plain(conn *c, const uint8_t *p, size_t n) {
 
   if (c->handle_closed)
     return FS_ECLOSED;
+  if (c->tap.msg) {
+    c->tap.msg(c->tap.ud, p, n);
+    return 0;
+  }
   cap = c->is_admin ? n + FS_FRAME_HEADER_LEN : fs__channel_sealed_size(n);
   w = malloc(sizeof(*w) + cap);
   if (w == NULL)
@@ -319,6 +327,8 @@ static void conn_free(conn *c) {
   fs__msg_release(&c->hello);
   free(c->acc);
   free(c->pending);
+  if (c->tap.freed)
+    c->tap.freed(c->tap.ud);
   free(c);
 }
 
@@ -511,6 +521,7 @@ static int standing_now(sqlite3 *db, fs_device *now, uint64_t id, int must_wipe,
 
 typedef struct wipe_job {
   fs_writer_job job;
+  fs_server *s;
   uint64_t device;
   char detail[160];
 } wipe_job;
@@ -521,10 +532,15 @@ static int wipe_run(fs_writer_job *job, fs_central *central) {
 }
 
 static void wipe_done(fs_writer_job *job, int rc) {
+  fs_server *s = ((wipe_job *)job)->s;
   if (rc)
     FS_ERROR("cannot mark device %llu wiped: %s", (unsigned long long)((wipe_job *)job)->device,
              fs_strerror(rc));
   free(job);
+  /* Another session of the same device (opened before the final upload
+   * ended) may not stay open: it is judged again and closed. */
+  if (rc == 0 && !s->stopping)
+    sessions_recheck(s);
 }
 
 /* Marks a device wiped in the store (writer job; best effort: the periodic
@@ -534,6 +550,7 @@ static void mark_wiped(fs_server *s, uint64_t device, const char *detail) {
   int rc = FS_ENOMEM;
 
   if (wj != NULL) {
+    wj->s = s;
     wj->device = device;
     snprintf(wj->detail, sizeof(wj->detail), "%s", detail);
     wj->job.run = wipe_run;
@@ -1645,13 +1662,16 @@ static void send_welcome(conn *c, int code, const char *text) {
   }
   fs__buf_init(&b, FS_CHANNEL_HS_PAYLOAD_MAX);
   rc = fs__msg_encode(&m, &b);
-  if (rc == 0) {
+  if (rc == 0 && c->tap.msg) {
+    /* A session without a channel (server.h): WELCOME as a message. */
+    c->tap.msg(c->tap.ud, b.data, b.len);
+  } else if (rc == 0) {
     cap = fs__channel_reply_size(b.len);
     out = malloc(cap);
     rc = out ? fs__channel_server_respond(c->ch, b.data, b.len, out, cap, &outlen) : FS_ENOMEM;
   }
   fs__buf_release(&b);
-  if (rc == 0)
+  if (rc == 0 && out)
     write_raw(c, out, outlen);
   free(out);
   if (rc || code) {
@@ -1767,6 +1787,15 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   }
   if (rc)
     return rc;
+  return session_admit(c);
+}
+
+/* Judges the known device c->dev (read from the store) for a new session,
+ * as HELLO asks (c->hello): 0, or FS_EREVOKED / FS_EDEPARTED with c->why. */
+static int session_admit(conn *c) {
+  fs_msg_hello *h = &c->hello.u.hello;
+  int rc;
+
   c->must_wipe = c->dev.departed || c->dev.status == FS_DEVICE_WIPE;
   rc = standing(&c->dev, c->must_wipe, wipe_deadline_ms(c->s), now_ms(), c->why,
                 sizeof(c->why));
@@ -2358,6 +2387,59 @@ int fs__server_start(fs_server *s) {
 }
 
 int fs__server_port(const fs_server *s) { return s->port; }
+
+/* ---- sessions without socket or channel (server.h) ------------------- */
+
+int fs__server_session_open(fs_server *s, uint64_t device_id, const fs_msg_hello *hello,
+                            const fs__session_tap *tap, fs__session **out) {
+  conn *c;
+  int rc;
+
+  *out = NULL;
+  c = conn_new(s, device_id == 0);
+  if (c == NULL)
+    return FS_ENOMEM;
+  /* A handle that is never connected: reads cannot start, close works. */
+  uv_tcp_init(s->loop, &c->u.tcp);
+  c->u.h.data = c;
+  if (device_id == 0) {
+    c->tap = *tap;
+    *out = c;
+    return 0;
+  }
+  fs__msg_init(&c->hello, FS_MSG_HELLO);
+  c->hello.u.hello.want = hello->want;
+  c->hello.u.hello.cursor = hello->cursor;
+  c->hello.u.hello.outbox = hello->outbox;
+  rc = fs__central_device_by_id(s->rdb, device_id, &c->dev);
+  if (rc == 0)
+    rc = session_admit(c);
+  if (rc) {
+    conn_close(c, NULL);
+    return rc;
+  }
+  c->tap = *tap;
+  staff_name(c);
+  send_welcome(c, 0, NULL);
+  *out = c;
+  return 0;
+}
+
+int fs__server_session_feed(fs__session *c, const uint8_t *p, size_t n) {
+  if (c->state == ST_CLOSING)
+    return FS_ECLOSED;
+  if (c->busy)
+    return FS_EBUSY;
+  on_message(c, p, n);
+  return 0;
+}
+
+int fs__server_idle(const fs_server *s) {
+  for (const conn *c = s->conns; c; c = c->next)
+    if (c->busy)
+      return 0;
+  return s->writer == NULL || fs__writer_depth(s->writer) == 0;
+}
 
 void fs__server_stop(fs_server *s) {
   conn *c, *next;

@@ -24,8 +24,9 @@
  * handshake: PUSH inside the writer transaction, PULL in its pool job, PING
  * on the loop.  A session under a wipe order may only PUSH, PING and BYE and
  * is never sent NOTIFY.  After every successful admin command and every
- * sweep that changed something, all READY sessions are judged again and
- * those that lost standing or rights are sent ERROR and closed.
+ * sweep that changed something, and after a device was marked wiped (a
+ * sibling session's final upload ended), all READY sessions are judged
+ * again and those that lost standing or rights are sent ERROR and closed.
  *
  * At most one request per connection is in flight: while it runs, reads
  * are paused (pending bytes kept, at most one read buffer), so a client
@@ -39,6 +40,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "msg.h"
 
 /* Per PULL answer, at most this many CONFLICTS items and NOTICEs.  A page
  * that has more ends early (CHECKPOINT cursor lowered, `more` set); the
@@ -62,5 +64,33 @@ void fs__server_stop(fs_server *s);
 void fs__server_free(fs_server *s);
 /* The port actually bound (for listen on port 0 in tests). */
 int fs__server_port(const fs_server *s);
+
+/* ---- sessions without socket or channel (tests/fuzz/fuzz_session.c) ----
+ * The seam where a decoded message is dispatched for a session: a fuzzer
+ * drives the state machine above past the handshake, against a server made
+ * by fs__server_init (fs__server_start is not needed), on the loop thread. */
+typedef struct fs__session fs__session;
+typedef struct fs__session_tap {
+  /* Each message the daemon sends the session, as plaintext msgpack. */
+  void (*msg)(void *ud, const uint8_t *p, size_t n);
+  /* The session is gone (closed and freed): no call for it after this. */
+  void (*freed)(void *ud);
+  void *ud;
+} fs__session_tap;
+
+/* Opens a session for enrolled device device_id as if its handshake with
+ * hello (want, cursor, outbox) had just succeeded: judged from the store like
+ * a handshake, WELCOME delivered to tap.  device_id 0 opens an admin-socket
+ * session (ADMIN only; hello ignored).  *out stays valid until tap.freed.
+ * 0, FS_EUNKNOWN_DEVICE, FS_EREVOKED, FS_EDEPARTED (nothing opened, no call
+ * of tap), FS_ENOMEM. */
+int fs__server_session_open(fs_server *s, uint64_t device_id, const fs_msg_hello *hello,
+                            const fs__session_tap *tap, fs__session **out);
+/* Dispatches one message (plaintext msgpack, as the channel hands it over).
+ * 0; FS_EBUSY while the session's request is in flight (run the loop);
+ * FS_ECLOSED once it is closing. */
+int fs__server_session_feed(fs__session *c, const uint8_t *p, size_t n);
+/* 1 when no session has a request in flight and the writer is idle. */
+int fs__server_idle(const fs_server *s);
 
 #endif

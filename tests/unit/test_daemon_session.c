@@ -630,6 +630,38 @@ static void test_every_request_checked(void **state) {
   fs_wire_free(&h2);
 }
 
+/* Issue 16 (found by tests/fuzz/fuzz_session.c): two sessions of a device
+ * under a wipe order; the final upload on one ends in WIPE and marks the
+ * device wiped, and the other one is closed at once with ERROR, not left
+ * open until its idle timeout. */
+static void test_wipe_closes_other_session(void **state) {
+  world *w = *state;
+  long long id;
+  fs_replica *a = enroll(w, "A01", "a01", &id);
+  char card[33];
+  fs_wire_dev h1, h2;
+  int rc, outcome = 0, code = 0, wiped = 0;
+  char *out;
+
+  fs_test_create_customer(a, "Two sessions", "A", card);
+  fs_test_sync_ok(a, NULL);
+  fs_replica_close(a);
+  out = fs_test_daemon_cmd(&w->d, NULL, "revoke %lld --wipe", id);
+  free(out);
+  fs_wire_load(&h1, w->tmp, "a01");
+  fs_wire_load(&h2, w->tmp, "a01");
+  assert_int_equal(open_claiming(&h1, FS_WANT_SYNC), 0);
+  assert_int_equal(open_claiming(&h2, FS_WANT_SYNC), 0);
+  rc = push_name(&h1, card, "A01", 901, "final upload", 1, &outcome, &code, &wiped);
+  assert_int_equal(rc, 0);
+  assert_int_equal(wiped, 1);
+  rc = session_fate(&h2, 1000, NULL);
+  printf("wipe: the other session of the wiped device -> %d (%s)\n", rc, fs_strerror(rc));
+  assert_int_equal(rc, FS_EREVOKED);
+  fs_wire_free(&h1);
+  fs_wire_free(&h2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_wipe_session_reads_nothing, setup, teardown),
@@ -643,6 +675,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_every_request_checked, setup, teardown),
       cmocka_unit_test_setup_teardown(test_watcher_reconnects, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wipe_closes_other_session, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
