@@ -51,6 +51,7 @@
 #include "fs_errno.h"
 #include "hlc.h"
 #include "keys.h"
+#include "status.h"
 #include "log.h"
 #include "msg.h"
 #include "server.h"
@@ -575,7 +576,7 @@ static const char *dev_status(uint64_t id) {
   fs_device d;
   if (fs__central_device_by_id(W.rdb, id, &d) != 0)
     return "gone";
-  snprintf(st, sizeof(st), "%s", d.departed ? "departed" : d.status);
+  snprintf(st, sizeof(st), "%s", d.departed ? "departed" : fs__device_status_name(d.status));
   return st;
 }
 
