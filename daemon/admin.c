@@ -11,6 +11,7 @@
 
 #include "archive.h"
 #include "db.h"
+#include "store/impl.h" /* transitional: SQL here moves into daemon/store/ */
 #include "validate.h"
 #include "handover.h"
 #include "history.h"
@@ -461,7 +462,7 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], f
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
     return fs__db_err(db, rc);
-  rc = fs__central_device_by_key(db, pub, d);
+  rc = fs__central_device_by_key(fs__central_rd(c), pub, d);
   if (rc)
     return rc;
   snprintf(detail, sizeof(detail), "device %llu enrolled, slot %d", (unsigned long long)d->id,

@@ -11,7 +11,7 @@
 #ifndef FS_ADMIN_H
 #define FS_ADMIN_H
 
-#include "central.h"
+#include "store/central.h"
 #include "config.h"
 #include "msg.h"
 #include "token.h"

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "store/impl.h" /* transitional: SQL here moves into daemon/store/ */
 #include "fs_assert.h"
 #include "date.h"
 #include "fs_errno.h"

@@ -18,7 +18,7 @@
 #ifndef FS_HANDOVER_H
 #define FS_HANDOVER_H
 
-#include "central.h"
+#include "store/central.h"
 #include "strbuf.h"
 
 typedef struct fs_handover_req {

@@ -16,7 +16,7 @@
 #include <uv.h>
 
 #include "admin.h"
-#include "central.h"
+#include "store/central.h"
 #include "config.h"
 #include "db.h"
 #include "frame.h"

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "store/impl.h" /* transitional: SQL here moves into daemon/store/ */
 #include "fs_errno.h"
 #include "history.h"
 #include "json.h"

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "central.h"
+#include "store/central.h"
 #include "strbuf.h"
 
 typedef struct fs_person_req {

@@ -24,6 +24,7 @@
 #include "cadence.h"
 #include "date.h"
 #include "db.h"
+#include "store/impl.h" /* transitional: SQL here moves into daemon/store/ */
 #include "fs_errno.h"
 #include "status.h"
 #include "hlc.h"

@@ -36,7 +36,7 @@
 
 #include <stdint.h>
 
-#include "central.h"
+#include "store/central.h"
 
 #define FS_SEED_MAX_REPS 99
 #define FS_SEED_MAX_CUSTOMERS 10000000

@@ -14,7 +14,8 @@
 #include <sodium.h>
 
 #include "admin.h"
-#include "central.h"
+#include "store/central.h"
+#include "store/impl.h" /* transitional: SQL still here moves into daemon/store/ */
 #include "channel.h"
 #include "db.h"
 #include "fs_assert.h"
@@ -49,10 +50,10 @@ struct fs_server {
   fs_replay_cache replay;
   fs_central *central;
   fs_writer *writer;
-  sqlite3 *rdb; /* loop thread's read handle */
+  fs_store_rd *rd; /* loop thread's read handle */
   char dbpath[PATH_MAX];
   uv_mutex_t rpool_mu; /* read handles for the thread pool */
-  sqlite3 *rpool[RPOOL_MAX];
+  fs_store_rd *rpool[RPOOL_MAX];
   int nrpool;
   uv_tcp_t tcp;
   uv_pipe_t admin;
@@ -134,7 +135,7 @@ static uint64_t now_ms(void) { return fs__now_ms(); }
 
 /* ---- read handle pool (thread pool workers) ------------------------- */
 
-static int rpool_get(fs_server *s, sqlite3 **out) {
+static int rpool_get(fs_server *s, fs_store_rd **out) {
   int rc = 0;
 
   uv_mutex_lock(&s->rpool_mu);
@@ -144,18 +145,18 @@ static int rpool_get(fs_server *s, sqlite3 **out) {
     return 0;
   }
   uv_mutex_unlock(&s->rpool_mu);
-  rc = fs__db_open(s->dbpath, 0, FS_SCHEMA_DAEMON, out);
+  rc = fs__store_rd_open(s->dbpath, out);
   return rc;
 }
 
-static void rpool_put(fs_server *s, sqlite3 *db) {
+static void rpool_put(fs_server *s, fs_store_rd *r) {
   uv_mutex_lock(&s->rpool_mu);
   if (s->nrpool < RPOOL_MAX) {
-    s->rpool[s->nrpool++] = db;
-    db = NULL;
+    s->rpool[s->nrpool++] = r;
+    r = NULL;
   }
   uv_mutex_unlock(&s->rpool_mu);
-  fs__db_close(db);
+  fs__store_rd_free(r);
 }
 
 /* ---- sending -------------------------------------------------------- */
@@ -502,7 +503,7 @@ static int standing(const fs_device *d, int must_wipe, int64_t deadline_ms, uint
 }
 
 /* Re-reads device id on db and judges it (see standing). */
-static int standing_now(sqlite3 *db, fs_device *now, uint64_t id, int must_wipe,
+static int standing_now(fs_store_rd *db, fs_device *now, uint64_t id, int must_wipe,
                         int64_t deadline_ms, char *why, size_t len) {
   int rc = fs__central_device_by_id(db, id, now);
   if (rc == FS_EUNKNOWN_DEVICE) {
@@ -608,7 +609,7 @@ static int push_run(fs_writer_job *job, fs_central *central) {
   /* The device's standing is read again here, inside the transaction that
    * would apply the push: a revoke, wipe order or departure committed
    * before it is seen, whatever the session was told at its handshake. */
-  rc = standing_now(fs__central_db(central), &now, pj->dev.id, pj->must_wipe,
+  rc = standing_now(fs__central_rd(central), &now, pj->dev.id, pj->must_wipe,
                     fs__central_wipe_deadline(central), pj->why, sizeof(pj->why));
   if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
     pj->refused = rc;
@@ -1188,6 +1189,7 @@ static void record_loan_reads(conn *c, pull_job *pj) {
 
 static void pull_work(uv_work_t *req) {
   pull_job *pj = req->data;
+  fs_store_rd *rd = NULL;
   sqlite3 *db = NULL;
   fs_pull_sink sink = {pj, sink_row, sink_evict};
   notice_list notices = {NULL, 0, 0};
@@ -1196,19 +1198,20 @@ static void pull_work(uv_work_t *req) {
   int rc;
 
   fs__buf_init(&b, FS_MSG_MAX_BYTES - 64);
-  rc = rpool_get(pj->s, &db);
+  rc = rpool_get(pj->s, &rd);
   if (rc)
     goto out;
+  db = fs__rd_db(rd);
   {
     /* Standing and rights as the store says now, not as at the handshake.
      * (A wipe session never gets here: it may not PULL.) */
     fs_device now;
-    rc = standing_now(db, &now, pj->dev.id, 0, wipe_deadline_ms(pj->s), pj->why,
+    rc = standing_now(rd, &now, pj->dev.id, 0, wipe_deadline_ms(pj->s), pj->why,
                       sizeof(pj->why));
     if (rc)
       goto out;
   }
-  rc = fs__central_access(db, pj->dev.staff, (int64_t)fs__now_ms(), pj->acc);
+  rc = fs__central_access(rd, pj->dev.staff, (int64_t)fs__now_ms(), pj->acc);
   if (rc)
     goto out;
   {
@@ -1224,7 +1227,7 @@ static void pull_work(uv_work_t *req) {
       goto out;
     }
   }
-  rc = fs__central_pull(db, pj->acc, pj->cursor, pj->limit, &sink, &pj->next, &pj->more);
+  rc = fs__central_pull(rd, pj->acc, pj->cursor, pj->limit, &sink, &pj->next, &pj->more);
   for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++)
     rc = batch_flush(pj, (fs_kind)k);
   if (rc == 0 && pj->nev) {
@@ -1256,8 +1259,8 @@ static void pull_work(uv_work_t *req) {
 out:
   notice_list_free(&notices);
   fs__buf_release(&b);
-  if (db)
-    rpool_put(pj->s, db);
+  if (rd)
+    rpool_put(pj->s, rd);
   pj->rc = rc;
 }
 
@@ -1469,7 +1472,7 @@ static void sessions_recheck(fs_server *s) {
   int naud = 0, rc, closed = 0;
   conn *c, *next;
 
-  rc = evicted_audiences(s->rdb, s->evict_seen, &aud, &naud);
+  rc = evicted_audiences(fs__rd_db(s->rd), s->evict_seen, &aud, &naud);
   if (rc) {
     FS_WARN("cannot re-check open sessions: %s", fs_strerror(rc));
     return;
@@ -1484,7 +1487,7 @@ static void sessions_recheck(fs_server *s) {
     next = c->next;
     if (c->is_admin || c->state != ST_READY)
       continue;
-    rc = standing_now(s->rdb, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(s), why,
+    rc = standing_now(s->rd, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(s), why,
                       sizeof(why));
     if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
       FS_INFO("device %llu (%s): session closed: %s", (unsigned long long)c->dev.id,
@@ -1496,7 +1499,7 @@ static void sessions_recheck(fs_server *s) {
     if (rc || c->must_wipe)
       continue; /* a wipe session reads nothing */
     a = malloc(sizeof(*a));
-    if (a == NULL || fs__central_access(s->rdb, now.staff, (int64_t)now_ms(), a) != 0) {
+    if (a == NULL || fs__central_access(s->rd, now.staff, (int64_t)now_ms(), a) != 0) {
       free(a);
       continue;
     }
@@ -1626,7 +1629,7 @@ static void send_welcome(conn *c, int code, const char *text) {
   m.u.welcome.time = now_ms();
   if (code == 0) {
     c->acc = malloc(sizeof(*c->acc));
-    if (c->acc && fs__central_access(c->s->rdb, c->dev.staff, (int64_t)now_ms(), c->acc)) {
+    if (c->acc && fs__central_access(c->s->rd, c->dev.staff, (int64_t)now_ms(), c->acc)) {
       free(c->acc);
       c->acc = NULL;
     }
@@ -1642,7 +1645,7 @@ static void send_welcome(conn *c, int code, const char *text) {
     {
       /* A replica restored from a backup learns it is behind. */
       sqlite3_stmt *st = NULL;
-      if (sqlite3_prepare_v2(c->s->rdb, "SELECT COALESCE(max(counter),0) FROM applied WHERE "
+      if (sqlite3_prepare_v2(fs__rd_db(c->s->rd), "SELECT COALESCE(max(counter),0) FROM applied WHERE "
                                         "device_id=?1",
                              -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)c->dev.id);
@@ -1705,7 +1708,7 @@ static int enroll_run(fs_writer_job *job, fs_central *central) {
 static void staff_name(conn *c) {
   sqlite3_stmt *st = NULL;
   c->staff_name[0] = '\0';
-  if (sqlite3_prepare_v2(c->s->rdb, "SELECT name FROM staff WHERE code=?1", -1, &st, NULL) ==
+  if (sqlite3_prepare_v2(fs__rd_db(c->s->rd), "SELECT name FROM staff WHERE code=?1", -1, &st, NULL) ==
       SQLITE_OK) {
     sqlite3_bind_text(st, 1, c->dev.staff, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
@@ -1773,14 +1776,14 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   /* Replays older than the replay cache can remember are refused by age. */
   if (h->time + HELLO_MAX_AGE_MS < now_ms())
     return FS_EREPLAY;
-  rc = fs__central_device_by_key(c->s->rdb, pub, &c->dev);
+  rc = fs__central_device_by_key(c->s->rd, pub, &c->dev);
   if (rc == FS_EUNKNOWN_DEVICE && h->token && h->token[0]) {
     c->enroll = sodium_malloc(sizeof(*c->enroll));
     if (c->enroll == NULL)
       return FS_ENOMEM;
     rc = fs__token_parse(h->token, strlen(h->token), c->enroll);
     if (rc == 0)
-      rc = fs__enroll_check(c->s->rdb, c->enroll);
+      rc = fs__enroll_check(fs__rd_db(c->s->rd), c->enroll);
     if (rc == 0)
       c->state = ST_ENROLLING;
     return rc;
@@ -1891,7 +1894,7 @@ static void on_message(conn *c, const uint8_t *p, size_t n) {
     fs_device now;
     char why[160];
     /* Every request is judged on the store's word of now. */
-    rc = standing_now(c->s->rdb, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(c->s),
+    rc = standing_now(c->s->rd, &now, c->dev.id, c->must_wipe, wipe_deadline_ms(c->s),
                       why, sizeof(why));
     if (rc == FS_EREVOKED || rc == FS_EDEPARTED) {
       send_error_close(c, rc, why);
@@ -2298,7 +2301,7 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     goto out;
   }
   fs__central_set_wipe_deadline(s->central, (int64_t)cfg->wipe_deadline_days * 86400000LL);
-  rc = fs__db_open(s->dbpath, 0, FS_SCHEMA_DAEMON, &s->rdb);
+  rc = fs__store_rd_open(s->dbpath, &s->rd);
   if (rc)
     goto out;
   rc = fs__writer_start(&s->writer, loop, s->central, cfg->writer_queue);
@@ -2411,7 +2414,7 @@ int fs__server_session_open(fs_server *s, uint64_t device_id, const fs_msg_hello
   c->hello.u.hello.want = hello->want;
   c->hello.u.hello.cursor = hello->cursor;
   c->hello.u.hello.outbox = hello->outbox;
-  rc = fs__central_device_by_id(s->rdb, device_id, &c->dev);
+  rc = fs__central_device_by_id(s->rd, device_id, &c->dev);
   if (rc == 0)
     rc = session_admit(c);
   if (rc) {
@@ -2471,9 +2474,9 @@ void fs__server_free(fs_server *s) {
     return;
   fs__writer_stop(s->writer);
   fs__central_free(s->central);
-  fs__db_close(s->rdb);
+  fs__store_rd_free(s->rd);
   for (int i = 0; i < s->nrpool; i++)
-    fs__db_close(s->rpool[i]);
+    fs__store_rd_free(s->rpool[i]);
   uv_mutex_destroy(&s->rpool_mu);
   fs__replay_cache_release(&s->replay);
   fs__keypair_free(s->key);

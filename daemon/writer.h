@@ -22,7 +22,7 @@
 
 #include <uv.h>
 
-#include "central.h"
+#include "store/central.h"
 
 #define FS_WRITER_GROUP 256
 

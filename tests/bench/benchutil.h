@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "central.h"
+#include "store/central.h"
 #include "fieldsync.h"
 #include "model.h"
 

@@ -46,7 +46,8 @@
 #include "access.h"
 #include "admin.h"
 #include "buf.h"
-#include "central.h"
+#include "store/central.h"
+#include "store/impl.h"
 #include "config.h"
 #include "fs_errno.h"
 #include "hlc.h"
@@ -305,7 +306,7 @@ static void seed_cards(fs_central *c) {
     reader r = {in, 4};
     int rc;
 
-    rc = fs__central_device_by_id(fs__central_db(c), dev_id[who[i]], &d);
+    rc = fs__central_device_by_id(fs__central_rd(c), dev_id[who[i]], &d);
     if (rc)
       die("template device", rc);
     gen_change(&r, &ch[0], d.id, 1, 1);
@@ -457,6 +458,7 @@ typedef struct world {
   uv_loop_t loop;
   fs_server *s;
   sqlite3 *rdb;
+  fs_store_rd rd; /* rdb as a store read handle */
   slot slots[NSLOT];
   int admin_window; /* an admin command ran since the last drain */
   int gc_ran;
@@ -473,7 +475,7 @@ static void check_rows(slot *sl, const fs_msg_pull_batch *b) {
 
   if (W.admin_window)
     return;
-  CHECK(fs__central_access(W.rdb, sl->staff, (int64_t)fs__now_ms(), &acc) == 0,
+  CHECK(fs__central_access(&W.rd, sl->staff, (int64_t)fs__now_ms(), &acc) == 0,
         "access of %s unreadable", sl->staff);
   for (uint32_t i = 0; i < b->nrows; i++) {
     const fs_row *r = &b->rows[i];
@@ -574,7 +576,7 @@ static void on_freed(void *ud) {
 static const char *dev_status(uint64_t id) {
   static char st[16];
   fs_device d;
-  if (fs__central_device_by_id(W.rdb, id, &d) != 0)
+  if (fs__central_device_by_id(&W.rd, id, &d) != 0)
     return "gone";
   snprintf(st, sizeof(st), "%s", d.departed ? "departed" : fs__device_status_name(d.status));
   return st;
@@ -906,6 +908,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sqlite3_open_v2(db_path, &W.rdb, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
     die("read handle", FS_EDB);
   sqlite3_busy_timeout(W.rdb, 5000);
+  W.rd.db = W.rdb;
 
   while (r.n > 0 && ops++ < MAX_OPS) {
     unsigned op = u8(&r);

@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "central.h"
+#include "store/central.h"
+#include "store/impl.h"
 #include "db.h"
 #include "fs_errno.h"
 #include "powercut_vfs.h"

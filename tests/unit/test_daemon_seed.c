@@ -12,7 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "central.h"
+#include "store/central.h"
+#include "store/impl.h"
 #include "fs_errno.h"
 #include "hlc.h"
 #include "seed.h"
@@ -300,9 +301,9 @@ static void pull_all(fs_central *c, const char *staff, sink_ctx *sc) {
   int more = 1;
 
   assert_non_null(a);
-  assert_int_equal(fs__central_access(fs__central_db(c), staff, (int64_t)fs__now_ms(), a), 0);
+  assert_int_equal(fs__central_access(fs__central_rd(c), staff, (int64_t)fs__now_ms(), a), 0);
   while (more) {
-    assert_int_equal(fs__central_pull(fs__central_db(c), a, cursor, 500, &sink, &next, &more),
+    assert_int_equal(fs__central_pull(fs__central_rd(c), a, cursor, 500, &sink, &next, &more),
                      0);
     assert_true(next >= cursor);
     cursor = next;

@@ -23,7 +23,8 @@
 
 #include "admin.h"
 #include "buf.h"
-#include "central.h"
+#include "store/central.h"
+#include "store/impl.h"
 #include "config.h"
 #include "fs_errno.h"
 #include "id.h"

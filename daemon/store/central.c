@@ -1,5 +1,6 @@
 /* central.c - push, pull and journal over the central store (central.h). */
-#include "central.h"
+#include "store/central.h"
+#include "store/impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +24,10 @@
 
 struct fs_central {
   sqlite3 *db;
+  fs_store_rd rd; /* db as a read handle (fs__central_rd) */
   fs_hlc hlc;
-  uint64_t seq;        /* head, including the open transaction */
-  uint64_t seq_saved;  /* as committed */
+  uint64_t seq;       /* head, including the open transaction */
+  uint64_t seq_saved; /* as committed */
   sqlite3_stmt *st_applied_get;
   sqlite3_stmt *st_applied_put;
   sqlite3_stmt *st_journal;
@@ -132,6 +134,7 @@ int fs__central_open(const char *path, int create, fs_central **out) {
   rc = fs__db_open(path, create, FS_SCHEMA_DAEMON, &c->db);
   if (rc)
     goto out;
+  c->rd.db = c->db;
   if (fs__meta_get_int(c->db, "seq", &v) == 0)
     c->seq = c->seq_saved = (uint64_t)v;
   rc = seq_floor(c->db, &top);
@@ -155,11 +158,12 @@ int fs__central_open(const char *path, int create, fs_central **out) {
               "record_id, hlc, reason) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
               &c->st_applied_put);
   if (rc == 0)
-    rc = prep(c->db,
-              "INSERT INTO journal(seq, kind, record_id, audience, op) VALUES(?1,?2,?3,?4,?5) "
-              "ON CONFLICT(kind, record_id, audience) DO UPDATE SET seq=excluded.seq, "
-              "op=excluded.op",
-              &c->st_journal);
+    rc = prep(
+        c->db,
+        "INSERT INTO journal(seq, kind, record_id, audience, op) VALUES(?1,?2,?3,?4,?5) "
+        "ON CONFLICT(kind, record_id, audience) DO UPDATE SET seq=excluded.seq, "
+        "op=excluded.op",
+        &c->st_journal);
   if (rc == 0)
     rc = prep(
         c->db,
@@ -197,14 +201,31 @@ void fs__central_free(fs_central *c) {
   free(c);
 }
 
-sqlite3 *fs__central_db(fs_central *c) { return c->db; }
-void fs__central_set_wipe_deadline(fs_central *c, int64_t ms) { c->wipe_deadline_ms = ms; }
-int64_t fs__central_wipe_deadline(const fs_central *c) { return c->wipe_deadline_ms; }
-fs_hlc *fs__central_hlc(fs_central *c) { return &c->hlc; }
-uint64_t fs__central_seq(const fs_central *c) { return c->seq; }
-uint64_t fs__central_next_seq(fs_central *c) { return ++c->seq; }
+sqlite3 *fs__central_db(fs_central *c) {
+  return c->db;
+}
+fs_store_rd *fs__central_rd(fs_central *c) {
+  return &c->rd;
+}
+void fs__central_set_wipe_deadline(fs_central *c, int64_t ms) {
+  c->wipe_deadline_ms = ms;
+}
+int64_t fs__central_wipe_deadline(const fs_central *c) {
+  return c->wipe_deadline_ms;
+}
+fs_hlc *fs__central_hlc(fs_central *c) {
+  return &c->hlc;
+}
+uint64_t fs__central_seq(const fs_central *c) {
+  return c->seq;
+}
+uint64_t fs__central_next_seq(fs_central *c) {
+  return ++c->seq;
+}
 
-int fs__central_begin(fs_central *c) { return fs__db_begin(c->db); }
+int fs__central_begin(fs_central *c) {
+  return fs__db_begin(c->db);
+}
 
 int fs__central_commit(fs_central *c) {
   int rc;
@@ -313,7 +334,8 @@ static void on_conflict(void *arg, const fs_change *ch, int field, const fs_valu
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int set_reason(fs_push_result *r, int code, const char *fmt, ...) {
+static int
+set_reason(fs_push_result *r, int code, const char *fmt, ...) {
   char buf[512];
   va_list ap;
 
@@ -455,11 +477,12 @@ static int first_move_after(fs_central *c, fs_kind k, const char *id, uint64_t t
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(c->db,
-                          "SELECT old_owner, new_owner, at, seq, COALESCE(handover,0) FROM "
-                          "ownership_log WHERE kind=?1 AND record_id=?2 AND at>=?3 ORDER BY id "
-                          "LIMIT 1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      c->db,
+      "SELECT old_owner, new_owner, at, seq, COALESCE(handover,0) FROM "
+      "ownership_log WHERE kind=?1 AND record_id=?2 AND at>=?3 ORDER BY id "
+      "LIMIT 1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(c->db, rc);
   sqlite3_bind_int(st, 1, (int)k);
@@ -486,7 +509,8 @@ static int covered(fs_central *c, const char *staff, const char *absent) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM covers WHERE by_staff=?1 AND absent=?2 LIMIT 1",
+  rc = sqlite3_prepare_v2(c->db,
+                          "SELECT 1 FROM covers WHERE by_staff=?1 AND absent=?2 LIMIT 1",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(c->db, rc);
@@ -501,17 +525,19 @@ static int covered(fs_central *c, const char *staff, const char *absent) {
 /* 1 if staff stood in for absent at t_ms (a cover that had been set up by
  * then, whose days include t_ms's day in the daemon's zone (date.h) and
  * that had not ended before t_ms), 0 if not, <0 on error. */
-static int covering_at(fs_central *c, const char *staff, const char *absent, uint64_t t_ms) {
+static int covering_at(fs_central *c, const char *staff, const char *absent,
+                       uint64_t t_ms) {
   sqlite3_stmt *st = NULL;
   char day[11];
   int rc;
 
   fs__day_of_ms((int64_t)t_ms, day);
-  rc = sqlite3_prepare_v2(c->db,
-                          "SELECT 1 FROM covers WHERE by_staff=?1 AND absent=?2 AND "
-                          "from_day<=?3 AND to_day>=?3 AND COALESCE(created_at,0)<=?4 AND "
-                          "(ended_at IS NULL OR ended_at>=?4) LIMIT 1",
-                          -1, &st, NULL);
+  rc =
+      sqlite3_prepare_v2(c->db,
+                         "SELECT 1 FROM covers WHERE by_staff=?1 AND absent=?2 AND "
+                         "from_day<=?3 AND to_day>=?3 AND COALESCE(created_at,0)<=?4 AND "
+                         "(ended_at IS NULL OR ended_at>=?4) LIMIT 1",
+                         -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(c->db, rc);
   sqlite3_bind_text(st, 1, staff, -1, SQLITE_STATIC);
@@ -589,7 +615,8 @@ static int fenced_in(fs_central *c, const fs_device *d, fs_kind k, const char *i
 static int cover_fenced_in(fs_central *c, const fs_device *d, const char *cust,
                            const char *owner, uint64_t t_ms, fence *f) {
 #define COVER_END                                                                        \
-  "COALESCE(cv.ended_at, CAST(strftime('%s', cv.to_day, '+1 day', 'utc') AS INTEGER)*1000)"
+  "COALESCE(cv.ended_at, CAST(strftime('%s', cv.to_day, '+1 day', 'utc') AS "            \
+  "INTEGER)*1000)"
   sqlite3 *db = c->db;
   sqlite3_stmt *st = NULL;
   char day[11];
@@ -810,8 +837,7 @@ static int apply_fenced(fs_central *c, const fs_device *d, fs_change *ch,
     char detail[1200];
     snprintf(detail, sizeof(detail), "device %llu (%s%s), owner %s: %s",
              (unsigned long long)d->id, d->staff,
-             f->kind == FENCE_COVER ? ", stand-in" : "", cx->owner,
-             line.s ? line.s : "");
+             f->kind == FENCE_COVER ? ", stand-in" : "", cx->owner, line.s ? line.s : "");
     rc = fs__audit(c, "fieldsyncd", "fence.arrived", d->staff, cust, (long long)d->id,
                    detail, NULL);
   }
@@ -950,10 +976,11 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
             d->staff, when, owner);
         goto out;
       }
-      FS_INFO("device %llu (%s): change %llu to %s %s accepted through the handover fence; "
-              "it lands with %s",
-              (unsigned long long)d->id, d->staff, (unsigned long long)ch->counter, kd->name,
-              ch->id, owner);
+      FS_INFO(
+          "device %llu (%s): change %llu to %s %s accepted through the handover fence; "
+          "it lands with %s",
+          (unsigned long long)d->id, d->staff, (unsigned long long)ch->counter, kd->name,
+          ch->id, owner);
       rc = 0;
     }
   }
@@ -963,8 +990,8 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
      * card that went away and came back was someone else's in between
      * (unless the rep stood in for that owner: a cover). */
     move m;
-    int mv = first_move_after(c, found ? ch->kind : FS_KIND_CUSTOMER, found ? ch->id : cust,
-                              t_ms, &m);
+    int mv = first_move_after(c, found ? ch->kind : FS_KIND_CUSTOMER,
+                              found ? ch->id : cust, t_ms, &m);
     if (mv == 1 && strcmp(m.old_owner, d->staff) != 0) {
       int cv = covered(c, d->staff, m.old_owner);
       mv = cv < 0 ? cv : !cv;
@@ -978,10 +1005,11 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
     if (mv == 1) {
       char when[40];
       fmt_ms(when, sizeof(when), m.at);
-      rc = set_reason(res, FS_EFORBIDDEN,
-                      "change was made while the record belonged to %s (it came to %s at %s); "
-                      "%s may not change it for that time",
-                      m.old_owner, m.new_owner, when, d->staff);
+      rc = set_reason(
+          res, FS_EFORBIDDEN,
+          "change was made while the record belonged to %s (it came to %s at %s); "
+          "%s may not change it for that time",
+          m.old_owner, m.new_owner, when, d->staff);
       goto out;
     }
   }
@@ -1165,8 +1193,8 @@ static int quarantine(fs_central *c, const fs_device *d, const fs_change *ch) {
   return rc;
 }
 
-int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, const int *rcs,
-                     uint32_t n, fs_push_result *results) {
+int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes,
+                     const int *rcs, uint32_t n, fs_push_result *results) {
   fs_access *acc;
   push_ctx p;
   int rc;
@@ -1174,7 +1202,7 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
   acc = malloc(sizeof(*acc));
   if (acc == NULL)
     return FS_ENOMEM;
-  rc = fs__central_access(c->db, d->staff, (int64_t)fs__now_ms(), acc);
+  rc = fs__central_access(&c->rd, d->staff, (int64_t)fs__now_ms(), acc);
   if (rc == 0)
     rc = push_ctx_load(c, d, &p);
   if (rc)
@@ -1201,8 +1229,9 @@ int fs__central_push(fs_central *c, const fs_device *d, fs_change *changes, cons
       /* A revoked phone's last upload: kept for an admin, never applied. */
       rc = quarantine(c, d, &changes[i]);
       if (rc == 0)
-        rc = set_reason(r, FS_EREVOKED,
-                        "device revoked; change quarantined for an administrator to review");
+        rc = set_reason(
+            r, FS_EREVOKED,
+            "device revoked; change quarantined for an administrator to review");
       if (rc == 0)
         rc = record_applied(c, d, &changes[i], r);
       if (rc)
@@ -1274,7 +1303,8 @@ static int access_add_rows(sqlite3 *db, sqlite3_stmt *st, fs_access *a,
   return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
 }
 
-int fs__central_access(sqlite3 *db, const char *staff, int64_t now_ms, fs_access *a) {
+int fs__central_access(fs_store_rd *r, const char *staff, int64_t now_ms, fs_access *a) {
+  sqlite3 *db = fs__rd_db(r);
   sqlite3_stmt *st = NULL;
   int rc, role;
   char today[11];
@@ -1369,8 +1399,9 @@ static int parent_gone(sqlite3 *db, sqlite3_stmt **st, const char *cust) {
   return rc;
 }
 
-int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t limit,
+int fs__central_pull(fs_store_rd *r, const fs_access *a, uint64_t cursor, uint32_t limit,
                      const fs_pull_sink *sink, uint64_t *next, int *more) {
+  sqlite3 *db = fs__rd_db(r);
   char sql[256 + FS_ACCESS_MAX_CODES * 3];
   sqlite3_stmt *st = NULL, *parent_st = NULL;
   fs_row row;
@@ -1531,11 +1562,13 @@ static int device_load(sqlite3 *db, const uint8_t *pub, uint64_t id, fs_device *
   return rc;
 }
 
-int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d) {
+int fs__central_device_by_key(fs_store_rd *r, const uint8_t pub[32], fs_device *d) {
+  sqlite3 *db = fs__rd_db(r);
   return device_load(db, pub, 0, d);
 }
 
-int fs__central_device_by_id(sqlite3 *db, uint64_t id, fs_device *d) {
+int fs__central_device_by_id(fs_store_rd *r, uint64_t id, fs_device *d) {
+  sqlite3 *db = fs__rd_db(r);
   return device_load(db, NULL, id, d);
 }
 
@@ -1589,11 +1622,12 @@ int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor
     const fs_kind_def *kd = fs__kind_def((fs_kind)k);
     char sql[512];
     /* Journal entries of tombstones that every counted device has passed. */
-    snprintf(sql, sizeof(sql),
-             "DELETE FROM journal WHERE kind=%d AND seq<=?1 AND record_id IN (SELECT id FROM "
-             "\"%s\" WHERE deleted=1) AND NOT EXISTS (SELECT 1 FROM journal j2 WHERE "
-             "j2.kind=%d AND j2.record_id=journal.record_id AND j2.seq>?1) RETURNING seq",
-             k, kd->table, k);
+    snprintf(
+        sql, sizeof(sql),
+        "DELETE FROM journal WHERE kind=%d AND seq<=?1 AND record_id IN (SELECT id FROM "
+        "\"%s\" WHERE deleted=1) AND NOT EXISTS (SELECT 1 FROM journal j2 WHERE "
+        "j2.kind=%d AND j2.record_id=journal.record_id AND j2.seq>?1) RETURNING seq",
+        k, kd->table, k);
     rc = purge(db, sql, h, &purged);
     if (rc)
       return rc;

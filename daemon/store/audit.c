@@ -1,5 +1,6 @@
 /* audit.c - the audit log (fs__audit, declared in central.h). */
-#include "central.h"
+#include "store/central.h"
+#include "store/impl.h"
 
 #include "db.h"
 #include "hlc.h"

@@ -2,7 +2,7 @@
  *
  * The daemon's writer thread owns one fs_central (the only write handle of
  * the central store).  Pulls run on read-only handles elsewhere and use the
- * free functions below that take a plain sqlite3*.
+ * free functions below that take a read handle (store/cstore.h).
  *
  * Journal: every visible change of a record writes one row of the journal
  * table (seq, kind, record_id, audience, op).  audience is the staff code the
@@ -20,7 +20,6 @@
 #ifndef FS_CENTRAL_H
 #define FS_CENTRAL_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "access.h"
@@ -29,6 +28,7 @@
 #include "msg.h"
 #include "status.h"
 #include "store.h"
+#include "store/cstore.h"
 
 #define FS_JOURNAL_ROW 1
 #define FS_JOURNAL_EVICT 2
@@ -41,15 +41,13 @@ typedef struct fs_device {
   int slot;
   fs_device_status status; /* status.h (an unknown stored value: revoked) */
   char name[64];
-  int departed;   /* the staff member has departed (handover fence) */
+  int departed; /* the staff member has departed (handover fence) */
   char successor[FS_STAFF_MAX + 1];
-  uint64_t cursor; /* the device's committed pull cursor, as it last said */
+  uint64_t cursor;   /* the device's committed pull cursor, as it last said */
   int64_t wipe_at;   /* ms the wipe order (revoke --wipe, departure) took
                         effect; 0 if none */
   uint64_t last_hlc; /* highest change clock acknowledged from it */
 } fs_device;
-
-typedef struct fs_central fs_central;
 
 /* Opens (creating if create) the central store at path.  The handle is the
  * store's one writer: it holds an exclusive claim (flock of path.lock,
@@ -61,7 +59,6 @@ int fs__central_open(const char *path, int create, fs_central **out);
 void fs__central_free(fs_central *c); /* takes NULL */
 /* The pid that holds the claim on the store at path, 0 if unknown. */
 long fs__central_holder(const char *path);
-sqlite3 *fs__central_db(fs_central *c);
 /* The config's wipe_deadline_days, in ms (default 14 days): how long after
  * a wipe order or an ownership move the final upload and the handover
  * fence stay open. */
@@ -98,7 +95,7 @@ int fs__central_journal(fs_central *c, fs_kind k, const char *id, const char *au
 
 /* Loads the access set of staff from the staff/covers/loans tables as of
  * now_ms.  Works on any handle.  FS_ENOTFOUND for unknown staff. */
-int fs__central_access(sqlite3 *db, const char *staff, int64_t now_ms, fs_access *a);
+int fs__central_access(fs_store_rd *r, const char *staff, int64_t now_ms, fs_access *a);
 
 /* Receives a pull page. */
 typedef struct fs_pull_sink {
@@ -111,11 +108,11 @@ typedef struct fs_pull_sink {
  * meant for a (its audiences), within one read transaction on db, and feeds
  * rows / evictions to sink in seq order.  *next is the new cursor, *more 1
  * if entries may remain; when none remain, *next is the store's committed
- * seq (meta 'seq'), so the page also covers seqs with no entry for a.  The child records of a deleted card are fed as
- * evictions, never as rows.  A snapshot (cursor 0) feeds no deleted record
- * at all, nor those children; tombstones (which carry no content, store.h)
+ * seq (meta 'seq'), so the page also covers seqs with no entry for a.  The child records
+ * of a deleted card are fed as evictions, never as rows.  A snapshot (cursor 0) feeds no
+ * deleted record at all, nor those children; tombstones (which carry no content, store.h)
  * go to incremental pulls.  0 or a translated error. */
-int fs__central_pull(sqlite3 *db, const fs_access *a, uint64_t cursor, uint32_t limit,
+int fs__central_pull(fs_store_rd *r, const fs_access *a, uint64_t cursor, uint32_t limit,
                      const fs_pull_sink *sink, uint64_t *next, int *more);
 
 /* Collects tombstones (and evictions) that every active device seen within
@@ -127,10 +124,10 @@ int fs__central_gc(fs_central *c, int64_t now_ms, int keep_days, uint64_t *floor
                    int *removed);
 
 /* Looks up a device by public key (any handle).  FS_EUNKNOWN_DEVICE. */
-int fs__central_device_by_key(sqlite3 *db, const uint8_t pub[32], fs_device *d);
+int fs__central_device_by_key(fs_store_rd *r, const uint8_t pub[32], fs_device *d);
 /* The same by device id, to re-read a connected device's standing (status,
  * staff status, wipe order) before each of its requests.  FS_EUNKNOWN_DEVICE. */
-int fs__central_device_by_id(sqlite3 *db, uint64_t id, fs_device *d);
+int fs__central_device_by_id(fs_store_rd *r, uint64_t id, fs_device *d);
 
 /* Writes one audit row (who, when, what, why) inside the caller's
  * transaction: every layer that changes state (admin commands, handover,
@@ -139,6 +136,7 @@ int fs__central_device_by_id(sqlite3 *db, uint64_t id, fs_device *d);
  * may be NULL; device < 0 means none.  0 or a translated storage error.
  * (daemon/audit.c) */
 int fs__audit(fs_central *c, const char *actor, const char *action, const char *staff,
-              const char *customer, long long device, const char *detail, const char *reason);
+              const char *customer, long long device, const char *detail,
+              const char *reason);
 
 #endif
