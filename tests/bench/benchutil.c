@@ -27,6 +27,7 @@
 #include "id.h"
 #include "keys.h"
 #include "replica.h"
+#include "store/impl.h" /* seeding writes raw rows through the writer connection */
 
 double bu_now(void) {
   struct timespec ts;
