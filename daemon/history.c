@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
 #include "fs_errno.h"
 
 static int pack_value(msgpack_packer *pk, const fs_value *v) {
@@ -205,8 +204,8 @@ static int cleared(const fs_kind_def *kd, const char *name, fs_history_clear wha
 
 /* The blob of f with the values what covers set to nil, into b; *changed
  * is 1 if a value went. */
-static int clear_blob(const fs_kind_def *kd, fs_history_field *f, int n,
-                      fs_history_clear what, fs_buf *b, int *changed) {
+static int clear_fields(const fs_kind_def *kd, fs_history_field *f, int n,
+                        fs_history_clear what, fs_buf *b, int *changed) {
   msgpack_packer pk;
   int rc;
 
@@ -225,61 +224,22 @@ static int clear_blob(const fs_kind_def *kd, fs_history_field *f, int n,
   return rc;
 }
 
-int fs__history_clear(sqlite3 *db, const char *cust, fs_kind kind, const char *id,
-                      fs_history_clear what) {
+int fs__history_blob_clear(fs_kind kind, const void *p, size_t len, fs_history_clear what,
+                           fs_buf *b, int *changed) {
   const fs_kind_def *kd = fs__kind_def(kind);
-  sqlite3_stmt *sel = NULL, *upd = NULL;
-  fs_buf b;
-  int rc;
+  fs_history_field *f = NULL;
+  const unsigned char *idx;
+  size_t ni;
+  int rc, n = 0;
 
-  if (db == NULL || kd == NULL || id == NULL)
+  *changed = 0;
+  if (kd == NULL)
     return FS_EINVAL;
-  fs__buf_init(&b, FS_HISTORY_BLOB_MAX);
-  /* Through the index on customer: the record's rows are filed under its
-   * customer, or under itself.  A delete (NULL) has no values, an
-   * create none of its own. */
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT id, fields FROM history WHERE customer IN (?1, ?3) AND "
-                          "kind=?2 AND record_id=?3 AND length(fields) > 0",
-                          -1, &sel, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2(db, "UPDATE history SET fields=?2 WHERE id=?1", -1, &upd,
-                            NULL);
-  if (rc != SQLITE_OK) {
-    rc = fs__db_err(db, rc);
-    goto out;
-  }
-  sqlite3_bind_text(sel, 1, cust && *cust ? cust : id, -1, SQLITE_STATIC);
-  sqlite3_bind_int(sel, 2, (int)kind);
-  sqlite3_bind_text(sel, 3, id, -1, SQLITE_STATIC);
-  /* Only the blob of rows already visited changes, never an indexed
-   * column, so the scan is not disturbed. */
-  while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-    fs_history_field *f = NULL;
-    const unsigned char *idx;
-    size_t ni;
-    int n = 0, changed = 0;
-    if (fs__history_created(sqlite3_column_blob(sel, 1), (size_t)sqlite3_column_bytes(sel, 1),
-                            &idx, &ni))
-      continue; /* no values of its own */
-    rc = fs__history_decode(sqlite3_column_blob(sel, 1),
-                            (size_t)sqlite3_column_bytes(sel, 1), &f, &n);
-    if (rc == 0)
-      rc = clear_blob(kd, f, n, what, &b, &changed);
-    fs__history_fields_free(f, n);
-    if (rc == 0 && changed) {
-      sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
-      sqlite3_bind_blob(upd, 2, b.data, (int)b.len, SQLITE_STATIC);
-      rc = sqlite3_step(upd) == SQLITE_DONE ? 0 : fs__db_err(db, sqlite3_errcode(db));
-      sqlite3_reset(upd);
-    }
-    if (rc)
-      goto out;
-  }
-  rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
-out:
-  sqlite3_finalize(sel);
-  sqlite3_finalize(upd);
-  fs__buf_release(&b);
+  if (fs__history_created(p, len, &idx, &ni))
+    return 0; /* no values of its own */
+  rc = fs__history_decode(p, len, &f, &n);
+  if (rc == 0)
+    rc = clear_fields(kd, f, n, what, b, changed);
+  fs__history_fields_free(f, n);
   return rc;
 }

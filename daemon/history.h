@@ -33,7 +33,6 @@
 #ifndef FS_HISTORY_H
 #define FS_HISTORY_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -78,10 +77,12 @@ typedef enum fs_history_clear {
   FS_HISTORY_PERSONAL     /* the FS_F_PERSONAL fields' values */
 } fs_history_clear;
 
-/* Sets old and new to nil in the history entries of record (kind, id),
- * filed under customer cust (NULL or "": the record is its own), for the
- * fields what names; the rows stay.  0 or a translated SQLite error. */
-int fs__history_clear(sqlite3 *db, const char *cust, fs_kind kind, const char *id,
-                      fs_history_clear what);
+/* Writes into b (emptied first) fields blob (p, len) of a record of kind
+ * with the values what names set to nil; *changed is 1 if a value went
+ * (else b is not meant to be stored).  A create's blob holds no values
+ * (*changed 0).  0, FS_EINVAL, FS_EPROTO, FS_ENOMEM.  The rows are cleared
+ * through fs__history_clear (store/history.h). */
+int fs__history_blob_clear(fs_kind kind, const void *p, size_t len, fs_history_clear what,
+                           fs_buf *b, int *changed);
 
 #endif

@@ -19,7 +19,7 @@
 #include "db.h"
 #include "store/impl.h" /* transitional: SQL here moves into daemon/store/ */
 #include "fs_errno.h"
-#include "history.h"
+#include "store/record_history.h"
 #include "json.h"
 #include "log.h"
 #include "status.h"
@@ -714,7 +714,7 @@ int fs__person_erase(fs_central *c, const fs_person_req *r, fs__strbuf *out,
     rc = conflicts_clear(db, &p.t[i], &n.conflicts);
   /* The per-record history keeps its rows (who changed what, when). */
   for (int i = 0; i < p.n && rc == 0; i++)
-    rc = fs__history_clear(db, p.cust, p.t[i].kind, p.t[i].id,
+    rc = fs__history_clear(c, p.cust, p.t[i].kind, p.t[i].id,
                            p.t[i].whole ? FS_HISTORY_ALL : FS_HISTORY_PERSONAL);
   for (int i = 0; i < q.n && rc == 0; i++) {
     char sql[128];
