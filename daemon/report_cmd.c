@@ -9,9 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
 #include "fs_errno.h"
-#include "report.h"
+#include "store/reports.h"
 
 /* Report output: bounded so that a runaway cannot exhaust memory. */
 #define REPORT_OUT_MAX ((size_t)256 << 20)
@@ -63,7 +62,7 @@ static int parse(int json, int argc, char **argv, fs_report_request *q) {
 int fs__report_cmd(const char *data, int json, int argc, char **argv) {
   char path[PATH_MAX], err[FS_REPORT_ERR_MAX];
   fs_report_request q;
-  sqlite3 *db = NULL;
+  fs_store_rd *rd = NULL;
   fs__strbuf out;
   int rc = parse(json, argc, argv, &q);
 
@@ -72,25 +71,26 @@ int fs__report_cmd(const char *data, int json, int argc, char **argv) {
   snprintf(path, sizeof(path), "%s/central.db", data);
   /* create = 0: a mistyped --data must not leave an empty store behind. */
   if (access(path, F_OK) != 0) {
-    fprintf(stderr, "fieldsyncd report: no central store at %s (fieldsyncd init?)\n", path);
+    fprintf(stderr, "fieldsyncd report: no central store at %s (fieldsyncd init?)\n",
+            path);
     return 1;
   }
-  rc = fs__db_open(path, 0, FS_SCHEMA_DAEMON, &db);
+  rc = fs__store_rd_open(path, &rd);
   if (rc) {
     fprintf(stderr, "fieldsyncd report: cannot open %s: %s\n", path, fs_strerror(rc));
     return 1;
   }
   fs__strbuf_init(&out, REPORT_OUT_MAX);
-  rc = fs__report_request_run(db, &q,
-                              json    ? FS_REPORT_JSON
-                              : q.csv ? FS_REPORT_CSV
-                                      : FS_REPORT_TABLE,
-                              &out, err);
+  rc = fs__store_report(rd, &q,
+                        json    ? FS_REPORT_JSON
+                        : q.csv ? FS_REPORT_CSV
+                                : FS_REPORT_TABLE,
+                        &out, err);
   if (rc == 0 && out.len && fwrite(out.s, 1, out.len, stdout) != out.len)
     rc = FS_EIO;
   if (rc)
     fprintf(stderr, "fieldsyncd report: %s\n", err[0] ? err : fs_strerror(rc));
   fs__strbuf_release(&out);
-  fs__db_close(db);
+  fs__store_rd_free(rd);
   return rc == 0 ? 0 : rc == FS_EINVAL ? 2 : 1;
 }

@@ -23,12 +23,11 @@
 #include "archive.h"
 #include "cadence.h"
 #include "date.h"
-#include "db.h"
-#include "store/impl.h" /* transitional: SQL here moves into daemon/store/ */
 #include "fs_errno.h"
 #include "status.h"
 #include "hlc.h"
 #include "store.h"
+#include "store/bulk.h"
 #include "validate.h"
 
 #define ARENA_BYTES 16384 /* text of one record */
@@ -52,9 +51,15 @@ static uint64_t rnd(rng *r) {
 }
 
 /* 0..n-1 (n >= 1). */
-static int below(rng *r, int n) { return (int)(rnd(r) % (uint64_t)n); }
-static double unit(rng *r) { return (double)(rnd(r) >> 11) * (1.0 / 9007199254740992.0); }
-static int chance(rng *r, double p) { return unit(r) < p; }
+static int below(rng *r, int n) {
+  return (int)(rnd(r) % (uint64_t)n);
+}
+static double unit(rng *r) {
+  return (double)(rnd(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+static int chance(rng *r, double p) {
+  return unit(r) < p;
+}
 #define PICK(r, arr) ((arr)[below((r), (int)(sizeof(arr) / sizeof((arr)[0])))])
 
 /* ---- word lists ------------------------------------------------------------ */
@@ -63,40 +68,45 @@ static const char *const cn_cities[] = {"北京", "上海", "广州", "深圳", 
                                         "武汉", "南京", "苏州", "天津", "重庆", "西安"};
 static const char *const cn_districts[] = {"朝阳区", "浦东新区", "天河区", "南山区",
                                            "西湖区", "武侯区",   "江汉区", "鼓楼区"};
-static const char *const cn_roads[] = {"建国路", "人民路", "中山路", "解放路",
+static const char *const cn_roads[] = {"建国路",   "人民路",   "中山路", "解放路",
                                        "滨江大道", "科技园路", "长江路", "和平街"};
-static const char *const cn_brands[] = {"宏达", "华盛", "金源", "恒通", "鑫隆", "东方", "新世纪",
-                                        "远航", "瑞丰", "长城", "国泰", "中联", "天成", "永安"};
+static const char *const cn_brands[] = {"宏达", "华盛",   "金源", "恒通", "鑫隆",
+                                        "东方", "新世纪", "远航", "瑞丰", "长城",
+                                        "国泰", "中联",   "天成", "永安"};
 static const char *const cn_biz[] = {"汽车服务", "物流", "建材", "出租车", "汽车租赁",
                                      "运输",     "电子", "食品", "医药",   "工程"};
-static const char *const en_first[] = {"Northwind", "Pacific",    "Golden Gate", "Blue River",
-                                       "Summit",    "Evergreen",  "Harbour",     "Silverline",
-                                       "Redstone",  "Crescent",   "Highland",    "Lakeside"};
-static const char *const en_biz[] = {"Logistics", "Motors",  "Trading", "Construction",
-                                     "Rentals",   "Transport", "Foods", "Medical",
-                                     "Engineering", "Holdings"};
+static const char *const en_first[] = {
+    "Northwind", "Pacific",    "Golden Gate", "Blue River", "Summit",   "Evergreen",
+    "Harbour",   "Silverline", "Redstone",    "Crescent",   "Highland", "Lakeside"};
+static const char *const en_biz[] = {
+    "Logistics", "Motors", "Trading", "Construction", "Rentals",
+    "Transport", "Foods",  "Medical", "Engineering",  "Holdings"};
 static const char *const en_suffix[] = {"Ltd", "Co.", "Group", "Inc."};
 static const char *const en_streets[] = {"Queen's Road", "Nathan Road",  "King Street",
                                          "Harbour Road", "Station Road", "Market Street"};
 static const char *const en_cities[] = {"Hong Kong", "Kowloon", "Singapore", "Shenzhen"};
-static const char *const cn_surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴",
-                                          "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林"};
-static const char *const cn_given[] = {"伟", "芳",   "娜",   "敏",   "静",   "强",   "磊",
-                                       "军", "洋",   "勇",   "艳",   "杰",   "涛",   "明",
+static const char *const cn_surnames[] = {"王", "李", "张", "刘", "陈", "杨",
+                                          "黄", "赵", "吴", "周", "徐", "孙",
+                                          "马", "朱", "胡", "郭", "何", "林"};
+static const char *const cn_given[] = {"伟", "芳",   "娜",   "敏",   "静",   "强",  "磊",
+                                       "军", "洋",   "勇",   "艳",   "杰",   "涛",  "明",
                                        "超", "秀英", "建华", "志强", "晓东", "丽华"};
-static const char *const en_given[] = {"James", "Mary",    "John",  "Linda", "David", "Susan",
-                                       "Michael", "Karen", "Peter", "Emma",  "Tom",   "Grace"};
-static const char *const en_family[] = {"Smith", "Wong",   "Chan",   "Brown", "Lee",
+static const char *const en_given[] = {"James", "Mary",  "John",    "Linda",
+                                       "David", "Susan", "Michael", "Karen",
+                                       "Peter", "Emma",  "Tom",     "Grace"};
+static const char *const en_family[] = {"Smith",  "Wong",   "Chan",   "Brown", "Lee",
                                         "Taylor", "Cheung", "Harris", "Lam",   "Walker"};
-static const char *const industries[] = {"logistics / 物流",      "construction / 建筑",
-                                         "car rental / 汽车租赁", "taxi / 出租车",
-                                         "retail / 零售",         "manufacturing / 制造",
-                                         "healthcare / 医疗",     "government / 政府机关"};
-static const char *const org_forms[] = {"limited company / 有限公司", "joint stock / 股份公司",
-                                        "state-owned / 国有企业", "sole proprietor / 个体"};
-static const char *const ranks[] = {"总经理 General Manager", "采购经理 Purchasing Manager",
-                                    "财务总监 CFO",           "车队主管 Fleet Supervisor",
-                                    "技术总监 CTO",           "行政主管 Head of Admin"};
+static const char *const industries[] = {
+    "logistics / 物流",  "construction / 建筑",  "car rental / 汽车租赁",
+    "taxi / 出租车",     "retail / 零售",        "manufacturing / 制造",
+    "healthcare / 医疗", "government / 政府机关"};
+static const char *const org_forms[] = {
+    "limited company / 有限公司", "joint stock / 股份公司", "state-owned / 国有企业",
+    "sole proprietor / 个体"};
+static const char *const ranks[] = {
+    "总经理 General Manager", "采购经理 Purchasing Manager",
+    "财务总监 CFO",           "车队主管 Fleet Supervisor",
+    "技术总监 CTO",           "行政主管 Head of Admin"};
 static const char *const models[] = {"City E2", "Model S3", "Model X5", "Cargo Van V6",
                                      "Pickup P8"};
 static const char *const colours[] = {"white", "black", "silver", "red", "blue", "grey"};
@@ -118,15 +128,14 @@ static const char *const views[] = {"interested, wants a quote / 有兴趣，要
                                     "comparing with competitors / 正在比较竞品",
                                     "budget not yet approved / 预算未批",
                                     "satisfied with the vehicles / 对车辆满意"};
-static const char *const next_steps[] = {"send the quotation / 发送报价", "arrange a test drive / 安排试驾",
-                                         "visit with the manager / 与主管同访",
-                                         "call to confirm / 电话确认"};
+static const char *const next_steps[] = {
+    "send the quotation / 发送报价", "arrange a test drive / 安排试驾",
+    "visit with the manager / 与主管同访", "call to confirm / 电话确认"};
 
 /* ---- the seeder ------------------------------------------------------------ */
 
 typedef struct seeder {
   fs_central *c;
-  sqlite3 *db;
   const fs_seed_opts *o;
   rng r;
   int64_t start_day, end_day; /* inclusive window */
@@ -148,7 +157,9 @@ typedef struct rec {
   size_t used;
 } rec;
 
-static void day_text(int64_t day, char out[11]) { fs__date_format(day, out); }
+static void day_text(int64_t day, char out[11]) {
+  fs__date_format(day, out);
+}
 
 /* "YYYY-MM-DDTHH:MM:SS" of day + minutes after midnight. */
 static void at_text(int64_t day, int minutes, char out[20]) {
@@ -156,7 +167,9 @@ static void at_text(int64_t day, int minutes, char out[20]) {
 }
 
 /* 0 = Sunday .. 6 = Saturday (1970-01-01 was a Thursday). */
-static int weekday(int64_t day) { return (int)(((day % 7) + 11) % 7); }
+static int weekday(int64_t day) {
+  return (int)(((day % 7) + 11) % 7);
+}
 
 static uint64_t clock_at(seeder *s, int64_t day, int minutes) {
   uint64_t ms = (uint64_t)(day * 86400 + (int64_t)minutes * 60) * 1000u;
@@ -199,7 +212,8 @@ static fs_field_change *rec_field(rec *x, const char *name) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void rec_text(rec *x, const char *name, const char *fmt, ...) {
+static void
+rec_text(rec *x, const char *name, const char *fmt, ...) {
   fs_field_change *f = rec_field(x, name);
   size_t room = sizeof(x->arena) - x->used;
   va_list ap;
@@ -248,8 +262,6 @@ static int batch_commit(seeder *s) {
 /* Validates, stores and journals one record; commits full batches. */
 static int rec_put(seeder *s, rec *x, uint64_t *count) {
   char err[256];
-  fs_outcome outcome;
-  uint64_t seq;
   int rc;
 
   if (s->dry)
@@ -259,13 +271,9 @@ static int rec_put(seeder *s, rec *x, uint64_t *count) {
     fprintf(stderr, "seed: generated an invalid %s: %s\n", x->kd->name, err);
     return FS_EINTERNAL;
   }
-  seq = fs__central_next_seq(s->c);
-  rc = fs__store_apply(s->db, &x->ch, seq, NULL, NULL, &outcome);
-  if (rc == 0)
-    rc = fs__central_journal(s->c, x->ch.kind, x->ch.id, x->ch.owner, FS_JOURNAL_ROW);
+  rc = fs__bulk_record_put(s->c, &x->ch, NULL);
   if (rc)
     return rc;
-  fs__hlc_recv(fs__central_hlc(s->c), x->ch.hlc, NULL);
   (*count)++;
   s->st.rows++;
   if (++s->in_batch >= s->batch) {
@@ -278,29 +286,14 @@ static int rec_put(seeder *s, rec *x, uint64_t *count) {
 
 /* ---- staff ------------------------------------------------------------------ */
 
-static int staff_put(seeder *s, const char *code, const char *name, const char *role,
+static int staff_put(seeder *s, const char *code, const char *name, fs_role role,
                      const char *manager) {
-  sqlite3_stmt *st = NULL;
-  int rc;
+  int added = 0;
+  int rc = fs__bulk_staff_add(s->c, code, name, role, manager, s->start_day * 86400000,
+                              &added);
 
-  rc =
-      sqlite3_prepare_v2(s->db,
-                         "INSERT OR IGNORE INTO staff(code, name, role, manager, status, "
-                         "created_at) VALUES(?1,?2,?3,?4,'" FS_STAFF_ACTIVE_S "',?5)",
-                         -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(s->db, rc);
-  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, manager, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 5, (sqlite3_int64)(s->start_day * 86400000));
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return fs__db_err(s->db, rc);
-  s->st.staff += (uint64_t)sqlite3_changes(s->db);
-  return 0;
+  s->st.staff += (uint64_t)added;
+  return rc;
 }
 
 static void person_name(rng *r, int chinese, char *out, size_t n) {
@@ -314,13 +307,13 @@ static int make_staff(seeder *s) {
   char code[17], name[128], cn[32], en[48];
   int rc;
 
-  rc = staff_put(s, "M01", "陈静 Chen Jing", "manager", NULL);
+  rc = staff_put(s, "M01", "陈静 Chen Jing", FS_ROLE_MANAGER, NULL);
   for (int i = 1; rc == 0 && i <= s->o->reps; i++) {
     snprintf(code, sizeof(code), "A%02d", i);
     person_name(&s->r, 1, cn, sizeof(cn));
     person_name(&s->r, 0, en, sizeof(en));
     snprintf(name, sizeof(name), "%s %s", cn, en);
-    rc = staff_put(s, code, name, "rep", "M01");
+    rc = staff_put(s, code, name, FS_ROLE_REP, "M01");
   }
   return rc;
 }
@@ -362,12 +355,17 @@ static int grade_at(const cust *cu, int64_t day) {
 
 static int level(int g) {
   switch (g) {
-  case G_C: return 0;
-  case G_B: return 1;
-  case G_A: return 2;
+  case G_C:
+    return 0;
+  case G_B:
+    return 1;
+  case G_A:
+    return 2;
   case G_O:
-  case G_DELIVERED: return 3;
-  default: return -1;
+  case G_DELIVERED:
+    return 3;
+  default:
+    return -1;
   }
 }
 
@@ -413,19 +411,35 @@ static void make_timeline(seeder *s, cust *cu) {
   while (cu->nsteps < MAX_STEPS && g != G_LOST && g != G_DELIVERED) {
     int next = g;
     switch (g) {
-    case G_C: day += 20 + below(r, 40); break;
-    case G_B: day += 10 + below(r, 30); break;
-    case G_A: day += 5 + below(r, 15); break;
-    default: day += 7 + below(r, 23); break;
+    case G_C:
+      day += 20 + below(r, 40);
+      break;
+    case G_B:
+      day += 10 + below(r, 30);
+      break;
+    case G_A:
+      day += 5 + below(r, 15);
+      break;
+    default:
+      day += 7 + below(r, 23);
+      break;
     }
     if (day > s->end_day)
       break;
     p = unit(r);
     switch (g) {
-    case G_C: next = p < 0.40 ? G_B : p < 0.52 ? G_LOST : G_C; break;
-    case G_B: next = p < 0.45 ? G_A : p < 0.60 ? G_C : p < 0.70 ? G_LOST : G_B; break;
-    case G_A: next = p < 0.55 ? G_O : p < 0.70 ? G_B : p < 0.80 ? G_LOST : G_A; break;
-    default: next = p < 0.90 ? G_DELIVERED : G_LOST; break;
+    case G_C:
+      next = p < 0.40 ? G_B : p < 0.52 ? G_LOST : G_C;
+      break;
+    case G_B:
+      next = p < 0.45 ? G_A : p < 0.60 ? G_C : p < 0.70 ? G_LOST : G_B;
+      break;
+    case G_A:
+      next = p < 0.55 ? G_O : p < 0.70 ? G_B : p < 0.80 ? G_LOST : G_A;
+      break;
+    default:
+      next = p < 0.90 ? G_DELIVERED : G_LOST;
+      break;
     }
     if (next == g)
       continue;
@@ -454,9 +468,9 @@ static int put_customer(seeder *s, cust *cu) {
   day_text(cu->created, d);
   fs__civil_parse(d, 10, FS_DATE_ONLY, &cv);
   year = cv.y;
-  fs__archive_format(cu->archive, sizeof(cu->archive), cu->owner, year,
-                     fs__archive_serial(ARCHIVE_SLOT,
-                                        s->serial_n[rep][year - s->start_year]++));
+  fs__archive_format(
+      cu->archive, sizeof(cu->archive), cu->owner, year,
+      fs__archive_serial(ARCHIVE_SLOT, s->serial_n[rep][year - s->start_year]++));
   x = malloc(sizeof(*x));
   if (x == NULL)
     return FS_ENOMEM;
@@ -467,17 +481,20 @@ static int put_customer(seeder *s, cust *cu) {
   rec_text(x, "address", "%s", cu->address);
   rec_text(x, "phone", "%s", cu->phone);
   rec_text(x, "principal", "%s", cu->contacts[0]);
-  rec_text(x, "principal_traits", "%s",
-           PICK(r, ((const char *const[]){"pragmatic, plays golf / 务实，爱打高尔夫",
-                                          "detail-minded engineer / 注重细节的工程师",
-                                          "family business, second generation / 家族企业二代",
-                                          "former army officer / 退伍军官"})));
+  rec_text(
+      x, "principal_traits", "%s",
+      PICK(r, ((const char *const[]){"pragmatic, plays golf / 务实，爱打高尔夫",
+                                     "detail-minded engineer / 注重细节的工程师",
+                                     "family business, second generation / 家族企业二代",
+                                     "former army officer / 退伍军官"})));
   day_text(cu->created - 365 * (3 + below(r, 25)), d);
   rec_text(x, "founded", "%s", d);
   rec_text(x, "org_form", "%s", PICK(r, org_forms));
   rec_text(x, "industry", "%s", PICK(r, industries));
-  rec_text(x, "size", "%d employees / 员工 %d 人", 20 + below(r, 2000), 20 + below(r, 2000));
-  rec_text(x, "service_area", "%s", cu->chinese ? PICK(r, cn_cities) : PICK(r, en_cities));
+  rec_text(x, "size", "%d employees / 员工 %d 人", 20 + below(r, 2000),
+           20 + below(r, 2000));
+  rec_text(x, "service_area", "%s",
+           cu->chinese ? PICK(r, cn_cities) : PICK(r, en_cities));
   rec_text(x, "grade", "%s", fs__grades[final]);
   day_text(last_change, d);
   rec_text(x, "grade_date", "%s", d);
@@ -502,8 +519,9 @@ static int put_customer(seeder *s, cust *cu) {
   rec_int(x, "credit", 30 + below(r, 71));
   rec_int(x, "strategic", 10 + below(r, 91));
   rec_text(x, "source", "%s",
-           cu->walk_in ? "walk_in"
-                       : PICK(r, ((const char *const[]){"phone", "referral", "event", "field"})));
+           cu->walk_in
+               ? "walk_in"
+               : PICK(r, ((const char *const[]){"phone", "referral", "event", "field"})));
   day_text(cu->created, d);
   rec_text(x, "created", "%s", d);
   if (final != G_LOST && cu->last_next[0])
@@ -518,7 +536,8 @@ static int put_grade_changes(seeder *s, const cust *cu, rec *x) {
   int rc = 0;
 
   for (int i = 0; rc == 0 && i < cu->nsteps; i++) {
-    rec_begin(s, x, FS_KIND_GRADE_CHANGE, cu->owner, clock_at(s, cu->steps[i].day, 17 * 60));
+    rec_begin(s, x, FS_KIND_GRADE_CHANGE, cu->owner,
+              clock_at(s, cu->steps[i].day, 17 * 60));
     rec_text(x, "customer_id", "%s", cu->id);
     rec_text(x, "grade", "%s", fs__grades[cu->steps[i].grade]);
     if (i > 0)
@@ -532,8 +551,8 @@ static int put_grade_changes(seeder *s, const cust *cu, rec *x) {
 }
 
 static int put_contacts(seeder *s, const cust *cu, rec *x) {
-  static const char *const roles[] = {"decision_maker", "business", "finance", "user",
-                                      "technical",      "business"};
+  static const char *const roles[] = {"decision_maker", "business",  "finance",
+                                      "user",           "technical", "business"};
   int rc = 0;
 
   for (int i = 0; rc == 0 && i < cu->ncontacts; i++) {
@@ -572,15 +591,19 @@ static int put_visit(seeder *s, rng *r, cust *cu, rec *x, int64_t day, int minut
   rec_text(x, "at", "%s", at);
   rec_text(x, "method", "%s", method);
   if (strcmp(method, "in_person") == 0)
-    rec_text(x, "place", "%s", chance(r, 0.7) ? cu->address : "our showroom / 本公司展厅");
+    rec_text(x, "place", "%s",
+             chance(r, 0.7) ? cu->address : "our showroom / 本公司展厅");
   rec_text(x, "person_met", "%s", cu->contacts[below(r, cu->ncontacts)]);
-  rec_int(x, "duration_min", strcmp(method, "phone") == 0 ? 5 + below(r, 20) : 30 + below(r, 90));
+  rec_int(x, "duration_min",
+          strcmp(method, "phone") == 0 ? 5 + below(r, 20) : 30 + below(r, 90));
   rec_text(x, "points", "%s", PICK(r, points));
   rec_text(x, "customer_view", "%s", PICK(r, views));
   rec_text(x, "stage", "%s", stage_by_level[lv][below(r, 2)]);
   rec_text(x, "attitude", "%s",
            lv >= 2 ? (chance(r, 0.8) ? "enthusiastic" : "normal")
-                   : (chance(r, 0.5) ? "normal" : chance(r, 0.5) ? "cold" : "enthusiastic"));
+                   : (chance(r, 0.5)   ? "normal"
+                      : chance(r, 0.5) ? "cold"
+                                       : "enthusiastic"));
   rec_text(x, "next_step", "%s", PICK(r, next_steps));
   if (days > 0) {
     day_text(day + days, cu->last_next);
@@ -605,7 +628,8 @@ static int put_visits(seeder *s, cust *cu, rec *x) {
   if (cu->walk_in) {
     /* The 24-hour call-back: usually the same day or the next morning. */
     int late = chance(r, 0.1);
-    int mins = cu->arrive_min + (late ? 26 * 60 + below(r, 14 * 60) : 60 + below(r, 20 * 60));
+    int mins =
+        cu->arrive_min + (late ? 26 * 60 + below(r, 14 * 60) : 60 + below(r, 20 * 60));
     int64_t cday = cu->created + mins / (24 * 60);
     if (cday <= s->end_day)
       rc = put_visit(s, r, cu, x, cday, mins % (24 * 60), "phone", grade_at(cu, cday), 0);
@@ -627,8 +651,11 @@ static int put_visits(seeder *s, cust *cu, rec *x) {
       break;
     {
       double p = unit(r);
-      const char *method = p < 0.45 ? "in_person" : p < 0.85 ? "phone"
-                           : p < 0.90 ? "email" : p < 0.95 ? "event" : "letter";
+      const char *method = p < 0.45   ? "in_person"
+                           : p < 0.85 ? "phone"
+                           : p < 0.90 ? "email"
+                           : p < 0.95 ? "event"
+                                      : "letter";
       int key = cu->key_account && strcmp(method, "in_person") == 0 && chance(r, 0.5);
       rc = put_visit(s, r, cu, x, day, (9 + below(r, 9)) * 60 + 15 * below(r, 4), method,
                      grade_at(cu, day), key);
@@ -653,17 +680,23 @@ static int put_opportunity(seeder *s, const cust *cu, rec *x) {
   rec_text(x, "customer_id", "%s", cu->id);
   rec_text(x, "title", "%d x %s fleet purchase / 车队采购", units, PICK(r, models));
   rec_text(x, "q_real", "yes");
-  rec_text(x, "q_real_note", "budget approved for this year; replacing old vehicles / 今年预算已批，替换旧车");
+  rec_text(
+      x, "q_real_note",
+      "budget approved for this year; replacing old vehicles / 今年预算已批，替换旧车");
   rec_text(x, "q_compete", "%s", cu->max_level >= 2 ? "yes" : ans[below(r, 4)]);
-  rec_text(x, "q_compete_note", "our models meet the range and load needs / 车型满足续航与载重");
+  rec_text(x, "q_compete_note",
+           "our models meet the range and load needs / 车型满足续航与载重");
   rec_text(x, "q_win", "%s", cu->max_level >= 3 ? "yes" : ans[below(r, 4)]);
-  rec_text(x, "q_win_note", "good relationship with the fleet supervisor / 与车队主管关系良好");
+  rec_text(x, "q_win_note",
+           "good relationship with the fleet supervisor / 与车队主管关系良好");
   rec_text(x, "q_worth", "%s", ans[below(r, 3)]);
-  rec_text(x, "q_worth_note", "margin acceptable, payment in 60 days / 毛利可接受，60天付款");
+  rec_text(x, "q_worth_note",
+           "margin acceptable, payment in 60 days / 毛利可接受，60天付款");
   rec_int(x, "amount", cu->amount);
-  rec_text(x, "stage", "%s", final == G_DELIVERED || final == G_O ? "contract"
-                             : cu->max_level >= 2                ? "proposal"
-                                                                 : "explanation");
+  rec_text(x, "stage", "%s",
+           final == G_DELIVERED || final == G_O ? "contract"
+           : cu->max_level >= 2                 ? "proposal"
+                                                : "explanation");
   rec_text(x, "competitors", "%s, %s", PICK(r, competitors), PICK(r, competitors));
   if (final == G_DELIVERED) {
     rec_text(x, "status", "won");
@@ -751,7 +784,8 @@ static int make_customer(seeder *s, int i, rec *x) {
   cu.walk_in = chance(r, 0.35);
   if (cu.walk_in) {
     cu.created = showroom_day(s);
-    cu.arrive_min = arrival_minutes(r, weekday(cu.created) == 0 || weekday(cu.created) == 6);
+    cu.arrive_min =
+        arrival_minutes(r, weekday(cu.created) == 0 || weekday(cu.created) == 6);
   } else {
     cu.created = s->start_day + below(r, (int)(s->end_day - s->start_day + 1));
   }
@@ -761,13 +795,15 @@ static int make_customer(seeder *s, int i, rec *x) {
              PICK(r, cn_biz));
     snprintf(cu.address, sizeof(cu.address), "%s市%s%s%d号", city, PICK(r, cn_districts),
              PICK(r, cn_roads), 1 + below(r, 300));
-    snprintf(cu.phone, sizeof(cu.phone), "1%d%09d", 3 + below(r, 7), below(r, 1000000000));
+    snprintf(cu.phone, sizeof(cu.phone), "1%d%09d", 3 + below(r, 7),
+             below(r, 1000000000));
   } else {
     snprintf(cu.name, sizeof(cu.name), "%s %s %s", PICK(r, en_first), PICK(r, en_biz),
              PICK(r, en_suffix));
     snprintf(cu.address, sizeof(cu.address), "%d %s, %s", 1 + below(r, 300),
              PICK(r, en_streets), PICK(r, en_cities));
-    snprintf(cu.phone, sizeof(cu.phone), "+852 %04d %04d", below(r, 10000), below(r, 10000));
+    snprintf(cu.phone, sizeof(cu.phone), "+852 %04d %04d", below(r, 10000),
+             below(r, 10000));
   }
   cu.ncontacts = 1 + below(r, MAX_CONTACTS);
   for (int k = 0; k < cu.ncontacts; k++)
@@ -781,7 +817,7 @@ static int make_customer(seeder *s, int i, rec *x) {
     if (final == G_DELIVERED || final == G_O)
       cu.revenue = cu.amount;
     else if (chance(r, 0.3))
-      cu.revenue = cu.amount / (2 + below(r, 8)); /* earlier, smaller business */
+      cu.revenue = cu.amount / (2 + below(r, 8));      /* earlier, smaller business */
     cu.key_account = cu.revenue >= INT64_C(100000000); /* 1M yuan and up */
   }
   cu.visit_rng.s = rnd(r);
@@ -827,7 +863,6 @@ int fs__seed_run(fs_central *c, const fs_seed_opts *o, fs_seed_stats *stats) {
     goto out;
   }
   s->c = c;
-  s->db = fs__central_db(c);
   s->o = o;
   s->r.s = o->seed;
   s->batch = o->batch ? o->batch : FS_SEED_DEFAULT_BATCH;
@@ -923,9 +958,9 @@ static int parse_num(const char *s, long long lo, long long hi, long long *out) 
 }
 
 int fs__seed_main(const char *data_dir, int argc, char **argv) {
-  static const char usage[] =
-      "usage: fieldsyncd seed --reps N --customers M --months K [--seed S] [--end YYYY-MM-DD] "
-      "[--batch N]\n";
+  static const char usage[] = "usage: fieldsyncd seed --reps N --customers M --months K "
+                              "[--seed S] [--end YYYY-MM-DD] "
+                              "[--batch N]\n";
   fs_seed_opts o;
   fs_seed_stats st;
   fs_central *c = NULL;
@@ -950,7 +985,8 @@ int fs__seed_main(const char *data_dir, int argc, char **argv) {
                parse_num(val, 0, FS_SEED_MAX_CUSTOMERS, &v) == 0) {
       o.customers = (int)v;
       have |= 2;
-    } else if (strcmp(a, "--months") == 0 && parse_num(val, 1, FS_SEED_MAX_MONTHS, &v) == 0) {
+    } else if (strcmp(a, "--months") == 0 &&
+               parse_num(val, 1, FS_SEED_MAX_MONTHS, &v) == 0) {
       o.months = (int)v;
       have |= 4;
     } else if (strcmp(a, "--seed") == 0 && parse_num(val, 0, LLONG_MAX, &v) == 0) {
@@ -973,10 +1009,11 @@ int fs__seed_main(const char *data_dir, int argc, char **argv) {
     return 2;
   }
   if (fs__seed_daemon_running(data_dir)) {
-    fprintf(stderr,
-            "fieldsyncd seed: a daemon is running on %s (admin.sock answers); stop it first, "
-            "seed writes the store directly\n",
-            data_dir);
+    fprintf(
+        stderr,
+        "fieldsyncd seed: a daemon is running on %s (admin.sock answers); stop it first, "
+        "seed writes the store directly\n",
+        data_dir);
     return 1;
   }
   snprintf(path, sizeof(path), "%s/central.db", data_dir);
@@ -990,8 +1027,8 @@ int fs__seed_main(const char *data_dir, int argc, char **argv) {
     return 1;
   }
   if (rc) {
-    fprintf(stderr, "fieldsyncd seed: cannot open %s: %s (run fieldsyncd init first)\n", path,
-            fs_strerror(rc));
+    fprintf(stderr, "fieldsyncd seed: cannot open %s: %s (run fieldsyncd init first)\n",
+            path, fs_strerror(rc));
     return 1;
   }
   o.progress = print_progress;
@@ -1004,8 +1041,8 @@ int fs__seed_main(const char *data_dir, int argc, char **argv) {
   }
   printf("seeded %s: %" PRIu64 " staff added, %" PRIu64 " customers, %" PRIu64
          " grade changes, %" PRIu64 " contacts, %" PRIu64 " visits, %" PRIu64
-         " opportunities, %" PRIu64 " showroom entries, %" PRIu64 " lost reviews (%" PRIu64
-         " records)\n",
+         " opportunities, %" PRIu64 " showroom entries, %" PRIu64
+         " lost reviews (%" PRIu64 " records)\n",
          data_dir, st.staff, st.customers, st.grade_changes, st.contacts, st.visits,
          st.opportunities, st.showroom, st.lost_reviews, st.rows);
   return 0;

@@ -42,4 +42,12 @@ static inline sqlite3 *fs__rd_db(fs_store_rd *r) {
 }
 sqlite3 *fs__central_db(fs_central *c);
 
+/* ---- transitional (issue 13): calls on a raw connection kept for files
+ * outside store/ that still hold one; each goes when its caller moves. */
+struct fs_person_req;
+struct fs__strbuf;
+/* fs__person_export (store/privacy.h) on connection db: admin.c. */
+int fs__person_export_db(sqlite3 *db, const struct fs_person_req *r,
+                         struct fs__strbuf *json, char *err, size_t errlen);
+
 #endif

@@ -1,5 +1,5 @@
 /* privacy.c - personal data export and erase, history retention
- * (privacy.h, docs/RETENTION.md).
+ * (store/privacy.h, docs/RETENTION.md).
  *
  * Both requests first make a plan: the records that hold the person's data
  * (the card or one contact, plus, for a whole card, its contacts, its child
@@ -9,15 +9,14 @@
  * the plan's values; erase applies it to the store, the journal and the
  * history.
  */
-#include "privacy.h"
+#include "store/privacy.h"
+#include "store/impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
-#include "db.h"
-#include "store/impl.h" /* transitional: SQL here moves into daemon/store/ */
 #include "fs_errno.h"
 #include "store/record_history.h"
 #include "json.h"
@@ -429,8 +428,9 @@ static void export_row(fs_json *j, const target *t, const fs_row *row) {
   fs__json_end_object(j);
 }
 
-int fs__person_export(sqlite3 *db, const fs_person_req *r, fs__strbuf *json, char *err,
-                      size_t errlen) {
+int fs__person_export(fs_store_rd *rd, const fs_person_req *r, fs__strbuf *json,
+                      char *err, size_t errlen) {
+  sqlite3 *db = fs__rd_db(rd);
   static const char *const sections[] = {"customer", "contacts", "records"};
   fs_json j;
   fs_row row;
@@ -812,4 +812,10 @@ int fs__history_purge(fs_central *c, int64_t now_ms, int days, int *conflicts,
       *counts[i] = rc ? 0 : sqlite3_changes(db);
   }
   return rc;
+}
+
+int fs__person_export_db(sqlite3 *db, const fs_person_req *r, fs__strbuf *json, char *err,
+                         size_t errlen) {
+  fs_store_rd rd = {db, 0};
+  return fs__person_export(&rd, r, json, err, errlen);
 }
