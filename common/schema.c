@@ -50,63 +50,26 @@ static const struct {
     {FS_KIND_CUSTOMER, "phone", "phone", 0, NULL, 2},
 };
 
-/* Other tables' changes after version 1: SQL run by the step of `since`
- * for one role.  New databases run step 1 and then these, so an upgraded
- * database and a new one end up alike. */
-static const struct {
-  fs_schema_role role;
-  int since;
-  const char *sql;
-} since_sql[] = {
-    /* wipe_at: when the device's wipe order (revoke --wipe, or its staff
-     * member's departure) took effect; its final upload and the handover
-     * fence end at wipe_at + wipe_deadline_days.  last_hlc: the highest
-     * change clock acknowledged from the device: a device's clocks rise
-     * with its counters, so nothing new may be stamped at or below it. */
-    {FS_SCHEMA_DAEMON, 3,
-     "ALTER TABLE devices ADD COLUMN wipe_at INTEGER;\n"
-     "ALTER TABLE devices ADD COLUMN last_hlc INTEGER NOT NULL DEFAULT 0;\n"
-     /* fenced: the staff code whose device sent this change through a
-      * handover fence; it was not applied and is an item for the owner to
-      * accept or dismiss (NULL: an ordinary conflict). */
-     "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
-     /* ended_at: ms the sweep ended the cover; the cover fence admits the
-      * stand-in's work stamped up to then (NULL: the end of to_day). */
-     "ALTER TABLE covers ADD COLUMN ended_at INTEGER;\n"
-     /* A change re-sent under another counter (a replica restored from a
-      * backup renumbers its outbox) is found by its clock: a device's
-      * clocks are unique and rising. */
-     "CREATE INDEX applied_clock ON applied(device_id, hlc);\n"
-     /* reason: the reason sent with the outcome (rejections), sent again
-      * when the same change is re-sent. */
-     "ALTER TABLE applied ADD COLUMN reason TEXT;\n"},
-    /* Issue 12, per-record history (daemon/history.h): one row per merged
-     * device change, its fields (old -> new, won) in one msgpack blob,
-     * NULL for a delete; kept history_days.  customer: the record's
-     * customer, or the record itself; the one index, so a push adds one
-     * append and one index entry per change. */
-    {FS_SCHEMA_DAEMON, 4,
-     "CREATE TABLE history(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, customer TEXT "
-     "NOT NULL, kind INTEGER NOT NULL, record_id TEXT NOT NULL, staff TEXT NOT NULL, "
-     "device INTEGER NOT NULL, outcome INTEGER NOT NULL, fields BLOB);\n"
-     "CREATE INDEX history_customer ON history(customer);\n"},
-    {FS_SCHEMA_CLIENT, 3,
-     "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
-     /* NULL while open; 'accepted' or 'dismissed' once the user acted. */
-     "ALTER TABLE conflicts ADD COLUMN resolved TEXT;\n"},
+/* The replica's own tables (client_v1 below) change after version 1 by
+ * these steps; the central store's tables are the daemon's fragment
+ * (daemon/store/schema.c), registered by the daemon. */
+static const fs_schema_step client_steps[] = {
+    {3, "ALTER TABLE conflicts ADD COLUMN fenced TEXT;\n"
+        /* NULL while open; 'accepted' or 'dismissed' once the user acted. */
+        "ALTER TABLE conflicts ADD COLUMN resolved TEXT;\n"},
     /* Conflict bases (issue 12, "conflicts mean concurrent writes"): the
      * field clock the replica held for each field write of the change when
      * it was made, uint64 little-endian in the payload's field order, sent
      * as PUSH "bases" (PROTOCOL.md 5.5.3).  NULL: none (rows queued before
      * version 4, pushed as changes without a base). */
-    {FS_SCHEMA_CLIENT, 4, "ALTER TABLE outbox ADD COLUMN bases BLOB;\n"},
+    {4, "ALTER TABLE outbox ADD COLUMN bases BLOB;\n"},
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static int clear_tombstones(sqlite3 *db, fs_schema_role role);
 
-/* Steps whose SQL is made from the model, run after since_sql's entries of
+/* Steps whose SQL is made from the model, run after the fragment's steps of
  * the same version, for both roles. */
 static const struct {
   int since;
@@ -405,95 +368,55 @@ static const char client_v1[] =
     "CREATE TABLE resync_seen (kind INTEGER NOT NULL, id TEXT NOT NULL,\n"
     "  PRIMARY KEY(kind, id)) WITHOUT ROWID;\n";
 
-static const char daemon_v1[] =
-    "CREATE TABLE devices (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  staff TEXT NOT NULL,\n"
-    "  pubkey BLOB NOT NULL UNIQUE,\n"
-    "  slot INTEGER NOT NULL,\n"
-    "  name TEXT,\n"
-    "  status TEXT NOT NULL DEFAULT 'active'\n"
-    "    CHECK(status IN ('active','revoked','wipe','wiped')),\n"
-    "  enrolled_at INTEGER,\n"
-    "  last_seen INTEGER,\n"
-    "  cursor INTEGER DEFAULT 0,\n"
-    "  outbox_depth INTEGER DEFAULT 0,\n"
-    "  oldest_unsynced INTEGER,\n"
-    "  UNIQUE(staff, slot)\n"
-    ");\n"
-    "CREATE TABLE applied (\n"
-    "  device_id INTEGER NOT NULL,\n"
-    "  counter INTEGER NOT NULL,\n"
-    "  outcome INTEGER NOT NULL,\n"
-    "  code INTEGER,\n"
-    /* what the change was: a reused counter (replica restored from a
-     * backup) names another change and is not mistaken for a retry */
-    "  kind INTEGER, record_id TEXT, hlc INTEGER,\n"
-    "  PRIMARY KEY(device_id, counter)\n"
-    ") WITHOUT ROWID;\n"
-    "CREATE TABLE conflicts (\n"
-    "  id INTEGER PRIMARY KEY, seq INTEGER, kind TEXT, record_id TEXT, field TEXT,\n"
-    "  loser TEXT, loser_hlc INTEGER, winner TEXT, winner_hlc INTEGER,\n"
-    "  loser_device INTEGER, owner TEXT, at INTEGER\n"
-    ");\n"
-    "CREATE INDEX conflicts_record ON conflicts(kind, record_id);\n"
-    "CREATE TABLE audit (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  at INTEGER NOT NULL,\n"
-    "  actor TEXT NOT NULL,\n"
-    "  action TEXT NOT NULL,\n"
-    "  staff TEXT,\n"
-    "  customer TEXT,\n"
-    "  device INTEGER,\n"
-    "  detail TEXT,\n"
-    "  reason TEXT\n"
-    ");\n"
-    "CREATE TABLE tokens (\n"
-    "  secret_hash BLOB PRIMARY KEY,\n"
-    "  staff TEXT NOT NULL,\n"
-    "  expires_at INTEGER NOT NULL,\n"
-    "  used_at INTEGER,\n"
-    "  device_id INTEGER\n"
-    ");\n"
-    /* The sync journal (daemon/central.h): one entry per record and
-     * audience, replaced with a fresh seq on every change that audience
-     * must hear of; op 1 = send the row, 2 = evict it. */
-    "CREATE TABLE journal (seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL,\n"
-    "  record_id TEXT NOT NULL, audience TEXT NOT NULL,\n"
-    "  op INTEGER NOT NULL CHECK(op IN (1,2)),\n"
-    "  UNIQUE(kind, record_id, audience));\n"
-    "CREATE INDEX journal_audience ON journal(audience, seq);\n"
-    "CREATE INDEX conflicts_seq ON conflicts(seq);\n"
-    /* state: 0 planned, 1 active (records delivered to by_staff), 2 ended
-     * (records evicted again). */
-    "CREATE TABLE covers (id INTEGER PRIMARY KEY, absent TEXT, by_staff TEXT,\n"
-    "  from_day TEXT, to_day TEXT, state INTEGER NOT NULL DEFAULT 0,\n"
-    "  created_at INTEGER);\n"
-    "CREATE TABLE loans (id INTEGER PRIMARY KEY, customer_id TEXT, staff TEXT,\n"
-    "  until INTEGER, created_at INTEGER, ended INTEGER NOT NULL DEFAULT 0);\n"
-    /* Every owner change of a record, for the handover fence: a change from
-     * a device of old_owner made before that device pulled past seq is
-     * still accepted and lands with new_owner. */
-    "CREATE TABLE ownership_log (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,\n"
-    "  kind INTEGER NOT NULL, record_id TEXT NOT NULL, old_owner TEXT NOT NULL,\n"
-    "  new_owner TEXT NOT NULL, at INTEGER NOT NULL, handover INTEGER);\n"
-    "CREATE INDEX ownership_log_record ON ownership_log(kind, record_id);\n"
-    "CREATE TABLE loan_reads (loan_id INTEGER, device_id INTEGER, at INTEGER,\n"
-    "  record_count INTEGER);\n"
-    "CREATE TABLE handovers (id INTEGER PRIMARY KEY, at INTEGER, kind TEXT,\n"
-    "  from_staff TEXT, to_staff TEXT, dry_run INTEGER, report TEXT,\n"
-    "  seq INTEGER, manager TEXT, reason TEXT);\n"
-    "CREATE TABLE quarantine (id INTEGER PRIMARY KEY, device_id INTEGER,\n"
-    "  counter INTEGER, payload BLOB, at INTEGER, status TEXT DEFAULT 'pending');\n";
+/* The client layer's fragment.  It stays in common/ (linked by every
+ * process that opens a replica) and is registered implicitly; it could move
+ * to client/ with one fs__schema_register call in the replica's open. */
+static const fs_schema_fragment client_fragment = {
+    FS_SCHEMA_CLIENT, "client", client_v1, client_steps,
+    (int)(sizeof(client_steps) / sizeof(client_steps[0]))};
 
-static int step_1(sqlite3 *db, fs_schema_role role) {
+/* The fragment registered for each role (index: the role). */
+static const fs_schema_fragment *fragments[3] = {NULL, &client_fragment, NULL};
+
+int fs__schema_register(const fs_schema_fragment *f) {
+  const fs_schema_fragment *had;
+
+  if (f == NULL || (f->role != FS_SCHEMA_CLIENT && f->role != FS_SCHEMA_DAEMON) ||
+      f->v1 == NULL || f->name == NULL || (f->nsteps > 0 && f->steps == NULL))
+    return FS_EINVAL;
+  for (int i = 0; i < f->nsteps; i++)
+    if (f->steps[i].since < 2 || f->steps[i].since > FS_SCHEMA_VERSION)
+      return FS_EINVAL;
+  had = NULL;
+  /* First registration wins; the same fragment again is a no-op (every
+   * open of the store registers it, from any thread). */
+  if (__atomic_compare_exchange_n(&fragments[f->role], &had, f, 0, __ATOMIC_ACQ_REL,
+                                  __ATOMIC_ACQUIRE) ||
+      had == f)
+    return 0;
+  FS_ERROR("schema: a second, different %s fragment registered", f->name);
+  return FS_EINVAL;
+}
+
+static const fs_schema_fragment *fragment_of(fs_schema_role role) {
+  const fs_schema_fragment *f = __atomic_load_n(&fragments[role], __ATOMIC_ACQUIRE);
+
+  if (f == NULL)
+    FS_ERROR("schema: no tables registered for the %s role (the %s layer registers "
+             "them before opening its store: fs__schema_register)",
+             role == FS_SCHEMA_CLIENT ? "client" : "daemon",
+             role == FS_SCHEMA_CLIENT ? "client" : "daemon");
+  return f;
+}
+
+static int step_1(sqlite3 *db, fs_schema_role role, const fs_schema_fragment *frag) {
   int rc;
 
   rc = record_tables_v1(db);
   if (rc == 0)
     rc = fs__db_exec(db, common_v1);
   if (rc == 0)
-    rc = fs__db_exec(db, role == FS_SCHEMA_CLIENT ? client_v1 : daemon_v1);
+    rc = fs__db_exec(db, frag->v1);
   if (rc == 0)
     rc = extra_indexes_since(db, role, 1);
   if (rc == 0)
@@ -503,7 +426,8 @@ static int step_1(sqlite3 *db, fs_schema_role role) {
 }
 
 /* Generic step: the columns and indexes whose "since" is `version`. */
-static int step_columns(sqlite3 *db, fs_schema_role role, int version) {
+static int step_columns(sqlite3 *db, fs_schema_role role, const fs_schema_fragment *frag,
+                        int version) {
   sbuf b = {0};
   int rc = 0;
 
@@ -525,9 +449,9 @@ static int step_columns(sqlite3 *db, fs_schema_role role, int version) {
     }
   }
   free(b.s);
-  for (int i = 0; i < N(since_sql) && rc == 0; i++)
-    if (since_sql[i].since == version && since_sql[i].role == role)
-      rc = fs__db_exec(db, since_sql[i].sql);
+  for (int i = 0; i < frag->nsteps && rc == 0; i++)
+    if (frag->steps[i].since == version)
+      rc = fs__db_exec(db, frag->steps[i].sql);
   for (int i = 0; i < N(since_gen) && rc == 0; i++)
     if (since_gen[i].since == version)
       rc = since_gen[i].run(db, role);
@@ -563,6 +487,7 @@ static int check_role(sqlite3 *db, fs_schema_role role) {
 }
 
 int fs__schema_migrate_to(sqlite3 *db, fs_schema_role role, int version) {
+  const fs_schema_fragment *frag;
   char sql[64];
   int rc, v = 0;
 
@@ -578,6 +503,9 @@ int fs__schema_migrate_to(sqlite3 *db, fs_schema_role role, int version) {
     return FS_ESCHEMA_NEWER;
   if (v >= version && v > 0)
     return check_role(db, role);
+  frag = fragment_of(role);
+  if (frag == NULL)
+    return FS_EINVAL;
   rc = fs__db_begin(db);
   if (rc)
     return rc;
@@ -596,7 +524,7 @@ int fs__schema_migrate_to(sqlite3 *db, fs_schema_role role, int version) {
   }
   for (int step = v + 1; step <= version && rc == 0; step++) {
     FS_DEBUG("schema: migrating to version %d", step);
-    rc = step == 1 ? step_1(db, role) : step_columns(db, role, step);
+    rc = step == 1 ? step_1(db, role, frag) : step_columns(db, role, frag, step);
     if (rc == 0 && step == 1 && fail_step == 1)
       rc = FS_EDB;
   }

@@ -33,6 +33,33 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
  * the version-1 CREATE TABLE and added by its step. */
 #define FS_SCHEMA_VERSION 4
 
+/* Schema fragments: each layer owns its tables.  common/ holds the record
+ * tables (from the model), staff and meta, and the migration machinery;
+ * a role's own tables are a fragment: its version-1 DDL and the SQL of
+ * its later steps (since 2..FS_SCHEMA_VERSION, run after the generated
+ * columns of that step).  The client's is built in (common/schema.c); the
+ * daemon registers the central store's (daemon/store/schema.c) before it
+ * opens its store.  Migrating a role with no fragment registered fails
+ * with FS_EINVAL (nothing written). */
+typedef struct fs_schema_step {
+  int since;       /* the version this step produces, 2..FS_SCHEMA_VERSION */
+  const char *sql; /* run inside the migration's transaction */
+} fs_schema_step;
+
+typedef struct fs_schema_fragment {
+  fs_schema_role role;
+  const char *name; /* for messages: "daemon", "client" */
+  const char *v1;   /* the role's tables as of version 1 */
+  const fs_schema_step *steps;
+  int nsteps;
+} fs_schema_fragment;
+
+/* Registers f (static storage: kept by pointer) as the tables of f->role.
+ * The first registration of a role wins; registering the same fragment
+ * again is a no-op, from any thread.  0, or FS_EINVAL (malformed, or a
+ * different fragment for a role that has one). */
+int fs__schema_register(const fs_schema_fragment *f);
+
 int fs__schema_version(void); /* FS_SCHEMA_VERSION */
 /* Brings db to FS_SCHEMA_VERSION: 0, FS_ESCHEMA_NEWER (db untouched),
  * FS_EBUSY, FS_EDB...  Idempotent.  Must not be called inside a

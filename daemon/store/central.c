@@ -112,7 +112,9 @@ int fs__central_open(const char *path, int create, fs_central **out) {
   rc = claim(c, path);
   if (rc)
     goto out;
-  rc = fs__db_open(path, create, FS_SCHEMA_DAEMON, &c->db);
+  rc = fs__store_schema_register();
+  if (rc == 0)
+    rc = fs__db_open(path, create, FS_SCHEMA_DAEMON, &c->db);
   if (rc)
     goto out;
   c->rd.db = c->db;

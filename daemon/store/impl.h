@@ -42,6 +42,10 @@ static inline sqlite3 *fs__rd_db(fs_store_rd *r) {
 }
 sqlite3 *fs__central_db(fs_central *c);
 
+/* Registers the central store's tables with common/schema (store/schema.c)
+ * before a connection is opened; idempotent, any thread.  0 or FS_EINVAL. */
+int fs__store_schema_register(void);
+
 /* ---- transitional (issue 13): calls on a raw connection kept for files
  * outside store/ that still hold one; each goes when its caller moves. */
 struct fs_person_req;

@@ -13,7 +13,9 @@ int fs__store_rd_open(const char *path, fs_store_rd **out) {
   if (r == NULL)
     return FS_ENOMEM;
   r->owned = 1;
-  rc = fs__db_open(path, 0, FS_SCHEMA_DAEMON, &r->db);
+  rc = fs__store_schema_register();
+  if (rc == 0)
+    rc = fs__db_open(path, 0, FS_SCHEMA_DAEMON, &r->db);
   if (rc) {
     free(r);
     return rc;

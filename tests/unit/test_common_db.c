@@ -67,6 +67,36 @@ static void test_open_errors(void **state) {
   fs_test_rmdir(dir);
 }
 
+/* The central store's tables are the daemon's fragment (common/schema.h):
+ * a process that has not registered it cannot create or migrate a daemon
+ * store, and leaves the file without tables, at version 0. */
+static void test_daemon_role_needs_its_fragment(void **state) {
+  char *dir = fs_test_tmpdir(), *p = fs_test_path(dir, "central.db");
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  (void)state;
+
+  assert_int_equal(fs__db_open(p, 1, FS_SCHEMA_DAEMON, &db), FS_EINVAL);
+  assert_null(db);
+  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master), "
+                                          "(SELECT user_version FROM pragma_user_version)",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(st, 0), 0);
+  assert_int_equal(sqlite3_column_int(st, 1), 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  /* The client's fragment is built in. */
+  free(p);
+  p = fs_test_path(dir, "replica.db");
+  assert_int_equal(fs__db_open(p, 1, FS_SCHEMA_CLIENT, &db), 0);
+  fs__db_close(db);
+  free(p);
+  fs_test_rmdir(dir);
+}
+
 typedef struct fixture {
   char *dir, *path;
   sqlite3 *db;
@@ -178,6 +208,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_err_translation),
       cmocka_unit_test(test_open_errors),
+      cmocka_unit_test(test_daemon_role_needs_its_fragment),
       cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
       cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
       cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),

@@ -332,6 +332,7 @@ static void test_unique_is_the_index(void **state) {
 }
 
 int main(void) {
+  fs_test_schema_records_only();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_checker_itself),
       cmocka_unit_test(test_json),

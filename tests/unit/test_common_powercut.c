@@ -85,6 +85,7 @@ static void test_normal_loses_commits(void **state) {
 }
 
 int main(void) {
+  fs_test_schema_records_only();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_replica_commits_survive),
       cmocka_unit_test(test_central_commits_survive),

@@ -837,6 +837,7 @@ static void test_request(void **state) {
 }
 
 int main(void) {
+  fs_test_schema_records_only();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_visits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_reopened, setup, teardown),

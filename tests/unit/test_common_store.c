@@ -685,6 +685,7 @@ static void test_put_remove_columns_invalid(void **state) {
 }
 
 int main(void) {
+  fs_test_schema_records_only();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_create_get_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_different_fields_both_survive, setup, teardown),

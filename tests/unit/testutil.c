@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "schema.h"
+
 char *fs_test_tmpdir(void) {
   const char *base = getenv("TMPDIR");
   char tmpl[512];
@@ -152,4 +154,10 @@ void fs_test_daemon_stop(fs_test_daemon *d) {
   else
     fs_test_rmdir(d->dir);
   d->dir = NULL;
+}
+
+void fs_test_schema_records_only(void) {
+  static const fs_schema_fragment none = {FS_SCHEMA_DAEMON, "daemon (records only, test)",
+                                          "", NULL, 0};
+  assert_int_equal(fs__schema_register(&none), 0);
 }

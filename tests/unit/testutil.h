@@ -16,6 +16,12 @@ char *fs_test_tmpdir(void);
 void fs_test_rmdir(char *path);
 /* malloc'd path "dir/name". */
 char *fs_test_path(const char *dir, const char *name);
+/* Common-layer tests only (they do not link the daemon): registers an
+ * empty daemon schema fragment (common/schema.h), so that FS_SCHEMA_DAEMON
+ * databases hold common's tables (records, staff, meta) and nothing of the
+ * central store's own.  A daemon test must not call it (the daemon's store
+ * registers the real fragment). */
+void fs_test_schema_records_only(void);
 
 /* ---- a real fieldsyncd for integration tests ---------------------------
  * The daemon binary is FS_BIN/fieldsyncd (FS_BIN is a compile definition of

@@ -1,5 +1,6 @@
-/* test_common_schema.c - the generated schema: both roles get version 4
- * and their tables, CHECKs refuse bad values written with plain SQL, a
+/* test_daemon_schema.c - the generated schema (common/schema.c with the
+ * daemon's fragment, daemon/store/schema.c, registered): both roles get
+ * version 4 and their tables, a role's fragment is registered once, CHECKs refuse bad values written with plain SQL, a
  * version-1 database and a version-3 one (v0.1.0) upgrade in place keeping
  * their rows byte for byte, a newer database is refused untouched, and a
  * failing step leaves nothing. */
@@ -13,6 +14,7 @@
 #include "db.h"
 #include "fs_errno.h"
 #include "schema.h"
+#include "store/impl.h" /* fs__store_schema_register */
 
 #define ID1 "0190a1b2c3d4e5f60718293a4b5c6d7e"
 #define CN_NAME "王小明 汽车销售有限公司"
@@ -516,8 +518,31 @@ static void test_field_check_text(void **state) {
   assert_int_equal(fs__schema_field_check(NULL, buf, sizeof(buf)), FS_EINVAL);
 }
 
+/* The daemon's tables are its own fragment: registered once (again: a
+ * no-op), a different one for the same role refused, a malformed one
+ * refused. */
+static void test_fragment_registration(void **state) {
+  static const fs_schema_step early[] = {{1, "SELECT 1;"}};
+  static const fs_schema_fragment other = {FS_SCHEMA_DAEMON, "other", "", NULL, 0};
+  static const fs_schema_fragment client_again = {FS_SCHEMA_CLIENT, "client", "", NULL, 0};
+  static const fs_schema_fragment bad_step = {FS_SCHEMA_DAEMON, "bad", "", early, 1};
+  static const fs_schema_fragment bad_role = {(fs_schema_role)7, "bad", "", NULL, 0};
+  (void)state;
+
+  assert_int_equal(fs__store_schema_register(), 0);
+  assert_int_equal(fs__store_schema_register(), 0);
+  assert_int_equal(fs__schema_register(&other), FS_EINVAL);
+  assert_int_equal(fs__schema_register(&client_again), FS_EINVAL);
+  assert_int_equal(fs__schema_register(&bad_step), FS_EINVAL);
+  assert_int_equal(fs__schema_register(&bad_role), FS_EINVAL);
+  assert_int_equal(fs__schema_register(NULL), FS_EINVAL);
+}
+
 int main(void) {
+  if (fs__store_schema_register() != 0)
+    return 1;
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fragment_registration),
       cmocka_unit_test(test_fresh_tables),
       cmocka_unit_test(test_checks_refuse_bad_values),
       cmocka_unit_test(test_upgrade_from_v1),
