@@ -63,7 +63,7 @@ typedef enum fs_ftype {
 #define FS_F_KEY 0x10
 /* Personal data of a natural person (the customer, its principal, a
  * contact, a visitor): printed by `fieldsyncd person export`, cleared by
- * `person erase` (daemon/privacy.c, docs/RETENTION.md). */
+ * `person erase` (daemon/store/privacy.c, docs/RETENTION.md). */
 #define FS_F_PERSONAL 0x20
 /* No two records of the kind share a value (nil excepted) in the central
  * store: a unique index there (common/schema.c, checked against this flag

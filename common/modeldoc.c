@@ -2,7 +2,7 @@
  * (modeldoc.h).  Everything per kind and per field comes from the model
  * table (model.c); the prose around it states the rules that the
  * validator (validate.c), the merge (store.c) and the daemon's apply
- * (daemon/central.c) enforce for every field of a type or flag. */
+ * (daemon/store/push.c) enforce for every field of a type or flag. */
 #include "modeldoc.h"
 
 #include <inttypes.h>
@@ -207,7 +207,7 @@ static const char md_flags_text[] =
     "runs on the device before a change is stored.\n"
     "\n"
     "What the daemon sets itself, whatever the device claims\n"
-    "(daemon/central.c): `author` of a new record is the staff member of the\n"
+    "(daemon/store/push.c): `author` of a new record is the staff member of the\n"
     "pushing device, of an existing record its stored author; `owner` of an\n"
     "existing record is its stored owner, of a new child record (kinds marked\n"
     "*child*) the owner of its customer (a child naming a missing or deleted\n"

@@ -134,7 +134,7 @@ int fs__central_device_by_id(fs_store_rd *r, uint64_t id, fs_device *d);
  * privacy, the push path's fence) audits here, so none includes another's
  * header for it.  actor NULL means "admin"; staff, customer, detail, reason
  * may be NULL; device < 0 means none.  0 or a translated storage error.
- * (daemon/audit.c) */
+ * (store/audit.c) */
 int fs__audit(fs_central *c, const char *actor, const char *action, const char *staff,
               const char *customer, long long device, const char *detail,
               const char *reason);

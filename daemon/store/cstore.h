@@ -1,12 +1,23 @@
 /* cstore.h - the central store interface: handles and transactions.
  *
  * Every read and write the daemon makes of its data goes through the
- * functions declared in daemon/store/ headers, one header per table or concern
- * (central.h: open, writer transaction, seq, journal, push, pull, GC;
- * further headers beside it).  The SQLite implementation lives in
- * daemon/store/ (.c files); no other daemon file includes sqlite3.h.  A second
- * implementation (PostgreSQL) is meant to sit behind the same calls, so the
- * interface names no SQLite concept: no rowid, no changes(), no statement.
+ * functions declared in daemon/store/ headers, one header per table or concern:
+ *   central.h         open (single-writer claim), writer transaction, seq;
+ *                     and, by concern (one .c each): journal.c, push.c
+ *                     (+ fence.c the handover fence, record_history.c),
+ *                     pull.c, access.c (access sets), gc.c, audit.c
+ *   record_history.h  the per-record history table (clearing values)
+ *   privacy.h         person export/erase, history retention
+ *   bulk.h            the daemon's own sample-data writes (seed)
+ *   reports.h         the managers' reports' reads
+ *   (schema.c)        the central store's tables: the daemon's schema
+ *                     fragment, registered with common/schema.h on open
+ * The SQLite implementation lives in daemon/store/ (.c files, with the
+ * private impl.h and push_impl.h); no other daemon file includes sqlite3.h,
+ * db.h or store/impl.h (tests/integration/layering.sh checks it, with the
+ * files still moving listed).  A second implementation (PostgreSQL) is
+ * meant to sit behind the same calls, so the interface names no SQLite
+ * concept: no rowid, no changes(), no statement.
  *
  * Two kinds of handle:
  *   fs_central   the store's one writer (daemon/store/central.h), owned by
