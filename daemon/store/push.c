@@ -74,7 +74,11 @@ void fs__push_on_conflict(void *arg, const fs_change *ch, int field,
     x->logged++;
 }
 
-static int vset_reason(fs_push_result *r, int code, const char *fmt, va_list ap) {
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 0)))
+#endif
+static int
+vset_reason(fs_push_result *r, int code, const char *fmt, va_list ap) {
   char buf[512];
 
   r->outcome = FS_OUTCOME_REJECTED;
