@@ -112,8 +112,10 @@ int fs__device_wipe_due(fs_store_rd *r, int64_t now_ms, int64_t deadline_ms, int
                    "')) AND d.wipe_at IS NOT NULL AND d.wipe_at+?2<=?1 "
                    "LIMIT ?3",
                    "IIi", now_ms, deadline_ms, max);
-  while (rc == 0 && *n < max && (rc = fs__sq_step(db, st)) == 1)
+  while (rc == 0 && *n < max && (rc = fs__sq_step(db, st)) == 1) {
     ids[(*n)++] = sqlite3_column_int64(st, 0);
+    rc = 0;
+  }
   sqlite3_finalize(st);
   return rc;
 }

@@ -161,8 +161,10 @@ int fs__record_evict_audiences(fs_store_rd *r, fs_kind k, const char *id, const 
                    "record_id=?2 AND op=?6) LIMIT ?7",
                    "itttiiii", (int)k, id, from, to, FS_JOURNAL_ROW,
                    FS_JOURNAL_EVICT, max, (int)FS_COVER_RUNNING);
-  while (rc == 0 && *n < max && (rc = fs__sq_step(db, st)) == 1)
+  while (rc == 0 && *n < max && (rc = fs__sq_step(db, st)) == 1) {
     snprintf(aud[(*n)++], FS_STAFF_MAX + 1, "%s", fs__sq_text(st, 0));
+    rc = 0;
+  }
   sqlite3_finalize(st);
   return rc;
 }
