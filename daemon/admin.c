@@ -187,7 +187,8 @@ static int run(fs_admin_cmd *x, int (*fn)(fs_admin_cmd *x)) {
   return rc ? rc : rc2;
 }
 
-int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admin_result *res) {
+int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req,
+                   fs_msg_admin_result *res) {
   fs_admin_cmd x;
   int rc = 0, found = 0;
 

@@ -27,7 +27,8 @@ typedef struct fs_admin_ctx {
 /* Runs req; fills res (ok, code, text, out, json: malloc'd).  Returns 0
  * when the command ran (successfully or not: see res->ok), or a storage
  * error that must fail the transaction. */
-int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admin_result *res);
+int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req,
+                   fs_msg_admin_result *res);
 
 /* Enrollment, read side (loop thread, any read handle): is this token valid
  * now?  0, FS_ETOKEN (unknown or staff mismatch), FS_ETOKEN_USED,
@@ -38,6 +39,7 @@ int fs__enroll_check(fs_store_rd *r, const fs_token *t);
  * the token's staff with the next free archive slot, marks the token used,
  * audits.  Fills d.  Same codes plus storage errors and FS_EOVERFLOW (no
  * free slot). */
-int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], fs_device *d);
+int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32],
+                      fs_device *d);
 
 #endif

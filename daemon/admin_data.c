@@ -13,7 +13,8 @@
 #include "store/impl.h"
 
 int fs__admin_gc(fs_admin_cmd *x) {
-  long long days = fs__admin_arg_int(x, "keep-days", (long long)x->ctx->cfg->tombstone_days);
+  long long days =
+      fs__admin_arg_int(x, "keep-days", (long long)x->ctx->cfg->tombstone_days);
   uint64_t floor = 0;
   int removed = 0, hc = 0, hq = 0, hr = 0, rc;
 
@@ -21,16 +22,18 @@ int fs__admin_gc(fs_admin_cmd *x) {
     return fs__admin_fail(x, FS_EVALIDATE, "--keep-days: from 0 to 3650");
   rc = fs__central_gc(x->ctx->c, (int64_t)fs__now_ms(), (int)days, &floor, &removed);
   if (rc == 0)
-    rc = fs__history_purge(x->ctx->c, (int64_t)fs__now_ms(), (int)x->ctx->cfg->history_days,
-                           &hc, &hq, &hr);
+    rc = fs__history_purge(x->ctx->c, (int64_t)fs__now_ms(),
+                           (int)x->ctx->cfg->history_days, &hc, &hq, &hr);
   if (rc)
     return rc;
-  fs__strbuf_printf(&x->out, "purged %d tombstone(s); devices behind seq %llu will resync\n",
-                    removed, (unsigned long long)floor);
   fs__strbuf_printf(&x->out,
-                    "history older than %u day(s): %d conflict-log row(s), %d quarantined "
-                    "upload(s), %d handover report text(s) purged\n",
-                    x->ctx->cfg->history_days, hc, hq, hr);
+                    "purged %d tombstone(s); devices behind seq %llu will resync\n",
+                    removed, (unsigned long long)floor);
+  fs__strbuf_printf(
+      &x->out,
+      "history older than %u day(s): %d conflict-log row(s), %d quarantined "
+      "upload(s), %d handover report text(s) purged\n",
+      x->ctx->cfg->history_days, hc, hq, hr);
   fs__json_begin_object(&x->j);
   fs__admin_obj_int(x, "removed", removed);
   fs__json_key(&x->j, "floor");

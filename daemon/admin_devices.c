@@ -52,7 +52,8 @@ int fs__admin_revoke(fs_admin_cmd *x) {
     return fs__admin_fail(x, FS_EUSAGE, "usage: revoke DEVICE [--wipe]");
   rc = fs__device_revoke(x->ctx->c, dev, wipe, (int64_t)fs__now_ms());
   if (rc == FS_ENOTFOUND)
-    return fs__admin_fail(x, FS_ENOTFOUND, "no device %lld (see `fieldsyncd devices`)", dev);
+    return fs__admin_fail(x, FS_ENOTFOUND, "no device %lld (see `fieldsyncd devices`)",
+                          dev);
   if (rc)
     return rc;
   fs__strbuf_printf(&x->out, "device %lld revoked%s\n", dev,
@@ -63,8 +64,9 @@ int fs__admin_revoke(fs_admin_cmd *x) {
   fs__json_key(&x->j, "wipe");
   fs__json_bool(&x->j, wipe);
   fs__json_end_object(&x->j);
-  return fs__audit(x->ctx->c, x->ctx->actor, wipe ? "device.revoke.wipe" : "device.revoke",
-                   NULL, NULL, dev, NULL, reason);
+  return fs__audit(x->ctx->c, x->ctx->actor,
+                   wipe ? "device.revoke.wipe" : "device.revoke", NULL, NULL, dev, NULL,
+                   reason);
 }
 
 static const fs_col quarantine_cols[] = {{"id", FS_COL_INT, "ID"},
@@ -111,7 +113,8 @@ static int quarantine_drop(fs_admin_cmd *x, const char *drop) {
   fs__json_begin_object(&x->j);
   fs__admin_obj_int(x, "dropped", strtoll(drop, NULL, 10)); /* the id it matched */
   fs__json_end_object(&x->j);
-  return fs__audit(x->ctx->c, x->ctx->actor, "quarantine.drop", NULL, NULL, -1, drop, NULL);
+  return fs__audit(x->ctx->c, x->ctx->actor, "quarantine.drop", NULL, NULL, -1, drop,
+                   NULL);
 }
 
 int fs__admin_quarantine(fs_admin_cmd *x) {

@@ -20,8 +20,8 @@ static const fs_col audit_cols[] = {
     {"detail", FS_COL_TEXT, NULL},   {"reason", FS_COL_TEXT, NULL}};
 
 static int audit_row(void *arg, const fs_audit_row *a) {
-  const char *text[] = {NULL, a->actor, a->action, a->staff, a->customer, NULL, a->detail,
-                        a->reason};
+  const char *text[] = {NULL,        a->actor, a->action, a->staff,
+                        a->customer, NULL,     a->detail, a->reason};
   fs_table *t = arg;
   int rc = fs__table_row(t);
 
@@ -61,7 +61,8 @@ static int audit_lines(fs_admin_cmd *x, const fs_table *t) {
 }
 
 int fs__admin_audit(fs_admin_cmd *x) {
-  const char *staff = fs__admin_arg_str(x, "staff"), *cust = fs__admin_arg_str(x, "customer");
+  const char *staff = fs__admin_arg_str(x, "staff"),
+             *cust = fs__admin_arg_str(x, "customer");
   fs_table *t = fs__admin_list_new(audit_cols, 8);
   size_t n = 0;
   int rc = t ? fs__audit_list(fs__admin_rd(x), staff, cust, AUDIT_LIST_MAX, audit_row, t)
@@ -177,8 +178,8 @@ static int created_later(void *arg, const void *p, size_t len) {
 /* The values the create e gave the record, into val (kd->nfields, caller
  * releases): what the first later change of each field found there (its
  * old value), else the record's value now.  0 or an error. */
-static int created_values(fs_admin_cmd *x, const fs_history_entry *e, const fs_kind_def *kd,
-                          fs_value *val) {
+static int created_values(fs_admin_cmd *x, const fs_history_entry *e,
+                          const fs_kind_def *kd, fs_value *val) {
   created_ctx cc = {kd, calloc((size_t)kd->nfields, 1), val};
   fs_row row;
   int rc;
@@ -204,8 +205,8 @@ static int created_values(fs_admin_cmd *x, const fs_history_entry *e, const fs_k
 
 /* Prints create e, which set the fields idx[0..nidx): its values are not
  * copied (history.h) but found again by created_values. */
-static int history_created(hist_ctx *h, const fs_history_entry *e, const unsigned char *idx,
-                           size_t nidx) {
+static int history_created(hist_ctx *h, const fs_history_entry *e,
+                           const unsigned char *idx, size_t nidx) {
   static const fs_value nil = {FS_V_NULL, 0, NULL, 0};
   const fs_kind_def *kd = fs__kind_def(e->kind);
   fs_value *val;
@@ -278,10 +279,11 @@ int fs__admin_history(fs_admin_cmd *x) {
   if (rc)
     return rc;
   if (h.n == 0 && filed != 1)
-    return fs__admin_fail(x, FS_ENOTFOUND,
-                          "no record %s with a history (give an archive number or a record "
-                          "id)",
-                          h.rec);
+    return fs__admin_fail(
+        x, FS_ENOTFOUND,
+        "no record %s with a history (give an archive number or a record "
+        "id)",
+        h.rec);
   if (h.n == 0)
     fs__strbuf_printf(&x->out, "no changes from devices kept for %s\n", h.rec);
   return 0;

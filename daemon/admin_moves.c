@@ -14,7 +14,8 @@
 #include "store/staff.h"
 #include "validate.h"
 
-static int run_handover(fs_admin_cmd *x, const char *kind, const char *from, const char *to) {
+static int run_handover(fs_admin_cmd *x, const char *kind, const char *from,
+                        const char *to) {
   fs_handover_req hr;
   char err[300];
   int rc;
@@ -36,8 +37,9 @@ static int run_handover(fs_admin_cmd *x, const char *kind, const char *from, con
 int fs__admin_depart(fs_admin_cmd *x) {
   const char *code = fs__admin_arg_str(x, "code");
   if (code == NULL)
-    return fs__admin_fail(x, FS_EUSAGE,
-                          "usage: depart CODE [--successor CODE] [--reason TEXT] [--dry-run]");
+    return fs__admin_fail(
+        x, FS_EUSAGE,
+        "usage: depart CODE [--successor CODE] [--reason TEXT] [--dry-run]");
   return run_handover(x, "departure", code, fs__admin_arg_str(x, "successor"));
 }
 
@@ -70,11 +72,11 @@ static int staff_active(fs_admin_cmd *x, const char *const *codes, int n,
 }
 
 /* The cover's arguments: both days valid and in order, two people. */
-static int cover_args(fs_admin_cmd *x, const char *absent, const char *by, const char *from,
-                      const char *to) {
+static int cover_args(fs_admin_cmd *x, const char *absent, const char *by,
+                      const char *from, const char *to) {
   if (fs__valid_date(from) != 0 || fs__valid_date(to) != 0)
-    return fs__admin_fail(x, FS_EVALIDATE, "--from/--to: dates are YYYY-MM-DD (got %s, %s)",
-                          from, to);
+    return fs__admin_fail(x, FS_EVALIDATE,
+                          "--from/--to: dates are YYYY-MM-DD (got %s, %s)", from, to);
   if (strcmp(from, to) > 0)
     return fs__admin_fail(x, FS_EVALIDATE, "--from %s is after --to %s", from, to);
   if (strcmp(absent, by) == 0)
@@ -90,7 +92,8 @@ int fs__admin_cover(fs_admin_cmd *x) {
   int rc, changed = 0;
 
   if (!absent || !by || !from || !to)
-    return fs__admin_fail(x, FS_EUSAGE, "usage: cover CODE --by CODE --from DATE --to DATE");
+    return fs__admin_fail(x, FS_EUSAGE,
+                          "usage: cover CODE --by CODE --from DATE --to DATE");
   rc = cover_args(x, absent, by, from, to);
   if (rc == 0 && x->res->ok) {
     snprintf(refusal, sizeof(refusal), "both %s and %s must be active staff", absent, by);
@@ -104,8 +107,8 @@ int fs__admin_cover(fs_admin_cmd *x) {
     rc = fs__handover_sweep(x->ctx->c, (int64_t)fs__now_ms(), &changed);
   if (rc)
     return rc;
-  fs__strbuf_printf(&x->out, "%s covers for %s from %s to %s; it ends by itself\n", by, absent,
-                    from, to);
+  fs__strbuf_printf(&x->out, "%s covers for %s from %s to %s; it ends by itself\n", by,
+                    absent, from, to);
   fs__json_begin_object(&x->j);
   fs__admin_obj_str(x, "absent", absent);
   fs__admin_obj_str(x, "by", by);
@@ -125,7 +128,8 @@ int fs__admin_lend(fs_admin_cmd *x) {
   int rc;
 
   if (!cust || !to || days <= 0)
-    return fs__admin_fail(x, FS_EUSAGE, "usage: lend CUSTOMER --to CODE --days N (N >= 1)");
+    return fs__admin_fail(x, FS_EUSAGE,
+                          "usage: lend CUSTOMER --to CODE --days N (N >= 1)");
   if (days > 365)
     return fs__admin_fail(x, FS_EVALIDATE, "--days: a loan lasts at most 365 days");
   snprintf(refusal, sizeof(refusal), "%s has departed", to);
@@ -134,15 +138,16 @@ int fs__admin_lend(fs_admin_cmd *x) {
     return rc;
   rc = fs__customer_find(fs__admin_rd(x), cust, id, NULL);
   if (rc == FS_ENOTFOUND)
-    return fs__admin_fail(x, FS_ENOTFOUND, "no customer %s (give the id or archive number)",
-                          cust);
+    return fs__admin_fail(x, FS_ENOTFOUND,
+                          "no customer %s (give the id or archive number)", cust);
   if (rc)
     return rc;
   until = (int64_t)fs__now_ms() + days * 86400000LL;
   rc = fs__loan_start(x->ctx->c, id, to, until, &loan);
   if (rc)
     return rc;
-  fs__strbuf_printf(&x->out, "customer %s lent to %s for %lld day(s), read-only; loan %lld\n",
+  fs__strbuf_printf(&x->out,
+                    "customer %s lent to %s for %lld day(s), read-only; loan %lld\n",
                     cust, to, days, (long long)loan);
   fs__json_begin_object(&x->j);
   fs__admin_obj_int(x, "loan", loan);

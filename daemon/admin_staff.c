@@ -23,7 +23,8 @@ static int manager_check(fs_admin_cmd *x, const char *mgr) {
   int rc = fs__staff_get(fs__admin_rd(x), mgr, &m);
 
   if (rc == FS_ENOTFOUND)
-    return fs__admin_fail(x, FS_ENOTFOUND, "manager: no staff member %s; add them first", mgr);
+    return fs__admin_fail(x, FS_ENOTFOUND, "manager: no staff member %s; add them first",
+                          mgr);
   if (rc)
     return rc;
   if (m.role == FS_ROLE_REP)
@@ -47,8 +48,8 @@ int fs__admin_staff_add(fs_admin_cmd *x) {
     role = "rep";
   r = fs__role_parse(role);
   if (r < 0)
-    return fs__admin_fail(x, FS_EVALIDATE, "role: \"%s\" is not one of rep, manager, admin",
-                          role);
+    return fs__admin_fail(x, FS_EVALIDATE,
+                          "role: \"%s\" is not one of rep, manager, admin", role);
   if (mgr) {
     rc = manager_check(x, mgr);
     if (rc || !x->res->ok)
@@ -113,7 +114,8 @@ static int enroll_staff_check(fs_admin_cmd *x, const char *code) {
 
   if (rc == FS_ENOTFOUND)
     return fs__admin_fail(x, FS_ENOTFOUND,
-                          "no staff member %s; add them with `fieldsyncd staff add`", code);
+                          "no staff member %s; add them with `fieldsyncd staff add`",
+                          code);
   if (rc)
     return rc;
   if (s.status != FS_STAFF_ACTIVE)
@@ -190,7 +192,8 @@ int fs__enroll_check(fs_store_rd *r, const fs_token *t) {
   return s.status == FS_STAFF_ACTIVE ? 0 : FS_EDEPARTED;
 }
 
-int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], fs_device *d) {
+int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32],
+                      fs_device *d) {
   uint8_t hash[FS_TOKEN_SECRET_HASH_LEN];
   uint64_t id = 0;
   int rc, slot = 0;
@@ -210,8 +213,8 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], f
   rc = fs__central_device_by_key(fs__central_rd(c), pub, d);
   if (rc)
     return rc;
-  snprintf(detail, sizeof(detail), "device %llu enrolled, slot %d", (unsigned long long)d->id,
-           slot);
-  return fs__audit(c, t->staff_code, "device.enroll", t->staff_code, NULL, (long long)d->id,
-                   detail, NULL);
+  snprintf(detail, sizeof(detail), "device %llu enrolled, slot %d",
+           (unsigned long long)d->id, slot);
+  return fs__audit(c, t->staff_code, "device.enroll", t->staff_code, NULL,
+                   (long long)d->id, detail, NULL);
 }

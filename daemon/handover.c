@@ -220,7 +220,9 @@ static int parties(fs_store_rd *r, const fs_handover_req *req, char to[FS_STAFF_
   /* The manager who reviews the lost cards: the successor's, or the
    * departing rep's, or the successor if they are the manager. */
   snprintf(manager, FS_STAFF_MAX + 1, "%s",
-           t.manager[0] ? t.manager : f.manager[0] ? f.manager : to);
+           t.manager[0]   ? t.manager
+           : f.manager[0] ? f.manager
+                          : to);
   return 0;
 }
 
@@ -248,7 +250,8 @@ static int targets(fs_store_rd *r, const fs_handover_req *req, fs_idlist *cust,
                req->customers[i], owner, owner[0] ? req->from : "");
       return FS_ENOTFOUND;
     }
-    rc = fs__ids_select(r, FS_KIND_CUSTOMER, FS_IDS_CUSTOMER_KEY, req->customers[i], cust);
+    rc =
+        fs__ids_select(r, FS_KIND_CUSTOMER, FS_IDS_CUSTOMER_KEY, req->customers[i], cust);
   }
   return rc;
 }
@@ -281,13 +284,14 @@ typedef struct run_ctx {
 /* Stores the handover row (first, so every moved record can point to
  * it) and moves every target.  0 or a storage error. */
 static int run_moves(run_ctx *h) {
-  fs_handover_row row = {(int64_t)fs__now_ms(), h->req->kind, h->req->from, h->to,
-                         h->manager, h->req->dry_run, h->req->reason};
+  fs_handover_row row = {
+      (int64_t)fs__now_ms(), h->req->kind,  h->req->from, h->to, h->manager,
+      h->req->dry_run,       h->req->reason};
   int rc = fs__handover_add(h->c, &row, &h->hid);
 
   for (int i = 0; rc == 0 && i < h->cust.n; i++)
-    rc = move_customer(h->c, h->cust.ids[i], h->req->from, h->to, h->hid, &h->cnt, &h->lost,
-                       &h->nlost);
+    rc = move_customer(h->c, h->cust.ids[i], h->req->from, h->to, h->hid, &h->cnt,
+                       &h->lost, &h->nlost);
   for (int i = 0; rc == 0 && i < h->show.n; i++) {
     rc = move_record(h->c, FS_KIND_SHOWROOM, h->show.ids[i], h->req->from, h->to, h->hid);
     h->cnt.n[FS_KIND_SHOWROOM]++;
@@ -312,10 +316,11 @@ static int run_record(run_ctx *h, const fs__strbuf *report) {
   for (int k = 0; k < FS_KIND__COUNT; k++)
     all += n[k];
   snprintf(detail, sizeof(detail), "%s to %s: %d customers, %d records in all",
-           h->departure ? "departure handover" : "transfer", h->to, n[FS_KIND_CUSTOMER], all);
-  return fs__audit(h->c, h->req->actor, h->departure ? "staff.depart" : "customers.transfer",
-                   h->req->from, h->cust.n == 1 ? h->cust.ids[0] : NULL, -1, detail,
-                   h->req->reason);
+           h->departure ? "departure handover" : "transfer", h->to, n[FS_KIND_CUSTOMER],
+           all);
+  return fs__audit(h->c, h->req->actor,
+                   h->departure ? "staff.depart" : "customers.transfer", h->req->from,
+                   h->cust.n == 1 ? h->cust.ids[0] : NULL, -1, detail, h->req->reason);
 }
 
 int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
@@ -384,7 +389,8 @@ int fs__journal_owner(fs_central *c, const char *owner, const char *audience, in
 }
 
 /* Journals a customer card and its children for audience. */
-static int journal_customer(fs_central *c, const char *cid, const char *audience, int op) {
+static int journal_customer(fs_central *c, const char *cid, const char *audience,
+                            int op) {
   int rc = fs__central_journal(c, FS_KIND_CUSTOMER, cid, audience, op);
 
   for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++)
@@ -401,8 +407,8 @@ int fs__loan_start(fs_central *c, const char *customer_id, const char *staff,
 
 /* Starts (which FS_COVER_DUE_START) or ends the covers due today.  *n
  * counts them.  0 or a storage error. */
-static int covers_sweep(fs_central *c, fs_cover_due which, const char *today, int64_t now_ms,
-                        int *n) {
+static int covers_sweep(fs_central *c, fs_cover_due which, const char *today,
+                        int64_t now_ms, int *n) {
   int start = which == FS_COVER_DUE_START;
   fs_cover_row *list = NULL;
   int rc, nl = 0;
@@ -436,8 +442,8 @@ static int loans_sweep(fs_central *c, int64_t now_ms, int *n) {
     if (rc == 0)
       rc = fs__loan_set_ended(c, list[i].id);
     if (rc == 0)
-      rc = fs__audit(c, "fieldsyncd", "loan.end", list[i].staff, list[i].customer, -1, NULL,
-                     NULL);
+      rc = fs__audit(c, "fieldsyncd", "loan.end", list[i].staff, list[i].customer, -1,
+                     NULL, NULL);
     (*n)++;
   }
   free(list);
@@ -480,7 +486,8 @@ int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
                              WIPE_SWEEP_BATCH, &nids);
     for (int i = 0; rc == 0 && i < nids; i++) {
       rc = fs__wipe_mark(
-          c, ids[i], "the final upload's deadline passed; the device is refused from now on");
+          c, ids[i],
+          "the final upload's deadline passed; the device is refused from now on");
       n++;
     }
     if (nids < WIPE_SWEEP_BATCH)

@@ -28,7 +28,8 @@ int fs__audit_list(fs_store_rd *r, const char *staff, const char *customer, int 
     a.action = fs__sq_text(st, 2);
     a.staff = fs__sq_text(st, 3);
     a.customer = fs__sq_text(st, 4);
-    a.device = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+    a.device =
+        sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
     a.detail = fs__sq_text(st, 6);
     a.reason = fs__sq_text(st, 7);
     rc = row(arg, &a);
@@ -43,10 +44,11 @@ int fs__quarantine_list(fs_store_rd *r, int (*row)(void *arg, const fs_quarantin
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = fs__sq_prep(db, &st,
-                   "SELECT q.id, q.device_id, COALESCE(d.staff,''), q.counter, q.status "
-                   "FROM quarantine q LEFT JOIN devices d ON d.id=q.device_id ORDER BY q.id",
-                   "");
+  rc = fs__sq_prep(
+      db, &st,
+      "SELECT q.id, q.device_id, COALESCE(d.staff,''), q.counter, q.status "
+      "FROM quarantine q LEFT JOIN devices d ON d.id=q.device_id ORDER BY q.id",
+      "");
   while (rc == 0 && (rc = fs__sq_step(db, st)) == 1) {
     fs_quarantine_row q;
     q.id = sqlite3_column_int64(st, 0);
@@ -79,8 +81,8 @@ int fs__history_filed(fs_store_rd *r, const char *rec, char *cust, size_t len) {
   int rc, found = 0;
 
   cust[0] = '\0';
-  rc = fs__sq_prep(db, &st, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1 LIMIT 1",
-                   "t", rec);
+  rc = fs__sq_prep(
+      db, &st, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1 LIMIT 1", "t", rec);
   if (rc == 0 && (rc = fs__sq_step(db, st)) == 1) {
     snprintf(cust, len, "%s", fs__sq_text(st, 0));
     found = 1;

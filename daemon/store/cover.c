@@ -15,9 +15,8 @@ int fs__cover_add(fs_central *c, const char *absent, const char *by, const char 
                     "ttttIi", absent, by, from, to, now_ms, (int)FS_COVER_PLANNED);
 }
 
-
-int fs__covers_due(fs_store_rd *r, fs_cover_due which, const char *today, fs_cover_row **out,
-                   int *n) {
+int fs__covers_due(fs_store_rd *r, fs_cover_due which, const char *today,
+                   fs_cover_row **out, int *n) {
   sqlite3 *db = fs__rd_db(r);
   sqlite3_stmt *st = NULL;
   fs_cover_row *list = NULL;
@@ -32,7 +31,8 @@ int fs__covers_due(fs_store_rd *r, fs_cover_due which, const char *today, fs_cov
                        : "SELECT id, absent, by_staff FROM covers WHERE state<?2 AND "
                          "to_day<?1",
                    "ti", today,
-                   which == FS_COVER_DUE_START ? (int)FS_COVER_PLANNED : (int)FS_COVER_ENDED);
+                   which == FS_COVER_DUE_START ? (int)FS_COVER_PLANNED
+                                               : (int)FS_COVER_ENDED);
   while (rc == 0 && (rc = fs__sq_step(db, st)) == 1) {
     fs_cover_row *p = realloc(list, (size_t)(*n + 1) * sizeof(*list)), *cv;
     rc = p ? 0 : FS_ENOMEM;
@@ -56,10 +56,11 @@ int fs__covers_due(fs_store_rd *r, fs_cover_due which, const char *today, fs_cov
 
 int fs__cover_set_state(fs_central *c, int64_t id, fs_cover_state state, int64_t now_ms) {
   if (state == FS_COVER_ENDED)
-    return fs__sq_run(fs__central_db(c), NULL, "UPDATE covers SET state=?2, ended_at=?3 WHERE id=?1",
-                      "IiI", id, (int)state, now_ms);
-  return fs__sq_run(fs__central_db(c), NULL, "UPDATE covers SET state=?2 WHERE id=?1", "Ii", id,
-                    (int)state);
+    return fs__sq_run(fs__central_db(c), NULL,
+                      "UPDATE covers SET state=?2, ended_at=?3 WHERE id=?1", "IiI", id,
+                      (int)state, now_ms);
+  return fs__sq_run(fs__central_db(c), NULL, "UPDATE covers SET state=?2 WHERE id=?1",
+                    "Ii", id, (int)state);
 }
 
 int fs__loan_add(fs_central *c, const char *customer, const char *staff, int64_t until_ms,
@@ -82,7 +83,8 @@ int fs__loans_due(fs_store_rd *r, int64_t now_ms, fs_loan_row **out, int *n) {
 
   *out = NULL;
   *n = 0;
-  rc = fs__sq_prep(db, &st, "SELECT id, customer_id, staff FROM loans WHERE ended=0 AND until<=?1",
+  rc = fs__sq_prep(db, &st,
+                   "SELECT id, customer_id, staff FROM loans WHERE ended=0 AND until<=?1",
                    "I", now_ms);
   while (rc == 0 && (rc = fs__sq_step(db, st)) == 1) {
     fs_loan_row *p = realloc(list, (size_t)(*n + 1) * sizeof(*list)), *l;
@@ -106,5 +108,6 @@ int fs__loans_due(fs_store_rd *r, int64_t now_ms, fs_loan_row **out, int *n) {
 }
 
 int fs__loan_set_ended(fs_central *c, int64_t id) {
-  return fs__sq_run(fs__central_db(c), NULL, "UPDATE loans SET ended=1 WHERE id=?1", "I", id);
+  return fs__sq_run(fs__central_db(c), NULL, "UPDATE loans SET ended=1 WHERE id=?1", "I",
+                    id);
 }

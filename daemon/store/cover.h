@@ -31,8 +31,8 @@ typedef enum fs_cover_due {
 
 /* The covers due on today, malloc'd into *out (*n of them; free(*out)).
  * 0, FS_ENOMEM, or a storage error. */
-int fs__covers_due(fs_store_rd *r, fs_cover_due which, const char *today, fs_cover_row **out,
-                   int *n);
+int fs__covers_due(fs_store_rd *r, fs_cover_due which, const char *today,
+                   fs_cover_row **out, int *n);
 
 /* Moves cover id to state (FS_COVER_RUNNING, or FS_COVER_ENDED at
  * now_ms: the end bounds the cover fence, central.c).  Writer transaction.

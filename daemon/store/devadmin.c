@@ -6,15 +6,15 @@
 #include "status.h"
 #include "store/sq.h"
 
-int fs__device_add(fs_central *c, const char *staff, const uint8_t pub[32], int64_t now_ms,
-                   int *slot, uint64_t *id) {
+int fs__device_add(fs_central *c, const char *staff, const uint8_t pub[32],
+                   int64_t now_ms, int *slot, uint64_t *id) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
   int rc;
 
   *slot = 1;
-  rc = fs__sq_prep(db, &st, "SELECT COALESCE(max(slot),0)+1 FROM devices WHERE staff=?1", "t",
-                   staff);
+  rc = fs__sq_prep(db, &st, "SELECT COALESCE(max(slot),0)+1 FROM devices WHERE staff=?1",
+                   "t", staff);
   if (rc == 0 && (rc = fs__sq_step(db, st)) == 1)
     *slot = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
@@ -82,10 +82,11 @@ int fs__device_revoke(fs_central *c, int64_t device, int wipe, int64_t now_ms) {
 }
 
 int fs__device_wipe_order_staff(fs_central *c, const char *staff, int64_t now_ms) {
-  return fs__sq_run(fs__central_db(c), NULL,
-                    "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND "
-                    "status IN ('" FS_DEVICE_ACTIVE_S "','" FS_DEVICE_WIPE_S "')",
-                    "tI", staff, now_ms);
+  return fs__sq_run(
+      fs__central_db(c), NULL,
+      "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND "
+      "status IN ('" FS_DEVICE_ACTIVE_S "','" FS_DEVICE_WIPE_S "')",
+      "tI", staff, now_ms);
 }
 
 int fs__device_wipe_order_fill(fs_central *c, int64_t now_ms) {

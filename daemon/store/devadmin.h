@@ -17,17 +17,17 @@
  * the new device's id.  Writer transaction.  0, FS_EOVERFLOW (no free slot
  * left, FS_ARCHIVE_SLOTS), FS_EEXIST (the key is enrolled already), or a
  * translated storage error. */
-int fs__device_add(fs_central *c, const char *staff, const uint8_t pub[32], int64_t now_ms,
-                   int *slot, uint64_t *id);
+int fs__device_add(fs_central *c, const char *staff, const uint8_t pub[32],
+                   int64_t now_ms, int *slot, uint64_t *id);
 
 /* One row of the device listing. */
 typedef struct fs_device_row {
   int64_t id;
   const char *staff;
   int64_t slot;
-  const char *status; /* as stored */
-  int64_t last_seen;  /* ms, 0 if never */
-  int64_t outbox;     /* outbox depth it last reported */
+  const char *status;      /* as stored */
+  int64_t last_seen;       /* ms, 0 if never */
+  int64_t outbox;          /* outbox depth it last reported */
   int64_t oldest_unsynced; /* ms, 0 if none */
 } fs_device_row;
 

@@ -9,8 +9,8 @@
 int fs__token_add(fs_central *c, const uint8_t hash[FS_TOKEN_SECRET_HASH_LEN],
                   const char *staff, int64_t expires_s) {
   return fs__sq_run(fs__central_db(c), NULL,
-                    "INSERT INTO tokens(secret_hash, staff, expires_at) VALUES(?1,?2,?3)", "btI",
-                    hash, (size_t)FS_TOKEN_SECRET_HASH_LEN, staff, expires_s);
+                    "INSERT INTO tokens(secret_hash, staff, expires_at) VALUES(?1,?2,?3)",
+                    "btI", hash, (size_t)FS_TOKEN_SECRET_HASH_LEN, staff, expires_s);
 }
 
 int fs__token_state(fs_store_rd *r, const uint8_t hash[FS_TOKEN_SECRET_HASH_LEN],
@@ -19,7 +19,8 @@ int fs__token_state(fs_store_rd *r, const uint8_t hash[FS_TOKEN_SECRET_HASH_LEN]
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = fs__sq_prep(db, &st, "SELECT staff, expires_at, used_at FROM tokens WHERE secret_hash=?1",
+  rc = fs__sq_prep(db, &st,
+                   "SELECT staff, expires_at, used_at FROM tokens WHERE secret_hash=?1",
                    "b", hash, (size_t)FS_TOKEN_SECRET_HASH_LEN);
   if (rc == 0)
     rc = fs__sq_step(db, st);
@@ -42,6 +43,7 @@ int fs__token_state(fs_store_rd *r, const uint8_t hash[FS_TOKEN_SECRET_HASH_LEN]
 int fs__token_use(fs_central *c, const uint8_t hash[FS_TOKEN_SECRET_HASH_LEN],
                   uint64_t device, int64_t now_ms) {
   return fs__sq_run(fs__central_db(c), NULL,
-                    "UPDATE tokens SET used_at=?1, device_id=?2 WHERE secret_hash=?3", "IIb",
-                    now_ms, (int64_t)device, hash, (size_t)FS_TOKEN_SECRET_HASH_LEN);
+                    "UPDATE tokens SET used_at=?1, device_id=?2 WHERE secret_hash=?3",
+                    "IIb", now_ms, (int64_t)device, hash,
+                    (size_t)FS_TOKEN_SECRET_HASH_LEN);
 }

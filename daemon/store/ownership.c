@@ -145,9 +145,9 @@ int fs__record_set_owner(fs_central *c, fs_kind k, const char *id, const char *t
   return fs__sq_run(fs__central_db(c), NULL, sql, "tIt", to, (int64_t)seq, id);
 }
 
-int fs__record_evict_audiences(fs_store_rd *r, fs_kind k, const char *id, const char *from,
-                               const char *to, char (*aud)[FS_STAFF_MAX + 1], int max,
-                               int *n) {
+int fs__record_evict_audiences(fs_store_rd *r, fs_kind k, const char *id,
+                               const char *from, const char *to,
+                               char (*aud)[FS_STAFF_MAX + 1], int max, int *n) {
   sqlite3 *db = fs__rd_db(r);
   sqlite3_stmt *st = NULL;
   int rc;
@@ -159,8 +159,8 @@ int fs__record_evict_audiences(fs_store_rd *r, fs_kind k, const char *id, const 
                    "FROM covers WHERE absent=?3 AND state=?8 AND by_staff<>?4 AND "
                    "by_staff NOT IN (SELECT audience FROM journal WHERE kind=?1 AND "
                    "record_id=?2 AND op=?6) LIMIT ?7",
-                   "itttiiii", (int)k, id, from, to, FS_JOURNAL_ROW,
-                   FS_JOURNAL_EVICT, max, (int)FS_COVER_RUNNING);
+                   "itttiiii", (int)k, id, from, to, FS_JOURNAL_ROW, FS_JOURNAL_EVICT,
+                   max, (int)FS_COVER_RUNNING);
   while (rc == 0 && *n < max && (rc = fs__sq_step(db, st)) == 1) {
     snprintf(aud[(*n)++], FS_STAFF_MAX + 1, "%s", fs__sq_text(st, 0));
     rc = 0;
@@ -170,12 +170,12 @@ int fs__record_evict_audiences(fs_store_rd *r, fs_kind k, const char *id, const 
 }
 
 int fs__ownership_log_add(fs_central *c, uint64_t seq, fs_kind k, const char *id,
-                          const char *from, const char *to, int64_t at_ms, int64_t handover) {
+                          const char *from, const char *to, int64_t at_ms,
+                          int64_t handover) {
   return fs__sq_run(fs__central_db(c), NULL,
                     "INSERT INTO ownership_log(seq, kind, record_id, old_owner, "
                     "new_owner, at, handover) VALUES(?1,?2,?3,?4,?5,?6,?7)",
-                    "IitttII", (int64_t)seq, (int)k, id, from, to, at_ms,
-                    handover);
+                    "IitttII", (int64_t)seq, (int)k, id, from, to, at_ms, handover);
 }
 
 int fs__handover_add(fs_central *c, const fs_handover_row *h, int64_t *id) {
@@ -183,14 +183,15 @@ int fs__handover_add(fs_central *c, const fs_handover_row *h, int64_t *id) {
   int rc = fs__sq_run(db, NULL,
                       "INSERT INTO handovers(at, kind, from_staff, to_staff, dry_run, "
                       "manager, reason) VALUES(?1,?2,?3,?4,?5,?6,?7)",
-                      "Itttitt", h->at_ms, h->kind, h->from, h->to, h->dry_run, h->manager,
-                      h->reason);
+                      "Itttitt", h->at_ms, h->kind, h->from, h->to, h->dry_run,
+                      h->manager, h->reason);
   if (rc == 0)
     *id = sqlite3_last_insert_rowid(db);
   return rc;
 }
 
 int fs__handover_set_report(fs_central *c, int64_t id, const char *report, uint64_t seq) {
-  return fs__sq_run(fs__central_db(c), NULL, "UPDATE handovers SET report=?1, seq=?2 WHERE id=?3",
-                    "tII", report, (int64_t)seq, id);
+  return fs__sq_run(fs__central_db(c), NULL,
+                    "UPDATE handovers SET report=?1, seq=?2 WHERE id=?3", "tII", report,
+                    (int64_t)seq, id);
 }

@@ -42,12 +42,12 @@ int fs__customer_find(fs_store_rd *r, const char *key, char id[FS_ID_HEX + 1],
 /* What a handover report says of one customer card. */
 typedef struct fs_customer_brief {
   int found;
-  int lost;           /* graded lost: the manager reviews it */
-  int followup;       /* next_contact is today or later */
-  char *archive_no;   /* malloc'd, "" if none */
-  char *name;         /* malloc'd */
+  int lost;                 /* graded lost: the manager reviews it */
+  int followup;             /* next_contact is today or later */
+  char *archive_no;         /* malloc'd, "" if none */
+  char *name;               /* malloc'd */
   int opp_open, opp_closed; /* its live opportunities */
-  int opp_followups;  /* open ones with a follow-up today or later */
+  int opp_followups;        /* open ones with a follow-up today or later */
 } fs_customer_brief;
 
 /* Reads the brief of customer id, with today (YYYY-MM-DD) deciding the
@@ -66,14 +66,15 @@ int fs__record_set_owner(fs_central *c, fs_kind k, const char *id, const char *t
  * (k, id) when it moves from `from` to `to`: those it was journaled ROW for,
  * and every running stand-in of `from` not yet told EVICT.  Up to max
  * into aud, *n the count.  0 or a storage error. */
-int fs__record_evict_audiences(fs_store_rd *r, fs_kind k, const char *id, const char *from,
-                               const char *to, char (*aud)[FS_STAFF_MAX + 1], int max,
-                               int *n);
+int fs__record_evict_audiences(fs_store_rd *r, fs_kind k, const char *id,
+                               const char *from, const char *to,
+                               char (*aud)[FS_STAFF_MAX + 1], int max, int *n);
 
 /* Logs a move of record (k, id) from `from` to `to` at seq and at_ms,
  * made by handover (its id).  Writer transaction.  0 or a storage error. */
 int fs__ownership_log_add(fs_central *c, uint64_t seq, fs_kind k, const char *id,
-                          const char *from, const char *to, int64_t at_ms, int64_t handover);
+                          const char *from, const char *to, int64_t at_ms,
+                          int64_t handover);
 
 /* A handover or transfer as stored. */
 typedef struct fs_handover_row {

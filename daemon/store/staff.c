@@ -11,7 +11,8 @@ int fs__staff_get(fs_store_rd *r, const char *code, fs_staff_info *out) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = fs__sq_prep(db, &st, "SELECT role, status, COALESCE(manager,'') FROM staff WHERE code=?1",
+  rc = fs__sq_prep(db, &st,
+                   "SELECT role, status, COALESCE(manager,'') FROM staff WHERE code=?1",
                    "t", code);
   if (rc == 0)
     rc = fs__sq_step(db, st);
@@ -41,7 +42,8 @@ int fs__staff_list(fs_store_rd *r, const char *code,
   rc = fs__sq_prep(db, &st,
                    "SELECT s.code, s.name, s.role, COALESCE(s.manager,''), s.status, "
                    "COALESCE(s.successor,''), (SELECT count(*) FROM devices d WHERE "
-                   "d.staff=s.code AND d.status='" FS_DEVICE_ACTIVE_S "'), (SELECT count(*) "
+                   "d.staff=s.code AND d.status='" FS_DEVICE_ACTIVE_S
+                   "'), (SELECT count(*) "
                    "FROM customers c WHERE c.owner=s.code AND c.deleted=0) FROM staff s "
                    "WHERE ?1 IS NULL OR s.code=?1 ORDER BY s.code",
                    "t", code);
@@ -61,7 +63,8 @@ int fs__staff_list(fs_store_rd *r, const char *code,
   return rc;
 }
 
-int fs__staff_set_departed(fs_central *c, const char *code, const char *to, int64_t now_ms) {
+int fs__staff_set_departed(fs_central *c, const char *code, const char *to,
+                           int64_t now_ms) {
   return fs__sq_run(fs__central_db(c), NULL,
                     "UPDATE staff SET status='" FS_STAFF_DEPARTED_S
                     "', departed_at=?2, successor=?3 WHERE code=?1",

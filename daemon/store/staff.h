@@ -16,8 +16,8 @@
 
 /* One staff member's standing. */
 typedef struct fs_staff_info {
-  int role;   /* fs_role, or -1 if the stored role is unknown */
-  int status; /* fs_staff_status, or -1 if unknown */
+  int role;                       /* fs_role, or -1 if the stored role is unknown */
+  int status;                     /* fs_staff_status, or -1 if unknown */
   char manager[FS_STAFF_MAX + 1]; /* "" if none */
 } fs_staff_info;
 
@@ -34,7 +34,7 @@ int fs__staff_add(fs_central *c, const char *code, const char *name, fs_role rol
 /* One row of the staff listing. */
 typedef struct fs_staff_row {
   const char *code, *name, *role, *manager, *status, *successor; /* "" if none */
-  int64_t devices;   /* active devices */
+  int64_t devices;                                               /* active devices */
   int64_t customers; /* customer cards owned, not deleted */
 } fs_staff_row;
 
@@ -46,6 +46,7 @@ int fs__staff_list(fs_store_rd *r, const char *code,
 
 /* Marks code departed at now_ms with successor to (the end of its
  * lifecycle, status.h).  Writer transaction.  0 or a storage error. */
-int fs__staff_set_departed(fs_central *c, const char *code, const char *to, int64_t now_ms);
+int fs__staff_set_departed(fs_central *c, const char *code, const char *to,
+                           int64_t now_ms);
 
 #endif
