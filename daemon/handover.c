@@ -1,20 +1,23 @@
-/* handover.c - departure, transfer, cover and loans (handover.h). */
+/* handover.c - departure, transfer, cover and loans (handover.h).  The
+ * store calls are store/ownership.h (records and their moves),
+ * store/cover.h (covers and loans), store/staff.h and store/devadmin.h. */
 #include "handover.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "db.h"
-#include "store/impl.h" /* transitional: SQL here moves into daemon/store/ */
-#include "fs_assert.h"
 #include "date.h"
+#include "fs_assert.h"
 #include "fs_errno.h"
-#include "id.h"
+#include "hlc.h"
 #include "json.h"
-#include "log.h"
 #include "status.h"
+#include "store/cover.h"
+#include "store/devadmin.h"
+#include "store/nest.h"
+#include "store/ownership.h"
+#include "store/staff.h"
 
 #define MAX_LOST_LISTED 200
 
@@ -23,54 +26,36 @@ typedef struct counts {
   int opp_open, opp_closed, followups;
 } counts;
 
-static int staff_get(sqlite3 *db, const char *code, char *role, char *status, char *manager) {
-  sqlite3_stmt *st = NULL;
-  int rc;
+/* Audiences told to evict a moved record, read per query (move_record
+ * loops until all are told). */
+#define HANDOVER_AUDIENCE_BATCH 64
 
-  rc = sqlite3_prepare_v2(db, "SELECT role, status, COALESCE(manager,'') FROM staff WHERE code=?1",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    snprintf(role, 16, "%s", sqlite3_column_text(st, 0));
-    snprintf(status, 16, "%s", sqlite3_column_text(st, 1));
-    snprintf(manager, FS_STAFF_MAX + 1, "%s", sqlite3_column_text(st, 2));
-    rc = 0;
-  } else {
-    rc = rc == SQLITE_DONE ? FS_ENOTFOUND : fs__db_err(db, rc);
-  }
-  sqlite3_finalize(st);
+/* Tells every audience other than from and to that was sent record
+ * (k, id), and every running stand-in of from, to evict it.  0 or a
+ * storage error. */
+static int evict_others(fs_central *c, fs_kind k, const char *id, const char *from,
+                        const char *to) {
+  char aud[HANDOVER_AUDIENCE_BATCH][FS_STAFF_MAX + 1];
+  int rc, na;
+
+  /* In batches of HANDOVER_AUDIENCE_BATCH: an audience once journaled
+   * EVICT matches the query no more, so the loop ends when a batch comes
+   * back short and no audience is ever left out. */
+  do {
+    rc = fs__record_evict_audiences(fs__central_rd(c), k, id, from, to, aud,
+                                    HANDOVER_AUDIENCE_BATCH, &na);
+    FS_ASSERT(rc || na <= HANDOVER_AUDIENCE_BATCH);
+    for (int i = 0; rc == 0 && i < na; i++)
+      rc = fs__central_journal(c, k, id, aud[i], FS_JOURNAL_EVICT);
+  } while (rc == 0 && na == HANDOVER_AUDIENCE_BATCH);
   return rc;
 }
-
-/* Audiences told to evict a moved record, read per query (handover.c
- * move_record loops until all are told). */
-#define HANDOVER_AUDIENCE_BATCH 64
 
 /* Moves one record's ownership (see handover.h). */
 static int move_record(fs_central *c, fs_kind k, const char *id, const char *from,
                        const char *to, int64_t handover_id) {
-  sqlite3 *db = fs__central_db(c);
-  const fs_kind_def *kd = fs__kind_def(k);
-  sqlite3_stmt *st = NULL;
-  char sql[160];
-  uint64_t seq;
-  int rc;
+  int rc = fs__record_set_owner(c, k, id, to, fs__central_next_seq(c));
 
-  seq = fs__central_next_seq(c);
-  snprintf(sql, sizeof(sql), "UPDATE \"%s\" SET owner=?1, seq=?2 WHERE id=?3", kd->table);
-  rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-  sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return fs__db_err(db, rc);
   /* Anyone else who was sent this record (a stand-in covering the old
    * owner, a borrower) gets an eviction entry too: their access is decided
    * again at their next pull, so a record that left the covered rep does
@@ -79,168 +64,56 @@ static int move_record(fs_central *c, fs_kind k, const char *id, const char *fro
    * reaches the stand-in through the rep's audience, which the stand-in
    * stops reading when the cover ends): every active stand-in of the old
    * owner is told too. */
-  /* In batches of HANDOVER_AUDIENCE_BATCH: an audience once journaled
-   * EVICT matches neither half of the query again, so the loop ends when a
-   * batch comes back short and no audience is ever left out. */
-  for (;;) {
-    char aud[HANDOVER_AUDIENCE_BATCH][FS_STAFF_MAX + 1];
-    int na = 0;
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT audience FROM journal WHERE kind=?1 AND record_id=?2 AND "
-                            "op=?5 AND audience<>?3 AND audience<>?4 UNION SELECT by_staff "
-                            "FROM covers WHERE absent=?3 AND state=1 AND by_staff<>?4 AND "
-                            "by_staff NOT IN (SELECT audience FROM journal WHERE kind=?1 AND "
-                            "record_id=?2 AND op=?6) LIMIT ?7",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK)
-      return fs__db_err(db, rc);
-    sqlite3_bind_int(st, 1, (int)k);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, FS_JOURNAL_ROW);
-    sqlite3_bind_int(st, 6, FS_JOURNAL_EVICT);
-    sqlite3_bind_int(st, 7, HANDOVER_AUDIENCE_BATCH);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      FS_ASSERT(na < HANDOVER_AUDIENCE_BATCH); /* the LIMIT */
-      snprintf(aud[na++], FS_STAFF_MAX + 1, "%s", sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-      return fs__db_err(db, rc);
-    for (int i = 0; i < na; i++) {
-      rc = fs__central_journal(c, k, id, aud[i], FS_JOURNAL_EVICT);
-      if (rc)
-        return rc;
-    }
-    if (na < HANDOVER_AUDIENCE_BATCH)
-      break;
-  }
+  if (rc == 0)
+    rc = evict_others(c, k, id, from, to);
   /* Evict first, then deliver: the old owner's devices drop the record
    * and the new owner's devices get the whole current row. */
-  rc = fs__central_journal(c, k, id, from, FS_JOURNAL_EVICT);
+  if (rc == 0)
+    rc = fs__central_journal(c, k, id, from, FS_JOURNAL_EVICT);
   if (rc == 0)
     rc = fs__central_journal(c, k, id, to, FS_JOURNAL_ROW);
-  if (rc)
-    return rc;
-  rc = sqlite3_prepare_v2(db,
-                          "INSERT INTO ownership_log(seq, kind, record_id, old_owner, "
-                          "new_owner, at, handover) VALUES(?1,?2,?3,?4,?5,?6,?7)",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__central_seq(c));
-  sqlite3_bind_int(st, 2, (int)k);
-  sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, from, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 5, to, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 6, (sqlite3_int64)fs__now_ms());
-  sqlite3_bind_int64(st, 7, handover_id);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
-}
-
-/* Collects ids of kind k matching where (one ? = param) into a list. */
-typedef struct idlist {
-  char (*ids)[FS_ID_HEX + 1];
-  int n, cap;
-} idlist;
-
-static int idlist_add(idlist *l, const char *id) {
-  if (l->n == l->cap) {
-    int cap = l->cap ? l->cap * 2 : 64;
-    void *p = realloc(l->ids, (size_t)cap * sizeof(*l->ids));
-    if (p == NULL)
-      return FS_ENOMEM;
-    l->ids = p;
-    l->cap = cap;
-  }
-  snprintf(l->ids[l->n++], FS_ID_HEX + 1, "%s", id);
-  return 0;
-}
-
-static int select_ids(sqlite3 *db, const char *sql, const char *param, idlist *out) {
-  sqlite3_stmt *st = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    if (idlist_add(out, (const char *)sqlite3_column_text(st, 0)))
-      break;
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
+  if (rc == 0)
+    rc = fs__ownership_log_add(c, fs__central_seq(c), k, id, from, to,
+                               (int64_t)fs__now_ms(), handover_id);
+  return rc;
 }
 
 /* Moves one customer and everything hanging off it; counts and lists. */
 static int move_customer(fs_central *c, const char *cid, const char *from, const char *to,
                          int64_t hid, counts *cnt, fs__strbuf *lost, int *nlost) {
-  sqlite3 *db = fs__central_db(c);
-  sqlite3_stmt *st = NULL;
+  fs_customer_brief b;
   char today[11];
   int rc;
 
   fs__today(today);
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT COALESCE(archive_no,''), name, grade, "
-                          "COALESCE(next_contact,'') FROM customers WHERE id=?1",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    const char *grade = (const char *)sqlite3_column_text(st, 2);
-    if (grade && strcmp(grade, "lost") == 0) {
-      /* Stored text, shown through the sanitiser (common/utf8.h). */
-      if ((*nlost)++ < MAX_LOST_LISTED) {
-        fs__strbuf_append(lost, "    ", 4);
-        fs__strbuf_pad(lost, (const char *)sqlite3_column_text(st, 0), -1);
-        fs__strbuf_append(lost, "  ", 2);
-        fs__strbuf_pad(lost, (const char *)sqlite3_column_text(st, 1), -1);
-        fs__strbuf_append(lost, "\n", 1);
-      }
-    }
-    if (sqlite3_column_bytes(st, 3) && strcmp((const char *)sqlite3_column_text(st, 3), today) >= 0)
-      cnt->followups++;
+  rc = fs__customer_brief(fs__central_rd(c), cid, today, &b);
+  if (rc)
+    return rc;
+  /* Stored text, shown through the sanitiser (common/utf8.h). */
+  if (b.found && b.lost && (*nlost)++ < MAX_LOST_LISTED) {
+    fs__strbuf_append(lost, "    ", 4);
+    fs__strbuf_pad(lost, b.archive_no, -1);
+    fs__strbuf_append(lost, "  ", 2);
+    fs__strbuf_pad(lost, b.name, -1);
+    fs__strbuf_append(lost, "\n", 1);
   }
-  sqlite3_finalize(st);
+  cnt->followups += b.followup + b.opp_followups;
+  cnt->opp_open += b.opp_open;
+  cnt->opp_closed += b.opp_closed;
+  fs__customer_brief_release(&b);
   rc = move_record(c, FS_KIND_CUSTOMER, cid, from, to, hid);
   cnt->n[FS_KIND_CUSTOMER]++;
   for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++) {
-    const fs_kind_def *kd = fs__kind_def((fs_kind)k);
-    idlist l = {0};
-    char sql[200];
-    if (!(kd->flags & FS_K_CHILD))
+    fs_idlist l = {0};
+    if (!(fs__kind_def((fs_kind)k)->flags & FS_K_CHILD))
       continue;
     /* Children follow their customer whoever holds them now. */
-    snprintf(sql, sizeof(sql), "SELECT id FROM \"%s\" WHERE customer_id=?1", kd->table);
-    rc = select_ids(db, sql, cid, &l);
+    rc = fs__ids_select(fs__central_rd(c), (fs_kind)k, FS_IDS_CHILDREN, cid, &l);
     for (int i = 0; rc == 0 && i < l.n; i++) {
       rc = move_record(c, (fs_kind)k, l.ids[i], from, to, hid);
       cnt->n[k]++;
     }
-    free(l.ids);
-  }
-  if (rc == 0) {
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT sum(COALESCE(status,'open')='open'), "
-                            "sum(COALESCE(status,'open')<>'open'), "
-                            "sum(COALESCE(follow_up,'')>=?2 AND COALESCE(status,'open')='open') "
-                            "FROM opportunities WHERE customer_id=?1 AND deleted=0",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK)
-      return fs__db_err(db, rc);
-    sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-      cnt->opp_open += sqlite3_column_int(st, 0);
-      cnt->opp_closed += sqlite3_column_int(st, 1);
-      cnt->followups += sqlite3_column_int(st, 2);
-    }
-    sqlite3_finalize(st);
+    fs__idlist_free(&l);
   }
   return rc;
 }
@@ -306,25 +179,24 @@ static void summary(const fs_handover_req *req, const char *to, const char *mana
 
 /* The successor (to: --successor, else the departing rep's manager) and the
  * manager who reviews the lost cards, both checked: active staff, someone
- * else.  0, or an error with err set (or a database error). */
-static int parties(sqlite3 *db, const fs_handover_req *req, char to[FS_STAFF_MAX + 1],
+ * else.  0, or an error with err set (or a storage error). */
+static int parties(fs_store_rd *r, const fs_handover_req *req, char to[FS_STAFF_MAX + 1],
                    char manager[FS_STAFF_MAX + 1], char *err, size_t errlen) {
-  char frole[16], fstatus[16], fmgr[FS_STAFF_MAX + 1];
-  char trole[16], tstatus[16], tmgr[FS_STAFF_MAX + 1];
+  fs_staff_info f, t;
   int rc;
 
-  rc = staff_get(db, req->from, frole, fstatus, fmgr);
+  rc = fs__staff_get(r, req->from, &f);
   if (rc == FS_ENOTFOUND) {
     snprintf(err, errlen, "no staff member %s", req->from);
     return rc;
   }
   if (rc)
     return rc;
-  if (fs__staff_status_parse(fstatus) != FS_STAFF_ACTIVE) {
+  if (f.status != FS_STAFF_ACTIVE) {
     snprintf(err, errlen, "%s has already departed", req->from);
     return FS_EDEPARTED;
   }
-  snprintf(to, FS_STAFF_MAX + 1, "%s", req->to ? req->to : fmgr);
+  snprintf(to, FS_STAFF_MAX + 1, "%s", req->to ? req->to : f.manager);
   if (to[0] == '\0') {
     snprintf(err, errlen, "%s has no manager; name a successor with --successor CODE",
              req->from);
@@ -334,433 +206,293 @@ static int parties(sqlite3 *db, const fs_handover_req *req, char to[FS_STAFF_MAX
     snprintf(err, errlen, "successor must be someone other than %s", req->from);
     return FS_EVALIDATE;
   }
-  rc = staff_get(db, to, trole, tstatus, tmgr);
+  rc = fs__staff_get(r, to, &t);
   if (rc == FS_ENOTFOUND) {
     snprintf(err, errlen, "successor %s is not a staff member", to);
     return rc;
   }
   if (rc)
     return rc;
-  if (fs__staff_status_parse(tstatus) != FS_STAFF_ACTIVE) {
+  if (t.status != FS_STAFF_ACTIVE) {
     snprintf(err, errlen, "successor %s has departed; choose an active colleague", to);
     return FS_EDEPARTED;
   }
   /* The manager who reviews the lost cards: the successor's, or the
    * departing rep's, or the successor if they are the manager. */
-  snprintf(manager, FS_STAFF_MAX + 1, "%s", tmgr[0] ? tmgr : fmgr[0] ? fmgr : to);
+  snprintf(manager, FS_STAFF_MAX + 1, "%s",
+           t.manager[0]   ? t.manager
+           : f.manager[0] ? f.manager
+                          : to);
   return 0;
 }
 
 /* What moves: the customers named (each must be req->from's), else all of
  * req->from's customers and showroom entries.  0, FS_ENOTFOUND with err
- * set, or a database error. */
-static int targets(sqlite3 *db, const fs_handover_req *req, idlist *cust, idlist *show,
-                   char *err, size_t errlen) {
-  sqlite3_stmt *st = NULL;
+ * set, or a storage error. */
+static int targets(fs_store_rd *r, const fs_handover_req *req, fs_idlist *cust,
+                   fs_idlist *show, char *err, size_t errlen) {
   int rc = 0;
 
-  if (req->customers && req->ncustomers > 0) {
-    for (int i = 0; i < req->ncustomers; i++) {
-      char owner[FS_STAFF_MAX + 1] = "";
-      rc = sqlite3_prepare_v2(db,
-                              "SELECT owner FROM customers WHERE (id=?1 OR archive_no=?1) "
-                              "AND deleted=0",
-                              -1, &st, NULL);
-      if (rc != SQLITE_OK)
-        return fs__db_err(db, rc);
-      sqlite3_bind_text(st, 1, req->customers[i], -1, SQLITE_STATIC);
-      if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(owner, sizeof(owner), "%s", sqlite3_column_text(st, 0));
-      sqlite3_finalize(st);
-      if (strcmp(owner, req->from) != 0) {
-        snprintf(err, errlen, owner[0] ? "customer %s belongs to %s, not %s"
-                                       : "no customer %s%s%s",
-                 req->customers[i], owner, owner[0] ? req->from : "");
-        return FS_ENOTFOUND;
-      }
-      rc = select_ids(db, "SELECT id FROM customers WHERE id=?1 OR archive_no=?1",
-                      req->customers[i], cust);
-      if (rc)
-        return rc;
-    }
-  } else {
-    rc = select_ids(db, "SELECT id FROM customers WHERE owner=?1 ORDER BY archive_no",
-                    req->from, cust);
+  if (req->customers == NULL || req->ncustomers <= 0) {
+    rc = fs__ids_select(r, FS_KIND_CUSTOMER, FS_IDS_OWNED, req->from, cust);
     if (rc == 0)
-      rc = select_ids(db, "SELECT id FROM showroom_log WHERE owner=?1", req->from, show);
+      rc = fs__ids_select(r, FS_KIND_SHOWROOM, FS_IDS_OWNED, req->from, show);
+    return rc;
+  }
+  for (int i = 0; rc == 0 && i < req->ncustomers; i++) {
+    char owner[FS_STAFF_MAX + 1] = "";
+    rc = fs__customer_find(r, req->customers[i], NULL, owner);
+    if (rc && rc != FS_ENOTFOUND)
+      return rc;
+    if (strcmp(owner, req->from) != 0) {
+      snprintf(err, errlen,
+               owner[0] ? "customer %s belongs to %s, not %s" : "no customer %s%s%s",
+               req->customers[i], owner, owner[0] ? req->from : "");
+      return FS_ENOTFOUND;
+    }
+    rc =
+        fs__ids_select(r, FS_KIND_CUSTOMER, FS_IDS_CUSTOMER_KEY, req->customers[i], cust);
   }
   return rc;
 }
 
 /* Marks `from` departed (successor `to`) and orders the wipe of their
- * devices.  0 or a database error. */
-static int depart(sqlite3 *db, const char *from, const char *to) {
-  sqlite3_stmt *st = NULL;
-  int rc = 0;
-
+ * devices.  0 or a storage error. */
+static int depart(fs_central *c, const char *from, const char *to) {
+  int64_t now = (int64_t)fs__now_ms();
   /* The rep departs; and this is the wipe order of each of the rep's
    * devices: their final upload (and the handover fence) close
    * wipe_deadline_days after it.  An earlier order (revoke --wipe) keeps
-   * its own, earlier, time.  ?1 from, ?2 now, ?3 successor. */
-  static const char *const sql[] = {
-      "UPDATE staff SET status='" FS_STAFF_DEPARTED_S
-      "', departed_at=?2, successor=?3 WHERE code=?1",
-      "UPDATE devices SET wipe_at=?2 WHERE staff=?1 AND wipe_at IS NULL AND status IN "
-      "('" FS_DEVICE_ACTIVE_S "','" FS_DEVICE_WIPE_S "')"};
-  int64_t now = (int64_t)fs__now_ms();
-  for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
-    rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-      rc = fs__db_err(db, rc);
-      break;
-    }
-    sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    if (sqlite3_bind_parameter_count(st) >= 3)
-      sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    st = NULL;
-    rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+   * its own, earlier, time. */
+  int rc = fs__staff_set_departed(c, from, to, now);
+  return rc ? rc : fs__device_wipe_order_staff(c, from, now);
+}
+
+/* A handover being run: what fs__handover_run's steps share. */
+typedef struct run_ctx {
+  fs_central *c;
+  const fs_handover_req *req;
+  int departure;
+  char to[FS_STAFF_MAX + 1], manager[FS_STAFF_MAX + 1];
+  fs_idlist cust, show;
+  int64_t hid; /* the handovers row */
+  counts cnt;
+  fs__strbuf lost; /* the lost cards listed for the manager */
+  int nlost;
+} run_ctx;
+
+/* Stores the handover row (first, so every moved record can point to
+ * it) and moves every target.  0 or a storage error. */
+static int run_moves(run_ctx *h) {
+  fs_handover_row row = {
+      (int64_t)fs__now_ms(), h->req->kind,  h->req->from, h->to, h->manager,
+      h->req->dry_run,       h->req->reason};
+  int rc = fs__handover_add(h->c, &row, &h->hid);
+
+  for (int i = 0; rc == 0 && i < h->cust.n; i++)
+    rc = move_customer(h->c, h->cust.ids[i], h->req->from, h->to, h->hid, &h->cnt,
+                       &h->lost, &h->nlost);
+  for (int i = 0; rc == 0 && i < h->show.n; i++) {
+    rc = move_record(h->c, FS_KIND_SHOWROOM, h->show.ids[i], h->req->from, h->to, h->hid);
+    h->cnt.n[FS_KIND_SHOWROOM]++;
   }
+  if (rc == 0 && h->departure)
+    rc = depart(h->c, h->req->from, h->to);
   return rc;
+}
+
+/* Stores the report (delivered to the successor's and the manager's
+ * devices as a NOTICE at their next sync) and audits.  0 or a storage
+ * error. */
+static int run_record(run_ctx *h, const fs__strbuf *report) {
+  const int *n = h->cnt.n;
+  char detail[200];
+  int rc, all = 0;
+
+  rc = fs__handover_set_report(h->c, h->hid, report->s ? report->s : "",
+                               fs__central_next_seq(h->c));
+  if (rc)
+    return rc;
+  for (int k = 0; k < FS_KIND__COUNT; k++)
+    all += n[k];
+  snprintf(detail, sizeof(detail), "%s to %s: %d customers, %d records in all",
+           h->departure ? "departure handover" : "transfer", h->to, n[FS_KIND_CUSTOMER],
+           all);
+  return fs__audit(h->c, h->req->actor,
+                   h->departure ? "staff.depart" : "customers.transfer", h->req->from,
+                   h->cust.n == 1 ? h->cust.ids[0] : NULL, -1, detail, h->req->reason);
 }
 
 int fs__handover_run(fs_central *c, const fs_handover_req *req, fs__strbuf *out,
                      fs__strbuf *json, char *err, size_t errlen) {
-  sqlite3 *db = fs__central_db(c);
-  char to[FS_STAFF_MAX + 1], manager[FS_STAFF_MAX + 1];
-  int departure = strcmp(req->kind, "departure") == 0;
-  idlist cust = {0}, show = {0};
-  counts cnt;
-  fs__strbuf lost, report;
-  sqlite3_stmt *st = NULL;
-  int64_t hid = 0;
-  int rc, nlost = 0, sp = 0;
+  run_ctx h;
+  fs__strbuf report;
+  int rc, nested = 0;
 
-  memset(&cnt, 0, sizeof(cnt));
-  fs__strbuf_init(&lost, 1 << 20);
+  memset(&h, 0, sizeof(h));
+  h.c = c;
+  h.req = req;
+  h.departure = strcmp(req->kind, "departure") == 0;
+  fs__strbuf_init(&h.lost, 1 << 20);
   fs__strbuf_init(&report, 1 << 20);
   err[0] = '\0';
-  rc = parties(db, req, to, manager, err, errlen);
+  rc = parties(fs__central_rd(c), req, h.to, h.manager, err, errlen);
+  if (rc == 0)
+    rc = fs__central_nest_begin(c);
   if (rc)
     goto out;
-  rc = fs__db_exec(db, "SAVEPOINT handover");
+  nested = 1;
+  rc = targets(fs__central_rd(c), req, &h.cust, &h.show, err, errlen);
+  if (rc == 0)
+    rc = run_moves(&h);
   if (rc)
     goto out;
-  sp = 1;
-  rc = targets(db, req, &cust, &show, err, errlen);
-  if (rc)
-    goto out;
-  /* The handover row first, so every moved record can point to it. */
-  rc = sqlite3_prepare_v2(db,
-                          "INSERT INTO handovers(at, kind, from_staff, to_staff, dry_run, "
-                          "manager, reason) VALUES(?1,?2,?3,?4,?5,?6,?7)",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK) {
-    rc = fs__db_err(db, rc);
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)fs__now_ms());
-  sqlite3_bind_text(st, 2, req->kind, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, req->from, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 5, req->dry_run);
-  sqlite3_bind_text(st, 6, manager, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 7, req->reason, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  st = NULL;
-  if (rc != SQLITE_DONE) {
-    rc = fs__db_err(db, rc);
-    goto out;
-  }
-  hid = sqlite3_last_insert_rowid(db);
-  rc = 0;
-  for (int i = 0; rc == 0 && i < cust.n; i++)
-    rc = move_customer(c, cust.ids[i], req->from, to, hid, &cnt, &lost, &nlost);
-  for (int i = 0; rc == 0 && i < show.n; i++) {
-    rc = move_record(c, FS_KIND_SHOWROOM, show.ids[i], req->from, to, hid);
-    cnt.n[FS_KIND_SHOWROOM]++;
-  }
-  if (rc)
-    goto out;
-  if (departure) {
-    rc = depart(db, req->from, to);
-    if (rc)
-      goto out;
-  }
-  /* The report: printed now, stored, and delivered to the successor's and
-   * the manager's devices as a NOTICE at their next sync. */
-  summary(req, to, manager, &cnt, &lost, nlost, &report, json);
+  /* The report: printed now, stored, and delivered. */
+  summary(req, h.to, h.manager, &h.cnt, &h.lost, h.nlost, &report, json);
   fs__strbuf_append(out, report.s ? report.s : "", report.len);
-  if (req->dry_run)
-    goto out; /* rolled back below */
-  rc = sqlite3_prepare_v2(db, "UPDATE handovers SET report=?1, seq=?2 WHERE id=?3", -1, &st,
-                          NULL);
-  if (rc != SQLITE_OK) {
-    rc = fs__db_err(db, rc);
-    goto out;
-  }
-  sqlite3_bind_text(st, 1, report.s ? report.s : "", -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)fs__central_next_seq(c));
-  sqlite3_bind_int64(st, 3, hid);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  st = NULL;
-  rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
-  if (rc == 0) {
-    char detail[200];
-    snprintf(detail, sizeof(detail), "%s to %s: %d customers, %d records in all",
-             departure ? "departure handover" : "transfer", to, cnt.n[FS_KIND_CUSTOMER],
-             cnt.n[0] + cnt.n[1] + cnt.n[2] + cnt.n[3] + cnt.n[4] + cnt.n[5] + cnt.n[6]);
-    rc = fs__audit(c, req->actor, departure ? "staff.depart" : "customers.transfer", req->from,
-                   cust.n == 1 ? cust.ids[0] : NULL, -1, detail, req->reason);
-  }
+  if (!req->dry_run) /* a dry run is undone below */
+    rc = run_record(&h, &report);
 out:
-  sqlite3_finalize(st);
-  if (sp) {
-    if (rc || req->dry_run || err[0])
-      fs__db_exec(db, "ROLLBACK TO handover");
-    fs__db_exec(db, "RELEASE handover");
+  if (nested) {
+    int rc2 = fs__central_nest_end(c, !(rc || req->dry_run || err[0]));
+    if (rc == 0)
+      rc = rc2;
   }
   if (rc == 0 && err[0])
     rc = FS_EVALIDATE;
-  free(cust.ids);
-  free(show.ids);
-  fs__strbuf_release(&lost);
+  fs__idlist_free(&h.cust);
+  fs__idlist_free(&h.show);
+  fs__strbuf_release(&h.lost);
   fs__strbuf_release(&report);
   return rc;
 }
 
+/* Journals every record of kind k that which/key selects for audience
+ * with op.  0 or a storage error. */
+static int journal_ids(fs_central *c, fs_kind k, fs_ids_of which, const char *key,
+                       const char *audience, int op) {
+  fs_idlist l = {0};
+  int rc = fs__ids_select(fs__central_rd(c), k, which, key, &l);
+
+  for (int i = 0; rc == 0 && i < l.n; i++)
+    rc = fs__central_journal(c, k, l.ids[i], audience, op);
+  fs__idlist_free(&l);
+  return rc;
+}
+
 int fs__journal_owner(fs_central *c, const char *owner, const char *audience, int op) {
-  sqlite3 *db = fs__central_db(c);
   int rc = 0;
 
-  for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++) {
-    idlist l = {0};
-    char sql[160];
-    snprintf(sql, sizeof(sql), "SELECT id FROM \"%s\" WHERE owner=?1 AND deleted=0",
-             fs__kind_def((fs_kind)k)->table);
-    rc = select_ids(db, sql, owner, &l);
-    for (int i = 0; rc == 0 && i < l.n; i++)
-      rc = fs__central_journal(c, (fs_kind)k, l.ids[i], audience, op);
-    free(l.ids);
-  }
+  for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++)
+    rc = journal_ids(c, (fs_kind)k, FS_IDS_OWNED_LIVE, owner, audience, op);
   return rc;
 }
 
 /* Journals a customer card and its children for audience. */
-static int journal_customer(fs_central *c, const char *cid, const char *audience, int op) {
-  sqlite3 *db = fs__central_db(c);
+static int journal_customer(fs_central *c, const char *cid, const char *audience,
+                            int op) {
   int rc = fs__central_journal(c, FS_KIND_CUSTOMER, cid, audience, op);
 
-  for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++) {
-    const fs_kind_def *kd = fs__kind_def((fs_kind)k);
-    idlist l = {0};
-    char sql[160];
-    if (!(kd->flags & FS_K_CHILD))
-      continue;
-    snprintf(sql, sizeof(sql), "SELECT id FROM \"%s\" WHERE customer_id=?1", kd->table);
-    rc = select_ids(db, sql, cid, &l);
-    for (int i = 0; rc == 0 && i < l.n; i++)
-      rc = fs__central_journal(c, (fs_kind)k, l.ids[i], audience, op);
-    free(l.ids);
-  }
+  for (int k = 0; rc == 0 && k < FS_KIND__COUNT; k++)
+    if (fs__kind_def((fs_kind)k)->flags & FS_K_CHILD)
+      rc = journal_ids(c, (fs_kind)k, FS_IDS_CHILDREN, cid, audience, op);
   return rc;
 }
 
 int fs__loan_start(fs_central *c, const char *customer_id, const char *staff,
                    int64_t until_ms, int64_t *loan_id) {
-  sqlite3 *db = fs__central_db(c);
-  sqlite3_stmt *st = NULL;
-  int rc;
+  int rc = fs__loan_add(c, customer_id, staff, until_ms, (int64_t)fs__now_ms(), loan_id);
+  return rc ? rc : journal_customer(c, customer_id, staff, FS_JOURNAL_ROW);
+}
 
-  rc = sqlite3_prepare_v2(db,
-                          "INSERT INTO loans(customer_id, staff, until, created_at, ended) "
-                          "VALUES(?1,?2,?3,?4,0)",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_text(st, 1, customer_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, staff, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 3, until_ms);
-  sqlite3_bind_int64(st, 4, (sqlite3_int64)fs__now_ms());
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return fs__db_err(db, rc);
-  *loan_id = sqlite3_last_insert_rowid(db);
-  return journal_customer(c, customer_id, staff, FS_JOURNAL_ROW);
+/* Starts (which FS_COVER_DUE_START) or ends the covers due today.  *n
+ * counts them.  0 or a storage error. */
+static int covers_sweep(fs_central *c, fs_cover_due which, const char *today,
+                        int64_t now_ms, int *n) {
+  int start = which == FS_COVER_DUE_START;
+  fs_cover_row *list = NULL;
+  int rc, nl = 0;
+
+  rc = fs__covers_due(fs__central_rd(c), which, today, &list, &nl);
+  for (int i = 0; rc == 0 && i < nl; i++) {
+    rc = fs__journal_owner(c, list[i].absent, list[i].by,
+                           start ? FS_JOURNAL_ROW : FS_JOURNAL_EVICT);
+    /* The end's time bounds the cover fence (central.c). */
+    if (rc == 0)
+      rc = fs__cover_set_state(c, list[i].id, start ? FS_COVER_RUNNING : FS_COVER_ENDED,
+                               now_ms);
+    if (rc == 0)
+      rc = fs__audit(c, "fieldsyncd", start ? "cover.start" : "cover.end", list[i].absent,
+                     NULL, -1, list[i].by, NULL);
+    (*n)++;
+  }
+  free(list);
+  return rc;
+}
+
+/* Ends the loans whose time is over.  *n counts them.  0 or a storage
+ * error. */
+static int loans_sweep(fs_central *c, int64_t now_ms, int *n) {
+  fs_loan_row *list = NULL;
+  int rc, nl = 0;
+
+  rc = fs__loans_due(fs__central_rd(c), now_ms, &list, &nl);
+  for (int i = 0; rc == 0 && i < nl; i++) {
+    rc = journal_customer(c, list[i].customer, list[i].staff, FS_JOURNAL_EVICT);
+    if (rc == 0)
+      rc = fs__loan_set_ended(c, list[i].id);
+    if (rc == 0)
+      rc = fs__audit(c, "fieldsyncd", "loan.end", list[i].staff, list[i].customer, -1,
+                     NULL, NULL);
+    (*n)++;
+  }
+  free(list);
+  return rc;
 }
 
 int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed) {
-  sqlite3 *db = fs__central_db(c);
-  sqlite3_stmt *st = NULL;
   char today[11];
   int rc, n = 0;
 
   fs__day_of_ms(now_ms, today);
-  /* Covers: start (state 0 -> 1) and end (-> 2). */
-  for (int pass = 0; pass < 2; pass++) {
-    const char *sql =
-        pass == 0 ? "SELECT id, absent, by_staff FROM covers WHERE state=0 AND from_day<=?1 "
-                    "AND to_day>=?1"
-                  : "SELECT id, absent, by_staff FROM covers WHERE state<2 AND to_day<?1";
-    typedef struct {
-      int64_t id;
-      char absent[FS_STAFF_MAX + 1], by[FS_STAFF_MAX + 1];
-    } cov;
-    cov *list = NULL;
-    int nl = 0;
-
-    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-      return fs__db_err(db, rc);
-    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      cov *p = realloc(list, (size_t)(nl + 1) * sizeof(*list));
-      if (p == NULL)
-        break;
-      list = p;
-      list[nl].id = sqlite3_column_int64(st, 0);
-      snprintf(list[nl].absent, sizeof(list[nl].absent), "%s", sqlite3_column_text(st, 1));
-      snprintf(list[nl].by, sizeof(list[nl].by), "%s", sqlite3_column_text(st, 2));
-      nl++;
-    }
-    sqlite3_finalize(st);
-    rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
-    for (int i = 0; rc == 0 && i < nl; i++) {
-      char q[128];
-      rc = fs__journal_owner(c, list[i].absent, list[i].by,
-                             pass == 0 ? FS_JOURNAL_ROW : FS_JOURNAL_EVICT);
-      /* ended_at bounds the cover fence (central.c). */
-      if (pass == 0)
-        snprintf(q, sizeof(q), "UPDATE covers SET state=1 WHERE id=%lld",
-                 (long long)list[i].id);
-      else
-        snprintf(q, sizeof(q), "UPDATE covers SET state=2, ended_at=%lld WHERE id=%lld",
-                 (long long)now_ms, (long long)list[i].id);
-      if (rc == 0)
-        rc = fs__db_exec(db, q);
-      if (rc == 0)
-        rc = fs__audit(c, "fieldsyncd", pass == 0 ? "cover.start" : "cover.end", list[i].absent,
-                       NULL, -1, list[i].by, NULL);
-      n++;
-    }
-    free(list);
-    if (rc)
-      return rc;
-  }
-  /* Loans past their time. */
-  {
-    typedef struct {
-      int64_t id;
-      char cust[FS_ID_HEX + 1], staff[FS_STAFF_MAX + 1];
-    } loan;
-    loan *list = NULL;
-    int nl = 0;
-
-    rc = sqlite3_prepare_v2(db, "SELECT id, customer_id, staff FROM loans WHERE ended=0 AND "
-                                "until<=?1",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK)
-      return fs__db_err(db, rc);
-    sqlite3_bind_int64(st, 1, now_ms);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      loan *p = realloc(list, (size_t)(nl + 1) * sizeof(*list));
-      if (p == NULL)
-        break;
-      list = p;
-      list[nl].id = sqlite3_column_int64(st, 0);
-      snprintf(list[nl].cust, sizeof(list[nl].cust), "%s", sqlite3_column_text(st, 1));
-      snprintf(list[nl].staff, sizeof(list[nl].staff), "%s", sqlite3_column_text(st, 2));
-      nl++;
-    }
-    sqlite3_finalize(st);
-    rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
-    for (int i = 0; rc == 0 && i < nl; i++) {
-      char q[96];
-      rc = journal_customer(c, list[i].cust, list[i].staff, FS_JOURNAL_EVICT);
-      snprintf(q, sizeof(q), "UPDATE loans SET ended=1 WHERE id=%lld", (long long)list[i].id);
-      if (rc == 0)
-        rc = fs__db_exec(db, q);
-      if (rc == 0)
-        rc = fs__audit(c, "fieldsyncd", "loan.end", list[i].staff, list[i].cust, -1, NULL,
-                       NULL);
-      n++;
-    }
-    free(list);
-    if (rc)
-      return rc;
-  }
-  if (changed)
+  rc = covers_sweep(c, FS_COVER_DUE_START, today, now_ms, &n);
+  if (rc == 0)
+    rc = covers_sweep(c, FS_COVER_DUE_END, today, now_ms, &n);
+  if (rc == 0)
+    rc = loans_sweep(c, now_ms, &n);
+  if (rc == 0 && changed)
     *changed = n;
-  return 0;
+  return rc;
 }
 
 /* Devices read per query by fs__wipe_sweep (it loops until all are marked). */
 #define WIPE_SWEEP_BATCH 1000
 
 int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
-  sqlite3 *db = fs__central_db(c);
-  sqlite3_stmt *st = NULL;
-  int rc, n = 0;
-  int64_t *ids = NULL;
-  int nids = 0;
+  int64_t *ids = malloc(WIPE_SWEEP_BATCH * sizeof(*ids));
+  int rc, n = 0, nids = 0;
 
   if (changed)
     *changed = 0;
+  if (ids == NULL)
+    return FS_ENOMEM;
   /* A store upgraded from before wipe_at may hold devices under a wipe
    * order without its time: their window starts now, at first sight. */
-  rc = sqlite3_prepare_v2(db,
-                          "UPDATE devices SET wipe_at=?1 WHERE wipe_at IS NULL AND "
-                          "(status='" FS_DEVICE_WIPE_S "' OR (status='" FS_DEVICE_ACTIVE_S
-                          "' AND staff IN (SELECT code FROM "
-                          "staff WHERE status='" FS_STAFF_DEPARTED_S "')))",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_int64(st, 1, now_ms);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return fs__db_err(db, rc);
+  rc = fs__device_wipe_order_fill(c, now_ms);
   /* In batches of WIPE_SWEEP_BATCH: a marked device no longer matches, so
    * the loop ends with a short batch and none is left for the next sweep. */
-  do {
-    nids = 0;
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT d.id FROM devices d JOIN staff s ON "
-                            "s.code=d.staff WHERE (d.status='" FS_DEVICE_WIPE_S
-                            "' OR (d.status='" FS_DEVICE_ACTIVE_S "' AND "
-                            "s.status='" FS_STAFF_DEPARTED_S
-                            "')) AND d.wipe_at IS NOT NULL AND d.wipe_at+?2<=?1 "
-                            "LIMIT ?3",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-      rc = fs__db_err(db, rc);
-      break;
-    }
-    sqlite3_bind_int64(st, 1, now_ms);
-    sqlite3_bind_int64(st, 2, fs__central_wipe_deadline(c));
-    sqlite3_bind_int(st, 3, WIPE_SWEEP_BATCH);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      int64_t *p = realloc(ids, (size_t)(nids + 1) * sizeof(*ids));
-      if (p == NULL)
-        break;
-      ids = p;
-      ids[nids++] = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? FS_ENOMEM : fs__db_err(db, rc);
+  while (rc == 0) {
+    rc = fs__device_wipe_due(fs__central_rd(c), now_ms, fs__central_wipe_deadline(c), ids,
+                             WIPE_SWEEP_BATCH, &nids);
     for (int i = 0; rc == 0 && i < nids; i++) {
       rc = fs__wipe_mark(
           c, ids[i],
           "the final upload's deadline passed; the device is refused from now on");
       n++;
     }
-  } while (rc == 0 && nids == WIPE_SWEEP_BATCH);
+    if (nids < WIPE_SWEEP_BATCH)
+      break;
+  }
   free(ids);
   if (rc == 0 && changed)
     *changed = n;
@@ -768,23 +500,10 @@ int fs__wipe_sweep(fs_central *c, int64_t now_ms, int *changed) {
 }
 
 int fs__wipe_mark(fs_central *c, int64_t device, const char *detail) {
-  sqlite3 *db = fs__central_db(c);
-  sqlite3_stmt *st = NULL;
-  int rc;
+  int marked = 0, rc = fs__device_set_wiped(c, device, &marked);
 
-  rc = sqlite3_prepare_v2(db,
-                          "UPDATE devices SET status='" FS_DEVICE_WIPED_S
-                          "' WHERE id=?1 AND status<>'" FS_DEVICE_WIPED_S "'",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_int64(st, 1, device);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return fs__db_err(db, rc);
-  if (sqlite3_changes(db) == 0)
-    return 0;
+  if (rc || !marked)
+    return rc;
   return fs__audit(c, "fieldsyncd", "device.wiped", NULL, NULL, (long long)device, detail,
                    NULL);
 }

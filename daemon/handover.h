@@ -12,8 +12,10 @@
  *   however old it is;  journal (A, EVICT) so A's devices drop it;
  *   ownership_log (old A, new B, seq) for the handover fence (central.c).
  *
- * Dry runs do all of it inside a savepoint and roll it back, so the preview
- * is exactly what a real run would move.
+ * Dry runs do all of it inside a nested transaction (store/nest.h) and
+ * undo it, so the preview is exactly what a real run would move.  The
+ * store calls are store/ownership.h, store/cover.h, store/staff.h and
+ * store/devadmin.h; nothing here runs SQL.
  */
 #ifndef FS_HANDOVER_H
 #define FS_HANDOVER_H

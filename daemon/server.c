@@ -1783,7 +1783,7 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
       return FS_ENOMEM;
     rc = fs__token_parse(h->token, strlen(h->token), c->enroll);
     if (rc == 0)
-      rc = fs__enroll_check(fs__rd_db(c->s->rd), c->enroll);
+      rc = fs__enroll_check(c->s->rd, c->enroll);
     if (rc == 0)
       c->state = ST_ENROLLING;
     return rc;

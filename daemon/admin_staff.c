@@ -1,0 +1,220 @@
+/* admin_staff.c - staff and enrollment commands (admin_cmd.h), and the
+ * enrollment of a device (admin.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "admin_cmd.h"
+#include "fs_errno.h"
+#include "hlc.h"
+#include "store/devadmin.h"
+#include "store/enroll.h"
+#include "store/staff.h"
+#include "id.h"
+#include "validate.h"
+
+/* ---- staff ---------------------------------------------------------- */
+
+/* The manager named for a new staff member: an existing manager or admin.
+ * 0 (res says why if refused) or a storage error. */
+static int manager_check(fs_admin_cmd *x, const char *mgr) {
+  fs_staff_info m;
+  int rc = fs__staff_get(fs__admin_rd(x), mgr, &m);
+
+  if (rc == FS_ENOTFOUND)
+    return fs__admin_fail(x, FS_ENOTFOUND, "manager: no staff member %s; add them first",
+                          mgr);
+  if (rc)
+    return rc;
+  if (m.role == FS_ROLE_REP)
+    return fs__admin_fail(x, FS_EVALIDATE, "manager: %s is a rep, not a manager", mgr);
+  return 0;
+}
+
+int fs__admin_staff_add(fs_admin_cmd *x) {
+  const char *code = fs__admin_arg_str(x, "code"), *name = fs__admin_arg_str(x, "name");
+  const char *role = fs__admin_arg_str(x, "role"), *mgr = fs__admin_arg_str(x, "manager");
+  int rc, r;
+
+  if (code == NULL || !fs__staff_code_valid(code))
+    return fs__admin_fail(x, FS_EVALIDATE,
+                          "code: \"%s\" is not a staff code (a capital letter, then 1-15 "
+                          "capital letters or digits, e.g. A01)",
+                          code ? code : "");
+  if (name == NULL)
+    return fs__admin_fail(x, FS_EVALIDATE, "name: required (--name NAME)");
+  if (role == NULL)
+    role = "rep";
+  r = fs__role_parse(role);
+  if (r < 0)
+    return fs__admin_fail(x, FS_EVALIDATE,
+                          "role: \"%s\" is not one of rep, manager, admin", role);
+  if (mgr) {
+    rc = manager_check(x, mgr);
+    if (rc || !x->res->ok)
+      return rc;
+  }
+  rc = fs__staff_get(fs__admin_rd(x), code, NULL);
+  if (rc == 0)
+    return fs__admin_fail(x, FS_EEXIST, "staff member %s already exists", code);
+  if (rc != FS_ENOTFOUND)
+    return rc;
+  rc = fs__staff_add(x->ctx->c, code, name, (fs_role)r, mgr, (int64_t)fs__now_ms());
+  if (rc)
+    return rc;
+  fs__strbuf_printf(&x->out, "added %s %s (", role, code);
+  fs__admin_out_text(x, name, 0);
+  fs__strbuf_printf(&x->out, "%s%s)\n", mgr ? ", manager " : "", mgr ? mgr : "");
+  fs__json_begin_object(&x->j);
+  fs__admin_obj_str(x, "code", code);
+  fs__json_end_object(&x->j);
+  return fs__audit(x->ctx->c, x->ctx->actor, "staff.add", code, NULL, -1, name, NULL);
+}
+
+static const fs_col staff_cols[] = {
+    {"code", FS_COL_TEXT, "CODE"},      {"name", FS_COL_TEXT, "NAME"},
+    {"role", FS_COL_TEXT, "ROLE"},      {"manager", FS_COL_TEXT, "MANAGER"},
+    {"status", FS_COL_TEXT, "STATUS"},  {"successor", FS_COL_TEXT, "SUCCESSOR"},
+    {"devices", FS_COL_INT, "DEVICES"}, {"customers", FS_COL_INT, "CUSTOMERS"}};
+
+static int staff_row(void *arg, const fs_staff_row *s) {
+  const char *text[] = {s->code, s->name, s->role, s->manager, s->status, s->successor};
+  fs_table *t = arg;
+  int rc = fs__table_row(t);
+
+  for (int c = 0; rc == 0 && c < 6; c++)
+    rc = fs__table_set_text(t, c, text[c]);
+  if (rc == 0) {
+    fs__table_set_int(t, 6, s->devices);
+    fs__table_set_int(t, 7, s->customers);
+  }
+  return rc;
+}
+
+int fs__admin_staff_list(fs_admin_cmd *x) {
+  const char *one = fs__admin_arg_str(x, "code");
+  fs_table *t = fs__admin_list_new(staff_cols, 8);
+  size_t n = 0;
+  int rc = t ? fs__staff_list(fs__admin_rd(x), one, staff_row, t) : FS_ENOMEM;
+
+  rc = fs__admin_list_end(x, t, rc, NULL, &n);
+  if (rc == 0 && x->res->ok && one && n == 0)
+    return fs__admin_fail(x, FS_ENOTFOUND, "no staff member %s", one);
+  return rc;
+}
+
+/* ---- enrollment ----------------------------------------------------- */
+
+/* Refuses an enrollment token for staff member code unless they are
+ * active.  0 (res says why if refused) or a storage error. */
+static int enroll_staff_check(fs_admin_cmd *x, const char *code) {
+  fs_staff_info s;
+  int rc = fs__staff_get(fs__admin_rd(x), code, &s);
+
+  if (rc == FS_ENOTFOUND)
+    return fs__admin_fail(x, FS_ENOTFOUND,
+                          "no staff member %s; add them with `fieldsyncd staff add`",
+                          code);
+  if (rc)
+    return rc;
+  if (s.status != FS_STAFF_ACTIVE)
+    return fs__admin_fail(x, FS_EDEPARTED, "%s has departed; no new devices", code);
+  return 0;
+}
+
+int fs__admin_enroll(fs_admin_cmd *x) {
+  const char *code = fs__admin_arg_str(x, "code");
+  const fs_config *cfg = x->ctx->cfg;
+  const char *addr = cfg->public_addr[0] ? cfg->public_addr : cfg->listen;
+  long long hours = fs__admin_arg_int(x, "hours", (long long)cfg->token_hours);
+  char text[FS_TOKEN_TEXT_MAX + 1];
+  uint8_t hash[FS_TOKEN_SECRET_HASH_LEN];
+  fs_token *t = NULL;
+  uint64_t expires;
+  int rc;
+
+  if (code == NULL)
+    return fs__admin_fail(x, FS_EUSAGE, "usage: enroll CODE");
+  rc = enroll_staff_check(x, code);
+  if (rc || !x->res->ok)
+    return rc;
+  if (hours < 1 || hours > 8760)
+    return fs__admin_fail(x, FS_EVALIDATE, "hours: must be from 1 to 8760");
+  t = sodium_malloc(sizeof(*t));
+  if (t == NULL)
+    return FS_ENOMEM;
+  expires = fs__now_ms() / 1000 + (uint64_t)hours * 3600;
+  rc = fs__token_make(t, addr, code, x->ctx->daemon_pub, expires);
+  if (rc == 0)
+    rc = fs__token_encode(t, text, sizeof(text));
+  if (rc == 0)
+    rc = fs__token_secret_hash(t->secret, hash);
+  if (rc) {
+    fs__admin_fail(x, rc, "cannot make a token: %s", fs_strerror(rc));
+    rc = 0;
+    goto out;
+  }
+  rc = fs__token_add(x->ctx->c, hash, code, (int64_t)expires);
+  if (rc)
+    goto out;
+  fs__strbuf_printf(&x->out, "%s\n", text);
+  fs__json_begin_object(&x->j);
+  fs__admin_obj_str(x, "token", text);
+  fs__admin_obj_int(x, "expires", (int64_t)expires);
+  fs__json_end_object(&x->j);
+  rc = fs__audit(x->ctx->c, x->ctx->actor, "enroll.token", code, NULL, -1,
+                 "one-time enrollment token issued", NULL);
+out:
+  sodium_memzero(text, sizeof(text));
+  if (t) {
+    fs__token_wipe(t);
+    sodium_free(t);
+  }
+  return rc;
+}
+
+int fs__enroll_check(fs_store_rd *r, const fs_token *t) {
+  uint8_t hash[FS_TOKEN_SECRET_HASH_LEN];
+  fs_staff_info s;
+  int rc;
+
+  if (fs__token_secret_hash(t->secret, hash))
+    return FS_ECRYPTO;
+  rc = fs__token_state(r, hash, t->staff_code, (int64_t)(fs__now_ms() / 1000));
+  if (rc)
+    return rc;
+  rc = fs__staff_get(r, t->staff_code, &s);
+  if (rc == FS_ENOTFOUND)
+    return FS_ETOKEN;
+  if (rc)
+    return rc;
+  return s.status == FS_STAFF_ACTIVE ? 0 : FS_EDEPARTED;
+}
+
+int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32],
+                      fs_device *d) {
+  uint8_t hash[FS_TOKEN_SECRET_HASH_LEN];
+  uint64_t id = 0;
+  int rc, slot = 0;
+  char detail[64];
+
+  rc = fs__enroll_check(fs__central_rd(c), t);
+  if (rc)
+    return rc;
+  rc = fs__device_add(c, t->staff_code, pub, (int64_t)fs__now_ms(), &slot, &id);
+  if (rc)
+    return rc;
+  if (fs__token_secret_hash(t->secret, hash))
+    return FS_ECRYPTO;
+  rc = fs__token_use(c, hash, id, (int64_t)fs__now_ms());
+  if (rc)
+    return rc;
+  rc = fs__central_device_by_key(fs__central_rd(c), pub, d);
+  if (rc)
+    return rc;
+  snprintf(detail, sizeof(detail), "device %llu enrolled, slot %d",
+           (unsigned long long)d->id, slot);
+  return fs__audit(c, t->staff_code, "device.enroll", t->staff_code, NULL,
+                   (long long)d->id, detail, NULL);
+}
