@@ -18,7 +18,6 @@
 #include "admin.h"
 #include "store/central.h"
 #include "config.h"
-#include "db.h"
 #include "frame.h"
 #include "fs_errno.h"
 #include "fs_version.h"
@@ -372,106 +371,132 @@ out:
   return rc;
 }
 
+/* An admin command's arguments as the command line gave them. */
+typedef struct admin_args {
+  fs_admin_arg v[FS_MSG_MAX_ARGS];
+  uint32_t n;
+  char *custs[256]; /* transfer's repeatable --customer */
+  uint32_t ncust;
+} admin_args;
+
+/* Sorts argv into a: "--key value" options of flags, "--flag" options of
+ * bools, positional arguments to the keys in pos[].  0 or EXIT_USAGE (the
+ * message printed). */
+static int admin_args_parse(admin_args *a, const char *cmd, const char *usage,
+                            const char *const *pos, const char *const *flags,
+                            const char *const *bools, int argc, char **argv) {
+  int npos = 0;
+
+  for (int i = 0; i < argc; i++) {
+    const char *arg = argv[i];
+    int matched = 0;
+    if (a->n + 1 >= FS_MSG_MAX_ARGS)
+      return usage_error(usage, "too many arguments");
+    if (strncmp(arg, "--", 2) != 0) {
+      if (pos == NULL || pos[npos] == NULL)
+        return usage_error(usage, "unexpected argument \"%s\"", arg);
+      a->v[a->n].key = (char *)pos[npos++];
+      a->v[a->n].type = FS_ARG_STR;
+      a->v[a->n++].s = (char *)arg;
+      continue;
+    }
+    for (int k = 0; bools && bools[k]; k++) {
+      if (strcmp(arg + 2, bools[k]) == 0) {
+        a->v[a->n].key = (char *)bools[k];
+        a->v[a->n].type = FS_ARG_BOOL;
+        a->v[a->n++].i = 1;
+        matched = 1;
+      }
+    }
+    if (strcmp(arg + 2, "customer") == 0 && strcmp(cmd, "transfer") == 0) {
+      /* Repeatable: --customer ID ... becomes one list argument. */
+      if (i + 1 >= argc)
+        return usage_error(usage, "%s needs a value", arg);
+      if (a->ncust == 256)
+        return usage_error(usage, "at most 256 --customer options");
+      a->custs[a->ncust++] = argv[++i];
+      continue;
+    }
+    for (int k = 0; !matched && flags && flags[k]; k++) {
+      if (strcmp(arg + 2, flags[k]) == 0) {
+        if (i + 1 >= argc)
+          return usage_error(usage, "%s needs a value", arg);
+        a->v[a->n].key = (char *)flags[k];
+        a->v[a->n].type = FS_ARG_STR;
+        a->v[a->n++].s = argv[++i];
+        matched = 1;
+      }
+    }
+    if (!matched)
+      return usage_error(usage, "unknown option %s", arg);
+  }
+  if (pos && pos[npos] && pos[npos][0] != '?')
+    return usage_error(usage, "missing %s", pos[npos]);
+  return 0;
+}
+
+/* Refuses what the daemon would refuse (admin.c): every string argument is
+ * single-line text without control characters; numbers where the command
+ * wants them.  Appends the --customer list.  0, EXIT_ERR or EXIT_USAGE. */
+static int admin_args_check(admin_args *a, const char *cmd, const char *usage) {
+  char err[300];
+
+  for (uint32_t i = 0; i < a->n; i++) {
+    if (a->v[i].type == FS_ARG_STR &&
+        fs__validate_line(a->v[i].key, a->v[i].s, err, sizeof(err))) {
+      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
+      return EXIT_ERR;
+    }
+  }
+  for (uint32_t i = 0; i < a->ncust; i++) {
+    if (fs__validate_line("customer", a->custs[i], err, sizeof(err))) {
+      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
+      return EXIT_ERR;
+    }
+  }
+  for (uint32_t i = 0; i < a->n; i++) {
+    const char *k = a->v[i].key;
+    char *end;
+    long long v;
+    if (a->v[i].type != FS_ARG_STR ||
+        (strcmp(k, "device") != 0 && strcmp(k, "hours") != 0 && strcmp(k, "days") != 0 &&
+         strcmp(k, "keep-days") != 0))
+      continue;
+    v = strtoll(a->v[i].s, &end, 10);
+    if (*end || end == a->v[i].s)
+      return usage_error(usage, "%s must be a number", k);
+    a->v[i].type = FS_ARG_INT;
+    a->v[i].i = v;
+  }
+  if (a->ncust) {
+    a->v[a->n].key = "customer";
+    a->v[a->n].type = FS_ARG_LIST;
+    a->v[a->n].list = a->custs;
+    a->v[a->n++].nlist = a->ncust;
+  }
+  return 0;
+}
+
 /* Runs an admin command built from "--key value" options; positional
  * arguments go to the keys in pos[]. */
 static int run_admin(cli *c, const char *cmd, const char *usage, const char *const *pos,
                      const char *const *flags, const char *const *bools, int argc,
                      char **argv) {
+  admin_args a;
   fs_msg req, res;
-  fs_admin_arg args[FS_MSG_MAX_ARGS];
-  uint32_t nargs = 0;
-  int npos = 0, rc;
-  char *custs[256];
-  uint32_t ncust = 0;
+  int rc;
 
-  memset(args, 0, sizeof(args));
+  memset(&a, 0, sizeof(a));
   memset(&res, 0, sizeof(res));
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    int matched = 0;
-    if (nargs + 1 >= FS_MSG_MAX_ARGS)
-      return usage_error(usage, "too many arguments");
-    if (strncmp(a, "--", 2) == 0) {
-      for (int k = 0; bools && bools[k]; k++) {
-        if (strcmp(a + 2, bools[k]) == 0) {
-          args[nargs].key = (char *)bools[k];
-          args[nargs].type = FS_ARG_BOOL;
-          args[nargs++].i = 1;
-          matched = 1;
-        }
-      }
-      if (strcmp(a + 2, "customer") == 0 && strcmp(cmd, "transfer") == 0) {
-        /* Repeatable: --customer ID ... becomes one list argument. */
-        if (i + 1 >= argc)
-          return usage_error(usage, "%s needs a value", a);
-        if (ncust == 256)
-          return usage_error(usage, "at most 256 --customer options");
-        custs[ncust++] = argv[++i];
-        continue;
-      }
-      for (int k = 0; !matched && flags && flags[k]; k++) {
-        if (strcmp(a + 2, flags[k]) == 0) {
-          if (i + 1 >= argc)
-            return usage_error(usage, "%s needs a value", a);
-          args[nargs].key = (char *)flags[k];
-          args[nargs].type = FS_ARG_STR;
-          args[nargs++].s = argv[++i];
-          matched = 1;
-        }
-      }
-      if (!matched)
-        return usage_error(usage, "unknown option %s", a);
-      continue;
-    }
-    if (pos == NULL || pos[npos] == NULL)
-      return usage_error(usage, "unexpected argument \"%s\"", a);
-    args[nargs].key = (char *)pos[npos++];
-    args[nargs].type = FS_ARG_STR;
-    args[nargs++].s = (char *)a;
-  }
-  if (pos && pos[npos] && pos[npos][0] != '?')
-    return usage_error(usage, "missing %s", pos[npos]);
-  /* Refused here already, as the daemon would (admin.c): every string
-   * argument is single-line text without control characters. */
-  for (uint32_t i = 0; i < nargs; i++) {
-    char err[300];
-    if (args[i].type == FS_ARG_STR &&
-        fs__validate_line(args[i].key, args[i].s, err, sizeof(err))) {
-      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
-      return EXIT_ERR;
-    }
-  }
-  for (uint32_t i = 0; i < ncust; i++) {
-    char err[300];
-    if (fs__validate_line("customer", custs[i], err, sizeof(err))) {
-      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
-      return EXIT_ERR;
-    }
-  }
-  /* Integers where the command wants them. */
-  for (uint32_t i = 0; i < nargs; i++) {
-    if (strcmp(args[i].key, "device") == 0 || strcmp(args[i].key, "hours") == 0 ||
-        strcmp(args[i].key, "days") == 0 || strcmp(args[i].key, "keep-days") == 0) {
-      if (args[i].type != FS_ARG_STR)
-        continue;
-      char *end;
-      long long v = strtoll(args[i].s, &end, 10);
-      if (*end || end == args[i].s)
-        return usage_error(usage, "%s must be a number", args[i].key);
-      args[i].type = FS_ARG_INT;
-      args[i].i = v;
-    }
-  }
-  if (ncust) {
-    args[nargs].key = "customer";
-    args[nargs].type = FS_ARG_LIST;
-    args[nargs].list = custs;
-    args[nargs++].nlist = ncust;
-  }
+  rc = admin_args_parse(&a, cmd, usage, pos, flags, bools, argc, argv);
+  if (rc == 0)
+    rc = admin_args_check(&a, cmd, usage);
+  if (rc)
+    return rc;
   fs__msg_init(&req, FS_MSG_ADMIN);
   req.u.admin.cmd = (char *)cmd;
-  req.u.admin.args = args;
-  req.u.admin.nargs = nargs;
+  req.u.admin.args = a.v;
+  req.u.admin.nargs = a.n;
   rc = admin_remote(c, &req, &res);
   if (rc == 1)
     rc = admin_local(c, &req, &res);
