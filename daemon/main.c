@@ -43,10 +43,10 @@ typedef struct cli {
 } cli;
 
 /* Synopses shared by the command table (help) and the usage errors. */
-#define STAFF_USAGE                                                                       \
+#define STAFF_USAGE                                                                      \
   "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | staff list | " \
   "staff show CODE"
-#define PERSON_USAGE                                                                       \
+#define PERSON_USAGE                                                                     \
   "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "     \
   "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]"
 
@@ -60,7 +60,8 @@ typedef struct subcmd {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int usage_error(const char *usage, const char *fmt, ...) {
+static int
+usage_error(const char *usage, const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "fieldsyncd: ");
   va_start(ap, fmt);
@@ -139,8 +140,9 @@ static int cmd_init(cli *c, int argc, char **argv) {
     return EXIT_ERR; /* the message says why */
   snprintf(path, sizeof(path), "%s/daemon.key", c->data);
   if (access(path, F_OK) == 0) {
-    fprintf(stderr, "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
-                    "overwrite it\n",
+    fprintf(stderr,
+            "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
+            "overwrite it\n",
             c->data);
     return EXIT_ERR;
   }
@@ -148,7 +150,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
   if (rc == 0)
     rc = fs__keypair_save(kp, path);
   if (rc) {
-    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path, fs_strerror(rc));
+    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path,
+            fs_strerror(rc));
     goto out;
   }
   snprintf(path, sizeof(path), "%s/central.db", c->data);
@@ -162,7 +165,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
   fs__config_write_default(&c->cfg, path);
   fs__key_to_text(kp->pub, pub);
   printf("initialised %s\n  central store  %s/central.db\n  config         %s\n"
-         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin --data "
+         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin "
+         "--data "
          "%s\n",
          c->data, c->data, path, pub, c->data);
 out:
@@ -205,7 +209,8 @@ static int cmd_serve(cli *c, int argc, char **argv) {
       if (fs__config_set(&c->cfg, "listen", argv[++i], err, sizeof(err)))
         return usage_error("serve --data DIR [--listen HOST:PORT]", "%s", err);
     } else {
-      return usage_error("serve --data DIR [--listen HOST:PORT]", "unknown option %s", argv[i]);
+      return usage_error("serve --data DIR [--listen HOST:PORT]", "unknown option %s",
+                         argv[i]);
     }
   }
   signal(SIGPIPE, SIG_IGN);
@@ -553,14 +558,14 @@ static int cmd_revoke(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"device", NULL};
   static const char *const flags[] = {"reason", NULL};
   static const char *const bools[] = {"wipe", NULL};
-  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags, bools,
-                   argc, argv);
+  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags,
+                   bools, argc, argv);
 }
 
 static int cmd_audit(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"staff", "customer", NULL};
-  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL, argc,
-                   argv);
+  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL,
+                   argc, argv);
 }
 
 static int cmd_history(cli *c, int argc, char **argv) {
@@ -572,8 +577,9 @@ static int cmd_depart(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"successor", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  return run_admin(c, "depart", "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
-                   pos, flags, bools, argc, argv);
+  return run_admin(c, "depart",
+                   "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]", pos,
+                   flags, bools, argc, argv);
 }
 
 static int cmd_transfer(cli *c, int argc, char **argv) {
@@ -588,19 +594,21 @@ static int cmd_transfer(cli *c, int argc, char **argv) {
 static int cmd_cover(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"by", "from", "to", "reason", NULL};
-  return run_admin(c, "cover", "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD", pos,
-                   flags, NULL, argc, argv);
+  return run_admin(c, "cover", "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD",
+                   pos, flags, NULL, argc, argv);
 }
 
 static int cmd_lend(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"customer", NULL};
   static const char *const flags[] = {"to", "days", "reason", NULL};
-  return run_admin(c, "lend", "lend CUSTOMER --to CODE --days N", pos, flags, NULL, argc, argv);
+  return run_admin(c, "lend", "lend CUSTOMER --to CODE --days N", pos, flags, NULL, argc,
+                   argv);
 }
 
 static int cmd_quarantine(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"drop", NULL};
-  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc, argv);
+  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc,
+                   argv);
 }
 
 static int cmd_person(cli *c, int argc, char **argv) {
@@ -667,13 +675,15 @@ static const subcmd cmds[] = {
     {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
     {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
     {"staff", cmd_staff, STAFF_USAGE, "manage staff"},
-    {"enroll", cmd_enroll, "enroll CODE [--hours N]", "print a one-time enrollment token"},
+    {"enroll", cmd_enroll, "enroll CODE [--hours N]",
+     "print a one-time enrollment token"},
     {"devices", cmd_devices, "devices", "list devices and their sync health"},
     {"revoke", cmd_revoke, "revoke DEVICE [--wipe]", "revoke a device (lost phone)"},
     {"audit", cmd_audit, "audit [--staff CODE] [--customer ID]", "show the audit log"},
     {"history", cmd_history, "history ARCHIVE_NO|ID",
      "each device change of a record (a customer: and its records), old -> new"},
-    {"report", cmd_report, FS_REPORT_CMD_USAGE, "managers' reports from the central store"},
+    {"report", cmd_report, FS_REPORT_CMD_USAGE,
+     "managers' reports from the central store"},
     {"seed", cmd_seed, "seed --reps N --customers M --months K [--seed S] [--end DATE]",
      "write realistic sample data into the store (daemon stopped)"},
     {"depart", cmd_depart, "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
@@ -701,11 +711,13 @@ static const subcmd cmds[] = {
 };
 
 static void help(FILE *f) {
-  fprintf(f, "usage: fieldsyncd [--data DIR] [--json] COMMAND [ARGS]\n\n"
-             "The fieldsync central daemon.  DIR defaults to $FIELDSYNCD_HOME or "
-             "/var/lib/fieldsyncd.\n"
-             "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
-             "work on the store directly.\n\ncommands:\n");
+  fprintf(
+      f,
+      "usage: fieldsyncd [--data DIR] [--json] COMMAND [ARGS]\n\n"
+      "The fieldsync central daemon.  DIR defaults to $FIELDSYNCD_HOME or "
+      "/var/lib/fieldsyncd.\n"
+      "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
+      "work on the store directly.\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
     fprintf(f, "  %-11s %s\n", cmds[i].name, cmds[i].summary); /* 2+ blanks */
   fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options, "
@@ -714,7 +726,8 @@ static void help(FILE *f) {
 
 /* One command's help, on stdout. */
 static void help_cmd(const subcmd *cmd) {
-  printf("usage: fieldsyncd %s\n\n%s\n\nglobal options: --data DIR (default $FIELDSYNCD_HOME "
+  printf("usage: fieldsyncd %s\n\n%s\n\nglobal options: --data DIR (default "
+         "$FIELDSYNCD_HOME "
          "or /var/lib/fieldsyncd), --json\n",
          cmd->usage, cmd->summary);
 }
@@ -775,7 +788,8 @@ int main(int argc, char **argv) {
     }
     cmd = cmd_named(argv[2]);
     if (cmd == NULL) {
-      fprintf(stderr, "fieldsyncd help: no command \"%s\" (see fieldsyncd --help)\n", argv[2]);
+      fprintf(stderr, "fieldsyncd help: no command \"%s\" (see fieldsyncd --help)\n",
+              argv[2]);
       return EXIT_USAGE;
     }
     help_cmd(cmd);

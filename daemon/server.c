@@ -61,7 +61,6 @@ static void on_sweep(uv_timer_t *t) {
   }
 }
 
-
 /* ---- covers and loans end by themselves ----------------------------- */
 
 typedef struct expiry_job {
@@ -79,8 +78,8 @@ static int expiry_run(fs_writer_job *job, fs_central *central) {
   ej->changed += wiped;
   /* Tombstone collection hourly (every 360th sweep of 10 s). */
   if (rc == 0 && ej->s->expiry_runs++ % 360 == 0) {
-    rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days, NULL,
-                        NULL);
+    rc = fs__central_gc(central, (int64_t)fs__now_ms(), (int)ej->s->cfg.tombstone_days,
+                        NULL, NULL);
     /* Retention (docs/RETENTION.md): the change history is kept
      * history_days, then purged. */
     if (rc == 0)
@@ -155,8 +154,8 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     /* A missing key means an unfinished setup; a damaged one must come back
      * from a backup: a new key would orphan every enrolled device. */
     if (access(keypath, F_OK) != 0)
-      FS_ERROR("cannot load the daemon key %s: %s (run fieldsyncd init --data %s)", keypath,
-               fs_strerror(rc), datadir);
+      FS_ERROR("cannot load the daemon key %s: %s (run fieldsyncd init --data %s)",
+               keypath, fs_strerror(rc), datadir);
     else
       FS_ERROR("cannot load the daemon key %s: %s; restore it from a backup (mode 0600): "
                "devices are enrolled against this key, a new one would lock them all out",
@@ -178,7 +177,8 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     FS_ERROR("cannot open the central store %s: %s", s->dbpath, fs_strerror(rc));
     goto out;
   }
-  fs__central_set_wipe_deadline(s->central, (int64_t)cfg->wipe_deadline_days * 86400000LL);
+  fs__central_set_wipe_deadline(s->central,
+                                (int64_t)cfg->wipe_deadline_days * 86400000LL);
   rc = fs__store_rd_open(s->dbpath, &s->rd);
   if (rc)
     goto out;
@@ -267,7 +267,9 @@ int fs__server_start(fs_server *s) {
   return 0;
 }
 
-int fs__server_port(const fs_server *s) { return s->port; }
+int fs__server_port(const fs_server *s) {
+  return s->port;
+}
 
 void fs__server_stop(fs_server *s) {
   fs__conn *c, *next;
@@ -307,4 +309,3 @@ void fs__server_free(fs_server *s) {
   fs__keypair_free(s->key);
   free(s);
 }
-

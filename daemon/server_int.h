@@ -84,11 +84,11 @@ struct fs__conn {
     uv_pipe_t pipe;
   } u;
   int state;
-  int busy;          /* a request is in flight: reads paused */
-  int refs;          /* writes and jobs holding c */
+  int busy; /* a request is in flight: reads paused */
+  int refs; /* writes and jobs holding c */
   int handle_closed;
   int reading;
-  uint8_t *pending;  /* unprocessed input while busy (one read buffer) */
+  uint8_t *pending; /* unprocessed input while busy (one read buffer) */
   size_t npending;
   size_t wq_bytes;   /* bytes queued for writing */
   uint64_t deadline; /* handshake deadline or idle deadline (ms) */

@@ -114,10 +114,11 @@ static int batch_open(pull_job *pj, fs_kind k) {
 
 static void note_loan(pull_job *pj, const fs_row *row) {
   const fs_kind_def *kd = fs__kind_def(row->kind);
-  const char *cust = row->kind == FS_KIND_CUSTOMER ? row->id
-                     : kd->parent_field >= 0 && row->values[kd->parent_field].type == FS_V_TEXT
-                         ? row->values[kd->parent_field].s
-                         : NULL;
+  const char *cust =
+      row->kind == FS_KIND_CUSTOMER ? row->id
+      : kd->parent_field >= 0 && row->values[kd->parent_field].type == FS_V_TEXT
+          ? row->values[kd->parent_field].s
+          : NULL;
   int i;
   if (cust == NULL)
     return;
@@ -266,8 +267,8 @@ static int pull_notices(pull_job *pj, fs_store_rd *rd, notice_list *l) {
   fs_buf b;
   int rc;
 
-  rc = fs__store_notices_page(rd, pj->dev.staff, pj->cursor, pj->next, FS_PULL_NOTICES_MAX,
-                              &rows, &n, &cut);
+  rc = fs__store_notices_page(rd, pj->dev.staff, pj->cursor, pj->next,
+                              FS_PULL_NOTICES_MAX, &rows, &n, &cut);
   if (rc == 0 && cut)
     page_end_before(pj, cut);
   if (rc == 0 && n > 0) {
@@ -367,8 +368,8 @@ static void pull_work(uv_work_t *req) {
   /* Standing and rights as the store says now, not as at the handshake.
    * (A wipe session never gets here: it may not PULL.) */
   if (rc == 0)
-    rc = fs__standing_now(rd, &now, pj->dev.id, 0, fs__server_wipe_deadline(pj->s), pj->why,
-                          sizeof(pj->why));
+    rc = fs__standing_now(rd, &now, pj->dev.id, 0, fs__server_wipe_deadline(pj->s),
+                          pj->why, sizeof(pj->why));
   if (rc == 0)
     rc = fs__central_access(rd, pj->dev.staff, (int64_t)fs__now_ms(), pj->acc);
   if (rc == 0)

@@ -126,8 +126,8 @@ static int wipe_run(fs_writer_job *job, fs_central *central) {
 static void wipe_done(fs_writer_job *job, int rc) {
   fs_server *s = ((wipe_job *)job)->s;
   if (rc)
-    FS_ERROR("cannot mark device %llu wiped: %s", (unsigned long long)((wipe_job *)job)->device,
-             fs_strerror(rc));
+    FS_ERROR("cannot mark device %llu wiped: %s",
+             (unsigned long long)((wipe_job *)job)->device, fs_strerror(rc));
   free(job);
   /* Another session of the same device (opened before the final upload
    * ended) may not stay open: it is judged again and closed. */
@@ -162,9 +162,9 @@ void fs__session_send_wipe(fs__device_conn *d) {
   fs_msg m;
 
   fs__msg_init(&m, FS_MSG_WIPE);
-  m.u.wipe.reason = d->dev.departed
-                        ? "your staff account has been handed over; this replica is erased"
-                        : "this device was revoked; its replica is erased";
+  m.u.wipe.reason =
+      d->dev.departed ? "your staff account has been handed over; this replica is erased"
+                      : "this device was revoked; its replica is erased";
   fs__conn_send_msg(&d->base, &m);
   FS_INFO("device %llu (%s): final upload done, WIPE sent", (unsigned long long)d->dev.id,
           d->dev.staff);
@@ -204,7 +204,8 @@ static int welcome_deliver(fs__device_conn *d, const fs_msg *m) {
   } else if (rc == 0) {
     cap = fs__channel_reply_size(b.len);
     out = malloc(cap);
-    rc = out ? fs__channel_server_respond(d->ch, b.data, b.len, out, cap, &outlen) : FS_ENOMEM;
+    rc = out ? fs__channel_server_respond(d->ch, b.data, b.len, out, cap, &outlen)
+             : FS_ENOMEM;
   }
   fs__buf_release(&b);
   if (rc == 0 && out)
@@ -229,7 +230,8 @@ static void send_welcome(fs__device_conn *d, int code, const char *text) {
   m.u.welcome.wipe = d->refuse_wipe;
   if (code == 0) {
     d->acc = malloc(sizeof(*d->acc));
-    if (d->acc && fs__central_access(c->s->rd, d->dev.staff, (int64_t)fs__now_ms(), d->acc)) {
+    if (d->acc &&
+        fs__central_access(c->s->rd, d->dev.staff, (int64_t)fs__now_ms(), d->acc)) {
       free(d->acc);
       d->acc = NULL;
     }
@@ -238,8 +240,8 @@ static void send_welcome(fs__device_conn *d, int code, const char *text) {
     /* A replica restored from a backup learns it is behind. */
     rc = fs__store_applied_max(c->s->rd, d->dev.id, &m.u.welcome.counter);
     if (rc)
-      FS_WARN("device %llu: cannot read its applied counter: %s", (unsigned long long)d->dev.id,
-              fs_strerror(rc));
+      FS_WARN("device %llu: cannot read its applied counter: %s",
+              (unsigned long long)d->dev.id, fs_strerror(rc));
     m.u.welcome.device = d->dev.id;
     snprintf(m.u.welcome.staff, sizeof(m.u.welcome.staff), "%s", d->dev.staff);
     m.u.welcome.role = (char *)fs__role_name(d->dev.role);
@@ -493,7 +495,8 @@ static void on_message(fs__conn *c, const uint8_t *p, size_t n) {
 static void handshake_failed(fs__device_conn *d, int ev) {
   fs__conn *c = &d->base;
 
-  if (c->state == FS_ST_HANDSHAKE && fs__channel_remote_key(d->ch, (uint8_t[32]){0}) == 0 &&
+  if (c->state == FS_ST_HANDSHAKE &&
+      fs__channel_remote_key(d->ch, (uint8_t[32]){0}) == 0 &&
       (ev == FS_EUNKNOWN_DEVICE || ev == FS_EREVOKED || ev == FS_ETOKEN ||
        ev == FS_ETOKEN_USED || ev == FS_ETOKEN_EXPIRED || ev == FS_EDEPARTED ||
        ev == FS_EVERSION)) {

@@ -120,8 +120,8 @@ static int startups_admit(fs_server *s, fs__device_conn *d) {
     if (oldest_same == NULL)
       return 0;
     fs__device_note_close(oldest_same, FS_CHANNEL_NOTE_BUSY,
-                    "shed: too many unfinished handshakes from its "
-                    "address");
+                          "shed: too many unfinished handshakes from its "
+                          "address");
     return 1;
   }
   if (n < start)
@@ -131,7 +131,8 @@ static int startups_admit(fs_server *s, fs__device_conn *d) {
     return 1;
   if (oldest == NULL)
     return 0;
-  fs__device_note_close(oldest, FS_CHANNEL_NOTE_BUSY, "shed: too many unfinished handshakes");
+  fs__device_note_close(oldest, FS_CHANNEL_NOTE_BUSY,
+                        "shed: too many unfinished handshakes");
   return 1;
 }
 

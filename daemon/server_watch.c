@@ -18,8 +18,8 @@ void fs__watch_notify(fs_server *s, fs__conn *origin, char aud[][FS_STAFF_MAX + 
   for (fs__conn *c = s->conns; c; c = c->next) {
     fs__device_conn *d = fs__device_of(c);
     int hit = naud < 0;
-    if (d == NULL || c == origin || !d->watch || d->must_wipe || c->state != FS_ST_READY ||
-        d->acc == NULL)
+    if (d == NULL || c == origin || !d->watch || d->must_wipe ||
+        c->state != FS_ST_READY || d->acc == NULL)
       continue;
     for (int i = 0; !hit && i < naud; i++)
       hit = fs__access_owner_ok(d->acc, aud[i]);
@@ -71,14 +71,16 @@ static int session_recheck(fs__device_conn *d, char (*aud)[FS_STAFF_MAX + 1], in
   if (d->acc)
     shrank = access_shrank(d->acc, a);
   for (int i = 0; !shrank && i < naud; i++)
-    shrank = d->acc ? fs__access_owner_ok(d->acc, aud[i]) : fs__access_owner_ok(a, aud[i]);
+    shrank =
+        d->acc ? fs__access_owner_ok(d->acc, aud[i]) : fs__access_owner_ok(a, aud[i]);
   if (shrank) {
     free(a);
     FS_INFO("device %llu (%s): session closed: its access rights shrank",
             (unsigned long long)d->dev.id, d->dev.staff);
-    fs__conn_error_close(&d->base, FS_EFORBIDDEN,
-                         "the records this device may see or write changed (handover, "
-                         "transfer, cover or loan end); sync again to receive the change");
+    fs__conn_error_close(
+        &d->base, FS_EFORBIDDEN,
+        "the records this device may see or write changed (handover, "
+        "transfer, cover or loan end); sync again to receive the change");
     return 1;
   }
   free(d->acc);

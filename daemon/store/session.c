@@ -56,7 +56,8 @@ int fs__store_device_pushed(fs_central *c, uint64_t device, int64_t now_ms,
   return run_once(db, st);
 }
 
-int fs__store_device_cursor(fs_central *c, uint64_t device, int64_t now_ms, uint64_t cursor) {
+int fs__store_device_cursor(fs_central *c, uint64_t device, int64_t now_ms,
+                            uint64_t cursor) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
   int rc;
@@ -76,7 +77,8 @@ int fs__store_applied_max(fs_store_rd *r, uint64_t device, uint64_t *counter) {
   int rc;
 
   *counter = 0;
-  rc = prepare(db, "SELECT COALESCE(max(counter),0) FROM applied WHERE device_id=?1", &st);
+  rc =
+      prepare(db, "SELECT COALESCE(max(counter),0) FROM applied WHERE device_id=?1", &st);
   if (rc)
     return rc;
   sqlite3_bind_int64(st, 1, (sqlite3_int64)device);
@@ -277,8 +279,9 @@ void fs__store_notices_free(fs_notice_row *rows, uint32_t n) {
   free(rows);
 }
 
-int fs__store_notices_page(fs_store_rd *r, const char *staff, uint64_t after, uint64_t upto,
-                           uint32_t max, fs_notice_row **rows, uint32_t *n, uint64_t *cut) {
+int fs__store_notices_page(fs_store_rd *r, const char *staff, uint64_t after,
+                           uint64_t upto, uint32_t max, fs_notice_row **rows, uint32_t *n,
+                           uint64_t *cut) {
   sqlite3 *db = fs__rd_db(r);
   sqlite3_stmt *st = NULL;
   fs_notice_row *v = NULL;
@@ -332,8 +335,8 @@ int fs__store_notices_page(fs_store_rd *r, const char *staff, uint64_t after, ui
 
 /* ---- loan reads ------------------------------------------------------ */
 
-int fs__store_loan_reads(fs_central *c, uint64_t device, const char *staff, int64_t now_ms,
-                         const fs_loan_read *reads, int n) {
+int fs__store_loan_reads(fs_central *c, uint64_t device, const char *staff,
+                         int64_t now_ms, const fs_loan_read *reads, int n) {
   sqlite3 *db = fs__central_db(c);
   sqlite3_stmt *st = NULL;
   int rc;

@@ -32,7 +32,8 @@
 int fs__store_device_pushed(fs_central *c, uint64_t device, int64_t now_ms,
                             uint64_t outbox_left, uint64_t oldest, uint64_t cursor);
 /* Records that device was seen at now_ms with pull cursor cursor. */
-int fs__store_device_cursor(fs_central *c, uint64_t device, int64_t now_ms, uint64_t cursor);
+int fs__store_device_cursor(fs_central *c, uint64_t device, int64_t now_ms,
+                            uint64_t cursor);
 
 /* The highest change counter applied from device (0 if none): a replica
  * restored from a backup learns from it that it is behind. */
@@ -83,14 +84,15 @@ void fs__store_conflicts_free(fs_conflict_item *items, uint32_t n); /* takes NUL
 /* One handover report for a successor or manager. */
 typedef struct fs_notice_row {
   uint64_t seq;
-  uint64_t at;  /* ms */
-  char *body;   /* the report text ("" if none) */
+  uint64_t at; /* ms */
+  char *body;  /* the report text ("" if none) */
 } fs_notice_row;
 
 /* Handover reports (not dry runs) for staff as successor or manager, in
  * seq order: *rows malloc'd (free with fs__store_notices_free). */
-int fs__store_notices_page(fs_store_rd *r, const char *staff, uint64_t after, uint64_t upto,
-                           uint32_t max, fs_notice_row **rows, uint32_t *n, uint64_t *cut);
+int fs__store_notices_page(fs_store_rd *r, const char *staff, uint64_t after,
+                           uint64_t upto, uint32_t max, fs_notice_row **rows, uint32_t *n,
+                           uint64_t *cut);
 void fs__store_notices_free(fs_notice_row *rows, uint32_t n); /* takes NULL */
 
 /* ---- loaned cards read: who read what ------------------------------- */
@@ -102,7 +104,7 @@ typedef struct fs_loan_read {
 
 /* Logs that device of staff received n loaned cards at now_ms (one
  * loan_reads row per card still on an open loan to staff). */
-int fs__store_loan_reads(fs_central *c, uint64_t device, const char *staff, int64_t now_ms,
-                         const fs_loan_read *reads, int n);
+int fs__store_loan_reads(fs_central *c, uint64_t device, const char *staff,
+                         int64_t now_ms, const fs_loan_read *reads, int n);
 
 #endif
