@@ -191,21 +191,10 @@ void fs__admin_on_conn(uv_stream_t *server, int status) {
   if (a == NULL)
     return;
   c = &a->base;
-  if (uv_pipe_init(s->loop, &c->u.pipe, 0) != 0) {
-    fs__conn_free(c);
+  if (fs__conn_accept(c, server, uv_pipe_init(s->loop, &c->u.pipe, 0)) != 0)
     return;
-  }
-  c->u.h.data = c;
-  if (uv_accept(server, &c->u.st) != 0) {
-    fs__conn_close(c, "accept failed");
-    return;
-  }
   if (s->nconns > s->cfg.max_conns) {
     fs__conn_close(c, "too many connections");
-    return;
-  }
-  if (s->stopping) {
-    fs__conn_close(c, "shutting down");
     return;
   }
   if (fs__conn_read_start(c) != 0)

@@ -61,6 +61,23 @@ static void on_handle_closed(uv_handle_t *h) {
     fs__conn_free(c);
 }
 
+int fs__conn_accept(fs__conn *c, uv_stream_t *server, int init_rc) {
+  if (init_rc != 0) {
+    fs__conn_free(c);
+    return FS_EIO;
+  }
+  c->u.h.data = c;
+  if (uv_accept(server, &c->u.st) != 0) {
+    fs__conn_close(c, "accept failed");
+    return FS_EIO;
+  }
+  if (c->s->stopping) {
+    fs__conn_close(c, "shutting down");
+    return FS_ECLOSED;
+  }
+  return 0;
+}
+
 void fs__conn_close(fs__conn *c, const char *why) {
   const char *who = c->ops->who(c);
 

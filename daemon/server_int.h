@@ -176,6 +176,10 @@ void fs__conn_link(fs__conn *c, fs_server *s, const fs__conn_ops *ops, int state
                    uint64_t timeout_ms);
 /* Frees c at once (a handle that was never initialised). */
 void fs__conn_free(fs__conn *c);
+/* Accepts a connection from server into c, whose handle init returned
+ * init_rc.  0: c is open; else c is freed or closing (nothing more to do).
+ * Refuses (closes) while the server stops. */
+int fs__conn_accept(fs__conn *c, uv_stream_t *server, int init_rc);
 /* Closes c; why (if given) is logged.  Safe to call twice.  With
  * close_after_write set, waits for queued writes first. */
 void fs__conn_close(fs__conn *c, const char *why);

@@ -151,19 +151,8 @@ void fs__tcp_on_conn(uv_stream_t *server, int status) {
   if (d == NULL)
     return;
   c = &d->base;
-  if (uv_tcp_init(s->loop, &c->u.tcp) != 0) {
-    fs__conn_free(c);
+  if (fs__conn_accept(c, server, uv_tcp_init(s->loop, &c->u.tcp)) != 0)
     return;
-  }
-  c->u.h.data = c;
-  if (uv_accept(server, &c->u.st) != 0) {
-    fs__conn_close(c, "accept failed");
-    return;
-  }
-  if (s->stopping) {
-    fs__conn_close(c, "shutting down");
-    return;
-  }
   d->accepted_ms = fs__now_ms();
   conn_source(d);
   if (s->nconns > s->cfg.max_conns) {
