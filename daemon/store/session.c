@@ -164,10 +164,49 @@ uint64_t fs__store_write_mark(fs_central *c) {
 
 /* ---- the side pages of a pull ---------------------------------------- */
 
-/* 1 if a page holding n items (the last of seq last) has no room for an
- * item of seq (store/session.h: one seq's items are never split). */
-static int page_full(uint32_t n, uint32_t max, uint64_t last, uint64_t seq) {
-  return n >= max && seq != last;
+/* One side page being read: the rule of store/session.h, once for both
+ * kinds of item.  A kind supplies which rows its reader may see (visible,
+ * NULL: all) and how a row becomes an item (take: appends to its own
+ * vector, counted in its own *n so that a half-made item is freed too). */
+typedef struct page_walk {
+  int seq_col; /* the column holding the row's seq */
+  uint32_t max;
+  int (*visible)(void *arg, sqlite3_stmt *st);
+  int (*take)(void *arg, sqlite3_stmt *st, uint64_t seq);
+  void *arg;
+} page_walk;
+
+/* Steps through st (bound, ordered by seq) and finalizes it.  *cut: the
+ * seq of the first item left out, 0 if none.  0 or an error. */
+static int page_walk_run(sqlite3 *db, sqlite3_stmt *st, const page_walk *w,
+                         uint64_t *cut) {
+  uint32_t taken = 0;
+  uint64_t last = 0;
+  int rc;
+
+  *cut = 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    uint64_t seq = (uint64_t)sqlite3_column_int64(st, w->seq_col);
+    if (w->visible && !w->visible(w->arg, st))
+      continue;
+    /* Full, and this item starts a new seq: one seq's items never split,
+     * and the first seq of a page always goes in whole. */
+    if (taken >= w->max && seq != last) {
+      *cut = seq;
+      rc = SQLITE_DONE;
+      break;
+    }
+    last = seq;
+    rc = w->take(w->arg, st, seq);
+    if (rc)
+      break;
+    taken++;
+  }
+  sqlite3_finalize(st);
+  rc = step_end(db, rc);
+  if (rc)
+    *cut = 0;
+  return rc;
 }
 
 /* Grows *v (elements of size sz) to hold one more than n. */
@@ -220,14 +259,32 @@ static int conflict_fill(sqlite3_stmt *st, fs_conflict_item *it) {
   return it->kind && it->field ? 0 : FS_ENOMEM;
 }
 
+typedef struct conflict_vec {
+  const fs_access *a;
+  fs_conflict_item *v;
+  uint32_t n, cap;
+} conflict_vec;
+
+static int conflict_visible(void *arg, sqlite3_stmt *st) {
+  return fs__access_owner_ok(((conflict_vec *)arg)->a,
+                             (const char *)sqlite3_column_text(st, 9));
+}
+
+static int conflict_take(void *arg, sqlite3_stmt *st, uint64_t seq) {
+  conflict_vec *cv = arg;
+  int rc = grow((void **)&cv->v, cv->n, &cv->cap, sizeof(*cv->v), 64);
+
+  (void)seq;
+  return rc ? rc : conflict_fill(st, &cv->v[cv->n++]);
+}
+
 int fs__store_conflicts_page(fs_store_rd *r, const fs_access *a, uint64_t after,
                              uint64_t upto, uint32_t max, fs_conflict_item **items,
                              uint32_t *n, uint64_t *cut) {
   sqlite3 *db = fs__rd_db(r);
   sqlite3_stmt *st = NULL;
-  fs_conflict_item *v = NULL;
-  uint32_t cnt = 0, cap = 0;
-  uint64_t last = 0;
+  conflict_vec cv = {a, NULL, 0, 0};
+  page_walk w = {11, max, conflict_visible, conflict_take, &cv};
   int rc;
 
   *items = NULL;
@@ -244,32 +301,13 @@ int fs__store_conflicts_page(fs_store_rd *r, const fs_access *a, uint64_t after,
     return rc;
   sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)upto);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    uint64_t seq = (uint64_t)sqlite3_column_int64(st, 11);
-    if (!fs__access_owner_ok(a, (const char *)sqlite3_column_text(st, 9)))
-      continue;
-    if (page_full(cnt, max, last, seq)) {
-      *cut = seq;
-      rc = SQLITE_DONE;
-      break;
-    }
-    last = seq;
-    rc = grow((void **)&v, cnt, &cap, sizeof(*v), 64);
-    if (rc)
-      break;
-    rc = conflict_fill(st, &v[cnt++]);
-    if (rc)
-      break;
-  }
-  sqlite3_finalize(st);
-  rc = step_end(db, rc);
+  rc = page_walk_run(db, st, &w, cut);
   if (rc) {
-    fs__store_conflicts_free(v, cnt);
-    *cut = 0;
+    fs__store_conflicts_free(cv.v, cv.n);
     return rc;
   }
-  *items = v;
-  *n = cnt;
+  *items = cv.v;
+  *n = cv.n;
   return 0;
 }
 
@@ -279,14 +317,32 @@ void fs__store_notices_free(fs_notice_row *rows, uint32_t n) {
   free(rows);
 }
 
+typedef struct notice_vec {
+  fs_notice_row *v;
+  uint32_t n, cap;
+} notice_vec;
+
+static int notice_take(void *arg, sqlite3_stmt *st, uint64_t seq) {
+  notice_vec *nv = arg;
+  fs_notice_row *row;
+  int rc = grow((void **)&nv->v, nv->n, &nv->cap, sizeof(*nv->v), 16);
+
+  if (rc)
+    return rc;
+  row = &nv->v[nv->n++];
+  row->seq = seq;
+  row->at = (uint64_t)sqlite3_column_int64(st, 0);
+  row->body = strdup((const char *)sqlite3_column_text(st, 2));
+  return row->body ? 0 : FS_ENOMEM;
+}
+
 int fs__store_notices_page(fs_store_rd *r, const char *staff, uint64_t after,
                            uint64_t upto, uint32_t max, fs_notice_row **rows, uint32_t *n,
                            uint64_t *cut) {
   sqlite3 *db = fs__rd_db(r);
   sqlite3_stmt *st = NULL;
-  fs_notice_row *v = NULL;
-  uint32_t cnt = 0, cap = 0;
-  uint64_t last = 0;
+  notice_vec nv = {NULL, 0, 0};
+  page_walk w = {3, max, NULL, notice_take, &nv};
   int rc;
 
   *rows = NULL;
@@ -302,34 +358,13 @@ int fs__store_notices_page(fs_store_rd *r, const char *staff, uint64_t after,
   sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)upto);
   sqlite3_bind_text(st, 3, staff, -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    uint64_t seq = (uint64_t)sqlite3_column_int64(st, 3);
-    if (page_full(cnt, max, last, seq)) {
-      *cut = seq;
-      rc = SQLITE_DONE;
-      break;
-    }
-    last = seq;
-    rc = grow((void **)&v, cnt, &cap, sizeof(*v), 16);
-    if (rc)
-      break;
-    v[cnt].seq = seq;
-    v[cnt].at = (uint64_t)sqlite3_column_int64(st, 0);
-    v[cnt].body = strdup((const char *)sqlite3_column_text(st, 2));
-    if (v[cnt++].body == NULL) {
-      rc = FS_ENOMEM;
-      break;
-    }
-  }
-  sqlite3_finalize(st);
-  rc = step_end(db, rc);
+  rc = page_walk_run(db, st, &w, cut);
   if (rc) {
-    fs__store_notices_free(v, cnt);
-    *cut = 0;
+    fs__store_notices_free(nv.v, nv.n);
     return rc;
   }
-  *rows = v;
-  *n = cnt;
+  *rows = nv.v;
+  *n = nv.n;
   return 0;
 }
 
