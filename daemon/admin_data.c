@@ -7,10 +7,7 @@
 #include "fs_errno.h"
 #include "history.h"
 #include "hlc.h"
-#include "privacy.h"
-/* transitional: fs__person_export (privacy.h, not this module's) takes the
- * connection; when it takes a read handle this include goes. */
-#include "store/impl.h"
+#include "store/privacy.h"
 
 int fs__admin_gc(fs_admin_cmd *x) {
   long long days =
@@ -61,7 +58,7 @@ int fs__admin_person_export(fs_admin_cmd *x) {
   int rc;
 
   person_req(x, &r);
-  rc = fs__person_export(fs__rd_db(fs__admin_rd(x)), &r, &x->json, err, sizeof(err));
+  rc = fs__person_export(fs__admin_rd(x), &r, &x->json, err, sizeof(err));
   if (rc && err[0])
     return fs__admin_fail(x, rc, "%s", err);
   if (rc == 0) {

@@ -35,7 +35,7 @@ typedef struct fs_config {
   /* Unauthenticated connections (handshake not finished): OpenSSH
    * MaxStartups start:rate:full, default 100:30:1000: from `start` of them
    * on, a new one sheds one with probability rate% rising linearly to 100%
-   * at `full` (server.c: the oldest one past its grace, else the newcomer
+   * at `full` (server_tcp.c: the oldest one past its grace, else the newcomer
    * is refused); per_source caps them per source address (IPv6: per /64),
    * default 256 (many reps share one carrier NAT address). */
   unsigned max_startups[3];

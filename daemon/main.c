@@ -18,7 +18,6 @@
 #include "admin.h"
 #include "store/central.h"
 #include "config.h"
-#include "db.h"
 #include "frame.h"
 #include "fs_errno.h"
 #include "fs_version.h"
@@ -44,10 +43,10 @@ typedef struct cli {
 } cli;
 
 /* Synopses shared by the command table (help) and the usage errors. */
-#define STAFF_USAGE                                                                       \
+#define STAFF_USAGE                                                                      \
   "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | staff list | " \
   "staff show CODE"
-#define PERSON_USAGE                                                                       \
+#define PERSON_USAGE                                                                     \
   "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "     \
   "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]"
 
@@ -61,7 +60,8 @@ typedef struct subcmd {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int usage_error(const char *usage, const char *fmt, ...) {
+static int
+usage_error(const char *usage, const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "fieldsyncd: ");
   va_start(ap, fmt);
@@ -140,8 +140,9 @@ static int cmd_init(cli *c, int argc, char **argv) {
     return EXIT_ERR; /* the message says why */
   snprintf(path, sizeof(path), "%s/daemon.key", c->data);
   if (access(path, F_OK) == 0) {
-    fprintf(stderr, "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
-                    "overwrite it\n",
+    fprintf(stderr,
+            "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
+            "overwrite it\n",
             c->data);
     return EXIT_ERR;
   }
@@ -149,7 +150,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
   if (rc == 0)
     rc = fs__keypair_save(kp, path);
   if (rc) {
-    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path, fs_strerror(rc));
+    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path,
+            fs_strerror(rc));
     goto out;
   }
   snprintf(path, sizeof(path), "%s/central.db", c->data);
@@ -163,7 +165,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
   fs__config_write_default(&c->cfg, path);
   fs__key_to_text(kp->pub, pub);
   printf("initialised %s\n  central store  %s/central.db\n  config         %s\n"
-         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin --data "
+         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin "
+         "--data "
          "%s\n",
          c->data, c->data, path, pub, c->data);
 out:
@@ -206,7 +209,8 @@ static int cmd_serve(cli *c, int argc, char **argv) {
       if (fs__config_set(&c->cfg, "listen", argv[++i], err, sizeof(err)))
         return usage_error("serve --data DIR [--listen HOST:PORT]", "%s", err);
     } else {
-      return usage_error("serve --data DIR [--listen HOST:PORT]", "unknown option %s", argv[i]);
+      return usage_error("serve --data DIR [--listen HOST:PORT]", "unknown option %s",
+                         argv[i]);
     }
   }
   signal(SIGPIPE, SIG_IGN);
@@ -372,106 +376,132 @@ out:
   return rc;
 }
 
+/* An admin command's arguments as the command line gave them. */
+typedef struct admin_args {
+  fs_admin_arg v[FS_MSG_MAX_ARGS];
+  uint32_t n;
+  char *custs[256]; /* transfer's repeatable --customer */
+  uint32_t ncust;
+} admin_args;
+
+/* Sorts argv into a: "--key value" options of flags, "--flag" options of
+ * bools, positional arguments to the keys in pos[].  0 or EXIT_USAGE (the
+ * message printed). */
+static int admin_args_parse(admin_args *a, const char *cmd, const char *usage,
+                            const char *const *pos, const char *const *flags,
+                            const char *const *bools, int argc, char **argv) {
+  int npos = 0;
+
+  for (int i = 0; i < argc; i++) {
+    const char *arg = argv[i];
+    int matched = 0;
+    if (a->n + 1 >= FS_MSG_MAX_ARGS)
+      return usage_error(usage, "too many arguments");
+    if (strncmp(arg, "--", 2) != 0) {
+      if (pos == NULL || pos[npos] == NULL)
+        return usage_error(usage, "unexpected argument \"%s\"", arg);
+      a->v[a->n].key = (char *)pos[npos++];
+      a->v[a->n].type = FS_ARG_STR;
+      a->v[a->n++].s = (char *)arg;
+      continue;
+    }
+    for (int k = 0; bools && bools[k]; k++) {
+      if (strcmp(arg + 2, bools[k]) == 0) {
+        a->v[a->n].key = (char *)bools[k];
+        a->v[a->n].type = FS_ARG_BOOL;
+        a->v[a->n++].i = 1;
+        matched = 1;
+      }
+    }
+    if (strcmp(arg + 2, "customer") == 0 && strcmp(cmd, "transfer") == 0) {
+      /* Repeatable: --customer ID ... becomes one list argument. */
+      if (i + 1 >= argc)
+        return usage_error(usage, "%s needs a value", arg);
+      if (a->ncust == 256)
+        return usage_error(usage, "at most 256 --customer options");
+      a->custs[a->ncust++] = argv[++i];
+      continue;
+    }
+    for (int k = 0; !matched && flags && flags[k]; k++) {
+      if (strcmp(arg + 2, flags[k]) == 0) {
+        if (i + 1 >= argc)
+          return usage_error(usage, "%s needs a value", arg);
+        a->v[a->n].key = (char *)flags[k];
+        a->v[a->n].type = FS_ARG_STR;
+        a->v[a->n++].s = argv[++i];
+        matched = 1;
+      }
+    }
+    if (!matched)
+      return usage_error(usage, "unknown option %s", arg);
+  }
+  if (pos && pos[npos] && pos[npos][0] != '?')
+    return usage_error(usage, "missing %s", pos[npos]);
+  return 0;
+}
+
+/* Refuses what the daemon would refuse (admin.c): every string argument is
+ * single-line text without control characters; numbers where the command
+ * wants them.  Appends the --customer list.  0, EXIT_ERR or EXIT_USAGE. */
+static int admin_args_check(admin_args *a, const char *cmd, const char *usage) {
+  char err[300];
+
+  for (uint32_t i = 0; i < a->n; i++) {
+    if (a->v[i].type == FS_ARG_STR &&
+        fs__validate_line(a->v[i].key, a->v[i].s, err, sizeof(err))) {
+      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
+      return EXIT_ERR;
+    }
+  }
+  for (uint32_t i = 0; i < a->ncust; i++) {
+    if (fs__validate_line("customer", a->custs[i], err, sizeof(err))) {
+      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
+      return EXIT_ERR;
+    }
+  }
+  for (uint32_t i = 0; i < a->n; i++) {
+    const char *k = a->v[i].key;
+    char *end;
+    long long v;
+    if (a->v[i].type != FS_ARG_STR ||
+        (strcmp(k, "device") != 0 && strcmp(k, "hours") != 0 && strcmp(k, "days") != 0 &&
+         strcmp(k, "keep-days") != 0))
+      continue;
+    v = strtoll(a->v[i].s, &end, 10);
+    if (*end || end == a->v[i].s)
+      return usage_error(usage, "%s must be a number", k);
+    a->v[i].type = FS_ARG_INT;
+    a->v[i].i = v;
+  }
+  if (a->ncust) {
+    a->v[a->n].key = "customer";
+    a->v[a->n].type = FS_ARG_LIST;
+    a->v[a->n].list = a->custs;
+    a->v[a->n++].nlist = a->ncust;
+  }
+  return 0;
+}
+
 /* Runs an admin command built from "--key value" options; positional
  * arguments go to the keys in pos[]. */
 static int run_admin(cli *c, const char *cmd, const char *usage, const char *const *pos,
                      const char *const *flags, const char *const *bools, int argc,
                      char **argv) {
+  admin_args a;
   fs_msg req, res;
-  fs_admin_arg args[FS_MSG_MAX_ARGS];
-  uint32_t nargs = 0;
-  int npos = 0, rc;
-  char *custs[256];
-  uint32_t ncust = 0;
+  int rc;
 
-  memset(args, 0, sizeof(args));
+  memset(&a, 0, sizeof(a));
   memset(&res, 0, sizeof(res));
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    int matched = 0;
-    if (nargs + 1 >= FS_MSG_MAX_ARGS)
-      return usage_error(usage, "too many arguments");
-    if (strncmp(a, "--", 2) == 0) {
-      for (int k = 0; bools && bools[k]; k++) {
-        if (strcmp(a + 2, bools[k]) == 0) {
-          args[nargs].key = (char *)bools[k];
-          args[nargs].type = FS_ARG_BOOL;
-          args[nargs++].i = 1;
-          matched = 1;
-        }
-      }
-      if (strcmp(a + 2, "customer") == 0 && strcmp(cmd, "transfer") == 0) {
-        /* Repeatable: --customer ID ... becomes one list argument. */
-        if (i + 1 >= argc)
-          return usage_error(usage, "%s needs a value", a);
-        if (ncust == 256)
-          return usage_error(usage, "at most 256 --customer options");
-        custs[ncust++] = argv[++i];
-        continue;
-      }
-      for (int k = 0; !matched && flags && flags[k]; k++) {
-        if (strcmp(a + 2, flags[k]) == 0) {
-          if (i + 1 >= argc)
-            return usage_error(usage, "%s needs a value", a);
-          args[nargs].key = (char *)flags[k];
-          args[nargs].type = FS_ARG_STR;
-          args[nargs++].s = argv[++i];
-          matched = 1;
-        }
-      }
-      if (!matched)
-        return usage_error(usage, "unknown option %s", a);
-      continue;
-    }
-    if (pos == NULL || pos[npos] == NULL)
-      return usage_error(usage, "unexpected argument \"%s\"", a);
-    args[nargs].key = (char *)pos[npos++];
-    args[nargs].type = FS_ARG_STR;
-    args[nargs++].s = (char *)a;
-  }
-  if (pos && pos[npos] && pos[npos][0] != '?')
-    return usage_error(usage, "missing %s", pos[npos]);
-  /* Refused here already, as the daemon would (admin.c): every string
-   * argument is single-line text without control characters. */
-  for (uint32_t i = 0; i < nargs; i++) {
-    char err[300];
-    if (args[i].type == FS_ARG_STR &&
-        fs__validate_line(args[i].key, args[i].s, err, sizeof(err))) {
-      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
-      return EXIT_ERR;
-    }
-  }
-  for (uint32_t i = 0; i < ncust; i++) {
-    char err[300];
-    if (fs__validate_line("customer", custs[i], err, sizeof(err))) {
-      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
-      return EXIT_ERR;
-    }
-  }
-  /* Integers where the command wants them. */
-  for (uint32_t i = 0; i < nargs; i++) {
-    if (strcmp(args[i].key, "device") == 0 || strcmp(args[i].key, "hours") == 0 ||
-        strcmp(args[i].key, "days") == 0 || strcmp(args[i].key, "keep-days") == 0) {
-      if (args[i].type != FS_ARG_STR)
-        continue;
-      char *end;
-      long long v = strtoll(args[i].s, &end, 10);
-      if (*end || end == args[i].s)
-        return usage_error(usage, "%s must be a number", args[i].key);
-      args[i].type = FS_ARG_INT;
-      args[i].i = v;
-    }
-  }
-  if (ncust) {
-    args[nargs].key = "customer";
-    args[nargs].type = FS_ARG_LIST;
-    args[nargs].list = custs;
-    args[nargs++].nlist = ncust;
-  }
+  rc = admin_args_parse(&a, cmd, usage, pos, flags, bools, argc, argv);
+  if (rc == 0)
+    rc = admin_args_check(&a, cmd, usage);
+  if (rc)
+    return rc;
   fs__msg_init(&req, FS_MSG_ADMIN);
   req.u.admin.cmd = (char *)cmd;
-  req.u.admin.args = args;
-  req.u.admin.nargs = nargs;
+  req.u.admin.args = a.v;
+  req.u.admin.nargs = a.n;
   rc = admin_remote(c, &req, &res);
   if (rc == 1)
     rc = admin_local(c, &req, &res);
@@ -528,14 +558,14 @@ static int cmd_revoke(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"device", NULL};
   static const char *const flags[] = {"reason", NULL};
   static const char *const bools[] = {"wipe", NULL};
-  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags, bools,
-                   argc, argv);
+  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags,
+                   bools, argc, argv);
 }
 
 static int cmd_audit(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"staff", "customer", NULL};
-  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL, argc,
-                   argv);
+  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL,
+                   argc, argv);
 }
 
 static int cmd_history(cli *c, int argc, char **argv) {
@@ -547,8 +577,9 @@ static int cmd_depart(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"successor", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  return run_admin(c, "depart", "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
-                   pos, flags, bools, argc, argv);
+  return run_admin(c, "depart",
+                   "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]", pos,
+                   flags, bools, argc, argv);
 }
 
 static int cmd_transfer(cli *c, int argc, char **argv) {
@@ -563,19 +594,21 @@ static int cmd_transfer(cli *c, int argc, char **argv) {
 static int cmd_cover(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"by", "from", "to", "reason", NULL};
-  return run_admin(c, "cover", "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD", pos,
-                   flags, NULL, argc, argv);
+  return run_admin(c, "cover", "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD",
+                   pos, flags, NULL, argc, argv);
 }
 
 static int cmd_lend(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"customer", NULL};
   static const char *const flags[] = {"to", "days", "reason", NULL};
-  return run_admin(c, "lend", "lend CUSTOMER --to CODE --days N", pos, flags, NULL, argc, argv);
+  return run_admin(c, "lend", "lend CUSTOMER --to CODE --days N", pos, flags, NULL, argc,
+                   argv);
 }
 
 static int cmd_quarantine(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"drop", NULL};
-  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc, argv);
+  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc,
+                   argv);
 }
 
 static int cmd_person(cli *c, int argc, char **argv) {
@@ -642,13 +675,15 @@ static const subcmd cmds[] = {
     {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
     {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
     {"staff", cmd_staff, STAFF_USAGE, "manage staff"},
-    {"enroll", cmd_enroll, "enroll CODE [--hours N]", "print a one-time enrollment token"},
+    {"enroll", cmd_enroll, "enroll CODE [--hours N]",
+     "print a one-time enrollment token"},
     {"devices", cmd_devices, "devices", "list devices and their sync health"},
     {"revoke", cmd_revoke, "revoke DEVICE [--wipe]", "revoke a device (lost phone)"},
     {"audit", cmd_audit, "audit [--staff CODE] [--customer ID]", "show the audit log"},
     {"history", cmd_history, "history ARCHIVE_NO|ID",
      "each device change of a record (a customer: and its records), old -> new"},
-    {"report", cmd_report, FS_REPORT_CMD_USAGE, "managers' reports from the central store"},
+    {"report", cmd_report, FS_REPORT_CMD_USAGE,
+     "managers' reports from the central store"},
     {"seed", cmd_seed, "seed --reps N --customers M --months K [--seed S] [--end DATE]",
      "write realistic sample data into the store (daemon stopped)"},
     {"depart", cmd_depart, "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
@@ -676,11 +711,13 @@ static const subcmd cmds[] = {
 };
 
 static void help(FILE *f) {
-  fprintf(f, "usage: fieldsyncd [--data DIR] [--json] COMMAND [ARGS]\n\n"
-             "The fieldsync central daemon.  DIR defaults to $FIELDSYNCD_HOME or "
-             "/var/lib/fieldsyncd.\n"
-             "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
-             "work on the store directly.\n\ncommands:\n");
+  fprintf(
+      f,
+      "usage: fieldsyncd [--data DIR] [--json] COMMAND [ARGS]\n\n"
+      "The fieldsync central daemon.  DIR defaults to $FIELDSYNCD_HOME or "
+      "/var/lib/fieldsyncd.\n"
+      "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
+      "work on the store directly.\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
     fprintf(f, "  %-11s %s\n", cmds[i].name, cmds[i].summary); /* 2+ blanks */
   fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options, "
@@ -689,7 +726,8 @@ static void help(FILE *f) {
 
 /* One command's help, on stdout. */
 static void help_cmd(const subcmd *cmd) {
-  printf("usage: fieldsyncd %s\n\n%s\n\nglobal options: --data DIR (default $FIELDSYNCD_HOME "
+  printf("usage: fieldsyncd %s\n\n%s\n\nglobal options: --data DIR (default "
+         "$FIELDSYNCD_HOME "
          "or /var/lib/fieldsyncd), --json\n",
          cmd->usage, cmd->summary);
 }
@@ -750,7 +788,8 @@ int main(int argc, char **argv) {
     }
     cmd = cmd_named(argv[2]);
     if (cmd == NULL) {
-      fprintf(stderr, "fieldsyncd help: no command \"%s\" (see fieldsyncd --help)\n", argv[2]);
+      fprintf(stderr, "fieldsyncd help: no command \"%s\" (see fieldsyncd --help)\n",
+              argv[2]);
       return EXIT_USAGE;
     }
     help_cmd(cmd);

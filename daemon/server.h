@@ -1,18 +1,12 @@
 /* server.h - fieldsyncd's network side: libuv TCP server for devices and a
- * Unix-socket admin endpoint, with the connection state machine.
+ * Unix-socket admin endpoint.
  *
- * Connection states (one device connection):
- *
- *   accept --> HANDSHAKE --msg 1 ok, device known--------> READY
- *                 |   \--msg 1 with enrollment token --> ENROLLING --> READY
- *                 |--lookup refuses: WELCOME{ok=false}--> CLOSING
- *                 |--bad bytes / timeout ---------------> CLOSING
- *   READY: PUSH -> (writer, group commit) -> PUSH_RESULT
- *          PULL -> (thread pool, read handle) -> PULL_BATCH* EVICT? CONFLICTS*
- *                  NOTICE* CHECKPOINT
- *          PING -> PONG;  BYE -> CLOSING;  idle timeout -> CLOSING
- *          (watchers also receive NOTIFY after commits they can see)
- *   CLOSING --all writes and jobs done--> freed
+ * Devices connect over TCP (Noise channel, handshake, then a session: the
+ * state machine and its diagram are in server_session.c); the admin socket
+ * DATA/admin.sock takes plaintext ADMIN frames (server_admin.c).  Writes go
+ * through the one writer thread (writer.h, group commit), pulls run on the
+ * libuv thread pool with read handles of their own.  How the pieces split
+ * is described in server_int.h.
  *
  * Unauthenticated connections (HANDSHAKE, ENROLLING) have their own budget
  * (max_startups start:rate:full, max_startups_per_source; PROTOCOL.md s.3.2):
@@ -69,7 +63,8 @@ int fs__server_port(const fs_server *s);
  * The seam where a decoded message is dispatched for a session: a fuzzer
  * drives the state machine above past the handshake, against a server made
  * by fs__server_init (fs__server_start is not needed), on the loop thread. */
-typedef struct fs__session fs__session;
+/* A connection (a device session or an admin connection). */
+typedef struct fs__conn fs__session;
 typedef struct fs__session_tap {
   /* Each message the daemon sends the session, as plaintext msgpack. */
   void (*msg)(void *ud, const uint8_t *p, size_t n);

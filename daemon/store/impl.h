@@ -46,12 +46,4 @@ sqlite3 *fs__central_db(fs_central *c);
  * before a connection is opened; idempotent, any thread.  0 or FS_EINVAL. */
 int fs__store_schema_register(void);
 
-/* ---- transitional (issue 13): calls on a raw connection kept for files
- * outside store/ that still hold one; each goes when its caller moves. */
-struct fs_person_req;
-struct fs__strbuf;
-/* fs__person_export (store/privacy.h) on connection db: admin.c. */
-int fs__person_export_db(sqlite3 *db, const struct fs_person_req *r,
-                         struct fs__strbuf *json, char *err, size_t errlen);
-
 #endif

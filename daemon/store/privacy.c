@@ -813,9 +813,3 @@ int fs__history_purge(fs_central *c, int64_t now_ms, int days, int *conflicts,
   }
   return rc;
 }
-
-int fs__person_export_db(sqlite3 *db, const fs_person_req *r, fs__strbuf *json, char *err,
-                         size_t errlen) {
-  fs_store_rd rd = {db, 0};
-  return fs__person_export(&rd, r, json, err, errlen);
-}

@@ -27,7 +27,7 @@
 #include "id.h"
 #include "keys.h"
 #include "replica.h"
-#include "store/impl.h" /* seeding writes raw rows through the writer connection */
+#include "store/impl.h" /* the bench seeds the store through its SQLite connection */
 
 double bu_now(void) {
   struct timespec ts;

@@ -1,5 +1,5 @@
 /* fuzz_session.c - libFuzzer harness for the daemon's device session state
- * machine past the handshake (daemon/server.c, through the fuzzing seam of
+ * machine past the handshake (daemon/server_session.c, through the fuzzing seam of
  * server.h: fs__server_session_open/feed).
  *
  * Every run starts from the same small world (a template store made once:
