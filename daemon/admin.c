@@ -11,6 +11,7 @@
 
 #include "archive.h"
 #include "db.h"
+#include "store/adminlog.h"
 #include "store/impl.h" /* transitional: SQL here moves into daemon/store/ */
 #include "validate.h"
 #include "handover.h"
@@ -1208,6 +1209,8 @@ int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admi
     rc = cmds[i].fn(&x);
     if (rc == 0 && (x.out.overflow || x.json.overflow))
       fail(&x, FS_EOVERFLOW, "output too large; narrow the request");
+    if (rc == 0 && res->ok) /* issue 16: kept where a restore cannot undo it */
+      rc = fs__adminlog_record(ctx->c, req);
     if (rc || !res->ok)
       fs__db_exec(fs__central_db(ctx->c), "ROLLBACK TO admin");
     fs__db_exec(fs__central_db(ctx->c), "RELEASE admin");
