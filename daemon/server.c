@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "admin.h"
+#include "store/generation.h"
 #include "store/central.h"
 #include "store/impl.h" /* transitional: SQL still here moves into daemon/store/ */
 #include "channel.h"
@@ -51,6 +52,7 @@ struct fs_server {
   fs_central *central;
   fs_writer *writer;
   fs_store_rd *rd; /* loop thread's read handle */
+  char generation[FS_GENERATION_HEX + 1]; /* store/generation.h, sent in WELCOME */
   char dbpath[PATH_MAX];
   uv_mutex_t rpool_mu; /* read handles for the thread pool */
   fs_store_rd *rpool[RPOOL_MAX];
@@ -1660,6 +1662,7 @@ static void send_welcome(conn *c, int code, const char *text) {
     m.u.welcome.slot = (uint64_t)c->dev.slot;
     m.u.welcome.name = c->staff_name;
     m.u.welcome.wipe = c->must_wipe;
+    m.u.welcome.generation = c->s->generation;
   } else {
     m.u.welcome.wipe = c->refuse_wipe;
   }
@@ -2301,7 +2304,9 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
     goto out;
   }
   fs__central_set_wipe_deadline(s->central, (int64_t)cfg->wipe_deadline_days * 86400000LL);
-  rc = fs__store_rd_open(s->dbpath, &s->rd);
+  rc = fs__generation_ensure(s->central, s->generation);
+  if (rc == 0)
+    rc = fs__store_rd_open(s->dbpath, &s->rd);
   if (rc)
     goto out;
   rc = fs__writer_start(&s->writer, loop, s->central, cfg->writer_queue);
