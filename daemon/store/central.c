@@ -903,6 +903,8 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
     goto out;
   }
   t_ms = fs__hlc_ms(ch->hlc);
+  if (found) /* issue 16: a re-upload restates immutable values */
+    (void)fs__change_drop_restated(ch, &existing);
   if (fs__validate_change(ch, !found, err, sizeof(err)) != 0) {
     rc = set_reason(res, FS_EVALIDATE, "%s", err);
     goto out;
