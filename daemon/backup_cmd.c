@@ -900,6 +900,11 @@ static int restore_prepare(const restore_opts *o, const char *tmpdir, const char
     return rc;
   }
   (void)path_join(path, sizeof(path), tmpdir, "central.db");
+  rc = fs__store_restore_seq_jump(path, NULL);
+  if (rc) {
+    fprintf(stderr, "fieldsyncd: cannot mark the restored store: %s\n", fs_strerror(rc));
+    goto out;
+  }
   rc = fs__central_open(path, 0, &c);
   if (rc) {
     fprintf(stderr, "fieldsyncd: the backup's store cannot be opened: %s\n",

@@ -306,3 +306,42 @@ int fs__store_snapshot_info(const char *path, char gen[33], long long *admin_eve
   sqlite3_close(db);
   return rc;
 }
+
+int fs__store_restore_seq_jump(const char *path, uint64_t *seq_out) {
+  sqlite3 *db = NULL;
+  long long seq = 0;
+  uint64_t top = 0;
+  int rc;
+
+  rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+  rc = rc == SQLITE_OK ? 0 : fs__db_err(db, rc);
+  if (rc == 0)
+    rc = fs__db_begin(db);
+  if (rc == 0) {
+    rc = fs__meta_get_int(db, "seq", &seq);
+    if (rc == FS_ENOTFOUND)
+      rc = 0;
+  }
+  if (rc == 0) {
+    /* Also past any seq the journal holds above the counter (central.c
+     * moves a lagging counter the same way at open). */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT COALESCE(max(seq), 0) FROM journal", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+      top = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if ((uint64_t)seq > top)
+      top = (uint64_t)seq;
+    top += FS_RESTORE_SEQ_GAP;
+    rc = fs__meta_set_int(db, "seq", (long long)top);
+  }
+  if (rc == 0)
+    rc = fs__db_commit(db);
+  else
+    fs__db_rollback(db);
+  sqlite3_close(db);
+  if (rc == 0 && seq_out)
+    *seq_out = top;
+  return rc;
+}

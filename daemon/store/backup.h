@@ -49,4 +49,20 @@ int fs__store_in_use(const char *path);
 int fs__store_snapshot_info(const char *path, char gen[33], long long *admin_event,
                             long long *seq);
 
+/* How far a restore moves the store's seq counter forward. */
+#define FS_RESTORE_SEQ_GAP (UINT64_C(1) << 32)
+
+/* Run by `fieldsyncd restore` on the restored store file at path before
+ * any handle opens it: moves meta 'seq' forward by FS_RESTORE_SEQ_GAP.
+ * Why: the restored store's history up to its seq S is the one its devices
+ * saw, but since the backup the lost store handed out seqs above S, and
+ * devices hold cursors from them.  Every seq from now on is above all of
+ * those (more than 4 billion changes between a backup and its restore
+ * cannot happen), so a device pulling from such a cursor still gets every
+ * change made after the restore (also an older client that knows nothing
+ * of generations), and the GC horizon and the handover fence, which
+ * compare device cursors with seqs, stay right.  *seq_out (may be NULL)
+ * gets the new value.  0 or a translated error. */
+int fs__store_restore_seq_jump(const char *path, uint64_t *seq_out);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "fieldsync.h"
 #include "fs_errno.h"
+#include "wiretest.h"
 
 typedef struct world {
   fs_test_daemon d;
@@ -426,12 +427,73 @@ static void test_revocation_survives_restore(void **state) {
   free(log);
 }
 
+/* ---- a client that knows no generations --------------------------------- */
+
+/* A device of the previous release (here: the wire-level device, which
+ * sends no generation and keeps its cursor) pulled past the backup before
+ * the restore.  After the restore it must still receive what changes
+ * then: the restore moves the seq counter past every cursor of the lost
+ * store (store/backup.h). */
+static void test_old_client_after_restore(void **state) {
+  world *w = *state;
+  fs_replica *a1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
+  fs_replica *a2 = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *m = fs_test_enroll(&w->d, w->tmp, "M01", "m01");
+  char *backup = tmp_file(w, "b.fsb");
+  char late[33];
+  fs_wire_dev old;
+  fs_wire_page page;
+  uint64_t cursor;
+  int found = 0;
+
+  fs_test_create_customer(a2, "Before Backup", "B", NULL);
+  fs_test_sync_ok(a2, NULL);
+  fs_test_sync_ok(a1, NULL);
+  fs_replica_close(m); /* its key only: the manager's device speaks the wire */
+  fs_wire_load(&old, w->tmp, "m01");
+  assert_int_equal(fs_wire_open(&old, NULL), 0);
+  assert_int_equal(fs_wire_pull(&old, 0, &page), 0);
+  assert_int_equal(fsd(w->d.dir, "backup --to '%s'", backup), 0);
+  for (int i = 0; i < 10; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "Lost %d", i);
+    fs_test_create_customer(a1, name, "C", NULL);
+  }
+  fs_test_sync_ok(a1, NULL);
+  assert_int_equal(fs_wire_pull(&old, page.cursor, &page), 0);
+  cursor = page.cursor;
+  fs_wire_close(&old);
+
+  restart_after_restore(w, backup, "");
+  /* A02 syncs (re-uploads its one card) and makes a new one. */
+  fs_test_sync_ok(a2, NULL);
+  fs_test_create_customer(a2, "After Restore", "A", late);
+  fs_test_sync_ok(a2, NULL);
+  /* The old device reconnects with its cursor from the lost store. */
+  assert_int_equal(fs_wire_open(&old, NULL), 0);
+  do {
+    assert_int_equal(fs_wire_pull(&old, cursor, &page), 0);
+    for (uint32_t i = 0; i < page.ncust; i++)
+      found |= strcmp(page.cust[i], late) == 0;
+    cursor = page.cursor;
+  } while (page.more);
+  printf("old client: cursor %llu, got the card made after the restore: %s\n",
+         (unsigned long long)cursor, found ? "yes" : "no");
+  assert_true(found);
+  fs_wire_close(&old);
+  fs_wire_free(&old);
+  fs_replica_close(a1);
+  fs_replica_close(a2);
+  free(backup);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_backup_restore_verify, setup, teardown),
       cmocka_unit_test_setup_teardown(test_restore_recovers_from_devices, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_revocation_survives_restore, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_old_client_after_restore, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
