@@ -115,21 +115,6 @@ static int read_all(int fd, void *p, size_t n) {
   return 0;
 }
 
-static void fsync_dir(const char *path) {
-  char dir[PATH_MAX];
-  const char *slash = strrchr(path, '/');
-  int fd;
-
-  snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
-  if (slash == path)
-    snprintf(dir, sizeof(dir), "/");
-  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    (void)fsync(fd);
-    close(fd);
-  }
-}
-
 /* dir/name into buf; FS_EOVERFLOW if it does not fit (buf then holds
  * a cut path that names nothing the caller uses). */
 static int path_join(char *buf, size_t len, const char *dir, const char *name) {
@@ -143,6 +128,14 @@ static int path_join(char *buf, size_t len, const char *dir, const char *name) {
   memcpy(buf, dir, dl);
   buf[dl] = '/';
   memcpy(buf + dl + 1, name, nl + 1);
+  return 0;
+}
+
+/* Every path the commands make is DATA/<name of at most 63 bytes>. */
+static int data_path_ok(const char *data) {
+  if (strlen(data) <= PATH_MAX - 64)
+    return 1;
+  fprintf(stderr, "fieldsyncd: the data directory path is too long\n");
   return 0;
 }
 
@@ -364,10 +357,8 @@ int fs__backup_cmd(const char *data, int argc, char **argv) {
   memset(&w, 0, sizeof(w));
   memset(&pg, 0, sizeof(pg));
   w.fd = -1;
-  if (strlen(data) > PATH_MAX - 64) {
-    fprintf(stderr, "fieldsyncd: the data directory path is too long\n");
+  if (!data_path_ok(data))
     return EXIT_ERR;
-  }
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
       to = argv[++i];
@@ -495,7 +486,7 @@ int fs__backup_cmd(const char *data, int argc, char **argv) {
     rc = FS_EIO;
   }
   if (rc == 0) {
-    fsync_dir(to);
+    fs__dir_sync_of(to);
     printf("backup written to %s (%" PRIu64 " MiB, store generation %s, %s)\n"
            "  it holds the daemon's private key and every customer: keep it private%s\n"
            "  keep DATA/admin-events.log with the daemon (not in the backup): a restore "
@@ -954,10 +945,8 @@ int fs__restore_cmd(const char *data, int argc, char **argv) {
   memset(&o, 0, sizeof(o));
   memset(&r, 0, sizeof(r));
   r.fd = -1;
-  if (strlen(data) > PATH_MAX - 64) {
-    fprintf(stderr, "fieldsyncd: the data directory path is too long\n");
+  if (!data_path_ok(data))
     return EXIT_ERR;
-  }
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--force") == 0)
       o.force = 1;
@@ -1078,7 +1067,7 @@ int fs__restore_cmd(const char *data, int argc, char **argv) {
           fprintf(stderr, "fieldsyncd: cannot copy the admin-event log to %s\n", dst);
       }
     }
-    fsync_dir(store);
+    fs__dir_sync_of(store);
   }
   if (rc)
     goto out;
@@ -1113,10 +1102,8 @@ int fs__verify_cmd(const char *data, int argc, char **argv) {
   long n = 0;
   int rc;
 
-  if (strlen(data) > PATH_MAX - 64) {
-    fprintf(stderr, "fieldsyncd: the data directory path is too long\n");
+  if (!data_path_ok(data))
     return EXIT_ERR;
-  }
   if (argc > 0)
     return usage(FS_VERIFY_USAGE, "unexpected argument \"%s\"", argv[0]);
   (void)path_join(store, sizeof(store), data, "central.db");

@@ -17,6 +17,7 @@
 #include "fs_errno.h"
 #include "hlc.h"
 #include "log.h"
+#include "privdir.h"
 #include "store/central.h"
 #include "store/impl.h"
 
@@ -53,19 +54,6 @@ int fs__adminlog_path(fs_central *c, char *buf, size_t len) {
   return n < 0 || (size_t)n >= len ? FS_EOVERFLOW : 0;
 }
 
-static void sync_dir_of(const char *path) {
-  char dir[PATH_MAX];
-  const char *slash = strrchr(path, '/');
-  int fd;
-
-  snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
-  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    (void)fsync(fd);
-    close(fd);
-  }
-}
-
 int fs__adminlog_create(fs_central *c) {
   char path[PATH_MAX];
   int fd, rc = fs__adminlog_path(c, path, sizeof(path));
@@ -81,7 +69,7 @@ int fs__adminlog_create(fs_central *c) {
   }
   rc = fsync(fd) == 0 ? 0 : FS_EIO;
   close(fd);
-  sync_dir_of(path);
+  fs__dir_sync_of(path);
   return rc;
 }
 
