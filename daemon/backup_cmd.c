@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -841,18 +842,29 @@ typedef struct replay_arg {
   fs_admin_ctx ctx;
 } replay_arg;
 
+/* ms since the epoch as "YYYY-MM-DD HH:MM:SS UTC". */
+static void fmt_utc(char *buf, size_t len, int64_t ms) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+
+  if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+    snprintf(buf, len, "%lld ms", (long long)ms);
+}
+
 static int replay_exec(void *arg, fs_central *c, uint64_t id, int64_t at_ms,
                        const fs_msg_admin *req) {
   replay_arg *a = arg;
   fs_msg_admin_result res;
+  char when[64];
   int rc;
 
   memset(&res, 0, sizeof(res));
   a->ctx.c = c;
   rc = fs__admin_exec(&a->ctx, req, &res);
+  fmt_utc(when, sizeof(when), at_ms);
   if (rc == 0)
-    printf("  replayed admin event %" PRIu64 " (%s, made at %" PRId64 "): %s%s%s\n", id,
-           req->cmd, at_ms, res.ok ? "done" : "refused by the restored store: ",
+    printf("  replayed admin event %" PRIu64 " (%s, made %s): %s%s%s\n", id, req->cmd,
+           when, res.ok ? "done" : "refused by the restored store: ",
            res.ok ? "" : (res.text ? res.text : ""), res.ok ? "" : " (nothing to undo)");
   free(res.text);
   free(res.out);
@@ -1078,8 +1090,11 @@ int fs__restore_cmd(const char *data, int argc, char **argv) {
       ev ? "" : " (NO admin-event log: redo revocations and departures made since)");
   {
     const char *p = strstr(manifest, "created_at=");
-    if (p)
-      printf("  backup made at %lld ms (unix time)\n", strtoll(p + 11, NULL, 10));
+    char when[64];
+    if (p) {
+      fmt_utc(when, sizeof(when), strtoll(p + 11, NULL, 10));
+      printf("  the backup was made %s\n", when);
+    }
   }
   printf("next: fieldsyncd verify --data %s, then fieldsyncd serve --data %s\n", data,
          data);

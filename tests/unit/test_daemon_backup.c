@@ -385,6 +385,14 @@ static void test_revocation_survives_restore(void **state) {
   fs_test_sync_ok(lost, NULL);
   assert_int_equal(fsd(w->d.dir, "backup --to '%s'", backup), 0);
   id = fs_test_central_int(&w->d, "SELECT max(id) FROM devices WHERE staff='A01'");
+  {
+    /* A line torn by a crash mid-append (its command never committed):
+     * the next append starts on a line of its own. */
+    FILE *f = fopen(log, "a");
+    assert_non_null(f);
+    fputs("E 77 1796000000000 9301a3", f);
+    fclose(f);
+  }
   out = fs_test_daemon_cmd(&w->d, NULL, "revoke %lld", id);
   free(out);
   /* A02 departs after the backup: still departed after the restore. */
