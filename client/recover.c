@@ -293,7 +293,8 @@ static int recover(fs_replica *r, uint64_t *queued) {
     rc = collect_pending(r, &re, &pend);
   if (rc)
     goto out;
-  qsort(re.v, re.n, sizeof(*re.v), item_cmp);
+  if (re.n > 1)
+    qsort(re.v, re.n, sizeof(*re.v), item_cmp);
   /* Pending counters step aside (negated) and come back in clock order
    * among the re-uploads. */
   rc = fs__db_exec(
