@@ -468,8 +468,11 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32], f
     return rc;
   snprintf(detail, sizeof(detail), "device %llu enrolled, slot %d", (unsigned long long)d->id,
            slot);
-  return fs__audit(c, t->staff_code, "device.enroll", t->staff_code, NULL, (long long)d->id,
-                   detail, NULL);
+  rc = fs__audit(c, t->staff_code, "device.enroll", t->staff_code, NULL, (long long)d->id,
+                 detail, NULL);
+  if (rc == 0) /* issue 16: a restore registers it again */
+    rc = fs__adminlog_enrolled(c, d->id, t->staff_code, slot, pub);
+  return rc;
 }
 
 /* ---- devices -------------------------------------------------------- */

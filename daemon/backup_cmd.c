@@ -860,8 +860,17 @@ static int replay_exec(void *arg, fs_central *c, uint64_t id, int64_t at_ms,
 
   memset(&res, 0, sizeof(res));
   a->ctx.c = c;
-  rc = fs__admin_exec(&a->ctx, req, &res);
   fmt_utc(when, sizeof(when), at_ms);
+  if (strcmp(req->cmd, FS_ADMINLOG_ENROLLED) == 0) {
+    char why[160];
+    int added = 0;
+    rc = fs__adminlog_enroll_replay(c, req, &added, why, sizeof(why));
+    if (rc == 0)
+      printf("  replayed admin event %" PRIu64 " (device enrolled, made %s): %s\n", id,
+             when, added ? "registered again" : why);
+    return rc;
+  }
+  rc = fs__admin_exec(&a->ctx, req, &res);
   if (rc == 0)
     printf("  replayed admin event %" PRIu64 " (%s, made %s): %s%s%s\n", id, req->cmd,
            when, res.ok ? "done" : "refused by the restored store: ",

@@ -173,7 +173,104 @@ static int scan(const char *path, event_fn fn, void *arg, uint64_t *last_id,
 
 /* ---- writing ---------------------------------------------------------- */
 
+static int append_event(fs_central *c, const fs_msg_admin *req);
+
 int fs__adminlog_record(fs_central *c, const fs_msg_admin *req) {
+  if (replaying || !is_logged(req))
+    return 0;
+  return append_event(c, req);
+}
+
+int fs__adminlog_enrolled(fs_central *c, uint64_t device, const char *staff, int slot,
+                          const uint8_t pub[32]) {
+  char hex[65];
+  fs_admin_arg args[4];
+  fs_msg_admin req;
+
+  if (replaying)
+    return 0;
+  sodium_bin2hex(hex, sizeof(hex), pub, 32);
+  memset(args, 0, sizeof(args));
+  args[0].key = "device";
+  args[0].type = FS_ARG_INT;
+  args[0].i = (int64_t)device;
+  args[1].key = "staff";
+  args[1].type = FS_ARG_STR;
+  args[1].s = (char *)staff;
+  args[2].key = "slot";
+  args[2].type = FS_ARG_INT;
+  args[2].i = slot;
+  args[3].key = "pubkey";
+  args[3].type = FS_ARG_STR;
+  args[3].s = hex;
+  req.cmd = FS_ADMINLOG_ENROLLED;
+  req.args = args;
+  req.nargs = 4;
+  return append_event(c, &req);
+}
+
+static const fs_admin_arg *arg_named(const fs_msg_admin *req, const char *key,
+                                     fs_arg_type type) {
+  for (uint32_t i = 0; i < req->nargs; i++)
+    if (req->args[i].key && strcmp(req->args[i].key, key) == 0 &&
+        req->args[i].type == type)
+      return &req->args[i];
+  return NULL;
+}
+
+int fs__adminlog_enroll_replay(fs_central *c, const fs_msg_admin *req, int *added,
+                               char *why, size_t whylen) {
+  sqlite3 *db = fs__central_db(c);
+  const fs_admin_arg *dev = arg_named(req, "device", FS_ARG_INT);
+  const fs_admin_arg *staff = arg_named(req, "staff", FS_ARG_STR);
+  const fs_admin_arg *slot = arg_named(req, "slot", FS_ARG_INT);
+  const fs_admin_arg *key = arg_named(req, "pubkey", FS_ARG_STR);
+  uint8_t pub[32];
+  size_t publen = 0;
+  sqlite3_stmt *st = NULL;
+  char detail[64];
+  int rc;
+
+  *added = 0;
+  if (dev == NULL || staff == NULL || slot == NULL || key == NULL || staff->s == NULL ||
+      key->s == NULL ||
+      sodium_hex2bin(pub, sizeof(pub), key->s, strlen(key->s), NULL, &publen, NULL) !=
+          0 ||
+      publen != sizeof(pub)) {
+    snprintf(why, whylen, "the event is incomplete");
+    return 0;
+  }
+  rc = sqlite3_prepare_v2(
+      db,
+      "INSERT INTO devices(id, staff, pubkey, slot, status, enrolled_at, last_seen) "
+      "SELECT ?1, ?2, ?3, ?4, 'active', ?5, ?5 WHERE EXISTS (SELECT 1 FROM staff WHERE "
+      "code=?2) AND NOT EXISTS (SELECT 1 FROM devices WHERE id=?1 OR pubkey=?3 OR "
+      "(staff=?2 AND slot=?4))",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)dev->i);
+  sqlite3_bind_text(st, 2, staff->s, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 3, pub, sizeof(pub), SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, (sqlite3_int64)slot->i);
+  sqlite3_bind_int64(st, 5, (sqlite3_int64)fs__now_ms());
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return fs__db_err(db, rc);
+  *added = sqlite3_changes(db) > 0;
+  if (!*added) {
+    snprintf(why, whylen,
+             "the store already knows this device or slot, or lacks staff %s", staff->s);
+    return 0;
+  }
+  snprintf(detail, sizeof(detail), "device %lld re-registered by a restore, slot %lld",
+           (long long)dev->i, (long long)slot->i);
+  return fs__audit(c, "restore", "device.enroll", staff->s, NULL, (long long)dev->i,
+                   detail, NULL);
+}
+
+static int append_event(fs_central *c, const fs_msg_admin *req) {
   sqlite3 *db = fs__central_db(c);
   char path[PATH_MAX], head[64];
   long long stored = 0;
@@ -185,8 +282,6 @@ int fs__adminlog_record(fs_central *c, const fs_msg_admin *req) {
   off_t good_end = 0;
   int fd = -1, rc;
 
-  if (replaying || !is_logged(req))
-    return 0;
   rc = fs__adminlog_path(c, path, sizeof(path));
   if (rc)
     return rc;

@@ -14,6 +14,7 @@
  *     holds: those with id <= its meta 'admin_event';
  *   - a command whose commit then failed is in the log but not in the
  *     store; a restore replays it (the operator sees it listed).
+ * Enrollments are logged the same way (fs__adminlog_enrolled).
  * ids rise by one from 1.  A torn last line (a crash mid-append) is
  * ignored; any other malformed line stops a replay (FS_EDB).
  * `fieldsyncd restore` replays, in id order, every event above the
@@ -48,6 +49,24 @@ int fs__adminlog_create(fs_central *c);
  * committed then), FS_ENOMEM, or a translated storage error.  Does
  * nothing while fs__adminlog_replay runs in this process. */
 int fs__adminlog_record(fs_central *c, const fs_msg_admin *req);
+
+/* The event name of an enrollment (not an admin command). */
+#define FS_ADMINLOG_ENROLLED "device.enrolled"
+
+/* Inside the writer transaction of an enrollment (after the device row is
+ * written): logs it as event "device.enrolled" with args device (int),
+ * staff, slot (int) and pubkey (64 hex), so a restore registers a device
+ * enrolled after the backup again and it can re-upload what it holds.
+ * Errors as fs__adminlog_record. */
+int fs__adminlog_enrolled(fs_central *c, uint64_t device, const char *staff, int slot,
+                          const uint8_t pub[32]);
+
+/* Replays a "device.enrolled" event in c's open transaction: registers
+ * the device with its id, key, staff and slot unless the store already
+ * knows that id or key, or lacks the staff member.  *added 1 if it was
+ * registered (why says why not).  0 or a storage error. */
+int fs__adminlog_enroll_replay(fs_central *c, const fs_msg_admin *req, int *added,
+                               char *why, size_t whylen);
 
 /* One replayed event: runs req inside the open writer transaction of c.
  * Returns 0 to commit it, < 0 to stop the replay with that error.  A

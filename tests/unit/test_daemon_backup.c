@@ -272,7 +272,8 @@ static void test_restore_recovers_from_devices(void **state) {
   fs_replica *a2 = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   fs_replica *m = fs_test_enroll(&w->d, w->tmp, "M01", "m01");
   char *backup = tmp_file(w, "before.fsb");
-  char old1[33], old2[33], late1[33], pend[33];
+  char old1[33], old2[33], late1[33], pend[33], newcard[33];
+  fs_replica *a2new;
   fs_sync_stats st;
   long long before_total, total;
 
@@ -289,6 +290,11 @@ static void test_restore_recovers_from_devices(void **state) {
   fs_test_log_visit(a1, late1, "2026-11-20T10:00", "after the backup", NULL);
   fs_test_log_visit(a1, old1, "2026-11-20T11:00", "old card, new visit", NULL);
   fs_test_create_customer(a2, "Late A02 Card", "C", NULL);
+  /* A phone enrolled after the backup: the restore registers it again
+   * (admin-event log), so it can bring back what it holds. */
+  a2new = fs_test_enroll(&w->d, w->tmp, "A02", "a02new");
+  fs_test_create_customer(a2new, "New Phone Card", "A", newcard);
+  fs_test_sync_ok(a2new, NULL);
   fs_test_sync_ok(a1, NULL);
   fs_test_sync_ok(a2, NULL);
   fs_test_sync_ok(m, NULL);
@@ -315,6 +321,7 @@ static void test_restore_recovers_from_devices(void **state) {
   fs_test_sync_ok(a1, &st);
   assert_true(st.recovered > 0);
   fs_test_sync_ok(a2, NULL);
+  fs_test_sync_ok(a2new, NULL);
   fs_test_sync_ok(m, NULL);
   /* And once more, so each pulls what the others brought back. */
   fs_test_sync_ok(a1, NULL);
@@ -346,6 +353,10 @@ static void test_restore_recovers_from_devices(void **state) {
       fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s'", pend),
       1);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM visits"), 2);
+  assert_int_equal(fs_test_central_intf(
+                       &w->d, "SELECT count(*) FROM customers WHERE id='%s'", newcard),
+                   1);
+  assert_int_equal(missing_central(w, "a02new", "customers"), 0);
   /* Replicas converge with the store (each for what it may see). */
   assert_int_equal(diverging(w, "a01", "customers", "'A01'"), 0);
   assert_int_equal(diverging(w, "a02", "customers", "'A02'"), 0);
@@ -364,6 +375,7 @@ static void test_restore_recovers_from_devices(void **state) {
 
   fs_replica_close(a1);
   fs_replica_close(a2);
+  fs_replica_close(a2new);
   fs_replica_close(m);
   free(backup);
 }
