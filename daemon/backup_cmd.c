@@ -955,6 +955,41 @@ out:
   return rc;
 }
 
+/* Copies the admin-event log at src into DATA (unless it is that file):
+ * the log given from elsewhere becomes this daemon's.  Via a temporary
+ * file and a rename, so DATA never holds half a log. */
+static int log_adopt(const char *src, const char *data) {
+  char dst[PATH_MAX], tmp[PATH_MAX], buf[8192];
+  struct stat a, b;
+  FILE *in = NULL;
+  size_t n;
+  int fd = -1, rc;
+
+  (void)path_join(dst, sizeof(dst), data, FS_ADMINLOG_NAME);
+  (void)path_join(tmp, sizeof(tmp), data, FS_ADMINLOG_NAME ".tmp");
+  if (stat(src, &a) == 0 && stat(dst, &b) == 0 && a.st_dev == b.st_dev &&
+      a.st_ino == b.st_ino)
+    return 0;
+  in = fopen(src, "rbe");
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  rc = in && fd >= 0 ? 0 : FS_EIO;
+  while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+    rc = write_all(fd, buf, n);
+  if (rc == 0 && (ferror(in) || fsync(fd) != 0))
+    rc = FS_EIO;
+  if (in)
+    fclose(in);
+  if (fd >= 0)
+    close(fd);
+  if (rc == 0 && rename(tmp, dst) != 0)
+    rc = FS_EIO;
+  if (rc) {
+    unlink(tmp);
+    fprintf(stderr, "fieldsyncd: cannot copy the admin-event log %s to %s\n", src, dst);
+  }
+  return rc;
+}
+
 int fs__restore_cmd(const char *data, int argc, char **argv) {
   restore_opts o;
   char store[PATH_MAX], tmpdir[PATH_MAX], events[PATH_MAX], gen[33], manifest[1024];
@@ -1066,28 +1101,8 @@ int fs__restore_cmd(const char *data, int argc, char **argv) {
         rc = FS_EIO;
       }
     }
-    if (rc == 0 && o.events) {
-      /* The log given from elsewhere becomes this daemon's. */
-      char dst[PATH_MAX];
-      (void)path_join(dst, sizeof(dst), data, FS_ADMINLOG_NAME);
-      if (strcmp(dst, events) != 0) {
-        FILE *in = fopen(events, "rb");
-        int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        char buf[8192];
-        size_t n;
-        rc = in && fd >= 0 ? 0 : FS_EIO;
-        while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-          rc = write_all(fd, buf, n);
-        if (rc == 0 && fsync(fd) != 0)
-          rc = FS_EIO;
-        if (in)
-          fclose(in);
-        if (fd >= 0)
-          close(fd);
-        if (rc)
-          fprintf(stderr, "fieldsyncd: cannot copy the admin-event log to %s\n", dst);
-      }
-    }
+    if (rc == 0 && o.events)
+      rc = log_adopt(events, data);
     fs__dir_sync_of(store);
   }
   if (rc)
