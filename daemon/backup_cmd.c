@@ -479,7 +479,7 @@ int fs__backup_cmd(const char *data, int argc, char **argv) {
     rc = bw_finish(&w);
   if (rc == 0 && fsync(fd) != 0)
     rc = FS_EIO;
-  if (rc == 0 && close(fd) != 0)
+  if (close(fd) != 0 && rc == 0)
     rc = FS_EIO;
   fd = -1;
   if (rc == 0 && rename(tmp, to) != 0) {
@@ -495,8 +495,11 @@ int fs__backup_cmd(const char *data, int argc, char **argv) {
            to, (w.total + (1 << 19)) >> 20, gen[0] ? gen : "(none yet)",
            pass ? "encrypted with the passphrase" : "NOT encrypted",
            pass ? "; without the passphrase it cannot be restored" : "");
-  } else if (rc != FS_EIO || fd >= 0) {
-    fprintf(stderr, "fieldsyncd: cannot write the backup %s: %s\n", to, fs_strerror(rc));
+  } else {
+    fprintf(stderr,
+            "fieldsyncd: cannot write the backup %s: %s; nothing was written under that "
+            "name (check the free space and permissions where it goes)\n",
+            to, fs_strerror(rc));
   }
 out:
   if (fd >= 0)
@@ -883,8 +886,8 @@ static int replay_exec(void *arg, fs_central *c, uint64_t id, int64_t at_ms,
 
 /* Gives the restored store (in tmpdir) its new generation and replays the
  * admin events it lacks.  Messages printed. */
-static int restore_prepare(const restore_opts *o, const char *tmpdir, const char *events,
-                           char gen[33], int *replayed) {
+static int restore_prepare(const char *tmpdir, const char *events, char gen[33],
+                           int *replayed) {
   char path[PATH_MAX], err[512];
   fs_central *c = NULL;
   fs_keypair *kp = NULL;
@@ -892,7 +895,6 @@ static int restore_prepare(const restore_opts *o, const char *tmpdir, const char
   replay_arg ra;
   int rc;
 
-  (void)o;
   *replayed = 0;
   fs__config_defaults(&cfg);
   (void)path_join(path, sizeof(path), tmpdir, "fieldsyncd.conf");
@@ -1074,7 +1076,7 @@ int fs__restore_cmd(const char *data, int argc, char **argv) {
   rc = archive_extract(&o, &r, tmpdir, manifest, sizeof(manifest));
   if (rc)
     goto out;
-  rc = restore_prepare(&o, tmpdir, ev, gen, &replayed);
+  rc = restore_prepare(tmpdir, ev, gen, &replayed);
   if (rc)
     goto out;
   /* Into place.  The old store's -wal/-shm go first: a stale WAL beside
