@@ -194,6 +194,8 @@ typedef struct fs_sync_stats {
   uint64_t notices;    /* handover reports received */
   uint64_t bytes_sent, bytes_received;
   int wiped;           /* the daemon ordered this replica erased */
+  uint64_t recovered;  /* records queued for re-upload: the daemon's store was
+                          restored from a backup (PROTOCOL.md 5.5.2) */
 } fs_sync_stats;
 
 typedef void (*fs_progress_fn)(void *arg, const char *phase, const fs_sync_stats *s);

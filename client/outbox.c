@@ -1,5 +1,6 @@
 /* outbox.c - the queue of local changes (see outbox.h). */
 #include "outbox.h"
+#include "recover.h"
 #include "replica_handle.h"
 #include "log.h"
 #include "status.h"
@@ -175,7 +176,11 @@ int fs__outbox_settle(fs_replica *r, const fs_outbox_result *res, size_t n) {
   static const char del_sql[] = "DELETE FROM outbox WHERE counter = ?1";
   static const char rej_sql[] = "UPDATE outbox SET status = '" FS_OUTBOX_REJECTED_S
                                 "', code = ?2, reason = ?3 WHERE counter = ?1";
-  sqlite3_stmt *del = NULL, *rej = NULL;
+  /* A refused re-upload after a store restore (recover.h) is dropped: the
+   * store holds that record or a newer one, or this device may not write
+   * it; it is no change of the user's to review. */
+  static const char drop_sql[] = "DELETE FROM outbox WHERE counter = ?1 AND code = ?2";
+  sqlite3_stmt *del = NULL, *rej = NULL, *drop = NULL;
   int rc;
 
   if (r == NULL || (n && res == NULL))
@@ -186,6 +191,8 @@ int fs__outbox_settle(fs_replica *r, const fs_outbox_result *res, size_t n) {
   rc = sqlite3_prepare_v2(r->db, del_sql, -1, &del, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_prepare_v2(r->db, rej_sql, -1, &rej, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(r->db, drop_sql, -1, &drop, NULL);
   if (rc != SQLITE_OK) {
     rc = fs__db_err(r->db, rc);
     goto out;
@@ -195,6 +202,14 @@ int fs__outbox_settle(fs_replica *r, const fs_outbox_result *res, size_t n) {
     const char *reason = res[i].reason ? res[i].reason : "";
     size_t rlen = strnlen(reason, FS_OUTBOX_REASON_MAX);
 
+    if (res[i].code) {
+      sqlite3_reset(drop);
+      sqlite3_bind_int64(drop, 1, (sqlite3_int64)res[i].counter);
+      sqlite3_bind_int(drop, 2, FS_OUTBOX_RECOVER_CODE);
+      rc = step_done(r->db, drop);
+      if (rc)
+        goto out;
+    }
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)res[i].counter);
     if (res[i].code) {
@@ -209,6 +224,7 @@ int fs__outbox_settle(fs_replica *r, const fs_outbox_result *res, size_t n) {
 out:
   sqlite3_finalize(del);
   sqlite3_finalize(rej);
+  sqlite3_finalize(drop);
   if (rc)
     fs__db_rollback(r->db);
   return rc;

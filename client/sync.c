@@ -35,6 +35,7 @@
 #include "msg.h"
 #include "net.h"
 #include "outbox.h"
+#include "recover.h"
 #include "privdir.h"
 #include "replica.h"
 #include "token.h"
@@ -307,7 +308,13 @@ static int session_open(session *s, unsigned want) {
     fs__net_close(&s->net);
     return set_err(s->err, s->errlen, rc, "cannot store the access list");
   }
+  /* issue 16: a restored store (new generation): re-upload, re-snapshot. */
+  rc = fs__recover_check(s->r, welcome.u.welcome.generation, &s->st->recovered);
   fs__msg_release(&welcome);
+  if (rc) {
+    fs__net_close(&s->net);
+    return set_err(s->err, s->errlen, rc, "cannot queue the re-upload after a store restore");
+  }
   return 0;
 }
 

@@ -2,6 +2,8 @@
 #include "privdir.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,4 +98,22 @@ int fs__privfile_fix(const char *path, int create) {
   FS_WARN("%s was readable by other users (mode %04o); changed it to %04o", path,
           (unsigned)(st.st_mode & 07777), (unsigned)(st.st_mode & 0700));
   return 0;
+}
+
+void fs__dir_sync_of(const char *path) {
+  char dir[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  int fd;
+
+  if (slash == NULL)
+    snprintf(dir, sizeof(dir), ".");
+  else if (slash == path)
+    snprintf(dir, sizeof(dir), "/");
+  else
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)fsync(fd);
+    close(fd);
+  }
 }

@@ -31,4 +31,9 @@ int fs__privdir_check(const char *dir, int create);
  * it cannot be created or tightened. */
 int fs__privfile_fix(const char *path, int create);
 
+/* fsyncs the directory holding path (its last '/' component's parent;
+ * "." without one), so a file created or renamed there survives a power
+ * cut.  Best effort: errors are ignored (the data itself was synced). */
+void fs__dir_sync_of(const char *path);
+
 #endif

@@ -476,6 +476,27 @@ int fs__store_field_wins(const fs_row *r, const fs_field_change *fc) {
          lww_wins(fc->hlc, &fc->value, sh, sv);
 }
 
+int fs__change_drop_restated(fs_change *c, const fs_row *r) {
+  const fs_kind_def *kd = fs__kind_def(c->kind);
+  int n = 0, dropped = 0;
+
+  if (kd == NULL || (kd->flags & FS_K_APPEND_ONLY) || r->deleted || c->fields == NULL)
+    return 0;
+  for (int i = 0; i < c->nfields; i++) {
+    fs_field_change *fc = &c->fields[i];
+    if (fc->field >= 0 && fc->field < kd->nfields && fc->field < r->nfields &&
+        (kd->fields[fc->field].flags & FS_F_IMMUTABLE) &&
+        fs__value_equal(&fc->value, &r->values[fc->field])) {
+      fs__value_free(&fc->value);
+      dropped++;
+      continue;
+    }
+    c->fields[n++] = *fc;
+  }
+  c->nfields = n;
+  return dropped;
+}
+
 /* Upsert into an existing row r.  *changed, *won, *lost are updated. */
 static int merge_upsert(const fs_kind_def *kd, fs_row *r, const fs_change *c,
                         fs_conflict_cb cb, void *arg, int *changed, int *won,

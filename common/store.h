@@ -90,6 +90,13 @@ int fs__store_apply(sqlite3 *db, const fs_change *c, uint64_t seq,
  * kind, is the field's value afterwards: the same write again, or the
  * newer one (fs__store_apply's rule). */
 int fs__store_field_wins(const fs_row *r, const fs_field_change *fc);
+/* Drops from c the writes of immutable fields (FS_F_IMMUTABLE) whose value
+ * equals the one stored in the live row r of an ordinary (not append-only)
+ * kind: restating a value changes nothing (a device re-uploading a whole
+ * record after a store restore, PROTOCOL.md 5.5.2), while changing it stays
+ * refused (fs__validate_change).  The dropped values are freed.  Returns
+ * how many were dropped. */
+int fs__change_drop_restated(fs_change *c, const fs_row *r);
 /* Replaces a whole row as given (pull on the client).  A row with deleted
  * set is written without its content fields (NULL), whatever it holds. */
 int fs__store_put_row(sqlite3 *db, const fs_row *row);

@@ -11,6 +11,7 @@
 
 #include "admin_cmd.h"
 #include "fs_errno.h"
+#include "store/adminlog.h"
 #include "store/nest.h"
 #include "utf8.h"
 #include "validate.h"
@@ -183,6 +184,8 @@ static int run(fs_admin_cmd *x, int (*fn)(fs_admin_cmd *x)) {
   rc = fn(x);
   if (rc == 0 && (x->out.overflow || x->json.overflow))
     fs__admin_fail(x, FS_EOVERFLOW, "output too large; narrow the request");
+  if (rc == 0 && x->res->ok) /* issue 16: kept where a restore cannot undo it */
+    rc = fs__adminlog_record(x->ctx->c, x->req);
   rc2 = fs__central_nest_end(x->ctx->c, rc == 0 && x->res->ok);
   return rc ? rc : rc2;
 }

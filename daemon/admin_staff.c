@@ -8,6 +8,7 @@
 #include "admin_cmd.h"
 #include "fs_errno.h"
 #include "hlc.h"
+#include "store/adminlog.h"
 #include "store/devadmin.h"
 #include "store/enroll.h"
 #include "store/staff.h"
@@ -215,6 +216,9 @@ int fs__enroll_device(fs_central *c, const fs_token *t, const uint8_t pub[32],
     return rc;
   snprintf(detail, sizeof(detail), "device %llu enrolled, slot %d",
            (unsigned long long)d->id, slot);
-  return fs__audit(c, t->staff_code, "device.enroll", t->staff_code, NULL,
-                   (long long)d->id, detail, NULL);
+  rc = fs__audit(c, t->staff_code, "device.enroll", t->staff_code, NULL,
+                 (long long)d->id, detail, NULL);
+  if (rc == 0) /* issue 16: a restore registers it again */
+    rc = fs__adminlog_enrolled(c, d->id, t->staff_code, slot, pub);
+  return rc;
 }

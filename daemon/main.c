@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "admin.h"
+#include "backup_cmd.h"
 #include "store/central.h"
 #include "config.h"
 #include "frame.h"
@@ -642,6 +643,18 @@ static int cmd_gc(cli *c, int argc, char **argv) {
   return run_admin(c, "gc", "gc [--keep-days N]", NULL, flags, NULL, argc, argv);
 }
 
+static int cmd_backup(cli *c, int argc, char **argv) {
+  return fs__backup_cmd(c->data, argc, argv);
+}
+
+static int cmd_restore(cli *c, int argc, char **argv) {
+  return fs__restore_cmd(c->data, argc, argv);
+}
+
+static int cmd_verify(cli *c, int argc, char **argv) {
+  return fs__verify_cmd(c->data, argc, argv);
+}
+
 /* ---- schema ---------------------------------------------------------- */
 
 #define SCHEMA_USAGE "schema [--markdown | --json]"
@@ -704,6 +717,12 @@ static const subcmd cmds[] = {
     {"person", cmd_person, PERSON_USAGE,
      "print (JSON) or erase a customer's or contact's personal data everywhere "
      "(docs/RETENTION.md)"},
+    {"backup", cmd_backup, FS_BACKUP_USAGE,
+     "write a consistent backup (store, key, config) while serving (docs/OPERATIONS.md)"},
+    {"restore", cmd_restore, FS_RESTORE_USAGE,
+     "restore a backup into a stopped data directory; replays the admin-event log"},
+    {"verify", cmd_verify, FS_VERIFY_USAGE,
+     "check the store: integrity, journal vs records, devices vs staff, seq counters"},
     {"schema", cmd_schema, SCHEMA_USAGE,
      "print the data model: every kind and field with its type, limits and rules; "
      "Markdown (the model section of proto/PROTOCOL.md) or, with --json, JSON for "

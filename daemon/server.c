@@ -179,7 +179,9 @@ int fs__server_init(fs_server **out, uv_loop_t *loop, const fs_config *cfg,
   }
   fs__central_set_wipe_deadline(s->central,
                                 (int64_t)cfg->wipe_deadline_days * 86400000LL);
-  rc = fs__store_rd_open(s->dbpath, &s->rd);
+  rc = fs__generation_ensure(s->central, s->generation);
+  if (rc == 0)
+    rc = fs__store_rd_open(s->dbpath, &s->rd);
   if (rc)
     goto out;
   rc = fs__writer_start(&s->writer, loop, s->central, cfg->writer_queue);

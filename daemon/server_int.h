@@ -37,6 +37,7 @@
 #include "msg.h"
 #include "server.h"
 #include "store/central.h"
+#include "store/generation.h"
 #include "token.h"
 #include "writer.h"
 
@@ -136,6 +137,7 @@ struct fs_server {
   fs_central *central;
   fs_writer *writer;
   fs_store_rd *rd; /* loop thread's read handle */
+  char generation[FS_GENERATION_HEX + 1]; /* store/generation.h, sent in WELCOME */
   char dbpath[PATH_MAX];
   uv_mutex_t rpool_mu; /* read handles for the thread pool */
   fs_store_rd *rpool[FS_SRV_RPOOL_MAX];

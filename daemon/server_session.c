@@ -248,6 +248,7 @@ static void send_welcome(fs__device_conn *d, int code, const char *text) {
     m.u.welcome.slot = (uint64_t)d->dev.slot;
     m.u.welcome.name = d->staff_name;
     m.u.welcome.wipe = d->must_wipe;
+    m.u.welcome.generation = c->s->generation;
   }
   rc = welcome_deliver(d, &m);
   if (rc || code) {

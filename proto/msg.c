@@ -1109,6 +1109,8 @@ static const field welcome_fields[] = {
     /* owners and counter were added within version 1 */
     FIELD(fs_msg_welcome, owners, "owners", F_STR, F_OPT, FS_MSG_STR_MAX, NULL),
     FIELD(fs_msg_welcome, counter, "counter", F_UINT, F_OPT, U_ANY, NULL),
+    /* issue 16: the store's generation (PROTOCOL.md 5.5.2) */
+    FIELD(fs_msg_welcome, generation, "generation", F_STR, F_OPT, FS_MSG_NAME_MAX, NULL),
 };
 
 /* ---- PUSH -------------------------------------------------------------- */

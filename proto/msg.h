@@ -147,6 +147,8 @@ typedef struct fs_msg_welcome {
                       manager, reps covered); NULL/"" if none */
   uint64_t counter; /* optional: highest change counter the daemon has
                        applied from this device (0: none / not sent) */
+  char *generation; /* optional: the store's generation, 32 lowercase hex
+                       (daemon/store/generation.h); NULL/"" if not sent */
 } fs_msg_welcome;
 
 /* PUSH.  The optional "bases" key is written when some field write has a

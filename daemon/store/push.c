@@ -205,6 +205,8 @@ static int check_change(fs_central *c, const fs__push_ctx *p, fs__push_item *it,
                            "change is stamped too far in the future; fix the device's "
                            "clock");
   it->t_ms = fs__hlc_ms(ch->hlc);
+  if (it->found) /* issue 16: a re-upload restates immutable values */
+    (void)fs__change_drop_restated(it->ch, &it->existing);
   if (fs__validate_change(ch, !it->found, err, sizeof(err)) != 0)
     return fs__push_reject(res, FS_EVALIDATE, "%s", err);
   return 0;
