@@ -32,14 +32,13 @@
 
 typedef struct dev {
   const char *staff;
-  const char *name; /* directory under w->tmp; also the card name prefix */
+  const char *name; /* directory under w->tw.tmp; also the card name prefix */
   int cards, visits, edits;
   char last[33]; /* a card of this device, for edits */
 } dev;
 
 typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
+  fs_test_world tw; /* first: daemontest.h */
   dev devs[NDEV];
   unsigned seed;
   int rounds;
@@ -51,17 +50,17 @@ static int env_int(const char *name, int def) {
 }
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
   static const char *staff[NDEV] = {"A01", "A01", "A02", "M01"};
   static const char *names[NDEV] = {"a01", "a01b", "a02", "m01"};
+  world *w;
 
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name '李明' --manager M01",
-                      "staff add A02 --name 'Anna' --manager M01", NULL);
+  fs_test_world_setup_size(state, sizeof(world), "staff add M01 --name 'Manager' --role manager",
+                           "staff add A01 --name '李明' --manager M01",
+                           "staff add A02 --name 'Anna' --manager M01", NULL);
+  w = *state;
   for (int i = 0; i < NDEV; i++) {
     /* Enrolled here, opened by each (forked) round. */
-    fs_replica_close(fs_test_enroll(&w->d, w->tmp, staff[i], names[i]));
+    fs_replica_close(fs_test_enroll(&w->tw.d, w->tw.tmp, staff[i], names[i]));
     w->devs[i].staff = staff[i];
     w->devs[i].name = names[i];
   }
@@ -72,15 +71,9 @@ static int setup(void **state) {
   return 0;
 }
 
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
-}
 
 static fs_replica *open_dev(world *w, const dev *v) {
-  char *dir = fs_test_path(w->tmp, v->name);
+  char *dir = fs_test_path(w->tw.tmp, v->name);
   fs_replica *r = NULL;
   int rc = fs_replica_open(dir, &r);
   if (rc)
@@ -129,7 +122,7 @@ static void work(world *w, dev *v, int round) {
     /* Remember the newest card for next round's edit. */
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    char *dir = fs_test_path(w->tmp, v->name), *p = fs_test_path(dir, "replica.db");
+    char *dir = fs_test_path(w->tw.tmp, v->name), *p = fs_test_path(dir, "replica.db");
     char sql[160];
     snprintf(sql, sizeof(sql), "SELECT id FROM customers WHERE name LIKE '%s r%%' ORDER BY "
              "name DESC LIMIT 1", v->name);
@@ -151,7 +144,7 @@ static pid_t sync_child(world *w, const dev *v) {
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
-    char *dir = fs_test_path(w->tmp, v->name);
+    char *dir = fs_test_path(w->tw.tmp, v->name);
     fs_replica *r = NULL;
     fs_sync_options o;
     fs_sync_stats st;
@@ -242,14 +235,14 @@ static char *fingerprint(const char *path, const char *owner) {
 }
 
 static void verify(world *w, const char *what, int faults) {
-  char *central = fs_test_path(w->d.dir, "central.db");
+  char *central = fs_test_path(w->tw.d.dir, "central.db");
   int total_cards = 0, total_visits = 0, total_edits = 0;
   char sql[256];
 
   check_integrity(central);
   for (int i = 0; i < NDEV; i++) {
     dev *v = &w->devs[i];
-    char *dir = fs_test_path(w->tmp, v->name), *p = fs_test_path(dir, "replica.db");
+    char *dir = fs_test_path(w->tw.tmp, v->name), *p = fs_test_path(dir, "replica.db");
     char *mine, *theirs;
     check_integrity(p);
     assert_int_equal(db_int(p, "SELECT count(*) FROM outbox"), 0);
@@ -298,7 +291,7 @@ static void verify(world *w, const char *what, int faults) {
 }
 
 static long long central_cards(world *w) {
-  char *central = fs_test_path(w->d.dir, "central.db");
+  char *central = fs_test_path(w->tw.d.dir, "central.db");
   long long n = db_int(central, "SELECT count(*) FROM customers");
   free(central);
   return n;
@@ -318,7 +311,7 @@ static void test_daemon_crash_loop(void **state) {
     /* Kill the daemon at a random moment: often mid-push or mid-pull,
      * sometimes before the clients connected or after they finished. */
     usleep((useconds_t)(rand() % 250000));
-    fs_test_daemon_kill(&w->d, SIGKILL);
+    fs_test_daemon_kill(&w->tw.d, SIGKILL);
     kills++;
     for (int i = 0; i < NDEV; i++) {
       int st = 0;
@@ -328,7 +321,7 @@ static void test_daemon_crash_loop(void **state) {
       else
         failed++;
     }
-    fs_test_daemon_serve(&w->d); /* same port */
+    fs_test_daemon_serve(&w->tw.d); /* same port */
   }
   printf("daemon crash loop: %d syncs completed before the kill, %d cut by it; %lld of %d "
          "cards stored before the final syncs\n",
@@ -373,8 +366,8 @@ static void test_client_crash_loop(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_daemon_crash_loop, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_client_crash_loop, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_daemon_crash_loop, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_client_crash_loop, setup, fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,56 +19,15 @@
 #include "hlc.h"
 #include "store.h"
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
+  return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
                       "staff add A01 --name 'Successor' --manager M01",
                       "staff add A02 --name 'Colleague' --manager M01",
                       "staff add A03 --name 'Leaver' --manager M01", NULL);
-  *state = w;
-  return 0;
 }
 
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
-}
-
-/* One integer from a query on central.db / a replica; fmt's one %s is
- * the record id (id may be NULL: fmt then ends in %s for ""). */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static long long
-central_int(world *w, const char *fmt, ...) {
-  char sql[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return fs_test_central_int(&w->d, sql);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static long long
-replica_int(world *w, const char *name, const char *fmt, ...) {
-  char sql[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return fs_test_replica_int(w->tmp, name, sql);
-}
 
 /* One PUSH of one change in its own session, from the device of replica
  * `name`, claiming a big outbox.  Returns the outcome; a refusal at any
@@ -153,19 +112,19 @@ static void test_departed_writes_after_move(void **state) {
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_REJECTED);
 
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM customers WHERE id='%s' AND "
                                "name='Leaver Card One' AND owner='A01'",
                                c1),
                    1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
       1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM audit WHERE action='fence.arrived'"), 0);
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM audit WHERE action='fence.arrived'"), 0);
   fs_test_sync_ok(a1, NULL);
   assert_int_equal(
-      replica_int(w, "a01", "SELECT count(*) FROM customers WHERE deleted=0"), 2);
+      fs_test_replica_intf(w->tmp, "a01", "SELECT count(*) FROM customers WHERE deleted=0"), 2);
   printf(
       "fence: a departed rep's device pushed an edit and a delete of handed-over cards "
       "stamped after the move, in two sessions: both refused, both cards intact at "
@@ -250,41 +209,41 @@ static void test_fenced_items(void **state) {
   final_upload(a3, &st);
   assert_int_equal(st.rejected, 0);
   assert_true(st.pushed >= 2);
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM customers WHERE id='%s' AND "
                                "name='Item Card (renamed offline)' AND "
                                "phone='222-successor' AND owner='A01'",
                                c1),
                    1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
       1);
   assert_int_equal(
-      central_int(w,
+      fs_test_central_intf(&w->d,
                   "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
                   "record_id='%s' AND field='phone' AND loser='111-offline' AND "
                   "winner='222-successor'",
                   c1),
       1);
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
                                "record_id='%s' AND field='(deleted)'",
                                c2),
                    1);
   assert_int_equal(
-      central_int(w,
+      fs_test_central_intf(&w->d,
                   "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
                   "detail LIKE '%%%s%%'",
                   c1),
       1);
   assert_int_equal(
-      central_int(w,
+      fs_test_central_intf(&w->d,
                   "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
                   "detail LIKE '%%%s%%'",
                   c2),
       1);
   assert_int_equal(
-      central_int(w,
+      fs_test_central_intf(&w->d,
                   "SELECT count(*) FROM handovers WHERE from_staff='A03' AND "
                   "report LIKE '%%arrived after the handover from A03''s "
                   "device: customer %s%%'",
@@ -293,15 +252,15 @@ static void test_fenced_items(void **state) {
   /* The successor gets the items and the updated report. */
   fs_test_sync_ok(a1, &st);
   assert_int_equal(
-      replica_int(w, "a01", "SELECT count(*) FROM conflicts WHERE fenced='A03'"), 2);
-  assert_true(replica_int(w, "a01",
+      fs_test_replica_intf(w->tmp, "a01", "SELECT count(*) FROM conflicts WHERE fenced='A03'"), 2);
+  assert_true(fs_test_replica_intf(w->tmp, "a01",
                           "SELECT count(*) FROM notices WHERE body LIKE "
                           "'%%arrived after the handover from A03''s device%%'") >= 1);
-  phone_item = replica_int(w, "a01",
+  phone_item = fs_test_replica_intf(w->tmp, "a01",
                            "SELECT id FROM conflicts WHERE fenced='A03' AND "
                            "field='phone' AND record_id='%s'",
                            c1);
-  delete_item = replica_int(w, "a01",
+  delete_item = fs_test_replica_intf(w->tmp, "a01",
                             "SELECT id FROM conflicts WHERE fenced='A03' AND "
                             "field='(deleted)' AND record_id='%s'",
                             c2);
@@ -310,13 +269,13 @@ static void test_fenced_items(void **state) {
   assert_int_equal(fs_conflict_accept(a1, phone_item), FS_EEXIST);
   assert_int_equal(fs_conflict_dismiss(a1, delete_item), 0);
   fs_test_sync_ok(a1, NULL);
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM customers WHERE id='%s' AND "
                                "phone='111-offline'",
                                c1),
                    1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
       1);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM conflicts WHERE resolved='accepted' AND "
@@ -366,15 +325,15 @@ static void test_transfer_fence(void **state) {
   fs_test_sync_ok(a2, NULL);
   fs_test_sync_ok(a3, &st);
   assert_int_equal(st.rejected, 0);
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM customers WHERE id='%s' AND "
                                "phone='444-new-owner'",
                                c2),
                    1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c1),
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c1),
       1);
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM handovers WHERE kind='transfer' AND "
                                "report LIKE '%%arrived after the handover from A03''s "
                                "device: customer %s%%'",
@@ -390,14 +349,14 @@ static void test_transfer_fence(void **state) {
   oc = wire_push1(w, "a03", &ch, &code);
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_REJECTED);
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM customers WHERE id='%s' AND "
                                "name='Transfer Phone' AND deleted=0",
                                c2),
                    1);
   /* The new owner accepts the delete item: the card goes. */
   fs_test_sync_ok(a2, NULL);
-  item = replica_int(w, "a02",
+  item = fs_test_replica_intf(w->tmp, "a02",
                      "SELECT id FROM conflicts WHERE fenced='A03' AND "
                      "field='(deleted)' AND record_id='%s'",
                      c1);
@@ -405,12 +364,12 @@ static void test_transfer_fence(void **state) {
   assert_int_equal(fs_conflict_accept(a2, item), 0);
   fs_test_sync_ok(a2, NULL);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1", c1),
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1", c1),
       1);
   /* A03's own card is untouched by all of it and still writable. */
   set_fields(a3, c3, "phone", "555-own-card", NULL, NULL);
   fs_test_sync_ok(a3, &st);
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM customers WHERE id='%s' AND "
                                "phone='555-own-card' AND owner='A03'",
                                c3),
@@ -459,12 +418,12 @@ static void test_fence_deadline(void **state) {
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_APPLIED);
   assert_int_equal(
-      central_int(w,
+      fs_test_central_intf(&w->d,
                   "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
                   "NULL",
                   c1),
       1);
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM customers WHERE id='%s' AND "
                                "phone='from-21-days-ago'",
                                c2),
@@ -516,7 +475,7 @@ static void test_rights_at_change_time(void **state) {
   oc = wire_push1(w, "a03b", &ch, &code);
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_APPLIED);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
+  assert_int_equal(fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s' AND "
                                   "phone='after it came back'",
                                c1),
                    1);
@@ -576,7 +535,7 @@ static void test_field_clock_bounds(void **state) {
     assert_int_equal(code, FS_ECLOCK);
   }
   assert_int_equal(
-      central_int(w,
+      fs_test_central_intf(&w->d,
                   "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
                   "NULL",
                   c1),
@@ -588,7 +547,7 @@ static void test_field_clock_bounds(void **state) {
     fs_test_sync_ok(a1, &st);
     assert_int_equal(st.rejected, 0);
   }
-  assert_int_equal(central_int(w,
+  assert_int_equal(fs_test_central_intf(&w->d,
                                "SELECT count(*) FROM customers WHERE id='%s' AND "
                                "phone='010-genuine'",
                                c1),
@@ -600,13 +559,13 @@ static void test_field_clock_bounds(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_departed_writes_after_move, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_backdated_clocks, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_fenced_items, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_transfer_fence, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_fence_deadline, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_rights_at_change_time, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_field_clock_bounds, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_departed_writes_after_move, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_backdated_clocks, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_fenced_items, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_transfer_fence, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_fence_deadline, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_rights_at_change_time, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_field_clock_bounds, setup, fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
