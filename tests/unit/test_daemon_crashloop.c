@@ -181,31 +181,8 @@ static void final_sync(world *w) {
     }
 }
 
-static char *db_text(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  char *out;
-  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-  out = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
-  assert_non_null(out);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
-
-static long long db_int(const char *path, const char *sql) {
-  char *t = db_text(path, sql);
-  long long v = atoll(t);
-  free(t);
-  return v;
-}
-
 static void check_integrity(const char *path) {
-  char *t = db_text(path, "PRAGMA integrity_check");
+  char *t = fs_test_db_text(path, "PRAGMA integrity_check");
   if (strcmp(t, "ok") != 0)
     fail_msg("integrity_check %s: %s", path, t);
   free(t);
@@ -220,12 +197,12 @@ static char *fingerprint(const char *path, const char *owner) {
            "coalesce(phone,'') || '|' || grade, ';'), '') FROM (SELECT * FROM customers "
            "WHERE deleted=0 AND ('%s'='' OR owner='%s') ORDER BY id)",
            owner, owner);
-  a = db_text(path, sql);
+  a = fs_test_db_text(path, sql);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) || ':' || coalesce(group_concat(id || '|' || customer_id, ';'), '') "
            "FROM (SELECT * FROM visits WHERE deleted=0 AND ('%s'='' OR owner='%s') ORDER BY id)",
            owner, owner);
-  b = db_text(path, sql);
+  b = fs_test_db_text(path, sql);
   out = malloc(strlen(a) + strlen(b) + 2);
   assert_non_null(out);
   sprintf(out, "%s#%s", a, b);
@@ -245,25 +222,25 @@ static void verify(world *w, const char *what, int faults) {
     char *dir = fs_test_path(w->tw.tmp, v->name), *p = fs_test_path(dir, "replica.db");
     char *mine, *theirs;
     check_integrity(p);
-    assert_int_equal(db_int(p, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(fs_test_db_int(p, "SELECT count(*) FROM outbox"), 0);
     if (v->cards) {
       /* Exactly once: as many rows as creates, all names distinct. */
       snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE name LIKE '%s r%%'",
                v->name);
-      assert_int_equal(db_int(central, sql), v->cards);
+      assert_int_equal(fs_test_db_int(central, sql), v->cards);
       snprintf(sql, sizeof(sql),
                "SELECT count(DISTINCT name) FROM customers WHERE name LIKE '%s r%%'", v->name);
-      assert_int_equal(db_int(central, sql), v->cards);
+      assert_int_equal(fs_test_db_int(central, sql), v->cards);
       snprintf(sql, sizeof(sql),
                "SELECT count(*) FROM visits WHERE customer_id IN (SELECT id FROM customers "
                "WHERE name LIKE '%s r%%')",
                v->name);
-      assert_int_equal(db_int(central, sql), v->visits);
+      assert_int_equal(fs_test_db_int(central, sql), v->visits);
       /* The last edit won. */
       if (v->edits) {
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE phone IS NOT NULL "
                  "AND name LIKE '%s r%%'", v->name);
-        assert_true(db_int(central, sql) >= 1);
+        assert_true(fs_test_db_int(central, sql) >= 1);
       }
       total_cards += v->cards;
       total_visits += v->visits;
@@ -278,11 +255,11 @@ static void verify(world *w, const char *what, int faults) {
     free(theirs);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE owner<>'%s'", v->staff);
     if (strcmp(v->staff, "M01") != 0)
-      assert_int_equal(db_int(p, sql), 0);
+      assert_int_equal(fs_test_db_int(p, sql), 0);
     free(p);
     free(dir);
   }
-  assert_int_equal(db_int(central, "SELECT count(*) FROM customers"), total_cards);
+  assert_int_equal(fs_test_db_int(central, "SELECT count(*) FROM customers"), total_cards);
   printf("%s: seed %u, %d rounds, %d SIGKILLs; %d cards, %d visits, %d edits from 3 rep "
          "devices all stored exactly once; 4 outboxes empty; 4 replicas == central rows of "
          "their owner (manager: all %d); integrity_check ok on 5 databases\n",
@@ -292,7 +269,7 @@ static void verify(world *w, const char *what, int faults) {
 
 static long long central_cards(world *w) {
   char *central = fs_test_path(w->tw.d.dir, "central.db");
-  long long n = db_int(central, "SELECT count(*) FROM customers");
+  long long n = fs_test_db_int(central, "SELECT count(*) FROM customers");
   free(central);
   return n;
 }
