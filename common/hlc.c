@@ -32,8 +32,9 @@ static _Atomic int64_t skew_ms;
 static atomic_int skew_state;
 
 static int64_t skew_clamp(int64_t ms) {
-  return ms > FS_CLOCK_SKEW_MAX_MS ? FS_CLOCK_SKEW_MAX_MS
-                                   : ms < -FS_CLOCK_SKEW_MAX_MS ? -FS_CLOCK_SKEW_MAX_MS : ms;
+  return ms > FS_CLOCK_SKEW_MAX_MS    ? FS_CLOCK_SKEW_MAX_MS
+         : ms < -FS_CLOCK_SKEW_MAX_MS ? -FS_CLOCK_SKEW_MAX_MS
+                                      : ms;
 }
 
 /* FS_TEST_CLOCK_SKEW_MS of the environment, 0 if unset or not valid. */

@@ -328,8 +328,12 @@ void fs_test_sweep_until(fs_test_daemon *d, const char *sql, int cmp, long long 
   free(fs_test_daemon_cmd(d, &status, "sweep"));
   v = fs_test_central_wait(d, sql, cmp, want);
   if (cmp > 0 ? v < want : cmp < 0 ? v > want : v != want)
-    fail_msg("after `fieldsyncd sweep` (exit %d) %s is %lld, not %s %lld within 15 s", status,
-             sql, v, cmp > 0 ? ">=" : cmp < 0 ? "<=" : "=", want);
+    fail_msg("after `fieldsyncd sweep` (exit %d) %s is %lld, not %s %lld within 15 s",
+             status, sql, v,
+             cmp > 0   ? ">="
+             : cmp < 0 ? "<="
+                       : "=",
+             want);
 }
 
 char *fs_test_db_text(const char *path, const char *sql) {

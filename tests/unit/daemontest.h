@@ -30,7 +30,7 @@
 #define FS_TEST_WORLD_DEVICES 16
 typedef struct fs_test_world {
   fs_test_daemon d;
-  char *tmp; /* the devices' data directories live here */
+  char *tmp;                              /* the devices' data directories live here */
   fs_replica *dev[FS_TEST_WORLD_DEVICES]; /* closed by the teardown */
   int ndev;
 } fs_test_world;

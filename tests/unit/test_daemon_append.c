@@ -29,7 +29,6 @@ static int setup(void **state) {
   return fs_test_world_setup(state, "staff add A01 --name 'Rep' --role rep", NULL);
 }
 
-
 /* A clock for new changes of the device: above what it has sent (its
  * clocks must rise, PROTOCOL.md 5.5.3), near now. */
 static uint64_t first_clock(world *w) {
@@ -102,14 +101,17 @@ static void test_visit_resent(void **state) {
   visit_change(&ch, visit, cust, 1002, base + 2, "in_person", "price of the 7-seater");
   assert_int_equal(push1(&h, &ch, &code), FS_OUTCOME_APPLIED);
   /* The row is the logged one: value and clock of the first write. */
-  assert_int_equal(fs_test_central_intf(&w->d,
-                               "SELECT count(*) FROM visits WHERE id='%s' AND "
-                               "points='price of the 7-seater' AND method='in_person' "
-                               "AND hlc=%llu AND deleted=0",
-                               visit, (unsigned long long)(base + 1)),
-                   1);
   assert_int_equal(
-      fs_test_central_intf(&w->d, "SELECT count(*) FROM conflicts WHERE record_id='%s'", visit), 0);
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM visits WHERE id='%s' AND "
+                           "points='price of the 7-seater' AND method='in_person' "
+                           "AND hlc=%llu AND deleted=0",
+                           visit, (unsigned long long)(base + 1)),
+      1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM conflicts WHERE record_id='%s'",
+                           visit),
+      0);
 
   /* A changed version (one value differs, the rest equal): superseded as
    * a whole, not an error; the changed value is in the conflict log. */
@@ -121,24 +123,29 @@ static void test_visit_resent(void **state) {
   fs_wire_change_set(&ch, "place", "their office");
   assert_int_equal(push1(&h, &ch, &code), FS_OUTCOME_SUPERSEDED);
   assert_int_equal(code, 0);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                               "SELECT count(*) FROM visits WHERE id='%s' AND "
-                               "method='in_person' AND place IS NULL AND hlc=%llu",
-                               visit, (unsigned long long)(base + 1)),
-                   1);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                               "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                               "kind='visit' AND ((field='method' AND loser='phone' AND "
-                               "winner='in_person') OR (field='place' AND "
-                               "loser='their office' AND winner IS NULL))",
-                               visit),
-                   2);
   assert_int_equal(
-      fs_test_central_intf(&w->d, "SELECT count(*) FROM conflicts WHERE record_id='%s'", visit), 2);
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM visits WHERE id='%s' AND "
+                           "method='in_person' AND place IS NULL AND hlc=%llu",
+                           visit, (unsigned long long)(base + 1)),
+      1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
+                           "kind='visit' AND ((field='method' AND loser='phone' AND "
+                           "winner='in_person') OR (field='place' AND "
+                           "loser='their office' AND winner IS NULL))",
+                           visit),
+      2);
+  assert_int_equal(
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM conflicts WHERE record_id='%s'",
+                           visit),
+      2);
   /* Nothing was refused. */
   assert_int_equal(
-      fs_test_central_intf(&w->d, "SELECT count(*) FROM applied WHERE counter BETWEEN 1001 AND "
-                     "1004 AND outcome=4"),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM applied WHERE counter BETWEEN 1001 AND "
+                           "1004 AND outcome=4"),
       0);
   fs_wire_free(&h);
 
@@ -187,14 +194,15 @@ static void test_grade_change_resent(void **state) {
   }
   fs_wire_free(&h);
   assert_int_equal(
-      fs_test_central_intf(&w->d, "SELECT count(*) FROM grade_changes WHERE id='%s' AND grade='A'",
-                  gc),
+      fs_test_central_intf(
+          &w->d, "SELECT count(*) FROM grade_changes WHERE id='%s' AND grade='A'", gc),
       1);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                               "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                               "field='grade' AND loser='C'",
-                               gc),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
+                           "field='grade' AND loser='C'",
+                           gc),
+      1);
   fs_replica_close(a1);
 }
 
@@ -236,7 +244,8 @@ static void test_bool_is_an_int(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_visit_resent, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_grade_change_resent, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_grade_change_resent, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test(test_bool_is_an_int),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,7 +68,8 @@ static void test_daemon_runs_ahead(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_daemon_runs_ahead, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_daemon_runs_ahead, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

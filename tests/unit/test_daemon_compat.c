@@ -34,7 +34,8 @@ typedef struct world {
 static int setup(void **state) {
   world *w;
 
-  fs_test_world_setup_size(state, sizeof(world), "staff add A01 --name 'Li' --role rep", NULL);
+  fs_test_world_setup_size(state, sizeof(world), "staff add A01 --name 'Li' --role rep",
+                           NULL);
   w = *state;
   w->r = fs_test_world_device(&w->tw, "A01", "a01");
   return 0;
@@ -99,7 +100,7 @@ static void test_version_refused_outbox_kept(void **state) {
 
   /* Nothing was held against the device: it syncs everything it kept. */
   assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM devices WHERE "
-                                              "status='active'"),
+                                                 "status='active'"),
                    1);
   fs_test_sync_ok(w->r, NULL);
   assert_int_equal(pending(w->r), 0);
@@ -138,7 +139,8 @@ static void test_peek_version(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_peek_version),
-      cmocka_unit_test_setup_teardown(test_version_refused_outbox_kept, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_version_refused_outbox_kept, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,7 +37,8 @@ typedef struct world {
 static int setup(void **state) {
   world *w;
 
-  fs_test_world_setup_size(state, sizeof(world), "staff add A01 --name 'Rep' --role rep", NULL);
+  fs_test_world_setup_size(state, sizeof(world), "staff add A01 --name 'Rep' --role rep",
+                           NULL);
   w = *state;
   w->r1 = fs_test_world_device(&w->tw, "A01", "a01");
   w->r2 = fs_test_world_device(&w->tw, "A01", "a01b");
@@ -57,8 +58,8 @@ static int teardown(void **state) {
 static uint64_t card(world *w, const char *name, char id[33]) {
   fs_test_create_customer(w->r1, name, "A", id);
   fs_test_sync_ok(w->r1, NULL);
-  return (uint64_t)fs_test_central_intf(&w->tw.d, "SELECT hlc FROM customers WHERE id='%s'",
-                                        id);
+  return (uint64_t)fs_test_central_intf(&w->tw.d,
+                                        "SELECT hlc FROM customers WHERE id='%s'", id);
 }
 
 /* Opens both wire sessions; the first clock to use: above every clock the
@@ -288,10 +289,10 @@ static void test_two_replicas_same_log(void **state) {
   fs_test_sync_ok(w->r1, NULL);
   fs_test_sync_ok(w->r2, NULL);
   assert_int_equal(conflicts_on(w, id), 0);
-  assert_int_equal(fs_test_replica_intf(w->tw.tmp, "a01", "SELECT count(*) FROM conflicts"),
-                   0);
-  assert_int_equal(fs_test_replica_intf(w->tw.tmp, "a01b", "SELECT count(*) FROM conflicts"),
-                   0);
+  assert_int_equal(
+      fs_test_replica_intf(w->tw.tmp, "a01", "SELECT count(*) FROM conflicts"), 0);
+  assert_int_equal(
+      fs_test_replica_intf(w->tw.tmp, "a01b", "SELECT count(*) FROM conflicts"), 0);
 
   /* Concurrent: both edit the name they both hold. */
   fs_test_set_field(w->r1, id, "name", "Alpha");
@@ -328,10 +329,10 @@ static void test_two_replicas_same_log(void **state) {
   fs_test_sync_ok(w->r2, NULL);
   assert_int_equal(conflicts_on(w, id), 2);
   fs_test_sync_ok(w->r1, NULL);
-  assert_int_equal(fs_test_replica_intf(w->tw.tmp, "a01", "SELECT count(*) FROM conflicts"),
-                   2);
-  assert_int_equal(fs_test_replica_intf(w->tw.tmp, "a01b", "SELECT count(*) FROM conflicts"),
-                   2);
+  assert_int_equal(
+      fs_test_replica_intf(w->tw.tmp, "a01", "SELECT count(*) FROM conflicts"), 2);
+  assert_int_equal(
+      fs_test_replica_intf(w->tw.tmp, "a01b", "SELECT count(*) FROM conflicts"), 2);
 }
 
 int main(void) {

@@ -54,7 +54,8 @@ static int setup(void **state) {
   static const char *names[NDEV] = {"a01", "a01b", "a02", "m01"};
   world *w;
 
-  fs_test_world_setup_size(state, sizeof(world), "staff add M01 --name 'Manager' --role manager",
+  fs_test_world_setup_size(state, sizeof(world),
+                           "staff add M01 --name 'Manager' --role manager",
                            "staff add A01 --name '李明' --manager M01",
                            "staff add A02 --name 'Anna' --manager M01", NULL);
   w = *state;
@@ -70,7 +71,6 @@ static int setup(void **state) {
   *state = w;
   return 0;
 }
-
 
 static fs_replica *open_dev(world *w, const dev *v) {
   char *dir = fs_test_path(w->tw.tmp, v->name);
@@ -259,7 +259,8 @@ static void verify(world *w, const char *what, int faults) {
     free(p);
     free(dir);
   }
-  assert_int_equal(fs_test_db_int(central, "SELECT count(*) FROM customers"), total_cards);
+  assert_int_equal(fs_test_db_int(central, "SELECT count(*) FROM customers"),
+                   total_cards);
   printf("%s: seed %u, %d rounds, %d SIGKILLs; %d cards, %d visits, %d edits from 3 rep "
          "devices all stored exactly once; 4 outboxes empty; 4 replicas == central rows of "
          "their owner (manager: all %d); integrity_check ok on 5 databases\n",
@@ -343,8 +344,10 @@ static void test_client_crash_loop(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_daemon_crash_loop, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_client_crash_loop, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_daemon_crash_loop, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_client_crash_loop, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,9 +34,8 @@ typedef fs_test_world world;
 
 static int setup(void **state) {
   return fs_test_world_setup(state, "staff add A01 --name 'Li Ming' --role rep",
-                      (const char *)NULL);
+                             (const char *)NULL);
 }
-
 
 /* Runs `fieldsyncd --data DIR argv...` with stdout and stderr into
  * tmp/run.out; returns its exit status.  A process still running after
@@ -212,9 +211,12 @@ static void test_stale_seq_repaired(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_second_serve_refused, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_store_busy_without_socket, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_stale_seq_repaired, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_second_serve_refused, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_store_busy_without_socket, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_stale_seq_repaired, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,10 +40,9 @@ typedef fs_test_world world;
 
 static int setup(void **state) {
   return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Anna' --manager M01",
-                      "staff add A02 --name 'Bo' --manager M01", NULL);
+                             "staff add A01 --name 'Anna' --manager M01",
+                             "staff add A02 --name 'Bo' --manager M01", NULL);
 }
-
 
 /* Spreads n rows of `insert_select` (an INSERT ... SELECT over x in
  * [0, n), with s.seq the seq it belongs to) over A01's journal seqs, so
@@ -219,10 +218,12 @@ static void test_failed_clear_is_reported(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_pull_pages_skip_nothing, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_pull_pages_skip_nothing, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_notice_store_failure_not_dropped, setup,
                                       fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_failed_clear_is_reported, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_failed_clear_is_reported, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

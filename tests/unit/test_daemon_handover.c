@@ -27,12 +27,11 @@ typedef fs_test_world world;
 
 static int setup(void **state) {
   return fs_test_world_setup(state, "staff add M01 --name '王经理' --role manager",
-                      "staff add A01 --name '李明' --manager M01",
-                      "staff add A02 --name 'Anna Berg' --manager M01",
-                      "staff add M02 --name 'Other Manager' --role manager",
-                      "staff add B01 --name '赵强' --manager M02", NULL);
+                             "staff add A01 --name '李明' --manager M01",
+                             "staff add A02 --name 'Anna Berg' --manager M01",
+                             "staff add M02 --name 'Other Manager' --role manager",
+                             "staff add B01 --name '赵强' --manager M02", NULL);
 }
-
 
 #define log_visit fs_test_log_visit
 
@@ -150,7 +149,8 @@ static void copy_dir(world *w, const char *from, const char *to) {
 
 static void test_depart(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   fs_replica *m = fs_test_enroll(&w->d, w->tmp, "M01", "m01"), *gone;
   char c1[33], c2[33], c3[33], newc[33], v1[33], v2[33], o1[33], o2[33];
   char err[512], sql[600];
@@ -170,8 +170,9 @@ static void test_depart(void **state) {
   fs_test_sync_ok(a, NULL);
   fs_test_sync_ok(b, NULL);
   fs_test_sync_ok(m, NULL);
-  archive_before = fs_test_central_text(&w->d, "SELECT group_concat(archive_no, ',') FROM (SELECT "
-                                   "archive_no FROM customers ORDER BY id)");
+  archive_before =
+      fs_test_central_text(&w->d, "SELECT group_concat(archive_no, ',') FROM (SELECT "
+                                  "archive_no FROM customers ORDER BY id)");
   assert_true(strlen(archive_before) > 0);
 
   /* Offline on A01's phone, before the departure is known. */
@@ -180,14 +181,17 @@ static void test_depart(void **state) {
   fs_test_create_customer(a, "Offline New Card", "C", newc);
 
   /* --dry-run: changes nothing, reports the same numbers. */
-#define SNAPSHOT(arr)                                                                          \
-  do {                                                                                         \
-    arr[0] = fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A01'");             \
-    arr[1] = fs_test_central_int(&w->d, "SELECT count(*) FROM journal");                                 \
-    arr[2] = fs_test_central_int(&w->d, "SELECT count(*) FROM ownership_log");                           \
-    arr[3] = fs_test_central_int(&w->d, "SELECT count(*) FROM handovers");                               \
-    arr[4] = fs_test_central_int(&w->d, "SELECT count(*) FROM staff WHERE status='departed'");           \
-    arr[5] = fs_test_central_int(&w->d, "SELECT count(*) FROM audit WHERE action='staff.depart'");       \
+#define SNAPSHOT(arr)                                                                    \
+  do {                                                                                   \
+    arr[0] =                                                                             \
+        fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A01'");  \
+    arr[1] = fs_test_central_int(&w->d, "SELECT count(*) FROM journal");                 \
+    arr[2] = fs_test_central_int(&w->d, "SELECT count(*) FROM ownership_log");           \
+    arr[3] = fs_test_central_int(&w->d, "SELECT count(*) FROM handovers");               \
+    arr[4] = fs_test_central_int(&w->d,                                                  \
+                                 "SELECT count(*) FROM staff WHERE status='departed'");  \
+    arr[5] = fs_test_central_int(                                                        \
+        &w->d, "SELECT count(*) FROM audit WHERE action='staff.depart'");                \
   } while (0)
   SNAPSHOT(before);
   dry = fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02 --reason 'moved away' "
@@ -206,9 +210,11 @@ static void test_depart(void **state) {
   }
   assert_non_null(strstr(real, "customer cards        3"));
   assert_non_null(strstr(real, "1 open, 1 closed"));
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A01'"), 0);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM staff WHERE code='A01' AND "
-                                  "status='departed' AND successor='A02'"),
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A01'"), 0);
+  assert_int_equal(fs_test_central_int(&w->d,
+                                       "SELECT count(*) FROM staff WHERE code='A01' AND "
+                                       "status='departed' AND successor='A02'"),
                    1);
 
   /* A01's phone comes back online: the final upload is accepted through
@@ -263,9 +269,10 @@ static void test_depart(void **state) {
    * way would be (PROTOCOL.md 7.3): its copy of the records goes. */
   assert_int_equal(st.wiped, 1);
   assert_int_equal(all_kinds(w, "a01_backup", "1"), 0);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM devices WHERE staff='A01' AND "
-                                  "status='wiped'"),
-                   1);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM devices WHERE staff='A01' AND "
+                                 "status='wiped'"),
+      1);
 
   /* The successor's next sync brings every moved record in full. */
   fs_test_sync_ok(b, &st);
@@ -275,7 +282,8 @@ static void test_depart(void **state) {
   assert_string_equal(s1, s2);
   free(s1);
   free(s2);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"), 4);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   4);
   s1 = fs_test_central_text(&w->d, CHILD_DIGEST("visits", "owner='A02'"));
   s2 = fs_test_replica_text(w->tmp, "a02", CHILD_DIGEST("visits", "1"));
   assert_string_equal(s1, s2);
@@ -286,26 +294,34 @@ static void test_depart(void **state) {
   assert_string_equal(s1, s2);
   free(s1);
   free(s2);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts"),
+                   1);
   assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits"), 2);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM opportunities"), 2);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM opportunities"), 2);
   /* Successor and manager get the handover report. */
   assert_true(st.notices >= 1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM notices WHERE kind='handover' "
-                                        "AND body LIKE '%Handover of A01 to A02%'"),
-                   1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02",
+                          "SELECT count(*) FROM notices WHERE kind='handover' "
+                          "AND body LIKE '%Handover of A01 to A02%'"),
+      1);
   fs_test_sync_ok(m, NULL);
-  assert_int_equal(fs_test_replica_int(w->tmp, "m01", "SELECT count(*) FROM notices WHERE kind='handover' "
-                                        "AND body LIKE '%Handover of A01 to A02%' AND body "
-                                        "LIKE '%Nordic Fleet AB%'"),
-                   1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "m01",
+                          "SELECT count(*) FROM notices WHERE kind='handover' "
+                          "AND body LIKE '%Handover of A01 to A02%' AND body "
+                          "LIKE '%Nordic Fleet AB%'"),
+      1);
   /* The audit log names the departure. */
   audit = fs_test_daemon_cmd(&w->d, NULL, "audit --staff A01");
   assert_non_null(strstr(audit, "staff.depart"));
   assert_non_null(strstr(audit, "moved away"));
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM audit WHERE action='staff.depart' AND "
-                                  "staff='A01'"),
-                   1);
+  assert_int_equal(
+      fs_test_central_int(&w->d,
+                          "SELECT count(*) FROM audit WHERE action='staff.depart' AND "
+                          "staff='A01'"),
+      1);
   printf("depart: A01 (3 cards, 2 visits, open+won opportunity) departs to A02 with 3 offline "
          "edits pending; dry run changed nothing and printed the same report; the final upload "
          "(4 changes) was accepted through the fence and landed with A02, authors kept; phone "
@@ -324,7 +340,8 @@ static void test_depart(void **state) {
 
 static void test_transfer(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[3][33], sql[400];
   char *out, *s1, *s2;
   fs_sync_stats st;
@@ -339,7 +356,8 @@ static void test_transfer(void **state) {
   fs_test_set_field(a, c[0], "phone", "0571-88888888");
   fs_test_sync_ok(a, NULL);
   fs_test_sync_ok(b, NULL);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"), 0);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   0);
   out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s "
                                         "--customer %s",
                            c[0], c[1]);
@@ -347,30 +365,37 @@ static void test_transfer(void **state) {
   free(out);
   /* A02 gets them in full. */
   fs_test_sync_ok(b, &st);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"), 2);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   2);
   s1 = fs_test_central_text(&w->d, CUST_DIGEST("owner='A02'"));
   s2 = fs_test_replica_text(w->tmp, "a02", CUST_DIGEST("1"));
   assert_string_equal(s1, s2);
   free(s1);
   free(s2);
   assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits"), 2);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts"), 2);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM grade_changes"), 2);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts"),
+                   2);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM grade_changes"), 2);
   /* A01's next sync removes them and their children. */
   fs_test_sync_ok(a, &st);
   assert_true(st.removed >= 2);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM customers"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM customers"),
+                   1);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", c[2]);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01", sql), 1);
   assert_int_equal(all_kinds(w, "a01", "owner<>'A01'"), 0);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM visits"), 1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM contacts"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM contacts"),
+                   1);
   /* Both still employed. */
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM staff WHERE status='active' AND code "
-                                  "IN ('A01','A02')"),
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM staff WHERE status='active' AND code "
+                              "IN ('A01','A02')"),
                    2);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM audit WHERE "
-                                  "action='customers.transfer' AND staff='A01'"),
+  assert_int_equal(fs_test_central_int(&w->d,
+                                       "SELECT count(*) FROM audit WHERE "
+                                       "action='customers.transfer' AND staff='A01'"),
                    1);
   printf("transfer: 2 of A01's 3 cards to A02; A02 received both with visits, contacts and "
          "grade entries (fields equal to the store); A01's replica kept only the third\n");
@@ -380,7 +405,8 @@ static void test_transfer(void **state) {
 
 static void test_cover(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[2][33], mine[33], today[16], yesterday[16], sql[400];
   char *out, *s1, *s2;
   fs_sync_stats st;
@@ -392,7 +418,8 @@ static void test_cover(void **state) {
   fs_test_create_customer(b, "A02 Own Card", "C", mine);
   fs_test_sync_ok(a, NULL);
   fs_test_sync_ok(b, NULL);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
                    0);
   fs_test_day(today, 0);
   fs_test_day(yesterday, -1);
@@ -406,7 +433,9 @@ static void test_cover(void **state) {
   assert_string_equal(s1, s2);
   free(s1);
   free(s2);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits WHERE owner='A01'"), 1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits WHERE owner='A01'"),
+      1);
   /* A02 writes one of them.  The library should let a stand-in write. */
   rc = try_set_field(b, c[0], "phone", "021-12345678");
   if (rc != 0) {
@@ -439,9 +468,10 @@ static void test_cover(void **state) {
            "name='Covered Card One (edited by A02)')",
            c[0]);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01", sql), 1);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM audit WHERE action IN ('cover', "
-                                  "'cover.start','cover.end') AND staff='A01'"),
-                   3);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM audit WHERE action IN ('cover', "
+                                 "'cover.start','cover.end') AND staff='A01'"),
+      3);
   printf("cover: A02 covering A01 today received A01's 2 cards and visit, wrote one (accepted "
          "by the daemon, owner stays A01); after the cover ended and the sweep, A02's replica "
          "holds only its own card\n");
@@ -461,7 +491,8 @@ static void test_cover(void **state) {
  * departed rep's phone). */
 static void test_cover_work_after_end(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[2][33], v1[33], v2[33], today[16], yesterday[16], sql[400], err[512];
   char *out;
   fs_sync_stats st;
@@ -476,7 +507,8 @@ static void test_cover_work_after_end(void **state) {
   free(out);
   fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=1", 1, 1);
   fs_test_sync_ok(b, NULL);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
                    2);
   /* Offline at the customer's: a visit and a phone number. */
   log_visit(b, c[0], "2026-11-22T15:00", "visited for the absent rep", v1);
@@ -538,7 +570,8 @@ static void test_cover_work_after_end(void **state) {
  * test found such visits refused, then gone with the card's eviction). */
 static void test_cover_card_moved_during_cover(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[33], v[33], today[16], sql[400];
   char *out;
   fs_sync_stats st;
@@ -550,7 +583,8 @@ static void test_cover_card_moved_during_cover(void **state) {
   free(out);
   fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=1", 1, 1);
   fs_test_sync_ok(b, NULL);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
                    1);
   /* Offline at the customer's, then A01 leaves while the cover runs. */
   log_visit(b, c, "2026-11-24T10:00", "visit as stand-in before the departure", v);
@@ -562,8 +596,9 @@ static void test_cover_card_moved_during_cover(void **state) {
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM visits WHERE id='%s' AND owner='M01' AND author='A02'", v);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM audit WHERE action='fence.arrived' "
-                                  "AND staff='A02'"),
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM audit WHERE action='fence.arrived' "
+                              "AND staff='A02'"),
                    1);
   /* The card has left the stand-in's phone. */
   assert_int_equal(all_kinds(w, "a02", "owner IN ('A01','M01')"), 0);
@@ -576,7 +611,8 @@ static void test_cover_card_moved_during_cover(void **state) {
  * cover ends, the stand-in must not keep it. */
 static void test_cover_then_transfer(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char x[33], y[33], z[33], today[16], yesterday[16], sql[300];
   char *out;
   long long held;
@@ -589,7 +625,8 @@ static void test_cover_then_transfer(void **state) {
   out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today);
   free(out);
   fs_test_sync_ok(b, NULL);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
                    2);
   /* During the cover A01 opens a card Z: A02 gets it through A01's
    * audience (no journal entry of A02's own). */
@@ -627,7 +664,8 @@ static void test_cover_then_transfer(void **state) {
 
 static void test_lend(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[2][33], sql[400];
   char *out, *audit;
   fs_sync_stats st;
@@ -646,14 +684,18 @@ static void test_lend(void **state) {
   /* The card and its children arrive, nothing else of A01's. */
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", c[0]);
   assert_int_equal(fs_test_replica_int(w->tmp, "a02", sql), 1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   1);
   assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits"), 1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts"), 1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM grade_changes"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts"),
+                   1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM grade_changes"), 1);
   /* Every delivery is recorded (the writer records it asynchronously). */
   fs_test_central_wait(&w->d, "SELECT count(*) FROM loan_reads", 1, 1);
-  assert_true(fs_test_central_int(&w->d, "SELECT count(*) FROM loan_reads r JOIN loans l ON "
-                             "l.id=r.loan_id WHERE l.staff='A02' AND record_count>=1") >= 1);
+  assert_true(fs_test_central_int(
+                  &w->d, "SELECT count(*) FROM loan_reads r JOIN loans l ON "
+                         "l.id=r.loan_id WHERE l.staff='A02' AND record_count>=1") >= 1);
   /* Read-only: the library refuses; an injected change is rejected by the
    * daemon and kept as rejected. */
   assert_int_not_equal(try_set_field(b, c[0], "phone", "000"), 0);
@@ -663,15 +705,19 @@ static void test_lend(void **state) {
   assert_int_equal(fs_outbox_count(b, &pending, &rejected), 0);
   assert_int_equal(rejected, 1);
   assert_int_equal(pending, 0);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM outbox WHERE status='rejected' "
-                                        "AND reason LIKE '%read-only%'"),
-                   1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02",
+                          "SELECT count(*) FROM outbox WHERE status='rejected' "
+                          "AND reason LIKE '%read-only%'"),
+      1);
   {
-    long long code = fs_test_replica_int(w->tmp, "a02", "SELECT code FROM outbox WHERE status='rejected'");
+    long long code = fs_test_replica_int(
+        w->tmp, "a02", "SELECT code FROM outbox WHERE status='rejected'");
     assert_true(code == FS_EREADONLY || code == -FS_EREADONLY);
   }
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='borrower was "
-                                  "here'"),
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM customers WHERE name='borrower was "
+                              "here'"),
                    0);
   /* The loan ends. */
   fs_test_central_exec(&w->d, "UPDATE loans SET until=1000");
@@ -691,7 +737,8 @@ static void test_lend(void **state) {
 
 static void test_revoke(void **state) {
   world *w = *state;
-  fs_replica *d1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *d2 = fs_test_enroll(&w->d, w->tmp, "A01", "a01b"), *again;
+  fs_replica *d1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *d2 = fs_test_enroll(&w->d, w->tmp, "A01", "a01b"), *again;
   char c[33], lost[33], err[512];
   long long id1, id2;
   char *out;
@@ -732,9 +779,11 @@ static void test_revoke(void **state) {
              id2);
     assert_int_equal(fs_test_central_int(&w->d, sql), 3);
   }
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='Phone Lost With "
-                                  "This'"),
-                   0);
+  assert_int_equal(
+      fs_test_central_int(&w->d,
+                          "SELECT count(*) FROM customers WHERE name='Phone Lost With "
+                          "This'"),
+      0);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM visits"), 0);
   assert_int_equal(all_kinds(w, "a01b", "1"), 0);
   /* Then refused. */
@@ -769,10 +818,8 @@ static void check_visibility(world *w) {
                    all_kinds(w, NULL, "owner IN ('M01','A01','A02')"));
   assert_int_equal(all_kinds(w, "m02", "1"),
                    all_kinds(w, NULL, "owner IN ('M02','B01')"));
-  assert_int_equal(all_kinds(w, "a01", "1"),
-                   all_kinds(w, NULL, "owner='A01'"));
-  assert_int_equal(all_kinds(w, "a02", "1"),
-                   all_kinds(w, NULL, "owner='A02'"));
+  assert_int_equal(all_kinds(w, "a01", "1"), all_kinds(w, NULL, "owner='A01'"));
+  assert_int_equal(all_kinds(w, "a02", "1"), all_kinds(w, NULL, "owner='A02'"));
 }
 
 static void test_visibility(void **state) {
@@ -806,27 +853,35 @@ static void test_visibility(void **state) {
   for (int i = 0; i < 5; i++)
     fs_test_sync_ok(r[i], NULL);
   /* While active: A01 sees B01's cards, A02 the loaned one. */
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM customers WHERE owner='B01'"),
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a01", "SELECT count(*) FROM customers WHERE owner='B01'"),
                    1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='B01'"),
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='B01'"),
                    1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts WHERE owner='B01'"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02",
+                                       "SELECT count(*) FROM contacts WHERE owner='B01'"),
+                   1);
   /* M01's replica must not gain B01's records through its reps' access. */
   assert_int_equal(all_kinds(w, "m01", "owner='B01'"), 0);
   snprintf(sql, sizeof(sql), "UPDATE covers SET from_day='%s', to_day='%s'", yesterday,
            yesterday);
   fs_test_central_exec(&w->d, sql);
   fs_test_central_exec(&w->d, "UPDATE loans SET until=1000");
-  fs_test_sweep_until(&w->d,
-                      "SELECT (SELECT count(*) FROM covers WHERE state=2) + (SELECT count(*) "
-                      "FROM loans WHERE ended=1)",
-                      1, 2);
+  fs_test_sweep_until(
+      &w->d,
+      "SELECT (SELECT count(*) FROM covers WHERE state=2) + (SELECT count(*) "
+      "FROM loans WHERE ended=1)",
+      1, 2);
   for (int i = 0; i < 5; i++)
     fs_test_sync_ok(r[i], NULL);
   check_visibility(w);
-  assert_int_equal(fs_test_replica_int(w->tmp, "m01", "SELECT count(*) FROM customers"), 3);
-  assert_int_equal(fs_test_replica_int(w->tmp, "m02", "SELECT count(*) FROM customers"), 1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"), 2);
+  assert_int_equal(fs_test_replica_int(w->tmp, "m01", "SELECT count(*) FROM customers"),
+                   3);
+  assert_int_equal(fs_test_replica_int(w->tmp, "m02", "SELECT count(*) FROM customers"),
+                   1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   2);
   printf("visibility: after a transfer, a cover and a loan and their ends, every rep replica "
          "holds only its own records, each manager exactly the team's (row counts equal to "
          "the store's per owner, all 7 kinds)\n");
@@ -839,9 +894,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_depart, setup, fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_transfer, setup, fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_cover, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_cover_then_transfer, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_cover_work_after_end, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_cover_card_moved_during_cover, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_cover_then_transfer, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_cover_work_after_end, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_cover_card_moved_during_cover, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_lend, setup, fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_revoke, setup, fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_visibility, setup, fs_test_world_teardown),

@@ -22,9 +22,8 @@ typedef fs_test_world world;
 
 static int setup(void **state) {
   return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Anna' --manager M01", NULL);
+                             "staff add A01 --name 'Anna' --manager M01", NULL);
 }
-
 
 /* The archive number the daemon gave customer id (caller frees). */
 static char *archive_of(world *w, const char *id) {
@@ -289,9 +288,12 @@ static void test_history_delete_clears(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_history_lists_changes, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_history_purged_and_erased, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_history_delete_clears, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_history_lists_changes, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_history_purged_and_erased, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_history_delete_clears, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,7 +61,6 @@ static int setup(void **state) {
   return 0;
 }
 
-
 static void create_customer(fs_replica *r, const char *name, char id[33]) {
   fs_test_create_customer(r, name, "A", id);
 }
@@ -161,7 +160,8 @@ static int push_one(hostile *h, fs_change *c, const char *from, const char *to, 
 
 static void test_forged_changes(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   fs_replica *evil = fs_test_enroll(&w->d, w->tmp, "A01", "evil");
   hostile h;
   fs_change c;
@@ -183,7 +183,9 @@ static void test_forged_changes(void **state) {
   fs__change_release(&c);
   printf("  write to A02's card from an A01 device: outcome %d, %s\n", outcome, why);
   assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='hijacked'"), 0);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='hijacked'"),
+      0);
   refused++;
   served += still_serving(a);
 
@@ -228,9 +230,10 @@ static void test_forged_changes(void **state) {
   outcome = push_one(&h, &c, NULL, NULL, why, sizeof(why));
   fs__change_release(&c);
   printf("  create with forged owner A02: outcome %d, %s\n", outcome, why);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A02' AND "
-                                  "name='forged owner card'"),
-                   0);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A02' AND "
+                                 "name='forged owner card'"),
+      0);
   assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
   refused++;
   served += still_serving(a);
@@ -251,7 +254,8 @@ static void test_forged_changes(void **state) {
     printf("  name of %lld bytes (max %lld): outcome %d, %s\n", (long long)max + 1,
            (long long)max, outcome, why);
     assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
-    assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE length(name)>200"),
+    assert_int_equal(fs_test_central_int(
+                         &w->d, "SELECT count(*) FROM customers WHERE length(name)>200"),
                      0);
     refused++;
     served += still_serving(a);
@@ -266,8 +270,10 @@ static void test_forged_changes(void **state) {
   fs__change_release(&c);
   printf("  grade 'Z': outcome %d, %s\n", outcome, why);
   assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='bad grade card'"),
-                   0);
+  assert_int_equal(
+      fs_test_central_int(&w->d,
+                          "SELECT count(*) FROM customers WHERE name='bad grade card'"),
+      0);
   refused++;
   served += still_serving(a);
 
@@ -282,14 +288,18 @@ static void test_forged_changes(void **state) {
   printf("  unknown field 'phonx': outcome %d, %s\n", outcome, why);
   assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
   assert_int_equal(
-      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='unknown field card'"), 0);
+      fs_test_central_int(
+          &w->d, "SELECT count(*) FROM customers WHERE name='unknown field card'"),
+      0);
   refused++;
   served += still_serving(a);
 
   /* Nothing of it stored: only the legitimate cards were added. */
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers"), before_rows + served);
+  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers"),
+                   before_rows + served);
   fs_test_sync_ok(b, NULL);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A02'"), 1);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A02'"), 1);
   /* Each refusal is logged with the device and the reason. */
   {
     char *log = fs_test_path(w->d.dir, "daemon.log");
@@ -521,7 +531,8 @@ static long rss_kb(int pid) {
 
 static void test_garbage_frames(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   hostile h;
   long rss0, rss1;
   int frames = 0, conns = 0, syncs = 0;
@@ -658,7 +669,8 @@ static void test_slow_peers_dropped(void **state) {
  * device socket: refused. */
 static void test_replayed_push_and_admin(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *evil = fs_test_enroll(&w->d, w->tmp, "A01", "evil");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *evil = fs_test_enroll(&w->d, w->tmp, "A01", "evil");
   hostile h;
   fs_change c;
   char id[33], id2[33], why[512];
@@ -684,14 +696,18 @@ static void test_replayed_push_and_admin(void **state) {
          "outcome %d (%s)\n",
          o1, o2, o3, why);
   assert_int_equal(o1, FS_OUTCOME_APPLIED);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='pushed once'"), 1);
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM customers WHERE name='pushed once'"),
+                   1);
   /* The exact retry is answered with its recorded outcome and stored once;
    * a counter reused for another change (a replica restored from a backup)
    * is a new change: applied and stored, never acknowledged and dropped. */
   assert_int_equal(o2, FS_OUTCOME_APPLIED);
   assert_int_equal(o3, FS_OUTCOME_APPLIED);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='counter reused'"),
-                   1);
+  assert_int_equal(
+      fs_test_central_int(&w->d,
+                          "SELECT count(*) FROM customers WHERE name='counter reused'"),
+      1);
   assert_true(still_serving(a));
 
   /* ADMIN over the device socket (admin commands belong to the local admin
@@ -728,7 +744,8 @@ static void test_replayed_push_and_admin(void **state) {
   printf("  ADMIN staff.add over a rep device's connection: refused=%d\n", admin_refused);
   assert_int_equal(admin_refused, 1);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM staff"), staff0);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM staff WHERE code='Z99'"), 0);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM staff WHERE code='Z99'"), 0);
   assert_true(still_serving(a));
   printf("replayed push: a PUSH sent twice stored once, a reused change counter stored "
          "nothing; an ADMIN request from a device refused, no staff added; daemon still "
@@ -782,7 +799,8 @@ static void test_restored_replica(void **state) {
     printf("  second sync after restore: rc %d (%s)\n", rc2, rc2 ? err : "ok");
   }
   assert_int_equal(fs_outbox_count(a, &pending, &rejected), 0);
-  stored = fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='after restore'");
+  stored = fs_test_central_int(
+      &w->d, "SELECT count(*) FROM customers WHERE name='after restore'");
   printf("restored replica: a card created after restoring an older replica copy: stored "
          "centrally %lld time(s), outbox pending %llu rejected %llu\n",
          stored, (unsigned long long)pending, (unsigned long long)rejected);
@@ -797,12 +815,17 @@ static void test_restored_replica(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_forged_changes, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_garbage_handshake, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_replayed_handshake, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_garbage_handshake, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_replayed_handshake, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_garbage_frames, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_slow_peers_dropped, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_replayed_push_and_admin, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_restored_replica, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_slow_peers_dropped, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_replayed_push_and_admin, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_restored_replica, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

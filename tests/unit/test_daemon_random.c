@@ -105,7 +105,9 @@ static int pick(world *w, int n) { return n > 0 ? (int)(rnd(w) % (uint64_t)n) : 
 
 /* ---- files --------------------------------------------------------------- */
 
-static char *central_path(world *w) { return fs_test_path(w->tw.d.dir, "central.db"); }
+static char *central_path(world *w) {
+  return fs_test_path(w->tw.d.dir, "central.db");
+}
 
 static sqlite3 *central_open(world *w) {
   char *p = central_path(w);
@@ -200,8 +202,8 @@ static void add_adversary(world *w, const char *staff) {
 }
 
 static void hire(world *w, const char *code) {
-  char *out = fs_test_daemon_cmd(&w->tw.d, NULL, "staff add %s --name 'Rep %s' --manager M01",
-                                 code, code);
+  char *out = fs_test_daemon_cmd(
+      &w->tw.d, NULL, "staff add %s --name 'Rep %s' --manager M01", code, code);
   int ndev = 1 + pick(w, 2);
   free(out);
   assert_true(w->nreps < MAX_STAFF);
@@ -219,8 +221,8 @@ static int setup(void **state) {
 
   printf("random: seed %llu (repeat with FS_TEST_SEED=%llu)\n", (unsigned long long)seed,
          (unsigned long long)seed);
-  fs_test_world_setup_size(state, sizeof(world), "staff add M01 --name '王经理' --role manager",
-                           NULL);
+  fs_test_world_setup_size(state, sizeof(world),
+                           "staff add M01 --name '王经理' --role manager", NULL);
   w = *state;
   w->rng = seed * 0x9E3779B97F4A7C15ULL + 1;
   add_device(w, "M01");
@@ -459,8 +461,8 @@ static void admin_event(world *w) {
     }
     free(id);
   } else if (ev <= 4) {
-    out = fs_test_daemon_cmd(&w->tw.d, NULL, "cover %s --by %s --from %s --to %s", a, b, today,
-                             today);
+    out = fs_test_daemon_cmd(&w->tw.d, NULL, "cover %s --by %s --from %s --to %s", a, b,
+                             today, today);
     free(out);
     w->n_cover++;
   } else if (ev <= 6) {
@@ -482,8 +484,10 @@ static void admin_event(world *w) {
              "WHERE state<2 ORDER BY random() LIMIT 1)",
              yesterday, yesterday);
     fs_test_central_exec(&w->tw.d, sql);
-    fs_test_central_exec(&w->tw.d, "UPDATE loans SET until=1000 WHERE id=(SELECT id FROM loans WHERE ended=0 "
-                    "ORDER BY random() LIMIT 1)");
+    fs_test_central_exec(
+        &w->tw.d,
+        "UPDATE loans SET until=1000 WHERE id=(SELECT id FROM loans WHERE ended=0 "
+        "ORDER BY random() LIMIT 1)");
     out = fs_test_daemon_cmd(&w->tw.d, &status, "sweep"); /* if the CLI has it */
     free(out);
   } else if (ev == 9) {
@@ -491,8 +495,8 @@ static void admin_event(world *w) {
   } else if (ev == 8 && w->n_depart == 0) {
     char code[16];
     int succ = pick(w, 2);
-    out = fs_test_daemon_cmd(&w->tw.d, NULL, "depart %s%s%s --reason 'random departure'", a,
-                             succ ? " --successor " : "", succ ? b : "");
+    out = fs_test_daemon_cmd(&w->tw.d, NULL, "depart %s%s%s --reason 'random departure'",
+                             a, succ ? " --successor " : "", succ ? b : "");
     free(out);
     snprintf(w->departed_code, sizeof(w->departed_code), "%s", a);
     for (int i = 0; i < w->nreps; i++)
@@ -588,8 +592,8 @@ static void adversary_revoke(world *w) {
   if (a->revoked_ms)
     return;
   a->revoked_ms = (int64_t)fs_wire_now_ms();
-  out = fs_test_daemon_cmd(&w->tw.d, NULL, "revoke %llu%s", (unsigned long long)a->device_id,
-                           wipe ? " --wipe" : "");
+  out = fs_test_daemon_cmd(&w->tw.d, NULL, "revoke %llu%s",
+                           (unsigned long long)a->device_id, wipe ? " --wipe" : "");
   free(out);
   w->n_revoked++;
 }
@@ -721,8 +725,11 @@ static void test_random(void **state) {
            yesterday, yesterday);
   fs_test_central_exec(&w->tw.d, sql);
   fs_test_central_exec(&w->tw.d, "UPDATE loans SET until=1000 WHERE ended=0");
-  fs_test_sweep_until(&w->tw.d, "SELECT (SELECT count(*) FROM covers WHERE state<2) + (SELECT count(*) FROM "
-               "loans WHERE ended=0)", 0, 0);
+  fs_test_sweep_until(
+      &w->tw.d,
+      "SELECT (SELECT count(*) FROM covers WHERE state<2) + (SELECT count(*) FROM "
+      "loans WHERE ended=0)",
+      0, 0);
   for (int pass = 0; pass < 2; pass++)
     for (int i = 0; i < w->ndev; i++)
       sync_dev(w, i);
@@ -755,8 +762,10 @@ static void test_random(void **state) {
   }
   assert_int_equal(lost, 0);
   /* The audit log names every handover, transfer, cover and loan. */
-  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='staff.depart'"),
-                   w->n_depart);
+  assert_int_equal(
+      fs_test_central_int(&w->tw.d,
+                          "SELECT count(*) FROM audit WHERE action='staff.depart'"),
+      w->n_depart);
   if (w->n_depart) {
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM audit WHERE action='staff.depart' AND staff='%s'",
@@ -764,15 +773,21 @@ static void test_random(void **state) {
     assert_int_equal(fs_test_central_int(&w->tw.d, sql), 1);
   }
   assert_int_equal(
-      fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='customers.transfer'"),
+      fs_test_central_int(&w->tw.d,
+                          "SELECT count(*) FROM audit WHERE action='customers.transfer'"),
       w->n_transfer);
-  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='cover'"),
+  assert_int_equal(
+      fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='cover'"),
+      w->n_cover);
+  assert_int_equal(fs_test_central_int(
+                       &w->tw.d, "SELECT count(*) FROM audit WHERE action='cover.end'"),
                    w->n_cover);
-  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='cover.end'"),
-                   w->n_cover);
-  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='loan'"), w->n_loan);
-  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='loan.end'"),
-                   w->n_loan);
+  assert_int_equal(
+      fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='loan'"),
+      w->n_loan);
+  assert_int_equal(
+      fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='loan.end'"),
+      w->n_loan);
   {
     uint64_t rej = 0;
     for (int i = 0; i < w->ndev; i++)

@@ -38,11 +38,10 @@ typedef fs_test_world world;
 
 static int setup(void **state) {
   return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Li' --manager M01",
-                      "staff add A02 --name 'Anna' --manager M01",
-                      "staff add A03 --name 'Wang' --manager M01", NULL);
+                             "staff add A01 --name 'Li' --manager M01",
+                             "staff add A02 --name 'Anna' --manager M01",
+                             "staff add A03 --name 'Wang' --manager M01", NULL);
 }
-
 
 static fs_replica *enroll(world *w, const char *staff, const char *name, long long *id) {
   fs_replica *r = fs_test_enroll(&w->d, w->tmp, staff, name);
@@ -50,7 +49,6 @@ static fs_replica *enroll(world *w, const char *staff, const char *name, long lo
     *id = fs_test_central_int(&w->d, "SELECT max(id) FROM devices");
   return r;
 }
-
 
 /* Opens a session claiming a big outbox (a final upload that never ends)
  * and asking to watch. */
@@ -345,8 +343,9 @@ static void test_wipe_deadline(void **state) {
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'", id3);
   assert_int_equal(fs_test_central_wait(&w->d, sql, 0, 1), 1);
-  assert_true(fs_test_central_int(&w->d, "SELECT count(*) FROM audit WHERE action='device.wiped' AND "
-                             "detail LIKE '%deadline%'") >= 2);
+  assert_true(fs_test_central_int(
+                  &w->d, "SELECT count(*) FROM audit WHERE action='device.wiped' AND "
+                         "detail LIKE '%deadline%'") >= 2);
   fs_wire_free(&h);
 }
 
@@ -459,12 +458,14 @@ static void test_transfer_and_cover_end_close_sessions(void **state) {
   fs_test_day(today, 0);
   free(fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today,
                           today));
-  assert_int_equal(fs_test_central_wait(&w->d, "SELECT count(*) FROM covers WHERE state=1", 0, 1), 1);
+  assert_int_equal(
+      fs_test_central_wait(&w->d, "SELECT count(*) FROM covers WHERE state=1", 0, 1), 1);
   fs_test_sync_ok(b, NULL);
   session_closed_by(w, "a02", "A01",
                     "UPDATE covers SET from_day='2000-01-01', to_day='2000-01-02'",
                     "sweep", FS_EFORBIDDEN, m, other);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM covers WHERE state=2"), 1);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM covers WHERE state=2"), 1);
   fs_wire_free(&hb);
   fs_replica_close(b);
   fs_replica_close(m);
@@ -543,8 +544,8 @@ static void test_every_request_checked(void **state) {
   printf("store says revoked, session open: PUSH -> %d (%s)\n", rc, fs_strerror(rc));
   assert_int_equal(rc, FS_EREVOKED);
   assert_int_equal(
-      fs_test_central_int(&w->d,
-                  "SELECT count(*) FROM customers WHERE name='pushed after the revoke'"),
+      fs_test_central_int(
+          &w->d, "SELECT count(*) FROM customers WHERE name='pushed after the revoke'"),
       0);
   fs_wire_free(&h1);
   fs_wire_free(&h2);
@@ -584,18 +585,25 @@ static void test_wipe_closes_other_session(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_wipe_session_reads_nothing, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_wipe_session_reads_nothing, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_departed_session_reads_nothing, setup,
                                       fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_old_hello_keeps_final_upload, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_old_hello_keeps_final_upload, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_wipe_deadline, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_revoke_closes_session, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_depart_closes_session, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_revoke_closes_session, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_depart_closes_session, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_transfer_and_cover_end_close_sessions, setup,
                                       fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_every_request_checked, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_watcher_reconnects, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_wipe_closes_other_session, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_every_request_checked, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_watcher_reconnects, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_wipe_closes_other_session, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,17 +183,17 @@ static int group_setup(void **state) {
   void *world_state = NULL;
   char conf[160], *pub;
 
-  fs_test_world_setup_size(&world_state, sizeof(world),
-                           "staff add M01 --name 'Manager' --role manager",
-                           "staff add A01 --name 'Rep' --manager M01",
-                           "staff add A02 --name 'Anna' --manager M01",
-                           "staff add D01 --name 'Departs'", "staff add E01 --name 'Leaves'",
-                           "staff add F01 --name 'Hands over'", "staff add O01 --name 'Full'",
-                           "staff add G01 --name 'Gone'", NULL);
+  fs_test_world_setup_size(
+      &world_state, sizeof(world), "staff add M01 --name 'Manager' --role manager",
+      "staff add A01 --name 'Rep' --manager M01",
+      "staff add A02 --name 'Anna' --manager M01", "staff add D01 --name 'Departs'",
+      "staff add E01 --name 'Leaves'", "staff add F01 --name 'Hands over'",
+      "staff add O01 --name 'Full'", "staff add G01 --name 'Gone'", NULL);
   W = world_state;
-  snprintf(conf, sizeof(conf),
-           "handshake_ms = %d\nidle_ms = %d\nmax_startups_per_source = %d\nwriter_queue = 2",
-           HANDSHAKE_MS, IDLE_MS, PER_SOURCE);
+  snprintf(
+      conf, sizeof(conf),
+      "handshake_ms = %d\nidle_ms = %d\nmax_startups_per_source = %d\nwriter_queue = 2",
+      HANDSHAKE_MS, IDLE_MS, PER_SOURCE);
   fs_test_daemon_conf(&W->tw.d, conf);
   pub = fs_test_path(W->tw.d.dir, "daemon.key.pub");
   assert_int_equal(fs__pubkey_load(pub, W->daemon_pub), 0);

@@ -26,18 +26,16 @@ typedef fs_test_world world;
 
 static int setup(void **state) {
   return fs_test_world_setup(state, "staff add M01 --name '王经理' --role manager",
-                      "staff add A01 --name '李明' --manager M01",
-                      "staff add A02 --name 'Anna Berg' --manager M01", NULL);
+                             "staff add A01 --name '李明' --manager M01",
+                             "staff add A02 --name 'Anna Berg' --manager M01", NULL);
 }
-
-
-
 
 /* ---- tests ------------------------------------------------------------- */
 
 static void test_offline_edits_converge(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   fs_replica *m = fs_test_enroll(&w->d, w->tmp, "M01", "m01");
   char ids[6][33];
   fs_sync_stats st;
@@ -56,16 +54,26 @@ static void test_offline_edits_converge(void **state) {
   fs_test_sync_ok(b, NULL);
   fs_test_sync_ok(m, &st);
   /* The manager sees the whole team; each rep only their own. */
-  assert_int_equal(fs_test_replica_int(w->tmp, "m01", "SELECT count(*) FROM customers"), 5);
+  assert_int_equal(fs_test_replica_int(w->tmp, "m01", "SELECT count(*) FROM customers"),
+                   5);
   assert_int_equal(fs_test_replica_int(w->tmp, "m01", "SELECT count(*) FROM visits"), 2);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM customers"), 3);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM customers WHERE owner<>'A01'"), 0);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner<>'A02'"), 0);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits WHERE owner<>'A02'"), 0);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM customers"),
+                   3);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a01",
+                          "SELECT count(*) FROM customers WHERE owner<>'A01'"),
+      0);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02",
+                          "SELECT count(*) FROM customers WHERE owner<>'A02'"),
+      0);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02",
+                                       "SELECT count(*) FROM visits WHERE owner<>'A02'"),
+                   0);
   /* The daemon's view equals the union; Chinese text intact. */
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers"), 5);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name="
-                                  "'北京汽车贸易有限公司' AND owner='A01'"),
+                                              "'北京汽车贸易有限公司' AND owner='A01'"),
                    1);
   {
     char *v = fs_test_get_field(m, ids[0], "name");
@@ -88,14 +96,16 @@ static void test_offline_edits_converge(void **state) {
 
 static void test_fields_merge_and_conflict(void **state) {
   world *w = *state;
-  fs_replica *r1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *r2 = fs_test_enroll(&w->d, w->tmp, "A01", "a01b");
+  fs_replica *r1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *r2 = fs_test_enroll(&w->d, w->tmp, "A01", "a01b");
   char id[33];
   char *v1, *v2;
 
   fs_test_create_customer(r1, "杭州机械厂", "B", id);
   fs_test_sync_ok(r1, NULL);
   fs_test_sync_ok(r2, NULL);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01b", "SELECT count(*) FROM customers"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01b", "SELECT count(*) FROM customers"),
+                   1);
   /* Offline on both devices: different fields, and one field on both. */
   fs_test_set_field(r1, id, "phone", "0571-88888888");
   fs_test_set_field(r2, id, "address", "杭州市西湖区");
@@ -124,11 +134,13 @@ static void test_fields_merge_and_conflict(void **state) {
   free(v1);
   free(v2);
   /* The losing value is in the daemon's conflict log and on the device. */
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM conflicts WHERE field='industry' AND "
-                                  "loser='机械制造' AND winner='Machinery'"),
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM conflicts WHERE field='industry' AND "
+                              "loser='机械制造' AND winner='Machinery'"),
                    1);
-  assert_true(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM conflicts WHERE loser='机械制造'") >=
-              1);
+  assert_true(
+      fs_test_replica_int(w->tmp, "a01",
+                          "SELECT count(*) FROM conflicts WHERE loser='机械制造'") >= 1);
   printf("merge: different fields from two devices both survive; same-field conflict -> "
          "'Machinery' on both replicas, loser '机械制造' in the conflict log\n");
   fs_replica_close(r1);
@@ -137,7 +149,8 @@ static void test_fields_merge_and_conflict(void **state) {
 
 static void test_forbidden_write_rejected_and_kept(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char theirs[33];
   fs_change ch;
   fs_outcome oc;
@@ -171,11 +184,15 @@ static void test_forbidden_write_rejected_and_kept(void **state) {
   assert_int_equal(st.rejected, 1);
   assert_int_equal(fs_outbox_count(a, &pending, &rejected), 0);
   assert_int_equal(rejected, 1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM outbox WHERE status='rejected' "
-                                        "AND reason LIKE '%belongs to A02%'"),
-                   1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a01",
+                          "SELECT count(*) FROM outbox WHERE status='rejected' "
+                          "AND reason LIKE '%belongs to A02%'"),
+      1);
   /* Nothing of it reached the store. */
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='hijacked'"), 0);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='hijacked'"),
+      0);
   /* A rejected change is not pushed again. */
   fs_test_sync_ok(a, &st);
   assert_int_equal(st.pushed, 0);
@@ -230,10 +247,17 @@ static void test_client_killed_mid_sync(void **state) {
   fs_test_sync_ok(a, NULL);
   expect_rows = n + n + (n + 2) / 3; /* cards, their first grade entries, visits */
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers"), n);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM visits"), (n + 2) / 3);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM applied WHERE outcome<>4"), expect_rows);
+  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM visits"),
+                   (n + 2) / 3);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM applied WHERE outcome<>4"),
+      expect_rows);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM outbox"), 0);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check<>'ok'"), 0);
+  assert_int_equal(
+      fs_test_replica_int(
+          w->tmp, "a01",
+          "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check<>'ok'"),
+      0);
   /* A second device pulls everything while being killed mid-pull. */
   a2 = fs_test_enroll(&w->d, w->tmp, "A01", "a01c");
   fs_replica_close(a2);
@@ -242,9 +266,12 @@ static void test_client_killed_mid_sync(void **state) {
     sync_and_kill(dir2, (useconds_t)(3000 + i * 10000));
   assert_int_equal(fs_replica_open(dir2, &a2), 0);
   fs_test_sync_ok(a2, NULL);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01c", "SELECT count(*) FROM customers"), n);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01c", "SELECT count(DISTINCT id) FROM customers"), n);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01c", "SELECT count(*) FROM visits"), (n + 2) / 3);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01c", "SELECT count(*) FROM customers"),
+                   n);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a01c", "SELECT count(DISTINCT id) FROM customers"), n);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01c", "SELECT count(*) FROM visits"),
+                   (n + 2) / 3);
   printf("client kill -9: %d kills mid-push and mid-pull; %d cards and %d visits stored "
          "exactly once, outbox empty, fresh device has all of them\n",
          kills, n, (n + 2) / 3);
@@ -284,7 +311,8 @@ static void test_daemon_killed_mid_push(void **state) {
   fs_test_sync_ok(a, &st);
   assert_int_equal(st.pushed, 0);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers"), n);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM visits"), (n + 2) / 3);
+  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM visits"),
+                   (n + 2) / 3);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM grade_changes"), n);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM outbox"), 0);
   {
@@ -376,7 +404,8 @@ static void test_replica_locks_after_days(void **state) {
 
 static void test_tombstone_gc_and_resync(void **state) {
   world *w = *state;
-  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"), *b = fs_test_enroll(&w->d, w->tmp, "A01", "a01b");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A01", "a01b");
   char c1[33], c2[33], c3[33];
   fs_sync_stats st;
   char sql[200], *out, *v;
@@ -388,7 +417,8 @@ static void test_tombstone_gc_and_resync(void **state) {
   fs_test_create_customer(a, "Edited Offline", "A", c3);
   fs_test_sync_ok(a, NULL);
   fs_test_sync_ok(b, NULL);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01b", "SELECT count(*) FROM customers"), 3);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01b", "SELECT count(*) FROM customers"),
+                   3);
   /* b goes quiet with an unsynced edit; a deletes a card. */
   fs_test_set_field(b, c3, "phone", "010-12345678");
   assert_int_equal(fs_delete(a, "customer", c1), 0);
@@ -405,7 +435,8 @@ static void test_tombstone_gc_and_resync(void **state) {
   /* b comes back: fresh snapshot, its offline edit survives and is pushed. */
   fs_test_sync_ok(b, &st);
   assert_int_equal(fs_get(b, "customer", c1, &rec), FS_ENOTFOUND);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01b", "SELECT count(*) FROM customers"), 2);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01b", "SELECT count(*) FROM customers"),
+                   2);
   v = fs_test_get_field(b, c3, "phone");
   assert_string_equal(v, "010-12345678");
   free(v);
@@ -415,7 +446,8 @@ static void test_tombstone_gc_and_resync(void **state) {
                              "phone='010-12345678'",
            c3);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
-  assert_int_equal(fs_test_replica_int(w->tmp, "a01b", "SELECT count(*) FROM resync_seen"), 0);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a01b", "SELECT count(*) FROM resync_seen"), 0);
   printf("gc: a tombstone every device had passed was purged; a device behind the horizon "
          "resynced from a snapshot (deleted card gone, %llu removed) and kept its unsynced "
          "edit\n",
@@ -434,8 +466,10 @@ static void test_tombstone_gc_and_resync(void **state) {
     memset(&st, 0, sizeof(st));
     assert_int_equal(fs_sync(n, &o, &st, err, sizeof(err)), 0);
     assert_true(st.pages > 2);
-    assert_int_equal(fs_test_replica_int(w->tmp, "a01n", "SELECT count(*) FROM customers"), 2);
-    assert_int_equal(fs_test_replica_int(w->tmp, "a01n", "SELECT count(*) FROM resync_seen"), 0);
+    assert_int_equal(
+        fs_test_replica_int(w->tmp, "a01n", "SELECT count(*) FROM customers"), 2);
+    assert_int_equal(
+        fs_test_replica_int(w->tmp, "a01n", "SELECT count(*) FROM resync_seen"), 0);
     printf("gc: a device enrolled after the purge pulled its snapshot in %llu one-row pages "
            "without being sent back to cursor 0\n",
            (unsigned long long)st.pages);
@@ -447,14 +481,21 @@ static void test_tombstone_gc_and_resync(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_offline_edits_converge, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_fields_merge_and_conflict, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_forbidden_write_rejected_and_kept, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_client_killed_mid_sync, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_daemon_killed_mid_push, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_offline_edits_converge, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_fields_merge_and_conflict, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_forbidden_write_rejected_and_kept, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_client_killed_mid_sync, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_daemon_killed_mid_push, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_live_watch, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_replica_locks_after_days, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_tombstone_gc_and_resync, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_replica_locks_after_days, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_tombstone_gc_and_resync, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

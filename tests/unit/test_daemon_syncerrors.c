@@ -33,7 +33,8 @@ typedef struct world {
 static int setup(void **state) {
   world *w;
 
-  fs_test_world_setup_size(state, sizeof(world), "staff add A01 --name 'Li Ming' --role rep",
+  fs_test_world_setup_size(state, sizeof(world),
+                           "staff add A01 --name 'Li Ming' --role rep",
                            (const char *)NULL);
   w = *state;
   w->r = fs_test_world_device(&w->tw, "A01", "dev");
@@ -153,7 +154,8 @@ static void test_wrong_daemon_key(void **state) {
 
   /* A valid key, but not this daemon's: it cannot read the handshake. */
   set_daemon_pub(w, "4Vfv787zbdP-P9ojjkLpYqZb7TapJt0BWr01W7jiSlc");
-  sync_fails(w, NULL, w->tw.d.addr, "enrolled with", "fieldsync init --token", (char *)NULL);
+  sync_fails(w, NULL, w->tw.d.addr, "enrolled with", "fieldsync init --token",
+             (char *)NULL);
   /* A low-order point: no handshake can be made with it. */
   set_daemon_pub(w, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   sync_fails(w, NULL, "enroll", (char *)NULL);
@@ -261,9 +263,12 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_unreachable, setup, fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_not_a_daemon, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_wrong_daemon_key, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_device_key_missing, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_dropped_handshake, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_wrong_daemon_key, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_device_key_missing, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_dropped_handshake, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,8 @@ typedef struct world {
 static int setup(void **state) {
   world *w;
 
-  fs_test_world_setup_size(state, sizeof(world), "staff add M01 --name 'Manager' --role manager",
+  fs_test_world_setup_size(state, sizeof(world),
+                           "staff add M01 --name 'Manager' --role manager",
                            "staff add A01 --name 'Li' --manager M01", NULL);
   w = *state;
   w->good = fs_test_world_device(&w->tw, "A01", "a01");
@@ -107,9 +108,9 @@ static void test_field_with_escape_rejected(void **state) {
                                        "instr(name, char(27)) OR instr(name, char(10)) "
                                        "OR instr(principal_traits, char(27))"),
                    0);
-  assert_int_equal(
-      fs_test_central_int(&w->tw.d, "SELECT count(*) FROM customers WHERE name='Fine Co'"),
-      1);
+  assert_int_equal(fs_test_central_int(
+                       &w->tw.d, "SELECT count(*) FROM customers WHERE name='Fine Co'"),
+                   1);
   still_serving(w);
 }
 
@@ -246,7 +247,8 @@ static void test_audit_legacy_row_sanitised(void **state) {
 
 static void test_pull_cursor_overflow(void **state) {
   world *w = *state;
-  long long before = fs_test_central_int(&w->tw.d, "SELECT cursor FROM devices WHERE id=1");
+  long long before =
+      fs_test_central_int(&w->tw.d, "SELECT cursor FROM devices WHERE id=1");
   msgpack_packer pk;
   fs_wire_dev h;
   fs_buf b;
@@ -304,10 +306,13 @@ static void test_pull_cursor_overflow(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_field_with_escape_rejected, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_field_with_escape_rejected, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test(test_admin_args_refused),
-      cmocka_unit_test_setup_teardown(test_audit_legacy_row_sanitised, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_pull_cursor_overflow, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_audit_legacy_row_sanitised, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_pull_cursor_overflow, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

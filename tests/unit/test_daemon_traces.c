@@ -38,14 +38,12 @@ typedef fs_test_world world;
 
 static int setup(void **state) {
   return fs_test_world_setup(state, "staff add M01 --name 'Mgr One' --role manager",
-                      "staff add A01 --name 'Rep One' --manager M01",
-                      "staff add A02 --name 'Rep Two' --manager M01",
-                      "staff add A03 --name 'Rep Three' --manager M01", NULL);
+                             "staff add A01 --name 'Rep One' --manager M01",
+                             "staff add A02 --name 'Rep Two' --manager M01",
+                             "staff add A03 --name 'Rep Three' --manager M01", NULL);
 }
 
-
 /* ---- eviction ------------------------------------------------------------ */
-
 
 static void test_evicted_card_leaves_no_trace(void **state) {
   world *w = *state;
@@ -292,10 +290,12 @@ static void test_wipe_clean_directory_is_gone(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_evicted_card_leaves_no_trace, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_evicted_card_leaves_no_trace, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_wipe_removes_copies_and_names_leftovers, setup,
                                       fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_wipe_clean_directory_is_gone, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_wipe_clean_directory_is_gone, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

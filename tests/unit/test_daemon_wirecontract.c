@@ -52,7 +52,8 @@ static int setup(void **state) {
 
   fs_test_world_setup(state, "staff add A01 --name 'Li' --role rep", NULL);
   w = *state;
-  fs_replica_close(fs_test_enroll(&w->d, w->tmp, "A01", "a01")); /* its key, for the wire */
+  fs_replica_close(
+      fs_test_enroll(&w->d, w->tmp, "A01", "a01")); /* its key, for the wire */
   return 0;
 }
 
@@ -297,9 +298,12 @@ static void test_ready_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_resend_keeps_reason, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_registered_key_with_token, setup, fs_test_world_teardown),
-      cmocka_unit_test_setup_teardown(test_handshake_errors, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_resend_keeps_reason, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_registered_key_with_token, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_handshake_errors, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_ready_errors, setup, fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
