@@ -874,12 +874,8 @@ wait_for(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(sql, sizeof(sql), fmt, ap);
   va_end(ap);
-  for (int i = 0; i < 500; i++) {
-    if (fs_test_central_int(&W->tw.d, sql) == 1)
-      return;
-    usleep(10000);
-  }
-  fail_msg("never true: %s", sql);
+  if (fs_test_central_wait(&W->tw.d, sql, 0, 1) != 1)
+    fail_msg("never true within 15 s: %s", sql);
 }
 
 static void depart_once(void);
