@@ -51,6 +51,7 @@ enroll() {
 relay_start() {
   relay_n=$((relay_n + 1))
   relay_log="$work/relay.$relay_n.log"
+  : >"$work/relay.out" # not the last relay's port line (testlib.sh wait_listening)
   "$relay" --to "127.0.0.1:$port" --seed "$((seed + relay_n))" "$@" \
     >"$work/relay.out" 2>"$relay_log" &
   relay_pid=$!

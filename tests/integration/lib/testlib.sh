@@ -69,7 +69,8 @@ expect() {
 
 # wait_listening OUT PROGRAM PID [SECONDS]: waits (up to SECONDS, default
 # 5) until the file OUT holds "PROGRAM listening on port N"; sets
-# $listen_port.  1 if PID exits first or the time runs out.
+# $listen_port.  1 if PID exits first or the time runs out.  The caller
+# empties OUT before it starts PID (else a line of an earlier run counts).
 wait_listening() {
   local out=$1 prog=$2 pid=$3 end=$((SECONDS + ${4:-5}))
   listen_port=""
@@ -110,6 +111,9 @@ daemon_start() {
 daemon_serve() {
   local want=$port
   [ -z "$daemon_pid" ] || fail "daemon_serve: fieldsyncd (pid $daemon_pid) still runs"
+  # Emptied here, not by the redirection below: that one happens in the
+  # background job, maybe after wait_listening read the last run's line.
+  : >"$work/daemon.out"
   ${daemon_prefix[@]+"${daemon_prefix[@]}"} "$fsd" serve --data "$daemon_data" \
     --listen "$daemon_host:$want" >"$work/daemon.out" 2>>"$work/daemon.err" &
   daemon_pid=$!
