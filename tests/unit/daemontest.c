@@ -336,6 +336,35 @@ void fs_test_sweep_until(fs_test_daemon *d, const char *sql, int cmp, long long 
              want);
 }
 
+/* Occurrences of needle in the file at path (0 if it cannot be read). */
+static int file_count(const char *path, const char *needle) {
+  FILE *f = fopen(path, "rb");
+  char line[1024];
+  int n = 0;
+
+  if (f == NULL)
+    return 0;
+  /* Log lines are short; a needle is never split across two reads of one. */
+  while (fgets(line, sizeof(line), f))
+    for (const char *p = strstr(line, needle); p; p = strstr(p + 1, needle))
+      n++;
+  fclose(f);
+  return n;
+}
+
+int fs_test_daemon_log_wait(const fs_test_daemon *d, const char *needle, int n) {
+  char *path = fs_test_path(d->dir, "daemon.log");
+  struct timespec tick = {0, 20 * 1000 * 1000};
+  int got = file_count(path, needle);
+
+  for (int i = 0; i < 750 && got < n; i++) {
+    nanosleep(&tick, NULL);
+    got = file_count(path, needle);
+  }
+  free(path);
+  return got;
+}
+
 char *fs_test_db_text(const char *path, const char *sql) {
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;

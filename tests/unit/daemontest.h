@@ -121,6 +121,11 @@ long long fs_test_central_wait(const fs_test_daemon *d, const char *sql, int cmp
  * fs_test_central_wait(d, sql, cmp, want); fails the test if the wait did
  * not hold. */
 void fs_test_sweep_until(fs_test_daemon *d, const char *sql, int cmp, long long want);
+/* Waits up to 15 s until the daemon's log (d->dir/daemon.log) holds
+ * needle at least n times; returns how many times it does (the caller
+ * asserts).  E.g. "(M01) connected, watching": a session of M01 is ready
+ * and watching (daemon/server.c logs it at info level). */
+int fs_test_daemon_log_wait(const fs_test_daemon *d, const char *needle, int n);
 /* One text value of sql (its first column, "" for NULL or no row) on a
  * database file opened read-only, malloc'd; and the same on central.db. */
 char *fs_test_db_text(const char *path, const char *sql);

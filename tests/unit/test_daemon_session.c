@@ -489,13 +489,15 @@ static void test_watcher_reconnects(void **state) {
   fs_test_sync_ok(m, NULL);
   fs_replica_close(m);
   fs_test_watcher_start(&wt, w->tmp, "m01");
+  assert_int_equal(fs_test_daemon_log_wait(&w->d, "(M01) connected, watching", 1), 1);
   free(fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s",
                           card));
-  /* The transfer reached the watcher (through the session it closed, or
-   * the round of the one it opened again). */
+  /* The transfer reached the watcher, and it watches again: its new
+   * session is ready, so the next change of the team is NOTIFYed to it. */
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM customers WHERE id='%s' AND owner='A02'", card);
   assert_int_equal(fs_test_db_wait(wt.db, sql, 0, 1), 1);
+  assert_int_equal(fs_test_daemon_log_wait(&w->d, "(M01) connected, watching", 2), 2);
   fs_test_create_customer(b, "Made after the transfer", "B", id);
   fs_test_sync_ok(b, NULL);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", id);
