@@ -18,15 +18,21 @@
 #include "date.h"
 #include "hlc.h"
 
-void fs_test_world_start(fs_test_daemon *d, char **tmp, ...) {
+/* fs_test_world_start with the commands in ap. */
+static void world_vstart(fs_test_daemon *d, char **tmp, va_list ap) {
   const char *cmd;
-  va_list ap;
 
   fs_test_daemon_start(d);
   *tmp = fs_test_tmpdir();
-  va_start(ap, tmp);
   while ((cmd = va_arg(ap, const char *)) != NULL)
     free(fs_test_daemon_cmd(d, NULL, "%s", cmd));
+}
+
+void fs_test_world_start(fs_test_daemon *d, char **tmp, ...) {
+  va_list ap;
+
+  va_start(ap, tmp);
+  world_vstart(d, tmp, ap);
   va_end(ap);
 }
 
@@ -38,15 +44,11 @@ void fs_test_world_stop(fs_test_daemon *d, char *tmp) {
 /* The body of fs_test_world_setup(_size): the commands in ap. */
 static int world_vsetup(void **state, size_t size, va_list ap) {
   fs_test_world *w;
-  const char *cmd;
 
   assert_true(size >= sizeof(fs_test_world));
   w = calloc(1, size);
   assert_non_null(w);
-  fs_test_daemon_start(&w->d);
-  w->tmp = fs_test_tmpdir();
-  while ((cmd = va_arg(ap, const char *)) != NULL)
-    free(fs_test_daemon_cmd(&w->d, NULL, "%s", cmd));
+  world_vstart(&w->d, &w->tmp, ap);
   *state = w;
   return 0;
 }

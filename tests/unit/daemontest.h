@@ -88,9 +88,10 @@ int fs_test_watcher_alive(fs_test_watcher *wt);
 /* Kills the watcher (SIGKILL), reaps it, frees its parts. */
 void fs_test_watcher_stop(fs_test_watcher *wt);
 
-/* fs_test_daemon_start, a fresh temporary directory for replicas in *tmp,
- * then each `fieldsyncd` command of the NULL-terminated list (each must
- * succeed), e.g. "staff add A01 --name X --role rep". */
+/* The world without the struct, for tests written before it (new tests use
+ * fs_test_world_setup): fs_test_daemon_start, a fresh temporary directory
+ * for replicas in *tmp, then each `fieldsyncd` command of the
+ * NULL-terminated list (each must succeed). */
 void fs_test_world_start(fs_test_daemon *d, char **tmp, ...);
 /* Stops the daemon, removes both directories. */
 void fs_test_world_stop(fs_test_daemon *d, char *tmp);
