@@ -13,21 +13,89 @@
  */
 #include "hlc.h"
 
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "fs_assert.h"
 #include "fs_errno.h"
+#include "log.h"
 
 /* The physical part has 48 bits; clamp the wall clock into it so a broken
  * clock or offset cannot shift bits out of the stamp. */
 #define MS_MAX ((UINT64_C(1) << 48) - 1)
 
+/* The test skew of fs__now_ms (hlc.h).  skew_state: 0 the environment is
+ * not read yet, 1 a thread is reading it, 2 skew_ms holds the skew. */
+static _Atomic int64_t skew_ms;
+static atomic_int skew_state;
+
+static int64_t skew_clamp(int64_t ms) {
+  return ms > FS_CLOCK_SKEW_MAX_MS    ? FS_CLOCK_SKEW_MAX_MS
+         : ms < -FS_CLOCK_SKEW_MAX_MS ? -FS_CLOCK_SKEW_MAX_MS
+                                      : ms;
+}
+
+/* FS_TEST_CLOCK_SKEW_MS of the environment, 0 if unset or not valid. */
+static int64_t skew_from_env(int say) {
+  const char *v = getenv(FS_TEST_CLOCK_ENV);
+  char *end = NULL;
+  long long ms;
+
+  if (v == NULL || *v == '\0')
+    return 0;
+  errno = 0;
+  ms = strtoll(v, &end, 10);
+  if (errno || end == v || *end != '\0' || ms > FS_CLOCK_SKEW_MAX_MS ||
+      ms < -FS_CLOCK_SKEW_MAX_MS) {
+    if (say)
+      FS_WARN("%s=%s is not a number of ms within +-%lld: ignored (unset it)",
+              FS_TEST_CLOCK_ENV, v, (long long)FS_CLOCK_SKEW_MAX_MS);
+    return 0;
+  }
+  if (say && ms)
+    FS_WARN("%s=%lld: this process's clock runs %lld ms off the system clock (a test "
+            "hook: unset it outside tests)",
+            FS_TEST_CLOCK_ENV, ms, ms);
+  return (int64_t)ms;
+}
+
+int64_t fs__clock_skew(void) {
+  int st = atomic_load_explicit(&skew_state, memory_order_acquire);
+
+  if (st == 2)
+    return atomic_load_explicit(&skew_ms, memory_order_relaxed);
+  /* The first reader publishes the environment's value; a thread that
+   * comes while it reads computes the same value itself. */
+  if (st == 0 && atomic_compare_exchange_strong(&skew_state, &st, 1)) {
+    atomic_store_explicit(&skew_ms, skew_from_env(1), memory_order_relaxed);
+    atomic_store_explicit(&skew_state, 2, memory_order_release);
+    return atomic_load_explicit(&skew_ms, memory_order_relaxed);
+  }
+  return skew_from_env(0);
+}
+
+void fs__clock_set_skew(int64_t ms) {
+  atomic_store_explicit(&skew_ms, skew_clamp(ms), memory_order_relaxed);
+  atomic_store_explicit(&skew_state, 2, memory_order_release);
+}
+
+void fs__clock_add_skew(int64_t ms) {
+  fs__clock_set_skew(skew_clamp(fs__clock_skew() + skew_clamp(ms)));
+}
+
 uint64_t fs__now_ms(void) {
   struct timespec ts;
+  uint64_t now;
+  int64_t skew = fs__clock_skew();
 
   if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
     return 0; /* cannot happen for CLOCK_REALTIME; the counter still works */
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+  now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+  if (skew < 0)
+    return (uint64_t)-skew > now ? 0 : now - (uint64_t)-skew;
+  return now + (uint64_t)skew;
 }
 
 void fs__hlc_init(fs_hlc *h, uint64_t persisted_last) {

@@ -54,7 +54,38 @@ static inline uint64_t fs__hlc_make(uint64_t ms, uint16_t c) {
   return (ms << 16) | c;
 }
 
-/* Plain wall clock in ms (CLOCK_REALTIME). */
+/* ---- the wall clock, and its test hook ----------------------------------
+ * fs__now_ms() is CLOCK_REALTIME in ms plus a skew, and every clock of the
+ * system reads it: HLC stamps (unless fs__hlc_set_wallclock), ids, "today",
+ * the daemon's deadlines, sweeps, GC and the skew bound of incoming stamps.
+ * The skew is 0 unless a test sets it, so tests order clocks without
+ * sleeping ("this write is later") and run a daemon whose clock is ahead:
+ *
+ *   - in-process: fs__clock_set_skew() / fs__clock_add_skew() (tests of the
+ *     library and replicas).  Overrides the environment.
+ *   - another process (fieldsyncd, the fieldsync CLI): the environment
+ *     variable FS_TEST_CLOCK_SKEW_MS, a signed integer of ms, read at the
+ *     first fs__now_ms() of the process.  A value that is not an integer
+ *     within +-FS_CLOCK_SKEW_MAX_MS is ignored (with a warning).
+ *
+ * The variable is honoured in every build, on purpose: the tests run the
+ * binaries that ship.  It is safe there: only whoever starts the process
+ * sets its environment (the operator of fieldsyncd, the owner of a phone's
+ * app), who can move the system clock just as well; a device reaches the
+ * daemon only through the wire protocol and cannot set it.  A process whose
+ * clock is skewed says so once in its log (warn). */
+#define FS_TEST_CLOCK_ENV "FS_TEST_CLOCK_SKEW_MS"
+#define FS_CLOCK_SKEW_MAX_MS (INT64_C(10) * 366 * 86400000) /* ten years */
+
+/* The wall clock in ms since the epoch: CLOCK_REALTIME + the skew (clamped
+ * at 0).  Thread-safe. */
 uint64_t fs__now_ms(void);
+/* TEST HOOK: sets / adds to the skew of fs__now_ms in this process (ms,
+ * clamped to +-FS_CLOCK_SKEW_MAX_MS).  Thread-safe, but set it before the
+ * code under test reads the clock: a reader races the change. */
+void fs__clock_set_skew(int64_t ms);
+void fs__clock_add_skew(int64_t ms);
+/* The skew in force (0 unless a test set one). */
+int64_t fs__clock_skew(void);
 
 #endif

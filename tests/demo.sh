@@ -15,35 +15,12 @@
 set -euo pipefail
 
 bin=$(cd "${1:?usage: demo.sh BIN_DIR}" && pwd)
-fs="$bin/fieldsync"
-fsd="$bin/fieldsyncd"
-work=$(mktemp -d "${TMPDIR:-/tmp}/fieldsync-demo.XXXXXX")
-daemon_pid=""
-started=$(date +%s)
-
-# Stops the daemon: SIGTERM, then SIGKILL if it is not gone within 5 s.
-stop_daemon() {
-  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-    kill -TERM "$daemon_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$daemon_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$daemon_pid" 2>/dev/null; then
-      echo "demo: fieldsyncd did not stop within 5 s of SIGTERM; killing it" >&2
-      kill -KILL "$daemon_pid" 2>/dev/null || true
-    fi
-    wait "$daemon_pid" 2>/dev/null || true
-  fi
-  daemon_pid=""
-}
-cleanup() {
-  stop_daemon
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# The shell tests' library: scratch directory, cleanup trap, fieldsyncd.
+# shellcheck source=integration/lib/testlib.sh
+. "$(dirname "$0")/integration/lib/testlib.sh"
+testlib_setup demo
 trap 'exit 130' INT TERM
-unset FIELDSYNC_HOME FIELDSYNCD_HOME FIELDSYNC_LOG
+started=$(date +%s)
 
 section() {
   printf '\n=== %s ===\n' "$*"
@@ -74,31 +51,9 @@ run "$fsd" staff add A02 --name "Linda Lee 李琳" --role rep --manager M01 --da
 
 # ----------------------------------------------------------------------------
 section "2. Serve on loopback and enroll three devices"
-# A free port: the daemon prints "fieldsyncd listening on port N" once it
-# listens; if the port we picked is taken it exits, and we try another.
-# (A fixed free port rather than port 0, so the enrollment tokens name the
-# real port whatever the daemon build.)
-out="$work/daemon.out"
-port=""
-for attempt in $(seq 1 20); do
-  try=$((20000 + (RANDOM * 7 + attempt * 131 + $$) % 40000))
-  "$fsd" serve --data "$central" --listen "127.0.0.1:$try" >"$out" 2>"$work/daemon.err" &
-  daemon_pid=$!
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/^fieldsyncd listening on port \([0-9]*\)$/\1/p' "$out")
-    [ -n "$port" ] && break
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$port" ] && break
-  wait "$daemon_pid" 2>/dev/null || true
-  daemon_pid=""
-done
-if [ -z "$port" ]; then
-  echo "demo: the daemon did not start:" >&2
-  cat "$work/daemon.err" >&2
-  exit 1
-fi
+# A free port picked by the kernel; the daemon prints it once it listens
+# (testlib.sh: daemon_start).
+daemon_start "$central"
 echo "fieldsyncd (pid $daemon_pid) listening on 127.0.0.1:$port"
 for who in M01 A01 A02; do
   dir="$work/device-$(echo "$who" | tr 'A-Z' 'a-z')"
@@ -208,7 +163,7 @@ fi
 # ----------------------------------------------------------------------------
 section "7. Sample data: fieldsyncd seed (3 reps, 300 customers, 6 months)"
 echo "stopping the daemon (seed writes a store directly)"
-stop_daemon
+daemon_stop || true
 sample="$work/sample"
 run "$fsd" init --data "$sample" >/dev/null
 run "$fsd" seed --data "$sample" --reps 3 --customers 300 --months 6 --seed 2026

@@ -12,8 +12,9 @@
 # Skips (exit 77) if valgrind is missing or the binaries are ASan builds.
 set -euo pipefail
 
+# shellcheck source=../integration/lib/testlib.sh
+. "$(dirname "$0")/../integration/lib/testlib.sh"
 bin=${FS_BIN:?FS_BIN must point at the bin directory}
-fs="$bin/fieldsync"
 fsd="$bin/fieldsyncd"
 rounds=${FS_VALGRIND_SYNCS:-1}
 
@@ -23,22 +24,8 @@ if ldd "$fsd" 2>/dev/null | grep -q 'libasan\|libubsan' ||
   echo "SKIP: $fsd is a sanitizer build; valgrind needs a plain build"
   exit 77
 fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/fs-valgrind.XXXXXX")
-daemon_pid=""
-cleanup() {
-  if [ -n "$daemon_pid" ]; then
-    kill -KILL "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-unset FIELDSYNC_HOME FIELDSYNCD_HOME FIELDSYNC_LOG
+testlib_setup valgrind
 runs=0
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
 vg() {
   local log="$work/vg.$runs.log"
   runs=$((runs + 1))
@@ -54,25 +41,11 @@ central="$work/central"
 vg "$fsd" init --data "$central" >/dev/null
 "$fsd" staff add M01 --name "Manager" --role manager --data "$central" >/dev/null
 vg "$fsd" staff add A01 --name "Valgrind 李" --manager M01 --data "$central" >/dev/null
-port=""
-for attempt in $(seq 1 10); do
-  try=$((20000 + (RANDOM * 7 + attempt * 131 + $$) % 40000))
-  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-    --show-leak-kinds=definite,indirect --log-file="$work/vg.daemon.log" \
-    "$fsd" serve --data "$central" --listen "127.0.0.1:$try" >"$work/daemon.out" \
-    2>"$work/daemon.err" &
-  daemon_pid=$!
-  for _ in $(seq 1 300); do
-    port=$(sed -n 's/^fieldsyncd listening on port \([0-9]*\)$/\1/p' "$work/daemon.out")
-    [ -n "$port" ] && break
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$port" ] && break
-  wait "$daemon_pid" 2>/dev/null || true
-  daemon_pid=""
-done
-[ -n "$port" ] || { cat "$work/daemon.err" "$work/vg.daemon.log" >&2; fail "daemon did not start"; }
+# The daemon serves under memcheck (slow to start: up to 30 s).
+daemon_wait_s=30
+daemon_start "$central" valgrind -q --error-exitcode=99 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+  --log-file="$work/vg.daemon.log"
 vg "$fs" --data "$work/a" init --token "$(vg "$fsd" enroll A01 --data "$central")" >/dev/null
 "$fs" --data "$work/m" init --token "$("$fsd" enroll M01 --data "$central")" >/dev/null
 for r in $(seq 1 "$rounds"); do
@@ -87,13 +60,9 @@ for r in $(seq 1 "$rounds"); do
 done
 n=$("$fs" --data "$work/m" --json customer list | { grep -o '"kind":"customer"' || true; } | wc -l)
 [ "$n" -eq "$rounds" ] || fail "manager sees $n cards, want $rounds"
-kill -TERM "$daemon_pid"
-rc=0
-wait "$daemon_pid" || rc=$?
-daemon_pid=""
-if [ "$rc" != 0 ]; then
+if ! daemon_stop; then
   cat "$work/vg.daemon.log" >&2
-  fail "fieldsyncd serve exited $rc under valgrind"
+  fail "fieldsyncd serve exited $daemon_rc under valgrind"
 fi
 runs=$((runs + 1))
 echo "valgrind: $runs processes under memcheck (daemon serve + $rounds push/pull rounds of" \

@@ -25,25 +25,13 @@
 # here (contents are compared field by field, outboxes entry by entry).
 set -euo pipefail
 
-bindir=${FS_BIN:?FS_BIN must point at the bin directory}
-fs=$bindir/fieldsync
-fsd=$bindir/fieldsyncd
-src=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/fs-compat.XXXXXX")
-daemon_pid=""
-watch_pid=""
-cleanup() {
-  for p in $watch_pid $daemon_pid; do
-    kill -TERM "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-unset FIELDSYNC_HOME FIELDSYNCD_HOME FIELDSYNC_LOG
-
 # shellcheck source=lib/testlib.sh
 . "$(dirname "$0")/lib/testlib.sh"
+testlib_setup compat
+bindir=$bin
+src=$(cd "$(dirname "$0")/../.." && pwd)
+watch_pid=""
+at_exit '[ -z "$watch_pid" ] || { kill -TERM "$watch_pid"; wait "$watch_pid"; }'
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
   echo "skip: the sqlite3 shell is needed to compare records (make deps installs it)"
@@ -191,7 +179,7 @@ nd=$work/new-a01
 expect 0 "$fsd" --data "$central" init
 expect 0 "$fsd" --data "$central" staff add M01 --name "Chen Jing" --role manager
 expect 0 "$fsd" --data "$central" staff add A01 --name "王伟 Wang Wei" --role rep --manager M01
-start_daemon "$fsd" "$central"
+daemon_start "$central"
 expect 0 "$fsd" --data "$central" enroll A01
 token=$(cat "$work/out")
 expect 0 "$old" --data "$od" init --token "$token"

@@ -20,27 +20,17 @@
 # FS_DISKFULL_BATCH (default 60 cards per batch) sets the pace.
 set -euo pipefail
 
-bin=${FS_BIN:?FS_BIN must point at the bin directory}
-fs="$bin/fieldsync"
-fsd="$bin/fieldsyncd"
+# shellcheck source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 batch=${FS_DISKFULL_BATCH:-60}
 
 if [ "$(id -u)" != 0 ]; then
   echo "SKIP: fault_diskfull needs root to mount a tmpfs"
   exit 77
 fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/fs-diskfull.XXXXXX")
-daemon_pid=""
+testlib_setup diskfull
 mounts=()
-cleanup() {
-  if [ -n "$daemon_pid" ]; then
-    kill -TERM "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
-  fi
-  for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+at_exit 'for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done'
 central="$work/central"
 mkdir -p "$central"
 if ! mount -t tmpfs -o size=2m tmpfs "$central" 2>"$work/mount.err"; then
@@ -48,7 +38,6 @@ if ! mount -t tmpfs -o size=2m tmpfs "$central" 2>"$work/mount.err"; then
   exit 77
 fi
 mounts+=("$central")
-unset FIELDSYNC_HOME FIELDSYNCD_HOME FIELDSYNC_LOG
 
 fail() {
   echo "FAIL: $*" >&2
@@ -60,27 +49,7 @@ q() { sqlite3 -cmd ".timeout 5000" "$1" "$2"; }
 "$fsd" init --data "$central" >/dev/null
 "$fsd" staff add A01 --name "Disk Full" --data "$central" >/dev/null
 
-start_daemon() {
-  local port_arg=$1
-  "$fsd" serve --data "$central" --listen "127.0.0.1:$port_arg" >"$work/daemon.out" \
-    2>>"$work/daemon.err" &
-  daemon_pid=$!
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/^fieldsyncd listening on port \([0-9]*\)$/\1/p' "$work/daemon.out")
-    [ -n "$port" ] && return 0
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  return 1
-}
-port=""
-for attempt in $(seq 1 20); do
-  try=$((20000 + (RANDOM * 7 + attempt * 131 + $$) % 40000))
-  start_daemon "$try" && break
-  wait "$daemon_pid" 2>/dev/null || true
-  daemon_pid=""
-done
-[ -n "$port" ] || fail "the daemon did not start"
+daemon_start "$central"
 dev="$work/dev"
 "$fs" --data "$dev" init --token "$("$fsd" enroll A01 --data "$central")" >/dev/null
 
@@ -186,7 +155,5 @@ n=$(q "$central/central.db" "SELECT count(*) FROM customers WHERE name LIKE 'cli
 [ "$(q "$cdev/replica.db" "PRAGMA integrity_check")" = ok ] || fail "client integrity_check"
 echo "client disk full: after remount 64m the replica takes writes again and all" \
   "$((made + 1)) cards synced; integrity_check ok"
-kill -TERM "$daemon_pid"
-wait "$daemon_pid" || fail "daemon exit status on SIGTERM"
-daemon_pid=""
+daemon_stop_ok
 echo "PASS fault_diskfull"

@@ -16,9 +16,8 @@
 # Needs root, ip netns and tc netem; otherwise prints SKIP and exits 77.
 set -euo pipefail
 
-bin=${FS_BIN:?FS_BIN must point at the bin directory}
-fs="$bin/fieldsync"
-fsd="$bin/fieldsyncd"
+# shellcheck source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 cards=${FS_NETEM_CARDS:-200}
 nsA="fsnA-$$"
 nsB="fsnB-$$"
@@ -36,18 +35,8 @@ command -v ip >/dev/null || skip "ip (iproute2) not installed"
 command -v tc >/dev/null || skip "tc (iproute2) not installed"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/fs-netem.XXXXXX")
-daemon_pid=""
-cleanup() {
-  if [ -n "$daemon_pid" ]; then
-    kill -TERM "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
-  fi
-  ip netns del "$nsA" 2>/dev/null || true
-  ip netns del "$nsB" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+testlib_setup netem
+at_exit 'ip netns del "$nsA" 2>/dev/null; ip netns del "$nsB" 2>/dev/null'
 fail() {
   echo "FAIL: $*" >&2
   [ -f "$work/daemon.err" ] && tail -20 "$work/daemon.err" >&2
@@ -83,15 +72,10 @@ unset FIELDSYNC_HOME FIELDSYNCD_HOME FIELDSYNC_LOG
 central="$work/central"
 "$fsd" init --data "$central" >/dev/null
 "$fsd" staff add A01 --name "Netem Rep" --data "$central" >/dev/null
-ip netns exec "$nsA" "$fsd" serve --data "$central" --listen 192.0.2.1:7700 \
-  >"$work/daemon.out" 2>"$work/daemon.err" &
-daemon_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on port" "$work/daemon.out" && break
-  kill -0 "$daemon_pid" 2>/dev/null || fail "the daemon did not start"
-  sleep 0.05
-done
-grep -q "listening on port" "$work/daemon.out" || fail "the daemon did not start"
+# The daemon in namespace A on its TEST-NET-1 address.
+daemon_host=192.0.2.1
+daemon_port=7700
+daemon_start "$central" ip netns exec "$nsA"
 
 inB() { ip netns exec "$nsB" "$@"; }
 t0=$(date +%s%N)
@@ -156,7 +140,5 @@ stats=$(ip netns exec "$nsB" tc -s qdisc show dev "$vB" | sed -n 's/.*Sent \([0-
 echo "netem: $cards cards pushed and pulled over a link with $netem and $cuts cuts of 3 s" \
   "($stats by netem on the device side); central has each card once, both replicas" \
   "== central, outbox empty, integrity_check ok on 3 databases"
-kill -TERM "$daemon_pid"
-wait "$daemon_pid" || fail "daemon exit status on SIGTERM"
-daemon_pid=""
+daemon_stop_ok
 echo "PASS fault_netem"

@@ -43,7 +43,7 @@ fi
 for k in $(seq 1 ${#cases[@]}); do
   "$fsd" staff add "R$k" --name "Leaver $k" --manager M01 --data "$central" >/dev/null
 done
-start_daemon "$fsd" "$central"
+daemon_start "$central"
 enroll A02 "$work/b"
 enroll M01 "$work/m"
 for k in $(seq 1 ${#cases[@]}); do

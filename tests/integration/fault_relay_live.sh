@@ -6,7 +6,9 @@
 # `x` (direct).  Per case: a fresh relay (shaping on every connection, the
 # fault on the first), the watcher starts and goes idle, `x` pushes two cards
 # and `w` writes one locally.  Without a fault the watcher must receive x's
-# cards live and push its own within a bound; with one it must exit within
+# cards live through a NOTIFY (w writes only once they are in, so the only
+# pull that can bring them is the one a NOTIFY starts; its "synced:" line
+# is counted) and push its own within a bound; with one it must exit within
 # its timeout bound saying what happened (and to run `sync --watch` again);
 # restarted, it converges: every card once in central, w == x == central.
 #
@@ -40,6 +42,8 @@ central_has() { [ "$(q "$central/central.db" "SELECT count(*) FROM customers WHE
 has_card() { [ "$(q "$1/replica.db" "SELECT count(*) FROM customers WHERE name='$2'")" = 1 ]; }
 watch_gone() { ! kill -0 "$watch_pid" 2>/dev/null; }
 down_frame() { grep -q "conn $1 down frame $2:" "$relay_log"; }
+# live_pulls: pulls the watcher made for a NOTIFY so far (its "synced:" lines).
+live_pulls() { grep -c '^synced:' "$work/watch.out" || true; }
 
 # watch_start CONN: the watcher through the relay; waits until it is idle
 # (its PONG, down frame 3, passed the relay on connection CONN).
@@ -66,21 +70,26 @@ run_case() {
   done
   "$fs" --data "$work/x" sync >/dev/null
   wrote="own $ncase $name"
-  "$fs" --data "$work/w" customer add --name "$wrote" --grade C >/dev/null
   made=$((made + 3))
   if [ "$expect" = ok ]; then
+    # w's outbox is empty: an idle watcher pulls only for a NOTIFY, and
+    # each such pull prints a "synced:" line (the CLI's on_change).
     wait_for 15 has_card "$work/w" "live $ncase.2 $name" ||
       fail "[$name] x's card did not arrive live: $(cat "$work/watch.err")"
     lag=$((($(date +%s%N) - t0) / 1000000))
+    [ "$(live_pulls)" -ge 1 ] ||
+      fail "[$name] x's cards arrived without a NOTIFY pull: $(cat "$work/watch.out")"
+    "$fs" --data "$work/w" customer add --name "$wrote" --grade C >/dev/null
     wait_for 15 central_has "$wrote" || fail "[$name] w's own card was not pushed live"
     kill -TERM "$watch_pid"
     wait "$watch_pid" || fail "[$name] the watcher exited $? on SIGTERM"
     watch_pid=""
     relay_stop
     check_once "live $ncase." 2
-    ok "[$name] $* : x's cards live on w in $lag ms, w's own card pushed live"
+    ok "[$name] $* : x's cards live on w through a NOTIFY in $lag ms, w's own card pushed live"
     return 0
   fi
+  "$fs" --data "$work/w" customer add --name "$wrote" --grade C >/dev/null
   # The fault ends the watch: within the bound, with a message.
   wait_for "$attempt_bound" watch_gone ||
     fail "[$name] the watcher still runs $attempt_bound s after the changes: a hang"

@@ -8,23 +8,9 @@
 # user is refused (when the test can make one: root only).
 set -euo pipefail
 
-bin=${FS_BIN:?FS_BIN must point at the bin directory}
-fs=$bin/fieldsync
-fsd=$bin/fieldsyncd
-work=$(mktemp -d "${TMPDIR:-/tmp}/fs-perm.XXXXXX")
-daemon_pid=""
-cleanup() {
-  if [ -n "$daemon_pid" ]; then
-    kill "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-unset FIELDSYNCD_HOME FIELDSYNC_HOME FIELDSYNC_LOG
-
 # shellcheck source=lib/testlib.sh
 . "$(dirname "$0")/lib/testlib.sh"
+testlib_setup perm
 
 umask 022
 central=$work/central
@@ -46,7 +32,7 @@ all_private "$central"
 ok "fieldsyncd init: directory 0700 with a warning, files 0600"
 
 expect 0 "$fsd" --data "$central" staff add A01 --name "Secret Name" --role rep
-start_daemon "$fsd" "$central"
+daemon_start "$central"
 [ -S "$central/admin.sock" ] || fail "no admin.sock in $central"
 
 token=$("$fsd" --data "$central" enroll A01)
@@ -69,9 +55,7 @@ kill "$watch_pid"
 wait "$watch_pid" 2>/dev/null || true
 ok "after serve and sync: every file 0600 and directory 0700 (central incl. admin.sock, device)"
 
-kill "$daemon_pid"
-wait "$daemon_pid" 2>/dev/null || true
-daemon_pid=""
+daemon_stop
 
 # An old replica: files 0644 in a 0750 directory (as an older fieldsync left them).
 chmod 0644 "$dev"/replica.db* "$dev/device.key.pub"

@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <stdint.h>
+#include <time.h>
 
 #include "fs_errno.h"
 #include "hlc.h"
@@ -226,8 +227,39 @@ static void test_real_clock(void **state) {
   assert_true(fs__hlc_now(&h) > s);
 }
 
+/* The test hook of fs__now_ms (hlc.h): a skew set in-process moves every
+ * clock built on it (here an HLC on the real wall clock) without a sleep,
+ * back and forth, clamped; 0 restores the system clock. */
+static void test_clock_skew_hook(void **state) {
+  struct timespec ts;
+  uint64_t sys, now, s1, s2;
+  fs_hlc h;
+  (void)state;
+
+  fs__hlc_init(&h, 0);
+  fs__clock_set_skew(0);
+  s1 = fs__hlc_now(&h);
+  fs__clock_add_skew(50);
+  assert_int_equal(fs__clock_skew(), 50);
+  s2 = fs__hlc_now(&h);
+  assert_true(fs__hlc_ms(s2) >= fs__hlc_ms(s1) + 50);
+  fs__clock_set_skew((int64_t)DAY_MS);
+  assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
+  sys = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+  now = fs__now_ms();
+  assert_true(now >= sys + DAY_MS && now < sys + DAY_MS + 60 * 1000);
+  fs__clock_set_skew(-(int64_t)DAY_MS);
+  assert_true(fs__now_ms() < sys - DAY_MS + 60 * 1000);
+  fs__clock_set_skew(INT64_MAX);
+  assert_int_equal(fs__clock_skew(), FS_CLOCK_SKEW_MAX_MS);
+  fs__clock_set_skew(0);
+  now = fs__now_ms();
+  assert_true(now >= sys && now < sys + 60 * 1000);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_clock_skew_hook),
       cmocka_unit_test(test_follows_wall_clock),
       cmocka_unit_test(test_wall_backwards_one_hour),
       cmocka_unit_test(test_standing_still_100k_ticks),

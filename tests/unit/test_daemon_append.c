@@ -23,44 +23,17 @@
 #include "msg.h"
 #include "store.h"
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add A01 --name 'Rep' --role rep", NULL);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static long long
-central_int(world *w, const char *fmt, ...) {
-  char sql[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return fs_test_central_int(&w->d, sql);
+  return fs_test_world_setup(state, "staff add A01 --name 'Rep' --role rep", NULL);
 }
 
 /* A clock for new changes of the device: above what it has sent (its
  * clocks must rise, PROTOCOL.md 5.5.3), near now. */
 static uint64_t first_clock(world *w) {
   uint64_t now = fs__hlc_make(fs_wire_now_ms(), 0);
-  long long last = central_int(w, "SELECT max(last_hlc) FROM devices");
+  long long last = fs_test_central_intf(&w->d, "SELECT max(last_hlc) FROM devices");
   return last > 0 && (uint64_t)last >= now ? (uint64_t)last + 1 : now;
 }
 
@@ -128,14 +101,17 @@ static void test_visit_resent(void **state) {
   visit_change(&ch, visit, cust, 1002, base + 2, "in_person", "price of the 7-seater");
   assert_int_equal(push1(&h, &ch, &code), FS_OUTCOME_APPLIED);
   /* The row is the logged one: value and clock of the first write. */
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM visits WHERE id='%s' AND "
-                               "points='price of the 7-seater' AND method='in_person' "
-                               "AND hlc=%llu AND deleted=0",
-                               visit, (unsigned long long)(base + 1)),
-                   1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM conflicts WHERE record_id='%s'", visit), 0);
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM visits WHERE id='%s' AND "
+                           "points='price of the 7-seater' AND method='in_person' "
+                           "AND hlc=%llu AND deleted=0",
+                           visit, (unsigned long long)(base + 1)),
+      1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM conflicts WHERE record_id='%s'",
+                           visit),
+      0);
 
   /* A changed version (one value differs, the rest equal): superseded as
    * a whole, not an error; the changed value is in the conflict log. */
@@ -147,24 +123,29 @@ static void test_visit_resent(void **state) {
   fs_wire_change_set(&ch, "place", "their office");
   assert_int_equal(push1(&h, &ch, &code), FS_OUTCOME_SUPERSEDED);
   assert_int_equal(code, 0);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM visits WHERE id='%s' AND "
-                               "method='in_person' AND place IS NULL AND hlc=%llu",
-                               visit, (unsigned long long)(base + 1)),
-                   1);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                               "kind='visit' AND ((field='method' AND loser='phone' AND "
-                               "winner='in_person') OR (field='place' AND "
-                               "loser='their office' AND winner IS NULL))",
-                               visit),
-                   2);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM conflicts WHERE record_id='%s'", visit), 2);
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM visits WHERE id='%s' AND "
+                           "method='in_person' AND place IS NULL AND hlc=%llu",
+                           visit, (unsigned long long)(base + 1)),
+      1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
+                           "kind='visit' AND ((field='method' AND loser='phone' AND "
+                           "winner='in_person') OR (field='place' AND "
+                           "loser='their office' AND winner IS NULL))",
+                           visit),
+      2);
+  assert_int_equal(
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM conflicts WHERE record_id='%s'",
+                           visit),
+      2);
   /* Nothing was refused. */
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM applied WHERE counter BETWEEN 1001 AND "
-                     "1004 AND outcome=4"),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM applied WHERE counter BETWEEN 1001 AND "
+                           "1004 AND outcome=4"),
       0);
   fs_wire_free(&h);
 
@@ -213,14 +194,15 @@ static void test_grade_change_resent(void **state) {
   }
   fs_wire_free(&h);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM grade_changes WHERE id='%s' AND grade='A'",
-                  gc),
+      fs_test_central_intf(
+          &w->d, "SELECT count(*) FROM grade_changes WHERE id='%s' AND grade='A'", gc),
       1);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
-                               "field='grade' AND loser='C'",
-                               gc),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
+                           "field='grade' AND loser='C'",
+                           gc),
+      1);
   fs_replica_close(a1);
 }
 
@@ -261,8 +243,9 @@ static void test_bool_is_an_int(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_visit_resent, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_grade_change_resent, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_visit_resent, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_grade_change_resent, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test(test_bool_is_an_int),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,27 +27,17 @@
 #include "wiretest.h"
 
 typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-  fs_replica *r;
+  fs_test_world tw; /* first: daemontest.h */
+  fs_replica *r;    /* A01's device a01 */
 } world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
+  world *w;
 
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add A01 --name 'Li' --role rep", NULL);
-  w->r = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-
-  fs_replica_close(w->r);
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
+  fs_test_world_setup_size(state, sizeof(world), "staff add A01 --name 'Li' --role rep",
+                           NULL);
+  w = *state;
+  w->r = fs_test_world_device(&w->tw, "A01", "a01");
   return 0;
 }
 
@@ -66,7 +56,7 @@ static int open_version(world *w, uint64_t v, char *err, size_t cap) {
   fs_wire_dev h;
   int rc;
 
-  fs_wire_load(&h, w->tmp, "a01");
+  fs_wire_load(&h, w->tw.tmp, "a01");
   hello.version = &v;
   hello.outbox = pending(w->r);
   rc = fs_wire_open(&h, &hello);
@@ -109,12 +99,12 @@ static void test_version_refused_outbox_kept(void **state) {
   assert_int_equal(open_version(w, FS_MSG_VERSION, err, sizeof(err)), 0);
 
   /* Nothing was held against the device: it syncs everything it kept. */
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM devices WHERE "
-                                              "status='active'"),
+  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM devices WHERE "
+                                                 "status='active'"),
                    1);
   fs_test_sync_ok(w->r, NULL);
   assert_int_equal(pending(w->r), 0);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM applied"),
+  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM applied"),
                    (long long)before);
 }
 
@@ -149,7 +139,8 @@ static void test_peek_version(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_peek_version),
-      cmocka_unit_test_setup_teardown(test_version_refused_outbox_kept, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_version_refused_outbox_kept, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

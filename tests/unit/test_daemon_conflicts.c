@@ -28,21 +28,21 @@
 #include "store.h"
 
 typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
+  fs_test_world tw;    /* first: daemontest.h */
   fs_replica *r1, *r2; /* two devices of A01: a01 and a01b */
   fs_wire_dev h1, h2;  /* their keys on the wire (opened by open_wire) */
   uint64_t counter;    /* next wire counter, far above the replicas' own */
 } world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add A01 --name 'Rep' --role rep", NULL);
-  w->r1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
-  w->r2 = fs_test_enroll(&w->d, w->tmp, "A01", "a01b");
+  world *w;
+
+  fs_test_world_setup_size(state, sizeof(world), "staff add A01 --name 'Rep' --role rep",
+                           NULL);
+  w = *state;
+  w->r1 = fs_test_world_device(&w->tw, "A01", "a01");
+  w->r2 = fs_test_world_device(&w->tw, "A01", "a01b");
   w->counter = 1000;
-  *state = w;
   return 0;
 }
 
@@ -50,11 +50,7 @@ static int teardown(void **state) {
   world *w = *state;
   fs_wire_free(&w->h1);
   fs_wire_free(&w->h2);
-  fs_replica_close(w->r1);
-  fs_replica_close(w->r2);
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
+  return fs_test_world_teardown(state);
 }
 
 /* A customer card created on r1 and synced: its id, and the clock of its
@@ -62,18 +58,18 @@ static int teardown(void **state) {
 static uint64_t card(world *w, const char *name, char id[33]) {
   fs_test_create_customer(w->r1, name, "A", id);
   fs_test_sync_ok(w->r1, NULL);
-  return (uint64_t)fs_test_central_intf(&w->d, "SELECT hlc FROM customers WHERE id='%s'",
-                                        id);
+  return (uint64_t)fs_test_central_intf(&w->tw.d,
+                                        "SELECT hlc FROM customers WHERE id='%s'", id);
 }
 
 /* Opens both wire sessions; the first clock to use: above every clock the
  * daemon has from the devices (a device's clocks rise, 5.5.3), near now. */
 static uint64_t open_wire(world *w) {
   uint64_t now = fs__hlc_make(fs_wire_now_ms(), 0);
-  long long last = fs_test_central_intf(&w->d, "SELECT max(last_hlc) FROM devices");
+  long long last = fs_test_central_intf(&w->tw.d, "SELECT max(last_hlc) FROM devices");
 
-  fs_wire_load(&w->h1, w->tmp, "a01");
-  fs_wire_load(&w->h2, w->tmp, "a01b");
+  fs_wire_load(&w->h1, w->tw.tmp, "a01");
+  fs_wire_load(&w->h2, w->tw.tmp, "a01b");
   assert_int_equal(fs_wire_open(&w->h1, NULL), 0);
   assert_int_equal(fs_wire_open(&w->h2, NULL), 0);
   return last > 0 && (uint64_t)last >= now ? (uint64_t)last + 1 : now;
@@ -97,21 +93,21 @@ static int edit(world *w, fs_wire_dev *h, const char *id, uint64_t hlc, const ch
 }
 
 static long long conflicts_on(world *w, const char *id) {
-  return fs_test_central_intf(&w->d,
+  return fs_test_central_intf(&w->tw.d,
                               "SELECT count(*) FROM conflicts WHERE record_id='%s'", id);
 }
 
 /* 1 if the stored name of id is value with clock hlc. */
 static long long stored(world *w, const char *id, const char *value, uint64_t hlc) {
   return fs_test_central_intf(
-      &w->d, "SELECT count(*) FROM customers WHERE id='%s' AND name='%s' AND hlc=%llu",
+      &w->tw.d, "SELECT count(*) FROM customers WHERE id='%s' AND name='%s' AND hlc=%llu",
       id, value, (unsigned long long)hlc);
 }
 
 /* Conflicts logged on id with this loser and winner and their clocks. */
 static long long logged(world *w, const char *id, const char *loser, uint64_t lh,
                         const char *winner, uint64_t wh) {
-  return fs_test_central_intf(&w->d,
+  return fs_test_central_intf(&w->tw.d,
                               "SELECT count(*) FROM conflicts WHERE record_id='%s' AND "
                               "loser='%s' AND loser_hlc=%llu AND winner='%s' AND "
                               "winner_hlc=%llu",
@@ -261,10 +257,10 @@ static void test_bad_bases_refused(void **state) {
  * values and clocks. */
 static void replica_log(world *w, const char *name, const char *id, long long *n,
                         long long *sum) {
-  *n = fs_test_replica_intf(w->tmp, name,
+  *n = fs_test_replica_intf(w->tw.tmp, name,
                             "SELECT count(*) FROM conflicts WHERE record_id='%s'", id);
   *sum = fs_test_replica_intf(
-      w->tmp, name,
+      w->tw.tmp, name,
       "SELECT coalesce(sum(loser_hlc + 3 * winner_hlc + "
       "(loser='Alpha') + 2 * (winner='Beta')), 0) FROM conflicts WHERE "
       "record_id='%s'",
@@ -293,10 +289,10 @@ static void test_two_replicas_same_log(void **state) {
   fs_test_sync_ok(w->r1, NULL);
   fs_test_sync_ok(w->r2, NULL);
   assert_int_equal(conflicts_on(w, id), 0);
-  assert_int_equal(fs_test_replica_intf(w->tmp, "a01", "SELECT count(*) FROM conflicts"),
-                   0);
-  assert_int_equal(fs_test_replica_intf(w->tmp, "a01b", "SELECT count(*) FROM conflicts"),
-                   0);
+  assert_int_equal(
+      fs_test_replica_intf(w->tw.tmp, "a01", "SELECT count(*) FROM conflicts"), 0);
+  assert_int_equal(
+      fs_test_replica_intf(w->tw.tmp, "a01b", "SELECT count(*) FROM conflicts"), 0);
 
   /* Concurrent: both edit the name they both hold. */
   fs_test_set_field(w->r1, id, "name", "Alpha");
@@ -308,7 +304,7 @@ static void test_two_replicas_same_log(void **state) {
   replica_log(w, "a01", id, &n1, &s1);
   replica_log(w, "a01b", id, &n2, &s2);
   sc = fs_test_central_intf(
-      &w->d,
+      &w->tw.d,
       "SELECT coalesce(sum(loser_hlc + 3 * winner_hlc + (loser='Alpha') + "
       "2 * (winner='Beta')), 0) FROM conflicts WHERE record_id='%s'",
       id);
@@ -317,7 +313,7 @@ static void test_two_replicas_same_log(void **state) {
   assert_int_equal(s1, sc);
   assert_int_equal(s2, sc);
   assert_int_equal(
-      fs_test_replica_intf(w->tmp, "a01",
+      fs_test_replica_intf(w->tw.tmp, "a01",
                            "SELECT count(*) FROM customers WHERE id='%s' AND "
                            "name IN ('Alpha', 'Beta')",
                            id),
@@ -333,10 +329,10 @@ static void test_two_replicas_same_log(void **state) {
   fs_test_sync_ok(w->r2, NULL);
   assert_int_equal(conflicts_on(w, id), 2);
   fs_test_sync_ok(w->r1, NULL);
-  assert_int_equal(fs_test_replica_intf(w->tmp, "a01", "SELECT count(*) FROM conflicts"),
-                   2);
-  assert_int_equal(fs_test_replica_intf(w->tmp, "a01b", "SELECT count(*) FROM conflicts"),
-                   2);
+  assert_int_equal(
+      fs_test_replica_intf(w->tw.tmp, "a01", "SELECT count(*) FROM conflicts"), 2);
+  assert_int_equal(
+      fs_test_replica_intf(w->tw.tmp, "a01b", "SELECT count(*) FROM conflicts"), 2);
 }
 
 int main(void) {

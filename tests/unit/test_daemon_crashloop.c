@@ -32,14 +32,13 @@
 
 typedef struct dev {
   const char *staff;
-  const char *name; /* directory under w->tmp; also the card name prefix */
+  const char *name; /* directory under w->tw.tmp; also the card name prefix */
   int cards, visits, edits;
   char last[33]; /* a card of this device, for edits */
 } dev;
 
 typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
+  fs_test_world tw; /* first: daemontest.h */
   dev devs[NDEV];
   unsigned seed;
   int rounds;
@@ -51,17 +50,18 @@ static int env_int(const char *name, int def) {
 }
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
   static const char *staff[NDEV] = {"A01", "A01", "A02", "M01"};
   static const char *names[NDEV] = {"a01", "a01b", "a02", "m01"};
+  world *w;
 
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name '李明' --manager M01",
-                      "staff add A02 --name 'Anna' --manager M01", NULL);
+  fs_test_world_setup_size(state, sizeof(world),
+                           "staff add M01 --name 'Manager' --role manager",
+                           "staff add A01 --name '李明' --manager M01",
+                           "staff add A02 --name 'Anna' --manager M01", NULL);
+  w = *state;
   for (int i = 0; i < NDEV; i++) {
     /* Enrolled here, opened by each (forked) round. */
-    fs_replica_close(fs_test_enroll(&w->d, w->tmp, staff[i], names[i]));
+    fs_replica_close(fs_test_enroll(&w->tw.d, w->tw.tmp, staff[i], names[i]));
     w->devs[i].staff = staff[i];
     w->devs[i].name = names[i];
   }
@@ -72,15 +72,8 @@ static int setup(void **state) {
   return 0;
 }
 
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
-}
-
 static fs_replica *open_dev(world *w, const dev *v) {
-  char *dir = fs_test_path(w->tmp, v->name);
+  char *dir = fs_test_path(w->tw.tmp, v->name);
   fs_replica *r = NULL;
   int rc = fs_replica_open(dir, &r);
   if (rc)
@@ -129,7 +122,7 @@ static void work(world *w, dev *v, int round) {
     /* Remember the newest card for next round's edit. */
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    char *dir = fs_test_path(w->tmp, v->name), *p = fs_test_path(dir, "replica.db");
+    char *dir = fs_test_path(w->tw.tmp, v->name), *p = fs_test_path(dir, "replica.db");
     char sql[160];
     snprintf(sql, sizeof(sql), "SELECT id FROM customers WHERE name LIKE '%s r%%' ORDER BY "
              "name DESC LIMIT 1", v->name);
@@ -151,7 +144,7 @@ static pid_t sync_child(world *w, const dev *v) {
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
-    char *dir = fs_test_path(w->tmp, v->name);
+    char *dir = fs_test_path(w->tw.tmp, v->name);
     fs_replica *r = NULL;
     fs_sync_options o;
     fs_sync_stats st;
@@ -188,31 +181,8 @@ static void final_sync(world *w) {
     }
 }
 
-static char *db_text(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  char *out;
-  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-  out = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
-  assert_non_null(out);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
-
-static long long db_int(const char *path, const char *sql) {
-  char *t = db_text(path, sql);
-  long long v = atoll(t);
-  free(t);
-  return v;
-}
-
 static void check_integrity(const char *path) {
-  char *t = db_text(path, "PRAGMA integrity_check");
+  char *t = fs_test_db_text(path, "PRAGMA integrity_check");
   if (strcmp(t, "ok") != 0)
     fail_msg("integrity_check %s: %s", path, t);
   free(t);
@@ -227,12 +197,12 @@ static char *fingerprint(const char *path, const char *owner) {
            "coalesce(phone,'') || '|' || grade, ';'), '') FROM (SELECT * FROM customers "
            "WHERE deleted=0 AND ('%s'='' OR owner='%s') ORDER BY id)",
            owner, owner);
-  a = db_text(path, sql);
+  a = fs_test_db_text(path, sql);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) || ':' || coalesce(group_concat(id || '|' || customer_id, ';'), '') "
            "FROM (SELECT * FROM visits WHERE deleted=0 AND ('%s'='' OR owner='%s') ORDER BY id)",
            owner, owner);
-  b = db_text(path, sql);
+  b = fs_test_db_text(path, sql);
   out = malloc(strlen(a) + strlen(b) + 2);
   assert_non_null(out);
   sprintf(out, "%s#%s", a, b);
@@ -242,35 +212,35 @@ static char *fingerprint(const char *path, const char *owner) {
 }
 
 static void verify(world *w, const char *what, int faults) {
-  char *central = fs_test_path(w->d.dir, "central.db");
+  char *central = fs_test_path(w->tw.d.dir, "central.db");
   int total_cards = 0, total_visits = 0, total_edits = 0;
   char sql[256];
 
   check_integrity(central);
   for (int i = 0; i < NDEV; i++) {
     dev *v = &w->devs[i];
-    char *dir = fs_test_path(w->tmp, v->name), *p = fs_test_path(dir, "replica.db");
+    char *dir = fs_test_path(w->tw.tmp, v->name), *p = fs_test_path(dir, "replica.db");
     char *mine, *theirs;
     check_integrity(p);
-    assert_int_equal(db_int(p, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(fs_test_db_int(p, "SELECT count(*) FROM outbox"), 0);
     if (v->cards) {
       /* Exactly once: as many rows as creates, all names distinct. */
       snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE name LIKE '%s r%%'",
                v->name);
-      assert_int_equal(db_int(central, sql), v->cards);
+      assert_int_equal(fs_test_db_int(central, sql), v->cards);
       snprintf(sql, sizeof(sql),
                "SELECT count(DISTINCT name) FROM customers WHERE name LIKE '%s r%%'", v->name);
-      assert_int_equal(db_int(central, sql), v->cards);
+      assert_int_equal(fs_test_db_int(central, sql), v->cards);
       snprintf(sql, sizeof(sql),
                "SELECT count(*) FROM visits WHERE customer_id IN (SELECT id FROM customers "
                "WHERE name LIKE '%s r%%')",
                v->name);
-      assert_int_equal(db_int(central, sql), v->visits);
+      assert_int_equal(fs_test_db_int(central, sql), v->visits);
       /* The last edit won. */
       if (v->edits) {
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE phone IS NOT NULL "
                  "AND name LIKE '%s r%%'", v->name);
-        assert_true(db_int(central, sql) >= 1);
+        assert_true(fs_test_db_int(central, sql) >= 1);
       }
       total_cards += v->cards;
       total_visits += v->visits;
@@ -285,11 +255,12 @@ static void verify(world *w, const char *what, int faults) {
     free(theirs);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE owner<>'%s'", v->staff);
     if (strcmp(v->staff, "M01") != 0)
-      assert_int_equal(db_int(p, sql), 0);
+      assert_int_equal(fs_test_db_int(p, sql), 0);
     free(p);
     free(dir);
   }
-  assert_int_equal(db_int(central, "SELECT count(*) FROM customers"), total_cards);
+  assert_int_equal(fs_test_db_int(central, "SELECT count(*) FROM customers"),
+                   total_cards);
   printf("%s: seed %u, %d rounds, %d SIGKILLs; %d cards, %d visits, %d edits from 3 rep "
          "devices all stored exactly once; 4 outboxes empty; 4 replicas == central rows of "
          "their owner (manager: all %d); integrity_check ok on 5 databases\n",
@@ -298,8 +269,8 @@ static void verify(world *w, const char *what, int faults) {
 }
 
 static long long central_cards(world *w) {
-  char *central = fs_test_path(w->d.dir, "central.db");
-  long long n = db_int(central, "SELECT count(*) FROM customers");
+  char *central = fs_test_path(w->tw.d.dir, "central.db");
+  long long n = fs_test_db_int(central, "SELECT count(*) FROM customers");
   free(central);
   return n;
 }
@@ -318,7 +289,7 @@ static void test_daemon_crash_loop(void **state) {
     /* Kill the daemon at a random moment: often mid-push or mid-pull,
      * sometimes before the clients connected or after they finished. */
     usleep((useconds_t)(rand() % 250000));
-    fs_test_daemon_kill(&w->d, SIGKILL);
+    fs_test_daemon_kill(&w->tw.d, SIGKILL);
     kills++;
     for (int i = 0; i < NDEV; i++) {
       int st = 0;
@@ -328,7 +299,7 @@ static void test_daemon_crash_loop(void **state) {
       else
         failed++;
     }
-    fs_test_daemon_serve(&w->d); /* same port */
+    fs_test_daemon_serve(&w->tw.d); /* same port */
   }
   printf("daemon crash loop: %d syncs completed before the kill, %d cut by it; %lld of %d "
          "cards stored before the final syncs\n",
@@ -373,8 +344,10 @@ static void test_client_crash_loop(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_daemon_crash_loop, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_client_crash_loop, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_daemon_crash_loop, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_client_crash_loop, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,25 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add A01 --name 'Li Ming' --role rep",
-                      (const char *)NULL);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
+  return fs_test_world_setup(state, "staff add A01 --name 'Li Ming' --role rep",
+                             (const char *)NULL);
 }
 
 /* Runs `fieldsyncd --data DIR argv...` with stdout and stderr into
@@ -225,9 +211,12 @@ static void test_stale_seq_repaired(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_second_serve_refused, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_store_busy_without_socket, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_stale_seq_repaired, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_second_serve_refused, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_store_busy_without_socket, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_stale_seq_repaired, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

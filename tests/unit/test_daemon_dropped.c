@@ -36,26 +36,12 @@
 #define N_NOTICES (FS_PULL_NOTICES_MAX * 3 / 2)
 #define N_CARDS 8
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Anna' --manager M01",
-                      "staff add A02 --name 'Bo' --manager M01", NULL);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
+  return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
+                             "staff add A01 --name 'Anna' --manager M01",
+                             "staff add A02 --name 'Bo' --manager M01", NULL);
 }
 
 /* Spreads n rows of `insert_select` (an INSERT ... SELECT over x in
@@ -232,10 +218,12 @@ static void test_failed_clear_is_reported(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_pull_pages_skip_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pull_pages_skip_nothing, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_notice_store_failure_not_dropped, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_failed_clear_is_reported, setup, teardown),
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_failed_clear_is_reported, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

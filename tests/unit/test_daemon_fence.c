@@ -19,55 +19,13 @@
 #include "hlc.h"
 #include "store.h"
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Successor' --manager M01",
-                      "staff add A02 --name 'Colleague' --manager M01",
-                      "staff add A03 --name 'Leaver' --manager M01", NULL);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
-}
-
-/* One integer from a query on central.db / a replica; fmt's one %s is
- * the record id (id may be NULL: fmt then ends in %s for ""). */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static long long
-central_int(world *w, const char *fmt, ...) {
-  char sql[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return fs_test_central_int(&w->d, sql);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static long long
-replica_int(world *w, const char *name, const char *fmt, ...) {
-  char sql[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return fs_test_replica_int(w->tmp, name, sql);
+  return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
+                             "staff add A01 --name 'Successor' --manager M01",
+                             "staff add A02 --name 'Colleague' --manager M01",
+                             "staff add A03 --name 'Leaver' --manager M01", NULL);
 }
 
 /* One PUSH of one change in its own session, from the device of replica
@@ -153,19 +111,23 @@ static void test_departed_writes_after_move(void **state) {
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_REJECTED);
 
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM customers WHERE id='%s' AND "
-                               "name='Leaver Card One' AND owner='A01'",
-                               c1),
-                   1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "name='Leaver Card One' AND owner='A01'",
+                           c1),
       1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM audit WHERE action='fence.arrived'"), 0);
+      fs_test_central_intf(
+          &w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      1);
+  assert_int_equal(fs_test_central_intf(
+                       &w->d, "SELECT count(*) FROM audit WHERE action='fence.arrived'"),
+                   0);
   fs_test_sync_ok(a1, NULL);
-  assert_int_equal(
-      replica_int(w, "a01", "SELECT count(*) FROM customers WHERE deleted=0"), 2);
+  assert_int_equal(fs_test_replica_intf(w->tmp, "a01",
+                                        "SELECT count(*) FROM customers WHERE deleted=0"),
+                   2);
   printf(
       "fence: a departed rep's device pushed an edit and a delete of handed-over cards "
       "stamped after the move, in two sessions: both refused, both cards intact at "
@@ -250,73 +212,81 @@ static void test_fenced_items(void **state) {
   final_upload(a3, &st);
   assert_int_equal(st.rejected, 0);
   assert_true(st.pushed >= 2);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM customers WHERE id='%s' AND "
-                               "name='Item Card (renamed offline)' AND "
-                               "phone='222-successor' AND owner='A01'",
-                               c1),
-                   1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "name='Item Card (renamed offline)' AND "
+                           "phone='222-successor' AND owner='A01'",
+                           c1),
       1);
   assert_int_equal(
-      central_int(w,
-                  "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
-                  "record_id='%s' AND field='phone' AND loser='111-offline' AND "
-                  "winner='222-successor'",
-                  c1),
-      1);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
-                               "record_id='%s' AND field='(deleted)'",
-                               c2),
-                   1);
-  assert_int_equal(
-      central_int(w,
-                  "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
-                  "detail LIKE '%%%s%%'",
-                  c1),
+      fs_test_central_intf(
+          &w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
       1);
   assert_int_equal(
-      central_int(w,
-                  "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
-                  "detail LIKE '%%%s%%'",
-                  c2),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
+                           "record_id='%s' AND field='phone' AND loser='111-offline' AND "
+                           "winner='222-successor'",
+                           c1),
       1);
   assert_int_equal(
-      central_int(w,
-                  "SELECT count(*) FROM handovers WHERE from_staff='A03' AND "
-                  "report LIKE '%%arrived after the handover from A03''s "
-                  "device: customer %s%%'",
-                  c1),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM conflicts WHERE fenced='A03' AND "
+                           "record_id='%s' AND field='(deleted)'",
+                           c2),
+      1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
+                           "detail LIKE '%%%s%%'",
+                           c1),
+      1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM audit WHERE action='fence.arrived' AND "
+                           "detail LIKE '%%%s%%'",
+                           c2),
+      1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM handovers WHERE from_staff='A03' AND "
+                           "report LIKE '%%arrived after the handover from A03''s "
+                           "device: customer %s%%'",
+                           c1),
       1);
   /* The successor gets the items and the updated report. */
   fs_test_sync_ok(a1, &st);
   assert_int_equal(
-      replica_int(w, "a01", "SELECT count(*) FROM conflicts WHERE fenced='A03'"), 2);
-  assert_true(replica_int(w, "a01",
-                          "SELECT count(*) FROM notices WHERE body LIKE "
-                          "'%%arrived after the handover from A03''s device%%'") >= 1);
-  phone_item = replica_int(w, "a01",
-                           "SELECT id FROM conflicts WHERE fenced='A03' AND "
-                           "field='phone' AND record_id='%s'",
-                           c1);
-  delete_item = replica_int(w, "a01",
-                            "SELECT id FROM conflicts WHERE fenced='A03' AND "
-                            "field='(deleted)' AND record_id='%s'",
-                            c2);
+      fs_test_replica_intf(w->tmp, "a01",
+                           "SELECT count(*) FROM conflicts WHERE fenced='A03'"),
+      2);
+  assert_true(
+      fs_test_replica_intf(w->tmp, "a01",
+                           "SELECT count(*) FROM notices WHERE body LIKE "
+                           "'%%arrived after the handover from A03''s device%%'") >= 1);
+  phone_item = fs_test_replica_intf(w->tmp, "a01",
+                                    "SELECT id FROM conflicts WHERE fenced='A03' AND "
+                                    "field='phone' AND record_id='%s'",
+                                    c1);
+  delete_item = fs_test_replica_intf(w->tmp, "a01",
+                                     "SELECT id FROM conflicts WHERE fenced='A03' AND "
+                                     "field='(deleted)' AND record_id='%s'",
+                                     c2);
   assert_true(phone_item > 0 && delete_item > 0);
   assert_int_equal(fs_conflict_accept(a1, phone_item), 0);
   assert_int_equal(fs_conflict_accept(a1, phone_item), FS_EEXIST);
   assert_int_equal(fs_conflict_dismiss(a1, delete_item), 0);
   fs_test_sync_ok(a1, NULL);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM customers WHERE id='%s' AND "
-                               "phone='111-offline'",
-                               c1),
-                   1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "phone='111-offline'",
+                           c1),
+      1);
+  assert_int_equal(
+      fs_test_central_intf(
+          &w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c2),
       1);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM conflicts WHERE resolved='accepted' AND "
@@ -366,20 +336,23 @@ static void test_transfer_fence(void **state) {
   fs_test_sync_ok(a2, NULL);
   fs_test_sync_ok(a3, &st);
   assert_int_equal(st.rejected, 0);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM customers WHERE id='%s' AND "
-                               "phone='444-new-owner'",
-                               c2),
-                   1);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c1),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "phone='444-new-owner'",
+                           c2),
       1);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM handovers WHERE kind='transfer' AND "
-                               "report LIKE '%%arrived after the handover from A03''s "
-                               "device: customer %s%%'",
-                               c1),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(
+          &w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=0", c1),
+      1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM handovers WHERE kind='transfer' AND "
+                           "report LIKE '%%arrived after the handover from A03''s "
+                           "device: customer %s%%'",
+                           c1),
+      1);
   /* Now the device knows; anything newer to the moved cards is refused. */
   edit_change(&ch, c2, 3001, 0, "name", "A03 after the transfer");
   oc = wire_push1(w, "a03", &ch, &code);
@@ -390,31 +363,34 @@ static void test_transfer_fence(void **state) {
   oc = wire_push1(w, "a03", &ch, &code);
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_REJECTED);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM customers WHERE id='%s' AND "
-                               "name='Transfer Phone' AND deleted=0",
-                               c2),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "name='Transfer Phone' AND deleted=0",
+                           c2),
+      1);
   /* The new owner accepts the delete item: the card goes. */
   fs_test_sync_ok(a2, NULL);
-  item = replica_int(w, "a02",
-                     "SELECT id FROM conflicts WHERE fenced='A03' AND "
-                     "field='(deleted)' AND record_id='%s'",
-                     c1);
+  item = fs_test_replica_intf(w->tmp, "a02",
+                              "SELECT id FROM conflicts WHERE fenced='A03' AND "
+                              "field='(deleted)' AND record_id='%s'",
+                              c1);
   assert_true(item > 0);
   assert_int_equal(fs_conflict_accept(a2, item), 0);
   fs_test_sync_ok(a2, NULL);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1", c1),
+      fs_test_central_intf(
+          &w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1", c1),
       1);
   /* A03's own card is untouched by all of it and still writable. */
   set_fields(a3, c3, "phone", "555-own-card", NULL, NULL);
   fs_test_sync_ok(a3, &st);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM customers WHERE id='%s' AND "
-                               "phone='555-own-card' AND owner='A03'",
-                               c3),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "phone='555-own-card' AND owner='A03'",
+                           c3),
+      1);
   printf("fence (transfer): A03's pre-transfer delete became an item A02 accepted (card "
          "deleted); its pre-transfer phone lost to A02's later edit as an item; A03's "
          "edit and delete after the transfer refused; A03's own card still writable\n");
@@ -459,16 +435,17 @@ static void test_fence_deadline(void **state) {
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_APPLIED);
   assert_int_equal(
-      central_int(w,
-                  "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
-                  "NULL",
-                  c1),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
+                           "NULL",
+                           c1),
       1);
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM customers WHERE id='%s' AND "
-                               "phone='from-21-days-ago'",
-                               c2),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "phone='from-21-days-ago'",
+                           c2),
+      1);
   printf(
       "fence deadline: a change made before a move 20 days ago is refused (fence closed "
       "after 14 days); the same change to a card moved today lands\n");
@@ -516,10 +493,12 @@ static void test_rights_at_change_time(void **state) {
   oc = wire_push1(w, "a03b", &ch, &code);
   fs_wire_change_release(&ch);
   assert_int_equal(oc, FS_OUTCOME_APPLIED);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                  "phone='after it came back'",
-                               c1),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "phone='after it came back'",
+                           c1),
+      1);
   printf("rights at the change's time: an edit stamped while the card was A01's refused "
          "though A03 owns it again; one stamped after it came back applied\n");
   fs_replica_close(a3);
@@ -576,10 +555,10 @@ static void test_field_clock_bounds(void **state) {
     assert_int_equal(code, FS_ECLOCK);
   }
   assert_int_equal(
-      central_int(w,
-                  "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
-                  "NULL",
-                  c1),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND phone IS "
+                           "NULL",
+                           c1),
       1);
   /* A later genuine edit is applied, not "superseded". */
   set_fields(a1, c1, "phone", "010-genuine", NULL, NULL);
@@ -588,11 +567,12 @@ static void test_field_clock_bounds(void **state) {
     fs_test_sync_ok(a1, &st);
     assert_int_equal(st.rejected, 0);
   }
-  assert_int_equal(central_int(w,
-                               "SELECT count(*) FROM customers WHERE id='%s' AND "
-                               "phone='010-genuine'",
-                               c1),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "phone='010-genuine'",
+                           c1),
+      1);
   printf("field clocks: 10 years ahead, 2^48-1 ms, 0, above the change clock, and a zero "
          "change clock all refused (FS_ECLOCK); a later genuine edit applied\n");
   fs_replica_close(a1);
@@ -600,13 +580,17 @@ static void test_field_clock_bounds(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_departed_writes_after_move, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_backdated_clocks, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_fenced_items, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_transfer_fence, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_fence_deadline, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_rights_at_change_time, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_field_clock_bounds, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_departed_writes_after_move, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_backdated_clocks, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_fenced_items, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_transfer_fence, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_fence_deadline, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_rights_at_change_time, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_field_clock_bounds, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

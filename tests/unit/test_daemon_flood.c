@@ -34,36 +34,23 @@
 #define FLOOD 2000
 #define SYNCS 5
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
   world *w;
   struct rlimit rl;
-  char *conf;
-  FILE *f;
 
   assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
   if (rl.rlim_max < FLOOD + 600)
     fail_msg("RLIMIT_NOFILE hard limit %llu: this test needs %d descriptors",
              (unsigned long long)rl.rlim_max, FLOOD + 600);
-  w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add A01 --name 'Li' --role rep", NULL);
-  fs_test_daemon_kill(&w->d, SIGTERM);
-  conf = fs_test_path(w->d.dir, "fieldsyncd.conf");
-  f = fopen(conf, "a");
-  assert_non_null(f);
-  fprintf(f, "\nmax_conns = 1500\nhandshake_ms = 30000\n");
-  fclose(f);
-  free(conf);
+  fs_test_world_setup(state, "staff add A01 --name 'Li' --role rep", NULL);
+  w = *state;
   /* Started with the common default soft limit (1024): the daemon must
    * raise its own to the hard limit. */
   rl.rlim_cur = 1024;
   assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
-  fs_test_daemon_serve(&w->d);
+  fs_test_daemon_conf(&w->d, "max_conns = 1500\nhandshake_ms = 30000");
   {
     char path[64], line[256];
     unsigned long long soft = 0, hard = 0;
@@ -82,16 +69,6 @@ static int setup(void **state) {
   /* The test's own descriptors: 2,300 sockets and the rest. */
   rl.rlim_cur = rl.rlim_max;
   assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  if (w) {
-    fs_test_world_stop(&w->d, w->tmp);
-    free(w);
-  }
   return 0;
 }
 
@@ -266,8 +243,8 @@ static void test_per_source(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_per_source, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_flood, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_per_source, setup, fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

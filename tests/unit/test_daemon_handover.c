@@ -23,44 +23,16 @@
 #include "replica.h"
 #include "store.h"
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp; /* client directories live here */
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name '王经理' --role manager",
-                      "staff add A01 --name '李明' --manager M01",
-                      "staff add A02 --name 'Anna Berg' --manager M01",
-                      "staff add M02 --name 'Other Manager' --role manager",
-                      "staff add B01 --name '赵强' --manager M02", NULL);
-  *state = w;
-  return 0;
+  return fs_test_world_setup(state, "staff add M01 --name '王经理' --role manager",
+                             "staff add A01 --name '李明' --manager M01",
+                             "staff add A02 --name 'Anna Berg' --manager M01",
+                             "staff add M02 --name 'Other Manager' --role manager",
+                             "staff add B01 --name '赵强' --manager M02", NULL);
 }
 
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
-}
-
-/* Shared helpers (daemontest.c), with this file's world. */
-static fs_replica *enroll(world *w, const char *staff, const char *name) {
-  return fs_test_enroll(&w->d, w->tmp, staff, name);
-}
-static long long central_int(world *w, const char *sql) {
-  return fs_test_central_int(&w->d, sql);
-}
-static long long replica_int(world *w, const char *name, const char *sql) {
-  return fs_test_replica_int(w->tmp, name, sql);
-}
-#define sync_ok fs_test_sync_ok
-#define create_customer fs_test_create_customer
-#define set_field fs_test_set_field
-#define file_int fs_test_db_int
 #define log_visit fs_test_log_visit
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -142,80 +114,18 @@ static void inject_field(fs_replica *r, const char *id, const char *owner, const
   fs__change_release(&ch);
 }
 
-/* Runs sql on a database file; returns the first column of the first row
- * as malloc'd text ("" if no row or NULL). */
-static char *file_text(const char *path, const char *sql) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  char *v;
-  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-    v = strdup((const char *)sqlite3_column_text(st, 0));
-  else
-    v = strdup("");
-  assert_non_null(v);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
-static char *central_path(world *w) { return fs_test_path(w->d.dir, "central.db"); }
-
-static char *replica_path(world *w, const char *name) {
-  char *dir = fs_test_path(w->tmp, name);
-  char *p = fs_test_path(dir, "replica.db");
-  free(dir);
-  return p;
-}
-
-static char *central_text(world *w, const char *sql) {
-  char *p = central_path(w);
-  char *v = file_text(p, sql);
-  free(p);
-  return v;
-}
-
-static char *replica_text(world *w, const char *name, const char *sql) {
-  char *p = replica_path(w, name);
-  char *v = file_text(p, sql);
-  free(p);
-  return v;
-}
-
-/* Writes to central.db while the daemon runs (it holds the writer). */
-static void central_exec(world *w, const char *sql) {
-  char *p = central_path(w);
-  sqlite3 *db = NULL;
-  char *msg = NULL;
-  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    fail_msg("%s: %s", sql, msg ? msg : "?");
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  free(p);
-}
-
-/* Total rows of all record tables of a file matching a WHERE clause. */
-static long long all_kinds(long long (*q)(world *, const char *, const char *), world *w,
-                           const char *name, const char *where) {
+/* Total rows of all record tables matching a WHERE clause, in replica
+ * w->tmp/name (NULL: in central.db). */
+static long long all_kinds(world *w, const char *name, const char *where) {
   static const char *const tables[] = {"customers", "grade_changes", "contacts", "visits",
                                        "opportunities", "showroom_log", "lost_reviews"};
   long long n = 0;
   for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
     char sql[512];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s", tables[i], where);
-    n += q(w, name, sql);
+    n += name ? fs_test_replica_int(w->tmp, name, sql) : fs_test_central_int(&w->d, sql);
   }
   return n;
-}
-
-static long long central_int2(world *w, const char *unused, const char *sql) {
-  (void)unused;
-  return central_int(w, sql);
 }
 
 /* A canonical text of the customers matching where, with their fields:
@@ -235,33 +145,13 @@ static void copy_dir(world *w, const char *from, const char *to) {
   assert_int_equal(system(cmd), 0);
 }
 
-/* A day in the daemon's zone (this process's TZ: common/date.h). */
-static void today_str(char *buf, size_t len, int offset_days) {
-  time_t t = time(NULL) + (time_t)offset_days * 86400;
-  struct tm tm;
-  localtime_r(&t, &tm);
-  strftime(buf, len, "%Y-%m-%d", &tm);
-}
-
-/* Ends covers/loans now: `fieldsyncd sweep` if the CLI has it, otherwise
- * the daemon's own periodic sweep (every 10 s); waits until done_sql
- * (a count) is at least want. */
-static void sweep_until(world *w, const char *done_sql, long long want) {
-  int status = 0, i;
-  char *out = fs_test_daemon_cmd(&w->d, &status, "sweep");
-  free(out);
-  for (i = 0; i < 300 && central_int(w, done_sql) < want; i++)
-    usleep(50000);
-  if (central_int(w, done_sql) < want)
-    fail_msg("sweep did not happen within 15 s (sweep command exit %d)", status);
-}
-
 /* ---- tests ------------------------------------------------------------- */
 
 static void test_depart(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
-  fs_replica *m = enroll(w, "M01", "m01"), *gone;
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *m = fs_test_enroll(&w->d, w->tmp, "M01", "m01"), *gone;
   char c1[33], c2[33], c3[33], newc[33], v1[33], v2[33], o1[33], o2[33];
   char err[512], sql[600];
   char *archive_before, *archive_after, *dry, *real, *audit, *s1, *s2;
@@ -270,34 +160,38 @@ static void test_depart(void **state) {
   int rc;
 
   /* A01's book: three cards, visits, an open and a won opportunity. */
-  create_customer(a, "北京汽车贸易有限公司", "A", c1);
-  create_customer(a, "上海物流集团", "B", c2);
-  create_customer(a, "Nordic Fleet AB", "lost", c3);
+  fs_test_create_customer(a, "北京汽车贸易有限公司", "A", c1);
+  fs_test_create_customer(a, "上海物流集团", "B", c2);
+  fs_test_create_customer(a, "Nordic Fleet AB", "lost", c3);
   log_visit(a, c1, "2026-11-20T10:00", "谈了车队采购计划", v1);
   add_contact(a, c2, "张经理");
   add_opportunity(a, c1, "20 trucks", "open", o1);
   add_opportunity(a, c2, "5 vans", "won", o2);
-  sync_ok(a, NULL);
-  sync_ok(b, NULL);
-  sync_ok(m, NULL);
-  archive_before = central_text(w, "SELECT group_concat(archive_no, ',') FROM (SELECT "
-                                   "archive_no FROM customers ORDER BY id)");
+  fs_test_sync_ok(a, NULL);
+  fs_test_sync_ok(b, NULL);
+  fs_test_sync_ok(m, NULL);
+  archive_before =
+      fs_test_central_text(&w->d, "SELECT group_concat(archive_no, ',') FROM (SELECT "
+                                  "archive_no FROM customers ORDER BY id)");
   assert_true(strlen(archive_before) > 0);
 
   /* Offline on A01's phone, before the departure is known. */
-  set_field(a, c1, "phone", "010-66668888");
+  fs_test_set_field(a, c1, "phone", "010-66668888");
   log_visit(a, c2, "2026-11-22T09:00", "last visit before leaving", v2);
-  create_customer(a, "Offline New Card", "C", newc);
+  fs_test_create_customer(a, "Offline New Card", "C", newc);
 
   /* --dry-run: changes nothing, reports the same numbers. */
-#define SNAPSHOT(arr)                                                                          \
-  do {                                                                                         \
-    arr[0] = central_int(w, "SELECT count(*) FROM customers WHERE owner='A01'");             \
-    arr[1] = central_int(w, "SELECT count(*) FROM journal");                                 \
-    arr[2] = central_int(w, "SELECT count(*) FROM ownership_log");                           \
-    arr[3] = central_int(w, "SELECT count(*) FROM handovers");                               \
-    arr[4] = central_int(w, "SELECT count(*) FROM staff WHERE status='departed'");           \
-    arr[5] = central_int(w, "SELECT count(*) FROM audit WHERE action='staff.depart'");       \
+#define SNAPSHOT(arr)                                                                    \
+  do {                                                                                   \
+    arr[0] =                                                                             \
+        fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A01'");  \
+    arr[1] = fs_test_central_int(&w->d, "SELECT count(*) FROM journal");                 \
+    arr[2] = fs_test_central_int(&w->d, "SELECT count(*) FROM ownership_log");           \
+    arr[3] = fs_test_central_int(&w->d, "SELECT count(*) FROM handovers");               \
+    arr[4] = fs_test_central_int(&w->d,                                                  \
+                                 "SELECT count(*) FROM staff WHERE status='departed'");  \
+    arr[5] = fs_test_central_int(                                                        \
+        &w->d, "SELECT count(*) FROM audit WHERE action='staff.depart'");                \
   } while (0)
   SNAPSHOT(before);
   dry = fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02 --reason 'moved away' "
@@ -316,9 +210,11 @@ static void test_depart(void **state) {
   }
   assert_non_null(strstr(real, "customer cards        3"));
   assert_non_null(strstr(real, "1 open, 1 closed"));
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE owner='A01'"), 0);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM staff WHERE code='A01' AND "
-                                  "status='departed' AND successor='A02'"),
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A01'"), 0);
+  assert_int_equal(fs_test_central_int(&w->d,
+                                       "SELECT count(*) FROM staff WHERE code='A01' AND "
+                                       "status='departed' AND successor='A02'"),
                    1);
 
   /* A01's phone comes back online: the final upload is accepted through
@@ -338,32 +234,32 @@ static void test_depart(void **state) {
            "SELECT count(*) FROM customers WHERE id='%s' AND phone='010-66668888' AND "
            "owner='A02' AND author='A01'",
            c1);
-  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM visits WHERE id='%s' AND owner='A02' AND author='A01'", v2);
-  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM customers WHERE id='%s' AND owner='A02' AND author='A01'",
            newc);
-  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   /* Closed opportunity and the completed visit keep their author. */
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM opportunities WHERE id IN ('%s','%s') AND owner='A02' AND "
            "author='A01'",
            o1, o2);
-  assert_int_equal(central_int(w, sql), 2);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 2);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM visits WHERE id='%s' AND owner='A02' AND author='A01'", v1);
-  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   /* The phone's replica is empty. */
-  assert_int_equal(all_kinds(replica_int, w, "a01", "1"), 0);
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM outbox"), 0);
+  assert_int_equal(all_kinds(w, "a01", "1"), 0);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM outbox"), 0);
   /* Archive numbers never change (the new card got its own). */
   snprintf(sql, sizeof(sql),
            "SELECT group_concat(archive_no, ',') FROM (SELECT archive_no FROM customers "
            "WHERE id<>'%s' ORDER BY id)",
            newc);
-  archive_after = central_text(w, sql);
+  archive_after = fs_test_central_text(&w->d, sql);
   assert_string_equal(archive_before, archive_after);
   /* From now on the phone (restored from its backup) is refused. */
   gone = reopen(w, "a01_backup");
@@ -372,50 +268,60 @@ static void test_depart(void **state) {
   /* ... and told to erase itself, as a phone whose WIPE was lost on the
    * way would be (PROTOCOL.md 7.3): its copy of the records goes. */
   assert_int_equal(st.wiped, 1);
-  assert_int_equal(all_kinds(replica_int, w, "a01_backup", "1"), 0);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM devices WHERE staff='A01' AND "
-                                  "status='wiped'"),
-                   1);
+  assert_int_equal(all_kinds(w, "a01_backup", "1"), 0);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM devices WHERE staff='A01' AND "
+                                 "status='wiped'"),
+      1);
 
   /* The successor's next sync brings every moved record in full. */
-  sync_ok(b, &st);
-  s1 = central_text(w, CUST_DIGEST("owner='A02'"));
-  s2 = replica_text(w, "a02", CUST_DIGEST("1"));
+  fs_test_sync_ok(b, &st);
+  s1 = fs_test_central_text(&w->d, CUST_DIGEST("owner='A02'"));
+  s2 = fs_test_replica_text(w->tmp, "a02", CUST_DIGEST("1"));
   assert_true(strlen(s1) > 0);
   assert_string_equal(s1, s2);
   free(s1);
   free(s2);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers"), 4);
-  s1 = central_text(w, CHILD_DIGEST("visits", "owner='A02'"));
-  s2 = replica_text(w, "a02", CHILD_DIGEST("visits", "1"));
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   4);
+  s1 = fs_test_central_text(&w->d, CHILD_DIGEST("visits", "owner='A02'"));
+  s2 = fs_test_replica_text(w->tmp, "a02", CHILD_DIGEST("visits", "1"));
   assert_string_equal(s1, s2);
   free(s1);
   free(s2);
-  s1 = central_text(w, CHILD_DIGEST("opportunities", "owner='A02'"));
-  s2 = replica_text(w, "a02", CHILD_DIGEST("opportunities", "1"));
+  s1 = fs_test_central_text(&w->d, CHILD_DIGEST("opportunities", "owner='A02'"));
+  s2 = fs_test_replica_text(w->tmp, "a02", CHILD_DIGEST("opportunities", "1"));
   assert_string_equal(s1, s2);
   free(s1);
   free(s2);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM contacts"), 1);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM visits"), 2);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM opportunities"), 2);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts"),
+                   1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits"), 2);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM opportunities"), 2);
   /* Successor and manager get the handover report. */
   assert_true(st.notices >= 1);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM notices WHERE kind='handover' "
-                                        "AND body LIKE '%Handover of A01 to A02%'"),
-                   1);
-  sync_ok(m, NULL);
-  assert_int_equal(replica_int(w, "m01", "SELECT count(*) FROM notices WHERE kind='handover' "
-                                        "AND body LIKE '%Handover of A01 to A02%' AND body "
-                                        "LIKE '%Nordic Fleet AB%'"),
-                   1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02",
+                          "SELECT count(*) FROM notices WHERE kind='handover' "
+                          "AND body LIKE '%Handover of A01 to A02%'"),
+      1);
+  fs_test_sync_ok(m, NULL);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "m01",
+                          "SELECT count(*) FROM notices WHERE kind='handover' "
+                          "AND body LIKE '%Handover of A01 to A02%' AND body "
+                          "LIKE '%Nordic Fleet AB%'"),
+      1);
   /* The audit log names the departure. */
   audit = fs_test_daemon_cmd(&w->d, NULL, "audit --staff A01");
   assert_non_null(strstr(audit, "staff.depart"));
   assert_non_null(strstr(audit, "moved away"));
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='staff.depart' AND "
-                                  "staff='A01'"),
-                   1);
+  assert_int_equal(
+      fs_test_central_int(&w->d,
+                          "SELECT count(*) FROM audit WHERE action='staff.depart' AND "
+                          "staff='A01'"),
+      1);
   printf("depart: A01 (3 cards, 2 visits, open+won opportunity) departs to A02 with 3 offline "
          "edits pending; dry run changed nothing and printed the same report; the final upload "
          "(4 changes) was accepted through the fence and landed with A02, authors kept; phone "
@@ -434,53 +340,62 @@ static void test_depart(void **state) {
 
 static void test_transfer(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[3][33], sql[400];
   char *out, *s1, *s2;
   fs_sync_stats st;
 
-  create_customer(a, "杭州机械厂", "A", c[0]);
-  create_customer(a, "Acme Trucks", "B", c[1]);
-  create_customer(a, "Stays With A01", "C", c[2]);
+  fs_test_create_customer(a, "杭州机械厂", "A", c[0]);
+  fs_test_create_customer(a, "Acme Trucks", "B", c[1]);
+  fs_test_create_customer(a, "Stays With A01", "C", c[2]);
   for (int i = 0; i < 3; i++) {
     log_visit(a, c[i], "2026-11-20T10:00", "visit", NULL);
     add_contact(a, c[i], "王工");
   }
-  set_field(a, c[0], "phone", "0571-88888888");
-  sync_ok(a, NULL);
-  sync_ok(b, NULL);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers"), 0);
+  fs_test_set_field(a, c[0], "phone", "0571-88888888");
+  fs_test_sync_ok(a, NULL);
+  fs_test_sync_ok(b, NULL);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   0);
   out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s "
                                         "--customer %s",
                            c[0], c[1]);
   assert_non_null(strstr(out, "Transfer of A01 to A02"));
   free(out);
   /* A02 gets them in full. */
-  sync_ok(b, &st);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers"), 2);
-  s1 = central_text(w, CUST_DIGEST("owner='A02'"));
-  s2 = replica_text(w, "a02", CUST_DIGEST("1"));
+  fs_test_sync_ok(b, &st);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   2);
+  s1 = fs_test_central_text(&w->d, CUST_DIGEST("owner='A02'"));
+  s2 = fs_test_replica_text(w->tmp, "a02", CUST_DIGEST("1"));
   assert_string_equal(s1, s2);
   free(s1);
   free(s2);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM visits"), 2);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM contacts"), 2);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM grade_changes"), 2);
-  /* A01's next sync removes them and their children. */
-  sync_ok(a, &st);
-  assert_true(st.removed >= 2);
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM customers"), 1);
-  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", c[2]);
-  assert_int_equal(replica_int(w, "a01", sql), 1);
-  assert_int_equal(all_kinds(replica_int, w, "a01", "owner<>'A01'"), 0);
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM visits"), 1);
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM contacts"), 1);
-  /* Both still employed. */
-  assert_int_equal(central_int(w, "SELECT count(*) FROM staff WHERE status='active' AND code "
-                                  "IN ('A01','A02')"),
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits"), 2);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts"),
                    2);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE "
-                                  "action='customers.transfer' AND staff='A01'"),
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM grade_changes"), 2);
+  /* A01's next sync removes them and their children. */
+  fs_test_sync_ok(a, &st);
+  assert_true(st.removed >= 2);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM customers"),
+                   1);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", c[2]);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", sql), 1);
+  assert_int_equal(all_kinds(w, "a01", "owner<>'A01'"), 0);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM visits"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", "SELECT count(*) FROM contacts"),
+                   1);
+  /* Both still employed. */
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM staff WHERE status='active' AND code "
+                              "IN ('A01','A02')"),
+                   2);
+  assert_int_equal(fs_test_central_int(&w->d,
+                                       "SELECT count(*) FROM audit WHERE "
+                                       "action='customers.transfer' AND staff='A01'"),
                    1);
   printf("transfer: 2 of A01's 3 cards to A02; A02 received both with visits, contacts and "
          "grade entries (fields equal to the store); A01's replica kept only the third\n");
@@ -490,33 +405,37 @@ static void test_transfer(void **state) {
 
 static void test_cover(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[2][33], mine[33], today[16], yesterday[16], sql[400];
   char *out, *s1, *s2;
   fs_sync_stats st;
   int rc;
 
-  create_customer(a, "Covered Card One", "A", c[0]);
-  create_customer(a, "Covered Card Two", "B", c[1]);
+  fs_test_create_customer(a, "Covered Card One", "A", c[0]);
+  fs_test_create_customer(a, "Covered Card Two", "B", c[1]);
   log_visit(a, c[0], "2026-11-20T10:00", "visit", NULL);
-  create_customer(b, "A02 Own Card", "C", mine);
-  sync_ok(a, NULL);
-  sync_ok(b, NULL);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+  fs_test_create_customer(b, "A02 Own Card", "C", mine);
+  fs_test_sync_ok(a, NULL);
+  fs_test_sync_ok(b, NULL);
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
                    0);
-  today_str(today, sizeof(today), 0);
-  today_str(yesterday, sizeof(yesterday), -1);
+  fs_test_day(today, 0);
+  fs_test_day(yesterday, -1);
   out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today);
   free(out);
   /* A02 receives A01's records. */
-  sync_ok(b, &st);
-  s1 = central_text(w, CUST_DIGEST("owner='A01'"));
-  s2 = replica_text(w, "a02", CUST_DIGEST("owner='A01'"));
+  fs_test_sync_ok(b, &st);
+  s1 = fs_test_central_text(&w->d, CUST_DIGEST("owner='A01'"));
+  s2 = fs_test_replica_text(w->tmp, "a02", CUST_DIGEST("owner='A01'"));
   assert_true(strlen(s1) > 0);
   assert_string_equal(s1, s2);
   free(s1);
   free(s2);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM visits WHERE owner='A01'"), 1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits WHERE owner='A01'"),
+      1);
   /* A02 writes one of them.  The library should let a stand-in write. */
   rc = try_set_field(b, c[0], "phone", "021-12345678");
   if (rc != 0) {
@@ -525,33 +444,34 @@ static void test_cover(void **state) {
            fs_strerror(rc), fs_replica_last_error(b));
     inject_field(b, c[0], "A01", "A02", "Covered Card One (edited by A02)");
   }
-  sync_ok(b, &st);
+  fs_test_sync_ok(b, &st);
   assert_int_equal(st.rejected, 0);
   assert_int_equal(st.pushed, 1);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM customers WHERE id='%s' AND owner='A01' AND (phone="
            "'021-12345678' OR name='Covered Card One (edited by A02)')",
            c[0]);
-  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   /* The cover ends: to_day in the past, then the sweep. */
   snprintf(sql, sizeof(sql), "UPDATE covers SET to_day='%s', from_day='%s'", yesterday,
            yesterday);
-  central_exec(w, sql);
-  sweep_until(w, "SELECT count(*) FROM covers WHERE state=2", 1);
-  sync_ok(b, &st);
-  assert_int_equal(all_kinds(replica_int, w, "a02", "owner='A01'"), 0);
+  fs_test_central_exec(&w->d, sql);
+  fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=2", 1, 1);
+  fs_test_sync_ok(b, &st);
+  assert_int_equal(all_kinds(w, "a02", "owner='A01'"), 0);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", mine);
-  assert_int_equal(replica_int(w, "a02", sql), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", sql), 1);
   /* And A01 got A02's edit. */
-  sync_ok(a, NULL);
+  fs_test_sync_ok(a, NULL);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM customers WHERE id='%s' AND (phone='021-12345678' OR "
            "name='Covered Card One (edited by A02)')",
            c[0]);
-  assert_int_equal(replica_int(w, "a01", sql), 1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action IN ('cover', "
-                                  "'cover.start','cover.end') AND staff='A01'"),
-                   3);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a01", sql), 1);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM audit WHERE action IN ('cover', "
+                                 "'cover.start','cover.end') AND staff='A01'"),
+      3);
   printf("cover: A02 covering A01 today received A01's 2 cards and visit, wrote one (accepted "
          "by the daemon, owner stays A01); after the cover ended and the sweep, A02's replica "
          "holds only its own card\n");
@@ -571,22 +491,24 @@ static void test_cover(void **state) {
  * departed rep's phone). */
 static void test_cover_work_after_end(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[2][33], v1[33], v2[33], today[16], yesterday[16], sql[400], err[512];
   char *out;
   fs_sync_stats st;
   int rc;
 
-  create_customer(a, "Absent Rep Card", "A", c[0]);
-  create_customer(a, "Absent Rep Card Two", "B", c[1]);
-  sync_ok(a, NULL);
-  today_str(today, sizeof(today), 0);
-  today_str(yesterday, sizeof(yesterday), -1);
+  fs_test_create_customer(a, "Absent Rep Card", "A", c[0]);
+  fs_test_create_customer(a, "Absent Rep Card Two", "B", c[1]);
+  fs_test_sync_ok(a, NULL);
+  fs_test_day(today, 0);
+  fs_test_day(yesterday, -1);
   out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today);
   free(out);
-  sweep_until(w, "SELECT count(*) FROM covers WHERE state=1", 1);
-  sync_ok(b, NULL);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+  fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=1", 1, 1);
+  fs_test_sync_ok(b, NULL);
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
                    2);
   /* Offline at the customer's: a visit and a phone number. */
   log_visit(b, c[0], "2026-11-22T15:00", "visited for the absent rep", v1);
@@ -594,18 +516,18 @@ static void test_cover_work_after_end(void **state) {
   /* The cover ends before A02's phone is back online. */
   snprintf(sql, sizeof(sql), "UPDATE covers SET to_day='%s', from_day='%s'", yesterday,
            yesterday);
-  central_exec(w, sql);
-  sweep_until(w, "SELECT count(*) FROM covers WHERE state=2", 1);
-  sync_ok(b, &st);
+  fs_test_central_exec(&w->d, sql);
+  fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=2", 1, 1);
+  fs_test_sync_ok(b, &st);
   assert_int_equal(st.rejected, 0);
   assert_int_equal(st.pushed, 2);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM visits WHERE id='%s' AND owner='A01' AND author='A02'", v1);
-  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s' AND owner='A01' "
                              "AND phone='0755-1234'", c[1]);
-  assert_int_equal(central_int(w, sql), 1);
-  assert_int_equal(all_kinds(replica_int, w, "a02", "owner='A01'"), 0);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
+  assert_int_equal(all_kinds(w, "a02", "owner='A01'"), 0);
   /* Now the device knows the cover is over: a late change is refused. */
   inject_field(b, c[0], "A01", "A02", "written after the cover");
   memset(&st, 0, sizeof(st));
@@ -613,18 +535,18 @@ static void test_cover_work_after_end(void **state) {
   assert_int_equal(st.rejected, 1);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE name='written after the "
                              "cover'");
-  assert_int_equal(central_int(w, sql), 0);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 0);
 
   /* Again, and this time A02 leaves before the phone uploads. */
   out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today);
   free(out);
-  sweep_until(w, "SELECT count(*) FROM covers WHERE state=1", 1);
-  sync_ok(b, NULL);
+  fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=1", 1, 1);
+  fs_test_sync_ok(b, NULL);
   log_visit(b, c[0], "2026-11-23T09:30", "last visit as stand-in", v2);
   snprintf(sql, sizeof(sql), "UPDATE covers SET to_day='%s', from_day='%s' WHERE state=1",
            yesterday, yesterday);
-  central_exec(w, sql);
-  sweep_until(w, "SELECT count(*) FROM covers WHERE state=2", 2);
+  fs_test_central_exec(&w->d, sql);
+  fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=2", 1, 2);
   out = fs_test_daemon_cmd(&w->d, NULL, "depart A02 --successor M01 --reason 'left'");
   free(out);
   memset(&st, 0, sizeof(st));
@@ -633,7 +555,7 @@ static void test_cover_work_after_end(void **state) {
   assert_int_equal(st.wiped, 1);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM visits WHERE id='%s' AND owner='A01' AND author='A02'", v2);
-  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   printf("cover fence: a visit and an edit A02 made offline as A01's stand-in, uploaded after "
          "the cover ended, are kept (owner A01, author A02); a change made after A02 pulled the "
          "end is refused; a stand-in's visit uploaded in a departed rep's final upload is kept\n");
@@ -648,35 +570,38 @@ static void test_cover_work_after_end(void **state) {
  * test found such visits refused, then gone with the card's eviction). */
 static void test_cover_card_moved_during_cover(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[33], v[33], today[16], sql[400];
   char *out;
   fs_sync_stats st;
 
-  create_customer(a, "Covered Card", "A", c);
-  sync_ok(a, NULL);
-  today_str(today, sizeof(today), 0);
+  fs_test_create_customer(a, "Covered Card", "A", c);
+  fs_test_sync_ok(a, NULL);
+  fs_test_day(today, 0);
   out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today);
   free(out);
-  sweep_until(w, "SELECT count(*) FROM covers WHERE state=1", 1);
-  sync_ok(b, NULL);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+  fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=1", 1, 1);
+  fs_test_sync_ok(b, NULL);
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
                    1);
   /* Offline at the customer's, then A01 leaves while the cover runs. */
   log_visit(b, c, "2026-11-24T10:00", "visit as stand-in before the departure", v);
   out = fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor M01 --reason 'left'");
   free(out);
   memset(&st, 0, sizeof(st));
-  sync_ok(b, &st);
+  fs_test_sync_ok(b, &st);
   assert_int_equal(st.rejected, 0);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM visits WHERE id='%s' AND owner='M01' AND author='A02'", v);
-  assert_int_equal(central_int(w, sql), 1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='fence.arrived' "
-                                  "AND staff='A02'"),
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM audit WHERE action='fence.arrived' "
+                              "AND staff='A02'"),
                    1);
   /* The card has left the stand-in's phone. */
-  assert_int_equal(all_kinds(replica_int, w, "a02", "owner IN ('A01','M01')"), 0);
+  assert_int_equal(all_kinds(w, "a02", "owner IN ('A01','M01')"), 0);
   fs_replica_close(a);
   fs_replica_close(b);
 }
@@ -686,28 +611,30 @@ static void test_cover_card_moved_during_cover(void **state) {
  * cover ends, the stand-in must not keep it. */
 static void test_cover_then_transfer(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char x[33], y[33], z[33], today[16], yesterday[16], sql[300];
   char *out;
   long long held;
 
-  create_customer(a, "Moves To B01", "A", x);
-  create_customer(a, "Stays With A01", "B", y);
-  sync_ok(a, NULL);
-  today_str(today, sizeof(today), 0);
-  today_str(yesterday, sizeof(yesterday), -1);
+  fs_test_create_customer(a, "Moves To B01", "A", x);
+  fs_test_create_customer(a, "Stays With A01", "B", y);
+  fs_test_sync_ok(a, NULL);
+  fs_test_day(today, 0);
+  fs_test_day(yesterday, -1);
   out = fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today, today);
   free(out);
-  sync_ok(b, NULL);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
+  fs_test_sync_ok(b, NULL);
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='A01'"),
                    2);
   /* During the cover A01 opens a card Z: A02 gets it through A01's
    * audience (no journal entry of A02's own). */
-  create_customer(a, "Opened During Cover", "C", z);
-  sync_ok(a, NULL);
-  sync_ok(b, NULL);
+  fs_test_create_customer(a, "Opened During Cover", "C", z);
+  fs_test_sync_ok(a, NULL);
+  fs_test_sync_ok(b, NULL);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", z);
-  assert_int_equal(replica_int(w, "a02", sql), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", sql), 1);
   out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to B01 --customer %s", z);
   free(out);
   /* A02 is offline; X goes to B01 (another team); the cover ends. */
@@ -715,15 +642,15 @@ static void test_cover_then_transfer(void **state) {
   free(out);
   snprintf(sql, sizeof(sql), "UPDATE covers SET from_day='%s', to_day='%s'", yesterday,
            yesterday);
-  central_exec(w, sql);
-  sweep_until(w, "SELECT count(*) FROM covers WHERE state=2", 1);
-  sync_ok(b, NULL);
+  fs_test_central_exec(&w->d, sql);
+  fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=2", 1, 1);
+  fs_test_sync_ok(b, NULL);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", y);
-  assert_int_equal(replica_int(w, "a02", sql), 0);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", sql), 0);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", z);
-  assert_int_equal(replica_int(w, "a02", sql), 0);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", sql), 0);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", x);
-  held = replica_int(w, "a02", sql);
+  held = fs_test_replica_int(w->tmp, "a02", sql);
   printf("cover+transfer: A02 covered A01 and got 2 cards; one moved to B01 while A02 was "
          "offline; after the cover ended A02 %s it (B01's card)\n",
          held ? "STILL HOLDS" : "no longer holds");
@@ -737,58 +664,66 @@ static void test_cover_then_transfer(void **state) {
 
 static void test_lend(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   char c[2][33], sql[400];
   char *out, *audit;
   fs_sync_stats st;
   uint64_t pending = 0, rejected = 0;
 
-  create_customer(a, "Loaned Card 借阅", "A", c[0]);
-  create_customer(a, "Not Loaned", "B", c[1]);
+  fs_test_create_customer(a, "Loaned Card 借阅", "A", c[0]);
+  fs_test_create_customer(a, "Not Loaned", "B", c[1]);
   log_visit(a, c[0], "2026-11-20T10:00", "visit", NULL);
   add_contact(a, c[0], "刘总");
-  sync_ok(a, NULL);
-  sync_ok(b, NULL);
+  fs_test_sync_ok(a, NULL);
+  fs_test_sync_ok(b, NULL);
   out = fs_test_daemon_cmd(&w->d, NULL, "lend %s --to A02 --days 1", c[0]);
   assert_non_null(strstr(out, "read-only"));
   free(out);
-  sync_ok(b, &st);
+  fs_test_sync_ok(b, &st);
   /* The card and its children arrive, nothing else of A01's. */
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", c[0]);
-  assert_int_equal(replica_int(w, "a02", sql), 1);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers"), 1);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM visits"), 1);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM contacts"), 1);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM grade_changes"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", sql), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM visits"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM contacts"),
+                   1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM grade_changes"), 1);
   /* Every delivery is recorded (the writer records it asynchronously). */
-  for (int i = 0; i < 100 && central_int(w, "SELECT count(*) FROM loan_reads") < 1; i++)
-    usleep(20000);
-  assert_true(central_int(w, "SELECT count(*) FROM loan_reads r JOIN loans l ON "
-                             "l.id=r.loan_id WHERE l.staff='A02' AND record_count>=1") >= 1);
+  fs_test_central_wait(&w->d, "SELECT count(*) FROM loan_reads", 1, 1);
+  assert_true(fs_test_central_int(
+                  &w->d, "SELECT count(*) FROM loan_reads r JOIN loans l ON "
+                         "l.id=r.loan_id WHERE l.staff='A02' AND record_count>=1") >= 1);
   /* Read-only: the library refuses; an injected change is rejected by the
    * daemon and kept as rejected. */
   assert_int_not_equal(try_set_field(b, c[0], "phone", "000"), 0);
   inject_field(b, c[0], "A01", "A02", "borrower was here");
-  sync_ok(b, &st);
+  fs_test_sync_ok(b, &st);
   assert_int_equal(st.rejected, 1);
   assert_int_equal(fs_outbox_count(b, &pending, &rejected), 0);
   assert_int_equal(rejected, 1);
   assert_int_equal(pending, 0);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM outbox WHERE status='rejected' "
-                                        "AND reason LIKE '%read-only%'"),
-                   1);
+  assert_int_equal(
+      fs_test_replica_int(w->tmp, "a02",
+                          "SELECT count(*) FROM outbox WHERE status='rejected' "
+                          "AND reason LIKE '%read-only%'"),
+      1);
   {
-    long long code = replica_int(w, "a02", "SELECT code FROM outbox WHERE status='rejected'");
+    long long code = fs_test_replica_int(
+        w->tmp, "a02", "SELECT code FROM outbox WHERE status='rejected'");
     assert_true(code == FS_EREADONLY || code == -FS_EREADONLY);
   }
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name='borrower was "
-                                  "here'"),
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM customers WHERE name='borrower was "
+                              "here'"),
                    0);
   /* The loan ends. */
-  central_exec(w, "UPDATE loans SET until=1000");
-  sweep_until(w, "SELECT count(*) FROM loans WHERE ended=1", 1);
-  sync_ok(b, &st);
-  assert_int_equal(all_kinds(replica_int, w, "a02", "1"), 0);
+  fs_test_central_exec(&w->d, "UPDATE loans SET until=1000");
+  fs_test_sweep_until(&w->d, "SELECT count(*) FROM loans WHERE ended=1", 1, 1);
+  fs_test_sync_ok(b, &st);
+  assert_int_equal(all_kinds(w, "a02", "1"), 0);
   audit = fs_test_daemon_cmd(&w->d, NULL, "audit --customer %s", c[0]);
   assert_non_null(strstr(audit, "loan"));
   assert_non_null(strstr(audit, "loan.end"));
@@ -802,18 +737,19 @@ static void test_lend(void **state) {
 
 static void test_revoke(void **state) {
   world *w = *state;
-  fs_replica *d1 = enroll(w, "A01", "a01"), *d2 = enroll(w, "A01", "a01b"), *again;
+  fs_replica *d1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *d2 = fs_test_enroll(&w->d, w->tmp, "A01", "a01b"), *again;
   char c[33], lost[33], err[512];
   long long id1, id2;
   char *out;
   fs_sync_stats st;
   int rc;
 
-  create_customer(d1, "Known Card", "A", c);
-  sync_ok(d1, NULL);
-  sync_ok(d2, NULL);
-  id1 = central_int(w, "SELECT min(id) FROM devices WHERE staff='A01'");
-  id2 = central_int(w, "SELECT max(id) FROM devices WHERE staff='A01'");
+  fs_test_create_customer(d1, "Known Card", "A", c);
+  fs_test_sync_ok(d1, NULL);
+  fs_test_sync_ok(d2, NULL);
+  id1 = fs_test_central_int(&w->d, "SELECT min(id) FROM devices WHERE staff='A01'");
+  id2 = fs_test_central_int(&w->d, "SELECT max(id) FROM devices WHERE staff='A01'");
   assert_true(id1 > 0 && id2 > id1);
   /* Plain revoke: refused at the handshake, nothing wiped. */
   out = fs_test_daemon_cmd(&w->d, NULL, "revoke %lld", id1);
@@ -824,7 +760,7 @@ static void test_revoke(void **state) {
   assert_int_equal(st.wiped, 0);
   assert_int_equal(st.pushed, 0);
   /* revoke --wipe with a pending outbox: it uploads once, into quarantine. */
-  create_customer(d2, "Phone Lost With This", "B", lost);
+  fs_test_create_customer(d2, "Phone Lost With This", "B", lost);
   log_visit(d2, c, "2026-11-22T08:00", "unsynced visit", NULL);
   out = fs_test_daemon_cmd(&w->d, NULL, "revoke %lld --wipe", id2);
   free(out);
@@ -841,13 +777,15 @@ static void test_revoke(void **state) {
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM quarantine WHERE device_id=%lld AND "
                                "status='pending'",
              id2);
-    assert_int_equal(central_int(w, sql), 3);
+    assert_int_equal(fs_test_central_int(&w->d, sql), 3);
   }
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name='Phone Lost With "
-                                  "This'"),
-                   0);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM visits"), 0);
-  assert_int_equal(all_kinds(replica_int, w, "a01b", "1"), 0);
+  assert_int_equal(
+      fs_test_central_int(&w->d,
+                          "SELECT count(*) FROM customers WHERE name='Phone Lost With "
+                          "This'"),
+      0);
+  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM visits"), 0);
+  assert_int_equal(all_kinds(w, "a01b", "1"), 0);
   /* Then refused. */
   again = reopen(w, "a01b_backup");
   rc = sync_rc(again, &st, err, sizeof(err));
@@ -871,19 +809,17 @@ static void test_revoke(void **state) {
 /* Every rep replica holds only what its owner may see; a manager's holds
  * exactly the team's. */
 static void check_visibility(world *w) {
-  assert_int_equal(all_kinds(replica_int, w, "a01", "owner<>'A01'"), 0);
-  assert_int_equal(all_kinds(replica_int, w, "a02", "owner<>'A02'"), 0);
-  assert_int_equal(all_kinds(replica_int, w, "b01", "owner<>'B01'"), 0);
-  assert_int_equal(all_kinds(replica_int, w, "m02", "owner NOT IN ('M02','B01')"), 0);
-  assert_int_equal(all_kinds(replica_int, w, "m01", "owner NOT IN ('M01','A01','A02')"), 0);
-  assert_int_equal(all_kinds(replica_int, w, "m01", "1"),
-                   all_kinds(central_int2, w, NULL, "owner IN ('M01','A01','A02')"));
-  assert_int_equal(all_kinds(replica_int, w, "m02", "1"),
-                   all_kinds(central_int2, w, NULL, "owner IN ('M02','B01')"));
-  assert_int_equal(all_kinds(replica_int, w, "a01", "1"),
-                   all_kinds(central_int2, w, NULL, "owner='A01'"));
-  assert_int_equal(all_kinds(replica_int, w, "a02", "1"),
-                   all_kinds(central_int2, w, NULL, "owner='A02'"));
+  assert_int_equal(all_kinds(w, "a01", "owner<>'A01'"), 0);
+  assert_int_equal(all_kinds(w, "a02", "owner<>'A02'"), 0);
+  assert_int_equal(all_kinds(w, "b01", "owner<>'B01'"), 0);
+  assert_int_equal(all_kinds(w, "m02", "owner NOT IN ('M02','B01')"), 0);
+  assert_int_equal(all_kinds(w, "m01", "owner NOT IN ('M01','A01','A02')"), 0);
+  assert_int_equal(all_kinds(w, "m01", "1"),
+                   all_kinds(w, NULL, "owner IN ('M01','A01','A02')"));
+  assert_int_equal(all_kinds(w, "m02", "1"),
+                   all_kinds(w, NULL, "owner IN ('M02','B01')"));
+  assert_int_equal(all_kinds(w, "a01", "1"), all_kinds(w, NULL, "owner='A01'"));
+  assert_int_equal(all_kinds(w, "a02", "1"), all_kinds(w, NULL, "owner='A02'"));
 }
 
 static void test_visibility(void **state) {
@@ -895,48 +831,57 @@ static void test_visibility(void **state) {
   char *out;
 
   for (int i = 0; i < 5; i++)
-    r[i] = enroll(w, staff[i], dirs[i]);
-  create_customer(r[0], "A01 one", "A", c[0]);
-  create_customer(r[0], "A01 two", "B", c[1]);
+    r[i] = fs_test_enroll(&w->d, w->tmp, staff[i], dirs[i]);
+  fs_test_create_customer(r[0], "A01 one", "A", c[0]);
+  fs_test_create_customer(r[0], "A01 two", "B", c[1]);
   log_visit(r[0], c[0], "2026-11-20T10:00", "v", NULL);
-  create_customer(r[1], "A02 one", "C", c[2]);
-  create_customer(r[2], "B01 one", "A", x);
+  fs_test_create_customer(r[1], "A02 one", "C", c[2]);
+  fs_test_create_customer(r[2], "B01 one", "A", x);
   add_contact(r[2], x, "B contact");
   for (int i = 0; i < 5; i++)
-    sync_ok(r[i], NULL);
+    fs_test_sync_ok(r[i], NULL);
   check_visibility(w);
   /* Transfer, cover, loan, and their ends. */
   out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s", c[1]);
   free(out);
-  today_str(today, sizeof(today), 0);
-  today_str(yesterday, sizeof(yesterday), -1);
+  fs_test_day(today, 0);
+  fs_test_day(yesterday, -1);
   out = fs_test_daemon_cmd(&w->d, NULL, "cover B01 --by A01 --from %s --to %s", today, today);
   free(out);
   out = fs_test_daemon_cmd(&w->d, NULL, "lend %s --to A02 --days 2", x);
   free(out);
   for (int i = 0; i < 5; i++)
-    sync_ok(r[i], NULL);
+    fs_test_sync_ok(r[i], NULL);
   /* While active: A01 sees B01's cards, A02 the loaned one. */
-  assert_int_equal(replica_int(w, "a01", "SELECT count(*) FROM customers WHERE owner='B01'"),
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a01", "SELECT count(*) FROM customers WHERE owner='B01'"),
                    1);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers WHERE owner='B01'"),
+  assert_int_equal(fs_test_replica_int(
+                       w->tmp, "a02", "SELECT count(*) FROM customers WHERE owner='B01'"),
                    1);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM contacts WHERE owner='B01'"), 1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02",
+                                       "SELECT count(*) FROM contacts WHERE owner='B01'"),
+                   1);
   /* M01's replica must not gain B01's records through its reps' access. */
-  assert_int_equal(all_kinds(replica_int, w, "m01", "owner='B01'"), 0);
+  assert_int_equal(all_kinds(w, "m01", "owner='B01'"), 0);
   snprintf(sql, sizeof(sql), "UPDATE covers SET from_day='%s', to_day='%s'", yesterday,
            yesterday);
-  central_exec(w, sql);
-  central_exec(w, "UPDATE loans SET until=1000");
-  sweep_until(w, "SELECT (SELECT count(*) FROM covers WHERE state=2) + (SELECT count(*) FROM "
-                 "loans WHERE ended=1)",
-              2);
+  fs_test_central_exec(&w->d, sql);
+  fs_test_central_exec(&w->d, "UPDATE loans SET until=1000");
+  fs_test_sweep_until(
+      &w->d,
+      "SELECT (SELECT count(*) FROM covers WHERE state=2) + (SELECT count(*) "
+      "FROM loans WHERE ended=1)",
+      1, 2);
   for (int i = 0; i < 5; i++)
-    sync_ok(r[i], NULL);
+    fs_test_sync_ok(r[i], NULL);
   check_visibility(w);
-  assert_int_equal(replica_int(w, "m01", "SELECT count(*) FROM customers"), 3);
-  assert_int_equal(replica_int(w, "m02", "SELECT count(*) FROM customers"), 1);
-  assert_int_equal(replica_int(w, "a02", "SELECT count(*) FROM customers"), 2);
+  assert_int_equal(fs_test_replica_int(w->tmp, "m01", "SELECT count(*) FROM customers"),
+                   3);
+  assert_int_equal(fs_test_replica_int(w->tmp, "m02", "SELECT count(*) FROM customers"),
+                   1);
+  assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
+                   2);
   printf("visibility: after a transfer, a cover and a loan and their ends, every rep replica "
          "holds only its own records, each manager exactly the team's (row counts equal to "
          "the store's per owner, all 7 kinds)\n");
@@ -946,15 +891,18 @@ static void test_visibility(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_depart, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_cover, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_cover_then_transfer, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_cover_work_after_end, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_cover_card_moved_during_cover, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_lend, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_visibility, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_depart, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_transfer, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_cover, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_cover_then_transfer, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_cover_work_after_end, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_cover_card_moved_during_cover, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_lend, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_revoke, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_visibility, setup, fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,25 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Anna' --manager M01", NULL);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
+  return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
+                             "staff add A01 --name 'Anna' --manager M01", NULL);
 }
 
 /* The archive number the daemon gave customer id (caller frees). */
@@ -112,7 +98,7 @@ static void test_history_lists_changes(void **state) {
   /* Concurrently: r2 writes the industry first, r1 later; r1 syncs first,
    * so r2's older write arrives second and is superseded. */
   fs_test_set_field(r2, id, "industry", "OlderValue");
-  usleep(20000);
+  fs_test_clock_advance(20); /* r1's write is later */
   fs_test_set_field(r1, id, "industry", "NewerValue");
   fs_test_sync_ok(r1, NULL);
   fs_test_sync_ok(r2, NULL);
@@ -126,7 +112,7 @@ static void test_history_lists_changes(void **state) {
     assert_int_equal(fs_update(r2, "customer", id, rec), 0);
     fs_record_free(rec);
   }
-  usleep(20000);
+  fs_test_clock_advance(20); /* r1's write is later */
   fs_test_set_field(r1, id, "industry", "MergedWinner");
   fs_test_sync_ok(r1, NULL);
   fs_test_sync_ok(r2, NULL);
@@ -234,9 +220,7 @@ static void test_history_purged_and_erased(void **state) {
   sqlite3_close(db);
   assert_int_equal(fs_test_db_int(cp, HAS("OLDHISTORY")), 1);
   fs_test_daemon_serve(&w->d);
-  for (int i = 0; i < 200 && fs_test_central_int(&w->d, HAS("OLDHISTORY")) != 0; i++)
-    usleep(50 * 1000);
-  assert_int_equal(fs_test_central_int(&w->d, HAS("OLDHISTORY")), 0);
+  assert_int_equal(fs_test_central_wait(&w->d, HAS("OLDHISTORY"), 0, 0), 0);
   assert_true(fs_test_central_int(&w->d, HAS("13900001234")) >= 1);
   /* Erase: the rows stay (who changed what, when), the values go. */
   out = fs_test_daemon_cmd(&w->d, NULL, "history %s", id);
@@ -304,9 +288,12 @@ static void test_history_delete_clears(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_history_lists_changes, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_history_purged_and_erased, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_history_delete_clears, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_history_lists_changes, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_history_purged_and_erased, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_history_delete_clears, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,10 +41,7 @@
 #include "net.h"
 #include "store.h"
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int64_t now_ms(void) {
   struct timeval tv;
@@ -53,41 +50,17 @@ static int64_t now_ms(void) {
 }
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  char *conf;
-  FILE *f;
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
+  world *w;
+
+  fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
                       "staff add A01 --name '李明' --manager M01",
                       "staff add A02 --name 'Anna' --manager M01", NULL);
+  w = *state;
   /* Short timeouts so the slow-peer tests run in seconds. */
-  fs_test_daemon_kill(&w->d, SIGTERM);
-  conf = fs_test_path(w->d.dir, "fieldsyncd.conf");
-  f = fopen(conf, "a");
-  assert_non_null(f);
-  fprintf(f, "\nhandshake_ms = 500\nidle_ms = 2000\n");
-  fclose(f);
-  free(conf);
-  fs_test_daemon_serve(&w->d);
-  *state = w;
+  fs_test_daemon_conf(&w->d, "handshake_ms = 500\nidle_ms = 2000");
   return 0;
 }
 
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
-}
-
-/* Shared helpers (daemontest.c), with this file's world. */
-static fs_replica *enroll(world *w, const char *staff, const char *name) {
-  return fs_test_enroll(&w->d, w->tmp, staff, name);
-}
-static long long central_int(world *w, const char *sql) {
-  return fs_test_central_int(&w->d, sql);
-}
-#define sync_ok fs_test_sync_ok
 static void create_customer(fs_replica *r, const char *name, char id[33]) {
   fs_test_create_customer(r, name, "A", id);
 }
@@ -99,7 +72,7 @@ static int still_serving(fs_replica *good) {
   fs_sync_stats st;
   snprintf(name, sizeof(name), "still serving %d", ++n);
   create_customer(good, name, id);
-  sync_ok(good, &st);
+  fs_test_sync_ok(good, &st);
   assert_int_equal(st.applied, 2); /* the card and its first grade entry */
   return 1;
 }
@@ -187,8 +160,9 @@ static int push_one(hostile *h, fs_change *c, const char *from, const char *to, 
 
 static void test_forged_changes(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
-  fs_replica *evil = enroll(w, "A01", "evil");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
+  fs_replica *evil = fs_test_enroll(&w->d, w->tmp, "A01", "evil");
   hostile h;
   fs_change c;
   char theirs[33], why[512], newid[33], big[8192];
@@ -197,10 +171,10 @@ static void test_forged_changes(void **state) {
   uint64_t counter = 1;
 
   create_customer(b, "Anna's customer", theirs);
-  sync_ok(b, NULL);
-  sync_ok(a, NULL);
+  fs_test_sync_ok(b, NULL);
+  fs_test_sync_ok(a, NULL);
   hostile_load(w, "evil", &h);
-  before_rows = central_int(w, "SELECT count(*) FROM customers");
+  before_rows = fs_test_central_int(&w->d, "SELECT count(*) FROM customers");
 
   /* 1. Change another rep's card, claiming to be its owner. */
   change_init(&c, FS_KIND_CUSTOMER, theirs, "A02", counter++);
@@ -209,7 +183,9 @@ static void test_forged_changes(void **state) {
   fs__change_release(&c);
   printf("  write to A02's card from an A01 device: outcome %d, %s\n", outcome, why);
   assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name='hijacked'"), 0);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='hijacked'"),
+      0);
   refused++;
   served += still_serving(a);
 
@@ -223,7 +199,7 @@ static void test_forged_changes(void **state) {
   {
     char sql[128];
     snprintf(sql, sizeof(sql), "SELECT deleted FROM customers WHERE id='%s'", theirs);
-    assert_int_equal(central_int(w, sql), 0);
+    assert_int_equal(fs_test_central_int(&w->d, sql), 0);
   }
   refused++;
   served += still_serving(a);
@@ -241,7 +217,7 @@ static void test_forged_changes(void **state) {
   {
     char sql[128];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM visits WHERE id='%s'", newid);
-    assert_int_equal(central_int(w, sql), 0);
+    assert_int_equal(fs_test_central_int(&w->d, sql), 0);
   }
   refused++;
   served += still_serving(a);
@@ -254,9 +230,10 @@ static void test_forged_changes(void **state) {
   outcome = push_one(&h, &c, NULL, NULL, why, sizeof(why));
   fs__change_release(&c);
   printf("  create with forged owner A02: outcome %d, %s\n", outcome, why);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE owner='A02' AND "
-                                  "name='forged owner card'"),
-                   0);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A02' AND "
+                                 "name='forged owner card'"),
+      0);
   assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
   refused++;
   served += still_serving(a);
@@ -277,7 +254,8 @@ static void test_forged_changes(void **state) {
     printf("  name of %lld bytes (max %lld): outcome %d, %s\n", (long long)max + 1,
            (long long)max, outcome, why);
     assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
-    assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE length(name)>200"),
+    assert_int_equal(fs_test_central_int(
+                         &w->d, "SELECT count(*) FROM customers WHERE length(name)>200"),
                      0);
     refused++;
     served += still_serving(a);
@@ -292,8 +270,10 @@ static void test_forged_changes(void **state) {
   fs__change_release(&c);
   printf("  grade 'Z': outcome %d, %s\n", outcome, why);
   assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name='bad grade card'"),
-                   0);
+  assert_int_equal(
+      fs_test_central_int(&w->d,
+                          "SELECT count(*) FROM customers WHERE name='bad grade card'"),
+      0);
   refused++;
   served += still_serving(a);
 
@@ -308,14 +288,18 @@ static void test_forged_changes(void **state) {
   printf("  unknown field 'phonx': outcome %d, %s\n", outcome, why);
   assert_true(outcome == 0 || outcome == FS_OUTCOME_REJECTED);
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM customers WHERE name='unknown field card'"), 0);
+      fs_test_central_int(
+          &w->d, "SELECT count(*) FROM customers WHERE name='unknown field card'"),
+      0);
   refused++;
   served += still_serving(a);
 
   /* Nothing of it stored: only the legitimate cards were added. */
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers"), before_rows + served);
-  sync_ok(b, NULL);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE owner='A02'"), 1);
+  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers"),
+                   before_rows + served);
+  fs_test_sync_ok(b, NULL);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE owner='A02'"), 1);
   /* Each refusal is logged with the device and the reason. */
   {
     char *log = fs_test_path(w->d.dir, "daemon.log");
@@ -385,7 +369,7 @@ static void send_all(int fd, const uint8_t *p, size_t n) {
 
 static void test_garbage_handshake(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
   uint8_t junk[4096];
   int closed = 0, fd;
   static const uint8_t huge[4] = {0x7f, 0xff, 0xff, 0xff};
@@ -481,7 +465,7 @@ static int try_msg1(world *w, fs_channel *ch, const uint8_t *m1, size_t n1) {
 
 static void test_replayed_handshake(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
   hostile h;
   uint8_t e[32], m1[1024], m1b[1024];
   size_t n1 = 0, n1b = 0;
@@ -547,7 +531,8 @@ static long rss_kb(int pid) {
 
 static void test_garbage_frames(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *b = enroll(w, "A02", "a02");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *b = fs_test_enroll(&w->d, w->tmp, "A02", "a02");
   hostile h;
   long rss0, rss1;
   int frames = 0, conns = 0, syncs = 0;
@@ -623,7 +608,7 @@ static void test_garbage_frames(void **state) {
 
 static void test_slow_peers_dropped(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
   enum { SILENT = 20, DRIBBLE = 5 };
   int silent[SILENT], drib[DRIBBLE];
   int dropped_silent = 0, dropped_drib = 0, syncs = 0, idle_dropped;
@@ -684,7 +669,8 @@ static void test_slow_peers_dropped(void **state) {
  * device socket: refused. */
 static void test_replayed_push_and_admin(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01"), *evil = enroll(w, "A01", "evil");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *evil = fs_test_enroll(&w->d, w->tmp, "A01", "evil");
   hostile h;
   fs_change c;
   char id[33], id2[33], why[512];
@@ -710,19 +696,23 @@ static void test_replayed_push_and_admin(void **state) {
          "outcome %d (%s)\n",
          o1, o2, o3, why);
   assert_int_equal(o1, FS_OUTCOME_APPLIED);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name='pushed once'"), 1);
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM customers WHERE name='pushed once'"),
+                   1);
   /* The exact retry is answered with its recorded outcome and stored once;
    * a counter reused for another change (a replica restored from a backup)
    * is a new change: applied and stored, never acknowledged and dropped. */
   assert_int_equal(o2, FS_OUTCOME_APPLIED);
   assert_int_equal(o3, FS_OUTCOME_APPLIED);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM customers WHERE name='counter reused'"),
-                   1);
+  assert_int_equal(
+      fs_test_central_int(&w->d,
+                          "SELECT count(*) FROM customers WHERE name='counter reused'"),
+      1);
   assert_true(still_serving(a));
 
   /* ADMIN over the device socket (admin commands belong to the local admin
    * socket only). */
-  staff0 = central_int(w, "SELECT count(*) FROM staff");
+  staff0 = fs_test_central_int(&w->d, "SELECT count(*) FROM staff");
   {
     fs_net n;
     fs_msg m, res;
@@ -753,8 +743,9 @@ static void test_replayed_push_and_admin(void **state) {
   }
   printf("  ADMIN staff.add over a rep device's connection: refused=%d\n", admin_refused);
   assert_int_equal(admin_refused, 1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM staff"), staff0);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM staff WHERE code='Z99'"), 0);
+  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM staff"), staff0);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM staff WHERE code='Z99'"), 0);
   assert_true(still_serving(a));
   printf("replayed push: a PUSH sent twice stored once, a reused change counter stored "
          "nothing; an ADMIN request from a device refused, no staff added; daemon still "
@@ -770,7 +761,7 @@ static void test_replayed_push_and_admin(void **state) {
  * (or be refused loudly), never be acknowledged and dropped. */
 static void test_restored_replica(void **state) {
   world *w = *state;
-  fs_replica *a = enroll(w, "A01", "a01");
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
   char *dir = fs_test_path(w->tmp, "a01"), *db = fs_test_path(dir, "replica.db");
   char cmd[2048], id[33];
   int rc;
@@ -779,14 +770,14 @@ static void test_restored_replica(void **state) {
   fs_sync_stats st;
 
   create_customer(a, "before backup", id);
-  sync_ok(a, NULL);
+  fs_test_sync_ok(a, NULL);
   fs_replica_close(a);
   snprintf(cmd, sizeof(cmd), "cp '%s' '%s.bak'", db, db);
   rc = system(cmd);
   assert_int_equal(rc, 0);
   assert_int_equal(fs_replica_open(dir, &a), 0);
   create_customer(a, "after backup 1", id);
-  sync_ok(a, NULL);
+  fs_test_sync_ok(a, NULL);
   fs_replica_close(a);
   /* Restore the copy (no -wal/-shm: it was closed cleanly). */
   snprintf(cmd, sizeof(cmd), "cp '%s.bak' '%s' && rm -f '%s-wal' '%s-shm'", db, db, db, db);
@@ -808,7 +799,8 @@ static void test_restored_replica(void **state) {
     printf("  second sync after restore: rc %d (%s)\n", rc2, rc2 ? err : "ok");
   }
   assert_int_equal(fs_outbox_count(a, &pending, &rejected), 0);
-  stored = central_int(w, "SELECT count(*) FROM customers WHERE name='after restore'");
+  stored = fs_test_central_int(
+      &w->d, "SELECT count(*) FROM customers WHERE name='after restore'");
   printf("restored replica: a card created after restoring an older replica copy: stored "
          "centrally %lld time(s), outbox pending %llu rejected %llu\n",
          stored, (unsigned long long)pending, (unsigned long long)rejected);
@@ -822,13 +814,18 @@ static void test_restored_replica(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_forged_changes, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_garbage_handshake, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_replayed_handshake, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_garbage_frames, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_slow_peers_dropped, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_replayed_push_and_admin, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_restored_replica, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_forged_changes, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_garbage_handshake, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_replayed_handshake, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_garbage_frames, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_slow_peers_dropped, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_replayed_push_and_admin, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_restored_replica, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

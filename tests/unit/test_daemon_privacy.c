@@ -25,26 +25,12 @@
 #include "msg.h"
 #include "store.h"
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name '李明' --manager M01",
-                      "staff add A02 --name 'Anna' --manager M01", NULL);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
+  return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
+                             "staff add A01 --name '李明' --manager M01",
+                             "staff add A02 --name 'Anna' --manager M01", NULL);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -643,14 +629,10 @@ static void test_history_purge(void **state) {
   sqlite3_close(db);
   /* The hourly GC runs once when the daemon starts. */
   fs_test_daemon_serve(&w->d);
-  for (int i = 0;
-       i < 200 && fs_test_central_int(&w->d, "SELECT count(*) FROM conflicts WHERE "
-                                             "loser='OLDVALUE'") != 0;
-       i++)
-    usleep(50 * 1000);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM conflicts WHERE "
-                                              "loser='OLDVALUE'"),
-                   0);
+  assert_int_equal(
+      fs_test_central_wait(&w->d, "SELECT count(*) FROM conflicts WHERE loser='OLDVALUE'",
+                           0, 0),
+      0);
   assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM conflicts WHERE "
                                               "loser='FRESHVALUE'"),
                    1);
@@ -674,11 +656,14 @@ static void test_history_purge(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_delete_clears_content, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_snapshot_has_no_tombstones, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_person_export, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_person_erase_everywhere, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_history_purge, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_delete_clears_content, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_snapshot_has_no_tombstones, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_person_export, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_person_erase_everywhere, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_history_purge, setup, fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

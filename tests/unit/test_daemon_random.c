@@ -29,7 +29,7 @@
  * The seed is printed; FS_TEST_SEED=N repeats a run.  The rounds stop after
  * FS_TEST_SECONDS (default 40) seconds.
  */
-#include "testutil.h"
+#include "daemontest.h"
 #include "wiretest.h"
 
 #include <sqlite3.h>
@@ -68,8 +68,7 @@ typedef struct adv {
 } adv;
 
 typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
+  fs_test_world tw; /* first: daemontest.h */
   uint64_t rng;
   dev devs[MAX_DEV];
   int ndev;
@@ -106,7 +105,9 @@ static int pick(world *w, int n) { return n > 0 ? (int)(rnd(w) % (uint64_t)n) : 
 
 /* ---- files --------------------------------------------------------------- */
 
-static char *central_path(world *w) { return fs_test_path(w->d.dir, "central.db"); }
+static char *central_path(world *w) {
+  return fs_test_path(w->tw.d.dir, "central.db");
+}
 
 static sqlite3 *central_open(world *w) {
   char *p = central_path(w);
@@ -139,35 +140,12 @@ static long long db_int(sqlite3 *db, const char *sql) {
   return v;
 }
 
-static long long central_int(world *w, const char *sql) {
-  sqlite3 *db = central_open(w);
-  long long v = db_int(db, sql);
-  sqlite3_close(db);
-  return v;
-}
-
-static char *central_text(world *w, const char *sql) {
-  sqlite3 *db = central_open(w);
-  char *v = db_text(db, sql);
-  sqlite3_close(db);
-  return v;
-}
-
-static void central_exec(world *w, const char *sql) {
-  sqlite3 *db = central_open(w);
-  char *msg = NULL;
-  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    fail_msg("%s: %s", sql, msg ? msg : "?");
-  sqlite3_free(msg);
-  sqlite3_close(db);
-}
-
 /* Opens central.db with the replica of device i attached as r. */
 static sqlite3 *central_with(world *w, int i) {
   sqlite3 *db = central_open(w);
   char sql[1200];
   char *msg = NULL;
-  snprintf(sql, sizeof(sql), "ATTACH 'file:%s/%s/replica.db?mode=ro' AS r", w->tmp,
+  snprintf(sql, sizeof(sql), "ATTACH 'file:%s/%s/replica.db?mode=ro' AS r", w->tw.tmp,
            w->devs[i].name);
   if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
     fail_msg("%s: %s", sql, msg ? msg : "?");
@@ -177,15 +155,8 @@ static sqlite3 *central_with(world *w, int i) {
 
 /* ---- staff and devices ------------------------------------------------- */
 
-static void today_str(char *buf, size_t len, int offset_days) {
-  time_t t = time(NULL) + (time_t)offset_days * 86400;
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(buf, len, "%Y-%m-%d", &tm);
-}
-
 static void add_device(world *w, const char *staff) {
-  char *token = fs_test_daemon_cmd(&w->d, NULL, "enroll %s", staff);
+  char *token = fs_test_daemon_cmd(&w->tw.d, NULL, "enroll %s", staff);
   dev *d = &w->devs[w->ndev];
   char *dir, err[512];
   fs_identity id;
@@ -194,7 +165,7 @@ static void add_device(world *w, const char *staff) {
   assert_true(w->ndev < MAX_DEV);
   snprintf(d->staff, sizeof(d->staff), "%s", staff);
   snprintf(d->name, sizeof(d->name), "dev%02d_%s", w->ndev, staff);
-  dir = fs_test_path(w->tmp, d->name);
+  dir = fs_test_path(w->tw.tmp, d->name);
   rc = fs_enroll(dir, token, 5000, &id, err, sizeof(err));
   if (rc)
     fail_msg("enroll %s: %s", staff, err);
@@ -206,7 +177,7 @@ static void add_device(world *w, const char *staff) {
 
 /* Enrolls the hostile device of staff (not in the library's rotation). */
 static void add_adversary(world *w, const char *staff) {
-  char *token = fs_test_daemon_cmd(&w->d, NULL, "enroll %s", staff);
+  char *token = fs_test_daemon_cmd(&w->tw.d, NULL, "enroll %s", staff);
   adv *a = &w->advs[w->nadv];
   char *dir, err[512];
   fs_identity id;
@@ -217,7 +188,7 @@ static void add_adversary(world *w, const char *staff) {
   memset(a, 0, sizeof(*a));
   snprintf(a->staff, sizeof(a->staff), "%s", staff);
   snprintf(a->name, sizeof(a->name), "adv%02d_%s", w->nadv, staff);
-  dir = fs_test_path(w->tmp, a->name);
+  dir = fs_test_path(w->tw.tmp, a->name);
   rc = fs_enroll(dir, token, 5000, &id, err, sizeof(err));
   if (rc)
     fail_msg("enroll adversary %s: %s", staff, err);
@@ -231,8 +202,8 @@ static void add_adversary(world *w, const char *staff) {
 }
 
 static void hire(world *w, const char *code) {
-  char *out = fs_test_daemon_cmd(&w->d, NULL, "staff add %s --name 'Rep %s' --manager M01",
-                                 code, code);
+  char *out = fs_test_daemon_cmd(
+      &w->tw.d, NULL, "staff add %s --name 'Rep %s' --manager M01", code, code);
   int ndev = 1 + pick(w, 2);
   free(out);
   assert_true(w->nreps < MAX_STAFF);
@@ -244,26 +215,22 @@ static void hire(world *w, const char *code) {
 }
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
   const char *env = getenv("FS_TEST_SEED");
   uint64_t seed = env && *env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
-  char *out;
+  world *w;
 
-  assert_non_null(w);
   printf("random: seed %llu (repeat with FS_TEST_SEED=%llu)\n", (unsigned long long)seed,
          (unsigned long long)seed);
+  fs_test_world_setup_size(state, sizeof(world),
+                           "staff add M01 --name '王经理' --role manager", NULL);
+  w = *state;
   w->rng = seed * 0x9E3779B97F4A7C15ULL + 1;
-  fs_test_daemon_start(&w->d);
-  w->tmp = fs_test_tmpdir();
-  out = fs_test_daemon_cmd(&w->d, NULL, "staff add M01 --name '王经理' --role manager");
-  free(out);
   add_device(w, "M01");
   for (int i = 1; i <= 4; i++) {
     char code[16];
     snprintf(code, sizeof(code), "A%02d", i);
     hire(w, code);
   }
-  *state = w;
   return 0;
 }
 
@@ -271,10 +238,7 @@ static int teardown(void **state) {
   world *w = *state;
   for (int i = 0; i < w->ndev; i++)
     fs_replica_close(w->devs[i].r);
-  fs_test_daemon_stop(&w->d);
-  fs_test_rmdir(w->tmp);
-  free(w);
-  return 0;
+  return fs_test_world_teardown(state);
 }
 
 static int is_manager(const char *staff) { return strcmp(staff, "M01") == 0; }
@@ -477,8 +441,8 @@ static void admin_event(world *w) {
   const char *a, *b;
   int status = 0;
 
-  today_str(today, sizeof(today), 0);
-  today_str(yesterday, sizeof(yesterday), -1);
+  fs_test_day(today, 0);
+  fs_test_day(yesterday, -1);
   a = active_rep(w, NULL);
   b = a ? active_rep(w, a) : NULL;
   if (a == NULL || b == NULL)
@@ -489,16 +453,16 @@ static void admin_event(world *w) {
              "SELECT group_concat('--customer '||id, ' ') FROM (SELECT id FROM customers "
              "WHERE owner='%s' AND deleted=0 ORDER BY random() LIMIT %d)",
              a, 1 + pick(w, 2));
-    id = central_text(w, sql);
+    id = fs_test_central_text(&w->tw.d, sql);
     if (*id) {
-      out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from %s --to %s %s", a, b, id);
+      out = fs_test_daemon_cmd(&w->tw.d, NULL, "transfer --from %s --to %s %s", a, b, id);
       free(out);
       w->n_transfer++;
     }
     free(id);
   } else if (ev <= 4) {
-    out = fs_test_daemon_cmd(&w->d, NULL, "cover %s --by %s --from %s --to %s", a, b, today,
-                             today);
+    out = fs_test_daemon_cmd(&w->tw.d, NULL, "cover %s --by %s --from %s --to %s", a, b,
+                             today, today);
     free(out);
     w->n_cover++;
   } else if (ev <= 6) {
@@ -506,9 +470,9 @@ static void admin_event(world *w) {
              "SELECT id FROM customers WHERE owner<>'%s' AND deleted=0 ORDER BY random() "
              "LIMIT 1",
              b);
-    id = central_text(w, sql);
+    id = fs_test_central_text(&w->tw.d, sql);
     if (*id) {
-      out = fs_test_daemon_cmd(&w->d, NULL, "lend %s --to %s --days 1", id, b);
+      out = fs_test_daemon_cmd(&w->tw.d, NULL, "lend %s --to %s --days 1", id, b);
       free(out);
       w->n_loan++;
     }
@@ -519,18 +483,20 @@ static void admin_event(world *w) {
              "UPDATE covers SET from_day='%s', to_day='%s' WHERE id=(SELECT id FROM covers "
              "WHERE state<2 ORDER BY random() LIMIT 1)",
              yesterday, yesterday);
-    central_exec(w, sql);
-    central_exec(w, "UPDATE loans SET until=1000 WHERE id=(SELECT id FROM loans WHERE ended=0 "
-                    "ORDER BY random() LIMIT 1)");
-    out = fs_test_daemon_cmd(&w->d, &status, "sweep"); /* if the CLI has it */
+    fs_test_central_exec(&w->tw.d, sql);
+    fs_test_central_exec(
+        &w->tw.d,
+        "UPDATE loans SET until=1000 WHERE id=(SELECT id FROM loans WHERE ended=0 "
+        "ORDER BY random() LIMIT 1)");
+    out = fs_test_daemon_cmd(&w->tw.d, &status, "sweep"); /* if the CLI has it */
     free(out);
   } else if (ev == 9) {
     adversary_revoke(w);
   } else if (ev == 8 && w->n_depart == 0) {
     char code[16];
     int succ = pick(w, 2);
-    out = fs_test_daemon_cmd(&w->d, NULL, "depart %s%s%s --reason 'random departure'", a,
-                             succ ? " --successor " : "", succ ? b : "");
+    out = fs_test_daemon_cmd(&w->tw.d, NULL, "depart %s%s%s --reason 'random departure'",
+                             a, succ ? " --successor " : "", succ ? b : "");
     free(out);
     snprintf(w->departed_code, sizeof(w->departed_code), "%s", a);
     for (int i = 0; i < w->nreps; i++)
@@ -553,7 +519,7 @@ static int adv_push(world *w, adv *a, fs_change *ch) {
 
   memset(&hello, 0, sizeof(hello));
   hello.outbox = 1000; /* "a big outbox": stay for more */
-  fs_wire_load(&h, w->tmp, a->name);
+  fs_wire_load(&h, w->tw.tmp, a->name);
   rc = fs_wire_open(&h, &hello);
   if (rc == 0)
     rc = fs_wire_push(&h, ch, 1, 1000, &oc, &code, NULL);
@@ -587,7 +553,7 @@ static void adversary_try(world *w) {
       "WHERE v.by_staff='%s' AND v.absent=c.owner AND v.state<2) "
       "ORDER BY random() LIMIT 1",
       (int)FS_KIND_CUSTOMER, S, S, (int)FS_KIND_CUSTOMER, S, S);
-  row = central_text(w, sql);
+  row = fs_test_central_text(&w->tw.d, sql);
   if (strlen(row) < 34) {
     free(row);
     return;
@@ -626,8 +592,8 @@ static void adversary_revoke(world *w) {
   if (a->revoked_ms)
     return;
   a->revoked_ms = (int64_t)fs_wire_now_ms();
-  out = fs_test_daemon_cmd(&w->d, NULL, "revoke %llu%s", (unsigned long long)a->device_id,
-                           wipe ? " --wipe" : "");
+  out = fs_test_daemon_cmd(&w->tw.d, NULL, "revoke %llu%s",
+                           (unsigned long long)a->device_id, wipe ? " --wipe" : "");
   free(out);
   w->n_revoked++;
 }
@@ -647,7 +613,7 @@ static void check_adversaries(world *w) {
              "status='departed'",
              a->staff);
     {
-      long long dep = central_int(w, sql);
+      long long dep = fs_test_central_int(&w->tw.d, sql);
       if (dep > 0 && (lost == 0 || dep < lost))
         lost = dep;
     }
@@ -661,7 +627,7 @@ static void check_adversaries(world *w) {
         "EXISTS (SELECT 1 FROM covers v WHERE v.by_staff='%s' AND v.absent=x.who))",
         (unsigned long long)a->device_id, lost ? lost : 9000000000000000LL, a->staff,
         a->staff);
-    bad = central_int(w, sql);
+    bad = fs_test_central_int(&w->tw.d, sql);
     if (bad != 0)
       fail_msg(
           "adversary %s (%s): %lld change(s) written after the device lost the right to "
@@ -685,20 +651,10 @@ static int lost_right(world *w, const char *staff, const char *cust, int64_t at)
       "by_staff='%s' AND state=2 AND COALESCE(ended_at,0)<=%lld)",
       (int)FS_KIND_CUSTOMER, cust, staff, staff, (long long)at, staff, (long long)at, staff,
       (long long)at);
-  return central_int(w, sql) > 0;
+  return fs_test_central_int(&w->tw.d, sql) > 0;
 }
 
 /* ---- final checks ------------------------------------------------------ */
-
-/* Waits (the daemon sweeps every 10 s) until sql counts 0. */
-static void wait_zero(world *w, const char *sql) {
-  int status = 0;
-  char *out = fs_test_daemon_cmd(&w->d, &status, "sweep");
-  free(out);
-  for (int i = 0; i < 300 && central_int(w, sql) != 0; i++)
-    usleep(50000);
-  assert_int_equal(central_int(w, sql), 0);
-}
 
 static void check_equal_view(world *w, int i) {
   dev *d = &w->devs[i];
@@ -764,13 +720,16 @@ static void test_random(void **state) {
     check_adversaries(w);
   }
   /* End every cover and loan, then everyone syncs twice. */
-  today_str(yesterday, sizeof(yesterday), -1);
+  fs_test_day(yesterday, -1);
   snprintf(sql, sizeof(sql), "UPDATE covers SET from_day='%s', to_day='%s' WHERE state<2",
            yesterday, yesterday);
-  central_exec(w, sql);
-  central_exec(w, "UPDATE loans SET until=1000 WHERE ended=0");
-  wait_zero(w, "SELECT (SELECT count(*) FROM covers WHERE state<2) + (SELECT count(*) FROM "
-               "loans WHERE ended=0)");
+  fs_test_central_exec(&w->tw.d, sql);
+  fs_test_central_exec(&w->tw.d, "UPDATE loans SET until=1000 WHERE ended=0");
+  fs_test_sweep_until(
+      &w->tw.d,
+      "SELECT (SELECT count(*) FROM covers WHERE state<2) + (SELECT count(*) FROM "
+      "loans WHERE ended=0)",
+      0, 0);
   for (int pass = 0; pass < 2; pass++)
     for (int i = 0; i < w->ndev; i++)
       sync_dev(w, i);
@@ -783,7 +742,7 @@ static void test_random(void **state) {
   for (int v = 0; v < w->nvisits; v++) {
     dev *d = &w->devs[w->visits[v].dev];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM visits WHERE id='%s'", w->visits[v].id);
-    if (central_int(w, sql) == 1)
+    if (fs_test_central_int(&w->tw.d, sql) == 1)
       continue;
     if (!d->wiped) {
       snprintf(sql, sizeof(sql),
@@ -803,24 +762,32 @@ static void test_random(void **state) {
   }
   assert_int_equal(lost, 0);
   /* The audit log names every handover, transfer, cover and loan. */
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='staff.depart'"),
-                   w->n_depart);
+  assert_int_equal(
+      fs_test_central_int(&w->tw.d,
+                          "SELECT count(*) FROM audit WHERE action='staff.depart'"),
+      w->n_depart);
   if (w->n_depart) {
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM audit WHERE action='staff.depart' AND staff='%s'",
              w->departed_code);
-    assert_int_equal(central_int(w, sql), 1);
+    assert_int_equal(fs_test_central_int(&w->tw.d, sql), 1);
   }
   assert_int_equal(
-      central_int(w, "SELECT count(*) FROM audit WHERE action='customers.transfer'"),
+      fs_test_central_int(&w->tw.d,
+                          "SELECT count(*) FROM audit WHERE action='customers.transfer'"),
       w->n_transfer);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='cover'"),
+  assert_int_equal(
+      fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='cover'"),
+      w->n_cover);
+  assert_int_equal(fs_test_central_int(
+                       &w->tw.d, "SELECT count(*) FROM audit WHERE action='cover.end'"),
                    w->n_cover);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='cover.end'"),
-                   w->n_cover);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='loan'"), w->n_loan);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM audit WHERE action='loan.end'"),
-                   w->n_loan);
+  assert_int_equal(
+      fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='loan'"),
+      w->n_loan);
+  assert_int_equal(
+      fs_test_central_int(&w->tw.d, "SELECT count(*) FROM audit WHERE action='loan.end'"),
+      w->n_loan);
   {
     uint64_t rej = 0;
     for (int i = 0; i < w->ndev; i++)

@@ -34,27 +34,13 @@
 
 #include "fs_errno.h"
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Li' --manager M01",
-                      "staff add A02 --name 'Anna' --manager M01",
-                      "staff add A03 --name 'Wang' --manager M01", NULL);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
+  return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
+                             "staff add A01 --name 'Li' --manager M01",
+                             "staff add A02 --name 'Anna' --manager M01",
+                             "staff add A03 --name 'Wang' --manager M01", NULL);
 }
 
 static fs_replica *enroll(world *w, const char *staff, const char *name, long long *id) {
@@ -62,52 +48,6 @@ static fs_replica *enroll(world *w, const char *staff, const char *name, long lo
   if (id)
     *id = fs_test_central_int(&w->d, "SELECT max(id) FROM devices");
   return r;
-}
-
-static long long central_int(world *w, const char *sql) {
-  return fs_test_central_int(&w->d, sql);
-}
-
-/* Writes to central.db behind the daemon's back (it may be running). */
-static void central_exec(world *w, const char *sql) {
-  char *p = fs_test_path(w->d.dir, "central.db");
-  sqlite3 *db = NULL;
-  char *err = NULL;
-  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 10000);
-  if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-    fail_msg("%s: %s", sql, err);
-  sqlite3_close(db);
-  free(p);
-}
-
-/* Waits up to 5 s for a count to reach want; returns the last value. */
-static long long wait_central(world *w, const char *sql, long long want) {
-  long long v = central_int(w, sql);
-  for (int i = 0; i < 100 && v != want; i++) {
-    usleep(50000);
-    v = central_int(w, sql);
-  }
-  return v;
-}
-
-static void daemon_conf(world *w, const char *line) {
-  char *conf = fs_test_path(w->d.dir, "fieldsyncd.conf");
-  FILE *f;
-  fs_test_daemon_kill(&w->d, SIGTERM);
-  f = fopen(conf, "a");
-  assert_non_null(f);
-  fprintf(f, "\n%s\n", line);
-  fclose(f);
-  free(conf);
-  fs_test_daemon_serve(&w->d);
-}
-
-static void today_str(char *buf, size_t len) {
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(buf, len, "%Y-%m-%d", &tm);
 }
 
 /* Opens a session claiming a big outbox (a final upload that never ends)
@@ -193,7 +133,7 @@ static void test_wipe_session_reads_nothing(void **state) {
   assert_int_equal(session_fate(&h, 2000, NULL), FS_ECLOSED);
   /* The order's time is recorded: the upload window runs from it. */
   snprintf(sql, sizeof(sql), "SELECT wipe_at IS NOT NULL FROM devices WHERE id=%lld", id);
-  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
 
   /* Watching: no NOTIFY, even for its rep's cards; a PULL from a later
    * cursor is refused too. */
@@ -230,8 +170,8 @@ static void test_wipe_session_reads_nothing(void **state) {
   assert_int_equal(wiped, 1);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'", id);
-  assert_int_equal(wait_central(w, sql, 1), 1);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM quarantine"), 1);
+  assert_int_equal(fs_test_central_wait(&w->d, sql, 0, 1), 1);
+  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM quarantine"), 1);
   assert_int_equal(open_claiming(&h, FS_WANT_SYNC), FS_EREVOKED);
   printf("wipe session: PING answered, the final PUSH quarantined and answered with "
          "WIPE; the "
@@ -266,7 +206,7 @@ static void test_departed_session_reads_nothing(void **state) {
   assert_int_equal(rc, FS_EDEPARTED);
   /* The departure is the wipe order of each of the rep's devices. */
   snprintf(sql, sizeof(sql), "SELECT wipe_at IS NOT NULL FROM devices WHERE id=%lld", id);
-  assert_int_equal(central_int(w, sql), 1);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   /* Anything but PUSH, PING, BYE is refused the same way. */
   rc = open_claiming(&h, FS_WANT_SYNC);
   assert_int_equal(rc, 0);
@@ -363,20 +303,20 @@ static void test_wipe_deadline(void **state) {
   fs_test_daemon_kill(&w->d, SIGTERM);
   snprintf(sql, sizeof(sql), "UPDATE devices SET wipe_at=%lld WHERE id=%lld",
            (long long)fs_wire_now_ms() - 15LL * 86400000, id1);
-  central_exec(w, sql);
+  fs_test_central_exec(&w->d, sql);
   snprintf(sql, sizeof(sql), "UPDATE devices SET wipe_at=NULL WHERE id=%lld", id2);
-  central_exec(w, sql);
+  fs_test_central_exec(&w->d, sql);
   fs_test_daemon_serve(&w->d);
   /* The periodic sweep (it runs at start) marks a1 wiped without any
    * connection; a2's window starts now. */
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'", id1);
-  assert_int_equal(wait_central(w, sql, 1), 1);
+  assert_int_equal(fs_test_central_wait(&w->d, sql, 0, 1), 1);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM devices WHERE id=%lld AND status='wipe' AND "
            "wipe_at IS NOT NULL",
            id2);
-  assert_int_equal(wait_central(w, sql, 1), 1);
+  assert_int_equal(fs_test_central_wait(&w->d, sql, 0, 1), 1);
   fs_wire_load(&h, w->tmp, "a01");
   rc = open_claiming(&h, FS_WANT_SYNC);
   printf("wipe deadline: an order 15 days old (deadline 14): handshake -> %d (%s)\n", rc,
@@ -392,7 +332,7 @@ static void test_wipe_deadline(void **state) {
 
   /* With wipe_deadline_days = 0 an order is over at once: the handshake
    * itself refuses and marks the device wiped, for a departure too. */
-  daemon_conf(w, "wipe_deadline_days = 0");
+  fs_test_daemon_conf(&w->d, "wipe_deadline_days = 0");
   out = fs_test_daemon_cmd(&w->d, NULL, "depart A02 --successor A01");
   free(out);
   fs_wire_load(&h, w->tmp, "a02");
@@ -402,9 +342,10 @@ static void test_wipe_deadline(void **state) {
   assert_int_equal(rc, FS_EDEPARTED);
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM devices WHERE id=%lld AND status='wiped'", id3);
-  assert_int_equal(wait_central(w, sql, 1), 1);
-  assert_true(central_int(w, "SELECT count(*) FROM audit WHERE action='device.wiped' AND "
-                             "detail LIKE '%deadline%'") >= 2);
+  assert_int_equal(fs_test_central_wait(&w->d, sql, 0, 1), 1);
+  assert_true(fs_test_central_int(
+                  &w->d, "SELECT count(*) FROM audit WHERE action='device.wiped' AND "
+                         "detail LIKE '%deadline%'") >= 2);
   fs_wire_free(&h);
 }
 
@@ -434,7 +375,7 @@ static void session_closed_by(world *w, const char *name, const char *owner,
   free(out);
   assert_int_equal(fs_wire_wait_notify(&h, 500), 0);
   if (pre_sql)
-    central_exec(w, pre_sql);
+    fs_test_central_exec(&w->d, pre_sql);
   t0 = fs_wire_now_ms();
   out = fs_test_daemon_cmd(&w->d, NULL, "%s", cmd);
   free(out);
@@ -452,7 +393,7 @@ static void session_closed_by(world *w, const char *name, const char *owner,
            "SELECT count(*) FROM customers WHERE name='pushed on a stale "
            "session'");
   assert_int_not_equal(rc, 0);
-  assert_int_equal(central_int(w, sql), 0);
+  assert_int_equal(fs_test_central_int(&w->d, sql), 0);
   fs_wire_free(&h);
 }
 
@@ -514,15 +455,17 @@ static void test_transfer_and_cover_end_close_sessions(void **state) {
 
   /* A02 stands in for A01 today; its session opened during the cover is
    * closed when the cover ends. */
-  today_str(today, sizeof(today));
+  fs_test_day(today, 0);
   free(fs_test_daemon_cmd(&w->d, NULL, "cover A01 --by A02 --from %s --to %s", today,
                           today));
-  assert_int_equal(wait_central(w, "SELECT count(*) FROM covers WHERE state=1", 1), 1);
+  assert_int_equal(
+      fs_test_central_wait(&w->d, "SELECT count(*) FROM covers WHERE state=1", 0, 1), 1);
   fs_test_sync_ok(b, NULL);
   session_closed_by(w, "a02", "A01",
                     "UPDATE covers SET from_day='2000-01-01', to_day='2000-01-02'",
                     "sweep", FS_EFORBIDDEN, m, other);
-  assert_int_equal(central_int(w, "SELECT count(*) FROM covers WHERE state=2"), 1);
+  assert_int_equal(
+      fs_test_central_int(&w->d, "SELECT count(*) FROM covers WHERE state=2"), 1);
   fs_wire_free(&hb);
   fs_replica_close(b);
   fs_replica_close(m);
@@ -530,62 +473,42 @@ static void test_transfer_and_cover_end_close_sessions(void **state) {
 
 /* A watching device whose session is closed because its rights changed
  * (here: a manager, when a card moves between two reps of the team)
- * connects again by itself and goes on receiving changes. */
+ * connects again by itself and goes on receiving changes: a card made
+ * after the transfer reaches it through a NOTIFY (a pull that ends in
+ * on_change), not a round of its own. */
 static void test_watcher_reconnects(void **state) {
   world *w = *state;
   fs_replica *a = enroll(w, "A01", "a01", NULL), *b = enroll(w, "A02", "a02", NULL);
   fs_replica *m = enroll(w, "M01", "m01", NULL);
+  fs_test_watcher wt;
   char card[33], id[33], sql[160];
-  long long got = 0;
-  pid_t pid;
+  int notifies, alive;
 
   fs_test_create_customer(a, "Moves within the team", "A", card);
   fs_test_sync_ok(a, NULL);
   fs_test_sync_ok(m, NULL);
   fs_replica_close(m);
-  pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    char *dir = fs_test_path(w->tmp, "m01");
-    fs_replica *r = NULL;
-    fs_sync_options o;
-    fs_sync_stats st;
-    char err[512];
-    memset(&o, 0, sizeof(o));
-    o.watch = 1;
-    o.watch_poll_ms = 20;
-    if (fs_replica_open(dir, &r) != 0)
-      _exit(2);
-    fs_sync(r, &o, &st, err, sizeof(err));
-    _exit(3); /* the watch ended: the test fails below */
-  }
-  usleep(300000);
+  fs_test_watcher_start(&wt, w->tmp, "m01");
+  assert_int_equal(fs_test_daemon_log_wait(&w->d, "(M01) connected, watching", 1), 1);
   free(fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s",
                           card));
+  /* The transfer reached the watcher, and it watches again: its new
+   * session is ready, so the next change of the team is NOTIFYed to it. */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM customers WHERE id='%s' AND owner='A02'", card);
+  assert_int_equal(fs_test_db_wait(wt.db, sql, 0, 1), 1);
+  assert_int_equal(fs_test_daemon_log_wait(&w->d, "(M01) connected, watching", 2), 2);
   fs_test_create_customer(b, "Made after the transfer", "B", id);
   fs_test_sync_ok(b, NULL);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", id);
-  for (int i = 0; i < 250 && got != 1; i++) {
-    got = fs_test_replica_int(w->tmp, "m01", sql);
-    if (got != 1)
-      usleep(20000);
-  }
-  {
-    int st = 0;
-    int exited = waitpid(pid, &st, WNOHANG) == pid;
-    kill(pid, SIGKILL);
-    if (!exited)
-      waitpid(pid, NULL, 0);
-    printf(
-        "watcher: manager's watch after a transfer in its team: %s, new card received: "
-        "%lld\n",
-        exited ? "ended" : "still running", got);
-    assert_false(exited);
-  }
-  assert_int_equal(got, 1);
-  snprintf(sql, sizeof(sql),
-           "SELECT count(*) FROM customers WHERE id='%s' AND owner='A02'", card);
-  assert_int_equal(fs_test_replica_int(w->tmp, "m01", sql), 1);
+  notifies = fs_test_watcher_wait(&wt, sql, 1, 5000);
+  alive = fs_test_watcher_alive(&wt);
+  printf("watcher: manager's watch after a transfer in its team: %s; new card received "
+         "through a NOTIFY: %s (%d NOTIFY pulls)\n",
+         alive ? "still running" : "ended", notifies ? "yes" : "no", wt.notifies);
+  fs_test_watcher_stop(&wt);
+  assert_true(alive);
+  assert_true(notifies >= 1);
   fs_replica_close(a);
   fs_replica_close(b);
 }
@@ -613,7 +536,7 @@ static void test_every_request_checked(void **state) {
   assert_int_equal(rc, 0);
   assert_true(page.rows > 0);
   snprintf(sql, sizeof(sql), "UPDATE devices SET status='revoked' WHERE id=%lld", id);
-  central_exec(w, sql);
+  fs_test_central_exec(&w->d, sql);
   rc = fs_wire_pull(&h1, 0, &page);
   printf("store says revoked, session open: PULL -> %d (%s), %u rows\n", rc,
          fs_strerror(rc), page.rows);
@@ -623,8 +546,8 @@ static void test_every_request_checked(void **state) {
   printf("store says revoked, session open: PUSH -> %d (%s)\n", rc, fs_strerror(rc));
   assert_int_equal(rc, FS_EREVOKED);
   assert_int_equal(
-      central_int(w,
-                  "SELECT count(*) FROM customers WHERE name='pushed after the revoke'"),
+      fs_test_central_int(
+          &w->d, "SELECT count(*) FROM customers WHERE name='pushed after the revoke'"),
       0);
   fs_wire_free(&h1);
   fs_wire_free(&h2);
@@ -664,18 +587,25 @@ static void test_wipe_closes_other_session(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_wipe_session_reads_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wipe_session_reads_nothing, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_departed_session_reads_nothing, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_old_hello_keeps_final_upload, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_wipe_deadline, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_revoke_closes_session, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_depart_closes_session, setup, teardown),
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_old_hello_keeps_final_upload, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_wipe_deadline, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_revoke_closes_session, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_depart_closes_session, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_transfer_and_cover_end_close_sessions, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_every_request_checked, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_watcher_reconnects, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_wipe_closes_other_session, setup, teardown),
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_every_request_checked, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_watcher_reconnects, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_wipe_closes_other_session, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

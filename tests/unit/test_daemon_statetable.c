@@ -54,8 +54,7 @@
 /* ---- the world ------------------------------------------------------- */
 
 typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
+  fs_test_world tw; /* first: daemontest.h */
   uint64_t clock;   /* last change clock handed out (all devices) */
   uint64_t counter; /* last change counter handed out (all devices) */
   /* Opened at setup and left silent, for the idle entries: by the time
@@ -103,7 +102,7 @@ central_int(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(sql, sizeof(sql), fmt, ap);
   va_end(ap);
-  return fs_test_central_int(&W->d, sql);
+  return fs_test_central_int(&W->tw.d, sql);
 }
 
 #if defined(__GNUC__)
@@ -116,7 +115,7 @@ central_exec(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(sql, sizeof(sql), fmt, ap);
   va_end(ap);
-  fs_test_central_exec(&W->d, sql);
+  fs_test_central_exec(&W->tw.d, sql);
 }
 
 #if defined(__GNUC__)
@@ -129,7 +128,7 @@ admin(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(args, sizeof(args), fmt, ap);
   va_end(ap);
-  free(fs_test_daemon_cmd(&W->d, NULL, "%s", args));
+  free(fs_test_daemon_cmd(&W->tw.d, NULL, "%s", args));
 }
 
 static wdev *dev_find(const char *name) {
@@ -148,7 +147,7 @@ static long long dev_id(const char *name) {
 /* A wire device with the key of device name (free with fs_wire_free). */
 static void dev_load(fs_wire_dev *h, const char *name) {
   memset(h, 0, sizeof(*h));
-  snprintf(h->addr, sizeof(h->addr), "%s", W->d.addr);
+  snprintf(h->addr, sizeof(h->addr), "%s", W->tw.d.addr);
   memcpy(h->daemon_pub, W->daemon_pub, sizeof(h->daemon_pub));
   assert_int_equal(fs__keypair_from_private(&h->kp, dev_find(name)->kp->priv), 0);
 }
@@ -174,38 +173,31 @@ static void devices_register(void) {
 
 /* A fresh enrollment token for staff (malloc'd). */
 static char *token_for(const char *staff) {
-  return fs_test_daemon_cmd(&W->d, NULL, "enroll %s", staff);
+  return fs_test_daemon_cmd(&W->tw.d, NULL, "enroll %s", staff);
 }
 
 static int admin_connect(void);
 static void open_ok(fs_wire_dev *h, const char *name, const fs_wire_hello *hello);
 
 static int group_setup(void **state) {
-  char *conf;
-  FILE *f;
+  void *world_state = NULL;
+  char conf[160], *pub;
 
-  W = calloc(1, sizeof(*W));
-  assert_non_null(W);
-  fs_test_world_start(&W->d, &W->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Rep' --manager M01",
-                      "staff add A02 --name 'Anna' --manager M01",
-                      "staff add D01 --name 'Departs'", "staff add E01 --name 'Leaves'",
-                      "staff add F01 --name 'Hands over'", "staff add O01 --name 'Full'",
-                      "staff add G01 --name 'Gone'", NULL);
-  fs_test_daemon_kill(&W->d, SIGTERM);
-  conf = fs_test_path(W->d.dir, "fieldsyncd.conf");
-  f = fopen(conf, "a");
-  assert_non_null(f);
-  fprintf(f,
-          "\nhandshake_ms = %d\nidle_ms = %d\nmax_startups_per_source = %d\n"
-          "writer_queue = 2\n",
-          HANDSHAKE_MS, IDLE_MS, PER_SOURCE);
-  fclose(f);
-  free(conf);
-  fs_test_daemon_serve(&W->d);
-  conf = fs_test_path(W->d.dir, "daemon.key.pub");
-  assert_int_equal(fs__pubkey_load(conf, W->daemon_pub), 0);
-  free(conf);
+  fs_test_world_setup_size(
+      &world_state, sizeof(world), "staff add M01 --name 'Manager' --role manager",
+      "staff add A01 --name 'Rep' --manager M01",
+      "staff add A02 --name 'Anna' --manager M01", "staff add D01 --name 'Departs'",
+      "staff add E01 --name 'Leaves'", "staff add F01 --name 'Hands over'",
+      "staff add O01 --name 'Full'", "staff add G01 --name 'Gone'", NULL);
+  W = world_state;
+  snprintf(
+      conf, sizeof(conf),
+      "handshake_ms = %d\nidle_ms = %d\nmax_startups_per_source = %d\nwriter_queue = 2",
+      HANDSHAKE_MS, IDLE_MS, PER_SOURCE);
+  fs_test_daemon_conf(&W->tw.d, conf);
+  pub = fs_test_path(W->tw.d.dir, "daemon.key.pub");
+  assert_int_equal(fs__pubkey_load(pub, W->daemon_pub), 0);
+  free(pub);
   devices_register();
   W->idle_fd = admin_connect();
   open_ok(&W->idle_dev, "a01", NULL);
@@ -216,17 +208,17 @@ static int group_setup(void **state) {
 }
 
 static int group_teardown(void **state) {
+  void *world_state = W;
+
   (void)state;
   fs_wire_free(&W->idle_dev);
   close(W->idle_fd);
-  fs_test_world_stop(&W->d, W->tmp);
   for (size_t i = 0; i < NDEVICES; i++) {
     fs__keypair_free(devices[i].kp);
     devices[i].kp = NULL;
   }
-  free(W);
   W = NULL;
-  return 0;
+  return fs_test_world_teardown(&world_state);
 }
 
 /* ---- sessions and answers -------------------------------------------- */
@@ -462,7 +454,7 @@ static int admin_connect(void) {
   assert_true(fd >= 0);
   memset(&sa, 0, sizeof(sa));
   sa.sun_family = AF_UNIX;
-  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/admin.sock", W->d.dir);
+  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/admin.sock", W->tw.d.dir);
   assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
   return fd;
 }
@@ -551,7 +543,7 @@ struct entry {
 /* Sends n raw bytes on a fresh TCP connection and reads until the daemon
  * closes: what it sent. */
 static size_t tcp_exchange(const void *p, size_t n, uint8_t *out, size_t cap) {
-  int fd = fs_wire_tcp(W->d.port);
+  int fd = fs_wire_tcp(W->tw.d.port);
   size_t got = 0;
   assert_int_equal(write(fd, p, n), (ssize_t)n);
   for (;;) {
@@ -579,8 +571,8 @@ static void busy_note(const entry *e) {
   /* PER_SOURCE connections that send nothing, all younger than 1 s: the
    * next one from the same address is refused with BUSY. */
   for (int i = 0; i < PER_SOURCE; i++)
-    fds[i] = fs_wire_tcp(W->d.port);
-  fd = fs_wire_tcp(W->d.port);
+    fds[i] = fs_wire_tcp(W->tw.d.port);
+  fd = fs_wire_tcp(W->tw.d.port);
   pfd.fd = fd;
   pfd.events = POLLIN;
   assert_int_equal(poll(&pfd, 1, 5000), 1);
@@ -882,12 +874,8 @@ wait_for(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(sql, sizeof(sql), fmt, ap);
   va_end(ap);
-  for (int i = 0; i < 500; i++) {
-    if (fs_test_central_int(&W->d, sql) == 1)
-      return;
-    usleep(10000);
-  }
-  fail_msg("never true: %s", sql);
+  if (fs_test_central_wait(&W->tw.d, sql, 0, 1) != 1)
+    fail_msg("never true within 15 s: %s", sql);
 }
 
 static void depart_once(void);
@@ -1152,7 +1140,7 @@ static void enroll_early_bytes(const entry *e) {
 /* Holds the central store's write lock (BEGIN IMMEDIATE) until released:
  * the daemon's writer waits (its busy timeout is 5 s). */
 static sqlite3 *lock_store(void) {
-  char *p = fs_test_path(W->d.dir, "central.db");
+  char *p = fs_test_path(W->tw.d.dir, "central.db");
   sqlite3 *db = NULL;
   assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
   sqlite3_busy_timeout(db, 5000);

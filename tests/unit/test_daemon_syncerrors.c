@@ -26,27 +26,19 @@
 #include <unistd.h>
 
 typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-  fs_replica *r;
+  fs_test_world tw; /* first: daemontest.h */
+  fs_replica *r;    /* A01's device, one card not pushed yet */
 } world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add A01 --name 'Li Ming' --role rep",
-                      (const char *)NULL);
-  w->r = fs_test_enroll(&w->d, w->tmp, "A01", "dev");
-  fs_test_create_customer(w->r, "Unpushed", "A", NULL); /* card + grade entry */
-  *state = w;
-  return 0;
-}
+  world *w;
 
-static int teardown(void **state) {
-  world *w = *state;
-  fs_replica_close(w->r);
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
+  fs_test_world_setup_size(state, sizeof(world),
+                           "staff add A01 --name 'Li Ming' --role rep",
+                           (const char *)NULL);
+  w = *state;
+  w->r = fs_test_world_device(&w->tw, "A01", "dev");
+  fs_test_create_customer(w->r, "Unpushed", "A", NULL); /* card + grade entry */
   return 0;
 }
 
@@ -94,7 +86,7 @@ static void sync_fails(world *w, const char *addr, ...) {
 }
 
 static void set_daemon_pub(world *w, const char *pub) {
-  char *path = fs_test_path(w->tmp, "dev/replica.db");
+  char *path = fs_test_path(w->tw.tmp, "dev/replica.db");
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
   assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -162,14 +154,15 @@ static void test_wrong_daemon_key(void **state) {
 
   /* A valid key, but not this daemon's: it cannot read the handshake. */
   set_daemon_pub(w, "4Vfv787zbdP-P9ojjkLpYqZb7TapJt0BWr01W7jiSlc");
-  sync_fails(w, NULL, w->d.addr, "enrolled with", "fieldsync init --token", (char *)NULL);
+  sync_fails(w, NULL, w->tw.d.addr, "enrolled with", "fieldsync init --token",
+             (char *)NULL);
   /* A low-order point: no handshake can be made with it. */
   set_daemon_pub(w, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   sync_fails(w, NULL, "enroll", (char *)NULL);
   /* The daemon kept serving, and nothing local was lost. */
   {
-    char *out = fs_test_daemon_cmd(&w->d, NULL, "devices");
-    char *pub = fs_test_path(w->d.dir, "daemon.key.pub");
+    char *out = fs_test_daemon_cmd(&w->tw.d, NULL, "devices");
+    char *pub = fs_test_path(w->tw.d.dir, "daemon.key.pub");
     char key[64] = "";
     FILE *f = fopen(pub, "r");
     assert_non_null(f);
@@ -184,7 +177,7 @@ static void test_wrong_daemon_key(void **state) {
   memset(&st, 0, sizeof(st));
   fs_test_sync_ok(w->r, &st);
   assert_int_equal(st.applied, 2);
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM customers"), 1);
+  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM customers"), 1);
 }
 
 /* fs_sync against addr that must fail: its message in err. */
@@ -255,8 +248,8 @@ static void test_dropped_handshake(void **state) {
 
 static void test_device_key_missing(void **state) {
   world *w = *state;
-  char *key = fs_test_path(w->tmp, "dev/device.key");
-  char *bak = fs_test_path(w->tmp, "device.key.bak");
+  char *key = fs_test_path(w->tw.tmp, "dev/device.key");
+  char *bak = fs_test_path(w->tw.tmp, "device.key.bak");
 
   assert_int_equal(rename(key, bak), 0);
   sync_fails(w, NULL, key, "missing", "backup", "enroll", (char *)NULL);
@@ -268,11 +261,14 @@ static void test_device_key_missing(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_not_a_daemon, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_wrong_daemon_key, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_device_key_missing, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_dropped_handshake, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unreachable, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_not_a_daemon, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_wrong_daemon_key, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_device_key_missing, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_dropped_handshake, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,27 +32,19 @@
 #include "wiretest.h"
 
 typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
+  fs_test_world tw; /* first: daemontest.h */
   fs_replica *good; /* A01's real device, synced */
 } world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Li' --manager M01", NULL);
-  w->good = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
-  fs_test_sync_ok(w->good, NULL);
-  *state = w;
-  return 0;
-}
+  world *w;
 
-static int teardown(void **state) {
-  world *w = *state;
-  fs_replica_close(w->good);
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
+  fs_test_world_setup_size(state, sizeof(world),
+                           "staff add M01 --name 'Manager' --role manager",
+                           "staff add A01 --name 'Li' --manager M01", NULL);
+  w = *state;
+  w->good = fs_test_world_device(&w->tw, "A01", "a01");
+  fs_test_sync_ok(w->good, NULL);
   return 0;
 }
 
@@ -80,7 +72,7 @@ static int push_card(world *w, uint64_t counter, const char *name, const char *t
   int outcome = 0, rc;
 
   fs__id_new(id);
-  fs_wire_load(&h, w->tmp, "h01");
+  fs_wire_load(&h, w->tw.tmp, "h01");
   assert_int_equal(fs_wire_open(&h, NULL), 0);
   fs_wire_change_init(&c, FS_KIND_CUSTOMER, id, "A01", counter, 0);
   fs_wire_change_set(&c, "name", name);
@@ -96,7 +88,7 @@ static int push_card(world *w, uint64_t counter, const char *name, const char *t
 
 static void test_field_with_escape_rejected(void **state) {
   world *w = *state;
-  fs_replica *h = fs_test_enroll(&w->d, w->tmp, "A01", "h01");
+  fs_replica *h = fs_test_enroll(&w->tw.d, w->tw.tmp, "A01", "h01");
   int code = 0;
 
   fs_replica_close(h);
@@ -112,14 +104,14 @@ static void test_field_with_escape_rejected(void **state) {
   assert_int_equal(push_card(w, 1004, "Other Co", "likes\x1b]0;pwned\x07 golf", &code),
                    FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EVALIDATE);
-  assert_int_equal(fs_test_central_int(&w->d,
+  assert_int_equal(fs_test_central_int(&w->tw.d,
                                        "SELECT count(*) FROM customers WHERE "
                                        "instr(name, char(27)) OR instr(name, char(10)) "
                                        "OR instr(principal_traits, char(27))"),
                    0);
-  assert_int_equal(
-      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name='Fine Co'"),
-      1);
+  assert_int_equal(fs_test_central_int(
+                       &w->tw.d, "SELECT count(*) FROM customers WHERE name='Fine Co'"),
+                   1);
   still_serving(w);
 }
 
@@ -214,7 +206,7 @@ static void test_admin_args_refused(void **state) {
 
 static void test_audit_legacy_row_sanitised(void **state) {
   world *w = *state;
-  char *db = fs_test_path(w->d.dir, "central.db"), *out, *line;
+  char *db = fs_test_path(w->tw.d.dir, "central.db"), *out, *line;
   sqlite3 *h = NULL;
   int lines = 0;
 
@@ -233,7 +225,7 @@ static void test_audit_legacy_row_sanitised(void **state) {
   sqlite3_close(h);
   free(db);
 
-  out = fs_test_daemon_cmd(&w->d, NULL, "audit --staff A01");
+  out = fs_test_daemon_cmd(&w->tw.d, NULL, "audit --staff A01");
   assert_null(strchr(out, 0x1b));
   assert_null(strchr(out, 0x07));
   /* One row, one line: the newline in the detail forged nothing. */
@@ -246,7 +238,7 @@ static void test_audit_legacy_row_sanitised(void **state) {
   assert_int_equal(lines, 1); /* only inside the Mallory line */
   free(out);
   /* --json keeps the text whole, escaped. */
-  out = fs_test_daemon_cmd(&w->d, NULL, "--json audit --staff A01");
+  out = fs_test_daemon_cmd(&w->tw.d, NULL, "--json audit --staff A01");
   assert_non_null(strstr(out, "Mallory\\u0007\\n2026"));
   assert_null(strchr(out, 0x1b));
   free(out);
@@ -256,14 +248,15 @@ static void test_audit_legacy_row_sanitised(void **state) {
 
 static void test_pull_cursor_overflow(void **state) {
   world *w = *state;
-  long long before = fs_test_central_int(&w->d, "SELECT cursor FROM devices WHERE id=1");
+  long long before =
+      fs_test_central_int(&w->tw.d, "SELECT cursor FROM devices WHERE id=1");
   msgpack_packer pk;
   fs_wire_dev h;
   fs_buf b;
   fs_msg m;
   int rc;
 
-  fs_wire_load(&h, w->tmp, "a01");
+  fs_wire_load(&h, w->tw.tmp, "a01");
   assert_int_equal(fs_wire_open(&h, NULL), 0);
   /* Hand-made bytes (the encoder refuses to write them, checked below):
    * [1, PULL, {cursor: 2^64-1, limit: 0}]. */
@@ -289,35 +282,38 @@ static void test_pull_cursor_overflow(void **state) {
   assert_int_equal(rc, FS_ECLOSED); /* and the daemon hung up */
   fs_wire_free(&h);
   /* A sender never produces it: the encoder refuses. */
-  fs_wire_load(&h, w->tmp, "a01");
+  fs_wire_load(&h, w->tw.tmp, "a01");
   assert_int_equal(fs_wire_open(&h, NULL), 0);
   fs__msg_init(&m, FS_MSG_PULL);
   m.u.pull.cursor = UINT64_MAX;
   assert_int_equal(fs_wire_send(&h, &m), FS_EINVAL);
   fs_wire_free(&h);
 
-  assert_int_equal(fs_test_central_int(&w->d, "SELECT cursor FROM devices WHERE id=1"),
+  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT cursor FROM devices WHERE id=1"),
                    before);
-  assert_int_equal(fs_test_central_int(&w->d,
+  assert_int_equal(fs_test_central_int(&w->tw.d,
                                        "SELECT count(*) FROM devices WHERE "
                                        "typeof(cursor) NOT IN ('integer', 'null')"),
                    0);
   still_serving(w);
   /* The writer thread has run every job queued before that sync's push. */
-  assert_int_equal(fs_test_central_int(&w->d,
+  assert_int_equal(fs_test_central_int(&w->tw.d,
                                        "SELECT count(*) FROM devices WHERE "
                                        "typeof(cursor) NOT IN ('integer', 'null')"),
                    0);
-  assert_true(fs_test_central_int(&w->d, "SELECT cursor FROM devices WHERE id=1") <
+  assert_true(fs_test_central_int(&w->tw.d, "SELECT cursor FROM devices WHERE id=1") <
               (long long)INT64_MAX);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_field_with_escape_rejected, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_field_with_escape_rejected, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test(test_admin_args_refused),
-      cmocka_unit_test_setup_teardown(test_audit_legacy_row_sanitised, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_pull_cursor_overflow, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_audit_legacy_row_sanitised, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_pull_cursor_overflow, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

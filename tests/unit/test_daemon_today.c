@@ -24,29 +24,19 @@ static uint64_t near_midnight(void) {
   return NEAR_MIDNIGHT_MS;
 }
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
   /* POSIX form, no tz database needed: 8 hours east of UTC. */
   setenv("TZ", "CST-8", 1);
   tzset();
   fs__today_set_clock(near_midnight);
-  fs_test_world_start(&w->d, &w->tmp, "staff add A01 --name 'Li' --role rep", NULL);
-  *state = w;
-  return 0;
+  return fs_test_world_setup(state, "staff add A01 --name 'Li' --role rep", NULL);
 }
 
 static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
   fs__today_set_clock(NULL);
-  free(w);
-  return 0;
+  return fs_test_world_teardown(state);
 }
 
 typedef struct seen {
@@ -133,11 +123,10 @@ static void test_rep_near_midnight_utc8(void **state) {
  * the UTC day (east of UTC from noon, west before), for this process and
  * the daemon it starts. */
 static int setup_off_utc_day(void **state) {
-  world *w = calloc(1, sizeof(*w));
   time_t t = time(NULL);
   struct tm tm;
   char tz[32];
-  assert_non_null(w);
+
   gmtime_r(&t, &tm);
   if (tm.tm_hour >= 12)
     snprintf(tz, sizeof(tz), "EAST-%d", 24 - tm.tm_hour); /* local: next day 00:mm */
@@ -145,11 +134,9 @@ static int setup_off_utc_day(void **state) {
     snprintf(tz, sizeof(tz), "WEST+%d", tm.tm_hour + 1); /* local: previous day 23:mm */
   setenv("TZ", tz, 1);
   tzset();
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add A01 --name 'Li' --manager M01",
-                      "staff add A02 --name 'Bo' --manager M01", NULL);
-  *state = w;
-  return 0;
+  return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
+                             "staff add A01 --name 'Li' --manager M01",
+                             "staff add A02 --name 'Bo' --manager M01", NULL);
 }
 
 static void test_daemon_cover_day_is_its_local_day(void **state) {

@@ -34,39 +34,16 @@
 
 #include "fieldsync.h"
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Mgr One' --role manager",
-                      "staff add A01 --name 'Rep One' --manager M01",
-                      "staff add A02 --name 'Rep Two' --manager M01",
-                      "staff add A03 --name 'Rep Three' --manager M01", NULL);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
-  return 0;
+  return fs_test_world_setup(state, "staff add M01 --name 'Mgr One' --role manager",
+                             "staff add A01 --name 'Rep One' --manager M01",
+                             "staff add A02 --name 'Rep Two' --manager M01",
+                             "staff add A03 --name 'Rep Three' --manager M01", NULL);
 }
 
 /* ---- eviction ------------------------------------------------------------ */
-
-static char *get_field(fs_replica *r, const char *id, const char *field) {
-  fs_record *rec = NULL;
-  char *v;
-  assert_int_equal(fs_get(r, "customer", id, &rec), 0);
-  v = strdup(fs_record_get(rec, field) ? fs_record_get(rec, field) : "");
-  fs_record_free(rec);
-  return v;
-}
 
 static void test_evicted_card_leaves_no_trace(void **state) {
   world *w = *state;
@@ -84,7 +61,7 @@ static void test_evicted_card_leaves_no_trace(void **state) {
   fs_test_set_field(r3, id, "phone", "13987650001");
   fs_test_create_customer(r3, "Kept Customer Ltd", "B", keep);
   fs_test_sync_ok(r3, NULL);
-  archive = get_field(r3, id, "archive_no");
+  archive = fs_test_get_field(r3, id, "archive_no");
   assert_true(strlen(archive) > 0);
   fs_test_sync_ok(r1, NULL); /* a first snapshot: notices come with later pulls */
   out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01 --reason 'moved'");
@@ -100,7 +77,7 @@ static void test_evicted_card_leaves_no_trace(void **state) {
   assert_int_equal(fs_create(r1, rec, cid), 0);
   fs_record_free(rec);
   fs_test_set_field(r1, id, "industry", "Loserindustry Nine");
-  usleep(50000);
+  fs_test_clock_advance(50); /* r1b's write is later: it wins */
   fs_test_set_field(r1b, id, "industry", "Winnerindustry Ten");
   fs_test_sync_ok(r1, NULL);
   fs_test_sync_ok(r1b, NULL);
@@ -313,10 +290,12 @@ static void test_wipe_clean_directory_is_gone(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_evicted_card_leaves_no_trace, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_evicted_card_leaves_no_trace, setup,
+                                      fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_wipe_removes_copies_and_names_leftovers, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_wipe_clean_directory_is_gone, setup, teardown),
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_wipe_clean_directory_is_gone, setup,
+                                      fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

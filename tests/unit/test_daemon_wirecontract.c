@@ -45,27 +45,15 @@
 #include "msg.h"
 #include "wiretest.h"
 
-typedef struct world {
-  fs_test_daemon d;
-  char *tmp;
-} world;
+typedef fs_test_world world;
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof(*w));
-  fs_replica *r;
+  world *w;
 
-  assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add A01 --name 'Li' --role rep", NULL);
-  r = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
-  fs_replica_close(r);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  fs_test_world_stop(&w->d, w->tmp);
-  free(w);
+  fs_test_world_setup(state, "staff add A01 --name 'Li' --role rep", NULL);
+  w = *state;
+  fs_replica_close(
+      fs_test_enroll(&w->d, w->tmp, "A01", "a01")); /* its key, for the wire */
   return 0;
 }
 
@@ -310,10 +298,13 @@ static void test_ready_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_resend_keeps_reason, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_registered_key_with_token, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_handshake_errors, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_ready_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_resend_keeps_reason, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_registered_key_with_token, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_handshake_errors, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_ready_errors, setup, fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -18,11 +17,10 @@
 #include "buf.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "hlc.h"
 
 uint64_t fs_wire_now_ms(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+  return fs__now_ms();
 }
 
 void fs_wire_load(fs_wire_dev *h, const char *tmp, const char *name) {

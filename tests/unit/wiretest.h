@@ -107,7 +107,8 @@ void fs_wire_change_set(fs_change *c, const char *field, const char *text);
 void fs_wire_change_set_base(fs_change *c, const char *field, uint64_t base);
 void fs_wire_change_release(fs_change *c);
 
-/* Wall clock in ms. */
+/* Wall clock in ms: fs__now_ms, so the test clock (fs_test_clock_advance)
+ * moves it as it moves the replicas' clocks. */
 uint64_t fs_wire_now_ms(void);
 
 /* ---- raw handshakes (PROTOCOL.md 3, 6.1) --------------------------------

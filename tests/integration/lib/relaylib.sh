@@ -1,25 +1,22 @@
 # relaylib.sh - helpers for the fault_relay_*.sh tests (issue 16): devices
 # sync through tests/tools/faultrelay (FS_BIN/faultrelay) on 127.0.0.1.
 # Not a test (the ctest glob takes tests/integration/*.sh only).  Sourced
-# after testlib.sh, with $relay_name set: makes $work, sets $fs, $fsd,
-# $central, the cleanup trap (the relay, the daemon, $watch_pid if set, then
-# $work), and skips (77) without the sqlite3 CLI.
+# after testlib.sh, with $relay_name set: testlib_setup (makes $work, sets
+# $fs, $fsd and the cleanup trap), sets $central, adds the relay and
+# $watch_pid (if set) to the cleanup, and skips (77) without the sqlite3
+# CLI.
 #
 # Seeds: FS_RELAY_SEED (default: from the date) seeds bash's RANDOM and every
 # relay; it is printed, so a failing run is replayed with FS_RELAY_SEED=N.
 # Timeouts: every sync runs with --timeout $sync_timeout; each attempt must
 # end within $attempt_bound seconds (wall time), or the test fails.
 
-bin=${FS_BIN:?FS_BIN must point at the bin directory}
-fs="$bin/fieldsync"
-fsd="$bin/fieldsyncd"
+testlib_setup "relay-$relay_name"
 relay="$bin/faultrelay"
 command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 CLI not installed"; exit 77; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/fs-relay-$relay_name.XXXXXX")
 central="$work/central"
 watch_pid=""
-trap 'relay_cleanup; rm -rf "$work"' EXIT
-unset FIELDSYNC_HOME FIELDSYNCD_HOME FIELDSYNC_LOG
+at_exit relay_cleanup
 t_start=$(date +%s%N)
 seed=${FS_RELAY_SEED:-$(($(date +%s) % 100000))}
 RANDOM=$seed
@@ -38,7 +35,7 @@ rep_world() {
   local dir
   "$fsd" init --data "$central" >/dev/null
   "$fsd" staff add A01 --name "Relay Rep" --data "$central" >/dev/null
-  start_daemon "$fsd" "$central"
+  daemon_start "$central"
   for dir in "$@"; do
     enroll A01 "$dir"
   done
@@ -54,6 +51,7 @@ enroll() {
 relay_start() {
   relay_n=$((relay_n + 1))
   relay_log="$work/relay.$relay_n.log"
+  : >"$work/relay.out" # not the last relay's port line (testlib.sh wait_listening)
   "$relay" --to "127.0.0.1:$port" --seed "$((seed + relay_n))" "$@" \
     >"$work/relay.out" 2>"$relay_log" &
   relay_pid=$!
@@ -184,8 +182,4 @@ relay_cleanup() {
     wait "$watch_pid" 2>/dev/null || true
   fi
   relay_stop
-  if [ -n "${daemon_pid:-}" ]; then
-    kill -TERM "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
-  fi
 }
