@@ -88,7 +88,7 @@ int fs_conflict_accept(fs_replica *r, int64_t n) {
   } else {
     rc = fs_record_new(it.kind, &rec);
     if (rc == 0 && (rc = fs_record_set(rec, it.field, it.value)) != 0)
-      rc = fs__replica_fail(r, rc, "%s", fs_record_last_error(rec));
+      rc = fs__replica_fail(r, rc, "%s", fs_errmsg(NULL));
     if (rc == 0)
       rc = fs_update(r, it.kind, it.id, rec);
   }

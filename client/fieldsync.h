@@ -153,9 +153,6 @@ const char *fs_record_kind(const fs_record *rec);   /* "customer" ... */
 const char *fs_record_owner(const fs_record *rec);  /* "" if new */
 const char *fs_record_author(const fs_record *rec); /* "" if new */
 uint64_t fs_record_hlc(const fs_record *rec);       /* newest field clock */
-/* Deprecated: the message of rec's last failed fs_record_set, also in
- * fs_errmsg(NULL). */
-const char *fs_record_last_error(const fs_record *rec);
 
 /* ---- writes (each one SQLite transaction, with its outbox entries) ------- */
 /* On failure nothing was written; fs_errmsg(r) explains. */
@@ -547,6 +544,11 @@ typedef struct fs_report_query {
  * value) to q: 0, or FS_EUSAGE with the message in fs_errmsg(NULL).
  * Thread-safe (q is the caller's). */
 int fs_report_option(const char *opt);
+/* The synopsis of those options after `report` (for usage lines). */
+#define FS_REPORT_QUERY_USAGE                                                            \
+  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
+  "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
+  "[--top N]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 
 typedef struct fs_report fs_report;

@@ -196,7 +196,6 @@ const char *fs_record_kind(const fs_record *rec) { return rec ? rec->kd->name : 
 const char *fs_record_owner(const fs_record *rec) { return rec ? rec->owner : ""; }
 const char *fs_record_author(const fs_record *rec) { return rec ? rec->author : ""; }
 uint64_t fs_record_hlc(const fs_record *rec) { return rec ? rec->hlc : 0; }
-const char *fs_record_last_error(const fs_record *rec) { return rec ? rec->err : "no record"; }
 
 /* ---- building changes ------------------------------------------------------ */
 
