@@ -331,7 +331,8 @@ typedef struct fs_sync_stats {
 typedef enum fs_sync_phase {
   FS_SYNC_PUSH = 0, /* after each pushed batch was answered */
   FS_SYNC_PULL = 1, /* after each pulled page was committed */
-  FS_SYNC_DONE = 2  /* the push and the pull are over (watch: live from now) */
+  FS_SYNC_DONE = 2  /* the push and the pull are over, also after a failure
+                       (watch: live from now on success) */
 } fs_sync_phase;
 /* "push", "pull", "done"; NULL out of range.  Thread-safe. */
 const char *fs_sync_phase_name(fs_sync_phase phase);
