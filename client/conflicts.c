@@ -173,10 +173,12 @@ int fs_notice_list(fs_replica *r, fs_notice_cb cb, void *arg) {
   if (r == NULL || cb == NULL)
     return FS_EINVAL;
   rc = sqlite3_prepare_v2(fs__replica_db(r),
-                          "SELECT id, kind, at, body FROM notices ORDER BY id", -1, &st, NULL);
+                          "SELECT id, kind, at, body FROM notices ORDER BY id", -1, &st,
+                          NULL);
   if (rc != SQLITE_OK)
     return fs__replica_fail(r, fs__db_err(fs__replica_db(r), rc),
-                            "cannot read the notices: %s", sqlite3_errmsg(fs__replica_db(r)));
+                            "cannot read the notices: %s",
+                            sqlite3_errmsg(fs__replica_db(r)));
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     nt.n = sqlite3_column_int64(st, 0);
     nt.kind = col_text(st, 1);

@@ -12,12 +12,14 @@
 _Static_assert(FS_TYPE_TEXT == (int)FS_FT_TEXT && FS_TYPE_STAFF == (int)FS_FT_STAFF &&
                    FS_TYPE_ENUM == (int)FS_FT_ENUM && FS_TYPE_REF == (int)FS_FT_REF,
                "fs_field_type mirrors fs_ftype");
-_Static_assert(FS_FIELD_REQUIRED == FS_F_REQUIRED && FS_FIELD_IMMUTABLE == FS_F_IMMUTABLE &&
-                   FS_FIELD_SEARCH == FS_F_SEARCH && FS_FIELD_MULTILINE == FS_F_MULTILINE &&
-                   FS_FIELD_KEY == FS_F_KEY && FS_FIELD_PERSONAL == FS_F_PERSONAL &&
-                   FS_FIELD_UNIQUE == FS_F_UNIQUE,
+_Static_assert(FS_FIELD_REQUIRED == FS_F_REQUIRED &&
+                   FS_FIELD_IMMUTABLE == FS_F_IMMUTABLE &&
+                   FS_FIELD_SEARCH == FS_F_SEARCH &&
+                   FS_FIELD_MULTILINE == FS_F_MULTILINE && FS_FIELD_KEY == FS_F_KEY &&
+                   FS_FIELD_PERSONAL == FS_F_PERSONAL && FS_FIELD_UNIQUE == FS_F_UNIQUE,
                "FS_FIELD_* mirror FS_F_*");
-_Static_assert(FS_KIND_IS_APPEND_ONLY == FS_K_APPEND_ONLY && FS_KIND_IS_CHILD == FS_K_CHILD,
+_Static_assert(FS_KIND_IS_APPEND_ONLY == FS_K_APPEND_ONLY &&
+                   FS_KIND_IS_CHILD == FS_K_CHILD,
                "FS_KIND_IS_* mirror FS_K_*");
 _Static_assert(FS_STAFF_CODE_MAX == FS_STAFF_MAX && FS_ID_MAX == FS_ID_HEX,
                "public sizes mirror the model's");

@@ -343,7 +343,8 @@ int fs__replica_conflict_add_fenced(fs_replica *r, const char *kind, const char 
                                     uint64_t winner_hlc, const char *author, uint64_t at,
                                     const char *fenced) {
   static const char sql[] =
-      "INSERT INTO conflicts(kind, record_id, field, loser, loser_hlc, winner, winner_hlc,"
+      "INSERT INTO conflicts(kind, record_id, field, loser, loser_hlc, winner, "
+      "winner_hlc,"
       " loser_author, at, fenced) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
   sqlite3_stmt *st = NULL;
   int rc;

@@ -35,7 +35,7 @@ struct fs_replica {
   fs_fault fault;     /* armed fault point */
   fs_fault_hook hook; /* called at the fault point (may not return) */
   void *hook_arg;
-  int evicted; /* a record was evicted since the last fs__replica_scrub */
+  int evicted;        /* a record was evicted since the last fs__replica_scrub */
   atomic_int cancel;  /* fs_sync_cancel: set from any thread, cleared when
                          the sync returns */
   uint64_t last_ping; /* watch: when this replica's session last pinged (ms) */

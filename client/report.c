@@ -13,7 +13,8 @@
 #define REPORT_TEXT_MAX ((size_t)256 << 20)
 
 _Static_assert(FS_REPORT_REPS_MAX == FS_REPORT_OWNERS_MAX, "one bound for --rep codes");
-_Static_assert((int)FS_REPORT_TEXT == (int)FS_COL_TEXT && (int)FS_REPORT_INT == (int)FS_COL_INT &&
+_Static_assert((int)FS_REPORT_TEXT == (int)FS_COL_TEXT &&
+                   (int)FS_REPORT_INT == (int)FS_COL_INT &&
                    (int)FS_REPORT_PCT == (int)FS_COL_PCT &&
                    (int)FS_REPORT_NUM == (int)FS_COL_NUM &&
                    (int)FS_REPORT_TIME == (int)FS_COL_TIME,
@@ -39,7 +40,9 @@ static void to_request(const fs_report_query *q, fs_report_request *rq) {
   rq->to = q->to;
   rq->team = q->team;
   rq->weights = q->weights;
-  rq->nreps = q->nreps < 0 ? 0 : q->nreps > FS_REPORT_REPS_MAX ? FS_REPORT_REPS_MAX : q->nreps;
+  rq->nreps = q->nreps < 0                    ? 0
+              : q->nreps > FS_REPORT_REPS_MAX ? FS_REPORT_REPS_MAX
+                                              : q->nreps;
   for (int i = 0; i < rq->nreps; i++)
     rq->reps[i] = q->reps[i];
   rq->csv = q->csv;
@@ -153,7 +156,8 @@ int fs_report_column(const fs_report *rep, int s, int c, const char **name,
   return 0;
 }
 
-int fs_report_cell_get(const fs_report *rep, int s, size_t row, int c, fs_report_cell *out) {
+int fs_report_cell_get(const fs_report *rep, int s, size_t row, int c,
+                       fs_report_cell *out) {
   const fs_table *t = section(rep, s, NULL, NULL);
   const fs_col *col = fs__table_col(t, c);
   int set;
@@ -171,7 +175,8 @@ int fs_report_cell_get(const fs_report *rep, int s, size_t row, int c, fs_report
   return 0;
 }
 
-const char *fs_report_render(fs_report *rep, fs_report_style style, size_t *len, int *rc) {
+const char *fs_report_render(fs_report *rep, fs_report_style style, size_t *len,
+                             int *rc) {
   char err[FS_REPORT_ERR_MAX];
   int e;
 

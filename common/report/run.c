@@ -269,7 +269,7 @@ int fs__report_run(sqlite3 *db, const fs_report_params *p, fs_report_format fmt,
 struct fs_report_out {
   rpt r;
   int idx;
-  fs_report_params p;                         /* name and owners copied below */
+  fs_report_params p; /* name and owners copied below */
   char name[16];
   char codes[FS_REPORT_OWNERS_MAX][FS_STAFF_MAX + 1];
   const char *owners[FS_REPORT_OWNERS_MAX];

@@ -36,8 +36,12 @@ static int open_as(void **state, const char *staff, fs_role role) {
   return 0;
 }
 
-static int setup_rep(void **state) { return open_as(state, "A01", FS_ROLE_REP); }
-static int setup_manager(void **state) { return open_as(state, "M01", FS_ROLE_MANAGER); }
+static int setup_rep(void **state) {
+  return open_as(state, "A01", FS_ROLE_REP);
+}
+static int setup_manager(void **state) {
+  return open_as(state, "M01", FS_ROLE_MANAGER);
+}
 
 static int teardown(void **state) {
   fx *f = *state;
@@ -168,9 +172,9 @@ static void test_errmsg(void **state) {
   assert_true(clean);
   fs_record_free(rec);
   /* Calls on a replica: its message (the deprecated name reads the same). */
-  assert_int_equal(fs_customer_set_grade(f->r, "00000000000000000000000000000000", "Z", NULL,
-                                         NULL),
-                   FS_EVALIDATE);
+  assert_int_equal(
+      fs_customer_set_grade(f->r, "00000000000000000000000000000000", "Z", NULL, NULL),
+      FS_EVALIDATE);
   assert_non_null(strstr(fs_errmsg(f->r), "O, A, B, C, delivered, lost"));
   assert_ptr_equal(fs_replica_last_error(f->r), fs_errmsg(f->r));
   fs_test_rmdir(empty);
@@ -248,8 +252,9 @@ static void test_conflicts_list_and_resolve(void **state) {
   assert_int_equal(s.n, 0);
   /* What a pull stores when the daemon reports a change fenced by a
    * handover (the sync engine's call). */
-  assert_int_equal(fs__replica_conflict_add_fenced(f->r, "customer", id, "phone", &lost, 5,
-                                                   &kept, 9, "A02", 1700000000000ULL, "A02"),
+  assert_int_equal(fs__replica_conflict_add_fenced(f->r, "customer", id, "phone", &lost,
+                                                   5, &kept, 9, "A02", 1700000000000ULL,
+                                                   "A02"),
                    0);
   assert_int_equal(fs_conflict_list(f->r, cf_cb, &s), 0);
   assert_int_equal(s.n, 1);
@@ -297,12 +302,13 @@ static void test_notices(void **state) {
 
 static void test_lost_review(void **state) {
   fx *f = *state;
-  char cust[FS_ID_MAX + 1], lost[FS_ID_MAX + 1], on[FS_DATE_MAX + 1], today[FS_DATE_MAX + 1];
+  char cust[FS_ID_MAX + 1], lost[FS_ID_MAX + 1], on[FS_DATE_MAX + 1],
+      today[FS_DATE_MAX + 1];
   fs_record *rec = NULL;
 
   make(f->r, "customer", cust, "name", "Ada", "grade", "C", NULL);
-  make(f->r, "lost_review", lost, "customer_id", cust, "lost_date", "2026-03-01", "reason",
-       "price", NULL);
+  make(f->r, "lost_review", lost, "customer_id", cust, "lost_date", "2026-03-01",
+       "reason", "price", NULL);
   assert_int_equal(fs_lost_review(f->r, lost, 1, "agreed", on), 0);
   fs_today(today);
   assert_string_equal(on, today);
@@ -312,8 +318,9 @@ static void test_lost_review(void **state) {
   assert_string_equal(fs_record_get(rec, "reviewed_on"), today);
   assert_string_equal(fs_record_get(rec, "review_note"), "agreed");
   fs_record_free(rec);
-  assert_int_equal(fs_lost_review(f->r, "00000000000000000000000000000000", 0, NULL, NULL),
-                   FS_ENOTFOUND);
+  assert_int_equal(
+      fs_lost_review(f->r, "00000000000000000000000000000000", 0, NULL, NULL),
+      FS_ENOTFOUND);
 }
 
 static void test_lost_review_rep_refused(void **state) {
@@ -321,8 +328,8 @@ static void test_lost_review_rep_refused(void **state) {
   char cust[FS_ID_MAX + 1], lost[FS_ID_MAX + 1];
 
   make(f->r, "customer", cust, "name", "Ada", "grade", "C", NULL);
-  make(f->r, "lost_review", lost, "customer_id", cust, "lost_date", "2026-03-01", "reason",
-       "price", NULL);
+  make(f->r, "lost_review", lost, "customer_id", cust, "lost_date", "2026-03-01",
+       "reason", "price", NULL);
   assert_int_equal(fs_lost_review(f->r, lost, 1, NULL, NULL), FS_EFORBIDDEN);
   assert_non_null(strstr(fs_errmsg(f->r), "A01 is a rep"));
 }
@@ -367,11 +374,11 @@ static void test_report_typed_and_rendered(void **state) {
 
   /* One day of a manager's work: 3 new cards, 2 visits and a call. */
   for (int i = 0; i < 3; i++)
-    make(f->r, "customer", i == 0 ? c1 : c2, "name", customers[i], "grade", "B", "created",
-         "2026-03-02", NULL);
+    make(f->r, "customer", i == 0 ? c1 : c2, "name", customers[i], "grade", "B",
+         "created", "2026-03-02", NULL);
   for (int i = 0; i < 3; i++)
-    make(f->r, "visit", NULL, "customer_id", i ? c2 : c1, "at", "2026-03-02T10:00", "method",
-         methods[i], NULL);
+    make(f->r, "visit", NULL, "customer_id", i ? c2 : c1, "at", "2026-03-02T10:00",
+         "method", methods[i], NULL);
   memset(&q, 0, sizeof(q));
   q.name = "activity";
   assert_int_equal(fs_report_query_set(&q, "--from", "2026-03-02"), 0);
@@ -406,8 +413,8 @@ static void test_report_typed_and_rendered(void **state) {
   const fs_report_format fmts[] = {FS_REPORT_TABLE, FS_REPORT_CSV, FS_REPORT_JSON};
   for (int i = 0; i < 3; i++) {
     fs__strbuf_init(&want, 1u << 20);
-    assert_int_equal(fs__report_request_run(fs__replica_db(f->r), &rq, fmts[i], &want, err),
-                     0);
+    assert_int_equal(
+        fs__report_request_run(fs__replica_db(f->r), &rq, fmts[i], &want, err), 0);
     text = fs_report_render(rep, styles[i], &len, &rc);
     assert_non_null(text);
     assert_int_equal(rc, 0);
@@ -437,7 +444,8 @@ int main(void) {
       cmocka_unit_test(test_dates_and_roles),
       cmocka_unit_test_setup_teardown(test_errmsg, setup_rep, teardown),
       cmocka_unit_test_setup_teardown(test_outbox_enums, setup_rep, teardown),
-      cmocka_unit_test_setup_teardown(test_conflicts_list_and_resolve, setup_rep, teardown),
+      cmocka_unit_test_setup_teardown(test_conflicts_list_and_resolve, setup_rep,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_notices, setup_rep, teardown),
       cmocka_unit_test_setup_teardown(test_lost_review, setup_manager, teardown),
       cmocka_unit_test_setup_teardown(test_lost_review_rep_refused, setup_rep, teardown),

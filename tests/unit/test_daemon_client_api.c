@@ -55,7 +55,8 @@ static int on_progress(void *arg, fs_sync_phase phase, const fs_sync_stats *s) {
 }
 
 static long long customers_on(const fs_replica *r, world *w) {
-  return fs_test_replica_int(w->tmp, r == w->a ? "a" : "b", "SELECT count(*) FROM customers");
+  return fs_test_replica_int(w->tmp, r == w->a ? "a" : "b",
+                             "SELECT count(*) FROM customers");
 }
 
 /* Progress is reported per pushed batch, per pulled page, and once done. */
