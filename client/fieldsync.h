@@ -61,7 +61,7 @@ typedef struct fs_record fs_record;
 #define FS_ID_MAX 32         /* chars of a record id: 32 lowercase hex digits */
 #define FS_DATE_MAX 10       /* chars of a date, "YYYY-MM-DD" */
 #define FS_ERRMSG_MAX 512    /* bytes of a message fs_errmsg returns, NUL included */
-#define FS_SYNC_PAGE_MAX 10000 /* rows one pull page may ask for (fs_sync_options.page) */
+#define FS_SYNC_PAGE_MAX 10000 /* rows a pull page may ask for (fs_sync_options.page) */
 
 /* The release of the library linked in ("0.2.0"); FIELDSYNC_VERSION
  * (fs_version.h) is the one the app was compiled against.  Static string.
@@ -361,7 +361,8 @@ typedef struct fs_sync_options {
  * fs_errmsg(NULL) holds a message for the user.  FS_ETOKEN*, FS_EEXIST (DIR
  * already enrolled), FS_ECONN, FS_ECRYPTO (the daemon did not prove the
  * key in the token), FS_EDEPARTED.  Blocks up to timeout_ms per step. */
-int fs_replica_enroll(const char *dir, const char *token, int timeout_ms, fs_identity *out);
+int fs_replica_enroll(const char *dir, const char *token, int timeout_ms,
+                      fs_identity *out);
 /* Pushes the outbox, then pulls what changed since the last sync (or, for a
  * fresh replica, a snapshot).  With opt->watch it then stays connected and
  * pulls whenever the daemon signals a change, pushing local writes as they
@@ -594,7 +595,8 @@ size_t fs_report_rows(const fs_report *rep, int s);
 int fs_report_column(const fs_report *rep, int s, int c, const char **name,
                      fs_report_type *type);
 /* Cell (row, c) of section s into *out.  0 or FS_EINVAL (out of range). */
-int fs_report_cell_get(const fs_report *rep, int s, size_t row, int c, fs_report_cell *out);
+int fs_report_cell_get(const fs_report *rep, int s, size_t row, int c,
+                       fs_report_cell *out);
 
 /* How fs_report_render writes a report (the CLIs' three formats). */
 typedef enum fs_report_style {

@@ -47,6 +47,8 @@ const char *fs_version(void) {
   return FIELDSYNC_VERSION;
 }
 
+_Static_assert(FS_SYNC_PAGE_MAX == FS_MSG_MAX_ROWS, "the public page bound is the wire's");
+
 #define PUSH_BATCH_MAX 2000
 #define PING_EVERY_MS 30000
 /* A watcher reconnects after the daemon closed its session because the
