@@ -120,6 +120,18 @@ static const char *col_text(sqlite3_stmt *st, int i) {
   return s ? s : "";
 }
 
+/* Prepares a read of r's database; on failure r's message says what could
+ * not be read. */
+static int prepare_read(fs_replica *r, const char *sql, const char *what,
+                        sqlite3_stmt **st) {
+  sqlite3 *db = fs__replica_db(r);
+  int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+  if (rc == SQLITE_OK)
+    return 0;
+  return fs__replica_fail(r, fs__db_err(db, rc), "cannot read the %s: %s", what,
+                          sqlite3_errmsg(db));
+}
+
 int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg) {
   sqlite3_stmt *st = NULL;
   fs_conflict c;
@@ -127,15 +139,13 @@ int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg) {
 
   if (r == NULL || cb == NULL)
     return FS_EINVAL;
-  rc = sqlite3_prepare_v2(fs__replica_db(r),
-                          "SELECT kind, record_id, field, loser, loser_hlc, winner, "
-                          "winner_hlc, loser_author, at, id, fenced, resolved "
-                          "FROM conflicts ORDER BY id",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__replica_fail(r, fs__db_err(fs__replica_db(r), rc),
-                            "cannot read the conflict log: %s",
-                            sqlite3_errmsg(fs__replica_db(r)));
+  rc = prepare_read(r,
+                    "SELECT kind, record_id, field, loser, loser_hlc, winner, "
+                    "winner_hlc, loser_author, at, id, fenced, resolved "
+                    "FROM conflicts ORDER BY id",
+                    "conflict log", &st);
+  if (rc)
+    return rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *resolved = col_text(st, 11);
     memset(&c, 0, sizeof(c));
@@ -172,13 +182,10 @@ int fs_notice_list(fs_replica *r, fs_notice_cb cb, void *arg) {
 
   if (r == NULL || cb == NULL)
     return FS_EINVAL;
-  rc = sqlite3_prepare_v2(fs__replica_db(r),
-                          "SELECT id, kind, at, body FROM notices ORDER BY id", -1, &st,
-                          NULL);
-  if (rc != SQLITE_OK)
-    return fs__replica_fail(r, fs__db_err(fs__replica_db(r), rc),
-                            "cannot read the notices: %s",
-                            sqlite3_errmsg(fs__replica_db(r)));
+  rc = prepare_read(r, "SELECT id, kind, at, body FROM notices ORDER BY id", "notices",
+                    &st);
+  if (rc)
+    return rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     nt.n = sqlite3_column_int64(st, 0);
     nt.kind = col_text(st, 1);
