@@ -277,6 +277,8 @@ int fs_list(fs_replica *r, const char *kind, const fs_query *q, fs_record_cb cb,
 
 /* ---- outbox (local changes not yet acknowledged by the daemon) ----------- */
 
+/* Entries pending and rejected (either pointer may be NULL).  FS_EINVAL,
+ * FS_EDB. */
 int fs_outbox_count(fs_replica *r, uint64_t *pending, uint64_t *rejected);
 
 /* What a change does to its record. */
