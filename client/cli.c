@@ -8,7 +8,6 @@
 
 #include "fs_errno.h"
 #include "log.h"
-#include "report.h"
 
 /* THE command table.  Two-word names are matched before one-word ones. */
 static const cli_cmd commands[] = {
@@ -61,7 +60,7 @@ static const cli_cmd commands[] = {
     {"agenda", cli_cmd_agenda, "who to contact today and who is overdue, most urgent first",
      "[--date YYYY-MM-DD]", NULL},
     {"report", cli_cmd_report, "managers' reports over this replica's records",
-     FS_REPORT_ARGS_USAGE, NULL},
+     FS_REPORT_QUERY_USAGE, NULL},
     {"outbox", cli_cmd_outbox, "list local changes not yet synced", "[--rejected]", NULL},
     {"sync", cli_cmd_sync, "push local changes and pull what changed (--watch: stay live)",
      "[--watch] [--addr HOST:PORT] [--page N] [--timeout SECONDS]", NULL},
@@ -156,21 +155,22 @@ static const struct {
      "identity is harmless; another identity is refused.\n"},
 };
 
-static const char *type_hint(const fs_field *f) {
+static const char *type_hint(const fs_field_info *f) {
   switch (f->type) {
-  case FS_FT_INT: return "N";
-  case FS_FT_BOOL: return "yes|no";
-  case FS_FT_DATE: return "YYYY-MM-DD";
-  case FS_FT_DATETIME: return "YYYY-MM-DDTHH:MM";
-  case FS_FT_ENUM: return "VALUE";
-  case FS_FT_REF: return "ID";
-  case FS_FT_STAFF: return "CODE";
+  case FS_TYPE_INT: return "N";
+  case FS_TYPE_BOOL: return "yes|no";
+  case FS_TYPE_DATE: return "YYYY-MM-DD";
+  case FS_TYPE_DATETIME: return "YYYY-MM-DDTHH:MM";
+  case FS_TYPE_ENUM: return "VALUE";
+  case FS_TYPE_REF: return "ID";
+  case FS_TYPE_STAFF: return "CODE";
   default: return "TEXT";
   }
 }
 
 void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
-  const fs_kind_def *kd = cmd->kind ? fs__kind_by_name(cmd->kind) : NULL;
+  fs_kind_info ki;
+  int kd = cmd->kind && fs_kind_describe(cmd->kind, &ki) == 0;
   int fields = cmd->fn == cli_cmd_add || cmd->fn == cli_cmd_edit;
 
   fprintf(f, "usage: fieldsync %s %s\n\n%s.\n", cmd->name, cmd->usage, cmd->summary);
@@ -187,32 +187,33 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
   }
   if (kd && fields) {
     fprintf(f, "\nfields of %s (--field-name VALUE, or --set field_name=VALUE;"
-               " an empty VALUE clears):\n", kd->name);
-    for (int i = 0; i < kd->nfields; i++) {
-      const fs_field *fd = &kd->fields[i];
+               " an empty VALUE clears):\n", ki.name);
+    for (int i = 0; i < ki.nfields; i++) {
+      fs_field_info fi, *fd = &fi;
       char opt[64], *p;
-      if (kd->kind == FS_KIND_CUSTOMER && strcmp(fd->name, "archive_no") == 0)
+      fs_field_describe(ki.name, i, &fi);
+      if (strcmp(ki.name, "customer") == 0 && strcmp(fd->name, "archive_no") == 0)
         continue; /* assigned by the device */
       snprintf(opt, sizeof(opt), "--%s %s", fd->name, type_hint(fd));
       for (p = opt; *p && *p != ' '; p++)
         if (*p == '_')
           *p = '-';
       fprintf(f, "  %-34s %s", opt, fd->label);
-      if (fd->flags & FS_F_REQUIRED)
+      if (fd->flags & FS_FIELD_REQUIRED)
         fprintf(f, " (required)");
-      if ((fd->flags & FS_F_IMMUTABLE) && cmd->fn == cli_cmd_edit)
+      if ((fd->flags & FS_FIELD_IMMUTABLE) && cmd->fn == cli_cmd_edit)
         fprintf(f, " (cannot change)");
       fputc('\n', f);
-      if (fd->type == FS_FT_ENUM) {
+      if (fd->type == FS_TYPE_ENUM) {
         fprintf(f, "  %-34s one of:", "");
-        for (int v = 0; fd->enum_values[v]; v++)
-          fprintf(f, "%s %s", v ? "," : "", fd->enum_values[v]);
+        for (int v = 0; fd->values[v]; v++)
+          fprintf(f, "%s %s", v ? "," : "", fd->values[v]);
         fputc('\n', f);
-      } else if (fd->type == FS_FT_INT) {
+      } else if (fd->type == FS_TYPE_INT) {
         fprintf(f, "  %-34s %lld..%lld\n", "", (long long)fd->min, (long long)fd->max);
       }
     }
-    if (kd->flags & FS_K_CHILD)
+    if (ki.flags & FS_KIND_IS_CHILD)
       fprintf(f, "  %-34s same as --customer-id; full id, prefix of 6+ or archive number\n",
               "--customer ID");
   }
@@ -251,7 +252,7 @@ int cli_start(cli_ctx *c, int argc, char **argv, cli_args *a) {
   return cli_parse(c, argc, argv, a);
 }
 
-int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[33]) {
+int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[FS_ID_MAX + 1]) {
   if (fs_resolve_id(c->r, kind, text, id))
     return cli_fail(c, FS_ENOTFOUND, text);
   return CLI_OK;
@@ -287,7 +288,7 @@ int cli_list_end(cli_list *l, int rc, int *summary) {
 }
 
 int cli_fail(cli_ctx *c, int rc, const char *what) {
-  const char *msg = c->r ? fs_replica_last_error(c->r) : "";
+  const char *msg = c->r ? fs_errmsg(c->r) : "";
 
   fprintf(stderr, "fieldsync: %s: %s\n", what, msg && *msg ? msg : fs_strerror(rc));
   return CLI_ERR;
@@ -302,23 +303,23 @@ int cli_usage_error(cli_ctx *c, const char *msg, const char *arg) {
 
 /* Sets field `name` of a->rec from text; resolves references. */
 static int set_field(cli_ctx *c, cli_args *a, const char *name, const char *text) {
-  const fs_kind_def *kd = fs__kind_by_name(fs_record_kind(a->rec));
-  int idx = fs__field_index(kd, name), rc;
-  char id[33];
+  fs_field_info fi;
+  int rc;
+  char id[FS_ID_MAX + 1];
 
-  if (idx < 0)
+  if (fs_field_find(fs_record_kind(a->rec), name, NULL, &fi) != 0)
     return cli_usage_error(c, "unknown field", name);
-  if (kd->fields[idx].type == FS_FT_REF && text && *text) {
-    rc = fs_resolve_id(c->r, fs__kind_def(kd->fields[idx].ref_kind)->name, text, id);
+  if (fi.type == FS_TYPE_REF && text && *text) {
+    rc = fs_resolve_id(c->r, fi.ref_kind, text, id);
     if (rc) {
-      fprintf(stderr, "fieldsync: %s: %s\n", name, fs_replica_last_error(c->r));
+      fprintf(stderr, "fieldsync: %s: %s\n", name, fs_errmsg(c->r));
       return CLI_ERR;
     }
     text = id;
   }
   rc = fs_record_set(a->rec, name, text);
   if (rc) {
-    fprintf(stderr, "fieldsync: %s\n", fs_record_last_error(a->rec));
+    fprintf(stderr, "fieldsync: %s\n", fs_errmsg(NULL));
     return CLI_ERR;
   }
   return CLI_OK;
@@ -386,7 +387,7 @@ int cli_parse(cli_ctx *c, int argc, char **argv, cli_args *a) {
       for (char *p = name; *p; p++)
         if (*p == '-')
           *p = '_';
-      if (fs__field_index(fs__kind_by_name(fs_record_kind(a->rec)), name) < 0) {
+      if (fs_field_find(fs_record_kind(a->rec), name, NULL, NULL) != 0) {
         char shown[80];
         snprintf(shown, sizeof(shown), "%.*s", (int)nlen, arg);
         return cli_usage_error(c, "unknown option", shown);

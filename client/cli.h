@@ -14,10 +14,9 @@
 
 #include <stdio.h>
 
-#include "fieldsync.h"
-#include "json.h"
-#include "model.h"
-#include "table.h"
+#include "fieldsync.h" /* the library: the CLI uses nothing else of it */
+#include "json.h"      /* output helpers (common/): JSON writer, */
+#include "table.h"     /* table renderer, strbuf.h, utf8.h */
 
 #define CLI_OK 0
 #define CLI_ERR 1
@@ -66,7 +65,7 @@ int cli_open(cli_ctx *c);
 int cli_start(cli_ctx *c, int argc, char **argv, cli_args *a);
 /* Resolves text (full id, prefix or archive number) of kind to the full
  * id in id[33]; prints "fieldsync: <text>: ..." if none.  CLI_OK/ERR. */
-int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[33]);
+int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[FS_ID_MAX + 1]);
 /* Prints "fieldsync: <what>: <replica's last error or strerror(rc)>" and
  * returns CLI_ERR. */
 int cli_fail(cli_ctx *c, int rc, const char *what);

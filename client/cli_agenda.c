@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "fs_errno.h"
-#include "validate.h"
 
 typedef struct ag_out {
   cli_list l;
@@ -68,7 +67,7 @@ int cli_cmd_agenda(cli_ctx *c, int argc, char **argv) {
   rc = cli_start(c, argc, argv, &a);
   if (rc)
     return rc;
-  if (date && fs__valid_date(date) != 0) {
+  if (date && fs_date_valid(date, 0) != 0) {
     fprintf(stderr, "fieldsync: date: \"%s\" is not a date (YYYY-MM-DD)\n", date);
     return CLI_ERR;
   }

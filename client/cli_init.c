@@ -54,11 +54,10 @@ int cli_cmd_init(cli_ctx *c, int argc, char **argv) {
     fprintf(stderr, "fieldsync: staff: \"%s\" is longer than 16 characters\n", staff);
     return CLI_ERR;
   }
-  if (strcmp(role, "rep") && strcmp(role, "manager") && strcmp(role, "admin")) {
+  if (fs_role_parse(role, &id.role) != 0) {
     fprintf(stderr, "fieldsync: role: \"%s\" is not one of rep, manager, admin\n", role);
     return CLI_ERR;
   }
-  snprintf(id.role, sizeof(id.role), "%s", role);
   if (parse_num(slot, 1, 64, &v)) {
     fprintf(stderr, "fieldsync: slot: \"%s\" is not a number in 1..64\n", slot);
     return CLI_ERR;
@@ -83,9 +82,9 @@ int cli_cmd_init(cli_ctx *c, int argc, char **argv) {
   fs_replica_close(r);
   if (c->json)
     printf("{\"data\":\"%s\",\"staff\":\"%s\",\"role\":\"%s\",\"slot\":%d}\n", c->data,
-           id.staff, id.role, id.slot);
+           id.staff, fs_role_name(id.role), id.slot);
   else
-    printf("initialised %s for %s (%s, archive slot %d)\n", c->data, id.staff, id.role,
-           id.slot);
+    printf("initialised %s for %s (%s, archive slot %d)\n", c->data, id.staff,
+           fs_role_name(id.role), id.slot);
   return CLI_OK;
 }

@@ -6,9 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "date.h"
 #include "fs_errno.h"
-#include "replica.h"
 
 int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
   const char *note = NULL;
@@ -17,9 +15,8 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
                     {"--reject", 0, NULL, &reject},
                     {"--note", 1, &note, NULL},
                     {NULL, 0, NULL, NULL}};
-  fs_record *rec = NULL;
   fs_identity me;
-  char id[33], today[11];
+  char id[FS_ID_MAX + 1], today[FS_DATE_MAX + 1];
   cli_args a = {.opts = opts, .minpos = 1, .maxpos = 1};
 
   rc = cli_start(c, argc, argv, &a);
@@ -31,42 +28,23 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
   if (rc)
     return cli_fail(c, rc, "lost review");
   /* The device refuses early; the daemon re-checks the team rule. */
-  if (strcmp(me.role, "manager") != 0 && strcmp(me.role, "admin") != 0) {
+  if (me.role != FS_ROLE_MANAGER && me.role != FS_ROLE_ADMIN) {
     fprintf(stderr,
             "fieldsync: lost review: only a manager or the central office may review lost "
             "sales; %s is a %s\n",
-            me.staff, me.role);
+            me.staff, fs_role_name(me.role));
     return CLI_ERR;
   }
   if (cli_resolve(c, "lost_review", a.pos[0], id))
     return CLI_ERR;
-  if (fs_record_new("lost_review", &rec))
-    return cli_fail(c, FS_ENOMEM, "lost review");
-  fs__today(today);
-  rc = fs_record_set(rec, "confirmed", confirm ? "yes" : "no");
-  if (rc == 0)
-    rc = fs_record_set(rec, "reviewed_by", me.staff);
-  if (rc == 0)
-    rc = fs_record_set(rec, "reviewed_on", today);
-  if (rc == 0 && note)
-    rc = fs_record_set(rec, "review_note", note);
-  if (rc) {
-    fprintf(stderr, "fieldsync: lost review: %s\n", fs_record_last_error(rec));
-    rc = CLI_ERR;
-    goto out;
-  }
-  rc = fs_update(c->r, "lost_review", id, rec);
-  if (rc) {
-    rc = cli_fail(c, rc, "lost review");
-    goto out;
-  }
+  rc = fs_lost_review(c->r, id, confirm, note, today);
+  if (rc)
+    return cli_fail(c, rc, "lost review");
   if (c->json)
     printf("{\"id\":\"%s\",\"confirmed\":%s,\"reviewed_by\":\"%s\",\"reviewed_on\":\"%s\"}\n",
            id, confirm ? "true" : "false", me.staff, today);
   else
     printf("lost sale %s %s by %s on %s\n", id, confirm ? "confirmed" : "rejected", me.staff,
            today);
-out:
-  fs_record_free(rec);
-  return rc;
+  return CLI_OK;
 }

@@ -9,7 +9,7 @@
 
 static int ob_row(void *arg, const fs_outbox_entry *e) {
   cli_list *o = arg;
-  char counter[24], when[32], code[48], shortid[17];
+  char counter[24], when[32], code[48], shortid[17]; /* ids shown by 16 chars */
   time_t t = (time_t)(e->created_at / 1000);
   struct tm tm;
 
@@ -22,11 +22,11 @@ static int ob_row(void *arg, const fs_outbox_entry *e) {
     fs__json_key(&o->j, "id");
     fs__json_string(&o->j, e->id);
     fs__json_key(&o->j, "op");
-    fs__json_string(&o->j, e->op);
+    fs__json_string(&o->j, fs_record_op_name(e->op));
     fs__json_key(&o->j, "hlc");
     fs__json_uint(&o->j, e->hlc);
     fs__json_key(&o->j, "status");
-    fs__json_string(&o->j, e->status);
+    fs__json_string(&o->j, fs_outbox_status_name(e->status));
     fs__json_key(&o->j, "code");
     fs__json_string(&o->j, e->code ? fs_err_name(e->code) : NULL);
     fs__json_key(&o->j, "reason");
@@ -46,8 +46,8 @@ static int ob_row(void *arg, const fs_outbox_entry *e) {
     snprintf(when, sizeof(when), "?");
   snprintf(code, sizeof(code), "%s", e->code ? fs_err_name(e->code) : "");
   {
-    const char *cells[] = {counter, when, e->kind, shortid, e->op, e->status,
-                           code,    e->reason, e->fields};
+    const char *cells[] = {counter, when,      e->kind,  shortid, fs_record_op_name(e->op),
+                           fs_outbox_status_name(e->status), code, e->reason, e->fields};
     return fs__table_add(o->t, cells);
   }
 }
@@ -66,7 +66,7 @@ int cli_cmd_outbox(cli_ctx *c, int argc, char **argv) {
     return rc;
   rc = cli_list_begin(&o, c, 9, heads);
   if (rc == 0)
-    rc = cli_list_end(&o, fs_outbox_list(c->r, rejected ? 2 : 0, ob_row, &o), &summary);
+    rc = cli_list_end(&o, fs_outbox_list(c->r, rejected ? FS_OUTBOX_ONLY_REJECTED : FS_OUTBOX_ALL, ob_row, &o), &summary);
   if (rc)
     return cli_fail(c, rc, "outbox");
   if (summary && fs_outbox_count(c->r, &p, &rj) == 0)

@@ -9,39 +9,52 @@
 #include "fs_errno.h"
 #include "json.h"
 #include "table.h"
-#include "validate.h"
 
 /* Nonzero if s is neither a date nor a date-time. */
 static int bad_when(const char *s) {
-  return fs__valid_date(s) != 0 && fs__valid_datetime(s) != 0;
+  return fs_date_valid(s, 1) != 0;
 }
 
-static const fs_kind_def *cmd_kind(cli_ctx *c) { return fs__kind_by_name(c->cmd->kind); }
+/* The command's kind (the command table names only kinds that exist). */
+static fs_kind_info cmd_kind(cli_ctx *c) {
+  fs_kind_info ki;
+  memset(&ki, 0, sizeof(ki));
+  fs_kind_describe(c->cmd->kind, &ki);
+  return ki;
+}
+
+/* 1 if kind has a field called name. */
+static int has_field(const char *kind, const char *name) {
+  return fs_field_find(kind, name, NULL, NULL) == 0;
+}
 
 /* ---- output ------------------------------------------------------------------ */
 
 void cli_json_record(void *json, fs_record *rec) {
   fs_json *j = json;
-  const fs_kind_def *kd = fs__kind_by_name(fs_record_kind(rec));
+  fs_kind_info ki;
 
+  fs_kind_describe(fs_record_kind(rec), &ki);
   fs__json_begin_object(j);
   fs__json_key(j, "id");
   fs__json_string(j, fs_record_id(rec));
   fs__json_key(j, "kind");
-  fs__json_string(j, kd->name);
+  fs__json_string(j, ki.name);
   fs__json_key(j, "owner");
   fs__json_string(j, fs_record_owner(rec));
   fs__json_key(j, "author");
   fs__json_string(j, fs_record_author(rec));
-  for (int i = 0; i < kd->nfields; i++) {
-    const fs_field *f = &kd->fields[i];
-    const char *v = fs_record_get(rec, f->name);
+  for (int i = 0; i < ki.nfields; i++) {
+    fs_field_info fi, *f = &fi;
+    const char *v;
+    fs_field_describe(ki.name, i, &fi);
+    v = fs_record_get(rec, f->name);
     fs__json_key(j, f->name);
     if (v == NULL)
       fs__json_null(j);
-    else if (f->type == FS_FT_BOOL)
+    else if (f->type == FS_TYPE_BOOL)
       fs__json_bool(j, strcmp(v, "yes") == 0);
-    else if (f->type == FS_FT_INT)
+    else if (f->type == FS_TYPE_INT)
       fs__json_int(j, strtoll(v, NULL, 10));
     else
       fs__json_string(j, v);
@@ -61,7 +74,7 @@ static int print_json_record(fs_record *rec) {
 /* Columns of the human list per kind ("id" is the short id). */
 /* Ids start with 12 hex chars of creation time: 16 chars are a usable
  * unique prefix (fs_resolve_id accepts prefixes). */
-static const char *const *list_columns(fs_kind k) {
+static const char *const *list_columns(const char *k) {
   static const char *const customer[] = {"id", "archive_no", "name", "grade", "phone",
                                          "next_contact", "owner", NULL};
   static const char *const grade_change[] = {"id", "date", "grade", "prev_grade", "note", NULL};
@@ -75,15 +88,16 @@ static const char *const *list_columns(fs_kind k) {
                                          "rep_on_duty", NULL};
   static const char *const lost[] = {"id", "lost_date", "reason", "competitor", "confirmed",
                                      NULL};
-  switch (k) {
-  case FS_KIND_CUSTOMER: return customer;
-  case FS_KIND_GRADE_CHANGE: return grade_change;
-  case FS_KIND_CONTACT: return contact;
-  case FS_KIND_VISIT: return visit;
-  case FS_KIND_OPPORTUNITY: return opportunity;
-  case FS_KIND_SHOWROOM: return showroom;
-  default: return lost;
-  }
+  static const struct {
+    const char *kind;
+    const char *const *cols;
+  } by_kind[] = {{"customer", customer}, {"grade_change", grade_change},
+                 {"contact", contact},   {"visit", visit},
+                 {"opportunity", opportunity}, {"showroom", showroom}};
+  for (size_t i = 0; i < sizeof(by_kind) / sizeof(by_kind[0]); i++)
+    if (strcmp(by_kind[i].kind, k) == 0)
+      return by_kind[i].cols;
+  return lost;
 }
 
 typedef struct list_out {
@@ -121,19 +135,19 @@ static int list_row(void *arg, fs_record *rec) {
   return fs__table_add(o->l.t, cells);
 }
 
-static int run_list(cli_ctx *c, const fs_kind_def *kd, const fs_query *q, int pending) {
+static int run_list(cli_ctx *c, const char *kind, const fs_query *q, int pending) {
   list_out o;
   int rc, summary;
 
   memset(&o, 0, sizeof(o));
   o.pending = pending;
-  o.cols = list_columns(kd->kind);
+  o.cols = list_columns(kind);
   while (o.cols[o.ncols])
     o.ncols++;
   rc = cli_list_begin(&o.l, c, o.ncols, o.cols);
   if (rc)
     return cli_fail(c, rc, "list");
-  rc = fs_list(c->r, kd->name, q, list_row, &o);
+  rc = fs_list(c->r, kind, q, list_row, &o);
   if (rc) {
     cli_list_end(&o.l, rc, NULL);
     return cli_fail(c, rc, "list");
@@ -158,11 +172,15 @@ static const struct {
 };
 
 static void show_human(fs_record *rec) {
-  const fs_kind_def *kd = fs__kind_by_name(fs_record_kind(rec));
+  fs_kind_info ki, *kd = &ki;
+  fs_field_info fi;
   size_t w = 0;
 
+  fs_kind_describe(fs_record_kind(rec), &ki);
   for (int i = 0; i < kd->nfields; i++) {
-    size_t lw = fs__display_width(kd->fields[i].label);
+    size_t lw;
+    fs_field_describe(kd->name, i, &fi);
+    lw = fs__display_width(fi.label);
     if (lw > w)
       w = lw;
   }
@@ -170,9 +188,11 @@ static void show_human(fs_record *rec) {
   printf("%s %s  (owner %s, author %s)\n", kd->name, fs_record_id(rec), fs_record_owner(rec),
          fs_record_author(rec));
   for (int i = 0; i < kd->nfields; i++) {
-    const fs_field *f = &kd->fields[i];
-    const char *v = fs_record_get(rec, f->name);
-    if (kd->kind == FS_KIND_CUSTOMER) {
+    const fs_field_info *f = &fi;
+    const char *v;
+    fs_field_describe(kd->name, i, &fi);
+    v = fs_record_get(rec, f->name);
+    if (strcmp(kd->name, "customer") == 0) {
       for (size_t g = 0; g < sizeof(customer_groups) / sizeof(customer_groups[0]); g++)
         if (strcmp(customer_groups[g].first, f->name) == 0)
           printf("\n%s\n", customer_groups[g].title);
@@ -185,6 +205,17 @@ static void show_human(fs_record *rec) {
   }
 }
 
+/* 1 if g is one of the grades (the customer's grade field's values). */
+static int is_grade(const char *g) {
+  fs_field_info fi;
+  if (fs_field_find("customer", "grade", NULL, &fi) != 0 || fi.values == NULL)
+    return 0;
+  for (int i = 0; fi.values[i]; i++)
+    if (strcmp(fi.values[i], g) == 0)
+      return 1;
+  return 0;
+}
+
 /* ---- commands ------------------------------------------------------------------ */
 
 /* cli_start with a new record of the command's kind as a->rec, so that
@@ -195,7 +226,7 @@ static int start_with_record(cli_ctx *c, int argc, char **argv, cli_args *a,
                              const char *what) {
   if (cli_open(c))
     return CLI_ERR;
-  if (fs_record_new(cmd_kind(c)->name, &a->rec))
+  if (fs_record_new(c->cmd->kind, &a->rec))
     return cli_fail(c, FS_ENOMEM, what);
   return cli_parse(c, argc, argv, a);
 }
@@ -203,18 +234,18 @@ static int start_with_record(cli_ctx *c, int argc, char **argv, cli_args *a,
 /* cli_start, then resolves the first positional argument (a->minpos >= 1)
  * as a record of kind into id.  CLI_OK/ERR/USAGE (message printed). */
 static int start_with_id(cli_ctx *c, int argc, char **argv, cli_args *a, const char *kind,
-                         char id[33]) {
+                         char id[FS_ID_MAX + 1]) {
   int rc = cli_start(c, argc, argv, a);
   return rc ? rc : cli_resolve(c, kind, a->pos[0], id);
 }
 
 int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
-  const fs_kind_def *kd = cmd_kind(c);
+  fs_kind_info ki = cmd_kind(c), *kd = &ki;
   const char *customer = NULL;
   cli_opt opts[] = {{"--customer", 1, &customer, NULL}, {NULL, 0, NULL, NULL}};
-  cli_args a = {.opts = (kd->flags & FS_K_CHILD) ? opts : NULL};
+  cli_args a = {.opts = (kd->flags & FS_KIND_IS_CHILD) ? opts : NULL};
   fs_record *rec;
-  char id[33];
+  char id[FS_ID_MAX + 1];
   int rc;
 
   rc = start_with_record(c, argc, argv, &a, "add");
@@ -233,7 +264,7 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
   }
   if (c->json)
     rc = print_json_record(rec);
-  else if (kd->kind == FS_KIND_CUSTOMER)
+  else if (strcmp(kd->name, "customer") == 0)
     printf("created customer %s %s\n", fs_record_get(rec, "archive_no"), id);
   else
     printf("created %s %s\n", kd->name, id);
@@ -243,9 +274,9 @@ out:
 }
 
 int cli_cmd_edit(cli_ctx *c, int argc, char **argv) {
-  const fs_kind_def *kd = cmd_kind(c);
+  fs_kind_info ki = cmd_kind(c), *kd = &ki;
   cli_args a = {.minpos = 1, .maxpos = 1};
-  char id[33];
+  char id[FS_ID_MAX + 1];
   int rc;
 
   rc = start_with_record(c, argc, argv, &a, "edit");
@@ -268,10 +299,10 @@ out:
 }
 
 int cli_cmd_show(cli_ctx *c, int argc, char **argv) {
-  const fs_kind_def *kd = cmd_kind(c);
+  fs_kind_info ki = cmd_kind(c), *kd = &ki;
   fs_record *rec = NULL;
   cli_args a = {.minpos = 1, .maxpos = 1};
-  char id[33];
+  char id[FS_ID_MAX + 1];
   int rc;
 
   rc = start_with_id(c, argc, argv, &a, kd->name, id);
@@ -289,27 +320,27 @@ int cli_cmd_show(cli_ctx *c, int argc, char **argv) {
 }
 
 int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
-  const fs_kind_def *kd = cmd_kind(c);
+  fs_kind_info ki = cmd_kind(c), *kd = &ki;
   const char *grade = NULL, *owner = NULL, *search = NULL, *customer = NULL, *from = NULL,
              *to = NULL, *limit = NULL, *offset = NULL, *order = NULL;
   cli_opt opts[12];
   int n = 0, rc, pending = 0;
-  char cid[33];
+  char cid[FS_ID_MAX + 1];
   fs_query q;
   cli_args a = {.opts = opts};
 
   /* Only the filters that apply to this kind are options. */
   memset(opts, 0, sizeof(opts));
-  if (fs__field_index(kd, "grade") >= 0)
+  if (has_field(kd->name, "grade"))
     opts[n++] = (cli_opt){"--grade", 1, &grade, NULL};
-  if (fs__field_index(kd, "customer_id") >= 0)
+  if (has_field(kd->name, "customer_id"))
     opts[n++] = (cli_opt){"--customer", 1, &customer, NULL};
-  if (kd->kind == FS_KIND_VISIT || kd->kind == FS_KIND_SHOWROOM ||
-      kd->kind == FS_KIND_GRADE_CHANGE || kd->kind == FS_KIND_LOST_REVIEW) {
+  if (strcmp(kd->name, "visit") == 0 || strcmp(kd->name, "showroom") == 0 ||
+      strcmp(kd->name, "grade_change") == 0 || strcmp(kd->name, "lost_review") == 0) {
     opts[n++] = (cli_opt){"--from", 1, &from, NULL};
     opts[n++] = (cli_opt){"--to", 1, &to, NULL};
   }
-  if (kd->kind == FS_KIND_LOST_REVIEW)
+  if (strcmp(kd->name, "lost_review") == 0)
     opts[n++] = (cli_opt){"--pending", 0, NULL, &pending};
   opts[n++] = (cli_opt){"--owner", 1, &owner, NULL};
   opts[n++] = (cli_opt){"--search", 1, &search, NULL};
@@ -320,7 +351,7 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   if (rc)
     return rc;
   memset(&q, 0, sizeof(q));
-  if (grade && fs__enum_index(fs__grades, grade) < 0) {
+  if (grade && !is_grade(grade)) {
     fprintf(stderr, "fieldsync: grade: \"%s\" is not one of O, A, B, C, delivered, lost\n",
             grade);
     return CLI_ERR;
@@ -346,13 +377,13 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   q.from = from;
   q.to = to;
   q.order = order;
-  return run_list(c, kd, &q, pending);
+  return run_list(c, kd->name, &q, pending);
 }
 
 int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
-  const fs_kind_def *kd = cmd_kind(c);
+  fs_kind_info ki = cmd_kind(c), *kd = &ki;
   cli_args a = {.minpos = 1, .maxpos = 1};
-  char id[33];
+  char id[FS_ID_MAX + 1];
   int rc;
 
   rc = start_with_id(c, argc, argv, &a, kd->name, id);
@@ -374,7 +405,7 @@ int cli_cmd_grade(cli_ctx *c, int argc, char **argv) {
                     {"--delivery-date", 1, &delivery, NULL},
                     {NULL, 0, NULL, NULL}};
   cli_args a = {.opts = opts, .minpos = 2, .maxpos = 2};
-  char id[33];
+  char id[FS_ID_MAX + 1];
   int rc;
 
   rc = start_with_id(c, argc, argv, &a, "customer", id);
@@ -400,5 +431,5 @@ int cli_cmd_search(cli_ctx *c, int argc, char **argv) {
     return rc;
   memset(&q, 0, sizeof(q));
   q.search = a.pos[0];
-  return run_list(c, fs__kind_def(FS_KIND_CUSTOMER), &q, 0);
+  return run_list(c, "customer", &q, 0);
 }

@@ -1,7 +1,7 @@
 /* cli_report.c - `fieldsync report NAME ...`: the managers' reports
- * (common/report/report.h) over this replica's records, offline.  A
+ * (fieldsync.h fs_report_run) over this replica's records, offline.  A
  * manager's replica holds the team's records, a rep's only their own.  The
- * options are the ones fieldsyncd's report takes (fs__report_opts); this
+ * options are the ones fieldsyncd's report takes (fs_report_option); this
  * file parses them the CLI's way. */
 #include "cli.h"
 
@@ -9,30 +9,24 @@
 #include <string.h>
 
 #include "fs_errno.h"
-#include "replica.h"
-#include "report.h"
 
-/* Report output: bounded so that a runaway cannot exhaust memory. */
-#define REPORT_OUT_MAX ((size_t)256 << 20)
-
-/* NAME and the options of fs__report_opts into q.  CLI_OK, or CLI_USAGE
+/* NAME and the options of fs_report_option into q.  CLI_OK, or CLI_USAGE
  * (printed). */
-static int parse(cli_ctx *c, int argc, char **argv, fs_report_request *q) {
-  char err[FS_REPORT_ERR_MAX];
-
+static int parse(cli_ctx *c, int argc, char **argv, fs_report_query *q) {
   memset(q, 0, sizeof(*q));
   for (int i = 0; i < argc; i++) {
-    const fs_report_opt *o = fs__report_opt_find(argv[i]);
-    if (o == NULL && strncmp(argv[i], "--", 2) == 0)
+    int takes = fs_report_option(argv[i]);
+    if (takes < 0 && strncmp(argv[i], "--", 2) == 0)
       return cli_usage_error(c, "unknown option", argv[i]);
-    if (o == NULL) {
+    if (takes < 0) {
       if (q->name)
         return cli_usage_error(c, "unexpected argument", argv[i]);
       q->name = argv[i];
       continue;
     }
-    if (fs__report_request_set(q, o, o->value && i + 1 < argc ? argv[++i] : NULL, err))
-      return cli_usage_error(c, err, NULL);
+    if (fs_report_query_set(q, argv[i], takes && i + 1 < argc ? argv[i + 1] : NULL))
+      return cli_usage_error(c, fs_errmsg(NULL), NULL);
+    i += takes && i + 1 < argc;
   }
   if (q->name == NULL)
     return cli_usage_error(
@@ -43,9 +37,10 @@ static int parse(cli_ctx *c, int argc, char **argv, fs_report_request *q) {
 }
 
 int cli_cmd_report(cli_ctx *c, int argc, char **argv) {
-  fs_report_request q;
-  fs__strbuf out;
-  char err[FS_REPORT_ERR_MAX];
+  fs_report_query q;
+  fs_report *rep = NULL;
+  const char *text = NULL;
+  size_t len = 0;
   int rc = parse(c, argc, argv, &q);
 
   if (rc != CLI_OK)
@@ -53,16 +48,20 @@ int cli_cmd_report(cli_ctx *c, int argc, char **argv) {
   rc = cli_open(c);
   if (rc != CLI_OK)
     return rc;
-  fs__strbuf_init(&out, REPORT_OUT_MAX);
-  rc = fs__report_request_run(fs__replica_db(c->r), &q,
-                              c->json           ? FS_REPORT_JSON
-                              : q.csv || c->csv ? FS_REPORT_CSV
-                                                : FS_REPORT_TABLE,
-                              &out, err);
-  if (rc == 0 && out.len && fwrite(out.s, 1, out.len, stdout) != out.len)
-    rc = FS_EIO;
-  if (rc)
-    fprintf(stderr, "fieldsync report: %s\n", err[0] ? err : fs_strerror(rc));
-  fs__strbuf_release(&out);
+  rc = fs_report_run(c->r, &q, &rep);
+  if (rc) {
+    fprintf(stderr, "fieldsync report: %s\n", fs_errmsg(c->r));
+    return rc == FS_EINVAL ? CLI_USAGE : CLI_ERR;
+  }
+  text = fs_report_render(rep,
+                          c->json           ? FS_REPORT_STYLE_JSON
+                          : q.csv || c->csv ? FS_REPORT_STYLE_CSV
+                                            : FS_REPORT_STYLE_TEXT,
+                          &len, &rc);
+  if (text == NULL)
+    fprintf(stderr, "fieldsync report: %s\n", fs_errmsg(NULL));
+  else if (len && fwrite(text, 1, len, stdout) != len)
+    fprintf(stderr, "fieldsync report: %s\n", fs_strerror(rc = FS_EIO));
+  fs_report_free(rep);
   return rc == 0 ? CLI_OK : rc == FS_EINVAL ? CLI_USAGE : CLI_ERR;
 }

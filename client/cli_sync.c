@@ -8,11 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "db.h"
 #include "fieldsync.h"
 #include "json.h"
-#include "msg.h"
-#include "replica.h"
 #include "strbuf.h"
 
 static volatile int stop_flag;
@@ -24,12 +21,11 @@ static void on_stop(int sig) {
 
 int cli_enroll(cli_ctx *c, const char *token) {
   fs_identity id;
-  char err[512];
   int rc;
 
-  rc = fs_enroll(c->data, token, 15000, &id, err, sizeof(err));
+  rc = fs_replica_enroll(c->data, token, 15000, &id);
   if (rc) {
-    fprintf(stderr, "fieldsync: enrollment failed: %s\n", err);
+    fprintf(stderr, "fieldsync: enrollment failed: %s\n", fs_errmsg(NULL));
     return CLI_ERR;
   }
   if (c->json) {
@@ -39,7 +35,7 @@ int cli_enroll(cli_ctx *c, const char *token) {
     fs__json_key(&j, "staff");
     fs__json_string(&j, id.staff);
     fs__json_key(&j, "role");
-    fs__json_string(&j, id.role);
+    fs__json_string(&j, fs_role_name(id.role));
     fs__json_key(&j, "device");
     fs__json_uint(&j, id.device_id);
     fs__json_key(&j, "slot");
@@ -51,21 +47,23 @@ int cli_enroll(cli_ctx *c, const char *token) {
   } else {
     printf("enrolled device %llu for %s (%s), archive slot %d, data in %s\n"
            "next: fieldsync sync\n",
-           (unsigned long long)id.device_id, id.staff, id.role, id.slot, c->data);
+           (unsigned long long)id.device_id, id.staff, fs_role_name(id.role), id.slot, c->data);
   }
   return CLI_OK;
 }
 
-static void show_progress(void *arg, const char *phase, const fs_sync_stats *s) {
+static int show_progress(void *arg, fs_sync_phase ph, const fs_sync_stats *s) {
+  const char *phase = fs_sync_phase_name(ph);
   (void)arg;
   if (!isatty(STDERR_FILENO))
-    return;
+    return 0;
   fprintf(stderr, "\r%-5s pushed %llu, pulled %llu, removed %llu, %.1f KiB in, %.1f KiB out   ",
           phase, (unsigned long long)s->pushed, (unsigned long long)s->pulled,
           (unsigned long long)s->removed, (double)s->bytes_received / 1024.0,
           (double)s->bytes_sent / 1024.0);
-  if (strcmp(phase, "done") == 0)
+  if (ph == FS_SYNC_DONE)
     fputc('\n', stderr);
+  return 0;
 }
 
 static void print_summary(cli_ctx *c, const fs_sync_stats *s, int rc, const char *err) {
@@ -129,7 +127,7 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   uint32_t o_page = 0;
   fs_sync_options o;
   fs_sync_stats s;
-  char err[512];
+  char err[FS_ERRMSG_MAX];
   const char *addr = NULL, *page = NULL, *timeout = NULL;
   int watch = 0, rc, o_timeout = 0;
   cli_opt opts[] = {{"--watch", 0, NULL, &watch},
@@ -147,9 +145,9 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   if (page) {
     char *end = NULL;
     unsigned long v = (page[0] >= '0' && page[0] <= '9') ? strtoul(page, &end, 10) : 0;
-    if (end == NULL || *end != '\0' || v < 1 || v > FS_MSG_MAX_ROWS) {
+    if (end == NULL || *end != '\0' || v < 1 || v > FS_SYNC_PAGE_MAX) {
       char msg[80];
-      snprintf(msg, sizeof(msg), "--page takes a number of rows from 1 to %d, not", FS_MSG_MAX_ROWS);
+      snprintf(msg, sizeof(msg), "--page takes a number of rows from 1 to %d, not", FS_SYNC_PAGE_MAX);
       return cli_usage_error(c, msg, page);
     }
     o_page = (uint32_t)v;
@@ -179,7 +177,9 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
     signal(SIGINT, on_stop);
     signal(SIGTERM, on_stop);
   }
-  rc = fs_sync(c->r, &o, &s, err, sizeof(err));
+  rc = fs_replica_sync(c->r, &o, &s);
+  /* Copied: fs_replica_erase below frees the replica and its message. */
+  snprintf(err, sizeof(err), "%s", rc ? fs_errmsg(c->r) : "");
   print_summary(c, &s, rc, err);
   if (s.wiped) {
     /* Nothing of the rep's may stay on the device: the whole data
@@ -206,12 +206,62 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   return CLI_OK;
 }
 
-int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
-  sqlite3_stmt *st = NULL;
-  cli_args a;
-  int rc, n = 0;
+/* The listing of `conflicts`, built in out (JSON in j when c->json). */
+typedef struct conflicts_out {
+  cli_ctx *c;
   fs__strbuf out;
   fs_json j;
+  int n;
+} conflicts_out;
+
+static int conflict_row(void *arg, const fs_conflict *it) {
+  conflicts_out *o = arg;
+  const char *resolved = it->state == FS_CONFLICT_ACCEPTED    ? "accepted"
+                         : it->state == FS_CONFLICT_DISMISSED ? "dismissed"
+                                                              : "";
+  const char *fenced = it->fenced;
+  long long num = it->n;
+
+  if (o->c->json) {
+    const char *const texts[][2] = {{"kind", it->kind},
+                                    {"id", it->id},
+                                    {"field", it->field},
+                                    {"kept", it->kept},
+                                    {"lost", it->lost},
+                                    {"lost_by", it->lost_by},
+                                    {"fenced", fenced[0] ? fenced : NULL},
+                                    {"resolved", resolved[0] ? resolved : NULL}};
+    fs__json_begin_object(&o->j);
+    fs__json_key(&o->j, "n");
+    fs__json_int(&o->j, num);
+    for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+      fs__json_key(&o->j, texts[k][0]);
+      fs__json_string(&o->j, texts[k][1]);
+    }
+    fs__json_key(&o->j, "at");
+    fs__json_int(&o->j, it->at);
+    fs__json_end_object(&o->j);
+  } else {
+    fs__strbuf_printf(&o->out, "%-5lld %-12s %-12.12s %-16s ", num, it->kind, it->id,
+                      it->field);
+    fs__strbuf_pad(&o->out, it->kept, 24);
+    fs__strbuf_printf(&o->out, " ");
+    fs__strbuf_pad(&o->out, it->lost, 24);
+    fs__strbuf_printf(&o->out, " %-6s\n", it->lost_by);
+    /* A fenced item: not applied; the owner decides. */
+    if (fenced[0])
+      fs__strbuf_printf(
+          &o->out, "      arrived after the handover from %s's device: %s\n", fenced,
+          resolved[0] ? resolved : "not applied; fieldsync conflicts accept|dismiss N");
+  }
+  o->n++;
+  return 0;
+}
+
+int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
+  conflicts_out o;
+  cli_args a;
+  int rc;
 
   memset(&a, 0, sizeof(a));
   rc = cli_parse(c, argc, argv, &a);
@@ -219,73 +269,27 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
     return rc;
   if (cli_open(c) != CLI_OK)
     return CLI_ERR;
-  rc = sqlite3_prepare_v2(
-      fs__replica_db(c->r),
-      "SELECT kind, record_id, field, COALESCE(loser,''), loser_hlc, "
-      "COALESCE(winner,''), winner_hlc, COALESCE(loser_author,''), at, "
-      "id, COALESCE(fenced,''), COALESCE(resolved,'') "
-      "FROM conflicts ORDER BY id",
-      -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return cli_fail(c, FS_EDB, "conflicts");
-  fs__strbuf_init(&out, 64u << 20);
-  fs__json_init_buf(&j, &out);
+  memset(&o, 0, sizeof(o));
+  o.c = c;
+  fs__strbuf_init(&o.out, 64u << 20);
+  fs__json_init_buf(&o.j, &o.out);
   if (c->json)
-    fs__json_begin_array(&j);
+    fs__json_begin_array(&o.j);
   else
-    fs__strbuf_printf(&out, "%-5s %-12s %-12s %-16s %-24s %-24s %-6s\n", "N", "KIND",
+    fs__strbuf_printf(&o.out, "%-5s %-12s %-12s %-16s %-24s %-24s %-6s\n", "N", "KIND",
                       "ID", "FIELD", "KEPT", "LOST", "BY");
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    const char *kind = (const char *)sqlite3_column_text(st, 0);
-    const char *id = (const char *)sqlite3_column_text(st, 1);
-    const char *field = (const char *)sqlite3_column_text(st, 2);
-    const char *loser = (const char *)sqlite3_column_text(st, 3);
-    const char *winner = (const char *)sqlite3_column_text(st, 5);
-    const char *author = (const char *)sqlite3_column_text(st, 7);
-    long long num = sqlite3_column_int64(st, 9);
-    const char *fenced = (const char *)sqlite3_column_text(st, 10);
-    const char *resolved = (const char *)sqlite3_column_text(st, 11);
-    if (c->json) {
-      const char *const texts[][2] = {{"kind", kind},
-                                      {"id", id},
-                                      {"field", field},
-                                      {"kept", winner},
-                                      {"lost", loser},
-                                      {"lost_by", author},
-                                      {"fenced", fenced[0] ? fenced : NULL},
-                                      {"resolved", resolved[0] ? resolved : NULL}};
-      fs__json_begin_object(&j);
-      fs__json_key(&j, "n");
-      fs__json_int(&j, num);
-      for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
-        fs__json_key(&j, texts[k][0]);
-        fs__json_string(&j, texts[k][1]);
-      }
-      fs__json_key(&j, "at");
-      fs__json_int(&j, sqlite3_column_int64(st, 8));
-      fs__json_end_object(&j);
-    } else {
-      fs__strbuf_printf(&out, "%-5lld %-12s %-12.12s %-16s ", num, kind, id, field);
-      fs__strbuf_pad(&out, winner, 24);
-      fs__strbuf_printf(&out, " ");
-      fs__strbuf_pad(&out, loser, 24);
-      fs__strbuf_printf(&out, " %-6s\n", author);
-      /* A fenced item: not applied; the owner decides. */
-      if (fenced[0])
-        fs__strbuf_printf(
-            &out, "      arrived after the handover from %s's device: %s\n", fenced,
-            resolved[0] ? resolved : "not applied; fieldsync conflicts accept|dismiss N");
-    }
-    n++;
+  rc = fs_conflict_list(c->r, conflict_row, &o);
+  if (rc) {
+    fs__strbuf_release(&o.out);
+    return cli_fail(c, rc, "conflicts");
   }
-  sqlite3_finalize(st);
   if (c->json) {
-    fs__json_end_array(&j);
-    fs__json_finish(&j);
-  } else if (n == 0)
-    fs__strbuf_printf(&out, "no conflicts\n");
-  fputs(out.s ? out.s : "", stdout);
-  fs__strbuf_release(&out);
+    fs__json_end_array(&o.j);
+    fs__json_finish(&o.j);
+  } else if (o.n == 0)
+    fs__strbuf_printf(&o.out, "no conflicts\n");
+  fputs(o.out.s ? o.out.s : "", stdout);
+  fs__strbuf_release(&o.out);
   return CLI_OK;
 }
 

@@ -1,5 +1,6 @@
-/* conflicts.c - acting on items of the conflict log: accept or dismiss
- * (fieldsync.h fs_conflict_accept / fs_conflict_dismiss). */
+/* conflicts.c - the conflict log and the notices the daemon sent, as the
+ * public API shows them (fieldsync.h): listing, accept, dismiss;
+ * fs_notice_list. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,7 @@ int fs_conflict_accept(fs_replica *r, int64_t n) {
   } else {
     rc = fs_record_new(it.kind, &rec);
     if (rc == 0 && (rc = fs_record_set(rec, it.field, it.value)) != 0)
-      rc = fs__replica_fail(r, rc, "%s", fs_record_last_error(rec));
+      rc = fs__replica_fail(r, rc, "%s", fs_errmsg(NULL));
     if (rc == 0)
       rc = fs_update(r, it.kind, it.id, rec);
   }
@@ -109,5 +110,93 @@ int fs_conflict_dismiss(fs_replica *r, int64_t n) {
   if (rc == 0)
     rc = item_resolve(r, n, "dismissed");
   free(it.value);
+  return rc;
+}
+
+/* ---- listing ------------------------------------------------------------------ */
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+  const char *s = (const char *)sqlite3_column_text(st, i);
+  return s ? s : "";
+}
+
+/* Prepares a read of r's database; on failure r's message says what could
+ * not be read. */
+static int prepare_read(fs_replica *r, const char *sql, const char *what,
+                        sqlite3_stmt **st) {
+  sqlite3 *db = fs__replica_db(r);
+  int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+  if (rc == SQLITE_OK)
+    return 0;
+  return fs__replica_fail(r, fs__db_err(db, rc), "cannot read the %s: %s", what,
+                          sqlite3_errmsg(db));
+}
+
+int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg) {
+  sqlite3_stmt *st = NULL;
+  fs_conflict c;
+  int rc;
+
+  if (r == NULL || cb == NULL)
+    return FS_EINVAL;
+  rc = prepare_read(r,
+                    "SELECT kind, record_id, field, loser, loser_hlc, winner, "
+                    "winner_hlc, loser_author, at, id, fenced, resolved "
+                    "FROM conflicts ORDER BY id",
+                    "conflict log", &st);
+  if (rc)
+    return rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *resolved = col_text(st, 11);
+    memset(&c, 0, sizeof(c));
+    c.kind = col_text(st, 0);
+    c.id = col_text(st, 1);
+    c.field = col_text(st, 2);
+    c.lost = col_text(st, 3);
+    c.lost_hlc = (uint64_t)sqlite3_column_int64(st, 4);
+    c.kept = col_text(st, 5);
+    c.kept_hlc = (uint64_t)sqlite3_column_int64(st, 6);
+    c.lost_by = col_text(st, 7);
+    c.at = sqlite3_column_int64(st, 8);
+    c.n = sqlite3_column_int64(st, 9);
+    c.fenced = col_text(st, 10);
+    c.state = strcmp(resolved, "accepted") == 0    ? FS_CONFLICT_ACCEPTED
+              : strcmp(resolved, "dismissed") == 0 ? FS_CONFLICT_DISMISSED
+                                                   : FS_CONFLICT_OPEN;
+    rc = cb(arg, &c);
+    if (rc)
+      goto out;
+  }
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(fs__replica_db(r), rc);
+out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* ---- notices (kept by the sync engine, sync.c handle_async) -------------------- */
+
+int fs_notice_list(fs_replica *r, fs_notice_cb cb, void *arg) {
+  sqlite3_stmt *st = NULL;
+  fs_notice nt;
+  int rc;
+
+  if (r == NULL || cb == NULL)
+    return FS_EINVAL;
+  rc = prepare_read(r, "SELECT id, kind, at, body FROM notices ORDER BY id", "notices",
+                    &st);
+  if (rc)
+    return rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    nt.n = sqlite3_column_int64(st, 0);
+    nt.kind = col_text(st, 1);
+    nt.at = sqlite3_column_int64(st, 2);
+    nt.body = col_text(st, 3);
+    rc = cb(arg, &nt);
+    if (rc)
+      goto out;
+  }
+  rc = rc == SQLITE_DONE ? 0 : fs__db_err(fs__replica_db(r), rc);
+out:
+  sqlite3_finalize(st);
   return rc;
 }

@@ -1,23 +1,42 @@
 /* fieldsync.h - libfieldsync, the offline client library.
  *
- * What a mobile app (or the `fieldsync` CLI) includes.  A replica is a
- * local SQLite database (DIR/replica.db) holding the records this device may
- * see and an outbox of local changes not yet pushed to the daemon.  Every
- * write is local, immediate and durable; synchronisation happens later.
+ * What a mobile app (or the `fieldsync` CLI, which is built on this header
+ * alone) includes.  A replica is a local SQLite database (DIR/replica.db)
+ * holding the records this device may see and an outbox of local changes
+ * not yet pushed to the daemon.  Every write is local, immediate and
+ * durable; synchronisation happens later.
  *
- * Conventions:
- *   - Functions return 0 or a negative fs_errno (fs_errno.h); fs_strerror()
- *     turns it into English.  After a failure of a function that takes an
- *     fs_replica, fs_replica_last_error() gives a message naming the field
- *     and, for enumerations, the allowed values.
- *   - Handles are opaque.  Every *_free / *_close accepts NULL.
- *   - Strings are UTF-8.  Values are passed as text and parsed per field
- *     type: INT from decimal, BOOL from yes/no/true/false/1/0, dates as
- *     YYYY-MM-DD, date-times as YYYY-MM-DDTHH:MM[:SS]; "" clears a field.
- *   - Kind names: customer, grade_change, contact, visit, opportunity,
- *     showroom, lost_review.  Field names are those of the model (see
- *     `fieldsync <kind> add --help`).
- *   - A replica handle is not thread-safe: use it from one thread at a time.
+ * Conventions (they hold for every call unless its comment says otherwise):
+ *   - Return codes: 0 or a negative fs_errno (fs_errno.h, public);
+ *     fs_strerror() turns a code into English.
+ *   - Messages, ONE channel: after a call that takes a replica fails,
+ *     fs_errmsg(r) says why for a user (naming the field and, for
+ *     enumerations, the allowed values).  Calls that take no replica
+ *     (fs_replica_open, fs_replica_init, fs_replica_enroll, fs_record_new,
+ *     fs_record_set) leave theirs in fs_errmsg(NULL), kept per thread.
+ *   - Ownership: handles are opaque and belong to the caller once returned
+ *     through an `out` parameter; each has one free/close function that
+ *     accepts NULL.  Strings passed to a callback are valid during the call
+ *     only; strings returned by a getter are valid until the object changes
+ *     or is freed, as the getter says.
+ *   - Strings are UTF-8.  Field values are passed as text and parsed per
+ *     field type: INT from decimal, BOOL from yes/no/true/false/1/0, dates
+ *     as YYYY-MM-DD, date-times as YYYY-MM-DDTHH:MM[:SS]; "" clears a
+ *     field.  Which kinds and fields exist, their types, labels, allowed
+ *     values and required flags: the model calls below (fs_kind_describe,
+ *     fs_field_describe), enough to build a form.
+ *   - Dates: "today" on a device is the device's local calendar date
+ *     (fs_today); the daemon judges its own dates in UTC.
+ *   - Threads: a replica handle is used from one thread at a time.  The
+ *     exceptions are named per call ("Thread-safe"): fs_sync_cancel may be
+ *     called from any thread while another syncs; the model calls,
+ *     fs_version, fs_strerror, the *_name / *_parse helpers, fs_today and
+ *     fs_date_valid touch no shared state and may be called from any thread.
+ *     fs_errmsg(NULL) reads the calling thread's own message.
+ *
+ * This header includes only public headers: fs_errno.h (the error table),
+ * fs_enums.h (fs_role, fs_outbox_status) and fs_version.h
+ * (FIELDSYNC_VERSION).
  */
 #ifndef FIELDSYNC_H
 #define FIELDSYNC_H
@@ -25,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fs_enums.h"
 #include "fs_errno.h"
 #include "fs_version.h"
 
@@ -35,17 +55,51 @@ extern "C" {
 typedef struct fs_replica fs_replica;
 typedef struct fs_record fs_record;
 
+/* ---- sizes ---------------------------------------------------------------- */
+
+#define FS_STAFF_CODE_MAX 16 /* chars of a staff code: A-Z, then 1-15 of A-Z 0-9 */
+#define FS_ID_MAX 32         /* chars of a record id: 32 lowercase hex digits */
+#define FS_DATE_MAX 10       /* chars of a date, "YYYY-MM-DD" */
+#define FS_ERRMSG_MAX 512    /* bytes of a message fs_errmsg returns, NUL included */
+#define FS_SYNC_PAGE_MAX 10000 /* rows a pull page may ask for (fs_sync_options.page) */
+
 /* The release of the library linked in ("0.2.0"); FIELDSYNC_VERSION
- * (fs_version.h) is the one the app was compiled against.  Static string. */
+ * (fs_version.h) is the one the app was compiled against.  Static string.
+ * Thread-safe. */
 const char *fs_version(void);
 
-/* ---- replica ------------------------------------------------------------ */
+/* The message of the last failure: of a call on r (r not NULL), or of the
+ * calling thread's last failed call that takes no replica (r NULL); "" if
+ * none failed yet.  Read it right after a call returned an error: a
+ * successful call may leave an older message in place.  Never NULL; at most
+ * FS_ERRMSG_MAX bytes; valid until the next call on r (r NULL: the next
+ * such call on this thread).  fs_errmsg(r) is not thread-safe with other
+ * calls on r. */
+const char *fs_errmsg(const fs_replica *r);
+
+/* ---- dates ------------------------------------------------------------------ */
+
+/* Today's date on this device (local time zone) as "YYYY-MM-DD" into
+ * out.  The date records get when a call says "today".  Thread-safe. */
+void fs_today(char out[FS_DATE_MAX + 1]);
+/* 0 if text is a real calendar date "YYYY-MM-DD" (with datetime: or a
+ * date-time "YYYY-MM-DDTHH:MM[:SS]"), else FS_EVALIDATE.  Thread-safe. */
+int fs_date_valid(const char *text, int datetime);
+
+/* ---- roles ------------------------------------------------------------------ */
+
+/* "rep", "manager", "admin"; NULL for a value out of range.  Thread-safe. */
+const char *fs_role_name(fs_role role);
+/* The role named text into *out.  0 or FS_EINVAL.  Thread-safe. */
+int fs_role_parse(const char *text, fs_role *out);
+
+/* ---- replica ---------------------------------------------------------------- */
 
 /* Who this device acts for.  Filled by local setup (fs_replica_init) and
  * later by enrollment. */
 typedef struct fs_identity {
-  char staff[17];     /* staff code, e.g. "A01" */
-  char role[16];      /* "rep", "manager" or "admin" */
+  char staff[FS_STAFF_CODE_MAX + 1]; /* staff code, e.g. "A01" */
+  fs_role role;
   uint64_t device_id; /* daemon-assigned device number (0: none yet) */
   int slot;           /* archive slot 1..64 */
 } fs_identity;
@@ -56,31 +110,38 @@ typedef struct fs_identity {
  * access is changed to 0700, files to 0600, each with a warning on the log;
  * a DIR owned by another user is refused (FS_EIO, the log says why).  The
  * library creates every file 0600 whatever the process umask.
- * On success *out must be closed with fs_replica_close. */
+ * On success *out must be closed with fs_replica_close; on failure *out is
+ * NULL and fs_errmsg(NULL) says why. */
 int fs_replica_open(const char *dir, fs_replica **out);
 /* Creates DIR (mode 0700; an existing one is checked as by
  * fs_replica_open) and DIR/replica.db (0600) if missing and stores the
  * identity (validated: staff code, role, slot 1..64).  FS_EEXIST if the
- * replica already has a different identity (same one: no-op).  out may be
- * NULL (the replica is then closed again). */
+ * replica already has a different identity (same one: no-op);
+ * FS_EVALIDATE for a bad identity.  out may be NULL (the replica is then
+ * closed again).  Messages: fs_errmsg(NULL). */
 int fs_replica_init(const char *dir, const fs_identity *id, fs_replica **out);
-void fs_replica_close(fs_replica *r); /* takes NULL */
-/* Message of the last failure on r ("" if none).  Valid until the next
- * call on r.  r NULL: a static message. */
+/* Closes r and frees it; r is invalid afterwards.  Takes NULL.  Must not
+ * run while another thread is inside a call on r. */
+void fs_replica_close(fs_replica *r);
+/* Deprecated: fs_errmsg(r) (kept for code outside the library that still
+ * calls it; the same string). */
 const char *fs_replica_last_error(const fs_replica *r);
-/* Copies the identity out. */
+/* Copies the identity out.  0, FS_EINVAL. */
 int fs_replica_identity(const fs_replica *r, fs_identity *out);
 
 /* ---- records ------------------------------------------------------------ */
 
 /* A record in memory: a kind, an id (empty until created or loaded) and
  * field values, each either unset, NULL or a value.  Used to build creates
- * and updates (only set fields are written) and to return loaded rows. */
-int fs_record_new(const char *kind, fs_record **out); /* FS_EINVAL kind */
-void fs_record_free(fs_record *rec);                  /* takes NULL */
+ * and updates (only set fields are written) and to return loaded rows.
+ * A record belongs to no replica: any thread may build its own records. */
+/* A new empty record of kind into *out (free with fs_record_free).
+ * FS_EINVAL (unknown kind), FS_ENOMEM; message in fs_errmsg(NULL). */
+int fs_record_new(const char *kind, fs_record **out);
+void fs_record_free(fs_record *rec); /* takes NULL */
 /* Parses text per the field's type and checks it against the field
  * (FS_EVALIDATE, FS_EUNKNOWN_FIELD); "" or NULL sets the field to NULL.
- * On failure the record is unchanged and fs_record_last_error() explains. */
+ * On failure the record is unchanged and fs_errmsg(NULL) explains. */
 int fs_record_set(fs_record *rec, const char *field, const char *text);
 /* Text of a field: NULL if the field is unknown, unset or NULL.  INT as
  * decimal, BOOL as "yes"/"no".  Valid until the record changes or is freed. */
@@ -92,9 +153,9 @@ const char *fs_record_kind(const fs_record *rec);   /* "customer" ... */
 const char *fs_record_owner(const fs_record *rec);  /* "" if new */
 const char *fs_record_author(const fs_record *rec); /* "" if new */
 uint64_t fs_record_hlc(const fs_record *rec);       /* newest field clock */
-const char *fs_record_last_error(const fs_record *rec);
 
 /* ---- writes (each one SQLite transaction, with its outbox entries) ------- */
+/* On failure nothing was written; fs_errmsg(r) explains. */
 
 /* Creates rec (fields set on it) as a new record owned by this replica's
  * staff member (children: by their customer's owner, who must be us).
@@ -103,7 +164,7 @@ const char *fs_record_last_error(const fs_record *rec);
  * id_out (may be NULL) receives the new id; rec's id is set too.
  * FS_EVALIDATE, FS_EUNKNOWN_FIELD, FS_ENOTFOUND (customer_id), FS_EFORBIDDEN,
  * FS_EBUSY, FS_EFULL, FS_EDB. */
-int fs_create(fs_replica *r, fs_record *rec, char id_out[33]);
+int fs_create(fs_replica *r, fs_record *rec, char id_out[FS_ID_MAX + 1]);
 /* Writes the fields set on rec that differ from the stored record (none:
  * returns 0 and writes nothing).  FS_ENOTFOUND, FS_EFORBIDDEN, FS_EVALIDATE
  * (also for immutable fields and append-only kinds). */
@@ -120,6 +181,60 @@ int fs_delete(fs_replica *r, const char *kind, const char *id);
  * resolved), and the errors of fs_update / fs_delete. */
 int fs_conflict_accept(fs_replica *r, int64_t n);
 int fs_conflict_dismiss(fs_replica *r, int64_t n);
+
+/* What became of a conflict log item. */
+typedef enum fs_conflict_state {
+  FS_CONFLICT_OPEN = 0,     /* not acted on (ordinary conflicts stay so) */
+  FS_CONFLICT_ACCEPTED = 1, /* fs_conflict_accept */
+  FS_CONFLICT_DISMISSED = 2 /* fs_conflict_dismiss */
+} fs_conflict_state;
+
+/* One item of the conflict log.  Strings are valid during the callback. */
+typedef struct fs_conflict {
+  int64_t n;            /* item number, for fs_conflict_accept/dismiss */
+  const char *kind;     /* "customer" ... */
+  const char *id;       /* record id */
+  const char *field;    /* field name; "(deleted)" for a deletion */
+  const char *kept;     /* the value the record kept ("" if none) */
+  const char *lost;     /* the value that lost ("" if none) */
+  const char *lost_by;  /* staff code of the losing change's author, or "" */
+  uint64_t kept_hlc, lost_hlc; /* their clocks */
+  int64_t at;           /* when the daemon logged it (ms since the epoch) */
+  const char *fenced;   /* "": an ordinary conflict; else the staff code whose
+                           device sent a change after a handover (not
+                           applied: the owner accepts or dismisses it) */
+  fs_conflict_state state;
+} fs_conflict;
+
+typedef int (*fs_conflict_fn)(void *arg, const fs_conflict *c);
+/* Calls cb for every item of the conflict log, oldest (lowest n) first.  A
+ * non-zero return of cb stops the listing and is returned.  FS_EINVAL,
+ * FS_EDB, FS_EBUSY. */
+int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg);
+
+/* Reviews the lost sale `id` (a lost_review record) as this replica's
+ * staff member: sets confirmed (confirm non-zero: yes, else no),
+ * reviewed_by (our staff code), reviewed_on (fs_today) and, if note is not
+ * NULL, review_note, in one write.  on_out (may be NULL) receives the
+ * review date.  Only a manager or admin may review (FS_EFORBIDDEN; the
+ * daemon re-checks the team rule); FS_ENOTFOUND, FS_EVALIDATE (note),
+ * and the errors of fs_update. */
+int fs_lost_review(fs_replica *r, const char *id, int confirm, const char *note,
+                   char on_out[FS_DATE_MAX + 1]);
+
+/* Reports the daemon sent this device (handover notices: which cards
+ * moved to or from this staff member).  Strings valid during the call. */
+typedef struct fs_notice {
+  int64_t n;        /* local number, ascending in arrival order */
+  const char *kind; /* what the notice is about, e.g. "handover" */
+  int64_t at;       /* when the daemon made it (ms since the epoch) */
+  const char *body; /* the text for the user (several lines) */
+} fs_notice;
+
+typedef int (*fs_notice_cb)(void *arg, const fs_notice *nt);
+/* Calls cb for every notice, oldest first.  A non-zero return of cb stops
+ * the listing and is returned.  FS_EINVAL, FS_EDB. */
+int fs_notice_list(fs_replica *r, fs_notice_cb cb, void *arg);
 /* Loads a record into *out (free with fs_record_free).  FS_ENOTFOUND for
  * absent and deleted records. */
 int fs_get(fs_replica *r, const char *kind, const char *id, fs_record **out);
@@ -132,7 +247,8 @@ int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade,
 /* Resolves what a user typed to a full id of kind: a full id, a unique id
  * prefix of at least 6 hex chars, or (customers) an archive number.
  * FS_ENOTFOUND, FS_EINVAL (ambiguous prefix or too short). */
-int fs_resolve_id(fs_replica *r, const char *kind, const char *text, char id_out[33]);
+int fs_resolve_id(fs_replica *r, const char *kind, const char *text,
+                  char id_out[FS_ID_MAX + 1]);
 
 /* ---- queries ------------------------------------------------------------- */
 
@@ -161,15 +277,24 @@ int fs_list(fs_replica *r, const char *kind, const fs_query *q, fs_record_cb cb,
 
 /* ---- outbox (local changes not yet acknowledged by the daemon) ----------- */
 
+/* Entries pending and rejected (either pointer may be NULL).  FS_EINVAL,
+ * FS_EDB. */
 int fs_outbox_count(fs_replica *r, uint64_t *pending, uint64_t *rejected);
+
+/* What a change does to its record. */
+typedef enum fs_record_op { FS_RECORD_UPSERT = 1, FS_RECORD_DELETE = 2 } fs_record_op;
+/* "upsert", "delete"; NULL out of range.  Thread-safe. */
+const char *fs_record_op_name(fs_record_op op);
+/* "pending", "rejected"; NULL out of range.  Thread-safe. */
+const char *fs_outbox_status_name(fs_outbox_status status);
 
 typedef struct fs_outbox_entry {
   uint64_t counter;    /* device-local change number */
   const char *kind;    /* "customer" ... */
   const char *id;      /* record id */
-  const char *op;      /* "upsert" or "delete" */
+  fs_record_op op;
   uint64_t hlc;
-  const char *status;  /* "pending" or "rejected" */
+  fs_outbox_status status;
   int code;            /* fs_errno of a rejection, else 0 */
   const char *reason;  /* "" unless rejected */
   int64_t created_at;  /* ms since the epoch */
@@ -178,8 +303,16 @@ typedef struct fs_outbox_entry {
 } fs_outbox_entry;
 
 typedef int (*fs_outbox_cb)(void *arg, const fs_outbox_entry *e);
-/* Oldest first.  which: 0 all, 1 pending only, 2 rejected only. */
-int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg);
+/* Which entries fs_outbox_list shows. */
+typedef enum fs_outbox_filter {
+  FS_OUTBOX_ALL = 0,
+  FS_OUTBOX_ONLY_PENDING = 1,
+  FS_OUTBOX_ONLY_REJECTED = 2
+} fs_outbox_filter;
+/* Calls cb for each entry passing `which`, oldest first; strings valid
+ * during the call.  A non-zero return of cb stops and is returned.
+ * FS_EINVAL, FS_EDB. */
+int fs_outbox_list(fs_replica *r, fs_outbox_filter which, fs_outbox_cb cb, void *arg);
 
 /* ---- sync with fieldsyncd ------------------------------------------------ */
 
@@ -198,11 +331,24 @@ typedef struct fs_sync_stats {
                           restored from a backup (PROTOCOL.md 5.5.2) */
 } fs_sync_stats;
 
-typedef void (*fs_progress_fn)(void *arg, const char *phase, const fs_sync_stats *s);
+/* Where a sync is when it reports progress. */
+typedef enum fs_sync_phase {
+  FS_SYNC_PUSH = 0, /* after each pushed batch was answered */
+  FS_SYNC_PULL = 1, /* after each pulled page was committed */
+  FS_SYNC_DONE = 2  /* the push and the pull are over, also after a failure
+                       (watch: live from now on success) */
+} fs_sync_phase;
+/* "push", "pull", "done"; NULL out of range.  Thread-safe. */
+const char *fs_sync_phase_name(fs_sync_phase phase);
+
+/* Progress callback: called on the syncing thread with the counts so far.
+ * Return 0 to go on; non-zero cancels the sync as fs_sync_cancel does.
+ * It must not call into r (the replica is inside a transaction). */
+typedef int (*fs_progress_fn)(void *arg, fs_sync_phase phase, const fs_sync_stats *s);
 
 typedef struct fs_sync_options {
   int timeout_ms;          /* connect and reply timeout; 0: 15 s */
-  uint32_t page;           /* rows per pull page; 0: the daemon's */
+  uint32_t page;           /* rows per pull page, 1..FS_SYNC_PAGE_MAX; 0: the daemon's */
   const char *addr;        /* override the enrolled daemon address, or NULL */
   fs_progress_fn progress; /* called after each batch (may be NULL) */
   void *progress_arg;      /* also passed to on_change */
@@ -215,23 +361,43 @@ typedef struct fs_sync_options {
 /* Enrolls a new device in DIR with a one-time token from `fieldsyncd
  * enroll`: makes the device key (DIR/device.key, mode 0600), registers it
  * with the daemon named in the token, and creates the replica with the
- * identity the daemon assigned.  err receives a message for the user.
- * FS_ETOKEN*, FS_EEXIST (DIR already enrolled), FS_ECONN, FS_ECRYPTO (the
- * daemon did not prove the key in the token), FS_EDEPARTED. */
-int fs_enroll(const char *dir, const char *token, int timeout_ms, fs_identity *out,
-              char *err, size_t errlen);
+ * identity the daemon assigned, copied to *out (may be NULL).  On failure
+ * fs_errmsg(NULL) holds a message for the user.  FS_ETOKEN*, FS_EEXIST (DIR
+ * already enrolled), FS_ECONN, FS_ECRYPTO (the daemon did not prove the
+ * key in the token), FS_EDEPARTED.  Blocks up to timeout_ms per step. */
+int fs_replica_enroll(const char *dir, const char *token, int timeout_ms,
+                      fs_identity *out);
 /* Pushes the outbox, then pulls what changed since the last sync (or, for a
  * fresh replica, a snapshot).  With opt->watch it then stays connected and
  * pulls whenever the daemon signals a change, pushing local writes as they
- * come.  stats and opt may be NULL.  Rejected changes stay in the outbox
- * with their reason (fs_outbox_list).  If the daemon orders a wipe, every
+ * come, until *opt->stop becomes non-zero (then 0).  stats and opt may be
+ * NULL.  Blocking: run it on a worker thread.  Rejected changes stay in the
+ * outbox with their reason (fs_outbox_list).  Each pull page is one
+ * transaction: whatever ends a sync, the replica holds whole pages and the
+ * next sync goes on from the last one.  If the daemon orders a wipe, every
  * record is erased, stats->wiped is set and FS_EREVOKED returned: then call
- * fs_replica_erase to remove DIR.  Errors: FS_ECONN, FS_ETIMEDOUT, FS_EREVOKED,
- * FS_EUNKNOWN_DEVICE, FS_ENOTENROLLED, FS_EBUSY, FS_EFULL (daemon or local
- * disk full: nothing is lost, retry later). */
+ * fs_replica_erase to remove DIR.  Errors (message in fs_errmsg(r)):
+ * FS_ECONN, FS_ETIMEDOUT, FS_EREVOKED, FS_EUNKNOWN_DEVICE, FS_ENOTENROLLED,
+ * FS_EBUSY, FS_EFULL (daemon or local disk full: nothing is lost, retry
+ * later), FS_ECANCELED (fs_sync_cancel or a progress callback: stopped
+ * after the batch or page in hand, nothing lost). */
+int fs_replica_sync(fs_replica *r, const fs_sync_options *opt, fs_sync_stats *stats);
+/* Cancels the sync running on r (or, if none runs, the next one to start
+ * on r): it stops at its next step (a pushed batch, a pulled page, a watch
+ * poll) and returns FS_ECANCELED.  The request ends when that sync
+ * returns.  Thread-safe: the one call that may be made from any thread
+ * (e.g. the UI's) while another thread is inside fs_replica_sync on r;
+ * also async-signal-safe.  r must stay open until the sync returned. */
+void fs_sync_cancel(fs_replica *r);
+/* Deprecated: fs_replica_enroll, with the message also copied into err
+ * (errlen bytes; may be NULL). */
+int fs_enroll(const char *dir, const char *token, int timeout_ms, fs_identity *out,
+              char *err, size_t errlen);
+/* Deprecated: fs_replica_sync, with fs_errmsg(r) also copied into err
+ * (errlen bytes; may be NULL) on failure, "" on success. */
 int fs_sync(fs_replica *r, const fs_sync_options *opt, fs_sync_stats *stats, char *err,
             size_t errlen);
-/* After a wipe order (fs_sync returned FS_EREVOKED with stats->wiped set):
+/* After a wipe order (fs_replica_sync returned FS_EREVOKED with stats->wiped set):
  * erases the data directory DIR of r and closes r (invalid afterwards, also
  * on error).  DIR is fieldsync's because it holds r's replica.db; removed
  * from it, at any depth: every file fieldsync writes and every copy of one
@@ -294,6 +460,161 @@ typedef int (*fs_agenda_cb)(void *arg, const fs_agenda_item *it);
 int fs_agenda(fs_replica *r, const char *date, fs_agenda_cb cb, void *arg);
 
 /* ---- end of agenda ------------------------------------------------------- */
+
+/* ---- the model: kinds and fields, for building forms ----------------------
+ * Static data compiled into the library (the same table drives the schema,
+ * validation, the wire and the merge).  Every call here is thread-safe and
+ * needs no replica; strings are static. */
+
+typedef enum fs_field_type {
+  FS_TYPE_TEXT = 1,  /* UTF-8, at most max bytes */
+  FS_TYPE_INT,       /* integer in [min, max] */
+  FS_TYPE_BOOL,      /* yes / no */
+  FS_TYPE_DATE,      /* "YYYY-MM-DD" */
+  FS_TYPE_DATETIME,  /* "YYYY-MM-DDTHH:MM[:SS]" */
+  FS_TYPE_ENUM,      /* one of values */
+  FS_TYPE_REF,       /* id of a record of kind ref_kind */
+  FS_TYPE_STAFF      /* a staff code */
+} fs_field_type;
+
+/* fs_field_info.flags */
+#define FS_FIELD_REQUIRED 0x01  /* must be given, non-empty, on create */
+#define FS_FIELD_IMMUTABLE 0x02 /* set on create only */
+#define FS_FIELD_SEARCH 0x04    /* searched by fs_query.search (customers) */
+#define FS_FIELD_MULTILINE 0x08 /* text that may hold line breaks */
+#define FS_FIELD_KEY 0x10       /* names the record; kept on a deletion */
+#define FS_FIELD_PERSONAL 0x20  /* personal data of a natural person */
+#define FS_FIELD_UNIQUE 0x40    /* no two records share a value */
+
+/* fs_kind_info.flags */
+#define FS_KIND_IS_APPEND_ONLY 0x01 /* a log: entries are not edited */
+#define FS_KIND_IS_CHILD 0x02       /* belongs to a customer (customer_id) */
+
+typedef struct fs_kind_info {
+  const char *name; /* "customer" ... */
+  unsigned flags;   /* FS_KIND_IS_* */
+  int nfields;      /* fields, indexes 0..nfields-1 for fs_field_describe */
+} fs_kind_info;
+
+typedef struct fs_field_info {
+  const char *name;           /* "archive_no": the name fs_record_set takes */
+  const char *label;          /* human label, English / 中文 */
+  fs_field_type type;
+  unsigned flags;             /* FS_FIELD_* */
+  const char *const *values;  /* FS_TYPE_ENUM: allowed values, NULL-terminated;
+                                 else NULL */
+  int64_t min, max;           /* FS_TYPE_INT bounds; FS_TYPE_TEXT: max bytes */
+  const char *ref_kind;       /* FS_TYPE_REF: the kind referred to; else NULL */
+} fs_field_info;
+
+/* The name of kind number i (0, 1, ...), NULL past the last. */
+const char *fs_kind_at(int i);
+/* Describes kind.  0, FS_EINVAL (unknown kind). */
+int fs_kind_describe(const char *kind, fs_kind_info *out);
+/* Describes field i (0..nfields-1) of kind, in form order.  0, FS_EINVAL
+ * (unknown kind), FS_ENOTFOUND (i out of range). */
+int fs_field_describe(const char *kind, int i, fs_field_info *out);
+/* Finds field `field` of kind: its index into *index (may be NULL) and its
+ * description into *out (may be NULL).  0, FS_EINVAL (unknown kind),
+ * FS_EUNKNOWN_FIELD. */
+int fs_field_find(const char *kind, const char *field, int *index, fs_field_info *out);
+
+/* ---- managers' reports ------------------------------------------------------
+ * The reports of `fieldsyncd report` (visits, funnel, lost, ranking,
+ * showroom, activity; their definitions: common/report/report.h), run over
+ * this replica's records, offline: a manager's replica holds the team's
+ * records, a rep's only their own.  A report is a list of sections, each a
+ * typed table a caller can render itself, or have rendered as the CLIs do. */
+
+#define FS_REPORT_REPS_MAX 256 /* staff codes in one query */
+
+/* What to report.  Zero it, then set name and what applies.  Pointers must
+ * stay valid until fs_report_run returns. */
+typedef struct fs_report_query {
+  const char *name;    /* visits funnel lost ranking showroom activity */
+  const char *from;    /* "YYYY-MM-DD"; NULL: the report's default */
+  const char *to;      /* "YYYY-MM-DD"; NULL: today */
+  const char *team;    /* a manager's staff code: adds the team; or NULL */
+  const char *weights; /* path of a ranking weights file, or NULL */
+  const char *reps[FS_REPORT_REPS_MAX]; /* staff codes to report on (none: all) */
+  int nreps;
+  int csv;             /* the --csv option was given (for the caller) */
+  int top;             /* ranking rows; 0: default 100; < 0: all */
+} fs_report_query;
+
+/* The options both command lines take for a report (--from D, --to D,
+ * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N),
+ * for a front end that parses argv: fs_report_option returns 1 if opt
+ * takes a value, 0 if it is a flag, FS_ENOTFOUND if it is not one of them;
+ * fs_report_query_set applies it (value NULL for a flag or a missing
+ * value) to q: 0, or FS_EUSAGE with the message in fs_errmsg(NULL).
+ * Thread-safe (q is the caller's). */
+int fs_report_option(const char *opt);
+/* The synopsis of those options after `report` (for usage lines). */
+#define FS_REPORT_QUERY_USAGE                                                            \
+  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
+  "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
+  "[--top N]"
+int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
+
+typedef struct fs_report fs_report;
+
+/* Runs query q over r into *out (free with fs_report_free), in one read
+ * snapshot.  0; FS_EINVAL (unknown report, bad date or period, bad
+ * weights), FS_EUSAGE (no name), FS_ENOTFOUND (team manager unknown here),
+ * FS_EIO (weights file unreadable), FS_ENOMEM, FS_EDB/FS_EBUSY; message in
+ * fs_errmsg(r).  Reads only. */
+int fs_report_run(fs_replica *r, const fs_report_query *q, fs_report **out);
+void fs_report_free(fs_report *rep); /* takes NULL */
+
+/* Cell types of a report column. */
+typedef enum fs_report_type {
+  FS_REPORT_TEXT = 0, /* text */
+  FS_REPORT_INT,      /* integer count */
+  FS_REPORT_PCT,      /* a share in percent, 0..100 (number) */
+  FS_REPORT_NUM,      /* a number (scores, amounts) */
+  FS_REPORT_TIME      /* ms since the epoch (integer) */
+} fs_report_type;
+
+/* One cell.  set 0: no value (text NULL, numbers 0). */
+typedef struct fs_report_cell {
+  int set;
+  fs_report_type type;
+  int64_t i;        /* FS_REPORT_INT, FS_REPORT_TIME */
+  double num;       /* FS_REPORT_PCT, FS_REPORT_NUM (and i as a double) */
+  const char *text; /* FS_REPORT_TEXT: valid until fs_report_free */
+} fs_report_cell;
+
+/* The report's period as run (defaults applied), "YYYY-MM-DD". */
+const char *fs_report_from(const fs_report *rep);
+const char *fs_report_to(const fs_report *rep);
+/* Sections: their number; name (JSON key, "compliance") and title (a
+ * line for people) of section s, NULL out of range; columns; rows. */
+int fs_report_sections(const fs_report *rep);
+const char *fs_report_section_name(const fs_report *rep, int s);
+const char *fs_report_section_title(const fs_report *rep, int s);
+int fs_report_columns(const fs_report *rep, int s);
+size_t fs_report_rows(const fs_report *rep, int s);
+/* Column c of section s: name and type.  0 or FS_EINVAL (out of range). */
+int fs_report_column(const fs_report *rep, int s, int c, const char **name,
+                     fs_report_type *type);
+/* Cell (row, c) of section s into *out.  0 or FS_EINVAL (out of range). */
+int fs_report_cell_get(const fs_report *rep, int s, size_t row, int c,
+                       fs_report_cell *out);
+
+/* How fs_report_render writes a report (the CLIs' three formats). */
+typedef enum fs_report_style {
+  FS_REPORT_STYLE_TEXT = 0, /* aligned tables for people */
+  FS_REPORT_STYLE_CSV,      /* RFC 4180, a "section" column first */
+  FS_REPORT_STYLE_JSON      /* one JSON object */
+} fs_report_style;
+
+/* Renders rep as `fieldsync report` prints it: the text (NUL-terminated,
+ * *len bytes; len may be NULL) belongs to rep and stays valid until the
+ * next render of rep or fs_report_free.  NULL on failure: FS_ENOMEM or
+ * FS_EOVERFLOW (over 256 MiB) in *rc (may be NULL), the message in
+ * fs_errmsg(NULL).  Not thread-safe with other calls on rep. */
+const char *fs_report_render(fs_report *rep, fs_report_style style, size_t *len, int *rc);
 
 #ifdef __cplusplus
 }

@@ -15,7 +15,17 @@
 #include "hlc.h"
 #include "msg.h"
 
-static const char *op_name(int op) { return op == FS_OP_DELETE ? "delete" : "upsert"; }
+_Static_assert((int)FS_RECORD_UPSERT == (int)FS_OP_UPSERT &&
+                   (int)FS_RECORD_DELETE == (int)FS_OP_DELETE,
+               "fs_record_op mirrors the wire's fs_op");
+
+const char *fs_record_op_name(fs_record_op op) {
+  return op == FS_RECORD_DELETE ? "delete" : op == FS_RECORD_UPSERT ? "upsert" : NULL;
+}
+
+const char *fs_outbox_status_name(fs_outbox_status status) {
+  return fs__outbox_status_name(status);
+}
 
 /* Prepares sql on the replica's database into *st: 0 or an FS_E* code. */
 static int prepare(fs_replica *r, const char *sql, sqlite3_stmt **st) {
@@ -357,7 +367,7 @@ static char *field_list(const fs_change *c) {
   return s;
 }
 
-int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg) {
+int fs_outbox_list(fs_replica *r, fs_outbox_filter which, fs_outbox_cb cb, void *arg) {
   static const char sql[] =
       "SELECT counter, kind, record_id, op, hlc, status, code, reason, created_at, "
       "attempts,"
@@ -368,22 +378,24 @@ int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg) {
   fs_outbox_entry e;
   fs_change c;
   char *fields;
-  int rc;
+  int rc, status;
 
-  if (r == NULL || cb == NULL || which < 0 || which > 2)
+  if (r == NULL || cb == NULL || (int)which < (int)FS_OUTBOX_ALL ||
+      which > FS_OUTBOX_ONLY_REJECTED)
     return FS_EINVAL;
   rc = prepare(r, sql, &st);
   if (rc)
     return rc;
-  sqlite3_bind_int(st, 1, which);
+  sqlite3_bind_int(st, 1, (int)which);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     memset(&e, 0, sizeof(e));
     e.counter = (uint64_t)sqlite3_column_int64(st, 0);
     e.kind = (const char *)sqlite3_column_text(st, 1);
     e.id = (const char *)sqlite3_column_text(st, 2);
-    e.op = op_name(sqlite3_column_int(st, 3));
+    e.op = sqlite3_column_int(st, 3) == FS_OP_DELETE ? FS_RECORD_DELETE : FS_RECORD_UPSERT;
     e.hlc = (uint64_t)sqlite3_column_int64(st, 4);
-    e.status = (const char *)sqlite3_column_text(st, 5);
+    status = fs__outbox_status_parse((const char *)sqlite3_column_text(st, 5));
+    e.status = status == FS_OUTBOX_REJECTED ? FS_OUTBOX_REJECTED : FS_OUTBOX_PENDING;
     e.code = sqlite3_column_int(st, 6);
     e.reason = (const char *)sqlite3_column_text(st, 7);
     e.created_at = sqlite3_column_int64(st, 8);
@@ -398,8 +410,6 @@ int fs_outbox_list(fs_replica *r, int which, fs_outbox_cb cb, void *arg) {
       e.kind = "";
     if (!e.id)
       e.id = "";
-    if (!e.status)
-      e.status = "";
     if (!e.reason)
       e.reason = "";
     rc = cb(arg, &e);

@@ -87,37 +87,30 @@ static char *like_pattern(const char *text) {
   return p;
 }
 
-int fs_list(fs_replica *r, const char *kind, const fs_query *q, fs_record_cb cb, void *arg) {
-  static const fs_query none;
-  const fs_kind_def *kd = fs__kind_by_name(kind);
-  const char *df, *order;
-  sqlite3_stmt *st = NULL;
-  fs_record *rec = NULL;
-  char *pattern = NULL;
-  fs_row row;
-  sqlb b;
-  int rc, desc = 0, oi = -1;
+/* The sort of a listing: field index oi (-1: "id", "owner" or creation
+ * order), order (its name), desc. */
+typedef struct list_order {
+  const char *name;
+  int desc, oi;
+} list_order;
 
-  if (r == NULL || kd == NULL || cb == NULL)
-    return r ? fs__replica_fail(r, FS_EINVAL, "unknown kind") : FS_EINVAL;
-  r->err[0] = '\0';
-  rc = fs__replica_check_lock(r);
-  if (rc)
-    return rc;
-  if (q == NULL)
-    q = &none;
-  memset(&row, 0, sizeof(row));
-  memset(&b, 0, sizeof(b));
-  df = date_field(kd->kind);
-  order = q->order;
-  if (order && *order == '-') {
-    desc = 1;
-    order++;
+/* Checks q against kd and parses its order.  0 or FS_EINVAL (r's message). */
+static int list_check(fs_replica *r, const fs_kind_def *kd, const fs_query *q,
+                      list_order *o) {
+  const char *df = date_field(kd->kind);
+
+  o->name = q->order;
+  o->desc = 0;
+  o->oi = -1;
+  if (o->name && *o->name == '-') {
+    o->desc = 1;
+    o->name++;
   }
-  if (order && *order) {
-    oi = fs__field_index(kd, order);
-    if (oi < 0 && strcmp(order, "id") != 0 && strcmp(order, "owner") != 0)
-      return fs__replica_fail(r, FS_EINVAL, "order: %s is not a field of %s", order, kd->name);
+  if (o->name && *o->name) {
+    o->oi = fs__field_index(kd, o->name);
+    if (o->oi < 0 && strcmp(o->name, "id") != 0 && strcmp(o->name, "owner") != 0)
+      return fs__replica_fail(r, FS_EINVAL, "order: %s is not a field of %s", o->name,
+                              kd->name);
   }
   if ((q->grade && fs__field_index(kd, "grade") < 0) ||
       (q->customer_id && fs__field_index(kd, "customer_id") < 0) ||
@@ -127,53 +120,55 @@ int fs_list(fs_replica *r, const char *kind, const fs_query *q, fs_record_cb cb,
     return fs__replica_fail(r, FS_EINVAL, "search: longer than %d bytes", SEARCH_MAX);
   if (q->limit < 0 || q->offset < 0)
     return fs__replica_fail(r, FS_EINVAL, "limit/offset: must not be negative");
-
   if (fs__store_columns(kd->kind) == NULL)
     return fs__replica_fail(r, FS_EINTERNAL, "no column list for %s", kd->name);
-  sql_cat(&b, "SELECT ", fs__store_columns(kd->kind), " FROM \"", kd->table,
+  return 0;
+}
+
+/* The SELECT of a listing into b; parameters ?1..?8 as list_bind binds. */
+static void list_sql(sqlb *b, const fs_kind_def *kd, const fs_query *q, const list_order *o) {
+  const char *df = date_field(kd->kind);
+
+  sql_cat(b, "SELECT ", fs__store_columns(kd->kind), " FROM \"", kd->table,
           "\" WHERE deleted = 0", NULL);
   if (q->owner)
-    sql_cat(&b, " AND owner = ?1", NULL);
+    sql_cat(b, " AND owner = ?1", NULL);
   if (q->grade)
-    sql_cat(&b, " AND grade = ?2", NULL);
+    sql_cat(b, " AND grade = ?2", NULL);
   if (q->customer_id)
-    sql_cat(&b, " AND customer_id = ?3", NULL);
+    sql_cat(b, " AND customer_id = ?3", NULL);
   if (q->from)
-    sql_cat(&b, " AND \"", df, "\" >= ?4", NULL);
+    sql_cat(b, " AND \"", df, "\" >= ?4", NULL);
   if (q->to) {
     /* A plain date as upper bound includes that whole day. */
     if (strlen(q->to) == 10)
-      sql_cat(&b, " AND substr(\"", df, "\", 1, 10) <= ?5", NULL);
+      sql_cat(b, " AND substr(\"", df, "\", 1, 10) <= ?5", NULL);
     else
-      sql_cat(&b, " AND \"", df, "\" <= ?5", NULL);
+      sql_cat(b, " AND \"", df, "\" <= ?5", NULL);
   }
   if (q->search) {
     int first = 1;
-    sql_cat(&b, " AND (", NULL);
+    sql_cat(b, " AND (", NULL);
     for (int i = 0; i < kd->nfields; i++) {
       if (!search_field(kd, i))
         continue;
-      sql_cat(&b, first ? "\"" : " OR \"", kd->fields[i].name, "\" LIKE ?6 ESCAPE '\\'",
+      sql_cat(b, first ? "\"" : " OR \"", kd->fields[i].name, "\" LIKE ?6 ESCAPE '\\'",
               NULL);
       first = 0;
     }
-    sql_cat(&b, first ? "0)" : ")", NULL);
+    sql_cat(b, first ? "0)" : ")", NULL);
   }
-  if (oi >= 0)
-    sql_cat(&b, " ORDER BY \"", kd->fields[oi].name, "\"", desc ? " DESC" : "", ", id",
+  if (o->oi >= 0)
+    sql_cat(b, " ORDER BY \"", kd->fields[o->oi].name, "\"", o->desc ? " DESC" : "", ", id",
             NULL);
   else
-    sql_cat(&b, " ORDER BY ", order && *order ? order : "id", desc ? " DESC" : "", NULL);
-  sql_cat(&b, " LIMIT ?7 OFFSET ?8", NULL);
-  if (b.overflow)
-    return fs__replica_fail(r, FS_EINTERNAL, "query too long");
+    sql_cat(b, " ORDER BY ", o->name && *o->name ? o->name : "id", o->desc ? " DESC" : "",
+            NULL);
+  sql_cat(b, " LIMIT ?7 OFFSET ?8", NULL);
+}
 
-  rc = sqlite3_prepare_v2(fs__replica_db(r), b.s, -1, &st, NULL);
-  if (rc != SQLITE_OK) {
-    rc = fs__replica_fail(r, fs__db_err(fs__replica_db(r), rc), "query failed: %s",
-                          sqlite3_errmsg(fs__replica_db(r)));
-    goto out;
-  }
+/* Binds q's filters; *pattern (the caller frees it) holds the LIKE text. */
+static int list_bind(sqlite3_stmt *st, const fs_query *q, char **pattern) {
   if (q->owner)
     sqlite3_bind_text(st, 1, q->owner, -1, SQLITE_STATIC);
   if (q->grade)
@@ -185,16 +180,53 @@ int fs_list(fs_replica *r, const char *kind, const fs_query *q, fs_record_cb cb,
   if (q->to)
     sqlite3_bind_text(st, 5, q->to, -1, SQLITE_STATIC);
   if (q->search) {
-    pattern = like_pattern(q->search);
-    if (pattern == NULL) {
-      rc = FS_ENOMEM;
-      goto out;
-    }
-    sqlite3_bind_text(st, 6, pattern, -1, SQLITE_STATIC);
+    *pattern = like_pattern(q->search);
+    if (*pattern == NULL)
+      return FS_ENOMEM;
+    sqlite3_bind_text(st, 6, *pattern, -1, SQLITE_STATIC);
   }
   sqlite3_bind_int64(st, 7, q->limit > 0 ? q->limit : -1);
   sqlite3_bind_int64(st, 8, q->offset);
-  rc = fs__record_alloc(kd, &rec);
+  return 0;
+}
+
+int fs_list(fs_replica *r, const char *kind, const fs_query *q, fs_record_cb cb, void *arg) {
+  static const fs_query none;
+  const fs_kind_def *kd = fs__kind_by_name(kind);
+  sqlite3_stmt *st = NULL;
+  fs_record *rec = NULL;
+  char *pattern = NULL;
+  list_order o;
+  fs_row row;
+  sqlb b;
+  int rc;
+
+  if (r == NULL || kd == NULL || cb == NULL)
+    return r ? fs__replica_fail(r, FS_EINVAL, "unknown kind") : FS_EINVAL;
+  r->err[0] = '\0';
+  rc = fs__replica_check_lock(r);
+  if (rc)
+    return rc;
+  if (q == NULL)
+    q = &none;
+  memset(&row, 0, sizeof(row));
+  memset(&b, 0, sizeof(b));
+  rc = list_check(r, kd, q, &o);
+  if (rc)
+    return rc;
+  list_sql(&b, kd, q, &o);
+  if (b.overflow)
+    return fs__replica_fail(r, FS_EINTERNAL, "query too long");
+
+  rc = sqlite3_prepare_v2(fs__replica_db(r), b.s, -1, &st, NULL);
+  if (rc != SQLITE_OK) {
+    rc = fs__replica_fail(r, fs__db_err(fs__replica_db(r), rc), "query failed: %s",
+                          sqlite3_errmsg(fs__replica_db(r)));
+    goto out;
+  }
+  rc = list_bind(st, q, &pattern);
+  if (rc == 0)
+    rc = fs__record_alloc(kd, &rec);
   if (rc)
     goto out;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

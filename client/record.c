@@ -46,7 +46,8 @@ int fs_record_new(const char *kind, fs_record **out) {
     return FS_EINVAL;
   *out = NULL;
   if (kd == NULL)
-    return FS_EINVAL;
+    return fs__errmsg_thread(FS_EINVAL, "\"%.40s\" is not a kind of record",
+                             kind ? kind : "");
   return fs__record_alloc(kd, out);
 }
 
@@ -143,7 +144,7 @@ int fs_record_set(fs_record *rec, const char *field, const char *text) {
   idx = fs__field_index(rec->kd, field);
   if (idx < 0) {
     snprintf(rec->err, sizeof(rec->err), "%s: not a field of %s", field, rec->kd->name);
-    return FS_EUNKNOWN_FIELD;
+    return fs__errmsg_thread(FS_EUNKNOWN_FIELD, "%s", rec->err);
   }
   f = &rec->kd->fields[idx];
   rc = parse_text(f, text, &v, rec->err, sizeof(rec->err));
@@ -151,7 +152,7 @@ int fs_record_set(fs_record *rec, const char *field, const char *text) {
     rc = fs__validate_value(f, &v, rec->err, sizeof(rec->err));
   if (rc) {
     fs__value_free(&v);
-    return rc;
+    return fs__errmsg_thread(rc, "%s", rec->err);
   }
   fs__value_free(&rec->values[idx]);
   rec->values[idx] = v; /* takes ownership of v's text */
@@ -195,7 +196,6 @@ const char *fs_record_kind(const fs_record *rec) { return rec ? rec->kd->name : 
 const char *fs_record_owner(const fs_record *rec) { return rec ? rec->owner : ""; }
 const char *fs_record_author(const fs_record *rec) { return rec ? rec->author : ""; }
 uint64_t fs_record_hlc(const fs_record *rec) { return rec ? rec->hlc : 0; }
-const char *fs_record_last_error(const fs_record *rec) { return rec ? rec->err : "no record"; }
 
 /* ---- building changes ------------------------------------------------------ */
 

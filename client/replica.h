@@ -1,5 +1,7 @@
 /* replica.h - internals of the client replica, for record.c, query.c,
- * outbox.c and the sync engine (sync.c).
+ * outbox.c and the sync engine (sync.c).  replica.c: identity, open, the
+ * write path; pull_store.c: what a pull stores (rows, evictions, cursor,
+ * conflicts); erase.c: fs_replica_erase.
  *
  * The write path (fs__replica_write) is the only place that changes records
  * on behalf of the user:

@@ -9,11 +9,12 @@
 #define FS_CLIENT_REPLICA_HANDLE_H
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 
 #include "fieldsync.h"
 #include "hlc.h"
 
-#define FS_REPLICA_ERR_MAX 512
+#define FS_REPLICA_ERR_MAX FS_ERRMSG_MAX
 #define FS_REPLICA_PATH_MAX 4096
 
 /* Fault injection points (tests only). */
@@ -34,7 +35,17 @@ struct fs_replica {
   fs_fault fault;     /* armed fault point */
   fs_fault_hook hook; /* called at the fault point (may not return) */
   void *hook_arg;
-  int evicted; /* a record was evicted since the last fs__replica_scrub */
+  int evicted;        /* a record was evicted since the last fs__replica_scrub */
+  atomic_int cancel;  /* fs_sync_cancel: set from any thread, cleared when
+                         the sync returns */
+  uint64_t last_ping; /* watch: when this replica's session last pinged (ms) */
 };
+
+/* The message of a failed call that takes no replica, for fs_errmsg(NULL):
+ * kept per thread.  Returns rc, for `return fs__errmsg_thread(...)`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int fs__errmsg_thread(int rc, const char *fmt, ...);
 
 #endif

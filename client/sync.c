@@ -28,6 +28,7 @@
 #include "db.h"
 #include "fieldsync.h"
 #include "fs_errno.h"
+#include "access.h"
 #include "hlc.h"
 #include "keys.h"
 #include "log.h"
@@ -47,6 +48,8 @@ const char *fs_version(void) {
   return FIELDSYNC_VERSION;
 }
 
+_Static_assert(FS_SYNC_PAGE_MAX == FS_MSG_MAX_ROWS, "the public page bound is the wire's");
+
 #define PUSH_BATCH_MAX 2000
 #define PING_EVERY_MS 30000
 /* A watcher reconnects after the daemon closed its session because the
@@ -54,9 +57,18 @@ const char *fs_version(void) {
  * successful round in between. */
 #define RIGHTS_RECONNECTS 5
 
-static void progress(const fs_sync_options *o, const char *phase, const fs_sync_stats *s) {
-  if (o && o->progress)
-    o->progress(o->progress_arg, phase, s);
+const char *fs_sync_phase_name(fs_sync_phase phase) {
+  switch (phase) {
+  case FS_SYNC_PUSH: return "push";
+  case FS_SYNC_PULL: return "pull";
+  case FS_SYNC_DONE: return "done";
+  }
+  return NULL;
+}
+
+void fs_sync_cancel(fs_replica *r) {
+  if (r)
+    atomic_store(&r->cancel, 1);
 }
 
 static int set_err(char *err, size_t errlen, int rc, const char *msg) {
@@ -67,8 +79,8 @@ static int set_err(char *err, size_t errlen, int rc, const char *msg) {
 
 /* ---- enrollment ------------------------------------------------------ */
 
-int fs_enroll(const char *dir, const char *token_text, int timeout_ms, fs_identity *out,
-              char *err, size_t errlen) {
+static int enroll_run(const char *dir, const char *token_text, int timeout_ms,
+                      fs_identity *out, char *err, size_t errlen) {
   fs_token *t = NULL;
   fs_keypair *kp = NULL;
   fs_replica *r = NULL;
@@ -79,6 +91,8 @@ int fs_enroll(const char *dir, const char *token_text, int timeout_ms, fs_identi
   int rc;
 
   memset(&welcome, 0, sizeof(welcome));
+  if (dir == NULL || token_text == NULL)
+    return set_err(err, errlen, FS_EINVAL, "no data directory or token");
   if (sodium_init() < 0)
     return set_err(err, errlen, FS_ECRYPTO, "libsodium failed to initialise");
   t = sodium_malloc(sizeof(*t));
@@ -130,7 +144,14 @@ int fs_enroll(const char *dir, const char *token_text, int timeout_ms, fs_identi
   fs__net_close(&net);
   memset(&id, 0, sizeof(id));
   snprintf(id.staff, sizeof(id.staff), "%s", welcome.u.welcome.staff);
-  snprintf(id.role, sizeof(id.role), "%s", welcome.u.welcome.role);
+  {
+    int role = fs__role_parse(welcome.u.welcome.role ? welcome.u.welcome.role : "");
+    if (role < 0) {
+      rc = set_err(err, errlen, FS_EPROTO, "the daemon assigned an unknown role");
+      goto out;
+    }
+    id.role = (fs_role)role;
+  }
   id.device_id = welcome.u.welcome.device;
   id.slot = (int)welcome.u.welcome.slot;
   rc = fs_replica_init(dir, &id, &r);
@@ -161,6 +182,20 @@ out:
   return rc;
 }
 
+int fs_replica_enroll(const char *dir, const char *token, int timeout_ms, fs_identity *out) {
+  char err[FS_ERRMSG_MAX] = "";
+  int rc = enroll_run(dir, token, timeout_ms, out, err, sizeof(err));
+  return rc ? fs__errmsg_thread(rc, "%s", err) : 0;
+}
+
+int fs_enroll(const char *dir, const char *token, int timeout_ms, fs_identity *out, char *err,
+              size_t errlen) {
+  int rc = fs_replica_enroll(dir, token, timeout_ms, out);
+  if (err && errlen)
+    snprintf(err, errlen, "%s", rc ? fs_errmsg(NULL) : "");
+  return rc;
+}
+
 /* ---- connection ------------------------------------------------------ */
 
 typedef struct session {
@@ -175,6 +210,7 @@ typedef struct session {
   int resync;       /* pulling a full snapshot after FS_ERESYNC */
   int resync_tried; /* once per session */
   int rights_changed; /* the daemon closed the session: rights changed */
+  int cancel_req;     /* a progress callback asked to stop */
   char addr[256];     /* the daemon address in use, for messages */
   const char *doing;  /* what the session was doing, for a network error */
   uint64_t unacked;   /* changes sent whose PUSH_RESULT has not arrived */
@@ -221,6 +257,25 @@ static void net_error(session *s, int rc) {
   }
   snprintf(s->err, s->errlen, "%s while %s: %s; run fieldsync sync%s again", what, doing,
            then, s->o && s->o->watch ? " --watch" : "");
+}
+
+/* Reports progress; a non-zero answer of the callback is a cancellation. */
+static void progress(session *s, fs_sync_phase phase) {
+  if (s->o && s->o->progress && s->o->progress(s->o->progress_arg, phase, s->st) != 0)
+    s->cancel_req = 1;
+}
+
+/* FS_ECANCELED, with a message, if the app cancelled (fs_sync_cancel from
+ * any thread, or a progress callback); else 0.  Checked between steps, so
+ * a cancelled sync ends with whole pages committed and nothing lost. */
+static int check_cancel(session *s) {
+  if (!s->cancel_req && !atomic_load(&s->r->cancel))
+    return 0;
+  if (s->err && s->errlen && s->err[0] == '\0')
+    snprintf(s->err, s->errlen,
+             "sync cancelled; what was confirmed or fully received is kept and the next "
+             "sync goes on from there");
+  return FS_ECANCELED;
 }
 
 static int wipe_contents(fs_replica *r);
@@ -420,7 +475,9 @@ static int push_all(session *s) {
     uint64_t pending = 0, rejected = 0, oldest = 0;
     size_t sent = 0;
 
-    rc = fs__outbox_pending(s->r, PUSH_BATCH_MAX, &ch, &n);
+    rc = check_cancel(s);
+    if (rc == 0)
+      rc = fs__outbox_pending(s->r, PUSH_BATCH_MAX, &ch, &n);
     if (rc || n == 0)
       break;
     fs_outbox_count(s->r, &pending, &rejected);
@@ -452,7 +509,7 @@ static int push_all(session *s) {
       break;
     s->st->pushed += sent;
     s->unacked = sent;
-    progress(s->o, "push", s->st);
+    progress(s, FS_SYNC_PUSH);
     /* Wait for the results; the daemon answers only after its commit. */
     for (;;) {
       rc = fs__net_recv(&s->net, &res, -1);
@@ -631,6 +688,9 @@ static int pull_all(session *s) {
     uint64_t cursor = 0;
     int in_txn = 0;
 
+    rc = check_cancel(s);
+    if (rc)
+      break;
     fs__replica_cursor_get(s->r, &cursor);
     s->doing = "receiving updates";
     fs__msg_init(&m, FS_MSG_PULL);
@@ -717,7 +777,7 @@ static int pull_all(session *s) {
       fs__db_rollback(db);
     s->st->bytes_received = s->net.bytes_in;
     s->st->bytes_sent = s->net.bytes_out;
-    progress(s->o, "pull", s->st);
+    progress(s, FS_SYNC_PULL);
     if (rc)
       break;
   }
@@ -759,7 +819,7 @@ static int run_once(session *s) {
 static int watch_loop(session *s, int rc) {
   const fs_sync_options *o = s->o;
 
-  while (rc == 0 && o && o->watch && !(o->stop && *o->stop)) {
+  while (rc == 0 && o && o->watch && !(o->stop && *o->stop) && (rc = check_cancel(s)) == 0) {
     struct pollfd p = {fs__net_fd(&s->net), POLLIN, 0};
     uint64_t pending = 0, rejected = 0;
     s->doing = "watching for changes";
@@ -790,10 +850,10 @@ static int watch_loop(session *s, int rc) {
       rc = run_once(s);
     } else {
       fs_msg ping;
-      static uint64_t last_ping;
       uint64_t now = fs__now_ms();
-      if (now - last_ping > PING_EVERY_MS) {
-        last_ping = now;
+      /* Per replica: two replicas watching in one process each ping. */
+      if (now - s->r->last_ping > PING_EVERY_MS) {
+        s->r->last_ping = now;
         fs__msg_init(&ping, FS_MSG_PING);
         ping.u.ping.n = now;
         rc = fs__net_send(&s->net, &ping);
@@ -803,8 +863,8 @@ static int watch_loop(session *s, int rc) {
   return rc;
 }
 
-int fs_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st, char *err,
-            size_t errlen) {
+static int sync_run(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st, char *err,
+                    size_t errlen) {
   session s;
   fs_sync_stats local;
   int rc;
@@ -824,7 +884,7 @@ int fs_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st, char *er
   if (rc)
     return rc;
   rc = run_once(&s);
-  progress(o, "done", st);
+  progress(&s, FS_SYNC_DONE);
   for (int reconnects = 0;; reconnects++) {
     rc = watch_loop(&s, rc);
     /* A handover, transfer or cover end closed the session: a watcher
@@ -855,6 +915,28 @@ int fs_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st, char *er
   fs__net_close(&s.net);
   if (rc && err && errlen && err[0] == '\0')
     snprintf(err, errlen, "%s", fs_strerror(rc));
+  return rc;
+}
+
+int fs_replica_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st) {
+  char err[FS_ERRMSG_MAX] = "";
+  int rc;
+
+  if (r == NULL)
+    return FS_EINVAL;
+  rc = sync_run(r, o, st, err, sizeof(err));
+  /* The cancel request ends with the sync it applied to. */
+  atomic_store(&r->cancel, 0);
+  if (rc)
+    fs__replica_fail(r, rc, "%s", err[0] ? err : fs_strerror(rc));
+  return rc;
+}
+
+int fs_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st, char *err,
+            size_t errlen) {
+  int rc = fs_replica_sync(r, o, st);
+  if (err && errlen)
+    snprintf(err, errlen, "%s", rc ? fs_errmsg(r) : "");
   return rc;
 }
 

@@ -16,12 +16,11 @@
 #ifndef FS_ACCESS_H
 #define FS_ACCESS_H
 
+#include "fs_enums.h" /* fs_role */
 #include "model.h"
 
 #define FS_ACCESS_MAX_CODES 512
 #define FS_ACCESS_MAX_LOANS 256
-
-typedef enum fs_role { FS_ROLE_REP = 0, FS_ROLE_MANAGER = 1, FS_ROLE_ADMIN = 2 } fs_role;
 
 typedef struct fs_access {
   char staff[FS_STAFF_MAX + 1];

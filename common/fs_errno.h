@@ -54,7 +54,8 @@
   XX(EKEYPERM, 38,                                                             \
      "private key file is readable by group or others; chmod 600 it")          \
   XX(ERESYNC, 39,                                                              \
-     "replica is older than the daemon keeps history for; a full resync is needed")
+     "replica is older than the daemon keeps history for; a full resync is needed")  \
+  XX(ECANCELED, 40, "operation cancelled")
 
 typedef enum fs_errno {
   FS_OK = 0,

@@ -39,6 +39,8 @@
 #ifndef FS_STATUS_H
 #define FS_STATUS_H
 
+#include "fs_enums.h"
+
 /* Stored strings, for SQL text ("... status='" FS_DEVICE_WIPE_S "'"). */
 #define FS_DEVICE_ACTIVE_S "active"
 #define FS_DEVICE_REVOKED_S "revoked"
@@ -61,10 +63,8 @@ typedef enum fs_device_status {
 
 typedef enum fs_staff_status { FS_STAFF_ACTIVE = 0, FS_STAFF_DEPARTED } fs_staff_status;
 
-typedef enum fs_outbox_status {
-  FS_OUTBOX_PENDING = 0,
-  FS_OUTBOX_REJECTED
-} fs_outbox_status;
+/* fs_outbox_status (FS_OUTBOX_PENDING, FS_OUTBOX_REJECTED) is public:
+ * fs_enums.h. */
 
 typedef enum fs_quarantine_status {
   FS_QUARANTINE_PENDING = 0,

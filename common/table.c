@@ -199,6 +199,25 @@ const char *fs__table_cell(const fs_table *t, size_t row, int col, char buf[64])
   return cell_str(&t->cols[col], &t->cells[row * (size_t)t->ncols + (size_t)col], buf);
 }
 
+const fs_col *fs__table_col(const fs_table *t, int col) {
+  if (t == NULL || col < 0 || col >= t->ncols)
+    return NULL;
+  return &t->cols[col];
+}
+
+int fs__table_value(const fs_table *t, size_t row, int col, int64_t *i, double *d,
+                    const char **s) {
+  const cell *c;
+
+  if (t == NULL || row >= t->nrows || col < 0 || col >= t->ncols)
+    return FS_EINVAL;
+  c = &t->cells[row * (size_t)t->ncols + (size_t)col];
+  *i = c->set ? c->i : 0;
+  *d = c->set ? c->d : 0.0;
+  *s = c->set ? c->s : NULL;
+  return c->set;
+}
+
 /* ---- text ------------------------------------------------------------------ */
 
 /* s as shown in one cell (utf8.h's sanitiser: a newline or tab as a

@@ -71,6 +71,13 @@ int fs__table_cols(const fs_table *t);
  * "YYYY-MM-DD HH:MM", "-" for 0 or less) in buf; returns buf. */
 const char *fs__time_text(char buf[64], int64_t ms);
 const char *fs__table_cell(const fs_table *t, size_t row, int col, char buf[64]);
+/* Column col's description (NULL out of range), and the typed value of
+ * cell (row, col): *i (INT, TIME), *d (PCT, NUM), *s (TEXT, valid while t
+ * lives); returns 1 if set, 0 if unset (all zero/NULL), FS_EINVAL out of
+ * range.  For callers that hand the typed cells on (fieldsync.h fs_report). */
+const fs_col *fs__table_col(const fs_table *t, int col);
+int fs__table_value(const fs_table *t, size_t row, int col, int64_t *i, double *d,
+                    const char **s);
 
 /* The text layouts. */
 typedef struct fs_table_style {

@@ -217,6 +217,27 @@ const char *fs__report_summary(const char *name); /* NULL if unknown */
 int fs__report_run(sqlite3 *db, const fs_report_params *p, fs_report_format fmt,
                    fs__strbuf *out, char *err);
 
+/* The same in two steps, for a caller that reads the typed sections
+ * (libfieldsync's fs_report): fs__report_compute runs p (as
+ * fs__report_run, its codes and messages) into a new *out that holds the
+ * sections (table.h tables, in report order) and copies of what the
+ * rendering needs, so p may go; fs__report_out_render writes it as
+ * fs__report_run would.  Free with fs__report_out_free (takes NULL). */
+typedef struct fs_report_out fs_report_out;
+struct fs_table;
+int fs__report_compute(sqlite3 *db, const fs_report_params *p, fs_report_out **out,
+                       char *err);
+int fs__report_out_render(fs_report_out *o, fs_report_format fmt, fs__strbuf *out,
+                          char *err);
+int fs__report_out_sections(const fs_report_out *o);
+/* Section i's table (NULL out of range), its name and title. */
+const struct fs_table *fs__report_out_section(const fs_report_out *o, int i,
+                                              const char **name, const char **title);
+/* The period as run, "YYYY-MM-DD". */
+const char *fs__report_out_from(const fs_report_out *o);
+const char *fs__report_out_to(const fs_report_out *o);
+void fs__report_out_free(fs_report_out *o);
+
 void fs__report_weights_default(fs_report_weights *w);
 /* Parses a weights file's text: lines `name = number` (names revenue,
  * margin, growth, payment, credit, strategic), '#' comments and blank
@@ -290,5 +311,9 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
  * that cannot be read, FS_EUSAGE without a report name; err says why. */
 int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_format fmt,
                            fs__strbuf *out, char *err);
+/* The same, computed for a caller that reads the sections
+ * (fs__report_compute). */
+int fs__report_request_compute(sqlite3 *db, const fs_report_request *q,
+                               fs_report_out **out, char *err);
 
 #endif

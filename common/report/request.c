@@ -117,8 +117,10 @@ out:
   return rc;
 }
 
-int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_format fmt,
-                           fs__strbuf *out, char *err) {
+/* Either of the two ends of a request: render into out, or compute into
+ * *res. */
+static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format fmt,
+                      fs__strbuf *out, fs_report_out **res, char *err) {
   fs_report_params p;
   fs_report_weights w;
   char(*codes)[17] = NULL;
@@ -161,9 +163,21 @@ int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_fo
       goto out;
     p.weights = &w;
   }
-  rc = fs__report_run(db, &p, fmt, out, err);
+  rc = res ? fs__report_compute(db, &p, res, err) : fs__report_run(db, &p, fmt, out, err);
 out:
   free(codes);
   free(owners);
   return rc;
+}
+
+int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_format fmt,
+                           fs__strbuf *out, char *err) {
+  return request_do(db, q, fmt, out, NULL, err);
+}
+
+int fs__report_request_compute(sqlite3 *db, const fs_report_request *q,
+                               fs_report_out **out, char *err) {
+  if (out == NULL)
+    return fs__rpt_errf(err, FS_EINVAL, "report: missing argument");
+  return request_do(db, q, FS_REPORT_TABLE, NULL, out, err);
 }

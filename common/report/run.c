@@ -4,6 +4,7 @@
 #include "report_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -164,43 +165,42 @@ static void mmap_set(sqlite3 *db, long long v) {
   fs__db_exec(db, sql);
 }
 
-int fs__report_run(sqlite3 *db, const fs_report_params *p, fs_report_format fmt,
-                   fs__strbuf *out, char *err) {
-  rpt r;
-  int rc, began = 0, idx;
+/* Checks p, reads one snapshot and computes report p->name into r (its
+ * sections, r->from/to), *idx its index.  On failure r holds no section
+ * and r->err (if set) the message. */
+static int compute(rpt *r, sqlite3 *db, const fs_report_params *p, char *err, int *idx) {
+  int rc, began = 0;
   long long mmap_was = -1;
 
   if (err)
     err[0] = '\0';
-  memset(&r, 0, sizeof(r));
-  r.err = err;
-  r.db = db;
-  r.p = p;
-  if (db == NULL || p == NULL || out == NULL)
-    return fs__rpt_fail(&r, FS_EINVAL, "report: missing argument");
-  idx = p->name ? fs__enum_index(fs__report_names, p->name) : -1;
-  if (idx < 0)
+  memset(r, 0, sizeof(*r));
+  r->err = err;
+  r->db = db;
+  r->p = p;
+  if (db == NULL || p == NULL)
+    return fs__rpt_fail(r, FS_EINVAL, "report: missing argument");
+  *idx = p->name ? fs__enum_index(fs__report_names, p->name) : -1;
+  if (*idx < 0)
     return fs__rpt_fail(
-        &r, FS_EINVAL,
+        r, FS_EINVAL,
         "unknown report \"%s\" (visits, funnel, lost, ranking, showroom, activity)",
         p->name ? p->name : "");
-  if (fmt != FS_REPORT_TABLE && fmt != FS_REPORT_CSV && fmt != FS_REPORT_JSON)
-    return fs__rpt_fail(&r, FS_EINVAL, "unknown output format");
   if (p->nowners < 0 || p->nowners > FS_REPORT_OWNERS_MAX || (p->nowners && !p->owners))
-    return fs__rpt_fail(&r, FS_EINVAL, "at most %d staff codes in a filter",
+    return fs__rpt_fail(r, FS_EINVAL, "at most %d staff codes in a filter",
                         FS_REPORT_OWNERS_MAX);
   for (int i = 0; i < p->nowners; i++)
     if (!fs__staff_code_valid(p->owners[i]))
-      return fs__rpt_fail(&r, FS_EINVAL, "\"%s\" is not a staff code",
+      return fs__rpt_fail(r, FS_EINVAL, "\"%s\" is not a staff code",
                           p->owners[i] ? p->owners[i] : "");
-  rc = period(&r);
+  rc = period(r);
   if (rc)
     return rc;
   if (p->weights)
-    r.w = *p->weights;
+    r->w = *p->weights;
   else
-    fs__report_weights_default(&r.w);
-  rc = fs__rpt_weights_check(&r, &r.w);
+    fs__report_weights_default(&r->w);
+  rc = fs__rpt_weights_check(r, &r->w);
   if (rc)
     return rc;
   /* Reports scan whole tables: memory-mapped reads save a read() call per
@@ -212,23 +212,146 @@ int fs__report_run(sqlite3 *db, const fs_report_params *p, fs_report_format fmt,
   if (sqlite3_get_autocommit(db)) {
     rc = fs__db_exec(db, "BEGIN");
     if (rc) {
-      fs__rpt_fail(&r, rc, "cannot read the database: %s", fs_strerror(rc));
+      fs__rpt_fail(r, rc, "cannot read the database: %s", fs_strerror(rc));
       goto out;
     }
     began = 1;
   }
-  rc = reports[idx](&r);
+  rc = reports[*idx](r);
   if (began)
     fs__db_exec(db, "COMMIT"); /* read only: nothing to lose */
-  if (rc == 0)
-    rc = render(&r, idx, fmt, out);
-  if (rc == FS_EOVERFLOW)
-    fs__rpt_fail(&r, rc, "report output exceeds %zu bytes", out->max);
-  else if (rc == FS_ENOMEM)
-    fs__rpt_fail(&r, rc, "out of memory");
 out:
   if (mmap_was >= 0 && mmap_was < REPORT_MMAP)
     mmap_set(db, mmap_was);
+  if (rc)
+    fs__rpt_release(r);
+  return rc;
+}
+
+/* Renders r into out, with the message for a failure. */
+static int render_into(rpt *r, int idx, fs_report_format fmt, fs__strbuf *out) {
+  int rc = render(r, idx, fmt, out);
+  if (rc == FS_EOVERFLOW)
+    fs__rpt_fail(r, rc, "report output exceeds %zu bytes", out->max);
+  else if (rc == FS_ENOMEM)
+    fs__rpt_fail(r, rc, "out of memory");
+  return rc;
+}
+
+int fs__report_run(sqlite3 *db, const fs_report_params *p, fs_report_format fmt,
+                   fs__strbuf *out, char *err) {
+  rpt r;
+  int rc, idx = -1;
+
+  if (fmt != FS_REPORT_TABLE && fmt != FS_REPORT_CSV && fmt != FS_REPORT_JSON) {
+    memset(&r, 0, sizeof(r));
+    r.err = err;
+    if (err)
+      err[0] = '\0';
+    return fs__rpt_fail(&r, FS_EINVAL, "unknown output format");
+  }
+  if (out == NULL) {
+    memset(&r, 0, sizeof(r));
+    r.err = err;
+    if (err)
+      err[0] = '\0';
+    return fs__rpt_fail(&r, FS_EINVAL, "report: missing argument");
+  }
+  rc = compute(&r, db, p, err, &idx);
+  if (rc == 0)
+    rc = render_into(&r, idx, fmt, out);
   fs__rpt_release(&r);
   return rc;
+}
+
+/* ---- a computed report, kept for a caller that renders it itself ---------- */
+
+struct fs_report_out {
+  rpt r;
+  int idx;
+  fs_report_params p; /* name and owners copied below */
+  char name[16];
+  char codes[FS_REPORT_OWNERS_MAX][FS_STAFF_MAX + 1];
+  const char *owners[FS_REPORT_OWNERS_MAX];
+};
+
+int fs__report_compute(sqlite3 *db, const fs_report_params *p, fs_report_out **out,
+                       char *err) {
+  fs_report_out *o;
+  int rc;
+
+  if (err)
+    err[0] = '\0';
+  if (out == NULL || p == NULL)
+    return fs__rpt_errf(err, FS_EINVAL, "report: missing argument");
+  *out = NULL;
+  o = calloc(1, sizeof(*o));
+  if (o == NULL)
+    return fs__rpt_errf(err, FS_ENOMEM, "out of memory");
+  /* What the rendering reads later (name, owners) must outlive p. */
+  o->p = *p;
+  snprintf(o->name, sizeof(o->name), "%s", p->name ? p->name : "");
+  o->p.name = p->name ? o->name : NULL;
+  if (p->nowners > 0 && p->nowners <= FS_REPORT_OWNERS_MAX && p->owners) {
+    for (int i = 0; i < p->nowners; i++) {
+      snprintf(o->codes[i], sizeof(o->codes[i]), "%s", p->owners[i] ? p->owners[i] : "");
+      o->owners[i] = o->codes[i];
+    }
+    o->p.owners = o->owners;
+  }
+  rc = compute(&o->r, db, &o->p, err, &o->idx);
+  o->r.err = NULL;
+  o->r.db = NULL;
+  o->p.from = o->p.to = o->p.today = NULL;
+  o->p.weights = NULL;
+  if (rc) {
+    free(o);
+    return rc;
+  }
+  *out = o;
+  return 0;
+}
+
+int fs__report_out_render(fs_report_out *o, fs_report_format fmt, fs__strbuf *out,
+                          char *err) {
+  int rc;
+
+  if (err)
+    err[0] = '\0';
+  if (o == NULL || out == NULL)
+    return fs__rpt_errf(err, FS_EINVAL, "report: missing argument");
+  o->r.err = err;
+  rc = render_into(&o->r, o->idx, fmt, out);
+  o->r.err = NULL;
+  return rc;
+}
+
+int fs__report_out_sections(const fs_report_out *o) {
+  return o ? o->r.nsecs : 0;
+}
+
+const fs_table *fs__report_out_section(const fs_report_out *o, int i, const char **name,
+                                       const char **title) {
+  if (o == NULL || i < 0 || i >= o->r.nsecs)
+    return NULL;
+  if (name)
+    *name = o->r.secs[i].name;
+  if (title)
+    *title = o->r.secs[i].title;
+  return o->r.secs[i].t;
+}
+
+const char *fs__report_out_from(const fs_report_out *o) {
+  return o ? o->r.from : NULL;
+}
+
+const char *fs__report_out_to(const fs_report_out *o) {
+  return o ? o->r.to : NULL;
+}
+
+void fs__report_out_free(fs_report_out *o) {
+  if (o == NULL)
+    return;
+  fs__rpt_release(&o->r);
+  free(o);
 }

@@ -37,15 +37,16 @@ typedef struct watch_state {
   volatile int stop;
 } watch_state;
 
-static void on_progress(void *arg, const char *phase, const fs_sync_stats *s) {
+static int on_progress(void *arg, fs_sync_phase phase, const fs_sync_stats *s) {
   watch_state *w = arg;
   (void)s;
-  if (strcmp(phase, "done") == 0) {
+  if (phase == FS_SYNC_DONE) {
     pthread_mutex_lock(&w->mu);
     w->ready = 1;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
   }
+  return 0;
 }
 
 /* Runs on A's watch thread between live pulls: the pull is committed. */

@@ -19,10 +19,11 @@
 #include "fieldsync.h"
 #include "fs_errno.h"
 
-static void on_progress(void *arg, const char *phase, const fs_sync_stats *s) {
+static int on_progress(void *arg, fs_sync_phase phase, const fs_sync_stats *s) {
   (void)arg;
   (void)phase;
   (void)s;
+  return 0;
 }
 
 int main(int argc, char **argv) {

@@ -12,9 +12,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$build" && pwd)
 # The writer thread, pull jobs on the thread pool, the admin socket and the
 # re-check of sessions after admin commands; 20 devices pushing and pulling
-# at once (test_daemon_load, with fewer idle connections than the default).
+# at once (test_daemon_load, with fewer idle connections than the default);
+# fs_sync_cancel from the UI thread while a worker syncs
+# (test_daemon_client_api).
 pattern=${FS_TSAN_TESTS:-}
-[ -n "$pattern" ] || pattern='^(test_daemon_session|test_daemon_handover|test_daemon_load|int_daemon_cli)$'
+[ -n "$pattern" ] || pattern='^(test_daemon_session|test_daemon_handover|test_daemon_load|test_daemon_client_api|int_daemon_cli)$'
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 start=$(date +%s)

@@ -40,7 +40,7 @@ static int open_as(void **state, const char *staff, const char *role) {
   assert_non_null(f);
   memset(&id, 0, sizeof(id));
   snprintf(id.staff, sizeof(id.staff), "%s", staff);
-  snprintf(id.role, sizeof(id.role), "%s", role);
+  assert_int_equal(fs_role_parse(role, &id.role), 0);
   id.slot = 1;
   f->dir = fs_test_tmpdir();
   assert_int_equal(fs_replica_init(f->dir, &id, &f->r), 0);

@@ -22,7 +22,7 @@ static fs_identity ident(void) {
   fs_identity id;
   memset(&id, 0, sizeof(id));
   snprintf(id.staff, sizeof(id.staff), "A01");
-  snprintf(id.role, sizeof(id.role), "rep");
+  id.role = FS_ROLE_REP;
   id.device_id = 3;
   id.slot = 1;
   return id;

@@ -25,7 +25,7 @@ static fs_identity ident(const char *staff, int slot) {
   fs_identity id;
   memset(&id, 0, sizeof(id));
   snprintf(id.staff, sizeof(id.staff), "%s", staff);
-  snprintf(id.role, sizeof(id.role), "rep");
+  id.role = FS_ROLE_REP;
   id.device_id = 7;
   id.slot = slot;
   return id;
@@ -252,9 +252,9 @@ static void test_grade_history(void **state) {
 
   before = pending(f->r);
   assert_int_equal(fs_customer_set_grade(f->r, id, "delivered", NULL, NULL), FS_EVALIDATE);
-  assert_non_null(strstr(fs_replica_last_error(f->r), "delivery_date"));
+  assert_non_null(strstr(fs_errmsg(f->r), "delivery_date"));
   assert_int_equal(fs_customer_set_grade(f->r, id, "Z", NULL, NULL), FS_EVALIDATE);
-  assert_non_null(strstr(fs_replica_last_error(f->r), "O, A, B, C, delivered, lost"));
+  assert_non_null(strstr(fs_errmsg(f->r), "O, A, B, C, delivered, lost"));
   assert_int_equal(pending(f->r), before);
   assert_int_equal(list_count(f->r, "grade_change", &q), 2);
   assert_int_equal(fs_customer_set_grade(f->r, id, "delivered", "2026-03-10", "2026-03-09"), 0);
@@ -275,8 +275,8 @@ static void test_validation_writes_nothing(void **state) {
 
   assert_int_equal(fs_record_new("customer", &rec), 0);
   assert_int_equal(fs_record_set(rec, "grade", "X"), FS_EVALIDATE);
-  assert_non_null(strstr(fs_record_last_error(rec), "grade"));
-  assert_non_null(strstr(fs_record_last_error(rec), "delivered"));
+  assert_non_null(strstr(fs_errmsg(NULL), "grade"));
+  assert_non_null(strstr(fs_errmsg(NULL), "delivered"));
   assert_int_equal(fs_record_set(rec, "founded", "2026-02-30"), FS_EVALIDATE);
   assert_int_equal(fs_record_set(rec, "nonsense", "1"), FS_EUNKNOWN_FIELD);
   assert_int_equal(fs_record_set(rec, "revenue", "12abc"), FS_EVALIDATE);
@@ -284,7 +284,7 @@ static void test_validation_writes_nothing(void **state) {
   /* Missing required name. */
   assert_int_equal(fs_record_set(rec, "grade", "A"), 0);
   assert_int_equal(fs_create(f->r, rec, id), FS_EVALIDATE);
-  assert_non_null(strstr(fs_replica_last_error(f->r), "name"));
+  assert_non_null(strstr(fs_errmsg(f->r), "name"));
   /* archive_no is the device's to assign. */
   assert_int_equal(fs_record_set(rec, "name", "N"), 0);
   assert_int_equal(fs_record_set(rec, "archive_no", "A01-2026-0099"), 0);
@@ -326,7 +326,7 @@ static void test_forbidden_other_owner(void **state) {
   assert_int_equal(fs_record_new("customer", &rec), 0);
   assert_int_equal(fs_record_set(rec, "name", "Mine now"), 0);
   assert_int_equal(fs_update(f->r, "customer", id, rec), FS_EFORBIDDEN);
-  assert_non_null(strstr(fs_replica_last_error(f->r), "B07"));
+  assert_non_null(strstr(fs_errmsg(f->r), "B07"));
   fs_record_free(rec);
   assert_int_equal(fs_delete(f->r, "customer", id), FS_EFORBIDDEN);
   assert_int_equal(fs_customer_set_grade(f->r, id, "A", NULL, NULL), FS_EFORBIDDEN);

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# client_public_api.sh - the fieldsync CLI is built on the public API
+# (issue 13): client/cli*.c and cli.h include only fieldsync.h, the public
+# headers it includes, the C library and the CLI's output helpers (common/
+# json.h, table.h, strbuf.h, utf8.h, log.h: generic writers that touch no
+# replica), call no internal fs__ function other than those helpers', and
+# run no SQL.  fieldsync.h and its public headers include nothing internal.
+# Also the size rule for client/: no file over 1,000 lines, no function
+# over 120.  Reads sources only: no build products needed.
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
+
+cli_files=$(ls "$src"/client/cli*.c "$src"/client/cli.h)
+public='fieldsync.h fs_errno.h fs_enums.h fs_version.h'
+helpers='json.h table.h strbuf.h utf8.h log.h'
+
+# 1. Includes: system headers, cli.h, the public headers, the helpers.
+bad=""
+for f in $cli_files; do
+  while IFS= read -r inc; do
+    case " cli.h $public $helpers " in
+    *" $inc "*) ;;
+    *) bad="$bad $(basename "$f"):$inc" ;;
+    esac
+  done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
+done
+[ -z "$bad" ] || fail "the CLI includes internal headers:$bad (use fieldsync.h)"
+ok "client/cli*.c include only fieldsync.h, its public headers and the output helpers"
+
+# 2. No internal call but the output helpers'.
+calls=$(grep -Hno 'fs__[A-Za-z0-9_]*' $cli_files |
+  grep -v -E ':fs__(json_|table_|strbuf|print_|display_width|log_|csv_|shown)' || true)
+[ -z "$calls" ] || fail "the CLI calls library internals (add a public call instead):
+$calls"
+ok "client/cli*.c call no internal fs__ function"
+
+# 3. No SQL, no SQLite.
+sql=$(grep -Hn -i -E 'sqlite3|\b(SELECT|INSERT|UPDATE|DELETE) .*(FROM|INTO|SET)\b' $cli_files || true)
+[ -z "$sql" ] || fail "the CLI runs SQL or uses SQLite:
+$sql"
+ok "client/cli*.c run no SQL"
+
+# 4. The public header includes only public headers, and they nothing internal.
+for h in fieldsync.h; do
+  incs=$(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$src/client/$h" | tr '\n' ' ')
+  for inc in $incs; do
+    case " $public " in *" $inc "*) ;; *) fail "$h includes internal header $inc" ;; esac
+  done
+done
+for h in fs_errno.h fs_enums.h fs_version.h.in; do
+  if grep -q '^#include "' "$src/common/$h"; then
+    fail "public header common/$h includes another header"
+  fi
+done
+ok "fieldsync.h includes only public headers (fs_errno.h, fs_enums.h, fs_version.h)"
+
+# 5. Sizes: files <= 1000 lines, functions <= 120 lines (a function runs
+#    from its first line at column 0 to the next "}" at column 0).
+for f in "$src"/client/*.c "$src"/client/*.h; do
+  n=$(wc -l <"$f")
+  [ "$n" -le 1000 ] || fail "$(basename "$f") has $n lines (at most 1000)"
+done
+long=$(awk '
+  FNR == 1 { start = 0; pend = 0 }
+  /^[A-Za-z_].*\(/ && !/;[ \t]*$/ && !/=/ { if (!start) { pend = FNR; name = $0 } }
+  /^[A-Za-z_].*\)[ \t]*\{[ \t]*$/ && !/=/ { if (!start) { start = pend ? pend : FNR; pend = 0 } ; next }
+  /^\{/ { if (!start && pend) start = pend; next }
+  /^\}/ { if (start && FNR - start + 1 > 120) printf "%s:%d: %d lines: %s\n", FILENAME, start, FNR - start + 1, name; start = 0; pend = 0 }
+' "$src"/client/*.c)
+[ -z "$long" ] || fail "functions over 120 lines in client/:
+$long"
+ok "client/: no file over 1000 lines, no function over 120"
