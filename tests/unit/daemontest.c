@@ -124,11 +124,12 @@ static void watcher_event(char ev) {
     _exit(4);
 }
 
-static void watcher_progress(void *arg, const char *phase, const fs_sync_stats *s) {
+static int watcher_progress(void *arg, fs_sync_phase phase, const fs_sync_stats *s) {
   (void)arg;
   (void)s;
-  if (strcmp(phase, "done") == 0)
+  if (phase == FS_SYNC_DONE)
     watcher_event('D');
+  return 0;
 }
 
 static void watcher_on_change(void *arg, const fs_sync_stats *s) {
@@ -163,7 +164,6 @@ void fs_test_watcher_start(fs_test_watcher *wt, const char *tmp, const char *nam
     fs_replica *r = NULL;
     fs_sync_options o;
     fs_sync_stats st;
-    char err[512];
 
     close(fds[0]);
     watcher_out = fds[1];
@@ -174,7 +174,7 @@ void fs_test_watcher_start(fs_test_watcher *wt, const char *tmp, const char *nam
     o.on_change = watcher_on_change;
     if (fs_replica_open(dir, &r) != 0)
       _exit(2);
-    fs_sync(r, &o, &st, err, sizeof(err));
+    fs_replica_sync(r, &o, &st);
     _exit(3); /* the watch ended: fs_test_watcher_alive says so */
   }
   close(fds[1]);
