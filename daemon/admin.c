@@ -1,5 +1,6 @@
 /* admin.c - administration commands (admin.h). */
 #include "admin.h"
+#include "admin_refs.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -1183,10 +1184,13 @@ static const admin_cmd cmds[] = {
 };
 
 int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admin_result *res) {
+  fs_admin_refs refs;
+  char referr[512];
   cmd_ctx x;
   int rc = 0, found = 0;
 
   memset(&x, 0, sizeof(x));
+  memset(&refs, 0, sizeof(refs));
   x.ctx = ctx;
   x.req = req;
   x.res = res;
@@ -1201,6 +1205,13 @@ int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admi
     found = 1;
     if (args_check(&x))
       break; /* refused before anything is stored (res says why) */
+    /* Record names (archive number, id prefix) become full ids (issue 15). */
+    rc = fs__admin_refs_resolve(ctx->c, req, &refs, referr, sizeof(referr));
+    if (rc == FS_ENOTFOUND || rc == FS_EINVAL)
+      rc = fail(&x, rc, "%s", referr);
+    if (rc || !res->ok)
+      break;
+    x.req = &refs.req;
     rc = fs__db_exec(fs__central_db(ctx->c), "SAVEPOINT admin");
     if (rc)
       break;
@@ -1212,6 +1223,7 @@ int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admi
     fs__db_exec(fs__central_db(ctx->c), "RELEASE admin");
     break;
   }
+  fs__admin_refs_release(&refs);
   if (!found)
     fail(&x, FS_EUSAGE, "unknown admin command \"%s\"", req->cmd);
   if (rc && !(rc == FS_EFULL || rc == FS_EIO || rc == FS_EDB || rc == FS_EBUSY)) {
