@@ -75,6 +75,7 @@ int fs_enroll(const char *dir, const char *token_text, int timeout_ms, fs_identi
   fs_net net;
   fs_msg hello, welcome;
   char keypath[4096], pub[FS_KEY_B64_LEN + 1];
+  char clean[FS_TOKEN_TEXT_MAX + 1], why[256];
   int rc;
 
   memset(&welcome, 0, sizeof(welcome));
@@ -83,9 +84,10 @@ int fs_enroll(const char *dir, const char *token_text, int timeout_ms, fs_identi
   t = sodium_malloc(sizeof(*t));
   if (t == NULL)
     return set_err(err, errlen, FS_ENOMEM, NULL);
-  rc = fs__token_parse(token_text, strlen(token_text), t);
+  /* Pasted tokens may carry blanks and line breaks; the daemon gets it clean. */
+  rc = fs__token_parse_pasted(token_text, t, clean, why, sizeof(why));
   if (rc) {
-    set_err(err, errlen, rc, "the enrollment token is malformed; copy it again in full");
+    set_err(err, errlen, rc, why);
     goto out;
   }
   if (t->expires_at <= fs__now_ms() / 1000) {
@@ -116,7 +118,7 @@ int fs_enroll(const char *dir, const char *token_text, int timeout_ms, fs_identi
   hello.u.hello.sw = SW_NAME;
   hello.u.hello.time = fs__now_ms();
   hello.u.hello.want = FS_WANT_SYNC;
-  hello.u.hello.token = (char *)token_text;
+  hello.u.hello.token = clean;
   rc = fs__net_open(&net, t->addr, kp, t->daemon_pub, &hello, timeout_ms, &welcome);
   if (rc) {
     set_err(err, errlen, rc, net.err);
@@ -153,6 +155,7 @@ out:
   fs_replica_close(r);
   fs__msg_release(&welcome);
   fs__keypair_free(kp);
+  sodium_memzero(clean, sizeof(clean)); /* holds the secret */
   if (t) {
     fs__token_wipe(t);
     sodium_free(t);
