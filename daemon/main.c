@@ -17,6 +17,8 @@
 
 #include "admin.h"
 #include "central.h"
+#include "cli_doc.h"
+#include "cmdline.h"
 #include "config.h"
 #include "db.h"
 #include "frame.h"
@@ -30,16 +32,19 @@
 #include "report_cmd.h"
 #include "seed.h"
 #include "server.h"
+#include "suggest.h"
 #include "utf8.h"
 #include "validate.h"
 
-#define EXIT_OK 0
-#define EXIT_ERR 1
-#define EXIT_USAGE 2
+/* The one exit-code rule of both programs: common/cmdline.h. */
+#define EXIT_OK FS_EXIT_OK
+#define EXIT_ERR FS_EXIT_ERR
+#define EXIT_USAGE FS_EXIT_USAGE
 
 typedef struct cli {
   const char *data;
   int json;
+  int csv; /* global --csv: report's --csv */
   fs_config cfg;
 } cli;
 
@@ -51,11 +56,10 @@ typedef struct cli {
   "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "     \
   "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]"
 
+/* The usage and summary of each command are in cli_doc.c. */
 typedef struct subcmd {
   const char *name;
   int (*fn)(cli *c, int argc, char **argv);
-  const char *usage;
-  const char *summary;
 } subcmd;
 
 #if defined(__GNUC__)
@@ -67,8 +71,28 @@ static int usage_error(const char *usage, const char *fmt, ...) {
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\nusage: fieldsyncd %s\n", usage);
+  fprintf(stderr, "\nusage: fieldsyncd %s\n(see fieldsyncd %.*s --help)\n", usage,
+          (int)strcspn(usage, " "), usage);
   return EXIT_USAGE;
+}
+
+/* "unknown option --x; did you mean --y?" among the given option names
+ * (without their dashes), for usage_error. */
+static int unknown_option(const char *usage, const char *arg, const char *const *a,
+                          const char *const *b, const char *const *c3) {
+  const char *const *lists[3] = {a, b, c3};
+  char cand[3][16][40];
+  fs_suggest sg;
+
+  fs__suggest_init(&sg, arg);
+  for (int l = 0; l < 3; l++)
+    for (int i = 0; lists[l] && lists[l][i] && i < 16; i++) {
+      snprintf(cand[l][i], sizeof(cand[l][i]), "--%s", lists[l][i]);
+      fs__suggest_add(&sg, cand[l][i]);
+    }
+  if (fs__suggest_best(&sg))
+    return usage_error(usage, "unknown option %s; did you mean %s?", arg, fs__suggest_best(&sg));
+  return usage_error(usage, "unknown option %s", arg);
 }
 
 static int is_help(const char *a) {
@@ -206,7 +230,8 @@ static int cmd_serve(cli *c, int argc, char **argv) {
       if (fs__config_set(&c->cfg, "listen", argv[++i], err, sizeof(err)))
         return usage_error("serve --data DIR [--listen HOST:PORT]", "%s", err);
     } else {
-      return usage_error("serve --data DIR [--listen HOST:PORT]", "unknown option %s", argv[i]);
+      return unknown_option("serve [--listen HOST:PORT]", argv[i],
+                            (const char *const[]){"listen", NULL}, NULL, NULL);
     }
   }
   signal(SIGPIPE, SIG_IGN);
@@ -419,8 +444,10 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
           matched = 1;
         }
       }
-      if (!matched)
-        return usage_error(usage, "unknown option %s", a);
+      if (!matched) {
+        static const char *const cust[] = {"customer", NULL};
+        return unknown_option(usage, a, flags, bools, strcmp(cmd, "transfer") ? NULL : cust);
+      }
       continue;
     }
     if (pos == NULL || pos[npos] == NULL)
@@ -497,6 +524,22 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
   return rc;
 }
 
+/* "unknown staff subcommand"; suggests the nearest of cli_doc.c's
+ * "GROUP WORD" entries. */
+static int unknown_sub(const char *usage, const char *group, const char *word) {
+  size_t n = strlen(group);
+  fs_suggest sg;
+
+  fs__suggest_init(&sg, word);
+  for (size_t i = 0; i < fs__daemon_ndocs; i++)
+    if (strncmp(fs__daemon_docs[i].name, group, n) == 0 && fs__daemon_docs[i].name[n] == ' ')
+      fs__suggest_add(&sg, fs__daemon_docs[i].name + n + 1);
+  if (fs__suggest_best(&sg))
+    return usage_error(usage, "unknown %s subcommand \"%s\"; did you mean %s?", group, word,
+                       fs__suggest_best(&sg));
+  return usage_error(usage, "unknown %s subcommand \"%s\"", group, word);
+}
+
 static int cmd_staff(cli *c, int argc, char **argv) {
   static const char *const add_pos[] = {"code", NULL};
   static const char *const add_flags[] = {"name", "role", "manager", NULL};
@@ -511,7 +554,7 @@ static int cmd_staff(cli *c, int argc, char **argv) {
     return run_admin(c, "staff.list", usage, NULL, NULL, NULL, argc - 1, argv + 1);
   if (strcmp(argv[0], "show") == 0)
     return run_admin(c, "staff.show", usage, show_pos, NULL, NULL, argc - 1, argv + 1);
-  return usage_error(usage, "unknown staff subcommand \"%s\"", argv[0]);
+  return unknown_sub(usage, "staff", argv[0]);
 }
 
 static int cmd_enroll(cli *c, int argc, char **argv) {
@@ -589,7 +632,7 @@ static int cmd_person(cli *c, int argc, char **argv) {
     return run_admin(c, "person.export", usage, NULL, flags, NULL, argc - 1, argv + 1);
   if (strcmp(argv[0], "erase") == 0)
     return run_admin(c, "person.erase", usage, NULL, flags, bools, argc - 1, argv + 1);
-  return usage_error(usage, "unknown person subcommand \"%s\"", argv[0]);
+  return unknown_sub(usage, "person", argv[0]);
 }
 
 static int cmd_seed(cli *c, int argc, char **argv) {
@@ -597,8 +640,23 @@ static int cmd_seed(cli *c, int argc, char **argv) {
 }
 
 static int cmd_report(cli *c, int argc, char **argv) {
-  return fs__report_cmd(c->data, c->json, argc, argv);
+  char **args;
+  int rc;
+
+  if (!c->csv)
+    return fs__report_cmd(c->data, c->json, argc, argv);
+  /* The global --csv is report's own --csv. */
+  args = calloc((size_t)argc + 2, sizeof(*args));
+  if (args == NULL)
+    return EXIT_ERR;
+  memcpy(args, argv, (size_t)argc * sizeof(*args));
+  args[argc] = "--csv";
+  rc = fs__report_cmd(c->data, c->json, argc + 1, args);
+  free(args);
+  return rc;
 }
+
+static int cmd_completion(cli *c, int argc, char **argv);
 
 static int cmd_sweep(cli *c, int argc, char **argv) {
   return run_admin(c, "sweep", "sweep", NULL, NULL, NULL, argc, argv);
@@ -624,7 +682,8 @@ static int cmd_schema(cli *c, int argc, char **argv) {
     if (strcmp(argv[i], "--markdown") == 0)
       json = 0;
     else
-      return usage_error(SCHEMA_USAGE, "unknown option %s", argv[i]);
+      return unknown_option(SCHEMA_USAGE, argv[i], (const char *const[]){"markdown", NULL},
+                            NULL, NULL);
   }
   fs__strbuf_init(&b, FS_MODELDOC_MAX);
   rc = json ? fs__modeldoc_json(&b) : fs__modeldoc_markdown(&b);
@@ -639,66 +698,78 @@ static int cmd_schema(cli *c, int argc, char **argv) {
 }
 
 static const subcmd cmds[] = {
-    {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
-    {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
-    {"staff", cmd_staff, STAFF_USAGE, "manage staff"},
-    {"enroll", cmd_enroll, "enroll CODE [--hours N]", "print a one-time enrollment token"},
-    {"devices", cmd_devices, "devices", "list devices and their sync health"},
-    {"revoke", cmd_revoke, "revoke DEVICE [--wipe]", "revoke a device (lost phone)"},
-    {"audit", cmd_audit, "audit [--staff CODE] [--customer ID]", "show the audit log"},
-    {"history", cmd_history, "history ARCHIVE_NO|ID",
-     "each device change of a record (a customer: and its records), old -> new"},
-    {"report", cmd_report, FS_REPORT_CMD_USAGE, "managers' reports from the central store"},
-    {"seed", cmd_seed, "seed --reps N --customers M --months K [--seed S] [--end DATE]",
-     "write realistic sample data into the store (daemon stopped)"},
-    {"depart", cmd_depart, "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
-     "a rep leaves: hand everything they own to a successor"},
-    {"transfer", cmd_transfer,
-     "transfer --from CODE --to CODE [--customer ID ...] [--dry-run]",
-     "move some or all customers between two active reps"},
-    {"cover", cmd_cover, "cover CODE --by CODE --from DATE --to DATE",
-     "let a stand-in read and write an absent rep's records for a period"},
-    {"lend", cmd_lend, "lend CUSTOMER --to CODE --days N",
-     "lend one customer card read-only (借阅)"},
-    {"sweep", cmd_sweep, "sweep", "start and end covers and loans now (also every 10 s)"},
-    {"gc", cmd_gc, "gc [--keep-days N]",
-     "purge tombstones every device has seen and history older than history_days (also "
-     "hourly)"},
-    {"quarantine", cmd_quarantine, "quarantine [--drop ID]",
-     "changes uploaded by revoked devices, for review"},
-    {"person", cmd_person, PERSON_USAGE,
-     "print (JSON) or erase a customer's or contact's personal data everywhere "
-     "(docs/RETENTION.md)"},
-    {"schema", cmd_schema, SCHEMA_USAGE,
-     "print the data model: every kind and field with its type, limits and rules; "
-     "Markdown (the model section of proto/PROTOCOL.md) or, with --json, JSON for "
-     "client generators; needs no store"},
+    {"init", cmd_init},           {"serve", cmd_serve},       {"staff", cmd_staff},
+    {"enroll", cmd_enroll},       {"devices", cmd_devices},   {"revoke", cmd_revoke},
+    {"audit", cmd_audit},         {"history", cmd_history},   {"report", cmd_report},
+    {"seed", cmd_seed},           {"depart", cmd_depart},     {"transfer", cmd_transfer},
+    {"cover", cmd_cover},         {"lend", cmd_lend},         {"sweep", cmd_sweep},
+    {"gc", cmd_gc},               {"quarantine", cmd_quarantine}, {"person", cmd_person},
+    {"schema", cmd_schema},       {"completion", cmd_completion},
 };
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+#define DATA_DEFAULT "$FIELDSYNCD_HOME, else /var/lib/fieldsyncd"
 
 static void help(FILE *f) {
-  fprintf(f, "usage: fieldsyncd [--data DIR] [--json] COMMAND [ARGS]\n\n"
+  fprintf(f, "usage: fieldsyncd " FS_GLOBAL_OPTS_USAGE " COMMAND [ARGS]\n\n"
              "The fieldsync central daemon.  DIR defaults to $FIELDSYNCD_HOME or "
              "/var/lib/fieldsyncd.\n"
              "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
              "work on the store directly.\n\ncommands:\n");
-  for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-    fprintf(f, "  %-11s %s\n", cmds[i].name, cmds[i].summary); /* 2+ blanks */
-  fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options, "
+  for (size_t i = 0; i < NCMDS; i++)
+    fprintf(f, "  %-11s %s\n", cmds[i].name,
+            fs__daemon_doc(cmds[i].name)->summary); /* 2+ blanks */
+  fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options and defaults, "
              "`fieldsyncd --version` for the release.\n");
 }
 
-/* One command's help, on stdout. */
-static void help_cmd(const subcmd *cmd) {
-  printf("usage: fieldsyncd %s\n\n%s\n\nglobal options: --data DIR (default $FIELDSYNCD_HOME "
-         "or /var/lib/fieldsyncd), --json\n",
-         cmd->usage, cmd->summary);
+/* One command's help, on stdout: of "staff add" if sub names one. */
+static void help_cmd(const subcmd *cmd, const char *sub) {
+  const fs_daemon_doc *d = fs__daemon_doc(cmd->name), *s2;
+  char two[64];
+
+  snprintf(two, sizeof(two), "%s %s", cmd->name, sub ? sub : "");
+  if (sub && (s2 = fs__daemon_doc(two)) != NULL)
+    d = s2;
+  fs__help_head(stdout, "fieldsyncd", d->usage, d->summary);
+  fs__help_opts(stdout, "options", d->opts);
+  fs__help_globals(stdout, DATA_DEFAULT);
+}
+
+static int cmd_completion(cli *c, int argc, char **argv) {
+  fs_completion_cmd cc[64];
+  size_t n = 0;
+
+  (void)c;
+  if (argc != 1 || strcmp(argv[0], "bash") != 0)
+    return usage_error("completion bash", "which shell? only bash is supported");
+  for (size_t i = 0; i < fs__daemon_ndocs && n < 64; i++) {
+    const fs_daemon_doc *d = &fs__daemon_docs[i];
+    cc[n].name = d->name;
+    cc[n].usage = d->usage;
+    cc[n++].words = NULL;
+  }
+  return fs__completion_bash(stdout, "fieldsyncd", cc, n) ? EXIT_ERR : EXIT_OK;
 }
 
 static const subcmd *cmd_named(const char *name) {
-  for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+  for (size_t k = 0; k < NCMDS; k++)
     if (strcmp(cmds[k].name, name) == 0)
       return &cmds[k];
   return NULL;
+}
+
+/* "unknown command"; suggests the nearest command name. */
+static int unknown_cmd(const char *word, const char *prefix) {
+  fs_suggest sg;
+
+  fs__suggest_init(&sg, word);
+  for (size_t k = 0; k < NCMDS; k++)
+    fs__suggest_add(&sg, cmds[k].name);
+  fprintf(stderr, "%s", prefix);
+  fs__help_unknown(stderr, "fieldsyncd", "command", word, fs__suggest_best(&sg),
+                   "fieldsyncd --help");
+  return EXIT_USAGE;
 }
 
 int main(int argc, char **argv) {
@@ -716,17 +787,30 @@ int main(int argc, char **argv) {
     return EXIT_ERR;
   }
   c.data = getenv("FIELDSYNCD_HOME") ? getenv("FIELDSYNCD_HOME") : "/var/lib/fieldsyncd";
-  /* Global options may stand anywhere before or after the command. */
+  /* Global options may stand anywhere before or after the command, the
+   * same as fieldsync's: --data DIR or --data=DIR, --json, --csv. */
   for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+    int used = 0;
+    if (strcmp(argv[i], "--") == 0)
+      break;
+    if (strcmp(argv[i], "--data") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "fieldsyncd: --data needs a directory\n");
+        return EXIT_USAGE;
+      }
       c.data = argv[i + 1];
-      memmove(&argv[i], &argv[i + 2], (size_t)(argc - i - 2) * sizeof(char *));
-      argc -= 2;
-      i--;
+      used = 2;
+    } else if (strncmp(argv[i], "--data=", 7) == 0) {
+      c.data = argv[i] + 7;
+      used = 1;
     } else if (strcmp(argv[i], "--json") == 0) {
-      c.json = 1;
-      memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) * sizeof(char *));
-      argc -= 1;
+      c.json = used = 1;
+    } else if (strcmp(argv[i], "--csv") == 0) {
+      c.csv = used = 1;
+    }
+    if (used) {
+      memmove(&argv[i], &argv[i + used], (size_t)(argc - i - used) * sizeof(char *));
+      argc -= used;
       i--;
     }
   }
@@ -742,31 +826,45 @@ int main(int argc, char **argv) {
     printf("fieldsyncd %s\n", FIELDSYNC_VERSION);
     return EXIT_OK;
   }
-  /* `fieldsyncd help [COMMAND]`, `fieldsyncd --help [COMMAND]`. */
+  /* `fieldsyncd help [COMMAND [SUB]]`, `fieldsyncd --help [COMMAND]`. */
   if (is_help(argv[1])) {
     if (argc < 3) {
       help(stdout);
       return EXIT_OK;
     }
     cmd = cmd_named(argv[2]);
-    if (cmd == NULL) {
-      fprintf(stderr, "fieldsyncd help: no command \"%s\" (see fieldsyncd --help)\n", argv[2]);
-      return EXIT_USAGE;
-    }
-    help_cmd(cmd);
+    if (cmd == NULL)
+      return unknown_cmd(argv[2], "fieldsyncd help: ");
+    help_cmd(cmd, argc > 3 ? argv[3] : NULL);
     return EXIT_OK;
   }
   cmd = cmd_named(argv[1]);
   if (cmd == NULL) {
-    fprintf(stderr, "fieldsyncd: unknown command \"%s\"\n", argv[1]);
-    help(stderr);
-    return EXIT_USAGE;
+    if (strncmp(argv[1], "-", 1) == 0) {
+      fs_suggest sg;
+      static const char *const globals[] = {"--data", "--json", "--csv", "--help",
+                                            "--version", NULL};
+      fs__suggest_init(&sg, argv[1]);
+      for (int k = 0; globals[k]; k++)
+        fs__suggest_add(&sg, globals[k]);
+      fs__help_unknown(stderr, "fieldsyncd", "option", argv[1], fs__suggest_best(&sg),
+                       "fieldsyncd --help");
+      return EXIT_USAGE;
+    }
+    return unknown_cmd(argv[1], "");
   }
   if (wants_help(argc - 2, argv + 2)) {
-    help_cmd(cmd);
+    help_cmd(cmd, argc > 2 ? argv[2] : NULL);
     return EXIT_OK;
   }
-  if (strcmp(cmd->name, "init") != 0 && data_dir_private(c.data) != 0)
+  if (c.csv && strcmp(cmd->name, "report") != 0) {
+    fprintf(stderr, "fieldsyncd %s: --csv is for report; use --json for a listing a "
+                    "program reads\n",
+            cmd->name);
+    return EXIT_USAGE;
+  }
+  if (strcmp(cmd->name, "init") != 0 && strcmp(cmd->name, "completion") != 0 &&
+      data_dir_private(c.data) != 0)
     return EXIT_ERR;
   if (strcmp(cmd->name, "init") != 0 && load_config(&c) != 0)
     return EXIT_ERR;
