@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmdline.h"
 #include "fs_errno.h"
 #include "log.h"
 #include "report.h"
@@ -73,9 +74,16 @@ static const cli_cmd commands[] = {
      "apply item N's value as your own edit (a deletion item deletes the card)", "N", NULL},
     {"conflicts dismiss", cli_cmd_conflict_dismiss, "keep the card as it is; close item N", "N",
      NULL},
+    {"completion", cli_cmd_completion,
+     "print the bash completion script, made from this command table", "bash", NULL},
     {"help", NULL, "show help for a command", "[COMMAND]", NULL},
 };
 #define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
+
+const cli_cmd *cli_commands(int *n) {
+  *n = NCOMMANDS;
+  return commands;
+}
 
 /* The command named exactly name, or NULL. */
 static const cli_cmd *cmd_named(const char *name) {
@@ -115,7 +123,7 @@ static int is_group(const char *word) {
 static void help_all(FILE *f, const char *group) {
   size_t n = group ? strlen(group) : 0;
 
-  fprintf(f, "usage: fieldsync [--data DIR] [--json|--csv] COMMAND [ARGS]\n\n");
+  fprintf(f, "usage: fieldsync " FS_GLOBAL_OPTS_USAGE " COMMAND [ARGS]\n\n");
   fprintf(f, "The offline field-sales client.  Data lives in --data DIR, $FIELDSYNC_HOME\n"
              "or ~/.fieldsync.  Every command takes --help.\n\ncommands:\n");
   for (int i = 0; i < NCOMMANDS; i++) {
@@ -172,8 +180,10 @@ static const char *type_hint(const fs_field *f) {
 void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
   const fs_kind_def *kd = cmd->kind ? fs__kind_by_name(cmd->kind) : NULL;
   int fields = cmd->fn == cli_cmd_add || cmd->fn == cli_cmd_edit;
+  char head[512];
 
-  fprintf(f, "usage: fieldsync %s %s\n\n%s.\n", cmd->name, cmd->usage, cmd->summary);
+  snprintf(head, sizeof(head), "%s %s", cmd->name, cmd->usage);
+  fs__help_head(f, "fieldsync", head, cmd->summary);
   for (size_t i = 0; i < sizeof(details) / sizeof(details[0]); i++)
     if (strcmp(details[i].name, cmd->name) == 0)
       fprintf(f, "\n%s", details[i].text);
@@ -216,7 +226,7 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
       fprintf(f, "  %-34s same as --customer-id; full id, prefix of 6+ or archive number\n",
               "--customer ID");
   }
-  fprintf(f, "\nglobal options: --data DIR, --json, --csv (lists)\n");
+  fs__help_globals(f, "$FIELDSYNC_HOME, else ~/.fieldsync");
 }
 
 /* ---- helpers used by the commands ------------------------------------------ */
@@ -317,10 +327,8 @@ static int set_field(cli_ctx *c, cli_args *a, const char *name, const char *text
     text = id;
   }
   rc = fs_record_set(a->rec, name, text);
-  if (rc) {
-    fprintf(stderr, "fieldsync: %s\n", fs_record_last_error(a->rec));
-    return CLI_ERR;
-  }
+  if (rc) /* a value of the wrong form: a usage error (common/cmdline.h) */
+    return cli_value_error(c, "%s", fs_record_last_error(a->rec));
   return CLI_OK;
 }
 
@@ -372,7 +380,7 @@ int cli_parse(cli_ctx *c, int argc, char **argv, cli_args *a) {
       continue;
     }
     if (a->rec == NULL || nlen - 2 >= sizeof(name))
-      return cli_usage_error(c, "unknown option", arg);
+      return cli_unknown_option(c, a, arg);
     if (nlen == 5 && strncmp(arg, "--set", 5) == 0) {
       const char *e2 = strchr(val, '=');
       if (e2 == NULL || (size_t)(e2 - val) >= sizeof(name))
@@ -389,7 +397,7 @@ int cli_parse(cli_ctx *c, int argc, char **argv, cli_args *a) {
       if (fs__field_index(fs__kind_by_name(fs_record_kind(a->rec)), name) < 0) {
         char shown[80];
         snprintf(shown, sizeof(shown), "%.*s", (int)nlen, arg);
-        return cli_usage_error(c, "unknown option", shown);
+        return cli_unknown_option(c, a, shown);
       }
     }
     rc = set_field(c, a, name, val);
@@ -514,15 +522,18 @@ int main(int argc, char **argv) {
   if (cmd == NULL) {
     if (is_group(args[0])) {
       int help = n > 1 && wants_help(n - 1, args + 1);
-      if (n > 1 && !help)
-        fprintf(stderr, "fieldsync: no command \"%s %s\"\n\n", args[0], args[1]);
+      if (n > 1 && !help) {
+        rc = cli_unknown_command(commands, NCOMMANDS, n, args);
+        free(args);
+        return rc;
+      }
       help_all(help ? stdout : stderr, args[0]);
       free(args);
       return help ? CLI_OK : CLI_USAGE;
     }
-    fprintf(stderr, "fieldsync: no command \"%s\" (see fieldsync --help)\n", args[0]);
+    rc = cli_unknown_command(commands, NCOMMANDS, n, args);
     free(args);
-    return CLI_USAGE;
+    return rc;
   }
   if (wants_help(n - used, args + used)) {
     cli_help_cmd(cmd, stdout);

@@ -78,6 +78,28 @@ int cli_parse(cli_ctx *c, int argc, char **argv, cli_args *a);
 /* Prints help for the command (its fields too, for add/edit). */
 void cli_help_cmd(const cli_cmd *cmd, FILE *f);
 
+/* The command table (cli.c): *n receives its length. */
+const cli_cmd *cli_commands(int *n);
+
+/* Conventions shared with fieldsyncd (cli_help.c, common/cmdline.h). */
+/* "unknown option ARG; did you mean --x?" as a usage error: CLI_USAGE. */
+int cli_unknown_option(cli_ctx *c, const cli_args *a, const char *arg);
+/* "unknown command"; suggests the nearest command (or subcommand of the
+ * group argv[0] names).  CLI_USAGE. */
+int cli_unknown_command(const cli_cmd *cmds, int n, int argc, char **argv);
+/* A value of the wrong form (not a date, grade, ...): the message and
+ * where to look; CLI_USAGE. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int cli_value_error(cli_ctx *c, const char *fmt, ...);
+/* A usage error naming the first required field of rec (add/log) that
+ * was not given and the device does not fill in; else CLI_OK. */
+int cli_check_required(cli_ctx *c, fs_record *rec);
+/* A usage error if rec (edit) sets no field: an edit must change something. */
+int cli_check_changes(cli_ctx *c, fs_record *rec);
+int cli_cmd_completion(cli_ctx *c, int argc, char **argv);
+
 /* Printing records (cli_record.c). */
 void cli_json_record(void *json, fs_record *rec);
 

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "fs_errno.h"
 #include "json.h"
+#include "suggest.h"
 #include "table.h"
 #include "validate.h"
 
@@ -224,6 +225,8 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
     char *one[2] = {"--customer-id", (char *)customer};
     rc = cli_parse(c, 2, one, &b);
   }
+  if (rc == CLI_OK)
+    rc = cli_check_required(c, rec);
   if (rc)
     goto out;
   rc = fs_create(c->r, rec, id);
@@ -249,6 +252,8 @@ int cli_cmd_edit(cli_ctx *c, int argc, char **argv) {
   int rc;
 
   rc = start_with_record(c, argc, argv, &a, "edit");
+  if (rc == CLI_OK)
+    rc = cli_check_changes(c, a.rec);
   if (rc == CLI_OK)
     rc = cli_resolve(c, kd->name, a.pos[0], id);
   if (rc)
@@ -320,17 +325,17 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   if (rc)
     return rc;
   memset(&q, 0, sizeof(q));
-  if (grade && fs__enum_index(fs__grades, grade) < 0) {
-    fprintf(stderr, "fieldsync: grade: \"%s\" is not one of O, A, B, C, delivered, lost\n",
-            grade);
-    return CLI_ERR;
-  }
-  if ((from && bad_when(from)) || (to && bad_when(to))) {
-    fprintf(stderr, "fieldsync: %s: \"%s\" is not a date (YYYY-MM-DD)\n",
-            from && bad_when(from) ? "from" : "to",
-            from && bad_when(from) ? from : to);
-    return CLI_ERR;
-  }
+  if (grade && fs__enum_match(fs__grades, grade) == NULL)
+    return cli_value_error(c, "grade: \"%s\" is not one of O, A, B, C, delivered, lost",
+                           grade);
+  if (grade)
+    grade = fs__enum_match(fs__grades, grade); /* any case */
+  if ((from && bad_when(from)) || (to && bad_when(to)))
+    return cli_value_error(c, "%s: \"%s\" is not a date (YYYY-MM-DD)",
+                           from && bad_when(from) ? "from" : "to",
+                           from && bad_when(from) ? from : to);
+  if (from && to && strncmp(from, to, 10) > 0)
+    return cli_value_error(c, "--from %s is after --to %s", from, to);
   if (customer) {
     if (fs_resolve_id(c->r, "customer", customer, cid))
       return cli_fail(c, FS_ENOTFOUND, "customer"); /* names the option */
@@ -380,6 +385,10 @@ int cli_cmd_grade(cli_ctx *c, int argc, char **argv) {
   rc = start_with_id(c, argc, argv, &a, "customer", id);
   if (rc)
     return rc;
+  if (fs__enum_match(fs__grades, a.pos[1]) == NULL)
+    return cli_value_error(c, "grade: \"%s\" is not one of O, A, B, C, delivered, lost",
+                           a.pos[1]);
+  a.pos[1] = fs__enum_match(fs__grades, a.pos[1]); /* any case */
   rc = fs_customer_set_grade(c->r, id, a.pos[1], date, delivery);
   if (rc)
     return cli_fail(c, rc, "customer grade");

@@ -17,6 +17,7 @@
 #include "id.h"
 #include "ident.h"
 #include "replica.h"
+#include "suggest.h"
 #include "validate.h"
 
 /* ---- the record object ---------------------------------------------------- */
@@ -147,6 +148,9 @@ int fs_record_set(fs_record *rec, const char *field, const char *text) {
     return FS_EUNKNOWN_FIELD;
   }
   f = &rec->kd->fields[idx];
+  /* Enumerations in any case ("a" is grade A): stored as spelled in the model. */
+  if (f->type == FS_FT_ENUM && text && fs__enum_match(f->enum_values, text))
+    text = fs__enum_match(f->enum_values, text);
   rc = parse_text(f, text, &v, rec->err, sizeof(rec->err));
   if (rc == 0)
     rc = fs__validate_value(f, &v, rec->err, sizeof(rec->err));
@@ -576,6 +580,8 @@ int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade, cons
   r->err[0] = '\0';
   if (!fs__id_valid(id))
     return fs__replica_fail(r, FS_EINVAL, "bad customer id");
+  if (grade && fs__enum_match(fs__grades, grade))
+    grade = fs__enum_match(fs__grades, grade); /* any case */
   if (grade == NULL || fs__enum_index(fs__grades, grade) < 0)
     return fs__replica_fail(r, FS_EVALIDATE,
                             "grade: \"%.40s\" is not one of O, A, B, C, delivered, lost",

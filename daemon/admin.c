@@ -933,10 +933,11 @@ static int cmd_cover(cmd_ctx *x) {
 
   if (!absent || !by || !from || !to)
     return fail(x, FS_EUSAGE, "usage: cover CODE --by CODE --from DATE --to DATE");
+  /* Wrong forms are usage errors, exit 2 (common/cmdline.h). */
   if (fs__valid_date(from) != 0 || fs__valid_date(to) != 0)
-    return fail(x, FS_EVALIDATE, "--from/--to: dates are YYYY-MM-DD (got %s, %s)", from, to);
+    return fail(x, FS_EUSAGE, "--from/--to: dates are YYYY-MM-DD (got %s, %s)", from, to);
   if (strcmp(from, to) > 0)
-    return fail(x, FS_EVALIDATE, "--from %s is after --to %s", from, to);
+    return fail(x, FS_EUSAGE, "--from %s is after --to %s", from, to);
   if (strcmp(absent, by) == 0)
     return fail(x, FS_EVALIDATE, "a rep cannot cover for themselves");
   for (int i = 0; i < 2; i++) {

@@ -70,6 +70,42 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
   return 0;
 }
 
+/* The team of manager on manager's own replica (meta staff = manager): the
+ * manager and every owner of a card held here.  *found is 1 if this is
+ * that replica.  0, FS_EOVERFLOW, or a translated SQLite error. */
+static int own_replica_team(sqlite3 *db, const char *manager, char (*codes)[17], int max,
+                            int *n, int *found) {
+  sqlite3_stmt *st = NULL;
+  int rc, src;
+
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT ?1 WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'staff' AND "
+                          "value = ?1) UNION SELECT DISTINCT owner FROM customers WHERE "
+                          "deleted = 0 AND EXISTS (SELECT 1 FROM meta WHERE key = 'staff' "
+                          "AND value = ?1) ORDER BY 1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, manager, -1, SQLITE_STATIC);
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *code = col_text(st, 0);
+    int dup = 0;
+    *found = 1;
+    for (int i = 0; i < *n; i++)
+      dup |= strcmp(codes[i], code) == 0;
+    if (dup)
+      continue;
+    if (*n >= max) {
+      sqlite3_finalize(st);
+      return FS_EOVERFLOW;
+    }
+    snprintf(codes[(*n)++], 17, "%s", code);
+  }
+  rc = fs__db_err(db, src);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max, int *n,
                     char *err) {
   sqlite3_stmt *st = NULL;
@@ -108,11 +144,41 @@ int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max
   }
   rc = fs__db_err(db, src);
   if (rc == 0 && !found) {
+    /* A replica has no staff table rows: on the manager's own device the
+     * team is whoever's cards it holds, since the daemon lets a manager pull
+     * exactly the team's records (and a cover's or loan's while it lasts). */
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = own_replica_team(db, manager, codes, max, n, &found);
+    if (rc == FS_EOVERFLOW && err)
+      snprintf(err, FS_REPORT_ERR_MAX, "more than %d staff codes", max);
+  }
+  if (rc == 0 && !found) {
     if (err)
       snprintf(err, FS_REPORT_ERR_MAX, "no staff member %s here", manager);
     rc = FS_ENOTFOUND;
   }
 out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* 1 if code is known in db: a staff row, the replica's own identity, or
+ * the owner or author of a card; 0 if not; or a translated SQLite error. */
+static int staff_known(sqlite3 *db, const char *code) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(db,
+                          "SELECT 1 FROM staff WHERE code = ?1 UNION ALL "
+                          "SELECT 1 FROM meta WHERE key = 'staff' AND value = ?1 UNION ALL "
+                          "SELECT 1 FROM customers WHERE owner = ?1 OR author = ?1 LIMIT 1",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
   sqlite3_finalize(st);
   return rc;
 }
@@ -139,8 +205,18 @@ int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_fo
       snprintf(err, FS_REPORT_ERR_MAX, "out of memory");
     goto out;
   }
-  for (int i = 0; i < q->nreps; i++)
+  for (int i = 0; i < q->nreps; i++) {
+    /* An unknown rep is an error, not an empty report (issue 15). */
+    rc = staff_known(db, q->reps[i]);
+    if (rc == 0) {
+      rc = FS_ENOTFOUND;
+      if (err)
+        snprintf(err, FS_REPORT_ERR_MAX, "no staff member %.16s here (--rep)", q->reps[i]);
+    }
+    if (rc < 0)
+      goto out;
     snprintf(codes[n++], 17, "%s", q->reps[i]);
+  }
   if (q->team) {
     rc = fs__report_team(db, q->team, codes, FS_REPORT_OWNERS_MAX, &n, err);
     if (rc)
