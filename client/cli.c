@@ -208,7 +208,9 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
         if (*p == '_')
           *p = '-';
       fprintf(f, "  %-34s %s", opt, fd->label);
-      if (fd->flags & FS_F_REQUIRED)
+      if (cmd->fn == cli_cmd_add && cli_field_default(kd, fd))
+        fprintf(f, " (default: %s)", cli_field_default(kd, fd));
+      else if (fd->flags & FS_F_REQUIRED)
         fprintf(f, " (required)");
       if ((fd->flags & FS_F_IMMUTABLE) && cmd->fn == cli_cmd_edit)
         fprintf(f, " (cannot change)");

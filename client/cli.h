@@ -96,6 +96,9 @@ int cli_value_error(cli_ctx *c, const char *fmt, ...);
 /* A usage error naming the first required field of rec (add/log) that
  * was not given and the device does not fill in; else CLI_OK. */
 int cli_check_required(cli_ctx *c, fs_record *rec);
+/* What the device fills field f of kind kd with on create when not given
+ * ("today"), for help; NULL if nothing. */
+const char *cli_field_default(const fs_kind_def *kd, const fs_field *f);
 /* A usage error if rec (edit) sets no field: an edit must change something. */
 int cli_check_changes(cli_ctx *c, fs_record *rec);
 int cli_cmd_completion(cli_ctx *c, int argc, char **argv);

@@ -112,16 +112,25 @@ int cli_value_error(cli_ctx *c, const char *fmt, ...) {
   return CLI_USAGE;
 }
 
+const char *cli_field_default(const fs_kind_def *kd, const fs_field *f) {
+  /* What fs_create fills in when the option is not given. */
+  if (kd->kind == FS_KIND_SHOWROOM && strcmp(f->name, "rep_on_duty") == 0)
+    return "this device's staff code";
+  if (kd->kind == FS_KIND_CUSTOMER && strcmp(f->name, "created") == 0)
+    return "today";
+  if (kd->kind == FS_KIND_CUSTOMER && strcmp(f->name, "grade_date") == 0)
+    return "the created date";
+  return NULL;
+}
+
 int cli_check_required(cli_ctx *c, fs_record *rec) {
   const fs_kind_def *kd = fs__kind_by_name(fs_record_kind(rec));
 
   for (int i = 0; kd && i < kd->nfields; i++) {
     const fs_field *f = &kd->fields[i];
     char opt[64];
-    if (!(f->flags & FS_F_REQUIRED) || fs_record_isset(rec, f->name))
-      continue;
-    /* Filled in by the device when not given. */
-    if (kd->kind == FS_KIND_SHOWROOM && strcmp(f->name, "rep_on_duty") == 0)
+    if (!(f->flags & FS_F_REQUIRED) || fs_record_isset(rec, f->name) ||
+        cli_field_default(kd, f))
       continue;
     if (strcmp(f->name, "customer_id") == 0)
       snprintf(opt, sizeof(opt), "--customer");

@@ -23,8 +23,13 @@ static int parse(cli_ctx *c, int argc, char **argv, fs_report_request *q) {
   memset(q, 0, sizeof(*q));
   for (int i = 0; i < argc; i++) {
     const fs_report_opt *o = fs__report_opt_find(argv[i]);
-    if (o == NULL && strncmp(argv[i], "--", 2) == 0)
-      return cli_usage_error(c, "unknown option", argv[i]);
+    if (o == NULL && strncmp(argv[i], "--", 2) == 0) {
+      const char *best = fs__report_opt_suggest(argv[i]);
+      char msg[160];
+      snprintf(msg, sizeof(msg), "unknown option %.60s%s%s%s", argv[i],
+               best ? "; did you mean " : "", best ? best : "", best ? "?" : "");
+      return cli_usage_error(c, msg, NULL);
+    }
     if (o == NULL) {
       if (q->name)
         return cli_usage_error(c, "unexpected argument", argv[i]);

@@ -262,6 +262,9 @@ typedef struct fs_report_opt {
 extern const fs_report_opt fs__report_opts[];
 /* The option named arg exactly ("--from"), or NULL. */
 const fs_report_opt *fs__report_opt_find(const char *arg);
+/* The option nearest to a mistyped arg ("--tem" -> "--team"), or NULL
+ * (common/suggest.h). */
+const char *fs__report_opt_suggest(const char *arg);
 
 #define FS_REPORT_ARGS_USAGE                                                             \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \

@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "fs_errno.h"
+#include "suggest.h"
 
 const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--to", FS_ROPT_TO, "YYYY-MM-DD"},
@@ -25,6 +26,14 @@ const fs_report_opt *fs__report_opt_find(const char *arg) {
     if (strcmp(o->name, arg) == 0)
       return o;
   return NULL;
+}
+
+const char *fs__report_opt_suggest(const char *arg) {
+  fs_suggest sg;
+  fs__suggest_init(&sg, arg);
+  for (const fs_report_opt *o = fs__report_opts; o->name; o++)
+    fs__suggest_add(&sg, o->name);
+  return fs__suggest_best(&sg);
 }
 
 int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,

@@ -87,6 +87,10 @@ got=$(bash -c '. "$1"; COMP_WORDS=(fieldsync customer add --pho); COMP_CWORD=3; 
 got=$(bash -c '. "$1"; COMP_WORDS=(fieldsyncd depart A01 --su); COMP_CWORD=3; _fieldsyncd;
   echo "${COMPREPLY[*]}"' _ "$work/fieldsyncd.bash")
 [ "$got" = "--successor" ] || fail "fieldsyncd completion of depart --su: $got"
+# Showroom help: the device fills in rep_on_duty, so it is not required.
+expect 0 "$fs" showroom log --help
+has "rep on duty / 接待人 (default: this device's staff code)" out "rep_on_duty default"
+if grep -q "walk_in or phone" "$work/out"; then fail "showroom source label lists 2 of 6 values"; fi
 ok "6: help layout, options and defaults, no arguments 2, --version, completion in both"
 
 # --- 10: typos --------------------------------------------------------------------------
@@ -102,6 +106,10 @@ expect 2 "$fsd" depart A01 --sucessor B02
 has "unknown option --sucessor; did you mean --successor?" err "fieldsyncd --sucessor"
 expect 2 "$fsd" --jsno devices
 has 'did you mean "--json"?' err "fieldsyncd --jsno"
+expect 2 "$fs" report visits --tem M01
+has "unknown option --tem; did you mean --team?" err "fieldsync report --tem"
+expect 2 "$fsd" report visits --tem M01
+has "unknown option --tem; did you mean --team?" err "fieldsyncd report --tem"
 ok "10: nearest command, subcommand and option suggested"
 
 # --- fieldsync offline: ids, exit codes, grades -------------------------------------------
