@@ -19,6 +19,23 @@ static int arg_kind(const char *key) {
   return -2;
 }
 
+/* Resolves one name into id.  audit and history read logs that outlive
+ * the records they name (gc purges tombstones): there a full id that
+ * matches no stored record still names that record's log entries. */
+static int resolve_one(fs_central *c, const char *cmd, int kind, const char *text,
+                       char id[33], char *err, size_t errlen) {
+  int rc = fs__store_ident_resolve(c, kind, text, id, err, errlen);
+  fs_ident q;
+  char perr[8];
+
+  if (rc == FS_ENOTFOUND && (strcmp(cmd, "audit") == 0 || strcmp(cmd, "history") == 0) &&
+      fs__ident_parse(text, kind, &q, perr, sizeof(perr)) == 0 && q.form == FS_IDENT_FULL) {
+    memcpy(id, q.text, 33);
+    rc = 0;
+  }
+  return rc;
+}
+
 void fs__admin_refs_release(fs_admin_refs *r) {
   if (r == NULL)
     return;
@@ -55,14 +72,14 @@ int fs__admin_refs_resolve(fs_central *c, const fs_msg_admin *req, fs_admin_refs
     if (kind == -2)
       continue;
     if (a->type == FS_ARG_STR && a->s[0]) {
-      rc = fs__store_ident_resolve(c, kind, a->s, out->ids[next], err, errlen);
+      rc = resolve_one(c, req->cmd, kind, a->s, out->ids[next], err, errlen);
       a->s = out->ids[next++];
     } else if (a->type == FS_ARG_LIST && a->nlist > 0) {
       out->lists[i] = calloc(a->nlist, sizeof(char *));
       if (out->lists[i] == NULL)
         return FS_ENOMEM;
       for (uint32_t j = 0; rc == 0 && j < a->nlist; j++) {
-        rc = fs__store_ident_resolve(c, kind, a->list[j], out->ids[next], err, errlen);
+        rc = resolve_one(c, req->cmd, kind, a->list[j], out->ids[next], err, errlen);
         out->lists[i][j] = out->ids[next++];
       }
       a->list = out->lists[i];

@@ -7,7 +7,8 @@
  * customer's archive number, any case (common/ident.h).  They are
  * replaced by full ids, so every command compares ids only; a name that
  * matches nothing or several records refuses the command with a sentence
- * naming it (and the candidates).
+ * naming it (and the candidates).  audit and history also take the full
+ * id of a record gc has purged: their logs outlive it.
  */
 #ifndef FS_ADMIN_REFS_H
 #define FS_ADMIN_REFS_H
