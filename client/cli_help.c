@@ -96,8 +96,8 @@ int cli_unknown_command(const cli_cmd *cmds, int n, int argc, char **argv) {
   snprintf(word, sizeof(word), "%.60s %.60s", argv[0], argv[1]);
   if (fs__suggest_best(&sg))
     snprintf(best, sizeof(best), "%.60s %.60s", argv[0], fs__suggest_best(&sg));
-  fs__help_unknown(stderr, "fieldsync", "command", word, fs__suggest_best(&sg) ? best : NULL,
-                   "fieldsync --help");
+  fs__help_unknown(stderr, "fieldsync", "command", word,
+                   fs__suggest_best(&sg) ? best : NULL, "fieldsync --help");
   return CLI_USAGE;
 }
 
@@ -165,7 +165,8 @@ int cli_cmd_completion(cli_ctx *c, int argc, char **argv) {
       optnames_of_kind(&o, kd);
     words[i][0] = '\0';
     for (int k = 0; k < o.n && used + 50 < sizeof(words[0]); k++)
-      used += (size_t)snprintf(words[i] + used, sizeof(words[0]) - used, "%s ", o.names[k]);
+      used +=
+          (size_t)snprintf(words[i] + used, sizeof(words[0]) - used, "%s ", o.names[k]);
     cc[i].name = cmds[i].name;
     cc[i].usage = cmds[i].usage;
     cc[i].words = words[i];
@@ -179,6 +180,8 @@ int cli_check_changes(cli_ctx *c, fs_record *rec) {
   for (int i = 0; kd && i < kd->nfields; i++)
     if (fs_record_isset(rec, kd->fields[i].name))
       return CLI_OK;
-  return cli_usage_error(c, "nothing to change: give at least one --FIELD VALUE (or --set "
-                            "FIELD=VALUE)", NULL);
+  return cli_usage_error(c,
+                         "nothing to change: give at least one --FIELD VALUE (or --set "
+                         "FIELD=VALUE)",
+                         NULL);
 }

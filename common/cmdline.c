@@ -36,12 +36,11 @@ void fs__help_opts(FILE *f, const char *title, const fs_cmd_opt *opts) {
 
 void fs__help_globals(FILE *f, const char *data_default) {
   char data[160];
-  const fs_cmd_opt globals[] = {
-      {"--data DIR, --data=DIR", data},
-      {"--json", "output JSON"},
-      {"--csv", "output CSV (reports and lists)"},
-      {"--help, -h", "this help; --version prints the release"},
-      {NULL, NULL}};
+  const fs_cmd_opt globals[] = {{"--data DIR, --data=DIR", data},
+                                {"--json", "output JSON"},
+                                {"--csv", "output CSV (reports and lists)"},
+                                {"--help, -h", "this help; --version prints the release"},
+                                {NULL, NULL}};
 
   snprintf(data, sizeof(data), "where the data lives (default: %s)", data_default);
   fs__help_opts(f, "global options (anywhere on the line)", globals);
@@ -92,7 +91,8 @@ static void add_words(char *out, size_t cap, const char *s, int bare) {
   }
 }
 
-int fs__completion_bash(FILE *f, const char *prog, const fs_completion_cmd *cmds, size_t n) {
+int fs__completion_bash(FILE *f, const char *prog, const fs_completion_cmd *cmds,
+                        size_t n) {
   static const char globals[] = "--data --json --csv --help --version";
   char fn[64], words[4096];
 
@@ -121,7 +121,8 @@ int fs__completion_bash(FILE *f, const char *prog, const fs_completion_cmd *cmds
     snprintf(first, sizeof(first), "%.*s", (int)k, cmds[i].name);
     add_words(words, sizeof(words), first, 1);
   }
-  fprintf(f, "    \"\") COMPREPLY=($(compgen -W \"%s %s\" -- \"$cur\")) ;;\n", words, globals);
+  fprintf(f, "    \"\") COMPREPLY=($(compgen -W \"%s %s\" -- \"$cur\")) ;;\n", words,
+          globals);
   /* A group word: its second words (and, if it is a command too, its options). */
   for (size_t i = 0; i < n; i++) {
     size_t k = strcspn(cmds[i].name, " ");
@@ -152,13 +153,16 @@ int fs__completion_bash(FILE *f, const char *prog, const fs_completion_cmd *cmds
     words[0] = '\0';
     add_words(words, sizeof(words), cmds[i].usage, 0);
     add_words(words, sizeof(words), cmds[i].words, 0);
-    fprintf(f, "    \"%s\" | \"%s \"*) COMPREPLY=($(compgen -W \"%s --help\" -- \"$cur\")) ;;\n",
-            cmds[i].name, cmds[i].name, words);
+    fprintf(
+        f,
+        "    \"%s\" | \"%s \"*) COMPREPLY=($(compgen -W \"%s --help\" -- \"$cur\")) ;;\n",
+        cmds[i].name, cmds[i].name, words);
   }
-  fprintf(f, "    *) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
-             "  esac\n"
-             "}\n"
-             "complete -F %s %s\n",
+  fprintf(f,
+          "    *) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
+          "  esac\n"
+          "}\n"
+          "complete -F %s %s\n",
           fn, prog);
   return fflush(f) == 0 && !ferror(f) ? 0 : FS_EIO;
 }

@@ -68,6 +68,7 @@ typedef struct fs_completion_cmd {
 /* Writes a bash completion script for prog: the first words of every
  * command, then their second words, then each command's options, and the
  * global options everywhere.  0, or FS_EIO if f failed. */
-int fs__completion_bash(FILE *f, const char *prog, const fs_completion_cmd *cmds, size_t n);
+int fs__completion_bash(FILE *f, const char *prog, const fs_completion_cmd *cmds,
+                        size_t n);
 
 #endif

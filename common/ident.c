@@ -10,9 +10,8 @@
 #include "fs_errno.h"
 
 /* Fields that tell a candidate apart for a person, first two present win. */
-static const char *const label_fields[] = {"archive_no", "name",    "title",     "visitor",
-                                           "at",         "arrived", "lost_date", "date",
-                                           NULL};
+static const char *const label_fields[] = {
+    "archive_no", "name", "title", "visitor", "at", "arrived", "lost_date", "date", NULL};
 
 typedef struct match {
   int n; /* every match seen */
@@ -113,17 +112,20 @@ int fs__ident_parse(const char *text, int kind, fs_ident *out, char *err, size_t
       return 0;
     }
   }
-  snprintf(err, errlen, "\"%.*s\" is not %s id (32 hex characters or a unique prefix of %d or more%s)",
+  snprintf(err, errlen,
+           "\"%.*s\" is not %s id (32 hex characters or a unique prefix of %d or more%s)",
            n > 40 ? 40 : (int)n, s,
-           kind == FS_IDENT_ANY ? "a record" : kind == FS_KIND_CUSTOMER ? "a customer" : "an",
+           kind == FS_IDENT_ANY       ? "a record"
+           : kind == FS_KIND_CUSTOMER ? "a customer"
+                                      : "an",
            FS_IDENT_PREFIX_MIN,
            archive_ok ? ", or an archive number like A01-2026-0001" : "");
   return FS_EINVAL;
 }
 
 /* Adds the matches of q among records of kind kd to m. */
-static int search_kind(sqlite3 *db, const fs_kind_def *kd, const fs_ident *q, unsigned flags,
-                       match *m) {
+static int search_kind(sqlite3 *db, const fs_kind_def *kd, const fs_ident *q,
+                       unsigned flags, match *m) {
   char sql[512], hi[sizeof(q->text) + 1];
   const char *lab[2] = {NULL, NULL};
   sqlite3_stmt *st = NULL;
@@ -140,9 +142,9 @@ static int search_kind(sqlite3 *db, const fs_kind_def *kd, const fs_ident *q, un
            "SELECT id, COALESCE(%s%s%s, '') FROM \"%s\" WHERE %s%s LIMIT 100",
            nlab ? lab[0] : "''", nlab > 1 ? " || ' ' || " : "", nlab > 1 ? lab[1] : "",
            kd->table,
-           q->form == FS_IDENT_ARCHIVE  ? "archive_no = ?1"
-           : q->form == FS_IDENT_FULL   ? "id = ?1"
-                                        : "id >= ?1 AND id < ?2",
+           q->form == FS_IDENT_ARCHIVE ? "archive_no = ?1"
+           : q->form == FS_IDENT_FULL  ? "id = ?1"
+                                       : "id >= ?1 AND id < ?2",
            (flags & FS_IDENT_TOMBSTONES) ? "" : " AND deleted = 0");
   rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
   if (rc != SQLITE_OK)
@@ -204,8 +206,10 @@ int fs__ident_resolve(sqlite3 *db, int kind, const char *text, unsigned flags,
     return FS_ENOTFOUND;
   }
   /* Like git: say which records the short id could mean. */
-  used = (size_t)snprintf(err, errlen, "short id %s is ambiguous: %d %s records match; "
-                          "candidates are:", q.text, m.n >= 100 ? 100 : m.n, what);
+  used = (size_t)snprintf(err, errlen,
+                          "short id %s is ambiguous: %d %s records match; "
+                          "candidates are:",
+                          q.text, m.n >= 100 ? 100 : m.n, what);
   for (int i = 0; i < m.n && i < FS_IDENT_SHOW_MAX && used < errlen; i++)
     used += (size_t)snprintf(err + used, errlen - used, "\n  %.16s %s%s%s", m.id[i],
                              fs__kind_def((fs_kind)m.kind[i])->name,

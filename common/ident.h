@@ -26,9 +26,9 @@
 #include "model.h"
 
 #define FS_IDENT_PREFIX_MIN 6
-#define FS_IDENT_SHORT_LEN 16  /* the id column of every list */
-#define FS_IDENT_SHOW_MAX 5    /* candidates named in an ambiguity error */
-#define FS_IDENT_ANY (-1)      /* kind: search every kind (history) */
+#define FS_IDENT_SHORT_LEN 16 /* the id column of every list */
+#define FS_IDENT_SHOW_MAX 5   /* candidates named in an ambiguity error */
+#define FS_IDENT_ANY (-1)     /* kind: search every kind (history) */
 
 /* Flags of fs__ident_resolve. */
 #define FS_IDENT_TOMBSTONES 0x01 /* deleted records match too (audit, history) */

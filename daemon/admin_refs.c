@@ -29,7 +29,8 @@ static int resolve_one(fs_central *c, const char *cmd, int kind, const char *tex
   char perr[8];
 
   if (rc == FS_ENOTFOUND && (strcmp(cmd, "audit") == 0 || strcmp(cmd, "history") == 0) &&
-      fs__ident_parse(text, kind, &q, perr, sizeof(perr)) == 0 && q.form == FS_IDENT_FULL) {
+      fs__ident_parse(text, kind, &q, perr, sizeof(perr)) == 0 &&
+      q.form == FS_IDENT_FULL) {
     memcpy(id, q.text, 33);
     rc = 0;
   }

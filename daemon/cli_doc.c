@@ -7,10 +7,12 @@
 
 #include "report.h"
 
-#define END {NULL, NULL}
+#define END                                                                              \
+  { NULL, NULL }
 
 static const fs_cmd_opt o_init[] = {
-    {"--data DIR", "the directory to create the store in (must be empty or absent)"}, END};
+    {"--data DIR", "the directory to create the store in (must be empty or absent)"},
+    END};
 static const fs_cmd_opt o_serve[] = {
     {"--listen HOST:PORT",
      "where devices connect (default: config listen, built in 127.0.0.1:7700)"},
@@ -24,30 +26,36 @@ static const fs_cmd_opt o_staff_add[] = {
     {"CODE", "the staff code: A-Z, then 1-15 of A-Z and 0-9 (required)"},
     {"--name NAME", "the person's name (required)"},
     {"--role ROLE", "rep, manager or admin (required)"},
-    {"--manager CODE", "the rep's manager (default: none; depart then needs --successor)"},
+    {"--manager CODE",
+     "the rep's manager (default: none; depart then needs --successor)"},
     END};
 static const fs_cmd_opt o_code[] = {{"CODE", "the staff code (required)"}, END};
 static const fs_cmd_opt o_enroll[] = {
     {"CODE", "the staff member the device is for (required)"},
-    {"--hours N", "how long the token stays valid (default: config token_hours, built in 72)"},
+    {"--hours N",
+     "how long the token stays valid (default: config token_hours, built in 72)"},
     END};
 static const fs_cmd_opt o_revoke[] = {
     {"DEVICE", "the device number, as `devices` lists it (required)"},
-    {"--wipe", "also order the device to erase its data at its next sync (default: keep)"},
+    {"--wipe",
+     "also order the device to erase its data at its next sync (default: keep)"},
     {"--reason TEXT", "why, for the audit log (default: none)"},
     END};
 static const fs_cmd_opt o_audit[] = {
     {"--staff CODE", "only entries about this staff member (default: all)"},
-    {"--customer NAME", "only entries about this customer: archive number, id or id prefix "
-                        "(default: all)"},
+    {"--customer NAME",
+     "only entries about this customer: archive number, id or id prefix "
+     "(default: all)"},
     END};
 static const fs_cmd_opt o_history[] = {
-    {"RECORD", "archive number, id or unique id prefix of any record; a customer shows its "
-               "records too (required)"},
+    {"RECORD",
+     "archive number, id or unique id prefix of any record; a customer shows its "
+     "records too (required)"},
     END};
 static const fs_cmd_opt o_report[] = {
     {"NAME", "visits, funnel, lost, ranking, showroom or activity (required)"},
-    {"--from YYYY-MM-DD", "first day (default: the first of --to's month; activity: --to)"},
+    {"--from YYYY-MM-DD",
+     "first day (default: the first of --to's month; activity: --to)"},
     {"--to YYYY-MM-DD", "last day (default: today)"},
     {"--rep CODE", "only this rep; repeat for several (default: everyone)"},
     {"--team MANAGER", "the manager and their reps (default: everyone)"},
@@ -132,7 +140,8 @@ const fs_daemon_doc fs__daemon_docs[] = {
      o_revoke},
     {"audit", "audit [--staff CODE] [--customer NAME]", "show the audit log", o_audit},
     {"history", "history RECORD",
-     "each device change of a record (a customer: and its records), old -> new", o_history},
+     "each device change of a record (a customer: and its records), old -> new",
+     o_history},
     {"report", FS_REPORT_USAGE, "managers' reports from the central store", o_report},
     {"seed",
      "seed --reps N --customers M --months K [--seed S] [--end YYYY-MM-DD] [--batch N]",
@@ -151,15 +160,16 @@ const fs_daemon_doc fs__daemon_docs[] = {
      "purge tombstones every device has seen and history older than history_days (also "
      "hourly)",
      o_gc},
-    {"quarantine", "quarantine [--drop ID]", "changes uploaded by revoked devices, for review",
-     o_quarantine},
+    {"quarantine", "quarantine [--drop ID]",
+     "changes uploaded by revoked devices, for review", o_quarantine},
     {"person", "person export|erase --customer NAME ...",
      "print (JSON) or erase a customer's or contact's personal data everywhere "
      "(docs/RETENTION.md)",
      o_person},
     {"person export", "person export --customer NAME [--contact ID]",
      "print everything stored about a customer or contact, as JSON", o_person_export},
-    {"person erase", "person erase --customer NAME [--contact ID] [--reason TEXT] [--dry-run]",
+    {"person erase",
+     "person erase --customer NAME [--contact ID] [--reason TEXT] [--dry-run]",
      "erase a customer's or contact's personal data everywhere", o_person_erase},
     {"schema", "schema [--markdown | --json]",
      "print the data model: every kind and field with its type, limits and rules; "

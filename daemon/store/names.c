@@ -8,6 +8,6 @@ int fs__store_ident_resolve(fs_central *c, int kind, const char *text, char id_o
                             char *err, size_t errlen) {
   if (c == NULL)
     return FS_EINVAL;
-  return fs__ident_resolve(fs__central_db(c), kind, text, FS_IDENT_TOMBSTONES, id_out, NULL,
-                           err, errlen);
+  return fs__ident_resolve(fs__central_db(c), kind, text, FS_IDENT_TOMBSTONES, id_out,
+                           NULL, err, errlen);
 }

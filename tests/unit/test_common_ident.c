@@ -17,7 +17,7 @@
 #define C1 "01a23cf7e045043c0000000000000001"
 #define C2 "01a23cf7e045ffff0000000000000002"
 #define C3 "01a23cf7e0aa00000000000000000003"
-#define K1 "0190000000000000000000000000000a" /* a contact */
+#define K1 "0190000000000000000000000000000a"  /* a contact */
 #define DEL "0200000000000000000000000000000d" /* a deleted customer */
 
 typedef struct fixture {
@@ -41,13 +41,15 @@ static int setup(void **state) {
   p = fs_test_path(fx->dir, "c.db");
   assert_int_equal(fs__db_open(p, 1, FS_SCHEMA_DAEMON, &fx->db), 0);
   free(p);
-  exec(fx->db, "INSERT INTO customers(id, owner, author, archive_no, name, grade, deleted, hlc, "
-               "clk) VALUES('" C1 "','A01','A01','A01-2026-0001','Acme','B',0,1,x''),"
-               "('" C2 "','A01','A01','A01-2026-0002','Beta','A',0,1,x''),"
-               "('" C3 "','A01','A01','A01-2026-0105','Gamma','C',0,1,x''),"
-               "('" DEL "','A01','A01','A01-2026-0009','Gone','C',1,1,x'')");
-  exec(fx->db, "INSERT INTO contacts(id, owner, author, customer_id, name, deleted, hlc, clk) "
-               "VALUES('" K1 "','A01','A01','" C1 "','Wang',0,1,x'')");
+  exec(fx->db,
+       "INSERT INTO customers(id, owner, author, archive_no, name, grade, deleted, hlc, "
+       "clk) VALUES('" C1 "','A01','A01','A01-2026-0001','Acme','B',0,1,x''),"
+       "('" C2 "','A01','A01','A01-2026-0002','Beta','A',0,1,x''),"
+       "('" C3 "','A01','A01','A01-2026-0105','Gamma','C',0,1,x''),"
+       "('" DEL "','A01','A01','A01-2026-0009','Gone','C',1,1,x'')");
+  exec(fx->db,
+       "INSERT INTO contacts(id, owner, author, customer_id, name, deleted, hlc, clk) "
+       "VALUES('" K1 "','A01','A01','" C1 "','Wang',0,1,x'')");
   *state = fx;
   return 0;
 }
@@ -70,28 +72,28 @@ static void test_parse_forms(void **state) {
   char err[256];
 
   (void)state;
-  assert_int_equal(fs__ident_parse("  01A23CF7E045043C\n", FS_KIND_CUSTOMER, &q, err,
-                                   sizeof(err)),
-                   0);
+  assert_int_equal(
+      fs__ident_parse("  01A23CF7E045043C\n", FS_KIND_CUSTOMER, &q, err, sizeof(err)), 0);
   assert_int_equal(q.form, FS_IDENT_PREFIX);
   assert_string_equal(q.text, "01a23cf7e045043c");
   assert_int_equal(fs__ident_parse(C1, FS_KIND_CONTACT, &q, err, sizeof(err)), 0);
   assert_int_equal(q.form, FS_IDENT_FULL);
-  assert_int_equal(fs__ident_parse("a01-2026-7", FS_KIND_CUSTOMER, &q, err, sizeof(err)), 0);
+  assert_int_equal(fs__ident_parse("a01-2026-7", FS_KIND_CUSTOMER, &q, err, sizeof(err)),
+                   0);
   assert_int_equal(q.form, FS_IDENT_ARCHIVE);
   assert_string_equal(q.text, "A01-2026-0007");
-  assert_int_equal(fs__ident_parse("a01-2026-00012345", FS_KIND_CUSTOMER, &q, err,
-                                   sizeof(err)),
-                   0);
+  assert_int_equal(
+      fs__ident_parse("a01-2026-00012345", FS_KIND_CUSTOMER, &q, err, sizeof(err)), 0);
   assert_string_equal(q.text, "A01-2026-12345");
   /* Archive numbers name customers only. */
-  assert_int_equal(fs__ident_parse("A01-2026-0001", FS_KIND_CONTACT, &q, err, sizeof(err)),
-                   FS_EINVAL);
+  assert_int_equal(
+      fs__ident_parse("A01-2026-0001", FS_KIND_CONTACT, &q, err, sizeof(err)), FS_EINVAL);
   assert_int_equal(fs__ident_parse("01a2", FS_KIND_CUSTOMER, &q, err, sizeof(err)),
                    FS_EINVAL);
   assert_non_null(strstr(err, "too short"));
   assert_non_null(strstr(err, "at least 6"));
-  assert_int_equal(fs__ident_parse("", FS_KIND_CUSTOMER, &q, err, sizeof(err)), FS_EINVAL);
+  assert_int_equal(fs__ident_parse("", FS_KIND_CUSTOMER, &q, err, sizeof(err)),
+                   FS_EINVAL);
   assert_int_equal(fs__ident_parse("A01-20x6-1", FS_KIND_CUSTOMER, &q, err, sizeof(err)),
                    FS_EINVAL);
   assert_int_equal(fs__ident_parse(C1 "0", FS_KIND_CUSTOMER, &q, err, sizeof(err)),
@@ -113,7 +115,8 @@ static void test_resolve(void **state) {
   assert_string_equal(id, C3);
   assert_int_equal(resolve(fx, FS_KIND_CONTACT, "019000", 0, id, err), 0);
   assert_string_equal(id, K1);
-  assert_int_equal(resolve(fx, FS_KIND_CUSTOMER, "A01-2026-0003", 0, id, err), FS_ENOTFOUND);
+  assert_int_equal(resolve(fx, FS_KIND_CUSTOMER, "A01-2026-0003", 0, id, err),
+                   FS_ENOTFOUND);
   assert_non_null(strstr(err, "no customer matches \"A01-2026-0003\""));
 }
 
@@ -138,16 +141,16 @@ static void test_tombstones_and_any_kind(void **state) {
   int kind = -5;
 
   assert_int_equal(resolve(fx, FS_KIND_CUSTOMER, DEL, 0, id, err), FS_ENOTFOUND);
-  assert_int_equal(resolve(fx, FS_KIND_CUSTOMER, "a01-2026-0009", FS_IDENT_TOMBSTONES, id, err),
-                   0);
+  assert_int_equal(
+      resolve(fx, FS_KIND_CUSTOMER, "a01-2026-0009", FS_IDENT_TOMBSTONES, id, err), 0);
   assert_string_equal(id, DEL);
-  assert_int_equal(fs__ident_resolve(fx->db, FS_IDENT_ANY, "0190000000", 0, id, &kind, err, 512),
-                   0);
+  assert_int_equal(
+      fs__ident_resolve(fx->db, FS_IDENT_ANY, "0190000000", 0, id, &kind, err, 512), 0);
   assert_string_equal(id, K1);
   assert_int_equal(kind, FS_KIND_CONTACT);
-  assert_int_equal(fs__ident_resolve(fx->db, FS_IDENT_ANY, "A01-2026-0001", 0, id, &kind, err,
-                                     512),
-                   0);
+  assert_int_equal(
+      fs__ident_resolve(fx->db, FS_IDENT_ANY, "A01-2026-0001", 0, id, &kind, err, 512),
+      0);
   assert_int_equal(kind, FS_KIND_CUSTOMER);
 }
 

@@ -30,8 +30,8 @@ static void test_distance(void **state) {
 }
 
 static void test_suggest(void **state) {
-  static const char *const cmds[] = {"init", "customer", "contact", "visit", "sync",
-                                     "agenda", "report", NULL};
+  static const char *const cmds[] = {"init", "customer", "contact", "visit",
+                                     "sync", "agenda",   "report",  NULL};
   static const char *const opts[] = {"--name", "--grade", "--phone", "--customer", NULL};
   static const char *const sub[] = {"add", "list", "show", NULL};
   static const char *const gc[] = {"gc", "init", NULL};
@@ -44,7 +44,7 @@ static void test_suggest(void **state) {
   assert_string_equal(nearest("--grad", opts), "--grade");
   assert_string_equal(nearest("ad", sub), "add");
   assert_null(nearest("frobnicate", cmds));
-  assert_null(nearest("ls", gc));    /* two edits of two letters: no hint */
+  assert_null(nearest("ls", gc));     /* two edits of two letters: no hint */
   assert_null(nearest("sync", cmds)); /* the word itself: nothing to suggest */
   assert_null(nearest("--xyz", opts));
 }
@@ -76,10 +76,11 @@ static void mem_open(FILE **f, size_t *len, char **buf) {
 }
 
 static void test_help_layout(void **state) {
-  static const fs_cmd_opt opts[] = {{"CODE", "the rep (required)"},
-                                    {"--successor CODE", "who takes it (default: the manager)"},
-                                    {"--a-very-long-option-name X", "wraps below"},
-                                    {NULL, NULL}};
+  static const fs_cmd_opt opts[] = {
+      {"CODE", "the rep (required)"},
+      {"--successor CODE", "who takes it (default: the manager)"},
+      {"--a-very-long-option-name X", "wraps below"},
+      {NULL, NULL}};
   FILE *f;
   size_t len;
   char *buf;
@@ -90,11 +91,16 @@ static void test_help_layout(void **state) {
   fs__help_opts(f, "options", opts);
   fs__help_globals(f, "/var/lib/x");
   fclose(f);
-  assert_non_null(strstr(buf, "usage: prog depart CODE [--successor CODE]\n\nA rep leaves.\n"));
-  assert_non_null(strstr(buf, "\noptions:\n  CODE                    the rep (required)\n"));
-  assert_non_null(strstr(buf, "  --successor CODE        who takes it (default: the manager)\n"));
-  assert_non_null(strstr(buf, "  --a-very-long-option-name X\n                          wraps"));
-  assert_non_null(strstr(buf, "--data DIR, --data=DIR  where the data lives (default: /var/lib/x)"));
+  assert_non_null(
+      strstr(buf, "usage: prog depart CODE [--successor CODE]\n\nA rep leaves.\n"));
+  assert_non_null(
+      strstr(buf, "\noptions:\n  CODE                    the rep (required)\n"));
+  assert_non_null(
+      strstr(buf, "  --successor CODE        who takes it (default: the manager)\n"));
+  assert_non_null(
+      strstr(buf, "  --a-very-long-option-name X\n                          wraps"));
+  assert_non_null(
+      strstr(buf, "--data DIR, --data=DIR  where the data lives (default: /var/lib/x)"));
   assert_non_null(strstr(buf, "exit codes: 0 ok, 1 failed or refused, 2 usage error"));
   free(buf);
 }
@@ -115,19 +121,22 @@ static void test_completion(void **state) {
   assert_int_equal(fs__completion_bash(f, "prog", cmds, 4), 0);
   fclose(f);
   assert_non_null(strstr(buf, "\"\") COMPREPLY=($(compgen -W \"init customer gc --data"));
-  assert_non_null(strstr(buf, "\"customer\") COMPREPLY=($(compgen -W \"add list --help\""));
-  assert_non_null(strstr(buf, "\"customer add\" | \"customer add \"*) COMPREPLY=($(compgen -W "
-                              "\"--name --grade --phone --set --help\""));
-  assert_non_null(strstr(buf, "\"gc\" | \"gc \"*) COMPREPLY=($(compgen -W \"--keep-days --help\""));
+  assert_non_null(
+      strstr(buf, "\"customer\") COMPREPLY=($(compgen -W \"add list --help\""));
+  assert_non_null(strstr(buf,
+                         "\"customer add\" | \"customer add \"*) COMPREPLY=($(compgen -W "
+                         "\"--name --grade --phone --set --help\""));
+  assert_non_null(
+      strstr(buf, "\"gc\" | \"gc \"*) COMPREPLY=($(compgen -W \"--keep-days --help\""));
   assert_non_null(strstr(buf, "complete -F _prog prog\n"));
   free(buf);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_distance),       cmocka_unit_test(test_suggest),
-      cmocka_unit_test(test_enum_any_case),  cmocka_unit_test(test_exit_codes),
-      cmocka_unit_test(test_help_layout),    cmocka_unit_test(test_completion),
+      cmocka_unit_test(test_distance),      cmocka_unit_test(test_suggest),
+      cmocka_unit_test(test_enum_any_case), cmocka_unit_test(test_exit_codes),
+      cmocka_unit_test(test_help_layout),   cmocka_unit_test(test_completion),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
