@@ -91,7 +91,8 @@ static int unknown_option(const char *usage, const char *arg, const char *const 
       fs__suggest_add(&sg, cand[l][i]);
     }
   if (fs__suggest_best(&sg))
-    return usage_error(usage, "unknown option %s; did you mean %s?", arg, fs__suggest_best(&sg));
+    return usage_error(usage, "unknown option %s; did you mean %s?", arg,
+                       fs__suggest_best(&sg));
   return usage_error(usage, "unknown option %s", arg);
 }
 
@@ -446,7 +447,8 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
       }
       if (!matched) {
         static const char *const cust[] = {"customer", NULL};
-        return unknown_option(usage, a, flags, bools, strcmp(cmd, "transfer") ? NULL : cust);
+        return unknown_option(usage, a, flags, bools,
+                              strcmp(cmd, "transfer") ? NULL : cust);
       }
       continue;
     }
@@ -532,11 +534,12 @@ static int unknown_sub(const char *usage, const char *group, const char *word) {
 
   fs__suggest_init(&sg, word);
   for (size_t i = 0; i < fs__daemon_ndocs; i++)
-    if (strncmp(fs__daemon_docs[i].name, group, n) == 0 && fs__daemon_docs[i].name[n] == ' ')
+    if (strncmp(fs__daemon_docs[i].name, group, n) == 0 &&
+        fs__daemon_docs[i].name[n] == ' ')
       fs__suggest_add(&sg, fs__daemon_docs[i].name + n + 1);
   if (fs__suggest_best(&sg))
-    return usage_error(usage, "unknown %s subcommand \"%s\"; did you mean %s?", group, word,
-                       fs__suggest_best(&sg));
+    return usage_error(usage, "unknown %s subcommand \"%s\"; did you mean %s?", group,
+                       word, fs__suggest_best(&sg));
   return usage_error(usage, "unknown %s subcommand \"%s\"", group, word);
 }
 
@@ -682,8 +685,8 @@ static int cmd_schema(cli *c, int argc, char **argv) {
     if (strcmp(argv[i], "--markdown") == 0)
       json = 0;
     else
-      return unknown_option(SCHEMA_USAGE, argv[i], (const char *const[]){"markdown", NULL},
-                            NULL, NULL);
+      return unknown_option(SCHEMA_USAGE, argv[i],
+                            (const char *const[]){"markdown", NULL}, NULL, NULL);
   }
   fs__strbuf_init(&b, FS_MODELDOC_MAX);
   rc = json ? fs__modeldoc_json(&b) : fs__modeldoc_markdown(&b);
@@ -698,24 +701,39 @@ static int cmd_schema(cli *c, int argc, char **argv) {
 }
 
 static const subcmd cmds[] = {
-    {"init", cmd_init},           {"serve", cmd_serve},       {"staff", cmd_staff},
-    {"enroll", cmd_enroll},       {"devices", cmd_devices},   {"revoke", cmd_revoke},
-    {"audit", cmd_audit},         {"history", cmd_history},   {"report", cmd_report},
-    {"seed", cmd_seed},           {"depart", cmd_depart},     {"transfer", cmd_transfer},
-    {"cover", cmd_cover},         {"lend", cmd_lend},         {"sweep", cmd_sweep},
-    {"gc", cmd_gc},               {"quarantine", cmd_quarantine}, {"person", cmd_person},
-    {"schema", cmd_schema},       {"completion", cmd_completion},
+    {"init", cmd_init},
+    {"serve", cmd_serve},
+    {"staff", cmd_staff},
+    {"enroll", cmd_enroll},
+    {"devices", cmd_devices},
+    {"revoke", cmd_revoke},
+    {"audit", cmd_audit},
+    {"history", cmd_history},
+    {"report", cmd_report},
+    {"seed", cmd_seed},
+    {"depart", cmd_depart},
+    {"transfer", cmd_transfer},
+    {"cover", cmd_cover},
+    {"lend", cmd_lend},
+    {"sweep", cmd_sweep},
+    {"gc", cmd_gc},
+    {"quarantine", cmd_quarantine},
+    {"person", cmd_person},
+    {"schema", cmd_schema},
+    {"completion", cmd_completion},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 #define DATA_DEFAULT "$FIELDSYNCD_HOME, else /var/lib/fieldsyncd"
 
 static void help(FILE *f) {
-  fprintf(f, "usage: fieldsyncd " FS_GLOBAL_OPTS_USAGE " COMMAND [ARGS]\n\n"
-             "The fieldsync central daemon.  DIR defaults to $FIELDSYNCD_HOME or "
-             "/var/lib/fieldsyncd.\n"
-             "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
-             "work on the store directly.\n\ncommands:\n");
+  fprintf(
+      f,
+      "usage: fieldsyncd " FS_GLOBAL_OPTS_USAGE " COMMAND [ARGS]\n\n"
+      "The fieldsync central daemon.  DIR defaults to $FIELDSYNCD_HOME or "
+      "/var/lib/fieldsyncd.\n"
+      "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
+      "work on the store directly.\n\ncommands:\n");
   for (size_t i = 0; i < NCMDS; i++)
     fprintf(f, "  %-11s %s\n", cmds[i].name,
             fs__daemon_doc(cmds[i].name)->summary); /* 2+ blanks */
@@ -842,8 +860,8 @@ int main(int argc, char **argv) {
   if (cmd == NULL) {
     if (strncmp(argv[1], "-", 1) == 0) {
       fs_suggest sg;
-      static const char *const globals[] = {"--data", "--json", "--csv", "--help",
-                                            "--version", NULL};
+      static const char *const globals[] = {"--data", "--json",    "--csv",
+                                            "--help", "--version", NULL};
       fs__suggest_init(&sg, argv[1]);
       for (int k = 0; globals[k]; k++)
         fs__suggest_add(&sg, globals[k]);
@@ -858,8 +876,9 @@ int main(int argc, char **argv) {
     return EXIT_OK;
   }
   if (c.csv && strcmp(cmd->name, "report") != 0) {
-    fprintf(stderr, "fieldsyncd %s: --csv is for report; use --json for a listing a "
-                    "program reads\n",
+    fprintf(stderr,
+            "fieldsyncd %s: --csv is for report; use --json for a listing a "
+            "program reads\n",
             cmd->name);
     return EXIT_USAGE;
   }

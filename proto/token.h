@@ -75,8 +75,8 @@ int fs__token_parse(const char *text, size_t len, fs_token *t);
  * long (with the length this token needs), damaged address or staff code.
  * Version 1 carries no checksum: a changed character inside the secret or
  * key is found by the daemon (unknown token), not here. */
-int fs__token_parse_pasted(const char *text, fs_token *t, char clean[FS_TOKEN_TEXT_MAX + 1],
-                           char *err, size_t errlen);
+int fs__token_parse_pasted(const char *text, fs_token *t,
+                           char clean[FS_TOKEN_TEXT_MAX + 1], char *err, size_t errlen);
 
 /* The hash the daemon stores instead of the secret:
  * BLAKE2b-256(key = none, "fieldsync token v1" || secret).  Compare with

@@ -87,12 +87,13 @@ static int own_replica_team(sqlite3 *db, const char *manager, char (*codes)[17],
   sqlite3_stmt *st = NULL;
   int rc, src;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT ?1 WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'staff' AND "
-                          "value = ?1) UNION SELECT DISTINCT owner FROM customers WHERE "
-                          "deleted = 0 AND EXISTS (SELECT 1 FROM meta WHERE key = 'staff' "
-                          "AND value = ?1) ORDER BY 1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT ?1 WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'staff' AND "
+      "value = ?1) UNION SELECT DISTINCT owner FROM customers WHERE "
+      "deleted = 0 AND EXISTS (SELECT 1 FROM meta WHERE key = 'staff' "
+      "AND value = ?1) ORDER BY 1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, manager, -1, SQLITE_STATIC);
@@ -178,11 +179,12 @@ static int staff_known(sqlite3 *db, const char *code) {
   sqlite3_stmt *st = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2(db,
-                          "SELECT 1 FROM staff WHERE code = ?1 UNION ALL "
-                          "SELECT 1 FROM meta WHERE key = 'staff' AND value = ?1 UNION ALL "
-                          "SELECT 1 FROM customers WHERE owner = ?1 OR author = ?1 LIMIT 1",
-                          -1, &st, NULL);
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT 1 FROM staff WHERE code = ?1 UNION ALL "
+      "SELECT 1 FROM meta WHERE key = 'staff' AND value = ?1 UNION ALL "
+      "SELECT 1 FROM customers WHERE owner = ?1 OR author = ?1 LIMIT 1",
+      -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
   sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -220,7 +222,8 @@ int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_fo
     if (rc == 0) {
       rc = FS_ENOTFOUND;
       if (err)
-        snprintf(err, FS_REPORT_ERR_MAX, "no staff member %.16s here (--rep)", q->reps[i]);
+        snprintf(err, FS_REPORT_ERR_MAX, "no staff member %.16s here (--rep)",
+                 q->reps[i]);
     }
     if (rc < 0)
       goto out;
