@@ -264,9 +264,14 @@ int cli_start(cli_ctx *c, int argc, char **argv, cli_args *a) {
 }
 
 int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[33]) {
-  if (fs_resolve_id(c->r, kind, text, id))
-    return cli_fail(c, FS_ENOTFOUND, text);
-  return CLI_OK;
+  int rc = fs_resolve_id(c->r, kind, text, id);
+
+  if (rc == 0)
+    return CLI_OK;
+  /* The sentence names what was typed (common/ident.c); a malformed or
+   * too short name is a usage error, no match or several a failure. */
+  fprintf(stderr, "fieldsync: %s\n", fs_replica_last_error(c->r));
+  return rc == FS_EUSAGE ? CLI_USAGE : CLI_ERR;
 }
 
 int cli_list_begin(cli_list *l, cli_ctx *c, int ncols, const char *const *heads) {
@@ -324,7 +329,7 @@ static int set_field(cli_ctx *c, cli_args *a, const char *name, const char *text
     rc = fs_resolve_id(c->r, fs__kind_def(kd->fields[idx].ref_kind)->name, text, id);
     if (rc) {
       fprintf(stderr, "fieldsync: %s: %s\n", name, fs_replica_last_error(c->r));
-      return CLI_ERR;
+      return rc == FS_EUSAGE ? CLI_USAGE : CLI_ERR;
     }
     text = id;
   }

@@ -64,8 +64,9 @@ int cli_open(cli_ctx *c);
 /* cli_open, then cli_parse of argv into *a (set up by the caller: opts,
  * rec, minpos, maxpos).  CLI_OK, or CLI_ERR/CLI_USAGE (message printed). */
 int cli_start(cli_ctx *c, int argc, char **argv, cli_args *a);
-/* Resolves text (full id, prefix or archive number) of kind to the full
- * id in id[33]; prints "fieldsync: <text>: ..." if none.  CLI_OK/ERR. */
+/* Resolves text (full id, prefix or archive number: common/ident.h) of
+ * kind to the full id in id[33]; prints why not (no match, ambiguous with
+ * the candidates: CLI_ERR; malformed or too short: CLI_USAGE).  CLI_OK. */
 int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[33]);
 /* Prints "fieldsync: <what>: <replica's last error or strerror(rc)>" and
  * returns CLI_ERR. */

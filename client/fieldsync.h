@@ -132,8 +132,8 @@ int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade,
 /* Resolves what a user typed to a full id of kind, by the rule of
  * common/ident.h (shared with fieldsyncd): a full id or a unique id prefix
  * of at least 6 hex chars (any case), or (customers) an archive number (any
- * case).  FS_ENOTFOUND, FS_EINVAL (malformed, too short, or ambiguous:
- * fs_replica_last_error lists the candidates). */
+ * case).  FS_ENOTFOUND, FS_EUSAGE (malformed, too short), FS_EINVAL
+ * (ambiguous: fs_replica_last_error lists the candidates). */
 int fs_resolve_id(fs_replica *r, const char *kind, const char *text, char id_out[33]);
 
 /* ---- queries ------------------------------------------------------------- */

@@ -95,7 +95,7 @@ int fs__ident_parse(const char *text, int kind, fs_ident *out, char *err, size_t
                "id prefix \"%.*s\" is too short: give at least %d characters of the id "
                "(the lists show %d)",
                (int)n, s, FS_IDENT_PREFIX_MIN, FS_IDENT_SHORT_LEN);
-      return FS_EINVAL;
+      return FS_EUSAGE;
     }
     for (size_t i = 0; i < n; i++)
       out->text[i] = (char)tolower((unsigned char)s[i]);
@@ -120,7 +120,7 @@ int fs__ident_parse(const char *text, int kind, fs_ident *out, char *err, size_t
                                       : "an",
            FS_IDENT_PREFIX_MIN,
            archive_ok ? ", or an archive number like A01-2026-0001" : "");
-  return FS_EINVAL;
+  return FS_EUSAGE;
 }
 
 /* Adds the matches of q among records of kind kd to m. */

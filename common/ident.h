@@ -46,13 +46,14 @@ typedef struct fs_ident {
 
 /* Classifies text as typed for records of kind (an fs_kind, or
  * FS_IDENT_ANY: archive numbers then name customers).  0 and *out, or
- * FS_EINVAL with a sentence in err (prefix too short, not an id). */
+ * FS_EUSAGE with a sentence in err (prefix too short, not an id: wrong
+ * form, a usage error by common/cmdline.h), FS_EINVAL (NULL). */
 int fs__ident_parse(const char *text, int kind, fs_ident *out, char *err, size_t errlen);
 
 /* Resolves text to the one record of kind it names, in db (a replica or
  * the central store: same tables).  0 with the full id in id_out (and its
- * kind in *kind_out, may be NULL); FS_EINVAL (malformed, too short,
- * ambiguous: err lists up to FS_IDENT_SHOW_MAX candidates as "<16-char id>
+ * kind in *kind_out, may be NULL); FS_EUSAGE (malformed, too short);
+ * FS_EINVAL (ambiguous: err lists up to FS_IDENT_SHOW_MAX candidates as "<16-char id>
  * <kind> <label>"), FS_ENOTFOUND, or a translated SQLite error.  err
  * (errlen >= 1) always holds a sentence on error. */
 int fs__ident_resolve(sqlite3 *db, int kind, const char *text, unsigned flags,

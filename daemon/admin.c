@@ -1208,7 +1208,7 @@ int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req, fs_msg_admi
       break; /* refused before anything is stored (res says why) */
     /* Record names (archive number, id prefix) become full ids (issue 15). */
     rc = fs__admin_refs_resolve(ctx->c, req, &refs, referr, sizeof(referr));
-    if (rc == FS_ENOTFOUND || rc == FS_EINVAL)
+    if (rc == FS_ENOTFOUND || rc == FS_EINVAL || rc == FS_EUSAGE)
       rc = fail(&x, rc, "%s", referr);
     if (rc || !res->ok)
       break;

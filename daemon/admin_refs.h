@@ -26,7 +26,7 @@ typedef struct fs_admin_refs {
 } fs_admin_refs;
 
 /* Fills out from req (which must outlive out).  0; FS_ENOTFOUND or
- * FS_EINVAL with the admin's sentence in err (nothing to release then
+ * FS_EINVAL or FS_EUSAGE with the admin's sentence in err (nothing to release then
  * either way: release is safe); FS_ENOMEM or a storage error. */
 int fs__admin_refs_resolve(fs_central *c, const fs_msg_admin *req, fs_admin_refs *out,
                            char *err, size_t errlen);

@@ -12,7 +12,7 @@
 /* Resolves text to the one record of kind (an fs_kind, or FS_IDENT_ANY)
  * the central store holds, tombstones included (an admin audits and
  * inspects deleted cards too; each command applies its own rule to the
- * id).  0 and id_out, or FS_ENOTFOUND / FS_EINVAL with the sentence for
+ * id).  0 and id_out, or FS_ENOTFOUND / FS_EINVAL / FS_EUSAGE with the sentence for
  * the admin in err, or a storage error. */
 int fs__store_ident_resolve(fs_central *c, int kind, const char *text, char id_out[33],
                             char *err, size_t errlen);

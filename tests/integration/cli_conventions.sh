@@ -129,7 +129,7 @@ expect 0 "$fs" --data "$cd_" customer show "${a1:0:16}"
 expect 1 "$fs" --data "$cd_" customer show "${a1:0:6}"
 has "short id ${a1:0:6} is ambiguous: 3 customer records match; candidates are:" err "ambiguous"
 has "  ${a1:0:16} customer A01-$year-0001 Acme" err "candidate with archive number and name"
-expect 1 "$fs" --data "$cd_" customer show "${a1:0:4}"
+expect 2 "$fs" --data "$cd_" customer show "${a1:0:4}"
 has "is too short: give at least 6 characters" err "too short prefix names the minimum"
 expect 0 "$fs" --data "$cd_" contact add --customer "a01-$year-0002" --name Wang
 ok "3: fieldsync names records by archive number, id, prefix; ambiguity lists candidates"
@@ -187,7 +187,7 @@ expect 0 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "a01-$
   --dry-run
 expect 1 "$fsd" --data "$central" audit --customer "A01-$year-9999"
 has "no customer matches \"A01-$year-9999\"" err "audit of an unknown customer"
-expect 1 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "${short:0:4}"
+expect 2 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "${short:0:4}"
 has "at least 6" err "daemon: too short prefix"
 expect 0 "$fsd" --data "$central" history "a01-$year-0001"
 has "North" out "history by archive number in lower case"

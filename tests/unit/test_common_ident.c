@@ -87,17 +87,17 @@ static void test_parse_forms(void **state) {
   assert_string_equal(q.text, "A01-2026-12345");
   /* Archive numbers name customers only. */
   assert_int_equal(
-      fs__ident_parse("A01-2026-0001", FS_KIND_CONTACT, &q, err, sizeof(err)), FS_EINVAL);
+      fs__ident_parse("A01-2026-0001", FS_KIND_CONTACT, &q, err, sizeof(err)), FS_EUSAGE);
   assert_int_equal(fs__ident_parse("01a2", FS_KIND_CUSTOMER, &q, err, sizeof(err)),
-                   FS_EINVAL);
+                   FS_EUSAGE);
   assert_non_null(strstr(err, "too short"));
   assert_non_null(strstr(err, "at least 6"));
   assert_int_equal(fs__ident_parse("", FS_KIND_CUSTOMER, &q, err, sizeof(err)),
-                   FS_EINVAL);
+                   FS_EUSAGE);
   assert_int_equal(fs__ident_parse("A01-20x6-1", FS_KIND_CUSTOMER, &q, err, sizeof(err)),
-                   FS_EINVAL);
+                   FS_EUSAGE);
   assert_int_equal(fs__ident_parse(C1 "0", FS_KIND_CUSTOMER, &q, err, sizeof(err)),
-                   FS_EINVAL);
+                   FS_EUSAGE);
 }
 
 static void test_resolve(void **state) {
