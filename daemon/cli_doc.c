@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "suggest.h"
 
 #define END                                                                              \
   { NULL, NULL }
@@ -186,4 +187,69 @@ const fs_daemon_doc *fs__daemon_doc(const char *name) {
     if (strcmp(fs__daemon_docs[i].name, name) == 0)
       return &fs__daemon_docs[i];
   return NULL;
+}
+
+#define DATA_DEFAULT "$FIELDSYNCD_HOME, else /var/lib/fieldsyncd"
+
+void fs__daemon_help_cmd(FILE *f, const char *name, const char *sub) {
+  const fs_daemon_doc *d = fs__daemon_doc(name), *s2;
+  char two[64];
+
+  snprintf(two, sizeof(two), "%s %s", name, sub ? sub : "");
+  if (sub && (s2 = fs__daemon_doc(two)) != NULL)
+    d = s2;
+  fs__help_head(f, "fieldsyncd", d->usage, d->summary);
+  fs__help_opts(f, "options", d->opts);
+  fs__help_globals(f, DATA_DEFAULT);
+}
+
+int fs__daemon_completion_bash(FILE *f) {
+  fs_completion_cmd cc[64];
+  size_t n = 0;
+
+  for (size_t i = 0; i < fs__daemon_ndocs && n < 64; i++) {
+    cc[n].name = fs__daemon_docs[i].name;
+    cc[n].usage = fs__daemon_docs[i].usage;
+    cc[n++].words = NULL;
+  }
+  return fs__completion_bash(f, "fieldsyncd", cc, n);
+}
+
+const char *fs__daemon_unknown_option(char *buf, size_t len, const char *arg,
+                                      const char *const *a, const char *const *b,
+                                      const char *const *c) {
+  const char *const *lists[3] = {a, b, c};
+  char cand[3][16][40];
+  fs_suggest sg;
+
+  fs__suggest_init(&sg, arg);
+  for (int l = 0; l < 3; l++)
+    for (int i = 0; lists[l] && lists[l][i] && i < 16; i++) {
+      snprintf(cand[l][i], sizeof(cand[l][i]), "--%s", lists[l][i]);
+      fs__suggest_add(&sg, cand[l][i]);
+    }
+  if (fs__suggest_best(&sg))
+    snprintf(buf, len, "unknown option %.60s; did you mean %s?", arg,
+             fs__suggest_best(&sg));
+  else
+    snprintf(buf, len, "unknown option %.60s", arg);
+  return buf;
+}
+
+const char *fs__daemon_unknown_sub(char *buf, size_t len, const char *group,
+                                   const char *word) {
+  size_t n = strlen(group);
+  fs_suggest sg;
+
+  fs__suggest_init(&sg, word);
+  for (size_t i = 0; i < fs__daemon_ndocs; i++)
+    if (strncmp(fs__daemon_docs[i].name, group, n) == 0 &&
+        fs__daemon_docs[i].name[n] == ' ')
+      fs__suggest_add(&sg, fs__daemon_docs[i].name + n + 1);
+  if (fs__suggest_best(&sg))
+    snprintf(buf, len, "unknown %s subcommand \"%.60s\"; did you mean %s?", group, word,
+             fs__suggest_best(&sg));
+  else
+    snprintf(buf, len, "unknown %s subcommand \"%.60s\"", group, word);
+  return buf;
 }

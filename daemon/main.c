@@ -76,24 +76,11 @@ static int usage_error(const char *usage, const char *fmt, ...) {
   return EXIT_USAGE;
 }
 
-/* "unknown option --x; did you mean --y?" among the given option names
- * (without their dashes), for usage_error. */
+/* "unknown option --x; did you mean --y?" (cli_doc.h) as a usage error. */
 static int unknown_option(const char *usage, const char *arg, const char *const *a,
                           const char *const *b, const char *const *c3) {
-  const char *const *lists[3] = {a, b, c3};
-  char cand[3][16][40];
-  fs_suggest sg;
-
-  fs__suggest_init(&sg, arg);
-  for (int l = 0; l < 3; l++)
-    for (int i = 0; lists[l] && lists[l][i] && i < 16; i++) {
-      snprintf(cand[l][i], sizeof(cand[l][i]), "--%s", lists[l][i]);
-      fs__suggest_add(&sg, cand[l][i]);
-    }
-  if (fs__suggest_best(&sg))
-    return usage_error(usage, "unknown option %s; did you mean %s?", arg,
-                       fs__suggest_best(&sg));
-  return usage_error(usage, "unknown option %s", arg);
+  char msg[160];
+  return usage_error(usage, "%s", fs__daemon_unknown_option(msg, sizeof(msg), arg, a, b, c3));
 }
 
 static int is_help(const char *a) {
@@ -526,21 +513,10 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
   return rc;
 }
 
-/* "unknown staff subcommand"; suggests the nearest of cli_doc.c's
- * "GROUP WORD" entries. */
+/* "unknown staff subcommand"; suggests the nearest (cli_doc.h). */
 static int unknown_sub(const char *usage, const char *group, const char *word) {
-  size_t n = strlen(group);
-  fs_suggest sg;
-
-  fs__suggest_init(&sg, word);
-  for (size_t i = 0; i < fs__daemon_ndocs; i++)
-    if (strncmp(fs__daemon_docs[i].name, group, n) == 0 &&
-        fs__daemon_docs[i].name[n] == ' ')
-      fs__suggest_add(&sg, fs__daemon_docs[i].name + n + 1);
-  if (fs__suggest_best(&sg))
-    return usage_error(usage, "unknown %s subcommand \"%s\"; did you mean %s?", group,
-                       word, fs__suggest_best(&sg));
-  return usage_error(usage, "unknown %s subcommand \"%s\"", group, word);
+  char msg[160];
+  return usage_error(usage, "%s", fs__daemon_unknown_sub(msg, sizeof(msg), group, word));
 }
 
 static int cmd_staff(cli *c, int argc, char **argv) {
@@ -724,8 +700,6 @@ static const subcmd cmds[] = {
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
-#define DATA_DEFAULT "$FIELDSYNCD_HOME, else /var/lib/fieldsyncd"
-
 static void help(FILE *f) {
   fprintf(
       f,
@@ -743,31 +717,14 @@ static void help(FILE *f) {
 
 /* One command's help, on stdout: of "staff add" if sub names one. */
 static void help_cmd(const subcmd *cmd, const char *sub) {
-  const fs_daemon_doc *d = fs__daemon_doc(cmd->name), *s2;
-  char two[64];
-
-  snprintf(two, sizeof(two), "%s %s", cmd->name, sub ? sub : "");
-  if (sub && (s2 = fs__daemon_doc(two)) != NULL)
-    d = s2;
-  fs__help_head(stdout, "fieldsyncd", d->usage, d->summary);
-  fs__help_opts(stdout, "options", d->opts);
-  fs__help_globals(stdout, DATA_DEFAULT);
+  fs__daemon_help_cmd(stdout, cmd->name, sub);
 }
 
 static int cmd_completion(cli *c, int argc, char **argv) {
-  fs_completion_cmd cc[64];
-  size_t n = 0;
-
   (void)c;
   if (argc != 1 || strcmp(argv[0], "bash") != 0)
     return usage_error("completion bash", "which shell? only bash is supported");
-  for (size_t i = 0; i < fs__daemon_ndocs && n < 64; i++) {
-    const fs_daemon_doc *d = &fs__daemon_docs[i];
-    cc[n].name = d->name;
-    cc[n].usage = d->usage;
-    cc[n++].words = NULL;
-  }
-  return fs__completion_bash(stdout, "fieldsyncd", cc, n) ? EXIT_ERR : EXIT_OK;
+  return fs__daemon_completion_bash(stdout) ? EXIT_ERR : EXIT_OK;
 }
 
 static const subcmd *cmd_named(const char *name) {
