@@ -80,7 +80,8 @@ static int usage_error(const char *usage, const char *fmt, ...) {
 static int unknown_option(const char *usage, const char *arg, const char *const *a,
                           const char *const *b, const char *const *c3) {
   char msg[160];
-  return usage_error(usage, "%s", fs__daemon_unknown_option(msg, sizeof(msg), arg, a, b, c3));
+  return usage_error(usage, "%s",
+                     fs__daemon_unknown_option(msg, sizeof(msg), arg, a, b, c3));
 }
 
 static int is_help(const char *a) {
