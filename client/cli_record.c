@@ -337,8 +337,9 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   if (from && to && strncmp(from, to, 10) > 0)
     return cli_value_error(c, "--from %s is after --to %s", from, to);
   if (customer) {
-    if (fs_resolve_id(c->r, "customer", customer, cid))
-      return cli_fail(c, FS_ENOTFOUND, "customer"); /* names the option */
+    rc = cli_resolve(c, "customer", customer, cid);
+    if (rc)
+      return rc;
     q.customer_id = cid;
   }
   if (limit && (q.limit = atoi(limit)) <= 0)

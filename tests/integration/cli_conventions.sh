@@ -153,6 +153,10 @@ expect 1 "$fs" --data "$cd_" report visits --rep ZZZ
 has "no staff member ZZZ here" err "report --rep unknown"
 expect 0 "$fs" --data "$cd_" report visits --rep A01
 expect 1 "$fs" --data "$cd_" customer show "A01-$year-0099"
+has "no customer matches \"A01-$year-0099\"" err "unknown archive number"
+expect 1 "$fs" --data "$cd_" contact list --customer "A01-$year-0099"
+expect 2 "$fs" --data "$cd_" contact list --customer "zz"
+has '"zz" is not a customer id' err "malformed customer name is a usage error"
 expect 0 "$fs" --data="$cd_" --csv customer list
 head -1 "$work/out" | grep -q '^id,archive_no,name' || fail "fieldsync --csv"
 ok "9: fieldsync exit codes: usage 2, failures 1"
