@@ -195,6 +195,7 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
       if (strncmp(commands[i].name, cmd->name, n) == 0 && commands[i].name[n] == ' ')
         fprintf(f, "  fieldsync %s %s\n", commands[i].name, commands[i].usage);
   }
+  fs__help_opts(f, "options", cli_cmd_opts(cmd->name));
   if (kd && fields) {
     fprintf(f, "\nfields of %s (--field-name VALUE, or --set field_name=VALUE;"
                " an empty VALUE clears):\n", kd->name);

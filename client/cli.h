@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 
+#include "cmdline.h"
 #include "fieldsync.h"
 #include "json.h"
 #include "model.h"
@@ -103,6 +104,10 @@ const char *cli_field_default(const fs_kind_def *kd, const fs_field *f);
 /* A usage error if rec (edit) sets no field: an edit must change something. */
 int cli_check_changes(cli_ctx *c, fs_record *rec);
 int cli_cmd_completion(cli_ctx *c, int argc, char **argv);
+/* What --help lists for the command's options, with defaults (NULL-name
+ * terminated), or NULL (add/edit list the kind's fields; init explains
+ * itself). */
+const fs_cmd_opt *cli_cmd_opts(const char *name);
 
 /* Printing records (cli_record.c). */
 void cli_json_record(void *json, fs_record *rec);

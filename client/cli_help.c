@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cmdline.h"
+#include "report.h"
 #include "suggest.h"
 
 /* Option names of a command, for suggestions and completion: its own, the
@@ -184,4 +185,132 @@ int cli_check_changes(cli_ctx *c, fs_record *rec) {
                          "nothing to change: give at least one --FIELD VALUE (or --set "
                          "FIELD=VALUE)",
                          NULL);
+}
+
+/* ---- what --help says about each option ------------------------------------ */
+
+#define END                                                                              \
+  { NULL, NULL }
+#define LIST_COMMON                                                                      \
+  {"--owner CODE", "only records this staff member owns (default: all held here)"},      \
+      {"--search TEXT", "only records whose searchable fields contain TEXT"},            \
+      {"--limit N", "at most N rows (default: all)"},                                    \
+      {"--offset N", "skip the first N rows (default: 0)"}, {                            \
+    "--order FIELD", "sort by FIELD, -FIELD descending (default: creation order)"        \
+  }
+#define PERIOD                                                                           \
+  {"--from YYYY-MM-DD", "first day, inclusive (default: no limit)"}, {                   \
+    "--to YYYY-MM-DD", "last day, inclusive, not before --from (default: no limit)"      \
+  }
+#define CUSTOMER_FILTER                                                                  \
+  {                                                                                      \
+    "--customer NAME",                                                                   \
+        "only this customer's: archive number, id or id prefix (default: all)"           \
+  }
+
+static const fs_cmd_opt o_id[] = {
+    {"ID",
+     "full id, unique prefix of 6+ characters (the lists show 16), or for customers "
+     "the archive number, any case (required)"},
+    END};
+static const fs_cmd_opt o_edit[] = {
+    {"ID", "the record: full id, unique id prefix, or archive number (required)"},
+    {"--set FIELD=VALUE", "set a field by its name; at least one field must change"},
+    END};
+static const fs_cmd_opt o_customer_list[] = {
+    {"--grade G",
+     "only this grade, any case: O, A, B, C, delivered, lost (default: all)"},
+    LIST_COMMON,
+    END};
+static const fs_cmd_opt o_grade[] = {
+    {"ID", "the customer: archive number, id or id prefix (required)"},
+    {"GRADE", "O, A, B, C, delivered or lost, any case (required)"},
+    {"--date YYYY-MM-DD", "when the grade changed (default: today)"},
+    {"--delivery-date YYYY-MM-DD",
+     "for delivered: the delivery date (default: the one on the card)"},
+    END};
+static const fs_cmd_opt o_search[] = {
+    {"TEXT", "part of a name, phone or archive number (required)"}, END};
+static const fs_cmd_opt o_history[] = {
+    {"--customer NAME", "the customer: archive number, id or id prefix (required)"},
+    PERIOD,
+    LIST_COMMON,
+    END};
+static const fs_cmd_opt o_child_list[] = {CUSTOMER_FILTER, LIST_COMMON, END};
+static const fs_cmd_opt o_dated_list[] = {CUSTOMER_FILTER, PERIOD, LIST_COMMON, END};
+static const fs_cmd_opt o_showroom_list[] = {PERIOD, LIST_COMMON, END};
+static const fs_cmd_opt o_lost_list[] = {
+    CUSTOMER_FILTER,
+    {"--pending", "only reviews the manager has not confirmed or rejected yet"},
+    PERIOD,
+    LIST_COMMON,
+    END};
+static const fs_cmd_opt o_lost_review[] = {
+    {"ID", "the lost-sale review: full id or unique id prefix (required)"},
+    {"--confirm", "the sale is lost: the card becomes grade lost"},
+    {"--reject", "not lost: the rep keeps working the customer"},
+    {"--note TEXT", "the manager's note (default: none)"},
+    END};
+static const fs_cmd_opt o_agenda[] = {
+    {"--date YYYY-MM-DD", "the day to plan (default: today)"}, END};
+static const fs_cmd_opt o_outbox[] = {
+    {"--rejected", "only changes the daemon refused, with why (default: all unsynced)"},
+    END};
+static const fs_cmd_opt o_sync[] = {
+    {"--watch", "stay connected and apply others' changes as they come (Ctrl-C ends)"},
+    {"--addr HOST:PORT",
+     "reach the daemon here this once (default: the enrolled address)"},
+    {"--page N", "rows per pull page, 1..10000 (default: the daemon's)"},
+    {"--timeout SECONDS",
+     "wait at most this long to connect and for each answer, 1..3600 "
+     "(default: 15)"},
+    END};
+static const fs_cmd_opt o_n[] = {{"N", "the item number `conflicts` shows (required)"},
+                                 END};
+static const fs_cmd_opt o_completion[] = {
+    {"bash", "the script for bash (the only shell so far)"}, END};
+static const fs_cmd_opt o_help[] = {{"COMMAND", "a command (default: list them all)"},
+                                    END};
+
+static const struct {
+  const char *name;
+  const fs_cmd_opt *opts;
+} cmd_opts[] = {
+    {"customer edit", o_edit},
+    {"contact edit", o_edit},
+    {"opportunity edit", o_edit},
+    {"showroom edit", o_edit},
+    {"customer show", o_id},
+    {"contact show", o_id},
+    {"visit show", o_id},
+    {"opportunity show", o_id},
+    {"showroom show", o_id},
+    {"customer delete", o_id},
+    {"contact delete", o_id},
+    {"opportunity delete", o_id},
+    {"customer list", o_customer_list},
+    {"customer grade", o_grade},
+    {"customer search", o_search},
+    {"customer history", o_history},
+    {"contact list", o_child_list},
+    {"opportunity list", o_child_list},
+    {"visit list", o_dated_list},
+    {"showroom list", o_showroom_list},
+    {"lost list", o_lost_list},
+    {"lost review", o_lost_review},
+    {"agenda", o_agenda},
+    {"report", fs__report_opt_docs},
+    {"outbox", o_outbox},
+    {"sync", o_sync},
+    {"conflicts accept", o_n},
+    {"conflicts dismiss", o_n},
+    {"completion", o_completion},
+    {"help", o_help},
+};
+
+const fs_cmd_opt *cli_cmd_opts(const char *name) {
+  for (size_t i = 0; i < sizeof(cmd_opts) / sizeof(cmd_opts[0]); i++)
+    if (strcmp(cmd_opts[i].name, name) == 0)
+      return cmd_opts[i].opts;
+  return NULL;
 }

@@ -53,17 +53,6 @@ static const fs_cmd_opt o_history[] = {
      "archive number, id or unique id prefix of any record; a customer shows its "
      "records too (required)"},
     END};
-static const fs_cmd_opt o_report[] = {
-    {"NAME", "visits, funnel, lost, ranking, showroom or activity (required)"},
-    {"--from YYYY-MM-DD",
-     "first day (default: the first of --to's month; activity: --to)"},
-    {"--to YYYY-MM-DD", "last day (default: today)"},
-    {"--rep CODE", "only this rep; repeat for several (default: everyone)"},
-    {"--team MANAGER", "the manager and their reps (default: everyone)"},
-    {"--csv", "CSV instead of the table"},
-    {"--weights FILE", "ranking weights, name=weight lines (default: built in)"},
-    {"--top N", "ranking: the first N only (default: all)"},
-    END};
 static const fs_cmd_opt o_seed[] = {
     {"--reps N", "how many reps (required)"},
     {"--customers M", "customers per rep (required)"},
@@ -109,6 +98,7 @@ static const fs_cmd_opt o_quarantine[] = {
 static const fs_cmd_opt o_person[] = {
     {"export", "print everything stored about the person, as JSON"},
     {"erase", "erase it everywhere (see fieldsyncd person erase --help)"},
+    {"--customer NAME", "the customer: archive number, id or id prefix (required)"},
     END};
 static const fs_cmd_opt o_person_export[] = {
     {"--customer NAME", "archive number, id or id prefix (required)"},
@@ -143,7 +133,8 @@ const fs_daemon_doc fs__daemon_docs[] = {
     {"history", "history RECORD",
      "each device change of a record (a customer: and its records), old -> new",
      o_history},
-    {"report", FS_REPORT_USAGE, "managers' reports from the central store", o_report},
+    {"report", FS_REPORT_USAGE, "managers' reports from the central store",
+     fs__report_opt_docs},
     {"seed",
      "seed --reps N --customers M --months K [--seed S] [--end YYYY-MM-DD] [--batch N]",
      "write realistic sample data into the store (daemon stopped)", o_seed},

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "cmdline.h"
 #include "fs_errno.h"
 #include "suggest.h"
 
@@ -20,6 +21,17 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--weights", FS_ROPT_WEIGHTS, "FILE"},
                                          {"--top", FS_ROPT_TOP, "N"},
                                          {NULL, FS_ROPT_FROM, NULL}};
+
+const fs_cmd_opt fs__report_opt_docs[] = {
+    {"NAME", "visits, funnel, lost, ranking, showroom or activity (required)"},
+    {"--from YYYY-MM-DD", "first day (default: the first of --to's month; activity: --to)"},
+    {"--to YYYY-MM-DD", "last day (default: today)"},
+    {"--rep CODE", "only this rep; repeat for several (default: everyone)"},
+    {"--team MANAGER", "the manager and their reps (default: everyone)"},
+    {"--csv", "CSV instead of the table"},
+    {"--weights FILE", "ranking weights, name=weight lines (default: built in)"},
+    {"--top N", "ranking: the first N only (default: all)"},
+    {NULL, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
   for (const fs_report_opt *o = fs__report_opts; arg && o->name; o++)

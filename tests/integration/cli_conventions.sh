@@ -49,6 +49,8 @@ done
 expect 0 "$fsd" staff add --help
 has "usage: fieldsyncd staff add CODE --name NAME --role" out "staff add --help: its usage"
 has "--manager CODE" out "staff add --help lists --manager"
+expect 0 "$fs" sync --help
+has "(default: 15)" out "fieldsync sync --help: the timeout's default"
 expect 0 "$fsd" depart --help
 has "--successor CODE" out "depart lists --successor"
 has "(default: the rep's manager)" out "depart says who takes over by default"
@@ -65,6 +67,10 @@ for p in "$fs" "$fsd"; do
     has "usage: $n $c" out "$n $c --help: usage line"
     has "global options (anywhere on the line):" out "$n $c --help: global options"
     has "exit codes: 0 ok, 1 failed or refused, 2 usage error" out "$n $c --help: exit codes"
+    # Every option of the usage line is explained on a line of its own.
+    for o in $(sed -n '1s/^usage: //p' "$work/out" | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+      grep -qE -- "^  $o( |,|$)" "$work/out" || fail "$n $c --help does not explain $o"
+    done
   done
   # The generated completion offers every command (and every subcommand).
   expect 0 "$p" completion bash
