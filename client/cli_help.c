@@ -191,22 +191,19 @@ int cli_check_changes(cli_ctx *c, fs_record *rec) {
 
 #define END                                                                              \
   { NULL, NULL }
-#define LIST_COMMON                                                                      \
-  {"--owner CODE", "only records this staff member owns (default: all held here)"},      \
-      {"--search TEXT", "only records whose searchable fields contain TEXT"},            \
-      {"--limit N", "at most N rows (default: all)"},                                    \
-      {"--offset N", "skip the first N rows (default: 0)"}, {                            \
-    "--order FIELD", "sort by FIELD, -FIELD descending (default: creation order)"        \
-  }
-#define PERIOD                                                                           \
-  {"--from YYYY-MM-DD", "first day, inclusive (default: no limit)"}, {                   \
-    "--to YYYY-MM-DD", "last day, inclusive, not before --from (default: no limit)"      \
-  }
-#define CUSTOMER_FILTER                                                                  \
-  {                                                                                      \
-    "--customer NAME",                                                                   \
-        "only this customer's: archive number, id or id prefix (default: all)"           \
-  }
+/* clang-format off */
+#define LIST_COMMON                                                                     \
+  {"--owner CODE", "only records this staff member owns (default: all held here)"},     \
+  {"--search TEXT", "only records whose searchable fields contain TEXT"},               \
+  {"--limit N", "at most N rows (default: all)"},                                       \
+  {"--offset N", "skip the first N rows (default: 0)"},                                 \
+  {"--order FIELD", "sort by FIELD, -FIELD descending (default: creation order)"}
+#define PERIOD                                                                          \
+  {"--from YYYY-MM-DD", "first day, inclusive (default: no limit)"},                    \
+  {"--to YYYY-MM-DD", "last day, inclusive, not before --from (default: no limit)"}
+#define CUSTOMER_FILTER                                                                 \
+  {"--customer NAME", "only this customer's: archive number, id or id prefix (default: all)"}
+/* clang-format on */
 
 static const fs_cmd_opt o_id[] = {
     {"ID",

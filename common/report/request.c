@@ -24,7 +24,8 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
 
 const fs_cmd_opt fs__report_opt_docs[] = {
     {"NAME", "visits, funnel, lost, ranking, showroom or activity (required)"},
-    {"--from YYYY-MM-DD", "first day (default: the first of --to's month; activity: --to)"},
+    {"--from YYYY-MM-DD",
+     "first day (default: the first of --to's month; activity: --to)"},
     {"--to YYYY-MM-DD", "last day (default: today)"},
     {"--rep CODE", "only this rep; repeat for several (default: everyone)"},
     {"--team MANAGER", "the manager and their reps (default: everyone)"},
