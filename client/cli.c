@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmdline.h"
 #include "fs_errno.h"
 #include "log.h"
 
@@ -72,9 +73,16 @@ static const cli_cmd commands[] = {
      "apply item N's value as your own edit (a deletion item deletes the card)", "N", NULL},
     {"conflicts dismiss", cli_cmd_conflict_dismiss, "keep the card as it is; close item N", "N",
      NULL},
+    {"completion", cli_cmd_completion,
+     "print the bash completion script, made from this command table", "bash", NULL},
     {"help", NULL, "show help for a command", "[COMMAND]", NULL},
 };
 #define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
+
+const cli_cmd *cli_commands(int *n) {
+  *n = NCOMMANDS;
+  return commands;
+}
 
 /* The command named exactly name, or NULL. */
 static const cli_cmd *cmd_named(const char *name) {
@@ -114,7 +122,7 @@ static int is_group(const char *word) {
 static void help_all(FILE *f, const char *group) {
   size_t n = group ? strlen(group) : 0;
 
-  fprintf(f, "usage: fieldsync [--data DIR] [--json|--csv] COMMAND [ARGS]\n\n");
+  fprintf(f, "usage: fieldsync " FS_GLOBAL_OPTS_USAGE " COMMAND [ARGS]\n\n");
   fprintf(f, "The offline field-sales client.  Data lives in --data DIR, $FIELDSYNC_HOME\n"
              "or ~/.fieldsync.  Every command takes --help.\n\ncommands:\n");
   for (int i = 0; i < NCOMMANDS; i++) {
@@ -172,8 +180,10 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
   fs_kind_info ki;
   int kd = cmd->kind && fs_kind_describe(cmd->kind, &ki) == 0;
   int fields = cmd->fn == cli_cmd_add || cmd->fn == cli_cmd_edit;
+  char head[512];
 
-  fprintf(f, "usage: fieldsync %s %s\n\n%s.\n", cmd->name, cmd->usage, cmd->summary);
+  snprintf(head, sizeof(head), "%s %s", cmd->name, cmd->usage);
+  fs__help_head(f, "fieldsync", head, cmd->summary);
   for (size_t i = 0; i < sizeof(details) / sizeof(details[0]); i++)
     if (strcmp(details[i].name, cmd->name) == 0)
       fprintf(f, "\n%s", details[i].text);
@@ -185,6 +195,7 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
       if (strncmp(commands[i].name, cmd->name, n) == 0 && commands[i].name[n] == ' ')
         fprintf(f, "  fieldsync %s %s\n", commands[i].name, commands[i].usage);
   }
+  fs__help_opts(f, "options", cli_cmd_opts(cmd->name));
   if (kd && fields) {
     fprintf(f, "\nfields of %s (--field-name VALUE, or --set field_name=VALUE;"
                " an empty VALUE clears):\n", ki.name);
@@ -199,7 +210,9 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
         if (*p == '_')
           *p = '-';
       fprintf(f, "  %-34s %s", opt, fd->label);
-      if (fd->flags & FS_FIELD_REQUIRED)
+      if (cmd->fn == cli_cmd_add && cli_field_default(ki.name, fd->name))
+        fprintf(f, " (default: %s)", cli_field_default(ki.name, fd->name));
+      else if (fd->flags & FS_FIELD_REQUIRED)
         fprintf(f, " (required)");
       if ((fd->flags & FS_FIELD_IMMUTABLE) && cmd->fn == cli_cmd_edit)
         fprintf(f, " (cannot change)");
@@ -217,7 +230,7 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
       fprintf(f, "  %-34s same as --customer-id; full id, prefix of 6+ or archive number\n",
               "--customer ID");
   }
-  fprintf(f, "\nglobal options: --data DIR, --json, --csv (lists)\n");
+  fs__help_globals(f, "$FIELDSYNC_HOME, else ~/.fieldsync");
 }
 
 /* ---- helpers used by the commands ------------------------------------------ */
@@ -253,9 +266,14 @@ int cli_start(cli_ctx *c, int argc, char **argv, cli_args *a) {
 }
 
 int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[FS_ID_MAX + 1]) {
-  if (fs_resolve_id(c->r, kind, text, id))
-    return cli_fail(c, FS_ENOTFOUND, text);
-  return CLI_OK;
+  int rc = fs_resolve_id(c->r, kind, text, id);
+
+  if (rc == 0)
+    return CLI_OK;
+  /* The sentence names what was typed; a malformed or too short name is a
+   * usage error, no match or several a failure. */
+  fprintf(stderr, "fieldsync: %s\n", fs_errmsg(c->r));
+  return rc == FS_EUSAGE ? CLI_USAGE : CLI_ERR;
 }
 
 int cli_list_begin(cli_list *l, cli_ctx *c, int ncols, const char *const *heads) {
@@ -313,15 +331,13 @@ static int set_field(cli_ctx *c, cli_args *a, const char *name, const char *text
     rc = fs_resolve_id(c->r, fi.ref_kind, text, id);
     if (rc) {
       fprintf(stderr, "fieldsync: %s: %s\n", name, fs_errmsg(c->r));
-      return CLI_ERR;
+      return rc == FS_EUSAGE ? CLI_USAGE : CLI_ERR;
     }
     text = id;
   }
   rc = fs_record_set(a->rec, name, text);
-  if (rc) {
-    fprintf(stderr, "fieldsync: %s\n", fs_errmsg(NULL));
-    return CLI_ERR;
-  }
+  if (rc) /* a value of the wrong form: a usage error (common/cmdline.h) */
+    return cli_value_error(c, "%s", fs_errmsg(NULL));
   return CLI_OK;
 }
 
@@ -373,7 +389,7 @@ int cli_parse(cli_ctx *c, int argc, char **argv, cli_args *a) {
       continue;
     }
     if (a->rec == NULL || nlen - 2 >= sizeof(name))
-      return cli_usage_error(c, "unknown option", arg);
+      return cli_unknown_option(c, a, arg);
     if (nlen == 5 && strncmp(arg, "--set", 5) == 0) {
       const char *e2 = strchr(val, '=');
       if (e2 == NULL || (size_t)(e2 - val) >= sizeof(name))
@@ -390,7 +406,7 @@ int cli_parse(cli_ctx *c, int argc, char **argv, cli_args *a) {
       if (fs_field_find(fs_record_kind(a->rec), name, NULL, NULL) != 0) {
         char shown[80];
         snprintf(shown, sizeof(shown), "%.*s", (int)nlen, arg);
-        return cli_usage_error(c, "unknown option", shown);
+        return cli_unknown_option(c, a, shown);
       }
     }
     rc = set_field(c, a, name, val);
@@ -515,15 +531,18 @@ int main(int argc, char **argv) {
   if (cmd == NULL) {
     if (is_group(args[0])) {
       int help = n > 1 && wants_help(n - 1, args + 1);
-      if (n > 1 && !help)
-        fprintf(stderr, "fieldsync: no command \"%s %s\"\n\n", args[0], args[1]);
+      if (n > 1 && !help) {
+        rc = cli_unknown_command(commands, NCOMMANDS, n, args);
+        free(args);
+        return rc;
+      }
       help_all(help ? stdout : stderr, args[0]);
       free(args);
       return help ? CLI_OK : CLI_USAGE;
     }
-    fprintf(stderr, "fieldsync: no command \"%s\" (see fieldsync --help)\n", args[0]);
+    rc = cli_unknown_command(commands, NCOMMANDS, n, args);
     free(args);
-    return CLI_USAGE;
+    return rc;
   }
   if (wants_help(n - used, args + used)) {
     cli_help_cmd(cmd, stdout);

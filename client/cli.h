@@ -14,8 +14,9 @@
 
 #include <stdio.h>
 
+#include "cmdline.h"  /* generic helpers (common/): help text, exit codes, */
 #include "fieldsync.h" /* the library: the CLI uses nothing else of it */
-#include "json.h"      /* output helpers (common/): JSON writer, */
+#include "json.h"      /* JSON writer, */
 #include "table.h"     /* table renderer, strbuf.h, utf8.h */
 
 #define CLI_OK 0
@@ -63,8 +64,9 @@ int cli_open(cli_ctx *c);
 /* cli_open, then cli_parse of argv into *a (set up by the caller: opts,
  * rec, minpos, maxpos).  CLI_OK, or CLI_ERR/CLI_USAGE (message printed). */
 int cli_start(cli_ctx *c, int argc, char **argv, cli_args *a);
-/* Resolves text (full id, prefix or archive number) of kind to the full
- * id in id[33]; prints "fieldsync: <text>: ..." if none.  CLI_OK/ERR. */
+/* Resolves text (full id, prefix or archive number: fs_resolve_id) of
+ * kind to the full id; prints why not (no match, ambiguous with the
+ * candidates: CLI_ERR; malformed or too short: CLI_USAGE).  CLI_OK. */
 int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[FS_ID_MAX + 1]);
 /* Prints "fieldsync: <what>: <replica's last error or strerror(rc)>" and
  * returns CLI_ERR. */
@@ -76,6 +78,35 @@ int cli_usage_error(cli_ctx *c, const char *msg, const char *arg);
 int cli_parse(cli_ctx *c, int argc, char **argv, cli_args *a);
 /* Prints help for the command (its fields too, for add/edit). */
 void cli_help_cmd(const cli_cmd *cmd, FILE *f);
+
+/* The command table (cli.c): *n receives its length. */
+const cli_cmd *cli_commands(int *n);
+
+/* Conventions shared with fieldsyncd (cli_help.c, common/cmdline.h). */
+/* "unknown option ARG; did you mean --x?" as a usage error: CLI_USAGE. */
+int cli_unknown_option(cli_ctx *c, const cli_args *a, const char *arg);
+/* "unknown command"; suggests the nearest command (or subcommand of the
+ * group argv[0] names).  CLI_USAGE. */
+int cli_unknown_command(const cli_cmd *cmds, int n, int argc, char **argv);
+/* A value of the wrong form (not a date, grade, ...): the message and
+ * where to look; CLI_USAGE. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int cli_value_error(cli_ctx *c, const char *fmt, ...);
+/* A usage error naming the first required field of rec (add/log) that
+ * was not given and the device does not fill in; else CLI_OK. */
+int cli_check_required(cli_ctx *c, fs_record *rec);
+/* What the device fills field `field` of kind with on create when not
+ * given ("today"), for help; NULL if nothing. */
+const char *cli_field_default(const char *kind, const char *field);
+/* A usage error if rec (edit) sets no field: an edit must change something. */
+int cli_check_changes(cli_ctx *c, fs_record *rec);
+int cli_cmd_completion(cli_ctx *c, int argc, char **argv);
+/* What --help lists for the command's options, with defaults (NULL-name
+ * terminated), or NULL (add/edit list the kind's fields; init explains
+ * itself). */
+const fs_cmd_opt *cli_cmd_opts(const char *name);
 
 /* Printing records (cli_record.c). */
 void cli_json_record(void *json, fs_record *rec);

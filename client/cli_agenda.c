@@ -67,10 +67,8 @@ int cli_cmd_agenda(cli_ctx *c, int argc, char **argv) {
   rc = cli_start(c, argc, argv, &a);
   if (rc)
     return rc;
-  if (date && fs_date_valid(date, 0) != 0) {
-    fprintf(stderr, "fieldsync: date: \"%s\" is not a date (YYYY-MM-DD)\n", date);
-    return CLI_ERR;
-  }
+  if (date && fs_date_valid(date, 0) != 0)
+    return cli_value_error(c, "date: \"%s\" is not a date (YYYY-MM-DD)", date);
   rc = cli_list_begin(&o.l, c, 8, heads);
   if (rc == 0)
     rc = cli_list_end(&o.l, fs_agenda(c->r, date, ag_row, &o), &summary);

@@ -205,17 +205,6 @@ static void show_human(fs_record *rec) {
   }
 }
 
-/* 1 if g is one of the grades (the customer's grade field's values). */
-static int is_grade(const char *g) {
-  fs_field_info fi;
-  if (fs_field_find("customer", "grade", NULL, &fi) != 0 || fi.values == NULL)
-    return 0;
-  for (int i = 0; fi.values[i]; i++)
-    if (strcmp(fi.values[i], g) == 0)
-      return 1;
-  return 0;
-}
-
 /* ---- commands ------------------------------------------------------------------ */
 
 /* cli_start with a new record of the command's kind as a->rec, so that
@@ -255,6 +244,8 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
     char *one[2] = {"--customer-id", (char *)customer};
     rc = cli_parse(c, 2, one, &b);
   }
+  if (rc == CLI_OK)
+    rc = cli_check_required(c, rec);
   if (rc)
     goto out;
   rc = fs_create(c->r, rec, id);
@@ -280,6 +271,8 @@ int cli_cmd_edit(cli_ctx *c, int argc, char **argv) {
   int rc;
 
   rc = start_with_record(c, argc, argv, &a, "edit");
+  if (rc == CLI_OK)
+    rc = cli_check_changes(c, a.rec);
   if (rc == CLI_OK)
     rc = cli_resolve(c, kd->name, a.pos[0], id);
   if (rc)
@@ -351,20 +344,21 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   if (rc)
     return rc;
   memset(&q, 0, sizeof(q));
-  if (grade && !is_grade(grade)) {
-    fprintf(stderr, "fieldsync: grade: \"%s\" is not one of O, A, B, C, delivered, lost\n",
-            grade);
-    return CLI_ERR;
-  }
-  if ((from && bad_when(from)) || (to && bad_when(to))) {
-    fprintf(stderr, "fieldsync: %s: \"%s\" is not a date (YYYY-MM-DD)\n",
-            from && bad_when(from) ? "from" : "to",
-            from && bad_when(from) ? from : to);
-    return CLI_ERR;
-  }
+  if (grade && fs_field_enum_match("customer", "grade", grade) == NULL)
+    return cli_value_error(c, "grade: \"%s\" is not one of O, A, B, C, delivered, lost",
+                           grade);
+  if (grade)
+    grade = fs_field_enum_match("customer", "grade", grade); /* any case */
+  if ((from && bad_when(from)) || (to && bad_when(to)))
+    return cli_value_error(c, "%s: \"%s\" is not a date (YYYY-MM-DD)",
+                           from && bad_when(from) ? "from" : "to",
+                           from && bad_when(from) ? from : to);
+  if (from && to && strncmp(from, to, 10) > 0)
+    return cli_value_error(c, "--from %s is after --to %s", from, to);
   if (customer) {
-    if (fs_resolve_id(c->r, "customer", customer, cid))
-      return cli_fail(c, FS_ENOTFOUND, "customer"); /* names the option */
+    rc = cli_resolve(c, "customer", customer, cid);
+    if (rc)
+      return rc;
     q.customer_id = cid;
   }
   if (limit && (q.limit = atoi(limit)) <= 0)
@@ -411,6 +405,10 @@ int cli_cmd_grade(cli_ctx *c, int argc, char **argv) {
   rc = start_with_id(c, argc, argv, &a, "customer", id);
   if (rc)
     return rc;
+  if (fs_field_enum_match("customer", "grade", a.pos[1]) == NULL)
+    return cli_value_error(c, "grade: \"%s\" is not one of O, A, B, C, delivered, lost",
+                           a.pos[1]);
+  a.pos[1] = fs_field_enum_match("customer", "grade", a.pos[1]); /* any case */
   rc = fs_customer_set_grade(c->r, id, a.pos[1], date, delivery);
   if (rc)
     return cli_fail(c, rc, "customer grade");

@@ -16,8 +16,13 @@ static int parse(cli_ctx *c, int argc, char **argv, fs_report_query *q) {
   memset(q, 0, sizeof(*q));
   for (int i = 0; i < argc; i++) {
     int takes = fs_report_option(argv[i]);
-    if (takes < 0 && strncmp(argv[i], "--", 2) == 0)
-      return cli_usage_error(c, "unknown option", argv[i]);
+    if (takes < 0 && strncmp(argv[i], "--", 2) == 0) {
+      const char *best = fs_report_option_suggest(argv[i]);
+      char msg[160];
+      snprintf(msg, sizeof(msg), "unknown option %.60s%s%s%s", argv[i],
+               best ? "; did you mean " : "", best ? best : "", best ? "?" : "");
+      return cli_usage_error(c, msg, NULL);
+    }
     if (takes < 0) {
       if (q->name)
         return cli_usage_error(c, "unexpected argument", argv[i]);

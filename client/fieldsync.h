@@ -244,9 +244,12 @@ int fs_get(fs_replica *r, const char *kind, const char *id, fs_record **out);
  * delivery_date may be NULL (keep). */
 int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade,
                           const char *date, const char *delivery_date);
-/* Resolves what a user typed to a full id of kind: a full id, a unique id
- * prefix of at least 6 hex chars, or (customers) an archive number.
- * FS_ENOTFOUND, FS_EINVAL (ambiguous prefix or too short). */
+/* Resolves what a user typed to a full id of kind, by the rule fieldsyncd
+ * shares (common/ident.h): a full id or a unique id prefix of at least 6
+ * hex chars (any case), or (customers) an archive number (any case).
+ * 0; FS_ENOTFOUND (no match), FS_EUSAGE (malformed or too short),
+ * FS_EINVAL (ambiguous); the sentence, naming the text and for an
+ * ambiguous one the candidates, in fs_errmsg(r). */
 int fs_resolve_id(fs_replica *r, const char *kind, const char *text,
                   char id_out[FS_ID_MAX + 1]);
 
@@ -518,6 +521,10 @@ int fs_field_describe(const char *kind, int i, fs_field_info *out);
  * description into *out (may be NULL).  0, FS_EINVAL (unknown kind),
  * FS_EUNKNOWN_FIELD. */
 int fs_field_find(const char *kind, const char *field, int *index, fs_field_info *out);
+/* The allowed value of enum field `field` of kind that text names, in any
+ * case ("a" -> "A", "Delivered" -> "delivered"): a static string, or NULL
+ * if text names none (or the field is not an enum).  Thread-safe. */
+const char *fs_field_enum_match(const char *kind, const char *field, const char *text);
 
 /* ---- managers' reports ------------------------------------------------------
  * The reports of `fieldsyncd report` (visits, funnel, lost, ranking,
@@ -556,6 +563,13 @@ int fs_report_option(const char *opt);
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
   "[--top N]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
+/* The report option nearest to a mistyped opt ("--tem" -> "--team"), for
+ * a "did you mean" hint: a static string, or NULL.  Thread-safe. */
+const char *fs_report_option_suggest(const char *opt);
+/* Help for report's arguments, entry i = 0, 1, ...: its synopsis
+ * ("--from YYYY-MM-DD") in *opt and one sentence with its default in *help
+ * (static strings).  0, or FS_ENOTFOUND past the last.  Thread-safe. */
+int fs_report_option_doc(int i, const char **opt, const char **help);
 
 typedef struct fs_report fs_report;
 

@@ -6,6 +6,7 @@
 #include "date.h"
 #include "fieldsync.h"
 #include "model.h"
+#include "suggest.h"
 #include "validate.h"
 
 /* The public constants mirror the model's: one table, two spellings. */
@@ -77,6 +78,15 @@ int fs_field_find(const char *kind, const char *field, int *index, fs_field_info
   if (out)
     describe(&kd->fields[i], out);
   return 0;
+}
+
+const char *fs_field_enum_match(const char *kind, const char *field, const char *text) {
+  const fs_kind_def *kd = kind ? fs__kind_by_name(kind) : NULL;
+  int i = kd && field ? fs__field_index(kd, field) : -1;
+
+  if (i < 0 || kd->fields[i].type != FS_FT_ENUM)
+    return NULL;
+  return fs__enum_match(kd->fields[i].enum_values, text);
 }
 
 void fs_today(char out[FS_DATE_MAX + 1]) {

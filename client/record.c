@@ -15,7 +15,9 @@
 #include "date.h"
 #include "fs_errno.h"
 #include "id.h"
+#include "ident.h"
 #include "replica.h"
+#include "suggest.h"
 #include "validate.h"
 
 /* ---- the record object ---------------------------------------------------- */
@@ -147,6 +149,9 @@ int fs_record_set(fs_record *rec, const char *field, const char *text) {
     return fs__errmsg_thread(FS_EUNKNOWN_FIELD, "%s", rec->err);
   }
   f = &rec->kd->fields[idx];
+  /* Enumerations in any case ("a" is grade A): stored as spelled in the model. */
+  if (f->type == FS_FT_ENUM && text && fs__enum_match(f->enum_values, text))
+    text = fs__enum_match(f->enum_values, text);
   rc = parse_text(f, text, &v, rec->err, sizeof(rec->err));
   if (rc == 0)
     rc = fs__validate_value(f, &v, rec->err, sizeof(rec->err));
@@ -575,6 +580,8 @@ int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade, cons
   r->err[0] = '\0';
   if (!fs__id_valid(id))
     return fs__replica_fail(r, FS_EINVAL, "bad customer id");
+  if (grade && fs__enum_match(fs__grades, grade))
+    grade = fs__enum_match(fs__grades, grade); /* any case */
   if (grade == NULL || fs__enum_index(fs__grades, grade) < 0)
     return fs__replica_fail(r, FS_EVALIDATE,
                             "grade: \"%.40s\" is not one of O, A, B, C, delivered, lost",
@@ -602,50 +609,16 @@ int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade, cons
 
 int fs_resolve_id(fs_replica *r, const char *kind, const char *text, char id_out[33]) {
   const fs_kind_def *kd = fs__kind_by_name(kind);
-  sqlite3_stmt *st = NULL;
-  char sql[256];
-  size_t len;
-  int rc, found = 0, hex = 1;
+  char err[FS_REPLICA_ERR_MAX];
+  int rc;
 
   if (r == NULL || kd == NULL || text == NULL || id_out == NULL)
     return FS_EINVAL;
   r->err[0] = '\0';
-  len = strlen(text);
-  for (size_t i = 0; i < len; i++)
-    if (!isxdigit((unsigned char)text[i]) || isupper((unsigned char)text[i]))
-      hex = 0;
-  if (hex && len >= 6 && len <= 32) {
-    snprintf(sql, sizeof(sql),
-             "SELECT id FROM \"%s\" WHERE deleted = 0 AND substr(id, 1, ?2) = ?1 LIMIT 2",
-             kd->table);
-  } else if (kd->kind == FS_KIND_CUSTOMER && len > 0) {
-    snprintf(sql, sizeof(sql),
-             "SELECT id FROM \"%s\" WHERE deleted = 0 AND archive_no = ?1 LIMIT 2", kd->table);
-  } else {
-    return fs__replica_fail(r, FS_EINVAL,
-                            "\"%.40s\" is not a %s id (32 hex chars, a unique prefix of 6 or"
-                            " more%s)",
-                            text, kd->name,
-                            kd->kind == FS_KIND_CUSTOMER ? ", or an archive number" : "");
-  }
-  rc = sqlite3_prepare_v2(fs__replica_db(r), sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(fs__replica_db(r), rc);
-  sqlite3_bind_text(st, 1, text, (int)len, SQLITE_STATIC);
-  if (hex)
-    sqlite3_bind_int(st, 2, (int)len);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (found++ == 0)
-      snprintf(id_out, 33, "%s", (const char *)sqlite3_column_text(st, 0));
-  }
-  rc = rc == SQLITE_DONE ? 0 : fs__db_err(fs__replica_db(r), rc);
-  sqlite3_finalize(st);
+  /* The rule is common/ident.h's, the same as fieldsyncd's. */
+  rc = fs__ident_resolve(fs__replica_db(r), (int)kd->kind, text, 0, id_out, NULL, err,
+                         sizeof(err));
   if (rc)
-    return rc;
-  if (found == 0)
-    return fs__replica_fail(r, FS_ENOTFOUND, "no %s matches \"%.40s\"", kd->name, text);
-  if (found > 1)
-    return fs__replica_fail(r, FS_EINVAL, "\"%.40s\" matches several %s records; give more of"
-                            " the id", text, kd->name);
+    return fs__replica_fail(r, rc, "%s", err);
   return 0;
 }

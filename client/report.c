@@ -32,6 +32,23 @@ int fs_report_option(const char *opt) {
   return o->value != NULL;
 }
 
+const char *fs_report_option_suggest(const char *opt) {
+  return opt ? fs__report_opt_suggest(opt) : NULL;
+}
+
+int fs_report_option_doc(int i, const char **opt, const char **help) {
+  for (int k = 0; fs__report_opt_docs[k].name; k++) {
+    if (k != i)
+      continue;
+    if (opt)
+      *opt = fs__report_opt_docs[k].name;
+    if (help)
+      *help = fs__report_opt_docs[k].help;
+    return 0;
+  }
+  return FS_ENOTFOUND;
+}
+
 /* The query as the report module's request (same fields). */
 static void to_request(const fs_report_query *q, fs_report_request *rq) {
   memset(rq, 0, sizeof(*rq));

@@ -88,6 +88,7 @@ static int enroll_run(const char *dir, const char *token_text, int timeout_ms,
   fs_net net;
   fs_msg hello, welcome;
   char keypath[4096], pub[FS_KEY_B64_LEN + 1];
+  char clean[FS_TOKEN_TEXT_MAX + 1], why[256];
   int rc;
 
   memset(&welcome, 0, sizeof(welcome));
@@ -98,9 +99,10 @@ static int enroll_run(const char *dir, const char *token_text, int timeout_ms,
   t = sodium_malloc(sizeof(*t));
   if (t == NULL)
     return set_err(err, errlen, FS_ENOMEM, NULL);
-  rc = fs__token_parse(token_text, strlen(token_text), t);
+  /* Pasted tokens may carry blanks and line breaks; the daemon gets it clean. */
+  rc = fs__token_parse_pasted(token_text, t, clean, why, sizeof(why));
   if (rc) {
-    set_err(err, errlen, rc, "the enrollment token is malformed; copy it again in full");
+    set_err(err, errlen, rc, why);
     goto out;
   }
   if (t->expires_at <= fs__now_ms() / 1000) {
@@ -131,7 +133,7 @@ static int enroll_run(const char *dir, const char *token_text, int timeout_ms,
   hello.u.hello.sw = SW_NAME;
   hello.u.hello.time = fs__now_ms();
   hello.u.hello.want = FS_WANT_SYNC;
-  hello.u.hello.token = (char *)token_text;
+  hello.u.hello.token = clean;
   rc = fs__net_open(&net, t->addr, kp, t->daemon_pub, &hello, timeout_ms, &welcome);
   if (rc) {
     set_err(err, errlen, rc, net.err);
@@ -175,6 +177,7 @@ out:
   fs_replica_close(r);
   fs__msg_release(&welcome);
   fs__keypair_free(kp);
+  sodium_memzero(clean, sizeof(clean)); /* holds the secret */
   if (t) {
     fs__token_wipe(t);
     sodium_free(t);

@@ -171,7 +171,7 @@ static const fs_field opportunity_fields[] = {
 static const fs_field showroom_fields[] = {
     DT("arrived", FS_F_REQUIRED, "arrival time / 来店时间"),
     DT("left", 0, "departure time / 离店时间"),
-    E("source", sources, 0, "walk_in or phone"),
+    E("source", sources, 0, "how they came / 来源"),
     B("left_details", 0, "left contact details / 留有资料"),
     R("customer_id", FS_KIND_CUSTOMER, 0, "customer card, if any"),
     T("visitor", SHORT, FS_F_PERSONAL, "visitor name / 客户姓名"),

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "admin_cmd.h"
+#include "admin_refs.h"
 #include "fs_errno.h"
 #include "store/adminlog.h"
 #include "store/nest.h"
@@ -174,20 +175,36 @@ static const admin_cmd cmds[] = {
 /* Runs command fn inside a nested transaction that is undone when it
  * fails or refuses.  0 or a storage error. */
 static int run(fs_admin_cmd *x, int (*fn)(fs_admin_cmd *x)) {
+  const fs_msg_admin *asked = x->req;
+  fs_admin_refs refs;
+  char referr[512];
   int rc, rc2;
 
+  memset(&refs, 0, sizeof(refs));
   if (args_check(x))
     return 0; /* refused before anything is stored (res says why) */
+  /* Record names (archive number, id prefix) become full ids (issue 15). */
+  rc = fs__admin_refs_resolve(x->ctx->c, x->req, &refs, referr, sizeof(referr));
+  if (rc == FS_ENOTFOUND || rc == FS_EINVAL || rc == FS_EUSAGE)
+    rc = fs__admin_fail(x, rc, "%s", referr);
+  if (rc || !x->res->ok)
+    goto out;
+  x->req = &refs.req;
   rc = fs__central_nest_begin(x->ctx->c);
   if (rc)
-    return rc;
+    goto out;
   rc = fn(x);
   if (rc == 0 && (x->out.overflow || x->json.overflow))
     fs__admin_fail(x, FS_EOVERFLOW, "output too large; narrow the request");
   if (rc == 0 && x->res->ok) /* issue 16: kept where a restore cannot undo it */
     rc = fs__adminlog_record(x->ctx->c, x->req);
   rc2 = fs__central_nest_end(x->ctx->c, rc == 0 && x->res->ok);
-  return rc ? rc : rc2;
+  if (rc == 0)
+    rc = rc2;
+out:
+  x->req = asked; /* refs.req dies here */
+  fs__admin_refs_release(&refs);
+  return rc;
 }
 
 int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req,

@@ -74,11 +74,12 @@ static int staff_active(fs_admin_cmd *x, const char *const *codes, int n,
 /* The cover's arguments: both days valid and in order, two people. */
 static int cover_args(fs_admin_cmd *x, const char *absent, const char *by,
                       const char *from, const char *to) {
+  /* Wrong forms are usage errors, exit 2 (common/cmdline.h). */
   if (fs__valid_date(from) != 0 || fs__valid_date(to) != 0)
-    return fs__admin_fail(x, FS_EVALIDATE,
+    return fs__admin_fail(x, FS_EUSAGE,
                           "--from/--to: dates are YYYY-MM-DD (got %s, %s)", from, to);
   if (strcmp(from, to) > 0)
-    return fs__admin_fail(x, FS_EVALIDATE, "--from %s is after --to %s", from, to);
+    return fs__admin_fail(x, FS_EUSAGE, "--from %s is after --to %s", from, to);
   if (strcmp(absent, by) == 0)
     return fs__admin_fail(x, FS_EVALIDATE, "a rep cannot cover for themselves");
   return 0;

@@ -17,7 +17,8 @@
 
 #include "admin.h"
 #include "backup_cmd.h"
-#include "store/central.h"
+#include "cli_doc.h"
+#include "cmdline.h"
 #include "config.h"
 #include "frame.h"
 #include "fs_errno.h"
@@ -30,46 +31,57 @@
 #include "report_cmd.h"
 #include "seed.h"
 #include "server.h"
+#include "store/central.h"
+#include "suggest.h"
 #include "utf8.h"
 #include "validate.h"
 
-#define EXIT_OK 0
-#define EXIT_ERR 1
-#define EXIT_USAGE 2
+/* The one exit-code rule of both programs: common/cmdline.h. */
+#define EXIT_OK FS_EXIT_OK
+#define EXIT_ERR FS_EXIT_ERR
+#define EXIT_USAGE FS_EXIT_USAGE
 
 typedef struct cli {
   const char *data;
   int json;
+  int csv; /* global --csv: report's --csv */
   fs_config cfg;
 } cli;
 
 /* Synopses shared by the command table (help) and the usage errors. */
-#define STAFF_USAGE                                                                      \
+#define STAFF_USAGE                                                                       \
   "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | staff list | " \
   "staff show CODE"
-#define PERSON_USAGE                                                                     \
+#define PERSON_USAGE                                                                       \
   "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "     \
   "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]"
 
+/* The usage and summary of each command are in cli_doc.c. */
 typedef struct subcmd {
   const char *name;
   int (*fn)(cli *c, int argc, char **argv);
-  const char *usage;
-  const char *summary;
 } subcmd;
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int
-usage_error(const char *usage, const char *fmt, ...) {
+static int usage_error(const char *usage, const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "fieldsyncd: ");
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\nusage: fieldsyncd %s\n", usage);
+  fprintf(stderr, "\nusage: fieldsyncd %s\n(see fieldsyncd %.*s --help)\n", usage,
+          (int)strcspn(usage, " "), usage);
   return EXIT_USAGE;
+}
+
+/* "unknown option --x; did you mean --y?" (cli_doc.h) as a usage error. */
+static int unknown_option(const char *usage, const char *arg, const char *const *a,
+                          const char *const *b, const char *const *c3) {
+  char msg[160];
+  return usage_error(usage, "%s",
+                     fs__daemon_unknown_option(msg, sizeof(msg), arg, a, b, c3));
 }
 
 static int is_help(const char *a) {
@@ -141,9 +153,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
     return EXIT_ERR; /* the message says why */
   snprintf(path, sizeof(path), "%s/daemon.key", c->data);
   if (access(path, F_OK) == 0) {
-    fprintf(stderr,
-            "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
-            "overwrite it\n",
+    fprintf(stderr, "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
+                    "overwrite it\n",
             c->data);
     return EXIT_ERR;
   }
@@ -151,8 +162,7 @@ static int cmd_init(cli *c, int argc, char **argv) {
   if (rc == 0)
     rc = fs__keypair_save(kp, path);
   if (rc) {
-    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path,
-            fs_strerror(rc));
+    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path, fs_strerror(rc));
     goto out;
   }
   snprintf(path, sizeof(path), "%s/central.db", c->data);
@@ -166,8 +176,7 @@ static int cmd_init(cli *c, int argc, char **argv) {
   fs__config_write_default(&c->cfg, path);
   fs__key_to_text(kp->pub, pub);
   printf("initialised %s\n  central store  %s/central.db\n  config         %s\n"
-         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin "
-         "--data "
+         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin --data "
          "%s\n",
          c->data, c->data, path, pub, c->data);
 out:
@@ -210,8 +219,8 @@ static int cmd_serve(cli *c, int argc, char **argv) {
       if (fs__config_set(&c->cfg, "listen", argv[++i], err, sizeof(err)))
         return usage_error("serve --data DIR [--listen HOST:PORT]", "%s", err);
     } else {
-      return usage_error("serve --data DIR [--listen HOST:PORT]", "unknown option %s",
-                         argv[i]);
+      return unknown_option("serve [--listen HOST:PORT]", argv[i],
+                            (const char *const[]){"listen", NULL}, NULL, NULL);
     }
   }
   signal(SIGPIPE, SIG_IGN);
@@ -433,8 +442,11 @@ static int admin_args_parse(admin_args *a, const char *cmd, const char *usage,
         matched = 1;
       }
     }
-    if (!matched)
-      return usage_error(usage, "unknown option %s", arg);
+    if (!matched) {
+      static const char *const cust[] = {"customer", NULL};
+      return unknown_option(usage, arg, flags, bools,
+                            strcmp(cmd, "transfer") ? NULL : cust);
+    }
   }
   if (pos && pos[npos] && pos[npos][0] != '?')
     return usage_error(usage, "missing %s", pos[npos]);
@@ -528,6 +540,12 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
   return rc;
 }
 
+/* "unknown staff subcommand"; suggests the nearest (cli_doc.h). */
+static int unknown_sub(const char *usage, const char *group, const char *word) {
+  char msg[160];
+  return usage_error(usage, "%s", fs__daemon_unknown_sub(msg, sizeof(msg), group, word));
+}
+
 static int cmd_staff(cli *c, int argc, char **argv) {
   static const char *const add_pos[] = {"code", NULL};
   static const char *const add_flags[] = {"name", "role", "manager", NULL};
@@ -542,7 +560,7 @@ static int cmd_staff(cli *c, int argc, char **argv) {
     return run_admin(c, "staff.list", usage, NULL, NULL, NULL, argc - 1, argv + 1);
   if (strcmp(argv[0], "show") == 0)
     return run_admin(c, "staff.show", usage, show_pos, NULL, NULL, argc - 1, argv + 1);
-  return usage_error(usage, "unknown staff subcommand \"%s\"", argv[0]);
+  return unknown_sub(usage, "staff", argv[0]);
 }
 
 static int cmd_enroll(cli *c, int argc, char **argv) {
@@ -559,14 +577,14 @@ static int cmd_revoke(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"device", NULL};
   static const char *const flags[] = {"reason", NULL};
   static const char *const bools[] = {"wipe", NULL};
-  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags,
-                   bools, argc, argv);
+  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags, bools,
+                   argc, argv);
 }
 
 static int cmd_audit(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"staff", "customer", NULL};
-  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL,
-                   argc, argv);
+  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL, argc,
+                   argv);
 }
 
 static int cmd_history(cli *c, int argc, char **argv) {
@@ -578,9 +596,8 @@ static int cmd_depart(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"successor", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  return run_admin(c, "depart",
-                   "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]", pos,
-                   flags, bools, argc, argv);
+  return run_admin(c, "depart", "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
+                   pos, flags, bools, argc, argv);
 }
 
 static int cmd_transfer(cli *c, int argc, char **argv) {
@@ -595,21 +612,19 @@ static int cmd_transfer(cli *c, int argc, char **argv) {
 static int cmd_cover(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"by", "from", "to", "reason", NULL};
-  return run_admin(c, "cover", "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD",
-                   pos, flags, NULL, argc, argv);
+  return run_admin(c, "cover", "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD", pos,
+                   flags, NULL, argc, argv);
 }
 
 static int cmd_lend(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"customer", NULL};
   static const char *const flags[] = {"to", "days", "reason", NULL};
-  return run_admin(c, "lend", "lend CUSTOMER --to CODE --days N", pos, flags, NULL, argc,
-                   argv);
+  return run_admin(c, "lend", "lend CUSTOMER --to CODE --days N", pos, flags, NULL, argc, argv);
 }
 
 static int cmd_quarantine(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"drop", NULL};
-  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc,
-                   argv);
+  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc, argv);
 }
 
 static int cmd_person(cli *c, int argc, char **argv) {
@@ -623,7 +638,7 @@ static int cmd_person(cli *c, int argc, char **argv) {
     return run_admin(c, "person.export", usage, NULL, flags, NULL, argc - 1, argv + 1);
   if (strcmp(argv[0], "erase") == 0)
     return run_admin(c, "person.erase", usage, NULL, flags, bools, argc - 1, argv + 1);
-  return usage_error(usage, "unknown person subcommand \"%s\"", argv[0]);
+  return unknown_sub(usage, "person", argv[0]);
 }
 
 static int cmd_seed(cli *c, int argc, char **argv) {
@@ -631,8 +646,23 @@ static int cmd_seed(cli *c, int argc, char **argv) {
 }
 
 static int cmd_report(cli *c, int argc, char **argv) {
-  return fs__report_cmd(c->data, c->json, argc, argv);
+  char **args;
+  int rc;
+
+  if (!c->csv)
+    return fs__report_cmd(c->data, c->json, argc, argv);
+  /* The global --csv is report's own --csv. */
+  args = calloc((size_t)argc + 2, sizeof(*args));
+  if (args == NULL)
+    return EXIT_ERR;
+  memcpy(args, argv, (size_t)argc * sizeof(*args));
+  args[argc] = "--csv";
+  rc = fs__report_cmd(c->data, c->json, argc + 1, args);
+  free(args);
+  return rc;
 }
+
+static int cmd_completion(cli *c, int argc, char **argv);
 
 static int cmd_sweep(cli *c, int argc, char **argv) {
   return run_admin(c, "sweep", "sweep", NULL, NULL, NULL, argc, argv);
@@ -670,7 +700,8 @@ static int cmd_schema(cli *c, int argc, char **argv) {
     if (strcmp(argv[i], "--markdown") == 0)
       json = 0;
     else
-      return usage_error(SCHEMA_USAGE, "unknown option %s", argv[i]);
+      return unknown_option(SCHEMA_USAGE, argv[i],
+                            (const char *const[]){"markdown", NULL}, NULL, NULL);
   }
   fs__strbuf_init(&b, FS_MODELDOC_MAX);
   rc = json ? fs__modeldoc_json(&b) : fs__modeldoc_markdown(&b);
@@ -685,77 +716,77 @@ static int cmd_schema(cli *c, int argc, char **argv) {
 }
 
 static const subcmd cmds[] = {
-    {"init", cmd_init, "init --data DIR", "create the central store and the daemon key"},
-    {"serve", cmd_serve, "serve --data DIR [--listen HOST:PORT]", "serve devices"},
-    {"staff", cmd_staff, STAFF_USAGE, "manage staff"},
-    {"enroll", cmd_enroll, "enroll CODE [--hours N]",
-     "print a one-time enrollment token"},
-    {"devices", cmd_devices, "devices", "list devices and their sync health"},
-    {"revoke", cmd_revoke, "revoke DEVICE [--wipe]", "revoke a device (lost phone)"},
-    {"audit", cmd_audit, "audit [--staff CODE] [--customer ID]", "show the audit log"},
-    {"history", cmd_history, "history ARCHIVE_NO|ID",
-     "each device change of a record (a customer: and its records), old -> new"},
-    {"report", cmd_report, FS_REPORT_CMD_USAGE,
-     "managers' reports from the central store"},
-    {"seed", cmd_seed, "seed --reps N --customers M --months K [--seed S] [--end DATE]",
-     "write realistic sample data into the store (daemon stopped)"},
-    {"depart", cmd_depart, "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
-     "a rep leaves: hand everything they own to a successor"},
-    {"transfer", cmd_transfer,
-     "transfer --from CODE --to CODE [--customer ID ...] [--dry-run]",
-     "move some or all customers between two active reps"},
-    {"cover", cmd_cover, "cover CODE --by CODE --from DATE --to DATE",
-     "let a stand-in read and write an absent rep's records for a period"},
-    {"lend", cmd_lend, "lend CUSTOMER --to CODE --days N",
-     "lend one customer card read-only (借阅)"},
-    {"sweep", cmd_sweep, "sweep", "start and end covers and loans now (also every 10 s)"},
-    {"gc", cmd_gc, "gc [--keep-days N]",
-     "purge tombstones every device has seen and history older than history_days (also "
-     "hourly)"},
-    {"quarantine", cmd_quarantine, "quarantine [--drop ID]",
-     "changes uploaded by revoked devices, for review"},
-    {"person", cmd_person, PERSON_USAGE,
-     "print (JSON) or erase a customer's or contact's personal data everywhere "
-     "(docs/RETENTION.md)"},
-    {"backup", cmd_backup, FS_BACKUP_USAGE,
-     "write a consistent backup (store, key, config) while serving (docs/OPERATIONS.md)"},
-    {"restore", cmd_restore, FS_RESTORE_USAGE,
-     "restore a backup into a stopped data directory; replays the admin-event log"},
-    {"verify", cmd_verify, FS_VERIFY_USAGE,
-     "check the store: integrity, journal vs records, devices vs staff, seq counters"},
-    {"schema", cmd_schema, SCHEMA_USAGE,
-     "print the data model: every kind and field with its type, limits and rules; "
-     "Markdown (the model section of proto/PROTOCOL.md) or, with --json, JSON for "
-     "client generators; needs no store"},
+    {"init", cmd_init},
+    {"serve", cmd_serve},
+    {"staff", cmd_staff},
+    {"enroll", cmd_enroll},
+    {"devices", cmd_devices},
+    {"revoke", cmd_revoke},
+    {"audit", cmd_audit},
+    {"history", cmd_history},
+    {"report", cmd_report},
+    {"seed", cmd_seed},
+    {"depart", cmd_depart},
+    {"transfer", cmd_transfer},
+    {"cover", cmd_cover},
+    {"lend", cmd_lend},
+    {"sweep", cmd_sweep},
+    {"gc", cmd_gc},
+    {"quarantine", cmd_quarantine},
+    {"person", cmd_person},
+    {"backup", cmd_backup},
+    {"restore", cmd_restore},
+    {"verify", cmd_verify},
+    {"schema", cmd_schema},
+    {"completion", cmd_completion},
 };
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 static void help(FILE *f) {
   fprintf(
       f,
-      "usage: fieldsyncd [--data DIR] [--json] COMMAND [ARGS]\n\n"
+      "usage: fieldsyncd " FS_GLOBAL_OPTS_USAGE " COMMAND [ARGS]\n\n"
       "The fieldsync central daemon.  DIR defaults to $FIELDSYNCD_HOME or "
       "/var/lib/fieldsyncd.\n"
       "Admin commands talk to the running daemon (DIR/admin.sock) or, when none runs,\n"
       "work on the store directly.\n\ncommands:\n");
-  for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-    fprintf(f, "  %-11s %s\n", cmds[i].name, cmds[i].summary); /* 2+ blanks */
-  fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options, "
+  for (size_t i = 0; i < NCMDS; i++)
+    fprintf(f, "  %-11s %s\n", cmds[i].name,
+            fs__daemon_doc(cmds[i].name)->summary); /* 2+ blanks */
+  fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options and defaults, "
              "`fieldsyncd --version` for the release.\n");
 }
 
-/* One command's help, on stdout. */
-static void help_cmd(const subcmd *cmd) {
-  printf("usage: fieldsyncd %s\n\n%s\n\nglobal options: --data DIR (default "
-         "$FIELDSYNCD_HOME "
-         "or /var/lib/fieldsyncd), --json\n",
-         cmd->usage, cmd->summary);
+/* One command's help, on stdout: of "staff add" if sub names one. */
+static void help_cmd(const subcmd *cmd, const char *sub) {
+  fs__daemon_help_cmd(stdout, cmd->name, sub);
+}
+
+static int cmd_completion(cli *c, int argc, char **argv) {
+  (void)c;
+  if (argc != 1 || strcmp(argv[0], "bash") != 0)
+    return usage_error("completion bash", "which shell? only bash is supported");
+  return fs__daemon_completion_bash(stdout) ? EXIT_ERR : EXIT_OK;
 }
 
 static const subcmd *cmd_named(const char *name) {
-  for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+  for (size_t k = 0; k < NCMDS; k++)
     if (strcmp(cmds[k].name, name) == 0)
       return &cmds[k];
   return NULL;
+}
+
+/* "unknown command"; suggests the nearest command name. */
+static int unknown_cmd(const char *word, const char *prefix) {
+  fs_suggest sg;
+
+  fs__suggest_init(&sg, word);
+  for (size_t k = 0; k < NCMDS; k++)
+    fs__suggest_add(&sg, cmds[k].name);
+  fprintf(stderr, "%s", prefix);
+  fs__help_unknown(stderr, "fieldsyncd", "command", word, fs__suggest_best(&sg),
+                   "fieldsyncd --help");
+  return EXIT_USAGE;
 }
 
 int main(int argc, char **argv) {
@@ -773,17 +804,30 @@ int main(int argc, char **argv) {
     return EXIT_ERR;
   }
   c.data = getenv("FIELDSYNCD_HOME") ? getenv("FIELDSYNCD_HOME") : "/var/lib/fieldsyncd";
-  /* Global options may stand anywhere before or after the command. */
+  /* Global options may stand anywhere before or after the command, the
+   * same as fieldsync's: --data DIR or --data=DIR, --json, --csv. */
   for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+    int used = 0;
+    if (strcmp(argv[i], "--") == 0)
+      break;
+    if (strcmp(argv[i], "--data") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "fieldsyncd: --data needs a directory\n");
+        return EXIT_USAGE;
+      }
       c.data = argv[i + 1];
-      memmove(&argv[i], &argv[i + 2], (size_t)(argc - i - 2) * sizeof(char *));
-      argc -= 2;
-      i--;
+      used = 2;
+    } else if (strncmp(argv[i], "--data=", 7) == 0) {
+      c.data = argv[i] + 7;
+      used = 1;
     } else if (strcmp(argv[i], "--json") == 0) {
-      c.json = 1;
-      memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) * sizeof(char *));
-      argc -= 1;
+      c.json = used = 1;
+    } else if (strcmp(argv[i], "--csv") == 0) {
+      c.csv = used = 1;
+    }
+    if (used) {
+      memmove(&argv[i], &argv[i + used], (size_t)(argc - i - used) * sizeof(char *));
+      argc -= used;
       i--;
     }
   }
@@ -799,32 +843,46 @@ int main(int argc, char **argv) {
     printf("fieldsyncd %s\n", FIELDSYNC_VERSION);
     return EXIT_OK;
   }
-  /* `fieldsyncd help [COMMAND]`, `fieldsyncd --help [COMMAND]`. */
+  /* `fieldsyncd help [COMMAND [SUB]]`, `fieldsyncd --help [COMMAND]`. */
   if (is_help(argv[1])) {
     if (argc < 3) {
       help(stdout);
       return EXIT_OK;
     }
     cmd = cmd_named(argv[2]);
-    if (cmd == NULL) {
-      fprintf(stderr, "fieldsyncd help: no command \"%s\" (see fieldsyncd --help)\n",
-              argv[2]);
-      return EXIT_USAGE;
-    }
-    help_cmd(cmd);
+    if (cmd == NULL)
+      return unknown_cmd(argv[2], "fieldsyncd help: ");
+    help_cmd(cmd, argc > 3 ? argv[3] : NULL);
     return EXIT_OK;
   }
   cmd = cmd_named(argv[1]);
   if (cmd == NULL) {
-    fprintf(stderr, "fieldsyncd: unknown command \"%s\"\n", argv[1]);
-    help(stderr);
-    return EXIT_USAGE;
+    if (strncmp(argv[1], "-", 1) == 0) {
+      fs_suggest sg;
+      static const char *const globals[] = {"--data", "--json",    "--csv",
+                                            "--help", "--version", NULL};
+      fs__suggest_init(&sg, argv[1]);
+      for (int k = 0; globals[k]; k++)
+        fs__suggest_add(&sg, globals[k]);
+      fs__help_unknown(stderr, "fieldsyncd", "option", argv[1], fs__suggest_best(&sg),
+                       "fieldsyncd --help");
+      return EXIT_USAGE;
+    }
+    return unknown_cmd(argv[1], "");
   }
   if (wants_help(argc - 2, argv + 2)) {
-    help_cmd(cmd);
+    help_cmd(cmd, argc > 2 ? argv[2] : NULL);
     return EXIT_OK;
   }
-  if (strcmp(cmd->name, "init") != 0 && data_dir_private(c.data) != 0)
+  if (c.csv && strcmp(cmd->name, "report") != 0) {
+    fprintf(stderr,
+            "fieldsyncd %s: --csv is for report; use --json for a listing a "
+            "program reads\n",
+            cmd->name);
+    return EXIT_USAGE;
+  }
+  if (strcmp(cmd->name, "init") != 0 && strcmp(cmd->name, "completion") != 0 &&
+      data_dir_private(c.data) != 0)
     return EXIT_ERR;
   if (strcmp(cmd->name, "init") != 0 && load_config(&c) != 0)
     return EXIT_ERR;

@@ -40,6 +40,8 @@ static int parse(int json, int argc, char **argv, fs_report_request *q) {
     const fs_report_opt *o = fs__report_opt_find(a);
     const char *value = NULL;
     if (o == NULL) {
+      if (strncmp(a, "--", 2) == 0 && fs__report_opt_suggest(a))
+        return usage("unknown option %s; did you mean %s?", a, fs__report_opt_suggest(a));
       if (strncmp(a, "--", 2) == 0)
         return usage("unknown option %s", a);
       if (q->name)

@@ -1,6 +1,8 @@
 /* token.c - enrollment token encode / strict parse (layout in token.h). */
 #include "token.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -162,6 +164,151 @@ out:
   sodium_memzero(bin, sizeof(bin));
   if (rc)
     fs__token_wipe(t);
+  return rc;
+}
+
+static int b64_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '_';
+}
+
+/* Characters of the text form of a token of `bytes` bytes. */
+static size_t text_len(size_t bytes) {
+  return PREFIX_LEN + fs__base64_encoded_len(bytes);
+}
+
+/* Says why the whitespace-free token s (len chars) does not parse; rc is
+ * what fs__token_parse returned. */
+static void token_explain(const char *s, size_t len, int rc, char *err, size_t errlen) {
+  uint8_t bin[FS_TOKEN_BIN_MAX];
+  size_t n = 0, whole, need = 0;
+
+  if (len == 0) {
+    snprintf(err, errlen,
+             "the enrollment token is empty; paste the whole token "
+             "(it starts with " FS_TOKEN_PREFIX ")");
+    return;
+  }
+  if (len < PREFIX_LEN || memcmp(s, FS_TOKEN_PREFIX, PREFIX_LEN) != 0) {
+    if (len >= PREFIX_LEN && s[0] == 'f' && s[1] == 's' && isdigit((unsigned char)s[2]) &&
+        s[3] == '.')
+      snprintf(err, errlen,
+               "the enrollment token is of version %c (it starts with %.4s); "
+               "this fieldsync reads " FS_TOKEN_PREFIX " tokens: update it",
+               s[2], s);
+    else
+      snprintf(err, errlen,
+               "this is not an enrollment token: it must start with " FS_TOKEN_PREFIX
+               "; copy the whole token");
+    return;
+  }
+  if (len > FS_TOKEN_TEXT_MAX) {
+    snprintf(err, errlen,
+             "the enrollment token is too long: %zu characters, a token has at "
+             "most %d; copy only the token",
+             len, FS_TOKEN_TEXT_MAX);
+    return;
+  }
+  for (size_t i = PREFIX_LEN; i < len; i++) {
+    if (!b64_char(s[i])) {
+      unsigned char c = (unsigned char)s[i];
+      char shown[8];
+      if (c > 0x20 && c < 0x7f)
+        snprintf(shown, sizeof(shown), "'%c'", c);
+      else
+        snprintf(shown, sizeof(shown), "0x%02x", c);
+      snprintf(err, errlen,
+               "the enrollment token has a character that no token holds at "
+               "position %zu (%s; tokens use A-Z a-z 0-9 - _ after " FS_TOKEN_PREFIX
+               "); copy it again",
+               i + 1, shown);
+      return;
+    }
+  }
+  if (rc == FS_EVERSION) {
+    snprintf(err, errlen,
+             "the enrollment token is of a newer format than this fieldsync "
+             "reads; update fieldsync");
+    return;
+  }
+  /* The lengths inside tell how long the whole token must be: decode what
+   * whole 4-character groups there are (always valid base64url). */
+  whole = (len - PREFIX_LEN) / 4 * 4;
+  if (whole > 0 && fs__base64_decode(s + PREFIX_LEN, whole, bin, sizeof(bin), &n) == 0 &&
+      n >= 2) {
+    size_t al = bin[1];
+    if (n < 2 + al || !addr_valid((const char *)bin + 2, al)) {
+      if (n >= 2 + al)
+        snprintf(err, errlen,
+                 "the enrollment token is damaged: the daemon address in it is "
+                 "invalid; copy it again");
+    } else if (n >= 35 + al) {
+      size_t sl = bin[34 + al];
+      if (sl < 2 || sl > FS_TOKEN_STAFF_MAX ||
+          (n >= 35 + al + sl && !staff_valid((const char *)bin + 35 + al, sl)))
+        snprintf(err, errlen,
+                 "the enrollment token is damaged: the staff code in it is "
+                 "invalid; copy it again");
+      else
+        need = text_len(75 + al + sl);
+    }
+    if (err[0])
+      return;
+  }
+  if (need && len < need)
+    snprintf(err, errlen,
+             "the enrollment token is too short: %zu characters where it needs "
+             "%zu (the last %zu are missing); copy it again in full",
+             len, need, need - len);
+  else if (need && len > need)
+    snprintf(err, errlen,
+             "the enrollment token is too long: %zu characters where it needs "
+             "%zu (%zu extra at the end); copy only the token",
+             len, need, len - need);
+  else if (need)
+    snprintf(err, errlen,
+             "the enrollment token's last character is wrong (character %zu); "
+             "copy it again",
+             len);
+  else
+    snprintf(err, errlen,
+             "the enrollment token is too short (%zu characters); copy it again "
+             "in full",
+             len);
+  sodium_memzero(bin, sizeof(bin));
+}
+
+int fs__token_parse_pasted(const char *text, fs_token *t,
+                           char clean[FS_TOKEN_TEXT_MAX + 1], char *err, size_t errlen) {
+  size_t n = 0, over = 0;
+  int rc;
+
+  if (!text || !t || !clean || !err || errlen == 0)
+    return FS_EINVAL;
+  err[0] = '\0';
+  /* Keep every non-blank character; count what does not fit so that the
+   * length said is the real one. */
+  for (const char *p = text; *p; p++) {
+    if (isspace((unsigned char)*p))
+      continue;
+    if (n < FS_TOKEN_TEXT_MAX + 1)
+      clean[n++] = *p;
+    else
+      over++;
+  }
+  if (n > FS_TOKEN_TEXT_MAX) {
+    clean[FS_TOKEN_TEXT_MAX] = '\0';
+    snprintf(err, errlen,
+             "the enrollment token is too long: %zu characters, a token has at "
+             "most %d; copy only the token",
+             n + over, FS_TOKEN_TEXT_MAX);
+    fs__token_wipe(t);
+    return FS_ETOKEN;
+  }
+  clean[n] = '\0';
+  rc = fs__token_parse(clean, n, t);
+  if (rc == FS_ETOKEN || rc == FS_EVERSION)
+    token_explain(clean, n, rc, err, errlen);
   return rc;
 }
 

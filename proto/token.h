@@ -66,6 +66,18 @@ int fs__token_encode(const fs_token *t, char *out, size_t cap);
  * *t is wiped. */
 int fs__token_parse(const char *text, size_t len, fs_token *t);
 
+/* Parses a token as a person pasted it (issue 15): whitespace anywhere
+ * (blanks around it, line breaks a terminal inserted while wrapping it) is
+ * dropped first, as base64url holds none.  clean receives the token
+ * without it, NUL-terminated: the text to send to the daemon.  Returns as
+ * fs__token_parse; on FS_ETOKEN / FS_EVERSION err (errlen > 0) says what
+ * is wrong: empty, wrong prefix, character N not allowed, too short or too
+ * long (with the length this token needs), damaged address or staff code.
+ * Version 1 carries no checksum: a changed character inside the secret or
+ * key is found by the daemon (unknown token), not here. */
+int fs__token_parse_pasted(const char *text, fs_token *t,
+                           char clean[FS_TOKEN_TEXT_MAX + 1], char *err, size_t errlen);
+
 /* The hash the daemon stores instead of the secret:
  * BLAKE2b-256(key = none, "fieldsync token v1" || secret).  Compare with
  * sodium_memcmp.  Returns 0, FS_EINVAL, FS_ECRYPTO. */

@@ -161,6 +161,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
+#include "cmdline.h"
 #include "strbuf.h"
 
 #define FS_REPORT_OWNERS_MAX 256 /* staff codes in one filter */
@@ -283,6 +284,12 @@ typedef struct fs_report_opt {
 extern const fs_report_opt fs__report_opts[];
 /* The option named arg exactly ("--from"), or NULL. */
 const fs_report_opt *fs__report_opt_find(const char *arg);
+/* Help for NAME and every option of fs__report_opts, with defaults, for
+ * both programs' `report --help` (common/cmdline.h layout). */
+extern const fs_cmd_opt fs__report_opt_docs[];
+/* The option nearest to a mistyped arg ("--tem" -> "--team"), or NULL
+ * (common/suggest.h). */
+const char *fs__report_opt_suggest(const char *arg);
 
 #define FS_REPORT_ARGS_USAGE                                                             \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \

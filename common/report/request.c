@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "db.h"
+#include "cmdline.h"
 #include "fs_errno.h"
+#include "suggest.h"
 
 const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--to", FS_ROPT_TO, "YYYY-MM-DD"},
@@ -20,11 +22,31 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--top", FS_ROPT_TOP, "N"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
+const fs_cmd_opt fs__report_opt_docs[] = {
+    {"NAME", "visits, funnel, lost, ranking, showroom or activity (required)"},
+    {"--from YYYY-MM-DD",
+     "first day (default: the first of --to's month; activity: --to)"},
+    {"--to YYYY-MM-DD", "last day (default: today)"},
+    {"--rep CODE", "only this rep; repeat for several (default: everyone)"},
+    {"--team MANAGER", "the manager and their reps (default: everyone)"},
+    {"--csv", "CSV instead of the table"},
+    {"--weights FILE", "ranking weights, name=weight lines (default: built in)"},
+    {"--top N", "ranking: the first N only (default: all)"},
+    {NULL, NULL}};
+
 const fs_report_opt *fs__report_opt_find(const char *arg) {
   for (const fs_report_opt *o = fs__report_opts; arg && o->name; o++)
     if (strcmp(o->name, arg) == 0)
       return o;
   return NULL;
+}
+
+const char *fs__report_opt_suggest(const char *arg) {
+  fs_suggest sg;
+  fs__suggest_init(&sg, arg);
+  for (const fs_report_opt *o = fs__report_opts; o->name; o++)
+    fs__suggest_add(&sg, o->name);
+  return fs__suggest_best(&sg);
 }
 
 int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
@@ -70,6 +92,43 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
   return 0;
 }
 
+/* The team of manager on manager's own replica (meta staff = manager): the
+ * manager and every owner of a card held here.  *found is 1 if this is
+ * that replica.  0, FS_EOVERFLOW, or a translated SQLite error. */
+static int own_replica_team(sqlite3 *db, const char *manager, char (*codes)[17], int max,
+                            int *n, int *found) {
+  sqlite3_stmt *st = NULL;
+  int rc, src;
+
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT ?1 WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'staff' AND "
+      "value = ?1) UNION SELECT DISTINCT owner FROM customers WHERE "
+      "deleted = 0 AND EXISTS (SELECT 1 FROM meta WHERE key = 'staff' "
+      "AND value = ?1) ORDER BY 1",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, manager, -1, SQLITE_STATIC);
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *code = col_text(st, 0);
+    int dup = 0;
+    *found = 1;
+    for (int i = 0; i < *n; i++)
+      dup |= strcmp(codes[i], code) == 0;
+    if (dup)
+      continue;
+    if (*n >= max) {
+      sqlite3_finalize(st);
+      return FS_EOVERFLOW;
+    }
+    snprintf(codes[(*n)++], 17, "%s", code);
+  }
+  rc = fs__db_err(db, src);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max, int *n,
                     char *err) {
   sqlite3_stmt *st = NULL;
@@ -108,11 +167,42 @@ int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max
   }
   rc = fs__db_err(db, src);
   if (rc == 0 && !found) {
+    /* A replica has no staff table rows: on the manager's own device the
+     * team is whoever's cards it holds, since the daemon lets a manager pull
+     * exactly the team's records (and a cover's or loan's while it lasts). */
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = own_replica_team(db, manager, codes, max, n, &found);
+    if (rc == FS_EOVERFLOW && err)
+      snprintf(err, FS_REPORT_ERR_MAX, "more than %d staff codes", max);
+  }
+  if (rc == 0 && !found) {
     if (err)
       snprintf(err, FS_REPORT_ERR_MAX, "no staff member %s here", manager);
     rc = FS_ENOTFOUND;
   }
 out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* 1 if code is known in db: a staff row, the replica's own identity, or
+ * the owner or author of a card; 0 if not; or a translated SQLite error. */
+static int staff_known(sqlite3 *db, const char *code) {
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2(
+      db,
+      "SELECT 1 FROM staff WHERE code = ?1 UNION ALL "
+      "SELECT 1 FROM meta WHERE key = 'staff' AND value = ?1 UNION ALL "
+      "SELECT 1 FROM customers WHERE owner = ?1 OR author = ?1 LIMIT 1",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
   sqlite3_finalize(st);
   return rc;
 }
@@ -141,8 +231,19 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
       snprintf(err, FS_REPORT_ERR_MAX, "out of memory");
     goto out;
   }
-  for (int i = 0; i < q->nreps; i++)
+  for (int i = 0; i < q->nreps; i++) {
+    /* An unknown rep is an error, not an empty report (issue 15). */
+    rc = staff_known(db, q->reps[i]);
+    if (rc == 0) {
+      rc = FS_ENOTFOUND;
+      if (err)
+        snprintf(err, FS_REPORT_ERR_MAX, "no staff member %.16s here (--rep)",
+                 q->reps[i]);
+    }
+    if (rc < 0)
+      goto out;
     snprintf(codes[n++], 17, "%s", q->reps[i]);
+  }
   if (q->team) {
     rc = fs__report_team(db, q->team, codes, FS_REPORT_OWNERS_MAX, &n, err);
     if (rc)

@@ -116,7 +116,7 @@ ok "customer edit, show by archive number/prefix"
 expect 0 "$bin" customer grade "$cn_id" A --date 2026-03-01
 expect 1 "$bin" customer grade "$cn_id" delivered
 grep -q "delivery_date" "$work/err" || fail "delivered needs delivery_date"
-expect 1 "$bin" customer grade "$cn_id" Z
+expect 2 "$bin" customer grade "$cn_id" Z
 grep -q "O, A, B, C, delivered, lost" "$work/err" || fail "bad grade lists values"
 expect 0 "$bin" customer grade "$cn_id" delivered --delivery-date 2026-03-05
 expect 0 "$bin" customer history --customer "$cn_id" --json
@@ -128,23 +128,23 @@ ok "customer grade: history appended, delivered needs a delivery date"
 # --- refusals write nothing ------------------------------------------------------------------
 expect 0 "$bin" outbox --json
 before=$(grep -o '"counter"' "$work/out" | wc -l)
-expect 1 "$bin" customer add --name X --grade Q
+expect 2 "$bin" customer add --name X --grade Q
 grep -q "grade" "$work/err" || fail "bad grade named"
-expect 1 "$bin" customer add --grade A
+expect 2 "$bin" customer add --grade A
 grep -q "name" "$work/err" || fail "missing name named"
-expect 1 "$bin" customer add --name X --grade A --founded 2026-02-30
+expect 2 "$bin" customer add --name X --grade A --founded 2026-02-30
 grep -q "founded" "$work/err" || fail "bad date named"
 expect 2 "$bin" customer add --name X --grade A --colour red
 expect 2 "$bin" customer add --name
 expect 0 "$bin" outbox --json
 after=$(grep -o '"counter"' "$work/out" | wc -l)
 [ "$before" = "$after" ] || fail "refused input wrote to the outbox ($before -> $after)"
-ok "bad input refused (exit 1/2) and nothing written"
+ok "bad input refused (exit 2: usage errors, issue 15) and nothing written"
 
 # --- children ----------------------------------------------------------------------------------
 expect 0 "$bin" contact add --customer "A01-$year-0001" --name 王经理 --buying-role decision_maker \
   --stance support
-expect 1 "$bin" contact add --customer "A01-$year-0001" --name X --stance hostile
+expect 2 "$bin" contact add --customer "A01-$year-0001" --name X --stance hostile
 grep -q "support, neutral, oppose" "$work/err" || fail "stance values listed"
 expect 0 "$bin" contact list --customer "$cn_id"
 grep -q "王经理" "$work/out" || fail "contact list"
@@ -153,7 +153,7 @@ ok "contact add/list"
 expect 0 "$bin" visit log --customer "$cn_id" --at "2026-03-02 10:30" --method in_person \
   --stage proposal --attitude enthusiastic --points "报价 & 交车时间"
 expect 0 "$bin" visit log --customer "$acme" --at 2026-03-09T15:00 --method phone
-expect 1 "$bin" visit log --customer "$acme" --at 2026-03-10T09:00 --method pigeon
+expect 2 "$bin" visit log --customer "$acme" --at 2026-03-10T09:00 --method pigeon
 grep -q "method" "$work/err" || fail "visit method named"
 expect 0 "$bin" visit list --from 2026-03-01 --to 2026-03-05 --json
 json_ok "visit list --json"
@@ -197,10 +197,10 @@ grep -q "^[0-9a-f]*,A01-$year-[0-9]*,'=cmd|' /C calc'!A0,C," "$work/out" ||
   fail "--csv writes a formula name as text (leading ')"
 if grep -q ",=cmd" "$work/out"; then fail "--csv wrote a live formula"; fi
 ok "--csv neutralises a formula cell"
-expect 1 "$bin" customer add --name "$(printf 'A\033[31mB')" --grade C
+expect 2 "$bin" customer add --name "$(printf 'A\033[31mB')" --grade C
 grep -q "name: contains an escape character (U+001B) at byte 1" "$work/err" ||
   fail "ESC in a name is refused, naming the field"
-expect 1 "$bin" customer edit "$formula" --name "$(printf 'two\nlines')"
+expect 2 "$bin" customer edit "$formula" --name "$(printf 'two\nlines')"
 grep -q "name: contains a line break" "$work/err" || fail "newline in a name is refused"
 expect 0 "$bin" customer edit "$formula" --principal-traits "$(printf 'golf\n\tand tea')"
 ok "single-line text refuses control characters; multi-line keeps line breaks"

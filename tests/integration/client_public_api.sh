@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # client_public_api.sh - the fieldsync CLI is built on the public API
 # (issue 13): client/cli*.c and cli.h include only fieldsync.h, the public
-# headers it includes, the C library and the CLI's output helpers (common/
-# json.h, table.h, strbuf.h, utf8.h, log.h: generic writers that touch no
-# replica), call no internal fs__ function other than those helpers', and
+# headers it includes, the C library and the generic helpers of common/
+# both programs share (json.h, table.h, strbuf.h, utf8.h, log.h: writers;
+# cmdline.h, suggest.h: help layout, exit codes, "did you mean"), which
+# touch no replica and no model, call no internal fs__ function other than
+# those helpers', and
 # run no SQL.  fieldsync.h and its public headers include nothing internal.
 # Also the size rule for client/: no file over 1,000 lines, no function
 # over 120.  Reads sources only: no build products needed.
@@ -15,7 +17,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 
 cli_files=$(ls "$src"/client/cli*.c "$src"/client/cli.h)
 public='fieldsync.h fs_errno.h fs_enums.h fs_version.h'
-helpers='json.h table.h strbuf.h utf8.h log.h'
+helpers='json.h table.h strbuf.h utf8.h log.h cmdline.h suggest.h'
 
 # 1. Includes: system headers, cli.h, the public headers, the helpers.
 bad=""
@@ -32,7 +34,7 @@ ok "client/cli*.c include only fieldsync.h, its public headers and the output he
 
 # 2. No internal call but the output helpers'.
 calls=$(grep -Hno 'fs__[A-Za-z0-9_]*' $cli_files |
-  grep -v -E ':fs__(json_|table_|strbuf|print_|display_width|log_|csv_|shown)' || true)
+  grep -v -E ':fs__(json_|table_|strbuf|print_|display_width|log_|csv_|shown|help_|suggest_|completion_bash|exit_code)' || true)
 [ -z "$calls" ] || fail "the CLI calls library internals (add a public call instead):
 $calls"
 ok "client/cli*.c call no internal fs__ function"
