@@ -53,6 +53,8 @@ static void log_open_failure(sqlite3 *db, const char *path, int create, int rc) 
     FS_ERROR("%s is locked by another program (%s); retry when it is done", path, why);
   else if (rc == FS_EFULL)
     FS_ERROR("%s: the disk is full; free some space and retry", path);
+  else if (code == SQLITE_OK) /* SQLite opened it; our own step refused (logged) */
+    FS_ERROR("cannot open %s: %s", path, fs_strerror(rc));
   else
     FS_ERROR("cannot open %s: %s", path, why);
 }

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "central.h"
+#include "store/central.h"
 #include "msg.h"
 
 typedef struct fs_admin_refs {

@@ -3,6 +3,7 @@
 
 #include "fs_errno.h"
 #include "ident.h"
+#include "store/impl.h"
 
 int fs__store_ident_resolve(fs_central *c, int kind, const char *text, char id_out[33],
                             char *err, size_t errlen) {

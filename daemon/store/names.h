@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "central.h"
+#include "store/central.h"
 
 /* Resolves text to the one record of kind (an fs_kind, or FS_IDENT_ANY)
  * the central store holds, tombstones included (an admin audits and

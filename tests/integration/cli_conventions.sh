@@ -15,26 +15,12 @@
 #      case.
 set -euo pipefail
 
-bin=${FS_BIN:?FS_BIN must point at the bin directory}
-work=$(mktemp -d "${TMPDIR:-/tmp}/fs-conv.XXXXXX")
-daemon_pid=""
-cleanup() {
-  if [ -n "$daemon_pid" ]; then
-    kill -TERM "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-unset FIELDSYNC_LOG
+# shellcheck source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
+testlib_setup conv
 export TZ=UTC LC_ALL=C
 export FIELDSYNC_HOME="$work/none" FIELDSYNCD_HOME="$work/none-d"
 
-# shellcheck source=lib/testlib.sh
-. "$(dirname "$0")/lib/testlib.sh"
-
-fs=$bin/fieldsync
-fsd=$bin/fieldsyncd
 year=$(date +%Y)
 has() { grep -qF -- "$1" "$work/$2" || { cat "$work/out" "$work/err"; fail "$3"; }; }
 
@@ -173,7 +159,7 @@ expect 0 "$fsd" init --data "$central"
 expect 0 "$fsd" --data="$central" staff add M01 --name Manager --role manager
 expect 0 "$fsd" --data "$central" staff add A01 --name Rep --role rep --manager M01
 expect 0 "$fsd" --data "$central" staff add B02 --name Other --role rep --manager M01
-start_daemon "$fsd" "$central"
+daemon_start "$central"
 token=$("$fsd" --data "$central" enroll A01)
 # A cut token: how many characters are missing.
 expect 1 "$fs" --data "$work/a" init --token "${token:0:100}"

@@ -155,6 +155,7 @@ static void test_tombstones_and_any_kind(void **state) {
 }
 
 int main(void) {
+  fs_test_schema_records_only();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_forms),
       cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
