@@ -1,6 +1,5 @@
 /* outbox.c - the queue of local changes (see outbox.h). */
 #include "outbox.h"
-#include "recover.h"
 #include "replica_handle.h"
 #include "log.h"
 #include "status.h"

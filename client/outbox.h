@@ -22,6 +22,11 @@
 #include "fieldsync.h"
 #include "model.h"
 
+/* Outbox code marking a re-upload (pending entries otherwise hold 0): a
+ * rejected re-upload is dropped, not kept as a rejected change
+ * (fs__outbox_settle; recover.h queues them). */
+#define FS_OUTBOX_RECOVER_CODE 1
+
 #define FS_OUTBOX_PAYLOAD_MAX (1024u * 1024u) /* bytes of one encoded change */
 #define FS_OUTBOX_REASON_MAX 1024             /* bytes of a stored reason */
 

@@ -12,11 +12,6 @@
 
 #include "fieldsync.h"
 
-/* Outbox code marking a re-upload (pending entries otherwise hold 0): a
- * rejected re-upload is dropped, not kept as a rejected change
- * (fs__outbox_settle). */
-#define FS_OUTBOX_RECOVER_CODE 1
-
 /* Called with WELCOME `generation` (NULL or "" from a daemon that sends
  * none: nothing happens) after meta 'write_owners' was stored.  Unknown
  * before: stored.  Equal: nothing.  Different: in one transaction, queues
