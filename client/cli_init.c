@@ -1,6 +1,5 @@
 /* cli_init.c - `fieldsync init`: enrollment with a token from the daemon
  * (--token), or a local replica and identity without a daemon (--staff). */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,19 +7,6 @@
 
 #include "cli.h"
 #include "fs_errno.h"
-
-/* Parses a decimal number in [lo, hi]; 0 or -1. */
-static int parse_num(const char *s, long long lo, long long hi, long long *out) {
-  char *end = NULL;
-  long long v;
-
-  errno = 0;
-  v = strtoll(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi)
-    return -1;
-  *out = v;
-  return 0;
-}
 
 int cli_cmd_init(cli_ctx *c, int argc, char **argv) {
   const char *staff = NULL, *role = "rep", *slot = "1", *device = "0", *token = NULL;
@@ -58,12 +44,12 @@ int cli_cmd_init(cli_ctx *c, int argc, char **argv) {
     fprintf(stderr, "fieldsync: role: \"%s\" is not one of rep, manager, admin\n", role);
     return CLI_ERR;
   }
-  if (parse_num(slot, 1, 64, &v)) {
+  if (fs__cmdline_num(slot, 1, 64, &v)) {
     fprintf(stderr, "fieldsync: slot: \"%s\" is not a number in 1..64\n", slot);
     return CLI_ERR;
   }
   id.slot = (int)v;
-  if (parse_num(device, 0, INT64_MAX, &v)) {
+  if (fs__cmdline_num(device, 0, INT64_MAX, &v)) {
     fprintf(stderr, "fieldsync: device: \"%s\" is not a device number\n", device);
     return CLI_ERR;
   }

@@ -2,6 +2,8 @@
 #include "cmdline.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fs_errno.h"
@@ -165,4 +167,18 @@ int fs__completion_bash(FILE *f, const char *prog, const fs_completion_cmd *cmds
           "complete -F %s %s\n",
           fn, prog);
   return fflush(f) == 0 && !ferror(f) ? 0 : FS_EIO;
+}
+
+int fs__cmdline_num(const char *s, long long lo, long long hi, long long *out) {
+  char *end = NULL;
+  long long v;
+
+  if (s == NULL)
+    return -1;
+  errno = 0;
+  v = strtoll(s, &end, 10);
+  if (errno || end == s || *end || v < lo || v > hi)
+    return -1;
+  *out = v;
+  return 0;
 }

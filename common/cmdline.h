@@ -32,6 +32,11 @@
  * FS_EUSAGE -> 2, anything else -> 1. */
 int fs__exit_code(int rc);
 
+/* A whole decimal number within lo..hi as an option's value ("--reps 5"):
+ * 0 and *out, or -1 (not a number, trailing text, out of range; *out
+ * untouched).  The caller words the usage error. */
+int fs__cmdline_num(const char *s, long long lo, long long hi, long long *out);
+
 /* One option or argument of a command, for its help. */
 typedef struct fs_cmd_opt {
   const char *name; /* "--successor CODE", "CODE" */

@@ -2,7 +2,6 @@
  * fs__seed_run (seed.c), which refuses while a daemon serves the store. */
 #include "seed.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "fs_errno.h"
 #include "validate.h"
 
@@ -38,19 +38,6 @@ static void print_progress(void *arg, const fs_seed_stats *st, int done) {
   fflush(stdout);
 }
 
-/* Parses a whole decimal number within lo..hi. */
-static int parse_num(const char *s, long long lo, long long hi, long long *out) {
-  char *end;
-  long long v;
-
-  errno = 0;
-  v = strtoll(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi)
-    return -1;
-  *out = v;
-  return 0;
-}
-
 int fs__seed_main(const char *data_dir, int argc, char **argv) {
   static const char usage[] = "usage: fieldsyncd seed --reps N --customers M --months K "
                               "[--seed S] [--end YYYY-MM-DD] "
@@ -72,20 +59,20 @@ int fs__seed_main(const char *data_dir, int argc, char **argv) {
       return 2;
     }
     i++;
-    if (strcmp(a, "--reps") == 0 && parse_num(val, 1, FS_SEED_MAX_REPS, &v) == 0) {
+    if (strcmp(a, "--reps") == 0 && fs__cmdline_num(val, 1, FS_SEED_MAX_REPS, &v) == 0) {
       o.reps = (int)v;
       have |= 1;
     } else if (strcmp(a, "--customers") == 0 &&
-               parse_num(val, 0, FS_SEED_MAX_CUSTOMERS, &v) == 0) {
+               fs__cmdline_num(val, 0, FS_SEED_MAX_CUSTOMERS, &v) == 0) {
       o.customers = (int)v;
       have |= 2;
     } else if (strcmp(a, "--months") == 0 &&
-               parse_num(val, 1, FS_SEED_MAX_MONTHS, &v) == 0) {
+               fs__cmdline_num(val, 1, FS_SEED_MAX_MONTHS, &v) == 0) {
       o.months = (int)v;
       have |= 4;
-    } else if (strcmp(a, "--seed") == 0 && parse_num(val, 0, LLONG_MAX, &v) == 0) {
+    } else if (strcmp(a, "--seed") == 0 && fs__cmdline_num(val, 0, LLONG_MAX, &v) == 0) {
       o.seed = (uint64_t)v;
-    } else if (strcmp(a, "--batch") == 0 && parse_num(val, 1, 10000000, &v) == 0) {
+    } else if (strcmp(a, "--batch") == 0 && fs__cmdline_num(val, 1, 10000000, &v) == 0) {
       o.batch = (int)v;
     } else if (strcmp(a, "--end") == 0 && fs__valid_date(val) == 0) {
       o.end = val;
