@@ -17,7 +17,6 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
                     {"--reject", 0, NULL, &reject},
                     {"--note", 1, &note, NULL},
                     {NULL, 0, NULL, NULL}};
-  fs_record *rec = NULL;
   fs_identity me;
   char id[33], today[11];
   cli_args a = {.opts = opts, .minpos = 1, .maxpos = 1};
@@ -40,22 +39,10 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
   }
   if (cli_resolve(c, "lost_review", a.pos[0], id))
     return CLI_ERR;
-  if (fs_record_new("lost_review", &rec))
-    return cli_fail(c, FS_ENOMEM, "lost review");
   fs__today(today);
-  rc = fs_record_set(rec, "confirmed", confirm ? "yes" : "no");
-  if (rc == 0)
-    rc = fs_record_set(rec, "reviewed_by", me.staff);
-  if (rc == 0)
-    rc = fs_record_set(rec, "reviewed_on", today);
-  if (rc == 0 && note)
-    rc = fs_record_set(rec, "review_note", note);
-  if (rc) {
-    fprintf(stderr, "fieldsync: lost review: %s\n", fs_record_last_error(rec));
-    rc = CLI_ERR;
-    goto out;
-  }
-  rc = fs_update(c->r, "lost_review", id, rec);
+  /* A rejection reopens the card at its grade before the loss, in the same
+   * transaction (fs_lost_review). */
+  rc = fs_lost_review(c->r, id, confirm, note);
   if (rc) {
     rc = cli_fail(c, rc, "lost review");
     goto out;
@@ -64,8 +51,55 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
     printf("{\"id\":\"%s\",\"confirmed\":%s,\"reviewed_by\":\"%s\",\"reviewed_on\":\"%s\"}\n",
            id, confirm ? "true" : "false", me.staff, today);
   else
-    printf("lost sale %s %s by %s on %s\n", id, confirm ? "confirmed" : "rejected", me.staff,
-           today);
+    printf("lost sale %s %s by %s on %s%s\n", id, confirm ? "confirmed" : "rejected", me.staff,
+           today, confirm ? "" : "; the card is open again at its previous grade");
+out:
+  return rc;
+}
+
+int cli_cmd_customer_lost(cli_ctx *c, int argc, char **argv) {
+  const char *cls = NULL, *reason = NULL, *competitor = NULL, *date = NULL;
+  cli_opt opts[] = {{"--reason-class", 1, &cls, NULL},
+                    {"--reason", 1, &reason, NULL},
+                    {"--competitor", 1, &competitor, NULL},
+                    {"--lost-date", 1, &date, NULL},
+                    {NULL, 0, NULL, NULL}};
+  cli_args a = {.opts = opts, .minpos = 1, .maxpos = 1};
+  fs_record *rec = NULL;
+  char id[33], lid[33], today[11];
+  int rc;
+
+  rc = cli_start(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  if (cls == NULL || reason == NULL)
+    return cli_usage_error(c, "give --reason-class and --reason", NULL);
+  if (cli_resolve(c, "customer", a.pos[0], id))
+    return CLI_ERR;
+  if (fs_record_new("lost_review", &rec))
+    return cli_fail(c, FS_ENOMEM, "customer lost");
+  fs__today(today);
+  rc = fs_record_set(rec, "lost_date", date ? date : today);
+  if (rc == 0)
+    rc = fs_record_set(rec, "reason_class", cls);
+  if (rc == 0)
+    rc = fs_record_set(rec, "reason", reason);
+  if (rc == 0 && competitor)
+    rc = fs_record_set(rec, "competitor", competitor);
+  if (rc) {
+    fprintf(stderr, "fieldsync: customer lost: %s\n", fs_record_last_error(rec));
+    rc = CLI_ERR;
+    goto out;
+  }
+  rc = fs_customer_set_lost(c->r, id, rec, lid);
+  if (rc) {
+    rc = cli_fail(c, rc, "customer lost");
+    goto out;
+  }
+  if (c->json)
+    printf("{\"id\":\"%s\",\"lost_review\":\"%s\",\"grade\":\"lost\"}\n", id, lid);
+  else
+    printf("customer %s is lost; lost sale %s awaits the manager's confirmation\n", id, lid);
 out:
   fs_record_free(rec);
   return rc;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "date.h"
 #include "fs_errno.h"
 #include "json.h"
 #include "table.h"
@@ -352,12 +353,35 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
 int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
   const fs_kind_def *kd = cmd_kind(c);
   cli_args a = {.minpos = 1, .maxpos = 1};
+  fs_identity me;
   char id[33];
   int rc;
 
   rc = start_with_id(c, argc, argv, &a, kd->name, id);
   if (rc)
     return rc;
+  /* A rep does not delete a card: the request goes to the manager, who
+   * deletes it or keeps it (issue 14, access_rules.h C3). */
+  if (kd->kind == FS_KIND_CUSTOMER && fs_replica_identity(c->r, &me) == 0 &&
+      strcmp(me.role, "rep") == 0) {
+    fs_record *rec = NULL;
+    char today[11];
+    fs__today(today);
+    rc = fs_record_new("customer", &rec);
+    if (rc == 0)
+      rc = fs_record_set(rec, "delete_requested", today);
+    if (rc == 0)
+      rc = fs_update(c->r, "customer", id, rec);
+    fs_record_free(rec);
+    if (rc)
+      return cli_fail(c, rc, kd->name);
+    if (c->json)
+      printf("{\"id\":\"%s\",\"deleted\":false,\"delete_requested\":\"%s\"}\n", id,
+             today);
+    else
+      printf("deletion of customer %s requested; the manager deletes it or keeps it\n", id);
+    return CLI_OK;
+  }
   rc = fs_delete(c->r, kd->name, id);
   if (rc)
     return cli_fail(c, rc, kd->name);

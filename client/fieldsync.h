@@ -129,6 +129,25 @@ int fs_get(fs_replica *r, const char *kind, const char *id, fs_record **out);
  * delivery_date may be NULL (keep). */
 int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade,
                           const char *date, const char *delivery_date);
+
+/* Lost sales (issue 14; domain.md: the card goes back to the manager).
+ * fs_customer_set_lost: the rep records the loss of an open card in one
+ * local transaction: the lost_review `review` (a new lost_review record
+ * with lost_date, reason, reason_class and optionally competitor; its
+ * customer_id and prev_grade are filled in: the card's grade now), then
+ * the card's grade "lost" dated today with its grade change.  The card
+ * stays on the agenda until the manager confirms.  id_out (may be NULL)
+ * receives the review's id.  FS_EVALIDATE (no reason_class, card already
+ * lost, a field refused), FS_ENOTFOUND, FS_EFORBIDDEN.
+ * fs_lost_review: a manager (or admin) confirms (confirm != 0) or rejects
+ * the lost sale review_id, signed with their own code and today; note may
+ * be NULL.  A rejection reopens a card that is still lost at the review's
+ * prev_grade (C if unknown) with a grade change dated today, in the same
+ * transaction; the rep's agenda then shows it (fs_agenda, "lost_review").
+ * A rep is refused with FS_EFORBIDDEN (the daemon's rule, access_rules.h). */
+int fs_customer_set_lost(fs_replica *r, const char *customer_id, const fs_record *review,
+                         char id_out[33]);
+int fs_lost_review(fs_replica *r, const char *review_id, int confirm, const char *note);
 /* Resolves what a user typed to a full id of kind: a full id, a unique id
  * prefix of at least 6 hex chars, or (customers) an archive number.
  * FS_ENOTFOUND, FS_EINVAL (ambiguous prefix or too short). */
@@ -253,7 +272,8 @@ int fs_replica_last_sync(fs_replica *r, int64_t *ms);
 typedef struct fs_agenda_item {
   const char *due;          /* "YYYY-MM-DD": last day on which contact is on time */
   int overdue_days;         /* date - due if positive, else 0 */
-  const char *kind;         /* "cadence", "next_contact", "callback", "followup" */
+  const char *kind;         /* "cadence", "next_contact", "callback", "followup",
+                               "lost_review" */
   const char *reason;       /* for people: "grade A: every 2 days", "call back
                                walk-in within 24h (by 10:15)",
                                "key-account follow-up (visit 2026-03-01)" */
@@ -275,11 +295,21 @@ typedef int (*fs_agenda_cb)(void *arg, const fs_agenda_item *it);
  * follow-ups, agreed next contacts and cadence contacts, then archive
  * number.  Items due after `date` are not listed.  Rules (domain.md):
  *   - every open customer (grade not "lost", not deleted): the next contact
- *     by its grade's cadence (common/cadence.h) counted from the last
- *     contact (its latest visit up to `date`, else the card's created date,
- *     else its grade date); if the latest visit's next_contact or the card's
- *     next_contact lies after that last contact and before the cadence due
- *     date, that agreed date is used instead (kind "next_contact");
+ *     by its grade's cadence, fs__cadence_card_due (common/cadence.h):
+ *     counted from the last contact (its latest visit up to `date` by a
+ *     method that counts for the grade, else the card's created date, else
+ *     its grade date) through its re-ratings, a deadline missed before a
+ *     re-rating staying due until a contact (reason "missed before a
+ *     re-rating: ..."); if the latest visit's next_contact or the card's
+ *     next_contact lies after the latest visit (else the opening date) and
+ *     before the cadence due date, and no deadline was missed, that agreed
+ *     date is used instead (kind "next_contact");
+ *   - a card set lost whose lost-sale record awaits the manager (reviewed_by
+ *     unset): due its lost_date, "lost on D: awaiting the manager's
+ *     confirmation"; a loss the manager rejected (reviewed_by set,
+ *     confirmed not 1) whose card is open again and has had no visit since
+ *     reviewed_on: due reviewed_on, "loss rejected by M on D: ..." (kind
+ *     "lost_review", first among items of the same day);
  *   - showroom entries with left_details = 1 and no visit to their card
  *     after arrival: call back within 24 hours (kind "callback");
  *   - a key-account visit (visit.key_account = 1) with no later visit to

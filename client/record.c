@@ -649,3 +649,175 @@ int fs_resolve_id(fs_replica *r, const char *kind, const char *text, char id_out
                             " the id", text, kd->name);
   return 0;
 }
+
+/* ---- lost sales (issue 14) --------------------------------------------------------- */
+
+typedef struct lost_ctx {
+  const fs_record *review; /* set lost: the rep's record; NULL when reviewing */
+  fs_change *c;            /* [0] lost_review, [1] customer, [2] grade_change */
+  int reopen;              /* reviewing: reject and reopen the card */
+  int confirm;
+  const char *note;
+  int *creates; /* reviewing: creates[2] is set when the card reopens */
+  char prev[16];
+  grade_ctx g;
+} lost_ctx;
+
+static int lost_pre(fs_replica *r, void *arg) {
+  lost_ctx *x = arg;
+  const fs_kind_def *ld = fs__kind_def(FS_KIND_LOST_REVIEW);
+  const fs_value *grade;
+  fs_row card;
+  int rc;
+
+  memset(&card, 0, sizeof(card));
+  rc = load_live(r, fs__kind_def(FS_KIND_CUSTOMER), x->c[1].id, &card);
+  if (rc)
+    goto out;
+  grade = row_value(&card, "grade");
+  if (grade->type == FS_V_TEXT && strcmp(grade->s, "lost") == 0) {
+    rc = fs__replica_fail(r, FS_EVALIDATE, "grade: customer %s is already lost", x->c[1].id);
+    goto out;
+  }
+  snprintf(x->c[0].owner, sizeof(x->c[0].owner), "%s", card.owner);
+  snprintf(x->c[0].author, sizeof(x->c[0].author), "%s", r->id.staff);
+  for (int i = 0; i < ld->nfields; i++) {
+    const char *name = ld->fields[i].name;
+    if (!x->review->isset[i] || x->review->values[i].type == FS_V_NULL ||
+        strcmp(name, "customer_id") == 0 || strcmp(name, "prev_grade") == 0)
+      continue;
+    rc = change_add(&x->c[0], i, &x->review->values[i]);
+    if (rc)
+      goto out;
+  }
+  rc = change_add_text(&x->c[0], ld, "customer_id", x->c[1].id);
+  if (rc == 0 && grade->type == FS_V_TEXT)
+    rc = change_add_text(&x->c[0], ld, "prev_grade", grade->s);
+  if (rc == 0)
+    rc = grade_pre(r, &x->g);
+out:
+  fs__row_release(&card);
+  return rc;
+}
+
+int fs_customer_set_lost(fs_replica *r, const char *customer_id, const fs_record *review,
+                         char id_out[33]) {
+  int creates[3] = {1, 0, 1}, rc;
+  char today[11], lid[33], gid[33];
+  fs_change c[3];
+  lost_ctx x;
+
+  if (r == NULL)
+    return FS_EINVAL;
+  r->err[0] = '\0';
+  if (!fs__id_valid(customer_id) || review == NULL || review->kd->kind != FS_KIND_LOST_REVIEW)
+    return fs__replica_fail(r, FS_EINVAL, "bad customer id or not a lost_review record");
+  /* The record the manager reviews: classified reason, free text (the
+   * model requires lost_date and reason). */
+  if (!fs_record_get((fs_record *)review, "reason_class"))
+    return fs__replica_fail(r, FS_EVALIDATE,
+                            "reason_class: required for a lost sale (one of price, product, "
+                            "delivery_time, financing, service, relationship, postponed, "
+                            "other)");
+  fs__today(today);
+  fs__id_new(lid);
+  fs__id_new(gid);
+  change_setup(&c[0], fs__kind_def(FS_KIND_LOST_REVIEW), lid, FS_OP_UPSERT);
+  change_setup(&c[1], fs__kind_def(FS_KIND_CUSTOMER), customer_id, FS_OP_UPSERT);
+  change_setup(&c[2], fs__kind_def(FS_KIND_GRADE_CHANGE), gid, FS_OP_UPSERT);
+  memset(&x, 0, sizeof(x));
+  x.review = review;
+  x.c = c;
+  x.g.c = &c[1];
+  x.g.grade = "lost";
+  x.g.date = today;
+  rc = fs__replica_write(r, c, creates, 3, lost_pre, &x);
+  if (rc == 0 && id_out)
+    snprintf(id_out, 33, "%s", lid);
+  for (int i = 0; i < 3; i++)
+    fs__change_release(&c[i]);
+  return rc;
+}
+
+static int review_pre(fs_replica *r, void *arg) {
+  lost_ctx *x = arg;
+  const fs_kind_def *ld = fs__kind_def(FS_KIND_LOST_REVIEW);
+  const fs_value *cust, *prev, *grade;
+  fs_row rev, card;
+  char today[11];
+  int rc;
+
+  memset(&rev, 0, sizeof(rev));
+  memset(&card, 0, sizeof(card));
+  rc = load_live(r, ld, x->c[0].id, &rev);
+  if (rc)
+    goto out;
+  snprintf(x->c[0].owner, sizeof(x->c[0].owner), "%s", rev.owner);
+  snprintf(x->c[0].author, sizeof(x->c[0].author), "%s", rev.author);
+  fs__today(today);
+  {
+    fs_value v = {FS_V_INT, x->confirm, NULL, 0};
+    rc = change_add(&x->c[0], fs__field_index(ld, "confirmed"), &v);
+  }
+  if (rc == 0)
+    rc = change_add_text(&x->c[0], ld, "reviewed_by", r->id.staff);
+  if (rc == 0)
+    rc = change_add_text(&x->c[0], ld, "reviewed_on", today);
+  if (rc == 0 && x->note)
+    rc = change_add_text(&x->c[0], ld, "review_note", x->note);
+  if (rc || x->confirm)
+    goto out;
+  /* Rejected: the card reopens at the grade it had before the loss. */
+  cust = row_value(&rev, "customer_id");
+  prev = row_value(&rev, "prev_grade");
+  rc = load_live(r, fs__kind_def(FS_KIND_CUSTOMER), cust->s, &card);
+  if (rc)
+    goto out;
+  grade = row_value(&card, "grade");
+  if (grade->type != FS_V_TEXT || strcmp(grade->s, "lost") != 0)
+    goto out; /* already open again: nothing to reopen */
+  snprintf(x->c[1].id, sizeof(x->c[1].id), "%s", cust->s);
+  /* A record from before prev_grade existed (0.1.0): the coldest open
+   * grade, the manager re-rates if need be. */
+  snprintf(x->prev, sizeof(x->prev), "%s", prev->type == FS_V_TEXT ? prev->s : "C");
+  x->g.grade = x->prev;
+  x->reopen = 1;
+  x->creates[2] = 1;
+  rc = grade_pre(r, &x->g);
+out:
+  fs__row_release(&rev);
+  fs__row_release(&card);
+  return rc;
+}
+
+int fs_lost_review(fs_replica *r, const char *review_id, int confirm, const char *note) {
+  int creates[3] = {0, 0, 0}, rc;
+  char today[11], gid[33];
+  fs_change c[3];
+  lost_ctx x;
+
+  if (r == NULL)
+    return FS_EINVAL;
+  r->err[0] = '\0';
+  if (!fs__id_valid(review_id))
+    return fs__replica_fail(r, FS_EINVAL, "bad lost_review id");
+  fs__today(today);
+  fs__id_new(gid);
+  change_setup(&c[0], fs__kind_def(FS_KIND_LOST_REVIEW), review_id, FS_OP_UPSERT);
+  change_setup(&c[1], fs__kind_def(FS_KIND_CUSTOMER), "", FS_OP_UPSERT);
+  change_setup(&c[2], fs__kind_def(FS_KIND_GRADE_CHANGE), gid, FS_OP_UPSERT);
+  memset(&x, 0, sizeof(x));
+  x.c = c;
+  x.confirm = confirm != 0;
+  x.note = note;
+  x.creates = creates;
+  x.g.c = &c[1];
+  x.g.date = today;
+  /* Confirmed, or nothing to reopen: only the review is written (the
+   * customer update without fields and the grade change not marked as a
+   * create are skipped by the write). */
+  rc = fs__replica_write(r, c, creates, 3, review_pre, &x);
+  for (int i = 0; i < 3; i++)
+    fs__change_release(&c[i]);
+  return rc;
+}

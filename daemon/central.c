@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access_rules.h"
 #include "db.h"
 #include "date.h"
 #include "fs_errno.h"
@@ -1002,6 +1003,13 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc, pu
       rc = set_reason(res, code, "record belongs to %s; %s may not change it", owner,
                       d->staff);
     }
+    goto out;
+  }
+  /* The manager's controls (issue 14), from the store and the staff
+   * table's role, never from what the device claims. */
+  rc = fs__access_rules_check(c->db, d->role, d->staff, ch, NULL, err, sizeof(err));
+  if (rc) {
+    rc = err[0] ? set_reason(res, rc, "%s", err) : rc;
     goto out;
   }
   /* The daemon decides owner and author; the device's claims are ignored. */
