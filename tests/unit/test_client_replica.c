@@ -150,11 +150,20 @@ static void test_customer_crud(void **state) {
   q.grade = "A";
   assert_int_equal(list_count(f->r, "customer", &q), 0);
 
-  assert_int_equal(fs_delete(f->r, "customer", id), 0);
-  assert_int_equal(fs_get(f->r, "customer", id, &got), FS_ENOTFOUND);
-  assert_null(got);
-  assert_int_equal(list_count(f->r, "customer", NULL), 0);
-  assert_int_equal(fs_delete(f->r, "customer", id), FS_ENOTFOUND);
+  /* A rep does not delete a card (issue 14): the device refuses first,
+   * with the daemon's message, and nothing is queued. */
+  {
+    uint64_t before = pending(f->r);
+    assert_int_equal(fs_delete(f->r, "customer", id), FS_EFORBIDDEN);
+    assert_non_null(strstr(fs_replica_last_error(f->r), "a rep does not delete a card"));
+    assert_int_equal(pending(f->r), before);
+  }
+  assert_int_equal(fs_get(f->r, "customer", id, &got), 0);
+  fs_record_free(got);
+  got = NULL;
+  assert_int_equal(list_count(f->r, "customer", NULL), 1);
+  assert_int_equal(fs_delete(f->r, "customer", "0123456789abcdef0123456789abcdef"),
+                   FS_ENOTFOUND);
 }
 
 static void test_child_kinds(void **state) {

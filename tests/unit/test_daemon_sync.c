@@ -449,9 +449,16 @@ static void test_tombstone_gc_and_resync(void **state) {
   sync_ok(a, NULL);
   sync_ok(b, NULL);
   assert_int_equal(replica_int(w, "a01b", "SELECT count(*) FROM customers"), 3);
-  /* b goes quiet with an unsynced edit; a deletes a card. */
+  /* b goes quiet with an unsynced edit; the manager deletes a card (a
+   * rep's delete is a request, issue 14). */
   set_field(b, c3, "phone", "010-12345678");
-  assert_int_equal(fs_delete(a, "customer", c1), 0);
+  {
+    fs_replica *m = enroll(w, "M01", "m01");
+    sync_ok(m, NULL);
+    assert_int_equal(fs_delete(m, "customer", c1), 0);
+    sync_ok(m, NULL);
+    fs_replica_close(m);
+  }
   sync_ok(a, NULL);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1", c1);
   assert_int_equal(central_int(w, sql), 1);
