@@ -201,6 +201,10 @@ typedef struct fs_report_params {
   int nowners;
   const fs_report_weights *weights; /* NULL: defaults */
   int top;                          /* ranking rows; 0: FS_REPORT_TOP_DEFAULT; < 0: all */
+  /* visits: which visit methods are the contact of each grade, the
+   * setting of fs__cadence_methods_parse (cadence.h); NULL: the default
+   * (A: a visit or a call, not a letter or an e-mail). */
+  const char *contact_methods;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */

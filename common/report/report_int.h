@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "cadence.h"
 #include "id.h"
 #include "model.h"
 #include "report.h"
@@ -39,6 +40,7 @@ typedef struct rpt {
   char from[11], to[11], to1[11]; /* to1 = to + 1 day, exclusive bound */
   int64_t dfrom, dto;
   fs_report_weights w;
+  fs_cadence_methods methods; /* which visit methods are a contact, per grade */
   rsec secs[MAX_SECS];
   int nsecs;
   int sec_failed; /* a fs__rpt_sec failed */

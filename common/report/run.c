@@ -201,6 +201,11 @@ int fs__report_run(sqlite3 *db, const fs_report_params *p, fs_report_format fmt,
   else
     fs__report_weights_default(&r.w);
   rc = fs__rpt_weights_check(&r, &r.w);
+  if (rc == 0) {
+    char merr[160];
+    if (fs__cadence_methods_parse(p->contact_methods, &r.methods, merr, sizeof(merr)) != 0)
+      rc = fs__rpt_fail(&r, FS_EINVAL, "%s", merr);
+  }
   if (rc)
     return rc;
   /* Reports scan whole tables: memory-mapped reads save a read() call per

@@ -229,8 +229,10 @@ static const char *run(fixture *fx, const char *name, const char *const *owners)
  *   day -> met (and done under B); lost from then on: not overdue.
  * C8 (C, A from 03-03; created 02-01): C: 02-15 missed, 03-01 missed (due
  *   C 1); d = 03-15, re-rated 03-03 first -> s = 03-03 (A): odd days 05..13
- *   missed (5), 15 met, 17..29 missed (7), 31 met (30) -> A due 14 met 2,
- *   done 2; next due 04-01: not overdue.
+ *   missed (5), 15 met (a call), 17..29 missed (7), 31 missed: the e-mail
+ *   of 03-30 is logged (done 2) but is not an A-grade contact (issue 14,
+ *   cadence.h) -> A due 14 met 1; overdue: the 03-17 deadline was missed
+ *   and no contact followed it.
  * C7 created after --to, C9 deleted: not counted.
  * "customers" counts a card under each grade it held in the period, once
  * in the "*" rows.  Section "teams": M01 = A01 + A02, M02 = B01. */
@@ -245,15 +247,15 @@ static const char visits_all[] =
     "compliance,A02,C,1,0,0,0,0,0,100.0\n"
     "compliance,A02,delivered,1,2,0,2,0,1,0.0\n"
     "compliance,A02,*,2,6,4,2,4,1,66.7\n"
-    "compliance,B01,A,1,14,2,12,2,0,14.3\n"
+    "compliance,B01,A,1,14,1,13,2,1,7.1\n"
     "compliance,B01,C,1,1,0,1,0,0,0.0\n"
-    "compliance,B01,*,1,15,2,13,2,0,13.3\n"
+    "compliance,B01,*,1,15,1,14,2,1,6.7\n"
     "compliance,*,O,1,2,0,2,0,1,0.0\n"
-    "compliance,*,A,4,29,5,24,7,1,17.2\n"
+    "compliance,*,A,4,29,4,25,7,2,13.8\n"
     "compliance,*,B,2,6,5,1,5,0,83.3\n"
     "compliance,*,C,3,2,0,2,1,0,0.0\n"
     "compliance,*,delivered,1,2,0,2,0,1,0.0\n"
-    "compliance,*,*,7,41,10,31,13,3,24.4\n"
+    "compliance,*,*,7,41,9,32,13,4,22.0\n"
     "\n"
     "section,team,grade,customers,due,met,missed,done,overdue,compliance\n"
     "teams,M01,O,1,2,0,2,0,1,0.0\n"
@@ -262,9 +264,9 @@ static const char visits_all[] =
     "teams,M01,C,2,1,0,1,1,0,0.0\n"
     "teams,M01,delivered,1,2,0,2,0,1,0.0\n"
     "teams,M01,*,6,26,8,18,11,3,30.8\n"
-    "teams,M02,A,1,14,2,12,2,0,14.3\n"
+    "teams,M02,A,1,14,1,13,2,1,7.1\n"
     "teams,M02,C,1,1,0,1,0,0,0.0\n"
-    "teams,M02,*,1,15,2,13,2,0,13.3\n";
+    "teams,M02,*,1,15,1,14,2,1,6.7\n";
 
 static void test_visits(void **state) {
   fixture *fx = *state;
@@ -743,12 +745,12 @@ static void test_default_period(void **state) {
         "\"overdue\":1,\"compliance\":0.0},";
     assert_memory_equal(fx->out.s, head, strlen(head));
     assert_non_null(strstr(fx->out.s, "{\"rep\":\"*\",\"grade\":\"*\",\"customers\":7,"
-                                      "\"due\":41,\"met\":10,\"missed\":31,\"done\":13,"
-                                      "\"overdue\":3,\"compliance\":24.4}],"));
+                                      "\"due\":41,\"met\":9,\"missed\":32,\"done\":13,"
+                                      "\"overdue\":4,\"compliance\":22.0}],"));
     assert_non_null(strstr(fx->out.s, "\"teams\":[{\"team\":\"M01\",\"grade\":\"O\","));
     assert_non_null(strstr(fx->out.s, "{\"team\":\"M02\",\"grade\":\"*\",\"customers\":1,"
-                                      "\"due\":15,\"met\":2,\"missed\":13,\"done\":2,"
-                                      "\"overdue\":0,\"compliance\":13.3}]}\n"));
+                                      "\"due\":15,\"met\":1,\"missed\":14,\"done\":2,"
+                                      "\"overdue\":1,\"compliance\":6.7}]}\n"));
   }
 }
 
