@@ -354,6 +354,77 @@ static int visits_teams(rpt *r, const raccs *reps) {
   return rc;
 }
 
+/* ---- the 24-hour call-back and the one-week key-account follow-up ------------
+ * (issue 14): compliance per rep, in the rule's own unit (report.h). */
+
+static const fs_col callback_cols[] = {
+    {"rep", FS_COL_TEXT, NULL},        {"due", FS_COL_INT, NULL},
+    {"met", FS_COL_INT, NULL},         {"late", FS_COL_INT, NULL},
+    {"missed", FS_COL_INT, NULL},      {"compliance", FS_COL_PCT, NULL},
+    {"avg_hours", FS_COL_NUM, NULL},   {"max_hours", FS_COL_NUM, NULL}};
+static const fs_col followup_cols[] = {
+    {"rep", FS_COL_TEXT, NULL},        {"due", FS_COL_INT, NULL},
+    {"met", FS_COL_INT, NULL},         {"late", FS_COL_INT, NULL},
+    {"missed", FS_COL_INT, NULL},      {"compliance", FS_COL_PCT, NULL},
+    {"avg_days", FS_COL_NUM, NULL},    {"max_days", FS_COL_NUM, NULL}};
+
+/* The counts of f(rep, ok, late, span) per rep and for all ("*" last). */
+#define DUTY_COUNTS                                                                      \
+  "count(*), coalesce(sum(ok), 0), coalesce(sum(late), 0),"                             \
+  " coalesce(sum(NOT ok AND NOT late), 0),"                                             \
+  " CASE WHEN count(*) THEN 100.0 * sum(ok) / count(*) ELSE 100.0 END, avg(span), max(span)"
+
+static int visits_duties(rpt *r) {
+  char own[OWN_MAX], sql[4096];
+  int rc;
+  rsec *s;
+
+  /* Call-backs: seconds, so exactly 24 h is on time. */
+  fs__rpt_owners(r, "s.rep_on_duty", own, sizeof(own));
+  s = fs__rpt_sec(r, "callbacks",
+                  "Showroom call-backs within 24 hours, per rep on duty (hours)", callback_cols,
+                  8);
+  snprintf(sql, sizeof(sql),
+           "WITH e AS (SELECT s.rep_on_duty AS rep,"
+           "  CAST(strftime('%%s', s.arrived) AS INTEGER) AS a,"
+           "  (SELECT CAST(strftime('%%s', min(v.at)) AS INTEGER) FROM visits v"
+           "   WHERE v.deleted = 0 AND v.customer_id = s.customer_id AND v.at > s.arrived"
+           "   AND v.at < :to1) AS c"
+           " FROM showroom_log s WHERE s.deleted = 0 AND s.left_details = 1"
+           " AND s.arrived >= :from AND s.arrived < :to1%s),"
+           " f AS (SELECT rep, c IS NOT NULL AND c - a <= %d AS ok,"
+           "  c IS NOT NULL AND c - a > %d AS late, (c - a) / 3600.0 AS span FROM e"
+           "  WHERE c IS NOT NULL OR a + %d < CAST(strftime('%%s', :to1) AS INTEGER))"
+           " SELECT * FROM (SELECT rep, " DUTY_COUNTS ", 0 AS k FROM f GROUP BY rep"
+           " UNION ALL SELECT '*', " DUTY_COUNTS ", 1 FROM f) ORDER BY k, rep",
+           own, FS_CADENCE_CALLBACK_HOURS * 3600, FS_CADENCE_CALLBACK_HOURS * 3600,
+           FS_CADENCE_CALLBACK_HOURS * 3600);
+  rc = fs__rpt_fill(r, s, sql);
+  if (rc)
+    return rc;
+  /* Key-account follow-ups: by day, as the rule is. */
+  fs__rpt_owners(r, "c.owner", own, sizeof(own));
+  s = fs__rpt_sec(r, "followups",
+                  "Key-account visits followed up within a week, per rep (days)", followup_cols,
+                  8);
+  snprintf(sql, sizeof(sql),
+           "WITH e AS (SELECT c.owner AS rep, v.at AS a,"
+           "  date(substr(v.at, 1, 10), '+%d days') AS dl,"
+           "  (SELECT min(w.at) FROM visits w WHERE w.deleted = 0"
+           "   AND w.customer_id = v.customer_id"
+           "   AND (w.at > v.at OR (w.at = v.at AND w.id > v.id)) AND w.at < :to1) AS c"
+           " FROM visits v JOIN customers c ON c.id = v.customer_id AND c.deleted = 0"
+           " WHERE v.deleted = 0 AND v.key_account = 1 AND v.at >= :from AND v.at < :to1%s),"
+           " f AS (SELECT rep, c IS NOT NULL AND substr(c, 1, 10) <= dl AS ok,"
+           "  c IS NOT NULL AND substr(c, 1, 10) > dl AS late,"
+           "  julianday(substr(c, 1, 10)) - julianday(substr(a, 1, 10)) AS span FROM e"
+           "  WHERE c IS NOT NULL OR dl < :to)"
+           " SELECT * FROM (SELECT rep, " DUTY_COUNTS ", 0 AS k FROM f GROUP BY rep"
+           " UNION ALL SELECT '*', " DUTY_COUNTS ", 1 FROM f) ORDER BY k, rep",
+           FS_CADENCE_KEY_FOLLOWUP_DAYS, own);
+  return fs__rpt_fill(r, s, sql);
+}
+
 static int gchg_cmp(const void *a, const void *b) {
   const gchg *x = a, *y = b;
   if (x->c != y->c)
@@ -562,6 +633,8 @@ int fs__rpt_visits(rpt *r) {
     rc = visits_group(s, "*", all.n);
   if (rc == 0)
     rc = visits_teams(r, &accs);
+  if (rc == 0)
+    rc = visits_duties(r);
 out:
   free(days);
   free(vd);

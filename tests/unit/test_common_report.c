@@ -235,7 +235,14 @@ static const char *run(fixture *fx, const char *name, const char *const *owners)
  *   and no contact followed it.
  * C7 created after --to, C9 deleted: not counted.
  * "customers" counts a card under each grade it held in the period, once
- * in the "*" rows.  Section "teams": M01 = A01 + A02, M02 = B01. */
+ * in the "*" rows.  Section "teams": M01 = A01 + A02, M02 = B01.
+ * Section "callbacks" (issue 14), showroom visitors who left details in
+ * March, per rep on duty: A01's 03-02T10:15 (C2) is first visited
+ * 03-20T10:00, 18 days less 15 minutes = 431.75 h: late; its 03-07 and
+ * 03-08 visitors have no card: missed.  A02's 03-09T10:40 (C2): the same
+ * visit, 11 days less 40 minutes = 263.33 h: late.  All: mean of 431.75
+ * and 263.33 = 347.54.  No key-account visits: "followups" has nothing
+ * due (100%). */
 static const char visits_all[] =
     "section,rep,grade,customers,due,met,missed,done,overdue,compliance\n"
     "compliance,A01,O,1,2,0,2,0,1,0.0\n"
@@ -266,7 +273,15 @@ static const char visits_all[] =
     "teams,M01,*,6,26,8,18,11,3,30.8\n"
     "teams,M02,A,1,14,1,13,2,1,7.1\n"
     "teams,M02,C,1,1,0,1,0,0,0.0\n"
-    "teams,M02,*,1,15,1,14,2,1,6.7\n";
+    "teams,M02,*,1,15,1,14,2,1,6.7\n"
+    "\n"
+    "section,rep,due,met,late,missed,compliance,avg_hours,max_hours\n"
+    "callbacks,A01,3,0,1,2,0.0,431.75,431.75\n"
+    "callbacks,A02,1,0,1,0,0.0,263.33,263.33\n"
+    "callbacks,*,4,0,2,2,0.0,347.54,431.75\n"
+    "\n"
+    "section,rep,due,met,late,missed,compliance,avg_days,max_days\n"
+    "followups,*,0,0,0,0,100.0,,\n";
 
 static void test_visits(void **state) {
   fixture *fx = *state;
@@ -288,7 +303,14 @@ static void test_visits(void **state) {
                       "teams,M01,B,1,4,4,0,4,0,100.0\n"
                       "teams,M01,C,1,0,0,0,0,0,100.0\n"
                       "teams,M01,delivered,1,2,0,2,0,1,0.0\n"
-                      "teams,M01,*,2,6,4,2,4,1,66.7\n");
+                      "teams,M01,*,2,6,4,2,4,1,66.7\n"
+                      "\n"
+                      "section,rep,due,met,late,missed,compliance,avg_hours,max_hours\n"
+                      "callbacks,A02,1,0,1,0,0.0,263.33,263.33\n"
+                      "callbacks,*,1,0,1,0,0.0,263.33,263.33\n"
+                      "\n"
+                      "section,rep,due,met,late,missed,compliance,avg_days,max_days\n"
+                      "followups,*,0,0,0,0,100.0,,\n");
 }
 
 /* Lost and reopened: Z01's R is C from 01-01, lost 02-10, reopened on
@@ -333,7 +355,13 @@ static void test_visits_reopened(void **state) {
                       "\n"
                       "section,team,grade,customers,due,met,missed,done,overdue,compliance\n"
                       "teams,M01,B,1,2,1,1,2,0,50.0\n"
-                      "teams,M01,*,1,2,1,1,2,0,50.0\n");
+                      "teams,M01,*,1,2,1,1,2,0,50.0\n"
+                      "\n"
+                      "section,rep,due,met,late,missed,compliance,avg_hours,max_hours\n"
+                      "callbacks,*,0,0,0,0,100.0,,\n"
+                      "\n"
+                      "section,rep,due,met,late,missed,compliance,avg_days,max_days\n"
+                      "followups,*,0,0,0,0,100.0,,\n");
   /* Up to 03-28: the 03-30 visit is outside, so done 1, and from the
    * last contact 03-20 B was due 03-27: overdue. */
   {
@@ -750,7 +778,7 @@ static void test_default_period(void **state) {
     assert_non_null(strstr(fx->out.s, "\"teams\":[{\"team\":\"M01\",\"grade\":\"O\","));
     assert_non_null(strstr(fx->out.s, "{\"team\":\"M02\",\"grade\":\"*\",\"customers\":1,"
                                       "\"due\":15,\"met\":1,\"missed\":14,\"done\":2,"
-                                      "\"overdue\":1,\"compliance\":6.7}]}\n"));
+                                      "\"overdue\":1,\"compliance\":6.7}],"));
   }
 }
 
