@@ -313,6 +313,66 @@ static void test_visits(void **state) {
                       "followups,*,0,0,0,0,100.0,,\n");
 }
 
+/* The call-back and follow-up duties (issue 14), worked by hand for Z02
+ * in March.  Card CZ (B); visits v1 03-11T09:00 phone, v2 03-13T08:30
+ * phone (key account), v3 03-22T10:00 (key account), v4 03-27T15:00 (key
+ * account).  Card CY (C): v5 03-05T10:00 (key account), nothing after.
+ * Call-backs (showroom, left details; the first visit to the card after
+ * the arrival):
+ *   s1 03-10T09:00 -> v1, exactly 24 h: met (24.00)
+ *   s2 03-12T18:30 -> v2, 14 h: met
+ *   s3 03-20T10:00 -> v3, 48 h: late
+ *   s4 03-25T10:00, no card: missed
+ *   s5 03-31T20:00, no visit yet, due 04-01T20:00 after --to: not counted
+ *   due 4, met 2, late 1, missed 1, 50.0%, mean (24 + 14 + 48) / 3 =
+ *   28.67 h, max 48.
+ * Follow-ups within 7 days of a key-account visit (the next visit to the
+ * card, by day):
+ *   v2 03-13 -> v3 03-22, due 03-20: late, 9 days
+ *   v3 03-22 -> v4 03-27, due 03-29: met, 5 days
+ *   v4 03-27, due 04-03 after --to, none yet: not counted
+ *   v5 03-05, due 03-12, none: missed
+ *   due 3, met 1, late 1, missed 1, 33.3%, mean (9 + 5) / 2 = 7.00, max 9. */
+static void test_visits_duties(void **state) {
+  fixture *fx = *state;
+  static const char *const z02[] = {"Z02", NULL};
+  static const char *const sql[] = {
+      "INSERT INTO staff(code, name, role, manager) VALUES ('Z02', 'Zoe', 'rep', 'M01')",
+      "INSERT INTO customers(id, owner, author, hlc, deleted, archive_no, name, grade,"
+      " created) VALUES"
+      " (" ID("c", "20") ", 'Z02', 'Z02', 1, 0, 'Z02-2026-0001', 'CZ', 'B', '2026-03-01'),"
+      " (" ID("c", "21") ", 'Z02', 'Z02', 1, 0, 'Z02-2026-0002', 'CY', 'C', '2026-03-01')",
+      "INSERT INTO visits(id, owner, author, hlc, deleted, customer_id, at, method,"
+      " key_account) VALUES"
+      " (" ID("a", "41") ", 'Z02', 'Z02', 1, 0, " ID("c", "20") ", '2026-03-11T09:00', 'phone', 0),"
+      " (" ID("a", "42") ", 'Z02', 'Z02', 1, 0, " ID("c", "20") ", '2026-03-13T08:30', 'phone', 1),"
+      " (" ID("a", "43") ", 'Z02', 'Z02', 1, 0, " ID("c", "20") ", '2026-03-22T10:00', 'in_person',"
+      "  1),"
+      " (" ID("a", "44") ", 'Z02', 'Z02', 1, 0, " ID("c", "20") ", '2026-03-27T15:00', 'in_person',"
+      "  1),"
+      " (" ID("a", "45") ", 'Z02', 'Z02', 1, 0, " ID("c", "21") ", '2026-03-05T10:00', 'in_person',"
+      "  1)",
+      "INSERT INTO showroom_log(id, owner, author, hlc, deleted, arrived, customer_id,"
+      " left_details, rep_on_duty) VALUES"
+      " (" ID("f", "21") ", 'Z02', 'Z02', 1, 0, '2026-03-10T09:00', " ID("c", "20") ", 1, 'Z02'),"
+      " (" ID("f", "22") ", 'Z02', 'Z02', 1, 0, '2026-03-12T18:30', " ID("c", "20") ", 1, 'Z02'),"
+      " (" ID("f", "23") ", 'Z02', 'Z02', 1, 0, '2026-03-20T10:00', " ID("c", "20") ", 1, 'Z02'),"
+      " (" ID("f", "24") ", 'Z02', 'Z02', 1, 0, '2026-03-25T10:00', NULL, 1, 'Z02'),"
+      " (" ID("f", "25") ", 'Z02', 'Z02', 1, 0, '2026-03-31T20:00', " ID("c", "20") ", 1, 'Z02')",
+  };
+  const char *out;
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  out = run(fx, "visits", z02);
+  assert_non_null(strstr(out, "section,rep,due,met,late,missed,compliance,avg_hours,max_hours\n"
+                              "callbacks,Z02,4,2,1,1,50.0,28.67,48.00\n"
+                              "callbacks,*,4,2,1,1,50.0,28.67,48.00\n"));
+  assert_non_null(strstr(out, "section,rep,due,met,late,missed,compliance,avg_days,max_days\n"
+                              "followups,Z02,3,1,1,1,33.3,7.00,9.00\n"
+                              "followups,*,3,1,1,1,33.3,7.00,9.00\n"));
+}
+
 /* Lost and reopened: Z01's R is C from 01-01, lost 02-10, reopened on
  * 03-16 (two changes that day, lost -> C -> B, in clock order: B holds).
  * Anchor 01-01 (C): 01-15, 01-29 missed before the period; d = 02-12
@@ -870,6 +930,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_visits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_reopened, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_visits_duties, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_on_replica, setup, teardown),
       cmocka_unit_test_setup_teardown(test_team, setup, teardown),
       cmocka_unit_test_setup_teardown(test_funnel, setup, teardown),
