@@ -553,6 +553,12 @@ static void test_lost(void **state) {
                       "section,month,lost,confirmed,pending\n"
                       "months,2026-03,3,1,2\n"
                       "\n"
+                      "section,class,lost_sales,confirmed,pending,lost_opportunities,"
+                      "opportunity_amount\n"
+                      "classes,unclassified,3,1,2,0,0\n"
+                      "\n"
+                      "section,closed,rep,archive_no,title,class,reason,amount\n"
+                      "\n"
                       "section,lost_date,rep,archive_no,customer,reason,competitor\n"
                       "pending,2026-02-15,A02,A02-2026-0001,Delta 德尔塔,price,Toyota\n"
                       "pending,2026-03-12,A01,A01-2026-0001,Alpha Motors,price,\n"
@@ -569,12 +575,59 @@ static void test_lost(void **state) {
       "\"competitors\":[{\"competitor\":\"比亚迪\",\"lost\":1,\"confirmed\":0,\"pending\":1}],"
       "\"reps\":[{\"rep\":\"B01\",\"lost\":1,\"confirmed\":0,\"pending\":1}],"
       "\"months\":[{\"month\":\"2026-03\",\"lost\":1,\"confirmed\":0,\"pending\":1}],"
+      "\"classes\":[{\"class\":\"unclassified\",\"lost_sales\":1,\"confirmed\":0,"
+      "\"pending\":1,\"lost_opportunities\":0,\"opportunity_amount\":0}],"
+      "\"opportunities\":[],"
       "\"pending\":[{\"lost_date\":\"2026-03-28\",\"rep\":\"B01\",\"archive_no\":"
       "\"B01-2026-0002\",\"customer\":\"Hotel 酒店\",\"reason\":\"delivery time 交期\","
       "\"competitor\":\"比亚迪\"}]}\n");
   /* Absent text is null in JSON. */
   assert_non_null(strstr(run_fmt(fx, "lost", NULL, FS_REPORT_JSON),
                          "\"reason\":\"price\",\"competitor\":null}"));
+}
+
+/* Issue 14: reasons grouped by their class, lost opportunities counted
+ * with them, and a rejected loss no longer awaits review.  March, by hand:
+ *   e01 (C6, price, confirmed), e02 (C1, unclassified, rejected by M01),
+ *   e03 (C8, delivery_time, pending); lost opportunities: C1's "trucks"
+ *   (price, 800, closed 03-15) and C8's "vans" (no class, 200, 03-20);
+ *   C2's "gone" lost 04-02 is after the period.
+ *   classes: price 1 sale (confirmed) + 1 opportunity (800) = 2;
+ *   unclassified 1 sale (not confirmed) + 1 opportunity (200) = 2;
+ *   delivery_time 1 sale (not confirmed).  Ties by name: price first.
+ *   awaiting review up to 03-31: e04 (02-15) and e03; e02 was reviewed. */
+static void test_lost_classes(void **state) {
+  fixture *fx = *state;
+  static const char *const sql[] = {
+      "UPDATE lost_reviews SET reason_class='price' WHERE id=" ID("e", "01"),
+      "UPDATE lost_reviews SET reason_class='delivery_time' WHERE id=" ID("e", "03"),
+      "UPDATE lost_reviews SET reviewed_by='M01', reviewed_on='2026-03-13', confirmed=0"
+      " WHERE id=" ID("e", "02"),
+      "INSERT INTO opportunities(id, owner, author, hlc, deleted, customer_id, title, status,"
+      " lost_class, lost_reason, amount, closed) VALUES"
+      " (" ID("b", "11") ", 'A01', 'A01', 1, 0, " C1 ", 'trucks', 'lost', 'price',"
+      "  'cheaper offer', 800, '2026-03-15'),"
+      " (" ID("b", "12") ", 'B01', 'B01', 1, 0, " C8 ", 'vans', 'lost', NULL, 'no budget',"
+      "  200, '2026-03-20'),"
+      " (" ID("b", "13") ", 'A01', 'A01', 1, 0, " C2 ", 'gone', 'lost', 'service', NULL,"
+      "  5, '2026-04-02')",
+  };
+  const char *out;
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  out = run(fx, "lost", NULL);
+  assert_non_null(strstr(out, "summary,3,1,2,2,2\n"));
+  assert_non_null(strstr(out, "classes,price,1,1,0,1,800\n"
+                              "classes,unclassified,1,0,1,1,200\n"
+                              "classes,delivery_time,1,0,1,0,0\n"));
+  assert_non_null(strstr(out, "opportunities,2026-03-15,A01,A01-2026-0001,trucks,price,"
+                              "cheaper offer,800\n"
+                              "opportunities,2026-03-20,B01,B01-2026-0002,vans,unclassified,"
+                              "no budget,200\n"));
+  assert_non_null(strstr(out, "section,lost_date,rep,archive_no,customer,reason,competitor\n"
+                              "pending,2026-02-15,A02,A02-2026-0001,Delta 德尔塔,price,Toyota\n"
+                              "pending,2026-03-28,B01,"));
 }
 
 /* Issue 11, hole 9: report CSV goes through the one CSV writer: text that
@@ -931,6 +984,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_visits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_reopened, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_duties, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lost_classes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_on_replica, setup, teardown),
       cmocka_unit_test_setup_teardown(test_team, setup, teardown),
       cmocka_unit_test_setup_teardown(test_funnel, setup, teardown),
