@@ -52,7 +52,12 @@
  *                    grade change dated <= x; before the first change its
  *                    previous grade (else its own); from the last change on
  *                    the card's current grade.
- *     contact days   the distinct days with a visit record of any method.
+ *     contact days   the distinct days with a visit record by a method that
+ *                    counts for the grade in force as that day began
+ *                    (fs_report_params.contact_methods, cadence.h; by
+ *                    default a letter or an e-mail is no A-grade contact).
+ *                    Before --from only methods that count for every grade
+ *                    make the anchor.
  *     anchor         the last contact day before --from; else the card's
  *                    created date; else --from itself.
  *     deadlines      walk the clock s from the anchor.  With g = grade on
@@ -72,10 +77,13 @@
  *     met     those met; missed = due - met
  *     done    visit records logged in [from, to], under the grade the card
  *             had as that day began (none while lost)
- *     overdue customers open on --to whose next due date, counted from the
- *             later of their last contact day on or before --to (else the
- *             anchor) and their last grade change on or before --to, is
- *             before --to; counted under the grade on --to.
+ *     overdue customers open on --to with a deadline missed before --to
+ *             and no contact after it (a missed deadline stays missed
+ *             whatever re-ratings follow, issue 14), or whose next due
+ *             date, counted from the later of their last contact day on or
+ *             before --to (else the anchor) and their last grade change on
+ *             or before --to, is before --to; counted under the grade on
+ *             --to.
  *     customers  cards per grade they held on some day of [max(from,
  *             created), to]; in the "*" rows each card once.
  *     compliance  met / due in percent (100 when nothing was due).
@@ -86,6 +94,23 @@
  *   table; fs__report_team), within the owner filter.  Cards of staff with
  *   no team (no manager, not a manager, or unknown to this store) appear
  *   only under "compliance"; no section if no rep has a team.
+ *   Section "callbacks" (issue 14): showroom_log entries with
+ *   left_details = 1 arrived in [from, to], per rep_on_duty (the owner
+ *   filter applies to it), then "*".  The call-back is the first visit
+ *   record (any method) of the linked card after the arrival and before the
+ *   end of --to.  due: entries called back, or whose 24 hours ended before
+ *   the end of --to; met: called back within 24 hours (to the second);
+ *   late: after; missed: not called back (a visitor with no card cannot
+ *   be); compliance = met / due (100 when nothing was due); avg_hours and
+ *   max_hours: hours from arrival to call-back over those called back
+ *   (empty if none).
+ *   Section "followups" (issue 14): key-account visits (key_account = 1)
+ *   dated in [from, to] of non-deleted cards, per card owner, then "*".
+ *   The follow-up is the next visit record of the card (later at, or the
+ *   same at and a greater id) before the end of --to; due date = the
+ *   visit's date + 7 days.  due: followed up, or due date before --to;
+ *   met: followed up by the due date; late; missed; compliance; avg_days
+ *   and max_days from the visit's day to the follow-up's day.
  *   Example (C, 14 days, period 2026-03-01..31, last contact 02-20): d =
  *   03-06, contact 03-04 -> met, s = 03-04; d = 03-18, no contact until
  *   03-25 -> missed, s = 03-18; d = 04-01 > to: stop.  due 2, met 1; next
@@ -107,11 +132,21 @@
  * lost - lost_reviews whose lost_date is in [from, to], counted by
  *   "reasons" (reason text as written), "competitors" (empty -> "(none)"),
  *   "reps" (author: lost, confirmed, pending) and "months" (YYYY-MM: lost,
- *   confirmed, pending).  confirmed = 1 is confirmed; anything else waits
- *   for the manager.  Section "pending" lists every unconfirmed review with
- *   lost_date <= to, also older than --from (they still wait), oldest
- *   first, at most FS_REPORT_LIST_MAX rows: lost_date, rep, archive_no,
- *   customer, reason, competitor.
+ *   confirmed, pending).  confirmed = 1 is confirmed; "pending" counts the
+ *   others.  A review awaits the manager while it is neither confirmed nor
+ *   reviewed (reviewed_by unset; a rejection sets reviewed_by with
+ *   confirmed 0): summary's awaiting_review and section "pending" list
+ *   those with lost_date <= to, also older than --from (they still wait),
+ *   oldest first, at most FS_REPORT_LIST_MAX rows: lost_date, rep,
+ *   archive_no, customer, reason, competitor.
+ *   Section "classes" (issue 14): per reason class (lost_review
+ *   reason_class, opportunity lost_class; none = "unclassified"), the lost
+ *   sales of the period (lost_sales, confirmed, pending) and the
+ *   opportunities with status lost closed in [from, to] (by their author:
+ *   lost_opportunities, opportunity_amount), most first, then by name.
+ *   Section "opportunities": those opportunities (closed, rep, archive_no,
+ *   title, class, reason, amount), oldest first, at most
+ *   FS_REPORT_LIST_MAX rows.
  *
  * ranking - key customers by a weighted score index.  The set: non-deleted
  *   cards that are not lost and have revenue > 0 (owner filter applies).
