@@ -53,6 +53,15 @@ static int exists(sqlite3 *db, const char *sql, const char *customer_id) {
   return rc;
 }
 
+/* L1: the card's lost-sale record awaiting review, and the refusal. */
+#define LOST_PENDING_SQL                                                                 \
+  "SELECT 1 FROM lost_reviews WHERE customer_id = ?1 AND deleted = 0 AND "              \
+  "reviewed_by IS NULL LIMIT 1"
+#define LOST_NO_RECORD                                                                   \
+  "grade: a card is set lost only with its lost-sale record (lost_review: the date, "   \
+  "the reason and its class, the competitor), which the manager then confirms; record " \
+  "the loss with `fieldsync customer lost`"
+
 /* Loads a row; *found 0 if absent (or a tombstone when live is set). */
 static int load(sqlite3 *db, fs_kind k, const char *id, int live, fs_row *row, int *found) {
   int rc = fs__store_get(db, k, id, row);
@@ -131,20 +140,13 @@ static int check_customer(sqlite3 *db, fs_role role, const fs_change *c, const c
   if (text_is(grade, "lost")) {
     const char *before = found ? after(NULL, &row, "grade")
                                : NULL;
-    int has = found ? exists(db,
-                             "SELECT 1 FROM lost_reviews WHERE customer_id = ?1 AND "
-                             "deleted = 0 AND reviewed_by IS NULL LIMIT 1",
-                             c->id)
-                    : 0;
+    int has = found ? exists(db, LOST_PENDING_SQL, c->id) : 0;
     if (has < 0) {
       rc = has;
       goto out;
     }
     if (found && (before == NULL || strcmp(before, "lost") != 0) && !has) {
-      snprintf(err, errlen,
-               "grade: a card is set lost only with its lost-sale record (lost_review: the "
-               "date, the reason and its class, the competitor), which the manager then "
-               "confirms; record the loss with `fieldsync customer lost`");
+      snprintf(err, errlen, "%s", LOST_NO_RECORD);
       rc = FS_EVALIDATE;
       goto out;
     }
@@ -184,6 +186,19 @@ static int check_grade_change(sqlite3 *db, const fs_change *c, const char *made,
   rc = load(db, FS_KIND_CUSTOMER, cust->s, 1, &card, &found);
   if (rc || !found)
     goto out; /* the write path says the customer does not exist */
+  /* L1 for the history too: a loss is logged only with its record. */
+  if (text_is(written(c, "grade"), "lost") && is_set(written(c, "prev_grade")) &&
+      !text_is(written(c, "prev_grade"), "lost")) {
+    rc = exists(db, LOST_PENDING_SQL, cust->s);
+    if (rc < 0)
+      goto out;
+    if (rc == 0) {
+      snprintf(err, errlen, "%s", LOST_NO_RECORD);
+      rc = FS_EVALIDATE;
+      goto out;
+    }
+    rc = 0;
+  }
   /* The card's opening entry (no previous grade, no history yet) is dated
    * when the card was opened, which may be earlier: not a re-rating. */
   if (!is_set(written(c, "prev_grade"))) {

@@ -166,6 +166,19 @@ static void test_rep_cannot_review_or_lose_silently(void **state) {
   assert_int_equal(push1(w, &c, &code, "a card is set lost only with its lost-sale record"),
                    FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EVALIDATE);
+  /* ... nor its grade history (a 0.1.0 client sends both). */
+  fs__id_new(fake);
+  change(w, &c, FS_KIND_GRADE_CHANGE, fake, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "customer_id", other);
+  fs_wire_change_set(&c, "grade", "lost");
+  fs_wire_change_set(&c, "prev_grade", "A");
+  {
+    char today[11];
+    fs__today(today);
+    fs_wire_change_set(&c, "date", today);
+  }
+  assert_int_equal(push1(w, &c, &code, "a card is set lost only with its lost-sale record"),
+                   FS_OUTCOME_REJECTED);
   assert_int_equal(central_grade_is(w, other, "A"), 1);
   assert_int_equal(fs_test_central_intf(&w->d,
                                         "SELECT count(*) FROM lost_reviews WHERE id='%s' AND "
