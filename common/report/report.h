@@ -279,7 +279,7 @@ int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max
  * report_cmd.c) parses its argv its own way and hands each option and its
  * value to fs__report_request_set, so the two CLIs cannot drift:
  *   NAME [--from D] [--to D] [--rep CODE]... [--team CODE] [--csv]
- *   [--weights FILE] [--top N]
+ *   [--weights FILE] [--top N] [--contact-methods SETTING]
  * (--json is a global option of both tools). */
 typedef enum fs_report_opt_id {
   FS_ROPT_FROM = 0,
@@ -288,7 +288,8 @@ typedef enum fs_report_opt_id {
   FS_ROPT_TEAM,
   FS_ROPT_CSV,
   FS_ROPT_WEIGHTS,
-  FS_ROPT_TOP
+  FS_ROPT_TOP,
+  FS_ROPT_CONTACT_METHODS
 } fs_report_opt_id;
 
 typedef struct fs_report_opt {
@@ -305,13 +306,14 @@ const fs_report_opt *fs__report_opt_find(const char *arg);
 #define FS_REPORT_ARGS_USAGE                                                             \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* What one command line asks for.  Pointers point into the caller's argv
  * (they must outlive the request). */
 typedef struct fs_report_request {
   const char *name, *from, *to, *team, *weights;
+  const char *contact_methods; /* --contact-methods, as fs_report_params */
   const char *reps[FS_REPORT_OWNERS_MAX];
   int nreps;
   int csv; /* --csv */

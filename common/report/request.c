@@ -18,6 +18,8 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--csv", FS_ROPT_CSV, NULL},
                                          {"--weights", FS_ROPT_WEIGHTS, "FILE"},
                                          {"--top", FS_ROPT_TOP, "N"},
+                                         {"--contact-methods", FS_ROPT_CONTACT_METHODS,
+                                          "GRADE=METHOD,...;..."},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -47,6 +49,9 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
     break;
   case FS_ROPT_TEAM:
     q->team = value;
+    break;
+  case FS_ROPT_CONTACT_METHODS:
+    q->contact_methods = value;
     break;
   case FS_ROPT_WEIGHTS:
     q->weights = value;
@@ -155,6 +160,7 @@ int fs__report_request_run(sqlite3 *db, const fs_report_request *q, fs_report_fo
   p.owners = owners;
   p.nowners = n;
   p.top = q->top;
+  p.contact_methods = q->contact_methods;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

@@ -373,6 +373,31 @@ static void test_visits_duties(void **state) {
                               "followups,*,3,1,1,1,33.3,7.00,9.00\n"));
 }
 
+/* The contact methods are a setting (issue 14): counting an e-mail as an
+ * A-grade contact gives back B01's C8 its 03-31 deadline (met by the
+ * e-mail of 03-30: A due 14 met 2, not overdue; next due 04-01); a setting
+ * that names an unknown method is refused. */
+static void test_visits_contact_methods(void **state) {
+  fixture *fx = *state;
+  static const char *const b01[] = {"B01", NULL};
+  fs_report_params p;
+
+  memset(&p, 0, sizeof(p));
+  p.name = "visits";
+  p.from = "2026-03-01";
+  p.to = "2026-03-31";
+  p.owners = b01;
+  p.nowners = 1;
+  p.contact_methods = "A=in_person,phone,showroom,event,email";
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), 0);
+  assert_non_null(strstr(fx->out.s, "compliance,B01,A,1,14,2,12,2,0,14.3\n"));
+  p.contact_methods = "A=in_person,fax";
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "\"fax\" is not one of in_person, phone"));
+}
+
 /* Lost and reopened: Z01's R is C from 01-01, lost 02-10, reopened on
  * 03-16 (two changes that day, lost -> C -> B, in clock order: B holds).
  * Anchor 01-01 (C): 01-15, 01-29 missed before the period; d = 02-12
@@ -984,6 +1009,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_visits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_reopened, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_duties, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_visits_contact_methods, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost_classes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_on_replica, setup, teardown),
       cmocka_unit_test_setup_teardown(test_team, setup, teardown),
