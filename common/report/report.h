@@ -189,6 +189,13 @@
  *   created date is that day), grade_changes (dated that day).  Section
  *   "reps": the same summed per rep over the period, with rep "*" for the
  *   total.
+ *   Section "backdated" (issue 14): visits recorded in [from, to] (the
+ *   local day of the record's clock, date.h) more than the window
+ *   (fs_report_params.backdate_days, default FS_REPORT_BACKDATE_DAYS,
+ *   option --backdate-days) after their own date: rep (author), recorded,
+ *   visit_date, archive_no, customer, method, days_late; by recorded day,
+ *   at most FS_REPORT_LIST_MAX rows.  They are kept: a late entry is
+ *   flagged, not refused (a visit dated in the future is, access_rules.h).
  */
 #ifndef FS_REPORT_H
 #define FS_REPORT_H
@@ -203,6 +210,7 @@
 #define FS_REPORT_TOP_DEFAULT 100
 #define FS_REPORT_ERR_MAX 256
 #define FS_REPORT_WEIGHTS_FILE_MAX 65536 /* bytes of a weights file */
+#define FS_REPORT_BACKDATE_DAYS 2        /* activity: the back-dating window */
 
 typedef enum fs_report_format {
   FS_REPORT_TABLE = 0,
@@ -240,6 +248,9 @@ typedef struct fs_report_params {
    * setting of fs__cadence_methods_parse (cadence.h); NULL: the default
    * (A: a visit or a call, not a letter or an e-mail). */
   const char *contact_methods;
+  /* activity: a visit logged more than this many days after its date is
+   * listed as back-dated; 0: FS_REPORT_BACKDATE_DAYS. */
+  int backdate_days;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -289,7 +300,8 @@ typedef enum fs_report_opt_id {
   FS_ROPT_CSV,
   FS_ROPT_WEIGHTS,
   FS_ROPT_TOP,
-  FS_ROPT_CONTACT_METHODS
+  FS_ROPT_CONTACT_METHODS,
+  FS_ROPT_BACKDATE_DAYS
 } fs_report_opt_id;
 
 typedef struct fs_report_opt {
@@ -306,7 +318,7 @@ const fs_report_opt *fs__report_opt_find(const char *arg);
 #define FS_REPORT_ARGS_USAGE                                                             \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* What one command line asks for.  Pointers point into the caller's argv
@@ -318,6 +330,7 @@ typedef struct fs_report_request {
   int nreps;
   int csv; /* --csv */
   int top; /* as fs_report_params.top */
+  int backdate_days; /* --backdate-days, as fs_report_params */
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

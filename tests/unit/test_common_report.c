@@ -655,6 +655,47 @@ static void test_lost_classes(void **state) {
                               "pending,2026-03-28,B01,"));
 }
 
+/* Back-dated visits are flagged (issue 14).  Recorded days set by hand
+ * (the record's clock, noon UTC): C1's visit of 03-04 recorded 03-09 (5
+ * days), C4's of 03-05 recorded 03-08 (3 days), C2's of 03-20 recorded
+ * 03-22 (2 days: inside the default window of 2, not listed).  With
+ * --backdate-days 4 only the 5-day one is. */
+#define REC_HLC(d)                                                                       \
+  "CAST(((julianday('" d "') - 2440587.5) * 86400 + 43200) * 1000 AS INTEGER) << 16"
+static void test_activity_backdated(void **state) {
+  fixture *fx = *state;
+  fs_report_params p;
+  const char *out;
+
+  assert_int_equal(fs__db_exec(fx->db, "UPDATE visits SET hlc = " REC_HLC("2026-03-09")
+                                       " WHERE id = " ID("a", "02")),
+                   0);
+  assert_int_equal(fs__db_exec(fx->db, "UPDATE visits SET hlc = " REC_HLC("2026-03-08")
+                                       " WHERE id = " ID("a", "10")),
+                   0);
+  assert_int_equal(fs__db_exec(fx->db, "UPDATE visits SET hlc = " REC_HLC("2026-03-22")
+                                       " WHERE id = " ID("a", "05")),
+                   0);
+  out = run(fx, "activity", NULL);
+  assert_non_null(strstr(out, "section,rep,recorded,visit_date,archive_no,customer,method,"
+                              "days_late\n"
+                              "backdated,A02,2026-03-08,2026-03-05,A02-2026-0001,Delta 德尔塔,"
+                              "phone,3\n"
+                              "backdated,A01,2026-03-09,2026-03-04,A01-2026-0001,Alpha Motors,"
+                              "in_person,5\n"));
+  memset(&p, 0, sizeof(p));
+  p.name = "activity";
+  p.from = "2026-03-01";
+  p.to = "2026-03-31";
+  p.backdate_days = 4;
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), 0);
+  assert_non_null(strstr(fx->out.s, "days_late\n"
+                                    "backdated,A01,2026-03-09,2026-03-04,A01-2026-0001,"
+                                    "Alpha Motors,in_person,5\n"));
+  assert_null(strstr(fx->out.s, "backdated,A02"));
+}
+
 /* Issue 11, hole 9: report CSV goes through the one CSV writer: text that
  * a spreadsheet would run as a formula gets a leading ', counts stay. */
 static void test_csv_formula_cells(void **state) {
@@ -875,7 +916,9 @@ static void test_activity(void **state) {
                       "reps,A01,6,2,0,1,5\n"
                       "reps,A02,1,1,1,0,1\n"
                       "reps,B01,0,1,1,0,1\n"
-                      "reps,*,7,4,2,1,7\n");
+                      "reps,*,7,4,2,1,7\n"
+                      "\n"
+                      "section,rep,recorded,visit_date,archive_no,customer,method,days_late\n");
   /* Default period of activity: the one day --to. */
   memset(&p, 0, sizeof(p));
   p.name = "activity";
@@ -887,7 +930,10 @@ static void test_activity(void **state) {
                                  "\n"
                                  "section,rep,visits,calls,other,new_prospects,grade_changes\n"
                                  "reps,A01,2,0,0,0,0\n"
-                                 "reps,*,2,0,0,0,0\n");
+                                 "reps,*,2,0,0,0,0\n"
+                                 "\n"
+                                 "section,rep,recorded,visit_date,archive_no,customer,"
+                                 "method,days_late\n");
 }
 
 /* Defaults: to = today, from = the first of its month. */
@@ -1011,6 +1057,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_visits_duties, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_contact_methods, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost_classes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_activity_backdated, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_on_replica, setup, teardown),
       cmocka_unit_test_setup_teardown(test_team, setup, teardown),
       cmocka_unit_test_setup_teardown(test_funnel, setup, teardown),
