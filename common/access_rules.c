@@ -124,12 +124,17 @@ static int check_customer(sqlite3 *db, fs_role role, const fs_change *c, const c
 
   memset(&row, 0, sizeof(row));
   if (c->op == FS_OP_DELETE) {
+    /* C3: a card with visits is never silently erased by its rep. */
     if (role != FS_ROLE_REP)
       return 0;
+    rc = exists(db, "SELECT 1 FROM visits WHERE customer_id = ?1 AND deleted = 0 LIMIT 1",
+                c->id);
+    if (rc <= 0)
+      return rc;
     snprintf(err, errlen,
-             "customer %s: a rep does not delete a card; ask the manager to (set "
-             "delete_requested: `fieldsync customer delete` does), who deletes it or "
-             "keeps it",
+             "customer %s: a rep does not delete a card with visit records; ask the manager "
+             "to (set delete_requested: `fieldsync customer delete` does), who deletes it "
+             "or keeps it",
              c->id);
     return FS_EFORBIDDEN;
   }

@@ -39,9 +39,11 @@
  *      would erase the miss.  Dated the day it is made, a re-rating always
  *      passes: it starts a new clock, and a deadline already missed stays
  *      missed (cadence.h).  FS_EVALIDATE.
- *   C3 A rep does not delete a customer card: the DELETE is refused; the
- *      rep sets delete_requested and a manager or admin deletes (or clears
- *      the request).  FS_EFORBIDDEN.
+ *   C3 A rep does not delete a customer card that has visit records (a
+ *      card with visits is never silently erased): the DELETE is refused;
+ *      the rep sets delete_requested and a manager or admin deletes (or
+ *      clears the request).  A card without visits (an entry made by
+ *      mistake) its rep may delete.  FS_EFORBIDDEN.
  *   C4 A card whose grade is "delivered" after the change has its
  *      delivery_date (checked when the change writes grade or
  *      delivery_date).  FS_EVALIDATE.
