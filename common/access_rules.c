@@ -20,7 +20,9 @@ static const fs_value *written(const fs_change *c, const char *name) {
   return NULL;
 }
 
-static int is_set(const fs_value *v) { return v && v->type != FS_V_NULL; }
+static int is_set(const fs_value *v) {
+  return v && v->type != FS_V_NULL;
+}
 
 /* The text of a value c writes (c may be NULL), else of the stored row's
  * field (row may be NULL); NULL if neither holds text. */
@@ -55,15 +57,16 @@ static int exists(sqlite3 *db, const char *sql, const char *customer_id) {
 
 /* L1: the card's lost-sale record awaiting review, and the refusal. */
 #define LOST_PENDING_SQL                                                                 \
-  "SELECT 1 FROM lost_reviews WHERE customer_id = ?1 AND deleted = 0 AND "              \
+  "SELECT 1 FROM lost_reviews WHERE customer_id = ?1 AND deleted = 0 AND "               \
   "reviewed_by IS NULL LIMIT 1"
 #define LOST_NO_RECORD                                                                   \
-  "grade: a card is set lost only with its lost-sale record (lost_review: the date, "   \
-  "the reason and its class, the competitor), which the manager then confirms; record " \
+  "grade: a card is set lost only with its lost-sale record (lost_review: the date, "    \
+  "the reason and its class, the competitor), which the manager then confirms; record "  \
   "the loss with `fieldsync customer lost`"
 
 /* Loads a row; *found 0 if absent (or a tombstone when live is set). */
-static int load(sqlite3 *db, fs_kind k, const char *id, int live, fs_row *row, int *found) {
+static int load(sqlite3 *db, fs_kind k, const char *id, int live, fs_row *row,
+                int *found) {
   int rc = fs__store_get(db, k, id, row);
   *found = rc == 0 && !(live && row->deleted);
   return rc == FS_ENOTFOUND ? 0 : rc;
@@ -78,7 +81,8 @@ static int load(sqlite3 *db, fs_kind k, const char *id, int live, fs_row *row, i
 static int check_rerating(sqlite3 *db, const fs_row *card, const char *field,
                           const char *date, const char *made, const fs_cadence_methods *m,
                           char *err, size_t errlen) {
-  const char *opened = after(NULL, card, "created"), *deliv = after(NULL, card, "delivery_date");
+  const char *opened = after(NULL, card, "created"),
+             *deliv = after(NULL, card, "delivery_date");
   char due[11], due2[11];
   int rc;
 
@@ -107,11 +111,12 @@ static int check_rerating(sqlite3 *db, const fs_row *card, const char *field,
     return rc;
   if (due2[0] == '\0' || strcmp(due2, due) > 0)
     return 0; /* met, re-rated or lost by then */
-  snprintf(err, errlen,
-           "%s: a re-rating dated %s, made on %s, would erase the contact due by %s, which "
-           "was missed; date it the day it is made: it starts a new clock and the missed "
-           "deadline stays missed",
-           field, date, made, due);
+  snprintf(
+      err, errlen,
+      "%s: a re-rating dated %s, made on %s, would erase the contact due by %s, which "
+      "was missed; date it the day it is made: it starts a new clock and the missed "
+      "deadline stays missed",
+      field, date, made, due);
   return FS_EVALIDATE;
 }
 
@@ -131,11 +136,12 @@ static int check_customer(sqlite3 *db, fs_role role, const fs_change *c, const c
                 c->id);
     if (rc <= 0)
       return rc;
-    snprintf(err, errlen,
-             "customer %s: a rep does not delete a card with visit records; ask the manager "
-             "to (set delete_requested: `fieldsync customer delete` does), who deletes it "
-             "or keeps it",
-             c->id);
+    snprintf(
+        err, errlen,
+        "customer %s: a rep does not delete a card with visit records; ask the manager "
+        "to (set delete_requested: `fieldsync customer delete` does), who deletes it "
+        "or keeps it",
+        c->id);
     return FS_EFORBIDDEN;
   }
   rc = load(db, FS_KIND_CUSTOMER, c->id, 1, &row, &found);
@@ -143,8 +149,7 @@ static int check_customer(sqlite3 *db, fs_role role, const fs_change *c, const c
     goto out;
   /* L1: lost only with the lost-sale record awaiting review. */
   if (text_is(grade, "lost")) {
-    const char *before = found ? after(NULL, &row, "grade")
-                               : NULL;
+    const char *before = found ? after(NULL, &row, "grade") : NULL;
     int has = found ? exists(db, LOST_PENDING_SQL, c->id) : 0;
     if (has < 0) {
       rc = has;
@@ -159,11 +164,12 @@ static int check_customer(sqlite3 *db, fs_role role, const fs_change *c, const c
   /* C4: delivered needs its delivery date. */
   g_after = after(c, found ? &row : NULL, "grade");
   deliv = after(c, found ? &row : NULL, "delivery_date");
-  if ((grade || written(c, "delivery_date")) && g_after && strcmp(g_after, "delivered") == 0 &&
-      deliv == NULL) {
-    snprintf(err, errlen,
-             "delivery_date: required when grade is delivered (give the date the customer "
-             "took delivery)");
+  if ((grade || written(c, "delivery_date")) && g_after &&
+      strcmp(g_after, "delivered") == 0 && deliv == NULL) {
+    snprintf(
+        err, errlen,
+        "delivery_date: required when grade is delivered (give the date the customer "
+        "took delivery)");
     rc = FS_EVALIDATE;
     goto out;
   }
@@ -207,8 +213,9 @@ static int check_grade_change(sqlite3 *db, const fs_change *c, const char *made,
   /* The card's opening entry (no previous grade, no history yet) is dated
    * when the card was opened, which may be earlier: not a re-rating. */
   if (!is_set(written(c, "prev_grade"))) {
-    rc = exists(db, "SELECT 1 FROM grade_changes WHERE customer_id = ?1 AND deleted = 0 LIMIT 1",
-                cust->s);
+    rc = exists(
+        db, "SELECT 1 FROM grade_changes WHERE customer_id = ?1 AND deleted = 0 LIMIT 1",
+        cust->s);
     if (rc <= 0)
       goto out;
   }
@@ -234,15 +241,16 @@ static int check_visit(sqlite3 *db, const fs_change *c, const char *made, char *
   fs__row_release(&row);
   if (rc || found)
     return rc; /* append-only: the merge decides a re-send */
-  snprintf(err, errlen,
-           "at: the visit is dated %.10s, after the day it was recorded (%s); log a visit "
-           "once it has happened",
-           at->s, made);
+  snprintf(
+      err, errlen,
+      "at: the visit is dated %.10s, after the day it was recorded (%s); log a visit "
+      "once it has happened",
+      at->s, made);
   return FS_EVALIDATE;
 }
 
-static int check_lost_review(sqlite3 *db, fs_role role, const char *staff, const fs_change *c,
-                             char *err, size_t errlen) {
+static int check_lost_review(sqlite3 *db, fs_role role, const char *staff,
+                             const fs_change *c, char *err, size_t errlen) {
   static const char *const review[] = {"confirmed", "reviewed_by", "reviewed_on",
                                        "review_note"};
   const fs_value *conf = written(c, "confirmed"), *by = written(c, "reviewed_by");
@@ -263,31 +271,34 @@ static int check_lost_review(sqlite3 *db, fs_role role, const char *staff, const
         continue;
       if (!found && v == conf && v->type == FS_V_INT && v->i == 0)
         continue; /* "not confirmed" on create says nothing */
-      snprintf(err, errlen,
-               "%s: only a manager or the central office confirms or rejects a lost sale; "
-               "%s is a rep (the manager reviews it with `fieldsync lost review`)",
-               review[i], staff);
+      snprintf(
+          err, errlen,
+          "%s: only a manager or the central office confirms or rejects a lost sale; "
+          "%s is a rep (the manager reviews it with `fieldsync lost review`)",
+          review[i], staff);
       return FS_EFORBIDDEN;
     }
     return 0;
   }
   if (is_set(by) && (by->type != FS_V_TEXT || strcmp(by->s, staff) != 0)) {
-    snprintf(err, errlen, "reviewed_by: a review is signed by who makes it (%s), not %s", staff,
-             by->type == FS_V_TEXT ? by->s : "?");
+    snprintf(err, errlen, "reviewed_by: a review is signed by who makes it (%s), not %s",
+             staff, by->type == FS_V_TEXT ? by->s : "?");
     return FS_EFORBIDDEN;
   }
   if (is_set(conf) && !is_set(by)) {
-    snprintf(err, errlen,
-             "reviewed_by: a confirmation or rejection names its reviewer; set reviewed_by "
-             "to %s",
-             staff);
+    snprintf(
+        err, errlen,
+        "reviewed_by: a confirmation or rejection names its reviewer; set reviewed_by "
+        "to %s",
+        staff);
     return FS_EFORBIDDEN;
   }
   return 0;
 }
 
-int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff, const fs_change *c,
-                           const fs_cadence_methods *m, char *err, size_t errlen) {
+int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
+                           const fs_change *c, const fs_cadence_methods *m, char *err,
+                           size_t errlen) {
   char made[11];
 
   if (db == NULL || staff == NULL || c == NULL || err == NULL || errlen == 0)

@@ -63,7 +63,8 @@
 #include "cadence.h"
 #include "model.h"
 
-int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff, const fs_change *c,
-                           const fs_cadence_methods *m, char *err, size_t errlen);
+int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
+                           const fs_change *c, const fs_cadence_methods *m, char *err,
+                           size_t errlen);
 
 #endif

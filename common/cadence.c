@@ -259,6 +259,17 @@ static const char *grade_before(const rerate *ch, int n, const char *day, const 
   return ch[i - 1].grade;
 }
 
+/* Prepares sql with ?1 = the card's id and ?2 = the day. */
+static int card_query(sqlite3 *db, const char *sql, const char *customer_id, const char *day,
+                      sqlite3_stmt **st) {
+  int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(*st, 1, customer_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(*st, 2, day, -1, SQLITE_STATIC);
+  return 0;
+}
+
 int fs__cadence_card_due(sqlite3 *db, const char *customer_id, const char *grade,
                          const char *delivery_date, const char *opened, const char *day,
                          const fs_cadence_methods *m, char due[11], int *missed) {
@@ -286,13 +297,9 @@ int fs__cadence_card_due(sqlite3 *db, const char *customer_id, const char *grade
   if (ch == NULL)
     return FS_ENOMEM;
   /* The re-ratings, oldest first (read newest first, bounded). */
-  rc = sqlite3_prepare_v2(db, q_changes, -1, &st, NULL);
-  if (rc != SQLITE_OK) {
-    rc = fs__db_err(db, rc);
+  rc = card_query(db, q_changes, customer_id, day, &st);
+  if (rc)
     goto out;
-  }
-  sqlite3_bind_text(st, 1, customer_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     rerate *x = &ch[n++];
     snprintf(x->date, sizeof(x->date), "%.10s", (const char *)sqlite3_column_text(st, 0));
@@ -311,13 +318,9 @@ int fs__cadence_card_due(sqlite3 *db, const char *customer_id, const char *grade
   }
   /* The last contact: the newest visit whose method counts for the grade
    * the card had as that day began. */
-  rc = sqlite3_prepare_v2(db, q_visits, -1, &st, NULL);
-  if (rc != SQLITE_OK) {
-    rc = fs__db_err(db, rc);
+  rc = card_query(db, q_visits, customer_id, day, &st);
+  if (rc)
     goto out;
-  }
-  sqlite3_bind_text(st, 1, customer_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     const char *vd = (const char *)sqlite3_column_text(st, 0);
     const char *meth = (const char *)sqlite3_column_text(st, 1);

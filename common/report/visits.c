@@ -374,6 +374,11 @@ static const fs_col followup_cols[] = {
   " coalesce(sum(NOT ok AND NOT late), 0),"                                             \
   " CASE WHEN count(*) THEN 100.0 * sum(ok) / count(*) ELSE 100.0 END, avg(span), max(span)"
 
+/* The rows per rep, then "*", from f. */
+#define DUTY_ROWS                                                                        \
+  " SELECT * FROM (SELECT rep, " DUTY_COUNTS ", 0 AS k FROM f GROUP BY rep"              \
+  " UNION ALL SELECT '*', " DUTY_COUNTS ", 1 FROM f) ORDER BY k, rep"
+
 static int visits_duties(rpt *r) {
   char own[OWN_MAX], sql[4096];
   int rc;
@@ -395,8 +400,7 @@ static int visits_duties(rpt *r) {
            " f AS (SELECT rep, c IS NOT NULL AND c - a <= %d AS ok,"
            "  c IS NOT NULL AND c - a > %d AS late, (c - a) / 3600.0 AS span FROM e"
            "  WHERE c IS NOT NULL OR a + %d < CAST(strftime('%%s', :to1) AS INTEGER))"
-           " SELECT * FROM (SELECT rep, " DUTY_COUNTS ", 0 AS k FROM f GROUP BY rep"
-           " UNION ALL SELECT '*', " DUTY_COUNTS ", 1 FROM f) ORDER BY k, rep",
+           DUTY_ROWS,
            own, FS_CADENCE_CALLBACK_HOURS * 3600, FS_CADENCE_CALLBACK_HOURS * 3600,
            FS_CADENCE_CALLBACK_HOURS * 3600);
   rc = fs__rpt_fill(r, s, sql);
@@ -419,8 +423,7 @@ static int visits_duties(rpt *r) {
            "  c IS NOT NULL AND substr(c, 1, 10) > dl AS late,"
            "  julianday(substr(c, 1, 10)) - julianday(substr(a, 1, 10)) AS span FROM e"
            "  WHERE c IS NOT NULL OR dl < :to)"
-           " SELECT * FROM (SELECT rep, " DUTY_COUNTS ", 0 AS k FROM f GROUP BY rep"
-           " UNION ALL SELECT '*', " DUTY_COUNTS ", 1 FROM f) ORDER BY k, rep",
+           DUTY_ROWS,
            FS_CADENCE_KEY_FOLLOWUP_DAYS, own);
   return fs__rpt_fill(r, s, sql);
 }

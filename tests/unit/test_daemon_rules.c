@@ -90,12 +90,13 @@ static int push1(world *w, fs_change *c, int *code, const char *reason) {
     *code = cd;
   if (reason) {
     char like[400];
-    snprintf(like, sizeof(like),
-             "SELECT count(*) FROM applied WHERE counter = %llu AND instr(reason, '%s') > 0",
-             (unsigned long long)counter, reason);
+    snprintf(
+        like, sizeof(like),
+        "SELECT count(*) FROM applied WHERE counter = %llu AND instr(reason, '%s') > 0",
+        (unsigned long long)counter, reason);
     if (fs_test_central_int(&w->d, like) != 1)
-      fail_msg("reason of change %llu does not contain \"%s\"", (unsigned long long)counter,
-               reason);
+      fail_msg("reason of change %llu does not contain \"%s\"",
+               (unsigned long long)counter, reason);
   }
   return oc;
 }
@@ -115,8 +116,8 @@ static void card(world *w, const char *name, const char *grade, const char *crea
 }
 
 static long long central_grade_is(world *w, const char *id, const char *grade) {
-  return fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s' AND grade='%s'",
-                              id, grade);
+  return fs_test_central_intf(
+      &w->d, "SELECT count(*) FROM customers WHERE id='%s' AND grade='%s'", id, grade);
 }
 
 /* ---- lost sales ------------------------------------------------------------ */
@@ -150,7 +151,8 @@ static void test_rep_cannot_review_or_lose_silently(void **state) {
   /* 2. sign it as the manager. */
   change(w, &c, FS_KIND_LOST_REVIEW, lid, FS_OP_UPSERT);
   fs_wire_change_set(&c, "reviewed_by", "M01");
-  assert_int_equal(push1(w, &c, &code, "reviewed_by: only a manager"), FS_OUTCOME_REJECTED);
+  assert_int_equal(push1(w, &c, &code, "reviewed_by: only a manager"),
+                   FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EFORBIDDEN);
   /* 3. a new lost-sale record born confirmed. */
   fs__id_new(fake);
@@ -163,8 +165,9 @@ static void test_rep_cannot_review_or_lose_silently(void **state) {
   /* 4. make a card disappear: lost without the record. */
   change(w, &c, FS_KIND_CUSTOMER, other, FS_OP_UPSERT);
   fs_wire_change_set(&c, "grade", "lost");
-  assert_int_equal(push1(w, &c, &code, "a card is set lost only with its lost-sale record"),
-                   FS_OUTCOME_REJECTED);
+  assert_int_equal(
+      push1(w, &c, &code, "a card is set lost only with its lost-sale record"),
+      FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EVALIDATE);
   /* ... nor its grade history (a 0.1.0 client sends both). */
   fs__id_new(fake);
@@ -177,14 +180,16 @@ static void test_rep_cannot_review_or_lose_silently(void **state) {
     fs__today(today);
     fs_wire_change_set(&c, "date", today);
   }
-  assert_int_equal(push1(w, &c, &code, "a card is set lost only with its lost-sale record"),
-                   FS_OUTCOME_REJECTED);
+  assert_int_equal(
+      push1(w, &c, &code, "a card is set lost only with its lost-sale record"),
+      FS_OUTCOME_REJECTED);
   assert_int_equal(central_grade_is(w, other, "A"), 1);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                                        "SELECT count(*) FROM lost_reviews WHERE id='%s' AND "
-                                        "confirmed IS NULL AND reviewed_by IS NULL",
-                                        lid),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM lost_reviews WHERE id='%s' AND "
+                           "confirmed IS NULL AND reviewed_by IS NULL",
+                           lid),
+      1);
   /* Legitimate work on the same session still lands. */
   change(w, &c, FS_KIND_CUSTOMER, other, FS_OP_UPSERT);
   fs_wire_change_set(&c, "phone", "021-5555");
@@ -210,7 +215,8 @@ static void test_rep_cannot_review_or_lose_silently(void **state) {
     assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_APPLIED);
     fs_replica_close(m);
   }
-  printf("lost: a rep's confirm, a rep signing as the manager, a record born confirmed and a "
+  printf("lost: a rep's confirm, a rep signing as the manager, a record born confirmed "
+         "and a "
          "card set lost without its record were refused with reasons; the manager's own "
          "signature landed\n");
 }
@@ -259,7 +265,8 @@ static void test_overdue_not_cleared(void **state) {
   /* Dated in the future: refused. */
   change(w, &c, FS_KIND_CUSTOMER, cust, FS_OP_UPSERT);
   fs_wire_change_set(&c, "grade_date", "2999-01-01");
-  assert_int_equal(push1(w, &c, &code, "lies after the day it was made"), FS_OUTCOME_REJECTED);
+  assert_int_equal(push1(w, &c, &code, "lies after the day it was made"),
+                   FS_OUTCOME_REJECTED);
   /* A letter is logged, but is not the A-grade contact. */
   fs__id_new(vid);
   change(w, &c, FS_KIND_VISIT, vid, FS_OP_UPSERT);
@@ -289,11 +296,14 @@ static void test_overdue_not_cleared(void **state) {
     assert_int_equal(fs_agenda(w->a1, NULL, seen_cb, &got), 0);
     assert_int_equal(got.n, 1);
     assert_string_equal(got.due, "2026-03-03");
-    assert_string_equal(got.reason, "missed before a re-rating: due until a contact is made");
+    assert_string_equal(got.reason,
+                        "missed before a re-rating: due until a contact is made");
   }
-  printf("cadence: back-dated and future re-ratings of an overdue card were refused; a letter "
-         "was logged but did not count as the A-grade contact; a same-day re-rating landed "
-         "and the card stays overdue since 2026-03-03\n");
+  printf(
+      "cadence: back-dated and future re-ratings of an overdue card were refused; a "
+      "letter "
+      "was logged but did not count as the A-grade contact; a same-day re-rating landed "
+      "and the card stays overdue since 2026-03-03\n");
 }
 
 static void test_visits_deletes_delivery(void **state) {
@@ -312,18 +322,21 @@ static void test_visits_deletes_delivery(void **state) {
   fs_wire_change_set(&c, "customer_id", cust);
   fs_wire_change_set(&c, "at", "2999-01-01T10:00");
   fs_wire_change_set(&c, "method", "in_person");
-  assert_int_equal(push1(w, &c, &code, "at: the visit is dated 2999-01-01, after the day it"),
-                   FS_OUTCOME_REJECTED);
+  assert_int_equal(
+      push1(w, &c, &code, "at: the visit is dated 2999-01-01, after the day it"),
+      FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EVALIDATE);
   /* Delete a card with visits. */
   change(w, &c, FS_KIND_CUSTOMER, cust, FS_OP_DELETE);
-  assert_int_equal(push1(w, &c, &code, "a rep does not delete a card"), FS_OUTCOME_REJECTED);
+  assert_int_equal(push1(w, &c, &code, "a rep does not delete a card"),
+                   FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EFORBIDDEN);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                                        "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                        "deleted=0 AND name='Busy Co'",
-                                        cust),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "deleted=0 AND name='Busy Co'",
+                           cust),
+      1);
   /* Delivered without its date; with it, fine. */
   change(w, &c, FS_KIND_CUSTOMER, cust, FS_OP_UPSERT);
   fs_wire_change_set(&c, "grade", "delivered");
@@ -338,8 +351,9 @@ static void test_visits_deletes_delivery(void **state) {
   fs_wire_change_set(&c, "delete_requested", "2026-03-03");
   assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_APPLIED);
   fs_wire_close(&w->h);
-  printf("visits: a future-dated visit, a rep's delete of a card with visits and delivered "
-         "without a date were refused with reasons; the deletion request landed\n");
+  printf(
+      "visits: a future-dated visit, a rep's delete of a card with visits and delivered "
+      "without a date were refused with reasons; the deletion request landed\n");
 }
 
 int main(void) {
