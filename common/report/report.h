@@ -27,7 +27,9 @@
  *                    (percent 0..100, one or two decimals), absent text null.
  *
  * Common rules
- *   - Deleted rows (deleted = 1) never count.
+ *   - Deleted rows (deleted = 1) never count, except in `visits`: a
+ *     deleted card's deadlines missed before its delete still count
+ *     (issue 14; below).
  *   - Period: --from and --to are dates "YYYY-MM-DD", both inclusive; a
  *     date-time field (visit.at, showroom.arrived) belongs to the day of its
  *     date part.  Defaults: to = today; from = the first day of to's month,
@@ -48,6 +50,11 @@
  *   For each card that existed by --to (created <= to, or created unknown)
  *   and was open (grade set, not "lost") on some day of the period, with
  *   its delivery date and the cadence of common/cadence.h:
+ *     deleted cards  a deleted card (tombstone) of the owner filter counts
+ *                    as if lost from the local day of its delete (the
+ *                    tombstone's clock) on: its grade until then is that of
+ *                    its last grade change (none: not counted); its content
+ *                    is cleared, so it has no created date.
  *     grade on day x the grade history replayed: the grade of the last
  *                    grade change dated <= x; before the first change its
  *                    previous grade (else its own); from the last change on

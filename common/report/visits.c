@@ -35,11 +35,14 @@ typedef struct gchg {
 typedef struct gline {
   const gchg *ch;
   int n;
-  int card; /* current grade index of the card */
+  int card;     /* current grade index of the card */
+  int64_t gone; /* a deleted card: the day of the delete (lost from then on) */
 } gline;
 
 static int gline_at(const gline *l, int64_t day) {
   int i = l->n;
+  if (day >= l->gone)
+    return LOST_G; /* deleted: no cadence from then on */
   while (i > 0 && l->ch[i - 1].day > day)
     i--;
   if (l->n == 0 || i == l->n)
@@ -51,10 +54,16 @@ static int gline_at(const gline *l, int64_t day) {
 
 /* The first change day in (after, upto], else NO_DAY. */
 static int64_t gline_next(const gline *l, int64_t after, int64_t upto) {
+  int64_t d = NO_DAY;
   for (int i = 0; i < l->n; i++)
-    if (l->ch[i].day > after)
-      return l->ch[i].day <= upto ? l->ch[i].day : NO_DAY;
-  return NO_DAY;
+    if (l->ch[i].day > after) {
+      d = l->ch[i].day;
+      break;
+    }
+  /* The delete is the last change of a deleted card. */
+  if (l->gone > after && l->gone < d)
+    d = l->gone;
+  return d <= upto ? d : NO_DAY;
 }
 
 /* The first day after `after` on which the customer is open again (a
@@ -556,7 +565,7 @@ int fs__rpt_visits(rpt *r) {
                  ? 0
                  : fs__cadence_days(fs__grades[g], NULL, NULL);
   /* Lost cards too: they may have been open during the period. */
-  rc = fs__rpt_custs_load(r, " AND (created IS NULL OR created <= :to)", &cs);
+  rc = fs__rpt_custs_load(r, " AND (created IS NULL OR created <= :to)", 1, &cs);
   if (rc == 0)
     rc = changes_load(r, &cs, &gc, &ngc);
   if (rc)
@@ -585,6 +594,11 @@ int fs__rpt_visits(rpt *r) {
     for (; kg < ngc && gc[kg].c == i; kg++)
       c.gl.n++;
     c.gl.card = fc->g;
+    c.gl.gone = fc->gone == INT64_MAX ? NO_DAY : fc->gone;
+    /* A deleted card keeps the grade of its last change until the delete;
+     * with no grade history there is nothing to count. */
+    if (fc->g < 0)
+      c.gl.card = c.gl.n ? c.gl.ch[c.gl.n - 1].g : LOST_G;
     c.delivery = fc->delivery;
     /* anchor: last contact before the period, else created, else from. */
     if (fc->before[0] == '\0' || fs__date_parse(fc->before, &c.anchor) != 0)

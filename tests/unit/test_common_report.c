@@ -398,6 +398,35 @@ static void test_visits_contact_methods(void **state) {
   assert_non_null(strstr(fx->err, "\"fax\" is not one of in_person, phone"));
 }
 
+/* Missed deadlines of deleted cards stay in the reports (issue 14).  Z03's
+ * card B (opened 02-20) was deleted on 03-20 (the tombstone's clock; its
+ * content is cleared, so no created date: the anchor is --from).  B from
+ * 03-01: 03-08 missed, 03-15 missed; the next deadline 03-22 lies after
+ * the delete, which ends the cadence.  due 2, met 0; not overdue (gone). */
+static void test_visits_deleted_card(void **state) {
+  fixture *fx = *state;
+  static const char *const z03[] = {"Z03", NULL};
+  static const char *const sql[] = {
+      "INSERT INTO staff(code, name, role, manager) VALUES ('Z03', 'Zak', 'rep', 'M01')",
+      "INSERT INTO customers(id, owner, author, hlc, deleted, archive_no) VALUES"
+      " (" ID("c", "30") ", 'Z03', 'Z03', "
+      "CAST(((julianday('2026-03-20') - 2440587.5) * 86400 + 43200) * 1000 AS INTEGER) << 16,"
+      " 1, 'Z03-2026-0001')",
+      "INSERT INTO grade_changes(id, owner, author, hlc, deleted, customer_id, grade,"
+      " prev_grade, date) VALUES"
+      " (" ID("d", "30") ", 'Z03', 'Z03', 1, 0, " ID("c", "30") ", 'B', NULL, '2026-02-20')",
+  };
+  const char *out;
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  out = run(fx, "visits", z03);
+  assert_non_null(strstr(out, "section,rep,grade,customers,due,met,missed,done,overdue,"
+                              "compliance\n"
+                              "compliance,Z03,B,1,2,0,2,0,0,0.0\n"
+                              "compliance,Z03,*,1,2,0,2,0,0,0.0\n"));
+}
+
 /* Lost and reopened: Z01's R is C from 01-01, lost 02-10, reopened on
  * 03-16 (two changes that day, lost -> C -> B, in clock order: B holds).
  * Anchor 01-01 (C): 01-15, 01-29 missed before the period; d = 02-12
@@ -1055,6 +1084,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_visits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_reopened, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_duties, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_visits_deleted_card, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_contact_methods, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost_classes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_activity_backdated, setup, teardown),
