@@ -18,6 +18,9 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--csv", FS_ROPT_CSV, NULL},
                                          {"--weights", FS_ROPT_WEIGHTS, "FILE"},
                                          {"--top", FS_ROPT_TOP, "N"},
+                                         {"--contact-methods", FS_ROPT_CONTACT_METHODS,
+                                          "GRADE=METHOD,...;..."},
+                                         {"--backdate-days", FS_ROPT_BACKDATE_DAYS, "N"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -48,6 +51,18 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
   case FS_ROPT_TEAM:
     q->team = value;
     break;
+  case FS_ROPT_CONTACT_METHODS:
+    q->contact_methods = value;
+    break;
+  case FS_ROPT_BACKDATE_DAYS: {
+    char *bend = NULL;
+    long days = strtol(value, &bend, 10);
+    if (bend == value || *bend != '\0' || days < 1 || days > 3650)
+      return fs__rpt_errf(err, FS_EUSAGE, "--backdate-days wants 1..3650 days, not %s",
+                          value);
+    q->backdate_days = (int)days;
+    break;
+  }
   case FS_ROPT_WEIGHTS:
     q->weights = value;
     break;
@@ -157,6 +172,8 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.owners = owners;
   p.nowners = n;
   p.top = q->top;
+  p.contact_methods = q->contact_methods;
+  p.backdate_days = q->backdate_days;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)
