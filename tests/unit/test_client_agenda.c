@@ -519,7 +519,7 @@ static void set_lost(fs_replica *r, const char *cid, char lid[33]) {
  * next visit; a confirmed loss stays lost and off the agenda. */
 static void test_lost_rejected_reopens(void **state) {
   fx *f = *state;
-  char cid[33], c2[33], lid[33], l2[33], today[11], want[128];
+  char cid[33], c2[33], lid[33], l2[33], today[11], on[11], want[128];
   fs_record *rec = NULL;
   got g;
 
@@ -532,7 +532,8 @@ static void test_lost_rejected_reopens(void **state) {
   assert_string_equal(fs_record_get(rec, "prev_grade"), "A");
   assert_string_equal(fs_record_get(rec, "reason_class"), "price");
   fs_record_free(rec);
-  assert_int_equal(fs_lost_review(f->r, lid, 0, "price can be matched", NULL), 0);
+  assert_int_equal(fs_lost_review(f->r, lid, 0, "price can be matched", on), 0);
+  assert_string_equal(on, today);
   assert_int_equal(fs_lost_review(f->r, l2, 1, NULL, NULL), 0);
   assert_int_equal(fs_get(f->r, "customer", cid, &rec), 0);
   assert_string_equal(fs_record_get(rec, "grade"), "A");
