@@ -17,9 +17,10 @@
 #include "replica.h"
 
 /* Sort rank of each kind of item on the same due date. */
-enum { PRIO_CALLBACK = 0, PRIO_FOLLOWUP, PRIO_NEXT, PRIO_CADENCE };
+enum { PRIO_LOST = 0, PRIO_CALLBACK, PRIO_FOLLOWUP, PRIO_NEXT, PRIO_CADENCE };
 
-static const char *const kind_names[] = {"callback", "followup", "next_contact", "cadence"};
+static const char *const kind_names[] = {"lost_review", "callback", "followup",
+                                         "next_contact", "cadence"};
 
 typedef struct item {
   char due[11];
@@ -149,16 +150,22 @@ static int gather_cadence(agenda *a) {
     const char *card_next = (const char *)sqlite3_column_text(st, 7);
     const char *last_visit = (const char *)sqlite3_column_text(st, 9);
     const char *visit_next = (const char *)sqlite3_column_text(st, 10);
-    /* The cadence counts from the last contact or a later re-rating. */
-    const char *graded = (const char *)sqlite3_column_text(st, 11);
-    const char *last = fs__cadence_clock(last_visit ? last_visit : opened, graded);
+    /* The cadence counts from the last contact or a later re-rating, but
+     * a deadline missed before a re-rating stays due (cadence.h). */
+    const char *last = last_visit ? last_visit : opened;
     const char *agreed = NULL;
     char due[11], last_day[11];
-    int late, prio = PRIO_CADENCE, days;
+    int late, prio = PRIO_CADENCE, days, missed = 0;
     item *it;
 
-    if (last == NULL || fs__cadence_due(grade, delivery, last, NULL, due, NULL) != 0)
+    rc = fs__cadence_card_due(fs__replica_db(a->r), (const char *)sqlite3_column_text(st, 0),
+                              grade, delivery, opened, a->date, NULL, due, &missed);
+    if (rc == FS_ENOTFOUND || rc == FS_EINVAL || last == NULL) {
+      rc = 0;
       continue; /* no date to count from, or a grade the model does not know */
+    }
+    if (rc)
+      break;
     snprintf(last_day, sizeof(last_day), "%.10s", last);
     /* An agreed date counts if it was set for after the last contact and
      * comes before the cadence would. */
@@ -167,7 +174,7 @@ static int gather_cadence(agenda *a) {
     if (card_next && strcmp(card_next, last_day) > 0 &&
         strcmp(card_next, agreed ? agreed : due) < 0)
       agreed = card_next;
-    if (agreed) {
+    if (agreed && !missed) {
       snprintf(due, sizeof(due), "%s", agreed);
       prio = PRIO_NEXT;
     }
@@ -188,6 +195,9 @@ static int gather_cadence(agenda *a) {
     if (prio == PRIO_NEXT)
       snprintf(it->reason, sizeof(it->reason), "agreed next contact (last contact %s)",
                last_day);
+    else if (missed)
+      snprintf(it->reason, sizeof(it->reason),
+               "missed before a re-rating: due until a contact is made");
     else if (strcmp(grade, "delivered") == 0)
       snprintf(it->reason, sizeof(it->reason), "delivered: every %d days", days);
     else
@@ -279,6 +289,54 @@ static int gather_followups(agenda *a) {
   return query_end(a, st, rc);
 }
 
+/* ---- 4. lost sales: awaiting the manager, or rejected ------------------------ */
+
+static int gather_lost(agenda *a) {
+  /* A card set lost stays on the agenda until the manager confirms the
+   * loss; a rejected loss reopens the card and tells the rep until the
+   * next visit (issue 14). */
+  static const char sql[] =
+      "SELECT l.id, c.id, c.archive_no, c.name, c.phone, c.grade, c.owner, l.lost_date,"
+      " l.reviewed_by, l.reviewed_on"
+      " FROM lost_reviews l JOIN customers c ON c.id = l.customer_id AND c.deleted = 0"
+      " WHERE l.deleted = 0 AND l.lost_date <= ?1 AND ("
+      "  (l.reviewed_by IS NULL AND c.grade = 'lost') OR"
+      "  (l.reviewed_by IS NOT NULL AND COALESCE(l.confirmed, 0) = 0 AND l.reviewed_on <= ?1"
+      "   AND c.grade <> 'lost' AND NOT EXISTS (SELECT 1 FROM visits w"
+      "   WHERE w.customer_id = c.id AND w.deleted = 0"
+      "   AND substr(w.at, 1, 10) BETWEEN l.reviewed_on AND ?1)))";
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  rc = prepare(a, sql, &st);
+  if (rc)
+    return rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *lost = (const char *)sqlite3_column_text(st, 7);
+    const char *by = (const char *)sqlite3_column_text(st, 8);
+    const char *on = (const char *)sqlite3_column_text(st, 9);
+    const char *due = by ? on : lost;
+    int late = due ? late_days(a, due) : -1;
+    item *it;
+
+    if (late < 0)
+      continue;
+    it = agenda_push(a, due, late, PRIO_LOST, &rc);
+    if (it == NULL)
+      break;
+    copy(it->source_id, sizeof(it->source_id), sqlite3_column_text(st, 0));
+    copy_customer(it, st, 1);
+    if (by)
+      snprintf(it->reason, sizeof(it->reason),
+               "loss rejected by %s on %s: the card is open again, contact the customer", by,
+               on);
+    else
+      snprintf(it->reason, sizeof(it->reason),
+               "lost on %s: awaiting the manager's confirmation", lost);
+  }
+  return query_end(a, st, rc);
+}
+
 /* Most urgent first: earliest due, then kind, then archive number, name
  * and source id so the order is total (stable output). */
 static int item_cmp(const void *pa, const void *pb) {
@@ -314,7 +372,7 @@ int fs_agenda(fs_replica *r, const char *date, fs_agenda_cb cb, void *arg) {
   rc = fs__date_parse(a.date, &a.day);
   if (rc)
     return fs__replica_fail(r, FS_EINVAL, "date: \"%s\" is not a date", a.date);
-  /* One read transaction: the three queries see one state. */
+  /* One read transaction: the queries see one state. */
   rc = fs__db_exec(fs__replica_db(r), "BEGIN");
   if (rc)
     return rc;
@@ -323,6 +381,8 @@ int fs_agenda(fs_replica *r, const char *date, fs_agenda_cb cb, void *arg) {
     rc = gather_callbacks(&a);
   if (rc == 0)
     rc = gather_followups(&a);
+  if (rc == 0)
+    rc = gather_lost(&a);
   fs__db_exec(fs__replica_db(r), "COMMIT");
   if (rc)
     goto out;

@@ -149,6 +149,7 @@ int cli_cmd_conflict_dismiss(cli_ctx *c, int argc, char **argv);
 /* The rep's agenda and lost-sale reviews (cli_agenda.c, cli_lost.c). */
 int cli_cmd_agenda(cli_ctx *c, int argc, char **argv);
 int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv);
+int cli_cmd_customer_lost(cli_ctx *c, int argc, char **argv);
 /* Managers' reports (cli_report.c, common/report/report.h). */
 int cli_cmd_report(cli_ctx *c, int argc, char **argv);
 

@@ -232,6 +232,15 @@ static const fs_cmd_opt o_grade[] = {
     {"--delivery-date YYYY-MM-DD",
      "for delivered: the delivery date (default: the one on the card)"},
     END};
+static const fs_cmd_opt o_customer_lost[] = {
+    {"ID", "the customer: archive number, id or id prefix (required)"},
+    {"--reason-class C",
+     "price, product, delivery_time, financing, service, relationship, postponed or "
+     "other (required)"},
+    {"--reason TEXT", "what happened, in a sentence (required)"},
+    {"--competitor NAME", "who won the sale (default: none)"},
+    {"--lost-date YYYY-MM-DD", "when the sale was lost (default: today)"},
+    END};
 static const fs_cmd_opt o_search[] = {
     {"TEXT", "part of a name, phone or archive number (required)"}, END};
 static const fs_cmd_opt o_history[] = {
@@ -294,6 +303,7 @@ static const struct {
     {"customer list", o_customer_list},
     {"customer grade", o_grade},
     {"customer search", o_search},
+    {"customer lost", o_customer_lost},
     {"customer history", o_history},
     {"contact list", o_child_list},
     {"opportunity list", o_child_list},

@@ -1,7 +1,9 @@
-/* cli_lost.c - `fieldsync lost review`: the manager confirms or rejects a
- * lost sale recorded by a rep (domain.md: "a lost customer's card goes to
- * the manager, who confirms the loss").  `lost list --pending` (the
- * generic list in cli_record.c) shows those still awaiting review. */
+/* cli_lost.c - lost sales (domain.md: "a lost customer's card goes to the
+ * manager, who confirms the loss"): `fieldsync customer lost`, the rep
+ * records the loss (fs_customer_set_lost), and `fieldsync lost review`, the
+ * manager confirms or rejects it (fs_lost_review; a rejection reopens the
+ * card).  `lost list --pending` (the generic list in cli_record.c) shows
+ * those still awaiting review. */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +39,8 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
   }
   if (cli_resolve(c, "lost_review", a.pos[0], id))
     return CLI_ERR;
+  /* A rejection reopens the card at its grade before the loss, in the same
+   * transaction (fs_lost_review). */
   rc = fs_lost_review(c->r, id, confirm, note, today);
   if (rc)
     return cli_fail(c, rc, "lost review");
@@ -44,7 +48,55 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
     printf("{\"id\":\"%s\",\"confirmed\":%s,\"reviewed_by\":\"%s\",\"reviewed_on\":\"%s\"}\n",
            id, confirm ? "true" : "false", me.staff, today);
   else
-    printf("lost sale %s %s by %s on %s\n", id, confirm ? "confirmed" : "rejected", me.staff,
-           today);
+    printf("lost sale %s %s by %s on %s%s\n", id, confirm ? "confirmed" : "rejected", me.staff,
+           today, confirm ? "" : "; the card is open again at its previous grade");
   return CLI_OK;
+}
+
+int cli_cmd_customer_lost(cli_ctx *c, int argc, char **argv) {
+  const char *cls = NULL, *reason = NULL, *competitor = NULL, *date = NULL;
+  cli_opt opts[] = {{"--reason-class", 1, &cls, NULL},
+                    {"--reason", 1, &reason, NULL},
+                    {"--competitor", 1, &competitor, NULL},
+                    {"--lost-date", 1, &date, NULL},
+                    {NULL, 0, NULL, NULL}};
+  cli_args a = {.opts = opts, .minpos = 1, .maxpos = 1};
+  fs_record *rec = NULL;
+  char id[FS_ID_MAX + 1], lid[FS_ID_MAX + 1], today[FS_DATE_MAX + 1];
+  int rc;
+
+  rc = cli_start(c, argc, argv, &a);
+  if (rc)
+    return rc;
+  if (cls == NULL || reason == NULL)
+    return cli_usage_error(c, "give --reason-class and --reason", NULL);
+  if (cli_resolve(c, "customer", a.pos[0], id))
+    return CLI_ERR;
+  if (fs_record_new("lost_review", &rec))
+    return cli_fail(c, FS_ENOMEM, "customer lost");
+  fs_today(today);
+  rc = fs_record_set(rec, "lost_date", date ? date : today);
+  if (rc == 0)
+    rc = fs_record_set(rec, "reason_class", cls);
+  if (rc == 0)
+    rc = fs_record_set(rec, "reason", reason);
+  if (rc == 0 && competitor)
+    rc = fs_record_set(rec, "competitor", competitor);
+  if (rc) {
+    fprintf(stderr, "fieldsync: customer lost: %s\n", fs_errmsg(NULL));
+    rc = CLI_ERR;
+    goto out;
+  }
+  rc = fs_customer_set_lost(c->r, id, rec, lid);
+  if (rc) {
+    rc = cli_fail(c, rc, "customer lost");
+    goto out;
+  }
+  if (c->json)
+    printf("{\"id\":\"%s\",\"lost_review\":\"%s\",\"grade\":\"lost\"}\n", id, lid);
+  else
+    printf("customer %s is lost; lost sale %s awaits the manager's confirmation\n", id, lid);
+out:
+  fs_record_free(rec);
+  return rc;
 }

@@ -377,12 +377,35 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
 int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
   fs_kind_info ki = cmd_kind(c), *kd = &ki;
   cli_args a = {.minpos = 1, .maxpos = 1};
+  fs_identity me;
   char id[FS_ID_MAX + 1];
   int rc;
 
   rc = start_with_id(c, argc, argv, &a, kd->name, id);
   if (rc)
     return rc;
+  /* A rep does not delete a card: the request goes to the manager, who
+   * deletes it or keeps it (issue 14, access_rules.h C3). */
+  if (strcmp(kd->name, "customer") == 0 && fs_replica_identity(c->r, &me) == 0 &&
+      me.role == FS_ROLE_REP) {
+    fs_record *rec = NULL;
+    char today[FS_DATE_MAX + 1];
+    fs_today(today);
+    rc = fs_record_new("customer", &rec);
+    if (rc == 0)
+      rc = fs_record_set(rec, "delete_requested", today);
+    if (rc == 0)
+      rc = fs_update(c->r, "customer", id, rec);
+    fs_record_free(rec);
+    if (rc)
+      return cli_fail(c, rc, kd->name);
+    if (c->json)
+      printf("{\"id\":\"%s\",\"deleted\":false,\"delete_requested\":\"%s\"}\n", id,
+             today);
+    else
+      printf("deletion of customer %s requested; the manager deletes it or keeps it\n", id);
+    return CLI_OK;
+  }
   rc = fs_delete(c->r, kd->name, id);
   if (rc)
     return cli_fail(c, rc, kd->name);

@@ -169,7 +169,9 @@ int fs_create(fs_replica *r, fs_record *rec, char id_out[FS_ID_MAX + 1]);
  * returns 0 and writes nothing).  FS_ENOTFOUND, FS_EFORBIDDEN, FS_EVALIDATE
  * (also for immutable fields and append-only kinds). */
 int fs_update(fs_replica *r, const char *kind, const char *id, const fs_record *rec);
-/* Deletes (tombstones) a record.  FS_ENOTFOUND, FS_EFORBIDDEN. */
+/* Deletes (tombstones) a record.  FS_ENOTFOUND, FS_EFORBIDDEN (also a
+ * rep's delete of a customer card with visits: the rep sets the card's
+ * delete_requested instead and a manager deletes it, access_rules.h C3). */
 int fs_delete(fs_replica *r, const char *kind, const char *id);
 /* Items of the conflict log (`fieldsync conflicts`), by their number n
  * (conflicts.id): a value that lost, or a change that arrived after a
@@ -212,13 +214,18 @@ typedef int (*fs_conflict_fn)(void *arg, const fs_conflict *c);
  * FS_EDB, FS_EBUSY. */
 int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg);
 
-/* Reviews the lost sale `id` (a lost_review record) as this replica's
- * staff member: sets confirmed (confirm non-zero: yes, else no),
- * reviewed_by (our staff code), reviewed_on (fs_today) and, if note is not
- * NULL, review_note, in one write.  on_out (may be NULL) receives the
- * review date.  Only a manager or admin may review (FS_EFORBIDDEN; the
- * daemon re-checks the team rule); FS_ENOTFOUND, FS_EVALIDATE (note),
- * and the errors of fs_update. */
+/* Reviews the lost sale `id` (a lost_review record, fs_customer_set_lost)
+ * as this replica's staff member, in one transaction: sets confirmed
+ * (confirm non-zero: yes, else no), reviewed_by (our staff code),
+ * reviewed_on (fs_today) and, if note is not NULL, review_note.  A
+ * rejection also reopens the card if it is still lost: its grade goes
+ * back to the review's prev_grade (C for a review recorded without one,
+ * by a 0.1.0 client) dated today, with its grade_change entry; the rep's
+ * agenda then lists it (fs_agenda, kind "lost_review") until a visit.
+ * on_out (may be NULL) receives the review date.  Only a manager or admin
+ * may review: a rep is refused with FS_EFORBIDDEN, by the rule the daemon
+ * applies too (common/access_rules.h L2); FS_EINVAL (bad id),
+ * FS_ENOTFOUND, FS_EVALIDATE (note), and the errors of fs_update. */
 int fs_lost_review(fs_replica *r, const char *id, int confirm, const char *note,
                    char on_out[FS_DATE_MAX + 1]);
 
@@ -241,9 +248,29 @@ int fs_get(fs_replica *r, const char *kind, const char *id, fs_record **out);
 /* Sets a customer's grade and grade_date (date NULL: today) and appends a
  * grade_change entry, in one transaction.  Grade "delivered" needs a
  * delivery date: delivery_date, or one already on the card.
- * delivery_date may be NULL (keep). */
+ * delivery_date may be NULL (keep).  The manager's controls apply
+ * (common/access_rules.h): "lost" goes through fs_customer_set_lost; a
+ * re-rating dated after today, or back-dated across a deadline it would
+ * erase, is refused (FS_EVALIDATE, the message says why). */
 int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade,
                           const char *date, const char *delivery_date);
+
+/* Records the loss of the open card customer_id as this replica's staff
+ * member (the card's owner), in one transaction (domain.md: a lost customer's card goes back to the
+ * manager, who confirms the loss): review is a new lost_review record with
+ * lost_date, reason, reason_class and optionally competitor set (its
+ * customer_id and prev_grade are filled in here: the card and its grade
+ * now); then the card's grade becomes "lost" dated today, with its
+ * grade_change entry.  The card stays on its rep's agenda until the
+ * manager reviews it (fs_lost_review).  id_out (may be NULL) receives the
+ * new lost_review's id.  This is how a card goes lost: a grade change to
+ * "lost" without a lost_review awaiting review is refused, here and by
+ * the daemon (common/access_rules.h L1).
+ * FS_EINVAL (bad id, review not a lost_review), FS_EVALIDATE (no
+ * reason_class, card already lost, a field refused), FS_ENOTFOUND,
+ * FS_EFORBIDDEN, and the errors of fs_update. */
+int fs_customer_set_lost(fs_replica *r, const char *customer_id, const fs_record *review,
+                         char id_out[FS_ID_MAX + 1]);
 /* Resolves what a user typed to a full id of kind, by the rule fieldsyncd
  * shares (common/ident.h): a full id or a unique id prefix of at least 6
  * hex chars (any case), or (customers) an archive number (any case).
@@ -424,7 +451,8 @@ int fs_replica_last_sync(fs_replica *r, int64_t *ms);
 typedef struct fs_agenda_item {
   const char *due;          /* "YYYY-MM-DD": last day on which contact is on time */
   int overdue_days;         /* date - due if positive, else 0 */
-  const char *kind;         /* "cadence", "next_contact", "callback", "followup" */
+  const char *kind;         /* "cadence", "next_contact", "callback", "followup",
+                               "lost_review" */
   const char *reason;       /* for people: "grade A: every 2 days", "call back
                                walk-in within 24h (by 10:15)",
                                "key-account follow-up (visit 2026-03-01)" */
@@ -446,11 +474,21 @@ typedef int (*fs_agenda_cb)(void *arg, const fs_agenda_item *it);
  * follow-ups, agreed next contacts and cadence contacts, then archive
  * number.  Items due after `date` are not listed.  Rules (domain.md):
  *   - every open customer (grade not "lost", not deleted): the next contact
- *     by its grade's cadence (common/cadence.h) counted from the last
- *     contact (its latest visit up to `date`, else the card's created date,
- *     else its grade date); if the latest visit's next_contact or the card's
- *     next_contact lies after that last contact and before the cadence due
- *     date, that agreed date is used instead (kind "next_contact");
+ *     by its grade's cadence, fs__cadence_card_due (common/cadence.h):
+ *     counted from the last contact (its latest visit up to `date` by a
+ *     method that counts for the grade, else the card's created date, else
+ *     its grade date) through its re-ratings, a deadline missed before a
+ *     re-rating staying due until a contact (reason "missed before a
+ *     re-rating: ..."); if the latest visit's next_contact or the card's
+ *     next_contact lies after the latest visit (else the opening date) and
+ *     before the cadence due date, and no deadline was missed, that agreed
+ *     date is used instead (kind "next_contact");
+ *   - a card set lost whose lost-sale record awaits the manager (reviewed_by
+ *     unset): due its lost_date, "lost on D: awaiting the manager's
+ *     confirmation"; a loss the manager rejected (reviewed_by set,
+ *     confirmed not 1) whose card is open again and has had no visit since
+ *     reviewed_on: due reviewed_on, "loss rejected by M on D: ..." (kind
+ *     "lost_review", first among items of the same day);
  *   - showroom entries with left_details = 1 and no visit to their card
  *     after arrival: call back within 24 hours (kind "callback");
  *   - a key-account visit (visit.key_account = 1) with no later visit to
@@ -547,10 +585,16 @@ typedef struct fs_report_query {
   int nreps;
   int csv;             /* the --csv option was given (for the caller) */
   int top;             /* ranking rows; 0: default 100; < 0: all */
+  /* visits: which visit methods are each grade's contact, "GRADE=METHOD,
+   * ...;..." (common/cadence.h); NULL: the default (an e-mail or a letter
+   * is no A-grade contact). */
+  const char *contact_methods;
+  int backdate_days;   /* activity: back-dating window in days; 0: default 2 */
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,
- * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N),
+ * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N,
+ * --contact-methods SETTING, --backdate-days N),
  * for a front end that parses argv: fs_report_option returns 1 if opt
  * takes a value, 0 if it is a flag, FS_ENOTFOUND if it is not one of them;
  * fs_report_query_set applies it (value NULL for a flag or a missing
@@ -561,7 +605,7 @@ int fs_report_option(const char *opt);
 #define FS_REPORT_QUERY_USAGE                                                            \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 /* The report option nearest to a mistyped opt ("--tem" -> "--team"), for
  * a "did you mean" hint: a static string, or NULL.  Thread-safe. */
@@ -575,7 +619,7 @@ typedef struct fs_report fs_report;
 
 /* Runs query q over r into *out (free with fs_report_free), in one read
  * snapshot.  0; FS_EINVAL (unknown report, bad date or period, bad
- * weights), FS_EUSAGE (no name), FS_ENOTFOUND (team manager unknown here),
+ * weights, bad contact_methods), FS_EUSAGE (no name), FS_ENOTFOUND (team manager unknown here),
  * FS_EIO (weights file unreadable), FS_ENOMEM, FS_EDB/FS_EBUSY; message in
  * fs_errmsg(r).  Reads only. */
 int fs_report_run(fs_replica *r, const fs_report_query *q, fs_report **out);

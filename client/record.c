@@ -204,8 +204,7 @@ uint64_t fs_record_hlc(const fs_record *rec) { return rec ? rec->hlc : 0; }
 
 /* ---- building changes ------------------------------------------------------ */
 
-/* Appends (field, copy of v) to c.  Clocks are stamped by the write path. */
-static int change_add(fs_change *c, int field, const fs_value *v) {
+int fs__change_add(fs_change *c, int field, const fs_value *v) {
   fs_field_change *nf;
 
   nf = realloc(c->fields, (size_t)(c->nfields + 1) * sizeof(*nf));
@@ -218,31 +217,29 @@ static int change_add(fs_change *c, int field, const fs_value *v) {
   return fs__value_copy(&nf[c->nfields - 1].value, v);
 }
 
-static int change_add_text(fs_change *c, const fs_kind_def *kd, const char *name,
-                           const char *text) {
+int fs__change_add_text(fs_change *c, const fs_kind_def *kd, const char *name,
+                        const char *text) {
   fs_value v = {FS_V_TEXT, 0, (char *)text, strlen(text)};
   int idx = fs__field_index(kd, name);
 
   if (idx < 0)
     return FS_EINTERNAL;
-  return change_add(c, idx, &v);
+  return fs__change_add(c, idx, &v);
 }
 
-static void change_setup(fs_change *c, const fs_kind_def *kd, const char *id, fs_op op) {
+void fs__change_setup(fs_change *c, const fs_kind_def *kd, const char *id, fs_op op) {
   memset(c, 0, sizeof(*c));
   c->kind = kd->kind;
   c->op = op;
   snprintf(c->id, sizeof(c->id), "%s", id);
 }
 
-/* The field value of a loaded row by name (NULL if no such field). */
-static const fs_value *row_value(const fs_row *row, const char *name) {
+const fs_value *fs__row_value(const fs_row *row, const char *name) {
   int idx = fs__field_index(fs__kind_def(row->kind), name);
   return idx < 0 ? NULL : &row->values[idx];
 }
 
-/* Loads a live row; FS_ENOTFOUND (with message) if absent or deleted. */
-static int load_live(fs_replica *r, const fs_kind_def *kd, const char *id, fs_row *row) {
+int fs__record_load_live(fs_replica *r, const fs_kind_def *kd, const char *id, fs_row *row) {
   int rc = fs__store_get(fs__replica_db(r), kd->kind, id, row);
 
   if (rc == 0 && row->deleted)
@@ -300,7 +297,7 @@ static int create_pre(fs_replica *r, void *arg) {
     const fs_value *cid = &x->rec->values[kd->parent_field];
     if (!x->rec->isset[kd->parent_field] || cid->type != FS_V_TEXT)
       return fs__replica_fail(r, FS_EVALIDATE, "customer_id: required");
-    rc = load_live(r, fs__kind_def(FS_KIND_CUSTOMER), cid->s, &parent);
+    rc = fs__record_load_live(r, fs__kind_def(FS_KIND_CUSTOMER), cid->s, &parent);
     if (rc)
       goto out;
     snprintf(c->owner, sizeof(c->owner), "%s", parent.owner);
@@ -312,7 +309,7 @@ static int create_pre(fs_replica *r, void *arg) {
   if (kd->kind == FS_KIND_CUSTOMER) {
     rc = archive_next(r, today, archive);
     if (rc == 0)
-      rc = change_add_text(c, kd, "archive_no", archive);
+      rc = fs__change_add_text(c, kd, "archive_no", archive);
     if (rc)
       goto out;
     if (x->n == 2) {
@@ -322,11 +319,11 @@ static int create_pre(fs_replica *r, void *arg) {
       const char *gdate = fs_record_get(x->rec, "grade_date");
       snprintf(g->owner, sizeof(g->owner), "%s", c->owner);
       snprintf(g->author, sizeof(g->author), "%s", c->author);
-      rc = change_add_text(g, gd, "customer_id", c->id);
+      rc = fs__change_add_text(g, gd, "customer_id", c->id);
       if (rc == 0)
-        rc = change_add_text(g, gd, "grade", fs_record_get(x->rec, "grade"));
+        rc = fs__change_add_text(g, gd, "grade", fs_record_get(x->rec, "grade"));
       if (rc == 0)
-        rc = change_add_text(g, gd, "date", gdate ? gdate : today);
+        rc = fs__change_add_text(g, gd, "date", gdate ? gdate : today);
     }
   }
 out:
@@ -351,7 +348,7 @@ int fs_create(fs_replica *r, fs_record *rec, char id_out[33]) {
     goto out;
   }
   fs__id_new(id);
-  change_setup(&c[0], kd, id, FS_OP_UPSERT);
+  fs__change_setup(&c[0], kd, id, FS_OP_UPSERT);
   /* Defaults that the forms fill in on paper. */
   fs__today(today);
   if (kd->kind == FS_KIND_CUSTOMER) {
@@ -362,7 +359,7 @@ int fs_create(fs_replica *r, fs_record *rec, char id_out[33]) {
       rc = fs_record_set(rec, "grade_date", fs_record_get(rec, "created"));
     if (fs_record_get(rec, "grade")) {
       fs__id_new(id);
-      change_setup(&c[1], fs__kind_def(FS_KIND_GRADE_CHANGE), id, FS_OP_UPSERT);
+      fs__change_setup(&c[1], fs__kind_def(FS_KIND_GRADE_CHANGE), id, FS_OP_UPSERT);
       n = 2;
     }
   } else if (kd->kind == FS_KIND_SHOWROOM && !fs_record_isset(rec, "rep_on_duty")) {
@@ -375,7 +372,7 @@ int fs_create(fs_replica *r, fs_record *rec, char id_out[33]) {
   for (int i = 0; i < kd->nfields; i++) {
     if (!rec->isset[i] || rec->values[i].type == FS_V_NULL)
       continue;
-    rc = change_add(&c[0], i, &rec->values[i]);
+    rc = fs__change_add(&c[0], i, &rec->values[i]);
     if (rc)
       goto out;
   }
@@ -417,7 +414,7 @@ static int update_pre(fs_replica *r, void *arg) {
   int rc;
 
   memset(&row, 0, sizeof(row));
-  rc = load_live(r, kd, x->c->id, &row);
+  rc = fs__record_load_live(r, kd, x->c->id, &row);
   if (rc)
     goto out;
   snprintf(x->c->owner, sizeof(x->c->owner), "%s", row.owner);
@@ -427,7 +424,7 @@ static int update_pre(fs_replica *r, void *arg) {
   for (int i = 0; i < kd->nfields; i++) {
     if (!x->rec->isset[i] || fs__value_equal(&x->rec->values[i], &row.values[i]))
       continue;
-    rc = change_add(x->c, i, &x->rec->values[i]);
+    rc = fs__change_add(x->c, i, &x->rec->values[i]);
     if (rc)
       goto out;
   }
@@ -448,7 +445,7 @@ int fs_update(fs_replica *r, const char *kind, const char *id, const fs_record *
     return r ? fs__replica_fail(r, FS_EINVAL, "bad kind or id") : FS_EINVAL;
   if (rec->kd != kd)
     return fs__replica_fail(r, FS_EINVAL, "record is a %s, not a %s", rec->kd->name, kd->name);
-  change_setup(&c, kd, id, FS_OP_UPSERT);
+  fs__change_setup(&c, kd, id, FS_OP_UPSERT);
   x.rec = rec;
   x.c = &c;
   rc = fs__replica_write(r, &c, &creates, 1, update_pre, &x);
@@ -462,7 +459,7 @@ static int delete_pre(fs_replica *r, void *arg) {
   int rc;
 
   memset(&row, 0, sizeof(row));
-  rc = load_live(r, fs__kind_def(c->kind), c->id, &row);
+  rc = fs__record_load_live(r, fs__kind_def(c->kind), c->id, &row);
   if (rc == 0) {
     snprintf(c->owner, sizeof(c->owner), "%s", row.owner);
     snprintf(c->author, sizeof(c->author), "%s", row.author);
@@ -478,7 +475,7 @@ int fs_delete(fs_replica *r, const char *kind, const char *id) {
 
   if (r == NULL || kd == NULL || !fs__id_valid(id))
     return r ? fs__replica_fail(r, FS_EINVAL, "bad kind or id") : FS_EINVAL;
-  change_setup(&c, kd, id, FS_OP_DELETE);
+  fs__change_setup(&c, kd, id, FS_OP_DELETE);
   rc = fs__replica_write(r, &c, NULL, 1, delete_pre, &c);
   fs__change_release(&c);
   return rc;
@@ -499,7 +496,7 @@ int fs_get(fs_replica *r, const char *kind, const char *id, fs_record **out) {
   if (rc)
     return rc;
   memset(&row, 0, sizeof(row));
-  rc = load_live(r, kd, id, &row);
+  rc = fs__record_load_live(r, kd, id, &row);
   if (rc)
     goto out;
   rc = fs__record_alloc(kd, &rec);
@@ -517,13 +514,8 @@ out:
 
 /* ---- grade change ------------------------------------------------------------ */
 
-typedef struct grade_ctx {
-  fs_change *c; /* [0] customer update, [1] grade_change create */
-  const char *grade, *date, *delivery;
-} grade_ctx;
-
-static int grade_pre(fs_replica *r, void *arg) {
-  grade_ctx *x = arg;
+int fs__grade_pre(fs_replica *r, void *arg) {
+  fs__grade_ctx *x = arg;
   const fs_kind_def *cd = fs__kind_def(FS_KIND_CUSTOMER);
   const fs_kind_def *gd = fs__kind_def(FS_KIND_GRADE_CHANGE);
   const fs_value *prev, *cur_date, *cur_deliv;
@@ -531,12 +523,12 @@ static int grade_pre(fs_replica *r, void *arg) {
   int rc;
 
   memset(&row, 0, sizeof(row));
-  rc = load_live(r, cd, x->c[0].id, &row);
+  rc = fs__record_load_live(r, cd, x->c[0].id, &row);
   if (rc)
     goto out;
-  prev = row_value(&row, "grade");
-  cur_date = row_value(&row, "grade_date");
-  cur_deliv = row_value(&row, "delivery_date");
+  prev = fs__row_value(&row, "grade");
+  cur_date = fs__row_value(&row, "grade_date");
+  cur_deliv = fs__row_value(&row, "delivery_date");
   if (strcmp(x->grade, "delivered") == 0 && x->delivery == NULL &&
       cur_deliv->type == FS_V_NULL) {
     rc = fs__replica_fail(r, FS_EVALIDATE,
@@ -549,20 +541,20 @@ static int grade_pre(fs_replica *r, void *arg) {
     snprintf(x->c[i].author, sizeof(x->c[i].author), "%s", i ? r->id.staff : row.author);
   }
   if (prev->type != FS_V_TEXT || strcmp(prev->s, x->grade) != 0)
-    rc = change_add_text(&x->c[0], cd, "grade", x->grade);
+    rc = fs__change_add_text(&x->c[0], cd, "grade", x->grade);
   if (rc == 0 && (cur_date->type != FS_V_TEXT || strcmp(cur_date->s, x->date) != 0))
-    rc = change_add_text(&x->c[0], cd, "grade_date", x->date);
+    rc = fs__change_add_text(&x->c[0], cd, "grade_date", x->date);
   if (rc == 0 && x->delivery &&
       (cur_deliv->type != FS_V_TEXT || strcmp(cur_deliv->s, x->delivery) != 0))
-    rc = change_add_text(&x->c[0], cd, "delivery_date", x->delivery);
+    rc = fs__change_add_text(&x->c[0], cd, "delivery_date", x->delivery);
   if (rc == 0)
-    rc = change_add_text(&x->c[1], gd, "customer_id", x->c[0].id);
+    rc = fs__change_add_text(&x->c[1], gd, "customer_id", x->c[0].id);
   if (rc == 0)
-    rc = change_add_text(&x->c[1], gd, "grade", x->grade);
+    rc = fs__change_add_text(&x->c[1], gd, "grade", x->grade);
   if (rc == 0 && prev->type == FS_V_TEXT)
-    rc = change_add_text(&x->c[1], gd, "prev_grade", prev->s);
+    rc = fs__change_add_text(&x->c[1], gd, "prev_grade", prev->s);
   if (rc == 0)
-    rc = change_add_text(&x->c[1], gd, "date", x->date);
+    rc = fs__change_add_text(&x->c[1], gd, "date", x->date);
 out:
   fs__row_release(&row);
   return rc;
@@ -573,7 +565,7 @@ int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade, cons
   int creates[2] = {0, 1}, rc;
   char today[11], gid[33];
   fs_change c[2];
-  grade_ctx x;
+  fs__grade_ctx x;
 
   if (r == NULL)
     return FS_EINVAL;
@@ -593,13 +585,13 @@ int fs_customer_set_grade(fs_replica *r, const char *id, const char *grade, cons
                             "delivery_date: \"%.40s\" is not a date (YYYY-MM-DD)", delivery_date);
   fs__today(today);
   fs__id_new(gid);
-  change_setup(&c[0], fs__kind_def(FS_KIND_CUSTOMER), id, FS_OP_UPSERT);
-  change_setup(&c[1], fs__kind_def(FS_KIND_GRADE_CHANGE), gid, FS_OP_UPSERT);
+  fs__change_setup(&c[0], fs__kind_def(FS_KIND_CUSTOMER), id, FS_OP_UPSERT);
+  fs__change_setup(&c[1], fs__kind_def(FS_KIND_GRADE_CHANGE), gid, FS_OP_UPSERT);
   x.c = c;
   x.grade = grade;
   x.date = date ? date : today;
   x.delivery = delivery_date;
-  rc = fs__replica_write(r, c, creates, 2, grade_pre, &x);
+  rc = fs__replica_write(r, c, creates, 2, fs__grade_pre, &x);
   fs__change_release(&c[0]);
   fs__change_release(&c[1]);
   return rc;

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "access.h"
+#include "access_rules.h"
 #include "archive.h"
 #include "db.h"
 #include "fs_errno.h"
@@ -451,6 +452,14 @@ static int write_one(fs_replica *r, fs_change *c, int is_create) {
   if (rc == 0)
     rc = fs__validate_clocks(c, wall > fs__hlc_ms(prev) + 1 ? wall : fs__hlc_ms(prev) + 1,
                              FS_HLC_DEFAULT_MAX_AHEAD_MS, verr, sizeof(verr));
+  /* The manager's controls (issue 14): the daemon's rules, refused here
+   * first with the same message. */
+  if (rc == 0) {
+    rc = fs__access_rules_check(r->db, r->id.role, r->id.staff, c, NULL, verr,
+                                sizeof(verr));
+    if (rc && verr[0] == '\0')
+      return fail_default(r, rc);
+  }
   if (rc)
     return fs__replica_fail(r, rc, "%s", verr);
   rc = record_bases(r, c);

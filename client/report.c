@@ -64,6 +64,8 @@ static void to_request(const fs_report_query *q, fs_report_request *rq) {
     rq->reps[i] = q->reps[i];
   rq->csv = q->csv;
   rq->top = q->top;
+  rq->contact_methods = q->contact_methods;
+  rq->backdate_days = q->backdate_days;
 }
 
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) {
@@ -89,6 +91,8 @@ int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) 
   q->nreps = rq.nreps;
   q->csv = rq.csv;
   q->top = rq.top;
+  q->contact_methods = rq.contact_methods;
+  q->backdate_days = rq.backdate_days;
   return 0;
 }
 

@@ -1,10 +1,14 @@
 /* cadence.c - visit cadence rules (see cadence.h). */
 #include "cadence.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
+#include "dbutil.h"
 #include "fs_errno.h"
+#include "model.h"
 
 /* Fixed cadences; "delivered" is handled apart, "lost" has none. */
 static const struct {
@@ -154,4 +158,222 @@ int fs__cadence_followup_due(const char *visit_at, const char *on_date, char due
   if (rc)
     return rc;
   return fs__date_format(d, due) == 0 ? 0 : FS_EINVAL;
+}
+
+/* ---- contact methods ------------------------------------------------------ */
+
+#define NMETHODS 6 /* entries of fs__visit_methods */
+
+void fs__cadence_methods_default(fs_cadence_methods *m) {
+  unsigned all = (1u << NMETHODS) - 1;
+  int a = fs__enum_index(fs__grades, "A");
+
+  for (int g = 0; g < FS_CADENCE_NGRADES; g++)
+    m->mask[g] = all;
+  /* A: a visit or a call; a letter or an e-mail does not satisfy it. */
+  m->mask[a] = all & ~(1u << fs__enum_index(fs__visit_methods, "letter")) &
+               ~(1u << fs__enum_index(fs__visit_methods, "email"));
+}
+
+int fs__cadence_methods_parse(const char *spec, fs_cadence_methods *m, char *err,
+                              size_t errlen) {
+  char buf[512], *save = NULL;
+
+  fs__cadence_methods_default(m);
+  if (spec == NULL || spec[0] == '\0')
+    return 0;
+  if (strlen(spec) >= sizeof(buf)) {
+    snprintf(err, errlen, "contact methods: setting longer than %zu bytes", sizeof(buf) - 1);
+    return FS_EINVAL;
+  }
+  snprintf(buf, sizeof(buf), "%s", spec);
+  for (char *part = strtok_r(buf, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
+    char *eq = strchr(part, '='), *s2 = NULL;
+    unsigned mask = 0;
+    int g;
+    if (eq == NULL) {
+      snprintf(err, errlen, "contact methods: \"%.40s\" is not GRADE=method,method", part);
+      goto bad;
+    }
+    *eq = '\0';
+    g = fs__enum_index(fs__grades, part);
+    if (g < 0 || g >= FS_CADENCE_NGRADES) {
+      snprintf(err, errlen,
+               "contact methods: \"%.20s\" is not one of O, A, B, C, delivered, lost", part);
+      goto bad;
+    }
+    for (char *t = strtok_r(eq + 1, ",", &s2); t; t = strtok_r(NULL, ",", &s2)) {
+      int k = fs__enum_index(fs__visit_methods, t);
+      if (k < 0) {
+        snprintf(err, errlen,
+                 "contact methods: \"%.20s\" is not one of in_person, phone, letter, email, "
+                 "showroom, event",
+                 t);
+        goto bad;
+      }
+      mask |= 1u << k;
+    }
+    m->mask[g] = mask;
+  }
+  return 0;
+bad:
+  fs__cadence_methods_default(m);
+  return FS_EINVAL;
+}
+
+int fs__cadence_method_counts(const fs_cadence_methods *m, const char *grade,
+                              const char *method) {
+  fs_cadence_methods def;
+  int g = fs__enum_index(fs__grades, grade), k = fs__enum_index(fs__visit_methods, method);
+
+  if (g < 0 || g >= FS_CADENCE_NGRADES || k < 0)
+    return 0;
+  if (m == NULL) {
+    fs__cadence_methods_default(&def);
+    m = &def;
+  }
+  return (m->mask[g] >> k) & 1u;
+}
+
+/* ---- a card's next due date ---------------------------------------------- */
+
+#define CARD_CHANGES_MAX 256 /* grade changes of one card read (the latest) */
+
+typedef struct rerate {
+  char date[11];
+  char grade[16];
+  char prev[16];
+} rerate;
+
+/* The grade as day `day` began: that of the last change dated before it;
+ * before the first, that change's previous grade (else its own); none at
+ * all: the card's grade. */
+static const char *grade_before(const rerate *ch, int n, const char *day, const char *card) {
+  int i = 0;
+  while (i < n && strcmp(ch[i].date, day) < 0)
+    i++;
+  if (n == 0)
+    return card;
+  if (i == 0)
+    return ch[0].prev[0] ? ch[0].prev : ch[0].grade;
+  return ch[i - 1].grade;
+}
+
+/* Prepares sql with ?1 = the card's id and ?2 = the day. */
+static int card_query(sqlite3 *db, const char *sql, const char *customer_id, const char *day,
+                      sqlite3_stmt **st) {
+  int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(*st, 1, customer_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(*st, 2, day, -1, SQLITE_STATIC);
+  return 0;
+}
+
+int fs__cadence_card_due(sqlite3 *db, const char *customer_id, const char *grade,
+                         const char *delivery_date, const char *opened, const char *day,
+                         const fs_cadence_methods *m, char due[11], int *missed) {
+  static const char q_changes[] =
+      "SELECT date, grade, COALESCE(prev_grade, '') FROM grade_changes"
+      " WHERE customer_id = ?1 AND deleted = 0 AND date IS NOT NULL AND date <= ?2"
+      " ORDER BY date DESC, hlc DESC, id DESC LIMIT 256"; /* CARD_CHANGES_MAX */
+  static const char q_visits[] =
+      "SELECT substr(at, 1, 10), method FROM visits"
+      " WHERE customer_id = ?1 AND deleted = 0 AND substr(at, 1, 10) <= ?2"
+      " ORDER BY at DESC, id DESC";
+  sqlite3_stmt *st = NULL;
+  rerate *ch = NULL;
+  char last[11] = "", g[16];
+  int n = 0, rc, src;
+
+  if (due == NULL || day == NULL)
+    return FS_EINVAL;
+  due[0] = '\0';
+  if (missed)
+    *missed = 0;
+  if (grade && strcmp(grade, "lost") == 0)
+    return 0;
+  ch = malloc(CARD_CHANGES_MAX * sizeof(*ch));
+  if (ch == NULL)
+    return FS_ENOMEM;
+  /* The re-ratings, oldest first (read newest first, bounded). */
+  rc = card_query(db, q_changes, customer_id, day, &st);
+  if (rc)
+    goto out;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    rerate *x = &ch[n++];
+    snprintf(x->date, sizeof(x->date), "%.10s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(x->grade, sizeof(x->grade), "%s", (const char *)sqlite3_column_text(st, 1));
+    snprintf(x->prev, sizeof(x->prev), "%s", (const char *)sqlite3_column_text(st, 2));
+  }
+  rc = src == SQLITE_DONE ? 0 : fs__db_err(db, src);
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rc)
+    goto out;
+  for (int i = 0; i < n / 2; i++) {
+    rerate t = ch[i];
+    ch[i] = ch[n - 1 - i];
+    ch[n - 1 - i] = t;
+  }
+  /* The last contact: the newest visit whose method counts for the grade
+   * the card had as that day began. */
+  rc = card_query(db, q_visits, customer_id, day, &st);
+  if (rc)
+    goto out;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *vd = (const char *)sqlite3_column_text(st, 0);
+    const char *meth = (const char *)sqlite3_column_text(st, 1);
+    const char *gv = vd ? grade_before(ch, n, vd, grade) : NULL;
+    if (vd && meth && gv && fs__cadence_method_counts(m, gv, meth)) {
+      snprintf(last, sizeof(last), "%s", vd);
+      break;
+    }
+  }
+  rc = src == SQLITE_ROW || src == SQLITE_DONE ? 0 : fs__db_err(db, src);
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rc)
+    goto out;
+  if (last[0] == '\0') {
+    if (opened == NULL || opened[0] == '\0') {
+      rc = n ? 0 : FS_ENOTFOUND;
+      if (n)
+        snprintf(last, sizeof(last), "%s", ch[0].date);
+      if (rc)
+        goto out;
+    } else {
+      snprintf(last, sizeof(last), "%.10s", opened);
+    }
+  }
+  /* Walk the re-ratings from the last contact: one dated on or after it
+   * restarts the clock unless the deadline had already passed. */
+  snprintf(g, sizeof(g), "%s", grade_before(ch, n, last, grade ? grade : ""));
+  for (int i = 0; i < n; i++) {
+    if (strcmp(ch[i].date, last) < 0)
+      continue;
+    if (strcmp(g, "lost") != 0) {
+      rc = fs__cadence_due(g, delivery_date, last, NULL, due, NULL);
+      if (rc)
+        goto out;
+      if (strcmp(due, ch[i].date) < 0) {
+        if (missed)
+          *missed = 1;
+        goto out; /* missed before this re-rating: it stays due */
+      }
+    }
+    snprintf(last, sizeof(last), "%s", ch[i].date);
+    snprintf(g, sizeof(g), "%s", ch[i].grade);
+  }
+  /* The grade on `day`: the caller's (the card's own, the truth for now),
+   * else the history's. */
+  if (grade == NULL && n == 0) {
+    rc = FS_ENOTFOUND;
+    goto out;
+  }
+  rc = fs__cadence_due(grade ? grade : g, delivery_date, last, NULL, due, NULL);
+out:
+  sqlite3_finalize(st);
+  free(ch);
+  return rc;
 }

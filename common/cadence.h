@@ -20,6 +20,8 @@
 #ifndef FS_CADENCE_H
 #define FS_CADENCE_H
 
+#include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FS_CADENCE_NONE 0              /* lost: no cadence */
@@ -77,5 +79,55 @@ int fs__cadence_callback_due(const char *arrived, const char *at, char due[20],
  * (on_date may be NULL only if overdue_days is). */
 int fs__cadence_followup_due(const char *visit_at, const char *on_date, char due[11],
                              int *overdue_days);
+
+/* ---- which visit methods count as the contact (issue 14) -------------------
+ *
+ * Every visit record is logged, but only some methods satisfy a grade's
+ * cadence.  The setting is a mask of fs__visit_methods indexes per
+ * fs__grades index.  The default is the seeds' meaning ("A级有望客户至少二日
+ * 访问一次": a visit or a call): for grade A in_person, phone, showroom and
+ * event count, a letter or an e-mail is logged but does not satisfy the
+ * two-day rule; for every other grade each method counts.  The same mask
+ * decides the agenda, the re-rating rule (access_rules.h) and the visits
+ * report (report.h). */
+#define FS_CADENCE_NGRADES 6 /* entries of fs__grades */
+typedef struct fs_cadence_methods {
+  unsigned mask[FS_CADENCE_NGRADES]; /* bit i: fs__visit_methods[i] counts */
+} fs_cadence_methods;
+
+/* Fills m with the default above. */
+void fs__cadence_methods_default(fs_cadence_methods *m);
+/* Parses a setting "GRADE=method,method;GRADE=..." over the default (grades
+ * not named keep it), e.g. "A=in_person,phone;C=in_person,phone,letter".
+ * 0, or FS_EINVAL with a message naming the bad grade or method (m is then
+ * the default).  NULL or "" spec: the default. */
+int fs__cadence_methods_parse(const char *spec, fs_cadence_methods *m, char *err,
+                              size_t errlen);
+/* 1 if a visit by `method` is a contact for `grade` under m (NULL m: the
+ * default); 0 if not or if either name is unknown. */
+int fs__cadence_method_counts(const fs_cadence_methods *m, const char *grade,
+                              const char *method);
+
+/* ---- a missed deadline stays missed (issue 14) ------------------------------
+ *
+ * The next due date of an open card on `day`, counted from its last contact
+ * (a visit on or before `day` by a method that counts for the grade in force
+ * then; else `opened`, the card's created or first grade date) through the
+ * re-ratings since then, in date order: with s the last contact and g the
+ * grade then, for each re-rating on day t: if the deadline due(g, s) lies
+ * before t, that deadline was already missed and stays the due date (the
+ * card stays overdue until a contact, whatever re-ratings follow); else the
+ * re-rating starts a new clock (s = t, g = its grade).  After the last one
+ * the due date is due(g, s).  grade: the card's grade on `day` (its own
+ * for today: the truth even if a change record is missing), or NULL to
+ * take it from the grade history (a past day).  A card lost on `day` has
+ * no due date ("" in due).  Reads the visits and grade_changes tables of
+ * db (central store or replica: the same schema).
+ *   missed: (may be NULL) 1 if due is a deadline missed before a re-rating.
+ * 0, FS_ENOTFOUND (no date to count from), FS_EINVAL (bad grade or date),
+ * or a database error. */
+int fs__cadence_card_due(sqlite3 *db, const char *customer_id, const char *grade,
+                         const char *delivery_date, const char *opened, const char *day,
+                         const fs_cadence_methods *m, char due[11], int *missed);
 
 #endif

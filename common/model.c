@@ -19,6 +19,11 @@ const char *const fs__tiers[] = {"none", "diamond", "gold", "silver", NULL};
 const char *const fs__opp_status[] = {"open", "won", "lost", NULL};
 const char *const fs__answers[] = {"unknown", "yes", "no", NULL};
 const char *const fs__roles[] = {"rep", "manager", "admin", NULL};
+/* Classified reasons of a lost sale (issue 14): the lost report groups by
+ * them; the free text says the rest. */
+const char *const fs__lost_classes[] = {"price",   "product",      "delivery_time",
+                                        "financing", "service",    "relationship",
+                                        "postponed", "other",      NULL};
 static const char *const sources[] = {"walk_in", "phone", "referral", "event",
                                       "field",   "other", NULL};
 
@@ -101,6 +106,8 @@ static const fs_field customer_fields[] = {
     E("source", sources, 0, "how they came to us / 来源"),
     D("created", 0, "date the card was opened / 建卡日期"),
     D("next_contact", 0, "next contact date / 下次联系日期"),
+    /* Issue 14: a rep does not delete a card, they ask the manager to. */
+    D("delete_requested", 0, "deletion asked for by the rep on / 申请删除日期"),
 };
 
 /* Every grade change is kept with its date: an append-only log. */
@@ -164,6 +171,7 @@ static const fs_field opportunity_fields[] = {
     TL("lost_reason", FS_F_PERSONAL, "reason lost / 战败原因"),
     D("closed", 0, "date won or lost"),
     D("follow_up", 0, "scheduled follow-up date"),
+    E("lost_class", fs__lost_classes, 0, "class of the reason lost / 战败原因分类"),
 };
 
 /* Showroom log entry (展厅客户登记).  customer_id is empty for walk-ins who
@@ -195,6 +203,10 @@ static const fs_field lost_review_fields[] = {
     S("reviewed_by", 0, "manager who reviewed"),
     D("reviewed_on", 0, "date reviewed"),
     TL("review_note", FS_F_PERSONAL, "manager's note"),
+    /* Issue 14: the classified reason, and the grade the card reopens at
+     * if the manager rejects the loss. */
+    E("reason_class", fs__lost_classes, 0, "class of the reason / 战败原因分类"),
+    E("prev_grade", fs__grades, FS_F_IMMUTABLE, "grade before the loss / 战败前等级"),
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))

@@ -99,6 +99,7 @@ typedef struct fs_kind_def {
 /* Enumerations shared by several kinds. NULL-terminated. */
 extern const char *const fs__grades[];        /* O A B C delivered lost */
 extern const char *const fs__stages[];        /* contact ... contract */
+extern const char *const fs__lost_classes[]; /* price product ... other */
 extern const char *const fs__visit_methods[]; /* in_person phone ... */
 extern const char *const fs__attitudes[];     /* enthusiastic normal cold */
 extern const char *const fs__buying_roles[];  /* technical business ... */

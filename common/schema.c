@@ -31,6 +31,13 @@ static const struct {
 } since_fields[] = {
     {FS_KIND_CUSTOMER, "source", 2},
     {FS_KIND_CUSTOMER, "next_contact", 2},
+    /* Issue 14 (v5, the manager's controls): a rep's deletion request, the
+     * classified reason of a lost sale or opportunity, the grade a rejected
+     * loss reopens at. */
+    {FS_KIND_CUSTOMER, "delete_requested", 5},
+    {FS_KIND_OPPORTUNITY, "lost_class", 5},
+    {FS_KIND_LOST_REVIEW, "reason_class", 5},
+    {FS_KIND_LOST_REVIEW, "prev_grade", 5},
 };
 
 /* Indexes beyond the generic ones (seq, owner, customer_id of children). */

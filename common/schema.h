@@ -29,9 +29,11 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
  *      with their CHECKs) and the index on customers(phone).
  *   4  client outbox.bases (conflict bases of queued changes);
  *      daemon history (per-record history, daemon/history.h).
+ *   5  issue 14: customer.delete_requested, opportunity.lost_class,
+ *      lost_review.reason_class and prev_grade.
  * A field listed in schema.c's "since" table with since > 1 is left out of
  * the version-1 CREATE TABLE and added by its step. */
-#define FS_SCHEMA_VERSION 4
+#define FS_SCHEMA_VERSION 5
 
 /* Schema fragments: each layer owns its tables.  common/ holds the record
  * tables (from the model), staff and meta, and the migration machinery;

@@ -91,10 +91,18 @@ run "$fs" --data "$a01" showroom log --arrived "$(day -1)T11:20" --left-details 
 echo "--- and one without details"
 run "$fs" --data "$a01" showroom log --arrived "$(day -1)T15:05" --left-details no \
   --model "Pickup P8" --rep-on-duty A01
-echo "--- a customer went to a competitor: the lost sale goes to the manager"
-run "$fs" --data "$a01" customer grade A01-$year-0003 lost
-run "$fs" --data "$a01" lost add --customer A01-$year-0003 --lost-date "$(day -2)" \
-  --reason "competitor offered better financing / 竞品贷款条件更好" --competitor "丰田 Toyota"
+echo "--- a customer went to a competitor: the lost sale goes to the manager (战败)"
+run "$fs" --data "$a01" customer lost A01-$year-0003 --lost-date "$(day -2)" \
+  --reason-class financing --reason "competitor offered better financing / 竞品贷款条件更好" \
+  --competitor "丰田 Toyota"
+echo "--- another one the rep gives up on"
+run "$fs" --data "$a01" customer lost A01-$year-0002 --reason-class price \
+  --reason "says our price is too high / 嫌价格高"
+echo "--- a card cannot just be set lost: the lost-sale record comes first"
+if "$fs" --data "$a01" customer grade A01-$year-0001 lost 2>&1; then
+  echo "demo: a card was set lost without its lost-sale record" >&2
+  exit 1
+fi
 echo "--- A02 works too"
 run "$fs" --data "$a02" customer add --name "深圳华盛汽车租赁有限公司" --grade A \
   --phone 13700137002 --created "$(day -10)"
@@ -113,14 +121,23 @@ done
 run "$fs" --data "$m01" customer list
 echo "--- lost sales awaiting the manager's review"
 run "$fs" --data "$m01" lost list --pending
-lost_id=$("$fs" --data "$m01" --csv lost list --pending | sed -n '2s/,.*//p')
+lost_id=$("$fs" --data "$m01" --csv lost list --pending --customer A01-$year-0003 |
+  sed -n '2s/,.*//p')
 run "$fs" --data "$m01" lost review "$lost_id" --confirm --note "pricing analysed / 已分析价格"
+echo "--- the manager does not accept the other loss: the card reopens at its grade"
+rej_id=$("$fs" --data "$m01" --csv lost list --pending --customer A01-$year-0002 |
+  sed -n '2s/,.*//p')
+run "$fs" --data "$m01" lost review "$rej_id" --reject \
+  --note "price can be matched: call them back / 价格可谈,回访"
 echo "--- a rep may not review"
 if "$fs" --data "$a01" lost review "$lost_id" --reject 2>&1; then
   echo "demo: a rep could review a lost sale" >&2
   exit 1
 fi
 run "$fs" --data "$m01" sync
+echo "--- A01 syncs: the rejected loss is back on the agenda"
+run "$fs" --data "$a01" sync
+run "$fs" --data "$a01" agenda
 echo "--- the same list as CSV, for a spreadsheet"
 run "$fs" --data "$m01" --csv customer list --owner A01
 

@@ -12,6 +12,11 @@ static const fs_col act_day_cols[] = {
     {"visits", FS_COL_INT, NULL},       {"calls", FS_COL_INT, NULL},
     {"other", FS_COL_INT, NULL},        {"new_prospects", FS_COL_INT, NULL},
     {"grade_changes", FS_COL_INT, NULL}};
+static const fs_col act_back_cols[] = {
+    {"rep", FS_COL_TEXT, NULL},        {"recorded", FS_COL_TEXT, NULL},
+    {"visit_date", FS_COL_TEXT, NULL}, {"archive_no", FS_COL_TEXT, NULL},
+    {"customer", FS_COL_TEXT, NULL},   {"method", FS_COL_TEXT, NULL},
+    {"days_late", FS_COL_INT, NULL}};
 static const fs_col act_rep_cols[] = {
     {"rep", FS_COL_TEXT, NULL},          {"visits", FS_COL_INT, NULL},
     {"calls", FS_COL_INT, NULL},         {"other", FS_COL_INT, NULL},
@@ -75,6 +80,29 @@ int fs__rpt_activity(rpt *r) {
     rc = fs__rpt_text(row, 0, i < accs.n ? accs.a[i].code : "*");
     for (int j = 0; j < 5; j++)
       fs__rpt_int(row, 1 + j, i < accs.n ? accs.a[i].n[j] : tot[j]);
+  }
+  /* Back-dated visits (issue 14): logged more than the window after the
+   * day they record, listed by the day they were recorded (the local day
+   * of the record's clock, date.h) in the period. */
+  if (rc == 0) {
+    int win = r->p->backdate_days > 0 ? r->p->backdate_days : FS_REPORT_BACKDATE_DAYS;
+    rsec *sb = fs__rpt_sec(r, "backdated",
+                           "Visits logged later than the back-dating window after their date",
+                           act_back_cols, 7);
+    char own2[OWN_MAX];
+    fs__rpt_owners(r, "v.author", own2, sizeof(own2));
+    snprintf(sql, sizeof(sql),
+             "SELECT * FROM (SELECT v.author,"
+             " date((v.hlc >> 16) / 1000, 'unixepoch', 'localtime') AS rec,"
+             " substr(v.at, 1, 10) AS vd, c.archive_no, c.name, v.method,"
+             " CAST(julianday(date((v.hlc >> 16) / 1000, 'unixepoch', 'localtime'))"
+             "  - julianday(substr(v.at, 1, 10)) AS INTEGER) AS late"
+             " FROM visits v LEFT JOIN customers c ON c.id = v.customer_id"
+             " WHERE v.deleted = 0%s)"
+             " WHERE rec >= :from AND rec <= :to AND late > %d"
+             " ORDER BY rec, author, vd LIMIT %d",
+             own2, win, FS_REPORT_LIST_MAX);
+    rc = fs__rpt_fill(r, sb, sql);
   }
 out:
   sqlite3_finalize(st);

@@ -264,24 +264,30 @@ static int custs_index(fcusts *cs) {
 
 /* Loads the non-deleted cards with a grade matching `where` and the owner
  * filter, sorted by id. */
-int fs__rpt_custs_load(rpt *r, const char *where, fcusts *cs) {
+int fs__rpt_custs_load(rpt *r, const char *where, int tombs, fcusts *cs) {
   char own[OWN_MAX], sql[8192];
   sqlite3_stmt *st = NULL;
   int rc, src;
 
   fs__rpt_owners(r, "owner", own, sizeof(own));
   snprintf(sql, sizeof(sql),
-           "SELECT id, owner, grade, delivery_date, created FROM customers"
-           " WHERE deleted = 0 AND grade IS NOT NULL%s%s ORDER BY id",
-           where, own);
+           "SELECT id, owner, grade, delivery_date, created, deleted,"
+           " date((hlc >> 16) / 1000, 'unixepoch', 'localtime') FROM customers"
+           " WHERE ((deleted = 0 AND grade IS NOT NULL%s)%s)%s ORDER BY id",
+           where, tombs ? " OR deleted = 1" : "", own);
   rc = fs__rpt_prep(r, sql, &st);
   if (rc)
     return rc;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     const char *id = col_text(st, 0), *d;
     fcust *c;
-    int g = grade_idx(col_text(st, 2));
-    if (g < 0 || id == NULL || strlen(id) != FS_ID_HEX)
+    int g = grade_idx(col_text(st, 2)), gone = sqlite3_column_int(st, 5);
+    int64_t gday = INT64_MAX;
+    /* A tombstone: no grade (its content is cleared); the day of the
+     * delete ends its cadence (visits). */
+    if (gone && (fs__date_parse(col_text(st, 6), &gday) != 0))
+      continue;
+    if ((g < 0 && !gone) || id == NULL || strlen(id) != FS_ID_HEX)
       continue;
     if (fs__rpt_grow(&cs->a, &cs->cap, cs->n, sizeof(*cs->a), 1024) != 0) {
       sqlite3_finalize(st);
@@ -294,6 +300,7 @@ int fs__rpt_custs_load(rpt *r, const char *where, fcusts *cs) {
     d = col_text(st, 3);
     snprintf(c->delivery, sizeof(c->delivery), "%s", d ? d : "");
     c->g = g;
+    c->gone = gday;
     c->anchor = INT64_MIN;
     if ((d = col_text(st, 4)) != NULL && fs__date_parse(d, &c->anchor) != 0)
       c->anchor = INT64_MIN;

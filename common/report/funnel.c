@@ -52,7 +52,7 @@ int fs__rpt_funnel(rpt *r) {
   rsec *s;
 
   memset(tot, 0, sizeof(tot));
-  rc = fs__rpt_custs_load(r, "", &cs);
+  rc = fs__rpt_custs_load(r, "", 0, &cs);
   if (rc)
     goto out;
   /* Open opportunities: the most advanced stage per customer. */

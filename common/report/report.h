@@ -27,7 +27,9 @@
  *                    (percent 0..100, one or two decimals), absent text null.
  *
  * Common rules
- *   - Deleted rows (deleted = 1) never count.
+ *   - Deleted rows (deleted = 1) never count, except in `visits`: a
+ *     deleted card's deadlines missed before its delete still count
+ *     (issue 14; below).
  *   - Period: --from and --to are dates "YYYY-MM-DD", both inclusive; a
  *     date-time field (visit.at, showroom.arrived) belongs to the day of its
  *     date part.  Defaults: to = today; from = the first day of to's month,
@@ -48,11 +50,21 @@
  *   For each card that existed by --to (created <= to, or created unknown)
  *   and was open (grade set, not "lost") on some day of the period, with
  *   its delivery date and the cadence of common/cadence.h:
+ *     deleted cards  a deleted card (tombstone) of the owner filter counts
+ *                    as if lost from the local day of its delete (the
+ *                    tombstone's clock) on: its grade until then is that of
+ *                    its last grade change (none: not counted); its content
+ *                    is cleared, so it has no created date.
  *     grade on day x the grade history replayed: the grade of the last
  *                    grade change dated <= x; before the first change its
  *                    previous grade (else its own); from the last change on
  *                    the card's current grade.
- *     contact days   the distinct days with a visit record of any method.
+ *     contact days   the distinct days with a visit record by a method that
+ *                    counts for the grade in force as that day began
+ *                    (fs_report_params.contact_methods, cadence.h; by
+ *                    default a letter or an e-mail is no A-grade contact).
+ *                    Before --from only methods that count for every grade
+ *                    make the anchor.
  *     anchor         the last contact day before --from; else the card's
  *                    created date; else --from itself.
  *     deadlines      walk the clock s from the anchor.  With g = grade on
@@ -72,10 +84,13 @@
  *     met     those met; missed = due - met
  *     done    visit records logged in [from, to], under the grade the card
  *             had as that day began (none while lost)
- *     overdue customers open on --to whose next due date, counted from the
- *             later of their last contact day on or before --to (else the
- *             anchor) and their last grade change on or before --to, is
- *             before --to; counted under the grade on --to.
+ *     overdue customers open on --to with a deadline missed before --to
+ *             and no contact after it (a missed deadline stays missed
+ *             whatever re-ratings follow, issue 14), or whose next due
+ *             date, counted from the later of their last contact day on or
+ *             before --to (else the anchor) and their last grade change on
+ *             or before --to, is before --to; counted under the grade on
+ *             --to.
  *     customers  cards per grade they held on some day of [max(from,
  *             created), to]; in the "*" rows each card once.
  *     compliance  met / due in percent (100 when nothing was due).
@@ -86,6 +101,23 @@
  *   table; fs__report_team), within the owner filter.  Cards of staff with
  *   no team (no manager, not a manager, or unknown to this store) appear
  *   only under "compliance"; no section if no rep has a team.
+ *   Section "callbacks" (issue 14): showroom_log entries with
+ *   left_details = 1 arrived in [from, to], per rep_on_duty (the owner
+ *   filter applies to it), then "*".  The call-back is the first visit
+ *   record (any method) of the linked card after the arrival and before the
+ *   end of --to.  due: entries called back, or whose 24 hours ended before
+ *   the end of --to; met: called back within 24 hours (to the second);
+ *   late: after; missed: not called back (a visitor with no card cannot
+ *   be); compliance = met / due (100 when nothing was due); avg_hours and
+ *   max_hours: hours from arrival to call-back over those called back
+ *   (empty if none).
+ *   Section "followups" (issue 14): key-account visits (key_account = 1)
+ *   dated in [from, to] of non-deleted cards, per card owner, then "*".
+ *   The follow-up is the next visit record of the card (later at, or the
+ *   same at and a greater id) before the end of --to; due date = the
+ *   visit's date + 7 days.  due: followed up, or due date before --to;
+ *   met: followed up by the due date; late; missed; compliance; avg_days
+ *   and max_days from the visit's day to the follow-up's day.
  *   Example (C, 14 days, period 2026-03-01..31, last contact 02-20): d =
  *   03-06, contact 03-04 -> met, s = 03-04; d = 03-18, no contact until
  *   03-25 -> missed, s = 03-18; d = 04-01 > to: stop.  due 2, met 1; next
@@ -107,11 +139,21 @@
  * lost - lost_reviews whose lost_date is in [from, to], counted by
  *   "reasons" (reason text as written), "competitors" (empty -> "(none)"),
  *   "reps" (author: lost, confirmed, pending) and "months" (YYYY-MM: lost,
- *   confirmed, pending).  confirmed = 1 is confirmed; anything else waits
- *   for the manager.  Section "pending" lists every unconfirmed review with
- *   lost_date <= to, also older than --from (they still wait), oldest
- *   first, at most FS_REPORT_LIST_MAX rows: lost_date, rep, archive_no,
- *   customer, reason, competitor.
+ *   confirmed, pending).  confirmed = 1 is confirmed; "pending" counts the
+ *   others.  A review awaits the manager while it is neither confirmed nor
+ *   reviewed (reviewed_by unset; a rejection sets reviewed_by with
+ *   confirmed 0): summary's awaiting_review and section "pending" list
+ *   those with lost_date <= to, also older than --from (they still wait),
+ *   oldest first, at most FS_REPORT_LIST_MAX rows: lost_date, rep,
+ *   archive_no, customer, reason, competitor.
+ *   Section "classes" (issue 14): per reason class (lost_review
+ *   reason_class, opportunity lost_class; none = "unclassified"), the lost
+ *   sales of the period (lost_sales, confirmed, pending) and the
+ *   opportunities with status lost closed in [from, to] (by their author:
+ *   lost_opportunities, opportunity_amount), most first, then by name.
+ *   Section "opportunities": those opportunities (closed, rep, archive_no,
+ *   title, class, reason, amount), oldest first, at most
+ *   FS_REPORT_LIST_MAX rows.
  *
  * ranking - key customers by a weighted score index.  The set: non-deleted
  *   cards that are not lost and have revenue > 0 (owner filter applies).
@@ -154,6 +196,13 @@
  *   created date is that day), grade_changes (dated that day).  Section
  *   "reps": the same summed per rep over the period, with rep "*" for the
  *   total.
+ *   Section "backdated" (issue 14): visits recorded in [from, to] (the
+ *   local day of the record's clock, date.h) more than the window
+ *   (fs_report_params.backdate_days, default FS_REPORT_BACKDATE_DAYS,
+ *   option --backdate-days) after their own date: rep (author), recorded,
+ *   visit_date, archive_no, customer, method, days_late; by recorded day,
+ *   at most FS_REPORT_LIST_MAX rows.  They are kept: a late entry is
+ *   flagged, not refused (a visit dated in the future is, access_rules.h).
  */
 #ifndef FS_REPORT_H
 #define FS_REPORT_H
@@ -169,6 +218,7 @@
 #define FS_REPORT_TOP_DEFAULT 100
 #define FS_REPORT_ERR_MAX 256
 #define FS_REPORT_WEIGHTS_FILE_MAX 65536 /* bytes of a weights file */
+#define FS_REPORT_BACKDATE_DAYS 2        /* activity: the back-dating window */
 
 typedef enum fs_report_format {
   FS_REPORT_TABLE = 0,
@@ -202,6 +252,13 @@ typedef struct fs_report_params {
   int nowners;
   const fs_report_weights *weights; /* NULL: defaults */
   int top;                          /* ranking rows; 0: FS_REPORT_TOP_DEFAULT; < 0: all */
+  /* visits: which visit methods are the contact of each grade, the
+   * setting of fs__cadence_methods_parse (cadence.h); NULL: the default
+   * (A: a visit or a call, not a letter or an e-mail). */
+  const char *contact_methods;
+  /* activity: a visit logged more than this many days after its date is
+   * listed as back-dated; 0: FS_REPORT_BACKDATE_DAYS. */
+  int backdate_days;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -262,7 +319,7 @@ int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max
  * report_cmd.c) parses its argv its own way and hands each option and its
  * value to fs__report_request_set, so the two CLIs cannot drift:
  *   NAME [--from D] [--to D] [--rep CODE]... [--team CODE] [--csv]
- *   [--weights FILE] [--top N]
+ *   [--weights FILE] [--top N] [--contact-methods SETTING]
  * (--json is a global option of both tools). */
 typedef enum fs_report_opt_id {
   FS_ROPT_FROM = 0,
@@ -271,7 +328,9 @@ typedef enum fs_report_opt_id {
   FS_ROPT_TEAM,
   FS_ROPT_CSV,
   FS_ROPT_WEIGHTS,
-  FS_ROPT_TOP
+  FS_ROPT_TOP,
+  FS_ROPT_CONTACT_METHODS,
+  FS_ROPT_BACKDATE_DAYS
 } fs_report_opt_id;
 
 typedef struct fs_report_opt {
@@ -294,17 +353,19 @@ const char *fs__report_opt_suggest(const char *arg);
 #define FS_REPORT_ARGS_USAGE                                                             \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* What one command line asks for.  Pointers point into the caller's argv
  * (they must outlive the request). */
 typedef struct fs_report_request {
   const char *name, *from, *to, *team, *weights;
+  const char *contact_methods; /* --contact-methods, as fs_report_params */
   const char *reps[FS_REPORT_OWNERS_MAX];
   int nreps;
   int csv; /* --csv */
   int top; /* as fs_report_params.top */
+  int backdate_days; /* --backdate-days, as fs_report_params */
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "cadence.h"
 #include "id.h"
 #include "model.h"
 #include "report.h"
@@ -39,6 +40,7 @@ typedef struct rpt {
   char from[11], to[11], to1[11]; /* to1 = to + 1 day, exclusive bound */
   int64_t dfrom, dto;
   fs_report_weights w;
+  fs_cadence_methods methods; /* which visit methods are a contact, per grade */
   rsec secs[MAX_SECS];
   int nsecs;
   int sec_failed; /* a fs__rpt_sec failed */
@@ -136,7 +138,8 @@ typedef struct fcust {
   char id[FS_ID_HEX + 1];
   char owner[FS_STAFF_MAX + 1];
   char delivery[11];
-  int g;           /* grade index */
+  int g;           /* grade index; -1 for a deleted card (tombs) */
+  int64_t gone;    /* visits: the day a deleted card was deleted, else INT64_MAX */
   int64_t anchor;  /* visits: created day, or INT64_MIN if unknown */
   char before[11]; /* visits: last contact day before --from, or "" */
   int ostage;      /* funnel: most advanced open opportunity stage, 0 none */
@@ -152,8 +155,10 @@ typedef struct fcusts {
 } fcusts;
 
 /* Loads the non-deleted cards with a grade matching `where` and the owner
- * filter, sorted by id, and indexes them. */
-int fs__rpt_custs_load(rpt *r, const char *where, fcusts *cs);
+ * filter, sorted by id, and indexes them; with tombs, also the deleted
+ * cards of the owner filter (g = -1, gone = the local day of the delete),
+ * so that what was missed before a delete still counts (visits). */
+int fs__rpt_custs_load(rpt *r, const char *where, int tombs, fcusts *cs);
 fcust *fs__rpt_custs_find(const fcusts *cs, const char *id); /* NULL: not loaded */
 void fs__rpt_custs_release(fcusts *cs);
 

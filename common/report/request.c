@@ -20,6 +20,9 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--csv", FS_ROPT_CSV, NULL},
                                          {"--weights", FS_ROPT_WEIGHTS, "FILE"},
                                          {"--top", FS_ROPT_TOP, "N"},
+                                         {"--contact-methods", FS_ROPT_CONTACT_METHODS,
+                                          "GRADE=METHOD,...;..."},
+                                         {"--backdate-days", FS_ROPT_BACKDATE_DAYS, "N"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
@@ -32,6 +35,11 @@ const fs_cmd_opt fs__report_opt_docs[] = {
     {"--csv", "CSV instead of the table"},
     {"--weights FILE", "ranking weights, name=weight lines (default: built in)"},
     {"--top N", "ranking: the first N only (default: all)"},
+    {"--contact-methods GRADE=METHOD,...;...",
+     "visits: which visit methods count as a contact for each grade (default: a "
+     "letter or an e-mail is no A-grade contact)"},
+    {"--backdate-days N",
+     "activity: flag visits recorded more than N days after their date (default: 2)"},
     {NULL, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -70,6 +78,18 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
   case FS_ROPT_TEAM:
     q->team = value;
     break;
+  case FS_ROPT_CONTACT_METHODS:
+    q->contact_methods = value;
+    break;
+  case FS_ROPT_BACKDATE_DAYS: {
+    char *bend = NULL;
+    long days = strtol(value, &bend, 10);
+    if (bend == value || *bend != '\0' || days < 1 || days > 3650)
+      return fs__rpt_errf(err, FS_EUSAGE, "--backdate-days wants 1..3650 days, not %s",
+                          value);
+    q->backdate_days = (int)days;
+    break;
+  }
   case FS_ROPT_WEIGHTS:
     q->weights = value;
     break;
@@ -258,6 +278,8 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.owners = owners;
   p.nowners = n;
   p.top = q->top;
+  p.contact_methods = q->contact_methods;
+  p.backdate_days = q->backdate_days;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

@@ -171,6 +171,7 @@ static void mmap_set(sqlite3 *db, long long v) {
 static int compute(rpt *r, sqlite3 *db, const fs_report_params *p, char *err, int *idx) {
   int rc, began = 0;
   long long mmap_was = -1;
+  char merr[160];
 
   if (err)
     err[0] = '\0';
@@ -201,6 +202,10 @@ static int compute(rpt *r, sqlite3 *db, const fs_report_params *p, char *err, in
   else
     fs__report_weights_default(&r->w);
   rc = fs__rpt_weights_check(r, &r->w);
+  /* visits: which methods are each grade's contact (cadence.h). */
+  if (rc == 0 &&
+      fs__cadence_methods_parse(p->contact_methods, &r->methods, merr, sizeof(merr)) != 0)
+    rc = fs__rpt_fail(r, FS_EINVAL, "%s", merr);
   if (rc)
     return rc;
   /* Reports scan whole tables: memory-mapped reads save a read() call per

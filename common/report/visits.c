@@ -35,11 +35,14 @@ typedef struct gchg {
 typedef struct gline {
   const gchg *ch;
   int n;
-  int card; /* current grade index of the card */
+  int card;     /* current grade index of the card */
+  int64_t gone; /* a deleted card: the day of the delete (lost from then on) */
 } gline;
 
 static int gline_at(const gline *l, int64_t day) {
   int i = l->n;
+  if (day >= l->gone)
+    return LOST_G; /* deleted: no cadence from then on */
   while (i > 0 && l->ch[i - 1].day > day)
     i--;
   if (l->n == 0 || i == l->n)
@@ -51,10 +54,16 @@ static int gline_at(const gline *l, int64_t day) {
 
 /* The first change day in (after, upto], else NO_DAY. */
 static int64_t gline_next(const gline *l, int64_t after, int64_t upto) {
+  int64_t d = NO_DAY;
   for (int i = 0; i < l->n; i++)
-    if (l->ch[i].day > after)
-      return l->ch[i].day <= upto ? l->ch[i].day : NO_DAY;
-  return NO_DAY;
+    if (l->ch[i].day > after) {
+      d = l->ch[i].day;
+      break;
+    }
+  /* The delete is the last change of a deleted card. */
+  if (l->gone > after && l->gone < d)
+    d = l->gone;
+  return d <= upto ? d : NO_DAY;
 }
 
 /* The first day after `after` on which the customer is open again (a
@@ -67,13 +76,21 @@ static int64_t gline_reopen(const gline *l, int64_t after) {
   return NO_DAY;
 }
 
+/* A day with visit records and the methods used on it (a bit per
+ * fs__visit_methods index). */
+typedef struct cday {
+  int64_t day;
+  unsigned mask;
+} cday;
+
 typedef struct vcust {
   gline gl;
   const int *cad; /* fixed cadence days per grade; 0: ask fs__cadence_due */
   const char *delivery;
   int64_t anchor;
-  const int64_t *days; /* distinct contact days in the period, ascending */
+  const cday *days; /* distinct visit days in the period, ascending */
   int ndays;
+  const fs_cadence_methods *m; /* which methods are a contact, per grade */
 } vcust;
 
 /* The deadline of grade g counted from day s (fs__cadence_due on day
@@ -100,18 +117,27 @@ static int due_from(rpt *r, const vcust *c, int g, int64_t s, int64_t *due,
   return 0;
 }
 
-/* Index of the first contact day > s, from k on. */
+/* Index of the first visit day > s, from k on. */
 static int day_after(const vcust *c, int k, int64_t s) {
-  while (k < c->ndays && c->days[k] <= s)
+  while (k < c->ndays && c->days[k].day <= s)
     k++;
   return k;
+}
+
+/* Index of the first day from k on, up to lim, with a contact for grade g
+ * (a method that counts for it); -1 if none. */
+static int contact_from(const vcust *c, int k, int64_t lim, int g) {
+  for (; k < c->ndays && c->days[k].day <= lim; k++)
+    if (c->days[k].mask & c->m->mask[g])
+      return k;
+  return -1;
 }
 
 /* Walks the deadlines of one customer (report.h) into the rep's counters
  * n (grade blocks of V_N). */
 static int visits_walk(rpt *r, const vcust *c, int64_t *n) {
-  int64_t s = c->anchor, d, t, last;
-  int k = 0, od = 0, g, rc;
+  int64_t s = c->anchor, d, t, last, missed = NO_DAY;
+  int k = 0, j, od = 0, g, rc;
 
   for (;;) {
     g = gline_at(&c->gl, s);
@@ -120,6 +146,7 @@ static int visits_walk(rpt *r, const vcust *c, int64_t *n) {
       s = gline_reopen(&c->gl, s);
       if (s == NO_DAY || s > r->dto)
         break;
+      missed = NO_DAY; /* a loss closes what was due */
       continue;
     }
     rc = due_from(r, c, g, s, &d, NULL);
@@ -129,17 +156,20 @@ static int visits_walk(rpt *r, const vcust *c, int64_t *n) {
       break;
     t = gline_next(&c->gl, s, d);
     k = day_after(c, k, s);
-    if (k < c->ndays && c->days[k] <= d && (t == NO_DAY || c->days[k] <= t)) {
+    j = contact_from(c, k, d, g);
+    if (j >= 0 && (t == NO_DAY || c->days[j].day <= t)) {
       /* Met (a contact on the day of a re-rating comes first); the clock
        * moves to the last contact before the deadline and any re-rating. */
       int64_t lim = t == NO_DAY ? d : t;
-      while (k + 1 < c->ndays && c->days[k + 1] <= lim)
-        k++;
+      for (int i = j + 1; i < c->ndays && c->days[i].day <= lim; i++)
+        if (c->days[i].mask & c->m->mask[g])
+          j = i;
       if (d >= r->dfrom) {
         n[g * V_N + V_DUE]++;
         n[g * V_N + V_MET]++;
       }
-      s = c->days[k];
+      s = c->days[j].day;
+      missed = NO_DAY;
     } else if (t != NO_DAY) {
       s = t; /* re-rated before the deadline: the clock restarts */
     } else if (d < r->dfrom && strcmp(fs__grades[g], "delivered") != 0) {
@@ -153,18 +183,41 @@ static int visits_walk(rpt *r, const vcust *c, int64_t *n) {
       if (step > 0 && lim > d)
         d += ((lim - d) / step) * step;
       s = d;
+      if (missed == NO_DAY)
+        missed = d;
     } else {
       if (d >= r->dfrom)
         n[g * V_N + V_DUE]++;
       s = d; /* missed: in arrears one contact stays due every cadence */
+      if (missed == NO_DAY)
+        missed = d;
     }
   }
-  /* Overdue on --to: counted from the later of the last contact and the
-   * last re-rating (common/cadence.h, "the clock"). */
+  /* Overdue on --to: a deadline missed and not followed by a contact
+   * stays overdue whatever re-ratings came after it (issue 14); else the
+   * next due date counted from the later of the last contact and the last
+   * re-rating (common/cadence.h, "the clock"). */
   g = gline_at(&c->gl, r->dto);
   if (g >= LOST_G)
     return 0;
-  last = c->ndays ? c->days[c->ndays - 1] : c->anchor;
+  /* A contact after the walk's last deadline (which lies past --to) also
+   * closes a missed one. */
+  for (int i = 0; missed != NO_DAY && i < c->ndays; i++)
+    if (c->days[i].day > missed &&
+        (c->days[i].mask & c->m->mask[gline_at(&c->gl, c->days[i].day - 1) < LOST_G
+                                          ? gline_at(&c->gl, c->days[i].day - 1)
+                                          : g]))
+      missed = NO_DAY;
+  if (missed != NO_DAY && missed < r->dto) {
+    n[g * V_N + V_OVER]++;
+    return 0;
+  }
+  last = c->anchor;
+  for (int i = c->ndays - 1; i >= 0; i--)
+    if (c->days[i].mask & c->m->mask[g]) {
+      last = c->days[i].day;
+      break;
+    }
   for (t = gline_next(&c->gl, last, r->dto); t != NO_DAY;
        t = gline_next(&c->gl, t, r->dto))
     last = t;
@@ -221,10 +274,11 @@ static int visits_row(rsec *s, const char *rep, const char *grade, const int64_t
   return rc;
 }
 
-/* (customer, contact day) of a visit in the period. */
+/* (customer, day, method bit) of a visit in the period. */
 typedef struct vday {
   size_t c;
   int64_t day;
+  unsigned mask;
 } vday;
 
 static int vday_cmp(const void *a, const void *b) {
@@ -309,6 +363,80 @@ static int visits_teams(rpt *r, const raccs *reps) {
   return rc;
 }
 
+/* ---- the 24-hour call-back and the one-week key-account follow-up ------------
+ * (issue 14): compliance per rep, in the rule's own unit (report.h). */
+
+static const fs_col callback_cols[] = {
+    {"rep", FS_COL_TEXT, NULL},        {"due", FS_COL_INT, NULL},
+    {"met", FS_COL_INT, NULL},         {"late", FS_COL_INT, NULL},
+    {"missed", FS_COL_INT, NULL},      {"compliance", FS_COL_PCT, NULL},
+    {"avg_hours", FS_COL_NUM, NULL},   {"max_hours", FS_COL_NUM, NULL}};
+static const fs_col followup_cols[] = {
+    {"rep", FS_COL_TEXT, NULL},        {"due", FS_COL_INT, NULL},
+    {"met", FS_COL_INT, NULL},         {"late", FS_COL_INT, NULL},
+    {"missed", FS_COL_INT, NULL},      {"compliance", FS_COL_PCT, NULL},
+    {"avg_days", FS_COL_NUM, NULL},    {"max_days", FS_COL_NUM, NULL}};
+
+/* The counts of f(rep, ok, late, span) per rep and for all ("*" last). */
+#define DUTY_COUNTS                                                                      \
+  "count(*), coalesce(sum(ok), 0), coalesce(sum(late), 0),"                             \
+  " coalesce(sum(NOT ok AND NOT late), 0),"                                             \
+  " CASE WHEN count(*) THEN 100.0 * sum(ok) / count(*) ELSE 100.0 END, avg(span), max(span)"
+
+/* The rows per rep, then "*", from f. */
+#define DUTY_ROWS                                                                        \
+  " SELECT * FROM (SELECT rep, " DUTY_COUNTS ", 0 AS k FROM f GROUP BY rep"              \
+  " UNION ALL SELECT '*', " DUTY_COUNTS ", 1 FROM f) ORDER BY k, rep"
+
+static int visits_duties(rpt *r) {
+  char own[OWN_MAX], sql[4096];
+  int rc;
+  rsec *s;
+
+  /* Call-backs: seconds, so exactly 24 h is on time. */
+  fs__rpt_owners(r, "s.rep_on_duty", own, sizeof(own));
+  s = fs__rpt_sec(r, "callbacks",
+                  "Showroom call-backs within 24 hours, per rep on duty (hours)", callback_cols,
+                  8);
+  snprintf(sql, sizeof(sql),
+           "WITH e AS (SELECT s.rep_on_duty AS rep,"
+           "  CAST(strftime('%%s', s.arrived) AS INTEGER) AS a,"
+           "  (SELECT CAST(strftime('%%s', min(v.at)) AS INTEGER) FROM visits v"
+           "   WHERE v.deleted = 0 AND v.customer_id = s.customer_id AND v.at > s.arrived"
+           "   AND v.at < :to1) AS c"
+           " FROM showroom_log s WHERE s.deleted = 0 AND s.left_details = 1"
+           " AND s.arrived >= :from AND s.arrived < :to1%s),"
+           " f AS (SELECT rep, c IS NOT NULL AND c - a <= %d AS ok,"
+           "  c IS NOT NULL AND c - a > %d AS late, (c - a) / 3600.0 AS span FROM e"
+           "  WHERE c IS NOT NULL OR a + %d < CAST(strftime('%%s', :to1) AS INTEGER))"
+           DUTY_ROWS,
+           own, FS_CADENCE_CALLBACK_HOURS * 3600, FS_CADENCE_CALLBACK_HOURS * 3600,
+           FS_CADENCE_CALLBACK_HOURS * 3600);
+  rc = fs__rpt_fill(r, s, sql);
+  if (rc)
+    return rc;
+  /* Key-account follow-ups: by day, as the rule is. */
+  fs__rpt_owners(r, "c.owner", own, sizeof(own));
+  s = fs__rpt_sec(r, "followups",
+                  "Key-account visits followed up within a week, per rep (days)", followup_cols,
+                  8);
+  snprintf(sql, sizeof(sql),
+           "WITH e AS (SELECT c.owner AS rep, v.at AS a,"
+           "  date(substr(v.at, 1, 10), '+%d days') AS dl,"
+           "  (SELECT min(w.at) FROM visits w WHERE w.deleted = 0"
+           "   AND w.customer_id = v.customer_id"
+           "   AND (w.at > v.at OR (w.at = v.at AND w.id > v.id)) AND w.at < :to1) AS c"
+           " FROM visits v JOIN customers c ON c.id = v.customer_id AND c.deleted = 0"
+           " WHERE v.deleted = 0 AND v.key_account = 1 AND v.at >= :from AND v.at < :to1%s),"
+           " f AS (SELECT rep, c IS NOT NULL AND substr(c, 1, 10) <= dl AS ok,"
+           "  c IS NOT NULL AND substr(c, 1, 10) > dl AS late,"
+           "  julianday(substr(c, 1, 10)) - julianday(substr(a, 1, 10)) AS span FROM e"
+           "  WHERE c IS NOT NULL OR dl < :to)"
+           DUTY_ROWS,
+           FS_CADENCE_KEY_FOLLOWUP_DAYS, own);
+  return fs__rpt_fill(r, s, sql);
+}
+
 static int gchg_cmp(const void *a, const void *b) {
   const gchg *x = a, *y = b;
   if (x->c != y->c)
@@ -375,19 +503,29 @@ static int visit_days(rpt *r, fcusts *cs, vday **out, size_t *nout) {
   size_t nvd = 0, capvd = 0;
   int rc, src;
 
+  unsigned every = ~0u;
+
+  /* Before the period only the latest contact matters, and the grade then
+   * is not looked up: a method counts there if it counts for every grade. */
+  for (int g = 0; g < LOST_G; g++)
+    every &= r->methods.mask[g];
   rc = fs__rpt_prep(
-      r, "SELECT customer_id, at FROM visits WHERE deleted = 0 AND at < :to1", &st);
+      r, "SELECT customer_id, at, method FROM visits WHERE deleted = 0 AND at < :to1", &st);
   if (rc)
     return rc;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     fcust *c = fs__rpt_custs_find(cs, col_text(st, 0));
     const char *at = col_text(st, 1);
+    int meth = fs__enum_index(fs__visit_methods, col_text(st, 2));
+    unsigned bit = meth >= 0 ? 1u << meth : 0;
     int64_t d;
     if (c == NULL || at == NULL || strlen(at) < 10)
       continue;
     /* Before the period only the latest day matters: compare the date
      * texts (they sort as dates) and parse once at the end. */
     if (memcmp(at, r->from, 10) < 0) {
+      if (!(bit & every))
+        continue;
       if (memcmp(at, c->before, 10) > 0 || c->before[0] == '\0')
         memcpy(c->before, at, 10);
       continue;
@@ -398,6 +536,7 @@ static int visit_days(rpt *r, fcusts *cs, vday **out, size_t *nout) {
     if (rc)
       break;
     vd[nvd].c = (size_t)(c - cs->a);
+    vd[nvd].mask = bit;
     vd[nvd++].day = d;
   }
   if (rc == 0)
@@ -415,7 +554,7 @@ int fs__rpt_visits(rpt *r) {
   gchg *gc = NULL;
   size_t nvd = 0, ngc = 0, k = 0, kg = 0;
   racc all;
-  int64_t *days = NULL;
+  cday *days = NULL;
   int cad[NGRADES], rc;
   rsec *s;
 
@@ -426,7 +565,7 @@ int fs__rpt_visits(rpt *r) {
                  ? 0
                  : fs__cadence_days(fs__grades[g], NULL, NULL);
   /* Lost cards too: they may have been open during the period. */
-  rc = fs__rpt_custs_load(r, " AND (created IS NULL OR created <= :to)", &cs);
+  rc = fs__rpt_custs_load(r, " AND (created IS NULL OR created <= :to)", 1, &cs);
   if (rc == 0)
     rc = changes_load(r, &cs, &gc, &ngc);
   if (rc)
@@ -450,10 +589,16 @@ int fs__rpt_visits(rpt *r) {
 
     memset(&c, 0, sizeof(c));
     c.cad = cad;
+    c.m = &r->methods;
     c.gl.ch = gc + kg;
     for (; kg < ngc && gc[kg].c == i; kg++)
       c.gl.n++;
     c.gl.card = fc->g;
+    c.gl.gone = fc->gone == INT64_MAX ? NO_DAY : fc->gone;
+    /* A deleted card keeps the grade of its last change until the delete;
+     * with no grade history there is nothing to count. */
+    if (fc->g < 0)
+      c.gl.card = c.gl.n ? c.gl.ch[c.gl.n - 1].g : LOST_G;
     c.delivery = fc->delivery;
     /* anchor: last contact before the period, else created, else from. */
     if (fc->before[0] == '\0' || fs__date_parse(fc->before, &c.anchor) != 0)
@@ -481,8 +626,11 @@ int fs__rpt_visits(rpt *r) {
       int g = gline_at(&c.gl, vd[k].day - 1);
       if (g < LOST_G)
         a->n[g * V_N + V_DONE]++;
-      if (nd == 0 || days[nd - 1] != vd[k].day)
-        days[nd++] = vd[k].day;
+      if (nd == 0 || days[nd - 1].day != vd[k].day) {
+        days[nd].day = vd[k].day;
+        days[nd++].mask = 0;
+      }
+      days[nd - 1].mask |= vd[k].mask;
     }
     c.days = days;
     c.ndays = nd;
@@ -502,6 +650,8 @@ int fs__rpt_visits(rpt *r) {
     rc = visits_group(s, "*", all.n);
   if (rc == 0)
     rc = visits_teams(r, &accs);
+  if (rc == 0)
+    rc = visits_duties(r);
 out:
   free(days);
   free(vd);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access_rules.h"
 #include "fs_errno.h"
 #include "log.h"
 #include "validate.h"
@@ -261,6 +262,20 @@ static int apply_merge(fs_central *c, const fs_device *d, fs__push_item *it,
   return rc;
 }
 
+/* The manager's controls (issue 14, common/access_rules.h) on an admitted
+ * change: decided from the store and the staff table's role (d), never
+ * from what the device claims.  0, 1 (rejected, reason in res) or <0. */
+static int check_rules(fs_central *c, const fs_device *d, const fs__push_item *it,
+                       fs_push_result *res) {
+  char err[512]; /* as a reason (vset_reason) */
+  int rc =
+      fs__access_rules_check(c->db, d->role, d->staff, it->ch, NULL, err, sizeof(err));
+
+  if (rc && err[0])
+    return fs__push_reject(res, rc, "%s", err);
+  return rc;
+}
+
 /* One change: 0 (applied, or rejected with the reason in res) or a
  * storage error. */
 static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc,
@@ -287,6 +302,8 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc,
   if (rc == 0)
     rc = fs__fence_admit(c, d, p, &it, fs__access_check_write(acc, it.owner, it.cust), &f,
                          res);
+  if (rc == 0)
+    rc = check_rules(c, d, &it, res);
   if (rc)
     goto out;
   /* The daemon decides owner and author; the device's claims are ignored. */

@@ -205,8 +205,13 @@ grep -q "name: contains a line break" "$work/err" || fail "newline in a name is 
 expect 0 "$bin" customer edit "$formula" --principal-traits "$(printf 'golf\n\tand tea')"
 ok "single-line text refuses control characters; multi-line keeps line breaks"
 
+# A rep's delete is a request the manager confirms (issue 14): the card
+# stays, marked with the day of the request.
 expect 0 "$bin" customer delete "$acme"
-expect 1 "$bin" customer show "$acme"
-ok "customer delete"
+grep -q "deletion of customer $acme requested; the manager deletes it or keeps it" "$work/out" ||
+  fail "a rep's delete is a request"
+expect 0 "$bin" customer show "$acme"
+grep -q "申请删除日期 *[0-9]\{4\}-" "$work/out" || fail "the card shows the deletion request"
+ok "customer delete (a rep's request)"
 
 echo "cli_basic: $checks checks passed"

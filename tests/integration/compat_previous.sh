@@ -338,4 +338,28 @@ converge "$fs" "$od" "$fs" "$nd" "after the upgrade"
 [ "$(field "$fs" "$nd" customer "$c4" grade)" = A ] || fail "the pending grade did not arrive"
 ok "the upgraded replica's $pending pending changes reached the daemon and the other device"
 
+# --- issue 14: a 0.1.0 rep sets a card lost without the lost-sale record ------------
+# The daemon refuses the card's grade and its grade change, each with the
+# reason; the old client keeps both in its outbox as rejected and nothing
+# is lost.
+od2=$work/old2
+expect 0 "$fsd" --data "$central" enroll A01
+token=$(cat "$work/out")
+expect 0 "$old" --data "$od2" init --token "$token"
+expect 0 "$old" --data "$od2" customer add --name "Lost Without Record" --grade B
+c6=$(awk '{print $4}' "$work/out")
+expect 0 "$old" --data "$od2" sync
+expect 0 "$old" --data "$od2" customer grade "$c6" lost
+"$old" --data "$od2" sync >"$work/out" 2>&1 || true
+grep -q "rejected 2)" "$work/out" || fail "old client's lost without record: $(cat "$work/out")"
+expect 0 "$old" --data "$od2" --json outbox --rejected
+[ "$(count "$work/out")" = 2 ] || fail "the 2 rejected changes are not kept: $(cat "$work/out")"
+[ "$(q "SELECT count(*) FROM json_each(readfile('$work/out'))
+        WHERE json_extract(value, '\$.reason') LIKE
+          '%a card is set lost only with its lost-sale record%'")" = 2 ] ||
+  fail "the rejection reason is not shown: $(cat "$work/out")"
+expect 0 "$fs" --data "$nd" sync
+[ "$(field "$fs" "$nd" customer "$c6" grade)" = B ] || fail "the card was set lost"
+ok "a $oldver client's card set lost without its lost-sale record: both changes rejected with the reason, kept in its outbox"
+
 echo "compat_previous ($oldver client, $newver daemon): $checks checks passed"

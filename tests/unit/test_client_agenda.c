@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fieldsync.h"
+#include "date.h"
 #include "replica.h"
 
 #define MAXGOT 32
@@ -288,18 +289,41 @@ static void test_followup(void **state) {
   expect(&g, 0, "2026-03-08", 0, "followup", "Key Account");
 }
 
-/* A re-rating restarts the clock: C opened 03-01, visited 03-02 (due
- * 03-16), rated A on 03-10 -> due 03-12 (not 03-04, which would make a
- * prospect overdue the moment it turned hot). */
+/* The replica's clock (the day a change is made, access_rules.h) reads
+ * noon UTC of `day` from now on; days only move forward in a test. */
+static uint64_t fake_ms;
+static uint64_t fake_wall(void *arg) {
+  (void)arg;
+  return fake_ms;
+}
+static void clock_at(fs_replica *r, const char *day) {
+  int64_t d = 0;
+  assert_int_equal(fs__date_parse(day, &d), 0);
+  fake_ms = (uint64_t)(d * 86400 + 12 * 3600) * 1000;
+  fs__hlc_set_wallclock(&r->hlc, fake_wall, NULL);
+}
+
+/* A re-rating restarts the clock, but a missed deadline stays missed
+ * (issue 14).  Worked by hand, each change made on the day it is dated:
+ *   C opened 03-01, visited 03-02 (due 03-16); rated A on 03-10 -> due
+ *   03-12 (not 03-04, which would make a prospect overdue the moment it
+ *   turned hot).  No contact by 03-12: missed.  Re-rated B on 03-14: the
+ *   old rule restarted the clock (due 03-21); now the 03-12 deadline stays
+ *   due until a contact: on 03-15 it is 3 days overdue.  A re-rating made
+ *   on 03-15 but dated 03-11 (before the deadline) would erase the miss:
+ *   refused.  Visit 03-16 -> B's 7 days from it: due 03-23. */
 static void test_rerating(void **state) {
   fx *f = *state;
-  char c[33];
+  char c[33], h[33];
   got g;
 
+  clock_at(f->r, "2026-03-01");
   make(f->r, "customer", c, "name=Warming Up", "grade=C", "created=2026-03-01", NULL);
+  clock_at(f->r, "2026-03-02");
   visit(f->r, c, "at=2026-03-02T10:00", NULL, NULL);
   run(f->r, "2026-03-11", &g);
   assert_int_equal(g.n, 0);
+  clock_at(f->r, "2026-03-10");
   assert_int_equal(fs_customer_set_grade(f->r, c, "A", "2026-03-10", NULL), 0);
   run(f->r, "2026-03-11", &g);
   assert_int_equal(g.n, 0);
@@ -312,11 +336,67 @@ static void test_rerating(void **state) {
   run(f->r, "2026-03-05", &g);
   assert_int_equal(g.n, 1);
   expect(&g, 0, "2026-03-04", 1, "cadence", "Warming Up");
-  /* A contact after the re-rating counts from itself. */
-  visit(f->r, c, "at=2026-03-13T09:00", NULL, NULL);
-  run(f->r, "2026-03-16", &g);
+
+  /* Re-rated after the missed deadline: it stays due. */
+  clock_at(f->r, "2026-03-14");
+  assert_int_equal(fs_customer_set_grade(f->r, c, "B", "2026-03-14", NULL), 0);
+  run(f->r, "2026-03-15", &g);
   assert_int_equal(g.n, 1);
-  expect(&g, 0, "2026-03-15", 1, "cadence", "Warming Up");
+  expect(&g, 0, "2026-03-12", 3, "cadence", "Warming Up");
+  assert_string_equal(g.it[0].reason, "missed before a re-rating: due until a contact is made");
+  /* Back-dated across the deadline: refused by the device first, with the
+   * daemon's message, and nothing is stored. */
+  clock_at(f->r, "2026-03-15");
+  assert_int_equal(fs_customer_set_grade(f->r, c, "C", "2026-03-11", NULL), FS_EVALIDATE);
+  assert_string_equal(fs_replica_last_error(f->r),
+                      "grade_date: a re-rating dated 2026-03-11, made on 2026-03-15, would "
+                      "erase the contact due by 2026-03-12, which was missed; date it the day "
+                      "it is made: it starts a new clock and the missed deadline stays missed");
+  run(f->r, "2026-03-15", &g);
+  assert_int_equal(g.n, 1);
+  assert_string_equal(g.it[0].due, "2026-03-12");
+  /* Dated in the future: refused too. */
+  assert_int_equal(fs_customer_set_grade(f->r, c, "C", "2026-03-16", NULL), FS_EVALIDATE);
+  assert_non_null(strstr(fs_replica_last_error(f->r), "lies after the day it was made"));
+
+  /* A contact after the re-rating counts from itself. */
+  clock_at(f->r, "2026-03-16");
+  visit(f->r, c, "at=2026-03-16T09:00", NULL, NULL);
+  run(f->r, "2026-03-17", &g);
+  assert_int_equal(g.n, 0);
+  run(f->r, "2026-03-24", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-23", 1, "cadence", "Warming Up");
+
+  /* A letter is logged but is not the A-grade contact; a call is.  Hot
+   * opened 03-16 (due 03-18); letter 03-17: still due 03-18, so on 03-19
+   * it is 1 day late; call 03-19: due 03-21. */
+  make(f->r, "customer", h, "name=Hot Letter", "grade=A", "created=2026-03-16", NULL);
+  clock_at(f->r, "2026-03-17");
+  visit(f->r, h, "at=2026-03-17T09:00", "method=letter", NULL);
+  /* A visit dated after the day it is recorded is refused. */
+  {
+    fs_record *rec = NULL;
+    assert_int_equal(fs_record_new("visit", &rec), 0);
+    assert_int_equal(fs_record_set(rec, "customer_id", h), 0);
+    assert_int_equal(fs_record_set(rec, "at", "2026-03-18T09:00"), 0);
+    assert_int_equal(fs_record_set(rec, "method", "phone"), 0);
+    assert_int_equal(fs_create(f->r, rec, NULL), FS_EVALIDATE);
+    assert_string_equal(fs_replica_last_error(f->r),
+                        "at: the visit is dated 2026-03-18, after the day it was recorded "
+                        "(2026-03-17); log a visit once it has happened");
+    fs_record_free(rec);
+  }
+  run(f->r, "2026-03-19", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-18", 1, "cadence", "Hot Letter");
+  clock_at(f->r, "2026-03-19");
+  visit(f->r, h, "at=2026-03-19T09:00", "method=phone", NULL);
+  run(f->r, "2026-03-20", &g);
+  assert_int_equal(g.n, 0);
+  run(f->r, "2026-03-22", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-21", 1, "cadence", "Hot Letter");
 }
 
 /* Lost customers drop out of every rule; bad dates and a stopping
@@ -336,7 +416,40 @@ static void test_lost_and_errors(void **state) {
    * visit (no visit to the card after it) 03-03 */
   assert_int_equal(g.n, 3);
   expect(&g, 0, "2026-03-03", 17, "callback", "Gone");
-  assert_int_equal(fs_customer_set_grade(f->r, l, "lost", "2026-03-05", NULL), 0);
+  /* Lost only with the lost-sale record (issue 14): refused without. */
+  assert_int_equal(fs_customer_set_grade(f->r, l, "lost", NULL, NULL), FS_EVALIDATE);
+  assert_non_null(strstr(fs_replica_last_error(f->r), "a card is set lost only with its "
+                                                       "lost-sale record"));
+  {
+    fs_record *rec = NULL;
+    char lid[33];
+    assert_int_equal(fs_record_new("lost_review", &rec), 0);
+    assert_int_equal(fs_record_set(rec, "lost_date", "2026-03-05"), 0);
+    assert_int_equal(fs_record_set(rec, "reason", "cheaper elsewhere"), 0);
+    /* The class is required by the API. */
+    assert_int_equal(fs_customer_set_lost(f->r, l, rec, lid), FS_EVALIDATE);
+    assert_int_equal(fs_record_set(rec, "reason_class", "price"), 0);
+    assert_int_equal(fs_record_set(rec, "competitor", "BYD"), 0);
+    assert_int_equal(fs_customer_set_lost(f->r, l, rec, lid), 0);
+    fs_record_free(rec);
+    /* The rep cannot confirm it. */
+    assert_int_equal(fs_lost_review(f->r, lid, 1, NULL, NULL), FS_EFORBIDDEN);
+    assert_non_null(strstr(fs_replica_last_error(f->r),
+                           "only a manager or the central office confirms or rejects"));
+    /* Until the manager confirms, the card stays on the agenda. */
+    run(f->r, "2026-03-20", &g);
+    assert_int_equal(g.n, 1);
+    expect(&g, 0, "2026-03-05", 15, "lost_review", "Gone");
+    assert_string_equal(g.it[0].reason, "lost on 2026-03-05: awaiting the manager's "
+                                        "confirmation");
+    /* Confirmed (as a pull brings the manager's review): it leaves. */
+    {
+      char sql[160];
+      snprintf(sql, sizeof(sql),
+               "UPDATE lost_reviews SET confirmed=1, reviewed_by='M01' WHERE id='%s'", lid);
+      assert_int_equal(sqlite3_exec(fs__replica_db(f->r), sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+  }
   run(f->r, "2026-03-20", &g);
   assert_int_equal(g.n, 0);
 
@@ -387,6 +500,73 @@ static void test_manager_may_write(void **state) {
   assert_int_equal(fs__replica_may_write(f->r, "A02"), FS_EFORBIDDEN);
 }
 
+/* Records the loss of card cid (class price) as this replica's user;
+ * returns the review's id in lid. */
+static void set_lost(fs_replica *r, const char *cid, char lid[33]) {
+  fs_record *rec = NULL;
+  char today[11];
+  fs__today(today);
+  assert_int_equal(fs_record_new("lost_review", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "lost_date", today), 0);
+  assert_int_equal(fs_record_set(rec, "reason", "cheaper offer"), 0);
+  assert_int_equal(fs_record_set(rec, "reason_class", "price"), 0);
+  assert_int_equal(fs_customer_set_lost(r, cid, rec, lid), 0);
+  fs_record_free(rec);
+}
+
+/* The manager rejects a lost sale: the card reopens at its grade before
+ * the loss, with a grade change, and the rep's agenda says so until the
+ * next visit; a confirmed loss stays lost and off the agenda. */
+static void test_lost_rejected_reopens(void **state) {
+  fx *f = *state;
+  char cid[33], c2[33], lid[33], l2[33], today[11], on[11], want[128];
+  fs_record *rec = NULL;
+  got g;
+
+  fs__today(today);
+  make(f->r, "customer", cid, "name=Comeback", "grade=A", NULL);
+  make(f->r, "customer", c2, "name=Really Gone", "grade=B", NULL);
+  set_lost(f->r, cid, lid);
+  set_lost(f->r, c2, l2);
+  assert_int_equal(fs_get(f->r, "lost_review", lid, &rec), 0);
+  assert_string_equal(fs_record_get(rec, "prev_grade"), "A");
+  assert_string_equal(fs_record_get(rec, "reason_class"), "price");
+  fs_record_free(rec);
+  assert_int_equal(fs_lost_review(f->r, lid, 0, "price can be matched", on), 0);
+  assert_string_equal(on, today);
+  assert_int_equal(fs_lost_review(f->r, l2, 1, NULL, NULL), 0);
+  assert_int_equal(fs_get(f->r, "customer", cid, &rec), 0);
+  assert_string_equal(fs_record_get(rec, "grade"), "A");
+  fs_record_free(rec);
+  assert_int_equal(fs_get(f->r, "customer", c2, &rec), 0);
+  assert_string_equal(fs_record_get(rec, "grade"), "lost");
+  fs_record_free(rec);
+  assert_int_equal(fs_get(f->r, "lost_review", lid, &rec), 0);
+  assert_string_equal(fs_record_get(rec, "reviewed_by"), "M01");
+  assert_string_equal(fs_record_get(rec, "confirmed"), "no");
+  fs_record_free(rec);
+  run(f->r, NULL, &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, today, 0, "lost_review", "Comeback");
+  snprintf(want, sizeof(want),
+           "loss rejected by M01 on %s: the card is open again, contact the customer", today);
+  assert_string_equal(g.it[0].reason, want);
+  /* grade history: opened A, lost, reopened A. */
+  {
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(fs__replica_db(f->r),
+                                        "SELECT group_concat(COALESCE(prev_grade,'-') || '>' "
+                                        "|| grade, ' ') FROM (SELECT * FROM grade_changes "
+                                        "WHERE customer_id = ?1 ORDER BY hlc)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "->A A>lost lost>A");
+    sqlite3_finalize(st);
+  }
+}
+
 static void test_rep_may_not_write_others(void **state) {
   fx *f = *state;
   char cid[33];
@@ -409,6 +589,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_followup, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rerating, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost_and_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lost_rejected_reopens, setup_manager, teardown),
       cmocka_unit_test_setup_teardown(test_manager_may_write, setup_manager, teardown),
       cmocka_unit_test_setup_teardown(test_rep_may_not_write_others, setup, teardown),
   };

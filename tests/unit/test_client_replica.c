@@ -150,10 +150,32 @@ static void test_customer_crud(void **state) {
   q.grade = "A";
   assert_int_equal(list_count(f->r, "customer", &q), 0);
 
+  /* A rep does not delete a card with visits (issue 14): the device
+   * refuses first, with the daemon's message, and nothing is queued. */
+  {
+    fs_record *v = NULL;
+    uint64_t before;
+    assert_int_equal(fs_record_new("visit", &v), 0);
+    assert_int_equal(fs_record_set(v, "customer_id", id), 0);
+    assert_int_equal(fs_record_set(v, "at", "2026-03-02T10:00"), 0);
+    assert_int_equal(fs_record_set(v, "method", "phone"), 0);
+    assert_int_equal(fs_create(f->r, v, NULL), 0);
+    fs_record_free(v);
+    before = pending(f->r);
+    assert_int_equal(fs_delete(f->r, "customer", id), FS_EFORBIDDEN);
+    assert_non_null(strstr(fs_replica_last_error(f->r), "a rep does not delete a card with "
+                                                        "visit records"));
+    assert_int_equal(pending(f->r), before);
+  }
+  assert_int_equal(fs_get(f->r, "customer", id, &got), 0);
+  fs_record_free(got);
+  got = NULL;
+  /* One without visits (made by mistake) its rep may delete. */
+  add_customer(f->r, "Typo Trading", "C", id);
   assert_int_equal(fs_delete(f->r, "customer", id), 0);
   assert_int_equal(fs_get(f->r, "customer", id, &got), FS_ENOTFOUND);
   assert_null(got);
-  assert_int_equal(list_count(f->r, "customer", NULL), 0);
+  assert_int_equal(list_count(f->r, "customer", NULL), 1);
   assert_int_equal(fs_delete(f->r, "customer", id), FS_ENOTFOUND);
 }
 

@@ -96,7 +96,7 @@ static void test_fresh_tables(void **state) {
 
     assert_int_equal(fs__db_open(p, 1, (fs_schema_role)role, &db), 0);
     assert_int_equal(version(db), FS_SCHEMA_VERSION);
-    assert_int_equal(fs__schema_version(), 4);
+    assert_int_equal(fs__schema_version(), 5);
     for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
       assert_int_equal(has_table(db, records[i]), 1);
     assert_int_equal(has_table(db, "meta"), 1);
@@ -109,6 +109,8 @@ static void test_fresh_tables(void **state) {
     assert_int_equal(has_column(db, "conflicts", "loser_device"), role == FS_SCHEMA_DAEMON);
     assert_int_equal(has_column(db, "customers", "next_contact"), 1);
     assert_int_equal(has_column(db, "customers", "source"), 1);
+    assert_int_equal(has_column(db, "customers", "delete_requested"), 1);
+    assert_int_equal(has_column(db, "lost_reviews", "reason_class"), 1);
     assert_int_equal(has_column(db, "showroom_log", "left"), 1);
     assert_int_equal(has_index(db, "customers_phone"), 1);
     assert_int_equal(has_index(db, "customers_archive_no"), 1);
@@ -361,7 +363,7 @@ static void test_upgrade_from_v3(void **state) {
   sqlite3_close(db);
   db = NULL;
   assert_int_equal(fs__db_open(p, 0, FS_SCHEMA_DAEMON, &db), 0);
-  assert_int_equal(version(db), 4);
+  assert_int_equal(version(db), FS_SCHEMA_VERSION);
   assert_int_equal(has_table(db, "history"), 1);
   assert_int_equal(has_index(db, "history_customer"), 1);
   assert_int_equal(count_rows(db, "SELECT count(*) FROM history"), 0);
@@ -375,9 +377,18 @@ static void test_upgrade_from_v3(void **state) {
   assert_int_equal(
       count_rows(db, "SELECT count(*) FROM pragma_table_info('history')"),
       count_rows(fresh, "SELECT count(*) FROM pragma_table_info('history')"));
+  /* v5 (issue 14): the record tables gained the same columns as new ones. */
+  for (int k = 0; k < FS_KIND__COUNT; k++) {
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s')",
+             fs__kind_def((fs_kind)k)->table);
+    assert_int_equal(count_rows(db, sql), count_rows(fresh, sql));
+  }
+  assert_int_equal(has_column(db, "lost_reviews", "prev_grade"), 1);
+  assert_int_equal(has_column(db, "opportunities", "lost_class"), 1);
   fs__db_close(fresh);
   fs__db_close(db);
-  /* A replica of v0.1.0 moves to version 4 too, with nothing to add. */
+  /* A replica of v0.1.0 moves to the current version too. */
   free(p);
   p = fs_test_path(dir, "replica3.db");
   db = raw_open(p);
@@ -385,8 +396,11 @@ static void test_upgrade_from_v3(void **state) {
   sqlite3_close(db);
   db = NULL;
   assert_int_equal(fs__db_open(p, 0, FS_SCHEMA_CLIENT, &db), 0);
-  assert_int_equal(version(db), 4);
+  assert_int_equal(version(db), FS_SCHEMA_VERSION);
   assert_int_equal(has_table(db, "history"), 0);
+  /* v5 (issue 14): the new fields are columns of the upgraded replica. */
+  assert_int_equal(has_column(db, "lost_reviews", "reason_class"), 1);
+  assert_int_equal(has_column(db, "customers", "delete_requested"), 1);
   fs__db_close(db);
   free(p);
   free(q);

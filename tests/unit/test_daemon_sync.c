@@ -419,9 +419,16 @@ static void test_tombstone_gc_and_resync(void **state) {
   fs_test_sync_ok(b, NULL);
   assert_int_equal(fs_test_replica_int(w->tmp, "a01b", "SELECT count(*) FROM customers"),
                    3);
-  /* b goes quiet with an unsynced edit; a deletes a card. */
+  /* b goes quiet with an unsynced edit; the manager deletes a card (a
+   * rep's delete is a request, issue 14). */
   fs_test_set_field(b, c3, "phone", "010-12345678");
-  assert_int_equal(fs_delete(a, "customer", c1), 0);
+  {
+    fs_replica *m = fs_test_enroll(&w->d, w->tmp, "M01", "m01");
+    fs_test_sync_ok(m, NULL);
+    assert_int_equal(fs_delete(m, "customer", c1), 0);
+    fs_test_sync_ok(m, NULL);
+    fs_replica_close(m);
+  }
   fs_test_sync_ok(a, NULL);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1", c1);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);

@@ -1,0 +1,320 @@
+/* access_rules.c - the manager's controls (see access_rules.h). */
+#include "access_rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "date.h"
+#include "dbutil.h"
+#include "fs_errno.h"
+#include "hlc.h"
+#include "store.h"
+
+/* The value a change writes to field `name`, or NULL if it does not write
+ * it (a written NULL is returned as a NULL-typed value). */
+static const fs_value *written(const fs_change *c, const char *name) {
+  int f = c ? fs__field_index(fs__kind_def(c->kind), name) : -1;
+  for (int i = 0; f >= 0 && i < c->nfields; i++)
+    if (c->fields[i].field == f)
+      return &c->fields[i].value;
+  return NULL;
+}
+
+static int is_set(const fs_value *v) {
+  return v && v->type != FS_V_NULL;
+}
+
+/* The text of a value c writes (c may be NULL), else of the stored row's
+ * field (row may be NULL); NULL if neither holds text. */
+static const char *after(const fs_change *c, const fs_row *row, const char *name) {
+  const fs_value *v = written(c, name);
+  int f;
+  if (v)
+    return v->type == FS_V_TEXT ? v->s : NULL;
+  if (row == NULL)
+    return NULL;
+  f = fs__field_index(fs__kind_def(row->kind), name);
+  return f >= 0 && row->values[f].type == FS_V_TEXT ? row->values[f].s : NULL;
+}
+
+static int text_is(const fs_value *v, const char *s) {
+  return v && v->type == FS_V_TEXT && strcmp(v->s, s) == 0;
+}
+
+/* 1 if the query (one text parameter: the customer id) returns a row. */
+static int exists(sqlite3 *db, const char *sql, const char *customer_id) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, customer_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* L1: the card's lost-sale record awaiting review, and the refusal. */
+#define LOST_PENDING_SQL                                                                 \
+  "SELECT 1 FROM lost_reviews WHERE customer_id = ?1 AND deleted = 0 AND "               \
+  "reviewed_by IS NULL LIMIT 1"
+#define LOST_NO_RECORD                                                                   \
+  "grade: a card is set lost only with its lost-sale record (lost_review: the date, "    \
+  "the reason and its class, the competitor), which the manager then confirms; record "  \
+  "the loss with `fieldsync customer lost`"
+
+/* Loads a row; *found 0 if absent (or a tombstone when live is set). */
+static int load(sqlite3 *db, fs_kind k, const char *id, int live, fs_row *row,
+                int *found) {
+  int rc = fs__store_get(db, k, id, row);
+  *found = rc == 0 && !(live && row->deleted);
+  return rc == FS_ENOTFOUND ? 0 : rc;
+}
+
+/* C2: a re-rating dated `date` of the card `card`, made on `made`.  Back-
+ * dated is fine unless it would erase a deadline: the contact due (counted
+ * on `date`, from the card's history up to then) fell in [date, made), and
+ * no contact or earlier re-rating met it.  The day itself is never refused:
+ * a missed deadline stays missed whatever is re-rated after it
+ * (fs__cadence_card_due). */
+static int check_rerating(sqlite3 *db, const fs_row *card, const char *field,
+                          const char *date, const char *made, const fs_cadence_methods *m,
+                          char *err, size_t errlen) {
+  const char *opened = after(NULL, card, "created"),
+             *deliv = after(NULL, card, "delivery_date");
+  char due[11], due2[11];
+  int rc;
+
+  if (strcmp(date, made) > 0) {
+    snprintf(err, errlen,
+             "%s: a re-rating dated %s lies after the day it was made (%s); date it the "
+             "day the grade was judged",
+             field, date, made);
+    return FS_EVALIDATE;
+  }
+  if (strcmp(date, made) == 0)
+    return 0;
+  if (opened == NULL)
+    opened = after(NULL, card, "grade_date");
+  rc = fs__cadence_card_due(db, card->id, NULL, deliv, opened, date, m, due, NULL);
+  if (rc == FS_ENOTFOUND || rc == FS_EINVAL)
+    return 0; /* nothing to count from: no deadline to erase */
+  if (rc)
+    return rc;
+  if (due[0] == '\0' || strcmp(due, date) < 0 || strcmp(due, made) >= 0)
+    return 0; /* lost then, missed already then (it stays), or not yet passed */
+  rc = fs__cadence_card_due(db, card->id, NULL, deliv, opened, due, m, due2, NULL);
+  if (rc == FS_ENOTFOUND || rc == FS_EINVAL)
+    return 0;
+  if (rc)
+    return rc;
+  if (due2[0] == '\0' || strcmp(due2, due) > 0)
+    return 0; /* met, re-rated or lost by then */
+  snprintf(
+      err, errlen,
+      "%s: a re-rating dated %s, made on %s, would erase the contact due by %s, which "
+      "was missed; date it the day it is made: it starts a new clock and the missed "
+      "deadline stays missed",
+      field, date, made, due);
+  return FS_EVALIDATE;
+}
+
+static int check_customer(sqlite3 *db, fs_role role, const fs_change *c, const char *made,
+                          const fs_cadence_methods *m, char *err, size_t errlen) {
+  const fs_value *grade = written(c, "grade"), *gdate = written(c, "grade_date");
+  const char *g_after, *deliv;
+  fs_row row;
+  int found, rc;
+
+  memset(&row, 0, sizeof(row));
+  if (c->op == FS_OP_DELETE) {
+    /* C3: a card with visits is never silently erased by its rep. */
+    if (role != FS_ROLE_REP)
+      return 0;
+    rc = exists(db, "SELECT 1 FROM visits WHERE customer_id = ?1 AND deleted = 0 LIMIT 1",
+                c->id);
+    if (rc <= 0)
+      return rc;
+    snprintf(
+        err, errlen,
+        "customer %s: a rep does not delete a card with visit records; ask the manager "
+        "to (set delete_requested: `fieldsync customer delete` does), who deletes it "
+        "or keeps it",
+        c->id);
+    return FS_EFORBIDDEN;
+  }
+  rc = load(db, FS_KIND_CUSTOMER, c->id, 1, &row, &found);
+  if (rc)
+    goto out;
+  /* L1: lost only with the lost-sale record awaiting review. */
+  if (text_is(grade, "lost")) {
+    const char *before = found ? after(NULL, &row, "grade") : NULL;
+    int has = found ? exists(db, LOST_PENDING_SQL, c->id) : 0;
+    if (has < 0) {
+      rc = has;
+      goto out;
+    }
+    if (found && (before == NULL || strcmp(before, "lost") != 0) && !has) {
+      snprintf(err, errlen, "%s", LOST_NO_RECORD);
+      rc = FS_EVALIDATE;
+      goto out;
+    }
+  }
+  /* C4: delivered needs its delivery date. */
+  g_after = after(c, found ? &row : NULL, "grade");
+  deliv = after(c, found ? &row : NULL, "delivery_date");
+  if ((grade || written(c, "delivery_date")) && g_after &&
+      strcmp(g_after, "delivered") == 0 && deliv == NULL) {
+    snprintf(
+        err, errlen,
+        "delivery_date: required when grade is delivered (give the date the customer "
+        "took delivery)");
+    rc = FS_EVALIDATE;
+    goto out;
+  }
+  /* C2: a re-rating of an existing card. */
+  if (found && is_set(gdate) && gdate->type == FS_V_TEXT)
+    rc = check_rerating(db, &row, "grade_date", gdate->s, made, m, err, errlen);
+out:
+  fs__row_release(&row);
+  return rc;
+}
+
+static int check_grade_change(sqlite3 *db, const fs_change *c, const char *made,
+                              const fs_cadence_methods *m, char *err, size_t errlen) {
+  const fs_value *cust = written(c, "customer_id"), *date = written(c, "date");
+  fs_row row, card;
+  int found, rc;
+
+  memset(&row, 0, sizeof(row));
+  memset(&card, 0, sizeof(card));
+  if (c->op == FS_OP_DELETE || !is_set(cust) || !is_set(date) || date->type != FS_V_TEXT)
+    return 0;
+  rc = load(db, FS_KIND_GRADE_CHANGE, c->id, 0, &row, &found);
+  if (rc || found)
+    goto out; /* append-only: the merge decides a re-send */
+  rc = load(db, FS_KIND_CUSTOMER, cust->s, 1, &card, &found);
+  if (rc || !found)
+    goto out; /* the write path says the customer does not exist */
+  /* L1 for the history too: a loss is logged only with its record. */
+  if (text_is(written(c, "grade"), "lost") && is_set(written(c, "prev_grade")) &&
+      !text_is(written(c, "prev_grade"), "lost")) {
+    rc = exists(db, LOST_PENDING_SQL, cust->s);
+    if (rc < 0)
+      goto out;
+    if (rc == 0) {
+      snprintf(err, errlen, "%s", LOST_NO_RECORD);
+      rc = FS_EVALIDATE;
+      goto out;
+    }
+    rc = 0;
+  }
+  /* The card's opening entry (no previous grade, no history yet) is dated
+   * when the card was opened, which may be earlier: not a re-rating. */
+  if (!is_set(written(c, "prev_grade"))) {
+    rc = exists(
+        db, "SELECT 1 FROM grade_changes WHERE customer_id = ?1 AND deleted = 0 LIMIT 1",
+        cust->s);
+    if (rc <= 0)
+      goto out;
+  }
+  rc = check_rerating(db, &card, "date", date->s, made, m, err, errlen);
+out:
+  fs__row_release(&row);
+  fs__row_release(&card);
+  return rc;
+}
+
+static int check_visit(sqlite3 *db, const fs_change *c, const char *made, char *err,
+                       size_t errlen) {
+  const fs_value *at = written(c, "at");
+  fs_row row;
+  int found, rc;
+
+  if (c->op == FS_OP_DELETE || !is_set(at) || at->type != FS_V_TEXT || at->len < 10)
+    return 0;
+  if (strncmp(at->s, made, 10) <= 0)
+    return 0;
+  memset(&row, 0, sizeof(row));
+  rc = load(db, FS_KIND_VISIT, c->id, 0, &row, &found);
+  fs__row_release(&row);
+  if (rc || found)
+    return rc; /* append-only: the merge decides a re-send */
+  snprintf(
+      err, errlen,
+      "at: the visit is dated %.10s, after the day it was recorded (%s); log a visit "
+      "once it has happened",
+      at->s, made);
+  return FS_EVALIDATE;
+}
+
+static int check_lost_review(sqlite3 *db, fs_role role, const char *staff,
+                             const fs_change *c, char *err, size_t errlen) {
+  static const char *const review[] = {"confirmed", "reviewed_by", "reviewed_on",
+                                       "review_note"};
+  const fs_value *conf = written(c, "confirmed"), *by = written(c, "reviewed_by");
+  fs_row row;
+  int found = 0, rc;
+
+  if (c->op == FS_OP_DELETE)
+    return 0;
+  if (role == FS_ROLE_REP) {
+    memset(&row, 0, sizeof(row));
+    rc = load(db, FS_KIND_LOST_REVIEW, c->id, 0, &row, &found);
+    fs__row_release(&row);
+    if (rc)
+      return rc;
+    for (size_t i = 0; i < sizeof(review) / sizeof(review[0]); i++) {
+      const fs_value *v = written(c, review[i]);
+      if (!is_set(v))
+        continue;
+      if (!found && v == conf && v->type == FS_V_INT && v->i == 0)
+        continue; /* "not confirmed" on create says nothing */
+      snprintf(
+          err, errlen,
+          "%s: only a manager or the central office confirms or rejects a lost sale; "
+          "%s is a rep (the manager reviews it with `fieldsync lost review`)",
+          review[i], staff);
+      return FS_EFORBIDDEN;
+    }
+    return 0;
+  }
+  if (is_set(by) && (by->type != FS_V_TEXT || strcmp(by->s, staff) != 0)) {
+    snprintf(err, errlen, "reviewed_by: a review is signed by who makes it (%s), not %s",
+             staff, by->type == FS_V_TEXT ? by->s : "?");
+    return FS_EFORBIDDEN;
+  }
+  if (is_set(conf) && !is_set(by)) {
+    snprintf(
+        err, errlen,
+        "reviewed_by: a confirmation or rejection names its reviewer; set reviewed_by "
+        "to %s",
+        staff);
+    return FS_EFORBIDDEN;
+  }
+  return 0;
+}
+
+int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
+                           const fs_change *c, const fs_cadence_methods *m, char *err,
+                           size_t errlen) {
+  char made[11];
+
+  if (db == NULL || staff == NULL || c == NULL || err == NULL || errlen == 0)
+    return FS_EINVAL;
+  err[0] = '\0';
+  fs__day_of_ms((int64_t)fs__hlc_ms(c->hlc), made);
+  switch (c->kind) {
+  case FS_KIND_CUSTOMER:
+    return check_customer(db, role, c, made, m, err, errlen);
+  case FS_KIND_GRADE_CHANGE:
+    return check_grade_change(db, c, made, m, err, errlen);
+  case FS_KIND_VISIT:
+    return check_visit(db, c, made, err, errlen);
+  case FS_KIND_LOST_REVIEW:
+    return check_lost_review(db, role, staff, c, err, errlen);
+  default:
+    return 0;
+  }
+}
