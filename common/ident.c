@@ -139,13 +139,13 @@ static int search_kind(sqlite3 *db, const fs_kind_def *kd, const fs_ident *q,
   /* A prefix is a range of the primary key: id >= p AND id < p || 'g'
    * ('g' follows every hex digit), so the lookup stays an index seek. */
   snprintf(sql, sizeof(sql),
-           "SELECT id, COALESCE(%s%s%s, '') FROM \"%s\" WHERE %s%s LIMIT 100",
+           "SELECT id, COALESCE(%s%s%s, '') FROM \"%s\" WHERE %s%s LIMIT %d",
            nlab ? lab[0] : "''", nlab > 1 ? " || ' ' || " : "", nlab > 1 ? lab[1] : "",
            kd->table,
            q->form == FS_IDENT_ARCHIVE ? "archive_no = ?1"
            : q->form == FS_IDENT_FULL  ? "id = ?1"
                                        : "id >= ?1 AND id < ?2",
-           (flags & FS_IDENT_TOMBSTONES) ? "" : " AND deleted = 0");
+           (flags & FS_IDENT_TOMBSTONES) ? "" : " AND deleted = 0", FS_IDENT_COUNT_MAX);
   rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
   if (rc != SQLITE_OK)
     return fs__db_err(db, rc);
@@ -207,15 +207,15 @@ int fs__ident_resolve(sqlite3 *db, int kind, const char *text, unsigned flags,
   }
   /* Like git: say which records the short id could mean. */
   used = (size_t)snprintf(err, errlen,
-                          "short id %s is ambiguous: %d %s records match; "
+                          "short id %s is ambiguous: %s%d %s records match; "
                           "candidates are:",
-                          q.text, m.n >= 100 ? 100 : m.n, what);
+                          q.text, m.n >= FS_IDENT_COUNT_MAX ? "at least " : "", m.n, what);
   for (int i = 0; i < m.n && i < FS_IDENT_SHOW_MAX && used < errlen; i++)
     used += (size_t)snprintf(err + used, errlen - used, "\n  %.16s %s%s%s", m.id[i],
                              fs__kind_def((fs_kind)m.kind[i])->name,
                              m.label[i][0] ? " " : "", m.label[i]);
   if (m.n > FS_IDENT_SHOW_MAX && used < errlen)
     snprintf(err + used, errlen - used, "\n  ... and %s%d more; give more of the id",
-             m.n >= 100 ? "at least " : "", m.n - FS_IDENT_SHOW_MAX);
+             m.n >= FS_IDENT_COUNT_MAX ? "at least " : "", m.n - FS_IDENT_SHOW_MAX);
   return FS_EINVAL;
 }

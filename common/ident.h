@@ -28,6 +28,7 @@
 #define FS_IDENT_PREFIX_MIN 6
 #define FS_IDENT_SHORT_LEN 16 /* the id column of every list */
 #define FS_IDENT_SHOW_MAX 5   /* candidates named in an ambiguity error */
+#define FS_IDENT_COUNT_MAX 100 /* matches counted per kind; more: "at least" */
 #define FS_IDENT_ANY (-1)     /* kind: search every kind (history) */
 
 /* Flags of fs__ident_resolve. */
