@@ -7,7 +7,9 @@
 
 #include "backup_cmd.h"
 #include "report.h"
+#include "restore_cmd.h"
 #include "suggest.h"
+#include "verify_cmd.h"
 
 #define END                                                                              \
   { NULL, NULL }

@@ -29,12 +29,14 @@
 #include "msg.h"
 #include "privdir.h"
 #include "report_cmd.h"
+#include "restore_cmd.h"
 #include "seed.h"
 #include "server.h"
 #include "store/central.h"
 #include "suggest.h"
 #include "utf8.h"
 #include "validate.h"
+#include "verify_cmd.h"
 
 /* The one exit-code rule of both programs: common/cmdline.h. */
 #define EXIT_OK FS_EXIT_OK

@@ -1,5 +1,6 @@
 /* backup.h - the central store's side of backup, restore and verify
- * (the commands and the archive file are daemon/backup_cmd.c's).
+ * (the commands are daemon/backup_cmd.c, restore_cmd.c and verify_cmd.c;
+ * the archive file is daemon/backup_file.c's).
  */
 #ifndef FS_STORE_BACKUP_H
 #define FS_STORE_BACKUP_H
