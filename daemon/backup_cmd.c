@@ -65,6 +65,7 @@ typedef struct backup_job {
   fs_bk_writer w;
   int fd;        /* tmp, open */
   int made_snap; /* snap exists */
+  int made_tmp;  /* tmp was created by this backup (only then is it removed) */
 } backup_job;
 
 /* The options into j.  0, or FS_EXIT_USAGE (message printed). */
@@ -143,6 +144,7 @@ static int backup_create(backup_job *j) {
     fprintf(stderr, "fieldsyncd: cannot create %s: %s\n", j->tmp, strerror(errno));
     return FS_EIO;
   }
+  j->made_tmp = 1;
   return fs__bk_writer_init(&j->w, j->fd, j->pass, j->plen);
 }
 
@@ -233,7 +235,9 @@ int fs__backup_cmd(const char *data, int argc, char **argv) {
 out:
   if (j.fd >= 0)
     close(j.fd);
-  if (rc)
+  /* Never a file this backup did not make: not a name cut short, not
+   * another backup's temporary file (O_EXCL refused it). */
+  if (rc && j.made_tmp)
     unlink(j.tmp);
   if (j.made_snap)
     unlink(j.snap);
