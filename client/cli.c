@@ -18,7 +18,7 @@ static const cli_cmd commands[] = {
      "customer"},
     {"customer edit", cli_cmd_edit, "change fields of a customer card",
      "ID [--FIELD VALUE...] [--set FIELD=VALUE...]", "customer"},
-    {"customer show", cli_cmd_show, "show a customer card", "ID", "customer"},
+    {"customer show", cli_cmd_show, "show a customer card", "ID [--all]", "customer"},
     {"customer list", cli_cmd_list, "list customers",
      "[--grade G] [--owner CODE] [--search TEXT] [--limit N] [--offset N] [--order FIELD]",
      "customer"},
@@ -37,25 +37,25 @@ static const cli_cmd commands[] = {
     {"contact add", cli_cmd_add, "add a buying-centre contact",
      "--customer ID --name NAME [--FIELD VALUE...]", "contact"},
     {"contact edit", cli_cmd_edit, "change a contact", "ID [--FIELD VALUE...]", "contact"},
-    {"contact show", cli_cmd_show, "show a contact", "ID", "contact"},
+    {"contact show", cli_cmd_show, "show a contact", "ID [--all]", "contact"},
     {"contact list", cli_cmd_list, "list contacts", "[--customer ID] [--search TEXT]", "contact"},
     {"contact delete", cli_cmd_delete, "delete a contact", "ID", "contact"},
     {"visit log", cli_cmd_add, "log a visit",
      "--customer ID --at DATETIME --method M [--FIELD VALUE...]", "visit"},
-    {"visit show", cli_cmd_show, "show a visit", "ID", "visit"},
+    {"visit show", cli_cmd_show, "show a visit", "ID [--all]", "visit"},
     {"visit list", cli_cmd_list, "list visits", "[--customer ID] [--from D] [--to D]", "visit"},
     {"opportunity add", cli_cmd_add, "add a sales opportunity",
      "--customer ID --title TITLE [--FIELD VALUE...]", "opportunity"},
     {"opportunity edit", cli_cmd_edit, "change an opportunity", "ID [--FIELD VALUE...]",
      "opportunity"},
-    {"opportunity show", cli_cmd_show, "show an opportunity", "ID", "opportunity"},
+    {"opportunity show", cli_cmd_show, "show an opportunity", "ID [--all]", "opportunity"},
     {"opportunity list", cli_cmd_list, "list opportunities", "[--customer ID]", "opportunity"},
     {"opportunity delete", cli_cmd_delete, "delete an opportunity", "ID", "opportunity"},
     {"showroom log", cli_cmd_add, "log a showroom walk-in or call",
      "--arrived DATETIME [--FIELD VALUE...]", "showroom"},
     {"showroom edit", cli_cmd_edit, "change a showroom entry", "ID [--FIELD VALUE...]",
      "showroom"},
-    {"showroom show", cli_cmd_show, "show a showroom entry", "ID", "showroom"},
+    {"showroom show", cli_cmd_show, "show a showroom entry", "ID [--all]", "showroom"},
     {"showroom list", cli_cmd_list, "list the showroom log", "[--from D] [--to D]", "showroom"},
     {"lost add", cli_cmd_add, "record a lost sale for review",
      "--customer ID --lost-date D --reason TEXT", "lost_review"},
@@ -135,6 +135,9 @@ static void help_all(FILE *f, const char *group) {
       continue;
     fprintf(f, "  %-20s %s\n", commands[i].name, commands[i].summary);
   }
+  fprintf(f, "\nOn a terminal, tables fit its width ($COLUMNS overrides it) and long output\n"
+             "goes through $PAGER (default: less -FRX; empty or cat: none; --no-pager: none).\n"
+             "A pipe or a file gets every cell whole.\n");
   fprintf(f, "\nexit codes: 0 ok, 1 error, 2 usage error; fieldsync --version prints the "
              "release\n");
 }
@@ -281,11 +284,18 @@ int cli_resolve(cli_ctx *c, const char *kind, const char *text, char id[FS_ID_MA
   return rc == FS_EUSAGE ? CLI_USAGE : CLI_ERR;
 }
 
-int cli_list_begin(cli_list *l, cli_ctx *c, int ncols, const char *const *heads) {
+int cli_list_begin(cli_list *l, cli_ctx *c, int ncols, const char *const *heads,
+                   const int *drop) {
+  int rc;
+
   memset(l, 0, sizeof(*l));
   l->c = c;
-  if (!c->json)
-    return fs__table_new(ncols, heads, CLI_LIST_MAX_ROWS, &l->t);
+  if (!c->json) {
+    rc = fs__table_new(ncols, heads, CLI_LIST_MAX_ROWS, &l->t);
+    for (int i = 0; rc == 0 && drop && i < ncols; i++)
+      rc = fs__table_set_drop(l->t, i, drop[i]);
+    return rc;
+  }
   fs__json_init(&l->j, stdout);
   fs__json_begin_array(&l->j);
   return 0;
@@ -301,8 +311,8 @@ int cli_list_end(cli_list *l, int rc, int *summary) {
   } else if (rc == 0 && l->c->csv) {
     rc = fs__table_print_csv(l->t, stdout);
   } else if (rc == 0) {
-    fs__table_print(l->t, stdout);
-    if (summary)
+    rc = fs__table_print_fit(l->t, stdout, l->c->width);
+    if (summary && rc == 0)
       *summary = 1;
   }
   fs__table_free(l->t);
@@ -456,13 +466,85 @@ static int cmd_help(int argc, char **argv) {
   return CLI_USAGE;
 }
 
+/* 1 if cmd writes CSV with --csv: the lists, the agenda, the outbox,
+ * reports and the conflict list.  Others refuse --csv (exit 2). */
+static int takes_csv(const cli_cmd *cmd) {
+  return cmd->fn == cli_cmd_list || cmd->fn == cli_cmd_search || cmd->fn == cli_cmd_agenda ||
+         cmd->fn == cli_cmd_outbox || cmd->fn == cli_cmd_report ||
+         cmd->fn == cli_cmd_conflicts;
+}
+
+/* 1 if cmd only reads and may print more than a screen: it goes through
+ * the pager on a terminal. */
+static int pages(const cli_cmd *cmd) {
+  return takes_csv(cmd) || cmd->fn == cli_cmd_show;
+}
+
+/* The global options, taken out of argv into g (args: the rest, n of
+ * them).  CLI_OK or CLI_USAGE (printed). */
+typedef struct globals {
+  const char *data;
+  int json, csv, no_pager;
+} globals;
+
+static int parse_globals(int argc, char **argv, globals *g, char **args, int *n) {
+  int stop = 0;
+
+  for (int i = 1; i < argc; i++) {
+    if (!stop && strcmp(argv[i], "--") == 0)
+      stop = 1;
+    if (!stop && strcmp(argv[i], "--json") == 0) {
+      g->json = 1;
+    } else if (!stop && strcmp(argv[i], "--csv") == 0) {
+      g->csv = 1;
+    } else if (!stop && strcmp(argv[i], "--no-pager") == 0) {
+      g->no_pager = 1;
+    } else if (!stop && strcmp(argv[i], "--data") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "fieldsync: --data needs a directory\n");
+        return CLI_USAGE;
+      }
+      g->data = argv[++i];
+    } else if (!stop && strncmp(argv[i], "--data=", 7) == 0) {
+      g->data = argv[i] + 7;
+    } else {
+      args[(*n)++] = argv[i];
+    }
+  }
+  return CLI_OK;
+}
+
+/* Runs cmd with the arguments after its name, on a terminal through the
+ * pager.  The exit code. */
+static int run_cmd(const cli_cmd *cmd, const globals *g, int argc, char **argv) {
+  cli_ctx c;
+  int rc;
+
+  memset(&c, 0, sizeof(c));
+  c.data = g->data;
+  c.json = g->json;
+  c.csv = g->csv && !g->json; /* --json wins: one machine format at a time */
+  c.cmd = cmd;
+  if (c.csv && !takes_csv(cmd))
+    return cli_usage_error(&c, "this command has no CSV output:", "--csv");
+  c.width = cli_term_width(); /* before the pager takes stdout */
+  if (!g->no_pager && pages(cmd))
+    cli_pager_start();
+  rc = cmd->fn(&c, argc, argv);
+  fs_replica_close(c.r);
+  if (fflush(stdout) != 0 && rc == CLI_OK)
+    rc = CLI_ERR;
+  cli_pager_end();
+  return rc;
+}
+
 int main(int argc, char **argv) {
   static char home[4096];
   char **args = NULL;
-  const char *data = NULL, *env;
+  const char *env;
   const cli_cmd *cmd;
-  cli_ctx c;
-  int n = 0, used = 0, rc, json = 0, csv = 0, stop = 0;
+  globals g;
+  int n = 0, used = 0, rc;
 
   /* Everything this program writes (replica, keys, exports redirected by
    * the shell are the shell's) is for this user only; the library makes
@@ -474,33 +556,18 @@ int main(int argc, char **argv) {
   args = calloc((size_t)argc + 1, sizeof(*args));
   if (args == NULL)
     return CLI_ERR;
+  memset(&g, 0, sizeof(g));
   /* Global options may stand anywhere (before "--"). */
-  for (int i = 1; i < argc; i++) {
-    if (!stop && strcmp(argv[i], "--") == 0)
-      stop = 1;
-    if (!stop && strcmp(argv[i], "--json") == 0) {
-      json = 1;
-    } else if (!stop && strcmp(argv[i], "--csv") == 0) {
-      csv = 1;
-    } else if (!stop && strcmp(argv[i], "--data") == 0) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "fieldsync: --data needs a directory\n");
-        free(args);
-        return CLI_USAGE;
-      }
-      data = argv[++i];
-    } else if (!stop && strncmp(argv[i], "--data=", 7) == 0) {
-      data = argv[i] + 7;
-    } else {
-      args[n++] = argv[i];
-    }
+  if (parse_globals(argc, argv, &g, args, &n) != CLI_OK) {
+    free(args);
+    return CLI_USAGE;
   }
-  if (data == NULL && (env = getenv("FIELDSYNC_HOME")) != NULL && *env)
-    data = env;
-  if (data == NULL) {
+  if (g.data == NULL && (env = getenv("FIELDSYNC_HOME")) != NULL && *env)
+    g.data = env;
+  if (g.data == NULL) {
     env = getenv("HOME");
     snprintf(home, sizeof(home), "%s/.fieldsync", env && *env ? env : ".");
-    data = home;
+    g.data = home;
   }
   if (n == 0) {
     help_all(stderr, NULL);
@@ -554,15 +621,7 @@ int main(int argc, char **argv) {
     free(args);
     return CLI_OK;
   }
-  memset(&c, 0, sizeof(c));
-  c.data = data;
-  c.json = json;
-  c.csv = csv && !json; /* --json wins: one machine format at a time */
-  c.cmd = cmd;
-  rc = cmd->fn(&c, n - used, args + used);
-  fs_replica_close(c.r);
+  rc = run_cmd(cmd, &g, n - used, args + used);
   free(args);
-  if (fflush(stdout) != 0 && rc == CLI_OK)
-    rc = CLI_ERR;
   return rc;
 }

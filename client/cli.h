@@ -6,8 +6,14 @@
  *   CLI_OK 0, CLI_ERR 1 (refused or failed; a message was printed),
  *   CLI_USAGE 2 (bad command line; usage was printed).
  * Global options, accepted anywhere before "--": --data DIR (else
- * $FIELDSYNC_HOME, else ~/.fieldsync), --json, and --csv (list commands:
- * RFC 4180 CSV instead of the human table; see cli_list_end).
+ * $FIELDSYNC_HOME, else ~/.fieldsync), --json, --csv (list commands:
+ * RFC 4180 CSV instead of the human table; see cli_list_end; a command
+ * without CSV refuses it, exit 2) and --no-pager.
+ *
+ * The terminal (cli_pager.c, issue 15): on a terminal, tables are fitted
+ * to its width ($COLUMNS, else the terminal's) and the output of reading
+ * commands goes through $PAGER (default less -FRX; empty or "cat": none)
+ * unless --no-pager; a pipe or a file gets whole cells and no pager.
  */
 #ifndef FS_CLIENT_CLI_H
 #define FS_CLIENT_CLI_H
@@ -42,7 +48,19 @@ typedef struct cli_ctx {
   int csv;            /* --csv given (list commands) */
   fs_replica *r;      /* opened by cli_open */
   const cli_cmd *cmd; /* command being run */
+  int width;          /* display columns tables fit (cli_term_width), 0: whole */
 } cli_ctx;
+
+/* The display columns of the terminal stdout is, $COLUMNS first (a
+ * positive number), else the terminal's, else 80; 0 if stdout is not a
+ * terminal (nothing is fitted or cut then). */
+int cli_term_width(void);
+/* If stdout is a terminal, starts the pager ($PAGER run by /bin/sh -c; unset:
+ * less, with LESS=FRX unless LESS is set; empty or "cat": none) with
+ * stdout going to it.  Nothing happens if it cannot start. */
+void cli_pager_start(void);
+/* Ends the output to the pager and waits for the user to leave it. */
+void cli_pager_end(void);
 
 /* Options of one command.  has_arg 0: *flag = 1; else *sval = value. */
 typedef struct cli_opt {
@@ -110,6 +128,18 @@ const fs_cmd_opt *cli_cmd_opts(const char *name);
 
 /* Printing records (cli_record.c). */
 void cli_json_record(void *json, fs_record *rec);
+/* Prints rec as one JSON document.  CLI_OK, or CLI_ERR if stdout failed. */
+int cli_print_json_record(fs_record *rec);
+
+/* A child record's customer as people name it (cli_show.c). */
+typedef struct cli_cust {
+  char id[FS_ID_MAX + 1];
+  char archive_no[64]; /* "" if the card is not held here */
+  char name[512];      /* the name, or the short id if not held here */
+} cli_cust;
+/* Fills *out for customer id (NULL or "": all empty); keeps *out as it is
+ * if it already holds id (a cache of one, for lists). */
+void cli_customer_of(cli_ctx *c, const char *id, cli_cust *out);
 
 /* The output of a list command: a JSON array of objects with --json, else
  * a table printed at the end as CSV (--csv) or aligned for humans.  Row
@@ -120,11 +150,14 @@ typedef struct cli_list {
   fs_table *t;
 } cli_list;
 /* Starts the output: opens the JSON array, or makes the table of ncols
- * heads.  0, or FS_ENOMEM/FS_EINVAL (nothing to end then). */
-int cli_list_begin(cli_list *l, cli_ctx *c, int ncols, const char *const *heads);
+ * heads; drop (may be NULL) gives each column's drop rank, which go first
+ * on a narrow terminal (fs__table_set_drop).  0, or FS_ENOMEM/FS_EINVAL
+ * (nothing to end then). */
+int cli_list_begin(cli_list *l, cli_ctx *c, int ncols, const char *const *heads,
+                   const int *drop);
 /* Ends the output after the rows were produced with result rc (0 or an
  * FS_E* code) and frees the table.  JSON: closes the array and the
- * document.  Table: printed only if rc is 0.  Returns rc, or FS_EIO if rc
+ * document.  Table: printed only if rc is 0, fitted to c->width.  Returns rc, or FS_EIO if rc
  * was 0 but the JSON could not be written.  *summary (may be NULL) is set
  * to 1 if the human table was printed, the caller then prints its summary
  * line ("(3 records)"), else 0. */

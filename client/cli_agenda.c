@@ -57,6 +57,8 @@ static int ag_row(void *arg, const fs_agenda_item *it) {
 int cli_cmd_agenda(cli_ctx *c, int argc, char **argv) {
   static const char *const heads[] = {"due",   "overdue", "archive_no", "customer",
                                       "grade", "reason",  "phone",      "owner"};
+  /* On a narrow terminal the owner goes first, the customer never. */
+  static const int drop[] = {0, 3, 2, 0, 4, 1, 5, 6};
   const char *date = NULL;
   cli_opt opts[] = {{"--date", 1, &date, NULL}, {NULL, 0, NULL, NULL}};
   cli_args a = {.opts = opts};
@@ -69,7 +71,7 @@ int cli_cmd_agenda(cli_ctx *c, int argc, char **argv) {
     return rc;
   if (date && fs_date_valid(date, 0) != 0)
     return cli_value_error(c, "date: \"%s\" is not a date (YYYY-MM-DD)", date);
-  rc = cli_list_begin(&o.l, c, 8, heads);
+  rc = cli_list_begin(&o.l, c, 8, heads, drop);
   if (rc == 0)
     rc = cli_list_end(&o.l, fs_agenda(c->r, date, ag_row, &o), &summary);
   if (rc)

@@ -216,6 +216,13 @@ static const fs_cmd_opt o_id[] = {
      "full id, unique prefix of 6+ characters (the lists show 16), or for customers "
      "the archive number, any case (required)"},
     END};
+static const fs_cmd_opt o_show[] = {
+    {"ID",
+     "full id, unique prefix of 6+ characters (the lists show 16), or for customers "
+     "the archive number, any case (required)"},
+    {"--all", "every field, the empty ones too, and for a customer every visit "
+              "(default: only fields with a value, the latest 10 visits)"},
+    END};
 static const fs_cmd_opt o_edit[] = {
     {"ID", "the record: full id, unique id prefix, or archive number (required)"},
     {"--set FIELD=VALUE", "set a field by its name; at least one field must change"},
@@ -292,11 +299,11 @@ static const struct {
     {"contact edit", o_edit},
     {"opportunity edit", o_edit},
     {"showroom edit", o_edit},
-    {"customer show", o_id},
-    {"contact show", o_id},
-    {"visit show", o_id},
-    {"opportunity show", o_id},
-    {"showroom show", o_id},
+    {"customer show", o_show},
+    {"contact show", o_show},
+    {"visit show", o_show},
+    {"opportunity show", o_show},
+    {"showroom show", o_show},
     {"customer delete", o_id},
     {"contact delete", o_id},
     {"opportunity delete", o_id},

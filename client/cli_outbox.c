@@ -55,6 +55,7 @@ static int ob_row(void *arg, const fs_outbox_entry *e) {
 int cli_cmd_outbox(cli_ctx *c, int argc, char **argv) {
   static const char *const heads[] = {"#",      "when", "kind",   "id",    "op",
                                       "status", "code", "reason", "fields"};
+  static const int drop[] = {0, 3, 0, 5, 4, 0, 6, 2, 1};
   int rejected = 0, rc, summary;
   uint64_t p = 0, rj = 0;
   cli_opt opts[] = {{"--rejected", 0, NULL, &rejected}, {NULL, 0, NULL, NULL}};
@@ -64,7 +65,7 @@ int cli_cmd_outbox(cli_ctx *c, int argc, char **argv) {
   rc = cli_start(c, argc, argv, &a);
   if (rc)
     return rc;
-  rc = cli_list_begin(&o, c, 9, heads);
+  rc = cli_list_begin(&o, c, 9, heads, drop);
   if (rc == 0)
     rc = cli_list_end(&o, fs_outbox_list(c->r, rejected ? FS_OUTBOX_ONLY_REJECTED : FS_OUTBOX_ALL, ob_row, &o), &summary);
   if (rc)

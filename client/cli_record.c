@@ -62,8 +62,7 @@ void cli_json_record(void *json, fs_record *rec) {
   fs__json_end_object(j);
 }
 
-/* Prints rec as one JSON document.  CLI_OK, or CLI_ERR if stdout failed. */
-static int print_json_record(fs_record *rec) {
+int cli_print_json_record(fs_record *rec) {
   fs_json j;
 
   fs__json_init(&j, stdout);
@@ -71,26 +70,40 @@ static int print_json_record(fs_record *rec) {
   return fs__json_finish(&j) ? CLI_ERR : CLI_OK;
 }
 
-/* Columns of the human list per kind ("id" is the short id). */
+/* Columns of the human list per kind ("id" is the short id; "@archive_no"
+ * and "@customer" are the archive number and name of a child record's
+ * customer) and their drop ranks on a narrow terminal (table.h). */
 /* Ids start with 12 hex chars of creation time: 16 chars are a usable
  * unique prefix (fs_resolve_id accepts prefixes). */
-static const char *const *list_columns(const char *k) {
-  static const char *const customer[] = {"id", "archive_no", "name", "grade", "phone",
-                                         "next_contact", "owner", NULL};
-  static const char *const grade_change[] = {"id", "date", "grade", "prev_grade", "note", NULL};
-  static const char *const contact[] = {"id", "name", "rank", "buying_role", "stance", "phone",
-                                        NULL};
-  static const char *const visit[] = {"id", "at", "method", "stage", "attitude", "place",
-                                      "next_contact", NULL};
-  static const char *const opportunity[] = {"id", "title", "amount", "stage", "status",
-                                            "follow_up", NULL};
-  static const char *const showroom[] = {"id", "arrived", "visitor", "phone", "model", "grade",
-                                         "rep_on_duty", NULL};
-  static const char *const lost[] = {"id", "lost_date", "reason", "competitor", "confirmed",
-                                     NULL};
+typedef struct list_col {
+  const char *field;
+  int drop;
+} list_col;
+
+static const list_col *list_columns(const char *k) {
+  static const list_col customer[] = {{"id", 6}, {"archive_no", 0}, {"name", 0}, {"grade", 0},
+                                      {"phone", 3}, {"next_contact", 2}, {"owner", 4},
+                                      {NULL, 0}};
+  static const list_col grade_change[] = {{"id", 3}, {"date", 0}, {"grade", 0},
+                                          {"prev_grade", 2}, {"note", 1}, {NULL, 0}};
+  static const list_col contact[] = {{"id", 7}, {"@archive_no", 5}, {"@customer", 0},
+                                     {"name", 0}, {"rank", 3}, {"buying_role", 4},
+                                     {"stance", 6}, {"phone", 2}, {NULL, 0}};
+  static const list_col visit[] = {{"id", 8}, {"@archive_no", 6}, {"@customer", 0},
+                                   {"at", 0}, {"method", 3}, {"stage", 4}, {"attitude", 5},
+                                   {"place", 2}, {"next_contact", 1}, {NULL, 0}};
+  static const list_col opportunity[] = {{"id", 6}, {"@archive_no", 5}, {"@customer", 0},
+                                         {"title", 0}, {"amount", 2}, {"stage", 3},
+                                         {"status", 4}, {"follow_up", 1}, {NULL, 0}};
+  static const list_col showroom[] = {{"id", 6}, {"arrived", 0}, {"visitor", 0},
+                                      {"phone", 3}, {"model", 2}, {"grade", 4},
+                                      {"rep_on_duty", 5}, {NULL, 0}};
+  static const list_col lost[] = {{"id", 5}, {"@archive_no", 4}, {"@customer", 0},
+                                  {"lost_date", 0}, {"reason", 1}, {"competitor", 2},
+                                  {"confirmed", 3}, {NULL, 0}};
   static const struct {
     const char *kind;
-    const char *const *cols;
+    const list_col *cols;
   } by_kind[] = {{"customer", customer}, {"grade_change", grade_change},
                  {"contact", contact},   {"visit", visit},
                  {"opportunity", opportunity}, {"showroom", showroom}};
@@ -102,10 +115,11 @@ static const char *const *list_columns(const char *k) {
 
 typedef struct list_out {
   cli_list l;
-  const char *const *cols;
+  const list_col *cols;
   int ncols;
   int count;
   int pending; /* lost reviews: only those not reviewed yet */
+  cli_cust cust; /* the last customer looked up */
 } list_out;
 
 static int list_row(void *arg, fs_record *rec) {
@@ -123,13 +137,17 @@ static int list_row(void *arg, fs_record *rec) {
     return 0;
   }
   for (int i = 0; i < o->ncols; i++) {
-    if (strcmp(o->cols[i], "id") == 0) {
+    const char *f = o->cols[i].field;
+    if (strcmp(f, "id") == 0) {
       snprintf(shortid, sizeof(shortid), "%s", fs_record_id(rec));
       cells[i] = shortid;
-    } else if (strcmp(o->cols[i], "owner") == 0) {
+    } else if (strcmp(f, "owner") == 0) {
       cells[i] = fs_record_owner(rec);
+    } else if (f[0] == '@') {
+      cli_customer_of(o->l.c, fs_record_get(rec, "customer_id"), &o->cust);
+      cells[i] = strcmp(f, "@customer") == 0 ? o->cust.name : o->cust.archive_no;
     } else {
-      cells[i] = fs_record_get(rec, o->cols[i]);
+      cells[i] = fs_record_get(rec, f);
     }
   }
   return fs__table_add(o->l.t, cells);
@@ -139,12 +157,18 @@ static int run_list(cli_ctx *c, const char *kind, const fs_query *q, int pending
   list_out o;
   int rc, summary;
 
+  const char *heads[FS_TABLE_MAX_COLS];
+  int drop[FS_TABLE_MAX_COLS];
+
   memset(&o, 0, sizeof(o));
   o.pending = pending;
   o.cols = list_columns(kind);
-  while (o.cols[o.ncols])
-    o.ncols++;
-  rc = cli_list_begin(&o.l, c, o.ncols, o.cols);
+  for (; o.cols[o.ncols].field; o.ncols++) {
+    const char *f = o.cols[o.ncols].field;
+    heads[o.ncols] = f[0] == '@' ? f + 1 : f;
+    drop[o.ncols] = o.cols[o.ncols].drop;
+  }
+  rc = cli_list_begin(&o.l, c, o.ncols, heads, drop);
   if (rc)
     return cli_fail(c, rc, "list");
   rc = fs_list(c->r, kind, q, list_row, &o);
@@ -157,52 +181,6 @@ static int run_list(cli_ctx *c, const char *kind, const fs_query *q, int pending
   if (summary)
     printf("(%d %s)\n", o.count, o.count == 1 ? "record" : "records");
   return CLI_OK;
-}
-
-/* The card's groups: a heading starts at each of these fields. */
-static const struct {
-  const char *first;
-  const char *title;
-} customer_groups[] = {
-    {"archive_no", "1. Basic data / 基础资料"},
-    {"service_area", "2. Characteristics / 客户特征"},
-    {"sales_performance", "3. Business status / 业务状况"},
-    {"current_activity", "4. Transaction status / 交易现状"},
-    {"grade", "Grade and key account / 确度与重点客户"},
-};
-
-static void show_human(fs_record *rec) {
-  fs_kind_info ki, *kd = &ki;
-  fs_field_info fi;
-  size_t w = 0;
-
-  fs_kind_describe(fs_record_kind(rec), &ki);
-  for (int i = 0; i < kd->nfields; i++) {
-    size_t lw;
-    fs_field_describe(kd->name, i, &fi);
-    lw = fs__display_width(fi.label);
-    if (lw > w)
-      w = lw;
-  }
-  /* id, owner and author are checked ids and staff codes: safe as they are. */
-  printf("%s %s  (owner %s, author %s)\n", kd->name, fs_record_id(rec), fs_record_owner(rec),
-         fs_record_author(rec));
-  for (int i = 0; i < kd->nfields; i++) {
-    const fs_field_info *f = &fi;
-    const char *v;
-    fs_field_describe(kd->name, i, &fi);
-    v = fs_record_get(rec, f->name);
-    if (strcmp(kd->name, "customer") == 0) {
-      for (size_t g = 0; g < sizeof(customer_groups) / sizeof(customer_groups[0]); g++)
-        if (strcmp(customer_groups[g].first, f->name) == 0)
-          printf("\n%s\n", customer_groups[g].title);
-    }
-    printf("  ");
-    fs__print_padded(stdout, f->label, w);
-    printf("  ");
-    fs__print_text(stdout, v ? v : "-", (int)w + 4);
-    printf("\n");
-  }
 }
 
 /* ---- commands ------------------------------------------------------------------ */
@@ -254,7 +232,7 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
     goto out;
   }
   if (c->json)
-    rc = print_json_record(rec);
+    rc = cli_print_json_record(rec);
   else if (strcmp(kd->name, "customer") == 0)
     printf("created customer %s %s\n", fs_record_get(rec, "archive_no"), id);
   else
@@ -288,27 +266,6 @@ int cli_cmd_edit(cli_ctx *c, int argc, char **argv) {
     printf("{\"id\":\"%s\",\"updated\":true}\n", id);
 out:
   fs_record_free(a.rec);
-  return rc;
-}
-
-int cli_cmd_show(cli_ctx *c, int argc, char **argv) {
-  fs_kind_info ki = cmd_kind(c), *kd = &ki;
-  fs_record *rec = NULL;
-  cli_args a = {.minpos = 1, .maxpos = 1};
-  char id[FS_ID_MAX + 1];
-  int rc;
-
-  rc = start_with_id(c, argc, argv, &a, kd->name, id);
-  if (rc)
-    return rc;
-  rc = fs_get(c->r, kd->name, id, &rec);
-  if (rc)
-    return cli_fail(c, rc, a.pos[0]);
-  if (c->json)
-    rc = print_json_record(rec);
-  else
-    show_human(rec);
-  fs_record_free(rec);
   return rc;
 }
 

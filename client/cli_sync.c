@@ -206,11 +206,9 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   return CLI_OK;
 }
 
-/* The listing of `conflicts`, built in out (JSON in j when c->json). */
+/* The listing of `conflicts`: a cli_list (JSON, CSV or the table). */
 typedef struct conflicts_out {
-  cli_ctx *c;
-  fs__strbuf out;
-  fs_json j;
+  cli_list l;
   int n;
 } conflicts_out;
 
@@ -221,8 +219,11 @@ static int conflict_row(void *arg, const fs_conflict *it) {
                                                               : "";
   const char *fenced = it->fenced;
   long long num = it->n;
+  char nbuf[24], shortid[17], note[160];
 
-  if (o->c->json) {
+  o->n++;
+  if (o->l.c->json) {
+    fs_json *j = &o->l.j;
     const char *const texts[][2] = {{"kind", it->kind},
                                     {"id", it->id},
                                     {"field", it->field},
@@ -231,37 +232,40 @@ static int conflict_row(void *arg, const fs_conflict *it) {
                                     {"lost_by", it->lost_by},
                                     {"fenced", fenced[0] ? fenced : NULL},
                                     {"resolved", resolved[0] ? resolved : NULL}};
-    fs__json_begin_object(&o->j);
-    fs__json_key(&o->j, "n");
-    fs__json_int(&o->j, num);
+    fs__json_begin_object(j);
+    fs__json_key(j, "n");
+    fs__json_int(j, num);
     for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
-      fs__json_key(&o->j, texts[k][0]);
-      fs__json_string(&o->j, texts[k][1]);
+      fs__json_key(j, texts[k][0]);
+      fs__json_string(j, texts[k][1]);
     }
-    fs__json_key(&o->j, "at");
-    fs__json_int(&o->j, it->at);
-    fs__json_end_object(&o->j);
-  } else {
-    fs__strbuf_printf(&o->out, "%-5lld %-12s %-12.12s %-16s ", num, it->kind, it->id,
-                      it->field);
-    fs__strbuf_pad(&o->out, it->kept, 24);
-    fs__strbuf_printf(&o->out, " ");
-    fs__strbuf_pad(&o->out, it->lost, 24);
-    fs__strbuf_printf(&o->out, " %-6s\n", it->lost_by);
-    /* A fenced item: not applied; the owner decides. */
-    if (fenced[0])
-      fs__strbuf_printf(
-          &o->out, "      arrived after the handover from %s's device: %s\n", fenced,
-          resolved[0] ? resolved : "not applied; fieldsync conflicts accept|dismiss N");
+    fs__json_key(j, "at");
+    fs__json_int(j, it->at);
+    fs__json_end_object(j);
+    return 0;
   }
-  o->n++;
-  return 0;
+  snprintf(nbuf, sizeof(nbuf), "%lld", num);
+  snprintf(shortid, sizeof(shortid), "%s", it->id);
+  /* A fenced item: not applied; the owner decides. */
+  if (fenced[0])
+    snprintf(note, sizeof(note), "arrived after the handover from %s's device: %s", fenced,
+             resolved[0] ? resolved : "not applied; fieldsync conflicts accept|dismiss N");
+  else
+    snprintf(note, sizeof(note), "%s", resolved);
+  {
+    const char *cells[] = {nbuf, it->kind, shortid, it->field, it->kept,
+                           it->lost, it->lost_by, note};
+    return fs__table_add(o->l.t, cells);
+  }
 }
 
 int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
+  static const char *const heads[] = {"n",    "kind", "id", "field",
+                                      "kept", "lost", "by", "note"};
+  static const int drop[] = {0, 3, 2, 0, 0, 0, 4, 1};
   conflicts_out o;
   cli_args a;
-  int rc;
+  int rc, summary;
 
   memset(&a, 0, sizeof(a));
   rc = cli_parse(c, argc, argv, &a);
@@ -270,26 +274,13 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
   if (cli_open(c) != CLI_OK)
     return CLI_ERR;
   memset(&o, 0, sizeof(o));
-  o.c = c;
-  fs__strbuf_init(&o.out, 64u << 20);
-  fs__json_init_buf(&o.j, &o.out);
-  if (c->json)
-    fs__json_begin_array(&o.j);
-  else
-    fs__strbuf_printf(&o.out, "%-5s %-12s %-12s %-16s %-24s %-24s %-6s\n", "N", "KIND",
-                      "ID", "FIELD", "KEPT", "LOST", "BY");
-  rc = fs_conflict_list(c->r, conflict_row, &o);
-  if (rc) {
-    fs__strbuf_release(&o.out);
+  rc = cli_list_begin(&o.l, c, 8, heads, drop);
+  if (rc == 0)
+    rc = cli_list_end(&o.l, fs_conflict_list(c->r, conflict_row, &o), &summary);
+  if (rc)
     return cli_fail(c, rc, "conflicts");
-  }
-  if (c->json) {
-    fs__json_end_array(&o.j);
-    fs__json_finish(&o.j);
-  } else if (o.n == 0)
-    fs__strbuf_printf(&o.out, "no conflicts\n");
-  fputs(o.out.s ? o.out.s : "", stdout);
-  fs__strbuf_release(&o.out);
+  if (summary)
+    printf("(%d %s)\n", o.n, o.n == 1 ? "item" : "items");
   return CLI_OK;
 }
 

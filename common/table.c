@@ -17,12 +17,13 @@ typedef struct cell {
 
 struct fs_table {
   int ncols;
+  int drop[FS_TABLE_MAX_COLS]; /* fs__table_set_drop */
   fs_col cols[FS_TABLE_MAX_COLS]; /* names and heads owned */
   size_t max_rows, nrows, cap;
   cell *cells; /* nrows * ncols */
 };
 
-const fs_table_style fs__table_list = {"  ", 0, FS_TABLE_CELL_MAX, NULL};
+const fs_table_style fs__table_list = {"  ", 1, 0, NULL};
 const fs_table_style fs__table_report = {"  ", 1, 0, "(none)"};
 
 /* Output too large for one list: a bound that only a runaway would hit. */
@@ -77,6 +78,13 @@ void fs__table_free(fs_table *t) {
   }
   free(t->cells);
   free(t);
+}
+
+int fs__table_set_drop(fs_table *t, int col, int rank) {
+  if (t == NULL || col < 0 || col >= t->ncols || rank < 0)
+    return FS_EINVAL;
+  t->drop[col] = rank;
+  return 0;
 }
 
 int fs__table_row(fs_table *t) {
@@ -256,24 +264,49 @@ static const char *head_of(const fs_col *col) {
   return col->head ? col->head : col->name;
 }
 
-/* One line: cells[] shown, each padded to w[] (right-aligned numbers). */
-static int text_line(const fs_table *t, const fs_table_style *st, char *const *shown,
-                     const size_t *w, fs__strbuf *out) {
-  int rc = 0;
+/* The layout of a text table: per column whether it is shown, and the
+ * display columns it takes. */
+typedef struct layout {
+  int keep[FS_TABLE_MAX_COLS];
+  size_t w[FS_TABLE_MAX_COLS];    /* shown width (cap) */
+  size_t head[FS_TABLE_MAX_COLS]; /* header width: a floor */
+} layout;
 
+/* One line: cells[] shown, each padded to w[] (right-aligned numbers);
+ * a cell wider than its column is cut to it. */
+static int text_line(const fs_table *t, const fs_table_style *st, char *const *shown,
+                     const layout *ly, fs__strbuf *out) {
+  int rc = 0, first = 1, lastc = -1;
+
+  for (int c = 0; c < t->ncols; c++)
+    if (ly->keep[c])
+      lastc = c;
   for (int c = 0; c < t->ncols && rc == 0; c++) {
-    size_t sw = fs__display_width(shown[c]);
+    const char *s = shown[c];
+    char *cut = NULL;
+    size_t sw;
     /* Times read as text: left-aligned like it. */
     int text = t->cols[c].type == FS_COL_TEXT || t->cols[c].type == FS_COL_TIME;
-    int lastc = c == t->ncols - 1;
-    if (c)
+    if (!ly->keep[c])
+      continue;
+    sw = fs__display_width(s);
+    if (sw > ly->w[c]) {
+      cut = shown_copy(s, (int)ly->w[c]);
+      if (cut == NULL)
+        return FS_ENOMEM;
+      s = cut;
+      sw = fs__display_width(s);
+    }
+    if (!first)
       rc = fs__strbuf_append(out, st->sep, strlen(st->sep));
-    for (size_t k = sw; rc == 0 && !text && k < w[c]; k++)
+    first = 0;
+    for (size_t k = sw; rc == 0 && !text && k < ly->w[c]; k++)
       rc = fs__strbuf_append(out, " ", 1);
     if (rc == 0)
-      rc = fs__strbuf_append(out, shown[c], strlen(shown[c]));
-    for (size_t k = sw; rc == 0 && text && !lastc && k < w[c]; k++)
+      rc = fs__strbuf_append(out, s, strlen(s));
+    for (size_t k = sw; rc == 0 && text && c != lastc && k < ly->w[c]; k++)
       rc = fs__strbuf_append(out, " ", 1);
+    free(cut);
   }
   return rc ? rc : fs__strbuf_append(out, "\n", 1);
 }
@@ -284,48 +317,120 @@ static void shown_free(char **shown, size_t n) {
   free(shown);
 }
 
-int fs__table_text(const fs_table *t, const fs_table_style *st, fs__strbuf *out) {
-  size_t w[FS_TABLE_MAX_COLS] = {0}, n;
+/* Display columns the kept columns take, separators included. */
+static size_t layout_width(const fs_table *t, const layout *ly, size_t seplen) {
+  size_t sum = 0;
+  int n = 0;
+
+  for (int c = 0; c < t->ncols; c++)
+    if (ly->keep[c]) {
+      sum += ly->w[c];
+      n++;
+    }
+  return sum + (n > 1 ? (size_t)(n - 1) * seplen : 0);
+}
+
+/* Shortens the widest kept text column wider than its floor (the larger
+ * of floor and its header) by what is too much; 1 if one was. */
+static int shorten_one(const fs_table *t, layout *ly, size_t floor, size_t over) {
+  int best = -1;
+  size_t min;
+
+  for (int c = 0; c < t->ncols; c++) {
+    size_t f = ly->head[c] > floor ? ly->head[c] : floor;
+    if (ly->keep[c] && t->cols[c].type == FS_COL_TEXT && ly->w[c] > f &&
+        (best < 0 || ly->w[c] > ly->w[best]))
+      best = c;
+  }
+  if (best < 0)
+    return 0;
+  min = ly->head[best] > floor ? ly->head[best] : floor;
+  ly->w[best] = ly->w[best] > over + min ? ly->w[best] - over : min;
+  return 1;
+}
+
+/* Drops the kept column of the highest drop rank; 1 if one was. */
+static int drop_one(const fs_table *t, layout *ly) {
+  int best = -1;
+
+  for (int c = 0; c < t->ncols; c++)
+    if (ly->keep[c] && t->drop[c] > 0 &&
+        (best < 0 || t->drop[c] >= t->drop[best]))
+      best = c;
+  if (best >= 0)
+    ly->keep[best] = 0;
+  return best >= 0;
+}
+
+/* Fits ly (natural widths) into width by the rule of fs__table_text_fit. */
+static void fit(const fs_table *t, layout *ly, size_t seplen, size_t width) {
+  size_t cur;
+
+  while ((cur = layout_width(t, ly, seplen)) > width &&
+         shorten_one(t, ly, FS_TABLE_FIT_SOFT, cur - width))
+    ;
+  while (layout_width(t, ly, seplen) > width && drop_one(t, ly))
+    ;
+  while ((cur = layout_width(t, ly, seplen)) > width && shorten_one(t, ly, 6, cur - width))
+    ;
+}
+
+int fs__table_text_fit(const fs_table *t, const fs_table_style *st, int width,
+                       fs__strbuf *out) {
+  layout ly;
+  size_t n;
   char **shown = NULL, buf[64];
   int rc = 0;
 
   if (t == NULL || st == NULL || out == NULL)
     return FS_EINVAL;
+  memset(&ly, 0, sizeof(ly));
   /* Every cell shown once, header first: widths, then the lines. */
   n = (t->nrows + 1) * (size_t)t->ncols;
   shown = calloc(n, sizeof(*shown));
   if (shown == NULL)
     return FS_ENOMEM;
   for (size_t i = 0; i < n; i++) {
-    size_t r = i / (size_t)t->ncols;
+    size_t r = i / (size_t)t->ncols, sw;
     int c = (int)(i % (size_t)t->ncols);
     const char *s = r == 0 ? head_of(&t->cols[c]) : fs__table_cell(t, r - 1, c, buf);
-    size_t sw;
     shown[i] = shown_copy(s, st->cut);
     if (shown[i] == NULL) {
       rc = FS_ENOMEM;
       goto out;
     }
     sw = fs__display_width(shown[i]);
-    if (sw > w[c])
-      w[c] = sw;
+    if (sw > ly.w[c])
+      ly.w[c] = sw;
+    if (r == 0)
+      ly.head[c] = sw;
+    ly.keep[c] = 1;
   }
-  rc = text_line(t, st, shown, w, out);
-  for (int c = 0; rc == 0 && st->rule && c < t->ncols; c++) {
-    if (c)
+  if (width > 0)
+    fit(t, &ly, strlen(st->sep), (size_t)width);
+  rc = text_line(t, st, shown, &ly, out);
+  for (int c = 0, first = 1; rc == 0 && st->rule && c < t->ncols; c++) {
+    if (!ly.keep[c])
+      continue;
+    if (!first)
       rc = fs__strbuf_append(out, st->sep, strlen(st->sep));
-    for (size_t k = 0; rc == 0 && k < w[c]; k++)
+    first = 0;
+    for (size_t k = 0; rc == 0 && k < ly.w[c]; k++)
       rc = fs__strbuf_append(out, "-", 1);
-    if (rc == 0 && c == t->ncols - 1)
-      rc = fs__strbuf_append(out, "\n", 1);
   }
+  if (rc == 0 && st->rule)
+    rc = fs__strbuf_append(out, "\n", 1);
   for (size_t r = 1; rc == 0 && r <= t->nrows; r++)
-    rc = text_line(t, st, shown + r * (size_t)t->ncols, w, out);
+    rc = text_line(t, st, shown + r * (size_t)t->ncols, &ly, out);
   if (rc == 0 && t->nrows == 0 && st->none)
     rc = fs__strbuf_printf(out, "%s\n", st->none);
 out:
   shown_free(shown, n);
   return rc;
+}
+
+int fs__table_text(const fs_table *t, const fs_table_style *st, fs__strbuf *out) {
+  return fs__table_text_fit(t, st, 0, out);
 }
 
 /* ---- CSV and JSON -------------------------------------------------------------- */
@@ -392,9 +497,13 @@ static int write_buf(fs__strbuf *b, int rc, FILE *f) {
 }
 
 int fs__table_print(const fs_table *t, FILE *f) {
+  return fs__table_print_fit(t, f, 0);
+}
+
+int fs__table_print_fit(const fs_table *t, FILE *f, int width) {
   fs__strbuf b;
   fs__strbuf_init(&b, PRINT_MAX);
-  return write_buf(&b, fs__table_text(t, &fs__table_list, &b), f);
+  return write_buf(&b, fs__table_text_fit(t, &fs__table_list, width, &b), f);
 }
 
 int fs__table_print_csv(const fs_table *t, FILE *f) {

@@ -52,6 +52,12 @@ int fs__table_new_typed(const fs_col *cols, int ncols, size_t max_rows, fs_table
 int fs__table_new(int ncols, const char *const *headers, size_t max_rows, fs_table **out);
 void fs__table_free(fs_table *t); /* takes NULL */
 
+/* Column col's drop rank for fitting a width (fs__table_text_fit): 0
+ * (the default) never dropped; 1.. dropped when the table does not fit,
+ * the highest first (give the least needed column the highest).  0 or
+ * FS_EINVAL. */
+int fs__table_set_drop(fs_table *t, int col, int rank);
+
 /* Appends a row of unset cells (text "" , JSON null); the setters below
  * fill the last row.  0, FS_EOVERFLOW after max_rows rows, FS_ENOMEM. */
 int fs__table_row(fs_table *t);
@@ -79,7 +85,10 @@ const fs_col *fs__table_col(const fs_table *t, int col);
 int fs__table_value(const fs_table *t, size_t row, int col, int64_t *i, double *d,
                     const char **s);
 
-/* The text layouts. */
+/* The text layout.  Both programs print ONE table style (issue 15): the
+ * header, a rule of '-' under it, columns two spaces apart, cells whole
+ * unless a width is to be fitted.  The two styles differ only in what an
+ * empty table says. */
 typedef struct fs_table_style {
   const char *sep;  /* between columns */
   int rule;         /* a line of '-' under the header */
@@ -89,14 +98,27 @@ typedef struct fs_table_style {
                        rows, or NULL */
 } fs_table_style;
 
-/* Lists (CLI and admin): two spaces, cells cut to FS_TABLE_CELL_MAX. */
+/* Lists (CLI and admin): the one style; an empty list prints its header
+ * (the caller says "(0 records)"). */
 extern const fs_table_style fs__table_list;
-/* Report sections: two spaces, a rule, whole cells, "(none)". */
+/* Report sections: the one style, "(none)" under an empty one. */
 extern const fs_table_style fs__table_report;
 
 /* Appends t as text: the header line, the rule if any, a line per row.
  * 0, FS_EOVERFLOW (out's bound), FS_ENOMEM. */
 int fs__table_text(const fs_table *t, const fs_table_style *style, fs__strbuf *out);
+/* fs__table_text fitted to `width` display columns (a terminal's; 0 or
+ * less: no fitting, every cell whole, as for a pipe or a file).  When the
+ * whole table is wider: text columns wider than FS_TABLE_FIT_SOFT are
+ * shortened to it first, then columns are dropped by their fs_col.drop
+ * rank (fs__table_set_drop: highest first; 0 never), then the widest text columns are
+ * shortened further (never below their header, nor below 6 columns), a
+ * shortened cell ending in "...".  Numbers and times are never cut.  A
+ * table that still does not fit is printed as narrow as it got.  The same
+ * codes as fs__table_text. */
+#define FS_TABLE_FIT_SOFT 24
+int fs__table_text_fit(const fs_table *t, const fs_table_style *style, int width,
+                       fs__strbuf *out);
 /* Appends t as CSV, each record ending in eol ("\r\n" for RFC 4180); with
  * lead_head non-NULL every record starts with one more cell: lead_head in
  * the header, lead in the rows (a report's section name). */
@@ -107,9 +129,11 @@ int fs__table_json(const fs_table *t, fs_json *j);
 /* Writes row `row` of t as one JSON object. */
 void fs__table_json_row(const fs_table *t, size_t row, fs_json *j);
 
-/* Stream conveniences for the CLI.  Print t in the list layout;
- * 0, FS_ENOMEM, FS_EIO. */
+/* Stream conveniences for the CLI.  Print t in the list layout, whole
+ * cells (fs__table_print_fit with width 0); 0, FS_ENOMEM, FS_EIO. */
 int fs__table_print(const fs_table *t, FILE *f);
+/* Print t in the list layout fitted to width (fs__table_text_fit). */
+int fs__table_print_fit(const fs_table *t, FILE *f, int width);
 /* The header row and every row of t as RFC 4180 CSV (CRLF). */
 int fs__table_print_csv(const fs_table *t, FILE *f);
 /* One CSV record of n cells (CRLF).  0, FS_ENOMEM, FS_EIO. */

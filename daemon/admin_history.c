@@ -36,30 +36,6 @@ static int audit_row(void *arg, const fs_audit_row *a) {
   return rc;
 }
 
-/* The audit log's own layout, a line per row from the same typed rows:
- * every stored text through the sanitiser (fs__admin_out_text), so one
- * audit row is one line. */
-static int audit_lines(fs_admin_cmd *x, const fs_table *t) {
-  static const char *const label[] = {
-      "", "  ", " ", " staff=", " customer=", " device=", "  "};
-  static const int width[] = {0, 8, 20, 0, 0, 0, 0};
-  char buf[64];
-
-  for (size_t r = 0; r < fs__table_rows(t); r++) {
-    const char *why = fs__table_cell(t, r, 7, buf);
-    for (int c = 0; c < 7; c++) {
-      fs__strbuf_append(&x->out, label[c], strlen(label[c]));
-      fs__admin_out_text(x, fs__table_cell(t, r, c, buf), width[c]);
-    }
-    if (why[0]) {
-      fs__strbuf_append(&x->out, "  why: ", 7);
-      fs__admin_out_text(x, why, 0);
-    }
-    fs__strbuf_append(&x->out, "\n", 1);
-  }
-  return 0;
-}
-
 int fs__admin_audit(fs_admin_cmd *x) {
   const char *staff = fs__admin_arg_str(x, "staff"),
              *cust = fs__admin_arg_str(x, "customer");
@@ -68,7 +44,9 @@ int fs__admin_audit(fs_admin_cmd *x) {
   int rc = t ? fs__audit_list(fs__admin_rd(x), staff, cust, AUDIT_LIST_MAX, audit_row, t)
              : FS_ENOMEM;
 
-  rc = fs__admin_list_end(x, t, rc, audit_lines, &n);
+  /* The one table style, header included (issue 15); every stored text
+   * shown through the sanitiser, so one audit row is one line. */
+  rc = fs__admin_list_end(x, t, rc, NULL, &n);
   if (rc == 0 && x->res->ok && n == AUDIT_LIST_MAX)
     fs__strbuf_printf(&x->out,
                       "(at most the first %d entries are shown; narrow the list with "

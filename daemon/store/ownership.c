@@ -35,7 +35,7 @@ int fs__ids_select(fs_store_rd *r, fs_kind k, fs_ids_of which, const char *key,
   sqlite3 *db = fs__rd_db(r);
   sqlite3_stmt *st = NULL;
   const char *where;
-  char sql[200];
+  char sql[400];
   int rc;
 
   switch (which) {
@@ -43,7 +43,13 @@ int fs__ids_select(fs_store_rd *r, fs_kind k, fs_ids_of which, const char *key,
     where = "owner=?1 AND deleted=0";
     break;
   case FS_IDS_OWNED:
-    where = k == FS_KIND_CUSTOMER ? "owner=?1 ORDER BY archive_no" : "owner=?1";
+    /* Archive numbers REP-YYYY-SERIAL in their natural order (issue 15):
+     * A01-2026-9999 before A01-2026-12700, not as strings. */
+    where = k == FS_KIND_CUSTOMER
+                ? "owner=?1 ORDER BY substr(archive_no, 1, instr(archive_no, '-')), "
+                  "CAST(substr(archive_no, instr(archive_no, '-') + 1, 4) AS INTEGER), "
+                  "CAST(substr(archive_no, instr(archive_no, '-') + 6) AS INTEGER), archive_no"
+                : "owner=?1";
     break;
   case FS_IDS_CHILDREN:
     where = "customer_id=?1";

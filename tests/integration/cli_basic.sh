@@ -96,7 +96,7 @@ expect 0 "$bin" customer list --search 0101
 grep -q "A01-$year-0001" "$work/out" || fail "search by phone"
 ok "filters: grade, search (Chinese, phone)"
 
-expect 0 "$bin" customer show "A01-$year-0001"
+expect 0 "$bin" customer show --all "A01-$year-0001"
 grep -q "1. Basic data" "$work/out" || fail "show group 1"
 grep -q "2. Characteristics" "$work/out" || fail "show group 2"
 grep -q "3. Business status" "$work/out" || fail "show group 3"

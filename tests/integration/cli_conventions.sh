@@ -174,7 +174,7 @@ expect 0 "$fs" --data "$work/a" visit log --customer "a01-$year-1" --at 2026-03-
   --method phone
 expect 0 "$fs" --data "$work/a" sync
 expect 0 "$fs" --data "$work/a" customer list
-short=$(sed -n '2p' "$work/out" | cut -c1-16)
+short=$(sed -n '3p' "$work/out" | cut -c1-16)
 [ ${#short} = 16 ] || fail "no short id in the list"
 expect 0 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "$short" --dry-run
 has "DRY RUN - nothing changed" out "transfer by the 16-character id the client prints"

@@ -93,6 +93,11 @@ for fmt in "" --json --csv; do
   run $fmt customer show "$c1"
   run $fmt opportunity show "$opp"
 done
+# Issue 15 point 4: --all shows the empty fields too; point 8: conflicts
+# has CSV, a command without CSV refuses --csv.
+run customer show --all "$c1"
+run conflicts
+run --csv conflicts
 run --json customer edit "$c2" --phone 010-9999
 run customer edit "$c2" --phone 010-8888
 run --json customer grade "$c2" B

@@ -66,8 +66,10 @@ if command -v sqlite3 >/dev/null 2>&1; then
   if LC_ALL=C grep -q "$(printf '[\033\007]')" "$work/out"; then
     fail "audit printed a control character"
   fi
-  grep -q "Mallory  forged line  why: why ]0;x" "$work/out" || fail "legacy audit row on one line"
-  [ "$(grep -c . "$work/out")" = 2 ] || fail "two audit rows, two lines"
+  grep -q "Mallory  forged line  why ]0;x" "$work/out" || fail "legacy audit row on one line"
+  head -1 "$work/out" | grep -q "^at  *actor  *action  *staff  *customer  *device  *detail  *reason" ||
+    fail "audit has the table's header"
+  [ "$(grep -c . "$work/out")" = 4 ] || fail "header, rule and two audit rows: four lines"
   ok "audit prints a legacy row without its control characters"
 
   # Issue 13: every JSON result goes through the one writer, so text that

@@ -71,10 +71,25 @@ static void test_whole_cells(void **state) {
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
+    /* A pipe or file: every cell whole (issue 15), never "...". */
     fs__table_print(t, f);
     assert_int_equal(fclose(f), 0);
-    assert_non_null(strstr(buf, "..."));
+    assert_null(strstr(buf, "..."));
+    assert_non_null(strstr(buf, longcell));
+    free(buf);
+  }
+  {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    /* A terminal 30 columns wide: the cell shortened to fit, "..." ending it. */
+    fs__table_print_fit(t, f, 30);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(strstr(buf, "xxx...\n"));
     assert_null(strstr(buf, longcell));
+    for (char *line = buf; *line; line = strchr(line, '\n') + 1)
+      assert_true(strchr(line, '\n') - line <= 30);
     free(buf);
   }
   fs__table_free(t);

@@ -71,18 +71,65 @@ static void test_text_empty_and_cut(void **state) {
   got = text_of(t, &fs__table_report);
   assert_string_equal(got, "name  n\n----  -\n(none)\n");
   free(got);
-  got = text_of(t, &fs__table_list); /* a list prints its header only */
-  assert_string_equal(got, "name  n\n");
+  got = text_of(t, &fs__table_list); /* the one style: a list prints header and rule */
+  assert_string_equal(got, "name  n\n----  -\n");
   free(got);
-  /* A list cuts a cell to FS_TABLE_CELL_MAX columns, "..." marking it. */
+  /* Whole cells (a pipe or a file, issue 15): never cut. */
   assert_int_equal(fs__table_row(t), 0);
   assert_int_equal(fs__table_set_text(t, 0, "一二三四五六七八九十一二三四五六七八九十X"),
                    0);
   fs__table_set_int(t, 1, 3);
   got = text_of(t, &fs__table_list);
-  assert_string_equal(got, "name                                     n\n"
-                           "一二三四五六七八九十一二三四五六七八...  3\n");
+  assert_string_equal(got, "name                                       n\n"
+                           "-----------------------------------------  -\n"
+                           "一二三四五六七八九十一二三四五六七八九十X  3\n");
   free(got);
+  fs__table_free(t);
+}
+
+/* Fitting a terminal's width (issue 15): long text shortened to the soft
+ * limit first, then columns dropped by rank, then shortened further. */
+static void test_text_fit(void **state) {
+  static const char *const heads[] = {"id", "name", "phone", "owner"};
+  fs_table *t = NULL;
+  fs__strbuf b;
+  (void)state;
+
+  assert_int_equal(fs__table_new(4, heads, 10, &t), 0);
+  assert_int_equal(fs__table_set_drop(t, 0, 2), 0);
+  assert_int_equal(fs__table_set_drop(t, 3, 1), 0);
+  assert_int_equal(fs__table_set_drop(t, 4, 1), FS_EINVAL);
+  {
+    const char *row[] = {"0123456789abcdef", "北京宏达物流有限公司北京宏达物流有限公司", "010-1234",
+                         "A01"};
+    assert_int_equal(fs__table_add(t, row), 0);
+  }
+  /* Wide enough: every cell whole. */
+  fs__strbuf_init(&b, 1 << 16);
+  assert_int_equal(fs__table_text_fit(t, &fs__table_list, 200, &b), 0);
+  assert_non_null(strstr(b.s, "北京宏达物流有限公司北京宏达物流有限公司  010-1234  A01\n"));
+  fs__strbuf_release(&b);
+  /* 60: the name shortened by what is too much: 16+2+25+2+8+2+5 = 60. */
+  fs__strbuf_init(&b, 1 << 16);
+  assert_int_equal(fs__table_text_fit(t, &fs__table_list, 60, &b), 0);
+  assert_string_equal(b.s, "id                name                       phone     owner\n"
+                           "----------------  -------------------------  --------  -----\n"
+                           "0123456789abcdef  北京宏达物流有限公司北...  010-1234  A01\n");
+  fs__strbuf_release(&b);
+  /* 40: owner (rank 1) dropped, then id (rank 2); phone never. */
+  fs__strbuf_init(&b, 1 << 16);
+  assert_int_equal(fs__table_text_fit(t, &fs__table_list, 40, &b), 0);
+  assert_string_equal(b.s, "name                      phone\n"
+                           "------------------------  --------\n"
+                           "北京宏达物流有限公司...   010-1234\n");
+  fs__strbuf_release(&b);
+  /* 20: the name shortened below the soft limit, to 10. */
+  fs__strbuf_init(&b, 1 << 16);
+  assert_int_equal(fs__table_text_fit(t, &fs__table_list, 20, &b), 0);
+  assert_string_equal(b.s, "name        phone\n"
+                           "----------  --------\n"
+                           "北京宏...   010-1234\n");
+  fs__strbuf_release(&b);
   fs__table_free(t);
 }
 
@@ -153,6 +200,7 @@ static void test_bounds(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_text_report), cmocka_unit_test(test_text_empty_and_cut),
+      cmocka_unit_test(test_text_fit),
       cmocka_unit_test(test_csv),         cmocka_unit_test(test_json),
       cmocka_unit_test(test_bounds),
   };
