@@ -7,8 +7,8 @@
 # touch no replica and no model, call no internal fs__ function other than
 # those helpers', and
 # run no SQL.  fieldsync.h and its public headers include nothing internal.
-# Also the size rule for client/: no file over 1,000 lines, no function
-# over 120.  Reads sources only: no build products needed.
+# (The size rule is code_size.sh's.)  Reads sources only: no build
+# products needed.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -58,20 +58,3 @@ for h in fs_errno.h fs_enums.h fs_version.h.in; do
   fi
 done
 ok "fieldsync.h includes only public headers (fs_errno.h, fs_enums.h, fs_version.h)"
-
-# 5. Sizes: files <= 1000 lines, functions <= 120 lines (a function runs
-#    from its first line at column 0 to the next "}" at column 0).
-for f in "$src"/client/*.c "$src"/client/*.h; do
-  n=$(wc -l <"$f")
-  [ "$n" -le 1000 ] || fail "$(basename "$f") has $n lines (at most 1000)"
-done
-long=$(awk '
-  FNR == 1 { start = 0; pend = 0 }
-  /^[A-Za-z_].*\(/ && !/;[ \t]*$/ && !/=/ { if (!start) { pend = FNR; name = $0 } }
-  /^[A-Za-z_].*\)[ \t]*\{[ \t]*$/ && !/=/ { if (!start) { start = pend ? pend : FNR; pend = 0 } ; next }
-  /^\{/ { if (!start && pend) start = pend; next }
-  /^\}/ { if (start && FNR - start + 1 > 120) printf "%s:%d: %d lines: %s\n", FILENAME, start, FNR - start + 1, name; start = 0; pend = 0 }
-' "$src"/client/*.c)
-[ -z "$long" ] || fail "functions over 120 lines in client/:
-$long"
-ok "client/: no file over 1000 lines, no function over 120"
