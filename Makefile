@@ -3,14 +3,17 @@
 #   make test   installs what is missing, builds twice (-O2 -Werror and
 #               ASan+UBSan), runs the whole suite on both, the daemon's
 #               threaded tests under ThreadSanitizer, fuzzes briefly
-#   make check-long  the long versions of the fault tests (not in `make test`):
-#               the full fault-relay matrices (FS_RELAY_LONG=1)
+#   make check-long  the long checks (not in `make test`; hours): the full
+#               fault-relay matrices (FS_RELAY_LONG=1), every daemon test under
+#               ThreadSanitizer, the 1,000-round crash loop, and each fuzzer
+#               for LONG_FUZZ_SECONDS (default 3600)
 # Other targets: build, bench, fuzz (FUZZ_SECONDS=N), format, clean,
 #   compat-snapshot [TAG=vX.Y.Z]  refreshes tests/compat/ from a release tag
 #   (default: the newest v* tag); see docs/RELEASING.md.
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
+LONG_FUZZ_SECONDS ?= 3600
 PKGS = build-essential cmake pkg-config clang libsqlite3-dev libuv1-dev \
        libmsgpack-dev libsodium-dev libssl-dev libcmocka-dev sqlite3 iproute2 \
        procps valgrind xz-utils
@@ -83,6 +86,9 @@ check-long: build
 	  FS_BIN=$(CURDIR)/build/release/bin FS_RELAY_LONG=1 \
 	    bash tests/integration/fault_relay_$$t.sh || exit 1; \
 	done
+	$(MAKE) test-tsan FS_TSAN_TESTS=daemon
+	cd build/release && FS_CRASH_ROUNDS=1000 ctest --output-on-failure -R '^test_daemon_crashloop$$' --timeout 14400
+	$(MAKE) fuzz FUZZ_SECONDS=$(LONG_FUZZ_SECONDS)
 	@echo "all long checks passed"
 
 format:
