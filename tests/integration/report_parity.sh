@@ -15,6 +15,9 @@
 #   - covers and loans: their owners count in the manager's team on the
 #     replica (it has no staff table), under their own manager centrally.
 #     None here.
+#   - --team on the replica names the manager and the owners of the cards
+#     it holds: a team member with no card at all is in the daemon's
+#     "; staff ..." list only (no rows either way).  Every rep has cards here.
 #   - the default period is today's: both runs must fall on the same day.
 # It also checks point 11's rules: the defaults in --help and in the
 # period line, one CSV header row, shares as "42.5%", compliance "n/a"
