@@ -663,7 +663,7 @@ int fs_report_cell_get(const fs_report *rep, int s, size_t row, int c,
 /* How fs_report_render writes a report (the CLIs' three formats). */
 typedef enum fs_report_style {
   FS_REPORT_STYLE_TEXT = 0, /* aligned tables for people */
-  FS_REPORT_STYLE_CSV,      /* RFC 4180, a "section" column first */
+  FS_REPORT_STYLE_CSV,      /* RFC 4180: one header row, "section" first */
   FS_REPORT_STYLE_JSON      /* one JSON object */
 } fs_report_style;
 

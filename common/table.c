@@ -174,13 +174,13 @@ int fs__table_cols(const fs_table *t) {
 
 static const char *cell_str(const fs_col *col, const cell *c, char buf[64]) {
   if (!c->set)
-    return "";
+    return col->type == FS_COL_PCT ? "n/a" : "";
   switch (col->type) {
   case FS_COL_INT:
     snprintf(buf, 64, "%" PRId64, c->i);
     return buf;
   case FS_COL_PCT:
-    snprintf(buf, 64, "%.1f", c->d);
+    snprintf(buf, 64, "%.1f%%", c->d);
     return buf;
   case FS_COL_NUM:
     snprintf(buf, 64, "%.2f", c->d);
@@ -435,30 +435,66 @@ int fs__table_text(const fs_table *t, const fs_table_style *st, fs__strbuf *out)
 
 /* ---- CSV and JSON -------------------------------------------------------------- */
 
+/* Index of name in names[0..*n), appended if absent.  -1 if full. */
+static int union_col(const char **names, int *n, int max, const char *name) {
+  for (int i = 0; i < *n; i++)
+    if (strcmp(names[i], name) == 0)
+      return i;
+  if (*n >= max)
+    return -1;
+  names[*n] = name;
+  return (*n)++;
+}
+
+int fs__table_csv_merged(const fs_table *const *ts, const char *const *leads, int n,
+                         const char *lead_head, const char *eol, fs__strbuf *out) {
+  const char *names[FS_TABLE_CSV_MERGED_COLS + 1], *cells[FS_TABLE_CSV_MERGED_COLS + 1];
+  char(*bufs)[64] = NULL;
+  int k = lead_head ? 1 : 0, ncols = 0, rc = 0;
+
+  if (ts == NULL || n < 0 || (k && leads == NULL) || eol == NULL || out == NULL)
+    return FS_EINVAL;
+  /* The one header: the union of the column names, in first-seen order. */
+  for (int i = 0; i < n && rc == 0; i++)
+    for (int c = 0; ts[i] && c < ts[i]->ncols && rc == 0; c++)
+      if (union_col(names + k, &ncols, FS_TABLE_CSV_MERGED_COLS, ts[i]->cols[c].name) < 0)
+        rc = FS_EOVERFLOW;
+  bufs = rc ? NULL : malloc(FS_TABLE_MAX_COLS * sizeof(*bufs));
+  if (rc == 0 && bufs == NULL)
+    rc = FS_ENOMEM;
+  if (k)
+    names[0] = lead_head;
+  if (rc == 0)
+    rc = fs__strbuf_csv_row(out, k + ncols, names, eol);
+  for (int i = 0; i < n && rc == 0; i++) {
+    const fs_table *t = ts[i];
+    int at[FS_TABLE_MAX_COLS];
+    for (int c = 0; t && c < t->ncols; c++)
+      at[c] = union_col(names + k, &ncols, FS_TABLE_CSV_MERGED_COLS, t->cols[c].name);
+    for (size_t r = 0; t && rc == 0 && r < t->nrows; r++) {
+      for (int c = 0; c < ncols; c++)
+        cells[k + c] = "";
+      if (k)
+        cells[0] = leads[i];
+      for (int c = 0; c < t->ncols; c++) {
+        const cell *x = &t->cells[r * (size_t)t->ncols + (size_t)c];
+        /* A time that never was is empty, not the text's "-". */
+        cells[k + at[c]] = t->cols[c].type == FS_COL_TIME && x->set && x->i <= 0
+                               ? ""
+                               : fs__table_cell(t, r, c, bufs[c]);
+      }
+      rc = fs__strbuf_csv_row(out, k + ncols, cells, eol);
+    }
+  }
+  free(bufs);
+  return rc;
+}
+
 int fs__table_csv(const fs_table *t, const char *lead_head, const char *lead,
                   const char *eol, fs__strbuf *out) {
-  const char *cells[FS_TABLE_MAX_COLS + 1];
-  char bufs[FS_TABLE_MAX_COLS][64];
-  int k = lead_head ? 1 : 0, rc;
-
-  if (t == NULL || out == NULL || eol == NULL)
+  if (t == NULL)
     return FS_EINVAL;
-  cells[0] = lead_head;
-  for (int c = 0; c < t->ncols; c++)
-    cells[k + c] = t->cols[c].name;
-  rc = fs__strbuf_csv_row(out, k + t->ncols, cells, eol);
-  for (size_t r = 0; rc == 0 && r < t->nrows; r++) {
-    cells[0] = lead;
-    for (int c = 0; c < t->ncols; c++) {
-      const cell *x = &t->cells[r * (size_t)t->ncols + (size_t)c];
-      /* A time that never was is empty, not the text's "-". */
-      cells[k + c] = t->cols[c].type == FS_COL_TIME && x->set && x->i <= 0
-                         ? ""
-                         : fs__table_cell(t, r, c, bufs[c]);
-    }
-    rc = fs__strbuf_csv_row(out, k + t->ncols, cells, eol);
-  }
-  return rc;
+  return fs__table_csv_merged(&t, &lead, 1, lead_head, eol, out);
 }
 
 void fs__table_json_row(const fs_table *t, size_t row, fs_json *j) {

@@ -31,7 +31,9 @@
 typedef enum fs_col_type {
   FS_COL_TEXT = 0, /* left-aligned; JSON string */
   FS_COL_INT,      /* right-aligned; JSON integer */
-  FS_COL_PCT,      /* right-aligned, one decimal (a share in percent) */
+  FS_COL_PCT,      /* a share in percent: right-aligned, one decimal and
+                      "%" in text and CSV ("42.5%"), the number in JSON
+                      (42.5); unset: "n/a" in text and CSV, null in JSON */
   FS_COL_NUM,      /* right-aligned, two decimals */
   FS_COL_TIME      /* ms since 1970: text and CSV "YYYY-MM-DD HH:MM" (UTC),
                       if <= 0 "-" in text and "" in CSV; JSON the integer */
@@ -124,6 +126,15 @@ int fs__table_text_fit(const fs_table *t, const fs_table_style *style, int width
  * the header, lead in the rows (a report's section name). */
 int fs__table_csv(const fs_table *t, const char *lead_head, const char *lead,
                   const char *eol, fs__strbuf *out);
+/* Appends n tables as ONE CSV table (a spreadsheet reads one header):
+ * a header row of lead_head (if non-NULL) and the union of the tables'
+ * column names in first-seen order, then each table's rows, led by
+ * leads[i] (a report's section name), a column the table lacks empty.
+ * 0; FS_EINVAL; FS_EOVERFLOW if the union has more than
+ * FS_TABLE_CSV_MERGED_COLS columns; FS_ENOMEM; the strbuf's codes. */
+#define FS_TABLE_CSV_MERGED_COLS 128
+int fs__table_csv_merged(const fs_table *const *ts, const char *const *leads, int n,
+                         const char *lead_head, const char *eol, fs__strbuf *out);
 /* Writes t as a JSON array of objects; fs__json_end's codes. */
 int fs__table_json(const fs_table *t, fs_json *j);
 /* Writes row `row` of t as one JSON object. */

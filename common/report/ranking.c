@@ -34,7 +34,7 @@ static int by_score(const void *a, const void *b) {
 
 static const fs_col rank_summary_cols[] = {
     {"customers", FS_COL_INT, NULL},    {"revenue", FS_COL_INT, NULL},
-    {"key_accounts", FS_COL_INT, NULL}, {"key_share", FS_COL_NUM, NULL},
+    {"key_accounts", FS_COL_INT, NULL}, {"key_share", FS_COL_PCT, NULL},
     {"diamond", FS_COL_INT, NULL},      {"gold", FS_COL_INT, NULL},
     {"silver", FS_COL_INT, NULL}};
 static const fs_col rank_cols[] = {
@@ -44,8 +44,8 @@ static const fs_col rank_cols[] = {
     {"revenue_n", FS_COL_NUM, NULL}, {"margin_n", FS_COL_NUM, NULL},
     {"growth", FS_COL_INT, NULL},    {"payment", FS_COL_INT, NULL},
     {"credit", FS_COL_INT, NULL},    {"strategic", FS_COL_INT, NULL},
-    {"score", FS_COL_NUM, NULL},     {"share", FS_COL_NUM, NULL},
-    {"cum_share", FS_COL_NUM, NULL}, {"key", FS_COL_TEXT, NULL},
+    {"score", FS_COL_NUM, NULL},     {"share", FS_COL_PCT, NULL},
+    {"cum_share", FS_COL_PCT, NULL}, {"key", FS_COL_TEXT, NULL},
     {"tier", FS_COL_TEXT, NULL}};
 
 #define PARETO_SHARE 0.80

@@ -13,18 +13,34 @@
  * Every report is a list of sections (named typed tables, common/table.h).
  * The one renderer (table.h) and JSON writer (json.h) write them in three
  * formats:
- *   FS_REPORT_TABLE  human text: a title line, then per section its title,
- *                    a header and aligned rows (CJK wide characters count
- *                    two columns; numbers right-aligned).
- *   FS_REPORT_CSV    per section: a header row whose first column is
- *                    "section", then its rows with the section name first;
- *                    sections are separated by one empty line.  RFC 4180
+ *   FS_REPORT_TABLE  human text: a title line, the period line ("period
+ *                    2026-12-01 .. 2026-12-04 (default: month to date)":
+ *                    the note names the defaults used, none if --from and
+ *                    --to were both given; then "; staff ..." for an owner
+ *                    filter), then per section its title, a header and
+ *                    aligned rows (CJK wide characters count two columns;
+ *                    numbers right-aligned).
+ *   FS_REPORT_CSV    ONE table, as a spreadsheet reads it (issue 15): one
+ *                    header row, "section" then the union of the sections'
+ *                    column names in first-seen order; every section's rows
+ *                    under it, led by the section name, the columns of
+ *                    other sections empty (fs__table_csv_merged).  RFC 4180
  *                    quoting and formula neutralising by the one CSV
  *                    writer, fs__strbuf_csv_cell (common/strbuf.h).
  *   FS_REPORT_JSON   one object: {"report":NAME,"from":D,"to":D,
  *                    "owners":[...], SECTION:[{COLUMN:VALUE,...},...],...}
  *                    Counts are JSON integers, shares and scores numbers
- *                    (percent 0..100, one or two decimals), absent text null.
+ *                    (shares in percent 0..100 with one decimal, scores two
+ *                    decimals), absent text and a compliance with nothing
+ *                    due null.
+ *   Shares (compliance, share, conversion...; FS_COL_PCT) are percent with
+ *   one decimal and "%" in text and CSV ("42.5%") in every report, the
+ *   number in JSON; a compliance with nothing due is "n/a" (JSON null).
+ *   Both programs run this code over the same record tables, so the same
+ *   report is the same output from both; what differs is the data: a
+ *   manager's replica holds the team's records only (and a cover's or a
+ *   loan's while it lasts), and no staff table (FS_RPT_STAFF_SQL,
+ *   report_int.h, stands in for it; tests/integration/report_parity.sh).
  *
  * Common rules
  *   - Deleted rows (deleted = 1) never count, except in `visits`: a
@@ -93,12 +109,15 @@
  *             --to.
  *     customers  cards per grade they held on some day of [max(from,
  *             created), to]; in the "*" rows each card once.
- *     compliance  met / due in percent (100 when nothing was due).
+ *     compliance  met / due in percent (n/a, JSON null, when nothing was
+ *             due).
  *   Columns: rep, grade, customers, due, met, missed, done, overdue,
  *   compliance.
  *   Section "teams": the same counts summed per team (team, grade, ...): a
  *   team is a manager and the staff whose manager they are (the staff
- *   table; fs__report_team), within the owner filter.  Cards of staff with
+ *   table; on a manager's replica, which has none, the manager and the
+ *   owners of the cards it holds: FS_RPT_STAFF_SQL; fs__report_team),
+ *   within the owner filter.  Cards of staff with
  *   no team (no manager, not a manager, or unknown to this store) appear
  *   only under "compliance"; no section if no rep has a team.
  *   Section "callbacks" (issue 14): showroom_log entries with
@@ -108,7 +127,7 @@
  *   end of --to.  due: entries called back, or whose 24 hours ended before
  *   the end of --to; met: called back within 24 hours (to the second);
  *   late: after; missed: not called back (a visitor with no card cannot
- *   be); compliance = met / due (100 when nothing was due); avg_hours and
+ *   be); compliance = met / due (n/a when nothing was due); avg_hours and
  *   max_hours: hours from arrival to call-back over those called back
  *   (empty if none).
  *   Section "followups" (issue 14): key-account visits (key_account = 1)

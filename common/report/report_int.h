@@ -33,12 +33,30 @@ typedef struct rsec {
 
 #define MAX_SECS 8
 
+/* The staff rows (code, role, manager) the teams are made of: the staff
+ * table on the central store.  A replica has no staff rows: there the
+ * holder (meta "staff", its meta "role") stands for itself, and on a
+ * manager's replica every other owner of a card it holds is one of the
+ * manager's staff, since the daemon lets a manager pull exactly the team's
+ * records (and a cover's or loan's while it lasts: those owners count in
+ * the team here, under their own manager on the central store). */
+#define FS_RPT_STAFF_SQL                                                                \
+  "SELECT code, role, manager FROM staff UNION ALL"                                     \
+  " SELECT o.code, CASE WHEN o.code = me.value THEN coalesce(ro.value, 'rep')"          \
+  "  ELSE 'rep' END, CASE WHEN o.code <> me.value AND ro.value = 'manager'"            \
+  "  THEN me.value END"                                                                 \
+  " FROM meta me LEFT JOIN meta ro ON ro.key = 'role',"                                 \
+  "  (SELECT value AS code FROM meta WHERE key = 'staff'"                               \
+  "   UNION SELECT owner FROM customers WHERE owner IS NOT NULL AND owner <> '') o"     \
+  " WHERE me.key = 'staff' AND NOT EXISTS (SELECT 1 FROM staff)"
+
 typedef struct rpt {
   sqlite3 *db;
   const fs_report_params *p;
   char *err;
   char from[11], to[11], to1[11]; /* to1 = to + 1 day, exclusive bound */
   int64_t dfrom, dto;
+  int from_set, to_set; /* --from, --to given (else their defaults) */
   fs_report_weights w;
   fs_cadence_methods methods; /* which visit methods are a contact, per grade */
   rsec secs[MAX_SECS];

@@ -26,13 +26,18 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
-    {"NAME", "visits, funnel, lost, ranking, showroom or activity (required)"},
+    {"NAME", "visits, funnel, lost, ranking, showroom or activity (required); shares "
+             "and compliance in percent (42.5%), n/a where nothing was due"},
     {"--from YYYY-MM-DD",
-     "first day (default: the first of --to's month; activity: --to)"},
-    {"--to YYYY-MM-DD", "last day (default: today)"},
+     "first day (default: the first of --to's month, so month to date; activity: "
+     "--to, so today alone)"},
+    {"--to YYYY-MM-DD", "last day (default: today); the report's period line says "
+                        "which defaults it used"},
     {"--rep CODE", "only this rep; repeat for several (default: everyone)"},
     {"--team MANAGER", "the manager and their reps (default: everyone)"},
-    {"--csv", "CSV instead of the table"},
+    {"--csv", "CSV instead of the table: ONE header row, \"section\" then every "
+              "column of the report's sections; a row leaves the columns of other "
+              "sections empty"},
     {"--weights FILE", "ranking weights, name=weight lines (default: built in)"},
     {"--top N", "ranking: the first N only (default: all)"},
     {"--contact-methods GRADE=METHOD,...;...",
@@ -112,43 +117,6 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
   return 0;
 }
 
-/* The team of manager on manager's own replica (meta staff = manager): the
- * manager and every owner of a card held here.  *found is 1 if this is
- * that replica.  0, FS_EOVERFLOW, or a translated SQLite error. */
-static int own_replica_team(sqlite3 *db, const char *manager, char (*codes)[17], int max,
-                            int *n, int *found) {
-  sqlite3_stmt *st = NULL;
-  int rc, src;
-
-  rc = sqlite3_prepare_v2(
-      db,
-      "SELECT ?1 WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'staff' AND "
-      "value = ?1) UNION SELECT DISTINCT owner FROM customers WHERE "
-      "deleted = 0 AND EXISTS (SELECT 1 FROM meta WHERE key = 'staff' "
-      "AND value = ?1) ORDER BY 1",
-      -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return fs__db_err(db, rc);
-  sqlite3_bind_text(st, 1, manager, -1, SQLITE_STATIC);
-  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *code = col_text(st, 0);
-    int dup = 0;
-    *found = 1;
-    for (int i = 0; i < *n; i++)
-      dup |= strcmp(codes[i], code) == 0;
-    if (dup)
-      continue;
-    if (*n >= max) {
-      sqlite3_finalize(st);
-      return FS_EOVERFLOW;
-    }
-    snprintf(codes[(*n)++], 17, "%s", code);
-  }
-  rc = fs__db_err(db, src);
-  sqlite3_finalize(st);
-  return rc;
-}
-
 int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max, int *n,
                     char *err) {
   sqlite3_stmt *st = NULL;
@@ -160,8 +128,8 @@ int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max
     return FS_EINVAL;
   rc = sqlite3_prepare_v2(
       db,
-      "SELECT code, code = ?1 FROM staff WHERE code = ?1 OR manager = ?1"
-      " ORDER BY code",
+      "SELECT code, code = ?1 FROM (" FS_RPT_STAFF_SQL ")"
+      " WHERE code = ?1 OR manager = ?1 ORDER BY code",
       -1, &st, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_text(st, 1, manager, -1, SQLITE_STATIC);
@@ -186,16 +154,6 @@ int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max
     snprintf(codes[(*n)++], 17, "%s", code);
   }
   rc = fs__db_err(db, src);
-  if (rc == 0 && !found) {
-    /* A replica has no staff table rows: on the manager's own device the
-     * team is whoever's cards it holds, since the daemon lets a manager pull
-     * exactly the team's records (and a cover's or loan's while it lasts). */
-    sqlite3_finalize(st);
-    st = NULL;
-    rc = own_replica_team(db, manager, codes, max, n, &found);
-    if (rc == FS_EOVERFLOW && err)
-      snprintf(err, FS_REPORT_ERR_MAX, "more than %d staff codes", max);
-  }
   if (rc == 0 && !found) {
     if (err)
       snprintf(err, FS_REPORT_ERR_MAX, "no staff member %s here", manager);

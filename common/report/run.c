@@ -35,12 +35,25 @@ const char *fs__report_summary(const char *name) {
 
 /* ---- rendering ------------------------------------------------------------ */
 
+/* What the period line says of the defaults that made it (report.h
+ * "Period"), "" if --from and --to were both given. */
+static const char *period_note(const rpt *r) {
+  int day = strcmp(r->p->name, "activity") == 0;
+  if (r->from_set && r->to_set)
+    return "";
+  if (r->from_set)
+    return " (--to default: today)";
+  if (r->to_set)
+    return day ? " (--from default: --to)" : " (--from default: the first of --to's month)";
+  return day ? " (default: today)" : " (default: month to date)";
+}
+
 /* The human text: a title, the period and staff, then each section's
  * title and table. */
 static int render_text(rpt *r, int idx, fs__strbuf *out) {
   const fs_report_params *p = r->p;
-  int rc = fs__strbuf_printf(out, "%s: %s\nperiod %s .. %s", p->name, summaries[idx],
-                             r->from, r->to);
+  int rc = fs__strbuf_printf(out, "%s: %s\nperiod %s .. %s%s", p->name, summaries[idx],
+                             r->from, r->to, period_note(r));
   for (int i = 0; rc == 0 && i < p->nowners; i++)
     rc = fs__strbuf_printf(out, "%s%s", i ? ", " : "; staff ", p->owners[i]);
   if (rc == 0)
@@ -53,17 +66,17 @@ static int render_text(rpt *r, int idx, fs__strbuf *out) {
   return rc;
 }
 
-/* CSV: per section a header row whose first column is "section", its rows
- * with the section name first; an empty line between sections. */
+/* CSV: ONE table, as a spreadsheet reads it: one header row, "section"
+ * and the union of the sections' columns (fs__table_csv_merged), then
+ * every section's rows led by its name. */
 static int render_csv(rpt *r, fs__strbuf *out) {
-  int rc = 0;
-  for (int k = 0; k < r->nsecs && rc == 0; k++) {
-    if (k)
-      rc = fs__strbuf_append(out, "\n", 1);
-    if (rc == 0)
-      rc = fs__table_csv(r->secs[k].t, "section", r->secs[k].name, "\n", out);
+  const fs_table *ts[MAX_SECS];
+  const char *names[MAX_SECS];
+  for (int k = 0; k < r->nsecs; k++) {
+    ts[k] = r->secs[k].t;
+    names[k] = r->secs[k].name;
   }
-  return rc;
+  return fs__table_csv_merged(ts, names, r->nsecs, "section", "\n", out);
 }
 
 /* JSON: {"report":NAME,"from":D,"to":D,"owners":[...],SECTION:[...],...} */
@@ -120,6 +133,8 @@ static int period(rpt *r) {
     snprintf(today, sizeof(today), "%s", p->today);
   else
     fs__today(today);
+  r->from_set = p->from != NULL;
+  r->to_set = p->to != NULL;
   if (p->to) {
     if (fs__civil_parse(p->to, strlen(p->to), FS_DATE_ONLY, NULL) != FS_DATE_OK ||
         fs__date_parse(p->to, &r->dto) != 0)

@@ -270,7 +270,8 @@ static int visits_row(rsec *s, const char *rep, const char *grade, const int64_t
   fs__rpt_int(row, 5, n[V_DUE] - n[V_MET]);
   fs__rpt_int(row, 6, n[V_DONE]);
   fs__rpt_int(row, 7, n[V_OVER]);
-  fs__rpt_num(row, 8, n[V_DUE] ? pct(n[V_MET], n[V_DUE]) : 100.0);
+  if (n[V_DUE]) /* nothing due: no compliance (n/a, JSON null) */
+    fs__rpt_num(row, 8, pct(n[V_MET], n[V_DUE]));
   return rc;
 }
 
@@ -315,7 +316,8 @@ static int visits_group(rsec *s, const char *code, const int64_t *n) {
 }
 
 /* Section "teams": the reps' counters summed per team, a team being a
- * manager and the staff whose manager they are (fs__report_team).  A card
+ * manager and the staff whose manager they are (FS_RPT_STAFF_SQL, also on
+ * a manager's replica; fs__report_team).  A card
  * has one owner, so the reps' "*" customers add up.  Staff the store does
  * not know, or with no manager who are not managers, belong to no team;
  * no section if nobody has one. */
@@ -325,7 +327,7 @@ static int visits_teams(rpt *r, const raccs *reps) {
   int rc, src;
   rsec *s;
 
-  rc = fs__rpt_prep(r, "SELECT code, role, manager FROM staff", &st);
+  rc = fs__rpt_prep(r, FS_RPT_STAFF_SQL, &st);
   if (rc)
     return rc;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -381,7 +383,7 @@ static const fs_col followup_cols[] = {
 #define DUTY_COUNTS                                                                      \
   "count(*), coalesce(sum(ok), 0), coalesce(sum(late), 0),"                             \
   " coalesce(sum(NOT ok AND NOT late), 0),"                                             \
-  " CASE WHEN count(*) THEN 100.0 * sum(ok) / count(*) ELSE 100.0 END, avg(span), max(span)"
+  " CASE WHEN count(*) THEN 100.0 * sum(ok) / count(*) END, avg(span), max(span)"
 
 /* The rows per rep, then "*", from f. */
 #define DUTY_ROWS                                                                        \

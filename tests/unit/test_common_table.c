@@ -53,10 +53,10 @@ static void test_text_report(void **state) {
 
   /* 张三 is four columns wide; numbers and their headers right-aligned;
    * the newline in the last cell shows as a space; no padding after it. */
-  assert_string_equal(got, "rep   COUNT  share  score  seen              note\n"
-                           "----  -----  -----  -----  ----------------  -------\n"
-                           "张三      7   12.3   0.50  2023-11-14 22:13  a\"b\\c d\n"
-                           "A01    1234  100.0  -2.00  -                 \n");
+  assert_string_equal(got, "rep   COUNT   share  score  seen              note\n"
+                           "----  -----  ------  -----  ----------------  -------\n"
+                           "张三      7   12.3%   0.50  2023-11-14 22:13  a\"b\\c d\n"
+                           "A01    1234  100.0%  -2.00  -                 \n");
   free(got);
   fs__table_free(t);
 }
@@ -141,18 +141,47 @@ static void test_csv(void **state) {
   fs__strbuf_init(&b, 1 << 16);
   assert_int_equal(fs__table_csv(t, "section", "s1", "\n", &b), 0);
   assert_string_equal(b.s, "section,rep,n,share,score,seen,note\n"
-                           "s1,张三,7,12.3,0.50,2023-11-14 22:13,\"a\"\"b\\c\nd\"\n"
-                           "s1,A01,1234,100.0,-2.00,,\n");
+                           "s1,张三,7,12.3%,0.50,2023-11-14 22:13,\"a\"\"b\\c\nd\"\n"
+                           "s1,A01,1234,100.0%,-2.00,,\n");
   fs__strbuf_release(&b);
   fs__strbuf_init(&b, 1 << 16);
   assert_int_equal(fs__table_csv(t, NULL, NULL, "\r\n", &b), 0);
   {
     const char *want = "rep,n,share,score,seen,note\r\n张三,7,";
     assert_int_equal(strncmp(b.s, want, strlen(want)), 0);
-    assert_non_null(strstr(b.s, "\r\nA01,1234,100.0,-2.00,,\r\n"));
+    assert_non_null(strstr(b.s, "\r\nA01,1234,100.0%,-2.00,,\r\n"));
   }
   fs__strbuf_release(&b);
   fs__table_free(t);
+}
+
+/* Several tables as one CSV table: one header, the union of the columns
+ * in first-seen order, a column a table lacks empty; an unset share is
+ * "n/a". */
+static void test_csv_merged(void **state) {
+  static const fs_col other[] = {{"rep", FS_COL_TEXT, NULL},
+                                 {"team", FS_COL_TEXT, NULL},
+                                 {"share", FS_COL_PCT, NULL}};
+  fs_table *ts[2] = {sample(), NULL};
+  const char *names[] = {"s1", "s2"};
+  fs__strbuf b;
+  (void)state;
+
+  assert_int_equal(fs__table_new_typed(other, 3, 10, &ts[1]), 0);
+  assert_int_equal(fs__table_row(ts[1]), 0);
+  assert_int_equal(fs__table_set_text(ts[1], 0, "B01"), 0);
+  assert_int_equal(fs__table_set_text(ts[1], 1, "M01"), 0);
+  fs__strbuf_init(&b, 1 << 16);
+  assert_int_equal(fs__table_csv_merged((const fs_table *const *)ts, names, 2, "section",
+                                        "\n", &b),
+                   0);
+  assert_string_equal(b.s, "section,rep,n,share,score,seen,note,team\n"
+                           "s1,张三,7,12.3%,0.50,2023-11-14 22:13,\"a\"\"b\\c\nd\",\n"
+                           "s1,A01,1234,100.0%,-2.00,,,\n"
+                           "s2,B01,,n/a,,,,M01\n");
+  fs__strbuf_release(&b);
+  fs__table_free(ts[0]);
+  fs__table_free(ts[1]);
 }
 
 static void test_json(void **state) {
@@ -201,7 +230,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_text_report), cmocka_unit_test(test_text_empty_and_cut),
       cmocka_unit_test(test_text_fit),
-      cmocka_unit_test(test_csv),         cmocka_unit_test(test_json),
+      cmocka_unit_test(test_csv),         cmocka_unit_test(test_csv_merged),
+      cmocka_unit_test(test_json),
       cmocka_unit_test(test_bounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
