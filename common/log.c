@@ -9,8 +9,13 @@
 
 #include "utf8.h"
 
-static int level = -1;
+#define LEVEL_UNSET (-2) /* FIELDSYNC_LOG not read yet */
+
+static int level = LEVEL_UNSET;
 static const char *tag = "fieldsync";
+/* The calling thread's last error-level message, whether printed or not
+ * (fs__log_last). */
+static _Thread_local char last[512];
 
 int fs__log_parse_level(const char *s) {
   static const char *names[] = {"error", "warn", "info", "debug"};
@@ -21,7 +26,7 @@ int fs__log_parse_level(const char *s) {
 }
 
 fs_log_level fs__log_get_level(void) {
-  if (level < 0) {
+  if (level == LEVEL_UNSET) {
     int l = fs__log_parse_level(getenv("FIELDSYNC_LOG"));
     level = l < 0 ? FS_LOG_INFO : l;
   }
@@ -31,6 +36,15 @@ fs_log_level fs__log_get_level(void) {
 void fs__log_set_level(fs_log_level lvl) { level = (int)lvl; }
 void fs__log_set_tag(const char *t) { tag = t ? t : "fieldsync"; }
 
+const char *fs__log_last(void) { return last; }
+void fs__log_forget(void) { last[0] = '\0'; }
+
+/* Keeps an error-level message for fs__log_last, printed or not. */
+static void keep_last(const char *fmt, va_list ap) {
+  vsnprintf(last, sizeof(last), fmt, ap);
+  fs__shown_line(last);
+}
+
 void fs__log(fs_log_level lvl, const char *fmt, ...) {
   static const char *names[] = {"error", "warn", "info", "debug"};
   char line[1024];
@@ -39,6 +53,11 @@ void fs__log(fs_log_level lvl, const char *fmt, ...) {
   va_list ap;
   int n;
 
+  if (lvl == FS_LOG_ERROR) {
+    va_start(ap, fmt);
+    keep_last(fmt, ap);
+    va_end(ap);
+  }
   if ((int)lvl > (int)fs__log_get_level())
     return;
   clock_gettime(CLOCK_REALTIME, &ts);
