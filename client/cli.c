@@ -557,10 +557,13 @@ int main(int argc, char **argv) {
    * its own files 0600 anyway (privdir.h). */
   umask(077);
   fs__log_set_tag("fieldsync");
-  /* The command says what happened in its own sentences (fs_errmsg); the
-   * library's timestamped log lines only when asked: FIELDSYNC_LOG=LEVEL. */
-  if (getenv("FIELDSYNC_LOG") == NULL)
-    fs__log_set_level(FS_LOG_OFF);
+  /* The command says what happened in its own sentences (fs_errmsg), the
+   * library's warnings as plain sentences; the timestamped log lines only
+   * when asked: FIELDSYNC_LOG=LEVEL. */
+  if (getenv("FIELDSYNC_LOG") == NULL) {
+    fs__log_set_level(FS_LOG_WARN);
+    fs__log_set_plain(1);
+  }
   args = calloc((size_t)argc + 1, sizeof(*args));
   if (args == NULL)
     return CLI_ERR;

@@ -339,7 +339,7 @@ static int session_open(session *s, unsigned want) {
   if (rc && s->net.refused_wipe) {
     /* Refused under a wipe order whose final upload is over (e.g. its WIPE
      * was lost on the way): erased now, as on WIPE (PROTOCOL.md 7.3). */
-    FS_WARN("daemon refused this device and ordered it erased: %s", s->net.err);
+    FS_INFO("daemon refused this device and ordered it erased: %s", s->net.err);
     (void)wipe_contents(s->r); /* logged; the files go anyway (fs_replica_erase) */
     s->st->wiped = 1;
   }
@@ -422,7 +422,7 @@ static int handle_async(session *s, fs_msg *m) {
      * in the message, not swallowed. */
     char msg[512];
     int wrc;
-    FS_WARN("daemon ordered this replica erased: %s", m->u.wipe.reason);
+    FS_INFO("daemon ordered this replica erased: %s", m->u.wipe.reason); /* the app says it */
     wrc = wipe_contents(s->r);
     s->st->wiped = 1;
     if (wrc == 0)

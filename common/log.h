@@ -19,6 +19,13 @@ fs_log_level fs__log_get_level(void);
 int fs__log_parse_level(const char *s);
 /* Sets a short tag printed on every line, e.g. "fieldsyncd". Not copied. */
 void fs__log_set_tag(const char *tag);
+/* Plain mode (on != 0), for a command line: a warning is one sentence,
+ * "TAG: message", without time or level (something the user should know
+ * happened, e.g. a directory made private); an error is not printed: the
+ * failing call hands it to its caller (fs__log_last, fs_errmsg), which says
+ * it once.  FIELDSYNC_LOG asks for the log lines instead. */
+void fs__log_set_plain(int on);
+int fs__log_get_plain(void);
 /* The calling thread's last error-level message (without time, tag or
  * level; printed or not), "" if none since fs__log_forget.  Valid until
  * the thread's next error-level message. */

@@ -161,7 +161,7 @@ static int load_config(cli *c) {
     fprintf(stderr, "fieldsyncd: %s\n", rc == FS_EINVAL ? err : fs_strerror(rc));
     return rc;
   }
-  if (fs__log_get_level() != FS_LOG_OFF) /* serve: the configured level */
+  if (!fs__log_get_plain()) /* serve: the configured level */
     fs__log_set_level((fs_log_level)fs__log_parse_level(c->cfg.log_level));
   return 0;
 }
@@ -922,9 +922,12 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
   /* `serve` logs (a service's log); every other command says what
-   * happened in its own sentences, the log only when FIELDSYNC_LOG asks. */
-  if (strcmp(cmd->name, "serve") != 0 && getenv("FIELDSYNC_LOG") == NULL)
-    fs__log_set_level(FS_LOG_OFF);
+   * happened in its own sentences, warnings plain, the log lines only when
+   * FIELDSYNC_LOG asks. */
+  if (strcmp(cmd->name, "serve") != 0 && getenv("FIELDSYNC_LOG") == NULL) {
+    fs__log_set_level(FS_LOG_WARN);
+    fs__log_set_plain(1);
+  }
   if (strcmp(cmd->name, "init") != 0 && strcmp(cmd->name, "completion") != 0 &&
       data_dir_private(c.data) != 0)
     return EXIT_ERR;

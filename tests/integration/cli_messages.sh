@@ -31,9 +31,9 @@ got: $(cat "$1")"
 }
 
 # ---- the log stays out of command output ------------------------------------
-mkdir -p "$work/bad"
+mkdir -m 700 "$work/bad"
 echo "not a database" >"$work/bad/replica.db"
-chmod 644 "$work/bad/replica.db"
+chmod 600 "$work/bad/replica.db"
 expect 1 "$fs" --data "$work/bad" customer list
 no_log_lines "$work/out" "$work/err"
 one_line "$work/err" "fieldsync: $work/bad/replica.db is not a fieldsync database or is damaged (file is not a database); restore it from a backup, or move it aside and set the device up again"
@@ -41,12 +41,18 @@ one_line "$work/err" "fieldsync: $work/bad/replica.db is not a fieldsync databas
 FIELDSYNC_LOG=warn expect 1 "$fs" --data "$work/bad" customer list
 grep -Eq "${stamp}fieldsync error: .*is not a fieldsync database" "$work/err" ||
   fail "FIELDSYNC_LOG=warn shows no log line"
+# A warning is a plain sentence too (the directory made private).
+chmod 755 "$work/bad"
+expect 1 "$fs" --data "$work/bad" customer list
+no_log_lines "$work/err"
+[ "$(sed -n 1p "$work/err")" = "fieldsync: the data directory $work/bad was open to other users (mode 0755); changed it to 0700" ] ||
+  fail "the warning: $(cat "$work/err")"
 ok "fieldsync: a damaged replica is one sentence, no log line (FIELDSYNC_LOG shows it)"
 
 mkdir -p "$work/badd"
 echo "not a database" >"$work/badd/central.db"
 echo x >"$work/badd/daemon.key"
-chmod 755 "$work/badd"
+chmod 700 "$work/badd"
 expect 1 "$fsd" --data "$work/badd" staff list
 no_log_lines "$work/out" "$work/err"
 [ "$(wc -l <"$work/err")" = 1 ] || fail "one line wanted: $(cat "$work/err")"
