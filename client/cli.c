@@ -261,7 +261,13 @@ int cli_open(cli_ctx *c) {
     return CLI_ERR;
   }
   if (rc) {
-    fprintf(stderr, "fieldsync: %s: %s\n", c->data, fs_strerror(rc));
+    /* The library's reason (fs_errmsg) names the file when it is about
+     * one; else the data directory is named here. */
+    const char *msg = fs_errmsg(NULL);
+    if (strstr(msg, c->data))
+      fprintf(stderr, "fieldsync: %s\n", msg);
+    else
+      fprintf(stderr, "fieldsync: %s: %s\n", c->data, msg);
     return CLI_ERR;
   }
   return CLI_OK;
@@ -551,8 +557,13 @@ int main(int argc, char **argv) {
    * its own files 0600 anyway (privdir.h). */
   umask(077);
   fs__log_set_tag("fieldsync");
-  if (fs__log_get_level() == FS_LOG_INFO && getenv("FIELDSYNC_LOG") == NULL)
+  /* The command says what happened in its own sentences (fs_errmsg), the
+   * library's warnings as plain sentences; the timestamped log lines only
+   * when asked: FIELDSYNC_LOG=LEVEL. */
+  if (getenv("FIELDSYNC_LOG") == NULL) {
     fs__log_set_level(FS_LOG_WARN);
+    fs__log_set_plain(1);
+  }
   args = calloc((size_t)argc + 1, sizeof(*args));
   if (args == NULL)
     return CLI_ERR;

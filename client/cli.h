@@ -4,7 +4,8 @@
  * kind}; names may be two words ("customer add").  Handlers get the
  * arguments after the command name and return an exit code:
  *   CLI_OK 0, CLI_ERR 1 (refused or failed; a message was printed),
- *   CLI_USAGE 2 (bad command line; usage was printed).
+ *   CLI_USAGE 2 (bad command line; usage was printed), CLI_INTERRUPTED
+ *   130 (Ctrl-C stopped `sync`: what was sent was said, nothing is lost).
  * Global options, accepted anywhere before "--": --data DIR (else
  * $FIELDSYNC_HOME, else ~/.fieldsync), --json, --csv (list commands:
  * RFC 4180 CSV instead of the human table; see cli_list_end; a command
@@ -28,6 +29,7 @@
 #define CLI_OK 0
 #define CLI_ERR 1
 #define CLI_USAGE 2
+#define CLI_INTERRUPTED 130 /* Ctrl-C stopped a sync (128 + SIGINT, as shells say) */
 #define CLI_MAX_POS 4
 #define CLI_LIST_MAX_ROWS 1000000 /* rows one human table holds */
 

@@ -62,7 +62,7 @@ int cli_cmd_init(cli_ctx *c, int argc, char **argv) {
       fprintf(stderr, "fieldsync: staff: \"%s\" is not a staff code (A-Z, then 1-15 of A-Z,"
                       " 0-9)\n", staff);
     else
-      fprintf(stderr, "fieldsync: init %s: %s\n", c->data, fs_strerror(rc));
+      fprintf(stderr, "fieldsync: init %s: %s\n", c->data, fs_errmsg(NULL));
     return CLI_ERR;
   }
   fs_replica_close(r);

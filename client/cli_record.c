@@ -228,7 +228,7 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
     goto out;
   rc = fs_create(c->r, rec, id);
   if (rc) {
-    rc = cli_fail(c, rc, kd->name);
+    rc = cli_fail(c, rc, fs_kind_label(kd->name));
     goto out;
   }
   if (c->json)
@@ -236,7 +236,7 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
   else if (strcmp(kd->name, "customer") == 0)
     printf("created customer %s %s\n", fs_record_get(rec, "archive_no"), id);
   else
-    printf("created %s %s\n", kd->name, id);
+    printf("recorded the %s %s\n", fs_kind_label(kd->name), id);
 out:
   fs_record_free(rec);
   return rc;
@@ -257,11 +257,11 @@ int cli_cmd_edit(cli_ctx *c, int argc, char **argv) {
     goto out;
   rc = fs_update(c->r, kd->name, id, a.rec);
   if (rc) {
-    rc = cli_fail(c, rc, kd->name);
+    rc = cli_fail(c, rc, fs_kind_label(kd->name));
     goto out;
   }
   if (!c->json)
-    printf("updated %s %s\n", kd->name, id);
+    printf("updated %s %s\n", fs_kind_label(kd->name), id);
   else
     printf("{\"id\":\"%s\",\"updated\":true}\n", id);
 out:
@@ -355,7 +355,7 @@ int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
       rc = fs_update(c->r, "customer", id, rec);
     fs_record_free(rec);
     if (rc)
-      return cli_fail(c, rc, kd->name);
+      return cli_fail(c, rc, fs_kind_label(kd->name));
     if (c->json)
       printf("{\"id\":\"%s\",\"deleted\":false,\"delete_requested\":\"%s\"}\n", id,
              today);
@@ -365,11 +365,11 @@ int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
   }
   rc = fs_delete(c->r, kd->name, id);
   if (rc)
-    return cli_fail(c, rc, kd->name);
+    return cli_fail(c, rc, fs_kind_label(kd->name));
   if (c->json)
     printf("{\"id\":\"%s\",\"deleted\":true}\n", id);
   else
-    printf("deleted %s %s\n", kd->name, id);
+    printf("deleted %s %s\n", fs_kind_label(kd->name), id);
   return CLI_OK;
 }
 

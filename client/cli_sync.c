@@ -13,10 +13,46 @@
 #include "strbuf.h"
 
 static volatile int stop_flag;
+static fs_replica *volatile syncing;  /* the replica on_interrupt cancels */
+static volatile sig_atomic_t interrupted;
 
+/* SIGTERM: a watch ends (a service manager stops it), quietly. */
 static void on_stop(int sig) {
   (void)sig;
   stop_flag = 1;
+}
+
+/* The first Ctrl-C: the sync stops after the batch or page in hand
+ * (fs_sync_cancel is async-signal-safe); the handler is reset, so a
+ * second Ctrl-C ends the program at once. */
+static void on_interrupt(int sig) {
+  (void)sig;
+  interrupted = 1;
+  stop_flag = 1;
+  if (syncing)
+    fs_sync_cancel(syncing);
+}
+
+/* fs_replica_sync with Ctrl-C (on_interrupt) and SIGTERM (on_stop) caught
+ * while it runs; then the default actions again.  Its return value. */
+static int sync_interruptible(cli_ctx *c, const fs_sync_options *o, fs_sync_stats *s) {
+  struct sigaction sa, old_int, old_term;
+  int rc;
+
+  memset(&sa, 0, sizeof(sa));
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_interrupt;
+  sa.sa_flags = (int)SA_RESETHAND;
+  syncing = c->r;
+  sigaction(SIGINT, &sa, &old_int);
+  sa.sa_handler = on_stop;
+  sa.sa_flags = 0;
+  sigaction(SIGTERM, &sa, &old_term);
+  rc = fs_replica_sync(c->r, o, s);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  syncing = NULL;
+  return rc;
 }
 
 int cli_enroll(cli_ctx *c, const char *token) {
@@ -98,8 +134,8 @@ static void print_summary(cli_ctx *c, const fs_sync_stats *s, int rc, const char
   }
   /* After a failure the error says it all, unless some work got through
    * first: then say how far the sync came. */
-  if (rc && s->pushed == 0 && s->pulled == 0 && s->removed == 0)
-    return;
+  if ((rc && s->pushed == 0 && s->pulled == 0 && s->removed == 0) || interrupted)
+    return; /* sync_outcome says how far an interrupted sync came */
   printf("%s: pushed %llu (applied %llu, merged %llu, superseded %llu, rejected %llu), "
          "pulled %llu, removed %llu, conflicts %llu\n",
          rc ? "sync stopped after" : "synced", (unsigned long long)s->pushed, (unsigned long long)s->applied,
@@ -123,11 +159,75 @@ static void on_leftover(void *arg, const char *path, const char *why) {
   fprintf(stderr, "fieldsync: not erased: %s (%s)\n", path, why);
 }
 
+/* Ctrl-C stopped the sync: what it did and that nothing is lost, in one
+ * sentence.  CLI_INTERRUPTED. */
+static int say_interrupted(cli_ctx *c, const fs_sync_stats *s) {
+  uint64_t pending = 0, rejected = 0;
+  char rest[160];
+
+  if (fs_outbox_count(c->r, &pending, &rejected) == 0 && pending > 0)
+    snprintf(rest, sizeof(rest),
+             "the %llu change(s) not sent stay in the outbox for the next sync",
+             (unsigned long long)pending);
+  else
+    snprintf(rest, sizeof(rest), "nothing is lost; run fieldsync sync to finish");
+  fprintf(stderr, "fieldsync: sync interrupted: %llu change(s) sent, %llu record(s) received; %s\n",
+          (unsigned long long)s->pushed, (unsigned long long)s->pulled, rest);
+  return CLI_INTERRUPTED;
+}
+
+/* The daemon ordered this replica erased (s->wiped): the whole data
+ * directory goes (fs_replica_erase says what "fieldsync's" means); what
+ * cannot go is named, and then the device is not "erased".  CLI_ERR. */
+static int erase_ordered(cli_ctx *c, const char *why) {
+  int left = 0, wrc = fs_replica_erase(c->r, on_leftover, &left);
+
+  c->r = NULL;
+  if (wrc == 0)
+    fprintf(stderr,
+            "fieldsync: %s; the data directory %s has been erased; to work on "
+            "this device again, ask your manager for a new enrollment token and run: "
+            "fieldsync init --token TOKEN\n",
+            why, c->data);
+  else
+    fprintf(stderr,
+            "fieldsync: %s; the replica and the device key were removed, but %d path(s) "
+            "listed above remain in %s: they may hold customer data, check and remove them "
+            "by hand\n",
+            why, left, c->data);
+  return CLI_ERR;
+}
+
+/* Says how fs_replica_sync (rc, counts s) ended; the exit code. */
+static int sync_outcome(cli_ctx *c, int rc, const fs_sync_stats *s) {
+  char err[FS_ERRMSG_MAX];
+  fs_identity id;
+
+  /* Copied: fs_replica_erase frees the replica and its message. */
+  snprintf(err, sizeof(err), "%s", rc ? fs_errmsg(c->r) : "");
+  print_summary(c, s, rc, err);
+  if (s->wiped)
+    return erase_ordered(c, err);
+  if (interrupted && (rc == 0 || rc == FS_ECANCELED))
+    return say_interrupted(c, s);
+  if (rc == 0)
+    return CLI_OK;
+  fprintf(stderr, "fieldsync: sync failed: %s\n", err);
+  /* A revoked device (not ordered erased): it may not sync again; a new
+   * enrollment is the way back. */
+  if (rc == FS_EREVOKED && fs_replica_identity(c->r, &id) == 0)
+    fprintf(stderr,
+            "next: this device was revoked by the central office; ask your manager for a "
+            "new enrollment token (fieldsyncd enroll %s) and set up a new data directory "
+            "with it: fieldsync --data NEW-DIRECTORY init --token TOKEN\n",
+            id.staff);
+  return CLI_ERR;
+}
+
 int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   uint32_t o_page = 0;
   fs_sync_options o;
   fs_sync_stats s;
-  char err[FS_ERRMSG_MAX];
   const char *addr = NULL, *page = NULL, *timeout = NULL;
   int watch = 0, rc, o_timeout = 0;
   cli_opt opts[] = {{"--watch", 0, NULL, &watch},
@@ -173,37 +273,8 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   o.watch = watch;
   o.stop = &stop_flag;
   o.on_change = on_live;
-  if (watch) {
-    signal(SIGINT, on_stop);
-    signal(SIGTERM, on_stop);
-  }
-  rc = fs_replica_sync(c->r, &o, &s);
-  /* Copied: fs_replica_erase below frees the replica and its message. */
-  snprintf(err, sizeof(err), "%s", rc ? fs_errmsg(c->r) : "");
-  print_summary(c, &s, rc, err);
-  if (s.wiped) {
-    /* Nothing of the rep's may stay on the device: the whole data
-     * directory goes (fs_replica_erase says what "fieldsync's" means);
-     * what cannot go is named, and then the device is not "erased". */
-    int left = 0, wrc = fs_replica_erase(c->r, on_leftover, &left);
-    c->r = NULL;
-    if (wrc == 0)
-      fprintf(stderr, "fieldsync: %s; this device's data directory %s has been erased\n",
-              err, c->data);
-    else
-      fprintf(
-          stderr,
-          "fieldsync: %s; the replica and the device key were removed, but %d path(s) "
-          "listed above remain in %s: they may hold customer data, check and remove them "
-          "by hand\n",
-          err, left, c->data);
-    return CLI_ERR;
-  }
-  if (rc) {
-    fprintf(stderr, "fieldsync: sync failed: %s\n", err);
-    return CLI_ERR;
-  }
-  return CLI_OK;
+  rc = sync_interruptible(c, &o, &s);
+  return sync_outcome(c, rc, &s);
 }
 
 /* The listing of `conflicts`: a cli_list (JSON, CSV or the table). */

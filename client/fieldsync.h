@@ -550,6 +550,10 @@ typedef struct fs_field_info {
 
 /* The name of kind number i (0, 1, ...), NULL past the last. */
 const char *fs_kind_at(int i);
+/* What users call a record of kind, in words ("lost sale" for
+ * "lost_review", "grade change" for "grade_change"), for messages; kind
+ * itself if unknown, "" if NULL.  Static string.  Thread-safe. */
+const char *fs_kind_label(const char *kind);
 /* Describes kind.  0, FS_EINVAL (unknown kind). */
 int fs_kind_describe(const char *kind, fs_kind_info *out);
 /* Describes field i (0..nfields-1) of kind, in form order.  0, FS_EINVAL

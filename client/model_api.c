@@ -31,6 +31,19 @@ const char *fs_kind_at(int i) {
   return fs__kind_def((fs_kind)i)->name;
 }
 
+const char *fs_kind_label(const char *kind) {
+  static const char *const labels[FS_KIND__COUNT] = {
+      [FS_KIND_CUSTOMER] = "customer",       [FS_KIND_GRADE_CHANGE] = "grade change",
+      [FS_KIND_CONTACT] = "contact",         [FS_KIND_VISIT] = "visit",
+      [FS_KIND_OPPORTUNITY] = "opportunity", [FS_KIND_SHOWROOM] = "showroom entry",
+      [FS_KIND_LOST_REVIEW] = "lost sale"};
+  const fs_kind_def *kd = kind ? fs__kind_by_name(kind) : NULL;
+
+  if (kind == NULL)
+    return "";
+  return kd ? labels[kd->kind] : kind;
+}
+
 int fs_kind_describe(const char *kind, fs_kind_info *out) {
   const fs_kind_def *kd = kind ? fs__kind_by_name(kind) : NULL;
 

@@ -79,6 +79,14 @@ int fs__errmsg_thread(int rc, const char *fmt, ...) {
   return rc;
 }
 
+const char *fs__errmsg_why(int rc, const char *msg) {
+  if (msg && *msg)
+    return msg;
+  if (fs__log_last()[0])
+    return fs__log_last();
+  return fs_strerror(rc);
+}
+
 const char *fs_errmsg(const fs_replica *r) {
   return r ? r->err : thread_err;
 }
@@ -316,6 +324,7 @@ int fs_replica_open(const char *dir, fs_replica **out) {
   if (out == NULL)
     return FS_EINVAL;
   *out = NULL;
+  fs__log_forget();
   rc = replica_alloc(dir, &r);
   if (rc)
     goto out;
@@ -341,7 +350,7 @@ int fs_replica_open(const char *dir, fs_replica **out) {
   rc = replica_load_clock(r);
 out:
   if (rc) {
-    fs__errmsg_thread(rc, "%s", r && r->err[0] ? r->err : fs_strerror(rc));
+    fs__errmsg_thread(rc, "%s", fs__errmsg_why(rc, r ? r->err : NULL));
     fs_replica_close(r);
     return rc;
   }
@@ -357,6 +366,7 @@ int fs_replica_init(const char *dir, const fs_identity *id, fs_replica **out) {
     *out = NULL;
   if (id == NULL)
     return FS_EINVAL;
+  fs__log_forget();
   rc = replica_alloc(dir, &r);
   if (rc)
     goto out;
@@ -388,7 +398,7 @@ int fs_replica_init(const char *dir, const fs_identity *id, fs_replica **out) {
   rc = replica_load_clock(r);
 out:
   if (rc)
-    fs__errmsg_thread(rc, "%s", r && r->err[0] ? r->err : fs_strerror(rc));
+    fs__errmsg_thread(rc, "%s", fs__errmsg_why(rc, r ? r->err : NULL));
   if (rc || out == NULL) {
     fs_replica_close(r);
     return rc;

@@ -47,5 +47,10 @@ struct fs_replica {
 __attribute__((format(printf, 2, 3)))
 #endif
 int fs__errmsg_thread(int rc, const char *fmt, ...);
+/* Why a call failed, for its fs_errmsg: msg if it says something, else
+ * the reason the call logged (fs__log_last; the call forgets the previous
+ * one with fs__log_forget when it begins: the log may print nothing),
+ * else fs_strerror(rc). */
+const char *fs__errmsg_why(int rc, const char *msg);
 
 #endif

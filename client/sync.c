@@ -126,7 +126,8 @@ static int enroll_run(const char *dir, const char *token_text, int timeout_ms,
   if (rc == 0)
     rc = fs__keypair_save(kp, keypath);
   if (rc) {
-    set_err(err, errlen, rc, "cannot write the device key");
+    set_err(err, errlen, rc,
+            fs__log_last()[0] ? fs__log_last() : "cannot write the device key");
     goto out;
   }
   fs__msg_init(&hello, FS_MSG_HELLO);
@@ -158,7 +159,7 @@ static int enroll_run(const char *dir, const char *token_text, int timeout_ms,
   id.slot = (int)welcome.u.welcome.slot;
   rc = fs_replica_init(dir, &id, &r);
   if (rc) {
-    set_err(err, errlen, rc, "cannot create the replica");
+    set_err(err, errlen, rc, fs_errmsg(NULL));
     goto out;
   }
   fs__key_to_text(t->daemon_pub, pub);
@@ -187,7 +188,10 @@ out:
 
 int fs_replica_enroll(const char *dir, const char *token, int timeout_ms, fs_identity *out) {
   char err[FS_ERRMSG_MAX] = "";
-  int rc = enroll_run(dir, token, timeout_ms, out, err, sizeof(err));
+  int rc;
+
+  fs__log_forget();
+  rc = enroll_run(dir, token, timeout_ms, out, err, sizeof(err));
   return rc ? fs__errmsg_thread(rc, "%s", err) : 0;
 }
 
@@ -335,7 +339,7 @@ static int session_open(session *s, unsigned want) {
   if (rc && s->net.refused_wipe) {
     /* Refused under a wipe order whose final upload is over (e.g. its WIPE
      * was lost on the way): erased now, as on WIPE (PROTOCOL.md 7.3). */
-    FS_WARN("daemon refused this device and ordered it erased: %s", s->net.err);
+    FS_INFO("daemon refused this device and ordered it erased: %s", s->net.err);
     (void)wipe_contents(s->r); /* logged; the files go anyway (fs_replica_erase) */
     s->st->wiped = 1;
   }
@@ -418,7 +422,7 @@ static int handle_async(session *s, fs_msg *m) {
      * in the message, not swallowed. */
     char msg[512];
     int wrc;
-    FS_WARN("daemon ordered this replica erased: %s", m->u.wipe.reason);
+    FS_INFO("daemon ordered this replica erased: %s", m->u.wipe.reason); /* the app says it */
     wrc = wipe_contents(s->r);
     s->st->wiped = 1;
     if (wrc == 0)
@@ -927,11 +931,12 @@ int fs_replica_sync(fs_replica *r, const fs_sync_options *o, fs_sync_stats *st) 
 
   if (r == NULL)
     return FS_EINVAL;
+  fs__log_forget();
   rc = sync_run(r, o, st, err, sizeof(err));
   /* The cancel request ends with the sync it applied to. */
   atomic_store(&r->cancel, 0);
   if (rc)
-    fs__replica_fail(r, rc, "%s", err[0] ? err : fs_strerror(rc));
+    fs__replica_fail(r, rc, "%s", fs__errmsg_why(rc, err));
   return rc;
 }
 

@@ -9,8 +9,14 @@
 
 #include "utf8.h"
 
-static int level = -1;
+#define LEVEL_UNSET (-2) /* FIELDSYNC_LOG not read yet */
+
+static int level = LEVEL_UNSET;
 static const char *tag = "fieldsync";
+/* The calling thread's last error-level message, whether printed or not
+ * (fs__log_last). */
+static _Thread_local char last[512];
+static int plain; /* fs__log_set_plain */
 
 int fs__log_parse_level(const char *s) {
   static const char *names[] = {"error", "warn", "info", "debug"};
@@ -21,7 +27,7 @@ int fs__log_parse_level(const char *s) {
 }
 
 fs_log_level fs__log_get_level(void) {
-  if (level < 0) {
+  if (level == LEVEL_UNSET) {
     int l = fs__log_parse_level(getenv("FIELDSYNC_LOG"));
     level = l < 0 ? FS_LOG_INFO : l;
   }
@@ -31,6 +37,17 @@ fs_log_level fs__log_get_level(void) {
 void fs__log_set_level(fs_log_level lvl) { level = (int)lvl; }
 void fs__log_set_tag(const char *t) { tag = t ? t : "fieldsync"; }
 
+void fs__log_set_plain(int on) { plain = on; }
+int fs__log_get_plain(void) { return plain; }
+const char *fs__log_last(void) { return last; }
+void fs__log_forget(void) { last[0] = '\0'; }
+
+/* Keeps an error-level message for fs__log_last, printed or not. */
+static void keep_last(const char *fmt, va_list ap) {
+  vsnprintf(last, sizeof(last), fmt, ap);
+  fs__shown_line(last);
+}
+
 void fs__log(fs_log_level lvl, const char *fmt, ...) {
   static const char *names[] = {"error", "warn", "info", "debug"};
   char line[1024];
@@ -39,8 +56,21 @@ void fs__log(fs_log_level lvl, const char *fmt, ...) {
   va_list ap;
   int n;
 
-  if ((int)lvl > (int)fs__log_get_level())
+  if (lvl == FS_LOG_ERROR) {
+    va_start(ap, fmt);
+    keep_last(fmt, ap);
+    va_end(ap);
+  }
+  if ((int)lvl > (int)fs__log_get_level() || (plain && lvl == FS_LOG_ERROR))
     return;
+  if (plain) {
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fs__shown_line(line);
+    fprintf(stderr, "%s: %s\n", tag, line);
+    return;
+  }
   clock_gettime(CLOCK_REALTIME, &ts);
   gmtime_r(&ts.tv_sec, &tm);
   n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ",

@@ -103,6 +103,28 @@ static int wants_help(int argc, char **argv) {
   return 0;
 }
 
+/* Prints why a step failed, once: the reason the library logged (the log
+ * of an admin command prints nothing unless FIELDSYNC_LOG asks), else
+ * what (the command in words, "staff list") and fs_strerror(rc). */
+static void say_failure(const char *what, int rc) {
+  char words[64];
+
+  if (fs__log_last()[0]) {
+    fprintf(stderr, "fieldsyncd: %s\n", fs__log_last());
+    return;
+  }
+  if (what == NULL) {
+    fprintf(stderr, "fieldsyncd: %s\n", fs_strerror(rc));
+    return;
+  }
+  /* "staff.list" is the wire name; people type "staff list". */
+  snprintf(words, sizeof(words), "%s", what);
+  for (char *p = words; *p; p++)
+    if (*p == '.')
+      *p = ' ';
+  fprintf(stderr, "fieldsyncd: %s failed: %s\n", words, fs_strerror(rc));
+}
+
 /* The data directory (it also holds admin.sock) and the files an older
  * fieldsyncd made 0644 are made private before any command reads them;
  * central.db and its -wal/-shm are checked when opened (db.c).  A missing
@@ -113,6 +135,7 @@ static int data_dir_private(const char *dir) {
   char path[PATH_MAX];
   int rc;
 
+  fs__log_forget();
   rc = fs__privdir_check(dir, 0);
   if (rc == FS_ENOTFOUND)
     return 0;
@@ -120,6 +143,8 @@ static int data_dir_private(const char *dir) {
     snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
     rc = fs__privfile_fix(path, 0);
   }
+  if (rc)
+    say_failure(NULL, rc);
   return rc;
 }
 
@@ -136,7 +161,8 @@ static int load_config(cli *c) {
     fprintf(stderr, "fieldsyncd: %s\n", rc == FS_EINVAL ? err : fs_strerror(rc));
     return rc;
   }
-  fs__log_set_level((fs_log_level)fs__log_parse_level(c->cfg.log_level));
+  if (!fs__log_get_plain()) /* serve: the configured level */
+    fs__log_set_level((fs_log_level)fs__log_parse_level(c->cfg.log_level));
   return 0;
 }
 
@@ -292,7 +318,7 @@ static int write_full(int fd, const uint8_t *p, size_t n) {
 
 /* 1 if no daemon listens on the socket (so run offline), 0 on success,
  * <0 error. */
-static int admin_remote(cli *c, const fs_msg *req, fs_msg *res) {
+static int admin_remote(cli *c, const fs_msg *req, fs_msg *res, int *said) {
   struct sockaddr_un sa;
   uint8_t hdr[FS_FRAME_HEADER_LEN];
   uint8_t *body = NULL;
@@ -335,6 +361,7 @@ static int admin_remote(cli *c, const fs_msg *req, fs_msg *res) {
     fprintf(stderr, "fieldsyncd: daemon refused: ");
     fs__print_text(stderr, res->u.error.text, -1);
     fputc('\n', stderr);
+    *said = 1;
     rc = res->u.error.code;
   } else if (rc == 0 && res->type != FS_MSG_ADMIN_RESULT) {
     rc = FS_EPROTO;
@@ -344,7 +371,9 @@ static int admin_remote(cli *c, const fs_msg *req, fs_msg *res) {
   return rc;
 }
 
-static int admin_local(cli *c, const fs_msg *req, fs_msg *res) {
+/* Runs req on the store itself (no daemon serves it): 0 with *res, or an
+ * fs_errno; *said is set when the reason was printed here. */
+static int admin_local(cli *c, const fs_msg *req, fs_msg *res, int *said) {
   char path[PATH_MAX];
   fs_central *central = NULL;
   fs_keypair *kp = NULL;
@@ -354,8 +383,12 @@ static int admin_local(cli *c, const fs_msg *req, fs_msg *res) {
   snprintf(path, sizeof(path), "%s/daemon.key", c->data);
   rc = fs__keypair_load(&kp, path);
   if (rc) {
-    fprintf(stderr, "fieldsyncd: no daemon in %s (%s); run fieldsyncd init --data %s\n",
-            c->data, fs_strerror(rc), c->data);
+    if (fs__log_last()[0]) /* there is a key, but it cannot be used */
+      fprintf(stderr, "fieldsyncd: %s\n", fs__log_last());
+    else
+      fprintf(stderr, "fieldsyncd: no daemon in %s; run fieldsyncd init --data %s\n", c->data,
+              c->data);
+    *said = 1;
     return rc;
   }
   snprintf(path, sizeof(path), "%s/central.db", c->data);
@@ -366,6 +399,7 @@ static int admin_local(cli *c, const fs_msg *req, fs_msg *res) {
         "fieldsyncd: a fieldsyncd (pid %ld) serves %s but its admin socket %s/admin.sock "
         "does not answer; restart that daemon (it makes a new socket) and retry\n",
         fs__central_holder(path), c->data, c->data);
+  *said = rc == FS_EBUSY;
   if (rc)
     goto out;
   /* `sweep` run without a daemon ends wipe orders by the same deadline. */
@@ -458,19 +492,19 @@ static int admin_args_parse(admin_args *a, const char *cmd, const char *usage,
 /* Refuses what the daemon would refuse (admin.c): every string argument is
  * single-line text without control characters; numbers where the command
  * wants them.  Appends the --customer list.  0, EXIT_ERR or EXIT_USAGE. */
-static int admin_args_check(admin_args *a, const char *cmd, const char *usage) {
+static int admin_args_check(admin_args *a, const char *usage) {
   char err[300];
 
   for (uint32_t i = 0; i < a->n; i++) {
     if (a->v[i].type == FS_ARG_STR &&
         fs__validate_line(a->v[i].key, a->v[i].s, err, sizeof(err))) {
-      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
+      fprintf(stderr, "fieldsyncd: %s\n", err);
       return EXIT_ERR;
     }
   }
   for (uint32_t i = 0; i < a->ncust; i++) {
     if (fs__validate_line("customer", a->custs[i], err, sizeof(err))) {
-      fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, err);
+      fprintf(stderr, "fieldsyncd: %s\n", err);
       return EXIT_ERR;
     }
   }
@@ -504,24 +538,28 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
                      char **argv) {
   admin_args a;
   fs_msg req, res;
-  int rc;
+  int rc, said;
 
   memset(&a, 0, sizeof(a));
   memset(&res, 0, sizeof(res));
   rc = admin_args_parse(&a, cmd, usage, pos, flags, bools, argc, argv);
   if (rc == 0)
-    rc = admin_args_check(&a, cmd, usage);
+    rc = admin_args_check(&a, usage);
   if (rc)
     return rc;
   fs__msg_init(&req, FS_MSG_ADMIN);
   req.u.admin.cmd = (char *)cmd;
   req.u.admin.args = a.v;
   req.u.admin.nargs = a.n;
-  rc = admin_remote(c, &req, &res);
-  if (rc == 1)
-    rc = admin_local(c, &req, &res);
+  said = 0;
+  rc = admin_remote(c, &req, &res, &said);
+  if (rc == 1) {
+    fs__log_forget();
+    rc = admin_local(c, &req, &res, &said);
+  }
   if (rc) {
-    fprintf(stderr, "fieldsyncd: %s: %s\n", cmd, fs_strerror(rc));
+    if (!said)
+      say_failure(cmd, rc);
     fs__msg_release(&res);
     return EXIT_ERR;
   }
@@ -882,6 +920,13 @@ int main(int argc, char **argv) {
             "program reads\n",
             cmd->name);
     return EXIT_USAGE;
+  }
+  /* `serve` logs (a service's log); every other command says what
+   * happened in its own sentences, warnings plain, the log lines only when
+   * FIELDSYNC_LOG asks. */
+  if (strcmp(cmd->name, "serve") != 0 && getenv("FIELDSYNC_LOG") == NULL) {
+    fs__log_set_level(FS_LOG_WARN);
+    fs__log_set_plain(1);
   }
   if (strcmp(cmd->name, "init") != 0 && strcmp(cmd->name, "completion") != 0 &&
       data_dir_private(c.data) != 0)

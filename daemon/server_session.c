@@ -163,8 +163,8 @@ void fs__session_send_wipe(fs__device_conn *d) {
 
   fs__msg_init(&m, FS_MSG_WIPE);
   m.u.wipe.reason =
-      d->dev.departed ? "your staff account has been handed over; this replica is erased"
-                      : "this device was revoked; its replica is erased";
+      d->dev.departed ? "your staff account has been handed over to your successor"
+                      : "this device was revoked by the central office";
   fs__conn_send_msg(&d->base, &m);
   FS_INFO("device %llu (%s): final upload done, WIPE sent", (unsigned long long)d->dev.id,
           d->dev.staff);

@@ -163,7 +163,7 @@ ok "visit log/list with date range"
 
 expect 0 "$bin" opportunity add --customer "$acme" --title "Fleet of 12" --amount 3600000 \
   --q-real yes
-opp=$(awk '{print $3}' "$work/out")
+opp=$(awk '{print $NF}' "$work/out")
 expect 0 "$bin" opportunity edit "$opp" --stage proposal --status open
 expect 0 "$bin" opportunity show "$opp" --json
 json_ok "opportunity show"
