@@ -57,7 +57,8 @@ test-asan: deps build/asan/Makefile
 
 # ThreadSanitizer: only what the TSan tests run is built (tests/tsan/run.sh);
 # FS_TSAN_TESTS=daemon (a ctest -R pattern) builds everything and runs those.
-TSAN_TARGETS = fieldsyncd fieldsync_cli test_daemon_session test_daemon_handover test_daemon_load
+TSAN_TARGETS = fieldsyncd fieldsync_cli test_daemon_session test_daemon_handover test_daemon_load \
+               test_daemon_client_api
 test-tsan: deps build/tsan/Makefile
 	cmake --build build/tsan -j $(JOBS) $(if $(FS_TSAN_TESTS),,--target $(TSAN_TARGETS))
 	JOBS=$(JOBS) FS_TSAN_TESTS='$(FS_TSAN_TESTS)' bash tests/tsan/run.sh build/tsan
