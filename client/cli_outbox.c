@@ -2,16 +2,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "fs_errno.h"
 
 static int ob_row(void *arg, const fs_outbox_entry *e) {
   cli_list *o = arg;
-  char counter[24], when[32], code[48], shortid[17]; /* ids shown by 16 chars */
-  time_t t = (time_t)(e->created_at / 1000);
-  struct tm tm;
+  char counter[24], when[64], code[48], shortid[17]; /* ids shown by 16 chars */
 
   if (o->c->json) {
     fs__json_begin_object(&o->j);
@@ -30,20 +27,19 @@ static int ob_row(void *arg, const fs_outbox_entry *e) {
     fs__json_key(&o->j, "code");
     fs__json_string(&o->j, e->code ? fs_err_name(e->code) : NULL);
     fs__json_key(&o->j, "reason");
-    fs__json_string(&o->j, e->reason);
+    fs__json_string(&o->j, e->reason && e->reason[0] ? e->reason : NULL);
     fs__json_key(&o->j, "created_at");
-    fs__json_int(&o->j, e->created_at);
+    fs__json_time(&o->j, e->created_at);
     fs__json_key(&o->j, "attempts");
     fs__json_int(&o->j, e->attempts);
     fs__json_key(&o->j, "fields");
-    fs__json_string(&o->j, e->fields);
+    fs__json_string(&o->j, e->fields && e->fields[0] ? e->fields : NULL);
     fs__json_end_object(&o->j);
     return 0;
   }
   snprintf(counter, sizeof(counter), "%" PRIu64, e->counter);
   snprintf(shortid, sizeof(shortid), "%s", e->id);
-  if (localtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
-    snprintf(when, sizeof(when), "?");
+  fs__table_time_text(when, e->created_at); /* local, zone shown */
   snprintf(code, sizeof(code), "%s", e->code ? fs_err_name(e->code) : "");
   {
     const char *cells[] = {counter, when,      e->kind,  shortid, fs_record_op_name(e->op),

@@ -311,7 +311,7 @@ static int conflict_row(void *arg, const fs_conflict *it) {
       fs__json_string(j, texts[k][1]);
     }
     fs__json_key(j, "at");
-    fs__json_int(j, it->at);
+    fs__json_time(j, it->at);
     fs__json_end_object(j);
     return 0;
   }

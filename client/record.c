@@ -123,13 +123,6 @@ static int parse_text(const fs_field *f, const char *text, fs_value *v, char *er
     snprintf(err, errlen, "%s: \"%.40s\" is not one of yes, no, true, false, 1, 0", f->name,
              text);
     return FS_EVALIDATE;
-  case FS_FT_DATETIME: {
-    int rc = fs__value_set_text(v, text, len);
-    /* One spelling in storage, so text comparisons order correctly. */
-    if (rc == 0 && len > 10 && v->s[10] == ' ')
-      v->s[10] = 'T';
-    return rc;
-  }
   default:
     return fs__value_set_text(v, text, len);
   }
@@ -155,6 +148,10 @@ int fs_record_set(fs_record *rec, const char *field, const char *text) {
   rc = parse_text(f, text, &v, rec->err, sizeof(rec->err));
   if (rc == 0)
     rc = fs__validate_value(f, &v, rec->err, sizeof(rec->err));
+  /* One spelling in storage (seconds always, 'T'), so text comparisons
+   * order correctly and "10:00" equals "10:00:00". */
+  if (rc == 0)
+    rc = fs__value_canonical(f, &v);
   if (rc) {
     fs__value_free(&v);
     return fs__errmsg_thread(rc, "%s", rec->err);

@@ -168,6 +168,19 @@ int fs__datetime_format(int64_t secs, char out[20]) {
   return 0;
 }
 
+int fs__datetime_canonical(const char *s, size_t len, char out[20]) {
+  fs_civil cv;
+
+  out[0] = '\0';
+  if (fs__civil_parse(s, len, FS_DATETIME_ONLY, &cv) != FS_DATE_OK)
+    return FS_EVALIDATE;
+  return fs__datetime_format(fs__days_from_civil(cv.y, cv.m, cv.d) * 86400 +
+                                 (int64_t)cv.hh * 3600 + cv.mi * 60 + cv.ss,
+                             out) == 0
+             ? 0
+             : FS_EVALIDATE;
+}
+
 int64_t fs__date_add_months(int64_t days, int n) {
   int y, m, d, dim;
   int64_t idx;
@@ -192,6 +205,35 @@ int fs__date_months_between(int64_t a, int64_t b) {
   if (n > 0 && fs__date_add_months(a, n) > b)
     n--;
   return n;
+}
+
+/* ---- instants -------------------------------------------------------------- */
+
+int fs__instant_format(int64_t ms, int form, char out[FS_INSTANT_MAX]) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  char zone[8];
+  size_t n;
+  int rc = 0;
+
+  out[0] = '\0';
+  if (ms <= 0 || (form != FS_INSTANT_TEXT && form != FS_INSTANT_ISO)) {
+    rc = FS_EINVAL;
+    goto out;
+  }
+  /* %z is "+0800": written "+08:00", as ISO 8601 spells it, in both forms. */
+  if (localtime_r(&t, &tm) == NULL || strftime(zone, sizeof(zone), "%z", &tm) != 5 ||
+      (n = strftime(out, FS_INSTANT_MAX,
+                    form == FS_INSTANT_ISO ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M ",
+                    &tm)) == 0 ||
+      n + 7 > FS_INSTANT_MAX) {
+    out[0] = '\0';
+    rc = FS_EOVERFLOW;
+    goto out;
+  }
+  snprintf(out + n, FS_INSTANT_MAX - n, "%.3s:%.2s", zone, zone + 3);
+out:
+  return rc;
 }
 
 /* ---- today ---------------------------------------------------------------- */

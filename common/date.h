@@ -62,6 +62,10 @@ int fs__datetime_parse(const char *s, int64_t *secs);
 int fs__date_format(int64_t days, char out[11]);
 /* "YYYY-MM-DDTHH:MM:SS" into out: 0 or FS_EOVERFLOW (out = ""). */
 int fs__datetime_format(int64_t secs, char out[20]);
+/* The canonical form of the datetime text s (len bytes, any accepted
+ * form) into out: "2026-03-01 10:00" -> "2026-03-01T10:00:00".  0 or
+ * FS_EVALIDATE (out = "") if s is not a datetime. */
+int fs__datetime_canonical(const char *s, size_t len, char out[20]);
 
 /* The same day n months later (n may be negative), clamped to the end of a
  * shorter month: 2026-01-31 + 1 month = 2026-02-28, 2024-01-31 -> 2024-02-29. */
@@ -86,11 +90,28 @@ int fs__date_months_between(int64_t a, int64_t b);
  * A date stored in a record is a naive calendar day and is never converted:
  * the daemon stores and compares a device's dates as text and never shifts
  * them by its own zone.  Instants (ms since the epoch, HLCs, audit `at`)
- * are UTC and are shown as UTC.  Every "today" and "day of an instant" in
- * the code comes from these two calls. */
+ * are kept as UTC and shown by the one time rule below.  Every "today" and
+ * "day of an instant" in the code comes from these two calls. */
 
 /* Clock for fs__today: ms since the epoch. */
 typedef uint64_t (*fs_clock_ms_fn)(void);
+
+/* ---- instants: the one time rule (issue 15) ------------------------------
+ *
+ * An instant (ms since the epoch) is shown in the local time zone of the
+ * process that prints it, with that zone's offset always written:
+ *   people  "YYYY-MM-DD HH:MM +08:00"       (tables' text and CSV, messages)
+ *   JSON    "YYYY-MM-DDTHH:MM:SS+08:00"     (ISO 8601 with offset)
+ * An instant that never was (0 or less) is "none": "-" in text, an empty
+ * CSV cell, null in JSON.  Both programs, every command. */
+#define FS_INSTANT_TEXT 0 /* for people */
+#define FS_INSTANT_ISO 1  /* ISO 8601 with offset, for JSON */
+#define FS_INSTANT_MAX 40 /* bytes of either form, NUL included */
+
+/* Instant ms in `form` into out: 0; FS_EINVAL (out = "") for ms <= 0 (none)
+ * or a form unknown; FS_EOVERFLOW (out = "") if the system cannot convert
+ * it. */
+int fs__instant_format(int64_t ms, int form, char out[FS_INSTANT_MAX]);
 
 /* The local calendar day of instant ms (ms since the epoch, UTC) as
  * "YYYY-MM-DD": 0, or FS_EOVERFLOW (out = "1970-01-01") if the system

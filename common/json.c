@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "date.h"
 #include "fs_errno.h"
 
 void fs__json_init(fs_json *j, FILE *f) {
@@ -171,4 +172,13 @@ int fs__json_end(fs_json *j) {
 int fs__json_finish(fs_json *j) {
   put(j, "\n", 1);
   return fs__json_end(j);
+}
+
+void fs__json_time(fs_json *j, int64_t ms) {
+  char iso[FS_INSTANT_MAX];
+
+  if (fs__instant_format(ms, FS_INSTANT_ISO, iso) == 0)
+    fs__json_string(j, iso);
+  else
+    fs__json_null(j);
 }

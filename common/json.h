@@ -53,6 +53,10 @@ void fs__json_uint(fs_json *j, uint64_t v);
  * NaN and infinities write null (JSON has no such numbers). */
 void fs__json_fixed(fs_json *j, double v, int decimals);
 void fs__json_bool(fs_json *j, int v);
+/* An instant (ms since the epoch) by date.h's one time rule: ISO 8601 with
+ * the local offset, "2026-12-04T13:05:00+08:00"; 0 or less (none): null.
+ * Every instant in every JSON goes through it. */
+void fs__json_time(fs_json *j, int64_t ms);
 void fs__json_null(fs_json *j);
 /* The state of the document: 0 if every begin was ended and nothing
  * failed; FS_EINVAL (unbalanced), FS_EOVERFLOW (too deep, or the buffer's

@@ -57,7 +57,8 @@ static const struct {
     {FS_FT_DATE, "`YYYY-MM-DD`, a real calendar date (leap years counted), years "
                  "1900..2999"},
     {FS_FT_DATETIME, "`YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (a space instead of "
-                     "`T` is accepted and stored as sent), a real date as for `date`, "
+                     "`T` is accepted and stored as sent; fieldsync sends only "
+                     "`YYYY-MM-DDTHH:MM:SS` since issue 15), a real date as for `date`, "
                      "00:00 .. 23:59:59"},
     {FS_FT_ENUM, "exactly one of the field's values (case-sensitive)"},
     {FS_FT_REF, "the id (32 lowercase hex characters) of a record of the named kind"},

@@ -4,8 +4,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "date.h"
 #include "fs_errno.h"
 
 typedef struct cell {
@@ -186,17 +186,14 @@ static const char *cell_str(const fs_col *col, const cell *c, char buf[64]) {
     snprintf(buf, 64, "%.2f", c->d);
     return buf;
   case FS_COL_TIME:
-    return fs__time_text(buf, c->i);
+    return fs__table_time_text(buf, c->i);
   default:
     return c->s;
   }
 }
 
-const char *fs__time_text(char buf[64], int64_t ms) {
-  time_t s = (time_t)(ms / 1000);
-  struct tm tm;
-  if (ms <= 0 || gmtime_r(&s, &tm) == NULL ||
-      strftime(buf, 64, "%Y-%m-%d %H:%M", &tm) == 0)
+const char *fs__table_time_text(char buf[64], int64_t ms) {
+  if (fs__instant_format(ms, FS_INSTANT_TEXT, buf) != 0)
     snprintf(buf, 64, "-");
   return buf;
 }
@@ -509,6 +506,8 @@ void fs__table_json_row(const fs_table *t, size_t row, fs_json *j) {
       fs__json_string(j, x->s);
     else if (col->type == FS_COL_PCT || col->type == FS_COL_NUM)
       fs__json_fixed(j, x->d, col->type == FS_COL_PCT ? 1 : 2);
+    else if (col->type == FS_COL_TIME)
+      fs__json_time(j, x->i);
     else
       fs__json_int(j, x->i);
   }

@@ -35,8 +35,11 @@ typedef enum fs_col_type {
                       "%" in text and CSV ("42.5%"), the number in JSON
                       (42.5); unset: "n/a" in text and CSV, null in JSON */
   FS_COL_NUM,      /* right-aligned, two decimals */
-  FS_COL_TIME      /* ms since 1970: text and CSV "YYYY-MM-DD HH:MM" (UTC),
-                      if <= 0 "-" in text and "" in CSV; JSON the integer */
+  FS_COL_TIME      /* an instant, ms since 1970, by date.h's one time rule:
+                      text and CSV local time with the zone's offset
+                      ("2026-12-04 13:05 +08:00"), JSON ISO 8601 with
+                      offset ("2026-12-04T13:05:00+08:00"); none (<= 0 or
+                      unset): "-" in text, "" in CSV, null in JSON */
 } fs_col_type;
 
 typedef struct fs_col {
@@ -75,9 +78,10 @@ size_t fs__table_rows(const fs_table *t);
 int fs__table_cols(const fs_table *t);
 /* The text of cell (row, col) as CSV shows it ("" if unset); numbers are
  * formatted into buf.  For writers with a layout of their own. */
-/* ms since 1970 as the tables show an FS_COL_TIME cell (UTC
- * "YYYY-MM-DD HH:MM", "-" for 0 or less) in buf; returns buf. */
-const char *fs__time_text(char buf[64], int64_t ms);
+/* ms since 1970 as the tables show an FS_COL_TIME cell to people (local
+ * "YYYY-MM-DD HH:MM +08:00", "-" for 0 or less: date.h's time rule) in
+ * buf; returns buf.  For every instant a program prints for people. */
+const char *fs__table_time_text(char buf[64], int64_t ms);
 const char *fs__table_cell(const fs_table *t, size_t row, int col, char buf[64]);
 /* Column col's description (NULL out of range), and the typed value of
  * cell (row, col): *i (INT, TIME), *d (PCT, NUM), *s (TEXT, valid while t

@@ -395,6 +395,20 @@ static int blank(const fs_value *v) {
   }
   return 1;
 }
+int fs__value_canonical(const fs_field *f, fs_value *v) {
+  char canon[20];
+
+  if (f == NULL || v == NULL)
+    return FS_EINVAL;
+  if (f->type != FS_FT_DATETIME || v->type != FS_V_TEXT || v->s == NULL)
+    return 0;
+  if (fs__datetime_canonical(v->s, v->len, canon) != 0)
+    return FS_EVALIDATE;
+  if (v->len == 19 && memcmp(v->s, canon, 19) == 0)
+    return 0;
+  return fs__value_set_text(v, canon, 19);
+}
+
 int fs__validate_change(const fs_change *c, int is_create, char *err, size_t errlen) {
   const fs_kind_def *kd;
   unsigned char seen[MAX_KIND_FIELDS];

@@ -48,6 +48,15 @@ int fs__validate_line(const char *name, const char *s, char *err, size_t errlen)
  * f or v NULL: FS_EINVAL; a field of unknown type: FS_EINTERNAL. */
 int fs__validate_value(const fs_field *f, const fs_value *v, char *err, size_t errlen);
 
+/* Puts a valid value of field f in its one stored form (date.h): a
+ * DATETIME "2026-03-01T10:00" or "2026-03-01 10:00" becomes
+ * "2026-03-01T10:00:00"; every other value is left as is.  Run on input
+ * (the device's fs_record_set) after fs__validate_value.  The daemon
+ * accepts both forms from a device (older clients write the short one)
+ * and stores what it is sent; readers accept both.  0, FS_EVALIDATE (not
+ * a datetime), FS_ENOMEM; f or v NULL: FS_EINVAL. */
+int fs__value_canonical(const fs_field *f, fs_value *v);
+
 /* A whole change: kind known, id valid, owner/author codes valid, op
  * UPSERT or DELETE, field indexes in range (else FS_EUNKNOWN_FIELD) and
  * each at most once, every value valid; if is_create, every required field

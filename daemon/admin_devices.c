@@ -13,7 +13,7 @@ static const fs_col device_cols[] = {{"device", FS_COL_INT, "DEVICE"},
                                      {"staff", FS_COL_TEXT, "STAFF"},
                                      {"slot", FS_COL_INT, "SLOT"},
                                      {"status", FS_COL_TEXT, "STATUS"},
-                                     {"last_seen", FS_COL_TIME, "LAST SEEN (UTC)"},
+                                     {"last_seen", FS_COL_TIME, "LAST SEEN"},
                                      {"outbox", FS_COL_INT, "OUTBOX"},
                                      {"oldest_unsynced", FS_COL_TIME, "OLDEST UNSYNCED"}};
 

@@ -97,7 +97,7 @@ static void history_field(hist_ctx *h, const fs_history_entry *e, const char *fi
   const char *result = won ? "applied" : "superseded";
   char when[64];
 
-  fs__time_text(when, e->at);
+  fs__table_time_text(when, e->at);
   /* Every stored text through the sanitiser: one field, one line. */
   fs__strbuf_printf(&x->out, "%s  ", when);
   fs__admin_out_text(x, e->staff, 8);
@@ -113,7 +113,8 @@ static void history_field(hist_ctx *h, const fs_history_entry *e, const char *fi
                     e->outcome == FS_OUTCOME_MERGED ? " (change merged)" : "");
   h->n++;
   fs__json_begin_object(&x->j);
-  fs__admin_obj_int(x, "at", e->at);
+  fs__json_key(&x->j, "at");
+  fs__json_time(&x->j, e->at);
   fs__admin_obj_str(x, "staff", e->staff);
   fs__admin_obj_int(x, "device", e->device);
   fs__admin_obj_str(x, "kind", kind);

@@ -154,7 +154,8 @@ int fs__admin_lend(fs_admin_cmd *x) {
   fs__admin_obj_int(x, "loan", loan);
   fs__admin_obj_str(x, "customer", id);
   fs__admin_obj_str(x, "to", to);
-  fs__admin_obj_int(x, "until", until);
+  fs__json_key(&x->j, "until");
+  fs__json_time(&x->j, until);
   fs__json_end_object(&x->j);
   snprintf(detail, sizeof(detail), "lent to %s for %lld days", to, days);
   return fs__audit(x->ctx->c, x->ctx->actor, "loan", to, id, -1, detail,

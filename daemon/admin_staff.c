@@ -162,7 +162,8 @@ int fs__admin_enroll(fs_admin_cmd *x) {
   fs__strbuf_printf(&x->out, "%s\n", text);
   fs__json_begin_object(&x->j);
   fs__admin_obj_str(x, "token", text);
-  fs__admin_obj_int(x, "expires", (int64_t)expires);
+  fs__json_key(&x->j, "expires");
+  fs__json_time(&x->j, (int64_t)expires * 1000); /* seconds */
   fs__json_end_object(&x->j);
   rc = fs__audit(x->ctx->c, x->ctx->actor, "enroll.token", code, NULL, -1,
                  "one-time enrollment token issued", NULL);

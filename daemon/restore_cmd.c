@@ -20,6 +20,7 @@
 #include "backup_file.h"
 #include "cmdline.h"
 #include "config.h"
+#include "date.h"
 #include "fs_errno.h"
 #include "keys.h"
 #include "privdir.h"
@@ -76,12 +77,13 @@ typedef struct replay_arg {
   fs_admin_ctx ctx;
 } replay_arg;
 
-/* ms since the epoch as "YYYY-MM-DD HH:MM:SS UTC". */
-static void fmt_utc(char *buf, size_t len, int64_t ms) {
-  time_t t = (time_t)(ms / 1000);
-  struct tm tm;
+/* ms since the epoch as "YYYY-MM-DD HH:MM +08:00" (date.h's time rule). */
+static void fmt_when(char *buf, size_t len, int64_t ms) {
+  char s[FS_INSTANT_MAX];
 
-  if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+  if (fs__instant_format(ms, FS_INSTANT_TEXT, s) == 0)
+    snprintf(buf, len, "%s", s);
+  else
     snprintf(buf, len, "%lld ms", (long long)ms);
 }
 
@@ -94,7 +96,7 @@ static int replay_exec(void *arg, fs_central *c, uint64_t id, int64_t at_ms,
 
   memset(&res, 0, sizeof(res));
   a->ctx.c = c;
-  fmt_utc(when, sizeof(when), at_ms);
+  fmt_when(when, sizeof(when), at_ms);
   if (strcmp(req->cmd, FS_ADMINLOG_ENROLLED) == 0) {
     char why[160];
     int added = 0;
@@ -351,7 +353,7 @@ static void restore_report(const char *data, const char *file, const char *gen,
       file, data, gen, replayed,
       ev ? "" : " (NO admin-event log: redo revocations and departures made since)");
   if (p) {
-    fmt_utc(when, sizeof(when), strtoll(p + 11, NULL, 10));
+    fmt_when(when, sizeof(when), strtoll(p + 11, NULL, 10));
     printf("  the backup was made %s\n", when);
   }
   printf("next: fieldsyncd verify --data %s, then fieldsyncd serve --data %s\n", data,

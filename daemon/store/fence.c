@@ -223,13 +223,13 @@ static int cover_fenced_in(fs_central *c, const fs_device *d, const char *cust,
   return rc;
 }
 
-/* ms -> "YYYY-MM-DD HH:MM:SS UTC" */
+/* ms -> "YYYY-MM-DD HH:MM +08:00" (date.h's one time rule). */
 static void fmt_ms(char *buf, size_t len, int64_t ms) {
-  time_t t = (time_t)(ms / 1000);
-  struct tm tm;
+  char s[FS_INSTANT_MAX];
 
-  gmtime_r(&t, &tm);
-  strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  if (fs__instant_format(ms, FS_INSTANT_TEXT, s) != 0)
+    snprintf(s, sizeof(s), "-");
+  snprintf(buf, len, "%s", s);
 }
 
 /* When the fence closes: the move, or an earlier wipe order or departure

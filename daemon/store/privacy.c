@@ -377,7 +377,7 @@ static int export_conflict(void *arg, const target *t, sqlite3_stmt *st) {
   fs__json_key(j, "kept");
   json_col(j, st, 2);
   fs__json_key(j, "at");
-  fs__json_int(j, sqlite3_column_int64(st, 3));
+  fs__json_time(j, sqlite3_column_int64(st, 3));
   fs__json_end_object(j);
   return 0;
 }

@@ -157,7 +157,7 @@ expect 2 "$bin" visit log --customer "$acme" --at 2026-03-10T09:00 --method pige
 grep -q "method" "$work/err" || fail "visit method named"
 expect 0 "$bin" visit list --from 2026-03-01 --to 2026-03-05 --json
 json_ok "visit list --json"
-grep -q '"at":"2026-03-02T10:30"' "$work/out" || fail "visit in range"
+grep -q '"at":"2026-03-02T10:30:00"' "$work/out" || fail "visit in range"
 if grep -q '2026-03-09' "$work/out"; then fail "visit outside range listed"; fi
 ok "visit log/list with date range"
 

@@ -27,7 +27,8 @@ today=$(date +%F)
 mask() {
   LC_ALL=C sed -E -e 's/[0-9a-f]{32}/<ID>/g' -e 's/\b[0-9a-f]{16}\b/<SID>/g' \
     -e "s/A01-$year-/A01-YYYY-/g" -e "s/$today/<TODAY>/g" \
-    -e 's/<TODAY> [0-9]{2}:[0-9]{2}/<TODAY> hh:mm/g' -e 's/\b[0-9]{13,}\b/<N>/g'
+    -e 's/<TODAY> [0-9]{2}:[0-9]{2}/<TODAY> hh:mm/g' \
+    -e 's/<TODAY>T[0-9]{2}:[0-9]{2}:[0-9]{2}/<TODAY>Thh:mm:ss/g' -e 's/\b[0-9]{13,}\b/<N>/g'
 }
 
 visible() {

@@ -206,7 +206,7 @@ static void test_child_kinds(void **state) {
     assert_string_equal(fs_record_owner(got), "A01");
     assert_string_equal(fs_record_get(got, "customer_id"), cid);
     if (strcmp(cases[i].kind, "visit") == 0)
-      assert_string_equal(fs_record_get(got, "at"), "2026-03-02T10:30");
+      assert_string_equal(fs_record_get(got, "at"), "2026-03-02T10:30:00");
     else
       assert_string_equal(fs_record_get(got, cases[i].fields[0][0]), cases[i].fields[0][1]);
     fs_record_free(got);

@@ -149,8 +149,29 @@ static void test_months_between(void **state) {
   assert_int_equal(fs__date_months_between(day("2026-04-10"), day("2026-01-10")), -3);
 }
 
+/* One stored form of a datetime (issue 15): seconds always, 'T'; every
+ * accepted spelling maps to it, and a non-datetime is refused. */
+static void test_datetime_canonical(void **state) {
+  char buf[20];
+  (void)state;
+
+  assert_int_equal(fs__datetime_canonical("2026-03-01T10:00", 16, buf), 0);
+  assert_string_equal(buf, "2026-03-01T10:00:00");
+  assert_int_equal(fs__datetime_canonical("2026-03-01 10:00", 16, buf), 0);
+  assert_string_equal(buf, "2026-03-01T10:00:00");
+  assert_int_equal(fs__datetime_canonical("2026-03-01T10:00:00", 19, buf), 0);
+  assert_string_equal(buf, "2026-03-01T10:00:00");
+  assert_int_equal(fs__datetime_canonical("2026-03-01 23:59:59", 19, buf), 0);
+  assert_string_equal(buf, "2026-03-01T23:59:59");
+  assert_int_equal(fs__datetime_canonical("2026-03-01", 10, buf), FS_EVALIDATE);
+  assert_string_equal(buf, "");
+  assert_int_equal(fs__datetime_canonical("2026-02-30T10:00", 16, buf), FS_EVALIDATE);
+  assert_int_equal(fs__datetime_canonical("2026-03-01T24:00", 16, buf), FS_EVALIDATE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_datetime_canonical),
       cmocka_unit_test(test_known_day_numbers),
       cmocka_unit_test(test_round_trip_every_day),
       cmocka_unit_test(test_leap_years),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fs_errno.h"
 #include "json.h"
@@ -28,7 +29,7 @@ static fs_table *sample(void) {
   fs__table_set_int(t, 1, 7);
   fs__table_set_num(t, 2, 12.345);
   fs__table_set_num(t, 3, 0.5);
-  fs__table_set_int(t, 4, 1700000000000LL); /* 2023-11-14 22:13 UTC */
+  fs__table_set_int(t, 4, 1700000000000LL); /* 2023-11-14 22:13 UTC, 11-15 06:13 +08 */
   assert_int_equal(fs__table_set_text(t, 5, "a\"b\\c\nd"), 0);
   assert_int_equal(fs__table_row(t), 0);
   assert_int_equal(fs__table_set_text(t, 0, "A01"), 0);
@@ -53,10 +54,10 @@ static void test_text_report(void **state) {
 
   /* 张三 is four columns wide; numbers and their headers right-aligned;
    * the newline in the last cell shows as a space; no padding after it. */
-  assert_string_equal(got, "rep   COUNT   share  score  seen              note\n"
-                           "----  -----  ------  -----  ----------------  -------\n"
-                           "张三      7   12.3%   0.50  2023-11-14 22:13  a\"b\\c d\n"
-                           "A01    1234  100.0%  -2.00  -                 \n");
+  assert_string_equal(got, "rep   COUNT   share  score  seen                     note\n"
+                           "----  -----  ------  -----  -----------------------  -------\n"
+                           "张三      7   12.3%   0.50  2023-11-15 06:13 +08:00  a\"b\\c d\n"
+                           "A01    1234  100.0%  -2.00  -                        \n");
   free(got);
   fs__table_free(t);
 }
@@ -141,7 +142,7 @@ static void test_csv(void **state) {
   fs__strbuf_init(&b, 1 << 16);
   assert_int_equal(fs__table_csv(t, "section", "s1", "\n", &b), 0);
   assert_string_equal(b.s, "section,rep,n,share,score,seen,note\n"
-                           "s1,张三,7,12.3%,0.50,2023-11-14 22:13,\"a\"\"b\\c\nd\"\n"
+                           "s1,张三,7,12.3%,0.50,2023-11-15 06:13 +08:00,\"a\"\"b\\c\nd\"\n"
                            "s1,A01,1234,100.0%,-2.00,,\n");
   fs__strbuf_release(&b);
   fs__strbuf_init(&b, 1 << 16);
@@ -176,7 +177,7 @@ static void test_csv_merged(void **state) {
                                         "\n", &b),
                    0);
   assert_string_equal(b.s, "section,rep,n,share,score,seen,note,team\n"
-                           "s1,张三,7,12.3%,0.50,2023-11-14 22:13,\"a\"\"b\\c\nd\",\n"
+                           "s1,张三,7,12.3%,0.50,2023-11-15 06:13 +08:00,\"a\"\"b\\c\nd\",\n"
                            "s1,A01,1234,100.0%,-2.00,,,\n"
                            "s2,B01,,n/a,,,,M01\n");
   fs__strbuf_release(&b);
@@ -194,12 +195,13 @@ static void test_json(void **state) {
   fs__json_init_buf(&j, &b);
   assert_int_equal(fs__table_json(t, &j), 0);
   assert_int_equal(fs__json_end(&j), 0);
-  /* Typed: integers, fixed decimals, the time as its integer, null for the
-   * unset cell, escapes by the one writer. */
+  /* Typed: integers, fixed decimals, the time as ISO 8601 with the local
+   * offset (none: null, issue 15), null for the unset cell, escapes by the
+   * one writer. */
   assert_string_equal(b.s, "[{\"rep\":\"张三\",\"n\":7,\"share\":12.3,\"score\":0.50,"
-                           "\"seen\":1700000000000,\"note\":\"a\\\"b\\\\c\\nd\"},"
+                           "\"seen\":\"2023-11-15T06:13:20+08:00\",\"note\":\"a\\\"b\\\\c\\nd\"},"
                            "{\"rep\":\"A01\",\"n\":1234,\"share\":100.0,\"score\":-2.00,"
-                           "\"seen\":0,\"note\":null}]");
+                           "\"seen\":null,\"note\":null}]");
   fs__strbuf_release(&b);
   fs__table_free(t);
 }
@@ -226,13 +228,48 @@ static void test_bounds(void **state) {
   fs__table_free(NULL);
 }
 
+/* The one time rule (date.h, issue 15): local time with the zone's offset
+ * for people, ISO 8601 with offset in JSON, none as "-" and null; west of
+ * Greenwich too. */
+static void test_time_rule(void **state) {
+  char buf[64];
+  fs__strbuf b;
+  fs_json j;
+  (void)state;
+
+  assert_string_equal(fs__table_time_text(buf, 1700000000000LL), "2023-11-15 06:13 +08:00");
+  assert_string_equal(fs__table_time_text(buf, 0), "-");
+  assert_string_equal(fs__table_time_text(buf, -5), "-");
+  fs__strbuf_init(&b, 1 << 10);
+  fs__json_init_buf(&j, &b);
+  fs__json_begin_array(&j);
+  fs__json_time(&j, 1700000000000LL);
+  fs__json_time(&j, 0);
+  fs__json_end_array(&j);
+  assert_int_equal(fs__json_end(&j), 0);
+  assert_string_equal(b.s, "[\"2023-11-15T06:13:20+08:00\",null]");
+  fs__strbuf_release(&b);
+  setenv("TZ", "America/New_York", 1);
+  tzset();
+  assert_string_equal(fs__table_time_text(buf, 1700000000000LL), "2023-11-14 17:13 -05:00");
+  setenv("TZ", "UTC", 1);
+  tzset();
+  assert_string_equal(fs__table_time_text(buf, 1700000000000LL), "2023-11-14 22:13 +00:00");
+  setenv("TZ", "Asia/Shanghai", 1);
+  tzset();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_time_rule),
       cmocka_unit_test(test_text_report), cmocka_unit_test(test_text_empty_and_cut),
       cmocka_unit_test(test_text_fit),
       cmocka_unit_test(test_csv),         cmocka_unit_test(test_csv_merged),
       cmocka_unit_test(test_json),
       cmocka_unit_test(test_bounds),
   };
+  /* Times are local (issue 15): a zone east of Greenwich proves the offset. */
+  setenv("TZ", "Asia/Shanghai", 1);
+  tzset();
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

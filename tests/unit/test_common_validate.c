@@ -121,6 +121,33 @@ static void test_datetimes(void **state) {
   assert_int_equal(fs__valid_datetime(NULL), FS_EVALIDATE);
 }
 
+/* Times normalised on input (issue 15): both spellings of a visit time
+ * store the same canonical text; other fields are left alone. */
+static void test_value_canonical(void **state) {
+  const fs_kind_def *kd = fs__kind_def(FS_KIND_VISIT);
+  const fs_field *at = &kd->fields[fs__field_index(kd, "at")];
+  const fs_field *method = &kd->fields[fs__field_index(kd, "method")];
+  static const char *const forms[] = {"2026-03-01T10:00", "2026-03-01 10:00",
+                                      "2026-03-01T10:00:00", "2026-03-01 10:00:00"};
+  fs_value v = {FS_V_NULL, 0, NULL, 0};
+  (void)state;
+
+  for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+    assert_int_equal(fs__value_set_text(&v, forms[i], strlen(forms[i])), 0);
+    assert_int_equal(fs__value_canonical(at, &v), 0);
+    assert_string_equal(v.s, "2026-03-01T10:00:00");
+    assert_int_equal(v.len, 19);
+  }
+  assert_int_equal(fs__value_set_text(&v, "phone", 5), 0);
+  assert_int_equal(fs__value_canonical(method, &v), 0);
+  assert_string_equal(v.s, "phone");
+  assert_int_equal(fs__value_set_text(&v, "2026-03-01", 10), 0);
+  assert_int_equal(fs__value_canonical(at, &v), FS_EVALIDATE);
+  fs__value_free(&v);
+  assert_int_equal(fs__value_canonical(at, &v), 0); /* NULL: nothing to do */
+  assert_int_equal(fs__value_canonical(NULL, &v), FS_EINVAL);
+}
+
 /* ---- UTF-8 ---------------------------------------------------------------- */
 
 static void test_utf8(void **state) {
@@ -911,6 +938,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dates),
       cmocka_unit_test(test_datetimes),
+      cmocka_unit_test(test_value_canonical),
       cmocka_unit_test(test_utf8),
       cmocka_unit_test(test_text_chinese_and_limits),
       cmocka_unit_test(test_text_bad_utf8),

@@ -563,7 +563,7 @@ static void test_person_erase_everywhere(void **state) {
   snprintf(
       sql, sizeof(sql),
       "SELECT count(*) FROM visits WHERE id='%s' AND deleted=0 AND points IS NULL AND "
-      "method='in_person' AND \"at\"='2026-01-05T10:00'",
+      "method='in_person' AND \"at\"='2026-01-05T10:00:00'",
       p.visit);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   snprintf(sql, sizeof(sql),

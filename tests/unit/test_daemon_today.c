@@ -112,7 +112,7 @@ static void test_rep_near_midnight_utc8(void **state) {
            "id='%s'",
            x);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
-  snprintf(sql, sizeof(sql), "SELECT at='2026-03-11T00:20' FROM visits WHERE id='%s'", v);
+  snprintf(sql, sizeof(sql), "SELECT at='2026-03-11T00:20:00' FROM visits WHERE id='%s'", v);
   assert_int_equal(fs_test_central_int(&w->d, sql), 1);
   fs_replica_close(a);
 }
