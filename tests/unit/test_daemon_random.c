@@ -455,7 +455,7 @@ static void admin_event(world *w) {
              a, 1 + pick(w, 2));
     id = fs_test_central_text(&w->tw.d, sql);
     if (*id) {
-      out = fs_test_daemon_cmd(&w->tw.d, NULL, "transfer --from %s --to %s %s", a, b, id);
+      out = fs_test_daemon_cmd(&w->tw.d, NULL, "transfer --yes --from %s --to %s %s", a, b, id);
       free(out);
       w->n_transfer++;
     }
@@ -495,7 +495,7 @@ static void admin_event(world *w) {
   } else if (ev == 8 && w->n_depart == 0) {
     char code[16];
     int succ = pick(w, 2);
-    out = fs_test_daemon_cmd(&w->tw.d, NULL, "depart %s%s%s --reason 'random departure'",
+    out = fs_test_daemon_cmd(&w->tw.d, NULL, "depart --yes %s%s%s --reason 'random departure'",
                              a, succ ? " --successor " : "", succ ? b : "");
     free(out);
     snprintf(w->departed_code, sizeof(w->departed_code), "%s", a);
