@@ -3,7 +3,8 @@
  * `lend end`), and then leave the stand-in's or borrower's device at its
  * next sync as when they end by themselves; audited and in the admin-event
  * log; a second cover of the same absent rep on days already covered is
- * refused naming the cover it meets.  Checks read the files with plain
+ * refused naming the cover it meets; `staff edit --manager` moves a rep's
+ * records between the managers' devices.  Checks read the files with plain
  * SQL.
  */
 #include "daemontest.h"
@@ -20,7 +21,8 @@ static int setup(void **state) {
   return fs_test_world_setup(state, "staff add M01 --name 'Manager' --role manager",
                              "staff add A01 --name 'Li' --manager M01",
                              "staff add A02 --name 'Anna' --manager M01",
-                             "staff add A03 --name 'Zhou' --manager M01", NULL);
+                             "staff add A03 --name 'Zhou' --manager M01",
+                             "staff add M02 --name 'Other' --role manager", NULL);
 }
 
 /* The text of file name in the daemon's data directory (malloc'd). */
@@ -160,10 +162,52 @@ static void test_lend_end_early(void **state) {
   fs_replica_close(b);
 }
 
+/* staff edit --manager moves a rep between teams: the new manager's
+ * device receives the rep's cards, the old manager's drops them. */
+static void test_staff_edit_manager(void **state) {
+  world *w = *state;
+  fs_replica *a = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *m1 = fs_test_enroll(&w->d, w->tmp, "M01", "m01"),
+             *m2 = fs_test_enroll(&w->d, w->tmp, "M02", "m02");
+  char c[33];
+  char *out;
+
+  fs_test_create_customer(a, "Team Card", "A", c);
+  fs_test_sync_ok(a, NULL);
+  fs_test_sync_ok(m1, NULL);
+  fs_test_sync_ok(m2, NULL);
+  assert_int_equal(fs_test_replica_intf(w->tmp, "m01", "SELECT count(*) FROM customers "
+                                                       "WHERE id='%s'", c),
+                   1);
+  assert_int_equal(fs_test_replica_intf(w->tmp, "m02", "SELECT count(*) FROM customers "
+                                                       "WHERE id='%s'", c),
+                   0);
+  out = fs_test_daemon_cmd(&w->d, NULL, "staff edit A01 --manager M02");
+  assert_non_null(strstr(out, "changed A01: manager M02"));
+  free(out);
+  fs_test_sync_ok(m1, NULL);
+  fs_test_sync_ok(m2, NULL);
+  assert_int_equal(fs_test_replica_intf(w->tmp, "m01", "SELECT count(*) FROM customers "
+                                                       "WHERE id='%s'", c),
+                   0);
+  assert_int_equal(fs_test_replica_intf(w->tmp, "m02", "SELECT count(*) FROM customers "
+                                                       "WHERE id='%s'", c),
+                   1);
+  assert_int_equal(fs_test_central_int(&w->d, "SELECT count(*) FROM audit WHERE "
+                                              "action='staff.edit' AND staff='A01'"),
+                   1);
+  printf("staff edit --manager: A01's card left M01's replica and reached M02's at their "
+         "next sync; audited\n");
+  fs_replica_close(a);
+  fs_replica_close(m1);
+  fs_replica_close(m2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_cover_end_early, setup, fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_lend_end_early, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_staff_edit_manager, setup, fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
