@@ -461,10 +461,17 @@ static void admin_event(world *w) {
     }
     free(id);
   } else if (ev <= 4) {
-    out = fs_test_daemon_cmd(&w->tw.d, NULL, "cover %s --by %s --from %s --to %s", a, b,
+    /* A second cover of a on days already covered is refused (issue 15). */
+    out = fs_test_daemon_cmd(&w->tw.d, &status, "cover %s --by %s --from %s --to %s", a, b,
                              today, today);
     free(out);
-    w->n_cover++;
+    if (status == 0)
+      w->n_cover++;
+    else
+      assert_true(fs_test_central_intf(&w->tw.d,
+                                       "SELECT count(*) FROM covers WHERE absent='%s' AND "
+                                       "state<2 AND from_day<='%s' AND to_day>='%s'",
+                                       a, today, today) > 0);
   } else if (ev <= 6) {
     snprintf(sql, sizeof(sql),
              "SELECT id FROM customers WHERE owner<>'%s' AND deleted=0 ORDER BY random() "
