@@ -30,7 +30,7 @@ static const cli_cmd commands[] = {
      "record a lost sale: the card goes to the manager for confirmation",
      "ID --reason-class C --reason TEXT [--competitor NAME] [--lost-date D]", "customer"},
     {"customer delete", cli_cmd_delete,
-     "delete a customer card (a rep's delete is a request the manager confirms)", "ID",
+     "delete a customer card (a rep's delete is a request the manager confirms)", "ID [--yes]",
      "customer"},
     {"customer history", cli_cmd_list, "list a customer's grade changes", "--customer ID",
      "grade_change"},

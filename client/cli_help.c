@@ -211,6 +211,13 @@ int cli_check_changes(cli_ctx *c, fs_record *rec) {
   {"--customer NAME", "only this customer's: archive number, id or id prefix (default: all)"}
 /* clang-format on */
 
+static const fs_cmd_opt o_customer_delete[] = {
+    {"ID",
+     "full id, unique prefix of 6+ characters (the lists show 16), or the archive "
+     "number, any case (required)"},
+    {"--yes", "delete without asking (-y; default: on a terminal, say how many visits, "
+              "contacts and opportunities go with the card and ask; elsewhere refuse)"},
+    END};
 static const fs_cmd_opt o_id[] = {
     {"ID",
      "full id, unique prefix of 6+ characters (the lists show 16), or for customers "
@@ -304,7 +311,7 @@ static const struct {
     {"visit show", o_show},
     {"opportunity show", o_show},
     {"showroom show", o_show},
-    {"customer delete", o_id},
+    {"customer delete", o_customer_delete},
     {"contact delete", o_id},
     {"opportunity delete", o_id},
     {"customer list", o_customer_list},

@@ -331,14 +331,69 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   return run_list(c, kd->name, &q, pending);
 }
 
+static int count_one(void *arg, fs_record *rec) {
+  (void)rec;
+  (*(int *)arg)++;
+  return 0;
+}
+
+/* Asks before customer id and what hangs on it are deleted (cmdline.h):
+ * "delete customer X with 3 visits, 2 contacts, 1 opportunity?".  CLI_OK
+ * to go ahead, CLI_ERR (answered no: nothing changed), or an error. */
+static int delete_confirm(cli_ctx *c, const char *id) {
+  static const char *const kinds[] = {"visit", "contact", "opportunity"};
+  static const char *const words[][2] = {
+      {"visit", "visits"}, {"contact", "contacts"}, {"opportunity", "opportunities"}};
+  fs_record *card = NULL;
+  fs__strbuf q;
+  fs_query by;
+  int rc;
+
+  memset(&by, 0, sizeof(by));
+  by.customer_id = id;
+  rc = fs_get(c->r, "customer", id, &card);
+  if (rc)
+    return cli_fail(c, rc, "customer delete");
+  fs__strbuf_init(&q, 4096);
+  fs__strbuf_printf(&q, "delete customer %s %s with",
+                    fs_record_get(card, "archive_no") ? fs_record_get(card, "archive_no") : id,
+                    fs_record_get(card, "name") ? fs_record_get(card, "name") : "");
+  fs_record_free(card);
+  for (int k = 0; rc == 0 && k < 3; k++) {
+    int n = 0;
+    rc = fs_list(c->r, kinds[k], &by, count_one, &n);
+    fs__strbuf_printf(&q, "%s %d %s", k ? "," : "", n, words[k][n != 1]);
+  }
+  fs__strbuf_printf(&q, "?");
+  if (rc)
+    rc = cli_fail(c, rc, "customer delete");
+  else if (!fs__cmdline_confirm(q.s ? q.s : "delete?")) {
+    fprintf(stderr, "fieldsync customer delete: nothing deleted\n");
+    rc = CLI_ERR;
+  }
+  fs__strbuf_release(&q);
+  return rc;
+}
+
 int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
   fs_kind_info ki = cmd_kind(c), *kd = &ki;
   cli_args a = {.minpos = 1, .maxpos = 1};
+  int customer = strcmp(kd->name, "customer") == 0, yes = 0, n = 0;
+  char *args[CLI_MAX_POS + 8];
   fs_identity me;
   char id[FS_ID_MAX + 1];
   int rc;
 
-  rc = start_with_id(c, argc, argv, &a, kd->name, id);
+  /* customer delete --yes|-y: no question (the others have none). */
+  for (int i = 0; i < argc; i++) {
+    if (customer && fs__cmdline_is_yes(argv[i]))
+      yes = 1;
+    else if (n < (int)(sizeof(args) / sizeof(args[0])))
+      args[n++] = argv[i];
+    else
+      return cli_usage_error(c, "too many arguments:", argv[i]);
+  }
+  rc = start_with_id(c, n, args, &a, kd->name, id);
   if (rc)
     return rc;
   /* A rep does not delete a card: the request goes to the manager, who
@@ -363,6 +418,10 @@ int cli_cmd_delete(cli_ctx *c, int argc, char **argv) {
       printf("deletion of customer %s requested; the manager deletes it or keeps it\n", id);
     return CLI_OK;
   }
+  if (customer && !yes && !fs__cmdline_can_ask())
+    return fs__cmdline_need_yes("fieldsync", "customer delete", NULL);
+  if (customer && !yes && (rc = delete_confirm(c, id)) != CLI_OK)
+    return rc;
   rc = fs_delete(c->r, kd->name, id);
   if (rc)
     return cli_fail(c, rc, fs_kind_label(kd->name));

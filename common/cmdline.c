@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "fs_errno.h"
 
@@ -181,4 +183,36 @@ int fs__cmdline_num(const char *s, long long lo, long long hi, long long *out) {
     return -1;
   *out = v;
   return 0;
+}
+
+int fs__cmdline_is_yes(const char *arg) {
+  return strcmp(arg, "--yes") == 0 || strcmp(arg, "-y") == 0;
+}
+
+int fs__cmdline_can_ask(void) {
+  return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
+
+int fs__cmdline_confirm(const char *question) {
+  char line[64], *p, *e;
+
+  fprintf(stderr, "%s [y/N] ", question);
+  fflush(stderr);
+  if (fgets(line, sizeof(line), stdin) == NULL)
+    return 0;
+  for (p = line; *p == ' ' || *p == '\t'; p++)
+    ;
+  for (e = p + strlen(p); e > p && isspace((unsigned char)e[-1]); e--)
+    ;
+  *e = 0;
+  return strcasecmp(p, "y") == 0 || strcasecmp(p, "yes") == 0;
+}
+
+int fs__cmdline_need_yes(const char *prog, const char *cmd, const char *dry_run) {
+  fprintf(stderr,
+          "%s %s: this changes data and there is no terminal to ask on; add --yes to go "
+          "ahead%s%s%s\n",
+          prog, cmd, dry_run ? " (or " : "", dry_run ? dry_run : "",
+          dry_run ? " to see what it would change)" : "");
+  return FS_EXIT_USAGE;
 }

@@ -76,4 +76,28 @@ typedef struct fs_completion_cmd {
 int fs__completion_bash(FILE *f, const char *prog, const fs_completion_cmd *cmds,
                         size_t n);
 
+/* ---- destructive commands (issue 15) ----
+ * A command that erases or hands over records (fieldsync customer delete,
+ * fieldsyncd depart and transfer) says what it would change and asks on a
+ * terminal; `--yes` (or `-y`) runs it without asking, for scripts.  Not on
+ * a terminal and without --yes it is refused as a usage error (exit 2)
+ * that says to add --yes. */
+
+/* 1 if arg is --yes or -y. */
+int fs__cmdline_is_yes(const char *arg);
+
+/* 1 if a person can be asked: stdin and stderr are both terminals. */
+int fs__cmdline_can_ask(void);
+
+/* Writes "question [y/N] " on stderr and reads one line from stdin: 1 if
+ * it is "y" or "yes" (any case, blanks around ignored), else 0 (any other
+ * answer, end of input or an error). */
+int fs__cmdline_confirm(const char *question);
+
+/* The refusal of a destructive command run where no one can be asked
+ * without --yes: "PROG CMD: this changes data and nobody can be asked
+ * here; add --yes to go ahead (or --dry-run ...)" on stderr.  Returns
+ * FS_EXIT_USAGE.  dry_run may be NULL (the command has none). */
+int fs__cmdline_need_yes(const char *prog, const char *cmd, const char *dry_run);
+
 #endif

@@ -155,6 +155,7 @@ typedef struct admin_cmd {
 static const admin_cmd cmds[] = {
     {"staff.add", fs__admin_staff_add},
     {"staff.list", fs__admin_staff_list},
+    {"staff.edit", fs__admin_staff_edit},
     {"staff.show", fs__admin_staff_list},
     {"enroll", fs__admin_enroll},
     {"devices", fs__admin_devices},
@@ -164,6 +165,10 @@ static const admin_cmd cmds[] = {
     {"transfer", fs__admin_transfer},
     {"cover", fs__admin_cover},
     {"lend", fs__admin_lend},
+    {"cover.list", fs__admin_cover_list},
+    {"cover.end", fs__admin_cover_end},
+    {"lend.list", fs__admin_lend_list},
+    {"lend.end", fs__admin_lend_end},
     {"sweep", fs__admin_sweep},
     {"quarantine", fs__admin_quarantine},
     {"gc", fs__admin_gc},

@@ -77,6 +77,7 @@ int fs__admin_list_end(fs_admin_cmd *x, fs_table *t, int rc,
 
 int fs__admin_staff_add(fs_admin_cmd *x); /* admin_staff.c */
 int fs__admin_staff_list(fs_admin_cmd *x);
+int fs__admin_staff_edit(fs_admin_cmd *x);
 int fs__admin_enroll(fs_admin_cmd *x);
 int fs__admin_devices(fs_admin_cmd *x); /* admin_devices.c */
 int fs__admin_revoke(fs_admin_cmd *x);
@@ -88,6 +89,10 @@ int fs__admin_transfer(fs_admin_cmd *x);
 int fs__admin_cover(fs_admin_cmd *x);
 int fs__admin_lend(fs_admin_cmd *x);
 int fs__admin_sweep(fs_admin_cmd *x);
+int fs__admin_cover_list(fs_admin_cmd *x); /* admin_cover.c */
+int fs__admin_cover_end(fs_admin_cmd *x);
+int fs__admin_lend_list(fs_admin_cmd *x);
+int fs__admin_lend_end(fs_admin_cmd *x);
 int fs__admin_gc(fs_admin_cmd *x); /* admin_data.c */
 int fs__admin_person_export(fs_admin_cmd *x);
 int fs__admin_person_erase(fs_admin_cmd *x);

@@ -85,6 +85,26 @@ static int cover_args(fs_admin_cmd *x, const char *absent, const char *by,
   return 0;
 }
 
+/* Refuses a second cover of absent on days a planned or running one
+ * already covers (issue 15): which stand-in would hold the records is
+ * never left to chance.  0 (res says why if refused) or a storage error. */
+static int cover_overlap(fs_admin_cmd *x, const char *absent, const char *from,
+                         const char *to) {
+  fs_cover_info cv;
+  int rc = fs__cover_overlap(fs__admin_rd(x), absent, from, to, &cv);
+
+  if (rc == FS_ENOTFOUND)
+    return 0;
+  if (rc)
+    return rc;
+  return fs__admin_fail(x, FS_EEXIST,
+                        "%s is already covered by %s from %s to %s (cover %lld, %s); end it "
+                        "first with `fieldsyncd cover end %lld`, or choose days outside it",
+                        absent, cv.by, cv.from, cv.to, (long long)cv.id,
+                        cv.state == FS_COVER_RUNNING ? "running" : "planned",
+                        (long long)cv.id);
+}
+
 int fs__admin_cover(fs_admin_cmd *x) {
   const char *absent = fs__admin_arg_str(x, "code"), *by = fs__admin_arg_str(x, "by");
   const char *from = fs__admin_arg_str(x, "from"), *to = fs__admin_arg_str(x, "to");
@@ -100,6 +120,8 @@ int fs__admin_cover(fs_admin_cmd *x) {
     snprintf(refusal, sizeof(refusal), "both %s and %s must be active staff", absent, by);
     rc = staff_active(x, both, 2, refusal);
   }
+  if (rc == 0 && x->res->ok)
+    rc = cover_overlap(x, absent, from, to);
   if (rc || !x->res->ok)
     return rc;
   rc = fs__cover_add(x->ctx->c, absent, by, from, to, (int64_t)fs__now_ms());

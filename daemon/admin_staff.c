@@ -7,6 +7,7 @@
 
 #include "admin_cmd.h"
 #include "fs_errno.h"
+#include "handover.h"
 #include "hlc.h"
 #include "store/adminlog.h"
 #include "store/devadmin.h"
@@ -71,6 +72,80 @@ int fs__admin_staff_add(fs_admin_cmd *x) {
   fs__admin_obj_str(x, "code", code);
   fs__json_end_object(&x->j);
   return fs__audit(x->ctx->c, x->ctx->actor, "staff.add", code, NULL, -1, name, NULL);
+}
+
+/* What staff edit may change of code (s: as stored): the role r (< 0:
+ * unchanged) and the manager mgr (NULL: unchanged), checked as staff add
+ * checks them.  0 (res says why if refused) or a storage error. */
+static int staff_edit_check(fs_admin_cmd *x, const char *code, const fs_staff_info *s, int r,
+                            const char *mgr) {
+  int64_t team = 0;
+  int rc;
+
+  if (s->status != FS_STAFF_ACTIVE)
+    return fs__admin_fail(x, FS_EDEPARTED, "%s has departed; nothing of theirs changes",
+                          code);
+  if (mgr && strcmp(mgr, code) == 0)
+    return fs__admin_fail(x, FS_EVALIDATE, "manager: %s cannot be their own manager", code);
+  if (mgr && (rc = manager_check(x, mgr)) != 0)
+    return rc;
+  if (!x->res->ok || r != FS_ROLE_REP || s->role == FS_ROLE_REP)
+    return 0;
+  rc = fs__staff_team_size(fs__admin_rd(x), code, &team);
+  if (rc == 0 && team > 0)
+    return fs__admin_fail(x, FS_EVALIDATE,
+                          "role: %s manages %lld staff member(s); give them another manager "
+                          "first (staff edit CODE --manager CODE)",
+                          code, (long long)team);
+  return rc;
+}
+
+int fs__admin_staff_edit(fs_admin_cmd *x) {
+  const char *code = fs__admin_arg_str(x, "code"), *name = fs__admin_arg_str(x, "name");
+  const char *role = fs__admin_arg_str(x, "role"), *mgr = fs__admin_arg_str(x, "manager");
+  fs_staff_info s;
+  char detail[256];
+  int rc, r = -1;
+
+  if (code == NULL || (!name && !role && !mgr))
+    return fs__admin_fail(x, FS_EUSAGE,
+                          "staff edit: nothing to change; give --name, --role or --manager");
+  if (role && (r = fs__role_parse(role)) < 0)
+    return fs__admin_fail(x, FS_EVALIDATE,
+                          "role: \"%s\" is not one of rep, manager, admin", role);
+  rc = fs__staff_get(fs__admin_rd(x), code, &s);
+  if (rc == FS_ENOTFOUND)
+    return fs__admin_fail(x, FS_ENOTFOUND, "no staff member %s", code);
+  if (rc == 0)
+    rc = staff_edit_check(x, code, &s, r, mgr);
+  if (rc || !x->res->ok)
+    return rc;
+  rc = fs__staff_update(x->ctx->c, code, name, r, mgr);
+  /* The team changes: the old manager's devices drop the rep's records,
+   * the new manager's receive them (as a transfer delivers). */
+  if (rc == 0 && mgr && strcmp(mgr, s.manager) != 0 && s.manager[0])
+    rc = fs__journal_owner(x->ctx->c, code, s.manager, FS_JOURNAL_EVICT);
+  if (rc == 0 && mgr && strcmp(mgr, s.manager) != 0)
+    rc = fs__journal_owner(x->ctx->c, code, mgr, FS_JOURNAL_ROW);
+  if (rc)
+    return rc;
+  snprintf(detail, sizeof(detail), "%s%s%s%s%s%s", name ? "name " : "", name ? name : "",
+           role ? (name ? "; role " : "role ") : "", role ? role : "",
+           mgr ? (name || role ? "; manager " : "manager ") : "", mgr ? mgr : "");
+  fs__strbuf_printf(&x->out, "changed %s: ", code);
+  fs__admin_out_text(x, detail, 0);
+  fs__strbuf_printf(&x->out, "\n");
+  fs__json_begin_object(&x->j);
+  fs__admin_obj_str(x, "code", code);
+  if (name)
+    fs__admin_obj_str(x, "name", name);
+  if (role)
+    fs__admin_obj_str(x, "role", fs__role_name((fs_role)r));
+  if (mgr)
+    fs__admin_obj_str(x, "manager", mgr);
+  fs__json_end_object(&x->j);
+  return fs__audit(x->ctx->c, x->ctx->actor, "staff.edit", code, NULL, -1, detail,
+                   fs__admin_arg_str(x, "reason"));
 }
 
 static const fs_col staff_cols[] = {

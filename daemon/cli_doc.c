@@ -25,6 +25,17 @@ static const fs_cmd_opt o_staff[] = {
     {"add CODE", "add a staff member (see fieldsyncd staff add --help)"},
     {"list", "list staff and how many devices and customers each has"},
     {"show CODE", "one staff member"},
+    {"edit CODE", "change a staff member's name, role or manager (see fieldsyncd staff edit "
+                  "--help)"},
+    END};
+static const fs_cmd_opt o_staff_edit[] = {
+    {"CODE", "the staff member (required)"},
+    {"--name NAME", "the new name (default: unchanged)"},
+    {"--role ROLE", "rep, manager or admin (default: unchanged); a manager with a team "
+                    "stays one until the team has another manager"},
+    {"--manager CODE", "the new manager, a manager or admin (default: unchanged); their "
+                       "devices receive the rep's records, the old manager's drop them"},
+    {"--reason TEXT", "why, for the audit log (default: none)"},
     END};
 static const fs_cmd_opt o_staff_add[] = {
     {"CODE", "the staff code: A-Z, then 1-15 of A-Z and 0-9 (required)"},
@@ -87,6 +98,8 @@ static const fs_cmd_opt o_depart[] = {
      "who takes their customers and records (default: the rep's manager)"},
     {"--reason TEXT", "why, for the audit log (default: none)"},
     {"--dry-run", "say what would move, change nothing"},
+    {"--yes", "go ahead without asking (-y; default: on a terminal, show the dry run "
+              "and ask; elsewhere refuse)"},
     END};
 static const fs_cmd_opt o_transfer[] = {
     {"--from CODE", "the rep who gives (required)"},
@@ -95,6 +108,8 @@ static const fs_cmd_opt o_transfer[] = {
                         "several (default: all of --from's customers)"},
     {"--reason TEXT", "why, for the audit log (default: none)"},
     {"--dry-run", "say what would move, change nothing"},
+    {"--yes", "go ahead without asking (-y; default: on a terminal, show the dry run "
+              "and ask; elsewhere refuse)"},
     END};
 static const fs_cmd_opt o_cover[] = {
     {"CODE", "the absent rep (required)"},
@@ -102,12 +117,31 @@ static const fs_cmd_opt o_cover[] = {
     {"--from YYYY-MM-DD", "first day (required)"},
     {"--to YYYY-MM-DD", "last day, not before --from (required)"},
     {"--reason TEXT", "why, for the audit log (default: none)"},
+    {"list", "list the covers (see fieldsyncd cover list --help)"},
+    {"end ID", "end cover ID now, before its last day (see fieldsyncd cover end --help)"},
+    {"--all", "with list: the ended covers too (default: planned and running ones)"},
+    END};
+static const fs_cmd_opt o_cover_list[] = {
+    {"--all", "the ended covers too (default: planned and running ones)"}, END};
+static const fs_cmd_opt o_cover_end[] = {
+    {"ID", "the cover's number, as cover list shows it (required); a running cover's "
+           "records leave the stand-in's devices at their next sync, as when it ends by "
+           "itself"},
     END};
 static const fs_cmd_opt o_lend[] = {
     {"CUSTOMER", "archive number, id or id prefix (required)"},
     {"--to CODE", "who may read the card (required)"},
     {"--days N", "how long, 1..365 (required)"},
     {"--reason TEXT", "why, for the audit log (default: none)"},
+    {"list", "list the loans (see fieldsyncd lend list --help)"},
+    {"end ID", "end loan ID now (see fieldsyncd lend end --help)"},
+    {"--all", "with list: the ended loans too (default: running ones)"},
+    END};
+static const fs_cmd_opt o_lend_list[] = {
+    {"--all", "the ended loans too (default: running ones)"}, END};
+static const fs_cmd_opt o_lend_end[] = {
+    {"ID", "the loan's number, as lend list shows it (required); the card leaves the "
+           "borrower's devices at their next sync"},
     END};
 static const fs_cmd_opt o_gc[] = {
     {"--keep-days N", "keep tombstones younger than N days, 0..3650 (default: config "
@@ -140,11 +174,15 @@ static const fs_cmd_opt o_completion[] = {
 const fs_daemon_doc fs__daemon_docs[] = {
     {"init", "init --data DIR", "create the central store and the daemon key", o_init},
     {"serve", "serve [--listen HOST:PORT]", "serve devices", o_serve},
-    {"staff", "staff add|list|show ...", "manage staff", o_staff},
+    {"staff", "staff add|list|show|edit ...", "manage staff", o_staff},
     {"staff add", "staff add CODE --name NAME --role rep|manager|admin [--manager CODE]",
      "add a staff member", o_staff_add},
     {"staff list", "staff list", "list staff", NULL},
     {"staff show", "staff show CODE", "show one staff member", o_code},
+    {"staff edit",
+     "staff edit CODE [--name NAME] [--role rep|manager|admin] [--manager CODE] "
+     "[--reason TEXT]",
+     "change a staff member's name, role or manager", o_staff_edit},
     {"enroll", "enroll CODE [--hours N]", "print a one-time enrollment token", o_enroll},
     {"devices", "devices", "list devices and their sync health", NULL},
     {"revoke", "revoke DEVICE [--wipe] [--reason TEXT]", "revoke a device (lost phone)",
@@ -158,15 +196,26 @@ const fs_daemon_doc fs__daemon_docs[] = {
     {"seed",
      "seed --reps N --customers M --months K [--seed S] [--end YYYY-MM-DD] [--batch N]",
      "write realistic sample data into the store (daemon stopped)", o_seed},
-    {"depart", "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
+    {"depart", "depart CODE [--successor CODE] [--reason TEXT] [--dry-run] [--yes]",
      "a rep leaves: hand everything they own to a successor", o_depart},
     {"transfer",
-     "transfer --from CODE --to CODE [--customer NAME ...] [--reason TEXT] [--dry-run]",
+     "transfer --from CODE --to CODE [--customer NAME ...] [--reason TEXT] [--dry-run] "
+     "[--yes]",
      "move some or all customers between two active reps", o_transfer},
-    {"cover", "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT]",
-     "let a stand-in read and write an absent rep's records for a period", o_cover},
-    {"lend", "lend CUSTOMER --to CODE --days N [--reason TEXT]",
+    {"cover",
+     "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover list "
+     "[--all] | cover end ID",
+     "let a stand-in read and write an absent rep's records for a period (one cover per "
+     "absent rep and day)",
+     o_cover},
+    {"cover list", "cover list [--all]", "list covers: who stands in for whom, when, state",
+     o_cover_list},
+    {"cover end", "cover end ID", "end a cover now, before its last day", o_cover_end},
+    {"lend", "lend CUSTOMER --to CODE --days N [--reason TEXT] | lend list [--all] | lend end ID",
      "lend one customer card read-only (借阅)", o_lend},
+    {"lend list", "lend list [--all]", "list loans: which card, to whom, until when",
+     o_lend_list},
+    {"lend end", "lend end ID", "end a loan now, before its time", o_lend_end},
     {"sweep", "sweep", "start and end covers and loans now (also every 10 s)", NULL},
     {"gc", "gc [--keep-days N]",
      "purge tombstones every device has seen and history older than history_days (also "

@@ -405,28 +405,48 @@ int fs__loan_start(fs_central *c, const char *customer_id, const char *staff,
   return rc ? rc : journal_customer(c, customer_id, staff, FS_JOURNAL_ROW);
 }
 
+/* Starts (start) or ends cover id of absent by `by`: delivers or evicts
+ * absent's records for by, moves the state, audits (actor, detail may be
+ * NULL).  0 or a storage error. */
+static int cover_step(fs_central *c, int64_t id, const char *absent, const char *by,
+                      int start, int64_t now_ms, const char *actor, const char *detail) {
+  int rc = fs__journal_owner(c, absent, by, start ? FS_JOURNAL_ROW : FS_JOURNAL_EVICT);
+  /* The end's time bounds the cover fence (central.c). */
+  if (rc == 0)
+    rc = fs__cover_set_state(c, id, start ? FS_COVER_RUNNING : FS_COVER_ENDED, now_ms);
+  if (rc == 0)
+    rc = fs__audit(c, actor ? actor : "fieldsyncd", start ? "cover.start" : "cover.end",
+                   absent, NULL, -1, detail ? detail : by, NULL);
+  return rc;
+}
+
 /* Starts (which FS_COVER_DUE_START) or ends the covers due today.  *n
  * counts them.  0 or a storage error. */
 static int covers_sweep(fs_central *c, fs_cover_due which, const char *today,
                         int64_t now_ms, int *n) {
-  int start = which == FS_COVER_DUE_START;
   fs_cover_row *list = NULL;
   int rc, nl = 0;
 
   rc = fs__covers_due(fs__central_rd(c), which, today, &list, &nl);
   for (int i = 0; rc == 0 && i < nl; i++) {
-    rc = fs__journal_owner(c, list[i].absent, list[i].by,
-                           start ? FS_JOURNAL_ROW : FS_JOURNAL_EVICT);
-    /* The end's time bounds the cover fence (central.c). */
-    if (rc == 0)
-      rc = fs__cover_set_state(c, list[i].id, start ? FS_COVER_RUNNING : FS_COVER_ENDED,
-                               now_ms);
-    if (rc == 0)
-      rc = fs__audit(c, "fieldsyncd", start ? "cover.start" : "cover.end", list[i].absent,
-                     NULL, -1, list[i].by, NULL);
+    rc = cover_step(c, list[i].id, list[i].absent, list[i].by,
+                    which == FS_COVER_DUE_START, now_ms, NULL, NULL);
     (*n)++;
   }
   free(list);
+  return rc;
+}
+
+/* Ends loan id of customer to staff: evicts the card, marks the loan
+ * ended, audits.  0 or a storage error. */
+static int loan_stop(fs_central *c, int64_t id, const char *customer, const char *staff,
+                     const char *actor, const char *detail) {
+  int rc = journal_customer(c, customer, staff, FS_JOURNAL_EVICT);
+  if (rc == 0)
+    rc = fs__loan_set_ended(c, id);
+  if (rc == 0)
+    rc = fs__audit(c, actor ? actor : "fieldsyncd", "loan.end", staff, customer, -1, detail,
+                   NULL);
   return rc;
 }
 
@@ -438,16 +458,29 @@ static int loans_sweep(fs_central *c, int64_t now_ms, int *n) {
 
   rc = fs__loans_due(fs__central_rd(c), now_ms, &list, &nl);
   for (int i = 0; rc == 0 && i < nl; i++) {
-    rc = journal_customer(c, list[i].customer, list[i].staff, FS_JOURNAL_EVICT);
-    if (rc == 0)
-      rc = fs__loan_set_ended(c, list[i].id);
-    if (rc == 0)
-      rc = fs__audit(c, "fieldsyncd", "loan.end", list[i].staff, list[i].customer, -1,
-                     NULL, NULL);
+    rc = loan_stop(c, list[i].id, list[i].customer, list[i].staff, NULL, NULL);
     (*n)++;
   }
   free(list);
   return rc;
+}
+
+int fs__cover_end_early(fs_central *c, const fs_cover_info *cv, const char *actor,
+                        int64_t now_ms) {
+  int running = cv->state == FS_COVER_RUNNING, rc;
+  char detail[160];
+
+  snprintf(detail, sizeof(detail), "%s; %s (planned %s to %s)", cv->by,
+           running ? "ended early" : "cancelled before it started", cv->from, cv->to);
+  if (running)
+    return cover_step(c, cv->id, cv->absent, cv->by, 0, now_ms, actor, detail);
+  /* Never started: nothing was delivered, nothing to evict. */
+  rc = fs__cover_set_state(c, cv->id, FS_COVER_ENDED, now_ms);
+  return rc ? rc : fs__audit(c, actor, "cover.end", cv->absent, NULL, -1, detail, NULL);
+}
+
+int fs__loan_end_early(fs_central *c, const fs_loan_info *l, const char *actor) {
+  return loan_stop(c, l->id, l->customer, l->staff, actor, "ended early");
 }
 
 int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed) {

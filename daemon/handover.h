@@ -21,6 +21,7 @@
 #define FS_HANDOVER_H
 
 #include "store/central.h"
+#include "store/cover.h"
 #include "strbuf.h"
 
 typedef struct fs_handover_req {
@@ -50,6 +51,19 @@ int fs__loan_start(fs_central *c, const char *customer_id, const char *staff,
  * time is over, writing the journal entries that deliver or evict the
  * records.  *changed (may be NULL) counts what it did. */
 int fs__handover_sweep(fs_central *c, int64_t now_ms, int *changed);
+
+/* Ends cover cv (planned or running; the caller checked) now, before its
+ * last day, as the sweep ends one: a running cover's records are evicted
+ * from the stand-in's devices and the end bounds the cover fence; a
+ * planned one just never starts.  Audited as cover.end by actor.  0 or a
+ * storage error. */
+int fs__cover_end_early(fs_central *c, const fs_cover_info *cv, const char *actor,
+                        int64_t now_ms);
+
+/* Ends running loan l now, as the sweep ends one at its time (the card is
+ * evicted from the borrower's devices).  Audited as loan.end by actor.  0
+ * or a storage error. */
+int fs__loan_end_early(fs_central *c, const fs_loan_info *l, const char *actor);
 
 /* Wipe orders (revoke --wipe, departure) end by themselves: a device whose
  * final upload has not finished wipe_deadline_days (fs__central_wipe_deadline)

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "admin.h"
+#include "admin_call.h"
 #include "backup_cmd.h"
 #include "cli_doc.h"
 #include "cmdline.h"
@@ -53,7 +54,7 @@ typedef struct cli {
 /* Synopses shared by the command table (help) and the usage errors. */
 #define STAFF_USAGE                                                                       \
   "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | staff list | " \
-  "staff show CODE"
+  "staff show CODE | staff edit CODE [--name NAME] [--role ROLE] [--manager CODE]"
 #define PERSON_USAGE                                                                       \
   "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "     \
   "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]"
@@ -288,140 +289,6 @@ static int cmd_serve(cli *c, int argc, char **argv) {
 
 /* ---- admin commands: via the running daemon, else directly ----------- */
 
-static int read_full(int fd, uint8_t *p, size_t n) {
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r <= 0) {
-      if (r < 0 && errno == EINTR)
-        continue;
-      return FS_ECLOSED;
-    }
-    p += r;
-    n -= (size_t)r;
-  }
-  return 0;
-}
-
-static int write_full(int fd, const uint8_t *p, size_t n) {
-  while (n > 0) {
-    ssize_t r = write(fd, p, n);
-    if (r <= 0) {
-      if (r < 0 && errno == EINTR)
-        continue;
-      return FS_ECLOSED;
-    }
-    p += r;
-    n -= (size_t)r;
-  }
-  return 0;
-}
-
-/* 1 if no daemon listens on the socket (so run offline), 0 on success,
- * <0 error. */
-static int admin_remote(cli *c, const fs_msg *req, fs_msg *res, int *said) {
-  struct sockaddr_un sa;
-  uint8_t hdr[FS_FRAME_HEADER_LEN];
-  uint8_t *body = NULL;
-  size_t len;
-  fs_buf b;
-  int fd, rc;
-
-  memset(&sa, 0, sizeof(sa));
-  sa.sun_family = AF_UNIX;
-  if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/admin.sock", c->data) >=
-      sizeof(sa.sun_path))
-    return 1;
-  fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  if (fd < 0)
-    return FS_EIO;
-  if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-    close(fd);
-    return 1;
-  }
-  fs__buf_init(&b, FS_MSG_MAX_BYTES);
-  rc = fs__buf_append(&b, "\0\0\0\0", 4);
-  if (rc == 0)
-    rc = fs__msg_encode(req, &b);
-  if (rc == 0) {
-    fs__frame_header(b.data, (uint32_t)(b.len - 4));
-    rc = write_full(fd, b.data, b.len);
-  }
-  fs__buf_release(&b);
-  if (rc == 0)
-    rc = read_full(fd, hdr, sizeof(hdr));
-  if (rc == 0)
-    rc = fs__frame_header_parse(hdr, 64u << 20, &len);
-  if (rc == 0) {
-    body = malloc(len);
-    rc = body ? read_full(fd, body, len) : FS_ENOMEM;
-  }
-  if (rc == 0)
-    rc = fs__msg_decode(body, len, res);
-  if (rc == 0 && res->type == FS_MSG_ERROR) {
-    fprintf(stderr, "fieldsyncd: daemon refused: ");
-    fs__print_text(stderr, res->u.error.text, -1);
-    fputc('\n', stderr);
-    *said = 1;
-    rc = res->u.error.code;
-  } else if (rc == 0 && res->type != FS_MSG_ADMIN_RESULT) {
-    rc = FS_EPROTO;
-  }
-  free(body);
-  close(fd);
-  return rc;
-}
-
-/* Runs req on the store itself (no daemon serves it): 0 with *res, or an
- * fs_errno; *said is set when the reason was printed here. */
-static int admin_local(cli *c, const fs_msg *req, fs_msg *res, int *said) {
-  char path[PATH_MAX];
-  fs_central *central = NULL;
-  fs_keypair *kp = NULL;
-  fs_admin_ctx ctx;
-  int rc;
-
-  snprintf(path, sizeof(path), "%s/daemon.key", c->data);
-  rc = fs__keypair_load(&kp, path);
-  if (rc) {
-    if (fs__log_last()[0]) /* there is a key, but it cannot be used */
-      fprintf(stderr, "fieldsyncd: %s\n", fs__log_last());
-    else
-      fprintf(stderr, "fieldsyncd: no daemon in %s; run fieldsyncd init --data %s\n", c->data,
-              c->data);
-    *said = 1;
-    return rc;
-  }
-  snprintf(path, sizeof(path), "%s/central.db", c->data);
-  rc = fs__central_open(path, 0, &central);
-  if (rc == FS_EBUSY)
-    fprintf(
-        stderr,
-        "fieldsyncd: a fieldsyncd (pid %ld) serves %s but its admin socket %s/admin.sock "
-        "does not answer; restart that daemon (it makes a new socket) and retry\n",
-        fs__central_holder(path), c->data, c->data);
-  *said = rc == FS_EBUSY;
-  if (rc)
-    goto out;
-  /* `sweep` run without a daemon ends wipe orders by the same deadline. */
-  fs__central_set_wipe_deadline(central, (int64_t)c->cfg.wipe_deadline_days * 86400000LL);
-  ctx.c = central;
-  ctx.cfg = &c->cfg;
-  ctx.daemon_pub = kp->pub;
-  ctx.actor = getenv("USER") ? getenv("USER") : "admin";
-  fs__msg_init(res, FS_MSG_ADMIN_RESULT);
-  rc = fs__central_begin(central);
-  if (rc == 0)
-    rc = fs__admin_exec(&ctx, &req->u.admin, &res->u.admin_result);
-  if (rc == 0)
-    rc = fs__central_commit(central);
-  else
-    fs__central_rollback(central);
-out:
-  fs__central_free(central);
-  fs__keypair_free(kp);
-  return rc;
-}
-
 /* An admin command's arguments as the command line gave them. */
 typedef struct admin_args {
   fs_admin_arg v[FS_MSG_MAX_ARGS];
@@ -514,7 +381,7 @@ static int admin_args_check(admin_args *a, const char *usage) {
     long long v;
     if (a->v[i].type != FS_ARG_STR ||
         (strcmp(k, "device") != 0 && strcmp(k, "hours") != 0 && strcmp(k, "days") != 0 &&
-         strcmp(k, "keep-days") != 0))
+         strcmp(k, "keep-days") != 0 && strcmp(k, "id") != 0))
       continue;
     v = strtoll(a->v[i].s, &end, 10);
     if (*end || end == a->v[i].s)
@@ -551,12 +418,7 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
   req.u.admin.cmd = (char *)cmd;
   req.u.admin.args = a.v;
   req.u.admin.nargs = a.n;
-  said = 0;
-  rc = admin_remote(c, &req, &res, &said);
-  if (rc == 1) {
-    fs__log_forget();
-    rc = admin_local(c, &req, &res, &said);
-  }
+  rc = fs__admin_call(c->data, &c->cfg, &req, &res, &said);
   if (rc) {
     if (!said)
       say_failure(cmd, rc);
@@ -590,6 +452,7 @@ static int cmd_staff(cli *c, int argc, char **argv) {
   static const char *const add_pos[] = {"code", NULL};
   static const char *const add_flags[] = {"name", "role", "manager", NULL};
   static const char *const show_pos[] = {"code", NULL};
+  static const char *const edit_flags[] = {"name", "role", "manager", "reason", NULL};
   const char *usage = STAFF_USAGE;
 
   if (argc < 1)
@@ -600,6 +463,8 @@ static int cmd_staff(cli *c, int argc, char **argv) {
     return run_admin(c, "staff.list", usage, NULL, NULL, NULL, argc - 1, argv + 1);
   if (strcmp(argv[0], "show") == 0)
     return run_admin(c, "staff.show", usage, show_pos, NULL, NULL, argc - 1, argv + 1);
+  if (strcmp(argv[0], "edit") == 0)
+    return run_admin(c, "staff.edit", usage, show_pos, edit_flags, NULL, argc - 1, argv + 1);
   return unknown_sub(usage, "staff", argv[0]);
 }
 
@@ -632,34 +497,109 @@ static int cmd_history(cli *c, int argc, char **argv) {
   return run_admin(c, "history", "history ARCHIVE_NO|ID", pos, NULL, NULL, argc, argv);
 }
 
+/* A command that hands records over (depart, transfer; cmdline.h): without
+ * --dry-run it runs only after the dry run's impact was shown and the
+ * admin said yes on the terminal, or with --yes (-y, never sent to the
+ * daemon).  Not on a terminal without --yes: a usage error. */
+static int run_confirmed(cli *c, const char *cmd, const char *usage, const char *const *pos,
+                         const char *const *flags, const char *const *bools, int argc,
+                         char **argv) {
+  char **args = calloc((size_t)argc + 2, sizeof(*args)), question[128];
+  int n = 0, yes = 0, dry = 0, rc;
+  admin_args a;
+
+  if (args == NULL)
+    return EXIT_ERR;
+  for (int i = 0; i < argc; i++) {
+    if (fs__cmdline_is_yes(argv[i])) {
+      yes = 1;
+      continue;
+    }
+    dry |= strcmp(argv[i], "--dry-run") == 0;
+    args[n++] = argv[i];
+  }
+  if (dry || yes) {
+    rc = run_admin(c, cmd, usage, pos, flags, bools, n, args);
+    goto out;
+  }
+  /* A wrong command line says so before anything is asked. */
+  memset(&a, 0, sizeof(a));
+  rc = admin_args_parse(&a, cmd, usage, pos, flags, bools, n, args);
+  if (rc == 0)
+    rc = admin_args_check(&a, usage);
+  if (rc == 0 && !fs__cmdline_can_ask())
+    rc = fs__cmdline_need_yes("fieldsyncd", cmd, "--dry-run");
+  if (rc)
+    goto out;
+  args[n] = "--dry-run"; /* the impact first: what would change */
+  rc = run_admin(c, cmd, usage, pos, flags, bools, n + 1, args);
+  if (rc != EXIT_OK)
+    goto out;
+  snprintf(question, sizeof(question), "%s: do this for real?", cmd);
+  if (!fs__cmdline_confirm(question)) {
+    fprintf(stderr, "fieldsyncd %s: nothing changed\n", cmd);
+    rc = EXIT_ERR;
+    goto out;
+  }
+  rc = run_admin(c, cmd, usage, pos, flags, bools, n, args);
+out:
+  free(args);
+  return rc;
+}
+
 static int cmd_depart(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"successor", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  return run_admin(c, "depart", "depart CODE [--successor CODE] [--reason TEXT] [--dry-run]",
-                   pos, flags, bools, argc, argv);
+  return run_confirmed(c, "depart",
+                       "depart CODE [--successor CODE] [--reason TEXT] [--dry-run] [--yes]",
+                       pos, flags, bools, argc, argv);
 }
 
 static int cmd_transfer(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"from", "to", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  return run_admin(c, "transfer",
-                   "transfer --from CODE --to CODE [--customer ID ...] [--reason TEXT] "
-                   "[--dry-run]",
-                   NULL, flags, bools, argc, argv);
+  return run_confirmed(c, "transfer",
+                       "transfer --from CODE --to CODE [--customer ID ...] [--reason TEXT] "
+                       "[--dry-run] [--yes]",
+                       NULL, flags, bools, argc, argv);
+}
+
+#define COVER_USAGE                                                                      \
+  "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover list "  \
+  "[--all] | cover end ID"
+#define LEND_USAGE                                                                       \
+  "lend CUSTOMER --to CODE --days N [--reason TEXT] | lend list [--all] | lend end ID"
+
+/* cover|lend list [--all] and cover|lend end ID (admin_cover.c); 0 if
+ * argv names neither (*done 0). */
+static int list_or_end(cli *c, const char *group, const char *usage, int argc, char **argv,
+                       int *done) {
+  static const char *const all[] = {"all", NULL};
+  static const char *const id[] = {"id", NULL};
+  char cmd[32];
+
+  *done = argc > 0 && (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "end") == 0);
+  if (!*done)
+    return 0;
+  snprintf(cmd, sizeof(cmd), "%s.%s", group, argv[0]);
+  if (argv[0][0] == 'l')
+    return run_admin(c, cmd, usage, NULL, NULL, all, argc - 1, argv + 1);
+  return run_admin(c, cmd, usage, id, NULL, NULL, argc - 1, argv + 1);
 }
 
 static int cmd_cover(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"by", "from", "to", "reason", NULL};
-  return run_admin(c, "cover", "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD", pos,
-                   flags, NULL, argc, argv);
+  int done, rc = list_or_end(c, "cover", COVER_USAGE, argc, argv, &done);
+  return done ? rc : run_admin(c, "cover", COVER_USAGE, pos, flags, NULL, argc, argv);
 }
 
 static int cmd_lend(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"customer", NULL};
   static const char *const flags[] = {"to", "days", "reason", NULL};
-  return run_admin(c, "lend", "lend CUSTOMER --to CODE --days N", pos, flags, NULL, argc, argv);
+  int done, rc = list_or_end(c, "lend", LEND_USAGE, argc, argv, &done);
+  return done ? rc : run_admin(c, "lend", LEND_USAGE, pos, flags, NULL, argc, argv);
 }
 
 static int cmd_quarantine(cli *c, int argc, char **argv) {

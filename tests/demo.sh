@@ -144,7 +144,7 @@ run "$fs" --data "$m01" --csv customer list --owner A01
 # ----------------------------------------------------------------------------
 section "5. A01 leaves the company: A02 inherits every customer"
 if have "$fsd" depart; then
-  run "$fsd" depart A01 --successor A02 --reason "resigned / 离职" --data "$central"
+  run "$fsd" depart A01 --successor A02 --reason "resigned / 离职" --yes --data "$central"
   run "$fs" --data "$a02" sync
   run "$fs" --data "$m01" sync
   echo "--- A01's device learns it has departed"

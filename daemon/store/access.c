@@ -77,11 +77,12 @@ int fs__central_access(fs_store_rd *r, const char *staff, int64_t now_ms, fs_acc
     if (rc)
       goto out;
   }
-  /* Active covers: by_staff stands in for absent within [from_day, to_day]. */
+  /* Active covers: by_staff stands in for absent within [from_day, to_day],
+   * unless it ended (state FS_COVER_ENDED, 2) early: `cover end`, issue 15. */
   fs__day_of_ms(now_ms, today);
   rc = sqlite3_prepare_v2(db,
                           "SELECT absent FROM covers WHERE by_staff=?1 AND from_day<=?2 "
-                          "AND to_day>=?2 LIMIT ?3",
+                          "AND to_day>=?2 AND state<2 LIMIT ?3",
                           -1, &st, NULL);
   if (rc != SQLITE_OK) {
     rc = fs__db_err(db, rc);
@@ -97,7 +98,7 @@ int fs__central_access(fs_store_rd *r, const char *staff, int64_t now_ms, fs_acc
     goto out;
   rc = sqlite3_prepare_v2(db,
                           "SELECT customer_id FROM loans WHERE staff=?1 AND until>?2 "
-                          "LIMIT ?3",
+                          "AND ended=0 LIMIT ?3",
                           -1, &st, NULL);
   if (rc != SQLITE_OK) {
     rc = fs__db_err(db, rc);

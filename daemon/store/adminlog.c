@@ -26,7 +26,8 @@
 static int replaying;
 
 static const char *const logged_cmds[] = {
-    "staff.add", "revoke", "depart", "transfer", "cover", "lend", "person.erase"};
+    "staff.add", "staff.edit", "revoke",   "depart",  "transfer",
+    "cover",     "cover.end",  "lend",     "lend.end", "person.erase"};
 
 static int is_logged(const fs_msg_admin *req) {
   int hit = 0;

@@ -3,8 +3,9 @@
  *
  * A file beside the central store, DATA/admin-events.log (0600), never
  * part of a backup.  Each admin command that changes who may do what -
- * staff.add, revoke (also --wipe: a wipe order), depart (departure and
- * handover), transfer, cover, lend, person.erase; never a --dry-run - is
+ * staff.add, staff.edit, revoke (also --wipe: a wipe order), depart
+ * (departure and handover), transfer, cover, cover.end, lend, lend.end,
+ * person.erase; never a --dry-run - is
  * appended as one line
  *     E <id> <at_ms> <hex of the msgpack ADMIN message (PROTOCOL.md 5.5.12)>\n
  * and fdatasync'ed inside the command's own store transaction, before its

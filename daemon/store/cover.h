@@ -56,4 +56,45 @@ int fs__loans_due(fs_store_rd *r, int64_t now_ms, fs_loan_row **out, int *n);
 /* Marks loan id ended.  Writer transaction.  0 or a storage error. */
 int fs__loan_set_ended(fs_central *c, int64_t id);
 
+/* ---- listing and ending early (issue 15) ---- */
+
+/* One cover as stored. */
+typedef struct fs_cover_info {
+  int64_t id;
+  char absent[FS_STAFF_MAX + 1], by[FS_STAFF_MAX + 1];
+  char from[16], to[16]; /* YYYY-MM-DD */
+  int state;             /* fs_cover_state */
+  int64_t ended_at;      /* ms; 0 unless ended */
+} fs_cover_info;
+
+/* Feeds the covers (all, or only the planned and running ones when
+ * open_only) to row in id order.  row's non-zero return stops the listing
+ * and is returned.  0 or a storage error. */
+int fs__covers_list(fs_store_rd *r, int open_only,
+                    int (*row)(void *arg, const fs_cover_info *cv), void *arg);
+
+/* Reads cover id into *out.  0, FS_ENOTFOUND, or a storage error. */
+int fs__cover_get(fs_store_rd *r, int64_t id, fs_cover_info *out);
+
+/* The first planned or running cover of absent whose days meet from..to
+ * (YYYY-MM-DD, both included), into *out.  0 (there is one), FS_ENOTFOUND
+ * (none), or a storage error. */
+int fs__cover_overlap(fs_store_rd *r, const char *absent, const char *from, const char *to,
+                      fs_cover_info *out);
+
+/* One loan as stored; archive_no is the customer's ("" if none). */
+typedef struct fs_loan_info {
+  int64_t id, until, created_at; /* ms */
+  char customer[FS_ID_HEX + 1], archive_no[64], staff[FS_STAFF_MAX + 1];
+  int ended;
+} fs_loan_info;
+
+/* Feeds the loans (all, or only the running ones when open_only) to row
+ * in id order, as fs__covers_list.  0 or a storage error. */
+int fs__loans_list(fs_store_rd *r, int open_only,
+                   int (*row)(void *arg, const fs_loan_info *l), void *arg);
+
+/* Reads loan id into *out.  0, FS_ENOTFOUND, or a storage error. */
+int fs__loan_get(fs_store_rd *r, int64_t id, fs_loan_info *out);
+
 #endif

@@ -33,6 +33,31 @@ int fs__staff_add(fs_central *c, const char *code, const char *name, fs_role rol
                     "ttttI", code, name, fs__role_name(role), manager, now_ms);
 }
 
+int fs__staff_update(fs_central *c, const char *code, const char *name, int role,
+                     const char *manager) {
+  return fs__sq_run(fs__central_db(c), NULL,
+                    "UPDATE staff SET name=COALESCE(?2, name), role=COALESCE(?3, role), "
+                    "manager=CASE WHEN ?4 IS NULL THEN manager WHEN ?4='' THEN NULL ELSE ?4 "
+                    "END WHERE code=?1",
+                    "tttt", code, name, role >= 0 ? fs__role_name((fs_role)role) : NULL,
+                    manager);
+}
+
+int fs__staff_team_size(fs_store_rd *r, const char *code, int64_t *n) {
+  sqlite3 *db = fs__rd_db(r);
+  sqlite3_stmt *st = NULL;
+  int rc = fs__sq_prep(db, &st,
+                       "SELECT count(*) FROM staff WHERE manager=?1 AND status='" FS_STAFF_ACTIVE_S
+                       "'",
+                       "t", code);
+  if (rc == 0)
+    rc = fs__sq_step(db, st);
+  if (rc == 1)
+    *n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return rc == 1 ? 0 : rc == 0 ? FS_EDB : rc;
+}
+
 int fs__staff_list(fs_store_rd *r, const char *code,
                    int (*row)(void *arg, const fs_staff_row *s), void *arg) {
   sqlite3 *db = fs__rd_db(r);

@@ -44,6 +44,16 @@ typedef struct fs_staff_row {
 int fs__staff_list(fs_store_rd *r, const char *code,
                    int (*row)(void *arg, const fs_staff_row *s), void *arg);
 
+/* Changes staff member code: name unless NULL, role unless < 0, manager
+ * unless NULL ("" clears it).  The caller validated them.  Writer
+ * transaction.  0 or a storage error. */
+int fs__staff_update(fs_central *c, const char *code, const char *name, int role,
+                     const char *manager);
+
+/* How many active staff members have code as their manager.  0 and *n,
+ * or a storage error. */
+int fs__staff_team_size(fs_store_rd *r, const char *code, int64_t *n);
+
 /* Marks code departed at now_ms with successor to (the end of its
  * lifecycle, status.h).  Writer transaction.  0 or a storage error. */
 int fs__staff_set_departed(fs_central *c, const char *code, const char *to,

@@ -183,7 +183,7 @@ expect 0 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "a01-$
   --dry-run
 expect 1 "$fsd" --data "$central" audit --customer "A01-$year-9999"
 has "no customer matches \"A01-$year-9999\"" err "audit of an unknown customer"
-expect 2 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "${short:0:4}"
+expect 2 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "${short:0:4}" --dry-run
 has "at least 6" err "daemon: too short prefix"
 expect 0 "$fsd" --data "$central" history "a01-$year-0001"
 has "North" out "history by archive number in lower case"

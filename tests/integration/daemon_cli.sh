@@ -52,7 +52,7 @@ grep -q "name: contains an escape character (U+001B) at byte 1" "$work/err" ||
 expect 0 "$bin" --data "$work/d" staff list
 if grep -q "A01" "$work/out"; then fail "the refused staff member was stored"; fi
 expect 0 "$bin" --data "$work/d" staff add A01 --name "Ann"
-expect 1 "$bin" --data "$work/d" depart A01 --reason "$(printf 'x\ny')"
+expect 1 "$bin" --data "$work/d" depart A01 --yes --reason "$(printf 'x\ny')"
 grep -q "reason: contains a line break (U+000A) at byte 1" "$work/err" ||
   fail "newline in --reason is refused"
 expect 1 "$bin" --data "$work/d" revoke 1 --reason "$(printf 'bell\a')"

@@ -65,7 +65,7 @@ for c in "${cases[@]}"; do
   edited=$(q "$dir/replica.db" "SELECT id FROM customers WHERE name='handed $k.1'")
   "$fs" --data "$dir" customer edit "$edited" --phone "0$k-$RANDOM" >/dev/null
   phone=$(q "$dir/replica.db" "SELECT phone FROM customers WHERE id='$edited'")
-  "$fsd" depart "R$k" --successor A02 --data "$central" >/dev/null
+  "$fsd" depart "R$k" --successor A02 --yes --data "$central" >/dev/null
 
   shape=()
   [ "$k" = 3 ] && shape=(--rate 30000 --latency 200 --jitter 100)

@@ -408,7 +408,7 @@ static void test_revocation_survives_restore(void **state) {
   out = fs_test_daemon_cmd(&w->d, NULL, "revoke %lld", id);
   free(out);
   /* A02 departs after the backup: still departed after the restore. */
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A02 --successor A01");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A02 --successor A01");
   free(out);
   rc = fs_sync(lost, NULL, NULL, err, sizeof(err));
   assert_int_equal(rc, FS_EREVOKED);

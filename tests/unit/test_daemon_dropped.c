@@ -149,7 +149,7 @@ static void test_notice_store_failure_not_dropped(void **state) {
   fs_test_create_customer(b, "Moving card", "A", id);
   fs_test_sync_ok(b, NULL);
   fs_test_sync_ok(a, NULL);
-  out = fs_test_daemon_cmd(&w->d, &status, "transfer --from A02 --to A01 --customer %s",
+  out = fs_test_daemon_cmd(&w->d, &status, "transfer --yes --from A02 --to A01 --customer %s",
                            id);
   assert_int_equal(status, 0);
   free(out);
@@ -193,7 +193,7 @@ static void test_failed_clear_is_reported(void **state) {
   fs_test_create_customer(r, "Before the departure", "A", NULL);
   fs_test_sync_ok(r, NULL);
   fs_replica_close(r);
-  free(fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02"));
+  free(fs_test_daemon_cmd(&w->d, NULL, "depart --yes A01 --successor A02"));
 
   assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
   assert_int_equal(

@@ -97,7 +97,7 @@ static void test_departed_writes_after_move(void **state) {
   fs_test_create_customer(a3, "Leaver Card One", "A", c1);
   fs_test_create_customer(a3, "Leaver Card Two", "B", c2);
   fs_test_sync_ok(a3, NULL);
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01 --reason left");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A03 --successor A01 --reason left");
   free(out);
 
   /* Session 1: an edit stamped now, after the move. */
@@ -158,7 +158,7 @@ static void test_backdated_clocks(void **state) {
                                  "author='A03' UNION ALL SELECT hlc FROM grade_changes "
                                  "WHERE author='A03')");
   assert_true(sent > 0);
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A03 --successor A01");
   free(out);
   /* phone was never written: a merge would take any clock. */
   edit_change(&ch, c1, 2001, (uint64_t)sent - 1, "phone", "backdated-1");
@@ -202,7 +202,7 @@ static void test_fenced_items(void **state) {
   /* Offline on A03's phone, before the departure. */
   set_fields(a3, c1, "name", "Item Card (renamed offline)", "phone", "111-offline");
   assert_int_equal(fs_delete(a3, "customer", c2), 0);
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A03 --successor A01");
   free(out);
   /* The successor changes the phone after the move. */
   fs_test_sync_ok(a1, NULL);
@@ -327,7 +327,7 @@ static void test_transfer_fence(void **state) {
   assert_int_equal(fs_delete(a3, "customer", c1), 0);
   set_fields(a3, c2, "phone", "333-before-transfer", NULL, NULL);
   out = fs_test_daemon_cmd(&w->d, NULL,
-                           "transfer --from A03 --to A02 --customer %s "
+                           "transfer --yes --from A03 --to A02 --customer %s "
                            "--customer %s",
                            c1, c2);
   free(out);
@@ -414,7 +414,7 @@ static void test_fence_deadline(void **state) {
   fs_test_create_customer(a3, "Recent Move", "B", c2);
   fs_test_sync_ok(a3, NULL);
   out = fs_test_daemon_cmd(&w->d, NULL,
-                           "transfer --from A03 --to A01 --customer %s "
+                           "transfer --yes --from A03 --to A01 --customer %s "
                            "--customer %s",
                            c1, c2);
   free(out);
@@ -469,9 +469,9 @@ static void test_rights_at_change_time(void **state) {
 
   fs_test_create_customer(a3, "Boomerang Card", "A", c1);
   fs_test_sync_ok(a3, NULL);
-  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A03 --to A01 --customer %s", c1);
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --yes --from A03 --to A01 --customer %s", c1);
   free(out);
-  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A03 --customer %s", c1);
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --yes --from A01 --to A03 --customer %s", c1);
   free(out);
   /* Spread the two moves 10 s apart, so "in between" is a clear time. */
   snprintf(sql, sizeof(sql),

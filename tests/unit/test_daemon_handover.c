@@ -194,13 +194,13 @@ static void test_depart(void **state) {
         &w->d, "SELECT count(*) FROM audit WHERE action='staff.depart'");                \
   } while (0)
   SNAPSHOT(before);
-  dry = fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02 --reason 'moved away' "
+  dry = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A01 --successor A02 --reason 'moved away' "
                                         "--dry-run");
   SNAPSHOT(after);
   for (int i = 0; i < 6; i++)
     assert_int_equal(before[i], after[i]);
   assert_non_null(strstr(dry, "DRY RUN"));
-  real = fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02 --reason 'moved away'");
+  real = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A01 --successor A02 --reason 'moved away'");
   assert_null(strstr(real, "DRY RUN"));
   {
     /* Same report after the dry-run prefix. */
@@ -358,7 +358,7 @@ static void test_transfer(void **state) {
   fs_test_sync_ok(b, NULL);
   assert_int_equal(fs_test_replica_int(w->tmp, "a02", "SELECT count(*) FROM customers"),
                    0);
-  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s "
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --yes --from A01 --to A02 --customer %s "
                                         "--customer %s",
                            c[0], c[1]);
   assert_non_null(strstr(out, "Transfer of A01 to A02"));
@@ -547,7 +547,7 @@ static void test_cover_work_after_end(void **state) {
            yesterday, yesterday);
   fs_test_central_exec(&w->d, sql);
   fs_test_sweep_until(&w->d, "SELECT count(*) FROM covers WHERE state=2", 1, 2);
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A02 --successor M01 --reason 'left'");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A02 --successor M01 --reason 'left'");
   free(out);
   memset(&st, 0, sizeof(st));
   rc = sync_rc(b, &st, err, sizeof(err));
@@ -588,7 +588,7 @@ static void test_cover_card_moved_during_cover(void **state) {
                    1);
   /* Offline at the customer's, then A01 leaves while the cover runs. */
   log_visit(b, c, "2026-11-24T10:00", "visit as stand-in before the departure", v);
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor M01 --reason 'left'");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A01 --successor M01 --reason 'left'");
   free(out);
   memset(&st, 0, sizeof(st));
   fs_test_sync_ok(b, &st);
@@ -635,10 +635,10 @@ static void test_cover_then_transfer(void **state) {
   fs_test_sync_ok(b, NULL);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM customers WHERE id='%s'", z);
   assert_int_equal(fs_test_replica_int(w->tmp, "a02", sql), 1);
-  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to B01 --customer %s", z);
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --yes --from A01 --to B01 --customer %s", z);
   free(out);
   /* A02 is offline; X goes to B01 (another team); the cover ends. */
-  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to B01 --customer %s", x);
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --yes --from A01 --to B01 --customer %s", x);
   free(out);
   snprintf(sql, sizeof(sql), "UPDATE covers SET from_day='%s', to_day='%s'", yesterday,
            yesterday);
@@ -842,7 +842,7 @@ static void test_visibility(void **state) {
     fs_test_sync_ok(r[i], NULL);
   check_visibility(w);
   /* Transfer, cover, loan, and their ends. */
-  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s", c[1]);
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --yes --from A01 --to A02 --customer %s", c[1]);
   free(out);
   fs_test_day(today, 0);
   fs_test_day(yesterday, -1);

@@ -455,16 +455,23 @@ static void admin_event(world *w) {
              a, 1 + pick(w, 2));
     id = fs_test_central_text(&w->tw.d, sql);
     if (*id) {
-      out = fs_test_daemon_cmd(&w->tw.d, NULL, "transfer --from %s --to %s %s", a, b, id);
+      out = fs_test_daemon_cmd(&w->tw.d, NULL, "transfer --yes --from %s --to %s %s", a, b, id);
       free(out);
       w->n_transfer++;
     }
     free(id);
   } else if (ev <= 4) {
-    out = fs_test_daemon_cmd(&w->tw.d, NULL, "cover %s --by %s --from %s --to %s", a, b,
+    /* A second cover of a on days already covered is refused (issue 15). */
+    out = fs_test_daemon_cmd(&w->tw.d, &status, "cover %s --by %s --from %s --to %s", a, b,
                              today, today);
     free(out);
-    w->n_cover++;
+    if (status == 0)
+      w->n_cover++;
+    else
+      assert_true(fs_test_central_intf(&w->tw.d,
+                                       "SELECT count(*) FROM covers WHERE absent='%s' AND "
+                                       "state<2 AND from_day<='%s' AND to_day>='%s'",
+                                       a, today, today) > 0);
   } else if (ev <= 6) {
     snprintf(sql, sizeof(sql),
              "SELECT id FROM customers WHERE owner<>'%s' AND deleted=0 ORDER BY random() "
@@ -495,7 +502,7 @@ static void admin_event(world *w) {
   } else if (ev == 8 && w->n_depart == 0) {
     char code[16];
     int succ = pick(w, 2);
-    out = fs_test_daemon_cmd(&w->tw.d, NULL, "depart %s%s%s --reason 'random departure'",
+    out = fs_test_daemon_cmd(&w->tw.d, NULL, "depart --yes %s%s%s --reason 'random departure'",
                              a, succ ? " --successor " : "", succ ? b : "");
     free(out);
     snprintf(w->departed_code, sizeof(w->departed_code), "%s", a);

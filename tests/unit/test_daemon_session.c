@@ -193,7 +193,7 @@ static void test_departed_session_reads_nothing(void **state) {
   fs_test_create_customer(r, "Wang's card", "A", c1);
   fs_test_sync_ok(r, NULL);
   fs_replica_close(r);
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01 --reason left");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A03 --successor A01 --reason left");
   free(out);
   fs_wire_load(&h, w->tmp, "a03");
   rc = open_claiming(&h, FS_WANT_SYNC | FS_WANT_WATCH);
@@ -261,7 +261,7 @@ static void test_old_hello_keeps_final_upload(void **state) {
   fs_test_sync_ok(r, NULL);
   fs_replica_close(r);
   morning = fs_wire_now_ms() - 1000;
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01 --reason left");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A03 --successor A01 --reason left");
   free(out);
   fs_wire_load(&h, w->tmp, "a03");
   hello.time = morning; /* outbox 0, but from before the order */
@@ -333,7 +333,7 @@ static void test_wipe_deadline(void **state) {
   /* With wipe_deadline_days = 0 an order is over at once: the handshake
    * itself refuses and marks the device wiped, for a departure too. */
   fs_test_daemon_conf(&w->d, "wipe_deadline_days = 0");
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A02 --successor A01");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A02 --successor A01");
   free(out);
   fs_wire_load(&h, w->tmp, "a02");
   rc = open_claiming(&h, FS_WANT_SYNC);
@@ -426,7 +426,7 @@ static void test_depart_closes_session(void **state) {
   fs_test_sync_ok(a, NULL);
   fs_test_sync_ok(m, NULL);
   fs_replica_close(a);
-  session_closed_by(w, "a03", "A03", NULL, "depart A03 --successor A01", FS_EDEPARTED, m,
+  session_closed_by(w, "a03", "A03", NULL, "depart --yes A03 --successor A01", FS_EDEPARTED, m,
                     card);
   fs_replica_close(m);
 }
@@ -447,7 +447,7 @@ static void test_transfer_and_cover_end_close_sessions(void **state) {
   /* The receiving rep's session stays open (its rights grew). */
   fs_wire_load(&hb, w->tmp, "a02");
   assert_int_equal(fs_wire_open(&hb, &(fs_wire_hello){.want = FS_WANT_SYNC}), 0);
-  snprintf(cmd, sizeof(cmd), "transfer --from A01 --to A02 --customer %s", card);
+  snprintf(cmd, sizeof(cmd), "transfer --yes --from A01 --to A02 --customer %s", card);
   session_closed_by(w, "a01", "A01", NULL, cmd, FS_EFORBIDDEN, m, other);
   fate = session_fate(&hb, 500, NULL);
   assert_int_equal(fate, FS_ETIMEDOUT);
@@ -490,7 +490,7 @@ static void test_watcher_reconnects(void **state) {
   fs_replica_close(m);
   fs_test_watcher_start(&wt, w->tmp, "m01");
   assert_int_equal(fs_test_daemon_log_wait(&w->d, "(M01) connected, watching", 1), 1);
-  free(fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s",
+  free(fs_test_daemon_cmd(&w->d, NULL, "transfer --yes --from A01 --to A02 --customer %s",
                           card));
   /* The transfer reached the watcher, and it watches again: its new
    * session is ready, so the next change of the team is NOTIFYed to it. */

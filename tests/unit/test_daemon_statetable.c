@@ -897,7 +897,7 @@ static void hs_wiped(const entry *e) {
 static void depart_once(void) {
   if (central_int("SELECT count(*) FROM staff WHERE code='D01' AND status='departed'") ==
       0)
-    admin("depart D01 --successor A01");
+    admin("depart --yes D01 --successor A01");
 }
 
 /* A clock for the departed rep's own work: before the departure (work
@@ -2181,7 +2181,7 @@ static void event_wipe_order(const entry *e) {
   if (central_int("SELECT count(*) FROM staff WHERE code='E01' AND status='departed'") ==
       0) {
     open_ok(&g, "e01", NULL);
-    admin("depart E01 --successor A01");
+    admin("depart --yes E01 --successor A01");
     expect_error_close(&g, FS_EDEPARTED);
     fs_wire_free(&g);
   }
@@ -2195,7 +2195,7 @@ static void event_shrink(const entry *e) {
   new_card("f01", "F01", "Handed Over Co", id);
   open_ok(&h, "f01", NULL);
   assert_int_equal(fs_wire_pull(&h, 0, &page), 0);
-  admin("transfer --from F01 --to A02 --customer %s", id);
+  admin("transfer --yes --from F01 --to A02 --customer %s", id);
   expect_error_close(&h, FS_EFORBIDDEN);
   fs_wire_free(&h);
 }

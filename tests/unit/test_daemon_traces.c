@@ -64,7 +64,7 @@ static void test_evicted_card_leaves_no_trace(void **state) {
   archive = fs_test_get_field(r3, id, "archive_no");
   assert_true(strlen(archive) > 0);
   fs_test_sync_ok(r1, NULL); /* a first snapshot: notices come with later pulls */
-  out = fs_test_daemon_cmd(&w->d, NULL, "depart A03 --successor A01 --reason 'moved'");
+  out = fs_test_daemon_cmd(&w->d, NULL, "depart --yes A03 --successor A01 --reason 'moved'");
   free(out);
   memset(&st, 0, sizeof(st));
   fs_test_sync_ok(r1, &st);
@@ -103,7 +103,7 @@ static void test_evicted_card_leaves_no_trace(void **state) {
   fs_test_sync_ok(r1, NULL);
 
   /* The card goes to A02; A01's device syncs once. */
-  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --from A01 --to A02 --customer %s", id);
+  out = fs_test_daemon_cmd(&w->d, NULL, "transfer --yes --from A01 --to A02 --customer %s", id);
   free(out);
   memset(&st, 0, sizeof(st));
   fs_test_sync_ok(r1, &st);
@@ -207,7 +207,7 @@ static void test_wipe_removes_copies_and_names_leftovers(void **state) {
   free(p);
   assert_true(fs_test_traces_in(dir, needles) > 0);
 
-  free(fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02 --reason 'left'"));
+  free(fs_test_daemon_cmd(&w->d, NULL, "depart --yes A01 --successor A02 --reason 'left'"));
   snprintf(cmd, sizeof(cmd), "%s/fieldsync", FS_BIN);
   assert_int_equal(access(cmd, X_OK), 0); /* the CLI is built (target fieldsync_cli) */
   out = fs_test_path(w->tmp, "wipe.out");
@@ -266,7 +266,7 @@ static void test_wipe_clean_directory_is_gone(void **state) {
     free(bak);
     assert_int_equal(chmod(ro, 0500), 0);
   }
-  free(fs_test_daemon_cmd(&w->d, NULL, "depart A01 --successor A02"));
+  free(fs_test_daemon_cmd(&w->d, NULL, "depart --yes A01 --successor A02"));
   assert_int_equal(fs_replica_open(dir, &r), 0);
   memset(&st, 0, sizeof(st));
   rc = fs_sync(r, NULL, &st, err, sizeof(err));
