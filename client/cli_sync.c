@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "date.h"
 #include "fieldsync.h"
 #include "json.h"
 #include "strbuf.h"
@@ -285,6 +284,26 @@ typedef struct conflicts_out {
   int n, all;
 } conflicts_out;
 
+/* Instant ms as local "YYYY-MM-DD HH:MM" with the zone's offset: "+08",
+ * "+05:30" for a zone with minutes; "?" if it cannot be converted. */
+static void local_minute(int64_t ms, char out[32]) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  char z[8];
+  size_t n;
+
+  if (localtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%d %H:%M ", &tm) == 0 ||
+      strftime(z, sizeof(z), "%z", &tm) != 5) {
+    snprintf(out, 32, "?");
+    return;
+  }
+  n = strlen(out);
+  if (strcmp(z + 3, "00") == 0)
+    snprintf(out + n, 32 - n, "%.3s", z);
+  else
+    snprintf(out + n, 32 - n, "%.3s:%s", z, z + 3);
+}
+
 static const char *const conflict_states[] = {"open", "accepted", "dismissed", "resolved"};
 
 static void conflict_json(fs_json *j, const fs_conflict *it, const char *state) {
@@ -330,8 +349,7 @@ static int conflict_row(void *arg, const fs_conflict *it) {
     return 0;
   }
   snprintf(nbuf, sizeof(nbuf), "%lld", (long long)it->n);
-  if (fs__local_minute_format(it->at, when) != 0)
-    snprintf(when, sizeof(when), "?");
+  local_minute(it->at, when);
   if (it->customer_archive[0])
     snprintf(cust, sizeof(cust), "%s %s", it->customer_archive, it->customer_name);
   else

@@ -2,7 +2,6 @@
 #include "date.h"
 
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "fs_errno.h"
@@ -216,20 +215,4 @@ int fs__day_of_ms(int64_t ms, char out[11]) {
 void fs__today(char out[11]) {
   uint64_t now = today_clock ? today_clock() : fs__now_ms();
   (void)fs__day_of_ms((int64_t)now, out);
-}
-
-int fs__local_minute_format(int64_t ms, char out[32]) {
-  time_t t = (time_t)(ms / 1000);
-  struct tm tm;
-  char z[8];
-  size_t n;
-
-  if (localtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%d %H:%M ", &tm) == 0 ||
-      strftime(z, sizeof(z), "%z", &tm) != 5)
-    return FS_EINVAL;
-  /* "+0800" is shown "+08", "+0530" "+05:30". */
-  n = strlen(out);
-  snprintf(out + n, 32 - n, "%.3s%s%.2s", z, strcmp(z + 3, "00") ? ":" : "",
-           strcmp(z + 3, "00") ? z + 3 : "");
-  return 0;
 }

@@ -101,9 +101,5 @@ void fs__today(char out[11]);
 /* TEST ONLY: the clock fs__today reads (NULL: fs__now_ms).  Not
  * thread-safe: set it before the code under test runs. */
 void fs__today_set_clock(fs_clock_ms_fn fn);
-/* Instant ms (ms since the epoch) as local "YYYY-MM-DD HH:MM" and the
- * zone's offset: "2026-12-04 13:05 +08" ("+05:30" for a zone with
- * minutes).  0, or FS_EINVAL (out undefined) if it cannot be converted. */
-int fs__local_minute_format(int64_t ms, char out[32]);
 
 #endif
