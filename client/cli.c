@@ -71,13 +71,15 @@ static const cli_cmd commands[] = {
     {"sync", cli_cmd_sync, "push local changes and pull what changed (--watch: stay live)",
      "[--watch] [--addr HOST:PORT] [--page N] [--timeout SECONDS]", NULL},
     {"conflicts", cli_cmd_conflicts,
-     "list same-field conflicts, the values that lost, and changes that arrived after a "
-     "handover",
-     "", NULL},
+     "list open conflicts (same field written on two devices, neither having seen the "
+     "other's value) and changes that arrived after a handover",
+     "[--all]", NULL},
     {"conflicts accept", cli_cmd_conflict_accept,
      "apply item N's value as your own edit (a deletion item deletes the card)", "N", NULL},
     {"conflicts dismiss", cli_cmd_conflict_dismiss, "keep the card as it is; close item N", "N",
      NULL},
+    {"conflicts resolve", cli_cmd_conflict_resolve,
+     "mark item N resolved (settled some other way); changes no card", "N", NULL},
     {"completion", cli_cmd_completion,
      "print the bash completion script, made from this command table", "bash", NULL},
     {"help", NULL, "show help for a command", "[COMMAND]", NULL},

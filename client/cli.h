@@ -181,6 +181,7 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv);
 int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv);
 int cli_cmd_conflict_accept(cli_ctx *c, int argc, char **argv);
 int cli_cmd_conflict_dismiss(cli_ctx *c, int argc, char **argv);
+int cli_cmd_conflict_resolve(cli_ctx *c, int argc, char **argv);
 /* The rep's agenda and lost-sale reviews (cli_agenda.c, cli_lost.c). */
 int cli_cmd_agenda(cli_ctx *c, int argc, char **argv);
 int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv);

@@ -293,6 +293,8 @@ static const fs_cmd_opt o_sync[] = {
     END};
 static const fs_cmd_opt o_n[] = {{"N", "the item number `conflicts` shows (required)"},
                                  END};
+static const fs_cmd_opt o_conflicts[] = {
+    {"--all", "also the items already accepted, dismissed or resolved"}, END};
 static const fs_cmd_opt o_completion[] = {
     {"bash", "the script for bash (the only shell so far)"}, END};
 static const fs_cmd_opt o_help[] = {{"COMMAND", "a command (default: list them all)"},
@@ -329,8 +331,10 @@ static const struct {
     {"report", NULL}, /* report_opts() */
     {"outbox", o_outbox},
     {"sync", o_sync},
+    {"conflicts", o_conflicts},
     {"conflicts accept", o_n},
     {"conflicts dismiss", o_n},
+    {"conflicts resolve", o_n},
     {"completion", o_completion},
     {"help", o_help},
 };

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -277,86 +276,118 @@ int cli_cmd_sync(cli_ctx *c, int argc, char **argv) {
   return sync_outcome(c, rc, &s);
 }
 
-/* The listing of `conflicts`: a cli_list (JSON, CSV or the table). */
+/* The listing of `conflicts`: a cli_list (JSON, CSV or the table); open
+ * items only unless `all`. */
 typedef struct conflicts_out {
   cli_list l;
-  int n;
+  int n, all;
 } conflicts_out;
+
+static const char *const conflict_states[] = {"open", "accepted", "dismissed", "resolved"};
+
+static void conflict_json(fs_json *j, const fs_conflict *it, const char *state) {
+  const char *const texts[][2] = {
+      {"kind", it->kind},
+      {"id", it->id},
+      {"customer_archive", it->customer_archive[0] ? it->customer_archive : NULL},
+      {"customer_name", it->customer_name[0] ? it->customer_name : NULL},
+      {"field", it->field},
+      {"field_label", it->field_label},
+      {"kept", it->kept},
+      {"lost", it->lost},
+      {"lost_by", it->lost_by},
+      {"fenced", it->fenced[0] ? it->fenced : NULL},
+      {"state", state},
+      {"resolved", strcmp(state, "open") ? state : NULL}};
+
+  fs__json_begin_object(j);
+  fs__json_key(j, "n");
+  fs__json_int(j, it->n);
+  for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+    fs__json_key(j, texts[k][0]);
+    fs__json_string(j, texts[k][1]);
+  }
+  fs__json_key(j, "lost_mine");
+  fs__json_bool(j, it->lost_mine);
+  fs__json_key(j, "at");
+  fs__json_time(j, it->at);
+  fs__json_end_object(j);
+}
 
 static int conflict_row(void *arg, const fs_conflict *it) {
   conflicts_out *o = arg;
-  const char *resolved = it->state == FS_CONFLICT_ACCEPTED    ? "accepted"
-                         : it->state == FS_CONFLICT_DISMISSED ? "dismissed"
-                                                              : "";
-  const char *fenced = it->fenced;
-  long long num = it->n;
-  char nbuf[24], shortid[17], note[160];
+  const char *state = conflict_states[it->state <= FS_CONFLICT_RESOLVED ? it->state : 0];
+  char nbuf[24], when[64], cust[320], label[64], by[48], note[160];
+  const char *slash;
 
+  if (it->state != FS_CONFLICT_OPEN && !o->all)
+    return 0;
   o->n++;
   if (o->l.c->json) {
-    fs_json *j = &o->l.j;
-    const char *const texts[][2] = {{"kind", it->kind},
-                                    {"id", it->id},
-                                    {"field", it->field},
-                                    {"kept", it->kept},
-                                    {"lost", it->lost},
-                                    {"lost_by", it->lost_by},
-                                    {"fenced", fenced[0] ? fenced : NULL},
-                                    {"resolved", resolved[0] ? resolved : NULL}};
-    fs__json_begin_object(j);
-    fs__json_key(j, "n");
-    fs__json_int(j, num);
-    for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
-      fs__json_key(j, texts[k][0]);
-      fs__json_string(j, texts[k][1]);
-    }
-    fs__json_key(j, "at");
-    fs__json_time(j, it->at);
-    fs__json_end_object(j);
+    conflict_json(&o->l.j, it, state);
     return 0;
   }
-  snprintf(nbuf, sizeof(nbuf), "%lld", num);
-  snprintf(shortid, sizeof(shortid), "%s", it->id);
-  /* A fenced item: not applied; the owner decides. */
-  if (fenced[0])
-    snprintf(note, sizeof(note), "arrived after the handover from %s's device: %s", fenced,
-             resolved[0] ? resolved : "not applied; fieldsync conflicts accept|dismiss N");
+  snprintf(nbuf, sizeof(nbuf), "%lld", (long long)it->n);
+  fs__table_time_text(when, it->at); /* the one time rule (date.h) */
+  if (it->customer_archive[0])
+    snprintf(cust, sizeof(cust), "%s %s", it->customer_archive, it->customer_name);
   else
-    snprintf(note, sizeof(note), "%s", resolved);
+    snprintf(cust, sizeof(cust), "(%s %.8s)", it->kind, it->id);
+  /* The label's English part ("name / 名称" -> "name"). */
+  slash = strstr(it->field_label, " / ");
+  snprintf(label, sizeof(label), "%.*s",
+           slash ? (int)(slash - it->field_label) : (int)strlen(it->field_label),
+           it->field_label);
+  /* Who wrote the losing value: you (this device's user) or someone whose
+   * value came through the daemon. */
+  if (it->lost_by[0])
+    snprintf(by, sizeof(by), "%s (%s)", it->lost_by, it->lost_mine ? "you" : "daemon");
+  else
+    snprintf(by, sizeof(by), "?");
+  if (it->fenced[0])
+    snprintf(note, sizeof(note), "arrived after the handover from %s's device: %s",
+             it->fenced,
+             strcmp(state, "open") ? state
+                                   : "not applied; fieldsync conflicts accept|dismiss N");
+  else
+    snprintf(note, sizeof(note), "%s", state);
   {
-    const char *cells[] = {nbuf, it->kind, shortid, it->field, it->kept,
-                           it->lost, it->lost_by, note};
+    const char *cells[] = {nbuf, when, cust, label, it->kept, it->lost, by, note};
     return fs__table_add(o->l.t, cells);
   }
 }
 
 int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
-  static const char *const heads[] = {"n",    "kind", "id", "field",
-                                      "kept", "lost", "by", "note"};
+  static const char *const heads[] = {"n",    "when", "customer", "field",
+                                      "kept", "lost", "lost by",  "state"};
   static const int drop[] = {0, 3, 2, 0, 0, 0, 4, 1};
   conflicts_out o;
+  cli_opt opts[] = {{"--all", 0, NULL, &o.all}, {NULL, 0, NULL, NULL}};
   cli_args a;
   int rc, summary;
 
+  memset(&o, 0, sizeof(o));
   memset(&a, 0, sizeof(a));
+  a.opts = opts;
   rc = cli_parse(c, argc, argv, &a);
   if (rc)
     return rc;
   if (cli_open(c) != CLI_OK)
     return CLI_ERR;
-  memset(&o, 0, sizeof(o));
   rc = cli_list_begin(&o.l, c, 8, heads, drop);
   if (rc == 0)
     rc = cli_list_end(&o.l, fs_conflict_list(c->r, conflict_row, &o), &summary);
   if (rc)
     return cli_fail(c, rc, "conflicts");
   if (summary)
-    printf("(%d %s)\n", o.n, o.n == 1 ? "item" : "items");
+    printf("(%d %s%s)\n", o.n, o.all ? "" : "open ", o.n == 1 ? "item" : "items");
   return CLI_OK;
 }
 
-/* conflicts accept|dismiss N */
-static int conflict_act(cli_ctx *c, int argc, char **argv, int accept) {
+/* conflicts accept|dismiss|resolve N */
+static int conflict_act(cli_ctx *c, int argc, char **argv, fs_conflict_state how) {
+  static const char *const cmds[] = {"", "conflicts accept", "conflicts dismiss",
+                                     "conflicts resolve"};
   cli_args a;
   char *end = NULL;
   long long num;
@@ -370,21 +401,27 @@ static int conflict_act(cli_ctx *c, int argc, char **argv, int accept) {
   num = strtoll(a.pos[0], &end, 10);
   if (end == a.pos[0] || *end != '\0' || num <= 0)
     return cli_usage_error(c, "not an item number (see fieldsync conflicts)", a.pos[0]);
-  rc = accept ? fs_conflict_accept(c->r, num) : fs_conflict_dismiss(c->r, num);
+  rc = how == FS_CONFLICT_ACCEPTED    ? fs_conflict_accept(c->r, num)
+       : how == FS_CONFLICT_DISMISSED ? fs_conflict_dismiss(c->r, num)
+                                      : fs_conflict_resolve(c->r, num);
   if (rc)
-    return cli_fail(c, rc, accept ? "conflicts accept" : "conflicts dismiss");
+    return cli_fail(c, rc, cmds[how]);
   if (c->json)
-    printf("{\"n\":%lld,\"resolved\":\"%s\"}\n", num, accept ? "accepted" : "dismissed");
+    printf("{\"n\":%lld,\"resolved\":\"%s\"}\n", num, conflict_states[how]);
   else
-    printf("item %lld %s%s\n", num, accept ? "accepted" : "dismissed",
-           accept ? "; it goes to the daemon at the next sync" : "");
+    printf("item %lld %s%s\n", num, conflict_states[how],
+           how == FS_CONFLICT_ACCEPTED ? "; it goes to the daemon at the next sync" : "");
   return CLI_OK;
 }
 
 int cli_cmd_conflict_accept(cli_ctx *c, int argc, char **argv) {
-  return conflict_act(c, argc, argv, 1);
+  return conflict_act(c, argc, argv, FS_CONFLICT_ACCEPTED);
 }
 
 int cli_cmd_conflict_dismiss(cli_ctx *c, int argc, char **argv) {
-  return conflict_act(c, argc, argv, 0);
+  return conflict_act(c, argc, argv, FS_CONFLICT_DISMISSED);
+}
+
+int cli_cmd_conflict_resolve(cli_ctx *c, int argc, char **argv) {
+  return conflict_act(c, argc, argv, FS_CONFLICT_RESOLVED);
 }

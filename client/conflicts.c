@@ -1,6 +1,6 @@
 /* conflicts.c - the conflict log and the notices the daemon sent, as the
- * public API shows them (fieldsync.h): listing, accept, dismiss;
- * fs_notice_list. */
+ * public API shows them (fieldsync.h): listing (with each record's
+ * customer), accept, dismiss, resolve; fs_notice_list. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "db.h"
 #include "fieldsync.h"
 #include "fs_errno.h"
+#include "model.h"
 #include "replica.h"
 
 /* The open item n: its kind, record id, field and lost value (text). */
@@ -100,7 +101,8 @@ out:
   return rc;
 }
 
-int fs_conflict_dismiss(fs_replica *r, int64_t n) {
+/* Closes open item n as `how` without touching any record. */
+static int close_item(fs_replica *r, int64_t n, const char *how) {
   item it;
   int rc;
 
@@ -108,10 +110,14 @@ int fs_conflict_dismiss(fs_replica *r, int64_t n) {
     return FS_EINVAL;
   rc = item_load(r, n, &it);
   if (rc == 0)
-    rc = item_resolve(r, n, "dismissed");
+    rc = item_resolve(r, n, how);
   free(it.value);
   return rc;
 }
+
+int fs_conflict_dismiss(fs_replica *r, int64_t n) { return close_item(r, n, "dismissed"); }
+
+int fs_conflict_resolve(fs_replica *r, int64_t n) { return close_item(r, n, "resolved"); }
 
 /* ---- listing ------------------------------------------------------------------ */
 
@@ -132,13 +138,72 @@ static int prepare_read(fs_replica *r, const char *sql, const char *what,
                           sqlite3_errmsg(db));
 }
 
+/* The customer card of record (kind, id): the record itself for a
+ * customer, else the card its customer_id names.  Empty strings if
+ * neither is in this replica. */
+typedef struct cust_of {
+  char archive[64];
+  char name[256];
+} cust_of;
+
+static int customer_of(fs_replica *r, const char *kind, const char *id, cust_of *out) {
+  const fs_kind_def *kd = fs__kind_by_name(kind);
+  const fs_kind_def *cd = fs__kind_def(FS_KIND_CUSTOMER);
+  sqlite3_stmt *st = NULL;
+  char sql[256];
+  int rc;
+
+  out->archive[0] = out->name[0] = '\0';
+  if (kd == NULL || (kd != cd && fs__field_index(kd, "customer_id") < 0))
+    return 0;
+  if (kd == cd)
+    snprintf(sql, sizeof(sql), "SELECT archive_no, name FROM \"%s\" WHERE id=?1",
+             cd->table);
+  else
+    snprintf(sql, sizeof(sql),
+             "SELECT c.archive_no, c.name FROM \"%s\" c WHERE c.id="
+             "(SELECT customer_id FROM \"%s\" WHERE id=?1)",
+             cd->table, kd->table);
+  rc = prepare_read(r, sql, "conflict log's customers", &st);
+  if (rc)
+    return rc;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    snprintf(out->archive, sizeof(out->archive), "%s", col_text(st, 0));
+    snprintf(out->name, sizeof(out->name), "%s", col_text(st, 1));
+  }
+  rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fs__db_err(fs__replica_db(r), rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static const char *field_label(const char *kind, const char *field) {
+  const fs_kind_def *kd = fs__kind_by_name(kind);
+  int f = kd ? fs__field_index(kd, field) : -1;
+
+  return f >= 0 && kd->fields[f].label ? kd->fields[f].label : field;
+}
+
+static fs_conflict_state state_of(const char *resolved) {
+  return strcmp(resolved, "accepted") == 0    ? FS_CONFLICT_ACCEPTED
+         : strcmp(resolved, "dismissed") == 0 ? FS_CONFLICT_DISMISSED
+         : strcmp(resolved, "resolved") == 0  ? FS_CONFLICT_RESOLVED
+                                              : FS_CONFLICT_OPEN;
+}
+
 int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg) {
   sqlite3_stmt *st = NULL;
+  fs_identity me;
+  cust_of cu;
   fs_conflict c;
   int rc;
 
   if (r == NULL || cb == NULL)
     return FS_EINVAL;
+  rc = fs_replica_identity(r, &me);
+  if (rc)
+    return rc;
   rc = prepare_read(r,
                     "SELECT kind, record_id, field, loser, loser_hlc, winner, "
                     "winner_hlc, loser_author, at, id, fenced, resolved "
@@ -147,7 +212,6 @@ int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg) {
   if (rc)
     return rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *resolved = col_text(st, 11);
     memset(&c, 0, sizeof(c));
     c.kind = col_text(st, 0);
     c.id = col_text(st, 1);
@@ -160,9 +224,14 @@ int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg) {
     c.at = sqlite3_column_int64(st, 8);
     c.n = sqlite3_column_int64(st, 9);
     c.fenced = col_text(st, 10);
-    c.state = strcmp(resolved, "accepted") == 0    ? FS_CONFLICT_ACCEPTED
-              : strcmp(resolved, "dismissed") == 0 ? FS_CONFLICT_DISMISSED
-                                                   : FS_CONFLICT_OPEN;
+    c.state = state_of(col_text(st, 11));
+    rc = customer_of(r, c.kind, c.id, &cu);
+    if (rc)
+      goto out;
+    c.customer_archive = cu.archive;
+    c.customer_name = cu.name;
+    c.field_label = field_label(c.kind, c.field);
+    c.lost_mine = c.lost_by[0] && strcmp(c.lost_by, me.staff) == 0;
     rc = cb(arg, &c);
     if (rc)
       goto out;

@@ -174,42 +174,61 @@ int fs_update(fs_replica *r, const char *kind, const char *id, const fs_record *
  * delete_requested instead and a manager deletes it, access_rules.h C3). */
 int fs_delete(fs_replica *r, const char *kind, const char *id);
 /* Items of the conflict log (`fieldsync conflicts`), by their number n
- * (conflicts.id): a value that lost, or a change that arrived after a
+ * (conflicts.id): a value that lost to a concurrent write (one its writer
+ * had not seen; PROTOCOL.md 5.5.14), or a change that arrived after a
  * handover from the old owner's device and was not applied (fenced).
+ * Lifecycle: open -> accepted | dismissed | resolved, once; never back.
  * Accept applies the item's value as an ordinary local edit (an item for
  * field "(deleted)" deletes the record); dismiss keeps the record as it
- * is.  Both mark the item resolved ('accepted'/'dismissed').
- * FS_ENOTFOUND (no item n, or its record is gone), FS_EEXIST (already
- * resolved), and the errors of fs_update / fs_delete. */
+ * is; resolve only marks the item dealt with (the user settled it some
+ * other way, e.g. by editing the card) and changes no record.  Each
+ * records its state ('accepted'/'dismissed'/'resolved') in this replica
+ * only (it is not sent to the daemon).  FS_EINVAL (r NULL), FS_ENOTFOUND
+ * (no item n, or for accept its record is gone), FS_EEXIST (not open),
+ * and the errors of fs_update / fs_delete. */
 int fs_conflict_accept(fs_replica *r, int64_t n);
 int fs_conflict_dismiss(fs_replica *r, int64_t n);
+int fs_conflict_resolve(fs_replica *r, int64_t n);
 
 /* What became of a conflict log item. */
 typedef enum fs_conflict_state {
-  FS_CONFLICT_OPEN = 0,     /* not acted on (ordinary conflicts stay so) */
-  FS_CONFLICT_ACCEPTED = 1, /* fs_conflict_accept */
-  FS_CONFLICT_DISMISSED = 2 /* fs_conflict_dismiss */
+  FS_CONFLICT_OPEN = 0,      /* not acted on */
+  FS_CONFLICT_ACCEPTED = 1,  /* fs_conflict_accept */
+  FS_CONFLICT_DISMISSED = 2, /* fs_conflict_dismiss */
+  FS_CONFLICT_RESOLVED = 3   /* fs_conflict_resolve */
 } fs_conflict_state;
 
-/* One item of the conflict log.  Strings are valid during the callback. */
+/* One item of the conflict log.  Strings are never NULL and are valid
+ * during the callback.  Members after `state` were added later, at the
+ * end (the struct is only ever passed by the library, by pointer). */
 typedef struct fs_conflict {
-  int64_t n;            /* item number, for fs_conflict_accept/dismiss */
+  int64_t n;            /* item number, for fs_conflict_accept/dismiss/resolve */
   const char *kind;     /* "customer" ... */
   const char *id;       /* record id */
   const char *field;    /* field name; "(deleted)" for a deletion */
   const char *kept;     /* the value the record kept ("" if none) */
   const char *lost;     /* the value that lost ("" if none) */
-  const char *lost_by;  /* staff code of the losing change's author, or "" */
+  const char *lost_by;  /* staff code whose device wrote the losing value;
+                           "" if not known (the losing value was the one
+                           the daemon held: it keeps no per-field writer) */
   uint64_t kept_hlc, lost_hlc; /* their clocks */
   int64_t at;           /* when the daemon logged it (ms since the epoch) */
   const char *fenced;   /* "": an ordinary conflict; else the staff code whose
                            device sent a change after a handover (not
                            applied: the owner accepts or dismisses it) */
   fs_conflict_state state;
+  /* The record's customer (the record itself for a customer card; a
+   * child's customer_id card), "" if not in this replica or none. */
+  const char *customer_archive; /* archive number */
+  const char *customer_name;
+  const char *field_label; /* the field's human label ("name / 名称"); for
+                              "(deleted)" or an unknown field, the field */
+  int lost_mine;        /* 1: lost_by is this replica's staff member */
 } fs_conflict;
 
 typedef int (*fs_conflict_fn)(void *arg, const fs_conflict *c);
-/* Calls cb for every item of the conflict log, oldest (lowest n) first.  A
+/* Calls cb for every item of the conflict log, oldest (lowest n) first, in
+ * every state (the caller filters on state).  A
  * non-zero return of cb stops the listing and is returned.  FS_EINVAL,
  * FS_EDB, FS_EBUSY. */
 int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg);

@@ -30,6 +30,18 @@ static void bind_value(sqlite3_stmt *st, int i, const fs_value *v) {
     sqlite3_bind_text(st, i, v->s, (int)v->len, SQLITE_STATIC);
 }
 
+/* 1 if the pushed change ch wrote the winning side of a conflict the
+ * merge reported (store.c: winner then points into ch->fields[], or ch is
+ * a delete overtaking stored edits); else it wrote the losing side. */
+static int pushed_won(const fs_change *ch, const fs_value *winner) {
+  if (ch->op == FS_OP_DELETE)
+    return 1;
+  for (int i = 0; i < ch->nfields; i++)
+    if (winner == &ch->fields[i].value)
+      return 1;
+  return 0;
+}
+
 int fs__push_log_conflict(fs__conflict_ctx *x, const fs_change *ch, int field,
                           const fs_value *loser, uint64_t loser_hlc,
                           const fs_value *winner, uint64_t winner_hlc,
@@ -47,7 +59,13 @@ int fs__push_log_conflict(fs__conflict_ctx *x, const fs_change *ch, int field,
   sqlite3_bind_int64(st, 6, (sqlite3_int64)loser_hlc);
   bind_value(st, 7, winner);
   sqlite3_bind_int64(st, 8, (sqlite3_int64)winner_hlc);
-  sqlite3_bind_int64(st, 9, (sqlite3_int64)x->d->id);
+  /* loser_device: the device that wrote the losing value (the CONFLICTS
+   * `author`); NULL when that was the stored value, whose writer the
+   * store does not keep per field.  A fenced change is always the loser. */
+  if (fenced || !pushed_won(ch, winner))
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)x->d->id);
+  else
+    sqlite3_bind_null(st, 9);
   sqlite3_bind_text(st, 10, x->owner, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 11, (sqlite3_int64)fs__now_ms());
   if (fenced)

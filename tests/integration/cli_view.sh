@@ -141,9 +141,9 @@ expect 0 "$fs" customer list
 sed -n 2p "$work/out" | grep -qE '^-+(  -+)+$' || fail "a list has the rule under its header"
 expect 0 "$fs" conflicts
 sed -n 2p "$work/out" | grep -qE '^-+(  -+)+$' || fail "conflicts: the one table style"
-has "(0 items)" out "conflicts: the count"
+has "(0 open items)" out "conflicts: the count"
 expect 0 "$fs" conflicts --csv
-has "n,kind,id,field,kept,lost,by,note" out "conflicts --csv: a CSV header"
+has "n,when,customer,field,kept,lost,lost by,state" out "conflicts --csv: a CSV header"
 for cmd in "customer show $c1" "visit show $v2" "sync" "customer add --name X --grade C"; do
   # shellcheck disable=SC2086
   expect 2 "$fs" --csv $cmd

@@ -220,6 +220,8 @@ typedef struct cf_seen {
   int64_t last;
   fs_conflict_state state;
   char fenced[FS_STAFF_CODE_MAX + 1], lost[64], kept[64], field[32];
+  char archive[64], name[64], label[64], lost_by[FS_STAFF_CODE_MAX + 1];
+  int mine, open;
 } cf_seen;
 
 static int cf_cb(void *arg, const fs_conflict *c) {
@@ -231,7 +233,18 @@ static int cf_cb(void *arg, const fs_conflict *c) {
   snprintf(s->lost, sizeof(s->lost), "%s", c->lost);
   snprintf(s->kept, sizeof(s->kept), "%s", c->kept);
   snprintf(s->field, sizeof(s->field), "%s", c->field);
+  snprintf(s->archive, sizeof(s->archive), "%s", c->customer_archive);
+  snprintf(s->name, sizeof(s->name), "%s", c->customer_name);
+  snprintf(s->label, sizeof(s->label), "%s", c->field_label);
+  snprintf(s->lost_by, sizeof(s->lost_by), "%s", c->lost_by);
+  s->mine = c->lost_mine;
+  s->open += c->state == FS_CONFLICT_OPEN;
   return 0;
+}
+
+static int stop_first(void *arg, const fs_conflict *c) {
+  cf_cb(arg, c);
+  return 1;
 }
 
 static int stop_cb(void *arg, const fs_conflict *c) {
@@ -271,6 +284,49 @@ static void test_conflicts_list_and_resolve(void **state) {
   assert_int_equal(s.state, FS_CONFLICT_DISMISSED);
   assert_int_equal(fs_conflict_accept(f->r, s.last), FS_EEXIST);
   assert_string_not_equal(fs_errmsg(f->r), "");
+}
+
+/* Issue 15 point 1: an item names the record's customer (also for a child
+ * record), the field's label and whether the losing value was ours; a
+ * user can mark it resolved (open -> resolved, once; no record changes). */
+static void test_conflicts_customer_and_resolve(void **state) {
+  fx *f = *state;
+  char cust[FS_ID_MAX + 1], contact[FS_ID_MAX + 1];
+  fs_value lost = {FS_V_TEXT, 0, "Bob", 3}, kept = {FS_V_TEXT, 0, "Bo", 2};
+  cf_seen s;
+
+  make(f->r, "customer", cust, "name", "Ada Ltd", "grade", "B", NULL);
+  make(f->r, "contact", contact, "customer_id", cust, "name", "Bo", NULL);
+  assert_int_equal(fs__replica_conflict_add(f->r, "contact", contact, "name", &lost, 5,
+                                            &kept, 9, "A01", 1700000000000ULL),
+                   0);
+  assert_int_equal(fs__replica_conflict_add(f->r, "customer", cust, "grade", &lost, 5,
+                                            &kept, 9, "", 1700000000000ULL),
+                   0);
+  memset(&s, 0, sizeof(s));
+  assert_int_equal(fs_conflict_list(f->r, cf_cb, &s), 0);
+  assert_int_equal(s.n, 2);
+  assert_int_equal(s.open, 2);
+  /* The last one: a customer card's own field, writer not known. */
+  assert_string_equal(s.name, "Ada Ltd");
+  assert_string_not_equal(s.archive, "");
+  assert_string_equal(s.lost_by, "");
+  assert_int_equal(s.mine, 0);
+  assert_non_null(strstr(s.label, "grade"));
+  /* Resolve the contact's item (the first): its customer is Ada Ltd. */
+  assert_int_equal(fs_conflict_resolve(f->r, s.last - 1), 0);
+  assert_int_equal(fs_conflict_resolve(f->r, s.last - 1), FS_EEXIST);
+  assert_int_equal(fs_conflict_dismiss(f->r, s.last - 1), FS_EEXIST);
+  assert_int_equal(fs_conflict_resolve(f->r, s.last + 1), FS_ENOTFOUND);
+  assert_int_equal(fs_conflict_resolve(NULL, 1), FS_EINVAL);
+  memset(&s, 0, sizeof(s));
+  assert_int_equal(fs_conflict_list(f->r, stop_first, &s), 1);
+  assert_int_equal(s.state, FS_CONFLICT_RESOLVED);
+  assert_string_equal(s.name, "Ada Ltd");
+  assert_string_equal(s.lost_by, "A01");
+  assert_int_equal(s.mine, 1);
+  assert_non_null(strstr(s.label, "name"));
+  assert_int_equal(s.open, 0);
 }
 
 static int notice_cb(void *arg, const fs_notice *nt) {
@@ -445,6 +501,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_errmsg, setup_rep, teardown),
       cmocka_unit_test_setup_teardown(test_outbox_enums, setup_rep, teardown),
       cmocka_unit_test_setup_teardown(test_conflicts_list_and_resolve, setup_rep,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_conflicts_customer_and_resolve, setup_rep,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_notices, setup_rep, teardown),
       cmocka_unit_test_setup_teardown(test_lost_review, setup_manager, teardown),

@@ -159,6 +159,14 @@ static void test_concurrent_edits_one_conflict(void **state) {
   assert_int_equal(stored(w, x, "From Two", t + 2), 1);
   assert_int_equal(conflicts_on(w, x), 1);
   assert_int_equal(logged(w, x, "From One", t + 1, "From Two", t + 2), 1);
+  /* The losing value was the stored one: its writer (the CONFLICTS
+   * `author`) is not known per field, so none is named; before issue 15
+   * the pushing device, the winner's, was named in its place. */
+  assert_int_equal(fs_test_central_intf(&w->tw.d,
+                                        "SELECT count(*) FROM conflicts WHERE "
+                                        "record_id='%s' AND loser_device IS NULL",
+                                        x),
+                   1);
 
   /* Y: the later clock arrives first; the earlier one loses. */
   assert_int_equal(edit(w, &w->h2, y, t + 4, "From Two", ty), FS_OUTCOME_APPLIED);
@@ -166,6 +174,13 @@ static void test_concurrent_edits_one_conflict(void **state) {
   assert_int_equal(stored(w, y, "From Two", t + 4), 1);
   assert_int_equal(conflicts_on(w, y), 1);
   assert_int_equal(logged(w, y, "From One", t + 3, "From Two", t + 4), 1);
+  /* The pushed value lost: its device wrote it and is named. */
+  assert_int_equal(fs_test_central_intf(&w->tw.d,
+                                        "SELECT count(*) FROM conflicts c JOIN devices d "
+                                        "ON d.id=c.loser_device WHERE c.record_id='%s' "
+                                        "AND d.staff='A01'",
+                                        y),
+                   1);
   /* Every device that reads the cards gets the same two items. */
   assert_int_equal(pulled_conflicts(&w->h1), 2);
   assert_int_equal(pulled_conflicts(&w->h2), 2);
