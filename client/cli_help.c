@@ -275,7 +275,8 @@ static const fs_cmd_opt o_lost_review[] = {
     END};
 static const fs_cmd_opt o_delete_review[] = {
     {"ID", "the customer: archive number, id or id prefix (required)"},
-    {"--confirm", "delete the card as the rep asked (its missed deadlines stay in the reports)"},
+    {"--confirm",
+     "delete the card as the rep asked (its missed deadlines stay in the reports)"},
     {"--reject", "keep the card: the request is cleared and the rep keeps working it"},
     {"--note TEXT", "the manager's note, shown to the rep (default: none)"},
     END};

@@ -33,7 +33,8 @@ static int notice_row(void *arg, const fs_notice *nt) {
     fs__json_end_object(&o->j);
     return 0;
   }
-  if (localtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+  if (localtime_r(&t, &tm) == NULL ||
+      strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
     snprintf(when, sizeof(when), "?");
   printf("%s#%lld %s, %s\n%s\n", o->n > 1 ? "\n" : "", (long long)nt->n, nt->kind, when,
          nt->body);

@@ -50,7 +50,8 @@ out:
   return rc;
 }
 
-int fs_customer_delete_review(fs_replica *r, const char *id, int confirm, const char *note) {
+int fs_customer_delete_review(fs_replica *r, const char *id, int confirm,
+                              const char *note) {
   const fs_kind_def *kd = fs__kind_def(FS_KIND_CUSTOMER);
   int creates[2] = {0, 0}, rc;
   fs_change c[2];

@@ -121,11 +121,12 @@ static int check_rep_delete(sqlite3 *db, fs_role role, const fs_change *c, char 
               c->id);
   if (rc <= 0)
     return rc;
-  snprintf(err, errlen,
-           "customer %s: a rep does not delete a card with visit records; ask the manager "
-           "to (set delete_requested: `fieldsync customer delete` does), who deletes it "
-           "or keeps it",
-           c->id);
+  snprintf(
+      err, errlen,
+      "customer %s: a rep does not delete a card with visit records; ask the manager "
+      "to (set delete_requested: `fieldsync customer delete` does), who deletes it "
+      "or keeps it",
+      c->id);
   return FS_EFORBIDDEN;
 }
 
@@ -171,10 +172,11 @@ static int check_delete_request(fs_role role, const char *staff, const fs_change
   return 0;
 }
 
-static int check_customer(sqlite3 *db, fs_role role, const char *staff, const fs_change *c,
-                          const char *made, const fs_cadence_methods *m, char *err,
-                          size_t errlen) {
-  const fs_value *grade = fs__change_written(c, "grade"), *gdate = fs__change_written(c, "grade_date");
+static int check_customer(sqlite3 *db, fs_role role, const char *staff,
+                          const fs_change *c, const char *made,
+                          const fs_cadence_methods *m, char *err, size_t errlen) {
+  const fs_value *grade = fs__change_written(c, "grade"),
+                 *gdate = fs__change_written(c, "grade_date");
   const char *g_after, *deliv;
   fs_row row;
   int found, rc;
@@ -223,7 +225,8 @@ out:
 
 static int check_grade_change(sqlite3 *db, const fs_change *c, const char *made,
                               const fs_cadence_methods *m, char *err, size_t errlen) {
-  const fs_value *cust = fs__change_written(c, "customer_id"), *date = fs__change_written(c, "date");
+  const fs_value *cust = fs__change_written(c, "customer_id"),
+                 *date = fs__change_written(c, "date");
   fs_row row, card;
   int found, rc;
 
@@ -238,7 +241,8 @@ static int check_grade_change(sqlite3 *db, const fs_change *c, const char *made,
   if (rc || !found)
     goto out; /* the write path says the customer does not exist */
   /* L1 for the history too: a loss is logged only with its record. */
-  if (text_is(fs__change_written(c, "grade"), "lost") && is_set(fs__change_written(c, "prev_grade")) &&
+  if (text_is(fs__change_written(c, "grade"), "lost") &&
+      is_set(fs__change_written(c, "prev_grade")) &&
       !text_is(fs__change_written(c, "prev_grade"), "lost")) {
     rc = exists(db, LOST_PENDING_SQL, cust->s);
     if (rc < 0)
@@ -293,7 +297,8 @@ static int check_lost_review(sqlite3 *db, fs_role role, const char *staff,
                              const fs_change *c, char *err, size_t errlen) {
   static const char *const review[] = {"confirmed", "reviewed_by", "reviewed_on",
                                        "review_note"};
-  const fs_value *conf = fs__change_written(c, "confirmed"), *by = fs__change_written(c, "reviewed_by");
+  const fs_value *conf = fs__change_written(c, "confirmed"),
+                 *by = fs__change_written(c, "reviewed_by");
   fs_row row;
   int found = 0, rc;
 

@@ -79,9 +79,9 @@ void fs__store_conflicts_free(fs_conflict_item *items, uint32_t n); /* takes NUL
  * manager's decision for a rep (review_notice.c). */
 typedef struct fs_notice_row {
   uint64_t seq;
-  uint64_t at;  /* ms */
-  int review;   /* 1: a manager's decision (NOTICE kind "review"), 0: a handover */
-  char *body;   /* the report text ("" if none) */
+  uint64_t at; /* ms */
+  int review;  /* 1: a manager's decision (NOTICE kind "review"), 0: a handover */
+  char *body;  /* the report text ("" if none) */
 } fs_notice_row;
 
 /* Handover reports (not dry runs) for staff as successor or manager, and

@@ -160,12 +160,13 @@ static void test_delete_request(void **state) {
   fs_test_sync_ok(w->m1, NULL);
   assert_int_equal(fs_customer_delete_review(w->m1, cust, 0, "keep calling them"), 0);
   fs_test_sync_ok(w->m1, NULL);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                                        "SELECT count(*) FROM customers WHERE id='%s' AND "
-                                        "deleted=0 AND delete_requested IS NULL AND "
-                                        "delete_note='keep calling them'",
-                                        cust),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id='%s' AND "
+                           "deleted=0 AND delete_requested IS NULL AND "
+                           "delete_note='keep calling them'",
+                           cust),
+      1);
   l = notices_of(w->a1);
   assert_int_equal(l.n, 1);
   expect_in(l.body, "to delete the card of Busy Co");
@@ -178,12 +179,12 @@ static void test_delete_request(void **state) {
   assert_int_equal(fs_customer_delete_review(w->m1, cust, 1, "duplicate card"), 0);
   fs_test_sync_ok(w->m1, NULL);
   assert_int_equal(
-      fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1",
-                           cust),
+      fs_test_central_intf(
+          &w->d, "SELECT count(*) FROM customers WHERE id='%s' AND deleted=1", cust),
       1);
   assert_int_equal(
-      fs_test_central_intf(&w->d, "SELECT count(*) FROM visits WHERE id='%s' AND deleted=0",
-                           vid),
+      fs_test_central_intf(
+          &w->d, "SELECT count(*) FROM visits WHERE id='%s' AND deleted=0", vid),
       1);
   l = notices_of(w->a1);
   assert_int_equal(l.n, 2);
@@ -218,7 +219,8 @@ static void test_lost_rejected_notice(void **state) {
   /* The other manager hears nothing; a confirmation tells nobody. */
   assert_int_equal(notices_of(w->m2).n, 0);
   assert_int_equal(
-      fs_test_central_int(&w->d, "SELECT count(*) FROM handovers WHERE kind='review'"), 1);
+      fs_test_central_int(&w->d, "SELECT count(*) FROM handovers WHERE kind='review'"),
+      1);
   printf("lost sale rejected: the rep was told, with the manager's note and the grade\n");
 }
 
