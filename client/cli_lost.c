@@ -15,7 +15,8 @@
 /* --confirm or --reject, by a manager or admin (the device refuses
  * early; the daemon re-checks the team rule).  CLI_OK or the exit code. */
 static int review_start(cli_ctx *c, int argc, char **argv, cli_args *a, const int *confirm,
-                        const int *reject, const char *what, fs_identity *me) {
+                        const int *reject, const char *what, const char *deed,
+                        fs_identity *me) {
   int rc = cli_start(c, argc, argv, a);
 
   if (rc)
@@ -26,8 +27,8 @@ static int review_start(cli_ctx *c, int argc, char **argv, cli_args *a, const in
   if (rc)
     return cli_fail(c, rc, what);
   if (me->role != FS_ROLE_MANAGER && me->role != FS_ROLE_ADMIN) {
-    fprintf(stderr, "fieldsync: %s: only a manager or the central office may do this; %s is a %s\n",
-            what, me->staff, fs_role_name(me->role));
+    fprintf(stderr, "fieldsync: %s: only a manager or the central office may %s; %s is a %s\n",
+            what, deed, me->staff, fs_role_name(me->role));
     return CLI_ERR;
   }
   return CLI_OK;
@@ -44,7 +45,8 @@ int cli_cmd_customer_delete_review(cli_ctx *c, int argc, char **argv) {
   char id[FS_ID_MAX + 1];
   fs_identity me;
 
-  rc = review_start(c, argc, argv, &a, &confirm, &reject, "customer delete-review", &me);
+  rc = review_start(c, argc, argv, &a, &confirm, &reject, "customer delete-review",
+                    "answer deletion requests", &me);
   if (rc)
     return rc;
   if (cli_resolve(c, "customer", a.pos[0], id))
@@ -72,7 +74,8 @@ int cli_cmd_lost_review(cli_ctx *c, int argc, char **argv) {
   char id[FS_ID_MAX + 1], today[FS_DATE_MAX + 1];
   cli_args a = {.opts = opts, .minpos = 1, .maxpos = 1};
 
-  rc = review_start(c, argc, argv, &a, &confirm, &reject, "lost review", &me);
+  rc = review_start(c, argc, argv, &a, &confirm, &reject, "lost review", "review lost sales",
+                    &me);
   if (rc)
     return rc;
   if (cli_resolve(c, "lost_review", a.pos[0], id))
