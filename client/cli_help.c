@@ -237,6 +237,9 @@ static const fs_cmd_opt o_edit[] = {
 static const fs_cmd_opt o_customer_list[] = {
     {"--grade G",
      "only this grade, any case: O, A, B, C, delivered, lost (default: all)"},
+    {"--delete-requested",
+     "only cards whose rep asked for their deletion, awaiting the manager's "
+     "`customer delete-review` (default: all)"},
     LIST_COMMON,
     END};
 static const fs_cmd_opt o_grade[] = {
@@ -276,6 +279,13 @@ static const fs_cmd_opt o_lost_review[] = {
     {"--confirm", "the sale is lost: the card becomes grade lost"},
     {"--reject", "not lost: the rep keeps working the customer"},
     {"--note TEXT", "the manager's note (default: none)"},
+    END};
+static const fs_cmd_opt o_delete_review[] = {
+    {"ID", "the customer: archive number, id or id prefix (required)"},
+    {"--confirm",
+     "delete the card as the rep asked (its missed deadlines stay in the reports)"},
+    {"--reject", "keep the card: the request is cleared and the rep keeps working it"},
+    {"--note TEXT", "the manager's note, shown to the rep (default: none)"},
     END};
 static const fs_cmd_opt o_agenda[] = {
     {"--date YYYY-MM-DD", "the day to plan (default: today)"}, END};
@@ -320,6 +330,7 @@ static const struct {
     {"customer grade", o_grade},
     {"customer search", o_search},
     {"customer lost", o_customer_lost},
+    {"customer delete-review", o_delete_review},
     {"customer history", o_history},
     {"contact list", o_child_list},
     {"opportunity list", o_child_list},

@@ -113,12 +113,17 @@ static const list_col *list_columns(const char *k) {
   return lost;
 }
 
+/* Filters of list_out.pending: lost reviews not reviewed yet; customer
+ * cards whose deletion was asked for (issue 14). */
+#define LIST_PENDING 1
+#define LIST_DELETE_REQUESTED 2
+
 typedef struct list_out {
   cli_list l;
   const list_col *cols;
   int ncols;
   int count;
-  int pending; /* lost reviews: only those not reviewed yet */
+  int pending; /* LIST_PENDING, LIST_DELETE_REQUESTED or 0 (all) */
   cli_cust cust; /* the last customer looked up */
 } list_out;
 
@@ -128,8 +133,9 @@ static int list_row(void *arg, fs_record *rec) {
   char shortid[17];
 
   o->count++;
-  if (o->pending && fs_record_get(rec, "reviewed_by") != NULL) {
-    o->count--; /* reviewed already: not awaiting the manager */
+  if ((o->pending == LIST_PENDING && fs_record_get(rec, "reviewed_by") != NULL) ||
+      (o->pending == LIST_DELETE_REQUESTED && fs_record_get(rec, "delete_requested") == NULL)) {
+    o->count--; /* not awaiting the manager */
     return 0;
   }
   if (o->l.c->json) {
@@ -274,7 +280,7 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   const char *grade = NULL, *owner = NULL, *search = NULL, *customer = NULL, *from = NULL,
              *to = NULL, *limit = NULL, *offset = NULL, *order = NULL;
   cli_opt opts[12];
-  int n = 0, rc, pending = 0;
+  int n = 0, rc, pending = 0, delreq = 0;
   char cid[FS_ID_MAX + 1];
   fs_query q;
   cli_args a = {.opts = opts};
@@ -292,6 +298,8 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   }
   if (strcmp(kd->name, "lost_review") == 0)
     opts[n++] = (cli_opt){"--pending", 0, NULL, &pending};
+  if (strcmp(kd->name, "customer") == 0)
+    opts[n++] = (cli_opt){"--delete-requested", 0, NULL, &delreq};
   opts[n++] = (cli_opt){"--owner", 1, &owner, NULL};
   opts[n++] = (cli_opt){"--search", 1, &search, NULL};
   opts[n++] = (cli_opt){"--limit", 1, &limit, NULL};
@@ -328,7 +336,8 @@ int cli_cmd_list(cli_ctx *c, int argc, char **argv) {
   q.from = from;
   q.to = to;
   q.order = order;
-  return run_list(c, kd->name, &q, pending);
+  return run_list(c, kd->name, &q,
+                  pending ? LIST_PENDING : delreq ? LIST_DELETE_REQUESTED : 0);
 }
 
 static int count_one(void *arg, fs_record *rec) {

@@ -170,8 +170,9 @@ int fs_create(fs_replica *r, fs_record *rec, char id_out[FS_ID_MAX + 1]);
  * (also for immutable fields and append-only kinds). */
 int fs_update(fs_replica *r, const char *kind, const char *id, const fs_record *rec);
 /* Deletes (tombstones) a record.  FS_ENOTFOUND, FS_EFORBIDDEN (also a
- * rep's delete of a customer card with visits: the rep sets the card's
- * delete_requested instead and a manager deletes it, access_rules.h C3). */
+ * rep's delete of a customer card with visits, or of one whose deletion
+ * request is pending: the rep sets the card's delete_requested instead and
+ * a manager answers it, fs_customer_delete_review; access_rules.h C3, C5). */
 int fs_delete(fs_replica *r, const char *kind, const char *id);
 /* Items of the conflict log (`fieldsync conflicts`), by their number n
  * (conflicts.id): a value that lost to a concurrent write (one its writer
@@ -248,11 +249,30 @@ int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg);
 int fs_lost_review(fs_replica *r, const char *id, int confirm, const char *note,
                    char on_out[FS_DATE_MAX + 1]);
 
-/* Reports the daemon sent this device (handover notices: which cards
- * moved to or from this staff member).  Strings valid during the call. */
+/* Answers a rep's request to delete the customer card `id` (its
+ * delete_requested is set: `fieldsync customer delete` by a rep) as this
+ * replica's staff member, in one transaction.  confirm non-zero: the card
+ * is deleted (a tombstone, as fs_delete; the reports keep its missed
+ * deadlines); else the request is rejected: delete_requested is cleared
+ * and the card stays its owner's.  note (may be NULL) is written to the
+ * card's delete_note first, so it goes with either answer.  The daemon
+ * then sends the card's owner a notice (fs_notice_list, kind "review")
+ * saying who decided what.  Only a manager or admin answers, and only for
+ * cards they may write (a manager: the team's): FS_EFORBIDDEN for a rep,
+ * by the rule the daemon applies too (common/access_rules.h C5);
+ * FS_EINVAL (bad id), FS_ENOTFOUND (no such card), FS_EVALIDATE (no
+ * request pending, or the note is too long), and the errors of
+ * fs_update / fs_delete. */
+int fs_customer_delete_review(fs_replica *r, const char *id, int confirm, const char *note);
+
+/* Reports the daemon sent this device: handover notices (kind "handover":
+ * which cards moved to or from this staff member) and the manager's
+ * decisions on this rep's cards (kind "review": a lost sale rejected, a
+ * deletion request confirmed or rejected).  Strings valid during the
+ * call. */
 typedef struct fs_notice {
   int64_t n;        /* local number, ascending in arrival order */
-  const char *kind; /* what the notice is about, e.g. "handover" */
+  const char *kind; /* what the notice is about: "handover", "review" */
   int64_t at;       /* when the daemon made it (ms since the epoch) */
   const char *body; /* the text for the user (several lines) */
 } fs_notice;

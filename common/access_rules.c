@@ -10,16 +10,6 @@
 #include "hlc.h"
 #include "store.h"
 
-/* The value a change writes to field `name`, or NULL if it does not write
- * it (a written NULL is returned as a NULL-typed value). */
-static const fs_value *written(const fs_change *c, const char *name) {
-  int f = c ? fs__field_index(fs__kind_def(c->kind), name) : -1;
-  for (int i = 0; f >= 0 && i < c->nfields; i++)
-    if (c->fields[i].field == f)
-      return &c->fields[i].value;
-  return NULL;
-}
-
 static int is_set(const fs_value *v) {
   return v && v->type != FS_V_NULL;
 }
@@ -27,7 +17,7 @@ static int is_set(const fs_value *v) {
 /* The text of a value c writes (c may be NULL), else of the stored row's
  * field (row may be NULL); NULL if neither holds text. */
 static const char *after(const fs_change *c, const fs_row *row, const char *name) {
-  const fs_value *v = written(c, name);
+  const fs_value *v = fs__change_written(c, name);
   int f;
   if (v)
     return v->type == FS_V_TEXT ? v->s : NULL;
@@ -120,32 +110,84 @@ static int check_rerating(sqlite3 *db, const fs_row *card, const char *field,
   return FS_EVALIDATE;
 }
 
-static int check_customer(sqlite3 *db, fs_role role, const fs_change *c, const char *made,
+/* C3: a card with visits is never silently erased by its rep. */
+static int check_rep_delete(sqlite3 *db, fs_role role, const fs_change *c, char *err,
+                            size_t errlen) {
+  int rc;
+
+  if (role != FS_ROLE_REP)
+    return 0;
+  rc = exists(db, "SELECT 1 FROM visits WHERE customer_id = ?1 AND deleted = 0 LIMIT 1",
+              c->id);
+  if (rc <= 0)
+    return rc;
+  snprintf(
+      err, errlen,
+      "customer %s: a rep does not delete a card with visit records; ask the manager "
+      "to (set delete_requested: `fieldsync customer delete` does), who deletes it "
+      "or keeps it",
+      c->id);
+  return FS_EFORBIDDEN;
+}
+
+/* C5: the deletion request.  row/found: the stored card (live). */
+static int check_delete_request(fs_role role, const char *staff, const fs_change *c,
+                                const fs_row *row, int found, char *err, size_t errlen) {
+  const fs_value *req = fs__change_written(c, "delete_requested");
+  const char *owner = found ? row->owner : c->owner,
+             *pending = found ? after(NULL, row, "delete_requested") : NULL;
+
+  if (c->op == FS_OP_DELETE) {
+    if (role != FS_ROLE_REP || pending == NULL)
+      return 0;
+    snprintf(err, errlen,
+             "customer %s: its deletion, asked for on %s, awaits the manager's decision "
+             "(`fieldsync customer delete-review`)",
+             c->id, pending);
+    return FS_EFORBIDDEN;
+  }
+  if (is_set(fs__change_written(c, "delete_note")) && role == FS_ROLE_REP) {
+    snprintf(err, errlen,
+             "delete_note: only a manager or the central office answers a deletion "
+             "request; %s is a rep",
+             staff);
+    return FS_EFORBIDDEN;
+  }
+  if (req == NULL || (!is_set(req) && pending == NULL))
+    return 0; /* not written, or cleared when nothing was asked */
+  if (is_set(req) && strcmp(owner, staff) != 0) {
+    snprintf(err, errlen,
+             "delete_requested: only the card's owner (%s) asks for its deletion; a "
+             "manager deletes it directly",
+             owner);
+    return FS_EFORBIDDEN;
+  }
+  if (!is_set(req) && role == FS_ROLE_REP && strcmp(owner, staff) != 0) {
+    snprintf(err, errlen,
+             "delete_requested: only the card's owner (%s) withdraws the request, or the "
+             "manager rejects it",
+             owner);
+    return FS_EFORBIDDEN;
+  }
+  return 0;
+}
+
+static int check_customer(sqlite3 *db, fs_role role, const char *staff,
+                          const fs_change *c, const char *made,
                           const fs_cadence_methods *m, char *err, size_t errlen) {
-  const fs_value *grade = written(c, "grade"), *gdate = written(c, "grade_date");
+  const fs_value *grade = fs__change_written(c, "grade"),
+                 *gdate = fs__change_written(c, "grade_date");
   const char *g_after, *deliv;
   fs_row row;
   int found, rc;
 
   memset(&row, 0, sizeof(row));
-  if (c->op == FS_OP_DELETE) {
-    /* C3: a card with visits is never silently erased by its rep. */
-    if (role != FS_ROLE_REP)
-      return 0;
-    rc = exists(db, "SELECT 1 FROM visits WHERE customer_id = ?1 AND deleted = 0 LIMIT 1",
-                c->id);
-    if (rc <= 0)
-      return rc;
-    snprintf(
-        err, errlen,
-        "customer %s: a rep does not delete a card with visit records; ask the manager "
-        "to (set delete_requested: `fieldsync customer delete` does), who deletes it "
-        "or keeps it",
-        c->id);
-    return FS_EFORBIDDEN;
-  }
   rc = load(db, FS_KIND_CUSTOMER, c->id, 1, &row, &found);
-  if (rc)
+  if (rc == 0)
+    rc = check_delete_request(role, staff, c, &row, found, err, errlen);
+  if (rc == 0 && c->op == FS_OP_DELETE)
+    rc = check_rep_delete(db, role, c, err, errlen);
+  if (rc || c->op == FS_OP_DELETE)
     goto out;
   /* L1: lost only with the lost-sale record awaiting review. */
   if (text_is(grade, "lost")) {
@@ -164,7 +206,7 @@ static int check_customer(sqlite3 *db, fs_role role, const fs_change *c, const c
   /* C4: delivered needs its delivery date. */
   g_after = after(c, found ? &row : NULL, "grade");
   deliv = after(c, found ? &row : NULL, "delivery_date");
-  if ((grade || written(c, "delivery_date")) && g_after &&
+  if ((grade || fs__change_written(c, "delivery_date")) && g_after &&
       strcmp(g_after, "delivered") == 0 && deliv == NULL) {
     snprintf(
         err, errlen,
@@ -183,7 +225,8 @@ out:
 
 static int check_grade_change(sqlite3 *db, const fs_change *c, const char *made,
                               const fs_cadence_methods *m, char *err, size_t errlen) {
-  const fs_value *cust = written(c, "customer_id"), *date = written(c, "date");
+  const fs_value *cust = fs__change_written(c, "customer_id"),
+                 *date = fs__change_written(c, "date");
   fs_row row, card;
   int found, rc;
 
@@ -198,8 +241,9 @@ static int check_grade_change(sqlite3 *db, const fs_change *c, const char *made,
   if (rc || !found)
     goto out; /* the write path says the customer does not exist */
   /* L1 for the history too: a loss is logged only with its record. */
-  if (text_is(written(c, "grade"), "lost") && is_set(written(c, "prev_grade")) &&
-      !text_is(written(c, "prev_grade"), "lost")) {
+  if (text_is(fs__change_written(c, "grade"), "lost") &&
+      is_set(fs__change_written(c, "prev_grade")) &&
+      !text_is(fs__change_written(c, "prev_grade"), "lost")) {
     rc = exists(db, LOST_PENDING_SQL, cust->s);
     if (rc < 0)
       goto out;
@@ -212,7 +256,7 @@ static int check_grade_change(sqlite3 *db, const fs_change *c, const char *made,
   }
   /* The card's opening entry (no previous grade, no history yet) is dated
    * when the card was opened, which may be earlier: not a re-rating. */
-  if (!is_set(written(c, "prev_grade"))) {
+  if (!is_set(fs__change_written(c, "prev_grade"))) {
     rc = exists(
         db, "SELECT 1 FROM grade_changes WHERE customer_id = ?1 AND deleted = 0 LIMIT 1",
         cust->s);
@@ -228,7 +272,7 @@ out:
 
 static int check_visit(sqlite3 *db, const fs_change *c, const char *made, char *err,
                        size_t errlen) {
-  const fs_value *at = written(c, "at");
+  const fs_value *at = fs__change_written(c, "at");
   fs_row row;
   int found, rc;
 
@@ -253,7 +297,8 @@ static int check_lost_review(sqlite3 *db, fs_role role, const char *staff,
                              const fs_change *c, char *err, size_t errlen) {
   static const char *const review[] = {"confirmed", "reviewed_by", "reviewed_on",
                                        "review_note"};
-  const fs_value *conf = written(c, "confirmed"), *by = written(c, "reviewed_by");
+  const fs_value *conf = fs__change_written(c, "confirmed"),
+                 *by = fs__change_written(c, "reviewed_by");
   fs_row row;
   int found = 0, rc;
 
@@ -266,7 +311,7 @@ static int check_lost_review(sqlite3 *db, fs_role role, const char *staff,
     if (rc)
       return rc;
     for (size_t i = 0; i < sizeof(review) / sizeof(review[0]); i++) {
-      const fs_value *v = written(c, review[i]);
+      const fs_value *v = fs__change_written(c, review[i]);
       if (!is_set(v))
         continue;
       if (!found && v == conf && v->type == FS_V_INT && v->i == 0)
@@ -307,7 +352,7 @@ int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
   fs__day_of_ms((int64_t)fs__hlc_ms(c->hlc), made);
   switch (c->kind) {
   case FS_KIND_CUSTOMER:
-    return check_customer(db, role, c, made, m, err, errlen);
+    return check_customer(db, role, staff, c, made, m, err, errlen);
   case FS_KIND_GRADE_CHANGE:
     return check_grade_change(db, c, made, m, err, errlen);
   case FS_KIND_VISIT:

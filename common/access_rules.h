@@ -44,6 +44,15 @@
  *      the rep sets delete_requested and a manager or admin deletes (or
  *      clears the request).  A card without visits (an entry made by
  *      mistake) its rep may delete.  FS_EFORBIDDEN.
+ *   C5 The deletion request (customer.delete_requested, delete_note; the
+ *      manager's side is fs_customer_delete_review): only the card's owner
+ *      sets delete_requested (a manager deletes directly); a pending request
+ *      is cleared by the owner (withdrawn) or by a manager or admin
+ *      (rejected), never by another rep; a rep does not write delete_note
+ *      (the manager's answer); a rep does not delete a card whose request
+ *      is pending: the manager decides (confirm = the manager's DELETE).
+ *      Which cards a manager may touch is the ownership rule (access.h: the
+ *      team).  FS_EFORBIDDEN.
  *   C4 A card whose grade is "delivered" after the change has its
  *      delivery_date (checked when the change writes grade or
  *      delivery_date).  FS_EVALIDATE.

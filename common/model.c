@@ -108,6 +108,8 @@ static const fs_field customer_fields[] = {
     D("next_contact", 0, "next contact date / 下次联系日期"),
     /* Issue 14: a rep does not delete a card, they ask the manager to. */
     D("delete_requested", 0, "deletion asked for by the rep on / 申请删除日期"),
+    /* Issue 14: the manager's answer to that request (fs_customer_delete_review). */
+    T("delete_note", SHORT, FS_F_PERSONAL, "manager's note on the deletion request / 删除审核意见"),
 };
 
 /* Every grade change is kept with its date: an append-only log. */
@@ -248,6 +250,14 @@ int fs__field_index(const fs_kind_def *kd, const char *name) {
     if (strcmp(kd->fields[i].name, name) == 0)
       return i;
   return -1;
+}
+
+const fs_value *fs__change_written(const fs_change *c, const char *name) {
+  int f = c ? fs__field_index(fs__kind_def(c->kind), name) : -1;
+  for (int i = 0; f >= 0 && i < c->nfields; i++)
+    if (c->fields[i].field == f)
+      return &c->fields[i].value;
+  return NULL;
 }
 
 int fs__field_kept_on_tombstone(const fs_kind_def *kd, int f) {

@@ -171,6 +171,10 @@ typedef struct fs_change {
   fs_field_change *fields; /* heap, nfields entries */
 } fs_change;
 
+/* The value change c writes to field `name` (a written NULL is a value of
+ * type FS_V_NULL), or NULL if it does not write it (c may be NULL). */
+const fs_value *fs__change_written(const fs_change *c, const char *name);
+
 void fs__change_release(fs_change *c); /* frees fields; takes NULL */
 
 #define FS_ID_HEX 32

@@ -38,6 +38,8 @@ static const struct {
     {FS_KIND_OPPORTUNITY, "lost_class", 5},
     {FS_KIND_LOST_REVIEW, "reason_class", 5},
     {FS_KIND_LOST_REVIEW, "prev_grade", 5},
+    /* v6: the manager's note on a rep's deletion request. */
+    {FS_KIND_CUSTOMER, "delete_note", 6},
 };
 
 /* Indexes beyond the generic ones (seq, owner, customer_id of children). */

@@ -279,7 +279,7 @@ static int pull_notices(pull_job *pj, fs_store_rd *rd, notice_list *l) {
   for (uint32_t i = 0; rc == 0 && i < n; i++) {
     fs_msg m;
     fs__msg_init(&m, FS_MSG_NOTICE);
-    m.u.notice.kind = "handover";
+    m.u.notice.kind = rows[i].review ? "review" : "handover";
     m.u.notice.at = rows[i].at;
     m.u.notice.body = rows[i].body;
     fs__buf_reset(&b);

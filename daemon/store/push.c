@@ -335,6 +335,8 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc,
   cx.logged = 0;
   if (f.kind == FS__FENCE_NONE) {
     rc = apply_merge(c, d, &it, &cx, res);
+    if (rc == 0 && (res->outcome == FS_OUTCOME_APPLIED || res->outcome == FS_OUTCOME_MERGED))
+      rc = fs__push_review_notice(c, d, &it);
   } else {
     rc = fs__fence_apply(c, d, &it, &f, &cx, &outcome);
     if (rc == 0) {

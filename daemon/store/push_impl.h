@@ -57,6 +57,11 @@ typedef struct fs__push_item {
   uint64_t t_ms; /* the change's clock, ms */
 } fs__push_item;
 
+/* After an applied change of it by a manager or admin: a notice for the
+ * card's owner if it rejects a lost sale or answers a deletion request
+ * (review_notice.c).  0 or a translated error. */
+int fs__push_review_notice(fs_central *c, const fs_device *d, const fs__push_item *it);
+
 /* Rejects the change: r gets FS_OUTCOME_REJECTED, code and the reason.
  * Returns 1 (rejected) or FS_ENOMEM. */
 #if defined(__GNUC__)

@@ -327,6 +327,7 @@ static int notice_take(void *arg, sqlite3_stmt *st, uint64_t seq) {
   row = &nv->v[nv->n++];
   row->seq = seq;
   row->at = (uint64_t)sqlite3_column_int64(st, 0);
+  row->review = strcmp((const char *)sqlite3_column_text(st, 1), "review") == 0;
   row->body = strdup((const char *)sqlite3_column_text(st, 2));
   return row->body ? 0 : FS_ENOMEM;
 }
@@ -344,8 +345,8 @@ int fs__store_notices_page(fs_store_rd *r, const char *staff, uint64_t after,
   *n = 0;
   *cut = 0;
   rc = prepare(db,
-               "SELECT at, kind, COALESCE(report,''), seq FROM handovers WHERE "
-               "seq>?1 AND seq<=?2 AND dry_run=0 AND (to_staff=?3 OR manager=?3) "
+               "SELECT at, COALESCE(kind,''), COALESCE(report,''), seq FROM handovers "
+               "WHERE seq>?1 AND seq<=?2 AND dry_run=0 AND (to_staff=?3 OR manager=?3) "
                "ORDER BY seq, id",
                &st);
   if (rc)

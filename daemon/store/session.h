@@ -75,15 +75,18 @@ int fs__store_conflicts_page(fs_store_rd *r, const fs_access *a, uint64_t after,
                              uint32_t *n, uint64_t *cut);
 void fs__store_conflicts_free(fs_conflict_item *items, uint32_t n); /* takes NULL */
 
-/* One handover report for a successor or manager. */
+/* One notice: a handover report for a successor or manager, or a
+ * manager's decision for a rep (review_notice.c). */
 typedef struct fs_notice_row {
   uint64_t seq;
   uint64_t at; /* ms */
+  int review;  /* 1: a manager's decision (NOTICE kind "review"), 0: a handover */
   char *body;  /* the report text ("" if none) */
 } fs_notice_row;
 
-/* Handover reports (not dry runs) for staff as successor or manager, in
- * seq order: *rows malloc'd (free with fs__store_notices_free). */
+/* Handover reports (not dry runs) for staff as successor or manager, and
+ * the manager's decisions for staff as the card's owner, in seq order:
+ * *rows malloc'd (free with fs__store_notices_free). */
 int fs__store_notices_page(fs_store_rd *r, const char *staff, uint64_t after,
                            uint64_t upto, uint32_t max, fs_notice_row **rows, uint32_t *n,
                            uint64_t *cut);
