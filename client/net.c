@@ -335,6 +335,10 @@ int fs__net_recv(fs_net *n, fs_msg *m, int timeout_ms) {
 
 int fs__net_fd(const fs_net *n) { return n->fd; }
 
+int fs__net_buffered(const fs_net *n) {
+  return n->fd >= 0 && n->in != NULL && n->in_off < n->in_len;
+}
+
 void fs__net_close(fs_net *n) {
   if (n == NULL)
     return;

@@ -60,6 +60,10 @@ int fs__net_send_raw(fs_net *n, const uint8_t *p, size_t len);
 int fs__net_recv(fs_net *n, fs_msg *m, int timeout_ms);
 /* The socket, for poll() in watch loops. */
 int fs__net_fd(const fs_net *n);
+/* 1 if bytes already read from the socket wait in n's buffer (a message
+ * that came in the same read as the one before it): poll() on the fd does
+ * not see them, so a caller waiting for readability asks this first. */
+int fs__net_buffered(const fs_net *n);
 void fs__net_close(fs_net *n); /* takes NULL; idempotent */
 
 #endif

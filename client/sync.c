@@ -830,7 +830,11 @@ static int watch_loop(session *s, int rc) {
     struct pollfd p = {fs__net_fd(&s->net), POLLIN, 0};
     uint64_t pending = 0, rejected = 0;
     s->doing = "watching for changes";
-    int prc = poll(&p, 1, o->watch_poll_ms > 0 ? o->watch_poll_ms : 200);
+    /* A NOTIFY read together with the message before it (one TCP
+     * segment) is already in the buffer, where poll() cannot see it. */
+    int prc = fs__net_buffered(&s->net)
+                  ? 1
+                  : poll(&p, 1, o->watch_poll_ms > 0 ? o->watch_poll_ms : 200);
 
     if (prc < 0 && errno != EINTR) {
       rc = FS_EIO;
