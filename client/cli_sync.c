@@ -295,7 +295,8 @@ static void conflict_json(fs_json *j, const fs_conflict *it, const char *state) 
       {"field_label", it->field_label},
       {"kept", it->kept},
       {"lost", it->lost},
-      {"lost_by", it->lost_by},
+      {"lost_by", it->lost_by[0] ? it->lost_by : NULL},
+      {"kept_by", it->kept_by[0] ? it->kept_by : NULL},
       {"fenced", it->fenced[0] ? it->fenced : NULL},
       {"state", state},
       {"resolved", strcmp(state, "open") ? state : NULL}};
@@ -309,15 +310,24 @@ static void conflict_json(fs_json *j, const fs_conflict *it, const char *state) 
   }
   fs__json_key(j, "lost_mine");
   fs__json_bool(j, it->lost_mine);
+  fs__json_key(j, "kept_mine");
+  fs__json_bool(j, it->kept_mine);
   fs__json_key(j, "at");
   fs__json_time(j, it->at);
   fs__json_end_object(j);
 }
 
+static void writer_text(char *out, size_t cap, const char *who, int mine) {
+  if (who[0])
+    snprintf(out, cap, "%s (%s)", who, mine ? "you" : "daemon");
+  else
+    snprintf(out, cap, "?");
+}
+
 static int conflict_row(void *arg, const fs_conflict *it) {
   conflicts_out *o = arg;
   const char *state = conflict_states[it->state <= FS_CONFLICT_RESOLVED ? it->state : 0];
-  char nbuf[24], when[64], cust[320], label[64], by[48], note[160];
+  char nbuf[24], when[64], cust[320], label[64], by[48], kby[48], note[160];
   const char *slash;
 
   if (it->state != FS_CONFLICT_OPEN && !o->all)
@@ -338,12 +348,10 @@ static int conflict_row(void *arg, const fs_conflict *it) {
   snprintf(label, sizeof(label), "%.*s",
            slash ? (int)(slash - it->field_label) : (int)strlen(it->field_label),
            it->field_label);
-  /* Who wrote the losing value: you (this device's user) or someone whose
-   * value came through the daemon. */
-  if (it->lost_by[0])
-    snprintf(by, sizeof(by), "%s (%s)", it->lost_by, it->lost_mine ? "you" : "daemon");
-  else
-    snprintf(by, sizeof(by), "?");
+  /* Who wrote each value: you (this device's user) or someone whose value
+   * came through the daemon; "?" if the daemon does not know. */
+  writer_text(by, sizeof(by), it->lost_by, it->lost_mine);
+  writer_text(kby, sizeof(kby), it->kept_by, it->kept_mine);
   if (it->fenced[0])
     snprintf(note, sizeof(note), "arrived after the handover from %s's device: %s",
              it->fenced,
@@ -352,15 +360,15 @@ static int conflict_row(void *arg, const fs_conflict *it) {
   else
     snprintf(note, sizeof(note), "%s", state);
   {
-    const char *cells[] = {nbuf, when, cust, label, it->kept, it->lost, by, note};
+    const char *cells[] = {nbuf, when, cust, label, it->kept, kby, it->lost, by, note};
     return fs__table_add(o->l.t, cells);
   }
 }
 
 int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
-  static const char *const heads[] = {"n",    "when", "customer", "field",
-                                      "kept", "lost", "lost by",  "state"};
-  static const int drop[] = {0, 3, 2, 0, 0, 0, 4, 1};
+  static const char *const heads[] = {"n",    "when",    "customer", "field", "kept",
+                                      "kept by", "lost", "lost by",  "state"};
+  static const int drop[] = {0, 3, 2, 0, 0, 5, 0, 4, 1};
   conflicts_out o;
   cli_opt opts[] = {{"--all", 0, NULL, &o.all}, {NULL, 0, NULL, NULL}};
   cli_args a;
@@ -374,7 +382,7 @@ int cli_cmd_conflicts(cli_ctx *c, int argc, char **argv) {
     return rc;
   if (cli_open(c) != CLI_OK)
     return CLI_ERR;
-  rc = cli_list_begin(&o.l, c, 8, heads, drop);
+  rc = cli_list_begin(&o.l, c, 9, heads, drop);
   if (rc == 0)
     rc = cli_list_end(&o.l, fs_conflict_list(c->r, conflict_row, &o), &summary);
   if (rc)

@@ -206,7 +206,8 @@ int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg) {
     return rc;
   rc = prepare_read(r,
                     "SELECT kind, record_id, field, loser, loser_hlc, winner, "
-                    "winner_hlc, loser_author, at, id, fenced, resolved "
+                    "winner_hlc, loser_author, at, id, fenced, resolved, "
+                    "COALESCE(winner_author, '') "
                     "FROM conflicts ORDER BY id",
                     "conflict log", &st);
   if (rc)
@@ -232,6 +233,8 @@ int fs_conflict_list(fs_replica *r, fs_conflict_fn cb, void *arg) {
     c.customer_name = cu.name;
     c.field_label = field_label(c.kind, c.field);
     c.lost_mine = c.lost_by[0] && strcmp(c.lost_by, me.staff) == 0;
+    c.kept_by = col_text(st, 12);
+    c.kept_mine = c.kept_by[0] && strcmp(c.kept_by, me.staff) == 0;
     rc = cb(arg, &c);
     if (rc)
       goto out;

@@ -210,8 +210,7 @@ typedef struct fs_conflict {
   const char *kept;     /* the value the record kept ("" if none) */
   const char *lost;     /* the value that lost ("" if none) */
   const char *lost_by;  /* staff code whose device wrote the losing value;
-                           "" if not known (the losing value was the one
-                           the daemon held: it keeps no per-field writer) */
+                           "" if not known (PROTOCOL.md 5.5.14) */
   uint64_t kept_hlc, lost_hlc; /* their clocks */
   int64_t at;           /* when the daemon logged it (ms since the epoch) */
   const char *fenced;   /* "": an ordinary conflict; else the staff code whose
@@ -225,6 +224,10 @@ typedef struct fs_conflict {
   const char *field_label; /* the field's human label ("name / 名称"); for
                               "(deleted)" or an unknown field, the field */
   int lost_mine;        /* 1: lost_by is this replica's staff member */
+  const char *kept_by;  /* staff code whose device wrote the kept value; ""
+                           if not known (an admin or seed value, cleared
+                           history, a deletion, or an older daemon) */
+  int kept_mine;        /* 1: kept_by is this replica's staff member */
 } fs_conflict;
 
 typedef int (*fs_conflict_fn)(void *arg, const fs_conflict *c);

@@ -329,6 +329,11 @@ static int bind_value(sqlite3_stmt *st, int col, const fs_value *v) {
   return sqlite3_bind_text(st, col, v->s, (int)v->len, SQLITE_STATIC);
 }
 
+static int conflict_insert(fs_replica *r, const char *kind, const char *id,
+                           const char *field, const fs_value *loser, uint64_t loser_hlc,
+                           const fs_value *winner, uint64_t winner_hlc, const char *author,
+                           uint64_t at, const char *fenced, const char *winner_author);
+
 int fs__replica_conflict_add(fs_replica *r, const char *kind, const char *id,
                              const char *field, const fs_value *loser, uint64_t loser_hlc,
                              const fs_value *winner, uint64_t winner_hlc,
@@ -342,10 +347,26 @@ int fs__replica_conflict_add_fenced(fs_replica *r, const char *kind, const char 
                                     uint64_t loser_hlc, const fs_value *winner,
                                     uint64_t winner_hlc, const char *author, uint64_t at,
                                     const char *fenced) {
+  return conflict_insert(r, kind, id, field, loser, loser_hlc, winner, winner_hlc, author,
+                         at, fenced, NULL);
+}
+
+int fs__replica_conflict_item_add(fs_replica *r, const fs_conflict_item *it) {
+  if (it == NULL)
+    return FS_EINVAL;
+  return conflict_insert(r, it->kind, it->id, it->field, &it->loser, it->loser_hlc,
+                         &it->winner, it->winner_hlc, it->author, it->at, it->fenced,
+                         it->winner_author);
+}
+
+static int conflict_insert(fs_replica *r, const char *kind, const char *id,
+                           const char *field, const fs_value *loser, uint64_t loser_hlc,
+                           const fs_value *winner, uint64_t winner_hlc, const char *author,
+                           uint64_t at, const char *fenced, const char *winner_author) {
   static const char sql[] =
       "INSERT INTO conflicts(kind, record_id, field, loser, loser_hlc, winner, "
-      "winner_hlc,"
-      " loser_author, at, fenced) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+      "winner_hlc, loser_author, at, fenced, winner_author) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
   sqlite3_stmt *st = NULL;
   int rc;
 
@@ -364,6 +385,8 @@ int fs__replica_conflict_add_fenced(fs_replica *r, const char *kind, const char 
     sqlite3_bind_int64(st, 9, (sqlite3_int64)at);
     if (fenced && fenced[0])
       sqlite3_bind_text(st, 10, fenced, -1, SQLITE_STATIC);
+    if (winner_author && winner_author[0])
+      sqlite3_bind_text(st, 11, winner_author, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
   }
   rc = rc == SQLITE_DONE ? 0 : fs__db_err(r->db, rc);

@@ -28,6 +28,7 @@
 #include "fieldsync.h"
 #include "hlc.h"
 #include "model.h"
+#include "msg.h"
 #include "replica_handle.h"
 #include "store.h"
 
@@ -110,6 +111,8 @@ int fs__replica_conflict_add_fenced(fs_replica *r, const char *kind, const char 
                                     uint64_t loser_hlc, const fs_value *winner,
                                     uint64_t winner_hlc, const char *author, uint64_t at,
                                     const char *fenced);
+/* The same for a CONFLICTS item as received, `winner_author` included. */
+int fs__replica_conflict_item_add(fs_replica *r, const fs_conflict_item *it);
 /* Stores the identity (after enrollment).  Own transaction. */
 int fs__replica_set_identity(fs_replica *r, const fs_identity *id);
 /* fs_replica_erase(r, NULL, NULL): leftovers are only logged. */

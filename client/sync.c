@@ -762,9 +762,7 @@ static int pull_all(session *s) {
       case FS_MSG_CONFLICTS:
         for (uint32_t i = 0; rc == 0 && i < r.u.conflicts.n; i++) {
           fs_conflict_item *it = &r.u.conflicts.items[i];
-          rc = fs__replica_conflict_add_fenced(s->r, it->kind, it->id, it->field, &it->loser,
-                                               it->loser_hlc, &it->winner, it->winner_hlc,
-                                               it->author, it->at, it->fenced);
+          rc = fs__replica_conflict_item_add(s->r, it);
           s->st->conflicts++;
         }
         break;

@@ -84,6 +84,9 @@ static const fs_schema_step client_steps[] = {
      * as PUSH "bases" (PROTOCOL.md 5.5.3).  NULL: none (rows queued before
      * version 4, pushed as changes without a base). */
     {4, "ALTER TABLE outbox ADD COLUMN bases BLOB;\n"},
+    /* v14, issue 15: the staff member whose device wrote the kept value
+     * (CONFLICTS `winner_author`); NULL if not known. */
+    {14, "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"},
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))

@@ -36,9 +36,11 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
  *      no DDL).
  *   7  model generation 2 (issue 14): tables day_signoffs, activity_plans,
  *      sales_periods (schema.c since_kinds).
+ *  14  issue 15: daemon conflicts.loser_staff, winner_staff; client
+ *      conflicts.winner_author (who wrote each side of a conflict).
  * A field listed in schema.c's "since" table with since > 1 is left out of
  * the version-1 CREATE TABLE and added by its step. */
-#define FS_SCHEMA_VERSION 7
+#define FS_SCHEMA_VERSION 14
 
 /* Schema fragments: each layer owns its tables.  common/ holds the record
  * tables (from the model), staff and meta, and the migration machinery;

@@ -276,6 +276,9 @@ typedef struct fs_conflict_item {
    * through a handover fence; the change was not applied and is an item
    * for the owner to accept or dismiss ("" for an ordinary conflict). */
   char fenced[FS_STAFF_MAX + 1];
+  /* Optional key "winner_author": the staff code whose device wrote the
+   * value the record kept ("" if the daemon does not know). */
+  char winner_author[FS_STAFF_MAX + 1];
 } fs_conflict_item;
 
 typedef struct fs_msg_conflicts {

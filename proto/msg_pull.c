@@ -222,6 +222,8 @@ static const field conflict_fields[] = {
     FIELD(fs_conflict_item, winner_hlc, "winner_hlc", F_UINT, 0, U_ANY, NULL),
     FIELD(fs_conflict_item, author, "author", F_STAFF, 0, 0, NULL),
     FIELD(fs_conflict_item, at, "at", F_UINT, 0, U_MS, NULL),
+    /* issue 15: added within version 1 */
+    FIELD(fs_conflict_item, winner_author, "winner_author", F_STAFF, F_OPT, 0, NULL),
 };
 
 static int conflicts_enc(pk_t *pk, const void *body) {

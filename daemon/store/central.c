@@ -151,8 +151,8 @@ int fs__central_open(const char *path, int create, fs_central **out) {
     rc = prep(
         c->db,
         "INSERT INTO conflicts(seq, kind, record_id, field, loser, loser_hlc, winner, "
-        "winner_hlc, loser_device, owner, at, fenced) "
-        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+        "winner_hlc, loser_device, owner, at, fenced, loser_staff, winner_staff) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
         &c->st_conflict);
   if (rc == 0)
     rc =

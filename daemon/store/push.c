@@ -4,6 +4,7 @@
  * the conflict log, the history and the journal; the recorded outcome
  * answers a re-sent change. */
 #include "store/push_impl.h"
+#include "store/record_history.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,8 +49,12 @@ int fs__push_log_conflict(fs__conflict_ctx *x, const fs_change *ch, int field,
                           const char *fenced) {
   sqlite3_stmt *st = x->c->st_conflict;
   const fs_kind_def *kd = fs__kind_def(ch->kind);
-  int rc;
+  char held_by[FS_STAFF_MAX + 1];
+  int pushed_lost = fenced || !pushed_won(ch, winner);
+  int rc = fs__history_field_writer(x->c, x->cust, ch->kind, ch->id, field, held_by);
 
+  if (rc)
+    return rc;
   sqlite3_bind_int64(st, 1, (sqlite3_int64)x->seq);
   sqlite3_bind_text(st, 2, kd->name, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, ch->id, -1, SQLITE_STATIC);
@@ -60,9 +65,10 @@ int fs__push_log_conflict(fs__conflict_ctx *x, const fs_change *ch, int field,
   bind_value(st, 7, winner);
   sqlite3_bind_int64(st, 8, (sqlite3_int64)winner_hlc);
   /* loser_device: the device that wrote the losing value (the CONFLICTS
-   * `author`); NULL when that was the stored value, whose writer the
-   * store does not keep per field.  A fenced change is always the loser. */
-  if (fenced || !pushed_won(ch, winner))
+   * `author`); NULL when that was the stored value.  The stored value's
+   * writer comes from the record's history (issue 15: who wrote each
+   * side); a fenced change is always the loser. */
+  if (pushed_lost)
     sqlite3_bind_int64(st, 9, (sqlite3_int64)x->d->id);
   else
     sqlite3_bind_null(st, 9);
@@ -72,6 +78,9 @@ int fs__push_log_conflict(fs__conflict_ctx *x, const fs_change *ch, int field,
     sqlite3_bind_text(st, 12, fenced, -1, SQLITE_STATIC);
   else
     sqlite3_bind_null(st, 12);
+  /* loser_staff / winner_staff: the writers by staff code ("" unknown). */
+  sqlite3_bind_text(st, 13, pushed_lost ? x->d->staff : held_by, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 14, pushed_lost ? held_by : x->d->staff, -1, SQLITE_STATIC);
   rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
@@ -332,6 +341,7 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc,
   cx.c = c;
   cx.d = d;
   cx.owner = it.owner;
+  cx.cust = it.cust;
   cx.logged = 0;
   if (f.kind == FS__FENCE_NONE) {
     rc = apply_merge(c, d, &it, &cx, res);

@@ -14,6 +14,7 @@ typedef struct fs__conflict_ctx {
   fs_central *c;
   const fs_device *d;
   const char *owner;
+  const char *cust; /* the customer the record is filed under (NULL: itself) */
   uint64_t seq;
   int logged; /* conflicts logged by fs__push_on_conflict */
 } fs__conflict_ctx;

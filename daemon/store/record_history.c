@@ -3,6 +3,9 @@
 #include "store/record_history.h"
 #include "store/push_impl.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "fs_errno.h"
 
 int fs__history_add(fs_central *c, const fs_device *d, const fs_change *ch,
@@ -90,5 +93,57 @@ out:
   sqlite3_finalize(sel);
   sqlite3_finalize(upd);
   fs__buf_release(&b);
+  return rc;
+}
+
+/* 1 if fields blob (p, len) of a row of kind set field f and won. */
+static int row_set_field(const fs_kind_def *kd, const void *p, size_t len, int f) {
+  const unsigned char *idx;
+  fs_history_field *e = NULL;
+  size_t n;
+  int ne = 0, hit = 0;
+
+  if (fs__history_created(p, len, &idx, &n)) {
+    for (size_t i = 0; i < n; i++)
+      hit |= idx[i] == f;
+    return hit;
+  }
+  if (fs__history_decode(p, len, &e, &ne) != 0)
+    return 0; /* a row it cannot read names nobody */
+  for (int i = 0; i < ne && !hit; i++)
+    hit = e[i].won && strcmp(e[i].name, kd->fields[f].name) == 0;
+  fs__history_fields_free(e, ne);
+  return hit;
+}
+
+int fs__history_field_writer(fs_central *c, const char *cust, fs_kind kind,
+                             const char *id, int f, char staff[FS_STAFF_MAX + 1]) {
+  const fs_kind_def *kd = fs__kind_def(kind);
+  sqlite3_stmt *st = NULL;
+  int rc, step;
+
+  staff[0] = '\0';
+  if (kd == NULL || f < 0 || f >= kd->nfields)
+    return 0;
+  rc = sqlite3_prepare_v2(
+      c->db,
+      "SELECT staff, fields FROM history WHERE customer=?1 AND kind=?2 "
+      "AND record_id=?3 AND fields IS NOT NULL ORDER BY id DESC LIMIT ?4",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(c->db, rc);
+  sqlite3_bind_text(st, 1, cust && cust[0] ? cust : id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, (int)kind);
+  sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 4, FS_HISTORY_WRITER_ROWS);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (row_set_field(kd, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+                      f)) {
+      snprintf(staff, FS_STAFF_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+      break;
+    }
+  }
+  rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : fs__db_err(c->db, step);
+  sqlite3_finalize(st);
   return rc;
 }

@@ -124,6 +124,10 @@ static const fs_schema_step daemon_steps[] = {
         "NOT NULL, kind INTEGER NOT NULL, record_id TEXT NOT NULL, staff TEXT NOT NULL, "
         "device INTEGER NOT NULL, outcome INTEGER NOT NULL, fields BLOB);\n"
         "CREATE INDEX history_customer ON history(customer);\n"},
+    /* v14, issue 15 (conflicts people can act on): who wrote each side, by
+     * staff code; NULL in rows logged before (then only loser_device). */
+    {14, "ALTER TABLE conflicts ADD COLUMN loser_staff TEXT;\n"
+         "ALTER TABLE conflicts ADD COLUMN winner_staff TEXT;\n"},
 };
 
 static const fs_schema_fragment daemon_fragment = {

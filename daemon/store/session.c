@@ -251,6 +251,7 @@ static int conflict_fill(sqlite3_stmt *st, fs_conflict_item *it) {
   it->at = (uint64_t)sqlite3_column_int64(st, 8);
   /* A fenced item (central.c apply_fenced): the staff whose device sent it. */
   snprintf(it->fenced, sizeof(it->fenced), "%s", sqlite3_column_text(st, 10));
+  snprintf(it->winner_author, sizeof(it->winner_author), "%s", sqlite3_column_text(st, 12));
   return it->kind && it->field ? 0 : FS_ENOMEM;
 }
 
@@ -287,8 +288,8 @@ int fs__store_conflicts_page(fs_store_rd *r, const fs_access *a, uint64_t after,
   *cut = 0;
   rc = prepare(db,
                "SELECT c.kind, c.record_id, c.field, c.loser, c.loser_hlc, "
-               "c.winner, c.winner_hlc, COALESCE(d.staff,''), c.at, c.owner, "
-               "COALESCE(c.fenced,''), c.seq "
+               "c.winner, c.winner_hlc, COALESCE(d.staff, c.loser_staff, ''), c.at, "
+               "c.owner, COALESCE(c.fenced,''), c.seq, COALESCE(c.winner_staff,'') "
                "FROM conflicts c LEFT JOIN devices d ON d.id=c.loser_device "
                "WHERE c.seq>?1 AND c.seq<=?2 ORDER BY c.seq, c.id",
                &st);

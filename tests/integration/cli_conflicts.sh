@@ -56,12 +56,12 @@ expect 0 "${a[@]}" sync
 expect 0 "${b[@]}" sync
 expect 0 "${a[@]}" sync
 expect 0 "${b[@]}" --no-pager conflicts
-head -1 "$work/out" | grep -qE '^n +when +customer +field +kept +lost +lost by +state' ||
+head -1 "$work/out" | grep -qE '^n +when +customer +field +kept +kept by +lost +lost by +state' ||
   { cat "$work/out"; fail "conflicts: the header"; }
-has "^1 +$year-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \+00:00 +A01-$year-0001 Conflict Ltd +phone +010-A +010-B +A01 \(you\) +open" \
-  "the phone item: when, customer, field, kept, lost, who, state"
-has "^2 +.* \+00:00 +A01-$year-0001 Conflict Ltd +name +Bo B +Bo A +\? +open" \
-  "the contact's item names its customer; the overwritten value's writer is not known"
+has "^1 +$year-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \+00:00 +A01-$year-0001 Conflict Ltd +phone +010-A +A01 \(you\) +010-B +A01 \(you\) +open" \
+  "the phone item: when, customer, field, kept and its writer, lost and its writer, state"
+has "^2 +.* \+00:00 +A01-$year-0001 Conflict Ltd +name +Bo B +A01 \(you\) +Bo A +A01 \(you\) +open" \
+  "the contact's item names its customer; the overwritten value's writer comes from the daemon's history"
 has "^\(2 open items\)" "conflicts: the count"
 ok "conflicts: when, customer, field, both values, who, state"
 
@@ -72,13 +72,15 @@ has "^1 +[0-9-]+ [0-9:]+ \+05:30 " "a zone with minutes (+05:30)"
 ok "conflicts: local time, the zone shown"
 
 expect 0 "${b[@]}" conflicts --csv
-has "^n,when,customer,field,kept,lost,lost by,state" "--csv: the header"
-has "^1,[^,]+,A01-$year-0001 Conflict Ltd,phone,010-A,010-B,A01 \(you\),open" "--csv: a row"
+has "^n,when,customer,field,kept,kept by,lost,lost by,state" "--csv: the header"
+has "^1,[^,]+,A01-$year-0001 Conflict Ltd,phone,010-A,A01 \(you\),010-B,A01 \(you\),open" "--csv: a row"
 expect 0 "${b[@]}" --json conflicts
 has '"customer_archive":"A01-'"$year"'-0001"' "--json: the customer's archive number"
 has '"customer_name":"Conflict Ltd"' "--json: the customer's name"
 has '"state":"open"' "--json: the state"
 has '"lost_mine":true' "--json: the lost value was ours"
+has '"kept_by":"A01"' "--json: the kept value's writer"
+has '"kept_mine":true' "--json: the kept value was ours too"
 ok "conflicts --csv and --json"
 
 # The lifecycle: open -> resolved, once; hidden unless --all.

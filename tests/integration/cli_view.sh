@@ -143,7 +143,7 @@ expect 0 "$fs" conflicts
 sed -n 2p "$work/out" | grep -qE '^-+(  -+)+$' || fail "conflicts: the one table style"
 has "(0 open items)" out "conflicts: the count"
 expect 0 "$fs" conflicts --csv
-has "n,when,customer,field,kept,lost,lost by,state" out "conflicts --csv: a CSV header"
+has "n,when,customer,field,kept,kept by,lost,lost by,state" out "conflicts --csv: a CSV header"
 for cmd in "customer show $c1" "visit show $v2" "sync" "customer add --name X --grade C"; do
   # shellcheck disable=SC2086
   expect 2 "$fs" --csv $cmd

@@ -159,12 +159,13 @@ static void test_concurrent_edits_one_conflict(void **state) {
   assert_int_equal(stored(w, x, "From Two", t + 2), 1);
   assert_int_equal(conflicts_on(w, x), 1);
   assert_int_equal(logged(w, x, "From One", t + 1, "From Two", t + 2), 1);
-  /* The losing value was the stored one: its writer (the CONFLICTS
-   * `author`) is not known per field, so none is named; before issue 15
-   * the pushing device, the winner's, was named in its place. */
+  /* The losing value was the stored one: no losing device, its writer
+   * comes from the history (A01's device a01, test_both_writers_named);
+   * before issue 15 the pushing device, the winner's, was named. */
   assert_int_equal(fs_test_central_intf(&w->tw.d,
                                         "SELECT count(*) FROM conflicts WHERE "
-                                        "record_id='%s' AND loser_device IS NULL",
+                                        "record_id='%s' AND loser_device IS NULL AND "
+                                        "loser_staff='A01' AND winner_staff='A01'",
                                         x),
                    1);
 
@@ -350,9 +351,107 @@ static void test_two_replicas_same_log(void **state) {
       fs_test_replica_intf(w->tw.tmp, "a01b", "SELECT count(*) FROM conflicts"), 2);
 }
 
+/* ---- who wrote each side (issue 15, point 1) ---------------------------
+ * A01's card, renamed by the manager M01 in sequence (no conflict), then by
+ * A01 and M01 concurrently from the stale base.  The daemon names the
+ * writer of both values, also of the value it held, from the record's
+ * history; the replicas show them (fs_conflict kept_by / lost_by). */
+
+static int setup_two(void **state) {
+  world *w;
+
+  fs_test_world_setup_size(state, sizeof(world), "staff add M01 --name 'Boss' --role manager",
+                           "staff add A01 --name 'Rep' --manager M01", NULL);
+  w = *state;
+  w->r1 = fs_test_world_device(&w->tw, "A01", "a01");
+  w->r2 = fs_test_world_device(&w->tw, "M01", "m01");
+  w->counter = 1000;
+  return 0;
+}
+
+typedef struct seen {
+  char kept[64], kept_by[16], lost_by[16];
+  int kept_mine, lost_mine, n;
+} seen;
+
+static int collect(void *arg, const fs_conflict *c) {
+  seen *s = arg;
+  if (strcmp(c->field, "name") != 0)
+    return 0;
+  snprintf(s->kept, sizeof(s->kept), "%s", c->kept);
+  snprintf(s->kept_by, sizeof(s->kept_by), "%s", c->kept_by);
+  snprintf(s->lost_by, sizeof(s->lost_by), "%s", c->lost_by);
+  s->kept_mine = c->kept_mine;
+  s->lost_mine = c->lost_mine;
+  s->n++;
+  return 0;
+}
+
+static void test_both_writers_named(void **state) {
+  world *w = *state;
+  char id[33];
+  uint64_t t0 = card(w, "Writers Ltd", id), t;
+  fs_wire_page page;
+  seen s;
+
+  fs_wire_load(&w->h1, w->tw.tmp, "a01");
+  fs_wire_load(&w->h2, w->tw.tmp, "m01");
+  assert_int_equal(fs_wire_open(&w->h1, NULL), 0);
+  assert_int_equal(fs_wire_open(&w->h2, NULL), 0);
+  t = fs__hlc_make(fs_wire_now_ms(), 0);
+  {
+    long long last = fs_test_central_intf(&w->tw.d, "SELECT max(last_hlc) FROM devices");
+    if (last > 0 && (uint64_t)last >= t)
+      t = (uint64_t)last + 1;
+  }
+  /* M01 renames from what it pulled: sequential, the held value is M01's. */
+  assert_int_equal(fs_wire_pull(&w->h2, 0, &page), 0);
+  assert_int_equal(edit(w, &w->h2, id, t + 1, "By Manager", t0), FS_OUTCOME_APPLIED);
+  assert_int_equal(conflicts_on(w, id), 0);
+
+  /* A01 renames from the stale base with a later clock: A01's value wins,
+   * M01's held value loses, and M01 is named as its writer. */
+  assert_int_equal(edit(w, &w->h1, id, t + 3, "By Rep", t0), FS_OUTCOME_APPLIED);
+  assert_int_equal(fs_test_central_intf(&w->tw.d,
+                                        "SELECT count(*) FROM conflicts WHERE record_id='%s' "
+                                        "AND loser='By Manager' AND loser_staff='M01' AND "
+                                        "winner_staff='A01' AND loser_device IS NULL",
+                                        id),
+                   1);
+  /* M01 again from the stale base with an earlier clock: it loses to the
+   * held value, which A01 wrote. */
+  assert_int_equal(edit(w, &w->h2, id, t + 2, "Late Manager", t0), FS_OUTCOME_SUPERSEDED);
+  assert_int_equal(fs_test_central_intf(&w->tw.d,
+                                        "SELECT count(*) FROM conflicts WHERE record_id='%s' "
+                                        "AND loser='Late Manager' AND loser_staff='M01' AND "
+                                        "winner_staff='A01'",
+                                        id),
+                   1);
+
+  /* Both replicas receive both writers (CONFLICTS author, winner_author). */
+  fs_test_sync_ok(w->r1, NULL);
+  fs_test_sync_ok(w->r2, NULL);
+  memset(&s, 0, sizeof(s));
+  assert_int_equal(fs_conflict_list(w->r1, collect, &s), 0);
+  assert_int_equal(s.n, 2);
+  assert_string_equal(s.kept, "By Rep");
+  assert_string_equal(s.kept_by, "A01");
+  assert_int_equal(s.kept_mine, 1);
+  assert_string_equal(s.lost_by, "M01");
+  assert_int_equal(s.lost_mine, 0);
+  memset(&s, 0, sizeof(s));
+  assert_int_equal(fs_conflict_list(w->r2, collect, &s), 0);
+  assert_int_equal(s.n, 2);
+  assert_string_equal(s.kept_by, "A01");
+  assert_int_equal(s.kept_mine, 0);
+  assert_string_equal(s.lost_by, "M01");
+  assert_int_equal(s.lost_mine, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sequential_edits_no_conflict, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_both_writers_named, setup_two, teardown),
       cmocka_unit_test_setup_teardown(test_concurrent_edits_one_conflict, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_missing_base_logged, setup, teardown),

@@ -97,7 +97,7 @@ static void test_fresh_tables(void **state) {
 
     assert_int_equal(fs__db_open(p, 1, (fs_schema_role)role, &db), 0);
     assert_int_equal(version(db), FS_SCHEMA_VERSION);
-    assert_int_equal(fs__schema_version(), 7);
+    assert_int_equal(fs__schema_version(), 14);
     for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
       assert_int_equal(has_table(db, records[i]), 1);
     assert_int_equal(has_table(db, "meta"), 1);
