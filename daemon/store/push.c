@@ -4,7 +4,6 @@
  * the conflict log, the history and the journal; the recorded outcome
  * answers a re-sent change. */
 #include "store/push_impl.h"
-#include "store/record_history.h"
 
 #include <stdarg.h>
 #include <stdio.h>
