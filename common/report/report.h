@@ -238,6 +238,7 @@
 #define FS_REPORT_ERR_MAX 256
 #define FS_REPORT_WEIGHTS_FILE_MAX 65536 /* bytes of a weights file */
 #define FS_REPORT_BACKDATE_DAYS 2        /* activity: the back-dating window */
+#define FS_REPORT_CONVERT_DAYS 30        /* showroom: the conversion window */
 
 typedef enum fs_report_format {
   FS_REPORT_TABLE = 0,
@@ -278,6 +279,9 @@ typedef struct fs_report_params {
   /* activity: a visit logged more than this many days after its date is
    * listed as back-dated; 0: FS_REPORT_BACKDATE_DAYS. */
   int backdate_days;
+  /* showroom: a visitor converts with an order dated up to this many days
+   * after the visit; 0: FS_REPORT_CONVERT_DAYS. */
+  int convert_days;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -349,7 +353,8 @@ typedef enum fs_report_opt_id {
   FS_ROPT_WEIGHTS,
   FS_ROPT_TOP,
   FS_ROPT_CONTACT_METHODS,
-  FS_ROPT_BACKDATE_DAYS
+  FS_ROPT_BACKDATE_DAYS,
+  FS_ROPT_CONVERT_DAYS
 } fs_report_opt_id;
 
 typedef struct fs_report_opt {
@@ -372,7 +377,8 @@ const char *fs__report_opt_suggest(const char *arg);
 #define FS_REPORT_ARGS_USAGE                                                             \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "                \
+  "[--convert-days N]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* What one command line asks for.  Pointers point into the caller's argv
@@ -385,6 +391,7 @@ typedef struct fs_report_request {
   int csv; /* --csv */
   int top; /* as fs_report_params.top */
   int backdate_days; /* --backdate-days, as fs_report_params */
+  int convert_days;  /* --convert-days, as fs_report_params */
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts
