@@ -265,6 +265,25 @@ int fs_lost_review(fs_replica *r, const char *id, int confirm, const char *note,
  * fs_update / fs_delete. */
 int fs_customer_delete_review(fs_replica *r, const char *id, int confirm, const char *note);
 
+/* What this replica already knows of the visitor of showroom entry id
+ * (issue 14): the suggestion for the rep at the desk, who says whether the
+ * visitor is returning (field revisit) and links the card they became
+ * (customer_id).  earlier: entries (not deleted) that arrived before it,
+ * linked to the same card or with the same trimmed phone: what the
+ * showroom report counts as returning while revisit is unset; last_arrived
+ * the latest of them ("" if none).  card_*: for an entry with a phone and
+ * no card linked, a card (not deleted) with that phone ("" if none).  Only
+ * what the replica holds: a rep's own entries and cards.  0, FS_EINVAL,
+ * FS_ENOTFOUND (no such entry), FS_EDB/FS_EBUSY; message in fs_errmsg(r). */
+typedef struct fs_showroom_seen {
+  int earlier;
+  char last_arrived[20]; /* "YYYY-MM-DDTHH:MM[:SS]" */
+  char card_id[33];
+  char card_archive_no[41];
+  char card_name[201];
+} fs_showroom_seen;
+int fs_showroom_seen_get(fs_replica *r, const char *id, fs_showroom_seen *out);
+
 /* Reports the daemon sent this device: handover notices (kind "handover":
  * which cards moved to or from this staff member) and the manager's
  * decisions on this rep's cards (kind "review": a lost sale rejected, a
