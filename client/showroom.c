@@ -13,14 +13,14 @@
 /* The entry's earlier entries by card or trimmed phone, as the showroom
  * report counts them when revisit is unset (common/report/report.h). */
 #define SEEN_SQL                                                                         \
-  "SELECT count(p.id), max(p.arrived) FROM showroom_log s LEFT JOIN showroom_log p ON"  \
-  " p.deleted = 0 AND p.id <> s.id AND (p.arrived < s.arrived OR (p.arrived ="          \
-  " s.arrived AND p.id < s.id)) AND ((s.customer_id IS NOT NULL AND p.customer_id ="    \
-  " s.customer_id) OR (trim(coalesce(s.phone, '')) <> '' AND trim(p.phone) ="           \
+  "SELECT count(p.id), max(p.arrived) FROM showroom_log s LEFT JOIN showroom_log p ON"   \
+  " p.deleted = 0 AND p.id <> s.id AND (p.arrived < s.arrived OR (p.arrived ="           \
+  " s.arrived AND p.id < s.id)) AND ((s.customer_id IS NOT NULL AND p.customer_id ="     \
+  " s.customer_id) OR (trim(coalesce(s.phone, '')) <> '' AND trim(p.phone) ="            \
   " trim(s.phone))) WHERE s.id = ?1 AND s.deleted = 0 GROUP BY s.id"
 /* A live card with the phone of an entry that has no card linked. */
 #define CARD_SQL                                                                         \
-  "SELECT c.id, coalesce(c.archive_no, ''), coalesce(c.name, '') FROM showroom_log s"   \
+  "SELECT c.id, coalesce(c.archive_no, ''), coalesce(c.name, '') FROM showroom_log s"    \
   " JOIN customers c ON c.deleted = 0 AND trim(c.phone) = trim(s.phone) WHERE s.id = ?1" \
   " AND s.customer_id IS NULL AND trim(coalesce(s.phone, '')) <> ''"                     \
   " ORDER BY c.id LIMIT 1"

@@ -9,20 +9,21 @@
 #include "fs_errno.h"
 
 static const fs_col sr_summary_cols[] = {
-    {"entries", FS_COL_INT, NULL},      {"returning", FS_COL_INT, NULL},
-    {"first_time", FS_COL_INT, NULL},   {"left_details", FS_COL_INT, NULL},
+    {"entries", FS_COL_INT, NULL},       {"returning", FS_COL_INT, NULL},
+    {"first_time", FS_COL_INT, NULL},    {"left_details", FS_COL_INT, NULL},
     {"details_share", FS_COL_PCT, NULL}, {"valid", FS_COL_INT, NULL},
-    {"valid_share", FS_COL_PCT, NULL},  {"converted", FS_COL_INT, NULL},
-    {"conversion", FS_COL_PCT, NULL},   {"ticked_unverified", FS_COL_INT, NULL},
+    {"valid_share", FS_COL_PCT, NULL},   {"converted", FS_COL_INT, NULL},
+    {"conversion", FS_COL_PCT, NULL},    {"ticked_unverified", FS_COL_INT, NULL},
     {"window_days", FS_COL_INT, NULL}};
 static const fs_col sr_hour_cols[] = {{"hour", FS_COL_TEXT, NULL},
                                       {"entries", FS_COL_INT, NULL},
                                       {"first_time", FS_COL_INT, NULL},
                                       {"left_details", FS_COL_INT, NULL}};
-static const fs_col sr_wday_cols[] = {
-    {"weekday", FS_COL_INT, NULL},    {"day", FS_COL_TEXT, NULL},
-    {"entries", FS_COL_INT, NULL},    {"first_time", FS_COL_INT, NULL},
-    {"left_details", FS_COL_INT, NULL}};
+static const fs_col sr_wday_cols[] = {{"weekday", FS_COL_INT, NULL},
+                                      {"day", FS_COL_TEXT, NULL},
+                                      {"entries", FS_COL_INT, NULL},
+                                      {"first_time", FS_COL_INT, NULL},
+                                      {"left_details", FS_COL_INT, NULL}};
 /* The group sections: their key column(s), then these. */
 #define SR_GROUP_COLS                                                                    \
   {"entries", FS_COL_INT, NULL}, {"returning", FS_COL_INT, NULL},                        \
@@ -41,23 +42,48 @@ static const fs_col sr_channel_cols[] = {
  * window (%d days): a grade O or delivered reached (history, or the card's
  * own grade date), a delivery, or a won opportunity closed then. */
 #define SR_IN_WINDOW(col) col " BETWEEN e.day AND date(e.day, '+%d days')"
-#define SR_CONVERTED                                                                     \
-  "EXISTS (SELECT 1 FROM customers c WHERE c.id = e.cid AND c.deleted = 0 AND ("        \
-  "(c.grade IN ('O', 'delivered') AND " SR_IN_WINDOW("c.grade_date") ") OR "            \
-  SR_IN_WINDOW("c.delivery_date") " OR EXISTS (SELECT 1 FROM grade_changes g"            \
-  " WHERE g.customer_id = c.id AND g.deleted = 0 AND g.grade IN ('O', 'delivered')"      \
-  " AND " SR_IN_WINDOW("g.date") ") OR EXISTS (SELECT 1 FROM opportunities o"           \
-  " WHERE o.customer_id = c.id AND o.deleted = 0 AND o.status = 'won' AND "              \
-  SR_IN_WINDOW("o.closed") ")))"
+#define SR_CONVERTED                                                                          \
+  "EXISTS (SELECT 1 FROM customers c WHERE c.id = e.cid AND c.deleted = 0 AND ("              \
+  "(c.grade IN ('O', 'delivered') AND " SR_IN_WINDOW(                                         \
+      "c.grade_date") ") OR " SR_IN_WINDOW("c.delivery_date") " OR EXISTS (SELECT 1 "         \
+                                                              "FROM grade_changes g"          \
+                                                              " WHERE g.customer_id = "       \
+                                                              "c.id AND g.deleted = 0 "       \
+                                                              "AND g.grade IN ('O', "         \
+                                                              "'delivered')"                  \
+                                                              " AND " SR_IN_WINDOW(           \
+                                                                  "g.date") ") OR "           \
+                                                                            "EXISTS "         \
+                                                                            "(SELECT 1 "      \
+                                                                            "FROM "           \
+                                                                            "opportunit"      \
+                                                                            "ies o"           \
+                                                                            " WHERE "         \
+                                                                            "o."              \
+                                                                            "customer_"       \
+                                                                            "id = c.id "      \
+                                                                            "AND "            \
+                                                                            "o.deleted "      \
+                                                                            "= 0 AND "        \
+                                                                            "o.status "       \
+                                                                            "= 'won' "        \
+                                                                            "AND"             \
+                                                                            " " SR_IN_WINDOW( \
+                                                                                "o."          \
+                                                                                "close"       \
+                                                                                "d") ")"      \
+                                                                                     ")"      \
+                                                                                     ")"
 
 /* Returning: the rep's word (revisit set), else an earlier entry (any
  * rep, any time; same arrival: smaller id) with the same card or phone. */
 #define SR_EARLIER                                                                       \
-  "SELECT 1 FROM showroom_log p WHERE p.deleted = 0 AND (p.arrived < s.arrived OR"      \
+  "SELECT 1 FROM showroom_log p WHERE p.deleted = 0 AND (p.arrived < s.arrived OR"       \
   " (p.arrived = s.arrived AND p.id < s.id)) AND "
 #define SR_RETURNING                                                                     \
-  "CASE WHEN s.revisit IS NOT NULL THEN s.revisit = 1 ELSE"                          \
-  " (s.customer_id IS NOT NULL AND EXISTS (" SR_EARLIER "p.customer_id = s.customer_id))" \
+  "CASE WHEN s.revisit IS NOT NULL THEN s.revisit = 1 ELSE"                              \
+  " (s.customer_id IS NOT NULL AND EXISTS (" SR_EARLIER                                  \
+  "p.customer_id = s.customer_id))"                                                      \
   " OR (trim(coalesce(s.phone, '')) <> '' AND EXISTS (" SR_EARLIER                       \
   "trim(p.phone) = trim(s.phone))) END"
 
@@ -163,13 +189,14 @@ int fs__rpt_showroom(rpt *r) {
     return fs__rpt_fail(r, rc, "showroom: query too long");
   s = fs__rpt_sec(r, "summary", "Showroom visitors (来店/来电: first-time, left details)",
                   sr_summary_cols, 11);
-  snprintf(sql, sizeof(sql),
-           "%sSELECT count(*), coalesce(sum(rt), 0), coalesce(sum(ft), 0),"
-           " coalesce(sum(ld), 0), CASE WHEN sum(ft) > 0 THEN 100.0 * sum(ld) / sum(ft) END,"
-           " coalesce(sum(va), 0), CASE WHEN sum(ld) > 0 THEN 100.0 * sum(va) / sum(ld) END,"
-           " coalesce(sum(cv), 0), CASE WHEN sum(ld) > 0 THEN 100.0 * sum(cv) / sum(ld) END,"
-           " coalesce(sum(tu), 0), %d FROM e",
-           cte, r->convert_days);
+  snprintf(
+      sql, sizeof(sql),
+      "%sSELECT count(*), coalesce(sum(rt), 0), coalesce(sum(ft), 0),"
+      " coalesce(sum(ld), 0), CASE WHEN sum(ft) > 0 THEN 100.0 * sum(ld) / sum(ft) END,"
+      " coalesce(sum(va), 0), CASE WHEN sum(ld) > 0 THEN 100.0 * sum(va) / sum(ld) END,"
+      " coalesce(sum(cv), 0), CASE WHEN sum(ld) > 0 THEN 100.0 * sum(cv) / sum(ld) END,"
+      " coalesce(sum(tu), 0), %d FROM e",
+      cte, r->convert_days);
   rc = fs__rpt_fill(r, s, sql);
   if (rc == 0)
     rc = slots(r, cte, 1);
@@ -177,8 +204,9 @@ int fs__rpt_showroom(rpt *r) {
     rc = slots(r, cte, 0);
   for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]) && rc == 0; g++) {
     s = fs__rpt_sec(r, groups[g].name, groups[g].title, groups[g].cols, groups[g].ncols);
-    snprintf(sql, sizeof(sql), "%sSELECT %s, " SR_GROUP_SUMS " FROM e GROUP BY %s ORDER BY %s",
-             cte, groups[g].key, groups[g].key, groups[g].order);
+    snprintf(sql, sizeof(sql),
+             "%sSELECT %s, " SR_GROUP_SUMS " FROM e GROUP BY %s ORDER BY %s", cte,
+             groups[g].key, groups[g].key, groups[g].order);
     rc = fs__rpt_fill(r, s, sql);
   }
   return rc;

@@ -138,8 +138,9 @@ static void test_link_rule(void **state) {
   fs_wire_change_set(&c, "arrived", "2026-03-02T10:15");
   fs_wire_change_set(&c, "rep_on_duty", "A01");
   fs_wire_change_set(&c, "customer_id", theirs);
-  assert_int_equal(push1(w, &c, &code, "a rep links a showroom entry only to a card of its own"),
-                   FS_OUTCOME_REJECTED);
+  assert_int_equal(
+      push1(w, &c, &code, "a rep links a showroom entry only to a card of its own"),
+      FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EFORBIDDEN);
   /* 2. A card that does not exist. */
   fs__id_new(ghost);
@@ -167,7 +168,8 @@ static void test_link_rule(void **state) {
   /* 4. Re-linked to the colleague's card: refused, the link stays. */
   entry(w, &c, e1);
   fs_wire_change_set(&c, "customer_id", theirs);
-  assert_int_equal(push1(w, &c, &code, "card of its own owner (A01)"), FS_OUTCOME_REJECTED);
+  assert_int_equal(push1(w, &c, &code, "card of its own owner (A01)"),
+                   FS_OUTCOME_REJECTED);
   assert_int_equal(linked(w, e1, mine), 1);
   /* 5. The unchanged link written again passes (no new link is made). */
   entry(w, &c, e1);
