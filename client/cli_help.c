@@ -122,7 +122,8 @@ const char *cli_field_default(const char *kind, const char *field) {
     return "this device's staff code";
   /* The showroom report reads these when unset (common/report/report.h). */
   if (strcmp(kind, "showroom") == 0 && strcmp(field, "revisit") == 0)
-    return "none; the report counts it returning if an earlier entry has this card or phone";
+    return "none; the report counts it returning if an earlier entry has this card or "
+           "phone";
   if (strcmp(kind, "showroom") == 0 && strcmp(field, "channel") == 0)
     return "none; the report takes phone if --source is phone, else walk_in";
   if (strcmp(kind, "customer") == 0 && strcmp(field, "created") == 0)

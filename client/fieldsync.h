@@ -670,7 +670,7 @@ int fs_report_option(const char *opt);
 #define FS_REPORT_QUERY_USAGE                                                            \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "                \
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
   "[--convert-days N]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 /* The report option nearest to a mistyped opt ("--tem" -> "--team"), for

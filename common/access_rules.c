@@ -367,7 +367,8 @@ static int check_showroom(sqlite3 *db, fs_role role, const fs_change *c, char *e
              "link the entry to the card the visitor became",
              cid->s);
     rc = FS_EVALIDATE;
-  } else if (role == FS_ROLE_REP && strcmp(card.owner, found ? row.owner : c->owner) != 0) {
+  } else if (role == FS_ROLE_REP &&
+             strcmp(card.owner, found ? row.owner : c->owner) != 0) {
     snprintf(err, errlen,
              "customer_id: a rep links a showroom entry only to a card of its own owner "
              "(%s); card %s is %s's: ask the manager to link it (the link decides whose "

@@ -410,7 +410,7 @@ const char *fs__report_opt_suggest(const char *arg);
 #define FS_REPORT_ARGS_USAGE                                                             \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "                \
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
   "[--convert-days N]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 

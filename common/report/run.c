@@ -59,7 +59,8 @@ static int render_text(rpt *r, int idx, fs__strbuf *out) {
     rc = fs__strbuf_printf(out, "%s%s", i ? ", " : "; staff ", p->owners[i]);
   /* showroom: the conversion window it counted with (report.h). */
   if (rc == 0 && strcmp(p->name, "showroom") == 0)
-    rc = fs__strbuf_printf(out, "\nconversion window %d days after the visit%s", r->convert_days,
+    rc = fs__strbuf_printf(out, "\nconversion window %d days after the visit%s",
+                           r->convert_days,
                            p->convert_days > 0 ? "" : " (default; --convert-days)");
   if (rc == 0)
     rc = fs__strbuf_append(out, "\n", 1);

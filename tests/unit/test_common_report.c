@@ -881,22 +881,24 @@ static void test_weights(void **state) {
 /* What the showroom test adds to the fixture (kept out of data_sql: the
  * visits call-backs count showroom entries too). */
 static const char *const showroom_sql[] = {
-    "UPDATE showroom_log SET source = 'walk_in' WHERE id IN (" ID("f", "01") ", " ID("f", "02")
-    ", " ID("f", "06") ")",
+    "UPDATE showroom_log SET source = 'walk_in' WHERE id IN"
+    " (" ID("f", "01") ", " ID("f", "02") ", " ID("f", "06") ")",
     "UPDATE showroom_log SET source = 'phone' WHERE id = " ID("f", "03"),
     "UPDATE showroom_log SET channel = 'walk_in' WHERE id = " ID("f", "04"),
-    "INSERT INTO showroom_log(id, owner, author, hlc, deleted, arrived, customer_id, phone,"
-    " left_details, model, grade, rep_on_duty, ordered, source, channel, revisit) VALUES"
-    " (" ID("f", "09") ", 'A01', 'A01', 1, 0, '2026-03-14T11:00', " C3 ", '139 1111', NULL,"
-    "  'Model Y', 'O', 'A01', 1, 'referral', 'phone', 0),"
-    " (" ID("f", "10") ", 'A02', 'A02', 1, 0, '2026-03-20T09:30', NULL, '138 0000', 1,"
-    "  '汉 EV', NULL, 'A02', 1, 'event', 'walk_in', 0),"
-    " (" ID("f", "11") ", 'A01', 'A01', 1, 0, '2026-03-21T16:00', NULL, NULL, 0, NULL, NULL,"
-    "  'A01', 0, 'phone', NULL, 1)",
+    "INSERT INTO showroom_log(id, owner, author, hlc, deleted, arrived, customer_id,"
+    " phone, left_details, model, grade, rep_on_duty, ordered, source, channel,"
+    " revisit) VALUES"
+    " (" ID("f", "09") ", 'A01', 'A01', 1, 0, '2026-03-14T11:00', " C3 ","
+    "  '139 1111', NULL, 'Model Y', 'O', 'A01', 1, 'referral', 'phone', 0),"
+    " (" ID("f", "10") ", 'A02', 'A02', 1, 0, '2026-03-20T09:30', NULL,"
+    "  '138 0000', 1, '汉 EV', NULL, 'A02', 1, 'event', 'walk_in', 0),"
+    " (" ID("f", "11") ", 'A01', 'A01', 1, 0, '2026-03-21T16:00', NULL,"
+    "  NULL, 0, NULL, NULL, 'A01', 0, 'phone', NULL, 1)",
     /* A won opportunity closed: the conversion of C2's visitor. */
-    "INSERT INTO opportunities(id, owner, author, hlc, deleted, customer_id, title, stage,"
-    " status, closed) VALUES"
-    " (" ID("b", "05") ", 'A01', 'A01', 1, 0, " C2 ", 'deal', 'contract', 'won', '2026-03-28')",
+    "INSERT INTO opportunities(id, owner, author, hlc, deleted, customer_id, title,"
+    " stage, status, closed) VALUES"
+    " (" ID("b", "05") ", 'A01', 'A01', 1, 0, " C2 ", 'deal', 'contract', 'won',"
+    "  '2026-03-28')",
 };
 
 /* ---- showroom ------------------------------------------------------------
