@@ -53,16 +53,10 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* Opens the hostile session of replica `name`'s key; clocks start above
- * everything the daemon acknowledged. */
 static void hostile(world *w, const char *name) {
-  uint64_t now = fs__hlc_make(fs_wire_now_ms(), 0);
-  long long last = fs_test_central_int(&w->d, "SELECT max(last_hlc) FROM devices");
-  fs_wire_free(&w->h);
-  memset(&w->h, 0, sizeof(w->h));
-  fs_wire_load(&w->h, w->tmp, name);
-  assert_int_equal(fs_wire_open(&w->h, NULL), 0);
-  w->clock = last > 0 && (uint64_t)last >= now ? (uint64_t)last + 1 : now;
+  w->clock = fs_wire_hostile_open(
+      &w->h, w->tmp, name,
+      fs_test_central_int(&w->d, "SELECT max(last_hlc) FROM devices"));
   w->counter = 1000;
 }
 
@@ -80,12 +74,8 @@ static void set_int(fs_change *c, const char *field, int64_t v) {
 /* Pushes one change: its outcome; *code its code.  The reason the daemon
  * recorded must contain `reason` when given. */
 static int push1(world *w, fs_change *c, int *code, const char *reason) {
-  int oc = 0, cd = 0;
   uint64_t counter = c->counter;
-  assert_int_equal(fs_wire_push(&w->h, c, 1, 1, &oc, &cd, NULL), 0);
-  fs_wire_change_release(c);
-  if (code)
-    *code = cd;
+  int oc = fs_wire_push_one(&w->h, c, code);
   if (reason &&
       fs_test_central_intf(&w->d,
                            "SELECT count(*) FROM applied WHERE counter = %llu AND "

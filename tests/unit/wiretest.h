@@ -111,6 +111,16 @@ void fs_wire_change_release(fs_change *c);
  * moves it as it moves the replicas' clocks. */
 uint64_t fs_wire_now_ms(void);
 
+/* The hostile session of replica tmp/name's key (the rules tests): frees
+ * what h held, loads the key, opens (fails the test if refused) and returns
+ * the first clock to stamp changes with: above last_hlc (the daemon's
+ * max(devices.last_hlc), what it acknowledged) and now. */
+uint64_t fs_wire_hostile_open(fs_wire_dev *h, const char *tmp, const char *name,
+                              long long last_hlc);
+/* Pushes change c alone (outbox 1) and releases it: its outcome, *code
+ * (may be NULL) its code; fails the test if the push itself fails. */
+int fs_wire_push_one(fs_wire_dev *h, fs_change *c, int *code);
+
 /* ---- raw handshakes (PROTOCOL.md 3, 6.1) --------------------------------
  * A connection that sends a handshake message 1 built from any payload
  * bytes (not only a well-formed HELLO), then reads whatever the daemon
