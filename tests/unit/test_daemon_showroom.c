@@ -66,11 +66,6 @@ static void entry(world *w, fs_change *c, const char *id) {
   c->op = FS_OP_UPSERT;
 }
 
-static void set_int(fs_change *c, const char *field, int64_t v) {
-  fs_wire_change_set(c, field, "x");
-  fs__value_set_int(&c->fields[c->nfields - 1].value, v);
-}
-
 /* Pushes one change: its outcome; *code its code.  The reason the daemon
  * recorded must contain `reason` when given. */
 static int push1(world *w, fs_change *c, int *code, const char *reason) {
@@ -146,7 +141,7 @@ static void test_link_rule(void **state) {
   fs_wire_change_set(&c, "arrived", "2026-03-02T10:15");
   fs_wire_change_set(&c, "rep_on_duty", "A01");
   fs_wire_change_set(&c, "customer_id", mine);
-  set_int(&c, "revisit", 0);
+  fs_wire_change_set_int(&c, "revisit", 0);
   fs_wire_change_set(&c, "channel", "phone");
   assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_APPLIED);
   assert_int_equal(linked(w, e1, mine), 1);

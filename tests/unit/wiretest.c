@@ -33,6 +33,11 @@ uint64_t fs_wire_hostile_open(fs_wire_dev *h, const char *tmp, const char *name,
   return last_hlc > 0 && (uint64_t)last_hlc >= now ? (uint64_t)last_hlc + 1 : now;
 }
 
+void fs_wire_change_set_int(fs_change *c, const char *field, int64_t v) {
+  fs_wire_change_set(c, field, "x");
+  fs__value_set_int(&c->fields[c->nfields - 1].value, v);
+}
+
 int fs_wire_push_one(fs_wire_dev *h, fs_change *c, int *code) {
   int oc = 0, cd = 0;
   assert_int_equal(fs_wire_push(h, c, 1, 1, &oc, &cd, NULL), 0);

@@ -101,6 +101,8 @@ void fs_wire_change_init(fs_change *c, fs_kind kind, const char *id, const char 
                          uint64_t counter, uint64_t hlc);
 /* Adds a text field write at the change's clock. */
 void fs_wire_change_set(fs_change *c, const char *field, const char *text);
+/* Adds an integer (or bool) field write at the change's clock. */
+void fs_wire_change_set_int(fs_change *c, const char *field, int64_t v);
 /* Sets the base of the write of field (added before): the field clock the
  * device claims to have replaced, sent in PUSH "bases" (PROTOCOL.md 5.5.3).
  * A change whose bases are all 0 is sent without one. */
