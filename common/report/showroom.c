@@ -105,109 +105,147 @@ static const fs_col sr_channel_cols[] = {
   " s.arrived < :to1%s),"                                                                \
   " e1 AS (SELECT *, NOT rt AS ft, NOT rt AND d AS ld,"                                  \
   " NOT rt AND d AND cid IS NOT NULL AND " SR_CONVERTED " AS cv FROM e0 e),"             \
-  " e AS (SELECT *, ld AND g AS va, ft AND od AND NOT cv AS tu FROM e1) "
+  " e AS MATERIALIZED (SELECT *, ld AND g AS va, ft AND od AND NOT cv AS tu FROM e1) "
 
-/* The group sections' aggregate columns after the key. */
-#define SR_GROUP_SUMS                                                                    \
-  "count(*), sum(rt), sum(ld), sum(va), sum(cv),"                                        \
-  " CASE WHEN sum(ld) > 0 THEN 100.0 * sum(cv) / sum(ld) END"
+/* Every section from one statement, so the entries' flags (returning,
+ * conversion: index probes per entry) are computed once (MATERIALIZED),
+ * not once per section.  Per row: the section (0 summary, 1 hours, 2
+ * weekdays, 3 models, 4 reps, 5 sources, 6 channels), its keys, the counts
+ * (entries, returning, first-time, ld, valid, converted, ticked
+ * unverified), then the sort keys of the section's order (report.h). */
+#define SR_SUMS "count(*), sum(rt), sum(ft), sum(ld), sum(va), sum(cv), sum(tu)"
+#define SR_ALL                                                                           \
+  "SELECT 0, NULL, NULL, " SR_SUMS ", 0, 0, 0 FROM e UNION ALL"                          \
+  " SELECT 1, CAST(substr(arrived, 12, 2) AS INTEGER) AS h, NULL, " SR_SUMS ", 0, 0, 0"  \
+  " FROM e GROUP BY h UNION ALL"                                                         \
+  " SELECT 2, CAST(strftime('%%w', arrived) AS INTEGER) AS w, NULL, " SR_SUMS            \
+  ", 0, 0, 0 FROM e GROUP BY w UNION ALL"                                                \
+  " SELECT 3, model, NULL, " SR_SUMS ", -sum(ld), -count(*), model FROM e"               \
+  " GROUP BY model UNION ALL"                                                            \
+  " SELECT 4, rep, NULL, " SR_SUMS ", 0, 0, rep FROM e GROUP BY rep UNION ALL"           \
+  " SELECT 5, month, source, " SR_SUMS ", month, -sum(ld), source FROM e"                \
+  " GROUP BY month, source UNION ALL"                                                    \
+  " SELECT 6, month, channel, " SR_SUMS ", month, channel = 'phone', 0 FROM e"           \
+  " GROUP BY month, channel ORDER BY 1, 11, 12, 13"
 
-static int sr_cte(const rpt *r, char *buf, size_t len) {
+static int sr_sql(const rpt *r, char *buf, size_t len) {
   char own[OWN_MAX];
   int w = r->convert_days, n;
 
   fs__rpt_owners(r, "s.rep_on_duty", own, sizeof(own));
-  n = snprintf(buf, len, SR_CTE_FMT, own, w, w, w, w);
+  n = snprintf(buf, len, SR_CTE_FMT SR_ALL, own, w, w, w, w);
   return n < 0 || (size_t)n >= len ? FS_EOVERFLOW : 0;
 }
 
-/* Hour and weekday slots: every slot listed, empty ones with zeros. */
-static int slots(rpt *r, const char *cte, int hours) {
-  static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  int64_t n[24][3] = {{0}};
-  int nslots = hours ? 24 : 7, rc, src;
-  char sql[8192];
-  sqlite3_stmt *st = NULL;
-  rsec *s;
+/* The counts of a result row (columns 3..9). */
+enum { C_N, C_RT, C_FT, C_LD, C_VA, C_CV, C_TU, NC };
 
-  snprintf(sql, sizeof(sql),
-           "%sSELECT CAST(%s AS INTEGER) AS h, count(*), sum(ft), sum(ld) FROM e"
-           " GROUP BY h",
-           cte, hours ? "substr(arrived, 12, 2)" : "strftime('%w', arrived)");
-  rc = fs__rpt_prep(r, sql, &st);
-  if (rc)
-    return rc;
-  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    int h = sqlite3_column_int(st, 0);
-    for (int k = 0; h >= 0 && h < nslots && k < 3; k++)
-      n[h][k] += sqlite3_column_int64(st, k + 1);
-  }
-  rc = fs__rpt_step_end(r, src);
-  sqlite3_finalize(st);
-  s = hours ? fs__rpt_sec(r, "hours", "Arrivals by hour", sr_hour_cols, 4)
-            : fs__rpt_sec(r, "weekdays", "Arrivals by weekday", sr_wday_cols, 5);
-  for (int h = 0; h < nslots && rc == 0; h++) {
+/* A share in percent, unset (n/a) when the whole is 0. */
+static void share(rsec *row, int col, int64_t part, int64_t whole) {
+  if (whole > 0)
+    fs__rpt_num(row, col, pct(part, whole));
+}
+
+static void summary_row(rsec *row, const int64_t *v, int window) {
+  static const int cols[] = {C_N, C_RT, C_FT, C_LD};
+  for (int i = 0; i < 4; i++)
+    fs__rpt_int(row, i, v[cols[i]]);
+  share(row, 4, v[C_LD], v[C_FT]);
+  fs__rpt_int(row, 5, v[C_VA]);
+  share(row, 6, v[C_VA], v[C_LD]);
+  fs__rpt_int(row, 7, v[C_CV]);
+  share(row, 8, v[C_CV], v[C_LD]);
+  fs__rpt_int(row, 9, v[C_TU]);
+  fs__rpt_int(row, 10, window);
+}
+
+/* A row of a group section: its keys (nkeys), then entries, returning,
+ * left_details, valid, converted, conversion. */
+static int group_row(rsec *row, sqlite3_stmt *st, int nkeys, const int64_t *v) {
+  static const int cols[] = {C_N, C_RT, C_LD, C_VA, C_CV};
+  int rc = 0;
+  for (int k = 0; k < nkeys && rc == 0; k++)
+    rc = fs__rpt_text(row, k, col_text(st, 1 + k));
+  for (int i = 0; i < 5; i++)
+    fs__rpt_int(row, nkeys + i, v[cols[i]]);
+  share(row, nkeys + 5, v[C_CV], v[C_LD]);
+  return rc;
+}
+
+/* Hour and weekday slots: every slot listed, empty ones with zeros. */
+static int slot_rows(rsec *hs, rsec *ws, int64_t (*h)[3], int64_t (*w)[3]) {
+  static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  int rc = 0;
+
+  for (int i = 0; i < 24 + 7 && rc == 0; i++) {
+    int hour = i < 24, n = hour ? i : i - 24, c = hour ? 1 : 2;
+    rsec *row = fs__rpt_row(hour ? hs : ws);
     char hh[3];
-    int c = hours ? 1 : 2;
-    rsec *row = fs__rpt_row(s);
     if (row == NULL)
       return FS_ENOMEM;
-    snprintf(hh, sizeof(hh), "%02d", h);
-    if (hours) {
+    snprintf(hh, sizeof(hh), "%02d", n);
+    if (hour) {
       rc = fs__rpt_text(row, 0, hh);
     } else {
-      fs__rpt_int(row, 0, h);
-      rc = fs__rpt_text(row, 1, wdays[h]);
+      fs__rpt_int(row, 0, n);
+      rc = fs__rpt_text(row, 1, wdays[n]);
     }
     for (int k = 0; k < 3; k++)
-      fs__rpt_int(row, c + k, n[h][k]);
+      fs__rpt_int(row, c + k, (hour ? h : w)[n][k]);
   }
   return rc;
 }
 
 int fs__rpt_showroom(rpt *r) {
-  static const struct {
-    const char *name, *title, *key, *order;
-    const fs_col *cols;
-    int ncols;
-  } groups[] = {
-      {"models", "Per model of interest", "model", "sum(ld) DESC, count(*) DESC, model",
-       sr_model_cols, 7},
-      {"reps", "Per rep on duty (each rep's conversion on duty)", "rep", "rep",
-       sr_rep_cols, 7},
-      {"sources", "Per month and lead source", "month, source",
-       "month, sum(ld) DESC, source", sr_source_cols, 8},
-      {"channels", "Per month, walk-in or call (来店/来电)", "month, channel",
-       "month, channel DESC", sr_channel_cols, 8},
-  };
-  char cte[8192], sql[10240];
-  int rc;
-  rsec *s;
+  int64_t hours[24][3] = {{0}}, wdays[7][3] = {{0}};
+  char sql[12288];
+  sqlite3_stmt *st = NULL;
+  rsec *sec[7];
+  int rc, src = SQLITE_DONE;
 
-  rc = sr_cte(r, cte, sizeof(cte));
+  rc = sr_sql(r, sql, sizeof(sql));
   if (rc)
     return fs__rpt_fail(r, rc, "showroom: query too long");
-  s = fs__rpt_sec(r, "summary", "Showroom visitors (来店/来电: first-time, left details)",
+  sec[0] =
+      fs__rpt_sec(r, "summary", "Showroom visitors (来店/来电: first-time, left details)",
                   sr_summary_cols, 11);
-  snprintf(
-      sql, sizeof(sql),
-      "%sSELECT count(*), coalesce(sum(rt), 0), coalesce(sum(ft), 0),"
-      " coalesce(sum(ld), 0), CASE WHEN sum(ft) > 0 THEN 100.0 * sum(ld) / sum(ft) END,"
-      " coalesce(sum(va), 0), CASE WHEN sum(ld) > 0 THEN 100.0 * sum(va) / sum(ld) END,"
-      " coalesce(sum(cv), 0), CASE WHEN sum(ld) > 0 THEN 100.0 * sum(cv) / sum(ld) END,"
-      " coalesce(sum(tu), 0), %d FROM e",
-      cte, r->convert_days);
-  rc = fs__rpt_fill(r, s, sql);
-  if (rc == 0)
-    rc = slots(r, cte, 1);
-  if (rc == 0)
-    rc = slots(r, cte, 0);
-  for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]) && rc == 0; g++) {
-    s = fs__rpt_sec(r, groups[g].name, groups[g].title, groups[g].cols, groups[g].ncols);
-    snprintf(sql, sizeof(sql),
-             "%sSELECT %s, " SR_GROUP_SUMS " FROM e GROUP BY %s ORDER BY %s", cte,
-             groups[g].key, groups[g].key, groups[g].order);
-    rc = fs__rpt_fill(r, s, sql);
+  sec[1] = fs__rpt_sec(r, "hours", "Arrivals by hour", sr_hour_cols, 4);
+  sec[2] = fs__rpt_sec(r, "weekdays", "Arrivals by weekday", sr_wday_cols, 5);
+  sec[3] = fs__rpt_sec(r, "models", "Per model of interest", sr_model_cols, 7);
+  sec[4] = fs__rpt_sec(r, "reps", "Per rep on duty (each rep's conversion on duty)",
+                       sr_rep_cols, 7);
+  sec[5] = fs__rpt_sec(r, "sources", "Per month and lead source", sr_source_cols, 8);
+  sec[6] = fs__rpt_sec(r, "channels", "Per month, walk-in or call (来店/来电)",
+                       sr_channel_cols, 8);
+  rc = fs__rpt_prep(r, sql, &st);
+  if (rc)
+    return rc;
+  while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    int which = sqlite3_column_int(st, 0), slot = sqlite3_column_int(st, 1);
+    int64_t v[NC];
+    rsec *row = NULL;
+    for (int i = 0; i < NC; i++)
+      v[i] = sqlite3_column_int64(st, 3 + i);
+    if (which == 1 || which == 2) {
+      int64_t(*a)[3] = which == 1 ? hours : wdays;
+      if (slot >= 0 && slot < (which == 1 ? 24 : 7)) {
+        a[slot][0] += v[C_N];
+        a[slot][1] += v[C_FT];
+        a[slot][2] += v[C_LD];
+      }
+      continue;
+    }
+    if (which < 0 || which > 6 || (row = fs__rpt_row(sec[which])) == NULL)
+      rc = FS_ENOMEM;
+    else if (which == 0)
+      summary_row(row, v, r->convert_days);
+    else
+      rc = group_row(row, st, which >= 5 ? 2 : 1, v);
   }
+  if (rc == 0)
+    rc = fs__rpt_step_end(r, src);
+  sqlite3_finalize(st);
+  if (rc == 0)
+    rc = slot_rows(sec[1], sec[2], hours, wdays);
   return rc;
 }
