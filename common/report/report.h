@@ -240,7 +240,8 @@
  *     (month YYYY-MM and lead source; per month most left_details first)
  *     and "channels" (month and walk_in, phone): entries, returning,
  *     left_details, valid, converted, conversion (n/a when no one left
- *     details).
+ *     details).  One statement computes them all, over the entries
+ *     MATERIALIZED once (SQLite 3.35 or later, CMakeLists.txt).
  *
  * activity - per (date, rep = author) with any activity in [from, to],
  *   section "days": visits (method in_person, showroom or event), calls
