@@ -341,7 +341,7 @@ static int check_lost_review(sqlite3 *db, fs_role role, const char *staff,
   return 0;
 }
 
-/* S1: a showroom entry is linked (customer_id) to a live card; a rep links
+/* W1: a showroom entry is linked (customer_id) to a live card; a rep links
  * it only to a card of the entry's own owner.  An unchanged link passes. */
 static int check_showroom(sqlite3 *db, fs_role role, const fs_change *c, char *err,
                           size_t errlen) {

@@ -57,7 +57,7 @@
  *      delivery_date (checked when the change writes grade or
  *      delivery_date).  FS_EVALIDATE.
  *   showroom (展厅客户登记: conversion follows the visitor's card)
- *   S1 A change that links a showroom entry to a card (writes customer_id
+ *   W1 A change that links a showroom entry to a card (writes customer_id
  *      with a value other than the stored one) names a live customer card
  *      (FS_EVALIDATE); a rep links only to a card whose owner is the
  *      entry's owner (the stored entry's; a new entry's claimed owner,

@@ -1,5 +1,5 @@
 /* test_daemon_showroom.c - issue 14, the showroom as the seeds measure it,
- * at the daemon: rule S1 of common/access_rules.h.  The link of a showroom
+ * at the daemon: rule W1 of common/access_rules.h.  The link of a showroom
  * entry to a customer card (customer_id) decides whose conversion the
  * card's order counts in (report.h "showroom"), so a hostile device
  * (wiretest.h: a real device key, hand-made changes, none of
