@@ -120,6 +120,12 @@ const char *cli_field_default(const char *kind, const char *field) {
   /* What fs_create fills in when the option is not given. */
   if (strcmp(kind, "showroom") == 0 && strcmp(field, "rep_on_duty") == 0)
     return "this device's staff code";
+  /* The showroom report reads these when unset (common/report/report.h). */
+  if (strcmp(kind, "showroom") == 0 && strcmp(field, "revisit") == 0)
+    return "none; the report counts it returning if an earlier entry has this card or "
+           "phone";
+  if (strcmp(kind, "showroom") == 0 && strcmp(field, "channel") == 0)
+    return "none; the report takes phone if --source is phone, else walk_in";
   if (strcmp(kind, "customer") == 0 && strcmp(field, "created") == 0)
     return "today";
   if (strcmp(kind, "customer") == 0 && strcmp(field, "grade_date") == 0)

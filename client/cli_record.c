@@ -212,6 +212,29 @@ static int start_with_id(cli_ctx *c, int argc, char **argv, cli_args *a, const c
   return rc ? rc : cli_resolve(c, kind, a->pos[0], id);
 }
 
+/* After a showroom entry is logged: what the replica knows of the visitor,
+ * as a suggestion on stderr (issue 14: the rep says returning or not, and
+ * links the card).  Silent when the rep said (--revisit) and nothing is
+ * known. */
+static void showroom_suggest(cli_ctx *c, fs_record *rec, const char *id) {
+  fs_showroom_seen seen;
+  int said = fs_record_isset(rec, "revisit");
+
+  if (fs_showroom_seen_get(c->r, id, &seen) != 0)
+    return; /* a suggestion only: the entry is recorded */
+  if (seen.earlier > 0 && !said)
+    fprintf(stderr,
+            "note: this visitor's card or phone is already in the showroom log (%d "
+            "earlier, last %s): the report counts them as returning; if it is someone "
+            "else: fieldsync showroom edit %s --revisit no\n",
+            seen.earlier, seen.last_arrived, id);
+  if (seen.card_id[0])
+    fprintf(stderr,
+            "note: card %s %s has this phone; if it is this visitor, link it (the "
+            "conversion follows the card): fieldsync showroom edit %s --customer-id %s\n",
+            seen.card_archive_no, seen.card_name, id, seen.card_id);
+}
+
 int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
   fs_kind_info ki = cmd_kind(c), *kd = &ki;
   const char *customer = NULL;
@@ -243,6 +266,8 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
     printf("created customer %s %s\n", fs_record_get(rec, "archive_no"), id);
   else
     printf("recorded the %s %s\n", fs_kind_label(kd->name), id);
+  if (rc == CLI_OK && strcmp(kd->name, "showroom") == 0)
+    showroom_suggest(c, rec, id);
 out:
   fs_record_free(rec);
   return rc;

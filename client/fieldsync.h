@@ -268,6 +268,25 @@ int fs_lost_review(fs_replica *r, const char *id, int confirm, const char *note,
  * fs_update / fs_delete. */
 int fs_customer_delete_review(fs_replica *r, const char *id, int confirm, const char *note);
 
+/* What this replica already knows of the visitor of showroom entry id
+ * (issue 14): the suggestion for the rep at the desk, who says whether the
+ * visitor is returning (field revisit) and links the card they became
+ * (customer_id).  earlier: entries (not deleted) that arrived before it,
+ * linked to the same card or with the same trimmed phone: what the
+ * showroom report counts as returning while revisit is unset; last_arrived
+ * the latest of them ("" if none).  card_*: for an entry with a phone and
+ * no card linked, a card (not deleted) with that phone ("" if none).  Only
+ * what the replica holds: a rep's own entries and cards.  0, FS_EINVAL,
+ * FS_ENOTFOUND (no such entry), FS_EDB/FS_EBUSY; message in fs_errmsg(r). */
+typedef struct fs_showroom_seen {
+  int earlier;
+  char last_arrived[20]; /* "YYYY-MM-DDTHH:MM[:SS]" */
+  char card_id[33];
+  char card_archive_no[41];
+  char card_name[201];
+} fs_showroom_seen;
+int fs_showroom_seen_get(fs_replica *r, const char *id, fs_showroom_seen *out);
+
 /* Reports the daemon sent this device: handover notices (kind "handover":
  * which cards moved to or from this staff member) and the manager's
  * decisions on this rep's cards (kind "review": a lost sale rejected, a
@@ -652,11 +671,14 @@ typedef struct fs_report_query {
    * is no A-grade contact). */
   const char *contact_methods;
   int backdate_days;   /* activity: back-dating window in days; 0: default 2 */
+  /* showroom: a visitor converts with an order dated up to this many days
+   * after the visit; 0: default 30. */
+  int convert_days;
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,
  * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N,
- * --contact-methods SETTING, --backdate-days N),
+ * --contact-methods SETTING, --backdate-days N, --convert-days N),
  * for a front end that parses argv: fs_report_option returns 1 if opt
  * takes a value, 0 if it is a flag, FS_ENOTFOUND if it is not one of them;
  * fs_report_query_set applies it (value NULL for a flag or a missing
@@ -667,7 +689,8 @@ int fs_report_option(const char *opt);
 #define FS_REPORT_QUERY_USAGE                                                            \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
+  "[--convert-days N]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 /* The report option nearest to a mistyped opt ("--tem" -> "--team"), for
  * a "did you mean" hint: a static string, or NULL.  Thread-safe. */

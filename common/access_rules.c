@@ -341,6 +341,47 @@ static int check_lost_review(sqlite3 *db, fs_role role, const char *staff,
   return 0;
 }
 
+/* W1: a showroom entry is linked (customer_id) to a live card; a rep links
+ * it only to a card of the entry's own owner.  An unchanged link passes. */
+static int check_showroom(sqlite3 *db, fs_role role, const fs_change *c, char *err,
+                          size_t errlen) {
+  const fs_value *cid = fs__change_written(c, "customer_id");
+  const char *had;
+  fs_row row, card;
+  int found = 0, cfound = 0, rc;
+
+  if (c->op == FS_OP_DELETE || !is_set(cid) || cid->type != FS_V_TEXT)
+    return 0;
+  memset(&row, 0, sizeof(row));
+  memset(&card, 0, sizeof(card));
+  rc = load(db, FS_KIND_SHOWROOM, c->id, 1, &row, &found);
+  had = found ? after(NULL, &row, "customer_id") : NULL;
+  if (rc || (had && strcmp(had, cid->s) == 0))
+    goto out;
+  rc = load(db, FS_KIND_CUSTOMER, cid->s, 1, &card, &cfound);
+  if (rc)
+    goto out;
+  if (!cfound) {
+    snprintf(err, errlen,
+             "customer_id: no customer card %s here (it must exist and not be deleted); "
+             "link the entry to the card the visitor became",
+             cid->s);
+    rc = FS_EVALIDATE;
+  } else if (role == FS_ROLE_REP &&
+             strcmp(card.owner, found ? row.owner : c->owner) != 0) {
+    snprintf(err, errlen,
+             "customer_id: a rep links a showroom entry only to a card of its own owner "
+             "(%s); card %s is %s's: ask the manager to link it (the link decides whose "
+             "conversion the order counts in)",
+             found ? row.owner : c->owner, cid->s, card.owner);
+    rc = FS_EFORBIDDEN;
+  }
+out:
+  fs__row_release(&row);
+  fs__row_release(&card);
+  return rc;
+}
+
 int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
                            const fs_change *c, const fs_cadence_methods *m, char *err,
                            size_t errlen) {
@@ -359,6 +400,8 @@ int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
     return check_visit(db, c, made, err, errlen);
   case FS_KIND_LOST_REVIEW:
     return check_lost_review(db, role, staff, c, err, errlen);
+  case FS_KIND_SHOWROOM:
+    return check_showroom(db, role, c, err, errlen);
   default:
     return 0;
   }

@@ -56,6 +56,14 @@
  *   C4 A card whose grade is "delivered" after the change has its
  *      delivery_date (checked when the change writes grade or
  *      delivery_date).  FS_EVALIDATE.
+ *   showroom (展厅客户登记: conversion follows the visitor's card)
+ *   W1 A change that links a showroom entry to a card (writes customer_id
+ *      with a value other than the stored one) names a live customer card
+ *      (FS_EVALIDATE); a rep links only to a card whose owner is the
+ *      entry's owner (the stored entry's; a new entry's claimed owner,
+ *      which the ownership rule admitted), since the link decides whose
+ *      conversion the card's order counts in; a manager or admin links
+ *      any card (a visitor handed to a colleague).  FS_EFORBIDDEN.
  *
  * Returns 0, FS_EVALIDATE or FS_EFORBIDDEN with a message in err (always
  * NUL-terminated) that names the field, says what failed and what to do;

@@ -26,6 +26,9 @@ const char *const fs__lost_classes[] = {"price",   "product",      "delivery_tim
                                         "postponed", "other",      NULL};
 static const char *const sources[] = {"walk_in", "phone", "referral", "event",
                                       "field",   "other", NULL};
+/* Issue 14: how a showroom contact reached us (来店 or 来电), apart from the
+ * lead source. */
+const char *const fs__showroom_channels[] = {"walk_in", "phone", NULL};
 
 #define T(n, max, fl, lab)                                                               \
   { n, FS_FT_TEXT, fl, NULL, 0, max, 0, lab }
@@ -192,6 +195,11 @@ static const fs_field showroom_fields[] = {
     S("rep_on_duty", FS_F_REQUIRED, "rep on duty / 接待人"),
     B("ordered", 0, "converted to an order / 成交"),
     TL("notes", FS_F_PERSONAL, "notes / 备注"),
+    /* Issue 14 (v9): the rep's word on a returning visitor, revisit (unset: the
+     * reports look for an earlier entry with the same card or phone), and
+     * walk-in or call (unset: from source). */
+    B("revisit", 0, "returning visitor / 再次来店"),
+    E("channel", fs__showroom_channels, 0, "walk-in or call / 来店或来电"),
 };
 
 /* Lost-sale review: the rep records the loss, the manager confirms it. */

@@ -126,6 +126,7 @@ extern const char *const fs__tiers[];         /* none diamond gold silver */
 extern const char *const fs__opp_status[];    /* open won lost */
 extern const char *const fs__answers[];       /* unknown yes no */
 extern const char *const fs__roles[];         /* rep manager admin */
+extern const char *const fs__showroom_channels[]; /* walk_in phone */
 
 /* fs__kind_def returns the table entry for k, or NULL if out of range. */
 const fs_kind_def *fs__kind_def(fs_kind k);

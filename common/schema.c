@@ -40,6 +40,10 @@ static const struct {
     {FS_KIND_LOST_REVIEW, "prev_grade", 5},
     /* v6: the manager's note on a rep's deletion request. */
     {FS_KIND_CUSTOMER, "delete_note", 6},
+    /* v9 (issue 14, the showroom as the seeds measure it): a returning
+     * visitor, walk-in or call. */
+    {FS_KIND_SHOWROOM, "revisit", 9},
+    {FS_KIND_SHOWROOM, "channel", 9},
 };
 
 /* Kinds added after version 1 (their whole table, indexes included, comes
@@ -69,6 +73,10 @@ static const struct {
     {FS_KIND_CUSTOMER, "name", "name", 0, NULL, 1},
     {FS_KIND_SHOWROOM, "arrived", "arrived", 0, NULL, 1},
     {FS_KIND_CUSTOMER, "phone", "phone", 0, NULL, 2},
+    /* v9: the showroom report finds a visitor's earlier entries by card and
+     * by phone (report.h "showroom"). */
+    {FS_KIND_SHOWROOM, "customer", "customer_id", 0, NULL, 9},
+    {FS_KIND_SHOWROOM, "phone", "trim(phone)", 0, NULL, 9},
 };
 
 /* The replica's own tables (client_v1 below) change after version 1 by

@@ -36,6 +36,8 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
  *      no DDL).
  *   7  model generation 2 (issue 14): tables day_signoffs, activity_plans,
  *      sales_periods (schema.c since_kinds).
+ *   9  issue 14, the showroom: showroom_log.revisit and channel; indexes
+ *      showroom_log(customer_id) and (trim(phone)).
  *  14  issue 15: daemon conflicts.loser_staff, winner_staff; client
  *      conflicts.winner_author (who wrote each side of a conflict).
  * A field listed in schema.c's "since" table with since > 1 is left out of

@@ -193,21 +193,55 @@
  *   margin_n, growth, payment, credit, strategic, score, share, cum_share,
  *   key, tier.  The period does not apply.
  *
- * showroom - showroom_log entries arrived in [from, to], counted per
- *   unique customer: the key is customer_id if set, else the phone
- *   (trimmed) if set, else the entry itself (each anonymous walk-in is its
- *   own customer).  Per group, a customer "left details" if any of its
- *   entries there has left_details = 1, is "serious" if any has grade O, A
- *   or B, "ordered" if any has ordered = 1.
- *   section "summary": entries, customers, left_details, serious, ordered
- *     and their shares of customers (details_share, serious_share,
- *     conversion).
+ * showroom - showroom_log entries arrived in [from, to] (rep_on_duty is the
+ *   owner filter), as the seeds measure them (issue 14; domain.md
+ *   "Showroom log").  Per entry:
+ *     returning   the rep's word when revisit is set (yes or no); unset
+ *                 (0.1.0 clients, or not said): an earlier non-deleted
+ *                 entry (earlier arrival, or the same and a smaller id) of
+ *                 any rep at any time, in this database, linked to the same
+ *                 card or with the same trimmed non-empty phone.  The rep
+ *                 decides, since a phone is shared (a company switchboard,
+ *                 a family) and a visitor may give none the first time;
+ *                 the match on card or phone is the default the rep
+ *                 overrides.  Returning visitors are counted apart:
+ *                 first-time = not returning.
+ *     left_details  first-time, and left_details = 1 or linked to a card
+ *                 (a card holds the details): 来店/来电, the count the
+ *                 seeds take.
+ *     valid       (有效客户) left details, and the entry's grade is O, A, B
+ *                 or C.
+ *     converted   left details, linked to a card (customer_id) that is not
+ *                 deleted, and that card shows an order dated from the
+ *                 visit's day to that day + the window
+ *                 (fs_report_params.convert_days, option --convert-days,
+ *                 default FS_REPORT_CONVERT_DAYS = 30), both inclusive: a
+ *                 grade_change to O or delivered, the card's grade O or
+ *                 delivered with its grade_date then, its delivery_date,
+ *                 or a won opportunity closed then.  The window may reach
+ *                 past --to: orders recorded after the period count, so a
+ *                 visit late in the period may still convert.  The
+ *                 ordered box alone is no conversion (it is the rep's
+ *                 claim); ticked_unverified counts first-time entries whose
+ *                 box is ticked but whose card shows no such order.
+ *     channel     walk_in or phone (来店/来电): the entry's channel; unset:
+ *                 phone if source is phone, else walk_in.  source unset is
+ *                 "(none)".
+ *   section "summary": entries, returning, first_time, left_details,
+ *     details_share (left_details / first_time), valid, valid_share
+ *     (valid / left_details), converted, conversion (converted /
+ *     left_details), ticked_unverified, window_days.  The text header says
+ *     the window ("conversion window N days after the visit", and
+ *     "(default; --convert-days)" when it is).
  *   sections "hours" (00..23) and "weekdays" (0 = Sunday .. 6, with name):
- *     entries arriving in that slot, and customers whose FIRST arrival in
- *     the period falls in it.
- *   sections "models" (model, empty -> "(none)") and "reps" (rep on duty):
- *     entries, customers, left_details, serious, ordered, conversion, over
- *     the group's own entries.
+ *     entries, first_time, left_details arriving in that slot.
+ *   sections "models" (model, empty -> "(none)"; most left_details first)
+ *     and "reps" (rep on duty: each rep's conversion on duty), "sources"
+ *     (month YYYY-MM and lead source; per month most left_details first)
+ *     and "channels" (month and walk_in, phone): entries, returning,
+ *     left_details, valid, converted, conversion (n/a when no one left
+ *     details).  One statement computes them all, over the entries
+ *     MATERIALIZED once (SQLite 3.35 or later, CMakeLists.txt).
  *
  * activity - per (date, rep = author) with any activity in [from, to],
  *   section "days": visits (method in_person, showroom or event), calls
@@ -238,6 +272,7 @@
 #define FS_REPORT_ERR_MAX 256
 #define FS_REPORT_WEIGHTS_FILE_MAX 65536 /* bytes of a weights file */
 #define FS_REPORT_BACKDATE_DAYS 2        /* activity: the back-dating window */
+#define FS_REPORT_CONVERT_DAYS 30        /* showroom: the conversion window */
 
 typedef enum fs_report_format {
   FS_REPORT_TABLE = 0,
@@ -278,6 +313,9 @@ typedef struct fs_report_params {
   /* activity: a visit logged more than this many days after its date is
    * listed as back-dated; 0: FS_REPORT_BACKDATE_DAYS. */
   int backdate_days;
+  /* showroom: a visitor converts with an order dated up to this many days
+   * after the visit; 0: FS_REPORT_CONVERT_DAYS. */
+  int convert_days;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -349,7 +387,8 @@ typedef enum fs_report_opt_id {
   FS_ROPT_WEIGHTS,
   FS_ROPT_TOP,
   FS_ROPT_CONTACT_METHODS,
-  FS_ROPT_BACKDATE_DAYS
+  FS_ROPT_BACKDATE_DAYS,
+  FS_ROPT_CONVERT_DAYS
 } fs_report_opt_id;
 
 typedef struct fs_report_opt {
@@ -372,7 +411,8 @@ const char *fs__report_opt_suggest(const char *arg);
 #define FS_REPORT_ARGS_USAGE                                                             \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
+  "[--convert-days N]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* What one command line asks for.  Pointers point into the caller's argv
@@ -385,6 +425,7 @@ typedef struct fs_report_request {
   int csv; /* --csv */
   int top; /* as fs_report_params.top */
   int backdate_days; /* --backdate-days, as fs_report_params */
+  int convert_days;  /* --convert-days, as fs_report_params */
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

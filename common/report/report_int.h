@@ -59,6 +59,7 @@ typedef struct rpt {
   int from_set, to_set; /* --from, --to given (else their defaults) */
   fs_report_weights w;
   fs_cadence_methods methods; /* which visit methods are a contact, per grade */
+  int convert_days;           /* showroom: the conversion window (resolved) */
   rsec secs[MAX_SECS];
   int nsecs;
   int sec_failed; /* a fs__rpt_sec failed */

@@ -23,6 +23,7 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--contact-methods", FS_ROPT_CONTACT_METHODS,
                                           "GRADE=METHOD,...;..."},
                                          {"--backdate-days", FS_ROPT_BACKDATE_DAYS, "N"},
+                                         {"--convert-days", FS_ROPT_CONVERT_DAYS, "N"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
@@ -45,6 +46,10 @@ const fs_cmd_opt fs__report_opt_docs[] = {
      "letter or an e-mail is no A-grade contact)"},
     {"--backdate-days N",
      "activity: flag visits recorded more than N days after their date (default: 2)"},
+    {"--convert-days N",
+     "showroom: a first-time visitor converts with an order on the linked card (grade O "
+     "or delivered, or a won opportunity) dated up to N days after the visit (default: "
+     "30)"},
     {NULL, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -86,13 +91,17 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
   case FS_ROPT_CONTACT_METHODS:
     q->contact_methods = value;
     break;
-  case FS_ROPT_BACKDATE_DAYS: {
+  case FS_ROPT_BACKDATE_DAYS:
+  case FS_ROPT_CONVERT_DAYS: {
     char *bend = NULL;
     long days = strtol(value, &bend, 10);
     if (bend == value || *bend != '\0' || days < 1 || days > 3650)
-      return fs__rpt_errf(err, FS_EUSAGE, "--backdate-days wants 1..3650 days, not %s",
+      return fs__rpt_errf(err, FS_EUSAGE, "%s wants 1..3650 days, not %s", o->name,
                           value);
-    q->backdate_days = (int)days;
+    if (o->id == FS_ROPT_CONVERT_DAYS)
+      q->convert_days = (int)days;
+    else
+      q->backdate_days = (int)days;
     break;
   }
   case FS_ROPT_WEIGHTS:
@@ -238,6 +247,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.top = q->top;
   p.contact_methods = q->contact_methods;
   p.backdate_days = q->backdate_days;
+  p.convert_days = q->convert_days;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

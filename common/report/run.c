@@ -20,7 +20,8 @@ static const char *const summaries[] = {
     "prospects per grade and stage; grade movement in the period",
     "lost sales by reason, competitor, rep and month; reviews awaiting the manager",
     "key customers by weighted score; Pareto share; diamond/gold/silver tier",
-    "showroom traffic by hour and weekday; details, serious, orders per model and rep",
+    "showroom visitors: first-time and returning, details, valid, conversion by model, "
+    "rep, month, lead source and walk-in or call",
     "each rep's visits, calls, new prospects and grade changes per day",
 };
 /* In the order of fs__report_names. */
@@ -56,6 +57,11 @@ static int render_text(rpt *r, int idx, fs__strbuf *out) {
                              r->from, r->to, period_note(r));
   for (int i = 0; rc == 0 && i < p->nowners; i++)
     rc = fs__strbuf_printf(out, "%s%s", i ? ", " : "; staff ", p->owners[i]);
+  /* showroom: the conversion window it counted with (report.h). */
+  if (rc == 0 && strcmp(p->name, "showroom") == 0)
+    rc = fs__strbuf_printf(out, "\nconversion window %d days after the visit%s",
+                           r->convert_days,
+                           p->convert_days > 0 ? "" : " (default; --convert-days)");
   if (rc == 0)
     rc = fs__strbuf_append(out, "\n", 1);
   for (int k = 0; k < r->nsecs && rc == 0; k++) {
@@ -217,6 +223,10 @@ static int compute(rpt *r, sqlite3 *db, const fs_report_params *p, char *err, in
   else
     fs__report_weights_default(&r->w);
   rc = fs__rpt_weights_check(r, &r->w);
+  if (rc == 0 && (p->convert_days < 0 || p->convert_days > 3650))
+    rc = fs__rpt_fail(r, FS_EINVAL, "the conversion window is 1..3650 days, not %d",
+                      p->convert_days);
+  r->convert_days = p->convert_days > 0 ? p->convert_days : FS_REPORT_CONVERT_DAYS;
   /* visits: which methods are each grade's contact (cadence.h). */
   if (rc == 0 &&
       fs__cadence_methods_parse(p->contact_methods, &r->methods, merr, sizeof(merr)) != 0)

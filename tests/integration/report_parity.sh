@@ -125,7 +125,8 @@ grep -qE '^ranking,.*,[0-9]+\.[0-9]%,[0-9]+\.[0-9]%,(yes|no),' "$work/out" ||
   fail "ranking share, cum_share not in percent"
 grep -qE '^summary,[0-9]+,[0-9]+,[0-9]+,[0-9]+\.[0-9]%,' "$work/out" || fail "key_share"
 expect 0 "$fsd" --data "$central" --csv report showroom "${period[@]}"
-grep -qE '^summary,[0-9]+,[0-9]+,[0-9]+,[0-9]+\.[0-9]%,' "$work/out" || fail "showroom conversion"
+# entries, returning, first_time, left_details, details_share, ...
+grep -qE '^summary,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+\.[0-9]%,' "$work/out" || fail "showroom conversion"
 expect 0 "$fsd" --data "$central" --json report ranking "${period[@]}"
 grep -qE '"share":[0-9]+\.[0-9][,}]' "$work/out" || fail "JSON share is not a number"
 ok "shares: 42.5% in text and CSV, a number in JSON"

@@ -486,6 +486,8 @@ static void test_report_typed_and_rendered(void **state) {
   assert_null(rep);
   assert_non_null(strstr(fs_errmsg(f->r), "unknown report"));
   assert_int_equal(fs_report_query_set(&q, "--top", "many"), FS_EUSAGE);
+  assert_int_equal(fs_report_query_set(&q, "--convert-days", "45"), 0);
+  assert_int_equal(q.convert_days, 45);
   assert_string_not_equal(fs_errmsg(NULL), "");
   assert_int_equal(fs_report_option("--csv"), 0);
   assert_int_equal(fs_report_option("--from"), 1);

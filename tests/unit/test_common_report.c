@@ -878,39 +878,101 @@ static void test_weights(void **state) {
   free(path);
 }
 
+/* What the showroom test adds to the fixture (kept out of data_sql: the
+ * visits call-backs count showroom entries too). */
+static const char *const showroom_sql[] = {
+    "UPDATE showroom_log SET source = 'walk_in' WHERE id IN"
+    " (" ID("f", "01") ", " ID("f", "02") ", " ID("f", "06") ")",
+    "UPDATE showroom_log SET source = 'phone' WHERE id = " ID("f", "03"),
+    "UPDATE showroom_log SET channel = 'walk_in' WHERE id = " ID("f", "04"),
+    "INSERT INTO showroom_log(id, owner, author, hlc, deleted, arrived, customer_id,"
+    " phone, left_details, model, grade, rep_on_duty, ordered, source, channel,"
+    " revisit) VALUES"
+    " (" ID("f", "09") ", 'A01', 'A01', 1, 0, '2026-03-14T11:00', " C3 ","
+    "  '139 1111', NULL, 'Model Y', 'O', 'A01', 1, 'referral', 'phone', 0),"
+    " (" ID("f", "10") ", 'A02', 'A02', 1, 0, '2026-03-20T09:30', NULL,"
+    "  '138 0000', 1, '汉 EV', NULL, 'A02', 1, 'event', 'walk_in', 0),"
+    " (" ID("f", "11") ", 'A01', 'A01', 1, 0, '2026-03-21T16:00', NULL,"
+    "  NULL, 0, NULL, NULL, 'A01', 0, 'phone', NULL, 1)",
+    /* A won opportunity closed: the conversion of C2's visitor. */
+    "INSERT INTO opportunities(id, owner, author, hlc, deleted, customer_id, title,"
+    " stage, status, closed) VALUES"
+    " (" ID("b", "05") ", 'A01', 'A01', 1, 0, " C2 ", 'deal', 'contract', 'won',"
+    "  '2026-03-28')",
+};
+
 /* ---- showroom ------------------------------------------------------------
- * Unique customers: K1 = card C2 (S1 10:15 Mon, S2 10:40 Mon), K2 = phone
- * "138 0000" (S3 14:05 Sat, S4 15:30 Sun, trimmed), K3 = S5, K4 = S6
- * (anonymous, 14:20 and 14:25 Sat).  S7 after --to, S8 deleted.
- * Details: K1, K2; serious: K1 (A, O), K2 (B); ordered: K1. */
+ * Entries of March (S7 after --to, S8 deleted); 2026-03-01 is a Sunday.
+ * Returning (report.h): the rep's word (revisit), else an earlier entry
+ * with the same card or (trimmed) phone.  ld: first-time and left details
+ * or a card linked; valid: ld and grade O, A, B or C; converted: ld,
+ * linked, and an order on the card from the visit's day to 30 days after.
+ *   S1  03-02 10:15 Mon A01 汉 EV  walk_in/-       C2: first; ld; A valid;
+ *       won opportunity b05 closed 03-28 <= 04-01: converted
+ *   S2  03-09 10:40 Mon A02 汉 EV  walk_in/-       C2 again: returning (S1)
+ *   S3  03-07 14:05 Sat A01 Model Y phone/-        138 0000: first; ld; C valid
+ *   S4  03-08 15:30 Sun A01 汉 EV  -/walk_in       " 138 0000 ": returning (S3)
+ *   S5  03-07 14:20 Sat A02 Model Y -/-            anonymous first, no details
+ *   S6  03-07 14:25 Sat A02 (none)  walk_in/-      phone "": first, no details
+ *   S9  03-14 11:00 Sat A01 Model Y referral/phone C3, revisit no: first; ld
+ *       (the card; left_details unset); O valid; C3 graded O on 03-15:
+ *       converted; its ordered box ticked and shown
+ *   S10 03-20 09:30 Fri A02 汉 EV  event/walk_in   138 0000 but revisit no
+ *       (the rep's word wins): first; ld; no grade; no card: not
+ *       converted, its ordered box ticked unverified
+ *   S11 03-21 16:00 Sat A01 (none)  phone/-        revisit yes, no details
+ * Channel unset: phone if the source is phone, else walk_in.
+ * Summary: 9 entries, 3 returning (S2 S4 S11), 6 first-time, 4 ld (S1 S3
+ * S9 S10) = 66.7%, 3 valid = 75.0%, 2 converted (S1 S9) = 50.0%, 1 ticked
+ * unverified (S10). */
 static void test_showroom(void **state) {
   fixture *fx = *state;
   fs__strbuf want;
   const char *s;
 
+  for (size_t i = 0; i < sizeof(showroom_sql) / sizeof(showroom_sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, showroom_sql[i]), 0);
   fs__strbuf_init(&want, 1 << 16);
-  fs__strbuf_printf(&want, "section,entries,customers,left_details,details_share,serious,"
-                           "serious_share,ordered,conversion\n"
-                           "summary,6,4,2,50.0%%,2,50.0%%,1,25.0%%\n\nsection,hour,entries,customers\n");
+  fs__strbuf_printf(&want, "section,entries,returning,first_time,left_details,details_share,"
+                           "valid,valid_share,converted,conversion,ticked_unverified,"
+                           "window_days\n"
+                           "summary,9,3,6,4,66.7%%,3,75.0%%,2,50.0%%,1,30\n\n"
+                           "section,hour,entries,first_time,left_details\n");
+  /* 09 S10; 10 S1 S2; 11 S9; 14 S3 S5 S6; 15 S4; 16 S11. */
   for (int h = 0; h < 24; h++)
-    fs__strbuf_printf(&want, "hours,%02d,%d,%d\n", h, h == 10 ? 2 : h == 14 ? 3 : h == 15,
-                      h == 10 ? 1 : h == 14 ? 3 : 0);
-  fs__strbuf_printf(&want, "\nsection,weekday,day,entries,customers\n"
-                           "weekdays,0,Sun,1,0\nweekdays,1,Mon,2,1\nweekdays,2,Tue,0,0\n"
-                           "weekdays,3,Wed,0,0\nweekdays,4,Thu,0,0\nweekdays,5,Fri,0,0\n"
-                           "weekdays,6,Sat,3,3\n"
-                           /* 汉 EV: S1, S2 (K1), S4 (K2); Model Y: S3 (K2, grade C),
-                            * S5 (K3); (none): S6. */
-                           "\nsection,model,entries,customers,left_details,serious,ordered,"
+    fs__strbuf_printf(&want, "hours,%02d,%d,%d,%d\n", h,
+                      h == 10 ? 2 : h == 14 ? 3 : (h == 9 || h == 11 || h == 15 || h == 16),
+                      h == 14 ? 3 : (h >= 9 && h <= 11), (h >= 9 && h <= 11) || h == 14);
+  fs__strbuf_printf(&want, "\nsection,weekday,day,entries,first_time,left_details\n"
+                           "weekdays,0,Sun,1,0,0\nweekdays,1,Mon,2,1,1\nweekdays,2,Tue,0,0,0\n"
+                           "weekdays,3,Wed,0,0,0\nweekdays,4,Thu,0,0,0\nweekdays,5,Fri,1,1,1\n"
+                           "weekdays,6,Sat,5,4,2\n"
+                           /* 汉 EV: S1 S2 S4 S10; Model Y: S3 S5 S9; (none): S6 S11.
+                            * Most ld first, then most entries. */
+                           "\nsection,model,entries,returning,left_details,valid,converted,"
                            "conversion\n"
-                           "models,Model Y,2,2,1,0,0,0.0%%\n"
-                           "models,汉 EV,3,2,2,2,1,50.0%%\n"
-                           "models,(none),1,1,0,0,0,0.0%%\n"
-                           /* A01: S1 (K1), S3, S4 (K2); A02: S2 (K1), S5, S6. */
-                           "\nsection,rep,entries,customers,left_details,serious,ordered,"
+                           "models,汉 EV,4,2,2,1,1,50.0%%\n"
+                           "models,Model Y,3,0,2,2,1,50.0%%\n"
+                           "models,(none),2,1,0,0,0,n/a\n"
+                           /* A01: S1 S3 S4 S9 S11; A02: S2 S5 S6 S10. */
+                           "\nsection,rep,entries,returning,left_details,valid,converted,"
                            "conversion\n"
-                           "reps,A01,3,2,2,2,0,0.0%%\n"
-                           "reps,A02,3,3,1,1,1,33.3%%\n");
+                           "reps,A01,5,2,3,3,2,66.7%%\n"
+                           "reps,A02,4,1,1,0,0,0.0%%\n"
+                           /* walk_in: S1 S2 S6; phone: S3 S11; (none): S4 S5;
+                            * referral: S9; event: S10.  Most ld first. */
+                           "\nsection,month,source,entries,returning,left_details,valid,"
+                           "converted,conversion\n"
+                           "sources,2026-03,event,1,0,1,0,0,0.0%%\n"
+                           "sources,2026-03,phone,2,1,1,1,0,0.0%%\n"
+                           "sources,2026-03,referral,1,0,1,1,1,100.0%%\n"
+                           "sources,2026-03,walk_in,3,1,1,1,1,100.0%%\n"
+                           "sources,2026-03,(none),2,1,0,0,0,n/a\n"
+                           /* walk_in: S1 S2 S4 S5 S6 S10; phone: S3 S9 S11. */
+                           "\nsection,month,channel,entries,returning,left_details,valid,"
+                           "converted,conversion\n"
+                           "channels,2026-03,walk_in,6,2,2,1,1,50.0%%\n"
+                           "channels,2026-03,phone,3,1,2,2,1,50.0%%\n");
   assert_int_equal(want.overflow, 0);
   assert_string_equal(run(fx, "showroom", NULL), want.s);
   fs__strbuf_release(&want);
@@ -942,6 +1004,48 @@ static void test_showroom(void **state) {
     }
     assert_int_equal(lines, 5); /* header, rule, three models */
   }
+}
+
+/* The conversion window (--convert-days): S1's order (03-28) is 26 days
+ * after its visit (03-02), S9's (03-15) one day after its own (03-14): with
+ * 26 days both convert, with 25 only S9 (the last day counts, the one after
+ * does not).  The header says the window, and whether it is the default.
+ * A02 alone: S2 is still returning (S1 was A01's: any rep's entry counts). */
+static void test_showroom_window(void **state) {
+  fixture *fx = *state;
+  static const char *const a02[] = {"A02", NULL};
+  fs_report_params p;
+  const char *s;
+
+  for (size_t i = 0; i < sizeof(showroom_sql) / sizeof(showroom_sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, showroom_sql[i]), 0);
+  memset(&p, 0, sizeof(p));
+  p.name = "showroom";
+  p.from = "2026-03-01";
+  p.to = "2026-03-31";
+  for (int w = 25; w <= 26; w++) {
+    char line[96];
+    p.convert_days = w;
+    assert_int_equal(run_sections(fx, &p), 0);
+    snprintf(line, sizeof(line), "summary,9,3,6,4,66.7%%,3,75.0%%,%d,%s,1,%d\n", w - 24,
+             w == 25 ? "25.0%" : "50.0%", w);
+    assert_non_null(strstr(fx->out.s, line));
+    assert_non_null(strstr(fx->out.s, w == 25 ? "reps,A01,5,2,3,3,1,33.3%\n"
+                                              : "reps,A01,5,2,3,3,2,66.7%\n"));
+  }
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_TABLE, &fx->out, fx->err), 0);
+  assert_non_null(strstr(fx->out.s, "period 2026-03-01 .. 2026-03-31\n"
+                                    "conversion window 26 days after the visit\n"));
+  s = run_fmt(fx, "showroom", NULL, FS_REPORT_TABLE);
+  assert_non_null(
+      strstr(s, "\nconversion window 30 days after the visit (default; --convert-days)\n"));
+  s = run(fx, "showroom", a02);
+  assert_non_null(strstr(s, "summary,4,1,3,1,33.3%,0,0.0%,0,0.0%,1,30\n"));
+  p.convert_days = 3651;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_TABLE, &fx->out, fx->err),
+                   FS_EINVAL);
+  assert_non_null(strstr(fx->err, "1..3650 days"));
 }
 
 /* ---- activity ---------------------------------------------------------------
@@ -1141,6 +1245,10 @@ static void test_request(void **state) {
   set(&q, "--from", NULL, FS_EUSAGE);
   set(&q, "--top", "-1", FS_EUSAGE);
   set(&q, "--top", "5x", FS_EUSAGE);
+  set(&q, "--convert-days", "45", 0);
+  assert_int_equal(q.convert_days, 45);
+  set(&q, "--convert-days", "0", FS_EUSAGE);
+  set(&q, "--convert-days", "3651", FS_EUSAGE);
   assert_null(fs__report_opt_find("--bogus"));
   assert_null(fs__report_opt_find("visits"));
   /* Every option is in the usage line both programs print. */
@@ -1171,6 +1279,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
       cmocka_unit_test_setup_teardown(test_weights, setup, teardown),
       cmocka_unit_test_setup_teardown(test_showroom, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_showroom_window, setup, teardown),
       cmocka_unit_test_setup_teardown(test_activity, setup, teardown),
       cmocka_unit_test_setup_teardown(test_default_period, setup, teardown),
       cmocka_unit_test_setup_teardown(test_csv_one_header, setup, teardown),

@@ -120,6 +120,12 @@ static void test_fresh_tables(void **state) {
     assert_int_equal(has_index(db, "contacts_customer"), 1);
     assert_int_equal(has_index(db, "lost_reviews_seq"), 1);
     assert_int_equal(has_index(db, "showroom_log_arrived"), 1);
+    /* v9 (issue 14, the showroom): returning visitor, walk-in or call, and
+     * the indexes that find a visitor's earlier entries. */
+    assert_int_equal(has_column(db, "showroom_log", "revisit"), 1);
+    assert_int_equal(has_column(db, "showroom_log", "channel"), 1);
+    assert_int_equal(has_index(db, "showroom_log_customer"), 1);
+    assert_int_equal(has_index(db, "showroom_log_phone"), 1);
     /* Migrating again is a no-op. */
     assert_int_equal(fs__schema_migrate(db, (fs_schema_role)role), 0);
     assert_int_equal(version(db), FS_SCHEMA_VERSION);
@@ -405,6 +411,10 @@ static void test_upgrade_from_v3(void **state) {
   assert_int_equal(has_column(db, "customers", "delete_requested"), 1);
   /* v6 (issue 14): the manager's note on a deletion request. */
   assert_int_equal(has_column(db, "customers", "delete_note"), 1);
+  /* v9 (issue 14): the showroom's new fields and indexes. */
+  assert_int_equal(has_column(db, "showroom_log", "revisit"), 1);
+  assert_int_equal(has_column(db, "showroom_log", "channel"), 1);
+  assert_int_equal(has_index(db, "showroom_log_phone"), 1);
   fs__db_close(db);
   free(p);
   free(q);

@@ -23,6 +23,30 @@ uint64_t fs_wire_now_ms(void) {
   return fs__now_ms();
 }
 
+uint64_t fs_wire_hostile_open(fs_wire_dev *h, const char *tmp, const char *name,
+                              long long last_hlc) {
+  uint64_t now = fs__hlc_make(fs_wire_now_ms(), 0);
+  fs_wire_free(h);
+  memset(h, 0, sizeof(*h));
+  fs_wire_load(h, tmp, name);
+  assert_int_equal(fs_wire_open(h, NULL), 0);
+  return last_hlc > 0 && (uint64_t)last_hlc >= now ? (uint64_t)last_hlc + 1 : now;
+}
+
+void fs_wire_change_set_int(fs_change *c, const char *field, int64_t v) {
+  fs_wire_change_set(c, field, "x");
+  fs__value_set_int(&c->fields[c->nfields - 1].value, v);
+}
+
+int fs_wire_push_one(fs_wire_dev *h, fs_change *c, int *code) {
+  int oc = 0, cd = 0;
+  assert_int_equal(fs_wire_push(h, c, 1, 1, &oc, &cd, NULL), 0);
+  fs_wire_change_release(c);
+  if (code)
+    *code = cd;
+  return oc;
+}
+
 void fs_wire_load(fs_wire_dev *h, const char *tmp, const char *name) {
   char *dir = fs_test_path(tmp, name), *p = fs_test_path(dir, "replica.db");
   char *kpath = fs_test_path(dir, "device.key");

@@ -104,6 +104,8 @@ void fs_wire_change_init(fs_change *c, fs_kind kind, const char *id, const char 
                          uint64_t counter, uint64_t hlc);
 /* Adds a text field write at the change's clock. */
 void fs_wire_change_set(fs_change *c, const char *field, const char *text);
+/* Adds an integer (or bool) field write at the change's clock. */
+void fs_wire_change_set_int(fs_change *c, const char *field, int64_t v);
 /* Sets the base of the write of field (added before): the field clock the
  * device claims to have replaced, sent in PUSH "bases" (PROTOCOL.md 5.5.3).
  * A change whose bases are all 0 is sent without one. */
@@ -113,6 +115,16 @@ void fs_wire_change_release(fs_change *c);
 /* Wall clock in ms: fs__now_ms, so the test clock (fs_test_clock_advance)
  * moves it as it moves the replicas' clocks. */
 uint64_t fs_wire_now_ms(void);
+
+/* The hostile session of replica tmp/name's key (the rules tests): frees
+ * what h held, loads the key, opens (fails the test if refused) and returns
+ * the first clock to stamp changes with: above last_hlc (the daemon's
+ * max(devices.last_hlc), what it acknowledged) and now. */
+uint64_t fs_wire_hostile_open(fs_wire_dev *h, const char *tmp, const char *name,
+                              long long last_hlc);
+/* Pushes change c alone (outbox 1) and releases it: its outcome, *code
+ * (may be NULL) its code; fails the test if the push itself fails. */
+int fs_wire_push_one(fs_wire_dev *h, fs_change *c, int *code);
 
 /* ---- raw handshakes (PROTOCOL.md 3, 6.1) --------------------------------
  * A connection that sends a handshake message 1 built from any payload
