@@ -633,11 +633,14 @@ typedef struct fs_report_query {
    * is no A-grade contact). */
   const char *contact_methods;
   int backdate_days;   /* activity: back-dating window in days; 0: default 2 */
+  /* funnel: "YYYY-MM", a month that has ended: grades and stages at its
+   * end (month-end stock-take); the period defaults to it; NULL: now. */
+  const char *as_of;
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,
  * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N,
- * --contact-methods SETTING, --backdate-days N),
+ * --contact-methods SETTING, --backdate-days N, --as-of YYYY-MM),
  * for a front end that parses argv: fs_report_option returns 1 if opt
  * takes a value, 0 if it is a flag, FS_ENOTFOUND if it is not one of them;
  * fs_report_query_set applies it (value NULL for a flag or a missing
@@ -648,7 +651,8 @@ int fs_report_option(const char *opt);
 #define FS_REPORT_QUERY_USAGE                                                            \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
+  "[--as-of YYYY-MM]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 /* The report option nearest to a mistyped opt ("--tem" -> "--team"), for
  * a "did you mean" hint: a static string, or NULL.  Thread-safe. */

@@ -154,6 +154,17 @@
  *   section "movement": grade_changes dated in [from, to] counted per
  *   (prev_grade, grade); a change without prev_grade counts from "new".
  *   Columns: from_grade, to_grade, count.
+ *   --as-of YYYY-MM (issue 14, the month-end stock-take; a month that
+ *   ended before today, else FS_EINVAL; funnel only): "grades" is the
+ *   state at the end of that month's last day E instead of now, and the
+ *   period defaults to that month.  The cards then: created <= E (or
+ *   created unknown), not deleted by E (a card deleted later counts, with
+ *   the grade of its last change, as in visits).  Grade on E: the grade
+ *   history replayed as in visits ("grade on day x").  Stage on E: the
+ *   stage of the latest visit recording one dated up to E (opportunities
+ *   keep no stage history, so they do not count here).  Rep: the card's
+ *   owner now.  The text's period line adds "; as of the end of YYYY-MM
+ *   (E)", JSON a key "as_of": E.
  *
  * lost - lost_reviews whose lost_date is in [from, to], counted by
  *   "reasons" (reason text as written), "competitors" (empty -> "(none)"),
@@ -278,6 +289,10 @@ typedef struct fs_report_params {
   /* activity: a visit logged more than this many days after its date is
    * listed as back-dated; 0: FS_REPORT_BACKDATE_DAYS. */
   int backdate_days;
+  /* funnel: "YYYY-MM", a month that has ended: the snapshot is the state
+   * at the end of its last day (month-end stock-take); NULL: now.  The
+   * period defaults to that month. */
+  const char *as_of;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -349,7 +364,8 @@ typedef enum fs_report_opt_id {
   FS_ROPT_WEIGHTS,
   FS_ROPT_TOP,
   FS_ROPT_CONTACT_METHODS,
-  FS_ROPT_BACKDATE_DAYS
+  FS_ROPT_BACKDATE_DAYS,
+  FS_ROPT_AS_OF
 } fs_report_opt_id;
 
 typedef struct fs_report_opt {
@@ -372,7 +388,8 @@ const char *fs__report_opt_suggest(const char *arg);
 #define FS_REPORT_ARGS_USAGE                                                             \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
+  "[--as-of YYYY-MM]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* What one command line asks for.  Pointers point into the caller's argv
@@ -385,6 +402,7 @@ typedef struct fs_report_request {
   int csv; /* --csv */
   int top; /* as fs_report_params.top */
   int backdate_days; /* --backdate-days, as fs_report_params */
+  const char *as_of; /* --as-of, as fs_report_params */
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

@@ -23,6 +23,7 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--contact-methods", FS_ROPT_CONTACT_METHODS,
                                           "GRADE=METHOD,...;..."},
                                          {"--backdate-days", FS_ROPT_BACKDATE_DAYS, "N"},
+                                         {"--as-of", FS_ROPT_AS_OF, "YYYY-MM"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
@@ -45,6 +46,10 @@ const fs_cmd_opt fs__report_opt_docs[] = {
      "letter or an e-mail is no A-grade contact)"},
     {"--backdate-days N",
      "activity: flag visits recorded more than N days after their date (default: 2)"},
+    {"--as-of YYYY-MM",
+     "funnel: the grades and stages at the end of that past month (month-end "
+     "stock-take), replayed from the grade changes and visits; the period defaults to "
+     "that month (default: now)"},
     {NULL, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -95,6 +100,9 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
     q->backdate_days = (int)days;
     break;
   }
+  case FS_ROPT_AS_OF:
+    q->as_of = value;
+    break;
   case FS_ROPT_WEIGHTS:
     q->weights = value;
     break;
@@ -238,6 +246,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.top = q->top;
   p.contact_methods = q->contact_methods;
   p.backdate_days = q->backdate_days;
+  p.as_of = q->as_of;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

@@ -71,6 +71,12 @@ for r in visits funnel lost ranking showroom activity; do
 done
 ok "every report: text, CSV, JSON and the default period the same from both programs"
 
+# The month-end stock-take (issue 14): the funnel at the end of a past month.
+same "funnel as-of text" funnel --team M01 --as-of 2026-11
+grep -q 'as of the end of 2026-11 (2026-11-30)' "$work/c.out" || fail "funnel --as-of: no snapshot line"
+same "funnel as-of json" --json funnel --team M01 --as-of 2026-11
+ok "funnel --as-of the same from both programs"
+
 # The team section is on both (it was the daemon's only).
 same "visits teams" visits --team M01 "${period[@]}"
 grep -q '^Cadence compliance per team' "$work/c.out" || fail "client: no team section"

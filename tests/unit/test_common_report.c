@@ -610,6 +610,87 @@ static void test_funnel(void **state) {
       "movement,C,A,1\n");
 }
 
+/* Month-end stock-take (issue 14): funnel --as-of 2026-02, the state at the
+ * end of 2026-02-28, replayed from the grade changes.  Cards then: C1
+ * (opened 01-10), C3, C4, C5, C6, C8 and Z's card (A02, deleted on 03-20,
+ * after the month: its grade B of 02-20 counts); C2 (opened 03-20) and C7
+ * (04-05) came later, C9 was deleted in 1970.  Grades on 02-28 (every
+ * change of the data set is in March, so each card had its first change's
+ * previous grade): C1 C, C3 A, C4 C, C6 B (lost only on 03-10), C8 C, C5
+ * delivered (no changes: its own).  Stages: only visits dated by 02-28
+ * count (opportunities keep no stage history): C6's proposal of 02-10;
+ * its contract of 03-10 and C4's proposal of 03-12 are later.  Period:
+ * February; movement: Z's new -> B of 02-20. */
+static void test_funnel_as_of(void **state) {
+  fixture *fx = *state;
+  static const char *const sql[] = {
+      "INSERT INTO customers(id, owner, author, hlc, deleted, archive_no) VALUES"
+      " (" ID("c", "40") ", 'A02', 'A02', "
+      "CAST(((julianday('2026-03-20') - 2440587.5) * 86400 + 43200) * 1000 AS INTEGER) << 16,"
+      " 1, 'A02-2026-0009')",
+      "INSERT INTO grade_changes(id, owner, author, hlc, deleted, customer_id, grade,"
+      " prev_grade, date) VALUES"
+      " (" ID("d", "40") ", 'A02', 'A02', 1, 0, " ID("c", "40") ", 'B', NULL, '2026-02-20')",
+      "INSERT INTO visits(id, owner, author, hlc, deleted, customer_id, at, method, stage)"
+      " VALUES (" ID("a", "40") ", 'A01', 'A01', 1, 0, " C6 ", '2026-02-10T10:00',"
+      " 'in_person', 'proposal')",
+  };
+  fs_report_params p;
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  memset(&p, 0, sizeof(p));
+  p.name = "funnel";
+  p.as_of = "2026-02";
+  p.today = "2026-04-10";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_string_equal(
+      fx->out.s,
+      "section,rep,grade,none,contact,explanation,demonstration,proposal,contract,total\n"
+      "grades,A01,A,1,0,0,0,0,0,1\n"
+      "grades,A01,B,0,0,0,0,1,0,1\n"
+      "grades,A01,C,1,0,0,0,0,0,1\n"
+      "grades,A02,B,1,0,0,0,0,0,1\n"
+      "grades,A02,C,1,0,0,0,0,0,1\n"
+      "grades,A02,delivered,1,0,0,0,0,0,1\n"
+      "grades,B01,C,1,0,0,0,0,0,1\n"
+      "grades,*,A,1,0,0,0,0,0,1\n"
+      "grades,*,B,1,0,0,0,1,0,2\n"
+      "grades,*,C,3,0,0,0,0,0,3\n"
+      "grades,*,delivered,1,0,0,0,0,0,1\n"
+      "\n"
+      "section,from_grade,to_grade,count\n"
+      "movement,new,B,1\n");
+  /* The text names the snapshot and the period it defaulted to. */
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_TABLE, &fx->out, fx->err), 0);
+  assert_non_null(strstr(fx->out.s, "period 2026-02-01 .. 2026-02-28 (default: the --as-of "
+                                    "month); as of the end of 2026-02 (2026-02-28)\n"));
+  /* The same month on the day after it ended, with A01 only. */
+  {
+    static const char *const a01[] = {"A01"};
+    p.today = "2026-03-01";
+    p.owners = a01;
+    p.nowners = 1;
+    assert_int_equal(run_sections(fx, &p), 0);
+    assert_non_null(strstr(fx->out.s, "grades,*,B,0,0,0,0,1,0,1\n"));
+    p.owners = NULL;
+    p.nowners = 0;
+  }
+  /* A month that has not ended, a bad month, another report: refused. */
+  p.today = "2026-02-28";
+  assert_int_equal(run_sections(fx, &p), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "has not ended"));
+  p.today = "2026-04-10";
+  p.as_of = "2026-13";
+  assert_int_equal(run_sections(fx, &p), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "not a month"));
+  p.as_of = "2026-02";
+  p.name = "visits";
+  assert_int_equal(run_sections(fx, &p), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "funnel report only"));
+}
+
 /* ---- lost ------------------------------------------------------------------
  * In March: L1 price/Toyota confirmed (A01), L2 price/no competitor (A01),
  * L3 交期/比亚迪 unconfirmed (B01).  Awaiting review up to 03-31: L2, L3
@@ -1166,6 +1247,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_visits_on_replica, setup, teardown),
       cmocka_unit_test_setup_teardown(test_team, setup, teardown),
       cmocka_unit_test_setup_teardown(test_funnel, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_funnel_as_of, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost, setup, teardown),
       cmocka_unit_test_setup_teardown(test_csv_formula_cells, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
