@@ -239,6 +239,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cmdline.h"
 #include "strbuf.h"
@@ -274,7 +275,7 @@ typedef struct fs_report_weights {
 } fs_report_weights;
 
 typedef struct fs_report_params {
-  const char *name;          /* visits funnel lost ranking showroom activity */
+  const char *name;          /* visits funnel lost ranking showroom activity signoff */
   const char *from;          /* "YYYY-MM-DD" or NULL: default (see top) */
   const char *to;            /* "YYYY-MM-DD" or NULL: today */
   const char *today;         /* "YYYY-MM-DD" or NULL: the local date (for defaults) */
@@ -329,6 +330,13 @@ const struct fs_table *fs__report_out_section(const fs_report_out *o, int i,
 const char *fs__report_out_from(const fs_report_out *o);
 const char *fs__report_out_to(const fs_report_out *o);
 void fs__report_out_free(fs_report_out *o);
+
+/* What a sign-off of rep's day covers (report.h "signoff"): *visits the
+ * visit records rep made dated day, *changes the cards rep opened that day
+ * and the re-ratings rep dated that day.  0, FS_EINVAL (day not a date) or
+ * a translated SQLite error. */
+int fs__report_day_counts(sqlite3 *db, const char *rep, const char *day, int64_t *visits,
+                          int64_t *changes);
 
 void fs__report_weights_default(fs_report_weights *w);
 /* Parses a weights file's text: lines `name = number` (names revenue,
@@ -386,7 +394,7 @@ extern const fs_cmd_opt fs__report_opt_docs[];
 const char *fs__report_opt_suggest(const char *arg);
 
 #define FS_REPORT_ARGS_USAGE                                                             \
-  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
+  "visits|funnel|lost|ranking|showroom|activity|signoff [--from YYYY-MM-DD] "            \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
   "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
   "[--as-of YYYY-MM]"

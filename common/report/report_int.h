@@ -233,6 +233,9 @@ int fs__rpt_lost(rpt *r);
 int fs__rpt_ranking(rpt *r);
 int fs__rpt_showroom(rpt *r);
 int fs__rpt_activity(rpt *r);
+int fs__rpt_signoff(rpt *r);
+/* activity's section "plan" (plan.c). */
+int fs__rpt_plan(rpt *r);
 /* 0, or FS_EINVAL with r's message: a weight negative or not finite, or
  * all 0. */
 int fs__rpt_weights_check(rpt *r, const fs_report_weights *w);

@@ -27,7 +27,7 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
-    {"NAME", "visits, funnel, lost, ranking, showroom or activity (required); shares "
+    {"NAME", "visits, funnel, lost, ranking, showroom, activity or signoff (required); shares "
              "and compliance in percent (42.5%), n/a where nothing was due"},
     {"--from YYYY-MM-DD",
      "first day (default: the first of --to's month, so month to date; activity: "
@@ -208,7 +208,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   if (q == NULL || q->name == NULL)
     return fs__rpt_errf(
         err, FS_EUSAGE,
-        "which report? visits, funnel, lost, ranking, showroom or activity");
+        "which report? visits, funnel, lost, ranking, showroom, activity or signoff");
   codes = calloc(FS_REPORT_OWNERS_MAX, sizeof(*codes));
   owners = calloc(FS_REPORT_OWNERS_MAX, sizeof(*owners));
   if (codes == NULL || owners == NULL) {

@@ -13,20 +13,23 @@
 #include "fs_errno.h"
 #include "json.h"
 
-const char *const fs__report_names[] = {"visits",   "funnel",   "lost", "ranking",
-                                        "showroom", "activity", NULL};
+const char *const fs__report_names[] = {"visits",   "funnel",   "lost",    "ranking",
+                                        "showroom", "activity", "signoff", NULL};
 static const char *const summaries[] = {
     "cadence compliance per rep and grade: due, met, missed, done, overdue",
     "prospects per grade and stage; grade movement in the period",
     "lost sales by reason, competitor, rep and month; reviews awaiting the manager",
     "key customers by weighted score; Pareto share; diamond/gold/silver tier",
     "showroom traffic by hour and weekday; details, serious, orders per model and rep",
-    "each rep's visits, calls, new prospects and grade changes per day",
+    "each rep's visits, calls, new prospects and grade changes per day; plan against "
+    "actual",
+    "each rep's days with work: signed off by the manager or not",
 };
 /* In the order of fs__report_names. */
 static int (*const reports[])(rpt *r) = {fs__rpt_visits,   fs__rpt_funnel,
                                          fs__rpt_lost,     fs__rpt_ranking,
-                                         fs__rpt_showroom, fs__rpt_activity};
+                                         fs__rpt_showroom, fs__rpt_activity,
+                                         fs__rpt_signoff};
 
 const char *fs__report_summary(const char *name) {
   int i = fs__enum_index(fs__report_names, name);
@@ -250,7 +253,8 @@ static int compute(rpt *r, sqlite3 *db, const fs_report_params *p, char *err, in
   if (*idx < 0)
     return fs__rpt_fail(
         r, FS_EINVAL,
-        "unknown report \"%s\" (visits, funnel, lost, ranking, showroom, activity)",
+        "unknown report \"%s\" (visits, funnel, lost, ranking, showroom, activity, "
+        "signoff)",
         p->name ? p->name : "");
   if (p->nowners < 0 || p->nowners > FS_REPORT_OWNERS_MAX || (p->nowners && !p->owners))
     return fs__rpt_fail(r, FS_EINVAL, "at most %d staff codes in a filter",
