@@ -24,7 +24,7 @@ static int signoff_pre(fs_replica *r, void *arg) {
   signoff_ctx *x = arg;
   const fs_kind_def *kd = fs__kind_def(FS_KIND_DAY_SIGNOFF);
   int64_t visits = 0, changes = 0;
-  fs_value v;
+  fs_value v = {FS_V_NULL, 0, NULL, 0};
   int rc = fs__report_day_counts(fs__replica_db(r), x->rep, x->day, &visits, &changes);
 
   if (rc)
