@@ -233,6 +233,38 @@
  *   visit_date, archive_no, customer, method, days_late; by recorded day,
  *   at most FS_REPORT_LIST_MAX rows.  They are kept: a late entry is
  *   flagged, not refused (a visit dated in the future is, access_rules.h).
+ *   Section "plan" (issue 14, plan against actual; plan.c): the monthly
+ *   activity plans (activity_plans, owner filter on rep) whose month lies
+ *   in [the first of --from's month, --to], by rep and month; per plan
+ *   seven rows, item visits_o, visits_a, visits_b, visits_c,
+ *   new_prospects, showroom_followups, deliveries: planned (empty if the
+ *   plan leaves it unset), done and share = done / planned (n/a when
+ *   nothing is planned).  done counts from the month's first day to the
+ *   earlier of its last day and --to ("month to --to", whatever --from):
+ *     visits_X       the rep's visit records (author; any method) under
+ *                    the grade their card had as that day began (the
+ *                    grade history, as in visits' "done"; any card, also
+ *                    a colleague's);
+ *     new_prospects  cards the rep opened (author, created);
+ *     showroom_followups  showroom entries with left_details = 1 and a
+ *                    card whose call-back (the card's first visit record
+ *                    after the arrival, as in visits' "callbacks") the rep
+ *                    made in the window;
+ *     deliveries     the rep's cards (owner) with delivery_date in it.
+ *
+ * signoff - the manager's sign-off of a rep's day (issue 14, 随日报表送销售
+ *   主管签核).  A day with work of a rep: a day in [from, to] with a visit
+ *   record dated that day, a card opened (created) that day or a
+ *   re-rating (grade change with a prev_grade) dated that day, by the rep
+ *   (author; the owner filter applies to it); visits and changes count
+ *   them (fs__report_day_counts, which a sign-off records).  It is signed
+ *   off if a live day_signoff has that rep and day.
+ *   Section "reps": rep, work_days, signed, unsigned, then "*".
+ *   Section "unsigned": those days not signed off: date, rep, visits,
+ *   changes; by date then rep, at most FS_REPORT_LIST_MAX rows.
+ *   Section "signoffs": live sign-offs with day in [from, to] (owner
+ *   filter on rep): date, rep, signed_by, signed_at, visits, changes as
+ *   recorded then; by date then rep, at most FS_REPORT_LIST_MAX rows.
  */
 #ifndef FS_REPORT_H
 #define FS_REPORT_H

@@ -1059,7 +1059,9 @@ static void test_activity(void **state) {
                       "reps,B01,0,1,1,0,1\n"
                       "reps,*,7,4,2,1,7\n"
                       "\n"
-                      "section,rep,recorded,visit_date,archive_no,customer,method,days_late\n");
+                      "section,rep,recorded,visit_date,archive_no,customer,method,days_late\n"
+                      "\n"
+                      "section,rep,month,item,planned,done,share\n");
   /* Default period of activity: the one day --to. */
   memset(&p, 0, sizeof(p));
   p.name = "activity";
@@ -1074,7 +1076,139 @@ static void test_activity(void **state) {
                                  "reps,*,2,0,0,0,0\n"
                                  "\n"
                                  "section,rep,recorded,visit_date,archive_no,customer,"
-                                 "method,days_late\n");
+                                 "method,days_late\n"
+                                 "\n"
+                                 "section,rep,month,item,planned,done,share\n");
+}
+
+/* Plan against actual (issue 14): A01's plan for March 2026.  Visit
+ * records by A01 in March under the grade their card had as the day began:
+ * C1 03-04 (A since 03-01) A; C1 03-25 (C again since 03-05) C; C2 03-20
+ * (its first change, new -> A, has no previous grade: A), 03-21 x2, 03-26
+ * A; C4 03-19 (A02's card, B since 03-02) B; C6 03-10 (lost only from
+ * 03-10: B as the day began) B.  O 0, A 5, B 2, C 1.  New prospects: C2
+ * (03-20; C9 is deleted).  Showroom follow-ups: the 03-02 and 03-09
+ * visitors of C2 who left details are both followed up by A01's call of
+ * 03-20: 2.  Deliveries: no card of A01 delivered in March; the plan sets
+ * no target (planned empty, share n/a).  A02's February plan and B01's
+ * April plan lie outside.  Up to 03-20 (from 03-15: the plan's month
+ * still counts from its first day): A 2 (03-04, 03-20), B 2, C 0, new 1,
+ * follow-ups 2. */
+static void test_activity_plan(void **state) {
+  fixture *fx = *state;
+  static const char *const a01[] = {"A01", NULL};
+  static const char *const sql[] = {
+      "INSERT INTO activity_plans(id, owner, author, hlc, deleted, rep, month, visits_o,"
+      " visits_a, visits_b, visits_c, new_prospects, showroom_followups, deliveries) VALUES"
+      " (" ID("p", "01") ", 'A01', 'A01', 1, 0, 'A01', '2026-03-01', 1, 10, 2, 4, 2, 1, NULL),"
+      " (" ID("p", "02") ", 'A02', 'M01', 1, 0, 'A02', '2026-02-01', 1, 1, 1, 1, 1, 1, 1),"
+      " (" ID("p", "03") ", 'B01', 'B01', 1, 0, 'B01', '2026-04-01', 1, 1, 1, 1, 1, 1, 1)",
+  };
+  const char *out;
+  fs_report_params p;
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  out = run(fx, "activity", a01);
+  assert_non_null(strstr(out, "section,rep,month,item,planned,done,share\n"
+                              "plan,A01,2026-03,visits_o,1,0,0.0%\n"
+                              "plan,A01,2026-03,visits_a,10,5,50.0%\n"
+                              "plan,A01,2026-03,visits_b,2,2,100.0%\n"
+                              "plan,A01,2026-03,visits_c,4,1,25.0%\n"
+                              "plan,A01,2026-03,new_prospects,2,1,50.0%\n"
+                              "plan,A01,2026-03,showroom_followups,1,2,200.0%\n"
+                              "plan,A01,2026-03,deliveries,,0,n/a\n"));
+  /* Everyone: still A01's plan alone. */
+  out = run(fx, "activity", NULL);
+  assert_null(strstr(out, "plan,A02"));
+  assert_null(strstr(out, "plan,B01"));
+  memset(&p, 0, sizeof(p));
+  p.name = "activity";
+  p.from = "2026-03-15";
+  p.to = "2026-03-20";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_non_null(strstr(fx->out.s, "plan,A01,2026-03,visits_o,1,0,0.0%\n"
+                                    "plan,A01,2026-03,visits_a,10,2,20.0%\n"
+                                    "plan,A01,2026-03,visits_b,2,2,100.0%\n"
+                                    "plan,A01,2026-03,visits_c,4,0,0.0%\n"
+                                    "plan,A01,2026-03,new_prospects,2,1,50.0%\n"
+                                    "plan,A01,2026-03,showroom_followups,1,2,200.0%\n"));
+}
+
+/* ---- signoff (issue 14) ------------------------------------------------------
+ * Days with work in March per author: visit records, cards opened and
+ * re-ratings (grade changes with a previous grade) dated that day.
+ *   A01: 01 (re-rating C1), 04 (visit), 05 (re-rating), 10 (visit +
+ *        re-rating C6), 15 (re-rating C3), 19 (visit of A02's C4), 20
+ *        (call + card C2 opened; its opening grade entry is part of
+ *        opening it), 21 (2 visits), 25, 26: 10 days;
+ *   A02: 02 (re-rating), 05, 12, 26: 4 days; B01: 03 (re-rating), 15,
+ *        30: 3 days.
+ * Sign-offs: A01's 03-04 by M01, B01's 03-15 by M02; A02's 03-05 one is
+ * deleted, so that day is unsigned. */
+static void test_signoff_report(void **state) {
+  fixture *fx = *state;
+  static const char *const sql[] = {
+      "INSERT INTO day_signoffs(id, owner, author, hlc, deleted, rep, day, signed_by,"
+      " signed_at, visits, changes) VALUES"
+      " (" ID("s", "01") ", 'A01', 'M01', 1, 0, 'A01', '2026-03-04', 'M01',"
+      "  '2026-03-04T18:00:00', 1, 0),"
+      " (" ID("s", "02") ", 'A02', 'M01', 1, 1, 'A02', '2026-03-05', 'M01',"
+      "  '2026-03-06T09:00:00', 1, 0),"
+      " (" ID("s", "03") ", 'B01', 'M02', 1, 0, 'B01', '2026-03-15', 'M02',"
+      "  '2026-03-16T09:00:00', 1, 0)",
+  };
+  static const char *const b01[] = {"B01", NULL};
+  int64_t v = -1, ch = -1;
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  assert_string_equal(run(fx, "signoff", NULL),
+                      "section,rep,work_days,signed,unsigned\n"
+                      "reps,A01,10,1,9\n"
+                      "reps,A02,4,0,4\n"
+                      "reps,B01,3,1,2\n"
+                      "reps,*,17,2,15\n"
+                      "\n"
+                      "section,date,rep,visits,changes\n"
+                      "unsigned,2026-03-01,A01,0,1\n"
+                      "unsigned,2026-03-02,A02,0,1\n"
+                      "unsigned,2026-03-03,B01,0,1\n"
+                      "unsigned,2026-03-05,A01,0,1\n"
+                      "unsigned,2026-03-05,A02,1,0\n"
+                      "unsigned,2026-03-10,A01,1,1\n"
+                      "unsigned,2026-03-12,A02,1,0\n"
+                      "unsigned,2026-03-15,A01,0,1\n"
+                      "unsigned,2026-03-19,A01,1,0\n"
+                      "unsigned,2026-03-20,A01,1,1\n"
+                      "unsigned,2026-03-21,A01,2,0\n"
+                      "unsigned,2026-03-25,A01,1,0\n"
+                      "unsigned,2026-03-26,A01,1,0\n"
+                      "unsigned,2026-03-26,A02,1,0\n"
+                      "unsigned,2026-03-30,B01,1,0\n"
+                      "\n"
+                      "section,date,rep,signed_by,signed_at,visits,changes\n"
+                      "signoffs,2026-03-04,A01,M01,2026-03-04T18:00:00,1,0\n"
+                      "signoffs,2026-03-15,B01,M02,2026-03-16T09:00:00,1,0\n");
+  assert_string_equal(run(fx, "signoff", b01),
+                      "section,rep,work_days,signed,unsigned\n"
+                      "reps,B01,3,1,2\n"
+                      "reps,*,3,1,2\n"
+                      "\n"
+                      "section,date,rep,visits,changes\n"
+                      "unsigned,2026-03-03,B01,0,1\n"
+                      "unsigned,2026-03-30,B01,1,0\n"
+                      "\n"
+                      "section,date,rep,signed_by,signed_at,visits,changes\n"
+                      "signoffs,2026-03-15,B01,M02,2026-03-16T09:00:00,1,0\n");
+  /* What a sign-off of A01's 03-20 and 03-21 covers. */
+  assert_int_equal(fs__report_day_counts(fx->db, "A01", "2026-03-20", &v, &ch), 0);
+  assert_int_equal(v, 1);
+  assert_int_equal(ch, 1);
+  assert_int_equal(fs__report_day_counts(fx->db, "A01", "2026-03-21", &v, &ch), 0);
+  assert_int_equal(v, 2);
+  assert_int_equal(ch, 0);
+  assert_int_equal(fs__report_day_counts(fx->db, "A01", "2026-13-01", &v, &ch), FS_EINVAL);
 }
 
 /* Defaults: to = today, from = the first of its month. */
@@ -1254,6 +1388,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_weights, setup, teardown),
       cmocka_unit_test_setup_teardown(test_showroom, setup, teardown),
       cmocka_unit_test_setup_teardown(test_activity, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_activity_plan, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_signoff_report, setup, teardown),
       cmocka_unit_test_setup_teardown(test_default_period, setup, teardown),
       cmocka_unit_test_setup_teardown(test_csv_one_header, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
