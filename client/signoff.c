@@ -52,14 +52,16 @@ int fs_day_signoff(fs_replica *r, const char *rep, const char *day, const char *
   if (r == NULL)
     return FS_EINVAL;
   if (rep == NULL || !fs__staff_code_valid(rep))
-    return fs__replica_fail(r, FS_EINVAL, "rep: \"%s\" is not a staff code", rep ? rep : "");
+    return fs__replica_fail(r, FS_EINVAL, "rep: \"%s\" is not a staff code",
+                            rep ? rep : "");
   if (day == NULL || fs__civil_parse(day, strlen(day), FS_DATE_ONLY, NULL) != FS_DATE_OK)
     return fs__replica_fail(r, FS_EVALIDATE, "day: \"%s\" is not a date; use YYYY-MM-DD",
                             day ? day : "");
   rc = fs_replica_identity(r, &me);
   if (rc)
     return rc;
-  if (localtime_r(&now, &tm) == NULL || strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+  if (localtime_r(&now, &tm) == NULL ||
+      strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
     return fs__replica_fail(r, FS_EINTERNAL, "the local time cannot be read");
   fs__id_new(id);
   fs__change_setup(&c, kd, id, FS_OP_UPSERT);
@@ -100,7 +102,8 @@ static int plan_find(fs_replica *r, const char *rep, const char *month,
       -1, &st, NULL);
 
   if (rc != SQLITE_OK)
-    return fs__replica_fail(r, FS_EDB, "reading the plans failed: %s", sqlite3_errmsg(db));
+    return fs__replica_fail(r, FS_EDB, "reading the plans failed: %s",
+                            sqlite3_errmsg(db));
   sqlite3_bind_text(st, 1, rep, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
   rc = sqlite3_step(st);
@@ -128,7 +131,8 @@ int fs_plan_set(fs_replica *r, const char *rep, const char *month, fs_record *pl
     return fs__replica_fail(r, FS_EINVAL, "record is a %s, not an activity_plan",
                             plan->kd->name);
   if (rep == NULL || !fs__staff_code_valid(rep))
-    return fs__replica_fail(r, FS_EINVAL, "rep: \"%s\" is not a staff code", rep ? rep : "");
+    return fs__replica_fail(r, FS_EINVAL, "rep: \"%s\" is not a staff code",
+                            rep ? rep : "");
   /* "YYYY-MM" or the month's first day; the rules refuse another day. */
   snprintf(first, sizeof(first), "%s%s", month ? month : "",
            month && strlen(month) == 7 ? "-01" : "");
@@ -156,8 +160,8 @@ int fs_plan_set(fs_replica *r, const char *rep, const char *month, fs_record *pl
     rc = fs__change_add_text(&c, kd, "month", first);
   for (int i = 0; rc == 0 && i < kd->nfields; i++) {
     const char *name = kd->fields[i].name;
-    if (!plan->isset[i] || plan->values[i].type == FS_V_NULL || strcmp(name, "rep") == 0 ||
-        strcmp(name, "month") == 0)
+    if (!plan->isset[i] || plan->values[i].type == FS_V_NULL ||
+        strcmp(name, "rep") == 0 || strcmp(name, "month") == 0)
       continue;
     rc = fs__change_add(&c, i, &plan->values[i]);
   }

@@ -83,10 +83,11 @@ int fs__access_rules_signoff(sqlite3 *db, fs_role role, const char *staff,
   memset(&row, 0, sizeof(row));
   /* S1: a rep signs off no day, theirs or anyone's (deleting one neither). */
   if (role == FS_ROLE_REP) {
-    snprintf(err, errlen,
-             "day_signoff: only the rep's manager or the central office signs off a rep's "
-             "day; %s is a rep",
-             staff);
+    snprintf(
+        err, errlen,
+        "day_signoff: only the rep's manager or the central office signs off a rep's "
+        "day; %s is a rep",
+        staff);
     return FS_EFORBIDDEN;
   }
   if (c->op == FS_OP_DELETE)
@@ -101,10 +102,11 @@ int fs__access_rules_signoff(sqlite3 *db, fs_role role, const char *staff,
   day = text_after(c, &row, found, "day");
   /* S2: nobody signs off their own day. */
   if (rep && strcmp(rep, staff) == 0) {
-    snprintf(err, errlen,
-             "day_signoff: nobody signs off their own day; %s's day is signed off by their "
-             "manager or the central office",
-             rep);
+    snprintf(
+        err, errlen,
+        "day_signoff: nobody signs off their own day; %s's day is signed off by their "
+        "manager or the central office",
+        rep);
     rc = FS_EFORBIDDEN;
     goto out;
   }
@@ -114,18 +116,20 @@ int fs__access_rules_signoff(sqlite3 *db, fs_role role, const char *staff,
   /* S3: signed by who makes it, named on create. */
   if ((is_set(by) && (by->type != FS_V_TEXT || strcmp(by->s, staff) != 0)) ||
       (!found && !is_set(by))) {
-    snprintf(err, errlen, "signed_by: a sign-off is signed by who makes it: set it to %s%s%s",
-             staff, is_set(by) && by->type == FS_V_TEXT ? ", not " : "",
+    snprintf(err, errlen,
+             "signed_by: a sign-off is signed by who makes it: set it to %s%s%s", staff,
+             is_set(by) && by->type == FS_V_TEXT ? ", not " : "",
              is_set(by) && by->type == FS_V_TEXT ? by->s : "");
     rc = FS_EFORBIDDEN;
     goto out;
   }
   /* S4: a day is signed off once it has happened. */
   if (day && strcmp(day, made) > 0) {
-    snprintf(err, errlen,
-             "day: %s lies after the day of the sign-off (%s); sign off a day once it has "
-             "happened",
-             day, made);
+    snprintf(
+        err, errlen,
+        "day: %s lies after the day of the sign-off (%s); sign off a day once it has "
+        "happened",
+        day, made);
     rc = FS_EVALIDATE;
     goto out;
   }
@@ -164,10 +168,11 @@ int fs__access_rules_plan(sqlite3 *db, fs_role role, const char *staff,
   /* P1: a rep enters their own plan only (the manager or the central
    * office any of the team's: the ownership rule, access.h). */
   if (role == FS_ROLE_REP && rep && strcmp(rep, staff) != 0) {
-    snprintf(err, errlen,
-             "activity_plan: a rep enters only their own plan; %s's plan is entered by %s "
-             "or their manager",
-             rep, rep);
+    snprintf(
+        err, errlen,
+        "activity_plan: a rep enters only their own plan; %s's plan is entered by %s "
+        "or their manager",
+        rep, rep);
     rc = FS_EFORBIDDEN;
     goto out;
   }
@@ -178,19 +183,22 @@ int fs__access_rules_plan(sqlite3 *db, fs_role role, const char *staff,
     goto out;
   /* P2: a month is named by its first day. */
   if (month && (strlen(month) != 10 || strcmp(month + 8, "01") != 0)) {
-    snprintf(err, errlen, "month: a plan is for a month: give its first day (%.8s01), not %s",
-             month, month);
+    snprintf(err, errlen,
+             "month: a plan is for a month: give its first day (%.8s01), not %s", month,
+             month);
     rc = FS_EVALIDATE;
     goto out;
   }
   /* P3: one plan per rep and month. */
   if (!found && rep && month) {
-    rc = other_for(db, "activity_plans", "month", rep, month, c->id, other, sizeof(other));
+    rc =
+        other_for(db, "activity_plans", "month", rep, month, c->id, other, sizeof(other));
     if (rc == 1) {
-      snprintf(err, errlen,
-               "activity_plan: %s already has a plan for %.7s; change that plan (`fieldsync "
-               "plan set` does)",
-               rep, month);
+      snprintf(
+          err, errlen,
+          "activity_plan: %s already has a plan for %.7s; change that plan (`fieldsync "
+          "plan set` does)",
+          rep, month);
       rc = FS_EEXIST;
     }
   }

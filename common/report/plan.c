@@ -13,15 +13,14 @@
 #define NITEMS 7
 #define PLANS_MAX 4096 /* plans in one report: reps x months */
 
-static const char *const items[NITEMS] = {"visits_o",      "visits_a",
-                                          "visits_b",      "visits_c",
-                                          "new_prospects", "showroom_followups",
-                                          "deliveries"};
+static const char *const items[NITEMS] = {
+    "visits_o",      "visits_a",           "visits_b",  "visits_c",
+    "new_prospects", "showroom_followups", "deliveries"};
 
 static const fs_col plan_cols[] = {
-    {"rep", FS_COL_TEXT, NULL},    {"month", FS_COL_TEXT, NULL},
-    {"item", FS_COL_TEXT, NULL},   {"planned", FS_COL_INT, NULL},
-    {"done", FS_COL_INT, NULL},    {"share", FS_COL_PCT, NULL}};
+    {"rep", FS_COL_TEXT, NULL},  {"month", FS_COL_TEXT, NULL},
+    {"item", FS_COL_TEXT, NULL}, {"planned", FS_COL_INT, NULL},
+    {"done", FS_COL_INT, NULL},  {"share", FS_COL_PCT, NULL}};
 
 typedef struct plan {
   char rep[FS_STAFF_MAX + 1];

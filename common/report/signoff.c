@@ -15,13 +15,13 @@
  * changes: cards opened that day and re-ratings dated that day (a card's
  * opening grade entry is part of opening it). */
 #define WORK_DAYS_SQL                                                                    \
-  "SELECT d, rep, sum(v) AS visits, sum(ch) AS changes FROM ("                          \
-  " SELECT substr(at, 1, 10) AS d, author AS rep, 1 AS v, 0 AS ch FROM visits"          \
-  "  WHERE deleted = 0 AND at >= :from AND at < :to1%s"                                 \
-  " UNION ALL SELECT created, author, 0, 1 FROM customers"                              \
-  "  WHERE deleted = 0 AND created >= :from AND created <= :to%s"                       \
-  " UNION ALL SELECT date, author, 0, 1 FROM grade_changes"                             \
-  "  WHERE deleted = 0 AND prev_grade IS NOT NULL AND date >= :from AND date <= :to%s"  \
+  "SELECT d, rep, sum(v) AS visits, sum(ch) AS changes FROM ("                           \
+  " SELECT substr(at, 1, 10) AS d, author AS rep, 1 AS v, 0 AS ch FROM visits"           \
+  "  WHERE deleted = 0 AND at >= :from AND at < :to1%s"                                  \
+  " UNION ALL SELECT created, author, 0, 1 FROM customers"                               \
+  "  WHERE deleted = 0 AND created >= :from AND created <= :to%s"                        \
+  " UNION ALL SELECT date, author, 0, 1 FROM grade_changes"                              \
+  "  WHERE deleted = 0 AND prev_grade IS NOT NULL AND date >= :from AND date <= :to%s"   \
   ") GROUP BY d, rep"
 
 int fs__report_day_counts(sqlite3 *db, const char *rep, const char *day, int64_t *visits,
@@ -38,10 +38,14 @@ int fs__report_day_counts(sqlite3 *db, const char *rep, const char *day, int64_t
            " AND author = :rep");
   rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
   if (rc == SQLITE_OK) {
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":from"), day, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":to"), day, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":to1"), to1, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":rep"), rep, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":from"), day, -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":to"), day, -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":to1"), to1, -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":rep"), rep, -1,
+                      SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
       *visits = sqlite3_column_int64(st, 2);
@@ -97,11 +101,12 @@ int fs__rpt_signoff(rpt *r) {
   rc = fs__rpt_fill(r, s, sql);
   if (rc)
     return rc;
-  s = fs__rpt_sec(r, "signoffs", "Sign-offs of the period (what they covered)", signed_cols,
-                  6);
-  snprintf(sql, sizeof(sql),
-           "SELECT day, rep, signed_by, signed_at, visits, changes FROM day_signoffs s"
-           " WHERE deleted = 0 AND day >= :from AND day <= :to%s ORDER BY day, rep LIMIT %d",
-           ownr, FS_REPORT_LIST_MAX);
+  s = fs__rpt_sec(r, "signoffs", "Sign-offs of the period (what they covered)",
+                  signed_cols, 6);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT day, rep, signed_by, signed_at, visits, changes FROM day_signoffs s"
+      " WHERE deleted = 0 AND day >= :from AND day <= :to%s ORDER BY day, rep LIMIT %d",
+      ownr, FS_REPORT_LIST_MAX);
   return fs__rpt_fill(r, s, sql);
 }

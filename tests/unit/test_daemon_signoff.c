@@ -35,11 +35,12 @@ static int setup(void **state) {
   world *w;
   char today[11];
   int64_t d;
-  int rc = fs_test_world_setup_size(
-      state, sizeof(world), "staff add M01 --name 'Ma' --role manager",
-      "staff add A01 --name '李明' --manager M01", "staff add A02 --name 'Bo' --manager M01",
-      "staff add M02 --name 'Mo' --role manager", "staff add B01 --name 'Be' --manager M02",
-      NULL);
+  int rc = fs_test_world_setup_size(state, sizeof(world),
+                                    "staff add M01 --name 'Ma' --role manager",
+                                    "staff add A01 --name '李明' --manager M01",
+                                    "staff add A02 --name 'Bo' --manager M01",
+                                    "staff add M02 --name 'Mo' --role manager",
+                                    "staff add B01 --name 'Be' --manager M02", NULL);
   w = *state;
   fs__today(today);
   assert_int_equal(fs__date_parse(today, &d), 0);
@@ -130,13 +131,14 @@ static void test_signoff(void **state) {
    * what it covered. */
   assert_int_equal(fs_day_signoff(m1, "A01", w->yesterday, "good day", sid), 0);
   fs_test_sync_ok(m1, NULL);
-  assert_int_equal(fs_test_central_intf(&w->tw.d,
-                                        "SELECT count(*) FROM day_signoffs WHERE id = '%s'"
-                                        " AND owner = 'A01' AND rep = 'A01' AND day = '%s'"
-                                        " AND signed_by = 'M01' AND signed_at IS NOT NULL"
-                                        " AND visits = 1 AND changes = 0 AND note = 'good day'",
-                                        sid, w->yesterday),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->tw.d,
+                           "SELECT count(*) FROM day_signoffs WHERE id = '%s'"
+                           " AND owner = 'A01' AND rep = 'A01' AND day = '%s'"
+                           " AND signed_by = 'M01' AND signed_at IS NOT NULL"
+                           " AND visits = 1 AND changes = 0 AND note = 'good day'",
+                           sid, w->yesterday),
+      1);
   /* Twice, their own day, a day to come: refused on the manager's replica. */
   assert_int_equal(fs_day_signoff(m1, "A01", w->yesterday, NULL, NULL), FS_EEXIST);
   assert_non_null(strstr(fs_errmsg(m1), "already signed off by M01"));
@@ -162,11 +164,12 @@ static void test_signoff(void **state) {
   assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_REJECTED);
   fs_wire_close(&w->h);
   assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM day_signoffs"), 1);
-  assert_int_equal(fs_test_central_intf(&w->tw.d,
-                                        "SELECT count(*) FROM day_signoffs WHERE id = '%s'"
-                                        " AND note = 'good day'",
-                                        sid),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->tw.d,
+                           "SELECT count(*) FROM day_signoffs WHERE id = '%s'"
+                           " AND note = 'good day'",
+                           sid),
+      1);
 
   /* A hostile manager device: the rules hold without the library. */
   hostile(w, "m01");
@@ -179,7 +182,8 @@ static void test_signoff(void **state) {
   assert_int_equal(push1(w, &c, &code, "set it to M01"), FS_OUTCOME_REJECTED);
   rec(w, &c, FS_KIND_DAY_SIGNOFF, NULL, "A01", "A01", "day", w->yesterday);
   fs_wire_change_set(&c, "signed_by", "M01");
-  assert_int_equal(push1(w, &c, &code, "is already signed off by M01"), FS_OUTCOME_REJECTED);
+  assert_int_equal(push1(w, &c, &code, "is already signed off by M01"),
+                   FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EEXIST);
   rec(w, &c, FS_KIND_DAY_SIGNOFF, NULL, "A02", "A02", "day", w->tomorrow);
   fs_wire_change_set(&c, "signed_by", "M01");
@@ -225,12 +229,13 @@ static void test_plan(void **state) {
   assert_int_equal(fs_plan_set(m1, "A02", w->month, p, pid2), 0);
   assert_string_equal(pid, pid2);
   fs_test_sync_ok(m1, NULL);
-  assert_int_equal(fs_test_central_intf(&w->tw.d,
-                                        "SELECT count(*) FROM activity_plans WHERE id = '%s'"
-                                        " AND owner = 'A02' AND rep = 'A02' AND month = '%s'"
-                                        " AND visits_b = 6",
-                                        pid, w->month),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->tw.d,
+                           "SELECT count(*) FROM activity_plans WHERE id = '%s'"
+                           " AND owner = 'A02' AND rep = 'A02' AND month = '%s'"
+                           " AND visits_b = 6",
+                           pid, w->month),
+      1);
   /* A rep's library refuses a colleague's plan. */
   assert_int_equal(fs_plan_set(a1, "A02", w->month, p, NULL), FS_EFORBIDDEN);
   fs_record_free(p);
@@ -255,10 +260,11 @@ static void test_plan(void **state) {
   set_int(&c, "visits_b", 0);
   assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_REJECTED);
   fs_wire_close(&w->h);
-  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM activity_plans"), 2);
-  assert_int_equal(
-      fs_test_central_int(&w->tw.d, "SELECT visits_b FROM activity_plans WHERE rep = 'A02'"),
-      6);
+  assert_int_equal(fs_test_central_int(&w->tw.d, "SELECT count(*) FROM activity_plans"),
+                   2);
+  assert_int_equal(fs_test_central_int(
+                       &w->tw.d, "SELECT visits_b FROM activity_plans WHERE rep = 'A02'"),
+                   6);
 }
 
 int main(void) {
