@@ -62,6 +62,60 @@ static int funnel_asof_grades(rpt *r, fcusts *cs) {
   return rc;
 }
 
+/* Each loaded card's stage: that of its most advanced open opportunity
+ * (ostage), and of its latest visit recording one (vstage). */
+static int funnel_stages(rpt *r, fcusts *cs, int asof) {
+  sqlite3_stmt *st = NULL;
+  int src = SQLITE_DONE, rc = 0;
+
+  /* Open opportunities: the most advanced stage per customer.  They keep
+   * no stage history (only the stage they are at now), so a month-end
+   * stock-take reads the stages of the visits alone. */
+  if (!asof)
+    rc = fs__rpt_prep(r,
+                      "SELECT customer_id, " STAGE_CASE(
+                          "stage") " FROM opportunities"
+                                   " WHERE deleted = 0 AND stage IS NOT NULL AND "
+                                   "coalesce(status, 'open') = 'open'",
+                      &st);
+  if (rc)
+    return rc;
+  while (st && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    fcust *c = fs__rpt_custs_find(cs, col_text(st, 0));
+    int stg = sqlite3_column_int(st, 1);
+    if (c && stg > c->ostage)
+      c->ostage = stg;
+  }
+  rc = st ? fs__rpt_step_end(r, src) : 0;
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rc)
+    return rc;
+  /* Visits recording a stage: the latest per customer (ties: the first
+   * read keeps it); --as-of: the latest dated up to the month's end. */
+  rc = fs__rpt_prep(r,
+                    asof ? "SELECT customer_id, at, " STAGE_CASE(
+                               "stage") " FROM visits WHERE deleted = 0 AND stage IS NOT "
+                                        "NULL AND at < :asof1"
+                         : "SELECT customer_id, at, " STAGE_CASE(
+                               "stage") " FROM visits"
+                                        " WHERE deleted = 0 AND stage IS NOT NULL",
+                    &st);
+  if (rc)
+    return rc;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    fcust *c = fs__rpt_custs_find(cs, col_text(st, 0));
+    const char *at = col_text(st, 1);
+    if (c == NULL || at == NULL || (c->vat[0] && strcmp(at, c->vat) <= 0))
+      continue;
+    snprintf(c->vat, sizeof(c->vat), "%s", at);
+    c->vstage = sqlite3_column_int(st, 2);
+  }
+  rc = fs__rpt_step_end(r, src);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int fs__rpt_funnel(rpt *r) {
   char own[OWN_MAX], sql[8192];
   sqlite3_stmt *st = NULL;
@@ -78,52 +132,7 @@ int fs__rpt_funnel(rpt *r) {
     rc = funnel_asof_grades(r, &cs);
   if (rc)
     goto out;
-  /* Open opportunities: the most advanced stage per customer.  They keep
-   * no stage history (only the stage they are at now), so a month-end
-   * stock-take reads the stages of the visits alone. */
-  if (!asof)
-    rc = fs__rpt_prep(r,
-                    "SELECT customer_id, " STAGE_CASE(
-                        "stage") " FROM opportunities"
-                                 " WHERE deleted = 0 AND stage IS NOT NULL AND "
-                                 "coalesce(status, 'open') = 'open'",
-                    &st);
-  if (rc)
-    goto out;
-  while (st && (src = sqlite3_step(st)) == SQLITE_ROW) {
-    fcust *c = fs__rpt_custs_find(&cs, col_text(st, 0));
-    int stg = sqlite3_column_int(st, 1);
-    if (c && stg > c->ostage)
-      c->ostage = stg;
-  }
-  rc = st ? fs__rpt_step_end(r, src) : 0;
-  sqlite3_finalize(st);
-  st = NULL;
-  if (rc)
-    goto out;
-  /* Visits recording a stage: the latest per customer (ties: the first
-   * read keeps it); --as-of: the latest dated up to the month's end. */
-  rc = fs__rpt_prep(r,
-                    asof ? "SELECT customer_id, at, " STAGE_CASE(
-                               "stage") " FROM visits WHERE deleted = 0 AND stage IS NOT "
-                                        "NULL AND at < :asof1"
-                         : "SELECT customer_id, at, " STAGE_CASE(
-                               "stage") " FROM visits"
-                                        " WHERE deleted = 0 AND stage IS NOT NULL",
-                    &st);
-  if (rc)
-    goto out;
-  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    fcust *c = fs__rpt_custs_find(&cs, col_text(st, 0));
-    const char *at = col_text(st, 1);
-    if (c == NULL || at == NULL || (c->vat[0] && strcmp(at, c->vat) <= 0))
-      continue;
-    snprintf(c->vat, sizeof(c->vat), "%s", at);
-    c->vstage = sqlite3_column_int(st, 2);
-  }
-  rc = fs__rpt_step_end(r, src);
-  sqlite3_finalize(st);
-  st = NULL;
+  rc = funnel_stages(r, &cs, asof);
   if (rc)
     goto out;
   for (size_t i = 0; i < cs.n; i++) {
