@@ -13,6 +13,28 @@
 #include "replica.h"
 #include "report.h"
 
+/* A new record of kd about rep, owned by rep (the record is the rep's)
+ * and written by this staff member (*me), with rep and the date field
+ * `date` = day, into *c (release with fs__change_release, also on
+ * failure).  0, the identity's error, or FS_ENOMEM. */
+static int rep_change(fs_replica *r, const fs_kind_def *kd, const char *rep,
+                      const char *date, const char *day, fs_change *c, fs_identity *me) {
+  char id[FS_ID_MAX + 1];
+  int rc;
+
+  fs__id_new(id);
+  fs__change_setup(c, kd, id, FS_OP_UPSERT);
+  rc = fs_replica_identity(r, me);
+  if (rc)
+    return rc;
+  snprintf(c->owner, sizeof(c->owner), "%s", rep);
+  snprintf(c->author, sizeof(c->author), "%s", me->staff);
+  rc = fs__change_add_text(c, kd, "rep", rep);
+  if (rc == 0)
+    rc = fs__change_add_text(c, kd, date, day);
+  return rc ? fs__replica_fail(r, FS_ENOMEM, "out of memory") : 0;
+}
+
 typedef struct signoff_ctx {
   fs_change *c;
   const char *rep, *day;
@@ -44,7 +66,7 @@ int fs_day_signoff(fs_replica *r, const char *rep, const char *day, const char *
   fs_identity me;
   fs_change c;
   signoff_ctx x;
-  char at[32], id[FS_ID_MAX + 1];
+  char at[32];
   time_t now = time(NULL);
   struct tm tm;
   int creates = 1, rc;
@@ -57,21 +79,13 @@ int fs_day_signoff(fs_replica *r, const char *rep, const char *day, const char *
   if (day == NULL || fs__civil_parse(day, strlen(day), FS_DATE_ONLY, NULL) != FS_DATE_OK)
     return fs__replica_fail(r, FS_EVALIDATE, "day: \"%s\" is not a date; use YYYY-MM-DD",
                             day ? day : "");
-  rc = fs_replica_identity(r, &me);
-  if (rc)
-    return rc;
   if (localtime_r(&now, &tm) == NULL ||
       strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
     return fs__replica_fail(r, FS_EINTERNAL, "the local time cannot be read");
-  fs__id_new(id);
-  fs__change_setup(&c, kd, id, FS_OP_UPSERT);
-  snprintf(c.owner, sizeof(c.owner), "%s", rep); /* the rep's day, the rep's record */
-  snprintf(c.author, sizeof(c.author), "%s", me.staff);
-  rc = fs__change_add_text(&c, kd, "rep", rep);
-  if (rc == 0)
-    rc = fs__change_add_text(&c, kd, "day", day);
-  if (rc == 0)
-    rc = fs__change_add_text(&c, kd, "signed_by", me.staff);
+  rc = rep_change(r, kd, rep, "day", day, &c, &me);
+  if (rc)
+    goto out;
+  rc = fs__change_add_text(&c, kd, "signed_by", me.staff);
   if (rc == 0)
     rc = fs__change_add_text(&c, kd, "signed_at", at);
   if (rc == 0 && note && note[0])
@@ -148,16 +162,7 @@ int fs_plan_set(fs_replica *r, const char *rep, const char *month, fs_record *pl
       snprintf(id_out, FS_ID_MAX + 1, "%s", id);
     return rc;
   }
-  rc = fs_replica_identity(r, &me);
-  if (rc)
-    return rc;
-  fs__id_new(id);
-  fs__change_setup(&c, kd, id, FS_OP_UPSERT);
-  snprintf(c.owner, sizeof(c.owner), "%s", rep); /* the rep's plan */
-  snprintf(c.author, sizeof(c.author), "%s", me.staff);
-  rc = fs__change_add_text(&c, kd, "rep", rep);
-  if (rc == 0)
-    rc = fs__change_add_text(&c, kd, "month", first);
+  rc = rep_change(r, kd, rep, "month", first, &c, &me);
   for (int i = 0; rc == 0 && i < kd->nfields; i++) {
     const char *name = kd->fields[i].name;
     if (!plan->isset[i] || plan->values[i].type == FS_V_NULL ||

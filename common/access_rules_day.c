@@ -28,6 +28,19 @@ static const char *text_after(const fs_change *c, const fs_row *row, int found,
   return found ? row_text(row, name) : NULL;
 }
 
+/* The stored record c changes into row (*found 0 if new), and the rep
+ * and the date field `date` after the change.  0 or a store error. */
+static int load_about(sqlite3 *db, const fs_change *c, const char *date, fs_row *row,
+                      int *found, const char **rep, const char **day) {
+  int rc = fs__store_get(db, c->kind, c->id, row);
+  *found = rc == 0;
+  if (rc && rc != FS_ENOTFOUND)
+    return rc;
+  *rep = text_after(c, row, *found, "rep");
+  *day = text_after(c, row, *found, date);
+  return 0;
+}
+
 /* The id and `signed_by` of another live record of table with rep and the
  * date column col = day; 1 found (*other_by may be ""), 0 none, or a
  * translated SQLite error. */
@@ -92,14 +105,9 @@ int fs__access_rules_signoff(sqlite3 *db, fs_role role, const char *staff,
   }
   if (c->op == FS_OP_DELETE)
     return 0;
-  rc = fs__store_get(db, FS_KIND_DAY_SIGNOFF, c->id, &row);
-  found = rc == 0;
-  if (rc == FS_ENOTFOUND)
-    rc = 0;
+  rc = load_about(db, c, "day", &row, &found, &rep, &day);
   if (rc)
     goto out;
-  rep = text_after(c, &row, found, "rep");
-  day = text_after(c, &row, found, "day");
   /* S2: nobody signs off their own day. */
   if (rep && strcmp(rep, staff) == 0) {
     snprintf(
@@ -157,14 +165,9 @@ int fs__access_rules_plan(sqlite3 *db, fs_role role, const char *staff,
   int found, rc;
 
   memset(&row, 0, sizeof(row));
-  rc = fs__store_get(db, FS_KIND_ACTIVITY_PLAN, c->id, &row);
-  found = rc == 0;
-  if (rc == FS_ENOTFOUND)
-    rc = 0;
+  rc = load_about(db, c, "month", &row, &found, &rep, &month);
   if (rc)
     goto out;
-  rep = text_after(c, &row, found, "rep");
-  month = text_after(c, &row, found, "month");
   /* P1: a rep enters their own plan only (the manager or the central
    * office any of the team's: the ownership rule, access.h). */
   if (role == FS_ROLE_REP && rep && strcmp(rep, staff) != 0) {
