@@ -325,7 +325,10 @@ static const fs_cmd_opt o_plan_set[] = {
     {"--month YYYY-MM", "the month planned (required); one plan per rep and month: "
                         "setting it again changes it"},
     {"--rep CODE", "whose plan: yourself, or as a manager one of your team (default: you)"},
-    {"--visits-o N ... --visits-c N", "planned visits to customers of grade O, A, B, C"},
+    {"--visits-o N", "planned visits to customers of grade O (order placed)"},
+    {"--visits-a N", "planned visits to customers of grade A"},
+    {"--visits-b N", "planned visits to customers of grade B"},
+    {"--visits-c N", "planned visits to customers of grade C"},
     {"--new-prospects N", "planned new customer cards"},
     {"--showroom-followups N", "planned call-backs of showroom visitors"},
     {"--deliveries N", "target deliveries"},
