@@ -6,7 +6,8 @@
  *
  * Layout of the module (common/report/): one file per report computes its
  * sections (visits.c, funnel.c, lost.c, ranking.c, showroom.c,
- * activity.c); run.c runs one; weights.c, request.c (the options both
+ * activity.c with plan.c, signoff.c); grades.c replays a card's grade
+ * history (visits, funnel --as-of, the plan); run.c runs one; weights.c, request.c (the options both
  * command lines share); report_int.h what they share.  The programs parse
  * their own argv (client/cli_report.c, daemon/report_cmd.c).
  *
@@ -54,7 +55,8 @@
  *   - "Rep" and the owner filter: a report groups by, and the owner list
  *     filters on, one staff column per report:
  *       visits, funnel, ranking   customers.owner (who is responsible now)
- *       lost, activity            the record's author (who did the work)
+ *       lost, activity, signoff   the record's author (who did the work;
+ *                                 activity's plan section: the plan's rep)
  *       showroom                  showroom_log.rep_on_duty
  *     An empty owner list means every record in the database.
  *   - "Open customer": a non-deleted card whose grade is set and not "lost".
