@@ -72,6 +72,18 @@ static const cli_cmd commands[] = {
      NULL},
     {"agenda", cli_cmd_agenda, "who to contact today and who is overdue, most urgent first",
      "[--date YYYY-MM-DD]", NULL},
+    {"signoff", cli_cmd_signoff, "sign off a rep's day (managers): its visits and card changes",
+     "REP YYYY-MM-DD [--note TEXT]", NULL},
+    {"signoff list", cli_cmd_signoff_list,
+     "days with work per rep, signed off or not (report signoff)",
+     "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER]", NULL},
+    {"plan set", cli_cmd_plan_set, "enter a rep's monthly activity plan (the rep or manager)",
+     "--month YYYY-MM [--rep CODE] [--visits-o N] [--visits-a N] [--visits-b N] "
+     "[--visits-c N] [--new-prospects N] [--showroom-followups N] [--deliveries N] "
+     "[--note TEXT]",
+     "activity_plan"},
+    {"plan show", cli_cmd_plan_show, "a month's plan against what was done",
+     "[--month YYYY-MM] [--rep CODE]", NULL},
     {"report", cli_cmd_report, "managers' reports over this replica's records",
      FS_REPORT_QUERY_USAGE, NULL},
     {"outbox", cli_cmd_outbox, "list local changes not yet synced", "[--rejected]", NULL},

@@ -191,5 +191,10 @@ int cli_cmd_customer_delete_review(cli_ctx *c, int argc, char **argv);
 int cli_cmd_notices(cli_ctx *c, int argc, char **argv);
 /* Managers' reports (cli_report.c, common/report/report.h). */
 int cli_cmd_report(cli_ctx *c, int argc, char **argv);
+/* The manager's sign-off and the monthly plan (cli_signoff.c, issue 14). */
+int cli_cmd_signoff(cli_ctx *c, int argc, char **argv);
+int cli_cmd_signoff_list(cli_ctx *c, int argc, char **argv);
+int cli_cmd_plan_set(cli_ctx *c, int argc, char **argv);
+int cli_cmd_plan_show(cli_ctx *c, int argc, char **argv);
 
 #endif

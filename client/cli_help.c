@@ -316,10 +316,43 @@ static const fs_cmd_opt o_completion[] = {
 static const fs_cmd_opt o_help[] = {{"COMMAND", "a command (default: list them all)"},
                                     END};
 
+static const fs_cmd_opt o_signoff[] = {
+    {"REP", "the rep whose day it is: a staff code of your team (required)"},
+    {"YYYY-MM-DD", "the day, today or earlier (required); one sign-off per rep and day"},
+    {"--note TEXT", "the manager's note (default: none)"},
+    END};
+static const fs_cmd_opt o_signoff_list[] = {
+    {"--from YYYY-MM-DD", "first day (default: the first of --to's month)"},
+    {"--to YYYY-MM-DD", "last day (default: today)"},
+    {"--rep CODE", "only this rep; repeat for several (default: everyone here)"},
+    {"--team MANAGER", "the manager and their reps (default: everyone here)"},
+    END};
+static const fs_cmd_opt o_plan_set[] = {
+    {"--month YYYY-MM", "the month planned (required); one plan per rep and month: "
+                        "setting it again changes it"},
+    {"--rep CODE", "whose plan: yourself, or as a manager one of your team (default: you)"},
+    {"--visits-o N", "planned visits to customers of grade O (order placed)"},
+    {"--visits-a N", "planned visits to customers of grade A"},
+    {"--visits-b N", "planned visits to customers of grade B"},
+    {"--visits-c N", "planned visits to customers of grade C"},
+    {"--new-prospects N", "planned new customer cards"},
+    {"--showroom-followups N", "planned call-backs of showroom visitors"},
+    {"--deliveries N", "target deliveries"},
+    {"--note TEXT", "a note (default: none)"},
+    END};
+static const fs_cmd_opt o_plan_show[] = {
+    {"--month YYYY-MM", "the month (default: this month); counted to today or its end"},
+    {"--rep CODE", "only this rep (default: every plan here)"},
+    END};
+
 static const struct {
   const char *name;
   const fs_cmd_opt *opts;
 } cmd_opts[] = {
+    {"signoff", o_signoff},
+    {"signoff list", o_signoff_list},
+    {"plan set", o_plan_set},
+    {"plan show", o_plan_show},
     {"customer edit", o_edit},
     {"contact edit", o_edit},
     {"opportunity edit", o_edit},

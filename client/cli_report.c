@@ -35,7 +35,7 @@ static int parse(cli_ctx *c, int argc, char **argv, fs_report_query *q) {
   }
   if (q->name == NULL)
     return cli_usage_error(
-        c, "which report? visits, funnel, lost, ranking, showroom or activity", NULL);
+        c, "which report? visits, funnel, lost, ranking, showroom, activity or signoff", NULL);
   if (q->csv && c->json)
     return cli_usage_error(c, "--csv and --json exclude each other", NULL);
   return CLI_OK;

@@ -645,6 +645,38 @@ int fs_field_find(const char *kind, const char *field, int *index, fs_field_info
  * if text names none (or the field is not an enum).  Thread-safe. */
 const char *fs_field_enum_match(const char *kind, const char *field, const char *text);
 
+/* ---- the manager's sign-off and the monthly plan (issue 14) ------------------
+ * 随日报表送销售主管签核 and 月度销售活动计划表.  Both records belong to the rep
+ * they are about (owner = rep); the rules both sides apply are
+ * common/access_rules.h S and P.  Offline: written here, sent at the next
+ * sync, refused by the daemon with the same reason if a rule is broken. */
+
+/* Signs off rep's day ("YYYY-MM-DD") from a manager's (or the central
+ * office's) replica: a day_signoff with signed_by = this staff member,
+ * signed_at = now (local time), visits and changes = what this replica
+ * holds of rep's work that day (fs__report_day_counts: visit records dated
+ * that day, cards opened and re-ratings dated that day) and note (may be
+ * NULL).  id_out (may be NULL) receives its id.  0; FS_EINVAL (rep not a
+ * staff code), FS_EVALIDATE (day not a date, or after today), FS_EFORBIDDEN
+ * (this staff member is a rep, or rep is themselves, or not of their
+ * team), FS_EEXIST (that day is signed off already: one per rep and day),
+ * the write errors of fs_create; message in fs_errmsg(r). */
+int fs_day_signoff(fs_replica *r, const char *rep, const char *day, const char *note,
+                   char id_out[FS_ID_MAX + 1]);
+
+/* Sets rep's plan for month ("YYYY-MM" or its first day) to the fields set
+ * on plan (an activity_plan record: visits_o, visits_a, visits_b,
+ * visits_c, new_prospects, showroom_followups, deliveries, note; rep and
+ * month are taken from the arguments): creates the plan if rep has none
+ * for that month (owner rep), else updates it.  Entered by the rep or
+ * their manager/the central office.  id_out (may be NULL) receives its id.
+ * 0; FS_EINVAL, FS_EVALIDATE (month), FS_EFORBIDDEN (a rep for another
+ * rep), FS_EEXIST, and the errors of fs_create/fs_update; message in
+ * fs_errmsg(r).  The activity report's section "plan" sets it against what
+ * was done (common/report/report.h). */
+int fs_plan_set(fs_replica *r, const char *rep, const char *month, fs_record *plan,
+                char id_out[FS_ID_MAX + 1]);
+
 /* ---- managers' reports ------------------------------------------------------
  * The reports of `fieldsyncd report` (visits, funnel, lost, ranking,
  * showroom, activity; their definitions: common/report/report.h), run over
@@ -657,7 +689,7 @@ const char *fs_field_enum_match(const char *kind, const char *field, const char 
 /* What to report.  Zero it, then set name and what applies.  Pointers must
  * stay valid until fs_report_run returns. */
 typedef struct fs_report_query {
-  const char *name;    /* visits funnel lost ranking showroom activity */
+  const char *name;    /* visits funnel lost ranking showroom activity signoff */
   const char *from;    /* "YYYY-MM-DD"; NULL: the report's default */
   const char *to;      /* "YYYY-MM-DD"; NULL: today */
   const char *team;    /* a manager's staff code: adds the team; or NULL */
@@ -674,11 +706,15 @@ typedef struct fs_report_query {
   /* showroom: a visitor converts with an order dated up to this many days
    * after the visit; 0: default 30. */
   int convert_days;
+  /* funnel: "YYYY-MM", a month that has ended: grades and stages at its
+   * end (month-end stock-take); the period defaults to it; NULL: now. */
+  const char *as_of;
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,
  * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N,
- * --contact-methods SETTING, --backdate-days N, --convert-days N),
+ * --contact-methods SETTING, --backdate-days N, --convert-days N,
+ * --as-of YYYY-MM),
  * for a front end that parses argv: fs_report_option returns 1 if opt
  * takes a value, 0 if it is a flag, FS_ENOTFOUND if it is not one of them;
  * fs_report_query_set applies it (value NULL for a flag or a missing
@@ -687,10 +723,10 @@ typedef struct fs_report_query {
 int fs_report_option(const char *opt);
 /* The synopsis of those options after `report` (for usage lines). */
 #define FS_REPORT_QUERY_USAGE                                                            \
-  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
+  "visits|funnel|lost|ranking|showroom|activity|signoff [--from YYYY-MM-DD] "            \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
   "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
-  "[--convert-days N]"
+  "[--convert-days N] [--as-of YYYY-MM]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 /* The report option nearest to a mistyped opt ("--tem" -> "--team"), for
  * a "did you mean" hint: a static string, or NULL.  Thread-safe. */

@@ -67,6 +67,7 @@ static void to_request(const fs_report_query *q, fs_report_request *rq) {
   rq->contact_methods = q->contact_methods;
   rq->backdate_days = q->backdate_days;
   rq->convert_days = q->convert_days;
+  rq->as_of = q->as_of;
 }
 
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) {
@@ -95,6 +96,7 @@ int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) 
   q->contact_methods = rq.contact_methods;
   q->backdate_days = rq.backdate_days;
   q->convert_days = rq.convert_days;
+  q->as_of = rq.as_of;
   return 0;
 }
 

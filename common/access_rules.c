@@ -402,6 +402,10 @@ int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
     return check_lost_review(db, role, staff, c, err, errlen);
   case FS_KIND_SHOWROOM:
     return check_showroom(db, role, c, err, errlen);
+  case FS_KIND_DAY_SIGNOFF:
+    return fs__access_rules_signoff(db, role, staff, c, made, err, errlen);
+  case FS_KIND_ACTIVITY_PLAN:
+    return fs__access_rules_plan(db, role, staff, c, err, errlen);
   default:
     return 0;
   }

@@ -64,8 +64,28 @@
  *      which the ownership rule admitted), since the link decides whose
  *      conversion the card's order counts in; a manager or admin links
  *      any card (a visitor handed to a colleague).  FS_EFORBIDDEN.
+ *   the manager's sign-off (随日报表送销售主管签核; access_rules_day.c)
+ *   S1 A rep creates, changes or deletes no day_signoff (not their own
+ *      day, nor anyone's).  FS_EFORBIDDEN.  Which reps' days a manager
+ *      may sign off is the ownership rule (access.h: the team); the
+ *      central office any.
+ *   S2 Nobody signs off their own day (rep = the writer).  FS_EFORBIDDEN.
+ *   R  A day_signoff's or activity_plan's rep is its owner (the record is
+ *      the rep's).  FS_EVALIDATE.
+ *   S3 signed_by is the writer's own code, and a new sign-off names it.
+ *      FS_EFORBIDDEN.
+ *   S4 The day is not after the day the sign-off is made.  FS_EVALIDATE.
+ *   S5 One sign-off per rep and day: a new one for a (rep, day) that has a
+ *      live sign-off is refused.  FS_EEXIST.
+ *   the monthly activity plan (月度销售活动计划表)
+ *   P1 A rep writes (or deletes) only their own plan (rep = the writer);
+ *      a manager or the central office any their ownership rule allows.
+ *      FS_EFORBIDDEN.
+ *   P2 month is the first day of a month (YYYY-MM-01).  FS_EVALIDATE.
+ *   P3 One plan per rep and month: a new one for a (rep, month) that has
+ *      a live plan is refused.  FS_EEXIST.
  *
- * Returns 0, FS_EVALIDATE or FS_EFORBIDDEN with a message in err (always
+ * Returns 0, FS_EVALIDATE, FS_EFORBIDDEN or FS_EEXIST with a message in err (always
  * NUL-terminated) that names the field, says what failed and what to do;
  * a database error code (err empty) if the store could not be read; or
  * FS_EINVAL for NULL arguments.  m: the contact-methods setting (NULL:
@@ -83,5 +103,13 @@
 int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
                            const fs_change *c, const fs_cadence_methods *m, char *err,
                            size_t errlen);
+
+/* Internal to the rules (access_rules_day.c): S and P above, for
+ * fs__access_rules_check; made is the day the change was made. */
+int fs__access_rules_signoff(sqlite3 *db, fs_role role, const char *staff,
+                             const fs_change *c, const char *made, char *err,
+                             size_t errlen);
+int fs__access_rules_plan(sqlite3 *db, fs_role role, const char *staff,
+                          const fs_change *c, char *err, size_t errlen);
 
 #endif

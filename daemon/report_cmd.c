@@ -55,7 +55,7 @@ static int parse(int json, int argc, char **argv, fs_report_request *q) {
       return usage("%s", err);
   }
   if (q->name == NULL)
-    return usage("which report? visits, funnel, lost, ranking, showroom or activity");
+    return usage("which report? visits, funnel, lost, ranking, showroom, activity or signoff");
   if (q->csv && json)
     return usage("--csv and --json exclude each other");
   return 0;

@@ -7,7 +7,8 @@
 #   3. the reps work offline: customers (Chinese names too), visits, the
 #      buying centre, grade changes, an opportunity, a showroom walk-in,
 #      a lost sale
-#   4. everyone syncs; the manager sees the team and reviews the lost sale
+#   4. everyone syncs; the manager sees the team and reviews the lost sale,
+#      signs off a rep's day and sets the month's plan against actual
 #   5. rep A01 departs; A02 inherits every customer
 #   6. A02's agenda, the manager's reports (offline, from the replica) and
 #      the central reports
@@ -134,7 +135,22 @@ if "$fs" --data "$a01" lost review "$lost_id" --reject 2>&1; then
   echo "demo: a rep could review a lost sale" >&2
   exit 1
 fi
+echo "--- the manager signs off A01's day from the team's replica, offline (随日报表送销售主管签核)"
+run "$fs" --data "$m01" signoff A01 "$(day -4)" --note "demo went well / 试驾顺利"
+echo "--- a rep may not sign off a day, not even their own"
+if "$fs" --data "$a01" signoff A01 "$(day -4)" 2>&1; then
+  echo "demo: a rep could sign off a day" >&2
+  exit 1
+fi
+echo "--- A01's activity plan for the month of that day (月度销售活动计划表), entered by the manager"
+month=$(day -4 | cut -c1-7)
+run "$fs" --data "$m01" plan set --rep A01 --month "$month" --visits-a 10 \
+  --visits-b 8 --visits-c 4 --new-prospects 5 --showroom-followups 2 --deliveries 1
 run "$fs" --data "$m01" sync
+echo "--- A01's days with work: which are signed off, which are not"
+run "$fs" --data "$m01" signoff list --rep A01 --from "$(day -30)"
+echo "--- the plan against what A01 has done that month"
+run "$fs" --data "$m01" plan show --rep A01 --month "$month"
 echo "--- A01 syncs: the rejected loss is back on the agenda"
 run "$fs" --data "$a01" sync
 run "$fs" --data "$a01" agenda

@@ -104,6 +104,9 @@ int fs__rpt_activity(rpt *r) {
              own2, win, FS_REPORT_LIST_MAX);
     rc = fs__rpt_fill(r, sb, sql);
   }
+  /* Plan against actual (issue 14). */
+  if (rc == 0)
+    rc = fs__rpt_plan(r);
 out:
   sqlite3_finalize(st);
   free(accs.a);

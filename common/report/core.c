@@ -102,7 +102,8 @@ static int bind_named(sqlite3_stmt *st, const char *name, const char *v) {
   return i > 0 ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : SQLITE_OK;
 }
 
-/* Prepares sql and binds :from, :to, :to1 and the owners where used. */
+/* Prepares sql and binds :from, :to, :to1, :asof, :asof1 and the owners
+ * where used. */
 int fs__rpt_prep(rpt *r, const char *sql, sqlite3_stmt **st) {
   int rc = sqlite3_prepare_v2(r->db, sql, -1, st, NULL);
 
@@ -112,6 +113,10 @@ int fs__rpt_prep(rpt *r, const char *sql, sqlite3_stmt **st) {
     rc = bind_named(*st, ":to", r->to);
   if (rc == SQLITE_OK)
     rc = bind_named(*st, ":to1", r->to1);
+  if (rc == SQLITE_OK)
+    rc = bind_named(*st, ":asof", r->asof);
+  if (rc == SQLITE_OK)
+    rc = bind_named(*st, ":asof1", r->asof1);
   for (int i = 0; rc == SQLITE_OK && i < r->p->nowners &&
                   OWNER_PARAM0 + i <= sqlite3_bind_parameter_count(*st);
        i++)

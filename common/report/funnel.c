@@ -42,50 +42,69 @@ static int funnel_row(rsec *s, const char *rep, const char *grade, const int64_t
   return rc;
 }
 
-int fs__rpt_funnel(rpt *r) {
-  char own[OWN_MAX], sql[8192];
-  sqlite3_stmt *st = NULL;
-  raccs accs = {0};
-  fcusts cs = {0};
-  int64_t tot[NGRADES][NSTAGES + 1];
-  int src, rc;
-  rsec *s;
+/* --as-of (month-end stock-take): each card's grade at the end of the
+ * month, replayed from its grade changes (grades.c); cards opened later or
+ * deleted by then are dropped (c->g = -2).  Cards deleted after it count
+ * with the grade of their last change, as in visits. */
+static int funnel_asof_grades(rpt *r, fcusts *cs) {
+  gchg *gc = NULL;
+  size_t ngc = 0, k = 0;
+  int rc = fs__rpt_changes_load(r, cs, &gc, &ngc);
 
-  memset(tot, 0, sizeof(tot));
-  rc = fs__rpt_custs_load(r, "", 0, &cs);
+  for (size_t i = 0; rc == 0 && i < cs->n; i++) {
+    fcust *c = &cs->a[i];
+    gline l;
+    int deleted_by_then = c->gone <= r->dasof; /* INT64_MAX if not deleted */
+    fs__rpt_gline_of(cs, i, gc, ngc, &k, &l);
+    c->g = deleted_by_then ? -2 : fs__rpt_gline_at(&l, r->dasof);
+  }
+  free(gc);
+  return rc;
+}
+
+/* Each loaded card's stage: that of its most advanced open opportunity
+ * (ostage), and of its latest visit recording one (vstage). */
+static int funnel_stages(rpt *r, fcusts *cs, int asof) {
+  sqlite3_stmt *st = NULL;
+  int src = SQLITE_DONE, rc = 0;
+
+  /* Open opportunities: the most advanced stage per customer.  They keep
+   * no stage history (only the stage they are at now), so a month-end
+   * stock-take reads the stages of the visits alone. */
+  if (!asof)
+    rc = fs__rpt_prep(r,
+                      "SELECT customer_id, " STAGE_CASE(
+                          "stage") " FROM opportunities"
+                                   " WHERE deleted = 0 AND stage IS NOT NULL AND "
+                                   "coalesce(status, 'open') = 'open'",
+                      &st);
   if (rc)
-    goto out;
-  /* Open opportunities: the most advanced stage per customer. */
-  rc = fs__rpt_prep(r,
-                    "SELECT customer_id, " STAGE_CASE(
-                        "stage") " FROM opportunities"
-                                 " WHERE deleted = 0 AND stage IS NOT NULL AND "
-                                 "coalesce(status, 'open') = 'open'",
-                    &st);
-  if (rc)
-    goto out;
-  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    fcust *c = fs__rpt_custs_find(&cs, col_text(st, 0));
+    return rc;
+  while (st && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    fcust *c = fs__rpt_custs_find(cs, col_text(st, 0));
     int stg = sqlite3_column_int(st, 1);
     if (c && stg > c->ostage)
       c->ostage = stg;
   }
-  rc = fs__rpt_step_end(r, src);
+  rc = st ? fs__rpt_step_end(r, src) : 0;
   sqlite3_finalize(st);
   st = NULL;
   if (rc)
-    goto out;
+    return rc;
   /* Visits recording a stage: the latest per customer (ties: the first
-   * read keeps it). */
+   * read keeps it); --as-of: the latest dated up to the month's end. */
   rc = fs__rpt_prep(r,
-                    "SELECT customer_id, at, " STAGE_CASE(
-                        "stage") " FROM visits"
-                                 " WHERE deleted = 0 AND stage IS NOT NULL",
+                    asof ? "SELECT customer_id, at, " STAGE_CASE(
+                               "stage") " FROM visits WHERE deleted = 0 AND stage IS NOT "
+                                        "NULL AND at < :asof1"
+                         : "SELECT customer_id, at, " STAGE_CASE(
+                               "stage") " FROM visits"
+                                        " WHERE deleted = 0 AND stage IS NOT NULL",
                     &st);
   if (rc)
-    goto out;
+    return rc;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    fcust *c = fs__rpt_custs_find(&cs, col_text(st, 0));
+    fcust *c = fs__rpt_custs_find(cs, col_text(st, 0));
     const char *at = col_text(st, 1);
     if (c == NULL || at == NULL || (c->vat[0] && strcmp(at, c->vat) <= 0))
       continue;
@@ -94,13 +113,35 @@ int fs__rpt_funnel(rpt *r) {
   }
   rc = fs__rpt_step_end(r, src);
   sqlite3_finalize(st);
-  st = NULL;
+  return rc;
+}
+
+int fs__rpt_funnel(rpt *r) {
+  char own[OWN_MAX], sql[8192];
+  sqlite3_stmt *st = NULL;
+  raccs accs = {0};
+  fcusts cs = {0};
+  int64_t tot[NGRADES][NSTAGES + 1];
+  int src = SQLITE_DONE, rc, asof = r->asof[0] != '\0';
+  rsec *s;
+
+  memset(tot, 0, sizeof(tot));
+  rc = asof ? fs__rpt_custs_load(r, " AND (created IS NULL OR created <= :asof)", 1, &cs)
+            : fs__rpt_custs_load(r, "", 0, &cs);
+  if (rc == 0 && asof)
+    rc = funnel_asof_grades(r, &cs);
+  if (rc)
+    goto out;
+  rc = funnel_stages(r, &cs, asof);
   if (rc)
     goto out;
   for (size_t i = 0; i < cs.n; i++) {
     fcust *c = &cs.a[i];
-    racc *a = fs__rpt_acc(&accs, c->owner);
+    racc *a;
     int stg = c->ostage ? c->ostage : c->vstage;
+    if (c->g < 0)
+      continue; /* --as-of: not there at the month's end */
+    a = fs__rpt_acc(&accs, c->owner);
     if (a == NULL) {
       rc = FS_ENOMEM;
       goto out;
@@ -111,7 +152,10 @@ int fs__rpt_funnel(rpt *r) {
     tot[c->g][stg]++;
   }
   fs__rpt_accs_sort(&accs);
-  s = fs__rpt_sec(r, "grades", "Prospects per grade and stage (now)", funnel_cols, 9);
+  s = fs__rpt_sec(r, "grades",
+                  asof ? "Prospects per grade and stage at the end of the --as-of month"
+                       : "Prospects per grade and stage (now)",
+                  funnel_cols, 9);
   for (int i = 0; i < accs.n && rc == 0; i++)
     for (int g = 0; g < NGRADES && rc == 0; g++) {
       int64_t *n = &accs.a[i].n[g * (NSTAGES + 1)], any = 0;

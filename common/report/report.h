@@ -6,7 +6,8 @@
  *
  * Layout of the module (common/report/): one file per report computes its
  * sections (visits.c, funnel.c, lost.c, ranking.c, showroom.c,
- * activity.c); run.c runs one; weights.c, request.c (the options both
+ * activity.c with plan.c, signoff.c); grades.c replays a card's grade
+ * history (visits, funnel --as-of, the plan); run.c runs one; weights.c, request.c (the options both
  * command lines share); report_int.h what they share.  The programs parse
  * their own argv (client/cli_report.c, daemon/report_cmd.c).
  *
@@ -54,7 +55,8 @@
  *   - "Rep" and the owner filter: a report groups by, and the owner list
  *     filters on, one staff column per report:
  *       visits, funnel, ranking   customers.owner (who is responsible now)
- *       lost, activity            the record's author (who did the work)
+ *       lost, activity, signoff   the record's author (who did the work;
+ *                                 activity's plan section: the plan's rep)
  *       showroom                  showroom_log.rep_on_duty
  *     An empty owner list means every record in the database.
  *   - "Open customer": a non-deleted card whose grade is set and not "lost".
@@ -154,6 +156,17 @@
  *   section "movement": grade_changes dated in [from, to] counted per
  *   (prev_grade, grade); a change without prev_grade counts from "new".
  *   Columns: from_grade, to_grade, count.
+ *   --as-of YYYY-MM (issue 14, the month-end stock-take; a month that
+ *   ended before today, else FS_EINVAL; funnel only): "grades" is the
+ *   state at the end of that month's last day E instead of now, and the
+ *   period defaults to that month.  The cards then: created <= E (or
+ *   created unknown), not deleted by E (a card deleted later counts, with
+ *   the grade of its last change, as in visits).  Grade on E: the grade
+ *   history replayed as in visits ("grade on day x").  Stage on E: the
+ *   stage of the latest visit recording one dated up to E (opportunities
+ *   keep no stage history, so they do not count here).  Rep: the card's
+ *   owner now.  The text's period line adds "; as of the end of YYYY-MM
+ *   (E)", JSON a key "as_of": E.
  *
  * lost - lost_reviews whose lost_date is in [from, to], counted by
  *   "reasons" (reason text as written), "competitors" (empty -> "(none)"),
@@ -256,12 +269,45 @@
  *   visit_date, archive_no, customer, method, days_late; by recorded day,
  *   at most FS_REPORT_LIST_MAX rows.  They are kept: a late entry is
  *   flagged, not refused (a visit dated in the future is, access_rules.h).
+ *   Section "plan" (issue 14, plan against actual; plan.c): the monthly
+ *   activity plans (activity_plans, owner filter on rep) whose month lies
+ *   in [the first of --from's month, --to], by rep and month; per plan
+ *   seven rows, item visits_o, visits_a, visits_b, visits_c,
+ *   new_prospects, showroom_followups, deliveries: planned (empty if the
+ *   plan leaves it unset), done and share = done / planned (n/a when
+ *   nothing is planned).  done counts from the month's first day to the
+ *   earlier of its last day and --to ("month to --to", whatever --from):
+ *     visits_X       the rep's visit records (author; any method) under
+ *                    the grade their card had as that day began (the
+ *                    grade history, as in visits' "done"; any card, also
+ *                    a colleague's);
+ *     new_prospects  cards the rep opened (author, created);
+ *     showroom_followups  showroom entries with left_details = 1 and a
+ *                    card whose call-back (the card's first visit record
+ *                    after the arrival, as in visits' "callbacks") the rep
+ *                    made in the window;
+ *     deliveries     the rep's cards (owner) with delivery_date in it.
+ *
+ * signoff - the manager's sign-off of a rep's day (issue 14, 随日报表送销售
+ *   主管签核).  A day with work of a rep: a day in [from, to] with a visit
+ *   record dated that day, a card opened (created) that day or a
+ *   re-rating (grade change with a prev_grade) dated that day, by the rep
+ *   (author; the owner filter applies to it); visits and changes count
+ *   them (fs__report_day_counts, which a sign-off records).  It is signed
+ *   off if a live day_signoff has that rep and day.
+ *   Section "reps": rep, work_days, signed, unsigned, then "*".
+ *   Section "unsigned": those days not signed off: date, rep, visits,
+ *   changes; by date then rep, at most FS_REPORT_LIST_MAX rows.
+ *   Section "signoffs": live sign-offs with day in [from, to] (owner
+ *   filter on rep): date, rep, signed_by, signed_at, visits, changes as
+ *   recorded then; by date then rep, at most FS_REPORT_LIST_MAX rows.
  */
 #ifndef FS_REPORT_H
 #define FS_REPORT_H
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cmdline.h"
 #include "strbuf.h"
@@ -298,7 +344,7 @@ typedef struct fs_report_weights {
 } fs_report_weights;
 
 typedef struct fs_report_params {
-  const char *name;          /* visits funnel lost ranking showroom activity */
+  const char *name;          /* visits funnel lost ranking showroom activity signoff */
   const char *from;          /* "YYYY-MM-DD" or NULL: default (see top) */
   const char *to;            /* "YYYY-MM-DD" or NULL: today */
   const char *today;         /* "YYYY-MM-DD" or NULL: the local date (for defaults) */
@@ -316,6 +362,10 @@ typedef struct fs_report_params {
   /* showroom: a visitor converts with an order dated up to this many days
    * after the visit; 0: FS_REPORT_CONVERT_DAYS. */
   int convert_days;
+  /* funnel: "YYYY-MM", a month that has ended: the snapshot is the state
+   * at the end of its last day (month-end stock-take); NULL: now.  The
+   * period defaults to that month. */
+  const char *as_of;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -353,6 +403,13 @@ const char *fs__report_out_from(const fs_report_out *o);
 const char *fs__report_out_to(const fs_report_out *o);
 void fs__report_out_free(fs_report_out *o);
 
+/* What a sign-off of rep's day covers (report.h "signoff"): *visits the
+ * visit records rep made dated day, *changes the cards rep opened that day
+ * and the re-ratings rep dated that day.  0, FS_EINVAL (day not a date) or
+ * a translated SQLite error. */
+int fs__report_day_counts(sqlite3 *db, const char *rep, const char *day, int64_t *visits,
+                          int64_t *changes);
+
 void fs__report_weights_default(fs_report_weights *w);
 /* Parses a weights file's text: lines `name = number` (names revenue,
  * margin, growth, payment, credit, strategic), '#' comments and blank
@@ -388,7 +445,8 @@ typedef enum fs_report_opt_id {
   FS_ROPT_TOP,
   FS_ROPT_CONTACT_METHODS,
   FS_ROPT_BACKDATE_DAYS,
-  FS_ROPT_CONVERT_DAYS
+  FS_ROPT_CONVERT_DAYS,
+  FS_ROPT_AS_OF
 } fs_report_opt_id;
 
 typedef struct fs_report_opt {
@@ -409,10 +467,10 @@ extern const fs_cmd_opt fs__report_opt_docs[];
 const char *fs__report_opt_suggest(const char *arg);
 
 #define FS_REPORT_ARGS_USAGE                                                             \
-  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
+  "visits|funnel|lost|ranking|showroom|activity|signoff [--from YYYY-MM-DD] "            \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
   "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
-  "[--convert-days N]"
+  "[--convert-days N] [--as-of YYYY-MM]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* What one command line asks for.  Pointers point into the caller's argv
@@ -426,6 +484,7 @@ typedef struct fs_report_request {
   int top; /* as fs_report_params.top */
   int backdate_days; /* --backdate-days, as fs_report_params */
   int convert_days;  /* --convert-days, as fs_report_params */
+  const char *as_of; /* --as-of, as fs_report_params */
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

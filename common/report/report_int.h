@@ -57,6 +57,9 @@ typedef struct rpt {
   char from[11], to[11], to1[11]; /* to1 = to + 1 day, exclusive bound */
   int64_t dfrom, dto;
   int from_set, to_set; /* --from, --to given (else their defaults) */
+  /* funnel --as-of: the month's last day and the day after ("" if none) */
+  char asof[11], asof1[11];
+  int64_t dasof;
   fs_report_weights w;
   fs_cadence_methods methods; /* which visit methods are a contact, per grade */
   int convert_days;           /* showroom: the conversion window (resolved) */
@@ -103,7 +106,8 @@ static inline double pct(int64_t part, int64_t whole) {
 
 /* " AND col IN (?101,...)" for the owner filter, or "". */
 void fs__rpt_owners(const rpt *r, const char *col, char *buf, size_t len);
-/* Prepares sql and binds :from, :to, :to1 and the owners where used.
+/* Prepares sql and binds :from, :to, :to1, :asof, :asof1 (funnel --as-of)
+ * and the owners where used.
  * 0 or a translated error (r's message set). */
 int fs__rpt_prep(rpt *r, const char *sql, sqlite3_stmt **st);
 /* After a loop of sqlite3_step: 0 for DONE, else the translated error. */
@@ -181,6 +185,47 @@ int fs__rpt_custs_load(rpt *r, const char *where, int tombs, fcusts *cs);
 fcust *fs__rpt_custs_find(const fcusts *cs, const char *id); /* NULL: not loaded */
 void fs__rpt_custs_release(fcusts *cs);
 
+/* ---- grade history (grades.c) ----
+ * A card's grade on any day, replayed from its grade changes: visits (the
+ * cadence walk), funnel --as-of (the month-end stock-take) and the
+ * activity plan's visits per grade read it the same way. */
+
+#define LOST_G (NGRADES - 1) /* "lost": last of fs__grades */
+#define NO_DAY INT64_MAX
+
+/* One dated grade change of a customer. */
+typedef struct gchg {
+  size_t c;    /* customer index in fcusts */
+  int64_t day; /* its date */
+  int g, prev; /* grade index; previous grade index or -1 */
+  int64_t hlc; /* same-day changes take effect in clock order */
+  size_t ord;  /* then in load order */
+} gchg;
+
+/* A customer's grades over time: the changes sorted by day.  Before the
+ * first change the grade is that change's previous grade (else its own: the
+ * card was opened with it); from the last change on it is the card's
+ * current grade, which is the truth for "now" even if a change record is
+ * missing. */
+typedef struct gline {
+  const gchg *ch;
+  int n;
+  int card;     /* current grade index of the card */
+  int64_t gone; /* a deleted card: the day of the delete (lost from then on) */
+} gline;
+
+/* The grade index on day (LOST_G from a deleted card's delete on). */
+int fs__rpt_gline_at(const gline *l, int64_t day);
+/* The dated grade changes of the cards loaded in cs, sorted by (customer,
+ * day, hlc, load order) into *out (malloc'd, *nout of them). */
+int fs__rpt_changes_load(rpt *r, const fcusts *cs, gchg **out, size_t *nout);
+/* The line of card i of cs from the sorted changes gc (ngc of them),
+ * *k the first change not yet consumed (walk the cards in order): a
+ * deleted card keeps the grade of its last change until the delete (with
+ * no history: lost). */
+void fs__rpt_gline_of(const fcusts *cs, size_t i, const gchg *gc, size_t ngc, size_t *k,
+                      gline *l);
+
 /* ---- the reports (one file each) and the weights ---- */
 
 int fs__rpt_visits(rpt *r);
@@ -189,6 +234,9 @@ int fs__rpt_lost(rpt *r);
 int fs__rpt_ranking(rpt *r);
 int fs__rpt_showroom(rpt *r);
 int fs__rpt_activity(rpt *r);
+int fs__rpt_signoff(rpt *r);
+/* activity's section "plan" (plan.c). */
+int fs__rpt_plan(rpt *r);
 /* 0, or FS_EINVAL with r's message: a weight negative or not finite, or
  * all 0. */
 int fs__rpt_weights_check(rpt *r, const fs_report_weights *w);

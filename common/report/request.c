@@ -24,10 +24,11 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                           "GRADE=METHOD,...;..."},
                                          {"--backdate-days", FS_ROPT_BACKDATE_DAYS, "N"},
                                          {"--convert-days", FS_ROPT_CONVERT_DAYS, "N"},
+                                         {"--as-of", FS_ROPT_AS_OF, "YYYY-MM"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
-    {"NAME", "visits, funnel, lost, ranking, showroom or activity (required); shares "
+    {"NAME", "visits, funnel, lost, ranking, showroom, activity or signoff (required); shares "
              "and compliance in percent (42.5%), n/a where nothing was due"},
     {"--from YYYY-MM-DD",
      "first day (default: the first of --to's month, so month to date; activity: "
@@ -50,6 +51,10 @@ const fs_cmd_opt fs__report_opt_docs[] = {
      "showroom: a first-time visitor converts with an order on the linked card (grade O "
      "or delivered, or a won opportunity) dated up to N days after the visit (default: "
      "30)"},
+    {"--as-of YYYY-MM",
+     "funnel: the grades and stages at the end of that past month (month-end "
+     "stock-take), replayed from the grade changes and visits; the period defaults to "
+     "that month (default: now)"},
     {NULL, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -104,6 +109,9 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
       q->backdate_days = (int)days;
     break;
   }
+  case FS_ROPT_AS_OF:
+    q->as_of = value;
+    break;
   case FS_ROPT_WEIGHTS:
     q->weights = value;
     break;
@@ -209,7 +217,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   if (q == NULL || q->name == NULL)
     return fs__rpt_errf(
         err, FS_EUSAGE,
-        "which report? visits, funnel, lost, ranking, showroom or activity");
+        "which report? visits, funnel, lost, ranking, showroom, activity or signoff");
   codes = calloc(FS_REPORT_OWNERS_MAX, sizeof(*codes));
   owners = calloc(FS_REPORT_OWNERS_MAX, sizeof(*owners));
   if (codes == NULL || owners == NULL) {
@@ -248,6 +256,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.contact_methods = q->contact_methods;
   p.backdate_days = q->backdate_days;
   p.convert_days = q->convert_days;
+  p.as_of = q->as_of;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

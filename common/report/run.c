@@ -13,8 +13,8 @@
 #include "fs_errno.h"
 #include "json.h"
 
-const char *const fs__report_names[] = {"visits",   "funnel",   "lost", "ranking",
-                                        "showroom", "activity", NULL};
+const char *const fs__report_names[] = {"visits",   "funnel",   "lost",    "ranking",
+                                        "showroom", "activity", "signoff", NULL};
 static const char *const summaries[] = {
     "cadence compliance per rep and grade: due, met, missed, done, overdue",
     "prospects per grade and stage; grade movement in the period",
@@ -22,12 +22,15 @@ static const char *const summaries[] = {
     "key customers by weighted score; Pareto share; diamond/gold/silver tier",
     "showroom visitors: first-time and returning, details, valid, conversion by model, "
     "rep, month, lead source and walk-in or call",
-    "each rep's visits, calls, new prospects and grade changes per day",
+    "each rep's visits, calls, new prospects and grade changes per day; plan against "
+    "actual",
+    "each rep's days with work: signed off by the manager or not",
 };
 /* In the order of fs__report_names. */
 static int (*const reports[])(rpt *r) = {fs__rpt_visits,   fs__rpt_funnel,
                                          fs__rpt_lost,     fs__rpt_ranking,
-                                         fs__rpt_showroom, fs__rpt_activity};
+                                         fs__rpt_showroom, fs__rpt_activity,
+                                         fs__rpt_signoff};
 
 const char *fs__report_summary(const char *name) {
   int i = fs__enum_index(fs__report_names, name);
@@ -42,6 +45,10 @@ static const char *period_note(const rpt *r) {
   int day = strcmp(r->p->name, "activity") == 0;
   if (r->from_set && r->to_set)
     return "";
+  if (r->asof[0])
+    return r->from_set  ? " (--to default: the last day of the --as-of month)"
+           : r->to_set ? " (--from default: the first of the --as-of month)"
+                       : " (default: the --as-of month)";
   if (r->from_set)
     return " (--to default: today)";
   if (r->to_set)
@@ -62,6 +69,8 @@ static int render_text(rpt *r, int idx, fs__strbuf *out) {
     rc = fs__strbuf_printf(out, "\nconversion window %d days after the visit%s",
                            r->convert_days,
                            p->convert_days > 0 ? "" : " (default; --convert-days)");
+  if (rc == 0 && r->asof[0])
+    rc = fs__strbuf_printf(out, "; as of the end of %.7s (%s)", r->asof, r->asof);
   if (rc == 0)
     rc = fs__strbuf_append(out, "\n", 1);
   for (int k = 0; k < r->nsecs && rc == 0; k++) {
@@ -102,6 +111,10 @@ static int render_json(rpt *r, fs__strbuf *out) {
   for (int i = 0; i < r->p->nowners; i++)
     fs__json_string(&j, r->p->owners[i]);
   fs__json_end_array(&j);
+  if (r->asof[0]) {
+    fs__json_key(&j, "as_of");
+    fs__json_string(&j, r->asof);
+  }
   for (int k = 0; k < r->nsecs; k++) {
     fs__json_key(&j, r->secs[k].name);
     fs__table_json(r->secs[k].t, &j);
@@ -130,10 +143,41 @@ static int bad_date(rpt *r, const char *opt, const char *v) {
                                             : "bad value");
 }
 
+/* funnel --as-of YYYY-MM: the month's last day into r->asof (and the day
+ * after into r->asof1), *first its first day.  The month must have ended
+ * before today: the state at the end of a month to come is not known. */
+static int as_of(rpt *r, const char *today, int64_t *first) {
+  const char *v = r->p->as_of;
+  char day1[11];
+  int64_t dtoday;
+
+  if (strcmp(r->p->name, "funnel") != 0)
+    return fs__rpt_fail(r, FS_EINVAL,
+                        "--as-of applies to the funnel report only, not to %s",
+                        r->p->name);
+  snprintf(day1, sizeof(day1), "%.7s-01", v);
+  if (strlen(v) != 7 || fs__civil_parse(day1, 10, FS_DATE_ONLY, NULL) != FS_DATE_OK ||
+      fs__date_parse(day1, first) != 0)
+    return fs__rpt_fail(r, FS_EINVAL, "--as-of %s is not a month; use YYYY-MM", v);
+  r->dasof = fs__date_add_months(*first, 1) - 1;
+  if (fs__date_format(r->dasof, r->asof) || fs__date_format(r->dasof + 1, r->asof1) ||
+      fs__date_parse(today, &dtoday) != 0)
+    return fs__rpt_fail(r, FS_EINVAL, "period out of range");
+  if (r->dasof >= dtoday) {
+    r->asof[0] = '\0';
+    return fs__rpt_fail(r, FS_EINVAL,
+                        "--as-of %s: that month has not ended yet (today is %s); leave "
+                        "--as-of out to see the funnel now",
+                        v, today);
+  }
+  return 0;
+}
+
 static int period(rpt *r) {
   const fs_report_params *p = r->p;
   char today[11];
-  int y, m, d;
+  int64_t first = 0;
+  int y, m, d, rc;
 
   if (p->today)
     snprintf(today, sizeof(today), "%s", p->today);
@@ -141,10 +185,17 @@ static int period(rpt *r) {
     fs__today(today);
   r->from_set = p->from != NULL;
   r->to_set = p->to != NULL;
+  if (p->as_of) {
+    rc = as_of(r, today, &first);
+    if (rc)
+      return rc;
+  }
   if (p->to) {
     if (fs__civil_parse(p->to, strlen(p->to), FS_DATE_ONLY, NULL) != FS_DATE_OK ||
         fs__date_parse(p->to, &r->dto) != 0)
       return bad_date(r, "--to", p->to);
+  } else if (p->as_of) {
+    r->dto = r->dasof;
   } else if (fs__date_parse(today, &r->dto) != 0) {
     return bad_date(r, "today", today);
   }
@@ -152,6 +203,8 @@ static int period(rpt *r) {
     if (fs__civil_parse(p->from, strlen(p->from), FS_DATE_ONLY, NULL) != FS_DATE_OK ||
         fs__date_parse(p->from, &r->dfrom) != 0)
       return bad_date(r, "--from", p->from);
+  } else if (p->as_of) {
+    r->dfrom = first;
   } else if (strcmp(p->name, "activity") == 0) {
     r->dfrom = r->dto;
   } else {
@@ -206,7 +259,8 @@ static int compute(rpt *r, sqlite3 *db, const fs_report_params *p, char *err, in
   if (*idx < 0)
     return fs__rpt_fail(
         r, FS_EINVAL,
-        "unknown report \"%s\" (visits, funnel, lost, ranking, showroom, activity)",
+        "unknown report \"%s\" (visits, funnel, lost, ranking, showroom, activity, "
+        "signoff)",
         p->name ? p->name : "");
   if (p->nowners < 0 || p->nowners > FS_REPORT_OWNERS_MAX || (p->nowners && !p->owners))
     return fs__rpt_fail(r, FS_EINVAL, "at most %d staff codes in a filter",
@@ -332,7 +386,7 @@ int fs__report_compute(sqlite3 *db, const fs_report_params *p, fs_report_out **o
   rc = compute(&o->r, db, &o->p, err, &o->idx);
   o->r.err = NULL;
   o->r.db = NULL;
-  o->p.from = o->p.to = o->p.today = NULL;
+  o->p.from = o->p.to = o->p.today = o->p.as_of = NULL;
   o->p.weights = NULL;
   if (rc) {
     free(o);

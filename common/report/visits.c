@@ -15,42 +15,6 @@
  * the rep once, for the rep's "*" row. */
 enum { V_CUST = 0, V_DUE, V_MET, V_DONE, V_OVER, V_N = 6 };
 #define V_UNIQ (NGRADES * V_N)
-#define LOST_G (NGRADES - 1)
-#define NO_DAY INT64_MAX
-
-/* One dated grade change of a customer. */
-typedef struct gchg {
-  size_t c;    /* customer index in fcusts */
-  int64_t day; /* its date */
-  int g, prev; /* grade index; previous grade index or -1 */
-  int64_t hlc; /* same-day changes take effect in clock order */
-  size_t ord;  /* then in load order */
-} gchg;
-
-/* A customer's grades over time: the changes sorted by day.  Before the
- * first change the grade is that change's previous grade (else its own: the
- * card was opened with it); from the last change on it is the card's
- * current grade, which is the truth for "now" even if a change record is
- * missing. */
-typedef struct gline {
-  const gchg *ch;
-  int n;
-  int card;     /* current grade index of the card */
-  int64_t gone; /* a deleted card: the day of the delete (lost from then on) */
-} gline;
-
-static int gline_at(const gline *l, int64_t day) {
-  int i = l->n;
-  if (day >= l->gone)
-    return LOST_G; /* deleted: no cadence from then on */
-  while (i > 0 && l->ch[i - 1].day > day)
-    i--;
-  if (l->n == 0 || i == l->n)
-    return l->card;
-  if (i == 0)
-    return l->ch[0].prev >= 0 ? l->ch[0].prev : l->ch[0].g;
-  return l->ch[i - 1].g;
-}
 
 /* The first change day in (after, upto], else NO_DAY. */
 static int64_t gline_next(const gline *l, int64_t after, int64_t upto) {
@@ -71,7 +35,7 @@ static int64_t gline_next(const gline *l, int64_t after, int64_t upto) {
 static int64_t gline_reopen(const gline *l, int64_t after) {
   for (int64_t d = gline_next(l, after, NO_DAY - 1); d != NO_DAY;
        d = gline_next(l, d, NO_DAY - 1))
-    if (gline_at(l, d) < LOST_G)
+    if (fs__rpt_gline_at(l, d) < LOST_G)
       return d;
   return NO_DAY;
 }
@@ -140,7 +104,7 @@ static int visits_walk(rpt *r, const vcust *c, int64_t *n) {
   int k = 0, j, od = 0, g, rc;
 
   for (;;) {
-    g = gline_at(&c->gl, s);
+    g = fs__rpt_gline_at(&c->gl, s);
     if (g >= LOST_G) {
       /* Lost: no cadence until the card is reopened, counting from then. */
       s = gline_reopen(&c->gl, s);
@@ -197,15 +161,15 @@ static int visits_walk(rpt *r, const vcust *c, int64_t *n) {
    * stays overdue whatever re-ratings came after it (issue 14); else the
    * next due date counted from the later of the last contact and the last
    * re-rating (common/cadence.h, "the clock"). */
-  g = gline_at(&c->gl, r->dto);
+  g = fs__rpt_gline_at(&c->gl, r->dto);
   if (g >= LOST_G)
     return 0;
   /* A contact after the walk's last deadline (which lies past --to) also
    * closes a missed one. */
   for (int i = 0; missed != NO_DAY && i < c->ndays; i++)
     if (c->days[i].day > missed &&
-        (c->days[i].mask & c->m->mask[gline_at(&c->gl, c->days[i].day - 1) < LOST_G
-                                          ? gline_at(&c->gl, c->days[i].day - 1)
+        (c->days[i].mask & c->m->mask[fs__rpt_gline_at(&c->gl, c->days[i].day - 1) < LOST_G
+                                          ? fs__rpt_gline_at(&c->gl, c->days[i].day - 1)
                                           : g]))
       missed = NO_DAY;
   if (missed != NO_DAY && missed < r->dto) {
@@ -234,7 +198,7 @@ static int visits_walk(rpt *r, const vcust *c, int64_t *n) {
 static unsigned grades_held(const rpt *r, const gline *l, int64_t lo) {
   unsigned m = 0;
   for (int64_t d = lo; d != NO_DAY; d = gline_next(l, d, r->dto)) {
-    int g = gline_at(l, d);
+    int g = fs__rpt_gline_at(l, d);
     if (g < LOST_G)
       m |= 1u << g;
   }
@@ -439,63 +403,6 @@ static int visits_duties(rpt *r) {
   return fs__rpt_fill(r, s, sql);
 }
 
-static int gchg_cmp(const void *a, const void *b) {
-  const gchg *x = a, *y = b;
-  if (x->c != y->c)
-    return x->c < y->c ? -1 : 1;
-  if (x->day != y->day)
-    return x->day < y->day ? -1 : 1;
-  if (x->hlc != y->hlc)
-    return x->hlc < y->hlc ? -1 : 1;
-  return x->ord < y->ord ? -1 : x->ord > y->ord;
-}
-
-/* The dated grade changes of the loaded customers, sorted by (customer,
- * day, hlc, load order). */
-static int changes_load(rpt *r, const fcusts *cs, gchg **out, size_t *nout) {
-  sqlite3_stmt *st = NULL;
-  gchg *a = NULL;
-  size_t n = 0, cap = 0;
-  int src, rc;
-
-  rc = fs__rpt_prep(r,
-                    "SELECT customer_id, date, grade, prev_grade, hlc FROM grade_changes"
-                    " WHERE deleted = 0 AND date IS NOT NULL",
-                    &st);
-  if (rc)
-    return rc;
-  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    fcust *c = fs__rpt_custs_find(cs, col_text(st, 0));
-    int g = grade_idx(col_text(st, 2));
-    int64_t day;
-    if (c == NULL || g < 0 || fs__date_parse(col_text(st, 1), &day) != 0)
-      continue;
-    rc = fs__rpt_grow(&a, &cap, n, sizeof(*a), 1024);
-    if (rc)
-      goto out;
-    a[n].c = (size_t)(c - cs->a);
-    a[n].day = day;
-    a[n].g = g;
-    a[n].prev = col_text(st, 3) ? grade_idx(col_text(st, 3)) : -1;
-    a[n].hlc = sqlite3_column_int64(st, 4);
-    a[n].ord = n;
-    n++;
-  }
-  rc = fs__rpt_step_end(r, src);
-  if (rc == 0 && n > 1)
-    qsort(a, n, sizeof(*a), gchg_cmp);
-out:
-  sqlite3_finalize(st);
-  if (rc) {
-    free(a);
-    a = NULL;
-    n = 0;
-  }
-  *out = a;
-  *nout = n;
-  return rc;
-}
-
 /* One pass over the visits up to --to: each loaded card's last contact day
  * before --from (c->before), and the (card, day) pairs of the period into
  * *out (malloc'd, *nout of them, unsorted). */
@@ -569,7 +476,7 @@ int fs__rpt_visits(rpt *r) {
   /* Lost cards too: they may have been open during the period. */
   rc = fs__rpt_custs_load(r, " AND (created IS NULL OR created <= :to)", 1, &cs);
   if (rc == 0)
-    rc = changes_load(r, &cs, &gc, &ngc);
+    rc = fs__rpt_changes_load(r, &cs, &gc, &ngc);
   if (rc)
     goto out;
   rc = visit_days(r, &cs, &vd, &nvd);
@@ -592,15 +499,9 @@ int fs__rpt_visits(rpt *r) {
     memset(&c, 0, sizeof(c));
     c.cad = cad;
     c.m = &r->methods;
-    c.gl.ch = gc + kg;
-    for (; kg < ngc && gc[kg].c == i; kg++)
-      c.gl.n++;
-    c.gl.card = fc->g;
-    c.gl.gone = fc->gone == INT64_MAX ? NO_DAY : fc->gone;
     /* A deleted card keeps the grade of its last change until the delete;
      * with no grade history there is nothing to count. */
-    if (fc->g < 0)
-      c.gl.card = c.gl.n ? c.gl.ch[c.gl.n - 1].g : LOST_G;
+    fs__rpt_gline_of(&cs, i, gc, ngc, &kg, &c.gl);
     c.delivery = fc->delivery;
     /* anchor: last contact before the period, else created, else from. */
     if (fc->before[0] == '\0' || fs__date_parse(fc->before, &c.anchor) != 0)
@@ -625,7 +526,7 @@ int fs__rpt_visits(rpt *r) {
     /* done: each record under the grade the customer had as the day began
      * (a contact on the day of a re-rating comes first). */
     for (; k < nvd && vd[k].c == i; k++) {
-      int g = gline_at(&c.gl, vd[k].day - 1);
+      int g = fs__rpt_gline_at(&c.gl, vd[k].day - 1);
       if (g < LOST_G)
         a->n[g * V_N + V_DONE]++;
       if (nd == 0 || days[nd - 1].day != vd[k].day) {

@@ -125,6 +125,15 @@ run --json customer delete "$c2"
 run --csv customer list --grade C --order name
 run customer list --grade C --order name
 
+# Issue 14: the month's plan (a past month: fixed output) and the sign-off,
+# which a rep may not give.
+run plan set --month 2026-01 --visits-a 3 --visits-b 2 --new-prospects 1
+run plan show --month 2026-01
+run --json plan show --month 2026-01
+run plan set --month 2026-01-15
+run signoff A01 2026-01-05
+run signoff list --from 2026-01-01 --to 2026-01-31
+
 # Issue 12: a fresh data directory names both ways to set it up, and
 # init --help explains them.
 cd "$work"

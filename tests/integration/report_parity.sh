@@ -45,6 +45,13 @@ expect 0 "$fs" --data "$work/b" visit log --customer "b01-$(date +%Y)-1" \
 expect 0 "$fs" --data "$work/b" sync
 expect 0 "$fs" --data "$work/m" init --token "$("$fsd" --data "$central" enroll M01)"
 expect 0 "$fs" --data "$work/m" sync
+# The manager's sign-offs and a plan (issue 14): report signoff and
+# activity's section "plan" have rows on both.
+rep1=$("$fs" --data "$work/m" --csv customer list | sed -n '2p' | awk -F, '{print $NF}' | tr -d '\r')
+expect 0 "$fs" --data "$work/m" signoff "$rep1" 2026-11-20 --note fine
+expect 0 "$fs" --data "$work/m" plan set --rep "$rep1" --month 2026-11 --visits-a 9 \
+  --visits-b 7 --new-prospects 2
+expect 0 "$fs" --data "$work/m" sync
 ok "seeded store, a second team, M01's replica synced"
 
 # same WHAT ARGS...: the report through both programs, byte for byte.
@@ -63,13 +70,26 @@ same() {
 }
 
 period=(--from 2026-09-01 --to 2026-11-30)
-for r in visits funnel lost ranking showroom activity; do
+for r in visits funnel lost ranking showroom activity signoff; do
   same "$r text" "$r" --team M01 "${period[@]}"
   same "$r csv" "$r" --team M01 "${period[@]}" --csv
   same "$r json" --json "$r" --team M01 "${period[@]}"
   same "$r defaults" "$r" --team M01
 done
 ok "every report: text, CSV, JSON and the default period the same from both programs"
+
+# The sign-off and the plan against actual (issue 14) have their rows on both.
+same "signoff rows" signoff --team M01 --from 2026-11-01 --to 2026-11-30
+grep -q "^2026-11-20  $rep1  M01 " "$work/c.out" || fail "signoff: no sign-off row"
+same "plan rows" activity --team M01 --from 2026-11-01 --to 2026-11-30
+grep -q "^$rep1  2026-11  visits_a  *9 " "$work/c.out" || fail "activity: no plan row"
+ok "sign-offs and plan against actual the same from both programs"
+
+# The month-end stock-take (issue 14): the funnel at the end of a past month.
+same "funnel as-of text" funnel --team M01 --as-of 2026-11
+grep -q 'as of the end of 2026-11 (2026-11-30)' "$work/c.out" || fail "funnel --as-of: no snapshot line"
+same "funnel as-of json" --json funnel --team M01 --as-of 2026-11
+ok "funnel --as-of the same from both programs"
 
 # The team section is on both (it was the daemon's only).
 same "visits teams" visits --team M01 "${period[@]}"

@@ -610,6 +610,87 @@ static void test_funnel(void **state) {
       "movement,C,A,1\n");
 }
 
+/* Month-end stock-take (issue 14): funnel --as-of 2026-02, the state at the
+ * end of 2026-02-28, replayed from the grade changes.  Cards then: C1
+ * (opened 01-10), C3, C4, C5, C6, C8 and Z's card (A02, deleted on 03-20,
+ * after the month: its grade B of 02-20 counts); C2 (opened 03-20) and C7
+ * (04-05) came later, C9 was deleted in 1970.  Grades on 02-28 (every
+ * change of the data set is in March, so each card had its first change's
+ * previous grade): C1 C, C3 A, C4 C, C6 B (lost only on 03-10), C8 C, C5
+ * delivered (no changes: its own).  Stages: only visits dated by 02-28
+ * count (opportunities keep no stage history): C6's proposal of 02-10;
+ * its contract of 03-10 and C4's proposal of 03-12 are later.  Period:
+ * February; movement: Z's new -> B of 02-20. */
+static void test_funnel_as_of(void **state) {
+  fixture *fx = *state;
+  static const char *const sql[] = {
+      "INSERT INTO customers(id, owner, author, hlc, deleted, archive_no) VALUES"
+      " (" ID("c", "40") ", 'A02', 'A02', "
+      "CAST(((julianday('2026-03-20') - 2440587.5) * 86400 + 43200) * 1000 AS INTEGER) << 16,"
+      " 1, 'A02-2026-0009')",
+      "INSERT INTO grade_changes(id, owner, author, hlc, deleted, customer_id, grade,"
+      " prev_grade, date) VALUES"
+      " (" ID("d", "40") ", 'A02', 'A02', 1, 0, " ID("c", "40") ", 'B', NULL, '2026-02-20')",
+      "INSERT INTO visits(id, owner, author, hlc, deleted, customer_id, at, method, stage)"
+      " VALUES (" ID("a", "40") ", 'A01', 'A01', 1, 0, " C6 ", '2026-02-10T10:00',"
+      " 'in_person', 'proposal')",
+  };
+  fs_report_params p;
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  memset(&p, 0, sizeof(p));
+  p.name = "funnel";
+  p.as_of = "2026-02";
+  p.today = "2026-04-10";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_string_equal(
+      fx->out.s,
+      "section,rep,grade,none,contact,explanation,demonstration,proposal,contract,total\n"
+      "grades,A01,A,1,0,0,0,0,0,1\n"
+      "grades,A01,B,0,0,0,0,1,0,1\n"
+      "grades,A01,C,1,0,0,0,0,0,1\n"
+      "grades,A02,B,1,0,0,0,0,0,1\n"
+      "grades,A02,C,1,0,0,0,0,0,1\n"
+      "grades,A02,delivered,1,0,0,0,0,0,1\n"
+      "grades,B01,C,1,0,0,0,0,0,1\n"
+      "grades,*,A,1,0,0,0,0,0,1\n"
+      "grades,*,B,1,0,0,0,1,0,2\n"
+      "grades,*,C,3,0,0,0,0,0,3\n"
+      "grades,*,delivered,1,0,0,0,0,0,1\n"
+      "\n"
+      "section,from_grade,to_grade,count\n"
+      "movement,new,B,1\n");
+  /* The text names the snapshot and the period it defaulted to. */
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_TABLE, &fx->out, fx->err), 0);
+  assert_non_null(strstr(fx->out.s, "period 2026-02-01 .. 2026-02-28 (default: the --as-of "
+                                    "month); as of the end of 2026-02 (2026-02-28)\n"));
+  /* The same month on the day after it ended, with A01 only. */
+  {
+    static const char *const a01[] = {"A01"};
+    p.today = "2026-03-01";
+    p.owners = a01;
+    p.nowners = 1;
+    assert_int_equal(run_sections(fx, &p), 0);
+    assert_non_null(strstr(fx->out.s, "grades,*,B,0,0,0,0,1,0,1\n"));
+    p.owners = NULL;
+    p.nowners = 0;
+  }
+  /* A month that has not ended, a bad month, another report: refused. */
+  p.today = "2026-02-28";
+  assert_int_equal(run_sections(fx, &p), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "has not ended"));
+  p.today = "2026-04-10";
+  p.as_of = "2026-13";
+  assert_int_equal(run_sections(fx, &p), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "not a month"));
+  p.as_of = "2026-02";
+  p.name = "visits";
+  assert_int_equal(run_sections(fx, &p), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "funnel report only"));
+}
+
 /* ---- lost ------------------------------------------------------------------
  * In March: L1 price/Toyota confirmed (A01), L2 price/no competitor (A01),
  * L3 交期/比亚迪 unconfirmed (B01).  Awaiting review up to 03-31: L2, L3
@@ -1082,7 +1163,9 @@ static void test_activity(void **state) {
                       "reps,B01,0,1,1,0,1\n"
                       "reps,*,7,4,2,1,7\n"
                       "\n"
-                      "section,rep,recorded,visit_date,archive_no,customer,method,days_late\n");
+                      "section,rep,recorded,visit_date,archive_no,customer,method,days_late\n"
+                      "\n"
+                      "section,rep,month,item,planned,done,share\n");
   /* Default period of activity: the one day --to. */
   memset(&p, 0, sizeof(p));
   p.name = "activity";
@@ -1097,7 +1180,139 @@ static void test_activity(void **state) {
                                  "reps,*,2,0,0,0,0\n"
                                  "\n"
                                  "section,rep,recorded,visit_date,archive_no,customer,"
-                                 "method,days_late\n");
+                                 "method,days_late\n"
+                                 "\n"
+                                 "section,rep,month,item,planned,done,share\n");
+}
+
+/* Plan against actual (issue 14): A01's plan for March 2026.  Visit
+ * records by A01 in March under the grade their card had as the day began:
+ * C1 03-04 (A since 03-01) A; C1 03-25 (C again since 03-05) C; C2 03-20
+ * (its first change, new -> A, has no previous grade: A), 03-21 x2, 03-26
+ * A; C4 03-19 (A02's card, B since 03-02) B; C6 03-10 (lost only from
+ * 03-10: B as the day began) B.  O 0, A 5, B 2, C 1.  New prospects: C2
+ * (03-20; C9 is deleted).  Showroom follow-ups: the 03-02 and 03-09
+ * visitors of C2 who left details are both followed up by A01's call of
+ * 03-20: 2.  Deliveries: no card of A01 delivered in March; the plan sets
+ * no target (planned empty, share n/a).  A02's February plan and B01's
+ * April plan lie outside.  Up to 03-20 (from 03-15: the plan's month
+ * still counts from its first day): A 2 (03-04, 03-20), B 2, C 0, new 1,
+ * follow-ups 2. */
+static void test_activity_plan(void **state) {
+  fixture *fx = *state;
+  static const char *const a01[] = {"A01", NULL};
+  static const char *const sql[] = {
+      "INSERT INTO activity_plans(id, owner, author, hlc, deleted, rep, month, visits_o,"
+      " visits_a, visits_b, visits_c, new_prospects, showroom_followups, deliveries) VALUES"
+      " (" ID("p", "01") ", 'A01', 'A01', 1, 0, 'A01', '2026-03-01', 1, 10, 2, 4, 2, 1, NULL),"
+      " (" ID("p", "02") ", 'A02', 'M01', 1, 0, 'A02', '2026-02-01', 1, 1, 1, 1, 1, 1, 1),"
+      " (" ID("p", "03") ", 'B01', 'B01', 1, 0, 'B01', '2026-04-01', 1, 1, 1, 1, 1, 1, 1)",
+  };
+  const char *out;
+  fs_report_params p;
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  out = run(fx, "activity", a01);
+  assert_non_null(strstr(out, "section,rep,month,item,planned,done,share\n"
+                              "plan,A01,2026-03,visits_o,1,0,0.0%\n"
+                              "plan,A01,2026-03,visits_a,10,5,50.0%\n"
+                              "plan,A01,2026-03,visits_b,2,2,100.0%\n"
+                              "plan,A01,2026-03,visits_c,4,1,25.0%\n"
+                              "plan,A01,2026-03,new_prospects,2,1,50.0%\n"
+                              "plan,A01,2026-03,showroom_followups,1,2,200.0%\n"
+                              "plan,A01,2026-03,deliveries,,0,n/a\n"));
+  /* Everyone: still A01's plan alone. */
+  out = run(fx, "activity", NULL);
+  assert_null(strstr(out, "plan,A02"));
+  assert_null(strstr(out, "plan,B01"));
+  memset(&p, 0, sizeof(p));
+  p.name = "activity";
+  p.from = "2026-03-15";
+  p.to = "2026-03-20";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_non_null(strstr(fx->out.s, "plan,A01,2026-03,visits_o,1,0,0.0%\n"
+                                    "plan,A01,2026-03,visits_a,10,2,20.0%\n"
+                                    "plan,A01,2026-03,visits_b,2,2,100.0%\n"
+                                    "plan,A01,2026-03,visits_c,4,0,0.0%\n"
+                                    "plan,A01,2026-03,new_prospects,2,1,50.0%\n"
+                                    "plan,A01,2026-03,showroom_followups,1,2,200.0%\n"));
+}
+
+/* ---- signoff (issue 14) ------------------------------------------------------
+ * Days with work in March per author: visit records, cards opened and
+ * re-ratings (grade changes with a previous grade) dated that day.
+ *   A01: 01 (re-rating C1), 04 (visit), 05 (re-rating), 10 (visit +
+ *        re-rating C6), 15 (re-rating C3), 19 (visit of A02's C4), 20
+ *        (call + card C2 opened; its opening grade entry is part of
+ *        opening it), 21 (2 visits), 25, 26: 10 days;
+ *   A02: 02 (re-rating), 05, 12, 26: 4 days; B01: 03 (re-rating), 15,
+ *        30: 3 days.
+ * Sign-offs: A01's 03-04 by M01, B01's 03-15 by M02; A02's 03-05 one is
+ * deleted, so that day is unsigned. */
+static void test_signoff_report(void **state) {
+  fixture *fx = *state;
+  static const char *const sql[] = {
+      "INSERT INTO day_signoffs(id, owner, author, hlc, deleted, rep, day, signed_by,"
+      " signed_at, visits, changes) VALUES"
+      " (" ID("s", "01") ", 'A01', 'M01', 1, 0, 'A01', '2026-03-04', 'M01',"
+      "  '2026-03-04T18:00:00', 1, 0),"
+      " (" ID("s", "02") ", 'A02', 'M01', 1, 1, 'A02', '2026-03-05', 'M01',"
+      "  '2026-03-06T09:00:00', 1, 0),"
+      " (" ID("s", "03") ", 'B01', 'M02', 1, 0, 'B01', '2026-03-15', 'M02',"
+      "  '2026-03-16T09:00:00', 1, 0)",
+  };
+  static const char *const b01[] = {"B01", NULL};
+  int64_t v = -1, ch = -1;
+
+  for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+    assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
+  assert_string_equal(run(fx, "signoff", NULL),
+                      "section,rep,work_days,signed,unsigned\n"
+                      "reps,A01,10,1,9\n"
+                      "reps,A02,4,0,4\n"
+                      "reps,B01,3,1,2\n"
+                      "reps,*,17,2,15\n"
+                      "\n"
+                      "section,date,rep,visits,changes\n"
+                      "unsigned,2026-03-01,A01,0,1\n"
+                      "unsigned,2026-03-02,A02,0,1\n"
+                      "unsigned,2026-03-03,B01,0,1\n"
+                      "unsigned,2026-03-05,A01,0,1\n"
+                      "unsigned,2026-03-05,A02,1,0\n"
+                      "unsigned,2026-03-10,A01,1,1\n"
+                      "unsigned,2026-03-12,A02,1,0\n"
+                      "unsigned,2026-03-15,A01,0,1\n"
+                      "unsigned,2026-03-19,A01,1,0\n"
+                      "unsigned,2026-03-20,A01,1,1\n"
+                      "unsigned,2026-03-21,A01,2,0\n"
+                      "unsigned,2026-03-25,A01,1,0\n"
+                      "unsigned,2026-03-26,A01,1,0\n"
+                      "unsigned,2026-03-26,A02,1,0\n"
+                      "unsigned,2026-03-30,B01,1,0\n"
+                      "\n"
+                      "section,date,rep,signed_by,signed_at,visits,changes\n"
+                      "signoffs,2026-03-04,A01,M01,2026-03-04T18:00:00,1,0\n"
+                      "signoffs,2026-03-15,B01,M02,2026-03-16T09:00:00,1,0\n");
+  assert_string_equal(run(fx, "signoff", b01),
+                      "section,rep,work_days,signed,unsigned\n"
+                      "reps,B01,3,1,2\n"
+                      "reps,*,3,1,2\n"
+                      "\n"
+                      "section,date,rep,visits,changes\n"
+                      "unsigned,2026-03-03,B01,0,1\n"
+                      "unsigned,2026-03-30,B01,1,0\n"
+                      "\n"
+                      "section,date,rep,signed_by,signed_at,visits,changes\n"
+                      "signoffs,2026-03-15,B01,M02,2026-03-16T09:00:00,1,0\n");
+  /* What a sign-off of A01's 03-20 and 03-21 covers. */
+  assert_int_equal(fs__report_day_counts(fx->db, "A01", "2026-03-20", &v, &ch), 0);
+  assert_int_equal(v, 1);
+  assert_int_equal(ch, 1);
+  assert_int_equal(fs__report_day_counts(fx->db, "A01", "2026-03-21", &v, &ch), 0);
+  assert_int_equal(v, 2);
+  assert_int_equal(ch, 0);
+  assert_int_equal(fs__report_day_counts(fx->db, "A01", "2026-13-01", &v, &ch), FS_EINVAL);
 }
 
 /* Defaults: to = today, from = the first of its month. */
@@ -1274,6 +1489,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_visits_on_replica, setup, teardown),
       cmocka_unit_test_setup_teardown(test_team, setup, teardown),
       cmocka_unit_test_setup_teardown(test_funnel, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_funnel_as_of, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost, setup, teardown),
       cmocka_unit_test_setup_teardown(test_csv_formula_cells, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
@@ -1281,6 +1497,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_showroom, setup, teardown),
       cmocka_unit_test_setup_teardown(test_showroom_window, setup, teardown),
       cmocka_unit_test_setup_teardown(test_activity, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_activity_plan, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_signoff_report, setup, teardown),
       cmocka_unit_test_setup_teardown(test_default_period, setup, teardown),
       cmocka_unit_test_setup_teardown(test_csv_one_header, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
