@@ -88,7 +88,8 @@ int fs_date_valid(const char *text, int datetime);
 
 /* ---- roles ------------------------------------------------------------------ */
 
-/* "rep", "manager", "admin"; NULL for a value out of range.  Thread-safe. */
+/* "rep", "manager", "admin", "after_sales"; NULL for a value out of range.
+ * Thread-safe. */
 const char *fs_role_name(fs_role role);
 /* The role named text into *out.  0 or FS_EINVAL.  Thread-safe. */
 int fs_role_parse(const char *text, fs_role *out);

@@ -69,6 +69,10 @@ typedef enum fs_ftype {
  * store: a unique index there (common/schema.c, checked against this flag
  * by test_common_modeldoc); a create that would break it is rejected. */
 #define FS_F_UNIQUE 0x40
+/* The service part of a delivered customer's card (背面由售后服务人员完成,
+ * issue 14): the only fields after-sales staff (role after_sales) may
+ * write, on delivered cards of their team (access_rules.h rule S1). */
+#define FS_F_SERVICE 0x80
 
 typedef struct fs_field {
   const char *name;         /* column and wire name, snake_case ASCII */
@@ -107,7 +111,7 @@ extern const char *const fs__stances[];       /* support neutral oppose */
 extern const char *const fs__tiers[];         /* none diamond gold silver */
 extern const char *const fs__opp_status[];    /* open won lost */
 extern const char *const fs__answers[];       /* unknown yes no */
-extern const char *const fs__roles[];         /* rep manager admin */
+extern const char *const fs__roles[];         /* rep manager admin after_sales */
 
 /* fs__kind_def returns the table entry for k, or NULL if out of range. */
 const fs_kind_def *fs__kind_def(fs_kind k);

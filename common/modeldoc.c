@@ -90,6 +90,7 @@ static const struct {
 } field_flags[] = {
     {FS_F_REQUIRED, "required"}, {FS_F_IMMUTABLE, "immutable"}, {FS_F_UNIQUE, "unique"},
     {FS_F_KEY, "key"},           {FS_F_PERSONAL, "personal"},   {FS_F_SEARCH, "search"},
+    {FS_F_SERVICE, "service"},
 };
 #define NFLAGS ((int)(sizeof(field_flags) / sizeof(field_flags[0])))
 
@@ -199,6 +200,8 @@ static const char md_flags_text[] =
     "- **personal**: personal data of a natural person, printed by `fieldsyncd\n"
     "  person export` and cleared by `person erase` (docs/RETENTION.md).\n"
     "- **search**: part of the client's customer search (no wire meaning).\n"
+    "- **service**: the service part of a delivered customer's card, the only\n"
+    "  fields after-sales staff (role `after_sales`) may write (5.5.3 rule S1).\n"
     "\n"
     "A change that breaks a type, limit, value list or flag rule is rejected\n"
     "alone: PUSH_RESULT outcome 4, `FS_EVALIDATE`, the `reason` naming the\n"

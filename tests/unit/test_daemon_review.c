@@ -1,7 +1,7 @@
 /* test_daemon_review.c - issue 14, the manager's decisions end to end: a
  * rep's deletion request confirmed or rejected by the rep's manager
- * (fs_customer_delete_review), and the rep told of it and of a rejected
- * lost sale (a NOTICE of kind "review", fs_notice_list).  Hostile devices
+ * (fs_customer_delete_review), and the rep told of it and of a confirmed
+ * or rejected lost sale (a NOTICE of kind "review", fs_notice_list).  Hostile devices
  * (wiretest.h) try to bypass rule C5 of common/access_rules.h: the rep
  * deletes a card whose request is pending or writes the manager's note,
  * another team's manager deletes the card, a manager sets the request. */
@@ -216,7 +216,7 @@ static void test_lost_rejected_notice(void **state) {
   expect_in(l.body, "your lost sale of Gone Co");
   expect_in(l.body,
             "was rejected by M01: call the fleet manager; the card is back at grade A");
-  /* The other manager hears nothing; a confirmation tells nobody. */
+  /* The other manager hears nothing. */
   assert_int_equal(notices_of(w->m2).n, 0);
   assert_int_equal(
       fs_test_central_int(&w->d, "SELECT count(*) FROM handovers WHERE kind='review'"),
@@ -224,10 +224,38 @@ static void test_lost_rejected_notice(void **state) {
   printf("lost sale rejected: the rep was told, with the manager's note and the grade\n");
 }
 
+/* Issue 14 (partial item of the last stop): a confirmed lost sale tells
+ * the rep too, with the manager's note. */
+static void test_lost_confirmed_notice(void **state) {
+  world *w = *state;
+  char cust[33], lid[33];
+  fs_record *rec = NULL;
+  last_notice l;
+
+  fs_test_create_customer(w->a1, "Went Co", "B", cust);
+  assert_int_equal(fs_record_new("lost_review", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "lost_date", "2026-03-05"), 0);
+  assert_int_equal(fs_record_set(rec, "reason", "bought the rival's van"), 0);
+  assert_int_equal(fs_record_set(rec, "reason_class", "product"), 0);
+  assert_int_equal(fs_customer_set_lost(w->a1, cust, rec, lid), 0);
+  fs_record_free(rec);
+  fs_test_sync_ok(w->a1, NULL);
+  fs_test_sync_ok(w->m1, NULL);
+  assert_int_equal(fs_lost_review(w->m1, lid, 1, "agreed, no chance", NULL), 0);
+  fs_test_sync_ok(w->m1, NULL);
+  l = notices_of(w->a1);
+  assert_int_equal(l.n, 1);
+  expect_in(l.body, "your lost sale of Went Co");
+  expect_in(l.body, "was confirmed by M01: agreed, no chance; the card leaves your agenda");
+  assert_int_equal(notices_of(w->m2).n, 0);
+  printf("lost sale confirmed: the rep was told, with the manager's note\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_delete_request, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost_rejected_notice, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lost_confirmed_notice, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
