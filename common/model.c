@@ -66,8 +66,7 @@ static const fs_field customer_fields[] = {
      * their own fields since v8 (issue 14), at the end of the card. */
     T("principal", SHORT, FS_F_PERSONAL, "owner (proprietor) / 业主 负责人"),
     TL("principal_traits", FS_F_PERSONAL,
-       "character, interests, family, education, age of the owner, managing director "
-       "and legal representative / 个人特征"),
+       "character, interests, family, education, age / 个人特征"),
     D("founded", 0, "founding date / 成立日期"),
     D("trading_since", 0, "trading with us since / 开始交易日期"),
     T("org_form", SHORT, 0, "organisation form / 组织形式"),
@@ -118,8 +117,8 @@ static const fs_field customer_fields[] = {
     T("managing_director", SHORT, FS_F_PERSONAL, "managing director / 总经理"),
     T("legal_rep", SHORT, FS_F_PERSONAL, "legal representative / 法定代表人"),
     /* The service part (背面由售后服务人员完成): after-sales staff write it. */
-    D("licence_date", FS_F_SERVICE,
-      "licence-plate date; delivered cards are filed by its month / 领照日期"),
+    /* Delivered cards are filed by its month (按领照月份归档, report cards). */
+    D("licence_date", FS_F_SERVICE, "licence-plate date / 领照日期"),
     I("units_delivered", 1, 100000, FS_F_SERVICE, "vehicles delivered / 交车台数"),
     TL("service_notes", FS_F_SERVICE | FS_F_PERSONAL, "after-sales service record / 售后服务记录"),
     /* 动态管理: the day someone last checked the card's data. */
