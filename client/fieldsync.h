@@ -620,7 +620,7 @@ const char *fs_field_enum_match(const char *kind, const char *field, const char 
 /* What to report.  Zero it, then set name and what applies.  Pointers must
  * stay valid until fs_report_run returns. */
 typedef struct fs_report_query {
-  const char *name;    /* visits funnel lost ranking showroom activity */
+  const char *name;    /* visits ... activity cards keyvisits */
   const char *from;    /* "YYYY-MM-DD"; NULL: the report's default */
   const char *to;      /* "YYYY-MM-DD"; NULL: today */
   const char *team;    /* a manager's staff code: adds the team; or NULL */
@@ -634,11 +634,12 @@ typedef struct fs_report_query {
    * is no A-grade contact). */
   const char *contact_methods;
   int backdate_days;   /* activity: back-dating window in days; 0: default 2 */
+  int stale_days;      /* cards: days after which a card is stale; 0: default 90 */
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,
  * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N,
- * --contact-methods SETTING, --backdate-days N),
+ * --contact-methods SETTING, --backdate-days N, --stale-days N),
  * for a front end that parses argv: fs_report_option returns 1 if opt
  * takes a value, 0 if it is a flag, FS_ENOTFOUND if it is not one of them;
  * fs_report_query_set applies it (value NULL for a flag or a missing
@@ -647,9 +648,10 @@ typedef struct fs_report_query {
 int fs_report_option(const char *opt);
 /* The synopsis of those options after `report` (for usage lines). */
 #define FS_REPORT_QUERY_USAGE                                                            \
-  "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
+  "visits|funnel|lost|ranking|showroom|activity|cards|keyvisits [--from YYYY-MM-DD] "    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
+  "[--stale-days N]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 /* The report option nearest to a mistyped opt ("--tem" -> "--team"), for
  * a "did you mean" hint: a static string, or NULL.  Thread-safe. */

@@ -23,10 +23,12 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--contact-methods", FS_ROPT_CONTACT_METHODS,
                                           "GRADE=METHOD,...;..."},
                                          {"--backdate-days", FS_ROPT_BACKDATE_DAYS, "N"},
+                                         {"--stale-days", FS_ROPT_STALE_DAYS, "N"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
-    {"NAME", "visits, funnel, lost, ranking, showroom or activity (required); shares "
+    {"NAME", "visits, funnel, lost, ranking, showroom, activity, cards or keyvisits "
+             "(required); shares "
              "and compliance in percent (42.5%), n/a where nothing was due"},
     {"--from YYYY-MM-DD",
      "first day (default: the first of --to's month, so month to date; activity: "
@@ -45,6 +47,9 @@ const fs_cmd_opt fs__report_opt_docs[] = {
      "letter or an e-mail is no A-grade contact)"},
     {"--backdate-days N",
      "activity: flag visits recorded more than N days after their date (default: 2)"},
+    {"--stale-days N",
+     "cards: list open cards whose data nobody verified for more than N days (default: "
+     "90)"},
     {NULL, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -86,13 +91,16 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
   case FS_ROPT_CONTACT_METHODS:
     q->contact_methods = value;
     break;
-  case FS_ROPT_BACKDATE_DAYS: {
+  case FS_ROPT_BACKDATE_DAYS:
+  case FS_ROPT_STALE_DAYS: {
     char *bend = NULL;
     long days = strtol(value, &bend, 10);
     if (bend == value || *bend != '\0' || days < 1 || days > 3650)
-      return fs__rpt_errf(err, FS_EUSAGE, "--backdate-days wants 1..3650 days, not %s",
-                          value);
-    q->backdate_days = (int)days;
+      return fs__rpt_errf(err, FS_EUSAGE, "%s wants 1..3650 days, not %s", o->name, value);
+    if (o->id == FS_ROPT_STALE_DAYS)
+      q->stale_days = (int)days;
+    else
+      q->backdate_days = (int)days;
     break;
   }
   case FS_ROPT_WEIGHTS:
@@ -238,6 +246,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.top = q->top;
   p.contact_methods = q->contact_methods;
   p.backdate_days = q->backdate_days;
+  p.stale_days = q->stale_days;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

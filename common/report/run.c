@@ -14,7 +14,7 @@
 #include "json.h"
 
 const char *const fs__report_names[] = {"visits",   "funnel",   "lost", "ranking",
-                                        "showroom", "activity", NULL};
+                                        "showroom", "activity", "cards", "keyvisits", NULL};
 static const char *const summaries[] = {
     "cadence compliance per rep and grade: due, met, missed, done, overdue",
     "prospects per grade and stage; grade movement in the period",
@@ -22,11 +22,14 @@ static const char *const summaries[] = {
     "key customers by weighted score; Pareto share; diamond/gold/silver tier",
     "showroom traffic by hour and weekday; details, serious, orders per model and rep",
     "each rep's visits, calls, new prospects and grade changes per day",
+    "delivered cards by licence month, delivery checks, stale cards, deletion requests",
+    "key accounts and their visits by supervisor-level staff, per account and supervisor",
 };
 /* In the order of fs__report_names. */
 static int (*const reports[])(rpt *r) = {fs__rpt_visits,   fs__rpt_funnel,
                                          fs__rpt_lost,     fs__rpt_ranking,
-                                         fs__rpt_showroom, fs__rpt_activity};
+                                         fs__rpt_showroom, fs__rpt_activity,
+                                         fs__rpt_cards,    fs__rpt_key_visits};
 
 const char *fs__report_summary(const char *name) {
   int i = fs__enum_index(fs__report_names, name);
