@@ -492,7 +492,7 @@ typedef struct fs_agenda_item {
   const char *due;          /* "YYYY-MM-DD": last day on which contact is on time */
   int overdue_days;         /* date - due if positive, else 0 */
   const char *kind;         /* "cadence", "next_contact", "callback", "followup",
-                               "lost_review" */
+                               "lost_review", "delete_request" */
   const char *reason;       /* for people: "grade A: every 2 days", "call back
                                walk-in within 24h (by 10:15)",
                                "key-account follow-up (visit 2026-03-01)" */
@@ -510,7 +510,8 @@ typedef int (*fs_agenda_cb)(void *arg, const fs_agenda_item *it);
 
 /* Who must be contacted on `date` ("YYYY-MM-DD"; NULL: today) and who is
  * overdue, from this replica alone (works offline), most urgent first:
- * ascending due date (most overdue first), then call-backs, key-account
+ * ascending due date (most overdue first), then lost sales, deletion
+ * requests, call-backs, key-account
  * follow-ups, agreed next contacts and cadence contacts, then archive
  * number.  Items due after `date` are not listed.  Rules (domain.md):
  *   - every open customer (grade not "lost", not deleted): the next contact
@@ -532,7 +533,12 @@ typedef int (*fs_agenda_cb)(void *arg, const fs_agenda_item *it);
  *   - showroom entries with left_details = 1 and no visit to their card
  *     after arrival: call back within 24 hours (kind "callback");
  *   - a key-account visit (visit.key_account = 1) with no later visit to
- *     that customer: follow up within a week (kind "followup").
+ *     that customer: follow up within a week (kind "followup");
+ *   - on a manager's or admin's replica, a card whose deletion its rep
+ *     asked for (customer.delete_requested set, the card not deleted): due
+ *     that day, "deletion asked for by A01 on D: confirm or reject it ..."
+ *     (kind "delete_request", after "lost_review" on the same day), until
+ *     the manager answers (fs_customer_delete_review).
  * Only records visible in the replica count, whoever owns them (a
  * manager's replica gives the team's agenda).  At most FS_AGENDA_MAX items
  * are gathered (FS_EOVERFLOW beyond).  A non-zero return of cb stops the

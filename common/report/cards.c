@@ -18,6 +18,11 @@ static const fs_col month_cols[] = {{"month", FS_COL_TEXT, NULL},
                                     {"cards", FS_COL_INT, NULL},
                                     {"units", FS_COL_INT, NULL},
                                     {"without_units", FS_COL_INT, NULL}};
+static const fs_col filed_cols[] = {
+    {"month", FS_COL_TEXT, NULL},        {"rep", FS_COL_TEXT, NULL},
+    {"archive_no", FS_COL_TEXT, NULL},   {"customer", FS_COL_TEXT, NULL},
+    {"delivery_date", FS_COL_TEXT, NULL}, {"licence_date", FS_COL_TEXT, NULL},
+    {"units", FS_COL_INT, NULL}};
 static const fs_col check_cols[] = {
     {"rep", FS_COL_TEXT, NULL},          {"archive_no", FS_COL_TEXT, NULL},
     {"customer", FS_COL_TEXT, NULL},     {"grade", FS_COL_TEXT, NULL},
@@ -91,6 +96,19 @@ int fs__rpt_cards(rpt *r) {
                       fs__rpt_sec(r, "licence_months",
                                   "Delivered cards by licence month (按领照月份归档)",
                                   month_cols, 4),
+                      sql);
+  }
+  /* The cards themselves, filed under their licence month. */
+  if (rc == 0) {
+    snprintf(sql, sizeof(sql),
+             "SELECT substr(licence_date, 1, 7), owner, archive_no, name, delivery_date,"
+             " licence_date, units_delivered FROM customers WHERE deleted = 0"
+             " AND grade = 'delivered' AND licence_date >= :from AND licence_date <= :to%s"
+             " ORDER BY licence_date, archive_no, id LIMIT %d",
+             own, FS_REPORT_LIST_MAX);
+    rc = fs__rpt_fill(r,
+                      fs__rpt_sec(r, "filed", "Delivered cards filed by licence month",
+                                  filed_cols, 7),
                       sql);
   }
   if (rc == 0) {

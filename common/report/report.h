@@ -235,6 +235,9 @@
  *   licence_date is in [from, to], per month of that date (YYYY-MM,
  *   ascending), then "*": cards, units (as above), without_units (cards
  *   counted as 1 because units_delivered is unset).
+ *   Section "filed": those cards one by one, by licence_date then archive
+ *   number, at most FS_REPORT_LIST_MAX: month, rep, archive_no, customer,
+ *   delivery_date, licence_date, units (as stored; empty if unset).
  *   Section "delivery_checks": the cards whose service part does not
  *   reconcile with the vehicles delivered, now (the period does not
  *   apply), by owner then archive number, at most FS_REPORT_LIST_MAX:
