@@ -21,8 +21,8 @@ static void service_fields(char *out, size_t n) {
                               kd->fields[i].name);
 }
 
-int fs__access_service_check(sqlite3 *db, const char *staff, const fs_change *c, char *err,
-                             size_t errlen) {
+int fs__access_service_check(sqlite3 *db, const char *staff, const fs_change *c,
+                             char *err, size_t errlen) {
   const fs_kind_def *kd = fs__kind_def(c->kind);
   char list[256];
   fs_row row;
@@ -52,10 +52,11 @@ int fs__access_service_check(sqlite3 *db, const char *staff, const fs_change *c,
   /* The card as stored decides, never what the change says it becomes. */
   g = fs__field_index(kd, "grade");
   if (row.values[g].type != FS_V_TEXT || strcmp(row.values[g].s, "delivered") != 0) {
-    snprintf(err, errlen,
-             "customer %s: its grade is %s, not delivered; after-sales staff (%s) complete "
-             "the service part of delivered customers' cards only",
-             c->id, row.values[g].type == FS_V_TEXT ? row.values[g].s : "unset", staff);
+    snprintf(
+        err, errlen,
+        "customer %s: its grade is %s, not delivered; after-sales staff (%s) complete "
+        "the service part of delivered customers' cards only",
+        c->id, row.values[g].type == FS_V_TEXT ? row.values[g].s : "unset", staff);
     rc = FS_EFORBIDDEN;
     goto out;
   }

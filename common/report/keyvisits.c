@@ -9,11 +9,13 @@
 
 #include "fs_errno.h"
 
-static const fs_col account_cols[] = {
-    {"rep", FS_COL_TEXT, NULL},          {"archive_no", FS_COL_TEXT, NULL},
-    {"customer", FS_COL_TEXT, NULL},     {"visits", FS_COL_INT, NULL},
-    {"by_supervisors", FS_COL_INT, NULL}, {"supervisors", FS_COL_TEXT, NULL},
-    {"last_by_supervisor", FS_COL_TEXT, NULL}};
+static const fs_col account_cols[] = {{"rep", FS_COL_TEXT, NULL},
+                                      {"archive_no", FS_COL_TEXT, NULL},
+                                      {"customer", FS_COL_TEXT, NULL},
+                                      {"visits", FS_COL_INT, NULL},
+                                      {"by_supervisors", FS_COL_INT, NULL},
+                                      {"supervisors", FS_COL_TEXT, NULL},
+                                      {"last_by_supervisor", FS_COL_TEXT, NULL}};
 static const fs_col sup_cols[] = {{"supervisor", FS_COL_TEXT, NULL},
                                   {"key_accounts", FS_COL_INT, NULL},
                                   {"visits", FS_COL_INT, NULL}};
@@ -22,12 +24,12 @@ static const fs_col sup_cols[] = {{"supervisor", FS_COL_TEXT, NULL},
  * key_account, or any visit of a card that is a key account now) with the
  * day, whether its author is supervisor-level, the card and its owner;
  * deleted cards and visits do not count. */
-#define KV_CTE                                                                          \
-  "WITH st(code, role, manager) AS (" FS_RPT_STAFF_SQL "),"                             \
-  " kv AS (SELECT v.customer_id AS cid, v.author AS author, substr(v.at, 1, 10) AS d,"  \
-  "  v.author IN (SELECT code FROM st WHERE role IN ('manager', 'admin')) AS sup,"      \
-  "  c.owner AS owner FROM visits v JOIN customers c ON c.id = v.customer_id"           \
-  "  WHERE v.deleted = 0 AND c.deleted = 0 AND v.at < :to1"                             \
+#define KV_CTE                                                                           \
+  "WITH st(code, role, manager) AS (" FS_RPT_STAFF_SQL "),"                              \
+  " kv AS (SELECT v.customer_id AS cid, v.author AS author, substr(v.at, 1, 10) AS d,"   \
+  "  v.author IN (SELECT code FROM st WHERE role IN ('manager', 'admin')) AS sup,"       \
+  "  c.owner AS owner FROM visits v JOIN customers c ON c.id = v.customer_id"            \
+  "  WHERE v.deleted = 0 AND c.deleted = 0 AND v.at < :to1"                              \
   "  AND (v.key_account = 1 OR c.key_account = 1))"
 
 int fs__rpt_key_visits(rpt *r) {
@@ -39,16 +41,17 @@ int fs__rpt_key_visits(rpt *r) {
   /* Per key account: every card that is a key account now, and any other
    * with a flagged visit in the period. */
   snprintf(sql, sizeof(sql),
-           KV_CTE " SELECT c.owner, c.archive_no, c.name,"
-                  " (SELECT count(*) FROM kv WHERE kv.cid = c.id AND kv.d >= :from),"
-                  " (SELECT count(*) FROM kv WHERE kv.cid = c.id AND kv.d >= :from"
-                  "  AND kv.sup),"
-                  " (SELECT group_concat(author, ',') FROM (SELECT DISTINCT author FROM kv"
-                  "  WHERE kv.cid = c.id AND kv.d >= :from AND kv.sup ORDER BY author)),"
-                  " (SELECT max(d) FROM kv WHERE kv.cid = c.id AND kv.sup)"
-                  " FROM customers c WHERE c.deleted = 0 AND (c.key_account = 1 OR EXISTS"
-                  " (SELECT 1 FROM kv WHERE kv.cid = c.id AND kv.d >= :from))%s"
-                  " ORDER BY c.owner, c.archive_no, c.id LIMIT %d",
+           KV_CTE
+           " SELECT c.owner, c.archive_no, c.name,"
+           " (SELECT count(*) FROM kv WHERE kv.cid = c.id AND kv.d >= :from),"
+           " (SELECT count(*) FROM kv WHERE kv.cid = c.id AND kv.d >= :from"
+           "  AND kv.sup),"
+           " (SELECT group_concat(author, ',') FROM (SELECT DISTINCT author FROM kv"
+           "  WHERE kv.cid = c.id AND kv.d >= :from AND kv.sup ORDER BY author)),"
+           " (SELECT max(d) FROM kv WHERE kv.cid = c.id AND kv.sup)"
+           " FROM customers c WHERE c.deleted = 0 AND (c.key_account = 1 OR EXISTS"
+           " (SELECT 1 FROM kv WHERE kv.cid = c.id AND kv.d >= :from))%s"
+           " ORDER BY c.owner, c.archive_no, c.id LIMIT %d",
            own, FS_REPORT_LIST_MAX);
   rc = fs__rpt_fill(r,
                     fs__rpt_sec(r, "key_accounts",

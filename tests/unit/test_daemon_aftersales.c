@@ -37,12 +37,12 @@ static int setup(void **state) {
   world *w = calloc(1, sizeof(*w));
   char vid[33];
   assert_non_null(w);
-  fs_test_world_start(&w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
-                      "staff add M02 --name 'Other Manager' --role manager",
-                      "staff add A01 --name '李明' --manager M01",
-                      "staff add B01 --name 'Bo' --manager M02",
-                      "staff add S01 --name '售后 Service' --role after_sales --manager M01",
-                      NULL);
+  fs_test_world_start(
+      &w->d, &w->tmp, "staff add M01 --name 'Manager' --role manager",
+      "staff add M02 --name 'Other Manager' --role manager",
+      "staff add A01 --name '李明' --manager M01",
+      "staff add B01 --name 'Bo' --manager M02",
+      "staff add S01 --name '售后 Service' --role after_sales --manager M01", NULL);
   w->a1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01");
   w->b1 = fs_test_enroll(&w->d, w->tmp, "B01", "b01");
   w->s1 = fs_test_enroll(&w->d, w->tmp, "S01", "s01");
@@ -139,17 +139,19 @@ static void test_sees_and_completes_delivered(void **state) {
     fail_msg("device refusal: %s", fs_replica_last_error(w->s1));
   fs_record_free(rec);
   fs_test_sync_ok(w->s1, NULL);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                                        "SELECT count(*) FROM customers WHERE id = '%s' AND "
-                                        "licence_date = '2026-03-09' AND owner = 'A01' AND "
-                                        "service_notes LIKE 'first service%%'",
-                                        w->deliv),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id = '%s' AND "
+                           "licence_date = '2026-03-09' AND owner = 'A01' AND "
+                           "service_notes LIKE 'first service%%'",
+                           w->deliv),
+      1);
   /* The rep sees what after-sales wrote; the card stays the rep's. */
   fs_test_sync_ok(w->a1, NULL);
   assert_int_equal(fs_get(w->a1, "customer", w->deliv, &rec), 0);
   fs_record_free(rec);
-  printf("after-sales: sees the team's delivered card only, completes its service part\n");
+  printf(
+      "after-sales: sees the team's delivered card only, completes its service part\n");
 }
 
 /* A hostile after-sales device: everything but the service part of a
@@ -193,22 +195,26 @@ static void test_hostile_after_sales(void **state) {
   fs_wire_change_set(&c, "customer_id", w->deliv);
   fs_wire_change_set(&c, "at", "2026-03-03T10:00:00");
   fs_wire_change_set(&c, "method", "phone");
-  assert_int_equal(push1(w, &c, FS_EFORBIDDEN, "write nothing else"), FS_OUTCOME_REJECTED);
+  assert_int_equal(push1(w, &c, FS_EFORBIDDEN, "write nothing else"),
+                   FS_OUTCOME_REJECTED);
   change(w, &c, FS_KIND_CUSTOMER, w->deliv, FS_OP_DELETE);
-  assert_int_equal(push1(w, &c, FS_EFORBIDDEN, "delete nothing else"), FS_OUTCOME_REJECTED);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                                        "SELECT count(*) FROM customers WHERE deleted = 0 AND "
-                                        "phone IS NULL AND grade = 'delivered' AND id = '%s'",
-                                        w->deliv),
-                   1);
+  assert_int_equal(push1(w, &c, FS_EFORBIDDEN, "delete nothing else"),
+                   FS_OUTCOME_REJECTED);
   assert_int_equal(
-      fs_test_central_int(&w->d, "SELECT count(*) FROM customers WHERE name = 'Sneaky Co'"),
-      0);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                                        "SELECT count(*) FROM customers WHERE id = '%s' AND "
-                                        "licence_date IS NOT NULL",
-                                        w->other),
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE deleted = 0 AND "
+                           "phone IS NULL AND grade = 'delivered' AND id = '%s'",
+                           w->deliv),
+      1);
+  assert_int_equal(fs_test_central_int(
+                       &w->d, "SELECT count(*) FROM customers WHERE name = 'Sneaky Co'"),
                    0);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM customers WHERE id = '%s' AND "
+                           "licence_date IS NOT NULL",
+                           w->other),
+      0);
   printf("after-sales: hostile writes refused rule by rule, with reasons\n");
 }
 
