@@ -200,20 +200,27 @@ static int run_sections(fixture *fx, const fs_report_params *p) {
   return rc;
 }
 
-/* Runs a report over March 2026 with owners (NULL-terminated list). */
-static const char *run_fmt(fixture *fx, const char *name, const char *const *owners,
-                           fs_report_format fmt) {
-  fs_report_params p;
+/* p: report name over [from, to] with owners (NULL-terminated list). */
+static void params(fs_report_params *p, const char *name, const char *from, const char *to,
+                   const char *const *owners) {
   int n = 0;
 
   while (owners && owners[n])
     n++;
-  memset(&p, 0, sizeof(p));
-  p.name = name;
-  p.from = "2026-03-01";
-  p.to = "2026-03-31";
-  p.owners = owners;
-  p.nowners = n;
+  memset(p, 0, sizeof(*p));
+  p->name = name;
+  p->from = from;
+  p->to = to;
+  p->owners = owners;
+  p->nowners = n;
+}
+
+/* Runs a report over March 2026 with owners (NULL-terminated list). */
+static const char *run_fmt(fixture *fx, const char *name, const char *const *owners,
+                           fs_report_format fmt) {
+  fs_report_params p;
+
+  params(&p, name, "2026-03-01", "2026-03-31", owners);
   fx->out.len = 0;
   if (fx->out.s)
     fx->out.s[0] = '\0';
@@ -1074,16 +1081,8 @@ static void test_csv_one_header(void **state) {
 static const char *run_period(fixture *fx, const char *name, const char *from,
                               const char *to, const char *const *owners, int stale_days) {
   fs_report_params p;
-  int n = 0;
 
-  while (owners && owners[n])
-    n++;
-  memset(&p, 0, sizeof(p));
-  p.name = name;
-  p.from = from;
-  p.to = to;
-  p.owners = owners;
-  p.nowners = n;
+  params(&p, name, from, to, owners);
   p.stale_days = stale_days;
   fx->out.len = 0;
   assert_int_equal(run_sections(fx, &p), 0);
