@@ -64,8 +64,8 @@ int fs__access_can_read_record(const fs_access *a, fs_kind k, const char *owner,
                                const char *customer_id, const char *grade) {
   if (a->role != FS_ROLE_AFTER_SALES)
     return fs__access_can_read(a, owner, customer_id);
-  if (owner && strcmp(owner, a->staff) == 0)
-    return 1;
+  if ((owner && strcmp(owner, a->staff) == 0) || loaned(a, customer_id))
+    return 1; /* a loan is read-only, as for anyone (fs__access_check_write) */
   /* The service part is on the card: its child records (visits, contacts,
    * opportunities...) stay with the sales side. */
   return k == FS_KIND_CUSTOMER && grade && strcmp(grade, "delivered") == 0 &&

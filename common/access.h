@@ -58,7 +58,7 @@ int fs__access_can_read(const fs_access *a, const char *owner, const char *custo
 /* The same for a record of kind k; grade is the customer card's grade when
  * k is FS_KIND_CUSTOMER (NULL if unset or another kind).  For after-sales
  * staff: a customer card of the team graded delivered (or their own
- * record), nothing else; for every other role fs__access_can_read.  1 or
+ * record, or a card loaned to them), nothing else; for every other role fs__access_can_read.  1 or
  * 0. */
 int fs__access_can_read_record(const fs_access *a, fs_kind k, const char *owner,
                                const char *customer_id, const char *grade);
