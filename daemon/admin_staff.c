@@ -80,6 +80,11 @@ int fs__admin_staff_add(fs_admin_cmd *x) {
   return fs__audit(x->ctx->c, x->ctx->actor, "staff.add", code, NULL, -1, name, NULL);
 }
 
+static int cards_of(void *arg, const fs_staff_row *s) {
+  *(int64_t *)arg = s->customers;
+  return 0;
+}
+
 /* What staff edit may change of code (s: as stored): the role r (< 0:
  * unchanged) and the manager mgr (NULL: unchanged), checked as staff add
  * checks them.  0 (res says why if refused) or a storage error. */
@@ -99,6 +104,19 @@ static int staff_edit_check(fs_admin_cmd *x, const char *code, const fs_staff_in
     return fs__admin_fail(x, FS_EVALIDATE,
                           "manager: after-sales staff serve a team's delivered customers; "
                           "give --manager CODE (the team's manager)");
+  /* After-sales staff own nothing (issue 14): a rep with cards hands them
+   * over first, or could write none of them (access_rules.h S1). */
+  if (x->res->ok && r == FS_ROLE_AFTER_SALES && s->role != FS_ROLE_AFTER_SALES) {
+    int64_t cards = 0;
+    rc = fs__staff_list(fs__admin_rd(x), code, cards_of, &cards);
+    if (rc)
+      return rc;
+    if (cards > 0)
+      return fs__admin_fail(x, FS_EVALIDATE,
+                            "role: %s owns %lld customer card(s) and after-sales staff own "
+                            "none; hand them over first (transfer --from %s --to CODE)",
+                            code, (long long)cards, code);
+  }
   /* A manager becoming staff who manage no one (rep, after-sales). */
   if (!x->res->ok || (r != FS_ROLE_REP && r != FS_ROLE_AFTER_SALES) ||
       s->role == FS_ROLE_REP || s->role == FS_ROLE_AFTER_SALES)

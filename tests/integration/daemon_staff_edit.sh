@@ -61,6 +61,9 @@ expect 0 "$fsd" "${d[@]}" --json staff show S01
 has '"role":"after_sales"' out "the role is stored"
 expect 1 "$fsd" "${d[@]}" staff edit A02 --manager S01
 has "manager: S01 is after-sales staff, not a manager" err "after-sales staff manage no one"
+"$fsd" "${d[@]}" staff add A03 --name "Cy" --manager M01 >/dev/null
+expect 0 "$fsd" "${d[@]}" staff edit A03 --role after_sales
+has "changed A03: role after_sales" out "a rep without cards becomes after-sales staff"
 ok "staff add/edit: the after_sales role, with its team's manager"
 
 today=$(date +%Y-%m-%d)

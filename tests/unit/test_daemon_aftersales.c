@@ -218,10 +218,37 @@ static void test_hostile_after_sales(void **state) {
   printf("after-sales: hostile writes refused rule by rule, with reasons\n");
 }
 
+/* A rep who owns cards does not become after-sales staff (who own none
+ * and could write none of them): the cards are handed over first. */
+static void test_rep_with_cards_stays(void **state) {
+  world *w = *state;
+  int status = 0;
+  char *log = fs_test_path(w->d.dir, "cmd.log"), buf[4096];
+  FILE *f;
+  size_t n;
+
+  free(fs_test_daemon_cmd(&w->d, &status, "staff edit A01 --role after_sales"));
+  assert_int_not_equal(status, 0);
+  /* fs_test_daemon_cmd appends the command's stderr to cmd.log. */
+  f = fopen(log, "r");
+  assert_non_null(f);
+  n = fread(buf, 1, sizeof(buf) - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  free(log);
+  if (strstr(buf, "A01 owns 2 customer card(s) and after-sales staff own none") == NULL)
+    fail_msg("staff edit A01 --role after_sales: %s", buf);
+  assert_int_equal(
+      fs_test_central_int(
+          &w->d, "SELECT count(*) FROM staff WHERE code = 'A01' AND role = 'rep'"),
+      1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sees_and_completes_delivered, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hostile_after_sales, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rep_with_cards_stays, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
