@@ -51,33 +51,14 @@ static int teardown(void **state) {
 
 /* The hostile session of replica `name`'s key. */
 static void hostile(world *w, const char *name) {
-  uint64_t now = fs__hlc_make(fs_wire_now_ms(), 0);
-  long long last = fs_test_central_int(&w->d, "SELECT max(last_hlc) FROM devices");
-  fs_wire_free(&w->h);
-  memset(&w->h, 0, sizeof(w->h));
-  fs_wire_load(&w->h, w->tmp, name);
-  assert_int_equal(fs_wire_open(&w->h, NULL), 0);
-  w->clock = last > 0 && (uint64_t)last >= now ? (uint64_t)last + 1 : now;
+  w->clock = fs_wire_hostile(&w->h, &w->d, w->tmp, name);
   w->counter = 1000;
 }
 
 /* Pushes one change of customer id: outcome; the recorded reason must
  * contain `reason` when given, the code be `code` when refused. */
 static int push1(world *w, fs_change *c, int code, const char *reason) {
-  int oc = 0, cd = 0;
-  uint64_t counter = c->counter;
-  assert_int_equal(fs_wire_push(&w->h, c, 1, 1, &oc, &cd, NULL), 0);
-  fs_wire_change_release(c);
-  if (oc == FS_OUTCOME_REJECTED)
-    assert_int_equal(cd, code);
-  if (reason &&
-      fs_test_central_intf(&w->d,
-                           "SELECT count(*) FROM applied WHERE counter = %llu AND "
-                           "instr(reason, '%s') > 0",
-                           (unsigned long long)counter, reason) < 1)
-    fail_msg("reason of change %llu does not contain \"%s\"", (unsigned long long)counter,
-             reason);
-  return oc;
+  return fs_wire_push1(&w->h, &w->d, c, code, reason);
 }
 
 static void change(world *w, fs_change *c, const char *id, fs_op op) {
