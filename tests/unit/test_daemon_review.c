@@ -175,24 +175,31 @@ static void test_delete_request(void **state) {
          "the rep was told\n");
 }
 
-static void test_lost_rejected_notice(void **state) {
-  world *w = *state;
+/* A01 loses a card of `grade` (reason class `cls`), M01 confirms (1) or
+ * rejects (0) it with `note`: the rep's review notices after a sync. */
+static last_notice lost_decided(world *w, const char *name, const char *grade,
+                                const char *cls, int confirm, const char *note) {
   char cust[33], lid[33];
   fs_record *rec = NULL;
-  last_notice l;
 
-  fs_test_create_customer(w->a1, "Gone Co", "A", cust);
+  fs_test_create_customer(w->a1, name, grade, cust);
   assert_int_equal(fs_record_new("lost_review", &rec), 0);
   assert_int_equal(fs_record_set(rec, "lost_date", "2026-03-05"), 0);
   assert_int_equal(fs_record_set(rec, "reason", "cheaper elsewhere"), 0);
-  assert_int_equal(fs_record_set(rec, "reason_class", "price"), 0);
+  assert_int_equal(fs_record_set(rec, "reason_class", cls), 0);
   assert_int_equal(fs_customer_set_lost(w->a1, cust, rec, lid), 0);
   fs_record_free(rec);
   fs_test_sync_ok(w->a1, NULL);
   fs_test_sync_ok(w->m1, NULL);
-  assert_int_equal(fs_lost_review(w->m1, lid, 0, "call the fleet manager", NULL), 0);
+  assert_int_equal(fs_lost_review(w->m1, lid, confirm, note, NULL), 0);
   fs_test_sync_ok(w->m1, NULL);
-  l = notices_of(w->a1);
+  return notices_of(w->a1);
+}
+
+static void test_lost_rejected_notice(void **state) {
+  world *w = *state;
+  last_notice l = lost_decided(w, "Gone Co", "A", "price", 0, "call the fleet manager");
+
   assert_int_equal(l.n, 1);
   expect_in(l.body, "your lost sale of Gone Co");
   expect_in(l.body,
@@ -209,22 +216,8 @@ static void test_lost_rejected_notice(void **state) {
  * the rep too, with the manager's note. */
 static void test_lost_confirmed_notice(void **state) {
   world *w = *state;
-  char cust[33], lid[33];
-  fs_record *rec = NULL;
-  last_notice l;
+  last_notice l = lost_decided(w, "Went Co", "B", "product", 1, "agreed, no chance");
 
-  fs_test_create_customer(w->a1, "Went Co", "B", cust);
-  assert_int_equal(fs_record_new("lost_review", &rec), 0);
-  assert_int_equal(fs_record_set(rec, "lost_date", "2026-03-05"), 0);
-  assert_int_equal(fs_record_set(rec, "reason", "bought the rival's van"), 0);
-  assert_int_equal(fs_record_set(rec, "reason_class", "product"), 0);
-  assert_int_equal(fs_customer_set_lost(w->a1, cust, rec, lid), 0);
-  fs_record_free(rec);
-  fs_test_sync_ok(w->a1, NULL);
-  fs_test_sync_ok(w->m1, NULL);
-  assert_int_equal(fs_lost_review(w->m1, lid, 1, "agreed, no chance", NULL), 0);
-  fs_test_sync_ok(w->m1, NULL);
-  l = notices_of(w->a1);
   assert_int_equal(l.n, 1);
   expect_in(l.body, "your lost sale of Went Co");
   expect_in(l.body, "was confirmed by M01: agreed, no chance; the card leaves your agenda");
