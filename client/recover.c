@@ -290,7 +290,7 @@ static int recover(fs_replica *r, uint64_t *queued) {
     owners[0] = '\0';
   /* After-sales staff (issue 14) hold their team's delivered cards but may
    * write only their service part: whole cards re-sent would all be
-   * refused (rule S1).  Only their pending changes go again. */
+   * refused (rule A1).  Only their pending changes go again. */
   if (r->id.role == FS_ROLE_AFTER_SALES)
     owners[0] = '\0';
   rc = collect_records(r, owners, &re);

@@ -13,7 +13,7 @@
  *     they read only customer cards graded delivered
  *     (fs__access_can_read_record) and write only the service part of
  *     such a card (fs__access_check_write lets the team's records through;
- *     access_rules.h rule S1 narrows it to the service fields of an
+ *     access_rules.h rule A1 narrows it to the service fields of an
  *     existing delivered card and refuses everything else with a reason).
  *
  * An fs_access is filled by the side that knows the facts (the daemon from

@@ -58,7 +58,7 @@
  *      delivery_date).  FS_EVALIDATE.
  *
  *   after-sales (背面由售后服务人员完成, issue 14)
- *   S1 A change from after-sales staff (role after_sales) is refused unless
+ *   A1 A change from after-sales staff (role after_sales) is refused unless
  *      it is an UPSERT of an existing customer card whose stored grade is
  *      delivered and writes only its service fields (FS_F_SERVICE, model.h:
  *      licence_date, units_delivered, service_notes); no create, no
@@ -85,7 +85,7 @@ int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
                            const fs_change *c, const fs_cadence_methods *m, char *err,
                            size_t errlen);
 
-/* S1 alone (access_service.c), run by fs__access_rules_check for role
+/* A1 alone (access_service.c), run by fs__access_rules_check for role
  * after_sales: 0, FS_EFORBIDDEN with err, or a database error. */
 int fs__access_service_check(sqlite3 *db, const char *staff, const fs_change *c, char *err,
                              size_t errlen);

@@ -1,4 +1,4 @@
-/* access_service.c - rule S1 of access_rules.h: after-sales staff complete
+/* access_service.c - rule A1 of access_rules.h: after-sales staff complete
  * the service part of a delivered customer's card, nothing else (issue 14,
  * 背面由售后服务人员完成). */
 #include "access_rules.h"

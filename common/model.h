@@ -71,7 +71,7 @@ typedef enum fs_ftype {
 #define FS_F_UNIQUE 0x40
 /* The service part of a delivered customer's card (背面由售后服务人员完成,
  * issue 14): the only fields after-sales staff (role after_sales) may
- * write, on delivered cards of their team (access_rules.h rule S1). */
+ * write, on delivered cards of their team (access_rules.h rule A1). */
 #define FS_F_SERVICE 0x80
 
 typedef struct fs_field {

@@ -201,7 +201,7 @@ static const char md_flags_text[] =
     "  person export` and cleared by `person erase` (docs/RETENTION.md).\n"
     "- **search**: part of the client's customer search (no wire meaning).\n"
     "- **service**: the service part of a delivered customer's card, the only\n"
-    "  fields after-sales staff (role `after_sales`) may write (5.5.3 rule S1).\n"
+    "  fields after-sales staff (role `after_sales`) may write (5.5.3 rule A1).\n"
     "\n"
     "A change that breaks a type, limit, value list or flag rule is rejected\n"
     "alone: PUSH_RESULT outcome 4, `FS_EVALIDATE`, the `reason` naming the\n"

@@ -105,7 +105,7 @@ static int staff_edit_check(fs_admin_cmd *x, const char *code, const fs_staff_in
                           "manager: after-sales staff serve a team's delivered customers; "
                           "give --manager CODE (the team's manager)");
   /* After-sales staff own nothing (issue 14): a rep with cards hands them
-   * over first, or could write none of them (access_rules.h S1). */
+   * over first, or could write none of them (access_rules.h A1). */
   if (x->res->ok && r == FS_ROLE_AFTER_SALES && s->role != FS_ROLE_AFTER_SALES) {
     int64_t cards = 0;
     rc = fs__staff_list(fs__admin_rd(x), code, cards_of, &cards);

@@ -58,7 +58,7 @@ int fs__central_access(fs_store_rd *r, const char *staff, int64_t now_ms, fs_acc
   /* Team: a manager's reps (and their reps, for a manager of managers).
    * After-sales staff serve their manager's team: the manager and every
    * staff member under them (issue 14; which of their records they see and
-   * write is fs__access_can_read_record and access_rules.h S1). */
+   * write is fs__access_can_read_record and access_rules.h A1). */
   if (a->role == FS_ROLE_MANAGER || a->role == FS_ROLE_AFTER_SALES) {
     rc = sqlite3_prepare_v2(db,
                             a->role == FS_ROLE_MANAGER

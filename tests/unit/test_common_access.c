@@ -31,7 +31,7 @@ static void test_after_sales_reads_delivered_cards(void **state) {
       fs__access_can_read_record(&a, FS_KIND_CUSTOMER, "B01", CUST, "delivered"), 0);
   assert_int_equal(fs__access_can_read_record(&a, FS_KIND_VISIT, "B01", LOAN, NULL), 1);
   assert_int_equal(fs__access_check_write(&a, "B01", LOAN), FS_EREADONLY);
-  /* The team passes the ownership check; rule S1 narrows the writes. */
+  /* The team passes the ownership check; rule A1 narrows the writes. */
   assert_int_equal(fs__access_check_write(&a, "A01", CUST), 0);
   assert_int_equal(fs__access_check_write(&a, "B01", CUST), FS_EFORBIDDEN);
   assert_string_equal(fs__role_name(FS_ROLE_AFTER_SALES), "after_sales");

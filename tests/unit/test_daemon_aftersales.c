@@ -4,7 +4,7 @@
  * theirs receives only those cards and writes their service fields; a
  * hostile device (wiretest.h) that writes anything else - a sales field, a
  * card not delivered, another team's card, a new card, a visit, a delete -
- * is refused with a reason (common/access_rules.h S1, access.h). */
+ * is refused with a reason (common/access_rules.h A1, access.h). */
 #include "daemontest.h"
 #include "wiretest.h"
 
