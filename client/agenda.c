@@ -17,10 +17,17 @@
 #include "replica.h"
 
 /* Sort rank of each kind of item on the same due date. */
-enum { PRIO_LOST = 0, PRIO_CALLBACK, PRIO_FOLLOWUP, PRIO_NEXT, PRIO_CADENCE };
+enum {
+  PRIO_LOST = 0,
+  PRIO_DELETE,
+  PRIO_CALLBACK,
+  PRIO_FOLLOWUP,
+  PRIO_NEXT,
+  PRIO_CADENCE
+};
 
-static const char *const kind_names[] = {"lost_review", "callback", "followup",
-                                         "next_contact", "cadence"};
+static const char *const kind_names[] = {"lost_review", "delete_request", "callback",
+                                         "followup",    "next_contact",   "cadence"};
 
 typedef struct item {
   char due[11];
@@ -337,6 +344,45 @@ static int gather_lost(agenda *a) {
   return query_end(a, st, rc);
 }
 
+/* ---- 5. deletion requests awaiting the manager ------------------------------ */
+
+/* On a manager's or admin's replica: every card whose deletion a rep asked
+ * for (issue 14), due the day asked, until the manager confirms (the card
+ * goes) or rejects (the request is cleared).  A rep's own request is no
+ * task of theirs: the manager decides. */
+static int gather_delete_requests(agenda *a) {
+  static const char sql[] =
+      "SELECT c.id, c.id, c.archive_no, c.name, c.phone, c.grade, c.owner,"
+      " c.delete_requested FROM customers c"
+      " WHERE c.deleted = 0 AND c.delete_requested IS NOT NULL AND c.delete_requested <= ?1";
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (a->r->id.role != FS_ROLE_MANAGER && a->r->id.role != FS_ROLE_ADMIN)
+    return 0;
+  rc = prepare(a, sql, &st);
+  if (rc)
+    return rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *asked = (const char *)sqlite3_column_text(st, 7);
+    int late = late_days(a, asked);
+    item *it;
+
+    if (late < 0)
+      continue;
+    it = agenda_push(a, asked, late, PRIO_DELETE, &rc);
+    if (it == NULL)
+      break;
+    copy(it->source_id, sizeof(it->source_id), sqlite3_column_text(st, 0));
+    copy_customer(it, st, 1);
+    snprintf(it->reason, sizeof(it->reason),
+             "deletion asked for by %.16s on %s: confirm or reject it "
+             "(customer delete-review)",
+             it->owner, asked);
+  }
+  return query_end(a, st, rc);
+}
+
 /* Most urgent first: earliest due, then kind, then archive number, name
  * and source id so the order is total (stable output). */
 static int item_cmp(const void *pa, const void *pb) {
@@ -383,6 +429,8 @@ int fs_agenda(fs_replica *r, const char *date, fs_agenda_cb cb, void *arg) {
     rc = gather_followups(&a);
   if (rc == 0)
     rc = gather_lost(&a);
+  if (rc == 0)
+    rc = gather_delete_requests(&a);
   fs__db_exec(fs__replica_db(r), "COMMIT");
   if (rc)
     goto out;

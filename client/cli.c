@@ -13,7 +13,7 @@
 /* THE command table.  Two-word names are matched before one-word ones. */
 static const cli_cmd commands[] = {
     {"init", cli_cmd_init, "enroll this device with a token, or set up an offline replica",
-     "--token TOKEN | --staff CODE [--role rep|manager|admin] [--slot N] [--device N]", NULL},
+     "--token TOKEN | --staff CODE [--role rep|manager|admin|after_sales] [--slot N] [--device N]", NULL},
     {"customer add", cli_cmd_add, "create a customer card", "--name NAME --grade G [--FIELD VALUE...]",
      "customer"},
     {"customer edit", cli_cmd_edit, "change fields of a customer card",
@@ -180,7 +180,7 @@ static const struct {
      "                  CODE is a staff code (A-Z, then 1-15 of A-Z, 0-9).\n"
      "\n"
      "Only with --staff (an enrolled device gets these from the daemon):\n"
-     "  --role R        rep (default), manager or admin: the role the local\n"
+     "  --role R        rep (default), manager, admin or after_sales: the role the local\n"
      "                  permission checks apply.\n"
      "  --slot N        archive slot 1..64 (default 1): archive numbers made here are\n"
      "                  CODE-YEAR-SERIAL from serial blocks owned by the slot, so two\n"

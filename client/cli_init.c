@@ -41,7 +41,7 @@ int cli_cmd_init(cli_ctx *c, int argc, char **argv) {
     return CLI_ERR;
   }
   if (fs_role_parse(role, &id.role) != 0) {
-    fprintf(stderr, "fieldsync: role: \"%s\" is not one of rep, manager, admin\n", role);
+    fprintf(stderr, "fieldsync: role: \"%s\" is not one of rep, manager, admin, after_sales\n", role);
     return CLI_ERR;
   }
   if (fs__cmdline_num(slot, 1, 64, &v)) {

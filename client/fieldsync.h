@@ -88,7 +88,8 @@ int fs_date_valid(const char *text, int datetime);
 
 /* ---- roles ------------------------------------------------------------------ */
 
-/* "rep", "manager", "admin"; NULL for a value out of range.  Thread-safe. */
+/* "rep", "manager", "admin", "after_sales"; NULL for a value out of range.
+ * Thread-safe. */
 const char *fs_role_name(fs_role role);
 /* The role named text into *out.  0 or FS_EINVAL.  Thread-safe. */
 int fs_role_parse(const char *text, fs_role *out);
@@ -513,7 +514,7 @@ typedef struct fs_agenda_item {
   const char *due;          /* "YYYY-MM-DD": last day on which contact is on time */
   int overdue_days;         /* date - due if positive, else 0 */
   const char *kind;         /* "cadence", "next_contact", "callback", "followup",
-                               "lost_review" */
+                               "lost_review", "delete_request" */
   const char *reason;       /* for people: "grade A: every 2 days", "call back
                                walk-in within 24h (by 10:15)",
                                "key-account follow-up (visit 2026-03-01)" */
@@ -531,7 +532,8 @@ typedef int (*fs_agenda_cb)(void *arg, const fs_agenda_item *it);
 
 /* Who must be contacted on `date` ("YYYY-MM-DD"; NULL: today) and who is
  * overdue, from this replica alone (works offline), most urgent first:
- * ascending due date (most overdue first), then call-backs, key-account
+ * ascending due date (most overdue first), then lost sales, deletion
+ * requests, call-backs, key-account
  * follow-ups, agreed next contacts and cadence contacts, then archive
  * number.  Items due after `date` are not listed.  Rules (domain.md):
  *   - every open customer (grade not "lost", not deleted): the next contact
@@ -553,7 +555,12 @@ typedef int (*fs_agenda_cb)(void *arg, const fs_agenda_item *it);
  *   - showroom entries with left_details = 1 and no visit to their card
  *     after arrival: call back within 24 hours (kind "callback");
  *   - a key-account visit (visit.key_account = 1) with no later visit to
- *     that customer: follow up within a week (kind "followup").
+ *     that customer: follow up within a week (kind "followup");
+ *   - on a manager's or admin's replica, a card whose deletion its rep
+ *     asked for (customer.delete_requested set, the card not deleted): due
+ *     that day, "deletion asked for by A01 on D: confirm or reject it ..."
+ *     (kind "delete_request", after "lost_review" on the same day), until
+ *     the manager answers (fs_customer_delete_review).
  * Only records visible in the replica count, whoever owns them (a
  * manager's replica gives the team's agenda).  At most FS_AGENDA_MAX items
  * are gathered (FS_EOVERFLOW beyond).  A non-zero return of cb stops the
@@ -689,7 +696,8 @@ int fs_plan_set(fs_replica *r, const char *rep, const char *month, fs_record *pl
 /* What to report.  Zero it, then set name and what applies.  Pointers must
  * stay valid until fs_report_run returns. */
 typedef struct fs_report_query {
-  const char *name;    /* visits funnel lost ranking showroom activity signoff */
+  const char *name;    /* visits funnel lost ranking showroom activity signoff cards
+                          keyvisits */
   const char *from;    /* "YYYY-MM-DD"; NULL: the report's default */
   const char *to;      /* "YYYY-MM-DD"; NULL: today */
   const char *team;    /* a manager's staff code: adds the team; or NULL */
@@ -709,12 +717,13 @@ typedef struct fs_report_query {
   /* funnel: "YYYY-MM", a month that has ended: grades and stages at its
    * end (month-end stock-take); the period defaults to it; NULL: now. */
   const char *as_of;
+  int stale_days;      /* cards: days after which a card is stale; 0: default 90 */
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,
  * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N,
  * --contact-methods SETTING, --backdate-days N, --convert-days N,
- * --as-of YYYY-MM),
+ * --as-of YYYY-MM, --stale-days N),
  * for a front end that parses argv: fs_report_option returns 1 if opt
  * takes a value, 0 if it is a flag, FS_ENOTFOUND if it is not one of them;
  * fs_report_query_set applies it (value NULL for a flag or a missing
@@ -723,10 +732,10 @@ typedef struct fs_report_query {
 int fs_report_option(const char *opt);
 /* The synopsis of those options after `report` (for usage lines). */
 #define FS_REPORT_QUERY_USAGE                                                            \
-  "visits|funnel|lost|ranking|showroom|activity|signoff [--from YYYY-MM-DD] "            \
-  "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
-  "[--convert-days N] [--as-of YYYY-MM]"
+  "visits|funnel|lost|ranking|showroom|activity|signoff|cards|keyvisits "                \
+  "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] "      \
+  "[--weights FILE] [--top N] [--contact-methods GRADE=METHOD,...;...] "                 \
+  "[--backdate-days N] [--convert-days N] [--as-of YYYY-MM] [--stale-days N]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 /* The report option nearest to a mistyped opt ("--tem" -> "--team"), for
  * a "did you mean" hint: a static string, or NULL.  Thread-safe. */

@@ -288,6 +288,11 @@ static int recover(fs_replica *r, uint64_t *queued) {
   memset(&pend, 0, sizeof(pend));
   if (fs__meta_get_text(r->db, "write_owners", owners, sizeof(owners)) != 0)
     owners[0] = '\0';
+  /* After-sales staff (issue 14) hold their team's delivered cards but may
+   * write only their service part: whole cards re-sent would all be
+   * refused (rule A1).  Only their pending changes go again. */
+  if (r->id.role == FS_ROLE_AFTER_SALES)
+    owners[0] = '\0';
   rc = collect_records(r, owners, &re);
   if (rc == 0)
     rc = collect_pending(r, &re, &pend);

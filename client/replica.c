@@ -200,7 +200,7 @@ static int identity_valid(fs_replica *r, const fs_identity *id) {
                             "staff: \"%.16s\" is not a staff code (A-Z then 1-15 of A-Z, 0-9)",
                             id->staff);
   if (fs__role_name(id->role) == NULL)
-    return fs__replica_fail(r, FS_EVALIDATE, "role: %d is not one of rep, manager, admin",
+    return fs__replica_fail(r, FS_EVALIDATE, "role: %d is not one of rep, manager, admin, after_sales",
                             (int)id->role);
   if (id->slot < 1 || id->slot > FS_ARCHIVE_SLOTS)
     return fs__replica_fail(r, FS_EVALIDATE, "slot: %d is not in 1..%d", id->slot,

@@ -68,6 +68,7 @@ static void to_request(const fs_report_query *q, fs_report_request *rq) {
   rq->backdate_days = q->backdate_days;
   rq->convert_days = q->convert_days;
   rq->as_of = q->as_of;
+  rq->stale_days = q->stale_days;
 }
 
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) {
@@ -97,6 +98,7 @@ int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) 
   q->backdate_days = rq.backdate_days;
   q->convert_days = rq.convert_days;
   q->as_of = rq.as_of;
+  q->stale_days = rq.stale_days;
   return 0;
 }
 

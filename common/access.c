@@ -60,6 +60,18 @@ int fs__access_can_read(const fs_access *a, const char *owner, const char *custo
   return fs__access_owner_ok(a, owner) || loaned(a, customer_id);
 }
 
+int fs__access_can_read_record(const fs_access *a, fs_kind k, const char *owner,
+                               const char *customer_id, const char *grade) {
+  if (a->role != FS_ROLE_AFTER_SALES)
+    return fs__access_can_read(a, owner, customer_id);
+  if ((owner && strcmp(owner, a->staff) == 0) || loaned(a, customer_id))
+    return 1; /* a loan is read-only, as for anyone (fs__access_check_write) */
+  /* The service part is on the card: its child records (visits, contacts,
+   * opportunities...) stay with the sales side. */
+  return k == FS_KIND_CUSTOMER && grade && strcmp(grade, "delivered") == 0 &&
+         fs__access_owner_ok(a, owner);
+}
+
 int fs__access_check_write(const fs_access *a, const char *owner, const char *customer_id) {
   if (fs__access_owner_ok(a, owner))
     return 0;
@@ -72,7 +84,7 @@ int fs__role_parse(const char *s) {
 }
 
 const char *fs__role_name(fs_role r) {
-  if ((int)r < 0 || r > FS_ROLE_ADMIN)
+  if ((int)r < 0 || r > FS_ROLE_AFTER_SALES)
     return NULL;
   return fs__roles[r];
 }

@@ -391,6 +391,8 @@ int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
     return FS_EINVAL;
   err[0] = '\0';
   fs__day_of_ms((int64_t)fs__hlc_ms(c->hlc), made);
+  if (role == FS_ROLE_AFTER_SALES)
+    return fs__access_service_check(db, staff, c, err, errlen);
   switch (c->kind) {
   case FS_KIND_CUSTOMER:
     return check_customer(db, role, staff, c, made, m, err, errlen);

@@ -85,6 +85,15 @@
  *   P3 One plan per rep and month: a new one for a (rep, month) that has
  *      a live plan is refused.  FS_EEXIST.
  *
+ *   after-sales (背面由售后服务人员完成, issue 14)
+ *   A1 A change from after-sales staff (role after_sales) is refused unless
+ *      it is an UPSERT of an existing customer card whose stored grade is
+ *      delivered and writes only its service fields (FS_F_SERVICE, model.h:
+ *      licence_date, units_delivered, service_notes); no create, no
+ *      delete, no other kind.  Which cards (their team's) is the ownership
+ *      rule (access.h).  FS_EFORBIDDEN.  The other rules do not apply to
+ *      them (none concerns a service field).
+ *
  * Returns 0, FS_EVALIDATE, FS_EFORBIDDEN or FS_EEXIST with a message in err (always
  * NUL-terminated) that names the field, says what failed and what to do;
  * a database error code (err empty) if the store could not be read; or
@@ -111,5 +120,9 @@ int fs__access_rules_signoff(sqlite3 *db, fs_role role, const char *staff,
                              size_t errlen);
 int fs__access_rules_plan(sqlite3 *db, fs_role role, const char *staff,
                           const fs_change *c, char *err, size_t errlen);
+/* A1 alone (access_service.c), run by fs__access_rules_check for role
+ * after_sales: 0, FS_EFORBIDDEN with err, or a database error. */
+int fs__access_service_check(sqlite3 *db, const char *staff, const fs_change *c, char *err,
+                             size_t errlen);
 
 #endif

@@ -11,9 +11,16 @@
 #define FS_ENUMS_H
 
 /* What a staff member may do (domain.md; stored as "rep", "manager",
- * "admin"): a rep works on their own records, a manager also on the
- * team's, admin (the central office) on everything. */
-typedef enum fs_role { FS_ROLE_REP = 0, FS_ROLE_MANAGER = 1, FS_ROLE_ADMIN = 2 } fs_role;
+ * "admin", "after_sales"): a rep works on their own records, a manager also
+ * on the team's, admin (the central office) on everything; after-sales
+ * staff (issue 14, schema v8) own nothing and complete the service part of
+ * their team's delivered cards (access.h). */
+typedef enum fs_role {
+  FS_ROLE_REP = 0,
+  FS_ROLE_MANAGER = 1,
+  FS_ROLE_ADMIN = 2,
+  FS_ROLE_AFTER_SALES = 3
+} fs_role;
 
 /* An outbox entry's state (client outbox.status; lifecycle in status.h):
  * pending until the daemon acknowledges it (then the entry is deleted), or

@@ -18,7 +18,8 @@ const char *const fs__stances[] = {"support", "neutral", "oppose", NULL};
 const char *const fs__tiers[] = {"none", "diamond", "gold", "silver", NULL};
 const char *const fs__opp_status[] = {"open", "won", "lost", NULL};
 const char *const fs__answers[] = {"unknown", "yes", "no", NULL};
-const char *const fs__roles[] = {"rep", "manager", "admin", NULL};
+/* Ordered as fs_role (fs_enums.h); after_sales since schema v8. */
+const char *const fs__roles[] = {"rep", "manager", "admin", "after_sales", NULL};
 /* Classified reasons of a lost sale (issue 14): the lost report groups by
  * them; the free text says the rest. */
 const char *const fs__lost_classes[] = {"price",   "product",      "delivery_time",
@@ -64,8 +65,9 @@ static const fs_field customer_fields[] = {
     T("name", SHORT, FS_F_REQUIRED | FS_F_SEARCH | FS_F_PERSONAL, "name / 名称"),
     T("address", SHORT, FS_F_PERSONAL, "address / 地址"),
     T("phone", 40, FS_F_SEARCH | FS_F_PERSONAL, "phone / 电话"),
-    T("principal", SHORT, FS_F_PERSONAL,
-      "owner, manager or legal representative / 负责人"),
+    /* The owner; the managing director and the legal representative are
+     * their own fields since v8 (issue 14), at the end of the card. */
+    T("principal", SHORT, FS_F_PERSONAL, "owner (proprietor) / 业主 负责人"),
     TL("principal_traits", FS_F_PERSONAL,
        "character, interests, family, education, age / 个人特征"),
     D("founded", 0, "founding date / 成立日期"),
@@ -113,6 +115,17 @@ static const fs_field customer_fields[] = {
     D("delete_requested", 0, "deletion asked for by the rep on / 申请删除日期"),
     /* Issue 14: the manager's answer to that request (fs_customer_delete_review). */
     T("delete_note", SHORT, FS_F_PERSONAL, "manager's note on the deletion request / 删除审核意见"),
+    /* v8 (issue 14, smaller gaps): fields the seeds name that were missing. */
+    TL("business_policy", 0, "business policy / 经营政策"),
+    T("managing_director", SHORT, FS_F_PERSONAL, "managing director / 总经理"),
+    T("legal_rep", SHORT, FS_F_PERSONAL, "legal representative / 法定代表人"),
+    /* The service part (背面由售后服务人员完成): after-sales staff write it. */
+    /* Delivered cards are filed by its month (按领照月份归档, report cards). */
+    D("licence_date", FS_F_SERVICE, "licence-plate date / 领照日期"),
+    I("units_delivered", 1, 100000, FS_F_SERVICE, "vehicles delivered / 交车台数"),
+    TL("service_notes", FS_F_SERVICE | FS_F_PERSONAL, "after-sales service record / 售后服务记录"),
+    /* 动态管理: the day someone last checked the card's data. */
+    D("last_verified", 0, "card data last verified / 最近核实日期"),
 };
 
 /* Every grade change is kept with its date: an append-only log. */

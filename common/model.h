@@ -76,6 +76,10 @@ typedef enum fs_ftype {
 /* An amount of money (FS_FT_INT): stored and sent in minor units (cents,
  * fen), typed and shown in currency units (common/money.h). */
 #define FS_F_MONEY 0x80
+/* The service part of a delivered customer's card (背面由售后服务人员完成,
+ * issue 14): the only fields after-sales staff (role after_sales) may
+ * write, on delivered cards of their team (access_rules.h rule A1). */
+#define FS_F_SERVICE 0x100
 
 typedef struct fs_field {
   const char *name;         /* column and wire name, snake_case ASCII */
@@ -125,7 +129,7 @@ extern const char *const fs__stances[];       /* support neutral oppose */
 extern const char *const fs__tiers[];         /* none diamond gold silver */
 extern const char *const fs__opp_status[];    /* open won lost */
 extern const char *const fs__answers[];       /* unknown yes no */
-extern const char *const fs__roles[];         /* rep manager admin */
+extern const char *const fs__roles[];         /* rep manager admin after_sales */
 extern const char *const fs__showroom_channels[]; /* walk_in phone */
 
 /* fs__kind_def returns the table entry for k, or NULL if out of range. */

@@ -91,6 +91,7 @@ static const struct {
     {FS_F_REQUIRED, "required"}, {FS_F_IMMUTABLE, "immutable"}, {FS_F_UNIQUE, "unique"},
     {FS_F_KEY, "key"},           {FS_F_PERSONAL, "personal"},   {FS_F_SEARCH, "search"},
     {FS_F_MONEY, "money"},
+    {FS_F_SERVICE, "service"},
 };
 #define NFLAGS ((int)(sizeof(field_flags) / sizeof(field_flags[0])))
 
@@ -203,6 +204,8 @@ static const char md_flags_text[] =
     "- **money**: an amount in minor units (1/100 of the currency unit) on the\n"
     "  wire and in storage; clients show and take currency units\n"
     "  (`12,345.60` is 1234560).\n"
+    "- **service**: the service part of a delivered customer's card, the only\n"
+    "  fields after-sales staff (role `after_sales`) may write (5.5.3 rule A1).\n"
     "\n"
     "A change that breaks a type, limit, value list or flag rule is rejected\n"
     "alone: PUSH_RESULT outcome 4, `FS_EVALIDATE`, the `reason` naming the\n"

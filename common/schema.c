@@ -40,6 +40,16 @@ static const struct {
     {FS_KIND_LOST_REVIEW, "prev_grade", 5},
     /* v6: the manager's note on a rep's deletion request. */
     {FS_KIND_CUSTOMER, "delete_note", 6},
+    /* v8 (issue 14, smaller gaps): business policy, the managing director
+     * and legal representative, the service part (licence-plate date,
+     * units delivered, service record) and the last verification. */
+    {FS_KIND_CUSTOMER, "business_policy", 8},
+    {FS_KIND_CUSTOMER, "managing_director", 8},
+    {FS_KIND_CUSTOMER, "legal_rep", 8},
+    {FS_KIND_CUSTOMER, "licence_date", 8},
+    {FS_KIND_CUSTOMER, "units_delivered", 8},
+    {FS_KIND_CUSTOMER, "service_notes", 8},
+    {FS_KIND_CUSTOMER, "last_verified", 8},
     /* v9 (issue 14, the showroom as the seeds measure it): a returning
      * visitor, walk-in or call. */
     {FS_KIND_SHOWROOM, "revisit", 9},
@@ -100,6 +110,7 @@ static const fs_schema_step client_steps[] = {
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static int clear_tombstones(sqlite3 *db, fs_schema_role role);
+static int staff_roles_v8(sqlite3 *db, fs_schema_role role);
 
 /* Steps whose SQL is made from the model, run after the fragment's steps of
  * the same version, for both roles. */
@@ -110,6 +121,9 @@ static const struct {
     /* Tombstones keep only what sync needs (store.c): the content that
      * deletes left in earlier versions is cleared once. */
     {3, clear_tombstones},
+    /* The staff role after_sales (issue 14): a new CHECK, so the table is
+     * rebuilt (SQLite cannot alter a CHECK). */
+    {8, staff_roles_v8},
 };
 
 static int fail_step; /* test hook */
@@ -349,6 +363,28 @@ static int clear_tombstones(sqlite3 *db, fs_schema_role role) {
   }
   free(b.s);
   return rc;
+}
+
+/* Version 8: staff.role also takes 'after_sales'.  The columns are those of
+ * common_v1 (no step added any); the rows are copied as they are. */
+static int staff_roles_v8(sqlite3 *db, fs_schema_role role) {
+  (void)role;
+  return fs__db_exec(
+      db, "CREATE TABLE staff_v8 (\n"
+          "  code TEXT PRIMARY KEY,\n"
+          "  name TEXT NOT NULL,\n"
+          "  role TEXT NOT NULL CHECK(role IN ('rep','manager','admin','after_sales')),\n"
+          "  manager TEXT,\n"
+          "  status TEXT NOT NULL DEFAULT 'active' CHECK(status IN ('active','departed')),\n"
+          "  departed_at INTEGER,\n"
+          "  successor TEXT,\n"
+          "  created_at INTEGER\n"
+          ");\n"
+          "INSERT INTO staff_v8(code, name, role, manager, status, departed_at, successor,"
+          " created_at) SELECT code, name, role, manager, status, departed_at, successor,"
+          " created_at FROM staff;\n"
+          "DROP TABLE staff;\n"
+          "ALTER TABLE staff_v8 RENAME TO staff;\n");
 }
 
 static int extra_indexes_since(sqlite3 *db, fs_schema_role role, int version) {

@@ -36,6 +36,10 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
  *      no DDL).
  *   7  model generation 2 (issue 14): tables day_signoffs, activity_plans,
  *      sales_periods (schema.c since_kinds).
+ *   8  issue 14 (smaller gaps): customer.business_policy, managing_director,
+ *      legal_rep, licence_date, units_delivered, service_notes,
+ *      last_verified; staff.role also 'after_sales' (the staff table
+ *      rebuilt with the new CHECK, rows kept).
  *   9  issue 14, the showroom: showroom_log.revisit and channel; indexes
  *      showroom_log(customer_id) and (trim(phone)).
  *  14  issue 15: daemon conflicts.loser_staff, winner_staff; client

@@ -29,8 +29,9 @@ static int manager_check(fs_admin_cmd *x, const char *mgr) {
                           mgr);
   if (rc)
     return rc;
-  if (m.role == FS_ROLE_REP)
-    return fs__admin_fail(x, FS_EVALIDATE, "manager: %s is a rep, not a manager", mgr);
+  if (m.role == FS_ROLE_REP || m.role == FS_ROLE_AFTER_SALES)
+    return fs__admin_fail(x, FS_EVALIDATE, "manager: %s is %s, not a manager", mgr,
+                          m.role == FS_ROLE_REP ? "a rep" : "after-sales staff");
   return 0;
 }
 
@@ -51,7 +52,12 @@ int fs__admin_staff_add(fs_admin_cmd *x) {
   r = fs__role_parse(role);
   if (r < 0)
     return fs__admin_fail(x, FS_EVALIDATE,
-                          "role: \"%s\" is not one of rep, manager, admin", role);
+                          "role: \"%s\" is not one of rep, manager, admin, after_sales", role);
+  /* After-sales staff serve a team (issue 14): without one they see nothing. */
+  if (r == FS_ROLE_AFTER_SALES && mgr == NULL)
+    return fs__admin_fail(x, FS_EVALIDATE,
+                          "manager: after-sales staff serve a team's delivered customers; "
+                          "give --manager CODE (the team's manager)");
   if (mgr) {
     rc = manager_check(x, mgr);
     if (rc || !x->res->ok)
@@ -74,6 +80,11 @@ int fs__admin_staff_add(fs_admin_cmd *x) {
   return fs__audit(x->ctx->c, x->ctx->actor, "staff.add", code, NULL, -1, name, NULL);
 }
 
+static int cards_of(void *arg, const fs_staff_row *s) {
+  *(int64_t *)arg = s->customers;
+  return 0;
+}
+
 /* What staff edit may change of code (s: as stored): the role r (< 0:
  * unchanged) and the manager mgr (NULL: unchanged), checked as staff add
  * checks them.  0 (res says why if refused) or a storage error. */
@@ -89,7 +100,26 @@ static int staff_edit_check(fs_admin_cmd *x, const char *code, const fs_staff_in
     return fs__admin_fail(x, FS_EVALIDATE, "manager: %s cannot be their own manager", code);
   if (mgr && (rc = manager_check(x, mgr)) != 0)
     return rc;
-  if (!x->res->ok || r != FS_ROLE_REP || s->role == FS_ROLE_REP)
+  if (x->res->ok && r == FS_ROLE_AFTER_SALES && !mgr && s->manager[0] == '\0')
+    return fs__admin_fail(x, FS_EVALIDATE,
+                          "manager: after-sales staff serve a team's delivered customers; "
+                          "give --manager CODE (the team's manager)");
+  /* After-sales staff own nothing (issue 14): a rep with cards hands them
+   * over first, or could write none of them (access_rules.h A1). */
+  if (x->res->ok && r == FS_ROLE_AFTER_SALES && s->role != FS_ROLE_AFTER_SALES) {
+    int64_t cards = 0;
+    rc = fs__staff_list(fs__admin_rd(x), code, cards_of, &cards);
+    if (rc)
+      return rc;
+    if (cards > 0)
+      return fs__admin_fail(x, FS_EVALIDATE,
+                            "role: %s owns %lld customer card(s) and after-sales staff own "
+                            "none; hand them over first (transfer --from %s --to CODE)",
+                            code, (long long)cards, code);
+  }
+  /* A manager becoming staff who manage no one (rep, after-sales). */
+  if (!x->res->ok || (r != FS_ROLE_REP && r != FS_ROLE_AFTER_SALES) ||
+      s->role == FS_ROLE_REP || s->role == FS_ROLE_AFTER_SALES)
     return 0;
   rc = fs__staff_team_size(fs__admin_rd(x), code, &team);
   if (rc == 0 && team > 0)
@@ -112,7 +142,7 @@ int fs__admin_staff_edit(fs_admin_cmd *x) {
                           "staff edit: nothing to change; give --name, --role or --manager");
   if (role && (r = fs__role_parse(role)) < 0)
     return fs__admin_fail(x, FS_EVALIDATE,
-                          "role: \"%s\" is not one of rep, manager, admin", role);
+                          "role: \"%s\" is not one of rep, manager, admin, after_sales", role);
   rc = fs__staff_get(fs__admin_rd(x), code, &s);
   if (rc == FS_ENOTFOUND)
     return fs__admin_fail(x, FS_ENOTFOUND, "no staff member %s", code);

@@ -31,8 +31,8 @@ static const fs_cmd_opt o_staff[] = {
 static const fs_cmd_opt o_staff_edit[] = {
     {"CODE", "the staff member (required)"},
     {"--name NAME", "the new name (default: unchanged)"},
-    {"--role ROLE", "rep, manager or admin (default: unchanged); a manager with a team "
-                    "stays one until the team has another manager"},
+    {"--role ROLE", "rep, manager, admin or after_sales (default: unchanged); a manager "
+                    "with a team stays one until the team has another manager"},
     {"--manager CODE", "the new manager, a manager or admin (default: unchanged); their "
                        "devices receive the rep's records, the old manager's drop them"},
     {"--reason TEXT", "why, for the audit log (default: none)"},
@@ -40,9 +40,11 @@ static const fs_cmd_opt o_staff_edit[] = {
 static const fs_cmd_opt o_staff_add[] = {
     {"CODE", "the staff code: A-Z, then 1-15 of A-Z and 0-9 (required)"},
     {"--name NAME", "the person's name (required)"},
-    {"--role ROLE", "rep, manager or admin (required)"},
+    {"--role ROLE", "rep, manager, admin or after_sales (required); after-sales staff "
+                    "complete the service part of their team's delivered cards"},
     {"--manager CODE",
-     "the rep's manager (default: none; depart then needs --successor)"},
+     "the rep's manager (default: none; depart then needs --successor); required for "
+     "after_sales: the team whose delivered cards they serve"},
     END};
 static const fs_cmd_opt o_code[] = {{"CODE", "the staff code (required)"}, END};
 static const fs_cmd_opt o_enroll[] = {
@@ -175,12 +177,12 @@ const fs_daemon_doc fs__daemon_docs[] = {
     {"init", "init --data DIR", "create the central store and the daemon key", o_init},
     {"serve", "serve [--listen HOST:PORT]", "serve devices", o_serve},
     {"staff", "staff add|list|show|edit ...", "manage staff", o_staff},
-    {"staff add", "staff add CODE --name NAME --role rep|manager|admin [--manager CODE]",
+    {"staff add", "staff add CODE --name NAME --role rep|manager|admin|after_sales [--manager CODE]",
      "add a staff member", o_staff_add},
     {"staff list", "staff list", "list staff", NULL},
     {"staff show", "staff show CODE", "show one staff member", o_code},
     {"staff edit",
-     "staff edit CODE [--name NAME] [--role rep|manager|admin] [--manager CODE] "
+     "staff edit CODE [--name NAME] [--role rep|manager|admin|after_sales] [--manager CODE] "
      "[--reason TEXT]",
      "change a staff member's name, role or manager", o_staff_edit},
     {"enroll", "enroll CODE [--hours N]", "print a one-time enrollment token", o_enroll},

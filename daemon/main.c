@@ -53,7 +53,8 @@ typedef struct cli {
 
 /* Synopses shared by the command table (help) and the usage errors. */
 #define STAFF_USAGE                                                                       \
-  "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | staff list | " \
+  "staff add CODE --name NAME --role rep|manager|admin|after_sales [--manager CODE] | "   \
+  "staff list | "                                                                         \
   "staff show CODE | staff edit CODE [--name NAME] [--role ROLE] [--manager CODE]"
 #define PERSON_USAGE                                                                       \
   "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "     \

@@ -6,7 +6,7 @@
  *
  * Layout of the module (common/report/): one file per report computes its
  * sections (visits.c, funnel.c, lost.c, ranking.c, showroom.c,
- * activity.c with plan.c, signoff.c); grades.c replays a card's grade
+ * activity.c with plan.c, signoff.c, cards.c, keyvisits.c); grades.c replays a card's grade
  * history (visits, funnel --as-of, the plan); run.c runs one; weights.c, request.c (the options both
  * command lines share); report_int.h what they share.  The programs parse
  * their own argv (client/cli_report.c, daemon/report_cmd.c).
@@ -301,6 +301,60 @@
  *   Section "signoffs": live sign-offs with day in [from, to] (owner
  *   filter on rep): date, rep, signed_by, signed_at, visits, changes as
  *   recorded then; by date then rep, at most FS_REPORT_LIST_MAX rows.
+ *
+ * cards - the upkeep of the cards (issue 14, smaller gaps); the owner
+ *   filter is customers.owner.  "Open" as above (lost and deleted cards
+ *   never count).
+ *   Section "summary": open_cards; stale (below); never_verified (open
+ *   cards without last_verified); delivered (cards graded delivered now);
+ *   unfiled (delivered without licence_date); units (the vehicles of the
+ *   delivered cards: units_delivered, a card without it counting 1);
+ *   delete_requests (below).  The period does not apply but for --to.
+ *   Section "licence_months" (按领照月份归档): delivered cards whose
+ *   licence_date is in [from, to], per month of that date (YYYY-MM,
+ *   ascending), then "*": cards, units (as above), without_units (cards
+ *   counted as 1 because units_delivered is unset).
+ *   Section "filed": those cards one by one, by licence_date then archive
+ *   number, at most FS_REPORT_LIST_MAX: month, rep, archive_no, customer,
+ *   delivery_date, licence_date, units (as stored; empty if unset).
+ *   Section "delivery_checks": the cards whose service part does not
+ *   reconcile with the vehicles delivered, now (the period does not
+ *   apply), by owner then archive number, at most FS_REPORT_LIST_MAX:
+ *   rep, archive_no, customer, grade, delivery_date, licence_date, units,
+ *   problem: "no licence date (not filed)" (delivered without
+ *   licence_date), "units delivered missing (counted as 1)" (delivered
+ *   without units_delivered), "licence date or units on a card not
+ *   delivered"; several joined by "; ".  The rule: a delivered card has
+ *   its licence-plate date and its units; the vehicles delivered are the
+ *   sum of the units, and these lines are what keeps the two apart.
+ *   Section "stale" (动态管理): open cards whose data was last known good
+ *   (last_verified, else created) more than N days before --to, or never
+ *   (both unset): rep, archive_no, customer, grade, last_verified, since
+ *   (that day), days (--to minus it); N = fs_report_params.stale_days
+ *   (option --stale-days, default FS_REPORT_STALE_DAYS = 90).  Never
+ *   known first, then oldest first, at most FS_REPORT_LIST_MAX.
+ *   Section "delete_requests" (issue 14): cards with delete_requested on
+ *   or before --to (older ones too: they still wait), oldest first:
+ *   requested, rep, archive_no, customer, grade, visits (its visit records,
+ *   which the manager's confirmation keeps in the reports).
+ *
+ * keyvisits - key accounts visited by supervisor-level staff (大客户开发主管
+ *   级以上人员实施, issue 14).  A key-account visit: a non-deleted visit of
+ *   a non-deleted card, flagged key_account = 1 or of a card whose
+ *   key_account is 1 now.  Supervisor-level: its author's role is manager
+ *   or admin in the staff table (derived, not a field; on a manager's
+ *   replica, which has no staff table, FS_RPT_STAFF_SQL knows the holder's
+ *   own role only, so there the manager's own visits are the
+ *   supervisor-level ones).  The owner filter is the card's owner.
+ *   Section "key_accounts": every card that is a key account now, and any
+ *   other with a flagged visit dated in [from, to], by owner and archive
+ *   number, at most FS_REPORT_LIST_MAX: rep, archive_no, customer, visits
+ *   (key-account visits dated in [from, to]), by_supervisors (those by
+ *   supervisor-level staff), supervisors (their codes, comma-separated,
+ *   sorted), last_by_supervisor (the day of the last supervisor-level
+ *   visit up to --to, also before --from; empty: never).
+ *   Section "supervisors": per supervisor-level author, then "*":
+ *   key_accounts (distinct cards visited in [from, to]), visits.
  */
 #ifndef FS_REPORT_H
 #define FS_REPORT_H
@@ -319,6 +373,7 @@
 #define FS_REPORT_WEIGHTS_FILE_MAX 65536 /* bytes of a weights file */
 #define FS_REPORT_BACKDATE_DAYS 2        /* activity: the back-dating window */
 #define FS_REPORT_CONVERT_DAYS 30        /* showroom: the conversion window */
+#define FS_REPORT_STALE_DAYS 90          /* cards: a card unverified longer is stale */
 
 typedef enum fs_report_format {
   FS_REPORT_TABLE = 0,
@@ -344,7 +399,8 @@ typedef struct fs_report_weights {
 } fs_report_weights;
 
 typedef struct fs_report_params {
-  const char *name;          /* visits funnel lost ranking showroom activity signoff */
+  const char *name;          /* visits funnel lost ranking showroom activity signoff
+                                cards keyvisits */
   const char *from;          /* "YYYY-MM-DD" or NULL: default (see top) */
   const char *to;            /* "YYYY-MM-DD" or NULL: today */
   const char *today;         /* "YYYY-MM-DD" or NULL: the local date (for defaults) */
@@ -366,6 +422,9 @@ typedef struct fs_report_params {
    * at the end of its last day (month-end stock-take); NULL: now.  The
    * period defaults to that month. */
   const char *as_of;
+  /* cards: a card whose data was last verified (else opened) more than
+   * this many days before --to is stale; 0: FS_REPORT_STALE_DAYS. */
+  int stale_days;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -446,7 +505,8 @@ typedef enum fs_report_opt_id {
   FS_ROPT_CONTACT_METHODS,
   FS_ROPT_BACKDATE_DAYS,
   FS_ROPT_CONVERT_DAYS,
-  FS_ROPT_AS_OF
+  FS_ROPT_AS_OF,
+  FS_ROPT_STALE_DAYS
 } fs_report_opt_id;
 
 typedef struct fs_report_opt {
@@ -467,10 +527,10 @@ extern const fs_cmd_opt fs__report_opt_docs[];
 const char *fs__report_opt_suggest(const char *arg);
 
 #define FS_REPORT_ARGS_USAGE                                                             \
-  "visits|funnel|lost|ranking|showroom|activity|signoff [--from YYYY-MM-DD] "            \
-  "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
-  "[--convert-days N] [--as-of YYYY-MM]"
+  "visits|funnel|lost|ranking|showroom|activity|signoff|cards|keyvisits "                \
+  "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] "      \
+  "[--weights FILE] [--top N] [--contact-methods GRADE=METHOD,...;...] "                 \
+  "[--backdate-days N] [--convert-days N] [--as-of YYYY-MM] [--stale-days N]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* What one command line asks for.  Pointers point into the caller's argv
@@ -485,6 +545,7 @@ typedef struct fs_report_request {
   int backdate_days; /* --backdate-days, as fs_report_params */
   int convert_days;  /* --convert-days, as fs_report_params */
   const char *as_of; /* --as-of, as fs_report_params */
+  int stale_days;    /* --stale-days, as fs_report_params */
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

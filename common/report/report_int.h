@@ -237,6 +237,8 @@ int fs__rpt_activity(rpt *r);
 int fs__rpt_signoff(rpt *r);
 /* activity's section "plan" (plan.c). */
 int fs__rpt_plan(rpt *r);
+int fs__rpt_cards(rpt *r);
+int fs__rpt_key_visits(rpt *r);
 /* 0, or FS_EINVAL with r's message: a weight negative or not finite, or
  * all 0. */
 int fs__rpt_weights_check(rpt *r, const fs_report_weights *w);

@@ -25,10 +25,12 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--backdate-days", FS_ROPT_BACKDATE_DAYS, "N"},
                                          {"--convert-days", FS_ROPT_CONVERT_DAYS, "N"},
                                          {"--as-of", FS_ROPT_AS_OF, "YYYY-MM"},
+                                         {"--stale-days", FS_ROPT_STALE_DAYS, "N"},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
-    {"NAME", "visits, funnel, lost, ranking, showroom, activity or signoff (required); shares "
+    {"NAME", "visits, funnel, lost, ranking, showroom, activity, signoff, cards or keyvisits "
+             "(required); shares "
              "and compliance in percent (42.5%), n/a where nothing was due"},
     {"--from YYYY-MM-DD",
      "first day (default: the first of --to's month, so month to date; activity: "
@@ -55,6 +57,9 @@ const fs_cmd_opt fs__report_opt_docs[] = {
      "funnel: the grades and stages at the end of that past month (month-end "
      "stock-take), replayed from the grade changes and visits; the period defaults to "
      "that month (default: now)"},
+    {"--stale-days N",
+     "cards: list open cards whose data nobody verified for more than N days (default: "
+     "90)"},
     {NULL, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -97,7 +102,8 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
     q->contact_methods = value;
     break;
   case FS_ROPT_BACKDATE_DAYS:
-  case FS_ROPT_CONVERT_DAYS: {
+  case FS_ROPT_CONVERT_DAYS:
+  case FS_ROPT_STALE_DAYS: {
     char *bend = NULL;
     long days = strtol(value, &bend, 10);
     if (bend == value || *bend != '\0' || days < 1 || days > 3650)
@@ -105,6 +111,8 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
                           value);
     if (o->id == FS_ROPT_CONVERT_DAYS)
       q->convert_days = (int)days;
+    else if (o->id == FS_ROPT_STALE_DAYS)
+      q->stale_days = (int)days;
     else
       q->backdate_days = (int)days;
     break;
@@ -257,6 +265,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.backdate_days = q->backdate_days;
   p.convert_days = q->convert_days;
   p.as_of = q->as_of;
+  p.stale_days = q->stale_days;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

@@ -13,8 +13,9 @@
 #include "fs_errno.h"
 #include "json.h"
 
-const char *const fs__report_names[] = {"visits",   "funnel",   "lost",    "ranking",
-                                        "showroom", "activity", "signoff", NULL};
+const char *const fs__report_names[] = {"visits",   "funnel",   "lost",  "ranking",
+                                        "showroom", "activity", "signoff", "cards",
+                                        "keyvisits", NULL};
 static const char *const summaries[] = {
     "cadence compliance per rep and grade: due, met, missed, done, overdue",
     "prospects per grade and stage; grade movement in the period",
@@ -25,12 +26,15 @@ static const char *const summaries[] = {
     "each rep's visits, calls, new prospects and grade changes per day; plan against "
     "actual",
     "each rep's days with work: signed off by the manager or not",
+    "delivered cards by licence month, delivery checks, stale cards, deletion requests",
+    "key accounts and their visits by supervisor-level staff, per account and supervisor",
 };
 /* In the order of fs__report_names. */
 static int (*const reports[])(rpt *r) = {fs__rpt_visits,   fs__rpt_funnel,
                                          fs__rpt_lost,     fs__rpt_ranking,
                                          fs__rpt_showroom, fs__rpt_activity,
-                                         fs__rpt_signoff};
+                                         fs__rpt_signoff,  fs__rpt_cards,
+                                         fs__rpt_key_visits};
 
 const char *fs__report_summary(const char *name) {
   int i = fs__enum_index(fs__report_names, name);

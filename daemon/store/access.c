@@ -55,12 +55,20 @@ int fs__central_access(fs_store_rd *r, const char *staff, int64_t now_ms, fs_acc
     goto out;
   sqlite3_finalize(st);
   st = NULL;
-  /* Team: a manager's reps (and their reps, for a manager of managers). */
-  if (a->role == FS_ROLE_MANAGER) {
+  /* Team: a manager's reps (and their reps, for a manager of managers).
+   * After-sales staff serve their manager's team: the manager and every
+   * staff member under them (issue 14; which of their records they see and
+   * write is fs__access_can_read_record and access_rules.h A1). */
+  if (a->role == FS_ROLE_MANAGER || a->role == FS_ROLE_AFTER_SALES) {
     rc = sqlite3_prepare_v2(db,
-                            "WITH RECURSIVE team(code) AS (SELECT code FROM staff WHERE "
-                            "manager=?1 UNION SELECT s.code FROM staff s JOIN team t ON "
-                            "s.manager=t.code) SELECT code FROM team LIMIT ?2",
+                            a->role == FS_ROLE_MANAGER
+                                ? "WITH RECURSIVE team(code) AS (SELECT code FROM staff WHERE "
+                                  "manager=?1 UNION SELECT s.code FROM staff s JOIN team t ON "
+                                  "s.manager=t.code) SELECT code FROM team LIMIT ?2"
+                                : "WITH RECURSIVE team(code) AS (SELECT manager FROM staff "
+                                  "WHERE code=?1 AND manager IS NOT NULL AND manager <> '' "
+                                  "UNION SELECT s.code FROM staff s JOIN team t ON "
+                                  "s.manager=t.code) SELECT code FROM team LIMIT ?2",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) {
       rc = fs__db_err(db, rc);

@@ -25,6 +25,14 @@ static int parent_gone(sqlite3 *db, sqlite3_stmt **st, const char *cust) {
   return rc;
 }
 
+/* The grade of a customer row (NULL: unset, or another kind). */
+static const char *grade_of(const fs_row *row) {
+  int g = row->kind == FS_KIND_CUSTOMER
+              ? fs__field_index(fs__kind_def(FS_KIND_CUSTOMER), "grade")
+              : -1;
+  return g >= 0 && row->values[g].type == FS_V_TEXT ? row->values[g].s : NULL;
+}
+
 int fs__central_pull(fs_store_rd *r, const fs_access *a, uint64_t cursor, uint32_t limit,
                      const fs_pull_sink *sink, uint64_t *next, int *more) {
   sqlite3 *db = fs__rd_db(r);
@@ -107,7 +115,7 @@ int fs__central_pull(fs_store_rd *r, const fs_access *a, uint64_t cursor, uint32
     }
     /* The journal says who should hear of it; whether it is still visible
      * is decided now, so a stale entry never leaks a record. */
-    if (!orphan && fs__access_can_read(a, row.owner, cust))
+    if (!orphan && fs__access_can_read_record(a, k, row.owner, cust, grade_of(&row)))
       rc = sink->row(sink->arg, &row);
     else
       rc = sink->evict(sink->arg, k, id);

@@ -1,5 +1,6 @@
 /* review_notice.c - the rep hears of the manager's decisions (issue 14):
- * a lost sale rejected, a deletion request confirmed or rejected.  The
+ * a lost sale confirmed or rejected, a deletion request confirmed or
+ * rejected.  The
  * notice is a handovers row of kind 'review' (from_staff: the manager,
  * to_staff: the card's owner, report: the text), sent to the owner as a
  * NOTICE of kind "review" (server_pull.c, PROTOCOL.md 5.5.15); the
@@ -27,8 +28,8 @@ static void card_name(const fs_row *card, char *out, size_t n) {
            no ? no : "", no ? ")" : "");
 }
 
-/* A lost_review change that rejects (confirmed 0 with reviewed_by): the
- * text, or "" if the change is no rejection. */
+/* A lost_review change that confirms or rejects (confirmed 1 or 0, with
+ * reviewed_by): the text, or "" if the change is neither. */
 static int lost_text(fs_central *c, const fs_device *d, const fs__push_item *it,
                      char *body, size_t n) {
   const fs_value *conf = fs__change_written(it->ch, "confirmed"),
@@ -39,18 +40,23 @@ static int lost_text(fs_central *c, const fs_device *d, const fs__push_item *it,
   int rc;
 
   if (!it->found || it->ch->op == FS_OP_DELETE || conf == NULL ||
-      conf->type != FS_V_INT || conf->i != 0 || by == NULL || by->type != FS_V_TEXT ||
-      it->cust == NULL)
+      conf->type != FS_V_INT || by == NULL || by->type != FS_V_TEXT || it->cust == NULL)
     return 0;
   memset(&card, 0, sizeof(card));
   rc = fs__store_get(c->db, FS_KIND_CUSTOMER, it->cust, &card);
-  if (rc == 0) {
+  if (rc == 0 && conf->i == 0) {
     card_name(&card, name, sizeof(name));
     snprintf(body, n,
              "your lost sale of %s was rejected by %s%s%s; the card is back at grade %s",
              name, d->staff, note && note->type == FS_V_TEXT ? ": " : "",
              note && note->type == FS_V_TEXT ? note->s : "",
              text_of(&it->existing, "prev_grade", "C"));
+  } else if (rc == 0) {
+    card_name(&card, name, sizeof(name));
+    snprintf(body, n,
+             "your lost sale of %s was confirmed by %s%s%s; the card leaves your agenda",
+             name, d->staff, note && note->type == FS_V_TEXT ? ": " : "",
+             note && note->type == FS_V_TEXT ? note->s : "");
   }
   fs__row_release(&card);
   return rc == FS_ENOTFOUND ? 0 : rc;

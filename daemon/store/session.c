@@ -262,8 +262,14 @@ typedef struct conflict_vec {
 } conflict_vec;
 
 static int conflict_visible(void *arg, sqlite3_stmt *st) {
-  return fs__access_owner_ok(((conflict_vec *)arg)->a,
-                             (const char *)sqlite3_column_text(st, 9));
+  const fs_access *a = ((conflict_vec *)arg)->a;
+  const char *author = (const char *)sqlite3_column_text(st, 7);
+
+  /* After-sales staff read only delivered cards of their team: of its
+   * conflicts, only those of their own writes (the service part). */
+  if (a->role == FS_ROLE_AFTER_SALES && (author == NULL || strcmp(author, a->staff) != 0))
+    return 0;
+  return fs__access_owner_ok(a, (const char *)sqlite3_column_text(st, 9));
 }
 
 static int conflict_take(void *arg, sqlite3_stmt *st, uint64_t seq) {

@@ -51,6 +51,21 @@ expect 0 "$fsd" "${d[@]}" staff edit M02 --role admin
 has "changed M02: role admin" out "role change"
 ok "staff edit refuses what staff add refuses, and an edit naming no field (exit 2)"
 
+# Issue 14: after-sales staff serve a team (their manager's), manage no one.
+expect 1 "$fsd" "${d[@]}" staff add S01 --name "Sue" --role after_sales
+has "after-sales staff serve a team's delivered customers; give --manager" err \
+  "after_sales without a manager refused"
+expect 0 "$fsd" "${d[@]}" staff add S01 --name "Sue" --role after_sales --manager M01
+has "added after_sales S01 (Sue, manager M01)" out "after_sales added"
+expect 0 "$fsd" "${d[@]}" --json staff show S01
+has '"role":"after_sales"' out "the role is stored"
+expect 1 "$fsd" "${d[@]}" staff edit A02 --manager S01
+has "manager: S01 is after-sales staff, not a manager" err "after-sales staff manage no one"
+"$fsd" "${d[@]}" staff add A03 --name "Cy" --manager M01 >/dev/null
+expect 0 "$fsd" "${d[@]}" staff edit A03 --role after_sales
+has "changed A03: role after_sales" out "a rep without cards becomes after-sales staff"
+ok "staff add/edit: the after_sales role, with its team's manager"
+
 today=$(date +%Y-%m-%d)
 expect 0 "$fsd" "${d[@]}" cover A02 --by M01 --from "$today" --to "$today"
 expect 1 "$fsd" "${d[@]}" cover A02 --by A01 --from "$today" --to "$today"

@@ -70,7 +70,7 @@ same() {
 }
 
 period=(--from 2026-09-01 --to 2026-11-30)
-for r in visits funnel lost ranking showroom activity signoff; do
+for r in visits funnel lost ranking showroom activity signoff cards keyvisits; do
   same "$r text" "$r" --team M01 "${period[@]}"
   same "$r csv" "$r" --team M01 "${period[@]}" --csv
   same "$r json" --json "$r" --team M01 "${period[@]}"

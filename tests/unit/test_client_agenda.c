@@ -10,6 +10,7 @@
 
 #include "fieldsync.h"
 #include "date.h"
+#include "db.h"
 #include "replica.h"
 
 #define MAXGOT 32
@@ -567,6 +568,49 @@ static void test_lost_rejected_reopens(void **state) {
   }
 }
 
+/* Issue 14 (partial item of the last stop): a rep's deletion request is on
+ * the manager's agenda, due the day asked, until answered.  On 03-08: the
+ * request of 03-05 is 3 days overdue; both cards are C, opened 03-01, so
+ * their cadence contact is due 03-15 and not listed. */
+static void delete_request_data(fx *f) {
+  assert_int_equal(
+      fs__db_exec(fs__replica_db(f->r),
+                  "INSERT INTO customers(id, owner, author, hlc, deleted, archive_no, name,"
+                  " grade, created, delete_requested) VALUES"
+                  " ('d0000000000000000000000000000001', 'A01', 'A01', 1, 0, 'A01-26-0001',"
+                  "  'Kilo', 'C', '2026-03-01', '2026-03-05'),"
+                  " ('d0000000000000000000000000000002', 'A01', 'A01', 1, 0, 'A01-26-0002',"
+                  "  'Lima', 'C', '2026-03-01', NULL),"
+                  " ('d0000000000000000000000000000003', 'A01', 'A01', 1, 0, 'A01-26-0003',"
+                  "  'Mike', 'C', '2026-03-01', '2026-03-09')"),
+      0);
+}
+
+static void test_delete_request_manager(void **state) {
+  fx *f = *state;
+  got g;
+
+  delete_request_data(f);
+  run(f->r, "2026-03-08", &g);
+  assert_int_equal(g.n, 1);
+  expect(&g, 0, "2026-03-05", 3, "delete_request", "Kilo");
+  assert_string_equal(g.it[0].reason, "deletion asked for by A01 on 2026-03-05: confirm or "
+                                      "reject it (customer delete-review)");
+  run(f->r, "2026-03-09", &g);
+  assert_int_equal(g.n, 2);
+  expect(&g, 1, "2026-03-09", 0, "delete_request", "Mike");
+}
+
+/* A rep's own request is the manager's decision, not a task of the rep. */
+static void test_delete_request_not_rep(void **state) {
+  fx *f = *state;
+  got g;
+
+  delete_request_data(f);
+  run(f->r, "2026-03-08", &g);
+  assert_int_equal(g.n, 0);
+}
+
 static void test_rep_may_not_write_others(void **state) {
   fx *f = *state;
   char cid[33];
@@ -592,6 +636,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_lost_rejected_reopens, setup_manager, teardown),
       cmocka_unit_test_setup_teardown(test_manager_may_write, setup_manager, teardown),
       cmocka_unit_test_setup_teardown(test_rep_may_not_write_others, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_delete_request_manager, setup_manager, teardown),
+      cmocka_unit_test_setup_teardown(test_delete_request_not_rep, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -200,20 +200,27 @@ static int run_sections(fixture *fx, const fs_report_params *p) {
   return rc;
 }
 
-/* Runs a report over March 2026 with owners (NULL-terminated list). */
-static const char *run_fmt(fixture *fx, const char *name, const char *const *owners,
-                           fs_report_format fmt) {
-  fs_report_params p;
+/* p: report name over [from, to] with owners (NULL-terminated list). */
+static void params(fs_report_params *p, const char *name, const char *from, const char *to,
+                   const char *const *owners) {
   int n = 0;
 
   while (owners && owners[n])
     n++;
-  memset(&p, 0, sizeof(p));
-  p.name = name;
-  p.from = "2026-03-01";
-  p.to = "2026-03-31";
-  p.owners = owners;
-  p.nowners = n;
+  memset(p, 0, sizeof(*p));
+  p->name = name;
+  p->from = from;
+  p->to = to;
+  p->owners = owners;
+  p->nowners = n;
+}
+
+/* Runs a report over March 2026 with owners (NULL-terminated list). */
+static const char *run_fmt(fixture *fx, const char *name, const char *const *owners,
+                           fs_report_format fmt) {
+  fs_report_params p;
+
+  params(&p, name, "2026-03-01", "2026-03-31", owners);
   fx->out.len = 0;
   if (fx->out.s)
     fx->out.s[0] = '\0';
@@ -1388,6 +1395,163 @@ static void test_csv_one_header(void **state) {
   assert_non_null(strstr(s, "\nfollowups,*,,,0,0,0,,,n/a,,0,,,,\n"));
 }
 
+/* Runs report name over [from, to] with owners (NULL-terminated) and
+ * stale_days into fx->out, one CSV table per section. */
+static const char *run_period(fixture *fx, const char *name, const char *from,
+                              const char *to, const char *const *owners, int stale_days) {
+  fs_report_params p;
+
+  params(&p, name, from, to, owners);
+  p.stale_days = stale_days;
+  fx->out.len = 0;
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_string_equal(fx->err, "");
+  return fx->out.s;
+}
+
+/* ---- cards (issue 14, smaller gaps) -----------------------------------------
+ * Added to the data set: C5 Echo licence 2026-01-15, 3 units; C3 Charlie
+ * (grade O) 2 units; C10 Kilo B01 delivered 03-05, licence 03-10, no units,
+ * opened 2026-03-01; C11 Lima A01 delivered 02-20, no licence, 5 units,
+ * opened 2025-06-01 but verified 2026-03-30; C4 Delta's deletion asked
+ * for on 03-20, C2 Bravo's on 04-02 (after --to).
+ * Period 2026-01-01 .. 03-31, stale after 90 days:
+ *   open cards: C1 C2 C3 C4 C5 C7 C8 C10 C11 = 9 (C6 lost, C9 deleted);
+ *   known good (last_verified, else created) more than 90 days before
+ *   03-31: C5 2025-10-01 (31+30+31+31+28+30 = 181 days), C3 2025-12-01
+ *   (31+31+28+30 = 120); C1 01-10 is 80 days, C4 01-05 85, C11 verified
+ *   03-30 (opened 2025-06-01: stale but for the verification); C7 opened
+ *   after --to.  stale 2; never verified: the 9 but C11 = 8.
+ *   delivered C5 C10 C11 = 3; unfiled (no licence): C11 = 1; units 3 + 1
+ *   (C10 counts 1) + 5 = 9; deletion requests by 03-31: C4 = 1.
+ *   licence months: 2026-01 C5 (1 card, 3 units), 2026-03 C10 (1, 1, 1
+ *   without units); * 2, 4, 1.
+ *   checks: C3 (O with units), C11 (delivered, no licence), C10
+ *   (delivered, no units); by owner then archive number.
+ *   C4's request: 6 visit records (a09-a13, a18; the 04-01 one counts: the
+ *   card keeps them all).
+ * With --stale-days 150 only C5 (181 > 150 >= 120) is stale. */
+static void cards_data(fixture *fx) {
+  assert_int_equal(
+      fs__db_exec(fx->db,
+                  "UPDATE customers SET licence_date = '2026-01-15', units_delivered = 3"
+                  " WHERE id = " C5 ";"
+                  "UPDATE customers SET units_delivered = 2 WHERE id = " C3 ";"
+                  "UPDATE customers SET delete_requested = '2026-03-20' WHERE id = " C4 ";"
+                  "UPDATE customers SET delete_requested = '2026-04-02' WHERE id = " C2 ";"
+                  "INSERT INTO customers(id, owner, author, hlc, deleted, archive_no, name,"
+                  " grade, created, delivery_date, licence_date, units_delivered,"
+                  " last_verified) VALUES"
+                  " (" ID("c", "10") ", 'B01', 'B01', 1, 0, 'B01-2026-0003', 'Kilo', "
+                  "  'delivered', '2026-03-01', '2026-03-05', '2026-03-10', NULL, NULL),"
+                  " (" ID("c", "11") ", 'A01', 'A01', 1, 0, 'A01-2025-0009', 'Lima', "
+                  "  'delivered', '2025-06-01', '2026-02-20', NULL, 5, '2026-03-30')"),
+      0);
+}
+
+static void test_cards(void **state) {
+  static const char *const a02[] = {"A02", NULL};
+  fixture *fx = *state;
+  const char *out;
+
+  cards_data(fx);
+  out = run_period(fx, "cards", "2026-01-01", "2026-03-31", NULL, 0);
+  assert_string_equal(
+      out,
+      "section,open_cards,stale,never_verified,delivered,unfiled,units,delete_requests\n"
+      "summary,9,2,8,3,1,9,1\n"
+      "\n"
+      "section,month,cards,units,without_units\n"
+      "licence_months,2026-01,1,3,0\n"
+      "licence_months,2026-03,1,1,1\n"
+      "licence_months,*,2,4,1\n"
+      "\n"
+      "section,month,rep,archive_no,customer,delivery_date,licence_date,units\n"
+      "filed,2026-01,A02,A02-2025-0001,Echo,2026-01-10,2026-01-15,3\n"
+      "filed,2026-03,B01,B01-2026-0003,Kilo,2026-03-05,2026-03-10,\n"
+      "\n"
+      "section,rep,archive_no,customer,grade,delivery_date,licence_date,units,problem\n"
+      "delivery_checks,A01,A01-2025-0003,Charlie 查理车队,O,,,2,"
+      "licence date or units on a card not delivered\n"
+      "delivery_checks,A01,A01-2025-0009,Lima,delivered,2026-02-20,,5,"
+      "no licence date (not filed)\n"
+      "delivery_checks,B01,B01-2026-0003,Kilo,delivered,2026-03-05,2026-03-10,,"
+      "units delivered missing (counted as 1)\n"
+      "\n"
+      "section,rep,archive_no,customer,grade,last_verified,since,days\n"
+      "stale,A02,A02-2025-0001,Echo,delivered,,2025-10-01,181\n"
+      "stale,A01,A01-2025-0003,Charlie 查理车队,O,,2025-12-01,120\n"
+      "\n"
+      "section,requested,rep,archive_no,customer,grade,visits\n"
+      "delete_requests,2026-03-20,A02,A02-2026-0001,Delta 德尔塔,B,6\n");
+  /* The stale setting; March alone files no January licence. */
+  out = run_period(fx, "cards", "2026-03-01", "2026-03-31", NULL, 150);
+  assert_non_null(strstr(out, "summary,9,1,8,3,1,9,1\n"));
+  assert_non_null(strstr(out, "\nlicence_months,2026-03,1,1,1\nlicence_months,*,1,1,1\n"));
+  assert_non_null(strstr(out, "\nstale,A02,A02-2025-0001,Echo,delivered,,2025-10-01,181\n\n"));
+  /* A02 alone: C4 and C5 are theirs (open 2, stale C5, delivered C5). */
+  out = run_period(fx, "cards", "2026-01-01", "2026-03-31", a02, 0);
+  assert_non_null(strstr(out, "summary,2,1,2,1,0,3,1\n"));
+  assert_non_null(strstr(out, "licence_months,2026-01,1,3,0\nlicence_months,*,1,3,0\n"));
+  assert_null(strstr(out, "delivery_checks,"));
+  assert_non_null(strstr(out, "delete_requests,2026-03-20,A02,"));
+}
+
+/* ---- keyvisits (issue 14) ----------------------------------------------------
+ * Added: C1 Alpha and C4 Delta are key accounts; C2 Bravo's visit a06
+ * (03-21, A01) is flagged key_account.  Visits by managers: M01 on C1
+ * 03-10, M01 on C4 02-10 (before the period), M02 on C4 03-15.
+ * March:
+ *   C1: key-account visits in March a02 (03-04), a03 (03-25), M01's 03-10
+ *     (a04 is deleted) = 3; by supervisors 1 (M01); last 03-10.
+ *   C2: only the flagged a06 counts (the card is no key account) = 1, none
+ *     by a supervisor, never.
+ *   C4: a10 a11 a12 a13 (03-05 .. 03-26; a18 is 04-01, a09 and M01's
+ *     02-10 before) and M02's 03-15 = 5; by supervisors 1 (M02); last by a
+ *     supervisor 03-15 (M01's 02-10 is older).
+ *   supervisors: M01 1 card 1 visit, M02 1 card 1 visit; * 2 cards, 2.
+ * A02 alone (C4 is theirs): C4's row; M02 1 1; * 1 1. */
+static void keyvisits_data(fixture *fx) {
+  assert_int_equal(
+      fs__db_exec(
+          fx->db,
+          "UPDATE customers SET key_account = 1 WHERE id IN (" C1 ", " C4 ");"
+          "UPDATE visits SET key_account = 1 WHERE id = " ID("a", "06") ";"
+          "INSERT INTO visits(id, owner, author, hlc, deleted, customer_id, at, method)"
+          " VALUES"
+          " (" ID("a", "31") ", 'A01', 'M01', 1, 0, " C1 ", '2026-03-10T09:00', 'in_person'),"
+          " (" ID("a", "32") ", 'A02', 'M01', 1, 0, " C4 ", '2026-02-10T09:00', 'in_person'),"
+          " (" ID("a", "33") ", 'A02', 'M02', 1, 0, " C4 ", '2026-03-15T09:00', 'in_person')"),
+      0);
+}
+
+static void test_keyvisits(void **state) {
+  static const char *const a02[] = {"A02", NULL};
+  fixture *fx = *state;
+
+  keyvisits_data(fx);
+  assert_string_equal(
+      run(fx, "keyvisits", NULL),
+      "section,rep,archive_no,customer,visits,by_supervisors,supervisors,"
+      "last_by_supervisor\n"
+      "key_accounts,A01,A01-2026-0001,Alpha Motors,3,1,M01,2026-03-10\n"
+      "key_accounts,A01,A01-2026-0002,Bravo 布拉沃,1,0,,\n"
+      "key_accounts,A02,A02-2026-0001,Delta 德尔塔,5,1,M02,2026-03-15\n"
+      "\n"
+      "section,supervisor,key_accounts,visits\n"
+      "supervisors,M01,1,1\n"
+      "supervisors,M02,1,1\n"
+      "supervisors,*,2,2\n");
+  assert_string_equal(run(fx, "keyvisits", a02),
+                      "section,rep,archive_no,customer,visits,by_supervisors,supervisors,"
+                      "last_by_supervisor\n"
+                      "key_accounts,A02,A02-2026-0001,Delta 德尔塔,5,1,M02,2026-03-15\n"
+                      "\n"
+                      "section,supervisor,key_accounts,visits\n"
+                      "supervisors,M02,1,1\n"
+                      "supervisors,*,1,1\n");
+}
+
 static void test_errors(void **state) {
   fixture *fx = *state;
   static const char *const bad[] = {"a01", NULL};
@@ -1502,6 +1666,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_default_period, setup, teardown),
       cmocka_unit_test_setup_teardown(test_csv_one_header, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cards, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_keyvisits, setup, teardown),
       cmocka_unit_test(test_request),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

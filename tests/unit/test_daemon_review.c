@@ -1,7 +1,7 @@
 /* test_daemon_review.c - issue 14, the manager's decisions end to end: a
  * rep's deletion request confirmed or rejected by the rep's manager
- * (fs_customer_delete_review), and the rep told of it and of a rejected
- * lost sale (a NOTICE of kind "review", fs_notice_list).  Hostile devices
+ * (fs_customer_delete_review), and the rep told of it and of a confirmed
+ * or rejected lost sale (a NOTICE of kind "review", fs_notice_list).  Hostile devices
  * (wiretest.h) try to bypass rule C5 of common/access_rules.h: the rep
  * deletes a card whose request is pending or writes the manager's note,
  * another team's manager deletes the card, a manager sets the request. */
@@ -51,33 +51,14 @@ static int teardown(void **state) {
 
 /* The hostile session of replica `name`'s key. */
 static void hostile(world *w, const char *name) {
-  uint64_t now = fs__hlc_make(fs_wire_now_ms(), 0);
-  long long last = fs_test_central_int(&w->d, "SELECT max(last_hlc) FROM devices");
-  fs_wire_free(&w->h);
-  memset(&w->h, 0, sizeof(w->h));
-  fs_wire_load(&w->h, w->tmp, name);
-  assert_int_equal(fs_wire_open(&w->h, NULL), 0);
-  w->clock = last > 0 && (uint64_t)last >= now ? (uint64_t)last + 1 : now;
+  w->clock = fs_wire_hostile(&w->h, &w->d, w->tmp, name);
   w->counter = 1000;
 }
 
 /* Pushes one change of customer id: outcome; the recorded reason must
  * contain `reason` when given, the code be `code` when refused. */
 static int push1(world *w, fs_change *c, int code, const char *reason) {
-  int oc = 0, cd = 0;
-  uint64_t counter = c->counter;
-  assert_int_equal(fs_wire_push(&w->h, c, 1, 1, &oc, &cd, NULL), 0);
-  fs_wire_change_release(c);
-  if (oc == FS_OUTCOME_REJECTED)
-    assert_int_equal(cd, code);
-  if (reason &&
-      fs_test_central_intf(&w->d,
-                           "SELECT count(*) FROM applied WHERE counter = %llu AND "
-                           "instr(reason, '%s') > 0",
-                           (unsigned long long)counter, reason) < 1)
-    fail_msg("reason of change %llu does not contain \"%s\"", (unsigned long long)counter,
-             reason);
-  return oc;
+  return fs_wire_push1(&w->h, &w->d, c, code, reason);
 }
 
 static void change(world *w, fs_change *c, const char *id, fs_op op) {
@@ -194,29 +175,36 @@ static void test_delete_request(void **state) {
          "the rep was told\n");
 }
 
-static void test_lost_rejected_notice(void **state) {
-  world *w = *state;
+/* A01 loses a card of `grade` (reason class `cls`), M01 confirms (1) or
+ * rejects (0) it with `note`: the rep's review notices after a sync. */
+static last_notice lost_decided(world *w, const char *name, const char *grade,
+                                const char *cls, int confirm, const char *note) {
   char cust[33], lid[33];
   fs_record *rec = NULL;
-  last_notice l;
 
-  fs_test_create_customer(w->a1, "Gone Co", "A", cust);
+  fs_test_create_customer(w->a1, name, grade, cust);
   assert_int_equal(fs_record_new("lost_review", &rec), 0);
   assert_int_equal(fs_record_set(rec, "lost_date", "2026-03-05"), 0);
   assert_int_equal(fs_record_set(rec, "reason", "cheaper elsewhere"), 0);
-  assert_int_equal(fs_record_set(rec, "reason_class", "price"), 0);
+  assert_int_equal(fs_record_set(rec, "reason_class", cls), 0);
   assert_int_equal(fs_customer_set_lost(w->a1, cust, rec, lid), 0);
   fs_record_free(rec);
   fs_test_sync_ok(w->a1, NULL);
   fs_test_sync_ok(w->m1, NULL);
-  assert_int_equal(fs_lost_review(w->m1, lid, 0, "call the fleet manager", NULL), 0);
+  assert_int_equal(fs_lost_review(w->m1, lid, confirm, note, NULL), 0);
   fs_test_sync_ok(w->m1, NULL);
-  l = notices_of(w->a1);
+  return notices_of(w->a1);
+}
+
+static void test_lost_rejected_notice(void **state) {
+  world *w = *state;
+  last_notice l = lost_decided(w, "Gone Co", "A", "price", 0, "call the fleet manager");
+
   assert_int_equal(l.n, 1);
   expect_in(l.body, "your lost sale of Gone Co");
   expect_in(l.body,
             "was rejected by M01: call the fleet manager; the card is back at grade A");
-  /* The other manager hears nothing; a confirmation tells nobody. */
+  /* The other manager hears nothing. */
   assert_int_equal(notices_of(w->m2).n, 0);
   assert_int_equal(
       fs_test_central_int(&w->d, "SELECT count(*) FROM handovers WHERE kind='review'"),
@@ -224,10 +212,24 @@ static void test_lost_rejected_notice(void **state) {
   printf("lost sale rejected: the rep was told, with the manager's note and the grade\n");
 }
 
+/* Issue 14 (partial item of the last stop): a confirmed lost sale tells
+ * the rep too, with the manager's note. */
+static void test_lost_confirmed_notice(void **state) {
+  world *w = *state;
+  last_notice l = lost_decided(w, "Went Co", "B", "product", 1, "agreed, no chance");
+
+  assert_int_equal(l.n, 1);
+  expect_in(l.body, "your lost sale of Went Co");
+  expect_in(l.body, "was confirmed by M01: agreed, no chance; the card leaves your agenda");
+  assert_int_equal(notices_of(w->m2).n, 0);
+  printf("lost sale confirmed: the rep was told, with the manager's note\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_delete_request, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lost_rejected_notice, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lost_confirmed_notice, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

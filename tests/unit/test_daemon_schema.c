@@ -421,6 +421,58 @@ static void test_upgrade_from_v3(void **state) {
   fs_test_rmdir(dir);
 }
 
+/* v8 (issue 14): a v6 store keeps its staff rows, gains the new card
+ * fields and takes the role after_sales; other roles stay refused. */
+static void test_upgrade_from_v6(void **state) {
+  char *dir = fs_test_tmpdir();
+  (void)state;
+
+  for (int role = FS_SCHEMA_CLIENT; role <= FS_SCHEMA_DAEMON; role++) {
+    char *p = fs_test_path(dir, role == FS_SCHEMA_CLIENT ? "c6.db" : "d6.db");
+    sqlite3 *db = raw_open(p);
+
+    assert_int_equal(fs__schema_migrate_to(db, (fs_schema_role)role, 6), 0);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO staff(code, name, role, manager) VALUES"
+                                  " ('M01', 'Ma', 'manager', NULL), ('A01', 'Al', 'rep', 'M01')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO staff(code, name, role) VALUES"
+                                      " ('S01', 'Su', 'after_sales')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_equal(has_column(db, "customers", "licence_date"), 0);
+    sqlite3_close(db);
+    db = NULL;
+    assert_int_equal(fs__db_open(p, 0, (fs_schema_role)role, &db), 0);
+    assert_int_equal(version(db), FS_SCHEMA_VERSION);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM staff WHERE code='A01' AND "
+                                    "role='rep' AND manager='M01' AND status='active'"),
+                     1);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO staff(code, name, role, manager) VALUES"
+                                  " ('S01', 'Su', 'after_sales', 'M01')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(db, "INSERT INTO staff(code, name, role) VALUES ('X01', 'X', 'boss')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    static const char *const cols[] = {"business_policy", "managing_director", "legal_rep",
+                                       "licence_date",    "units_delivered",   "service_notes",
+                                       "last_verified"};
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+      assert_int_equal(has_column(db, "customers", cols[i]), 1);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE "
+                                    "'staff_v8%'"),
+                     0);
+    fs__db_close(db);
+    free(p);
+  }
+  fs_test_rmdir(dir);
+}
+
 static void test_newer_refused_untouched(void **state) {
   char *dir = fs_test_tmpdir();
   char *p = fs_test_path(dir, "future.db");
@@ -614,6 +666,7 @@ int main(void) {
       cmocka_unit_test(test_upgrade_keeps_outbox),
       cmocka_unit_test(test_upgrade_from_v3),
       cmocka_unit_test(test_upgrade_from_v6_adds_kinds),
+      cmocka_unit_test(test_upgrade_from_v6),
       cmocka_unit_test(test_newer_refused_untouched),
       cmocka_unit_test(test_migration_atomic),
       cmocka_unit_test(test_field_check_text),

@@ -17,7 +17,9 @@
 #include "buf.h"
 #include "db.h"
 #include "fs_errno.h"
+#include "daemontest.h"
 #include "hlc.h"
+#include "store.h"
 
 uint64_t fs_wire_now_ms(void) {
   return fs__now_ms();
@@ -396,4 +398,37 @@ uint8_t *fs_wire_encode(const fs_msg *m, size_t *len) {
   *len = b.len;
   fs__buf_release(&b);
   return p;
+}
+
+/* ---- hostile sessions in the daemon tests ------------------------------ */
+
+uint64_t fs_wire_hostile(fs_wire_dev *h, const fs_test_daemon *d, const char *tmp,
+                         const char *name) {
+  uint64_t now = fs__hlc_make(fs_wire_now_ms(), 0);
+  long long last = fs_test_central_int(d, "SELECT max(last_hlc) FROM devices");
+
+  fs_wire_free(h);
+  memset(h, 0, sizeof(*h));
+  fs_wire_load(h, tmp, name);
+  assert_int_equal(fs_wire_open(h, NULL), 0);
+  return last > 0 && (uint64_t)last >= now ? (uint64_t)last + 1 : now;
+}
+
+int fs_wire_push1(fs_wire_dev *h, const fs_test_daemon *d, fs_change *c, int code,
+                  const char *reason) {
+  int oc = 0, cd = 0;
+  uint64_t counter = c->counter;
+
+  assert_int_equal(fs_wire_push(h, c, 1, 1, &oc, &cd, NULL), 0);
+  fs_wire_change_release(c);
+  if (oc == FS_OUTCOME_REJECTED)
+    assert_int_equal(cd, code);
+  if (reason &&
+      fs_test_central_intf(d,
+                           "SELECT count(*) FROM applied WHERE counter = %llu AND "
+                           "instr(reason, '%s') > 0",
+                           (unsigned long long)counter, reason) < 1)
+    fail_msg("reason of change %llu does not contain \"%s\"", (unsigned long long)counter,
+             reason);
+  return oc;
 }

@@ -163,4 +163,18 @@ uint8_t *fs_wire_encode(const fs_msg *m, size_t *len);
 /* A HELLO as fs_wire_open sends it (hello NULL: defaults). */
 void fs_wire_hello_msg(const fs_wire_hello *hello, fs_msg *m);
 
+/* ---- hostile sessions in the daemon tests ------------------------------ */
+
+struct fs_test_daemon;
+/* Opens h as the device of replica tmp/name on d's daemon (fails the test
+ * if refused) and returns the first clock to stamp its changes with: now,
+ * or just past the newest clock any device has pushed. */
+uint64_t fs_wire_hostile(fs_wire_dev *h, const struct fs_test_daemon *d, const char *tmp,
+                         const char *name);
+/* Pushes c alone and releases it; returns its outcome.  Refused: the code
+ * must be `code`, and the reason the daemon recorded must contain `reason`
+ * (if not NULL); fails the test otherwise. */
+int fs_wire_push1(fs_wire_dev *h, const struct fs_test_daemon *d, fs_change *c, int code,
+                  const char *reason);
+
 #endif
