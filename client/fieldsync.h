@@ -633,11 +633,15 @@ typedef struct fs_report_query {
    * is no A-grade contact). */
   const char *contact_methods;
   int backdate_days;   /* activity: back-dating window in days; 0: default 2 */
+  /* ranking (and fs_keyaccounts_apply): the weights and the tier cut-offs,
+   * "name=number,..." over the built-in setting or the weights file
+   * (report.h "ranking"); NULL: the built-in setting. */
+  const char *scoring;
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,
  * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N,
- * --contact-methods SETTING, --backdate-days N),
+ * --contact-methods SETTING, --backdate-days N, --scoring SETTING),
  * for a front end that parses argv: fs_report_option returns 1 if opt
  * takes a value, 0 if it is a flag, FS_ENOTFOUND if it is not one of them;
  * fs_report_query_set applies it (value NULL for a flag or a missing
@@ -648,7 +652,8 @@ int fs_report_option(const char *opt);
 #define FS_REPORT_QUERY_USAGE                                                            \
   "visits|funnel|lost|ranking|showroom|activity [--from YYYY-MM-DD] "                    \
   "[--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] [--weights FILE] "         \
-  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N]"
+  "[--top N] [--contact-methods GRADE=METHOD,...;...] [--backdate-days N] "              \
+  "[--scoring NAME=N,...]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 /* The report option nearest to a mistyped opt ("--tem" -> "--team"), for
  * a "did you mean" hint: a static string, or NULL.  Thread-safe. */
@@ -662,7 +667,7 @@ typedef struct fs_report fs_report;
 
 /* Runs query q over r into *out (free with fs_report_free), in one read
  * snapshot.  0; FS_EINVAL (unknown report, bad date or period, bad
- * weights, bad contact_methods), FS_EUSAGE (no name), FS_ENOTFOUND (team manager unknown here),
+ * weights, bad contact_methods or scoring), FS_EUSAGE (no name), FS_ENOTFOUND (team manager unknown here),
  * FS_EIO (weights file unreadable), FS_ENOMEM, FS_EDB/FS_EBUSY; message in
  * fs_errmsg(r).  Reads only. */
 int fs_report_run(fs_replica *r, const fs_report_query *q, fs_report **out);

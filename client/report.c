@@ -66,6 +66,7 @@ static void to_request(const fs_report_query *q, fs_report_request *rq) {
   rq->top = q->top;
   rq->contact_methods = q->contact_methods;
   rq->backdate_days = q->backdate_days;
+  rq->scoring = q->scoring;
 }
 
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) {
@@ -93,6 +94,7 @@ int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) 
   q->top = rq.top;
   q->contact_methods = rq.contact_methods;
   q->backdate_days = rq.backdate_days;
+  q->scoring = rq.scoring;
   return 0;
 }
 

@@ -40,6 +40,9 @@ static const struct {
     {FS_KIND_LOST_REVIEW, "prev_grade", 5},
     /* v6: the manager's note on a rep's deletion request. */
     {FS_KIND_CUSTOMER, "delete_note", 6},
+    /* v12: the card's tier is the manager's override (issue 14, key
+     * customers). */
+    {FS_KIND_CUSTOMER, "tier_override", 12},
 };
 
 /* Indexes beyond the generic ones (seq, owner, customer_id of children). */

@@ -57,7 +57,7 @@ typedef struct rpt {
   char from[11], to[11], to1[11]; /* to1 = to + 1 day, exclusive bound */
   int64_t dfrom, dto;
   int from_set, to_set; /* --from, --to given (else their defaults) */
-  fs_report_weights w;
+  fs_report_scoring sc; /* ranking: weights and tier cut-offs */
   fs_cadence_methods methods; /* which visit methods are a contact, per grade */
   rsec secs[MAX_SECS];
   int nsecs;

@@ -23,6 +23,7 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--contact-methods", FS_ROPT_CONTACT_METHODS,
                                           "GRADE=METHOD,...;..."},
                                          {"--backdate-days", FS_ROPT_BACKDATE_DAYS, "N"},
+                                         {"--scoring", FS_ROPT_SCORING, "NAME=N,..."},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
@@ -38,13 +39,19 @@ const fs_cmd_opt fs__report_opt_docs[] = {
     {"--csv", "CSV instead of the table: ONE header row, \"section\" then every "
               "column of the report's sections; a row leaves the columns of other "
               "sections empty"},
-    {"--weights FILE", "ranking weights, name=weight lines (default: built in)"},
+    {"--weights FILE", "ranking weights, name=weight lines; a weight it does not name is "
+                       "0 (default: the built-in weights of --scoring)"},
     {"--top N", "ranking: the first N only (default: all)"},
     {"--contact-methods GRADE=METHOD,...;...",
      "visits: which visit methods count as a contact for each grade (default: a "
      "letter or an e-mail is no A-grade contact)"},
     {"--backdate-days N",
      "activity: flag visits recorded more than N days after their date (default: 2)"},
+    {"--scoring NAME=N,...",
+     "ranking and keyaccounts: the weights of revenue, margin, growth, payment, credit "
+     "and strategic, and the score a customer needs for diamond, gold and silver (a key "
+     "account); names not given keep their value (default, the product's own choice: "
+     FS_REPORT_SCORING_DEFAULT ")"},
     {NULL, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -97,6 +104,9 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
   }
   case FS_ROPT_WEIGHTS:
     q->weights = value;
+    break;
+  case FS_ROPT_SCORING:
+    q->scoring = value;
     break;
   case FS_ROPT_CSV:
     q->csv = 1;
@@ -238,6 +248,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.top = q->top;
   p.contact_methods = q->contact_methods;
   p.backdate_days = q->backdate_days;
+  p.scoring = q->scoring;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

@@ -19,7 +19,8 @@ static const char *const summaries[] = {
     "cadence compliance per rep and grade: due, met, missed, done, overdue",
     "prospects per grade and stage; grade movement in the period",
     "lost sales by reason, competitor, rep and month; reviews awaiting the manager",
-    "key customers by weighted score; Pareto share; diamond/gold/silver tier",
+    "key customers by composite score over all customers; diamond/gold/silver tier; "
+    "Pareto share",
     "showroom traffic by hour and weekday; details, serious, orders per model and rep",
     "each rep's visits, calls, new prospects and grade changes per day",
 };
@@ -212,11 +213,14 @@ static int compute(rpt *r, sqlite3 *db, const fs_report_params *p, char *err, in
   rc = period(r);
   if (rc)
     return rc;
+  /* ranking: the built-in setting, a weights file's weights over it, then
+   * --scoring over those. */
+  fs__report_scoring_default(&r->sc);
   if (p->weights)
-    r->w = *p->weights;
-  else
-    fs__report_weights_default(&r->w);
-  rc = fs__rpt_weights_check(r, &r->w);
+    r->sc.w = *p->weights;
+  rc = fs__rpt_weights_check(r, &r->sc.w);
+  if (rc == 0 && fs__report_scoring_parse(p->scoring, &r->sc, merr, sizeof(merr)) != 0)
+    rc = fs__rpt_fail(r, FS_EINVAL, "%s", merr);
   /* visits: which methods are each grade's contact (cadence.h). */
   if (rc == 0 &&
       fs__cadence_methods_parse(p->contact_methods, &r->methods, merr, sizeof(merr)) != 0)
@@ -324,6 +328,7 @@ int fs__report_compute(sqlite3 *db, const fs_report_params *p, fs_report_out **o
   o->r.db = NULL;
   o->p.from = o->p.to = o->p.today = NULL;
   o->p.weights = NULL;
+  o->p.scoring = NULL;
   if (rc) {
     free(o);
     return rc;

@@ -96,7 +96,7 @@ static void test_fresh_tables(void **state) {
 
     assert_int_equal(fs__db_open(p, 1, (fs_schema_role)role, &db), 0);
     assert_int_equal(version(db), FS_SCHEMA_VERSION);
-    assert_int_equal(fs__schema_version(), 6);
+    assert_int_equal(fs__schema_version(), 12);
     for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
       assert_int_equal(has_table(db, records[i]), 1);
     assert_int_equal(has_table(db, "meta"), 1);
@@ -111,6 +111,7 @@ static void test_fresh_tables(void **state) {
     assert_int_equal(has_column(db, "customers", "source"), 1);
     assert_int_equal(has_column(db, "customers", "delete_requested"), 1);
     assert_int_equal(has_column(db, "customers", "delete_note"), 1);
+    assert_int_equal(has_column(db, "customers", "tier_override"), 1);
     assert_int_equal(has_column(db, "lost_reviews", "reason_class"), 1);
     assert_int_equal(has_column(db, "showroom_log", "left"), 1);
     assert_int_equal(has_index(db, "customers_phone"), 1);
@@ -404,6 +405,8 @@ static void test_upgrade_from_v3(void **state) {
   assert_int_equal(has_column(db, "customers", "delete_requested"), 1);
   /* v6 (issue 14): the manager's note on a deletion request. */
   assert_int_equal(has_column(db, "customers", "delete_note"), 1);
+  /* v12 (issue 14): the manager's tier override. */
+  assert_int_equal(has_column(db, "customers", "tier_override"), 1);
   fs__db_close(db);
   free(p);
   free(q);
