@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fieldsync.h"
+#include "keyaccounts.h"
 #include "replica.h"
 #include "report.h"
 #include "table.h"
@@ -99,6 +100,11 @@ int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) 
 }
 
 int fs_report_run(fs_replica *r, const fs_report_query *q, fs_report **out) {
+  return fs__report_query_run_each(r, q, NULL, NULL, out);
+}
+
+int fs__report_query_run_each(fs_replica *r, const fs_report_query *q, fs_rank_each each,
+                              void *ctx, fs_report **out) {
   fs_report_request rq;
   fs_report *rep;
   char err[FS_REPORT_ERR_MAX] = "";
@@ -113,6 +119,8 @@ int fs_report_run(fs_replica *r, const fs_report_query *q, fs_report **out) {
     return fs__replica_fail(r, FS_ENOMEM, "out of memory");
   fs__strbuf_init(&rep->text, REPORT_TEXT_MAX);
   to_request(q, &rq);
+  rq.each = each;
+  rq.each_ctx = ctx;
   rc = fs__report_request_compute(fs__replica_db(r), &rq, &rep->o, err);
   if (rc) {
     fs_report_free(rep);

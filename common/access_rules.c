@@ -172,6 +172,45 @@ static int check_delete_request(fs_role role, const char *staff, const fs_change
   return 0;
 }
 
+/* K1: the card's tier, key_account and tier_override are the manager's
+ * (issue 14, key customers): a rep's change of an existing card that
+ * writes one of them with another value than the card holds is refused;
+ * writing what is there says nothing (a re-send, a form that sends every
+ * field).  A rep's new card may carry a first guess of tier and
+ * key_account (never tier_override): a rep is never stopped from recording
+ * a customer (a 0.1.0 client sends them on `customer add`), and
+ * `keyaccounts apply` sets them from the score. */
+static int check_tier(fs_role role, const char *staff, const fs_change *c,
+                      const fs_row *row, int found, char *err, size_t errlen) {
+  static const char *const fields[] = {"tier", "key_account", "tier_override"};
+
+  if (role != FS_ROLE_REP)
+    return 0;
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+    const fs_value *v = fs__change_written(c, fields[i]), *was = NULL;
+    int f, same;
+    if (v == NULL || (!found && i < 2))
+      continue;
+    f = fs__field_index(fs__kind_def(FS_KIND_CUSTOMER), fields[i]);
+    if (found && f >= 0)
+      was = &row->values[f];
+    if (was && is_set(was))
+      same = is_set(v) && v->type == was->type &&
+             (v->type == FS_V_TEXT ? strcmp(v->s, was->s) == 0 : v->i == was->i);
+    else /* nothing stored: the default says nothing */
+      same = !is_set(v) || (v->type == FS_V_TEXT ? strcmp(v->s, "none") == 0 : v->i == 0);
+    if (same)
+      continue;
+    snprintf(err, errlen,
+             "%s: a card's key-account tier follows the composite score (the manager "
+             "applies it with `fieldsync keyaccounts apply`) or is the manager's override "
+             "(`fieldsync keyaccounts override`); %s is a rep",
+             fields[i], staff);
+    return FS_EFORBIDDEN;
+  }
+  return 0;
+}
+
 static int check_customer(sqlite3 *db, fs_role role, const char *staff,
                           const fs_change *c, const char *made,
                           const fs_cadence_methods *m, char *err, size_t errlen) {
@@ -185,6 +224,8 @@ static int check_customer(sqlite3 *db, fs_role role, const char *staff,
   rc = load(db, FS_KIND_CUSTOMER, c->id, 1, &row, &found);
   if (rc == 0)
     rc = check_delete_request(role, staff, c, &row, found, err, errlen);
+  if (rc == 0 && c->op != FS_OP_DELETE)
+    rc = check_tier(role, staff, c, &row, found, err, errlen);
   if (rc == 0 && c->op == FS_OP_DELETE)
     rc = check_rep_delete(db, role, c, err, errlen);
   if (rc || c->op == FS_OP_DELETE)

@@ -448,6 +448,8 @@ typedef struct fs_report_request {
   int top; /* as fs_report_params.top */
   int backdate_days; /* --backdate-days, as fs_report_params */
   const char *scoring; /* --scoring, as fs_report_params */
+  fs_rank_each each;   /* not an option: a library caller's, as fs_report_params */
+  void *each_ctx;
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

@@ -249,6 +249,8 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.contact_methods = q->contact_methods;
   p.backdate_days = q->backdate_days;
   p.scoring = q->scoring;
+  p.each = q->each;
+  p.each_ctx = q->each_ctx;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)
