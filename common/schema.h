@@ -34,6 +34,8 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
  *   6  issue 14: customer.delete_note (the manager's answer to a deletion
  *      request); daemon handovers rows of kind 'review' (notices to a rep,
  *      no DDL).
+ *   7  model generation 2 (issue 14): tables day_signoffs, activity_plans,
+ *      sales_periods (schema.c since_kinds).
  *  12  issue 14 (key customers): customer.tier_override (the card's tier
  *      and key_account are the manager's choice, not the score's).
  * A field listed in schema.c's "since" table with since > 1 is left out of
