@@ -201,11 +201,12 @@ static int check_tier(fs_role role, const char *staff, const fs_change *c,
       same = !is_set(v) || (v->type == FS_V_TEXT ? strcmp(v->s, "none") == 0 : v->i == 0);
     if (same)
       continue;
-    snprintf(err, errlen,
-             "%s: a card's key-account tier follows the composite score (the manager "
-             "applies it with `fieldsync keyaccounts apply`) or is the manager's override "
-             "(`fieldsync keyaccounts override`); %s is a rep",
-             fields[i], staff);
+    snprintf(
+        err, errlen,
+        "%s: a card's key-account tier follows the composite score (the manager "
+        "applies it with `fieldsync keyaccounts apply`) or is the manager's override "
+        "(`fieldsync keyaccounts override`); %s is a rep",
+        fields[i], staff);
     return FS_EFORBIDDEN;
   }
   return 0;
@@ -382,6 +383,121 @@ static int check_lost_review(sqlite3 *db, fs_role role, const char *staff,
   return 0;
 }
 
+/* S1-S3: the sales history (sales_period, issue 14): a month on its first
+ * day, one record per customer and month, written by the card's owner,
+ * their manager or the central office. */
+#define SALES_DUP_SQL                                                                    \
+  "SELECT id FROM sales_periods WHERE customer_id = ?1 AND period = ?2 AND id <> ?3"     \
+  " AND deleted = 0 LIMIT 1"
+
+/* The staff table's manager of `code` into mgr ("" if none); 1 if the
+ * table has a row for code, 0 if not (a replica has no staff rows), or a
+ * database error. */
+static int manager_of(sqlite3 *db, const char *code, char *mgr, size_t len) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(
+      db, "SELECT coalesce(manager, '') FROM staff WHERE code = ?1", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    snprintf(mgr, len, "%s", (const char *)sqlite3_column_text(st, 0));
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int check_sales_period(sqlite3 *db, fs_role role, const char *staff,
+                              const fs_change *c, char *err, size_t errlen) {
+  const fs_value *period = fs__change_written(c, "period"),
+                 *cust = fs__change_written(c, "customer_id");
+  const char *cid = NULL, *per = NULL;
+  char mgr[FS_STAFF_MAX + 1] = "";
+  fs_row row, card;
+  int found = 0, cfound = 0, rc;
+
+  memset(&row, 0, sizeof(row));
+  memset(&card, 0, sizeof(card));
+  if (c->op == FS_OP_DELETE)
+    return 0;
+  rc = load(db, FS_KIND_SALES_PERIOD, c->id, 0, &row, &found);
+  if (rc)
+    goto out;
+  cid = is_set(cust) && cust->type == FS_V_TEXT
+            ? cust->s
+            : after(NULL, found ? &row : NULL, "customer_id");
+  per = is_set(period) && period->type == FS_V_TEXT
+            ? period->s
+            : after(NULL, found ? &row : NULL, "period");
+  /* S1: the month's first day. */
+  if (per && (strlen(per) != 10 || strcmp(per + 8, "01") != 0)) {
+    snprintf(
+        err, errlen,
+        "period: a sales period is a month, written as its first day (%.8s01), not %s",
+        per, per);
+    rc = FS_EVALIDATE;
+    goto out;
+  }
+  if (cid == NULL)
+    goto out; /* the write path says what is missing */
+  rc = load(db, FS_KIND_CUSTOMER, cid, 1, &card, &cfound);
+  if (rc || !cfound)
+    goto out;
+  /* S3: the card's owner, their manager or the central office. */
+  if (role == FS_ROLE_REP && strcmp(card.owner, staff) != 0) {
+    snprintf(
+        err, errlen,
+        "customer_id: the sales history of a card is written by its owner (%s) or their "
+        "manager; %s is neither",
+        card.owner, staff);
+    rc = FS_EFORBIDDEN;
+    goto out;
+  }
+  if (role == FS_ROLE_MANAGER && strcmp(card.owner, staff) != 0) {
+    rc = manager_of(db, card.owner, mgr, sizeof(mgr));
+    if (rc < 0)
+      goto out;
+    if (rc == 1 && strcmp(mgr, staff) != 0) {
+      snprintf(err, errlen,
+               "customer_id: the sales history of a card is written by its owner (%s) or "
+               "their manager (%s); %s is neither",
+               card.owner, mgr[0] ? mgr : "none", staff);
+      rc = FS_EFORBIDDEN;
+      goto out;
+    }
+    rc = 0;
+  }
+  /* S2: one record per customer and month. */
+  if (per && !found) {
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(db, SALES_DUP_SQL, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+      rc = fs__db_err(db, rc);
+      goto out;
+    }
+    sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, per, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      snprintf(
+          err, errlen,
+          "period: customer %s already has its sales of %.7s (sales_period %s); change "
+          "that record instead",
+          cid, per, (const char *)sqlite3_column_text(st, 0));
+      rc = FS_EVALIDATE;
+    } else {
+      rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+    }
+    sqlite3_finalize(st);
+  }
+out:
+  fs__row_release(&row);
+  fs__row_release(&card);
+  return rc;
+}
+
 int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
                            const fs_change *c, const fs_cadence_methods *m, char *err,
                            size_t errlen) {
@@ -400,6 +516,8 @@ int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
     return check_visit(db, c, made, err, errlen);
   case FS_KIND_LOST_REVIEW:
     return check_lost_review(db, role, staff, c, err, errlen);
+  case FS_KIND_SALES_PERIOD:
+    return check_sales_period(db, role, staff, c, err, errlen);
   default:
     return 0;
   }

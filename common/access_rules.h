@@ -62,6 +62,15 @@
  *      never tier_override = 1.  A manager or admin sets them (`fieldsync keyaccounts apply`: the ranking
  *      report's tier; `keyaccounts override`: their own choice, marked
  *      tier_override).  FS_EFORBIDDEN.
+ *   sales history (sales_period, 003: 销售实绩 per month)
+ *   S1 period is a month's first day (YYYY-MM-01).  FS_EVALIDATE.
+ *   S2 One record per customer and month: a new sales_period whose
+ *      customer_id and period another live record already has is refused
+ *      (edit that one).  FS_EVALIDATE.
+ *   S3 Written by the card's owner, their manager (the staff table's
+ *      manager of the owner; a replica, which has no staff rows, leaves
+ *      that to the daemon) or admin; not by a rep covering for the owner.
+ *      FS_EFORBIDDEN.
  *   C4 A card whose grade is "delivered" after the change has its
  *      delivery_date (checked when the change writes grade or
  *      delivery_date).  FS_EVALIDATE.

@@ -18,6 +18,7 @@ typedef struct rcust {
   double comp[FS_RC__COUNT], score, share, cum;
   int tier;                      /* the report's: index into fs__tiers, 0 none */
   int card_tier, card_key, over; /* stored on the card */
+  int from_card;                 /* no sales history: the card's revenue, margin */
 } rcust;
 
 static int by_revenue(const void *a, const void *b) {
@@ -36,7 +37,7 @@ static int by_score(const void *a, const void *b) {
 
 /* What the summary counts. */
 typedef struct rsum {
-  size_t n, prospects, nkey, ntier[4], pareto, overrides, to_apply;
+  size_t n, prospects, nkey, ntier[4], pareto, overrides, to_apply, from_card;
   double total, keyrev;
 } rsum;
 
@@ -46,7 +47,7 @@ static const fs_col rank_summary_cols[] = {
     {"key_share", FS_COL_PCT, NULL}, {"diamond", FS_COL_INT, NULL},
     {"gold", FS_COL_INT, NULL},      {"silver", FS_COL_INT, NULL},
     {"pareto_80", FS_COL_INT, NULL}, {"overrides", FS_COL_INT, NULL},
-    {"to_apply", FS_COL_INT, NULL}};
+    {"to_apply", FS_COL_INT, NULL},  {"from_card", FS_COL_INT, NULL}};
 static const fs_col rank_cols[] = {
     {"rank", FS_COL_INT, NULL},       {"archive_no", FS_COL_TEXT, NULL},
     {"name", FS_COL_TEXT, NULL},      {"owner", FS_COL_TEXT, NULL},
@@ -57,14 +58,14 @@ static const fs_col rank_cols[] = {
     {"score", FS_COL_NUM, NULL},      {"share", FS_COL_PCT, NULL},
     {"cum_share", FS_COL_PCT, NULL},  {"key", FS_COL_TEXT, NULL},
     {"tier", FS_COL_TEXT, NULL},      {"card_tier", FS_COL_TEXT, NULL},
-    {"override", FS_COL_TEXT, NULL}};
+    {"override", FS_COL_TEXT, NULL},  {"source", FS_COL_TEXT, NULL}};
 #define NRANK_COLS ((int)(sizeof(rank_cols) / sizeof(rank_cols[0])))
 
 #define PARETO_SHARE 0.80
 
 static int summary(rpt *r, const rsum *m) {
   rsec *s = fs__rpt_row(fs__rpt_sec(r, "summary", "Key customers by composite score",
-                                    rank_summary_cols, 11));
+                                    rank_summary_cols, 12));
   if (s == NULL)
     return FS_ENOMEM;
   fs__rpt_int(s, 0, (int64_t)m->n);
@@ -77,6 +78,7 @@ static int summary(rpt *r, const rsum *m) {
   fs__rpt_int(s, 8, (int64_t)m->pareto);
   fs__rpt_int(s, 9, (int64_t)m->overrides);
   fs__rpt_int(s, 10, (int64_t)m->to_apply);
+  fs__rpt_int(s, 11, (int64_t)m->from_card);
   return 0;
 }
 
@@ -114,6 +116,8 @@ static int ranking(rpt *r, const rcust *cs, size_t n) {
       rc = fs__rpt_text(row, 17, fs__tiers[c->card_tier]);
     if (rc == 0)
       rc = fs__rpt_text(row, 18, c->over ? "yes" : "no");
+    if (rc == 0)
+      rc = fs__rpt_text(row, 19, c->from_card ? "card" : "history");
   }
   return rc;
 }
@@ -126,13 +130,25 @@ static int load(rpt *r, rcust **cs, size_t *n, int64_t max[2]) {
   size_t cap = 0;
   int src = SQLITE_DONE, rc;
 
-  fs__rpt_owners(r, "owner", own, sizeof(own));
+  fs__rpt_owners(r, "c.owner", own, sizeof(own));
+  /* Revenue and margin: the months of the sales history whose first day
+   * lies in [first of --from's month, --to]; a card without any history
+   * counts its own fields (report.h "ranking"). */
   snprintf(sql, sizeof(sql),
-           "SELECT id, owner, archive_no, name, coalesce(revenue, 0), coalesce(margin, 0),"
-           " coalesce(growth, 0), coalesce(payment, 0), coalesce(credit, 0),"
-           " coalesce(strategic, 0), coalesce(tier, 'none'), coalesce(key_account, 0),"
-           " coalesce(tier_override, 0) FROM customers"
-           " WHERE deleted = 0 AND coalesce(grade, '') <> 'lost'%s",
+           "SELECT c.id, c.owner, c.archive_no, c.name,"
+           " CASE WHEN h.n IS NULL THEN coalesce(c.revenue, 0) ELSE h.rev END,"
+           " CASE WHEN h.n IS NULL THEN coalesce(c.margin, 0) ELSE h.mar END,"
+           " coalesce(c.growth, 0), coalesce(c.payment, 0), coalesce(c.credit, 0),"
+           " coalesce(c.strategic, 0), coalesce(c.tier, 'none'), coalesce(c.key_account, 0),"
+           " coalesce(c.tier_override, 0), h.n IS NULL FROM customers c LEFT JOIN"
+           " (SELECT customer_id, count(*) AS n,"
+           "  total(CASE WHEN period >= date(:from, 'start of month') AND period <= :to"
+           "   THEN coalesce(revenue, 0) END) AS rev,"
+           "  total(CASE WHEN period >= date(:from, 'start of month') AND period <= :to"
+           "   THEN coalesce(margin, 0) END) AS mar"
+           "  FROM sales_periods WHERE deleted = 0 GROUP BY customer_id) h"
+           " ON h.customer_id = c.id"
+           " WHERE c.deleted = 0 AND coalesce(c.grade, '') <> 'lost'%s",
            own);
   rc = fs__rpt_prep(r, sql, &st);
   while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -158,6 +174,7 @@ static int load(rpt *r, rcust **cs, size_t *n, int64_t max[2]) {
     c->card_tier = t > 0 ? t : 0;
     c->card_key = sqlite3_column_int(st, 11) != 0;
     c->over = sqlite3_column_int(st, 12) != 0;
+    c->from_card = sqlite3_column_int(st, 13) != 0;
   }
   if (rc == 0)
     rc = fs__rpt_step_end(r, src);
@@ -175,8 +192,9 @@ static void score(rpt *r, rcust *cs, size_t n, const int64_t max[2], rsum *m) {
     rcust *c = &cs[i];
     double sc = 0;
     for (int k = 0; k < FS_RC__COUNT; k++) {
-      if (k < 2)
-        c->comp[k] = max[k] > 0 ? 100.0 * (double)c->v[k] / (double)max[k] : 0.0;
+      if (k < 2) /* a loss-making margin scores 0, not below */
+        c->comp[k] = max[k] > 0 && c->v[k] > 0 ? 100.0 * (double)c->v[k] / (double)max[k]
+                                               : 0.0;
       else
         c->comp[k] = (double)c->v[k];
       sc += r->sc.w.w[k] * c->comp[k];
@@ -193,6 +211,7 @@ static void score(rpt *r, rcust *cs, size_t n, const int64_t max[2], rsum *m) {
       m->nkey++;
       m->keyrev += (double)c->v[FS_RC_REVENUE];
     }
+    m->from_card += c->from_card;
     if (c->over)
       m->overrides++;
     else if (c->card_tier != c->tier || c->card_key != (c->tier > 0))

@@ -49,7 +49,8 @@
  *   - Period: --from and --to are dates "YYYY-MM-DD", both inclusive; a
  *     date-time field (visit.at, showroom.arrived) belongs to the day of its
  *     date part.  Defaults: to = today; from = the first day of to's month,
- *     except for `activity` where from = to (one day).  from > to, or a
+ *     except for `activity` where from = to (one day) and `ranking` where
+ *     from = the first day of the 12th month back (12 months to date).  from > to, or a
  *     text that is not a date, is FS_EINVAL with a message.
  *   - "Rep" and the owner filter: a report groups by, and the owner list
  *     filters on, one staff column per report:
@@ -205,10 +206,18 @@
  *   change).
  *   Section "summary": customers, prospects (no revenue), revenue total,
  *   key_accounts, key_share (their revenue share), diamond, gold, silver,
- *   pareto_80, overrides, to_apply.  Section "ranking": the first `top`
+ *   pareto_80, overrides, to_apply, from_card.  Section "ranking": the first `top`
  *   by score: rank, archive_no, name, owner, revenue, margin, revenue_n,
  *   margin_n, growth, payment, credit, strategic, score, share, cum_share,
- *   key, tier, card_tier, override.  The period does not apply.
+ *   key, tier, card_tier, override, source.
+ *   The period (issue 14, sales history per month): a customer's revenue
+ *   and margin are the sums of its sales_period records (not deleted)
+ *   whose month (period, its first day) lies in [the first of --from's
+ *   month, --to]: source "history".  A card with no sales_period record at
+ *   all counts its own revenue and margin fields instead: source "card",
+ *   counted in the summary's from_card.  A margin below 0 scores 0.
+ *   Default period: the first of the 12th month back from --to's month to
+ *   --to (12 months to date).
  *
  * showroom - showroom_log entries arrived in [from, to], counted per
  *   unique customer: the key is customer_id if set, else the phone

@@ -31,7 +31,8 @@ const fs_cmd_opt fs__report_opt_docs[] = {
              "and compliance in percent (42.5%), n/a where nothing was due"},
     {"--from YYYY-MM-DD",
      "first day (default: the first of --to's month, so month to date; activity: "
-     "--to, so today alone)"},
+     "--to, so today alone; ranking: 12 months to date, its sales history summed per "
+     "month)"},
     {"--to YYYY-MM-DD", "last day (default: today); the report's period line says "
                         "which defaults it used"},
     {"--rep CODE", "only this rep; repeat for several (default: everyone)"},

@@ -39,14 +39,17 @@ const char *fs__report_summary(const char *name) {
 /* What the period line says of the defaults that made it (report.h
  * "Period"), "" if --from and --to were both given. */
 static const char *period_note(const rpt *r) {
-  int day = strcmp(r->p->name, "activity") == 0;
+  int day = strcmp(r->p->name, "activity") == 0, year = strcmp(r->p->name, "ranking") == 0;
   if (r->from_set && r->to_set)
     return "";
   if (r->from_set)
     return " (--to default: today)";
   if (r->to_set)
-    return day ? " (--from default: --to)" : " (--from default: the first of --to's month)";
-  return day ? " (default: today)" : " (default: month to date)";
+    return day    ? " (--from default: --to)"
+           : year ? " (--from default: the first of the 12th month back from --to)"
+                  : " (--from default: the first of --to's month)";
+  return day ? " (default: today)" : year ? " (default: 12 months to date)"
+                                          : " (default: month to date)";
 }
 
 /* The human text: a title, the period and staff, then each section's
@@ -151,6 +154,11 @@ static int period(rpt *r) {
     r->dfrom = r->dto;
   } else {
     fs__civil_from_days(r->dto, &y, &m, &d);
+    /* ranking: the sales history of the 12 months to date (issue 14). */
+    if (strcmp(p->name, "ranking") == 0 && (m -= 11) < 1) {
+      m += 12;
+      y--;
+    }
     r->dfrom = fs__days_from_civil(y, m, 1);
   }
   if (fs__date_format(r->dfrom, r->from) || fs__date_format(r->dto, r->to) ||

@@ -793,25 +793,25 @@ static void test_csv_formula_cells(void **state) {
  * key (as computed); C1 and C7 store nothing: to_apply 2. */
 static const char ranking_all[] =
     "section,customers,prospects,revenue,key_accounts,key_share,diamond,gold,silver,"
-    "pareto_80,overrides,to_apply\n"
-    "summary,7,2,10000,4,90.0%,1,0,3,2,1,2\n"
+    "pareto_80,overrides,to_apply,from_card\n"
+    "summary,7,2,10000,4,90.0%,1,0,3,2,1,2,7\n"
     "\n"
     "section,rank,archive_no,name,owner,revenue,margin,revenue_n,margin_n,growth,payment,"
-    "credit,strategic,score,share,cum_share,key,tier,card_tier,override\n"
+    "credit,strategic,score,share,cum_share,key,tier,card_tier,override,source\n"
     "ranking,1,A01-2025-0003,Charlie 查理车队,A01,5000,1000,100.00,100.00,90,90,90,90,95.00,"
-    "50.0%,50.0%,yes,diamond,gold,yes\n"
+    "50.0%,50.0%,yes,diamond,gold,yes,card\n"
     "ranking,2,A01-2026-0002,Bravo 布拉沃,A01,3000,300,60.00,30.00,40,60,60,40,49.00,30.0%,"
-    "80.0%,yes,silver,silver,no\n"
+    "80.0%,yes,silver,silver,no,card\n"
     "ranking,3,A01-2026-0001,Alpha Motors,A01,1000,200,20.00,20.00,50,80,70,20,38.50,10.0%,"
-    "90.0%,yes,silver,none,no\n"
+    "90.0%,yes,silver,none,no,card\n"
     "ranking,4,B01-2026-0001,Golf,B01,0,0,0.00,0.00,100,0,100,100,35.00,0.0%,90.0%,yes,"
-    "silver,none,no\n"
+    "silver,none,no,card\n"
     "ranking,5,A02-2026-0001,Delta 德尔塔,A02,500,100,10.00,10.00,10,10,10,10,10.00,5.0%,"
-    "95.0%,no,none,none,no\n"
+    "95.0%,no,none,none,no,card\n"
     "ranking,6,A02-2025-0001,Echo,A02,500,0,10.00,0.00,0,0,0,0,3.00,5.0%,100.0%,no,none,"
-    "none,no\n"
+    "none,no,card\n"
     "ranking,7,B01-2026-0002,Hotel 酒店,B01,0,0,0.00,0.00,0,0,0,0,0.00,0.0%,100.0%,no,none,"
-    "none,no\n";
+    "none,no,card\n";
 
 static void test_ranking(void **state) {
   fixture *fx = *state;
@@ -831,11 +831,11 @@ static void test_ranking(void **state) {
   /* A02 alone: max revenue 500, margin 100.  C4 30 + 20 + 1.5 + 1.5 + 1 +
    * 1 = 55 gold, C5 30 silver (the cut-off itself counts). */
   s = run(fx, "ranking", a02);
-  assert_non_null(strstr(s, "summary,2,0,1000,2,100.0%,0,1,1,2,0,2\n"));
+  assert_non_null(strstr(s, "summary,2,0,1000,2,100.0%,0,1,1,2,0,2,2\n"));
   assert_non_null(strstr(s, "ranking,1,A02-2026-0001,Delta 德尔塔,A02,500,100,100.00,100.00,"
-                            "10,10,10,10,55.00,50.0%,50.0%,yes,gold,none,no\n"));
+                            "10,10,10,10,55.00,50.0%,50.0%,yes,gold,none,no,card\n"));
   assert_non_null(strstr(s, "ranking,2,A02-2025-0001,Echo,A02,500,0,100.00,0.00,0,0,0,0,"
-                            "30.00,50.0%,100.0%,yes,silver,none,no\n"));
+                            "30.00,50.0%,100.0%,yes,silver,none,no,card\n"));
   /* Weights file text: revenue and margin only, equal: C3 100, C2 45, C1
    * 20, C4 10, C5 5, C7 and C8 0 (same revenue: by id). */
   assert_int_equal(
@@ -848,10 +848,10 @@ static void test_ranking(void **state) {
   p.top = 3;
   fx->out.len = 0;
   assert_int_equal(run_sections(fx, &p), 0);
-  assert_non_null(strstr(fx->out.s, ",90,90,90,90,100.00,50.0%,50.0%,yes,diamond,gold,yes\n"));
-  assert_non_null(strstr(fx->out.s, ",40,60,60,40,45.00,30.0%,80.0%,yes,silver,silver,no\n"));
+  assert_non_null(strstr(fx->out.s, ",90,90,90,90,100.00,50.0%,50.0%,yes,diamond,gold,yes,card\n"));
+  assert_non_null(strstr(fx->out.s, ",40,60,60,40,45.00,30.0%,80.0%,yes,silver,silver,no,card\n"));
   assert_non_null(strstr(fx->out.s, "ranking,3,A01-2026-0001,Alpha Motors,A01,1000,200,20.00,"
-                                    "20.00,50,80,70,20,20.00,10.0%,90.0%,no,none,none,no\n"));
+                                    "20.00,50,80,70,20,20.00,10.0%,90.0%,no,none,none,no,card\n"));
   assert_null(strstr(fx->out.s, "ranking,4,")); /* --top 3 */
   /* The setting over the file: strategic value alone, cut-offs 90 40 20:
    * C7 100 and C3 90 diamond, C2 40 gold, C1 20 silver, C4 10 none. */
@@ -861,17 +861,92 @@ static void test_ranking(void **state) {
   p.top = 0;
   fx->out.len = 0;
   assert_int_equal(run_sections(fx, &p), 0);
-  assert_non_null(strstr(fx->out.s, "summary,7,2,10000,4,90.0%,2,1,1,2,1,3\n"));
+  assert_non_null(strstr(fx->out.s, "summary,7,2,10000,4,90.0%,2,1,1,2,1,3,7\n"));
   assert_non_null(strstr(fx->out.s, "ranking,1,B01-2026-0001,Golf,B01,0,0,0.00,0.00,100,0,"
-                                    "100,100,100.00,0.0%,0.0%,yes,diamond,none,no\n"));
-  assert_non_null(strstr(fx->out.s, ",90,90,90,90,90.00,50.0%,50.0%,yes,diamond,gold,yes\n"));
-  assert_non_null(strstr(fx->out.s, ",40,60,60,40,40.00,30.0%,80.0%,yes,gold,silver,no\n"));
-  assert_non_null(strstr(fx->out.s, ",50,80,70,20,20.00,10.0%,90.0%,yes,silver,none,no\n"));
-  assert_non_null(strstr(fx->out.s, ",10,10,10,10,10.00,5.0%,95.0%,no,none,none,no\n"));
+                                    "100,100,100.00,0.0%,0.0%,yes,diamond,none,no,card\n"));
+  assert_non_null(strstr(fx->out.s, ",90,90,90,90,90.00,50.0%,50.0%,yes,diamond,gold,yes,card\n"));
+  assert_non_null(strstr(fx->out.s, ",40,60,60,40,40.00,30.0%,80.0%,yes,gold,silver,no,card\n"));
+  assert_non_null(strstr(fx->out.s, ",50,80,70,20,20.00,10.0%,90.0%,yes,silver,none,no,card\n"));
+  assert_non_null(strstr(fx->out.s, ",10,10,10,10,10.00,5.0%,95.0%,no,none,none,no,card\n"));
   /* A bad setting is refused with what is wrong. */
   p.scoring = "diamond=40,gold=50";
   assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), FS_EINVAL);
   assert_non_null(strstr(fx->err, "silver <= gold <= diamond"));
+}
+
+/* Issue 14: ranking on a chosen period of the sales history (sales_period).
+ * Period 2026-01-15 .. 2026-03-31: months from January (the first of
+ * --from's month) to March.
+ *   C3 history Jan 2000/400, Feb 1000/100, Mar 500/-50: 3500, margin 450
+ *   C4 history Dec 9000/900 (before), Mar 4000/800: 4000, margin 800
+ *   C2 only a deleted record: the card's 3000/300 (source card); C1, C5,
+ *   C7, C8 the card's too.
+ * Max revenue 4000 (C4), max margin 800:
+ *   C3 .3*87.5 + .2*56.25 + 45 = 82.50 diamond
+ *   C4 30 + 20 + 5 = 55.00 gold; C2 .3*75 + .2*37.5 + 25 = 55.00 gold
+ *   (same score: C4's revenue first)
+ *   C1 .3*25 + .2*25 + 28.5 = 41.00 silver; C7 35.00 silver; C5 .3*12.5 =
+ *   3.75; C8 0.
+ * Total 12000: shares C3 29.2, C4 33.3, C2 25.0, C1 8.3, C5 4.2; key
+ * accounts C3 C4 C2 C1 C7 = 11500 = 95.8%; pareto_80 by revenue C4 4000,
+ * C3 7500, C2 10500 >= 9600: 3; from_card 5. */
+static void test_ranking_period(void **state) {
+  fixture *fx = *state;
+  fs_report_params p;
+
+  assert_int_equal(
+      fs__db_exec(fx->db,
+                  "INSERT INTO sales_periods(id, owner, author, hlc, deleted, customer_id,"
+                  " period, revenue, margin, units, share) VALUES"
+                  " (" ID("s", "01") ", 'A01', 'A01', 1, 0, " C3 ", '2026-01-01', 2000, 400,"
+                  "  2, 50),"
+                  " (" ID("s", "02") ", 'A01', 'A01', 1, 0, " C3 ", '2026-02-01', 1000, 100,"
+                  "  1, 40),"
+                  " (" ID("s", "03") ", 'A01', 'A01', 1, 0, " C3 ", '2026-03-01', 500, -50,"
+                  "  1, 10),"
+                  " (" ID("s", "04") ", 'A02', 'A02', 1, 0, " C4 ", '2025-12-01', 9000, 900,"
+                  "  9, 90),"
+                  " (" ID("s", "05") ", 'A02', 'A02', 1, 0, " C4 ", '2026-03-01', 4000, 800,"
+                  "  4, 60),"
+                  " (" ID("s", "06") ", 'A01', 'A01', 1, 1, " C2 ", '2026-03-01', 7777, 7,"
+                  "  7, 7)"),
+      0);
+  memset(&p, 0, sizeof(p));
+  p.name = "ranking";
+  p.from = "2026-01-15";
+  p.to = "2026-03-31";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_non_null(strstr(fx->out.s, "summary,7,2,12000,5,95.8%,1,2,2,3,0,5,5\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,1,A01-2025-0003,Charlie 查理车队,A01,3500,450,"
+                                    "87.50,56.25,90,90,90,90,82.50,29.2%,29.2%,yes,diamond,"
+                                    "none,no,history\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,2,A02-2026-0001,Delta 德尔塔,A02,4000,800,"
+                                    "100.00,100.00,10,10,10,10,55.00,33.3%,62.5%,yes,gold,"
+                                    "none,no,history\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,3,A01-2026-0002,Bravo 布拉沃,A01,3000,300,75.00,"
+                                    "37.50,40,60,60,40,55.00,25.0%,87.5%,yes,gold,none,no,"
+                                    "card\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,4,A01-2026-0001,Alpha Motors,A01,1000,200,25.00,"
+                                    "25.00,50,80,70,20,41.00,8.3%,95.8%,yes,silver,none,no,"
+                                    "card\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,6,A02-2025-0001,Echo,A02,500,0,12.50,0.00,0,0,0,"
+                                    "0,3.75,4.2%,100.0%,no,none,none,no,card\n"));
+  /* December alone: only C4's 9000 of history (C3 has none then: 0). */
+  p.from = "2025-12-01";
+  p.to = "2025-12-31";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_non_null(strstr(fx->out.s, ",A01-2025-0003,Charlie 查理车队,A01,0,0,0.00,0.00,"));
+  assert_non_null(strstr(fx->out.s, ",A02-2026-0001,Delta 德尔塔,A02,9000,900,100.00,100.00,"));
+  /* The default period: 12 months to date. */
+  p.from = NULL;
+  p.to = "2026-03-31";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_non_null(strstr(fx->out.s, ",A02-2026-0001,Delta 德尔塔,A02,13000,1700,"));
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_TABLE, &fx->out, fx->err), 0);
+  assert_non_null(
+      strstr(fx->out.s, "period 2025-04-01 .. 2026-03-31 (--from default: the first of the "
+                        "12th month back from --to)\n"));
 }
 
 static void test_scoring(void **state) {
@@ -1251,6 +1326,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
       cmocka_unit_test_setup_teardown(test_weights, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scoring, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ranking_period, setup, teardown),
       cmocka_unit_test_setup_teardown(test_showroom, setup, teardown),
       cmocka_unit_test_setup_teardown(test_activity, setup, teardown),
       cmocka_unit_test_setup_teardown(test_default_period, setup, teardown),
