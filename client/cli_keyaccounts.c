@@ -92,8 +92,8 @@ int cli_cmd_keyaccounts_override(cli_ctx *c, int argc, char **argv) {
   if (rc)
     return rc;
   if (clear == (a.npos == 2))
-    return cli_usage_error(c, "give either a TIER (none, diamond, gold, silver) or --clear",
-                           NULL);
+    return cli_usage_error(
+        c, "give either a TIER (none, diamond, gold, silver) or --clear", NULL);
   tier = clear ? NULL : a.pos[1];
   if (cli_resolve(c, "customer", a.pos[0], id))
     return CLI_ERR;

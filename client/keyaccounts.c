@@ -50,9 +50,9 @@ static int ka_row(void *arg, const fs_rank_row *row) {
   memcpy(x->items[x->n].id, row->id, FS_ID_HEX + 1);
   x->items[x->n++].tier = row->tier;
   if (x->each) {
-    fs_keyaccount_change ch = {row->id,    row->archive_no,          row->name,
-                               row->owner, row->score,               fs__tiers[row->card_tier],
-                               fs__tiers[row->tier]};
+    fs_keyaccount_change ch = {
+        row->id,    row->archive_no,           row->name,           row->owner,
+        row->score, fs__tiers[row->card_tier], fs__tiers[row->tier]};
     x->each(x->ctx, &ch);
   }
   return 0;
@@ -192,8 +192,8 @@ int fs_keyaccount_override(fs_replica *r, const char *id, const char *tier) {
   if (!fs__id_valid(id))
     return fs__replica_fail(r, FS_EINVAL, "bad customer id");
   if (tier && fs__enum_index(fs__tiers, tier) < 0)
-    return fs__replica_fail(r, FS_EINVAL,
-                            "tier: \"%.20s\" is not one of none, diamond, gold, silver", tier);
+    return fs__replica_fail(
+        r, FS_EINVAL, "tier: \"%.20s\" is not one of none, diamond, gold, silver", tier);
   rc = manager_only(r, "overrides a card's key-account tier");
   if (rc)
     return rc;

@@ -49,16 +49,16 @@ static const fs_col rank_summary_cols[] = {
     {"pareto_80", FS_COL_INT, NULL}, {"overrides", FS_COL_INT, NULL},
     {"to_apply", FS_COL_INT, NULL},  {"from_card", FS_COL_INT, NULL}};
 static const fs_col rank_cols[] = {
-    {"rank", FS_COL_INT, NULL},       {"archive_no", FS_COL_TEXT, NULL},
-    {"name", FS_COL_TEXT, NULL},      {"owner", FS_COL_TEXT, NULL},
-    {"revenue", FS_COL_INT, NULL},    {"margin", FS_COL_INT, NULL},
-    {"revenue_n", FS_COL_NUM, NULL},  {"margin_n", FS_COL_NUM, NULL},
-    {"growth", FS_COL_INT, NULL},     {"payment", FS_COL_INT, NULL},
-    {"credit", FS_COL_INT, NULL},     {"strategic", FS_COL_INT, NULL},
-    {"score", FS_COL_NUM, NULL},      {"share", FS_COL_PCT, NULL},
-    {"cum_share", FS_COL_PCT, NULL},  {"key", FS_COL_TEXT, NULL},
-    {"tier", FS_COL_TEXT, NULL},      {"card_tier", FS_COL_TEXT, NULL},
-    {"override", FS_COL_TEXT, NULL},  {"source", FS_COL_TEXT, NULL}};
+    {"rank", FS_COL_INT, NULL},      {"archive_no", FS_COL_TEXT, NULL},
+    {"name", FS_COL_TEXT, NULL},     {"owner", FS_COL_TEXT, NULL},
+    {"revenue", FS_COL_INT, NULL},   {"margin", FS_COL_INT, NULL},
+    {"revenue_n", FS_COL_NUM, NULL}, {"margin_n", FS_COL_NUM, NULL},
+    {"growth", FS_COL_INT, NULL},    {"payment", FS_COL_INT, NULL},
+    {"credit", FS_COL_INT, NULL},    {"strategic", FS_COL_INT, NULL},
+    {"score", FS_COL_NUM, NULL},     {"share", FS_COL_PCT, NULL},
+    {"cum_share", FS_COL_PCT, NULL}, {"key", FS_COL_TEXT, NULL},
+    {"tier", FS_COL_TEXT, NULL},     {"card_tier", FS_COL_TEXT, NULL},
+    {"override", FS_COL_TEXT, NULL}, {"source", FS_COL_TEXT, NULL}};
 #define NRANK_COLS ((int)(sizeof(rank_cols) / sizeof(rank_cols[0])))
 
 #define PARETO_SHARE 0.80
@@ -84,8 +84,10 @@ static int summary(rpt *r, const rsum *m) {
 
 /* The first `top` customers by score (cs in score order, n of them). */
 static int ranking(rpt *r, const rcust *cs, size_t n) {
-  rsec *s = fs__rpt_sec(r, "ranking", "Ranking by composite score", rank_cols, NRANK_COLS);
-  size_t top = r->p->top < 0 ? n : (size_t)(r->p->top ? r->p->top : FS_REPORT_TOP_DEFAULT);
+  rsec *s =
+      fs__rpt_sec(r, "ranking", "Ranking by composite score", rank_cols, NRANK_COLS);
+  size_t top =
+      r->p->top < 0 ? n : (size_t)(r->p->top ? r->p->top : FS_REPORT_TOP_DEFAULT);
   int rc = 0;
 
   for (size_t i = 0; i < n && i < top && rc == 0; i++) {
@@ -134,22 +136,23 @@ static int load(rpt *r, rcust **cs, size_t *n, int64_t max[2]) {
   /* Revenue and margin: the months of the sales history whose first day
    * lies in [first of --from's month, --to]; a card without any history
    * counts its own fields (report.h "ranking"). */
-  snprintf(sql, sizeof(sql),
-           "SELECT c.id, c.owner, c.archive_no, c.name,"
-           " CASE WHEN h.n IS NULL THEN coalesce(c.revenue, 0) ELSE h.rev END,"
-           " CASE WHEN h.n IS NULL THEN coalesce(c.margin, 0) ELSE h.mar END,"
-           " coalesce(c.growth, 0), coalesce(c.payment, 0), coalesce(c.credit, 0),"
-           " coalesce(c.strategic, 0), coalesce(c.tier, 'none'), coalesce(c.key_account, 0),"
-           " coalesce(c.tier_override, 0), h.n IS NULL FROM customers c LEFT JOIN"
-           " (SELECT customer_id, count(*) AS n,"
-           "  total(CASE WHEN period >= date(:from, 'start of month') AND period <= :to"
-           "   THEN coalesce(revenue, 0) END) AS rev,"
-           "  total(CASE WHEN period >= date(:from, 'start of month') AND period <= :to"
-           "   THEN coalesce(margin, 0) END) AS mar"
-           "  FROM sales_periods WHERE deleted = 0 GROUP BY customer_id) h"
-           " ON h.customer_id = c.id"
-           " WHERE c.deleted = 0 AND coalesce(c.grade, '') <> 'lost'%s",
-           own);
+  snprintf(
+      sql, sizeof(sql),
+      "SELECT c.id, c.owner, c.archive_no, c.name,"
+      " CASE WHEN h.n IS NULL THEN coalesce(c.revenue, 0) ELSE h.rev END,"
+      " CASE WHEN h.n IS NULL THEN coalesce(c.margin, 0) ELSE h.mar END,"
+      " coalesce(c.growth, 0), coalesce(c.payment, 0), coalesce(c.credit, 0),"
+      " coalesce(c.strategic, 0), coalesce(c.tier, 'none'), coalesce(c.key_account, 0),"
+      " coalesce(c.tier_override, 0), h.n IS NULL FROM customers c LEFT JOIN"
+      " (SELECT customer_id, count(*) AS n,"
+      "  total(CASE WHEN period >= date(:from, 'start of month') AND period <= :to"
+      "   THEN coalesce(revenue, 0) END) AS rev,"
+      "  total(CASE WHEN period >= date(:from, 'start of month') AND period <= :to"
+      "   THEN coalesce(margin, 0) END) AS mar"
+      "  FROM sales_periods WHERE deleted = 0 GROUP BY customer_id) h"
+      " ON h.customer_id = c.id"
+      " WHERE c.deleted = 0 AND coalesce(c.grade, '') <> 'lost'%s",
+      own);
   rc = fs__rpt_prep(r, sql, &st);
   while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
     rcust *c;
@@ -193,8 +196,8 @@ static void score(rpt *r, rcust *cs, size_t n, const int64_t max[2], rsum *m) {
     double sc = 0;
     for (int k = 0; k < FS_RC__COUNT; k++) {
       if (k < 2) /* a loss-making margin scores 0, not below */
-        c->comp[k] = max[k] > 0 && c->v[k] > 0 ? 100.0 * (double)c->v[k] / (double)max[k]
-                                               : 0.0;
+        c->comp[k] =
+            max[k] > 0 && c->v[k] > 0 ? 100.0 * (double)c->v[k] / (double)max[k] : 0.0;
       else
         c->comp[k] = (double)c->v[k];
       sc += r->sc.w.w[k] * c->comp[k];

@@ -14,7 +14,9 @@
  *   - a letter logged as the A-grade contact (accepted as a log entry, but
  *     the card stays overdue);
  *   - a rep sets a card's tier, key_account or tier_override (K1: the
- *     manager's, by `keyaccounts apply` or override). */
+ *     manager's, by `keyaccounts apply` or override);
+ *   - a sales_period mid-month, or a second one for the same month (S1,
+ *     S2). */
 #include "daemontest.h"
 #include "wiretest.h"
 
@@ -472,6 +474,49 @@ static void test_tier_is_the_managers(void **state) {
          "reasons (device and daemon); the manager's apply and override landed\n");
 }
 
+/* ---- sales history (S1-S3) --------------------------------------------------- */
+
+static void test_sales_history_rules(void **state) {
+  world *w = *state;
+  char cust[33], s1[33], s2[33];
+  fs_change c;
+  int code;
+
+  card(w, "Sales Co", "B", NULL, cust);
+  hostile(w, "a01");
+  fs__id_new(s1);
+  change(w, &c, FS_KIND_SALES_PERIOD, s1, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "customer_id", cust);
+  fs_wire_change_set(&c, "period", "2026-03-15");
+  assert_int_equal(push1(w, &c, &code, "written as its first day (2026-03-01)"),
+                   FS_OUTCOME_REJECTED);
+  assert_int_equal(code, FS_EVALIDATE);
+  change(w, &c, FS_KIND_SALES_PERIOD, s1, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "customer_id", cust);
+  fs_wire_change_set(&c, "period", "2026-03-01");
+  set_int(&c, "revenue", 1234560);
+  assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_APPLIED);
+  /* A second record for the same month is refused; the first may change. */
+  fs__id_new(s2);
+  change(w, &c, FS_KIND_SALES_PERIOD, s2, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "customer_id", cust);
+  fs_wire_change_set(&c, "period", "2026-03-01");
+  assert_int_equal(push1(w, &c, &code, "already has its sales of 2026-03"),
+                   FS_OUTCOME_REJECTED);
+  assert_int_equal(code, FS_EVALIDATE);
+  change(w, &c, FS_KIND_SALES_PERIOD, s1, FS_OP_UPSERT);
+  set_int(&c, "units", 3);
+  assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_APPLIED);
+  fs_wire_close(&w->h);
+  assert_int_equal(fs_test_central_intf(&w->d,
+                                        "SELECT count(*) FROM sales_periods WHERE"
+                                        " customer_id='%s' AND deleted=0 AND units=3",
+                                        cust),
+                   1);
+  printf("sales history: a mid-month period and a second record of a month were refused "
+         "with reasons; the month's record landed and changed\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_rep_cannot_review_or_lose_silently, setup,
@@ -479,6 +524,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_overdue_not_cleared, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_deletes_delivery, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tier_is_the_managers, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sales_history_rules, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
