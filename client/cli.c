@@ -72,6 +72,13 @@ static const cli_cmd commands[] = {
      NULL},
     {"agenda", cli_cmd_agenda, "who to contact today and who is overdue, most urgent first",
      "[--date YYYY-MM-DD]", NULL},
+    {"sales add", cli_cmd_sales_add,
+     "record a customer's sales of one month (revenue and margin in currency units)",
+     "--customer ID --month YYYY-MM [--revenue AMOUNT] [--margin AMOUNT] [--units N] "
+     "[--share PCT] [--note TEXT]",
+     NULL},
+    {"sales list", cli_cmd_sales_list, "list the sales history per month",
+     "[--customer ID] [--from YYYY-MM] [--to YYYY-MM]", NULL},
     {"keyaccounts apply", cli_cmd_keyaccounts_apply,
      "set the cards' tier and key_account from the composite score (managers)",
      "[--dry-run] [--rep CODE]... [--team MANAGER] [--weights FILE] [--scoring NAME=N,...]",
