@@ -112,7 +112,7 @@ static const fs_field customer_fields[] = {
     T("delete_note", SHORT, FS_F_PERSONAL, "manager's note on the deletion request / 删除审核意见"),
     /* Issue 14: tier and key_account are the manager's choice, not the
      * score's (`fieldsync keyaccounts apply` leaves the card alone). */
-    B("tier_override", 0, "tier set by the manager, not by the score / 主管指定等级"),
+    B("tier_override", 0, "tier is the manager's override / 主管指定等级"),
 };
 
 /* Every grade change is kept with its date: an append-only log. */
