@@ -212,8 +212,9 @@ int cli_check_changes(cli_ctx *c, fs_record *rec) {
 /* clang-format on */
 
 static const fs_cmd_opt o_customer_delete[] = {
-    {"ID", "full id, unique prefix of 6+ characters (the lists show 16), or the archive "
-           "number, any case (required)"},
+    {"ID",
+     "full id, unique prefix of 6+ characters (the lists show 16), or the archive "
+     "number, any case (required)"},
     {"--yes", "delete without asking (-y; default: on a terminal, say how many visits, "
               "contacts and opportunities go with the card and ask; elsewhere refuse)"},
     END};
