@@ -4,7 +4,7 @@
  * shown in currency units (fs_money_parse / fs_money_format); the record
  * keeps minor units.  The rules (a month on its first day, one record per
  * customer and month, written by the card's owner or their manager) are
- * the library's and the daemon's (common/access_rules.h S1-S3). */
+ * the library's and the daemon's (common/access_rules.h M1-M3). */
 #include "cli.h"
 
 #include <inttypes.h>

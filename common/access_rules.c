@@ -383,7 +383,7 @@ static int check_lost_review(sqlite3 *db, fs_role role, const char *staff,
   return 0;
 }
 
-/* S1-S3: the sales history (sales_period, issue 14): a month on its first
+/* M1-M3: the sales history (sales_period, issue 14): a month on its first
  * day, one record per customer and month, written by the card's owner,
  * their manager or the central office. */
 #define SALES_DUP_SQL                                                                    \
@@ -430,7 +430,7 @@ static int check_sales_period(sqlite3 *db, fs_role role, const char *staff,
   per = is_set(period) && period->type == FS_V_TEXT
             ? period->s
             : after(NULL, found ? &row : NULL, "period");
-  /* S1: the month's first day. */
+  /* M1: the month's first day. */
   if (per && (strlen(per) != 10 || strcmp(per + 8, "01") != 0)) {
     snprintf(
         err, errlen,
@@ -444,7 +444,7 @@ static int check_sales_period(sqlite3 *db, fs_role role, const char *staff,
   rc = load(db, FS_KIND_CUSTOMER, cid, 1, &card, &cfound);
   if (rc || !cfound)
     goto out;
-  /* S3: the card's owner, their manager or the central office. */
+  /* M3: the card's owner, their manager or the central office. */
   if (role == FS_ROLE_REP && strcmp(card.owner, staff) != 0) {
     snprintf(
         err, errlen,
@@ -468,7 +468,7 @@ static int check_sales_period(sqlite3 *db, fs_role role, const char *staff,
     }
     rc = 0;
   }
-  /* S2: one record per customer and month. */
+  /* M2: one record per customer and month. */
   if (per && !found) {
     sqlite3_stmt *st = NULL;
     rc = sqlite3_prepare_v2(db, SALES_DUP_SQL, -1, &st, NULL);

@@ -63,11 +63,11 @@
  *      report's tier; `keyaccounts override`: their own choice, marked
  *      tier_override).  FS_EFORBIDDEN.
  *   sales history (sales_period, 003: 销售实绩 per month)
- *   S1 period is a month's first day (YYYY-MM-01).  FS_EVALIDATE.
- *   S2 One record per customer and month: a new sales_period whose
+ *   M1 period is a month's first day (YYYY-MM-01).  FS_EVALIDATE.
+ *   M2 One record per customer and month: a new sales_period whose
  *      customer_id and period another live record already has is refused
  *      (edit that one).  FS_EVALIDATE.
- *   S3 Written by the card's owner, their manager (the staff table's
+ *   M3 Written by the card's owner, their manager (the staff table's
  *      manager of the owner; a replica, which has no staff rows, leaves
  *      that to the daemon) or admin; not by a rep covering for the owner.
  *      FS_EFORBIDDEN.

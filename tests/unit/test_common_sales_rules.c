@@ -1,6 +1,6 @@
 /* test_common_sales_rules.c - issue 14, key customers: the rules of
- * common/access_rules.h on the sales history (S1 a month on its first
- * day, S2 one record per customer and month, S3 written by the card's
+ * common/access_rules.h on the sales history (M1 a month on its first
+ * day, M2 one record per customer and month, M3 written by the card's
  * owner, their manager or admin) and on the card's tier (K1), called as
  * both sides call them, on a store with a staff table (the daemon's). */
 #include "testutil.h"
@@ -93,13 +93,13 @@ static void test_sales_rules(void **state) {
   char err[300];
   fs_change c;
 
-  /* S1: the month's first day. */
+  /* M1: the month's first day. */
   mk(&c, FS_KIND_SALES_PERIOD, SP2);
   text_field(&c, "customer_id", CUST);
   text_field(&c, "period", "2026-04-15");
   assert_int_equal(check(fx, FS_ROLE_REP, "A01", &c, err), FS_EVALIDATE);
   assert_non_null(strstr(err, "written as its first day (2026-04-01)"));
-  /* S2: March is taken by SP1; April is free; SP1 itself may change. */
+  /* M2: March is taken by SP1; April is free; SP1 itself may change. */
   mk(&c, FS_KIND_SALES_PERIOD, SP2);
   text_field(&c, "customer_id", CUST);
   text_field(&c, "period", "2026-03-01");
@@ -112,7 +112,7 @@ static void test_sales_rules(void **state) {
   mk(&c, FS_KIND_SALES_PERIOD, SP1);
   text_field(&c, "note", "corrected");
   assert_int_equal(check(fx, FS_ROLE_REP, "A01", &c, err), 0);
-  /* S3: another rep (a cover), another team's manager: refused; the
+  /* M3: another rep (a cover), another team's manager: refused; the
    * owner's manager and the central office: fine. */
   mk(&c, FS_KIND_SALES_PERIOD, SP1);
   text_field(&c, "note", "x");

@@ -15,8 +15,8 @@
  *     the card stays overdue);
  *   - a rep sets a card's tier, key_account or tier_override (K1: the
  *     manager's, by `keyaccounts apply` or override);
- *   - a sales_period mid-month, or a second one for the same month (S1,
- *     S2). */
+ *   - a sales_period mid-month, or a second one for the same month (M1,
+ *     M2). */
 #include "daemontest.h"
 #include "wiretest.h"
 
@@ -474,7 +474,7 @@ static void test_tier_is_the_managers(void **state) {
          "reasons (device and daemon); the manager's apply and override landed\n");
 }
 
-/* ---- sales history (S1-S3) --------------------------------------------------- */
+/* ---- sales history (M1-M3) --------------------------------------------------- */
 
 static void test_sales_history_rules(void **state) {
   world *w = *state;
