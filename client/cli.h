@@ -189,6 +189,10 @@ int cli_cmd_customer_lost(cli_ctx *c, int argc, char **argv);
 int cli_cmd_customer_delete_review(cli_ctx *c, int argc, char **argv);
 /* What the daemon told this staff member (cli_notices.c). */
 int cli_cmd_notices(cli_ctx *c, int argc, char **argv);
+int cli_cmd_keyaccounts_apply(cli_ctx *c, int argc, char **argv);
+int cli_cmd_sales_add(cli_ctx *c, int argc, char **argv);
+int cli_cmd_sales_list(cli_ctx *c, int argc, char **argv);
+int cli_cmd_keyaccounts_override(cli_ctx *c, int argc, char **argv);
 /* Managers' reports (cli_report.c, common/report/report.h). */
 int cli_cmd_report(cli_ctx *c, int argc, char **argv);
 /* The manager's sign-off and the monthly plan (cli_signoff.c, issue 14). */

@@ -293,6 +293,43 @@ static const fs_cmd_opt o_delete_review[] = {
     {"--reject", "keep the card: the request is cleared and the rep keeps working it"},
     {"--note TEXT", "the manager's note, shown to the rep (default: none)"},
     END};
+static const fs_cmd_opt o_sales_add[] = {
+    {"--customer ID", "the customer: archive number, id or id prefix (required)"},
+    {"--month YYYY-MM", "the month (required); one record per customer and month"},
+    {"--revenue AMOUNT",
+     "the month's revenue in currency units, e.g. 12,345.60 (default: none)"},
+    {"--margin AMOUNT",
+     "the month's margin in currency units, may be negative (default: none)"},
+    {"--units N", "units sold in the month (default: none)"},
+    {"--share PCT",
+     "our share of the customer's purchases that month, 0..100 (default: none)"},
+    {"--note TEXT", "a note (default: none)"},
+    END};
+static const fs_cmd_opt o_sales_list[] = {
+    {"--customer ID", "only this customer (default: every card of this replica)"},
+    {"--from YYYY-MM", "first month (default: the earliest)"},
+    {"--to YYYY-MM", "last month (default: the latest)"},
+    END};
+static const fs_cmd_opt o_ka_apply[] = {
+    {"--dry-run", "list the cards that would change; write nothing"},
+    {"--rep CODE", "rank and apply among this rep's cards only; repeat for several "
+                   "(default: every card of this replica)"},
+    {"--team MANAGER",
+     "the manager and their reps (default: every card of this replica)"},
+    {"--weights FILE", "ranking weights, name=weight lines (default: the built-in ones)"},
+    {"--scoring NAME=N,...",
+     "weights and the score each tier needs, as `report ranking --scoring` (default: "
+     "revenue=30,margin=20,growth=15,payment=15,credit=10,strategic=10,diamond=70,gold="
+     "50,"
+     "silver=30, the product's own choice)"},
+    END};
+static const fs_cmd_opt o_ka_override[] = {
+    {"ID", "the customer: archive number, id or id prefix (required)"},
+    {"TIER",
+     "none, diamond, gold or silver: kept until --clear (key_account follows it)"},
+    {"--clear",
+     "end the override: the next `keyaccounts apply` sets the tier from the score"},
+    END};
 static const fs_cmd_opt o_agenda[] = {
     {"--date YYYY-MM-DD", "the day to plan (default: today)"}, END};
 static const fs_cmd_opt o_outbox[] = {
@@ -377,6 +414,10 @@ static const struct {
     {"showroom list", o_showroom_list},
     {"lost list", o_lost_list},
     {"lost review", o_lost_review},
+    {"sales add", o_sales_add},
+    {"sales list", o_sales_list},
+    {"keyaccounts apply", o_ka_apply},
+    {"keyaccounts override", o_ka_override},
     {"agenda", o_agenda},
     {"report", NULL}, /* report_opts() */
     {"outbox", o_outbox},

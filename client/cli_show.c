@@ -48,8 +48,14 @@ static const struct {
 /* The value field f of rec shows (a reference as "ARCHIVE NAME"), or NULL. */
 static const char *shown_value(cli_ctx *c, fs_record *rec, const fs_field_info *f,
                                cli_cust *cust, char *buf, size_t len) {
-  const char *v = fs_record_get(rec, f->name);
+  const char *v = fs_record_get(rec, f->name), *over;
 
+  /* Issue 14: a tier the manager chose, not the score, says so. */
+  if (v && strcmp(f->name, "tier") == 0 && strcmp(fs_record_kind(rec), "customer") == 0 &&
+      (over = fs_record_get(rec, "tier_override")) != NULL && strcmp(over, "yes") == 0) {
+    snprintf(buf, len, "%s (the manager's override, not the score / 主管指定)", v);
+    return buf;
+  }
   if (v == NULL || f->type != FS_TYPE_REF || strcmp(f->ref_kind, "customer") != 0)
     return v;
   cli_customer_of(c, v, cust);

@@ -718,12 +718,16 @@ typedef struct fs_report_query {
    * end (month-end stock-take); the period defaults to it; NULL: now. */
   const char *as_of;
   int stale_days;      /* cards: days after which a card is stale; 0: default 90 */
+  /* ranking (and fs_keyaccounts_apply): the weights and the tier cut-offs,
+   * "name=number,..." over the built-in setting or the weights file
+   * (report.h "ranking"); NULL: the built-in setting. */
+  const char *scoring;
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,
  * --rep CODE (repeatable), --team CODE, --csv, --weights FILE, --top N,
  * --contact-methods SETTING, --backdate-days N, --convert-days N,
- * --as-of YYYY-MM, --stale-days N),
+ * --as-of YYYY-MM, --stale-days N, --scoring SETTING),
  * for a front end that parses argv: fs_report_option returns 1 if opt
  * takes a value, 0 if it is a flag, FS_ENOTFOUND if it is not one of them;
  * fs_report_query_set applies it (value NULL for a flag or a missing
@@ -735,7 +739,8 @@ int fs_report_option(const char *opt);
   "visits|funnel|lost|ranking|showroom|activity|signoff|cards|keyvisits "                \
   "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] "      \
   "[--weights FILE] [--top N] [--contact-methods GRADE=METHOD,...;...] "                 \
-  "[--backdate-days N] [--convert-days N] [--as-of YYYY-MM] [--stale-days N]"
+  "[--backdate-days N] [--convert-days N] [--as-of YYYY-MM] [--stale-days N] "           \
+  "[--scoring NAME=N,...]"
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value);
 /* The report option nearest to a mistyped opt ("--tem" -> "--team"), for
  * a "did you mean" hint: a static string, or NULL.  Thread-safe. */
@@ -749,7 +754,7 @@ typedef struct fs_report fs_report;
 
 /* Runs query q over r into *out (free with fs_report_free), in one read
  * snapshot.  0; FS_EINVAL (unknown report, bad date or period, bad
- * weights, bad contact_methods), FS_EUSAGE (no name), FS_ENOTFOUND (team manager unknown here),
+ * weights, bad contact_methods or scoring), FS_EUSAGE (no name), FS_ENOTFOUND (team manager unknown here),
  * FS_EIO (weights file unreadable), FS_ENOMEM, FS_EDB/FS_EBUSY; message in
  * fs_errmsg(r).  Reads only. */
 int fs_report_run(fs_replica *r, const fs_report_query *q, fs_report **out);
@@ -803,6 +808,50 @@ typedef enum fs_report_style {
  * FS_EOVERFLOW (over 256 MiB) in *rc (may be NULL), the message in
  * fs_errmsg(NULL).  Not thread-safe with other calls on rep. */
 const char *fs_report_render(fs_report *rep, fs_report_style style, size_t *len, int *rc);
+
+/* ---- key accounts (issue 14: 综合打分,找出重点客户) ---------------------------
+ * A card's stored tier and key_account follow the ranking report (the
+ * composite score over all customers, common/report/report.h "ranking"),
+ * or are clearly the manager's override (customer.tier_override).  Only a
+ * manager or the central office sets them; the daemon refuses a rep's
+ * change of them (common/access_rules.h K1). */
+
+/* One card whose tier or key_account the ranking changes (or would). */
+typedef struct fs_keyaccount_change {
+  const char *id, *archive_no, *name, *owner; /* archive_no, name may be NULL */
+  double score;
+  const char *tier_was; /* stored: "none", "diamond", "gold", "silver" */
+  const char *tier;     /* the report's; key_account = tier is not "none" */
+} fs_keyaccount_change;
+typedef void (*fs_keyaccount_fn)(void *ctx, const fs_keyaccount_change *ch);
+
+typedef struct fs_keyaccounts_result {
+  int customers; /* ranked (the report's set) */
+  int changed;   /* cards written (dry run: that would be) */
+  int overrides; /* cards left alone: the manager's override */
+} fs_keyaccounts_result;
+
+/* Runs the ranking report q (its name is ignored; the ranking options
+ * apply: --rep, --team, --weights, --scoring) over this replica and writes
+ * the report's tier and key_account (tier is not "none") to every card
+ * that differs and is not the manager's override, in ONE transaction, as
+ * this replica's staff member: on a manager's replica the team's cards
+ * ranked among the team (what `fieldsyncd report ranking --team M`
+ * shows), on the central office's all cards.  dry_run: writes nothing.
+ * each (may be NULL) is called per changed card, in rank order; res (may
+ * be NULL) receives the counts.  FS_EFORBIDDEN for a rep; the errors of
+ * fs_report_run and fs_update.  A card that became an override or was
+ * deleted since the ranking was read is left alone. */
+int fs_keyaccounts_apply(fs_replica *r, const fs_report_query *q, int dry_run,
+                         fs_keyaccount_fn each, void *ctx, fs_keyaccounts_result *res);
+/* The manager's override of customer `id`: tier ("none", "diamond",
+ * "gold", "silver") and key_account (tier is not "none") as given, with
+ * tier_override set, so that fs_keyaccounts_apply leaves the card and the
+ * report and `customer show` say it is the manager's choice.  tier NULL
+ * clears the override (the next apply sets the card from the score).
+ * FS_EFORBIDDEN for a rep; FS_EINVAL (bad id or tier); the errors of
+ * fs_update. */
+int fs_keyaccount_override(fs_replica *r, const char *id, const char *tier);
 
 #ifdef __cplusplus
 }

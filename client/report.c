@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fieldsync.h"
+#include "keyaccounts.h"
 #include "replica.h"
 #include "report.h"
 #include "table.h"
@@ -69,6 +70,7 @@ static void to_request(const fs_report_query *q, fs_report_request *rq) {
   rq->convert_days = q->convert_days;
   rq->as_of = q->as_of;
   rq->stale_days = q->stale_days;
+  rq->scoring = q->scoring;
 }
 
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) {
@@ -99,10 +101,16 @@ int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) 
   q->convert_days = rq.convert_days;
   q->as_of = rq.as_of;
   q->stale_days = rq.stale_days;
+  q->scoring = rq.scoring;
   return 0;
 }
 
 int fs_report_run(fs_replica *r, const fs_report_query *q, fs_report **out) {
+  return fs__report_query_run_each(r, q, NULL, NULL, out);
+}
+
+int fs__report_query_run_each(fs_replica *r, const fs_report_query *q, fs_rank_each each,
+                              void *ctx, fs_report **out) {
   fs_report_request rq;
   fs_report *rep;
   char err[FS_REPORT_ERR_MAX] = "";
@@ -117,6 +125,8 @@ int fs_report_run(fs_replica *r, const fs_report_query *q, fs_report **out) {
     return fs__replica_fail(r, FS_ENOMEM, "out of memory");
   fs__strbuf_init(&rep->text, REPORT_TEXT_MAX);
   to_request(q, &rq);
+  rq.each = each;
+  rq.each_ctx = ctx;
   rc = fs__report_request_compute(fs__replica_db(r), &rq, &rep->o, err);
   if (rc) {
     fs_report_free(rep);

@@ -172,6 +172,46 @@ static int check_delete_request(fs_role role, const char *staff, const fs_change
   return 0;
 }
 
+/* K1: the card's tier, key_account and tier_override are the manager's
+ * (issue 14, key customers): a rep's change of an existing card that
+ * writes one of them with another value than the card holds is refused;
+ * writing what is there says nothing (a re-send, a form that sends every
+ * field).  A rep's new card may carry a first guess of tier and
+ * key_account (never tier_override): a rep is never stopped from recording
+ * a customer (a 0.1.0 client sends them on `customer add`), and
+ * `keyaccounts apply` sets them from the score. */
+static int check_tier(fs_role role, const char *staff, const fs_change *c,
+                      const fs_row *row, int found, char *err, size_t errlen) {
+  static const char *const fields[] = {"tier", "key_account", "tier_override"};
+
+  if (role != FS_ROLE_REP)
+    return 0;
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+    const fs_value *v = fs__change_written(c, fields[i]), *was = NULL;
+    int f, same;
+    if (v == NULL || (!found && i < 2))
+      continue;
+    f = fs__field_index(fs__kind_def(FS_KIND_CUSTOMER), fields[i]);
+    if (found && f >= 0)
+      was = &row->values[f];
+    if (was && is_set(was))
+      same = is_set(v) && v->type == was->type &&
+             (v->type == FS_V_TEXT ? strcmp(v->s, was->s) == 0 : v->i == was->i);
+    else /* nothing stored: the default says nothing */
+      same = !is_set(v) || (v->type == FS_V_TEXT ? strcmp(v->s, "none") == 0 : v->i == 0);
+    if (same)
+      continue;
+    snprintf(
+        err, errlen,
+        "%s: a card's key-account tier follows the composite score (the manager "
+        "applies it with `fieldsync keyaccounts apply`) or is the manager's override "
+        "(`fieldsync keyaccounts override`); %s is a rep",
+        fields[i], staff);
+    return FS_EFORBIDDEN;
+  }
+  return 0;
+}
+
 static int check_customer(sqlite3 *db, fs_role role, const char *staff,
                           const fs_change *c, const char *made,
                           const fs_cadence_methods *m, char *err, size_t errlen) {
@@ -185,6 +225,8 @@ static int check_customer(sqlite3 *db, fs_role role, const char *staff,
   rc = load(db, FS_KIND_CUSTOMER, c->id, 1, &row, &found);
   if (rc == 0)
     rc = check_delete_request(role, staff, c, &row, found, err, errlen);
+  if (rc == 0 && c->op != FS_OP_DELETE)
+    rc = check_tier(role, staff, c, &row, found, err, errlen);
   if (rc == 0 && c->op == FS_OP_DELETE)
     rc = check_rep_delete(db, role, c, err, errlen);
   if (rc || c->op == FS_OP_DELETE)
@@ -382,6 +424,121 @@ out:
   return rc;
 }
 
+/* M1-M3: the sales history (sales_period, issue 14): a month on its first
+ * day, one record per customer and month, written by the card's owner,
+ * their manager or the central office. */
+#define SALES_DUP_SQL                                                                    \
+  "SELECT id FROM sales_periods WHERE customer_id = ?1 AND period = ?2 AND id <> ?3"     \
+  " AND deleted = 0 LIMIT 1"
+
+/* The staff table's manager of `code` into mgr ("" if none); 1 if the
+ * table has a row for code, 0 if not (a replica has no staff rows), or a
+ * database error. */
+static int manager_of(sqlite3 *db, const char *code, char *mgr, size_t len) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(
+      db, "SELECT coalesce(manager, '') FROM staff WHERE code = ?1", -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    snprintf(mgr, len, "%s", (const char *)sqlite3_column_text(st, 0));
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int check_sales_period(sqlite3 *db, fs_role role, const char *staff,
+                              const fs_change *c, char *err, size_t errlen) {
+  const fs_value *period = fs__change_written(c, "period"),
+                 *cust = fs__change_written(c, "customer_id");
+  const char *cid = NULL, *per = NULL;
+  char mgr[FS_STAFF_MAX + 1] = "";
+  fs_row row, card;
+  int found = 0, cfound = 0, rc;
+
+  memset(&row, 0, sizeof(row));
+  memset(&card, 0, sizeof(card));
+  if (c->op == FS_OP_DELETE)
+    return 0;
+  rc = load(db, FS_KIND_SALES_PERIOD, c->id, 0, &row, &found);
+  if (rc)
+    goto out;
+  cid = is_set(cust) && cust->type == FS_V_TEXT
+            ? cust->s
+            : after(NULL, found ? &row : NULL, "customer_id");
+  per = is_set(period) && period->type == FS_V_TEXT
+            ? period->s
+            : after(NULL, found ? &row : NULL, "period");
+  /* M1: the month's first day. */
+  if (per && (strlen(per) != 10 || strcmp(per + 8, "01") != 0)) {
+    snprintf(
+        err, errlen,
+        "period: a sales period is a month, written as its first day (%.8s01), not %s",
+        per, per);
+    rc = FS_EVALIDATE;
+    goto out;
+  }
+  if (cid == NULL)
+    goto out; /* the write path says what is missing */
+  rc = load(db, FS_KIND_CUSTOMER, cid, 1, &card, &cfound);
+  if (rc || !cfound)
+    goto out;
+  /* M3: the card's owner, their manager or the central office. */
+  if (role == FS_ROLE_REP && strcmp(card.owner, staff) != 0) {
+    snprintf(
+        err, errlen,
+        "customer_id: the sales history of a card is written by its owner (%s) or their "
+        "manager; %s is neither",
+        card.owner, staff);
+    rc = FS_EFORBIDDEN;
+    goto out;
+  }
+  if (role == FS_ROLE_MANAGER && strcmp(card.owner, staff) != 0) {
+    rc = manager_of(db, card.owner, mgr, sizeof(mgr));
+    if (rc < 0)
+      goto out;
+    if (rc == 1 && strcmp(mgr, staff) != 0) {
+      snprintf(err, errlen,
+               "customer_id: the sales history of a card is written by its owner (%s) or "
+               "their manager (%s); %s is neither",
+               card.owner, mgr[0] ? mgr : "none", staff);
+      rc = FS_EFORBIDDEN;
+      goto out;
+    }
+    rc = 0;
+  }
+  /* M2: one record per customer and month. */
+  if (per && !found) {
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(db, SALES_DUP_SQL, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+      rc = fs__db_err(db, rc);
+      goto out;
+    }
+    sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, per, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      snprintf(
+          err, errlen,
+          "period: customer %s already has its sales of %.7s (sales_period %s); change "
+          "that record instead",
+          cid, per, (const char *)sqlite3_column_text(st, 0));
+      rc = FS_EVALIDATE;
+    } else {
+      rc = rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+    }
+    sqlite3_finalize(st);
+  }
+out:
+  fs__row_release(&row);
+  fs__row_release(&card);
+  return rc;
+}
+
 int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
                            const fs_change *c, const fs_cadence_methods *m, char *err,
                            size_t errlen) {
@@ -408,6 +565,8 @@ int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
     return fs__access_rules_signoff(db, role, staff, c, made, err, errlen);
   case FS_KIND_ACTIVITY_PLAN:
     return fs__access_rules_plan(db, role, staff, c, err, errlen);
+  case FS_KIND_SALES_PERIOD:
+    return check_sales_period(db, role, staff, c, err, errlen);
   default:
     return 0;
   }

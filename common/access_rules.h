@@ -53,6 +53,24 @@
  *      is pending: the manager decides (confirm = the manager's DELETE).
  *      Which cards a manager may touch is the ownership rule (access.h: the
  *      team).  FS_EFORBIDDEN.
+ *   key customers (综合打分,找出重点客户)
+ *   K1 A card's tier, key_account and tier_override are the manager's: a
+ *      rep's change of an existing card that writes one of them with
+ *      another value than the card holds is refused (writing the same
+ *      value passes); a rep's new card may carry tier and key_account (a
+ *      first guess: a rep is never stopped from recording a customer),
+ *      never tier_override = 1.  A manager or admin sets them (`fieldsync keyaccounts apply`: the ranking
+ *      report's tier; `keyaccounts override`: their own choice, marked
+ *      tier_override).  FS_EFORBIDDEN.
+ *   sales history (sales_period, 003: 销售实绩 per month)
+ *   M1 period is a month's first day (YYYY-MM-01).  FS_EVALIDATE.
+ *   M2 One record per customer and month: a new sales_period whose
+ *      customer_id and period another live record already has is refused
+ *      (edit that one).  FS_EVALIDATE.
+ *   M3 Written by the card's owner, their manager (the staff table's
+ *      manager of the owner; a replica, which has no staff rows, leaves
+ *      that to the daemon) or admin; not by a rep covering for the owner.
+ *      FS_EFORBIDDEN.
  *   C4 A card whose grade is "delivered" after the change has its
  *      delivery_date (checked when the change writes grade or
  *      delivery_date).  FS_EVALIDATE.

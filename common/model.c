@@ -126,6 +126,9 @@ static const fs_field customer_fields[] = {
     TL("service_notes", FS_F_SERVICE | FS_F_PERSONAL, "after-sales service record / 售后服务记录"),
     /* 动态管理: the day someone last checked the card's data. */
     D("last_verified", 0, "card data last verified / 最近核实日期"),
+    /* Issue 14: tier and key_account are the manager's choice, not the
+     * score's (`fieldsync keyaccounts apply` leaves the card alone). */
+    B("tier_override", 0, "tier is the manager's override / 主管指定等级"),
 };
 
 /* Every grade change is kept with its date: an append-only log. */

@@ -54,6 +54,9 @@ static const struct {
      * visitor, walk-in or call. */
     {FS_KIND_SHOWROOM, "revisit", 9},
     {FS_KIND_SHOWROOM, "channel", 9},
+    /* v12: the card's tier is the manager's override (issue 14, key
+     * customers). */
+    {FS_KIND_CUSTOMER, "tier_override", 12},
 };
 
 /* Kinds added after version 1 (their whole table, indexes included, comes

@@ -50,7 +50,8 @@
  *   - Period: --from and --to are dates "YYYY-MM-DD", both inclusive; a
  *     date-time field (visit.at, showroom.arrived) belongs to the day of its
  *     date part.  Defaults: to = today; from = the first day of to's month,
- *     except for `activity` where from = to (one day).  from > to, or a
+ *     except for `activity` where from = to (one day) and `ranking` where
+ *     from = the first day of the 12th month back (12 months to date).  from > to, or a
  *     text that is not a date, is FS_EINVAL with a message.
  *   - "Rep" and the owner filter: a report groups by, and the owner list
  *     filters on, one staff column per report:
@@ -187,24 +188,49 @@
  *   title, class, reason, amount), oldest first, at most
  *   FS_REPORT_LIST_MAX rows.
  *
- * ranking - key customers by a weighted score index.  The set: non-deleted
- *   cards that are not lost and have revenue > 0 (owner filter applies).
+ * ranking - key customers by the composite score (综合打分, issue 14): the
+ *   weighted index of domain.md "Key customers" over ALL customers,
+ *   prospects with no revenue yet included, not by revenue alone.  The
+ *   set: non-deleted cards that are not lost (owner filter applies).
  *   Components, each 0..100: revenue_n = revenue * 100 / max revenue of the
- *   set, margin_n likewise (margin unset = 0), growth, payment, credit,
- *   strategic as stored (unset = 0).  score = sum(w_i * c_i) / sum(w_i).
- *   Weights: fs_report_weights (defaults below, or a file, see
- *   fs__report_weights_parse).  Rank: score desc, then revenue desc, then
- *   id.  Pareto: customers ordered by revenue desc (then id); cum_share is
- *   the revenue share of the customer and all before it in that order; the
- *   key accounts are that order's shortest prefix reaching 80% of the
- *   revenue (the customer that crosses 80% is one).  Tier, among the K key
- *   accounts ranked by score, position p: diamond if p <= ceil(K * 20%),
- *   gold if p <= ceil(K * 50%), else silver; others "none".
- *   Section "summary": customers, revenue total, key accounts, their share,
- *   diamond, gold, silver counts.  Section "ranking": the first `top` by
- *   score: rank, archive_no, name, owner, revenue, margin, revenue_n,
+ *   set (unset = 0; 0 for all if no card has revenue), margin_n likewise,
+ *   growth, payment, credit, strategic as stored (unset = 0).  score =
+ *   sum(w_i * c_i) / sum(w_i), rounded to two decimals (what is shown is
+ *   what is compared).  The setting (fs_report_scoring: the weights and
+ *   the tier cut-offs) is built in, or a weights file (--weights,
+ *   fs__report_weights_parse), then --scoring over it
+ *   (fs__report_scoring_parse).  Rank: score desc, then revenue desc, then
+ *   id.  Tier by the score's cut-offs: diamond if score >= cut diamond,
+ *   else gold if >= cut gold, else silver if >= cut silver, else "none";
+ *   a key account is a customer with a tier.  Defaults (the product's own
+ *   choice, stated in README and --help): weights revenue 30, margin 20,
+ *   growth 15, payment 15, credit 10, strategic 10; cut-offs diamond 70,
+ *   gold 50, silver 30.
+ *   Pareto (the 80/20 view, shown beside the score): share = revenue /
+ *   total revenue of the set; cum_share the share of this customer and
+ *   every one ranked above it (score order); pareto_80 in the summary: how
+ *   many customers, taken by revenue desc (then id), make 80% of the
+ *   revenue.
+ *   The card (issue 14): card_tier is the tier stored on the card (unset =
+ *   "none"); override "yes" if the card's tier is the manager's choice
+ *   (customer.tier_override), which `keyaccounts apply` leaves alone.
+ *   to_apply counts the other cards whose stored tier or key_account
+ *   differs from the report's (what `fieldsync keyaccounts apply` would
+ *   change).
+ *   Section "summary": customers, prospects (no revenue), revenue total,
+ *   key_accounts, key_share (their revenue share), diamond, gold, silver,
+ *   pareto_80, overrides, to_apply, from_card.  Section "ranking": the first `top`
+ *   by score: rank, archive_no, name, owner, revenue, margin, revenue_n,
  *   margin_n, growth, payment, credit, strategic, score, share, cum_share,
- *   key, tier.  The period does not apply.
+ *   key, tier, card_tier, override, source.
+ *   The period (issue 14, sales history per month): a customer's revenue
+ *   and margin are the sums of its sales_period records (not deleted)
+ *   whose month (period, its first day) lies in [the first of --from's
+ *   month, --to]: source "history".  A card with no sales_period record at
+ *   all counts its own revenue and margin fields instead: source "card",
+ *   counted in the summary's from_card.  A margin below 0 scores 0.
+ *   Default period: the first of the 12th month back from --to's month to
+ *   --to (12 months to date).
  *
  * showroom - showroom_log entries arrived in [from, to] (rep_on_duty is the
  *   owner filter), as the seeds measure them (issue 14; domain.md
@@ -392,11 +418,36 @@ typedef enum fs_report_comp {
   FS_RC__COUNT
 } fs_report_comp;
 
-/* Weights, >= 0, not all 0.  Defaults: revenue 0.30, margin 0.20, growth
- * 0.15, payment 0.15, credit 0.10, strategic 0.10. */
+/* Weights, >= 0, not all 0 (only their ratios count).  Defaults: revenue
+ * 30, margin 20, growth 15, payment 15, credit 10, strategic 10. */
 typedef struct fs_report_weights {
   double w[FS_RC__COUNT];
 } fs_report_weights;
+
+/* The key-account setting (issue 14): the weights and the score a
+ * customer needs for each tier, cut[0] diamond >= cut[1] gold >= cut[2]
+ * silver > 0, each <= 100.  Defaults 70, 50, 30. */
+typedef struct fs_report_scoring {
+  fs_report_weights w;
+  double cut[3];
+} fs_report_scoring;
+#define FS_REPORT_SCORING_DEFAULT                                                        \
+  "revenue=30,margin=20,growth=15,payment=15,credit=10,strategic=10,"                    \
+  "diamond=70,gold=50,silver=30"
+
+/* One customer of the ranking as computed (for `keyaccounts apply`,
+ * fs_report_params.each): tiers are fs__tiers indexes, 0 = none. */
+typedef struct fs_rank_row {
+  const char *id, *archive_no, *name, *owner; /* archive_no, name may be NULL */
+  double score;
+  int tier;      /* the report's tier; key account = tier > 0 */
+  int card_tier; /* stored on the card (unset: 0) */
+  int card_key;  /* stored key_account (unset: 0) */
+  int override;  /* stored tier_override: the manager's choice */
+} fs_rank_row;
+/* Called per customer in rank order; a non-zero return stops the report
+ * and is its result. */
+typedef int (*fs_rank_each)(void *ctx, const fs_rank_row *row);
 
 typedef struct fs_report_params {
   const char *name;          /* visits funnel lost ranking showroom activity signoff
@@ -407,6 +458,9 @@ typedef struct fs_report_params {
   const char *const *owners; /* staff codes, nowners of them; 0 = all */
   int nowners;
   const fs_report_weights *weights; /* NULL: defaults */
+  /* ranking: weights and tier cut-offs "name=number,..." over the weights
+   * (fs__report_scoring_parse); NULL: none (the defaults). */
+  const char *scoring;
   int top;                          /* ranking rows; 0: FS_REPORT_TOP_DEFAULT; < 0: all */
   /* visits: which visit methods are the contact of each grade, the
    * setting of fs__cadence_methods_parse (cadence.h); NULL: the default
@@ -425,6 +479,10 @@ typedef struct fs_report_params {
   /* cards: a card whose data was last verified (else opened) more than
    * this many days before --to is stale; 0: FS_REPORT_STALE_DAYS. */
   int stale_days;
+  /* ranking: if set, called for EVERY customer of the set (not only the
+   * first `top`), before the sections are made. */
+  fs_rank_each each;
+  void *each_ctx;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -470,6 +528,16 @@ int fs__report_day_counts(sqlite3 *db, const char *rep, const char *day, int64_t
                           int64_t *changes);
 
 void fs__report_weights_default(fs_report_weights *w);
+/* The built-in setting: the default weights and cut-offs. */
+void fs__report_scoring_default(fs_report_scoring *s);
+/* Parses a setting "name=number,name=number,..." (',' or ';' between
+ * pairs, blanks allowed) over what s holds: names revenue, margin, growth,
+ * payment, credit, strategic (weights, >= 0) and diamond, gold, silver
+ * (cut-offs, 0 < silver <= gold <= diamond <= 100); a name not given keeps
+ * its value.  NULL or "": s unchanged.  0, or FS_EINVAL with a message
+ * in err (errlen bytes) naming the bad pair; s is then unchanged. */
+int fs__report_scoring_parse(const char *spec, fs_report_scoring *s, char *err,
+                             size_t errlen);
 /* Parses a weights file's text: lines `name = number` (names revenue,
  * margin, growth, payment, credit, strategic), '#' comments and blank
  * lines.  The file replaces the defaults: a name it does not give weighs 0.
@@ -493,6 +561,7 @@ int fs__report_team(sqlite3 *db, const char *manager, char (*codes)[17], int max
  * value to fs__report_request_set, so the two CLIs cannot drift:
  *   NAME [--from D] [--to D] [--rep CODE]... [--team CODE] [--csv]
  *   [--weights FILE] [--top N] [--contact-methods SETTING]
+ *   [--backdate-days N] [--scoring SETTING]
  * (--json is a global option of both tools). */
 typedef enum fs_report_opt_id {
   FS_ROPT_FROM = 0,
@@ -506,7 +575,8 @@ typedef enum fs_report_opt_id {
   FS_ROPT_BACKDATE_DAYS,
   FS_ROPT_CONVERT_DAYS,
   FS_ROPT_AS_OF,
-  FS_ROPT_STALE_DAYS
+  FS_ROPT_STALE_DAYS,
+  FS_ROPT_SCORING
 } fs_report_opt_id;
 
 typedef struct fs_report_opt {
@@ -530,7 +600,8 @@ const char *fs__report_opt_suggest(const char *arg);
   "visits|funnel|lost|ranking|showroom|activity|signoff|cards|keyvisits "                \
   "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--rep CODE]... [--team MANAGER] [--csv] "      \
   "[--weights FILE] [--top N] [--contact-methods GRADE=METHOD,...;...] "                 \
-  "[--backdate-days N] [--convert-days N] [--as-of YYYY-MM] [--stale-days N]"
+  "[--backdate-days N] [--convert-days N] [--as-of YYYY-MM] [--stale-days N] "           \
+  "[--scoring NAME=N,...]"
 #define FS_REPORT_USAGE "report " FS_REPORT_ARGS_USAGE
 
 /* What one command line asks for.  Pointers point into the caller's argv
@@ -546,6 +617,9 @@ typedef struct fs_report_request {
   int convert_days;  /* --convert-days, as fs_report_params */
   const char *as_of; /* --as-of, as fs_report_params */
   int stale_days;    /* --stale-days, as fs_report_params */
+  const char *scoring; /* --scoring, as fs_report_params */
+  fs_rank_each each;   /* not an option: a library caller's, as fs_report_params */
+  void *each_ctx;
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

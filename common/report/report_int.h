@@ -60,7 +60,7 @@ typedef struct rpt {
   /* funnel --as-of: the month's last day and the day after ("" if none) */
   char asof[11], asof1[11];
   int64_t dasof;
-  fs_report_weights w;
+  fs_report_scoring sc; /* ranking: weights and tier cut-offs */
   fs_cadence_methods methods; /* which visit methods are a contact, per grade */
   int convert_days;           /* showroom: the conversion window (resolved) */
   rsec secs[MAX_SECS];

@@ -26,6 +26,7 @@ const fs_report_opt fs__report_opts[] = {{"--from", FS_ROPT_FROM, "YYYY-MM-DD"},
                                          {"--convert-days", FS_ROPT_CONVERT_DAYS, "N"},
                                          {"--as-of", FS_ROPT_AS_OF, "YYYY-MM"},
                                          {"--stale-days", FS_ROPT_STALE_DAYS, "N"},
+                                         {"--scoring", FS_ROPT_SCORING, "NAME=N,..."},
                                          {NULL, FS_ROPT_FROM, NULL}};
 
 const fs_cmd_opt fs__report_opt_docs[] = {
@@ -34,7 +35,8 @@ const fs_cmd_opt fs__report_opt_docs[] = {
              "and compliance in percent (42.5%), n/a where nothing was due"},
     {"--from YYYY-MM-DD",
      "first day (default: the first of --to's month, so month to date; activity: "
-     "--to, so today alone)"},
+     "--to, so today alone; ranking: 12 months to date, its sales history summed per "
+     "month)"},
     {"--to YYYY-MM-DD", "last day (default: today); the report's period line says "
                         "which defaults it used"},
     {"--rep CODE", "only this rep; repeat for several (default: everyone)"},
@@ -42,7 +44,8 @@ const fs_cmd_opt fs__report_opt_docs[] = {
     {"--csv", "CSV instead of the table: ONE header row, \"section\" then every "
               "column of the report's sections; a row leaves the columns of other "
               "sections empty"},
-    {"--weights FILE", "ranking weights, name=weight lines (default: built in)"},
+    {"--weights FILE", "ranking weights, name=weight lines; a weight it does not name is "
+                       "0 (default: the built-in weights of --scoring)"},
     {"--top N", "ranking: the first N only (default: all)"},
     {"--contact-methods GRADE=METHOD,...;...",
      "visits: which visit methods count as a contact for each grade (default: a "
@@ -60,6 +63,11 @@ const fs_cmd_opt fs__report_opt_docs[] = {
     {"--stale-days N",
      "cards: list open cards whose data nobody verified for more than N days (default: "
      "90)"},
+    {"--scoring NAME=N,...",
+     "ranking and keyaccounts: the weights of revenue, margin, growth, payment, credit "
+     "and strategic, and the score a customer needs for diamond, gold and silver (a key "
+     "account); names not given keep their value (default, the product's own choice: "
+     FS_REPORT_SCORING_DEFAULT ")"},
     {NULL, NULL}};
 
 const fs_report_opt *fs__report_opt_find(const char *arg) {
@@ -122,6 +130,9 @@ int fs__report_request_set(fs_report_request *q, const fs_report_opt *o,
     break;
   case FS_ROPT_WEIGHTS:
     q->weights = value;
+    break;
+  case FS_ROPT_SCORING:
+    q->scoring = value;
     break;
   case FS_ROPT_CSV:
     q->csv = 1;
@@ -266,6 +277,9 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.convert_days = q->convert_days;
   p.as_of = q->as_of;
   p.stale_days = q->stale_days;
+  p.scoring = q->scoring;
+  p.each = q->each;
+  p.each_ctx = q->each_ctx;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

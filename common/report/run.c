@@ -20,7 +20,8 @@ static const char *const summaries[] = {
     "cadence compliance per rep and grade: due, met, missed, done, overdue",
     "prospects per grade and stage; grade movement in the period",
     "lost sales by reason, competitor, rep and month; reviews awaiting the manager",
-    "key customers by weighted score; Pareto share; diamond/gold/silver tier",
+    "key customers by composite score over all customers; diamond/gold/silver tier; "
+    "Pareto share",
     "showroom visitors: first-time and returning, details, valid, conversion by model, "
     "rep, month, lead source and walk-in or call",
     "each rep's visits, calls, new prospects and grade changes per day; plan against "
@@ -46,7 +47,7 @@ const char *fs__report_summary(const char *name) {
 /* What the period line says of the defaults that made it (report.h
  * "Period"), "" if --from and --to were both given. */
 static const char *period_note(const rpt *r) {
-  int day = strcmp(r->p->name, "activity") == 0;
+  int day = strcmp(r->p->name, "activity") == 0, year = strcmp(r->p->name, "ranking") == 0;
   if (r->from_set && r->to_set)
     return "";
   if (r->asof[0])
@@ -56,8 +57,11 @@ static const char *period_note(const rpt *r) {
   if (r->from_set)
     return " (--to default: today)";
   if (r->to_set)
-    return day ? " (--from default: --to)" : " (--from default: the first of --to's month)";
-  return day ? " (default: today)" : " (default: month to date)";
+    return day    ? " (--from default: --to)"
+           : year ? " (--from default: the first of the 12th month back from --to)"
+                  : " (--from default: the first of --to's month)";
+  return day ? " (default: today)" : year ? " (default: 12 months to date)"
+                                          : " (default: month to date)";
 }
 
 /* The human text: a title, the period and staff, then each section's
@@ -213,6 +217,11 @@ static int period(rpt *r) {
     r->dfrom = r->dto;
   } else {
     fs__civil_from_days(r->dto, &y, &m, &d);
+    /* ranking: the sales history of the 12 months to date (issue 14). */
+    if (strcmp(p->name, "ranking") == 0 && (m -= 11) < 1) {
+      m += 12;
+      y--;
+    }
     r->dfrom = fs__days_from_civil(y, m, 1);
   }
   if (fs__date_format(r->dfrom, r->from) || fs__date_format(r->dto, r->to) ||
@@ -276,11 +285,14 @@ static int compute(rpt *r, sqlite3 *db, const fs_report_params *p, char *err, in
   rc = period(r);
   if (rc)
     return rc;
+  /* ranking: the built-in setting, a weights file's weights over it, then
+   * --scoring over those. */
+  fs__report_scoring_default(&r->sc);
   if (p->weights)
-    r->w = *p->weights;
-  else
-    fs__report_weights_default(&r->w);
-  rc = fs__rpt_weights_check(r, &r->w);
+    r->sc.w = *p->weights;
+  rc = fs__rpt_weights_check(r, &r->sc.w);
+  if (rc == 0 && fs__report_scoring_parse(p->scoring, &r->sc, merr, sizeof(merr)) != 0)
+    rc = fs__rpt_fail(r, FS_EINVAL, "%s", merr);
   if (rc == 0 && (p->convert_days < 0 || p->convert_days > 3650))
     rc = fs__rpt_fail(r, FS_EINVAL, "the conversion window is 1..3650 days, not %d",
                       p->convert_days);
@@ -392,6 +404,7 @@ int fs__report_compute(sqlite3 *db, const fs_report_params *p, fs_report_out **o
   o->r.db = NULL;
   o->p.from = o->p.to = o->p.today = o->p.as_of = NULL;
   o->p.weights = NULL;
+  o->p.scoring = NULL;
   if (rc) {
     free(o);
     return rc;

@@ -1,4 +1,5 @@
-/* weights.c - the ranking's weights: defaults, the weights file, checks
+/* weights.c - the ranking's setting: the weights and the tier cut-offs,
+ * their defaults, the weights file, the --scoring setting, checks
  * (report.h). */
 #include "report_int.h"
 
@@ -28,8 +29,104 @@ int fs__rpt_weights_check(rpt *r, const fs_report_weights *w) {
 }
 
 void fs__report_weights_default(fs_report_weights *w) {
-  static const double def[FS_RC__COUNT] = {0.30, 0.20, 0.15, 0.15, 0.10, 0.10};
+  static const double def[FS_RC__COUNT] = {30, 20, 15, 15, 10, 10};
   memcpy(w->w, def, sizeof(def));
+}
+
+/* The tiers' names in cut[] order, NULL-terminated. */
+static const char *const cut_names[] = {"diamond", "gold", "silver", NULL};
+
+void fs__report_scoring_default(fs_report_scoring *s) {
+  fs__report_weights_default(&s->w);
+  s->cut[0] = 70;
+  s->cut[1] = 50;
+  s->cut[2] = 30;
+}
+
+/* One "name=number" pair of a setting into ns; 0 or FS_EINVAL (err set). */
+static int scoring_pair(char *part, fs_report_scoring *ns, char *err, size_t errlen) {
+  char *eq = strchr(part, '='), *s = part, *e, *end;
+  int k, c;
+  double v;
+
+  if (eq == NULL) {
+    snprintf(err, errlen, "scoring: \"%.40s\" is not name=number", part);
+    return FS_EINVAL;
+  }
+  for (e = eq; e > s && isspace((unsigned char)e[-1]); e--)
+    ;
+  *e = '\0';
+  for (s = eq + 1; isspace((unsigned char)*s); s++)
+    ;
+  errno = 0;
+  v = strtod(s, &end);
+  while (isspace((unsigned char)*end))
+    end++;
+  k = fs__enum_index(comp_names, part);
+  c = fs__enum_index(cut_names, part);
+  if (k < 0 && c < 0) {
+    snprintf(err, errlen,
+             "scoring: unknown name \"%.20s\" (weights revenue, margin, growth, payment, "
+             "credit, strategic; cut-offs diamond, gold, silver)",
+             part);
+    return FS_EINVAL;
+  }
+  if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < 0 ||
+      (c >= 0 && v > 100)) {
+    snprintf(err, errlen, "scoring: %s wants a number %s, not \"%.20s\"", part,
+             c >= 0 ? "from 0 to 100 (a score)" : ">= 0 (a weight)", s);
+    return FS_EINVAL;
+  }
+  if (k >= 0)
+    ns->w.w[k] = v;
+  else
+    ns->cut[c] = v;
+  return 0;
+}
+
+int fs__report_scoring_parse(const char *spec, fs_report_scoring *s, char *err,
+                             size_t errlen) {
+  fs_report_scoring ns;
+  char buf[512], *part, *save = NULL;
+  double sum = 0;
+  int rc = 0;
+
+  if (err && errlen)
+    err[0] = '\0';
+  if (s == NULL || err == NULL || errlen == 0)
+    return FS_EINVAL;
+  if (spec == NULL || spec[0] == '\0')
+    return 0;
+  if (strlen(spec) >= sizeof(buf)) {
+    snprintf(err, errlen, "scoring: setting longer than %zu bytes", sizeof(buf) - 1);
+    return FS_EINVAL;
+  }
+  memcpy(buf, spec, strlen(spec) + 1);
+  ns = *s;
+  for (part = strtok_r(buf, ",;", &save); part && rc == 0;
+       part = strtok_r(NULL, ",;", &save)) {
+    while (isspace((unsigned char)*part))
+      part++;
+    if (*part)
+      rc = scoring_pair(part, &ns, err, errlen);
+  }
+  if (rc)
+    return rc;
+  for (int i = 0; i < FS_RC__COUNT; i++)
+    sum += ns.w.w[i];
+  if (!(sum > 0)) {
+    snprintf(err, errlen, "scoring: the weights are all 0");
+    return FS_EINVAL;
+  }
+  if (!(ns.cut[2] > 0) || ns.cut[2] > ns.cut[1] || ns.cut[1] > ns.cut[0]) {
+    snprintf(err, errlen,
+             "scoring: the cut-offs need 0 < silver <= gold <= diamond <= 100 (here "
+             "silver %g, gold %g, diamond %g)",
+             ns.cut[2], ns.cut[1], ns.cut[0]);
+    return FS_EINVAL;
+  }
+  *s = ns;
+  return 0;
 }
 
 int fs__report_weights_parse(const char *text, fs_report_weights *w, char *err) {

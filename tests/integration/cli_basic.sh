@@ -106,9 +106,13 @@ expect 0 "$bin" customer show "${cn_id:0:16}" --json
 json_ok "customer show --json (by id prefix)"
 grep -q '"archive_no":"A01-'"$year"'-0001"' "$work/out" || fail "show json archive"
 
-expect 0 "$bin" customer edit "$acme" --phone 138-0000 --key-account yes --revenue 1250000
+# Issue 14 (rule K1): key_account is the manager's, not the rep's.
+expect 1 "$bin" customer edit "$acme" --key-account yes
+grep -q "key_account: a card's key-account tier follows the composite score" "$work/err" ||
+  fail "a rep's key_account edit not refused with the rule"
+expect 0 "$bin" customer edit "$acme" --phone 138-0000 --key-account no --revenue 1250000
 expect 0 "$bin" customer show "$acme" --json
-grep -q '"key_account":true' "$work/out" || fail "bool edit"
+grep -q '"key_account":false' "$work/out" || fail "bool edit"
 grep -q '"revenue":1250000' "$work/out" || fail "int edit"
 ok "customer edit, show by archive number/prefix"
 

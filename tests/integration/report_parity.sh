@@ -76,6 +76,9 @@ for r in visits funnel lost ranking showroom activity signoff cards keyvisits; d
   same "$r json" --json "$r" --team M01 "${period[@]}"
   same "$r defaults" "$r" --team M01
 done
+# The key-account setting (issue 14) is one option of both programs.
+same "ranking scoring" --json ranking --team M01 --scoring "strategic=50;gold=40,silver=5"
+grep -q '"tier":"silver"' "$work/c.out" || fail "ranking --scoring: no silver tier"
 ok "every report: text, CSV, JSON and the default period the same from both programs"
 
 # The sign-off and the plan against actual (issue 14) have their rows on both.
@@ -143,7 +146,7 @@ ok "CSV: one header row, one width"
 expect 0 "$fsd" --data "$central" --csv report ranking "${period[@]}"
 grep -qE '^ranking,.*,[0-9]+\.[0-9]%,[0-9]+\.[0-9]%,(yes|no),' "$work/out" ||
   fail "ranking share, cum_share not in percent"
-grep -qE '^summary,[0-9]+,[0-9]+,[0-9]+,[0-9]+\.[0-9]%,' "$work/out" || fail "key_share"
+grep -qE '^summary,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+\.[0-9]%,' "$work/out" || fail "key_share"
 expect 0 "$fsd" --data "$central" --csv report showroom "${period[@]}"
 # entries, returning, first_time, left_details, details_share, ...
 grep -qE '^summary,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+\.[0-9]%,' "$work/out" || fail "showroom conversion"

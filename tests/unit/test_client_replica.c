@@ -131,12 +131,19 @@ static void test_customer_crud(void **state) {
   assert_int_equal(fs_record_set(rec, "phone", "+86 21 5555 0101"), 0);
   assert_int_equal(fs_record_set(rec, "revenue", "125000"), 0);
   assert_int_equal(fs_record_set(rec, "key_account", "yes"), 0);
+  /* Issue 14 (access_rules.h K1): key_account is the manager's. */
+  assert_int_equal(fs_update(f->r, "customer", id, rec), FS_EFORBIDDEN);
+  fs_record_free(rec);
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "phone", "+86 21 5555 0101"), 0);
+  assert_int_equal(fs_record_set(rec, "revenue", "125000"), 0);
+  assert_int_equal(fs_record_set(rec, "key_account", "no"), 0); /* what it holds: fine */
   assert_int_equal(fs_update(f->r, "customer", id, rec), 0);
   fs_record_free(rec);
   assert_int_equal(fs_get(f->r, "customer", id, &got), 0);
   assert_string_equal(fs_record_get(got, "phone"), "+86 21 5555 0101");
   assert_string_equal(fs_record_get(got, "revenue"), "125000");
-  assert_string_equal(fs_record_get(got, "key_account"), "yes");
+  assert_string_equal(fs_record_get(got, "key_account"), "no");
   fs_record_free(got);
 
   memset(&q, 0, sizeof(q));

@@ -61,7 +61,7 @@ static const char *const data_sql[] = {
     " (" C6 ", 'A01', 'A01', 1, 0, 'A01-2026-0003', 'Foxtrot', 'lost', '2026-01-01', NULL,"
     "  9000, 900, 50, 50, 50, 50),"
     " (" C7 ", 'B01', 'B01', 1, 0, 'B01-2026-0001', 'Golf', 'C', '2026-04-05', NULL,"
-    "  NULL, NULL, NULL, NULL, NULL, NULL),"
+    "  NULL, NULL, 100, NULL, 100, 100),"
     " (" C8 ", 'B01', 'B01', 1, 0, 'B01-2026-0002', 'Hotel 酒店', 'A', '2026-02-01', NULL,"
     "  0, 0, 0, 0, 0, 0),"
     " (" C9 ", 'A01', 'A01', 1, 1, 'A01-2026-0004', 'India', 'A', '2026-03-21', NULL,"
@@ -864,31 +864,42 @@ static void test_csv_formula_cells(void **state) {
 }
 
 /* ---- ranking ---------------------------------------------------------------
- * Set: C1..C5 (C6 lost, C7 no revenue, C8 revenue 0, C9 deleted); total
- * 10000, max revenue 5000, max margin 1000.  Default weights .30 .20 .15
- * .15 .10 .10:
+ * Set (issue 14: every customer, prospects included): C1..C5, C7 (a
+ * prospect: no revenue, growth 100, credit 100, strategic 100) and C8
+ * (revenue 0); C6 lost and C9 deleted are not.  Total 10000, max revenue
+ * 5000, max margin 1000.  Default weights 30 20 15 15 10 10 (sum 100):
  *   C3 30 + 20 + 13.5 + 13.5 + 9 + 9 = 95
  *   C2 .3*60 + .2*30 + .15*40 + .15*60 + .1*60 + .1*40 = 49
  *   C1 .3*20 + .2*20 + .15*50 + .15*80 + .1*70 + .1*20 = 38.5
- *   C4 10, C5 .3*10 = 3
- * Pareto: C3 50%, C2 80% -> key accounts C3, C2 (80% reached); C1 90, C4
- * 95 (id before C5), C5 100.  K = 2: diamond ceil(0.4) = 1 (C3), gold up
- * to ceil(1.0) = 1 (none more), C2 silver. */
+ *   C7 .15*100 + .1*100 + .1*100 = 35
+ *   C4 3 + 2 + 1.5 + 1.5 + 1 + 1 = 10, C5 .3*10 = 3, C8 0
+ * Default cut-offs diamond 70, gold 50, silver 30: C3 diamond; C2, C1 and
+ * the prospect C7 silver (key accounts: 4, revenue 9000 = 90%); C4, C5,
+ * C8 none.  Prospects: C7, C8.  cum_share in score order 50, 80, 90, 90,
+ * 95, 100, 100.  pareto_80: by revenue C3 (50%), C2 (80%) = 2.
+ * The cards: C3 stored gold by the manager's override; C2 stored silver,
+ * key (as computed); C1 and C7 store nothing: to_apply 2. */
 static const char ranking_all[] =
-    "section,customers,revenue,key_accounts,key_share,diamond,gold,silver\n"
-    "summary,5,10000,2,80.0%,1,0,1\n"
+    "section,customers,prospects,revenue,key_accounts,key_share,diamond,gold,silver,"
+    "pareto_80,overrides,to_apply,from_card\n"
+    "summary,7,2,10000,4,90.0%,1,0,3,2,1,2,7\n"
     "\n"
     "section,rank,archive_no,name,owner,revenue,margin,revenue_n,margin_n,growth,payment,"
-    "credit,strategic,score,share,cum_share,key,tier\n"
+    "credit,strategic,score,share,cum_share,key,tier,card_tier,override,source\n"
     "ranking,1,A01-2025-0003,Charlie 查理车队,A01,5000,1000,100.00,100.00,90,90,90,90,95.00,"
-    "50.0%,50.0%,yes,diamond\n"
+    "50.0%,50.0%,yes,diamond,gold,yes,card\n"
     "ranking,2,A01-2026-0002,Bravo 布拉沃,A01,3000,300,60.00,30.00,40,60,60,40,49.00,30.0%,"
-    "80.0%,yes,silver\n"
+    "80.0%,yes,silver,silver,no,card\n"
     "ranking,3,A01-2026-0001,Alpha Motors,A01,1000,200,20.00,20.00,50,80,70,20,38.50,10.0%,"
-    "90.0%,no,none\n"
-    "ranking,4,A02-2026-0001,Delta 德尔塔,A02,500,100,10.00,10.00,10,10,10,10,10.00,5.0%,"
-    "95.0%,no,none\n"
-    "ranking,5,A02-2025-0001,Echo,A02,500,0,10.00,0.00,0,0,0,0,3.00,5.0%,100.0%,no,none\n";
+    "90.0%,yes,silver,none,no,card\n"
+    "ranking,4,B01-2026-0001,Golf,B01,0,0,0.00,0.00,100,0,100,100,35.00,0.0%,90.0%,yes,"
+    "silver,none,no,card\n"
+    "ranking,5,A02-2026-0001,Delta 德尔塔,A02,500,100,10.00,10.00,10,10,10,10,10.00,5.0%,"
+    "95.0%,no,none,none,no,card\n"
+    "ranking,6,A02-2025-0001,Echo,A02,500,0,10.00,0.00,0,0,0,0,3.00,5.0%,100.0%,no,none,"
+    "none,no,card\n"
+    "ranking,7,B01-2026-0002,Hotel 酒店,B01,0,0,0.00,0.00,0,0,0,0,0.00,0.0%,100.0%,no,none,"
+    "none,no,card\n";
 
 static void test_ranking(void **state) {
   fixture *fx = *state;
@@ -898,17 +909,23 @@ static void test_ranking(void **state) {
   char err[FS_REPORT_ERR_MAX];
   const char *s;
 
+  assert_int_equal(fs__db_exec(fx->db, "UPDATE customers SET tier = 'gold', key_account = 1,"
+                                       " tier_override = 1 WHERE id = " C3),
+                   0);
+  assert_int_equal(fs__db_exec(fx->db, "UPDATE customers SET tier = 'silver',"
+                                       " key_account = 1 WHERE id = " C2),
+                   0);
   assert_string_equal(run(fx, "ranking", NULL), ranking_all);
   /* A02 alone: max revenue 500, margin 100.  C4 30 + 20 + 1.5 + 1.5 + 1 +
-   * 1 = 55, C5 30; both needed for 80% (50%, 100%): C4 diamond, C5 silver. */
+   * 1 = 55 gold, C5 30 silver (the cut-off itself counts). */
   s = run(fx, "ranking", a02);
-  assert_non_null(strstr(s, "summary,2,1000,2,100.0%,1,0,1\n"));
+  assert_non_null(strstr(s, "summary,2,0,1000,2,100.0%,0,1,1,2,0,2,2\n"));
   assert_non_null(strstr(s, "ranking,1,A02-2026-0001,Delta 德尔塔,A02,500,100,100.00,100.00,"
-                            "10,10,10,10,55.00,50.0%,50.0%,yes,diamond\n"));
+                            "10,10,10,10,55.00,50.0%,50.0%,yes,gold,none,no,card\n"));
   assert_non_null(strstr(s, "ranking,2,A02-2025-0001,Echo,A02,500,0,100.00,0.00,0,0,0,0,"
-                            "30.00,50.0%,100.0%,yes,silver\n"));
+                            "30.00,50.0%,100.0%,yes,silver,none,no,card\n"));
   /* Weights file text: revenue and margin only, equal: C3 100, C2 45, C1
-   * 20, C4 10, C5 5. */
+   * 20, C4 10, C5 5, C7 and C8 0 (same revenue: by id). */
   assert_int_equal(
       fs__report_weights_parse("# ours\n\n revenue = 1  \nmargin=1 # same\n", &w, err), 0);
   memset(&p, 0, sizeof(p));
@@ -919,11 +936,147 @@ static void test_ranking(void **state) {
   p.top = 3;
   fx->out.len = 0;
   assert_int_equal(run_sections(fx, &p), 0);
-  assert_non_null(strstr(fx->out.s, ",90,90,90,90,100.00,50.0%,50.0%,yes,diamond\n"));
-  assert_non_null(strstr(fx->out.s, ",40,60,60,40,45.00,30.0%,80.0%,yes,silver\n"));
+  assert_non_null(strstr(fx->out.s, ",90,90,90,90,100.00,50.0%,50.0%,yes,diamond,gold,yes,card\n"));
+  assert_non_null(strstr(fx->out.s, ",40,60,60,40,45.00,30.0%,80.0%,yes,silver,silver,no,card\n"));
   assert_non_null(strstr(fx->out.s, "ranking,3,A01-2026-0001,Alpha Motors,A01,1000,200,20.00,"
-                                    "20.00,50,80,70,20,20.00,10.0%,90.0%,no,none\n"));
+                                    "20.00,50,80,70,20,20.00,10.0%,90.0%,no,none,none,no,card\n"));
   assert_null(strstr(fx->out.s, "ranking,4,")); /* --top 3 */
+  /* The setting over the file: strategic value alone, cut-offs 90 40 20:
+   * C7 100 and C3 90 diamond, C2 40 gold, C1 20 silver, C4 10 none. */
+  p.weights = NULL;
+  p.scoring = "revenue=0, margin=0,growth=0;payment=0,credit=0,strategic=5,"
+              "diamond=90,gold=40,silver=20";
+  p.top = 0;
+  fx->out.len = 0;
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_non_null(strstr(fx->out.s, "summary,7,2,10000,4,90.0%,2,1,1,2,1,3,7\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,1,B01-2026-0001,Golf,B01,0,0,0.00,0.00,100,0,"
+                                    "100,100,100.00,0.0%,0.0%,yes,diamond,none,no,card\n"));
+  assert_non_null(strstr(fx->out.s, ",90,90,90,90,90.00,50.0%,50.0%,yes,diamond,gold,yes,card\n"));
+  assert_non_null(strstr(fx->out.s, ",40,60,60,40,40.00,30.0%,80.0%,yes,gold,silver,no,card\n"));
+  assert_non_null(strstr(fx->out.s, ",50,80,70,20,20.00,10.0%,90.0%,yes,silver,none,no,card\n"));
+  assert_non_null(strstr(fx->out.s, ",10,10,10,10,10.00,5.0%,95.0%,no,none,none,no,card\n"));
+  /* A bad setting is refused with what is wrong. */
+  p.scoring = "diamond=40,gold=50";
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_CSV, &fx->out, fx->err), FS_EINVAL);
+  assert_non_null(strstr(fx->err, "silver <= gold <= diamond"));
+}
+
+/* Issue 14: ranking on a chosen period of the sales history (sales_period).
+ * Period 2026-01-15 .. 2026-03-31: months from January (the first of
+ * --from's month) to March.
+ *   C3 history Jan 2000/400, Feb 1000/100, Mar 500/-50: 3500, margin 450
+ *   C4 history Dec 9000/900 (before), Mar 4000/800: 4000, margin 800
+ *   C2 only a deleted record: the card's 3000/300 (source card); C1, C5,
+ *   C7, C8 the card's too.
+ * Max revenue 4000 (C4), max margin 800:
+ *   C3 .3*87.5 + .2*56.25 + 45 = 82.50 diamond
+ *   C4 30 + 20 + 5 = 55.00 gold; C2 .3*75 + .2*37.5 + 25 = 55.00 gold
+ *   (same score: C4's revenue first)
+ *   C1 .3*25 + .2*25 + 28.5 = 41.00 silver; C7 35.00 silver; C5 .3*12.5 =
+ *   3.75; C8 0.
+ * Total 12000: shares C3 29.2, C4 33.3, C2 25.0, C1 8.3, C5 4.2; key
+ * accounts C3 C4 C2 C1 C7 = 11500 = 95.8%; pareto_80 by revenue C4 4000,
+ * C3 7500, C2 10500 >= 9600: 3; from_card 5. */
+static void test_ranking_period(void **state) {
+  fixture *fx = *state;
+  fs_report_params p;
+
+  assert_int_equal(
+      fs__db_exec(fx->db,
+                  "INSERT INTO sales_periods(id, owner, author, hlc, deleted, customer_id,"
+                  " period, revenue, margin, units, share) VALUES"
+                  " (" ID("s", "01") ", 'A01', 'A01', 1, 0, " C3 ", '2026-01-01', 2000, 400,"
+                  "  2, 50),"
+                  " (" ID("s", "02") ", 'A01', 'A01', 1, 0, " C3 ", '2026-02-01', 1000, 100,"
+                  "  1, 40),"
+                  " (" ID("s", "03") ", 'A01', 'A01', 1, 0, " C3 ", '2026-03-01', 500, -50,"
+                  "  1, 10),"
+                  " (" ID("s", "04") ", 'A02', 'A02', 1, 0, " C4 ", '2025-12-01', 9000, 900,"
+                  "  9, 90),"
+                  " (" ID("s", "05") ", 'A02', 'A02', 1, 0, " C4 ", '2026-03-01', 4000, 800,"
+                  "  4, 60),"
+                  " (" ID("s", "06") ", 'A01', 'A01', 1, 1, " C2 ", '2026-03-01', 7777, 7,"
+                  "  7, 7)"),
+      0);
+  memset(&p, 0, sizeof(p));
+  p.name = "ranking";
+  p.from = "2026-01-15";
+  p.to = "2026-03-31";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_non_null(strstr(fx->out.s, "summary,7,2,12000,5,95.8%,1,2,2,3,0,5,5\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,1,A01-2025-0003,Charlie 查理车队,A01,3500,450,"
+                                    "87.50,56.25,90,90,90,90,82.50,29.2%,29.2%,yes,diamond,"
+                                    "none,no,history\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,2,A02-2026-0001,Delta 德尔塔,A02,4000,800,"
+                                    "100.00,100.00,10,10,10,10,55.00,33.3%,62.5%,yes,gold,"
+                                    "none,no,history\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,3,A01-2026-0002,Bravo 布拉沃,A01,3000,300,75.00,"
+                                    "37.50,40,60,60,40,55.00,25.0%,87.5%,yes,gold,none,no,"
+                                    "card\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,4,A01-2026-0001,Alpha Motors,A01,1000,200,25.00,"
+                                    "25.00,50,80,70,20,41.00,8.3%,95.8%,yes,silver,none,no,"
+                                    "card\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,6,A02-2025-0001,Echo,A02,500,0,12.50,0.00,0,0,0,"
+                                    "0,3.75,4.2%,100.0%,no,none,none,no,card\n"));
+  /* December alone: only C4's 9000 of history (C3 has none then: 0). */
+  p.from = "2025-12-01";
+  p.to = "2025-12-31";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_non_null(strstr(fx->out.s, ",A01-2025-0003,Charlie 查理车队,A01,0,0,0.00,0.00,"));
+  assert_non_null(strstr(fx->out.s, ",A02-2026-0001,Delta 德尔塔,A02,9000,900,100.00,100.00,"));
+  /* The default period: 12 months to date. */
+  p.from = NULL;
+  p.to = "2026-03-31";
+  assert_int_equal(run_sections(fx, &p), 0);
+  assert_non_null(strstr(fx->out.s, ",A02-2026-0001,Delta 德尔塔,A02,13000,1700,"));
+  fx->out.len = 0;
+  assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_TABLE, &fx->out, fx->err), 0);
+  assert_non_null(
+      strstr(fx->out.s, "period 2025-04-01 .. 2026-03-31 (--from default: the first of the "
+                        "12th month back from --to)\n"));
+}
+
+static void test_scoring(void **state) {
+  fs_report_scoring sc, d;
+  char err[FS_REPORT_ERR_MAX];
+
+  (void)state;
+  fs__report_scoring_default(&d);
+  assert_true(d.w.w[FS_RC_REVENUE] == 30 && d.w.w[FS_RC_MARGIN] == 20 &&
+              d.w.w[FS_RC_GROWTH] == 15 && d.w.w[FS_RC_PAYMENT] == 15 &&
+              d.w.w[FS_RC_CREDIT] == 10 && d.w.w[FS_RC_STRATEGIC] == 10);
+  assert_true(d.cut[0] == 70 && d.cut[1] == 50 && d.cut[2] == 30);
+  /* The default stated in --help and README is the built-in one. */
+  sc = d;
+  sc.cut[0] = 1;
+  assert_int_equal(fs__report_scoring_parse(FS_REPORT_SCORING_DEFAULT, &sc, err, sizeof(err)),
+                   0);
+  assert_memory_equal(&sc, &d, sizeof(sc));
+  /* Names not given keep their value. */
+  assert_int_equal(fs__report_scoring_parse(" gold = 60 ; credit=0", &sc, err, sizeof(err)),
+                   0);
+  assert_true(sc.cut[1] == 60 && sc.cut[0] == 70 && sc.w.w[FS_RC_CREDIT] == 0 &&
+              sc.w.w[FS_RC_REVENUE] == 30);
+  assert_int_equal(fs__report_scoring_parse(NULL, &sc, err, sizeof(err)), 0);
+  /* Errors leave it as it was. */
+  sc = d;
+  assert_int_equal(fs__report_scoring_parse("revenue=1,bogus=2", &sc, err, sizeof(err)),
+                   FS_EINVAL);
+  assert_non_null(strstr(err, "bogus"));
+  assert_int_equal(fs__report_scoring_parse("margin=-1", &sc, err, sizeof(err)), FS_EINVAL);
+  assert_non_null(strstr(err, "margin"));
+  assert_int_equal(fs__report_scoring_parse("diamond=101", &sc, err, sizeof(err)), FS_EINVAL);
+  assert_int_equal(fs__report_scoring_parse("silver=0", &sc, err, sizeof(err)), FS_EINVAL);
+  assert_int_equal(fs__report_scoring_parse("gold=80", &sc, err, sizeof(err)), FS_EINVAL);
+  assert_int_equal(fs__report_scoring_parse("growth", &sc, err, sizeof(err)), FS_EINVAL);
+  assert_int_equal(fs__report_scoring_parse("credit=x", &sc, err, sizeof(err)), FS_EINVAL);
+  assert_int_equal(
+      fs__report_scoring_parse("revenue=0,margin=0,growth=0,payment=0,credit=0,strategic=0",
+                               &sc, err, sizeof(err)),
+      FS_EINVAL);
+  assert_non_null(strstr(err, "all 0"));
+  assert_memory_equal(&sc, &d, sizeof(sc));
 }
 
 static void test_weights(void **state) {
@@ -933,14 +1086,14 @@ static void test_weights(void **state) {
   FILE *f;
 
   fs__report_weights_default(&d);
-  assert_true(d.w[FS_RC_REVENUE] == 0.30 && d.w[FS_RC_MARGIN] == 0.20 &&
-              d.w[FS_RC_GROWTH] == 0.15 && d.w[FS_RC_PAYMENT] == 0.15 &&
-              d.w[FS_RC_CREDIT] == 0.10 && d.w[FS_RC_STRATEGIC] == 0.10);
+  assert_true(d.w[FS_RC_REVENUE] == 30 && d.w[FS_RC_MARGIN] == 20 &&
+              d.w[FS_RC_GROWTH] == 15 && d.w[FS_RC_PAYMENT] == 15 &&
+              d.w[FS_RC_CREDIT] == 10 && d.w[FS_RC_STRATEGIC] == 10);
   w = d;
   assert_int_equal(fs__report_weights_parse("revenue = 1\nfoo = 2\n", &w, err), FS_EINVAL);
   assert_non_null(strstr(err, "line 2"));
   assert_non_null(strstr(err, "foo"));
-  assert_true(w.w[FS_RC_REVENUE] == 0.30); /* untouched on error */
+  assert_true(w.w[FS_RC_REVENUE] == 30); /* untouched on error */
   assert_int_equal(fs__report_weights_parse("revenue = -1\n", &w, err), FS_EINVAL);
   assert_int_equal(fs__report_weights_parse("revenue = x\n", &w, err), FS_EINVAL);
   assert_int_equal(fs__report_weights_parse("revenue 1\n", &w, err), FS_EINVAL);
@@ -1611,6 +1764,8 @@ static void test_request(void **state) {
   set(&q, "--csv", NULL, 0);
   set(&q, "--top", "5", 0);
   set(&q, "--weights", "w.conf", 0);
+  set(&q, "--scoring", "gold=60", 0);
+  assert_string_equal(q.scoring, "gold=60");
   assert_string_equal(q.from, "2026-03-01");
   assert_null(q.to);
   assert_int_equal(q.nreps, 2);
@@ -1658,6 +1813,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_csv_formula_cells, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
       cmocka_unit_test_setup_teardown(test_weights, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_scoring, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ranking_period, setup, teardown),
       cmocka_unit_test_setup_teardown(test_showroom, setup, teardown),
       cmocka_unit_test_setup_teardown(test_showroom_window, setup, teardown),
       cmocka_unit_test_setup_teardown(test_activity, setup, teardown),

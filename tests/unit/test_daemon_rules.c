@@ -12,7 +12,11 @@
  *   - a rep deletes a card with visits;
  *   - a card graded delivered without its delivery date;
  *   - a letter logged as the A-grade contact (accepted as a log entry, but
- *     the card stays overdue). */
+ *     the card stays overdue);
+ *   - a rep sets a card's tier, key_account or tier_override (K1: the
+ *     manager's, by `keyaccounts apply` or override);
+ *   - a sales_period mid-month, or a second one for the same month (M1,
+ *     M2). */
 #include "daemontest.h"
 #include "wiretest.h"
 
@@ -356,12 +360,171 @@ static void test_visits_deletes_delivery(void **state) {
       "without a date were refused with reasons; the deletion request landed\n");
 }
 
+/* ---- key customers (K1) ------------------------------------------------------ */
+
+static void set_fields(fs_replica *r, const char *id, const char *const *kv) {
+  fs_record *rec = NULL;
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  for (; kv[0]; kv += 2)
+    assert_int_equal(fs_record_set(rec, kv[0], kv[1]), 0);
+  assert_int_equal(fs_update(r, "customer", id, rec), 0);
+  fs_record_free(rec);
+}
+
+static void test_tier_is_the_managers(void **state) {
+  static const char *const scores[] = {"growth", "100", "credit", "100", "strategic",
+                                       "100", NULL};
+  world *w = *state;
+  char cust[33], other[33], fresh[33], fresh2[33];
+  fs_record *rec = NULL;
+  fs_replica *m;
+  fs_keyaccounts_result res;
+  fs_report_query q;
+  fs_change c;
+  int code;
+
+  card(w, "Key Co", "B", NULL, cust);
+  card(w, "Other Co", "C", NULL, other);
+  /* A prospect with no revenue: growth, credit, strategic 100 = 35, silver
+   * by the default cut-offs; the rep may write the scores. */
+  set_fields(w->a1, cust, scores);
+  /* The rep's own device refuses first, with the rule's text. */
+  assert_int_equal(fs_record_new("customer", &rec), 0);
+  assert_int_equal(fs_record_set(rec, "tier", "diamond"), 0);
+  assert_int_equal(fs_update(w->a1, "customer", cust, rec), FS_EFORBIDDEN);
+  assert_non_null(strstr(fs_errmsg(w->a1), "follows the composite score"));
+  fs_record_free(rec);
+  fs_test_sync_ok(w->a1, NULL);
+
+  hostile(w, "a01");
+  change(w, &c, FS_KIND_CUSTOMER, cust, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "tier", "diamond");
+  assert_int_equal(push1(w, &c, &code, "tier: a card''s key-account tier follows"),
+                   FS_OUTCOME_REJECTED);
+  assert_int_equal(code, FS_EFORBIDDEN);
+  change(w, &c, FS_KIND_CUSTOMER, cust, FS_OP_UPSERT);
+  set_int(&c, "key_account", 1);
+  assert_int_equal(push1(w, &c, &code, "key_account: a card''s key-account tier"),
+                   FS_OUTCOME_REJECTED);
+  change(w, &c, FS_KIND_CUSTOMER, cust, FS_OP_UPSERT);
+  set_int(&c, "tier_override", 1);
+  assert_int_equal(push1(w, &c, &code, "tier_override: "), FS_OUTCOME_REJECTED);
+  /* A new card may carry a first guess of tier and key_account (a rep is
+   * never stopped from recording a customer), never the override. */
+  fs__id_new(fresh);
+  change(w, &c, FS_KIND_CUSTOMER, fresh, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "name", "Guess Co");
+  fs_wire_change_set(&c, "grade", "C");
+  fs_wire_change_set(&c, "tier", "gold");
+  set_int(&c, "key_account", 1);
+  assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_APPLIED);
+  fs__id_new(fresh2);
+  change(w, &c, FS_KIND_CUSTOMER, fresh2, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "name", "Override Co");
+  fs_wire_change_set(&c, "grade", "C");
+  set_int(&c, "tier_override", 1);
+  assert_int_equal(push1(w, &c, &code, "tier_override: "), FS_OUTCOME_REJECTED);
+  fs_wire_close(&w->h);
+  assert_int_equal(fs_test_central_intf(&w->d,
+                                        "SELECT count(*) FROM customers WHERE id='%s' AND"
+                                        " tier IS NULL AND key_account IS NULL AND"
+                                        " tier_override IS NULL",
+                                        cust),
+                   1);
+
+  /* The manager: apply sets the score's tier, the override sticks. */
+  m = fs_test_enroll(&w->d, w->tmp, "M01", "m01");
+  fs_test_sync_ok(m, NULL);
+  assert_int_equal(fs_keyaccount_override(w->a1, other, "gold"), FS_EFORBIDDEN);
+  assert_int_equal(fs_keyaccount_override(m, other, "gold"), 0);
+  memset(&q, 0, sizeof(q));
+  assert_int_equal(fs_keyaccounts_apply(w->a1, &q, 0, NULL, NULL, &res), FS_EFORBIDDEN);
+  assert_int_equal(fs_keyaccounts_apply(m, &q, 1, NULL, NULL, &res), 0);
+  /* Key Co none -> silver; Guess Co gold -> none; Other Co kept. */
+  assert_int_equal(res.customers, 3);
+  assert_int_equal(res.changed, 2);
+  assert_int_equal(res.overrides, 1);
+  assert_int_equal(fs_keyaccounts_apply(m, &q, 0, NULL, NULL, &res), 0);
+  assert_int_equal(res.changed, 2);
+  assert_int_equal(fs_keyaccounts_apply(m, &q, 0, NULL, NULL, &res), 0);
+  assert_int_equal(res.changed, 0); /* nothing left to apply */
+  fs_test_sync_ok(m, NULL);
+  assert_int_equal(fs_test_central_intf(&w->d,
+                                        "SELECT count(*) FROM customers WHERE"
+                                        " (id='%s' AND tier='silver' AND key_account=1) OR"
+                                        " (id='%s' AND tier='none' AND key_account=0) OR"
+                                        " (id='%s' AND tier='gold' AND key_account=1 AND"
+                                        "  tier_override=1)",
+                                        cust, fresh, other),
+                   3);
+  /* The rep sees it, and writing the value the card holds says nothing. */
+  fs_test_sync_ok(w->a1, NULL);
+  {
+    static const char *const same[] = {"tier", "silver", "phone", "021-1", NULL};
+    set_fields(w->a1, cust, same);
+  }
+  fs_test_sync_ok(w->a1, NULL);
+  assert_int_equal(
+      fs_test_central_intf(&w->d, "SELECT count(*) FROM customers WHERE id='%s' AND"
+                                  " phone='021-1' AND tier='silver'",
+                           cust),
+      1);
+  fs_replica_close(m);
+  printf("key customers: a rep's tier, key_account and override were refused with "
+         "reasons (device and daemon); the manager's apply and override landed\n");
+}
+
+/* ---- sales history (M1-M3) --------------------------------------------------- */
+
+static void test_sales_history_rules(void **state) {
+  world *w = *state;
+  char cust[33], s1[33], s2[33];
+  fs_change c;
+  int code;
+
+  card(w, "Sales Co", "B", NULL, cust);
+  hostile(w, "a01");
+  fs__id_new(s1);
+  change(w, &c, FS_KIND_SALES_PERIOD, s1, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "customer_id", cust);
+  fs_wire_change_set(&c, "period", "2026-03-15");
+  assert_int_equal(push1(w, &c, &code, "written as its first day (2026-03-01)"),
+                   FS_OUTCOME_REJECTED);
+  assert_int_equal(code, FS_EVALIDATE);
+  change(w, &c, FS_KIND_SALES_PERIOD, s1, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "customer_id", cust);
+  fs_wire_change_set(&c, "period", "2026-03-01");
+  set_int(&c, "revenue", 1234560);
+  assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_APPLIED);
+  /* A second record for the same month is refused; the first may change. */
+  fs__id_new(s2);
+  change(w, &c, FS_KIND_SALES_PERIOD, s2, FS_OP_UPSERT);
+  fs_wire_change_set(&c, "customer_id", cust);
+  fs_wire_change_set(&c, "period", "2026-03-01");
+  assert_int_equal(push1(w, &c, &code, "already has its sales of 2026-03"),
+                   FS_OUTCOME_REJECTED);
+  assert_int_equal(code, FS_EVALIDATE);
+  change(w, &c, FS_KIND_SALES_PERIOD, s1, FS_OP_UPSERT);
+  set_int(&c, "units", 3);
+  assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_APPLIED);
+  fs_wire_close(&w->h);
+  assert_int_equal(fs_test_central_intf(&w->d,
+                                        "SELECT count(*) FROM sales_periods WHERE"
+                                        " customer_id='%s' AND deleted=0 AND units=3",
+                                        cust),
+                   1);
+  printf("sales history: a mid-month period and a second record of a month were refused "
+         "with reasons; the month's record landed and changed\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_rep_cannot_review_or_lose_silently, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_overdue_not_cleared, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visits_deletes_delivery, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tier_is_the_managers, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sales_history_rules, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,6 +112,7 @@ static void test_fresh_tables(void **state) {
     assert_int_equal(has_column(db, "customers", "source"), 1);
     assert_int_equal(has_column(db, "customers", "delete_requested"), 1);
     assert_int_equal(has_column(db, "customers", "delete_note"), 1);
+    assert_int_equal(has_column(db, "customers", "tier_override"), 1);
     assert_int_equal(has_column(db, "lost_reviews", "reason_class"), 1);
     assert_int_equal(has_column(db, "showroom_log", "left"), 1);
     assert_int_equal(has_index(db, "customers_phone"), 1);
@@ -415,6 +416,8 @@ static void test_upgrade_from_v3(void **state) {
   assert_int_equal(has_column(db, "showroom_log", "revisit"), 1);
   assert_int_equal(has_column(db, "showroom_log", "channel"), 1);
   assert_int_equal(has_index(db, "showroom_log_phone"), 1);
+  /* v12 (issue 14): the manager's tier override. */
+  assert_int_equal(has_column(db, "customers", "tier_override"), 1);
   fs__db_close(db);
   free(p);
   free(q);
