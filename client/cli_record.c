@@ -241,15 +241,16 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
     rc = cli_print_json_record(rec);
   else if (strcmp(kd->name, "customer") == 0)
     printf("created customer %s %s\n", fs_record_get(rec, "archive_no"), id);
-  if (strcmp(kd->name, "customer") == 0 && fs_archive_is_fallback(fs_record_get(rec, "archive_no")))
+  else
+    printf("recorded the %s %s\n", fs_kind_label(kd->name), id);
+  if (strcmp(kd->name, "customer") == 0 &&
+      fs_archive_is_fallback(fs_record_get(rec, "archive_no")))
     /* Issue 14: the rep must know why the number looks different. */
     fprintf(stderr,
             "note: this device has used every archive serial the daemon gave it, so the "
             "card got the fallback number %s (unique; it stays the card's number); sync "
             "to get new serials\n",
             fs_record_get(rec, "archive_no"));
-  else
-    printf("recorded the %s %s\n", fs_kind_label(kd->name), id);
 out:
   fs_record_free(rec);
   return rc;

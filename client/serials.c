@@ -135,9 +135,9 @@ int fs__serials_next(fs_replica *r, int year, char out[FS_ARCHIVE_TEXT_MAX + 1],
   a.serial = (uint64_t)nfb + 1;
   rc = fs__archive_print(out, FS_ARCHIVE_TEXT_MAX + 1, &a);
   if (rc)
-    return fs__replica_fail(r, FS_EOVERFLOW,
-                            "archive_no: no serials and no fallback numbers left for slot %d",
-                            r->id.slot);
+    return fs__replica_fail(
+        r, FS_EOVERFLOW,
+        "archive_no: no serials and no fallback numbers left for slot %d", r->id.slot);
   *fallback = 1;
   return fs__meta_set_int(db, K_FALLBACK, nfb + 1);
 }

@@ -112,8 +112,8 @@ int fs__archive_print(char *buf, size_t len, const fs_archive_no *a) {
   if (a == NULL)
     return FS_EINVAL;
   max = a->slot ? FS_ARCHIVE_FALLBACK_MAX : FS_ARCHIVE_SERIAL_MAX;
-  if (!fs__staff_code_valid(a->rep) || !year_ok(a->year_digits, a->year) ||
-      a->slot < 0 || a->slot > FS_ARCHIVE_SLOTS || a->serial < 1 || a->serial > max)
+  if (!fs__staff_code_valid(a->rep) || !year_ok(a->year_digits, a->year) || a->slot < 0 ||
+      a->slot > FS_ARCHIVE_SLOTS || a->serial < 1 || a->serial > max)
     return FS_EINVAL;
   if (a->slot)
     n = snprintf(buf, len, "%s-%0*d-D%d-%04" PRIu64, a->rep, a->year_digits, a->year,

@@ -67,8 +67,8 @@ static const field hello_fields[] = {
     FIELD(fs_msg_hello, token, "token", F_STR, F_OPT, FS_MSG_STR_MAX, NULL),
     /* issue 14: archive serial blocks (PROTOCOL.md 5.5.2) */
     FIELD(fs_msg_hello, blocks, "blocks", F_BOOL, F_OPT, 0, NULL),
-    FIELD(fs_msg_hello, serials_left, "serials_left", F_UINT, F_OPT, FS_ARCHIVE_SERIAL_MAX,
-          NULL),
+    FIELD(fs_msg_hello, serials_left, "serials_left", F_UINT, F_OPT,
+          FS_ARCHIVE_SERIAL_MAX, NULL),
 };
 const body_desc fs__msg_hello_body = BODY(hello_fields);
 

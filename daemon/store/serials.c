@@ -77,8 +77,9 @@ int fs__serials_grant(fs_central *c, const fs_device *d, uint64_t claimed_left,
     return 0;
   /* The rep's next block starts after every block of every device of the
    * rep: two devices never hold the same serial. */
-  rc = fs__sq_prep(c->db, &st, "SELECT COALESCE(max(last), 0) FROM serial_blocks WHERE staff=?1",
-                   "t", d->staff);
+  rc = fs__sq_prep(c->db, &st,
+                   "SELECT COALESCE(max(last), 0) FROM serial_blocks WHERE staff=?1", "t",
+                   d->staff);
   if (rc == 0 && (rc = fs__sq_step(c->db, st)) == 1) {
     first = (uint64_t)sqlite3_column_int64(st, 0) + 1;
     rc = 0;
@@ -163,7 +164,8 @@ int fs__serials_check(fs_central *c, const fs_device *d, const char *archive_no,
   rc = block_of(c->db, d->id, a.serial);
   if (rc == 0) {
     snprintf(err, errlen,
-             "archive number %s: serial %" PRIu64 " is in no serial block the daemon gave "
+             "archive number %s: serial %" PRIu64
+             " is in no serial block the daemon gave "
              "this device (%llu); a device numbers only from its own blocks",
              archive_no, a.serial, (unsigned long long)d->id);
     return FS_EFORBIDDEN;
@@ -171,10 +173,11 @@ int fs__serials_check(fs_central *c, const fs_device *d, const char *archive_no,
   if (rc < 0)
     return rc;
   /* The device used it (whatever becomes of the change later). */
-  return fs__sq_run(c->db, NULL,
-                    "UPDATE serial_blocks SET used=?2 WHERE device_id=?1 AND first<=?2 AND "
-                    "last>=?2 AND used<?2",
-                    "II", (int64_t)d->id, (int64_t)a.serial);
+  return fs__sq_run(
+      c->db, NULL,
+      "UPDATE serial_blocks SET used=?2 WHERE device_id=?1 AND first<=?2 AND "
+      "last>=?2 AND used<?2",
+      "II", (int64_t)d->id, (int64_t)a.serial);
 }
 
 int fs__serials_list(fs_store_rd *r, int only_unused,

@@ -62,7 +62,7 @@ int fs__serials_check(fs_central *c, const fs_device *d, const char *archive_no,
 typedef struct fs_serials_row {
   uint64_t device;
   const char *staff;
-  const char *status; /* the device's: active, revoked, wipe, wiped */
+  const char *status;         /* the device's: active, revoked, wipe, wiped */
   uint64_t first, last, used; /* used: highest seen, 0 if none */
   int64_t granted_at;
 } fs_serials_row;
