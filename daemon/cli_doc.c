@@ -14,6 +14,8 @@
 #define END                                                                              \
   { NULL, NULL }
 
+static const fs_cmd_opt o_serials[] = {
+    {"--unused", "only blocks with serials the device has not been seen to use"}, END};
 static const fs_cmd_opt o_init[] = {
     {"--data DIR", "the directory to create the store in (must be empty or absent)"},
     END};
@@ -185,6 +187,10 @@ const fs_daemon_doc fs__daemon_docs[] = {
      "change a staff member's name, role or manager", o_staff_edit},
     {"enroll", "enroll CODE [--hours N]", "print a one-time enrollment token", o_enroll},
     {"devices", "devices", "list devices and their sync health", NULL},
+    {"serials", "serials [--unused]",
+     "archive serial blocks handed to devices and what each has not used (a lost "
+     "device's unused numbers)",
+     o_serials},
     {"revoke", "revoke DEVICE [--wipe] [--reason TEXT]", "revoke a device (lost phone)",
      o_revoke},
     {"audit", "audit [--staff CODE] [--customer NAME]", "show the audit log", o_audit},

@@ -478,6 +478,11 @@ static int cmd_devices(cli *c, int argc, char **argv) {
   return run_admin(c, "devices", "devices", NULL, NULL, NULL, argc, argv);
 }
 
+static int cmd_serials(cli *c, int argc, char **argv) {
+  static const char *const bools[] = {"unused", NULL};
+  return run_admin(c, "serials", "serials [--unused]", NULL, NULL, bools, argc, argv);
+}
+
 static int cmd_revoke(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"device", NULL};
   static const char *const flags[] = {"reason", NULL};
@@ -701,6 +706,7 @@ static const subcmd cmds[] = {
     {"staff", cmd_staff},
     {"enroll", cmd_enroll},
     {"devices", cmd_devices},
+    {"serials", cmd_serials},
     {"revoke", cmd_revoke},
     {"audit", cmd_audit},
     {"history", cmd_history},
