@@ -180,7 +180,8 @@ static int push_card(fs_wire_dev *h, uint64_t counter, const char *archive_no, i
   outcome = res.u.push_result.results[0].outcome;
   *code = res.u.push_result.results[0].code;
   snprintf(why, whylen, "%s",
-           res.u.push_result.results[0].reason ? res.u.push_result.results[0].reason : "");
+           res.u.push_result.results[0].reason ? res.u.push_result.results[0].reason
+                                               : "");
   fs__msg_release(&res);
   fs_wire_change_release(&c);
   return outcome;
