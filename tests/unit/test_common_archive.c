@@ -2,6 +2,7 @@
  * collide, format and parse round-trip, and bad input is refused. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
