@@ -259,6 +259,32 @@ static void test_revoked_unused_reported(void **state) {
   free(out);
 }
 
+/* A store made with four-digit years (fieldsyncd init --archive-year 4):
+ * cards read A01-2026-0001, and a client that does not number from blocks
+ * (release 0.1.0) is refused at the handshake, never later. */
+static void test_four_digit_store(void **state) {
+  fs_test_world *w = *state;
+  fs_replica *a;
+  fs_wire_dev h;
+  char *no, want[48], today[11];
+
+  fs_test_central_exec(&w->d, "INSERT OR REPLACE INTO meta(key, value) "
+                              "VALUES('archive_year_digits', 4)");
+  a = fs_test_world_device(w, "A01", "a01");
+  no = create(a, "Long year");
+  fs_test_day(today, 0);
+  snprintf(want, sizeof(want), "A01-%.4s-0001", today);
+  assert_string_equal(no, want);
+  free(no);
+  fs_test_sync_ok(a, NULL);
+  assert_outbox_clean(a);
+  fs_wire_load(&h, w->tmp, "a01");
+  assert_int_equal(fs_wire_open(&h, NULL), FS_EVERSION);
+  printf("  %s\n", h.net.err);
+  assert_non_null(strstr(h.net.err, "too old for this store"));
+  fs_wire_free(&h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_one_device_no_jumps, setup,
@@ -270,6 +296,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_hostile_outside_blocks, setup,
                                       fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_revoked_unused_reported, setup,
+                                      fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_four_digit_store, setup,
                                       fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
