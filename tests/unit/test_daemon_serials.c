@@ -160,29 +160,15 @@ static void test_fallback_when_out(void **state) {
 static int push_card(fs_wire_dev *h, uint64_t counter, const char *archive_no, int *code,
                      char *why, size_t whylen) {
   fs_change c;
-  fs_msg m, res;
   char id[33];
-  int outcome = 0;
+  int outcome;
 
   fs__id_new(id);
   fs_wire_change_init(&c, FS_KIND_CUSTOMER, id, "A01", counter, 0);
   fs_wire_change_set(&c, "name", "Hostile card");
   fs_wire_change_set(&c, "grade", "B");
   fs_wire_change_set(&c, "archive_no", archive_no);
-  fs__msg_init(&m, FS_MSG_PUSH);
-  m.u.push.changes = &c;
-  m.u.push.n = 1;
-  m.u.push.outbox = 1;
-  assert_int_equal(fs_wire_send(h, &m), 0);
-  assert_int_equal(fs_wire_recv(h, &res, 5000), 0);
-  assert_int_equal(res.type, FS_MSG_PUSH_RESULT);
-  assert_int_equal(res.u.push_result.n, 1);
-  outcome = res.u.push_result.results[0].outcome;
-  *code = res.u.push_result.results[0].code;
-  snprintf(why, whylen, "%s",
-           res.u.push_result.results[0].reason ? res.u.push_result.results[0].reason
-                                               : "");
-  fs__msg_release(&res);
+  outcome = fs_wire_push_one(h, &c, code, why, whylen);
   fs_wire_change_release(&c);
   return outcome;
 }
