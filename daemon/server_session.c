@@ -313,7 +313,8 @@ typedef struct enroll_job {
 static int grant_for(fs_central *central, fs__device_conn *d) {
   int rc;
 
-  if (!d->hello.u.hello.blocks)
+  /* A device under a wipe order makes no new cards worth a block. */
+  if (!d->hello.u.hello.blocks || d->must_wipe)
     return 0;
   rc = fs__serials_grant(central, &d->dev, d->hello.u.hello.serials_left,
                          d->base.s->cfg.serial_block, (int64_t)fs__now_ms(), NULL);
@@ -522,7 +523,7 @@ static void on_hello(fs__device_conn *d) {
     return;
   }
   staff_name(d);
-  if (d->hello.u.hello.blocks && grant_submit(d) == 0)
+  if (d->hello.u.hello.blocks && !d->must_wipe && grant_submit(d) == 0)
     return; /* grant_done sends WELCOME */
   send_welcome(d, 0, NULL);
 }
