@@ -268,6 +268,14 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
     printf("recorded the %s %s\n", fs_kind_label(kd->name), id);
   if (rc == CLI_OK && strcmp(kd->name, "showroom") == 0)
     showroom_suggest(c, rec, id);
+  if (strcmp(kd->name, "customer") == 0 &&
+      fs_archive_is_fallback(fs_record_get(rec, "archive_no")))
+    /* Issue 14: the rep must know why the number looks different. */
+    fprintf(stderr,
+            "note: this device has used every archive serial the daemon gave it, so the "
+            "card got the fallback number %s (unique; it stays the card's number); sync "
+            "to get new serials\n",
+            fs_record_get(rec, "archive_no"));
 out:
   fs_record_free(rec);
   return rc;

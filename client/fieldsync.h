@@ -160,12 +160,30 @@ uint64_t fs_record_hlc(const fs_record *rec);       /* newest field clock */
 
 /* Creates rec (fields set on it) as a new record owned by this replica's
  * staff member (children: by their customer's owner, who must be us).
- * Customers get their archive number (device slot + per-year counter), the
+ * Customers get their archive number (fs_archive_info below), the
  * dates created/grade_date (today if unset) and a first grade_change entry.
  * id_out (may be NULL) receives the new id; rec's id is set too.
  * FS_EVALIDATE, FS_EUNKNOWN_FIELD, FS_ENOTFOUND (customer_id), FS_EFORBIDDEN,
  * FS_EBUSY, FS_EFULL, FS_EDB. */
 int fs_create(fs_replica *r, fs_record *rec, char id_out[FS_ID_MAX + 1]);
+
+/* ---- archive numbers (issue 14, PROTOCOL.md 5.5.2 "Archive serials") ----
+ * A customer's archive number is <rep>-<yy>-<serial>: the next serial of
+ * the blocks the daemon handed this device at its last sync.  A device
+ * with none left still creates the card, with a fallback number
+ * <rep>-<yy>-D<slot>-<n> that cannot collide; tell the user (it stays the
+ * card's number; the next sync brings new serials). */
+typedef struct fs_archive_info {
+  int year_digits;                 /* 2 or 4; 0: the daemon hands out no blocks
+                                      (legacy numbers, as release 0.1.0) */
+  unsigned long long serials_left; /* serials of its blocks not yet used */
+  unsigned long long last_serial;  /* the highest serial this device used */
+  unsigned long long fallbacks;    /* fallback numbers made so far */
+} fs_archive_info;
+/* Fills out from the replica.  0, FS_EINVAL, or a storage error. */
+int fs_archive_info_get(fs_replica *r, fs_archive_info *out);
+/* 1 if archive_no is a fallback number (made without a serial), else 0. */
+int fs_archive_is_fallback(const char *archive_no);
 /* Writes the fields set on rec that differ from the stored record (none:
  * returns 0 and writes nothing).  FS_ENOTFOUND, FS_EFORBIDDEN, FS_EVALIDATE
  * (also for immutable fields and append-only kinds). */

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "archive.h"
+#include "serials.h"
 #include "db.h"
 #include "date.h"
 #include "fs_errno.h"
@@ -254,30 +255,6 @@ typedef struct create_ctx {
   int n;
 } create_ctx;
 
-/* Next archive number of this device for the current year, inside the
- * write transaction (meta 'archive:<year>' counts cards made). */
-static int archive_next(fs_replica *r, const char *today, char out[FS_ARCHIVE_TEXT_MAX + 1]) {
-  char key[32];
-  long long n = 0;
-  int year = atoi(today), rc;
-  uint64_t serial;
-
-  snprintf(key, sizeof(key), "archive:%d", year);
-  rc = fs__meta_get_int(fs__replica_db(r), key, &n);
-  if (rc == FS_ENOTFOUND)
-    rc = 0;
-  if (rc)
-    return rc;
-  serial = fs__archive_serial(r->id.slot, (uint64_t)n);
-  if (serial == 0)
-    return fs__replica_fail(r, FS_EOVERFLOW, "archive_no: no serials left for slot %d",
-                            r->id.slot);
-  rc = fs__archive_format(out, FS_ARCHIVE_TEXT_MAX + 1, r->id.staff, year, serial);
-  if (rc)
-    return rc;
-  return fs__meta_set_int(fs__replica_db(r), key, n + 1);
-}
-
 static int create_pre(fs_replica *r, void *arg) {
   create_ctx *x = arg;
   const fs_kind_def *kd = x->rec->kd;
@@ -304,7 +281,9 @@ static int create_pre(fs_replica *r, void *arg) {
   snprintf(c->author, sizeof(c->author), "%s", r->id.staff);
 
   if (kd->kind == FS_KIND_CUSTOMER) {
-    rc = archive_next(r, today, archive);
+    int fallback = 0;
+    rc = fs__serials_next(r, atoi(today), archive, &fallback);
+    (void)fallback; /* the caller tells the user: fs_archive_is_fallback */
     if (rc == 0)
       rc = fs__change_add_text(c, kd, "archive_no", archive);
     if (rc)

@@ -37,6 +37,7 @@
 #include "net.h"
 #include "outbox.h"
 #include "recover.h"
+#include "serials.h"
 #include "privdir.h"
 #include "replica.h"
 #include "token.h"
@@ -135,6 +136,7 @@ static int enroll_run(const char *dir, const char *token_text, int timeout_ms,
   hello.u.hello.time = fs__now_ms();
   hello.u.hello.want = FS_WANT_SYNC;
   hello.u.hello.token = clean;
+  (void)fs__serials_hello(NULL, &hello.u.hello); /* first serials come with WELCOME */
   rc = fs__net_open(&net, t->addr, kp, t->daemon_pub, &hello, timeout_ms, &welcome);
   if (rc) {
     set_err(err, errlen, rc, net.err);
@@ -164,6 +166,8 @@ static int enroll_run(const char *dir, const char *token_text, int timeout_ms,
   }
   fs__key_to_text(t->daemon_pub, pub);
   rc = fs__meta_set_text(fs__replica_db(r), "daemon_addr", t->addr);
+  if (rc == 0)
+    rc = fs__serials_welcome(r, &welcome.u.welcome);
   if (rc == 0)
     rc = fs__meta_set_text(fs__replica_db(r), "daemon_pub", pub);
   if (rc == 0)
@@ -335,6 +339,11 @@ static int session_open(session *s, unsigned want) {
   hello.u.hello.oldest = oldest;
   hello.u.hello.want = want;
   hello.u.hello.model = FS_MODEL_GENERATION;
+  rc = fs__serials_hello(s->r, &hello.u.hello);
+  if (rc) {
+    fs__keypair_free(kp);
+    return set_err(s->err, s->errlen, rc, "cannot read the archive serials");
+  }
   rc = fs__net_open(&s->net, addr, kp, pub, &hello, s->o ? s->o->timeout_ms : 0, &welcome);
   fs__keypair_free(kp);
   if (rc && s->net.refused_wipe) {
@@ -363,9 +372,12 @@ static int session_open(session *s, unsigned want) {
       return set_err(s->err, s->errlen, rc, "cannot renumber the outbox");
     }
   }
-  /* Whose records we may write offline until the next sync (team, covers). */
+  /* Whose records we may write offline until the next sync (team, covers),
+   * and the archive serials it may number new cards with (issue 14). */
   rc = fs__meta_set_text(db, "write_owners",
                          welcome.u.welcome.owners ? welcome.u.welcome.owners : "");
+  if (rc == 0)
+    rc = fs__serials_welcome(s->r, &welcome.u.welcome);
   if (rc) {
     fs__msg_release(&welcome);
     fs__net_close(&s->net);

@@ -36,14 +36,15 @@ static void copy_cut(char *dst, size_t cap, const char *s) {
       *p = ' ';
 }
 
-/* "a01-2026-7" -> "A01-2026-0007"; 0, or FS_EINVAL if s is no archive
+/* "a01-26-7" -> "A01-26-0007", "a01-2026-d2-7" -> "A01-2026-D2-0007"
+ * (every form of common/archive.h); 0, or FS_EINVAL if s is no archive
  * number in any spelling. */
 static int archive_canonical(const char *s, char *out, size_t cap) {
-  char up[FS_ARCHIVE_TEXT_MAX + 1], rep[17];
+  char up[FS_ARCHIVE_TEXT_MAX + 1];
   const char *dash, *serial;
   size_t n = strlen(s);
+  fs_archive_no a;
   uint64_t v = 0;
-  int year;
 
   if (n > FS_ARCHIVE_TEXT_MAX + 8)
     return FS_EINVAL;
@@ -64,14 +65,16 @@ static int archive_canonical(const char *s, char *out, size_t cap) {
   for (size_t i = 0; i < (size_t)(dash - s); i++)
     up[i] = (char)toupper((unsigned char)s[i]);
   up[dash - s] = '\0';
-  /* up is now REP-YEAR: reuse the strict parser on a padded serial. */
+  /* up is now REP-YEAR[-D<slot>]: reuse the strict parser on a padded
+   * serial. */
   {
     char probe[FS_ARCHIVE_TEXT_MAX + 8];
     snprintf(probe, sizeof(probe), "%s-0001", up);
-    if (fs__archive_parse(probe, rep, &year, &(uint64_t){0}) != 0)
+    if (fs__archive_read(probe, &a) != 0)
       return FS_EINVAL;
   }
-  return fs__archive_format(out, cap, rep, year, v) ? FS_EINVAL : 0;
+  a.serial = v;
+  return fs__archive_print(out, cap, &a) ? FS_EINVAL : 0;
 }
 
 int fs__ident_parse(const char *text, int kind, fs_ident *out, char *err, size_t errlen) {
@@ -119,7 +122,7 @@ int fs__ident_parse(const char *text, int kind, fs_ident *out, char *err, size_t
            : kind == FS_KIND_CUSTOMER ? "a customer"
                                       : "an",
            FS_IDENT_PREFIX_MIN,
-           archive_ok ? ", or an archive number like A01-2026-0001" : "");
+           archive_ok ? ", or an archive number like A01-26-0001" : "");
   return FS_EUSAGE;
 }
 

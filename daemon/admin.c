@@ -159,6 +159,7 @@ static const admin_cmd cmds[] = {
     {"staff.show", fs__admin_staff_list},
     {"enroll", fs__admin_enroll},
     {"devices", fs__admin_devices},
+    {"serials", fs__admin_serials},
     {"revoke", fs__admin_revoke},
     {"audit", fs__admin_audit},
     {"depart", fs__admin_depart},

@@ -80,6 +80,7 @@ int fs__admin_staff_list(fs_admin_cmd *x);
 int fs__admin_staff_edit(fs_admin_cmd *x);
 int fs__admin_enroll(fs_admin_cmd *x);
 int fs__admin_devices(fs_admin_cmd *x); /* admin_devices.c */
+int fs__admin_serials(fs_admin_cmd *x); /* admin_devices.c */
 int fs__admin_revoke(fs_admin_cmd *x);
 int fs__admin_quarantine(fs_admin_cmd *x);
 int fs__admin_audit(fs_admin_cmd *x); /* admin_history.c */

@@ -1,6 +1,7 @@
 /* admin_devices.c - device commands (admin_cmd.h): the listing, revocation
  * and wipe orders, and the quarantine of revoked devices' last uploads. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "admin_cmd.h"
@@ -8,6 +9,7 @@
 #include "hlc.h"
 #include "store/adminread.h"
 #include "store/devadmin.h"
+#include "store/serials.h"
 
 static const fs_col device_cols[] = {{"device", FS_COL_INT, "DEVICE"},
                                      {"staff", FS_COL_TEXT, "STAFF"},
@@ -38,6 +40,55 @@ static int device_row(void *arg, const fs_device_row *d) {
 int fs__admin_devices(fs_admin_cmd *x) {
   fs_table *t = fs__admin_list_new(device_cols, 7);
   int rc = t ? fs__device_list(fs__admin_rd(x), device_row, t) : FS_ENOMEM;
+
+  return fs__admin_list_end(x, t, rc, NULL, NULL);
+}
+
+/* ---- archive serial blocks (issue 14, store/serials.h) --------------- */
+
+static const fs_col serial_cols[] = {{"device", FS_COL_INT, "DEVICE"},
+                                     {"staff", FS_COL_TEXT, "STAFF"},
+                                     {"status", FS_COL_TEXT, "STATUS"},
+                                     {"block", FS_COL_TEXT, "BLOCK"},
+                                     {"used", FS_COL_INT, "USED UP TO"},
+                                     {"unused", FS_COL_TEXT, "UNUSED"},
+                                     {"granted", FS_COL_TIME, "GRANTED"}};
+
+static int serial_row(void *arg, const fs_serials_row *b) {
+  fs_table *t = arg;
+  char block[48], unused[48] = "";
+  int rc = fs__table_row(t);
+
+  snprintf(block, sizeof(block), "%llu-%llu", (unsigned long long)b->first,
+           (unsigned long long)b->last);
+  if (b->used < b->last)
+    snprintf(unused, sizeof(unused), "%llu-%llu",
+             (unsigned long long)(b->used >= b->first ? b->used + 1 : b->first),
+             (unsigned long long)b->last);
+  if (rc == 0)
+    rc = fs__table_set_text(t, 1, b->staff);
+  if (rc == 0)
+    rc = fs__table_set_text(t, 2, b->status);
+  if (rc == 0)
+    rc = fs__table_set_text(t, 3, block);
+  if (rc == 0)
+    rc = fs__table_set_text(t, 5, unused);
+  if (rc == 0) {
+    fs__table_set_int(t, 0, (int64_t)b->device);
+    fs__table_set_int(t, 4, (int64_t)b->used);
+    fs__table_set_int(t, 6, b->granted_at);
+  }
+  return rc;
+}
+
+/* Every serial block and what its device has not been seen to use; with
+ * --unused only blocks with serials left (a lost device's are the numbers
+ * its offline cards may still carry: its outbox never reached the daemon). */
+int fs__admin_serials(fs_admin_cmd *x) {
+  fs_table *t = fs__admin_list_new(serial_cols, 7);
+  int rc = t ? fs__serials_list(fs__admin_rd(x), (int)fs__admin_arg_int(x, "unused", 0),
+                                serial_row, t)
+             : FS_ENOMEM;
 
   return fs__admin_list_end(x, t, rc, NULL, NULL);
 }

@@ -14,8 +14,13 @@
 #define END                                                                              \
   { NULL, NULL }
 
+static const fs_cmd_opt o_serials[] = {
+    {"--unused", "only blocks with serials the device has not been seen to use"}, END};
 static const fs_cmd_opt o_init[] = {
     {"--data DIR", "the directory to create the store in (must be empty or absent)"},
+    {"--archive-year 2|4",
+     "digits of the year in archive numbers, A01-26-0001 or A01-2026-0001 (default 2, "
+     "as the seed forms write them; fixed for the store's life)"},
     END};
 static const fs_cmd_opt o_serve[] = {
     {"--listen HOST:PORT",
@@ -174,7 +179,7 @@ static const fs_cmd_opt o_completion[] = {
     {"bash", "the script for bash (the only shell so far)"}, END};
 
 const fs_daemon_doc fs__daemon_docs[] = {
-    {"init", "init --data DIR", "create the central store and the daemon key", o_init},
+    {"init", "init --data DIR [--archive-year 2|4]", "create the central store and the daemon key", o_init},
     {"serve", "serve [--listen HOST:PORT]", "serve devices", o_serve},
     {"staff", "staff add|list|show|edit ...", "manage staff", o_staff},
     {"staff add", "staff add CODE --name NAME --role rep|manager|admin|after_sales [--manager CODE]",
@@ -187,6 +192,10 @@ const fs_daemon_doc fs__daemon_docs[] = {
      "change a staff member's name, role or manager", o_staff_edit},
     {"enroll", "enroll CODE [--hours N]", "print a one-time enrollment token", o_enroll},
     {"devices", "devices", "list devices and their sync health", NULL},
+    {"serials", "serials [--unused]",
+     "archive serial blocks handed to devices and what each has not used (a lost "
+     "device's unused numbers)",
+     o_serials},
     {"revoke", "revoke DEVICE [--wipe] [--reason TEXT]", "revoke a device (lost phone)",
      o_revoke},
     {"audit", "audit [--staff CODE] [--customer NAME]", "show the audit log", o_audit},

@@ -27,6 +27,7 @@ void fs__config_defaults(fs_config *c) {
   c->rekey_interval = 65536;
   c->wipe_deadline_days = 14;
   c->history_days = 90;
+  c->serial_block = 20; /* store/serials.h FS_SERIALS_BLOCK_DEFAULT */
   c->max_startups[0] = 100;
   c->max_startups[1] = 30;
   c->max_startups[2] = 1000;
@@ -96,6 +97,9 @@ static const opt opts[] = {
     {"history_days", 1, 1, 3650, OFF(history_days),
      "days the change history (conflict log values, quarantined uploads, handover report "
      "texts) is kept; older entries are purged hourly (docs/RETENTION.md)"},
+    {"serial_block", 1, 1, 10000, OFF(serial_block),
+     "archive serials per block handed to a device (issue 14): a device is given a new "
+     "block at a sync when fewer than this many of its serials are left"},
     {"max_startups", 3, 1, 1000000, OFF(max_startups),
      "unauthenticated connections, start:rate:full: from start on, new ones are shed at "
      "random (rate% rising to 100% at full)"},

@@ -38,6 +38,8 @@ typedef struct fs_config {
    * at `full` (server_tcp.c: the oldest one past its grace, else the newcomer
    * is refused); per_source caps them per source address (IPv6: per /64),
    * default 256 (many reps share one carrier NAT address). */
+  unsigned serial_block;        /* archive serials per block (issue 14,
+                                  store/serials.h), default 20 */
   unsigned max_startups[3];
   unsigned max_startups_per_source;
   char log_level[8];         /* error|warn|info|debug */

@@ -31,6 +31,7 @@
 #include "privdir.h"
 #include "report_cmd.h"
 #include "restore_cmd.h"
+#include "store/serials.h"
 #include "seed.h"
 #include "server.h"
 #include "store/central.h"
@@ -175,10 +176,16 @@ static int cmd_init(cli *c, int argc, char **argv) {
   fs_keypair *kp = NULL;
   fs_central *central = NULL;
   char pub[FS_KEY_B64_LEN + 1];
-  int rc;
+  int rc, year_digits = 2;
 
-  if (argc > 0)
-    return usage_error("init --data DIR", "unexpected argument \"%s\"", argv[0]);
+  /* Issue 14: the width of the year in archive numbers is the store's, set
+   * once here (store/serials.h). */
+  if (argc == 2 && strcmp(argv[0], "--archive-year") == 0 &&
+      (strcmp(argv[1], "2") == 0 || strcmp(argv[1], "4") == 0))
+    year_digits = atoi(argv[1]);
+  else if (argc > 0)
+    return usage_error("init --data DIR [--archive-year 2|4]",
+                       "unexpected argument \"%s\"", argv[0]);
   if (fs__privdir_check(c->data, 1) != 0)
     return EXIT_ERR; /* the message says why */
   snprintf(path, sizeof(path), "%s/daemon.key", c->data);
@@ -197,6 +204,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
   }
   snprintf(path, sizeof(path), "%s/central.db", c->data);
   rc = fs__central_open(path, 1, &central);
+  if (rc == 0)
+    rc = fs__serials_set_year_digits(central, year_digits);
   if (rc) {
     fprintf(stderr, "fieldsyncd: cannot create the central store %s: %s\n", path,
             fs_strerror(rc));
@@ -479,6 +488,11 @@ static int cmd_devices(cli *c, int argc, char **argv) {
   return run_admin(c, "devices", "devices", NULL, NULL, NULL, argc, argv);
 }
 
+static int cmd_serials(cli *c, int argc, char **argv) {
+  static const char *const bools[] = {"unused", NULL};
+  return run_admin(c, "serials", "serials [--unused]", NULL, NULL, bools, argc, argv);
+}
+
 static int cmd_revoke(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"device", NULL};
   static const char *const flags[] = {"reason", NULL};
@@ -702,6 +716,7 @@ static const subcmd cmds[] = {
     {"staff", cmd_staff},
     {"enroll", cmd_enroll},
     {"devices", cmd_devices},
+    {"serials", cmd_serials},
     {"revoke", cmd_revoke},
     {"audit", cmd_audit},
     {"history", cmd_history},

@@ -35,6 +35,7 @@
 #include "store/privacy.h"
 #include "handover.h"
 #include "server_int.h"
+#include "store/serials.h"
 #include "store/session.h"
 
 #define HELLO_MAX_AGE_MS (24LL * 3600 * 1000)
@@ -214,6 +215,27 @@ static int welcome_deliver(fs__device_conn *d, const fs_msg *m) {
   return rc;
 }
 
+/* Issue 14: a device that numbers from blocks is told the store's year
+ * width and what is left of its blocks, as the store says after any grant
+ * of this handshake (committed before WELCOME is built). */
+static void welcome_serials(fs__device_conn *d, fs_msg_welcome *w) {
+  int digits = 2, rc;
+
+  if (!d->hello.u.hello.blocks)
+    return;
+  rc = fs__serials_year_digits(d->base.s->rd, &digits);
+  if (rc == 0)
+    rc = fs__serials_open(d->base.s->rd, d->dev.id, w->serials, &w->nserials);
+  if (rc) {
+    /* Without its ranges the device keeps the ones it has, or falls back. */
+    FS_WARN("device %llu: cannot read its archive serials: %s",
+            (unsigned long long)d->dev.id, fs_strerror(rc));
+    w->nserials = 0;
+    return;
+  }
+  w->archive_year = (uint64_t)digits;
+}
+
 /* Answers the handshake: WELCOME ok (code 0: the session is READY) or the
  * refusal (code, text), after which the connection closes. */
 static void send_welcome(fs__device_conn *d, int code, const char *text) {
@@ -249,6 +271,7 @@ static void send_welcome(fs__device_conn *d, int code, const char *text) {
     m.u.welcome.name = d->staff_name;
     m.u.welcome.wipe = d->must_wipe;
     m.u.welcome.generation = c->s->generation;
+    welcome_serials(d, &m.u.welcome);
   }
   rc = welcome_deliver(d, &m);
   if (rc || code) {
@@ -286,9 +309,69 @@ typedef struct enroll_job {
   uint8_t pub[32];
 } enroll_job;
 
+/* A block-numbering device's first serials come with its enrollment. */
+static int grant_for(fs_central *central, fs__device_conn *d) {
+  int rc;
+
+  /* A device under a wipe order makes no new cards worth a block. */
+  if (!d->hello.u.hello.blocks || d->must_wipe)
+    return 0;
+  rc = fs__serials_grant(central, &d->dev, d->hello.u.hello.serials_left,
+                         d->base.s->cfg.serial_block, (int64_t)fs__now_ms(), NULL);
+  if (rc)
+    FS_WARN("device %llu: no archive serials granted: %s", (unsigned long long)d->dev.id,
+            fs_strerror(rc));
+  return 0; /* the session goes on: the device falls back if it runs out */
+}
+
 static int enroll_run(fs_writer_job *job, fs_central *central) {
   enroll_job *ej = (enroll_job *)job;
-  return fs__enroll_device(central, ej->d->enroll, ej->pub, &ej->d->dev);
+  int rc = fs__enroll_device(central, ej->d->enroll, ej->pub, &ej->d->dev);
+
+  return rc ? rc : grant_for(central, ej->d);
+}
+
+/* ---- a known device's serials before its WELCOME (issue 14) ---------- */
+
+typedef struct grant_job {
+  fs_writer_job job;
+  fs__device_conn *d;
+} grant_job;
+
+static int grant_run(fs_writer_job *job, fs_central *central) {
+  return grant_for(central, ((grant_job *)job)->d);
+}
+
+static void grant_done(fs_writer_job *job, int rc) {
+  fs__device_conn *d = ((grant_job *)job)->d;
+
+  free(job);
+  if (fs__conn_unref(&d->base))
+    return;
+  d->base.busy = 0;
+  if (rc)
+    FS_WARN("device %llu: archive serials not granted: %s", (unsigned long long)d->dev.id,
+            fs_strerror(rc));
+  send_welcome(d, 0, NULL);
+  fs__conn_resume(&d->base);
+}
+
+/* Grants in the writer, then WELCOME; 0, or nonzero if the job could not
+ * be queued (WELCOME then goes out with the serials the device has). */
+static int grant_submit(fs__device_conn *d) {
+  grant_job *gj = calloc(1, sizeof(*gj));
+
+  if (gj == NULL)
+    return FS_ENOMEM;
+  gj->d = d;
+  gj->job.run = grant_run;
+  gj->job.done = grant_done;
+  if (fs__writer_submit(d->base.s->writer, &gj->job)) {
+    free(gj);
+    return FS_EBUSY;
+  }
+  fs__conn_hold(&d->base);
+  return 0;
 }
 
 static void enroll_done(fs_writer_job *job, int rc) {
@@ -333,6 +416,23 @@ static void version_refusal(const uint8_t *hello, size_t len, char *why, size_t 
         (unsigned long long)v, FS_MSG_VERSION);
 }
 
+/* Issue 14: in a store whose block numbers have four-digit years a client
+ * that does not number from blocks would write numbers of the same shape
+ * (the legacy form): it is refused at the handshake with the "update"
+ * text (PROTOCOL.md 8.1), never later.  0 or FS_EVERSION with d->why. */
+static int blocks_required(fs__device_conn *d) {
+  int digits = 2;
+
+  if (d->hello.u.hello.blocks || fs__serials_year_digits(d->base.s->rd, &digits) != 0 ||
+      digits != 4)
+    return 0;
+  snprintf(d->why, sizeof(d->why),
+           "this app is too old for this store (its archive numbers use four-digit "
+           "years and serial blocks): update the fieldsync app; its unsynced changes "
+           "stay on the device");
+  return FS_EVERSION;
+}
+
 /* Channel lookup callback: decides on a device from its key and hello. */
 static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size_t len) {
   fs__device_conn *d = ud;
@@ -351,6 +451,9 @@ static int on_lookup(void *ud, const uint8_t pub[32], const uint8_t *hello, size
   /* Replays older than the replay cache can remember are refused by age. */
   if (h->time + HELLO_MAX_AGE_MS < fs__now_ms())
     return FS_EREPLAY;
+  rc = blocks_required(d);
+  if (rc)
+    return rc;
   rc = fs__central_device_by_key(s->rd, pub, &d->dev);
   if (rc == FS_EUNKNOWN_DEVICE && h->token && h->token[0]) {
     d->enroll = sodium_malloc(sizeof(*d->enroll));
@@ -420,6 +523,8 @@ static void on_hello(fs__device_conn *d) {
     return;
   }
   staff_name(d);
+  if (d->hello.u.hello.blocks && !d->must_wipe && grant_submit(d) == 0)
+    return; /* grant_done sends WELCOME */
   send_welcome(d, 0, NULL);
 }
 

@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive.h"
 #include "buf.h"
 #include "model.h"
 #include "store.h"
@@ -131,6 +132,10 @@ typedef struct fs_msg_hello {
                       from a device enrolling with a new key; NULL/"" else */
   uint64_t model;  /* optional: the newest model generation the device
                       decodes (FS_MODEL_GENERATION); 0 = absent, i.e. 1 */
+  int blocks;      /* optional (issue 14): 1 if the client numbers cards
+                      from serial blocks (WELCOME serials); sent only true */
+  uint64_t serials_left; /* optional: serials of its blocks it has not used
+                            (0 is not sent); 0..FS_ARCHIVE_SERIAL_MAX */
 } fs_msg_hello;
 
 typedef struct fs_msg_welcome {
@@ -151,6 +156,13 @@ typedef struct fs_msg_welcome {
                        applied from this device (0: none / not sent) */
   char *generation; /* optional: the store's generation, 32 lowercase hex
                        (daemon/store/generation.h); NULL/"" if not sent */
+  /* optional (issue 14), sent together to a client that sent HELLO blocks:
+   * the year width of block numbers (2 or 4; 0: not sent) and the serial
+   * ranges of the device's blocks the daemon has not seen used, ascending
+   * and disjoint (fs__serial_ranges_check). */
+  uint64_t archive_year;
+  uint32_t nserials;
+  fs_serial_range serials[FS_ARCHIVE_RANGES_MAX];
 } fs_msg_welcome;
 
 /* PUSH.  The optional "bases" key is written when some field write has a

@@ -67,10 +67,86 @@ static const field hello_fields[] = {
     FIELD(fs_msg_hello, token, "token", F_STR, F_OPT, FS_MSG_STR_MAX, NULL),
     /* model generations (PROTOCOL.md 5.5.1, 8.1): added within version 1 */
     FIELD(fs_msg_hello, model, "model", F_UINT, F_OPT, U_ANY, NULL),
+    /* issue 14: archive serial blocks (PROTOCOL.md 5.5.2) */
+    FIELD(fs_msg_hello, blocks, "blocks", F_BOOL, F_OPT, 0, NULL),
+    FIELD(fs_msg_hello, serials_left, "serials_left", F_UINT, F_OPT,
+          FS_ARCHIVE_SERIAL_MAX, NULL),
 };
 const body_desc fs__msg_hello_body = BODY(hello_fields);
 
 /* ---- WELCOME ----------------------------------------------------------- */
+
+/* archive_year: 2 or 4, nothing else (issue 14). */
+static int year_check(const field *f, const void *body) {
+  const fs_msg_welcome *w = body;
+
+  (void)f;
+  return w->archive_year == 0 || w->archive_year == 2 || w->archive_year == 4 ? 0
+                                                                              : FS_EINVAL;
+}
+
+static int year_enc(pk_t *pk, const void *body) {
+  return fs__pk_umax(pk, ((const fs_msg_welcome *)body)->archive_year, 4);
+}
+
+static int year_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_welcome *w = body;
+  int rc = fs__rd_umax(r, &w->archive_year, 4);
+
+  (void)seen;
+  return rc == 0 && w->archive_year != 2 && w->archive_year != 4 ? FS_EPROTO : rc;
+}
+
+static int year_present(const void *body) {
+  return ((const fs_msg_welcome *)body)->archive_year != 0;
+}
+
+static const list_ops year_ops = {year_check, year_enc, year_dec, NULL, year_present};
+
+/* serials: [[first, last] ...], ascending and disjoint; sent with
+ * archive_year, also when empty. */
+static int serials_check(const field *f, const void *body) {
+  const fs_msg_welcome *w = body;
+
+  (void)f;
+  return fs__serial_ranges_check(w->serials, (int)w->nserials) ? FS_EINVAL : 0;
+}
+
+static int serials_enc(pk_t *pk, const void *body) {
+  const fs_msg_welcome *w = body;
+  int rc = msgpack_pack_array(pk, w->nserials);
+
+  for (uint32_t i = 0; rc == 0 && i < w->nserials; i++) {
+    rc = msgpack_pack_array(pk, 2);
+    if (rc == 0)
+      rc = fs__pk_umax(pk, w->serials[i].first, FS_ARCHIVE_SERIAL_MAX);
+    if (rc == 0)
+      rc = fs__pk_umax(pk, w->serials[i].last, FS_ARCHIVE_SERIAL_MAX);
+  }
+  return rc;
+}
+
+static int serials_dec(rd *r, void *body, uint32_t seen) {
+  fs_msg_welcome *w = body;
+  uint32_t n;
+  int rc = fs__rd_array(r, &n, FS_ARCHIVE_RANGES_MAX, 3);
+
+  (void)seen;
+  for (uint32_t i = 0; rc == 0 && i < n; i++) {
+    rc = fs__rd_tuple(r, 2);
+    if (rc == 0)
+      rc = fs__rd_umax(r, &w->serials[i].first, FS_ARCHIVE_SERIAL_MAX);
+    if (rc == 0)
+      rc = fs__rd_umax(r, &w->serials[i].last, FS_ARCHIVE_SERIAL_MAX);
+  }
+  if (rc == 0 && fs__serial_ranges_check(w->serials, (int)n) != 0)
+    rc = FS_EPROTO;
+  w->nserials = rc == 0 ? n : 0;
+  return rc;
+}
+
+static const list_ops serials_ops = {serials_check, serials_enc, serials_dec, NULL,
+                                     year_present};
 
 static const field welcome_fields[] = {
     FIELD(fs_msg_welcome, ok, "ok", F_BOOL, 0, 0, NULL),
@@ -88,6 +164,9 @@ static const field welcome_fields[] = {
     FIELD(fs_msg_welcome, counter, "counter", F_UINT, F_OPT, U_ANY, NULL),
     /* issue 16: the store's generation (PROTOCOL.md 5.5.2) */
     FIELD(fs_msg_welcome, generation, "generation", F_STR, F_OPT, FS_MSG_NAME_MAX, NULL),
+    /* issue 14: archive serial blocks (PROTOCOL.md 5.5.2) */
+    FIELD(fs_msg_welcome, archive_year, "archive_year", F_LIST, F_OPT, 0, &year_ops),
+    FIELD(fs_msg_welcome, nserials, "serials", F_LIST, F_OPT, 0, &serials_ops),
 };
 const body_desc fs__msg_welcome_body = BODY(welcome_fields);
 

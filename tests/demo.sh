@@ -40,7 +40,7 @@ a02="$work/device-a02"
 m01="$work/device-m01"
 day() { date -d "$1 days" +%F; }
 today=$(date +%F)
-year=$(date +%Y) # archive numbers read <rep>-<year>-<serial>
+year=$(date +%y) # archive numbers read <rep>-<yy>-<serial>
 
 # ----------------------------------------------------------------------------
 section "1. Central office: create the store, add a manager and two reps"

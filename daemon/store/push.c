@@ -4,6 +4,7 @@
  * the conflict log, the history and the journal; the recorded outcome
  * answers a re-sent change. */
 #include "store/push_impl.h"
+#include "store/serials.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -302,6 +303,25 @@ static int check_rules(fs_central *c, const fs_device *d, const fs__push_item *i
   return rc;
 }
 
+/* Issue 14: a new card's archive number must be one this device may make
+ * (store/serials.h).  0, 1 (rejected, reason in res) or <0. */
+static int check_archive(fs_central *c, const fs_device *d, const fs__push_item *it,
+                         fs_push_result *res) {
+  char err[300];
+  const fs_value *v;
+  int rc;
+
+  if (it->found || it->ch->kind != FS_KIND_CUSTOMER || it->ch->op != FS_OP_UPSERT)
+    return 0;
+  v = fs__change_written(it->ch, "archive_no");
+  if (v == NULL || v->type != FS_V_TEXT)
+    return 0;
+  rc = fs__serials_check(c, d, v->s, err, sizeof(err));
+  if (rc == FS_EFORBIDDEN)
+    return fs__push_reject(res, rc, "%s", err);
+  return rc;
+}
+
 /* One change: 0 (applied, or rejected with the reason in res) or a
  * storage error. */
 static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc,
@@ -330,6 +350,8 @@ static int apply_one(fs_central *c, const fs_device *d, const fs_access *acc,
                          res);
   if (rc == 0)
     rc = check_rules(c, d, &it, res);
+  if (rc == 0)
+    rc = check_archive(c, d, &it, res);
   if (rc)
     goto out;
   /* The daemon decides owner and author; the device's claims are ignored. */

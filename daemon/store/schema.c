@@ -124,6 +124,16 @@ static const fs_schema_step daemon_steps[] = {
         "NOT NULL, kind INTEGER NOT NULL, record_id TEXT NOT NULL, staff TEXT NOT NULL, "
         "device INTEGER NOT NULL, outcome INTEGER NOT NULL, fields BLOB);\n"
         "CREATE INDEX history_customer ON history(customer);\n"},
+    /* Issue 14, archive serials (store/serials.h): every block of a rep's
+     * running serial [first, last] handed to a device, and the highest
+     * serial of it the device was seen to use (0: none).  Blocks of one
+     * staff member never overlap: each starts after the highest last. */
+    {10, "CREATE TABLE serial_blocks(id INTEGER PRIMARY KEY, staff TEXT NOT NULL, "
+         "device_id INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, "
+         "used INTEGER NOT NULL DEFAULT 0, granted_at INTEGER NOT NULL, "
+         "CHECK(first >= 1 AND last >= first));\n"
+         "CREATE INDEX serial_blocks_staff ON serial_blocks(staff, last);\n"
+         "CREATE INDEX serial_blocks_device ON serial_blocks(device_id, first);\n"},
     /* v14, issue 15 (conflicts people can act on): who wrote each side, by
      * staff code; NULL in rows logged before (then only loser_device). */
     {14, "ALTER TABLE conflicts ADD COLUMN loser_staff TEXT;\n"

@@ -15,6 +15,7 @@ testlib_setup conflicts
 export TZ=UTC LC_ALL=C
 export FIELDSYNC_HOME="$work/none" FIELDSYNCD_HOME="$work/none-d"
 year=$(date +%Y)
+yy=$(date +%y) # archive numbers from the daemon's serials: <rep>-<yy>-<serial> (issue 14)
 has() { grep -qE -- "$1" "$work/out" || { cat "$work/out" "$work/err"; fail "$2"; }; }
 hasnt() { ! grep -qE -- "$1" "$work/out" || { cat "$work/out"; fail "$2"; }; }
 
@@ -58,9 +59,9 @@ expect 0 "${a[@]}" sync
 expect 0 "${b[@]}" --no-pager conflicts
 head -1 "$work/out" | grep -qE '^n +when +customer +field +kept +kept by +lost +lost by +state' ||
   { cat "$work/out"; fail "conflicts: the header"; }
-has "^1 +$year-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \+00:00 +A01-$year-0001 Conflict Ltd +phone +010-A +A01 \(you\) +010-B +A01 \(you\) +open" \
+has "^1 +$year-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \+00:00 +A01-$yy-0001 Conflict Ltd +phone +010-A +A01 \(you\) +010-B +A01 \(you\) +open" \
   "the phone item: when, customer, field, kept and its writer, lost and its writer, state"
-has "^2 +.* \+00:00 +A01-$year-0001 Conflict Ltd +name +Bo B +A01 \(you\) +Bo A +A01 \(you\) +open" \
+has "^2 +.* \+00:00 +A01-$yy-0001 Conflict Ltd +name +Bo B +A01 \(you\) +Bo A +A01 \(you\) +open" \
   "the contact's item names its customer; the overwritten value's writer comes from the daemon's history"
 has "^\(2 open items\)" "conflicts: the count"
 ok "conflicts: when, customer, field, both values, who, state"
@@ -73,9 +74,9 @@ ok "conflicts: local time, the zone shown"
 
 expect 0 "${b[@]}" conflicts --csv
 has "^n,when,customer,field,kept,kept by,lost,lost by,state" "--csv: the header"
-has "^1,[^,]+,A01-$year-0001 Conflict Ltd,phone,010-A,A01 \(you\),010-B,A01 \(you\),open" "--csv: a row"
+has "^1,[^,]+,A01-$yy-0001 Conflict Ltd,phone,010-A,A01 \(you\),010-B,A01 \(you\),open" "--csv: a row"
 expect 0 "${b[@]}" --json conflicts
-has '"customer_archive":"A01-'"$year"'-0001"' "--json: the customer's archive number"
+has '"customer_archive":"A01-'"$yy"'-0001"' "--json: the customer's archive number"
 has '"customer_name":"Conflict Ltd"' "--json: the customer's name"
 has '"state":"open"' "--json: the state"
 has '"lost_mine":true' "--json: the lost value was ours"

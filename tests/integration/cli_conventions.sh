@@ -21,7 +21,8 @@ testlib_setup conv
 export TZ=UTC LC_ALL=C
 export FIELDSYNC_HOME="$work/none" FIELDSYNCD_HOME="$work/none-d"
 
-year=$(date +%Y)
+year=$(date +%Y) # an offline replica (init --staff) numbers in the legacy form
+yy=$(date +%y)   # an enrolled one from the daemon's serials (issue 14)
 has() { grep -qF -- "$1" "$work/$2" || { cat "$work/out" "$work/err"; fail "$3"; }; }
 
 # --- 6: conventions of both programs ---------------------------------------------
@@ -170,7 +171,7 @@ expect 0 "$fs" --data "$work/a" init --token "$wrapped"
 ok "2: a token pasted with blanks and line breaks enrolls; a cut one says what is missing"
 
 for nm in North South; do expect 0 "$fs" --data "$work/a" customer add --name $nm --grade A; done
-expect 0 "$fs" --data "$work/a" visit log --customer "a01-$year-1" --at 2026-03-02T10:00 \
+expect 0 "$fs" --data "$work/a" visit log --customer "a01-$yy-1" --at 2026-03-02T10:00 \
   --method phone
 expect 0 "$fs" --data "$work/a" sync
 expect 0 "$fs" --data "$work/a" customer list
@@ -179,13 +180,13 @@ short=$(sed -n '3p' "$work/out" | cut -c1-16)
 expect 0 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "$short" --dry-run
 has "DRY RUN - nothing changed" out "transfer by the 16-character id the client prints"
 has "customer cards        1" out "transfer of the one customer named"
-expect 0 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "a01-$year-0002" \
+expect 0 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "a01-$yy-0002" \
   --dry-run
-expect 1 "$fsd" --data "$central" audit --customer "A01-$year-9999"
-has "no customer matches \"A01-$year-9999\"" err "audit of an unknown customer"
+expect 1 "$fsd" --data "$central" audit --customer "A01-$yy-9999"
+has "no customer matches \"A01-$yy-9999\"" err "audit of an unknown customer"
 expect 2 "$fsd" --data "$central" transfer --from A01 --to B02 --customer "${short:0:4}" --dry-run
 has "at least 6" err "daemon: too short prefix"
-expect 0 "$fsd" --data "$central" history "a01-$year-0001"
+expect 0 "$fsd" --data "$central" history "a01-$yy-0001"
 has "North" out "history by archive number in lower case"
 expect 2 "$fsd" --data "$central" cover A01 --by B02 --from 2026-05-02 --to 2026-05-01
 has "--from 2026-05-02 is after --to 2026-05-01" err "cover --from after --to"

@@ -20,7 +20,7 @@ fail() {
 }
 want() { grep -q -- "$1" "$out" || fail "missing: $1"; ok "$1"; }
 
-year=$(date +%Y)
+year=$(date +%y) # archive numbers: <rep>-<yy>-<serial> (issue 14)
 start=$(date +%s)
 rc=0
 timeout 120 bash "$here/demo.sh" "$bin" >"$out" 2>&1 || rc=$?

@@ -40,7 +40,7 @@ daemon_start "$central"
 # The other team's record: on the central store, never on M01's replica.
 expect 0 "$fs" --data "$work/b" init --token "$("$fsd" --data "$central" enroll B01)"
 expect 0 "$fs" --data "$work/b" customer add --name Elsewhere --grade A
-expect 0 "$fs" --data "$work/b" visit log --customer "b01-$(date +%Y)-1" \
+expect 0 "$fs" --data "$work/b" visit log --customer "b01-$(date +%y)-1" \
   --at 2026-11-02T10:00 --method phone
 expect 0 "$fs" --data "$work/b" sync
 expect 0 "$fs" --data "$work/m" init --token "$("$fsd" --data "$central" enroll M01)"

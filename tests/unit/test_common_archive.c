@@ -2,6 +2,7 @@
  * collide, format and parse round-trip, and bad input is refused. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,6 +199,119 @@ static void test_parse_refuses(void **state) {
   assert_int_equal(serial, 10000);
 }
 
+/* ---- issue 14: the seeds' form, fallback numbers, serial ranges ---------- */
+
+static void test_forms_round_trip(void **state) {
+  static const struct {
+    const char *text;
+    int digits, year, slot;
+    uint64_t serial;
+    fs_archive_form in2, in4; /* classified in a 2- and a 4-digit store */
+  } ok[] = {
+      {"A01-07-0001", 2, 7, 0, 1, FS_ARCHIVE_FORM_BLOCK, FS_ARCHIVE_FORM_OTHER},
+      {"A01-26-12345", 2, 26, 0, 12345, FS_ARCHIVE_FORM_BLOCK, FS_ARCHIVE_FORM_OTHER},
+      {"A01-2026-0101", 4, 2026, 0, 101, FS_ARCHIVE_FORM_LEGACY, FS_ARCHIVE_FORM_BLOCK},
+      {"A01-26-D2-0001", 2, 26, 2, 1, FS_ARCHIVE_FORM_FALLBACK, FS_ARCHIVE_FORM_FALLBACK},
+      {"B12-2026-D64-0042", 4, 2026, 64, 42, FS_ARCHIVE_FORM_FALLBACK,
+       FS_ARCHIVE_FORM_FALLBACK},
+  };
+  char buf[64];
+  fs_archive_no a;
+  (void)state;
+
+  for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    assert_int_equal(fs__archive_read(ok[i].text, &a), 0);
+    assert_int_equal(a.year_digits, ok[i].digits);
+    assert_int_equal(a.year, ok[i].year);
+    assert_int_equal(a.slot, ok[i].slot);
+    assert_int_equal(a.serial, ok[i].serial);
+    assert_int_equal(fs__archive_print(buf, sizeof(buf), &a), 0);
+    assert_string_equal(buf, ok[i].text);
+    assert_int_equal(fs__archive_classify(ok[i].text, 2, NULL), ok[i].in2);
+    assert_int_equal(fs__archive_classify(ok[i].text, 4, NULL), ok[i].in4);
+  }
+  assert_int_equal(fs__archive_year(2026, 2), 26);
+  assert_int_equal(fs__archive_year(2007, 2), 7);
+  assert_int_equal(fs__archive_year(2026, 4), 2026);
+  /* The longest fallback number fits the field. */
+  memset(&a, 0, sizeof(a));
+  snprintf(a.rep, sizeof(a.rep), "ABCDEFGHIJKLMNOP");
+  a.year_digits = 4;
+  a.year = 2999;
+  a.slot = FS_ARCHIVE_SLOTS;
+  a.serial = FS_ARCHIVE_FALLBACK_MAX;
+  assert_int_equal(fs__archive_print(buf, sizeof(buf), &a), 0);
+  assert_true(strlen(buf) <= FS_ARCHIVE_TEXT_MAX);
+  a.serial++;
+  assert_int_equal(fs__archive_print(buf, sizeof(buf), &a), FS_EINVAL);
+}
+
+static void test_forms_refused(void **state) {
+  static const char *const bad[] = {"A01-7-0001",
+                                    "A01-026-0001",
+                                    "A01-26-001",
+                                    "A01-26-00001",
+                                    "A01-26-0000",
+                                    "A01-26-D0-0001",
+                                    "A01-26-D65-0001",
+                                    "A01-26-D02-0001",
+                                    "A01-26-d2-0001",
+                                    "A01-26-D2-",
+                                    "A01-26-D2",
+                                    "A01-26-X2-0001",
+                                    "a01-26-0001",
+                                    "A01-26-0001-",
+                                    "A01-26-D2-0001-1",
+                                    "",
+                                    NULL};
+  fs_archive_no a;
+  (void)state;
+
+  for (int i = 0; bad[i]; i++)
+    if (fs__archive_read(bad[i], &a) != FS_EINVAL)
+      fail_msg("accepted \"%s\"", bad[i]);
+  assert_int_equal(fs__archive_classify("not a number", 2, &a), FS_ARCHIVE_FORM_OTHER);
+  assert_int_equal(fs__archive_read(NULL, &a), FS_EINVAL);
+}
+
+static void test_serial_ranges(void **state) {
+  fs_serial_range r[FS_ARCHIVE_RANGES_MAX + 1];
+  char text[FS_ARCHIVE_RANGES_TEXT];
+  int n = 0;
+  (void)state;
+
+  assert_int_equal(fs__serial_ranges_parse("1-20,41-60", r, FS_ARCHIVE_RANGES_MAX, &n),
+                   0);
+  assert_int_equal(n, 2);
+  /* In order, without jumps inside a block, and across to the next. */
+  assert_int_equal(fs__serial_next(r, n, 0), 1);
+  assert_int_equal(fs__serial_next(r, n, 1), 2);
+  assert_int_equal(fs__serial_next(r, n, 20), 41);
+  assert_int_equal(fs__serial_next(r, n, 59), 60);
+  assert_int_equal(fs__serial_next(r, n, 60), 0);
+  assert_int_equal(fs__serial_left(r, n, 0), 40);
+  assert_int_equal(fs__serial_left(r, n, 5), 35);
+  assert_int_equal(fs__serial_left(r, n, 45), 15);
+  assert_int_equal(fs__serial_left(r, n, 60), 0);
+  assert_int_equal(fs__serial_ranges_text(text, sizeof(text), r, n), 0);
+  assert_string_equal(text, "1-20,41-60");
+  assert_int_equal(fs__serial_ranges_parse("", r, FS_ARCHIVE_RANGES_MAX, &n), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(fs__serial_next(r, 0, 0), 0);
+  /* Refused: zero, reversed, overlapping, unordered, junk, too many. */
+  static const char *const bad[] = {
+      "0-5", "5-1", "1-5,5-9", "10-20,1-5", "1-5,", "x", "1-1000000000000000000", NULL};
+  for (int i = 0; bad[i]; i++)
+    assert_int_equal(fs__serial_ranges_parse(bad[i], r, FS_ARCHIVE_RANGES_MAX, &n),
+                     FS_EINVAL);
+  for (int i = 0; i <= FS_ARCHIVE_RANGES_MAX; i++) {
+    r[i].first = (uint64_t)i * 10 + 1;
+    r[i].last = (uint64_t)i * 10 + 5;
+  }
+  assert_int_equal(fs__serial_ranges_check(r, FS_ARCHIVE_RANGES_MAX), 0);
+  assert_int_equal(fs__serial_ranges_check(r, FS_ARCHIVE_RANGES_MAX + 1), FS_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_known_serials),
@@ -207,6 +321,9 @@ int main(void) {
       cmocka_unit_test(test_format_and_parse),
       cmocka_unit_test(test_format_refuses),
       cmocka_unit_test(test_parse_refuses),
+      cmocka_unit_test(test_forms_round_trip),
+      cmocka_unit_test(test_forms_refused),
+      cmocka_unit_test(test_serial_ranges),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,7 +87,8 @@ static void test_fresh_tables(void **state) {
   static const char *client_only[] = {"outbox", "notices"};
   static const char *daemon_only[] = {"devices",   "applied",    "audit",  "tokens",
                                       "journal",   "covers",     "loans",  "loan_reads",
-                                      "handovers", "quarantine", "history"};
+                                      "handovers", "quarantine", "history",
+                                      "serial_blocks"};
   char *dir = fs_test_tmpdir();
   (void)state;
 
@@ -395,6 +396,9 @@ static void test_upgrade_from_v3(void **state) {
   }
   assert_int_equal(has_column(db, "lost_reviews", "prev_grade"), 1);
   assert_int_equal(has_column(db, "opportunities", "lost_class"), 1);
+  /* v10 (issue 14): the archive serial blocks, empty in an upgraded store. */
+  assert_int_equal(has_index(db, "serial_blocks_device"), 1);
+  assert_int_equal(count_rows(db, "SELECT count(*) FROM serial_blocks"), 0);
   fs__db_close(fresh);
   fs__db_close(db);
   /* A replica of v0.1.0 moves to the current version too. */

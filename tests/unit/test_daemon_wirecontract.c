@@ -66,23 +66,7 @@ typedef struct result {
 /* Pushes the one change c over h and returns its result (fails the test
  * unless the answer is a PUSH_RESULT with one result for c). */
 static void push_one(fs_wire_dev *h, fs_change *c, result *out) {
-  fs_msg m, res;
-
-  fs__msg_init(&m, FS_MSG_PUSH);
-  m.u.push.changes = c;
-  m.u.push.n = 1;
-  m.u.push.outbox = 1;
-  assert_int_equal(fs_wire_send(h, &m), 0);
-  assert_int_equal(fs_wire_recv(h, &res, 5000), 0);
-  assert_int_equal(res.type, FS_MSG_PUSH_RESULT);
-  assert_int_equal(res.u.push_result.n, 1);
-  assert_int_equal(res.u.push_result.results[0].counter, c->counter);
-  out->outcome = res.u.push_result.results[0].outcome;
-  out->code = res.u.push_result.results[0].code;
-  snprintf(out->reason, sizeof(out->reason), "%s",
-           res.u.push_result.results[0].reason ? res.u.push_result.results[0].reason
-                                               : "");
-  fs__msg_release(&res);
+  out->outcome = fs_wire_push_one(h, c, &out->code, out->reason, sizeof(out->reason));
 }
 
 static void test_resend_keeps_reason(void **state) {

@@ -335,6 +335,65 @@ static void test_round_trip_every_type(void **state) {
   }
 }
 
+
+/* Issue 14: the archive serial keys of HELLO and WELCOME (PROTOCOL.md
+ * 5.5.2 "Archive serials") round-trip; bad values are refused both ways. */
+static void test_round_trip_serials(void **state) {
+  fs_msg m, d;
+  fs_buf b;
+  size_t k;
+  (void)state;
+
+  fs__msg_init(&m, FS_MSG_HELLO);
+  m.u.hello.blocks = 1;
+  m.u.hello.serials_left = 17;
+  round_trip(&m, &d);
+  assert_int_equal(d.u.hello.blocks, 1);
+  assert_int_equal(d.u.hello.serials_left, 17);
+  fs__msg_release(&m);
+  fs__msg_release(&d);
+
+  sample(FS_MSG_WELCOME, &m);
+  m.u.welcome.archive_year = 2;
+  m.u.welcome.nserials = 2;
+  m.u.welcome.serials[0] = (fs_serial_range){3, 20};
+  m.u.welcome.serials[1] = (fs_serial_range){41, 60};
+  round_trip(&m, &d);
+  assert_int_equal(d.u.welcome.archive_year, 2);
+  assert_int_equal(d.u.welcome.nserials, 2);
+  assert_int_equal(d.u.welcome.serials[1].first, 41);
+  assert_int_equal(d.u.welcome.serials[1].last, 60);
+  fs__msg_release(&d);
+  /* Sent also when empty, with archive_year. */
+  m.u.welcome.nserials = 0;
+  round_trip(&m, &d);
+  assert_int_equal(d.u.welcome.archive_year, 2);
+  assert_int_equal(d.u.welcome.nserials, 0);
+  fs__msg_release(&d);
+  /* The encoder refuses what a receiver would. */
+  fs__buf_init(&b, FS_MSG_MAX_BYTES);
+  m.u.welcome.nserials = 2;
+  m.u.welcome.serials[1] = (fs_serial_range){10, 30}; /* overlaps 3-20 */
+  assert_int_equal(fs__msg_encode(&m, &b), FS_EINVAL);
+  m.u.welcome.serials[1] = (fs_serial_range){41, 60};
+  m.u.welcome.archive_year = 3;
+  assert_int_equal(fs__msg_encode(&m, &b), FS_EINVAL);
+  /* The decoder refuses a year other than 2 or 4. */
+  m.u.welcome.archive_year = 4;
+  b.len = 0;
+  assert_int_equal(fs__msg_encode(&m, &b), 0);
+  for (k = 0; k + 13 < b.len; k++)
+    if (memcmp(b.data + k, "archive_year", 12) == 0)
+      break;
+  assert_true(k + 13 < b.len);
+  assert_int_equal(b.data[k + 12], 4); /* positive fixint after the key */
+  b.data[k + 12] = 5;
+  assert_int_equal(fs__msg_decode(b.data, b.len, &d), FS_EPROTO);
+  fs__msg_release(&d);
+  fs__buf_release(&b);
+  fs__msg_release(&m);
+}
+
 static void test_round_trip_hello_welcome(void **state) {
   fs_msg m, d;
 
@@ -2784,6 +2843,7 @@ int main(void) {
       cmocka_unit_test(test_kinds_fit_limits),
       cmocka_unit_test(test_round_trip_every_type),
       cmocka_unit_test(test_round_trip_hello_welcome),
+      cmocka_unit_test(test_round_trip_serials),
       cmocka_unit_test(test_push_bases),
       cmocka_unit_test(test_round_trip_push),
       cmocka_unit_test(test_round_trip_results_batch_misc),

@@ -141,6 +141,29 @@ int fs_wire_recv(fs_wire_dev *h, fs_msg *m, int timeout_ms) {
   return fs__net_recv(&h->net, m, timeout_ms);
 }
 
+int fs_wire_push_one(fs_wire_dev *h, fs_change *c, int *code, char *why, size_t whylen) {
+  fs_msg m, res;
+  int outcome;
+
+  fs__msg_init(&m, FS_MSG_PUSH);
+  m.u.push.changes = c;
+  m.u.push.n = 1;
+  m.u.push.outbox = 1;
+  assert_int_equal(fs_wire_send(h, &m), 0);
+  assert_int_equal(fs_wire_recv(h, &res, 5000), 0);
+  assert_int_equal(res.type, FS_MSG_PUSH_RESULT);
+  assert_int_equal(res.u.push_result.n, 1);
+  assert_int_equal(res.u.push_result.results[0].counter, c->counter);
+  outcome = res.u.push_result.results[0].outcome;
+  *code = res.u.push_result.results[0].code;
+  if (why)
+    snprintf(why, whylen, "%s",
+             res.u.push_result.results[0].reason ? res.u.push_result.results[0].reason
+                                                 : "");
+  fs__msg_release(&res);
+  return outcome;
+}
+
 int fs_wire_push(fs_wire_dev *h, fs_change *changes, uint32_t n, uint64_t outbox,
                  int *outcomes, int *codes, int *wiped) {
   fs_msg m, res;

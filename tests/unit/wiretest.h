@@ -88,6 +88,10 @@ void fs_wire_close(fs_wire_dev *h);
  * result, *wiped (may be NULL) is set. */
 int fs_wire_push(fs_wire_dev *h, fs_change *changes, uint32_t n, uint64_t outbox,
                  int *outcomes, int *codes, int *wiped);
+/* Sends PUSH{c, outbox 1} and returns c's outcome; its code and reason
+ * ("" if none) are copied into *code and why (why may be NULL).  Fails the
+ * test unless the answer is a PUSH_RESULT with one result for c. */
+int fs_wire_push_one(fs_wire_dev *h, fs_change *c, int *code, char *why, size_t whylen);
 /* Sends PULL{cursor, limit 0} and reads until CHECKPOINT.  0 with *page
  * filled; ERROR answers fill page->error and return it; FS_ECLOSED etc. */
 int fs_wire_pull(fs_wire_dev *h, uint64_t cursor, fs_wire_page *page);
