@@ -70,7 +70,7 @@ static void entry(world *w, fs_change *c, const char *id) {
  * recorded must contain `reason` when given. */
 static int push1(world *w, fs_change *c, int *code, const char *reason) {
   uint64_t counter = c->counter;
-  int oc = fs_wire_push_one(&w->h, c, code);
+  int oc = fs_wire_push_release(&w->h, c, code);
   if (reason &&
       fs_test_central_intf(&w->d,
                            "SELECT count(*) FROM applied WHERE counter = %llu AND "

@@ -40,7 +40,7 @@ void fs_wire_change_set_int(fs_change *c, const char *field, int64_t v) {
   fs__value_set_int(&c->fields[c->nfields - 1].value, v);
 }
 
-int fs_wire_push_one(fs_wire_dev *h, fs_change *c, int *code) {
+int fs_wire_push_release(fs_wire_dev *h, fs_change *c, int *code) {
   int oc = 0, cd = 0;
   assert_int_equal(fs_wire_push(h, c, 1, 1, &oc, &cd, NULL), 0);
   fs_wire_change_release(c);

@@ -128,7 +128,7 @@ uint64_t fs_wire_hostile_open(fs_wire_dev *h, const char *tmp, const char *name,
                               long long last_hlc);
 /* Pushes change c alone (outbox 1) and releases it: its outcome, *code
  * (may be NULL) its code; fails the test if the push itself fails. */
-int fs_wire_push_one(fs_wire_dev *h, fs_change *c, int *code);
+int fs_wire_push_release(fs_wire_dev *h, fs_change *c, int *code);
 
 /* ---- raw handshakes (PROTOCOL.md 3, 6.1) --------------------------------
  * A connection that sends a handshake message 1 built from any payload
