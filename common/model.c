@@ -151,6 +151,11 @@ static const fs_field visit_fields[] = {
     TL("next_step", FS_F_IMMUTABLE | FS_F_PERSONAL, "next step / 下一步"),
     D("next_contact", FS_F_IMMUTABLE, "next contact date / 下次联系日期"),
     B("key_account", FS_F_IMMUTABLE, "key-account visit (follow up within a week)"),
+    /* Issue 15: a correction is a new visit that supersedes the one it
+     * names (history kept: the original stays); counts_on is the day it
+     * counts as a contact for the cadence (access_rules.h V1-V5). */
+    R("corrects", FS_KIND_VISIT, FS_F_IMMUTABLE, "visit this one corrects / 更正的访问记录"),
+    D("counts_on", FS_F_IMMUTABLE, "day a correction counts as a contact / 更正计入日期"),
 };
 
 /* Opportunity (销售机会), qualified in four steps. */

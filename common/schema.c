@@ -40,6 +40,9 @@ static const struct {
     {FS_KIND_LOST_REVIEW, "prev_grade", 5},
     /* v6: the manager's note on a rep's deletion request. */
     {FS_KIND_CUSTOMER, "delete_note", 6},
+    /* v11 (issue 15): visit corrections. */
+    {FS_KIND_VISIT, "corrects", 11},
+    {FS_KIND_VISIT, "counts_on", 11},
 };
 
 /* Indexes beyond the generic ones (seq, owner, customer_id of children). */
@@ -57,6 +60,8 @@ static const struct {
     {FS_KIND_CUSTOMER, "name", "name", 0, NULL, 1},
     {FS_KIND_SHOWROOM, "arrived", "arrived", 0, NULL, 1},
     {FS_KIND_CUSTOMER, "phone", "phone", 0, NULL, 2},
+    /* v11: which visit corrects this one (superseded visits are skipped). */
+    {FS_KIND_VISIT, "corrects", "corrects", 0, "corrects IS NOT NULL", 11},
 };
 
 /* The replica's own tables (client_v1 below) change after version 1 by

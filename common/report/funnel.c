@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadence.h"
 #include "fs_errno.h"
 
 #define STAGE_CASE(col)                                                                  \
@@ -79,8 +80,9 @@ int fs__rpt_funnel(rpt *r) {
    * read keeps it). */
   rc = fs__rpt_prep(r,
                     "SELECT customer_id, at, " STAGE_CASE(
-                        "stage") " FROM visits"
-                                 " WHERE deleted = 0 AND stage IS NOT NULL",
+                        "stage") " FROM visits v"
+                                 " WHERE v.deleted = 0 AND stage IS NOT NULL"
+                                 " AND " FS_SQL_VISIT_CURRENT("v"),
                     &st);
   if (rc)
     goto out;

@@ -96,7 +96,7 @@ static void test_fresh_tables(void **state) {
 
     assert_int_equal(fs__db_open(p, 1, (fs_schema_role)role, &db), 0);
     assert_int_equal(version(db), FS_SCHEMA_VERSION);
-    assert_int_equal(fs__schema_version(), 6);
+    assert_int_equal(fs__schema_version(), 11);
     for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
       assert_int_equal(has_table(db, records[i]), 1);
     assert_int_equal(has_table(db, "meta"), 1);
@@ -119,6 +119,10 @@ static void test_fresh_tables(void **state) {
     assert_int_equal(has_index(db, "contacts_customer"), 1);
     assert_int_equal(has_index(db, "lost_reviews_seq"), 1);
     assert_int_equal(has_index(db, "showroom_log_arrived"), 1);
+    /* v11 (issue 15): visit corrections. */
+    assert_int_equal(has_column(db, "visits", "corrects"), 1);
+    assert_int_equal(has_column(db, "visits", "counts_on"), 1);
+    assert_int_equal(has_index(db, "visits_corrects"), 1);
     /* Migrating again is a no-op. */
     assert_int_equal(fs__schema_migrate(db, (fs_schema_role)role), 0);
     assert_int_equal(version(db), FS_SCHEMA_VERSION);
@@ -404,6 +408,9 @@ static void test_upgrade_from_v3(void **state) {
   assert_int_equal(has_column(db, "customers", "delete_requested"), 1);
   /* v6 (issue 14): the manager's note on a deletion request. */
   assert_int_equal(has_column(db, "customers", "delete_note"), 1);
+  /* v11 (issue 15): visit corrections. */
+  assert_int_equal(has_column(db, "visits", "corrects"), 1);
+  assert_int_equal(has_column(db, "visits", "counts_on"), 1);
   fs__db_close(db);
   free(p);
   free(q);
