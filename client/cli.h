@@ -123,6 +123,11 @@ const char *cli_field_default(const char *kind, const char *field);
 /* A usage error if rec (edit) sets no field: an edit must change something. */
 int cli_check_changes(cli_ctx *c, fs_record *rec);
 int cli_cmd_completion(cli_ctx *c, int argc, char **argv);
+/* `visit correct ID [--FIELD VALUE...]` (cli_record.c). */
+int cli_cmd_visit_correct(cli_ctx *c, int argc, char **argv);
+/* 1 if `visit correct` takes field name as an option (not customer_id,
+ * corrects, counts_on: the device keeps or sets those). */
+int cli_correct_field(const char *name);
 /* What --help lists for the command's options, with defaults (NULL-name
  * terminated), or NULL (add/edit list the kind's fields; init explains
  * itself). */

@@ -248,6 +248,48 @@ out:
   return rc;
 }
 
+int cli_correct_field(const char *name) {
+  return strcmp(name, "customer_id") != 0 && strcmp(name, "corrects") != 0 &&
+         strcmp(name, "counts_on") != 0;
+}
+
+int cli_cmd_visit_correct(cli_ctx *c, int argc, char **argv) {
+  cli_args a = {.minpos = 1, .maxpos = 1};
+  char id[FS_ID_MAX + 1], nid[FS_ID_MAX + 1];
+  fs_record *rec = NULL;
+  int rc;
+
+  rc = start_with_record(c, argc, argv, &a, "correct");
+  if (rc == CLI_OK)
+    rc = cli_check_changes(c, a.rec);
+  for (int i = 0; rc == CLI_OK && i < 3; i++) {
+    static const char *const kept[] = {"customer_id", "corrects", "counts_on"};
+    if (fs_record_isset(a.rec, kept[i]))
+      rc = cli_usage_error(c, "a correction keeps the visit's card and the device sets "
+                              "corrects and counts_on; cannot set",
+                           kept[i]);
+  }
+  if (rc == CLI_OK)
+    rc = cli_resolve(c, "visit", a.pos[0], id);
+  if (rc)
+    goto out;
+  rc = fs_visit_correct(c->r, id, a.rec, nid);
+  if (rc) {
+    rc = cli_fail(c, rc, "visit correct");
+    goto out;
+  }
+  if (c->json) {
+    if (fs_get(c->r, "visit", nid, &rec) == 0)
+      rc = cli_print_json_record(rec);
+  } else {
+    printf("recorded the correction %s of visit %s (kept; superseded)\n", nid, id);
+  }
+out:
+  fs_record_free(rec);
+  fs_record_free(a.rec);
+  return rc;
+}
+
 int cli_cmd_edit(cli_ctx *c, int argc, char **argv) {
   fs_kind_info ki = cmd_kind(c), *kd = &ki;
   cli_args a = {.minpos = 1, .maxpos = 1};

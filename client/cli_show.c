@@ -97,6 +97,12 @@ static void show_fields(cli_ctx *c, fs_record *rec, int all) {
     fs__print_text(stdout, v ? v : "-", (int)w + 4);
     printf("\n");
   }
+  /* A corrected visit (issue 15) names the visit that supersedes it. */
+  if (strcmp(kd->name, "visit") == 0 && fs_visit_corrected_by(c->r, fs_record_id(rec), buf) == 0) {
+    printf("  ");
+    fs__print_padded(stdout, "corrected by", w);
+    printf("  %s (superseded: lists and reports count the correction)\n", buf);
+  }
 }
 
 /* ---- a customer's records ---------------------------------------------------- */

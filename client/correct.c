@@ -61,8 +61,8 @@ int fs_visit_correct(fs_replica *r, const char *id, const fs_record *rec,
   rc = fs_visit_corrected_by(r, id, by);
   if (rc == 0) {
     rc = fs__replica_fail(r, FS_EVALIDATE,
-                          "visit %.8s is already corrected by %.8s; a visit is corrected "
-                          "once: correct %.8s instead",
+                          "visit %.16s is already corrected by %.16s; a visit is corrected "
+                          "once: correct %.16s instead",
                           id, by, by);
     goto out;
   }

@@ -394,7 +394,7 @@ static int check_correction(sqlite3 *db, fs_role role, const char *staff,
   if (rc == 1) {
     snprintf(err, errlen,
              "corrects: visit %.8s is already corrected by %.8s; a visit is corrected "
-             "once: correct %.8s instead",
+             "once: correct %.16s instead",
              o.id, by, by);
     rc = FS_EVALIDATE;
     goto out;
