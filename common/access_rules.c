@@ -393,7 +393,7 @@ static int check_correction(sqlite3 *db, fs_role role, const char *staff,
   rc = corrected_by(db, o.id, c->id, by);
   if (rc == 1) {
     snprintf(err, errlen,
-             "corrects: visit %.8s is already corrected by %.8s; a visit is corrected "
+             "corrects: visit %.16s is already corrected by %.16s; a visit is corrected "
              "once: correct %.16s instead",
              o.id, by, by);
     rc = FS_EVALIDATE;
