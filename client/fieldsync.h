@@ -589,6 +589,8 @@ typedef enum fs_field_type {
 #define FS_FIELD_KEY 0x10       /* names the record; kept on a deletion */
 #define FS_FIELD_PERSONAL 0x20  /* personal data of a natural person */
 #define FS_FIELD_UNIQUE 0x40    /* no two records share a value */
+#define FS_FIELD_MONEY 0x80     /* money: an int of minor units; people type
+                                   and read currency units (fs_money_*) */
 
 /* fs_kind_info.flags */
 #define FS_KIND_IS_APPEND_ONLY 0x01 /* a log: entries are not edited */
@@ -610,6 +612,20 @@ typedef struct fs_field_info {
   int64_t min, max;           /* FS_TYPE_INT bounds; FS_TYPE_TEXT: max bytes */
   const char *ref_kind;       /* FS_TYPE_REF: the kind referred to; else NULL */
 } fs_field_info;
+
+/* Money.  Amounts are int64 minor units (1/100 of the currency unit) in the
+ * replica and on the wire; people type and read currency units.
+ * fs_money_parse reads "12345", "12345.6", "12,345.60", "-3.50" (optional
+ * sign, optional thousands commas in groups of three, at most two
+ * decimals, surrounding blanks ignored) into *minor_out: 0, FS_EUSAGE
+ * (not an amount, or more than two decimals), FS_EOVERFLOW (beyond
+ * +-10^15 minor units, the model's bound).  fs_money_format writes
+ * "12,345.60" ("-3.50") and a NUL into buf: the length written, or
+ * FS_EOVERFLOW if cap is too small (FS_MONEY_TEXT_MAX always suffices).
+ * Thread-safe. */
+#define FS_MONEY_TEXT_MAX 32
+int fs_money_parse(const char *text, int64_t *minor_out);
+int fs_money_format(int64_t minor, char *buf, size_t cap);
 
 /* The name of kind number i (0, 1, ...), NULL past the last. */
 const char *fs_kind_at(int i);

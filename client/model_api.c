@@ -17,7 +17,8 @@ _Static_assert(FS_FIELD_REQUIRED == FS_F_REQUIRED &&
                    FS_FIELD_IMMUTABLE == FS_F_IMMUTABLE &&
                    FS_FIELD_SEARCH == FS_F_SEARCH &&
                    FS_FIELD_MULTILINE == FS_F_MULTILINE && FS_FIELD_KEY == FS_F_KEY &&
-                   FS_FIELD_PERSONAL == FS_F_PERSONAL && FS_FIELD_UNIQUE == FS_F_UNIQUE,
+                   FS_FIELD_PERSONAL == FS_F_PERSONAL && FS_FIELD_UNIQUE == FS_F_UNIQUE &&
+                   FS_FIELD_MONEY == FS_F_MONEY,
                "FS_FIELD_* mirror FS_F_*");
 _Static_assert(FS_KIND_IS_APPEND_ONLY == FS_K_APPEND_ONLY &&
                    FS_KIND_IS_CHILD == FS_K_CHILD,
@@ -36,7 +37,8 @@ const char *fs_kind_label(const char *kind) {
       [FS_KIND_CUSTOMER] = "customer",       [FS_KIND_GRADE_CHANGE] = "grade change",
       [FS_KIND_CONTACT] = "contact",         [FS_KIND_VISIT] = "visit",
       [FS_KIND_OPPORTUNITY] = "opportunity", [FS_KIND_SHOWROOM] = "showroom entry",
-      [FS_KIND_LOST_REVIEW] = "lost sale"};
+      [FS_KIND_LOST_REVIEW] = "lost sale",   [FS_KIND_DAY_SIGNOFF] = "day sign-off",
+      [FS_KIND_ACTIVITY_PLAN] = "activity plan", [FS_KIND_SALES_PERIOD] = "monthly sales"};
   const fs_kind_def *kd = kind ? fs__kind_by_name(kind) : NULL;
 
   if (kind == NULL)

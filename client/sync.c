@@ -334,6 +334,7 @@ static int session_open(session *s, unsigned want) {
   hello.u.hello.outbox = pending;
   hello.u.hello.oldest = oldest;
   hello.u.hello.want = want;
+  hello.u.hello.model = FS_MODEL_GENERATION;
   rc = fs__net_open(&s->net, addr, kp, pub, &hello, s->o ? s->o->timeout_ms : 0, &welcome);
   fs__keypair_free(kp);
   if (rc && s->net.refused_wipe) {
@@ -591,6 +592,9 @@ static int resync_start(session *s) {
   int rc = fs__db_begin(db);
   if (rc == 0)
     rc = fs__db_exec(db, "DELETE FROM resync_seen");
+  /* A snapshot brings every kind this build decodes (HELLO `model`). */
+  if (rc == 0)
+    rc = fs__meta_set_int(db, "model", FS_MODEL_GENERATION);
   if (rc == 0)
     rc = fs__meta_set_int(db, "resync", 1);
   if (rc == 0)
@@ -601,9 +605,28 @@ static int resync_start(session *s) {
     fs__db_rollback(db);
   if (rc == 0)
     s->resync = 1;
-  FS_INFO("replica is behind the daemon's history: taking a fresh snapshot (local changes are "
-          "kept)");
   return rc;
+}
+
+/* A replica last pulled by a build of an older model generation never
+ * received the kinds introduced since (the daemon keeps them from older
+ * devices, PROTOCOL.md 8.1): it takes one fresh snapshot, which keeps its
+ * local changes.  A replica that never pulled just records the generation.
+ * Replicas of release 0.1.0 have no "model" entry: generation 1. */
+static int model_catch_up(session *s) {
+  sqlite3 *db = fs__replica_db(s->r);
+  long long gen = FS_MODEL_GENERATION_V010;
+  uint64_t cursor = 0;
+
+  fs__meta_get_int(db, "model", &gen);
+  if (gen >= FS_MODEL_GENERATION || s->resync)
+    return 0;
+  fs__replica_cursor_get(s->r, &cursor);
+  if (cursor == 0)
+    return fs__meta_set_int(db, "model", FS_MODEL_GENERATION);
+  FS_INFO("this app knows record kinds the replica never received: taking a fresh "
+          "snapshot (local changes are kept)");
+  return resync_start(s);
 }
 
 /* Inside the last checkpoint's transaction.  Dropped records go through
@@ -689,8 +712,9 @@ static int pull_all(session *s) {
   /* A resync cut off earlier goes on where it stopped. */
   fs__meta_get_int(db, "resync", &rs);
   s->resync = rs != 0;
+  rc = model_catch_up(s);
 
-  while (more) {
+  while (rc == 0 && more) {
     fs_msg m;
     uint64_t cursor = 0;
     int in_txn = 0;
@@ -760,6 +784,8 @@ static int pull_all(session *s) {
       case FS_MSG_ERROR:
         if (r.u.error.code == FS_ERESYNC && !in_txn && !s->resync_tried) {
           s->resync_tried = 1;
+          FS_INFO("replica is behind the daemon's history: taking a fresh snapshot (local "
+                  "changes are kept)");
           rc = resync_start(s);
           more = 1;
           fs__msg_release(&r);

@@ -97,8 +97,8 @@ static const fs_field customer_fields[] = {
     D("delivery_date", 0, "delivery date / 交车日期"),
     E("tier", fs__tiers, 0, "key-account tier / 客户等级"),
     B("key_account", 0, "key account / 重点客户"),
-    I("revenue", 0, MONEY_MAX, 0, "revenue, minor units / 销售额"),
-    I("margin", 0, MONEY_MAX, 0, "margin, minor units / 毛利"),
+    I("revenue", 0, MONEY_MAX, FS_F_MONEY, "revenue, minor units / 销售额"),
+    I("margin", 0, MONEY_MAX, FS_F_MONEY, "margin, minor units / 毛利"),
     I("growth", 0, 100, 0, "growth potential score 0-100"),
     I("payment", 0, 100, 0, "payment record score 0-100"),
     I("credit", 0, 100, 0, "credit score 0-100"),
@@ -171,7 +171,7 @@ static const fs_field opportunity_fields[] = {
     TL("q_win_note", FS_F_PERSONAL, "evidence for 3"),
     E("q_worth", fs__answers, 0, "4. is it worth winning?"),
     TL("q_worth_note", FS_F_PERSONAL, "evidence for 4"),
-    I("amount", 0, MONEY_MAX, 0, "amount, minor units / 金额"),
+    I("amount", 0, MONEY_MAX, FS_F_MONEY, "amount, minor units / 金额"),
     E("stage", fs__stages, 0, "stage / 业务进度"),
     TL("competitors", 0, "competitors / 竞争对手"),
     E("status", fs__opp_status, 0, "open, won or lost"),
@@ -216,25 +216,72 @@ static const fs_field lost_review_fields[] = {
     E("prev_grade", fs__grades, FS_F_IMMUTABLE, "grade before the loss / 战败前等级"),
 };
 
+/* Model generation 2 (issue 14).  The manager's sign-off of a rep's day
+ * (随日报表送销售主管签核): owned by the rep whose day it is, written by
+ * their manager; who may write it is a rule (common/access_rules.c). */
+static const fs_field day_signoff_fields[] = {
+    S("rep", FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY, "rep whose day / 销售代表"),
+    D("day", FS_F_REQUIRED | FS_F_IMMUTABLE, "day signed off / 日期"),
+    S("signed_by", 0, "signed off by / 签核人"),
+    DT("signed_at", 0, "signed off at / 签核时间"),
+    I("visits", 0, 100000, 0, "visits covered / 访问数"),
+    I("changes", 0, 100000, 0, "card changes covered / 资料卡变更数"),
+    TL("note", 0, "manager's note / 主管意见"),
+};
+
+/* The rep's monthly sales activity plan (月度销售活动计划表); `month` is the
+ * first day of the month it plans. */
+static const fs_field activity_plan_fields[] = {
+    S("rep", FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY, "rep / 销售代表"),
+    D("month", FS_F_REQUIRED | FS_F_IMMUTABLE, "month (its first day) / 月份"),
+    I("visits_o", 0, 100000, 0, "planned visits, grade O / 计划访问 O"),
+    I("visits_a", 0, 100000, 0, "planned visits, grade A / 计划访问 A"),
+    I("visits_b", 0, 100000, 0, "planned visits, grade B / 计划访问 B"),
+    I("visits_c", 0, 100000, 0, "planned visits, grade C / 计划访问 C"),
+    I("new_prospects", 0, 100000, 0, "planned new prospects / 计划新客户"),
+    I("showroom_followups", 0, 100000, 0, "planned showroom follow-ups / 计划展厅回访"),
+    I("deliveries", 0, 100000, 0, "target deliveries / 目标交车"),
+    TL("note", 0, "notes / 备注"),
+};
+
+/* Sales history of a customer per month (003: revenue, units and our share
+ * of the customer's purchases); `period` is the month's first day. */
+static const fs_field sales_period_fields[] = {
+    R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
+      "customer"),
+    D("period", FS_F_REQUIRED | FS_F_IMMUTABLE, "month (its first day) / 月份"),
+    I("revenue", 0, MONEY_MAX, FS_F_MONEY, "revenue, minor units / 销售额"),
+    I("margin", -MONEY_MAX, MONEY_MAX, FS_F_MONEY, "margin, minor units / 毛利"),
+    I("units", 0, 1000000, 0, "units sold / 台数"),
+    I("share", 0, 100, 0, "our share of the customer's purchases, % / 占有率"),
+    TL("note", 0, "notes / 备注"),
+};
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const fs_kind_def kinds[FS_KIND__COUNT] = {
     {FS_KIND_CUSTOMER, "customer", "customers", 0, customer_fields, N(customer_fields),
-     -1},
+     -1, 1},
     {FS_KIND_GRADE_CHANGE, "grade_change", "grade_changes", FS_K_APPEND_ONLY | FS_K_CHILD,
-     grade_change_fields, N(grade_change_fields), 0},
+     grade_change_fields, N(grade_change_fields), 0, 1},
     {FS_KIND_CONTACT, "contact", "contacts", FS_K_CHILD, contact_fields,
-     N(contact_fields), 0},
+     N(contact_fields), 0, 1},
     {FS_KIND_VISIT, "visit", "visits", FS_K_APPEND_ONLY | FS_K_CHILD, visit_fields,
-     N(visit_fields), 0},
+     N(visit_fields), 0, 1},
     {FS_KIND_OPPORTUNITY, "opportunity", "opportunities", FS_K_CHILD, opportunity_fields,
-     N(opportunity_fields), 0},
+     N(opportunity_fields), 0, 1},
     /* Showroom entries are owned by the rep on duty; a card link is optional,
      * so it is not a child for visibility. */
     {FS_KIND_SHOWROOM, "showroom", "showroom_log", 0, showroom_fields, N(showroom_fields),
-     -1},
+     -1, 1},
     {FS_KIND_LOST_REVIEW, "lost_review", "lost_reviews", FS_K_CHILD, lost_review_fields,
-     N(lost_review_fields), 0},
+     N(lost_review_fields), 0, 1},
+    {FS_KIND_DAY_SIGNOFF, "day_signoff", "day_signoffs", 0, day_signoff_fields,
+     N(day_signoff_fields), -1, 2},
+    {FS_KIND_ACTIVITY_PLAN, "activity_plan", "activity_plans", 0, activity_plan_fields,
+     N(activity_plan_fields), -1, 2},
+    {FS_KIND_SALES_PERIOD, "sales_period", "sales_periods", FS_K_CHILD,
+     sales_period_fields, N(sales_period_fields), 0, 2},
 };
 
 const fs_kind_def *fs__kind_def(fs_kind k) {

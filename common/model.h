@@ -36,6 +36,10 @@ typedef enum fs_kind {
   FS_KIND_OPPORTUNITY,
   FS_KIND_SHOWROOM,
   FS_KIND_LOST_REVIEW,
+  /* model generation 2 (issue 14): the manager's controls and sales history */
+  FS_KIND_DAY_SIGNOFF,
+  FS_KIND_ACTIVITY_PLAN,
+  FS_KIND_SALES_PERIOD,
   FS_KIND__COUNT
 } fs_kind;
 
@@ -69,6 +73,9 @@ typedef enum fs_ftype {
  * store: a unique index there (common/schema.c, checked against this flag
  * by test_common_modeldoc); a create that would break it is rejected. */
 #define FS_F_UNIQUE 0x40
+/* An amount of money (FS_FT_INT): stored and sent in minor units (cents,
+ * fen), typed and shown in currency units (common/money.h). */
+#define FS_F_MONEY 0x80
 
 typedef struct fs_field {
   const char *name;         /* column and wire name, snake_case ASCII */
@@ -94,7 +101,18 @@ typedef struct fs_kind_def {
   const fs_field *fields;
   int nfields;
   int parent_field;  /* index of customer_id for FS_K_CHILD, else -1 */
+  int model;         /* the model generation that introduced the kind */
 } fs_kind_def;
+
+/* Model generations.  A kind belongs to the generation that introduced it:
+ * 1 = the kinds of release 0.1.0 (customer ... lost_review), 2 = day_signoff,
+ * activity_plan, sales_period.  A device names the newest generation it
+ * decodes in HELLO `model` (none = 1); the daemon never sends it records of
+ * a later generation (a previous-release client stops at a kind it does not
+ * know, PROTOCOL.md 8.1).  New fields of an existing kind need no new
+ * generation: receivers apply rows without the columns they do not know. */
+#define FS_MODEL_GENERATION 2
+#define FS_MODEL_GENERATION_V010 1 /* what a HELLO without `model` means */
 
 /* Enumerations shared by several kinds. NULL-terminated. */
 extern const char *const fs__grades[];        /* O A B C delivered lost */

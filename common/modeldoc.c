@@ -90,6 +90,7 @@ static const struct {
 } field_flags[] = {
     {FS_F_REQUIRED, "required"}, {FS_F_IMMUTABLE, "immutable"}, {FS_F_UNIQUE, "unique"},
     {FS_F_KEY, "key"},           {FS_F_PERSONAL, "personal"},   {FS_F_SEARCH, "search"},
+    {FS_F_MONEY, "money"},
 };
 #define NFLAGS ((int)(sizeof(field_flags) / sizeof(field_flags[0])))
 
@@ -199,6 +200,9 @@ static const char md_flags_text[] =
     "- **personal**: personal data of a natural person, printed by `fieldsyncd\n"
     "  person export` and cleared by `person erase` (docs/RETENTION.md).\n"
     "- **search**: part of the client's customer search (no wire meaning).\n"
+    "- **money**: an amount in minor units (1/100 of the currency unit) on the\n"
+    "  wire and in storage; clients show and take currency units\n"
+    "  (`12,345.60` is 1234560).\n"
     "\n"
     "A change that breaks a type, limit, value list or flag rule is rejected\n"
     "alone: PUSH_RESULT outcome 4, `FS_EVALIDATE`, the `reason` naming the\n"
@@ -212,8 +216,8 @@ static const char md_flags_text[] =
     "pushing device, of an existing record its stored author; `owner` of an\n"
     "existing record is its stored owner, of a new child record (kinds marked\n"
     "*child*) the owner of its customer (a child naming a missing or deleted\n"
-    "customer is rejected with `FS_ENOTFOUND`), of a new customer or showroom\n"
-    "entry the `owner` the device claims, after the access check (a departed\n"
+    "customer is rejected with `FS_ENOTFOUND`), of a new customer, showroom\n"
+    "entry, day sign-off or activity plan the `owner` the device claims, after the access check (a departed\n"
     "rep's new customers go to the successor).  Handovers move children with\n"
     "their customer.\n";
 
@@ -228,6 +232,11 @@ static void md_kind(fs__strbuf *b, const fs_kind_def *kd) {
                       "  *Child* of the customer in `%s`: owned by that customer's "
                       "owner.",
                       kd->fields[kd->parent_field].name);
+  if (kd->model > 1)
+    fs__strbuf_printf(b,
+                      "  Model generation %d: sent only to devices whose HELLO `model` "
+                      "is %d or more (8.1).",
+                      kd->model, kd->model);
   fs__strbuf_printf(b, "\n\n| field | type | limits / values | flags | meaning |\n"
                        "|-------|------|-----------------|-------|---------|\n");
   for (int i = 0; i < kd->nfields; i++) {
@@ -340,6 +349,7 @@ static void js_kind(fs_json *j, const fs_kind_def *kd) {
   js_bool(j, "child", (kd->flags & FS_K_CHILD) != 0);
   js_str(j, "parent_field",
          kd->parent_field >= 0 ? kd->fields[kd->parent_field].name : NULL);
+  js_int(j, "model", kd->model);
   fs__json_break(j, 3);
   fs__json_key(j, "fields");
   fs__json_begin_array(j);

@@ -45,6 +45,18 @@ static const struct {
     {FS_KIND_VISIT, "counts_on", 11},
 };
 
+/* Kinds added after version 1 (their whole table, indexes included, comes
+ * with the step): (kind, version that added it). */
+static const struct {
+  fs_kind kind;
+  int since;
+} since_kinds[] = {
+    /* v7, model generation 2 (issue 14): sign-off, plan, sales history. */
+    {FS_KIND_DAY_SIGNOFF, 7},
+    {FS_KIND_ACTIVITY_PLAN, 7},
+    {FS_KIND_SALES_PERIOD, 7},
+};
+
 /* Indexes beyond the generic ones (seq, owner, customer_id of children). */
 static const struct {
   fs_kind kind;
@@ -99,6 +111,13 @@ static int fail_step; /* test hook */
 void fs__schema_test_fail_step(int version) { fail_step = version; }
 
 int fs__schema_version(void) { return FS_SCHEMA_VERSION; }
+
+static int kind_since(fs_kind k) {
+  for (int i = 0; i < N(since_kinds); i++)
+    if (since_kinds[i].kind == k)
+      return since_kinds[i].since;
+  return 1;
+}
 
 static int field_since(fs_kind k, const char *name) {
   for (int i = 0; i < N(since_fields); i++)
@@ -259,13 +278,17 @@ static int exec_sb(sqlite3 *db, sbuf *b) {
   return rc;
 }
 
-/* Record tables and indexes as of version 1. */
-static int record_tables_v1(sqlite3 *db) {
+/* The record tables (and their generic indexes) of the kinds that
+ * `version` adds: every kind of version 1 at step 1, a later kind at its
+ * step, with every field it has at that version. */
+static int record_tables_since(sqlite3 *db, int version) {
   sbuf b = {0};
   int rc = 0;
 
   for (int k = 0; k < FS_KIND__COUNT && rc == 0; k++) {
     const fs_kind_def *kd = fs__kind_def((fs_kind)k);
+    if (kind_since(kd->kind) != version)
+      continue;
     sb_printf(&b,
               "CREATE TABLE \"%s\" (\n"
               "  id TEXT PRIMARY KEY CHECK(length(id)=32),\n"
@@ -277,7 +300,7 @@ static int record_tables_v1(sqlite3 *db) {
               "  clk BLOB",
               kd->table, FS_STAFF_MAX, FS_STAFF_MAX);
     for (int i = 0; i < kd->nfields; i++) {
-      if (field_since(kd->kind, kd->fields[i].name) > 1)
+      if (field_since(kd->kind, kd->fields[i].name) > version)
         continue;
       sb_printf(&b, ",\n  ");
       column_def(&b, &kd->fields[i]);
@@ -305,6 +328,8 @@ static int clear_tombstones(sqlite3 *db, fs_schema_role role) {
   for (int k = 0; k < FS_KIND__COUNT && rc == 0; k++) {
     const fs_kind_def *kd = fs__kind_def((fs_kind)k);
     int n = 0;
+    if (kind_since(kd->kind) > 3)
+      continue; /* no table yet, nor any tombstone */
     sb_printf(&b, "UPDATE \"%s\" SET ", kd->table);
     for (int i = 0; i < kd->nfields; i++) {
       if (fs__field_kept_on_tombstone(kd, i) ||
@@ -426,7 +451,7 @@ static const fs_schema_fragment *fragment_of(fs_schema_role role) {
 static int step_1(sqlite3 *db, fs_schema_role role, const fs_schema_fragment *frag) {
   int rc;
 
-  rc = record_tables_v1(db);
+  rc = record_tables_since(db, 1);
   if (rc == 0)
     rc = fs__db_exec(db, common_v1);
   if (rc == 0)
@@ -443,7 +468,7 @@ static int step_1(sqlite3 *db, fs_schema_role role, const fs_schema_fragment *fr
 static int step_columns(sqlite3 *db, fs_schema_role role, const fs_schema_fragment *frag,
                         int version) {
   sbuf b = {0};
-  int rc = 0;
+  int rc = record_tables_since(db, version);
 
   for (int i = 0; i < N(since_fields) && rc == 0; i++) {
     const fs_kind_def *kd = fs__kind_def(since_fields[i].kind);

@@ -34,8 +34,10 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
  *   6  issue 14: customer.delete_note (the manager's answer to a deletion
  *      request); daemon handovers rows of kind 'review' (notices to a rep,
  *      no DDL).
+ *   7  model generation 2 (issue 14): tables day_signoffs, activity_plans,
+ *      sales_periods (schema.c since_kinds).
  *  11  issue 15: visit.corrects and visit.counts_on (visit corrections)
- *      and the index on visits(corrects).  (7..10 belong to other
+ *      and the index on visits(corrects).  (8..10 belong to other
  *      branches; the lead merges them.)
  * A field listed in schema.c's "since" table with since > 1 is left out of
  * the version-1 CREATE TABLE and added by its step. */

@@ -238,6 +238,9 @@ void fs__session_send_wipe(fs__device_conn *d);
 /* Take m's contents (m is left empty). */
 void fs__push_handle(fs__device_conn *d, fs_msg *m);
 void fs__pull_handle(fs__device_conn *d, const fs_msg_pull *p);
+/* The model generation a PULL answer is cut to, from HELLO `model`: 0
+ * (absent, release 0.1.0) is 1; above this build's, this build's. */
+int fs__pull_model(uint64_t hello_model);
 
 /* ---- server_admin.c -------------------------------------------------- */
 

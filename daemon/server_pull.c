@@ -31,6 +31,7 @@ typedef struct pull_job {
   char why[160];
   uint64_t cursor;
   uint32_t limit;
+  int model;            /* newest model generation the device decodes */
   uint64_t snap_floor1; /* in: the connection's; out: after this pull */
   fs_access *acc;
   int rc;
@@ -48,6 +49,12 @@ typedef struct pull_job {
   fs_loan_read loaned[FS_ACCESS_MAX_LOANS];
   int nloaned;
 } pull_job;
+
+int fs__pull_model(uint64_t hello_model) {
+  if (hello_model == 0)
+    return FS_MODEL_GENERATION_V010;
+  return hello_model > FS_MODEL_GENERATION ? FS_MODEL_GENERATION : (int)hello_model;
+}
 
 /* ---- the answer, message by message (worker) ------------------------- */
 
@@ -137,9 +144,19 @@ static void note_loan(pull_job *pj, const fs_row *row) {
   pj->loaned[i].rows++;
 }
 
+/* Kinds of a later model generation than the device's never reach it
+ * (PROTOCOL.md 8.1): it would stop at them.  A client that learns them
+ * takes a fresh snapshot (client/sync.c model_catch_up). */
+static int kind_hidden(const pull_job *pj, fs_kind k) {
+  return fs__kind_def(k)->model > pj->model;
+}
+
 static int sink_row(void *arg, const fs_row *row) {
   pull_job *pj = arg;
   int rc;
+
+  if (kind_hidden(pj, row->kind))
+    return 0;
 
   if (!fs__access_owner_ok(pj->acc, row->owner))
     note_loan(pj, row);
@@ -161,6 +178,8 @@ static int sink_row(void *arg, const fs_row *row) {
 static int sink_evict(void *arg, fs_kind k, const char *id) {
   pull_job *pj = arg;
 
+  if (kind_hidden(pj, k))
+    return 0;
   if (pj->nev == pj->capev) {
     uint32_t cap = pj->capev ? pj->capev * 2 : 64;
     fs_evict_item *p;
@@ -557,6 +576,7 @@ void fs__pull_handle(fs__device_conn *d, const fs_msg_pull *p) {
   pj->s = s;
   pj->dev = d->dev;
   pj->cursor = p->cursor;
+  pj->model = fs__pull_model(d->hello.u.hello.model);
   pj->snap_floor1 = d->snap_floor1;
   /* What the device asks from is what it has committed: the fence uses it. */
   note_cursor(d, p->cursor);

@@ -636,6 +636,7 @@ int fs__server_session_open(fs_server *s, uint64_t device_id, const fs_msg_hello
   d->hello.u.hello.want = hello->want;
   d->hello.u.hello.cursor = hello->cursor;
   d->hello.u.hello.outbox = hello->outbox;
+  d->hello.u.hello.model = hello->model;
   rc = fs__central_device_by_id(s->rd, device_id, &d->dev);
   if (rc == 0)
     rc = session_admit(d);

@@ -129,6 +129,8 @@ typedef struct fs_msg_hello {
   unsigned want;   /* FS_WANT_* */
   char *token;     /* optional: enrollment token text ("fs1...."), only
                       from a device enrolling with a new key; NULL/"" else */
+  uint64_t model;  /* optional: the newest model generation the device
+                      decodes (FS_MODEL_GENERATION); 0 = absent, i.e. 1 */
 } fs_msg_hello;
 
 typedef struct fs_msg_welcome {

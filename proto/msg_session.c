@@ -65,6 +65,8 @@ static const field hello_fields[] = {
     FIELD(fs_msg_hello, want, "want", F_LIST, 0, 0, &want_ops),
     /* only an enrolling device sends a token */
     FIELD(fs_msg_hello, token, "token", F_STR, F_OPT, FS_MSG_STR_MAX, NULL),
+    /* model generations (PROTOCOL.md 5.5.1, 8.1): added within version 1 */
+    FIELD(fs_msg_hello, model, "model", F_UINT, F_OPT, U_ANY, NULL),
 };
 const body_desc fs__msg_hello_body = BODY(hello_fields);
 

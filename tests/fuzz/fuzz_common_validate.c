@@ -8,7 +8,9 @@
  *   - an accepted TEXT value is valid UTF-8 and within the field's max;
  *   - an accepted DATE/DATETIME is what fs__valid_date/_datetime accept and
  *     re-parses through fs__date_parse;
- *   - fs__valid_date and fs__valid_datetime never both accept one text.
+ *   - fs__valid_date and fs__valid_datetime never both accept one text;
+ *   - money (common/money.h) a person types: an accepted amount is within
+ *     the model's bound and formats to a text that parses back to it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "date.h"
 #include "fs_errno.h"
 #include "model.h"
+#include "money.h"
 #include "validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -93,6 +96,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       __builtin_trap();
   }
   (void)fs__valid_utf8((const char *)data + 1, size - 1);
+
+  /* The same text as an amount of money. */
+  if (strlen(v.s) == v.len) {
+    int64_t m = 0, back = 0;
+    char txt[FS__MONEY_TEXT_MAX];
+    if (fs__money_parse(v.s, &m) == 0) {
+      if (m > FS_MONEY_MINOR_MAX || m < -FS_MONEY_MINOR_MAX)
+        __builtin_trap();
+      if (fs__money_format(m, txt, sizeof(txt)) <= 0 || fs__money_parse(txt, &back) != 0 ||
+          back != m)
+        __builtin_trap();
+    }
+  }
 
   /* The same bytes read as an integer, against an INT-family field. */
   if (size >= 9) {

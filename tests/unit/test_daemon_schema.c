@@ -82,7 +82,8 @@ static unsigned char *read_file(const char *path, size_t *len) {
 static void test_fresh_tables(void **state) {
   static const char *records[] = {"customers",   "grade_changes", "contacts",
                                   "visits",      "opportunities", "showroom_log",
-                                  "lost_reviews"};
+                                  "lost_reviews",  "day_signoffs",  "activity_plans",
+                                  "sales_periods"};
   static const char *client_only[] = {"outbox", "notices"};
   static const char *daemon_only[] = {"devices",   "applied",    "audit",  "tokens",
                                       "journal",   "covers",     "loans",  "loan_reads",
@@ -486,6 +487,42 @@ static void test_upgrade_keeps_outbox(void **state) {
   fs_test_rmdir(dir);
 }
 
+/* Version 7 brings the kinds of model generation 2 as whole tables: a
+ * version-6 store or replica has none of them and gets each, with its
+ * generic indexes, in place; rows of the old kinds are untouched. */
+static void test_upgrade_from_v6_adds_kinds(void **state) {
+  static const char *added[] = {"day_signoffs", "activity_plans", "sales_periods"};
+  char *dir = fs_test_tmpdir();
+  (void)state;
+
+  for (int role = FS_SCHEMA_CLIENT; role <= FS_SCHEMA_DAEMON; role++) {
+    char *p = fs_test_path(dir, role == FS_SCHEMA_CLIENT ? "c6.db" : "d6.db");
+    sqlite3 *db = raw_open(p);
+    assert_int_equal(fs__schema_migrate_to(db, (fs_schema_role)role, 6), 0);
+    for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++)
+      assert_int_equal(has_table(db, added[i]), 0);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO customers(id, owner, author, hlc, name) VALUES"
+                                  "('0123456789abcdef0123456789abcdef','A01','A01',1,'Kept')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(fs__schema_migrate(db, (fs_schema_role)role), 0);
+    assert_int_equal(version(db), FS_SCHEMA_VERSION);
+    for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++)
+      assert_int_equal(has_table(db, added[i]), 1);
+    assert_int_equal(has_index(db, "sales_periods_customer"), 1);
+    assert_int_equal(has_index(db, "day_signoffs_owner"), 1);
+    assert_int_equal(has_column(db, "activity_plans", "deliveries"), 1);
+    assert_int_equal(has_column(db, "customers", "delete_note"), 1);
+    assert_int_equal(sqlite3_exec(db, "SELECT 1 FROM customers WHERE name='Kept'", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    free(p);
+  }
+  fs_test_rmdir(dir);
+}
+
 static void test_migration_atomic(void **state) {
   char *dir = fs_test_tmpdir();
   char *p = fs_test_path(dir, "m.db");
@@ -573,6 +610,7 @@ int main(void) {
       cmocka_unit_test(test_upgrade_clears_tombstones),
       cmocka_unit_test(test_upgrade_keeps_outbox),
       cmocka_unit_test(test_upgrade_from_v3),
+      cmocka_unit_test(test_upgrade_from_v6_adds_kinds),
       cmocka_unit_test(test_newer_refused_untouched),
       cmocka_unit_test(test_migration_atomic),
       cmocka_unit_test(test_field_check_text),

@@ -62,6 +62,7 @@ void fs_wire_hello_msg(const fs_wire_hello *hello, fs_msg *m) {
   m->u.hello.oldest = hello->oldest;
   m->u.hello.want = hello->want ? hello->want : FS_WANT_SYNC;
   m->u.hello.token = (char *)hello->token;
+  m->u.hello.model = hello->model;
 }
 
 int fs_wire_open(fs_wire_dev *h, const fs_wire_hello *hello) {
@@ -179,6 +180,8 @@ int fs_wire_pull(fs_wire_dev *h, uint64_t cursor, fs_wire_page *page) {
     switch (m.type) {
     case FS_MSG_PULL_BATCH:
       page->rows += m.u.pull_batch.nrows;
+      if ((int)m.u.pull_batch.kind >= 0 && m.u.pull_batch.kind < FS_KIND__COUNT)
+        page->kind_rows[m.u.pull_batch.kind] += m.u.pull_batch.nrows;
       for (uint32_t i = 0; m.u.pull_batch.kind == FS_KIND_CUSTOMER && i < m.u.pull_batch.nrows &&
                            page->ncust < 256;
            i++)
@@ -186,6 +189,9 @@ int fs_wire_pull(fs_wire_dev *h, uint64_t cursor, fs_wire_page *page) {
       break;
     case FS_MSG_EVICT:
       page->evicted += m.u.evict.n;
+      for (uint32_t i = 0; i < m.u.evict.n; i++)
+        if ((int)m.u.evict.items[i].kind >= 0 && m.u.evict.items[i].kind < FS_KIND__COUNT)
+          page->kind_evicted[m.u.evict.items[i].kind]++;
       break;
     case FS_MSG_CONFLICTS:
       page->conflicts += m.u.conflicts.n;

@@ -49,12 +49,15 @@ typedef struct fs_wire_hello {
   const uint64_t *version; /* NULL: FS_MSG_VERSION; else the envelope version
                               written into the encoded HELLO (which is
                               otherwise a version-1 HELLO) */
+  uint64_t model;          /* HELLO `model`; 0: the key is left out */
 } fs_wire_hello;
 
 /* What one PULL brought back, until CHECKPOINT (or an ERROR). */
 typedef struct fs_wire_page {
   int error;          /* ERROR code if the daemon answered ERROR, else 0 */
   uint32_t rows;      /* rows in all PULL_BATCHes */
+  uint32_t kind_rows[FS_KIND__COUNT]; /* the same per kind */
+  uint32_t kind_evicted[FS_KIND__COUNT]; /* EVICT items per kind */
   uint32_t evicted;   /* EVICT items */
   uint32_t conflicts; /* CONFLICTS items */
   uint32_t notices;   /* NOTICEs */
