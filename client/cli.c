@@ -240,7 +240,8 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
         continue; /* assigned by the device */
       if (cmd->fn == cli_cmd_visit_correct && !cli_correct_field(fd->name))
         continue; /* kept from the original, or set by the device */
-      snprintf(opt, sizeof(opt), "--%s %s", fd->name, type_hint(fd));
+      snprintf(opt, sizeof(opt), "--%s %s", fd->name,
+               (fd->flags & FS_FIELD_MONEY) ? "AMOUNT" : type_hint(fd));
       for (p = opt; *p && *p != ' '; p++)
         if (*p == '_')
           *p = '-';
@@ -257,6 +258,8 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
         for (int v = 0; fd->values[v]; v++)
           fprintf(f, "%s %s", v ? "," : "", fd->values[v]);
         fputc('\n', f);
+      } else if (fd->flags & FS_FIELD_MONEY) {
+        fprintf(f, "  %-34s in currency units, up to two decimals (12345, 12,345.60)\n", "");
       } else if (fd->type == FS_TYPE_INT) {
         fprintf(f, "  %-34s %lld..%lld\n", "", (long long)fd->min, (long long)fd->max);
       }

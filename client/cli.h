@@ -134,6 +134,12 @@ int cli_correct_field(const char *name);
 const fs_cmd_opt *cli_cmd_opts(const char *name);
 
 /* Printing records (cli_record.c). */
+/* Money as people read it (issue 15): the plain text fs_record_get gives
+ * ("12345.60") with thousands commas ("12,345.60") in buf; NULL stays
+ * NULL, text that is not an amount is returned as it is. */
+const char *cli_money_human(const char *plain, char buf[FS_MONEY_TEXT_MAX]);
+/* 1 if field of kind holds money (FS_FIELD_MONEY). */
+int cli_is_money(const char *kind, const char *field);
 void cli_json_record(void *json, fs_record *rec);
 /* Prints rec as one JSON document.  CLI_OK, or CLI_ERR if stdout failed. */
 int cli_print_json_record(fs_record *rec);

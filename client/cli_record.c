@@ -30,6 +30,19 @@ static int has_field(const char *kind, const char *name) {
 
 /* ---- output ------------------------------------------------------------------ */
 
+const char *cli_money_human(const char *plain, char buf[FS_MONEY_TEXT_MAX]) {
+  int64_t minor;
+  if (plain == NULL || fs_money_parse(plain, &minor) != 0 ||
+      fs_money_format(minor, buf, FS_MONEY_TEXT_MAX) < 0)
+    return plain;
+  return buf;
+}
+
+int cli_is_money(const char *kind, const char *field) {
+  fs_field_info fi;
+  return fs_field_find(kind, field, NULL, &fi) == 0 && (fi.flags & FS_FIELD_MONEY) != 0;
+}
+
 void cli_json_record(void *json, fs_record *rec) {
   fs_json *j = json;
   fs_kind_info ki;
@@ -54,6 +67,8 @@ void cli_json_record(void *json, fs_record *rec) {
       fs__json_null(j);
     else if (f->type == FS_TYPE_BOOL)
       fs__json_bool(j, strcmp(v, "yes") == 0);
+    else if (f->flags & FS_FIELD_MONEY) /* currency units, two decimals */
+      fs__json_fixed(j, strtod(v, NULL), 2);
     else if (f->type == FS_TYPE_INT)
       fs__json_int(j, strtoll(v, NULL, 10));
     else
@@ -130,7 +145,7 @@ typedef struct list_out {
 static int list_row(void *arg, fs_record *rec) {
   list_out *o = arg;
   const char *cells[FS_TABLE_MAX_COLS];
-  char shortid[17];
+  char shortid[17], money[FS_TABLE_MAX_COLS][FS_MONEY_TEXT_MAX];
 
   o->count++;
   if ((o->pending == LIST_PENDING && fs_record_get(rec, "reviewed_by") != NULL) ||
@@ -154,6 +169,9 @@ static int list_row(void *arg, fs_record *rec) {
       cells[i] = strcmp(f, "@customer") == 0 ? o->cust.name : o->cust.archive_no;
     } else {
       cells[i] = fs_record_get(rec, f);
+      /* People read 12,345.60; CSV keeps 12345.60 (no separator inside). */
+      if (!o->l.c->csv && cli_is_money(fs_record_kind(rec), f))
+        cells[i] = cli_money_human(cells[i], money[i]);
     }
   }
   return fs__table_add(o->l.t, cells);

@@ -50,6 +50,8 @@ static const char *shown_value(cli_ctx *c, fs_record *rec, const fs_field_info *
                                cli_cust *cust, char *buf, size_t len) {
   const char *v = fs_record_get(rec, f->name);
 
+  if (v && (f->flags & FS_FIELD_MONEY) && len >= FS_MONEY_TEXT_MAX)
+    return cli_money_human(v, buf);
   if (v == NULL || f->type != FS_TYPE_REF || strcmp(f->ref_kind, "customer") != 0)
     return v;
   cli_customer_of(c, v, cust);

@@ -714,14 +714,16 @@ typedef enum fs_report_type {
   FS_REPORT_INT,      /* integer count */
   FS_REPORT_PCT,      /* a share in percent, 0..100 (number) */
   FS_REPORT_NUM,      /* a number (scores, amounts) */
-  FS_REPORT_TIME      /* ms since the epoch (integer) */
+  FS_REPORT_TIME,     /* ms since the epoch (integer) */
+  FS_REPORT_MONEY     /* an amount: i in minor units (1/100), num in currency
+                         units (fs_money_format shows it) */
 } fs_report_type;
 
 /* One cell.  set 0: no value (text NULL, numbers 0). */
 typedef struct fs_report_cell {
   int set;
   fs_report_type type;
-  int64_t i;        /* FS_REPORT_INT, FS_REPORT_TIME */
+  int64_t i;        /* FS_REPORT_INT, FS_REPORT_TIME, FS_REPORT_MONEY */
   double num;       /* FS_REPORT_PCT, FS_REPORT_NUM (and i as a double) */
   const char *text; /* FS_REPORT_TEXT: valid until fs_report_free */
 } fs_report_cell;

@@ -103,3 +103,23 @@ int fs__money_format(int64_t minor, char *buf, size_t cap) {
   memcpy(buf, out, o + 1);
   return (int)o;
 }
+
+int fs__money_plain(int64_t minor, char *buf, size_t cap) {
+  char full[FS__MONEY_TEXT_MAX];
+  size_t o = 0;
+  int n = fs__money_format(minor, full, sizeof(full));
+
+  if (n < 0)
+    return n;
+  for (int i = 0; i < n; i++)
+    if (full[i] != ',')
+      full[o++] = full[i];
+  full[o] = '\0';
+  if (o + 1 > cap) {
+    if (cap > 0)
+      buf[0] = '\0';
+    return FS_EOVERFLOW;
+  }
+  memcpy(buf, full, o + 1);
+  return (int)o;
+}
