@@ -508,7 +508,9 @@ void fs__table_json_row(const fs_table *t, size_t row, fs_json *j) {
     const fs_col *col = &t->cols[c];
     const cell *x = &t->cells[row * (size_t)t->ncols + (size_t)c];
     fs__json_key(j, col->name);
-    if (!x->set)
+    /* None is null in JSON (issue 15): an unset cell, and an empty text
+     * (a listing's "" is "nothing there", e.g. a staff member's manager). */
+    if (!x->set || (col->type == FS_COL_TEXT && (x->s == NULL || x->s[0] == '\0')))
       fs__json_null(j);
     else if (col->type == FS_COL_TEXT)
       fs__json_string(j, x->s);

@@ -29,7 +29,7 @@
 #define FS_TABLE_CELL_MAX 40 /* display columns of a cell in a list */
 
 typedef enum fs_col_type {
-  FS_COL_TEXT = 0, /* left-aligned; JSON string */
+  FS_COL_TEXT = 0, /* left-aligned; JSON string, null if unset or "" */
   FS_COL_INT,      /* right-aligned; JSON integer */
   FS_COL_PCT,      /* a share in percent: right-aligned, one decimal and
                       "%" in text and CSV ("42.5%"), the number in JSON
