@@ -290,6 +290,18 @@ const fs_kind_def *fs__kind_def(fs_kind k) {
   return &kinds[k];
 }
 
+const char *fs__kind_label(const fs_kind_def *kd) {
+  static const char *const labels[FS_KIND__COUNT] = {
+      [FS_KIND_CUSTOMER] = "customer",       [FS_KIND_GRADE_CHANGE] = "grade change",
+      [FS_KIND_CONTACT] = "contact",         [FS_KIND_VISIT] = "visit",
+      [FS_KIND_OPPORTUNITY] = "opportunity", [FS_KIND_SHOWROOM] = "showroom entry",
+      [FS_KIND_LOST_REVIEW] = "lost sale",   [FS_KIND_DAY_SIGNOFF] = "day sign-off",
+      [FS_KIND_ACTIVITY_PLAN] = "activity plan", [FS_KIND_SALES_PERIOD] = "monthly sales"};
+  if (kd == NULL || (int)kd->kind < 0 || kd->kind >= FS_KIND__COUNT)
+    return "";
+  return labels[kd->kind] ? labels[kd->kind] : kd->name;
+}
+
 const fs_kind_def *fs__kind_by_name(const char *name) {
   for (int k = 0; name && k < FS_KIND__COUNT; k++)
     if (strcmp(kinds[k].name, name) == 0)

@@ -110,7 +110,9 @@ static void history_field(hist_ctx *h, const fs_history_entry *e, const char *fi
   /* Every stored text through the sanitiser: one field, one line. */
   fs__strbuf_printf(&x->out, "%s  ", when);
   fs__admin_out_text(x, e->staff, 8);
-  fs__strbuf_printf(&x->out, " device=%lld  %s ", (long long)e->device, kind);
+  /* People read the kind's label ("grade change"); JSON keeps its name. */
+  fs__strbuf_printf(&x->out, " device=%lld  %s ", (long long)e->device,
+                    kd ? fs__kind_label(kd) : "?");
   fs__admin_out_text(x, e->record_id, 0);
   fs__strbuf_append(&x->out, "  ", 2);
   fs__admin_out_text(x, field, 0);

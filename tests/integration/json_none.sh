@@ -5,7 +5,10 @@
 # pending and a rejected outbox entry, a conflict, a cover and a loan;
 # every listing and show of both programs is run with --json and grepped
 # for "" values and for the keys whose 0 would mean "none" (times,
-# devices, ids).  Money in JSON is a number with two decimals.
+# devices, ids).  Money in JSON is a number with two decimals.  Point 12
+# in the same world: no internal kind name reaches people (the `kind`
+# column of `outbox`, `fieldsyncd history` lines: "grade change", not
+# grade_change; JSON and CSV keep the wire name).
 set -euo pipefail
 
 # shellcheck source=lib/testlib.sh
@@ -38,6 +41,7 @@ expect 0 "${m[@]}" customer edit "$cust" --phone 2
 expect 0 "${m[@]}" sync
 expect 0 "${a[@]}" sync
 expect 0 "${a[@]}" customer edit "$cust" --industry cars
+expect 0 "${a[@]}" customer grade "$cust" A
 expect 0 "$fsd" --data "$central" cover A02 --by A01 --from "$today" --to "$today"
 expect 0 "$fsd" --data "$central" lend "$cust" --to A02 --days 1
 ok "a world with empty fields, a conflict, a pending change, a cover and a loan"
@@ -94,5 +98,16 @@ ok "no JSON output of either program says none with \"\" or 0 (${#outs[@]} outpu
 grep -q '"revenue":12345.60' "$work/json.c.customer.show" || fail "money in JSON is not 12345.60"
 grep -q '"revenue":12345.60' "$work/json.d.export" || fail "person export: money is not 12345.60"
 ok "money in JSON: a number in currency units with two decimals"
+expect 0 "${a[@]}" outbox
+grep -q "grade change" "$work/out" || fail "outbox: the kind column does not say grade change"
+if grep -q "grade_change" "$work/out"; then fail "outbox shows the internal name grade_change"; fi
+expect 0 "${a[@]}" --csv outbox
+grep -q ",grade_change," "$work/out" || fail "outbox --csv: the kind's wire name"
+grep -q '"kind":"grade_change"' "$work/json.c.outbox" || fail "outbox --json: the kind's wire name"
+expect 0 "${a[@]}" sync
+expect 0 "$fsd" --data "$central" history "$cust"
+grep -q "grade change" "$work/out" || fail "fieldsyncd history: no grade change line"
+if grep -q "grade_change" "$work/out"; then fail "fieldsyncd history shows grade_change"; fi
+ok "kind labels for people: outbox and fieldsyncd history say grade change"
 daemon_stop_ok
 echo "json_none: $checks checks passed"
