@@ -371,22 +371,12 @@ static int session_open(session *s, unsigned want) {
     fs__net_close(&s->net);
     return set_err(s->err, s->errlen, rc, "cannot store the access list");
   }
-  /* issue 15: the role is the daemon's to change (`fieldsyncd staff edit
-   * --role`); the local checks follow it from this session on. */
-  {
-    int role = fs__role_parse(welcome.u.welcome.role ? welcome.u.welcome.role : "");
-    fs_identity id;
-    if (role >= 0 && fs_replica_identity(s->r, &id) == 0 && (int)id.role != role) {
-      FS_INFO("the daemon changed this staff member's role from %s to %s",
-              fs__role_name(id.role), fs__role_name((fs_role)role));
-      id.role = (fs_role)role;
-      rc = fs__replica_set_identity(s->r, &id);
-      if (rc) {
-        fs__msg_release(&welcome);
-        fs__net_close(&s->net);
-        return set_err(s->err, s->errlen, rc, "cannot store the new role");
-      }
-    }
+  /* issue 15: the role is the daemon's to change (staff edit --role). */
+  rc = fs__replica_adopt_role(s->r, welcome.u.welcome.role);
+  if (rc) {
+    fs__msg_release(&welcome);
+    fs__net_close(&s->net);
+    return set_err(s->err, s->errlen, rc, "cannot store the new role");
   }
   /* issue 16: a restored store (new generation): re-upload, re-snapshot. */
   rc = fs__recover_check(s->r, welcome.u.welcome.generation, &s->st->recovered);

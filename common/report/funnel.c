@@ -43,6 +43,11 @@ static int funnel_row(rsec *s, const char *rep, const char *grade, const int64_t
   return rc;
 }
 
+/* The visits that record a stage, a corrected one read once (cadence.h). */
+#define FUNNEL_VISITS_SQL                                                                \
+  "SELECT customer_id, at, " STAGE_CASE("stage") " FROM visits v WHERE v.deleted = 0"    \
+  " AND stage IS NOT NULL AND " FS_SQL_VISIT_CURRENT("v")
+
 int fs__rpt_funnel(rpt *r) {
   char own[OWN_MAX], sql[8192];
   sqlite3_stmt *st = NULL;
@@ -76,14 +81,9 @@ int fs__rpt_funnel(rpt *r) {
   st = NULL;
   if (rc)
     goto out;
-  /* Visits recording a stage: the latest per customer (ties: the first
-   * read keeps it). */
-  rc = fs__rpt_prep(r,
-                    "SELECT customer_id, at, " STAGE_CASE(
-                        "stage") " FROM visits v"
-                                 " WHERE v.deleted = 0 AND stage IS NOT NULL"
-                                 " AND " FS_SQL_VISIT_CURRENT("v"),
-                    &st);
+  /* Visits recording a stage: the latest current one per customer (ties:
+   * the first read keeps it). */
+  rc = fs__rpt_prep(r, FUNNEL_VISITS_SQL, &st);
   if (rc)
     goto out;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
