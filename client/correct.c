@@ -60,10 +60,11 @@ int fs_visit_correct(fs_replica *r, const char *id, const fs_record *rec,
     goto out;
   rc = fs_visit_corrected_by(r, id, by);
   if (rc == 0) {
-    rc = fs__replica_fail(r, FS_EVALIDATE,
-                          "visit %.16s is already corrected by %.16s; a visit is corrected "
-                          "once: correct %.16s instead",
-                          id, by, by);
+    rc = fs__replica_fail(
+        r, FS_EVALIDATE,
+        "visit %.16s is already corrected by %.16s; a visit is corrected "
+        "once: correct %.16s instead",
+        id, by, by);
     goto out;
   }
   if (rc != FS_ENOTFOUND)

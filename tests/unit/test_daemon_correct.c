@@ -168,7 +168,8 @@ static void test_correction_rules(void **state) {
   assert_int_equal(push1(w, &c, &code, NULL), FS_OUTCOME_APPLIED);
   /* V1: a contact day of its own without being a correction. */
   visit(w, &c, x, hot, "2026-03-04T11:00", "phone", NULL, "2026-03-02");
-  assert_int_equal(push1(w, &c, &code, "counts_on: only a correction"), FS_OUTCOME_REJECTED);
+  assert_int_equal(push1(w, &c, &code, "counts_on: only a correction"),
+                   FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EVALIDATE);
   /* V2: nothing to correct; another card. */
   fs__id_new(c2);
@@ -236,7 +237,8 @@ static void test_correction_who(void **state) {
   hostile(w, "a02", "A02");
   visit(w, &c, x, cust, "2026-03-02T10:00", "in_person", v, "2026-03-02");
   fs_wire_change_set(&c, "points", "not my visit");
-  assert_int_equal(push1(w, &c, &code, "or their manager corrects it; A02 is neither"), FS_OUTCOME_REJECTED);
+  assert_int_equal(push1(w, &c, &code, "or their manager corrects it; A02 is neither"),
+                   FS_OUTCOME_REJECTED);
   assert_int_equal(code, FS_EFORBIDDEN);
   /* Yet A02 may log a visit of their own on the card. */
   visit(w, &c, x, cust, "2026-03-02T11:00", "phone", NULL, NULL);
@@ -251,12 +253,13 @@ static void test_correction_who(void **state) {
   assert_int_equal(fs_visit_correct(w->m1, v, rec, nid), 0);
   fs_record_free(rec);
   fs_test_sync_ok(w->m1, NULL);
-  assert_int_equal(fs_test_central_intf(&w->d,
-                                        "SELECT count(*) FROM visits WHERE id = '%s' AND "
-                                        "corrects = '%s' AND counts_on = '2026-03-02' AND "
-                                        "author = 'M01' AND method = 'in_person'",
-                                        nid, v),
-                   1);
+  assert_int_equal(
+      fs_test_central_intf(&w->d,
+                           "SELECT count(*) FROM visits WHERE id = '%s' AND "
+                           "corrects = '%s' AND counts_on = '2026-03-02' AND "
+                           "author = 'M01' AND method = 'in_person'",
+                           nid, v),
+      1);
   /* The rep's device learns it; a second correction there is refused. */
   fs_test_sync_ok(w->a1, NULL);
   assert_int_equal(fs_visit_corrected_by(w->a1, v, x), 0);
