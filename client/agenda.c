@@ -138,10 +138,12 @@ static int gather_cadence(agenda *a) {
   static const char sql[] =
       "SELECT c.id, c.archive_no, c.name, c.phone, c.grade, c.delivery_date,"
       " COALESCE(c.created, c.grade_date), c.next_contact, c.owner,"
-      " (SELECT v.at FROM visits v WHERE v.customer_id = c.id AND v.deleted = 0"
-      "   AND substr(v.at, 1, 10) <= ?1 ORDER BY v.at DESC, v.id DESC LIMIT 1),"
+      " (SELECT " FS_SQL_VISIT_DAY("v") " AS d FROM visits v WHERE v.customer_id = c.id"
+      "   AND v.deleted = 0 AND " FS_SQL_VISIT_CURRENT("v")
+      "   AND d <= ?1 ORDER BY d DESC, v.at DESC, v.id DESC LIMIT 1),"
       " (SELECT v.next_contact FROM visits v WHERE v.customer_id = c.id AND v.deleted = 0"
-      "   AND substr(v.at, 1, 10) <= ?1 ORDER BY v.at DESC, v.id DESC LIMIT 1),"
+      "   AND " FS_SQL_VISIT_CURRENT("v") " AND " FS_SQL_VISIT_DAY("v") " <= ?1"
+      "   ORDER BY " FS_SQL_VISIT_DAY("v") " DESC, v.at DESC, v.id DESC LIMIT 1),"
       " CASE WHEN c.grade_date <= ?1 THEN c.grade_date END"
       " FROM customers c WHERE c.deleted = 0 AND c.grade IS NOT NULL AND c.grade <> 'lost'";
   sqlite3_stmt *st = NULL;
@@ -227,7 +229,8 @@ static int gather_callbacks(agenda *a) {
       " WHERE s.deleted = 0 AND s.left_details = 1 AND substr(s.arrived, 1, 10) <= ?1"
       " AND (c.grade IS NULL OR c.grade <> 'lost')"
       " AND NOT EXISTS (SELECT 1 FROM visits w WHERE w.customer_id = s.customer_id"
-      "   AND w.deleted = 0 AND w.at > s.arrived AND substr(w.at, 1, 10) <= ?1)";
+      "   AND w.deleted = 0 AND " FS_SQL_VISIT_CURRENT("w")
+      "   AND w.at > s.arrived AND substr(w.at, 1, 10) <= ?1)";
   sqlite3_stmt *st = NULL;
   int rc;
 
@@ -264,10 +267,12 @@ static int gather_followups(agenda *a) {
   static const char sql[] =
       "SELECT v.id, v.at, c.id, c.archive_no, c.name, c.phone, c.grade, c.owner"
       " FROM visits v JOIN customers c ON c.id = v.customer_id AND c.deleted = 0"
-      " WHERE v.deleted = 0 AND v.key_account = 1 AND substr(v.at, 1, 10) <= ?1"
+      " WHERE v.deleted = 0 AND " FS_SQL_VISIT_CURRENT("v")
+      " AND v.key_account = 1 AND substr(v.at, 1, 10) <= ?1"
       " AND (c.grade IS NULL OR c.grade <> 'lost')"
       " AND NOT EXISTS (SELECT 1 FROM visits w WHERE w.customer_id = v.customer_id"
-      "   AND w.deleted = 0 AND (w.at > v.at OR (w.at = v.at AND w.id > v.id))"
+      "   AND w.deleted = 0 AND " FS_SQL_VISIT_CURRENT("w")
+      "   AND (w.at > v.at OR (w.at = v.at AND w.id > v.id))"
       "   AND substr(w.at, 1, 10) <= ?1)";
   sqlite3_stmt *st = NULL;
   int rc;
@@ -310,7 +315,7 @@ static int gather_lost(agenda *a) {
       "  (l.reviewed_by IS NULL AND c.grade = 'lost') OR"
       "  (l.reviewed_by IS NOT NULL AND COALESCE(l.confirmed, 0) = 0 AND l.reviewed_on <= ?1"
       "   AND c.grade <> 'lost' AND NOT EXISTS (SELECT 1 FROM visits w"
-      "   WHERE w.customer_id = c.id AND w.deleted = 0"
+      "   WHERE w.customer_id = c.id AND w.deleted = 0 AND " FS_SQL_VISIT_CURRENT("w")
       "   AND substr(w.at, 1, 10) BETWEEN l.reviewed_on AND ?1)))";
   sqlite3_stmt *st = NULL;
   int rc;

@@ -46,6 +46,9 @@ static const cli_cmd commands[] = {
     {"contact delete", cli_cmd_delete, "delete a contact", "ID", "contact"},
     {"visit log", cli_cmd_add, "log a visit",
      "--customer ID --at DATETIME --method M [--FIELD VALUE...]", "visit"},
+    {"visit correct", cli_cmd_visit_correct,
+     "correct a wrongly logged visit: a new visit supersedes it, the original is kept",
+     "ID [--FIELD VALUE...]", "visit"},
     {"visit show", cli_cmd_show, "show a visit", "ID [--all]", "visit"},
     {"visit list", cli_cmd_list, "list visits", "[--customer ID] [--from D] [--to D]", "visit"},
     {"opportunity add", cli_cmd_add, "add a sales opportunity",
@@ -204,6 +207,18 @@ static const struct {
      "\n"
      "--token and --staff exclude each other.  Running init again with the same\n"
      "identity is harmless; another identity is refused.\n"},
+    {"visit correct",
+     "Visits are never edited.  A correction is a new visit that supersedes ID:\n"
+     "it has every field of ID except those given here.  The original is kept\n"
+     "(`visit show` names both); lists, reports and the agenda count the\n"
+     "correction in its place, once.  Only the visit's author, the card's owner\n"
+     "or their manager corrects it, and once: to correct again, correct the\n"
+     "correction.\n"
+     "\n"
+     "A correction never meets a cadence deadline after the fact: if it changes\n"
+     "the date or the method, it counts as a contact on the day it is made, not\n"
+     "on the corrected date (a correction made the same day counts on its date).\n"
+     "A correction that keeps both counts as the original did.\n"},
 };
 
 static const char *type_hint(const fs_field_info *f) {
@@ -222,7 +237,8 @@ static const char *type_hint(const fs_field_info *f) {
 void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
   fs_kind_info ki;
   int kd = cmd->kind && fs_kind_describe(cmd->kind, &ki) == 0;
-  int fields = cmd->fn == cli_cmd_add || cmd->fn == cli_cmd_edit;
+  int fields = cmd->fn == cli_cmd_add || cmd->fn == cli_cmd_edit ||
+               cmd->fn == cli_cmd_visit_correct;
   char head[512];
 
   snprintf(head, sizeof(head), "%s %s", cmd->name, cmd->usage);
@@ -248,14 +264,17 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
       fs_field_describe(ki.name, i, &fi);
       if (strcmp(ki.name, "customer") == 0 && strcmp(fd->name, "archive_no") == 0)
         continue; /* assigned by the device */
-      snprintf(opt, sizeof(opt), "--%s %s", fd->name, type_hint(fd));
+      if (cmd->fn == cli_cmd_visit_correct && !cli_correct_field(fd->name))
+        continue; /* kept from the original, or set by the device */
+      snprintf(opt, sizeof(opt), "--%s %s", fd->name,
+               (fd->flags & FS_FIELD_MONEY) ? "AMOUNT" : type_hint(fd));
       for (p = opt; *p && *p != ' '; p++)
         if (*p == '_')
           *p = '-';
       fprintf(f, "  %-34s %s", opt, fd->label);
       if (cmd->fn == cli_cmd_add && cli_field_default(ki.name, fd->name))
         fprintf(f, " (default: %s)", cli_field_default(ki.name, fd->name));
-      else if (fd->flags & FS_FIELD_REQUIRED)
+      else if ((fd->flags & FS_FIELD_REQUIRED) && cmd->fn != cli_cmd_visit_correct)
         fprintf(f, " (required)");
       if ((fd->flags & FS_FIELD_IMMUTABLE) && cmd->fn == cli_cmd_edit)
         fprintf(f, " (cannot change)");
@@ -265,11 +284,13 @@ void cli_help_cmd(const cli_cmd *cmd, FILE *f) {
         for (int v = 0; fd->values[v]; v++)
           fprintf(f, "%s %s", v ? "," : "", fd->values[v]);
         fputc('\n', f);
+      } else if (fd->flags & FS_FIELD_MONEY) {
+        fprintf(f, "  %-34s in currency units, up to two decimals (12345, 12,345.60)\n", "");
       } else if (fd->type == FS_TYPE_INT) {
         fprintf(f, "  %-34s %lld..%lld\n", "", (long long)fd->min, (long long)fd->max);
       }
     }
-    if (ki.flags & FS_KIND_IS_CHILD)
+    if ((ki.flags & FS_KIND_IS_CHILD) && cmd->fn != cli_cmd_visit_correct)
       fprintf(f, "  %-34s same as --customer-id; full id, prefix of 6+ or archive number\n",
               "--customer ID");
   }

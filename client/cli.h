@@ -123,12 +123,23 @@ const char *cli_field_default(const char *kind, const char *field);
 /* A usage error if rec (edit) sets no field: an edit must change something. */
 int cli_check_changes(cli_ctx *c, fs_record *rec);
 int cli_cmd_completion(cli_ctx *c, int argc, char **argv);
+/* `visit correct ID [--FIELD VALUE...]` (cli_record.c). */
+int cli_cmd_visit_correct(cli_ctx *c, int argc, char **argv);
+/* 1 if `visit correct` takes field name as an option (not customer_id,
+ * corrects, counts_on: the device keeps or sets those). */
+int cli_correct_field(const char *name);
 /* What --help lists for the command's options, with defaults (NULL-name
  * terminated), or NULL (add/edit list the kind's fields; init explains
  * itself). */
 const fs_cmd_opt *cli_cmd_opts(const char *name);
 
 /* Printing records (cli_record.c). */
+/* Money as people read it (issue 15): the plain text fs_record_get gives
+ * ("12345.60") with thousands commas ("12,345.60") in buf; NULL stays
+ * NULL, text that is not an amount is returned as it is. */
+const char *cli_money_human(const char *plain, char buf[FS_MONEY_TEXT_MAX]);
+/* 1 if field of kind holds money (FS_FIELD_MONEY). */
+int cli_is_money(const char *kind, const char *field);
 void cli_json_record(void *json, fs_record *rec);
 /* Prints rec as one JSON document.  CLI_OK, or CLI_ERR if stdout failed. */
 int cli_print_json_record(fs_record *rec);

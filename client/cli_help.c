@@ -173,7 +173,8 @@ int cli_cmd_completion(cli_ctx *c, int argc, char **argv) {
     size_t used = 0;
     o.n = 0;
     /* add/edit take the kind's fields as options. */
-    if (cmds[i].fn == cli_cmd_add || cmds[i].fn == cli_cmd_edit)
+    if (cmds[i].fn == cli_cmd_add || cmds[i].fn == cli_cmd_edit ||
+        cmds[i].fn == cli_cmd_visit_correct)
       optnames_of_kind(&o, cmds[i].kind);
     words[i][0] = '\0';
     for (int k = 0; k < o.n && used + 50 < sizeof(words[0]); k++)
@@ -239,6 +240,10 @@ static const fs_cmd_opt o_show[] = {
 static const fs_cmd_opt o_edit[] = {
     {"ID", "the record: full id, unique id prefix, or archive number (required)"},
     {"--set FIELD=VALUE", "set a field by its name; at least one field must change"},
+    END};
+static const fs_cmd_opt o_correct[] = {
+    {"ID", "the visit to correct: full id or unique prefix of 6+ characters (required)"},
+    {"--set FIELD=VALUE", "set a field by its name (default: every field as the original)"},
     END};
 static const fs_cmd_opt o_customer_list[] = {
     {"--grade G",
@@ -397,6 +402,7 @@ static const struct {
     {"customer show", o_show},
     {"contact show", o_show},
     {"visit show", o_show},
+    {"visit correct", o_correct},
     {"opportunity show", o_show},
     {"showroom show", o_show},
     {"customer delete", o_customer_delete},

@@ -42,7 +42,10 @@ static int ob_row(void *arg, const fs_outbox_entry *e) {
   fs__table_time_text(when, e->created_at); /* local, zone shown */
   snprintf(code, sizeof(code), "%s", e->code ? fs_err_name(e->code) : "");
   {
-    const char *cells[] = {counter, when,      e->kind,  shortid, fs_record_op_name(e->op),
+    /* People read "grade change", not grade_change (issue 15); CSV and
+     * JSON keep the kind's wire name. */
+    const char *kind = o->c->csv ? e->kind : fs_kind_label(e->kind);
+    const char *cells[] = {counter, when,      kind,     shortid, fs_record_op_name(e->op),
                            fs_outbox_status_name(e->status), code, e->reason, e->fields};
     return fs__table_add(o->t, cells);
   }

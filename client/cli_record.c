@@ -30,6 +30,19 @@ static int has_field(const char *kind, const char *name) {
 
 /* ---- output ------------------------------------------------------------------ */
 
+const char *cli_money_human(const char *plain, char buf[FS_MONEY_TEXT_MAX]) {
+  int64_t minor;
+  if (plain == NULL || fs_money_parse(plain, &minor) != 0 ||
+      fs_money_format(minor, buf, FS_MONEY_TEXT_MAX) < 0)
+    return plain;
+  return buf;
+}
+
+int cli_is_money(const char *kind, const char *field) {
+  fs_field_info fi;
+  return fs_field_find(kind, field, NULL, &fi) == 0 && (fi.flags & FS_FIELD_MONEY) != 0;
+}
+
 void cli_json_record(void *json, fs_record *rec) {
   fs_json *j = json;
   fs_kind_info ki;
@@ -54,6 +67,8 @@ void cli_json_record(void *json, fs_record *rec) {
       fs__json_null(j);
     else if (f->type == FS_TYPE_BOOL)
       fs__json_bool(j, strcmp(v, "yes") == 0);
+    else if (f->flags & FS_FIELD_MONEY) /* currency units, two decimals */
+      fs__json_fixed(j, strtod(v, NULL), 2);
     else if (f->type == FS_TYPE_INT)
       fs__json_int(j, strtoll(v, NULL, 10));
     else
@@ -130,7 +145,7 @@ typedef struct list_out {
 static int list_row(void *arg, fs_record *rec) {
   list_out *o = arg;
   const char *cells[FS_TABLE_MAX_COLS];
-  char shortid[17];
+  char shortid[17], money[FS_TABLE_MAX_COLS][FS_MONEY_TEXT_MAX];
 
   o->count++;
   if ((o->pending == LIST_PENDING && fs_record_get(rec, "reviewed_by") != NULL) ||
@@ -154,6 +169,9 @@ static int list_row(void *arg, fs_record *rec) {
       cells[i] = strcmp(f, "@customer") == 0 ? o->cust.name : o->cust.archive_no;
     } else {
       cells[i] = fs_record_get(rec, f);
+      /* People read 12,345.60; CSV keeps 12345.60 (no separator inside). */
+      if (!o->l.c->csv && cli_is_money(fs_record_kind(rec), f))
+        cells[i] = cli_money_human(cells[i], money[i]);
     }
   }
   return fs__table_add(o->l.t, cells);
@@ -278,6 +296,48 @@ int cli_cmd_add(cli_ctx *c, int argc, char **argv) {
             fs_record_get(rec, "archive_no"));
 out:
   fs_record_free(rec);
+  return rc;
+}
+
+int cli_correct_field(const char *name) {
+  return strcmp(name, "customer_id") != 0 && strcmp(name, "corrects") != 0 &&
+         strcmp(name, "counts_on") != 0;
+}
+
+int cli_cmd_visit_correct(cli_ctx *c, int argc, char **argv) {
+  cli_args a = {.minpos = 1, .maxpos = 1};
+  char id[FS_ID_MAX + 1], nid[FS_ID_MAX + 1];
+  fs_record *rec = NULL;
+  int rc;
+
+  rc = start_with_record(c, argc, argv, &a, "correct");
+  if (rc == CLI_OK)
+    rc = cli_check_changes(c, a.rec);
+  for (int i = 0; rc == CLI_OK && i < 3; i++) {
+    static const char *const kept[] = {"customer_id", "corrects", "counts_on"};
+    if (fs_record_isset(a.rec, kept[i]))
+      rc = cli_usage_error(c, "a correction keeps the visit's card and the device sets "
+                              "corrects and counts_on; cannot set",
+                           kept[i]);
+  }
+  if (rc == CLI_OK)
+    rc = cli_resolve(c, "visit", a.pos[0], id);
+  if (rc)
+    goto out;
+  rc = fs_visit_correct(c->r, id, a.rec, nid);
+  if (rc) {
+    rc = cli_fail(c, rc, "visit correct");
+    goto out;
+  }
+  if (c->json) {
+    if (fs_get(c->r, "visit", nid, &rec) == 0)
+      rc = cli_print_json_record(rec);
+  } else {
+    printf("recorded the correction %s of visit %s (kept; superseded)\n", nid, id);
+  }
+out:
+  fs_record_free(rec);
+  fs_record_free(a.rec);
   return rc;
 }
 

@@ -56,6 +56,8 @@ static const char *shown_value(cli_ctx *c, fs_record *rec, const fs_field_info *
     snprintf(buf, len, "%s (the manager's override, not the score / 主管指定)", v);
     return buf;
   }
+  if (v && (f->flags & FS_FIELD_MONEY) && len >= FS_MONEY_TEXT_MAX)
+    return cli_money_human(v, buf);
   if (v == NULL || f->type != FS_TYPE_REF || strcmp(f->ref_kind, "customer") != 0)
     return v;
   cli_customer_of(c, v, cust);
@@ -102,6 +104,12 @@ static void show_fields(cli_ctx *c, fs_record *rec, int all) {
     printf("  ");
     fs__print_text(stdout, v ? v : "-", (int)w + 4);
     printf("\n");
+  }
+  /* A corrected visit (issue 15) names the visit that supersedes it. */
+  if (strcmp(kd->name, "visit") == 0 && fs_visit_corrected_by(c->r, fs_record_id(rec), buf) == 0) {
+    printf("  ");
+    fs__print_padded(stdout, "corrected by", w);
+    printf("  %s (superseded: lists and reports count the correction)\n", buf);
   }
 }
 

@@ -342,7 +342,7 @@ static int conflict_row(void *arg, const fs_conflict *it) {
   if (it->customer_archive[0])
     snprintf(cust, sizeof(cust), "%s %s", it->customer_archive, it->customer_name);
   else
-    snprintf(cust, sizeof(cust), "(%s %.8s)", it->kind, it->id);
+    snprintf(cust, sizeof(cust), "(%s %.16s)", fs_kind_label(it->kind), it->id);
   /* The label's English part ("name / 名称" -> "name"). */
   slash = strstr(it->field_label, " / ");
   snprintf(label, sizeof(label), "%.*s",

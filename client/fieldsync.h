@@ -360,6 +360,28 @@ int fs_customer_set_lost(fs_replica *r, const char *customer_id, const fs_record
 int fs_resolve_id(fs_replica *r, const char *kind, const char *text,
                   char id_out[FS_ID_MAX + 1]);
 
+/* ---- visit corrections (issue 15) ------------------------------------------ */
+
+/* Corrects the visit `id`, which was logged wrongly: creates a new visit
+ * that supersedes it (the original stays: history kept, and `visit show`
+ * names both).  The new visit has every field of the original, replaced by
+ * those set on rec (NULL: none; customer_id cannot change: a correction stays
+ * on its card), `corrects` = id, and `counts_on`, the day it counts as a
+ * contact: the original's if the date and method are kept, else no earlier
+ * than today (a correction never meets a cadence deadline after the fact;
+ * PROTOCOL.md 5.5.3).  Lists, reports and the agenda then count the
+ * correction in place of the original, once.  Only the original's author,
+ * owner or their manager corrects it, and only once: a visit already
+ * corrected is refused naming its correction (correct that one).
+ * id_out (may be NULL) receives the new visit's id.  FS_EINVAL,
+ * FS_ENOTFOUND (no such visit here), FS_EVALIDATE, FS_EFORBIDDEN and the
+ * errors of fs_create; fs_errmsg(r) explains. */
+int fs_visit_correct(fs_replica *r, const char *id, const fs_record *rec,
+                     char id_out[FS_ID_MAX + 1]);
+/* The visit that corrects visit id (a live one) into out: 0, or
+ * FS_ENOTFOUND if it has none; FS_EINVAL, FS_EDB. */
+int fs_visit_corrected_by(fs_replica *r, const char *id, char out[FS_ID_MAX + 1]);
+
 /* ---- queries ------------------------------------------------------------- */
 
 /* Filters; NULL / 0 members are not applied. */
@@ -377,6 +399,8 @@ typedef struct fs_query {
                               creation order */
   int limit;               /* 0: no limit */
   int offset;
+  int superseded;          /* visits: also those a correction replaced
+                              (fs_visit_correct); 0: only the current ones */
 } fs_query;
 
 /* Calls cb for each live record matching q (q may be NULL).  The record is
@@ -784,14 +808,16 @@ typedef enum fs_report_type {
   FS_REPORT_INT,      /* integer count */
   FS_REPORT_PCT,      /* a share in percent, 0..100 (number) */
   FS_REPORT_NUM,      /* a number (scores, amounts) */
-  FS_REPORT_TIME      /* ms since the epoch (integer) */
+  FS_REPORT_TIME,     /* ms since the epoch (integer) */
+  FS_REPORT_MONEY     /* an amount: i in minor units (1/100), num in currency
+                         units (fs_money_format shows it) */
 } fs_report_type;
 
 /* One cell.  set 0: no value (text NULL, numbers 0). */
 typedef struct fs_report_cell {
   int set;
   fs_report_type type;
-  int64_t i;        /* FS_REPORT_INT, FS_REPORT_TIME */
+  int64_t i;        /* FS_REPORT_INT, FS_REPORT_TIME, FS_REPORT_MONEY */
   double num;       /* FS_REPORT_PCT, FS_REPORT_NUM (and i as a double) */
   const char *text; /* FS_REPORT_TEXT: valid until fs_report_free */
 } fs_report_cell;

@@ -33,17 +33,11 @@ const char *fs_kind_at(int i) {
 }
 
 const char *fs_kind_label(const char *kind) {
-  static const char *const labels[FS_KIND__COUNT] = {
-      [FS_KIND_CUSTOMER] = "customer",       [FS_KIND_GRADE_CHANGE] = "grade change",
-      [FS_KIND_CONTACT] = "contact",         [FS_KIND_VISIT] = "visit",
-      [FS_KIND_OPPORTUNITY] = "opportunity", [FS_KIND_SHOWROOM] = "showroom entry",
-      [FS_KIND_LOST_REVIEW] = "lost sale",   [FS_KIND_DAY_SIGNOFF] = "day sign-off",
-      [FS_KIND_ACTIVITY_PLAN] = "activity plan", [FS_KIND_SALES_PERIOD] = "monthly sales"};
   const fs_kind_def *kd = kind ? fs__kind_by_name(kind) : NULL;
 
   if (kind == NULL)
     return "";
-  return kd ? labels[kd->kind] : kind;
+  return kd ? fs__kind_label(kd) : kind;
 }
 
 int fs_kind_describe(const char *kind, fs_kind_info *out) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadence.h"
 #include "db.h"
 #include "fs_errno.h"
 #include "record.h"
@@ -131,6 +132,8 @@ static void list_sql(sqlb *b, const fs_kind_def *kd, const fs_query *q, const li
 
   sql_cat(b, "SELECT ", fs__store_columns(kd->kind), " FROM \"", kd->table,
           "\" WHERE deleted = 0", NULL);
+  if (kd->kind == FS_KIND_VISIT && !q->superseded)
+    sql_cat(b, " AND " FS_SQL_VISIT_CURRENT("visits"), NULL);
   if (q->owner)
     sql_cat(b, " AND owner = ?1", NULL);
   if (q->grade)

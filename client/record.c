@@ -17,6 +17,7 @@
 #include "fs_errno.h"
 #include "id.h"
 #include "ident.h"
+#include "money.h"
 #include "replica.h"
 #include "suggest.h"
 #include "validate.h"
@@ -98,6 +99,20 @@ static int parse_text(const fs_field *f, const char *text, fs_value *v, char *er
   if (text == NULL || *text == '\0')
     return 0; /* NULL clears */
   len = strlen(text);
+  if (f->type == FS_FT_INT && (f->flags & FS_F_MONEY)) {
+    /* Money is typed in currency units (issue 15): "12,345.60". */
+    int64_t minor = 0;
+    int rc = fs__money_parse(text, &minor);
+    if (rc) {
+      snprintf(err, errlen,
+               "%s: \"%.40s\" is not an amount in currency units with at most two "
+               "decimals (e.g. 12345, 12,345.60)%s",
+               f->name, text, rc == FS_EOVERFLOW ? ": too large" : "");
+      return FS_EVALIDATE;
+    }
+    fs__value_set_int(v, minor);
+    return 0;
+  }
   switch (f->type) {
   case FS_FT_INT: {
     char *end = NULL;
@@ -182,8 +197,11 @@ const char *fs_record_get(fs_record *rec, const char *field) {
   if (rec->kd->fields[idx].type == FS_FT_BOOL)
     return v->i ? "yes" : "no";
   if (rec->text[idx] == NULL) {
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%" PRId64, v->i);
+    char buf[FS__MONEY_TEXT_MAX];
+    if (rec->kd->fields[idx].flags & FS_F_MONEY)
+      fs__money_plain(v->i, buf, sizeof(buf));
+    else
+      snprintf(buf, sizeof(buf), "%" PRId64, v->i);
     rec->text[idx] = strdup(buf);
   }
   return rec->text[idx];

@@ -275,6 +275,19 @@ int fs__replica_set_identity(fs_replica *r, const fs_identity *id) {
   return 0;
 }
 
+int fs__replica_adopt_role(fs_replica *r, const char *role_text) {
+  int role = fs__role_parse(role_text ? role_text : "");
+  fs_identity id;
+
+  if (role < 0 || (int)r->id.role == role)
+    return 0;
+  FS_INFO("the daemon changed this staff member's role from %s to %s",
+          fs__role_name(r->id.role), fs__role_name((fs_role)role));
+  id = r->id;
+  id.role = (fs_role)role;
+  return fs__replica_set_identity(r, &id);
+}
+
 /* ---- open / init / close ---------------------------------------------------- */
 
 static int replica_alloc(const char *dir, fs_replica **out) {

@@ -115,6 +115,11 @@ int fs__replica_conflict_add_fenced(fs_replica *r, const char *kind, const char 
 int fs__replica_conflict_item_add(fs_replica *r, const fs_conflict_item *it);
 /* Stores the identity (after enrollment).  Own transaction. */
 int fs__replica_set_identity(fs_replica *r, const fs_identity *id);
+/* The role the daemon's WELCOME names (`role`, issue 15: `fieldsyncd staff
+ * edit --role` changes it): stored as this replica's identity's role if it
+ * differs, so the local checks follow it.  An unknown or NULL text changes
+ * nothing.  0 or a storage error. */
+int fs__replica_adopt_role(fs_replica *r, const char *role_text);
 /* fs_replica_erase(r, NULL, NULL): leftovers are only logged. */
 int fs__replica_wipe(fs_replica *r);
 

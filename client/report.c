@@ -18,7 +18,8 @@ _Static_assert((int)FS_REPORT_TEXT == (int)FS_COL_TEXT &&
                    (int)FS_REPORT_INT == (int)FS_COL_INT &&
                    (int)FS_REPORT_PCT == (int)FS_COL_PCT &&
                    (int)FS_REPORT_NUM == (int)FS_COL_NUM &&
-                   (int)FS_REPORT_TIME == (int)FS_COL_TIME,
+                   (int)FS_REPORT_TIME == (int)FS_COL_TIME &&
+                   (int)FS_REPORT_MONEY == (int)FS_COL_MONEY,
                "fs_report_type mirrors fs_col_type");
 
 struct fs_report {
@@ -209,6 +210,8 @@ int fs_report_cell_get(const fs_report *rep, int s, size_t row, int c,
   out->type = (fs_report_type)col->type;
   if (set && (col->type == FS_COL_INT || col->type == FS_COL_TIME))
     out->num = (double)out->i;
+  if (set && col->type == FS_COL_MONEY)
+    out->num = (double)out->i / 100.0; /* currency units */
   return 0;
 }
 

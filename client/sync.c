@@ -383,6 +383,13 @@ static int session_open(session *s, unsigned want) {
     fs__net_close(&s->net);
     return set_err(s->err, s->errlen, rc, "cannot store the access list");
   }
+  /* issue 15: the role is the daemon's to change (staff edit --role). */
+  rc = fs__replica_adopt_role(s->r, welcome.u.welcome.role);
+  if (rc) {
+    fs__msg_release(&welcome);
+    fs__net_close(&s->net);
+    return set_err(s->err, s->errlen, rc, "cannot store the new role");
+  }
   /* issue 16: a restored store (new generation): re-upload, re-snapshot. */
   rc = fs__recover_check(s->r, welcome.u.welcome.generation, &s->st->recovered);
   fs__msg_release(&welcome);

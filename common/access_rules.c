@@ -312,21 +312,170 @@ out:
   return rc;
 }
 
-static int check_visit(sqlite3 *db, const fs_change *c, const char *made, char *err,
-                       size_t errlen) {
+/* 1 if `boss` is the manager of `code`, or above it in the staff table's
+ * chain of managers; 0 if not; -1 if the table does not know `code` (a
+ * replica: it holds no staff rows, the daemon judges); <0 error. */
+static int manages(sqlite3 *db, const char *boss, const char *code) {
+  static const char sql[] =
+      "WITH RECURSIVE up(c, n) AS (SELECT manager, 0 FROM staff WHERE code = ?1"
+      " UNION SELECT s.manager, up.n + 1 FROM staff s JOIN up ON s.code = up.c"
+      " WHERE up.n < 64)"
+      " SELECT (SELECT count(*) FROM staff WHERE code = ?1),"
+      " EXISTS (SELECT 1 FROM up WHERE c = ?2)";
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, boss, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    rc = sqlite3_column_int(st, 0) == 0 ? -1 : sqlite3_column_int(st, 1);
+  else
+    rc = fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* V4: who may correct the visit o: its author, its owner, or a manager of
+ * either.  A replica without staff rows lets a manager or admin through
+ * (the daemon decides from its staff table). */
+static int correction_writer_ok(sqlite3 *db, fs_role role, const char *staff,
+                                const fs_row *o) {
+  int rc, unknown = 0;
+
+  if (strcmp(staff, o->author) == 0 || strcmp(staff, o->owner) == 0)
+    return 1;
+  if (role == FS_ROLE_REP)
+    return 0;
+  for (int i = 0; i < 2; i++) {
+    rc = manages(db, staff, i ? o->owner : o->author);
+    if (rc == 1 || (rc < 0 && rc != -1))
+      return rc;
+    unknown |= rc == -1;
+  }
+  return unknown ? 1 : 0;
+}
+
+/* The live visit correcting `id` other than `self` into by (""), 1 if
+ * there is one, 0 if not, <0 error. */
+static int corrected_by(sqlite3 *db, const char *id, const char *self, char by[33]) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(
+      db, "SELECT id FROM visits WHERE corrects = ?1 AND deleted = 0 AND id <> ?2 LIMIT 1",
+      -1, &st, NULL);
+
+  by[0] = '\0';
+  if (rc != SQLITE_OK)
+    return fs__db_err(db, rc);
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, self, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    snprintf(by, 33, "%s", (const char *)sqlite3_column_text(st, 0));
+  rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fs__db_err(db, rc);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* V2-V5: a new visit that corrects another (cadence.h, "visit
+ * corrections"). */
+static int check_correction(sqlite3 *db, fs_role role, const char *staff,
+                            const fs_change *c, const char *made, char *err,
+                            size_t errlen) {
+  const fs_value *corr = fs__change_written(c, "corrects"),
+                 *on = fs__change_written(c, "counts_on");
+  const char *o_at, *at = after(c, NULL, "at"), *cust = after(c, NULL, "customer_id");
+  char by[33], day[11];
+  fs_row o;
+  int found = 0, rc;
+
+  if (!is_set(corr)) {
+    if (!is_set(on))
+      return 0;
+    snprintf(err, errlen,
+             "counts_on: only a correction (corrects set) has a contact day of its own");
+    return FS_EVALIDATE;
+  }
+  if (corr->type != FS_V_TEXT)
+    return 0; /* validation names it */
+  memset(&o, 0, sizeof(o));
+  rc = load(db, FS_KIND_VISIT, corr->s, 1, &o, &found);
+  if (rc)
+    goto out;
+  if (!found) {
+    snprintf(err, errlen,
+             "corrects: no visit %.32s here to correct; sync, then correct a visit of the "
+             "list",
+             corr->s);
+    rc = FS_EVALIDATE;
+    goto out;
+  }
+  o_at = after(NULL, &o, "at");
+  if (cust == NULL || after(NULL, &o, "customer_id") == NULL ||
+      strcmp(cust, after(NULL, &o, "customer_id")) != 0) {
+    snprintf(err, errlen,
+             "customer_id: a correction stays on the card of the visit it corrects; log a "
+             "visit on the other card instead");
+    rc = FS_EVALIDATE;
+    goto out;
+  }
+  rc = correction_writer_ok(db, role, staff, &o);
+  if (rc == 0) {
+    snprintf(err, errlen,
+             "corrects: only the visit's author (%s), its owner (%s) or their manager "
+             "corrects it; %s is neither",
+             o.author, o.owner, staff);
+    rc = FS_EFORBIDDEN;
+    goto out;
+  }
+  if (rc < 0)
+    goto out;
+  rc = corrected_by(db, o.id, c->id, by);
+  if (rc == 1) {
+    snprintf(err, errlen,
+             "corrects: visit %.16s is already corrected by %.16s; a visit is corrected "
+             "once: correct %.16s instead",
+             o.id, by, by);
+    rc = FS_EVALIDATE;
+    goto out;
+  }
+  if (rc < 0)
+    goto out;
+  rc = fs__cadence_correction_day(o_at, after(NULL, &o, "method"),
+                                  after(NULL, &o, "counts_on"), at ? at : "",
+                                  after(c, NULL, "method"), made, day);
+  if (rc == 0 && (!is_set(on) || on->type != FS_V_TEXT || strcmp(on->s, day) != 0)) {
+    snprintf(err, errlen,
+             "counts_on: this correction, made on %s, counts as a contact on %s (a "
+             "correction that changes the date or method counts no earlier than the day "
+             "it is made), not %s",
+             made, day, is_set(on) && on->type == FS_V_TEXT ? on->s : "unset");
+    rc = FS_EVALIDATE;
+  } else if (rc) {
+    rc = 0; /* a bad date: validation names it */
+  }
+out:
+  fs__row_release(&o);
+  return rc;
+}
+
+static int check_visit(sqlite3 *db, fs_role role, const char *staff, const fs_change *c,
+                       const char *made, char *err, size_t errlen) {
   const fs_value *at = fs__change_written(c, "at");
   fs_row row;
   int found, rc;
 
-  if (c->op == FS_OP_DELETE || !is_set(at) || at->type != FS_V_TEXT || at->len < 10)
-    return 0;
-  if (strncmp(at->s, made, 10) <= 0)
+  if (c->op == FS_OP_DELETE)
     return 0;
   memset(&row, 0, sizeof(row));
   rc = load(db, FS_KIND_VISIT, c->id, 0, &row, &found);
   fs__row_release(&row);
   if (rc || found)
     return rc; /* append-only: the merge decides a re-send */
+  if (!is_set(at) || at->type != FS_V_TEXT || at->len < 10 || strncmp(at->s, made, 10) <= 0)
+    return check_correction(db, role, staff, c, made, err, errlen);
   snprintf(
       err, errlen,
       "at: the visit is dated %.10s, after the day it was recorded (%s); log a visit "
@@ -556,7 +705,7 @@ int fs__access_rules_check(sqlite3 *db, fs_role role, const char *staff,
   case FS_KIND_GRADE_CHANGE:
     return check_grade_change(db, c, made, m, err, errlen);
   case FS_KIND_VISIT:
-    return check_visit(db, c, made, err, errlen);
+    return check_visit(db, role, staff, c, made, err, errlen);
   case FS_KIND_LOST_REVIEW:
     return check_lost_review(db, role, staff, c, err, errlen);
   case FS_KIND_SHOWROOM:

@@ -71,6 +71,22 @@
  *      manager of the owner; a replica, which has no staff rows, leaves
  *      that to the daemon) or admin; not by a rep covering for the owner.
  *      FS_EFORBIDDEN.
+ *   visit corrections (issue 15; cadence.h "visit corrections")
+ *   V1 A new visit with counts_on but no corrects is refused: only a
+ *      correction has a contact day of its own.  FS_EVALIDATE.
+ *   V2 A correction (a new visit with corrects) names a visit the store
+ *      holds, not deleted, of the same card (customer_id).  FS_EVALIDATE.
+ *   V3 A visit is corrected once: one that already has a live correction
+ *      is refused, naming it (correct the correction instead: the chain's
+ *      head).  FS_EVALIDATE.
+ *   V4 Only the original's author, its owner, or a manager of either (up
+ *      the staff table's chain of managers) corrects it; a covering rep
+ *      or an admin does not.  A replica holds no staff rows: there a
+ *      manager's correction passes and the daemon decides.  FS_EFORBIDDEN.
+ *   V5 counts_on is the day fs__cadence_correction_day gives for it (made
+ *      = the day the change was made): the original's contact day if the
+ *      date and method are kept, else the later of its date and that day.
+ *      FS_EVALIDATE.
  *   C4 A card whose grade is "delivered" after the change has its
  *      delivery_date (checked when the change writes grade or
  *      delivery_date).  FS_EVALIDATE.

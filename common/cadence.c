@@ -278,9 +278,9 @@ int fs__cadence_card_due(sqlite3 *db, const char *customer_id, const char *grade
       " WHERE customer_id = ?1 AND deleted = 0 AND date IS NOT NULL AND date <= ?2"
       " ORDER BY date DESC, hlc DESC, id DESC LIMIT 256"; /* CARD_CHANGES_MAX */
   static const char q_visits[] =
-      "SELECT substr(at, 1, 10), method FROM visits"
-      " WHERE customer_id = ?1 AND deleted = 0 AND substr(at, 1, 10) <= ?2"
-      " ORDER BY at DESC, id DESC";
+      "SELECT " FS_SQL_VISIT_DAY("v") " AS d, v.method FROM visits v"
+      " WHERE v.customer_id = ?1 AND v.deleted = 0 AND " FS_SQL_VISIT_CURRENT("v")
+      " AND d <= ?2 ORDER BY d DESC, v.at DESC, v.id DESC";
   sqlite3_stmt *st = NULL;
   rerate *ch = NULL;
   char last[11] = "", g[16];
@@ -376,4 +376,30 @@ out:
   sqlite3_finalize(st);
   free(ch);
   return rc;
+}
+
+/* ---- visit corrections ----------------------------------------------------- */
+
+int fs__cadence_correction_day(const char *orig_at, const char *orig_method,
+                               const char *orig_counts_on, const char *at,
+                               const char *method, const char *made, char day[11]) {
+  int64_t d;
+
+  if (day == NULL)
+    return FS_EINVAL;
+  day[0] = '\0';
+  if (fs__date_parse(orig_at, &d) != 0 || fs__date_parse(at, &d) != 0 ||
+      fs__date_parse(made, &d) != 0)
+    return FS_EINVAL;
+  if (strncmp(orig_at, at, 10) == 0 && orig_method && method &&
+      strcmp(orig_method, method) == 0) {
+    /* Nothing the cadence reads changes: it counts as the original did. */
+    const char *src = orig_counts_on && orig_counts_on[0] ? orig_counts_on : orig_at;
+    if (fs__date_parse(src, &d) != 0)
+      return FS_EINVAL;
+    snprintf(day, 11, "%.10s", src);
+    return 0;
+  }
+  snprintf(day, 11, "%.10s", strncmp(at, made, 10) > 0 ? at : made);
+  return 0;
 }

@@ -130,4 +130,31 @@ int fs__cadence_card_due(sqlite3 *db, const char *customer_id, const char *grade
                          const char *delivery_date, const char *opened, const char *day,
                          const fs_cadence_methods *m, char due[11], int *missed);
 
+/* ---- visit corrections (issue 15) -------------------------------------------
+ *
+ * A wrongly logged visit is corrected by a new visit whose `corrects` names
+ * it; the original stays (history kept) but is superseded: every count, list
+ * and cadence reads the correction in its place (FS_SQL_VISIT_CURRENT).  A
+ * correction never meets a cadence deadline after the fact, so the day it
+ * counts as a contact (its `counts_on`, checked by access_rules.h V5) is:
+ *   - the original's contact day (its counts_on, else the date of its `at`)
+ *     when the correction keeps the original's date (the date part of `at`)
+ *     and method: it changes only what the cadence does not read;
+ *   - else the later of its own date and the day it was made (`made`): a
+ *     correction that moves the contact, or makes it a contact, counts no
+ *     earlier than the day it was recorded, so every deadline that had
+ *     passed by then stays as it was (met stays met only if the original
+ *     met it; missed stays missed).
+ * Writes the day into day (YYYY-MM-DD).  0, or FS_EINVAL for a date that is
+ * not one (orig_counts_on may be NULL or ""). */
+int fs__cadence_correction_day(const char *orig_at, const char *orig_method,
+                               const char *orig_counts_on, const char *at,
+                               const char *method, const char *made, char day[11]);
+
+/* SQL pieces for readers of the visits table (alias v): the day a visit
+ * counts as a contact, and "not superseded by a live correction". */
+#define FS_SQL_VISIT_DAY(v) "COALESCE(" v ".counts_on, substr(" v ".at, 1, 10))"
+#define FS_SQL_VISIT_CURRENT(v)                                                          \
+  "NOT EXISTS (SELECT 1 FROM visits vx_ WHERE vx_.corrects = " v ".id AND vx_.deleted = 0)"
+
 #endif

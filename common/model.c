@@ -102,8 +102,8 @@ static const fs_field customer_fields[] = {
     D("delivery_date", 0, "delivery date / 交车日期"),
     E("tier", fs__tiers, 0, "key-account tier / 客户等级"),
     B("key_account", 0, "key account / 重点客户"),
-    I("revenue", 0, MONEY_MAX, FS_F_MONEY, "revenue, minor units / 销售额"),
-    I("margin", 0, MONEY_MAX, FS_F_MONEY, "margin, minor units / 毛利"),
+    I("revenue", 0, MONEY_MAX, FS_F_MONEY, "revenue / 销售额"),
+    I("margin", 0, MONEY_MAX, FS_F_MONEY, "margin / 毛利"),
     I("growth", 0, 100, 0, "growth potential score 0-100"),
     I("payment", 0, 100, 0, "payment record score 0-100"),
     I("credit", 0, 100, 0, "credit score 0-100"),
@@ -170,6 +170,11 @@ static const fs_field visit_fields[] = {
     TL("next_step", FS_F_IMMUTABLE | FS_F_PERSONAL, "next step / 下一步"),
     D("next_contact", FS_F_IMMUTABLE, "next contact date / 下次联系日期"),
     B("key_account", FS_F_IMMUTABLE, "key-account visit (follow up within a week)"),
+    /* Issue 15: a correction is a new visit that supersedes the one it
+     * names (history kept: the original stays); counts_on is the day it
+     * counts as a contact for the cadence (access_rules.h V1-V5). */
+    R("corrects", FS_KIND_VISIT, FS_F_IMMUTABLE, "visit this one corrects / 更正的访问记录"),
+    D("counts_on", FS_F_IMMUTABLE, "day a correction counts as a contact / 更正计入日期"),
 };
 
 /* Opportunity (销售机会), qualified in four steps. */
@@ -185,7 +190,7 @@ static const fs_field opportunity_fields[] = {
     TL("q_win_note", FS_F_PERSONAL, "evidence for 3"),
     E("q_worth", fs__answers, 0, "4. is it worth winning?"),
     TL("q_worth_note", FS_F_PERSONAL, "evidence for 4"),
-    I("amount", 0, MONEY_MAX, FS_F_MONEY, "amount, minor units / 金额"),
+    I("amount", 0, MONEY_MAX, FS_F_MONEY, "amount / 金额"),
     E("stage", fs__stages, 0, "stage / 业务进度"),
     TL("competitors", 0, "competitors / 竞争对手"),
     E("status", fs__opp_status, 0, "open, won or lost"),
@@ -269,8 +274,8 @@ static const fs_field sales_period_fields[] = {
     R("customer_id", FS_KIND_CUSTOMER, FS_F_REQUIRED | FS_F_IMMUTABLE | FS_F_KEY,
       "customer"),
     D("period", FS_F_REQUIRED | FS_F_IMMUTABLE, "month (its first day) / 月份"),
-    I("revenue", 0, MONEY_MAX, FS_F_MONEY, "revenue, minor units / 销售额"),
-    I("margin", -MONEY_MAX, MONEY_MAX, FS_F_MONEY, "margin, minor units / 毛利"),
+    I("revenue", 0, MONEY_MAX, FS_F_MONEY, "revenue / 销售额"),
+    I("margin", -MONEY_MAX, MONEY_MAX, FS_F_MONEY, "margin / 毛利"),
     I("units", 0, 1000000, 0, "units sold / 台数"),
     I("share", 0, 100, 0, "our share of the customer's purchases, % / 占有率"),
     TL("note", 0, "notes / 备注"),
@@ -307,6 +312,18 @@ const fs_kind_def *fs__kind_def(fs_kind k) {
   if ((int)k < 0 || k >= FS_KIND__COUNT)
     return NULL;
   return &kinds[k];
+}
+
+const char *fs__kind_label(const fs_kind_def *kd) {
+  static const char *const labels[FS_KIND__COUNT] = {
+      [FS_KIND_CUSTOMER] = "customer",       [FS_KIND_GRADE_CHANGE] = "grade change",
+      [FS_KIND_CONTACT] = "contact",         [FS_KIND_VISIT] = "visit",
+      [FS_KIND_OPPORTUNITY] = "opportunity", [FS_KIND_SHOWROOM] = "showroom entry",
+      [FS_KIND_LOST_REVIEW] = "lost sale",   [FS_KIND_DAY_SIGNOFF] = "day sign-off",
+      [FS_KIND_ACTIVITY_PLAN] = "activity plan", [FS_KIND_SALES_PERIOD] = "monthly sales"};
+  if (kd == NULL || (int)kd->kind < 0 || kd->kind >= FS_KIND__COUNT)
+    return "";
+  return labels[kd->kind] ? labels[kd->kind] : kd->name;
 }
 
 const fs_kind_def *fs__kind_by_name(const char *name) {

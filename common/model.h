@@ -134,6 +134,9 @@ extern const char *const fs__showroom_channels[]; /* walk_in phone */
 
 /* fs__kind_def returns the table entry for k, or NULL if out of range. */
 const fs_kind_def *fs__kind_def(fs_kind k);
+/* What people call a record of kind kd ("grade change", "lost sale"):
+ * both programs print this, never the wire name (issue 15).  "" for NULL. */
+const char *fs__kind_label(const fs_kind_def *kd);
 /* fs__kind_by_name finds "customer" etc.; NULL if unknown. */
 const fs_kind_def *fs__kind_by_name(const char *name);
 /* fs__field_index returns the index of field `name` in kd, or -1. */

@@ -80,7 +80,9 @@ int fs__money_parse(const char *text, int64_t *minor) {
   return 0;
 }
 
-int fs__money_format(int64_t minor, char *buf, size_t cap) {
+/* "12,345.60" (commas set) or "12345.60" into buf: fs__money_format's
+ * returns. */
+static int money_text(int64_t minor, int commas, char *buf, size_t cap) {
   char digits[24], out[FS__MONEY_TEXT_MAX];
   /* The magnitude as unsigned: -INT64_MIN does not fit an int64. */
   uint64_t mag = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
@@ -90,7 +92,7 @@ int fs__money_format(int64_t minor, char *buf, size_t cap) {
   if (minor < 0)
     out[o++] = '-';
   for (int i = 0; i < nd; i++) {
-    if (i > 0 && (nd - i) % 3 == 0)
+    if (commas && i > 0 && (nd - i) % 3 == 0)
       out[o++] = ',';
     out[o++] = digits[i];
   }
@@ -102,4 +104,12 @@ int fs__money_format(int64_t minor, char *buf, size_t cap) {
   }
   memcpy(buf, out, o + 1);
   return (int)o;
+}
+
+int fs__money_format(int64_t minor, char *buf, size_t cap) {
+  return money_text(minor, 1, buf, cap);
+}
+
+int fs__money_plain(int64_t minor, char *buf, size_t cap) {
+  return money_text(minor, 0, buf, cap);
 }

@@ -29,4 +29,9 @@ int fs__money_parse(const char *text, int64_t *minor);
  * cap > 0). */
 int fs__money_format(int64_t minor, char *buf, size_t cap);
 
+/* The same without thousands commas ("12345.60", "-3.50"): for CSV, JSON
+ * and fs_record_get, where a comma would be a separator (issue 15).  Same
+ * returns; fs__money_parse reads it back. */
+int fs__money_plain(int64_t minor, char *buf, size_t cap);
+
 #endif

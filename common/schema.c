@@ -57,6 +57,9 @@ static const struct {
     /* v12: the card's tier is the manager's override (issue 14, key
      * customers). */
     {FS_KIND_CUSTOMER, "tier_override", 12},
+    /* v11 (issue 15): visit corrections. */
+    {FS_KIND_VISIT, "corrects", 11},
+    {FS_KIND_VISIT, "counts_on", 11},
 };
 
 /* Kinds added after version 1 (their whole table, indexes included, comes
@@ -90,6 +93,8 @@ static const struct {
      * by phone (report.h "showroom"). */
     {FS_KIND_SHOWROOM, "customer", "customer_id", 0, NULL, 9},
     {FS_KIND_SHOWROOM, "phone", "trim(phone)", 0, NULL, 9},
+    /* v11: which visit corrects this one (superseded visits are skipped). */
+    {FS_KIND_VISIT, "corrects", "corrects", 0, "corrects IS NOT NULL", 11},
 };
 
 /* The replica's own tables (client_v1 below) change after version 1 by

@@ -44,6 +44,9 @@ typedef enum fs_schema_role { FS_SCHEMA_CLIENT = 1, FS_SCHEMA_DAEMON = 2 } fs_sc
  *      showroom_log(customer_id) and (trim(phone)).
  *  10  issue 14: daemon serial_blocks (archive serial blocks handed to
  *      devices, store/serials.h); meta archive_year_digits (absent: 2).
+ *  11  issue 15: visit.corrects and visit.counts_on (visit corrections)
+ *      and the index on visits(corrects).  (8..10 belong to other
+ *      branches; the lead merges them.)
  *  12  issue 14 (key customers): customer.tier_override (the card's tier
  *      and key_account are the manager's choice, not the score's).
  *  14  issue 15: daemon conflicts.loser_staff, winner_staff; client

@@ -7,6 +7,7 @@
 
 #include "date.h"
 #include "fs_errno.h"
+#include "money.h"
 
 typedef struct cell {
   int set;
@@ -187,6 +188,9 @@ static const char *cell_str(const fs_col *col, const cell *c, char buf[64]) {
     return buf;
   case FS_COL_TIME:
     return fs__table_time_text(buf, c->i);
+  case FS_COL_MONEY:
+    fs__money_plain(c->i, buf, 64);
+    return buf;
   default:
     return c->s;
   }
@@ -391,6 +395,10 @@ int fs__table_text_fit(const fs_table *t, const fs_table_style *st, int width,
     size_t r = i / (size_t)t->ncols, sw;
     int c = (int)(i % (size_t)t->ncols);
     const char *s = r == 0 ? head_of(&t->cols[c]) : fs__table_cell(t, r - 1, c, buf);
+    /* People read amounts with thousands commas; CSV keeps them plain. */
+    if (r > 0 && t->cols[c].type == FS_COL_MONEY &&
+        t->cells[(r - 1) * (size_t)t->ncols + (size_t)c].set)
+      fs__money_format(t->cells[(r - 1) * (size_t)t->ncols + (size_t)c].i, buf, 64);
     shown[i] = shown_copy(s, st->cut);
     if (shown[i] == NULL) {
       rc = FS_ENOMEM;
@@ -500,7 +508,9 @@ void fs__table_json_row(const fs_table *t, size_t row, fs_json *j) {
     const fs_col *col = &t->cols[c];
     const cell *x = &t->cells[row * (size_t)t->ncols + (size_t)c];
     fs__json_key(j, col->name);
-    if (!x->set)
+    /* None is null in JSON (issue 15): an unset cell, and an empty text
+     * (a listing's "" is "nothing there", e.g. a staff member's manager). */
+    if (!x->set || (col->type == FS_COL_TEXT && (x->s == NULL || x->s[0] == '\0')))
       fs__json_null(j);
     else if (col->type == FS_COL_TEXT)
       fs__json_string(j, x->s);
@@ -508,6 +518,8 @@ void fs__table_json_row(const fs_table *t, size_t row, fs_json *j) {
       fs__json_fixed(j, x->d, col->type == FS_COL_PCT ? 1 : 2);
     else if (col->type == FS_COL_TIME)
       fs__json_time(j, x->i);
+    else if (col->type == FS_COL_MONEY)
+      fs__json_fixed(j, (double)x->i / 100.0, 2);
     else
       fs__json_int(j, x->i);
   }

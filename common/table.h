@@ -29,17 +29,21 @@
 #define FS_TABLE_CELL_MAX 40 /* display columns of a cell in a list */
 
 typedef enum fs_col_type {
-  FS_COL_TEXT = 0, /* left-aligned; JSON string */
+  FS_COL_TEXT = 0, /* left-aligned; JSON string, null if unset or "" */
   FS_COL_INT,      /* right-aligned; JSON integer */
   FS_COL_PCT,      /* a share in percent: right-aligned, one decimal and
                       "%" in text and CSV ("42.5%"), the number in JSON
                       (42.5); unset: "n/a" in text and CSV, null in JSON */
   FS_COL_NUM,      /* right-aligned, two decimals */
-  FS_COL_TIME      /* an instant, ms since 1970, by date.h's one time rule:
+  FS_COL_TIME,     /* an instant, ms since 1970, by date.h's one time rule:
                       text and CSV local time with the zone's offset
                       ("2026-12-04 13:05 +08:00"), JSON ISO 8601 with
                       offset ("2026-12-04T13:05:00+08:00"); none (<= 0 or
                       unset): "-" in text, "" in CSV, null in JSON */
+  FS_COL_MONEY     /* an amount, int64 minor units (money.h): right-aligned,
+                      currency units with two decimals: "12,345.60" in
+                      text, "12345.60" in CSV, the number 12345.60 in JSON
+                      (issue 15); unset: "" in text and CSV, null in JSON */
 } fs_col_type;
 
 typedef struct fs_col {

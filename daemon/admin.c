@@ -216,6 +216,7 @@ out:
 int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req,
                    fs_msg_admin_result *res) {
   fs_admin_cmd x;
+  char words[80];
   int rc = 0, found = 0;
 
   memset(&x, 0, sizeof(x));
@@ -233,10 +234,18 @@ int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req,
     found = 1;
     rc = run(&x, cmds[i].fn);
   }
+  /* People read the command as they typed it ("staff list"), never its
+   * wire id ("staff.list"; issue 15). */
+  snprintf(words, sizeof(words), "%s", req->cmd ? req->cmd : "");
+  for (char *p = words; *p; p++)
+    if (*p == '.')
+      *p = ' ';
   if (!found)
-    fs__admin_fail(&x, FS_EUSAGE, "unknown admin command \"%s\"", req->cmd);
+    fs__admin_fail(&x, FS_EUSAGE, "unknown command \"%s\"; fieldsyncd --help lists them",
+                   words);
   if (rc && !(rc == FS_EFULL || rc == FS_EIO || rc == FS_EDB || rc == FS_EBUSY)) {
-    fs__admin_fail(&x, rc, "%s failed: %s", req->cmd, fs_strerror(rc));
+    fs__admin_fail(&x, rc, "fieldsyncd %s failed: %s; see fieldsyncd %s --help", words,
+                   fs_strerror(rc), words);
     rc = 0;
   }
   if (res->text == NULL)

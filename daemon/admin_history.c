@@ -5,6 +5,7 @@
 
 #include "admin_cmd.h"
 #include "fs_errno.h"
+#include "money.h"
 #include "history.h"
 #include "store/adminread.h"
 
@@ -65,19 +66,25 @@ typedef struct hist_ctx {
   int bad; /* a stored entry could not be decoded (res says so) */
 } hist_ctx;
 
-/* Appends a history value (nil: "-") to the human output. */
-static void out_value(fs_admin_cmd *x, const fs_value *v) {
+/* Appends a history value (nil: "-") to the human output; money in
+ * currency units (issue 15). */
+static void out_value(fs_admin_cmd *x, const fs_value *v, int money) {
+  char buf[FS__MONEY_TEXT_MAX];
   if (v->type == FS_V_NULL)
     fs__strbuf_append(&x->out, "-", 1);
+  else if (v->type == FS_V_INT && money && fs__money_format(v->i, buf, sizeof(buf)) > 0)
+    fs__strbuf_printf(&x->out, "%s", buf);
   else if (v->type == FS_V_INT)
     fs__strbuf_printf(&x->out, "%lld", (long long)v->i);
   else
     fs__admin_out_text(x, v->s, 0);
 }
 
-static void json_value(fs_admin_cmd *x, const fs_value *v) {
+static void json_value(fs_admin_cmd *x, const fs_value *v, int money) {
   if (v->type == FS_V_NULL)
     fs__json_null(&x->j);
+  else if (v->type == FS_V_INT && money)
+    fs__json_fixed(&x->j, (double)v->i / 100.0, 2);
   else if (v->type == FS_V_INT)
     fs__json_int(&x->j, v->i);
   else
@@ -95,20 +102,24 @@ static void history_field(hist_ctx *h, const fs_history_entry *e, const char *fi
   const char *kind = kd ? kd->name : "?";
   const char *outcome = e->outcome > 0 && e->outcome < 5 ? outcomes[e->outcome] : "?";
   const char *result = won ? "applied" : "superseded";
+  int fi = kd ? fs__field_index(kd, field) : -1;
+  int money = fi >= 0 && (kd->fields[fi].flags & FS_F_MONEY) != 0;
   char when[64];
 
   fs__table_time_text(when, e->at);
   /* Every stored text through the sanitiser: one field, one line. */
   fs__strbuf_printf(&x->out, "%s  ", when);
   fs__admin_out_text(x, e->staff, 8);
-  fs__strbuf_printf(&x->out, " device=%lld  %s ", (long long)e->device, kind);
+  /* People read the kind's label ("grade change"); JSON keeps its name. */
+  fs__strbuf_printf(&x->out, " device=%lld  %s ", (long long)e->device,
+                    kd ? fs__kind_label(kd) : "?");
   fs__admin_out_text(x, e->record_id, 0);
   fs__strbuf_append(&x->out, "  ", 2);
   fs__admin_out_text(x, field, 0);
   fs__strbuf_append(&x->out, ": ", 2);
-  out_value(x, old);
+  out_value(x, old, money);
   fs__strbuf_append(&x->out, " -> ", 4);
-  out_value(x, nv);
+  out_value(x, nv, money);
   fs__strbuf_printf(&x->out, "  %s%s\n", result,
                     e->outcome == FS_OUTCOME_MERGED ? " (change merged)" : "");
   h->n++;
@@ -121,9 +132,9 @@ static void history_field(hist_ctx *h, const fs_history_entry *e, const char *fi
   fs__admin_obj_str(x, "id", e->record_id);
   fs__admin_obj_str(x, "field", field);
   fs__json_key(&x->j, "old");
-  json_value(x, old);
+  json_value(x, old, money);
   fs__json_key(&x->j, "new");
-  json_value(x, nv);
+  json_value(x, nv, money);
   fs__admin_obj_str(x, "result", result);
   fs__admin_obj_str(x, "outcome", outcome);
   fs__json_end_object(&x->j);

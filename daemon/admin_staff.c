@@ -1,6 +1,7 @@
 /* admin_staff.c - staff and enrollment commands (admin_cmd.h), and the
  * enrollment of a device (admin.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -130,6 +131,90 @@ static int staff_edit_check(fs_admin_cmd *x, const char *code, const fs_staff_in
   return rc;
 }
 
+/* Collects staff codes (fs__staff_list) into a fs_idlist-like array. */
+typedef struct codes {
+  char (*c)[FS_STAFF_MAX + 1];
+  int n, cap;
+} codes;
+
+static int code_add(void *arg, const fs_staff_row *s) {
+  codes *l = arg;
+  if (l->n == l->cap) {
+    int cap = l->cap ? 2 * l->cap : 64;
+    void *p = realloc(l->c, (size_t)cap * sizeof(*l->c));
+    if (p == NULL)
+      return FS_ENOMEM;
+    l->c = p;
+    l->cap = cap;
+  }
+  snprintf(l->c[l->n++], FS_STAFF_MAX + 1, "%s", s->code);
+  return 0;
+}
+
+/* A role change of code (issue 15): what code may see follows its access
+ * set (a manager's team, an admin's everything).  Every record whose
+ * visibility may differ between before (the access set under the old role)
+ * and now is journalled for code, so code's devices get at their next sync
+ * exactly what the new role may see: the pull sends each entry as a row or
+ * an eviction by the access set of that moment (store/pull.c).  0 or a
+ * storage error. */
+static int journal_role_change(fs_admin_cmd *x, const char *code, const fs_access *before) {
+  fs_access *now = malloc(sizeof(*now));
+  codes all = {0};
+  int rc;
+
+  if (now == NULL)
+    return FS_ENOMEM;
+  rc = fs__central_access(fs__admin_rd(x), code, (int64_t)fs__now_ms(), now);
+  if (rc == 0 && (before->all || now->all)) {
+    /* To or from everything: every owner's records. */
+    rc = fs__staff_list(fs__admin_rd(x), NULL, code_add, &all);
+    for (int i = 0; rc == 0 && i < all.n; i++)
+      if (strcmp(all.c[i], code) != 0)
+        rc = fs__journal_owner(x->ctx->c, all.c[i], code,
+                               fs__access_owner_ok(now, all.c[i]) || now->all
+                                   ? FS_JOURNAL_ROW
+                                   : FS_JOURNAL_EVICT);
+  } else {
+    for (int i = 0; rc == 0 && i < now->ncodes; i++)
+      if (!fs__access_owner_ok(before, now->codes[i]))
+        rc = fs__journal_owner(x->ctx->c, now->codes[i], code, FS_JOURNAL_ROW);
+    for (int i = 0; rc == 0 && i < before->ncodes; i++)
+      if (!fs__access_owner_ok(now, before->codes[i]))
+        rc = fs__journal_owner(x->ctx->c, before->codes[i], code, FS_JOURNAL_EVICT);
+  }
+  free(all.c);
+  free(now);
+  return rc;
+}
+
+/* Writes the edit of code (s: as stored) and journals what it changes
+ * for devices: a role change (journal_role_change), a new manager (the old
+ * manager's devices drop the rep's records, the new manager's receive
+ * them, as a transfer delivers).  0 or a storage error. */
+static int staff_edit_apply(fs_admin_cmd *x, const char *code, const fs_staff_info *s,
+                            const char *name, int r, const char *mgr) {
+  fs_access *before = NULL;
+  int rc = 0;
+
+  /* What the old role may see, to journal the difference (issue 15). */
+  if (r >= 0 && r != s->role) {
+    before = malloc(sizeof(*before));
+    rc = before ? fs__central_access(fs__admin_rd(x), code, (int64_t)fs__now_ms(), before)
+                : FS_ENOMEM;
+  }
+  if (rc == 0)
+    rc = fs__staff_update(x->ctx->c, code, name, r, mgr);
+  if (rc == 0 && before)
+    rc = journal_role_change(x, code, before);
+  if (rc == 0 && mgr && strcmp(mgr, s->manager) != 0 && s->manager[0])
+    rc = fs__journal_owner(x->ctx->c, code, s->manager, FS_JOURNAL_EVICT);
+  if (rc == 0 && mgr && strcmp(mgr, s->manager) != 0)
+    rc = fs__journal_owner(x->ctx->c, code, mgr, FS_JOURNAL_ROW);
+  free(before);
+  return rc;
+}
+
 int fs__admin_staff_edit(fs_admin_cmd *x) {
   const char *code = fs__admin_arg_str(x, "code"), *name = fs__admin_arg_str(x, "name");
   const char *role = fs__admin_arg_str(x, "role"), *mgr = fs__admin_arg_str(x, "manager");
@@ -150,13 +235,7 @@ int fs__admin_staff_edit(fs_admin_cmd *x) {
     rc = staff_edit_check(x, code, &s, r, mgr);
   if (rc || !x->res->ok)
     return rc;
-  rc = fs__staff_update(x->ctx->c, code, name, r, mgr);
-  /* The team changes: the old manager's devices drop the rep's records,
-   * the new manager's receive them (as a transfer delivers). */
-  if (rc == 0 && mgr && strcmp(mgr, s.manager) != 0 && s.manager[0])
-    rc = fs__journal_owner(x->ctx->c, code, s.manager, FS_JOURNAL_EVICT);
-  if (rc == 0 && mgr && strcmp(mgr, s.manager) != 0)
-    rc = fs__journal_owner(x->ctx->c, code, mgr, FS_JOURNAL_ROW);
+  rc = staff_edit_apply(x, code, &s, name, r, mgr);
   if (rc)
     return rc;
   snprintf(detail, sizeof(detail), "%s%s%s%s%s%s", name ? "name " : "", name ? name : "",

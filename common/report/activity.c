@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cadence.h"
 #include "fs_errno.h"
 
 static const fs_col act_day_cols[] = {
@@ -36,7 +37,8 @@ int fs__rpt_activity(rpt *r) {
            " SELECT substr(at, 1, 10) AS d, author AS rep,"
            "  method IN ('in_person', 'showroom', 'event') AS vi, method = 'phone' AS ca,"
            "  method IN ('letter', 'email') AS ot, 0 AS np, 0 AS gc"
-           "  FROM visits WHERE deleted = 0 AND at >= :from AND at < :to1%s"
+           "  FROM visits v WHERE v.deleted = 0 AND " FS_SQL_VISIT_CURRENT("v")
+           "  AND v.at >= :from AND v.at < :to1%s"
            " UNION ALL SELECT created, author, 0, 0, 0, 1, 0 FROM customers"
            "  WHERE deleted = 0 AND created >= :from AND created <= :to%s"
            " UNION ALL SELECT date, author, 0, 0, 0, 0, 1 FROM grade_changes"
@@ -98,7 +100,7 @@ int fs__rpt_activity(rpt *r) {
              " CAST(julianday(date((v.hlc >> 16) / 1000, 'unixepoch', 'localtime'))"
              "  - julianday(substr(v.at, 1, 10)) AS INTEGER) AS late"
              " FROM visits v LEFT JOIN customers c ON c.id = v.customer_id"
-             " WHERE v.deleted = 0%s)"
+             " WHERE v.deleted = 0 AND v.corrects IS NULL%s)"
              " WHERE rec >= :from AND rec <= :to AND late > %d"
              " ORDER BY rec, author, vd LIMIT %d",
              own2, win, FS_REPORT_LIST_MAX);

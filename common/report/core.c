@@ -213,7 +213,7 @@ int fs__rpt_fill(rpt *r, rsec *s, const char *sql) {
         continue;
       if (s->cols[j].type == FS_COL_TEXT)
         rc = fs__rpt_text(row, j, col_text(st, j));
-      else if (s->cols[j].type == FS_COL_INT)
+      else if (s->cols[j].type == FS_COL_INT || s->cols[j].type == FS_COL_MONEY)
         fs__rpt_int(row, j, sqlite3_column_int64(st, j));
       else
         fs__rpt_num(row, j, sqlite3_column_double(st, j));

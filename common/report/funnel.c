@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cadence.h"
 #include "fs_errno.h"
 
 #define STAGE_CASE(col)                                                                  \
@@ -41,6 +42,11 @@ static int funnel_row(rsec *s, const char *rep, const char *grade, const int64_t
   fs__rpt_int(row, 8, total);
   return rc;
 }
+
+/* The visits that record a stage, a corrected one read once (cadence.h). */
+#define FUNNEL_VISITS_SQL                                                                \
+  "SELECT customer_id, at, " STAGE_CASE("stage") " FROM visits v WHERE v.deleted = 0"    \
+  " AND stage IS NOT NULL AND " FS_SQL_VISIT_CURRENT("v")
 
 /* --as-of (month-end stock-take): each card's grade at the end of the
  * month, replayed from its grade changes (grades.c); cards opened later or
@@ -91,16 +97,9 @@ static int funnel_stages(rpt *r, fcusts *cs, int asof) {
   st = NULL;
   if (rc)
     return rc;
-  /* Visits recording a stage: the latest per customer (ties: the first
+  /* Visits recording a stage: the latest current one per customer (a corrected visit read once) (ties: the first
    * read keeps it); --as-of: the latest dated up to the month's end. */
-  rc = fs__rpt_prep(r,
-                    asof ? "SELECT customer_id, at, " STAGE_CASE(
-                               "stage") " FROM visits WHERE deleted = 0 AND stage IS NOT "
-                                        "NULL AND at < :asof1"
-                         : "SELECT customer_id, at, " STAGE_CASE(
-                               "stage") " FROM visits"
-                                        " WHERE deleted = 0 AND stage IS NOT NULL",
-                    &st);
+  rc = fs__rpt_prep(r, asof ? FUNNEL_VISITS_SQL " AND at < :asof1" : FUNNEL_VISITS_SQL, &st);
   if (rc)
     return rc;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {

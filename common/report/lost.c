@@ -30,14 +30,14 @@ static const fs_col lost_class_cols[] = {{"class", FS_COL_TEXT, NULL},
                                          {"confirmed", FS_COL_INT, NULL},
                                          {"pending", FS_COL_INT, NULL},
                                          {"lost_opportunities", FS_COL_INT, NULL},
-                                         {"opportunity_amount", FS_COL_INT, NULL}};
+                                         {"opportunity_amount", FS_COL_MONEY, NULL}};
 static const fs_col lost_opp_cols[] = {{"closed", FS_COL_TEXT, NULL},
                                        {"rep", FS_COL_TEXT, NULL},
                                        {"archive_no", FS_COL_TEXT, NULL},
                                        {"title", FS_COL_TEXT, NULL},
                                        {"class", FS_COL_TEXT, NULL},
                                        {"reason", FS_COL_TEXT, NULL},
-                                       {"amount", FS_COL_INT, NULL}};
+                                       {"amount", FS_COL_MONEY, NULL}};
 static const fs_col lost_pending_cols[] = {
     {"lost_date", FS_COL_TEXT, NULL},  {"rep", FS_COL_TEXT, NULL},
     {"archive_no", FS_COL_TEXT, NULL}, {"customer", FS_COL_TEXT, NULL},

@@ -43,7 +43,7 @@ typedef struct rsum {
 
 static const fs_col rank_summary_cols[] = {
     {"customers", FS_COL_INT, NULL}, {"prospects", FS_COL_INT, NULL},
-    {"revenue", FS_COL_INT, NULL},   {"key_accounts", FS_COL_INT, NULL},
+    {"revenue", FS_COL_MONEY, NULL},   {"key_accounts", FS_COL_INT, NULL},
     {"key_share", FS_COL_PCT, NULL}, {"diamond", FS_COL_INT, NULL},
     {"gold", FS_COL_INT, NULL},      {"silver", FS_COL_INT, NULL},
     {"pareto_80", FS_COL_INT, NULL}, {"overrides", FS_COL_INT, NULL},
@@ -51,7 +51,7 @@ static const fs_col rank_summary_cols[] = {
 static const fs_col rank_cols[] = {
     {"rank", FS_COL_INT, NULL},      {"archive_no", FS_COL_TEXT, NULL},
     {"name", FS_COL_TEXT, NULL},     {"owner", FS_COL_TEXT, NULL},
-    {"revenue", FS_COL_INT, NULL},   {"margin", FS_COL_INT, NULL},
+    {"revenue", FS_COL_MONEY, NULL},   {"margin", FS_COL_MONEY, NULL},
     {"revenue_n", FS_COL_NUM, NULL}, {"margin_n", FS_COL_NUM, NULL},
     {"growth", FS_COL_INT, NULL},    {"payment", FS_COL_INT, NULL},
     {"credit", FS_COL_INT, NULL},    {"strategic", FS_COL_INT, NULL},

@@ -368,7 +368,8 @@ static int visits_duties(rpt *r) {
            "WITH e AS (SELECT s.rep_on_duty AS rep,"
            "  CAST(strftime('%%s', s.arrived) AS INTEGER) AS a,"
            "  (SELECT CAST(strftime('%%s', min(v.at)) AS INTEGER) FROM visits v"
-           "   WHERE v.deleted = 0 AND v.customer_id = s.customer_id AND v.at > s.arrived"
+           "   WHERE v.deleted = 0 AND " FS_SQL_VISIT_CURRENT("v")
+           "   AND v.customer_id = s.customer_id AND v.at > s.arrived"
            "   AND v.at < :to1) AS c"
            " FROM showroom_log s WHERE s.deleted = 0 AND s.left_details = 1"
            " AND s.arrived >= :from AND s.arrived < :to1%s),"
@@ -390,10 +391,12 @@ static int visits_duties(rpt *r) {
            "WITH e AS (SELECT c.owner AS rep, v.at AS a,"
            "  date(substr(v.at, 1, 10), '+%d days') AS dl,"
            "  (SELECT min(w.at) FROM visits w WHERE w.deleted = 0"
+           "   AND " FS_SQL_VISIT_CURRENT("w")
            "   AND w.customer_id = v.customer_id"
            "   AND (w.at > v.at OR (w.at = v.at AND w.id > v.id)) AND w.at < :to1) AS c"
            " FROM visits v JOIN customers c ON c.id = v.customer_id AND c.deleted = 0"
-           " WHERE v.deleted = 0 AND v.key_account = 1 AND v.at >= :from AND v.at < :to1%s),"
+           " WHERE v.deleted = 0 AND " FS_SQL_VISIT_CURRENT("v")
+           " AND v.key_account = 1 AND v.at >= :from AND v.at < :to1%s),"
            " f AS (SELECT rep, c IS NOT NULL AND substr(c, 1, 10) <= dl AS ok,"
            "  c IS NOT NULL AND substr(c, 1, 10) > dl AS late,"
            "  julianday(substr(c, 1, 10)) - julianday(substr(a, 1, 10)) AS span FROM e"
@@ -419,7 +422,11 @@ static int visit_days(rpt *r, fcusts *cs, vday **out, size_t *nout) {
   for (int g = 0; g < LOST_G; g++)
     every &= r->methods.mask[g];
   rc = fs__rpt_prep(
-      r, "SELECT customer_id, at, method FROM visits WHERE deleted = 0 AND at < :to1", &st);
+      r,
+      "SELECT v.customer_id, " FS_SQL_VISIT_DAY("v") ", v.method FROM visits v"
+      " WHERE v.deleted = 0 AND " FS_SQL_VISIT_CURRENT("v") " AND " FS_SQL_VISIT_DAY("v")
+      " < :to1",
+      &st);
   if (rc)
     return rc;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {

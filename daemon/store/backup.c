@@ -183,7 +183,7 @@ static int check_journal(vctx *v) {
              kd->table, k, FS_JOURNAL_ROW);
     snprintf(fmt, sizeof(fmt),
              "%s %%s (owner %%s) has no journal entry: devices never receive it",
-             kd->name);
+             fs__kind_label(kd));
     rc = findings(v, "journal", sql, fmt);
     if (rc)
       break;
@@ -193,7 +193,7 @@ static int check_journal(vctx *v) {
              k, FS_JOURNAL_ROW, kd->table);
     snprintf(fmt, sizeof(fmt),
              "journal entry (seq %%3$s, for %%2$s) names %s %%1$s, which the store lacks",
-             kd->name);
+             fs__kind_label(kd));
     rc = findings(v, "journal", sql, fmt);
   }
   if (rc == 0) {
@@ -244,7 +244,8 @@ static int check_seq(vctx *v) {
              "SELECT id, seq FROM \"%s\" WHERE seq > COALESCE((SELECT CAST(value AS "
              "INTEGER) FROM meta WHERE key='seq'),0)",
              kd->table);
-    snprintf(fmt, sizeof(fmt), "%s %%s has seq %%s, above the store's counter", kd->name);
+    snprintf(fmt, sizeof(fmt), "%s %%s has seq %%s, above the store's counter",
+             fs__kind_label(kd));
     rc = findings(v, "seq", sql, fmt);
   }
   if (rc == 0)

@@ -467,7 +467,7 @@ int fs__fence_apply(fs_central *c, const fs_device *d, fs__push_item *it,
   if (rc)
     goto out;
   /* The record: "customer <id>", its fields, what became of them. */
-  fs__strbuf_printf(&line, "%s %s%s%s: ", kd->name, ch->id, found ? "" : " (new)",
+  fs__strbuf_printf(&line, "%s %s%s%s: ", fs__kind_label(kd), ch->id, found ? "" : " (new)",
                     ch->op == FS_OP_DELETE ? " delete" : "");
   if (ch->op == FS_OP_DELETE)
     fs__strbuf_printf(&line,

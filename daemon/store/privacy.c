@@ -342,8 +342,10 @@ static int quarantine_each(sqlite3 *db, const plan *p, quarantine_fn fn, void *a
 /* ---- export ------------------------------------------------------------ */
 
 /* Everything the export writes goes through the one JSON writer (json.h). */
-static void json_value(fs_json *j, const fs_value *v) {
-  if (v->type == FS_V_INT)
+static void json_value(fs_json *j, const fs_value *v, int money) {
+  if (v->type == FS_V_INT && money) /* currency units (issue 15) */
+    fs__json_fixed(j, (double)v->i / 100.0, 2);
+  else if (v->type == FS_V_INT)
     fs__json_int(j, v->i);
   else if (v->type == FS_V_TEXT)
     fs__json_string(j, v->s);
@@ -399,7 +401,7 @@ static int export_quarantined(void *arg, long long qid, const target *t,
     if (!covered(t, kd, f) || ch->fields[i].value.type == FS_V_NULL)
       continue;
     fs__json_key(j, kd->fields[f].name);
-    json_value(j, &ch->fields[i].value);
+    json_value(j, &ch->fields[i].value, (kd->fields[f].flags & FS_F_MONEY) != 0);
   }
   fs__json_end_object(j);
   fs__json_end_object(j);
@@ -422,7 +424,7 @@ static void export_row(fs_json *j, const target *t, const fs_row *row) {
     if (!covered(t, kd, f) || row->values[f].type == FS_V_NULL)
       continue;
     fs__json_key(j, kd->fields[f].name);
-    json_value(j, &row->values[f]);
+    json_value(j, &row->values[f], (kd->fields[f].flags & FS_F_MONEY) != 0);
   }
   fs__json_end_object(j);
   fs__json_end_object(j);

@@ -89,6 +89,17 @@ dump() {
   for kind in customer contact visit opportunity showroom lost; do
     expect 0 "$bin" --data "$dir" --json "$kind" list
     cp "$work/out" "$pre.$kind.json"
+    # Money: the same stored minor units, shown by this release in currency
+    # units (12500.00, issue 15) and by 0.1.0 as minor units (1250000).
+    if [ "$bin" = "$fs" ]; then
+      local f
+      for f in revenue margin amount; do
+        q "SELECT json_group_array(CASE WHEN json_type(value,'\$.$f') IN ('real','integer')
+             THEN json_set(value,'\$.$f',CAST(round(json_extract(value,'\$.$f')*100) AS INTEGER))
+             ELSE json(value) END) FROM json_each(readfile('$pre.$kind.json'))" >"$pre.money"
+        mv "$pre.money" "$pre.$kind.json"
+      done
+    fi
   done
   local id
   : >"$pre.parts"
@@ -256,7 +267,8 @@ converge "$old" "$od" "$fs" "$nd" "concurrent edits"
 [ "$(field "$fs" "$nd" customer "$c1" industry)" = "logistics / 物流" ] || fail "old's field lost"
 [ "$(field "$fs" "$nd" customer "$c1" principal_traits)" = "golf and tea" ] ||
   fail "new's field lost"
-[ "$(field "$fs" "$nd" customer "$c2" margin)" = 12 ] || fail "old's margin lost"
+# 0.1.0 typed minor units (12); this release shows currency units (0.12).
+[ "$(field "$fs" "$nd" customer "$c2" margin)" = 0.12 ] || fail "old's margin lost"
 phone=$(field "$fs" "$nd" customer "$c1" phone)
 [ "$phone" = 111 ] || [ "$phone" = 222 ] || fail "same-field edit: phone is $phone"
 # Both still read their conflict logs (the old one knows no field bases).

@@ -146,7 +146,7 @@ ok "CSV: one header row, one width"
 expect 0 "$fsd" --data "$central" --csv report ranking "${period[@]}"
 grep -qE '^ranking,.*,[0-9]+\.[0-9]%,[0-9]+\.[0-9]%,(yes|no),' "$work/out" ||
   fail "ranking share, cum_share not in percent"
-grep -qE '^summary,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+\.[0-9]%,' "$work/out" || fail "key_share"
+grep -qE '^summary,[0-9]+,[0-9]+,[0-9]+\.[0-9][0-9],[0-9]+,[0-9]+\.[0-9]%,' "$work/out" || fail "key_share"
 expect 0 "$fsd" --data "$central" --csv report showroom "${period[@]}"
 # entries, returning, first_time, left_details, details_share, ...
 grep -qE '^summary,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+\.[0-9]%,' "$work/out" || fail "showroom conversion"

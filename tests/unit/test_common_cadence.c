@@ -202,6 +202,48 @@ static void test_key_account_followup(void **state) {
                    FS_EINVAL);
 }
 
+/* Visit corrections (issue 15), worked by hand: the day a correction counts
+ * as a contact. */
+static void test_correction_day(void **state) {
+  char d[11];
+  (void)state;
+  /* Points only, made weeks later: counts as the original, 03-04. */
+  assert_int_equal(fs__cadence_correction_day("2026-03-04T10:00", "phone", NULL,
+                                              "2026-03-04T10:00:00", "phone", "2026-03-20", d),
+                   0);
+  assert_string_equal(d, "2026-03-04");
+  /* The time of day moves, the date stays: still 03-04. */
+  assert_int_equal(fs__cadence_correction_day("2026-03-04T10:00", "phone", "",
+                                              "2026-03-04T17:30", "phone", "2026-03-20", d),
+                   0);
+  assert_string_equal(d, "2026-03-04");
+  /* An e-mail of 03-04 made a call of 03-02 on 03-05: counts 03-05, so the
+   * A-grade deadline of 03-03 stays missed. */
+  assert_int_equal(fs__cadence_correction_day("2026-03-04T10:00", "email", NULL,
+                                              "2026-03-02T10:00", "phone", "2026-03-05", d),
+                   0);
+  assert_string_equal(d, "2026-03-05");
+  /* The same correction made on 03-02, before the deadline: counts 03-02. */
+  assert_int_equal(fs__cadence_correction_day("2026-03-02T09:00", "email", NULL,
+                                              "2026-03-02T10:00", "phone", "2026-03-02", d),
+                   0);
+  assert_string_equal(d, "2026-03-02");
+  /* Moved later (03-01 -> 03-04) on 03-06: counts 03-06, not 03-04. */
+  assert_int_equal(fs__cadence_correction_day("2026-03-01T10:00", "phone", NULL,
+                                              "2026-03-04T10:00", "phone", "2026-03-06", d),
+                   0);
+  assert_string_equal(d, "2026-03-06");
+  /* A correction of a correction that keeps date and method counts as the
+   * head did (its counts_on), not as its date says. */
+  assert_int_equal(fs__cadence_correction_day("2026-03-02T10:00", "phone", "2026-03-05",
+                                              "2026-03-02T10:00", "phone", "2026-03-09", d),
+                   0);
+  assert_string_equal(d, "2026-03-05");
+  assert_int_equal(fs__cadence_correction_day("x", "phone", NULL, "2026-03-02", "phone",
+                                              "2026-03-09", d),
+                   FS_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fixed_grades),
@@ -212,6 +254,7 @@ int main(void) {
       cmocka_unit_test(test_clock),
       cmocka_unit_test(test_callback_24h),
       cmocka_unit_test(test_key_account_followup),
+      cmocka_unit_test(test_correction_day),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,6 +66,21 @@ static void test_format(void **state) {
   assert_string_equal(buf, "");
 }
 
+/* Issue 15: CSV and JSON text, without thousands commas, read back. */
+static void test_plain(void **state) {
+  char buf[FS__MONEY_TEXT_MAX];
+  int64_t m = 0;
+  (void)state;
+  assert_int_equal(fs__money_plain(123456789, buf, sizeof(buf)), 10);
+  assert_string_equal(buf, "1234567.89");
+  assert_int_equal(fs__money_parse(buf, &m), 0);
+  assert_int_equal(m, 123456789);
+  assert_int_equal(fs__money_plain(-350, buf, sizeof(buf)), 5);
+  assert_string_equal(buf, "-3.50");
+  assert_int_equal(fs__money_plain(123456789, buf, 5), FS_EOVERFLOW);
+  assert_string_equal(buf, "");
+}
+
 static void test_round_trip(void **state) {
   static const int64_t v[] = {
       0, 1, 99, 100, 101, 123456789, -123456789, 1000000000000000LL, -1000000000000000LL};
@@ -83,6 +98,7 @@ int main(void) {
       cmocka_unit_test(test_parse_refuses),
       cmocka_unit_test(test_format),
       cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_plain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -728,7 +728,7 @@ static void test_lost(void **state) {
                       "\n"
                       "section,class,lost_sales,confirmed,pending,lost_opportunities,"
                       "opportunity_amount\n"
-                      "classes,unclassified,3,1,2,0,0\n"
+                      "classes,unclassified,3,1,2,0,0.00\n"
                       "\n"
                       "section,closed,rep,archive_no,title,class,reason,amount\n"
                       "\n"
@@ -749,7 +749,7 @@ static void test_lost(void **state) {
       "\"reps\":[{\"rep\":\"B01\",\"lost\":1,\"confirmed\":0,\"pending\":1}],"
       "\"months\":[{\"month\":\"2026-03\",\"lost\":1,\"confirmed\":0,\"pending\":1}],"
       "\"classes\":[{\"class\":\"unclassified\",\"lost_sales\":1,\"confirmed\":0,"
-      "\"pending\":1,\"lost_opportunities\":0,\"opportunity_amount\":0}],"
+      "\"pending\":1,\"lost_opportunities\":0,\"opportunity_amount\":0.00}],"
       "\"opportunities\":[],"
       "\"pending\":[{\"lost_date\":\"2026-03-28\",\"rep\":\"B01\",\"archive_no\":"
       "\"B01-2026-0002\",\"customer\":\"Hotel 酒店\",\"reason\":\"delivery time 交期\","
@@ -791,13 +791,13 @@ static void test_lost_classes(void **state) {
     assert_int_equal(fs__db_exec(fx->db, sql[i]), 0);
   out = run(fx, "lost", NULL);
   assert_non_null(strstr(out, "summary,3,1,2,2,2\n"));
-  assert_non_null(strstr(out, "classes,price,1,1,0,1,800\n"
-                              "classes,unclassified,1,0,1,1,200\n"
-                              "classes,delivery_time,1,0,1,0,0\n"));
+  assert_non_null(strstr(out, "classes,price,1,1,0,1,8.00\n"
+                              "classes,unclassified,1,0,1,1,2.00\n"
+                              "classes,delivery_time,1,0,1,0,0.00\n"));
   assert_non_null(strstr(out, "opportunities,2026-03-15,A01,A01-2026-0001,trucks,price,"
-                              "cheaper offer,800\n"
+                              "cheaper offer,8.00\n"
                               "opportunities,2026-03-20,B01,B01-2026-0002,vans,unclassified,"
-                              "no budget,200\n"));
+                              "no budget,2.00\n"));
   assert_non_null(strstr(out, "section,lost_date,rep,archive_no,customer,reason,competitor\n"
                               "pending,2026-02-15,A02,A02-2026-0001,Delta 德尔塔,price,Toyota\n"
                               "pending,2026-03-28,B01,"));
@@ -882,23 +882,23 @@ static void test_csv_formula_cells(void **state) {
 static const char ranking_all[] =
     "section,customers,prospects,revenue,key_accounts,key_share,diamond,gold,silver,"
     "pareto_80,overrides,to_apply,from_card\n"
-    "summary,7,2,10000,4,90.0%,1,0,3,2,1,2,7\n"
+    "summary,7,2,100.00,4,90.0%,1,0,3,2,1,2,7\n"
     "\n"
     "section,rank,archive_no,name,owner,revenue,margin,revenue_n,margin_n,growth,payment,"
     "credit,strategic,score,share,cum_share,key,tier,card_tier,override,source\n"
-    "ranking,1,A01-2025-0003,Charlie 查理车队,A01,5000,1000,100.00,100.00,90,90,90,90,95.00,"
+    "ranking,1,A01-2025-0003,Charlie 查理车队,A01,50.00,10.00,100.00,100.00,90,90,90,90,95.00,"
     "50.0%,50.0%,yes,diamond,gold,yes,card\n"
-    "ranking,2,A01-2026-0002,Bravo 布拉沃,A01,3000,300,60.00,30.00,40,60,60,40,49.00,30.0%,"
+    "ranking,2,A01-2026-0002,Bravo 布拉沃,A01,30.00,3.00,60.00,30.00,40,60,60,40,49.00,30.0%,"
     "80.0%,yes,silver,silver,no,card\n"
-    "ranking,3,A01-2026-0001,Alpha Motors,A01,1000,200,20.00,20.00,50,80,70,20,38.50,10.0%,"
+    "ranking,3,A01-2026-0001,Alpha Motors,A01,10.00,2.00,20.00,20.00,50,80,70,20,38.50,10.0%,"
     "90.0%,yes,silver,none,no,card\n"
-    "ranking,4,B01-2026-0001,Golf,B01,0,0,0.00,0.00,100,0,100,100,35.00,0.0%,90.0%,yes,"
+    "ranking,4,B01-2026-0001,Golf,B01,0.00,0.00,0.00,0.00,100,0,100,100,35.00,0.0%,90.0%,yes,"
     "silver,none,no,card\n"
-    "ranking,5,A02-2026-0001,Delta 德尔塔,A02,500,100,10.00,10.00,10,10,10,10,10.00,5.0%,"
+    "ranking,5,A02-2026-0001,Delta 德尔塔,A02,5.00,1.00,10.00,10.00,10,10,10,10,10.00,5.0%,"
     "95.0%,no,none,none,no,card\n"
-    "ranking,6,A02-2025-0001,Echo,A02,500,0,10.00,0.00,0,0,0,0,3.00,5.0%,100.0%,no,none,"
+    "ranking,6,A02-2025-0001,Echo,A02,5.00,0.00,10.00,0.00,0,0,0,0,3.00,5.0%,100.0%,no,none,"
     "none,no,card\n"
-    "ranking,7,B01-2026-0002,Hotel 酒店,B01,0,0,0.00,0.00,0,0,0,0,0.00,0.0%,100.0%,no,none,"
+    "ranking,7,B01-2026-0002,Hotel 酒店,B01,0.00,0.00,0.00,0.00,0,0,0,0,0.00,0.0%,100.0%,no,none,"
     "none,no,card\n";
 
 static void test_ranking(void **state) {
@@ -919,7 +919,7 @@ static void test_ranking(void **state) {
   /* A02 alone: max revenue 500, margin 100.  C4 30 + 20 + 1.5 + 1.5 + 1 +
    * 1 = 55 gold, C5 30 silver (the cut-off itself counts). */
   s = run(fx, "ranking", a02);
-  assert_non_null(strstr(s, "summary,2,0,1000,2,100.0%,0,1,1,2,0,2,2\n"));
+  assert_non_null(strstr(s, "summary,2,0,10.00,2,100.0%,0,1,1,2,0,2,2\n"));
   assert_non_null(strstr(s, "ranking,1,A02-2026-0001,Delta 德尔塔,A02,500,100,100.00,100.00,"
                             "10,10,10,10,55.00,50.0%,50.0%,yes,gold,none,no,card\n"));
   assert_non_null(strstr(s, "ranking,2,A02-2025-0001,Echo,A02,500,0,100.00,0.00,0,0,0,0,"
@@ -938,7 +938,7 @@ static void test_ranking(void **state) {
   assert_int_equal(run_sections(fx, &p), 0);
   assert_non_null(strstr(fx->out.s, ",90,90,90,90,100.00,50.0%,50.0%,yes,diamond,gold,yes,card\n"));
   assert_non_null(strstr(fx->out.s, ",40,60,60,40,45.00,30.0%,80.0%,yes,silver,silver,no,card\n"));
-  assert_non_null(strstr(fx->out.s, "ranking,3,A01-2026-0001,Alpha Motors,A01,1000,200,20.00,"
+  assert_non_null(strstr(fx->out.s, "ranking,3,A01-2026-0001,Alpha Motors,A01,10.00,2.00,20.00,"
                                     "20.00,50,80,70,20,20.00,10.0%,90.0%,no,none,none,no,card\n"));
   assert_null(strstr(fx->out.s, "ranking,4,")); /* --top 3 */
   /* The setting over the file: strategic value alone, cut-offs 90 40 20:

@@ -4,7 +4,9 @@
  * next sync as when they end by themselves; audited and in the admin-event
  * log; a second cover of the same absent rep on days already covered is
  * refused naming the cover it meets; `staff edit --manager` moves a rep's
- * records between the managers' devices.  Checks read the files with plain
+ * records between the managers' devices; `staff edit --role` gives that
+ * person's devices exactly what the new role may see at their next sync
+ * (and the role itself).  Checks read the files with plain
  * SQL.
  */
 #include "daemontest.h"
@@ -203,11 +205,83 @@ static void test_staff_edit_manager(void **state) {
   fs_replica_close(m2);
 }
 
+/* Customers on replica name; with owner (NULL: any). */
+static long long cards_on(world *w, const char *name, const char *owner) {
+  return owner ? fs_test_replica_intf(w->tmp, name,
+                                      "SELECT count(*) FROM customers WHERE owner='%s'", owner)
+               : fs_test_replica_int(w->tmp, name, "SELECT count(*) FROM customers");
+}
+
+static fs_role role_of(fs_replica *r) {
+  fs_identity id;
+  assert_int_equal(fs_replica_identity(r, &id), 0);
+  return id.role;
+}
+
+/* staff edit --role (issue 15): a rep made admin receives every card at
+ * the next sync, made a rep again loses the others'; a manager made admin
+ * and manager again keeps the team's cards and loses the rest. */
+static void test_staff_edit_role(void **state) {
+  world *w = *state;
+  fs_replica *a1 = fs_test_enroll(&w->d, w->tmp, "A01", "a01"),
+             *a2 = fs_test_enroll(&w->d, w->tmp, "A02", "a02"),
+             *m1 = fs_test_enroll(&w->d, w->tmp, "M01", "m01"),
+             *m2 = fs_test_enroll(&w->d, w->tmp, "M02", "m02");
+  char *out;
+
+  fs_test_create_customer(a1, "Ann's Card", "A", NULL);
+  fs_test_create_customer(a2, "Bo's Card", "B", NULL);
+  fs_test_create_customer(m2, "Other Team's Card", "C", NULL);
+  fs_test_sync_ok(a1, NULL);
+  fs_test_sync_ok(a2, NULL);
+  fs_test_sync_ok(m1, NULL);
+  fs_test_sync_ok(m2, NULL);
+  assert_int_equal(cards_on(w, "a02", NULL), 1);
+  assert_int_equal(cards_on(w, "m01", NULL), 2);
+
+  out = fs_test_daemon_cmd(&w->d, NULL, "staff edit A02 --role admin");
+  assert_non_null(strstr(out, "changed A02: role admin"));
+  free(out);
+  fs_test_sync_ok(a2, NULL);
+  assert_int_equal(cards_on(w, "a02", NULL), 3);
+  assert_int_equal(role_of(a2), FS_ROLE_ADMIN);
+  out = fs_test_daemon_cmd(&w->d, NULL, "staff edit A02 --role rep");
+  free(out);
+  fs_test_sync_ok(a2, NULL);
+  assert_int_equal(cards_on(w, "a02", NULL), 1);
+  assert_int_equal(cards_on(w, "a02", "A02"), 1);
+  assert_int_equal(role_of(a2), FS_ROLE_REP);
+
+  out = fs_test_daemon_cmd(&w->d, NULL, "staff edit M01 --role admin");
+  free(out);
+  fs_test_sync_ok(m1, NULL);
+  assert_int_equal(cards_on(w, "m01", NULL), 3);
+  out = fs_test_daemon_cmd(&w->d, NULL, "staff edit M01 --role manager");
+  free(out);
+  fs_test_sync_ok(m1, NULL);
+  assert_int_equal(cards_on(w, "m01", NULL), 2);
+  assert_int_equal(cards_on(w, "m01", "M02"), 0);
+  assert_int_equal(role_of(m1), FS_ROLE_MANAGER);
+  /* A manager without a team made a rep sees what it saw: its own. */
+  out = fs_test_daemon_cmd(&w->d, NULL, "staff edit M02 --role rep");
+  free(out);
+  fs_test_sync_ok(m2, NULL);
+  assert_int_equal(cards_on(w, "m02", NULL), 1);
+  assert_int_equal(role_of(m2), FS_ROLE_REP);
+  printf("staff edit --role: rep->admin received every card, admin->rep kept only its own, "
+         "manager->admin->manager kept the team's; each device took its new role\n");
+  fs_replica_close(a1);
+  fs_replica_close(a2);
+  fs_replica_close(m1);
+  fs_replica_close(m2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_cover_end_early, setup, fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_lend_end_early, setup, fs_test_world_teardown),
       cmocka_unit_test_setup_teardown(test_staff_edit_manager, setup, fs_test_world_teardown),
+      cmocka_unit_test_setup_teardown(test_staff_edit_role, setup, fs_test_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

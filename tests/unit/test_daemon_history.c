@@ -157,7 +157,7 @@ static void test_history_lists_changes(void **state) {
       lines_with(out, dev2, "industry: NewerValue -> OlderValue", "superseded", NULL), 1);
   assert_int_equal(lines_with(out, dev1, "visit", "points: - -> talked fleet", NULL), 1);
   assert_int_equal(
-      lines_with(out, dev2, "revenue: - -> 1200", "applied", "(change merged)", NULL), 1);
+      lines_with(out, dev2, "revenue: - -> 1,200.00", "applied", "(change merged)", NULL), 1);
   assert_int_equal(lines_with(out, dev2, "industry: MergedWinner -> MergedLoser",
                               "superseded", "(change merged)", NULL),
                    1);

@@ -128,6 +128,10 @@ static void test_fresh_tables(void **state) {
     assert_int_equal(has_column(db, "showroom_log", "channel"), 1);
     assert_int_equal(has_index(db, "showroom_log_customer"), 1);
     assert_int_equal(has_index(db, "showroom_log_phone"), 1);
+    /* v11 (issue 15): visit corrections. */
+    assert_int_equal(has_column(db, "visits", "corrects"), 1);
+    assert_int_equal(has_column(db, "visits", "counts_on"), 1);
+    assert_int_equal(has_index(db, "visits_corrects"), 1);
     /* Migrating again is a no-op. */
     assert_int_equal(fs__schema_migrate(db, (fs_schema_role)role), 0);
     assert_int_equal(version(db), FS_SCHEMA_VERSION);
@@ -422,6 +426,9 @@ static void test_upgrade_from_v3(void **state) {
   assert_int_equal(has_index(db, "showroom_log_phone"), 1);
   /* v12 (issue 14): the manager's tier override. */
   assert_int_equal(has_column(db, "customers", "tier_override"), 1);
+  /* v11 (issue 15): visit corrections. */
+  assert_int_equal(has_column(db, "visits", "corrects"), 1);
+  assert_int_equal(has_column(db, "visits", "counts_on"), 1);
   fs__db_close(db);
   free(p);
   free(q);
