@@ -26,7 +26,6 @@ static int month_of(const char *text, char out[11]) {
  * error. */
 static int set_money(cli_ctx *c, fs_record *rec, const char *field, const char *text) {
   int64_t minor;
-  char buf[32];
   if (text == NULL)
     return CLI_OK;
   if (fs_money_parse(text, &minor) != 0)
@@ -34,8 +33,8 @@ static int set_money(cli_ctx *c, fs_record *rec, const char *field, const char *
                            "--%s %s is not an amount; write currency units with up to "
                            "two decimals, e.g. 12,345.60",
                            field, text);
-  snprintf(buf, sizeof(buf), "%" PRId64, minor);
-  if (fs_record_set(rec, field, buf) != 0)
+  /* fs_record_set reads money in currency units too (fieldsync.h). */
+  if (fs_record_set(rec, field, text) != 0)
     return cli_value_error(c, "--%s: %s", field, fs_errmsg(NULL));
   return CLI_OK;
 }
@@ -97,10 +96,9 @@ typedef struct sales_out {
 
 /* The money field as "12,345.60" into buf; NULL if unset. */
 static const char *money(fs_record *rec, const char *field, char *buf, size_t cap) {
-  const char *v = fs_record_get(rec, field);
-  long long minor;
-  if (v == NULL || sscanf(v, "%lld", &minor) != 1 ||
-      fs_money_format((int64_t)minor, buf, cap) < 0)
+  const char *v = fs_record_get(rec, field); /* currency units, "12345.60" */
+  int64_t minor;
+  if (v == NULL || fs_money_parse(v, &minor) != 0 || fs_money_format(minor, buf, cap) < 0)
     return v;
   return buf;
 }

@@ -627,16 +627,13 @@ static int resync_start(session *s) {
   return rc;
 }
 
-/* A replica last pulled by a build of an older model generation never
- * received the kinds introduced since (the daemon keeps them from older
- * devices, PROTOCOL.md 8.1): it takes one fresh snapshot, which keeps its
- * local changes.  A replica that never pulled just records the generation.
- * Replicas of release 0.1.0 have no "model" entry: generation 1. */
+/* A replica last pulled at an older model generation (0.1.0: no "model"
+ * entry, 1) never received the newer kinds (PROTOCOL.md 8.1): one fresh
+ * snapshot, local changes kept; a replica that never pulled just notes it. */
 static int model_catch_up(session *s) {
   sqlite3 *db = fs__replica_db(s->r);
   long long gen = FS_MODEL_GENERATION_V010;
   uint64_t cursor = 0;
-
   fs__meta_get_int(db, "model", &gen);
   if (gen >= FS_MODEL_GENERATION || s->resync)
     return 0;

@@ -21,7 +21,7 @@ expect 0 "$fs" --data "$mgr" customer add --name "Big Co" --grade A --growth 90 
 big=$(grep -oE '[0-9a-f]{32}' "$work/out" | head -1)
 expect 0 "$fs" --data "$mgr" customer add --name "Prospect Co" --grade C --growth 100 \
   --credit 100 --strategic 100
-expect 0 "$fs" --data "$mgr" customer add --name "Small Co" --grade B --revenue 100000
+expect 0 "$fs" --data "$mgr" customer add --name "Small Co" --grade B --revenue 1000
 small=$(grep -oE '[0-9a-f]{32}' "$work/out" | head -1)
 
 # --- the sales history ---------------------------------------------------------------
@@ -42,26 +42,26 @@ has "1,000.00" out "margin shown in currency units"
 hasnt "2026-02-01" out "--to limits the months"
 has "(1 month;" out "one month listed"
 expect 0 "$fs" --data "$mgr" --json sales list
-has '"revenue":1234560' out "JSON keeps minor units"
+has '"revenue":12345.60' out "JSON: a number in currency units"
 ok "sales add/list: a month per record, money in currency units, the rules"
 
 # --- the ranking on a period ---------------------------------------------------------
-# January: Big Co 1234560 (history), margin 100000: 30+20+13.5+13.5+9+9 = 95
-# diamond; Prospect Co 15+10+10 = 35 silver; Small Co (card, 100000):
+# January: Big Co 12,345.60 (history), margin 1,000: 30+20+13.5+13.5+9+9 = 95
+# diamond; Prospect Co 15+10+10 = 35 silver; Small Co (card, 1,000.00):
 # .3*8.10 = 2.43 none.
 expect 0 "$fs" --data "$mgr" --csv report ranking --from 2026-01-01 --to 2026-01-31
 # (one CSV table: revenue is the summary's column, before rank.)
-has "ranking,,,1234560,,,,,,,,,,1,M01-" out "Big Co first"
-has ",Big Co,M01,100000,100.00,100.00,90,90,90,90,95.00,92.5%,92.5%,yes,diamond,none,no,history" \
+has "ranking,,,12345.60,,,,,,,,,,1,M01-" out "Big Co first"
+has ",Big Co,M01,1000.00,100.00,100.00,90,90,90,90,95.00,92.5%,92.5%,yes,diamond,none,no,history" \
   out "Big Co from its history"
-has ",Prospect Co,M01,0,0.00,0.00,100,0,100,100,35.00,0.0%,92.5%,yes,silver,none,no,card" \
+has ",Prospect Co,M01,0.00,0.00,0.00,100,0,100,100,35.00,0.0%,92.5%,yes,silver,none,no,card" \
   out "a prospect is a key account by its score"
-has ",Small Co,M01,0,8.10,0.00,0,0,0,0,2.43,7.5%,100.0%,no,none,none,no,card" \
+has ",Small Co,M01,0.00,8.10,0.00,0,0,0,0,2.43,7.5%,100.0%,no,none,none,no,card" \
   out "Small Co from its card"
-has "summary,3,1,1334560,2,92.5%,1,0,1,1,0,2,2" out "summary"
-# February: Big Co 50000, margin -2050 (scores 0).
+has "summary,3,1,13345.60,2,92.5%,1,0,1,1,0,2,2" out "summary"
+# February: Big Co 500, margin -20.50 (scores 0).
 expect 0 "$fs" --data "$mgr" --csv report ranking --from 2026-02-01 --to 2026-02-28
-has "ranking,,,50000,,,,,,,,,,1,M01-2026-0101,Big Co,M01,-2050,50.00,0.00,90,90,90,90,60.00," out "February alone: a loss-making margin scores 0"
+has "ranking,,,500.00,,,,,,,,,,1,M01-2026-0101,Big Co,M01,-20.50,50.00,0.00,90,90,90,90,60.00," out "February alone: a loss-making margin scores 0"
 
 # --- apply and override --------------------------------------------------------------
 jan=(--from 2026-01-01 --to 2026-01-31)

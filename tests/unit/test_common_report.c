@@ -920,9 +920,9 @@ static void test_ranking(void **state) {
    * 1 = 55 gold, C5 30 silver (the cut-off itself counts). */
   s = run(fx, "ranking", a02);
   assert_non_null(strstr(s, "summary,2,0,10.00,2,100.0%,0,1,1,2,0,2,2\n"));
-  assert_non_null(strstr(s, "ranking,1,A02-2026-0001,Delta 德尔塔,A02,500,100,100.00,100.00,"
+  assert_non_null(strstr(s, "ranking,1,A02-2026-0001,Delta 德尔塔,A02,5.00,1.00,100.00,100.00,"
                             "10,10,10,10,55.00,50.0%,50.0%,yes,gold,none,no,card\n"));
-  assert_non_null(strstr(s, "ranking,2,A02-2025-0001,Echo,A02,500,0,100.00,0.00,0,0,0,0,"
+  assert_non_null(strstr(s, "ranking,2,A02-2025-0001,Echo,A02,5.00,0.00,100.00,0.00,0,0,0,0,"
                             "30.00,50.0%,100.0%,yes,silver,none,no,card\n"));
   /* Weights file text: revenue and margin only, equal: C3 100, C2 45, C1
    * 20, C4 10, C5 5, C7 and C8 0 (same revenue: by id). */
@@ -949,8 +949,8 @@ static void test_ranking(void **state) {
   p.top = 0;
   fx->out.len = 0;
   assert_int_equal(run_sections(fx, &p), 0);
-  assert_non_null(strstr(fx->out.s, "summary,7,2,10000,4,90.0%,2,1,1,2,1,3,7\n"));
-  assert_non_null(strstr(fx->out.s, "ranking,1,B01-2026-0001,Golf,B01,0,0,0.00,0.00,100,0,"
+  assert_non_null(strstr(fx->out.s, "summary,7,2,100.00,4,90.0%,2,1,1,2,1,3,7\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,1,B01-2026-0001,Golf,B01,0.00,0.00,0.00,0.00,100,0,"
                                     "100,100,100.00,0.0%,0.0%,yes,diamond,none,no,card\n"));
   assert_non_null(strstr(fx->out.s, ",90,90,90,90,90.00,50.0%,50.0%,yes,diamond,gold,yes,card\n"));
   assert_non_null(strstr(fx->out.s, ",40,60,60,40,40.00,30.0%,80.0%,yes,gold,silver,no,card\n"));
@@ -1004,32 +1004,32 @@ static void test_ranking_period(void **state) {
   p.from = "2026-01-15";
   p.to = "2026-03-31";
   assert_int_equal(run_sections(fx, &p), 0);
-  assert_non_null(strstr(fx->out.s, "summary,7,2,12000,5,95.8%,1,2,2,3,0,5,5\n"));
-  assert_non_null(strstr(fx->out.s, "ranking,1,A01-2025-0003,Charlie 查理车队,A01,3500,450,"
+  assert_non_null(strstr(fx->out.s, "summary,7,2,120.00,5,95.8%,1,2,2,3,0,5,5\n"));
+  assert_non_null(strstr(fx->out.s, "ranking,1,A01-2025-0003,Charlie 查理车队,A01,35.00,4.50,"
                                     "87.50,56.25,90,90,90,90,82.50,29.2%,29.2%,yes,diamond,"
                                     "none,no,history\n"));
-  assert_non_null(strstr(fx->out.s, "ranking,2,A02-2026-0001,Delta 德尔塔,A02,4000,800,"
+  assert_non_null(strstr(fx->out.s, "ranking,2,A02-2026-0001,Delta 德尔塔,A02,40.00,8.00,"
                                     "100.00,100.00,10,10,10,10,55.00,33.3%,62.5%,yes,gold,"
                                     "none,no,history\n"));
-  assert_non_null(strstr(fx->out.s, "ranking,3,A01-2026-0002,Bravo 布拉沃,A01,3000,300,75.00,"
+  assert_non_null(strstr(fx->out.s, "ranking,3,A01-2026-0002,Bravo 布拉沃,A01,30.00,3.00,75.00,"
                                     "37.50,40,60,60,40,55.00,25.0%,87.5%,yes,gold,none,no,"
                                     "card\n"));
-  assert_non_null(strstr(fx->out.s, "ranking,4,A01-2026-0001,Alpha Motors,A01,1000,200,25.00,"
+  assert_non_null(strstr(fx->out.s, "ranking,4,A01-2026-0001,Alpha Motors,A01,10.00,2.00,25.00,"
                                     "25.00,50,80,70,20,41.00,8.3%,95.8%,yes,silver,none,no,"
                                     "card\n"));
-  assert_non_null(strstr(fx->out.s, "ranking,6,A02-2025-0001,Echo,A02,500,0,12.50,0.00,0,0,0,"
+  assert_non_null(strstr(fx->out.s, "ranking,6,A02-2025-0001,Echo,A02,5.00,0.00,12.50,0.00,0,0,0,"
                                     "0,3.75,4.2%,100.0%,no,none,none,no,card\n"));
   /* December alone: only C4's 9000 of history (C3 has none then: 0). */
   p.from = "2025-12-01";
   p.to = "2025-12-31";
   assert_int_equal(run_sections(fx, &p), 0);
-  assert_non_null(strstr(fx->out.s, ",A01-2025-0003,Charlie 查理车队,A01,0,0,0.00,0.00,"));
-  assert_non_null(strstr(fx->out.s, ",A02-2026-0001,Delta 德尔塔,A02,9000,900,100.00,100.00,"));
+  assert_non_null(strstr(fx->out.s, ",A01-2025-0003,Charlie 查理车队,A01,0.00,0.00,0.00,0.00,"));
+  assert_non_null(strstr(fx->out.s, ",A02-2026-0001,Delta 德尔塔,A02,90.00,9.00,100.00,100.00,"));
   /* The default period: 12 months to date. */
   p.from = NULL;
   p.to = "2026-03-31";
   assert_int_equal(run_sections(fx, &p), 0);
-  assert_non_null(strstr(fx->out.s, ",A02-2026-0001,Delta 德尔塔,A02,13000,1700,"));
+  assert_non_null(strstr(fx->out.s, ",A02-2026-0001,Delta 德尔塔,A02,130.00,17.00,"));
   fx->out.len = 0;
   assert_int_equal(fs__report_run(fx->db, &p, FS_REPORT_TABLE, &fx->out, fx->err), 0);
   assert_non_null(
