@@ -25,8 +25,9 @@ static const fs_cmd_opt o_staff[] = {
     {"add CODE", "add a staff member (see fieldsyncd staff add --help)"},
     {"list", "list staff and how many devices and customers each has"},
     {"show CODE", "one staff member"},
-    {"edit CODE", "change a staff member's name, role or manager (see fieldsyncd staff edit "
-                  "--help)"},
+    {"edit CODE",
+     "change a staff member's name, role or manager (see fieldsyncd staff edit "
+     "--help)"},
     END};
 static const fs_cmd_opt o_staff_edit[] = {
     {"CODE", "the staff member (required)"},
@@ -76,10 +77,9 @@ static const fs_cmd_opt o_backup[] = {
 static const fs_cmd_opt o_restore[] = {
     {"FILE", "the backup file (required)"},
     {"--force", "replace a store, key or config already in the data directory (default: "
-     "refuse)"},
+                "refuse)"},
     {"--passphrase-file F", "the passphrase of an encrypted backup"},
-    {"--events LOG",
-     "the admin-event log to replay (default: DATA/admin-events.log)"},
+    {"--events LOG", "the admin-event log to replay (default: DATA/admin-events.log)"},
     {"--force-insecure",
      "restore without an admin-event log, undoing revocations, departures and "
      "handovers made since the backup (default: refuse)"},
@@ -203,15 +203,17 @@ const fs_daemon_doc fs__daemon_docs[] = {
      "[--yes]",
      "move some or all customers between two active reps", o_transfer},
     {"cover",
-     "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover list "
+     "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover "
+     "list "
      "[--all] | cover end ID",
      "let a stand-in read and write an absent rep's records for a period (one cover per "
      "absent rep and day)",
      o_cover},
-    {"cover list", "cover list [--all]", "list covers: who stands in for whom, when, state",
-     o_cover_list},
+    {"cover list", "cover list [--all]",
+     "list covers: who stands in for whom, when, state", o_cover_list},
     {"cover end", "cover end ID", "end a cover now, before its last day", o_cover_end},
-    {"lend", "lend CUSTOMER --to CODE --days N [--reason TEXT] | lend list [--all] | lend end ID",
+    {"lend",
+     "lend CUSTOMER --to CODE --days N [--reason TEXT] | lend list [--all] | lend end ID",
      "lend one customer card read-only (借阅)", o_lend},
     {"lend list", "lend list [--all]", "list loans: which card, to whom, until when",
      o_lend_list},
@@ -321,4 +323,37 @@ const char *fs__daemon_unknown_sub(char *buf, size_t len, const char *group,
   else
     snprintf(buf, len, "unknown %s subcommand \"%.60s\"", group, word);
   return buf;
+}
+
+/* ---- output kinds (issue 15, point 8) -------------------------------------- */
+
+static int has_arg(int argc, char *const *argv, const char *want) {
+  for (int i = 0; i < argc; i++)
+    if (strcmp(argv[i], want) == 0)
+      return 1;
+  return 0;
+}
+
+int fs__daemon_takes_csv(const char *cmd, int argc, char *const *argv) {
+  const char *sub = argc > 0 ? argv[0] : "";
+
+  if (strcmp(cmd, "report") == 0 || strcmp(cmd, "devices") == 0 ||
+      strcmp(cmd, "audit") == 0)
+    return 1;
+  if (strcmp(cmd, "quarantine") == 0)
+    return !has_arg(argc, argv, "--drop");
+  if (strcmp(cmd, "staff") == 0)
+    return strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0;
+  if (strcmp(cmd, "cover") == 0 || strcmp(cmd, "lend") == 0)
+    return strcmp(sub, "list") == 0;
+  return 0;
+}
+
+int fs__daemon_pages(const char *cmd, int argc, char *const *argv) {
+  if (fs__daemon_takes_csv(cmd, argc, argv) || strcmp(cmd, "history") == 0)
+    return 1;
+  /* A dry run only: a real depart asks on the terminal after its dry run. */
+  return (strcmp(cmd, "depart") == 0 || strcmp(cmd, "transfer") == 0) &&
+         has_arg(argc, argv, "--dry-run") && !has_arg(argc, argv, "--yes") &&
+         !has_arg(argc, argv, "-y");
 }

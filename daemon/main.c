@@ -35,6 +35,7 @@
 #include "server.h"
 #include "store/central.h"
 #include "suggest.h"
+#include "term.h"
 #include "utf8.h"
 #include "validate.h"
 #include "verify_cmd.h"
@@ -47,15 +48,17 @@
 typedef struct cli {
   const char *data;
   int json;
-  int csv; /* global --csv: report's --csv */
+  int csv;      /* global --csv: report's --csv, a listing's CSV */
+  int no_pager; /* --no-pager */
+  int width;    /* display columns a listing fits (fs__term_width), 0: whole */
   fs_config cfg;
 } cli;
 
 /* Synopses shared by the command table (help) and the usage errors. */
-#define STAFF_USAGE                                                                       \
+#define STAFF_USAGE                                                                      \
   "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | staff list | " \
   "staff show CODE | staff edit CODE [--name NAME] [--role ROLE] [--manager CODE]"
-#define PERSON_USAGE                                                                       \
+#define PERSON_USAGE                                                                     \
   "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "     \
   "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]"
 
@@ -68,7 +71,8 @@ typedef struct subcmd {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int usage_error(const char *usage, const char *fmt, ...) {
+static int
+usage_error(const char *usage, const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "fieldsyncd: ");
   va_start(ap, fmt);
@@ -182,8 +186,9 @@ static int cmd_init(cli *c, int argc, char **argv) {
     return EXIT_ERR; /* the message says why */
   snprintf(path, sizeof(path), "%s/daemon.key", c->data);
   if (access(path, F_OK) == 0) {
-    fprintf(stderr, "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
-                    "overwrite it\n",
+    fprintf(stderr,
+            "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
+            "overwrite it\n",
             c->data);
     return EXIT_ERR;
   }
@@ -191,7 +196,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
   if (rc == 0)
     rc = fs__keypair_save(kp, path);
   if (rc) {
-    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path, fs_strerror(rc));
+    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path,
+            fs_strerror(rc));
     goto out;
   }
   snprintf(path, sizeof(path), "%s/central.db", c->data);
@@ -205,7 +211,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
   fs__config_write_default(&c->cfg, path);
   fs__key_to_text(kp->pub, pub);
   printf("initialised %s\n  central store  %s/central.db\n  config         %s\n"
-         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin --data "
+         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin "
+         "--data "
          "%s\n",
          c->data, c->data, path, pub, c->data);
 out:
@@ -432,11 +439,21 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
     fs__print_text(stderr, res.u.admin_result.text, -1);
     fputc('\n', stderr);
     rc = res.u.admin_result.code == FS_EUSAGE ? EXIT_USAGE : EXIT_ERR;
-  } else if (c->json) {
-    fputs(res.u.admin_result.json, stdout); /* JSON escapes every control */
-    fputc('\n', stdout);
   } else {
-    fs__print_text(stdout, res.u.admin_result.out, 0);
+    /* A listing is rendered here, for this terminal (issue 15). */
+    rc = fs__admin_print(stdout, &res.u.admin_result,
+                         c->json  ? FS_ADMIN_JSON
+                         : c->csv ? FS_ADMIN_CSV
+                                  : FS_ADMIN_TEXT,
+                         c->width);
+    if (rc == FS_EUSAGE)
+      fprintf(stderr,
+              "fieldsyncd %s: the daemon sent no listing to write as CSV (an older "
+              "fieldsyncd?); use --json\n",
+              cmd);
+    else if (rc)
+      say_failure(cmd, rc);
+    rc = rc ? EXIT_ERR : EXIT_OK;
   }
   fs__msg_release(&res);
   return rc;
@@ -464,7 +481,8 @@ static int cmd_staff(cli *c, int argc, char **argv) {
   if (strcmp(argv[0], "show") == 0)
     return run_admin(c, "staff.show", usage, show_pos, NULL, NULL, argc - 1, argv + 1);
   if (strcmp(argv[0], "edit") == 0)
-    return run_admin(c, "staff.edit", usage, show_pos, edit_flags, NULL, argc - 1, argv + 1);
+    return run_admin(c, "staff.edit", usage, show_pos, edit_flags, NULL, argc - 1,
+                     argv + 1);
   return unknown_sub(usage, "staff", argv[0]);
 }
 
@@ -482,14 +500,14 @@ static int cmd_revoke(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"device", NULL};
   static const char *const flags[] = {"reason", NULL};
   static const char *const bools[] = {"wipe", NULL};
-  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags, bools,
-                   argc, argv);
+  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags,
+                   bools, argc, argv);
 }
 
 static int cmd_audit(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"staff", "customer", NULL};
-  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL, argc,
-                   argv);
+  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL,
+                   argc, argv);
 }
 
 static int cmd_history(cli *c, int argc, char **argv) {
@@ -501,9 +519,9 @@ static int cmd_history(cli *c, int argc, char **argv) {
  * --dry-run it runs only after the dry run's impact was shown and the
  * admin said yes on the terminal, or with --yes (-y, never sent to the
  * daemon).  Not on a terminal without --yes: a usage error. */
-static int run_confirmed(cli *c, const char *cmd, const char *usage, const char *const *pos,
-                         const char *const *flags, const char *const *bools, int argc,
-                         char **argv) {
+static int run_confirmed(cli *c, const char *cmd, const char *usage,
+                         const char *const *pos, const char *const *flags,
+                         const char *const *bools, int argc, char **argv) {
   char **args = calloc((size_t)argc + 2, sizeof(*args)), question[128];
   int n = 0, yes = 0, dry = 0, rc;
   admin_args a;
@@ -551,30 +569,31 @@ static int cmd_depart(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"successor", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  return run_confirmed(c, "depart",
-                       "depart CODE [--successor CODE] [--reason TEXT] [--dry-run] [--yes]",
-                       pos, flags, bools, argc, argv);
+  return run_confirmed(
+      c, "depart", "depart CODE [--successor CODE] [--reason TEXT] [--dry-run] [--yes]",
+      pos, flags, bools, argc, argv);
 }
 
 static int cmd_transfer(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"from", "to", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  return run_confirmed(c, "transfer",
-                       "transfer --from CODE --to CODE [--customer ID ...] [--reason TEXT] "
-                       "[--dry-run] [--yes]",
-                       NULL, flags, bools, argc, argv);
+  return run_confirmed(
+      c, "transfer",
+      "transfer --from CODE --to CODE [--customer ID ...] [--reason TEXT] "
+      "[--dry-run] [--yes]",
+      NULL, flags, bools, argc, argv);
 }
 
 #define COVER_USAGE                                                                      \
-  "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover list "  \
+  "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover list " \
   "[--all] | cover end ID"
 #define LEND_USAGE                                                                       \
   "lend CUSTOMER --to CODE --days N [--reason TEXT] | lend list [--all] | lend end ID"
 
 /* cover|lend list [--all] and cover|lend end ID (admin_cover.c); 0 if
  * argv names neither (*done 0). */
-static int list_or_end(cli *c, const char *group, const char *usage, int argc, char **argv,
-                       int *done) {
+static int list_or_end(cli *c, const char *group, const char *usage, int argc,
+                       char **argv, int *done) {
   static const char *const all[] = {"all", NULL};
   static const char *const id[] = {"id", NULL};
   char cmd[32];
@@ -604,7 +623,8 @@ static int cmd_lend(cli *c, int argc, char **argv) {
 
 static int cmd_quarantine(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"drop", NULL};
-  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc, argv);
+  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc,
+                   argv);
 }
 
 static int cmd_person(cli *c, int argc, char **argv) {
@@ -733,6 +753,7 @@ static void help(FILE *f) {
   for (size_t i = 0; i < NCMDS; i++)
     fprintf(f, "  %-11s %s\n", cmds[i].name,
             fs__daemon_doc(cmds[i].name)->summary); /* 2+ blanks */
+  fs__help_terminal(f);
   fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options and defaults, "
              "`fieldsyncd --version` for the release.\n");
 }
@@ -769,6 +790,22 @@ static int unknown_cmd(const char *word, const char *prefix) {
   return EXIT_USAGE;
 }
 
+/* Runs cmd with the arguments after its name: a reading command on a
+ * terminal through the pager (common/term.h), its listings fitted to the
+ * terminal's width.  The exit code. */
+static int run_cmd(cli *c, const subcmd *cmd, int argc, char **argv) {
+  int rc;
+
+  c->width = fs__term_width(); /* before the pager takes stdout */
+  if (!c->no_pager && fs__daemon_pages(cmd->name, argc, argv))
+    fs__pager_start();
+  rc = cmd->fn(c, argc, argv);
+  if (fflush(stdout) != 0 && rc == EXIT_OK)
+    rc = EXIT_ERR;
+  fs__pager_end();
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const subcmd *cmd;
   cli c;
@@ -785,7 +822,8 @@ int main(int argc, char **argv) {
   }
   c.data = getenv("FIELDSYNCD_HOME") ? getenv("FIELDSYNCD_HOME") : "/var/lib/fieldsyncd";
   /* Global options may stand anywhere before or after the command, the
-   * same as fieldsync's: --data DIR or --data=DIR, --json, --csv. */
+   * same as fieldsync's: --data DIR or --data=DIR, --json, --csv,
+   * --no-pager. */
   for (i = 1; i < argc; i++) {
     int used = 0;
     if (strcmp(argv[i], "--") == 0)
@@ -804,6 +842,8 @@ int main(int argc, char **argv) {
       c.json = used = 1;
     } else if (strcmp(argv[i], "--csv") == 0) {
       c.csv = used = 1;
+    } else if (strcmp(argv[i], "--no-pager") == 0) {
+      c.no_pager = used = 1;
     }
     if (used) {
       memmove(&argv[i], &argv[i + used], (size_t)(argc - i - used) * sizeof(char *));
@@ -839,7 +879,7 @@ int main(int argc, char **argv) {
   if (cmd == NULL) {
     if (strncmp(argv[1], "-", 1) == 0) {
       fs_suggest sg;
-      static const char *const globals[] = {"--data", "--json",    "--csv",
+      static const char *const globals[] = {"--data", "--json",    "--csv", "--no-pager",
                                             "--help", "--version", NULL};
       fs__suggest_init(&sg, argv[1]);
       for (int k = 0; globals[k]; k++)
@@ -854,10 +894,12 @@ int main(int argc, char **argv) {
     help_cmd(cmd, argc > 2 ? argv[2] : NULL);
     return EXIT_OK;
   }
-  if (c.csv && strcmp(cmd->name, "report") != 0) {
+  if (c.csv && c.json)
+    c.csv = 0; /* --json wins: one machine format at a time, as in fieldsync */
+  if (c.csv && !fs__daemon_takes_csv(cmd->name, argc - 2, argv + 2)) {
     fprintf(stderr,
-            "fieldsyncd %s: --csv is for report; use --json for a listing a "
-            "program reads\n",
+            "fieldsyncd %s: this command has no CSV output: --csv (the listings and "
+            "report have it; --json for any command)\n",
             cmd->name);
     return EXIT_USAGE;
   }
@@ -875,5 +917,5 @@ int main(int argc, char **argv) {
     return EXIT_ERR;
   if (strcmp(cmd->name, "init") == 0)
     fs__config_defaults(&c.cfg);
-  return cmd->fn(&c, argc - 2, argv + 2);
+  return run_cmd(&c, cmd, argc - 2, argv + 2);
 }
