@@ -633,6 +633,9 @@ typedef struct fs_report_query {
    * is no A-grade contact). */
   const char *contact_methods;
   int backdate_days;   /* activity: back-dating window in days; 0: default 2 */
+  /* Text: the display columns each table fits (shortened, columns
+   * dropped: a terminal's width); 0: every cell whole. */
+  int width;
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,

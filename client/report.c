@@ -66,6 +66,7 @@ static void to_request(const fs_report_query *q, fs_report_request *rq) {
   rq->top = q->top;
   rq->contact_methods = q->contact_methods;
   rq->backdate_days = q->backdate_days;
+  rq->width = q->width;
 }
 
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) {

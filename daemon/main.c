@@ -650,14 +650,14 @@ static int cmd_report(cli *c, int argc, char **argv) {
   int rc;
 
   if (!c->csv)
-    return fs__report_cmd(c->data, c->json, argc, argv);
+    return fs__report_cmd(c->data, c->json, c->width, argc, argv);
   /* The global --csv is report's own --csv. */
   args = calloc((size_t)argc + 2, sizeof(*args));
   if (args == NULL)
     return EXIT_ERR;
   memcpy(args, argv, (size_t)argc * sizeof(*args));
   args[argc] = "--csv";
-  rc = fs__report_cmd(c->data, c->json, argc + 1, args);
+  rc = fs__report_cmd(c->data, c->json, c->width, argc + 1, args);
   free(args);
   return rc;
 }

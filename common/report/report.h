@@ -278,6 +278,10 @@ typedef struct fs_report_params {
   /* activity: a visit logged more than this many days after its date is
    * listed as back-dated; 0: FS_REPORT_BACKDATE_DAYS. */
   int backdate_days;
+  /* Text: the display columns each section's table fits (table.h
+   * fs__table_text_fit: shortened, then columns dropped); 0: every cell
+   * whole (a pipe or a file).  A terminal's width (issue 15). */
+  int width;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -385,6 +389,7 @@ typedef struct fs_report_request {
   int csv; /* --csv */
   int top; /* as fs_report_params.top */
   int backdate_days; /* --backdate-days, as fs_report_params */
+  int width;         /* as fs_report_params (not an option: the terminal's) */
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

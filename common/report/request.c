@@ -238,6 +238,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.top = q->top;
   p.contact_methods = q->contact_methods;
   p.backdate_days = q->backdate_days;
+  p.width = q->width;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)
