@@ -75,7 +75,8 @@ static int sections(rpt *r, const rcust *cs, size_t n, double total, double keyr
   s = fs__rpt_sec(r, "ranking", "Ranking by weighted score", rank_cols, 17);
   /* Narrow terminal: the score's components go first, the rank, the
    * customer, its score and tier stay. */
-  fs__rpt_drop(s, (const int[17]){0, 0, 0, 8, 7, 9, 16, 15, 14, 13, 12, 11, 0, 6, 10, 5, 0});
+  fs__rpt_drop(s,
+               (const int[17]){0, 0, 0, 8, 7, 9, 16, 15, 14, 13, 12, 11, 0, 6, 10, 5, 0});
   top = r->p->top < 0 ? n : (size_t)(r->p->top ? r->p->top : FS_REPORT_TOP_DEFAULT);
   for (size_t i = 0; i < n && i < top && rc == 0; i++) {
     const rcust *c = &cs[i];
