@@ -54,11 +54,10 @@ static void test_text_report(void **state) {
 
   /* 张三 is four columns wide; numbers and their headers right-aligned;
    * the newline in the last cell shows as a space; no padding after it. */
-  assert_string_equal(got,
-                      "rep   COUNT   share  score  seen                     note\n"
-                      "----  -----  ------  -----  -----------------------  -------\n"
-                      "张三      7   12.3%   0.50  2023-11-15 06:13 +08:00  a\"b\\c d\n"
-                      "A01    1234  100.0%  -2.00  -                        \n");
+  assert_string_equal(got, "rep   COUNT   share  score  seen                     note\n"
+                           "----  -----  ------  -----  -----------------------  -------\n"
+                           "张三      7   12.3%   0.50  2023-11-15 06:13 +08:00  a\"b\\c d\n"
+                           "A01    1234  100.0%  -2.00  -                        \n");
   free(got);
   fs__table_free(t);
 }
@@ -102,23 +101,21 @@ static void test_text_fit(void **state) {
   assert_int_equal(fs__table_set_drop(t, 3, 1), 0);
   assert_int_equal(fs__table_set_drop(t, 4, 1), FS_EINVAL);
   {
-    const char *row[] = {"0123456789abcdef", "北京宏达物流有限公司北京宏达物流有限公司",
-                         "010-1234", "A01"};
+    const char *row[] = {"0123456789abcdef", "北京宏达物流有限公司北京宏达物流有限公司", "010-1234",
+                         "A01"};
     assert_int_equal(fs__table_add(t, row), 0);
   }
   /* Wide enough: every cell whole. */
   fs__strbuf_init(&b, 1 << 16);
   assert_int_equal(fs__table_text_fit(t, &fs__table_list, 200, &b), 0);
-  assert_non_null(
-      strstr(b.s, "北京宏达物流有限公司北京宏达物流有限公司  010-1234  A01\n"));
+  assert_non_null(strstr(b.s, "北京宏达物流有限公司北京宏达物流有限公司  010-1234  A01\n"));
   fs__strbuf_release(&b);
   /* 60: the name shortened by what is too much: 16+2+25+2+8+2+5 = 60. */
   fs__strbuf_init(&b, 1 << 16);
   assert_int_equal(fs__table_text_fit(t, &fs__table_list, 60, &b), 0);
-  assert_string_equal(b.s,
-                      "id                name                       phone     owner\n"
-                      "----------------  -------------------------  --------  -----\n"
-                      "0123456789abcdef  北京宏达物流有限公司北...  010-1234  A01\n");
+  assert_string_equal(b.s, "id                name                       phone     owner\n"
+                           "----------------  -------------------------  --------  -----\n"
+                           "0123456789abcdef  北京宏达物流有限公司北...  010-1234  A01\n");
   fs__strbuf_release(&b);
   /* 40: owner (rank 1) dropped, then id (rank 2); phone never. */
   fs__strbuf_init(&b, 1 << 16);
@@ -144,10 +141,9 @@ static void test_csv(void **state) {
 
   fs__strbuf_init(&b, 1 << 16);
   assert_int_equal(fs__table_csv(t, "section", "s1", "\n", &b), 0);
-  assert_string_equal(b.s,
-                      "section,rep,n,share,score,seen,note\n"
-                      "s1,张三,7,12.3%,0.50,2023-11-15 06:13 +08:00,\"a\"\"b\\c\nd\"\n"
-                      "s1,A01,1234,100.0%,-2.00,,\n");
+  assert_string_equal(b.s, "section,rep,n,share,score,seen,note\n"
+                           "s1,张三,7,12.3%,0.50,2023-11-15 06:13 +08:00,\"a\"\"b\\c\nd\"\n"
+                           "s1,A01,1234,100.0%,-2.00,,\n");
   fs__strbuf_release(&b);
   fs__strbuf_init(&b, 1 << 16);
   assert_int_equal(fs__table_csv(t, NULL, NULL, "\r\n", &b), 0);
@@ -177,14 +173,13 @@ static void test_csv_merged(void **state) {
   assert_int_equal(fs__table_set_text(ts[1], 0, "B01"), 0);
   assert_int_equal(fs__table_set_text(ts[1], 1, "M01"), 0);
   fs__strbuf_init(&b, 1 << 16);
-  assert_int_equal(
-      fs__table_csv_merged((const fs_table *const *)ts, names, 2, "section", "\n", &b),
-      0);
-  assert_string_equal(b.s,
-                      "section,rep,n,share,score,seen,note,team\n"
-                      "s1,张三,7,12.3%,0.50,2023-11-15 06:13 +08:00,\"a\"\"b\\c\nd\",\n"
-                      "s1,A01,1234,100.0%,-2.00,,,\n"
-                      "s2,B01,,n/a,,,,M01\n");
+  assert_int_equal(fs__table_csv_merged((const fs_table *const *)ts, names, 2, "section",
+                                        "\n", &b),
+                   0);
+  assert_string_equal(b.s, "section,rep,n,share,score,seen,note,team\n"
+                           "s1,张三,7,12.3%,0.50,2023-11-15 06:13 +08:00,\"a\"\"b\\c\nd\",\n"
+                           "s1,A01,1234,100.0%,-2.00,,,\n"
+                           "s2,B01,,n/a,,,,M01\n");
   fs__strbuf_release(&b);
   fs__table_free(ts[0]);
   fs__table_free(ts[1]);
@@ -203,11 +198,10 @@ static void test_json(void **state) {
   /* Typed: integers, fixed decimals, the time as ISO 8601 with the local
    * offset (none: null, issue 15), null for the unset cell, escapes by the
    * one writer. */
-  assert_string_equal(
-      b.s, "[{\"rep\":\"张三\",\"n\":7,\"share\":12.3,\"score\":0.50,"
-           "\"seen\":\"2023-11-15T06:13:20+08:00\",\"note\":\"a\\\"b\\\\c\\nd\"},"
-           "{\"rep\":\"A01\",\"n\":1234,\"share\":100.0,\"score\":-2.00,"
-           "\"seen\":null,\"note\":null}]");
+  assert_string_equal(b.s, "[{\"rep\":\"张三\",\"n\":7,\"share\":12.3,\"score\":0.50,"
+                           "\"seen\":\"2023-11-15T06:13:20+08:00\",\"note\":\"a\\\"b\\\\c\\nd\"},"
+                           "{\"rep\":\"A01\",\"n\":1234,\"share\":100.0,\"score\":-2.00,"
+                           "\"seen\":null,\"note\":null}]");
   fs__strbuf_release(&b);
   fs__table_free(t);
 }
@@ -293,8 +287,7 @@ static void test_time_rule(void **state) {
   fs_json j;
   (void)state;
 
-  assert_string_equal(fs__table_time_text(buf, 1700000000000LL),
-                      "2023-11-15 06:13 +08:00");
+  assert_string_equal(fs__table_time_text(buf, 1700000000000LL), "2023-11-15 06:13 +08:00");
   assert_string_equal(fs__table_time_text(buf, 0), "-");
   assert_string_equal(fs__table_time_text(buf, -5), "-");
   fs__strbuf_init(&b, 1 << 10);
@@ -308,12 +301,10 @@ static void test_time_rule(void **state) {
   fs__strbuf_release(&b);
   setenv("TZ", "America/New_York", 1);
   tzset();
-  assert_string_equal(fs__table_time_text(buf, 1700000000000LL),
-                      "2023-11-14 17:13 -05:00");
+  assert_string_equal(fs__table_time_text(buf, 1700000000000LL), "2023-11-14 17:13 -05:00");
   setenv("TZ", "UTC", 1);
   tzset();
-  assert_string_equal(fs__table_time_text(buf, 1700000000000LL),
-                      "2023-11-14 22:13 +00:00");
+  assert_string_equal(fs__table_time_text(buf, 1700000000000LL), "2023-11-14 22:13 +00:00");
   setenv("TZ", "Asia/Shanghai", 1);
   tzset();
 }
@@ -321,11 +312,9 @@ static void test_time_rule(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_time_rule),
-      cmocka_unit_test(test_text_report),
-      cmocka_unit_test(test_text_empty_and_cut),
+      cmocka_unit_test(test_text_report), cmocka_unit_test(test_text_empty_and_cut),
       cmocka_unit_test(test_text_fit),
-      cmocka_unit_test(test_csv),
-      cmocka_unit_test(test_csv_merged),
+      cmocka_unit_test(test_csv),         cmocka_unit_test(test_csv_merged),
       cmocka_unit_test(test_json),
       cmocka_unit_test(test_bounds),
       cmocka_unit_test(test_pack_round_trip),
