@@ -25,9 +25,8 @@ static const fs_cmd_opt o_staff[] = {
     {"add CODE", "add a staff member (see fieldsyncd staff add --help)"},
     {"list", "list staff and how many devices and customers each has"},
     {"show CODE", "one staff member"},
-    {"edit CODE",
-     "change a staff member's name, role or manager (see fieldsyncd staff edit "
-     "--help)"},
+    {"edit CODE", "change a staff member's name, role or manager (see fieldsyncd staff edit "
+                  "--help)"},
     END};
 static const fs_cmd_opt o_staff_edit[] = {
     {"CODE", "the staff member (required)"},
@@ -77,9 +76,10 @@ static const fs_cmd_opt o_backup[] = {
 static const fs_cmd_opt o_restore[] = {
     {"FILE", "the backup file (required)"},
     {"--force", "replace a store, key or config already in the data directory (default: "
-                "refuse)"},
+     "refuse)"},
     {"--passphrase-file F", "the passphrase of an encrypted backup"},
-    {"--events LOG", "the admin-event log to replay (default: DATA/admin-events.log)"},
+    {"--events LOG",
+     "the admin-event log to replay (default: DATA/admin-events.log)"},
     {"--force-insecure",
      "restore without an admin-event log, undoing revocations, departures and "
      "handovers made since the backup (default: refuse)"},
@@ -203,17 +203,15 @@ const fs_daemon_doc fs__daemon_docs[] = {
      "[--yes]",
      "move some or all customers between two active reps", o_transfer},
     {"cover",
-     "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover "
-     "list "
+     "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover list "
      "[--all] | cover end ID",
      "let a stand-in read and write an absent rep's records for a period (one cover per "
      "absent rep and day)",
      o_cover},
-    {"cover list", "cover list [--all]",
-     "list covers: who stands in for whom, when, state", o_cover_list},
+    {"cover list", "cover list [--all]", "list covers: who stands in for whom, when, state",
+     o_cover_list},
     {"cover end", "cover end ID", "end a cover now, before its last day", o_cover_end},
-    {"lend",
-     "lend CUSTOMER --to CODE --days N [--reason TEXT] | lend list [--all] | lend end ID",
+    {"lend", "lend CUSTOMER --to CODE --days N [--reason TEXT] | lend list [--all] | lend end ID",
      "lend one customer card read-only (借阅)", o_lend},
     {"lend list", "lend list [--all]", "list loans: which card, to whom, until when",
      o_lend_list},

@@ -55,10 +55,10 @@ typedef struct cli {
 } cli;
 
 /* Synopses shared by the command table (help) and the usage errors. */
-#define STAFF_USAGE                                                                      \
+#define STAFF_USAGE                                                                       \
   "staff add CODE --name NAME --role rep|manager|admin [--manager CODE] | staff list | " \
   "staff show CODE | staff edit CODE [--name NAME] [--role ROLE] [--manager CODE]"
-#define PERSON_USAGE                                                                     \
+#define PERSON_USAGE                                                                       \
   "person export --customer ARCHIVE_NO|ID [--contact ID] | person erase --customer "     \
   "ARCHIVE_NO|ID [--contact ID] [--reason TEXT] [--dry-run]"
 
@@ -71,8 +71,7 @@ typedef struct subcmd {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int
-usage_error(const char *usage, const char *fmt, ...) {
+static int usage_error(const char *usage, const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "fieldsyncd: ");
   va_start(ap, fmt);
@@ -186,9 +185,8 @@ static int cmd_init(cli *c, int argc, char **argv) {
     return EXIT_ERR; /* the message says why */
   snprintf(path, sizeof(path), "%s/daemon.key", c->data);
   if (access(path, F_OK) == 0) {
-    fprintf(stderr,
-            "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
-            "overwrite it\n",
+    fprintf(stderr, "fieldsyncd: %s already holds a daemon (daemon.key exists); refusing to "
+                    "overwrite it\n",
             c->data);
     return EXIT_ERR;
   }
@@ -196,8 +194,7 @@ static int cmd_init(cli *c, int argc, char **argv) {
   if (rc == 0)
     rc = fs__keypair_save(kp, path);
   if (rc) {
-    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path,
-            fs_strerror(rc));
+    fprintf(stderr, "fieldsyncd: cannot write the daemon key %s: %s\n", path, fs_strerror(rc));
     goto out;
   }
   snprintf(path, sizeof(path), "%s/central.db", c->data);
@@ -211,8 +208,7 @@ static int cmd_init(cli *c, int argc, char **argv) {
   fs__config_write_default(&c->cfg, path);
   fs__key_to_text(kp->pub, pub);
   printf("initialised %s\n  central store  %s/central.db\n  config         %s\n"
-         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin "
-         "--data "
+         "  public key     %s\nnext: fieldsyncd staff add CODE --name NAME --role admin --data "
          "%s\n",
          c->data, c->data, path, pub, c->data);
 out:
@@ -447,9 +443,8 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
                                   : FS_ADMIN_TEXT,
                          c->width);
     if (rc == FS_EUSAGE)
-      fprintf(stderr,
-              "fieldsyncd %s: the daemon sent no listing to write as CSV (an older "
-              "fieldsyncd?); use --json\n",
+      fprintf(stderr, "fieldsyncd %s: the daemon sent no listing to write as CSV (an older "
+                      "fieldsyncd?); use --json\n",
               cmd);
     else if (rc)
       say_failure(cmd, rc);
@@ -481,8 +476,7 @@ static int cmd_staff(cli *c, int argc, char **argv) {
   if (strcmp(argv[0], "show") == 0)
     return run_admin(c, "staff.show", usage, show_pos, NULL, NULL, argc - 1, argv + 1);
   if (strcmp(argv[0], "edit") == 0)
-    return run_admin(c, "staff.edit", usage, show_pos, edit_flags, NULL, argc - 1,
-                     argv + 1);
+    return run_admin(c, "staff.edit", usage, show_pos, edit_flags, NULL, argc - 1, argv + 1);
   return unknown_sub(usage, "staff", argv[0]);
 }
 
@@ -500,14 +494,14 @@ static int cmd_revoke(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"device", NULL};
   static const char *const flags[] = {"reason", NULL};
   static const char *const bools[] = {"wipe", NULL};
-  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags,
-                   bools, argc, argv);
+  return run_admin(c, "revoke", "revoke DEVICE [--wipe] [--reason TEXT]", pos, flags, bools,
+                   argc, argv);
 }
 
 static int cmd_audit(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"staff", "customer", NULL};
-  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL,
-                   argc, argv);
+  return run_admin(c, "audit", "audit [--staff CODE] [--customer ID]", NULL, flags, NULL, argc,
+                   argv);
 }
 
 static int cmd_history(cli *c, int argc, char **argv) {
@@ -519,9 +513,9 @@ static int cmd_history(cli *c, int argc, char **argv) {
  * --dry-run it runs only after the dry run's impact was shown and the
  * admin said yes on the terminal, or with --yes (-y, never sent to the
  * daemon).  Not on a terminal without --yes: a usage error. */
-static int run_confirmed(cli *c, const char *cmd, const char *usage,
-                         const char *const *pos, const char *const *flags,
-                         const char *const *bools, int argc, char **argv) {
+static int run_confirmed(cli *c, const char *cmd, const char *usage, const char *const *pos,
+                         const char *const *flags, const char *const *bools, int argc,
+                         char **argv) {
   char **args = calloc((size_t)argc + 2, sizeof(*args)), question[128];
   int n = 0, yes = 0, dry = 0, rc;
   admin_args a;
@@ -569,31 +563,30 @@ static int cmd_depart(cli *c, int argc, char **argv) {
   static const char *const pos[] = {"code", NULL};
   static const char *const flags[] = {"successor", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  return run_confirmed(
-      c, "depart", "depart CODE [--successor CODE] [--reason TEXT] [--dry-run] [--yes]",
-      pos, flags, bools, argc, argv);
+  return run_confirmed(c, "depart",
+                       "depart CODE [--successor CODE] [--reason TEXT] [--dry-run] [--yes]",
+                       pos, flags, bools, argc, argv);
 }
 
 static int cmd_transfer(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"from", "to", "reason", NULL};
   static const char *const bools[] = {"dry-run", NULL};
-  return run_confirmed(
-      c, "transfer",
-      "transfer --from CODE --to CODE [--customer ID ...] [--reason TEXT] "
-      "[--dry-run] [--yes]",
-      NULL, flags, bools, argc, argv);
+  return run_confirmed(c, "transfer",
+                       "transfer --from CODE --to CODE [--customer ID ...] [--reason TEXT] "
+                       "[--dry-run] [--yes]",
+                       NULL, flags, bools, argc, argv);
 }
 
 #define COVER_USAGE                                                                      \
-  "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover list " \
+  "cover CODE --by CODE --from YYYY-MM-DD --to YYYY-MM-DD [--reason TEXT] | cover list "  \
   "[--all] | cover end ID"
 #define LEND_USAGE                                                                       \
   "lend CUSTOMER --to CODE --days N [--reason TEXT] | lend list [--all] | lend end ID"
 
 /* cover|lend list [--all] and cover|lend end ID (admin_cover.c); 0 if
  * argv names neither (*done 0). */
-static int list_or_end(cli *c, const char *group, const char *usage, int argc,
-                       char **argv, int *done) {
+static int list_or_end(cli *c, const char *group, const char *usage, int argc, char **argv,
+                       int *done) {
   static const char *const all[] = {"all", NULL};
   static const char *const id[] = {"id", NULL};
   char cmd[32];
@@ -623,8 +616,7 @@ static int cmd_lend(cli *c, int argc, char **argv) {
 
 static int cmd_quarantine(cli *c, int argc, char **argv) {
   static const char *const flags[] = {"drop", NULL};
-  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc,
-                   argv);
+  return run_admin(c, "quarantine", "quarantine [--drop ID]", NULL, flags, NULL, argc, argv);
 }
 
 static int cmd_person(cli *c, int argc, char **argv) {
