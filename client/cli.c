@@ -173,9 +173,7 @@ static void help_all(FILE *f, const char *group) {
       continue;
     fprintf(f, "  %-20s %s\n", commands[i].name, commands[i].summary);
   }
-  fprintf(f, "\nOn a terminal, tables fit its width ($COLUMNS overrides it) and long output\n"
-             "goes through $PAGER (default: less -FRX; empty or cat: none; --no-pager: none).\n"
-             "A pipe or a file gets every cell whole.\n");
+  fs__help_terminal(f);
   fprintf(f, "\nexit codes: 0 ok, 1 error, 2 usage error; fieldsync --version prints the "
              "release\n");
 }
@@ -589,14 +587,14 @@ static int run_cmd(const cli_cmd *cmd, const globals *g, int argc, char **argv) 
   c.cmd = cmd;
   if (c.csv && !takes_csv(cmd))
     return cli_usage_error(&c, "this command has no CSV output:", "--csv");
-  c.width = cli_term_width(); /* before the pager takes stdout */
+  c.width = fs__term_width(); /* before the pager takes stdout */
   if (!g->no_pager && pages(cmd))
-    cli_pager_start();
+    fs__pager_start();
   rc = cmd->fn(&c, argc, argv);
   fs_replica_close(c.r);
   if (fflush(stdout) != 0 && rc == CLI_OK)
     rc = CLI_ERR;
-  cli_pager_end();
+  fs__pager_end();
   return rc;
 }
 

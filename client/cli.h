@@ -11,8 +11,8 @@
  * RFC 4180 CSV instead of the human table; see cli_list_end; a command
  * without CSV refuses it, exit 2) and --no-pager.
  *
- * The terminal (cli_pager.c, issue 15): on a terminal, tables are fitted
- * to its width ($COLUMNS, else the terminal's) and the output of reading
+ * The terminal (common/term.h, shared with fieldsyncd; issue 15): on a
+ * terminal, tables are fitted to its width ($COLUMNS, else the terminal's) and the output of reading
  * commands goes through $PAGER (default less -FRX; empty or "cat": none)
  * unless --no-pager; a pipe or a file gets whole cells and no pager.
  */
@@ -25,6 +25,7 @@
 #include "fieldsync.h" /* the library: the CLI uses nothing else of it */
 #include "json.h"      /* JSON writer, */
 #include "table.h"     /* table renderer, strbuf.h, utf8.h */
+#include "term.h"      /* terminal width and pager */
 
 #define CLI_OK 0
 #define CLI_ERR 1
@@ -50,19 +51,9 @@ typedef struct cli_ctx {
   int csv;            /* --csv given (list commands) */
   fs_replica *r;      /* opened by cli_open */
   const cli_cmd *cmd; /* command being run */
-  int width;          /* display columns tables fit (cli_term_width), 0: whole */
+  int width;          /* display columns tables fit (fs__term_width), 0: whole */
 } cli_ctx;
 
-/* The display columns of the terminal stdout is, $COLUMNS first (a
- * positive number), else the terminal's, else 80; 0 if stdout is not a
- * terminal (nothing is fitted or cut then). */
-int cli_term_width(void);
-/* If stdout is a terminal, starts the pager ($PAGER run by /bin/sh -c; unset:
- * less, with LESS=FRX unless LESS is set; empty or "cat": none) with
- * stdout going to it.  Nothing happens if it cannot start. */
-void cli_pager_start(void);
-/* Ends the output to the pager and waits for the user to leave it. */
-void cli_pager_end(void);
 
 /* Options of one command.  has_arg 0: *flag = 1; else *sval = value. */
 typedef struct cli_opt {

@@ -50,6 +50,7 @@ int cli_cmd_report(cli_ctx *c, int argc, char **argv) {
 
   if (rc != CLI_OK)
     return rc;
+  q.width = c->width; /* a terminal's; 0 through a pipe */
   rc = cli_open(c);
   if (rc != CLI_OK)
     return rc;

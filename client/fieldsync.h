@@ -764,6 +764,9 @@ typedef struct fs_report_query {
    * "name=number,..." over the built-in setting or the weights file
    * (report.h "ranking"); NULL: the built-in setting. */
   const char *scoring;
+  /* Text: the display columns each table fits (shortened, columns
+   * dropped: a terminal's width); 0: every cell whole. */
+  int width;
 } fs_report_query;
 
 /* The options both command lines take for a report (--from D, --to D,

@@ -72,6 +72,7 @@ static void to_request(const fs_report_query *q, fs_report_request *rq) {
   rq->as_of = q->as_of;
   rq->stale_days = q->stale_days;
   rq->scoring = q->scoring;
+  rq->width = q->width;
 }
 
 int fs_report_query_set(fs_report_query *q, const char *opt, const char *value) {

@@ -43,12 +43,21 @@ void fs__help_globals(FILE *f, const char *data_default) {
   const fs_cmd_opt globals[] = {{"--data DIR, --data=DIR", data},
                                 {"--json", "output JSON"},
                                 {"--csv", "output CSV (reports and lists)"},
+                                {"--no-pager", "no pager, even on a terminal"},
                                 {"--help, -h", "this help; --version prints the release"},
                                 {NULL, NULL}};
 
   snprintf(data, sizeof(data), "where the data lives (default: %s)", data_default);
   fs__help_opts(f, "global options (anywhere on the line)", globals);
   fprintf(f, "\nexit codes: 0 ok, 1 failed or refused, 2 usage error\n");
+}
+
+void fs__help_terminal(FILE *f) {
+  fprintf(
+      f,
+      "\nOn a terminal, tables fit its width ($COLUMNS overrides it) and long output\n"
+      "goes through $PAGER (default: less -FRX; empty or cat: none; --no-pager: none).\n"
+      "A pipe or a file gets every cell whole.\n");
 }
 
 void fs__help_unknown(FILE *f, const char *prog, const char *what, const char *word,
@@ -97,7 +106,7 @@ static void add_words(char *out, size_t cap, const char *s, int bare) {
 
 int fs__completion_bash(FILE *f, const char *prog, const fs_completion_cmd *cmds,
                         size_t n) {
-  static const char globals[] = "--data --json --csv --help --version";
+  static const char globals[] = "--data --json --csv --no-pager --help --version";
   char fn[64], words[4096];
 
   snprintf(fn, sizeof(fn), "_%s", prog);

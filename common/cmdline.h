@@ -45,7 +45,7 @@ typedef struct fs_cmd_opt {
 
 /* The global options, the same in both programs (data_default says where
  * --data points when not given). */
-#define FS_GLOBAL_OPTS_USAGE "[--data DIR] [--json|--csv]"
+#define FS_GLOBAL_OPTS_USAGE "[--data DIR] [--json|--csv] [--no-pager]"
 
 /* The head of a command's help: "usage: PROG USAGE", a blank line, the
  * summary as a sentence. */
@@ -55,6 +55,10 @@ void fs__help_head(FILE *f, const char *prog, const char *usage, const char *sum
 void fs__help_opts(FILE *f, const char *title, const fs_cmd_opt *opts);
 /* The foot: the global options and where the data lives by default. */
 void fs__help_globals(FILE *f, const char *data_default);
+
+/* The terminal paragraph of a program's help (issue 15, common/term.h):
+ * width fitting, $COLUMNS, the pager and how to turn it off, pipes. */
+void fs__help_terminal(FILE *f);
 
 /* "PROG: unknown WHAT \"word\"; did you mean \"best\"?" when best is not
  * NULL, else without the hint; then "(see HELP)" if help is not NULL. */

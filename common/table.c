@@ -88,6 +88,10 @@ int fs__table_set_drop(fs_table *t, int col, int rank) {
   return 0;
 }
 
+int fs__table_drop(const fs_table *t, int col) {
+  return t == NULL || col < 0 || col >= t->ncols ? 0 : t->drop[col];
+}
+
 int fs__table_row(fs_table *t) {
   if (t == NULL)
     return FS_EINVAL;

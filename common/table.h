@@ -67,6 +67,9 @@ void fs__table_free(fs_table *t); /* takes NULL */
  * FS_EINVAL. */
 int fs__table_set_drop(fs_table *t, int col, int rank);
 
+/* Column col's drop rank (0 if never dropped or out of range). */
+int fs__table_drop(const fs_table *t, int col);
+
 /* Appends a row of unset cells (text "" , JSON null); the setters below
  * fill the last row.  0, FS_EOVERFLOW after max_rows rows, FS_ENOMEM. */
 int fs__table_row(fs_table *t);
@@ -147,6 +150,23 @@ int fs__table_csv_merged(const fs_table *const *ts, const char *const *leads, in
 int fs__table_json(const fs_table *t, fs_json *j);
 /* Writes row `row` of t as one JSON object. */
 void fs__table_json_row(const fs_table *t, size_t row, fs_json *j);
+
+/* ---- a table between two processes (table_pack.c) ----
+ * fieldsyncd's admin listings travel to the admin's own process, which
+ * renders them for its terminal (width, pager, time zone; issue 15).  The
+ * packed form is text: a line "fs-table 1", a line per column
+ * "c TAB type TAB drop TAB name TAB head" (head "\N" when NULL), a line
+ * per row "r" followed by a TAB and a cell per column: empty (unset), "s"
+ * and the text, "i" and a decimal integer, "d" and a "%.17g" number.  In
+ * names, heads and text a backslash, TAB, LF and CR are written "\\",
+ * "\t", "\n", "\r"; nothing else is escaped. */
+/* Appends t packed to out.  0, or out's codes (FS_EOVERFLOW, FS_ENOMEM). */
+int fs__table_pack(const fs_table *t, fs__strbuf *out);
+/* A new *out from the n bytes of a packed table, at most max_rows rows.
+ * 0; FS_EINVAL if s is not a packed table (a wrong header, a bad type, a
+ * row of the wrong width, a number that does not parse: *out NULL);
+ * FS_EOVERFLOW over max_rows; FS_ENOMEM. */
+int fs__table_unpack(const char *s, size_t n, size_t max_rows, fs_table **out);
 
 /* Stream conveniences for the CLI.  Print t in the list layout, whole
  * cells (fs__table_print_fit with width 0); 0, FS_ENOMEM, FS_EIO. */

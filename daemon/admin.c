@@ -118,13 +118,25 @@ fs_table *fs__admin_list_new(const fs_col *cols, int ncols) {
   return fs__table_new_typed(cols, ncols, LIST_ROWS_MAX, &t) == 0 ? t : NULL;
 }
 
+void fs__admin_list_drop(fs_table *t, const int *ranks) {
+  for (int c = 0; t && c < fs__table_cols(t); c++)
+    fs__table_set_drop(t, c, ranks[c]);
+}
+
 /* The result of a listing: the JSON array, and unless the command writes
  * its own lines, the text table; frees t.  0 or FS_ENOMEM (an output over
  * its bound is reported by fs__admin_exec). */
 static int list_emit(fs_admin_cmd *x, fs_table *t, int text) {
-  int rc = fs__table_json(t, &x->j);
+  int rc = fs__table_json(t, &x->j), first = text && x->tables++ == 0 && x->out.len == 0;
+
   if (text && (rc == 0 || rc == FS_EOVERFLOW))
     rc = fs__table_text(t, &fs__table_list, &x->out);
+  /* The typed table too, for the process that owns the terminal; a table
+   * that does not fit its bound is left out (the text above stands). */
+  if (first && (rc == 0 || rc == FS_EOVERFLOW) && fs__table_pack(t, &x->table) == 0)
+    x->table_end = x->out.len;
+  else
+    fs__strbuf_release(&x->table);
   fs__table_free(t);
   return rc == FS_EOVERFLOW ? 0 : rc;
 }
@@ -226,6 +238,7 @@ int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req,
   fs__strbuf_init(&x.out, FS_MSG_STR_MAX * 64);
   fs__strbuf_init(&x.json, FS_MSG_STR_MAX * 64);
   fs__json_init_buf(&x.j, &x.json);
+  fs__strbuf_init(&x.table, FS_MSG_STR_MAX * 64);
   res->ok = 1;
   res->code = 0;
   for (size_t i = 0; !found && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -250,6 +263,11 @@ int fs__admin_exec(const fs_admin_ctx *ctx, const fs_msg_admin *req,
   }
   if (res->text == NULL)
     res->text = strdup(res->ok ? "ok" : fs_strerror(res->code));
+  if (res->ok && x.table.len && !x.out.overflow && x.table_end <= x.out.len) {
+    res->table = fs__strbuf_take(&x.table);
+    res->table_end = x.table_end;
+  }
+  fs__strbuf_release(&x.table);
   res->out = fs__strbuf_take(&x.out);
   res->json = fs__strbuf_take(&x.json);
   return rc;

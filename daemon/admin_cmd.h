@@ -5,7 +5,9 @@
  * A command's result is typed once: a listing is a table (table.h) that
  * the one renderer writes as the text listing and as the JSON array; a
  * single result is a JSON object from the one writer (json.h) next to a
- * sentence for humans.  Both texts travel in the ADMIN_RESULT.
+ * sentence for humans.  Both texts travel in the ADMIN_RESULT, and a
+ * listing also as its typed table (`table`), which the admin's own process
+ * renders for its terminal (width, pager, time zone: issue 15).
  *
  * Every command runs inside a nested transaction of the writer's
  * (store/nest.h) that fs__admin_exec undoes when the command fails.  Reads
@@ -27,9 +29,12 @@ typedef struct fs_admin_cmd {
   const fs_admin_ctx *ctx;
   const fs_msg_admin *req;
   fs_msg_admin_result *res;
-  fs__strbuf out;  /* human text */
-  fs__strbuf json; /* JSON */
-  fs_json j;       /* the writer over json */
+  fs__strbuf out;   /* human text */
+  fs__strbuf json;  /* JSON */
+  fs_json j;        /* the writer over json */
+  fs__strbuf table; /* the listing packed (table.h fs__table_pack), or empty */
+  size_t table_end; /* where its text ends in out */
+  int tables;       /* listings ended so far */
 } fs_admin_cmd;
 
 /* ---- arguments ---- */
@@ -66,9 +71,17 @@ fs_store_rd *fs__admin_rd(const fs_admin_cmd *x);
 /* A listing of ncols typed columns, or NULL (out of memory). */
 fs_table *fs__admin_list_new(const fs_col *cols, int ncols);
 
+/* Sets the drop ranks of t's columns from ranks[0..ncols-1] (table.h
+ * fs__table_set_drop: on a narrow terminal the highest goes first; 0
+ * never).  Takes t NULL. */
+void fs__admin_list_drop(fs_table *t, const int *ranks);
+
 /* Ends listing t, which a store call filled and ended with rc: if rc is 0,
  * the JSON array and as text the table, or what lines (may be NULL) writes
- * from the rows; a listing over its bound refuses the command.  *nrows
+ * from the rows; a listing over its bound refuses the command.  The
+ * result's first listing, when it begins the text, also goes packed into
+ * x->table, so the admin's process can render it (text that follows it in
+ * out is printed after it).  *nrows
  * (may be NULL) receives the rows.  Frees t.  Returns 0 or an error. */
 int fs__admin_list_end(fs_admin_cmd *x, fs_table *t, int rc,
                        int (*lines)(fs_admin_cmd *x, const fs_table *t), size_t *nrows);

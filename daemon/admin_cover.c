@@ -37,9 +37,12 @@ static int cover_row(void *arg, const fs_cover_info *cv) {
 }
 
 int fs__admin_cover_list(fs_admin_cmd *x) {
+  static const int drop[] = {0, 0, 0, 0, 0, 0, 1}; /* narrow: when it ended */
   fs_table *t = fs__admin_list_new(cover_cols, 7);
   int all = (int)fs__admin_arg_int(x, "all", 0);
   int rc = t ? fs__covers_list(fs__admin_rd(x), !all, cover_row, t) : FS_ENOMEM;
+
+  fs__admin_list_drop(t, drop);
 
   return fs__admin_list_end(x, t, rc, NULL, NULL);
 }
@@ -78,7 +81,7 @@ int fs__admin_cover_end(fs_admin_cmd *x) {
 
 static const fs_col loan_cols[] = {
     {"id", FS_COL_INT, "ID"},          {"customer", FS_COL_TEXT, "CUSTOMER"},
-    {"to", FS_COL_TEXT, "TO"},         {"until", FS_COL_TIME, "UNTIL (UTC)"},
+    {"to", FS_COL_TEXT, "TO"},         {"until", FS_COL_TIME, "UNTIL"},
     {"state", FS_COL_TEXT, "STATE"}};
 
 static int loan_row(void *arg, const fs_loan_info *l) {

@@ -38,8 +38,12 @@ static int device_row(void *arg, const fs_device_row *d) {
 }
 
 int fs__admin_devices(fs_admin_cmd *x) {
+  /* Narrow terminal: the oldest unsynced change first, then the slot. */
+  static const int drop[] = {0, 0, 2, 0, 0, 1, 3};
   fs_table *t = fs__admin_list_new(device_cols, 7);
   int rc = t ? fs__device_list(fs__admin_rd(x), device_row, t) : FS_ENOMEM;
+
+  fs__admin_list_drop(t, drop);
 
   return fs__admin_list_end(x, t, rc, NULL, NULL);
 }

@@ -40,11 +40,14 @@ static int audit_row(void *arg, const fs_audit_row *a) {
 int fs__admin_audit(fs_admin_cmd *x) {
   const char *staff = fs__admin_arg_str(x, "staff"),
              *cust = fs__admin_arg_str(x, "customer");
+  /* Narrow terminal: the device first, then the reason, customer, staff. */
+  static const int drop[] = {0, 0, 0, 1, 2, 4, 0, 3};
   fs_table *t = fs__admin_list_new(audit_cols, 8);
   size_t n = 0;
   int rc = t ? fs__audit_list(fs__admin_rd(x), staff, cust, AUDIT_LIST_MAX, audit_row, t)
              : FS_ENOMEM;
 
+  fs__admin_list_drop(t, drop);
   /* The one table style, header included (issue 15); every stored text
    * shown through the sanitiser, so one audit row is one line. */
   rc = fs__admin_list_end(x, t, rc, NULL, &n);

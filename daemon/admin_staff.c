@@ -279,9 +279,13 @@ static int staff_row(void *arg, const fs_staff_row *s) {
 
 int fs__admin_staff_list(fs_admin_cmd *x) {
   const char *one = fs__admin_arg_str(x, "code");
+  /* Narrow terminal: the successor first, then the counts, the manager. */
+  static const int drop[] = {0, 0, 0, 2, 0, 5, 4, 3};
   fs_table *t = fs__admin_list_new(staff_cols, 8);
   size_t n = 0;
   int rc = t ? fs__staff_list(fs__admin_rd(x), one, staff_row, t) : FS_ENOMEM;
+
+  fs__admin_list_drop(t, drop);
 
   rc = fs__admin_list_end(x, t, rc, NULL, &n);
   if (rc == 0 && x->res->ok && one && n == 0)

@@ -333,3 +333,36 @@ const char *fs__daemon_unknown_sub(char *buf, size_t len, const char *group,
     snprintf(buf, len, "unknown %s subcommand \"%.60s\"", group, word);
   return buf;
 }
+
+/* ---- output kinds (issue 15, point 8) -------------------------------------- */
+
+static int has_arg(int argc, char *const *argv, const char *want) {
+  for (int i = 0; i < argc; i++)
+    if (strcmp(argv[i], want) == 0)
+      return 1;
+  return 0;
+}
+
+int fs__daemon_takes_csv(const char *cmd, int argc, char *const *argv) {
+  const char *sub = argc > 0 ? argv[0] : "";
+
+  if (strcmp(cmd, "report") == 0 || strcmp(cmd, "devices") == 0 ||
+      strcmp(cmd, "audit") == 0)
+    return 1;
+  if (strcmp(cmd, "quarantine") == 0)
+    return !has_arg(argc, argv, "--drop");
+  if (strcmp(cmd, "staff") == 0)
+    return strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0;
+  if (strcmp(cmd, "cover") == 0 || strcmp(cmd, "lend") == 0)
+    return strcmp(sub, "list") == 0;
+  return 0;
+}
+
+int fs__daemon_pages(const char *cmd, int argc, char *const *argv) {
+  if (fs__daemon_takes_csv(cmd, argc, argv) || strcmp(cmd, "history") == 0)
+    return 1;
+  /* A dry run only: a real depart asks on the terminal after its dry run. */
+  return (strcmp(cmd, "depart") == 0 || strcmp(cmd, "transfer") == 0) &&
+         has_arg(argc, argv, "--dry-run") && !has_arg(argc, argv, "--yes") &&
+         !has_arg(argc, argv, "-y");
+}

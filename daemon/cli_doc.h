@@ -40,4 +40,15 @@ const char *fs__daemon_unknown_option(char *buf, size_t len, const char *arg,
 const char *fs__daemon_unknown_sub(char *buf, size_t len, const char *group,
                                    const char *word);
 
+/* What a command's output is (issue 15, point 8), from its name and the
+ * arguments after it: 1 if it writes CSV with --csv (report and the
+ * listings: staff list|show, devices, audit, cover list, lend list,
+ * quarantine without --drop; every other command refuses --csv, exit 2),
+ * 0 if not. */
+int fs__daemon_takes_csv(const char *cmd, int argc, char *const *argv);
+/* 1 if it only reads and may print more than a screen (the listings,
+ * report, history, a depart or transfer --dry-run): on a terminal its
+ * output goes through the pager (common/term.h) unless --no-pager. */
+int fs__daemon_pages(const char *cmd, int argc, char *const *argv);
+
 #endif

@@ -36,6 +36,7 @@
 #include "server.h"
 #include "store/central.h"
 #include "suggest.h"
+#include "term.h"
 #include "utf8.h"
 #include "validate.h"
 #include "verify_cmd.h"
@@ -48,7 +49,9 @@
 typedef struct cli {
   const char *data;
   int json;
-  int csv; /* global --csv: report's --csv */
+  int csv;      /* global --csv: report's --csv, a listing's CSV */
+  int no_pager; /* --no-pager */
+  int width;    /* display columns a listing fits (fs__term_width), 0: whole */
   fs_config cfg;
 } cli;
 
@@ -442,11 +445,20 @@ static int run_admin(cli *c, const char *cmd, const char *usage, const char *con
     fs__print_text(stderr, res.u.admin_result.text, -1);
     fputc('\n', stderr);
     rc = res.u.admin_result.code == FS_EUSAGE ? EXIT_USAGE : EXIT_ERR;
-  } else if (c->json) {
-    fputs(res.u.admin_result.json, stdout); /* JSON escapes every control */
-    fputc('\n', stdout);
   } else {
-    fs__print_text(stdout, res.u.admin_result.out, 0);
+    /* A listing is rendered here, for this terminal (issue 15). */
+    rc = fs__admin_print(stdout, &res.u.admin_result,
+                         c->json  ? FS_ADMIN_JSON
+                         : c->csv ? FS_ADMIN_CSV
+                                  : FS_ADMIN_TEXT,
+                         c->width);
+    if (rc == FS_EUSAGE)
+      fprintf(stderr, "fieldsyncd %s: the daemon sent no listing to write as CSV (an older "
+                      "fieldsyncd?); use --json\n",
+              cmd);
+    else if (rc)
+      say_failure(cmd, rc);
+    rc = rc ? EXIT_ERR : EXIT_OK;
   }
   fs__msg_release(&res);
   return rc;
@@ -645,14 +657,14 @@ static int cmd_report(cli *c, int argc, char **argv) {
   int rc;
 
   if (!c->csv)
-    return fs__report_cmd(c->data, c->json, argc, argv);
+    return fs__report_cmd(c->data, c->json, c->width, argc, argv);
   /* The global --csv is report's own --csv. */
   args = calloc((size_t)argc + 2, sizeof(*args));
   if (args == NULL)
     return EXIT_ERR;
   memcpy(args, argv, (size_t)argc * sizeof(*args));
   args[argc] = "--csv";
-  rc = fs__report_cmd(c->data, c->json, argc + 1, args);
+  rc = fs__report_cmd(c->data, c->json, c->width, argc + 1, args);
   free(args);
   return rc;
 }
@@ -749,6 +761,7 @@ static void help(FILE *f) {
   for (size_t i = 0; i < NCMDS; i++)
     fprintf(f, "  %-11s %s\n", cmds[i].name,
             fs__daemon_doc(cmds[i].name)->summary); /* 2+ blanks */
+  fs__help_terminal(f);
   fprintf(f, "\nRun `fieldsyncd COMMAND --help` for a command's options and defaults, "
              "`fieldsyncd --version` for the release.\n");
 }
@@ -785,6 +798,22 @@ static int unknown_cmd(const char *word, const char *prefix) {
   return EXIT_USAGE;
 }
 
+/* Runs cmd with the arguments after its name: a reading command on a
+ * terminal through the pager (common/term.h), its listings fitted to the
+ * terminal's width.  The exit code. */
+static int run_cmd(cli *c, const subcmd *cmd, int argc, char **argv) {
+  int rc;
+
+  c->width = fs__term_width(); /* before the pager takes stdout */
+  if (!c->no_pager && fs__daemon_pages(cmd->name, argc, argv))
+    fs__pager_start();
+  rc = cmd->fn(c, argc, argv);
+  if (fflush(stdout) != 0 && rc == EXIT_OK)
+    rc = EXIT_ERR;
+  fs__pager_end();
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const subcmd *cmd;
   cli c;
@@ -801,7 +830,8 @@ int main(int argc, char **argv) {
   }
   c.data = getenv("FIELDSYNCD_HOME") ? getenv("FIELDSYNCD_HOME") : "/var/lib/fieldsyncd";
   /* Global options may stand anywhere before or after the command, the
-   * same as fieldsync's: --data DIR or --data=DIR, --json, --csv. */
+   * same as fieldsync's: --data DIR or --data=DIR, --json, --csv,
+   * --no-pager. */
   for (i = 1; i < argc; i++) {
     int used = 0;
     if (strcmp(argv[i], "--") == 0)
@@ -820,6 +850,8 @@ int main(int argc, char **argv) {
       c.json = used = 1;
     } else if (strcmp(argv[i], "--csv") == 0) {
       c.csv = used = 1;
+    } else if (strcmp(argv[i], "--no-pager") == 0) {
+      c.no_pager = used = 1;
     }
     if (used) {
       memmove(&argv[i], &argv[i + used], (size_t)(argc - i - used) * sizeof(char *));
@@ -855,7 +887,7 @@ int main(int argc, char **argv) {
   if (cmd == NULL) {
     if (strncmp(argv[1], "-", 1) == 0) {
       fs_suggest sg;
-      static const char *const globals[] = {"--data", "--json",    "--csv",
+      static const char *const globals[] = {"--data", "--json",    "--csv", "--no-pager",
                                             "--help", "--version", NULL};
       fs__suggest_init(&sg, argv[1]);
       for (int k = 0; globals[k]; k++)
@@ -870,10 +902,12 @@ int main(int argc, char **argv) {
     help_cmd(cmd, argc > 2 ? argv[2] : NULL);
     return EXIT_OK;
   }
-  if (c.csv && strcmp(cmd->name, "report") != 0) {
+  if (c.csv && c.json)
+    c.csv = 0; /* --json wins: one machine format at a time, as in fieldsync */
+  if (c.csv && !fs__daemon_takes_csv(cmd->name, argc - 2, argv + 2)) {
     fprintf(stderr,
-            "fieldsyncd %s: --csv is for report; use --json for a listing a "
-            "program reads\n",
+            "fieldsyncd %s: this command has no CSV output: --csv (the listings and "
+            "report have it; --json for any command)\n",
             cmd->name);
     return EXIT_USAGE;
   }
@@ -891,5 +925,5 @@ int main(int argc, char **argv) {
     return EXIT_ERR;
   if (strcmp(cmd->name, "init") == 0)
     fs__config_defaults(&c.cfg);
-  return cmd->fn(&c, argc - 2, argv + 2);
+  return run_cmd(&c, cmd, argc - 2, argv + 2);
 }

@@ -61,7 +61,7 @@ static int parse(int json, int argc, char **argv, fs_report_request *q) {
   return 0;
 }
 
-int fs__report_cmd(const char *data, int json, int argc, char **argv) {
+int fs__report_cmd(const char *data, int json, int width, int argc, char **argv) {
   char path[PATH_MAX], err[FS_REPORT_ERR_MAX];
   fs_report_request q;
   fs_store_rd *rd = NULL;
@@ -70,6 +70,7 @@ int fs__report_cmd(const char *data, int json, int argc, char **argv) {
 
   if (rc)
     return rc;
+  q.width = width;
   snprintf(path, sizeof(path), "%s/central.db", data);
   /* create = 0: a mistyped --data must not leave an empty store behind. */
   if (access(path, F_OK) != 0) {

@@ -14,9 +14,10 @@
 #define FS_REPORT_CMD_USAGE FS_REPORT_USAGE
 
 /* Runs the report named in argv (the arguments after "report", see
- * FS_REPORT_USAGE) on DATA/central.db; --team resolves through the staff
+ * FS_REPORT_USAGE) on DATA/central.db, text fitted to width display
+ * columns (0: whole); --team resolves through the staff
  * table.  Output to stdout, messages to stderr.  Returns an exit code:
  * 0 ok, 1 error (no store, database error), 2 usage error. */
-int fs__report_cmd(const char *data, int json, int argc, char **argv);
+int fs__report_cmd(const char *data, int json, int width, int argc, char **argv);
 
 #endif

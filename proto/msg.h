@@ -271,6 +271,12 @@ typedef struct fs_msg_admin_result {
   char *text;
   char *out;  /* human-readable output */
   char *json; /* machine-readable output, JSON text */
+  /* Optional (issue 15): a listing's typed table (common/table.h
+   * fs__table_pack), rendered by the admin's own process for its
+   * terminal, and where the table's text ends in out (what follows it
+   * is printed after the rendered table).  NULL/0: none. */
+  char *table;
+  uint64_t table_end;
 } fs_msg_admin_result;
 
 /* One logged conflict, for display: names are kept as text, not mapped. */

@@ -133,5 +133,8 @@ static const field admin_result_fields[] = {
     FIELD(fs_msg_admin_result, text, "text", F_STR, 0, FS_MSG_STR_MAX, NULL),
     FIELD(fs_msg_admin_result, out, "out", F_STR, 0, FS_MSG_BLOB_MAX, NULL),
     FIELD(fs_msg_admin_result, json, "json", F_STR, 0, FS_MSG_BLOB_MAX, NULL),
+    FIELD(fs_msg_admin_result, table, "table", F_STR, F_OPT, FS_MSG_BLOB_MAX, NULL),
+    FIELD(fs_msg_admin_result, table_end, "table_end", F_UINT, F_OPT, FS_MSG_BLOB_MAX,
+          NULL),
 };
 const body_desc fs__msg_admin_result_body = BODY(admin_result_fields);

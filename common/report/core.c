@@ -50,12 +50,22 @@ rsec *fs__rpt_sec(rpt *r, const char *name, const char *title, const fs_col *col
     r->sec_failed = 1;
     return NULL;
   }
+  /* A section's columns stand in order of importance: on a narrow
+   * terminal (fs_report_params.width) the last are dropped first, the
+   * first never.  A report may rank them otherwise (fs__rpt_drop). */
+  for (int c = 1; c < ncols; c++)
+    fs__table_set_drop(s->t, c, c);
   r->nsecs++;
   s->name = name;
   s->title = title;
   s->cols = cols;
   s->ncols = ncols;
   return s;
+}
+
+void fs__rpt_drop(rsec *s, const int *ranks) {
+  for (int c = 0; s && c < s->ncols; c++)
+    fs__table_set_drop(s->t, c, ranks[c]);
 }
 
 rsec *fs__rpt_row(rsec *s) {

@@ -483,6 +483,10 @@ typedef struct fs_report_params {
    * first `top`), before the sections are made. */
   fs_rank_each each;
   void *each_ctx;
+  /* Text: the display columns each section's table fits (table.h
+   * fs__table_text_fit: shortened, then columns dropped); 0: every cell
+   * whole (a pipe or a file).  A terminal's width (issue 15). */
+  int width;
 } fs_report_params;
 
 /* Report names, NULL-terminated, and a one-line summary of each. */
@@ -620,6 +624,7 @@ typedef struct fs_report_request {
   const char *scoring; /* --scoring, as fs_report_params */
   fs_rank_each each;   /* not an option: a library caller's, as fs_report_params */
   void *each_ctx;
+  int width;         /* as fs_report_params (not an option: the terminal's) */
 } fs_report_request;
 
 /* Applies option o with its value (NULL for a flag) to q, which starts

@@ -85,6 +85,10 @@ int fs__rpt_errf(char *err, int rc, const char *fmt, ...);
 
 /* Appends a section of ncols columns; NULL if out of memory (then
  * fs__rpt_row on it fails with FS_ENOMEM, and so does the rendering). */
+/* Ranks for dropping s's columns on a narrow terminal (table.h
+ * fs__table_set_drop; ncols of them), instead of fs__rpt_sec's default
+ * (the last column first).  Takes s NULL. */
+void fs__rpt_drop(rsec *s, const int *ranks);
 rsec *fs__rpt_sec(rpt *r, const char *name, const char *title, const fs_col *cols,
                   int ncols);
 /* Starts a row of unset cells in s: s, or NULL if out of memory. */

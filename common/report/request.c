@@ -280,6 +280,7 @@ static int request_do(sqlite3 *db, const fs_report_request *q, fs_report_format 
   p.scoring = q->scoring;
   p.each = q->each;
   p.each_ctx = q->each_ctx;
+  p.width = q->width;
   if (q->weights) {
     rc = fs__report_weights_load(q->weights, &w, err);
     if (rc)

@@ -84,7 +84,7 @@ static int render_text(rpt *r, int idx, fs__strbuf *out) {
   for (int k = 0; k < r->nsecs && rc == 0; k++) {
     rc = fs__strbuf_printf(out, "\n%s\n", r->secs[k].title);
     if (rc == 0)
-      rc = fs__table_text(r->secs[k].t, &fs__table_report, out);
+      rc = fs__table_text_fit(r->secs[k].t, &fs__table_report, p->width, out);
   }
   return rc;
 }

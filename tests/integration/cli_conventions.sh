@@ -29,7 +29,8 @@ has() { grep -qF -- "$1" "$work/$2" || { cat "$work/out" "$work/err"; fail "$3";
 for p in "$fs" "$fsd"; do
   n=$(basename "$p")
   expect 2 "$p"
-  has "usage: $n [--data DIR] [--json|--csv] COMMAND" err "$n without arguments: usage on stderr"
+  has "usage: $n [--data DIR] [--json|--csv] [--no-pager] COMMAND" err \
+    "$n without arguments: usage on stderr"
   expect 0 "$p" --version
   grep -qE "^$n [0-9]+\.[0-9]+\.[0-9]+" "$work/out" || fail "$n --version"
 done
@@ -195,7 +196,12 @@ expect 1 "$fsd" --data "$central" report visits --rep ZZZ
 has "no staff member ZZZ" err "fieldsyncd report --rep unknown"
 expect 0 "$fsd" --data="$central" --csv report visits --from 2026-03-01 --to 2026-03-31
 grep -q ',' "$work/out" || fail "fieldsyncd --csv report"
-expect 2 "$fsd" --data "$central" --csv staff list
+# Issue 15 point 8: a listing has CSV (rendered by the admin's process);
+# a command without CSV refuses it, as fieldsync does.
+expect 0 "$fsd" --data "$central" --csv staff list
+head -1 "$work/out" | grep -q '^code,name,role' || fail "fieldsyncd --csv staff list"
+expect 2 "$fsd" --data "$central" --csv enroll A01
+has "this command has no CSV output: --csv" err "fieldsyncd enroll --csv refused"
 ok "3/9: fieldsyncd takes archive numbers, 16-char ids; unknown customer 1, cover dates 2"
 
 # The manager's own device knows its team.

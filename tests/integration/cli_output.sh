@@ -10,7 +10,15 @@
 # What differs from run to run is masked before comparing: record ids, the
 # year in archive numbers, today's date, clock times and HLC/ms counters.
 # After a deliberate output change: UPDATE_GOLDEN=1 bash cli_output.sh.
+#
+# Issue 15's "done when" (lib/cli_output_issue15.sh, sourced at the end): each
+# of its twelve points, for both programs where it applies, through a pipe
+# and on a terminal (script(1), COLUMNS=60), against a real fieldsyncd on
+# 127.0.0.1; one golden file per program and mode,
+# tests/data/cli_output.<program>-<pipe|tty>.golden, each command under
+# the label of the issue point it covers ("=== 15.8 terminal: ...").
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
 bin=${FS_BIN:?FS_BIN must point at the bin directory}/fieldsync
 golden=${FS_TEST_DATA:?FS_TEST_DATA must point at tests/data}/cli_output.golden
@@ -140,13 +148,25 @@ cd "$work"
 run --data fresh-dir customer list
 run init --help
 
-if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
-  cp "$work/got" "$golden"
-  echo "cli_output: golden updated ($golden)"
-  exit 0
-fi
-if ! diff -u "$golden" "$work/got"; then
-  echo "FAIL: fieldsync output differs from $golden" >&2
-  exit 1
-fi
-echo "cli_output: $(grep -c '^\$ fieldsync' "$work/got") commands match the golden output"
+# Issue 15, point by point, both programs, pipe and terminal.
+# shellcheck source=lib/cli_output_issue15.sh
+. "$here/lib/cli_output_issue15.sh"
+
+# golden_check GOT GOLDEN: compares (or with UPDATE_GOLDEN=1 replaces).
+golden_failed=0
+golden_check() {
+  if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+    cp "$1" "$2"
+    echo "cli_output: golden updated ($2)"
+  elif ! diff -u "$2" "$1"; then
+    echo "FAIL: output differs from $2" >&2
+    golden_failed=1
+  else
+    echo "cli_output: $(grep -c '^\$ fieldsync' "$1") commands match $(basename "$2")"
+  fi
+}
+golden_check "$work/got" "$golden"
+for f in fieldsync-pipe fieldsync-tty fieldsyncd-pipe fieldsyncd-tty; do
+  golden_check "$work/got.$f" "${golden%.golden}.$f.golden"
+done
+exit "$golden_failed"

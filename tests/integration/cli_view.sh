@@ -167,3 +167,38 @@ sort -t- -k3,3n "$work/order" | diff - "$work/order" >/dev/null ||
 expect 0 "$fsd" --data "$work/d" audit
 head -1 "$work/out" | grep -q "^at  *actor  *action" || fail "audit has a header"
 ok "depart dry run in archive-number order; audit with a header"
+
+# --- 8 in fieldsyncd: its listings are rendered by the admin's own process -----------
+"$fsd" --data "$work/d" enroll A02 >/dev/null
+for cmd in "audit" "staff list" "devices"; do
+  # shellcheck disable=SC2086
+  COLUMNS=60 tty "$fsd" --data "$work/d" --no-pager $cmd
+  [ "$(widest)" -le 60 ] || { cat "$work/out"; fail "fieldsyncd $cmd wider than COLUMNS=60"; }
+done
+COLUMNS=60 tty "$fsd" --data "$work/d" --no-pager audit
+has "..." out "fieldsyncd audit: a long detail is shortened on a narrow terminal"
+# shellcheck disable=SC2086
+COLUMNS=60 expect 0 "$fsd" --data "$work/d" audit
+[ "$(widest)" -gt 60 ] || fail "piped fieldsyncd audit fitted: a pipe gets every column"
+hasnt "..." out "piped fieldsyncd audit: nothing shortened"
+COLUMNS=60 tty "$fsd" --data "$work/d" --no-pager report ranking --from 2026-01-01
+grep -q "^rank  archive_no" "$work/out" || { cat "$work/out"; fail "ranking: rank first"; }
+[ "$(grep -A99 '^rank  ' "$work/out" | LC_ALL=C.UTF-8 wc -L)" -le 60 ] ||
+  { cat "$work/out"; fail "fieldsyncd report ranking table wider than COLUMNS=60"; }
+PAGER='sed s/^/P:/' tty "$fsd" --data "$work/d" staff list
+grep -q "^P:CODE  " "$work/out" || { cat "$work/out"; fail "fieldsyncd: PAGER not used"; }
+PAGER='sed s/^/P:/' tty "$fsd" --data "$work/d" --no-pager staff list
+hasnt "P:" out "fieldsyncd --no-pager: no pager"
+PAGER='sed s/^/P:/' tty "$fsd" --data "$work/d" enroll A02
+hasnt "P:" out "fieldsyncd: a write is not paged"
+PAGER='sed s/^/P:/' expect 0 "$fsd" --data "$work/d" staff list
+hasnt "P:" out "fieldsyncd: a pipe is never paged"
+expect 0 "$fsd" --data "$work/d" --csv audit
+head -1 "$work/out" | grep -q "^at,actor,action" || fail "fieldsyncd audit --csv"
+expect 2 "$fsd" --data "$work/d" --csv revoke 1
+has "this command has no CSV output: --csv" err "fieldsyncd revoke --csv refused"
+expect 0 "$fsd" --help
+has "--no-pager" out "fieldsyncd --help names --no-pager"
+expect 0 "$fsd" staff list --help
+has "--no-pager" out "fieldsyncd staff list --help names --no-pager"
+ok "fieldsyncd: listings fit COLUMNS=60 on a terminal, whole through a pipe, paged, --csv"

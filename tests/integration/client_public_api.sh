@@ -3,7 +3,8 @@
 # (issue 13): client/cli*.c and cli.h include only fieldsync.h, the public
 # headers it includes, the C library and the generic helpers of common/
 # both programs share (json.h, table.h, strbuf.h, utf8.h, log.h: writers;
-# cmdline.h, suggest.h: help layout, exit codes, "did you mean"), which
+# cmdline.h, suggest.h: help layout, exit codes, "did you mean"; term.h:
+# terminal width and pager), which
 # touch no replica and no model, call no internal fs__ function other than
 # those helpers', and
 # run no SQL.  fieldsync.h and its public headers include nothing internal.
@@ -17,7 +18,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 
 cli_files=$(ls "$src"/client/cli*.c "$src"/client/cli.h)
 public='fieldsync.h fs_errno.h fs_enums.h fs_version.h'
-helpers='json.h table.h strbuf.h utf8.h log.h cmdline.h suggest.h'
+helpers='json.h table.h strbuf.h utf8.h log.h cmdline.h suggest.h term.h'
 
 # 1. Includes: system headers, cli.h, the public headers, the helpers.
 bad=""
@@ -34,7 +35,7 @@ ok "client/cli*.c include only fieldsync.h, its public headers and the output he
 
 # 2. No internal call but the output helpers'.
 calls=$(grep -Hno 'fs__[A-Za-z0-9_]*' $cli_files |
-  grep -v -E ':fs__(json_|table_|strbuf|print_|display_width|log_|csv_|shown|help_|suggest_|completion_bash|exit_code|cmdline_)' || true)
+  grep -v -E ':fs__(json_|table_|strbuf|print_|display_width|log_|csv_|shown|help_|suggest_|completion_bash|exit_code|cmdline_|term_width|pager_)' || true)
 [ -z "$calls" ] || fail "the CLI calls library internals (add a public call instead):
 $calls"
 ok "client/cli*.c call no internal fs__ function"

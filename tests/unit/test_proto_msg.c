@@ -229,6 +229,8 @@ static void sample(fs_msg_type t, fs_msg *m) {
     m->u.admin_result.text = dup("done");
     m->u.admin_result.out = dup("3 cards moved\n");
     m->u.admin_result.json = dup("{\"moved\":3}");
+    m->u.admin_result.table = dup("fs-table 1\nc\t1\t0\tmoved\t\\N\nr\ti3\n");
+    m->u.admin_result.table_end = 7;
     break;
   case FS_MSG_CONFLICTS:
     m->u.conflicts.n = 1;
@@ -592,6 +594,20 @@ static void test_round_trip_results_batch_misc(void **state) {
   assert_int_equal(d.u.admin_result.ok, 1);
   assert_string_equal(d.u.admin_result.out, "3 cards moved\n");
   assert_string_equal(d.u.admin_result.json, "{\"moved\":3}");
+  /* Issue 15: a listing's typed table, optional keys. */
+  assert_string_equal(d.u.admin_result.table, m.u.admin_result.table);
+  assert_int_equal(d.u.admin_result.table_end, 7);
+  fs__msg_release(&m);
+  fs__msg_release(&d);
+  /* Without them (an older daemon): absent, the rest as before. */
+  sample(FS_MSG_ADMIN_RESULT, &m);
+  free(m.u.admin_result.table);
+  m.u.admin_result.table = NULL;
+  m.u.admin_result.table_end = 0;
+  round_trip(&m, &d);
+  assert_null(d.u.admin_result.table);
+  assert_int_equal(d.u.admin_result.table_end, 0);
+  assert_string_equal(d.u.admin_result.out, "3 cards moved\n");
   fs__msg_release(&m);
   fs__msg_release(&d);
 
@@ -2121,6 +2137,8 @@ static void assert_msg_same(const fs_msg *a, const fs_msg *b) {
     assert_str_same(a->u.admin_result.text, b->u.admin_result.text);
     assert_str_same(a->u.admin_result.out, b->u.admin_result.out);
     assert_str_same(a->u.admin_result.json, b->u.admin_result.json);
+    assert_str_same(a->u.admin_result.table, b->u.admin_result.table);
+    assert_int_equal(a->u.admin_result.table_end, b->u.admin_result.table_end);
     break;
   case FS_MSG_CONFLICTS:
     assert_int_equal(a->u.conflicts.n, b->u.conflicts.n);
@@ -2341,10 +2359,14 @@ static const golden golden_msgs[FS_MSG_TYPE_MAX + 1][2] = {
           "P2.P5.P2.P2.P2.P2.P8.P2.P2TP5.P2.P2.P2TP2.P2.P2."},
          {"93010c82a3636d64a0a46172677380", "T15|P5VP5TP32T"}},
     [FS_MSG_ADMIN_RESULT] =
-        {{"93010d85a26f6bc3a4636f646500a474657874a4646f6e65a36f7574ae33206361726473"
-          "206d6f7665640aa46a736f6eab7b226d6f766564223a337d",
-          "T60|P5VP5TP29.P20.P2.P2.P2.P17.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P1"
-          "7TP2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."},
+        {{"93010d87a26f6bc3a4636f646500a474657874a4646f6e65a36f7574ae33206361726473"
+          "206d6f7665640aa46a736f6eab7b226d6f766564223a337da57461626c65bf66732d7461"
+          "626c6520310a6309310930096d6f766564095c4e0a720969330aa97461626c655f656e64"
+          "07",
+          "T109|P5VP5TP29.P20.P2.P2.P2.P17.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P"
+          "20.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P5.P2.P2.P2.P2.P5.P2.P2.P2.P2.P2.P2.P2."
+          "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2.P2T"
+          "P2.P2.P2.P2.P2.P2.P2.P2.P2.P2."},
          {"93010d85a26f6bc2a4636f646500a474657874a0a36f7574a0a46a736f6ea0",
           "T31|P5VP5TP11.P17.P50T"}},
     [FS_MSG_CONFLICTS] =

@@ -1,7 +1,4 @@
-/* cli_pager.c - the terminal side of fieldsync's output (issue 15): the
- * width tables are fitted to, and the pager long output goes through, the
- * way git does it.  Only when stdout is a terminal: a pipe or a file gets
- * every cell whole and no pager. */
+/* term.c - the terminal width and the pager of both programs (term.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,14 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "term.h"
 
 #define DEFAULT_PAGER "less"
 #define DEFAULT_WIDTH 80
 
 static pid_t pager_pid = -1;
 
-int cli_term_width(void) {
+int fs__term_width(void) {
   const char *cols = getenv("COLUMNS");
   struct winsize ws;
   long n;
@@ -64,7 +61,7 @@ static const char *pager_cmd(void) {
   return on_path(DEFAULT_PAGER) ? DEFAULT_PAGER : NULL;
 }
 
-void cli_pager_start(void) {
+void fs__pager_start(void) {
   const char *cmd;
   int fd[2];
   pid_t pid;
@@ -101,7 +98,7 @@ void cli_pager_start(void) {
   pager_pid = pid;
 }
 
-void cli_pager_end(void) {
+void fs__pager_end(void) {
   if (pager_pid <= 0)
     return;
   fflush(stdout);
