@@ -16,7 +16,7 @@
 #                               at the end
 #   fs1....                  -> the tokens `enroll` printed, in that order
 #                               (one per `init --token fs1....`)
-#   A01-2026-                -> A01-<this year>- (archive numbers hold the year)
+#   A01-26-                  -> A01-<this year, two digits>- (archive numbers hold the year)
 set -euo pipefail
 
 # shellcheck source=lib/testlib.sh
@@ -27,7 +27,7 @@ command -v script >/dev/null 2>&1 || { echo "skip: script (util-linux) missing";
 export TZ=UTC LC_ALL=C.UTF-8 PAGER=cat
 unset FIELDSYNC_HOME FIELDSYNCD_HOME COLUMNS
 export PATH="$bin:$PATH"
-year=$(date +%Y)
+year=$(date +%y)
 
 # The marked block, continuation lines joined.
 awk '/<!-- readme-example: tests\/integration\/readme_examples.sh/ { on = 1; next }
@@ -54,7 +54,7 @@ while IFS= read -r line; do
   "" | "#"*) continue ;;
   esac
   cmd=${line//\/srv\/fs/$work/srv/fs}
-  cmd=${cmd//A01-2026-/A01-$year-}
+  cmd=${cmd//A01-26-/A01-$year-}
   if [[ "$cmd" == *"fs1...."* ]]; then
     [ "${#tokens[@]}" -gt 0 ] || fail "no token printed before: $line"
     cmd=${cmd//fs1..../${tokens[0]}}

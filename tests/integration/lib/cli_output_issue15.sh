@@ -23,8 +23,11 @@ M="$work/mgr"
 
 # mask15: mask, plus what only these runs print (tokens, ports, versions,
 # every clock time of today).
+# Enrolled devices number cards from the daemon's serials: <rep>-<yy>-<n>.
+yy=$(date +%y)
 mask15() {
-  mask | LC_ALL=C sed -E -e 's/fs1\.[A-Za-z0-9_-]{20,}/<TOKEN>/g' \
+  mask | LC_ALL=C sed -E -e "s/([A-Za-z][0-9][0-9])-$yy-/\1-YY-/g" \
+    -e 's/fs1\.[A-Za-z0-9_-]{20,}/<TOKEN>/g' \
     -e 's/(<TOKEN>\\n +)[A-Za-z0-9_-]+/\1<TOKEN-END>/g' \
     -e 's/(port|127\.0\.0\.1:)[0-9]{2,5}/\1<PORT>/g' \
     -e 's/(fieldsyncd?) [0-9]+\.[0-9]+\.[0-9]+[^ ]*$/\1 <VERSION>/' \
@@ -112,11 +115,11 @@ fsm init --token "$mtok" >/dev/null
 fsr customer add --name "北京汽车贸易公司" --grade A --phone 13800000000 >/dev/null
 fsr customer add --name "Plain Trading Company of the Northern Provinces Ltd" --grade b \
   >/dev/null
-fsr contact add --customer A01-$year-0001 --name "王五" --rank manager >/dev/null
-fsr visit log --customer a01-$year-0001 --at 2026-03-02T10:30 --method in_person \
+fsr contact add --customer A01-$yy-0001 --name "王五" --rank manager >/dev/null
+fsr visit log --customer a01-$yy-0001 --at 2026-03-02T10:30 --method in_person \
   --key-account yes --points "报价" >/dev/null
-fsr visit log --customer A01-$year-0002 --at 2026-03-03T09:00 --method phone >/dev/null
-fsr opportunity add --customer A01-$year-0001 --title "Fleet of 12 vans" --amount 3600000 \
+fsr visit log --customer A01-$yy-0002 --at 2026-03-03T09:00 --method phone >/dev/null
+fsr opportunity add --customer A01-$yy-0001 --title "Fleet of 12 vans" --amount 3600000 \
   >/dev/null
 fsr showroom log --arrived 2026-03-07T10:00 --visitor "张先生" --phone 139 \
   --left-details yes --grade B >/dev/null
@@ -124,8 +127,8 @@ fsr sync >/dev/null
 fsm sync >/dev/null
 
 sec "15.1 conflicts: when, customer, field, both values, who lost; resolve"
-fsr customer edit A01-$year-0001 --phone 111 >/dev/null
-fsm customer edit A01-$year-0001 --phone 222 >/dev/null
+fsr customer edit A01-$yy-0001 --phone 111 >/dev/null
+fsm customer edit A01-$yy-0001 --phone 222 >/dev/null
 fsr sync >/dev/null
 g15 pipe fieldsync --data "$M" sync
 both fieldsync --data "$M" conflicts
@@ -134,25 +137,25 @@ g15 pipe fieldsync --data "$M" conflicts --all
 fsr sync >/dev/null
 
 sec "15.3 ids: archive number in any case, prefixes, a too-short prefix"
-both fieldsync --data "$R" customer show a01-$year-0002
+both fieldsync --data "$R" customer show a01-$yy-0002
 g15 pipe fieldsync --data "$R" customer show 01
-g15 pipe fieldsyncd "$D_" history a01-$year-0002
-g15 pipe fieldsyncd "$D_" audit --customer A01-$year-9999
-g15 pipe fieldsyncd "$D_" transfer --from A01 --to A02 --customer a01-$year-0002 --dry-run
+g15 pipe fieldsyncd "$D_" history a01-$yy-0002
+g15 pipe fieldsyncd "$D_" audit --customer A01-$yy-9999
+g15 pipe fieldsyncd "$D_" transfer --from A01 --to A02 --customer a01-$yy-0002 --dry-run
 
 sec "15.4 child records name their customer; show hides empty fields"
 for k in visit contact opportunity; do both fieldsync --data "$R" $k list; done
-both fieldsync --data "$R" customer show A01-$year-0001
+both fieldsync --data "$R" customer show A01-$yy-0001
 
 sec "15.5 destructive commands: impact, --yes, covers and loans, staff edit"
-g15 pipe fieldsync --data "$R" customer delete A01-$year-0002
-TTY_IN=<(echo n) g15 tty fieldsync --data "$R" customer delete A01-$year-0002
+g15 pipe fieldsync --data "$R" customer delete A01-$yy-0002
+TTY_IN=<(echo n) g15 tty fieldsync --data "$R" customer delete A01-$yy-0002
 g15 pipe fieldsyncd "$D_" depart A02
 both fieldsyncd "$D_" depart A02 --successor A01 --dry-run
 g15 pipe fieldsyncd "$D_" cover A02 --by A01 --from 2099-03-01 --to 2099-03-05 --reason leave
 g15 pipe fieldsyncd "$D_" cover A02 --by A01 --from 2099-03-04 --to 2099-03-09
 both fieldsyncd "$D_" cover list --all
-g15 pipe fieldsyncd "$D_" lend A01-$year-0001 --to A02 --days 3
+g15 pipe fieldsyncd "$D_" lend A01-$yy-0001 --to A02 --days 3
 both fieldsyncd "$D_" lend list
 g15 pipe fieldsyncd "$D_" lend end 1
 g15 pipe fieldsyncd "$D_" staff edit A02 --name "Anne Long"
@@ -190,13 +193,13 @@ sec "15.8 terminal: --csv where a command has CSV, refused (exit 2) elsewhere"
 g15 pipe fieldsyncd "$D_" --csv staff list
 g15 pipe fieldsyncd "$D_" --csv devices
 g15 pipe fieldsyncd "$D_" --csv enroll A01
-g15 pipe fieldsyncd "$D_" history A01-$year-0001 --csv
-g15 pipe fieldsync --data "$R" --csv customer show A01-$year-0001
+g15 pipe fieldsyncd "$D_" history A01-$yy-0001 --csv
+g15 pipe fieldsync --data "$R" --csv customer show A01-$yy-0001
 g15 pipe fieldsync --data "$R" --csv conflicts
 
 sec "15.9 exit codes: 2 usage, 1 refused"
 g15 pipe fieldsync --data "$R" customer add --name "No grade"
-g15 pipe fieldsync --data "$R" customer edit A01-$year-0001
+g15 pipe fieldsync --data "$R" customer edit A01-$yy-0001
 g15 pipe fieldsync --data "$M" report visits --from 2026-03-10 --to 2026-03-01
 g15 pipe fieldsyncd "$D_" report visits --from 2026-03-10 --to 2026-03-01
 g15 pipe fieldsyncd "$D_" cover A02 --by A01 --from 2026-03-10 --to 2026-03-01
@@ -221,7 +224,7 @@ g15 pipe fieldsyncd "$D_" report lost --from 2026-03-01 --to 2026-03-31 --csv
 
 sec "15.12 messages: plain sentences with the next step"
 fsr customer add --name "To be erased" --grade C >/dev/null
-g15 pipe fieldsync --data "$R" lost add --customer A01-$year-0003 --lost-date 2026-03-10 \
+g15 pipe fieldsync --data "$R" lost add --customer A01-$yy-0003 --lost-date 2026-03-10 \
   --reason price
 g15 pipe fieldsync --data "$R" sync
 g15 pipe fieldsyncd "$D_" staff add B01 --name "Bo" --role rep --manager M01
