@@ -140,7 +140,7 @@ typedef struct sec_out {
 static int sec_row(void *arg, fs_record *rec) {
   sec_out *o = arg;
   const char *cells[8];
-  char shortid[17];
+  char shortid[17], money[8][FS_MONEY_TEXT_MAX];
 
   if (o->s->max && !o->all && o->n >= o->s->max) {
     o->n++;
@@ -153,6 +153,9 @@ static int sec_row(void *arg, fs_record *rec) {
       cells[i] = shortid;
     } else {
       cells[i] = fs_record_get(rec, o->s->fields[i]);
+      /* Money as people read it (12,345.60), as in the lists. */
+      if (cli_is_money(fs_record_kind(rec), o->s->fields[i]))
+        cells[i] = cli_money_human(cells[i], money[i]);
     }
   }
   return fs__table_add(o->t, cells);
